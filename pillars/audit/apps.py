@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """The append-only, hash-chained record of who saw and changed what."""
+
+    name = "pillars.audit"
+    label = "audit"
+    verbose_name = "Audit log"
+
+    def ready(self) -> None:
+        from pillars.audit import policies
+        from pillars.core import policy
+
+        policy.register(policies.ACTIONS)

@@ -1,0 +1,104 @@
+"""Writing to the audit log. ``record`` is the only way a row gets in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+from uuid import UUID
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+
+from pillars.audit.choices import Action, Category, Outcome, Purpose
+from pillars.audit.models import GENESIS, AuditEvent, ChainHead, compute_hmac
+from pillars.core import clock, context
+
+
+def _jsonable(value: Any) -> Any:
+    """Round-trip through JSON so the stored detail reads back byte-for-byte the same."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _label(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return ""
+    return str(actor.get_username())
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    person_id: UUID | str | None = None,
+    outcome: str = Outcome.SUCCESS,
+    category: str = Category.GENERAL,
+    purpose: str = "",
+    detail: Mapping[str, Any] | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction if there is one.
+
+    ``target`` names the record by its type and public id; a write passes its old and new values
+    in ``detail["changes"]`` (see ``changes``).
+    """
+    if target is not None:
+        object_type = object_type or target._meta.label_lower
+        object_id = object_id or str(getattr(target, "public_id", target.pk))
+    ctx = context.current()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    values: dict[str, Any] = {
+        "occurred_at": clock.now(),
+        "actor_id": user.pk if user is not None else None,
+        "actor_label": (actor_label or _label(actor))[:150],
+        "action": str(action),
+        "object_type": object_type,
+        "object_id": object_id,
+        "person_id": UUID(str(person_id)) if person_id else None,
+        "outcome": str(outcome),
+        "category": str(category),
+        "purpose": str(purpose),
+        "ip": ctx.ip,
+        "user_agent": ctx.user_agent[:200],
+        "request_id": ctx.request_id,
+        "detail": _jsonable(dict(detail or {}, channel=ctx.channel)),
+    }
+    with transaction.atomic():
+        # The lock on the head row orders every writer: the chain stays linear.
+        head, _ = ChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"seq": 0, "hmac": GENESIS}
+        )
+        values["seq"] = head.seq + 1
+        values["prev_hmac"] = head.hmac
+        values["hmac"] = compute_hmac(values)
+        event = AuditEvent.objects.create(**values)
+        ChainHead.objects.filter(pk=1).update(seq=values["seq"], hmac=values["hmac"])
+    return event
+
+
+def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:
+    """Old and new values of the fields that differ (all of ``after`` for a creation)."""
+    before = before or {}
+    diff = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            diff[key] = {"old": _jsonable(old), "new": _jsonable(new)}
+    return {"changes": diff}
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of some fields, JSON-ready, for ``changes``."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(instance, name)
+        if isinstance(value, models.Model):
+            value = str(getattr(value, "public_id", value.pk))
+        out[name] = _jsonable(value)
+    return out
+
+
+__all__ = ["Action", "Category", "Outcome", "Purpose", "changes", "record", "snapshot"]

@@ -1,0 +1,107 @@
+"""The audit log: append-only rows, each carrying an HMAC over its content and the previous row's
+HMAC (a hash chain). Database triggers refuse UPDATE and DELETE (see the migrations); the key
+lives in the environment, not the database, so a database writer cannot re-forge the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from pillars.audit.choices import Action, Category, Outcome, Purpose
+
+GENESIS = "0" * 64
+
+# The fields that the HMAC covers, in a fixed order. Adding a field means a new chain version.
+CHAINED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "person_id",
+    "outcome",
+    "category",
+    "purpose",
+    "ip",
+    "user_agent",
+    "request_id",
+    "detail",
+    "prev_hmac",
+)
+
+
+def canonical(values: dict[str, Any]) -> bytes:
+    """The exact bytes an event's HMAC is computed over."""
+    payload = {}
+    for name in CHAINED_FIELDS:
+        value = values.get(name)
+        if isinstance(value, datetime):
+            value = value.isoformat(timespec="microseconds")
+        elif value is not None and not isinstance(value, (str, int, float, bool, dict, list)):
+            value = str(value)
+        payload[name] = value
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hmac(values: dict[str, Any], key: str | None = None) -> str:
+    secret = (key if key is not None else settings.AUDIT_HMAC_KEY).encode()
+    return hmac.new(secret, canonical(values), hashlib.sha256).hexdigest()
+
+
+class AuditEvent(models.Model):
+    """One thing that happened: who, what, when (UTC), from where, outcome, category, purpose."""
+
+    seq = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    person_id = models.UUIDField(
+        null=True, blank=True, db_index=True, help_text="The person served this event concerns."
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    category = models.CharField(max_length=16, choices=Category.choices, default=Category.GENERAL)
+    purpose = models.CharField(max_length=32, choices=Purpose.choices, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=36, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hmac = models.CharField(max_length=64)
+    hmac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["actor", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
+
+    def chained_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in CHAINED_FIELDS}
+
+
+class ChainHead(models.Model):
+    """The single row that serializes appends: its lock orders writers, its values are the tip.
+
+    Holding this row's lock from the append until commit is what keeps the chain linear with
+    many concurrent writers (on SQLite the IMMEDIATE write lock does the same).
+    """
+
+    seq = models.BigIntegerField(default=0)
+    hmac = models.CharField(max_length=64, default=GENESIS)
+
+    def __str__(self) -> str:
+        return f"audit chain head at #{self.seq}"

@@ -1,0 +1,55 @@
+"""Badge-and-PIN sign-in on a trusted unit tablet, and the name axes locks out by."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import BaseBackend
+from django.http import HttpRequest
+
+
+def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """Lock out by sign-in name, or by badge number for a PIN switch."""
+    credentials = credentials or {}
+    if credentials.get("badge"):
+        return "badge:" + str(credentials["badge"]).strip()
+    if credentials.get("username"):
+        return str(credentials["username"]).strip().lower()
+    if request is not None:
+        data = request.POST if request.method == "POST" else {}
+        if data.get("badge"):
+            return "badge:" + str(data["badge"]).strip()
+        return str(data.get("username", "")).strip().lower()
+    return ""
+
+
+class BadgePinBackend(BaseBackend):
+    """Authenticates ``badge`` + ``pin`` + ``device``: only on a trusted tablet where the staff
+    member has fully signed in recently, and never for roles that need two-factor sign-in."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        badge: str | None = None,
+        pin: str | None = None,
+        device: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        if not badge or not pin or device is None:
+            return None
+        from pillars.people.models import Staff
+        from pillars.people.services import check_pin, may_quick_switch
+
+        staff = (
+            Staff.objects.select_related("user")
+            .filter(badge_number=badge.strip(), user__is_active=True)
+            .first()
+        )
+        if staff is None or not check_pin(staff, pin) or not may_quick_switch(device, staff):
+            return None
+        return staff.user
+
+    def get_user(self, user_id: int) -> Any:
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.filter(pk=user_id, is_active=True).first()

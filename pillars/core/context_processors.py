@@ -1,0 +1,18 @@
+"""What every page's shell needs: the acting staff member and their navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from pillars.core import policy
+from pillars.core.navigation import navigation_for
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    actor = policy.actor_for(user)
+    return {"nav_items": navigation_for(actor, request.path), "actor": actor}

@@ -1,0 +1,89 @@
+"""The sign-in account and the base classes every domain model shares."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.crypto import salted_hmac
+
+from pillars.core import clock
+
+
+class PublicModel(models.Model):
+    """A model whose rows are named outside the server by a UUID, never by the integer key."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A sign-in account. The working profile (roles, units) is ``people.Staff``.
+
+    ``session_epoch`` is folded into the session hash, so raising it ends every session the
+    user has on every device (sign-out, deactivation, privilege change).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session_epoch = models.PositiveIntegerField(default=0)
+
+    def get_session_auth_hash(self) -> str:
+        return salted_hmac(
+            "pillars.core.User.session",
+            f"{self.password}:{self.session_epoch}",
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class ApiToken(PublicModel):
+    """A personal access token for the API: stored as a SHA-256 hash, scoped, expiring.
+
+    The secret has 256 bits of entropy, so a fast hash is enough; it is shown once at creation.
+    """
+
+    PREFIX = "plr_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def new_secret() -> str:
+        return ApiToken.PREFIX + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    def is_active_at(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    @staticmethod
+    def max_lifetime() -> timedelta:
+        return timedelta(days=settings.API_TOKEN_MAX_DAYS)
+
+    def state_at(self, now: datetime | None = None) -> str:
+        now = now or clock.now()
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if now < self.expires_at else "expired"

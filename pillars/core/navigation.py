@@ -1,0 +1,45 @@
+"""Navigation by role: each entry names the policy action that shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from pillars.core import policy
+from pillars.core.policy import Actor
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    is_current: bool
+
+
+# (label, url name, policy action that must be allowed)
+ENTRIES: list[tuple[str, str, str | None]] = [
+    ("Home", "core:home", None),
+    ("Persons served", "people:person-list", "people.list_persons"),
+    ("Units", "people:unit-list", "people.view_unit"),
+    ("Staff", "people:staff-list", "people.view_staff"),
+    ("Emergency access", "people:emergency-start", "people.break_glass"),
+    ("Access reviews", "people:emergency-review-list", "people.review_emergency_access"),
+    ("Audit report", "audit:report", "audit.view_report"),
+    ("Import", "people:import", "people.import"),
+    ("API tokens", "core:token-list", "core.manage_tokens"),
+]
+
+
+def navigation_for(actor: Actor, path: str) -> list[NavItem]:
+    items = []
+    for label, name, action in ENTRIES:
+        if action is not None and not policy.can(actor, action):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        current = path == url if url == "/" else path.startswith(url)
+        items.append(NavItem(label, url, current))
+    return items

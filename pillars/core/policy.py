@@ -1,0 +1,211 @@
+"""The one policy layer (DESIGN.md rule 5: deny by default).
+
+Two questions, always in this order:
+
+1. **Visible?** Each model registers a scope: whether an actor may know a record exists (unit or
+   program, caseload, supervision, emergency access). A record outside it answers 404, exactly as
+   if it did not exist.
+2. **Allowed?** Each action names the roles that may take it, plus an optional record-level
+   predicate (author only, not yet signed...). Visible but not allowed answers 403.
+
+Apps declare their actions and scopes in their ``policies.py``; views, the API, commands and
+services all call ``require`` / ``restrict`` / ``can`` here and nowhere else. Refusals are
+audited, and a refusal never carries the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What the policy layer knows about whoever is acting, computed once per request."""
+
+    user: Any
+    staff_id: int | None = None
+    roles: frozenset[str] = frozenset()
+    unit_ids: frozenset[int] = frozenset()
+    is_org_wide: bool = False
+    may_break_glass: bool = False
+    requires_two_factor: bool = False
+    caseload_person_ids: frozenset[int] = frozenset()
+    supervisee_staff_ids: frozenset[int] = frozenset()
+    emergency_person_ids: frozenset[int] = frozenset()
+    token_scopes: frozenset[str] | None = None  # None: a browser session, all of the user's rights
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(getattr(self.user, "is_authenticated", False)) and self.staff_id is not None
+
+    @property
+    def staff_pk(self) -> int:
+        """The acting staff member's key; only reached after a policy check passed."""
+        if self.staff_id is None:
+            raise PermissionDenied("You do not have permission to do that.")
+        return self.staff_id
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.roles.intersection(codes))
+
+
+ANONYMOUS = Actor(user=None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take an action: any of ``roles``, and ``check`` (if any) must hold for the record."""
+
+    roles: frozenset[str]
+    check: Callable[[Actor, Any], bool] | None = None
+    scope: str = "read"  # the API token scope the action needs: read or write
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Scope:
+    visible: Callable[[Actor, Any], bool]
+    restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]]
+
+
+_rules: dict[str, Rule] = {}
+_scopes: dict[type[models.Model], Scope] = {}
+_actor_loader: Callable[[Any], Actor] | None = None
+_refusal_hook: Callable[[Actor, str, Any, str], None] | None = None
+
+
+def rule(
+    *roles: str,
+    check: Callable[[Actor, Any], bool] | None = None,
+    scope: str = "read",
+    description: str = "",
+) -> Rule:
+    return Rule(frozenset(str(r) for r in roles), check, scope, description)
+
+
+def register(actions: dict[str, Rule]) -> None:
+    for name, value in actions.items():
+        if name in _rules and _rules[name] != value:
+            raise RuntimeError(f"policy action {name!r} registered twice")
+        _rules[name] = value
+
+
+def register_scope(
+    model: type[models.Model],
+    *,
+    visible: Callable[[Actor, Any], bool],
+    restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]],
+) -> None:
+    _scopes[model] = Scope(visible, restrict)
+
+
+def set_actor_loader(loader: Callable[[Any], Actor]) -> None:
+    global _actor_loader
+    _actor_loader = loader
+
+
+def set_refusal_hook(hook: Callable[[Actor, str, Any, str], None]) -> None:
+    global _refusal_hook
+    _refusal_hook = hook
+
+
+def actions() -> dict[str, Rule]:
+    return dict(_rules)
+
+
+def actor_for(user: Any) -> Actor:
+    """The actor for a user, cached on the user object for the rest of the request."""
+    if isinstance(user, Actor):
+        return user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_pillars_actor", None)
+    if cached is not None:
+        return cached
+    if _actor_loader is None:
+        raise RuntimeError("no actor loader registered")
+    actor = _actor_loader(user)
+    user._pillars_actor = actor
+    return actor
+
+
+def forget(user: Any) -> None:
+    """Drop a cached actor after its roles or scope changed."""
+    if hasattr(user, "_pillars_actor"):
+        del user._pillars_actor
+
+
+def _scope_for(model: type[models.Model]) -> Scope:
+    for klass in model.__mro__:
+        if klass in _scopes:
+            return _scopes[klass]
+    raise RuntimeError(f"{model.__name__} has no registered scope: deny by default")
+
+
+def is_visible(user: Any, obj: models.Model) -> bool:
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return False
+    return _scope_for(type(obj)).visible(actor, obj)
+
+
+def _allowed(actor: Actor, action: str, obj: Any) -> bool:
+    try:
+        r = _rules[action]
+    except KeyError:
+        raise RuntimeError(f"unknown policy action {action!r}") from None
+    if not actor.is_authenticated or not actor.roles & r.roles:
+        return False
+    if actor.token_scopes is not None and r.scope not in actor.token_scopes:
+        return False
+    return r.check is None or r.check(actor, obj)
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """True when the actor may take the action (on the record, which must be visible)."""
+    actor = actor_for(user)
+    if isinstance(obj, models.Model) and not is_visible(actor, obj):
+        return False
+    return _allowed(actor, action, obj)
+
+
+def require(user: Any, action: str, obj: Any = None) -> Actor:
+    """Raise Http404 when the record is out of scope, PermissionDenied when not allowed."""
+    actor = actor_for(user)
+    if isinstance(obj, models.Model) and not is_visible(actor, obj):
+        _refused(actor, action, obj, "not_found")
+        raise Http404("Not found")
+    if not _allowed(actor, action, obj):
+        _refused(actor, action, obj, "forbidden")
+        raise PermissionDenied("You do not have permission to do that.")
+    return actor
+
+
+def restrict[M: models.Model](
+    queryset: models.QuerySet[M], user: Any, action: str
+) -> models.QuerySet[M]:
+    """Only the rows the actor can see, and none at all when the action is not theirs."""
+    actor = actor_for(user)
+    if not _allowed(actor, action, None):
+        return queryset.none()
+    return _scope_for(queryset.model).restrict(actor, queryset)
+
+
+def _refused(actor: Actor, action: str, obj: Any, why: str) -> None:
+    if _refusal_hook is not None and actor.is_authenticated:
+        _refusal_hook(actor, action, obj, why)
+
+
+def roles_for(action: str) -> frozenset[str]:
+    return _rules[action].roles
+
+
+def known(names: Iterable[str]) -> bool:
+    return all(name in _rules for name in names)

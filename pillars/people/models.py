@@ -1,0 +1,398 @@
+"""Sites, units and beds; staff and their roles; persons served, episodes and caseloads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pillars.core.models import PublicModel
+from pillars.core.roles import RoleCode
+from pillars.people.choices import (
+    CaseloadKind,
+    Disposition,
+    ExitReason,
+    ReviewFinding,
+    UnitKind,
+)
+
+
+class Organization(PublicModel):
+    """The operator: a hospital, a crisis network or a recovery community organization."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(PublicModel):
+    """A building or campus."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="site_name_unique_in_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(PublicModel):
+    """A unit or program location; schedules on it are reasoned in its own time zone."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="units")
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=32, unique=True)
+    kind = models.CharField(max_length=20, choices=UnitKind.choices)
+    time_zone = models.CharField(max_length=64)
+    bed_count = models.PositiveIntegerField(default=0)
+    # Records made here are substance-use disorder records under 42 CFR Part 2.
+    is_substance_use_program = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(PublicModel):
+    """A service line that spans units (for example peer recovery services)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="programs"
+    )
+    name = models.CharField(max_length=200)
+    units = models.ManyToManyField(Unit, related_name="programs", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Room(PublicModel):
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="room_unique_in_unit")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bed(PublicModel):
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="beds")
+    label = models.CharField(max_length=20)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["room__name", "label"]
+        constraints = [models.UniqueConstraint(fields=["room", "label"], name="bed_unique_in_room")]
+
+    def __str__(self) -> str:
+        return f"{self.room.name}-{self.label}"
+
+
+class Role(models.Model):
+    """A role as data: label and the rights that come with it, changeable by an administrator."""
+
+    code = models.CharField(max_length=20, choices=RoleCode.choices, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    requires_two_factor = models.BooleanField(default=False)
+    may_break_glass = models.BooleanField(default=False)
+    is_org_wide = models.BooleanField(
+        default=False, help_text="Sees every unit of the organization."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(PublicModel):
+    """A staff member's working profile: roles, units, supervisor, employment, languages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff"
+    )
+    display_name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=100, blank=True)
+    badge_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    pin_hash = models.CharField(max_length=200, blank=True)
+    roles = models.ManyToManyField(Role, related_name="staff", blank=True)
+    home_units = models.ManyToManyField(Unit, related_name="staff", blank=True)
+    programs = models.ManyToManyField(Program, related_name="staff", blank=True)
+    supervisor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees"
+    )
+    hired_on = models.DateField()
+    exited_on = models.DateField(null=True, blank=True)
+    exit_reason = models.CharField(max_length=32, choices=ExitReason.choices, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    lived_experience = models.JSONField(default=list, blank=True)
+    shares_lived_experience = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name_plural = "staff"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(exited_on__isnull=True) | ~Q(exit_reason=""),
+                name="staff_exit_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(exited_on__isnull=True) | Q(exited_on__gte=models.F("hired_on")),
+                name="staff_exit_after_hire",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def is_employed_on(self, day: date) -> bool:
+        return self.hired_on <= day and (self.exited_on is None or day < self.exited_on)
+
+    def visible_lived_experience(self) -> list[str]:
+        """Lived-experience attributes, only when the staff member has chosen to share them."""
+        return list(self.lived_experience) if self.shares_lived_experience else []
+
+    def role_codes(self) -> list[str]:
+        return sorted(role.code for role in self.roles.all())
+
+
+class PersonServed(PublicModel):
+    """A person served (patient, resident, participant)."""
+
+    record_number = models.CharField(max_length=32, unique=True)
+    legal_given_name = models.CharField(max_length=100)
+    legal_family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["legal_family_name", "legal_given_name"]
+        verbose_name_plural = "persons served"
+        indexes = [models.Index(fields=["legal_family_name", "legal_given_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        given = self.preferred_name or self.legal_given_name
+        return f"{given} {self.legal_family_name}"
+
+    @property
+    def legal_name(self) -> str:
+        return f"{self.legal_given_name} {self.legal_family_name}"
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years on a date (a birthday counts from the day itself)."""
+        years = day.year - self.date_of_birth.year
+        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years
+
+
+class EpisodeQuerySet(models.QuerySet["Episode"]):
+    def open(self) -> EpisodeQuerySet:
+        return self.filter(discharged_at__isnull=True)
+
+
+class Episode(PublicModel):
+    """One episode of care, from admission to discharge."""
+
+    person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="episodes")
+    admitted_at = models.DateTimeField()
+    admitted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    discharged_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True)
+    recorded_at = models.DateTimeField()
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-admitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(discharged_at__isnull=True),
+                name="one_open_episode_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(discharged_at__isnull=True)
+                | Q(discharged_at__gt=models.F("admitted_at")),
+                name="episode_discharge_after_admit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} from {self.admitted_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.discharged_at is None
+
+
+class PlacementQuerySet(models.QuerySet["Placement"]):
+    def at(self, moment: datetime) -> PlacementQuerySet:
+        """Placements in force at a moment: the exact census."""
+        return self.filter(started_at__lte=moment).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=moment)
+        )
+
+    def current(self) -> PlacementQuerySet:
+        return self.filter(ended_at__isnull=True)
+
+
+class Placement(PublicModel):
+    """Where a person was during part of an episode: a unit and (optionally) a bed.
+
+    Admission opens the first placement, a transfer closes one and opens the next at the same
+    moment, discharge closes the last; so the census at any moment is exact.
+    """
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="placements")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="placements")
+    bed = models.ForeignKey(
+        Bed, null=True, blank=True, on_delete=models.PROTECT, related_name="placements"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    objects = PlacementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["started_at"]
+        indexes = [models.Index(fields=["unit", "started_at", "ended_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_placement_per_episode",
+            ),
+            models.UniqueConstraint(
+                fields=["bed"], condition=Q(ended_at__isnull=True), name="one_person_per_bed"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=models.F("started_at")),
+                name="placement_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode.person} on {self.unit}"
+
+
+class CaseloadAssignment(PublicModel):
+    """A staff member's responsibility for a person served, for a span of dates."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="caseload")
+    person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="caseload")
+    kind = models.CharField(max_length=20, choices=CaseloadKind.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "person", "kind"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_assignment_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="assignment_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} - {self.person} ({self.kind})"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
+
+
+class EmergencyAccess(PublicModel):
+    """A time-boxed "break the glass" grant to one person's record, reviewed by privacy."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="emergency_access")
+    person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    finding = models.CharField(max_length=20, choices=ReviewFinding.choices, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["staff", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff} -> {self.person} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return self.started_at <= moment < self.expires_at
+
+
+class TrustedDevice(PublicModel):
+    """A shared unit tablet, registered by a shift lead after a full sign-in on it.
+
+    On a trusted device, staff who have fully signed in there before may switch in with badge
+    number and PIN; the device cookie holds a secret whose hash is stored here.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="devices")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    registered_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+
+class DeviceEnrollment(models.Model):
+    """A staff member's last full sign-in on a trusted device; quick switch needs a recent one."""
+
+    device = models.ForeignKey(TrustedDevice, on_delete=models.CASCADE, related_name="enrollments")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
+    full_sign_in_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "staff"], name="one_enrollment_per_device_staff"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} on {self.device}"

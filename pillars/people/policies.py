@@ -1,0 +1,211 @@
+"""Who may see and do what with people, units and staff (DESIGN.md rule 5).
+
+Scope: a person served is visible to staff of the unit they are placed on now (or of a program
+that includes it), to staff with them on caseload, to those staff members' supervisors, to an
+active emergency-access grant, and to organization-wide roles. Staff are visible to colleagues
+who share a unit, to their supervisor and supervisees, and to organization-wide roles and
+administrators. Units are visible to their own staff, to organization-wide roles and to
+administrators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Outcome
+from pillars.core import clock, policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.people.models import (
+    CaseloadAssignment,
+    EmergencyAccess,
+    Episode,
+    PersonServed,
+    Placement,
+    Staff,
+    Unit,
+)
+
+CARE_TEAM = (R.BHT, R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR)
+EVERYONE = tuple(R)
+
+ACTIONS = {
+    "people.view_person": rule(*CARE_TEAM, R.DIRECTOR, description="open a person served"),
+    "people.list_persons": rule(*CARE_TEAM, R.DIRECTOR, description="list and search persons"),
+    "people.create_person": rule(R.NURSE, R.CLINICIAN, scope="write"),
+    "people.edit_person": rule(R.NURSE, R.CLINICIAN, scope="write"),
+    "people.admit": rule(R.NURSE, R.CLINICIAN, scope="write"),
+    "people.transfer": rule(R.NURSE, R.CLINICIAN, scope="write"),
+    "people.discharge": rule(R.NURSE, R.CLINICIAN, scope="write"),
+    "people.assign_caseload": rule(R.NURSE, R.CLINICIAN, R.SUPERVISOR, scope="write"),
+    "people.view_unit": rule(*EVERYONE),
+    "people.view_census": rule(*CARE_TEAM, R.DIRECTOR),
+    "people.edit_unit": rule(R.ADMIN, scope="write"),
+    "people.view_staff": rule(*EVERYONE),
+    "people.edit_staff": rule(R.ADMIN, scope="write"),
+    "people.change_roles": rule(R.ADMIN, scope="write"),
+    "people.import": rule(R.ADMIN, scope="write"),
+    "people.break_glass": rule(
+        R.NURSE, R.CLINICIAN, check=lambda a, o: a.may_break_glass, scope="write"
+    ),
+    "people.review_emergency_access": rule(R.PRIVACY, scope="write"),
+    "people.register_device": rule(R.NURSE, R.ADMIN, scope="write"),
+}
+
+
+def load_actor(user: Any) -> Actor:
+    """Everything the policy layer needs about a signed-in user, in a handful of queries."""
+    staff = Staff.objects.filter(user=user).prefetch_related("roles").first()
+    now = clock.now()
+    if (
+        staff is None
+        or not user.is_active
+        or (staff.exited_on is not None and staff.exited_on <= now.date())
+    ):
+        return Actor(user=user)
+    roles = list(staff.roles.all())
+    unit_ids = set(staff.home_units.values_list("id", flat=True))
+    unit_ids |= set(Unit.objects.filter(programs__staff=staff).values_list("id", flat=True))
+    today = now.date()
+    caseload = CaseloadAssignment.objects.filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=today), started_on__lte=today
+    )
+    return Actor(
+        user=user,
+        staff_id=staff.pk,
+        roles=frozenset(r.code for r in roles),
+        unit_ids=frozenset(unit_ids),
+        is_org_wide=any(r.is_org_wide for r in roles),
+        may_break_glass=any(r.may_break_glass for r in roles),
+        requires_two_factor=any(r.requires_two_factor for r in roles),
+        caseload_person_ids=frozenset(
+            caseload.filter(staff=staff).values_list("person_id", flat=True)
+        ),
+        supervisee_staff_ids=frozenset(
+            Staff.objects.filter(supervisor=staff).values_list("id", flat=True)
+        ),
+        emergency_person_ids=frozenset(
+            EmergencyAccess.objects.filter(
+                staff=staff, started_at__lte=now, expires_at__gt=now
+            ).values_list("person_id", flat=True)
+        ),
+    )
+
+
+def _supervised_caseload_q(actor: Actor) -> Q:
+    if not actor.supervisee_staff_ids:
+        return Q(pk__in=[])
+    today = clock.now().date()
+    active = CaseloadAssignment.objects.filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=today),
+        started_on__lte=today,
+        person=OuterRef("pk"),
+        staff_id__in=actor.supervisee_staff_ids,
+    )
+    return Q(Exists(active))
+
+
+def restrict_persons(actor: Actor, qs: QuerySet[PersonServed]) -> QuerySet[PersonServed]:
+    if actor.is_org_wide:
+        return qs
+    on_unit = Placement.objects.filter(
+        episode__person=OuterRef("pk"), ended_at__isnull=True, unit_id__in=actor.unit_ids
+    )
+    return qs.filter(
+        Q(Exists(on_unit))
+        | Q(pk__in=actor.caseload_person_ids)
+        | Q(pk__in=actor.emergency_person_ids)
+        | _supervised_caseload_q(actor)
+    )
+
+
+def person_visible(actor: Actor, person: PersonServed) -> bool:
+    if actor.is_org_wide or person.pk in actor.caseload_person_ids:
+        return True
+    if person.pk in actor.emergency_person_ids:
+        return True
+    return restrict_persons(actor, PersonServed.objects.filter(pk=person.pk)).exists()
+
+
+def restrict_staff(actor: Actor, qs: QuerySet[Staff]) -> QuerySet[Staff]:
+    if actor.is_org_wide or actor.has_role(R.ADMIN):
+        return qs
+    shares_unit = Staff.home_units.through.objects.filter(
+        staff_id=OuterRef("pk"), unit_id__in=actor.unit_ids
+    )
+    return qs.filter(
+        Q(Exists(shares_unit))
+        | Q(pk=actor.staff_id)
+        | Q(pk__in=actor.supervisee_staff_ids)
+        | Q(supervisees=actor.staff_id)
+    ).distinct()
+
+
+def staff_visible(actor: Actor, staff: Staff) -> bool:
+    return restrict_staff(actor, Staff.objects.filter(pk=staff.pk)).exists()
+
+
+def restrict_units(actor: Actor, qs: QuerySet[Unit]) -> QuerySet[Unit]:
+    if actor.is_org_wide or actor.has_role(R.ADMIN):
+        return qs
+    return qs.filter(pk__in=actor.unit_ids)
+
+
+def unit_visible(actor: Actor, unit: Unit) -> bool:
+    return actor.is_org_wide or actor.has_role(R.ADMIN) or unit.pk in actor.unit_ids
+
+
+def restrict_episodes(actor: Actor, qs: QuerySet[Episode]) -> QuerySet[Episode]:
+    return qs.filter(person__in=restrict_persons(actor, PersonServed.objects.all()))
+
+
+def restrict_assignments(
+    actor: Actor, qs: QuerySet[CaseloadAssignment]
+) -> QuerySet[CaseloadAssignment]:
+    return qs.filter(person__in=restrict_persons(actor, PersonServed.objects.all()))
+
+
+def restrict_grants(actor: Actor, qs: QuerySet[EmergencyAccess]) -> QuerySet[EmergencyAccess]:
+    if actor.has_role(R.PRIVACY):
+        return qs
+    return qs.filter(staff_id=actor.staff_pk)
+
+
+def _audit_refusal(actor: Actor, action: str, obj: Any, why: str) -> None:
+    """A refusal is an event too: who tried what, and on which record."""
+    person_id = getattr(obj, "public_id", None) if isinstance(obj, PersonServed) else None
+    audit.record(
+        actor=actor.user,
+        action=Action.VIEW if action.split(".")[-1].startswith(("view", "list")) else Action.UPDATE,
+        target=obj if obj is not None and hasattr(obj, "_meta") else None,
+        person_id=person_id,
+        outcome=Outcome.DENIED,
+        detail={"policy_action": action, "refusal": why},
+    )
+
+
+def install() -> None:
+    policy.register(ACTIONS)
+    policy.set_actor_loader(load_actor)
+    policy.set_refusal_hook(_audit_refusal)
+    policy.register_scope(PersonServed, visible=person_visible, restrict=restrict_persons)
+    policy.register_scope(Staff, visible=staff_visible, restrict=restrict_staff)
+    policy.register_scope(Unit, visible=unit_visible, restrict=restrict_units)
+    policy.register_scope(
+        Episode,
+        visible=lambda a, e: person_visible(a, e.person),
+        restrict=restrict_episodes,
+    )
+    policy.register_scope(
+        CaseloadAssignment,
+        visible=lambda a, c: person_visible(a, c.person),
+        restrict=restrict_assignments,
+    )
+    policy.register_scope(
+        EmergencyAccess,
+        visible=lambda a, g: a.has_role(R.PRIVACY) or g.staff_id == a.staff_id,
+        restrict=restrict_grants,
+    )

@@ -1,0 +1,735 @@
+"""Every write to people, units, staff, episodes and caseloads (DESIGN.md rule 3).
+
+Each service checks permission through the policy layer, validates, writes in one transaction and
+appends its audit event (with old and new values) inside that same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy
+from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.sessions import end_all_sessions
+from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
+from pillars.people.models import (
+    Bed,
+    CaseloadAssignment,
+    DeviceEnrollment,
+    EmergencyAccess,
+    Episode,
+    PersonServed,
+    Placement,
+    Role,
+    Staff,
+    TrustedDevice,
+    Unit,
+)
+from pillars.people.selectors import person_category
+
+PERSON_FIELDS = [
+    "record_number",
+    "legal_given_name",
+    "legal_family_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+]
+STAFF_FIELDS = [
+    "display_name",
+    "job_title",
+    "badge_number",
+    "hired_on",
+    "exited_on",
+    "exit_reason",
+    "languages",
+    "lived_experience",
+    "shares_lived_experience",
+    "supervisor",
+]
+EMERGENCY_ACCESS_MINUTES = 60
+QUICK_SWITCH_VALID_HOURS = 12
+OLDEST_BIRTH_YEAR = 1900
+
+
+# --- Persons served ----------------------------------------------------------------------------
+
+
+def _clean_person(values: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(values)
+    for name in ("record_number", "legal_given_name", "legal_family_name"):
+        text = str(cleaned.get(name) or "").strip()
+        if not text:
+            errors.setdefault(name, []).append("This field is required.")
+        cleaned[name] = text
+    for name in ("preferred_name", "pronouns"):
+        cleaned[name] = str(cleaned.get(name) or "").strip()
+    dob = cleaned.get("date_of_birth")
+    if not isinstance(dob, date):
+        errors.setdefault("date_of_birth", []).append("Enter a date of birth (YYYY-MM-DD).")
+    elif dob > clock.now().date():
+        errors.setdefault("date_of_birth", []).append("Date of birth cannot be in the future.")
+    elif dob.year < OLDEST_BIRTH_YEAR:
+        errors.setdefault("date_of_birth", []).append("Date of birth is too far in the past.")
+    number = cleaned.get("record_number")
+    same = PersonServed.objects.filter(record_number=number)
+    if exclude_pk is not None:
+        same = same.exclude(pk=exclude_pk)
+    if number and same.exists():
+        errors.setdefault("record_number", []).append("A person with this record number exists.")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def create_person(
+    *,
+    actor: Any,
+    record_number: str,
+    legal_given_name: str,
+    legal_family_name: str,
+    date_of_birth: date,
+    preferred_name: str = "",
+    pronouns: str = "",
+) -> PersonServed:
+    """Register a person served."""
+    policy.require(actor, "people.create_person")
+    values = _clean_person(
+        {
+            "record_number": record_number,
+            "legal_given_name": legal_given_name,
+            "legal_family_name": legal_family_name,
+            "preferred_name": preferred_name,
+            "pronouns": pronouns,
+            "date_of_birth": date_of_birth,
+        }
+    )
+    with transaction.atomic():
+        person = PersonServed.objects.create(created_at=clock.now(), **values)
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=person,
+            person_id=person.public_id,
+            purpose=Purpose.TREATMENT,
+            detail=audit.changes(None, audit.snapshot(person, PERSON_FIELDS)),
+        )
+    return person
+
+
+def update_person(person: PersonServed, *, actor: Any, **fields: Any) -> PersonServed:
+    """Change a person's demographics; the audit event keeps old and new values."""
+    policy.require(actor, "people.edit_person", person)
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        person = PersonServed.objects.select_for_update().get(pk=person.pk)
+        before = audit.snapshot(person, PERSON_FIELDS)
+        values = _clean_person({**before_values(person), **fields}, exclude_pk=person.pk)
+        for name, value in values.items():
+            setattr(person, name, value)
+        person.save()
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=person,
+            person_id=person.public_id,
+            category=person_category(person),
+            purpose=Purpose.TREATMENT,
+            detail=audit.changes(before, audit.snapshot(person, PERSON_FIELDS)),
+        )
+    return person
+
+
+def before_values(person: PersonServed) -> dict[str, Any]:
+    return {name: getattr(person, name) for name in PERSON_FIELDS}
+
+
+# --- Episodes: admit, transfer, discharge ------------------------------------------------------
+
+
+def _check_moment(moment: datetime | None, field: str) -> datetime:
+    now = clock.now()
+    if moment is None:
+        return now
+    if moment.tzinfo is None:
+        raise invalid(field, "The time must include a time zone.")
+    if moment > now + timedelta(minutes=5):
+        raise invalid(field, "The time cannot be in the future.")
+    return moment
+
+
+def _check_bed(unit: Unit, bed: Bed | None) -> None:
+    if bed is None:
+        return
+    if bed.room.unit_id != unit.pk:
+        raise invalid("bed", f"Bed {bed} is not on {unit}.")
+    if not bed.is_active:
+        raise invalid("bed", f"Bed {bed} is out of service.")
+    if Placement.objects.current().filter(bed=bed).exists():
+        raise invalid("bed", f"Bed {bed} is occupied.")
+
+
+def admit_person(
+    person: PersonServed,
+    *,
+    actor: Any,
+    unit: Unit,
+    bed: Bed | None = None,
+    admitted_at: datetime | None = None,
+) -> Episode:
+    """Open an episode of care and its first placement."""
+    acting = policy.require(actor, "people.admit", unit)
+    moment = _check_moment(admitted_at, "admitted_at")
+    if not unit.is_active:
+        raise invalid("unit", f"{unit} is not accepting admissions.")
+    try:
+        with transaction.atomic():
+            PersonServed.objects.select_for_update().get(pk=person.pk)
+            if Episode.objects.open().filter(person=person).exists():
+                raise invalid(None, f"{person} is already admitted.")
+            last = Episode.objects.filter(person=person).order_by("-discharged_at").first()
+            if last and last.discharged_at and moment < last.discharged_at:
+                raise invalid("admitted_at", "The admission is before the last discharge.")
+            _check_bed(unit, bed)
+            episode = Episode.objects.create(
+                person=person,
+                admitted_at=moment,
+                admitted_by_id=acting.staff_pk,
+                recorded_at=clock.now(),
+            )
+            Placement.objects.create(
+                episode=episode, unit=unit, bed=bed, started_at=moment, reason="admission"
+            )
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=episode,
+                person_id=person.public_id,
+                category=person_category(person),
+                purpose=Purpose.TREATMENT,
+                detail={
+                    "event": "admit",
+                    "unit": unit.code,
+                    "bed": str(bed) if bed else None,
+                    "admitted_at": moment.isoformat(),
+                },
+            )
+    except IntegrityError:
+        raise Conflict("That person or bed changed a moment ago; reload and try again.") from None
+    return episode
+
+
+def transfer_person(
+    episode: Episode,
+    *,
+    actor: Any,
+    unit: Unit,
+    bed: Bed | None = None,
+    moved_at: datetime | None = None,
+    reason: str = "",
+) -> Placement:
+    """Close the current placement and open the next at the same moment."""
+    policy.require(actor, "people.transfer", episode)
+    moment = _check_moment(moved_at, "moved_at")
+    try:
+        with transaction.atomic():
+            current = (
+                Placement.objects.select_for_update().current().filter(episode=episode).first()
+            )
+            if current is None or episode.discharged_at is not None:
+                raise invalid(None, "This episode has been discharged.")
+            if moment <= current.started_at:
+                raise invalid("moved_at", "The transfer must be after the current placement began.")
+            if current.unit_id == unit.pk and current.bed_id == (bed.pk if bed else None):
+                raise invalid("bed", "That is where the person is now.")
+            if not unit.is_active:
+                raise invalid("unit", f"{unit} is not accepting transfers.")
+            current.ended_at = moment
+            current.save(update_fields=["ended_at"])
+            _check_bed(unit, bed)
+            placement = Placement.objects.create(
+                episode=episode, unit=unit, bed=bed, started_at=moment, reason=reason[:200]
+            )
+            audit.record(
+                actor=actor,
+                action=Action.UPDATE,
+                target=episode,
+                person_id=episode.person.public_id,
+                category=person_category(episode.person),
+                purpose=Purpose.TREATMENT,
+                detail={
+                    "event": "transfer",
+                    "changes": {
+                        "unit": {"old": current.unit.code, "new": unit.code},
+                        "bed": {
+                            "old": str(current.bed) if current.bed else None,
+                            "new": str(bed) if bed else None,
+                        },
+                    },
+                    "moved_at": moment.isoformat(),
+                    "reason": reason,
+                },
+            )
+    except IntegrityError:
+        raise Conflict("That bed was taken a moment ago; choose another.") from None
+    return placement
+
+
+def discharge_person(
+    episode: Episode, *, actor: Any, disposition: str, discharged_at: datetime | None = None
+) -> Episode:
+    """Close the episode and its last placement."""
+    policy.require(actor, "people.discharge", episode)
+    moment = _check_moment(discharged_at, "discharged_at")
+    if disposition not in Disposition.values:
+        raise invalid("disposition", "Choose a discharge disposition.")
+    with transaction.atomic():
+        episode = Episode.objects.select_for_update().get(pk=episode.pk)
+        if episode.discharged_at is not None:
+            raise invalid(None, "This episode has already been discharged.")
+        current = Placement.objects.current().filter(episode=episode).first()
+        if moment <= episode.admitted_at or (current and moment <= current.started_at):
+            raise invalid("discharged_at", "The discharge must be after the last move.")
+        if current:
+            current.ended_at = moment
+            current.save(update_fields=["ended_at"])
+        episode.discharged_at = moment
+        episode.discharged_by_id = policy.actor_for(actor).staff_pk
+        episode.disposition = disposition
+        episode.save(update_fields=["discharged_at", "discharged_by", "disposition"])
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=episode,
+            person_id=episode.person.public_id,
+            category=person_category(episode.person),
+            purpose=Purpose.TREATMENT,
+            detail={
+                "event": "discharge",
+                "discharged_at": moment.isoformat(),
+                "disposition": disposition,
+            },
+        )
+    return episode
+
+
+# --- Caseloads ---------------------------------------------------------------------------------
+
+
+def assign_caseload(
+    *, actor: Any, staff: Staff, person: PersonServed, kind: str, started_on: date | None = None
+) -> CaseloadAssignment:
+    """Put a person served on a staff member's caseload."""
+    policy.require(actor, "people.assign_caseload", person)
+    if kind not in CaseloadKind.values:
+        raise invalid("kind", "Choose a kind of assignment.")
+    day = started_on or clock.now().date()
+    if staff.exited_on is not None and staff.exited_on <= day:
+        raise invalid("staff", f"{staff} no longer works here.")
+    with transaction.atomic():
+        if CaseloadAssignment.objects.filter(
+            staff=staff, person=person, kind=kind, ended_on__isnull=True
+        ).exists():
+            raise invalid(None, f"{person} is already on {staff}'s caseload.")
+        assignment = CaseloadAssignment.objects.create(
+            staff=staff, person=person, kind=kind, started_on=day
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=assignment,
+            person_id=person.public_id,
+            category=person_category(person),
+            purpose=Purpose.OPERATIONS,
+            detail={"staff": str(staff.public_id), "kind": kind, "started_on": day.isoformat()},
+        )
+    return assignment
+
+
+def end_caseload(
+    assignment: CaseloadAssignment, *, actor: Any, ended_on: date | None = None
+) -> CaseloadAssignment:
+    policy.require(actor, "people.assign_caseload", assignment)
+    day = ended_on or clock.now().date()
+    with transaction.atomic():
+        assignment = CaseloadAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if assignment.ended_on is not None:
+            raise invalid(None, "This assignment has already ended.")
+        if day < assignment.started_on:
+            raise invalid("ended_on", "The end cannot be before the start.")
+        assignment.ended_on = day
+        assignment.save(update_fields=["ended_on"])
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=assignment,
+            person_id=assignment.person.public_id,
+            purpose=Purpose.OPERATIONS,
+            detail=audit.changes({"ended_on": None}, {"ended_on": day}),
+        )
+    return assignment
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+
+def _roles(codes: Iterable[str]) -> list[Role]:
+    codes = list(dict.fromkeys(codes))
+    roles = list(Role.objects.filter(code__in=codes))
+    missing = set(codes) - {r.code for r in roles}
+    if missing:
+        raise invalid("roles", f"Unknown roles: {', '.join(sorted(missing))}")
+    return roles
+
+
+def create_staff(
+    *,
+    actor: Any,
+    username: str,
+    display_name: str,
+    hired_on: date,
+    roles: Iterable[str],
+    home_units: Iterable[Unit] = (),
+    email: str = "",
+    password: str | None = None,
+    job_title: str = "",
+    badge_number: str | None = None,
+    supervisor: Staff | None = None,
+    languages: Iterable[str] = (),
+    lived_experience: Iterable[str] = (),
+    shares_lived_experience: bool = False,
+    programs: Iterable[Any] = (),
+) -> Staff:
+    """Create a sign-in account and its staff profile, with roles and units."""
+    policy.require(actor, "people.edit_staff")
+    User = get_user_model()
+    errors: dict[str, list[str]] = {}
+    username = username.strip().lower()
+    if not username:
+        errors["username"] = ["This field is required."]
+    elif User.objects.filter(username=username).exists():
+        errors["username"] = ["That sign-in name is taken."]
+    if not display_name.strip():
+        errors["display_name"] = ["This field is required."]
+    if badge_number and Staff.objects.filter(badge_number=badge_number).exists():
+        errors["badge_number"] = ["That badge number is in use."]
+    if hired_on > clock.now().date() + timedelta(days=365):
+        errors["hired_on"] = ["The hire date is more than a year away."]
+    role_list = _roles(roles)
+    if not role_list:
+        errors["roles"] = ["Give at least one role."]
+    if password is not None:
+        try:
+            validate_password(password, User(username=username, email=email))
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        user = User(username=username, email=email.strip())
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save()
+        staff = Staff.objects.create(
+            user=user,
+            display_name=display_name.strip(),
+            job_title=job_title.strip(),
+            badge_number=badge_number or None,
+            hired_on=hired_on,
+            supervisor=supervisor,
+            languages=list(languages),
+            lived_experience=list(lived_experience),
+            shares_lived_experience=shares_lived_experience,
+        )
+        staff.roles.set(role_list)
+        staff.home_units.set(list(home_units))
+        staff.programs.set(list(programs))
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=staff,
+            purpose=Purpose.ADMINISTRATION,
+            detail=audit.changes(
+                None,
+                {
+                    **audit.snapshot(staff, STAFF_FIELDS),
+                    "username": username,
+                    "roles": sorted(r.code for r in role_list),
+                    "home_units": sorted(u.code for u in staff.home_units.all()),
+                },
+            ),
+        )
+    return staff
+
+
+def update_staff(staff: Staff, *, actor: Any, **fields: Any) -> Staff:
+    """Change a staff profile's plain fields (not roles: see ``set_roles``)."""
+    policy.require(actor, "people.edit_staff", staff)
+    allowed = set(STAFF_FIELDS) - {"exited_on", "exit_reason"} | {"home_units"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
+    if fields.get("supervisor") is not None and fields["supervisor"].pk == staff.pk:
+        raise invalid("supervisor", "A staff member cannot supervise themselves.")
+    badge = fields.get("badge_number")
+    if badge and Staff.objects.filter(badge_number=badge).exclude(pk=staff.pk).exists():
+        raise invalid("badge_number", "That badge number is in use.")
+    with transaction.atomic():
+        staff = Staff.objects.select_for_update().get(pk=staff.pk)
+        before = {
+            **audit.snapshot(staff, STAFF_FIELDS),
+            "home_units": sorted(u.code for u in staff.home_units.all()),
+        }
+        units = fields.pop("home_units", None)
+        for name, value in fields.items():
+            setattr(staff, name, value if name != "badge_number" else (value or None))
+        staff.save()
+        if units is not None:
+            staff.home_units.set(list(units))
+        after = {
+            **audit.snapshot(staff, STAFF_FIELDS),
+            "home_units": sorted(u.code for u in staff.home_units.all()),
+        }
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=staff,
+            purpose=Purpose.ADMINISTRATION,
+            detail=audit.changes(before, after),
+        )
+    return staff
+
+
+def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
+    """Replace a staff member's roles; a privilege change that also ends their sessions."""
+    policy.require(actor, "people.change_roles", staff)
+    role_list = _roles(roles)
+    if not role_list:
+        raise invalid("roles", "Give at least one role.")
+    with transaction.atomic():
+        before = staff.role_codes()
+        staff.roles.set(role_list)
+        after = sorted(r.code for r in role_list)
+        if before != after:
+            end_all_sessions(staff.user)
+            audit.record(
+                actor=actor,
+                action=Action.PRIVILEGE_CHANGE,
+                target=staff,
+                purpose=Purpose.ADMINISTRATION,
+                detail=audit.changes({"roles": before}, {"roles": after}),
+            )
+    policy.forget(staff.user)
+    return staff
+
+
+def exit_staff(staff: Staff, *, actor: Any, exited_on: date, exit_reason: str) -> Staff:
+    """Record a departure: the account is deactivated and all its sessions end."""
+    policy.require(actor, "people.edit_staff", staff)
+    if exit_reason not in ExitReason.values:
+        raise invalid("exit_reason", "Choose a reason for leaving.")
+    if exited_on < staff.hired_on:
+        raise invalid("exited_on", "The exit date is before the hire date.")
+    with transaction.atomic():
+        staff = Staff.objects.select_for_update().get(pk=staff.pk)
+        if staff.exited_on is not None:
+            raise invalid(None, f"{staff} has already left.")
+        before = audit.snapshot(staff, ["exited_on", "exit_reason"])
+        staff.exited_on, staff.exit_reason = exited_on, exit_reason
+        staff.save(update_fields=["exited_on", "exit_reason"])
+        user = staff.user
+        if exited_on <= clock.now().date():
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            end_all_sessions(user)
+        audit.record(
+            actor=actor,
+            action=Action.PRIVILEGE_CHANGE,
+            target=staff,
+            purpose=Purpose.ADMINISTRATION,
+            detail=audit.changes(before, audit.snapshot(staff, ["exited_on", "exit_reason"])),
+        )
+    return staff
+
+
+def set_pin(staff: Staff, *, actor: Any, pin: str) -> None:
+    """Set the PIN a staff member uses to switch in on a trusted unit tablet (own PIN only)."""
+    acting = policy.actor_for(actor)
+    if acting.staff_id != staff.pk:
+        raise policy_denied()
+    if not (pin.isdigit() and 6 <= len(pin) <= 8):
+        raise invalid("pin", "A PIN is 6 to 8 digits.")
+    if len(set(pin)) == 1 or pin in "0123456789012345" or pin in "9876543210987654":
+        raise invalid("pin", "Choose a PIN that is not a run or a repeated digit.")
+    if not staff.badge_number:
+        raise invalid("pin", "You need a badge number before you can set a PIN.")
+    with transaction.atomic():
+        Staff.objects.filter(pk=staff.pk).update(pin_hash=make_password(pin))
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=staff,
+            purpose=Purpose.SECURITY,
+            detail={"changes": {"pin": "changed"}},
+        )
+
+
+def check_pin(staff: Staff, pin: str) -> bool:
+    return bool(staff.pin_hash) and check_password(pin, staff.pin_hash)
+
+
+def policy_denied() -> Exception:
+    from django.core.exceptions import PermissionDenied
+
+    return PermissionDenied("You do not have permission to do that.")
+
+
+# --- Emergency access ("break the glass") ------------------------------------------------------
+
+
+def start_emergency_access(
+    person: PersonServed, *, actor: Any, reason: str, minutes: int = EMERGENCY_ACCESS_MINUTES
+) -> EmergencyAccess:
+    """Open a time-boxed grant to one person's record; it lands in privacy's review queue."""
+    acting = policy.require(actor, "people.break_glass")
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise invalid("reason", "Say why you need this record now (at least 10 characters).")
+    if not 1 <= minutes <= 240:
+        raise invalid("minutes", "Emergency access lasts between 1 minute and 4 hours.")
+    now = clock.now()
+    with transaction.atomic():
+        grant = EmergencyAccess.objects.create(
+            staff_id=acting.staff_pk,
+            person=person,
+            reason=reason,
+            started_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+        audit.record(
+            actor=actor,
+            action=Action.EMERGENCY_ACCESS,
+            target=grant,
+            person_id=person.public_id,
+            category=person_category(person),
+            purpose=Purpose.EMERGENCY,
+            detail={"reason": reason, "expires_at": grant.expires_at.isoformat()},
+        )
+    policy.forget(actor)
+    return grant
+
+
+def review_emergency_access(
+    grant: EmergencyAccess, *, actor: Any, finding: str, note: str = ""
+) -> EmergencyAccess:
+    """The privacy officer's finding on one emergency access."""
+    acting = policy.require(actor, "people.review_emergency_access", grant)
+    if finding not in ReviewFinding.values:
+        raise invalid("finding", "Choose a finding.")
+    if finding == ReviewFinding.INAPPROPRIATE and not note.strip():
+        raise invalid("note", "Say what was inappropriate.")
+    with transaction.atomic():
+        grant = EmergencyAccess.objects.select_for_update().get(pk=grant.pk)
+        if grant.reviewed_at is not None:
+            raise invalid(None, "This access has already been reviewed.")
+        grant.reviewed_by_id = acting.staff_pk
+        grant.reviewed_at = clock.now()
+        grant.finding = finding
+        grant.review_note = note.strip()
+        grant.save(update_fields=["reviewed_by", "reviewed_at", "finding", "review_note"])
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=grant,
+            person_id=grant.person.public_id,
+            purpose=Purpose.OVERSIGHT,
+            detail={"finding": finding, "note": grant.review_note},
+        )
+    return grant
+
+
+# --- Trusted unit tablets ----------------------------------------------------------------------
+
+
+def register_device(*, actor: Any, unit: Unit, name: str) -> tuple[TrustedDevice, str]:
+    """Make this browser a trusted tablet for a unit; returns the device and its cookie secret."""
+    acting = policy.require(actor, "people.register_device", unit)
+    if not name.strip():
+        raise invalid("name", "Name the tablet (for example 'North nurses station').")
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device = TrustedDevice.objects.create(
+            unit=unit,
+            name=name.strip()[:100],
+            token_hash=hashlib.sha256(secret.encode()).hexdigest(),
+            registered_by_id=acting.staff_pk,
+            registered_at=clock.now(),
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=device,
+            purpose=Purpose.SECURITY,
+            detail={"unit": unit.code, "name": device.name},
+        )
+    return device, secret
+
+
+def device_for_secret(secret: str | None) -> TrustedDevice | None:
+    if not secret:
+        return None
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    return TrustedDevice.objects.filter(token_hash=digest, revoked_at__isnull=True).first()
+
+
+def enroll_on_device(device: TrustedDevice, staff: Staff) -> None:
+    """Remember a full sign-in on a tablet; quick switch there is allowed for a while after."""
+    DeviceEnrollment.objects.update_or_create(
+        device=device, staff=staff, defaults={"full_sign_in_at": clock.now()}
+    )
+
+
+def may_quick_switch(device: TrustedDevice, staff: Staff) -> bool:
+    """Badge + PIN only for staff who fully signed in on this tablet recently, never for roles
+    that need two-factor sign-in."""
+    if staff.roles.filter(requires_two_factor=True).exists():
+        return False
+    cutoff = clock.now() - timedelta(hours=QUICK_SWITCH_VALID_HOURS)
+    return DeviceEnrollment.objects.filter(
+        device=device, staff=staff, full_sign_in_at__gte=cutoff
+    ).exists()
+
+
+__all__ = [
+    "admit_person",
+    "assign_caseload",
+    "create_person",
+    "create_staff",
+    "discharge_person",
+    "end_caseload",
+    "exit_staff",
+    "register_device",
+    "review_emergency_access",
+    "set_pin",
+    "set_roles",
+    "start_emergency_access",
+    "transfer_person",
+    "update_person",
+    "update_staff",
+]

@@ -1,0 +1,295 @@
+"""Pillars settings.
+
+Every value that differs between machines comes from an environment variable read through the
+strict helpers in ``pillars.core.env``; README.md lists them all. ``PILLARS_ENV`` picks the
+profile: ``development`` (the default, used by ``make run``), ``test`` (the suite) or
+``production``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from pillars.core.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_required,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PILLARS_ENV = env_choice("PILLARS_ENV", "development", ("development", "test", "production"))
+PRODUCTION = PILLARS_ENV == "production"
+TESTING = PILLARS_ENV == "test"
+
+DATA_DIR = Path(env_str("PILLARS_DATA_DIR", str(BASE_DIR / "var")))
+
+
+def _local_secret(name: str) -> str:
+    """A secret kept in a file under the data directory, made on first use (not production)."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+if PRODUCTION:
+    SECRET_KEY = env_required("PILLARS_SECRET_KEY", "it signs sessions and tokens")
+    # The audit chain key lives outside the database so that someone who can write to the
+    # database cannot forge a consistent chain.
+    AUDIT_HMAC_KEY = env_required("PILLARS_AUDIT_KEY", "it keys the audit log's hash chain")
+elif TESTING:
+    SECRET_KEY = env_str("PILLARS_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+    AUDIT_HMAC_KEY = env_str("PILLARS_AUDIT_KEY", "test-only-audit-key")
+else:
+    SECRET_KEY = env_str("PILLARS_SECRET_KEY", "") or _local_secret("secret.key")
+    AUDIT_HMAC_KEY = env_str("PILLARS_AUDIT_KEY", "") or _local_secret("audit.key")
+
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("PILLARS_SECRET_KEY must be at least 32 characters long")
+
+DEBUG = env_bool("PILLARS_DEBUG", PILLARS_ENV == "development")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("PILLARS_DEBUG must be false when PILLARS_ENV is production")
+
+# Demo mode: the demo generator may give the demo sign-ins a known password.
+DEMO_MODE = env_bool("PILLARS_DEMO", not PRODUCTION)
+if PRODUCTION and DEMO_MODE:
+    raise ImproperlyConfigured("PILLARS_DEMO must be false when PILLARS_ENV is production")
+
+ALLOWED_HOSTS = env_list(
+    "PILLARS_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("PILLARS_ALLOWED_HOSTS must name the host names Pillars serves")
+CSRF_TRUSTED_ORIGINS = env_list("PILLARS_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks_db",
+    "pillars.core",
+    "pillars.audit",
+    "pillars.people",
+    "pillars.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "pillars.core.middleware.RequestContextMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pillars.core.middleware.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "pillars.core.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Axes last, as its documentation asks, so it sees the final response of a sign-in.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "pillars.urls"
+WSGI_APPLICATION = "pillars.wsgi.application"
+ASGI_APPLICATION = "pillars.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "pillars.core.context_processors.shell",
+            ],
+        },
+    },
+]
+
+# --- Data stores -------------------------------------------------------------------------
+
+_default_db = f"sqlite:///{DATA_DIR / 'pillars.sqlite3'}"
+try:
+    _db = dj_database_url.parse(env_str("DATABASE_URL", _default_db) or _default_db)
+except ValueError as exc:  # dj-database-url names the bad scheme; we name the variable
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {exc}") from None
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if _db["NAME"] and _db["NAME"] != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _db["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the busy
+        # timeout instead of failing with "database is locked" when they upgrade a read lock.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            "PRAGMA synchronous=NORMAL;"
+            "PRAGMA foreign_keys=ON;"
+            "PRAGMA busy_timeout=20000;"
+        ),
+    }
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db["CONN_MAX_AGE"] = env_int("PILLARS_DB_CONN_MAX_AGE", 600, minimum=0)
+    # A database restart must not turn the next request into an error.
+    _db["CONN_HEALTH_CHECKS"] = True
+else:
+    raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// address")
+
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# --- Sign-in and sessions ------------------------------------------------------------------
+
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:home"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 is deliberately slow; the suite signs in thousands of times.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses locked-out credentials before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "pillars.core.backends.BadgePinBackend",
+]
+
+AXES_FAILURE_LIMIT = env_int("PILLARS_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PILLARS_LOCKOUT_MINUTES", 15, minimum=1))
+# Lock out by sign-in name (or badge), not by address: the unit's shared tablets sit behind one
+# address, and five typos by different people must not lock a whole unit out of its rounds.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "pillars.core.backends.axes_username"
+AXES_LOCKOUT_CALLABLE = "pillars.core.views.locked_out"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+SESSION_IDLE_SECONDS = 60 * env_int("PILLARS_SESSION_IDLE_MINUTES", 15, minimum=1, maximum=720)
+SESSION_ABSOLUTE_SECONDS = 3600 * env_int("PILLARS_SESSION_MAX_HOURS", 12, minimum=1, maximum=24)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+OTP_TOTP_ISSUER = env_str("PILLARS_OTP_ISSUER", "Pillars")
+API_TOKEN_MAX_DAYS = 90
+
+# --- Security headers ----------------------------------------------------------------------
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("PILLARS_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("PILLARS_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("PILLARS_HSTS_PRELOAD", True)
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# --- Static files, language, time ----------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+PILLARS_DEFAULT_TIME_ZONE = env_str("PILLARS_DEFAULT_TIME_ZONE", "America/Chicago")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("PILLARS_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+BENCH_VIEWS = env_bool("PILLARS_BENCH", False)
+if PRODUCTION and BENCH_VIEWS:
+    raise ImproperlyConfigured("PILLARS_BENCH must be false when PILLARS_ENV is production")
+
+# Outside production, whitenoise serves straight from the source folders (no collectstatic).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION

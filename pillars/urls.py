@@ -1,0 +1,23 @@
+"""Top-level routes. Each app owns its own ``urls.py``."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from pillars.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("", include("pillars.core.urls")),
+    path("people/", include("pillars.people.urls")),
+    path("audit/", include("pillars.audit.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.BENCH_VIEWS:
+    urlpatterns.append(path("bench/", include("pillars.core.bench_urls")))
+
+handler403 = "pillars.core.views.error_403"
+handler404 = "pillars.core.views.error_404"
+handler500 = "pillars.core.views.error_500"
