@@ -13,6 +13,40 @@ from pillars.people.testing import World, build_world
 ROLES = [str(code) for code in RoleCode]
 
 
+def _trigger_sql(up: bool) -> list[str]:
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("pillars.audit.migrations.0003_append_only_triggers")
+    if connection.vendor == "postgresql":
+        return migration.POSTGRES_UP if up else migration.POSTGRES_DOWN
+    return migration.SQLITE_UP if up else migration.SQLITE_DOWN
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers(request: Any) -> Any:
+    """Keep the audit table append-only in every test, yet let a transactional test's teardown
+    flush it: the triggers are lifted just before the flush and restored before the next test."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in _trigger_sql(up=True):
+            cursor.execute(sql)
+    yield
+    transactional = marker is not None and marker.kwargs.get("transaction")
+    if transactional or "transactional_db" in request.fixturenames:
+        with connection.cursor() as cursor:
+            for sql in _trigger_sql(up=False):
+                cursor.execute(sql)
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()
@@ -38,3 +72,96 @@ def signed_in(world: World) -> Any:
         return client
 
     return make
+
+
+# --- Browser tests (Playwright driving a real Chromium) -------------------------------------
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _chromium_path() -> str | None:
+    """The browser make test prepared; never a silent skip when there is none."""
+    import os
+    import shutil
+
+    path = os.environ.get("PILLARS_CHROMIUM")
+    if path is None:
+        path = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+        if path is None and shutil.which("chromium"):
+            path = shutil.which("chromium")
+    if path == "":
+        return None  # Playwright's own build, installed by bin/ensure-chromium
+    if path is None or not os.path.exists(path):
+        pytest.fail(
+            "No Chromium for the browser tests: run `make test` (it installs Debian's chromium) "
+            "or set PILLARS_CHROMIUM to a Chromium binary."
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    import os
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+    # test itself (fixtures) are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=_chromium_path(), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Any:
+    """A fresh browser page whose console errors (CSP violations included) fail the test."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
+    new_page = context.new_page()
+    errors: list[str] = []
+    new_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    new_page.on("pageerror", lambda exc: errors.append(str(exc)))
+    new_page.set_default_timeout(10_000)
+    yield new_page
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def totp_now(user: Any) -> str:
+    """The current code of a user's confirmed authenticator device (for tests)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+@pytest.fixture
+def axe_check() -> Any:
+    """Run axe-core on a page; fail on any WCAG 2.1 A/AA violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page: Any) -> None:
+        results = axe.run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+            },
+        )
+        assert results.violations_count == 0, results.generate_report()
+
+    return check

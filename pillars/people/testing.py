@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from pillars.core import clock
-from pillars.core.roles import RoleCode
+from pillars.core.roles import ROLE_DEFAULTS, RoleCode
 from pillars.people.choices import UnitKind
 from pillars.people.models import (
     Bed,
@@ -62,7 +62,7 @@ def make_unit(
     )
     made = []
     for n in range(beds):
-        room = Room.objects.create(unit=unit, name=f"{code.upper()}{100 + n // 2}")
+        room, _ = Room.objects.get_or_create(unit=unit, name=f"{code.upper()}{100 + n // 2}")
         made.append(Bed.objects.create(room=room, label="A" if n % 2 == 0 else "B"))
     return unit, made
 
@@ -107,7 +107,14 @@ def place(person: PersonServed, unit: Unit, bed: Bed | None, by: Staff) -> Episo
     return episode
 
 
+def ensure_roles() -> None:
+    """The default roles (a transactional test's flush removes the migration's rows)."""
+    for code, flags in ROLE_DEFAULTS.items():
+        Role.objects.get_or_create(code=str(code), defaults={"name": RoleCode(code).label, **flags})
+
+
 def build_world() -> World:
+    ensure_roles()
     org = Organization.objects.create(name="Test Health")
     site = Site.objects.create(organization=org, name="Main campus")
     unit_a, beds_a = make_unit(site, "a")

@@ -6,9 +6,9 @@ TABLE = "audit_auditevent"
 MESSAGE = "audit log is append-only"
 
 SQLITE_UP = [
-    f"CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON {TABLE} "
+    f"CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON {TABLE} "
     f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
-    f"CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON {TABLE} "
+    f"CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON {TABLE} "
     f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
 ]
 SQLITE_DOWN = [
@@ -18,9 +18,9 @@ SQLITE_DOWN = [
 POSTGRES_UP = [
     f"""CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
         BEGIN RAISE EXCEPTION '{MESSAGE}'; END; $$ LANGUAGE plpgsql;""",
-    f"CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON {TABLE} "
+    f"CREATE OR REPLACE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON {TABLE} "
     "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();",
-    f"CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {TABLE} "
+    f"CREATE OR REPLACE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON {TABLE} "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();",
 ]
 POSTGRES_DOWN = [
