@@ -87,3 +87,37 @@ class ApiToken(PublicModel):
         if self.revoked_at is not None:
             return "revoked"
         return "active" if now < self.expires_at else "expired"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a device write, kept so that a replay of the same key returns it.
+
+    DESIGN.md rule 7: a tablet that lost its connection resends; the client-generated key makes
+    the resend harmless. The row is written in the same transaction as the write it answers for,
+    so a record exists exactly when the write does. ``request_hash`` is the SHA-256 of the
+    canonical request body: the same key with another body is a client bug, refused with 409.
+    """
+
+    key = models.UUIDField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
+    )
+    method = models.CharField(max_length=10)
+    route = models.CharField(max_length=300)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route} ({self.key})"
+
+    def matches(self, method: str, route: str, request_hash: str) -> bool:
+        """True when a new request is a faithful replay of the one recorded here."""
+        return (self.method, self.route, self.request_hash) == (method, route, request_hash)

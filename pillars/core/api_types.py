@@ -1,0 +1,36 @@
+"""Field types shared by API schemas: text that a database can store, moments it can convert.
+
+Bad input must answer 422, never 500. Two kinds of input get past a plain ``str`` or
+``datetime`` and then break at the database: control characters (PostgreSQL refuses NUL in text)
+and aware datetimes at the edge of the calendar (converting 9999-12-31T23:59-05:00 to UTC
+overflows). These types refuse both while parsing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
+
+# No C0 control characters and no DEL: names, numbers and notes never need them.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
+
+# One-line text; give its length with Field(max_length=...) where it is used.
+Text = Annotated[str, StringConstraints(pattern=PRINTABLE)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"Give a time between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    return value.astimezone(UTC)
+
+
+# An ISO 8601 date and time with its offset (naive times are refused), stored as UTC.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+__all__ = ["PRINTABLE", "Moment", "Text"]

@@ -1,0 +1,487 @@
+"""The people part of the JSON API: persons served, episodes of care, units and census, staff.
+
+Handlers are thin: a schema parses, a selector fetches (404 out of scope, 403 not allowed, person
+reads audited), one service writes. Schemas name records by public id only; integer keys never
+leave the server. Writes from devices are idempotent (``pillars.core.idempotency``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from pillars.core import clock
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Moment, Text
+from pillars.core.declare import audit_exempt, audited
+from pillars.core.errors import invalid
+from pillars.core.idempotency import idempotent
+from pillars.core.pagination import PageParams, paginate
+from pillars.people import selectors, services
+from pillars.people.choices import Disposition
+from pillars.people.models import Bed, Episode, PersonServed, Placement, Staff, Unit
+
+router = Router(tags=["people"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+# --- Schemas -----------------------------------------------------------------------------------
+
+
+class UnitBrief(Schema):
+    public_id: UUID
+    name: str
+    code: str
+
+    @staticmethod
+    def of(unit: Unit) -> UnitBrief:
+        return UnitBrief(public_id=unit.public_id, name=unit.name, code=unit.code)
+
+
+class BedBrief(Schema):
+    public_id: UUID
+    room: str
+    label: str
+
+    @staticmethod
+    def of(bed: Bed | None) -> BedBrief | None:
+        if bed is None:
+            return None
+        return BedBrief(public_id=bed.public_id, room=bed.room.name, label=bed.label)
+
+
+class PlacementOut(Schema):
+    """Where the person was (or is) during part of an episode."""
+
+    public_id: UUID
+    unit: UnitBrief
+    bed: BedBrief | None
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+
+    @staticmethod
+    def of(placement: Placement | None) -> PlacementOut | None:
+        if placement is None:
+            return None
+        return PlacementOut(
+            public_id=placement.public_id,
+            unit=UnitBrief.of(placement.unit),
+            bed=BedBrief.of(placement.bed),
+            started_at=placement.started_at,
+            ended_at=placement.ended_at,
+            reason=placement.reason,
+        )
+
+
+class EpisodeOut(Schema):
+    """One episode of care; ``placement`` is the current one (the last one after discharge)."""
+
+    public_id: UUID
+    person_id: UUID
+    admitted_at: datetime
+    discharged_at: datetime | None
+    disposition: str
+    placement: PlacementOut | None
+
+    @staticmethod
+    def of(episode: Episode, placement: Placement | None) -> EpisodeOut:
+        return EpisodeOut(
+            public_id=episode.public_id,
+            person_id=episode.person.public_id,
+            admitted_at=episode.admitted_at,
+            discharged_at=episode.discharged_at,
+            disposition=episode.disposition,
+            placement=PlacementOut.of(placement),
+        )
+
+
+class PersonSummary(Schema):
+    """A person served as a list shows them."""
+
+    public_id: UUID
+    record_number: str
+    display_name: str
+    legal_given_name: str
+    legal_family_name: str
+    preferred_name: str
+    pronouns: str
+    date_of_birth: date
+
+    @classmethod
+    def fields_of(cls, person: PersonServed) -> dict[str, object]:
+        return {
+            "public_id": person.public_id,
+            "record_number": person.record_number,
+            "display_name": person.display_name,
+            "legal_given_name": person.legal_given_name,
+            "legal_family_name": person.legal_family_name,
+            "preferred_name": person.preferred_name,
+            "pronouns": person.pronouns,
+            "date_of_birth": person.date_of_birth,
+        }
+
+
+class PersonOut(PersonSummary):
+    """A person served with their current episode of care, if they have one."""
+
+    current_episode: EpisodeOut | None
+
+    @classmethod
+    def of(cls, person: PersonServed, placement: Placement | None) -> PersonOut:
+        episode = EpisodeOut.of(placement.episode, placement) if placement else None
+        return cls(**cls.fields_of(person), current_episode=episode)  # type: ignore[arg-type]
+
+
+class PersonPage(Schema):
+    items: list[PersonSummary]
+    next_cursor: str | None
+
+
+class PersonIn(Schema):
+    """A new person served."""
+
+    record_number: Text = Field(..., min_length=1, max_length=32)
+    legal_given_name: Text = Field(..., min_length=1, max_length=100)
+    legal_family_name: Text = Field(..., min_length=1, max_length=100)
+    preferred_name: Text = Field("", max_length=100)
+    pronouns: Text = Field("", max_length=40)
+    date_of_birth: date
+    client_id: UUID | None = Field(None, description="Idempotency key (or the header).")
+
+
+class PersonPatch(Schema):
+    """Changes to a person's demographics; only the fields sent change."""
+
+    record_number: Text | None = Field(None, min_length=1, max_length=32)
+    legal_given_name: Text | None = Field(None, min_length=1, max_length=100)
+    legal_family_name: Text | None = Field(None, min_length=1, max_length=100)
+    preferred_name: Text | None = Field(None, max_length=100)
+    pronouns: Text | None = Field(None, max_length=40)
+    date_of_birth: date | None = None
+    client_id: UUID | None = Field(None, description="Idempotency key (or the header).")
+
+
+class AdmitIn(Schema):
+    unit: UUID = Field(..., description="The unit's public id.")
+    bed: UUID | None = Field(None, description="A free bed on that unit (public id).")
+    admitted_at: Moment | None = Field(None, description="Defaults to now.")
+    client_id: UUID | None = None
+
+
+class TransferIn(Schema):
+    unit: UUID
+    bed: UUID | None = None
+    moved_at: Moment | None = None
+    reason: Text = Field("", max_length=200)
+    client_id: UUID | None = None
+
+
+class DischargeIn(Schema):
+    disposition: Disposition
+    discharged_at: Moment | None = None
+    client_id: UUID | None = None
+
+
+class UnitOut(Schema):
+    public_id: UUID
+    name: str
+    code: str
+    kind: str
+    site: str
+    time_zone: str
+    bed_count: int
+    is_active: bool
+    is_substance_use_program: bool
+
+    @staticmethod
+    def of(unit: Unit) -> UnitOut:
+        return UnitOut(
+            public_id=unit.public_id,
+            name=unit.name,
+            code=unit.code,
+            kind=unit.kind,
+            site=unit.site.name,
+            time_zone=unit.time_zone,
+            bed_count=unit.bed_count,
+            is_active=unit.is_active,
+            is_substance_use_program=unit.is_substance_use_program,
+        )
+
+
+class CensusRow(Schema):
+    person: PersonSummary
+    episode_id: UUID
+    placement_id: UUID
+    bed: BedBrief | None
+    since: datetime
+
+
+class CensusOut(Schema):
+    """Who was on the unit at a moment."""
+
+    unit: UnitBrief
+    at: datetime
+    items: list[CensusRow]
+
+
+class StaffOut(Schema):
+    """A staff member; lived experience only when they have chosen to share it."""
+
+    public_id: UUID
+    display_name: str
+    job_title: str
+    roles: list[str]
+    units: list[UnitBrief]
+    languages: list[str]
+    lived_experience: list[str]
+    supervisor_id: UUID | None
+
+    @staticmethod
+    def of(staff: Staff) -> StaffOut:
+        return StaffOut(
+            public_id=staff.public_id,
+            display_name=staff.display_name,
+            job_title=staff.job_title,
+            roles=sorted(role.code for role in staff.roles.all()),
+            units=[UnitBrief.of(unit) for unit in staff.home_units.all()],
+            languages=[str(lang) for lang in staff.languages],
+            lived_experience=[str(item) for item in staff.visible_lived_experience()],
+            supervisor_id=staff.supervisor.public_id if staff.supervisor else None,
+        )
+
+
+class StaffPage(Schema):
+    items: list[StaffOut]
+    next_cursor: str | None
+
+
+class SearchParams(Schema):
+    q: Text = Field("", max_length=100, description="Words to look for in names and numbers.")
+
+
+class PersonFilter(SearchParams):
+    unit: UUID | None = Field(None, description="Only persons on this unit now (public id).")
+
+
+class CensusParams(Schema):
+    at: Moment | None = Field(None, description="The moment (ISO 8601 with offset); now if absent.")
+
+
+# --- Helpers: references in a body are bad input when they name nothing the caller may use ------
+
+
+def _unit_in_body(request: HttpRequest, public_id: UUID, action: str) -> Unit:
+    try:
+        return selectors.get_unit_for(request.user, public_id, action)
+    except Http404:
+        raise invalid("unit", "There is no such unit, or it is not yours to use.") from None
+
+
+def _bed_in_body(unit: Unit, public_id: UUID | None) -> Bed | None:
+    if public_id is None:
+        return None
+    bed = selectors.beds_of(unit).filter(public_id=public_id).first()
+    if bed is None:
+        raise invalid("bed", f"There is no such bed on {unit}.")
+    return bed
+
+
+def _episode(request: HttpRequest, public_id: UUID, action: str) -> Episode:
+    return selectors.get_episode_for(request.user, public_id, action)
+
+
+def _last_placement(episode: Episode) -> Placement | None:
+    return selectors.last_placement(episode)
+
+
+# --- Persons served ----------------------------------------------------------------------------
+
+
+@router.get("/persons", response={200: PersonPage, **READ_ERRORS}, summary="List persons served")
+@audited("lists persons served; one audit event per page with the persons shown")
+def list_persons(
+    request: HttpRequest, filters: Query[PersonFilter], page: Query[PageParams]
+) -> PersonPage:
+    unit = selectors.get_unit_for(request.user, filters.unit) if filters.unit else None
+    people = selectors.persons_visible_to(request.user, search=filters.q.strip(), unit=unit)
+    result = paginate(people, page, order=("legal_family_name", "legal_given_name"))
+    selectors.record_list_read(
+        request.user,
+        result.items,
+        what="api person list",
+        detail={"q": filters.q[:100], "unit": str(filters.unit) if filters.unit else None},
+    )
+    return PersonPage(
+        items=[PersonSummary(**PersonSummary.fields_of(p)) for p in result.items],  # type: ignore[arg-type]
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.get(
+    "/persons/{public_id}", response={200: PersonOut, **READ_ERRORS}, summary="One person served"
+)
+@audited("reads one person served (audited by get_person_for)")
+def get_person(request: HttpRequest, public_id: UUID) -> PersonOut:
+    person = selectors.get_person_for(request.user, public_id, what="api record")
+    return PersonOut.of(person, selectors.current_placement(person))
+
+
+@router.post(
+    "/persons", response={201: PersonOut, **WRITE_ERRORS}, summary="Register a person served"
+)
+@audited("registers a person served (audited by create_person)")
+@idempotent
+def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+    person = services.create_person(actor=request.user, **payload.model_dump(exclude={"client_id"}))
+    return 201, PersonOut.of(person, None)
+
+
+@router.patch(
+    "/persons/{public_id}",
+    response={200: PersonOut, **WRITE_ERRORS},
+    summary="Change a person's demographics",
+)
+@audited("changes a person served (audited by get_person_for and update_person)")
+@idempotent
+def update_person(
+    request: HttpRequest, public_id: UUID, payload: PersonPatch
+) -> tuple[int, PersonOut]:
+    person = selectors.get_person_for(
+        request.user, public_id, "people.edit_person", what="api update"
+    )
+    changes = payload.model_dump(exclude_unset=True, exclude={"client_id"})
+    person = services.update_person(person, actor=request.user, **changes)
+    return 200, PersonOut.of(person, selectors.current_placement(person))
+
+
+@router.post(
+    "/persons/{public_id}/admit",
+    response={201: EpisodeOut, **WRITE_ERRORS},
+    summary="Admit a person served to a unit",
+)
+@audited("admits a person served (audited by get_person_for and admit_person)")
+@idempotent
+def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> tuple[int, EpisodeOut]:
+    person = selectors.get_person_for(request.user, public_id, "people.admit", what="api admit")
+    unit = _unit_in_body(request, payload.unit, "people.admit")
+    bed = _bed_in_body(unit, payload.bed)
+    episode = services.admit_person(
+        person, actor=request.user, unit=unit, bed=bed, admitted_at=payload.admitted_at
+    )
+    return 201, EpisodeOut.of(episode, _last_placement(episode))
+
+
+# --- Episodes: transfer and discharge ----------------------------------------------------------
+
+
+@router.post(
+    "/episodes/{public_id}/transfer",
+    response={200: EpisodeOut, **WRITE_ERRORS},
+    summary="Move a person to another unit or bed",
+)
+@audited("transfers a person served (audited by transfer_person)")
+@idempotent
+def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> tuple[int, EpisodeOut]:
+    episode = _episode(request, public_id, "people.transfer")
+    unit = _unit_in_body(request, payload.unit, "people.view_unit")
+    bed = _bed_in_body(unit, payload.bed)
+    placement = services.transfer_person(
+        episode,
+        actor=request.user,
+        unit=unit,
+        bed=bed,
+        moved_at=payload.moved_at,
+        reason=payload.reason,
+    )
+    return 200, EpisodeOut.of(episode, placement)
+
+
+@router.post(
+    "/episodes/{public_id}/discharge",
+    response={200: EpisodeOut, **WRITE_ERRORS},
+    summary="Discharge a person: close the episode",
+)
+@audited("discharges a person served (audited by discharge_person)")
+@idempotent
+def discharge(
+    request: HttpRequest, public_id: UUID, payload: DischargeIn
+) -> tuple[int, EpisodeOut]:
+    episode = _episode(request, public_id, "people.discharge")
+    episode = services.discharge_person(
+        episode,
+        actor=request.user,
+        disposition=payload.disposition.value,
+        discharged_at=payload.discharged_at,
+    )
+    return 200, EpisodeOut.of(episode, _last_placement(episode))
+
+
+# --- Units and census --------------------------------------------------------------------------
+
+
+@router.get("/units", response={200: list[UnitOut], **READ_ERRORS}, summary="Units I can see")
+@audit_exempt("units: no person-served information")
+def list_units(request: HttpRequest) -> list[UnitOut]:
+    return [UnitOut.of(unit) for unit in selectors.units_visible_to(request.user).order_by("name")]
+
+
+@router.get(
+    "/units/{public_id}/census",
+    response={200: CensusOut, **READ_ERRORS},
+    summary="Who is (or was) on a unit",
+)
+@audited("reads a unit's census; one audit event with the persons shown")
+def census(request: HttpRequest, public_id: UUID, params: Query[CensusParams]) -> CensusOut:
+    unit = selectors.get_unit_for(request.user, public_id, "people.view_census")
+    moment = params.at or clock.now()
+    placements = list(selectors.census_at(unit, moment))
+    people = [p.episode.person for p in placements]
+    selectors.record_list_read(
+        request.user,
+        people,
+        what="api census",
+        detail={"unit": unit.code, "at": params.at.isoformat() if params.at else "now"},
+    )
+    return CensusOut(
+        unit=UnitBrief.of(unit),
+        at=moment,
+        items=[
+            CensusRow(
+                person=PersonSummary(**PersonSummary.fields_of(p.episode.person)),  # type: ignore[arg-type]
+                episode_id=p.episode.public_id,
+                placement_id=p.public_id,
+                bed=BedBrief.of(p.bed),
+                since=p.started_at,
+            )
+            for p in placements
+        ],
+    )
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+
+@router.get("/staff", response={200: StaffPage, **READ_ERRORS}, summary="Staff I can see")
+@audit_exempt("staff directory: no person-served information; lived experience only if shared")
+def list_staff(
+    request: HttpRequest, filters: Query[SearchParams], page: Query[PageParams]
+) -> StaffPage:
+    staff = selectors.staff_visible_to(request.user, search=filters.q.strip()).prefetch_related(
+        "roles", "home_units"
+    )
+    result = paginate(staff, page, order=("display_name",))
+    return StaffPage(items=[StaffOut.of(s) for s in result.items], next_cursor=result.next_cursor)
+
+
+@router.get(
+    "/staff/{public_id}", response={200: StaffOut, **READ_ERRORS}, summary="One staff member"
+)
+@audit_exempt("staff profile: no person-served information; lived experience only if shared")
+def get_staff(request: HttpRequest, public_id: UUID) -> StaffOut:
+    return StaffOut.of(selectors.get_staff_for(request.user, public_id))
