@@ -37,15 +37,20 @@ class BadgePinBackend(BaseBackend):
     ) -> Any:
         if not badge or not pin or device is None:
             return None
-        from pillars.people.models import Staff
+        from pillars.people.models import Staff, TrustedDevice
         from pillars.people.services import check_pin, may_quick_switch
 
+        if not isinstance(device, TrustedDevice):
+            return None
         staff = (
             Staff.objects.select_related("user")
-            .filter(badge_number=badge.strip(), user__is_active=True)
+            .filter(badge_number=str(badge).strip(), user__is_active=True)
             .first()
         )
-        if staff is None or not check_pin(staff, pin) or not may_quick_switch(device, staff):
+        # check_pin runs the hasher even for an unknown badge, so timing does not reveal badges.
+        if not check_pin(staff, str(pin)) or staff is None:
+            return None
+        if not may_quick_switch(device, staff):
             return None
         return staff.user
 

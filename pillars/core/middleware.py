@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from pillars.audit import log as audit
@@ -54,13 +54,37 @@ class RequestContextMiddleware:
         return response
 
 
-def redirect_to_login(request: HttpRequest, message: str) -> HttpResponse:
-    target = reverse(settings.LOGIN_URL) + "?" + urlencode({"next": request.get_full_path()})
+ENDED_PARAM = "ended"
+# Pages that still work once a session has just ended: the request goes on, signed out, instead
+# of bouncing to the sign-in page (a shared tablet left idle goes straight to badge and PIN).
+PASS_THROUGH_WHEN_ENDED = ("/account/sign-in/", "/account/tablet/switch/")
+
+
+def _next_target(request: HttpRequest) -> str:
+    """Where to return after signing in again: the page itself, not a fragment it polled."""
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.path.startswith("/"):
+            return current.path + (f"?{current.query}" if current.query else "")
+        return "/"
+    return request.get_full_path()
+
+
+def redirect_to_login(request: HttpRequest, ended: str = "") -> HttpResponse:
+    """A redirect to the sign-in page; htmx requests get ``HX-Redirect`` so the whole page goes,
+    not just the fragment being swapped."""
+    params = {"next": _next_target(request)}
+    if ended:
+        params[ENDED_PARAM] = ended
+    target = reverse(settings.LOGIN_URL) + "?" + urlencode(params)
+    return _redirect(request, target)
+
+
+def _redirect(request: HttpRequest, target: str) -> HttpResponse:
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
         return response
-    messages.info(request, message)
     return HttpResponseRedirect(target)
 
 
@@ -68,7 +92,8 @@ class SessionLimitsMiddleware:
     """End a session after the idle limit or the absolute limit, on the server.
 
     Requests a page makes in the background (polling) send ``X-Pillars-Poll: 1`` and do not count
-    as activity, so a board left open on an unattended screen still times out.
+    as activity, so a board left open on an unattended screen still times out. Only this session
+    ends; the user's other devices keep theirs.
     """
 
     def __init__(self, get_response: Handler) -> None:
@@ -76,30 +101,32 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
+        if user is not None and hasattr(request, "session") and user.is_authenticated:
             now = clock.now().timestamp()
             seen = request.session.get(SEEN_KEY, now)
             started = request.session.get(AUTH_KEY, now)
-            reason = None
-            if now - started > settings.SESSION_ABSOLUTE_SECONDS:
-                hours = settings.SESSION_ABSOLUTE_SECONDS // 3600
-                reason = f"You were signed out after {hours} hours. Please sign in again."
-            elif now - seen > settings.SESSION_IDLE_SECONDS:
-                minutes = settings.SESSION_IDLE_SECONDS // 60
-                reason = f"You were signed out after {minutes} minutes without activity."
-            if reason:
+            ended = ""
+            if now - started >= settings.SESSION_ABSOLUTE_SECONDS:
+                ended = "absolute"
+            elif now - seen >= settings.SESSION_IDLE_SECONDS:
+                ended = "idle"
+            if ended:
                 audit.record(
                     actor=user,
                     action=Action.SESSION_ENDED,
                     purpose=Purpose.SECURITY,
-                    detail={"reason": "absolute" if "hours" in reason else "idle"},
+                    detail={"reason": ended},
                 )
-                # Only this session ends; the user's other devices keep theirs.
                 request.session.flush()
                 request.user = AnonymousUser()
-                return redirect_to_login(request, reason)
-            request.session.setdefault(AUTH_KEY, now)
+                if not request.path.startswith(PASS_THROUGH_WHEN_ENDED):
+                    return redirect_to_login(request, ended)
+                return self.get_response(request)
+            if AUTH_KEY not in request.session:
+                request.session[AUTH_KEY] = now
             active = not request.META.get(POLL_HEADER)
+            # The seen time moves on a minute's resolution: a session may end up to a minute
+            # early, never late.
             if SEEN_KEY not in request.session or (
                 active and now - seen >= SEEN_RESOLUTION_SECONDS
             ):
@@ -117,6 +144,16 @@ TWO_FACTOR_OPEN_PREFIXES = (
 )
 
 
+def needs_second_step(user: Any) -> bool:
+    """Roles are data (``people.Role.requires_two_factor``); Django admin accounts (staff or
+    superuser flags) are privileged whatever their roles, so they need it too."""
+    return bool(
+        policy.actor_for(user).requires_two_factor
+        or getattr(user, "is_staff", False)
+        or getattr(user, "is_superuser", False)
+    )
+
+
 class TwoFactorRequiredMiddleware:
     """Roles that require two-factor sign-in reach nothing else until they have verified."""
 
@@ -129,14 +166,21 @@ class TwoFactorRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES)
-            and not request.path.startswith("/api/")
-            and policy.actor_for(user).requires_two_factor
+            and needs_second_step(user)
             and not user.is_verified()
         ):
-            target = reverse("core:two-factor") + "?" + urlencode({"next": request.get_full_path()})
-            if request.headers.get("HX-Request"):
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = target
-                return response
-            return HttpResponseRedirect(target)
+            if request.path.startswith("/api/"):
+                # A browser session that owes its second step gets nothing from the API either.
+                return JsonResponse(
+                    {
+                        "type": "about:blank",
+                        "title": "Second sign-in step required",
+                        "status": 403,
+                        "detail": "Finish two-step sign-in in the browser first.",
+                    },
+                    status=403,
+                    content_type="application/problem+json",
+                )
+            target = reverse("core:two-factor") + "?" + urlencode({"next": _next_target(request)})
+            return _redirect(request, target)
         return self.get_response(request)

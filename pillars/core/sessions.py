@@ -1,14 +1,61 @@
-"""Ending sessions."""
+"""Ending sessions, and the cookie that marks a browser as a trusted unit tablet."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from pillars.people.models import TrustedDevice
+
+DEVICE_COOKIE = "pillars_device"
+DEVICE_COOKIE_SALT = "pillars.core.device"
+# A unit tablet stays registered for a year; browsers cap cookie lifetimes at about 400 days.
+DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
+CACHE_ATTR = "_pillars_device"
 
 
 def end_all_sessions(user: Any) -> None:
     """Raise the user's session epoch: every session on every device ends at its next request
     (the epoch is part of the session hash, see ``core.models.User``)."""
     get_user_model().objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+
+
+def device_secret(request: HttpRequest) -> str | None:
+    """The tablet secret from the signed device cookie; None when absent or tampered with."""
+    value = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_COOKIE_SALT)
+    return str(value) if value else None
+
+
+def device_for_request(request: HttpRequest) -> TrustedDevice | None:
+    """The trusted tablet this browser is, if its cookie names a device that is not revoked."""
+    from pillars.people.services import device_for_secret
+
+    # Cached on the request: the sign-in page, the switch view and the sign-in signal all ask.
+    if CACHE_ATTR in request.__dict__:
+        return cast("TrustedDevice | None", request.__dict__[CACHE_ATTR])
+    device = device_for_secret(device_secret(request))
+    request.__dict__[CACHE_ATTR] = device
+    return device
+
+
+def set_device_cookie(response: HttpResponse, secret: str) -> None:
+    """Remember the tablet secret in this browser: signed, HttpOnly, SameSite=Strict, and Secure
+    wherever the session cookie is (production)."""
+    response.set_signed_cookie(
+        DEVICE_COOKIE,
+        secret,
+        salt=DEVICE_COOKIE_SALT,
+        max_age=DEVICE_COOKIE_MAX_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Strict",
+    )
+
+
+def clear_device_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(DEVICE_COOKIE, samesite="Strict")

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and lockout events go to the audit log."""
+"""Sign-in, sign-out and lockout events go to the audit log; a full sign-in on a trusted tablet
+is remembered there."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from django.dispatch import receiver
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome, Purpose
-from pillars.core import clock
-from pillars.core.middleware import AUTH_KEY, SEEN_KEY
-from pillars.core.sessions import end_all_sessions
+from pillars.core import clock, policy
+from pillars.core.middleware import AUTH_KEY, SEEN_KEY, needs_second_step
+from pillars.core.sessions import device_for_request, end_all_sessions
+
+BADGE_PIN_BACKEND = "pillars.core.backends.BadgePinBackend"
 
 
 @receiver(user_logged_in)
@@ -21,26 +24,43 @@ def on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         now = clock.now().timestamp()
         request.session[AUTH_KEY] = now
         request.session[SEEN_KEY] = now
-    method = getattr(user, "backend", "") or ""
-    audit.record(
-        actor=user,
-        action=Action.SIGN_IN,
-        purpose=Purpose.SECURITY,
-        detail={"method": "badge_pin" if "BadgePin" in method else "password"},
-    )
+    # The account's roles may have changed since a previous request cached them.
+    policy.forget(user)
+    method = "badge_pin" if getattr(user, "backend", "") == BADGE_PIN_BACKEND else "password"
+    device = device_for_request(request) if request is not None else None
+    second_step = needs_second_step(user)
+    detail: dict[str, Any] = {"method": method}
+    if device is not None:
+        detail["device"] = str(device.public_id)
+    if second_step:
+        detail["second_step"] = "required"
+    audit.record(actor=user, action=Action.SIGN_IN, purpose=Purpose.SECURITY, detail=detail)
+    # A password sign-in is a full sign-in unless a second step is still owed (then the
+    # two-factor view records it once the code is right). A badge-and-PIN switch never is.
+    if device is not None and method == "password" and not second_step:
+        from pillars.people.models import Staff
+        from pillars.people.services import enroll_on_device
+
+        staff = Staff.objects.filter(user=user).first()
+        if staff is not None:
+            enroll_on_device(device, staff)
 
 
 @receiver(user_login_failed)
 def on_sign_in_failed(
     sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
-    label = str(credentials.get("username") or credentials.get("badge") or "")[:150]
+    if credentials.get("badge"):
+        label = f"badge {str(credentials['badge']).strip()}"
+    else:
+        label = str(credentials.get("username") or "")
     audit.record(
         actor=None,
-        actor_label=label,
+        actor_label=label[:150],
         action=Action.SIGN_IN_FAILED,
         outcome=Outcome.FAILED,
         purpose=Purpose.SECURITY,
+        detail={"method": "badge_pin" if credentials.get("badge") else "password"},
     )
 
 
@@ -67,4 +87,5 @@ def on_locked_out(
         action=Action.LOCKED_OUT,
         outcome=Outcome.DENIED,
         purpose=Purpose.SECURITY,
+        detail={"path": getattr(request, "path", "")[:200]},
     )

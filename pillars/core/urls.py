@@ -9,4 +9,11 @@ urlpatterns = [
     path("account/sign-in/", views.SignInView.as_view(), name="login"),
     path("account/sign-out/", views.sign_out, name="logout"),
     path("account/two-factor/", views.two_factor, name="two-factor"),
+    path("account/tablet/register/", views.tablet_register, name="tablet-register"),
+    path("account/tablet/forget/", views.tablet_forget, name="tablet-forget"),
+    path("account/tablet/switch/", views.tablet_switch, name="tablet-switch"),
+    path("account/pin/", views.pin_set, name="pin"),
+    path("account/tokens/", views.token_list, name="token-list"),
+    path("account/tokens/new/", views.token_create, name="token-create"),
+    path("account/tokens/<uuid:public_id>/revoke/", views.token_revoke, name="token-revoke"),
 ]

@@ -1,31 +1,54 @@
-"""Health probes, sign-in and sign-out, two-factor, and the error pages."""
+"""Health probes, sign-in and sign-out, the second step, unit tablets, PINs, API tokens and the
+error pages."""
 
 from __future__ import annotations
 
-import base64
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate, login, logout
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Max
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
-from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.views.decorators.http import require_http_methods, require_POST
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Outcome, Purpose
-from pillars.core import clock, policy
-from pillars.core.declare import audit_exempt
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy, tokens
+from pillars.core import two_factor as second_step
+from pillars.core.declare import audit_exempt, audited
+from pillars.core.errors import Conflict, ValidationError
+from pillars.core.forms import (
+    PinForm,
+    SignInForm,
+    TabletRegisterForm,
+    TabletSwitchForm,
+    TokenCreateForm,
+    TwoFactorForm,
+)
+from pillars.core.middleware import AUTH_KEY, ENDED_PARAM
+from pillars.core.sessions import (
+    clear_device_cookie,
+    device_for_request,
+    set_device_cookie,
+)
+
+MASK = "********"
+
+
+# --- Health probes ---------------------------------------------------------------------------
 
 
 @audit_exempt("liveness probe: no data")
@@ -47,14 +70,62 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
-class SignInForm(AuthenticationForm):
-    """The standard form, with a plain-language message for a wrong password."""
+# --- Helpers ---------------------------------------------------------------------------------
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "That sign-in name and password do not match. Check them and try again.",
-        "inactive": "This account is not active. Ask your administrator.",
-    }
+
+def _safe_next(request: HttpRequest, default: str = "/") -> str:
+    """The ``next`` target if it is on this site (path and query only), else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return default
+    parts = urlsplit(target)
+    if not parts.path.startswith("/"):
+        return default
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _mask_secrets(request: HttpRequest, *names: str) -> None:
+    """Hide secret form fields from django-axes, which keeps the posted form with every failed
+    attempt and masks only the fields it knows as passwords."""
+    masked = request.POST.copy()
+    for name in names:
+        if name in masked:
+            masked[name] = MASK
+    request.POST = masked  # type: ignore[assignment]
+
+
+def _apply_errors(form: Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form, field by field."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _local(moment: datetime) -> datetime:
+    return clock.local(moment, settings.PILLARS_DEFAULT_TIME_ZONE)
+
+
+def _clock_text(moment: datetime) -> str:
+    local = _local(moment)
+    return f"{local:%I:%M %p}".lstrip("0") + f" {local:%Z}"
+
+
+# --- Sign-in, sign-out, lockout ------------------------------------------------------------
+
+
+def ended_message(code: str | None) -> str:
+    """The notice for a session the server ended (see ``SessionLimitsMiddleware``)."""
+    if code == "idle":
+        minutes = settings.SESSION_IDLE_SECONDS // 60
+        return f"You were signed out after {minutes} minutes without activity. Sign in again."
+    if code == "absolute":
+        hours = settings.SESSION_ABSOLUTE_SECONDS // 3600
+        return f"You were signed out because sessions last at most {hours} hours. Sign in again."
+    return ""
 
 
 @audit_exempt("sign-in form: sign-in attempts are audited by the authentication signals")
@@ -63,38 +134,56 @@ class SignInView(LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
-
-def _safe_next(request: HttpRequest, default: str = "/") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return urlsplit(target).path or default
-    return default
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["tablet"] = device_for_request(self.request)
+        context["ended"] = ended_message(self.request.GET.get(ENDED_PARAM))
+        return context
 
 
 @audit_exempt("sign-out: audited by the authentication signal")
-@require_http_methods(["POST"])
+@require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You have signed out on every device.")
     return redirect(settings.LOGIN_URL)
 
 
-def locked_out(
-    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
-) -> HttpResponse:
-    """The answer axes gives to a locked-out sign-in, on every path (form, admin, API)."""
-    from axes.helpers import get_lockout_message  # noqa: F401  (keeps axes' import order)
+def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime:
+    """When a lockout ends: the latest counted failure for the name plus the cool-off time."""
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
 
-    until = clock.now() + settings.AXES_COOLOFF_TIME
+    from pillars.core.backends import axes_username
+
+    cool_off = get_cool_off(request) or settings.AXES_COOLOFF_TIME
+    username = axes_username(request, credentials)
+    latest = None
+    if username:
+        latest = AccessAttempt.objects.filter(username=username).aggregate(
+            latest=Max("attempt_time")
+        )["latest"]
+    return (latest or clock.now()) + cool_off
+
+
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The answer axes gives to a locked-out sign-in on every path (form, admin, tablet, API):
+    ``AXES_LOCKOUT_CALLABLE`` is called with the request, the view's response and the
+    credentials that were tried."""
+    until = locked_until(request, credentials)
+    minutes = max(1, round((until - clock.now()).total_seconds() / 60))
     text = (
-        f"Too many failed sign-ins. This account is locked until "
-        f"{until:%H:%M} UTC ({int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} "
-        "minutes). Ask your administrator if you need in sooner."
+        "Too many failed sign-ins. This sign-in is locked until "
+        f"{_clock_text(until)} (about {minutes} minute{'s' if minutes != 1 else ''} from now). "
+        "Ask your administrator if you need to get in sooner."
     )
+    retry_after = str(max(1, int((until - clock.now()).total_seconds())))
     if request.path.startswith("/api/"):
-        return JsonResponse(
+        response: HttpResponse = JsonResponse(
             {
                 "type": "about:blank",
                 "title": "Locked out",
@@ -105,15 +194,28 @@ def locked_out(
             status=429,
             content_type="application/problem+json",
         )
-    return render(request, "core/locked_out.html", {"message": text, "until": until}, status=429)
+    else:
+        context = {"until": until, "until_text": _clock_text(until), "minutes": minutes}
+        response = render(request, "core/locked_out.html", context, status=429)
+    response["Retry-After"] = retry_after
+    return response
 
 
-def _qr_data_uri(device: TOTPDevice, request: HttpRequest) -> str:
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, omitsize=False)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+# --- The second step ---------------------------------------------------------------------
 
 
-@audit_exempt("two-factor step: enrolments and failures are audited explicitly")
+def _enroll_on_tablet(request: HttpRequest, user: Any) -> None:
+    """A full sign-in on a trusted tablet opens badge-and-PIN switching there for a while."""
+    from pillars.people.models import Staff
+    from pillars.people.services import enroll_on_device
+
+    device = device_for_request(request)
+    staff = Staff.objects.filter(user=user).first()
+    if device is not None and staff is not None:
+        enroll_on_device(device, staff)
+
+
+@audited("second sign-in step: each attempt is audited by core.two_factor")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
@@ -124,42 +226,230 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
     if user.is_verified():  # type: ignore[attr-defined]
         return redirect(next_url)
-    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = confirmed or TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    error = ""
+    device, enrolling = second_step.device_for(user)
+    form = TwoFactorForm(request.POST or None)
     if request.method == "POST":
-        code = request.POST.get("code", "").strip().replace(" ", "")
-        if code.isdigit() and len(code) == 6 and device.verify_token(code):
-            if not device.confirmed:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            audit.record(
-                actor=user,
-                action=Action.TWO_FACTOR,
-                purpose=Purpose.SECURITY,
-                detail={"step": "verified" if confirmed else "enrolled"},
-            )
-            return redirect(next_url)
-        audit.record(
-            actor=user,
-            action=Action.TWO_FACTOR,
-            outcome=Outcome.FAILED,
-            purpose=Purpose.SECURITY,
-            detail={"step": "wrong code"},
-        )
-        error = "That code did not match. Enter the 6-digit code your app shows now."
+        if form.is_valid():
+            result = second_step.verify(request, device, form.cleaned_data["code"])
+            if result.verified:
+                _enroll_on_tablet(request, user)
+                messages.success(
+                    request,
+                    "Two-step sign-in is set up." if enrolling else "Signed in.",
+                )
+                return redirect(next_url)
+            form.add_error("code", result.message)
+        else:
+            second_step.record_malformed(user)
     context = {
-        "enrolling": confirmed is None,
-        "qr": _qr_data_uri(device, request) if confirmed is None else "",
-        "secret": base64.b32encode(device.bin_key).decode() if confirmed is None else "",
-        "error": error,
+        "form": form,
+        "enrolling": enrolling,
+        "qr": second_step.qr_data_uri(device) if enrolling else "",
+        "secret": second_step.manual_key(device) if enrolling else "",
         "next": next_url,
         "redirect_field_name": REDIRECT_FIELD_NAME,
     }
-    return render(request, "core/two_factor.html", context, status=400 if error else 200)
+    return render(request, "core/two_factor.html", context, status=400 if form.errors else 200)
+
+
+# --- Shared unit tablets -------------------------------------------------------------------
+
+
+@audited("registers this browser as a unit tablet through people.services.register_device")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def tablet_register(request: HttpRequest) -> HttpResponse:
+    from pillars.people.models import Staff, Unit
+    from pillars.people.services import enroll_on_device, register_device
+
+    if not policy.can(request.user, "people.register_device"):
+        raise PermissionDenied("You do not have permission to do that.")
+    units = policy.restrict(
+        Unit.objects.filter(is_active=True), request.user, "people.register_device"
+    )
+    form = TabletRegisterForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, secret = register_device(
+                actor=request.user, unit=form.cleaned_data["unit"], name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            # The registrant has fully signed in on this browser already; count that sign-in,
+            # unless their role needs a second step (a PIN never replaces it).
+            actor = policy.actor_for(request.user)
+            signed_in = request.session.get(AUTH_KEY)
+            staff = Staff.objects.filter(pk=actor.staff_pk).first() if actor.staff_id else None
+            if staff is not None and signed_in and not actor.requires_two_factor:
+                enroll_on_device(device, staff, signed_in_at=datetime.fromtimestamp(signed_in, UTC))
+            messages.success(
+                request,
+                f"This browser is now the tablet '{device.name}' on {device.unit}. Staff who "
+                "sign in fully here can switch in with badge number and PIN for 12 hours.",
+            )
+            response = redirect("core:tablet-register")
+            set_device_cookie(response, secret)
+            return response
+    context = {"form": form, "device": device_for_request(request)}
+    return render(request, "core/tablet_register.html", context, status=400 if form.errors else 200)
+
+
+@audit_exempt("only deletes this browser's tablet cookie; no data is read or written")
+@require_POST
+def tablet_forget(request: HttpRequest) -> HttpResponse:
+    messages.info(request, "This browser is no longer used as a unit tablet.")
+    response = redirect(settings.LOGIN_URL)
+    clear_device_cookie(response)
+    return response
+
+
+@audited("badge-and-PIN sign-in on a trusted tablet: audited by the authentication signals")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def tablet_switch(request: HttpRequest) -> HttpResponse:
+    """Switch user on a trusted tablet: the current user's session on this browser ends (their
+    sessions elsewhere do not), and the staff member with the badge and PIN is signed in."""
+    device = device_for_request(request)
+    if device is None:
+        return render(request, "core/tablet_switch.html", {"device": None}, status=403)
+    form = TabletSwitchForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        _mask_secrets(request, "pin")
+        user = authenticate(
+            request,
+            badge=form.cleaned_data["badge"],
+            pin=form.cleaned_data["pin"],
+            device=device,
+        )
+        if user is not None:
+            previous = request.user if request.user.is_authenticated else None
+            if previous is not None and previous.pk != user.pk:
+                audit.record(
+                    actor=previous,
+                    action=Action.SESSION_ENDED,
+                    purpose=Purpose.SECURITY,
+                    detail={"reason": "switch_user", "device": str(device.public_id)},
+                )
+            # A different user in the session makes login() flush it: this browser's session
+            # ends, the previous user's other sessions are untouched.
+            login(request, user)
+            return redirect(_safe_next(request, reverse("core:home")))
+        error = (
+            "That badge number and PIN did not work here. Check them, or sign in with your "
+            "password: badge and PIN work only within 12 hours of a full sign-in on this tablet."
+        )
+    context = {"device": device, "form": form, "error": error}
+    status = 400 if (form.errors or error) else 200
+    return render(request, "core/tablet_switch.html", context, status=status)
+
+
+@audited("sets the user's own PIN through people.services.set_pin")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def pin_set(request: HttpRequest) -> HttpResponse:
+    from pillars.people.models import Staff
+    from pillars.people.services import set_pin
+
+    user: Any = request.user
+    staff = Staff.objects.filter(user=user).first()
+    if staff is None:
+        raise PermissionDenied("You do not have permission to do that.")
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _mask_secrets(request, "current_password", "pin", "pin_again")
+        checked = authenticate(
+            request,
+            username=request.user.get_username(),
+            password=form.cleaned_data["current_password"],
+        )
+        if checked is None or checked.pk != request.user.pk:
+            form.add_error("current_password", "That is not your current password.")
+        else:
+            try:
+                set_pin(staff, actor=request.user, pin=form.cleaned_data["pin"])
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, "Your PIN is set. Use it with your badge number.")
+                return redirect("core:pin")
+    context = {"form": form, "staff": staff, "has_pin": bool(staff.pin_hash)}
+    return render(request, "core/pin_set.html", context, status=400 if form.errors else 200)
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+
+@audited("lists the user's own API tokens (names and dates only)")
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "core.manage_tokens")
+    now = clock.now()
+    rows = [{"token": t, "state": t.state_at(now)} for t in tokens.tokens_visible_to(request.user)]
+    context = {"rows": rows, "zone": settings.PILLARS_DEFAULT_TIME_ZONE}
+    return render(request, "core/token_list.html", context)
+
+
+@audited("creates an API token through core.tokens.create_token")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def token_create(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "core.manage_tokens")
+    form = TokenCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = tokens.create_token(
+                request.user,
+                form.cleaned_data["name"],
+                form.cleaned_data["scopes"],
+                form.cleaned_data["days"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            # The secret is shown in this one response and never stored: no redirect, no
+            # session, and the page is not cached.
+            context = {"token": token, "secret": secret, "zone": settings.PILLARS_DEFAULT_TIME_ZONE}
+            return render(request, "core/token_created.html", context, status=201)
+    context = {"form": form, "max_days": settings.API_TOKEN_MAX_DAYS}
+    return render(request, "core/token_create.html", context, status=400 if form.errors else 200)
+
+
+@audited("revokes one of the user's own API tokens through core.tokens.revoke_token")
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+    token = tokens.get_token_for(request.user, public_id)
+    try:
+        tokens.revoke_token(token, actor=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The token '{token.name}' is revoked and no longer works.")
+    return redirect("core:token-list")
+
+
+# --- Home and error pages --------------------------------------------------------------
+
+
+@audit_exempt("home shell: each panel's reads go through audited selectors")
+@never_cache
+def home(request: HttpRequest) -> HttpResponse:
+    from pillars.core.home import panels_for
+
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    actor = policy.actor_for(request.user)
+    panels = [
+        {"panel": panel, "context": panel.context(request, actor)} for panel in panels_for(actor)
+    ]
+    return render(request, "core/home.html", {"panels": panels})
 
 
 @audit_exempt("error page: shows no data")
@@ -175,20 +465,3 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 @audit_exempt("error page: shows no data")
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
-
-
-__all__ = ["policy"]
-
-
-@audit_exempt("home shell: each panel's reads go through audited selectors")
-@never_cache
-def home(request: HttpRequest) -> HttpResponse:
-    from pillars.core.home import panels_for
-
-    if not request.user.is_authenticated:
-        return redirect(settings.LOGIN_URL)
-    actor = policy.actor_for(request.user)
-    panels = [
-        {"panel": panel, "context": panel.context(request, actor)} for panel in panels_for(actor)
-    ]
-    return render(request, "core/home.html", {"panels": panels})
