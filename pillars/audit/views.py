@@ -1,0 +1,163 @@
+"""The privacy officer's audit report and its CSV export.
+
+Both are reads of the audit log and both are audited themselves: a view is a ``view`` event with
+purpose oversight, an export an ``export`` event naming the filters and how many rows left.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from pillars.audit import log as audit
+from pillars.audit import selectors
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.forms import ReportFilterForm
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+
+COLUMNS: list[tuple[str, str]] = [
+    ("when", "When"),
+    ("who", "Who"),
+    ("action", "Action"),
+    ("what", "What"),
+    ("person", "Person served"),
+    ("outcome", "Outcome"),
+    ("category", "Category"),
+    ("purpose", "Purpose"),
+    ("ip", "From"),
+]
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(cell: str) -> str:
+    """Make a cell inert in a spreadsheet: a leading quote turns a formula back into text."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _columns(current: str) -> list[dict[str, str]]:
+    out = []
+    for key, label in COLUMNS:
+        if current == key:
+            aria, following = "ascending", f"-{key}"
+        elif current == f"-{key}":
+            aria, following = "descending", key
+        else:
+            # A first click on "When" shows the newest first, like the default order.
+            aria, following = "", f"-{key}" if key == "when" else key
+        out.append({"key": key, "label": label, "aria_sort": aria, "next_sort": following})
+    return out
+
+
+@audited("the audit report: reads audit events; each view is itself a 'view' audit event")
+@never_cache
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "audit.view_report")
+    form = ReportFilterForm(request.GET or None)
+    sort = selectors.sort_key(request.GET.get("sort"))
+    context: dict[str, Any] = {
+        "form": form,
+        "sort": sort,
+        "columns": _columns(sort),
+        "zone": selectors.report_zone().key,
+        "can_export": policy.can(request.user, "audit.export"),
+        "rows": [],
+        "page": None,
+    }
+    if request.GET and not form.is_valid():
+        return _render(request, context)
+    filters = form.filters() if form.is_bound else selectors.ReportFilters()
+    events = selectors.report_events(request.user, filters, sort)
+    page = Paginator(events, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.rows_for(list(page.object_list), focus=filters.person_id)
+    audit.record(
+        actor=request.user,
+        action=Action.VIEW,
+        object_type="audit.auditevent",
+        object_id="report",
+        category=Category.SUBSTANCE_USE if selectors.has_part2(rows) else Category.GENERAL,
+        purpose=Purpose.OVERSIGHT,
+        detail={
+            "filters": form.as_detail() if form.is_bound else {},
+            "sort": sort,
+            "page": page.number,
+            "shown": len(rows),
+        },
+    )
+    context.update(rows=rows, page=page)
+    return _render(request, context)
+
+
+def _render(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        return render(request, "audit/partials/_report_results.html", context)
+    return render(request, "audit/report.html", context)
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@audited("CSV export of audit events; the export is itself an 'export' audit event")
+@never_cache
+@login_required
+@require_GET
+def report_csv(request: HttpRequest) -> HttpResponseBase:
+    policy.require(request.user, "audit.export")
+    form = ReportFilterForm(request.GET)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items()
+        )
+        return HttpResponseBadRequest(
+            f"The filters are not valid: {problems}", content_type="text/plain; charset=utf-8"
+        )
+    sort = selectors.sort_key(request.GET.get("sort"))
+    filters = form.filters()
+    events, through_seq = selectors.export_events(request.user, filters, sort)
+    audit.record(
+        actor=request.user,
+        action=Action.EXPORT,
+        object_type="audit.auditevent",
+        object_id="report.csv",
+        category=(
+            Category.SUBSTANCE_USE
+            if events.filter(category=Category.SUBSTANCE_USE).exists()
+            else Category.GENERAL
+        ),
+        purpose=Purpose.OVERSIGHT,
+        detail={
+            "filters": form.as_detail(),
+            "sort": sort,
+            "format": "csv",
+            "rows": events.count(),
+            "through_seq": through_seq,
+        },
+    )
+    writer = csv.writer(_Echo())
+
+    def stream() -> Iterator[str]:
+        yield writer.writerow(selectors.CSV_HEADER)
+        for row in selectors.csv_rows(events, focus=filters.person_id):
+            yield writer.writerow([neutralize(cell) for cell in row])
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="audit-report-{stamp}.csv"'
+    return response
