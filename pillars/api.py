@@ -19,7 +19,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.operation import PathView
 
 from pillars.core import api_auth, api_errors, policy, tokens
@@ -146,7 +146,7 @@ class TokenOut(Schema):
     tags=["auth"],
 )
 @audit_exempt("token exchange: sign-in failures and the new token are audited by their services")
-def create_token(request: HttpRequest, payload: TokenRequest) -> tuple[int, TokenOut]:
+def create_token(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut]:
     token, secret = api_auth.exchange(
         request,
         username=payload.username,
@@ -156,12 +156,15 @@ def create_token(request: HttpRequest, payload: TokenRequest) -> tuple[int, Toke
         scopes=list(payload.scopes),
         days=payload.days,
     )
-    return 201, TokenOut(
-        public_id=token.public_id,
-        name=token.name,
-        token=secret,
-        scopes=list(token.scopes),
-        expires_at=token.expires_at,
+    return Status(
+        201,
+        TokenOut(
+            public_id=token.public_id,
+            name=token.name,
+            token=secret,
+            scopes=list(token.scopes),
+            expires_at=token.expires_at,
+        ),
     )
 
 

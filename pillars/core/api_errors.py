@@ -133,9 +133,11 @@ def _on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
 
 
 def _on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    # Ninja's own refusal (no or bad token) says only "Unauthorized"; ours explain themselves.
+    detail = exc.message if exc.message and exc.message != "Unauthorized" else ""
     return problem(
         401,
-        "Send a valid API token: Authorization: Bearer <token>.",
+        detail or "Send a valid API token: Authorization: Bearer <token>.",
         headers={"WWW-Authenticate": 'Bearer realm="pillars"'},
     )
 

@@ -16,9 +16,9 @@ simply tried again. Use it on any ninja handler that writes::
     @router.post("/persons", response={201: PersonOut, **error_responses(...)})
     @audited("creates a person served")
     @idempotent
-    def create_person(request, payload: PersonIn) -> tuple[int, PersonOut]: ...
+    def create_person(request, payload: PersonIn) -> Status[PersonOut]: ...
 
-The handler must return a schema instance (or ``(status, schema instance)``): the stored body is
+The handler must return a schema instance (or ``Status(code, schema instance)``): the stored body is
 exactly what the schema renders, so a replay answers byte for byte what the first call did.
 """
 
@@ -36,6 +36,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from ninja.params.functions import Header
+from ninja.responses import Status
 from ninja.utils import contribute_operation_args
 from pydantic import BaseModel
 
@@ -87,7 +88,9 @@ def request_key(header: UUID | str | None, kwargs: dict[str, Any]) -> UUID | Non
 def request_hash(kwargs: dict[str, Any]) -> str:
     """SHA-256 of the request's parsed arguments in canonical JSON (key order, spacing)."""
     plain = {
-        name: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        name: value.model_dump(mode="json", exclude_unset=True)
+        if isinstance(value, BaseModel)
+        else value
         for name, value in kwargs.items()
     }
     text = json.dumps(plain, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
@@ -96,7 +99,9 @@ def request_hash(kwargs: dict[str, Any]) -> str:
 
 def _render(result: Any) -> tuple[int, Any]:
     status = 200
-    if isinstance(result, tuple):
+    if isinstance(result, Status):
+        status, result = result.status_code, result.value
+    elif isinstance(result, tuple):
         status, result = result
     if not isinstance(result, BaseModel):
         raise TypeError("an idempotent handler must return a schema instance")
@@ -126,6 +131,10 @@ def _user_of(request: HttpRequest) -> Any:
     return getattr(token, "user", None) or request.user
 
 
+def _lookup(user: Any, key: UUID) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(user=user, key=key).first()
+
+
 def run_once(
     request: HttpRequest, key: UUID | None, digest: str, write: Callable[[], Any]
 ) -> HttpResponse:
@@ -135,7 +144,7 @@ def run_once(
         return _response(status, body, replayed=False)
     user = _user_of(request)
     method, route = request.method or "", request.path
-    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    existing = _lookup(user, key)
     if existing is not None:
         return _replay(existing, method, route, digest)
     try:
@@ -154,7 +163,7 @@ def run_once(
     except IntegrityError:
         # Two sends of one key raced: the other committed first, and our write rolled back with
         # our record. Answer as the replay we turned out to be.
-        winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        winner = _lookup(user, key)
         if winner is None:
             raise
         return _replay(winner, method, route, digest)

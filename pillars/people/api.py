@@ -11,7 +11,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock
 from pillars.core.api_errors import error_responses
@@ -337,9 +337,9 @@ def get_person(request: HttpRequest, public_id: UUID) -> PersonOut:
 )
 @audited("registers a person served (audited by create_person)")
 @idempotent
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = services.create_person(actor=request.user, **payload.model_dump(exclude={"client_id"}))
-    return 201, PersonOut.of(person, None)
+    return Status(201, PersonOut.of(person, None))
 
 
 @router.patch(
@@ -349,15 +349,13 @@ def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonO
 )
 @audited("changes a person served (audited by get_person_for and update_person)")
 @idempotent
-def update_person(
-    request: HttpRequest, public_id: UUID, payload: PersonPatch
-) -> tuple[int, PersonOut]:
+def update_person(request: HttpRequest, public_id: UUID, payload: PersonPatch) -> Status[PersonOut]:
     person = selectors.get_person_for(
         request.user, public_id, "people.edit_person", what="api update"
     )
     changes = payload.model_dump(exclude_unset=True, exclude={"client_id"})
     person = services.update_person(person, actor=request.user, **changes)
-    return 200, PersonOut.of(person, selectors.current_placement(person))
+    return Status(200, PersonOut.of(person, selectors.current_placement(person)))
 
 
 @router.post(
@@ -367,14 +365,14 @@ def update_person(
 )
 @audited("admits a person served (audited by get_person_for and admit_person)")
 @idempotent
-def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> tuple[int, EpisodeOut]:
+def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> Status[EpisodeOut]:
     person = selectors.get_person_for(request.user, public_id, "people.admit", what="api admit")
     unit = _unit_in_body(request, payload.unit, "people.admit")
     bed = _bed_in_body(unit, payload.bed)
     episode = services.admit_person(
         person, actor=request.user, unit=unit, bed=bed, admitted_at=payload.admitted_at
     )
-    return 201, EpisodeOut.of(episode, _last_placement(episode))
+    return Status(201, EpisodeOut.of(episode, _last_placement(episode)))
 
 
 # --- Episodes: transfer and discharge ----------------------------------------------------------
@@ -387,7 +385,7 @@ def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> tuple[int,
 )
 @audited("transfers a person served (audited by transfer_person)")
 @idempotent
-def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> tuple[int, EpisodeOut]:
+def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> Status[EpisodeOut]:
     episode = _episode(request, public_id, "people.transfer")
     unit = _unit_in_body(request, payload.unit, "people.view_unit")
     bed = _bed_in_body(unit, payload.bed)
@@ -399,7 +397,7 @@ def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> tupl
         moved_at=payload.moved_at,
         reason=payload.reason,
     )
-    return 200, EpisodeOut.of(episode, placement)
+    return Status(200, EpisodeOut.of(episode, placement))
 
 
 @router.post(
@@ -409,9 +407,7 @@ def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> tupl
 )
 @audited("discharges a person served (audited by discharge_person)")
 @idempotent
-def discharge(
-    request: HttpRequest, public_id: UUID, payload: DischargeIn
-) -> tuple[int, EpisodeOut]:
+def discharge(request: HttpRequest, public_id: UUID, payload: DischargeIn) -> Status[EpisodeOut]:
     episode = _episode(request, public_id, "people.discharge")
     episode = services.discharge_person(
         episode,
@@ -419,7 +415,7 @@ def discharge(
         disposition=payload.disposition.value,
         discharged_at=payload.discharged_at,
     )
-    return 200, EpisodeOut.of(episode, _last_placement(episode))
+    return Status(200, EpisodeOut.of(episode, _last_placement(episode)))
 
 
 # --- Units and census --------------------------------------------------------------------------
