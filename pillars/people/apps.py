@@ -9,6 +9,7 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and census"
 
     def ready(self) -> None:
-        from pillars.people import policies
+        from pillars.people import panels, policies
 
         policies.install()
+        panels.register()

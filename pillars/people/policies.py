@@ -10,6 +10,7 @@ administrators.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -45,7 +46,21 @@ ACTIONS = {
     "people.view_census": rule(*CARE_TEAM, R.DIRECTOR),
     "people.edit_unit": rule(R.ADMIN, scope="write"),
     "people.view_staff": rule(*EVERYONE),
+    # Hire and exit dates and the reason for leaving are employment records: administrators,
+    # directors (turnover reports) and the staff member themself.
+    "people.view_employment": rule(
+        *EVERYONE,
+        check=lambda a, o: a.has_role(R.ADMIN, R.DIRECTOR) or _is_self(a, o),
+        description="see hire and exit dates and the reason for leaving",
+    ),
     "people.edit_staff": rule(R.ADMIN, scope="write"),
+    # Lived experience is disclosed only by the staff member's own choice (DESIGN.md people).
+    "people.edit_own_profile": rule(
+        *EVERYONE,
+        check=lambda a, o: _is_self(a, o),
+        scope="write",
+        description="change one's own languages and lived-experience sharing",
+    ),
     "people.change_roles": rule(R.ADMIN, scope="write"),
     "people.import": rule(R.ADMIN, scope="write"),
     "people.break_glass": rule(
@@ -54,6 +69,10 @@ ACTIONS = {
     "people.review_emergency_access": rule(R.PRIVACY, scope="write"),
     "people.register_device": rule(R.NURSE, R.ADMIN, scope="write"),
 }
+
+
+def _is_self(actor: Actor, obj: Any) -> bool:
+    return isinstance(obj, Staff) and actor.staff_id is not None and obj.pk == actor.staff_id
 
 
 def load_actor(user: Any) -> Actor:
@@ -130,6 +149,12 @@ def person_visible(actor: Actor, person: PersonServed) -> bool:
     return restrict_persons(actor, PersonServed.objects.filter(pk=person.pk)).exists()
 
 
+def visible_without_emergency(actor: Actor, person: PersonServed) -> bool:
+    """Whether the person is in scope by unit, caseload or supervision alone; when not, a read
+    through an emergency grant is an emergency-purpose read."""
+    return person_visible(replace(actor, emergency_person_ids=frozenset()), person)
+
+
 def restrict_staff(actor: Actor, qs: QuerySet[Staff]) -> QuerySet[Staff]:
     if actor.is_org_wide or actor.has_role(R.ADMIN):
         return qs
@@ -176,7 +201,8 @@ def restrict_grants(actor: Actor, qs: QuerySet[EmergencyAccess]) -> QuerySet[Eme
 
 def _audit_refusal(actor: Actor, action: str, obj: Any, why: str) -> None:
     """A refusal is an event too: who tried what, and on which record."""
-    person_id = getattr(obj, "public_id", None) if isinstance(obj, PersonServed) else None
+    person = obj if isinstance(obj, PersonServed) else getattr(obj, "person", None)
+    person_id = person.public_id if isinstance(person, PersonServed) else None
     audit.record(
         actor=actor.user,
         action=Action.VIEW if action.split(".")[-1].startswith(("view", "list")) else Action.UPDATE,

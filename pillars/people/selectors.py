@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.choices import Action, Category, Outcome, Purpose
+from pillars.audit.models import AuditEvent
 from pillars.core import clock, policy
+from pillars.core.policy import Actor
 from pillars.people.models import (
+    Bed,
     CaseloadAssignment,
     EmergencyAccess,
     Episode,
     PersonServed,
     Placement,
+    Role,
     Staff,
     Unit,
 )
@@ -38,13 +43,21 @@ def _parse_uuid(value: Any) -> UUID:
         raise Http404("Not found") from None
 
 
-def _purpose(user: Any, person: PersonServed) -> str:
+def _user(user: Any) -> Any:
+    """The sign-in account behind a user or an already-loaded actor (audit rows name users)."""
+    return user.user if isinstance(user, Actor) else user
+
+
+def is_emergency_read(user: Any, person: PersonServed) -> bool:
+    """True when the person is visible to the user only through an emergency-access grant."""
+    from pillars.people.policies import visible_without_emergency
+
     actor = policy.actor_for(user)
-    if person.pk in actor.emergency_person_ids and not (
-        actor.is_org_wide or person.pk in actor.caseload_person_ids
-    ):
-        return Purpose.EMERGENCY
-    return Purpose.TREATMENT
+    return person.pk in actor.emergency_person_ids and not visible_without_emergency(actor, person)
+
+
+def _purpose(user: Any, person: PersonServed) -> str:
+    return Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT
 
 
 def persons_visible_to(
@@ -65,7 +78,12 @@ def persons_visible_to(
 
 
 def record_list_read(
-    user: Any, people: list[PersonServed], *, what: str, detail: dict[str, Any] | None = None
+    user: Any,
+    people: list[PersonServed],
+    *,
+    what: str,
+    detail: dict[str, Any] | None = None,
+    purpose: str = Purpose.TREATMENT,
 ) -> None:
     """One audit event for a page or API list that showed persons served."""
     if not people:
@@ -76,12 +94,12 @@ def record_list_read(
         ).values_list("episode__person_id", flat=True)
     )
     audit.record(
-        actor=user,
+        actor=_user(user),
         action=Action.VIEW,
         object_type="people.personserved",
         object_id=what,
         category=Category.SUBSTANCE_USE if part2 else Category.GENERAL,
-        purpose=Purpose.TREATMENT,
+        purpose=purpose,
         detail={**(detail or {}), "person_ids": [str(p.public_id) for p in people]},
     )
 
@@ -95,7 +113,7 @@ def get_person_for(
         raise Http404("Not found")
     policy.require(user, action, person)
     audit.record(
-        actor=user,
+        actor=_user(user),
         action=Action.VIEW,
         target=person,
         person_id=person.public_id,
@@ -178,4 +196,247 @@ def grants_awaiting_review(user: Any) -> QuerySet[EmergencyAccess]:
         .filter(reviewed_at__isnull=True)
         .select_related("staff", "person")
         .order_by("started_at")
+    )
+
+
+# --- Lists with the current placement, the census, and the home panels ------------------------
+
+
+def with_current_placement(qs: QuerySet[PersonServed]) -> QuerySet[PersonServed]:
+    """Each person's current unit and bed as columns of the same query (no query per row)."""
+    current = Placement.objects.current().filter(episode__person=OuterRef("pk"))
+    return qs.annotate(
+        current_unit_name=Subquery(current.values("unit__name")[:1]),
+        current_unit_public_id=Subquery(current.values("unit__public_id")[:1]),
+        current_room=Subquery(current.values("bed__room__name")[:1]),
+        current_bed=Subquery(current.values("bed__label")[:1]),
+    )
+
+
+def occupied_counts(units: list[Unit], moment: datetime | None = None) -> dict[int, int]:
+    """How many persons served were on each unit at a moment (now by default)."""
+    rows = (
+        Placement.objects.at(moment or clock.now())
+        .filter(unit__in=units)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["unit_id"]: row["n"] for row in rows}
+
+
+def beds_of(unit: Unit) -> QuerySet[Bed]:
+    return (
+        Bed.objects.filter(room__unit=unit).select_related("room").order_by("room__name", "label")
+    )
+
+
+def free_beds(units: list[Unit]) -> QuerySet[Bed]:
+    """Active beds nobody occupies now, on the given units."""
+    taken = Placement.objects.current().filter(bed=OuterRef("pk"))
+    return (
+        Bed.objects.filter(room__unit__in=units, is_active=True)
+        .exclude(Exists(taken))
+        .select_related("room__unit")
+        .order_by("room__unit__name", "room__name", "label")
+    )
+
+
+def admitting_units(user: Any, action: str = "people.admit") -> list[Unit]:
+    """Units the user may admit to or transfer into: visible, active, and the action is theirs."""
+    if not policy.can(user, action):
+        return []
+    return list(units_visible_to(user).filter(is_active=True).order_by("name"))
+
+
+def transfer_units() -> list[Unit]:
+    """Any active unit can receive a transfer: the sending unit decides, and the person then
+    leaves the sender's scope (the receiving unit's staff see them)."""
+    return list(Unit.objects.filter(is_active=True).select_related("site").order_by("name"))
+
+
+def local_day_bounds(unit: Unit, moment: datetime | None = None) -> tuple[datetime, datetime]:
+    """The start and end (UTC) of the unit's local calendar day containing the moment."""
+    zone = ZoneInfo(unit.time_zone)
+    day = clock.local(moment or clock.now(), zone).date()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def movements_today(units: list[Unit]) -> tuple[list[Placement], list[Placement]]:
+    """Admissions and discharges on each unit during its own local today."""
+    if not units:
+        return [], []
+    admitted, discharged = Q(pk__in=[]), Q(pk__in=[])
+    for unit in units:
+        start, end = local_day_bounds(unit)
+        admitted |= Q(unit=unit, started_at__gte=start, started_at__lt=end)
+        discharged |= Q(unit=unit, ended_at__gte=start, ended_at__lt=end)
+    base = Placement.objects.select_related("episode__person", "unit", "bed__room")
+    admissions = base.filter(admitted, started_at=F("episode__admitted_at")).order_by("started_at")
+    discharges = base.filter(discharged, ended_at=F("episode__discharged_at")).order_by("ended_at")
+    return list(admissions), list(discharges)
+
+
+def active_caseload_q(today: date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}started_on__lte": today}) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gte": today})
+    )
+
+
+def caseload_for_staff(staff_id: int) -> QuerySet[CaseloadAssignment]:
+    """A staff member's active caseload today, with each person's current placement."""
+    today = clock.now().date()
+    return (
+        CaseloadAssignment.objects.filter(active_caseload_q(today), staff_id=staff_id)
+        .select_related("person")
+        .order_by("person__legal_family_name", "person__legal_given_name")
+    )
+
+
+def team_of(user: Any, staff_id: int) -> QuerySet[Staff]:
+    """A supervisor's supervisees (visible to them), each with today's active caseload count."""
+    today = clock.now().date()
+    return (
+        staff_visible_to(user)
+        .filter(supervisor_id=staff_id)
+        .annotate(
+            caseload_count=Count(
+                "caseload", filter=active_caseload_q(today, "caseload__"), distinct=True
+            )
+        )
+        .prefetch_related("roles")
+    )
+
+
+def staff_counts_by_role() -> list[dict[str, Any]]:
+    """Staff employed today, counted by role (a person with two roles counts in both)."""
+    today = clock.now().date()
+    employed = Q(staff__hired_on__lte=today) & (
+        Q(staff__exited_on__isnull=True) | Q(staff__exited_on__gt=today)
+    )
+    rows = (
+        Role.objects.annotate(n=Count("staff", filter=employed, distinct=True))
+        .order_by("name")
+        .values("code", "name", "n")
+    )
+    return [dict(row) for row in rows]
+
+
+def employed_q(today: date) -> Q:
+    return Q(hired_on__lte=today) & (Q(exited_on__isnull=True) | Q(exited_on__gt=today))
+
+
+# --- Single records ---------------------------------------------------------------------------
+
+
+def get_assignment_for(
+    user: Any, public_id: Any, action: str = "people.assign_caseload"
+) -> CaseloadAssignment:
+    assignment = (
+        CaseloadAssignment.objects.select_related("staff", "person")
+        .filter(public_id=_parse_uuid(public_id))
+        .first()
+    )
+    if assignment is None:
+        raise Http404("Not found")
+    policy.require(user, action, assignment)
+    return assignment
+
+
+def get_grant_for(
+    user: Any, public_id: Any, action: str = "people.review_emergency_access"
+) -> EmergencyAccess:
+    grant = (
+        EmergencyAccess.objects.select_related("staff__user", "person")
+        .filter(public_id=_parse_uuid(public_id))
+        .first()
+    )
+    if grant is None:
+        raise Http404("Not found")
+    policy.require(user, action, grant)
+    return grant
+
+
+def open_episode(person: PersonServed) -> Episode | None:
+    return Episode.objects.open().filter(person=person).first()
+
+
+# --- Emergency access ("break the glass") -----------------------------------------------------
+
+
+def find_person_for_emergency(user: Any, record_number: str) -> PersonServed | None:
+    """Look up one person by exact record number across the organization, for a break-the-glass
+    request; the lookup itself is audited, found or not. The caller shows only name and date of
+    birth until a grant exists."""
+    policy.require(user, "people.break_glass")
+    number = record_number.strip()
+    person = PersonServed.objects.filter(record_number__iexact=number).first() if number else None
+    audit.record(
+        actor=_user(user),
+        action=Action.SEARCH,
+        object_type="people.personserved",
+        object_id="emergency lookup",
+        person_id=person.public_id if person else None,
+        outcome=Outcome.SUCCESS if person else Outcome.FAILED,
+        purpose=Purpose.EMERGENCY,
+        detail={"record_number": number[:32], "found": person is not None},
+    )
+    return person
+
+
+def get_person_for_emergency(user: Any, public_id: Any) -> PersonServed:
+    """The person a break-the-glass request names; any person, but only for eligible roles."""
+    policy.require(user, "people.break_glass")
+    person = PersonServed.objects.filter(public_id=_parse_uuid(public_id)).first()
+    if person is None:
+        raise Http404("Not found")
+    return person
+
+
+def active_grant_for(user: Any, person: PersonServed) -> EmergencyAccess | None:
+    """The user's emergency grant to this person that is in force now, if any."""
+    actor = policy.actor_for(user)
+    if actor.staff_id is None:
+        return None
+    now = clock.now()
+    return (
+        EmergencyAccess.objects.filter(
+            staff_id=actor.staff_id, person=person, started_at__lte=now, expires_at__gt=now
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def events_during(grant: EmergencyAccess) -> QuerySet[AuditEvent]:
+    """What the staff member did while the grant was in force (the privacy officer's evidence)."""
+    return AuditEvent.objects.filter(
+        actor_id=grant.staff.user_id,
+        occurred_at__gte=grant.started_at,
+        occurred_at__lt=grant.expires_at,
+    ).order_by("seq")
+
+
+# --- Episodes by public id (the API's transfer and discharge) ---------------------------------
+
+
+def get_episode_for(user: Any, public_id: Any, action: str = "people.view_person") -> Episode:
+    """One episode of care, or 404 when its person is out of scope / 403 when not allowed."""
+    episode = (
+        Episode.objects.select_related("person").filter(public_id=_parse_uuid(public_id)).first()
+    )
+    if episode is None:
+        raise Http404("Not found")
+    policy.require(user, action, episode)
+    return episode
+
+
+def last_placement(episode: Episode) -> Placement | None:
+    """The episode's current placement, or its last one once discharged."""
+    return (
+        Placement.objects.filter(episode=episode)
+        .select_related("unit", "bed__room")
+        .order_by("-started_at")
+        .first()
     )

@@ -15,12 +15,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.roles import RoleCode
 from pillars.core.sessions import end_all_sessions
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
 from pillars.people.models import (
@@ -29,9 +31,13 @@ from pillars.people.models import (
     DeviceEnrollment,
     EmergencyAccess,
     Episode,
+    Organization,
     PersonServed,
     Placement,
+    Program,
     Role,
+    Room,
+    Site,
     Staff,
     TrustedDevice,
     Unit,
@@ -103,29 +109,105 @@ def create_person(
     date_of_birth: date,
     preferred_name: str = "",
     pronouns: str = "",
+    unit: Unit | None = None,
+    bed: Bed | None = None,
+    admitted_at: datetime | None = None,
 ) -> PersonServed:
-    """Register a person served."""
-    policy.require(actor, "people.create_person")
-    values = _clean_person(
-        {
+    """Register a person served; with a unit, admit them there in the same transaction (so a
+    nurse who registers someone can see them: scope follows the unit)."""
+    acting = policy.require(actor, "people.create_person")
+    if unit is not None:
+        policy.require(actor, "people.admit", unit)
+    return _create_person(
+        actor=actor,
+        staff_pk=acting.staff_pk,
+        values={
             "record_number": record_number,
             "legal_given_name": legal_given_name,
             "legal_family_name": legal_family_name,
             "preferred_name": preferred_name,
             "pronouns": pronouns,
             "date_of_birth": date_of_birth,
-        }
+        },
+        unit=unit,
+        bed=bed,
+        admitted_at=admitted_at,
+        via="form",
     )
-    with transaction.atomic():
-        person = PersonServed.objects.create(created_at=clock.now(), **values)
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=person,
-            person_id=person.public_id,
-            purpose=Purpose.TREATMENT,
-            detail=audit.changes(None, audit.snapshot(person, PERSON_FIELDS)),
-        )
+
+
+def import_person(
+    *,
+    actor: Any,
+    record_number: str,
+    legal_given_name: str,
+    legal_family_name: str,
+    date_of_birth: date,
+    preferred_name: str = "",
+    pronouns: str = "",
+    unit: Unit | None = None,
+    bed: Bed | None = None,
+) -> PersonServed:
+    """Create (and, with a unit, admit) one person from an administrator's import file.
+
+    The importer's right is ``people.import``: an administrator loads the census when a program
+    starts using Pillars, without being on the care team. Each row is audited like a form entry.
+    """
+    acting = policy.require(actor, "people.import")
+    return _create_person(
+        actor=actor,
+        staff_pk=acting.staff_pk,
+        values={
+            "record_number": record_number,
+            "legal_given_name": legal_given_name,
+            "legal_family_name": legal_family_name,
+            "preferred_name": preferred_name,
+            "pronouns": pronouns,
+            "date_of_birth": date_of_birth,
+        },
+        unit=unit,
+        bed=bed,
+        admitted_at=None,
+        via="import",
+    )
+
+
+def _create_person(
+    *,
+    actor: Any,
+    staff_pk: int,
+    values: dict[str, Any],
+    unit: Unit | None,
+    bed: Bed | None,
+    admitted_at: datetime | None,
+    via: str,
+) -> PersonServed:
+    values = _clean_person(values)
+    try:
+        with transaction.atomic():
+            person = PersonServed.objects.create(created_at=clock.now(), **values)
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=person,
+                person_id=person.public_id,
+                purpose=Purpose.TREATMENT,
+                detail={
+                    **audit.changes(None, audit.snapshot(person, PERSON_FIELDS)),
+                    "via": via,
+                },
+            )
+            if unit is not None:
+                _admit(
+                    person,
+                    actor=actor,
+                    staff_pk=staff_pk,
+                    unit=unit,
+                    bed=bed,
+                    admitted_at=admitted_at,
+                )
+    except IntegrityError:
+        raise Conflict("That record number was used a moment ago; check and try again.") from None
     return person
 
 
@@ -193,9 +275,30 @@ def admit_person(
 ) -> Episode:
     """Open an episode of care and its first placement."""
     acting = policy.require(actor, "people.admit", unit)
+    return _admit(
+        person,
+        actor=actor,
+        staff_pk=acting.staff_pk,
+        unit=unit,
+        bed=bed,
+        admitted_at=admitted_at,
+    )
+
+
+def _admit(
+    person: PersonServed,
+    *,
+    actor: Any,
+    staff_pk: int,
+    unit: Unit,
+    bed: Bed | None,
+    admitted_at: datetime | None,
+) -> Episode:
     moment = _check_moment(admitted_at, "admitted_at")
     if not unit.is_active:
         raise invalid("unit", f"{unit} is not accepting admissions.")
+    if clock.local(moment, unit.time_zone).date() < person.date_of_birth:
+        raise invalid("admitted_at", "The admission is before the date of birth.")
     try:
         with transaction.atomic():
             PersonServed.objects.select_for_update().get(pk=person.pk)
@@ -208,7 +311,7 @@ def admit_person(
             episode = Episode.objects.create(
                 person=person,
                 admitted_at=moment,
-                admitted_by_id=acting.staff_pk,
+                admitted_by_id=staff_pk,
                 recorded_at=clock.now(),
             )
             Placement.objects.create(
@@ -338,31 +441,43 @@ def assign_caseload(
     if kind not in CaseloadKind.values:
         raise invalid("kind", "Choose a kind of assignment.")
     day = started_on or clock.now().date()
+    # The assigner must be able to see the staff member: no assigning strangers from elsewhere.
+    if not policy.is_visible(actor, staff):
+        raise invalid("staff", "Choose a staff member from your units.")
     if staff.exited_on is not None and staff.exited_on <= day:
         raise invalid("staff", f"{staff} no longer works here.")
-    with transaction.atomic():
-        if CaseloadAssignment.objects.filter(
-            staff=staff, person=person, kind=kind, ended_on__isnull=True
-        ).exists():
-            raise invalid(None, f"{person} is already on {staff}'s caseload.")
-        assignment = CaseloadAssignment.objects.create(
-            staff=staff, person=person, kind=kind, started_on=day
-        )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=assignment,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.OPERATIONS,
-            detail={"staff": str(staff.public_id), "kind": kind, "started_on": day.isoformat()},
-        )
+    if day < staff.hired_on:
+        raise invalid("started_on", f"{staff} starts work on {staff.hired_on:%Y-%m-%d}.")
+    try:
+        with transaction.atomic():
+            if CaseloadAssignment.objects.filter(
+                staff=staff, person=person, kind=kind, ended_on__isnull=True
+            ).exists():
+                raise invalid(None, f"{person} is already on {staff}'s caseload.")
+            assignment = CaseloadAssignment.objects.create(
+                staff=staff, person=person, kind=kind, started_on=day
+            )
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=assignment,
+                person_id=person.public_id,
+                category=person_category(person),
+                purpose=Purpose.OPERATIONS,
+                detail=audit.changes(
+                    None,
+                    {"staff": str(staff.public_id), "kind": kind, "started_on": day.isoformat()},
+                ),
+            )
+    except IntegrityError:
+        raise Conflict("Someone made this assignment a moment ago; reload the page.") from None
     return assignment
 
 
 def end_caseload(
     assignment: CaseloadAssignment, *, actor: Any, ended_on: date | None = None
 ) -> CaseloadAssignment:
+    """End a caseload assignment on a date (today by default); the history stays."""
     policy.require(actor, "people.assign_caseload", assignment)
     day = ended_on or clock.now().date()
     with transaction.atomic():
@@ -378,6 +493,7 @@ def end_caseload(
             action=Action.UPDATE,
             target=assignment,
             person_id=assignment.person.public_id,
+            category=person_category(assignment.person),
             purpose=Purpose.OPERATIONS,
             detail=audit.changes({"ended_on": None}, {"ended_on": day}),
         )
@@ -429,9 +545,16 @@ def create_staff(
         errors["badge_number"] = ["That badge number is in use."]
     if hired_on > clock.now().date() + timedelta(days=365):
         errors["hired_on"] = ["The hire date is more than a year away."]
-    role_list = _roles(roles)
-    if not role_list:
-        errors["roles"] = ["Give at least one role."]
+    try:
+        role_list = _roles(roles)
+    except ValidationError as exc:
+        role_list = []
+        errors["roles"] = list(exc.messages)
+    else:
+        if not role_list:
+            errors["roles"] = ["Give at least one role."]
+    if supervisor is not None and supervisor.exited_on is not None:
+        errors["supervisor"] = [f"{supervisor} no longer works here."]
     if password is not None:
         try:
             validate_password(password, User(username=username, email=email))
@@ -439,6 +562,47 @@ def create_staff(
             errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
+    try:
+        return _create_staff(
+            actor=actor,
+            username=username,
+            email=email,
+            password=password,
+            display_name=display_name,
+            job_title=job_title,
+            badge_number=badge_number,
+            hired_on=hired_on,
+            supervisor=supervisor,
+            languages=languages,
+            lived_experience=lived_experience,
+            shares_lived_experience=shares_lived_experience,
+            role_list=role_list,
+            home_units=home_units,
+            programs=programs,
+        )
+    except IntegrityError:
+        raise Conflict("That sign-in name or badge was taken a moment ago; try again.") from None
+
+
+def _create_staff(
+    *,
+    actor: Any,
+    username: str,
+    email: str,
+    password: str | None,
+    display_name: str,
+    job_title: str,
+    badge_number: str | None,
+    hired_on: date,
+    supervisor: Staff | None,
+    languages: Iterable[str],
+    lived_experience: Iterable[str],
+    shares_lived_experience: bool,
+    role_list: list[Role],
+    home_units: Iterable[Unit],
+    programs: Iterable[Any],
+) -> Staff:
+    User = get_user_model()
     with transaction.atomic():
         user = User(username=username, email=email.strip())
         if password is None:
@@ -472,6 +636,7 @@ def create_staff(
                     "username": username,
                     "roles": sorted(r.code for r in role_list),
                     "home_units": sorted(u.code for u in staff.home_units.all()),
+                    "programs": sorted(p.name for p in staff.programs.all()),
                 },
             ),
         )
@@ -481,37 +646,103 @@ def create_staff(
 def update_staff(staff: Staff, *, actor: Any, **fields: Any) -> Staff:
     """Change a staff profile's plain fields (not roles: see ``set_roles``)."""
     policy.require(actor, "people.edit_staff", staff)
-    allowed = set(STAFF_FIELDS) - {"exited_on", "exit_reason"} | {"home_units"}
+    allowed = set(STAFF_FIELDS) - {"exited_on", "exit_reason"} | {"home_units", "programs"}
     unknown = set(fields) - allowed
     if unknown:
         raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
-    if fields.get("supervisor") is not None and fields["supervisor"].pk == staff.pk:
-        raise invalid("supervisor", "A staff member cannot supervise themselves.")
+    return _update_staff(staff, actor=actor, fields=fields)
+
+
+def _staff_values(staff: Staff) -> dict[str, Any]:
+    return {
+        **audit.snapshot(staff, STAFF_FIELDS),
+        "home_units": sorted(u.code for u in staff.home_units.all()),
+        "programs": sorted(p.name for p in staff.programs.all()),
+    }
+
+
+def _update_staff(staff: Staff, *, actor: Any, fields: dict[str, Any]) -> Staff:
+    errors: dict[str, list[str]] = {}
+    if "display_name" in fields:
+        fields["display_name"] = str(fields["display_name"] or "").strip()
+        if not fields["display_name"]:
+            errors["display_name"] = ["This field is required."]
+    supervisor = fields.get("supervisor")
+    if supervisor is not None:
+        # Walk up the chain: a supervisor who is (indirectly) supervised by this person would
+        # make a loop that the team views and the caseload balance cannot resolve.
+        seen, cursor = set(), supervisor
+        while cursor is not None and cursor.pk not in seen:
+            if cursor.pk == staff.pk:
+                errors["supervisor"] = [
+                    "A staff member cannot supervise themselves, even through someone else."
+                ]
+                break
+            seen.add(cursor.pk)
+            cursor = cursor.supervisor
     badge = fields.get("badge_number")
     if badge and Staff.objects.filter(badge_number=badge).exclude(pk=staff.pk).exists():
-        raise invalid("badge_number", "That badge number is in use.")
+        errors["badge_number"] = ["That badge number is in use."]
+    if "hired_on" in fields and staff.exited_on and fields["hired_on"] > staff.exited_on:
+        errors["hired_on"] = ["The hire date is after the exit date."]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            staff = Staff.objects.select_for_update().get(pk=staff.pk)
+            before = _staff_values(staff)
+            units = fields.pop("home_units", None)
+            programs = fields.pop("programs", None)
+            for name, value in fields.items():
+                setattr(staff, name, value if name != "badge_number" else (value or None))
+            staff.save()
+            if units is not None:
+                staff.home_units.set(list(units))
+            if programs is not None:
+                staff.programs.set(list(programs))
+            after = _staff_values(staff)
+            audit.record(
+                actor=actor,
+                action=Action.UPDATE,
+                target=staff,
+                purpose=Purpose.ADMINISTRATION,
+                detail=audit.changes(before, after),
+            )
+    except IntegrityError:
+        raise Conflict("That badge was taken a moment ago; try again.") from None
+    policy.forget(staff.user)
+    return staff
+
+
+def update_own_profile(
+    staff: Staff,
+    *,
+    actor: Any,
+    languages: Iterable[str],
+    lived_experience: Iterable[str],
+    shares_lived_experience: bool,
+) -> Staff:
+    """A staff member's own languages and lived experience, and whether colleagues may see the
+    lived experience: disclosure is the staff member's choice, never an administrator's."""
+    policy.require(actor, "people.edit_own_profile", staff)
+    clean_languages = [str(x).strip()[:60] for x in languages if str(x).strip()]
+    clean_lived = [str(x).strip()[:100] for x in lived_experience if str(x).strip()]
+    if len(clean_languages) > 20 or len(clean_lived) > 20:
+        raise invalid(None, "List at most 20 entries.")
     with transaction.atomic():
         staff = Staff.objects.select_for_update().get(pk=staff.pk)
-        before = {
-            **audit.snapshot(staff, STAFF_FIELDS),
-            "home_units": sorted(u.code for u in staff.home_units.all()),
-        }
-        units = fields.pop("home_units", None)
-        for name, value in fields.items():
-            setattr(staff, name, value if name != "badge_number" else (value or None))
-        staff.save()
-        if units is not None:
-            staff.home_units.set(list(units))
-        after = {
-            **audit.snapshot(staff, STAFF_FIELDS),
-            "home_units": sorted(u.code for u in staff.home_units.all()),
-        }
+        fields = ["languages", "lived_experience", "shares_lived_experience"]
+        before = audit.snapshot(staff, fields)
+        staff.languages = clean_languages
+        staff.lived_experience = clean_lived
+        staff.shares_lived_experience = bool(shares_lived_experience)
+        staff.save(update_fields=fields)
         audit.record(
             actor=actor,
             action=Action.UPDATE,
             target=staff,
             purpose=Purpose.ADMINISTRATION,
-            detail=audit.changes(before, after),
+            detail=audit.changes(before, audit.snapshot(staff, fields)),
         )
     return staff
 
@@ -523,7 +754,11 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
     if not role_list:
         raise invalid("roles", "Give at least one role.")
     with transaction.atomic():
-        before = staff.role_codes()
+        # The row lock orders two administrators changing the same person's roles at once.
+        Staff.objects.select_for_update().filter(pk=staff.pk).first()
+        before = sorted(staff.roles.values_list("code", flat=True))
+        if RoleCode.ADMIN in before and RoleCode.ADMIN not in {r.code for r in role_list}:
+            _keep_an_admin(staff)
         staff.roles.set(role_list)
         after = sorted(r.code for r in role_list)
         if before != after:
@@ -539,8 +774,21 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
     return staff
 
 
+def _keep_an_admin(staff: Staff) -> None:
+    """Refuse to remove the last employed administrator: nobody could fix roles afterwards."""
+    today = clock.now().date()
+    others = (
+        Staff.objects.filter(roles__code=RoleCode.ADMIN, user__is_active=True)
+        .exclude(pk=staff.pk)
+        .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
+    )
+    if not others.exists():
+        raise invalid("roles", "Pillars needs at least one administrator; add another first.")
+
+
 def exit_staff(staff: Staff, *, actor: Any, exited_on: date, exit_reason: str) -> Staff:
-    """Record a departure: the account is deactivated and all its sessions end."""
+    """Record a departure: the account is deactivated and all its sessions end; open caseload
+    assignments end on the exit date so nobody is left on a departed worker's caseload."""
     policy.require(actor, "people.edit_staff", staff)
     if exit_reason not in ExitReason.values:
         raise invalid("exit_reason", "Choose a reason for leaving.")
@@ -550,6 +798,8 @@ def exit_staff(staff: Staff, *, actor: Any, exited_on: date, exit_reason: str) -
         staff = Staff.objects.select_for_update().get(pk=staff.pk)
         if staff.exited_on is not None:
             raise invalid(None, f"{staff} has already left.")
+        if staff.roles.filter(code=RoleCode.ADMIN).exists():
+            _keep_an_admin(staff)
         before = audit.snapshot(staff, ["exited_on", "exit_reason"])
         staff.exited_on, staff.exit_reason = exited_on, exit_reason
         staff.save(update_fields=["exited_on", "exit_reason"])
@@ -558,13 +808,24 @@ def exit_staff(staff: Staff, *, actor: Any, exited_on: date, exit_reason: str) -
             user.is_active = False
             user.save(update_fields=["is_active"])
             end_all_sessions(user)
+        ended = []
+        for assignment in CaseloadAssignment.objects.select_for_update().filter(
+            staff=staff, ended_on__isnull=True
+        ):
+            assignment.ended_on = max(exited_on, assignment.started_on)
+            assignment.save(update_fields=["ended_on"])
+            ended.append(str(assignment.public_id))
         audit.record(
             actor=actor,
             action=Action.PRIVILEGE_CHANGE,
             target=staff,
             purpose=Purpose.ADMINISTRATION,
-            detail=audit.changes(before, audit.snapshot(staff, ["exited_on", "exit_reason"])),
+            detail={
+                **audit.changes(before, audit.snapshot(staff, ["exited_on", "exit_reason"])),
+                "caseload_ended": ended,
+            },
         )
+    policy.forget(staff.user)
     return staff
 
 
@@ -663,10 +924,64 @@ def review_emergency_access(
             action=Action.UPDATE,
             target=grant,
             person_id=grant.person.public_id,
+            category=person_category(grant.person),
             purpose=Purpose.OVERSIGHT,
-            detail={"finding": finding, "note": grant.review_note},
+            detail=audit.changes(
+                {"finding": "", "review_note": ""},
+                {"finding": finding, "review_note": grant.review_note},
+            ),
         )
     return grant
+
+
+# --- Reference data (the Django admin) ---------------------------------------------------------
+
+
+def _reference_models() -> tuple[type[models.Model], ...]:
+    return (Organization, Site, Unit, Program, Room, Bed, Role)
+
+
+def save_reference(
+    instance: models.Model,
+    *,
+    actor: Any,
+    m2m: dict[str, Iterable[models.Model]] | None = None,
+) -> models.Model:
+    """Create or change one row of reference data (organization, site, unit, program, room, bed,
+    role) with its old and new values audited in the same transaction. The Django admin calls
+    this; reference data is never deleted, only deactivated where the model allows."""
+    policy.require(actor, "people.edit_unit")
+    if not isinstance(instance, _reference_models()):
+        raise TypeError(f"{type(instance).__name__} is not reference data")
+    model = type(instance)
+    fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+    m2m = m2m or {}
+    created = instance._state.adding
+    with transaction.atomic():
+        before: dict[str, Any] | None = None
+        if not created:
+            old = model._default_manager.select_for_update().get(pk=instance.pk)
+            before = audit.snapshot(old, fields)
+            for name in m2m:
+                before[name] = _m2m_names(old, name)
+        instance.save()
+        after = audit.snapshot(instance, fields)
+        for name, values in m2m.items():
+            getattr(instance, name).set(list(values))
+            after[name] = _m2m_names(instance, name)
+        audit.record(
+            actor=actor,
+            action=Action.CREATE if created else Action.UPDATE,
+            target=instance,
+            category=Category.NONE,
+            purpose=Purpose.ADMINISTRATION,
+            detail=audit.changes(before, after),
+        )
+    return instance
+
+
+def _m2m_names(instance: models.Model, name: str) -> list[str]:
+    return sorted(str(getattr(o, "public_id", o.pk)) for o in getattr(instance, name).all())
 
 
 # --- Trusted unit tablets ----------------------------------------------------------------------
@@ -761,12 +1076,15 @@ __all__ = [
     "discharge_person",
     "end_caseload",
     "exit_staff",
+    "import_person",
     "register_device",
     "review_emergency_access",
+    "save_reference",
     "set_pin",
     "set_roles",
     "start_emergency_access",
     "transfer_person",
+    "update_own_profile",
     "update_person",
     "update_staff",
 ]

@@ -1,3 +1,30 @@
+from django.urls import path
+
+from pillars.people import views
+
 app_name = "people"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("persons/", views.person_list, name="person-list"),
+    path("persons/new/", views.person_create, name="person-create"),
+    path("persons/<uuid:public_id>/", views.person_detail, name="person-detail"),
+    path("persons/<uuid:public_id>/edit/", views.person_edit, name="person-edit"),
+    path("persons/<uuid:public_id>/admit/", views.person_admit, name="person-admit"),
+    path("persons/<uuid:public_id>/transfer/", views.person_transfer, name="person-transfer"),
+    path("persons/<uuid:public_id>/discharge/", views.person_discharge, name="person-discharge"),
+    path("persons/<uuid:public_id>/caseload/", views.caseload_assign, name="caseload-assign"),
+    path("caseload/<uuid:public_id>/end/", views.caseload_end, name="caseload-end"),
+    path("units/", views.unit_list, name="unit-list"),
+    path("units/<uuid:public_id>/", views.unit_detail, name="unit-detail"),
+    path("staff/", views.staff_list, name="staff-list"),
+    path("staff/new/", views.staff_create, name="staff-create"),
+    path("staff/<uuid:public_id>/", views.staff_detail, name="staff-detail"),
+    path("staff/<uuid:public_id>/edit/", views.staff_edit, name="staff-edit"),
+    path("staff/<uuid:public_id>/profile/", views.staff_own_profile, name="staff-own-profile"),
+    path("staff/<uuid:public_id>/roles/", views.staff_roles, name="staff-roles"),
+    path("staff/<uuid:public_id>/exit/", views.staff_exit, name="staff-exit"),
+    path("import/", views.import_view, name="import"),
+    path("emergency/", views.emergency_start, name="emergency-start"),
+    path("emergency/reviews/", views.emergency_review_list, name="emergency-review-list"),
+    path("emergency/reviews/<uuid:public_id>/", views.emergency_review, name="emergency-review"),
+]

@@ -1,0 +1,828 @@
+"""Pages for persons served, units, staff, import and emergency access.
+
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes. A
+service's ValidationError goes back onto the form; a Conflict becomes a message and nothing is
+stored. htmx requests for search results get the partial only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.audit.choices import Purpose
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.errors import Conflict, ValidationError
+from pillars.people import forms, importing, selectors, services
+from pillars.people.models import PersonServed, Placement, Unit
+
+PAGE_SIZE = 25
+IMPORT_SESSION_KEY = "pillars_people_import"
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    # django-htmx's middleware sets request.htmx (falsy when the request is not from htmx).
+    return bool(getattr(request, "htmx", False))
+
+
+def _zone(unit: Unit | None) -> ZoneInfo:
+    return ZoneInfo(unit.time_zone if unit is not None else settings.PILLARS_DEFAULT_TIME_ZONE)
+
+
+def _page(request: HttpRequest, qs: Any) -> Page[Any]:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _form_failed(
+    request: HttpRequest, template: str, context: dict[str, Any], exc: Exception
+) -> HttpResponse:
+    """Re-show a form after a service refused: field errors (400) or a conflict (409)."""
+    if isinstance(exc, Conflict):
+        messages.error(request, f"{exc.message} Nothing was saved.")
+        return render(request, template, context, status=409)
+    return render(request, template, context, status=400)
+
+
+def _after_move(request: HttpRequest, person: PersonServed, unit: Unit) -> HttpResponse:
+    """After a transfer or discharge the person may have left the user's scope: go to their
+    record when it is still visible, else to the unit they left."""
+    if policy.is_visible(request.user, person):
+        return redirect("people:person-detail", public_id=person.public_id)
+    if policy.can(request.user, "people.view_unit", unit):
+        return redirect("people:unit-detail", public_id=unit.public_id)
+    return redirect("people:person-list")
+
+
+def _placement_form_data(user: Any, units: list[Unit]) -> tuple[list[Unit], list[Any], list[Any]]:
+    beds = list(selectors.free_beds(units))
+    return units, beds, forms.placement_choices(units, beds)
+
+
+# --- Persons served ---------------------------------------------------------------------------
+
+
+@audited("lists and searches persons served in scope; the page shown is audited as one read")
+@login_required
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.list_persons")
+    units = selectors.units_visible_to(request.user).order_by("name")
+    form = forms.PersonSearchForm(request.GET or None, units=units)
+    q, unit = "", None
+    if form.is_valid():
+        q, unit = form.cleaned_data["q"], form.cleaned_data["unit"]
+    people = selectors.with_current_placement(
+        selectors.persons_visible_to(request.user, search=q, unit=unit)
+    )
+    page = _page(request, people)
+    selectors.record_list_read(
+        request.user,
+        list(page.object_list),
+        what="person list",
+        detail={"search": q, "unit": unit.code if unit else None, "page": page.number},
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "q": q,
+        "can_create": policy.can(request.user, "people.create_person"),
+    }
+    if _is_htmx(request):
+        return render(request, "people/partials/_person_results.html", context)
+    return render(request, "people/person_list.html", context)
+
+
+def _person_context(
+    request: HttpRequest, person: PersonServed, assign_form: Any = None
+) -> dict[str, Any]:
+    user = request.user
+    placement = selectors.current_placement(person)
+    zone = _zone(placement.unit if placement else None)
+    can_assign = policy.can(user, "people.assign_caseload")
+    if can_assign and assign_form is None:
+        assign_form = forms.CaseloadAssignForm(staff=_assignable_staff(user))
+    today = clock.now().date()
+    caseload = list(selectors.caseload_of(person))
+    grant = selectors.active_grant_for(user, person)
+    emergency = grant is not None and selectors.is_emergency_read(user, person)
+    return {
+        "person": person,
+        "placement": placement,
+        "episodes": list(selectors.episodes_of(person)),
+        "active_caseload": [a for a in caseload if a.is_active_on(today)],
+        "past_caseload": [a for a in caseload if not a.is_active_on(today)],
+        "zone": zone,
+        "zone_name": str(zone),
+        "age": person.age_on(clock.local(clock.now(), zone).date()),
+        "grant": grant if emergency else None,
+        "grant_until": clock.local(grant.expires_at, zone) if grant and emergency else None,
+        "can_edit": policy.can(user, "people.edit_person"),
+        "can_admit": placement is None and policy.can(user, "people.admit"),
+        "can_transfer": placement is not None and policy.can(user, "people.transfer"),
+        "can_discharge": placement is not None and policy.can(user, "people.discharge"),
+        "can_assign": can_assign,
+        "assign_form": assign_form,
+    }
+
+
+def _assignable_staff(user: Any) -> Any:
+    return (
+        selectors.staff_visible_to(user)
+        .filter(selectors.employed_q(clock.now().date()))
+        .order_by("display_name")
+    )
+
+
+@audited("opens one person served: get_person_for audits the read (emergency purpose if so)")
+@login_required
+@require_GET
+def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = selectors.get_person_for(request.user, public_id)
+    return render(request, "people/person_detail.html", _person_context(request, person))
+
+
+@audited("registers a person served and admits them (create_person audits both)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.create_person")
+    units, beds, choices = _placement_form_data(
+        request.user, selectors.admitting_units(request.user)
+    )
+    if not units:
+        raise PermissionDenied("You do not have permission to do that.")
+    form = forms.PersonCreateForm(request.POST or None, choices=choices)
+    context = {"form": form}
+    if request.method == "POST":
+        unit = _chosen_unit(request.POST.get("place", ""), units)
+        with timezone.override(_zone(unit)):
+            valid = form.is_valid()
+        if valid:
+            unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
+            data = {k: form.cleaned_data[k] for k in services.PERSON_FIELDS}
+            try:
+                person = services.create_person(
+                    actor=request.user,
+                    unit=unit,
+                    bed=bed,
+                    admitted_at=form.cleaned_data["admitted_at"],
+                    **data,
+                )
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
+                return _form_failed(request, "people/person_form.html", context, exc)
+            messages.success(request, f"{person.display_name} is registered and admitted.")
+            return redirect("people:person-detail", public_id=person.public_id)
+        return render(request, "people/person_form.html", context, status=400)
+    return render(request, "people/person_form.html", context)
+
+
+def _chosen_unit(value: str, units: list[Unit]) -> Unit | None:
+    unit_id = value.partition(":")[0]
+    return next((u for u in units if str(u.public_id) == unit_id), None)
+
+
+@audited("changes a person's demographics; the read and update_person are audited")
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = selectors.get_person_for(request.user, public_id, "people.edit_person", what="edit")
+    initial = {name: getattr(person, name) for name in services.PERSON_FIELDS}
+    form = forms.PersonForm(request.POST or None, initial=initial)
+    context = {"form": form, "person": person}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_person(person, actor=request.user, **form.cleaned_data)
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    forms.apply_errors(form, exc)
+                return _form_failed(request, "people/person_form.html", context, exc)
+            messages.success(request, "The changes are saved.")
+            return redirect("people:person-detail", public_id=person.public_id)
+        return render(request, "people/person_form.html", context, status=400)
+    return render(request, "people/person_form.html", context)
+
+
+@audited("admits a person served; the read and admit_person are audited")
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = selectors.get_person_for(request.user, public_id, "people.admit", what="admit")
+    units, beds, choices = _placement_form_data(
+        request.user, selectors.admitting_units(request.user)
+    )
+    form = forms.AdmitForm(request.POST or None, choices=choices)
+    context = {"form": form, "person": person, "action": "admit"}
+    template = "people/person_move.html"
+    if request.method == "POST":
+        with timezone.override(_zone(_chosen_unit(request.POST.get("place", ""), units))):
+            valid = form.is_valid()
+        if valid:
+            unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
+            try:
+                services.admit_person(
+                    person,
+                    actor=request.user,
+                    unit=unit,
+                    bed=bed,
+                    admitted_at=form.cleaned_data["admitted_at"],
+                )
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
+                return _form_failed(request, template, context, exc)
+            messages.success(request, f"{person.display_name} is admitted to {unit.name}.")
+            return redirect("people:person-detail", public_id=person.public_id)
+        return render(request, template, context, status=400)
+    return render(request, template, context)
+
+
+@audited("transfers a person between units or beds; the read and transfer_person are audited")
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = selectors.get_person_for(request.user, public_id, "people.transfer", what="transfer")
+    placement = selectors.current_placement(person)
+    if placement is None:
+        messages.info(request, f"{person.display_name} is not admitted; admit them instead.")
+        return redirect("people:person-detail", public_id=person.public_id)
+    units, beds, choices = _placement_form_data(request.user, selectors.transfer_units())
+    form = forms.TransferForm(request.POST or None, choices=choices)
+    context = {"form": form, "person": person, "placement": placement, "action": "transfer"}
+    template = "people/person_move.html"
+    if request.method == "POST":
+        # The move happens on the unit the person leaves: its clock names the moment.
+        with timezone.override(_zone(placement.unit)):
+            valid = form.is_valid()
+        if valid:
+            unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
+            try:
+                services.transfer_person(
+                    placement.episode,
+                    actor=request.user,
+                    unit=unit,
+                    bed=bed,
+                    moved_at=form.cleaned_data["moved_at"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
+                return _form_failed(request, template, context, exc)
+            messages.success(request, f"{person.display_name} is moved to {unit.name}.")
+            return _after_move(request, person, placement.unit)
+        return render(request, template, context, status=400)
+    return render(request, template, context)
+
+
+@audited("discharges a person served; the read and discharge_person are audited")
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = selectors.get_person_for(request.user, public_id, "people.discharge", what="discharge")
+    placement = selectors.current_placement(person)
+    if placement is None:
+        messages.info(request, f"{person.display_name} is not admitted.")
+        return redirect("people:person-detail", public_id=person.public_id)
+    form = forms.DischargeForm(request.POST or None)
+    context = {"form": form, "person": person, "placement": placement, "action": "discharge"}
+    template = "people/person_move.html"
+    if request.method == "POST":
+        with timezone.override(_zone(placement.unit)):
+            valid = form.is_valid()
+        if valid:
+            try:
+                services.discharge_person(
+                    placement.episode,
+                    actor=request.user,
+                    disposition=form.cleaned_data["disposition"],
+                    discharged_at=form.cleaned_data["discharged_at"],
+                )
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    forms.apply_errors(form, exc)
+                return _form_failed(request, template, context, exc)
+            messages.success(request, f"{person.display_name} is discharged.")
+            return _after_move(request, person, placement.unit)
+        return render(request, template, context, status=400)
+    return render(request, template, context)
+
+
+@audited("puts a person on a staff member's caseload; assign_caseload audits it")
+@login_required
+@require_POST
+def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = selectors.get_person_for(
+        request.user, public_id, "people.assign_caseload", what="caseload"
+    )
+    form = forms.CaseloadAssignForm(request.POST, staff=_assignable_staff(request.user))
+    if form.is_valid():
+        try:
+            services.assign_caseload(
+                actor=request.user,
+                staff=form.cleaned_data["staff"],
+                person=person,
+                kind=form.cleaned_data["kind"],
+                started_on=form.cleaned_data["started_on"],
+            )
+        except (ValidationError, Conflict) as exc:
+            if isinstance(exc, ValidationError):
+                forms.apply_errors(form, exc)
+            context = _person_context(request, person, assign_form=form)
+            return _form_failed(request, "people/person_detail.html", context, exc)
+        messages.success(
+            request, f"{person.display_name} is on {form.cleaned_data['staff']}'s caseload."
+        )
+        return redirect(reverse("people:person-detail", args=[person.public_id]) + "#caseload")
+    context = _person_context(request, person, assign_form=form)
+    return render(request, "people/person_detail.html", context, status=400)
+
+
+@audited("ends a caseload assignment; end_caseload audits it")
+@login_required
+@require_POST
+def caseload_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    assignment = selectors.get_assignment_for(request.user, public_id)
+    form = forms.CaseloadEndForm(request.POST)
+    person = assignment.person
+    target = reverse("people:person-detail", args=[person.public_id]) + "#caseload"
+    if not form.is_valid():
+        messages.error(request, "Enter the end date as YYYY-MM-DD.")
+        return HttpResponseRedirect(target)
+    try:
+        services.end_caseload(
+            assignment, actor=request.user, ended_on=form.cleaned_data["ended_on"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(target)
+    messages.success(request, f"{assignment.staff}'s assignment has ended.")
+    return HttpResponseRedirect(target)
+
+
+# --- Units and census -------------------------------------------------------------------------
+
+
+@audited("lists units in scope with occupancy counts (no person is named)")
+@login_required
+@require_GET
+def unit_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.view_unit")
+    units = list(selectors.units_visible_to(request.user).order_by("site__name", "name"))
+    counts = selectors.occupied_counts(units)
+    rows = [{"unit": u, "occupied": counts.get(u.pk, 0)} for u in units]
+    return render(request, "people/unit_list.html", {"rows": rows})
+
+
+@audited("a unit's census now or at a past moment; the persons shown are audited as one read")
+@login_required
+@require_GET
+def unit_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = selectors.get_unit_for(request.user, public_id)
+    zone = _zone(unit)
+    can_census = policy.can(request.user, "people.view_census", unit)
+    form = forms.CensusAtForm(request.GET or None)
+    moment, asked = clock.now(), False
+    if form.is_bound:
+        with timezone.override(zone):
+            if form.is_valid() and form.cleaned_data["at"] is not None:
+                asked = True
+                moment = form.cleaned_data["at"]
+                if moment > clock.now():
+                    form.add_error("at", "Choose a moment that has already happened.")
+                    moment, asked = clock.now(), False
+    beds = list(selectors.beds_of(unit))
+    rows: list[dict[str, Any]] = []
+    unbedded: list[Placement] = []
+    occupied = 0
+    if can_census:
+        placements = list(selectors.census_at(unit, moment))
+        occupied = len(placements)
+        by_bed = {p.bed_id: p for p in placements if p.bed_id is not None}
+        unbedded = [p for p in placements if p.bed_id is None]
+        rows = [{"bed": bed, "placement": by_bed.get(bed.pk)} for bed in beds]
+        selectors.record_list_read(
+            request.user,
+            [p.episode.person for p in placements],
+            what=f"census of {unit.code}",
+            detail={"unit": unit.code, "at": moment.isoformat(), "now": not asked},
+        )
+    else:
+        occupied = selectors.occupied_counts([unit], moment).get(unit.pk, 0)
+    context = {
+        "unit": unit,
+        "form": form,
+        "zone": zone,
+        "zone_name": str(zone),
+        "moment": clock.local(moment, zone),
+        "asked": asked,
+        "can_census": can_census,
+        "rows": rows,
+        "unbedded": unbedded,
+        "occupied": occupied,
+        "bed_total": len(beds),
+        "free": sum(1 for r in rows if r["placement"] is None and r["bed"].is_active),
+        "can_edit_unit": policy.can(request.user, "people.edit_unit"),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "people/unit_detail.html", context, status=status)
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+
+@audited("lists and searches staff in scope (no person served is shown)")
+@login_required
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.view_staff")
+    form = forms.StaffSearchForm(request.GET or None)
+    q, status = "", "current"
+    if form.is_valid():
+        q, status = form.cleaned_data["q"], form.cleaned_data["status"] or "current"
+    qs = selectors.staff_visible_to(request.user, search=q).prefetch_related("roles", "home_units")
+    employed = selectors.employed_q(clock.now().date())
+    if status == "current":
+        qs = qs.filter(employed)
+    elif status == "left":
+        qs = qs.exclude(employed)
+    context = {
+        "form": form,
+        "page": _page(request, qs),
+        "q": q,
+        "can_create": policy.can(request.user, "people.edit_staff"),
+    }
+    if _is_htmx(request):
+        return render(request, "people/partials/_staff_results.html", context)
+    return render(request, "people/staff_list.html", context)
+
+
+@audited("one staff profile; lived experience only as the staff member chose to share it")
+@login_required
+@require_GET
+def staff_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = selectors.get_staff_for(request.user, public_id)
+    is_self = policy.actor_for(request.user).staff_id == staff.pk
+    supervisees = selectors.staff_visible_to(request.user).filter(supervisor=staff)
+    supervisor = staff.supervisor
+    context = {
+        "staff": staff,
+        "is_self": is_self,
+        "roles": list(staff.roles.all()),
+        "units": list(staff.home_units.all()),
+        "programs": list(staff.programs.all()),
+        "supervisor": supervisor,
+        "supervisor_visible": supervisor is not None
+        and policy.is_visible(request.user, supervisor),
+        "supervisees": list(supervisees),
+        # The staff member always sees their own; others only what they chose to share.
+        "lived_experience": list(staff.lived_experience)
+        if is_self
+        else staff.visible_lived_experience(),
+        "show_employment": policy.can(request.user, "people.view_employment", staff),
+        "has_left": staff.exited_on is not None,
+        "can_edit": policy.can(request.user, "people.edit_staff", staff),
+        "can_roles": policy.can(request.user, "people.change_roles", staff),
+        "can_exit": staff.exited_on is None
+        and policy.can(request.user, "people.edit_staff", staff),
+        "can_edit_own": policy.can(request.user, "people.edit_own_profile", staff),
+    }
+    return render(request, "people/staff_detail.html", context)
+
+
+def _staff_fields(form: Any) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "display_name": data["display_name"],
+        "job_title": data["job_title"],
+        "badge_number": data["badge_number"] or None,
+        "hired_on": data["hired_on"],
+        "home_units": list(data["home_units"]),
+        "programs": list(data["programs"]),
+        "supervisor": data["supervisor"],
+        "languages": data["languages"],
+    }
+
+
+@audited("creates a staff member and sign-in account; create_staff audits it")
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_create(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.edit_staff")
+    form = forms.StaffCreateForm(request.POST or None)
+    context = {"form": form, "creating": True}
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                staff = services.create_staff(
+                    actor=request.user,
+                    username=data["username"],
+                    email=data["email"],
+                    roles=data["roles"],
+                    password=data["password"] or None,
+                    **_staff_fields(form),
+                )
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    forms.apply_errors(form, exc)
+                return _form_failed(request, "people/staff_form.html", context, exc)
+            messages.success(request, f"{staff.display_name} is added.")
+            return redirect("people:staff-detail", public_id=staff.public_id)
+        return render(request, "people/staff_form.html", context, status=400)
+    return render(request, "people/staff_form.html", context)
+
+
+@audited("changes a staff profile; update_staff audits old and new values")
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = selectors.get_staff_for(request.user, public_id, "people.edit_staff")
+    initial = {
+        "display_name": staff.display_name,
+        "job_title": staff.job_title,
+        "badge_number": staff.badge_number or "",
+        "hired_on": staff.hired_on,
+        "home_units": list(staff.home_units.all()),
+        "programs": list(staff.programs.all()),
+        "supervisor": staff.supervisor,
+        "languages": ", ".join(staff.languages),
+    }
+    form = forms.StaffForm(request.POST or None, initial=initial, exclude_pk=staff.pk)
+    context = {"form": form, "staff": staff, "creating": False}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_staff(staff, actor=request.user, **_staff_fields(form))
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    forms.apply_errors(form, exc)
+                return _form_failed(request, "people/staff_form.html", context, exc)
+            messages.success(request, "The changes are saved.")
+            return redirect("people:staff-detail", public_id=staff.public_id)
+        return render(request, "people/staff_form.html", context, status=400)
+    return render(request, "people/staff_form.html", context)
+
+
+@audited("a staff member's own languages and lived-experience sharing; audited by the service")
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = selectors.get_staff_for(request.user, public_id, "people.edit_own_profile")
+    initial = {
+        "languages": ", ".join(staff.languages),
+        "lived_experience": ", ".join(staff.lived_experience),
+        "shares_lived_experience": staff.shares_lived_experience,
+    }
+    form = forms.OwnProfileForm(request.POST or None, initial=initial)
+    context = {"form": form, "staff": staff}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_own_profile(staff, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                forms.apply_errors(form, exc)
+                return render(request, "people/staff_own_profile.html", context, status=400)
+            messages.success(request, "Your profile is saved.")
+            return redirect("people:staff-detail", public_id=staff.public_id)
+        return render(request, "people/staff_own_profile.html", context, status=400)
+    return render(request, "people/staff_own_profile.html", context)
+
+
+@audited("changes a staff member's roles (a privilege change); set_roles audits it")
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = selectors.get_staff_for(request.user, public_id, "people.change_roles")
+    form = forms.StaffRolesForm(request.POST or None, initial={"roles": staff.role_codes()})
+    context = {"form": form, "staff": staff}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.set_roles(staff, actor=request.user, roles=form.cleaned_data["roles"])
+            except ValidationError as exc:
+                forms.apply_errors(form, exc)
+                return render(request, "people/staff_roles.html", context, status=400)
+            messages.success(
+                request, f"{staff.display_name}'s roles are saved; their sessions have ended."
+            )
+            return redirect("people:staff-detail", public_id=staff.public_id)
+        return render(request, "people/staff_roles.html", context, status=400)
+    return render(request, "people/staff_roles.html", context)
+
+
+@audited("records a staff member's departure; exit_staff audits it")
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = selectors.get_staff_for(request.user, public_id, "people.edit_staff")
+    form = forms.StaffExitForm(request.POST or None)
+    context = {"form": form, "staff": staff}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.exit_staff(staff, actor=request.user, **form.cleaned_data)
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    forms.apply_errors(form, exc)
+                return _form_failed(request, "people/staff_exit.html", context, exc)
+            messages.success(request, f"{staff.display_name}'s departure is recorded.")
+            return redirect("people:staff-detail", public_id=staff.public_id)
+        return render(request, "people/staff_exit.html", context, status=400)
+    return render(request, "people/staff_exit.html", context)
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+@audited("CSV import of staff or persons served: dry run, then commit; each run is audited")
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.import")
+    template = "people/import.html"
+    if request.method == "POST" and "token" in request.POST:
+        return _import_commit(request)
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "kinds": importing.KINDS}
+    if request.method != "POST":
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        return render(request, template, context)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    upload = form.cleaned_data["file"]
+    if upload.size > importing.MAX_BYTES:
+        form.add_error("file", "The file is larger than 5 MB. Split it into smaller files.")
+        return render(request, template, context, status=400)
+    data = upload.read()
+    kind = form.cleaned_data["kind"]
+    try:
+        report = importing.run(kind, data, actor=request.user, source=upload.name or "")
+    except importing.FileRefused as exc:
+        form.add_error("file", exc.message)
+        return render(request, template, context, status=400)
+    context["report"] = report
+    if report.ok:
+        # The checked bytes wait in the session; the confirmation must import exactly them.
+        token = secrets.token_urlsafe(24)
+        request.session[IMPORT_SESSION_KEY] = {
+            "token": token,
+            "kind": kind,
+            "name": report.source,
+            "sha256": report.sha256,
+            "data": data.decode("utf-8-sig"),
+        }
+        context["confirm"] = forms.ImportConfirmForm(initial={"token": token})
+    return render(request, template, context, status=200 if report.ok else 400)
+
+
+def _import_commit(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    confirm = forms.ImportConfirmForm(request.POST)
+    if not pending or not confirm.is_valid() or confirm.cleaned_data["token"] != pending["token"]:
+        messages.error(request, "That import has expired. Upload the file again.")
+        return redirect("people:import")
+    data = pending["data"].encode("utf-8")
+    report = importing.run(
+        pending["kind"], data, actor=request.user, commit=True, source=pending["name"]
+    )
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    if report.committed:
+        messages.success(request, report.summary())
+        return redirect("people:import")
+    context = {"form": forms.ImportForm(), "kinds": importing.KINDS, "report": report}
+    return render(request, "people/import.html", context, status=409)
+
+
+# --- Emergency access ("break the glass") -----------------------------------------------------
+
+
+@audited("break-the-glass: exact record-number lookup and grant; both audited, grant reviewed")
+@login_required
+@require_http_methods(["GET", "POST"])
+def emergency_start(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.break_glass")
+    template = "people/emergency_start.html"
+    lookup = forms.EmergencyLookupForm(request.POST if "record_number" in request.POST else None)
+    context: dict[str, Any] = {"lookup": lookup}
+    if request.method == "GET":
+        return render(request, template, context)
+    if "record_number" in request.POST:
+        if not lookup.is_valid():
+            return render(request, template, context, status=400)
+        person = selectors.find_person_for_emergency(
+            request.user, lookup.cleaned_data["record_number"]
+        )
+        if person is None:
+            lookup.add_error("record_number", "No person served has that record number.")
+            return render(request, template, context, status=400)
+        if policy.is_visible(request.user, person) and not selectors.is_emergency_read(
+            request.user, person
+        ):
+            messages.info(request, "You can open this record already; no emergency access needed.")
+            return redirect("people:person-detail", public_id=person.public_id)
+        context["found"] = person
+        context["start"] = forms.EmergencyStartForm(initial={"person": person.public_id})
+        return render(request, template, context)
+    start = forms.EmergencyStartForm(request.POST)
+    if not start.is_valid():
+        person_id = request.POST.get("person", "")
+        context["found"] = selectors.get_person_for_emergency(request.user, person_id)
+        context["start"] = start
+        return render(request, template, context, status=400)
+    person = selectors.get_person_for_emergency(request.user, start.cleaned_data["person"])
+    try:
+        grant = services.start_emergency_access(
+            person,
+            actor=request.user,
+            reason=start.cleaned_data["reason"],
+            minutes=start.cleaned_data["minutes"],
+        )
+    except ValidationError as exc:
+        forms.apply_errors(start, exc)
+        context.update(found=person, start=start)
+        return render(request, template, context, status=400)
+    placement = selectors.current_placement(person)
+    until = clock.local(grant.expires_at, _zone(placement.unit if placement else None))
+    messages.warning(
+        request,
+        f"Emergency access to this record until {until:%H:%M} {until.tzname()}. "
+        "Everything you open is recorded and reviewed by the privacy officer.",
+    )
+    return redirect("people:person-detail", public_id=person.public_id)
+
+
+@audited("privacy officer's queue of emergency grants with the audit events of each window")
+@login_required
+@require_GET
+def emergency_review_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.review_emergency_access")
+    page = _page(request, selectors.grants_awaiting_review(request.user))
+    items = [
+        {
+            "grant": grant,
+            "events": list(selectors.events_during(grant)[:200]),
+            "form": forms.ReviewForm(prefix=str(grant.public_id)),
+        }
+        for grant in page.object_list
+    ]
+    selectors.record_list_read(
+        request.user,
+        [item["grant"].person for item in items],
+        what="emergency access review queue",
+        purpose=Purpose.OVERSIGHT,
+    )
+    zone = _zone(None)
+    return render(
+        request,
+        "people/emergency_review_list.html",
+        {"page": page, "items": items, "zone_name": str(zone)},
+    )
+
+
+@audited("records the privacy officer's finding on one grant; review_emergency_access audits it")
+@login_required
+@require_POST
+def emergency_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    grant = selectors.get_grant_for(request.user, public_id)
+    form = forms.ReviewForm(request.POST, prefix=str(grant.public_id))
+    if form.is_valid():
+        try:
+            services.review_emergency_access(
+                grant,
+                actor=request.user,
+                finding=form.cleaned_data["finding"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, "The finding is recorded.")
+            return redirect("people:emergency-review-list")
+    context = {
+        "page": None,
+        "items": [
+            {"grant": grant, "events": list(selectors.events_during(grant)[:200]), "form": form}
+        ],
+        "zone_name": str(_zone(None)),
+    }
+    return render(request, "people/emergency_review_list.html", context, status=400)
