@@ -283,6 +283,14 @@ def _unit_in_body(request: HttpRequest, public_id: UUID, action: str) -> Unit:
         raise invalid("unit", "There is no such unit, or it is not yours to use.") from None
 
 
+def _transfer_unit_in_body(public_id: UUID) -> Unit:
+    # Any active unit can receive a transfer: the sending unit decides (as on the pages).
+    unit = next((u for u in selectors.transfer_units() if u.public_id == public_id), None)
+    if unit is None:
+        raise invalid("unit", "There is no such unit, or it is not taking transfers.")
+    return unit
+
+
 def _bed_in_body(unit: Unit, public_id: UUID | None) -> Bed | None:
     if public_id is None:
         return None
@@ -387,7 +395,7 @@ def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> Status[Epi
 @idempotent
 def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> Status[EpisodeOut]:
     episode = _episode(request, public_id, "people.transfer")
-    unit = _unit_in_body(request, payload.unit, "people.view_unit")
+    unit = _transfer_unit_in_body(payload.unit)
     bed = _bed_in_body(unit, payload.bed)
     placement = services.transfer_person(
         episode,
