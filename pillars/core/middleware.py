@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from pillars.audit import log as audit
@@ -166,21 +166,13 @@ class TwoFactorRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES)
+            # The API ignores session cookies (a bearer token decides who is calling, and the
+            # token exchange asks for the code itself), so an unverified session gets nothing
+            # there either.
+            and not request.path.startswith("/api/")
             and needs_second_step(user)
             and not user.is_verified()
         ):
-            if request.path.startswith("/api/"):
-                # A browser session that owes its second step gets nothing from the API either.
-                return JsonResponse(
-                    {
-                        "type": "about:blank",
-                        "title": "Second sign-in step required",
-                        "status": 403,
-                        "detail": "Finish two-step sign-in in the browser first.",
-                    },
-                    status=403,
-                    content_type="application/problem+json",
-                )
             target = reverse("core:two-factor") + "?" + urlencode({"next": _next_target(request)})
             return _redirect(request, target)
         return self.get_response(request)

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -134,11 +134,37 @@ class SignInView(LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # On a shared tablet the next person signs in over whoever is signed in now; elsewhere a
+        # signed-in user is just sent on.
+        self.redirect_authenticated_user = device_for_request(request) is None
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        previous = self.request.user if self.request.user.is_authenticated else None
+        if previous is not None and previous.pk != form.get_user().pk:
+            _ended_here(previous, device_for_request(self.request))
+        return super().form_valid(form)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["tablet"] = device_for_request(self.request)
         context["ended"] = ended_message(self.request.GET.get(ENDED_PARAM))
         return context
+
+
+def _ended_here(previous: Any, device: Any) -> None:
+    """Someone else signed in on this browser: the previous user's session here ends (login()
+    flushes it), their sessions elsewhere do not."""
+    audit.record(
+        actor=previous,
+        action=Action.SESSION_ENDED,
+        purpose=Purpose.SECURITY,
+        detail={
+            "reason": "switch_user",
+            "device": str(device.public_id) if device is not None else None,
+        },
+    )
 
 
 @audit_exempt("sign-out: audited by the authentication signal")
@@ -327,12 +353,7 @@ def tablet_switch(request: HttpRequest) -> HttpResponse:
         if user is not None:
             previous = request.user if request.user.is_authenticated else None
             if previous is not None and previous.pk != user.pk:
-                audit.record(
-                    actor=previous,
-                    action=Action.SESSION_ENDED,
-                    purpose=Purpose.SECURITY,
-                    detail={"reason": "switch_user", "device": str(device.public_id)},
-                )
+                _ended_here(previous, device)
             # A different user in the session makes login() flush it: this browser's session
             # ends, the previous user's other sessions are untouched.
             login(request, user)
@@ -341,7 +362,7 @@ def tablet_switch(request: HttpRequest) -> HttpResponse:
             "That badge number and PIN did not work here. Check them, or sign in with your "
             "password: badge and PIN work only within 12 hours of a full sign-in on this tablet."
         )
-    context = {"device": device, "form": form, "error": error}
+    context = {"device": device, "form": form, "error": error, "next": _safe_next(request, "")}
     status = 400 if (form.errors or error) else 200
     return render(request, "core/tablet_switch.html", context, status=status)
 
