@@ -25,7 +25,7 @@ from ninja.operation import PathView
 from pillars.core import api_auth, api_errors, policy, tokens
 from pillars.core.api_errors import PROBLEM_CONTENT_TYPE, error_responses
 from pillars.core.api_types import Text
-from pillars.core.declare import audit_exempt, audited, declaration_of
+from pillars.core.declare import audit_exempt, declaration_of
 from pillars.people import selectors
 from pillars.people.api import router as people_router
 
@@ -208,4 +208,4 @@ def me(request: HttpRequest) -> MeOut:
 
 api.add_router("", people_router)
 
-__all__ = ["api", "audited"]
+__all__ = ["PillarsAPI", "api"]

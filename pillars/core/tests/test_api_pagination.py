@@ -54,7 +54,9 @@ def test_ties_in_the_sort_key_are_broken_by_public_id(
     world: World, crowd: list[PersonServed]
 ) -> None:
     qs = PersonServed.objects.filter(legal_family_name="Same")
-    first = paginate(qs, PageParams(limit=2), order=("legal_family_name", "legal_given_name"))
+    first = paginate(
+        qs, PageParams(cursor=None, limit=2), order=("legal_family_name", "legal_given_name")
+    )
     assert first.next_cursor
     second = paginate(
         qs,
@@ -107,5 +109,9 @@ def test_default_limit_is_fifty(world: World) -> None:
 
 def test_paginate_raises_a_field_error_for_bad_cursors(db: Any) -> None:
     with pytest.raises(ValidationError) as caught:
-        paginate(PersonServed.objects.all(), PageParams(cursor="nope"), order=("record_number",))
+        paginate(
+            PersonServed.objects.all(),
+            PageParams(cursor="nope", limit=50),
+            order=("record_number",),
+        )
     assert "cursor" in caught.value.message_dict
