@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome
@@ -76,7 +76,8 @@ def _is_self(actor: Actor, obj: Any) -> bool:
 
 
 def load_actor(user: Any) -> Actor:
-    """Everything the policy layer needs about a signed-in user, in a handful of queries."""
+    """Everything the policy layer needs about a signed-in user: every request pays for this, so
+    it is three queries (the profile, its roles, and one UNION ALL of the id sets)."""
     staff = Staff.objects.filter(user=user).prefetch_related("roles").first()
     now = clock.now()
     if (
@@ -85,32 +86,52 @@ def load_actor(user: Any) -> Actor:
         or (staff.exited_on is not None and staff.exited_on <= now.date())
     ):
         return Actor(user=user)
+    # The page shell shows user.staff; keep the profile we just loaded instead of a new query.
+    user.staff = staff
     roles = list(staff.roles.all())
-    unit_ids = set(staff.home_units.values_list("id", flat=True))
-    unit_ids |= set(Unit.objects.filter(programs__staff=staff).values_list("id", flat=True))
     today = now.date()
-    caseload = CaseloadAssignment.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=today), started_on__lte=today
+
+    def tagged(qs: QuerySet[Any], column: str, tag: str) -> QuerySet[Any]:
+        return (
+            qs.order_by()
+            .annotate(tag=Value(tag, output_field=CharField()))
+            .values_list(column, "tag")
+        )
+
+    ids = tagged(Staff.home_units.through.objects.filter(staff=staff), "unit_id", "unit").union(
+        tagged(Unit.objects.filter(programs__staff=staff), "id", "unit"),
+        tagged(
+            CaseloadAssignment.objects.filter(
+                Q(ended_on__isnull=True) | Q(ended_on__gte=today),
+                started_on__lte=today,
+                staff=staff,
+            ),
+            "person_id",
+            "caseload",
+        ),
+        tagged(Staff.objects.filter(supervisor=staff), "id", "supervisee"),
+        tagged(
+            EmergencyAccess.objects.filter(staff=staff, started_at__lte=now, expires_at__gt=now),
+            "person_id",
+            "emergency",
+        ),
+        all=True,
     )
+    sets: dict[str, set[int]] = {"unit": set(), "caseload": set(), "supervisee": set()}
+    sets["emergency"] = set()
+    for pk, tag in ids:
+        sets[tag].add(pk)
     return Actor(
         user=user,
         staff_id=staff.pk,
         roles=frozenset(r.code for r in roles),
-        unit_ids=frozenset(unit_ids),
+        unit_ids=frozenset(sets["unit"]),
         is_org_wide=any(r.is_org_wide for r in roles),
         may_break_glass=any(r.may_break_glass for r in roles),
         requires_two_factor=any(r.requires_two_factor for r in roles),
-        caseload_person_ids=frozenset(
-            caseload.filter(staff=staff).values_list("person_id", flat=True)
-        ),
-        supervisee_staff_ids=frozenset(
-            Staff.objects.filter(supervisor=staff).values_list("id", flat=True)
-        ),
-        emergency_person_ids=frozenset(
-            EmergencyAccess.objects.filter(
-                staff=staff, started_at__lte=now, expires_at__gt=now
-            ).values_list("person_id", flat=True)
-        ),
+        caseload_person_ids=frozenset(sets["caseload"]),
+        supervisee_staff_ids=frozenset(sets["supervisee"]),
+        emergency_person_ids=frozenset(sets["emergency"]),
     )
 
 

@@ -88,11 +88,15 @@ def record_list_read(
     """One audit event for a page or API list that showed persons served."""
     if not people:
         return
-    part2 = set(
-        Placement.objects.filter(
-            episode__person__in=people, unit__is_substance_use_program=True
-        ).values_list("episode__person_id", flat=True)
-    )
+    if all(hasattr(p, "ever_part2") for p in people):
+        # Annotated by with_current_placement: no second query for the category.
+        part2 = {p.pk for p in people if p.ever_part2}  # type: ignore[attr-defined]
+    else:
+        part2 = set(
+            Placement.objects.filter(
+                episode__person__in=people, unit__is_substance_use_program=True
+            ).values_list("episode__person_id", flat=True)
+        )
     audit.record(
         actor=_user(user),
         action=Action.VIEW,
@@ -205,7 +209,11 @@ def grants_awaiting_review(user: Any) -> QuerySet[EmergencyAccess]:
 def with_current_placement(qs: QuerySet[PersonServed]) -> QuerySet[PersonServed]:
     """Each person's current unit and bed as columns of the same query (no query per row)."""
     current = Placement.objects.current().filter(episode__person=OuterRef("pk"))
+    part2 = Placement.objects.filter(
+        episode__person=OuterRef("pk"), unit__is_substance_use_program=True
+    )
     return qs.annotate(
+        ever_part2=Exists(part2),
         current_unit_name=Subquery(current.values("unit__name")[:1]),
         current_unit_public_id=Subquery(current.values("unit__public_id")[:1]),
         current_room=Subquery(current.values("bed__room__name")[:1]),

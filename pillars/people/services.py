@@ -471,6 +471,9 @@ def assign_caseload(
             )
     except IntegrityError:
         raise Conflict("Someone made this assignment a moment ago; reload the page.") from None
+    # Caseload is part of scope: drop actors cached for the rest of this request.
+    policy.forget(staff.user)
+    policy.forget(actor)
     return assignment
 
 
@@ -497,6 +500,8 @@ def end_caseload(
             purpose=Purpose.OPERATIONS,
             detail=audit.changes({"ended_on": None}, {"ended_on": day}),
         )
+    policy.forget(assignment.staff.user)
+    policy.forget(actor)
     return assignment
 
 

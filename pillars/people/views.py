@@ -37,6 +37,12 @@ IMPORT_SESSION_KEY = "pillars_people_import"
 # --- Helpers ----------------------------------------------------------------------------------
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data on a POST (even an empty one, so the form is bound and says what is
+    missing), nothing on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _is_htmx(request: HttpRequest) -> bool:
     # django-htmx's middleware sets request.htmx (falsy when the request is not from htmx).
     return bool(getattr(request, "htmx", False))
@@ -168,7 +174,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     )
     if not units:
         raise PermissionDenied("You do not have permission to do that.")
-    form = forms.PersonCreateForm(request.POST or None, choices=choices)
+    form = forms.PersonCreateForm(_posted(request), choices=choices)
     context = {"form": form}
     if request.method == "POST":
         unit = _chosen_unit(request.POST.get("place", ""), units)
@@ -206,7 +212,7 @@ def _chosen_unit(value: str, units: list[Unit]) -> Unit | None:
 def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.edit_person", what="edit")
     initial = {name: getattr(person, name) for name in services.PERSON_FIELDS}
-    form = forms.PersonForm(request.POST or None, initial=initial)
+    form = forms.PersonForm(_posted(request), initial=initial)
     context = {"form": form, "person": person}
     if request.method == "POST":
         if form.is_valid():
@@ -227,10 +233,13 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.admit", what="admit")
+    if selectors.current_placement(person) is not None:
+        messages.info(request, f"{person.display_name} is already admitted.")
+        return redirect("people:person-detail", public_id=person.public_id)
     units, beds, choices = _placement_form_data(
         request.user, selectors.admitting_units(request.user)
     )
-    form = forms.AdmitForm(request.POST or None, choices=choices)
+    form = forms.AdmitForm(_posted(request), choices=choices)
     context = {"form": form, "person": person, "action": "admit"}
     template = "people/person_move.html"
     if request.method == "POST":
@@ -266,7 +275,7 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.info(request, f"{person.display_name} is not admitted; admit them instead.")
         return redirect("people:person-detail", public_id=person.public_id)
     units, beds, choices = _placement_form_data(request.user, selectors.transfer_units())
-    form = forms.TransferForm(request.POST or None, choices=choices)
+    form = forms.TransferForm(_posted(request), choices=choices)
     context = {"form": form, "person": person, "placement": placement, "action": "transfer"}
     template = "people/person_move.html"
     if request.method == "POST":
@@ -303,7 +312,7 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if placement is None:
         messages.info(request, f"{person.display_name} is not admitted.")
         return redirect("people:person-detail", public_id=person.public_id)
-    form = forms.DischargeForm(request.POST or None)
+    form = forms.DischargeForm(_posted(request))
     context = {"form": form, "person": person, "placement": placement, "action": "discharge"}
     template = "people/person_move.html"
     if request.method == "POST":
@@ -528,7 +537,7 @@ def _staff_fields(form: Any) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def staff_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.edit_staff")
-    form = forms.StaffCreateForm(request.POST or None)
+    form = forms.StaffCreateForm(_posted(request))
     context = {"form": form, "creating": True}
     if request.method == "POST":
         if form.is_valid():
@@ -567,7 +576,7 @@ def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "supervisor": staff.supervisor,
         "languages": ", ".join(staff.languages),
     }
-    form = forms.StaffForm(request.POST or None, initial=initial, exclude_pk=staff.pk)
+    form = forms.StaffForm(_posted(request), initial=initial, exclude_pk=staff.pk)
     context = {"form": form, "staff": staff, "creating": False}
     if request.method == "POST":
         if form.is_valid():
@@ -593,7 +602,7 @@ def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "lived_experience": ", ".join(staff.lived_experience),
         "shares_lived_experience": staff.shares_lived_experience,
     }
-    form = forms.OwnProfileForm(request.POST or None, initial=initial)
+    form = forms.OwnProfileForm(_posted(request), initial=initial)
     context = {"form": form, "staff": staff}
     if request.method == "POST":
         if form.is_valid():
@@ -613,7 +622,7 @@ def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id, "people.change_roles")
-    form = forms.StaffRolesForm(request.POST or None, initial={"roles": staff.role_codes()})
+    form = forms.StaffRolesForm(_posted(request), initial={"roles": staff.role_codes()})
     context = {"form": form, "staff": staff}
     if request.method == "POST":
         if form.is_valid():
@@ -635,7 +644,7 @@ def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id, "people.edit_staff")
-    form = forms.StaffExitForm(request.POST or None)
+    form = forms.StaffExitForm(_posted(request))
     context = {"form": form, "staff": staff}
     if request.method == "POST":
         if form.is_valid():
@@ -662,7 +671,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     template = "people/import.html"
     if request.method == "POST" and "token" in request.POST:
         return _import_commit(request)
-    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    form = forms.ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     context: dict[str, Any] = {"form": form, "kinds": importing.KINDS}
     if request.method != "POST":
         request.session.pop(IMPORT_SESSION_KEY, None)
