@@ -13,7 +13,7 @@ from uuid import UUID
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from pillars.core import clock
+from pillars.core import clock, policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
@@ -316,6 +316,9 @@ def _last_placement(episode: Episode) -> Placement | None:
 def list_persons(
     request: HttpRequest, filters: Query[PersonFilter], page: Query[PageParams]
 ) -> PersonPage:
+    # A role that may never list persons is refused outright, as on the pages, rather than
+    # shown an empty list it might mistake for an empty unit.
+    policy.require(request.user, "people.list_persons")
     unit = selectors.get_unit_for(request.user, filters.unit) if filters.unit else None
     people = selectors.persons_visible_to(request.user, search=filters.q.strip(), unit=unit)
     result = paginate(people, page, order=("legal_family_name", "legal_given_name"))

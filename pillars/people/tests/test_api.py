@@ -90,9 +90,10 @@ def test_an_empty_list_writes_no_read_event(world: World, nurse: ApiClient) -> N
     assert not AuditEvent.objects.filter(object_id="api person list").exists()
 
 
-def test_roles_without_the_action_get_an_empty_list(world: World) -> None:
-    # Privacy officers do not read persons' records through lists.
-    assert api_as(world.user("privacy")).get("/persons").json()["items"] == []
+def test_roles_without_the_action_are_refused_the_list(world: World) -> None:
+    # Privacy officers and administrators do not read persons' records through lists.
+    assert_problem(api_as(world.user("privacy")).get("/persons"), 403)
+    assert_problem(api_as(world.user("admin")).get("/persons"), 403)
 
 
 def test_read_one_person_is_audited(world: World, nurse: ApiClient) -> None:
