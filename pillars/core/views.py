@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate, login, logout
@@ -28,6 +29,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, tokens
 from pillars.core import two_factor as second_step
+from pillars.core.backends import axes_username
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.forms import (
@@ -46,6 +48,8 @@ from pillars.core.sessions import (
 )
 
 MASK = "********"
+# A form with errors is shown again with status 200, as Django's own views do: htmx swaps only
+# 2xx answers, and browsers log 4xx page loads as errors.
 
 
 # --- Health probes ---------------------------------------------------------------------------
@@ -180,8 +184,6 @@ def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> da
     from axes.helpers import get_cool_off
     from axes.models import AccessAttempt
 
-    from pillars.core.backends import axes_username
-
     cool_off = get_cool_off(request) or settings.AXES_COOLOFF_TIME
     username = axes_username(request, credentials)
     latest = None
@@ -275,7 +277,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "next": next_url,
         "redirect_field_name": REDIRECT_FIELD_NAME,
     }
-    return render(request, "core/two_factor.html", context, status=400 if form.errors else 200)
+    return render(request, "core/two_factor.html", context)
 
 
 # --- Shared unit tablets -------------------------------------------------------------------
@@ -319,7 +321,7 @@ def tablet_register(request: HttpRequest) -> HttpResponse:
             set_device_cookie(response, secret)
             return response
     context = {"form": form, "device": device_for_request(request)}
-    return render(request, "core/tablet_register.html", context, status=400 if form.errors else 200)
+    return render(request, "core/tablet_register.html", context)
 
 
 @audit_exempt("only deletes this browser's tablet cookie; no data is read or written")
@@ -357,14 +359,16 @@ def tablet_switch(request: HttpRequest) -> HttpResponse:
             # A different user in the session makes login() flush it: this browser's session
             # ends, the previous user's other sessions are untouched.
             login(request, user)
+            # axes resets the count of the account's sign-in name on success; the badge's
+            # count is kept under another name, so reset it too (AXES_RESET_ON_SUCCESS).
+            axes_reset(username=axes_username(request, {"badge": form.cleaned_data["badge"]}))
             return redirect(_safe_next(request, reverse("core:home")))
         error = (
             "That badge number and PIN did not work here. Check them, or sign in with your "
             "password: badge and PIN work only within 12 hours of a full sign-in on this tablet."
         )
     context = {"device": device, "form": form, "error": error, "next": _safe_next(request, "")}
-    status = 400 if (form.errors or error) else 200
-    return render(request, "core/tablet_switch.html", context, status=status)
+    return render(request, "core/tablet_switch.html", context)
 
 
 @audited("sets the user's own PIN through people.services.set_pin")
@@ -398,7 +402,7 @@ def pin_set(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your PIN is set. Use it with your badge number.")
                 return redirect("core:pin")
     context = {"form": form, "staff": staff, "has_pin": bool(staff.pin_hash)}
-    return render(request, "core/pin_set.html", context, status=400 if form.errors else 200)
+    return render(request, "core/pin_set.html", context)
 
 
 # --- API tokens --------------------------------------------------------------------------
@@ -439,7 +443,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             context = {"token": token, "secret": secret, "zone": settings.PILLARS_DEFAULT_TIME_ZONE}
             return render(request, "core/token_created.html", context, status=201)
     context = {"form": form, "max_days": settings.API_TOKEN_MAX_DAYS}
-    return render(request, "core/token_create.html", context, status=400 if form.errors else 200)
+    return render(request, "core/token_create.html", context)
 
 
 @audited("revokes one of the user's own API tokens through core.tokens.revoke_token")

@@ -201,7 +201,7 @@ def test_creating_a_token_shows_the_secret_once(world: Any, signed_in: Any) -> N
 def test_a_bad_create_form_shows_errors_and_stores_nothing(world: Any, signed_in: Any) -> None:
     response = signed_in("bht").post("/account/tokens/new/", {"name": "", "days": "120"})
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Name the token" in html
     assert "Choose read, write, or both." in html
     assert "A token lasts at most 90 days." in html
