@@ -163,6 +163,26 @@ def test_a_full_sign_in_on_the_tablet_is_recorded(world: Any, tablet: Client) ->
     }
 
 
+def test_a_two_step_role_counts_as_fully_signed_in_only_after_the_code(
+    world: Any, tablet: Client
+) -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    tablet.post("/account/sign-out/")
+    admin = world.staff["admin"]
+    otp = TOTPDevice.objects.create(user=admin.user, name="app", confirmed=True)
+    full_sign_in(tablet, "t-admin")
+    assert not DeviceEnrollment.objects.filter(staff=admin).exists()
+    response = tablet.post("/account/two-factor/", {"code": f"{totp(otp.bin_key):06d}"})
+    assert response.status_code == 302
+    assert DeviceEnrollment.objects.filter(staff=admin).exists()
+    # Still no badge and PIN for this role.
+    tablet.post("/account/sign-out/")
+    assert switch(tablet, with_pin(admin)).status_code == 200
+    assert who(tablet) is None
+
+
 def test_the_sign_in_page_offers_badge_and_pin_on_a_tablet(world: Any, tablet: Client) -> None:
     tablet.post("/account/sign-out/")
     html = tablet.get("/account/sign-in/").content.decode()
