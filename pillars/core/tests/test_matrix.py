@@ -1,0 +1,287 @@
+"""The permission matrix: every page route and every API operation, for every role, an outsider
+from another unit and an anonymous visitor. A route missing from the matrix fails the suite.
+
+Codes: A allowed (2xx/3xx other than to sign-in, or 400/422 form errors on a write), F 403,
+N 404 (out of scope: indistinguishable from a record that does not exist), L sent to sign-in,
+U 401 (API without a token), M 405 (wrong method).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from pillars.core import clock
+from pillars.core.tests.routes import api_routes, page_routes
+from pillars.people.models import CaseloadAssignment, EmergencyAccess
+from pillars.people.testing import World
+
+WHO = [
+    "bht",
+    "nurse",
+    "clinician",
+    "peer",
+    "supervisor",
+    "director",
+    "privacy",
+    "admin",
+    "outsider",
+    "anon",
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    expect: str  # one code per entry of WHO, space-separated
+    kwargs: Callable[[World, dict[str, Any]], dict[str, Any]] | None = None
+    body: Callable[[World, str], dict[str, Any]] | None = None
+
+    def codes(self) -> dict[str, str]:
+        codes = self.expect.split()
+        assert len(codes) == len(WHO), f"{self.expect!r} needs {len(WHO)} codes"
+        return dict(zip(WHO, codes, strict=True))
+
+
+def person_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": w.person_a.public_id}
+
+
+def unit_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": w.unit_a.public_id}
+
+
+def nurse_staff(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": w.staff["nurse"].public_id}
+
+
+def assignment(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": extra["assignment"].public_id}
+
+
+def grant(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": extra["grant"].public_id}
+
+
+def own_token(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": extra["token"].public_id}
+
+
+#                          bht nur cli pee sup dir pri adm out anon
+PAGES: dict[str, Case] = {
+    "healthz": Case("GET", "A A A A A A A A A A"),
+    "readyz": Case("GET", "A A A A A A A A A A"),
+    "core:home": Case("GET", "A A A A A A A A A L"),
+    "core:login": Case("GET", "A A A A A A A A A A"),
+    "core:logout": Case("POST", "L L L L L L L L L L"),
+    "core:two-factor": Case("GET", "A A A A A A A A A L"),
+    "core:tablet-register": Case("GET", "F A F F F F F A F L"),
+    "core:tablet-forget": Case("POST", "L L L L L L L L L L"),
+    # Without a trusted-tablet cookie nobody may switch in by badge.
+    "core:tablet-switch": Case("GET", "F F F F F F F F F F"),
+    "core:pin": Case("GET", "A A A A A A A A A L"),
+    "core:token-list": Case("GET", "A A A A A A A A A L"),
+    "core:token-create": Case("GET", "A A A A A A A A A L"),
+    # A token is visible to its owner only (the nurse's token here).
+    "core:token-revoke": Case("POST", "N A N N N N N N N L", own_token),
+    "people:person-list": Case("GET", "A A A A A A F F A L"),
+    "people:person-create": Case("GET", "F A A F F F F F F L"),
+    "people:person-detail": Case("GET", "A A A A A A F F N L", person_a),
+    "people:person-edit": Case("GET", "F A A F F F F F N L", person_a),
+    "people:person-admit": Case("GET", "F A A F F F F F N L", person_a),
+    "people:person-transfer": Case("GET", "F A A F F F F F N L", person_a),
+    "people:person-discharge": Case("GET", "F A A F F F F F N L", person_a),
+    "people:caseload-assign": Case("POST", "F A A F A F F F N L", person_a),
+    "people:caseload-end": Case("POST", "F A A F A F F F N L", assignment),
+    "people:unit-list": Case("GET", "A A A A A A A A A L"),
+    "people:unit-detail": Case("GET", "A A A A A A A A N L", unit_a),
+    "people:staff-list": Case("GET", "A A A A A A A A A L"),
+    "people:staff-create": Case("GET", "F F F F F F F A F L"),
+    "people:staff-detail": Case("GET", "A A A A A A A A N L", nurse_staff),
+    "people:staff-edit": Case("GET", "F F F F F F F A N L", nurse_staff),
+    "people:staff-own-profile": Case("GET", "F A F F F F F F N L", nurse_staff),
+    "people:staff-roles": Case("GET", "F F F F F F F A N L", nurse_staff),
+    "people:staff-exit": Case("GET", "F F F F F F F A N L", nurse_staff),
+    "people:import": Case("GET", "F F F F F F F A F L"),
+    "people:emergency-start": Case("GET", "F A A F F F F F F L"),
+    "people:emergency-review-list": Case("GET", "F F F F F F A F F L"),
+    # The nurse's own grant: visible to the nurse (but not theirs to review) and to privacy.
+    "people:emergency-review": Case("POST", "N F N N N N A N N L", grant),
+    "audit:report": Case("GET", "F F F F F F A F F L"),
+    "audit:report-csv": Case("GET", "F F F F F F A F F L"),
+}
+
+
+def new_person(w: World, who: str) -> dict[str, Any]:
+    return {
+        "record_number": f"MRN-NEW-{who}",
+        "legal_given_name": "Sam",
+        "legal_family_name": "Lee",
+        "date_of_birth": "1985-02-03",
+    }
+
+
+def to_unit_a(w: World, who: str) -> dict[str, Any]:
+    return {"unit": str(w.unit_a.public_id), "bed": str(w.beds_a[1].public_id)}
+
+
+def episode(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": extra["episode"].public_id}
+
+
+# Writes carry a valid body, so a refusal is the policy's and not the schema's; each request
+# runs in a transaction that is rolled back, so every role meets the same state.
+#                                               bht nur cli pee sup dir pri adm out anon
+API: dict[str, Case] = {
+    "POST /api/v1/auth/token": Case("POST", "A A A A A A A A A A"),
+    "GET /api/v1/me": Case("GET", "A A A A A A A A A U"),
+    "GET /api/v1/persons": Case("GET", "A A A A A A F F A U"),
+    "POST /api/v1/persons": Case("POST", "F A A F F F F F F U", body=new_person),
+    "GET /api/v1/persons/{public_id}": Case("GET", "A A A A A A F F N U", person_a),
+    "PATCH /api/v1/persons/{public_id}": Case(
+        "PATCH", "F A A F F F F F N U", person_a, body=lambda w, who: {"pronouns": "they/them"}
+    ),
+    "POST /api/v1/persons/{public_id}/admit": Case(
+        "POST",
+        "F A A F F F F F N U",
+        person_a,
+        body=lambda w, who: {"unit": str(w.unit_a.public_id)},
+    ),
+    "POST /api/v1/episodes/{public_id}/transfer": Case(
+        "POST", "F A A F F F F F N U", episode, body=to_unit_a
+    ),
+    "POST /api/v1/episodes/{public_id}/discharge": Case(
+        "POST", "F A A F F F F F N U", episode, body=lambda w, who: {"disposition": "home"}
+    ),
+    "GET /api/v1/units": Case("GET", "A A A A A A A A A U"),
+    # The administrator sees the unit (reference data) but not who is on it.
+    "GET /api/v1/units/{public_id}/census": Case("GET", "A A A A A A F F N U", unit_a),
+    "GET /api/v1/staff": Case("GET", "A A A A A A A A A U"),
+    "GET /api/v1/staff/{public_id}": Case("GET", "A A A A A A A A N U", nurse_staff),
+}
+
+
+def _fixtures(world: World) -> dict[str, Any]:
+    from pillars.core.tokens import create_token
+
+    nurse = world.staff["nurse"]
+    now = clock.now()
+    extra: dict[str, Any] = {
+        "assignment": CaseloadAssignment.objects.create(
+            staff=world.staff["peer"], person=world.person_a, kind="peer", started_on=now.date()
+        ),
+        "grant": EmergencyAccess.objects.create(
+            staff=nurse,
+            person=world.person_b,
+            reason="Crisis call about this person",
+            started_at=now - timedelta(hours=3),
+            expires_at=now - timedelta(hours=2),
+        ),
+        "episode": world.person_a.episodes.get(),
+    }
+    extra["token"], _ = create_token(world.user("nurse"), name="matrix", scopes=["read"], days=30)
+    return extra
+
+
+def _classify(response: Any, api: bool) -> str:
+    status = response.status_code
+    if status == 403:
+        return "F"
+    if status == 404:
+        return "N"
+    if status == 401:
+        return "U"
+    if status == 405:
+        return "M"
+    if status in (301, 302) and "/account/sign-in/" in response.get("Location", ""):
+        return "L"
+    if status < 400 or status in (400, 409, 422):
+        return "A"
+    return str(status)
+
+
+def _page_client(signed_in: Any, who: str) -> Client:
+    return Client() if who == "anon" else signed_in(who)
+
+
+def test_every_page_route_is_in_the_matrix() -> None:
+    names = {route.name for route in page_routes()}
+    assert names - set(PAGES) == set(), f"routes missing from the matrix: {names - set(PAGES)}"
+    assert set(PAGES) - names == set(), f"matrix names unknown routes: {set(PAGES) - names}"
+
+
+def test_every_api_operation_is_in_the_matrix() -> None:
+    from pillars.api import api
+
+    operations = {
+        f"{method.upper()} {path}"
+        for path, ops in api.get_openapi_schema()["paths"].items()
+        for method in ops
+    }
+    assert operations - set(API) == set(), f"missing from the matrix: {operations - set(API)}"
+    assert set(API) - operations == set(), (
+        f"matrix names unknown operations: {set(API) - operations}"
+    )
+    assert api_routes(), "no API routes found"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_page_permissions(name: str, world: World, signed_in: Any) -> None:
+    from django.urls import reverse
+
+    case = PAGES[name]
+    extra = _fixtures(world)
+    url = reverse(name, kwargs=case.kwargs(world, extra) if case.kwargs else None)
+    got = {}
+    for who in WHO:
+        with transaction.atomic():
+            client = _page_client(signed_in, who)
+            response = client.generic(case.method, url)
+            transaction.set_rollback(True)
+        got[who] = _classify(response, api=False)
+        if got[who] in ("F", "N") and response.content:
+            body = response.content.decode(errors="replace")
+            assert world.person_a.legal_family_name not in body, f"{who} refusal leaks the record"
+            assert world.person_a.record_number not in body, f"{who} refusal leaks the record"
+    assert got == case.codes(), f"{name}: expected {case.expect!r}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation", sorted(API))
+def test_api_permissions(operation: str, world: World) -> None:
+    from pillars.core.tokens import create_token
+
+    case = API[operation]
+    extra = _fixtures(world)
+    method, path = operation.split(" ", 1)
+    if case.kwargs:
+        for key, value in case.kwargs(world, extra).items():
+            path = path.replace("{" + key + "}", str(value))
+    got = {}
+    for who in WHO:
+        headers = {}
+        body = json.dumps(case.body(world, who)) if case.body else "{}"
+        with transaction.atomic():
+            if who != "anon":
+                _, secret = create_token(
+                    world.user(who), name=f"m-{who}", scopes=["read", "write"], days=1
+                )
+                headers["Authorization"] = f"Bearer {secret}"
+            response = Client().generic(
+                method, path, data=body, content_type="application/json", headers=headers
+            )
+            transaction.set_rollback(True)
+        got[who] = _classify(response, api=True)
+        if got[who] in ("F", "N"):
+            assert response["Content-Type"].startswith("application/problem+json")
+            body = response.content.decode(errors="replace")
+            assert world.person_a.legal_family_name not in body
+    assert got == case.codes(), f"{operation}: expected {case.expect!r}"
