@@ -213,6 +213,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "pillars.core.backends.axes_username"
 AXES_LOCKOUT_CALLABLE = "pillars.core.views.locked_out"
 AXES_VERBOSE = False
+# Never store PINs or passwords with a failed attempt's record.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "pin",
+    "pin_again",
+    "current_password",
+]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 SESSION_IDLE_SECONDS = 60 * env_int("PILLARS_SESSION_IDLE_MINUTES", 15, minimum=1, maximum=720)

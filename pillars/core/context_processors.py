@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from pillars.core import policy
@@ -15,4 +16,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     actor = policy.actor_for(user)
-    return {"nav_items": navigation_for(actor, request.path), "actor": actor}
+    return {
+        "nav_items": navigation_for(actor, request.path),
+        "actor": actor,
+        "session_idle_seconds": settings.SESSION_IDLE_SECONDS,
+    }

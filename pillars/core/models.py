@@ -34,10 +34,13 @@ class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session_epoch = models.PositiveIntegerField(default=0)
 
-    def get_session_auth_hash(self) -> str:
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Overriding the private hook (not get_session_auth_hash) keeps SECRET_KEY_FALLBACKS
+        # rotation working: Django checks fallback hashes through this same method.
         return salted_hmac(
             "pillars.core.User.session",
             f"{self.password}:{self.session_epoch}",
+            secret=secret,
             algorithm="sha256",
         ).hexdigest()
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("account/sign-in/", views.SignInView.as_view(), name="login"),
     path("account/sign-out/", views.sign_out, name="logout"),
     path("account/two-factor/", views.two_factor, name="two-factor"),
+    path("account/still-here/", views.still_here, name="still-here"),
     path("account/tablet/register/", views.tablet_register, name="tablet-register"),
     path("account/tablet/forget/", views.tablet_forget, name="tablet-forget"),
     path("account/tablet/switch/", views.tablet_switch, name="tablet-switch"),

@@ -490,3 +490,12 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 @audit_exempt("error page: shows no data")
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+@audit_exempt("keeps the session alive while someone is typing; reads and writes no record")
+@require_POST
+def still_here(request: HttpRequest) -> HttpResponse:
+    """Real input on a page (not polling) counts as activity for the idle limit."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    return HttpResponse(status=204)

@@ -9,3 +9,37 @@ document.addEventListener("htmx:responseError", (event) => {
     box.hidden = false;
   }
 });
+
+// Session idle limit. The server ends a session after PILLARS_SESSION_IDLE_MINUTES without a
+// request. Typing a long note makes no request, so real input (throttled to once a minute)
+// tells the server the person is still here; a screen nobody touches reloads after the limit,
+// which takes it back to the sign-in page instead of leaving records on show.
+(() => {
+  const body = document.body;
+  const idleSeconds = Number(body.dataset.idleSeconds || 0);
+  const stillHereUrl = body.dataset.stillHereUrl;
+  if (!idleSeconds || !stillHereUrl) return;
+  let csrf = "";
+  try {
+    csrf = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+  } catch (error) {
+    csrf = "";
+  }
+  let lastInput = Date.now();
+  let lastBeat = Date.now();
+  const onInput = () => {
+    lastInput = Date.now();
+    if (lastInput - lastBeat > 60000) {
+      lastBeat = lastInput;
+      fetch(stillHereUrl, {
+        method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrf},
+      }).catch(() => {});
+    }
+  };
+  for (const name of ["keydown", "pointerdown", "input", "wheel", "touchstart"]) {
+    document.addEventListener(name, onInput, {passive: true});
+  }
+  setInterval(() => {
+    if (Date.now() - lastInput > idleSeconds * 1000 + 5000) window.location.reload();
+  }, 15000);
+})();

@@ -82,6 +82,7 @@ PAGES: dict[str, Case] = {
     "core:login": Case("GET", "A A A A A A A A A A"),
     "core:logout": Case("POST", "L L L L L L L L L L"),
     "core:two-factor": Case("GET", "A A A A A A A A A L"),
+    "core:still-here": Case("POST", "A A A A A A A A A L"),
     "core:tablet-register": Case("GET", "F A F F F F F A F L"),
     "core:tablet-forget": Case("POST", "L L L L L L L L L L"),
     # Without a trusted-tablet cookie nobody may switch in by badge.

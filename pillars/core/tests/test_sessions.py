@@ -187,3 +187,22 @@ def test_a_role_change_ends_the_sessions(world: Any, signed_in: Any) -> None:
     set_roles(world.staff["bht"], actor=world.user("admin"), roles=["bht", "peer"])
     assert client.get("/").status_code == 302
     assert bystander.get("/").status_code == 200
+
+
+def test_typing_without_requests_keeps_the_session_through_still_here(
+    world: Any, signed_in: Any
+) -> None:
+    with time_machine.travel(T0, tick=False) as traveller:
+        client = signed_in("peer")
+        traveller.shift(IDLE - timedelta(minutes=2))
+        assert client.post("/account/still-here/").status_code == 204
+        traveller.shift(IDLE - timedelta(minutes=2))
+        assert client.get("/").status_code == 200
+        traveller.shift(IDLE + timedelta(seconds=1))
+        assert client.post("/account/still-here/").status_code == 302
+
+
+def test_the_page_tells_the_browser_its_idle_limit(world: Any, signed_in: Any) -> None:
+    body = signed_in("bht").get("/").content.decode()
+    assert f'data-idle-seconds="{settings.SESSION_IDLE_SECONDS}"' in body
+    assert 'data-still-here-url="/account/still-here/"' in body
