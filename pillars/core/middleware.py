@@ -57,7 +57,14 @@ class RequestContextMiddleware:
 ENDED_PARAM = "ended"
 # Pages that still work once a session has just ended: the request goes on, signed out, instead
 # of bouncing to the sign-in page (a shared tablet left idle goes straight to badge and PIN).
-PASS_THROUGH_WHEN_ENDED = ("/account/sign-in/", "/account/tablet/switch/")
+# The API authenticates by bearer token, not session; probes need nobody.
+PASS_THROUGH_WHEN_ENDED = (
+    "/account/sign-in/",
+    "/account/tablet/switch/",
+    "/api/",
+    "/healthz",
+    "/readyz",
+)
 
 
 def _next_target(request: HttpRequest) -> str:

@@ -206,3 +206,17 @@ def test_the_page_tells_the_browser_its_idle_limit(world: Any, signed_in: Any) -
     body = signed_in("bht").get("/").content.decode()
     assert f'data-idle-seconds="{settings.SESSION_IDLE_SECONDS}"' in body
     assert 'data-still-here-url="/account/still-here/"' in body
+
+
+def test_an_ended_session_cookie_does_not_spoil_an_api_call_with_a_token(
+    world: Any, signed_in: Any
+) -> None:
+    from pillars.core.tokens import create_token
+
+    with time_machine.travel(T0, tick=False) as traveller:
+        client = signed_in("nurse")
+        _, secret = create_token(world.user("nurse"), name="device", scopes=["read"], days=1)
+        traveller.shift(IDLE + timedelta(minutes=1))
+        response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == 200
+        assert client.get("/").status_code == 302  # the web session itself has ended
