@@ -59,11 +59,13 @@ def _page(request: HttpRequest, qs: Any) -> Page[Any]:
 def _form_failed(
     request: HttpRequest, template: str, context: dict[str, Any], exc: Exception
 ) -> HttpResponse:
-    """Re-show a form after a service refused: field errors (400) or a conflict (409)."""
+    """Re-show a form after a service refused: its field errors, or a conflict as a message.
+
+    Like every form in Pillars, the answer is 200: the errors are the page's content, htmx swaps
+    only 2xx answers, and browsers log a 4xx page as an error."""
     if isinstance(exc, Conflict):
         messages.error(request, f"{exc.message} Nothing was saved.")
-        return render(request, template, context, status=409)
-    return render(request, template, context, status=400)
+    return render(request, template, context)
 
 
 def _after_move(request: HttpRequest, person: PersonServed, unit: Unit) -> HttpResponse:
@@ -197,7 +199,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 return _form_failed(request, "people/person_form.html", context, exc)
             messages.success(request, f"{person.display_name} is registered and admitted.")
             return redirect("people:person-detail", public_id=person.public_id)
-        return render(request, "people/person_form.html", context, status=400)
+        return render(request, "people/person_form.html", context)
     return render(request, "people/person_form.html", context)
 
 
@@ -224,7 +226,7 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return _form_failed(request, "people/person_form.html", context, exc)
             messages.success(request, "The changes are saved.")
             return redirect("people:person-detail", public_id=person.public_id)
-        return render(request, "people/person_form.html", context, status=400)
+        return render(request, "people/person_form.html", context)
     return render(request, "people/person_form.html", context)
 
 
@@ -261,7 +263,7 @@ def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return _form_failed(request, template, context, exc)
             messages.success(request, f"{person.display_name} is admitted to {unit.name}.")
             return redirect("people:person-detail", public_id=person.public_id)
-        return render(request, template, context, status=400)
+        return render(request, template, context)
     return render(request, template, context)
 
 
@@ -299,7 +301,7 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return _form_failed(request, template, context, exc)
             messages.success(request, f"{person.display_name} is moved to {unit.name}.")
             return _after_move(request, person, placement.unit)
-        return render(request, template, context, status=400)
+        return render(request, template, context)
     return render(request, template, context)
 
 
@@ -332,7 +334,7 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return _form_failed(request, template, context, exc)
             messages.success(request, f"{person.display_name} is discharged.")
             return _after_move(request, person, placement.unit)
-        return render(request, template, context, status=400)
+        return render(request, template, context)
     return render(request, template, context)
 
 
@@ -363,7 +365,7 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         )
         return redirect(reverse("people:person-detail", args=[person.public_id]) + "#caseload")
     context = _person_context(request, person, assign_form=form)
-    return render(request, "people/person_detail.html", context, status=400)
+    return render(request, "people/person_detail.html", context)
 
 
 @audited("ends a caseload assignment; end_caseload audits it")
@@ -452,8 +454,7 @@ def unit_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "free": sum(1 for r in rows if r["placement"] is None and r["bed"].is_active),
         "can_edit_unit": policy.can(request.user, "people.edit_unit"),
     }
-    status = 400 if form.errors else 200
-    return render(request, "people/unit_detail.html", context, status=status)
+    return render(request, "people/unit_detail.html", context)
 
 
 # --- Staff ------------------------------------------------------------------------------------
@@ -557,7 +558,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                 return _form_failed(request, "people/staff_form.html", context, exc)
             messages.success(request, f"{staff.display_name} is added.")
             return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_form.html", context, status=400)
+        return render(request, "people/staff_form.html", context)
     return render(request, "people/staff_form.html", context)
 
 
@@ -588,7 +589,7 @@ def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return _form_failed(request, "people/staff_form.html", context, exc)
             messages.success(request, "The changes are saved.")
             return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_form.html", context, status=400)
+        return render(request, "people/staff_form.html", context)
     return render(request, "people/staff_form.html", context)
 
 
@@ -610,10 +611,10 @@ def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 services.update_own_profile(staff, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 forms.apply_errors(form, exc)
-                return render(request, "people/staff_own_profile.html", context, status=400)
+                return render(request, "people/staff_own_profile.html", context)
             messages.success(request, "Your profile is saved.")
             return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_own_profile.html", context, status=400)
+        return render(request, "people/staff_own_profile.html", context)
     return render(request, "people/staff_own_profile.html", context)
 
 
@@ -630,12 +631,12 @@ def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 services.set_roles(staff, actor=request.user, roles=form.cleaned_data["roles"])
             except ValidationError as exc:
                 forms.apply_errors(form, exc)
-                return render(request, "people/staff_roles.html", context, status=400)
+                return render(request, "people/staff_roles.html", context)
             messages.success(
                 request, f"{staff.display_name}'s roles are saved; their sessions have ended."
             )
             return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_roles.html", context, status=400)
+        return render(request, "people/staff_roles.html", context)
     return render(request, "people/staff_roles.html", context)
 
 
@@ -656,7 +657,7 @@ def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return _form_failed(request, "people/staff_exit.html", context, exc)
             messages.success(request, f"{staff.display_name}'s departure is recorded.")
             return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_exit.html", context, status=400)
+        return render(request, "people/staff_exit.html", context)
     return render(request, "people/staff_exit.html", context)
 
 
@@ -677,18 +678,18 @@ def import_view(request: HttpRequest) -> HttpResponse:
         request.session.pop(IMPORT_SESSION_KEY, None)
         return render(request, template, context)
     if not form.is_valid():
-        return render(request, template, context, status=400)
+        return render(request, template, context)
     upload = form.cleaned_data["file"]
     if upload.size > importing.MAX_BYTES:
         form.add_error("file", "The file is larger than 5 MB. Split it into smaller files.")
-        return render(request, template, context, status=400)
+        return render(request, template, context)
     data = upload.read()
     kind = form.cleaned_data["kind"]
     try:
         report = importing.run(kind, data, actor=request.user, source=upload.name or "")
     except importing.FileRefused as exc:
         form.add_error("file", exc.message)
-        return render(request, template, context, status=400)
+        return render(request, template, context)
     context["report"] = report
     if report.ok:
         # The checked bytes wait in the session; the confirmation must import exactly them.
@@ -701,7 +702,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
             "data": data.decode("utf-8-sig"),
         }
         context["confirm"] = forms.ImportConfirmForm(initial={"token": token})
-    return render(request, template, context, status=200 if report.ok else 400)
+    return render(request, template, context)
 
 
 def _import_commit(request: HttpRequest) -> HttpResponse:
@@ -719,7 +720,7 @@ def _import_commit(request: HttpRequest) -> HttpResponse:
         messages.success(request, report.summary())
         return redirect("people:import")
     context = {"form": forms.ImportForm(), "kinds": importing.KINDS, "report": report}
-    return render(request, "people/import.html", context, status=409)
+    return render(request, "people/import.html", context)
 
 
 # --- Emergency access ("break the glass") -----------------------------------------------------
@@ -737,13 +738,13 @@ def emergency_start(request: HttpRequest) -> HttpResponse:
         return render(request, template, context)
     if "record_number" in request.POST:
         if not lookup.is_valid():
-            return render(request, template, context, status=400)
+            return render(request, template, context)
         person = selectors.find_person_for_emergency(
             request.user, lookup.cleaned_data["record_number"]
         )
         if person is None:
             lookup.add_error("record_number", "No person served has that record number.")
-            return render(request, template, context, status=400)
+            return render(request, template, context)
         if policy.is_visible(request.user, person) and not selectors.is_emergency_read(
             request.user, person
         ):
@@ -757,7 +758,7 @@ def emergency_start(request: HttpRequest) -> HttpResponse:
         person_id = request.POST.get("person", "")
         context["found"] = selectors.get_person_for_emergency(request.user, person_id)
         context["start"] = start
-        return render(request, template, context, status=400)
+        return render(request, template, context)
     person = selectors.get_person_for_emergency(request.user, start.cleaned_data["person"])
     try:
         grant = services.start_emergency_access(
@@ -769,7 +770,7 @@ def emergency_start(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         forms.apply_errors(start, exc)
         context.update(found=person, start=start)
-        return render(request, template, context, status=400)
+        return render(request, template, context)
     placement = selectors.current_placement(person)
     until = clock.local(grant.expires_at, _zone(placement.unit if placement else None))
     messages.warning(
@@ -834,4 +835,4 @@ def emergency_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
         ],
         "zone_name": str(_zone(None)),
     }
-    return render(request, "people/emergency_review_list.html", context, status=400)
+    return render(request, "people/emergency_review_list.html", context)

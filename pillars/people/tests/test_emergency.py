@@ -46,7 +46,7 @@ def test_lookup_shows_only_name_and_date_of_birth(world: World, signed_in: Any) 
 
 def test_unknown_record_number_is_said_plainly_and_audited(world: World, signed_in: Any) -> None:
     response = signed_in("clinician").post(START, {"record_number": "Okafor"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "No person served has that record number." in response.content.decode()
     lookup = AuditEvent.objects.filter(action="search").order_by("-seq").first()
     assert lookup is not None
@@ -64,7 +64,7 @@ def test_reason_is_required(world: World, signed_in: Any) -> None:
     response = signed_in("nurse").post(
         START, {"person": str(person_b(world).public_id), "reason": "urgent", "minutes": "60"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "at least 10 characters" in response.content.decode()
     assert not EmergencyAccess.objects.exists()
 
@@ -125,7 +125,7 @@ def test_grant_opens_the_record_with_a_banner_until_expiry_then_review(
         review = reverse("people:emergency-review", args=[grant.public_id])
         prefix = str(grant.public_id)
         response = privacy.post(review, {f"{prefix}-finding": "inappropriate"})
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert "Say what was inappropriate." in response.content.decode()
         response = privacy.post(
             review, {f"{prefix}-finding": "appropriate", f"{prefix}-note": "Confirmed"}
@@ -139,7 +139,7 @@ def test_grant_opens_the_record_with_a_banner_until_expiry_then_review(
         response = privacy.post(
             review, {f"{prefix}-finding": "inappropriate", f"{prefix}-note": "x"}
         )
-        assert response.status_code == 400
+        assert response.status_code == 200
         grant.refresh_from_db()
         assert grant.finding == "appropriate"
 

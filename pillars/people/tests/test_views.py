@@ -224,14 +224,14 @@ def test_register_with_bad_input_shows_field_errors_and_stores_nothing(
             "place": _free_place(world),
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     body = response.content.decode()
     assert "There is a problem" in body
     assert "A person with this record number exists." in body
     assert "Date of birth cannot be in the future." in body
     assert not PersonServed.objects.filter(legal_family_name="Reyes").exists()
     response = client.post(url("person-create"), {"place": "not-a-choice"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "This field is required." in response.content.decode()
 
 
@@ -282,7 +282,7 @@ def test_transfer_error_from_the_service_lands_on_the_field(world: World, signed
         url("person-transfer", world.person_a.public_id),
         {"place": _free_place(world, 3), "moved_at": too_early.strftime("%Y-%m-%dT%H:%M")},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     body = response.content.decode()
     assert "The transfer must be after the current placement began." in body
     assert Placement.objects.current().get(episode__person=world.person_a).bed == world.beds_a[0]
@@ -298,7 +298,7 @@ def test_discharge_and_readmit(world: World, signed_in: Any) -> None:
     )
     client = signed_in("clinician")
     response = client.post(url("person-discharge", world.person_a.public_id), {})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "This field is required." in response.content.decode()
     response = client.post(
         url("person-discharge", world.person_a.public_id), {"disposition": "home"}
@@ -321,7 +321,8 @@ def test_caseload_assign_and_end(world: World, signed_in: Any) -> None:
         url("caseload-assign", world.person_a.public_id),
         {"staff": str(world.staff["peer"].public_id), "kind": ""},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
     assert not CaseloadAssignment.objects.exists()
     response = client.post(
         url("caseload-assign", world.person_a.public_id),
@@ -349,10 +350,12 @@ def test_unit_census_at_a_past_moment(world: World, signed_in: Any) -> None:
     assert "Census at" in body
     # 02:30 on the spring-forward day does not exist in Chicago.
     response = client.get(address, {"at": "2025-03-09T02:30"})
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert "may not exist" in response.content.decode()
+    assert "Census now" in response.content.decode()
     future = (clock.now() + timedelta(days=1)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
     response = client.get(address, {"at": future})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "already happened" in response.content.decode()
 
 
@@ -428,7 +431,7 @@ def test_admin_creates_edits_changes_roles_and_exits_staff(world: World, signed_
             "hired_on": "2025-06-01",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "That sign-in name is taken." in response.content.decode()
     response = client.post(
         url("staff-edit", staff.public_id),
@@ -459,7 +462,7 @@ def test_staff_exit_bad_date_is_a_field_error(world: World, signed_in: Any) -> N
         url("staff-exit", world.staff["bht"].public_id),
         {"exited_on": "2001-01-01", "exit_reason": "retired"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "The exit date is before the hire date." in response.content.decode()
     world.staff["bht"].refresh_from_db()
     assert world.staff["bht"].exited_on is None

@@ -1,0 +1,80 @@
+"""People pages end to end in a real Chromium: htmx search, forms, census, break the glass, and
+no WCAG 2.1 A/AA violation (axe) on any of them. Console errors (CSP included) fail a test."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from pillars.people.models import EmergencyAccess
+from pillars.people.testing import PASSWORD, World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/account/sign-in/")
+    page.get_by_label("Sign-in name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_nurse_searches_opens_transfers_and_reads_the_census(
+    page: Any, world: World, axe_check: Any
+) -> None:
+    sign_in(page, "t-nurse")
+    assert "Your units now" in page.content()
+    axe_check(page)
+
+    page.get_by_role("link", name="Persons served").click()
+    page.wait_for_url(re.compile(r"/people/persons/$"))
+    axe_check(page)
+    page.get_by_label("Name or record number").fill("zzz")
+    page.get_by_text("0 persons served").wait_for()  # htmx swapped the results in place
+    page.get_by_label("Name or record number").fill("riv")
+    page.get_by_role("link", name="Alex Rivera").click()
+    page.wait_for_url(re.compile(r"/people/persons/[0-9a-f-]+/$"))
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Alex Rivera")
+    axe_check(page)
+
+    page.get_by_role("link", name="Transfer").click()
+    axe_check(page)
+    page.get_by_role("button", name="Transfer").click()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    axe_check(page)  # with field errors shown
+    page.get_by_label("Move to unit and bed").select_option(label="Unit A: bed A101-A")
+    page.get_by_label("Reason").fill("closer to the nurses' station")
+    page.get_by_role("button", name="Transfer").click()
+    page.wait_for_url(re.compile(r"/people/persons/[0-9a-f-]+/$"))
+    assert "A101-A" in page.content()
+
+    page.get_by_role("link", name="Units").click()
+    page.get_by_role("link", name="Unit A").click()
+    assert page.get_by_role("link", name="Alex Rivera").is_visible()
+    axe_check(page)
+
+    page.goto("/people/persons/new/")
+    axe_check(page)
+    page.goto("/people/staff/")
+    axe_check(page)
+    page.get_by_role("link", name="T Peer").click()
+    axe_check(page)
+
+
+def test_nurse_breaks_the_glass(page: Any, world: World, axe_check: Any) -> None:
+    sign_in(page, "t-nurse")
+    page.get_by_role("link", name="Emergency access").click()
+    axe_check(page)
+    page.get_by_label("Record number").fill("MRN-B1")
+    page.get_by_role("button", name="Find").click()
+    assert "Alex Okafor" in page.content()
+    axe_check(page)
+    page.get_by_label("Why you need this record now").fill("Collapsed in the lobby, allergies?")
+    page.get_by_role("button", name="Open the record in an emergency").click()
+    page.wait_for_url(re.compile(r"/people/persons/[0-9a-f-]+/$"))
+    assert page.get_by_role("status").filter(has_text="Emergency access until").count() == 1
+    axe_check(page)
+    assert EmergencyAccess.objects.count() == 1
