@@ -350,6 +350,9 @@ def transfer_person(
     moment = _check_moment(moved_at, "moved_at")
     try:
         with transaction.atomic():
+            # Lock the episode first, as discharge does, so a transfer and a discharge of the
+            # same person cannot interleave (one would reopen what the other closed).
+            episode = Episode.objects.select_for_update().get(pk=episode.pk)
             current = (
                 Placement.objects.select_for_update().current().filter(episode=episode).first()
             )
@@ -404,7 +407,7 @@ def discharge_person(
         episode = Episode.objects.select_for_update().get(pk=episode.pk)
         if episode.discharged_at is not None:
             raise invalid(None, "This episode has already been discharged.")
-        current = Placement.objects.current().filter(episode=episode).first()
+        current = Placement.objects.select_for_update().current().filter(episode=episode).first()
         if moment <= episode.admitted_at or (current and moment <= current.started_at):
             raise invalid("discharged_at", "The discharge must be after the last move.")
         if current:

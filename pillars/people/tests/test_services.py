@@ -10,6 +10,7 @@ from django.http import Http404
 
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
+from pillars.core.errors import Conflict
 from pillars.people import selectors, services
 from pillars.people.models import (
     CaseloadAssignment,
@@ -547,3 +548,19 @@ def test_save_reference_audits_old_and_new(world: World) -> None:
     assert event.detail["changes"] == {"bed_count": {"old": 4, "new": 6}}
     with pytest.raises(PermissionDenied):
         services.save_reference(unit, actor=world.user("director"))
+
+
+def test_a_bed_taken_in_a_race_is_a_conflict_and_nothing_is_stored(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Simulate the race: the check ran before another admission took the bed. The database's
+    # one-person-per-bed constraint still refuses, and the service answers with a Conflict.
+    monkeypatch.setattr(services, "_check_bed", lambda unit, bed: None)
+    person = make_person("MRN-N", "Ngata")
+    count = AuditEvent.objects.count()
+    with pytest.raises(Conflict):
+        services.admit_person(
+            person, actor=world.user("nurse"), unit=world.unit_a, bed=world.beds_a[0]
+        )
+    assert not Episode.objects.filter(person=person).exists()
+    assert AuditEvent.objects.count() == count

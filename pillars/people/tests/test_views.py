@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
+from pillars.core.errors import Conflict
 from pillars.people import services
 from pillars.people.models import CaseloadAssignment, Episode, PersonServed, Placement, Staff
 from pillars.people.testing import World, make_person, place
@@ -503,3 +504,21 @@ def test_nurse_panel_lists_todays_admission(world: World, signed_in: Any) -> Non
     services.admit_person(person, actor=world.user("nurse"), unit=world.unit_a)
     body = signed_in("nurse").get(reverse("core:home")).content.decode()
     assert "Alex Today" in body
+
+
+def test_a_conflict_is_a_message_and_nothing_is_stored(
+    world: World, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert world.person_a is not None
+
+    def clash(*args: Any, **kwargs: Any) -> None:
+        raise Conflict("That bed was taken a moment ago; choose another.")
+
+    monkeypatch.setattr(services, "transfer_person", clash)
+    response = signed_in("nurse").post(
+        url("person-transfer", world.person_a.public_id), {"place": _free_place(world, 3)}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "That bed was taken a moment ago; choose another. Nothing was saved." in body
+    assert Placement.objects.current().get(episode__person=world.person_a).bed == world.beds_a[0]
