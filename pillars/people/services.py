@@ -64,6 +64,14 @@ STAFF_FIELDS = [
     "shares_lived_experience",
     "supervisor",
 ]
+# The roles whose members work directly with persons served and so can carry a caseload.
+CASELOAD_ROLES = (
+    RoleCode.BHT,
+    RoleCode.NURSE,
+    RoleCode.CLINICIAN,
+    RoleCode.PEER,
+    RoleCode.SUPERVISOR,
+)
 EMERGENCY_ACCESS_MINUTES = 60
 QUICK_SWITCH_VALID_HOURS = 12
 OLDEST_BIRTH_YEAR = 1900
@@ -449,6 +457,8 @@ def assign_caseload(
         raise invalid("staff", "Choose a staff member from your units.")
     if staff.exited_on is not None and staff.exited_on <= day:
         raise invalid("staff", f"{staff} no longer works here.")
+    if not staff.roles.filter(code__in=CASELOAD_ROLES).exists():
+        raise invalid("staff", f"{staff} does not have a role that carries a caseload.")
     if day < staff.hired_on:
         raise invalid("started_on", f"{staff} starts work on {staff.hired_on:%Y-%m-%d}.")
     try:

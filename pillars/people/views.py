@@ -154,6 +154,8 @@ def _assignable_staff(user: Any) -> Any:
     return (
         selectors.staff_visible_to(user)
         .filter(selectors.employed_q(clock.now().date()))
+        .filter(roles__code__in=services.CASELOAD_ROLES)
+        .distinct()
         .order_by("display_name")
     )
 

@@ -564,3 +564,15 @@ def test_a_bed_taken_in_a_race_is_a_conflict_and_nothing_is_stored(
         )
     assert not Episode.objects.filter(person=person).exists()
     assert AuditEvent.objects.count() == count
+
+
+def test_only_care_roles_carry_a_caseload(world: World) -> None:
+    with pytest.raises(ValidationError) as exc:
+        services.assign_caseload(
+            actor=world.user("nurse"),
+            staff=world.staff["admin"],
+            person=person_a(world),
+            kind="case_manager",
+        )
+    assert "does not have a role that carries a caseload" in exc.value.message_dict["staff"][0]
+    assert not CaseloadAssignment.objects.exists()

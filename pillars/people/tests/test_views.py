@@ -180,6 +180,7 @@ def test_person_detail_shows_history_caseload_and_actions(world: World, signed_i
     assert "A100-A" in body
     assert "T Peer" in body
     assert url("person-transfer", world.person_a.public_id) in body
+    assert "T Admin" not in body  # not offered for a caseload: no care role
     body = signed_in("bht").get(url("person-detail", world.person_a.public_id)).content.decode()
     assert url("person-transfer", world.person_a.public_id) not in body  # not the BHT's to do
     assert url("person-edit", world.person_a.public_id) not in body
