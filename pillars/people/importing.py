@@ -140,15 +140,20 @@ class Report:
 
     def summary(self) -> str:
         label = KINDS[self.kind].label.lower()
+
+        def rows(n: int) -> str:
+            return f"{n} row{'' if n == 1 else 's'}"
+
         if self.committed:
-            return f"Imported {self.imported} {label} rows."
+            return f"Imported {rows(self.imported)} of {label}."
         if self.problems:
             bad = len({p.line for p in self.problems})
             return (
-                f"{bad} of {self.rows} rows have problems; nothing was imported. "
-                "Fix the file and try again."
+                f"{bad} of {rows(self.rows)} {'has' if bad == 1 else 'have'} problems; nothing "
+                "was imported. Fix the file and try again."
             )
-        return f"{self.rows} {label} rows are ready to import. Nothing has been imported yet."
+        verb = "is" if self.rows == 1 else "are"
+        return f"{rows(self.rows)} of {label} {verb} ready to import. Nothing is imported yet."
 
 
 @dataclass

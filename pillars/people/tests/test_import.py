@@ -192,10 +192,10 @@ def test_command_dry_run_then_commit(world: World, tmp_path: Path, capsys: Any) 
     path.write_text(STAFF_GOOD)
     call_command("import", "staff", str(path), "--as", "t-admin")
     out = capsys.readouterr().out
-    assert "3 staff rows are ready to import" in out
+    assert "3 rows of staff are ready to import" in out
     assert not Staff.objects.filter(user__username="kim.lead").exists()
     call_command("import", "staff", str(path), "--as", "t-admin", "--commit")
-    assert "Imported 3 staff rows." in capsys.readouterr().out
+    assert "Imported 3 rows of staff." in capsys.readouterr().out
     assert Staff.objects.filter(user__username="kim.lead").exists()
 
 
