@@ -523,3 +523,42 @@ def test_a_conflict_is_a_message_and_nothing_is_stored(
     assert response.status_code == 200
     assert "That bed was taken a moment ago; choose another. Nothing was saved." in body
     assert Placement.objects.current().get(episode__person=world.person_a).bed == world.beds_a[0]
+
+
+@pytest.mark.parametrize("history", [0, 8])
+def test_person_detail_query_budget_does_not_grow_with_history(
+    world: World, signed_in: Any, django_assert_max_num_queries: Any, history: int
+) -> None:
+    assert world.person_a is not None
+    nurse = world.staff["nurse"]
+    start = clock.now() - timedelta(days=400)
+    for i in range(history):
+        begin = start + timedelta(days=30 * i)
+        episode = Episode.objects.create(
+            person=world.person_a,
+            admitted_at=begin,
+            admitted_by=nurse,
+            recorded_at=begin,
+            discharged_at=begin + timedelta(days=5),
+            disposition="home",
+        )
+        Placement.objects.create(
+            episode=episode, unit=world.unit_a, started_at=begin, ended_at=begin + timedelta(days=2)
+        )
+        Placement.objects.create(
+            episode=episode,
+            unit=world.unit_b,
+            started_at=begin + timedelta(days=2),
+            ended_at=begin + timedelta(days=5),
+        )
+        CaseloadAssignment.objects.create(
+            staff=world.staff["peer"],
+            person=world.person_a,
+            kind="peer",
+            started_on=begin.date(),
+            ended_on=(begin + timedelta(days=5)).date(),
+        )
+    client = signed_in("nurse")
+    with django_assert_max_num_queries(24):
+        response = client.get(url("person-detail", world.person_a.public_id))
+    assert response.status_code == 200
