@@ -123,13 +123,15 @@ def _person_context(
     user = request.user
     placement = selectors.current_placement(person)
     zone = _zone(placement.unit if placement else None)
-    can_assign = policy.can(user, "people.assign_caseload")
+    grant = selectors.active_grant_for(user, person)
+    emergency = grant is not None and selectors.is_emergency_read(user, person)
+    # Under emergency access the record is read-only (the write rules refuse it too).
+    writable = not emergency
+    can_assign = writable and policy.can(user, "people.assign_caseload")
     if can_assign and assign_form is None:
         assign_form = forms.CaseloadAssignForm(staff=_assignable_staff(user))
     today = clock.now().date()
     caseload = list(selectors.caseload_of(person))
-    grant = selectors.active_grant_for(user, person)
-    emergency = grant is not None and selectors.is_emergency_read(user, person)
     return {
         "person": person,
         "placement": placement,
@@ -141,10 +143,12 @@ def _person_context(
         "age": person.age_on(clock.local(clock.now(), zone).date()),
         "grant": grant if emergency else None,
         "grant_until": clock.local(grant.expires_at, zone) if grant and emergency else None,
-        "can_edit": policy.can(user, "people.edit_person"),
-        "can_admit": placement is None and policy.can(user, "people.admit"),
-        "can_transfer": placement is not None and policy.can(user, "people.transfer"),
-        "can_discharge": placement is not None and policy.can(user, "people.discharge"),
+        "can_edit": writable and policy.can(user, "people.edit_person"),
+        "can_admit": writable and placement is None and policy.can(user, "people.admit"),
+        "can_transfer": writable and placement is not None and policy.can(user, "people.transfer"),
+        "can_discharge": writable
+        and placement is not None
+        and policy.can(user, "people.discharge"),
         "can_assign": can_assign,
         "assign_form": assign_form,
     }

@@ -109,6 +109,12 @@ def test_grant_opens_the_record_with_a_banner_until_expiry_then_review(
         read = AuditEvent.objects.filter(action="view", person_id=person.public_id).last()
         assert read is not None
         assert read.purpose == "emergency"
+        # Reading only: no way to change the record or move the person under the grant.
+        transfer = reverse("people:person-transfer", args=[person.public_id])
+        assert transfer not in body
+        assert client.get(transfer).status_code == 403
+        edit = reverse("people:person-edit", args=[person.public_id])
+        assert client.post(edit, {"record_number": "X"}).status_code == 403
 
         # Step through the window (each read inside it keeps the session from idling out).
         for _ in range(2):

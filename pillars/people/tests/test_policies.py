@@ -194,3 +194,24 @@ def test_exited_staff_have_no_scope(world: World) -> None:
     actor = policy.actor_for(user(world, "peer"))
     assert actor.staff_id is None
     assert not actor.roles
+
+
+def test_emergency_access_reads_but_does_not_write(world: World) -> None:
+    assert world.person_b is not None
+    services.start_emergency_access(
+        world.person_b, actor=user(world, "clinician"), reason="Seizure in the lobby, history?"
+    )
+    clinician = user(world, "clinician")
+    assert policy.can(clinician, "people.view_person", world.person_b)
+    for action in ("people.edit_person", "people.transfer", "people.assign_caseload"):
+        assert not policy.can(clinician, action, world.person_b)
+    with pytest.raises(PermissionDenied):
+        services.update_person(world.person_b, actor=clinician, pronouns="he/him")
+    # With ordinary scope as well (here: a caseload), the grant takes nothing away.
+    CaseloadAssignment.objects.create(
+        staff=world.staff["clinician"],
+        person=world.person_b,
+        kind="clinician",
+        started_on=clock.now().date(),
+    )
+    assert policy.can(user(world, "clinician"), "people.edit_person", world.person_b)
