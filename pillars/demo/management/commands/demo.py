@@ -1,0 +1,70 @@
+"""``pillars demo``: load the demo organization (demo mode only, once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from pillars.demo import generator
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a believable demo organization (two sites, four units, about 60 staff, about 70 "
+        "persons served with six months of history) through the audited services. Demo mode "
+        "only (PILLARS_DEMO); refuses to load twice."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="the same seed gives the same data (2026)"
+        )
+        parser.add_argument(
+            "--scale",
+            choices=sorted(generator.SCALES),
+            default="small",
+            help="small: 4 units, ~70 persons served; large: 20 units, 1,000 persons served",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (and succeed) when an organization already exists",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "Demo data and demo passwords exist only in demo mode; this installation has "
+                "PILLARS_DEMO off. Nothing was loaded."
+            )
+        if generator.is_loaded():
+            if options["if_empty"]:
+                self.stdout.write("demo data already loaded")
+                return
+            raise CommandError(
+                "demo data already loaded (an organization exists); the demo loads only into "
+                "an empty database. Use --if-empty to make this a no-op."
+            )
+        verbose = options["verbosity"] > 1
+        try:
+            summary = generator.generate(
+                seed=options["seed"],
+                scale=options["scale"],
+                progress=(lambda step: self.stdout.write(f"  ... {step} done"))
+                if verbose
+                else None,
+            )
+        except generator.AlreadyLoaded:
+            # Another process loaded it between our check and our transaction.
+            if options["if_empty"]:
+                self.stdout.write("demo data already loaded")
+                return
+            raise CommandError("demo data already loaded") from None
+        for line in summary.lines():
+            self.stdout.write(line)
+        if not summary.chain_ok:
+            raise CommandError(
+                "The audit chain did not verify after loading; run pillars audit verify."
+            )

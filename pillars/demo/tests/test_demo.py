@@ -1,0 +1,165 @@
+"""The demo generator: deterministic, the right shape, audited like real data, loaded once, and
+only in demo mode."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import override_settings
+
+from pillars.audit.models import AuditEvent
+from pillars.demo import generator
+from pillars.demo.accounts import (
+    DEMO_PIN,
+)
+from pillars.people.models import (
+    CaseloadAssignment,
+    Episode,
+    Organization,
+    PersonServed,
+    Placement,
+    Staff,
+)
+
+pytestmark = pytest.mark.django_db
+
+MOMENT = datetime(2026, 5, 14, 15, 30, tzinfo=UTC)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _snapshot() -> dict[str, Any]:
+    return {
+        "persons": sorted(
+            PersonServed.objects.values_list(
+                "record_number", "legal_given_name", "legal_family_name", "date_of_birth"
+            )
+        ),
+        "census": sorted(
+            Placement.objects.current().values_list(
+                "episode__person__record_number", "unit__code", "bed__room__name", "bed__label"
+            )
+        ),
+        "episodes": sorted(
+            Episode.objects.values_list(
+                "person__record_number", "admitted_at", "discharged_at", "disposition"
+            )
+        ),
+        "staff": sorted(
+            Staff.objects.values_list(
+                "user__username", "display_name", "badge_number", "hired_on", "exited_on"
+            )
+        ),
+        "caseload": sorted(
+            CaseloadAssignment.objects.values_list(
+                "staff__user__username", "person__record_number", "kind", "started_on", "ended_on"
+            )
+        ),
+    }
+
+
+def _load_and_forget(seed: int) -> dict[str, Any]:
+    """Load the demo, take a snapshot, and roll it all back (the audit log included)."""
+    snap: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            generator.generate(seed=seed)
+            snap = _snapshot()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert not Organization.objects.exists()
+    return snap
+
+
+def test_same_seed_same_demo() -> None:
+    with time_machine.travel(MOMENT, tick=False):
+        first = _load_and_forget(11)
+        again = _load_and_forget(11)
+    assert first == again
+    assert first["persons"]
+    assert first["census"]
+    assert first["caseload"]
+
+
+def test_another_seed_another_demo() -> None:
+    base = datetime(2026, 5, 14, tzinfo=UTC)
+    one, two = generator.plan(11, "small", base), generator.plan(12, "small", base)
+    assert [(p.given, p.family) for p in one.persons] != [(p.given, p.family) for p in two.persons]
+    assert [p.record_number for p in one.persons] != [p.record_number for p in two.persons]
+
+
+@pytest.mark.parametrize("scale", ["small", "large"])
+def test_plan_is_pure_and_beds_never_double_booked(scale: str) -> None:
+    base = datetime(2026, 5, 14, tzinfo=UTC)
+    one, two = generator.plan(5, scale, base), generator.plan(5, scale, base)
+    assert [p.record_number for p in one.persons] == [p.record_number for p in two.persons]
+    assert [(s.username, s.hired_on) for s in one.staff] == [
+        (s.username, s.hired_on) for s in two.staff
+    ]
+    stays: dict[tuple[str, str, str], list[tuple[datetime, datetime]]] = {}
+    for person in one.persons:
+        for episode in person.episodes:
+            for seg in episode.segments:
+                key = (seg.unit.code, seg.bed.room, seg.bed.label)
+                stays.setdefault(key, []).append((seg.start, seg.end or generator.FAR_FUTURE))
+    for bed, spans in stays.items():
+        spans.sort()
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert start >= end, f"{bed} is double-booked"
+    if scale == "large":
+        assert len(one.persons) == 1000
+
+
+def test_command_prints_a_summary_and_never_loads_twice() -> None:
+    out = io.StringIO()
+    with time_machine.travel(MOMENT, tick=False):
+        call_command("demo", "--seed", "3", stdout=out)
+    text = out.getvalue()
+    assert "Demo data loaded (seed 3, scale small)" in text
+    assert re.search(r"Persons served: \d+, episodes: \d+", text)
+    assert DEMO_PIN in text
+    persons, events = PersonServed.objects.count(), AuditEvent.objects.count()
+
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert out.getvalue().strip() == "demo data already loaded"
+    with pytest.raises(CommandError, match="already loaded"):
+        call_command("demo", stdout=io.StringIO())
+    assert PersonServed.objects.count() == persons
+    assert AuditEvent.objects.count() == events
+
+
+def test_if_empty_leaves_a_real_organization_alone(world: Any) -> None:
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert out.getvalue().strip() == "demo data already loaded"
+    assert Organization.objects.count() == 1
+    assert not Staff.objects.filter(user__username__startswith="demo-").exists()
+
+
+@override_settings(DEMO_MODE=False)
+def test_refuses_outside_demo_mode() -> None:
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("demo", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("demo", "--if-empty", stdout=io.StringIO())
+    with pytest.raises(PermissionError):
+        generator.generate()
+    assert not Organization.objects.exists()
+    assert not get_user_model().objects.exists()
+    assert not AuditEvent.objects.exists()
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("demo-code", "demo-director", stdout=io.StringIO())

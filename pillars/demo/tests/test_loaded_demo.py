@@ -1,0 +1,221 @@
+"""The loaded small demo: its shape, its sign-ins, its audit trail and the demo codes.
+
+One demo is loaded for the whole module and rolled back at its end (the tests only read)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pillars.audit.choices import Action
+from pillars.audit.models import AuditEvent
+from pillars.audit.verify import verify_database
+from pillars.core.roles import RoleCode
+from pillars.demo import generator
+from pillars.demo.accounts import (
+    DEMO_BADGES,
+    DEMO_PASSWORD,
+    DEMO_PIN,
+    DEMO_SIGN_INS,
+    SYSTEM_USERNAME,
+)
+from pillars.people.choices import CaseloadKind
+from pillars.people.models import (
+    Bed,
+    CaseloadAssignment,
+    Episode,
+    Organization,
+    PersonServed,
+    Placement,
+    Program,
+    Room,
+    Site,
+    Staff,
+    Unit,
+)
+from pillars.people.services import check_pin
+
+pytestmark = pytest.mark.django_db
+
+MOMENT = datetime(2026, 5, 14, 15, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[generator.Summary]:
+    """One small demo shared by the read-only tests of this module, rolled back at its end
+    (each test's own changes roll back to it through a savepoint)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with time_machine.travel(MOMENT, tick=False):
+                yield generator.generate(seed=2026)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def test_small_demo_has_the_promised_shape(loaded: generator.Summary) -> None:
+    assert Organization.objects.count() == 1
+    assert Site.objects.count() == 2
+    units = {u.kind: u for u in Unit.objects.all()}
+    assert {k: u.bed_count for k, u in units.items()} == {
+        "acute_adult": 20,
+        "adolescent": 14,
+        "crisis": 16,
+        "residential": 24,
+    }
+    assert [u.kind for u in Unit.objects.filter(is_substance_use_program=True)] == ["residential"]
+    for unit in units.values():
+        assert Bed.objects.filter(room__unit=unit).count() == unit.bed_count
+        occupied = Placement.objects.current().filter(unit=unit).count()
+        assert occupied == round(unit.bed_count * 0.8), unit.name
+    assert Room.objects.exists()
+    assert Program.objects.filter(name="Peer recovery services").exists()
+
+    working = Staff.objects.exclude(user__username=SYSTEM_USERNAME).filter(exited_on__isnull=True)
+    assert 55 <= working.count() <= 65
+    by_role = Counter(code for s in working for code in s.role_codes())
+    assert by_role[RoleCode.BHT] == max(by_role.values())
+    assert by_role[RoleCode.DIRECTOR] == 2
+    assert by_role[RoleCode.PRIVACY] == 1
+    assert by_role[RoleCode.ADMIN] == 2
+    assert all(by_role[code] for code in RoleCode)
+    left = Staff.objects.filter(exited_on__isnull=False)
+    assert 12 <= left.count() <= 18
+    assert all(s.exit_reason for s in left)
+    assert not any(s.user.is_active for s in left)
+    everyone = list(Staff.objects.exclude(user__username=SYSTEM_USERNAME))
+    assert all("English" in s.languages for s in everyone)
+    assert all(s.badge_number for s in everyone)
+    with_lived = [s for s in everyone if s.lived_experience]
+    share = sum(s.shares_lived_experience for s in with_lived) / len(with_lived)
+    assert 0.3 <= share <= 0.75
+    hires = sorted(s.hired_on for s in everyone)
+    assert (hires[-1] - hires[0]).days > 4 * 365
+
+    for supervisor in working.filter(roles__code=RoleCode.SUPERVISOR):
+        peers = supervisor.supervisees.filter(roles__code=RoleCode.PEER).count()
+        assert peers <= 8
+    open_peer = Counter(
+        CaseloadAssignment.objects.filter(
+            kind=CaseloadKind.PEER, ended_on__isnull=True
+        ).values_list("staff_id", flat=True)
+    )
+    assert open_peer
+    assert max(open_peer.values()) <= 15
+    assert CaseloadAssignment.objects.filter(kind=CaseloadKind.CLINICIAN).exists()
+
+    assert 65 <= PersonServed.objects.count() <= 75
+    past = Episode.objects.filter(discharged_at__isnull=False)
+    assert past.exists()
+    assert all(e.discharged_at and (MOMENT - e.discharged_at).days <= 181 for e in past)
+    assert Placement.objects.exclude(reason="admission").exists()  # a few transfers
+    adolescents = Placement.objects.current().filter(unit__kind="adolescent")
+    for placement in adolescents.select_related("episode__person"):
+        assert 12 <= placement.episode.person.age_on(MOMENT.date()) <= 17
+    assert loaded.chain_ok
+    assert "Demo data loaded" in loaded.lines()[0]
+
+
+def test_demo_sign_ins(loaded: generator.Summary) -> None:
+    staff = {
+        s.user.username: s
+        for s in Staff.objects.select_related("user").filter(
+            user__username__in=[u for u, _ in DEMO_SIGN_INS]
+        )
+    }
+    assert set(staff) == {u for u, _ in DEMO_SIGN_INS}
+    for username, member in staff.items():
+        assert member.user.check_password(DEMO_PASSWORD), username
+        assert member.badge_number == DEMO_BADGES[username]
+        units = {u.kind for u in member.home_units.all()}
+        expected = "residential" if username == "demo-peer" else "acute_adult"
+        assert units == {expected}, username
+    assert staff["demo-peer"].supervisor == staff["demo-supervisor"]
+    assert CaseloadAssignment.objects.filter(
+        staff=staff["demo-peer"], kind=CaseloadKind.PEER, ended_on__isnull=True
+    ).exists()
+    assert staff["demo-admin"].user.is_staff
+    assert not any(s.user.is_staff for u, s in staff.items() if u != "demo-admin")
+    for username in ("demo-director", "demo-privacy", "demo-admin"):
+        assert TOTPDevice.objects.filter(user=staff[username].user, confirmed=True).count() == 1
+    assert not TOTPDevice.objects.filter(user=staff["demo-bht"].user).exists()
+    for username in ("demo-bht", "demo-nurse"):
+        assert check_pin(staff[username], DEMO_PIN)
+    assert not check_pin(staff["demo-clinician"], DEMO_PIN)
+    system = get_user_model().objects.get(username=SYSTEM_USERNAME)
+    assert not system.has_usable_password()
+
+
+def test_everything_created_is_audited(loaded: generator.Summary) -> None:
+    def created(label: str) -> set[str]:
+        return set(
+            AuditEvent.objects.filter(action=Action.CREATE, object_type=label).values_list(
+                "object_id", flat=True
+            )
+        )
+
+    for model in (
+        Organization,
+        Site,
+        Unit,
+        Room,
+        Bed,
+        Program,
+        Staff,
+        PersonServed,
+        Episode,
+        CaseloadAssignment,
+    ):
+        ids = {str(pid) for pid in model.objects.values_list("public_id", flat=True)}
+        missing = ids - created(model._meta.label_lower)
+        assert not missing, f"{model.__name__}: {len(missing)} created without an audit event"
+    transfers = AuditEvent.objects.filter(action=Action.UPDATE, detail__event="transfer")
+    assert transfers.count() == Placement.objects.exclude(reason="admission").count()
+    discharges = AuditEvent.objects.filter(action=Action.UPDATE, detail__event="discharge")
+    assert discharges.count() == Episode.objects.filter(discharged_at__isnull=False).count()
+    exits = AuditEvent.objects.filter(
+        action=Action.PRIVILEGE_CHANGE, detail__changes__exit_reason__isnull=False
+    )
+    assert exits.count() == Staff.objects.filter(exited_on__isnull=False).count()
+    bootstrap = AuditEvent.objects.get(detail__bootstrap=True)
+    assert bootstrap.object_type == "people.staff"
+    # Everyone else's rows name the person who acted: nurses admit, the admin creates staff.
+    admits = AuditEvent.objects.filter(object_type="people.episode", action=Action.CREATE)
+    assert set(admits.values_list("actor__staff__roles__code", flat=True)) <= {
+        RoleCode.NURSE,
+        RoleCode.CLINICIAN,
+    }
+    assert AuditEvent.objects.filter(action=Action.TWO_FACTOR).count() == 3
+    assert loaded.audit_events == AuditEvent.objects.count()
+    assert verify_database()[0] is None
+
+
+def test_demo_code_prints_a_code_that_verifies(loaded: generator.Summary) -> None:
+    out = io.StringIO()
+    call_command("demo-code", "demo-director", stdout=out)
+    code = out.getvalue().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    device = TOTPDevice.objects.get(user__username="demo-director")
+    assert device.verify_token(code)
+    other = TOTPDevice.objects.get(user__username="demo-privacy")
+    out = io.StringIO()
+    call_command("demo_code", "demo-privacy", stdout=out)
+    assert other.verify_token(out.getvalue().strip())
+    with pytest.raises(CommandError, match="no demo authenticator"):
+        call_command("demo-code", "demo-bht", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="not a demo sign-in"):
+        call_command("demo-code", "someone-else", stdout=io.StringIO())
