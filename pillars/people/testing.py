@@ -39,10 +39,10 @@ class World:
     program: Program
     beds_a: list[Bed]
     beds_b: list[Bed]
+    person_a: PersonServed
+    person_b: PersonServed
     users: dict[str, Any] = field(default_factory=dict)
     staff: dict[str, Staff] = field(default_factory=dict)
-    person_a: PersonServed | None = None
-    person_b: PersonServed | None = None
 
     def user(self, role: str) -> Any:
         return self.users[role]
@@ -120,7 +120,17 @@ def build_world() -> World:
     unit_a, beds_a = make_unit(site, "a")
     unit_b, beds_b = make_unit(site, "b")
     program = Program.objects.create(organization=org, name="Peer recovery services")
-    world = World(org, site, unit_a, unit_b, program, beds_a, beds_b)
+    world = World(
+        org,
+        site,
+        unit_a,
+        unit_b,
+        program,
+        beds_a,
+        beds_b,
+        person_a=make_person("MRN-A1", "Rivera"),
+        person_b=make_person("MRN-B1", "Okafor"),
+    )
     supervisor = make_staff("t-supervisor", [RoleCode.SUPERVISOR], [unit_a])
     world.staff[RoleCode.SUPERVISOR] = supervisor
     for n, code in enumerate(RoleCode):
@@ -132,8 +142,6 @@ def build_world() -> World:
         )
     world.staff["outsider"] = make_staff("t-outsider", [RoleCode.BHT], [unit_b])
     world.users = {key: staff.user for key, staff in world.staff.items()}
-    world.person_a = make_person("MRN-A1", "Rivera")
-    world.person_b = make_person("MRN-B1", "Okafor")
     place(world.person_a, unit_a, beds_a[0], world.staff[RoleCode.NURSE])
     place(world.person_b, unit_b, beds_b[0], world.staff[RoleCode.NURSE])
     return world

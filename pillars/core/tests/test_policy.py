@@ -42,7 +42,9 @@ def test_visible_but_not_allowed_is_403(world: World) -> None:
     # The administrator works on unit A (so the person is in scope) but may not open records.
     with pytest.raises(PermissionDenied):
         policy.require(world.user("admin"), "people.view_person", world.person_a)
-    assert AuditEvent.objects.order_by("-seq").first().detail["refusal"] == "forbidden"
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None
+    assert event.detail["refusal"] == "forbidden"
 
 
 def test_restrict_returns_nothing_without_the_role(world: World) -> None:

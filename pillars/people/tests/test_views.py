@@ -133,7 +133,7 @@ def test_person_list_read_is_audited_once_per_page(world: World, signed_in: Any)
     client.get(url("person-list"))
     events = list(AuditEvent.objects.filter(seq__gt=before, action="view"))
     assert len(events) == 1
-    assert events[0].detail["person_ids"] == [str(world.person_a.public_id)]  # type: ignore[union-attr]
+    assert events[0].detail["person_ids"] == [str(world.person_a.public_id)]
 
 
 def _many_people(world: World, n: int) -> None:
