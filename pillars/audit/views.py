@@ -103,7 +103,9 @@ def report(request: HttpRequest) -> HttpResponse:
 
 def _render(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     if getattr(request, "htmx", False):
-        return render(request, "audit/partials/_report_results.html", context)
+        # The filter form sits outside the swapped results; its hidden sort field is updated
+        # out of band so the next filter keeps the chosen order.
+        return render(request, "audit/partials/_report_results.html", {**context, "partial": True})
     return render(request, "audit/report.html", context)
 
 

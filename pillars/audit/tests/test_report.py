@@ -326,3 +326,4 @@ def test_htmx_sort_gets_the_results_partial(privacy: Client) -> None:
     html = response.content.decode()
     assert "<html" not in html
     assert 'aria-sort="ascending"' in html
+    assert 'id="report-sort" value="action" hx-swap-oob="true"' in html
