@@ -7,7 +7,10 @@ leave the server. Writes from devices are idempotent (``pillars.core.idempotency
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
@@ -172,6 +175,14 @@ class AdmitIn(Schema):
     bed: UUID | None = Field(None, description="A free bed on that unit (public id).")
     admitted_at: Moment | None = Field(None, description="Defaults to now.")
     client_id: UUID | None = None
+
+
+class AdmissionIn(AdmitIn):
+    """A returning person, named by exact record number, to admit to one of the caller's units."""
+
+    record_number: Text = Field(
+        ..., min_length=1, max_length=32, description="The exact record number (case counts)."
+    )
 
 
 class TransferIn(Schema):
@@ -378,6 +389,56 @@ def update_person(request: HttpRequest, public_id: UUID, payload: PersonPatch) -
 @idempotent
 def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> Status[EpisodeOut]:
     person = selectors.get_person_for(request.user, public_id, "people.admit", what="api admit")
+    unit = _unit_in_body(request, payload.unit, "people.admit")
+    bed = _bed_in_body(unit, payload.bed)
+    episode = services.admit_person(
+        person, actor=request.user, unit=unit, bed=bed, admitted_at=payload.admitted_at
+    )
+    return Status(201, EpisodeOut.of(episode, _last_placement(episode)))
+
+
+# The lookup's audit event, kept on the request for the wrapper below.
+_LOOKUP_EVENT = "_pillars_admission_lookup_event"
+
+
+def _lookup_stays_audited[F: Callable[..., Any]](handler: F) -> F:
+    """An idempotent write runs in a transaction that a refusal rolls back, and with it the
+    lookup's audit event. Every lookup must stay on the record (a refused one most of all: that
+    is how fishing for record numbers shows up), so it is written again after a rollback."""
+
+    @functools.wraps(handler)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(request, *args, **kwargs)
+        except Exception:
+            event = getattr(request, _LOOKUP_EVENT, None)
+            if event is not None:
+                selectors.keep_lookup_event(event)
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+@router.post(
+    "/admissions",
+    response={201: EpisodeOut, **WRITE_ERRORS},
+    summary="Admit a returning person by record number",
+    description=(
+        "For a person served who is registered but not admitted anywhere (so on no one's unit). "
+        "404 when no person has that exact record number or they are admitted now; the answer "
+        "does not say which. Every lookup is audited."
+    ),
+)
+@audited("admits a person found by exact record number (lookup and admit_person audited)")
+@_lookup_stays_audited
+@idempotent
+def admit_by_record_number(request: HttpRequest, payload: AdmissionIn) -> Status[EpisodeOut]:
+    lookup = selectors.lookup_for_admission(request.user, payload.record_number)
+    setattr(request, _LOOKUP_EVENT, lookup.event)
+    person = lookup.person
+    if person is None:
+        # Nobody has that number, or they are admitted now: the answer does not say which.
+        raise Http404("Not found")
     unit = _unit_in_body(request, payload.unit, "people.admit")
     bed = _bed_in_body(unit, payload.bed)
     episode = services.admit_person(

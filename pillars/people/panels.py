@@ -45,7 +45,12 @@ def movements_today(request: HttpRequest, actor: Actor) -> dict[str, Any]:
         [p.episode.person for p in admissions + discharges],
         what="home: admissions and discharges today",
     )
-    return {"admissions": admissions, "discharges": discharges}
+    return {
+        "admissions": admissions,
+        "discharges": discharges,
+        # A returning person is on no unit, so the nurse starts from their record number.
+        "can_admit": policy.can(actor, "people.admit"),
+    }
 
 
 def my_caseload(request: HttpRequest, actor: Actor) -> dict[str, Any]:

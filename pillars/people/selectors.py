@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -424,6 +425,89 @@ def events_during(grant: EmergencyAccess) -> QuerySet[AuditEvent]:
         occurred_at__gte=grant.started_at,
         occurred_at__lt=grant.expires_at,
     ).order_by("seq")
+
+
+# --- Admission by record number (a returning person) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class AdmissionLookup:
+    """What an admission lookup found. Scope follows the unit, so a person with no open episode is
+    in nobody's unit scope; the lookup finds them by exact record number for admission only.
+
+    ``person`` is set only when they may be admitted (no open episode anywhere). A person admitted
+    now is never handed out: ``already_yours`` names them only when the user may open their
+    record anyway, and ``admitted_elsewhere`` says no more than that they are on some unit."""
+
+    person: PersonServed | None = None
+    already_yours: PersonServed | None = None
+    admitted_elsewhere: bool = False
+    event: AuditEvent | None = None
+
+
+def audit_admission_lookup(
+    user: Any, record_number: str, person: PersonServed | None, is_admitted: bool
+) -> AuditEvent:
+    """The lookup's audit event, found or not: who looked for which number, and whom it named."""
+    return audit.record(
+        actor=_user(user),
+        action=Action.SEARCH,
+        object_type="people.personserved",
+        object_id="admission lookup",
+        person_id=person.public_id if person else None,
+        outcome=Outcome.SUCCESS,
+        category=person_category(person) if person else Category.GENERAL,
+        purpose=Purpose.TREATMENT,
+        detail={
+            "what": "admission lookup",
+            "record_number": record_number[:32],
+            "found": person is not None,
+            "admitted_now": is_admitted,
+        },
+    )
+
+
+def lookup_for_admission(user: Any, record_number: str) -> AdmissionLookup:
+    """Look up one person by exact record number (as stored: case counts) to admit them; no
+    partial match and no list, so it cannot be used to browse discharged people. Needs
+    ``people.admit``; the lookup is audited whether it finds anyone or not."""
+    policy.require(user, "people.admit")
+    number = record_number.strip()
+    person = PersonServed.objects.filter(record_number=number).first() if number else None
+    is_admitted = person is not None and Episode.objects.open().filter(person=person).exists()
+    event = audit_admission_lookup(user, number, person, is_admitted)
+    if person is None:
+        return AdmissionLookup(event=event)
+    if not is_admitted:
+        return AdmissionLookup(person=person, event=event)
+    if policy.is_visible(user, person) and not is_emergency_read(user, person):
+        return AdmissionLookup(already_yours=person, event=event)
+    return AdmissionLookup(admitted_elsewhere=True, event=event)
+
+
+def find_for_admission(user: Any, record_number: str) -> PersonServed | None:
+    """The person with exactly this record number when they have no open episode anywhere, else
+    None (nobody, or admitted now: callers that must not tell which use this)."""
+    return lookup_for_admission(user, record_number).person
+
+
+def keep_lookup_event(event: AuditEvent) -> None:
+    """Write a lookup's audit event again when the transaction it was written in rolled back (an
+    idempotent API write that was refused): a lookup stays on the record, found or not."""
+    if AuditEvent.objects.filter(seq=event.seq, hmac=event.hmac).exists():
+        return
+    audit.record(
+        actor=event.actor,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        person_id=event.person_id,
+        outcome=event.outcome,
+        category=event.category,
+        purpose=event.purpose,
+        detail={k: v for k, v in event.detail.items() if k != "channel"},
+        actor_label=event.actor_label,
+    )
 
 
 # --- Episodes by public id (the API's transfer and discharge) ---------------------------------

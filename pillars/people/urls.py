@@ -14,6 +14,7 @@ urlpatterns = [
     path("persons/<uuid:public_id>/discharge/", views.person_discharge, name="person-discharge"),
     path("persons/<uuid:public_id>/caseload/", views.caseload_assign, name="caseload-assign"),
     path("caseload/<uuid:public_id>/end/", views.caseload_end, name="caseload-end"),
+    path("admissions/", views.admission, name="admission"),
     path("units/", views.unit_list, name="unit-list"),
     path("units/<uuid:public_id>/", views.unit_detail, name="unit-detail"),
     path("staff/", views.staff_list, name="staff-list"),

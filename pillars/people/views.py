@@ -111,6 +111,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "q": q,
         "can_create": policy.can(request.user, "people.create_person"),
+        "can_admit": policy.can(request.user, "people.admit"),
     }
     if _is_htmx(request):
         return render(request, "people/partials/_person_results.html", context)
@@ -727,6 +728,68 @@ def _import_commit(request: HttpRequest) -> HttpResponse:
         return redirect("people:import")
     context = {"form": forms.ImportForm(), "kinds": importing.KINDS, "report": report}
     return render(request, "people/import.html", context)
+
+
+# --- Admission by record number (a returning person) -----------------------------------------
+
+
+@audited("admits a person not admitted anywhere, found by exact record number; lookup audited")
+@login_required
+@require_http_methods(["GET", "POST"])
+def admission(request: HttpRequest) -> HttpResponse:
+    """Scope follows the unit, so a discharged person is on nobody's unit and their Admit page is
+    out of reach. Here an admitting nurse or clinician finds them by exact record number (no
+    names, no list), confirms identity by name and date of birth only, and admits them to one of
+    their own units; the record then comes into their scope the ordinary way."""
+    policy.require(request.user, "people.admit")
+    template = "people/admission.html"
+    units, beds, choices = _placement_form_data(
+        request.user, selectors.admitting_units(request.user)
+    )
+    lookup = forms.EmergencyLookupForm(_posted(request))
+    context: dict[str, Any] = {"lookup": lookup, "has_units": bool(units)}
+    # Without a unit to admit to, a lookup would be an audited read with no purpose.
+    if request.method == "GET" or not units or not lookup.is_valid():
+        return render(request, template, context)
+    found = selectors.lookup_for_admission(request.user, lookup.cleaned_data["record_number"])
+    if found.already_yours is not None:
+        messages.info(request, f"{found.already_yours.display_name} is already admitted.")
+        return redirect("people:person-detail", public_id=found.already_yours.public_id)
+    if found.admitted_elsewhere:
+        # The unit is not named: knowing it would tell where someone out of scope is.
+        lookup.add_error(
+            "record_number",
+            "This person is currently admitted elsewhere; ask that unit to transfer them.",
+        )
+        return render(request, template, context)
+    person = found.person
+    if person is None:
+        lookup.add_error("record_number", "No person served has that record number.")
+        return render(request, template, context)
+    confirming = "place" not in request.POST
+    form = forms.AdmitForm(None if confirming else request.POST, choices=choices)
+    context.update(found=person, form=form)
+    if confirming:
+        return render(request, template, context)
+    with timezone.override(_zone(_chosen_unit(request.POST.get("place", ""), units))):
+        valid = form.is_valid()
+    if not valid:
+        return render(request, template, context)
+    unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
+    try:
+        services.admit_person(
+            person,
+            actor=request.user,
+            unit=unit,
+            bed=bed,
+            admitted_at=form.cleaned_data["admitted_at"],
+        )
+    except (ValidationError, Conflict) as exc:
+        if isinstance(exc, ValidationError):
+            forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
+        return _form_failed(request, template, context, exc)
+    messages.success(request, f"{person.display_name} is admitted to {unit.name}.")
+    return redirect("people:person-detail", public_id=person.public_id)
 
 
 # --- Emergency access ("break the glass") -----------------------------------------------------

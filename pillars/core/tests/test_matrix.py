@@ -20,8 +20,14 @@ from django.test import Client
 
 from pillars.core import clock
 from pillars.core.tests.routes import api_routes, page_routes
-from pillars.people.models import CaseloadAssignment, EmergencyAccess
-from pillars.people.testing import World
+from pillars.people.models import (
+    CaseloadAssignment,
+    EmergencyAccess,
+    Episode,
+    PersonServed,
+    Placement,
+)
+from pillars.people.testing import World, make_person
 
 WHO = [
     "bht",
@@ -112,6 +118,7 @@ PAGES: dict[str, Case] = {
     "people:staff-exit": Case("GET", "F F F F F F F A N L", nurse_staff),
     "people:import": Case("GET", "F F F F F F F A F L"),
     "people:emergency-start": Case("GET", "F A A F F F F F F L"),
+    "people:admission": Case("GET", "F A A F F F F F F L"),
     "people:emergency-review-list": Case("GET", "F F F F F F A F F L"),
     # The nurse's own grant: visible to the nurse (but not theirs to review) and to privacy.
     "people:emergency-review": Case("POST", "N F N N N N A N N L", grant),
@@ -131,6 +138,10 @@ def new_person(w: World, who: str) -> dict[str, Any]:
 
 def to_unit_a(w: World, who: str) -> dict[str, Any]:
     return {"unit": str(w.unit_a.public_id), "bed": str(w.beds_a[1].public_id)}
+
+
+def returning_to_unit_a(w: World, who: str) -> dict[str, Any]:
+    return {"record_number": RETURNING, "unit": str(w.unit_a.public_id)}
 
 
 def episode(w: World, extra: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +166,8 @@ API: dict[str, Case] = {
         person_a,
         body=lambda w, who: {"unit": str(w.unit_a.public_id)},
     ),
+    # A person discharged from unit B (see _fixtures), re-admitted to unit A.
+    "POST /api/v1/admissions": Case("POST", "F A A F F F F F F U", body=returning_to_unit_a),
     "POST /api/v1/episodes/{public_id}/transfer": Case(
         "POST", "F A A F F F F F N U", episode, body=to_unit_a
     ),
@@ -188,7 +201,29 @@ def _fixtures(world: World) -> dict[str, Any]:
         "episode": world.person_a.episodes.get(),
     }
     extra["token"], _ = create_token(world.user("nurse"), name="matrix", scopes=["read"], days=30)
+    extra["returning"] = _discharged_person(world)
     return extra
+
+
+RETURNING = "MRN-R1"
+
+
+def _discharged_person(world: World) -> PersonServed:
+    """Someone discharged from unit B last month: on no unit now, so admitted by record number."""
+    person = make_person(RETURNING, "Returning")
+    admitted = clock.now() - timedelta(days=30)
+    episode = Episode.objects.create(
+        person=person,
+        admitted_at=admitted,
+        admitted_by=world.staff["nurse"],
+        recorded_at=admitted,
+        discharged_at=admitted + timedelta(days=5),
+        disposition="home",
+    )
+    Placement.objects.create(
+        episode=episode, unit=world.unit_b, started_at=admitted, ended_at=episode.discharged_at
+    )
+    return person
 
 
 def _classify(response: Any, api: bool) -> str:
