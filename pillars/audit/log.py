@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -39,11 +41,14 @@ def record(
     purpose: str = "",
     detail: Mapping[str, Any] | None = None,
     actor_label: str = "",
+    durable: bool = False,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction if there is one.
 
     ``target`` names the record by its type and public id; a write passes its old and new values
-    in ``detail["changes"]`` (see ``changes``).
+    in ``detail["changes"]`` (see ``changes``). A ``durable`` event (a refusal, a lookup) must
+    outlive a rollback of the transaction it was written in: inside ``keeping_durable_events``
+    it is written again after such a rollback.
     """
     if target is not None:
         object_type = object_type or target._meta.label_lower
@@ -76,7 +81,53 @@ def record(
         values["hmac"] = compute_hmac(values)
         event = AuditEvent.objects.create(**values)
         ChainHead.objects.filter(pk=1).update(seq=values["seq"], hmac=values["hmac"])
+    pending = _durable.get() if durable else None
+    if pending is not None and transaction.get_connection().in_atomic_block:
+        pending.append(
+            {
+                "written": (event.seq, event.hmac),
+                "values": {
+                    "actor": actor,
+                    "action": action,
+                    "target": target,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "person_id": person_id,
+                    "outcome": outcome,
+                    "category": category,
+                    "purpose": purpose,
+                    "detail": detail,
+                    "actor_label": actor_label,
+                },
+            }
+        )
     return event
+
+
+_durable: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "pillars_durable_audit_events", default=None
+)
+
+
+@contextlib.contextmanager
+def keeping_durable_events() -> Iterator[None]:
+    """Run a block that may roll back a transaction: durable events written inside it (refusals,
+    lookups) are written again once the rollback has happened, so they stay on the record."""
+    pending: list[dict[str, Any]] = []
+    token = _durable.set(pending)
+    try:
+        yield
+    except BaseException:
+        _durable.reset(token)
+        # Written again only where the rollback left a usable connection (not inside an outer
+        # transaction that is itself doomed).
+        if not transaction.get_connection().needs_rollback:
+            for item in pending:
+                seq, mac = item["written"]
+                if not AuditEvent.objects.filter(seq=seq, hmac=mac).exists():
+                    record(**item["values"])
+        raise
+    _durable.reset(token)
 
 
 def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from ninja.responses import Status
 from ninja.utils import contribute_operation_args
 from pydantic import BaseModel
 
+from pillars.audit import log as audit
 from pillars.core import clock
 from pillars.core.errors import Conflict, invalid
 from pillars.core.models import IdempotencyRecord
@@ -148,7 +149,8 @@ def run_once(
     if existing is not None:
         return _replay(existing, method, route, digest)
     try:
-        with transaction.atomic():
+        # A refusal (404/403) rolls this transaction back; its audit event must survive that.
+        with audit.keeping_durable_events(), transaction.atomic():
             status, body = _render(write())
             IdempotencyRecord.objects.create(
                 key=key,

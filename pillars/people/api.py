@@ -7,10 +7,7 @@ leave the server. Writes from devices are idempotent (``pillars.core.idempotency
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
@@ -398,27 +395,6 @@ def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> Status[Epi
 
 
 # The lookup's audit event, kept on the request for the wrapper below.
-_LOOKUP_EVENT = "_pillars_admission_lookup_event"
-
-
-def _lookup_stays_audited[F: Callable[..., Any]](handler: F) -> F:
-    """An idempotent write runs in a transaction that a refusal rolls back, and with it the
-    lookup's audit event. Every lookup must stay on the record (a refused one most of all: that
-    is how fishing for record numbers shows up), so it is written again after a rollback."""
-
-    @functools.wraps(handler)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return handler(request, *args, **kwargs)
-        except Exception:
-            event = getattr(request, _LOOKUP_EVENT, None)
-            if event is not None:
-                selectors.keep_lookup_event(event)
-            raise
-
-    return wrapper  # type: ignore[return-value]
-
-
 @router.post(
     "/admissions",
     response={201: EpisodeOut, **WRITE_ERRORS},
@@ -430,11 +406,9 @@ def _lookup_stays_audited[F: Callable[..., Any]](handler: F) -> F:
     ),
 )
 @audited("admits a person found by exact record number (lookup and admit_person audited)")
-@_lookup_stays_audited
 @idempotent
 def admit_by_record_number(request: HttpRequest, payload: AdmissionIn) -> Status[EpisodeOut]:
     lookup = selectors.lookup_for_admission(request.user, payload.record_number)
-    setattr(request, _LOOKUP_EVENT, lookup.event)
     person = lookup.person
     if person is None:
         # Nobody has that number, or they are admitted now: the answer does not say which.

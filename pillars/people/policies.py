@@ -244,6 +244,7 @@ def _audit_refusal(actor: Actor, action: str, obj: Any, why: str) -> None:
         person_id=person_id,
         outcome=Outcome.DENIED,
         detail={"policy_action": action, "refusal": why},
+        durable=True,
     )
 
 

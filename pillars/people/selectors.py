@@ -464,6 +464,7 @@ def audit_admission_lookup(
             "found": person is not None,
             "admitted_now": is_admitted,
         },
+        durable=True,
     )
 
 
@@ -489,25 +490,6 @@ def find_for_admission(user: Any, record_number: str) -> PersonServed | None:
     """The person with exactly this record number when they have no open episode anywhere, else
     None (nobody, or admitted now: callers that must not tell which use this)."""
     return lookup_for_admission(user, record_number).person
-
-
-def keep_lookup_event(event: AuditEvent) -> None:
-    """Write a lookup's audit event again when the transaction it was written in rolled back (an
-    idempotent API write that was refused): a lookup stays on the record, found or not."""
-    if AuditEvent.objects.filter(seq=event.seq, hmac=event.hmac).exists():
-        return
-    audit.record(
-        actor=event.actor,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        person_id=event.person_id,
-        outcome=event.outcome,
-        category=event.category,
-        purpose=event.purpose,
-        detail={k: v for k, v in event.detail.items() if k != "channel"},
-        actor_label=event.actor_label,
-    )
 
 
 # --- Episodes by public id (the API's transfer and discharge) ---------------------------------

@@ -239,3 +239,25 @@ def test_request_hash_ignores_key_order_but_not_values() -> None:
         {"id": "1", "p": Body(b="x", a=1)}
     )
     assert request_hash({"p": Body(a=1, b="x")}) != request_hash({"p": Body(a=2, b="x")})
+
+
+def test_a_refusal_inside_an_idempotent_write_stays_on_the_audit_record(world: World) -> None:
+    """The write's transaction rolls back on a 404; the refusal's audit event must not."""
+    import uuid
+
+    from django.test import Client
+
+    from pillars.audit.models import AuditEvent
+    from pillars.core.tokens import create_token
+
+    _, secret = create_token(world.user("outsider"), name="t", scopes=["read", "write"], days=1)
+    before = AuditEvent.objects.count()
+    response = Client().post(
+        f"/api/v1/persons/{world.person_a.public_id}/admit",
+        data={"unit": str(world.unit_b.public_id)},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 404
+    refusals = AuditEvent.objects.filter(seq__gt=before, outcome="denied")
+    assert [e.person_id for e in refusals] == [world.person_a.public_id]
