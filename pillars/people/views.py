@@ -118,9 +118,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/person_list.html", context)
 
 
-def _person_context(
-    request: HttpRequest, person: PersonServed, assign_form: Any = None
-) -> dict[str, Any]:
+def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any]:
     user = request.user
     placement = selectors.current_placement(person)
     zone = _zone(placement.unit if placement else None)
@@ -129,8 +127,6 @@ def _person_context(
     # Under emergency access the record is read-only (the write rules refuse it too).
     writable = not emergency
     can_assign = writable and policy.can(user, "people.assign_caseload")
-    if can_assign and assign_form is None:
-        assign_form = forms.CaseloadAssignForm(staff=_assignable_staff(user))
     today = clock.now().date()
     caseload = list(selectors.caseload_of(person))
     return {
@@ -151,7 +147,6 @@ def _person_context(
         and placement is not None
         and policy.can(user, "people.discharge"),
         "can_assign": can_assign,
-        "assign_form": assign_form,
     }
 
 
@@ -162,6 +157,9 @@ def _assignable_staff(user: Any) -> Any:
         .filter(roles__code__in=services.CASELOAD_ROLES)
         .distinct()
         .order_by("display_name")
+        # The choice list needs only the name and public id; no joined user or supervisor.
+        .select_related(None)
+        .only("id", "public_id", "display_name")
     )
 
 
@@ -345,15 +343,16 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, template, context)
 
 
-@audited("puts a person on a staff member's caseload; assign_caseload audits it")
+@audited("puts a person on a staff member's caseload; the read and assign_caseload are audited")
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(
         request.user, public_id, "people.assign_caseload", what="caseload"
     )
-    form = forms.CaseloadAssignForm(request.POST, staff=_assignable_staff(request.user))
-    if form.is_valid():
+    form = forms.CaseloadAssignForm(request.POST or None, staff=_assignable_staff(request.user))
+    context = {"person": person, "form": form}
+    if request.method == "POST" and form.is_valid():
         try:
             services.assign_caseload(
                 actor=request.user,
@@ -365,14 +364,12 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         except (ValidationError, Conflict) as exc:
             if isinstance(exc, ValidationError):
                 forms.apply_errors(form, exc)
-            context = _person_context(request, person, assign_form=form)
-            return _form_failed(request, "people/person_detail.html", context, exc)
+            return _form_failed(request, "people/caseload_assign.html", context, exc)
         messages.success(
             request, f"{person.display_name} is on {form.cleaned_data['staff']}'s caseload."
         )
         return redirect(reverse("people:person-detail", args=[person.public_id]) + "#caseload")
-    context = _person_context(request, person, assign_form=form)
-    return render(request, "people/person_detail.html", context)
+    return render(request, "people/caseload_assign.html", context)
 
 
 @audited("ends a caseload assignment; end_caseload audits it")

@@ -319,6 +319,9 @@ def test_discharge_and_readmit(world: World, signed_in: Any) -> None:
 def test_caseload_assign_and_end(world: World, signed_in: Any) -> None:
     assert world.person_a is not None
     client = signed_in("supervisor")
+    page = client.get(url("caseload-assign", world.person_a.public_id))
+    assert page.status_code == 200
+    assert world.staff["peer"].display_name in page.content.decode()
     response = client.post(
         url("caseload-assign", world.person_a.public_id),
         {"staff": str(world.staff["peer"].public_id), "kind": ""},
