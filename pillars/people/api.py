@@ -386,6 +386,11 @@ def update_person(request: HttpRequest, public_id: UUID, payload: PersonPatch) -
 @idempotent
 def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> Status[EpisodeOut]:
     person = selectors.get_person_for(request.user, public_id, "people.admit", what="api admit")
+    return _admit(request, person, payload)
+
+
+def _admit(request: HttpRequest, person: PersonServed, payload: AdmitIn) -> Status[EpisodeOut]:
+    """Admit to the unit and bed the body names (both routes share it)."""
     unit = _unit_in_body(request, payload.unit, "people.admit")
     bed = _bed_in_body(unit, payload.bed)
     episode = services.admit_person(
@@ -394,7 +399,6 @@ def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> Status[Epi
     return Status(201, EpisodeOut.of(episode, _last_placement(episode)))
 
 
-# The lookup's audit event, kept on the request for the wrapper below.
 @router.post(
     "/admissions",
     response={201: EpisodeOut, **WRITE_ERRORS},
@@ -413,12 +417,7 @@ def admit_by_record_number(request: HttpRequest, payload: AdmissionIn) -> Status
     if person is None:
         # Nobody has that number, or they are admitted now: the answer does not say which.
         raise Http404("Not found")
-    unit = _unit_in_body(request, payload.unit, "people.admit")
-    bed = _bed_in_body(unit, payload.bed)
-    episode = services.admit_person(
-        person, actor=request.user, unit=unit, bed=bed, admitted_at=payload.admitted_at
-    )
-    return Status(201, EpisodeOut.of(episode, _last_placement(episode)))
+    return _admit(request, person, payload)
 
 
 # --- Episodes: transfer and discharge ----------------------------------------------------------

@@ -253,23 +253,35 @@ def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         with timezone.override(_zone(_chosen_unit(request.POST.get("place", ""), units))):
             valid = form.is_valid()
         if valid:
-            unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-            try:
-                services.admit_person(
-                    person,
-                    actor=request.user,
-                    unit=unit,
-                    bed=bed,
-                    admitted_at=form.cleaned_data["admitted_at"],
-                )
-            except (ValidationError, Conflict) as exc:
-                if isinstance(exc, ValidationError):
-                    forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
-                return _form_failed(request, template, context, exc)
-            messages.success(request, f"{person.display_name} is admitted to {unit.name}.")
-            return redirect("people:person-detail", public_id=person.public_id)
-        return render(request, template, context)
+            return _admit_from_form(request, person, form, units, beds, template, context)
     return render(request, template, context)
+
+
+def _admit_from_form(
+    request: HttpRequest,
+    person: PersonServed,
+    form: Any,
+    units: list[Unit],
+    beds: list[Any],
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Admit from a valid placement form (the Admit page and admission by record number)."""
+    unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
+    try:
+        services.admit_person(
+            person,
+            actor=request.user,
+            unit=unit,
+            bed=bed,
+            admitted_at=form.cleaned_data["admitted_at"],
+        )
+    except (ValidationError, Conflict) as exc:
+        if isinstance(exc, ValidationError):
+            forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
+        return _form_failed(request, template, context, exc)
+    messages.success(request, f"{person.display_name} is admitted to {unit.name}.")
+    return redirect("people:person-detail", public_id=person.public_id)
 
 
 @audited("transfers a person between units or beds; the read and transfer_person are audited")
@@ -772,21 +784,7 @@ def admission(request: HttpRequest) -> HttpResponse:
         valid = form.is_valid()
     if not valid:
         return render(request, template, context)
-    unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-    try:
-        services.admit_person(
-            person,
-            actor=request.user,
-            unit=unit,
-            bed=bed,
-            admitted_at=form.cleaned_data["admitted_at"],
-        )
-    except (ValidationError, Conflict) as exc:
-        if isinstance(exc, ValidationError):
-            forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
-        return _form_failed(request, template, context, exc)
-    messages.success(request, f"{person.display_name} is admitted to {unit.name}.")
-    return redirect("people:person-detail", public_id=person.public_id)
+    return _admit_from_form(request, person, form, units, beds, template, context)
 
 
 # --- Emergency access ("break the glass") -----------------------------------------------------
