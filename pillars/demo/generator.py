@@ -24,7 +24,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -55,7 +54,6 @@ from pillars.people.models import (
     PersonServed,
     Placement,
     Program,
-    Role,
     Room,
     Site,
     Staff,
@@ -842,35 +840,14 @@ class Loader:
         self._exits()
 
     def _bootstrap(self) -> Staff:
-        """The one account made without a service: someone has to be the first actor."""
-        User = get_user_model()
-        user = User(username=SYSTEM_USERNAME, email="")
-        user.set_unusable_password()
-        user.save()
-        staff = Staff.objects.create(
-            user=user,
+        """The setup account the demo acts as: the first administrator, who cannot sign in."""
+        staff = services.bootstrap_administrator(
+            username=SYSTEM_USERNAME,
             display_name="Demo setup (system account)",
-            job_title="Loads the demo data; cannot sign in",
+            password=None,
+            label="pillars demo (bootstrap)",
             hired_on=self.plan.base.date() - timedelta(days=HIRE_YEARS * 365),
-        )
-        staff.roles.set(Role.objects.filter(code=RoleCode.ADMIN))
-        audit.record(
-            actor=None,
-            actor_label="pillars demo (bootstrap)",
-            action=Action.CREATE,
-            target=staff,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
-                "bootstrap": True,
-                **audit.changes(
-                    None,
-                    {
-                        "username": SYSTEM_USERNAME,
-                        "roles": [RoleCode.ADMIN],
-                        "usable_password": False,
-                    },
-                ),
-            },
+            job_title="Loads the demo data; cannot sign in",
         )
         self.staff[SYSTEM_USERNAME] = staff
         return staff

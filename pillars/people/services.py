@@ -1106,3 +1106,75 @@ __all__ = [
     "update_person",
     "update_staff",
 ]
+
+
+# --- The first administrator -----------------------------------------------------------------
+
+
+def bootstrap_administrator(
+    *,
+    username: str,
+    display_name: str,
+    password: str | None,
+    email: str = "",
+    label: str = "pillars bootstrap",
+    hired_on: date | None = None,
+    job_title: str = "",
+) -> Staff:
+    """Create the first administrator of a new installation: the one write with nobody to act
+    as, so it is allowed only while no active administrator exists, and audited as a bootstrap.
+    ``password=None`` makes an account that cannot sign in (the demo's setup account)."""
+    User = get_user_model()
+    username = username.strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = ["This field is required."]
+    elif User.objects.filter(username=username).exists():
+        errors["username"] = ["That sign-in name is taken."]
+    if not display_name.strip():
+        errors["display_name"] = ["This field is required."]
+    if password is not None:
+        try:
+            validate_password(password, User(username=username, email=email))
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        admins = Staff.objects.filter(
+            roles__code=RoleCode.ADMIN, user__is_active=True, exited_on__isnull=True
+        )
+        if admins.exists():
+            raise invalid(None, "An administrator exists already: they create the others.")
+        user = User(username=username, email=email.strip(), is_staff=password is not None)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save()
+        staff = Staff.objects.create(
+            user=user,
+            display_name=display_name.strip(),
+            job_title=job_title,
+            hired_on=hired_on or clock.now().date(),
+        )
+        staff.roles.set(Role.objects.filter(code=RoleCode.ADMIN))
+        audit.record(
+            actor=None,
+            actor_label=label,
+            action=Action.CREATE,
+            target=staff,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "bootstrap": True,
+                **audit.changes(
+                    None,
+                    {
+                        "username": username,
+                        "roles": [RoleCode.ADMIN],
+                        "usable_password": password is not None,
+                    },
+                ),
+            },
+        )
+    return staff
