@@ -54,5 +54,5 @@ def test_bootstrap_command(monkeypatch: Any) -> None:
     call_command("bootstrap", "pat", "--name", "Pat Lee", "--password-stdin", stdout=out)
     assert "Administrator pat created" in out.getvalue()
     monkeypatch.setattr("sys.stdin", io.StringIO(GOOD + "\n"))
-    with pytest.raises(CommandError, match="Nothing was created. An administrator exists"):
+    with pytest.raises(CommandError, match=r"Nothing was created\. An administrator exists"):
         call_command("bootstrap", "kim", "--name", "Kim", "--password-stdin")
