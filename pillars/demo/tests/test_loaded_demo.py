@@ -219,3 +219,43 @@ def test_demo_code_prints_a_code_that_verifies(loaded: generator.Summary) -> Non
         call_command("demo-code", "demo-bht", stdout=io.StringIO())
     with pytest.raises(CommandError, match="not a demo sign-in"):
         call_command("demo-code", "someone-else", stdout=io.StringIO())
+
+
+FIRST_JOB = {
+    "demo-bht": "Your units now",
+    "demo-nurse": "Admissions and discharges today",
+    "demo-clinician": "Your caseload",
+    "demo-peer": "Your caseload",
+    "demo-supervisor": "Your team",
+    "demo-director": "Census across the organization",
+    "demo-privacy": "Emergency access awaiting review",
+    "demo-admin": "Units, staff and reference data",
+}
+
+
+@pytest.mark.parametrize("username", [u for u, _ in DEMO_SIGN_INS])
+def test_each_demo_role_signs_in_and_lands_on_its_home_page(
+    loaded: generator.Summary, username: str
+) -> None:
+    """Through the real sign-in form (and the two-step page where the role needs it)."""
+    from django.test import Client
+    from django_otp.oath import totp
+
+    client = Client()
+    with time_machine.travel(MOMENT, tick=False):
+        response = client.post(
+            "/account/sign-in/", {"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, username
+        home = client.get("/")
+        two_step = username in ("demo-director", "demo-privacy", "demo-admin")
+        assert (home.status_code == 302) == two_step, username
+        if two_step:
+            # Roles that need a second step are sent to it before anything else.
+            assert home["Location"].startswith("/account/two-factor/"), username
+            device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+            code = f"{totp(device.bin_key, step=device.step, t0=device.t0):06d}"
+            assert client.post(home["Location"], {"code": code}).status_code == 302
+            home = client.get("/")
+    assert home.status_code == 200, username
+    assert FIRST_JOB[username] in home.content.decode(), username
