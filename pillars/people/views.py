@@ -8,6 +8,7 @@ stored. htmx requests for search results get the partial only.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -54,6 +55,24 @@ def _zone(unit: Unit | None) -> ZoneInfo:
 
 def _page(request: HttpRequest, qs: Any) -> Page[Any]:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _write(
+    request: HttpRequest,
+    form: Any,
+    template: str,
+    context: dict[str, Any],
+    write: Callable[[], Any],
+    field_map: dict[str, str] | None = None,
+) -> tuple[Any, HttpResponse | None]:
+    """Call one service for a valid form. A refusal (field errors or a conflict) comes back as
+    the re-shown form, with the service's field errors on the form's fields."""
+    try:
+        return write(), None
+    except (ValidationError, Conflict) as exc:
+        if isinstance(exc, ValidationError):
+            forms.apply_errors(form, exc, field_map or {})
+        return None, _form_failed(request, template, context, exc)
 
 
 def _form_failed(
@@ -190,18 +209,22 @@ def person_create(request: HttpRequest) -> HttpResponse:
         if valid:
             unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
             data = {k: form.cleaned_data[k] for k in services.PERSON_FIELDS}
-            try:
-                person = services.create_person(
+            person, failed = _write(
+                request,
+                form,
+                "people/person_form.html",
+                context,
+                lambda: services.create_person(
                     actor=request.user,
                     unit=unit,
                     bed=bed,
                     admitted_at=form.cleaned_data["admitted_at"],
                     **data,
-                )
-            except (ValidationError, Conflict) as exc:
-                if isinstance(exc, ValidationError):
-                    forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
-                return _form_failed(request, "people/person_form.html", context, exc)
+                ),
+                {"unit": "place", "bed": "place"},
+            )
+            if failed is not None:
+                return failed
             messages.success(request, f"{person.display_name} is registered and admitted.")
             return redirect("people:person-detail", public_id=person.public_id)
         return render(request, "people/person_form.html", context)
@@ -223,12 +246,15 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {"form": form, "person": person}
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.update_person(person, actor=request.user, **form.cleaned_data)
-            except (ValidationError, Conflict) as exc:
-                if isinstance(exc, ValidationError):
-                    forms.apply_errors(form, exc)
-                return _form_failed(request, "people/person_form.html", context, exc)
+            _, failed = _write(
+                request,
+                form,
+                "people/person_form.html",
+                context,
+                lambda: services.update_person(person, actor=request.user, **form.cleaned_data),
+            )
+            if failed is not None:
+                return failed
             messages.success(request, "The changes are saved.")
             return redirect("people:person-detail", public_id=person.public_id)
         return render(request, "people/person_form.html", context)
@@ -268,18 +294,22 @@ def _admit_from_form(
 ) -> HttpResponse:
     """Admit from a valid placement form (the Admit page and admission by record number)."""
     unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-    try:
-        services.admit_person(
+    _, failed = _write(
+        request,
+        form,
+        template,
+        context,
+        lambda: services.admit_person(
             person,
             actor=request.user,
             unit=unit,
             bed=bed,
             admitted_at=form.cleaned_data["admitted_at"],
-        )
-    except (ValidationError, Conflict) as exc:
-        if isinstance(exc, ValidationError):
-            forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
-        return _form_failed(request, template, context, exc)
+        ),
+        {"unit": "place", "bed": "place"},
+    )
+    if failed is not None:
+        return failed
     messages.success(request, f"{person.display_name} is admitted to {unit.name}.")
     return redirect("people:person-detail", public_id=person.public_id)
 
@@ -303,19 +333,23 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
             valid = form.is_valid()
         if valid:
             unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-            try:
-                services.transfer_person(
+            _, failed = _write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.transfer_person(
                     placement.episode,
                     actor=request.user,
                     unit=unit,
                     bed=bed,
                     moved_at=form.cleaned_data["moved_at"],
                     reason=form.cleaned_data["reason"],
-                )
-            except (ValidationError, Conflict) as exc:
-                if isinstance(exc, ValidationError):
-                    forms.apply_errors(form, exc, {"unit": "place", "bed": "place"})
-                return _form_failed(request, template, context, exc)
+                ),
+                {"unit": "place", "bed": "place"},
+            )
+            if failed is not None:
+                return failed
             messages.success(request, f"{person.display_name} is moved to {unit.name}.")
             return _after_move(request, person, placement.unit)
         return render(request, template, context)
@@ -338,17 +372,20 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
         with timezone.override(_zone(placement.unit)):
             valid = form.is_valid()
         if valid:
-            try:
-                services.discharge_person(
+            _, failed = _write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.discharge_person(
                     placement.episode,
                     actor=request.user,
                     disposition=form.cleaned_data["disposition"],
                     discharged_at=form.cleaned_data["discharged_at"],
-                )
-            except (ValidationError, Conflict) as exc:
-                if isinstance(exc, ValidationError):
-                    forms.apply_errors(form, exc)
-                return _form_failed(request, template, context, exc)
+                ),
+            )
+            if failed is not None:
+                return failed
             messages.success(request, f"{person.display_name} is discharged.")
             return _after_move(request, person, placement.unit)
         return render(request, template, context)
@@ -365,18 +402,21 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = forms.CaseloadAssignForm(request.POST or None, staff=_assignable_staff(request.user))
     context = {"person": person, "form": form}
     if request.method == "POST" and form.is_valid():
-        try:
-            services.assign_caseload(
+        _, failed = _write(
+            request,
+            form,
+            "people/caseload_assign.html",
+            context,
+            lambda: services.assign_caseload(
                 actor=request.user,
                 staff=form.cleaned_data["staff"],
                 person=person,
                 kind=form.cleaned_data["kind"],
                 started_on=form.cleaned_data["started_on"],
-            )
-        except (ValidationError, Conflict) as exc:
-            if isinstance(exc, ValidationError):
-                forms.apply_errors(form, exc)
-            return _form_failed(request, "people/caseload_assign.html", context, exc)
+            ),
+        )
+        if failed is not None:
+            return failed
         messages.success(
             request, f"{person.display_name} is on {form.cleaned_data['staff']}'s caseload."
         )
@@ -559,19 +599,22 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                staff = services.create_staff(
+            staff, failed = _write(
+                request,
+                form,
+                "people/staff_form.html",
+                context,
+                lambda: services.create_staff(
                     actor=request.user,
                     username=data["username"],
                     email=data["email"],
                     roles=data["roles"],
                     password=data["password"] or None,
                     **_staff_fields(form),
-                )
-            except (ValidationError, Conflict) as exc:
-                if isinstance(exc, ValidationError):
-                    forms.apply_errors(form, exc)
-                return _form_failed(request, "people/staff_form.html", context, exc)
+                ),
+            )
+            if failed is not None:
+                return failed
             messages.success(request, f"{staff.display_name} is added.")
             return redirect("people:staff-detail", public_id=staff.public_id)
         return render(request, "people/staff_form.html", context)
@@ -597,12 +640,15 @@ def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {"form": form, "staff": staff, "creating": False}
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.update_staff(staff, actor=request.user, **_staff_fields(form))
-            except (ValidationError, Conflict) as exc:
-                if isinstance(exc, ValidationError):
-                    forms.apply_errors(form, exc)
-                return _form_failed(request, "people/staff_form.html", context, exc)
+            _, failed = _write(
+                request,
+                form,
+                "people/staff_form.html",
+                context,
+                lambda: services.update_staff(staff, actor=request.user, **_staff_fields(form)),
+            )
+            if failed is not None:
+                return failed
             messages.success(request, "The changes are saved.")
             return redirect("people:staff-detail", public_id=staff.public_id)
         return render(request, "people/staff_form.html", context)
@@ -665,12 +711,15 @@ def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {"form": form, "staff": staff}
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.exit_staff(staff, actor=request.user, **form.cleaned_data)
-            except (ValidationError, Conflict) as exc:
-                if isinstance(exc, ValidationError):
-                    forms.apply_errors(form, exc)
-                return _form_failed(request, "people/staff_exit.html", context, exc)
+            _, failed = _write(
+                request,
+                form,
+                "people/staff_exit.html",
+                context,
+                lambda: services.exit_staff(staff, actor=request.user, **form.cleaned_data),
+            )
+            if failed is not None:
+                return failed
             messages.success(request, f"{staff.display_name}'s departure is recorded.")
             return redirect("people:staff-detail", public_id=staff.public_id)
         return render(request, "people/staff_exit.html", context)
