@@ -24,6 +24,9 @@ def test_healthz_and_readyz_answer_without_sign_in() -> None:
 def test_readyz_reports_pending_migrations(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.db.migrations.executor import MigrationExecutor
 
+    from pillars.core import views
+
+    monkeypatch.setattr(views, "_migrated", False)
     monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: ["pending"])
     response = Client().get("/readyz")
     assert response.status_code == 503
@@ -39,3 +42,16 @@ def test_production_headers_on_probe() -> None:
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
     assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_readyz_reports_an_unreachable_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connection
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken)
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert json.loads(response.content) == {"status": "unavailable", "database": "unreachable"}
