@@ -29,6 +29,7 @@ import hashlib
 import inspect
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, cast
 from uuid import UUID
 
@@ -197,4 +198,27 @@ def idempotent[F: Callable[..., Any]](handler: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-__all__ = ["HEADER", "REPLAYED_HEADER", "idempotent", "request_hash", "request_key", "run_once"]
+__all__ = [
+    "HEADER",
+    "REPLAYED_HEADER",
+    "idempotent",
+    "prune",
+    "request_hash",
+    "request_key",
+    "run_once",
+]
+
+
+KEEP_DAYS = 30  # a device retries within minutes or hours; a month is ample
+
+
+def prune(*, older_than_days: int = KEEP_DAYS) -> int:
+    """Delete stored first answers older than the replay window; returns how many went.
+
+    These are technical records of replies, not clinical records: their writes' own rows and
+    audit events stay. A replay after the window is answered as a new request."""
+    if older_than_days < 1:
+        raise invalid("older_than_days", "Keep at least one day of replies.")
+    cutoff = clock.now() - timedelta(days=older_than_days)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

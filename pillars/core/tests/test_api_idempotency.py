@@ -261,3 +261,29 @@ def test_a_refusal_inside_an_idempotent_write_stays_on_the_audit_record(world: W
     assert response.status_code == 404
     refusals = AuditEvent.objects.filter(seq__gt=before, outcome="denied")
     assert [e.person_id for e in refusals] == [world.person_a.public_id]
+
+
+def test_prune_drops_only_replies_past_the_window(world: World) -> None:
+    import io
+    from datetime import timedelta
+
+    from django.core.management import CommandError, call_command
+
+    now = clock.now()
+    for age in (40, 31, 29, 1):
+        IdempotencyRecord.objects.create(
+            key=uuid.uuid4(),
+            user=world.user("nurse"),
+            method="POST",
+            route="/api/v1/x",
+            request_hash="h",
+            response_status=201,
+            response_body={},
+            created_at=now - timedelta(days=age),
+        )
+    out = io.StringIO()
+    call_command("prune_idempotency", stdout=out)
+    assert "Deleted 2 stored replies older than 30 days" in out.getvalue()
+    assert IdempotencyRecord.objects.count() == 2
+    with pytest.raises(CommandError, match="at least one day"):
+        call_command("prune_idempotency", "--days", "0")
