@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "pillars.core",
     "pillars.audit",
     "pillars.people",
+    "pillars.rounds",
     "pillars.demo",
 ]
 

@@ -1,0 +1,183 @@
+"""Observation levels (versioned data), orders and checks.
+
+An order's clock is derived, never stored as a status: ``next_due_at()`` and ``status_at(now)``
+are pure methods of the last check (or the order's start), the level's interval and its grace.
+The stored ``due_at`` column mirrors ``next_due_at()`` so that sweeps find due rows by index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from pillars.core.models import PublicModel
+from pillars.people.models import Episode, PersonServed, Staff, TrustedDevice
+from pillars.rounds.choices import Activity, CheckStatus, Location, SafetyStatus
+
+
+class ObservationLevel(PublicModel):
+    """One version of an observation level. A change makes a new version and retires the old
+    one, so orders (and their checks) keep the rules they were made under.
+
+    Defaults (DESIGN.md facts): q15 is the standard; high risk q5; residential q30/q60; a check
+    is on time within 1.5 x the interval (22.5 min for q15); 1:1 and 2:1 are continuous
+    observation with documentation every 15 minutes.
+    """
+
+    code = models.SlugField(max_length=32)
+    version = models.PositiveIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    name = models.CharField(max_length=100)
+    interval_minutes = models.PositiveIntegerField(
+        help_text="How often a check is due (documentation cadence for continuous levels)."
+    )
+    grace_factor = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        help_text="A check is late, not missed, until this many intervals have passed.",
+    )
+    due_window_minutes = models.PositiveIntegerField(
+        default=2, help_text="Shown as due this many minutes before the due time."
+    )
+    staff_ratio = models.PositiveSmallIntegerField(
+        default=0, help_text="Staff assigned to this person alone: 0, 1 (1:1) or 2 (2:1)."
+    )
+    is_line_of_sight = models.BooleanField(default=False)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sort_order", "code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="level_version_unique"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(is_current=True), name="one_current_level_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(grace_factor__gte=1), name="level_grace_at_least_one_interval"
+            ),
+            models.CheckConstraint(condition=Q(interval_minutes__gte=1), name="level_interval"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(minutes=self.interval_minutes)
+
+    @property
+    def missed_after(self) -> timedelta:
+        """How long after the last check a missing one counts as missed (1.5 x q15 = 22.5 min)."""
+        return timedelta(seconds=float(self.grace_factor) * self.interval_minutes * 60)
+
+
+class ObservationOrder(PublicModel):
+    """An order that a person be observed at a level, with precautions, from a moment until
+    ended. Changing the level ends this order and starts the next (``replaces``), so the
+    person's history of levels is the chain of orders."""
+
+    person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(ObservationLevel, on_delete=models.PROTECT, related_name="orders")
+    precautions = models.JSONField(default=list, blank=True)
+    instructions = models.TextField(blank=True)
+    reason = models.TextField()
+    ordered_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    last_observed_at = models.DateTimeField(null=True, blank=True)
+    # Mirrors next_due_at() for the sweep workers' index; null once ended.
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ended_at__isnull=True), name="one_open_order_each"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="order_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} at {self.level}"
+
+    def next_due_at(self) -> datetime:
+        """The first check is due when the order starts; each later one an interval after the
+        last observation. Intervals are real elapsed time, so midnight and daylight-saving
+        changes in the unit's zone move nothing."""
+        if self.last_observed_at is None:
+            return self.started_at
+        return self.last_observed_at + self.level.interval
+
+    def missed_at(self) -> datetime:
+        """When the awaited check counts as missed: the grace runs from the last observation
+        (1.5 x q15 = 22.5 min), i.e. half an interval past due with the default grace."""
+        return self.next_due_at() + self.level.missed_after - self.level.interval
+
+    def status_at(self, now: datetime) -> str:
+        """upcoming, due (inside the due window, up to and including the due time), late (past
+        due, up to and including the end of the grace), missed (after it), or ended."""
+        if self.ended_at is not None and now >= self.ended_at:
+            return CheckStatus.ENDED
+        due = self.next_due_at()
+        if now > self.missed_at():
+            return CheckStatus.MISSED
+        if now > due:
+            return CheckStatus.LATE
+        if now >= due - timedelta(minutes=self.level.due_window_minutes):
+            return CheckStatus.DUE
+        return CheckStatus.UPCOMING
+
+
+class Check(PublicModel):
+    """One observation of one person: what the staff member saw, when they saw it (from the
+    device) and when the server received it. Never edited; a replayed ``client_id`` returns
+    the first check."""
+
+    order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="checks")
+    observed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    observed_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    location = models.CharField(max_length=20, choices=Location.choices)
+    activity = models.CharField(max_length=20, choices=Activity.choices)
+    safety_status = models.CharField(max_length=12, choices=SafetyStatus.choices)
+    note = models.CharField(max_length=500, blank=True)
+    device = models.ForeignKey(
+        TrustedDevice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    client_id = models.UUIDField(unique=True)
+    is_late_entry = models.BooleanField(default=False)
+    late_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-observed_at"]
+        indexes = [models.Index(fields=["order", "observed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_late_entry=False) | ~Q(late_reason=""),
+                name="late_entry_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.person} at {self.observed_at:%H:%M}"
+
+    @property
+    def entry_delay(self) -> timedelta:
+        return self.recorded_at - self.observed_at
