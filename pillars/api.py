@@ -28,6 +28,7 @@ from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, declaration_of
 from pillars.people import selectors
 from pillars.people.api import router as people_router
+from pillars.rounds.api import router as rounds_router
 
 # Answers any operation can give, added to every operation's documented responses: a body that
 # is not JSON (400), input that does not validate (422), and for token routes a missing token.
@@ -207,5 +208,6 @@ def me(request: HttpRequest) -> MeOut:
 
 
 api.add_router("", people_router)
+api.add_router("", rounds_router)
 
 __all__ = ["PillarsAPI", "api"]

@@ -66,8 +66,17 @@ def _fuzz(
 def _real_ids(world: World) -> dict[str, str]:
     """Path prefixes to the public id of a record the nurse can reach, so that generated
     requests get past the lookup into the handlers and services."""
-    assert world.person_a is not None
+    from pillars.rounds import services as rounds
+    from pillars.rounds.models import ObservationLevel
+
+    order = rounds.order_observation(
+        world.person_a,
+        actor=world.user("nurse"),
+        level=ObservationLevel.objects.get(code="q15", is_current=True),
+        reason="Fuzzing checks",
+    )
     return {
+        "/api/v1/orders/": str(order.public_id),
         "/api/v1/persons/": str(world.person_a.public_id),
         "/api/v1/episodes/": str(world.person_a.episodes.get().public_id),
         "/api/v1/units/": str(world.unit_a.public_id),

@@ -45,6 +45,8 @@ def test_schema_is_public_and_lists_every_route(schema: dict[str, Any]) -> None:
         ("/api/v1/persons/{public_id}", "patch"),
         ("/api/v1/persons/{public_id}/admit", "post"),
         ("/api/v1/admissions", "post"),
+        ("/api/v1/units/{public_id}/orders", "get"),
+        ("/api/v1/orders/{public_id}/checks", "post"),
         ("/api/v1/episodes/{public_id}/transfer", "post"),
         ("/api/v1/episodes/{public_id}/discharge", "post"),
         ("/api/v1/units", "get"),

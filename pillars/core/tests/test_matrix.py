@@ -9,6 +9,7 @@ U 401 (API without a token), M 405 (wrong method).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +29,7 @@ from pillars.people.models import (
     Placement,
 )
 from pillars.people.testing import World, make_person
+from pillars.rounds.models import ObservationLevel, ObservationOrder
 
 WHO = [
     "bht",
@@ -179,6 +181,19 @@ API: dict[str, Case] = {
     "GET /api/v1/units/{public_id}/census": Case("GET", "A A A A A A F F N U", unit_a),
     "GET /api/v1/staff": Case("GET", "A A A A A A A A A U"),
     "GET /api/v1/staff/{public_id}": Case("GET", "A A A A A A A A N U", nurse_staff),
+    "GET /api/v1/units/{public_id}/orders": Case("GET", "A A A A A A F F N U", unit_a),
+    "POST /api/v1/orders/{public_id}/checks": Case(
+        "POST",
+        "A A A F F F F F N U",
+        lambda w, e: {"public_id": e["order"].public_id},
+        body=lambda w, who: {
+            "client_id": str(uuid.uuid4()),
+            "observed_at": clock.now().isoformat(),
+            "location": "bedroom",
+            "activity": "asleep",
+            "safety_status": "safe",
+        },
+    ),
 }
 
 
@@ -202,6 +217,15 @@ def _fixtures(world: World) -> dict[str, Any]:
     }
     extra["token"], _ = create_token(world.user("nurse"), name="matrix", scopes=["read"], days=30)
     extra["returning"] = _discharged_person(world)
+    extra["order"] = ObservationOrder.objects.create(
+        person=world.person_a,
+        episode=extra["episode"],
+        level=ObservationLevel.objects.get(code="q15", is_current=True),
+        reason="matrix",
+        ordered_by=nurse,
+        started_at=now - timedelta(minutes=30),
+        recorded_at=now,
+    )
     return extra
 
 

@@ -1,0 +1,104 @@
+"""Rounds through the API: a unit's orders with their clocks, and recording a check."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from pillars.audit.models import AuditEvent
+from pillars.core import clock
+from pillars.core.tests.api_support import api_as, assert_problem
+from pillars.people.testing import World
+from pillars.rounds import services
+from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(world: World) -> ObservationOrder:
+    return services.order_observation(
+        world.person_a,
+        actor=world.user("nurse"),
+        level=ObservationLevel.objects.get(code="q15", is_current=True),
+        reason="Admission default",
+        precautions=["suicide", "elopement"],
+        started_at=clock.now() - timedelta(hours=1),
+    )
+
+
+def body(**overrides: Any) -> dict[str, Any]:
+    values = {
+        "client_id": str(uuid.uuid4()),
+        "observed_at": clock.now().isoformat(),
+        "location": "dayroom",
+        "activity": "sitting",
+        "safety_status": "safe",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_unit_orders_show_the_clock_and_audit_the_read(
+    world: World, order: ObservationOrder
+) -> None:
+    before = AuditEvent.objects.count()
+    response = api_as(world.user("bht")).get(f"/units/{world.unit_a.public_id}/orders")
+    assert response.status_code == 200
+    [row] = response.json()
+    assert row["public_id"] == str(order.public_id)
+    assert row["level"] == "q15"
+    assert row["precautions"] == ["suicide", "elopement"]
+    assert row["status"] == "missed"  # ordered an hour ago and never checked
+    reads = AuditEvent.objects.filter(seq__gt=before, action="view")
+    assert [e.detail["person_ids"] for e in reads] == [[str(world.person_a.public_id)]]
+
+
+def test_recording_a_check_and_replaying_it(world: World, order: ObservationOrder) -> None:
+    api = api_as(world.user("bht"))
+    sent = body()
+    first = api.post(f"/orders/{order.public_id}/checks", sent)
+    assert first.status_code == 201, first.content
+    again = api.post(f"/orders/{order.public_id}/checks", sent)
+    assert again.status_code == 201
+    assert again.json()["public_id"] == first.json()["public_id"]
+    assert Check.objects.count() == 1
+    changed = api.post(f"/orders/{order.public_id}/checks", {**sent, "activity": "pacing"})
+    assert_problem(changed, 409)
+    order.refresh_from_db()
+    assert order.last_observed_at is not None
+
+
+def test_a_late_entry_without_a_reason_is_refused_with_the_field(
+    world: World, order: ObservationOrder
+) -> None:
+    api = api_as(world.user("bht"))
+    old = (clock.now() - timedelta(minutes=40)).isoformat()
+    refused = api.post(f"/orders/{order.public_id}/checks", body(observed_at=old))
+    problem = assert_problem(refused, 422)
+    assert "late_reason" in problem["errors"]
+    accepted = api.post(
+        f"/orders/{order.public_id}/checks",
+        body(observed_at=old, late_reason="Documented after a code"),
+    )
+    assert accepted.status_code == 201
+    assert accepted.json()["is_late_entry"] is True
+
+
+def test_scope_and_role(world: World, order: ObservationOrder) -> None:
+    assert_problem(
+        api_as(world.user("outsider")).post(f"/orders/{order.public_id}/checks", body()), 404
+    )
+    assert_problem(
+        api_as(world.user("peer")).post(f"/orders/{order.public_id}/checks", body()), 403
+    )
+    assert_problem(
+        api_as(world.user("bht"), scopes=["read"]).post(
+            f"/orders/{order.public_id}/checks", body()
+        ),
+        403,
+    )
+    assert not Check.objects.exists()
