@@ -245,3 +245,63 @@ def record_check(
             raise
         return _same_check(existing, values)
     return check
+
+
+LEVEL_FIELDS = (
+    "name",
+    "interval_minutes",
+    "grace_factor",
+    "due_window_minutes",
+    "staff_ratio",
+    "is_line_of_sight",
+    "sort_order",
+)
+
+
+def change_level(level: ObservationLevel, *, actor: Any, **changes: Any) -> ObservationLevel:
+    """Change an observation level by making its next version: orders made under the old
+    version (and their checks) keep the rules they were made under; new orders use the new."""
+    policy.require(actor, "rounds.manage_levels")
+    unknown = set(changes) - set(LEVEL_FIELDS)
+    if unknown:
+        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
+    before = audit.snapshot(level, list(LEVEL_FIELDS))
+    values = {**{name: getattr(level, name) for name in LEVEL_FIELDS}, **changes}
+    errors: dict[str, list[str]] = {}
+    if not str(values["name"]).strip():
+        errors["name"] = ["This field is required."]
+    if (
+        not isinstance(values["interval_minutes"], int)
+        or not 1 <= values["interval_minutes"] <= 240
+    ):
+        errors["interval_minutes"] = ["An interval is 1 to 240 minutes."]
+    if not 1 <= float(values["grace_factor"]) <= 3:
+        errors["grace_factor"] = ["The grace is 1 to 3 intervals (1.5 is the common rule)."]
+    if values["staff_ratio"] not in (0, 1, 2):
+        errors["staff_ratio"] = ["Staff ratio is 0, 1 (1:1) or 2 (2:1)."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = ObservationLevel.objects.select_for_update().get(pk=level.pk)
+        if not current.is_current:
+            raise Conflict("This level was changed a moment ago; reload and try again.")
+        ObservationLevel.objects.filter(pk=current.pk).update(is_current=False)
+        new = ObservationLevel.objects.create(
+            code=current.code,
+            version=current.version + 1,
+            is_current=True,
+            created_at=clock.now(),
+            **values,
+        )
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=new,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "code": new.code,
+                "version": new.version,
+                **audit.changes(before, audit.snapshot(new, list(LEVEL_FIELDS))),
+            },
+        )
+    return new

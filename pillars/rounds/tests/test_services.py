@@ -173,3 +173,25 @@ def test_who_may_record_a_check(world: World, order: ObservationOrder) -> None:
     with pytest.raises(Http404):
         check(order, world.user("outsider"))
     assert check(order, world.user("nurse")).order == order
+
+
+def test_changing_a_level_makes_a_version_and_keeps_existing_orders(
+    world: World, order: ObservationOrder
+) -> None:
+    from decimal import Decimal
+
+    new = services.change_level(q(), actor=world.user("admin"), grace_factor=Decimal("2.00"))
+    assert (new.code, new.version, new.is_current) == ("q15", 2, True)
+    order.refresh_from_db()
+    assert order.level.version == 1
+    assert order.level.missed_after == timedelta(minutes=22, seconds=30)
+    assert new.missed_after == timedelta(minutes=30)
+    assert not ObservationLevel.objects.get(code="q15", version=1).is_current
+    event = AuditEvent.objects.get(object_id=str(new.public_id))
+    assert event.detail["changes"]["grace_factor"] == {"old": "1.50", "new": "2.00"}
+    with pytest.raises(ValidationError):
+        services.change_level(new, actor=world.user("admin"), interval_minutes=0)
+    with pytest.raises(PermissionDenied):
+        services.change_level(new, actor=world.user("nurse"), name="Fifteen")
+    with pytest.raises(Conflict):
+        services.change_level(order.level, actor=world.user("admin"))  # an old version
