@@ -24,6 +24,30 @@ def _trigger_sql(up: bool) -> list[str]:
     return migration.SQLITE_UP if up else migration.SQLITE_DOWN
 
 
+# The data migrations that load reference defaults (roles, observation levels, inspection
+# checklists, the escalation chain). A transactional test's flush empties every table, the
+# migrations' rows included, so the next test on that worker puts them back first.
+REFERENCE_DATA = (
+    "pillars.people.migrations.0002_default_roles",
+    "pillars.rounds.migrations.0002_default_levels",
+    "pillars.rounds.migrations.0005_default_inspection_templates",
+    "pillars.rounds.migrations.0008_escalation",
+)
+
+
+def _reference_data() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from pillars.rounds.models import ObservationLevel
+
+    if ObservationLevel.objects.exists():
+        return
+    for module in REFERENCE_DATA:
+        import_module(module).forwards(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers(request: Any) -> Any:
     """Keep the audit table append-only in every test, yet let a transactional test's teardown
@@ -39,6 +63,7 @@ def _audit_triggers(request: Any) -> Any:
     with connection.cursor() as cursor:
         for sql in _trigger_sql(up=True):
             cursor.execute(sql)
+    _reference_data()
     yield
     transactional = marker is not None and marker.kwargs.get("transaction")
     if transactional or "transactional_db" in request.fixturenames:

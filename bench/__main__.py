@@ -3,142 +3,76 @@
 Starts gunicorn on 127.0.0.1 against a fresh demo database, signs in as the demo nurse, then
 alternates requests to a bare Django view and to an authenticated, policy-checked, audited page
 (a person served's record). Prints median and p95 of each and their ratio (goal: at most 3x).
+
+Then, on the same server: recording one check through the API (bearer token, policy, audit,
+idempotency) against a bare Django POST that inserts one row, in requests per second (goal: at
+least 0.20). Last, ``bench.batch`` syncs 1,000 checks through ``record_checks`` against raw
+psycopg ``executemany`` of the same rows on PostgreSQL (goal: at least 0.15).
 """
 
 from __future__ import annotations
 
-import http.cookiejar
+import json
 import os
-import re
-import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
+import uuid
+from datetime import UTC, datetime
 
+from bench.common import ROOT, alternate, bench_env, percentile, pillars, server, signed_in
+
+FIND_PERSON = (
+    "from pillars.people.models import Placement, Staff;"
+    "nurse = Staff.objects.get(user__username='demo-nurse');"
+    "p = Placement.objects.current().filter(unit__in=nurse.home_units.all()).first();"
+    "print(p.episode.person.public_id)"
+)
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "300"))
 WARMUP = 30
-ROOT = Path(__file__).resolve().parent.parent
+WRITES = int(os.environ.get("BENCH_WRITES", "300"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pillars(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "pillars.manage", *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return result.stdout
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+SETUP_WRITES = """
+from datetime import timedelta
+from pillars.core import clock
+from pillars.core.tokens import create_token
+from pillars.people.models import Placement, Staff
+from pillars.rounds import services
+from pillars.rounds.models import ObservationLevel, ObservationOrder
+nurse = Staff.objects.get(user__username='demo-nurse')
+p = Placement.objects.current().filter(unit__in=nurse.home_units.all()).first()
+order = ObservationOrder.objects.filter(person=p.episode.person, ended_at__isnull=True).first()
+if order is None:
+    order = services.order_observation(
+        p.episode.person, actor=nurse.user, reason='bench',
+        level=ObservationLevel.objects.get(code='q15', is_current=True),
+        started_at=clock.now() - timedelta(hours=1))
+_, secret = create_token(nurse.user, name='bench', scopes=['read', 'write'], days=1)
+print(order.public_id, secret)
+"""
 
 
 def main() -> None:
-    data_dir = tempfile.mkdtemp(prefix="pillars-bench-")
-    env = {
-        **os.environ,
-        "PILLARS_ENV": "development",
-        "PILLARS_DEBUG": "false",
-        "PILLARS_BENCH": "true",
-        "PILLARS_DATA_DIR": data_dir,
-        "DATABASE_URL": f"sqlite:///{data_dir}/bench.sqlite3",
-        "PILLARS_LOG_LEVEL": "WARNING",
-    }
+    data_dir, env = bench_env("pillars-bench-")
     print(f"bench: preparing a demo database in {data_dir} ...", flush=True)
     pillars(env, "migrate", "--no-input", "-v", "0")
-    pillars(env, "demo", "--seed", "7")
-    person = (
-        pillars(
-            env,
-            "shell",
-            "-c",
-            (
-                "from pillars.people.models import Placement, Staff;"
-                "nurse = Staff.objects.get(user__username='demo-nurse');"
-                "p = Placement.objects.current().filter(unit__in=nurse.home_units.all()).first();"
-                "print(p.episode.person.public_id)"
-            ),
+    pillars(env, "demo", "--seed", "7", "--rounds-days", "2")
+    with sqlite3.connect(f"{data_dir}/bench.sqlite3") as db:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS bench_row "
+            "(id INTEGER PRIMARY KEY, client_id TEXT NOT NULL, body TEXT NOT NULL)"
         )
-        .strip()
-        .splitlines()[-1]
-    )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "pillars.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        page = opener.open(base + "/account/sign-in/").read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        assert token, "no CSRF token on the sign-in page"
-        from pillars.demo.accounts import DEMO_PASSWORD
-
-        body = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token.group(1),
-                "username": "demo-nurse",
-                "password": DEMO_PASSWORD,
-            }
-        ).encode()
-        request = urllib.request.Request(
-            base + "/account/sign-in/", data=body, headers={"Referer": base + "/account/sign-in/"}
-        )
-        opener.open(request).read()
+    order_id, bearer = pillars(env, "shell", "-c", SETUP_WRITES).strip().splitlines()[-1].split()
+    person = pillars(env, "shell", "-c", FIND_PERSON).strip().splitlines()[-1]
+    with server(env) as base:
+        opener = signed_in(base, "demo-nurse")
         target = f"{base}/people/persons/{person}/"
-        check = opener.open(target)
-        if check.status != 200 or "/account/sign-in/" in check.url:
-            raise SystemExit("bench: the demo nurse could not sign in")
-
-        timings: dict[str, list[float]] = {"bare": [], "page": []}
-        urls = {"bare": base + "/bench/bare", "page": target}
-        for i in range(WARMUP + ROUNDS):
-            for name in ("bare", "page"):
-                started = time.perf_counter()
-                response = opener.open(urls[name])
-                response.read()
-                elapsed = (time.perf_counter() - started) * 1000
-                assert response.status == 200
-                if i >= WARMUP:
-                    timings[name].append(elapsed)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        timings = alternate(opener, {"bare": base + "/bench/bare", "page": target}, ROUNDS, WARMUP)
+        rates = write_rates(base, order_id, bearer)
 
     med = {k: statistics.median(v) for k, v in timings.items()}
     p95 = {k: percentile(v, 0.95) for k, v in timings.items()}
@@ -151,6 +85,55 @@ def main() -> None:
         f"\nratio authenticated/bare: median {ratio:.2f}x, "
         f"p95 {p95['page'] / p95['bare']:.2f}x (goal: at most 3x)"
     )
+    print(f"\nwrites: {WRITES} of each, alternating, same server")
+    print(f"{'bare Django POST inserting one row':<40} {rates['bare']:>10.1f} req/s")
+    print(f"{'POST /api/v1/orders/{id}/checks':<40} {rates['check']:>10.1f} req/s")
+    print(
+        f"\nratio check API/bare insert: {rates['check'] / rates['bare']:.2f} "
+        "of the bare request rate (goal: at least 0.20)"
+    )
+    for module in ("bench.batch", "bench.board"):
+        run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
+        if run.returncode != 0:
+            raise SystemExit(run.returncode)
+
+
+def write_rates(base: str, order_id: str, bearer: str) -> dict[str, float]:
+    """Requests per second of a bare one-row insert and of recording a check via the API."""
+
+    def post(url: str, body: dict[str, str], headers: dict[str, str]) -> None:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **headers},
+            method="POST",
+        )
+        with urllib.request.urlopen(request) as response:
+            response.read()
+            assert response.status == 201, response.status
+
+    def check_body() -> dict[str, str]:
+        return {
+            "client_id": str(uuid.uuid4()),
+            "observed_at": datetime.now(UTC).isoformat(),
+            "location": "dayroom",
+            "activity": "sitting",
+            "safety_status": "safe",
+        }
+
+    auth = {"Authorization": f"Bearer {bearer}"}
+    targets = {
+        "bare": (base + "/bench/bare-insert", {}),
+        "check": (f"{base}/api/v1/orders/{order_id}/checks", auth),
+    }
+    spent = {"bare": 0.0, "check": 0.0}
+    for i in range(WARMUP + WRITES):
+        for name, (url, headers) in targets.items():
+            started = time.perf_counter()
+            post(url, check_body(), headers)
+            if i >= WARMUP:
+                spent[name] += time.perf_counter() - started
+    return {name: WRITES / seconds for name, seconds in spent.items()}
 
 
 if __name__ == "__main__":

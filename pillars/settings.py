@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "pillars.core.context_processors.shell",
+                "pillars.rounds.context_processors.inbox",
             ],
         },
     },
@@ -271,6 +272,9 @@ if PRODUCTION:
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (inspection photos) under the data directory. There is no MEDIA_URL on purpose:
+# nothing uploaded is served publicly; photos go out only through an audited, policy-checked view.
+MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

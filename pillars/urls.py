@@ -13,12 +13,14 @@ urlpatterns = [
     path("", include("pillars.core.urls")),
     path("people/", include("pillars.people.urls")),
     path("audit/", include("pillars.audit.urls")),
+    path("rounds/", include("pillars.rounds.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
 
 if settings.BENCH_VIEWS:
     urlpatterns.append(path("bench/", include("pillars.core.bench_urls")))
+    urlpatterns.append(path("bench/rounds/", include("pillars.rounds.bench")))
 
 handler403 = "pillars.core.views.error_403"
 handler404 = "pillars.core.views.error_404"

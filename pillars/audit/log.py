@@ -15,6 +15,7 @@ from django.db import models, transaction
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import GENESIS, AuditEvent, ChainHead, compute_hmac
 from pillars.core import clock, context
+from pillars.core.bulk import insert_objects
 
 
 def _jsonable(value: Any) -> Any:
@@ -50,37 +51,21 @@ def record(
     outlive a rollback of the transaction it was written in: inside ``keeping_durable_events``
     it is written again after such a rollback.
     """
-    if target is not None:
-        object_type = object_type or target._meta.label_lower
-        object_id = object_id or str(getattr(target, "public_id", target.pk))
-    ctx = context.current()
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    values: dict[str, Any] = {
-        "occurred_at": clock.now(),
-        "actor_id": user.pk if user is not None else None,
-        "actor_label": (actor_label or _label(actor))[:150],
-        "action": str(action),
-        "object_type": object_type,
-        "object_id": object_id,
-        "person_id": UUID(str(person_id)) if person_id else None,
-        "outcome": str(outcome),
-        "category": str(category),
-        "purpose": str(purpose),
-        "ip": ctx.ip,
-        "user_agent": ctx.user_agent[:200],
-        "request_id": ctx.request_id,
-        "detail": _jsonable(dict(detail or {}, channel=ctx.channel)),
-    }
-    with transaction.atomic():
-        # The lock on the head row orders every writer: the chain stays linear.
-        head, _ = ChainHead.objects.select_for_update().get_or_create(
-            pk=1, defaults={"seq": 0, "hmac": GENESIS}
-        )
-        values["seq"] = head.seq + 1
-        values["prev_hmac"] = head.hmac
-        values["hmac"] = compute_hmac(values)
-        event = AuditEvent.objects.create(**values)
-        ChainHead.objects.filter(pk=1).update(seq=values["seq"], hmac=values["hmac"])
+    values = _values(
+        actor=actor,
+        action=action,
+        target=target,
+        object_type=object_type,
+        object_id=object_id,
+        person_id=person_id,
+        outcome=outcome,
+        category=category,
+        purpose=purpose,
+        detail=detail,
+        actor_label=actor_label,
+    )
+    object_type, object_id = values["object_type"], values["object_id"]
+    [event] = _append([values], bulk=False)
     pending = _durable.get() if durable else None
     if pending is not None and transaction.get_connection().in_atomic_block:
         pending.append(
@@ -102,6 +87,81 @@ def record(
             }
         )
     return event
+
+
+def _values(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    person_id: UUID | str | None = None,
+    outcome: str = Outcome.SUCCESS,
+    category: str = Category.GENERAL,
+    purpose: str = "",
+    detail: Mapping[str, Any] | None = None,
+    actor_label: str = "",
+    occurred_at: Any = None,
+) -> dict[str, Any]:
+    """An event's stored values, without its place in the chain (seq, prev_hmac, hmac)."""
+    if target is not None:
+        object_type = object_type or target._meta.label_lower
+        object_id = object_id or str(getattr(target, "public_id", target.pk))
+    ctx = context.current()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return {
+        "occurred_at": occurred_at or clock.now(),
+        "actor_id": user.pk if user is not None else None,
+        "actor_label": (actor_label or _label(actor))[:150],
+        "action": str(action),
+        "object_type": object_type,
+        "object_id": object_id,
+        "person_id": UUID(str(person_id)) if person_id else None,
+        "outcome": str(outcome),
+        "category": str(category),
+        "purpose": str(purpose),
+        "ip": ctx.ip,
+        "user_agent": ctx.user_agent[:200],
+        "request_id": ctx.request_id,
+        "detail": _jsonable(dict(detail or {}, channel=ctx.channel)),
+    }
+
+
+def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
+    """Chain and insert events in order, holding the head row's lock until the caller commits."""
+    with transaction.atomic():
+        # The lock on the head row orders every writer: the chain stays linear.
+        head, _ = ChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"seq": 0, "hmac": GENESIS}
+        )
+        seq, prev = head.seq, head.hmac
+        events = []
+        for values in rows:
+            seq += 1
+            values["seq"] = seq
+            values["prev_hmac"] = prev
+            values["hmac"] = prev = compute_hmac(values)
+            events.append(AuditEvent(**values))
+        if bulk:
+            insert_objects(events)
+        else:
+            for event in events:
+                event.save(force_insert=True)
+        ChainHead.objects.filter(pk=1).update(seq=seq, hmac=prev)
+    return events
+
+
+def record_many(events: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
+    """Append many events at once, in the given order, exactly as many ``record`` calls would:
+    one lock of the chain head, one HMAC per event linked to the previous one, one bulk insert
+    and one move of the head. Each mapping takes ``record``'s keyword arguments (not
+    ``durable``). All events share the moment of the call."""
+    now = clock.now()
+    rows = [_values(occurred_at=now, **dict(event)) for event in events]
+    if not rows:
+        return []
+    return _append(rows, bulk=True)
 
 
 _durable: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
@@ -152,4 +212,13 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Action", "Category", "Outcome", "Purpose", "changes", "record", "snapshot"]
+__all__ = [
+    "Action",
+    "Category",
+    "Outcome",
+    "Purpose",
+    "changes",
+    "record",
+    "record_many",
+    "snapshot",
+]

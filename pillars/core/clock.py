@@ -6,13 +6,32 @@ storage stays timezone-aware UTC (DESIGN.md, rule 1).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
+
+_replaying: ContextVar[datetime | None] = ContextVar("replaying", default=None)
 
 
 def now() -> datetime:
     """The current moment, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    moment = _replaying.get()
+    return moment if moment is not None else datetime.now(UTC)
+
+
+@contextmanager
+def replaying_at(moment: datetime) -> Iterator[None]:
+    """Run the block as if it happened at ``moment``: the demo replays weeks of rounds through
+    the real services, each check recorded seconds after it was observed, as on the floor."""
+    if moment.tzinfo is None:
+        raise ValueError("replaying_at needs a timezone-aware moment")
+    token = _replaying.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replaying.reset(token)
 
 
 def today_in(zone: str | tzinfo) -> date:

@@ -20,12 +20,17 @@ class NavItem:
 # (label, url name, policy action that must be allowed)
 ENTRIES: list[tuple[str, str, str | None]] = [
     ("Home", "core:home", None),
+    ("Unit board", "rounds:board-list", "rounds.view"),
     ("Persons served", "people:person-list", "people.list_persons"),
     ("Units", "people:unit-list", "people.view_unit"),
     ("Staff", "people:staff-list", "people.view_staff"),
+    ("Inspections", "rounds:inspection-list", "rounds.view_inspections"),
+    ("Work orders", "rounds:workorder-list", "rounds.view_inspections"),
+    ("Inspection checklists", "rounds:inspection-templates", "rounds.manage_inspection_templates"),
     ("Emergency access", "people:emergency-start", "people.break_glass"),
     ("Access reviews", "people:emergency-review-list", "people.review_emergency_access"),
     ("Audit report", "audit:report", "audit.view_report"),
+    ("Observation levels", "rounds:level-list", "rounds.manage_levels"),
     ("Import", "people:import", "people.import"),
     ("API tokens", "core:token-list", "core.manage_tokens"),
 ]

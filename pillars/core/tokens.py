@@ -156,6 +156,8 @@ def authenticate_token(secret: str | None) -> ApiToken | None:
         _refuse(token, "inactive_user")
         return None
     stale = now - LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > stale:
+        return token  # used within the minute (as read): nothing to write
     # Compare-and-set: of several requests in the same minute, only one writes and audits.
     moved = (
         ApiToken.objects.filter(pk=token.pk)

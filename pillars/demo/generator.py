@@ -44,6 +44,7 @@ from pillars.demo.accounts import (
     SYSTEM_USERNAME,
     demo_totp_key,
 )
+from pillars.demo.rounds import RoundsLoader, RoundsSummary
 from pillars.people import services
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, UnitKind
 from pillars.people.models import (
@@ -59,6 +60,7 @@ from pillars.people.models import (
     Staff,
     Unit,
 )
+from pillars.rounds.models import Check, Coverage, ObservationOrder
 
 # --- The shape of the organization -------------------------------------------------------------
 
@@ -794,6 +796,10 @@ class Summary:
             f"  Caseload assignments: {c['caseload']} ({c['caseload_open']} open: "
             f"{c['caseload_peer_open']} peer, {c['caseload_clinician_open']} clinician)"
         )
+        out.append(
+            f"  Rounds: {c['orders_open']} persons on observation, {c['checks']} checks "
+            f"({c['late_entries']} late entries), {c['coverage_open']} on 1:1 or 2:1 now"
+        )
         for unit, (occupied, beds) in self.census.items():
             out.append(f"  Census {unit}: {occupied} of {beds} beds")
         out.append(
@@ -815,8 +821,14 @@ class Summary:
 class Loader:
     """Replays a plan through the services, acting as the right person for each step."""
 
-    def __init__(self, plan: Plan, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        progress: Callable[[str], None] | None = None,
+        rounds_days: int | None = None,
+    ) -> None:
         self.plan = plan
+        self.rounds_days = rounds_days
         self.progress = progress or (lambda _: None)
         self.units: dict[str, Unit] = {}
         self.beds: dict[tuple[str, str, str], Bed] = {}
@@ -838,6 +850,27 @@ class Loader:
         self._history()
         self.progress("history")
         self._exits()
+        self.progress("staff exits")
+        self.rounds = self._rounds()
+        self.progress("rounds")
+
+    def _rounds(self) -> RoundsSummary:
+        """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
+        by_unit: dict[str, dict[str, list[Staff]]] = {code: {} for code in self.units}
+        for spec in self.plan.staff:
+            if spec.exited_on is not None:
+                continue
+            for code in spec.units:
+                by_unit[code].setdefault(spec.role, []).append(self.staff[spec.username])
+        loader = RoundsLoader(
+            seed=self.plan.seed,
+            scale=self.plan.scale,
+            days=self.rounds_days,
+            staff_by_unit=by_unit,
+            units=self.units.values(),
+            demo_bht=self.staff.get("demo-bht"),
+        )
+        return loader.run()
 
     def _bootstrap(self) -> Staff:
         """The setup account the demo acts as: the first administrator, who cannot sign in."""
@@ -1089,9 +1122,14 @@ def is_loaded() -> bool:
 
 
 def generate(
-    *, seed: int = 2026, scale: str = "small", progress: Callable[[str], None] | None = None
+    *,
+    seed: int = 2026,
+    scale: str = "small",
+    progress: Callable[[str], None] | None = None,
+    rounds_days: int | None = None,
 ) -> Summary:
-    """Plan and load the demo in one transaction: all of it or none of it.
+    """Plan and load the demo in one transaction: all of it or none of it. ``rounds_days``
+    shortens the replayed rounds history (default: 30 days small, 1 day large).
 
     Refuses (AlreadyLoaded) when any organization exists, checked inside the transaction so two
     starts at once cannot both load it.
@@ -1104,7 +1142,7 @@ def generate(
             raise AlreadyLoaded("demo data already loaded")
         first_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
         the_plan = plan(seed, scale)
-        Loader(the_plan, progress).run()
+        Loader(the_plan, progress, rounds_days).run()
         written = AuditEvent.objects.filter(seq__gt=first_seq).count()
     broken, _ = verify_database()
     return Summary(
@@ -1142,6 +1180,10 @@ def counts() -> dict[str, int]:
             ended_on__isnull=True, kind=CaseloadKind.CLINICIAN
         ).count(),
     }
+    out["orders_open"] = ObservationOrder.objects.filter(ended_at__isnull=True).count()
+    out["checks"] = Check.objects.count()
+    out["late_entries"] = Check.objects.filter(is_late_entry=True).count()
+    out["coverage_open"] = Coverage.objects.filter(ended_at__isnull=True).count()
     for code in RoleCode:
         out[f"role_{code}"] = working.filter(roles__code=code).count()
     return out

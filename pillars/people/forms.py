@@ -6,60 +6,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from pillars.core import clock
+from pillars.core.formtools import (  # noqa: F401  (re-exported for the people pages)
+    LOCAL_INPUT,
+    DateInput,
+    LocalDateTimeField,
+    apply_errors,
+    split_list,
+)
 from pillars.core.roles import RoleCode
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
 from pillars.people.importing import KINDS
 from pillars.people.models import Bed, Program, Staff, Unit
-
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"
-
-
-def apply_errors(
-    form: forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None
-) -> None:
-    """Put a service's ValidationError back on the form: on the field it names when the form has
-    that field (``aliases`` maps service names to form names), otherwise on the whole form."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            target: str | None = aliases.get(name, name)
-            if target not in form.fields:
-                target = None
-            for error in errors:
-                form.add_error(target, error.messages)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def split_list(text: str) -> list[str]:
-    """Comma- or line-separated words, trimmed, without blanks or repeats (order kept)."""
-    words = [w.strip() for w in text.replace("\n", ",").split(",")]
-    return list(dict.fromkeys(w for w in words if w))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A moment typed in the unit's local time; views validate the form inside
-    ``timezone.override(unit zone)`` so Django reads it in that zone (and refuses a time that
-    does not exist or is ambiguous on a daylight-saving change day)."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("input_formats", [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"])
-        super().__init__(**kwargs)
-
-
-# --- Where a person goes: one choice of unit and (optionally) a free bed ----------------------
 
 
 def placement_choices(units: Iterable[Unit], beds: Iterable[Bed]) -> list[Any]:

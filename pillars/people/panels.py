@@ -34,6 +34,8 @@ def units_now(request: HttpRequest, actor: Actor) -> dict[str, Any]:
     return {
         "rows": [{"unit": u, "occupied": counts.get(u.pk, 0)} for u in units],
         "can_census": policy.can(actor, "people.view_census"),
+        # The rounds board for each unit (a link only; the board audits its own read).
+        "can_board": policy.can(actor, "rounds.view"),
     }
 
 

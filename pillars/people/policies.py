@@ -148,31 +148,40 @@ def load_actor(user: Any) -> Actor:
     )
 
 
-def _supervised_caseload_q(actor: Actor) -> Q:
+def _supervised_caseload_q(actor: Actor, person: str = "pk") -> Q:
     if not actor.supervisee_staff_ids:
         return Q(pk__in=[])
     today = clock.now().date()
     active = CaseloadAssignment.objects.filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=today),
         started_on__lte=today,
-        person=OuterRef("pk"),
+        person=OuterRef(person),
         staff_id__in=actor.supervisee_staff_ids,
     )
     return Q(Exists(active))
 
 
+def person_scope_q(actor: Actor, person: str = "pk") -> Q:
+    """Who the actor may see, as a condition on a path to the person served (``"pk"`` on
+    persons, ``"person"`` on records that name one). Correlated to the candidate rows, so a
+    record list costs what its own rows cost, not a scan of every person served. Not for
+    organization-wide actors (they see everyone; callers check first)."""
+    ids = "pk" if person == "pk" else f"{person}_id"
+    on_unit = Placement.objects.filter(
+        episode__person=OuterRef(person), ended_at__isnull=True, unit_id__in=actor.unit_ids
+    )
+    return (
+        Q(Exists(on_unit))
+        | Q(**{f"{ids}__in": actor.caseload_person_ids})
+        | Q(**{f"{ids}__in": actor.emergency_person_ids})
+        | (_supervised_caseload_q(actor, person) if actor.supervisee_staff_ids else Q(pk__in=[]))
+    )
+
+
 def restrict_persons(actor: Actor, qs: QuerySet[PersonServed]) -> QuerySet[PersonServed]:
     if actor.is_org_wide:
         return qs
-    on_unit = Placement.objects.filter(
-        episode__person=OuterRef("pk"), ended_at__isnull=True, unit_id__in=actor.unit_ids
-    )
-    return qs.filter(
-        Q(Exists(on_unit))
-        | Q(pk__in=actor.caseload_person_ids)
-        | Q(pk__in=actor.emergency_person_ids)
-        | _supervised_caseload_q(actor)
-    )
+    return qs.filter(person_scope_q(actor))
 
 
 def person_visible(actor: Actor, person: PersonServed) -> bool:

@@ -878,6 +878,46 @@ def check_pin(staff: Staff | None, pin: str) -> bool:
     return check_password(pin, staff.pin_hash)
 
 
+def confirm_pin(
+    staff: Staff, pin: str, *, actor: Any, target: models.Model, event: str, field: str = "pin"
+) -> None:
+    """A staff member confirms a signature with their badge PIN on a shared tablet (a relief
+    handoff, a shift handoff). Wrong PINs are kept on the record (audited, durable), and after
+    as many as the sign-in lockout allows (PILLARS_LOCKOUT_FAILURES within
+    PILLARS_LOCKOUT_MINUTES) that staff member's PIN is refused until the time has passed, so
+    nobody can try a colleague's PIN over and over."""
+    from django.conf import settings
+
+    from pillars.audit.choices import Outcome
+    from pillars.audit.models import AuditEvent
+
+    since = clock.now() - settings.AXES_COOLOFF_TIME
+    failures = AuditEvent.objects.filter(
+        occurred_at__gte=since,
+        outcome=Outcome.FAILED,
+        detail__pin_staff=str(staff.public_id),
+    ).count()
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if failures >= settings.AXES_FAILURE_LIMIT:
+        raise invalid(
+            field,
+            f"Too many wrong PINs for {staff.display_name}: PIN signing is locked for up to "
+            f"{minutes} minutes. Nothing was signed.",
+        )
+    if check_pin(staff, pin or ""):
+        return
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=target,
+        outcome=Outcome.FAILED,
+        purpose=Purpose.SECURITY,
+        detail={"event": event, "refusal": "wrong_pin", "pin_staff": str(staff.public_id)},
+        durable=True,
+    )
+    raise invalid(field, f"That PIN does not match {staff.display_name}'s badge PIN.")
+
+
 def policy_denied() -> Exception:
     from django.core.exceptions import PermissionDenied
 

@@ -8,7 +8,6 @@ stored. htmx requests for search results get the partial only.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -27,9 +26,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pillars.audit.choices import Purpose
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.errors import Conflict, ValidationError
+from pillars.core.errors import ValidationError
+from pillars.core.formtools import run_write
 from pillars.people import forms, importing, selectors, services
 from pillars.people.models import PersonServed, Placement, Unit
+from pillars.people.sections import sections_for
 
 PAGE_SIZE = 25
 IMPORT_SESSION_KEY = "pillars_people_import"
@@ -55,36 +56,6 @@ def _zone(unit: Unit | None) -> ZoneInfo:
 
 def _page(request: HttpRequest, qs: Any) -> Page[Any]:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _write(
-    request: HttpRequest,
-    form: Any,
-    template: str,
-    context: dict[str, Any],
-    write: Callable[[], Any],
-    field_map: dict[str, str] | None = None,
-) -> tuple[Any, HttpResponse | None]:
-    """Call one service for a valid form. A refusal (field errors or a conflict) comes back as
-    the re-shown form, with the service's field errors on the form's fields."""
-    try:
-        return write(), None
-    except (ValidationError, Conflict) as exc:
-        if isinstance(exc, ValidationError):
-            forms.apply_errors(form, exc, field_map or {})
-        return None, _form_failed(request, template, context, exc)
-
-
-def _form_failed(
-    request: HttpRequest, template: str, context: dict[str, Any], exc: Exception
-) -> HttpResponse:
-    """Re-show a form after a service refused: its field errors, or a conflict as a message.
-
-    Like every form in Pillars, the answer is 200: the errors are the page's content, htmx swaps
-    only 2xx answers, and browsers log a 4xx page as an error."""
-    if isinstance(exc, Conflict):
-        messages.error(request, f"{exc.message} Nothing was saved.")
-    return render(request, template, context)
 
 
 def _after_move(request: HttpRequest, person: PersonServed, unit: Unit) -> HttpResponse:
@@ -166,6 +137,7 @@ def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any
         and placement is not None
         and policy.can(user, "people.discharge"),
         "can_assign": can_assign,
+        "writable": writable,
     }
 
 
@@ -187,7 +159,9 @@ def _assignable_staff(user: Any) -> Any:
 @require_GET
 def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id)
-    return render(request, "people/person_detail.html", _person_context(request, person))
+    context = _person_context(request, person)
+    context["sections"] = sections_for(request, person, context)
+    return render(request, "people/person_detail.html", context)
 
 
 @audited("registers a person served and admits them (create_person audits both)")
@@ -209,7 +183,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         if valid:
             unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
             data = {k: form.cleaned_data[k] for k in services.PERSON_FIELDS}
-            person, failed = _write(
+            person, failed = run_write(
                 request,
                 form,
                 "people/person_form.html",
@@ -246,7 +220,7 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {"form": form, "person": person}
     if request.method == "POST":
         if form.is_valid():
-            _, failed = _write(
+            _, failed = run_write(
                 request,
                 form,
                 "people/person_form.html",
@@ -294,7 +268,7 @@ def _admit_from_form(
 ) -> HttpResponse:
     """Admit from a valid placement form (the Admit page and admission by record number)."""
     unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-    _, failed = _write(
+    _, failed = run_write(
         request,
         form,
         template,
@@ -333,7 +307,7 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
             valid = form.is_valid()
         if valid:
             unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-            _, failed = _write(
+            _, failed = run_write(
                 request,
                 form,
                 template,
@@ -372,7 +346,7 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
         with timezone.override(_zone(placement.unit)):
             valid = form.is_valid()
         if valid:
-            _, failed = _write(
+            _, failed = run_write(
                 request,
                 form,
                 template,
@@ -402,7 +376,7 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = forms.CaseloadAssignForm(request.POST or None, staff=_assignable_staff(request.user))
     context = {"person": person, "form": form}
     if request.method == "POST" and form.is_valid():
-        _, failed = _write(
+        _, failed = run_write(
             request,
             form,
             "people/caseload_assign.html",
@@ -599,7 +573,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            staff, failed = _write(
+            staff, failed = run_write(
                 request,
                 form,
                 "people/staff_form.html",
@@ -640,7 +614,7 @@ def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {"form": form, "staff": staff, "creating": False}
     if request.method == "POST":
         if form.is_valid():
-            _, failed = _write(
+            _, failed = run_write(
                 request,
                 form,
                 "people/staff_form.html",
@@ -711,7 +685,7 @@ def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {"form": form, "staff": staff}
     if request.method == "POST":
         if form.is_valid():
-            _, failed = _write(
+            _, failed = run_write(
                 request,
                 form,
                 "people/staff_exit.html",

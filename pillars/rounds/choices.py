@@ -54,4 +54,82 @@ class CheckStatus(models.TextChoices):
     DUE = "due", "Due"
     LATE = "late", "Late"
     MISSED = "missed", "Missed"
+    PAUSED = "paused", "Paused"
     ENDED = "ended", "Ended"
+
+
+class ExceptionKind(models.TextChoices):
+    """Why a person cannot be observed for a while; the clock pauses until they are back."""
+
+    OFF_UNIT = "off_unit", "Off the unit"
+    REFUSED = "refused", "Refused to be checked"
+    IN_SESSION = "in_session", "In a session"
+    ON_PASS = "on_pass", "On pass"
+
+
+class AssignmentKind(models.TextChoices):
+    LEAD = "lead", "Shift lead"
+    PERSON = "person", "Person served"
+    ROOM = "room", "Room"
+
+
+class Proof(models.TextChoices):
+    """How the observer showed they were at the person's door."""
+
+    TAP = "tap", "Tap on the board"
+    QR = "qr", "Room code scanned"
+
+
+class Recipient(models.TextChoices):
+    """Who an escalation step alerts."""
+
+    ASSIGNED = "assigned", "Assigned staff member"
+    LEAD = "lead", "Shift lead"
+    MANAGER = "manager", "Unit manager"
+    DIRECTOR = "director", "Program director"
+
+
+class AlertKind(models.TextChoices):
+    CHECK_DUE = "check_due", "Check due"
+    ESCALATION = "escalation", "Check overdue"
+    COVERAGE_LAPSE = "coverage_lapse", "1:1 coverage lapsed"
+    LIGATURE = "ligature", "Ligature risk in room"
+    OTHER = "other", "Other"
+
+
+# --- Environment of care: inspections, findings and work orders ------------------------------
+
+
+class AreaKind(models.TextChoices):
+    """What kind of place an inspection template is made for."""
+
+    ROOM = "room", "Bedroom"
+    BATHROOM = "bathroom", "Bathroom"
+    COMMON = "common", "Common area"
+    EXIT = "exit", "Exit"
+    UNIT = "unit", "Whole unit"
+
+
+class ItemCategory(models.TextChoices):
+    LIGATURE = "ligature", "Ligature points"
+    SHARPS = "sharps", "Sharps"
+    EXITS = "exits", "Exits"
+    CONTRABAND = "contraband", "Contraband"
+    OTHER = "other", "Other"
+
+
+class ItemResult(models.TextChoices):
+    PASS = "pass", "Pass"
+    FAIL = "fail", "Fail"
+    NA = "na", "Not applicable"
+
+
+class WorkOrderStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NOT_NEEDED = "not_needed", "Not needed"
+
+
+# A work order in one of these states still stands between the room and a safe room.
+WORK_ORDER_OPEN_STATES = (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS)

@@ -43,3 +43,22 @@ document.addEventListener("htmx:responseError", (event) => {
     if (Date.now() - lastInput > idleSeconds * 1000 + 5000) window.location.reload();
   }, 15000);
 })();
+
+// The unit board queues unsent checks in sessionStorage (order ids and check fields, never a
+// name). Nothing about persons served may stay on a tablet after sign-out: the queue goes when
+// the sign-out form is sent, and on any signed-out page (an idle session that ended).
+(() => {
+  const clearBoardQueue = () => {
+    try {
+      for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+        const key = sessionStorage.key(i);
+        if (key && key.startsWith("pillars.board.")) sessionStorage.removeItem(key);
+      }
+    } catch (error) { /* storage unavailable: nothing was stored */ }
+  };
+  document.addEventListener("submit", (event) => {
+    const action = event.target.getAttribute("action") || "";
+    if (action.endsWith("/account/sign-out/")) clearBoardQueue();
+  });
+  if (!document.body.dataset.idleSeconds) clearBoardQueue();
+})();

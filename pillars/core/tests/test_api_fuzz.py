@@ -22,6 +22,7 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from pillars.core.tests.api_support import token_for
+from pillars.core.tests.matrix_support import area_fuzz_ids
 from pillars.people.testing import World
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
@@ -81,6 +82,7 @@ def _real_ids(world: World) -> dict[str, str]:
         "/api/v1/episodes/": str(world.person_a.episodes.get().public_id),
         "/api/v1/units/": str(world.unit_a.public_id),
         "/api/v1/staff/": str(world.staff["bht"].public_id),
+        **area_fuzz_ids(world),
     }
 
 
@@ -109,6 +111,6 @@ def test_api_answers_every_generated_request_within_its_schema(
         if real_records:
             if "{public_id}" not in operation.path:
                 continue
-            prefix = next(p for p in ids if operation.path.startswith(p))
+            prefix = max((p for p in ids if operation.path.startswith(p)), key=len)
             path = {"public_id": ids[prefix]}
         _fuzz(operation, mode, headers, path)

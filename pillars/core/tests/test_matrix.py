@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +18,7 @@ from django.db import transaction
 from django.test import Client
 
 from pillars.core import clock
+from pillars.core.tests.matrix_support import WHO, Case, area_fixtures, merged
 from pillars.core.tests.routes import api_routes, page_routes
 from pillars.people.models import (
     CaseloadAssignment,
@@ -30,32 +29,6 @@ from pillars.people.models import (
 )
 from pillars.people.testing import World, make_person
 from pillars.rounds.models import ObservationLevel, ObservationOrder
-
-WHO = [
-    "bht",
-    "nurse",
-    "clinician",
-    "peer",
-    "supervisor",
-    "director",
-    "privacy",
-    "admin",
-    "outsider",
-    "anon",
-]
-
-
-@dataclass(frozen=True)
-class Case:
-    method: str
-    expect: str  # one code per entry of WHO, space-separated
-    kwargs: Callable[[World, dict[str, Any]], dict[str, Any]] | None = None
-    body: Callable[[World, str], dict[str, Any]] | None = None
-
-    def codes(self) -> dict[str, str]:
-        codes = self.expect.split()
-        assert len(codes) == len(WHO), f"{self.expect!r} needs {len(WHO)} codes"
-        return dict(zip(WHO, codes, strict=True))
 
 
 def person_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +56,7 @@ def own_token(w: World, extra: dict[str, Any]) -> dict[str, Any]:
 
 
 #                          bht nur cli pee sup dir pri adm out anon
-PAGES: dict[str, Case] = {
+FOUNDATION_PAGES: dict[str, Case] = {
     "healthz": Case("GET", "A A A A A A A A A A"),
     "readyz": Case("GET", "A A A A A A A A A A"),
     "core:home": Case("GET", "A A A A A A A A A L"),
@@ -153,7 +126,7 @@ def episode(w: World, extra: dict[str, Any]) -> dict[str, Any]:
 # Writes carry a valid body, so a refusal is the policy's and not the schema's; each request
 # runs in a transaction that is rolled back, so every role meets the same state.
 #                                               bht nur cli pee sup dir pri adm out anon
-API: dict[str, Case] = {
+FOUNDATION_API: dict[str, Case] = {
     "POST /api/v1/auth/token": Case("POST", "A A A A A A A A A A"),
     "GET /api/v1/me": Case("GET", "A A A A A A A A A U"),
     "GET /api/v1/persons": Case("GET", "A A A A A A F F A U"),
@@ -197,6 +170,10 @@ API: dict[str, Case] = {
 }
 
 
+PAGES = merged("PAGES", FOUNDATION_PAGES)
+API = merged("API", FOUNDATION_API)
+
+
 def _fixtures(world: World) -> dict[str, Any]:
     from pillars.core.tokens import create_token
 
@@ -226,6 +203,7 @@ def _fixtures(world: World) -> dict[str, Any]:
         started_at=now - timedelta(minutes=30),
         recorded_at=now,
     )
+    area_fixtures(world, extra)
     return extra
 
 

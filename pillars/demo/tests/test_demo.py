@@ -75,7 +75,7 @@ def _load_and_forget(seed: int) -> dict[str, Any]:
     snap: dict[str, Any] = {}
     try:
         with transaction.atomic():
-            generator.generate(seed=seed)
+            generator.generate(seed=seed, rounds_days=1)
             snap = _snapshot()
             raise _Rollback
     except _Rollback:
@@ -126,9 +126,9 @@ def test_plan_is_pure_and_beds_never_double_booked(scale: str) -> None:
 def test_command_prints_a_summary_and_never_loads_twice() -> None:
     out = io.StringIO()
     with time_machine.travel(MOMENT, tick=False):
-        call_command("demo", "--seed", "3", stdout=out)
+        call_command("demo", "--seed", "7", "--rounds-days", "1", stdout=out)
     text = out.getvalue()
-    assert "Demo data loaded (seed 3, scale small)" in text
+    assert "Demo data loaded (seed 7, scale small)" in text
     assert re.search(r"Persons served: \d+, episodes: \d+", text)
     assert DEMO_PIN in text
     persons, events = PersonServed.objects.count(), AuditEvent.objects.count()

@@ -8,7 +8,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -61,10 +61,60 @@ def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[generator.S
         outer.__enter__()
         try:
             with time_machine.travel(MOMENT, tick=False):
-                yield generator.generate(seed=2026)
+                # Two days of rounds keep the module quick; the back-filled nights are last night.
+                yield generator.generate(seed=2026, rounds_days=2)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def test_demo_rounds_are_live_and_the_back_fill_is_caught(loaded: generator.Summary) -> None:
+    from pillars.core import clock
+    from pillars.rounds.integrity import Kind
+    from pillars.rounds.models import (
+        Check,
+        Coverage,
+        MonitoringException,
+        ObservationOrder,
+        ShiftAssignment,
+        WorkOrder,
+    )
+    from pillars.rounds.selectors.integrity import integrity_report, shift_period
+
+    now = clock.now()
+    orders = list(ObservationOrder.objects.filter(ended_at__isnull=True).select_related("level"))
+    # Everyone on a unit is on observation, and the board shows a real mix.
+    assert len(orders) == Placement.objects.current().count()
+    statuses = Counter(order.status_at(now) for order in orders)
+    assert statuses["upcoming"] >= len(orders) // 3
+    assert statuses["late"]
+    assert statuses["missed"]
+    assert statuses["paused"]
+    assert Check.objects.filter(is_late_entry=False).count() > 1000
+    assert MonitoringException.objects.filter(ended_at__isnull=True).exists()
+    # The shift is assigned (demo-bht has persons of their own), 1:1s are covered.
+    bht = Staff.objects.get(user__username="demo-bht")
+    assert ShiftAssignment.objects.filter(staff=bht, kind="person").exists()
+    continuous = [o for o in orders if o.level.staff_ratio]
+    assert continuous
+    assert Coverage.objects.filter(order__in=continuous, ended_at__isnull=True).count() == len(
+        continuous
+    )
+    assert WorkOrder.objects.filter(is_ligature=True, closed_at__isnull=True).exists()
+    # Last night's stretch on the adult unit, typed in at dawn, is flagged, with its checks.
+    adult = Unit.objects.filter(kind="acute_adult").order_by("pk").first()
+    assert adult is not None
+    director = get_user_model().objects.get(username="demo-director")
+    night = clock.local(now, adult.time_zone).date() - timedelta(days=2)
+    report = integrity_report(director, adult, shift_period(adult, night, "night"))
+    kinds = {flag.kind for flag in report.flags}
+    assert {Kind.BURST, Kind.EVEN_SPACING, Kind.LARGE_GAP} <= kinds
+    backfilled = set(Check.objects.filter(is_late_entry=True).values_list("public_id", flat=True))
+    assert len(backfilled) >= 12  # three hours of q15 for at least one person
+    in_bursts = {cid for flag in report.flags if flag.kind == Kind.BURST for cid in flag.check_ids}
+    # Only the typed-in stretch is a burst: the honest rounds around it are not.
+    assert in_bursts
+    assert in_bursts <= backfilled
 
 
 def test_small_demo_has_the_promised_shape(loaded: generator.Summary) -> None:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from pillars.people.models import EmergencyAccess
 from pillars.people.testing import PASSWORD, World
@@ -26,7 +27,7 @@ def test_nurse_searches_opens_transfers_and_reads_the_census(
     page: Any, world: World, axe_check: Any
 ) -> None:
     sign_in(page, "t-nurse")
-    assert "Your units now" in page.content()
+    expect(page.get_by_role("heading", name="Your units now")).to_be_visible()
     axe_check(page)
 
     page.get_by_role("link", name="Persons served").click()
@@ -49,7 +50,7 @@ def test_nurse_searches_opens_transfers_and_reads_the_census(
     page.get_by_label("Reason").fill("closer to the nurses' station")
     page.get_by_role("button", name="Transfer").click()
     page.wait_for_url(re.compile(r"/people/persons/[0-9a-f-]+/$"))
-    assert "A101-A" in page.content()
+    expect(page.get_by_text("A101-A").first).to_be_visible()
 
     page.get_by_role("link", name="Units").click()
     page.get_by_role("link", name="Unit A").click()
@@ -67,10 +68,11 @@ def test_nurse_searches_opens_transfers_and_reads_the_census(
 def test_nurse_breaks_the_glass(page: Any, world: World, axe_check: Any) -> None:
     sign_in(page, "t-nurse")
     page.get_by_role("link", name="Emergency access").click()
+    page.wait_for_url(re.compile(r"/people/emergency/$"))
     axe_check(page)
     page.get_by_label("Record number").fill("MRN-B1")
     page.get_by_role("button", name="Find").click()
-    assert "Alex Okafor" in page.content()
+    expect(page.get_by_text("Alex Okafor").first).to_be_visible()
     axe_check(page)
     page.get_by_label("Why you need this record now").fill("Collapsed in the lobby, allergies?")
     page.get_by_role("button", name="Open the record in an emergency").click()

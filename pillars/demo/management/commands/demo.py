@@ -28,6 +28,12 @@ class Command(BaseCommand):
             help="small: 4 units, ~70 persons served; large: 20 units, 1,000 persons served",
         )
         parser.add_argument(
+            "--rounds-days",
+            type=int,
+            default=None,
+            help="days of observation rounds to replay (default 30 small, 1 large)",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="do nothing (and succeed) when an organization already exists",
@@ -47,11 +53,15 @@ class Command(BaseCommand):
                 "demo data already loaded (an organization exists); the demo loads only into "
                 "an empty database. Use --if-empty to make this a no-op."
             )
+        days = options["rounds_days"]
+        if days is not None and not 0 <= days <= 90:
+            raise CommandError("--rounds-days is 0 to 90 days. Nothing was loaded.")
         verbose = options["verbosity"] > 1
         try:
             summary = generator.generate(
                 seed=options["seed"],
                 scale=options["scale"],
+                rounds_days=options["rounds_days"],
                 progress=(lambda step: self.stdout.write(f"  ... {step} done"))
                 if verbose
                 else None,

@@ -13,10 +13,12 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.people.models import Episode, PersonServed, TrustedDevice
+from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
 from pillars.people.selectors import person_category
-from pillars.rounds.choices import Activity, Location, Precaution, SafetyStatus
+from pillars.rounds import presence
+from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
+from pillars.rounds.services.levels import LEVEL_FIELDS, clean_level_values
 
 # A check entered more than this long after it was observed is a late entry: it needs a reason
 # and is flagged wherever it is shown (back-filled records are what regulators find).
@@ -25,6 +27,12 @@ LATE_ENTRY_AFTER = timedelta(minutes=10)
 CLOCK_SKEW = timedelta(minutes=2)
 
 CHECK_FIELDS = ("observed_at", "location", "activity", "safety_status", "note")
+# Choice values, computed once (TextChoices.values builds a new list on every access, and a
+# batch sync validates a thousand checks).
+LOCATIONS = frozenset(Location.values)
+ACTIVITIES = frozenset(Activity.values)
+SAFETY_STATUSES = frozenset(SafetyStatus.values)
+PROOFS = frozenset(Proof.values)
 
 
 def _clean_precautions(values: Iterable[str]) -> list[str]:
@@ -144,9 +152,151 @@ def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> Obse
 def _same_check(existing: Check, values: dict[str, Any]) -> Check:
     """A replay of the same client id: harmless when it says the same thing, a conflict when
     it does not (two different observations cannot share an id)."""
-    if any(getattr(existing, name) != values[name] for name in CHECK_FIELDS):
-        raise Conflict("This check was already recorded with different details.")
+    if not same_details(existing, values):
+        raise Conflict(REPLAY_CONFLICT)
     return existing
+
+
+REPLAY_CONFLICT = "This check was already recorded with different details."
+OTHER_ORDER = "This check id belongs to another person's observation."
+
+
+def same_details(existing: Check, values: dict[str, Any]) -> bool:
+    """Whether a stored check says what ``values`` (observed_at, location, ...) say."""
+    return all(getattr(existing, name) == values[name] for name in CHECK_FIELDS)
+
+
+def check_details(
+    *, observed_at: datetime, location: str, activity: str, safety_status: str, note: str = ""
+) -> dict[str, Any]:
+    """The details a replay is compared on (CHECK_FIELDS)."""
+    return {
+        "observed_at": observed_at,
+        "location": location,
+        "activity": activity,
+        "safety_status": safety_status,
+        "note": note.strip(),
+    }
+
+
+def placement_of(person_id: int) -> tuple[Room | None, Bed | None]:
+    """The room and bed a person is placed in now (for checking a scanned code)."""
+    placement = (
+        Placement.objects.current()
+        .filter(episode__person_id=person_id)
+        .select_related("bed__room")
+        .first()
+    )
+    bed = placement.bed if placement is not None else None
+    return (bed.room if bed is not None else None), bed
+
+
+def validate_check(
+    order: ObservationOrder,
+    *,
+    now: datetime,
+    observed_at: datetime,
+    location: str,
+    activity: str,
+    safety_status: str,
+    note: str = "",
+    late_reason: str = "",
+    proof: str = Proof.TAP,
+    no_code_reason: str = "",
+    presence_code: str = "",
+    placed: tuple[Room | None, Bed | None] = (None, None),
+) -> dict[str, Any]:
+    """Every rule a new check must meet, shared by ``record_check`` and the batch sync.
+
+    Returns the fields of the Check to store; raises ValidationError naming every bad field.
+
+    Proof of presence (``ObservationLevel.requires_presence_proof``): a check with proof "qr"
+    must carry the code scanned at the door, and the code must be the person's own bed or the
+    room they are placed in (``placed``). At a level that wants proof, a plain tap is refused
+    unless ``no_code_reason`` says why no code was scanned (code damaged, person not in their
+    room): safety comes first, so such a check is kept, and the reason is stored and shown.
+    """
+    errors: dict[str, list[str]] = {}
+    if observed_at.tzinfo is None:
+        errors["observed_at"] = ["The time must include a time zone."]
+    elif observed_at > now + CLOCK_SKEW:
+        errors["observed_at"] = ["A check cannot be observed in the future."]
+    elif observed_at < order.started_at:
+        errors["observed_at"] = ["The check is before this observation order began."]
+    elif order.ended_at is not None and observed_at > order.ended_at:
+        errors["observed_at"] = ["This observation order had ended by then."]
+    if location not in LOCATIONS:
+        errors["location"] = ["Choose where the person was."]
+    if activity not in ACTIVITIES:
+        errors["activity"] = ["Choose what the person was doing."]
+    if safety_status not in SAFETY_STATUSES:
+        errors["safety_status"] = ["Choose safe, concern or emergency."]
+    no_code_reason = no_code_reason.strip()
+    if proof not in PROOFS:
+        errors["proof"] = ["Unknown proof of presence."]
+    elif proof == Proof.QR:
+        if not presence.proves(presence_code, *placed):
+            errors["proof"] = ["The scanned code is not this person's room or bed."]
+        no_code_reason = ""
+    elif order.level.requires_presence_proof:
+        if not no_code_reason:
+            errors["no_code_reason"] = [
+                "This observation level needs the room code scanned. If it cannot be scanned "
+                "(code damaged, person not in their room), say why."
+            ]
+    else:
+        no_code_reason = ""
+    is_late = "observed_at" not in errors and now - observed_at > LATE_ENTRY_AFTER
+    if is_late and not late_reason.strip():
+        minutes = int(LATE_ENTRY_AFTER.total_seconds() // 60)
+        errors["late_reason"] = [
+            f"This check is entered more than {minutes} minutes after it was observed: "
+            "say why. It will be shown as a late entry."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        **check_details(
+            observed_at=observed_at,
+            location=location,
+            activity=activity,
+            safety_status=safety_status,
+            note=note,
+        ),
+        "proof": proof,
+        "no_code_reason": no_code_reason,
+        "is_late_entry": is_late,
+        "late_reason": late_reason.strip() if is_late else "",
+    }
+
+
+def check_audit_detail(order: ObservationOrder, check: Check) -> dict[str, Any]:
+    """What the audit event of a new check says (the same for one check and a batch)."""
+    detail = {
+        "order": str(order.public_id),
+        "observed_at": check.observed_at.isoformat(),
+        "location": check.location,
+        "activity": check.activity,
+        "safety_status": check.safety_status,
+        "late_entry": check.is_late_entry,
+    }
+    if check.proof != Proof.TAP or check.no_code_reason:
+        detail["proof"] = check.proof
+    if check.no_code_reason:
+        detail["no_code_reason"] = check.no_code_reason
+    return detail
+
+
+def advance_clock(order: ObservationOrder, observed_at: datetime) -> bool:
+    """Move a (locked) order's clock to a newer observation; a late entry for an earlier moment
+    never moves it backwards. Returns whether anything changed."""
+    if order.last_observed_at is not None and observed_at <= order.last_observed_at:
+        return False
+    order.last_observed_at = observed_at
+    order.due_at = order.clock_due_at()
+    order.escalation_step = 0
+    order.save(update_fields=["last_observed_at", "due_at", "escalation_step"])
+    return True
 
 
 def record_check(
@@ -161,67 +311,61 @@ def record_check(
     note: str = "",
     late_reason: str = "",
     device: TrustedDevice | None = None,
+    proof: str = Proof.TAP,
+    no_code_reason: str = "",
+    presence_code: str = "",
 ) -> Check:
     """Record one observation check; a replayed ``client_id`` returns the first check.
 
     ``observed_at`` comes from the device, ``recorded_at`` from the server. An entry made more
-    than LATE_ENTRY_AFTER after the observation needs a reason and is flagged as late.
+    than LATE_ENTRY_AFTER after the observation needs a reason and is flagged as late. The
+    rules (and proof of presence) are in ``validate_check``.
     """
     acting = policy.require(actor, "rounds.record_check", order)
-    values = {
-        "observed_at": observed_at,
-        "location": location,
-        "activity": activity,
-        "safety_status": safety_status,
-        "note": note.strip(),
-    }
+    details = check_details(
+        observed_at=observed_at,
+        location=location,
+        activity=activity,
+        safety_status=safety_status,
+        note=note,
+    )
     if (existing := Check.objects.filter(client_id=client_id).first()) is not None:
         if existing.order_id != order.pk:
-            raise Conflict("This check id belongs to another person's observation.")
-        return _same_check(existing, values)
+            raise Conflict(OTHER_ORDER)
+        return _same_check(existing, details)
     now = clock.now()
-    errors: dict[str, list[str]] = {}
-    if observed_at.tzinfo is None:
-        errors["observed_at"] = ["The time must include a time zone."]
-    elif observed_at > now + CLOCK_SKEW:
-        errors["observed_at"] = ["A check cannot be observed in the future."]
-    elif observed_at < order.started_at:
-        errors["observed_at"] = ["The check is before this observation order began."]
-    elif order.ended_at is not None and observed_at > order.ended_at:
-        errors["observed_at"] = ["This observation order had ended by then."]
-    if location not in Location.values:
-        errors["location"] = ["Choose where the person was."]
-    if activity not in Activity.values:
-        errors["activity"] = ["Choose what the person was doing."]
-    if safety_status not in SafetyStatus.values:
-        errors["safety_status"] = ["Choose safe, concern or emergency."]
-    is_late = "observed_at" not in errors and now - observed_at > LATE_ENTRY_AFTER
-    if is_late and not late_reason.strip():
-        minutes = int(LATE_ENTRY_AFTER.total_seconds() // 60)
-        errors["late_reason"] = [
-            f"This check is entered more than {minutes} minutes after it was observed: "
-            "say why. It will be shown as a late entry."
-        ]
-    if errors:
-        raise ValidationError(errors)
+    values = validate_check(
+        order,
+        now=now,
+        observed_at=observed_at,
+        location=location,
+        activity=activity,
+        safety_status=safety_status,
+        note=note,
+        late_reason=late_reason,
+        proof=proof,
+        no_code_reason=no_code_reason,
+        presence_code=presence_code,
+        placed=placement_of(order.person_id) if proof == Proof.QR else (None, None),
+    )
     try:
         with transaction.atomic():
-            locked = ObservationOrder.objects.select_for_update().get(pk=order.pk)
+            # The person and level come along (the audit event and the clock need them); only
+            # the order row is locked.
+            locked = (
+                ObservationOrder.objects.select_for_update(of=("self",))
+                .select_related("person", "level")
+                .get(pk=order.pk)
+            )
             check = Check.objects.create(
                 order=locked,
                 observed_by_id=acting.staff_pk,
                 recorded_at=now,
                 client_id=client_id,
                 device=device,
-                is_late_entry=is_late,
-                late_reason=late_reason.strip() if is_late else "",
                 **values,
             )
-            # A late entry for an earlier moment never moves the clock backwards.
-            if locked.last_observed_at is None or observed_at > locked.last_observed_at:
-                locked.last_observed_at = observed_at
-                locked.due_at = None if locked.ended_at else locked.next_due_at()
-                locked.save(update_fields=["last_observed_at", "due_at"])
+            advance_clock(locked, observed_at)
             audit.record(
                 actor=actor,
                 action=Action.CREATE,
@@ -229,62 +373,35 @@ def record_check(
                 person_id=locked.person.public_id,
                 category=person_category(locked.person),
                 purpose=Purpose.TREATMENT,
-                detail={
-                    "order": str(locked.public_id),
-                    "observed_at": observed_at.isoformat(),
-                    "location": location,
-                    "activity": activity,
-                    "safety_status": safety_status,
-                    "late_entry": is_late,
-                },
+                detail=check_audit_detail(locked, check),
             )
     except IntegrityError:
         # The same client id arrived twice at once: the other request won; answer as a replay.
         existing = Check.objects.filter(client_id=client_id).first()
         if existing is None:
             raise
-        return _same_check(existing, values)
+        return _same_check(existing, details)
     return check
-
-
-LEVEL_FIELDS = (
-    "name",
-    "interval_minutes",
-    "grace_factor",
-    "due_window_minutes",
-    "staff_ratio",
-    "is_line_of_sight",
-    "sort_order",
-)
 
 
 def change_level(level: ObservationLevel, *, actor: Any, **changes: Any) -> ObservationLevel:
     """Change an observation level by making its next version: orders made under the old
-    version (and their checks) keep the rules they were made under; new orders use the new."""
+    version (and their checks) keep the rules they were made under; new orders use the new.
+    The values are checked as when a level is added (``levels.clean_level_values``)."""
     policy.require(actor, "rounds.manage_levels")
     unknown = set(changes) - set(LEVEL_FIELDS)
     if unknown:
         raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
     before = audit.snapshot(level, list(LEVEL_FIELDS))
-    values = {**{name: getattr(level, name) for name in LEVEL_FIELDS}, **changes}
-    errors: dict[str, list[str]] = {}
-    if not str(values["name"]).strip():
-        errors["name"] = ["This field is required."]
-    if (
-        not isinstance(values["interval_minutes"], int)
-        or not 1 <= values["interval_minutes"] <= 240
-    ):
-        errors["interval_minutes"] = ["An interval is 1 to 240 minutes."]
-    if not 1 <= float(values["grace_factor"]) <= 3:
-        errors["grace_factor"] = ["The grace is 1 to 3 intervals (1.5 is the common rule)."]
-    if values["staff_ratio"] not in (0, 1, 2):
-        errors["staff_ratio"] = ["Staff ratio is 0, 1 (1:1) or 2 (2:1)."]
-    if errors:
-        raise ValidationError(errors)
+    values = clean_level_values(
+        {**{name: getattr(level, name) for name in LEVEL_FIELDS}, **changes}
+    )
     with transaction.atomic():
         current = ObservationLevel.objects.select_for_update().get(pk=level.pk)
         if not current.is_current:
             raise Conflict("This level was changed a moment ago; reload and try again.")
+        if all(getattr(current, name) == values[name] for name in LEVEL_FIELDS):
+            raise invalid(None, "Nothing was changed.")
         ObservationLevel.objects.filter(pk=current.pk).update(is_current=False)
         new = ObservationLevel.objects.create(
             code=current.code,

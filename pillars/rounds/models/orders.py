@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Episode, PersonServed, Staff, TrustedDevice
-from pillars.rounds.choices import Activity, CheckStatus, Location, SafetyStatus
+from pillars.rounds.choices import Activity, CheckStatus, Location, Proof, SafetyStatus
 
 
 class ObservationLevel(PublicModel):
@@ -47,6 +47,11 @@ class ObservationLevel(PublicModel):
         default=0, help_text="Staff assigned to this person alone: 0, 1 (1:1) or 2 (2:1)."
     )
     is_line_of_sight = models.BooleanField(default=False)
+    # Proof of presence: checks at this level are recorded by scanning the room or bed code
+    # (a tap alone needs a reason, such as a damaged code; see services.orders.validate_check).
+    requires_presence_proof = models.BooleanField(
+        default=False, help_text="Checks need the room or bed code scanned (proof of presence)."
+    )
     sort_order = models.PositiveSmallIntegerField(default=100)
     created_at = models.DateTimeField()
 
@@ -99,8 +104,14 @@ class ObservationOrder(PublicModel):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
     )
     last_observed_at = models.DateTimeField(null=True, blank=True)
-    # Mirrors next_due_at() for the sweep workers' index; null once ended.
+    # Set while a monitoring exception (off unit, refused, ...) pauses the clock; on resume the
+    # next check is due at once (``resumed_at``), since nobody has seen the person meanwhile.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    # Mirrors next_due_at() for the sweep workers' index; null once ended or while paused.
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Escalation steps already alerted for the current due time (reset by each new check).
+    escalation_step = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]
@@ -121,9 +132,24 @@ class ObservationOrder(PublicModel):
         """The first check is due when the order starts; each later one an interval after the
         last observation. Intervals are real elapsed time, so midnight and daylight-saving
         changes in the unit's zone move nothing."""
+        if self.resumed_at is not None and (
+            self.last_observed_at is None or self.last_observed_at < self.resumed_at
+        ):
+            # Back from a monitoring exception: nobody has seen the person meanwhile, so a
+            # check is due the moment the clock resumes.
+            return self.resumed_at
         if self.last_observed_at is None:
             return self.started_at
         return self.last_observed_at + self.level.interval
+
+    def clock_due_at(self) -> datetime | None:
+        """The value the stored ``due_at`` column mirrors: none once ended or while paused."""
+        if self.ended_at is not None or self.paused_at is not None:
+            return None
+        return self.next_due_at()
+
+    def is_paused_at(self, now: datetime) -> bool:
+        return self.paused_at is not None and now >= self.paused_at
 
     def missed_at(self) -> datetime:
         """When the awaited check counts as missed: the grace runs from the last observation
@@ -135,6 +161,8 @@ class ObservationOrder(PublicModel):
         due, up to and including the end of the grace), missed (after it), or ended."""
         if self.ended_at is not None and now >= self.ended_at:
             return CheckStatus.ENDED
+        if self.is_paused_at(now):
+            return CheckStatus.PAUSED
         due = self.next_due_at()
         if now > self.missed_at():
             return CheckStatus.MISSED
@@ -164,6 +192,10 @@ class Check(PublicModel):
     client_id = models.UUIDField(unique=True)
     is_late_entry = models.BooleanField(default=False)
     late_reason = models.CharField(max_length=300, blank=True)
+    proof = models.CharField(max_length=8, choices=Proof.choices, default=Proof.TAP)
+    # Why the code was not scanned at a level that wants proof of presence (code damaged,
+    # person not in their room): the check is kept, and the reason is shown with it.
+    no_code_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-observed_at"]
@@ -181,3 +213,20 @@ class Check(PublicModel):
     @property
     def entry_delay(self) -> timedelta:
         return self.recorded_at - self.observed_at
+
+
+class CheckAddendum(PublicModel):
+    """A correction to a check: the check itself is never edited (DESIGN.md rule 2); the
+    addendum names its author and reason and both stay readable."""
+
+    check_record = models.ForeignKey(Check, on_delete=models.PROTECT, related_name="addenda")
+    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["written_at"]
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.check_record}"

@@ -1,0 +1,128 @@
+"""What every benchmark shares: a throwaway demo database, a gunicorn on 127.0.0.1, a signed-in
+opener, and percentiles."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pillars(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "pillars.manage", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_env(prefix: str) -> tuple[str, dict[str, str]]:
+    """A fresh data directory and the environment of a bench server using it (SQLite)."""
+    data_dir = tempfile.mkdtemp(prefix=prefix)
+    return data_dir, {
+        **os.environ,
+        "PILLARS_ENV": "development",
+        "PILLARS_DEBUG": "false",
+        "PILLARS_BENCH": "true",
+        "PILLARS_DATA_DIR": data_dir,
+        "DATABASE_URL": f"sqlite:///{data_dir}/bench.sqlite3",
+        "PILLARS_LOG_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def server(env: dict[str, str]) -> Iterator[str]:
+    """One gunicorn worker on a free port of 127.0.0.1; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "pillars.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def signed_in(base: str, username: str) -> urllib.request.OpenerDirector:
+    """An opener carrying the session of a demo sign-in through the real form."""
+    from pillars.demo.accounts import DEMO_PASSWORD
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/account/sign-in/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "no CSRF token on the sign-in page"
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token.group(1), "username": username, "password": DEMO_PASSWORD}
+    ).encode()
+    request = urllib.request.Request(
+        base + "/account/sign-in/", data=body, headers={"Referer": base + "/account/sign-in/"}
+    )
+    opener.open(request).read()
+    return opener
+
+
+def alternate(
+    opener: urllib.request.OpenerDirector, urls: dict[str, str], rounds: int, warmup: int
+) -> dict[str, list[float]]:
+    """Milliseconds per GET of each URL, alternating, after a warm-up."""
+    timings: dict[str, list[float]] = {name: [] for name in urls}
+    for i in range(warmup + rounds):
+        for name, url in urls.items():
+            started = time.perf_counter()
+            response = opener.open(url)
+            response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status == 200, (url, response.status)
+            assert "/account/sign-in/" not in response.url, "the session ended"
+            if i >= warmup:
+                timings[name].append(elapsed)
+    return timings

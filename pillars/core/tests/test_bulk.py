@@ -1,0 +1,31 @@
+"""insert_objects: many rows at once, each value prepared by its own field, conflicts skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from pillars.core.bulk import insert_objects
+from pillars.people.models import Organization, Site
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_arrive_as_a_save_would_store_them() -> None:
+    org = Organization.objects.create(name="Riverbend")
+    sites = [Site(organization=org, name=f"Site {n}") for n in range(3)]
+    insert_objects(sites)
+    stored = {s.name: s for s in Site.objects.filter(organization=org)}
+    assert set(stored) == {"Site 0", "Site 1", "Site 2"}
+    assert {s.public_id for s in stored.values()} == {s.public_id for s in sites}
+
+
+def test_a_stored_value_is_skipped_and_a_second_call_stores_only_its_own_rows() -> None:
+    org = Organization.objects.create(name="Riverbend")
+    first = Site(organization=org, name="North")
+    insert_objects([first])
+    again = Site(organization=org, name="North again")
+    again.public_id = first.public_id  # the unique value is already stored
+    insert_objects([again, Site(organization=org, name="South")], skip_conflicts_on="public_id")
+    insert_objects([Site(organization=org, name="East")], skip_conflicts_on="public_id")
+    names = sorted(Site.objects.filter(organization=org).values_list("name", flat=True))
+    assert names == ["East", "North", "South"]

@@ -1,0 +1,76 @@
+"""The unit board in the JSON API: the same rows, read the same way (scoped, one audited list
+read), for a tablet app or a hallway display."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from pillars.core.api_errors import error_responses
+from pillars.core.declare import audited
+from pillars.people import selectors as people_selectors
+from pillars.rounds.selectors import board as board_selectors
+from pillars.rounds.selectors.board import BoardRow
+
+router = Router(tags=["rounds"])
+
+
+class BoardRowOut(Schema):
+    order: UUID
+    person: UUID
+    name: str
+    room: str
+    bed: str
+    level: str
+    level_name: str
+    precautions: list[str]
+    last_observed_at: datetime | None
+    last_location: str
+    last_activity: str
+    due_at: datetime | None
+    seconds_to_due: int | None
+    status: str
+    status_label: str
+    with_now: list[str]
+    is_mine: bool
+    ligature_warning: str
+
+    @classmethod
+    def of(cls, row: BoardRow) -> BoardRowOut:
+        return cls(
+            order=row.order.public_id,
+            person=row.person.public_id,
+            name=row.name,
+            room=row.room,
+            bed=row.bed,
+            level=row.order.level.code,
+            level_name=row.order.level.name,
+            precautions=list(row.order.precautions),
+            last_observed_at=row.last_observed_at,
+            last_location=row.last_location,
+            last_activity=row.last_activity,
+            due_at=row.due_at,
+            seconds_to_due=row.seconds_to_due,
+            status=row.status,
+            status_label=row.status_label,
+            with_now=row.with_now,
+            is_mine=row.is_mine,
+            ligature_warning=row.ligature,
+        )
+
+
+@router.get(
+    "/units/{public_id}/board",
+    response={200: list[BoardRowOut], **error_responses(401, 403, 404)},
+    summary="A unit's board: everyone on observation, most urgent first",
+)
+@audited("the unit board (one audited list read naming the persons shown)")
+def unit_board(
+    request: HttpRequest, public_id: UUID, mine: bool = False
+) -> Status[list[BoardRowOut]]:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    rows = board_selectors.board_rows(request.user, unit, mine=mine, what="api board")
+    return Status(200, [BoardRowOut.of(row) for row in rows])

@@ -1,0 +1,356 @@
+"""The floor in the JSON API: shift assignments (bulk), reassignment, monitoring exceptions,
+and 1:1/2:1 coverage with relief handoffs. Handlers are thin: a selector, one service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from pillars.core import clock
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Moment, Text
+from pillars.core.declare import audited
+from pillars.core.errors import invalid
+from pillars.core.idempotency import idempotent
+from pillars.people import selectors as people_selectors
+from pillars.people.models import PersonServed, Room, Staff, Unit
+from pillars.rounds import selectors
+from pillars.rounds.choices import ExceptionKind
+from pillars.rounds.models import Coverage, MonitoringException, ShiftAssignment
+from pillars.rounds.selectors import assignments as assignment_selectors
+from pillars.rounds.selectors import coverage as coverage_selectors
+from pillars.rounds.services import assignments as assignment_services
+from pillars.rounds.services import coverage as coverage_services
+from pillars.rounds.services import exceptions as exception_services
+
+router = Router(tags=["rounds"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+class AssignmentOut(Schema):
+    public_id: UUID
+    staff: UUID
+    staff_name: str
+    kind: str
+    person: UUID | None
+    room: str | None
+    starts_at: datetime
+    ends_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ShiftAssignment) -> AssignmentOut:
+        return cls(
+            public_id=row.public_id,
+            staff=row.staff.public_id,
+            staff_name=row.staff.display_name,
+            kind=row.kind,
+            person=row.person.public_id if row.person else None,
+            room=row.room.name if row.room else None,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            ended_at=row.ended_at,
+        )
+
+
+class ShiftOut(Schema):
+    assignments: list[AssignmentOut]
+
+
+class StaffPart(Schema):
+    staff: UUID
+    persons: list[UUID] = Field(default_factory=list, max_length=200)
+    rooms: list[UUID] = Field(default_factory=list, max_length=200)
+
+
+class ShiftIn(Schema):
+    starts_at: Moment
+    ends_at: Moment
+    lead: UUID | None = None
+    parts: list[StaffPart] = Field(default_factory=list, max_length=100)
+
+
+class ReassignIn(Schema):
+    to_staff: UUID
+    at: Moment | None = None
+
+
+class ExceptionIn(Schema):
+    kind: ExceptionKind
+    reason: Text = Field(..., max_length=300)
+    with_whom: Text = Field("", max_length=150)
+    where: Text = Field("", max_length=150)
+    started_at: Moment | None = None
+
+
+class ExceptionEndIn(Schema):
+    note: Text = Field("", max_length=300)
+
+
+class ExceptionOut(Schema):
+    public_id: UUID
+    order: UUID
+    kind: str
+    reason: str
+    with_whom: str
+    where: str
+    started_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, row: MonitoringException) -> ExceptionOut:
+        return cls(
+            public_id=row.public_id,
+            order=row.order.public_id,
+            kind=row.kind,
+            reason=row.reason,
+            with_whom=row.with_whom,
+            where=row.where,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+        )
+
+
+class CoverageIn(Schema):
+    staff: UUID
+
+
+class RelieveIn(Schema):
+    incoming_staff: UUID
+    incoming_pin: Text = Field(..., max_length=20)
+
+
+class CoverageOut(Schema):
+    public_id: UUID
+    order: UUID
+    person: UUID
+    person_name: str
+    staff: UUID
+    staff_name: str
+    started_at: datetime
+    ended_at: datetime | None
+    handed_from: UUID | None
+
+    @classmethod
+    def of(cls, row: Coverage) -> CoverageOut:
+        return cls(
+            public_id=row.public_id,
+            order=row.order.public_id,
+            person=row.order.person.public_id,
+            person_name=row.order.person.display_name,
+            staff=row.staff.public_id,
+            staff_name=row.staff.display_name,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            handed_from=row.handed_from.public_id if row.handed_from else None,
+        )
+
+
+class LapseOut(Schema):
+    order: UUID
+    person: UUID
+    person_name: str
+    staff_with_them: int
+    staff_needed: int
+    since: datetime
+
+
+class FreeStaffOut(Schema):
+    public_id: UUID
+    display_name: str
+
+
+class UnitCoverageOut(Schema):
+    coverage: list[CoverageOut]
+    lapses: list[LapseOut]
+    free_for_rounds: list[FreeStaffOut]
+
+
+def _staff_by_id(request: HttpRequest, ids: list[UUID], field: str) -> dict[UUID, Staff]:
+    """Staff named in a body, among those the user may see (others are "no such")."""
+    visible = people_selectors.staff_visible_to(request.user)
+    found = {s.public_id: s for s in visible.filter(public_id__in=ids)}
+    if missing := [i for i in ids if i not in found]:
+        raise invalid(field, f"No such staff member: {missing[0]}.")
+    return found
+
+
+@router.get(
+    "/units/{public_id}/assignments",
+    response={200: list[AssignmentOut], **READ_ERRORS},
+    summary="The shift assignments in force on a unit now",
+)
+@audited("the shift on one unit, naming persons served (one audited list read)")
+def unit_assignments(request: HttpRequest, public_id: UUID) -> Status[list[AssignmentOut]]:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    rows = assignment_selectors.shift_on(request.user, unit, clock.now())
+    return Status(200, [AssignmentOut.of(row) for row in rows])
+
+
+def _parts(
+    request: HttpRequest, unit: Unit, payload: ShiftIn
+) -> dict[Staff, list[PersonServed | Room]]:
+    staff = _staff_by_id(request, [p.staff for p in payload.parts], "parts")
+    person_ids = [i for p in payload.parts for i in p.persons]
+    room_ids = [i for p in payload.parts for i in p.rooms]
+    # Only persons on this unit now: a name from elsewhere never comes back in an error.
+    on_unit = PersonServed.objects.filter(
+        public_id__in=person_ids,
+        episodes__placements__unit=unit,
+        episodes__placements__ended_at__isnull=True,
+    ).distinct()
+    persons = {p.public_id: p for p in on_unit}
+    rooms = {r.public_id: r for r in Room.objects.filter(public_id__in=room_ids, unit=unit)}
+    if any(i not in persons for i in person_ids):
+        raise invalid("parts", "A person served is not on this unit.")
+    if any(i not in rooms for i in room_ids):
+        raise invalid("parts", "A room is not on this unit.")
+    plan: dict[Staff, list[PersonServed | Room]] = {}
+    for part in payload.parts:
+        items = plan.setdefault(staff[part.staff], [])
+        items.extend(persons[i] for i in part.persons)
+        items.extend(rooms[i] for i in part.rooms)
+    return plan
+
+
+@router.post(
+    "/units/{public_id}/assignments",
+    response={201: ShiftOut, **WRITE_ERRORS},
+    summary="Assign a shift in bulk (the lead, and persons or rooms per staff member)",
+)
+@audited("assigns a shift (assign_shift audits it)")
+@idempotent
+def assign(request: HttpRequest, public_id: UUID, payload: ShiftIn) -> Status[ShiftOut]:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.assign")
+    lead = _staff_by_id(request, [payload.lead], "lead")[payload.lead] if payload.lead else None
+    made = assignment_services.assign_shift(
+        unit,
+        actor=request.user,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        lead=lead,
+        by_staff=_parts(request, unit, payload),
+    )
+    return Status(201, ShiftOut(assignments=[AssignmentOut.of(row) for row in made]))
+
+
+@router.post(
+    "/assignments/{public_id}/reassign",
+    response={201: AssignmentOut, **WRITE_ERRORS},
+    summary="Hand one part of the shift to another staff member from now (or a later time)",
+)
+@audited("reassigns part of a shift (reassign audits it)")
+@idempotent
+def reassign(request: HttpRequest, public_id: UUID, payload: ReassignIn) -> Status[AssignmentOut]:
+    row = assignment_selectors.get_assignment_for(request.user, public_id, "rounds.assign")
+    to_staff = _staff_by_id(request, [payload.to_staff], "to_staff")[payload.to_staff]
+    new = assignment_services.reassign(row, actor=request.user, to_staff=to_staff, at=payload.at)
+    return Status(201, AssignmentOut.of(new))
+
+
+@router.post(
+    "/orders/{public_id}/exceptions",
+    response={201: ExceptionOut, **WRITE_ERRORS},
+    summary="Start a monitoring exception: the order's clock pauses",
+)
+@audited("starts a monitoring exception (start_exception audits it)")
+@idempotent
+def start_exception(
+    request: HttpRequest, public_id: UUID, payload: ExceptionIn
+) -> Status[ExceptionOut]:
+    order = selectors.get_order_for(request.user, public_id, "rounds.pause")
+    row = exception_services.start_exception(
+        order,
+        actor=request.user,
+        kind=payload.kind,
+        reason=payload.reason,
+        with_whom=payload.with_whom,
+        where=payload.where,
+        started_at=payload.started_at,
+    )
+    return Status(201, ExceptionOut.of(row))
+
+
+@router.post(
+    "/exceptions/{public_id}/end",
+    response={200: ExceptionOut, **WRITE_ERRORS},
+    summary="End a monitoring exception: the clock resumes with a check due at once",
+)
+@audited("ends a monitoring exception (end_exception audits it)")
+@idempotent
+def end_exception(
+    request: HttpRequest, public_id: UUID, payload: ExceptionEndIn
+) -> Status[ExceptionOut]:
+    row = coverage_selectors.get_exception_for(request.user, public_id, "rounds.pause")
+    ended = exception_services.end_exception(row, actor=request.user, note=payload.note)
+    return Status(200, ExceptionOut.of(ended))
+
+
+@router.get(
+    "/units/{public_id}/coverage",
+    response={200: UnitCoverageOut, **READ_ERRORS},
+    summary="Who is on which 1:1 or 2:1 now, the lapses, and who is free for rounds",
+)
+@audited("1:1 coverage on one unit, naming persons served (one audited list read)")
+def unit_coverage(request: HttpRequest, public_id: UUID) -> Status[UnitCoverageOut]:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    found = coverage_selectors.coverage_on(request.user, unit, clock.now())
+    return Status(
+        200,
+        UnitCoverageOut(
+            coverage=[CoverageOut.of(row) for row in found.rows],
+            lapses=[
+                LapseOut(
+                    order=lapse.order.public_id,
+                    person=lapse.order.person.public_id,
+                    person_name=lapse.order.person.display_name,
+                    staff_with_them=lapse.open_count,
+                    staff_needed=lapse.ratio,
+                    since=lapse.since,
+                )
+                for lapse in found.lapses
+            ],
+            free_for_rounds=[
+                FreeStaffOut(public_id=s.public_id, display_name=s.display_name) for s in found.free
+            ],
+        ),
+    )
+
+
+@router.post(
+    "/orders/{public_id}/coverage",
+    response={201: CoverageOut, **WRITE_ERRORS},
+    summary="Put a staff member with a person on 1:1 or 2:1 observation",
+)
+@audited("starts 1:1 coverage (start_coverage audits it)")
+@idempotent
+def start_coverage(
+    request: HttpRequest, public_id: UUID, payload: CoverageIn
+) -> Status[CoverageOut]:
+    order = selectors.get_order_for(request.user, public_id, "rounds.cover")
+    staff = _staff_by_id(request, [payload.staff], "staff")[payload.staff]
+    row = coverage_services.start_coverage(order, actor=request.user, staff=staff)
+    return Status(201, CoverageOut.of(row))
+
+
+@router.post(
+    "/coverage/{public_id}/relieve",
+    response={201: CoverageOut, **WRITE_ERRORS},
+    summary="Relief handoff: the signed-in coverer hands over; the incoming confirms by PIN",
+)
+@audited("a relief handoff (relieve audits it)")
+@idempotent
+def relieve(request: HttpRequest, public_id: UUID, payload: RelieveIn) -> Status[CoverageOut]:
+    row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
+    incoming = _staff_by_id(request, [payload.incoming_staff], "incoming_staff")[
+        payload.incoming_staff
+    ]
+    new = coverage_services.relieve(
+        row, actor=request.user, incoming_staff=incoming, incoming_pin=payload.incoming_pin
+    )
+    return Status(201, CoverageOut.of(new))

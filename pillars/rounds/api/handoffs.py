@@ -1,0 +1,155 @@
+"""Shift handoffs in the JSON API: a unit's list, compiling one, reading one, signing it.
+
+Signing: ``side`` "outgoing" (the signer is the token's user) or "incoming" (the same, with the
+incoming staff member's own badge PIN). Nobody signs both sides.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Moment, Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.people import selectors as people_selectors
+from pillars.rounds.models import Handoff
+from pillars.rounds.selectors import handoffs as selectors
+from pillars.rounds.services import handoffs as services
+
+router = Router(tags=["rounds"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+class HandoffSummary(Schema):
+    public_id: UUID
+    unit: UUID
+    starts_at: datetime
+    ends_at: datetime
+    compiled_at: datetime
+    outgoing_staff: UUID | None
+    outgoing_signed_at: datetime | None
+    incoming_staff: UUID | None
+    incoming_signed_at: datetime | None
+
+    @classmethod
+    def fields_of(cls, h: Handoff) -> dict[str, Any]:
+        return {
+            "public_id": h.public_id,
+            "unit": h.unit.public_id,
+            "starts_at": h.starts_at,
+            "ends_at": h.ends_at,
+            "compiled_at": h.compiled_at,
+            "outgoing_staff": h.outgoing_staff.public_id if h.outgoing_staff else None,
+            "outgoing_signed_at": h.outgoing_signed_at,
+            "incoming_staff": h.incoming_staff.public_id if h.incoming_staff else None,
+            "incoming_signed_at": h.incoming_signed_at,
+        }
+
+    @classmethod
+    def of(cls, h: Handoff) -> HandoffSummary:
+        return cls(**cls.fields_of(h))
+
+
+class NoteOut(Schema):
+    public_id: UUID
+    person: UUID | None
+    text: str
+    written_by: UUID
+    written_at: datetime
+    is_addendum: bool
+    reason: str
+
+
+class HandoffOut(HandoffSummary):
+    snapshot: dict[str, Any] = Field(
+        description="Compiled from the shift's data; frozen from the outgoing signature on."
+    )
+    notes: list[NoteOut]
+
+    @classmethod
+    def full(cls, h: Handoff) -> HandoffOut:
+        notes = [
+            NoteOut(
+                public_id=n.public_id,
+                person=n.person.public_id if n.person else None,
+                text=n.text,
+                written_by=n.written_by.public_id,
+                written_at=n.written_at,
+                is_addendum=n.is_addendum,
+                reason=n.reason,
+            )
+            for n in h.notes.select_related("person", "written_by").order_by("written_at", "pk")
+        ]
+        return cls(**cls.fields_of(h), snapshot=h.snapshot, notes=notes)
+
+
+class HandoffIn(Schema):
+    starts_at: Moment
+    ends_at: Moment
+
+
+class SignIn(Schema):
+    side: Literal["outgoing", "incoming"]
+    pin: Text = Field("", max_length=8, description="The incoming staff member's badge PIN.")
+
+
+@router.get(
+    "/units/{public_id}/handoffs",
+    response={200: list[HandoffSummary], **READ_ERRORS},
+    summary="A unit's shift handoffs, newest first",
+)
+@audited("lists a unit's handoffs: dates and signers, no persons served")
+def unit_handoffs(request: HttpRequest, public_id: UUID) -> Status[list[HandoffSummary]]:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_handoffs")
+    return Status(200, [HandoffSummary.of(h) for h in selectors.handoffs_on(request.user, unit)])
+
+
+@router.post(
+    "/units/{public_id}/handoffs",
+    response={201: HandoffOut, **WRITE_ERRORS},
+    summary="Compile a shift handoff from the shift's own data",
+)
+@audited("compiles a handoff (compile_handoff audits it)")
+@idempotent
+def compile_handoff(
+    request: HttpRequest, public_id: UUID, payload: HandoffIn
+) -> Status[HandoffOut]:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.handoff")
+    handoff = services.compile_handoff(
+        unit, actor=request.user, start=payload.starts_at, end=payload.ends_at
+    )
+    return Status(201, HandoffOut.full(handoff))
+
+
+@router.get(
+    "/handoffs/{public_id}",
+    response={200: HandoffOut, **READ_ERRORS},
+    summary="One shift handoff with its compiled content and notes",
+)
+@audited("one handoff with persons served (get_handoff_for audits it)")
+def get_handoff(request: HttpRequest, public_id: UUID) -> Status[HandoffOut]:
+    return Status(200, HandoffOut.full(selectors.get_handoff_for(request.user, public_id)))
+
+
+@router.post(
+    "/handoffs/{public_id}/sign",
+    response={200: HandoffOut, **WRITE_ERRORS},
+    summary="Sign a handoff as the outgoing or (with PIN) the incoming staff member",
+)
+@audited("signs a handoff (sign_outgoing / sign_incoming audit it)")
+@idempotent
+def sign_handoff(request: HttpRequest, public_id: UUID, payload: SignIn) -> Status[HandoffOut]:
+    handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
+    if payload.side == "outgoing":
+        handoff = services.sign_outgoing(handoff, actor=request.user)
+    else:
+        handoff = services.sign_incoming(handoff, actor=request.user, pin=payload.pin)
+    return Status(200, HandoffOut.full(handoff))

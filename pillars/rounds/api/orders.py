@@ -1,0 +1,370 @@
+"""Rounds in the JSON API: a unit's open orders with their clocks, recording a check, ordering,
+changing and ending a person's level, the history of their levels, and corrections to checks.
+
+A check carries the device's own ``client_id`` (or an ``Idempotency-Key`` header): a replay
+returns the first answer and the same id with other details is refused with 409.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
+
+from pillars.core import clock
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Moment, Text
+from pillars.core.declare import audited
+from pillars.core.errors import invalid
+from pillars.core.idempotency import idempotent
+from pillars.core.pagination import PageParams, paginate
+from pillars.people import selectors as people_selectors
+from pillars.rounds import selectors, services
+from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
+from pillars.rounds.models import Check, CheckAddendum, ObservationOrder
+from pillars.rounds.selectors import sync as check_selectors
+from pillars.rounds.selectors.levels import current_level_by_code
+
+router = Router(tags=["rounds"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+RECENT = timedelta(hours=24)
+
+
+class OrderOut(Schema):
+    public_id: UUID
+    person: UUID
+    person_name: str
+    level: str
+    level_name: str
+    precautions: list[str]
+    instructions: str
+    started_at: datetime
+    last_observed_at: datetime | None
+    next_due_at: datetime
+    status: str
+
+    @classmethod
+    def of(cls, order: ObservationOrder, now: datetime) -> OrderOut:
+        return cls(
+            public_id=order.public_id,
+            person=order.person.public_id,
+            person_name=order.person.display_name,
+            level=order.level.code,
+            level_name=order.level.name,
+            precautions=list(order.precautions),
+            instructions=order.instructions,
+            started_at=order.started_at,
+            last_observed_at=order.last_observed_at,
+            next_due_at=order.next_due_at(),
+            status=order.status_at(now),
+        )
+
+
+class CheckIn(Schema):
+    client_id: UUID = Field(description="Made by the device; a replay returns the first check.")
+    observed_at: Moment
+    location: Location
+    activity: Activity
+    safety_status: SafetyStatus
+    note: Text = Field("", max_length=500)
+    late_reason: Text = Field("", max_length=300)
+    proof: Proof = Proof.TAP
+    no_code_reason: Text = Field(
+        "", max_length=300, description="Why no room code was scanned where the level wants one."
+    )
+    presence_code: Text = Field("", max_length=40, description="The room or bed code scanned.")
+
+
+class CheckOut(Schema):
+    public_id: UUID
+    client_id: UUID
+    order: UUID
+    observed_at: datetime
+    recorded_at: datetime
+    location: str
+    activity: str
+    safety_status: str
+    note: str
+    is_late_entry: bool
+    late_reason: str
+    proof: str
+    no_code_reason: str
+
+    @classmethod
+    def of(cls, check: Check) -> CheckOut:
+        return cls(
+            public_id=check.public_id,
+            client_id=check.client_id,
+            order=check.order.public_id,
+            observed_at=check.observed_at,
+            recorded_at=check.recorded_at,
+            location=check.location,
+            activity=check.activity,
+            safety_status=check.safety_status,
+            note=check.note,
+            is_late_entry=check.is_late_entry,
+            late_reason=check.late_reason,
+            proof=check.proof,
+            no_code_reason=check.no_code_reason,
+        )
+
+
+class CheckPage(Schema):
+    items: list[CheckOut]
+    next_cursor: str | None
+
+
+class CheckFilter(Schema):
+    since: Moment | None = Field(None, description="Checks observed from this moment (24 h ago).")
+
+
+@router.get(
+    "/units/{public_id}/orders",
+    response={200: list[OrderOut], **READ_ERRORS},
+    summary="A unit's open observation orders, most urgent first",
+)
+@audited("persons on observation on one unit (one audited list read)")
+def unit_orders(request: HttpRequest, public_id: UUID) -> Status[list[OrderOut]]:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    now = clock.now()
+    orders = selectors.open_orders_on(request.user, unit)
+    return Status(200, [OrderOut.of(order, now) for order in orders])
+
+
+@router.post(
+    "/orders/{public_id}/checks",
+    response={201: CheckOut, **WRITE_ERRORS},
+    summary="Record one observation check",
+)
+@audited("records a check (record_check audits it)")
+@idempotent
+def record_check(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Status[CheckOut]:
+    order = selectors.get_order_for(request.user, public_id, "rounds.record_check")
+    check = services.record_check(
+        order,
+        actor=request.user,
+        observed_at=payload.observed_at,
+        location=payload.location,
+        activity=payload.activity,
+        safety_status=payload.safety_status,
+        client_id=payload.client_id,
+        note=payload.note,
+        late_reason=payload.late_reason,
+        proof=payload.proof,
+        no_code_reason=payload.no_code_reason,
+        presence_code=payload.presence_code,
+    )
+    return Status(201, CheckOut.of(check))
+
+
+# Text that may run over several lines (instructions, corrections): no control characters other
+# than tab and line breaks.
+Paragraph = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+
+
+class StaffRef(Schema):
+    public_id: UUID
+    name: str
+
+
+class OrderDetailOut(Schema):
+    """One order in a person's history: the level version it was made under, who ordered and
+    ended it, and how many checks were recorded under it."""
+
+    public_id: UUID
+    person: UUID
+    level: str
+    level_version: int
+    level_name: str
+    precautions: list[str]
+    instructions: str
+    reason: str
+    ordered_by: StaffRef
+    started_at: datetime
+    recorded_at: datetime
+    ended_at: datetime | None
+    ended_by: StaffRef | None
+    end_reason: str
+    replaces: UUID | None
+    status: str
+    next_due_at: datetime | None
+    checks_count: int
+
+    @classmethod
+    def of(cls, order: ObservationOrder, now: datetime) -> OrderDetailOut:
+        count = getattr(order, "checks_count", None)
+        return cls(
+            public_id=order.public_id,
+            person=order.person.public_id,
+            level=order.level.code,
+            level_version=order.level.version,
+            level_name=order.level.name,
+            precautions=list(order.precautions),
+            instructions=order.instructions,
+            reason=order.reason,
+            ordered_by=StaffRef(
+                public_id=order.ordered_by.public_id, name=order.ordered_by.display_name
+            ),
+            started_at=order.started_at,
+            recorded_at=order.recorded_at,
+            ended_at=order.ended_at,
+            ended_by=StaffRef(public_id=order.ended_by.public_id, name=order.ended_by.display_name)
+            if order.ended_by
+            else None,
+            end_reason=order.end_reason,
+            replaces=order.replaces.public_id if order.replaces else None,
+            status=order.status_at(now),
+            next_due_at=order.clock_due_at(),
+            checks_count=count if count is not None else order.checks.count(),
+        )
+
+
+class OrderIn(Schema):
+    level: Text = Field(
+        max_length=32, description="A level's code (see /levels); its current version is used."
+    )
+    reason: Text = Field(min_length=1, max_length=1000)
+    precautions: list[Precaution] = Field(default_factory=list, max_length=len(Precaution))
+    instructions: Paragraph = Field("", max_length=2000)
+    started_at: Moment | None = Field(None, description="When the order starts; now if absent.")
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class EndIn(Schema):
+    reason: Text = Field(min_length=1, max_length=1000)
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class AddendumIn(Schema):
+    reason: Text = Field(min_length=1, max_length=300)
+    text: Paragraph = Field(min_length=1, max_length=2000)
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class AddendumOut(Schema):
+    public_id: UUID
+    check: UUID
+    written_by: StaffRef
+    written_at: datetime
+    reason: str
+    text: str
+
+    @classmethod
+    def of(cls, addendum: CheckAddendum) -> AddendumOut:
+        return cls(
+            public_id=addendum.public_id,
+            check=addendum.check_record.public_id,
+            written_by=StaffRef(
+                public_id=addendum.written_by.public_id, name=addendum.written_by.display_name
+            ),
+            written_at=addendum.written_at,
+            reason=addendum.reason,
+            text=addendum.text,
+        )
+
+
+@router.get(
+    "/persons/{public_id}/orders",
+    response={200: list[OrderDetailOut], **READ_ERRORS},
+    summary="A person's observation orders, the current one first (the history of levels)",
+)
+@audited("reads a person's observation history (audited by get_person_for)")
+def person_orders(request: HttpRequest, public_id: UUID) -> Status[list[OrderDetailOut]]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "rounds.view", what="api observation history"
+    )
+    now = clock.now()
+    return Status(200, [OrderDetailOut.of(o, now) for o in selectors.order_history(person)])
+
+
+@router.post(
+    "/persons/{public_id}/orders",
+    response={201: OrderDetailOut, **WRITE_ERRORS},
+    summary="Order or change a person's observation level",
+    description="A change ends the current order at the moment the new one starts.",
+)
+@audited("orders a level (audited by get_person_for and order_observation)")
+@idempotent
+def order_level(request: HttpRequest, public_id: UUID, payload: OrderIn) -> Status[OrderDetailOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "rounds.order", what="api observation order"
+    )
+    level = current_level_by_code(payload.level)
+    if level is None:
+        raise invalid("level", "No current level has this code.")
+    order = services.order_observation(
+        person,
+        actor=request.user,
+        level=level,
+        reason=payload.reason,
+        precautions=[str(p) for p in payload.precautions],
+        instructions=payload.instructions,
+        started_at=payload.started_at,
+    )
+    return Status(201, OrderDetailOut.of(order, clock.now()))
+
+
+@router.get(
+    "/orders/{public_id}",
+    response={200: OrderDetailOut, **READ_ERRORS},
+    summary="One observation order",
+)
+@audited("reads one observation order (audited by read_order_for)")
+def get_order(request: HttpRequest, public_id: UUID) -> Status[OrderDetailOut]:
+    order = selectors.read_order_for(request.user, public_id, what="api observation order")
+    return Status(200, OrderDetailOut.of(order, clock.now()))
+
+
+@router.post(
+    "/orders/{public_id}/end",
+    response={200: OrderDetailOut, **WRITE_ERRORS},
+    summary="End an observation order with no new level",
+)
+@audited("ends an order (audited by end_observation)")
+@idempotent
+def end_order(request: HttpRequest, public_id: UUID, payload: EndIn) -> Status[OrderDetailOut]:
+    order = selectors.get_order_for(request.user, public_id, "rounds.order")
+    ended = services.end_observation(order, actor=request.user, reason=payload.reason)
+    return Status(200, OrderDetailOut.of(ended, clock.now()))
+
+
+@router.post(
+    "/checks/{public_id}/addenda",
+    response={201: AddendumOut, **WRITE_ERRORS},
+    summary="Add a correction to a check (the check itself never changes)",
+)
+@audited("corrects a check (audited by get_check_for and add_addendum)")
+@idempotent
+def add_addendum(request: HttpRequest, public_id: UUID, payload: AddendumIn) -> Status[AddendumOut]:
+    check = selectors.get_check_for(
+        request.user, public_id, "rounds.record_check", what="api check correction"
+    )
+    addendum = services.add_addendum(
+        check, actor=request.user, reason=payload.reason, text=payload.text
+    )
+    return Status(201, AddendumOut.of(addendum))
+
+
+# The list shares its path with the write above, so it lives in this router (one URL pattern).
+@router.get(
+    "/orders/{public_id}/checks",
+    response={200: CheckPage, **error_responses(401, 403, 404, 422)},
+    summary="A person's recent checks on one order, oldest first (cursor pages)",
+)
+@audited("a person's checks on one order (one audited read per page)")
+def order_checks(
+    request: HttpRequest, public_id: UUID, filters: Query[CheckFilter], page: Query[PageParams]
+) -> CheckPage:
+    order = selectors.get_order_for(request.user, public_id, "rounds.view")
+    since = filters.since or clock.now() - RECENT
+    result = paginate(
+        check_selectors.checks_of(request.user, order, since=since), page, order=("observed_at",)
+    )
+    check_selectors.record_checks_read(request.user, order, result.items)
+    return CheckPage(items=[CheckOut.of(c) for c in result.items], next_cursor=result.next_cursor)

@@ -1,0 +1,91 @@
+"""Syncing a tablet's queued checks in one request when the network returns.
+
+``POST /checks/batch`` takes up to 1,000 checks, each with its device-made ``client_id``; each
+succeeds or fails on its own and the answer lists every item (created, replayed or refused with
+its errors by field). The request as a whole is idempotent by ``Idempotency-Key``; each check is
+idempotent by its own client id, so a batch resent without the key is harmless too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from pillars.core import clock
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Moment, Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.rounds import services
+from pillars.rounds.choices import Activity, Location, Proof, SafetyStatus
+from pillars.rounds.services.sync import MAX_BATCH, CheckItem, ItemResult
+
+router = Router(tags=["rounds"])
+
+
+class BatchCheckIn(Schema):
+    order: UUID = Field(description="The observation order's public id.")
+    client_id: UUID = Field(description="Made by the device; a replay returns the first check.")
+    observed_at: Moment
+    location: Location
+    activity: Activity
+    safety_status: SafetyStatus
+    note: Text = Field("", max_length=500)
+    late_reason: Text = Field("", max_length=300)
+    proof: Proof = Proof.TAP
+    no_code_reason: Text = Field(
+        "", max_length=300, description="Why no room code was scanned where the level wants one."
+    )
+    presence_code: Text = Field("", max_length=40, description="The room or bed code scanned.")
+
+
+class BatchIn(Schema):
+    checks: list[BatchCheckIn] = Field(..., min_length=1, max_length=MAX_BATCH)
+
+
+class ItemOut(Schema):
+    client_id: str
+    status: Literal["created", "replayed", "refused"]
+    check: UUID | None = None
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, result: ItemResult) -> ItemOut:
+        return cls(
+            client_id=result.client_id,
+            status=result.status,  # type: ignore[arg-type]
+            check=result.check,
+            errors=result.errors,
+        )
+
+
+class BatchOut(Schema):
+    results: list[ItemOut]
+    created: int
+    replayed: int
+    refused: int
+    synced_at: datetime
+
+
+@router.post(
+    "/checks/batch",
+    response={200: BatchOut, **error_responses(401, 403, 409, 422)},
+    summary="Sync up to 1,000 queued checks; each item succeeds or fails on its own",
+)
+@audited("records checks (record_checks audits each one and each refused item)")
+@idempotent
+def sync_checks(request: HttpRequest, payload: BatchIn) -> BatchOut:
+    items = [CheckItem(**check.model_dump()) for check in payload.checks]
+    results = services.record_checks(items, actor=request.user)
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "replayed")}
+    return BatchOut(
+        results=[ItemOut.of(r) for r in results],
+        created=counts["created"],
+        replayed=counts["replayed"],
+        refused=len(results) - counts["created"] - counts["replayed"],
+        synced_at=clock.now(),
+    )

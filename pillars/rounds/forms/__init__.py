@@ -1,0 +1,1 @@
+"""Forms for the rounds pages, one module per area: they parse shape; services decide rules."""

@@ -1,0 +1,36 @@
+"""Rounds models, one module per area; import them from here."""
+
+from pillars.rounds.models.alerts import Alert, EscalationStep
+from pillars.rounds.models.coverage import Coverage, MonitoringException, ShiftAssignment
+from pillars.rounds.models.handoffs import Handoff, HandoffNote
+from pillars.rounds.models.inspections import (
+    Inspection,
+    InspectionPhoto,
+    InspectionResult,
+    InspectionTemplate,
+    TemplateItem,
+    WorkOrder,
+    WorkOrderUpdate,
+)
+from pillars.rounds.models.orders import Check, CheckAddendum, ObservationLevel, ObservationOrder
+
+__all__ = [
+    "Alert",
+    "Check",
+    "CheckAddendum",
+    "Coverage",
+    "EscalationStep",
+    "Handoff",
+    "HandoffNote",
+    "Inspection",
+    "InspectionPhoto",
+    "InspectionResult",
+    "InspectionTemplate",
+    "MonitoringException",
+    "ObservationLevel",
+    "ObservationOrder",
+    "ShiftAssignment",
+    "TemplateItem",
+    "WorkOrder",
+    "WorkOrderUpdate",
+]

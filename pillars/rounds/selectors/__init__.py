@@ -1,0 +1,23 @@
+"""Reads in rounds scoped to the user, one module per area; the order reads are re-exported."""
+
+from pillars.rounds.selectors.orders import (
+    current_order,
+    get_check_for,
+    get_order_for,
+    open_orders_on,
+    order_history,
+    orders_visible_to,
+    read_order_for,
+    recent_checks,
+)
+
+__all__ = [
+    "current_order",
+    "get_check_for",
+    "get_order_for",
+    "open_orders_on",
+    "order_history",
+    "orders_visible_to",
+    "read_order_for",
+    "recent_checks",
+]

@@ -1,0 +1,327 @@
+"""The unit board: every person on observation on one unit, with their clock, in a constant
+number of queries whatever the census (select_related for the person and level, correlated
+subqueries for the last check and the bed, two prefetches for open exceptions and coverage).
+
+Reading the board shows persons served, so each read is one audited list read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from pillars.core import clock, policy
+from pillars.people.models import Placement, Unit
+from pillars.people.selectors import record_list_read
+from pillars.rounds.choices import (
+    Activity,
+    AssignmentKind,
+    CheckStatus,
+    ExceptionKind,
+    Location,
+    Precaution,
+)
+from pillars.rounds.models import (
+    Alert,
+    Check,
+    Coverage,
+    MonitoringException,
+    ObservationOrder,
+    ShiftAssignment,
+)
+from pillars.rounds.selectors.inspections import ligature_alerts_on
+
+# Shown beside the text of each precaution; the text is what a screen reader says.
+PRECAUTION_ICONS = {
+    Precaution.SUICIDE: "⚠",
+    Precaution.SELF_HARM: "✋",
+    Precaution.ELOPEMENT: "⇥",
+    Precaution.FALL: "↓",
+    Precaution.ASSAULT: "⚡",
+    Precaution.SEXUAL_SAFETY: "⛨",
+    Precaution.SEIZURE: "✚",
+}
+
+# Status is never colour alone (DESIGN.md): each has its words and an icon, and a CSS tone.
+STATUS_LOOK = {
+    CheckStatus.UPCOMING: ("○", "ok"),
+    CheckStatus.DUE: ("◷", "warn"),
+    CheckStatus.LATE: ("⚠", "danger"),
+    CheckStatus.MISSED: ("✖", "danger"),
+    CheckStatus.PAUSED: ("⏸", "muted"),
+    CheckStatus.ENDED: ("■", "muted"),
+}
+
+
+@dataclass
+class BoardRow:
+    """One person on the board: what the floor needs to see at a glance."""
+
+    order: ObservationOrder
+    status: str
+    status_label: str
+    status_icon: str
+    tone: str
+    due_at: datetime | None
+    seconds_to_due: int | None
+    room: str
+    bed: str
+    room_id: int | None
+    last_observed_at: datetime | None
+    last_location: str
+    last_activity: str
+    precautions: list[tuple[str, str, str]]
+    paused_kind: str = ""
+    with_now: list[str] = field(default_factory=list)
+    is_mine: bool = False
+    # Suicide or self-harm precautions in a room with an open ligature finding.
+    ligature: str = ""
+
+    @property
+    def person(self) -> Any:
+        return self.order.person
+
+    @property
+    def name(self) -> str:
+        return str(self.order.person.display_name)
+
+    @property
+    def has_last_check(self) -> bool:
+        return bool(self.last_location and self.last_activity)
+
+    @property
+    def last_location_label(self) -> str:
+        return _label(Location, self.last_location)
+
+    @property
+    def last_activity_label(self) -> str:
+        return _label(Activity, self.last_activity)
+
+    @property
+    def open_exception(self) -> Any:
+        exceptions = self.order.open_exceptions  # type: ignore[attr-defined]
+        return exceptions[0] if exceptions else None
+
+    @property
+    def needs_coverage_shown(self) -> bool:
+        return self.order.level.staff_ratio > 0
+
+    def due_text(self) -> str:
+        """Time to due in words: "due in 4 min", "due now", "overdue by 6 min"."""
+        if self.seconds_to_due is None:
+            return self.status_label
+        if self.seconds_to_due > 0:
+            return f"due in {math.ceil(self.seconds_to_due / 60)} min"
+        if self.seconds_to_due >= -59:
+            return "due now"
+        return f"overdue by {abs(self.seconds_to_due) // 60} min"
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
+    return (
+        policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
+        .filter(
+            ended_at__isnull=True,
+            episode__placements__unit=unit,
+            episode__placements__ended_at__isnull=True,
+        )
+        .select_related("person", "level")
+        .annotate(
+            # Lets record_list_read label the audit event without a query of its own.
+            board_part2=Exists(
+                Placement.objects.filter(
+                    episode__person=OuterRef("person"), unit__is_substance_use_program=True
+                )
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "exceptions",
+                queryset=MonitoringException.objects.filter(ended_at__isnull=True),
+                to_attr="open_exceptions",
+            ),
+            Prefetch(
+                "coverage",
+                queryset=Coverage.objects.filter(ended_at__isnull=True).select_related("staff"),
+                to_attr="open_coverage",
+            ),
+        )
+    )
+
+
+def _with_last_check_and_bed(orders: list[ObservationOrder], unit: Unit) -> None:
+    """The last check (the one observed at the order's ``last_observed_at``: a late entry never
+    moves that back) and the bed of each order, in one query each rather than a correlated
+    subquery per column per row."""
+    last: dict[int, dict[str, Any]] = {
+        row["order_id"]: dict(row)
+        for row in Check.objects.filter(
+            order__in=[o.pk for o in orders], observed_at=F("order__last_observed_at")
+        )
+        .order_by("order_id", "pk")
+        .values("order_id", "location", "activity", "observed_at")
+    }
+    beds: dict[int, dict[str, Any]] = {
+        row["episode_id"]: dict(row)
+        for row in Placement.objects.filter(
+            unit=unit, ended_at__isnull=True, episode_id__in=[o.episode_id for o in orders]
+        ).values("episode_id", "bed__room__name", "bed__room_id", "bed__label")
+    }
+    for order in orders:
+        check = last.get(order.pk, {})
+        bed = beds.get(order.episode_id, {})
+        order.board_location = check.get("location")  # type: ignore[attr-defined]
+        order.board_activity = check.get("activity")  # type: ignore[attr-defined]
+        order.board_observed_at = check.get("observed_at")  # type: ignore[attr-defined]
+        order.board_room = bed.get("bed__room__name")  # type: ignore[attr-defined]
+        order.board_room_id = bed.get("bed__room_id")  # type: ignore[attr-defined]
+        order.board_bed = bed.get("bed__label")  # type: ignore[attr-defined]
+
+
+def assignment_scope(user: Any, unit: Unit, now: datetime) -> tuple[set[int], set[int]]:
+    """The persons and rooms the signed-in staff member is assigned to on the unit right now
+    (kind person -> that person; kind room -> whoever is in a bed of that room)."""
+    actor = policy.actor_for(user)
+    if actor.staff_id is None:
+        return set(), set()
+    persons: set[int] = set()
+    rooms: set[int] = set()
+    rows = (
+        ShiftAssignment.objects.filter(
+            unit=unit, staff_id=actor.staff_id, starts_at__lte=now, ends_at__gt=now
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+        .values_list("kind", "person_id", "room_id")
+    )
+    for kind, person_id, room_id in rows:
+        if kind == AssignmentKind.PERSON and person_id is not None:
+            persons.add(person_id)
+        elif kind == AssignmentKind.ROOM and room_id is not None:
+            rooms.add(room_id)
+    return persons, rooms
+
+
+def _row(order: Any, now: datetime, mine: tuple[set[int], set[int]]) -> BoardRow:
+    status = order.status_at(now)
+    icon, tone = STATUS_LOOK.get(status, ("", "muted"))
+    paused_kind = ""
+    exceptions = order.open_exceptions
+    if status == CheckStatus.PAUSED and exceptions:
+        paused_kind = _label(ExceptionKind, exceptions[0].kind)
+    due_at = order.next_due_at() if status not in (CheckStatus.PAUSED, CheckStatus.ENDED) else None
+    persons, rooms = mine
+    return BoardRow(
+        order=order,
+        status=status,
+        status_label=f"Paused: {paused_kind}" if paused_kind else str(CheckStatus(status).label),
+        status_icon=icon,
+        tone=tone,
+        due_at=due_at,
+        seconds_to_due=int((due_at - now).total_seconds()) if due_at else None,
+        room=order.board_room or "",
+        bed=order.board_bed or "",
+        room_id=order.board_room_id,
+        last_observed_at=order.board_observed_at,
+        last_location=order.board_location or "",
+        last_activity=order.board_activity or "",
+        precautions=[
+            (code, _label(Precaution, code), PRECAUTION_ICONS.get(code, "•"))
+            for code in order.precautions
+        ],
+        paused_kind=paused_kind,
+        with_now=[c.staff.display_name for c in order.open_coverage],
+        is_mine=order.person_id in persons or order.board_room_id in rooms,
+    )
+
+
+def due_first(row: BoardRow) -> tuple[Any, ...]:
+    """Most urgent first; paused persons (nobody can check them) after everyone else."""
+    paused = row.due_at is None
+    return (paused, row.due_at or row.order.started_at, row.room, row.bed, row.name)
+
+
+def room_order(row: BoardRow) -> tuple[Any, ...]:
+    """The walk down the hall: rooms in name order, beds within a room, unbedded persons last."""
+    return (row.room == "", row.room, row.bed, row.name)
+
+
+def board_rows(
+    user: Any,
+    unit: Unit,
+    *,
+    mine: bool = False,
+    sort: str = "due",
+    order_id: Any = None,
+    what: str = "unit board",
+) -> list[BoardRow]:
+    """The board for a unit now: one row per open order of a person placed on the unit, due
+    first (or in room order for a round). ``mine`` keeps the signed-in staff member's
+    assignment only. One audited list read names the persons shown."""
+    now = clock.now()
+    qs = _open_orders(user, unit)
+    if order_id is not None:
+        qs = qs.filter(public_id=order_id)
+    scope = assignment_scope(user, unit, now)
+    orders = list(qs)
+    _with_last_check_and_bed(orders, unit)
+    rows = [_row(order, now, scope) for order in orders]
+    risks = ligature_alerts_on(unit, now)
+    for row in rows:
+        row.ligature = risks.get(row.order.person_id, "")
+    if mine:
+        rows = [row for row in rows if row.is_mine]
+    rows.sort(key=room_order if sort == "room" else due_first)
+    people = []
+    for row in rows:
+        row.person.ever_part2 = row.order.board_part2  # type: ignore[attr-defined]
+        people.append(row.person)
+    record_list_read(
+        user,
+        people,
+        what=f"{what} {unit.code}",
+        detail={"unit": unit.code, "mine": mine},
+    )
+    return rows
+
+
+def board_row(user: Any, order: ObservationOrder) -> tuple[Unit, BoardRow]:
+    """One row of the board (after a check is recorded), read the same way as the board, with
+    the unit the person is on."""
+    placement = (
+        Placement.objects.current().filter(episode_id=order.episode_id).select_related("unit")
+    ).first()
+    if placement is None:
+        raise Http404("Not found")
+    rows = board_rows(user, placement.unit, order_id=order.public_id, what="board row")
+    if not rows:
+        raise Http404("Not found")
+    return placement.unit, rows[0]
+
+
+def unacknowledged_alert_count(user: Any) -> int:
+    """The signed-in staff member's own alerts not yet acknowledged (a count, no names)."""
+    actor = policy.actor_for(user)
+    if actor.staff_id is None or not policy.can(actor, "rounds.view_alerts"):
+        return 0
+    return Alert.objects.filter(recipient_id=actor.staff_id, acknowledged_at__isnull=True).count()
+
+
+def board_units_for(user: Any) -> QuerySet[Unit]:
+    """The units whose board the user may open: their own units (all units for
+    organization-wide roles), active ones only."""
+    policy.require(user, "rounds.view")
+    return policy.restrict(Unit.objects.select_related("site"), user, "people.view_unit").filter(
+        is_active=True
+    )

@@ -1,0 +1,283 @@
+"""The integrity report: a unit's checks for a shift (or a date range) run through the back-fill
+detectors in ``pillars.rounds.integrity``; and one check read in full.
+
+The report is loaded in a fixed number of queries whatever the number of checks: the staff who
+rounded on the unit, all their checks in the period with the unit and room each person was in at
+the moment observed (one annotated query), the rooms' order, their 1:1 coverage and their names.
+Checks on other units are loaded too, because a check on unit B ten seconds after one on unit A
+is itself the finding; a flag is shown on a unit's report when any of its checks is on that unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.core import clock, policy
+from pillars.people.models import Placement, Room, Staff, Unit
+from pillars.people.selectors import person_category
+from pillars.rounds import integrity
+from pillars.rounds.choices import Location
+from pillars.rounds.models import Check, Coverage
+
+DAY = "day"
+NIGHT = "night"
+# The default shifts, in the unit's own zone: day 07:00-19:00, night 19:00-07:00 next morning.
+SHIFT_STARTS = {DAY: time(7, 0), NIGHT: time(19, 0)}
+SHIFT_LENGTH = timedelta(hours=12)
+# A date-range report covers at most this many days (a month of a busy unit is still quick).
+MAX_RANGE_DAYS = 31
+# Rooms are only known from the person's bed when they were in their room.
+IN_ROOM = (Location.BEDROOM, Location.BATHROOM)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+    label: str
+
+
+def shift_period(unit: Unit, day: date, shift: str) -> Period:
+    """A shift in the unit's local zone. Built from local wall times, so a shift that crosses a
+    daylight-saving change is 11 or 13 real hours long, as the staff actually worked it."""
+    zone = ZoneInfo(unit.time_zone)
+    start = datetime.combine(day, SHIFT_STARTS[shift], tzinfo=zone)
+    end_day = day + timedelta(days=1) if shift == NIGHT else day
+    end = datetime.combine(end_day, SHIFT_STARTS[DAY if shift == NIGHT else NIGHT], tzinfo=zone)
+    name = "Day shift" if shift == DAY else "Night shift"
+    # In UTC: subtracting two times of one ZoneInfo would give wall-clock hours.
+    return Period(start.astimezone(UTC), end.astimezone(UTC), f"{name} {day:%Y-%m-%d}")
+
+
+def current_shift(unit: Unit, now: datetime | None = None) -> tuple[date, str]:
+    """The shift a moment falls in (a night shift belongs to the day it started)."""
+    local = clock.local(now or clock.now(), unit.time_zone)
+    if local.time() < SHIFT_STARTS[DAY]:
+        return local.date() - timedelta(days=1), NIGHT
+    if local.time() < SHIFT_STARTS[NIGHT]:
+        return local.date(), DAY
+    return local.date(), NIGHT
+
+
+def range_period(unit: Unit, first: date, last: date) -> Period:
+    zone = ZoneInfo(unit.time_zone)
+    start = datetime.combine(first, time(0, 0), tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=zone)
+    return Period(
+        start.astimezone(UTC), end.astimezone(UTC), f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    )
+
+
+@dataclass
+class StaffLine:
+    staff: Staff
+    kinds: dict[str, int]
+    total: int
+    checks_flagged: int
+    checks_on_unit: int
+
+
+@dataclass
+class IntegrityReport:
+    unit: Unit
+    period: Period
+    flags: list[integrity.Flag]
+    staff: dict[int, Staff]
+    check_units: dict[UUID, int | None]
+    summary: list[StaffLine]
+    checks_total: int
+    groups: list[tuple[str, str, list[integrity.Flag]]] = field(default_factory=list)
+
+
+def _placement_at(column: str) -> Subquery:
+    """The person's placement (unit or bed room) at the moment the check was observed."""
+    placed = Placement.objects.filter(
+        episode_id=OuterRef("order__episode_id"), started_at__lte=OuterRef("observed_at")
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=OuterRef("observed_at")))
+    return Subquery(placed.order_by("-started_at").values(column)[:1])
+
+
+def _on_unit(unit: Unit) -> Exists:
+    return Exists(
+        Placement.objects.filter(
+            episode_id=OuterRef("order__episode_id"),
+            unit=unit,
+            started_at__lte=OuterRef("observed_at"),
+        ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=OuterRef("observed_at")))
+    )
+
+
+def integrity_report(
+    user: Any, unit: Unit, period: Period, *, staff: Staff | None = None
+) -> IntegrityReport:
+    """Run every detector over the period's checks on the unit (optionally one staff member's),
+    and audit the read naming the unit, the period and the persons whose checks are flagged."""
+    policy.require(user, "rounds.view_integrity", unit)
+    zone = ZoneInfo(unit.time_zone)
+    in_period = Check.objects.filter(observed_at__gte=period.start, observed_at__lt=period.end)
+    unit_checks = in_period.filter(_on_unit(unit))
+    if staff is not None:
+        unit_checks = unit_checks.filter(observed_by=staff)
+    staff_ids = set(unit_checks.order_by().values_list("observed_by_id", flat=True).distinct())
+    values = list(
+        in_period.filter(observed_by_id__in=staff_ids)
+        .annotate(
+            placed_unit=_placement_at("unit_id"),
+            placed_room=_placement_at("bed__room_id"),
+        )
+        .order_by("observed_at", "pk")
+        .values(
+            "public_id",
+            "observed_by_id",
+            "order__person_id",
+            "order__person__public_id",
+            "order_id",
+            "observed_at",
+            "recorded_at",
+            "location",
+            "placed_unit",
+            "placed_room",
+        )
+    )
+    units = {v["placed_unit"] for v in values if v["placed_unit"] is not None}
+    rank: dict[int, tuple[int, str]] = {}
+    position: dict[int, int] = {}
+    for room_pk, room_unit, name in (
+        Room.objects.filter(unit_id__in=units)
+        .order_by("unit_id", "name")
+        .values_list("pk", "unit_id", "name")
+    ):
+        rank[room_pk] = (position.get(room_unit, 0), name)
+        position[room_unit] = position.get(room_unit, 0) + 1
+    rows = []
+    for v in values:
+        room = rank.get(v["placed_room"]) if v["location"] in IN_ROOM else None
+        rows.append(
+            integrity.CheckRow(
+                id=v["public_id"],
+                staff=v["observed_by_id"],
+                person=v["order__person_id"],
+                order=v["order_id"],
+                observed_at=v["observed_at"],
+                recorded_at=v["recorded_at"],
+                unit=v["placed_unit"],
+                room=room[1] if room else "",
+                room_rank=room[0] if room else None,
+            )
+        )
+    coverage = [
+        integrity.CoverageRow(c["staff_id"], c["order_id"], c["started_at"], c["ended_at"])
+        for c in Coverage.objects.filter(staff_id__in=staff_ids, started_at__lt=period.end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=period.start))
+        .values("staff_id", "order_id", "started_at", "ended_at")
+    ]
+    check_units: dict[UUID, int | None] = {v["public_id"]: v["placed_unit"] for v in values}
+    flags = [
+        f
+        for f in integrity.detect_all(rows, coverage, zone=zone)
+        if any(check_units.get(i) == unit.pk for i in f.check_ids)  # type: ignore[call-overload]
+    ]
+    names = {s.pk: s for s in Staff.objects.filter(pk__in=staff_ids)}
+    counted = integrity.summary_by_staff(flags)
+    on_unit: dict[Hashable, int] = {}
+    for r in rows:
+        if r.unit == unit.pk:
+            on_unit[r.staff] = on_unit.get(r.staff, 0) + 1
+    summary = [
+        StaffLine(
+            staff=names[pk],
+            kinds=counted.get(pk, {}).get("kinds", dict.fromkeys(integrity.Kind.ORDER, 0)),
+            total=counted.get(pk, {}).get("total", 0),
+            checks_flagged=len(counted.get(pk, {}).get("checks", ())),
+            checks_on_unit=on_unit.get(pk, 0),
+        )
+        for pk in sorted(staff_ids, key=lambda pk: (names[pk].display_name, pk))
+    ]
+    groups = [
+        (kind, integrity.Kind.LABELS[kind], [f for f in flags if f.kind == kind])
+        for kind in integrity.Kind.ORDER
+    ]
+    flagged_persons = sorted(
+        {
+            str(v["order__person__public_id"])
+            for v in values
+            if any(v["public_id"] in f.check_ids for f in flags)
+        }
+    )
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        target=unit,
+        category=Category.SUBSTANCE_USE if unit.is_substance_use_program else Category.GENERAL,
+        purpose=Purpose.OPERATIONS,
+        detail={
+            "what": "integrity report",
+            "period": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "staff": str(staff.public_id) if staff else None,
+            "flags": len(flags),
+            "person_ids": flagged_persons,
+        },
+    )
+    return IntegrityReport(
+        unit=unit,
+        period=period,
+        flags=flags,
+        staff=names,
+        check_units=check_units,
+        summary=summary,
+        checks_total=sum(on_unit.values()),
+        groups=groups,
+    )
+
+
+def get_check_for(user: Any, public_id: Any, action: str = "rounds.view") -> Check:
+    """One check with its addenda, 404 when its person is out of scope, 403 when not allowed;
+    the read is audited against the person."""
+    try:
+        key = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
+    except ValueError:
+        raise Http404("Not found") from None
+    check = (
+        Check.objects.select_related("order__person", "order__level", "observed_by", "device")
+        .filter(public_id=key)
+        .first()
+    )
+    if check is None:
+        raise Http404("Not found")
+    policy.require(user, action, check)
+    person = check.order.person
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        target=check,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=Purpose.TREATMENT,
+        detail={"what": "observation check"},
+    )
+    return check
+
+
+def check_unit(check: Check) -> Unit | None:
+    """The unit the person was on when the check was observed (for its time zone)."""
+    placement = (
+        Placement.objects.filter(
+            episode_id=check.order.episode_id, started_at__lte=check.observed_at
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=check.observed_at))
+        .select_related("unit", "bed__room")
+        .first()
+    )
+    return placement.unit if placement else None

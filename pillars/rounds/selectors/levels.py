@@ -1,0 +1,47 @@
+"""Reads of observation levels: reference data, no person served in them (not audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from pillars.core import policy
+from pillars.rounds.models import ObservationLevel
+from pillars.rounds.selectors.orders import _uuid
+
+
+def current_levels() -> QuerySet[ObservationLevel]:
+    """The versions that new orders use, in the order a form lists them."""
+    return ObservationLevel.objects.filter(is_current=True).order_by("sort_order", "code")
+
+
+def levels_visible_to(
+    user: Any, action: str = "rounds.view_levels", *, include_older: bool = False
+) -> QuerySet[ObservationLevel]:
+    qs = ObservationLevel.objects.all() if include_older else current_levels()
+    return policy.restrict(qs, user, action).order_by("sort_order", "code", "-version")
+
+
+def level_versions(user: Any) -> list[ObservationLevel]:
+    """Every version of every level, with how many orders each version governs."""
+    return list(
+        levels_visible_to(user, "rounds.manage_levels", include_older=True).annotate(
+            orders_count=Count("orders")
+        )
+    )
+
+
+def get_level_for(
+    user: Any, public_id: Any, action: str = "rounds.view_levels"
+) -> ObservationLevel:
+    level = ObservationLevel.objects.filter(public_id=_uuid(public_id)).first()
+    if level is None:
+        raise Http404("Not found")
+    policy.require(user, action, level)
+    return level
+
+
+def current_level_by_code(code: str) -> ObservationLevel | None:
+    return current_levels().filter(code=code).first()

@@ -1,0 +1,55 @@
+"""Corrections to checks (DESIGN.md rule 2): a check is never edited; an addendum names its
+author and reason, and the check and every addendum stay readable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy
+from pillars.core.errors import ValidationError
+from pillars.people.selectors import person_category
+from pillars.rounds.models import Check, CheckAddendum
+
+MAX_REASON = 300
+MAX_TEXT = 2000
+
+
+def add_addendum(check: Check, *, actor: Any, reason: str, text: str) -> CheckAddendum:
+    """Add a correction to a check. Whoever may record checks on the order may correct one;
+    the author is the acting staff member and the time is the server's."""
+    acting = policy.require(actor, "rounds.record_check", check.order)
+    reason, text = (reason or "").strip(), (text or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["Say why the check needs a correction."]
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = [f"A reason is at most {MAX_REASON} characters."]
+    if not text:
+        errors["text"] = ["Write the correction."]
+    elif len(text) > MAX_TEXT:
+        errors["text"] = [f"A correction is at most {MAX_TEXT} characters."]
+    if errors:
+        raise ValidationError(errors)
+    person = check.order.person
+    with transaction.atomic():
+        addendum = CheckAddendum.objects.create(
+            check_record=check,
+            written_by_id=acting.staff_pk,
+            written_at=clock.now(),
+            reason=reason,
+            text=text,
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=addendum,
+            person_id=person.public_id,
+            category=person_category(person),
+            purpose=Purpose.TREATMENT,
+            detail={"check": str(check.public_id), "reason": reason},
+        )
+    return addendum

@@ -1,0 +1,357 @@
+"""1:1 and 2:1 coverage: who is with the person now, relief handoffs signed by both staff
+members, alerts when coverage lapses, and who is free for rounds.
+
+A relief handoff ends the outgoing stretch and starts the incoming one at the same moment, so
+there is never a gap in the record. The outgoing staff member signs by being signed in; the
+incoming one confirms with their badge PIN (the same PIN and check as tablet switching).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy
+from pillars.core.errors import Conflict, invalid
+from pillars.core.roles import RoleCode
+from pillars.people.models import Placement, Staff, Unit
+from pillars.people.selectors import person_category
+from pillars.people.services import confirm_pin
+from pillars.rounds.choices import AlertKind
+from pillars.rounds.models import Alert, Coverage, ObservationOrder
+from pillars.rounds.selectors.assignments import assignments_active_at, shift_leads_at
+from pillars.rounds.services.assignments import _staff_problem
+
+
+def _unit_of(order: ObservationOrder) -> Unit | None:
+    placement = (
+        Placement.objects.current().filter(episode=order.episode_id).select_related("unit").first()
+    )
+    return placement.unit if placement is not None else None
+
+
+def _coverer_problem(staff: Staff, order: ObservationOrder, moment: datetime) -> str | None:
+    unit = _unit_of(order)
+    if unit is None:
+        return f"{order.person.display_name} is not on a unit."
+    return _staff_problem(staff, unit, "rounds.cover", clock.local(moment, unit.time_zone).date())
+
+
+def _busy(staff: Staff) -> Coverage | None:
+    return (
+        Coverage.objects.filter(staff=staff, ended_at__isnull=True)
+        .select_related("order__person")
+        .first()
+    )
+
+
+def start_coverage(order: ObservationOrder, *, actor: Any, staff: Staff) -> Coverage:
+    """Put a staff member with a person on 1:1 or 2:1 observation, from now."""
+    acting = policy.require(actor, "rounds.cover", order)
+    now = clock.now()
+    if (problem := _coverer_problem(staff, order, now)) is not None:
+        raise invalid("staff", problem)
+    if (busy := _busy(staff)) is not None:
+        raise invalid(
+            "staff", f"{staff.display_name} is already with {busy.order.person.display_name}."
+        )
+    try:
+        with transaction.atomic():
+            locked = (
+                ObservationOrder.objects.select_for_update()
+                .select_related("person", "level")
+                .get(pk=order.pk)
+            )
+            if locked.ended_at is not None:
+                raise invalid(None, "This observation order has ended.")
+            ratio = locked.level.staff_ratio
+            if ratio == 0:
+                raise invalid(None, f"{locked.level.name} is not 1:1 or 2:1 observation.")
+            open_count = Coverage.objects.filter(order=locked, ended_at__isnull=True).count()
+            if open_count >= ratio:
+                raise invalid(None, f"This person already has {open_count} staff with them.")
+            coverage = Coverage.objects.create(
+                order=locked,
+                staff=staff,
+                started_at=now,
+                started_by_id=acting.staff_pk,
+                recorded_at=now,
+            )
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=coverage,
+                person_id=locked.person.public_id,
+                category=person_category(locked.person),
+                purpose=Purpose.TREATMENT,
+                detail={"order": str(locked.public_id), "staff": str(staff.public_id)},
+            )
+    except IntegrityError:
+        # The one-open-coverage-per-staff constraint: someone else started them a moment ago.
+        raise Conflict(f"{staff.display_name} was put with someone a moment ago.") from None
+    return coverage
+
+
+def relieve(
+    coverage: Coverage, *, actor: Any, incoming_staff: Staff, incoming_pin: str
+) -> Coverage:
+    """A relief handoff signed by both: the outgoing staff member (the signed-in actor, who
+    must be the one with the person now) and the incoming one (their badge PIN). The outgoing
+    stretch ends and the incoming starts at the same moment."""
+    acting = policy.require(actor, "rounds.cover", coverage)
+    now = clock.now()
+    if coverage.ended_at is not None:
+        raise invalid(None, "This stretch has already ended.")
+    if acting.staff_pk != coverage.staff_id:
+        raise invalid(
+            None,
+            f"Only {coverage.staff.display_name}, who is with the person now, can sign the "
+            "handoff as the outgoing staff member.",
+        )
+    if incoming_staff.pk == coverage.staff_id:
+        raise invalid("incoming_staff", "The incoming staff member must be someone else.")
+    if (problem := _coverer_problem(incoming_staff, coverage.order, now)) is not None:
+        raise invalid("incoming_staff", problem)
+    if (busy := _busy(incoming_staff)) is not None:
+        raise invalid(
+            "incoming_staff",
+            f"{incoming_staff.display_name} is with {busy.order.person.display_name}; "
+            "they must be relieved first.",
+        )
+    confirm_pin(
+        incoming_staff,
+        incoming_pin,
+        actor=actor,
+        target=coverage,
+        event="relief_pin_failed",
+        field="incoming_pin",
+    )
+    try:
+        with transaction.atomic():
+            outgoing = (
+                Coverage.objects.select_for_update()
+                .select_related("order__person")
+                .get(pk=coverage.pk)
+            )
+            if outgoing.ended_at is not None:
+                raise Conflict("This stretch was ended a moment ago; reload.")
+            outgoing.ended_at = now
+            outgoing.end_reason = f"Relieved by {incoming_staff.display_name}"
+            outgoing.save(update_fields=["ended_at", "end_reason"])
+            incoming = Coverage.objects.create(
+                order=outgoing.order,
+                staff=incoming_staff,
+                started_at=now,
+                started_by_id=acting.staff_pk,
+                recorded_at=now,
+                handed_from=outgoing,
+                outgoing_signed_at=now,
+                incoming_signed_at=now,
+            )
+            person = outgoing.order.person
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=incoming,
+                person_id=person.public_id,
+                category=person_category(person),
+                purpose=Purpose.TREATMENT,
+                detail={
+                    "event": "relief",
+                    "order": str(outgoing.order.public_id),
+                    "outgoing": str(outgoing.public_id),
+                    "outgoing_staff": str(outgoing.staff.public_id),
+                    "incoming_staff": str(incoming_staff.public_id),
+                    "at": now.isoformat(),
+                },
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"{incoming_staff.display_name} was put with someone a moment ago."
+        ) from None
+    return incoming
+
+
+def end_coverage(coverage: Coverage, *, actor: Any, reason: str) -> Coverage:
+    """End a stretch without a relief (the order changed, the person left the unit...). If the
+    order still needs staff, the coverage sweep will alert the shift lead."""
+    policy.require(actor, "rounds.cover", coverage)
+    reason = reason.strip()
+    if not reason:
+        raise invalid("reason", "Say why this stretch ends.")
+    if len(reason) > 200:
+        raise invalid("reason", "Keep the reason under 200 characters.")
+    now = clock.now()
+    with transaction.atomic():
+        locked = (
+            Coverage.objects.select_for_update()
+            .select_related("order__person", "staff")
+            .get(pk=coverage.pk)
+        )
+        if locked.ended_at is not None:
+            raise invalid(None, "This stretch has already ended.")
+        locked.ended_at = max(now, locked.started_at)
+        locked.end_reason = reason
+        locked.save(update_fields=["ended_at", "end_reason"])
+        person = locked.order.person
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=locked,
+            person_id=person.public_id,
+            category=person_category(person),
+            purpose=Purpose.TREATMENT,
+            detail={"event": "end", "reason": reason, "staff": str(locked.staff.public_id)},
+        )
+    return locked
+
+
+# --- Lapses and who is free -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """An open 1:1/2:1 order with fewer staff than its ratio, since ``since``."""
+
+    order: ObservationOrder
+    open_count: int
+    ratio: int
+    since: datetime
+
+
+def coverage_lapses(now: datetime, unit: Unit | None = None) -> list[Lapse]:
+    """Open 1:1 and 2:1 orders with fewer open coverage stretches than the ratio. A paused
+    order (the person is off the unit, in a session...) is not a lapse: nobody is expected to
+    be with them until they are back."""
+    orders = (
+        ObservationOrder.objects.filter(
+            ended_at__isnull=True,
+            started_at__lte=now,
+            paused_at__isnull=True,
+            level__staff_ratio__gt=0,
+        )
+        .annotate(
+            open_count=Count(
+                "coverage",
+                filter=Q(coverage__ended_at__isnull=True, coverage__started_at__lte=now),
+            )
+        )
+        .select_related("person", "level", "episode")
+    )
+    if unit is not None:
+        orders = orders.filter(
+            episode__placements__unit=unit, episode__placements__ended_at__isnull=True
+        )
+    lapses = []
+    for order in orders:
+        count = order.open_count
+        if count >= order.level.staff_ratio:
+            continue
+        last_end = (
+            Coverage.objects.filter(order=order, ended_at__isnull=False)
+            .order_by("-ended_at")
+            .values_list("ended_at", flat=True)
+            .first()
+        )
+        since = max(m for m in (order.started_at, last_end, order.resumed_at) if m is not None)
+        lapses.append(Lapse(order, count, order.level.staff_ratio, since))
+    return lapses
+
+
+def _recipients(unit: Unit, now: datetime) -> list[Staff]:
+    """The shift lead on the unit now; with no lead assigned, the unit's nurses."""
+    leads = shift_leads_at(unit, now)
+    if leads:
+        return leads
+    today = clock.local(now, unit.time_zone).date()
+    return list(
+        Staff.objects.filter(home_units=unit, roles__code=RoleCode.NURSE, user__is_active=True)
+        .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def sweep_coverage_lapses(now: datetime | None = None) -> list[Alert]:
+    """Alert the shift lead (or, with none assigned, the unit's nurses) about each coverage
+    lapse. The dedupe key names the order, the moment the lapse began and the recipient, so a
+    second sweep (or a second worker) never alerts twice for the same lapse."""
+    now = now or clock.now()
+    created: list[Alert] = []
+    for lapse in coverage_lapses(now):
+        unit = _unit_of(lapse.order)
+        if unit is None:
+            continue
+        person = lapse.order.person
+        message = (
+            f"{person.display_name}: {lapse.order.level.name} has {lapse.open_count} of "
+            f"{lapse.ratio} staff with them."
+        )[:300]
+        for recipient in _recipients(unit, now):
+            key = f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}:{recipient.pk}"
+            if Alert.objects.filter(dedupe_key=key).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    alert = Alert.objects.create(
+                        kind=AlertKind.COVERAGE_LAPSE,
+                        recipient=recipient,
+                        unit=unit,
+                        person=person,
+                        order=lapse.order,
+                        message=message,
+                        due_at=lapse.since,
+                        created_at=now,
+                        dedupe_key=key,
+                    )
+                    audit.record(
+                        actor=None,
+                        actor_label="coverage sweep",
+                        action=Action.CREATE,
+                        target=alert,
+                        person_id=person.public_id,
+                        category=person_category(person),
+                        purpose=Purpose.TREATMENT,
+                        detail={
+                            "kind": AlertKind.COVERAGE_LAPSE,
+                            "order": str(lapse.order.public_id),
+                            "recipient": str(recipient.public_id),
+                            "since": lapse.since.isoformat(),
+                        },
+                    )
+            except IntegrityError:
+                continue  # another worker wrote the same alert first
+            created.append(alert)
+    return created
+
+
+def free_for_rounds(unit: Unit, now: datetime) -> list[Staff]:
+    """Staff assigned on the unit now who are not on a 1:1 or 2:1: a staff member with a person
+    on continuous observation cannot also round."""
+    assigned = {row.staff_id: row.staff for row in assignments_active_at(unit, now)}
+    covering = set(
+        Coverage.objects.filter(
+            staff_id__in=assigned, ended_at__isnull=True, started_at__lte=now
+        ).values_list("staff_id", flat=True)
+    )
+    return sorted(
+        (staff for pk, staff in assigned.items() if pk not in covering),
+        key=lambda s: (s.display_name, s.pk),
+    )
+
+
+__all__ = [
+    "Lapse",
+    "coverage_lapses",
+    "end_coverage",
+    "free_for_rounds",
+    "relieve",
+    "start_coverage",
+    "sweep_coverage_lapses",
+]

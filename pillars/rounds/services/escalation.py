@@ -1,0 +1,516 @@
+"""Escalation: the chain that runs when a check is due and not done, and acknowledging alerts.
+
+The shape is the healthchecks one (STYLE.md). The stored, indexed ``ObservationOrder.due_at``
+finds due rows; each order's next steps are claimed with a compare-and-set UPDATE
+(``... WHERE escalation_step = k AND due_at = <the value read>``), so any number of workers can
+sweep at once and only the worker whose UPDATE changed the row writes those steps' alerts; the
+unique ``Alert.dedupe_key`` is the second guard. Each alert is dated when its step was due (the
+check's due time plus the step's delay), not when a worker got round to it, so a worker that was
+down catches up by writing every missed step once, each dated when it was due.
+
+Default chain (DESIGN.md facts, loaded by migration 0004): the assigned staff member at due,
+the shift lead at +5 minutes, the unit manager at +15, the director at +30. Units may have their
+own chain (``replace_steps``); old versions are kept inactive, never deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from django.db import transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Outcome, Purpose
+from pillars.core import clock, policy
+from pillars.core.errors import ValidationError, invalid
+from pillars.core.roles import RoleCode
+from pillars.people.models import Placement, Staff, Unit
+from pillars.people.selectors import person_category
+from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient
+from pillars.rounds.models import (
+    Alert,
+    Coverage,
+    EscalationStep,
+    ObservationOrder,
+    ShiftAssignment,
+)
+
+logger = logging.getLogger(__name__)
+
+# Who wrote an escalation in the audit log: the sweep runs with no signed-in user.
+SYSTEM_LABEL = "pillars worker (escalation)"
+MAX_STEPS = 10
+MAX_AFTER_MINUTES = 24 * 60
+
+
+# --- The chain --------------------------------------------------------------------------------
+
+
+def steps_for(unit: Unit | None) -> list[EscalationStep]:
+    """The unit's own active steps when it has any, else the default chain; by position."""
+    if unit is not None:
+        own = list(EscalationStep.objects.filter(unit=unit, is_active=True).order_by("position"))
+        if own:
+            return own
+    return list(
+        EscalationStep.objects.filter(unit__isnull=True, is_active=True).order_by("position")
+    )
+
+
+@dataclass(frozen=True)
+class Chains:
+    """Every active chain, loaded once per sweep (a small table)."""
+
+    default: list[EscalationStep]
+    by_unit: dict[int, list[EscalationStep]]
+
+    def for_unit(self, unit_id: int) -> list[EscalationStep]:
+        return self.by_unit.get(unit_id) or self.default
+
+    @classmethod
+    def load(cls) -> Chains:
+        default: list[EscalationStep] = []
+        by_unit: dict[int, list[EscalationStep]] = defaultdict(list)
+        for step in EscalationStep.objects.filter(is_active=True).order_by("unit_id", "position"):
+            if step.unit_id is None:
+                default.append(step)
+            else:
+                by_unit[step.unit_id].append(step)
+        return cls(default, dict(by_unit))
+
+
+def _steps_due(delays: Sequence[int], now: datetime) -> Q:
+    """Orders (annotated with their unit) whose next step under this chain is due by ``now``."""
+    q = Q(pk__in=[])
+    for k, minutes in enumerate(delays):
+        q |= Q(escalation_step=k, due_at__lte=now - timedelta(minutes=minutes))
+    return q
+
+
+def _due_filter(chains: Chains, now: datetime) -> Q:
+    """One filter for every chain: units grouped by their chain's delays keep it small."""
+    groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for unit_id, steps in chains.by_unit.items():
+        groups[tuple(s.after_minutes for s in steps)].append(unit_id)
+    q = Q(pk__in=[])
+    for delays, unit_ids in groups.items():
+        q |= _steps_due(delays, now) & Q(unit_now__in=unit_ids)
+    if chains.default:
+        delays = tuple(s.after_minutes for s in chains.default)
+        q |= _steps_due(delays, now) & ~Q(unit_now__in=list(chains.by_unit))
+    return q
+
+
+def _current_unit() -> Subquery:
+    return Subquery(
+        Placement.objects.filter(episode_id=OuterRef("episode_id"), ended_at__isnull=True).values(
+            "unit_id"
+        )[:1]
+    )
+
+
+def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[ObservationOrder]:
+    """Open, running orders whose next escalation step is due by ``now``, oldest due first."""
+    chains = chains or Chains.load()
+    return (
+        ObservationOrder.objects.filter(
+            ended_at__isnull=True, paused_at__isnull=True, due_at__isnull=False
+        )
+        .annotate(unit_now=_current_unit())
+        .filter(unit_now__isnull=False)
+        .filter(_due_filter(chains, now))
+        .order_by("due_at", "pk")
+    )
+
+
+# --- Who is alerted ---------------------------------------------------------------------------
+
+
+def _employed(now: datetime) -> Q:
+    """Never alert someone who has left (same rule as signing in: exit date reached) or whose
+    account is switched off."""
+    today = now.date()
+    return Q(user__is_active=True) & (Q(exited_on__isnull=True) | Q(exited_on__gt=today))
+
+
+def _on_shift(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment]:
+    return ShiftAssignment.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=now),
+        unit=unit,
+        starts_at__lte=now,
+        ends_at__gt=now,
+    )
+
+
+def _staff(q: Q, now: datetime) -> list[Staff]:
+    return list(Staff.objects.filter(q).filter(_employed(now)).distinct().order_by("pk"))
+
+
+def recipients_for(
+    recipient: str, order: ObservationOrder, unit: Unit, now: datetime
+) -> list[Staff]:
+    """Who a step alerts, among staff employed now.
+
+    assigned: staff on shift now rounding on the person (or on the room their bed is in), and
+    anyone on 1:1/2:1 coverage with them; when nobody is, the lead. lead: the shift lead
+    assigned on the unit now; when none, the nurses of the unit. manager: supervisors of the
+    unit. director: directors of the unit or of a program that includes it; when none, every
+    director.
+    """
+    if recipient == Recipient.ASSIGNED:
+        covers = Q(kind=AssignmentKind.PERSON, person_id=order.person_id)
+        placement = (
+            Placement.objects.filter(episode_id=order.episode_id, ended_at__isnull=True)
+            .select_related("bed")
+            .first()
+        )
+        if placement is not None and placement.bed is not None:
+            covers |= Q(kind=AssignmentKind.ROOM, room_id=placement.bed.room_id)
+        assigned = _on_shift(unit, now).filter(covers).values("staff_id")
+        covering = Coverage.objects.filter(order=order, ended_at__isnull=True).values("staff_id")
+        found = _staff(Q(pk__in=assigned) | Q(pk__in=covering), now)
+        return found or recipients_for(Recipient.LEAD, order, unit, now)
+    if recipient == Recipient.LEAD:
+        leads = _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values("staff_id")
+        return _staff(Q(pk__in=leads), now) or _staff(
+            Q(roles__code=RoleCode.NURSE, home_units=unit), now
+        )
+    if recipient == Recipient.MANAGER:
+        return _staff(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), now)
+    if recipient == Recipient.DIRECTOR:
+        directors = Q(roles__code=RoleCode.DIRECTOR)
+        return _staff(directors & (Q(home_units=unit) | Q(programs__units=unit)), now) or _staff(
+            directors, now
+        )
+    raise ValueError(f"unknown recipient {recipient!r}")
+
+
+# --- The sweep --------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did: orders whose chain moved, alerts written, rows that failed."""
+
+    name: str
+    claimed: int = 0
+    alerts: int = 0
+    failed: int = 0
+    failed_orders: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+
+
+def dedupe_key(order: ObservationOrder, due_at: datetime, position: int, staff: Staff) -> str:
+    return f"esc:{order.public_id}:{due_at.isoformat()}:{position}:{staff.public_id}"
+
+
+def _message(order: ObservationOrder, unit: Unit, step: EscalationStep, due_at: datetime) -> str:
+    local = clock.local(due_at, unit.time_zone)
+    who = order.person.display_name
+    if step.after_minutes == 0:
+        text = f"Check due for {who} ({order.level.name}) at {local:%H:%M}."
+    else:
+        text = (
+            f"Check for {who} ({order.level.name}) is {step.after_minutes} minutes overdue "
+            f"(due {local:%H:%M}); alerting the {step.get_recipient_display().lower()}."
+        )
+    return text[:300]
+
+
+def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
+    """Compare-and-set: move the order's chain from step k to step j only if nobody else has
+    (and no check has moved its due time) since it was read. Call inside a transaction."""
+    # On PostgreSQL a row another worker holds is skipped rather than waited for; SQLite has no
+    # row locks (Django leaves the clause out) and its IMMEDIATE transactions queue writers.
+    held = (
+        ObservationOrder.objects.select_for_update(skip_locked=True)
+        .filter(pk=pk, escalation_step=k, due_at=due_at)
+        .values_list("pk", flat=True)
+    )
+    if not list(held):
+        return False
+    moved = ObservationOrder.objects.filter(pk=pk, escalation_step=k, due_at=due_at).update(
+        escalation_step=j
+    )
+    return moved == 1
+
+
+def _escalate_one(
+    pk: int,
+    due_at: datetime,
+    k: int,
+    j: int,
+    unit_id: int,
+    steps: Sequence[EscalationStep],
+    now: datetime,
+) -> int | None:
+    """Claim steps k..j-1 of one order and write their alerts, in one transaction with its audit
+    event. None when another worker claimed them first."""
+    with transaction.atomic():
+        if not _claim(pk, due_at, k, j):
+            return None
+        order = ObservationOrder.objects.select_related("person", "level").get(pk=pk)
+        unit = Unit.objects.get(pk=unit_id)
+        alerts: list[Alert] = []
+        for step in steps[k:j]:
+            moment = due_at + timedelta(minutes=step.after_minutes)
+            kind = AlertKind.CHECK_DUE if step.after_minutes == 0 else AlertKind.ESCALATION
+            for staff in recipients_for(step.recipient, order, unit, now):
+                alerts.append(
+                    Alert(
+                        kind=kind,
+                        recipient=staff,
+                        unit=unit,
+                        person=order.person,
+                        order=order,
+                        step=step,
+                        message=_message(order, unit, step, due_at),
+                        due_at=moment,
+                        created_at=now,
+                        dedupe_key=dedupe_key(order, due_at, step.position, staff),
+                    )
+                )
+        keys = [a.dedupe_key for a in alerts]
+        already = set(
+            Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+        )
+        new = [a for a in alerts if a.dedupe_key not in already]
+        Alert.objects.bulk_create(new, ignore_conflicts=True)
+        audit.record(
+            actor=None,
+            actor_label=SYSTEM_LABEL,
+            action=Action.UPDATE,
+            target=order,
+            person_id=order.person.public_id,
+            category=person_category(order.person),
+            purpose=Purpose.TREATMENT,
+            detail={
+                "event": "escalation",
+                "due_at": due_at.isoformat(),
+                "unit": unit.code,
+                "changes": {"escalation_step": {"old": k, "new": j}},
+                "steps": [
+                    {
+                        "position": s.position,
+                        "after_minutes": s.after_minutes,
+                        "recipient": s.recipient,
+                        "due_at": (due_at + timedelta(minutes=s.after_minutes)).isoformat(),
+                    }
+                    for s in steps[k:j]
+                ],
+                "alerts": [{"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new],
+            },
+        )
+        if not alerts:
+            logger.warning("escalation of order %s: nobody to alert on %s", order.public_id, unit)
+    return len(new)
+
+
+def _skip(pk: int, due_at: datetime, k: int, j: int, error: Exception) -> None:
+    """A row that raised keeps its claim, so it cannot spin the loop; the failure is recorded
+    (logged and audited) rather than hidden. The next steps still run when they fall due."""
+    try:
+        with transaction.atomic():
+            if not _claim(pk, due_at, k, j):
+                return
+            order = ObservationOrder.objects.select_related("person").get(pk=pk)
+            audit.record(
+                actor=None,
+                actor_label=SYSTEM_LABEL,
+                action=Action.UPDATE,
+                target=order,
+                person_id=order.person.public_id,
+                outcome=Outcome.FAILED,
+                purpose=Purpose.TREATMENT,
+                detail={
+                    "event": "escalation failed",
+                    "due_at": due_at.isoformat(),
+                    "changes": {"escalation_step": {"old": k, "new": j}},
+                    "error": f"{type(error).__name__}: {error}"[:300],
+                },
+            )
+    except Exception:
+        logger.exception("could not record the failed escalation of order pk=%s", pk)
+
+
+def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResult:
+    """One sweep: alert every escalation step that has fallen due by ``now``.
+
+    Safe to run from any number of workers at once (see the module docstring). A row that
+    raises is logged, counted and skipped with its claim kept; it never stops the sweep.
+    """
+    now = now or clock.now()
+    result = SweepResult("escalation")
+    chains = Chains.load()
+    # unit_now is the annotation due_orders adds (the stubs cannot see it).
+    rows = due_orders(now, chains).values_list(
+        "pk",
+        "due_at",
+        "escalation_step",
+        "unit_now",  # type: ignore[misc]
+    )
+    candidates = list(rows[:limit])
+    for pk, due_at, k, unit_id in candidates:
+        steps = chains.for_unit(unit_id)
+        j = k
+        while j < len(steps) and due_at + timedelta(minutes=steps[j].after_minutes) <= now:
+            j += 1
+        if j == k:
+            continue
+        try:
+            written = _escalate_one(pk, due_at, k, j, unit_id, steps, now)
+        except Exception as exc:
+            logger.exception("escalation of order pk=%s failed; skipped", pk)
+            result.failed += 1
+            result.failed_orders.append(str(pk))
+            _skip(pk, due_at, k, j, exc)
+            continue
+        if written is not None:
+            result.claimed += 1
+            result.alerts += written
+    return result
+
+
+# --- Acknowledging ----------------------------------------------------------------------------
+
+
+def acknowledge(alert: Alert, *, actor: Any) -> Alert:
+    """The recipient says they have seen the alert. Only the recipient may (anyone else's alert
+    is out of their scope: 404); acknowledging twice keeps the first moment."""
+    policy.require(actor, "rounds.acknowledge", alert)
+    with transaction.atomic():
+        locked = (
+            Alert.objects.select_for_update(of=("self",)).select_related("person").get(pk=alert.pk)
+        )
+        if locked.acknowledged_at is not None:
+            return locked
+        locked.acknowledged_at = clock.now()
+        locked.save(update_fields=["acknowledged_at"])
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=locked,
+            person_id=locked.person.public_id if locked.person else None,
+            category=person_category(locked.person) if locked.person else "general",
+            purpose=Purpose.TREATMENT,
+            detail={
+                "event": "acknowledge",
+                "kind": locked.kind,
+                "due_at": locked.due_at.isoformat(),
+                **audit.changes(
+                    {"acknowledged_at": None}, {"acknowledged_at": locked.acknowledged_at}
+                ),
+            },
+        )
+    return locked
+
+
+# --- Keeping a unit's chain -------------------------------------------------------------------
+
+
+def _clean_steps(steps: Iterable[Mapping[str, Any]]) -> list[tuple[int, int, str]]:
+    rows = list(steps)
+    errors: dict[str, list[str]] = {}
+    if not rows:
+        raise invalid("steps", "A chain needs at least one step.")
+    if len(rows) > MAX_STEPS:
+        raise invalid("steps", f"A chain has at most {MAX_STEPS} steps.")
+    cleaned: list[tuple[int, int, str]] = []
+    for n, row in enumerate(rows, start=1):
+        position, minutes, recipient = (
+            row.get("position"),
+            row.get("after_minutes"),
+            row.get("recipient"),
+        )
+        if not isinstance(position, int) or position < 1:
+            errors.setdefault("position", []).append(f"Step {n}: the position is 1 or more.")
+        if not isinstance(minutes, int) or not 0 <= minutes <= MAX_AFTER_MINUTES:
+            errors.setdefault("after_minutes", []).append(
+                f"Step {n}: minutes after due are 0 to {MAX_AFTER_MINUTES}."
+            )
+        if recipient not in Recipient.values:
+            errors.setdefault("recipient", []).append(f"Step {n}: choose who is alerted.")
+        if not errors:
+            cleaned.append((int(position), int(minutes), str(recipient)))  # type: ignore[arg-type]
+    if not errors:
+        for (p0, m0, _), (p1, m1, _) in pairwise(cleaned):
+            if p1 <= p0:
+                errors.setdefault("position", []).append(
+                    "Positions must increase from one step to the next."
+                )
+                break
+            if m1 < m0:
+                errors.setdefault("after_minutes", []).append(
+                    "Each step comes no earlier than the one before it."
+                )
+                break
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def replace_steps(
+    unit: Unit, *, actor: Any, steps: Iterable[Mapping[str, Any]]
+) -> list[EscalationStep]:
+    """Give a unit its own chain. The previous version is kept (inactive), never deleted, so
+    which chain alerted whom stays answerable. ``steps``: position, after_minutes, recipient."""
+    policy.require(actor, "rounds.manage_escalation", unit)
+    cleaned = _clean_steps(steps)
+    with transaction.atomic():
+        Unit.objects.select_for_update().filter(pk=unit.pk).first()
+        old = list(EscalationStep.objects.filter(unit=unit, is_active=True).order_by("position"))
+        before = [(s.position, s.after_minutes, s.recipient) for s in old] or None
+        EscalationStep.objects.filter(pk__in=[s.pk for s in old]).update(is_active=False)
+        made = [
+            EscalationStep.objects.create(
+                unit=unit, position=p, after_minutes=m, recipient=r, is_active=True
+            )
+            for p, m, r in cleaned
+        ]
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=unit,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "event": "escalation chain",
+                **audit.changes(
+                    {"steps": [list(s) for s in before] if before else "default chain"},
+                    {"steps": [list(s) for s in cleaned]},
+                ),
+            },
+        )
+    return made
+
+
+def use_default_steps(unit: Unit, *, actor: Any) -> None:
+    """Return a unit to the default chain; its own steps are kept, inactive."""
+    policy.require(actor, "rounds.manage_escalation", unit)
+    with transaction.atomic():
+        Unit.objects.select_for_update().filter(pk=unit.pk).first()
+        old = list(EscalationStep.objects.filter(unit=unit, is_active=True).order_by("position"))
+        if not old:
+            return
+        EscalationStep.objects.filter(pk__in=[s.pk for s in old]).update(is_active=False)
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=unit,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "event": "escalation chain",
+                **audit.changes(
+                    {"steps": [[s.position, s.after_minutes, s.recipient] for s in old]},
+                    {"steps": "default chain"},
+                ),
+            },
+        )

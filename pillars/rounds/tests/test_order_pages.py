@@ -1,0 +1,244 @@
+"""Ordering, changing and ending a level on the pages and through the API; the history of a
+person's levels; the observation section of the person page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from pillars.audit.models import AuditEvent
+from pillars.core import clock
+from pillars.core.tests.api_support import api_as, assert_problem
+from pillars.people.testing import World
+from pillars.rounds import services
+from pillars.rounds.models import ObservationLevel, ObservationOrder
+
+pytestmark = pytest.mark.django_db
+
+# 15:00 UTC on 10 March 2025: 10:00 in Chicago (daylight time began the day before).
+NOON_ISH = datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
+
+
+def level(code: str) -> ObservationLevel:
+    return ObservationLevel.objects.get(code=code, is_current=True)
+
+
+def order_url(world: World) -> str:
+    return reverse("rounds:order-new", args=[world.person_a.public_id])
+
+
+def history_url(world: World) -> str:
+    return reverse("rounds:order-history", args=[world.person_a.public_id])
+
+
+def form(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "level": str(level("q15").public_id),
+        "precautions": ["suicide", "fall"],
+        "reason": "Admission default",
+        "instructions": "Door open at night",
+        "started_at": "",
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def order(world: World) -> ObservationOrder:
+    return services.order_observation(
+        world.person_a,
+        actor=world.user("nurse"),
+        level=level("q15"),
+        reason="Admission default",
+        precautions=["elopement"],
+        instructions="Check the window",
+    )
+
+
+def test_the_person_page_shows_the_level_and_the_links(
+    world: World, order: ObservationOrder, signed_in: Any
+) -> None:
+    person_url = reverse("people:person-detail", args=[world.person_a.public_id])
+    body = signed_in("nurse").get(person_url).content.decode()
+    assert "Every 15 minutes" in body
+    assert "Elopement" in body
+    assert "Check the window" in body
+    assert f'href="{order_url(world)}"' in body
+    assert f'href="{history_url(world)}"' in body
+    # A technician sees the level and the history, not the order button.
+    bht = signed_in("bht").get(person_url).content.decode()
+    assert "Elopement" in bht
+    assert f'href="{order_url(world)}"' not in bht
+    assert f'href="{history_url(world)}"' in bht
+
+
+def test_the_person_page_says_when_there_is_no_order(world: World, signed_in: Any) -> None:
+    body = signed_in("clinician").get(
+        reverse("people:person-detail", args=[world.person_a.public_id])
+    )
+    assert "No observation order" in body.content.decode()
+
+
+@time_machine.travel(NOON_ISH, tick=False)
+def test_ordering_on_the_page_reads_the_start_in_the_unit_zone(
+    world: World, signed_in: Any
+) -> None:
+    client = signed_in("clinician")
+    page = client.get(order_url(world)).content.decode()
+    assert 'value="2025-03-10T10:00"' in page  # now, in Chicago
+    assert "America/Chicago" in page
+    response = client.post(order_url(world), form(started_at="2025-03-10T09:30"))
+    assert response.status_code == 302
+    made = ObservationOrder.objects.get()
+    assert made.started_at == datetime(2025, 3, 10, 14, 30, tzinfo=UTC)
+    assert made.precautions == ["suicide", "fall"]
+    assert made.instructions == "Door open at night"
+    assert made.ordered_by == world.staff["clinician"]
+    assert AuditEvent.objects.filter(object_id=str(made.public_id), action="create").exists()
+
+
+def test_changing_starts_from_the_current_order_and_keeps_the_chain(
+    world: World, order: ObservationOrder, signed_in: Any
+) -> None:
+    client = signed_in("nurse")
+    page = client.get(order_url(world)).content.decode()
+    assert "Ordered now" in page
+    assert f'value="{level("q15").public_id}" selected' in page
+    assert 'value="elopement" id="id_precautions_2" checked' in page
+    response = client.post(
+        order_url(world), form(level=str(level("q5").public_id), reason="Said a plan")
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    new = ObservationOrder.objects.get(ended_at__isnull=True)
+    assert new.replaces == order
+    assert order.ended_at == new.started_at
+    assert order.end_reason == "Changed: Said a plan"
+
+
+def test_bad_input_is_shown_and_nothing_is_stored(world: World, signed_in: Any) -> None:
+    client = signed_in("nurse")
+    response = client.post(order_url(world), form(reason="", precautions=["moonwalking"]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "This field is required." in body
+    assert "moonwalking is not one of the available choices" in body
+    future = clock.local(clock.now() + timedelta(hours=2), "America/Chicago")
+    response = client.post(order_url(world), form(started_at=future.strftime("%Y-%m-%dT%H:%M")))
+    assert response.status_code == 200
+    assert "An order cannot start in the future." in response.content.decode()
+    assert not ObservationOrder.objects.exists()
+
+
+def test_ending_needs_a_reason(world: World, order: ObservationOrder, signed_in: Any) -> None:
+    client = signed_in("nurse")
+    url = reverse("rounds:order-end", args=[order.public_id])
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 200
+    assert "This field is required." in refused.content.decode()
+    order.refresh_from_db()
+    assert order.ended_at is None
+    done = client.post(url, {"reason": "Stable for 48 hours"})
+    assert done.status_code == 302
+    order.refresh_from_db()
+    assert order.end_reason == "Stable for 48 hours"
+    assert order.ended_by == world.staff["nurse"]
+
+
+def test_history_lists_every_order_current_first_and_audits_the_read(
+    world: World, order: ObservationOrder, signed_in: Any
+) -> None:
+    services.record_check(
+        order,
+        actor=world.user("bht"),
+        observed_at=clock.now(),
+        location="dayroom",
+        activity="sitting",
+        safety_status="safe",
+        client_id=uuid.uuid4(),
+    )
+    services.change_level(level("q5"), actor=world.user("admin"), name="Five-minute checks")
+    services.order_observation(
+        world.person_a, actor=world.user("clinician"), level=level("q5"), reason="Said a plan"
+    )
+    before = AuditEvent.objects.count()
+    client = signed_in("bht")
+    response = client.get(history_url(world))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.index("Five-minute checks") < body.index("Every 15 minutes")
+    assert "q5, version 2" in body
+    assert "q15, version 1" in body
+    assert "Said a plan" in body
+    assert "Elopement" in body
+    assert "<dt>Checks</dt><dd>1</dd>" in body
+    assert "Day room, Sitting" in body
+    reads = AuditEvent.objects.filter(seq__gt=before, action="view")
+    assert [e.detail["what"] for e in reads] == ["observation history"]
+    assert reads[0].person_id == world.person_a.public_id
+
+
+def test_history_pays_a_fixed_number_of_queries(
+    world: World, order: ObservationOrder, signed_in: Any, django_assert_max_num_queries: Any
+) -> None:
+    for code in ("q5", "q30", "q60", "q15"):
+        services.order_observation(
+            world.person_a, actor=world.user("nurse"), level=level(code), reason=code
+        )
+    client = signed_in("nurse")
+    client.get(history_url(world))  # warm the session and the actor
+    with django_assert_max_num_queries(20):
+        assert client.get(history_url(world)).status_code == 200
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def test_api_orders_changes_and_ends_a_level(world: World, order: ObservationOrder) -> None:
+    api = api_as(world.user("clinician"))
+    path = f"/persons/{world.person_a.public_id}/orders"
+    made = api.post(path, {"level": "q5", "reason": "Said a plan", "precautions": ["suicide"]})
+    assert made.status_code == 201, made.content
+    new = made.json()
+    assert (new["level"], new["level_version"]) == ("q5", 1)
+    assert new["replaces"] == str(order.public_id)
+    assert new["ordered_by"]["name"] == world.staff["clinician"].display_name
+    history = api.get(path).json()
+    assert [h["public_id"] for h in history] == [new["public_id"], str(order.public_id)]
+    # (Writes answer with microseconds, reads with milliseconds: compare to the millisecond.)
+    assert history[1]["ended_at"][:23] == new["started_at"][:23]
+    assert history[1]["status"] == "ended"
+    one = api.get(f"/orders/{new['public_id']}")
+    assert one.json()["precautions"] == ["suicide"]
+    ended = api.post(f"/orders/{new['public_id']}/end", {"reason": "Stable"})
+    assert ended.status_code == 200
+    assert ended.json()["end_reason"] == "Stable"
+    assert ended.json()["next_due_at"] is None
+    assert_problem(api.post(f"/orders/{new['public_id']}/end", {"reason": "Again"}), 422)
+
+
+def test_api_refuses_bad_orders_without_storing(world: World) -> None:
+    api = api_as(world.user("nurse"))
+    path = f"/persons/{world.person_a.public_id}/orders"
+    problem = assert_problem(api.post(path, {"level": "q7", "reason": "x"}), 422)
+    assert "level" in problem["errors"]
+    assert_problem(api.post(path, {"level": "q15", "reason": "x", "precautions": ["nope"]}), 422)
+    assert_problem(api_as(world.user("bht")).post(path, {"level": "q15", "reason": "x"}), 403)
+    assert_problem(api_as(world.user("outsider")).post(path, {"level": "q15", "reason": "x"}), 404)
+    assert not ObservationOrder.objects.exists()
+
+
+def test_api_reads_of_orders_are_audited(world: World, order: ObservationOrder) -> None:
+    before = AuditEvent.objects.count()
+    api = api_as(world.user("peer"))
+    assert api.get(f"/orders/{order.public_id}").status_code == 200
+    assert api.get(f"/persons/{world.person_a.public_id}/orders").status_code == 200
+    reads = AuditEvent.objects.filter(seq__gt=before, action="view").order_by("seq")
+    assert [e.detail["what"] for e in reads] == ["api observation order", "api observation history"]
+    assert {e.person_id for e in reads} == {world.person_a.public_id}
+    assert_problem(api_as(world.user("outsider")).get(f"/orders/{order.public_id}"), 404)

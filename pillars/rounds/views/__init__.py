@@ -1,0 +1,1 @@
+"""Rounds pages, one module per area; each module defines its own ``urlpatterns``."""

@@ -1,0 +1,296 @@
+"""The unit board (tablet first): the whole unit on one screen, one tap per check, a round of
+the hall, and the polled refresh.
+
+Recording a check answers three kinds of caller from the same service call: htmx gets the
+updated row, the tablet's queue (``Accept: application/json``) gets JSON with 201/200 or problem
+details with 403/404/409/422 (so it can tell a refusal from a dropped network), and a plain form
+post (no JavaScript) is redirected back with a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.crypto import salted_hmac
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from pillars.core import clock, policy
+from pillars.core.api_errors import field_errors, problem
+from pillars.core.declare import audited
+from pillars.core.errors import Conflict, ValidationError
+from pillars.people import selectors as people_selectors
+from pillars.people.models import Unit
+from pillars.rounds import selectors, services
+from pillars.rounds.choices import Activity, Location, SafetyStatus
+from pillars.rounds.models import Check, ObservationOrder
+from pillars.rounds.selectors import board as board_selectors
+
+POLL_SECONDS = 15
+ZERO_UUID = UUID(int=0)
+
+
+class CheckForm(forms.Form):
+    """The shape of a posted check; the service decides every rule (late entry, choices)."""
+
+    client_id = forms.UUIDField(required=False)
+    observed_at = forms.CharField(required=False, max_length=64)
+    location = forms.CharField(required=False, max_length=20)
+    activity = forms.CharField(required=False, max_length=20)
+    safety_status = forms.CharField(required=False, max_length=12)
+    note = forms.CharField(required=False, max_length=500)
+    late_reason = forms.CharField(required=False, max_length=300)
+
+    def clean_observed_at(self) -> Any:
+        text = self.cleaned_data["observed_at"].strip()
+        if not text:
+            # A page without JavaScript has no device clock: the server's moment stands in.
+            return clock.now()
+        try:
+            moment = parse_datetime(text)
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise forms.ValidationError("Send the moment as an ISO 8601 date and time.")
+        return moment
+
+
+def _zone(unit: Unit) -> ZoneInfo:
+    return ZoneInfo(unit.time_zone)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def queue_key(request: HttpRequest) -> str:
+    """Names the tablet's queue of unsent checks after this session (never the session key
+    itself), so a queue left by another sign-in is never sent as this user's."""
+    session_key = request.session.session_key or ""
+    return salted_hmac("pillars.rounds.board.queue", session_key, algorithm="sha256").hexdigest()[
+        :20
+    ]
+
+
+# The unit's other floor pages: (label, url name, policy action, how the unit is passed).
+UNIT_TOOLS: tuple[tuple[str, str, str, str], ...] = (
+    ("Assign the shift", "rounds:assign", "rounds.assign", "path"),
+    ("1:1 coverage", "rounds:coverage", "rounds.view", "path"),
+    ("Handoffs", "rounds:handoff-list", "rounds.view_handoffs", "path"),
+    ("Inspections", "rounds:inspection-list", "rounds.view_inspections", "query"),
+    ("Work orders", "rounds:workorder-list", "rounds.view_inspections", "query"),
+    ("Integrity report", "rounds:integrity", "rounds.view_integrity", "path"),
+    ("Room codes", "rounds:room-codes", "rounds.assign", "path"),
+    ("Scan a room code", "rounds:scan", "rounds.record_check", "none"),
+)
+
+
+def unit_tools(user: Any, unit: Unit) -> list[tuple[str, str]]:
+    """Links from the board to the unit's other floor pages the user may open."""
+    links = []
+    for label, name, action, how in UNIT_TOOLS:
+        if not policy.can(user, action):
+            continue
+        if how == "path":
+            url = reverse(name, kwargs={"public_id": unit.public_id})
+        elif how == "query":
+            url = f"{reverse(name)}?unit={unit.public_id}"
+        else:
+            url = reverse(name)
+        links.append((label, url))
+    return links
+
+
+def _board_context(request: HttpRequest, unit: Unit, *, sort: str = "due") -> dict[str, Any]:
+    mine = request.GET.get("mine") == "1"
+    board_url = reverse("rounds:board", kwargs={"public_id": unit.public_id})
+    rows = board_selectors.board_rows(
+        request.user, unit, mine=mine, sort=sort, what="round" if sort == "room" else "unit board"
+    )
+    return {
+        "unit": unit,
+        "zone": _zone(unit),
+        "rows": rows,
+        "mine": mine,
+        "now": clock.local(clock.now(), unit.time_zone),
+        "can_record": policy.can(request.user, "rounds.record_check"),
+        "can_pause": policy.can(request.user, "rounds.pause"),
+        "unit_tools": unit_tools(request.user, unit),
+        "alert_count": board_selectors.unacknowledged_alert_count(request.user),
+        "locations": Location.choices,
+        "activities": Activity.choices,
+        "safety_statuses": SafetyStatus.choices,
+        "poll_seconds": POLL_SECONDS,
+        "queue_key": queue_key(request),
+        "new_client_id": uuid4,
+        "back_url": board_url + ("?mine=1" if mine else ""),
+        "round_url": reverse("rounds:round", kwargs={"public_id": unit.public_id})
+        + ("?mine=1" if mine else ""),
+        "rows_url": reverse("rounds:board-rows", kwargs={"public_id": unit.public_id})
+        + ("?mine=1" if mine else ""),
+        "board_url": board_url,
+        "check_url_template": reverse("rounds:check-record", kwargs={"public_id": ZERO_UUID}),
+    }
+
+
+@audited("lists the user's units with a link to each board (no person is named)")
+@login_required
+@require_GET
+def board_list(request: HttpRequest) -> HttpResponse:
+    units = list(board_selectors.board_units_for(request.user).order_by("site__name", "name"))
+    return render(request, "rounds/board_list.html", {"units": units})
+
+
+@audited("the unit board: persons on observation with their clocks (one audited list read)")
+@login_required
+@require_GET
+def board(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    return render(request, "rounds/board.html", _board_context(request, unit))
+
+
+@audited("the board's polled rows (one audited list read each refresh)")
+@login_required
+@require_GET
+def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    return render(request, "rounds/partials/_board_rows.html", _board_context(request, unit))
+
+
+@audited("round the hall: the unit (or the user's assignment) in room order, audited as one read")
+@login_required
+@require_GET
+def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    return render(request, "rounds/board_round.html", _board_context(request, unit, sort="room"))
+
+
+def _check_json(check: Check) -> dict[str, Any]:
+    return {
+        "public_id": str(check.public_id),
+        "client_id": str(check.client_id),
+        "order": str(check.order.public_id),
+        "observed_at": check.observed_at.isoformat(),
+        "recorded_at": check.recorded_at.isoformat(),
+        "location": check.location,
+        "activity": check.activity,
+        "safety_status": check.safety_status,
+        "is_late_entry": check.is_late_entry,
+    }
+
+
+def _back(request: HttpRequest, order: ObservationOrder | None) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("rounds:board-list")
+
+
+def _refused(
+    request: HttpRequest,
+    order: ObservationOrder | None,
+    status: int,
+    detail: str,
+    errors: dict[str, list[str]] | None = None,
+) -> HttpResponse:
+    if _wants_json(request):
+        return problem(status, detail, errors=errors)
+    if status in (403, 404):
+        raise PermissionDenied(detail) if status == 403 else Http404(detail)
+    if _is_htmx(request) and order is not None:
+        return render(
+            request,
+            "rounds/partials/_board_row.html",
+            _row_context(request, order, error=detail, errors=errors or {}),
+        )
+    messages.error(request, f"{detail} Nothing was saved.")
+    return _back(request, order)
+
+
+def _row_context(request: HttpRequest, order: ObservationOrder, **extra: Any) -> dict[str, Any]:
+    unit, row = board_selectors.board_row(request.user, order)
+    return {
+        "row": row,
+        "unit": unit,
+        "zone": _zone(unit),
+        "can_record": policy.can(request.user, "rounds.record_check"),
+        "can_pause": policy.can(request.user, "rounds.pause"),
+        "unit_tools": unit_tools(request.user, unit),
+        "back_url": reverse("rounds:board", kwargs={"public_id": unit.public_id}),
+        "locations": Location.choices,
+        "activities": Activity.choices,
+        "safety_statuses": SafetyStatus.choices,
+        "new_client_id": uuid4,
+        **extra,
+    }
+
+
+@audited("records one check (record_check audits it); the updated row is an audited read")
+@login_required
+@require_POST
+def check_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    try:
+        order = selectors.get_order_for(request.user, public_id, "rounds.record_check")
+    except Http404:
+        return _refused(request, None, 404, "That record is not available.")
+    except PermissionDenied:
+        return _refused(request, None, 403, "You do not have permission to do that.")
+    form = CheckForm(request.POST)
+    if not form.is_valid():
+        errors = {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
+        first = next(iter(errors.values()))[0]
+        return _refused(request, order, 422, first, errors)
+    data = form.cleaned_data
+    client_id = data["client_id"] or uuid4()
+    replay = Check.objects.filter(client_id=client_id).exists()
+    try:
+        check = services.record_check(
+            order,
+            actor=request.user,
+            observed_at=data["observed_at"],
+            location=data["location"],
+            activity=data["activity"],
+            safety_status=data["safety_status"] or SafetyStatus.SAFE,
+            client_id=client_id,
+            note=data["note"],
+            late_reason=data["late_reason"],
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        first = next(iter(errors.values()), ["The check is not valid."])[0]
+        return _refused(request, order, 422, first, errors)
+    except Conflict as exc:
+        return _refused(request, order, 409, exc.message)
+    if _wants_json(request):
+        return JsonResponse(_check_json(check), status=200 if replay else 201)
+    if _is_htmx(request):
+        return render(
+            request, "rounds/partials/_board_row.html", _row_context(request, order, saved=True)
+        )
+    messages.success(request, f"Check recorded for {order.person.display_name}.")
+    return _back(request, order)
+
+
+urlpatterns = [
+    path("", board_list, name="board-list"),
+    path("units/<uuid:public_id>/board/", board, name="board"),
+    path("units/<uuid:public_id>/board/rows/", board_rows, name="board-rows"),
+    path("units/<uuid:public_id>/round/", round_view, name="round"),
+    path("orders/<uuid:public_id>/check/", check_record, name="check-record"),
+]

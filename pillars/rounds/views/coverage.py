@@ -1,0 +1,434 @@
+"""Pages for the floor: the shift assignment (bulk), reassignment, monitoring exceptions, and
+1:1/2:1 coverage with relief handoffs. Forms parse shape only; the services decide the rules and
+their errors come back onto the forms (``run_write``)."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.formtools import DateInput, run_write
+from pillars.people import selectors as people_selectors
+from pillars.people.models import Placement, Staff, Unit
+from pillars.rounds import selectors
+from pillars.rounds.choices import AssignmentKind, ExceptionKind
+from pillars.rounds.models import ObservationOrder
+from pillars.rounds.selectors import assignments as assignment_selectors
+from pillars.rounds.selectors import coverage as coverage_selectors
+from pillars.rounds.services import assignments as assignment_services
+from pillars.rounds.services import coverage as coverage_services
+from pillars.rounds.services import exceptions as exception_services
+
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _unit_staff(unit: Unit, *roles: str) -> list[Staff]:
+    today = clock.today_in(unit.time_zone)
+    qs = Staff.objects.filter(home_units=unit, roles__code__in=roles, hired_on__lte=today)
+    return [s for s in qs.distinct().order_by("display_name", "pk") if s.is_employed_on(today)]
+
+
+def _staff_field(choices: list[Staff], label: str, required: bool = True) -> forms.Field:
+    return forms.ModelChoiceField(
+        queryset=Staff.objects.filter(pk__in=[s.pk for s in choices]).order_by("display_name"),
+        to_field_name="public_id",
+        label=label,
+        required=required,
+        empty_label="Not assigned" if not required else "Choose",
+    )
+
+
+def _unit_of_order(order: ObservationOrder) -> Unit | None:
+    placement = (
+        Placement.objects.current().filter(episode=order.episode_id).select_related("unit").first()
+    )
+    return placement.unit if placement else None
+
+
+# --- Shift assignment -------------------------------------------------------------------------
+
+
+class ShiftForm(forms.Form):
+    """A row per person served on the unit with a staff select, plus the lead and the times."""
+
+    day = forms.DateField(label="Shift starts on", widget=DateInput())
+    starts = forms.TimeField(label="Starts at (unit time)", widget=TIME)
+    ends = forms.TimeField(
+        label="Ends at (unit time)",
+        widget=TIME,
+        help_text="An end at or before the start is the next morning (19:00 to 07:00).",
+    )
+
+    def __init__(
+        self, data: Any, *, placements: list[Placement], staff: list[Staff], leads: list[Staff]
+    ) -> None:
+        super().__init__(data)
+        self.fields["lead"] = _staff_field(leads, "Shift lead", required=False)
+        self.rows = []
+        for placement in placements:
+            person = placement.episode.person
+            name = f"person_{person.public_id}"
+            self.fields[name] = _staff_field(staff, person.display_name, required=False)
+            self.rows.append((person, placement, name))
+
+    def person_fields(self) -> list[Any]:
+        return [(person, placement, self[name]) for person, placement, name in self.rows]
+
+
+def _current_shift_initial(unit: Unit, form: ShiftForm) -> dict[str, Any]:
+    """Defaults: the next stretch after the current shift, with its staff pre-filled."""
+    now = clock.now()
+    zone = ZoneInfo(unit.time_zone)
+    rows = list(assignment_selectors.assignments_active_at(unit, now))
+    initial: dict[str, Any] = {}
+    if rows:
+        end = clock.local(rows[0].ends_at, zone)
+        length = rows[0].ends_at - rows[0].starts_at
+        initial.update(day=end.date(), starts=end.time(), ends=(end + length).time())
+    else:
+        local_now = clock.local(now, zone)
+        evening = local_now.hour < 19
+        initial.update(
+            day=local_now.date(),
+            starts=time(19) if evening else time(7),
+            ends=time(7) if evening else time(19),
+        )
+        if not evening:
+            initial["day"] = local_now.date() + timedelta(days=1)
+    by_person = {row.person_id: row.staff.public_id for row in rows if row.person_id}
+    for person, _placement, name in form.rows:
+        if person.pk in by_person:
+            initial[name] = by_person[person.pk]
+    leads = [row.staff.public_id for row in rows if row.kind == AssignmentKind.LEAD]
+    if leads:
+        initial["lead"] = leads[0]
+    return initial
+
+
+@audited("the unit's census and current shift (audited list read); assign_shift audits writes")
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.assign")
+    placements = list(people_selectors.census_at(unit))
+    people_selectors.record_list_read(
+        request.user, [p.episode.person for p in placements], what=f"shift assignment {unit.code}"
+    )
+    form = ShiftForm(
+        _posted(request),
+        placements=placements,
+        staff=_unit_staff(unit, "bht", "nurse", "clinician"),
+        leads=_unit_staff(unit, "nurse", "supervisor"),
+    )
+    if request.method == "GET":
+        form.initial = _current_shift_initial(unit, form)
+    context = {
+        "unit": unit,
+        "form": form,
+        "current": list(assignment_selectors.assignments_active_at(unit, clock.now())),
+        "zone": unit.time_zone,
+    }
+    template = "rounds/assign.html"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        by_staff: dict[Staff, list[Any]] = {}
+        for person, _placement, name in form.rows:
+            if data.get(name):
+                by_staff.setdefault(data[name], []).append(person)
+
+        def write() -> Any:
+            starts, ends = assignment_services.shift_bounds(
+                unit, data["day"], data["starts"], data["ends"]
+            )
+            return assignment_services.assign_shift(
+                unit,
+                actor=request.user,
+                starts_at=starts,
+                ends_at=ends,
+                lead=data.get("lead"),
+                by_staff=by_staff,
+            )
+
+        made, failed = run_write(
+            request, form, template, context, write, {"starts_at": "starts", "ends_at": "ends"}
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"The shift is assigned ({len(made)} assignments).")
+        return redirect("rounds:coverage", public_id=unit.public_id)
+    return render(request, template, context)
+
+
+class ReassignForm(forms.Form):
+    def __init__(self, data: Any, *, staff: list[Staff]) -> None:
+        super().__init__(data)
+        self.fields["to_staff"] = _staff_field(staff, "Hand over to")
+
+
+@audited("one shift assignment (names a person served); reassign audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    row = assignment_selectors.get_assignment_for(request.user, public_id, "rounds.assign")
+    roles = ("nurse", "supervisor") if row.kind == AssignmentKind.LEAD else ("bht", "nurse")
+    form = ReassignForm(_posted(request), staff=_unit_staff(row.unit, *roles, "clinician"))
+    context = {"row": row, "form": form, "zone": row.unit.time_zone}
+    template = "rounds/assign_reassign.html"
+    if request.method == "POST" and form.is_valid():
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: assignment_services.reassign(
+                row, actor=request.user, to_staff=form.cleaned_data["to_staff"]
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"Handed over to {form.cleaned_data['to_staff']}.")
+        return redirect("rounds:coverage", public_id=row.unit.public_id)
+    return render(request, template, context)
+
+
+# --- Monitoring exceptions ------------------------------------------------------------------
+
+
+class ExceptionForm(forms.Form):
+    kind = forms.ChoiceField(label="Why the person cannot be observed", choices=ExceptionKind)
+    reason = forms.CharField(label="Reason", max_length=300)
+    with_whom = forms.CharField(
+        label="With whom", max_length=150, required=False, help_text="Needed when off the unit."
+    )
+    where = forms.CharField(
+        label="Where", max_length=150, required=False, help_text="Needed when off the unit."
+    )
+
+
+@audited("one person's observation order; start_exception audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    order = selectors.get_order_for(request.user, public_id, "rounds.pause")
+    form = ExceptionForm(_posted(request))
+    context = {"order": order, "form": form}
+    template = "rounds/exception_start.html"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: exception_services.start_exception(
+                order,
+                actor=request.user,
+                kind=data["kind"],
+                reason=data["reason"],
+                with_whom=data["with_whom"],
+                where=data["where"],
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"Checks on {order.person.display_name} are paused.")
+        return _back_to_unit(request, order)
+    return render(request, template, context)
+
+
+class EndExceptionForm(forms.Form):
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+@audited("one monitoring exception; end_exception audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def exception_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    row = coverage_selectors.get_exception_for(request.user, public_id, "rounds.pause")
+    form = EndExceptionForm(_posted(request))
+    context = {"row": row, "form": form, "zone": _zone_of(row.order)}
+    template = "rounds/exception_end.html"
+    if request.method == "POST" and form.is_valid():
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: exception_services.end_exception(
+                row, actor=request.user, note=form.cleaned_data["note"]
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(
+            request, f"Checks on {row.order.person.display_name} resume: one is due now."
+        )
+        return _back_to_unit(request, row.order)
+    return render(request, template, context)
+
+
+def _zone_of(order: ObservationOrder) -> str:
+    unit = _unit_of_order(order)
+    return unit.time_zone if unit else "UTC"
+
+
+def _back_to_unit(request: HttpRequest, order: ObservationOrder) -> HttpResponse:
+    unit = _unit_of_order(order)
+    if unit is not None and policy.can(request.user, "rounds.view", unit):
+        return redirect("rounds:coverage", public_id=unit.public_id)
+    return redirect("core:home")
+
+
+# --- Coverage ---------------------------------------------------------------------------------
+
+
+@audited("who is with whom on a unit's 1:1s, lapses, free staff (one audited list read)")
+@login_required
+@require_GET
+def coverage(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    now = clock.now()
+    found = coverage_selectors.coverage_on(request.user, unit, now)
+    context = {
+        "unit": unit,
+        "found": found,
+        "shift": assignment_selectors.shift_on(request.user, unit, now),
+        "zone": unit.time_zone,
+        "can_assign": policy.can(request.user, "rounds.assign", unit),
+        "can_cover": policy.can(request.user, "rounds.cover"),
+    }
+    return render(request, "rounds/coverage_unit.html", context)
+
+
+class StartCoverageForm(forms.Form):
+    def __init__(self, data: Any, *, staff: list[Staff]) -> None:
+        super().__init__(data)
+        self.fields["staff"] = _staff_field(staff, "Staff member with the person")
+
+
+@audited("one person's observation order; start_coverage audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    order = selectors.get_order_for(request.user, public_id, "rounds.cover")
+    unit = _unit_of_order(order)
+    staff = _unit_staff(unit, "bht", "nurse") if unit else []
+    form = StartCoverageForm(_posted(request), staff=staff)
+    context = {"order": order, "form": form}
+    template = "rounds/coverage_start.html"
+    if request.method == "POST" and form.is_valid():
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: coverage_services.start_coverage(
+                order, actor=request.user, staff=form.cleaned_data["staff"]
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"{form.cleaned_data['staff']} is with the person now.")
+        return _back_to_unit(request, order)
+    return render(request, template, context)
+
+
+class RelieveForm(forms.Form):
+    pin = forms.CharField(
+        label="Incoming staff member's PIN",
+        max_length=20,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, data: Any, *, staff: list[Staff]) -> None:
+        super().__init__(data)
+        self.fields["incoming_staff"] = _staff_field(staff, "Incoming staff member")
+        self.order_fields(["incoming_staff", "pin"])
+
+
+@audited("one 1:1 stretch; relieve audits the handoff and any wrong PIN")
+@login_required
+@require_http_methods(["GET", "POST"])
+def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
+    unit = _unit_of_order(row.order)
+    staff = [s for s in (_unit_staff(unit, "bht", "nurse") if unit else []) if s != row.staff]
+    form = RelieveForm(_posted(request), staff=staff)
+    context = {"row": row, "form": form, "zone": _zone_of(row.order)}
+    template = "rounds/coverage_relieve.html"
+    if request.method == "POST" and form.is_valid():
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: coverage_services.relieve(
+                row,
+                actor=request.user,
+                incoming_staff=form.cleaned_data["incoming_staff"],
+                incoming_pin=form.cleaned_data["pin"],
+            ),
+            {"incoming_pin": "pin"},
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"{form.cleaned_data['incoming_staff']} has taken over.")
+        return _back_to_unit(request, row.order)
+    return render(request, template, context)
+
+
+class EndCoverageForm(forms.Form):
+    reason = forms.CharField(label="Why this stretch ends", max_length=200)
+
+
+@audited("one 1:1 stretch; end_coverage audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
+    form = EndCoverageForm(_posted(request))
+    context = {"row": row, "form": form, "zone": _zone_of(row.order)}
+    template = "rounds/coverage_end.html"
+    if request.method == "POST" and form.is_valid():
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: coverage_services.end_coverage(
+                row, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, "The stretch has ended.")
+        return _back_to_unit(request, row.order)
+    return render(request, template, context)
+
+
+urlpatterns = [
+    path("units/<uuid:public_id>/assign/", assign, name="assign"),
+    path("assignments/<uuid:public_id>/reassign/", assignment_reassign, name="assignment-reassign"),
+    path("orders/<uuid:public_id>/pause/", exception_start, name="exception-start"),
+    path("exceptions/<uuid:public_id>/end/", exception_end, name="exception-end"),
+    path("units/<uuid:public_id>/coverage/", coverage, name="coverage"),
+    path("orders/<uuid:public_id>/coverage/", coverage_start, name="coverage-start"),
+    path("coverage/<uuid:public_id>/relieve/", coverage_relieve, name="coverage-relieve"),
+    path("coverage/<uuid:public_id>/end/", coverage_end, name="coverage-end"),
+]

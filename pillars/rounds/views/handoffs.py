@@ -1,0 +1,229 @@
+"""Pages for the signed shift handoff: a unit's list, compiling a new one, the handoff with its
+note and sign forms, and a printable copy (print CSS, no navigation)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.core import policy
+from pillars.core.declare import audited
+from pillars.core.formtools import LocalDateTimeField, run_write
+from pillars.people import selectors as people_selectors
+from pillars.people.models import PersonServed
+from pillars.rounds.models import Handoff
+from pillars.rounds.selectors import handoffs as selectors
+from pillars.rounds.selectors import integrity as shifts
+from pillars.rounds.services import handoffs as services
+
+
+class HandoffForm(forms.Form):
+    starts_at = LocalDateTimeField(label="Shift starts")
+    ends_at = LocalDateTimeField(label="Shift ends")
+
+
+class NoteForm(forms.Form):
+    person = forms.ChoiceField(label="About", required=False)
+    text = forms.CharField(label="Note", widget=forms.Textarea, max_length=services.NOTE_MAX)
+    reason = forms.CharField(
+        label="Reason for the addendum",
+        required=False,
+        max_length=300,
+        help_text="Needed once both sides have signed.",
+    )
+
+    def __init__(self, *args: Any, persons: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "The whole unit")] + [(p["person"], p["name"]) for p in persons]
+
+
+class SignForm(forms.Form):
+    side = forms.ChoiceField(choices=[("outgoing", "Outgoing"), ("incoming", "Incoming")])
+    pin = forms.CharField(
+        label="Your badge PIN",
+        required=False,
+        max_length=8,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
+def _as_times(value: Any, zone: ZoneInfo) -> Any:
+    """The snapshot's ISO times (keys ending in ``_at``) as moments in the unit's zone."""
+    if isinstance(value, dict):
+        return {
+            k: (
+                datetime.fromisoformat(v).astimezone(zone)
+                if k.endswith("_at") and isinstance(v, str)
+                else _as_times(v, zone)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_as_times(v, zone) for v in value]
+    return value
+
+
+def _detail_context(
+    request: HttpRequest,
+    handoff: Handoff,
+    note_form: NoteForm | None = None,
+    sign_form: SignForm | None = None,
+) -> dict[str, Any]:
+    zone = ZoneInfo(handoff.unit.time_zone)
+    snapshot = _as_times(handoff.snapshot, zone)
+    notes = list(handoff.notes.select_related("person", "written_by").order_by("written_at", "pk"))
+    by_person: dict[str, list[Any]] = {}
+    for note in notes:
+        key = str(note.person.public_id) if note.person else ""
+        by_person.setdefault(key, []).append(note)
+    persons = [{**p, "notes": by_person.get(p["person"], [])} for p in snapshot["persons"]]
+    can_write = policy.can(request.user, "rounds.handoff", handoff)
+    acting = policy.actor_for(request.user)
+    return {
+        "handoff": handoff,
+        "snapshot": snapshot,
+        "persons": persons,
+        "general_notes": by_person.get("", []),
+        "zone_name": handoff.unit.time_zone,
+        "can_write": can_write,
+        "can_sign_outgoing": can_write and handoff.outgoing_signed_at is None,
+        "can_sign_incoming": can_write
+        and handoff.outgoing_signed_at is not None
+        and handoff.incoming_signed_at is None
+        and handoff.outgoing_staff_id != acting.staff_id,
+        "note_form": note_form or NoteForm(persons=handoff.snapshot.get("persons", [])),
+        "sign_form": sign_form or SignForm(),
+    }
+
+
+@audited("lists a unit's handoffs (dates and signers, no persons served)")
+@login_required
+@require_GET
+def handoff_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_handoffs")
+    context = {
+        "unit": unit,
+        "handoffs": selectors.handoffs_on(request.user, unit),
+        "zone_name": unit.time_zone,
+        "can_write": policy.can(request.user, "rounds.handoff", unit),
+    }
+    return render(request, "rounds/handoff_list.html", context)
+
+
+@audited("compiles a handoff through services.handoffs.compile_handoff (audited)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def handoff_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.handoff")
+    zone = ZoneInfo(unit.time_zone)
+    day, shift = shifts.current_shift(unit)
+    period = shifts.shift_period(unit, day, shift)
+    initial = {"starts_at": period.start.astimezone(zone), "ends_at": period.end.astimezone(zone)}
+    context: dict[str, Any] = {"unit": unit, "zone_name": unit.time_zone}
+    with timezone.override(zone):
+        form = HandoffForm(request.POST if request.method == "POST" else None, initial=initial)
+        context["form"] = form
+        if request.method == "POST" and form.is_valid():
+            handoff, failed = run_write(
+                request,
+                form,
+                "rounds/handoff_new.html",
+                context,
+                lambda: services.compile_handoff(
+                    unit,
+                    actor=request.user,
+                    start=form.cleaned_data["starts_at"],
+                    end=form.cleaned_data["ends_at"],
+                ),
+            )
+            if failed is not None:
+                return failed
+            return redirect("rounds:handoff-detail", public_id=handoff.public_id)
+        return render(request, "rounds/handoff_new.html", context)
+
+
+@audited("one handoff with the persons served in it, audited by get_handoff_for")
+@login_required
+@require_GET
+def handoff_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    handoff = selectors.get_handoff_for(request.user, public_id)
+    return render(request, "rounds/handoff_detail.html", _detail_context(request, handoff))
+
+
+@audited("a printable handoff, audited by get_handoff_for")
+@login_required
+@require_GET
+def handoff_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    handoff = selectors.get_handoff_for(request.user, public_id)
+    return render(request, "rounds/handoff_print.html", _detail_context(request, handoff))
+
+
+@audited("adds a note or addendum through services.handoffs.add_note (audited)")
+@login_required
+@require_POST
+def handoff_note(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
+    form = NoteForm(request.POST, persons=handoff.snapshot.get("persons", []))
+    context = _detail_context(request, handoff, note_form=form)
+    if not form.is_valid():
+        return render(request, "rounds/handoff_detail.html", context)
+    chosen = form.cleaned_data["person"]
+    person = PersonServed.objects.filter(public_id=chosen).first() if chosen else None
+    _, failed = run_write(
+        request,
+        form,
+        "rounds/handoff_detail.html",
+        context,
+        lambda: services.add_note(
+            handoff,
+            actor=request.user,
+            text=form.cleaned_data["text"],
+            person=person,
+            reason=form.cleaned_data["reason"],
+        ),
+    )
+    return failed or redirect("rounds:handoff-detail", public_id=handoff.public_id)
+
+
+@audited("signs a handoff through services.handoffs.sign_outgoing / sign_incoming (audited)")
+@login_required
+@require_POST
+def handoff_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
+    form = SignForm(request.POST)
+    context = _detail_context(request, handoff, sign_form=form)
+    if not form.is_valid():
+        return render(request, "rounds/handoff_detail.html", context)
+    if form.cleaned_data["side"] == "outgoing":
+
+        def write() -> Handoff:
+            return services.sign_outgoing(handoff, actor=request.user)
+    else:
+
+        def write() -> Handoff:
+            return services.sign_incoming(handoff, actor=request.user, pin=form.cleaned_data["pin"])
+
+    _, failed = run_write(request, form, "rounds/handoff_detail.html", context, write)
+    return failed or redirect("rounds:handoff-detail", public_id=handoff.public_id)
+
+
+urlpatterns = [
+    path("units/<uuid:public_id>/handoffs/", handoff_list, name="handoff-list"),
+    path("units/<uuid:public_id>/handoffs/new/", handoff_new, name="handoff-new"),
+    path("handoffs/<uuid:public_id>/", handoff_detail, name="handoff-detail"),
+    path("handoffs/<uuid:public_id>/print/", handoff_print, name="handoff-print"),
+    path("handoffs/<uuid:public_id>/notes/", handoff_note, name="handoff-note"),
+    path("handoffs/<uuid:public_id>/sign/", handoff_sign, name="handoff-sign"),
+]

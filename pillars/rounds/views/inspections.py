@@ -1,0 +1,498 @@
+"""Environment-of-care pages: inspections per unit, a new inspection (choose the template and
+the room or area, then one big pass / fail / not applicable choice per item with a note and
+photos), an inspection's results and photos, work orders with their status, and the
+administrator's templates.
+
+Photos are never served from a public media URL: ``inspection_photo`` checks the policy, audits
+the read and sends the bytes with their verified content type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.errors import Conflict, ValidationError
+from pillars.core.formtools import apply_errors, form_failed, run_write
+from pillars.people.models import Unit
+from pillars.rounds.choices import (
+    AreaKind,
+    ItemCategory,
+    ItemResult,
+    WorkOrderStatus,
+)
+from pillars.rounds.models import InspectionTemplate, TemplateItem, WorkOrder
+from pillars.rounds.selectors import inspections as selectors
+from pillars.rounds.services import inspections as services
+
+PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
+
+
+# --- Forms (shape only; the services decide the rules) -----------------------------------------
+
+
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ChooseForm(forms.Form):
+    """Step one: what is being inspected, and where."""
+
+    template = forms.ChoiceField(label="Checklist")
+    room = forms.ChoiceField(label="Room", required=False)
+    area = forms.CharField(
+        label="Or another area",
+        required=False,
+        max_length=120,
+        help_text="For a bathroom, hallway, exit or the whole unit, say which.",
+    )
+
+    def __init__(self, *args: Any, templates: list[InspectionTemplate], rooms: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        _choice(self, "template").choices = [("", "Choose a checklist")] + [
+            (str(t.public_id), f"{t.name} ({t.get_area_kind_display()})") for t in templates
+        ]
+        _choice(self, "room").choices = [("", "No room: an area")] + [
+            (str(r.public_id), f"Room {r.name}") for r in rooms
+        ]
+
+
+class InspectionForm(forms.Form):
+    """Step two: one answer, note and photo field per item, named by the item's position (the
+    service's errors use the same names)."""
+
+    started_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+    owner = forms.ChoiceField(
+        label="Who owns any work orders this opens",
+        required=False,
+        help_text="Leave empty for the shift lead on duty.",
+    )
+
+    def __init__(self, *args: Any, items: list[TemplateItem], owners: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.items = items
+        _choice(self, "owner").choices = [("", "The shift lead on duty")] + [
+            (str(s.public_id), s.display_name) for s in owners
+        ]
+        for item in items:
+            n = item.position
+            self.fields[f"result_{n}"] = forms.ChoiceField(
+                label=item.text,
+                choices=ItemResult.choices,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"note_{n}"] = forms.CharField(
+                label="Note", required=False, max_length=1000, widget=forms.Textarea({"rows": 2})
+            )
+            self.fields[f"photo_{n}"] = forms.Field(
+                label="Photos",
+                required=False,
+                widget=MultipleFileInput({"accept": PHOTO_ACCEPT, "capture": "environment"}),
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "item": item,
+                "result": self[f"result_{item.position}"],
+                "note": self[f"note_{item.position}"],
+                "photo": self[f"photo_{item.position}"],
+            }
+            for item in self.items
+        ]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="New status", choices=WorkOrderStatus.choices)
+    note = forms.CharField(
+        label="Note",
+        max_length=1000,
+        widget=forms.Textarea({"rows": 3}),
+        help_text="What was done, or why the status changes.",
+    )
+    owner = forms.ChoiceField(label="Owner", required=False)
+
+    def __init__(self, *args: Any, owners: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        _choice(self, "owner").choices = [("", "Keep the current owner")] + [
+            (str(s.public_id), s.display_name) for s in owners
+        ]
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    area_kind = forms.ChoiceField(label="Kind of place", choices=AreaKind.choices)
+    description = forms.CharField(max_length=300, required=False)
+    is_active = forms.BooleanField(label="Offered for new inspections", required=False)
+    items = forms.CharField(
+        label="Items, one per line",
+        widget=forms.Textarea({"rows": 16}),
+        help_text=(
+            "Write each item as category | what to check. Categories: "
+            + ", ".join(ItemCategory.values)
+            + ". Saving makes a new version; inspections already done keep theirs."
+        ),
+    )
+
+
+def parse_items(text: str) -> list[services.ItemSpec]:
+    specs = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        category, sep, rest = line.partition("|")
+        if not sep:
+            category, rest = ItemCategory.OTHER, line
+        specs.append(services.ItemSpec(rest.strip(), category.strip().lower()))
+    return specs
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _chosen_unit(request: HttpRequest, units: list[Unit]) -> Unit | None:
+    wanted = request.POST.get("unit") or request.GET.get("unit")
+    for unit in units:
+        if wanted and str(unit.public_id) == wanted:
+            return unit
+    return units[0] if units else None
+
+
+def _pick(rows: Any, public_id: str) -> Any:
+    return (
+        next((row for row in rows if str(row.public_id) == public_id), None) if public_id else None
+    )
+
+
+# --- Inspections ------------------------------------------------------------------------------
+
+
+@audited("a unit's inspections: rooms and areas, no person-served data")
+@login_required
+@require_GET
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "rounds.view_inspections")
+    units = selectors.units_for(request.user, "rounds.view_inspections")
+    unit = _chosen_unit(request, units)
+    page = None
+    open_orders = 0
+    if unit is not None:
+        qs = selectors.inspections_on(request.user, unit).annotate(
+            failed=Count("results", filter=Q(results__result=ItemResult.FAIL))
+        )
+        page = Paginator(qs, 25).get_page(request.GET.get("page"))
+        open_orders = (
+            selectors.work_orders_on(request.user, unit)
+            .filter(status__in=[WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS])
+            .count()
+        )
+    return render(
+        request,
+        "rounds/inspection_list.html",
+        {
+            "units": units,
+            "unit": unit,
+            "page": page,
+            "open_orders": open_orders,
+            "zone_name": unit.time_zone if unit else "UTC",
+            "can_inspect": unit is not None and policy.can(request.user, "rounds.inspect", unit),
+            "can_templates": policy.can(request.user, "rounds.manage_inspection_templates"),
+        },
+    )
+
+
+@audited("records an inspection, its photos and the work orders it opens (services audit)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_new(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "rounds.inspect")
+    units = selectors.units_for(request.user, "rounds.inspect")
+    unit = _chosen_unit(request, units)
+    if unit is None:
+        raise PermissionDenied("You do not have permission to do that.")
+    policy.require(request.user, "rounds.inspect", unit)
+    templates = list(selectors.current_templates())
+    rooms = list(selectors.rooms_of(unit))
+    source = request.POST if request.method == "POST" else request.GET
+    choose = ChooseForm(
+        source if source.get("template") else None, templates=templates, rooms=rooms
+    )
+    context: dict[str, Any] = {"units": units, "unit": unit, "choose": choose}
+    template = _pick(templates, source.get("template", ""))
+    room = _pick(rooms, source.get("room", ""))
+    area = source.get("area", "").strip()[:120]
+    if template is None or not choose.is_valid():
+        return render(request, "rounds/inspection_choose.html", context)
+    if template.needs_room and room is None:
+        choose.add_error("room", "Choose the bedroom you are inspecting.")
+        return render(request, "rounds/inspection_choose.html", context)
+    if room is None and not area:
+        choose.add_error("area", "Choose a room or say which area you are inspecting.")
+        return render(request, "rounds/inspection_choose.html", context)
+    items = list(template.items.order_by("position"))
+    owners = list(selectors.owners_for(unit))
+    form = InspectionForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        items=items,
+        owners=owners,
+        initial={"started_at": clock.now()},
+    )
+    context.update(
+        {
+            "form": form,
+            "template": template,
+            "room": room,
+            "area": area if room is None else "",
+            "zone_name": unit.time_zone,
+        }
+    )
+    page = "rounds/inspection_form.html"
+    if request.method == "GET" or not form.is_valid():
+        return render(request, page, context)
+    answers = {
+        str(item.public_id): services.Answer(
+            result=form.cleaned_data.get(f"result_{item.position}") or "",
+            note=form.cleaned_data.get(f"note_{item.position}") or "",
+            photos=request.FILES.getlist(f"photo_{item.position}"),
+        )
+        for item in items
+    }
+    owner = _pick(owners, form.cleaned_data.get("owner") or "")
+    inspection, failed = run_write(
+        request,
+        form,
+        page,
+        context,
+        lambda: services.record_inspection(
+            actor=request.user,
+            unit=unit,
+            template=template,
+            answers=answers,
+            room=room,
+            area=area,
+            started_at=form.cleaned_data.get("started_at"),
+            owner=owner,
+        ),
+    )
+    if failed is not None:
+        return failed
+    opened = WorkOrder.objects.filter(result__inspection=inspection).count()
+    note = f" {opened} work order{'s' if opened != 1 else ''} opened." if opened else ""
+    messages.success(request, f"Inspection of {inspection.place} recorded.{note}")
+    return redirect("rounds:inspection-detail", public_id=inspection.public_id)
+
+
+@audited("one inspection, its results and links to its photos (rooms, no person-served data)")
+@login_required
+@require_GET
+def inspection_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    inspection = selectors.get_inspection_for(request.user, public_id)
+    results = list(
+        inspection.results.select_related("item", "work_order").prefetch_related("photos")
+    )
+    return render(
+        request,
+        "rounds/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "results": results,
+            "zone_name": inspection.unit.time_zone,
+            "failed": sum(1 for r in results if r.result == ItemResult.FAIL),
+        },
+    )
+
+
+@audited("serves one inspection photo after the policy check; each read is audited")
+@login_required
+@require_GET
+def inspection_photo(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
+    photo = selectors.get_photo_for(request.user, public_id)
+    audit.record(
+        actor=request.user,
+        action=Action.VIEW,
+        target=photo,
+        category=Category.GENERAL,
+        purpose=Purpose.OPERATIONS,
+        detail={"inspection": str(photo.result.inspection.public_id)},
+    )
+    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Work orders ------------------------------------------------------------------------------
+
+
+@audited("a unit's work orders: rooms and areas, no person-served data")
+@login_required
+@require_GET
+def workorder_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "rounds.view_inspections")
+    units = selectors.units_for(request.user, "rounds.view_inspections")
+    unit = _chosen_unit(request, units)
+    status = request.GET.get("status", "")
+    if status not in WorkOrderStatus.values:
+        status = ""
+    page = None
+    if unit is not None:
+        qs = selectors.work_orders_on(request.user, unit, status)
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rounds/workorder_list.html",
+        {
+            "units": units,
+            "unit": unit,
+            "page": page,
+            "status": status,
+            "statuses": WorkOrderStatus.choices,
+            "zone_name": unit.time_zone if unit else "UTC",
+        },
+    )
+
+
+def _workorder_context(request: HttpRequest, wo: WorkOrder, form: StatusForm | None) -> Any:
+    can_manage = policy.can(request.user, "rounds.manage_work_orders", wo)
+    owners = list(selectors.owners_for(wo.unit))
+    if form is None and can_manage:
+        form = StatusForm(owners=owners, initial={"status": wo.status})
+    return {
+        "wo": wo,
+        "updates": list(wo.updates.select_related("written_by")),
+        "form": form if can_manage else None,
+        "zone_name": wo.unit.time_zone,
+        "at_risk": selectors.persons_at_risk(request.user, wo, clock.now()),
+    }
+
+
+@audited("one work order and its history; persons at ligature risk are an audited list read")
+@login_required
+@require_GET
+def workorder_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    wo = selectors.get_work_order_for(request.user, public_id)
+    return render(request, "rounds/workorder_detail.html", _workorder_context(request, wo, None))
+
+
+@audited("changes a work order's status with a note (update_work_order audits it)")
+@login_required
+@require_POST
+def workorder_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    wo = selectors.get_work_order_for(request.user, public_id, "rounds.manage_work_orders")
+    owners = list(selectors.owners_for(wo.unit))
+    form = StatusForm(request.POST, owners=owners)
+    page = "rounds/workorder_detail.html"
+    if not form.is_valid():
+        return render(request, page, _workorder_context(request, wo, form))
+    owner = _pick(owners, form.cleaned_data.get("owner") or "")
+    _, failed = run_write(
+        request,
+        form,
+        page,
+        _workorder_context(request, wo, form),
+        lambda: services.update_work_order(
+            wo,
+            actor=request.user,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            owner=owner,
+        ),
+    )
+    if failed is not None:
+        return failed
+    messages.success(request, f"Work order is now {wo.get_status_display().lower()}.")
+    return redirect("rounds:workorder-detail", public_id=wo.public_id)
+
+
+# --- Templates (administrator) ----------------------------------------------------------------
+
+
+@audited("inspection templates: reference data, no person-served data")
+@login_required
+@require_GET
+def inspection_templates(request: HttpRequest) -> HttpResponse:
+    templates = list(selectors.templates_for(request.user))
+    return render(request, "rounds/inspection_templates.html", {"templates": templates})
+
+
+@audited("changes an inspection template by making its next version (change_template audits)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_template_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    template = selectors.get_template_for(request.user, public_id)
+    if not template.is_current:
+        current = InspectionTemplate.objects.get(code=template.code, is_current=True)
+        return redirect("rounds:inspection-template-edit", public_id=current.public_id)
+    lines = "\n".join(f"{i.category} | {i.text}" for i in template.items.order_by("position"))
+    form = TemplateForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "name": template.name,
+            "area_kind": template.area_kind,
+            "description": template.description,
+            "is_active": template.is_active,
+            "items": lines,
+        },
+    )
+    page = "rounds/inspection_template_edit.html"
+    context = {"template": template, "form": form}
+    if request.method == "GET" or not form.is_valid():
+        return render(request, page, context)
+    data = form.cleaned_data
+    try:
+        new = services.change_template(
+            template,
+            actor=request.user,
+            name=data["name"],
+            area_kind=data["area_kind"],
+            description=data["description"],
+            is_active=data["is_active"],
+            items=parse_items(data["items"]),
+        )
+    except (ValidationError, Conflict) as exc:
+        if isinstance(exc, ValidationError):
+            apply_errors(form, exc)
+        return form_failed(request, page, context, exc)
+    messages.success(request, f"{new.name} is now version {new.version}.")
+    return redirect("rounds:inspection-templates")
+
+
+urlpatterns = [
+    path("inspections/", inspection_list, name="inspection-list"),
+    path("inspections/new/", inspection_new, name="inspection-new"),
+    path("inspections/<uuid:public_id>/", inspection_detail, name="inspection-detail"),
+    path("inspection-photos/<uuid:public_id>/", inspection_photo, name="inspection-photo"),
+    path("work-orders/", workorder_list, name="workorder-list"),
+    path("work-orders/<uuid:public_id>/", workorder_detail, name="workorder-detail"),
+    path("work-orders/<uuid:public_id>/status/", workorder_update, name="workorder-update"),
+    path("inspection-templates/", inspection_templates, name="inspection-templates"),
+    path(
+        "inspection-templates/<uuid:public_id>/edit/",
+        inspection_template_edit,
+        name="inspection-template-edit",
+    ),
+]

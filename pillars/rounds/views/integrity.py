@@ -1,0 +1,154 @@
+"""Pages: the integrity report of a unit (flags that make back-filled checks visible) and one
+check in full, with its addenda. Leaders see every flag; there is no way to dismiss one."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.formtools import DateInput
+from pillars.people import selectors as people_selectors
+from pillars.people.models import Staff, Unit
+from pillars.rounds import integrity
+from pillars.rounds.selectors import integrity as selectors
+
+SHIFT_CHOICES = [
+    (selectors.DAY, "Day (07:00 to 19:00)"),
+    (selectors.NIGHT, "Night (19:00 to 07:00)"),
+    ("range", "Whole days from the date to the end date"),
+]
+
+
+class IntegrityFilterForm(forms.Form):
+    day = forms.DateField(label="Date", required=False, widget=DateInput())
+    shift = forms.ChoiceField(label="Shift", choices=SHIFT_CHOICES, required=False)
+    until = forms.DateField(
+        label="End date",
+        required=False,
+        widget=DateInput(),
+        help_text="Only for whole days; at most 31 days.",
+    )
+    staff = forms.ChoiceField(label="Staff member", required=False)
+
+    def __init__(self, *args: object, staff: list[Staff], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.staff_by_id = {str(s.public_id): s for s in staff}
+        field = self.fields["staff"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Everyone")] + [(str(s.public_id), s.display_name) for s in staff]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        day, until = data.get("day"), data.get("until")
+        if data.get("shift") == "range":
+            if day is None:
+                self.add_error("day", "Choose the first day.")
+            elif until is not None and isinstance(day, date) and isinstance(until, date):
+                if until < day:
+                    self.add_error("until", "The end date is before the first day.")
+                elif (until - day).days >= selectors.MAX_RANGE_DAYS:
+                    self.add_error("until", f"At most {selectors.MAX_RANGE_DAYS} days at once.")
+        return data
+
+
+def _period(unit: Unit, form: IntegrityFilterForm) -> selectors.Period:
+    today, shift = selectors.current_shift(unit)
+    if not form.is_valid():
+        return selectors.shift_period(unit, today, shift)
+    data = form.cleaned_data
+    day = data.get("day") or today
+    chosen = data.get("shift") or (shift if data.get("day") is None else selectors.DAY)
+    if chosen == "range":
+        return selectors.range_period(unit, day, data.get("until") or day)
+    return selectors.shift_period(unit, day, chosen)
+
+
+@audited("the integrity report: one audited read naming the unit, period and flagged persons")
+@login_required
+@require_GET
+def integrity_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_integrity")
+    staff = list(people_selectors.staff_visible_to(request.user).filter(home_units=unit).distinct())
+    form = IntegrityFilterForm(request.GET or None, staff=staff)
+    period = _period(unit, form)
+    chosen = form.staff_by_id.get(form.cleaned_data.get("staff", "")) if form.is_valid() else None
+    report = selectors.integrity_report(request.user, unit, period, staff=chosen)
+    zone = ZoneInfo(unit.time_zone)
+    groups = []
+    for kind, label, flags in report.groups:
+        per_staff: dict[int, int] = {}
+        for flag in flags:
+            per_staff[flag.staff] = per_staff.get(flag.staff, 0) + 1  # type: ignore[index,call-overload]
+        groups.append(
+            {
+                "kind": kind,
+                "label": label,
+                "count": len(flags),
+                "per_staff": [(report.staff[pk], n) for pk, n in per_staff.items()],
+                "flags": [
+                    {
+                        "flag": flag,
+                        "staff": report.staff[flag.staff],  # type: ignore[index]
+                        "severity": integrity.Severity.LABELS[flag.severity],
+                        "checks": [
+                            (n, check_id, report.check_units.get(check_id) == unit.pk)  # type: ignore[call-overload]
+                            for n, check_id in enumerate(flag.check_ids, start=1)
+                        ],
+                    }
+                    for flag in flags
+                ],
+            }
+        )
+    context = {
+        "unit": unit,
+        "form": form,
+        "report": report,
+        "groups": groups,
+        "period_start": clock.local(period.start, zone),
+        "period_end": clock.local(period.end, zone),
+        "zone_name": unit.time_zone,
+        "kinds": [(k, integrity.Kind.LABELS[k]) for k in integrity.Kind.ORDER],
+        "severity_labels": integrity.Severity.LABELS,
+    }
+    return render(request, "rounds/integrity_report.html", context)
+
+
+@audited("one check of a person served, audited by get_check_for")
+@login_required
+@require_GET
+def check_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    check = selectors.get_check_for(request.user, public_id)
+    unit = selectors.check_unit(check)
+    zone_name = unit.time_zone if unit else "UTC"
+    zone = ZoneInfo(zone_name)
+    context = {
+        "check": check,
+        "unit": unit,
+        "zone_name": zone_name,
+        "observed_at": clock.local(check.observed_at, zone),
+        "recorded_at": clock.local(check.recorded_at, zone),
+        "delay_minutes": int(check.entry_delay.total_seconds() // 60),
+        "addenda": [
+            (a, clock.local(a.written_at, zone))
+            for a in check.addenda.select_related("written_by").order_by("written_at", "pk")
+        ],
+        "can_integrity": unit is not None
+        and policy.can(request.user, "rounds.view_integrity", unit),
+    }
+    return render(request, "rounds/check_detail.html", context)
+
+
+urlpatterns = [
+    path("units/<uuid:public_id>/integrity/", integrity_report, name="integrity"),
+    path("checks/<uuid:public_id>/", check_detail, name="check-detail"),
+]

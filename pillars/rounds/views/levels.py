@@ -1,0 +1,124 @@
+"""Pages where the administrator keeps the observation levels (DESIGN.md rule 8).
+
+A change never rewrites a level: it makes the next version, and orders made under the old one
+keep its rules (so do their checks). Levels name no person served, so these pages read no
+protected information; the writes are audited by their services.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pillars.core import policy
+from pillars.core.declare import audit_exempt, audited
+from pillars.core.formtools import run_write
+from pillars.rounds import services
+from pillars.rounds.forms.orders import LevelForm, NewLevelForm
+from pillars.rounds.models import ObservationLevel
+from pillars.rounds.selectors.levels import get_level_for, level_versions
+from pillars.rounds.services.levels import LEVEL_FIELDS
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+@audit_exempt("reference data: observation levels and how many orders use each version")
+@login_required
+@require_GET
+def level_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "rounds.manage_levels")
+    versions = level_versions(request.user)
+    groups = []
+    for code, rows in groupby(sorted(versions, key=lambda v: v.code), key=lambda v: v.code):
+        rows_list = sorted(rows, key=lambda v: -v.version)
+        current = next((v for v in rows_list if v.is_current), rows_list[0])
+        groups.append(
+            {
+                "code": code,
+                "current": current,
+                "older": [v for v in rows_list if v is not current],
+            }
+        )
+    groups.sort(key=lambda g: (g["current"].sort_order, g["code"]))
+    return render(request, "rounds/level_list.html", {"groups": groups})
+
+
+@audited("adds an observation level; add_level audits it")
+@login_required
+@require_http_methods(["GET", "POST"])
+def level_new(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "rounds.manage_levels")
+    form = NewLevelForm(
+        _posted(request),
+        initial={"grace_factor": "1.50", "due_window_minutes": 2, "staff_ratio": 0},
+    )
+    context = {"form": form}
+    template = "rounds/level_form.html"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        level, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.add_level(actor=request.user, **data),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"The level {level.name} ({level.code}) is added.")
+        return redirect("rounds:level-list")
+    return render(request, template, context)
+
+
+@audited("changes an observation level by making its next version; change_level audits it")
+@login_required
+@require_http_methods(["GET", "POST"])
+def level_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    level = get_level_for(request.user, public_id, "rounds.manage_levels")
+    if not level.is_current:
+        newest = ObservationLevel.objects.get(code=level.code, is_current=True)
+        messages.info(
+            request,
+            f"Version {level.version} of {level.name} has been replaced; "
+            f"you are changing version {newest.version}.",
+        )
+        return redirect("rounds:level-edit", public_id=newest.public_id)
+    form = LevelForm(
+        _posted(request), initial={name: getattr(level, name) for name in LEVEL_FIELDS}
+    )
+    context = {"form": form, "level": level, "orders_count": level.orders.count()}
+    template = "rounds/level_form.html"
+    if request.method == "POST" and form.is_valid():
+        new, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.change_level(level, actor=request.user, **form.cleaned_data),
+        )
+        if failed is not None:
+            return failed
+        messages.success(
+            request,
+            f"{new.name} is now version {new.version}. Orders made under version "
+            f"{level.version} keep its rules.",
+        )
+        return redirect("rounds:level-list")
+    return render(request, template, context)
+
+
+urlpatterns = [
+    path("levels/", level_list, name="level-list"),
+    path("levels/new/", level_new, name="level-new"),
+    path("levels/<uuid:public_id>/edit/", level_edit, name="level-edit"),
+]

@@ -1,0 +1,235 @@
+"""Pages for a person's observation level: order or change it, end it, its history, and
+corrections (addenda) to checks.
+
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes.
+Times are typed and shown in the unit's own zone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.formtools import LOCAL_INPUT, run_write
+from pillars.people import selectors as people_selectors
+from pillars.people.models import PersonServed, Placement
+from pillars.rounds import selectors, services
+from pillars.rounds.choices import Precaution
+from pillars.rounds.forms.orders import AddendumForm, EndOrderForm, OrderForm
+from pillars.rounds.models import ObservationOrder
+from pillars.rounds.sections import PRECAUTION_ICONS, precaution_rows
+from pillars.rounds.selectors.levels import current_levels
+
+# How many of each order's latest checks the history lists (each with its corrections).
+HISTORY_CHECKS = 20
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def person_zone(person: PersonServed) -> ZoneInfo:
+    """The zone of the unit the person is on now, or was on last; the default otherwise."""
+    # The latest placement is the open one when there is one.
+    placement = (
+        Placement.objects.filter(episode__person=person)
+        .select_related("unit")
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    name = placement.unit.time_zone if placement else settings.PILLARS_DEFAULT_TIME_ZONE
+    return ZoneInfo(name)
+
+
+def _precaution_options(form: OrderForm) -> list[dict[str, Any]]:
+    chosen = set(form["precautions"].value() or [])
+    return [
+        {
+            "code": code,
+            "label": label,
+            "icon": PRECAUTION_ICONS.get(code, "•"),
+            "on": code in chosen,
+        }
+        for code, label in Precaution.choices
+    ]
+
+
+@audited("orders or changes a person's observation level; the read and order_observation audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "rounds.order", what="observation order"
+    )
+    zone = person_zone(person)
+    current = selectors.current_order(person)
+    levels = current_levels()
+    initial: dict[str, Any] = {"started_at": clock.local(clock.now(), zone).strftime(LOCAL_INPUT)}
+    if current is not None:
+        # A change starts from what is ordered now; the reason is always new.
+        same = levels.filter(code=current.level.code).first()
+        initial.update(
+            level=same.public_id if same else None,
+            precautions=list(current.precautions),
+            instructions=current.instructions,
+        )
+    form = OrderForm(_posted(request), initial=initial, levels=levels, zone_name=str(zone))
+    context = {
+        "person": person,
+        "current": current,
+        "current_precautions": precaution_rows(list(current.precautions)) if current else [],
+        "form": form,
+        "end_form": EndOrderForm(),
+        "zone_name": str(zone),
+        "precaution_options": _precaution_options(form),
+    }
+    template = "rounds/order_form.html"
+    if request.method == "POST":
+        with timezone.override(zone):
+            valid = form.is_valid()
+        if valid:
+            data = form.cleaned_data
+            order, failed = run_write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.order_observation(
+                    person,
+                    actor=request.user,
+                    level=data["level"],
+                    reason=data["reason"],
+                    precautions=data["precautions"],
+                    instructions=data["instructions"],
+                    started_at=data["started_at"],
+                ),
+            )
+            if failed is not None:
+                return failed
+            verb = "changed to" if current is not None else "set to"
+            messages.success(
+                request, f"{person.display_name}'s observation level is {verb} {order.level.name}."
+            )
+            return redirect(
+                reverse("people:person-detail", args=[person.public_id]) + "#observation"
+            )
+    return render(request, template, context)
+
+
+@audited("ends an observation order; end_observation audits it")
+@login_required
+@require_POST
+def order_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    order = selectors.get_order_for(request.user, public_id, "rounds.order")
+    form = EndOrderForm(request.POST)
+    context = {"order": order, "person": order.person, "form": form}
+    template = "rounds/order_end.html"
+    if not form.is_valid():
+        return render(request, template, context)
+    _, failed = run_write(
+        request,
+        form,
+        template,
+        context,
+        lambda: services.end_observation(
+            order, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+    )
+    if failed is not None:
+        return failed
+    messages.success(request, f"Observation of {order.person.display_name} has ended.")
+    return redirect("rounds:order-history", public_id=order.person.public_id)
+
+
+@audited("shows a person's observation level history; get_person_for audits the read")
+@login_required
+@require_GET
+def order_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "rounds.view", what="observation history"
+    )
+    zone = person_zone(person)
+    orders = selectors.order_history(person)
+    checks = selectors.recent_checks(orders, HISTORY_CHECKS)
+    emergency = people_selectors.is_emergency_read(request.user, person)
+    grant = people_selectors.active_grant_for(request.user, person) if emergency else None
+    rows = [
+        {
+            "order": o,
+            "precautions": precaution_rows(list(o.precautions)),
+            "checks": checks.get(o.pk, []),
+            "more": max(o.checks_count - HISTORY_CHECKS, 0),  # type: ignore[attr-defined]
+        }
+        for o in orders
+    ]
+    context = {
+        "person": person,
+        "rows": rows,
+        "zone_name": str(zone),
+        "grant": grant,
+        "grant_until": clock.local(grant.expires_at, zone) if grant else None,
+        "can_order": not emergency and policy.can(request.user, "rounds.order", person),
+        "can_correct": not emergency and policy.can(request.user, "rounds.record_check", person),
+    }
+    return render(request, "rounds/order_history.html", context)
+
+
+@audited("adds a correction to a check; get_check_for audits the read, add_addendum the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    check = selectors.get_check_for(
+        request.user, public_id, "rounds.record_check", what="check correction"
+    )
+    order: ObservationOrder = check.order
+    form = AddendumForm(_posted(request))
+    context = {
+        "check": check,
+        "order": order,
+        "person": order.person,
+        "addenda": list(check.addenda.select_related("written_by")),
+        "zone_name": str(person_zone(order.person)),
+        "form": form,
+    }
+    template = "rounds/check_addendum.html"
+    if request.method == "POST" and form.is_valid():
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.add_addendum(
+                check,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, "The correction is added. The original check is unchanged.")
+        return redirect(
+            reverse("rounds:order-history", args=[order.person.public_id])
+            + f"#check-{check.public_id}"
+        )
+    return render(request, template, context)
+
+
+urlpatterns = [
+    path("persons/<uuid:public_id>/observation/", order_new, name="order-new"),
+    path("persons/<uuid:public_id>/observation/history/", order_history, name="order-history"),
+    path("orders/<uuid:public_id>/end/", order_end, name="order-end"),
+    path("checks/<uuid:public_id>/addendum/", check_addendum, name="check-addendum"),
+]

@@ -1,0 +1,345 @@
+// Unit board and round the hall: one-tap checks, a queue that survives a dropped network,
+// night and doorway modes, and an audible cue when new alerts arrive.
+//
+// What stays on the tablet: localStorage holds the display mode only; sessionStorage holds the
+// queue of unsent checks, keyed to this sign-in, with order public ids and the check fields
+// only (never a name). pillars.js clears the queue on sign-out and on the sign-in page.
+(() => {
+  const root = document.querySelector("[data-board]");
+  if (!root) return;
+
+  const QUEUE_PREFIX = "pillars.board.queue.";
+  const MODE_KEY = "pillars.board.mode";
+  const ZERO = "00000000-0000-0000-0000-000000000000";
+  const storageKey = QUEUE_PREFIX + (root.dataset.queueKey || "none");
+  const isRound = root.hasAttribute("data-round");
+  const rowsBox = document.querySelector("[data-board-rows]");
+  let csrf = "";
+  try {
+    csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+  } catch (error) {
+    csrf = "";
+  }
+
+  // --- Display mode (remembered per device; nothing else goes into localStorage) ---------------
+  const MODES = ["day", "night", "doorway"];
+  const setMode = (mode) => {
+    const chosen = MODES.includes(mode) ? mode : "day";
+    document.documentElement.dataset.boardMode = chosen;
+    for (const button of document.querySelectorAll("[data-mode-button]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.modeButton === chosen));
+    }
+    try {
+      localStorage.setItem(MODE_KEY, chosen);
+    } catch (error) { /* private mode: the mode is simply not remembered */ }
+  };
+  let savedMode = "day";
+  try {
+    savedMode = localStorage.getItem(MODE_KEY) || "day";
+  } catch (error) {
+    savedMode = "day";
+  }
+  setMode(savedMode);
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-mode-button]");
+    if (button) setMode(button.dataset.modeButton);
+  });
+
+  // --- The queue ----------------------------------------------------------------------------------
+  const FIELDS = ["client_id", "order", "observed_at", "location", "activity", "safety_status",
+    "note", "late_reason"];
+  const banner = document.querySelector("[data-queue-banner]");
+  const bannerText = document.querySelector("[data-queue-text]");
+  const refusals = document.querySelector("[data-refusals]");
+  const refusalList = document.querySelector("[data-refusal-list]");
+  const lateDialog = document.querySelector("[data-late-dialog]");
+
+  const load = () => {
+    try {
+      const items = JSON.parse(sessionStorage.getItem(storageKey) || "[]");
+      return Array.isArray(items) ? items : [];
+    } catch (error) {
+      return [];
+    }
+  };
+  let queue = load();
+  let signedOut = false;
+
+  const personLabel = (order) => {
+    const row = document.querySelector(`[data-order-row="${CSS.escape(order)}"]`);
+    return row ? row.dataset.personLabel : "A person served";
+  };
+
+  const showRefusal = (item, text) => {
+    if (!refusals || !refusalList) return;
+    const li = document.createElement("li");
+    li.textContent = `${personLabel(item.order)}: ${text} Nothing was saved; record the check again.`;
+    refusalList.appendChild(li);
+    refusals.hidden = false;
+  };
+
+  // Queues left by another sign-in are not this user's to send.
+  for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+    const key = sessionStorage.key(i);
+    if (key && key.startsWith(QUEUE_PREFIX) && key !== storageKey) {
+      const stale = (() => {
+        try { return JSON.parse(sessionStorage.getItem(key) || "[]").length; } catch (e) { return 0; }
+      })();
+      sessionStorage.removeItem(key);
+      if (stale && refusals && refusalList) {
+        const li = document.createElement("li");
+        li.textContent = `${stale} check(s) from an earlier sign-in were not sent. Record them again.`;
+        refusalList.appendChild(li);
+        refusals.hidden = false;
+      }
+    }
+  }
+
+  const rowNote = (order, text, kind) => {
+    for (const row of document.querySelectorAll(`[data-order-row="${CSS.escape(order)}"]`)) {
+      const note = row.querySelector("[data-row-note]");
+      if (note) {
+        note.textContent = text;
+        note.dataset.kind = kind;
+      }
+    }
+  };
+
+  const save = () => {
+    try {
+      if (queue.length) sessionStorage.setItem(storageKey, JSON.stringify(queue));
+      else sessionStorage.removeItem(storageKey);
+    } catch (error) { /* storage full: the in-memory queue still holds the checks */ }
+    const waiting = queue.length;
+    if (banner && bannerText) {
+      banner.hidden = waiting === 0;
+      const needReason = queue.filter((item) => item.needs_reason).length;
+      let text = `${waiting} check${waiting === 1 ? "" : "s"} waiting to send`;
+      if (signedOut) text += ": sign in again to send them";
+      else if (needReason) text += ` (${needReason} need${needReason === 1 ? "s" : ""} a reason for the late entry)`;
+      else if (!navigator.onLine) text += " when the network is back";
+      bannerText.textContent = `${text}.`;
+      banner.dataset.waiting = String(waiting);
+    }
+  };
+
+  let refreshTimer = 0;
+  const refreshSoon = () => {
+    if (!rowsBox || !window.htmx) return;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => window.htmx.trigger(document.body, "board-refresh"), 400);
+  };
+
+  const send = async (item) => {
+    if (!navigator.onLine) return {kind: "network"};
+    const body = new URLSearchParams();
+    for (const name of FIELDS) if (name !== "order" && item[name]) body.append(name, item[name]);
+    let response;
+    try {
+      response = await fetch(root.dataset.checkUrl.replace(ZERO, item.order), {
+        method: "POST",
+        credentials: "same-origin",
+        redirect: "manual",
+        headers: {"Accept": "application/json", "X-CSRFToken": csrf},
+        body,
+      });
+    } catch (error) {
+      return {kind: "network"};
+    }
+    if (response.type === "opaqueredirect" || response.status === 0) return {kind: "signed-out"};
+    if (response.ok) return {kind: "ok"};
+    let problem = {};
+    try {
+      problem = await response.json();
+    } catch (error) {
+      problem = {};
+    }
+    const errors = problem.errors || {};
+    if (response.status === 422 && errors.late_reason && Object.keys(errors).length === 1) {
+      return {kind: "late", text: errors.late_reason[0]};
+    }
+    if ([400, 403, 404, 409, 422].includes(response.status)) {
+      return {kind: "refused", text: problem.detail || "The check was refused."};
+    }
+    return {kind: "network"}; // a server error: keep the check and try again later
+  };
+
+  let flushing = false;
+  let retryTimer = 0;
+  const flush = async () => {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (;;) {
+        const item = queue.find((entry) => !entry.needs_reason);
+        if (!item) break;
+        const result = await send(item);
+        if (result.kind === "network" || result.kind === "signed-out") {
+          signedOut = result.kind === "signed-out";
+          rowNote(item.order, "Waiting to send", "waiting");
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(flush, 10000);
+          break;
+        }
+        if (result.kind === "late") {
+          item.needs_reason = true;
+          item.late_text = result.text;
+          rowNote(item.order, "Needs a reason for the late entry", "late");
+          askReason();
+          continue;
+        }
+        queue = queue.filter((entry) => entry.client_id !== item.client_id);
+        if (result.kind === "ok") {
+          rowNote(item.order, "✓ Saved", "saved");
+        } else {
+          rowNote(item.order, "Not saved", "refused");
+          showRefusal(item, result.text);
+        }
+        save();
+      }
+    } finally {
+      flushing = false;
+      save();
+      if (!queue.some((entry) => !entry.needs_reason)) refreshSoon();
+    }
+  };
+
+  let asking = null;
+  const askReason = () => {
+    if (!lateDialog || asking) return;
+    const item = queue.find((entry) => entry.needs_reason);
+    if (!item) return;
+    asking = item;
+    lateDialog.querySelector("[data-late-text]").textContent =
+      `${personLabel(item.order)}: ${item.late_text}`;
+    lateDialog.querySelector("textarea").value = "";
+    if (typeof lateDialog.showModal === "function") lateDialog.showModal();
+  };
+  if (lateDialog) {
+    lateDialog.querySelector("[data-late-form]").addEventListener("submit", () => {
+      const reason = lateDialog.querySelector("textarea").value.trim();
+      if (asking && reason) {
+        asking.late_reason = reason;
+        asking.needs_reason = false;
+      }
+      asking = null;
+      save();
+      flush().then(askReason);
+    });
+    lateDialog.querySelector("[data-late-cancel]").addEventListener("click", () => {
+      asking = null;
+      lateDialog.close();
+    });
+  }
+
+  const newId = () => (window.crypto && crypto.randomUUID ? crypto.randomUUID() : null);
+
+  const enqueue = (form) => {
+    const data = new FormData(form);
+    const item = {order: form.dataset.order, observed_at: new Date().toISOString()};
+    for (const name of FIELDS) {
+      if (name === "order" || name === "observed_at") continue;
+      const value = data.get(name);
+      if (value) item[name] = String(value);
+    }
+    // A new id for every observation, made here, so a replay of it is harmless.
+    item.client_id = newId() || item.client_id;
+    queue.push(item);
+    save();
+    rowNote(item.order, navigator.onLine ? "Sending…" : "Waiting to send", "waiting");
+    flush();
+  };
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.one-tap, form.check-form");
+    if (!form || !root.contains(form)) return;
+    if (!form.checkValidity()) return;
+    event.preventDefault();
+    enqueue(form);
+    const details = form.closest("details");
+    if (details) details.open = false;
+    if (isRound) advance();
+  });
+
+  window.addEventListener("online", () => { signedOut = false; flush(); });
+  window.addEventListener("offline", save);
+  save();
+  if (queue.length) flush();
+
+  // --- Polling: never while offline, and never under someone filling in a check ----------------
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (!rowsBox || event.detail.elt !== rowsBox) return;
+    const busy = rowsBox.querySelector("details[open]") || rowsBox.contains(document.activeElement);
+    if (!navigator.onLine || (busy && event.detail.requestConfig.triggeringEvent?.type !== "board-refresh")) {
+      event.preventDefault();
+    }
+  });
+
+  // --- Alerts: a short cue when the count goes up, once the user has touched the page ----------
+  let audio = null;
+  const wake = () => {
+    if (audio) return;
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (Context) audio = new Context();
+  };
+  document.addEventListener("pointerdown", wake, {once: true});
+  document.addEventListener("keydown", wake, {once: true});
+  const beep = () => {
+    if (!audio) return;
+    const oscillator = audio.createOscillator();
+    const gain = audio.createGain();
+    oscillator.frequency.value = 880;
+    gain.gain.value = 0.2;
+    oscillator.connect(gain).connect(audio.destination);
+    oscillator.start();
+    oscillator.stop(audio.currentTime + 0.2);
+  };
+  const alertCount = () => {
+    const badge = document.querySelector("[data-alert-count]");
+    return badge ? Number(badge.dataset.alertCount || 0) : 0;
+  };
+  let alerts = alertCount();
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target !== rowsBox) return;
+    const now = alertCount();
+    if (now > alerts) beep();
+    alerts = now;
+    for (const item of queue) rowNote(item.order, "Waiting to send", "waiting");
+  });
+
+  // --- Round the hall: one person at a time, tap = check and advance ---------------------------
+  const cards = Array.from(document.querySelectorAll("[data-round-card]"));
+  const progress = document.querySelector("[data-round-progress]");
+  const done = document.querySelector("[data-round-done]");
+  let current = 0;
+  let checked = 0;
+  const show = () => {
+    cards.forEach((card, index) => { card.hidden = index !== current; });
+    if (current >= cards.length) {
+      if (done) {
+        done.hidden = false;
+        done.querySelector("[data-round-summary]").textContent =
+          `${checked} check${checked === 1 ? "" : "s"} recorded for ${cards.length} person${cards.length === 1 ? "" : "s"}.`;
+        done.querySelector("a").focus();
+      }
+      if (progress) progress.textContent = "Round complete.";
+      return;
+    }
+    const card = cards[current];
+    if (progress) progress.textContent = `Person ${current + 1} of ${cards.length}: ${card.dataset.personLabel}`;
+    const tap = card.querySelector("form.one-tap button, details[open] select, [data-round-skip]");
+    if (tap) tap.focus();
+  };
+  function advance() {
+    checked += 1;
+    current += 1;
+    show();
+  }
+  if (isRound && cards.length) {
+    for (const skip of document.querySelectorAll("[data-round-skip]")) {
+      skip.hidden = false;
+      skip.addEventListener("click", () => { current += 1; show(); });
+    }
+    show();
+  }
+})();
