@@ -201,7 +201,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out credentials before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "pillars.core.backends.PasswordBackend",
     "pillars.core.backends.BadgePinBackend",
 ]
 

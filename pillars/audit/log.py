@@ -130,7 +130,8 @@ def _values(
 
 def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
     """Chain and insert events in order, holding the head row's lock until the caller commits."""
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction: a failure here fails the caller.
+    with transaction.atomic(savepoint=False):
         # The lock on the head row orders every writer: the chain stays linear.
         head, _ = ChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"seq": 0, "hmac": GENESIS}

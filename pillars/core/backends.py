@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.http import HttpRequest
+
+from pillars.core import policy
 
 
 def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
@@ -55,6 +58,22 @@ class BadgePinBackend(BaseBackend):
         return staff.user
 
     def get_user(self, user_id: int) -> Any:
-        from django.contrib.auth import get_user_model
+        user = (
+            get_user_model()
+            .objects.select_related("staff")
+            .filter(pk=user_id, is_active=True)
+            .first()
+        )
+        return policy.loaded_with_user(user)
 
-        return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+class PasswordBackend(ModelBackend):
+    """Django's password sign-in; a signed-in request loads the user with its staff profile
+    (the policy layer needs it on every request)."""
+
+    def get_user(self, user_id: int) -> Any:
+        manager = get_user_model()._default_manager
+        user = manager.select_related("staff").filter(pk=user_id).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        return policy.loaded_with_user(user)

@@ -136,6 +136,25 @@ def actor_for(user: Any) -> Actor:
     return actor
 
 
+_LOADED_WITH_USER = "_pillars_loaded_with_user"
+
+
+def loaded_with_user(user: Any) -> Any:
+    """Mark a user whose query also brought the rows the actor loader needs (its profile), so
+    the loader may use them once instead of reading them again."""
+    if user is not None:
+        setattr(user, _LOADED_WITH_USER, True)
+    return user
+
+
+def take_loaded_with_user(user: Any) -> bool:
+    """True, once, when ``loaded_with_user`` marked this user; a later load reads afresh."""
+    marked = bool(getattr(user, _LOADED_WITH_USER, False))
+    if marked:
+        setattr(user, _LOADED_WITH_USER, False)
+    return marked
+
+
 def forget(user: Any) -> None:
     """Drop a cached actor after its roles or scope changed."""
     if hasattr(user, "_pillars_actor"):

@@ -140,13 +140,14 @@ def authenticate_token(secret: str | None) -> ApiToken | None:
         _refuse(None, "malformed")
         return None
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__staff")
         .filter(token_hash=ApiToken.hash_secret(secret))
         .first()
     )
     if token is None:
         _refuse(None, "unknown")
         return None
+    policy.loaded_with_user(token.user)
     now = clock.now()
     state = token.state_at(now)
     if state != "active":

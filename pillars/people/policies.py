@@ -10,10 +10,13 @@ administrators.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome
@@ -26,6 +29,7 @@ from pillars.people.models import (
     Episode,
     PersonServed,
     Placement,
+    Program,
     Staff,
     Unit,
 )
@@ -90,8 +94,9 @@ def _is_self(actor: Actor, obj: Any) -> bool:
 
 def load_actor(user: Any) -> Actor:
     """Everything the policy layer needs about a signed-in user: every request pays for this, so
-    it is three queries (the profile, its roles, and one UNION ALL of the id sets)."""
-    staff = Staff.objects.filter(user=user).prefetch_related("roles").first()
+    it is two queries (the profile's roles, and one UNION ALL of the id sets) when the profile
+    came with the user (the sign-in backends and the token lookup load it), three otherwise."""
+    staff = _profile(user)
     now = clock.now()
     if (
         staff is None
@@ -102,34 +107,7 @@ def load_actor(user: Any) -> Actor:
     # The page shell shows user.staff; keep the profile we just loaded instead of a new query.
     user.staff = staff
     roles = list(staff.roles.all())
-    today = now.date()
-
-    def tagged(qs: QuerySet[Any], column: str, tag: str) -> QuerySet[Any]:
-        return (
-            qs.order_by()
-            .annotate(tag=Value(tag, output_field=CharField()))
-            .values_list(column, "tag")
-        )
-
-    ids = tagged(Staff.home_units.through.objects.filter(staff=staff), "unit_id", "unit").union(
-        tagged(Unit.objects.filter(programs__staff=staff), "id", "unit"),
-        tagged(
-            CaseloadAssignment.objects.filter(
-                Q(ended_on__isnull=True) | Q(ended_on__gte=today),
-                started_on__lte=today,
-                staff=staff,
-            ),
-            "person_id",
-            "caseload",
-        ),
-        tagged(Staff.objects.filter(supervisor=staff), "id", "supervisee"),
-        tagged(
-            EmergencyAccess.objects.filter(staff=staff, started_at__lte=now, expires_at__gt=now),
-            "person_id",
-            "emergency",
-        ),
-        all=True,
-    )
+    ids = _scope_rows(staff.pk, now)
     sets: dict[str, set[int]] = {"unit": set(), "caseload": set(), "supervisee": set()}
     sets["emergency"] = set()
     for pk, tag in ids:
@@ -146,6 +124,62 @@ def load_actor(user: Any) -> Actor:
         supervisee_staff_ids=frozenset(sets["supervisee"]),
         emergency_person_ids=frozenset(sets["emergency"]),
     )
+
+
+@functools.cache
+def _scope_sql() -> str:
+    """The actor's id sets as one UNION ALL of (id, tag) rows: home units, units of the staff
+    member's programs, persons on their caseload today, their supervisees, and persons named
+    by their emergency-access grants in force. Written out by hand because every request runs
+    it: building it through the ORM cost more than running it."""
+    home = Staff._meta.get_field("home_units")
+    programs = Staff._meta.get_field("programs")
+    program_units = Program._meta.get_field("units")
+    # Only model metadata is formatted in; every value is a parameter.
+    return f"""
+        SELECT hu.{home.m2m_reverse_name()}, 'unit' FROM {home.m2m_db_table()} hu
+         WHERE hu.{home.m2m_column_name()} = %(staff)s
+        UNION ALL
+        SELECT pu.{program_units.m2m_reverse_name()}, 'unit'
+          FROM {program_units.m2m_db_table()} pu
+          JOIN {programs.m2m_db_table()} sp
+            ON sp.{programs.m2m_reverse_name()} = pu.{program_units.m2m_column_name()}
+         WHERE sp.{programs.m2m_column_name()} = %(staff)s
+        UNION ALL
+        SELECT c.person_id, 'caseload' FROM {CaseloadAssignment._meta.db_table} c
+         WHERE c.staff_id = %(staff)s AND c.started_on <= %(today)s
+           AND (c.ended_on IS NULL OR c.ended_on >= %(today)s)
+        UNION ALL
+        SELECT s.id, 'supervisee' FROM {Staff._meta.db_table} s WHERE s.supervisor_id = %(staff)s
+        UNION ALL
+        SELECT e.person_id, 'emergency' FROM {EmergencyAccess._meta.db_table} e
+         WHERE e.staff_id = %(staff)s AND e.started_at <= %(now)s AND e.expires_at > %(now)s
+    """  # noqa: S608
+
+
+def _scope_rows(staff_pk: int, now: datetime) -> list[tuple[int, str]]:
+    ops = connection.ops
+    params = {
+        "staff": staff_pk,
+        "today": ops.adapt_datefield_value(now.date()),
+        "now": ops.adapt_datetimefield_value(now),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_scope_sql(), params)
+        return [(int(pk), str(tag)) for pk, tag in cursor.fetchall()]
+
+
+def _profile(user: Any) -> Staff | None:
+    """The user's staff profile with its roles. A profile that came in the same query as the
+    user (``with_profile``: the sign-in backends, the token lookup) is used once; any other
+    load reads afresh, so a cached actor that was forgotten sees the profile as it is now."""
+    related = Staff.user.field.remote_field
+    if not (policy.take_loaded_with_user(user) and related.is_cached(user)):
+        return Staff.objects.filter(user=user).prefetch_related("roles").first()
+    staff = related.get_cached_value(user)
+    if staff is not None:
+        prefetch_related_objects([staff], "roles")
+    return cast(Staff | None, staff)
 
 
 def _supervised_caseload_q(actor: Actor, person: str = "pk") -> Q:
@@ -185,11 +219,21 @@ def restrict_persons(actor: Actor, qs: QuerySet[PersonServed]) -> QuerySet[Perso
 
 
 def person_visible(actor: Actor, person: PersonServed) -> bool:
+    """``person_scope_q`` for one person: the id sets first, then at most two small queries."""
     if actor.is_org_wide or person.pk in actor.caseload_person_ids:
         return True
     if person.pk in actor.emergency_person_ids:
         return True
-    return restrict_persons(actor, PersonServed.objects.filter(pk=person.pk)).exists()
+    if (
+        actor.unit_ids
+        and Placement.objects.filter(
+            episode__person_id=person.pk, ended_at__isnull=True, unit_id__in=actor.unit_ids
+        ).exists()
+    ):
+        return True
+    return bool(actor.supervisee_staff_ids) and (
+        PersonServed.objects.filter(_supervised_caseload_q(actor), pk=person.pk).exists()
+    )
 
 
 def visible_without_emergency(actor: Actor, person: PersonServed) -> bool:

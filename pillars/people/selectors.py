@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -188,7 +188,8 @@ def get_staff_for(user: Any, public_id: Any, action: str = "people.view_staff") 
 
 
 def episodes_of(person: PersonServed) -> QuerySet[Episode]:
-    return person.episodes.prefetch_related("placements__unit", "placements__bed__room")
+    placements = Placement.objects.select_related("unit", "bed__room")
+    return person.episodes.prefetch_related(Prefetch("placements", queryset=placements))
 
 
 def caseload_of(person: PersonServed) -> QuerySet[CaseloadAssignment]:
@@ -406,7 +407,8 @@ def get_person_for_emergency(user: Any, public_id: Any) -> PersonServed:
 def active_grant_for(user: Any, person: PersonServed) -> EmergencyAccess | None:
     """The user's emergency grant to this person that is in force now, if any."""
     actor = policy.actor_for(user)
-    if actor.staff_id is None:
+    # The actor already holds the persons its grants in force name: no grant, no query.
+    if actor.staff_id is None or person.pk not in actor.emergency_person_ids:
         return None
     now = clock.now()
     return (
