@@ -26,6 +26,7 @@ from pillars.core import api_auth, api_errors, policy, tokens
 from pillars.core.api_errors import PROBLEM_CONTENT_TYPE, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, declaration_of
+from pillars.incidents.api import router as incidents_router
 from pillars.people import selectors
 from pillars.people.api import router as people_router
 from pillars.rounds.api import router as rounds_router
@@ -209,5 +210,6 @@ def me(request: HttpRequest) -> MeOut:
 
 api.add_router("", people_router)
 api.add_router("", rounds_router)
+api.add_router("", incidents_router)
 
 __all__ = ["PillarsAPI", "api"]

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "pillars.audit",
     "pillars.people",
     "pillars.rounds",
+    "pillars.incidents",
     "pillars.demo",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/", include("pillars.people.urls")),
     path("audit/", include("pillars.audit.urls")),
     path("rounds/", include("pillars.rounds.urls")),
+    path("incidents/", include("pillars.incidents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

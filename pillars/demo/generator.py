@@ -34,6 +34,7 @@ from pillars.audit.models import AuditEvent
 from pillars.audit.verify import verify_database
 from pillars.core import clock
 from pillars.core.roles import RoleCode
+from pillars.demo import incidents as incidents_demo
 from pillars.demo import names
 from pillars.demo.accounts import (
     DEMO_BADGES,
@@ -44,6 +45,7 @@ from pillars.demo.accounts import (
     SYSTEM_USERNAME,
     demo_totp_key,
 )
+from pillars.demo.incidents.context import DemoContext
 from pillars.demo.rounds import RoundsLoader, RoundsSummary
 from pillars.people import services
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, UnitKind
@@ -853,6 +855,7 @@ class Loader:
         self.progress("staff exits")
         self.rounds = self._rounds()
         self.progress("rounds")
+        self._incidents()
 
     def _rounds(self) -> RoundsSummary:
         """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
@@ -871,6 +874,26 @@ class Loader:
             demo_bht=self.staff.get("demo-bht"),
         )
         return loader.run()
+
+    def _incidents(self) -> None:
+        """Behavior data, incidents, restraint and seclusion episodes and safety plans."""
+        by_unit: dict[str, dict[str, list[Staff]]] = {code: {} for code in self.units}
+        for spec in self.plan.staff:
+            if spec.exited_on is not None:
+                continue
+            for code in spec.units:
+                by_unit[code].setdefault(spec.role, []).append(self.staff[spec.username])
+        incidents_demo.load_all(
+            DemoContext(
+                seed=self.plan.seed,
+                scale=self.plan.scale,
+                now=clock.now(),
+                units=list(self.units.values()),
+                staff_by_unit=by_unit,
+                demo_staff={k: v for k, v in self.staff.items() if k.startswith("demo-")},
+                progress=self.progress,
+            )
+        )
 
     def _bootstrap(self) -> Staff:
         """The setup account the demo acts as: the first administrator, who cannot sign in."""

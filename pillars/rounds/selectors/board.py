@@ -81,6 +81,16 @@ class BoardRow:
     is_mine: bool = False
     # Suicide or self-harm precautions in a room with an open ligature finding.
     ligature: str = ""
+    # What other apps add to the row (board_extras): links and flags.
+    extras: list[Any] = field(default_factory=list)
+
+    @property
+    def extra_links(self) -> list[Any]:
+        return [e for e in self.extras if e.kind == "link"]
+
+    @property
+    def extra_flags(self) -> list[Any]:
+        return [e for e in self.extras if e.kind == "flag"]
 
     @property
     def person(self) -> Any:

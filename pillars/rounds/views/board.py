@@ -31,7 +31,7 @@ from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Unit
-from pillars.rounds import selectors, services
+from pillars.rounds import board_extras, selectors, services
 from pillars.rounds.choices import Activity, Location, SafetyStatus
 from pillars.rounds.models import Check, ObservationOrder
 from pillars.rounds.selectors import board as board_selectors
@@ -121,7 +121,9 @@ def _board_context(request: HttpRequest, unit: Unit, *, sort: str = "due") -> di
     rows = board_selectors.board_rows(
         request.user, unit, mine=mine, sort=sort, what="round" if sort == "room" else "unit board"
     )
+    _add_extras(request, unit, rows)
     return {
+        "panels": board_extras.panels(request, unit),
         "unit": unit,
         "zone": _zone(unit),
         "rows": rows,
@@ -223,8 +225,16 @@ def _refused(
     return _back(request, order)
 
 
+def _add_extras(request: HttpRequest, unit: Unit, rows: list[Any]) -> None:
+    """What other apps show on each row (board_extras), read once for all the rows."""
+    extras = board_extras.row_extras(request, unit, [row.order.person_id for row in rows])
+    for row in rows:
+        row.extras = extras.get(row.order.person_id, [])
+
+
 def _row_context(request: HttpRequest, order: ObservationOrder, **extra: Any) -> dict[str, Any]:
     unit, row = board_selectors.board_row(request.user, order)
+    _add_extras(request, unit, [row])
     return {
         "row": row,
         "unit": unit,

@@ -1,0 +1,27 @@
+"""What the incidents demo loaders get from the demo generator."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pillars.people.models import Staff, Unit
+
+
+@dataclass
+class DemoContext:
+    seed: int
+    scale: str  # "small" or "large"
+    now: datetime  # the moment the demo is loaded (clock.now())
+    units: list[Unit]
+    # The employed staff of each unit by role code: staff_by_unit[unit.code]["bht"] -> [Staff].
+    staff_by_unit: dict[str, dict[str, list[Staff]]]
+    # The demo sign-ins (demo-bht, demo-nurse, ...) by username, where the plan has them.
+    demo_staff: dict[str, Staff]
+    progress: Callable[[str], None] = field(default=lambda _: None)
+
+    def rng(self, area: str) -> random.Random:
+        """A generator of its own for each area, so areas do not shift each other's data."""
+        return random.Random(f"{self.seed}:{area}")

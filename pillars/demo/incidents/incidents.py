@@ -1,0 +1,7 @@
+"""Demo data for the incidents area of incidents."""
+
+from pillars.demo.incidents.context import DemoContext
+
+
+def load(ctx: DemoContext) -> None:
+    """Nothing yet."""

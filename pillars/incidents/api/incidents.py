@@ -1,0 +1,5 @@
+"""The incidents area in the JSON API."""
+
+from ninja import Router
+
+router = Router(tags=["incidents"])

@@ -1,0 +1,5 @@
+"""The restraint area in the JSON API."""
+
+from ninja import Router
+
+router = Router(tags=["restraint"])

@@ -1,0 +1,1 @@
+"""Hooks into other apps' pages, one module per area (each has ``install``)."""

@@ -1,0 +1,3 @@
+"""Models of the behavior area."""
+
+__all__: list[str] = []

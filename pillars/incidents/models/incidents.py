@@ -1,0 +1,3 @@
+"""Models of the incidents area."""
+
+__all__: list[str] = []

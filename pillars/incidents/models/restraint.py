@@ -1,0 +1,3 @@
+"""Models of the restraint area."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Models of the safety area."""
+
+__all__: list[str] = []

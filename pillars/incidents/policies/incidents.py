@@ -1,0 +1,9 @@
+"""Who may see and do what in the incidents area."""
+
+from pillars.core import policy
+
+ACTIONS: dict[str, policy.Rule] = {}
+
+
+def install() -> None:
+    policy.register(ACTIONS)

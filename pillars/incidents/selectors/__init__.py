@@ -1,0 +1,1 @@
+"""Reads in the incidents app scoped to the user, one module per area."""

@@ -1,0 +1,1 @@
+"""Writes in the incidents app, one module per area (import the area module)."""

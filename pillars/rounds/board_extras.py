@@ -1,0 +1,96 @@
+"""What other apps add to the unit board: per-row links and flags, and unit panels.
+
+Imports point down (incidents -> rounds), so rounds never imports the apps that extend the
+board. An app registers a ``BoardExtension`` from its ``AppConfig.ready``:
+
+- ``rows(request, unit, person_ids)`` answers, for the persons on the board, what to show on
+  each row: ``RowExtra`` links (beside "Level history") and flags (under the name, for example
+  a restraint timer). It is called once per board read with every person shown, so it must
+  read in a constant number of queries whatever the census.
+- ``panel`` is a template and a context function ``(request, unit)``; the board renders the
+  template above the rows (it is refreshed with them), or nothing when the function answers
+  ``None``.
+
+Flags carry their text and, where there is one, a moment (``at``) the template shows in the
+unit's time; a tone (``""``, ``"warning"``, ``"danger"``) is shown with an icon and text,
+never by colour alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+
+from pillars.people.models import Unit
+
+
+@dataclass(frozen=True)
+class RowExtra:
+    label: str
+    url: str = ""
+    kind: str = "link"  # "link": with the row's links; "flag": under the person's name
+    tone: str = ""  # "", "warning" or "danger" (always with an icon and the label)
+    icon: str = ""
+    at: datetime | None = None  # a moment to show in the unit's time (a deadline, a start)
+
+
+RowsProvider = Callable[[HttpRequest, Unit, list[int]], dict[int, list[RowExtra]]]
+PanelContext = Callable[[HttpRequest, Unit], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class BoardExtension:
+    key: str
+    rows: RowsProvider | None = None
+    panel_template: str = ""
+    panel_context: PanelContext | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    key: str
+    template: str
+    context: dict[str, Any]
+
+
+_extensions: dict[str, BoardExtension] = {}
+
+
+def register(extension: BoardExtension) -> None:
+    _extensions[extension.key] = extension
+
+
+def _ordered() -> list[BoardExtension]:
+    return sorted(_extensions.values(), key=lambda e: (e.order, e.key))
+
+
+def row_extras(
+    request: HttpRequest, unit: Unit, person_ids: Iterable[int]
+) -> dict[int, list[RowExtra]]:
+    """Every extension's extras for the persons shown, by person id."""
+    ids = list(person_ids)
+    found: dict[int, list[RowExtra]] = {}
+    if not ids:
+        return found
+    for extension in _ordered():
+        if extension.rows is None:
+            continue
+        for person_id, extras in extension.rows(request, unit, ids).items():
+            found.setdefault(person_id, []).extend(extras)
+    return found
+
+
+def panels(request: HttpRequest, unit: Unit) -> list[RenderedPanel]:
+    shown = []
+    for extension in _ordered():
+        if extension.panel_context is None or not extension.panel_template:
+            continue
+        context = extension.panel_context(request, unit)
+        if context is not None:
+            shown.append(RenderedPanel(extension.key, extension.panel_template, context))
+    return shown
