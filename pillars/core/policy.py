@@ -195,6 +195,13 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     return _allowed(actor, action, obj)
 
 
+def allows(user: Any, action: str, obj: Any = None) -> bool:
+    """``can`` without the scope check, for a record the caller has just found visible with
+    ``require`` or ``can`` in the same request (a page's sections asking about the page's
+    person): the role, token scope and the action's own check still decide."""
+    return _allowed(actor_for(user), action, obj)
+
+
 def require(user: Any, action: str, obj: Any = None) -> Actor:
     """Raise Http404 when the record is out of scope, PermissionDenied when not allowed."""
     actor = actor_for(user)

@@ -3,8 +3,10 @@
 Imports point down (domain apps -> people), so people never imports them: an app registers a
 section from its ``AppConfig.ready`` with a template and a context function, and the person
 page includes each section whose function returns a context (``None`` hides it, for example
-from a role the section is not for). The page's own context (``person``, ``zone_name``,
-``writable``) is visible in the section's template too.
+from a role the section is not for). The page has already checked that the person is in the
+user's scope and audited the read, so a section asks about its actions with
+``policy.allows``. The page's own context (``person``, ``zone_name``, ``writable``) is visible
+in the section's template too.
 """
 
 from __future__ import annotations

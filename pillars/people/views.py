@@ -110,7 +110,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any]:
     user = request.user
-    placement = selectors.current_placement(person)
+    episodes = list(selectors.episodes_of(person))
+    # The open placement is among the episodes' placements (one read for both).
+    placement = next((p for e in episodes for p in e.placements.all() if p.ended_at is None), None)
     zone = _zone(placement.unit if placement else None)
     grant = selectors.active_grant_for(user, person)
     emergency = grant is not None and selectors.is_emergency_read(user, person)
@@ -122,7 +124,7 @@ def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any
     return {
         "person": person,
         "placement": placement,
-        "episodes": list(selectors.episodes_of(person)),
+        "episodes": episodes,
         "active_caseload": [a for a in caseload if a.is_active_on(today)],
         "past_caseload": [a for a in caseload if not a.is_active_on(today)],
         "zone": zone,

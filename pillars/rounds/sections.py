@@ -37,15 +37,15 @@ def precaution_rows(codes: list[str]) -> list[dict[str, str]]:
 def person_observation(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope and audited the read of this person.
-    if not policy.can(request.user, "rounds.view", person):
+    # The person page has already checked scope (so `allows`) and audited the read of this person.
+    if not policy.allows(request.user, "rounds.view", person):
         return None
     order = selectors.current_order(person)
     writable = page.get("writable", True)
     return {
         "order": order,
         "precautions": precaution_rows(list(order.precautions)) if order else [],
-        "can_order": writable and policy.can(request.user, "rounds.order", person),
+        "can_order": writable and policy.allows(request.user, "rounds.order", person),
     }
 
 
