@@ -1,9 +1,104 @@
-"""Who may see and do what in the behavior area."""
+"""Who may see and do what in the behavior area.
+
+Plans, contracts and ABC records are visible exactly when their person served is
+(people.policies: the unit's staff, the caseload, supervision, emergency access and
+organization-wide roles). Clinicians write plans and contracts; the floor (BHT, nurse,
+clinician, peer) records behavior; the care team reads. Emergency access is for reading only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
 
 from pillars.core import policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.incidents.models import (
+    BehaviorContract,
+    BehaviorPlan,
+    BehaviorRecord,
+    BehaviorRecordAddendum,
+    PlanPhase,
+    TargetBehavior,
+)
+from pillars.people.models import PersonServed
+from pillars.people.policies import (
+    CARE_TEAM,
+    person_scope_q,
+    person_visible,
+    visible_without_emergency,
+)
 
-ACTIONS: dict[str, policy.Rule] = {}
+
+def _person_of(obj: Any) -> PersonServed | None:
+    if isinstance(obj, PersonServed):
+        return obj
+    if isinstance(obj, TargetBehavior):
+        return obj.plan.person
+    if isinstance(obj, BehaviorRecordAddendum):
+        return obj.record.person
+    person = getattr(obj, "person", None)
+    return person if isinstance(person, PersonServed) else None
+
+
+def _not_emergency_only(actor: Actor, obj: Any) -> bool:
+    """Writing needs the ordinary scope (unit, caseload, supervision): an emergency grant is
+    for reading."""
+    person = _person_of(obj)
+    if person is None or person.pk not in actor.emergency_person_ids:
+        return True
+    return visible_without_emergency(actor, person)
+
+
+ACTIONS = {
+    "incidents.view_behavior": rule(
+        *CARE_TEAM, R.DIRECTOR, description="read behavior plans, contracts, ABC data and charts"
+    ),
+    "incidents.write_behavior_plan": rule(
+        R.CLINICIAN,
+        check=_not_emergency_only,
+        scope="write",
+        description="write behavior plans, phases and contracts",
+    ),
+    # Signing for staff is the clinician's; the person served signs in their presence.
+    "incidents.record_behavior": rule(
+        R.BHT,
+        R.NURSE,
+        R.CLINICIAN,
+        R.PEER,
+        check=_not_emergency_only,
+        scope="write",
+        description="record ABC data and correct it with addenda",
+    ),
+}
+
+
+def _restrict_by_person[M: (BehaviorPlan, BehaviorContract, BehaviorRecord, PlanPhase)](
+    actor: Actor, qs: QuerySet[M]
+) -> QuerySet[M]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
+
+
+def _restrict_targets(actor: Actor, qs: QuerySet[TargetBehavior]) -> QuerySet[TargetBehavior]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "plan__person"))
+
+
+def _restrict_addenda(
+    actor: Actor, qs: QuerySet[BehaviorRecordAddendum]
+) -> QuerySet[BehaviorRecordAddendum]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "record__person"))
+
+
+def _visible(actor: Actor, obj: Any) -> bool:
+    person = _person_of(obj)
+    return person is not None and person_visible(actor, person)
 
 
 def install() -> None:
     policy.register(ACTIONS)
+    for model in (BehaviorPlan, BehaviorContract, BehaviorRecord, PlanPhase):
+        policy.register_scope(model, visible=_visible, restrict=_restrict_by_person)
+    policy.register_scope(TargetBehavior, visible=_visible, restrict=_restrict_targets)
+    policy.register_scope(BehaviorRecordAddendum, visible=_visible, restrict=_restrict_addenda)

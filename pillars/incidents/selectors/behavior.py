@@ -1,0 +1,345 @@
+"""Reads in the behavior area, scoped to the user; the chart's aggregation by day or shift.
+
+Counts are bucketed in the unit's own zone from local wall times, so a day that crosses a
+daylight-saving change is 23 or 25 real hours long and a night shift 11 or 13, exactly as the
+staff lived them (shifts as in rounds: day 07:00-19:00, night 19:00-07:00, a night belonging to
+the day it started).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import policy
+from pillars.core.policy import Actor
+from pillars.incidents.models import (
+    BehaviorContract,
+    BehaviorPlan,
+    BehaviorRecord,
+    ContractStatus,
+    PlanPhase,
+    TargetBehavior,
+)
+from pillars.people.models import PersonServed
+from pillars.people.selectors import is_emergency_read, person_category, record_list_read
+from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS
+
+DAYS = "day"
+SHIFTS = "shift"
+MAX_CHART_DAYS = 183
+
+
+def _uuid(value: Any) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise Http404("Not found") from None
+
+
+def current_plan(person: PersonServed) -> BehaviorPlan | None:
+    return (
+        BehaviorPlan.objects.filter(person=person, is_current=True)
+        .select_related("written_by")
+        .prefetch_related("targets")
+        .first()
+    )
+
+
+def plan_history(person: PersonServed) -> list[BehaviorPlan]:
+    """Every version, newest first, each with its targets."""
+    return list(
+        BehaviorPlan.objects.filter(person=person)
+        .select_related("written_by")
+        .prefetch_related("targets")
+        .order_by("-version")
+    )
+
+
+def phases_of(person: PersonServed) -> list[PlanPhase]:
+    return list(PlanPhase.objects.filter(person=person).select_related("set_by"))
+
+
+def phase_on(phases: list[PlanPhase], day: date) -> PlanPhase | None:
+    found = None
+    for phase in phases:
+        if phase.started_on <= day:
+            found = phase
+    return found
+
+
+def contracts_of(person: PersonServed) -> list[BehaviorContract]:
+    return list(
+        BehaviorContract.objects.filter(person=person).select_related(
+            "written_by", "staff_signed_by", "person_witnessed_by", "plan"
+        )
+    )
+
+
+def contract_in_force(contracts: Iterable[BehaviorContract]) -> BehaviorContract | None:
+    return next((c for c in contracts if c.status == ContractStatus.SIGNED), None)
+
+
+def targets_by_key(person: PersonServed) -> dict[str, TargetBehavior]:
+    """Each target key the person's plans have ever had, named as its latest version names it."""
+    found: dict[str, TargetBehavior] = {}
+    for target in TargetBehavior.objects.filter(plan__person=person).order_by("plan__version"):
+        found[target.key] = target
+    return found
+
+
+def _record_read(user: Any, person: PersonServed, what: str, target: Any) -> None:
+    audit.record(
+        actor=user.user if isinstance(user, Actor) else user,
+        action=Action.VIEW,
+        target=target,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT,
+        detail={"what": what},
+    )
+
+
+def get_contract_for(user: Any, public_id: Any, action: str) -> BehaviorContract:
+    contract = (
+        BehaviorContract.objects.select_related("person", "plan")
+        .filter(public_id=_uuid(public_id))
+        .first()
+    )
+    if contract is None:
+        raise Http404("Not found")
+    policy.require(user, action, contract)
+    _record_read(user, contract.person, "behavior contract", contract)
+    return contract
+
+
+def get_record_for(user: Any, public_id: Any, action: str) -> BehaviorRecord:
+    record = (
+        BehaviorRecord.objects.select_related("person", "target", "recorded_by")
+        .filter(public_id=_uuid(public_id))
+        .first()
+    )
+    if record is None:
+        raise Http404("Not found")
+    policy.require(user, action, record)
+    _record_read(user, record.person, "behavior record", record)
+    return record
+
+
+def get_target_for(person: PersonServed, public_id: Any) -> TargetBehavior:
+    """A target of the person's current plan (the caller has checked the person)."""
+    target = (
+        TargetBehavior.objects.select_related("plan")
+        .filter(public_id=_uuid(public_id), plan__person=person, plan__is_current=True)
+        .first()
+    )
+    if target is None:
+        raise Http404("Not found")
+    return target
+
+
+def records_of(
+    user: Any, person: PersonServed, *, key: str = "", since: datetime | None = None
+) -> QuerySet[BehaviorRecord]:
+    qs = policy.restrict(BehaviorRecord.objects.all(), user, "incidents.view_behavior").filter(
+        person=person
+    )
+    if key:
+        qs = qs.filter(target__key=key)
+    if since is not None:
+        qs = qs.filter(observed_at__gte=since)
+    return qs.select_related("target", "recorded_by")
+
+
+def record_records_read(user: Any, person: PersonServed, records: list[BehaviorRecord]) -> None:
+    if records:
+        record_list_read(user, [person], what="behavior records", detail={"records": len(records)})
+
+
+def persons_with_plans(person_ids: list[int]) -> dict[int, BehaviorPlan]:
+    """The current plan of each person shown (one query, whatever the census)."""
+    plans = BehaviorPlan.objects.filter(person_id__in=person_ids, is_current=True)
+    return {p.person_id: p for p in plans}
+
+
+# --- The chart ------------------------------------------------------------------------------
+
+
+@dataclass
+class Bucket:
+    day: date
+    shift: str  # "" when counting per day
+    start: datetime  # in UTC
+    end: datetime
+    total: int = 0
+    entries: int = 0
+    phase: str = ""
+
+    @property
+    def label(self) -> str:
+        if not self.shift:
+            return f"{self.day:%Y-%m-%d}"
+        return f"{self.day:%Y-%m-%d} {'day' if self.shift == DAY else 'night'}"
+
+
+@dataclass
+class Chart:
+    by: str
+    first: date
+    last: date
+    zone: str
+    buckets: list[Bucket] = field(default_factory=list)
+    # (index of the first bucket of the phase, phase name, the date it started)
+    phase_lines: list[tuple[int, str, date]] = field(default_factory=list)
+
+    @property
+    def peak(self) -> int:
+        return max((b.total for b in self.buckets), default=0)
+
+    @property
+    def total(self) -> int:
+        return sum(b.total for b in self.buckets)
+
+
+def bucket_bounds(first: date, last: date, zone: str, by: str) -> list[Bucket]:
+    """The empty buckets from ``first`` to ``last`` (local dates), each with its real start and
+    end, built from local wall times (DST-safe)."""
+    tz = ZoneInfo(zone)
+    buckets: list[Bucket] = []
+    day = first
+    while day <= last:
+        if by == SHIFTS:
+            day_start = datetime.combine(day, SHIFT_STARTS[DAY], tzinfo=tz)
+            night_start = datetime.combine(day, SHIFT_STARTS[NIGHT], tzinfo=tz)
+            next_day = datetime.combine(day + timedelta(days=1), SHIFT_STARTS[DAY], tzinfo=tz)
+            buckets.append(Bucket(day, DAY, day_start.astimezone(UTC), night_start.astimezone(UTC)))
+            buckets.append(
+                Bucket(day, NIGHT, night_start.astimezone(UTC), next_day.astimezone(UTC))
+            )
+        else:
+            start = datetime.combine(day, time(0, 0), tzinfo=tz)
+            end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+            buckets.append(Bucket(day, "", start.astimezone(UTC), end.astimezone(UTC)))
+        day += timedelta(days=1)
+    return buckets
+
+
+def bucket_key(moment: datetime, zone: str, by: str) -> tuple[date, str]:
+    """The bucket a moment falls in, in the unit's zone."""
+    local = moment.astimezone(ZoneInfo(zone))
+    if by != SHIFTS:
+        return local.date(), ""
+    if local.time() < SHIFT_STARTS[DAY]:
+        return local.date() - timedelta(days=1), NIGHT
+    if local.time() < SHIFT_STARTS[NIGHT]:
+        return local.date(), DAY
+    return local.date(), NIGHT
+
+
+def aggregate(
+    rows: Iterable[tuple[datetime, int]],
+    *,
+    first: date,
+    last: date,
+    zone: str,
+    by: str = DAYS,
+    phases: Iterable[PlanPhase] = (),
+) -> Chart:
+    """Sum counts per local day or shift; every bucket in the range is present (zeros too),
+    and each phase that starts inside the range draws a line at its first bucket."""
+    chart = Chart(
+        by=by, first=first, last=last, zone=zone, buckets=bucket_bounds(first, last, zone, by)
+    )
+    index = {(b.day, b.shift): b for b in chart.buckets}
+    for observed_at, count in rows:
+        bucket = index.get(bucket_key(observed_at, zone, by))
+        if bucket is not None:
+            bucket.total += count
+            bucket.entries += 1
+    ordered = sorted(phases, key=lambda p: p.started_on)
+    for bucket in chart.buckets:
+        phase = phase_on(ordered, bucket.day)
+        bucket.phase = phase.name if phase else ""
+    for phase in ordered:
+        if first < phase.started_on <= last:
+            n = next(i for i, b in enumerate(chart.buckets) if b.day == phase.started_on)
+            chart.phase_lines.append((n, phase.name, phase.started_on))
+    return chart
+
+
+def chart_for(
+    person: PersonServed, key: str, *, zone: str, first: date, last: date, by: str = DAYS
+) -> Chart:
+    """The chart of one target behavior for one person (the caller checked scope)."""
+    if by not in (DAYS, SHIFTS):
+        by = DAYS
+    if last < first:
+        first, last = last, first
+    if (last - first).days >= MAX_CHART_DAYS:
+        first = last - timedelta(days=MAX_CHART_DAYS - 1)
+    bounds = bucket_bounds(first, last, zone, by)
+    rows = BehaviorRecord.objects.filter(
+        person=person,
+        target__key=key,
+        observed_at__gte=bounds[0].start,
+        observed_at__lt=bounds[-1].end,
+    ).values_list("observed_at", "count")
+    return aggregate(rows, first=first, last=last, zone=zone, by=by, phases=phases_of(person))
+
+
+# Geometry of the drawn chart (SVG user units).
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 720, 260, 40, 30, 16, 10
+
+
+def svg_geometry(chart: Chart) -> dict[str, Any]:
+    """Bars, axis ticks and phase lines in SVG coordinates (drawn by the template)."""
+    n = max(len(chart.buckets), 1)
+    inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = inner_w / n
+    peak = max(chart.peak, 1)
+    bars = []
+    for i, b in enumerate(chart.buckets):
+        h = inner_h * b.total / peak
+        bars.append(
+            {
+                "x": round(LEFT + i * step + step * 0.1, 2),
+                "y": round(TOP + inner_h - h, 2),
+                "w": round(max(step * 0.8, 0.5), 2),
+                "h": round(h, 2),
+                "label": b.label,
+                "total": b.total,
+            }
+        )
+    ticks = sorted({0, peak // 2, peak})
+    y_ticks = [{"y": round(TOP + inner_h - inner_h * t / peak, 2), "value": t} for t in ticks]
+    lines = [
+        {"x": round(LEFT + i * step, 2), "name": name, "on": on}
+        for i, name, on in chart.phase_lines
+    ]
+    every = max(1, n // 6)
+    x_labels = [
+        {"x": round(LEFT + i * step + step / 2, 2), "text": f"{b.day:%m-%d}"}
+        for i, b in enumerate(chart.buckets)
+        if i % every == 0
+    ]
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "top": TOP,
+        "base": TOP + inner_h,
+        "right": WIDTH - RIGHT,
+        "bars": bars,
+        "y_ticks": y_ticks,
+        "phase_lines": lines,
+        "x_labels": x_labels,
+    }
