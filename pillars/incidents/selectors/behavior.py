@@ -165,10 +165,13 @@ def record_records_read(user: Any, person: PersonServed, records: list[BehaviorR
         record_list_read(user, [person], what="behavior records", detail={"records": len(records)})
 
 
-def persons_with_plans(person_ids: list[int]) -> dict[int, BehaviorPlan]:
-    """The current plan of each person shown (one query, whatever the census)."""
-    plans = BehaviorPlan.objects.filter(person_id__in=person_ids, is_current=True)
-    return {p.person_id: p for p in plans}
+def persons_with_plans(person_ids: list[int]) -> dict[int, UUID]:
+    """The public id of each person shown who has a current plan (one query, whatever the
+    census)."""
+    rows = BehaviorPlan.objects.filter(person_id__in=person_ids, is_current=True).values_list(
+        "person_id", "person__public_id"
+    )
+    return dict(rows)
 
 
 # --- The chart ------------------------------------------------------------------------------

@@ -1,5 +1,398 @@
-"""Pages of the behavior area."""
+"""Pages of the behavior area: a person's plan and its history, the plan editor, phase changes,
+contracts and their signatures, the fast ABC form reached from the unit board, the chart per
+target behavior, and corrections to ABC records.
 
-from django.urls import URLPattern
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes.
+Times are typed and shown in the unit's own zone.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.formtools import LOCAL_INPUT, run_write
+from pillars.incidents.forms.behavior import (
+    AddendumForm,
+    ContractForm,
+    PhaseForm,
+    PlanForm,
+    RecordForm,
+    SignForm,
+)
+from pillars.incidents.selectors import behavior as selectors
+from pillars.incidents.services import behavior as services
+from pillars.people import selectors as people_selectors
+from pillars.people.models import PersonServed
+from pillars.rounds.views.orders import person_zone
+
+CHART_RANGES = {"14": 14, "30": 30, "90": 90, "180": 180}
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _writable(request: HttpRequest, person: PersonServed, action: str) -> bool:
+    return not people_selectors.is_emergency_read(request.user, person) and policy.can(
+        request.user, action, person
+    )
+
+
+@audited("a person's behavior plan, its versions, phases and contracts (get_person_for audits)")
+@login_required
+@require_GET
+def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.view_behavior", what="behavior plan"
+    )
+    versions = selectors.plan_history(person)
+    contracts = selectors.contracts_of(person)
+    context = {
+        "person": person,
+        "plan": versions[0] if versions and versions[0].is_current else None,
+        "versions": versions,
+        "phases": selectors.phases_of(person),
+        "contracts": contracts,
+        "zone_name": str(person_zone(person)),
+        "can_write": _writable(request, person, "incidents.write_behavior_plan"),
+        "can_record": _writable(request, person, "incidents.record_behavior"),
+    }
+    return render(request, "incidents/behavior/plan_detail.html", context)
+
+
+@audited("writes or changes a behavior plan; get_person_for and write_plan audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.write_behavior_plan", what="behavior plan editor"
+    )
+    current = selectors.current_plan(person)
+    zone = person_zone(person)
+    initial = PlanForm.initial_from(current) if current else {}
+    initial["effective_on"] = clock.today_in(zone)
+    form = PlanForm(_posted(request), initial=initial)
+    context = {"person": person, "current": current, "form": form, "slots": _slots(form)}
+    template = "incidents/behavior/plan_form.html"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        antecedents, consequences = form.lists()
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.write_plan(
+                person,
+                actor=request.user,
+                effective_on=data["effective_on"],
+                targets=form.targets(),
+                antecedents=antecedents,
+                consequences=consequences,
+                summary=data["summary"],
+                replacement_behaviors=data["replacement_behaviors"],
+                antecedent_strategies=data["antecedent_strategies"],
+                reinforcement_schedule=data["reinforcement_schedule"],
+                reinforcement_interval_minutes=data["reinforcement_interval_minutes"],
+                change_reason=data["change_reason"],
+            ),
+            field_map={"targets": "target_1_name"},
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"{person.display_name}'s behavior plan is saved.")
+        return redirect("incidents:behavior-plan", public_id=person.public_id)
+    return render(request, template, context)
+
+
+def _slots(form: PlanForm) -> list[list[Any]]:
+    from pillars.incidents.forms.behavior import TARGET_SLOTS
+
+    return [
+        [form[f"target_{n}_name"], form[f"target_{n}_definition"], form[f"target_{n}_measure"]]
+        for n in range(1, TARGET_SLOTS + 1)
+    ]
+
+
+@audited("starts a phase of a behavior plan; get_person_for and change_phase audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.write_behavior_plan", what="behavior phase"
+    )
+    zone = person_zone(person)
+    form = PhaseForm(_posted(request), initial={"started_on": clock.today_in(zone)})
+    context = {"person": person, "form": form, "phases": selectors.phases_of(person)}
+    template = "incidents/behavior/phase_form.html"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.change_phase(
+                person,
+                actor=request.user,
+                name=data["name"],
+                started_on=data["started_on"],
+                note=data["note"],
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"Phase {data['name']} starts on {data['started_on']}.")
+        return redirect("incidents:behavior-plan", public_id=person.public_id)
+    return render(request, template, context)
+
+
+@audited("writes a behavior contract; get_person_for and write_contract audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.write_behavior_plan", what="behavior contract"
+    )
+    zone = person_zone(person)
+    form = ContractForm(
+        _posted(request), initial={"review_on": clock.today_in(zone) + timedelta(days=30)}
+    )
+    context = {"person": person, "form": form}
+    template = "incidents/behavior/contract_form.html"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contract, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.write_contract(
+                person,
+                actor=request.user,
+                terms=data["terms"],
+                rewards=data["rewards"],
+                review_on=data["review_on"],
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, "The contract is written. It is in force once both sign.")
+        return redirect("incidents:behavior-contract-sign", public_id=contract.public_id)
+    return render(request, template, context)
+
+
+@audited("signs a behavior contract; get_contract_for and sign_contract audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    contract = selectors.get_contract_for(request.user, public_id, "incidents.write_behavior_plan")
+    form = SignForm(_posted(request))
+    context = {
+        "person": contract.person,
+        "contract": contract,
+        "form": form,
+        "zone_name": str(person_zone(contract.person)),
+    }
+    template = "incidents/behavior/contract_sign.html"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        signed, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.sign_contract(
+                contract, actor=request.user, signer=data["signer"], signed_name=data["signed_name"]
+            ),
+        )
+        if failed is not None:
+            return failed
+        if signed.is_signed:
+            messages.success(request, "The contract is signed by both and is now in force.")
+            return redirect("incidents:behavior-plan", public_id=contract.person.public_id)
+        messages.success(request, "The signature is recorded. The other signature is awaited.")
+        return redirect("incidents:behavior-contract-sign", public_id=contract.public_id)
+    return render(request, template, context)
+
+
+@audited("records behavior (ABC); get_person_for audits the read, record_behavior the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.record_behavior", what="behavior record form"
+    )
+    plan = selectors.current_plan(person)
+    zone = person_zone(person)
+    if plan is None:
+        return render(request, "incidents/behavior/no_plan.html", {"person": person})
+    targets = list(plan.targets.all())
+    initial: dict[str, Any] = {
+        # Made when the form is shown, so a double submit is one record (a replay).
+        "client_id": uuid.uuid4(),
+        "observed_at": clock.local(clock.now(), zone).strftime(LOCAL_INPUT),
+        "count": 1,
+    }
+    if len(targets) == 1:
+        initial["target"] = str(targets[0].public_id)
+    form = RecordForm(_posted(request), initial=initial, plan=plan, targets=targets)
+    context = {
+        "person": person,
+        "plan": plan,
+        "targets": targets,
+        "form": form,
+        "zone_name": str(zone),
+    }
+    template = "incidents/behavior/record_form.html"
+    if request.method == "POST":
+        with timezone.override(zone):
+            valid = form.is_valid()
+        if valid:
+            data = form.cleaned_data
+            target = selectors.get_target_for(person, data["target"])
+            record, failed = run_write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.record_behavior(
+                    person,
+                    actor=request.user,
+                    target=target,
+                    observed_at=data["observed_at"],
+                    antecedent=form.picked("antecedent"),
+                    consequence=form.picked("consequence"),
+                    client_id=data["client_id"],
+                    behavior=data["behavior"],
+                    count=data["count"],
+                    duration_seconds=data["duration_seconds"],
+                    intensity=data["intensity"],
+                    setting=data["setting"],
+                    late_reason=data["late_reason"],
+                ),
+                field_map={
+                    "antecedent": "antecedent_other",
+                    "consequence": "consequence_other",
+                },
+            )
+            if failed is not None:
+                return failed
+            messages.success(
+                request, f"Recorded: {target.name} x{record.count} for {person.display_name}."
+            )
+            return redirect(
+                reverse("incidents:behavior-chart", args=[person.public_id])
+                + f"?target={target.key}"
+            )
+    return render(request, template, context)
+
+
+@audited("a person's behavior chart (get_person_for audits the read)")
+@login_required
+@require_GET
+def chart(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.view_behavior", what="behavior chart"
+    )
+    zone = str(person_zone(person))
+    targets = selectors.targets_by_key(person)
+    key = request.GET.get("target", "")
+    if key not in targets:
+        key = next(iter(targets), "")
+    by = request.GET.get("by", selectors.DAYS)
+    by = by if by in (selectors.DAYS, selectors.SHIFTS) else selectors.DAYS
+    span = request.GET.get("days", "30")
+    span = span if span in CHART_RANGES else "30"
+    last = clock.today_in(zone)
+    first = last - timedelta(days=CHART_RANGES[span] - 1)
+    data = None
+    recent: list[Any] = []
+    if key:
+        data = selectors.chart_for(person, key, zone=zone, first=first, last=last, by=by)
+        recent = list(
+            selectors.records_of(request.user, person, key=key).order_by("-observed_at")[:20]
+        )
+    context = {
+        "person": person,
+        "targets": list(targets.values()),
+        "target": targets.get(key),
+        "key": key,
+        "by": by,
+        "span": span,
+        "ranges": list(CHART_RANGES),
+        "chart": data,
+        "geometry": selectors.svg_geometry(data) if data else None,
+        "recent": recent,
+        "zone_name": zone,
+        "can_record": _writable(request, person, "incidents.record_behavior"),
+    }
+    return render(request, "incidents/behavior/chart.html", context)
+
+
+@audited("corrects an ABC record; get_record_for audits the read, add_record_addendum the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    record = selectors.get_record_for(request.user, public_id, "incidents.record_behavior")
+    if people_selectors.is_emergency_read(request.user, record.person):
+        raise Http404("Not found")
+    form = AddendumForm(_posted(request))
+    context = {
+        "person": record.person,
+        "record": record,
+        "addenda": list(record.addenda.select_related("written_by")),
+        "zone_name": str(person_zone(record.person)),
+        "form": form,
+    }
+    template = "incidents/behavior/record_addendum.html"
+    if request.method == "POST" and form.is_valid():
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.add_record_addendum(
+                record,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, "The correction is added. The original record is unchanged.")
+        return redirect(
+            reverse("incidents:behavior-chart", args=[record.person.public_id])
+            + f"?target={record.target.key}"
+        )
+    return render(request, template, context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("behavior/persons/<uuid:public_id>/", plan_detail, name="behavior-plan"),
+    path("behavior/persons/<uuid:public_id>/edit/", plan_edit, name="behavior-plan-edit"),
+    path("behavior/persons/<uuid:public_id>/phase/", phase_new, name="behavior-phase-new"),
+    path("behavior/persons/<uuid:public_id>/contract/", contract_new, name="behavior-contract-new"),
+    path("behavior/persons/<uuid:public_id>/record/", record_new, name="behavior-record-new"),
+    path("behavior/persons/<uuid:public_id>/chart/", chart, name="behavior-chart"),
+    path("behavior/contracts/<uuid:public_id>/sign/", contract_sign, name="behavior-contract-sign"),
+    path(
+        "behavior/records/<uuid:public_id>/addendum/",
+        record_addendum,
+        name="behavior-record-addendum",
+    ),
+]
