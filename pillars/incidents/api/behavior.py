@@ -1,5 +1,331 @@
-"""The behavior area in the JSON API."""
+"""The behavior area in the JSON API: a person's behavior plan (read), ABC records (a cursor
+list, one create, an optional batch) and the chart's numbers.
 
-from ninja import Router
+A record carries the device's own ``client_id`` (or an ``Idempotency-Key`` header): a replay
+returns the first record and the same id with other details is refused with 409.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from pillars.core import clock
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Moment, Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.core.pagination import PageParams, paginate
+from pillars.incidents.models import BehaviorPlan, BehaviorRecord
+from pillars.incidents.selectors import behavior as selectors
+from pillars.incidents.services import behavior as services
+from pillars.people import selectors as people_selectors
+from pillars.people.models import PersonServed
+from pillars.rounds.views.orders import person_zone
 
 router = Router(tags=["behavior"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+LIST_ERRORS = error_responses(401, 403, 404, 422)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+MAX_BATCH = 50
+
+
+class TargetOut(Schema):
+    public_id: UUID
+    key: str
+    name: str
+    definition: str
+    measure: str
+
+
+class PhaseOut(Schema):
+    name: str
+    started_on: date
+
+
+class PlanOut(Schema):
+    public_id: UUID
+    person: UUID
+    version: int
+    status: str
+    effective_on: date
+    written_by: str
+    written_at: datetime
+    change_reason: str
+    summary: str
+    replacement_behaviors: str
+    antecedent_strategies: str
+    reinforcement_schedule: str
+    reinforcement_interval_minutes: int | None
+    antecedents: list[str]
+    consequences: list[str]
+    targets: list[TargetOut]
+    phases: list[PhaseOut]
+
+    @classmethod
+    def of(cls, plan: BehaviorPlan, phases: list[PhaseOut]) -> PlanOut:
+        return cls(
+            public_id=plan.public_id,
+            person=plan.person.public_id,
+            version=plan.version,
+            status=plan.status,
+            effective_on=plan.effective_on,
+            written_by=plan.written_by.display_name,
+            written_at=plan.written_at,
+            change_reason=plan.change_reason,
+            summary=plan.summary,
+            replacement_behaviors=plan.replacement_behaviors,
+            antecedent_strategies=plan.antecedent_strategies,
+            reinforcement_schedule=plan.reinforcement_schedule,
+            reinforcement_interval_minutes=plan.reinforcement_interval_minutes,
+            antecedents=list(plan.antecedents),
+            consequences=list(plan.consequences),
+            targets=[
+                TargetOut(
+                    public_id=t.public_id,
+                    key=t.key,
+                    name=t.name,
+                    definition=t.definition,
+                    measure=t.measure,
+                )
+                for t in plan.targets.all()
+            ],
+            phases=phases,
+        )
+
+
+class RecordIn(Schema):
+    client_id: UUID = Field(description="Made by the device; a replay returns the first record.")
+    target: UUID = Field(description="A target behavior of the person's current plan.")
+    observed_at: Moment
+    antecedent: Text = Field(min_length=1, max_length=300)
+    consequence: Text = Field(min_length=1, max_length=300)
+    behavior: Text = Field("", max_length=500)
+    count: int = Field(1, ge=1, le=services.MAX_COUNT)
+    duration_seconds: int | None = Field(None, ge=0, le=services.MAX_DURATION_SECONDS)
+    intensity: int | None = Field(None, ge=1, le=5)
+    setting: Text = Field("", max_length=120)
+    late_reason: Text = Field("", max_length=300)
+
+
+class RecordOut(Schema):
+    public_id: UUID
+    client_id: UUID
+    person: UUID
+    target: str
+    observed_at: datetime
+    recorded_at: datetime
+    antecedent: str
+    behavior: str
+    consequence: str
+    count: int
+    duration_seconds: int | None
+    intensity: int | None
+    setting: str
+    recorded_by: str
+    is_late_entry: bool
+    late_reason: str
+
+    @classmethod
+    def of(cls, record: BehaviorRecord) -> RecordOut:
+        return cls(
+            public_id=record.public_id,
+            client_id=record.client_id,
+            person=record.person.public_id,
+            target=record.target.key,
+            observed_at=record.observed_at,
+            recorded_at=record.recorded_at,
+            antecedent=record.antecedent,
+            behavior=record.behavior,
+            consequence=record.consequence,
+            count=record.count,
+            duration_seconds=record.duration_seconds,
+            intensity=record.intensity,
+            setting=record.setting,
+            recorded_by=record.recorded_by.display_name,
+            is_late_entry=record.is_late_entry,
+            late_reason=record.late_reason,
+        )
+
+
+class RecordPage(Schema):
+    items: list[RecordOut]
+    next_cursor: str | None
+
+
+class RecordFilter(Schema):
+    target: str | None = Field(None, max_length=60, description="A target behavior's key.")
+    since: Moment | None = Field(None, description="Records observed from this moment.")
+
+
+class BatchIn(Schema):
+    records: list[RecordIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BatchOut(Schema):
+    records: list[RecordOut]
+
+
+class ChartFilter(Schema):
+    target: str | None = Field(
+        None, max_length=60, description="A target behavior's key (the plan's first if absent)."
+    )
+    by: Literal["day", "shift"] = "day"
+    first: date | None = Field(None, description="The first local date (29 days before last).")
+    last: date | None = Field(None, description="The last local date (today on the unit).")
+
+
+class BucketOut(Schema):
+    label: str
+    day: date
+    shift: str
+    start: datetime
+    end: datetime
+    total: int
+    entries: int
+    phase: str
+
+
+class ChartOut(Schema):
+    target: str
+    by: str
+    zone: str
+    first: date
+    last: date
+    buckets: list[BucketOut]
+    phase_changes: list[PhaseOut]
+
+
+@router.get(
+    "/persons/{public_id}/behavior-plan",
+    response={200: PlanOut, **READ_ERRORS},
+    summary="A person's current behavior plan with its targets and phases",
+)
+@audited("reads a person's behavior plan (audited by get_person_for)")
+def person_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.view_behavior", what="api behavior plan"
+    )
+    plan = selectors.current_plan(person)
+    if plan is None:
+        raise Http404("This person has no behavior plan.")
+    phases = [PhaseOut(name=p.name, started_on=p.started_on) for p in selectors.phases_of(person)]
+    return Status(200, PlanOut.of(plan, phases))
+
+
+@router.get(
+    "/persons/{public_id}/behavior-records",
+    response={200: RecordPage, **LIST_ERRORS},
+    summary="A person's ABC records, oldest first (cursor pages)",
+)
+@audited("a person's behavior records (get_person_for and one audited read per page)")
+def person_records(
+    request: HttpRequest, public_id: UUID, filters: Query[RecordFilter], page: Query[PageParams]
+) -> RecordPage:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.view_behavior", what="api behavior records"
+    )
+    qs = selectors.records_of(
+        request.user, person, key=filters.target or "", since=filters.since
+    ).select_related("person")
+    result = paginate(qs, page, order=("observed_at",))
+    selectors.record_records_read(request.user, person, result.items)
+    return RecordPage(items=[RecordOut.of(r) for r in result.items], next_cursor=result.next_cursor)
+
+
+def _create(request: HttpRequest, person: PersonServed, payload: RecordIn) -> BehaviorRecord:
+    target = selectors.get_target_for(person, payload.target)
+    return services.record_behavior(
+        person,
+        actor=request.user,
+        target=target,
+        observed_at=payload.observed_at,
+        antecedent=payload.antecedent,
+        consequence=payload.consequence,
+        client_id=payload.client_id,
+        behavior=payload.behavior,
+        count=payload.count,
+        duration_seconds=payload.duration_seconds,
+        intensity=payload.intensity,
+        setting=payload.setting,
+        late_reason=payload.late_reason,
+    )
+
+
+@router.post(
+    "/persons/{public_id}/behavior-records",
+    response={201: RecordOut, **WRITE_ERRORS},
+    summary="Record one ABC entry",
+)
+@audited("records behavior (get_person_for and record_behavior audit)")
+@idempotent
+def create_record(request: HttpRequest, public_id: UUID, payload: RecordIn) -> Status[RecordOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.record_behavior", what="api behavior record"
+    )
+    return Status(201, RecordOut.of(_create(request, person, payload)))
+
+
+@router.post(
+    "/persons/{public_id}/behavior-records/batch",
+    response={201: BatchOut, **WRITE_ERRORS},
+    summary="Record several ABC entries at once (a device's queue); all or none are stored",
+    description="Each entry carries its own client_id, so a replayed batch stores nothing new.",
+)
+@audited("records several behavior entries (get_person_for and record_behavior audit)")
+@idempotent
+def create_batch(request: HttpRequest, public_id: UUID, payload: BatchIn) -> Status[BatchOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.record_behavior", what="api behavior batch"
+    )
+    with transaction.atomic():
+        records = [_create(request, person, item) for item in payload.records]
+    return Status(201, BatchOut(records=[RecordOut.of(r) for r in records]))
+
+
+@router.get(
+    "/persons/{public_id}/behavior-chart",
+    response={200: ChartOut, **LIST_ERRORS},
+    summary="Counts of one target behavior per local day or shift, with phase changes",
+)
+@audited("a person's behavior chart (audited by get_person_for)")
+def person_chart(request: HttpRequest, public_id: UUID, filters: Query[ChartFilter]) -> ChartOut:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.view_behavior", what="api behavior chart"
+    )
+    keys = list(selectors.targets_by_key(person))
+    key = filters.target or (keys[0] if keys else "")
+    if key not in keys:
+        raise Http404("No such target behavior for this person.")
+    zone = str(person_zone(person))
+    last = filters.last or clock.today_in(zone)
+    first = filters.first or date.fromordinal(last.toordinal() - 29)
+    by = selectors.SHIFTS if filters.by == "shift" else selectors.DAYS
+    chart = selectors.chart_for(person, key, zone=zone, first=first, last=last, by=by)
+    return ChartOut(
+        target=key,
+        by=by,
+        zone=zone,
+        first=chart.first,
+        last=chart.last,
+        buckets=[
+            BucketOut(
+                label=b.label,
+                day=b.day,
+                shift=b.shift,
+                start=b.start,
+                end=b.end,
+                total=b.total,
+                entries=b.entries,
+                phase=b.phase,
+            )
+            for b in chart.buckets
+        ],
+        phase_changes=[PhaseOut(name=name, started_on=on) for _, name, on in chart.phase_lines],
+    )

@@ -5,6 +5,7 @@ section, and the board gives each person with a plan a "Record behavior" link.""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -173,7 +174,7 @@ def test_chart_by_shift_and_addendum_page(world: World, signed_in: Any) -> None:
         observed_at=clock.now(),
         antecedent="Peer conflict",
         consequence="Offered space",
-        client_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        client_id=uuid.UUID("7c9e6679-7425-40de-944b-e07fc1f90ae7"),
     )
     client = signed_in("nurse")
     chart = client.get(
