@@ -152,7 +152,13 @@ class RecordForm(forms.Form):
     """The fast ABC form: picks from the plan's lists, or free text under "Other"."""
 
     client_id = forms.UUIDField(widget=forms.HiddenInput)
-    target = forms.ChoiceField(label="Behavior", widget=forms.RadioSelect)
+    target = forms.ChoiceField(
+        label="Behavior",
+        widget=forms.RadioSelect,
+        # A target not offered belongs to an older version of the plan (the form was shown
+        # before the plan changed).
+        error_messages={"invalid_choice": "The plan has changed since this form was opened."},
+    )
     antecedent = forms.ChoiceField(label="Antecedent (just before)", widget=forms.RadioSelect)
     antecedent_other = forms.CharField(label="Other antecedent", required=False, max_length=300)
     consequence = forms.ChoiceField(label="Consequence (right after)", widget=forms.RadioSelect)

@@ -185,3 +185,34 @@ def test_chart_by_shift_and_addendum_page(world: World, signed_in: Any) -> None:
     response = client.post(url, {"reason": "Wrong count", "text": "Twice"})
     assert response.status_code == 302
     assert record.addenda.count() == 1
+
+
+def test_a_form_opened_before_the_plan_changed_asks_again(world: World, signed_in: Any) -> None:
+    old = make_plan(world)
+    services.write_plan(
+        world.person_a,
+        actor=world.user("clinician"),
+        effective_on=clock.now().date(),
+        targets=[
+            {"name": "Hitting", "definition": "Closed hand, with force.", "measure": "frequency"}
+        ],
+        antecedents=["Peer conflict"],
+        consequences=["Offered space"],
+        change_reason="Narrower definition",
+    )
+    client = signed_in("bht")
+    url = reverse("incidents:behavior-record-new", args=[world.person_a.public_id])
+    response = client.post(
+        url,
+        {
+            "client_id": str(uuid.uuid4()),
+            "target": str(old.targets.get().public_id),
+            "antecedent": "Peer conflict",
+            "consequence": "Offered space",
+            "count": "1",
+            "observed_at": clock.local(clock.now(), "America/Chicago").strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 200
+    assert "The plan has changed since this form was opened." in response.content.decode()
+    assert not BehaviorRecord.objects.exists()

@@ -263,7 +263,12 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
             valid = form.is_valid()
         if valid:
             data = form.cleaned_data
-            target = selectors.get_target_for(person, data["target"])
+            try:
+                target = selectors.get_target_for(person, data["target"])
+            except Http404:
+                # The plan changed after this form was shown: its targets are no longer current.
+                form.add_error("target", "The plan has changed since this form was opened.")
+                return render(request, template, context)
             record, failed = run_write(
                 request,
                 form,
