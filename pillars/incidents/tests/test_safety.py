@@ -325,3 +325,37 @@ def test_api_draft_is_replay_safe_and_sign_and_read(world: World) -> None:
     pdf = api.get(f"/safety-plans/{version_id}/pdf")
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_demo_writes_signed_plans_some_updated_some_overdue(world: World) -> None:
+    from django.db.models import Count
+
+    from pillars.demo.incidents import safety as demo
+    from pillars.demo.incidents.context import DemoContext
+    from pillars.people.models import Episode
+
+    for n in range(24):
+        person = make_person(f"MRN-D{n}", f"Demo{n}")
+        place(person, world.unit_a, None, world.staff["nurse"])
+    # Admitted long enough ago for plans to be written, updated and come due for review.
+    Episode.objects.update(admitted_at=clock.now() - timedelta(days=70))
+    ctx = DemoContext(
+        seed=7,
+        scale="small",
+        now=clock.now(),
+        units=[world.unit_a, world.unit_b],
+        staff_by_unit={"a": {"clinician": [world.staff["clinician"]]}, "b": {}},
+        demo_staff={},
+    )
+    demo.load(ctx)
+    assert not SafetyPlanVersion.objects.filter(status="draft").exists()
+    counts = list(
+        SafetyPlanVersion.objects.values("person")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+    assert len(counts) >= 5
+    assert 2 in counts
+    today = clock.today_in("America/Chicago")
+    assert SafetyPlanVersion.objects.current().filter(review_on__lt=today).exists()
+    assert SafetyPlanVersion.objects.current().filter(review_on__gte=today).exists()
