@@ -40,7 +40,7 @@ def board_rows(
     request: HttpRequest, unit: Unit, person_ids: list[int]
 ) -> dict[int, list[RowExtra]]:
     """A "Safety plan" link for each person with a signed plan: one query for every row."""
-    if not policy.can(request.user, "incidents.view_safety_plan"):
+    if not policy.can(getattr(request, "user", None), "incidents.view_safety_plan"):
         return {}
     today = clock.today_in(unit.time_zone)
     rows: dict[int, list[RowExtra]] = {}
@@ -60,6 +60,21 @@ def board_rows(
     return rows
 
 
+def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """How many plans on the unit are past their review date, with a link to the list (one
+    query); nothing when none is, or for roles that do not read plans."""
+    if not policy.can(getattr(request, "user", None), "incidents.view_safety_plan"):
+        return None
+    today = clock.today_in(unit.time_zone)
+    count = selectors.overdue_reviews(request.user, unit, today).count()
+    if not count:
+        return None
+    return {
+        "count": count,
+        "url": reverse("incidents:safety-plan-overdue", args=[unit.public_id]),
+    }
+
+
 def register_all() -> None:
     register_section(
         PersonSection(
@@ -69,7 +84,15 @@ def register_all() -> None:
             order=30,
         )
     )
-    register(BoardExtension(key="incidents-safety-plan", rows=board_rows, order=40))
+    register(
+        BoardExtension(
+            key="incidents-safety-plan",
+            rows=board_rows,
+            panel_template="incidents/safety/_board_panel.html",
+            panel_context=board_panel,
+            order=40,
+        )
+    )
 
 
 def install() -> None:

@@ -359,3 +359,18 @@ def test_demo_writes_signed_plans_some_updated_some_overdue(world: World) -> Non
     today = clock.today_in("America/Chicago")
     assert SafetyPlanVersion.objects.current().filter(review_on__lt=today).exists()
     assert SafetyPlanVersion.objects.current().filter(review_on__gte=today).exists()
+
+
+def test_board_panel_counts_overdue_reviews(world: World, rf: Any, time_machine: Any) -> None:
+    from pillars.incidents.extensions.safety import board_panel
+
+    request = rf.get("/")
+    request.user = world.user("bht")
+    assert board_panel(request, world.unit_a) is None
+    time_machine.move_to(clock.now() - timedelta(days=40))
+    sign(draft(world), world)
+    time_machine.move_to(clock.now() + timedelta(days=40))
+    panel = board_panel(request, world.unit_a)
+    assert panel is not None
+    assert panel["count"] == 1
+    assert panel["url"] == reverse("incidents:safety-plan-overdue", args=[world.unit_a.public_id])
