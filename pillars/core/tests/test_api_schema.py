@@ -79,6 +79,9 @@ def test_errors_are_documented_as_problem_json(schema: dict[str, Any]) -> None:
         for status, response in responses.items():
             if int(status) >= 400:
                 assert list(response["content"]) == ["application/problem+json"], (path, status)
+            elif path.endswith("/pdf"):
+                # A printable copy (a file download) is the one success that is not JSON.
+                assert list(response["content"]) == ["application/pdf"], (path, status)
             else:
                 assert list(response["content"]) == ["application/json"], (path, status)
 

@@ -1,5 +1,202 @@
-"""The safety area in the JSON API."""
+"""Safety plans in the JSON API: a person's current plan and draft, every version, saving the
+draft (replay-safe), signing it with the person served, and the printed copy (PDF)."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
+
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.incidents import safety_pdf
+from pillars.incidents.models.safety import PersonSignature, SafetyPlanVersion
+from pillars.incidents.selectors import safety as selectors
+from pillars.incidents.services import safety as services
+from pillars.people import selectors as people_selectors
 
 router = Router(tags=["safety"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+class EntryOut(Schema):
+    text: str = ""
+    name: str = ""
+    phone: str = ""
+
+
+class SectionOut(Schema):
+    code: str
+    label: str
+    entries: list[EntryOut]
+
+
+class VersionOut(Schema):
+    public_id: UUID
+    person: UUID
+    number: int
+    status: str
+    review_on: date
+    sections: list[SectionOut]
+    drafted_by: str
+    drafted_at: datetime
+    person_signature: str
+    person_signed_name: str
+    person_signed_at: datetime | None
+    signed_by: str | None
+    signed_at: datetime | None
+
+    @classmethod
+    def of(cls, version: SafetyPlanVersion) -> VersionOut:
+        return cls(
+            public_id=version.public_id,
+            person=version.person.public_id,
+            number=version.number,
+            status=version.status,
+            review_on=version.review_on,
+            sections=[
+                SectionOut(
+                    code=s["code"],
+                    label=s["label"],
+                    entries=[EntryOut(**e) for e in s["entries"]],
+                )
+                for s in version.sections()
+            ],
+            drafted_by=version.drafted_by.display_name,
+            drafted_at=version.drafted_at,
+            person_signature=version.person_signature,
+            person_signed_name=version.person_signed_name,
+            person_signed_at=version.person_signed_at,
+            signed_by=version.signed_by.display_name if version.signed_by else None,
+            signed_at=version.signed_at,
+        )
+
+
+class PlanOut(Schema):
+    current: VersionOut | None
+    draft: VersionOut | None
+
+
+class EntryIn(Schema):
+    text: Text = Field("", max_length=300)
+    name: Text = Field("", max_length=120)
+    phone: Text = Field("", max_length=24)
+
+
+class DraftIn(Schema):
+    review_on: date
+    sections: dict[str, list[EntryIn]] = Field(
+        description="Entries by section code: text entries, or name and phone in the contact "
+        "sections (ask_for_help, professionals).",
+        max_length=10,
+    )
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class SignIn(Schema):
+    person_signature: PersonSignature
+    typed_name: Text = Field("", max_length=150, description="Typed by the person on the tablet.")
+    attested: bool = Field(False, description="Staff saw the person sign the paper copy.")
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+@router.get(
+    "/persons/{public_id}/safety-plan",
+    response={200: PlanOut, **READ_ERRORS},
+    summary="A person's current safety plan and the draft being written, if any",
+)
+@audited("reads a person's safety plan (audited by get_person_for)")
+def current_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.view_safety_plan", what="api safety plan"
+    )
+    current, draft = selectors.current_plan(person), selectors.draft_of(person)
+    return Status(
+        200,
+        PlanOut(
+            current=VersionOut.of(current) if current else None,
+            draft=VersionOut.of(draft) if draft else None,
+        ),
+    )
+
+
+@router.get(
+    "/persons/{public_id}/safety-plan/versions",
+    response={200: list[VersionOut], **READ_ERRORS},
+    summary="Every version of a person's safety plan, newest first",
+)
+@audited("reads a person's safety plan versions (audited by get_person_for)")
+def plan_versions(request: HttpRequest, public_id: UUID) -> Status[list[VersionOut]]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.view_safety_plan", what="api safety plan versions"
+    )
+    return Status(200, [VersionOut.of(v) for v in selectors.versions_of(person)])
+
+
+@router.post(
+    "/persons/{public_id}/safety-plan/draft",
+    response={200: VersionOut, **WRITE_ERRORS},
+    summary="Save the draft of the plan's next version (created when there is none)",
+)
+@audited("saves a safety plan draft (audited by get_person_for and save_draft)")
+@idempotent
+def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn) -> Status[VersionOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.draft_safety_plan", what="api safety plan draft"
+    )
+    content = {
+        code: [e.model_dump() for e in entries] for code, entries in payload.sections.items()
+    }
+    draft = services.save_draft(
+        person, actor=request.user, content=content, review_on=payload.review_on
+    )
+    return Status(200, VersionOut.of(draft))
+
+
+@router.post(
+    "/safety-plans/{public_id}/sign",
+    response={200: VersionOut, **WRITE_ERRORS},
+    summary="Sign a draft with the person served; it becomes their plan and never changes",
+)
+@audited("signs a safety plan version (audited by get_version_for and sign_plan)")
+@idempotent
+def sign(request: HttpRequest, public_id: UUID, payload: SignIn) -> Status[VersionOut]:
+    version = selectors.get_version_for(
+        request.user, public_id, "incidents.sign_safety_plan", what="api safety plan to sign"
+    )
+    signed = services.sign_plan(
+        version,
+        actor=request.user,
+        person_signature=str(payload.person_signature),
+        typed_name=payload.typed_name,
+        attested=payload.attested,
+    )
+    return Status(200, VersionOut.of(signed))
+
+
+@router.get(
+    "/safety-plans/{public_id}/pdf",
+    response={200: None, **READ_ERRORS},
+    summary="The printable copy of one plan version for the person served (application/pdf)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The plan as a PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+@audited("downloads a safety plan's printed copy (audited by get_version_for)")
+def plan_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    version = selectors.get_version_for(request.user, public_id, what="api safety plan pdf")
+    response = HttpResponse(safety_pdf.render(version), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="safety-plan-v{version.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

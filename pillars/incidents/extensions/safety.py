@@ -1,5 +1,99 @@
-"""What the safety area adds to other apps' pages (person page sections, the unit board)."""
+"""What the safety area adds to other apps' pages: the safety plan section of a person's page,
+and on the unit board a link to each person's current plan (and a flag when its review is
+overdue) plus a count of the unit's overdue reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from pillars.core import clock, policy
+from pillars.incidents.selectors import safety as selectors
+from pillars.people.models import PersonServed, Unit
+from pillars.people.sections import PersonSection, register_section
+from pillars.rounds.board_extras import BoardExtension, RowExtra, register
+
+
+def person_safety_plan(
+    request: HttpRequest, person: PersonServed, page: dict[str, Any]
+) -> dict[str, Any] | None:
+    # The person page has already checked scope and audited the read of this person.
+    if not policy.can(request.user, "incidents.view_safety_plan", person):
+        return None
+    versions = list(selectors.versions_of(person)[:5])
+    current = next((v for v in versions if v.is_signed), None)
+    draft = next((v for v in versions if not v.is_signed), None)
+    today = clock.today_in(selectors.person_zone(person))
+    return {
+        "current": current,
+        "draft": draft,
+        "versions": versions,
+        "overdue": current is not None and current.is_review_overdue(today),
+        "can_draft": page.get("writable", True)
+        and policy.can(request.user, "incidents.draft_safety_plan", person),
+    }
+
+
+def board_rows(
+    request: HttpRequest, unit: Unit, person_ids: list[int]
+) -> dict[int, list[RowExtra]]:
+    """A "Safety plan" link for each person with a signed plan: one query for every row."""
+    if not policy.can(getattr(request, "user", None), "incidents.view_safety_plan"):
+        return {}
+    today = clock.today_in(unit.time_zone)
+    rows: dict[int, list[RowExtra]] = {}
+    for person_id, version in selectors.current_plans_for(person_ids).items():
+        url = reverse("incidents:safety-plan", args=[version.person.public_id]) + "#current-plan"
+        extras = [RowExtra(label="Safety plan", url=url, icon="🛟")]
+        if version.review_on < today:
+            extras.append(
+                RowExtra(
+                    label=f"Safety plan review overdue since {version.review_on:%Y-%m-%d}",
+                    kind="flag",
+                    tone="warning",
+                    icon="⚠",
+                )
+            )
+        rows[person_id] = extras
+    return rows
+
+
+def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """How many plans on the unit are past their review date, with a link to the list (one
+    query); nothing when none is, or for roles that do not read plans."""
+    if not policy.can(getattr(request, "user", None), "incidents.view_safety_plan"):
+        return None
+    today = clock.today_in(unit.time_zone)
+    count = selectors.overdue_reviews(request.user, unit, today).count()
+    if not count:
+        return None
+    return {
+        "count": count,
+        "url": reverse("incidents:safety-plan-overdue", args=[unit.public_id]),
+    }
+
+
+def register_all() -> None:
+    register_section(
+        PersonSection(
+            "incidents-safety-plan",
+            "incidents/safety/_person_section.html",
+            person_safety_plan,
+            order=30,
+        )
+    )
+    register(
+        BoardExtension(
+            key="incidents-safety-plan",
+            rows=board_rows,
+            panel_template="incidents/safety/_board_panel.html",
+            panel_context=board_panel,
+            order=40,
+        )
+    )
 
 
 def install() -> None:
-    pass
+    register_all()

@@ -1,3 +1,140 @@
-"""Models of the safety area."""
+"""Individualized safety plans (DESIGN.md "incidents"), written with the person served.
 
-__all__: list[str] = []
+A plan is a chain of versions per person. Staff draft a version with the person; it becomes the
+person's plan when the person served and the staff member both sign it. A signed version is
+never changed (DESIGN.md rule 2): updating the plan means drafting and signing the next version,
+and every earlier version stays readable. The current plan is derived, never stored: the signed
+version with the highest number.
+
+The section wording is Pillars' own (the Stanley-Brown plan may not be embedded without
+permission, DESIGN.md "Licensing").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from pillars.core.models import PublicModel
+from pillars.people.models import PersonServed, Staff
+
+__all__ = ["PersonSignature", "PlanSection", "PlanStatus", "SafetyPlanVersion"]
+
+
+class PlanSection(models.TextChoices):
+    """The plan's sections, in the order the person fills them in and reads them."""
+
+    WARNING_SIGNS = "warning_signs", "Warning signs that a hard time is starting"
+    ON_MY_OWN = "on_my_own", "Things I can do on my own"
+    PEOPLE_PLACES = "people_places", "People and places that help me"
+    ASK_FOR_HELP = "ask_for_help", "People I can ask for help"
+    PROFESSIONALS = "professionals", "Professionals and crisis lines"
+    SAFER_SURROUNDINGS = "safer_surroundings", "Making my environment safer"
+    REASONS = "reasons", "My reasons for living"
+
+
+# Sections whose entries are contacts (a name and a phone number); the others are lines of text.
+CONTACT_SECTIONS = frozenset({PlanSection.ASK_FOR_HELP, PlanSection.PROFESSIONALS})
+
+# The national line every plan starts with (988, call or text, in the United States).
+CRISIS_LINE = {"name": "988 Suicide & Crisis Lifeline (call or text)", "phone": "988"}
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+class PersonSignature(models.TextChoices):
+    """How the person served signed: typing their name on the tablet, or on a paper copy that
+    the staff member saw them sign (attested)."""
+
+    TABLET = "tablet", "Typed their name on the tablet"
+    PAPER = "paper", "Signed a paper copy (attested by staff)"
+
+
+class VersionQuerySet(models.QuerySet["SafetyPlanVersion"]):
+    def signed(self) -> VersionQuerySet:
+        return self.filter(status=PlanStatus.SIGNED)
+
+    def current(self) -> VersionQuerySet:
+        """Each person's current plan: a signed version with no later signed version."""
+        later = SafetyPlanVersion.objects.filter(
+            person_id=OuterRef("person_id"), status=PlanStatus.SIGNED, number__gt=OuterRef("number")
+        )
+        return self.signed().filter(~Exists(later))
+
+
+class SafetyPlanVersion(PublicModel):
+    """One version of a person's safety plan. ``content`` maps each section code to its list of
+    entries: ``{"text": ...}`` or, in contact sections, ``{"name": ..., "phone": ...}``."""
+
+    person = models.ForeignKey(
+        PersonServed, on_delete=models.PROTECT, related_name="safety_plan_versions"
+    )
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    content = models.JSONField(default=dict)
+    review_on = models.DateField(help_text="When the person and staff look at the plan again.")
+    drafted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # The person served's signature and how it was given.
+    person_signature = models.CharField(
+        max_length=12, choices=PersonSignature.choices, blank=True, default=""
+    )
+    person_signed_name = models.CharField(max_length=150, blank=True, default="")
+    person_signed_at = models.DateTimeField(null=True, blank=True)
+    # The staff member who wrote the plan with the person and signs it (and, for a paper
+    # signature, attests that they saw the person sign).
+    signed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "number"], name="safety_plan_version_unique"),
+            # At most one open draft per person: everyone edits the same next version.
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(status="draft"), name="one_safety_plan_draft"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | (
+                    Q(signed_at__isnull=False, person_signed_at__isnull=False)
+                    & ~Q(person_signature="")
+                ),
+                name="signed_safety_plan_has_both_signatures",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "review_on"], name="safety_plan_review_idx")]
+
+    def __str__(self) -> str:
+        return f"Safety plan v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == PlanStatus.SIGNED
+
+    def is_review_overdue(self, today: date) -> bool:
+        return self.is_signed and self.review_on < today
+
+    def sections(self) -> list[dict[str, Any]]:
+        """Every section in order, with its label and entries, for pages and the printed copy."""
+        content = self.content or {}
+        return [
+            {
+                "code": code,
+                "label": label,
+                "is_contacts": code in CONTACT_SECTIONS,
+                "entries": list(content.get(code, [])),
+            }
+            for code, label in PlanSection.choices
+        ]

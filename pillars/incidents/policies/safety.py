@@ -1,9 +1,64 @@
-"""Who may see and do what in the safety area."""
+"""Who may see and do what with safety plans.
+
+A plan is visible exactly when its person served is (people.policies). It is read by the whole
+care team and the director; it is written with the person by the staff who work beside them:
+technicians, nurses, clinicians and peer specialists may draft a version and sign it as the staff
+member. Supervisors and leaders read it; nobody edits a signed version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
 
 from pillars.core import policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.incidents.models import SafetyPlanVersion
+from pillars.people.models import PersonServed
+from pillars.people.policies import (
+    CARE_TEAM,
+    person_scope_q,
+    person_visible,
+    visible_without_emergency,
+)
 
-ACTIONS: dict[str, policy.Rule] = {}
+WRITERS = (R.BHT, R.NURSE, R.CLINICIAN, R.PEER)
+
+
+def _not_emergency_only(actor: Actor, obj: Any) -> bool:
+    """Emergency access is for reading: writing a plan needs the ordinary scope."""
+    person = obj if isinstance(obj, PersonServed) else getattr(obj, "person", None)
+    if not isinstance(person, PersonServed) or person.pk not in actor.emergency_person_ids:
+        return True
+    return visible_without_emergency(actor, person)
+
+
+ACTIONS = {
+    "incidents.view_safety_plan": rule(
+        *CARE_TEAM, R.DIRECTOR, description="read a person's safety plan and its versions"
+    ),
+    "incidents.draft_safety_plan": rule(
+        *WRITERS, check=_not_emergency_only, scope="write", description="draft a plan version"
+    ),
+    "incidents.sign_safety_plan": rule(
+        *WRITERS,
+        check=_not_emergency_only,
+        scope="write",
+        description="co-sign a plan version with the person served",
+    ),
+}
+
+
+def _restrict_versions(actor: Actor, qs: QuerySet[SafetyPlanVersion]) -> QuerySet[Any]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
 
 
 def install() -> None:
     policy.register(ACTIONS)
+    policy.register_scope(
+        SafetyPlanVersion,
+        visible=lambda a, v: person_visible(a, v.person),
+        restrict=_restrict_versions,
+    )

@@ -1,0 +1,98 @@
+"""Reads of safety plans, scoped by the policy layer; reads of a person's plan are audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action
+from pillars.core import policy
+from pillars.incidents.models.safety import PlanStatus, SafetyPlanVersion
+from pillars.people.models import PersonServed, Placement, Unit
+from pillars.people.selectors import _parse_uuid, _purpose, person_category
+
+
+def person_zone(person: PersonServed) -> ZoneInfo:
+    """The zone of the unit the person is on now, or was on last; the default otherwise."""
+    placement = (
+        Placement.objects.filter(episode__person=person)
+        .select_related("unit")
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    return ZoneInfo(placement.unit.time_zone if placement else settings.PILLARS_DEFAULT_TIME_ZONE)
+
+
+def versions_of(person: PersonServed) -> QuerySet[SafetyPlanVersion]:
+    """Every version of the person's plan, newest first (the caller has checked scope)."""
+    return (
+        SafetyPlanVersion.objects.filter(person=person)
+        .select_related("drafted_by", "signed_by")
+        .order_by("-number")
+    )
+
+
+def current_plan(person: PersonServed) -> SafetyPlanVersion | None:
+    """The person's plan now: the latest signed version."""
+    return versions_of(person).filter(status=PlanStatus.SIGNED).first()
+
+
+def draft_of(person: PersonServed) -> SafetyPlanVersion | None:
+    return versions_of(person).filter(status=PlanStatus.DRAFT).first()
+
+
+def get_version_for(
+    user: Any, public_id: Any, action: str = "incidents.view_safety_plan", *, what: str
+) -> SafetyPlanVersion:
+    """One plan version, 404 when out of scope, 403 when not allowed; the read is audited."""
+    version = (
+        SafetyPlanVersion.objects.select_related("person", "drafted_by", "signed_by")
+        .filter(public_id=_parse_uuid(public_id))
+        .first()
+    )
+    if version is None:
+        raise Http404("Not found")
+    policy.require(user, action, version)
+    person = version.person
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        target=version,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=_purpose(user, person),
+        detail={"what": what, "version": version.number},
+    )
+    return version
+
+
+def current_plans_for(person_ids: list[int]) -> dict[int, SafetyPlanVersion]:
+    """The current plan of each of these persons that has one, in one query (the unit board)."""
+    rows = (
+        SafetyPlanVersion.objects.current()
+        .filter(person_id__in=person_ids)
+        .select_related("person")
+        .only("public_id", "person_id", "person__public_id", "number", "review_on", "status")
+    )
+    return {v.person_id: v for v in rows}
+
+
+def overdue_reviews(user: Any, unit: Unit, today: date) -> QuerySet[SafetyPlanVersion]:
+    """Current plans of the persons on the unit now whose review date has passed, oldest first."""
+    on_unit = Placement.objects.filter(unit=unit, ended_at__isnull=True).values(
+        "episode__person_id"
+    )
+    return policy.restrict(
+        SafetyPlanVersion.objects.current()
+        .filter(person_id__in=on_unit, review_on__lt=today)
+        .select_related("person")
+        .order_by("review_on", "person__legal_family_name"),
+        user,
+        "incidents.view_safety_plan",
+    )
