@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from pillars.core.models import PublicModel
 from pillars.people.models import PersonServed, Staff
 
-__all__ = ["PersonSignature", "PlanSection", "PlanStatus", "SafetyPlanVersion"]
+__all__ = ["PersonSignature", "PlanSection", "SafetyPlanStatus", "SafetyPlanVersion"]
 
 
 class PlanSection(models.TextChoices):
@@ -43,7 +43,7 @@ CONTACT_SECTIONS = frozenset({PlanSection.ASK_FOR_HELP, PlanSection.PROFESSIONAL
 CRISIS_LINE = {"name": "988 Suicide & Crisis Lifeline (call or text)", "phone": "988"}
 
 
-class PlanStatus(models.TextChoices):
+class SafetyPlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SIGNED = "signed", "Signed"
 
@@ -58,12 +58,14 @@ class PersonSignature(models.TextChoices):
 
 class VersionQuerySet(models.QuerySet["SafetyPlanVersion"]):
     def signed(self) -> VersionQuerySet:
-        return self.filter(status=PlanStatus.SIGNED)
+        return self.filter(status=SafetyPlanStatus.SIGNED)
 
     def current(self) -> VersionQuerySet:
         """Each person's current plan: a signed version with no later signed version."""
         later = SafetyPlanVersion.objects.filter(
-            person_id=OuterRef("person_id"), status=PlanStatus.SIGNED, number__gt=OuterRef("number")
+            person_id=OuterRef("person_id"),
+            status=SafetyPlanStatus.SIGNED,
+            number__gt=OuterRef("number"),
         )
         return self.signed().filter(~Exists(later))
 
@@ -76,7 +78,9 @@ class SafetyPlanVersion(PublicModel):
         PersonServed, on_delete=models.PROTECT, related_name="safety_plan_versions"
     )
     number = models.PositiveIntegerField()
-    status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    status = models.CharField(
+        max_length=12, choices=SafetyPlanStatus.choices, default=SafetyPlanStatus.DRAFT
+    )
     content = models.JSONField(default=dict)
     review_on = models.DateField(help_text="When the person and staff look at the plan again.")
     drafted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -121,7 +125,7 @@ class SafetyPlanVersion(PublicModel):
 
     @property
     def is_signed(self) -> bool:
-        return self.status == PlanStatus.SIGNED
+        return self.status == SafetyPlanStatus.SIGNED
 
     def is_review_overdue(self, today: date) -> bool:
         return self.is_signed and self.review_on < today

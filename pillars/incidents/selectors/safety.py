@@ -13,7 +13,7 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action
 from pillars.core import policy
-from pillars.incidents.models.safety import PlanStatus, SafetyPlanVersion
+from pillars.incidents.models.safety import SafetyPlanStatus, SafetyPlanVersion
 from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.selectors import _parse_uuid, _purpose, person_category
 
@@ -40,11 +40,11 @@ def versions_of(person: PersonServed) -> QuerySet[SafetyPlanVersion]:
 
 def current_plan(person: PersonServed) -> SafetyPlanVersion | None:
     """The person's plan now: the latest signed version."""
-    return versions_of(person).filter(status=PlanStatus.SIGNED).first()
+    return versions_of(person).filter(status=SafetyPlanStatus.SIGNED).first()
 
 
 def draft_of(person: PersonServed) -> SafetyPlanVersion | None:
-    return versions_of(person).filter(status=PlanStatus.DRAFT).first()
+    return versions_of(person).filter(status=SafetyPlanStatus.DRAFT).first()
 
 
 def get_version_for(

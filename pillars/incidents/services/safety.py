@@ -24,7 +24,7 @@ from pillars.incidents.models.safety import (
     CRISIS_LINE,
     PersonSignature,
     PlanSection,
-    PlanStatus,
+    SafetyPlanStatus,
     SafetyPlanVersion,
 )
 from pillars.incidents.selectors.safety import person_zone
@@ -136,7 +136,7 @@ def save_draft(
             PersonServed.objects.select_for_update().filter(pk=person.pk).first()
             draft = (
                 SafetyPlanVersion.objects.select_for_update()
-                .filter(person=person, status=PlanStatus.DRAFT)
+                .filter(person=person, status=SafetyPlanStatus.DRAFT)
                 .first()
             )
             if draft is None:
@@ -206,7 +206,7 @@ def sign_plan(
     person = version.person
     with transaction.atomic():
         version = SafetyPlanVersion.objects.select_for_update().get(pk=version.pk)
-        if version.status != PlanStatus.DRAFT:
+        if version.status != SafetyPlanStatus.DRAFT:
             raise Conflict("This version is already signed; a change needs a new version.")
         missing = [
             label
@@ -217,7 +217,7 @@ def sign_plan(
             raise invalid(None, "Before signing, fill in: " + "; ".join(missing) + ".")
         if version.review_on < clock.today_in(person_zone(person)):
             raise invalid("review_on", "The review date has passed; choose a new one first.")
-        version.status = PlanStatus.SIGNED
+        version.status = SafetyPlanStatus.SIGNED
         version.person_signature = person_signature
         version.person_signed_name = (
             typed_name if person_signature == PersonSignature.TABLET else person.display_name

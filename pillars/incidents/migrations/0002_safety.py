@@ -7,9 +7,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    initial = True
-
     dependencies = [
+        ("incidents", "0001_behavior"),
         ("people", "0002_default_roles"),
     ]
 
