@@ -20,8 +20,8 @@ from pillars.rounds.board_extras import BoardExtension, RowExtra
 def person_behavior(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope and audited the read of this person.
-    if not policy.can(request.user, "incidents.view_behavior", person):
+    # The person page has already checked scope (so `allows`) and audited the read.
+    if not policy.allows(request.user, "incidents.view_behavior", person):
         return None
     plan = selectors.current_plan(person)
     writable = page.get("writable", True)
@@ -30,8 +30,9 @@ def person_behavior(
         "plan": plan,
         "phase": phases[-1] if phases else None,
         "contract": selectors.contract_in_force(selectors.contracts_of(person)) if plan else None,
-        "can_write": writable and policy.can(request.user, "incidents.write_behavior_plan", person),
-        "can_record": writable and policy.can(request.user, "incidents.record_behavior", person),
+        "can_write": writable
+        and policy.allows(request.user, "incidents.write_behavior_plan", person),
+        "can_record": writable and policy.allows(request.user, "incidents.record_behavior", person),
     }
 
 
