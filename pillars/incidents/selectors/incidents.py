@@ -224,3 +224,56 @@ def exposure_aggregates(user: Any) -> list[ExposureGroup]:
         detail={"groups": len(groups)},
     )
     return groups
+
+
+# --- Choices offered to a reporter ------------------------------------------------------------
+
+
+def _missing(field: str, what: str) -> Exception:
+    from pillars.core.errors import invalid
+
+    return invalid(field, f"Unknown {what}, or not one you may name.")
+
+
+def persons_by_public_id(user: Any, ids: list[UUID], field: str = "persons") -> list[PersonServed]:
+    """Persons served the reporter may see, in the order given; an unknown id is refused."""
+    wanted = list(dict.fromkeys(ids))
+    found = {
+        p.public_id: p
+        for p in policy.restrict(
+            PersonServed.objects.filter(public_id__in=wanted), user, "people.view_person"
+        )
+    }
+    if len(found) != len(wanted):
+        raise _missing(field, "person served")
+    return [found[i] for i in wanted]
+
+
+def staff_by_public_id(user: Any, ids: list[UUID], field: str = "staff_involved") -> list[Staff]:
+    wanted = list(dict.fromkeys(ids))
+    found = {
+        s.public_id: s
+        for s in policy.restrict(
+            Staff.objects.filter(public_id__in=wanted), user, "people.view_staff"
+        )
+    }
+    if len(found) != len(wanted):
+        raise _missing(field, "staff member")
+    return [found[i] for i in wanted]
+
+
+def unit_people(unit: Unit) -> tuple[list[PersonServed], list[Staff]]:
+    """The persons placed on a unit now and its employed staff (the reporter's pick lists)."""
+    persons = list(
+        PersonServed.objects.filter(
+            episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True
+        )
+        .distinct()
+        .order_by("legal_family_name", "legal_given_name", "pk")
+    )
+    staff = list(
+        Staff.objects.filter(employed_q(clock.now().date()), home_units=unit)
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+    return persons, staff
