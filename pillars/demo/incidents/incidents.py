@@ -129,3 +129,29 @@ def load(ctx: DemoContext) -> None:
                         incident, actor=sup, note="Reviewed with the team; plan updated."
                     )
         ctx.progress(f"incidents on {unit.code}")
+    _demo_draft(ctx, steps)
+
+
+def _demo_draft(ctx: DemoContext, steps: list[DeescalationStep]) -> None:
+    """The demo BHT has one draft waiting, so "My drafts" is not empty when they sign in."""
+    from pillars.people.models import PersonServed
+
+    bht = ctx.demo_staff.get("demo-bht")
+    unit = bht.home_units.first() if bht is not None else None
+    if bht is None or unit is None:
+        return
+    occurred = ctx.now - timedelta(minutes=50)
+    person_ids = _persons_on(unit, occurred)
+    if not person_ids:
+        return
+    details = services.IncidentDetails(
+        type=IncidentType.ELOPEMENT,
+        occurred_at=occurred,
+        location="Unit door",
+        narrative=NARRATIVES[IncidentType.ELOPEMENT],
+        persons=[PersonServed.objects.get(pk=min(person_ids))],
+        staff_involved=[bht],
+        steps=steps[:2],
+    )
+    with clock.replaying_at(ctx.now - timedelta(minutes=10)):
+        services.create_draft(unit, details, actor=bht.user)

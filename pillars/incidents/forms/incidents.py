@@ -18,31 +18,38 @@ class _PersonChoice(forms.ModelMultipleChoiceField):
 
 
 class IncidentForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), empty_label=None)
+    # Integer keys never leave the server: every choice is named by its public id.
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), empty_label=None, to_field_name="public_id"
+    )
     type = forms.ChoiceField(label="Type of incident", choices=IncidentType.choices)
     occurred_at = LocalDateTimeField(label="When it happened (unit time)")
     location = forms.CharField(label="Where", max_length=100)
     persons = _PersonChoice(
         label="Persons served involved",
         queryset=PersonServed.objects.none(),
+        to_field_name="public_id",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     injured_persons = _PersonChoice(
         label="Of those, injured",
         queryset=PersonServed.objects.none(),
+        to_field_name="public_id",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     staff_involved = forms.ModelMultipleChoiceField(
         label="Staff involved",
         queryset=Staff.objects.none(),
+        to_field_name="public_id",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     witness_staff = forms.ModelMultipleChoiceField(
         label="Staff who witnessed it",
         queryset=Staff.objects.none(),
+        to_field_name="public_id",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -52,6 +59,7 @@ class IncidentForm(forms.Form):
     steps = forms.ModelMultipleChoiceField(
         label="De-escalation steps tried",
         queryset=DeescalationStep.objects.filter(is_active=True),
+        to_field_name="code",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

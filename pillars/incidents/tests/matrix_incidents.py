@@ -127,4 +127,8 @@ def fuzz_ids(world: World) -> dict[str, str]:
         found = services.submit_incident(
             services.create_draft(world.unit_a, _details(world, "Day room"), actor=bht), actor=bht
         )
-    return {"/api/v1/incidents/": str(found.public_id)}
+    notification = found.notifications.first()
+    ids = {"/api/v1/incidents/": str(found.public_id)}
+    if notification is not None:
+        ids["/api/v1/incident-notifications/"] = str(notification.public_id)
+    return ids

@@ -20,13 +20,13 @@ pytestmark = pytest.mark.django_db
 def _form(world: World, **over: Any) -> dict[str, Any]:
     local = clock.local(clock.now() - timedelta(minutes=10), world.unit_a.time_zone)
     data: dict[str, Any] = {
-        "unit": world.unit_a.pk,
+        "unit": world.unit_a.public_id,
         "type": "self_harm",
         "occurred_at": local.strftime("%Y-%m-%dT%H:%M"),
         "location": "Bedroom 3",
-        "persons": [world.person_a.pk],
-        "staff_involved": [world.staff["bht"].pk],
-        "steps": [DeescalationStep.objects.get(code="verbal").pk],
+        "persons": [world.person_a.public_id],
+        "staff_involved": [world.staff["bht"].public_id],
+        "steps": [DeescalationStep.objects.get(code="verbal").code],
         "narrative": "Scratched forearm with a plastic utensil; stopped when asked.",
     }
     data.update(over)
@@ -56,6 +56,30 @@ def test_a_bht_reports_submits_and_a_supervisor_closes(world: World, signed_in: 
     assert b"Safety plan reviewed" in detail
     printed = sup.get(reverse("incidents:incident-print", args=[incident.public_id]))
     assert b"Incident report: Self-harm" in printed.content
+
+
+def test_the_form_names_choices_by_public_id_only(world: World, signed_in: Any) -> None:
+    body = signed_in("bht").get(reverse("incidents:incident-new")).content.decode()
+    assert f'value="{world.person_a.public_id}"' in body
+    assert f'value="{world.person_a.pk}"' not in body
+    assert f'value="{world.unit_a.public_id}"' in body
+
+
+def test_a_draft_is_edited_from_its_page(world: World, signed_in: Any) -> None:
+    bht = signed_in("bht")
+    bht.post(reverse("incidents:incident-new"), _form(world))
+    incident = Incident.objects.get()
+    edit = reverse("incidents:incident-edit", args=[incident.public_id])
+    assert world.person_a.display_name in bht.get(edit).content.decode()
+    bht.post(edit, _form(world, location="Quiet room"))
+    incident.refresh_from_db()
+    assert incident.location == "Quiet room"
+    injury = reverse("incidents:incident-injury", args=[incident.public_id])
+    bht.post(
+        injury,
+        {"whom": f"p:{world.person_a.public_id}", "severity": "minor", "description": "Scratch"},
+    )
+    assert incident.injuries.get().person == world.person_a
 
 
 def test_bad_input_reshows_the_form_and_stores_nothing(world: World, signed_in: Any) -> None:

@@ -36,7 +36,7 @@ from pillars.incidents.models.incidents import ExposureKind, IncidentStatus, Sta
 from pillars.incidents.selectors import incidents as selectors
 from pillars.incidents.services import incidents as services
 from pillars.people import selectors as people_selectors
-from pillars.people.models import Unit
+from pillars.people.models import Staff, Unit
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -89,14 +89,18 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     chosen = units[0]
     wanted = request.POST.get("unit") or request.GET.get("unit")
     for unit in units:
-        if wanted and str(unit.pk) == wanted:
+        if wanted and str(unit.public_id) == wanted:
             chosen = unit
     zone = _zone(chosen)
     now_local = clock.local(clock.now(), zone).strftime(LOCAL_INPUT)
     form = _report_form(
         request,
         chosen,
-        {"unit": chosen, "occurred_at": now_local, "staff_involved": [actor.staff_id]},
+        {
+            "unit": chosen,
+            "occurred_at": now_local,
+            "staff_involved": list(Staff.objects.filter(pk=actor.staff_pk)),
+        },
     )
     template = "incidents/incidents/incident_form.html"
     context = {"form": form, "zone_name": str(zone), "incident": None}
@@ -130,20 +134,20 @@ def incident_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if not incident.is_draft:
         messages.error(request, "This report is submitted; corrections are addenda.")
         return redirect("incidents:incident-detail", public_id=incident.public_id)
-    roles = list(incident.staff.all())
-    persons = list(incident.persons.all())
+    roles = list(incident.staff.select_related("staff"))
+    persons = list(incident.persons.select_related("person"))
     initial = {
         "unit": incident.unit,
         "type": incident.type,
         "occurred_at": clock.local(incident.occurred_at, zone).strftime(LOCAL_INPUT),
         "location": incident.location,
         "narrative": incident.narrative,
-        "persons": [p.person_id for p in persons],
-        "injured_persons": [p.person_id for p in persons if p.role == "injured"],
-        "staff_involved": [r.staff_id for r in roles if r.role == StaffRole.INVOLVED],
-        "witness_staff": [r.staff_id for r in roles if r.role == StaffRole.WITNESS],
+        "persons": [p.person for p in persons],
+        "injured_persons": [p.person for p in persons if p.role == "injured"],
+        "staff_involved": [r.staff for r in roles if r.role == StaffRole.INVOLVED],
+        "witness_staff": [r.staff for r in roles if r.role == StaffRole.WITNESS],
         "witnesses_text": incident.witnesses_text,
-        "steps": list(incident.deescalation_steps.values_list("pk", flat=True)),
+        "steps": list(incident.deescalation_steps.all()),
         "deescalation_other": incident.deescalation_other,
         "is_death": incident.is_death,
     }
