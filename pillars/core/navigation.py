@@ -24,6 +24,7 @@ ENTRIES: list[tuple[str, str, str | None]] = [
     ("Persons served", "people:person-list", "people.list_persons"),
     ("Units", "people:unit-list", "people.view_unit"),
     ("Staff", "people:staff-list", "people.view_staff"),
+    ("Incident reports", "incidents:incident-drafts", "incidents.report"),
     ("Inspections", "rounds:inspection-list", "rounds.view_inspections"),
     ("Work orders", "rounds:workorder-list", "rounds.view_inspections"),
     ("Inspection checklists", "rounds:inspection-templates", "rounds.manage_inspection_templates"),
@@ -33,6 +34,8 @@ ENTRIES: list[tuple[str, str, str | None]] = [
     ("Observation levels", "rounds:level-list", "rounds.manage_levels"),
     ("Import", "people:import", "people.import"),
     ("API tokens", "core:token-list", "core.manage_tokens"),
+    ("Staff exposure", "incidents:exposure-aggregate", "incidents.view_exposure_aggregate"),
+    ("My exposure", "incidents:exposure-mine", "incidents.view_own_exposure"),
 ]
 
 

@@ -1,5 +1,368 @@
-"""The incidents area in the JSON API."""
+"""Incidents in the JSON API: the list (cursor pages), one incident, a draft (idempotent), the
+workflow steps (submit, review, close), addenda, debriefs, notifications sent, and one's own
+exposure counts."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
+
+from pillars.core import clock
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Moment, Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.core.pagination import PageParams, paginate
+from pillars.incidents.models import Debrief, Incident, IncidentAddendum
+from pillars.incidents.models.incidents import DebriefKind, IncidentStatus, IncidentType
+from pillars.incidents.selectors import incidents as selectors
+from pillars.incidents.services import incidents as services
+from pillars.people import selectors as people_selectors
 
 router = Router(tags=["incidents"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+# Several lines allowed; other control characters are refused (PostgreSQL rejects NUL).
+LongText = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+
+
+class NotificationOut(Schema):
+    public_id: UUID
+    recipient: str
+    due_at: datetime
+    sent_at: datetime | None
+    status: str
+    is_late: bool
+
+
+class IncidentOut(Schema):
+    public_id: UUID
+    type: IncidentType
+    status: IncidentStatus
+    unit: UUID
+    location: str
+    occurred_at: datetime
+    recorded_at: datetime
+    reported_by: str
+    persons: list[UUID]
+    narrative: str
+
+
+class IncidentDetailOut(IncidentOut):
+    deescalation_steps: list[str]
+    deescalation_other: str
+    witnesses_text: str
+    notifications: list[NotificationOut]
+    addenda: int
+    debriefs: int
+
+
+def _out(incident: Incident) -> IncidentOut:
+    return IncidentOut(
+        public_id=incident.public_id,
+        type=IncidentType(incident.type),
+        status=IncidentStatus(incident.status),
+        unit=incident.unit.public_id,
+        location=incident.location,
+        occurred_at=incident.occurred_at,
+        recorded_at=incident.recorded_at,
+        reported_by=incident.reported_by.display_name,
+        persons=[ip.person.public_id for ip in incident.persons.all()],
+        narrative=incident.narrative,
+    )
+
+
+def _detail(incident: Incident) -> IncidentDetailOut:
+    now = clock.now()
+    base = _out(incident).model_dump()
+    return IncidentDetailOut(
+        **base,
+        deescalation_steps=[s.code for s in incident.deescalation_steps.all()],
+        deescalation_other=incident.deescalation_other,
+        witnesses_text=incident.witnesses_text,
+        notifications=[
+            NotificationOut(
+                public_id=n.public_id,
+                recipient=n.recipient,
+                due_at=n.due_at,
+                sent_at=n.sent_at,
+                status=n.status_at(now),
+                is_late=n.is_late_at(now),
+            )
+            for n in incident.notifications.all()
+        ],
+        addenda=incident.addenda.count(),
+        debriefs=incident.debriefs.count(),
+    )
+
+
+class IncidentPage(Schema):
+    items: list[IncidentOut]
+    next_cursor: str | None
+
+
+class IncidentFilter(Schema):
+    unit: UUID | None = Field(None, description="Only this unit's incidents.")
+    status: IncidentStatus | None = None
+
+
+class IncidentIn(Schema):
+    client_id: UUID | None = Field(None, description="Made by the device; a replay is harmless.")
+    unit: UUID
+    type: IncidentType
+    occurred_at: Moment
+    location: Text = Field(..., max_length=100)
+    narrative: LongText = Field(..., max_length=10000)
+    persons: list[UUID] = Field(default_factory=list, max_length=20)
+    injured_persons: list[UUID] = Field(default_factory=list, max_length=20)
+    staff_involved: list[UUID] = Field(default_factory=list, max_length=20)
+    witness_staff: list[UUID] = Field(default_factory=list, max_length=20)
+    witnesses_text: Text = Field("", max_length=300)
+    deescalation_steps: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
+        default_factory=list, max_length=30
+    )
+    deescalation_other: Text = Field("", max_length=300)
+    is_death: bool = False
+
+
+class NoteIn(Schema):
+    note: LongText = Field("", max_length=4000)
+
+
+class AddendumIn(Schema):
+    reason: Text = Field(..., max_length=300)
+    text: LongText = Field(..., max_length=4000)
+
+
+class AddendumOut(Schema):
+    public_id: UUID
+    written_by: str
+    written_at: datetime
+    reason: str
+    text: str
+
+    @classmethod
+    def of(cls, a: IncidentAddendum) -> AddendumOut:
+        return cls(
+            public_id=a.public_id,
+            written_by=a.written_by.display_name,
+            written_at=a.written_at,
+            reason=a.reason,
+            text=a.text,
+        )
+
+
+class DebriefIn(Schema):
+    kind: DebriefKind
+    held_at: Moment
+    participants: Text = Field(..., max_length=300)
+    learned: LongText = Field(..., max_length=4000)
+
+
+class DebriefOut(Schema):
+    public_id: UUID
+    kind: str
+    held_at: datetime
+    participants: str
+    learned: str
+
+    @classmethod
+    def of(cls, d: Debrief) -> DebriefOut:
+        return cls(
+            public_id=d.public_id,
+            kind=d.kind,
+            held_at=d.held_at,
+            participants=d.participants,
+            learned=d.learned,
+        )
+
+
+class SentIn(Schema):
+    sent_at: Moment | None = None
+    note: Text = Field("", max_length=300)
+
+
+class ExposureOut(Schema):
+    restraint: int
+    assault: int
+    injury: int
+    death_witnessed: int
+
+
+@router.get(
+    "/incidents",
+    response={200: IncidentPage, **error_responses(401, 403, 422)},
+    summary="Incidents the caller may see (their own drafts too), oldest first, cursor pages",
+)
+@audited("a list of incidents (one audited read per page)")
+def list_incidents(
+    request: HttpRequest, filters: Query[IncidentFilter], page: Query[PageParams]
+) -> IncidentPage:
+    qs = selectors.with_details(selectors.incidents_visible_to(request.user))
+    if filters.unit is not None:
+        qs = qs.filter(unit__public_id=filters.unit)
+    if filters.status is not None:
+        qs = qs.filter(status=filters.status)
+    result = paginate(qs, page, order=("recorded_at",))
+    selectors.record_incidents_read(request.user, result.items, what="api incident list")
+    return IncidentPage(items=[_out(i) for i in result.items], next_cursor=result.next_cursor)
+
+
+@router.post(
+    "/incidents",
+    response={201: IncidentDetailOut, **WRITE_ERRORS},
+    summary="Start an incident report (a draft, seen only by its reporter until submitted)",
+)
+@audited("creates a draft (audited by create_draft)")
+@idempotent
+def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[IncidentDetailOut]:
+    unit = people_selectors.get_unit_for(request.user, payload.unit, "incidents.report")
+    details = services.IncidentDetails(
+        type=str(payload.type),
+        occurred_at=payload.occurred_at,
+        location=payload.location,
+        narrative=payload.narrative,
+        persons=selectors.persons_by_public_id(request.user, payload.persons),
+        injured_persons=selectors.persons_by_public_id(
+            request.user, payload.injured_persons, "injured_persons"
+        ),
+        staff_involved=selectors.staff_by_public_id(request.user, payload.staff_involved),
+        witness_staff=selectors.staff_by_public_id(
+            request.user, payload.witness_staff, "witness_staff"
+        ),
+        witnesses_text=payload.witnesses_text,
+        steps=services.steps_by_code(payload.deescalation_steps),
+        deescalation_other=payload.deescalation_other,
+        is_death=payload.is_death,
+    )
+    incident = services.create_draft(unit, details, actor=request.user, client_id=payload.client_id)
+    return Status(201, _detail(incident))
+
+
+@router.get(
+    "/incidents/{public_id}",
+    response={200: IncidentDetailOut, **READ_ERRORS},
+    summary="One incident with its notifications",
+)
+@audited("reads one incident (audited by get_incident_for)")
+def get_incident(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
+    incident = selectors.get_incident_for(request.user, public_id, what="api incident")
+    return Status(200, _detail(incident))
+
+
+@router.post(
+    "/incidents/{public_id}/submit",
+    response={200: IncidentDetailOut, **WRITE_ERRORS},
+    summary="Submit one's draft; from then on corrections are addenda",
+)
+@audited("submits a draft (audited by submit_incident)")
+@idempotent
+def submit(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
+    incident = selectors.get_incident_for(request.user, public_id, "incidents.edit_draft")
+    return Status(200, _detail(services.submit_incident(incident, actor=request.user)))
+
+
+@router.post(
+    "/incidents/{public_id}/review",
+    response={200: IncidentDetailOut, **WRITE_ERRORS},
+    summary="Take a submitted incident into supervisor review",
+)
+@audited("starts a review (audited by start_review)")
+@idempotent
+def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
+    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
+    done = services.start_review(incident, actor=request.user, note=payload.note)
+    return Status(200, _detail(done))
+
+
+@router.post(
+    "/incidents/{public_id}/close",
+    response={200: IncidentDetailOut, **WRITE_ERRORS},
+    summary="Close a reviewed incident with the review's finding",
+)
+@audited("closes an incident (audited by close_incident)")
+@idempotent
+def close(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
+    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
+    done = services.close_incident(incident, actor=request.user, note=payload.note)
+    return Status(200, _detail(done))
+
+
+@router.post(
+    "/incidents/{public_id}/addenda",
+    response={201: AddendumOut, **WRITE_ERRORS},
+    summary="Correct a submitted incident (the report itself never changes)",
+)
+@audited("corrects an incident (audited by add_addendum)")
+@idempotent
+def add_addendum(request: HttpRequest, public_id: UUID, payload: AddendumIn) -> Status[AddendumOut]:
+    incident = selectors.get_incident_for(request.user, public_id, "incidents.addendum")
+    addendum = services.add_addendum(
+        incident, actor=request.user, reason=payload.reason, text=payload.text
+    )
+    return Status(201, AddendumOut.of(addendum))
+
+
+@router.post(
+    "/incidents/{public_id}/debriefs",
+    response={201: DebriefOut, **WRITE_ERRORS},
+    summary="Record a post-incident debrief with the person served or with staff",
+)
+@audited("records a debrief (audited by record_debrief)")
+@idempotent
+def add_debrief(request: HttpRequest, public_id: UUID, payload: DebriefIn) -> Status[DebriefOut]:
+    incident = selectors.get_incident_for(request.user, public_id, "incidents.debrief")
+    debrief = services.record_debrief(
+        incident,
+        actor=request.user,
+        kind=str(payload.kind),
+        held_at=payload.held_at,
+        participants=payload.participants,
+        learned=payload.learned,
+    )
+    return Status(201, DebriefOut.of(debrief))
+
+
+@router.post(
+    "/incident-notifications/{public_id}/sent",
+    response={200: NotificationOut, **WRITE_ERRORS},
+    summary="Say a notification was sent (by the caller, at sent_at or now)",
+)
+@audited("records a notification sent (audited by record_notification_sent)")
+@idempotent
+def notification_sent(
+    request: HttpRequest, public_id: UUID, payload: SentIn
+) -> Status[NotificationOut]:
+    n = selectors.get_notification_for(request.user, public_id, "incidents.notify")
+    n = services.record_notification_sent(
+        n, actor=request.user, sent_at=payload.sent_at, note=payload.note
+    )
+    now = clock.now()
+    return Status(
+        200,
+        NotificationOut(
+            public_id=n.public_id,
+            recipient=n.recipient,
+            due_at=n.due_at,
+            sent_at=n.sent_at,
+            status=n.status_at(now),
+            is_late=n.is_late_at(now),
+        ),
+    )
+
+
+@router.get(
+    "/me/exposure",
+    response={200: ExposureOut, **error_responses(401, 403)},
+    summary="The caller's own exposure counts (nobody else's, ever)",
+)
+@audited("one's own exposure counts (audited by my_exposure_counts)")
+def my_exposure(request: HttpRequest) -> Status[ExposureOut]:
+    return Status(200, ExposureOut(**selectors.my_exposure_counts(request.user)))

@@ -1,5 +1,65 @@
-"""What the incidents area adds to other apps' pages (person page sections, the unit board)."""
+"""What the incidents area adds to other apps' pages: the person page's incident list, and a
+unit board panel with the unit's open incidents and late notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from pillars.core import clock, policy
+from pillars.people.models import PersonServed, Unit
+from pillars.people.sections import PersonSection, register_section
+
+
+def person_incidents(
+    request: HttpRequest, person: PersonServed, page: dict[str, Any]
+) -> dict[str, Any] | None:
+    # The person page has already checked scope and audited the read of this person.
+    if not policy.allows(request.user, "incidents.view", person):
+        return None
+    from pillars.incidents.selectors.incidents import person_incidents as rows_for
+
+    writable = page.get("writable", True)
+    return {
+        "rows": rows_for(request.user, person),
+        "can_report": writable and policy.allows(request.user, "incidents.report"),
+    }
+
+
+def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """Open incidents and overdue notifications on the unit, for whoever lists its incidents
+    (two counting queries, whatever the census)."""
+    if not policy.allows(request.user, "incidents.list_unit", unit):
+        return None
+    from pillars.incidents.models import Incident, Notification
+    from pillars.incidents.models.incidents import IncidentStatus
+
+    open_count = Incident.objects.filter(
+        unit=unit, status__in=[IncidentStatus.SUBMITTED, IncidentStatus.UNDER_REVIEW]
+    ).count()
+    overdue = Notification.objects.filter(
+        incident__unit=unit, sent_at__isnull=True, due_at__lt=clock.now()
+    ).count()
+    return {"unit": unit, "open_count": open_count, "overdue": overdue}
 
 
 def install() -> None:
-    pass
+    from pillars.rounds.board_extras import BoardExtension, register
+
+    register_section(
+        PersonSection(
+            "incidents-incidents",
+            "incidents/incidents/partials/_person_incidents.html",
+            person_incidents,
+            order=40,
+        )
+    )
+    register(
+        BoardExtension(
+            key="incidents-incidents",
+            panel_template="incidents/incidents/partials/_board_panel.html",
+            panel_context=unit_panel,
+            order=40,
+        )
+    )

@@ -1,5 +1,503 @@
-"""Pages of the incidents area."""
+"""Pages of incident reports: report (a draft), my drafts, a unit's incidents, detail with
+addenda and debriefs, the supervisor's review, a printable copy, and exposure (one's own, and
+aggregates of five or more for leaders).
 
-from django.urls import URLPattern
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes. Times
+are typed and shown in the incident's unit zone.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.formtools import LOCAL_INPUT, run_write
+from pillars.incidents.forms.incidents import (
+    AddendumForm,
+    DebriefForm,
+    IncidentForm,
+    InjuryForm,
+    NoteForm,
+    SentForm,
+)
+from pillars.incidents.models import Incident
+from pillars.incidents.models.incidents import ExposureKind, IncidentStatus, StaffRole
+from pillars.incidents.selectors import incidents as selectors
+from pillars.incidents.services import incidents as services
+from pillars.people import selectors as people_selectors
+from pillars.people.models import Staff, Unit
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _zone(unit: Unit) -> ZoneInfo:
+    return ZoneInfo(unit.time_zone)
+
+
+def _details(data: dict[str, Any]) -> services.IncidentDetails:
+    return services.IncidentDetails(
+        type=data["type"],
+        occurred_at=data["occurred_at"],
+        location=data["location"],
+        narrative=data["narrative"],
+        persons=list(data["persons"]),
+        injured_persons=list(data["injured_persons"]),
+        staff_involved=list(data["staff_involved"]),
+        witness_staff=list(data["witness_staff"]),
+        witnesses_text=data["witnesses_text"],
+        steps=list(data["steps"]),
+        deescalation_other=data["deescalation_other"],
+        is_death=data["is_death"],
+    )
+
+
+def _report_form(request: HttpRequest, unit: Unit, initial: dict[str, Any]) -> IncidentForm:
+    actor = policy.actor_for(request.user)
+    persons, staff = selectors.unit_people(unit)
+    return IncidentForm(
+        _posted(request),
+        initial=initial,
+        units=Unit.objects.filter(pk__in=actor.unit_ids).order_by("name"),
+        persons=persons,
+        staff=staff,
+    )
+
+
+@audited("reports an incident; create_draft audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "incidents.report")
+    actor = policy.actor_for(request.user)
+    units = list(Unit.objects.filter(pk__in=actor.unit_ids).order_by("name"))
+    if not units:
+        messages.error(request, "You are not on a unit, so there is nowhere to report from.")
+        return redirect("core:home")
+    chosen = units[0]
+    wanted = request.POST.get("unit") or request.GET.get("unit")
+    for unit in units:
+        if wanted and str(unit.public_id) == wanted:
+            chosen = unit
+    zone = _zone(chosen)
+    now_local = clock.local(clock.now(), zone).strftime(LOCAL_INPUT)
+    form = _report_form(
+        request,
+        chosen,
+        {
+            "unit": chosen,
+            "occurred_at": now_local,
+            "staff_involved": list(Staff.objects.filter(pk=actor.staff_pk)),
+        },
+    )
+    template = "incidents/incidents/incident_form.html"
+    context = {"form": form, "zone_name": str(zone), "incident": None}
+    if request.method == "POST":
+        with timezone.override(zone):
+            valid = form.is_valid()
+        if valid:
+            data = form.cleaned_data
+            incident, failed = run_write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.create_draft(data["unit"], _details(data), actor=request.user),
+            )
+            if failed is not None:
+                return failed
+            messages.success(request, "Draft saved. Only you see it until you submit it.")
+            return redirect("incidents:incident-detail", public_id=incident.public_id)
+    return render(request, template, context)
+
+
+@audited("edits one's draft; get_incident_for audits the read, update_draft the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = selectors.get_incident_for(
+        request.user, public_id, "incidents.edit_draft", what="draft edit"
+    )
+    zone = _zone(incident.unit)
+    if not incident.is_draft:
+        messages.error(request, "This report is submitted; corrections are addenda.")
+        return redirect("incidents:incident-detail", public_id=incident.public_id)
+    roles = list(incident.staff.select_related("staff"))
+    persons = list(incident.persons.select_related("person"))
+    initial = {
+        "unit": incident.unit,
+        "type": incident.type,
+        "occurred_at": clock.local(incident.occurred_at, zone).strftime(LOCAL_INPUT),
+        "location": incident.location,
+        "narrative": incident.narrative,
+        "persons": [p.person for p in persons],
+        "injured_persons": [p.person for p in persons if p.role == "injured"],
+        "staff_involved": [r.staff for r in roles if r.role == StaffRole.INVOLVED],
+        "witness_staff": [r.staff for r in roles if r.role == StaffRole.WITNESS],
+        "witnesses_text": incident.witnesses_text,
+        "steps": list(incident.deescalation_steps.all()),
+        "deescalation_other": incident.deescalation_other,
+        "is_death": incident.is_death,
+    }
+    form = _report_form(request, incident.unit, initial)
+    template = "incidents/incidents/incident_form.html"
+    context = {"form": form, "zone_name": str(zone), "incident": incident}
+    if request.method == "POST":
+        with timezone.override(zone):
+            valid = form.is_valid()
+        if valid:
+            data = form.cleaned_data
+            _, failed = run_write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.update_draft(incident, _details(data), actor=request.user),
+            )
+            if failed is not None:
+                return failed
+            messages.success(request, "Draft saved.")
+            return redirect("incidents:incident-detail", public_id=incident.public_id)
+    return render(request, template, context)
+
+
+def _injury_choices(incident: Incident) -> list[tuple[str, str]]:
+    persons = [
+        (f"p:{ip.person.public_id}", ip.person.display_name)
+        for ip in incident.persons.select_related("person")
+    ]
+    staff = [
+        (f"s:{r.staff.public_id}", f"{r.staff.display_name} (staff)")
+        for r in incident.staff.select_related("staff")
+    ]
+    return persons + staff
+
+
+@audited("adds an injury to one's draft; add_injury audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_injury(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = selectors.get_incident_for(
+        request.user, public_id, "incidents.edit_draft", what="injury"
+    )
+    form = InjuryForm(_posted(request), choices=_injury_choices(incident))
+    template = "incidents/incidents/injury_form.html"
+    context = {"form": form, "incident": incident}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kind, _, ident = data["whom"].partition(":")
+        person = incident.persons.filter(person__public_id=ident).first() if kind == "p" else None
+        role = incident.staff.filter(staff__public_id=ident).first() if kind == "s" else None
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.add_injury(
+                incident,
+                actor=request.user,
+                severity=data["severity"],
+                description=data["description"],
+                treatment=data["treatment"],
+                person=person.person if person else None,
+                staff=role.staff if role else None,
+            ),
+            {"whom": "whom"},
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, "Injury added to the draft.")
+        return redirect("incidents:incident-detail", public_id=incident.public_id)
+    return render(request, template, context)
+
+
+@audited("submits one's draft; submit_incident audits the write")
+@login_required
+@require_POST
+def incident_submit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = selectors.get_incident_for(
+        request.user, public_id, "incidents.edit_draft", what="submit"
+    )
+    try:
+        services.submit_incident(incident, actor=request.user)
+    except services.ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Submitted for supervisor review.")
+    return redirect("incidents:incident-detail", public_id=incident.public_id)
+
+
+@audited("lists one's own drafts (one audited list read)")
+@login_required
+@require_GET
+def my_drafts(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "incidents.report")
+    drafts = selectors.my_drafts(request.user)
+    selectors.record_incidents_read(request.user, drafts, what="my drafts")
+    return render(request, "incidents/incidents/drafts.html", {"drafts": drafts})
+
+
+@audited("a unit's incidents (one audited list read)")
+@login_required
+@require_GET
+def unit_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = people_selectors.get_unit_for(request.user, public_id, "incidents.list_unit")
+    status = request.GET.get("status", "")
+    if status not in IncidentStatus.values:
+        status = ""
+    rows = selectors.unit_incidents(request.user, unit, status=status)
+    selectors.record_incidents_read(request.user, rows, what=f"unit {unit.code} incidents")
+    context = {
+        "unit": unit,
+        "rows": rows,
+        "zone_name": unit.time_zone,
+        "status": status,
+        "statuses": [(v, lbl) for v, lbl in IncidentStatus.choices if v != IncidentStatus.DRAFT],
+    }
+    return render(request, "incidents/incidents/unit_list.html", context)
+
+
+def _detail_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    user = request.user
+    is_open = not incident.is_draft
+    return {
+        "incident": incident,
+        "zone_name": incident.unit.time_zone,
+        **selectors.detail_of(incident),
+        "can_edit": incident.is_draft and policy.allows(user, "incidents.edit_draft", incident),
+        "can_review": is_open
+        and incident.status != IncidentStatus.CLOSED
+        and policy.allows(user, "incidents.review", incident),
+        "can_addendum": is_open and policy.allows(user, "incidents.addendum", incident),
+        "can_debrief": is_open and policy.allows(user, "incidents.debrief", incident),
+        "can_notify": is_open and policy.allows(user, "incidents.notify", incident),
+    }
+
+
+@audited("shows one incident; get_incident_for audits the read")
+@login_required
+@require_GET
+def incident_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = selectors.get_incident_for(request.user, public_id)
+    return render(
+        request, "incidents/incidents/incident_detail.html", _detail_context(request, incident)
+    )
+
+
+@audited("a printable copy of one incident; get_incident_for audits the read")
+@login_required
+@require_GET
+def incident_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = selectors.get_incident_for(request.user, public_id, what="print")
+    context = {**_detail_context(request, incident), "printed_at": clock.now()}
+    return render(request, "incidents/incidents/incident_print.html", context)
+
+
+@audited("the supervisor's review; get_incident_for audits the read, the services the writes")
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = selectors.get_incident_for(
+        request.user, public_id, "incidents.review", what="review"
+    )
+    form = NoteForm(_posted(request))
+    template = "incidents/incidents/incident_review.html"
+    context = {**_detail_context(request, incident), "form": form}
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        if step == "start":
+            form.is_valid()  # the note is optional when a review starts
+            note = request.POST.get("note", "")
+            _, failed = run_write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.start_review(incident, actor=request.user, note=note),
+            )
+            if failed is not None:
+                return failed
+            messages.success(request, "Review started.")
+            return redirect("incidents:incident-review", public_id=incident.public_id)
+        if form.is_valid():
+            note = form.cleaned_data["note"]
+            if step == "close":
+                _, failed = run_write(
+                    request,
+                    form,
+                    template,
+                    context,
+                    lambda: services.close_incident(incident, actor=request.user, note=note),
+                )
+                done = "Incident closed."
+            else:
+                _, failed = run_write(
+                    request,
+                    form,
+                    template,
+                    context,
+                    lambda: services.add_review_note(incident, actor=request.user, text=note),
+                )
+                done = "Note added."
+            if failed is not None:
+                return failed
+            messages.success(request, done)
+            return redirect("incidents:incident-detail", public_id=incident.public_id)
+    return render(request, template, context)
+
+
+@audited("corrects a submitted incident; add_addendum audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = selectors.get_incident_for(
+        request.user, public_id, "incidents.addendum", what="addendum"
+    )
+    form = AddendumForm(_posted(request))
+    template = "incidents/incidents/addendum_form.html"
+    context = {"incident": incident, "form": form, "zone_name": incident.unit.time_zone}
+    if request.method == "POST" and form.is_valid():
+        _, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.add_addendum(
+                incident,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, "Correction added. The report itself is unchanged.")
+        return redirect("incidents:incident-detail", public_id=incident.public_id)
+    return render(request, template, context)
+
+
+@audited("records a debrief; record_debrief audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_debrief(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = selectors.get_incident_for(
+        request.user, public_id, "incidents.debrief", what="debrief"
+    )
+    zone = _zone(incident.unit)
+    form = DebriefForm(
+        _posted(request),
+        initial={"held_at": clock.local(clock.now(), zone).strftime(LOCAL_INPUT)},
+    )
+    template = "incidents/incidents/debrief_form.html"
+    context = {"incident": incident, "form": form, "zone_name": str(zone)}
+    if request.method == "POST":
+        with timezone.override(zone):
+            valid = form.is_valid()
+        if valid:
+            data = form.cleaned_data
+            _, failed = run_write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.record_debrief(
+                    incident,
+                    actor=request.user,
+                    kind=data["kind"],
+                    held_at=data["held_at"],
+                    participants=data["participants"],
+                    learned=data["learned"],
+                ),
+            )
+            if failed is not None:
+                return failed
+            messages.success(request, "Debrief recorded.")
+            return redirect("incidents:incident-detail", public_id=incident.public_id)
+    return render(request, template, context)
+
+
+@audited("records a notification as sent; record_notification_sent audits the write")
+@login_required
+@require_POST
+def notification_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    notification = selectors.get_notification_for(request.user, public_id, "incidents.notify")
+    incident = notification.incident
+    zone = _zone(incident.unit)
+    form = SentForm(request.POST)
+    with timezone.override(zone):
+        valid = form.is_valid()
+    if not valid:
+        messages.error(request, "Give the time as the unit's local date and time.")
+    else:
+        try:
+            services.record_notification_sent(
+                notification,
+                actor=request.user,
+                sent_at=form.cleaned_data["sent_at"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ValidationError as exc:
+            messages.error(request, " ".join(exc.messages) + " Nothing was saved.")
+        else:
+            messages.success(request, "Notification recorded.")
+    return redirect("incidents:incident-detail", public_id=incident.public_id)
+
+
+@audited("one's own exposure counts (a wellbeing read, audited by my_exposure_counts)")
+@login_required
+@require_GET
+def my_exposure(request: HttpRequest) -> HttpResponse:
+    counts = selectors.my_exposure_counts(request.user)
+    rows = [(label, counts[value]) for value, label in ExposureKind.choices]
+    return render(request, "incidents/incidents/exposure_mine.html", {"rows": rows})
+
+
+@audited("exposure aggregates of groups of five or more (audited by exposure_aggregates)")
+@login_required
+@require_GET
+def exposure_aggregate(request: HttpRequest) -> HttpResponse:
+    groups = selectors.exposure_aggregates(request.user)
+    kinds = ExposureKind.choices
+    rows = [
+        {
+            "label": g.label,
+            "cells": None if g.counts is None else [g.counts[value] for value, _ in kinds],
+        }
+        for g in groups
+    ]
+    context = {"rows": rows, "kinds": kinds, "minimum": selectors.MIN_GROUP}
+    return render(request, "incidents/incidents/exposure_aggregate.html", context)
+
+
+urlpatterns = [
+    path("reports/new/", incident_new, name="incident-new"),
+    path("reports/drafts/", my_drafts, name="incident-drafts"),
+    path("reports/units/<uuid:public_id>/", unit_list, name="incident-unit-list"),
+    path("reports/<uuid:public_id>/", incident_detail, name="incident-detail"),
+    path("reports/<uuid:public_id>/edit/", incident_edit, name="incident-edit"),
+    path("reports/<uuid:public_id>/injury/", incident_injury, name="incident-injury"),
+    path("reports/<uuid:public_id>/submit/", incident_submit, name="incident-submit"),
+    path("reports/<uuid:public_id>/print/", incident_print, name="incident-print"),
+    path("reports/<uuid:public_id>/review/", incident_review, name="incident-review"),
+    path("reports/<uuid:public_id>/addendum/", incident_addendum, name="incident-addendum"),
+    path("reports/<uuid:public_id>/debrief/", incident_debrief, name="incident-debrief"),
+    path(
+        "reports/notifications/<uuid:public_id>/sent/",
+        notification_sent,
+        name="incident-notification-sent",
+    ),
+    path("exposure/mine/", my_exposure, name="exposure-mine"),
+    path("exposure/", exposure_aggregate, name="exposure-aggregate"),
+]

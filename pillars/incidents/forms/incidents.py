@@ -1,0 +1,131 @@
+"""Forms of the incidents area: they parse; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pillars.core.formtools import LocalDateTimeField
+from pillars.incidents.models import DeescalationStep
+from pillars.incidents.models.incidents import DebriefKind, IncidentType, Severity
+from pillars.people.models import PersonServed, Staff, Unit
+
+
+class _PersonChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class IncidentForm(forms.Form):
+    # Integer keys never leave the server: every choice is named by its public id.
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), empty_label=None, to_field_name="public_id"
+    )
+    type = forms.ChoiceField(label="Type of incident", choices=IncidentType.choices)
+    occurred_at = LocalDateTimeField(label="When it happened (unit time)")
+    location = forms.CharField(label="Where", max_length=100)
+    persons = _PersonChoice(
+        label="Persons served involved",
+        queryset=PersonServed.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    injured_persons = _PersonChoice(
+        label="Of those, injured",
+        queryset=PersonServed.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    staff_involved = forms.ModelMultipleChoiceField(
+        label="Staff involved",
+        queryset=Staff.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    witness_staff = forms.ModelMultipleChoiceField(
+        label="Staff who witnessed it",
+        queryset=Staff.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    witnesses_text = forms.CharField(
+        label="Other witnesses (visitors, others)", max_length=300, required=False
+    )
+    steps = forms.ModelMultipleChoiceField(
+        label="De-escalation steps tried",
+        queryset=DeescalationStep.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    deescalation_other = forms.CharField(label="Other steps tried", max_length=300, required=False)
+    narrative = forms.CharField(
+        label="What happened", widget=forms.Textarea(attrs={"rows": 6}), max_length=10000
+    )
+    is_death = forms.BooleanField(label="A person died", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        units: Any,
+        persons: list[PersonServed],
+        staff: list[Staff],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field: Any = self.fields["unit"]
+        unit_field.queryset = units
+        person_ids = [p.pk for p in persons]
+        staff_ids = [s.pk for s in staff]
+        for name in ("persons", "injured_persons"):
+            field: Any = self.fields[name]
+            field.queryset = PersonServed.objects.filter(pk__in=person_ids).order_by(
+                "legal_family_name", "legal_given_name"
+            )
+        for name in ("staff_involved", "witness_staff"):
+            field = self.fields[name]
+            field.queryset = Staff.objects.filter(pk__in=staff_ids).order_by("display_name")
+
+
+class InjuryForm(forms.Form):
+    whom = forms.ChoiceField(label="Who was injured")
+    severity = forms.ChoiceField(choices=Severity.choices)
+    description = forms.CharField(max_length=300)
+    treatment = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        whom: Any = self.fields["whom"]
+        whom.choices = choices
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label="Review note", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class AddendumForm(forms.Form):
+    reason = forms.CharField(label="Why a correction", max_length=300)
+    text = forms.CharField(
+        label="Correction", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+
+class DebriefForm(forms.Form):
+    kind = forms.ChoiceField(label="Debrief", choices=DebriefKind.choices)
+    held_at = LocalDateTimeField(label="When (unit time)")
+    participants = forms.CharField(label="Who took part", max_length=300)
+    learned = forms.CharField(
+        label="What was learned", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+
+class SentForm(forms.Form):
+    sent_at = LocalDateTimeField(label="Sent at (unit time)", required=False)
+    note = forms.CharField(label="How and to whom", max_length=300, required=False)

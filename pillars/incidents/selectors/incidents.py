@@ -1,0 +1,279 @@
+"""Reads of incident reports and the exposure ledger, scoped to the user and audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.core import clock, policy
+from pillars.core.policy import Actor
+from pillars.incidents.models import (
+    ExposureEvent,
+    Incident,
+    IncidentPerson,
+    IncidentStaff,
+    Notification,
+)
+from pillars.incidents.models.incidents import ExposureKind, IncidentStatus
+from pillars.incidents.services.incidents import category_of
+from pillars.people.models import PersonServed, Staff, Unit
+from pillars.people.selectors import employed_q
+
+# DESIGN.md rule 5: leaders see aggregates only, and no group smaller than five.
+MIN_GROUP = 5
+
+
+def _uuid(value: Any) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise Http404("Not found") from None
+
+
+def _user(user: Any) -> Any:
+    return user.user if isinstance(user, Actor) else user
+
+
+def with_details(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    return qs.select_related("unit", "reported_by").prefetch_related(
+        Prefetch("persons", IncidentPerson.objects.select_related("person")),
+    )
+
+
+def incidents_visible_to(
+    user: Any, *, action: str = "incidents.view", unit: Unit | None = None
+) -> QuerySet[Incident]:
+    qs = policy.restrict(Incident.objects.all(), user, action)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    return qs
+
+
+def get_incident_for(
+    user: Any, public_id: Any, action: str = "incidents.view", *, what: str = "incident"
+) -> Incident:
+    """One incident, 404 when out of scope, 403 when not allowed; the read is audited."""
+    incident = (
+        Incident.objects.select_related("unit", "reported_by")
+        .filter(public_id=_uuid(public_id))
+        .first()
+    )
+    if incident is None:
+        raise Http404("Not found")
+    policy.require(user, action, incident)
+    persons = list(incident.persons.values_list("person__public_id", flat=True))
+    audit.record(
+        actor=_user(user),
+        action=Action.VIEW,
+        target=incident,
+        person_id=persons[0] if len(persons) == 1 else None,
+        category=category_of(incident),
+        purpose=Purpose.TREATMENT,
+        detail={"what": what, "person_ids": [str(p) for p in persons]},
+    )
+    return incident
+
+
+def get_notification_for(user: Any, public_id: Any, action: str) -> Notification:
+    notification = (
+        Notification.objects.select_related("incident__unit")
+        .filter(public_id=_uuid(public_id))
+        .first()
+    )
+    if notification is None:
+        raise Http404("Not found")
+    policy.require(user, action, notification.incident)
+    return notification
+
+
+def record_incidents_read(user: Any, incidents: list[Incident], *, what: str) -> None:
+    """One audit event for a list of incidents that named persons served."""
+    if not incidents:
+        return
+    persons = {
+        str(ip.person.public_id) for i in incidents for ip in i.persons.all() if ip.person_id
+    }
+    audit.record(
+        actor=_user(user),
+        action=Action.VIEW,
+        object_type="incidents.incident",
+        object_id=what,
+        category=Category.GENERAL,
+        purpose=Purpose.TREATMENT,
+        detail={
+            "incident_ids": [str(i.public_id) for i in incidents],
+            "person_ids": sorted(persons),
+        },
+    )
+
+
+def my_drafts(user: Any) -> list[Incident]:
+    actor = policy.actor_for(user)
+    qs = incidents_visible_to(user, action="incidents.report").filter(
+        status=IncidentStatus.DRAFT, reported_by_id=actor.staff_id
+    )
+    return list(with_details(qs).order_by("-recorded_at", "-pk"))
+
+
+def unit_incidents(user: Any, unit: Unit, *, status: str = "") -> list[Incident]:
+    qs = incidents_visible_to(user, action="incidents.list_unit", unit=unit).exclude(
+        status=IncidentStatus.DRAFT
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return list(with_details(qs)[:200])
+
+
+def person_incidents(user: Any, person: PersonServed) -> list[Incident]:
+    qs = incidents_visible_to(user).filter(persons__person=person).distinct()
+    return list(qs.select_related("unit").order_by("-occurred_at", "-pk")[:50])
+
+
+def detail_of(incident: Incident) -> dict[str, Any]:
+    """Everything the detail and print pages show, read in a fixed number of queries."""
+    now = clock.now()
+    notifications = list(incident.notifications.select_related("sent_by"))
+    return {
+        "persons": list(incident.persons.select_related("person")),
+        "staff": list(IncidentStaff.objects.filter(incident=incident).select_related("staff")),
+        "steps": list(incident.deescalation_steps.all()),
+        "injuries": list(incident.injuries.select_related("person", "staff")),
+        "notifications": [
+            {"n": n, "status": n.status_at(now), "late": n.is_late_at(now)} for n in notifications
+        ],
+        "notes": list(incident.review_notes.select_related("written_by")),
+        "addenda": list(incident.addenda.select_related("written_by")),
+        "debriefs": list(incident.debriefs.select_related("recorded_by")),
+    }
+
+
+# --- Exposure ------------------------------------------------------------------------------
+
+
+def my_exposure_counts(user: Any) -> dict[str, int]:
+    """The acting staff member's own exposure counts by kind (a wellbeing read, audited)."""
+    actor = policy.require(user, "incidents.view_own_exposure")
+    rows = (
+        policy.restrict(ExposureEvent.objects.all(), user, "incidents.view_own_exposure")
+        .values("kind")
+        .annotate(n=Count("pk"))
+    )
+    found = {r["kind"]: r["n"] for r in rows}
+    audit.record(
+        actor=_user(user),
+        action=Action.VIEW,
+        object_type="incidents.exposureevent",
+        object_id=f"staff:{actor.staff_pk}",
+        category=Category.WELLBEING,
+        purpose=Purpose.OPERATIONS,
+        detail={"what": "own exposure counts"},
+    )
+    return {kind: found.get(kind, 0) for kind in ExposureKind.values}
+
+
+@dataclass(frozen=True)
+class ExposureGroup:
+    label: str
+    staff_count: int
+    counts: dict[str, int] | None  # None: fewer than five staff, nothing shown
+
+    @property
+    def is_suppressed(self) -> bool:
+        return self.counts is None
+
+
+def _group(label: str, staff_ids: list[int]) -> ExposureGroup:
+    if len(staff_ids) < MIN_GROUP:
+        return ExposureGroup(label, len(staff_ids), None)
+    rows = (
+        ExposureEvent.objects.filter(staff_id__in=staff_ids).values("kind").annotate(n=Count("pk"))
+    )
+    found = {r["kind"]: r["n"] for r in rows}
+    return ExposureGroup(label, len(staff_ids), {k: found.get(k, 0) for k in ExposureKind.values})
+
+
+def exposure_aggregates(user: Any) -> list[ExposureGroup]:
+    """Exposure counts by unit (staff whose home unit it is) and over all those units; a group
+    of fewer than five staff is shown only as such."""
+    actor = policy.require(user, "incidents.view_exposure_aggregate")
+    units = Unit.objects.order_by("name")
+    if not actor.is_org_wide:
+        units = units.filter(pk__in=actor.unit_ids)
+    today = clock.now().date()
+    members: dict[int, set[int]] = {}
+    for unit_id, staff_id in Staff.home_units.through.objects.filter(
+        unit__in=units, staff__in=Staff.objects.filter(employed_q(today))
+    ).values_list("unit_id", "staff_id"):
+        members.setdefault(unit_id, set()).add(staff_id)
+    groups = [_group(u.name, sorted(members.get(u.pk, set()))) for u in units]
+    everyone = sorted(set().union(*members.values())) if members else []
+    groups.append(_group("All of these units", everyone))
+    audit.record(
+        actor=_user(user),
+        action=Action.VIEW,
+        object_type="incidents.exposureevent",
+        object_id="aggregate",
+        category=Category.WELLBEING,
+        purpose=Purpose.OPERATIONS,
+        detail={"groups": len(groups)},
+    )
+    return groups
+
+
+# --- Choices offered to a reporter ------------------------------------------------------------
+
+
+def _missing(field: str, what: str) -> Exception:
+    from pillars.core.errors import invalid
+
+    return invalid(field, f"Unknown {what}, or not one you may name.")
+
+
+def persons_by_public_id(user: Any, ids: list[UUID], field: str = "persons") -> list[PersonServed]:
+    """Persons served the reporter may see, in the order given; an unknown id is refused."""
+    wanted = list(dict.fromkeys(ids))
+    found = {
+        p.public_id: p
+        for p in policy.restrict(
+            PersonServed.objects.filter(public_id__in=wanted), user, "people.view_person"
+        )
+    }
+    if len(found) != len(wanted):
+        raise _missing(field, "person served")
+    return [found[i] for i in wanted]
+
+
+def staff_by_public_id(user: Any, ids: list[UUID], field: str = "staff_involved") -> list[Staff]:
+    wanted = list(dict.fromkeys(ids))
+    found = {
+        s.public_id: s
+        for s in policy.restrict(
+            Staff.objects.filter(public_id__in=wanted), user, "people.view_staff"
+        )
+    }
+    if len(found) != len(wanted):
+        raise _missing(field, "staff member")
+    return [found[i] for i in wanted]
+
+
+def unit_people(unit: Unit) -> tuple[list[PersonServed], list[Staff]]:
+    """The persons placed on a unit now and its employed staff (the reporter's pick lists)."""
+    persons = list(
+        PersonServed.objects.filter(
+            episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True
+        )
+        .distinct()
+        .order_by("legal_family_name", "legal_given_name", "pk")
+    )
+    staff = list(
+        Staff.objects.filter(employed_q(clock.now().date()), home_units=unit)
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+    return persons, staff

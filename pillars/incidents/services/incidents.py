@@ -1,0 +1,531 @@
+"""Every write to incident reports and the exposure ledger (DESIGN.md rules 2, 3 and 7).
+
+The workflow is draft -> submitted -> under supervisor review -> closed, enforced here: the
+reporter edits only a draft, a submitted report is corrected by addenda, and nothing is deleted.
+Submitting computes the notifications due from the rules (data) and writes the staff exposure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.core import clock, policy
+from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.incidents.models import (
+    Debrief,
+    DeescalationStep,
+    ExposureEvent,
+    Incident,
+    IncidentAddendum,
+    IncidentPerson,
+    IncidentStaff,
+    Injury,
+    Notification,
+    NotificationRule,
+    ReviewNote,
+)
+from pillars.incidents.models.incidents import (
+    DebriefKind,
+    ExposureKind,
+    IncidentStatus,
+    IncidentType,
+    PersonRole,
+    Severity,
+    StaffRole,
+)
+from pillars.people.models import PersonServed, Placement, Staff, Unit
+
+# A device clock may run a little ahead of the server.
+CLOCK_SKEW = timedelta(minutes=2)
+MAX_NARRATIVE = 10000
+MAX_TEXT = 4000
+
+STATUS_LABELS = dict(IncidentStatus.choices)
+
+
+@dataclass
+class IncidentDetails:
+    """What a reporter says about an incident (created or edited as a draft)."""
+
+    type: str
+    occurred_at: datetime
+    location: str
+    narrative: str
+    persons: list[PersonServed] = field(default_factory=list)
+    injured_persons: list[PersonServed] = field(default_factory=list)
+    staff_involved: list[Staff] = field(default_factory=list)
+    witness_staff: list[Staff] = field(default_factory=list)
+    witnesses_text: str = ""
+    steps: list[DeescalationStep] = field(default_factory=list)
+    deescalation_other: str = ""
+    is_death: bool = False
+
+
+def category_of(incident: Incident) -> str:
+    """Part 2 when any person served in the incident was ever in a substance-use program."""
+    part2 = Placement.objects.filter(
+        episode__person__incident_roles__incident=incident, unit__is_substance_use_program=True
+    ).exists()
+    return Category.SUBSTANCE_USE if part2 else Category.GENERAL
+
+
+def _record(actor: Any, action: str, target: Any, incident: Incident, **detail: Any) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        target=target,
+        category=category_of(incident),
+        purpose=Purpose.TREATMENT,
+        detail={"incident": str(incident.public_id), **detail},
+    )
+
+
+def _refuse_state(incident: Incident, doing: str, needed: str) -> ValidationError:
+    return invalid(
+        None,
+        f"This incident is {STATUS_LABELS[incident.status].lower()}; "
+        f"{doing} needs it to be {needed}.",
+    )
+
+
+def _clean(details: IncidentDetails, unit: Unit) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    if details.type not in IncidentType.values:
+        errors["type"] = ["Choose the type of incident."]
+    location = (details.location or "").strip()
+    if not location:
+        errors["location"] = ["Say where it happened."]
+    elif len(location) > 100:
+        errors["location"] = ["A location is at most 100 characters."]
+    narrative = (details.narrative or "").strip()
+    if not narrative:
+        errors["narrative"] = ["Describe what happened."]
+    elif len(narrative) > MAX_NARRATIVE:
+        errors["narrative"] = [f"A narrative is at most {MAX_NARRATIVE} characters."]
+    now = clock.now()
+    if details.occurred_at is None:
+        errors["occurred_at"] = ["Say when it happened."]
+    elif details.occurred_at > now + CLOCK_SKEW:
+        errors["occurred_at"] = ["An incident cannot have happened in the future."]
+    if not details.persons and details.type not in (
+        IncidentType.CONTRABAND,
+        IncidentType.PROPERTY_DAMAGE,
+        IncidentType.OTHER,
+    ):
+        errors["persons"] = ["Name the person or persons served involved."]
+    if set(details.staff_involved) & set(details.witness_staff):
+        errors["witness_staff"] = ["A staff member is either involved or a witness, not both."]
+    if len(details.witnesses_text) > 300:
+        errors["witnesses_text"] = ["Other witnesses are at most 300 characters."]
+    if len(details.deescalation_other) > 300:
+        errors["deescalation_other"] = ["Other steps are at most 300 characters."]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "type": details.type,
+        "location": location,
+        "narrative": narrative,
+        "occurred_at": details.occurred_at,
+        "witnesses_text": details.witnesses_text.strip(),
+        "deescalation_other": details.deescalation_other.strip(),
+        "is_death": details.is_death,
+    }
+
+
+def _set_people(incident: Incident, details: IncidentDetails) -> None:
+    IncidentPerson.objects.filter(incident=incident).delete()
+    IncidentStaff.objects.filter(incident=incident).delete()
+    injured = {p.pk for p in details.injured_persons}
+    for person in dict.fromkeys([*details.persons, *details.injured_persons]):
+        role = PersonRole.INJURED if person.pk in injured else PersonRole.INVOLVED
+        IncidentPerson.objects.create(incident=incident, person=person, role=role)
+    for staff in dict.fromkeys(details.staff_involved):
+        IncidentStaff.objects.create(incident=incident, staff=staff, role=StaffRole.INVOLVED)
+    for staff in dict.fromkeys(details.witness_staff):
+        IncidentStaff.objects.create(incident=incident, staff=staff, role=StaffRole.WITNESS)
+    incident.deescalation_steps.set(details.steps)
+
+
+def create_draft(
+    unit: Unit, details: IncidentDetails, *, actor: Any, client_id: UUID | None = None
+) -> Incident:
+    """Start an incident report as a draft on a unit; only its reporter sees it until it is
+    submitted. A replayed ``client_id`` returns the first draft."""
+    acting = policy.require(actor, "incidents.report", unit)
+    if client_id is not None:
+        existing = Incident.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            if existing.reported_by_id != acting.staff_id:
+                raise Conflict("This report id is already in use.")
+            return existing
+    values = _clean(details, unit)
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                unit=unit,
+                reported_by_id=acting.staff_pk,
+                recorded_at=clock.now(),
+                client_id=client_id,
+                **values,
+            )
+            _set_people(incident, details)
+            _record(actor, Action.CREATE, incident, incident, type=values["type"], status="draft")
+    except IntegrityError:
+        raise Conflict("This report was saved a moment ago; reload.") from None
+    return incident
+
+
+def update_draft(incident: Incident, details: IncidentDetails, *, actor: Any) -> Incident:
+    """Change a draft. After submission the report is a record: corrections are addenda."""
+    policy.require(actor, "incidents.edit_draft", incident)
+    values = _clean(details, incident.unit)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not incident.is_draft:
+            raise invalid(
+                None, "Only a draft can be edited; a submitted report is corrected by an addendum."
+            )
+        changes = {
+            k: [str(getattr(incident, k)), str(v)]
+            for k, v in values.items()
+            if getattr(incident, k) != v
+        }
+        for name, value in values.items():
+            setattr(incident, name, value)
+        incident.save()
+        _set_people(incident, details)
+        _record(actor, Action.UPDATE, incident, incident, changes=changes)
+    return incident
+
+
+def add_injury(
+    incident: Incident,
+    *,
+    actor: Any,
+    severity: str,
+    description: str,
+    treatment: str = "",
+    person: PersonServed | None = None,
+    staff: Staff | None = None,
+) -> Injury:
+    """Record an injury on a draft (to a person served or to a staff member)."""
+    policy.require(actor, "incidents.edit_draft", incident)
+    errors: dict[str, list[str]] = {}
+    if (person is None) == (staff is None):
+        errors["whom"] = ["Say who was injured: one person served or one staff member."]
+    if severity not in Severity.values:
+        errors["severity"] = ["Choose how serious the injury is."]
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = ["Describe the injury."]
+    elif len(description) > 300:
+        errors["description"] = ["A description is at most 300 characters."]
+    if len(treatment or "") > 300:
+        errors["treatment"] = ["Treatment is at most 300 characters."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not incident.is_draft:
+            raise invalid(None, "Injuries are added to a draft; after submission use an addendum.")
+        injury = Injury.objects.create(
+            incident=incident,
+            person=person,
+            staff=staff,
+            severity=severity,
+            description=description,
+            treatment=(treatment or "").strip(),
+        )
+        if person is not None:
+            IncidentPerson.objects.update_or_create(
+                incident=incident, person=person, defaults={"role": PersonRole.INJURED}
+            )
+        _record(actor, Action.CREATE, injury, incident, severity=severity)
+    return injury
+
+
+def notifications_due(incident: Incident) -> list[tuple[NotificationRule, datetime]]:
+    """The notifications an incident makes due, each with its deadline (the earliest rule per
+    recipient wins)."""
+    injuries = list(incident.injuries.all())
+    has_injury = bool(injuries)
+    serious = incident.is_serious(
+        has_serious_injury=any(i.severity == Severity.SERIOUS for i in injuries)
+    )
+    best: dict[str, tuple[NotificationRule, datetime]] = {}
+    for rule in NotificationRule.objects.filter(is_active=True):
+        if not rule.applies_to(has_injury=has_injury, is_serious=serious):
+            continue
+        due = Notification.deadline(incident.occurred_at, rule)
+        if rule.recipient not in best or due < best[rule.recipient][1]:
+            best[rule.recipient] = (rule, due)
+    return sorted(best.values(), key=lambda pair: pair[1])
+
+
+def submit_incident(incident: Incident, *, actor: Any) -> Incident:
+    """Submit a draft: from now on it is a record. Computes the notifications due and writes
+    the exposure ledger of the staff involved."""
+    policy.require(actor, "incidents.edit_draft", incident)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not incident.is_draft:
+            raise _refuse_state(incident, "submitting", "a draft")
+        now = clock.now()
+        incident.status = IncidentStatus.SUBMITTED
+        incident.submitted_at = now
+        incident.save(update_fields=["status", "submitted_at"])
+        for rule, due in notifications_due(incident):
+            Notification.objects.create(
+                incident=incident, rule=rule, recipient=rule.recipient, due_at=due
+            )
+        _exposure_from(incident, now)
+        _record(
+            actor, Action.UPDATE, incident, incident, changes={"status": ["draft", "submitted"]}
+        )
+    return incident
+
+
+def _exposure_from(incident: Incident, now: datetime) -> None:
+    """Assault on staff -> assault for the staff involved; injured staff -> injury; a death ->
+    death witnessed for every staff member involved or witnessing."""
+    roles = list(IncidentStaff.objects.filter(incident=incident))
+    kinds: list[tuple[int, str]] = []
+    if incident.type == IncidentType.AGGRESSION_STAFF:
+        kinds += [(r.staff_id, ExposureKind.ASSAULT) for r in roles if r.role == StaffRole.INVOLVED]
+    kinds += [
+        (i.staff_id, ExposureKind.INJURY) for i in incident.injuries.all() if i.staff_id is not None
+    ]
+    if incident.is_death:
+        kinds += [(r.staff_id, ExposureKind.DEATH_WITNESSED) for r in roles]
+    for staff_id, kind in dict.fromkeys(kinds):
+        _write_exposure(staff_id, kind, incident.occurred_at, incident, now)
+
+
+def _write_exposure(
+    staff_id: int, kind: str, occurred_at: datetime, source: Any, now: datetime
+) -> ExposureEvent:
+    event, _ = ExposureEvent.objects.get_or_create(
+        staff_id=staff_id,
+        kind=kind,
+        source_type=source._meta.label_lower,
+        source_id=source.public_id,
+        defaults={"occurred_at": occurred_at, "recorded_at": now},
+    )
+    return event
+
+
+def record_exposure(
+    staff: Staff, *, kind: str, occurred_at: datetime, source: Any, actor: Any = None
+) -> ExposureEvent:
+    """Add one row to a staff member's exposure ledger; other areas (restraint) call this from
+    their own services, inside their transaction. Recording the same source twice is harmless.
+    The audit row names the staff member's ledger, never the kind, outside the wellbeing
+    category."""
+    if kind not in ExposureKind.values:
+        raise invalid("kind", "Unknown kind of exposure.")
+    with transaction.atomic():
+        event = _write_exposure(staff.pk, kind, occurred_at, source, clock.now())
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=event,
+            category=Category.WELLBEING,
+            purpose=Purpose.OPERATIONS,
+            detail={"source": f"{source._meta.label_lower}:{source.public_id}"},
+        )
+    return event
+
+
+def start_review(incident: Incident, *, actor: Any, note: str = "") -> Incident:
+    """A supervisor takes a submitted incident into review."""
+    acting = policy.require(actor, "incidents.review", incident)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status != IncidentStatus.SUBMITTED:
+            raise _refuse_state(incident, "starting a review", "submitted")
+        incident.status = IncidentStatus.UNDER_REVIEW
+        incident.review_started_at = clock.now()
+        incident.reviewed_by_id = acting.staff_pk
+        incident.save(update_fields=["status", "review_started_at", "reviewed_by"])
+        if note.strip():
+            _note(incident, acting.staff_pk, note)
+        _record(
+            actor,
+            Action.UPDATE,
+            incident,
+            incident,
+            changes={"status": ["submitted", "under_review"]},
+        )
+    return incident
+
+
+def _note(incident: Incident, staff_pk: int, text: str) -> ReviewNote:
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise invalid("note", f"A note is at most {MAX_TEXT} characters.")
+    return ReviewNote.objects.create(
+        incident=incident, written_by_id=staff_pk, written_at=clock.now(), text=text
+    )
+
+
+def add_review_note(incident: Incident, *, actor: Any, text: str) -> ReviewNote:
+    """A reviewer's note on an incident under review."""
+    acting = policy.require(actor, "incidents.review", incident)
+    if not (text or "").strip():
+        raise invalid("note", "Write the note.")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status != IncidentStatus.UNDER_REVIEW:
+            raise _refuse_state(incident, "a review note", "under review")
+        note = _note(incident, acting.staff_pk, text)
+        _record(actor, Action.CREATE, note, incident)
+    return note
+
+
+def close_incident(incident: Incident, *, actor: Any, note: str) -> Incident:
+    """Close a reviewed incident with the reviewer's closing note."""
+    acting = policy.require(actor, "incidents.review", incident)
+    if not (note or "").strip():
+        raise invalid("note", "Write what the review found before closing.")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status != IncidentStatus.UNDER_REVIEW:
+            raise _refuse_state(incident, "closing", "under review")
+        _note(incident, acting.staff_pk, note)
+        incident.status = IncidentStatus.CLOSED
+        incident.closed_at = clock.now()
+        incident.closed_by_id = acting.staff_pk
+        incident.save(update_fields=["status", "closed_at", "closed_by"])
+        _record(
+            actor, Action.UPDATE, incident, incident, changes={"status": ["under_review", "closed"]}
+        )
+    return incident
+
+
+def add_addendum(incident: Incident, *, actor: Any, reason: str, text: str) -> IncidentAddendum:
+    """Correct a submitted report; the report and every addendum stay readable."""
+    acting = policy.require(actor, "incidents.addendum", incident)
+    reason, text = (reason or "").strip(), (text or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["Say why the report needs a correction."]
+    elif len(reason) > 300:
+        errors["reason"] = ["A reason is at most 300 characters."]
+    if not text:
+        errors["text"] = ["Write the correction."]
+    elif len(text) > MAX_TEXT:
+        errors["text"] = [f"A correction is at most {MAX_TEXT} characters."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.is_draft:
+            raise invalid(None, "A draft is edited directly; addenda are for submitted reports.")
+        addendum = IncidentAddendum.objects.create(
+            incident=incident,
+            written_by_id=acting.staff_pk,
+            written_at=clock.now(),
+            reason=reason,
+            text=text,
+        )
+        _record(actor, Action.CREATE, addendum, incident, reason=reason)
+    return addendum
+
+
+def record_debrief(
+    incident: Incident,
+    *,
+    actor: Any,
+    kind: str,
+    held_at: datetime,
+    participants: str,
+    learned: str,
+) -> Debrief:
+    """Record a post-incident debrief with the person served or with staff."""
+    acting = policy.require(actor, "incidents.debrief", incident)
+    participants, learned = (participants or "").strip(), (learned or "").strip()
+    errors: dict[str, list[str]] = {}
+    if kind not in DebriefKind.values:
+        errors["kind"] = ["Choose who the debrief was with."]
+    if not participants:
+        errors["participants"] = ["Say who took part."]
+    elif len(participants) > 300:
+        errors["participants"] = ["Participants are at most 300 characters."]
+    if not learned:
+        errors["learned"] = ["Say what was learned."]
+    elif len(learned) > MAX_TEXT:
+        errors["learned"] = [f"At most {MAX_TEXT} characters."]
+    now = clock.now()
+    if held_at is None:
+        errors["held_at"] = ["Say when the debrief was held."]
+    elif held_at > now + CLOCK_SKEW:
+        errors["held_at"] = ["A debrief cannot be in the future."]
+    elif held_at < incident.occurred_at:
+        errors["held_at"] = ["A debrief comes after the incident."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.is_draft:
+            raise invalid(None, "Submit the report before recording a debrief.")
+        debrief = Debrief.objects.create(
+            incident=incident,
+            kind=kind,
+            held_at=held_at,
+            participants=participants,
+            learned=learned,
+            recorded_by_id=acting.staff_pk,
+            recorded_at=now,
+        )
+        _record(actor, Action.CREATE, debrief, incident, kind=kind)
+    return debrief
+
+
+def record_notification_sent(
+    notification: Notification, *, actor: Any, sent_at: datetime | None = None, note: str = ""
+) -> Notification:
+    """Say who sent a notification and when; a late one stays flagged."""
+    acting = policy.require(actor, "incidents.notify", notification.incident)
+    now = clock.now()
+    moment = sent_at or now
+    if moment > now + CLOCK_SKEW:
+        raise invalid("sent_at", "A notification cannot be sent in the future.")
+    if moment < notification.incident.occurred_at:
+        raise invalid("sent_at", "A notification is sent after the incident.")
+    if len(note or "") > 300:
+        raise invalid("note", "A note is at most 300 characters.")
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification.pk)
+        if notification.sent_at is not None:
+            raise invalid(None, "This notification is already recorded as sent.")
+        notification.sent_at = moment
+        notification.sent_by_id = acting.staff_pk
+        notification.recorded_at = now
+        notification.note = (note or "").strip()
+        notification.save(update_fields=["sent_at", "sent_by", "recorded_at", "note"])
+        _record(
+            actor,
+            Action.UPDATE,
+            notification,
+            notification.incident,
+            recipient=notification.recipient,
+            late=notification.is_late_at(now),
+        )
+    return notification
+
+
+def steps_by_code(codes: Iterable[str]) -> list[DeescalationStep]:
+    wanted = list(dict.fromkeys(codes))
+    found = {s.code: s for s in DeescalationStep.objects.filter(code__in=wanted, is_active=True)}
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        raise invalid("steps", f"Unknown de-escalation steps: {', '.join(unknown)}")
+    return [found[c] for c in wanted]

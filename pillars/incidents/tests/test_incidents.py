@@ -1,0 +1,331 @@
+"""Incident reports: the workflow, notification deadlines, addenda, debriefs and exposure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from pillars.audit.models import AuditEvent
+from pillars.core import clock
+from pillars.core.errors import ValidationError
+from pillars.incidents.models import ExposureEvent, Incident, Notification, NotificationRule
+from pillars.incidents.models.incidents import IncidentStatus
+from pillars.incidents.selectors import incidents as sel
+from pillars.incidents.services import incidents as svc
+from pillars.incidents.services.incidents import IncidentDetails
+from pillars.people.testing import World, make_staff
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # noon in America/Chicago
+
+
+def details(world: World, **over: Any) -> IncidentDetails:
+    values: dict[str, Any] = {
+        "type": "aggression_peer",
+        "occurred_at": clock.now() - timedelta(minutes=20),
+        "location": "Day room",
+        "narrative": "Raised voice at a peer over the television; pushed the peer once.",
+        "persons": [world.person_a],
+        "staff_involved": [world.staff["bht"]],
+        "steps": svc.steps_by_code(["verbal", "space"]),
+    }
+    values.update(over)
+    return IncidentDetails(**values)
+
+
+def draft(world: World, by: str = "bht", **over: Any) -> Incident:
+    return svc.create_draft(world.unit_a, details(world, **over), actor=world.user(by))
+
+
+def submitted(world: World, **over: Any) -> Incident:
+    return svc.submit_incident(draft(world, **over), actor=world.user("bht"))
+
+
+def test_a_draft_is_the_reporters_alone_until_submitted(world: World) -> None:
+    incident = draft(world)
+    assert incident.status == IncidentStatus.DRAFT
+    assert AuditEvent.objects.filter(object_id=str(incident.public_id), action="create").exists()
+    with pytest.raises(Http404):
+        sel.get_incident_for(world.user("supervisor"), incident.public_id)
+    assert sel.my_drafts(world.user("bht")) == [incident]
+    incident = svc.submit_incident(incident, actor=world.user("bht"))
+    assert sel.get_incident_for(world.user("supervisor"), incident.public_id) == incident
+
+
+def test_the_full_workflow_and_its_audit(world: World) -> None:
+    incident = submitted(world)
+    sup = world.user("supervisor")
+    svc.start_review(incident, actor=sup, note="Talking to the staff on shift.")
+    svc.add_review_note(incident, actor=sup, text="Camera footage requested.")
+    closed = svc.close_incident(incident, actor=sup, note="Plan updated; no further action.")
+    assert closed.status == IncidentStatus.CLOSED
+    assert closed.closed_by == world.staff["supervisor"]
+    assert closed.review_notes.count() == 3
+    statuses = [
+        e.detail["changes"]["status"]
+        for e in AuditEvent.objects.filter(object_id=str(incident.public_id), action="update")
+    ]
+    assert statuses == [
+        ["draft", "submitted"],
+        ["submitted", "under_review"],
+        ["under_review", "closed"],
+    ]
+
+
+def test_illegal_transitions_are_refused_with_a_clear_message(world: World) -> None:
+    incident = draft(world)
+    sup = world.user("supervisor")
+    # A draft is not even visible to the supervisor: nothing to review yet.
+    with pytest.raises(Http404):
+        svc.start_review(incident, actor=sup)
+    incident = svc.submit_incident(incident, actor=world.user("bht"))
+    with pytest.raises(ValidationError, match="is submitted; closing needs it to be under review"):
+        svc.close_incident(incident, actor=sup, note="x")
+    with pytest.raises(ValidationError, match="submitted; submitting needs it to be a draft"):
+        svc.submit_incident(incident, actor=world.user("bht"))
+    with pytest.raises(ValidationError, match="corrected by an addendum"):
+        svc.update_draft(incident, details(world, location="Hall"), actor=world.user("bht"))
+    with pytest.raises(ValidationError, match="Write what the review found"):
+        svc.close_incident(incident, actor=sup, note=" ")
+    svc.start_review(incident, actor=sup)
+    with pytest.raises(ValidationError, match="starting a review needs it to be submitted"):
+        svc.start_review(incident, actor=sup)
+    svc.close_incident(incident, actor=sup, note="Done")
+    with pytest.raises(ValidationError, match="is closed; a review note needs it"):
+        svc.add_review_note(incident, actor=sup, text="More")
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.CLOSED
+    assert incident.location == "Day room"
+
+
+def test_only_the_reporter_edits_and_only_a_supervisor_reviews(world: World) -> None:
+    incident = draft(world)
+    with pytest.raises(Http404):
+        svc.submit_incident(incident, actor=world.user("nurse"))
+    incident = svc.submit_incident(incident, actor=world.user("bht"))
+    for role in ("bht", "nurse", "director"):
+        with pytest.raises(PermissionDenied):
+            svc.start_review(incident, actor=world.user(role))
+    with pytest.raises(Http404):
+        svc.start_review(incident, actor=world.user("outsider"))
+
+
+def test_bad_input_stores_nothing(world: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        draft(
+            world,
+            location="",
+            narrative="",
+            persons=[],
+            occurred_at=clock.now() + timedelta(hours=1),
+        )
+    assert set(caught.value.message_dict) == {"location", "narrative", "persons", "occurred_at"}
+    assert not Incident.objects.exists()
+
+
+def test_peers_and_clinicians_report_but_directors_do_not(world: World) -> None:
+    draft(world, by="peer")
+    draft(world, by="clinician")
+    with pytest.raises(PermissionDenied):
+        draft(world, by="director")
+
+
+def test_a_draft_is_edited_and_injuries_added(world: World) -> None:
+    incident = draft(world)
+    svc.update_draft(incident, details(world, location="Hallway"), actor=world.user("bht"))
+    svc.add_injury(
+        incident,
+        actor=world.user("bht"),
+        staff=world.staff["bht"],
+        severity="minor",
+        description="Scratch on forearm",
+        treatment="First aid",
+    )
+    with pytest.raises(ValidationError, match="one person served or one staff member"):
+        svc.add_injury(incident, actor=world.user("bht"), severity="minor", description="x")
+    incident.refresh_from_db()
+    assert incident.location == "Hallway"
+    assert incident.injuries.count() == 1
+
+
+def test_addenda_and_debriefs_follow_submission(world: World) -> None:
+    incident = draft(world)
+    with pytest.raises(ValidationError, match="addenda are for submitted reports"):
+        svc.add_addendum(incident, actor=world.user("bht"), reason="r", text="t")
+    with pytest.raises(ValidationError, match="Submit the report"):
+        svc.record_debrief(
+            incident,
+            actor=world.user("bht"),
+            kind="staff",
+            held_at=clock.now(),
+            participants="Team",
+            learned="x",
+        )
+    incident = svc.submit_incident(incident, actor=world.user("bht"))
+    addendum = svc.add_addendum(
+        incident, actor=world.user("nurse"), reason="Wrong room", text="It was the hallway."
+    )
+    assert addendum.written_by == world.staff["nurse"]
+    debrief = svc.record_debrief(
+        incident,
+        actor=world.user("clinician"),
+        kind="person_served",
+        held_at=clock.now(),
+        participants="Person served, clinician",
+        learned="Noise in the day room is a trigger; headphones offered.",
+    )
+    assert debrief.kind == "person_served"
+    incident.refresh_from_db()
+    assert incident.location == "Day room"
+
+
+# --- Notification deadlines (clock tests) --------------------------------------------------
+
+
+def test_deadlines_come_from_the_rules(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        incident = draft(world, occurred_at=NOON - timedelta(minutes=30))
+        svc.add_injury(
+            incident,
+            actor=world.user("bht"),
+            person=world.person_a,
+            severity="serious",
+            description="Laceration",
+        )
+        svc.submit_incident(incident, actor=world.user("bht"))
+    due = {n.recipient: n.due_at for n in incident.notifications.all()}
+    occurred = NOON - timedelta(minutes=30)
+    assert due == {
+        "guardian": occurred + timedelta(hours=24),
+        "physician": occurred + timedelta(hours=1),
+        "state_agency": occurred + timedelta(hours=24),
+    }
+
+
+def test_no_injury_means_no_physician_and_a_minor_incident_no_state_agency(world: World) -> None:
+    incident = submitted(world)
+    assert [n.recipient for n in incident.notifications.all()] == ["guardian"]
+
+
+def test_a_changed_rule_changes_later_deadlines(world: World) -> None:
+    NotificationRule.objects.filter(recipient="guardian").update(within_minutes=120)
+    incident = submitted(world)
+    n = incident.notifications.get()
+    assert n.due_at == incident.occurred_at + timedelta(hours=2)
+
+
+def test_late_is_flagged_one_second_after_the_deadline(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        incident = submitted(world, occurred_at=NOON)
+    n = incident.notifications.get(recipient="guardian")
+    due = NOON + timedelta(hours=24)
+    assert not n.is_late_at(due - timedelta(seconds=1))
+    assert not n.is_late_at(due)
+    assert n.is_late_at(due + timedelta(seconds=1))
+    assert n.status_at(due + timedelta(seconds=1)) == "overdue"
+    with time_machine.travel(due + timedelta(minutes=5), tick=False):
+        svc.record_notification_sent(n, actor=world.user("nurse"), note="Phoned mother")
+    n.refresh_from_db()
+    assert n.sent_by == world.staff["nurse"]
+    assert n.status_at(due + timedelta(days=3)) == "sent late"
+
+
+def test_sent_on_time_is_not_late(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        incident = submitted(world, occurred_at=NOON - timedelta(hours=1))
+        n = incident.notifications.get()
+        svc.record_notification_sent(n, actor=world.user("supervisor"))
+    n.refresh_from_db()
+    assert n.status_at(NOON + timedelta(days=2)) == "sent"
+    with pytest.raises(ValidationError, match="already recorded"):
+        svc.record_notification_sent(n, actor=world.user("supervisor"))
+    with pytest.raises(PermissionDenied):
+        svc.record_notification_sent(Notification.objects.get(), actor=world.user("bht"))
+
+
+# --- Exposure --------------------------------------------------------------------------------
+
+
+def test_submission_writes_exposure(world: World) -> None:
+    incident = draft(world, type="aggression_staff", is_death=False)
+    svc.add_injury(
+        incident,
+        actor=world.user("bht"),
+        staff=world.staff["nurse"],
+        severity="moderate",
+        description="Bitten",
+    )
+    incident = svc.submit_incident(incident, actor=world.user("bht"))
+    kinds = sorted(ExposureEvent.objects.values_list("staff__user__username", "kind"))
+    assert kinds == [("t-bht", "assault"), ("t-nurse", "injury")]
+
+
+def test_a_death_is_witnessed_by_every_staff_member_named(world: World) -> None:
+    submitted(
+        world,
+        type="suicide_attempt",
+        is_death=True,
+        witness_staff=[world.staff["nurse"]],
+    )
+    assert sorted(ExposureEvent.objects.values_list("staff__user__username", "kind")) == [
+        ("t-bht", "death_witnessed"),
+        ("t-nurse", "death_witnessed"),
+    ]
+
+
+def test_record_exposure_is_idempotent_per_source(world: World) -> None:
+    incident = submitted(world)
+    for _ in range(2):
+        svc.record_exposure(
+            world.staff["nurse"],
+            kind="restraint",
+            occurred_at=incident.occurred_at,
+            source=incident,
+        )
+    assert ExposureEvent.objects.filter(staff=world.staff["nurse"]).count() == 1
+
+
+def test_only_the_staff_member_sees_their_own_counts(world: World) -> None:
+    submitted(world, type="aggression_staff")
+    assert sel.my_exposure_counts(world.user("bht"))["assault"] == 1
+    assert sel.my_exposure_counts(world.user("nurse"))["assault"] == 0
+    assert sel.my_exposure_counts(world.user("supervisor"))["assault"] == 0
+    # No leader may read another staff member's rows, even in the same unit.
+    event = ExposureEvent.objects.get()
+    from pillars.core import policy
+
+    for role in ("supervisor", "director", "admin", "privacy", "nurse"):
+        assert not policy.is_visible(world.user(role), event)
+    assert AuditEvent.objects.filter(category="wellbeing").exists()
+
+
+def test_aggregates_hide_groups_smaller_than_five(world: World) -> None:
+    submitted(world, type="aggression_staff")
+    groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
+    # Unit B has one staff member: only "fewer than 5" is shown.
+    assert groups["Unit B"].is_suppressed
+    unit_a = groups["Unit A"]
+    assert unit_a.staff_count >= 5
+    assert unit_a.counts is not None
+    assert unit_a.counts["assault"] == 1
+    with pytest.raises(PermissionDenied):
+        sel.exposure_aggregates(world.user("bht"))
+
+
+def test_a_group_of_four_is_suppressed_and_five_is_shown(world: World) -> None:
+    from pillars.people.testing import make_unit
+
+    unit_c, _ = make_unit(world.site, "c")
+    staff = [make_staff(f"t-c{n}", ["bht"], [unit_c]) for n in range(4)]
+    groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
+    assert groups["Unit C"].is_suppressed
+    assert groups["Unit C"].staff_count == 4
+    staff.append(make_staff("t-c4", ["bht"], [unit_c]))
+    groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
+    assert not groups["Unit C"].is_suppressed
