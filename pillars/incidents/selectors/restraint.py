@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.incidents.models import (
     EpisodeKind,
@@ -33,6 +35,7 @@ from pillars.incidents.models import (
 from pillars.incidents.models.restraint import PHYSICAL_KINDS
 from pillars.people.models import Placement, Unit
 from pillars.people.policies import restrict_units
+from pillars.people.selectors import is_emergency_read, person_category
 
 
 def _uuid(value: Any) -> UUID:
@@ -69,7 +72,69 @@ def get_episode_for(
     if episode is None:
         raise Http404("Not found")
     policy.require(user, action, episode)
+    audit.record(
+        actor=user.user if isinstance(user, policy.Actor) else user,
+        action=Action.VIEW,
+        target=episode,
+        person_id=episode.person.public_id,
+        category=person_category(episode.person),
+        purpose=Purpose.EMERGENCY if is_emergency_read(user, episode.person) else Purpose.TREATMENT,
+        detail={"what": "restraint episode"},
+    )
     return episode
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One live clock of an episode: what is due, when, and how it stands, in words."""
+
+    key: str
+    label: str
+    at: datetime | None
+    text: str
+    tone: str  # "", "warn" or "danger": always shown with an icon and the text
+
+
+def _until(at: datetime, now: datetime) -> tuple[str, str]:
+    minutes = int((at - now).total_seconds() // 60)
+    if at < now:
+        late = int((now - at).total_seconds() // 60)
+        return f"overdue by {late} min", "danger"
+    if minutes < 5:
+        return f"due in {minutes} min", "warn"
+    return f"in {minutes} min", ""
+
+
+def timers(episode: RestraintEpisode, now: datetime) -> list[Timer]:
+    """The live clocks of an active episode: order expiring, face-to-face, monitoring."""
+    found: list[Timer] = []
+    expires = episode.order_expires_at()
+    if expires is None:
+        found.append(Timer("order", "Order", None, "no order", "danger"))
+    else:
+        text, tone = _until(expires, now)
+        found.append(Timer("order", "Order expires", expires, text, tone))
+    done = episode.face_to_face_done_at()
+    due = episode.face_to_face_due_at()
+    if done is None:
+        text, tone = _until(due, now)
+        found.append(Timer("face_to_face", "Face-to-face due", due, text, tone))
+    else:
+        late = done > due
+        found.append(
+            Timer(
+                "face_to_face",
+                "Face-to-face done",
+                done,
+                "late" if late else "on time",
+                "warn" if late else "",
+            )
+        )
+    monitoring = episode.monitoring_due_at()
+    if monitoring is not None:
+        text, tone = _until(monitoring, now)
+        found.append(Timer("monitoring", "Monitoring due", monitoring, text, tone))
+    return found
 
 
 def active_episodes(unit: Unit) -> list[RestraintEpisode]:
@@ -96,11 +161,9 @@ def units_visible_to(user: Any) -> list[Unit]:
 
 def get_unit_for(user: Any, public_id: Any, action: str) -> Unit:
     """A unit the user sees (404 otherwise) and an action they may take (403 otherwise)."""
-    unit = Unit.objects.filter(public_id=_uuid(public_id)).first()
-    actor = policy.require(user, action)
-    if unit is None or unit not in restrict_units(actor, Unit.objects.filter(pk=unit.pk)):
-        raise Http404("Not found")
-    return unit
+    from pillars.people.selectors import get_unit_for as people_unit_for
+
+    return people_unit_for(user, public_id, action)
 
 
 def current_profiles() -> list[RuleProfile]:

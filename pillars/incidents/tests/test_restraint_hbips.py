@@ -12,7 +12,7 @@ from django.db import connection
 from pillars.core import clock
 from pillars.incidents.models import EpisodeKind, RestraintEpisode, RuleProfile
 from pillars.incidents.selectors.restraint import hbips
-from pillars.people.models import Episode, Placement
+from pillars.people.models import Episode, Placement, Unit
 from pillars.people.testing import World, make_person
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def _at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=CHICAGO).astimezone(UTC)
 
 
-def _stay(world: World, record: str, unit_moves: list[tuple[object, datetime]], end: datetime):
+def _stay(world: World, record: str, unit_moves: list[tuple[Unit, datetime]], end: datetime):
     """A person admitted and moved between units: (unit, from) pairs, discharged at ``end``."""
     person = make_person(record, "Census")
     first = unit_moves[0][1]
