@@ -27,20 +27,20 @@ READ_ERRORS = error_responses(401, 403, 404)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
-class TimerOut(Schema):
+class RestraintTimerOut(Schema):
     key: str
     label: str
     at: datetime | None
     text: str
 
 
-class ViolationOut(Schema):
+class RestraintViolationOut(Schema):
     kind: str
     at: datetime
     text: str
 
 
-class OrderOut(Schema):
+class RestraintOrderOut(Schema):
     public_id: UUID
     ordered_at: datetime
     age_years: int
@@ -50,7 +50,7 @@ class OrderOut(Schema):
     seen_in_person: bool
 
 
-class CheckOut(Schema):
+class RestraintCheckOut(Schema):
     public_id: UUID
     observed_at: datetime
     recorded_at: datetime
@@ -62,7 +62,7 @@ class CheckOut(Schema):
     toileting_offered: bool | None
 
 
-class EpisodeOut(Schema):
+class RestraintEpisodeOut(Schema):
     public_id: UUID
     person: UUID
     person_name: str
@@ -77,13 +77,13 @@ class EpisodeOut(Schema):
     face_to_face_due_at: datetime
     face_to_face_done_at: datetime | None
     monitoring_due_at: datetime | None
-    timers: list[TimerOut]
-    violations: list[ViolationOut]
-    orders: list[OrderOut]
-    checks: list[CheckOut]
+    timers: list[RestraintTimerOut]
+    violations: list[RestraintViolationOut]
+    orders: list[RestraintOrderOut]
+    checks: list[RestraintCheckOut]
 
     @classmethod
-    def of(cls, e: RestraintEpisode, now: datetime) -> EpisodeOut:
+    def of(cls, e: RestraintEpisode, now: datetime) -> RestraintEpisodeOut:
         return cls(
             public_id=e.public_id,
             person=e.person.public_id,
@@ -100,14 +100,15 @@ class EpisodeOut(Schema):
             face_to_face_done_at=e.face_to_face_done_at(),
             monitoring_due_at=e.monitoring_due_at(),
             timers=[
-                TimerOut(key=t.key, label=t.label, at=t.at, text=t.text)
+                RestraintTimerOut(key=t.key, label=t.label, at=t.at, text=t.text)
                 for t in (selectors.timers(e, now) if e.is_active else [])
             ],
             violations=[
-                ViolationOut(kind=v.kind, at=v.at, text=v.text) for v in e.violations_at(now)
+                RestraintViolationOut(kind=v.kind, at=v.at, text=v.text)
+                for v in e.violations_at(now)
             ],
             orders=[
-                OrderOut(
+                RestraintOrderOut(
                     public_id=o.public_id,
                     ordered_at=o.ordered_at,
                     age_years=o.age_years,
@@ -119,7 +120,7 @@ class EpisodeOut(Schema):
                 for o in e._orders()
             ],
             checks=[
-                CheckOut(
+                RestraintCheckOut(
                     public_id=c.public_id,
                     observed_at=c.observed_at,
                     recorded_at=c.recorded_at,
@@ -135,11 +136,11 @@ class EpisodeOut(Schema):
         )
 
 
-def _fresh(episode: RestraintEpisode) -> EpisodeOut:
-    return EpisodeOut.of(services.load_episode(episode.pk), clock.now())
+def _fresh(episode: RestraintEpisode) -> RestraintEpisodeOut:
+    return RestraintEpisodeOut.of(services.load_episode(episode.pk), clock.now())
 
 
-class StartIn(Schema):
+class RestraintStartIn(Schema):
     kind: EpisodeKind
     reason: Text = Field(min_length=1, max_length=2000)
     release_criteria: Text = Field(min_length=1, max_length=2000)
@@ -149,7 +150,7 @@ class StartIn(Schema):
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-class CheckIn(Schema):
+class RestraintCheckIn(Schema):
     condition: Text = Field(min_length=1, max_length=300)
     observed_at: Moment | None = None
     note: Text = Field("", max_length=500)
@@ -161,27 +162,27 @@ class CheckIn(Schema):
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-class FaceToFaceIn(Schema):
+class RestraintFaceToFaceIn(Schema):
     findings: Text = Field(min_length=1, max_length=2000)
     seen_at: Moment | None = None
     continue_episode: bool = True
     client_id: UUID | None = None
 
 
-class RenewIn(Schema):
+class RestraintRenewIn(Schema):
     ordered_at: Moment | None = None
     seen_in_person: bool = False
     note: Text = Field("", max_length=300)
     client_id: UUID | None = None
 
 
-class ReleaseIn(Schema):
+class RestraintReleaseIn(Schema):
     reason: Text = Field(min_length=1, max_length=2000)
     released_at: Moment | None = None
     client_id: UUID | None = None
 
 
-class HbipsOut(Schema):
+class RestraintHbipsOut(Schema):
     unit: UUID
     unit_name: str
     year: int
@@ -193,18 +194,18 @@ class HbipsOut(Schema):
     hbips3: float | None
 
 
-class HbipsFilter(Schema):
+class RestraintHbipsFilter(Schema):
     year: int | None = Field(None, ge=2000, le=2200, description="This year if absent.")
     month: int | None = Field(None, ge=1, le=12, description="One month; all twelve if absent.")
 
 
 @router.get(
     "/units/{public_id}/restraint",
-    response={200: list[EpisodeOut], **READ_ERRORS},
+    response={200: list[RestraintEpisodeOut], **READ_ERRORS},
     summary="A unit's active restraint and seclusion episodes with their timers",
 )
 @audited("persons in restraint on one unit (one audited list read)")
-def unit_episodes(request: HttpRequest, public_id: UUID) -> Status[list[EpisodeOut]]:
+def unit_episodes(request: HttpRequest, public_id: UUID) -> Status[list[RestraintEpisodeOut]]:
     unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_view")
     visible = set(
         selectors.episodes_visible_to(request.user)
@@ -216,17 +217,19 @@ def unit_episodes(request: HttpRequest, public_id: UUID) -> Status[list[EpisodeO
         request.user, [e.person for e in episodes], what="api restraint episodes"
     )
     now = clock.now()
-    return Status(200, [EpisodeOut.of(e, now) for e in episodes])
+    return Status(200, [RestraintEpisodeOut.of(e, now) for e in episodes])
 
 
 @router.post(
     "/persons/{public_id}/restraint",
-    response={201: EpisodeOut, **WRITE_ERRORS},
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
     summary="Start a restraint or seclusion episode with its order",
 )
 @audited("starts an episode (get_person_for and start_episode audit)")
 @idempotent
-def start(request: HttpRequest, public_id: UUID, payload: StartIn) -> Status[EpisodeOut]:
+def start(
+    request: HttpRequest, public_id: UUID, payload: RestraintStartIn
+) -> Status[RestraintEpisodeOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.restraint_order", what="api restraint start"
     )
@@ -245,23 +248,25 @@ def start(request: HttpRequest, public_id: UUID, payload: StartIn) -> Status[Epi
 
 @router.get(
     "/restraint/{public_id}",
-    response={200: EpisodeOut, **READ_ERRORS},
+    response={200: RestraintEpisodeOut, **READ_ERRORS},
     summary="One restraint or seclusion episode",
 )
 @audited("reads one episode (get_episode_for audits it)")
-def get_episode(request: HttpRequest, public_id: UUID) -> Status[EpisodeOut]:
+def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisodeOut]:
     episode = selectors.get_episode_for(request.user, public_id)
-    return Status(200, EpisodeOut.of(episode, clock.now()))
+    return Status(200, RestraintEpisodeOut.of(episode, clock.now()))
 
 
 @router.post(
     "/restraint/{public_id}/checks",
-    response={201: EpisodeOut, **WRITE_ERRORS},
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
     summary="Record a monitoring check (mechanical restraint: the extra items too)",
 )
 @audited("records a monitoring check (record_monitoring audits it)")
 @idempotent
-def monitor(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Status[EpisodeOut]:
+def monitor(
+    request: HttpRequest, public_id: UUID, payload: RestraintCheckIn
+) -> Status[RestraintEpisodeOut]:
     episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_monitor")
     items = {
         name: getattr(payload, name)
@@ -281,14 +286,14 @@ def monitor(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Status[E
 
 @router.post(
     "/restraint/{public_id}/face-to-face",
-    response={201: EpisodeOut, **WRITE_ERRORS},
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
     summary="Record the face-to-face evaluation",
 )
 @audited("records the face-to-face (record_face_to_face audits it)")
 @idempotent
 def face_to_face(
-    request: HttpRequest, public_id: UUID, payload: FaceToFaceIn
-) -> Status[EpisodeOut]:
+    request: HttpRequest, public_id: UUID, payload: RestraintFaceToFaceIn
+) -> Status[RestraintEpisodeOut]:
     episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_evaluate")
     services.record_face_to_face(
         episode,
@@ -302,12 +307,14 @@ def face_to_face(
 
 @router.post(
     "/restraint/{public_id}/renewals",
-    response={201: EpisodeOut, **WRITE_ERRORS},
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
     summary="Renew the order (its own limit; 24 hours at most before the person is seen)",
 )
 @audited("renews the order (renew_order audits it)")
 @idempotent
-def renew(request: HttpRequest, public_id: UUID, payload: RenewIn) -> Status[EpisodeOut]:
+def renew(
+    request: HttpRequest, public_id: UUID, payload: RestraintRenewIn
+) -> Status[RestraintEpisodeOut]:
     episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_order")
     services.renew_order(
         episode,
@@ -321,12 +328,14 @@ def renew(request: HttpRequest, public_id: UUID, payload: RenewIn) -> Status[Epi
 
 @router.post(
     "/restraint/{public_id}/release",
-    response={200: EpisodeOut, **WRITE_ERRORS},
+    response={200: RestraintEpisodeOut, **WRITE_ERRORS},
     summary="Release the person",
 )
 @audited("releases (release_episode audits it)")
 @idempotent
-def release(request: HttpRequest, public_id: UUID, payload: ReleaseIn) -> Status[EpisodeOut]:
+def release(
+    request: HttpRequest, public_id: UUID, payload: RestraintReleaseIn
+) -> Status[RestraintEpisodeOut]:
     episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_order")
     services.release_episode(
         episode, actor=request.user, reason=payload.reason, released_at=payload.released_at
@@ -336,11 +345,13 @@ def release(request: HttpRequest, public_id: UUID, payload: ReleaseIn) -> Status
 
 @router.get(
     "/reports/hbips",
-    response={200: list[HbipsOut], **READ_ERRORS},
+    response={200: list[RestraintHbipsOut], **READ_ERRORS},
     summary="HBIPS-2 and HBIPS-3 per unit and month (hours per 1,000 patient hours)",
 )
 @audited("aggregate hours per unit; no person served is named")
-def hbips(request: HttpRequest, filters: Query[HbipsFilter]) -> Status[list[HbipsOut]]:
+def hbips(
+    request: HttpRequest, filters: Query[RestraintHbipsFilter]
+) -> Status[list[RestraintHbipsOut]]:
     policy.require(request.user, "incidents.restraint_report")
     units = selectors.units_visible_to(request.user)
     months = [filters.month] if filters.month else list(range(1, 13))
@@ -348,7 +359,7 @@ def hbips(request: HttpRequest, filters: Query[HbipsFilter]) -> Status[list[Hbip
     return Status(
         200,
         [
-            HbipsOut(
+            RestraintHbipsOut(
                 unit=r.unit.public_id,
                 unit_name=r.unit.name,
                 year=r.year,
