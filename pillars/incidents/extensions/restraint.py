@@ -43,7 +43,7 @@ def board_rows(
     request: HttpRequest, unit: Unit, person_ids: list[int]
 ) -> dict[int, list[RowExtra]]:
     """A flag on the row of each person in an active episode (one query for the whole board)."""
-    if not policy.can(request.user, "incidents.restraint_view"):
+    if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
         return {}
     active = selectors.active_person_ids(unit, person_ids)
     return {
@@ -64,13 +64,13 @@ def board_rows(
 def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     """The unit's active episodes with order expiring, face-to-face due and monitoring due.
     The board has already checked the unit; each episode is still scoped to the reader."""
-    if not policy.can(request.user, "incidents.restraint_view"):
+    if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
         return None
     episodes = selectors.active_episodes(unit)
     if not episodes:
         return None
     visible = set(
-        selectors.episodes_visible_to(request.user)
+        selectors.episodes_visible_to(getattr(request, "user", None))
         .filter(pk__in=[e.pk for e in episodes])
         .values_list("pk", flat=True)
     )
@@ -78,7 +78,7 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     rows = [{"episode": e, "timers": selectors.timers(e, now)} for e in episodes if e.pk in visible]
     if not rows:
         return None
-    lead = policy.can(request.user, "incidents.restraint_lead")
+    lead = policy.can(getattr(request, "user", None), "incidents.restraint_lead")
     return {
         "rows": rows,
         "zone": unit.time_zone,
