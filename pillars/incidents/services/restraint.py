@@ -244,8 +244,8 @@ def start_episode(
     ordered_by: Staff | None = None,
     ordered_at: datetime | None = None,
 ) -> RestraintEpisode:
-    """Start an episode with its order. The unit is where the person is placed now; the
-    episode follows the unit's rule profile (this version) to its end."""
+    """Start an episode with its order. The unit is where the person was placed at the start;
+    the episode follows the unit's rule profile (this version) to its end."""
     acting = policy.require(actor, "incidents.restraint_order", person)
     now = clock.now()
     errors: dict[str, list[str]] = {}
@@ -263,11 +263,13 @@ def start_episode(
         raise ValidationError(errors)
     moment = _moment(started_at, "started_at", now, now - timedelta(hours=24))
     order_moment = _moment(ordered_at, "ordered_at", now, moment - timedelta(hours=1))
+    # The unit the person was on when the episode began (an entry made after a transfer
+    # still belongs to the unit where it happened).
     placement = (
-        Placement.objects.current().filter(episode__person=person).select_related("unit").first()
+        Placement.objects.at(moment).filter(episode__person=person).select_related("unit").first()
     )
     if placement is None:
-        raise invalid(None, f"{person} is not placed on a unit.")
+        raise invalid("started_at", f"{person} was not placed on a unit then.")
     unit = placement.unit
     profile = profile_for_unit(unit)
     terms = order_terms(
