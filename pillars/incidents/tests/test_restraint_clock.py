@@ -22,9 +22,20 @@ from pillars.incidents.models import (
     ViolationKind,
 )
 from pillars.incidents.services import restraint as svc
+from pillars.people.models import Episode, Placement
 from pillars.people.testing import World
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _placed_long_ago(world: World) -> None:
+    """The world places persons two days before the real now; these tests pin earlier moments,
+    so the stays begin well before them."""
+    early = datetime(2025, 1, 1, tzinfo=UTC)
+    Episode.objects.update(admitted_at=early, recorded_at=early)
+    Placement.objects.update(started_at=early)
+
 
 CHICAGO = ZoneInfo("America/Chicago")
 # Noon in Chicago on 10 March 2026 (summer time began on the 8th: UTC-5).

@@ -11,10 +11,21 @@ import time_machine
 from pillars.core.management.commands.worker import registered_sweeps
 from pillars.incidents.models import EpisodeKind, RestraintEpisode
 from pillars.incidents.services import restraint as svc
+from pillars.people.models import Episode, Placement
 from pillars.people.testing import World
 from pillars.rounds.models import Alert
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _placed_long_ago(world: World) -> None:
+    """The world places persons two days before the real now; these tests pin earlier moments,
+    so the stays begin well before them."""
+    early = datetime(2025, 1, 1, tzinfo=UTC)
+    Episode.objects.update(admitted_at=early, recorded_at=early)
+    Placement.objects.update(started_at=early)
+
 
 START = datetime(2026, 5, 4, 15, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
