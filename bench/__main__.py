@@ -92,7 +92,7 @@ def main() -> None:
         f"\nratio check API/bare insert: {rates['check'] / rates['bare']:.2f} "
         "of the bare request rate (goal: at least 0.20)"
     )
-    for module in ("bench.batch", "bench.board"):
+    for module in ("bench.batch", "bench.board", "bench.hbips"):
         run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
         if run.returncode != 0:
             raise SystemExit(run.returncode)

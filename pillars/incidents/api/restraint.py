@@ -1,5 +1,375 @@
-"""The restraint area in the JSON API."""
+"""The restraint area in the JSON API: a unit's active episodes with their timers, one episode,
+starting one, monitoring checks, the face-to-face, renewals, release, and HBIPS-2/3 per unit and
+month. Device writes carry an ``Idempotency-Key`` header or a ``client_id``: a replay returns
+the first answer."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from pillars.core import clock, policy
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Moment, Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.incidents.models import EpisodeKind, RestraintEpisode
+from pillars.incidents.selectors import restraint as selectors
+from pillars.incidents.services import restraint as services
+from pillars.people import selectors as people_selectors
 
 router = Router(tags=["restraint"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+class RestraintTimerOut(Schema):
+    key: str
+    label: str
+    at: datetime | None
+    text: str
+
+
+class RestraintViolationOut(Schema):
+    kind: str
+    at: datetime
+    text: str
+
+
+class RestraintOrderOut(Schema):
+    public_id: UUID
+    ordered_at: datetime
+    age_years: int
+    limit_minutes: int
+    expires_at: datetime
+    is_renewal: bool
+    seen_in_person: bool
+
+
+class RestraintCheckOut(Schema):
+    public_id: UUID
+    observed_at: datetime
+    recorded_at: datetime
+    condition: str
+    circulation_ok: bool | None
+    skin_ok: bool | None
+    range_of_motion: bool | None
+    hydration_offered: bool | None
+    toileting_offered: bool | None
+
+
+class RestraintEpisodeOut(Schema):
+    public_id: UUID
+    person: UUID
+    person_name: str
+    unit: UUID
+    kind: str
+    profile: str
+    profile_version: int
+    started_at: datetime
+    released_at: datetime | None
+    release_criteria: str
+    order_expires_at: datetime | None
+    face_to_face_due_at: datetime
+    face_to_face_done_at: datetime | None
+    monitoring_due_at: datetime | None
+    timers: list[RestraintTimerOut]
+    violations: list[RestraintViolationOut]
+    orders: list[RestraintOrderOut]
+    checks: list[RestraintCheckOut]
+
+    @classmethod
+    def of(cls, e: RestraintEpisode, now: datetime) -> RestraintEpisodeOut:
+        return cls(
+            public_id=e.public_id,
+            person=e.person.public_id,
+            person_name=e.person.display_name,
+            unit=e.unit.public_id,
+            kind=e.kind,
+            profile=e.profile.code,
+            profile_version=e.profile.version,
+            started_at=e.started_at,
+            released_at=e.released_at,
+            release_criteria=e.release_criteria,
+            order_expires_at=e.order_expires_at(),
+            face_to_face_due_at=e.face_to_face_due_at(),
+            face_to_face_done_at=e.face_to_face_done_at(),
+            monitoring_due_at=e.monitoring_due_at(),
+            timers=[
+                RestraintTimerOut(key=t.key, label=t.label, at=t.at, text=t.text)
+                for t in (selectors.timers(e, now) if e.is_active else [])
+            ],
+            violations=[
+                RestraintViolationOut(kind=v.kind, at=v.at, text=v.text)
+                for v in e.violations_at(now)
+            ],
+            orders=[
+                RestraintOrderOut(
+                    public_id=o.public_id,
+                    ordered_at=o.ordered_at,
+                    age_years=o.age_years,
+                    limit_minutes=o.limit_minutes,
+                    expires_at=o.expires_at,
+                    is_renewal=o.is_renewal,
+                    seen_in_person=o.seen_in_person,
+                )
+                for o in e._orders()
+            ],
+            checks=[
+                RestraintCheckOut(
+                    public_id=c.public_id,
+                    observed_at=c.observed_at,
+                    recorded_at=c.recorded_at,
+                    condition=c.condition,
+                    circulation_ok=c.circulation_ok,
+                    skin_ok=c.skin_ok,
+                    range_of_motion=c.range_of_motion,
+                    hydration_offered=c.hydration_offered,
+                    toileting_offered=c.toileting_offered,
+                )
+                for c in e._checks()
+            ],
+        )
+
+
+def _fresh(episode: RestraintEpisode) -> RestraintEpisodeOut:
+    return RestraintEpisodeOut.of(services.load_episode(episode.pk), clock.now())
+
+
+class RestraintStartIn(Schema):
+    kind: EpisodeKind
+    reason: Text = Field(min_length=1, max_length=2000)
+    release_criteria: Text = Field(min_length=1, max_length=2000)
+    alternatives_tried: Text = Field("", max_length=2000)
+    started_at: Moment | None = None
+    ordered_at: Moment | None = None
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class RestraintCheckIn(Schema):
+    condition: Text = Field(min_length=1, max_length=300)
+    observed_at: Moment | None = None
+    note: Text = Field("", max_length=500)
+    circulation_ok: bool | None = None
+    skin_ok: bool | None = None
+    range_of_motion: bool | None = None
+    hydration_offered: bool | None = None
+    toileting_offered: bool | None = None
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class RestraintFaceToFaceIn(Schema):
+    findings: Text = Field(min_length=1, max_length=2000)
+    seen_at: Moment | None = None
+    continue_episode: bool = True
+    client_id: UUID | None = None
+
+
+class RestraintRenewIn(Schema):
+    ordered_at: Moment | None = None
+    seen_in_person: bool = False
+    note: Text = Field("", max_length=300)
+    client_id: UUID | None = None
+
+
+class RestraintReleaseIn(Schema):
+    reason: Text = Field(min_length=1, max_length=2000)
+    released_at: Moment | None = None
+    client_id: UUID | None = None
+
+
+class RestraintHbipsOut(Schema):
+    unit: UUID
+    unit_name: str
+    year: int
+    month: int
+    patient_hours: float
+    restraint_hours: float
+    seclusion_hours: float
+    hbips2: float | None
+    hbips3: float | None
+
+
+class RestraintHbipsFilter(Schema):
+    year: int | None = Field(None, ge=2000, le=2200, description="This year if absent.")
+    month: int | None = Field(None, ge=1, le=12, description="One month; all twelve if absent.")
+
+
+@router.get(
+    "/units/{public_id}/restraint",
+    response={200: list[RestraintEpisodeOut], **READ_ERRORS},
+    summary="A unit's active restraint and seclusion episodes with their timers",
+)
+@audited("persons in restraint on one unit (one audited list read)")
+def unit_episodes(request: HttpRequest, public_id: UUID) -> Status[list[RestraintEpisodeOut]]:
+    unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_view")
+    visible = set(
+        selectors.episodes_visible_to(request.user)
+        .filter(unit=unit, released_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    episodes = [e for e in selectors.active_episodes(unit) if e.pk in visible]
+    people_selectors.record_list_read(
+        request.user, [e.person for e in episodes], what="api restraint episodes"
+    )
+    now = clock.now()
+    return Status(200, [RestraintEpisodeOut.of(e, now) for e in episodes])
+
+
+@router.post(
+    "/persons/{public_id}/restraint",
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    summary="Start a restraint or seclusion episode with its order",
+)
+@audited("starts an episode (get_person_for and start_episode audit)")
+@idempotent
+def start(
+    request: HttpRequest, public_id: UUID, payload: RestraintStartIn
+) -> Status[RestraintEpisodeOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.restraint_order", what="api restraint start"
+    )
+    episode = services.start_episode(
+        person,
+        actor=request.user,
+        kind=payload.kind,
+        reason=payload.reason,
+        release_criteria=payload.release_criteria,
+        alternatives_tried=payload.alternatives_tried,
+        started_at=payload.started_at,
+        ordered_at=payload.ordered_at,
+    )
+    return Status(201, _fresh(episode))
+
+
+@router.get(
+    "/restraint/{public_id}",
+    response={200: RestraintEpisodeOut, **READ_ERRORS},
+    summary="One restraint or seclusion episode",
+)
+@audited("reads one episode (get_episode_for audits it)")
+def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisodeOut]:
+    episode = selectors.get_episode_for(request.user, public_id)
+    return Status(200, RestraintEpisodeOut.of(episode, clock.now()))
+
+
+@router.post(
+    "/restraint/{public_id}/checks",
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    summary="Record a monitoring check (mechanical restraint: the extra items too)",
+)
+@audited("records a monitoring check (record_monitoring audits it)")
+@idempotent
+def monitor(
+    request: HttpRequest, public_id: UUID, payload: RestraintCheckIn
+) -> Status[RestraintEpisodeOut]:
+    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_monitor")
+    items = {
+        name: getattr(payload, name)
+        for name in services.MECHANICAL_ITEMS
+        if getattr(payload, name) is not None
+    }
+    services.record_monitoring(
+        episode,
+        actor=request.user,
+        condition=payload.condition,
+        observed_at=payload.observed_at,
+        note=payload.note,
+        **items,
+    )
+    return Status(201, _fresh(episode))
+
+
+@router.post(
+    "/restraint/{public_id}/face-to-face",
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    summary="Record the face-to-face evaluation",
+)
+@audited("records the face-to-face (record_face_to_face audits it)")
+@idempotent
+def face_to_face(
+    request: HttpRequest, public_id: UUID, payload: RestraintFaceToFaceIn
+) -> Status[RestraintEpisodeOut]:
+    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_evaluate")
+    services.record_face_to_face(
+        episode,
+        actor=request.user,
+        findings=payload.findings,
+        seen_at=payload.seen_at,
+        continue_episode=payload.continue_episode,
+    )
+    return Status(201, _fresh(episode))
+
+
+@router.post(
+    "/restraint/{public_id}/renewals",
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    summary="Renew the order (its own limit; 24 hours at most before the person is seen)",
+)
+@audited("renews the order (renew_order audits it)")
+@idempotent
+def renew(
+    request: HttpRequest, public_id: UUID, payload: RestraintRenewIn
+) -> Status[RestraintEpisodeOut]:
+    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_order")
+    services.renew_order(
+        episode,
+        actor=request.user,
+        ordered_at=payload.ordered_at,
+        seen_in_person=payload.seen_in_person,
+        note=payload.note,
+    )
+    return Status(201, _fresh(episode))
+
+
+@router.post(
+    "/restraint/{public_id}/release",
+    response={200: RestraintEpisodeOut, **WRITE_ERRORS},
+    summary="Release the person",
+)
+@audited("releases (release_episode audits it)")
+@idempotent
+def release(
+    request: HttpRequest, public_id: UUID, payload: RestraintReleaseIn
+) -> Status[RestraintEpisodeOut]:
+    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_order")
+    services.release_episode(
+        episode, actor=request.user, reason=payload.reason, released_at=payload.released_at
+    )
+    return Status(200, _fresh(episode))
+
+
+@router.get(
+    "/reports/hbips",
+    response={200: list[RestraintHbipsOut], **READ_ERRORS},
+    summary="HBIPS-2 and HBIPS-3 per unit and month (hours per 1,000 patient hours)",
+)
+@audited("aggregate hours per unit; no person served is named")
+def hbips(
+    request: HttpRequest, filters: Query[RestraintHbipsFilter]
+) -> Status[list[RestraintHbipsOut]]:
+    policy.require(request.user, "incidents.restraint_report")
+    units = selectors.units_visible_to(request.user)
+    months = [filters.month] if filters.month else list(range(1, 13))
+    rows = selectors.hbips(units, filters.year or clock.now().year, months)
+    return Status(
+        200,
+        [
+            RestraintHbipsOut(
+                unit=r.unit.public_id,
+                unit_name=r.unit.name,
+                year=r.year,
+                month=r.month,
+                patient_hours=round(r.patient_hours, 4),
+                restraint_hours=round(r.restraint_hours, 4),
+                seclusion_hours=round(r.seclusion_hours, 4),
+                hbips2=None if r.hbips2 is None else round(r.hbips2, 4),
+                hbips3=None if r.hbips3 is None else round(r.hbips3, 4),
+            )
+            for r in rows
+        ],
+    )

@@ -1,5 +1,106 @@
-"""What the restraint area adds to other apps' pages (person page sections, the unit board)."""
+"""What the restraint area adds to other apps' pages: a section on the person page (active
+episode, recent ones, start), and on the unit board a panel of active episodes with their live
+timers plus a flag on the row of each person in an episode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from pillars.core import clock, policy
+from pillars.incidents.models import RestraintEpisode
+from pillars.incidents.selectors import restraint as selectors
+from pillars.people.models import PersonServed, Unit
+from pillars.people.sections import PersonSection, register_section
+from pillars.rounds import board_extras
+from pillars.rounds.board_extras import BoardExtension, RowExtra
+
+RECENT = 5
+
+
+def person_restraint(
+    request: HttpRequest, person: PersonServed, page: dict[str, Any]
+) -> dict[str, Any] | None:
+    # The person page has already checked scope and audited the read of this person.
+    if not policy.can(request.user, "incidents.restraint_view", person):
+        return None
+    recent = list(
+        RestraintEpisode.objects.filter(person=person)
+        .select_related("unit")
+        .order_by("-started_at")[:RECENT]
+    )
+    return {
+        "recent": recent,
+        "active": next((e for e in recent if e.is_active), None),
+        "can_start": page.get("writable", True)
+        and policy.can(request.user, "incidents.restraint_order", person),
+    }
+
+
+def board_rows(
+    request: HttpRequest, unit: Unit, person_ids: list[int]
+) -> dict[int, list[RowExtra]]:
+    """A flag on the row of each person in an active episode (one query for the whole board)."""
+    if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
+        return {}
+    active = selectors.active_person_ids(unit, person_ids)
+    return {
+        person_id: [
+            RowExtra(
+                label=f"In {episode.get_kind_display().lower()} since",
+                url=reverse("incidents:restraint-detail", args=[episode.public_id]),
+                kind="flag",
+                tone="danger",
+                icon="⚠",
+                at=episode.started_at,
+            )
+        ]
+        for person_id, episode in active.items()
+    }
+
+
+def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """The unit's active episodes with order expiring, face-to-face due and monitoring due.
+    The board has already checked the unit; each episode is still scoped to the reader."""
+    if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
+        return None
+    episodes = selectors.active_episodes(unit)
+    if not episodes:
+        return None
+    visible = set(
+        selectors.episodes_visible_to(getattr(request, "user", None))
+        .filter(pk__in=[e.pk for e in episodes])
+        .values_list("pk", flat=True)
+    )
+    now = clock.now()
+    rows = [{"episode": e, "timers": selectors.timers(e, now)} for e in episodes if e.pk in visible]
+    if not rows:
+        return None
+    lead = policy.can(getattr(request, "user", None), "incidents.restraint_lead")
+    return {
+        "rows": rows,
+        "zone": unit.time_zone,
+        "lead_url": reverse("incidents:restraint-lead", args=[unit.public_id]) if lead else "",
+    }
 
 
 def install() -> None:
-    pass
+    register_section(
+        PersonSection(
+            "incidents-restraint",
+            "incidents/restraint/partials/_person_restraint.html",
+            person_restraint,
+            order=40,
+        )
+    )
+    board_extras.register(
+        BoardExtension(
+            key="incidents-restraint",
+            rows=board_rows,
+            panel_template="incidents/restraint/board_panel.html",
+            panel_context=board_panel,
+            order=10,
+        )
+    )

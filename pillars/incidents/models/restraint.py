@@ -1,3 +1,431 @@
-"""Models of the restraint area."""
+"""Restraint and seclusion: rule profiles (versioned data), episodes, orders and renewals, the
+1-hour face-to-face, monitoring checks, release, guardian notice, debrief and addenda.
 
-__all__: list[str] = []
+An episode's clocks are derived, never stored as a status: ``order_expires_at()``,
+``face_to_face_due_at()``, ``monitoring_due_at()`` and ``violations_at(now)`` are pure methods
+of the rows already read (orders, checks, face-to-face), so tests pin any moment. The stored
+``sweep_due_at`` column mirrors the next deadline so that the sweep finds due rows by index.
+
+Defaults (DESIGN.md facts; CMS hospital rule 42 CFR 482.13(e)(8) and (g), PRTF rule 42 CFR
+483.358): an order for violent or self-destructive behavior lasts at most 4 hours for adults
+(18 and over), 2 hours for ages 9 to 17 and 1 hour under 9; it may be renewed in those
+increments up to 24 hours, after which the physician or practitioner must see the person again;
+a face-to-face evaluation is due within 1 hour of the start; the person is monitored at least
+every 15 minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import models
+from django.db.models import Q
+
+from pillars.core.models import PublicModel
+from pillars.people.models import PersonServed, Staff, Unit
+
+__all__ = [
+    "EpisodeKind",
+    "FaceToFace",
+    "MonitoringCheck",
+    "RestraintAddendum",
+    "RestraintEpisode",
+    "RestraintOrder",
+    "RuleProfile",
+    "UnitRuleProfile",
+    "Violation",
+    "ViolationKind",
+]
+
+
+class EpisodeKind(models.TextChoices):
+    PHYSICAL_HOLD = "physical_hold", "Physical hold"
+    MECHANICAL = "mechanical", "Mechanical restraint"
+    SECLUSION = "seclusion", "Seclusion"
+    DRUG = "drug", "Drug used as a restraint"
+
+
+# HBIPS-2 counts physical restraint (holds and mechanical restraint); HBIPS-3 counts seclusion.
+PHYSICAL_KINDS = (EpisodeKind.PHYSICAL_HOLD, EpisodeKind.MECHANICAL)
+
+
+class ViolationKind(models.TextChoices):
+    EXPIRED_ORDER = "expired_order", "Order expired"
+    LATE_FACE_TO_FACE = "late_face_to_face", "Face-to-face late"
+    MISSED_MONITORING = "missed_monitoring", "Monitoring missed"
+    OVER_STATE_TOTAL = "over_state_total", "Over the state limit"
+
+
+class RuleProfile(PublicModel):
+    """One version of a rule profile. A change makes a new version and retires the old one, so
+    episodes keep the rules they started under. ``None`` in a state limit means the profile has
+    none."""
+
+    code = models.SlugField(max_length=32)
+    version = models.PositiveIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    name = models.CharField(max_length=120)
+    citation = models.CharField(max_length=200, blank=True)
+    adult_age = models.PositiveSmallIntegerField(default=18)
+    child_age = models.PositiveSmallIntegerField(default=9)
+    adult_limit_minutes = models.PositiveIntegerField(default=240)
+    child_limit_minutes = models.PositiveIntegerField(default=120)
+    young_child_limit_minutes = models.PositiveIntegerField(default=60)
+    renewal_cap_minutes = models.PositiveIntegerField(
+        default=24 * 60,
+        help_text="Orders and renewals cover at most this long before the "
+        "physician or practitioner must see the person again.",
+    )
+    face_to_face_minutes = models.PositiveIntegerField(default=60)
+    monitoring_minutes = models.PositiveIntegerField(default=15)
+    hold_max_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="A physical hold lasts at most this long (state rule)."
+    )
+    mechanical_adult_total_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Mechanical restraint of an adult totals at most this long (state rule).",
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="rule_profile_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(is_current=True), name="one_current_rule_profile"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    def limit_for(self, age: int, kind: str) -> timedelta:
+        """The longest a single order (or renewal) may run for a person of this age."""
+        if age >= self.adult_age:
+            minutes = self.adult_limit_minutes
+        elif age >= self.child_age:
+            minutes = self.child_limit_minutes
+        else:
+            minutes = self.young_child_limit_minutes
+        if kind == EpisodeKind.PHYSICAL_HOLD and self.hold_max_minutes is not None:
+            minutes = min(minutes, self.hold_max_minutes)
+        return timedelta(minutes=minutes)
+
+
+class UnitRuleProfile(PublicModel):
+    """The rule profile a unit chose (by code: a unit follows the profile's current version).
+    A new choice retires the old row; the history is kept. Units with no row follow the federal
+    hospital rule."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    profile_code = models.SlugField(max_length=32)
+    chosen_at = models.DateTimeField()
+    chosen_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-chosen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(is_current=True), name="one_rule_profile_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.profile_code}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A rule broken during an episode, dated at the moment it was broken."""
+
+    kind: str
+    at: datetime
+    text: str
+
+    @property
+    def label(self) -> str:
+        return ViolationKind(self.kind).label
+
+
+class RestraintEpisode(PublicModel):
+    """One restraint or seclusion episode of one person on one unit, from start to release."""
+
+    person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    profile = models.ForeignKey(RuleProfile, on_delete=models.PROTECT, related_name="episodes")
+    kind = models.CharField(max_length=16, choices=EpisodeKind.choices)
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    reason = models.TextField(help_text="The behavior that made it necessary.")
+    alternatives_tried = models.TextField(blank=True)
+    release_criteria = models.TextField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    release_reason = models.TextField(blank=True)
+    guardian_notified_at = models.DateTimeField(null=True, blank=True)
+    guardian_notified_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    guardian_note = models.CharField(max_length=300, blank=True)
+    debriefed_at = models.DateTimeField(null=True, blank=True)
+    debriefed_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    debrief_with_person = models.BooleanField(default=False)
+    debrief_notes = models.TextField(blank=True)
+    # Mirrors next_deadline_after(): the sweep's index. Null once released with nothing due.
+    sweep_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["unit", "started_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(released_at__isnull=True),
+                name="one_active_restraint_each",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True) | Q(released_at__gt=models.F("started_at")),
+                name="restraint_release_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.person} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+    # Related rows, ordered; a caller that prefetched them pays no query here.
+    def _orders(self) -> list[RestraintOrder]:
+        return sorted(self.orders.all(), key=lambda o: (o.ordered_at, o.pk or 0))
+
+    def _checks(self) -> list[MonitoringCheck]:
+        return sorted(self.checks.all(), key=lambda c: c.observed_at)
+
+    def _face_to_face(self) -> FaceToFace | None:
+        found = list(self.face_to_faces.all())
+        return min(found, key=lambda f: f.seen_at) if found else None
+
+    def ended_at(self, now: datetime) -> datetime:
+        return self.released_at if self.released_at is not None else now
+
+    def order_expires_at(self) -> datetime | None:
+        """When the latest order (or renewal) runs out; None before any order."""
+        orders = self._orders()
+        return orders[-1].expires_at if orders else None
+
+    def face_to_face_due_at(self) -> datetime:
+        return self.started_at + timedelta(minutes=self.profile.face_to_face_minutes)
+
+    def face_to_face_done_at(self) -> datetime | None:
+        seen = self._face_to_face()
+        return seen.seen_at if seen is not None else None
+
+    def monitoring_due_at(self) -> datetime | None:
+        """The next monitoring check: an interval after the last one (or the start). None once
+        released."""
+        if self.released_at is not None:
+            return None
+        checks = self._checks()
+        last = checks[-1].observed_at if checks else self.started_at
+        return last + timedelta(minutes=self.profile.monitoring_minutes)
+
+    def state_total_limit_at(self) -> datetime | None:
+        """When a state's total limit for this kind of episode runs out (mechanical restraint
+        of an adult), None when the profile has none."""
+        if self.kind != EpisodeKind.MECHANICAL:
+            return None
+        total = self.profile.mechanical_adult_total_minutes
+        if total is None:
+            return None
+        orders = self._orders()
+        age = orders[0].age_years if orders else None
+        if age is not None and age < self.profile.adult_age:
+            return None
+        return self.started_at + timedelta(minutes=total)
+
+    def violations_at(self, now: datetime) -> list[Violation]:
+        """Every rule broken by ``now`` (or by release): gaps in the order, a late or missing
+        face-to-face, monitoring gaps longer than the interval, a state total exceeded."""
+        end = self.ended_at(now)
+        found: list[Violation] = []
+        orders = self._orders()
+        if orders:
+            covered = orders[0].expires_at
+            for renewal in orders[1:]:
+                if renewal.ordered_at > covered:
+                    found.append(
+                        Violation(
+                            ViolationKind.EXPIRED_ORDER,
+                            covered,
+                            f"Order expired; renewed {renewal.ordered_at - covered} later.",
+                        )
+                    )
+                covered = max(covered, renewal.expires_at)
+            if end > covered:
+                found.append(Violation(ViolationKind.EXPIRED_ORDER, covered, "Order expired."))
+        elif end > self.started_at:
+            found.append(Violation(ViolationKind.EXPIRED_ORDER, self.started_at, "No order."))
+        due = self.face_to_face_due_at()
+        done = self.face_to_face_done_at()
+        if (done is None and now > due) or (done is not None and done > due):
+            found.append(
+                Violation(
+                    ViolationKind.LATE_FACE_TO_FACE,
+                    due,
+                    "No face-to-face evaluation." if done is None else "Face-to-face late.",
+                )
+            )
+        interval = timedelta(minutes=self.profile.monitoring_minutes)
+        previous = self.started_at
+        for moment in [c.observed_at for c in self._checks() if c.observed_at <= end] + [end]:
+            if moment - previous > interval:
+                found.append(
+                    Violation(
+                        ViolationKind.MISSED_MONITORING,
+                        previous + interval,
+                        f"No monitoring for {_minutes(moment - previous)} minutes.",
+                    )
+                )
+            previous = moment
+        limit = self.state_total_limit_at()
+        if limit is not None and end > limit:
+            found.append(
+                Violation(ViolationKind.OVER_STATE_TOTAL, limit, "Over the state total limit.")
+            )
+        return sorted(found, key=lambda v: v.at)
+
+    def deadlines(self) -> list[datetime]:
+        """Every moment at which a rule can next be broken (for the sweep's index)."""
+        moments: list[datetime] = []
+        if self.released_at is None:
+            expires = self.order_expires_at()
+            moments.append(expires if expires is not None else self.started_at)
+            due = self.monitoring_due_at()
+            if due is not None:
+                moments.append(due)
+            limit = self.state_total_limit_at()
+            if limit is not None:
+                moments.append(limit)
+        if self.face_to_face_done_at() is None:
+            moments.append(self.face_to_face_due_at())
+        return moments
+
+    def next_deadline_after(self, moment: datetime) -> datetime | None:
+        later = [d for d in self.deadlines() if d > moment]
+        return min(later) if later else None
+
+    def first_deadline(self) -> datetime | None:
+        """The stored ``sweep_due_at`` after a write: the earliest deadline not yet swept."""
+        moments = self.deadlines()
+        return min(moments) if moments else None
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+class RestraintOrder(PublicModel):
+    """The order for an episode, or a renewal: who ordered it and when, and its limit computed
+    from the person's age on the day of the order in the unit's zone. Never edited."""
+
+    episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="orders")
+    ordered_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    ordered_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    age_years = models.PositiveSmallIntegerField()
+    ordered_on = models.DateField(help_text="The day of the order in the unit's zone.")
+    limit_minutes = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+    is_renewal = models.BooleanField(default=False)
+    # The physician or practitioner saw the person for this order: the 24-hour window restarts.
+    seen_in_person = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["ordered_at"]
+
+    def __str__(self) -> str:
+        return f"Order until {self.expires_at:%H:%M}"
+
+
+@dataclass(frozen=True)
+class OrderTerms:
+    age: int
+    ordered_on: date
+    limit: timedelta
+    expires_at: datetime
+
+
+class FaceToFace(PublicModel):
+    """The face-to-face evaluation (within an hour of the start): the person's immediate
+    situation, their reaction, their medical and behavioral condition, whether to continue."""
+
+    episode = models.ForeignKey(
+        RestraintEpisode, on_delete=models.PROTECT, related_name="face_to_faces"
+    )
+    seen_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    seen_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    findings = models.TextField()
+    continue_episode = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["seen_at"]
+
+    def __str__(self) -> str:
+        return f"Face-to-face at {self.seen_at:%H:%M}"
+
+
+class MonitoringCheck(PublicModel):
+    """A monitoring check during the episode. Mechanical restraint adds circulation, skin,
+    range of motion, hydration and toileting. Never edited; corrections are addenda."""
+
+    episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="checks")
+    observed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    observed_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    condition = models.CharField(max_length=300, help_text="Physical and psychological state.")
+    circulation_ok = models.BooleanField(null=True, blank=True)
+    skin_ok = models.BooleanField(null=True, blank=True)
+    range_of_motion = models.BooleanField(null=True, blank=True)
+    hydration_offered = models.BooleanField(null=True, blank=True)
+    toileting_offered = models.BooleanField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["observed_at"]
+        indexes = [models.Index(fields=["episode", "observed_at"])]
+
+    def __str__(self) -> str:
+        return f"Check at {self.observed_at:%H:%M}"
+
+
+class RestraintAddendum(PublicModel):
+    """A correction to an episode or one of its entries: nothing signed is edited; the addendum
+    names its author, its reason and the entry it corrects."""
+
+    episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="addenda")
+    entry = models.CharField(max_length=80, blank=True, help_text="The corrected entry.")
+    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["written_at"]
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.episode}"

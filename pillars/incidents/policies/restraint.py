@@ -1,9 +1,120 @@
-"""Who may see and do what in the restraint area."""
+"""Who may see and do what in the restraint area.
+
+An episode (and every row of it) is visible exactly when its person served is
+(people.policies). Ordering, the face-to-face and release are for nurses and clinicians; any
+trained floor staff member (BHT, nurse) monitors. Reports are for leaders and the shift lead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
 
 from pillars.core import policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.incidents.models import (
+    FaceToFace,
+    MonitoringCheck,
+    RestraintAddendum,
+    RestraintEpisode,
+    RestraintOrder,
+    RuleProfile,
+    UnitRuleProfile,
+)
+from pillars.people.models import PersonServed, Unit
+from pillars.people.policies import (
+    CARE_TEAM,
+    person_scope_q,
+    person_visible,
+    restrict_units,
+    unit_visible,
+    visible_without_emergency,
+)
 
-ACTIONS: dict[str, policy.Rule] = {}
+
+def _not_emergency_only(actor: Actor, obj: Any) -> bool:
+    """Emergency access is for reading; writing needs the ordinary scope."""
+    if isinstance(obj, PersonServed):
+        person = obj
+    elif isinstance(obj, RestraintEpisode):
+        person = obj.person
+    else:
+        return True
+    if person.pk not in actor.emergency_person_ids:
+        return True
+    return visible_without_emergency(actor, person)
+
+
+ACTIONS = {
+    "incidents.restraint_view": rule(
+        *CARE_TEAM, R.DIRECTOR, description="see restraint and seclusion episodes"
+    ),
+    "incidents.restraint_order": rule(
+        R.NURSE,
+        R.CLINICIAN,
+        check=_not_emergency_only,
+        scope="write",
+        description="start an episode, renew its order, release",
+    ),
+    "incidents.restraint_evaluate": rule(
+        R.NURSE,
+        R.CLINICIAN,
+        check=_not_emergency_only,
+        scope="write",
+        description="the 1-hour face-to-face evaluation",
+    ),
+    "incidents.restraint_monitor": rule(
+        R.BHT,
+        R.NURSE,
+        R.CLINICIAN,
+        check=_not_emergency_only,
+        scope="write",
+        description="monitoring checks, guardian notice, debrief, addenda",
+    ),
+    "incidents.restraint_lead": rule(
+        R.NURSE, R.SUPERVISOR, R.DIRECTOR, description="the shift lead's restraint screen"
+    ),
+    "incidents.restraint_report": rule(
+        R.NURSE, R.SUPERVISOR, R.DIRECTOR, description="violations and HBIPS-2/3 per unit"
+    ),
+    "incidents.restraint_profiles": rule(
+        *CARE_TEAM, R.DIRECTOR, R.ADMIN, description="rule profiles"
+    ),
+    "incidents.restraint_manage_profiles": rule(R.ADMIN, scope="write"),
+}
+
+
+def _restrict_episodes(actor: Actor, qs: QuerySet[RestraintEpisode]) -> QuerySet[RestraintEpisode]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
+
+
+def _restrict_rows(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "episode__person"))
+
+
+def _restrict_unit_profiles(
+    actor: Actor, qs: QuerySet[UnitRuleProfile]
+) -> QuerySet[UnitRuleProfile]:
+    return qs.filter(unit__in=restrict_units(actor, Unit.objects.all()))
 
 
 def install() -> None:
     policy.register(ACTIONS)
+    policy.register_scope(
+        RestraintEpisode,
+        visible=lambda a, e: person_visible(a, e.person),
+        restrict=_restrict_episodes,
+    )
+    for model in (RestraintOrder, FaceToFace, MonitoringCheck, RestraintAddendum):
+        policy.register_scope(
+            model, visible=lambda a, r: person_visible(a, r.episode.person), restrict=_restrict_rows
+        )
+    # Profiles name no person served: reference data anyone signed in may know exists.
+    policy.register_scope(RuleProfile, visible=lambda a, p: True, restrict=lambda a, qs: qs)
+    policy.register_scope(
+        UnitRuleProfile,
+        visible=lambda a, u: unit_visible(a, u.unit),
+        restrict=_restrict_unit_profiles,
+    )

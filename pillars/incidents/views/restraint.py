@@ -1,5 +1,377 @@
-"""Pages of the restraint area."""
+"""Pages of the restraint area: start an episode, the episode with its live timers and every
+entry (monitoring, face-to-face, renewal, release, guardian notice, debrief, addenda), the shift
+lead's screen per unit, and the violations and HBIPS report for leaders.
 
-from django.urls import URLPattern
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes. Times
+are typed and shown in the unit's own zone.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.core import clock, policy
+from pillars.core.declare import audit_exempt, audited
+from pillars.core.formtools import run_write
+from pillars.core.roles import RoleCode
+from pillars.incidents.forms.restraint import (
+    AddendumForm,
+    DebriefForm,
+    FaceToFaceForm,
+    GuardianForm,
+    MonitorForm,
+    ReleaseForm,
+    RenewForm,
+    StartForm,
+)
+from pillars.incidents.models import EpisodeKind, RestraintEpisode
+from pillars.incidents.selectors import restraint as selectors
+from pillars.incidents.services import restraint as services
+from pillars.people import selectors as people_selectors
+from pillars.people.models import Placement, Staff, Unit
+
+
+def _orderers(unit: Unit | None) -> Any:
+    """Who may have given the order: the unit's clinicians and nurses."""
+    qs = Staff.objects.filter(roles__code__in=[RoleCode.CLINICIAN, RoleCode.NURSE])
+    if unit is not None:
+        qs = qs.filter(home_units=unit)
+    return qs.distinct().order_by("display_name")
+
+
+def _zone_of(unit: Unit | None) -> str:
+    return unit.time_zone if unit is not None else settings.PILLARS_DEFAULT_TIME_ZONE
+
+
+@audited("starts a restraint or seclusion episode; the read and start_episode audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.restraint_order", what="restraint start"
+    )
+    placement = (
+        Placement.objects.current().filter(episode__person=person).select_related("unit").first()
+    )
+    unit = placement.unit if placement else None
+    zone = _zone_of(unit)
+    form = StartForm(
+        request.POST if request.method == "POST" else None,
+        zone_name=zone,
+        orderers=_orderers(unit),
+    )
+    profile = services.profile_for_unit(unit) if unit is not None else None
+    context = {"person": person, "form": form, "unit": unit, "profile": profile, "zone": zone}
+    template = "incidents/restraint/episode_start.html"
+    if request.method == "POST":
+        with timezone.override(ZoneInfo(zone)):
+            valid = form.is_valid()
+        if valid:
+            data = form.cleaned_data
+            episode, failed = run_write(
+                request,
+                form,
+                template,
+                context,
+                lambda: services.start_episode(
+                    person,
+                    actor=request.user,
+                    kind=data["kind"],
+                    reason=data["reason"],
+                    alternatives_tried=data["alternatives_tried"],
+                    release_criteria=data["release_criteria"],
+                    started_at=data["started_at"],
+                    ordered_at=data["ordered_at"],
+                    ordered_by=data["ordered_by"],
+                ),
+            )
+            if failed is not None:
+                return failed
+            messages.success(request, f"{episode.get_kind_display()} started. Timers are running.")
+            return redirect("incidents:restraint-detail", public_id=episode.public_id)
+    return render(request, template, context)
+
+
+# --- The episode page and its entries ---------------------------------------------------------
+
+FORMS: dict[str, type[forms.Form]] = {
+    "monitor": MonitorForm,
+    "face_to_face": FaceToFaceForm,
+    "renew": RenewForm,
+    "release": ReleaseForm,
+    "guardian": GuardianForm,
+    "debrief": DebriefForm,
+    "addendum": AddendumForm,
+}
+
+
+def _forms(episode: RestraintEpisode, posted: str | None, data: Any) -> dict[str, forms.Form]:
+    zone = episode.unit.time_zone
+    built: dict[str, forms.Form] = {}
+    for name, form_class in FORMS.items():
+        kwargs: dict[str, Any] = {"zone_name": zone, "prefix": name}
+        if name == "monitor":
+            kwargs["mechanical"] = episode.kind == EpisodeKind.MECHANICAL
+        if name == "renew":
+            kwargs["orderers"] = _orderers(episode.unit)
+        built[name] = form_class(data if name == posted else None, **kwargs)
+    return built
+
+
+def _context(request: HttpRequest, episode: RestraintEpisode, built: dict[str, forms.Form]) -> Any:
+    now = clock.now()
+    user = request.user
+    return {
+        "episode": episode,
+        "person": episode.person,
+        "zone": episode.unit.time_zone,
+        "timers": selectors.timers(episode, now) if episode.is_active else [],
+        "violations": episode.violations_at(now),
+        "orders": episode._orders(),
+        "checks": episode._checks(),
+        "face_to_face": episode._face_to_face(),
+        "addenda": list(episode.addenda.all()),
+        "forms": built,
+        "can_order": policy.can(user, "incidents.restraint_order", episode),
+        "can_evaluate": policy.can(user, "incidents.restraint_evaluate", episode),
+        "can_monitor": policy.can(user, "incidents.restraint_monitor", episode),
+        "now": now,
+    }
+
+
+TEMPLATE = "incidents/restraint/episode_detail.html"
+
+
+@audited("one restraint episode; get_episode_for audits the read")
+@login_required
+@require_GET
+def episode_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    episode = selectors.get_episode_for(request.user, public_id)
+    return render(request, TEMPLATE, _context(request, episode, _forms(episode, None, None)))
+
+
+def _write(
+    name: str, action: str, call: Callable[[RestraintEpisode, Any, dict[str, Any]], Any], done: str
+) -> Callable[[HttpRequest, UUID], HttpResponse]:
+    """One POST view per entry: parse the entry's form, call its service, back to the episode
+    (or the page again with the errors: 200, nothing stored)."""
+
+    @audited(f"restraint {name}; the read and the service audit")
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+        episode = selectors.get_episode_for(request.user, public_id, action)
+        built = _forms(episode, name, request.POST)
+        form = built[name]
+        context = _context(request, episode, built)
+        with timezone.override(ZoneInfo(episode.unit.time_zone)):
+            valid = form.is_valid()
+        if valid:
+            _, failed = run_write(
+                request,
+                form,
+                TEMPLATE,
+                context,
+                lambda: call(episode, request.user, form.cleaned_data),
+            )
+            if failed is not None:
+                return failed
+            messages.success(request, done)
+            return redirect("incidents:restraint-detail", public_id=episode.public_id)
+        return render(request, TEMPLATE, context)
+
+    view.__name__ = f"episode_{name}"
+    return view
+
+
+def _mechanical(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data[k] for k in services.MECHANICAL_ITEMS if k in data}
+
+
+episode_monitor = _write(
+    "monitor",
+    "incidents.restraint_monitor",
+    lambda e, u, d: services.record_monitoring(
+        e,
+        actor=u,
+        condition=d["condition"],
+        observed_at=d["observed_at"],
+        note=d["note"],
+        **_mechanical(d),
+    ),
+    "Monitoring check recorded.",
+)
+episode_face_to_face = _write(
+    "face_to_face",
+    "incidents.restraint_evaluate",
+    lambda e, u, d: services.record_face_to_face(
+        e,
+        actor=u,
+        findings=d["findings"],
+        seen_at=d["seen_at"],
+        continue_episode=d["continue_episode"],
+    ),
+    "Face-to-face evaluation recorded.",
+)
+episode_renew = _write(
+    "renew",
+    "incidents.restraint_order",
+    lambda e, u, d: services.renew_order(
+        e,
+        actor=u,
+        ordered_at=d["ordered_at"],
+        ordered_by=d["ordered_by"],
+        seen_in_person=d["seen_in_person"],
+        note=d["note"],
+    ),
+    "Order renewed.",
+)
+episode_release = _write(
+    "release",
+    "incidents.restraint_order",
+    lambda e, u, d: services.release_episode(
+        e, actor=u, reason=d["reason"], released_at=d["released_at"]
+    ),
+    "Released.",
+)
+episode_guardian = _write(
+    "guardian",
+    "incidents.restraint_monitor",
+    lambda e, u, d: services.notify_guardian(
+        e, actor=u, note=d["note"], notified_at=d["notified_at"]
+    ),
+    "Guardian notice recorded.",
+)
+episode_debrief = _write(
+    "debrief",
+    "incidents.restraint_monitor",
+    lambda e, u, d: services.record_debrief(
+        e, actor=u, notes=d["notes"], with_person=d["with_person"]
+    ),
+    "Debrief recorded.",
+)
+episode_addendum = _write(
+    "addendum",
+    "incidents.restraint_monitor",
+    lambda e, u, d: services.add_addendum(
+        e, actor=u, entry=d["entry"], reason=d["reason"], text=d["text"]
+    ),
+    "Correction added.",
+)
+
+
+# --- The shift lead's screen and the report ---------------------------------------------------
+
+
+@audited("the unit's active restraint episodes; record_list_read audits the persons shown")
+@login_required
+@require_GET
+def unit_lead(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_lead")
+    now = clock.now()
+    visible = set(
+        selectors.episodes_visible_to(request.user, "incidents.restraint_lead")
+        .filter(unit=unit, released_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    episodes = [e for e in selectors.active_episodes(unit) if e.pk in visible]
+    people_selectors.record_list_read(
+        request.user, [e.person for e in episodes], what="restraint lead screen"
+    )
+    rows = [{"episode": e, "timers": selectors.timers(e, now)} for e in episodes]
+    context = {"unit": unit, "rows": rows, "zone": unit.time_zone, "now": now}
+    if request.headers.get("HX-Request"):
+        return render(request, "incidents/restraint/partials/_lead_rows.html", context)
+    return render(request, "incidents/restraint/unit_lead.html", context)
+
+
+def _month(value: str) -> tuple[int, int]:
+    try:
+        year, month = (int(x) for x in value.split("-"))
+        date(year, month, 1)
+    except (ValueError, TypeError):
+        today = clock.now().date()
+        return today.year, today.month
+    return year, month
+
+
+@audited("violations and HBIPS per unit and month; record_list_read audits the persons shown")
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "incidents.restraint_report")
+    units = selectors.units_visible_to(request.user)
+    year, month = _month(request.GET.get("month", ""))
+    chosen = next((u for u in units if str(u.public_id) == request.GET.get("unit")), None)
+    if chosen is None and units:
+        chosen = units[0]
+    rows = selectors.violations_report(request.user, chosen, year, month) if chosen else []
+    people_selectors.record_list_read(
+        request.user, [r.episode.person for r in rows], what="restraint violations report"
+    )
+    measures = selectors.hbips(units, year, [month])
+    context = {
+        "units": units,
+        "unit": chosen,
+        "year": year,
+        "month": month,
+        "month_value": f"{year:04d}-{month:02d}",
+        "rows": rows,
+        "measures": measures,
+        "zone": chosen.time_zone if chosen else settings.PILLARS_DEFAULT_TIME_ZONE,
+    }
+    return render(request, "incidents/restraint/report.html", context)
+
+
+@audit_exempt("rule profiles are reference data with no person served")
+@login_required
+@require_GET
+def profiles(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "incidents.restraint_profiles")
+    return render(
+        request,
+        "incidents/restraint/profiles.html",
+        {"profiles": selectors.current_profiles()},
+    )
+
+
+def episode_url(episode: RestraintEpisode) -> str:
+    return reverse("incidents:restraint-detail", args=[episode.public_id])
+
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "persons/<uuid:public_id>/restraint/new/",
+        episode_start,
+        name="restraint-start",
+    ),
+    path("restraint/<uuid:public_id>/", episode_detail, name="restraint-detail"),
+    path("restraint/<uuid:public_id>/monitor/", episode_monitor, name="restraint-monitor"),
+    path(
+        "restraint/<uuid:public_id>/face-to-face/",
+        episode_face_to_face,
+        name="restraint-face-to-face",
+    ),
+    path("restraint/<uuid:public_id>/renew/", episode_renew, name="restraint-renew"),
+    path("restraint/<uuid:public_id>/release/", episode_release, name="restraint-release"),
+    path("restraint/<uuid:public_id>/guardian/", episode_guardian, name="restraint-guardian"),
+    path("restraint/<uuid:public_id>/debrief/", episode_debrief, name="restraint-debrief"),
+    path("restraint/<uuid:public_id>/addendum/", episode_addendum, name="restraint-addendum"),
+    path("units/<uuid:public_id>/restraint/", unit_lead, name="restraint-lead"),
+    path("restraint/report/", report, name="restraint-report"),
+    path("restraint/profiles/", profiles, name="restraint-profiles"),
+]

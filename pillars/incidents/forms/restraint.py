@@ -1,0 +1,173 @@
+"""Forms of the restraint area. They parse and check shape only; the services decide every
+rule (limits, the 24-hour window, mechanical items, times)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pillars.core.formtools import LocalDateTimeField
+from pillars.incidents.models import EpisodeKind
+from pillars.people.models import Staff
+
+YES_NO = [("", "Choose"), ("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        required=False,
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        return obj.display_name
+
+
+def _when(label: str, zone_name: str) -> LocalDateTimeField:
+    return LocalDateTimeField(
+        label=label,
+        required=False,
+        help_text=f"In the unit's time ({zone_name}). Leave empty for now.",
+    )
+
+
+class StartForm(forms.Form):
+    kind = forms.ChoiceField(label="Type", choices=EpisodeKind.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Behavior that made it necessary",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    alternatives_tried = forms.CharField(
+        label="Less restrictive steps tried",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    release_criteria = forms.CharField(
+        label="Release criteria",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What the person needs to show to be released.",
+    )
+    ordered_by = StaffChoiceField(
+        label="Ordered by",
+        queryset=Staff.objects.none(),
+        required=False,
+        empty_label="Me",
+    )
+
+    def __init__(self, *args: Any, zone_name: str, orderers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ordered_by"].queryset = orderers  # type: ignore[attr-defined]
+        self.fields["started_at"] = _when("Started at", zone_name)
+        self.fields["ordered_at"] = _when("Order given at", zone_name)
+
+
+class MonitorForm(forms.Form):
+    condition = forms.CharField(label="Physical and psychological state", max_length=300)
+    circulation_ok = _yes_no("Circulation in the restrained limbs is good")
+    skin_ok = _yes_no("Skin at the restraints is intact")
+    range_of_motion = _yes_no("Range of motion done")
+    hydration_offered = _yes_no("Fluids offered")
+    toileting_offered = _yes_no("Toileting offered")
+    note = forms.CharField(label="Note", required=False, max_length=500)
+
+    def __init__(self, *args: Any, zone_name: str, mechanical: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not mechanical:
+            for name in (
+                "circulation_ok",
+                "skin_ok",
+                "range_of_motion",
+                "hydration_offered",
+                "toileting_offered",
+            ):
+                del self.fields[name]
+        self.fields["observed_at"] = _when("Observed at", zone_name)
+
+
+class FaceToFaceForm(forms.Form):
+    findings = forms.CharField(
+        label="Findings",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The immediate situation, the person's reaction, their medical and behavioral "
+        "condition, and whether to continue or end.",
+    )
+    continue_episode = forms.BooleanField(label="Continue the episode", required=False)
+
+    def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["seen_at"] = _when("Seen at", zone_name)
+
+
+class RenewForm(forms.Form):
+    ordered_by = StaffChoiceField(
+        label="Ordered by", queryset=Staff.objects.none(), required=False, empty_label="Me"
+    )
+    seen_in_person = forms.BooleanField(
+        label="The physician or practitioner saw the person for this order", required=False
+    )
+    note = forms.CharField(label="Note", required=False, max_length=300)
+
+    def __init__(self, *args: Any, zone_name: str, orderers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ordered_by"].queryset = orderers  # type: ignore[attr-defined]
+        self.fields["ordered_at"] = _when("Renewed at", zone_name)
+
+
+class ReleaseForm(forms.Form):
+    reason = forms.CharField(
+        label="Why released", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["released_at"] = _when("Released at", zone_name)
+
+
+class GuardianForm(forms.Form):
+    note = forms.CharField(label="Who was told, and how", max_length=300)
+
+    def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["notified_at"] = _when("Told at", zone_name)
+
+
+class DebriefForm(forms.Form):
+    notes = forms.CharField(
+        label="What the debrief found", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    with_person = forms.BooleanField(label="The person served took part", required=False)
+
+    def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class AddendumForm(forms.Form):
+    entry = forms.CharField(
+        label="Entry corrected",
+        required=False,
+        max_length=80,
+        help_text="For example: the check at 14:15.",
+    )
+    reason = forms.CharField(label="Why", max_length=300)
+    text = forms.CharField(
+        label="Correction", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ReportForm(forms.Form):
+    month = forms.CharField(
+        label="Month", widget=forms.DateInput(attrs={"type": "month"}), required=False
+    )

@@ -1,0 +1,296 @@
+"""Reads in the restraint area, scoped to the user (out of scope answers 404), and the
+HBIPS-2/3 measures.
+
+HBIPS-2 = physical restraint hours per 1,000 patient hours; HBIPS-3 = seclusion hours per 1,000
+patient hours (DESIGN.md facts). Patient hours come from the census: the hours each person was
+placed on the unit during the month. A month runs from midnight on its first day to midnight on
+the first of the next, in the unit's zone; an episode's hours fall in the months (and on the
+unit) in which they were spent, so one that crosses midnight at a month's end is split.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy
+from pillars.incidents.models import (
+    EpisodeKind,
+    RestraintEpisode,
+    RestraintOrder,
+    RuleProfile,
+    UnitRuleProfile,
+    Violation,
+)
+from pillars.incidents.models.restraint import PHYSICAL_KINDS
+from pillars.people.models import Placement, Unit
+from pillars.people.policies import restrict_units
+from pillars.people.selectors import is_emergency_read, person_category
+
+
+def _uuid(value: Any) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise Http404("Not found") from None
+
+
+def _with_clock_rows(qs: QuerySet[RestraintEpisode]) -> QuerySet[RestraintEpisode]:
+    """Everything the clock methods read, in a constant number of queries."""
+    return qs.select_related("person", "unit", "profile").prefetch_related(
+        Prefetch("orders", queryset=RestraintOrder.objects.order_by("ordered_at", "pk")),
+        "checks",
+        "face_to_faces",
+    )
+
+
+def episodes_visible_to(
+    user: Any, action: str = "incidents.restraint_view"
+) -> QuerySet[RestraintEpisode]:
+    return policy.restrict(RestraintEpisode.objects.all(), user, action)
+
+
+def get_episode_for(
+    user: Any, public_id: Any, action: str = "incidents.restraint_view"
+) -> RestraintEpisode:
+    """One episode with its rows; 404 when out of scope, 403 when visible but not allowed."""
+    episode = (
+        _with_clock_rows(RestraintEpisode.objects.filter(public_id=_uuid(public_id)))
+        .prefetch_related("addenda")
+        .first()
+    )
+    if episode is None:
+        raise Http404("Not found")
+    policy.require(user, action, episode)
+    audit.record(
+        actor=user.user if isinstance(user, policy.Actor) else user,
+        action=Action.VIEW,
+        target=episode,
+        person_id=episode.person.public_id,
+        category=person_category(episode.person),
+        purpose=Purpose.EMERGENCY if is_emergency_read(user, episode.person) else Purpose.TREATMENT,
+        detail={"what": "restraint episode"},
+    )
+    return episode
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One live clock of an episode: what is due, when, and how it stands, in words."""
+
+    key: str
+    label: str
+    at: datetime | None
+    text: str
+    tone: str  # "", "warn" or "danger": always shown with an icon and the text
+
+
+def _until(at: datetime, now: datetime) -> tuple[str, str]:
+    minutes = int((at - now).total_seconds() // 60)
+    if at < now:
+        late = int((now - at).total_seconds() // 60)
+        return f"overdue by {late} min", "danger"
+    if minutes < 5:
+        return f"due in {minutes} min", "warn"
+    return f"in {minutes} min", ""
+
+
+def timers(episode: RestraintEpisode, now: datetime) -> list[Timer]:
+    """The live clocks of an active episode: order expiring, face-to-face, monitoring."""
+    found: list[Timer] = []
+    expires = episode.order_expires_at()
+    if expires is None:
+        found.append(Timer("order", "Order", None, "no order", "danger"))
+    else:
+        text, tone = _until(expires, now)
+        found.append(Timer("order", "Order expires", expires, text, tone))
+    done = episode.face_to_face_done_at()
+    due = episode.face_to_face_due_at()
+    if done is None:
+        text, tone = _until(due, now)
+        found.append(Timer("face_to_face", "Face-to-face due", due, text, tone))
+    else:
+        late = done > due
+        found.append(
+            Timer(
+                "face_to_face",
+                "Face-to-face done",
+                done,
+                "late" if late else "on time",
+                "warn" if late else "",
+            )
+        )
+    monitoring = episode.monitoring_due_at()
+    if monitoring is not None:
+        text, tone = _until(monitoring, now)
+        found.append(Timer("monitoring", "Monitoring due", monitoring, text, tone))
+    return found
+
+
+def active_episodes(unit: Unit) -> list[RestraintEpisode]:
+    """The unit's episodes not yet released, with their clock rows (for the board and the
+    shift lead's screen; the caller has already checked the unit)."""
+    return list(
+        _with_clock_rows(
+            RestraintEpisode.objects.filter(unit=unit, released_at__isnull=True)
+        ).order_by("started_at")
+    )
+
+
+def active_person_ids(unit: Unit, person_ids: Iterable[int]) -> dict[int, RestraintEpisode]:
+    episodes = RestraintEpisode.objects.filter(
+        released_at__isnull=True, person_id__in=list(person_ids)
+    )
+    return {e.person_id: e for e in episodes}
+
+
+def units_visible_to(user: Any) -> list[Unit]:
+    actor = policy.actor_for(user)
+    return list(restrict_units(actor, Unit.objects.filter(is_active=True)).order_by("name"))
+
+
+def get_unit_for(user: Any, public_id: Any, action: str) -> Unit:
+    """A unit the user sees (404 otherwise) and an action they may take (403 otherwise)."""
+    from pillars.people.selectors import get_unit_for as people_unit_for
+
+    return people_unit_for(user, public_id, action)
+
+
+def current_profiles() -> list[RuleProfile]:
+    return list(RuleProfile.objects.filter(is_current=True).order_by("code"))
+
+
+def unit_profile_code(unit: Unit) -> str:
+    from pillars.incidents.services.restraint import DEFAULT_PROFILE
+
+    return (
+        UnitRuleProfile.objects.filter(unit=unit, is_current=True)
+        .values_list("profile_code", flat=True)
+        .first()
+        or DEFAULT_PROFILE
+    )
+
+
+# --- Months -----------------------------------------------------------------------------------
+
+
+def month_bounds(year: int, month: int, zone: str) -> tuple[datetime, datetime]:
+    """A month in the unit's zone, as UTC moments [start, end)."""
+    tz = ZoneInfo(zone)
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _overlap_hours(start: datetime, end: datetime | None, lo: datetime, hi: datetime) -> float:
+    stop = hi if end is None or end > hi else end
+    begin = max(start, lo)
+    return max((stop - begin).total_seconds(), 0.0) / 3600
+
+
+@dataclass
+class HbipsMonth:
+    """One unit's month: hours and the two rates (None when nobody was placed)."""
+
+    unit: Unit
+    year: int
+    month: int
+    patient_hours: float = 0.0
+    restraint_hours: float = 0.0
+    seclusion_hours: float = 0.0
+
+    @property
+    def hbips2(self) -> float | None:
+        return self.restraint_hours / self.patient_hours * 1000 if self.patient_hours else None
+
+    @property
+    def hbips3(self) -> float | None:
+        return self.seclusion_hours / self.patient_hours * 1000 if self.patient_hours else None
+
+
+def hbips(
+    units: list[Unit], year: int, months: Iterable[int] = range(1, 13), now: datetime | None = None
+) -> list[HbipsMonth]:
+    """HBIPS-2 and -3 for each unit and month: two queries whatever the census (placements and
+    episodes overlapping the period), summed in the unit's zone. An episode not yet released
+    counts up to ``now``."""
+    now = now or clock.now()
+    chosen = sorted(months)
+    rows: dict[tuple[int, int], HbipsMonth] = {}
+    bounds: dict[tuple[int, int], tuple[datetime, datetime]] = {}
+    for unit in units:
+        for m in chosen:
+            rows[(unit.pk, m)] = HbipsMonth(unit, year, m)
+            bounds[(unit.pk, m)] = month_bounds(year, m, unit.time_zone)
+    if not rows:
+        return []
+    lo = min(b[0] for b in bounds.values())
+    hi = max(b[1] for b in bounds.values())
+    unit_ids = [u.pk for u in units]
+    overlapping = Q(started_at__lt=hi) & (Q(ended_at__isnull=True) | Q(ended_at__gt=lo))
+    by_unit: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    for unit_id, start, end in Placement.objects.filter(
+        overlapping, unit_id__in=unit_ids
+    ).values_list("unit_id", "started_at", "ended_at"):
+        by_unit[unit_id].append((start, end if end is not None else now))
+    episodes = RestraintEpisode.objects.filter(
+        Q(started_at__lt=hi) & (Q(released_at__isnull=True) | Q(released_at__gt=lo)),
+        unit_id__in=unit_ids,
+        kind__in=[*PHYSICAL_KINDS, EpisodeKind.SECLUSION],
+    ).values_list("unit_id", "kind", "started_at", "released_at")
+    spells: dict[int, list[tuple[str, datetime, datetime]]] = defaultdict(list)
+    for unit_id, kind, start, end in episodes:
+        spells[unit_id].append((kind, start, end if end is not None else now))
+    for (unit_id, m), row in rows.items():
+        a, b = bounds[(unit_id, m)]
+        b = min(b, now)
+        row.patient_hours = sum(_overlap_hours(s, e, a, b) for s, e in by_unit[unit_id])
+        for kind, s, e in spells[unit_id]:
+            hours = _overlap_hours(s, e, a, b)
+            if kind == EpisodeKind.SECLUSION:
+                row.seclusion_hours += hours
+            else:
+                row.restraint_hours += hours
+    return [rows[(u.pk, m)] for u in units for m in chosen]
+
+
+@dataclass
+class ViolationRow:
+    episode: RestraintEpisode
+    violations: list[Violation] = field(default_factory=list)
+
+
+def violations_report(
+    user: Any, unit: Unit, year: int, month: int, now: datetime | None = None
+) -> list[ViolationRow]:
+    """The unit's episodes started in the month that broke a rule, with each violation."""
+    now = now or clock.now()
+    start, end = month_bounds(year, month, unit.time_zone)
+    episodes = _with_clock_rows(
+        episodes_visible_to(user, "incidents.restraint_report").filter(
+            unit=unit, started_at__gte=start, started_at__lt=end
+        )
+    ).order_by("started_at")
+    found = []
+    for episode in episodes:
+        broken = episode.violations_at(now)
+        if broken:
+            found.append(ViolationRow(episode, broken))
+    return found
+
+
+def episodes_in_month(user: Any, unit: Unit, year: int, month: int) -> QuerySet[RestraintEpisode]:
+    start, end = month_bounds(year, month, unit.time_zone)
+    return episodes_visible_to(user, "incidents.restraint_report").filter(
+        unit=unit, started_at__gte=start, started_at__lt=end
+    )

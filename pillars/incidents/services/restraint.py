@@ -1,0 +1,722 @@
+"""Every write in the restraint area (DESIGN.md rules 2 and 3): one function per write, the
+permission checked first, one transaction with its audit event. Signed entries are never
+edited; corrections are addenda; nothing is deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy
+from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.incidents.models import (
+    EpisodeKind,
+    FaceToFace,
+    MonitoringCheck,
+    RestraintAddendum,
+    RestraintEpisode,
+    RestraintOrder,
+    RuleProfile,
+    UnitRuleProfile,
+)
+from pillars.incidents.models.restraint import OrderTerms
+from pillars.people.models import PersonServed, Placement, Staff, Unit
+from pillars.people.selectors import person_category
+
+DEFAULT_PROFILE = "cms-hospital"
+# Device clocks drift; a moment this far ahead of the server is refused as impossible.
+CLOCK_SKEW = timedelta(minutes=2)
+MAX_TEXT = 2000
+MAX_SHORT = 300
+MECHANICAL_ITEMS = (
+    "circulation_ok",
+    "skin_ok",
+    "range_of_motion",
+    "hydration_offered",
+    "toileting_offered",
+)
+
+
+# --- Rule profiles ----------------------------------------------------------------------------
+
+
+def profile_for_unit(unit: Unit) -> RuleProfile:
+    """The current version of the profile the unit chose (the federal hospital rule if none)."""
+    chosen = (
+        UnitRuleProfile.objects.filter(unit=unit, is_current=True)
+        .values_list("profile_code", flat=True)
+        .first()
+    )
+    code = chosen or DEFAULT_PROFILE
+    profile = RuleProfile.objects.filter(code=code, is_current=True).first()
+    if profile is None:
+        profile = RuleProfile.objects.get(code=DEFAULT_PROFILE, is_current=True)
+    return profile
+
+
+def choose_unit_profile(unit: Unit, *, actor: Any, code: str) -> UnitRuleProfile:
+    """A unit chooses its profile; the old choice is kept, retired."""
+    acting = policy.require(actor, "incidents.restraint_manage_profiles")
+    if not RuleProfile.objects.filter(code=code, is_current=True).exists():
+        raise invalid("code", "Choose one of the rule profiles.")
+    with transaction.atomic():
+        old = list(UnitRuleProfile.objects.select_for_update().filter(unit=unit, is_current=True))
+        UnitRuleProfile.objects.filter(pk__in=[o.pk for o in old]).update(is_current=False)
+        row = UnitRuleProfile.objects.create(
+            unit=unit, profile_code=code, chosen_at=clock.now(), chosen_by_id=acting.staff_pk
+        )
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=row,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "unit": unit.code,
+                "changes": {"profile": {"old": old[0].profile_code if old else None, "new": code}},
+            },
+        )
+    return row
+
+
+PROFILE_FIELDS = (
+    "name",
+    "citation",
+    "adult_age",
+    "child_age",
+    "adult_limit_minutes",
+    "child_limit_minutes",
+    "young_child_limit_minutes",
+    "renewal_cap_minutes",
+    "face_to_face_minutes",
+    "monitoring_minutes",
+    "hold_max_minutes",
+    "mechanical_adult_total_minutes",
+)
+
+
+def change_profile(profile: RuleProfile, *, actor: Any, **changes: Any) -> RuleProfile:
+    """Change a rule profile by making its next version: episodes keep the version they
+    started under; new episodes use the new one."""
+    policy.require(actor, "incidents.restraint_manage_profiles")
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
+    values = {**{name: getattr(profile, name) for name in PROFILE_FIELDS}, **changes}
+    errors: dict[str, list[str]] = {}
+    for name in PROFILE_FIELDS[4:10]:
+        if not isinstance(values[name], int) or values[name] < 1:
+            errors[name] = ["Enter a whole number of minutes, at least 1."]
+    if not str(values["name"]).strip():
+        errors["name"] = ["Name the profile."]
+    if errors:
+        raise ValidationError(errors)
+    before = audit.snapshot(profile, list(PROFILE_FIELDS))
+    with transaction.atomic():
+        current = RuleProfile.objects.select_for_update().get(pk=profile.pk)
+        if not current.is_current:
+            raise Conflict("This profile was changed a moment ago; reload and try again.")
+        if all(getattr(current, name) == values[name] for name in PROFILE_FIELDS):
+            raise invalid(None, "Nothing was changed.")
+        RuleProfile.objects.filter(pk=current.pk).update(is_current=False)
+        new = RuleProfile.objects.create(
+            code=current.code,
+            version=current.version + 1,
+            is_current=True,
+            created_at=clock.now(),
+            **values,
+        )
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=new,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "code": new.code,
+                "version": new.version,
+                **audit.changes(before, audit.snapshot(new, list(PROFILE_FIELDS))),
+            },
+        )
+    return new
+
+
+# --- Orders -----------------------------------------------------------------------------------
+
+
+def order_terms(
+    profile: RuleProfile,
+    *,
+    person: PersonServed,
+    unit: Unit,
+    kind: str,
+    ordered_at: datetime,
+    window_start: datetime,
+) -> OrderTerms:
+    """An order's limit: from the person's age on the day of the order in the unit's zone (a
+    9th or 18th birthday counts the new age from the day itself), never past the end of the
+    24-hour window (``window_start`` plus the renewal cap)."""
+    day = clock.local(ordered_at, unit.time_zone).date()
+    age = person.age_on(day)
+    limit = profile.limit_for(age, kind)
+    cap = window_start + timedelta(minutes=profile.renewal_cap_minutes)
+    return OrderTerms(age=age, ordered_on=day, limit=limit, expires_at=min(ordered_at + limit, cap))
+
+
+def _window_start(episode: RestraintEpisode, orders: list[RestraintOrder]) -> datetime:
+    """The 24-hour window starts at the episode's start, and again at each order for which the
+    physician or practitioner saw the person."""
+    seen = [o.ordered_at for o in orders if o.seen_in_person]
+    return max(seen) if seen else episode.started_at
+
+
+def _moment(value: datetime | None, name: str, now: datetime, after: datetime) -> datetime:
+    moment = value or now
+    if moment.tzinfo is None:
+        raise invalid(name, "The time must include a time zone.")
+    if moment > now + CLOCK_SKEW:
+        raise invalid(name, "That time is in the future.")
+    if moment < after:
+        raise invalid(name, "That time is before the episode began.")
+    return moment
+
+
+def _text(value: str, name: str, message: str, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise invalid(name, message)
+    if len(value) > limit:
+        raise invalid(name, f"At most {limit} characters.")
+    return value
+
+
+def _orderer(ordered_by: Staff | None, staff_pk: int) -> int:
+    return ordered_by.pk if ordered_by is not None else staff_pk
+
+
+def _audit(actor: Any, action: str, target: Any, episode: RestraintEpisode, **detail: Any) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        target=target,
+        person_id=episode.person.public_id,
+        category=person_category(episode.person),
+        purpose=Purpose.TREATMENT,
+        detail={"episode": str(episode.public_id), **detail},
+    )
+
+
+def load_episode(pk: int, *, lock: bool = False) -> RestraintEpisode:
+    """One episode with everything its clocks read (profile, orders, checks, face-to-face)."""
+    qs = RestraintEpisode.objects.select_related("person", "unit", "profile").prefetch_related(
+        Prefetch("orders", queryset=RestraintOrder.objects.order_by("ordered_at", "pk")),
+        "checks",
+        "face_to_faces",
+    )
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.get(pk=pk)
+
+
+def _refresh_sweep(episode: RestraintEpisode, now: datetime) -> None:
+    """Move the sweep's index to the next deadline. A deadline already passed and not yet
+    swept stays, so its alert is still written."""
+    stored = episode.sweep_due_at
+    if stored is not None and stored <= now:
+        return
+    episode.sweep_due_at = episode.next_deadline_after(now)
+    episode.save(update_fields=["sweep_due_at"])
+
+
+def start_episode(
+    person: PersonServed,
+    *,
+    actor: Any,
+    kind: str,
+    reason: str,
+    release_criteria: str,
+    alternatives_tried: str = "",
+    started_at: datetime | None = None,
+    ordered_by: Staff | None = None,
+    ordered_at: datetime | None = None,
+) -> RestraintEpisode:
+    """Start an episode with its order. The unit is where the person was placed at the start;
+    the episode follows the unit's rule profile (this version) to its end."""
+    acting = policy.require(actor, "incidents.restraint_order", person)
+    now = clock.now()
+    errors: dict[str, list[str]] = {}
+    if kind not in EpisodeKind.values:
+        errors["kind"] = ["Choose physical hold, mechanical restraint, seclusion or drug."]
+    for name, value, message in (
+        ("reason", reason, "Say what behavior made it necessary."),
+        ("release_criteria", release_criteria, "Say what the person must show to be released."),
+    ):
+        if not (value or "").strip():
+            errors[name] = [message]
+        elif len(value.strip()) > MAX_TEXT:
+            errors[name] = [f"At most {MAX_TEXT} characters."]
+    if errors:
+        raise ValidationError(errors)
+    moment = _moment(started_at, "started_at", now, now - timedelta(hours=24))
+    order_moment = _moment(ordered_at, "ordered_at", now, moment - timedelta(hours=1))
+    # The unit the person was on when the episode began (an entry made after a transfer
+    # still belongs to the unit where it happened).
+    placement = (
+        Placement.objects.at(moment).filter(episode__person=person).select_related("unit").first()
+    )
+    if placement is None:
+        raise invalid("started_at", f"{person} was not placed on a unit then.")
+    unit = placement.unit
+    profile = profile_for_unit(unit)
+    terms = order_terms(
+        profile, person=person, unit=unit, kind=kind, ordered_at=order_moment, window_start=moment
+    )
+    try:
+        with transaction.atomic():
+            episode = RestraintEpisode.objects.create(
+                person=person,
+                unit=unit,
+                profile=profile,
+                kind=kind,
+                started_at=moment,
+                started_by_id=acting.staff_pk,
+                recorded_at=now,
+                reason=reason.strip(),
+                alternatives_tried=(alternatives_tried or "").strip(),
+                release_criteria=release_criteria.strip(),
+            )
+            order = RestraintOrder.objects.create(
+                episode=episode,
+                ordered_by_id=_orderer(ordered_by, acting.staff_pk),
+                ordered_at=order_moment,
+                recorded_at=now,
+                recorded_by_id=acting.staff_pk,
+                age_years=terms.age,
+                ordered_on=terms.ordered_on,
+                limit_minutes=int(terms.limit.total_seconds() // 60),
+                expires_at=terms.expires_at,
+            )
+            episode = load_episode(episode.pk)
+            episode.sweep_due_at = episode.first_deadline()
+            episode.save(update_fields=["sweep_due_at"])
+            _audit(
+                actor,
+                Action.CREATE,
+                episode,
+                episode,
+                kind=kind,
+                unit=unit.code,
+                profile=f"{profile.code} v{profile.version}",
+                started_at=moment.isoformat(),
+                order=str(order.public_id),
+                age=terms.age,
+                limit_minutes=order.limit_minutes,
+                expires_at=order.expires_at.isoformat(),
+            )
+    except IntegrityError:
+        raise Conflict(f"{person} is already in a restraint or seclusion episode.") from None
+    return episode
+
+
+def _active(episode: RestraintEpisode) -> RestraintEpisode:
+    locked = load_episode(episode.pk, lock=True)
+    if locked.released_at is not None:
+        raise invalid(None, "This episode has ended.")
+    return locked
+
+
+def renew_order(
+    episode: RestraintEpisode,
+    *,
+    actor: Any,
+    ordered_at: datetime | None = None,
+    ordered_by: Staff | None = None,
+    seen_in_person: bool = False,
+    note: str = "",
+) -> RestraintOrder:
+    """Renew the order: a new order with its own limit. Orders cover at most 24 hours from the
+    start (or from the last time the practitioner saw the person); past that, a renewal needs
+    the physician or practitioner to have seen the person again (``seen_in_person``)."""
+    acting = policy.require(actor, "incidents.restraint_order", episode)
+    now = clock.now()
+    note = (note or "").strip()[:MAX_SHORT]
+    with transaction.atomic():
+        locked = _active(episode)
+        moment = _moment(ordered_at, "ordered_at", now, locked.started_at)
+        orders = locked._orders()
+        if orders and moment < orders[-1].ordered_at:
+            raise invalid("ordered_at", "A renewal cannot come before the order it renews.")
+        window = moment if seen_in_person else _window_start(locked, orders)
+        cap = window + timedelta(minutes=locked.profile.renewal_cap_minutes)
+        if moment >= cap:
+            hours = locked.profile.renewal_cap_minutes // 60
+            raise invalid(
+                "seen_in_person",
+                f"Orders have covered {hours} hours: the physician or practitioner must see the "
+                "person before a new order.",
+            )
+        terms = order_terms(
+            locked.profile,
+            person=locked.person,
+            unit=locked.unit,
+            kind=locked.kind,
+            ordered_at=moment,
+            window_start=window,
+        )
+        order = RestraintOrder.objects.create(
+            episode=locked,
+            ordered_by_id=_orderer(ordered_by, acting.staff_pk),
+            ordered_at=moment,
+            recorded_at=now,
+            recorded_by_id=acting.staff_pk,
+            age_years=terms.age,
+            ordered_on=terms.ordered_on,
+            limit_minutes=int(terms.limit.total_seconds() // 60),
+            expires_at=terms.expires_at,
+            is_renewal=True,
+            seen_in_person=seen_in_person,
+            note=note,
+        )
+        refreshed = load_episode(locked.pk)
+        _refresh_sweep(refreshed, now)
+        _audit(
+            actor,
+            Action.CREATE,
+            order,
+            locked,
+            event="renewal",
+            ordered_at=moment.isoformat(),
+            age=terms.age,
+            limit_minutes=order.limit_minutes,
+            expires_at=order.expires_at.isoformat(),
+            seen_in_person=seen_in_person,
+        )
+    return order
+
+
+def record_face_to_face(
+    episode: RestraintEpisode,
+    *,
+    actor: Any,
+    findings: str,
+    seen_at: datetime | None = None,
+    continue_episode: bool = True,
+) -> FaceToFace:
+    """The face-to-face evaluation by the physician, practitioner or trained nurse (due within
+    an hour of the start). A late one is kept and reported as late."""
+    acting = policy.require(actor, "incidents.restraint_evaluate", episode)
+    now = clock.now()
+    findings = _text(findings, "findings", "Write what the evaluation found.")
+    with transaction.atomic():
+        locked = load_episode(episode.pk, lock=True)
+        if locked._face_to_face() is not None:
+            raise invalid(None, "The face-to-face is recorded; correct it with an addendum.")
+        moment = _moment(seen_at, "seen_at", now, locked.started_at)
+        if locked.released_at is not None and moment > locked.released_at + timedelta(hours=1):
+            raise invalid("seen_at", "That is long after the release.")
+        seen = FaceToFace.objects.create(
+            episode=locked,
+            seen_by_id=acting.staff_pk,
+            seen_at=moment,
+            recorded_at=now,
+            findings=findings,
+            continue_episode=continue_episode,
+        )
+        refreshed = load_episode(locked.pk)
+        _refresh_sweep(refreshed, now)
+        _audit(
+            actor,
+            Action.CREATE,
+            seen,
+            locked,
+            event="face_to_face",
+            seen_at=moment.isoformat(),
+            late=moment > locked.face_to_face_due_at(),
+        )
+    return seen
+
+
+def record_monitoring(
+    episode: RestraintEpisode,
+    *,
+    actor: Any,
+    condition: str,
+    observed_at: datetime | None = None,
+    note: str = "",
+    **items: bool | None,
+) -> MonitoringCheck:
+    """A monitoring check. For mechanical restraint every extra item (circulation, skin, range
+    of motion, hydration, toileting) must be answered."""
+    acting = policy.require(actor, "incidents.restraint_monitor", episode)
+    now = clock.now()
+    unknown = set(items) - set(MECHANICAL_ITEMS)
+    if unknown:
+        raise invalid(None, f"Unknown items: {', '.join(sorted(unknown))}")
+    errors: dict[str, list[str]] = {}
+    condition = (condition or "").strip()
+    if not condition:
+        errors["condition"] = ["Describe the person's physical and psychological state."]
+    elif len(condition) > MAX_SHORT:
+        errors["condition"] = [f"At most {MAX_SHORT} characters."]
+    if episode.kind == EpisodeKind.MECHANICAL:
+        for name in MECHANICAL_ITEMS:
+            if items.get(name) is None:
+                errors[name] = ["Answer this for mechanical restraint."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = _active(episode)
+        moment = _moment(observed_at, "observed_at", now, locked.started_at)
+        values = {
+            name: (items.get(name) if locked.kind == EpisodeKind.MECHANICAL else None)
+            for name in MECHANICAL_ITEMS
+        }
+        check = MonitoringCheck.objects.create(
+            episode=locked,
+            observed_by_id=acting.staff_pk,
+            observed_at=moment,
+            recorded_at=now,
+            condition=condition,
+            note=(note or "").strip()[:500],
+            **values,
+        )
+        refreshed = load_episode(locked.pk)
+        _refresh_sweep(refreshed, now)
+        _audit(
+            actor,
+            Action.CREATE,
+            check,
+            locked,
+            event="monitoring",
+            observed_at=moment.isoformat(),
+            **{k: v for k, v in values.items() if v is not None},
+        )
+    return check
+
+
+def release_episode(
+    episode: RestraintEpisode, *, actor: Any, reason: str, released_at: datetime | None = None
+) -> RestraintEpisode:
+    """Release: the person met the release criteria (or why else)."""
+    acting = policy.require(actor, "incidents.restraint_order", episode)
+    now = clock.now()
+    reason = _text(reason, "reason", "Say why the person is released.")
+    with transaction.atomic():
+        locked = _active(episode)
+        moment = _moment(released_at, "released_at", now, locked.started_at)
+        if moment <= locked.started_at:
+            raise invalid("released_at", "The release must come after the start.")
+        checks = locked._checks()
+        if checks and moment < checks[-1].observed_at:
+            raise invalid("released_at", "The release is before the last monitoring check.")
+        locked.released_at = moment
+        locked.released_by_id = acting.staff_pk
+        locked.release_reason = reason
+        locked.save(update_fields=["released_at", "released_by", "release_reason"])
+        stored = locked.sweep_due_at
+        if stored is None or stored > now:
+            locked.sweep_due_at = locked.next_deadline_after(now)
+            locked.save(update_fields=["sweep_due_at"])
+        _audit(
+            actor,
+            Action.UPDATE,
+            locked,
+            locked,
+            event="release",
+            released_at=moment.isoformat(),
+            reason=reason,
+            violations=[v.kind for v in locked.violations_at(moment)],
+        )
+    return locked
+
+
+def notify_guardian(
+    episode: RestraintEpisode, *, actor: Any, note: str, notified_at: datetime | None = None
+) -> RestraintEpisode:
+    """Record that the guardian (or family, as the person wished) was told."""
+    acting = policy.require(actor, "incidents.restraint_monitor", episode)
+    now = clock.now()
+    note = _text(note, "note", "Say who was told and how.", MAX_SHORT)
+    with transaction.atomic():
+        locked = load_episode(episode.pk, lock=True)
+        if locked.guardian_notified_at is not None:
+            raise invalid(None, "The guardian notice is recorded; correct it with an addendum.")
+        moment = _moment(notified_at, "notified_at", now, locked.started_at)
+        locked.guardian_notified_at = moment
+        locked.guardian_notified_by_id = acting.staff_pk
+        locked.guardian_note = note
+        locked.save(update_fields=["guardian_notified_at", "guardian_notified_by", "guardian_note"])
+        _audit(actor, Action.UPDATE, locked, locked, event="guardian", at=moment.isoformat())
+    return locked
+
+
+def record_debrief(
+    episode: RestraintEpisode, *, actor: Any, notes: str, with_person: bool
+) -> RestraintEpisode:
+    """The debrief after release, with the person served and the staff involved."""
+    acting = policy.require(actor, "incidents.restraint_monitor", episode)
+    now = clock.now()
+    notes = _text(notes, "notes", "Write what the debrief found.")
+    with transaction.atomic():
+        locked = load_episode(episode.pk, lock=True)
+        if locked.released_at is None:
+            raise invalid(None, "The debrief follows the release.")
+        if locked.debriefed_at is not None:
+            raise invalid(None, "The debrief is recorded; correct it with an addendum.")
+        locked.debriefed_at = now
+        locked.debriefed_by_id = acting.staff_pk
+        locked.debrief_with_person = with_person
+        locked.debrief_notes = notes
+        locked.save(
+            update_fields=["debriefed_at", "debriefed_by", "debrief_with_person", "debrief_notes"]
+        )
+        _audit(actor, Action.UPDATE, locked, locked, event="debrief", with_person=with_person)
+    return locked
+
+
+def add_addendum(
+    episode: RestraintEpisode, *, actor: Any, reason: str, text: str, entry: str = ""
+) -> RestraintAddendum:
+    """A correction: the episode and its entries stay as signed; the addendum says what is
+    corrected, by whom and why."""
+    acting = policy.require(actor, "incidents.restraint_monitor", episode)
+    errors: dict[str, list[str]] = {}
+    reason, text = (reason or "").strip(), (text or "").strip()
+    if not reason:
+        errors["reason"] = ["Say why a correction is needed."]
+    elif len(reason) > MAX_SHORT:
+        errors["reason"] = [f"At most {MAX_SHORT} characters."]
+    if not text:
+        errors["text"] = ["Write the correction."]
+    elif len(text) > MAX_TEXT:
+        errors["text"] = [f"At most {MAX_TEXT} characters."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        addendum = RestraintAddendum.objects.create(
+            episode=episode,
+            entry=(entry or "").strip()[:80],
+            written_by_id=acting.staff_pk,
+            written_at=clock.now(),
+            reason=reason,
+            text=text,
+        )
+        _audit(actor, Action.CREATE, addendum, episode, reason=reason, entry=addendum.entry)
+    return addendum
+
+
+# --- The sweep --------------------------------------------------------------------------------
+
+SYSTEM_LABEL = "pillars worker (restraint)"
+
+
+@dataclass
+class SweepResult:
+    name: str
+    claimed: int = 0
+    alerts: int = 0
+    failed: int = 0
+    failed_episodes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+
+
+def _alert_text(episode: RestraintEpisode, kind: str, at: datetime, text: str) -> str:
+    local = clock.local(at, episode.unit.time_zone)
+    return (
+        f"{episode.get_kind_display()} of {episode.person.display_name}: {text} (due {local:%H:%M})"
+    )[:300]
+
+
+def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
+    """Claim one episode (compare-and-set on its stored deadline) and alert the shift lead of
+    every violation not yet alerted. None when another worker claimed it first."""
+    from pillars.rounds.choices import AlertKind, Recipient
+    from pillars.rounds.models import Alert, ObservationOrder
+    from pillars.rounds.services.escalation import recipients_for
+
+    with transaction.atomic():
+        episode = load_episode(pk)
+        moved = RestraintEpisode.objects.filter(pk=pk, sweep_due_at=due).update(
+            sweep_due_at=episode.next_deadline_after(now)
+        )
+        if moved != 1:
+            return None
+        # The lead step needs no observation order: it reads the unit's shift assignments.
+        leads = recipients_for(Recipient.LEAD, cast(ObservationOrder, None), episode.unit, now)
+        alerts = [
+            Alert(
+                kind=AlertKind.OTHER,
+                recipient=staff,
+                unit=episode.unit,
+                person=episode.person,
+                message=_alert_text(episode, v.kind, v.at, v.text),
+                due_at=v.at,
+                created_at=now,
+                dedupe_key=f"rs:{episode.public_id}:{v.kind}:{v.at.isoformat()}:{staff.public_id}",
+            )
+            for v in episode.violations_at(now)
+            for staff in leads
+        ]
+        keys = [a.dedupe_key for a in alerts]
+        already = set(
+            Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+        )
+        new = [a for a in alerts if a.dedupe_key not in already]
+        Alert.objects.bulk_create(new, ignore_conflicts=True)
+        if new:
+            audit.record(
+                actor=None,
+                actor_label=SYSTEM_LABEL,
+                action=Action.UPDATE,
+                target=episode,
+                person_id=episode.person.public_id,
+                category=person_category(episode.person),
+                purpose=Purpose.TREATMENT,
+                detail={
+                    "event": "restraint alerts",
+                    "due_at": due.isoformat(),
+                    "alerts": [
+                        {"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new
+                    ],
+                },
+            )
+    return len(new)
+
+
+def sweep_restraint(now: datetime | None = None, *, limit: int = 100) -> SweepResult:
+    """One sweep: alert the shift lead of every restraint rule broken by ``now`` (expired
+    order, late face-to-face, missed monitoring, over a state total), once each. Safe from any
+    number of workers at once. A row that raises is pushed to its next deadline, so it cannot
+    jam the loop."""
+    now = now or clock.now()
+    result = SweepResult("restraint")
+    rows = list(
+        RestraintEpisode.objects.filter(sweep_due_at__lte=now)
+        .order_by("sweep_due_at")
+        .values_list("pk", "sweep_due_at")[:limit]
+    )
+    for pk, due in rows:
+        if due is None:  # filtered out above; the stubs cannot tell
+            continue
+        try:
+            written = _sweep_one(pk, due, now)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("restraint sweep of episode pk=%s failed", pk)
+            result.failed += 1
+            result.failed_episodes.append(str(pk))
+            RestraintEpisode.objects.filter(pk=pk, sweep_due_at=due).update(
+                sweep_due_at=now + timedelta(minutes=1)
+            )
+            continue
+        if written is not None:
+            result.claimed += 1
+            result.alerts += written
+    return result

@@ -1,0 +1,95 @@
+"""Permission matrix for restraint and seclusion: pages and API. The fixtures start an active
+episode on person A (unit A) through the service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pillars.core import clock
+from pillars.core.tests.matrix_support import Case
+from pillars.incidents.models import EpisodeKind, RestraintEpisode
+from pillars.incidents.services import restraint as services
+from pillars.people.testing import World
+
+
+def person_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": w.person_a.public_id}
+
+
+def episode(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": extra["restraint"].public_id}
+
+
+def unit_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": w.unit_a.public_id}
+
+
+#                                          bht nur cli pee sup dir pri adm out anon
+PAGES: dict[str, Case] = {
+    "incidents:restraint-start": Case("GET", "F A A F F F F F N L", person_a),
+    "incidents:restraint-detail": Case("GET", "A A A A A A F F N L", episode),
+    # Empty bodies: the page answers with the form's errors (200), nothing is stored.
+    "incidents:restraint-monitor": Case("POST", "A A A F F F F F N L", episode),
+    "incidents:restraint-face-to-face": Case("POST", "F A A F F F F F N L", episode),
+    "incidents:restraint-renew": Case("POST", "F A A F F F F F N L", episode),
+    "incidents:restraint-release": Case("POST", "F A A F F F F F N L", episode),
+    "incidents:restraint-guardian": Case("POST", "A A A F F F F F N L", episode),
+    "incidents:restraint-debrief": Case("POST", "A A A F F F F F N L", episode),
+    "incidents:restraint-addendum": Case("POST", "A A A F F F F F N L", episode),
+    "incidents:restraint-lead": Case("GET", "F A F F A A F F N L", unit_a),
+    "incidents:restraint-report": Case("GET", "F A F F A A F F F L"),
+    "incidents:restraint-profiles": Case("GET", "A A A A A A F A A L"),
+}
+
+#                                                     bht nur cli pee sup dir pri adm out anon
+API: dict[str, Case] = {
+    "GET /api/v1/units/{public_id}/restraint": Case("GET", "A A A A A A F F N U", unit_a),
+    # Person A is already in an episode: the allowed answer is 409 (counted as allowed).
+    "POST /api/v1/persons/{public_id}/restraint": Case(
+        "POST",
+        "F A A F F F F F N U",
+        person_a,
+        body=lambda w, who: {
+            "kind": "seclusion",
+            "reason": "Hit a peer",
+            "release_criteria": "Calm for ten minutes",
+        },
+    ),
+    "GET /api/v1/restraint/{public_id}": Case("GET", "A A A A A A F F N U", episode),
+    "POST /api/v1/restraint/{public_id}/checks": Case(
+        "POST", "A A A F F F F F N U", episode, body=lambda w, who: {"condition": "Calm"}
+    ),
+    "POST /api/v1/restraint/{public_id}/face-to-face": Case(
+        "POST", "F A A F F F F F N U", episode, body=lambda w, who: {"findings": "Calmer"}
+    ),
+    "POST /api/v1/restraint/{public_id}/renewals": Case(
+        "POST", "F A A F F F F F N U", episode, body=lambda w, who: {"note": "Still unsafe"}
+    ),
+    "POST /api/v1/restraint/{public_id}/release": Case(
+        "POST", "F A A F F F F F N U", episode, body=lambda w, who: {"reason": "Met criteria"}
+    ),
+    "GET /api/v1/reports/hbips": Case("GET", "F A F F A A F F F U"),
+}
+
+
+def _start(world: World) -> RestraintEpisode:
+    return services.start_episode(
+        world.person_a,
+        actor=world.user("nurse"),
+        kind=EpisodeKind.SECLUSION,
+        reason="matrix",
+        release_criteria="matrix",
+        started_at=clock.now() - timedelta(minutes=5),
+    )
+
+
+def fixtures(world: World, extra: dict[str, Any]) -> None:
+    extra["restraint"] = _start(world)
+
+
+def fuzz_ids(world: World) -> dict[str, str]:
+    found = RestraintEpisode.objects.filter(person=world.person_a, released_at__isnull=True).first()
+    if found is None:
+        found = _start(world)
+    return {"/api/v1/restraint/": str(found.public_id)}

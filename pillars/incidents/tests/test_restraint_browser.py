@@ -1,0 +1,72 @@
+"""A nurse runs a seclusion episode end to end in a real Chromium: start it, see the timers,
+record a monitoring check and the face-to-face, see the unit board's panel, release; axe is
+clean on the episode page and the board."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from pillars.core import clock
+from pillars.incidents.models import RestraintEpisode, RuleProfile
+from pillars.people.testing import PASSWORD, World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/account/sign-in/")
+    page.get_by_label("Sign-in name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_nurse_runs_an_episode_to_release(page: Any, world: World, axe_check: Any) -> None:
+    # A transactional test's flush removes the migration's default profile: make it again.
+    RuleProfile.objects.get_or_create(
+        code="cms-hospital",
+        is_current=True,
+        defaults={"name": "Federal hospital rule", "created_at": clock.now()},
+    )
+    sign_in(page, "t-nurse")
+    page.goto(f"/incidents/persons/{world.person_a.public_id}/restraint/new/")
+    page.get_by_role("radio", name="Seclusion").check()
+    page.get_by_label("Behavior that made it necessary").fill("Struck a peer, kept charging")
+    page.get_by_label("Release criteria").fill("Calm for ten minutes")
+    page.get_by_role("button", name="Start and run the timers").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Seclusion: Alex Rivera")
+    timers = page.locator(".restraint-timers")
+    expect(timers).to_contain_text("Order expires")
+    expect(timers).to_contain_text("Face-to-face due")
+    expect(timers).to_contain_text("Monitoring due")
+    axe_check(page)
+
+    page.locator("#id_monitor-condition").fill("Pacing, no injury")
+    page.get_by_role("button", name="Record a monitoring check").click()
+    expect(page.get_by_text("Monitoring check recorded.")).to_be_visible()
+    expect(page.locator("#h-monitoring + ul")).to_contain_text("Pacing, no injury")
+
+    page.locator("#id_face_to_face-findings").fill("Calmer; continue for now")
+    page.get_by_role("button", name="Record the face-to-face").click()
+    expect(page.get_by_text("Face-to-face evaluation recorded.")).to_be_visible()
+    expect(page.locator(".restraint-timers")).to_contain_text("Face-to-face done")
+
+    page.goto(f"/rounds/units/{world.unit_a.public_id}/board/")
+    panel = page.locator(".board-panel")
+    expect(panel).to_contain_text("Restraint and seclusion now")
+    expect(panel).to_contain_text("Monitoring due")
+    axe_check(page)
+    panel.get_by_role("link", name=re.compile("Alex Rivera")).click()
+
+    page.locator("#id_release-reason").fill("Met the release criteria")
+    page.get_by_role("button", name="Release").click()
+    expect(page.get_by_text("Released.")).to_be_visible()
+    expect(page.locator(".restraint-timers")).to_have_count(0)
+    episode = RestraintEpisode.objects.get()
+    assert episode.released_at is not None
+    assert episode.checks.count() == 1
+    assert episode.face_to_faces.count() == 1

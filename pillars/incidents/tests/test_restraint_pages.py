@@ -1,0 +1,131 @@
+"""Restraint pages: the board panel and row flag (constant queries), an episode run through the
+pages, the shift lead's screen and the report, and what bad input does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pillars.audit.models import AuditEvent
+from pillars.core import clock
+from pillars.incidents.models import EpisodeKind, RestraintEpisode
+from pillars.incidents.services import restraint as svc
+from pillars.people.models import PersonServed
+from pillars.people.testing import World, make_person, place
+from pillars.rounds import services as rounds_services
+from pillars.rounds.models import ObservationLevel
+
+pytestmark = pytest.mark.django_db
+
+
+def _observe(world: World, person: PersonServed) -> None:
+    rounds_services.order_observation(
+        person,
+        actor=world.user("nurse"),
+        level=ObservationLevel.objects.get(code="q15", is_current=True),
+        reason="Board",
+        started_at=clock.now() - timedelta(hours=1),
+    )
+
+
+def _start(world: World, person: PersonServed, minutes_ago: int = 20) -> RestraintEpisode:
+    return svc.start_episode(
+        person,
+        actor=world.user("nurse"),
+        kind=EpisodeKind.SECLUSION,
+        reason="Hit a peer",
+        release_criteria="Calm",
+        started_at=clock.now() - timedelta(minutes=minutes_ago),
+    )
+
+
+def _board_queries(client: Any, world: World) -> tuple[int, str]:
+    url = reverse("rounds:board", kwargs={"public_id": world.unit_a.public_id})
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    return len(queries), body
+
+
+def test_board_shows_timers_and_flags_in_constant_queries(world: World, signed_in: Any) -> None:
+    _observe(world, world.person_a)
+    _start(world, world.person_a)
+    client = signed_in("bht")
+    few, body = _board_queries(client, world)
+    assert "Restraint and seclusion now" in body
+    assert "Monitoring due" in body and "overdue by 5 min" in body  # noqa: PT018
+    assert "Face-to-face due" in body
+    assert "Order expires" in body
+    assert "In seclusion since" in body
+    for n in range(3):
+        person = make_person(f"MRN-Q{n}", "Queries")
+        place(person, world.unit_a, world.beds_a[n + 1], world.staff["nurse"])
+        _observe(world, person)
+        _start(world, person)
+    many, body = _board_queries(client, world)
+    assert body.count("In seclusion since") == 4
+    assert many == few
+
+
+def test_no_panel_for_a_role_that_may_not_see_episodes(world: World, signed_in: Any) -> None:
+    _observe(world, world.person_a)
+    _start(world, world.person_a)
+    # The administrator has no care role: the board is not theirs either, so check the hook.
+    from django.test import RequestFactory
+
+    from pillars.incidents.extensions.restraint import board_panel
+
+    request = RequestFactory().get("/")
+    request.user = world.user("admin")
+    assert board_panel(request, world.unit_a) is None
+    request.user = world.user("bht")
+    assert board_panel(request, world.unit_a) is not None
+
+
+def test_run_an_episode_through_the_pages(world: World, signed_in: Any) -> None:
+    nurse = signed_in("nurse")
+    start = reverse("incidents:restraint-start", args=[world.person_a.public_id])
+    # Bad input: the form again with its errors, nothing stored.
+    response = nurse.post(start, {"kind": "seclusion", "reason": "", "release_criteria": ""})
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert RestraintEpisode.objects.count() == 0
+    response = nurse.post(
+        start, {"kind": "seclusion", "reason": "Hit a peer", "release_criteria": "Calm 10 min"}
+    )
+    episode = RestraintEpisode.objects.get()
+    assert response.status_code == 302
+    detail = reverse("incidents:restraint-detail", args=[episode.public_id])
+    assert response["Location"] == detail
+    body = nurse.get(detail).content.decode()
+    assert "Order expires" in body and "Monitoring due" in body  # noqa: PT018
+    url = reverse("incidents:restraint-monitor", args=[episode.public_id])
+    assert nurse.post(url, {"monitor-condition": "Quiet"}).status_code == 302
+    url = reverse("incidents:restraint-face-to-face", args=[episode.public_id])
+    assert nurse.post(url, {"face_to_face-findings": "Calmer"}).status_code == 302
+    url = reverse("incidents:restraint-release", args=[episode.public_id])
+    assert nurse.post(url, {"release-reason": "Met criteria"}).status_code == 302
+    episode.refresh_from_db()
+    assert episode.released_at is not None
+    assert episode.checks.count() == 1
+    body = nurse.get(detail).content.decode()
+    assert "Released" in body
+    assert AuditEvent.objects.filter(object_id=str(episode.public_id), action="view").exists()
+
+
+def test_lead_screen_and_report(world: World, signed_in: Any) -> None:
+    episode = _start(world, world.person_a, minutes_ago=70)
+    lead = signed_in("nurse").get(
+        reverse("incidents:restraint-lead", args=[world.unit_a.public_id])
+    )
+    body = lead.content.decode()
+    assert world.person_a.display_name in body
+    assert "Face-to-face due" in body and "overdue by 10 min" in body  # noqa: PT018
+    report = signed_in("director").get(reverse("incidents:restraint-report")).content.decode()
+    assert "HBIPS-2" in report
+    assert "Face-to-face late" in report
+    assert str(episode.public_id) in report

@@ -1,0 +1,100 @@
+"""The restraint sweep: claims due episodes by compare-and-set and alerts the shift lead once
+per violation, however many sweeps run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from pillars.core.management.commands.worker import registered_sweeps
+from pillars.incidents.models import EpisodeKind, RestraintEpisode
+from pillars.incidents.services import restraint as svc
+from pillars.people.models import Episode, Placement
+from pillars.people.testing import World
+from pillars.rounds.models import Alert
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _placed_long_ago(world: World) -> None:
+    """The world places persons two days before the real now; these tests pin earlier moments,
+    so the stays begin well before them."""
+    early = datetime(2025, 1, 1, tzinfo=UTC)
+    Episode.objects.update(admitted_at=early, recorded_at=early)
+    Placement.objects.update(started_at=early)
+
+
+START = datetime(2026, 5, 4, 15, 0, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+
+
+def _start(world: World) -> RestraintEpisode:
+    with time_machine.travel(START, tick=False):
+        return svc.start_episode(
+            world.person_a,
+            actor=world.user("nurse"),
+            kind=EpisodeKind.SECLUSION,
+            reason="Threw a chair at staff",
+            release_criteria="Calm and safe to rejoin the unit",
+        )
+
+
+def test_the_worker_finds_the_sweep() -> None:
+    assert svc.sweep_restraint in registered_sweeps()
+
+
+def test_nothing_is_due_before_the_first_deadline(world: World) -> None:
+    episode = _start(world)
+    assert episode.sweep_due_at == START + 15 * MIN
+    result = svc.sweep_restraint(START + 15 * MIN - timedelta(seconds=1))
+    assert (result.claimed, result.alerts) == (0, 0)
+    # At the deadline itself a check is still on time: claimed, nothing to alert.
+    result = svc.sweep_restraint(START + 15 * MIN)
+    assert (result.claimed, result.alerts) == (1, 0)
+    assert Alert.objects.count() == 0
+
+
+def test_two_sweeps_alert_the_shift_lead_once(world: World) -> None:
+    episode = _start(world)
+    now = START + 16 * MIN
+    first = svc.sweep_restraint(now)
+    second = svc.sweep_restraint(now)
+    assert (first.claimed, first.alerts) == (1, 1)
+    assert (second.claimed, second.alerts) == (0, 0)
+    alert = Alert.objects.get()
+    # No shift lead is assigned: the unit's nurses are alerted (rounds' lead step).
+    assert alert.recipient == world.staff["nurse"]
+    assert alert.person == world.person_a
+    assert alert.due_at == START + 15 * MIN
+    assert "No monitoring" in alert.message
+    episode.refresh_from_db()
+    assert episode.sweep_due_at == START + 60 * MIN  # the face-to-face is next
+    # An hour later the face-to-face is late too: one new alert; the missed monitoring is not
+    # alerted again, even though it is still broken.
+    later = START + 61 * MIN
+    svc.sweep_restraint(later)
+    svc.sweep_restraint(later)
+    assert Alert.objects.count() == 2
+    assert Alert.objects.filter(message__contains="No face-to-face").count() == 1
+
+
+def test_a_stale_claim_writes_nothing(world: World) -> None:
+    """A second worker that read the row before the first moved it loses the compare-and-set."""
+    episode = _start(world)
+    due = episode.sweep_due_at
+    assert due is not None
+    assert svc._sweep_one(episode.pk, due, START + 16 * MIN) == 1
+    assert svc._sweep_one(episode.pk, due, START + 16 * MIN) is None
+    assert Alert.objects.count() == 1
+
+
+def test_a_check_before_the_sweep_moves_the_deadline(world: World) -> None:
+    episode = _start(world)
+    with time_machine.travel(START + 14 * MIN, tick=False):
+        svc.record_monitoring(episode, actor=world.user("bht"), condition="Quiet")
+    episode.refresh_from_db()
+    assert episode.sweep_due_at == START + 29 * MIN
+    assert svc.sweep_restraint(START + 20 * MIN).claimed == 0
