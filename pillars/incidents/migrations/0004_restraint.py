@@ -42,9 +42,8 @@ def load_profiles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    initial = True
-
     dependencies = [
+        ("incidents", "0003_incidents"),
         ("people", "0002_default_roles"),
     ]
 

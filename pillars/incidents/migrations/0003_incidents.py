@@ -45,9 +45,8 @@ def load_defaults(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    initial = True
-
     dependencies = [
+        ("incidents", "0002_safety"),
         ("people", "0002_default_roles"),
     ]
 
