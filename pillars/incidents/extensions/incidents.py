@@ -30,7 +30,8 @@ def person_incidents(
 def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     """Open incidents and overdue notifications on the unit, for whoever lists its incidents
     (two counting queries, whatever the census)."""
-    if not policy.allows(request.user, "incidents.list_unit", unit):
+    user = getattr(request, "user", None)
+    if user is None or not policy.allows(user, "incidents.list_unit", unit):
         return None
     from pillars.incidents.models import Incident, Notification
     from pillars.incidents.models.incidents import IncidentStatus
