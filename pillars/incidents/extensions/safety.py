@@ -19,20 +19,21 @@ from pillars.rounds.board_extras import BoardExtension, RowExtra, register
 def person_safety_plan(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope and audited the read of this person.
-    if not policy.can(request.user, "incidents.view_safety_plan", person):
+    # The person page has already checked scope (so `allows`) and audited the read of this person.
+    if not policy.allows(request.user, "incidents.view_safety_plan", person):
         return None
     versions = list(selectors.versions_of(person)[:5])
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
-    today = clock.today_in(selectors.person_zone(person))
+    zone = page.get("zone_name") or selectors.person_zone(person)
+    today = clock.today_in(zone)
     return {
         "current": current,
         "draft": draft,
         "versions": versions,
         "overdue": current is not None and current.is_review_overdue(today),
         "can_draft": page.get("writable", True)
-        and policy.can(request.user, "incidents.draft_safety_plan", person),
+        and policy.allows(request.user, "incidents.draft_safety_plan", person),
     }
 
 
