@@ -125,3 +125,24 @@ def test_hbips_matches_an_independent_count(world: World) -> None:
     # 23:15 to 01:05 across the month's end: 45 minutes in January, 65 in February.
     assert feb_a.seclusion_hours == pytest.approx(65 / 60)
     assert feb_a.restraint_hours == pytest.approx((12 + 360) / 60)
+
+
+def test_months_apart_and_stays_that_began_before_them(world: World) -> None:
+    """Months asked for need not be next to each other; a stay that began in December and one
+    that runs from January into March count only in the months asked for."""
+    a = world.unit_a
+    p1 = _stay(world, "H-4", [(a, datetime(2025, 12, 30, 9, tzinfo=CHICAGO))], _at(1, 4, 12))
+    p2 = _stay(world, "H-5", [(a, _at(1, 28, 6))], _at(3, 3, 18, 20))
+    _episode(world, p1, a, EpisodeKind.PHYSICAL_HOLD, _at(1, 2, 10, 0), _at(1, 2, 10, 40))
+    _episode(world, p2, a, EpisodeKind.SECLUSION, _at(2, 28, 23, 30), _at(3, 1, 0, 45))
+    rows = hbips([a], 2026, [3, 1])
+    assert [r.month for r in rows] == [1, 3]
+    for row in rows:
+        patient, physical, seclusion = _count_minutes(a.pk, row.month)
+        assert row.patient_hours == pytest.approx(patient / 60)
+        assert row.restraint_hours == pytest.approx(physical / 60)
+        assert row.seclusion_hours == pytest.approx(seclusion / 60)
+    january, march = rows
+    assert january.restraint_hours == pytest.approx(40 / 60)
+    assert march.seclusion_hours == pytest.approx(45 / 60)
+    assert march.patient_hours == pytest.approx(2 * 24 + 18 + 20 / 60)
