@@ -1,32 +1,49 @@
 """The printed copy of a safety plan for the person served: large, plain type, their own words,
 the crisis line, and nothing about anyone else served.
 
-fpdf2's built-in Helvetica covers Latin-1 (accented letters included); typographic quotes and
-dashes are printed as their plain forms, and anything else outside Latin-1 as "?", so a plan
-always prints rather than failing.
+The type is DejaVu Sans, bundled in ``fonts/`` (its licence beside it): Latin, Greek, Cyrillic,
+Armenian, Georgian and many symbols print as written. A character the font has no glyph for
+(Chinese, Japanese, Korean, most emoji) prints as "?", so a plan always prints rather than
+failing. Right-to-left scripts print their letters unshaped.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
+from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from pillars.core import clock
 from pillars.incidents.models.safety import SafetyPlanVersion
 from pillars.incidents.selectors.safety import person_zone
 
-PLAIN = str.maketrans(
-    {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", " ": " "}
-)
+FONTS = Path(__file__).resolve().parent / "fonts"
+FAMILY = "DejaVuSans"
+FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 BODY = 16
 HEADING = 19
 TITLE = 26
 
 
+@cache
+def _covered() -> frozenset[int]:
+    """The code points every style of the font has a glyph for."""
+    points: frozenset[int] | None = None
+    for name in FILES.values():
+        with TTFont(FONTS / name, lazy=True) as font:
+            cmap = frozenset(font.getBestCmap())
+        points = cmap if points is None else points & cmap
+    return points or frozenset()
+
+
 def printable(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).translate(PLAIN)
-    return text.encode("latin-1", "replace").decode("latin-1")
+    """The text in composed form, with "?" for what the font cannot draw (line breaks kept)."""
+    covered = _covered()
+    text = unicodedata.normalize("NFC", text)
+    return "".join(c if c == "\n" or ord(c) in covered else "?" for c in text)
 
 
 def render(version: SafetyPlanVersion) -> bytes:
@@ -34,6 +51,8 @@ def render(version: SafetyPlanVersion) -> bytes:
     person = version.person
     zone = person_zone(person)
     pdf = FPDF(format="letter")
+    for style, name in FILES.items():
+        pdf.add_font(FAMILY, style=style, fname=FONTS / name)
     pdf.set_title(printable(f"Safety plan for {person.display_name}"))
     pdf.set_author("Pillars")
     pdf.set_margins(20, 18, 20)
@@ -42,7 +61,7 @@ def render(version: SafetyPlanVersion) -> bytes:
     width = pdf.epw
 
     def line(text: str, size: int = BODY, style: str = "", gap: float = 2) -> None:
-        pdf.set_font("Helvetica", style=style, size=size)
+        pdf.set_font(FAMILY, style=style, size=size)
         pdf.multi_cell(width, size * 0.5, printable(text), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 

@@ -18,6 +18,7 @@ from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.tests.api_support import api_as
+from pillars.incidents import safety_pdf
 from pillars.incidents.models import SafetyPlanVersion
 from pillars.incidents.selectors import safety as selectors
 from pillars.incidents.services import safety as services
@@ -214,6 +215,26 @@ def test_the_printed_copy_is_a_pdf_in_the_persons_words(world: World, signed_in:
     assert event is not None
     assert event.object_id == str(version.public_id)
     assert event.detail["what"] == "safety plan pdf"
+
+
+def test_the_printed_copy_keeps_the_persons_own_script(world: World) -> None:
+    """Words in Spanish, Polish, Greek and Russian print as written; what the font cannot draw
+    prints as "?" rather than failing."""
+    words = {
+        **WORDS,
+        "warning_signs": [{"text": "Cuando no duermo, señales — “pánico”"}],
+        "on_my_own": [{"text": "Słucham muzyki; Ξεκουράζομαι"}],
+        "reasons": [{"text": "Моя дочь"}, {"text": "我的猫"}],
+    }
+    version = sign(draft(world, content=words), world)
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(safety_pdf.render(version))).pages
+    )
+    assert "Cuando no duermo, señales — “pánico”" in text
+    assert "Słucham muzyki; Ξεκουράζομαι" in text
+    assert "Моя дочь" in text
+    assert "???" in text
+    assert safety_pdf.printable("a\n我") == "a\n?"
 
 
 def test_pages_write_and_sign_a_plan(world: World, signed_in: Any) -> None:
