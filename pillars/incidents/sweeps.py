@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from pillars.incidents.services.incidents import sweep_notifications
 from pillars.incidents.services.restraint import sweep_restraint
 
 SWEEPS: list[Callable[[datetime], object]] = [
     sweep_restraint,
+    sweep_notifications,
 ]

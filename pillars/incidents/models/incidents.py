@@ -252,6 +252,8 @@ class Notification(PublicModel):
     sent_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT)
     recorded_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    # Set once by ``pillars worker`` when it alerts that the deadline passed unsent (its claim).
+    alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "pk"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -529,3 +529,108 @@ def steps_by_code(codes: Iterable[str]) -> list[DeescalationStep]:
     if unknown:
         raise invalid("steps", f"Unknown de-escalation steps: {', '.join(unknown)}")
     return [found[c] for c in wanted]
+
+
+# --- The sweep: notifications past their deadline ---------------------------------------------
+
+SYSTEM_LABEL = "pillars worker (incident notifications)"
+
+
+@dataclass
+class NotificationSweep:
+    name: str = "incident notifications"
+    claimed: int = 0
+    alerts: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+
+
+def _alert_overdue(pk: int, now: datetime) -> int | None:
+    """Claim one overdue notification (compare-and-set on ``alerted_at``) and alert the unit's
+    shift lead and the reporter, once each. None when it was sent or claimed meanwhile. The
+    message names the incident's type, unit and deadline, never a person served."""
+    from pillars.rounds.choices import AlertKind
+    from pillars.rounds.choices import Recipient as AlertRecipient
+    from pillars.rounds.models import Alert, ObservationOrder
+    from pillars.rounds.services.escalation import recipients_for, write_new_alerts
+
+    with transaction.atomic():
+        claimed = Notification.objects.filter(
+            pk=pk, sent_at__isnull=True, alerted_at__isnull=True
+        ).update(alerted_at=now)
+        if claimed != 1:
+            return None
+        notification = Notification.objects.select_related(
+            "incident__unit", "incident__reported_by"
+        ).get(pk=pk)
+        incident = notification.incident
+        unit = incident.unit
+        # The lead step needs no observation order: it reads the unit's shift assignments.
+        leads = recipients_for(AlertRecipient.LEAD, cast(ObservationOrder, None), unit, now)
+        staff = list({s.pk: s for s in [*leads, incident.reported_by]}.values())
+        due = clock.local(notification.due_at, unit.time_zone)
+        message = (
+            f"{notification.get_recipient_display()} notification for the "
+            f"{incident.get_type_display().lower()} incident on {unit.name} is overdue "
+            f"(due {due:%b %d %H:%M}); record it when sent."
+        )[:300]
+        new = write_new_alerts(
+            [
+                Alert(
+                    kind=AlertKind.OTHER,
+                    recipient=member,
+                    unit=unit,
+                    message=message,
+                    due_at=notification.due_at,
+                    created_at=now,
+                    dedupe_key=f"nt:{notification.public_id}:{member.public_id}",
+                )
+                for member in staff
+            ]
+        )
+        audit.record(
+            actor=None,
+            actor_label=SYSTEM_LABEL,
+            action=Action.UPDATE,
+            target=notification,
+            category=category_of(incident),
+            purpose=Purpose.OPERATIONS,
+            detail={
+                "incident": str(incident.public_id),
+                "event": "notification overdue",
+                "due_at": notification.due_at.isoformat(),
+                "alerts": [{"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new],
+            },
+        )
+    return len(new)
+
+
+def sweep_notifications(now: datetime | None = None, *, limit: int = 100) -> NotificationSweep:
+    """One sweep: every notification whose deadline has passed unsent alerts the unit's shift
+    lead and the reporter, once. Safe from any number of workers at once; a row that raises is
+    logged, counted and claimed, so it cannot jam the sweep."""
+    import logging
+
+    now = now or clock.now()
+    result = NotificationSweep()
+    rows = list(
+        Notification.objects.filter(sent_at__isnull=True, alerted_at__isnull=True, due_at__lt=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in rows:
+        try:
+            written = _alert_overdue(pk, now)
+        except Exception:
+            logging.getLogger(__name__).exception("notification sweep of pk=%s failed", pk)
+            result.failed += 1
+            # Claimed all the same, so a row that always raises cannot jam the sweep; the page
+            # still shows the notification overdue.
+            Notification.objects.filter(pk=pk, alerted_at__isnull=True).update(alerted_at=now)
+            continue
+        if written is not None:
+            result.claimed += 1
+            result.alerts += written
+    return result

@@ -13,12 +13,14 @@ from django.http import Http404
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import ValidationError
+from pillars.core.management.commands.worker import registered_sweeps
 from pillars.incidents.models import ExposureEvent, Incident, Notification, NotificationRule
 from pillars.incidents.models.incidents import IncidentStatus
 from pillars.incidents.selectors import incidents as sel
 from pillars.incidents.services import incidents as svc
 from pillars.incidents.services.incidents import IncidentDetails
 from pillars.people.testing import World, make_staff
+from pillars.rounds.models import Alert
 
 pytestmark = pytest.mark.django_db
 
@@ -329,3 +331,65 @@ def test_a_group_of_four_is_suppressed_and_five_is_shown(world: World) -> None:
     staff.append(make_staff("t-c4", ["bht"], [unit_c]))
     groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
     assert not groups["Unit C"].is_suppressed
+
+
+# --- Overdue notifications: the worker's sweep -----------------------------------------------
+
+
+def test_an_overdue_notification_alerts_the_lead_and_the_reporter_once(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        incident = submitted(world, occurred_at=NOON)
+    due = incident.notifications.get(recipient="guardian").due_at
+    assert svc.sweep_notifications in registered_sweeps()
+    assert svc.sweep_notifications(due).alerts == 0  # at the deadline it is not late yet
+    first = svc.sweep_notifications(due + timedelta(seconds=1))
+    second = svc.sweep_notifications(due + timedelta(minutes=5))
+    assert (first.claimed, first.alerts) == (1, 2)
+    assert (second.claimed, second.alerts) == (0, 0)
+    alerts = Alert.objects.order_by("recipient__pk")
+    # No shift lead is assigned: the unit's nurses stand in (rounds' lead step); the reporter
+    # is told too.
+    assert {a.recipient for a in alerts} == {world.staff["nurse"], world.staff["bht"]}
+    for alert in alerts:
+        assert alert.due_at == due
+        assert alert.unit == world.unit_a
+        assert alert.person is None
+        assert "Guardian notification" in alert.message
+        assert world.person_a.display_name not in alert.message
+    event = AuditEvent.objects.filter(detail__event="notification overdue").get()
+    assert event.actor_label.startswith("pillars worker")
+    assert len(event.detail["alerts"]) == 2
+
+
+def test_a_sent_notification_is_never_alerted(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        incident = submitted(world, occurred_at=NOON)
+        svc.record_notification_sent(incident.notifications.get(), actor=world.user("nurse"))
+    result = svc.sweep_notifications(NOON + timedelta(days=3))
+    assert (result.claimed, result.alerts) == (0, 0)
+    assert not Alert.objects.exists()
+
+
+def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with time_machine.travel(NOON, tick=False):
+        submitted(world, occurred_at=NOON)
+        submitted(world, occurred_at=NOON + timedelta(minutes=1))
+    from pillars.rounds.services import escalation
+
+    real, calls = escalation.recipients_for, []
+
+    def flaky(*args: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return real(*args)
+
+    monkeypatch.setattr(escalation, "recipients_for", flaky)
+    later = NOON + timedelta(days=2)
+    result = svc.sweep_notifications(later)
+    assert (result.failed, result.claimed) == (1, 1)
+    # The failed row is claimed all the same: the next sweep does not retry it forever.
+    assert Notification.objects.filter(alerted_at__isnull=True).count() == 0
+    assert svc.sweep_notifications(later).failed == 0

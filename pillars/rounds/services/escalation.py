@@ -226,6 +226,17 @@ def _message(order: ObservationOrder, unit: Unit, step: EscalationStep, due_at: 
     return text[:300]
 
 
+def write_new_alerts(alerts: Sequence[Alert]) -> list[Alert]:
+    """Insert the alerts whose ``dedupe_key`` is not taken yet and return them (the ones this
+    writer added): any sweep that alerts staff writes through here, so nobody is alerted twice
+    for the same thing even when two workers race."""
+    keys = [a.dedupe_key for a in alerts]
+    already = set(Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    new = [a for a in alerts if a.dedupe_key not in already]
+    Alert.objects.bulk_create(new, ignore_conflicts=True)
+    return new
+
+
 def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
     """Compare-and-set: move the order's chain from step k to step j only if nobody else has
     (and no check has moved its due time) since it was read. Call inside a transaction."""
@@ -279,12 +290,7 @@ def _escalate_one(
                         dedupe_key=dedupe_key(order, due_at, step.position, staff),
                     )
                 )
-        keys = [a.dedupe_key for a in alerts]
-        already = set(
-            Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
-        )
-        new = [a for a in alerts if a.dedupe_key not in already]
-        Alert.objects.bulk_create(new, ignore_conflicts=True)
+        new = write_new_alerts(alerts)
         audit.record(
             actor=None,
             actor_label=SYSTEM_LABEL,
