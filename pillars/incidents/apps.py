@@ -15,6 +15,10 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Behavior, incidents and safety"
 
     def ready(self) -> None:
+        from pillars.incidents.models import DeescalationStep, NotificationRule
+        from pillars.people.services import add_reference_models
+
+        add_reference_models(DeescalationStep, NotificationRule)
         for area in AREAS:
             import_module(f"pillars.incidents.policies.{area}").install()
             import_module(f"pillars.incidents.extensions.{area}").install()

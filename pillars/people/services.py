@@ -995,8 +995,17 @@ def review_emergency_access(
 # --- Reference data (the Django admin) ---------------------------------------------------------
 
 
+# Other apps' reference data (lists an administrator keeps: de-escalation steps, notification
+# rules), added by their AppConfig.ready so that they are saved and audited the same way.
+_more_reference: list[type[models.Model]] = []
+
+
+def add_reference_models(*more: type[models.Model]) -> None:
+    _more_reference.extend(m for m in more if m not in _more_reference)
+
+
 def _reference_models() -> tuple[type[models.Model], ...]:
-    return (Organization, Site, Unit, Program, Room, Bed, Role)
+    return (Organization, Site, Unit, Program, Room, Bed, Role, *_more_reference)
 
 
 def save_reference(
@@ -1006,8 +1015,9 @@ def save_reference(
     m2m: dict[str, Iterable[models.Model]] | None = None,
 ) -> models.Model:
     """Create or change one row of reference data (organization, site, unit, program, room, bed,
-    role) with its old and new values audited in the same transaction. The Django admin calls
-    this; reference data is never deleted, only deactivated where the model allows."""
+    role, and what other apps add) with its old and new values audited in the same transaction.
+    The Django admin calls this; reference data is never deleted, only deactivated where the
+    model allows."""
     policy.require(actor, "people.edit_unit")
     if not isinstance(instance, _reference_models()):
         raise TypeError(f"{type(instance).__name__} is not reference data")
