@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import F
+
 from pillars.core import clock
 from pillars.demo.incidents.context import DemoContext
-from pillars.incidents.models import DeescalationStep
+from pillars.incidents.models import DeescalationStep, Notification
 from pillars.incidents.models.incidents import IncidentType
 from pillars.incidents.services import incidents as services
 from pillars.people.models import Placement, Staff, Unit
@@ -130,6 +132,11 @@ def load(ctx: DemoContext) -> None:
                     )
         ctx.progress(f"incidents on {unit.code}")
     _demo_draft(ctx, steps)
+    # The worker alerted the older overdue notifications at the time (those alerts were seen
+    # long ago); the last day's are left for ``pillars worker`` to alert now.
+    Notification.objects.filter(
+        sent_at__isnull=True, due_at__lt=ctx.now - timedelta(days=1)
+    ).update(alerted_at=F("due_at") + timedelta(minutes=1))
 
 
 def _demo_draft(ctx: DemoContext, steps: list[DeescalationStep]) -> None:
