@@ -28,6 +28,7 @@ def person_behavior(
     phases = selectors.phases_of(person) if plan else []
     return {
         "plan": plan,
+        "ended": selectors.ended_plan(person) if plan is None else None,
         "phase": phases[-1] if phases else None,
         "contract": selectors.contract_in_force(selectors.contracts_of(person)) if plan else None,
         "can_write": writable

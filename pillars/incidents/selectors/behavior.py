@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -28,11 +28,15 @@ from pillars.incidents.models import (
     BehaviorRecord,
     ContractStatus,
     PlanPhase,
+    PlanStatus,
     TargetBehavior,
 )
 from pillars.people.models import PersonServed
 from pillars.people.selectors import is_emergency_read, person_category, record_list_read
 from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS
+
+# The unit's zone for a person, as the rest of the area reads it (re-exported for services).
+from pillars.rounds.views.orders import person_zone as person_zone
 
 DAYS = "day"
 SHIFTS = "shift"
@@ -55,11 +59,23 @@ def current_plan(person: PersonServed) -> BehaviorPlan | None:
     )
 
 
+def ended_plan(person: PersonServed) -> BehaviorPlan | None:
+    """The person's last version when it ended and no plan is in force since."""
+    last = (
+        BehaviorPlan.objects.filter(person=person)
+        .select_related("written_by", "ended_by")
+        .prefetch_related("targets")
+        .order_by("-version")
+        .first()
+    )
+    return last if last is not None and last.is_ended else None
+
+
 def plan_history(person: PersonServed) -> list[BehaviorPlan]:
     """Every version, newest first, each with its targets."""
     return list(
         BehaviorPlan.objects.filter(person=person)
-        .select_related("written_by")
+        .select_related("written_by", "ended_by")
         .prefetch_related("targets")
         .order_by("-version")
     )
@@ -83,6 +99,9 @@ def contracts_of(person: PersonServed) -> list[BehaviorContract]:
             "written_by", "staff_signed_by", "person_witnessed_by", "plan"
         )
     )
+
+
+OPEN_CONTRACTS = (ContractStatus.AWAITING, ContractStatus.SIGNED)
 
 
 def contract_in_force(contracts: Iterable[BehaviorContract]) -> BehaviorContract | None:
@@ -135,11 +154,17 @@ def get_record_for(user: Any, public_id: Any, action: str) -> BehaviorRecord:
     return record
 
 
-def get_target_for(person: PersonServed, public_id: Any) -> TargetBehavior:
-    """A target of the person's current plan (the caller has checked the person)."""
+def get_target_for(person: PersonServed, public_id: Any, *, ended: bool = False) -> TargetBehavior:
+    """A target of the person's current plan (the caller has checked the person). With
+    ``ended``, a target of the person's last version when it ended is found too, so that the
+    service can say the plan ended rather than "not found"."""
+    in_force = Q(plan__is_current=True)
+    if ended:
+        last = BehaviorPlan.objects.filter(person=person).order_by("-version").values("pk")[:1]
+        in_force |= Q(plan__status=PlanStatus.ENDED, plan_id__in=last)
     target = (
         TargetBehavior.objects.select_related("plan")
-        .filter(public_id=_uuid(public_id), plan__person=person, plan__is_current=True)
+        .filter(in_force, public_id=_uuid(public_id), plan__person=person)
         .first()
     )
     if target is None:

@@ -1,4 +1,5 @@
-"""Pages of the behavior area: a person's plan and its history, the plan editor, phase changes,
+"""Pages of the behavior area: a person's plan and its history, the plan editor, ending a plan,
+phase changes,
 contracts and their signatures, the fast ABC form reached from the unit board, the chart per
 target behavior, and corrections to ABC records.
 
@@ -27,6 +28,7 @@ from pillars.core.formtools import LOCAL_INPUT, run_write
 from pillars.incidents.forms.behavior import (
     AddendumForm,
     ContractForm,
+    EndPlanForm,
     PhaseForm,
     PlanForm,
     RecordForm,
@@ -63,6 +65,7 @@ def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         "person": person,
         "plan": versions[0] if versions and versions[0].is_current else None,
+        "ended": versions[0] if versions and versions[0].is_ended else None,
         "versions": versions,
         "phases": selectors.phases_of(person),
         "contracts": contracts,
@@ -85,7 +88,13 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     initial = PlanForm.initial_from(current) if current else {}
     initial["effective_on"] = clock.today_in(zone)
     form = PlanForm(_posted(request), initial=initial)
-    context = {"person": person, "current": current, "form": form, "slots": _slots(form)}
+    context = {
+        "person": person,
+        "current": current,
+        "ended": None if current else selectors.ended_plan(person),
+        "form": form,
+        "slots": _slots(form),
+    }
     template = "incidents/behavior/plan_form.html"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -114,6 +123,57 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         if failed is not None:
             return failed
         messages.success(request, f"{person.display_name}'s behavior plan is saved.")
+        return redirect("incidents:behavior-plan", public_id=person.public_id)
+    return render(request, template, context)
+
+
+@audited("ends a behavior plan; get_person_for and end_plan audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.write_behavior_plan", what="end behavior plan"
+    )
+    plan = selectors.current_plan(person)
+    if plan is None:
+        return render(
+            request,
+            "incidents/behavior/plan_end.html",
+            {"person": person, "plan": None, "ended": selectors.ended_plan(person)},
+        )
+    zone = person_zone(person)
+    form = EndPlanForm(
+        _posted(request), initial={"version": plan.version, "ended_on": clock.today_in(zone)}
+    )
+    context = {
+        "person": person,
+        "plan": plan,
+        "form": form,
+        "open_contracts": [
+            c for c in selectors.contracts_of(person) if c.status in selectors.OPEN_CONTRACTS
+        ],
+    }
+    template = "incidents/behavior/plan_end.html"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ended, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.end_plan(
+                person,
+                actor=request.user,
+                ended_on=data["ended_on"],
+                reason=data["reason"],
+                version=data["version"],
+            ),
+        )
+        if failed is not None:
+            return failed
+        messages.success(
+            request, f"{person.display_name}'s behavior plan ended on {ended.ended_on:%Y-%m-%d}."
+        )
         return redirect("incidents:behavior-plan", public_id=person.public_id)
     return render(request, template, context)
 
@@ -239,7 +299,15 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     plan = selectors.current_plan(person)
     zone = person_zone(person)
     if plan is None:
-        return render(request, "incidents/behavior/no_plan.html", {"person": person})
+        # Nothing is recorded without a plan in force (none yet, or it ended): a form posted
+        # after the plan ended lands here too, and nothing is stored.
+        ended = selectors.ended_plan(person)
+        refusal = services.ended_message(ended.ended_on) if ended else ""
+        return render(
+            request,
+            "incidents/behavior/no_plan.html",
+            {"person": person, "ended": ended, "refusal": refusal},
+        )
     targets = list(plan.targets.all())
     initial: dict[str, Any] = {
         # Made when the form is shown, so a double submit is one record (a replay).
@@ -390,6 +458,7 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("behavior/persons/<uuid:public_id>/", plan_detail, name="behavior-plan"),
     path("behavior/persons/<uuid:public_id>/edit/", plan_edit, name="behavior-plan-edit"),
+    path("behavior/persons/<uuid:public_id>/end/", plan_end, name="behavior-plan-end"),
     path("behavior/persons/<uuid:public_id>/phase/", phase_new, name="behavior-phase-new"),
     path("behavior/persons/<uuid:public_id>/contract/", contract_new, name="behavior-contract-new"),
     path("behavior/persons/<uuid:public_id>/record/", record_new, name="behavior-record-new"),
