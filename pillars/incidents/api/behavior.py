@@ -1,5 +1,6 @@
 """The behavior area in the JSON API: a person's behavior plan (read, and its end), ABC records
-(a cursor list, one create, an optional batch) and the chart's numbers.
+(a cursor list, one create, an optional batch), the chart's numbers and the contract reviews due
+on the units the caller sees.
 
 A record carries the device's own ``client_id`` (or an ``Idempotency-Key`` header): a replay
 returns the first record and the same id with other details is refused with 409.
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from pillars.core import clock
+from pillars.core import clock, policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
@@ -374,3 +375,53 @@ def person_chart(request: HttpRequest, public_id: UUID, filters: Query[ChartFilt
         ],
         phase_changes=[PhaseOut(name=name, started_on=on) for _, name, on in chart.phase_lines],
     )
+
+
+class ReviewsDueFilter(Schema):
+    unit: UUID | None = Field(None, description="One unit; every unit the caller sees if absent.")
+
+
+class ReviewDueOut(Schema):
+    contract: UUID
+    person: UUID
+    person_name: str
+    unit: UUID
+    unit_name: str
+    plan_version: int
+    review_on: date = Field(description="Due from this date, in the unit's own calendar.")
+    days_due: int
+    renewal_awaiting: bool = Field(description="A new contract awaits signatures.")
+
+
+@router.get(
+    "/behavior-contracts/reviews-due",
+    response={200: list[ReviewDueOut], **LIST_ERRORS},
+    summary="Behavior contracts in force whose review date has come, oldest first",
+)
+@audited("behavior contract reviews due on the units the caller sees (one audited list read)")
+def reviews_due(request: HttpRequest, filters: Query[ReviewsDueFilter]) -> list[ReviewDueOut]:
+    policy.require(request.user, "incidents.view_behavior")
+    if filters.unit is not None:
+        units = [
+            people_selectors.get_unit_for(request.user, filters.unit, "incidents.view_behavior")
+        ]
+    else:
+        units = selectors.review_units(request.user)
+    rows = selectors.contract_reviews_due(request.user, units)
+    people_selectors.record_list_read(
+        request.user, [r.contract.person for r in rows], what="api behavior contract reviews due"
+    )
+    return [
+        ReviewDueOut(
+            contract=r.contract.public_id,
+            person=r.contract.person.public_id,
+            person_name=r.contract.person.display_name,
+            unit=r.unit.public_id,
+            unit_name=r.unit.name,
+            plan_version=r.contract.plan.version,
+            review_on=r.contract.review_on,
+            days_due=r.days_due,
+            renewal_awaiting=r.renewal_awaiting,
+        )
+        for r in rows
+    ]

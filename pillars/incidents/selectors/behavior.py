@@ -20,7 +20,7 @@ from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.core.policy import Actor
 from pillars.incidents.models import (
     BehaviorContract,
@@ -31,8 +31,13 @@ from pillars.incidents.models import (
     PlanStatus,
     TargetBehavior,
 )
-from pillars.people.models import PersonServed
-from pillars.people.selectors import is_emergency_read, person_category, record_list_read
+from pillars.people.models import PersonServed, Placement, Unit
+from pillars.people.selectors import (
+    is_emergency_read,
+    person_category,
+    record_list_read,
+    units_visible_to,
+)
 from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS
 
 # The unit's zone for a person, as the rest of the area reads it (re-exported for services).
@@ -197,6 +202,93 @@ def persons_with_plans(person_ids: list[int]) -> dict[int, UUID]:
         "person_id", "person__public_id"
     )
     return dict(rows)
+
+
+# --- Contract reviews -----------------------------------------------------------------------
+# A signed contract's review has come on its review date, in the unit's local calendar
+# (BehaviorContract.review_due_on). Renewing it (a new contract signed by both) marks it
+# replaced, which clears the flag; a renewal still awaiting signatures does not.
+
+
+def reviews_due_for(person_ids: list[int], today: date) -> dict[int, BehaviorContract]:
+    """The contract in force whose review has come, for each of these persons that has one
+    (one query, whatever the census: the unit board)."""
+    rows = (
+        BehaviorContract.objects.filter(
+            person_id__in=person_ids, status=ContractStatus.SIGNED, review_on__lte=today
+        )
+        .select_related("person")
+        .only("public_id", "person_id", "person__public_id", "review_on", "status")
+        .order_by("review_on")
+    )
+    return {c.person_id: c for c in rows}
+
+
+@dataclass(frozen=True)
+class DueReview:
+    contract: BehaviorContract
+    unit: Unit
+    today: date
+    renewal_awaiting: bool
+
+    @property
+    def days_due(self) -> int:
+        return (self.today - self.contract.review_on).days
+
+
+def review_units(user: Any) -> list[Unit]:
+    """The active units the user sees, by name (the due-review list's choices)."""
+    return list(units_visible_to(user).filter(is_active=True).order_by("name"))
+
+
+def contract_reviews_due(user: Any, units: list[Unit]) -> list[DueReview]:
+    """Contracts in force whose review has come, for the persons on these units now that the
+    user may see, each judged by its unit's own today; oldest review first. Four queries
+    whatever the number of units."""
+    if not units:
+        return []
+    by_unit = {u.pk: u for u in units}
+    today_of = {u.pk: clock.today_in(u.time_zone) for u in units}
+    on_units = Placement.objects.current().filter(unit_id__in=list(by_unit))
+    candidates = list(
+        policy.restrict(
+            BehaviorContract.objects.filter(
+                status=ContractStatus.SIGNED,
+                review_on__lte=max(today_of.values()),
+                person_id__in=on_units.values("episode__person_id"),
+            ).select_related("person", "plan"),
+            user,
+            "incidents.view_behavior",
+        )
+    )
+    ids = [c.person_id for c in candidates]
+    unit_of = dict(
+        on_units.filter(episode__person_id__in=ids).values_list("episode__person_id", "unit_id")
+    )
+    awaiting = set(
+        BehaviorContract.objects.filter(
+            person_id__in=ids, status=ContractStatus.AWAITING
+        ).values_list("person_id", flat=True)
+    )
+    due = [
+        DueReview(
+            c,
+            by_unit[unit_of[c.person_id]],
+            today_of[unit_of[c.person_id]],
+            c.person_id in awaiting,
+        )
+        for c in candidates
+        if c.person_id in unit_of and c.review_due_on(today_of[unit_of[c.person_id]])
+    ]
+    due.sort(
+        key=lambda d: (
+            d.contract.review_on,
+            d.unit.name,
+            d.contract.person.legal_family_name,
+            d.contract.pk,
+        )
+    )
+    return due
 
 
 # --- The chart ------------------------------------------------------------------------------

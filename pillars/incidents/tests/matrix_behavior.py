@@ -55,6 +55,8 @@ PAGES: dict[str, Case] = {
     "incidents:behavior-record-new": Case("GET", "A A A A F F F F N L", person_a),
     "incidents:behavior-chart": Case("GET", "A A A A A A F F N L", person_a),
     "incidents:behavior-record-addendum": Case("GET", "A A A A F F F F N L", record),
+    # Every unit the user sees: the outsider sees their own (an empty list), not a 404.
+    "incidents:behavior-reviews-due": Case("GET", "A A A A A A F F A L"),
 }
 
 #                                                      bht nur cli pee sup dir pri adm out anon
@@ -78,6 +80,7 @@ API: dict[str, Case] = {
     "GET /api/v1/persons/{public_id}/behavior-chart": Case(
         "GET", "A A A A A A F F N U", lambda w, e: {"public_id": w.person_a.public_id}
     ),
+    "GET /api/v1/behavior-contracts/reviews-due": Case("GET", "A A A A A A F F A U"),
 }
 
 

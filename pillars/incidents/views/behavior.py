@@ -62,6 +62,8 @@ def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     versions = selectors.plan_history(person)
     contracts = selectors.contracts_of(person)
+    zone = person_zone(person)
+    today = clock.today_in(zone)
     context = {
         "person": person,
         "plan": versions[0] if versions and versions[0].is_current else None,
@@ -69,7 +71,8 @@ def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "versions": versions,
         "phases": selectors.phases_of(person),
         "contracts": contracts,
-        "zone_name": str(person_zone(person)),
+        "review_due_ids": {c.pk for c in contracts if c.review_due_on(today)},
+        "zone_name": str(zone),
         "can_write": _writable(request, person, "incidents.write_behavior_plan"),
         "can_record": _writable(request, person, "incidents.record_behavior"),
     }
@@ -455,6 +458,28 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, template, context)
 
 
+@audited("behavior contract reviews due on the units the user sees (one audited list read)")
+@login_required
+@require_GET
+def reviews_due(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "incidents.view_behavior")
+    units = selectors.review_units(request.user)
+    chosen = None
+    if request.GET.get("unit"):
+        chosen = people_selectors.get_unit_for(
+            request.user, request.GET["unit"], "incidents.view_behavior"
+        )
+    rows = selectors.contract_reviews_due(request.user, [chosen] if chosen else units)
+    people_selectors.record_list_read(
+        request.user, [r.contract.person for r in rows], what="behavior contract reviews due"
+    )
+    return render(
+        request,
+        "incidents/behavior/reviews_due.html",
+        {"units": units, "unit": chosen, "rows": rows},
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("behavior/persons/<uuid:public_id>/", plan_detail, name="behavior-plan"),
     path("behavior/persons/<uuid:public_id>/edit/", plan_edit, name="behavior-plan-edit"),
@@ -464,6 +489,7 @@ urlpatterns: list[URLPattern] = [
     path("behavior/persons/<uuid:public_id>/record/", record_new, name="behavior-record-new"),
     path("behavior/persons/<uuid:public_id>/chart/", chart, name="behavior-chart"),
     path("behavior/contracts/<uuid:public_id>/sign/", contract_sign, name="behavior-contract-sign"),
+    path("behavior/contract-reviews/", reviews_due, name="behavior-reviews-due"),
     path(
         "behavior/records/<uuid:public_id>/addendum/",
         record_addendum,
