@@ -1,5 +1,6 @@
-"""The behavior area in the JSON API: a person's behavior plan (read), ABC records (a cursor
-list, one create, an optional batch) and the chart's numbers.
+"""The behavior area in the JSON API: a person's behavior plan (read, and its end), ABC records
+(a cursor list, one create, an optional batch), the chart's numbers and the contract reviews due
+on the units the caller sees.
 
 A record carries the device's own ``client_id`` (or an ``Idempotency-Key`` header): a replay
 returns the first record and the same id with other details is refused with 409.
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from pillars.core import clock
+from pillars.core import clock, policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
@@ -67,6 +68,10 @@ class PlanOut(Schema):
     consequences: list[str]
     targets: list[TargetOut]
     phases: list[PhaseOut]
+    ended_on: date | None = Field(None, description="The unit's local date the plan ended.")
+    ended_at: datetime | None = None
+    ended_by: str | None = None
+    end_reason: str = ""
 
     @classmethod
     def of(cls, plan: BehaviorPlan, phases: list[PhaseOut]) -> PlanOut:
@@ -97,7 +102,21 @@ class PlanOut(Schema):
                 for t in plan.targets.all()
             ],
             phases=phases,
+            ended_on=plan.ended_on,
+            ended_at=plan.ended_at,
+            ended_by=plan.ended_by.display_name if plan.ended_by else None,
+            end_reason=plan.end_reason,
         )
+
+
+class PlanEndIn(Schema):
+    ended_on: date = Field(
+        description="The unit's local date: not before the plan took effect, not after today."
+    )
+    reason: Text = Field(min_length=1, max_length=services.MAX_END_REASON)
+    version: int | None = Field(
+        None, ge=1, description="The version being ended; another version in force is a 409."
+    )
 
 
 class RecordIn(Schema):
@@ -202,21 +221,47 @@ class ChartOut(Schema):
     phase_changes: list[PhaseOut]
 
 
+def _phases(person: PersonServed) -> list[PhaseOut]:
+    return [PhaseOut(name=p.name, started_on=p.started_on) for p in selectors.phases_of(person)]
+
+
 @router.get(
     "/persons/{public_id}/behavior-plan",
     response={200: PlanOut, **READ_ERRORS},
     summary="A person's current behavior plan with its targets and phases",
+    description="When the plan has ended and no new one is in force, the ended version "
+    'is answered with status "ended" (nothing is recorded against it).',
 )
 @audited("reads a person's behavior plan (audited by get_person_for)")
 def person_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_behavior", what="api behavior plan"
     )
-    plan = selectors.current_plan(person)
+    plan = selectors.current_plan(person) or selectors.ended_plan(person)
     if plan is None:
         raise Http404("This person has no behavior plan.")
-    phases = [PhaseOut(name=p.name, started_on=p.started_on) for p in selectors.phases_of(person)]
-    return Status(200, PlanOut.of(plan, phases))
+    return Status(200, PlanOut.of(plan, _phases(person)))
+
+
+@router.post(
+    "/persons/{public_id}/behavior-plan/end",
+    response={200: PlanOut, **WRITE_ERRORS},
+    summary="End a person's current behavior plan (its open contracts end with it)",
+)
+@audited("ends a behavior plan (get_person_for and end_plan audit)")
+@idempotent
+def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Status[PlanOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.write_behavior_plan", what="api end behavior plan"
+    )
+    ended = services.end_plan(
+        person,
+        actor=request.user,
+        ended_on=payload.ended_on,
+        reason=payload.reason,
+        version=payload.version,
+    )
+    return Status(200, PlanOut.of(ended, _phases(person)))
 
 
 @router.get(
@@ -240,7 +285,8 @@ def person_records(
 
 
 def _create(request: HttpRequest, person: PersonServed, payload: RecordIn) -> BehaviorRecord:
-    target = selectors.get_target_for(person, payload.target)
+    # A target of a plan that has ended is found, so the service refuses it with a reason (422).
+    target = selectors.get_target_for(person, payload.target, ended=True)
     return services.record_behavior(
         person,
         actor=request.user,
@@ -329,3 +375,53 @@ def person_chart(request: HttpRequest, public_id: UUID, filters: Query[ChartFilt
         ],
         phase_changes=[PhaseOut(name=name, started_on=on) for _, name, on in chart.phase_lines],
     )
+
+
+class ReviewsDueFilter(Schema):
+    unit: UUID | None = Field(None, description="One unit; every unit the caller sees if absent.")
+
+
+class ReviewDueOut(Schema):
+    contract: UUID
+    person: UUID
+    person_name: str
+    unit: UUID
+    unit_name: str
+    plan_version: int
+    review_on: date = Field(description="Due from this date, in the unit's own calendar.")
+    days_due: int
+    renewal_awaiting: bool = Field(description="A new contract awaits signatures.")
+
+
+@router.get(
+    "/behavior-contracts/reviews-due",
+    response={200: list[ReviewDueOut], **LIST_ERRORS},
+    summary="Behavior contracts in force whose review date has come, oldest first",
+)
+@audited("behavior contract reviews due on the units the caller sees (one audited list read)")
+def reviews_due(request: HttpRequest, filters: Query[ReviewsDueFilter]) -> list[ReviewDueOut]:
+    policy.require(request.user, "incidents.view_behavior")
+    if filters.unit is not None:
+        units = [
+            people_selectors.get_unit_for(request.user, filters.unit, "incidents.view_behavior")
+        ]
+    else:
+        units = selectors.review_units(request.user)
+    rows = selectors.contract_reviews_due(request.user, units)
+    people_selectors.record_list_read(
+        request.user, [r.contract.person for r in rows], what="api behavior contract reviews due"
+    )
+    return [
+        ReviewDueOut(
+            contract=r.contract.public_id,
+            person=r.contract.person.public_id,
+            person_name=r.contract.person.display_name,
+            unit=r.unit.public_id,
+            unit_name=r.unit.name,
+            plan_version=r.contract.plan.version,
+            review_on=r.contract.review_on,
+            days_due=r.days_due,
+            renewal_awaiting=r.renewal_awaiting,
+        )
+        for r in rows
+    ]

@@ -1,6 +1,7 @@
 """What the behavior area adds to other apps' pages: a section on the person served's page (the
-plan, its phase and contract, links to record and chart) and a "Record behavior" link on each
-unit-board row of a person with a plan."""
+plan, its phase and contract with its review mark, links to record and chart) and, on the unit
+board, a "Record behavior" link on each row of a person with a plan in force, a flag on each row
+whose contract review has come, and a count of those with a link to the list."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.incidents.selectors import behavior as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import PersonSection, register_section
@@ -26,10 +27,14 @@ def person_behavior(
     plan = selectors.current_plan(person)
     writable = page.get("writable", True)
     phases = selectors.phases_of(person) if plan else []
+    contract = selectors.contract_in_force(selectors.contracts_of(person)) if plan else None
+    zone = page.get("zone_name") or selectors.person_zone(person)
     return {
         "plan": plan,
+        "ended": selectors.ended_plan(person) if plan is None else None,
         "phase": phases[-1] if phases else None,
-        "contract": selectors.contract_in_force(selectors.contracts_of(person)) if plan else None,
+        "contract": contract,
+        "review_due": contract is not None and contract.review_due_on(clock.today_in(zone)),
         "can_write": writable
         and policy.allows(request.user, "incidents.write_behavior_plan", person),
         "can_record": writable and policy.allows(request.user, "incidents.record_behavior", person),
@@ -39,21 +44,48 @@ def person_behavior(
 def board_rows(
     request: HttpRequest, unit: Unit, person_ids: list[int]
 ) -> dict[int, list[RowExtra]]:
-    """One query for the whole board: the persons shown who have a plan get a link to the fast
-    ABC form. The board already limits rows to the unit the user sees; recording is checked
-    again (with the person's scope) when the form opens and when it is saved."""
-    if not policy.can(request.user, "incidents.record_behavior"):
-        return {}
-    with_plans = selectors.persons_with_plans(person_ids)
-    return {
-        pk: [
-            RowExtra(
-                label="Record behavior",
-                url=reverse("incidents:behavior-record-new", args=[public_id]),
-                icon="✎",
+    """Two queries for the whole board: the persons shown who have a plan in force get a link
+    to the fast ABC form, and those whose contract review has come (the unit's today) a
+    warning flag. The board already limits rows to the unit the user sees; recording is
+    checked again (with the person's scope) when the form opens and when it is saved."""
+    user = getattr(request, "user", None)
+    rows: dict[int, list[RowExtra]] = {}
+    if policy.can(user, "incidents.record_behavior"):
+        for pk, public_id in selectors.persons_with_plans(person_ids).items():
+            rows[pk] = [
+                RowExtra(
+                    label="Record behavior",
+                    url=reverse("incidents:behavior-record-new", args=[public_id]),
+                    icon="✎",
+                )
+            ]
+    if policy.can(user, "incidents.view_behavior"):
+        today = clock.today_in(unit.time_zone)
+        for pk, contract in selectors.reviews_due_for(person_ids, today).items():
+            url = reverse("incidents:behavior-plan", args=[contract.person.public_id])
+            rows.setdefault(pk, []).append(
+                RowExtra(
+                    label=f"Behavior contract review due since {contract.review_on:%Y-%m-%d}",
+                    url=f"{url}#contract-{contract.public_id}",
+                    kind="flag",
+                    tone="warning",
+                    icon="⚠",
+                )
             )
-        ]
-        for pk, public_id in with_plans.items()
+    return rows
+
+
+def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """How many persons on the unit have a contract review due, with a link to the list;
+    nothing when none has, or for roles that do not read behavior plans."""
+    if not policy.can(getattr(request, "user", None), "incidents.view_behavior"):
+        return None
+    count = len(selectors.contract_reviews_due(request.user, [unit]))
+    if not count:
+        return None
+    return {
+        "count": count,
+        "url": reverse("incidents:behavior-reviews-due") + f"?unit={unit.public_id}",
     }
 
 
@@ -66,4 +98,12 @@ def install() -> None:
             order=30,
         )
     )
-    board_extras.register(BoardExtension(key="incidents-behavior", rows=board_rows, order=30))
+    board_extras.register(
+        BoardExtension(
+            key="incidents-behavior",
+            rows=board_rows,
+            panel_template="incidents/behavior/partials/_board_panel.html",
+            panel_context=board_panel,
+            order=30,
+        )
+    )

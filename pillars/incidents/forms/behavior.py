@@ -210,3 +210,22 @@ class AddendumForm(forms.Form):
     text = forms.CharField(
         label="Correction", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class EndPlanForm(forms.Form):
+    """Ending a plan: the date, the reason and a confirmation (the end cannot be undone; a new
+    plan is written instead)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    ended_on = forms.DateField(label="Ends on", widget=DateInput())
+    reason = forms.CharField(
+        label="Why the plan ends",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the plan and shown in its history.",
+    )
+    confirm = forms.BooleanField(
+        label="I confirm: recording behavior against this plan stops, and its open contracts "
+        "end with it.",
+        error_messages={"required": "Confirm that the plan ends."},
+    )

@@ -2,7 +2,9 @@
 of a person's plan, behavior contracts, and ABC (antecedent, behavior, consequence) records.
 
 A plan is never edited: each change makes the plan's next version and retires the old one, which
-stays readable with the targets it had. Records point at the target of the version they were made
+stays readable with the targets it had. A plan can also end (a reason and an end date): its last
+version is then no longer current, nothing is recorded against it, and a plan written later is
+its next version. Records point at the target of the version they were made
 under; the target's ``key`` stays the same across versions, so a chart follows one target
 behavior over every version of the plan.
 """
@@ -45,11 +47,14 @@ class ContractStatus(models.TextChoices):
     AWAITING = "awaiting", "Awaiting signatures"
     SIGNED = "signed", "Signed"
     REPLACED = "replaced", "Replaced"
+    ENDED = "ended", "Ended with the plan"
 
 
 class BehaviorPlan(PublicModel):
     """One version of a person's behavior plan. The current version is the one in force; older
-    versions keep what they said (``replaces`` chains them, newest first)."""
+    versions keep what they said (``replaces`` chains them, newest first). An ended version is
+    no longer current and names who ended it, when (``ended_on``, the unit's local date) and
+    why."""
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
@@ -74,6 +79,12 @@ class BehaviorPlan(PublicModel):
     # The plan's pick lists for a fast ABC entry (free text is allowed as well).
     antecedents = models.JSONField(default=list, blank=True)
     consequences = models.JSONField(default=list, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["person", "-version"]
@@ -82,10 +93,23 @@ class BehaviorPlan(PublicModel):
             models.UniqueConstraint(
                 fields=["person"], condition=Q(is_current=True), name="one_current_behavior_plan"
             ),
+            models.CheckConstraint(
+                condition=(Q(status="active") & Q(ended_on__isnull=True))
+                | (
+                    Q(status="ended", is_current=False)
+                    & Q(ended_on__isnull=False, ended_at__isnull=False, ended_by__isnull=False)
+                    & ~Q(end_reason="")
+                ),
+                name="ended_behavior_plan_says_when_who_why",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Behavior plan v{self.version} for {self.person}"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status == PlanStatus.ENDED
 
 
 class TargetBehavior(PublicModel):

@@ -15,12 +15,12 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.core.policy import Actor
 from pillars.incidents.models import (
     BehaviorContract,
@@ -28,11 +28,20 @@ from pillars.incidents.models import (
     BehaviorRecord,
     ContractStatus,
     PlanPhase,
+    PlanStatus,
     TargetBehavior,
 )
-from pillars.people.models import PersonServed
-from pillars.people.selectors import is_emergency_read, person_category, record_list_read
+from pillars.people.models import PersonServed, Placement, Unit
+from pillars.people.selectors import (
+    is_emergency_read,
+    person_category,
+    record_list_read,
+    units_visible_to,
+)
 from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS
+
+# The unit's zone for a person, as the rest of the area reads it (re-exported for services).
+from pillars.rounds.views.orders import person_zone as person_zone
 
 DAYS = "day"
 SHIFTS = "shift"
@@ -55,11 +64,23 @@ def current_plan(person: PersonServed) -> BehaviorPlan | None:
     )
 
 
+def ended_plan(person: PersonServed) -> BehaviorPlan | None:
+    """The person's last version when it ended and no plan is in force since."""
+    last = (
+        BehaviorPlan.objects.filter(person=person)
+        .select_related("written_by", "ended_by")
+        .prefetch_related("targets")
+        .order_by("-version")
+        .first()
+    )
+    return last if last is not None and last.is_ended else None
+
+
 def plan_history(person: PersonServed) -> list[BehaviorPlan]:
     """Every version, newest first, each with its targets."""
     return list(
         BehaviorPlan.objects.filter(person=person)
-        .select_related("written_by")
+        .select_related("written_by", "ended_by")
         .prefetch_related("targets")
         .order_by("-version")
     )
@@ -83,6 +104,9 @@ def contracts_of(person: PersonServed) -> list[BehaviorContract]:
             "written_by", "staff_signed_by", "person_witnessed_by", "plan"
         )
     )
+
+
+OPEN_CONTRACTS = (ContractStatus.AWAITING, ContractStatus.SIGNED)
 
 
 def contract_in_force(contracts: Iterable[BehaviorContract]) -> BehaviorContract | None:
@@ -135,11 +159,17 @@ def get_record_for(user: Any, public_id: Any, action: str) -> BehaviorRecord:
     return record
 
 
-def get_target_for(person: PersonServed, public_id: Any) -> TargetBehavior:
-    """A target of the person's current plan (the caller has checked the person)."""
+def get_target_for(person: PersonServed, public_id: Any, *, ended: bool = False) -> TargetBehavior:
+    """A target of the person's current plan (the caller has checked the person). With
+    ``ended``, a target of the person's last version when it ended is found too, so that the
+    service can say the plan ended rather than "not found"."""
+    in_force = Q(plan__is_current=True)
+    if ended:
+        last = BehaviorPlan.objects.filter(person=person).order_by("-version").values("pk")[:1]
+        in_force |= Q(plan__status=PlanStatus.ENDED, plan_id__in=last)
     target = (
         TargetBehavior.objects.select_related("plan")
-        .filter(public_id=_uuid(public_id), plan__person=person, plan__is_current=True)
+        .filter(in_force, public_id=_uuid(public_id), plan__person=person)
         .first()
     )
     if target is None:
@@ -172,6 +202,93 @@ def persons_with_plans(person_ids: list[int]) -> dict[int, UUID]:
         "person_id", "person__public_id"
     )
     return dict(rows)
+
+
+# --- Contract reviews -----------------------------------------------------------------------
+# A signed contract's review has come on its review date, in the unit's local calendar
+# (BehaviorContract.review_due_on). Renewing it (a new contract signed by both) marks it
+# replaced, which clears the flag; a renewal still awaiting signatures does not.
+
+
+def reviews_due_for(person_ids: list[int], today: date) -> dict[int, BehaviorContract]:
+    """The contract in force whose review has come, for each of these persons that has one
+    (one query, whatever the census: the unit board)."""
+    rows = (
+        BehaviorContract.objects.filter(
+            person_id__in=person_ids, status=ContractStatus.SIGNED, review_on__lte=today
+        )
+        .select_related("person")
+        .only("public_id", "person_id", "person__public_id", "review_on", "status")
+        .order_by("review_on")
+    )
+    return {c.person_id: c for c in rows}
+
+
+@dataclass(frozen=True)
+class DueReview:
+    contract: BehaviorContract
+    unit: Unit
+    today: date
+    renewal_awaiting: bool
+
+    @property
+    def days_due(self) -> int:
+        return (self.today - self.contract.review_on).days
+
+
+def review_units(user: Any) -> list[Unit]:
+    """The active units the user sees, by name (the due-review list's choices)."""
+    return list(units_visible_to(user).filter(is_active=True).order_by("name"))
+
+
+def contract_reviews_due(user: Any, units: list[Unit]) -> list[DueReview]:
+    """Contracts in force whose review has come, for the persons on these units now that the
+    user may see, each judged by its unit's own today; oldest review first. Four queries
+    whatever the number of units."""
+    if not units:
+        return []
+    by_unit = {u.pk: u for u in units}
+    today_of = {u.pk: clock.today_in(u.time_zone) for u in units}
+    on_units = Placement.objects.current().filter(unit_id__in=list(by_unit))
+    candidates = list(
+        policy.restrict(
+            BehaviorContract.objects.filter(
+                status=ContractStatus.SIGNED,
+                review_on__lte=max(today_of.values()),
+                person_id__in=on_units.values("episode__person_id"),
+            ).select_related("person", "plan"),
+            user,
+            "incidents.view_behavior",
+        )
+    )
+    ids = [c.person_id for c in candidates]
+    unit_of = dict(
+        on_units.filter(episode__person_id__in=ids).values_list("episode__person_id", "unit_id")
+    )
+    awaiting = set(
+        BehaviorContract.objects.filter(
+            person_id__in=ids, status=ContractStatus.AWAITING
+        ).values_list("person_id", flat=True)
+    )
+    due = [
+        DueReview(
+            c,
+            by_unit[unit_of[c.person_id]],
+            today_of[unit_of[c.person_id]],
+            c.person_id in awaiting,
+        )
+        for c in candidates
+        if c.person_id in unit_of and c.review_due_on(today_of[unit_of[c.person_id]])
+    ]
+    due.sort(
+        key=lambda d: (
+            d.contract.review_on,
+            d.unit.name,
+            d.contract.person.legal_family_name,
+            d.contract.pk,
+        )
+    )
+    return due
 
 
 # --- The chart ------------------------------------------------------------------------------

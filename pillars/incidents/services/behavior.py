@@ -1,5 +1,5 @@
-"""Every write in the behavior area: plans (each change a new version), phase changes,
-contracts and their signatures, ABC records (replay-safe) and their corrections.
+"""Every write in the behavior area: plans (each change a new version, and their end), phase
+changes, contracts and their signatures, ABC records (replay-safe) and their corrections.
 
 DESIGN.md rules 2, 3 and 7: a signed record is never edited, each write checks permission and
 audits in one transaction, and a device's client id makes a replay harmless.
@@ -27,10 +27,15 @@ from pillars.incidents.models import (
     ContractStatus,
     Measure,
     PlanPhase,
+    PlanStatus,
     TargetBehavior,
 )
+from pillars.incidents.selectors.behavior import person_zone
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_category
+
+# The end of a plan: its reason is kept with the ended version (as a change's reason is).
+MAX_END_REASON = 500
 
 # An ABC entry made more than this long after the behavior needs a reason and is flagged, as a
 # late observation check is (rounds.services.orders.LATE_ENTRY_AFTER).
@@ -125,7 +130,9 @@ def write_plan(
 ) -> BehaviorPlan:
     """Write a person's behavior plan, or change it by making its next version: the old
     version is retired and stays readable with its targets; records made under it keep
-    pointing at its targets (whose ``key`` the new version's targets share)."""
+    pointing at its targets (whose ``key`` the new version's targets share). After a plan has
+    ended, a plan written later is its next version (in force again from ``effective_on``,
+    not before the day the last one ended)."""
     acting = policy.require(actor, "incidents.write_behavior_plan", person)
     errors: dict[str, list[str]] = {}
     texts = {
@@ -157,6 +164,15 @@ def write_plan(
             # Lock the person so that two clinicians' changes make two versions in order.
             PersonServed.objects.select_for_update().filter(pk=person.pk).first()
             current = BehaviorPlan.objects.filter(person=person, is_current=True).first()
+            last = (
+                current or BehaviorPlan.objects.filter(person=person).order_by("-version").first()
+            )
+            if last is not None and last.ended_on is not None and effective_on < last.ended_on:
+                raise invalid(
+                    "effective_on",
+                    f"The last plan ended on {last.ended_on:%Y-%m-%d}; "
+                    "a new plan takes effect on or after that day.",
+                )
             if current is not None and not change_reason:
                 raise invalid("change_reason", "Say why the plan changes.")
             if current is not None and effective_on < current.effective_on:
@@ -167,12 +183,12 @@ def write_plan(
                 BehaviorPlan.objects.filter(pk=current.pk).update(is_current=False)
             plan = BehaviorPlan.objects.create(
                 person=person,
-                version=(current.version + 1) if current else 1,
+                version=(last.version + 1) if last else 1,
                 effective_on=effective_on,
                 written_by_id=acting.staff_pk,
                 written_at=now,
                 change_reason=change_reason,
-                replaces=current,
+                replaces=last,
                 reinforcement_interval_minutes=reinforcement_interval_minutes,
                 antecedents=picks_a,
                 consequences=picks_c,
@@ -190,12 +206,103 @@ def write_plan(
                     "version": plan.version,
                     "effective_on": effective_on.isoformat(),
                     "targets": [t["key"] for t in cleaned],
-                    "replaces": str(current.public_id) if current else None,
+                    "replaces": str(last.public_id) if last else None,
                     "reason": change_reason,
                 },
             )
     except IntegrityError:
         raise Conflict("Someone changed this plan a moment ago; reload.") from None
+    return plan
+
+
+def end_plan(
+    person: PersonServed,
+    *,
+    actor: Any,
+    ended_on: date,
+    reason: str,
+    version: int | None = None,
+) -> BehaviorPlan:
+    """End the person's current behavior plan: from then on nothing is recorded against it and
+    its open contracts (awaiting signatures or signed) end with it. The ended version keeps its
+    history, records and chart; a plan written later is its next version.
+
+    ``ended_on`` is a date in the unit's zone: not before the plan took effect, not after today
+    there, and not before the last day behavior was recorded under this version (the chart
+    would show behavior after the plan's end). ``version``, when given, is the version the
+    clinician saw: another version in force by now is a conflict."""
+    acting = policy.require(actor, "incidents.write_behavior_plan", person)
+    reason = reason.strip()
+    if not reason:
+        raise invalid("reason", "Say why the plan ends.")
+    if len(reason) > MAX_END_REASON:
+        raise invalid("reason", f"At most {MAX_END_REASON} characters.")
+    zone = person_zone(person)
+    today = clock.today_in(zone)
+    if ended_on > today:
+        raise invalid("ended_on", f"A plan cannot end in the future: today is {today:%Y-%m-%d}.")
+    now = clock.now()
+    with transaction.atomic():
+        PersonServed.objects.select_for_update().filter(pk=person.pk).first()
+        plan = BehaviorPlan.objects.filter(person=person, is_current=True).first()
+        if plan is None:
+            raise invalid(None, "There is no behavior plan in force to end.")
+        if version is not None and version != plan.version:
+            raise Conflict(
+                f"The plan is now at version {plan.version}; reload and check it before ending it."
+            )
+        if ended_on < plan.effective_on:
+            raise invalid(
+                "ended_on",
+                f"This version took effect on {plan.effective_on:%Y-%m-%d}; "
+                "it cannot end before that.",
+            )
+        last_seen = (
+            BehaviorRecord.objects.filter(target__plan=plan)
+            .order_by("-observed_at")
+            .values_list("observed_at", flat=True)
+            .first()
+        )
+        if last_seen is not None and clock.local(last_seen, zone).date() > ended_on:
+            raise invalid(
+                "ended_on",
+                "Behavior was recorded under this plan on "
+                f"{clock.local(last_seen, zone):%Y-%m-%d}; end it on or after that day.",
+            )
+        open_contracts = list(
+            BehaviorContract.objects.select_for_update()
+            .filter(person=person, status__in=[ContractStatus.AWAITING, ContractStatus.SIGNED])
+            .order_by("written_at")
+        )
+        BehaviorContract.objects.filter(pk__in=[c.pk for c in open_contracts]).update(
+            status=ContractStatus.ENDED
+        )
+        plan.status = PlanStatus.ENDED
+        plan.is_current = False
+        plan.ended_on = ended_on
+        plan.ended_at = now
+        plan.ended_by_id = acting.staff_pk
+        plan.end_reason = reason
+        plan.save(
+            update_fields=["status", "is_current", "ended_on", "ended_at", "ended_by", "end_reason"]
+        )
+        _audit(
+            actor,
+            Action.UPDATE,
+            plan,
+            person,
+            {
+                "event": "end",
+                "version": plan.version,
+                "old": {"status": PlanStatus.ACTIVE, "is_current": True},
+                "new": {"status": PlanStatus.ENDED, "is_current": False},
+                "ended_on": ended_on.isoformat(),
+                "reason": reason,
+                "contracts_ended": [
+                    {"contract": str(c.public_id), "was": c.status} for c in open_contracts
+                ],
+            },
+        )
     return plan
 
 
@@ -312,6 +419,10 @@ def sign_contract(
     now = clock.now()
     with transaction.atomic():
         locked = BehaviorContract.objects.select_for_update().get(pk=contract.pk)
+        if locked.status == ContractStatus.ENDED:
+            raise Conflict(
+                "The behavior plan has ended, and this contract with it: it is not signed."
+            )
         if locked.status != ContractStatus.AWAITING:
             raise Conflict("This contract is no longer open for signatures.")
         if signer == PERSON:
@@ -364,6 +475,15 @@ RECORD_FIELDS = (
     "intensity",
     "setting",
 )
+
+
+def ended_message(ended_on: date | None) -> str:
+    """The refusal of a record against an ended plan (pages and API say the same)."""
+    when = f" on {ended_on:%Y-%m-%d}" if ended_on else ""
+    return (
+        f"The behavior plan ended{when}: behavior is no longer recorded against it. "
+        "A clinician writes a new plan to record again."
+    )
 
 
 def record_details(
@@ -490,9 +610,15 @@ def record_behavior(
             raise Conflict(OTHER_PERSON)
         return _same_record(existing, target, details)
     # Read afresh: a form opened before the plan changed holds a target of the old version.
-    plan = BehaviorPlan.objects.filter(pk=target.plan_id).values("person_id", "is_current").first()
+    plan = (
+        BehaviorPlan.objects.filter(pk=target.plan_id)
+        .values("person_id", "is_current", "status", "ended_on")
+        .first()
+    )
     if plan is None or plan["person_id"] != person.pk:
         raise invalid("target", "This target behavior is not in this person's plan.")
+    if plan["status"] == PlanStatus.ENDED:
+        raise invalid("target", ended_message(plan["ended_on"]))
     if not plan["is_current"]:
         raise invalid("target", "The plan has changed since this form was opened; reload.")
     now = clock.now()

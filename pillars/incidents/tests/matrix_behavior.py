@@ -37,21 +37,34 @@ def _record_body(w: World, who: str) -> dict[str, Any]:
     }
 
 
+def _end_body(w: World, who: str) -> dict[str, Any]:
+    return {
+        "ended_on": clock.today_in(w.unit_a.time_zone).isoformat(),
+        "reason": "Goals met; the team agreed to stop the plan.",
+    }
+
+
 #                                                    bht nur cli pee sup dir pri adm out anon
 PAGES: dict[str, Case] = {
     "incidents:behavior-plan": Case("GET", "A A A A A A F F N L", person_a),
     "incidents:behavior-plan-edit": Case("GET", "F F A F F F F F N L", person_a),
+    "incidents:behavior-plan-end": Case("GET", "F F A F F F F F N L", person_a),
     "incidents:behavior-phase-new": Case("GET", "F F A F F F F F N L", person_a),
     "incidents:behavior-contract-new": Case("GET", "F F A F F F F F N L", person_a),
     "incidents:behavior-contract-sign": Case("GET", "F F A F F F F F N L", contract),
     "incidents:behavior-record-new": Case("GET", "A A A A F F F F N L", person_a),
     "incidents:behavior-chart": Case("GET", "A A A A A A F F N L", person_a),
     "incidents:behavior-record-addendum": Case("GET", "A A A A F F F F N L", record),
+    # Every unit the user sees: the outsider sees their own (an empty list), not a 404.
+    "incidents:behavior-reviews-due": Case("GET", "A A A A A A F F A L"),
 }
 
 #                                                      bht nur cli pee sup dir pri adm out anon
 API: dict[str, Case] = {
     "GET /api/v1/persons/{public_id}/behavior-plan": Case("GET", "A A A A A A F F N U", person_a),
+    "POST /api/v1/persons/{public_id}/behavior-plan/end": Case(
+        "POST", "F F A F F F F F N U", person_a, body=_end_body
+    ),
     "GET /api/v1/persons/{public_id}/behavior-records": Case(
         "GET", "A A A A A A F F N U", person_a
     ),
@@ -67,6 +80,7 @@ API: dict[str, Case] = {
     "GET /api/v1/persons/{public_id}/behavior-chart": Case(
         "GET", "A A A A A A F F N U", lambda w, e: {"public_id": w.person_a.public_id}
     ),
+    "GET /api/v1/behavior-contracts/reviews-due": Case("GET", "A A A A A A F F A U"),
 }
 
 

@@ -97,3 +97,60 @@ def test_record_abc_from_the_board_and_see_it_on_the_chart(
     assert record.recorded_by == world.staff["bht"]
     assert not record.is_late_entry
     assert record.duration_seconds is not None
+
+
+def test_clinician_sees_a_due_review_and_ends_the_plan(
+    page: Any, world: World, axe_check: Any
+) -> None:
+    from pillars.incidents.models import BehaviorContract, ContractStatus
+
+    now = clock.now()
+    plan = behavior_services.write_plan(
+        world.person_a,
+        actor=world.user("clinician"),
+        effective_on=clock.today_in(world.unit_a.time_zone) - timedelta(days=40),
+        targets=[{"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"}],
+    )
+    due_on = clock.today_in(world.unit_a.time_zone) - timedelta(days=2)
+    # Signed weeks ago (the service only takes review dates after today).
+    BehaviorContract.objects.create(
+        person=world.person_a,
+        plan=plan,
+        terms="Use the break card.",
+        rewards="Outing",
+        review_on=due_on,
+        written_by=world.staff["clinician"],
+        written_at=now - timedelta(days=30),
+        status=ContractStatus.SIGNED,
+        person_signed_name="Alex",
+        person_signed_at=now - timedelta(days=30),
+        person_witnessed_by=world.staff["clinician"],
+        staff_signed_by=world.staff["clinician"],
+        staff_signed_at=now - timedelta(days=30),
+    )
+    name = world.person_a.display_name
+
+    sign_in(page, "t-clinician")
+    page.goto("/incidents/behavior/contract-reviews/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Behavior contract reviews due")
+    expect(page.get_by_text(f"Review due since {due_on.isoformat()}")).to_be_visible()
+    axe_check(page)
+
+    page.get_by_role("link", name=name).click()
+    expect(page.get_by_text(f"Review due since {due_on.isoformat()}")).to_be_visible()
+    page.get_by_role("link", name="End the plan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"End the behavior plan: {name}")
+    axe_check(page)
+    page.get_by_label("Why the plan ends").fill("Goals met for three months")
+    page.get_by_role("button", name="End the plan").click()
+    expect(page.get_by_text("Confirm that the plan ends.").first).to_be_visible()
+    page.get_by_label(re.compile("I confirm")).check()
+    page.get_by_role("button", name="End the plan").click()
+
+    page.wait_for_url(re.compile(r"/incidents/behavior/persons/[^/]+/$"))
+    expect(
+        page.get_by_role("heading", name=re.compile("The behavior plan ended on"))
+    ).to_be_visible()
+    expect(page.get_by_text("Goals met for three months").first).to_be_visible()
+    expect(page.get_by_text("Ended with the plan")).to_be_visible()
+    axe_check(page)

@@ -1,4 +1,5 @@
-"""Pages of the behavior area: a person's plan and its history, the plan editor, phase changes,
+"""Pages of the behavior area: a person's plan and its history, the plan editor, ending a plan,
+phase changes,
 contracts and their signatures, the fast ABC form reached from the unit board, the chart per
 target behavior, and corrections to ABC records.
 
@@ -9,7 +10,9 @@ Times are typed and shown in the unit's own zone.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -23,10 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
+from pillars.core.errors import invalid
 from pillars.core.formtools import LOCAL_INPUT, run_write
 from pillars.incidents.forms.behavior import (
     AddendumForm,
     ContractForm,
+    EndPlanForm,
     PhaseForm,
     PlanForm,
     RecordForm,
@@ -45,6 +50,43 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
+def _form_write[T](
+    request: HttpRequest,
+    form: Any,
+    template: str,
+    context: dict[str, Any],
+    write: Callable[[dict[str, Any]], T],
+    done: Callable[[T], HttpResponse],
+    *,
+    field_map: dict[str, str] | None = None,
+    zone: tzinfo | None = None,
+) -> HttpResponse:
+    """The shape every form page here shares: a GET or an invalid POST shows the form; a valid
+    POST calls one service with the cleaned data (``write``); a refusal re-shows the form with
+    the service's errors (``run_write``); a success answers ``done(result)``. With ``zone``,
+    the form is read in the unit's zone (its local moments)."""
+    if request.method == "POST":
+        with timezone.override(zone) if zone is not None else nullcontext():
+            valid = form.is_valid()
+        if valid:
+            result, failed = run_write(
+                request, form, template, context, lambda: write(form.cleaned_data), field_map
+            )
+            if failed is not None:
+                return failed
+            return done(result)
+    return render(request, template, context)
+
+
+def _saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(to)
+
+
+def _plan_url(person: PersonServed) -> str:
+    return reverse("incidents:behavior-plan", args=[person.public_id])
+
+
 def _writable(request: HttpRequest, person: PersonServed, action: str) -> bool:
     return not people_selectors.is_emergency_read(request.user, person) and policy.can(
         request.user, action, person
@@ -60,13 +102,17 @@ def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     versions = selectors.plan_history(person)
     contracts = selectors.contracts_of(person)
+    zone = person_zone(person)
+    today = clock.today_in(zone)
     context = {
         "person": person,
         "plan": versions[0] if versions and versions[0].is_current else None,
+        "ended": versions[0] if versions and versions[0].is_ended else None,
         "versions": versions,
         "phases": selectors.phases_of(person),
         "contracts": contracts,
-        "zone_name": str(person_zone(person)),
+        "review_due_ids": {c.pk for c in contracts if c.review_due_on(today)},
+        "zone_name": str(zone),
         "can_write": _writable(request, person, "incidents.write_behavior_plan"),
         "can_record": _writable(request, person, "incidents.record_behavior"),
     }
@@ -85,37 +131,88 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     initial = PlanForm.initial_from(current) if current else {}
     initial["effective_on"] = clock.today_in(zone)
     form = PlanForm(_posted(request), initial=initial)
-    context = {"person": person, "current": current, "form": form, "slots": _slots(form)}
-    template = "incidents/behavior/plan_form.html"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    context = {
+        "person": person,
+        "current": current,
+        "ended": None if current else selectors.ended_plan(person),
+        "form": form,
+        "slots": _slots(form),
+    }
+
+    def write(data: dict[str, Any]) -> Any:
         antecedents, consequences = form.lists()
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: services.write_plan(
-                person,
-                actor=request.user,
-                effective_on=data["effective_on"],
-                targets=form.targets(),
-                antecedents=antecedents,
-                consequences=consequences,
-                summary=data["summary"],
-                replacement_behaviors=data["replacement_behaviors"],
-                antecedent_strategies=data["antecedent_strategies"],
-                reinforcement_schedule=data["reinforcement_schedule"],
-                reinforcement_interval_minutes=data["reinforcement_interval_minutes"],
-                change_reason=data["change_reason"],
-            ),
-            field_map={"targets": "target_1_name"},
+        return services.write_plan(
+            person,
+            actor=request.user,
+            effective_on=data["effective_on"],
+            targets=form.targets(),
+            antecedents=antecedents,
+            consequences=consequences,
+            summary=data["summary"],
+            replacement_behaviors=data["replacement_behaviors"],
+            antecedent_strategies=data["antecedent_strategies"],
+            reinforcement_schedule=data["reinforcement_schedule"],
+            reinforcement_interval_minutes=data["reinforcement_interval_minutes"],
+            change_reason=data["change_reason"],
         )
-        if failed is not None:
-            return failed
-        messages.success(request, f"{person.display_name}'s behavior plan is saved.")
-        return redirect("incidents:behavior-plan", public_id=person.public_id)
-    return render(request, template, context)
+
+    return _form_write(
+        request,
+        form,
+        "incidents/behavior/plan_form.html",
+        context,
+        write,
+        lambda _: _saved(
+            request, f"{person.display_name}'s behavior plan is saved.", _plan_url(person)
+        ),
+        field_map={"targets": "target_1_name"},
+    )
+
+
+@audited("ends a behavior plan; get_person_for and end_plan audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "incidents.write_behavior_plan", what="end behavior plan"
+    )
+    plan = selectors.current_plan(person)
+    if plan is None:
+        return render(
+            request,
+            "incidents/behavior/plan_end.html",
+            {"person": person, "plan": None, "ended": selectors.ended_plan(person)},
+        )
+    zone = person_zone(person)
+    form = EndPlanForm(
+        _posted(request), initial={"version": plan.version, "ended_on": clock.today_in(zone)}
+    )
+    context = {
+        "person": person,
+        "plan": plan,
+        "form": form,
+        "open_contracts": [
+            c for c in selectors.contracts_of(person) if c.status in selectors.OPEN_CONTRACTS
+        ],
+    }
+    return _form_write(
+        request,
+        form,
+        "incidents/behavior/plan_end.html",
+        context,
+        lambda data: services.end_plan(
+            person,
+            actor=request.user,
+            ended_on=data["ended_on"],
+            reason=data["reason"],
+            version=data["version"],
+        ),
+        lambda ended: _saved(
+            request,
+            f"{person.display_name}'s behavior plan ended on {ended.ended_on:%Y-%m-%d}.",
+            _plan_url(person),
+        ),
+    )
 
 
 def _slots(form: PlanForm) -> list[list[Any]]:
@@ -137,27 +234,24 @@ def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     zone = person_zone(person)
     form = PhaseForm(_posted(request), initial={"started_on": clock.today_in(zone)})
     context = {"person": person, "form": form, "phases": selectors.phases_of(person)}
-    template = "incidents/behavior/phase_form.html"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _, failed = run_write(
+    return _form_write(
+        request,
+        form,
+        "incidents/behavior/phase_form.html",
+        context,
+        lambda data: services.change_phase(
+            person,
+            actor=request.user,
+            name=data["name"],
+            started_on=data["started_on"],
+            note=data["note"],
+        ),
+        lambda _: _saved(
             request,
-            form,
-            template,
-            context,
-            lambda: services.change_phase(
-                person,
-                actor=request.user,
-                name=data["name"],
-                started_on=data["started_on"],
-                note=data["note"],
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, f"Phase {data['name']} starts on {data['started_on']}.")
-        return redirect("incidents:behavior-plan", public_id=person.public_id)
-    return render(request, template, context)
+            f"Phase {form.cleaned_data['name']} starts on {form.cleaned_data['started_on']}.",
+            _plan_url(person),
+        ),
+    )
 
 
 @audited("writes a behavior contract; get_person_for and write_contract audit")
@@ -172,27 +266,24 @@ def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         _posted(request), initial={"review_on": clock.today_in(zone) + timedelta(days=30)}
     )
     context = {"person": person, "form": form}
-    template = "incidents/behavior/contract_form.html"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        contract, failed = run_write(
+    return _form_write(
+        request,
+        form,
+        "incidents/behavior/contract_form.html",
+        context,
+        lambda data: services.write_contract(
+            person,
+            actor=request.user,
+            terms=data["terms"],
+            rewards=data["rewards"],
+            review_on=data["review_on"],
+        ),
+        lambda contract: _saved(
             request,
-            form,
-            template,
-            context,
-            lambda: services.write_contract(
-                person,
-                actor=request.user,
-                terms=data["terms"],
-                rewards=data["rewards"],
-                review_on=data["review_on"],
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, "The contract is written. It is in force once both sign.")
-        return redirect("incidents:behavior-contract-sign", public_id=contract.public_id)
-    return render(request, template, context)
+            "The contract is written. It is in force once both sign.",
+            reverse("incidents:behavior-contract-sign", args=[contract.public_id]),
+        ),
+    )
 
 
 @audited("signs a behavior contract; get_contract_for and sign_contract audit")
@@ -207,26 +298,30 @@ def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "form": form,
         "zone_name": str(person_zone(contract.person)),
     }
-    template = "incidents/behavior/contract_sign.html"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        signed, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: services.sign_contract(
-                contract, actor=request.user, signer=data["signer"], signed_name=data["signed_name"]
-            ),
-        )
-        if failed is not None:
-            return failed
+
+    def done(signed: Any) -> HttpResponse:
         if signed.is_signed:
-            messages.success(request, "The contract is signed by both and is now in force.")
-            return redirect("incidents:behavior-plan", public_id=contract.person.public_id)
-        messages.success(request, "The signature is recorded. The other signature is awaited.")
-        return redirect("incidents:behavior-contract-sign", public_id=contract.public_id)
-    return render(request, template, context)
+            return _saved(
+                request,
+                "The contract is signed by both and is now in force.",
+                _plan_url(contract.person),
+            )
+        return _saved(
+            request,
+            "The signature is recorded. The other signature is awaited.",
+            reverse("incidents:behavior-contract-sign", args=[contract.public_id]),
+        )
+
+    return _form_write(
+        request,
+        form,
+        "incidents/behavior/contract_sign.html",
+        context,
+        lambda data: services.sign_contract(
+            contract, actor=request.user, signer=data["signer"], signed_name=data["signed_name"]
+        ),
+        done,
+    )
 
 
 @audited("records behavior (ABC); get_person_for audits the read, record_behavior the write")
@@ -239,7 +334,15 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     plan = selectors.current_plan(person)
     zone = person_zone(person)
     if plan is None:
-        return render(request, "incidents/behavior/no_plan.html", {"person": person})
+        # Nothing is recorded without a plan in force (none yet, or it ended): a form posted
+        # after the plan ended lands here too, and nothing is stored.
+        ended = selectors.ended_plan(person)
+        refusal = services.ended_message(ended.ended_on) if ended else ""
+        return render(
+            request,
+            "incidents/behavior/no_plan.html",
+            {"person": person, "ended": ended, "refusal": refusal},
+        )
     targets = list(plan.targets.all())
     initial: dict[str, Any] = {
         # Made when the form is shown, so a double submit is one record (a replay).
@@ -257,53 +360,45 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "form": form,
         "zone_name": str(zone),
     }
-    template = "incidents/behavior/record_form.html"
-    if request.method == "POST":
-        with timezone.override(zone):
-            valid = form.is_valid()
-        if valid:
-            data = form.cleaned_data
-            try:
-                target = selectors.get_target_for(person, data["target"])
-            except Http404:
-                # The plan changed after this form was shown: its targets are no longer current.
-                form.add_error("target", "The plan has changed since this form was opened.")
-                return render(request, template, context)
-            record, failed = run_write(
-                request,
-                form,
-                template,
-                context,
-                lambda: services.record_behavior(
-                    person,
-                    actor=request.user,
-                    target=target,
-                    observed_at=data["observed_at"],
-                    antecedent=form.picked("antecedent"),
-                    consequence=form.picked("consequence"),
-                    client_id=data["client_id"],
-                    behavior=data["behavior"],
-                    count=data["count"],
-                    duration_seconds=data["duration_seconds"],
-                    intensity=data["intensity"],
-                    setting=data["setting"],
-                    late_reason=data["late_reason"],
-                ),
-                field_map={
-                    "antecedent": "antecedent_other",
-                    "consequence": "consequence_other",
-                },
-            )
-            if failed is not None:
-                return failed
-            messages.success(
-                request, f"Recorded: {target.name} x{record.count} for {person.display_name}."
-            )
-            return redirect(
-                reverse("incidents:behavior-chart", args=[person.public_id])
-                + f"?target={target.key}"
-            )
-    return render(request, template, context)
+
+    def write(data: dict[str, Any]) -> tuple[Any, Any]:
+        try:
+            target = selectors.get_target_for(person, data["target"])
+        except Http404:
+            # The plan changed after this form was shown: its targets are no longer current.
+            raise invalid("target", "The plan has changed since this form was opened.") from None
+        record = services.record_behavior(
+            person,
+            actor=request.user,
+            target=target,
+            observed_at=data["observed_at"],
+            antecedent=form.picked("antecedent"),
+            consequence=form.picked("consequence"),
+            client_id=data["client_id"],
+            behavior=data["behavior"],
+            count=data["count"],
+            duration_seconds=data["duration_seconds"],
+            intensity=data["intensity"],
+            setting=data["setting"],
+            late_reason=data["late_reason"],
+        )
+        return record, target
+
+    return _form_write(
+        request,
+        form,
+        "incidents/behavior/record_form.html",
+        context,
+        write,
+        lambda saved: _saved(
+            request,
+            f"Recorded: {saved[1].name} x{saved[0].count} for {person.display_name}.",
+            reverse("incidents:behavior-chart", args=[person.public_id])
+            + f"?target={saved[1].key}",
+        ),
+        field_map={"antecedent": "antecedent_other", "consequence": "consequence_other"},
+        zone=zone,
+    )
 
 
 @audited("a person's behavior chart (get_person_for audits the read)")
@@ -363,38 +458,55 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "zone_name": str(person_zone(record.person)),
         "form": form,
     }
-    template = "incidents/behavior/record_addendum.html"
-    if request.method == "POST" and form.is_valid():
-        _, failed = run_write(
+    return _form_write(
+        request,
+        form,
+        "incidents/behavior/record_addendum.html",
+        context,
+        lambda data: services.add_record_addendum(
+            record, actor=request.user, reason=data["reason"], text=data["text"]
+        ),
+        lambda _: _saved(
             request,
-            form,
-            template,
-            context,
-            lambda: services.add_record_addendum(
-                record,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                text=form.cleaned_data["text"],
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, "The correction is added. The original record is unchanged.")
-        return redirect(
+            "The correction is added. The original record is unchanged.",
             reverse("incidents:behavior-chart", args=[record.person.public_id])
-            + f"?target={record.target.key}"
+            + f"?target={record.target.key}",
+        ),
+    )
+
+
+@audited("behavior contract reviews due on the units the user sees (one audited list read)")
+@login_required
+@require_GET
+def reviews_due(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "incidents.view_behavior")
+    units = selectors.review_units(request.user)
+    chosen = None
+    if request.GET.get("unit"):
+        chosen = people_selectors.get_unit_for(
+            request.user, request.GET["unit"], "incidents.view_behavior"
         )
-    return render(request, template, context)
+    rows = selectors.contract_reviews_due(request.user, [chosen] if chosen else units)
+    people_selectors.record_list_read(
+        request.user, [r.contract.person for r in rows], what="behavior contract reviews due"
+    )
+    return render(
+        request,
+        "incidents/behavior/reviews_due.html",
+        {"units": units, "unit": chosen, "rows": rows},
+    )
 
 
 urlpatterns: list[URLPattern] = [
     path("behavior/persons/<uuid:public_id>/", plan_detail, name="behavior-plan"),
     path("behavior/persons/<uuid:public_id>/edit/", plan_edit, name="behavior-plan-edit"),
+    path("behavior/persons/<uuid:public_id>/end/", plan_end, name="behavior-plan-end"),
     path("behavior/persons/<uuid:public_id>/phase/", phase_new, name="behavior-phase-new"),
     path("behavior/persons/<uuid:public_id>/contract/", contract_new, name="behavior-contract-new"),
     path("behavior/persons/<uuid:public_id>/record/", record_new, name="behavior-record-new"),
     path("behavior/persons/<uuid:public_id>/chart/", chart, name="behavior-chart"),
     path("behavior/contracts/<uuid:public_id>/sign/", contract_sign, name="behavior-contract-sign"),
+    path("behavior/contract-reviews/", reviews_due, name="behavior-reviews-due"),
     path(
         "behavior/records/<uuid:public_id>/addendum/",
         record_addendum,
