@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0004_restraint"),
+        ("incidents", "0005_notification_alerted"),
         ("people", "0002_default_roles"),
     ]
 
