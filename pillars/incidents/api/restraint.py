@@ -62,6 +62,12 @@ class RestraintCheckOut(Schema):
     toileting_offered: bool | None
 
 
+class RestraintStaffOut(Schema):
+    staff: UUID
+    name: str
+    added_at: datetime
+
+
 class RestraintEpisodeOut(Schema):
     public_id: UUID
     person: UUID
@@ -81,6 +87,7 @@ class RestraintEpisodeOut(Schema):
     violations: list[RestraintViolationOut]
     orders: list[RestraintOrderOut]
     checks: list[RestraintCheckOut]
+    staff_involved: list[RestraintStaffOut]
 
     @classmethod
     def of(cls, e: RestraintEpisode, now: datetime) -> RestraintEpisodeOut:
@@ -133,6 +140,12 @@ class RestraintEpisodeOut(Schema):
                 )
                 for c in e._checks()
             ],
+            staff_involved=[
+                RestraintStaffOut(
+                    staff=r.staff.public_id, name=r.staff.display_name, added_at=r.added_at
+                )
+                for r in e.involved()
+            ],
         )
 
 
@@ -147,7 +160,17 @@ class RestraintStartIn(Schema):
     alternatives_tried: Text = Field("", max_length=2000)
     started_at: Moment | None = None
     ordered_at: Moment | None = None
+    staff: list[UUID] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Staff who took part (applied the hold or restraint, or the seclusion).",
+    )
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class RestraintStaffIn(Schema):
+    staff: list[UUID] = Field(min_length=1, max_length=20)
+    client_id: UUID | None = None
 
 
 class RestraintCheckIn(Schema):
@@ -242,6 +265,7 @@ def start(
         alternatives_tried=payload.alternatives_tried,
         started_at=payload.started_at,
         ordered_at=payload.ordered_at,
+        staff=selectors.staff_by_public_id(request.user, payload.staff),
     )
     return Status(201, _fresh(episode))
 
@@ -255,6 +279,25 @@ def start(
 def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisodeOut]:
     episode = selectors.get_episode_for(request.user, public_id)
     return Status(200, RestraintEpisodeOut.of(episode, clock.now()))
+
+
+@router.post(
+    "/restraint/{public_id}/staff",
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    summary="Name more staff who took part (each gets a row in the exposure ledger)",
+)
+@audited("names staff involved (add_staff audits it)")
+@idempotent
+def add_staff(
+    request: HttpRequest, public_id: UUID, payload: RestraintStaffIn
+) -> Status[RestraintEpisodeOut]:
+    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_monitor")
+    services.add_staff(
+        episode,
+        actor=request.user,
+        staff=selectors.staff_by_public_id(request.user, payload.staff),
+    )
+    return Status(201, _fresh(episode))
 
 
 @router.post(

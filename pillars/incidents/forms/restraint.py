@@ -29,6 +29,22 @@ class StaffChoiceField(forms.ModelChoiceField):
         return obj.display_name
 
 
+class StaffMultipleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        return obj.display_name
+
+
+def _staff_field(required: bool) -> StaffMultipleField:
+    return StaffMultipleField(
+        label="Staff who took part",
+        queryset=Staff.objects.none(),
+        to_field_name="public_id",
+        required=required,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Who applied the hold or the restraint, or carried out the seclusion.",
+    )
+
+
 def _when(label: str, zone_name: str) -> LocalDateTimeField:
     return LocalDateTimeField(
         label=label,
@@ -62,12 +78,24 @@ class StartForm(forms.Form):
         required=False,
         empty_label="Me",
     )
+    staff = _staff_field(required=False)
 
-    def __init__(self, *args: Any, zone_name: str, orderers: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, zone_name: str, orderers: Any, staff: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ordered_by"].queryset = orderers  # type: ignore[attr-defined]
+        self.fields["staff"].queryset = staff  # type: ignore[attr-defined]
         self.fields["started_at"] = _when("Started at", zone_name)
         self.fields["ordered_at"] = _when("Order given at", zone_name)
+
+
+class StaffForm(forms.Form):
+    staff = _staff_field(required=True)
+
+    def __init__(self, *args: Any, zone_name: str, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff  # type: ignore[attr-defined]
 
 
 class MonitorForm(forms.Form):

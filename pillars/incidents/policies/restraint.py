@@ -20,6 +20,7 @@ from pillars.incidents.models import (
     RestraintAddendum,
     RestraintEpisode,
     RestraintOrder,
+    RestraintStaff,
     RuleProfile,
     UnitRuleProfile,
 )
@@ -107,7 +108,7 @@ def install() -> None:
         visible=lambda a, e: person_visible(a, e.person),
         restrict=_restrict_episodes,
     )
-    for model in (RestraintOrder, FaceToFace, MonitoringCheck, RestraintAddendum):
+    for model in (RestraintOrder, FaceToFace, MonitoringCheck, RestraintAddendum, RestraintStaff):
         policy.register_scope(
             model, visible=lambda a, r: person_visible(a, r.episode.person), restrict=_restrict_rows
         )

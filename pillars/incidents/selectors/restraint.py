@@ -28,12 +28,13 @@ from pillars.incidents.models import (
     EpisodeKind,
     RestraintEpisode,
     RestraintOrder,
+    RestraintStaff,
     RuleProfile,
     UnitRuleProfile,
     Violation,
 )
 from pillars.incidents.models.restraint import PHYSICAL_KINDS
-from pillars.people.models import Placement, Unit
+from pillars.people.models import Placement, Staff, Unit
 from pillars.people.policies import restrict_units
 from pillars.people.selectors import is_emergency_read, person_category
 
@@ -51,6 +52,7 @@ def _with_clock_rows(qs: QuerySet[RestraintEpisode]) -> QuerySet[RestraintEpisod
         Prefetch("orders", queryset=RestraintOrder.objects.order_by("ordered_at", "pk")),
         "checks",
         "face_to_faces",
+        Prefetch("staff_roles", queryset=RestraintStaff.objects.select_related("staff")),
     )
 
 
@@ -82,6 +84,23 @@ def get_episode_for(
         detail={"what": "restraint episode"},
     )
     return episode
+
+
+def staff_by_public_id(user: Any, ids: list[UUID], field: str = "staff") -> list[Staff]:
+    """Staff the user may name, in the order given; an unknown id is refused (422), as the
+    incidents area refuses one. Whether each may take part is the service's rule."""
+    from pillars.core.errors import invalid
+
+    wanted = list(dict.fromkeys(ids))
+    found = {
+        s.public_id: s
+        for s in policy.restrict(
+            Staff.objects.filter(public_id__in=wanted), user, "people.view_staff"
+        )
+    }
+    if len(found) != len(wanted):
+        raise invalid(field, "Unknown staff member, or not one you may name.")
+    return [found[i] for i in wanted]
 
 
 @dataclass(frozen=True)

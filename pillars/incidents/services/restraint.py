@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
@@ -22,18 +22,23 @@ from pillars.incidents.models import (
     RestraintAddendum,
     RestraintEpisode,
     RestraintOrder,
+    RestraintStaff,
     RuleProfile,
     UnitRuleProfile,
 )
+from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.models.restraint import OrderTerms
+from pillars.incidents.services.incidents import record_exposure
 from pillars.people.models import PersonServed, Placement, Staff, Unit
-from pillars.people.selectors import person_category
+from pillars.people.selectors import employed_q, person_category
 
 DEFAULT_PROFILE = "cms-hospital"
 # Device clocks drift; a moment this far ahead of the server is refused as impossible.
 CLOCK_SKEW = timedelta(minutes=2)
 MAX_TEXT = 2000
 MAX_SHORT = 300
+# More than this many staff in one episode is a data-entry mistake, not a hold.
+MAX_STAFF = 20
 MECHANICAL_ITEMS = (
     "circulation_ok",
     "skin_ok",
@@ -216,6 +221,7 @@ def load_episode(pk: int, *, lock: bool = False) -> RestraintEpisode:
         Prefetch("orders", queryset=RestraintOrder.objects.order_by("ordered_at", "pk")),
         "checks",
         "face_to_faces",
+        Prefetch("staff_roles", queryset=RestraintStaff.objects.select_related("staff")),
     )
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -232,6 +238,68 @@ def _refresh_sweep(episode: RestraintEpisode, now: datetime) -> None:
     episode.save(update_fields=["sweep_due_at"])
 
 
+# --- Staff involved ---------------------------------------------------------------------------
+
+
+def eligible_staff(unit: Unit, moment: datetime) -> Any:
+    """Staff who may be named in an episode on ``unit`` at ``moment``: employed that day (in
+    the unit's zone) with an active account, and working on the unit's site: a home unit
+    there, or a shift assignment on one of its units that covers the moment (float staff)."""
+    from pillars.rounds.models import ShiftAssignment
+
+    day = clock.local(moment, unit.time_zone).date()
+    on_shift = ShiftAssignment.objects.filter(
+        unit__site_id=unit.site_id, starts_at__lte=moment, ends_at__gt=moment
+    ).exclude(ended_at__lte=moment)
+    return (
+        Staff.objects.filter(employed_q(day), user__is_active=True)
+        .filter(Q(home_units__site_id=unit.site_id) | Q(pk__in=on_shift.values("staff_id")))
+        .distinct()
+    )
+
+
+def _check_staff(unit: Unit, moment: datetime, staff: list[Staff]) -> list[Staff]:
+    """The staff named, each once, in the order given; refused (nothing stored) when one is
+    not active or not working on the unit's site at ``moment``."""
+    chosen = list({s.pk: s for s in staff}.values())
+    if len(chosen) > MAX_STAFF:
+        raise invalid("staff", f"Name at most {MAX_STAFF} staff members.")
+    allowed = set(
+        eligible_staff(unit, moment)
+        .filter(pk__in=[s.pk for s in chosen])
+        .values_list("pk", flat=True)
+    )
+    refused = [s.display_name for s in chosen if s.pk not in allowed]
+    if refused:
+        raise invalid(
+            "staff",
+            f"{', '.join(refused)}: not an active staff member working on this site then.",
+        )
+    return chosen
+
+
+def _involve(
+    episode: RestraintEpisode, staff: list[Staff], *, actor: Any, added_by: int, now: datetime
+) -> list[RestraintStaff]:
+    """Name staff in the episode and write each one's restraint row in the exposure ledger,
+    inside the caller's transaction (the ledger is idempotent per staff and source)."""
+    rows = [
+        RestraintStaff.objects.create(
+            episode=episode, staff=member, added_at=now, added_by_id=added_by
+        )
+        for member in staff
+    ]
+    for member in staff:
+        record_exposure(
+            member,
+            kind=ExposureKind.RESTRAINT,
+            occurred_at=episode.started_at,
+            source=episode,
+            actor=actor,
+        )
+    return rows
+
+
 def start_episode(
     person: PersonServed,
     *,
@@ -243,9 +311,11 @@ def start_episode(
     started_at: datetime | None = None,
     ordered_by: Staff | None = None,
     ordered_at: datetime | None = None,
+    staff: list[Staff] | None = None,
 ) -> RestraintEpisode:
     """Start an episode with its order. The unit is where the person was placed at the start;
-    the episode follows the unit's rule profile (this version) to its end."""
+    the episode follows the unit's rule profile (this version) to its end. ``staff`` names the
+    staff who took part; each gets a restraint row in the exposure ledger."""
     acting = policy.require(actor, "incidents.restraint_order", person)
     now = clock.now()
     errors: dict[str, list[str]] = {}
@@ -271,6 +341,7 @@ def start_episode(
     if placement is None:
         raise invalid("started_at", f"{person} was not placed on a unit then.")
     unit = placement.unit
+    involved = _check_staff(unit, moment, staff or [])
     profile = profile_for_unit(unit)
     terms = order_terms(
         profile, person=person, unit=unit, kind=kind, ordered_at=order_moment, window_start=moment
@@ -300,6 +371,7 @@ def start_episode(
                 limit_minutes=int(terms.limit.total_seconds() // 60),
                 expires_at=terms.expires_at,
             )
+            _involve(episode, involved, actor=actor, added_by=acting.staff_pk, now=now)
             episode = load_episode(episode.pk)
             episode.sweep_due_at = episode.first_deadline()
             episode.save(update_fields=["sweep_due_at"])
@@ -316,6 +388,7 @@ def start_episode(
                 age=terms.age,
                 limit_minutes=order.limit_minutes,
                 expires_at=order.expires_at.isoformat(),
+                staff=[str(member.public_id) for member in involved],
             )
     except IntegrityError:
         raise Conflict(f"{person} is already in a restraint or seclusion episode.") from None
@@ -327,6 +400,37 @@ def _active(episode: RestraintEpisode) -> RestraintEpisode:
     if locked.released_at is not None:
         raise invalid(None, "This episode has ended.")
     return locked
+
+
+def add_staff(episode: RestraintEpisode, *, actor: Any, staff: list[Staff]) -> list[RestraintStaff]:
+    """Name more staff who took part while the episode runs (relief for a hold, a second
+    person for the seclusion); each gets a restraint row in the exposure ledger. Staff already
+    named are refused so a double tap does not read as success for someone else."""
+    acting = policy.require(actor, "incidents.restraint_monitor", episode)
+    if not staff:
+        raise invalid("staff", "Choose at least one staff member.")
+    now = clock.now()
+    with transaction.atomic():
+        locked = _active(episode)
+        chosen = _check_staff(locked.unit, now, staff)
+        already = set(
+            RestraintStaff.objects.filter(episode=locked, staff__in=chosen).values_list(
+                "staff__display_name", flat=True
+            )
+        )
+        if already:
+            raise invalid("staff", f"{', '.join(sorted(already))}: already named.")
+        rows = _involve(locked, chosen, actor=actor, added_by=acting.staff_pk, now=now)
+        for row in rows:
+            _audit(
+                actor,
+                Action.CREATE,
+                row,
+                locked,
+                event="staff_involved",
+                staff=str(row.staff.public_id),
+            )
+    return rows
 
 
 def renew_order(

@@ -30,6 +30,7 @@ PAGES: dict[str, Case] = {
     "incidents:restraint-start": Case("GET", "F A A F F F F F N L", person_a),
     "incidents:restraint-detail": Case("GET", "A A A A A A F F N L", episode),
     # Empty bodies: the page answers with the form's errors (200), nothing is stored.
+    "incidents:restraint-staff": Case("POST", "A A A F F F F F N L", episode),
     "incidents:restraint-monitor": Case("POST", "A A A F F F F F N L", episode),
     "incidents:restraint-face-to-face": Case("POST", "F A A F F F F F N L", episode),
     "incidents:restraint-renew": Case("POST", "F A A F F F F F N L", episode),
@@ -57,6 +58,13 @@ API: dict[str, Case] = {
         },
     ),
     "GET /api/v1/restraint/{public_id}": Case("GET", "A A A A A A F F N U", episode),
+    # Once a role has named the BHT, the others are refused "already named" (422, allowed).
+    "POST /api/v1/restraint/{public_id}/staff": Case(
+        "POST",
+        "A A A F F F F F N U",
+        episode,
+        body=lambda w, who: {"staff": [str(w.staff["bht"].public_id)]},
+    ),
     "POST /api/v1/restraint/{public_id}/checks": Case(
         "POST", "A A A F F F F F N U", episode, body=lambda w, who: {"condition": "Calm"}
     ),

@@ -36,6 +36,7 @@ from pillars.incidents.forms.restraint import (
     MonitorForm,
     ReleaseForm,
     RenewForm,
+    StaffForm,
     StartForm,
 )
 from pillars.incidents.models import EpisodeKind, RestraintEpisode
@@ -51,6 +52,17 @@ def _orderers(unit: Unit | None) -> Any:
     if unit is not None:
         qs = qs.filter(home_units=unit)
     return qs.distinct().order_by("display_name")
+
+
+def _takers_part(unit: Unit | None, episode: RestraintEpisode | None = None) -> Any:
+    """Who may be named as taking part: active staff working on the unit's site now, less
+    those already named."""
+    if unit is None:
+        return Staff.objects.none()
+    qs = services.eligible_staff(unit, clock.now())
+    if episode is not None:
+        qs = qs.exclude(pk__in=[r.staff_id for r in episode.involved()])
+    return qs.order_by("display_name")
 
 
 def _zone_of(unit: Unit | None) -> str:
@@ -73,6 +85,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         zone_name=zone,
         orderers=_orderers(unit),
+        staff=_takers_part(unit),
     )
     profile = services.profile_for_unit(unit) if unit is not None else None
     context = {"person": person, "form": form, "unit": unit, "profile": profile, "zone": zone}
@@ -97,6 +110,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     started_at=data["started_at"],
                     ordered_at=data["ordered_at"],
                     ordered_by=data["ordered_by"],
+                    staff=list(data["staff"]),
                 ),
             )
             if failed is not None:
@@ -109,6 +123,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- The episode page and its entries ---------------------------------------------------------
 
 FORMS: dict[str, type[forms.Form]] = {
+    "staff": StaffForm,
     "monitor": MonitorForm,
     "face_to_face": FaceToFaceForm,
     "renew": RenewForm,
@@ -128,6 +143,8 @@ def _forms(episode: RestraintEpisode, posted: str | None, data: Any) -> dict[str
             kwargs["mechanical"] = episode.kind == EpisodeKind.MECHANICAL
         if name == "renew":
             kwargs["orderers"] = _orderers(episode.unit)
+        if name == "staff":
+            kwargs["staff"] = _takers_part(episode.unit, episode)
         built[name] = form_class(data if name == posted else None, **kwargs)
     return built
 
@@ -145,6 +162,7 @@ def _context(request: HttpRequest, episode: RestraintEpisode, built: dict[str, f
         "checks": episode._checks(),
         "face_to_face": episode._face_to_face(),
         "addenda": list(episode.addenda.all()),
+        "involved": episode.involved(),
         "forms": built,
         "can_order": policy.can(user, "incidents.restraint_order", episode),
         "can_evaluate": policy.can(user, "incidents.restraint_evaluate", episode),
@@ -202,6 +220,12 @@ def _mechanical(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in services.MECHANICAL_ITEMS if k in data}
 
 
+episode_staff = _write(
+    "staff",
+    "incidents.restraint_monitor",
+    lambda e, u, d: services.add_staff(e, actor=u, staff=list(d["staff"])),
+    "Staff named.",
+)
 episode_monitor = _write(
     "monitor",
     "incidents.restraint_monitor",
@@ -360,6 +384,7 @@ urlpatterns: list[URLPattern] = [
         name="restraint-start",
     ),
     path("restraint/<uuid:public_id>/", episode_detail, name="restraint-detail"),
+    path("restraint/<uuid:public_id>/staff/", episode_staff, name="restraint-staff"),
     path("restraint/<uuid:public_id>/monitor/", episode_monitor, name="restraint-monitor"),
     path(
         "restraint/<uuid:public_id>/face-to-face/",
