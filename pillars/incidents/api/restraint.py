@@ -16,7 +16,7 @@ from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
-from pillars.incidents.models import EpisodeKind, RestraintEpisode
+from pillars.incidents.models import EpisodeKind, RestraintEpisode, RuleProfile
 from pillars.incidents.selectors import restraint as selectors
 from pillars.incidents.services import restraint as services
 from pillars.people import selectors as people_selectors
@@ -203,6 +203,58 @@ class RestraintReleaseIn(Schema):
     reason: Text = Field(min_length=1, max_length=2000)
     released_at: Moment | None = None
     client_id: UUID | None = None
+
+
+class RestraintProfileOut(Schema):
+    public_id: UUID
+    code: str
+    version: int
+    name: str
+    citation: str
+    adult_age: int
+    child_age: int
+    adult_limit_minutes: int
+    child_limit_minutes: int
+    young_child_limit_minutes: int
+    renewal_cap_minutes: int
+    face_to_face_minutes: int
+    monitoring_minutes: int
+    hold_max_minutes: int | None
+    mechanical_adult_total_minutes: int | None
+    created_at: datetime
+
+
+class RestraintUnitProfileOut(Schema):
+    unit: UUID
+    unit_name: str
+    profile: str
+    may_choose: bool
+
+
+class RestraintProfilesOut(Schema):
+    profiles: list[RestraintProfileOut]
+    units: list[RestraintUnitProfileOut]
+
+
+class RestraintUnitProfileIn(Schema):
+    code: str = Field(min_length=1, max_length=32, description="The profile's code.")
+
+
+class RestraintProfileChangeIn(Schema):
+    """Only the fields sent change; ``null`` for a state limit removes it."""
+
+    name: Text | None = Field(None, min_length=1, max_length=120)
+    citation: Text | None = Field(None, max_length=200)
+    adult_age: int | None = Field(None, ge=0, le=200)
+    child_age: int | None = Field(None, ge=0, le=200)
+    adult_limit_minutes: int | None = Field(None, ge=0, le=100000)
+    child_limit_minutes: int | None = Field(None, ge=0, le=100000)
+    young_child_limit_minutes: int | None = Field(None, ge=0, le=100000)
+    renewal_cap_minutes: int | None = Field(None, ge=0, le=100000)
+    face_to_face_minutes: int | None = Field(None, ge=0, le=100000)
+    monitoring_minutes: int | None = Field(None, ge=0, le=100000)
+    hold_max_minutes: int | None = Field(None, ge=0, le=100000)
+    mechanical_adult_total_minutes: int | None = Field(None, ge=0, le=100000)
 
 
 class RestraintHbipsOut(Schema):
@@ -416,3 +468,79 @@ def hbips(
             for r in rows
         ],
     )
+
+
+def _profile_out(p: RuleProfile) -> RestraintProfileOut:
+    return RestraintProfileOut(
+        public_id=p.public_id,
+        code=p.code,
+        version=p.version,
+        created_at=p.created_at,
+        **{name: getattr(p, name) for name in services.PROFILE_FIELDS},
+    )
+
+
+@router.get(
+    "/restraint-profiles",
+    response={200: RestraintProfilesOut, **READ_ERRORS},
+    summary="The current rule profiles, and the profile each unit you see follows",
+)
+@audited("rule profiles and units' choices: reference data, no person served")
+def profiles(request: HttpRequest) -> Status[RestraintProfilesOut]:
+    policy.require(request.user, "incidents.restraint_profiles")
+    return Status(
+        200,
+        RestraintProfilesOut(
+            profiles=[_profile_out(p) for p in selectors.current_profiles()],
+            units=[
+                RestraintUnitProfileOut(
+                    unit=r.unit.public_id,
+                    unit_name=r.unit.name,
+                    profile=r.code,
+                    may_choose=r.may_choose,
+                )
+                for r in selectors.unit_profiles_for(request.user)
+            ],
+        ),
+    )
+
+
+@router.post(
+    "/units/{public_id}/restraint-profile",
+    response={200: RestraintUnitProfileOut, **WRITE_ERRORS},
+    summary="Choose the rule profile a unit follows from its next episode",
+)
+@audited("a unit's rule profile (choose_unit_profile audits it)")
+@idempotent
+def choose_profile(
+    request: HttpRequest, public_id: UUID, payload: RestraintUnitProfileIn
+) -> Status[RestraintUnitProfileOut]:
+    unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_choose_profile")
+    row = services.choose_unit_profile(unit, actor=request.user, code=payload.code)
+    return Status(
+        200,
+        RestraintUnitProfileOut(
+            unit=unit.public_id, unit_name=unit.name, profile=row.profile_code, may_choose=True
+        ),
+    )
+
+
+@router.post(
+    "/restraint-profiles/{public_id}/versions",
+    response={201: RestraintProfileOut, **WRITE_ERRORS},
+    summary="Change a profile's limits: makes its next version (episodes keep theirs)",
+)
+@audited("a rule profile (change_profile audits the new version)")
+@idempotent
+def new_profile_version(
+    request: HttpRequest, public_id: UUID, payload: RestraintProfileChangeIn
+) -> Status[RestraintProfileOut]:
+    profile = selectors.get_profile_for(
+        request.user, public_id, "incidents.restraint_manage_profiles"
+    )
+    changes = payload.model_dump(exclude_unset=True)
+    for name in ("name", "citation"):
+        if name in changes and changes[name] is None:
+            del changes[name]
+    new = services.change_profile(profile, actor=request.user, **changes)
+    return Status(201, _profile_out(new))

@@ -189,6 +189,44 @@ def current_profiles() -> list[RuleProfile]:
     return list(RuleProfile.objects.filter(is_current=True).order_by("code"))
 
 
+@dataclass(frozen=True)
+class UnitProfileRow:
+    """A unit the user sees, the profile code it follows and whether the user may change it."""
+
+    unit: Unit
+    code: str
+    may_choose: bool
+
+
+def unit_profiles_for(user: Any) -> list[UnitProfileRow]:
+    """Every active unit the user sees with the profile it follows (two queries)."""
+    from pillars.incidents.services.restraint import DEFAULT_PROFILE
+
+    units = units_visible_to(user)
+    chosen = dict(
+        UnitRuleProfile.objects.filter(unit__in=units, is_current=True).values_list(
+            "unit_id", "profile_code"
+        )
+    )
+    return [
+        UnitProfileRow(
+            unit=u,
+            code=chosen.get(u.pk, DEFAULT_PROFILE),
+            may_choose=policy.allows(user, "incidents.restraint_choose_profile", u),
+        )
+        for u in units
+    ]
+
+
+def get_profile_for(user: Any, public_id: Any, action: str) -> RuleProfile:
+    """One profile version by public id (404 when there is none), the action checked (403)."""
+    profile = RuleProfile.objects.filter(public_id=_uuid(public_id)).first()
+    if profile is None:
+        raise Http404("Not found")
+    policy.require(user, action, profile)
+    return profile
+
+
 def unit_profile_code(unit: Unit) -> str:
     from pillars.incidents.services.restraint import DEFAULT_PROFILE
 

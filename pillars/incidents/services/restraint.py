@@ -66,12 +66,17 @@ def profile_for_unit(unit: Unit) -> RuleProfile:
 
 
 def choose_unit_profile(unit: Unit, *, actor: Any, code: str) -> UnitRuleProfile:
-    """A unit chooses its profile; the old choice is kept, retired."""
-    acting = policy.require(actor, "incidents.restraint_manage_profiles")
+    """A unit chooses its profile (by code: it follows the profile's current version from its
+    next episode on); the old choice is kept, retired. Directors choose for the units they
+    lead, administrators for any."""
+    acting = policy.require(actor, "incidents.restraint_choose_profile", unit)
     if not RuleProfile.objects.filter(code=code, is_current=True).exists():
         raise invalid("code", "Choose one of the rule profiles.")
     with transaction.atomic():
         old = list(UnitRuleProfile.objects.select_for_update().filter(unit=unit, is_current=True))
+        before = old[0].profile_code if old else DEFAULT_PROFILE
+        if before == code:
+            raise invalid("code", f"{unit.name} already follows this profile.")
         UnitRuleProfile.objects.filter(pk__in=[o.pk for o in old]).update(is_current=False)
         row = UnitRuleProfile.objects.create(
             unit=unit, profile_code=code, chosen_at=clock.now(), chosen_by_id=acting.staff_pk
@@ -105,6 +110,97 @@ PROFILE_FIELDS = (
 )
 
 
+# A profile may be stricter than the federal rule, never looser (DESIGN.md facts; CMS 42 CFR
+# 482.13(e)(8) and (g), PRTF 42 CFR 483.358): orders 4 h for adults, 2 h for ages 9-17, 1 h
+# under 9; renewals up to 24 h; face-to-face within 1 h; monitoring at least every 15 min.
+FEDERAL_MAX_MINUTES = {
+    "adult_limit_minutes": 240,
+    "child_limit_minutes": 120,
+    "young_child_limit_minutes": 60,
+    "renewal_cap_minutes": 24 * 60,
+    "face_to_face_minutes": 60,
+    "monitoring_minutes": 15,
+}
+# A state's total for mechanical restraint of an adult, at most a week (a sanity bound).
+STATE_TOTAL_MAX_MINUTES = 7 * 24 * 60
+# Children are younger than adults; no rule calls someone over 21 a child.
+CHILD_AGE_RANGE = (1, 17)
+ADULT_AGE_MAX = 21
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _profile_errors(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Every rule a profile's values break, by field: positive whole minutes within the federal
+    ceilings, younger children never held longer than older ones, renewals covering at least
+    one order, ages in order, state limits positive and a hold no longer than an order."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    name = values["name"]
+    if not name:
+        refuse("name", "Name the profile.")
+    elif len(name) > 120:
+        refuse("name", "At most 120 characters.")
+    if len(values["citation"]) > 200:
+        refuse("citation", "At most 200 characters.")
+    for field_name, most in FEDERAL_MAX_MINUTES.items():
+        value = values[field_name]
+        if not _whole(value) or value < 1:
+            refuse(field_name, "Enter a whole number of minutes, at least 1.")
+        elif value > most:
+            refuse(
+                field_name,
+                f"At most {most} minutes: a profile may be stricter than the federal rule, "
+                "never looser.",
+            )
+    limits = {"adult_limit_minutes", "child_limit_minutes", "young_child_limit_minutes"}
+    if not errors.keys() & limits and not (
+        values["young_child_limit_minutes"]
+        <= values["child_limit_minutes"]
+        <= values["adult_limit_minutes"]
+    ):
+        refuse(
+            "child_limit_minutes",
+            "A younger person's order may not run longer than an older person's: "
+            "young children, then children, then adults.",
+        )
+    if (
+        not errors.keys() & {"renewal_cap_minutes", "adult_limit_minutes"}
+        and values["renewal_cap_minutes"] < values["adult_limit_minutes"]
+    ):
+        refuse(
+            "renewal_cap_minutes",
+            "Renewals must cover at least one adult order "
+            f"({values['adult_limit_minutes']} minutes).",
+        )
+    child_age, adult_age = values["child_age"], values["adult_age"]
+    low, high = CHILD_AGE_RANGE
+    if not _whole(child_age) or not low <= child_age <= high:
+        refuse("child_age", f"Enter an age from {low} to {high}.")
+    if not _whole(adult_age) or not 2 <= adult_age <= ADULT_AGE_MAX:
+        refuse("adult_age", f"Enter an age up to {ADULT_AGE_MAX}.")
+    elif "child_age" not in errors and adult_age <= child_age:
+        refuse("adult_age", "The adult age must be above the child age.")
+    hold = values["hold_max_minutes"]
+    if hold is not None:
+        if not _whole(hold) or hold < 1:
+            refuse("hold_max_minutes", "Enter a whole number of minutes, at least 1, or none.")
+        elif _whole(values["adult_limit_minutes"]) and hold > values["adult_limit_minutes"]:
+            refuse("hold_max_minutes", "A hold limit longer than an adult order limits nothing.")
+    total = values["mechanical_adult_total_minutes"]
+    if total is not None and (not _whole(total) or not 1 <= total <= STATE_TOTAL_MAX_MINUTES):
+        refuse(
+            "mechanical_adult_total_minutes",
+            f"Enter a whole number of minutes from 1 to {STATE_TOTAL_MAX_MINUTES}, or none.",
+        )
+    return errors
+
+
 def change_profile(profile: RuleProfile, *, actor: Any, **changes: Any) -> RuleProfile:
     """Change a rule profile by making its next version: episodes keep the version they
     started under; new episodes use the new one."""
@@ -113,12 +209,9 @@ def change_profile(profile: RuleProfile, *, actor: Any, **changes: Any) -> RuleP
     if unknown:
         raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
     values = {**{name: getattr(profile, name) for name in PROFILE_FIELDS}, **changes}
-    errors: dict[str, list[str]] = {}
-    for name in PROFILE_FIELDS[4:10]:
-        if not isinstance(values[name], int) or values[name] < 1:
-            errors[name] = ["Enter a whole number of minutes, at least 1."]
-    if not str(values["name"]).strip():
-        errors["name"] = ["Name the profile."]
+    values["name"] = str(values["name"] or "").strip()
+    values["citation"] = str(values["citation"] or "").strip()
+    errors = _profile_errors(values)
     if errors:
         raise ValidationError(errors)
     before = audit.snapshot(profile, list(PROFILE_FIELDS))

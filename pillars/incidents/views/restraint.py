@@ -30,10 +30,12 @@ from pillars.core.formtools import run_write
 from pillars.core.roles import RoleCode
 from pillars.incidents.forms.restraint import (
     AddendumForm,
+    ChooseProfileForm,
     DebriefForm,
     FaceToFaceForm,
     GuardianForm,
     MonitorForm,
+    ProfileForm,
     ReleaseForm,
     RenewForm,
     StaffForm,
@@ -361,16 +363,95 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/restraint/report.html", context)
 
 
-@audit_exempt("rule profiles are reference data with no person served")
+PROFILES_TEMPLATE = "incidents/restraint/profiles.html"
+
+
+def _profiles_context(
+    request: HttpRequest, posted: Unit | None = None, form: ChooseProfileForm | None = None
+) -> dict[str, Any]:
+    """The profiles, and each unit the user sees with its profile and, where the user may
+    change it, a form (the one just posted keeps its data and errors)."""
+    current = selectors.current_profiles()
+    names = {p.code: p for p in current}
+    units = []
+    for row in selectors.unit_profiles_for(request.user):
+        choose = None
+        if row.may_choose:
+            if posted is not None and posted.pk == row.unit.pk and form is not None:
+                choose = form
+            else:
+                choose = _choose_form(row.unit, None, current, initial={"code": row.code})
+        units.append({"row": row, "profile": names.get(row.code), "form": choose})
+    return {
+        "profiles": current,
+        "units": units,
+        "can_edit": policy.can(request.user, "incidents.restraint_manage_profiles"),
+    }
+
+
+def _choose_form(unit: Unit, data: Any, profiles: Any, **kwargs: Any) -> ChooseProfileForm:
+    return ChooseProfileForm(data, profiles=profiles, auto_id=f"id_{unit.code}_%s", **kwargs)
+
+
+@audit_exempt("rule profiles and units' choices are reference data with no person served")
 @login_required
 @require_GET
 def profiles(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.restraint_profiles")
-    return render(
-        request,
-        "incidents/restraint/profiles.html",
-        {"profiles": selectors.current_profiles()},
+    return render(request, PROFILES_TEMPLATE, _profiles_context(request))
+
+
+@audited("a unit's rule profile, no person served; choose_unit_profile audits the change")
+@login_required
+@require_POST
+def unit_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_choose_profile")
+    form = _choose_form(unit, request.POST, selectors.current_profiles())
+    context = _profiles_context(request, unit, form)
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        _, failed = run_write(
+            request,
+            form,
+            PROFILES_TEMPLATE,
+            context,
+            lambda: services.choose_unit_profile(unit, actor=request.user, code=code),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"{unit.name} follows the new profile from its next episode.")
+        return redirect("incidents:restraint-profiles")
+    return render(request, PROFILES_TEMPLATE, context)
+
+
+@audited("a rule profile, no person served; change_profile audits the new version")
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    profile = selectors.get_profile_for(
+        request.user, public_id, "incidents.restraint_manage_profiles"
     )
+    initial = {name: getattr(profile, name) for name in services.PROFILE_FIELDS}
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    template = "incidents/restraint/profile_edit.html"
+    context = {"profile": profile, "form": form}
+    if request.method == "POST" and form.is_valid():
+        new, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.change_profile(profile, actor=request.user, **form.cleaned_data),
+        )
+        if failed is not None:
+            return failed
+        messages.success(
+            request,
+            f"{new.name} is now version {new.version}. Episodes already started keep the "
+            "version they started under.",
+        )
+        return redirect("incidents:restraint-profiles")
+    return render(request, template, context)
 
 
 def episode_url(episode: RestraintEpisode) -> str:
@@ -399,4 +480,14 @@ urlpatterns: list[URLPattern] = [
     path("units/<uuid:public_id>/restraint/", unit_lead, name="restraint-lead"),
     path("restraint/report/", report, name="restraint-report"),
     path("restraint/profiles/", profiles, name="restraint-profiles"),
+    path(
+        "restraint/profiles/units/<uuid:public_id>/",
+        unit_profile,
+        name="restraint-unit-profile",
+    ),
+    path(
+        "restraint/profiles/<uuid:public_id>/edit/",
+        profile_edit,
+        name="restraint-profile-edit",
+    ),
 ]
