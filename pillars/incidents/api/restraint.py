@@ -5,7 +5,9 @@ the first answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -151,6 +153,23 @@ class RestraintEpisodeOut(Schema):
 
 def _fresh(episode: RestraintEpisode) -> RestraintEpisodeOut:
     return RestraintEpisodeOut.of(services.load_episode(episode.pk), clock.now())
+
+
+def _entry(
+    request: HttpRequest,
+    public_id: UUID,
+    action: str,
+    service: Callable[..., object],
+    /,
+    status: int = 201,
+    **fields: Any,
+) -> Status[RestraintEpisodeOut]:
+    """Every entry on an episode has one shape: find the episode for the action (404 out of
+    scope, 403 not allowed), call its one service with the fields, answer with the episode as
+    it now stands."""
+    episode = selectors.get_episode_for(request.user, public_id, action)
+    service(episode, actor=request.user, **fields)
+    return Status(status, _fresh(episode))
 
 
 class RestraintStartIn(Schema):
@@ -343,13 +362,16 @@ def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisod
 def add_staff(
     request: HttpRequest, public_id: UUID, payload: RestraintStaffIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_monitor")
-    services.add_staff(
-        episode,
-        actor=request.user,
-        staff=selectors.staff_by_public_id(request.user, payload.staff),
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_monitor",
+        # The ids are resolved after the episode is found, so an episode out of scope is a 404
+        # whatever staff are named.
+        lambda episode, actor: services.add_staff(
+            episode, actor=actor, staff=selectors.staff_by_public_id(actor, payload.staff)
+        ),
     )
-    return Status(201, _fresh(episode))
 
 
 @router.post(
@@ -362,21 +384,21 @@ def add_staff(
 def monitor(
     request: HttpRequest, public_id: UUID, payload: RestraintCheckIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_monitor")
     items = {
         name: getattr(payload, name)
         for name in services.MECHANICAL_ITEMS
         if getattr(payload, name) is not None
     }
-    services.record_monitoring(
-        episode,
-        actor=request.user,
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_monitor",
+        services.record_monitoring,
         condition=payload.condition,
         observed_at=payload.observed_at,
         note=payload.note,
         **items,
     )
-    return Status(201, _fresh(episode))
 
 
 @router.post(
@@ -389,15 +411,15 @@ def monitor(
 def face_to_face(
     request: HttpRequest, public_id: UUID, payload: RestraintFaceToFaceIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_evaluate")
-    services.record_face_to_face(
-        episode,
-        actor=request.user,
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_evaluate",
+        services.record_face_to_face,
         findings=payload.findings,
         seen_at=payload.seen_at,
         continue_episode=payload.continue_episode,
     )
-    return Status(201, _fresh(episode))
 
 
 @router.post(
@@ -410,15 +432,15 @@ def face_to_face(
 def renew(
     request: HttpRequest, public_id: UUID, payload: RestraintRenewIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_order")
-    services.renew_order(
-        episode,
-        actor=request.user,
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_order",
+        services.renew_order,
         ordered_at=payload.ordered_at,
         seen_in_person=payload.seen_in_person,
         note=payload.note,
     )
-    return Status(201, _fresh(episode))
 
 
 @router.post(
@@ -431,11 +453,15 @@ def renew(
 def release(
     request: HttpRequest, public_id: UUID, payload: RestraintReleaseIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_order")
-    services.release_episode(
-        episode, actor=request.user, reason=payload.reason, released_at=payload.released_at
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_order",
+        services.release_episode,
+        status=200,
+        reason=payload.reason,
+        released_at=payload.released_at,
     )
-    return Status(200, _fresh(episode))
 
 
 @router.get(

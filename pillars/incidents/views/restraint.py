@@ -222,80 +222,69 @@ def _mechanical(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in services.MECHANICAL_ITEMS if k in data}
 
 
+def _fields(
+    service: Callable[..., Any],
+    *names: str,
+    more: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Callable[[RestraintEpisode, Any, dict[str, Any]], Any]:
+    """Call an entry's service with the episode, the user as actor, and the form's fields of
+    the same names (plus what ``more`` derives from the form)."""
+
+    def call(episode: RestraintEpisode, user: Any, data: dict[str, Any]) -> Any:
+        values = {name: data[name] for name in names}
+        if more is not None:
+            values.update(more(data))
+        return service(episode, actor=user, **values)
+
+    return call
+
+
+ORDER = "incidents.restraint_order"
+EVALUATE = "incidents.restraint_evaluate"
+MONITOR = "incidents.restraint_monitor"
 episode_staff = _write(
     "staff",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.add_staff(e, actor=u, staff=list(d["staff"])),
+    MONITOR,
+    _fields(services.add_staff, more=lambda d: {"staff": list(d["staff"])}),
     "Staff named.",
 )
 episode_monitor = _write(
     "monitor",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.record_monitoring(
-        e,
-        actor=u,
-        condition=d["condition"],
-        observed_at=d["observed_at"],
-        note=d["note"],
-        **_mechanical(d),
-    ),
+    MONITOR,
+    _fields(services.record_monitoring, "condition", "observed_at", "note", more=_mechanical),
     "Monitoring check recorded.",
 )
 episode_face_to_face = _write(
     "face_to_face",
-    "incidents.restraint_evaluate",
-    lambda e, u, d: services.record_face_to_face(
-        e,
-        actor=u,
-        findings=d["findings"],
-        seen_at=d["seen_at"],
-        continue_episode=d["continue_episode"],
-    ),
+    EVALUATE,
+    _fields(services.record_face_to_face, "findings", "seen_at", "continue_episode"),
     "Face-to-face evaluation recorded.",
 )
 episode_renew = _write(
     "renew",
-    "incidents.restraint_order",
-    lambda e, u, d: services.renew_order(
-        e,
-        actor=u,
-        ordered_at=d["ordered_at"],
-        ordered_by=d["ordered_by"],
-        seen_in_person=d["seen_in_person"],
-        note=d["note"],
-    ),
+    ORDER,
+    _fields(services.renew_order, "ordered_at", "ordered_by", "seen_in_person", "note"),
     "Order renewed.",
 )
 episode_release = _write(
-    "release",
-    "incidents.restraint_order",
-    lambda e, u, d: services.release_episode(
-        e, actor=u, reason=d["reason"], released_at=d["released_at"]
-    ),
-    "Released.",
+    "release", ORDER, _fields(services.release_episode, "reason", "released_at"), "Released."
 )
 episode_guardian = _write(
     "guardian",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.notify_guardian(
-        e, actor=u, note=d["note"], notified_at=d["notified_at"]
-    ),
+    MONITOR,
+    _fields(services.notify_guardian, "note", "notified_at"),
     "Guardian notice recorded.",
 )
 episode_debrief = _write(
     "debrief",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.record_debrief(
-        e, actor=u, notes=d["notes"], with_person=d["with_person"]
-    ),
+    MONITOR,
+    _fields(services.record_debrief, "notes", "with_person"),
     "Debrief recorded.",
 )
 episode_addendum = _write(
     "addendum",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.add_addendum(
-        e, actor=u, entry=d["entry"], reason=d["reason"], text=d["text"]
-    ),
+    MONITOR,
+    _fields(services.add_addendum, "entry", "reason", "text"),
     "Correction added.",
 )
 
