@@ -111,7 +111,9 @@ class Timer:
     label: str
     at: datetime | None
     text: str
-    tone: str  # "", "warn" or "danger": always shown with an icon and the text
+    # The board extras' tones (rounds.board_extras.RowExtra): "", "warning" or "danger",
+    # always shown with an icon and the text.
+    tone: str
 
 
 def _until(at: datetime, now: datetime) -> tuple[str, str]:
@@ -120,7 +122,7 @@ def _until(at: datetime, now: datetime) -> tuple[str, str]:
         late = int((now - at).total_seconds() // 60)
         return f"overdue by {late} min", "danger"
     if minutes < 5:
-        return f"due in {minutes} min", "warn"
+        return f"due in {minutes} min", "warning"
     return f"in {minutes} min", ""
 
 
@@ -146,7 +148,7 @@ def timers(episode: RestraintEpisode, now: datetime) -> list[Timer]:
                 "Face-to-face done",
                 done,
                 "late" if late else "on time",
-                "warn" if late else "",
+                "warning" if late else "",
             )
         )
     monitoring = episode.monitoring_due_at()
