@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
@@ -334,7 +334,7 @@ def _refresh_sweep(episode: RestraintEpisode, now: datetime) -> None:
 # --- Staff involved ---------------------------------------------------------------------------
 
 
-def eligible_staff(unit: Unit, moment: datetime) -> Any:
+def eligible_staff(unit: Unit, moment: datetime) -> QuerySet[Staff]:
     """Staff who may be named in an episode on ``unit`` at ``moment``: employed that day (in
     the unit's zone) with an active account, and working on the unit's site: a home unit
     there, or a shift assignment on one of its units that covers the moment (float staff)."""
