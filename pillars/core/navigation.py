@@ -32,6 +32,11 @@ ENTRIES: list[tuple[str, str, str | None]] = [
     ("Access reviews", "people:emergency-review-list", "people.review_emergency_access"),
     ("Audit report", "audit:report", "audit.view_report"),
     ("Observation levels", "rounds:level-list", "rounds.manage_levels"),
+    (
+        "Restraint rule profiles",
+        "incidents:restraint-profiles",
+        "incidents.restraint_choose_profile",
+    ),
     ("Import", "people:import", "people.import"),
     ("API tokens", "core:token-list", "core.manage_tokens"),
     ("Staff exposure", "incidents:exposure-aggregate", "incidents.view_exposure_aggregate"),

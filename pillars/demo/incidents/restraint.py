@@ -54,6 +54,19 @@ def _staff(ctx: DemoContext, unit: Unit, role: str) -> Staff | None:
     return found[0] if found else None
 
 
+def _involved(ctx: DemoContext, unit: Unit, moment: datetime) -> list[Staff]:
+    """Who took part: two of the unit's BHTs and its nurse, those working then (a hold takes
+    more than one pair of hands; the exposure ledger gets a restraint row for each)."""
+    by_role = ctx.staff_by_unit.get(unit.code, {})
+    wanted = [*by_role.get("bht", [])[:2], *by_role.get("nurse", [])[:1]]
+    working = set(
+        services.eligible_staff(unit, moment)
+        .filter(pk__in=[s.pk for s in wanted])
+        .values_list("pk", flat=True)
+    )
+    return [s for s in wanted if s.pk in working]
+
+
 def _placement_at(
     rng: random.Random, unit: Unit, moment: datetime, taken: set[int]
 ) -> Placement | None:
@@ -99,6 +112,7 @@ def _run(
             release_criteria=CRITERIA,
             started_at=start,
             ordered_by=doctor,
+            staff=_involved(ctx, unit, start),
         )
     seen = start + timedelta(minutes=rng.randint(70, 95) if late else rng.randint(20, 55))
     moment = start
@@ -180,6 +194,7 @@ def _active_now(ctx: DemoContext) -> None:
             alternatives_tried=STEPS,
             release_criteria=CRITERIA,
             started_at=start,
+            staff=_involved(ctx, unit, start),
         )
     observed = start + timedelta(minutes=12)
     with clock.replaying_at(observed + timedelta(seconds=30)):

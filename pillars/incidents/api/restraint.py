@@ -5,7 +5,9 @@ the first answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -16,7 +18,7 @@ from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
-from pillars.incidents.models import EpisodeKind, RestraintEpisode
+from pillars.incidents.models import EpisodeKind, RestraintEpisode, RuleProfile
 from pillars.incidents.selectors import restraint as selectors
 from pillars.incidents.services import restraint as services
 from pillars.people import selectors as people_selectors
@@ -62,6 +64,12 @@ class RestraintCheckOut(Schema):
     toileting_offered: bool | None
 
 
+class RestraintStaffOut(Schema):
+    staff: UUID
+    name: str
+    added_at: datetime
+
+
 class RestraintEpisodeOut(Schema):
     public_id: UUID
     person: UUID
@@ -81,6 +89,7 @@ class RestraintEpisodeOut(Schema):
     violations: list[RestraintViolationOut]
     orders: list[RestraintOrderOut]
     checks: list[RestraintCheckOut]
+    staff_involved: list[RestraintStaffOut]
 
     @classmethod
     def of(cls, e: RestraintEpisode, now: datetime) -> RestraintEpisodeOut:
@@ -133,11 +142,34 @@ class RestraintEpisodeOut(Schema):
                 )
                 for c in e._checks()
             ],
+            staff_involved=[
+                RestraintStaffOut(
+                    staff=r.staff.public_id, name=r.staff.display_name, added_at=r.added_at
+                )
+                for r in e.involved()
+            ],
         )
 
 
 def _fresh(episode: RestraintEpisode) -> RestraintEpisodeOut:
     return RestraintEpisodeOut.of(services.load_episode(episode.pk), clock.now())
+
+
+def _entry(
+    request: HttpRequest,
+    public_id: UUID,
+    action: str,
+    service: Callable[..., object],
+    /,
+    status: int = 201,
+    **fields: Any,
+) -> Status[RestraintEpisodeOut]:
+    """Every entry on an episode has one shape: find the episode for the action (404 out of
+    scope, 403 not allowed), call its one service with the fields, answer with the episode as
+    it now stands."""
+    episode = selectors.get_episode_for(request.user, public_id, action)
+    service(episode, actor=request.user, **fields)
+    return Status(status, _fresh(episode))
 
 
 class RestraintStartIn(Schema):
@@ -147,7 +179,17 @@ class RestraintStartIn(Schema):
     alternatives_tried: Text = Field("", max_length=2000)
     started_at: Moment | None = None
     ordered_at: Moment | None = None
+    staff: list[UUID] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Staff who took part (applied the hold or restraint, or the seclusion).",
+    )
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class RestraintStaffIn(Schema):
+    staff: list[UUID] = Field(min_length=1, max_length=20)
+    client_id: UUID | None = None
 
 
 class RestraintCheckIn(Schema):
@@ -180,6 +222,58 @@ class RestraintReleaseIn(Schema):
     reason: Text = Field(min_length=1, max_length=2000)
     released_at: Moment | None = None
     client_id: UUID | None = None
+
+
+class RestraintProfileOut(Schema):
+    public_id: UUID
+    code: str
+    version: int
+    name: str
+    citation: str
+    adult_age: int
+    child_age: int
+    adult_limit_minutes: int
+    child_limit_minutes: int
+    young_child_limit_minutes: int
+    renewal_cap_minutes: int
+    face_to_face_minutes: int
+    monitoring_minutes: int
+    hold_max_minutes: int | None
+    mechanical_adult_total_minutes: int | None
+    created_at: datetime
+
+
+class RestraintUnitProfileOut(Schema):
+    unit: UUID
+    unit_name: str
+    profile: str
+    may_choose: bool
+
+
+class RestraintProfilesOut(Schema):
+    profiles: list[RestraintProfileOut]
+    units: list[RestraintUnitProfileOut]
+
+
+class RestraintUnitProfileIn(Schema):
+    code: str = Field(min_length=1, max_length=32, description="The profile's code.")
+
+
+class RestraintProfileChangeIn(Schema):
+    """Only the fields sent change; ``null`` for a state limit removes it."""
+
+    name: Text | None = Field(None, min_length=1, max_length=120)
+    citation: Text | None = Field(None, max_length=200)
+    adult_age: int | None = Field(None, ge=0, le=200)
+    child_age: int | None = Field(None, ge=0, le=200)
+    adult_limit_minutes: int | None = Field(None, ge=0, le=100000)
+    child_limit_minutes: int | None = Field(None, ge=0, le=100000)
+    young_child_limit_minutes: int | None = Field(None, ge=0, le=100000)
+    renewal_cap_minutes: int | None = Field(None, ge=0, le=100000)
+    face_to_face_minutes: int | None = Field(None, ge=0, le=100000)
+    monitoring_minutes: int | None = Field(None, ge=0, le=100000)
+    hold_max_minutes: int | None = Field(None, ge=0, le=100000)
+    mechanical_adult_total_minutes: int | None = Field(None, ge=0, le=100000)
 
 
 class RestraintHbipsOut(Schema):
@@ -242,6 +336,7 @@ def start(
         alternatives_tried=payload.alternatives_tried,
         started_at=payload.started_at,
         ordered_at=payload.ordered_at,
+        staff=selectors.staff_by_public_id(request.user, payload.staff),
     )
     return Status(201, _fresh(episode))
 
@@ -258,6 +353,28 @@ def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisod
 
 
 @router.post(
+    "/restraint/{public_id}/staff",
+    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    summary="Name more staff who took part (each gets a row in the exposure ledger)",
+)
+@audited("names staff involved (add_staff audits it)")
+@idempotent
+def add_staff(
+    request: HttpRequest, public_id: UUID, payload: RestraintStaffIn
+) -> Status[RestraintEpisodeOut]:
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_monitor",
+        # The ids are resolved after the episode is found, so an episode out of scope is a 404
+        # whatever staff are named.
+        lambda episode, actor: services.add_staff(
+            episode, actor=actor, staff=selectors.staff_by_public_id(actor, payload.staff)
+        ),
+    )
+
+
+@router.post(
     "/restraint/{public_id}/checks",
     response={201: RestraintEpisodeOut, **WRITE_ERRORS},
     summary="Record a monitoring check (mechanical restraint: the extra items too)",
@@ -267,21 +384,21 @@ def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisod
 def monitor(
     request: HttpRequest, public_id: UUID, payload: RestraintCheckIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_monitor")
     items = {
         name: getattr(payload, name)
         for name in services.MECHANICAL_ITEMS
         if getattr(payload, name) is not None
     }
-    services.record_monitoring(
-        episode,
-        actor=request.user,
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_monitor",
+        services.record_monitoring,
         condition=payload.condition,
         observed_at=payload.observed_at,
         note=payload.note,
         **items,
     )
-    return Status(201, _fresh(episode))
 
 
 @router.post(
@@ -294,15 +411,15 @@ def monitor(
 def face_to_face(
     request: HttpRequest, public_id: UUID, payload: RestraintFaceToFaceIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_evaluate")
-    services.record_face_to_face(
-        episode,
-        actor=request.user,
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_evaluate",
+        services.record_face_to_face,
         findings=payload.findings,
         seen_at=payload.seen_at,
         continue_episode=payload.continue_episode,
     )
-    return Status(201, _fresh(episode))
 
 
 @router.post(
@@ -315,15 +432,15 @@ def face_to_face(
 def renew(
     request: HttpRequest, public_id: UUID, payload: RestraintRenewIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_order")
-    services.renew_order(
-        episode,
-        actor=request.user,
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_order",
+        services.renew_order,
         ordered_at=payload.ordered_at,
         seen_in_person=payload.seen_in_person,
         note=payload.note,
     )
-    return Status(201, _fresh(episode))
 
 
 @router.post(
@@ -336,11 +453,15 @@ def renew(
 def release(
     request: HttpRequest, public_id: UUID, payload: RestraintReleaseIn
 ) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id, "incidents.restraint_order")
-    services.release_episode(
-        episode, actor=request.user, reason=payload.reason, released_at=payload.released_at
+    return _entry(
+        request,
+        public_id,
+        "incidents.restraint_order",
+        services.release_episode,
+        status=200,
+        reason=payload.reason,
+        released_at=payload.released_at,
     )
-    return Status(200, _fresh(episode))
 
 
 @router.get(
@@ -373,3 +494,79 @@ def hbips(
             for r in rows
         ],
     )
+
+
+def _profile_out(p: RuleProfile) -> RestraintProfileOut:
+    return RestraintProfileOut(
+        public_id=p.public_id,
+        code=p.code,
+        version=p.version,
+        created_at=p.created_at,
+        **{name: getattr(p, name) for name in services.PROFILE_FIELDS},
+    )
+
+
+@router.get(
+    "/restraint-profiles",
+    response={200: RestraintProfilesOut, **READ_ERRORS},
+    summary="The current rule profiles, and the profile each unit you see follows",
+)
+@audited("rule profiles and units' choices: reference data, no person served")
+def profiles(request: HttpRequest) -> Status[RestraintProfilesOut]:
+    policy.require(request.user, "incidents.restraint_profiles")
+    return Status(
+        200,
+        RestraintProfilesOut(
+            profiles=[_profile_out(p) for p in selectors.current_profiles()],
+            units=[
+                RestraintUnitProfileOut(
+                    unit=r.unit.public_id,
+                    unit_name=r.unit.name,
+                    profile=r.code,
+                    may_choose=r.may_choose,
+                )
+                for r in selectors.unit_profiles_for(request.user)
+            ],
+        ),
+    )
+
+
+@router.post(
+    "/units/{public_id}/restraint-profile",
+    response={200: RestraintUnitProfileOut, **WRITE_ERRORS},
+    summary="Choose the rule profile a unit follows from its next episode",
+)
+@audited("a unit's rule profile (choose_unit_profile audits it)")
+@idempotent
+def choose_profile(
+    request: HttpRequest, public_id: UUID, payload: RestraintUnitProfileIn
+) -> Status[RestraintUnitProfileOut]:
+    unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_choose_profile")
+    row = services.choose_unit_profile(unit, actor=request.user, code=payload.code)
+    return Status(
+        200,
+        RestraintUnitProfileOut(
+            unit=unit.public_id, unit_name=unit.name, profile=row.profile_code, may_choose=True
+        ),
+    )
+
+
+@router.post(
+    "/restraint-profiles/{public_id}/versions",
+    response={201: RestraintProfileOut, **WRITE_ERRORS},
+    summary="Change a profile's limits: makes its next version (episodes keep theirs)",
+)
+@audited("a rule profile (change_profile audits the new version)")
+@idempotent
+def new_profile_version(
+    request: HttpRequest, public_id: UUID, payload: RestraintProfileChangeIn
+) -> Status[RestraintProfileOut]:
+    profile = selectors.get_profile_for(
+        request.user, public_id, "incidents.restraint_manage_profiles"
+    )
+    changes = payload.model_dump(exclude_unset=True)
+    for name in ("name", "citation"):
+        if name in changes and changes[name] is None:
+            del changes[name]
+    new = services.change_profile(profile, actor=request.user, **changes)
+    return Status(201, _profile_out(new))

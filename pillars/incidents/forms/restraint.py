@@ -29,6 +29,22 @@ class StaffChoiceField(forms.ModelChoiceField):
         return obj.display_name
 
 
+class StaffMultipleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        return obj.display_name
+
+
+def _staff_field(required: bool) -> StaffMultipleField:
+    return StaffMultipleField(
+        label="Staff who took part",
+        queryset=Staff.objects.none(),
+        to_field_name="public_id",
+        required=required,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Who applied the hold or the restraint, or carried out the seclusion.",
+    )
+
+
 def _when(label: str, zone_name: str) -> LocalDateTimeField:
     return LocalDateTimeField(
         label=label,
@@ -62,12 +78,24 @@ class StartForm(forms.Form):
         required=False,
         empty_label="Me",
     )
+    staff = _staff_field(required=False)
 
-    def __init__(self, *args: Any, zone_name: str, orderers: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, zone_name: str, orderers: Any, staff: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ordered_by"].queryset = orderers  # type: ignore[attr-defined]
+        self.fields["staff"].queryset = staff  # type: ignore[attr-defined]
         self.fields["started_at"] = _when("Started at", zone_name)
         self.fields["ordered_at"] = _when("Order given at", zone_name)
+
+
+class StaffForm(forms.Form):
+    staff = _staff_field(required=True)
+
+    def __init__(self, *args: Any, zone_name: str, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff  # type: ignore[attr-defined]
 
 
 class MonitorForm(forms.Form):
@@ -170,4 +198,44 @@ class AddendumForm(forms.Form):
 class ReportForm(forms.Form):
     month = forms.CharField(
         label="Month", widget=forms.DateInput(attrs={"type": "month"}), required=False
+    )
+
+
+class ChooseProfileForm(forms.Form):
+    code = forms.ChoiceField(label="Rule profile")
+
+    def __init__(self, *args: Any, profiles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = [  # type: ignore[attr-defined]
+            (p.code, f"{p.name} (v{p.version})") for p in profiles
+        ]
+
+
+def _minutes_field(label: str, required: bool = True, help_text: str = "") -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=required, help_text=help_text)
+
+
+class ProfileForm(forms.Form):
+    """A profile's limits; saving makes its next version (the service checks every bound)."""
+
+    name = forms.CharField(label="Name", max_length=120)
+    citation = forms.CharField(label="Citation", max_length=200, required=False)
+    adult_age = forms.IntegerField(label="Adult from age")
+    child_age = forms.IntegerField(label="Child from age (younger: young child)")
+    adult_limit_minutes = _minutes_field("Order limit, adults (minutes)")
+    child_limit_minutes = _minutes_field("Order limit, children (minutes)")
+    young_child_limit_minutes = _minutes_field("Order limit, young children (minutes)")
+    renewal_cap_minutes = _minutes_field(
+        "Orders and renewals cover at most (minutes)",
+        help_text="After this the physician or practitioner must see the person again.",
+    )
+    face_to_face_minutes = _minutes_field("Face-to-face within (minutes)")
+    monitoring_minutes = _minutes_field("Monitoring at least every (minutes)")
+    hold_max_minutes = _minutes_field(
+        "A physical hold lasts at most (minutes)", required=False, help_text="Empty: no limit."
+    )
+    mechanical_adult_total_minutes = _minutes_field(
+        "Mechanical restraint of an adult totals at most (minutes)",
+        required=False,
+        help_text="Empty: no limit.",
     )

@@ -32,6 +32,7 @@ __all__ = [
     "RestraintAddendum",
     "RestraintEpisode",
     "RestraintOrder",
+    "RestraintStaff",
     "RuleProfile",
     "UnitRuleProfile",
     "Violation",
@@ -181,6 +182,13 @@ class RestraintEpisode(PublicModel):
     )
     debrief_with_person = models.BooleanField(default=False)
     debrief_notes = models.TextField(blank=True)
+    staff_involved = models.ManyToManyField(
+        Staff,
+        through="RestraintStaff",
+        through_fields=("episode", "staff"),
+        related_name="+",
+        blank=True,
+    )
     # Mirrors next_deadline_after(): the sweep's index. Null once released with nothing due.
     sweep_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
@@ -216,6 +224,10 @@ class RestraintEpisode(PublicModel):
     def _face_to_face(self) -> FaceToFace | None:
         found = list(self.face_to_faces.all())
         return min(found, key=lambda f: f.seen_at) if found else None
+
+    def involved(self) -> list[RestraintStaff]:
+        """The staff named in the episode, in the order they were named."""
+        return sorted(self.staff_roles.all(), key=lambda r: (r.added_at, r.pk or 0))
 
     def ended_at(self, now: datetime) -> datetime:
         return self.released_at if self.released_at is not None else now
@@ -411,6 +423,28 @@ class MonitoringCheck(PublicModel):
 
     def __str__(self) -> str:
         return f"Check at {self.observed_at:%H:%M}"
+
+
+class RestraintStaff(PublicModel):
+    """A staff member who took part in an episode (applied the hold or the restraint, or
+    carried out the seclusion): named at the start or added while the episode runs. Each one
+    has one restraint row in the exposure ledger. Never removed; a mistake is an addendum."""
+
+    episode = models.ForeignKey(
+        RestraintEpisode, on_delete=models.PROTECT, related_name="staff_roles"
+    )
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "staff"], name="restraint_staff_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} in {self.episode}"
 
 
 class RestraintAddendum(PublicModel):

@@ -20,6 +20,7 @@ from pillars.incidents.models import (
     RestraintAddendum,
     RestraintEpisode,
     RestraintOrder,
+    RestraintStaff,
     RuleProfile,
     UnitRuleProfile,
 )
@@ -45,6 +46,14 @@ def _not_emergency_only(actor: Actor, obj: Any) -> bool:
     if person.pk not in actor.emergency_person_ids:
         return True
     return visible_without_emergency(actor, person)
+
+
+def _leads_unit(actor: Actor, obj: Any) -> bool:
+    """Administrators choose for any unit; a director for the units they lead (their home
+    units), though the role sees every unit."""
+    if not isinstance(obj, Unit) or actor.has_role(R.ADMIN):
+        return True
+    return obj.pk in actor.unit_ids
 
 
 ACTIONS = {
@@ -82,7 +91,16 @@ ACTIONS = {
     "incidents.restraint_profiles": rule(
         *CARE_TEAM, R.DIRECTOR, R.ADMIN, description="rule profiles"
     ),
-    "incidents.restraint_manage_profiles": rule(R.ADMIN, scope="write"),
+    "incidents.restraint_choose_profile": rule(
+        R.DIRECTOR,
+        R.ADMIN,
+        check=_leads_unit,
+        scope="write",
+        description="choose the rule profile of a unit they lead",
+    ),
+    "incidents.restraint_manage_profiles": rule(
+        R.ADMIN, scope="write", description="change a rule profile's limits (a new version)"
+    ),
 }
 
 
@@ -107,7 +125,7 @@ def install() -> None:
         visible=lambda a, e: person_visible(a, e.person),
         restrict=_restrict_episodes,
     )
-    for model in (RestraintOrder, FaceToFace, MonitoringCheck, RestraintAddendum):
+    for model in (RestraintOrder, FaceToFace, MonitoringCheck, RestraintAddendum, RestraintStaff):
         policy.register_scope(
             model, visible=lambda a, r: person_visible(a, r.episode.person), restrict=_restrict_rows
         )

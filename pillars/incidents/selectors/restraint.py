@@ -28,12 +28,13 @@ from pillars.incidents.models import (
     EpisodeKind,
     RestraintEpisode,
     RestraintOrder,
+    RestraintStaff,
     RuleProfile,
     UnitRuleProfile,
     Violation,
 )
 from pillars.incidents.models.restraint import PHYSICAL_KINDS
-from pillars.people.models import Placement, Unit
+from pillars.people.models import Placement, Staff, Unit
 from pillars.people.policies import restrict_units
 from pillars.people.selectors import is_emergency_read, person_category
 
@@ -51,6 +52,7 @@ def _with_clock_rows(qs: QuerySet[RestraintEpisode]) -> QuerySet[RestraintEpisod
         Prefetch("orders", queryset=RestraintOrder.objects.order_by("ordered_at", "pk")),
         "checks",
         "face_to_faces",
+        Prefetch("staff_roles", queryset=RestraintStaff.objects.select_related("staff")),
     )
 
 
@@ -84,6 +86,23 @@ def get_episode_for(
     return episode
 
 
+def staff_by_public_id(user: Any, ids: list[UUID], field: str = "staff") -> list[Staff]:
+    """Staff the user may name, in the order given; an unknown id is refused (422), as the
+    incidents area refuses one. Whether each may take part is the service's rule."""
+    from pillars.core.errors import invalid
+
+    wanted = list(dict.fromkeys(ids))
+    found = {
+        s.public_id: s
+        for s in policy.restrict(
+            Staff.objects.filter(public_id__in=wanted), user, "people.view_staff"
+        )
+    }
+    if len(found) != len(wanted):
+        raise invalid(field, "Unknown staff member, or not one you may name.")
+    return [found[i] for i in wanted]
+
+
 @dataclass(frozen=True)
 class Timer:
     """One live clock of an episode: what is due, when, and how it stands, in words."""
@@ -92,7 +111,9 @@ class Timer:
     label: str
     at: datetime | None
     text: str
-    tone: str  # "", "warn" or "danger": always shown with an icon and the text
+    # The board extras' tones (rounds.board_extras.RowExtra): "", "warning" or "danger",
+    # always shown with an icon and the text.
+    tone: str
 
 
 def _until(at: datetime, now: datetime) -> tuple[str, str]:
@@ -101,7 +122,7 @@ def _until(at: datetime, now: datetime) -> tuple[str, str]:
         late = int((now - at).total_seconds() // 60)
         return f"overdue by {late} min", "danger"
     if minutes < 5:
-        return f"due in {minutes} min", "warn"
+        return f"due in {minutes} min", "warning"
     return f"in {minutes} min", ""
 
 
@@ -127,7 +148,7 @@ def timers(episode: RestraintEpisode, now: datetime) -> list[Timer]:
                 "Face-to-face done",
                 done,
                 "late" if late else "on time",
-                "warn" if late else "",
+                "warning" if late else "",
             )
         )
     monitoring = episode.monitoring_due_at()
@@ -168,6 +189,44 @@ def get_unit_for(user: Any, public_id: Any, action: str) -> Unit:
 
 def current_profiles() -> list[RuleProfile]:
     return list(RuleProfile.objects.filter(is_current=True).order_by("code"))
+
+
+@dataclass(frozen=True)
+class UnitProfileRow:
+    """A unit the user sees, the profile code it follows and whether the user may change it."""
+
+    unit: Unit
+    code: str
+    may_choose: bool
+
+
+def unit_profiles_for(user: Any) -> list[UnitProfileRow]:
+    """Every active unit the user sees with the profile it follows (two queries)."""
+    from pillars.incidents.services.restraint import DEFAULT_PROFILE
+
+    units = units_visible_to(user)
+    chosen = dict(
+        UnitRuleProfile.objects.filter(unit__in=units, is_current=True).values_list(
+            "unit_id", "profile_code"
+        )
+    )
+    return [
+        UnitProfileRow(
+            unit=u,
+            code=chosen.get(u.pk, DEFAULT_PROFILE),
+            may_choose=policy.allows(user, "incidents.restraint_choose_profile", u),
+        )
+        for u in units
+    ]
+
+
+def get_profile_for(user: Any, public_id: Any, action: str) -> RuleProfile:
+    """One profile version by public id (404 when there is none), the action checked (403)."""
+    profile = RuleProfile.objects.filter(public_id=_uuid(public_id)).first()
+    if profile is None:
+        raise Http404("Not found")
+    policy.require(user, action, profile)
+    return profile
 
 
 def unit_profile_code(unit: Unit) -> str:

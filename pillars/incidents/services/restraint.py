@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
@@ -22,18 +22,23 @@ from pillars.incidents.models import (
     RestraintAddendum,
     RestraintEpisode,
     RestraintOrder,
+    RestraintStaff,
     RuleProfile,
     UnitRuleProfile,
 )
+from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.models.restraint import OrderTerms
+from pillars.incidents.services.incidents import record_exposure
 from pillars.people.models import PersonServed, Placement, Staff, Unit
-from pillars.people.selectors import person_category
+from pillars.people.selectors import employed_q, person_category
 
 DEFAULT_PROFILE = "cms-hospital"
 # Device clocks drift; a moment this far ahead of the server is refused as impossible.
 CLOCK_SKEW = timedelta(minutes=2)
 MAX_TEXT = 2000
 MAX_SHORT = 300
+# More than this many staff in one episode is a data-entry mistake, not a hold.
+MAX_STAFF = 20
 MECHANICAL_ITEMS = (
     "circulation_ok",
     "skin_ok",
@@ -61,12 +66,17 @@ def profile_for_unit(unit: Unit) -> RuleProfile:
 
 
 def choose_unit_profile(unit: Unit, *, actor: Any, code: str) -> UnitRuleProfile:
-    """A unit chooses its profile; the old choice is kept, retired."""
-    acting = policy.require(actor, "incidents.restraint_manage_profiles")
+    """A unit chooses its profile (by code: it follows the profile's current version from its
+    next episode on); the old choice is kept, retired. Directors choose for the units they
+    lead, administrators for any."""
+    acting = policy.require(actor, "incidents.restraint_choose_profile", unit)
     if not RuleProfile.objects.filter(code=code, is_current=True).exists():
         raise invalid("code", "Choose one of the rule profiles.")
     with transaction.atomic():
         old = list(UnitRuleProfile.objects.select_for_update().filter(unit=unit, is_current=True))
+        before = old[0].profile_code if old else DEFAULT_PROFILE
+        if before == code:
+            raise invalid("code", f"{unit.name} already follows this profile.")
         UnitRuleProfile.objects.filter(pk__in=[o.pk for o in old]).update(is_current=False)
         row = UnitRuleProfile.objects.create(
             unit=unit, profile_code=code, chosen_at=clock.now(), chosen_by_id=acting.staff_pk
@@ -100,6 +110,97 @@ PROFILE_FIELDS = (
 )
 
 
+# A profile may be stricter than the federal rule, never looser (DESIGN.md facts; CMS 42 CFR
+# 482.13(e)(8) and (g), PRTF 42 CFR 483.358): orders 4 h for adults, 2 h for ages 9-17, 1 h
+# under 9; renewals up to 24 h; face-to-face within 1 h; monitoring at least every 15 min.
+FEDERAL_MAX_MINUTES = {
+    "adult_limit_minutes": 240,
+    "child_limit_minutes": 120,
+    "young_child_limit_minutes": 60,
+    "renewal_cap_minutes": 24 * 60,
+    "face_to_face_minutes": 60,
+    "monitoring_minutes": 15,
+}
+# A state's total for mechanical restraint of an adult, at most a week (a sanity bound).
+STATE_TOTAL_MAX_MINUTES = 7 * 24 * 60
+# Children are younger than adults; no rule calls someone over 21 a child.
+CHILD_AGE_RANGE = (1, 17)
+ADULT_AGE_MAX = 21
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _profile_errors(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Every rule a profile's values break, by field: positive whole minutes within the federal
+    ceilings, younger children never held longer than older ones, renewals covering at least
+    one order, ages in order, state limits positive and a hold no longer than an order."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    name = values["name"]
+    if not name:
+        refuse("name", "Name the profile.")
+    elif len(name) > 120:
+        refuse("name", "At most 120 characters.")
+    if len(values["citation"]) > 200:
+        refuse("citation", "At most 200 characters.")
+    for field_name, most in FEDERAL_MAX_MINUTES.items():
+        value = values[field_name]
+        if not _whole(value) or value < 1:
+            refuse(field_name, "Enter a whole number of minutes, at least 1.")
+        elif value > most:
+            refuse(
+                field_name,
+                f"At most {most} minutes: a profile may be stricter than the federal rule, "
+                "never looser.",
+            )
+    limits = {"adult_limit_minutes", "child_limit_minutes", "young_child_limit_minutes"}
+    if not errors.keys() & limits and not (
+        values["young_child_limit_minutes"]
+        <= values["child_limit_minutes"]
+        <= values["adult_limit_minutes"]
+    ):
+        refuse(
+            "child_limit_minutes",
+            "A younger person's order may not run longer than an older person's: "
+            "young children, then children, then adults.",
+        )
+    if (
+        not errors.keys() & {"renewal_cap_minutes", "adult_limit_minutes"}
+        and values["renewal_cap_minutes"] < values["adult_limit_minutes"]
+    ):
+        refuse(
+            "renewal_cap_minutes",
+            "Renewals must cover at least one adult order "
+            f"({values['adult_limit_minutes']} minutes).",
+        )
+    child_age, adult_age = values["child_age"], values["adult_age"]
+    low, high = CHILD_AGE_RANGE
+    if not _whole(child_age) or not low <= child_age <= high:
+        refuse("child_age", f"Enter an age from {low} to {high}.")
+    if not _whole(adult_age) or not 2 <= adult_age <= ADULT_AGE_MAX:
+        refuse("adult_age", f"Enter an age up to {ADULT_AGE_MAX}.")
+    elif "child_age" not in errors and adult_age <= child_age:
+        refuse("adult_age", "The adult age must be above the child age.")
+    hold = values["hold_max_minutes"]
+    if hold is not None:
+        if not _whole(hold) or hold < 1:
+            refuse("hold_max_minutes", "Enter a whole number of minutes, at least 1, or none.")
+        elif _whole(values["adult_limit_minutes"]) and hold > values["adult_limit_minutes"]:
+            refuse("hold_max_minutes", "A hold limit longer than an adult order limits nothing.")
+    total = values["mechanical_adult_total_minutes"]
+    if total is not None and (not _whole(total) or not 1 <= total <= STATE_TOTAL_MAX_MINUTES):
+        refuse(
+            "mechanical_adult_total_minutes",
+            f"Enter a whole number of minutes from 1 to {STATE_TOTAL_MAX_MINUTES}, or none.",
+        )
+    return errors
+
+
 def change_profile(profile: RuleProfile, *, actor: Any, **changes: Any) -> RuleProfile:
     """Change a rule profile by making its next version: episodes keep the version they
     started under; new episodes use the new one."""
@@ -108,12 +209,9 @@ def change_profile(profile: RuleProfile, *, actor: Any, **changes: Any) -> RuleP
     if unknown:
         raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
     values = {**{name: getattr(profile, name) for name in PROFILE_FIELDS}, **changes}
-    errors: dict[str, list[str]] = {}
-    for name in PROFILE_FIELDS[4:10]:
-        if not isinstance(values[name], int) or values[name] < 1:
-            errors[name] = ["Enter a whole number of minutes, at least 1."]
-    if not str(values["name"]).strip():
-        errors["name"] = ["Name the profile."]
+    values["name"] = str(values["name"] or "").strip()
+    values["citation"] = str(values["citation"] or "").strip()
+    errors = _profile_errors(values)
     if errors:
         raise ValidationError(errors)
     before = audit.snapshot(profile, list(PROFILE_FIELDS))
@@ -216,6 +314,7 @@ def load_episode(pk: int, *, lock: bool = False) -> RestraintEpisode:
         Prefetch("orders", queryset=RestraintOrder.objects.order_by("ordered_at", "pk")),
         "checks",
         "face_to_faces",
+        Prefetch("staff_roles", queryset=RestraintStaff.objects.select_related("staff")),
     )
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -232,6 +331,68 @@ def _refresh_sweep(episode: RestraintEpisode, now: datetime) -> None:
     episode.save(update_fields=["sweep_due_at"])
 
 
+# --- Staff involved ---------------------------------------------------------------------------
+
+
+def eligible_staff(unit: Unit, moment: datetime) -> QuerySet[Staff]:
+    """Staff who may be named in an episode on ``unit`` at ``moment``: employed that day (in
+    the unit's zone) with an active account, and working on the unit's site: a home unit
+    there, or a shift assignment on one of its units that covers the moment (float staff)."""
+    from pillars.rounds.models import ShiftAssignment
+
+    day = clock.local(moment, unit.time_zone).date()
+    on_shift = ShiftAssignment.objects.filter(
+        unit__site_id=unit.site_id, starts_at__lte=moment, ends_at__gt=moment
+    ).exclude(ended_at__lte=moment)
+    return (
+        Staff.objects.filter(employed_q(day), user__is_active=True)
+        .filter(Q(home_units__site_id=unit.site_id) | Q(pk__in=on_shift.values("staff_id")))
+        .distinct()
+    )
+
+
+def _check_staff(unit: Unit, moment: datetime, staff: list[Staff]) -> list[Staff]:
+    """The staff named, each once, in the order given; refused (nothing stored) when one is
+    not active or not working on the unit's site at ``moment``."""
+    chosen = list({s.pk: s for s in staff}.values())
+    if len(chosen) > MAX_STAFF:
+        raise invalid("staff", f"Name at most {MAX_STAFF} staff members.")
+    allowed = set(
+        eligible_staff(unit, moment)
+        .filter(pk__in=[s.pk for s in chosen])
+        .values_list("pk", flat=True)
+    )
+    refused = [s.display_name for s in chosen if s.pk not in allowed]
+    if refused:
+        raise invalid(
+            "staff",
+            f"{', '.join(refused)}: not an active staff member working on this site then.",
+        )
+    return chosen
+
+
+def _involve(
+    episode: RestraintEpisode, staff: list[Staff], *, actor: Any, added_by: int, now: datetime
+) -> list[RestraintStaff]:
+    """Name staff in the episode and write each one's restraint row in the exposure ledger,
+    inside the caller's transaction (the ledger is idempotent per staff and source)."""
+    rows = [
+        RestraintStaff.objects.create(
+            episode=episode, staff=member, added_at=now, added_by_id=added_by
+        )
+        for member in staff
+    ]
+    for member in staff:
+        record_exposure(
+            member,
+            kind=ExposureKind.RESTRAINT,
+            occurred_at=episode.started_at,
+            source=episode,
+            actor=actor,
+        )
+    return rows
+
+
 def start_episode(
     person: PersonServed,
     *,
@@ -243,9 +404,11 @@ def start_episode(
     started_at: datetime | None = None,
     ordered_by: Staff | None = None,
     ordered_at: datetime | None = None,
+    staff: list[Staff] | None = None,
 ) -> RestraintEpisode:
     """Start an episode with its order. The unit is where the person was placed at the start;
-    the episode follows the unit's rule profile (this version) to its end."""
+    the episode follows the unit's rule profile (this version) to its end. ``staff`` names the
+    staff who took part; each gets a restraint row in the exposure ledger."""
     acting = policy.require(actor, "incidents.restraint_order", person)
     now = clock.now()
     errors: dict[str, list[str]] = {}
@@ -271,6 +434,7 @@ def start_episode(
     if placement is None:
         raise invalid("started_at", f"{person} was not placed on a unit then.")
     unit = placement.unit
+    involved = _check_staff(unit, moment, staff or [])
     profile = profile_for_unit(unit)
     terms = order_terms(
         profile, person=person, unit=unit, kind=kind, ordered_at=order_moment, window_start=moment
@@ -300,6 +464,7 @@ def start_episode(
                 limit_minutes=int(terms.limit.total_seconds() // 60),
                 expires_at=terms.expires_at,
             )
+            _involve(episode, involved, actor=actor, added_by=acting.staff_pk, now=now)
             episode = load_episode(episode.pk)
             episode.sweep_due_at = episode.first_deadline()
             episode.save(update_fields=["sweep_due_at"])
@@ -316,6 +481,7 @@ def start_episode(
                 age=terms.age,
                 limit_minutes=order.limit_minutes,
                 expires_at=order.expires_at.isoformat(),
+                staff=[str(member.public_id) for member in involved],
             )
     except IntegrityError:
         raise Conflict(f"{person} is already in a restraint or seclusion episode.") from None
@@ -327,6 +493,37 @@ def _active(episode: RestraintEpisode) -> RestraintEpisode:
     if locked.released_at is not None:
         raise invalid(None, "This episode has ended.")
     return locked
+
+
+def add_staff(episode: RestraintEpisode, *, actor: Any, staff: list[Staff]) -> list[RestraintStaff]:
+    """Name more staff who took part while the episode runs (relief for a hold, a second
+    person for the seclusion); each gets a restraint row in the exposure ledger. Staff already
+    named are refused so a double tap does not read as success for someone else."""
+    acting = policy.require(actor, "incidents.restraint_monitor", episode)
+    if not staff:
+        raise invalid("staff", "Choose at least one staff member.")
+    now = clock.now()
+    with transaction.atomic():
+        locked = _active(episode)
+        chosen = _check_staff(locked.unit, now, staff)
+        already = set(
+            RestraintStaff.objects.filter(episode=locked, staff__in=chosen).values_list(
+                "staff__display_name", flat=True
+            )
+        )
+        if already:
+            raise invalid("staff", f"{', '.join(sorted(already))}: already named.")
+        rows = _involve(locked, chosen, actor=actor, added_by=acting.staff_pk, now=now)
+        for row in rows:
+            _audit(
+                actor,
+                Action.CREATE,
+                row,
+                locked,
+                event="staff_involved",
+                staff=str(row.staff.public_id),
+            )
+    return rows
 
 
 def renew_order(

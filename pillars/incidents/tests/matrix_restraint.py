@@ -8,7 +8,7 @@ from typing import Any
 
 from pillars.core import clock
 from pillars.core.tests.matrix_support import Case
-from pillars.incidents.models import EpisodeKind, RestraintEpisode
+from pillars.incidents.models import EpisodeKind, RestraintEpisode, RuleProfile
 from pillars.incidents.services import restraint as services
 from pillars.people.testing import World
 
@@ -25,11 +25,16 @@ def unit_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
     return {"public_id": w.unit_a.public_id}
 
 
+def profile(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": RuleProfile.objects.get(code="cms-hospital", is_current=True).public_id}
+
+
 #                                          bht nur cli pee sup dir pri adm out anon
 PAGES: dict[str, Case] = {
     "incidents:restraint-start": Case("GET", "F A A F F F F F N L", person_a),
     "incidents:restraint-detail": Case("GET", "A A A A A A F F N L", episode),
     # Empty bodies: the page answers with the form's errors (200), nothing is stored.
+    "incidents:restraint-staff": Case("POST", "A A A F F F F F N L", episode),
     "incidents:restraint-monitor": Case("POST", "A A A F F F F F N L", episode),
     "incidents:restraint-face-to-face": Case("POST", "F A A F F F F F N L", episode),
     "incidents:restraint-renew": Case("POST", "F A A F F F F F N L", episode),
@@ -40,6 +45,10 @@ PAGES: dict[str, Case] = {
     "incidents:restraint-lead": Case("GET", "F A F F A A F F N L", unit_a),
     "incidents:restraint-report": Case("GET", "F A F F A A F F F L"),
     "incidents:restraint-profiles": Case("GET", "A A A A A A F A A L"),
+    # Directors choose for the units they lead (the director leads unit A), administrators for
+    # any; an empty body is the form again with its errors.
+    "incidents:restraint-unit-profile": Case("POST", "F F F F F A F A N L", unit_a),
+    "incidents:restraint-profile-edit": Case("GET", "F F F F F F F A F L", profile),
 }
 
 #                                                     bht nur cli pee sup dir pri adm out anon
@@ -57,6 +66,13 @@ API: dict[str, Case] = {
         },
     ),
     "GET /api/v1/restraint/{public_id}": Case("GET", "A A A A A A F F N U", episode),
+    # Once a role has named the BHT, the others are refused "already named" (422, allowed).
+    "POST /api/v1/restraint/{public_id}/staff": Case(
+        "POST",
+        "A A A F F F F F N U",
+        episode,
+        body=lambda w, who: {"staff": [str(w.staff["bht"].public_id)]},
+    ),
     "POST /api/v1/restraint/{public_id}/checks": Case(
         "POST", "A A A F F F F F N U", episode, body=lambda w, who: {"condition": "Calm"}
     ),
@@ -70,6 +86,17 @@ API: dict[str, Case] = {
         "POST", "F A A F F F F F N U", episode, body=lambda w, who: {"reason": "Met criteria"}
     ),
     "GET /api/v1/reports/hbips": Case("GET", "F A F F A A F F F U"),
+    "GET /api/v1/restraint-profiles": Case("GET", "A A A A A A F A A U"),
+    # The first allowed role moves unit A to the strict profile; the next is told it already
+    # follows it (422, allowed).
+    "POST /api/v1/units/{public_id}/restraint-profile": Case(
+        "POST", "F F F F F A F A N U", unit_a, body=lambda w, who: {"code": "state-strict"}
+    ),
+    # A renewal cap shorter than an adult order: refused (422) for the administrator, so the
+    # profile keeps its version.
+    "POST /api/v1/restraint-profiles/{public_id}/versions": Case(
+        "POST", "F F F F F F F A F U", profile, body=lambda w, who: {"renewal_cap_minutes": 60}
+    ),
 }
 
 
@@ -92,4 +119,8 @@ def fuzz_ids(world: World) -> dict[str, str]:
     found = RestraintEpisode.objects.filter(person=world.person_a, released_at__isnull=True).first()
     if found is None:
         found = _start(world)
-    return {"/api/v1/restraint/": str(found.public_id)}
+    current = RuleProfile.objects.get(code="cms-hospital", is_current=True)
+    return {
+        "/api/v1/restraint/": str(found.public_id),
+        "/api/v1/restraint-profiles/": str(current.public_id),
+    }

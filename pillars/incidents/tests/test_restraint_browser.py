@@ -70,3 +70,51 @@ def test_nurse_runs_an_episode_to_release(page: Any, world: World, axe_check: An
     assert episode.released_at is not None
     assert episode.checks.count() == 1
     assert episode.face_to_faces.count() == 1
+
+
+def test_a_due_soon_timer_shows_the_boards_amber(page: Any, world: World) -> None:
+    """A timer due within five minutes carries the board extras' "warning" tone and is drawn
+    in the same amber as the board's own "due" status (not left uncoloured)."""
+    from datetime import timedelta
+
+    from pillars.incidents.models import EpisodeKind
+    from pillars.incidents.services import restraint as services
+
+    RuleProfile.objects.get_or_create(
+        code="cms-hospital",
+        is_current=True,
+        defaults={"name": "Federal hospital rule", "created_at": clock.now()},
+    )
+    # Started 12 minutes ago: monitoring (every 15 min) is due in 3.
+    services.start_episode(
+        world.person_a,
+        actor=world.user("nurse"),
+        kind=EpisodeKind.SECLUSION,
+        reason="Struck a peer",
+        release_criteria="Calm",
+        started_at=clock.now() - timedelta(minutes=12),
+    )
+    sign_in(page, "t-nurse")
+    page.goto(f"/rounds/units/{world.unit_a.public_id}/board/")
+    timer = page.locator('.board-panel [data-timer="monitoring"]')
+    expect(timer).to_contain_text("due in")
+    expect(timer).to_have_class(re.compile(r"\bstatus warning\b"))
+    colours = page.evaluate(
+        """(selector) => {
+            const probe = document.createElement("span");
+            probe.className = "status warn";
+            document.body.appendChild(probe);
+            const amber = getComputedStyle(probe).color;
+            probe.remove();
+            const plain = document.createElement("span");
+            plain.className = "status";
+            document.body.appendChild(plain);
+            const none = getComputedStyle(plain).color;
+            plain.remove();
+            return [getComputedStyle(document.querySelector(selector)).color, amber, none];
+        }""",
+        '.board-panel [data-timer="monitoring"]',
+    )
+    timer_colour, board_amber, uncoloured = colours
+    assert timer_colour == board_amber
+    assert timer_colour != uncoloured

@@ -286,3 +286,21 @@ def test_release_debrief_and_addendum(world: World) -> None:
     assert loaded.addenda.count() == 1
     with pytest.raises(ValidationError):
         svc.record_monitoring(episode, actor=world.user("bht"), condition="After release")
+
+
+def test_timer_tones_are_the_board_extras_tones(world: World) -> None:
+    """Due within five minutes, or a face-to-face done late: "warning", the tone the board's
+    flags use (rounds.board_extras.RowExtra); overdue: "danger"."""
+    from pillars.incidents.selectors.restraint import timers
+
+    episode = svc.load_episode(_start(world).pk)
+    soon = {t.key: t.tone for t in timers(episode, START + timedelta(minutes=11))}
+    assert soon == {"order": "", "face_to_face": "", "monitoring": "warning"}
+    late = {t.key: t.tone for t in timers(episode, START + timedelta(minutes=16))}
+    assert late["monitoring"] == "danger"
+    with time_machine.travel(START + timedelta(minutes=70), tick=False):
+        svc.record_face_to_face(episode, actor=world.user("nurse"), findings="Seen")
+        episode = svc.load_episode(episode.pk)
+        done = {t.key: t.tone for t in timers(episode, START + timedelta(minutes=70))}
+    assert done["face_to_face"] == "warning"
+    assert {tone for t in [soon, late, done] for tone in t.values()} <= {"", "warning", "danger"}

@@ -10,7 +10,13 @@ import time_machine
 
 from pillars.audit.models import AuditEvent
 from pillars.demo import generator
-from pillars.incidents.models import RestraintEpisode, ViolationKind
+from pillars.incidents.models import (
+    ExposureEvent,
+    RestraintEpisode,
+    RestraintStaff,
+    ViolationKind,
+)
+from pillars.incidents.models.incidents import ExposureKind
 from pillars.people.models import Staff
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +44,9 @@ def test_demo_restraint_episodes() -> None:
     assert active.unit in nurse.home_units.all()
     assert active.monitoring_due_at() is not None
     assert AuditEvent.objects.filter(object_id=str(active.public_id)).exists()
+    # Every episode names the staff who took part, and each has one restraint row in the
+    # exposure ledger per episode.
+    involved = RestraintStaff.objects.count()
+    assert all(e.staff_roles.exists() for e in episodes)
+    assert involved >= len(episodes)
+    assert ExposureEvent.objects.filter(kind=ExposureKind.RESTRAINT).count() == involved

@@ -129,3 +129,12 @@ def test_lead_screen_and_report(world: World, signed_in: Any) -> None:
     assert "HBIPS-2" in report
     assert "Face-to-face late" in report
     assert str(episode.public_id) in report
+
+
+def test_due_soon_timer_has_the_board_warning_tone(world: World, signed_in: Any) -> None:
+    _start(world, world.person_a, minutes_ago=12)
+    _, body = _board_queries(signed_in("bht"), world)
+    assert (
+        '<li class="status warning" data-timer="monitoring"><span aria-hidden="true">⏱</span>'
+        in body
+    )

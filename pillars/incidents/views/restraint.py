@@ -30,12 +30,15 @@ from pillars.core.formtools import run_write
 from pillars.core.roles import RoleCode
 from pillars.incidents.forms.restraint import (
     AddendumForm,
+    ChooseProfileForm,
     DebriefForm,
     FaceToFaceForm,
     GuardianForm,
     MonitorForm,
+    ProfileForm,
     ReleaseForm,
     RenewForm,
+    StaffForm,
     StartForm,
 )
 from pillars.incidents.models import EpisodeKind, RestraintEpisode
@@ -51,6 +54,17 @@ def _orderers(unit: Unit | None) -> Any:
     if unit is not None:
         qs = qs.filter(home_units=unit)
     return qs.distinct().order_by("display_name")
+
+
+def _takers_part(unit: Unit | None, episode: RestraintEpisode | None = None) -> Any:
+    """Who may be named as taking part: active staff working on the unit's site now, less
+    those already named."""
+    if unit is None:
+        return Staff.objects.none()
+    qs = services.eligible_staff(unit, clock.now())
+    if episode is not None:
+        qs = qs.exclude(pk__in=[r.staff_id for r in episode.involved()])
+    return qs.order_by("display_name")
 
 
 def _zone_of(unit: Unit | None) -> str:
@@ -73,6 +87,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         zone_name=zone,
         orderers=_orderers(unit),
+        staff=_takers_part(unit),
     )
     profile = services.profile_for_unit(unit) if unit is not None else None
     context = {"person": person, "form": form, "unit": unit, "profile": profile, "zone": zone}
@@ -97,6 +112,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     started_at=data["started_at"],
                     ordered_at=data["ordered_at"],
                     ordered_by=data["ordered_by"],
+                    staff=list(data["staff"]),
                 ),
             )
             if failed is not None:
@@ -109,6 +125,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- The episode page and its entries ---------------------------------------------------------
 
 FORMS: dict[str, type[forms.Form]] = {
+    "staff": StaffForm,
     "monitor": MonitorForm,
     "face_to_face": FaceToFaceForm,
     "renew": RenewForm,
@@ -128,6 +145,8 @@ def _forms(episode: RestraintEpisode, posted: str | None, data: Any) -> dict[str
             kwargs["mechanical"] = episode.kind == EpisodeKind.MECHANICAL
         if name == "renew":
             kwargs["orderers"] = _orderers(episode.unit)
+        if name == "staff":
+            kwargs["staff"] = _takers_part(episode.unit, episode)
         built[name] = form_class(data if name == posted else None, **kwargs)
     return built
 
@@ -145,6 +164,7 @@ def _context(request: HttpRequest, episode: RestraintEpisode, built: dict[str, f
         "checks": episode._checks(),
         "face_to_face": episode._face_to_face(),
         "addenda": list(episode.addenda.all()),
+        "involved": episode.involved(),
         "forms": built,
         "can_order": policy.can(user, "incidents.restraint_order", episode),
         "can_evaluate": policy.can(user, "incidents.restraint_evaluate", episode),
@@ -202,74 +222,69 @@ def _mechanical(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in services.MECHANICAL_ITEMS if k in data}
 
 
+def _fields(
+    service: Callable[..., Any],
+    *names: str,
+    more: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Callable[[RestraintEpisode, Any, dict[str, Any]], Any]:
+    """Call an entry's service with the episode, the user as actor, and the form's fields of
+    the same names (plus what ``more`` derives from the form)."""
+
+    def call(episode: RestraintEpisode, user: Any, data: dict[str, Any]) -> Any:
+        values = {name: data[name] for name in names}
+        if more is not None:
+            values.update(more(data))
+        return service(episode, actor=user, **values)
+
+    return call
+
+
+ORDER = "incidents.restraint_order"
+EVALUATE = "incidents.restraint_evaluate"
+MONITOR = "incidents.restraint_monitor"
+episode_staff = _write(
+    "staff",
+    MONITOR,
+    _fields(services.add_staff, more=lambda d: {"staff": list(d["staff"])}),
+    "Staff named.",
+)
 episode_monitor = _write(
     "monitor",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.record_monitoring(
-        e,
-        actor=u,
-        condition=d["condition"],
-        observed_at=d["observed_at"],
-        note=d["note"],
-        **_mechanical(d),
-    ),
+    MONITOR,
+    _fields(services.record_monitoring, "condition", "observed_at", "note", more=_mechanical),
     "Monitoring check recorded.",
 )
 episode_face_to_face = _write(
     "face_to_face",
-    "incidents.restraint_evaluate",
-    lambda e, u, d: services.record_face_to_face(
-        e,
-        actor=u,
-        findings=d["findings"],
-        seen_at=d["seen_at"],
-        continue_episode=d["continue_episode"],
-    ),
+    EVALUATE,
+    _fields(services.record_face_to_face, "findings", "seen_at", "continue_episode"),
     "Face-to-face evaluation recorded.",
 )
 episode_renew = _write(
     "renew",
-    "incidents.restraint_order",
-    lambda e, u, d: services.renew_order(
-        e,
-        actor=u,
-        ordered_at=d["ordered_at"],
-        ordered_by=d["ordered_by"],
-        seen_in_person=d["seen_in_person"],
-        note=d["note"],
-    ),
+    ORDER,
+    _fields(services.renew_order, "ordered_at", "ordered_by", "seen_in_person", "note"),
     "Order renewed.",
 )
 episode_release = _write(
-    "release",
-    "incidents.restraint_order",
-    lambda e, u, d: services.release_episode(
-        e, actor=u, reason=d["reason"], released_at=d["released_at"]
-    ),
-    "Released.",
+    "release", ORDER, _fields(services.release_episode, "reason", "released_at"), "Released."
 )
 episode_guardian = _write(
     "guardian",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.notify_guardian(
-        e, actor=u, note=d["note"], notified_at=d["notified_at"]
-    ),
+    MONITOR,
+    _fields(services.notify_guardian, "note", "notified_at"),
     "Guardian notice recorded.",
 )
 episode_debrief = _write(
     "debrief",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.record_debrief(
-        e, actor=u, notes=d["notes"], with_person=d["with_person"]
-    ),
+    MONITOR,
+    _fields(services.record_debrief, "notes", "with_person"),
     "Debrief recorded.",
 )
 episode_addendum = _write(
     "addendum",
-    "incidents.restraint_monitor",
-    lambda e, u, d: services.add_addendum(
-        e, actor=u, entry=d["entry"], reason=d["reason"], text=d["text"]
-    ),
+    MONITOR,
+    _fields(services.add_addendum, "entry", "reason", "text"),
     "Correction added.",
 )
 
@@ -337,16 +352,95 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/restraint/report.html", context)
 
 
-@audit_exempt("rule profiles are reference data with no person served")
+PROFILES_TEMPLATE = "incidents/restraint/profiles.html"
+
+
+def _profiles_context(
+    request: HttpRequest, posted: Unit | None = None, form: ChooseProfileForm | None = None
+) -> dict[str, Any]:
+    """The profiles, and each unit the user sees with its profile and, where the user may
+    change it, a form (the one just posted keeps its data and errors)."""
+    current = selectors.current_profiles()
+    names = {p.code: p for p in current}
+    units = []
+    for row in selectors.unit_profiles_for(request.user):
+        choose = None
+        if row.may_choose:
+            if posted is not None and posted.pk == row.unit.pk and form is not None:
+                choose = form
+            else:
+                choose = _choose_form(row.unit, None, current, initial={"code": row.code})
+        units.append({"row": row, "profile": names.get(row.code), "form": choose})
+    return {
+        "profiles": current,
+        "units": units,
+        "can_edit": policy.can(request.user, "incidents.restraint_manage_profiles"),
+    }
+
+
+def _choose_form(unit: Unit, data: Any, profiles: Any, **kwargs: Any) -> ChooseProfileForm:
+    return ChooseProfileForm(data, profiles=profiles, auto_id=f"id_{unit.code}_%s", **kwargs)
+
+
+@audit_exempt("rule profiles and units' choices are reference data with no person served")
 @login_required
 @require_GET
 def profiles(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.restraint_profiles")
-    return render(
-        request,
-        "incidents/restraint/profiles.html",
-        {"profiles": selectors.current_profiles()},
+    return render(request, PROFILES_TEMPLATE, _profiles_context(request))
+
+
+@audited("a unit's rule profile, no person served; choose_unit_profile audits the change")
+@login_required
+@require_POST
+def unit_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_choose_profile")
+    form = _choose_form(unit, request.POST, selectors.current_profiles())
+    context = _profiles_context(request, unit, form)
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        _, failed = run_write(
+            request,
+            form,
+            PROFILES_TEMPLATE,
+            context,
+            lambda: services.choose_unit_profile(unit, actor=request.user, code=code),
+        )
+        if failed is not None:
+            return failed
+        messages.success(request, f"{unit.name} follows the new profile from its next episode.")
+        return redirect("incidents:restraint-profiles")
+    return render(request, PROFILES_TEMPLATE, context)
+
+
+@audited("a rule profile, no person served; change_profile audits the new version")
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    profile = selectors.get_profile_for(
+        request.user, public_id, "incidents.restraint_manage_profiles"
     )
+    initial = {name: getattr(profile, name) for name in services.PROFILE_FIELDS}
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    template = "incidents/restraint/profile_edit.html"
+    context = {"profile": profile, "form": form}
+    if request.method == "POST" and form.is_valid():
+        new, failed = run_write(
+            request,
+            form,
+            template,
+            context,
+            lambda: services.change_profile(profile, actor=request.user, **form.cleaned_data),
+        )
+        if failed is not None:
+            return failed
+        messages.success(
+            request,
+            f"{new.name} is now version {new.version}. Episodes already started keep the "
+            "version they started under.",
+        )
+        return redirect("incidents:restraint-profiles")
+    return render(request, template, context)
 
 
 def episode_url(episode: RestraintEpisode) -> str:
@@ -360,6 +454,7 @@ urlpatterns: list[URLPattern] = [
         name="restraint-start",
     ),
     path("restraint/<uuid:public_id>/", episode_detail, name="restraint-detail"),
+    path("restraint/<uuid:public_id>/staff/", episode_staff, name="restraint-staff"),
     path("restraint/<uuid:public_id>/monitor/", episode_monitor, name="restraint-monitor"),
     path(
         "restraint/<uuid:public_id>/face-to-face/",
@@ -374,4 +469,14 @@ urlpatterns: list[URLPattern] = [
     path("units/<uuid:public_id>/restraint/", unit_lead, name="restraint-lead"),
     path("restraint/report/", report, name="restraint-report"),
     path("restraint/profiles/", profiles, name="restraint-profiles"),
+    path(
+        "restraint/profiles/units/<uuid:public_id>/",
+        unit_profile,
+        name="restraint-unit-profile",
+    ),
+    path(
+        "restraint/profiles/<uuid:public_id>/edit/",
+        profile_edit,
+        name="restraint-profile-edit",
+    ),
 ]
