@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0004_restraint"),
+        ("incidents", "0006_behavior_plan_end"),
         ("people", "0002_default_roles"),
     ]
 
