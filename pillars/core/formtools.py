@@ -4,13 +4,16 @@ and the inputs for local dates and moments."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import tzinfo
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from pillars.core.errors import Conflict
 
@@ -90,3 +93,42 @@ def form_failed(
     if isinstance(exc, Conflict):
         messages.error(request, f"{exc.message} Nothing was saved.")
     return render(request, template, context)
+
+
+def posted(request: HttpRequest) -> Any:
+    """The form's data on a POST; None on a GET, so an unbound form shows its initial values."""
+    return request.POST if request.method == "POST" else None
+
+
+def form_write[T](
+    request: HttpRequest,
+    form: Any,
+    template: str,
+    context: dict[str, Any],
+    write: Callable[[dict[str, Any]], T],
+    done: Callable[[T], HttpResponse],
+    *,
+    field_map: dict[str, str] | None = None,
+    zone: tzinfo | None = None,
+) -> HttpResponse:
+    """The shape every form page shares: a GET or an invalid POST shows the form; a valid POST
+    calls one service with the cleaned data (``write``); a refusal re-shows the form with the
+    service's errors (``run_write``); a success answers ``done(result)``. With ``zone``, the
+    form is read in the unit's zone (its local moments)."""
+    if request.method == "POST":
+        with timezone.override(zone) if zone is not None else nullcontext():
+            valid = form.is_valid()
+        if valid:
+            result, failed = run_write(
+                request, form, template, context, lambda: write(form.cleaned_data), field_map
+            )
+            if failed is not None:
+                return failed
+            return done(result)
+    return render(request, template, context)
+
+
+def saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
+    """After a write: say so, and go where the user reads the result."""
+    messages.success(request, message)
+    return redirect(to)

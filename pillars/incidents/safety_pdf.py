@@ -18,7 +18,7 @@ from fpdf import FPDF
 
 from pillars.core import clock
 from pillars.incidents.models.safety import SafetyPlanVersion
-from pillars.incidents.selectors.safety import person_zone
+from pillars.people.selectors import person_zone
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSans"

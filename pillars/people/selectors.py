@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -516,3 +517,16 @@ def last_placement(episode: Episode) -> Placement | None:
         .order_by("-started_at")
         .first()
     )
+
+
+def person_zone(person: PersonServed) -> ZoneInfo:
+    """The zone of the unit the person is on now, or was on last; the default otherwise (their
+    local dates and times are read and shown in it)."""
+    # The latest placement is the open one when there is one.
+    placement = (
+        Placement.objects.filter(episode__person=person)
+        .select_related("unit")
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    return ZoneInfo(placement.unit.time_zone if placement else settings.PILLARS_DEFAULT_TIME_ZONE)

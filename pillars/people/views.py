@@ -27,7 +27,7 @@ from pillars.audit.choices import Purpose
 from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import ValidationError
-from pillars.core.formtools import run_write
+from pillars.core.formtools import posted, run_write
 from pillars.people import forms, importing, selectors, services
 from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.sections import sections_for
@@ -37,12 +37,6 @@ IMPORT_SESSION_KEY = "pillars_people_import"
 
 
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-def _posted(request: HttpRequest) -> Any:
-    """The submitted data on a POST (even an empty one, so the form is bound and says what is
-    missing), nothing on a GET."""
-    return request.POST if request.method == "POST" else None
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -176,7 +170,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     )
     if not units:
         raise PermissionDenied("You do not have permission to do that.")
-    form = forms.PersonCreateForm(_posted(request), choices=choices)
+    form = forms.PersonCreateForm(posted(request), choices=choices)
     context = {"form": form}
     if request.method == "POST":
         unit = _chosen_unit(request.POST.get("place", ""), units)
@@ -218,7 +212,7 @@ def _chosen_unit(value: str, units: list[Unit]) -> Unit | None:
 def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.edit_person", what="edit")
     initial = {name: getattr(person, name) for name in services.PERSON_FIELDS}
-    form = forms.PersonForm(_posted(request), initial=initial)
+    form = forms.PersonForm(posted(request), initial=initial)
     context = {"form": form, "person": person}
     if request.method == "POST":
         if form.is_valid():
@@ -248,7 +242,7 @@ def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     units, beds, choices = _placement_form_data(
         request.user, selectors.admitting_units(request.user)
     )
-    form = forms.AdmitForm(_posted(request), choices=choices)
+    form = forms.AdmitForm(posted(request), choices=choices)
     context = {"form": form, "person": person, "action": "admit"}
     template = "people/person_move.html"
     if request.method == "POST":
@@ -300,7 +294,7 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.info(request, f"{person.display_name} is not admitted; admit them instead.")
         return redirect("people:person-detail", public_id=person.public_id)
     units, beds, choices = _placement_form_data(request.user, selectors.transfer_units())
-    form = forms.TransferForm(_posted(request), choices=choices)
+    form = forms.TransferForm(posted(request), choices=choices)
     context = {"form": form, "person": person, "placement": placement, "action": "transfer"}
     template = "people/person_move.html"
     if request.method == "POST":
@@ -341,7 +335,7 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if placement is None:
         messages.info(request, f"{person.display_name} is not admitted.")
         return redirect("people:person-detail", public_id=person.public_id)
-    form = forms.DischargeForm(_posted(request))
+    form = forms.DischargeForm(posted(request))
     context = {"form": form, "person": person, "placement": placement, "action": "discharge"}
     template = "people/person_move.html"
     if request.method == "POST":
@@ -570,7 +564,7 @@ def _staff_fields(form: Any) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def staff_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.edit_staff")
-    form = forms.StaffCreateForm(_posted(request))
+    form = forms.StaffCreateForm(posted(request))
     context = {"form": form, "creating": True}
     if request.method == "POST":
         if form.is_valid():
@@ -612,7 +606,7 @@ def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "supervisor": staff.supervisor,
         "languages": ", ".join(staff.languages),
     }
-    form = forms.StaffForm(_posted(request), initial=initial, exclude_pk=staff.pk)
+    form = forms.StaffForm(posted(request), initial=initial, exclude_pk=staff.pk)
     context = {"form": form, "staff": staff, "creating": False}
     if request.method == "POST":
         if form.is_valid():
@@ -641,7 +635,7 @@ def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "lived_experience": ", ".join(staff.lived_experience),
         "shares_lived_experience": staff.shares_lived_experience,
     }
-    form = forms.OwnProfileForm(_posted(request), initial=initial)
+    form = forms.OwnProfileForm(posted(request), initial=initial)
     context = {"form": form, "staff": staff}
     if request.method == "POST":
         if form.is_valid():
@@ -661,7 +655,7 @@ def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id, "people.change_roles")
-    form = forms.StaffRolesForm(_posted(request), initial={"roles": staff.role_codes()})
+    form = forms.StaffRolesForm(posted(request), initial={"roles": staff.role_codes()})
     context = {"form": form, "staff": staff}
     if request.method == "POST":
         if form.is_valid():
@@ -683,7 +677,7 @@ def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id, "people.edit_staff")
-    form = forms.StaffExitForm(_posted(request))
+    form = forms.StaffExitForm(posted(request))
     context = {"form": form, "staff": staff}
     if request.method == "POST":
         if form.is_valid():
@@ -713,7 +707,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     template = "people/import.html"
     if request.method == "POST" and "token" in request.POST:
         return _import_commit(request)
-    form = forms.ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    form = forms.ImportForm(posted(request), request.FILES if request.method == "POST" else None)
     context: dict[str, Any] = {"form": form, "kinds": importing.KINDS}
     if request.method != "POST":
         request.session.pop(IMPORT_SESSION_KEY, None)
@@ -780,7 +774,7 @@ def admission(request: HttpRequest) -> HttpResponse:
     units, beds, choices = _placement_form_data(
         request.user, selectors.admitting_units(request.user)
     )
-    lookup = forms.EmergencyLookupForm(_posted(request))
+    lookup = forms.EmergencyLookupForm(posted(request))
     context: dict[str, Any] = {"lookup": lookup, "has_units": bool(units)}
     # Without a unit to admit to, a lookup would be an audited read with no purpose.
     if request.method == "GET" or not units or not lookup.is_valid():

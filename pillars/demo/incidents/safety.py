@@ -11,9 +11,9 @@ from typing import Any
 from pillars.core import clock
 from pillars.demo.incidents.context import DemoContext
 from pillars.incidents.models.safety import CRISIS_LINE
-from pillars.incidents.selectors.safety import person_zone
 from pillars.incidents.services import safety as services
 from pillars.people.models import Placement, Staff
+from pillars.people.selectors import person_zone
 
 # The share of persons on each unit who have a plan.
 SHARE = 0.45

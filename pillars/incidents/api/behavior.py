@@ -27,7 +27,7 @@ from pillars.incidents.selectors import behavior as selectors
 from pillars.incidents.services import behavior as services
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
-from pillars.rounds.views.orders import person_zone
+from pillars.people.selectors import person_zone
 
 router = Router(tags=["behavior"])
 

@@ -14,6 +14,7 @@ from pillars.core import clock, policy
 from pillars.incidents.selectors import behavior as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import PersonSection, register_section
+from pillars.people.selectors import person_zone
 from pillars.rounds import board_extras
 from pillars.rounds.board_extras import BoardExtension, RowExtra
 
@@ -28,7 +29,7 @@ def person_behavior(
     writable = page.get("writable", True)
     phases = selectors.phases_of(person) if plan else []
     contract = selectors.contract_in_force(selectors.contracts_of(person)) if plan else None
-    zone = page.get("zone_name") or selectors.person_zone(person)
+    zone = page.get("zone_name") or person_zone(person)
     return {
         "plan": plan,
         "ended": selectors.ended_plan(person) if plan is None else None,

@@ -13,6 +13,7 @@ from pillars.core import clock, policy
 from pillars.incidents.selectors import safety as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import PersonSection, register_section
+from pillars.people.selectors import person_zone
 from pillars.rounds.board_extras import BoardExtension, RowExtra, register
 
 
@@ -25,7 +26,7 @@ def person_safety_plan(
     versions = list(selectors.versions_of(person)[:5])
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
-    zone = page.get("zone_name") or selectors.person_zone(person)
+    zone = page.get("zone_name") or person_zone(person)
     today = clock.today_in(zone)
     return {
         "current": current,

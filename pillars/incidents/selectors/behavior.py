@@ -32,6 +32,8 @@ from pillars.incidents.models import (
     TargetBehavior,
 )
 from pillars.people.models import PersonServed, Placement, Unit
+
+# The unit's zone for a person, as the rest of the area reads it (re-exported for services).
 from pillars.people.selectors import (
     is_emergency_read,
     person_category,
@@ -39,9 +41,6 @@ from pillars.people.selectors import (
     units_visible_to,
 )
 from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS
-
-# The unit's zone for a person, as the rest of the area reads it (re-exported for services).
-from pillars.rounds.views.orders import person_zone as person_zone
 
 DAYS = "day"
 SHIFTS = "shift"

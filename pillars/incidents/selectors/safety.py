@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -16,17 +14,6 @@ from pillars.core import policy
 from pillars.incidents.models.safety import SafetyPlanStatus, SafetyPlanVersion
 from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.selectors import _parse_uuid, _purpose, person_category
-
-
-def person_zone(person: PersonServed) -> ZoneInfo:
-    """The zone of the unit the person is on now, or was on last; the default otherwise."""
-    placement = (
-        Placement.objects.filter(episode__person=person)
-        .select_related("unit")
-        .order_by("-started_at", "-pk")
-        .first()
-    )
-    return ZoneInfo(placement.unit.time_zone if placement else settings.PILLARS_DEFAULT_TIME_ZONE)
 
 
 def versions_of(person: PersonServed) -> QuerySet[SafetyPlanVersion]:

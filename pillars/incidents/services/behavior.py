@@ -30,9 +30,8 @@ from pillars.incidents.models import (
     PlanStatus,
     TargetBehavior,
 )
-from pillars.incidents.selectors.behavior import person_zone
 from pillars.people.models import PersonServed
-from pillars.people.selectors import person_category
+from pillars.people.selectors import person_category, person_zone
 
 # The end of a plan: its reason is kept with the ended version (as a change's reason is).
 MAX_END_REASON = 500

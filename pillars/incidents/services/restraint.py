@@ -835,7 +835,7 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
     every violation not yet alerted. None when another worker claimed it first."""
     from pillars.rounds.choices import AlertKind, Recipient
     from pillars.rounds.models import Alert, ObservationOrder
-    from pillars.rounds.services.escalation import recipients_for
+    from pillars.rounds.services.escalation import recipients_for, write_new_alerts
 
     with transaction.atomic():
         episode = load_episode(pk)
@@ -860,12 +860,7 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
             for v in episode.violations_at(now)
             for staff in leads
         ]
-        keys = [a.dedupe_key for a in alerts]
-        already = set(
-            Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
-        )
-        new = [a for a in alerts if a.dedupe_key not in already]
-        Alert.objects.bulk_create(new, ignore_conflicts=True)
+        new = write_new_alerts(alerts)
         if new:
             audit.record(
                 actor=None,

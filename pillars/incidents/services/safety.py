@@ -27,9 +27,8 @@ from pillars.incidents.models.safety import (
     SafetyPlanStatus,
     SafetyPlanVersion,
 )
-from pillars.incidents.selectors.safety import person_zone
 from pillars.people.models import PersonServed
-from pillars.people.selectors import person_category
+from pillars.people.selectors import person_category, person_zone
 
 MAX_ENTRIES = 12
 MAX_TEXT = 300

@@ -10,24 +10,20 @@ Times are typed and shown in the unit's own zone.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from contextlib import nullcontext
-from datetime import timedelta, tzinfo
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import invalid
-from pillars.core.formtools import LOCAL_INPUT, run_write
+from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
 from pillars.incidents.forms.behavior import (
     AddendumForm,
     ContractForm,
@@ -41,46 +37,9 @@ from pillars.incidents.selectors import behavior as selectors
 from pillars.incidents.services import behavior as services
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
-from pillars.rounds.views.orders import person_zone
+from pillars.people.selectors import person_zone
 
 CHART_RANGES = {"14": 14, "30": 30, "90": 90, "180": 180}
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _form_write[T](
-    request: HttpRequest,
-    form: Any,
-    template: str,
-    context: dict[str, Any],
-    write: Callable[[dict[str, Any]], T],
-    done: Callable[[T], HttpResponse],
-    *,
-    field_map: dict[str, str] | None = None,
-    zone: tzinfo | None = None,
-) -> HttpResponse:
-    """The shape every form page here shares: a GET or an invalid POST shows the form; a valid
-    POST calls one service with the cleaned data (``write``); a refusal re-shows the form with
-    the service's errors (``run_write``); a success answers ``done(result)``. With ``zone``,
-    the form is read in the unit's zone (its local moments)."""
-    if request.method == "POST":
-        with timezone.override(zone) if zone is not None else nullcontext():
-            valid = form.is_valid()
-        if valid:
-            result, failed = run_write(
-                request, form, template, context, lambda: write(form.cleaned_data), field_map
-            )
-            if failed is not None:
-                return failed
-            return done(result)
-    return render(request, template, context)
-
-
-def _saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
-    messages.success(request, message)
-    return redirect(to)
 
 
 def _plan_url(person: PersonServed) -> str:
@@ -130,7 +89,7 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     zone = person_zone(person)
     initial = PlanForm.initial_from(current) if current else {}
     initial["effective_on"] = clock.today_in(zone)
-    form = PlanForm(_posted(request), initial=initial)
+    form = PlanForm(posted(request), initial=initial)
     context = {
         "person": person,
         "current": current,
@@ -156,13 +115,13 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
             change_reason=data["change_reason"],
         )
 
-    return _form_write(
+    return form_write(
         request,
         form,
         "incidents/behavior/plan_form.html",
         context,
         write,
-        lambda _: _saved(
+        lambda _: saved(
             request, f"{person.display_name}'s behavior plan is saved.", _plan_url(person)
         ),
         field_map={"targets": "target_1_name"},
@@ -185,7 +144,7 @@ def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
         )
     zone = person_zone(person)
     form = EndPlanForm(
-        _posted(request), initial={"version": plan.version, "ended_on": clock.today_in(zone)}
+        posted(request), initial={"version": plan.version, "ended_on": clock.today_in(zone)}
     )
     context = {
         "person": person,
@@ -195,7 +154,7 @@ def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
             c for c in selectors.contracts_of(person) if c.status in selectors.OPEN_CONTRACTS
         ],
     }
-    return _form_write(
+    return form_write(
         request,
         form,
         "incidents/behavior/plan_end.html",
@@ -207,7 +166,7 @@ def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
             reason=data["reason"],
             version=data["version"],
         ),
-        lambda ended: _saved(
+        lambda ended: saved(
             request,
             f"{person.display_name}'s behavior plan ended on {ended.ended_on:%Y-%m-%d}.",
             _plan_url(person),
@@ -232,9 +191,9 @@ def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "incidents.write_behavior_plan", what="behavior phase"
     )
     zone = person_zone(person)
-    form = PhaseForm(_posted(request), initial={"started_on": clock.today_in(zone)})
+    form = PhaseForm(posted(request), initial={"started_on": clock.today_in(zone)})
     context = {"person": person, "form": form, "phases": selectors.phases_of(person)}
-    return _form_write(
+    return form_write(
         request,
         form,
         "incidents/behavior/phase_form.html",
@@ -246,7 +205,7 @@ def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
             started_on=data["started_on"],
             note=data["note"],
         ),
-        lambda _: _saved(
+        lambda _: saved(
             request,
             f"Phase {form.cleaned_data['name']} starts on {form.cleaned_data['started_on']}.",
             _plan_url(person),
@@ -263,10 +222,10 @@ def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     zone = person_zone(person)
     form = ContractForm(
-        _posted(request), initial={"review_on": clock.today_in(zone) + timedelta(days=30)}
+        posted(request), initial={"review_on": clock.today_in(zone) + timedelta(days=30)}
     )
     context = {"person": person, "form": form}
-    return _form_write(
+    return form_write(
         request,
         form,
         "incidents/behavior/contract_form.html",
@@ -278,7 +237,7 @@ def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
             rewards=data["rewards"],
             review_on=data["review_on"],
         ),
-        lambda contract: _saved(
+        lambda contract: saved(
             request,
             "The contract is written. It is in force once both sign.",
             reverse("incidents:behavior-contract-sign", args=[contract.public_id]),
@@ -291,7 +250,7 @@ def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     contract = selectors.get_contract_for(request.user, public_id, "incidents.write_behavior_plan")
-    form = SignForm(_posted(request))
+    form = SignForm(posted(request))
     context = {
         "person": contract.person,
         "contract": contract,
@@ -301,18 +260,18 @@ def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
     def done(signed: Any) -> HttpResponse:
         if signed.is_signed:
-            return _saved(
+            return saved(
                 request,
                 "The contract is signed by both and is now in force.",
                 _plan_url(contract.person),
             )
-        return _saved(
+        return saved(
             request,
             "The signature is recorded. The other signature is awaited.",
             reverse("incidents:behavior-contract-sign", args=[contract.public_id]),
         )
 
-    return _form_write(
+    return form_write(
         request,
         form,
         "incidents/behavior/contract_sign.html",
@@ -352,7 +311,7 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     }
     if len(targets) == 1:
         initial["target"] = str(targets[0].public_id)
-    form = RecordForm(_posted(request), initial=initial, plan=plan, targets=targets)
+    form = RecordForm(posted(request), initial=initial, plan=plan, targets=targets)
     context = {
         "person": person,
         "plan": plan,
@@ -384,17 +343,16 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         )
         return record, target
 
-    return _form_write(
+    return form_write(
         request,
         form,
         "incidents/behavior/record_form.html",
         context,
         write,
-        lambda saved: _saved(
+        lambda done: saved(
             request,
-            f"Recorded: {saved[1].name} x{saved[0].count} for {person.display_name}.",
-            reverse("incidents:behavior-chart", args=[person.public_id])
-            + f"?target={saved[1].key}",
+            f"Recorded: {done[1].name} x{done[0].count} for {person.display_name}.",
+            reverse("incidents:behavior-chart", args=[person.public_id]) + f"?target={done[1].key}",
         ),
         field_map={"antecedent": "antecedent_other", "consequence": "consequence_other"},
         zone=zone,
@@ -450,7 +408,7 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     record = selectors.get_record_for(request.user, public_id, "incidents.record_behavior")
     if people_selectors.is_emergency_read(request.user, record.person):
         raise Http404("Not found")
-    form = AddendumForm(_posted(request))
+    form = AddendumForm(posted(request))
     context = {
         "person": record.person,
         "record": record,
@@ -458,7 +416,7 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "zone_name": str(person_zone(record.person)),
         "form": form,
     }
-    return _form_write(
+    return form_write(
         request,
         form,
         "incidents/behavior/record_addendum.html",
@@ -466,7 +424,7 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         lambda data: services.add_record_addendum(
             record, actor=request.user, reason=data["reason"], text=data["text"]
         ),
-        lambda _: _saved(
+        lambda _: saved(
             request,
             "The correction is added. The original record is unchanged.",
             reverse("incidents:behavior-chart", args=[record.person.public_id])

@@ -16,13 +16,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import LOCAL_INPUT, run_write
+from pillars.core.formtools import LOCAL_INPUT, form_write, posted, run_write, saved
 from pillars.incidents.forms.incidents import (
     AddendumForm,
     DebriefForm,
@@ -39,12 +39,15 @@ from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff, Unit
 
 
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
 def _zone(unit: Unit) -> ZoneInfo:
     return ZoneInfo(unit.time_zone)
+
+
+FORM = "incidents/incidents/incident_form.html"
+
+
+def _url(incident: Incident) -> str:
+    return reverse("incidents:incident-detail", args=[incident.public_id])
 
 
 def _details(data: dict[str, Any]) -> services.IncidentDetails:
@@ -68,7 +71,7 @@ def _report_form(request: HttpRequest, unit: Unit, initial: dict[str, Any]) -> I
     actor = policy.actor_for(request.user)
     persons, staff = selectors.unit_people(unit)
     return IncidentForm(
-        _posted(request),
+        posted(request),
         initial=initial,
         units=Unit.objects.filter(pk__in=actor.unit_ids).order_by("name"),
         persons=persons,
@@ -102,25 +105,17 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             "staff_involved": list(Staff.objects.filter(pk=actor.staff_pk)),
         },
     )
-    template = "incidents/incidents/incident_form.html"
-    context = {"form": form, "zone_name": str(zone), "incident": None}
-    if request.method == "POST":
-        with timezone.override(zone):
-            valid = form.is_valid()
-        if valid:
-            data = form.cleaned_data
-            incident, failed = run_write(
-                request,
-                form,
-                template,
-                context,
-                lambda: services.create_draft(data["unit"], _details(data), actor=request.user),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, "Draft saved. Only you see it until you submit it.")
-            return redirect("incidents:incident-detail", public_id=incident.public_id)
-    return render(request, template, context)
+    return form_write(
+        request,
+        form,
+        FORM,
+        {"form": form, "zone_name": str(zone), "incident": None},
+        lambda data: services.create_draft(data["unit"], _details(data), actor=request.user),
+        lambda incident: saved(
+            request, "Draft saved. Only you see it until you submit it.", _url(incident)
+        ),
+        zone=zone,
+    )
 
 
 @audited("edits one's draft; get_incident_for audits the read, update_draft the write")
@@ -152,25 +147,15 @@ def incident_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "is_death": incident.is_death,
     }
     form = _report_form(request, incident.unit, initial)
-    template = "incidents/incidents/incident_form.html"
-    context = {"form": form, "zone_name": str(zone), "incident": incident}
-    if request.method == "POST":
-        with timezone.override(zone):
-            valid = form.is_valid()
-        if valid:
-            data = form.cleaned_data
-            _, failed = run_write(
-                request,
-                form,
-                template,
-                context,
-                lambda: services.update_draft(incident, _details(data), actor=request.user),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, "Draft saved.")
-            return redirect("incidents:incident-detail", public_id=incident.public_id)
-    return render(request, template, context)
+    return form_write(
+        request,
+        form,
+        FORM,
+        {"form": form, "zone_name": str(zone), "incident": incident},
+        lambda data: services.update_draft(incident, _details(data), actor=request.user),
+        lambda done: saved(request, "Draft saved.", _url(done)),
+        zone=zone,
+    )
 
 
 def _injury_choices(incident: Incident) -> list[tuple[str, str]]:
@@ -192,35 +177,31 @@ def incident_injury(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.edit_draft", what="injury"
     )
-    form = InjuryForm(_posted(request), choices=_injury_choices(incident))
-    template = "incidents/incidents/injury_form.html"
-    context = {"form": form, "incident": incident}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    form = InjuryForm(posted(request), choices=_injury_choices(incident))
+
+    def write(data: dict[str, Any]) -> Any:
         kind, _, ident = data["whom"].partition(":")
         person = incident.persons.filter(person__public_id=ident).first() if kind == "p" else None
         role = incident.staff.filter(staff__public_id=ident).first() if kind == "s" else None
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: services.add_injury(
-                incident,
-                actor=request.user,
-                severity=data["severity"],
-                description=data["description"],
-                treatment=data["treatment"],
-                person=person.person if person else None,
-                staff=role.staff if role else None,
-            ),
-            {"whom": "whom"},
+        return services.add_injury(
+            incident,
+            actor=request.user,
+            severity=data["severity"],
+            description=data["description"],
+            treatment=data["treatment"],
+            person=person.person if person else None,
+            staff=role.staff if role else None,
         )
-        if failed is not None:
-            return failed
-        messages.success(request, "Injury added to the draft.")
-        return redirect("incidents:incident-detail", public_id=incident.public_id)
-    return render(request, template, context)
+
+    return form_write(
+        request,
+        form,
+        "incidents/incidents/injury_form.html",
+        {"form": form, "incident": incident},
+        write,
+        lambda _: saved(request, "Injury added to the draft.", _url(incident)),
+        field_map={"whom": "whom"},
+    )
 
 
 @audited("submits one's draft; submit_incident audits the write")
@@ -312,7 +293,7 @@ def incident_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.review", what="review"
     )
-    form = NoteForm(_posted(request))
+    form = NoteForm(posted(request))
     template = "incidents/incidents/incident_review.html"
     context = {**_detail_context(request, incident), "form": form}
     if request.method == "POST":
@@ -331,31 +312,25 @@ def incident_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return failed
             messages.success(request, "Review started.")
             return redirect("incidents:incident-review", public_id=incident.public_id)
-        if form.is_valid():
-            note = form.cleaned_data["note"]
-            if step == "close":
-                _, failed = run_write(
-                    request,
-                    form,
-                    template,
-                    context,
-                    lambda: services.close_incident(incident, actor=request.user, note=note),
-                )
-                done = "Incident closed."
-            else:
-                _, failed = run_write(
-                    request,
-                    form,
-                    template,
-                    context,
-                    lambda: services.add_review_note(incident, actor=request.user, text=note),
-                )
-                done = "Note added."
-            if failed is not None:
-                return failed
-            messages.success(request, done)
-            return redirect("incidents:incident-detail", public_id=incident.public_id)
-    return render(request, template, context)
+        if step == "close":
+            return form_write(
+                request,
+                form,
+                template,
+                context,
+                lambda data: services.close_incident(
+                    incident, actor=request.user, note=data["note"]
+                ),
+                lambda _: saved(request, "Incident closed.", _url(incident)),
+            )
+    return form_write(
+        request,
+        form,
+        template,
+        context,
+        lambda data: services.add_review_note(incident, actor=request.user, text=data["note"]),
+        lambda _: saved(request, "Note added.", _url(incident)),
+    )
 
 
 @audited("corrects a submitted incident; add_addendum audits the write")
@@ -365,27 +340,19 @@ def incident_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.addendum", what="addendum"
     )
-    form = AddendumForm(_posted(request))
-    template = "incidents/incidents/addendum_form.html"
-    context = {"incident": incident, "form": form, "zone_name": incident.unit.time_zone}
-    if request.method == "POST" and form.is_valid():
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: services.add_addendum(
-                incident,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                text=form.cleaned_data["text"],
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, "Correction added. The report itself is unchanged.")
-        return redirect("incidents:incident-detail", public_id=incident.public_id)
-    return render(request, template, context)
+    form = AddendumForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "incidents/incidents/addendum_form.html",
+        {"incident": incident, "form": form, "zone_name": incident.unit.time_zone},
+        lambda data: services.add_addendum(
+            incident, actor=request.user, reason=data["reason"], text=data["text"]
+        ),
+        lambda _: saved(
+            request, "Correction added. The report itself is unchanged.", _url(incident)
+        ),
+    )
 
 
 @audited("records a debrief; record_debrief audits the write")
@@ -397,35 +364,25 @@ def incident_debrief(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     zone = _zone(incident.unit)
     form = DebriefForm(
-        _posted(request),
+        posted(request),
         initial={"held_at": clock.local(clock.now(), zone).strftime(LOCAL_INPUT)},
     )
-    template = "incidents/incidents/debrief_form.html"
-    context = {"incident": incident, "form": form, "zone_name": str(zone)}
-    if request.method == "POST":
-        with timezone.override(zone):
-            valid = form.is_valid()
-        if valid:
-            data = form.cleaned_data
-            _, failed = run_write(
-                request,
-                form,
-                template,
-                context,
-                lambda: services.record_debrief(
-                    incident,
-                    actor=request.user,
-                    kind=data["kind"],
-                    held_at=data["held_at"],
-                    participants=data["participants"],
-                    learned=data["learned"],
-                ),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, "Debrief recorded.")
-            return redirect("incidents:incident-detail", public_id=incident.public_id)
-    return render(request, template, context)
+    return form_write(
+        request,
+        form,
+        "incidents/incidents/debrief_form.html",
+        {"incident": incident, "form": form, "zone_name": str(zone)},
+        lambda data: services.record_debrief(
+            incident,
+            actor=request.user,
+            kind=data["kind"],
+            held_at=data["held_at"],
+            participants=data["participants"],
+            learned=data["learned"],
+        ),
+        lambda _: saved(request, "Debrief recorded.", _url(incident)),
+        zone=zone,
+    )
 
 
 @audited("records a notification as sent; record_notification_sent audits the write")

@@ -16,17 +16,15 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import clock, policy
 from pillars.core.declare import audit_exempt, audited
-from pillars.core.formtools import run_write
+from pillars.core.formtools import form_write, posted, saved
 from pillars.core.roles import RoleCode
 from pillars.incidents.forms.restraint import (
     AddendumForm,
@@ -84,42 +82,36 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = placement.unit if placement else None
     zone = _zone_of(unit)
     form = StartForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         zone_name=zone,
         orderers=_orderers(unit),
         staff=_takers_part(unit),
     )
     profile = services.profile_for_unit(unit) if unit is not None else None
-    context = {"person": person, "form": form, "unit": unit, "profile": profile, "zone": zone}
-    template = "incidents/restraint/episode_start.html"
-    if request.method == "POST":
-        with timezone.override(ZoneInfo(zone)):
-            valid = form.is_valid()
-        if valid:
-            data = form.cleaned_data
-            episode, failed = run_write(
-                request,
-                form,
-                template,
-                context,
-                lambda: services.start_episode(
-                    person,
-                    actor=request.user,
-                    kind=data["kind"],
-                    reason=data["reason"],
-                    alternatives_tried=data["alternatives_tried"],
-                    release_criteria=data["release_criteria"],
-                    started_at=data["started_at"],
-                    ordered_at=data["ordered_at"],
-                    ordered_by=data["ordered_by"],
-                    staff=list(data["staff"]),
-                ),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, f"{episode.get_kind_display()} started. Timers are running.")
-            return redirect("incidents:restraint-detail", public_id=episode.public_id)
-    return render(request, template, context)
+    return form_write(
+        request,
+        form,
+        "incidents/restraint/episode_start.html",
+        {"person": person, "form": form, "unit": unit, "profile": profile, "zone": zone},
+        lambda data: services.start_episode(
+            person,
+            actor=request.user,
+            kind=data["kind"],
+            reason=data["reason"],
+            alternatives_tried=data["alternatives_tried"],
+            release_criteria=data["release_criteria"],
+            started_at=data["started_at"],
+            ordered_at=data["ordered_at"],
+            ordered_by=data["ordered_by"],
+            staff=list(data["staff"]),
+        ),
+        lambda episode: saved(
+            request,
+            f"{episode.get_kind_display()} started. Timers are running.",
+            episode_url(episode),
+        ),
+        zone=ZoneInfo(zone),
+    )
 
 
 # --- The episode page and its entries ---------------------------------------------------------
@@ -136,7 +128,7 @@ FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-def _forms(episode: RestraintEpisode, posted: str | None, data: Any) -> dict[str, forms.Form]:
+def _forms(episode: RestraintEpisode, bound: str | None, data: Any) -> dict[str, forms.Form]:
     zone = episode.unit.time_zone
     built: dict[str, forms.Form] = {}
     for name, form_class in FORMS.items():
@@ -147,7 +139,7 @@ def _forms(episode: RestraintEpisode, posted: str | None, data: Any) -> dict[str
             kwargs["orderers"] = _orderers(episode.unit)
         if name == "staff":
             kwargs["staff"] = _takers_part(episode.unit, episode)
-        built[name] = form_class(data if name == posted else None, **kwargs)
+        built[name] = form_class(data if name == bound else None, **kwargs)
     return built
 
 
@@ -197,22 +189,15 @@ def _write(
         episode = selectors.get_episode_for(request.user, public_id, action)
         built = _forms(episode, name, request.POST)
         form = built[name]
-        context = _context(request, episode, built)
-        with timezone.override(ZoneInfo(episode.unit.time_zone)):
-            valid = form.is_valid()
-        if valid:
-            _, failed = run_write(
-                request,
-                form,
-                TEMPLATE,
-                context,
-                lambda: call(episode, request.user, form.cleaned_data),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, done)
-            return redirect("incidents:restraint-detail", public_id=episode.public_id)
-        return render(request, TEMPLATE, context)
+        return form_write(
+            request,
+            form,
+            TEMPLATE,
+            _context(request, episode, built),
+            lambda data: call(episode, request.user, data),
+            lambda _: saved(request, done, episode_url(episode)),
+            zone=ZoneInfo(episode.unit.time_zone),
+        )
 
     view.__name__ = f"episode_{name}"
     return view
@@ -356,7 +341,7 @@ PROFILES_TEMPLATE = "incidents/restraint/profiles.html"
 
 
 def _profiles_context(
-    request: HttpRequest, posted: Unit | None = None, form: ChooseProfileForm | None = None
+    request: HttpRequest, chosen: Unit | None = None, form: ChooseProfileForm | None = None
 ) -> dict[str, Any]:
     """The profiles, and each unit the user sees with its profile and, where the user may
     change it, a form (the one just posted keeps its data and errors)."""
@@ -366,7 +351,7 @@ def _profiles_context(
     for row in selectors.unit_profiles_for(request.user):
         choose = None
         if row.may_choose:
-            if posted is not None and posted.pk == row.unit.pk and form is not None:
+            if chosen is not None and chosen.pk == row.unit.pk and form is not None:
                 choose = form
             else:
                 choose = _choose_form(row.unit, None, current, initial={"code": row.code})
@@ -396,21 +381,18 @@ def profiles(request: HttpRequest) -> HttpResponse:
 def unit_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_choose_profile")
     form = _choose_form(unit, request.POST, selectors.current_profiles())
-    context = _profiles_context(request, unit, form)
-    if form.is_valid():
-        code = form.cleaned_data["code"]
-        _, failed = run_write(
+    return form_write(
+        request,
+        form,
+        PROFILES_TEMPLATE,
+        _profiles_context(request, unit, form),
+        lambda data: services.choose_unit_profile(unit, actor=request.user, code=data["code"]),
+        lambda _: saved(
             request,
-            form,
-            PROFILES_TEMPLATE,
-            context,
-            lambda: services.choose_unit_profile(unit, actor=request.user, code=code),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, f"{unit.name} follows the new profile from its next episode.")
-        return redirect("incidents:restraint-profiles")
-    return render(request, PROFILES_TEMPLATE, context)
+            f"{unit.name} follows the new profile from its next episode.",
+            reverse("incidents:restraint-profiles"),
+        ),
+    )
 
 
 @audited("a rule profile, no person served; change_profile audits the new version")
@@ -421,26 +403,20 @@ def profile_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "incidents.restraint_manage_profiles"
     )
     initial = {name: getattr(profile, name) for name in services.PROFILE_FIELDS}
-    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
-    template = "incidents/restraint/profile_edit.html"
-    context = {"profile": profile, "form": form}
-    if request.method == "POST" and form.is_valid():
-        new, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: services.change_profile(profile, actor=request.user, **form.cleaned_data),
-        )
-        if failed is not None:
-            return failed
-        messages.success(
+    form = ProfileForm(posted(request), initial=initial)
+    return form_write(
+        request,
+        form,
+        "incidents/restraint/profile_edit.html",
+        {"profile": profile, "form": form},
+        lambda data: services.change_profile(profile, actor=request.user, **data),
+        lambda new: saved(
             request,
             f"{new.name} is now version {new.version}. Episodes already started keep the "
             "version they started under.",
-        )
-        return redirect("incidents:restraint-profiles")
-    return render(request, template, context)
+            reverse("incidents:restraint-profiles"),
+        ),
+    )
 
 
 def episode_url(episode: RestraintEpisode) -> str:

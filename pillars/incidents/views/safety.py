@@ -7,25 +7,25 @@ Views stay thin: a form parses, a selector fetches (scoped, audited), one servic
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import run_write
+from pillars.core.formtools import form_write, posted, saved
 from pillars.incidents import safety_pdf
 from pillars.incidents.forms.safety import PlanForm, SignForm
 from pillars.incidents.selectors import safety as selectors
 from pillars.incidents.services import safety as services
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
+from pillars.people.selectors import person_zone
 
 # A new plan is looked at again in a month unless the team chooses otherwise.
 DEFAULT_REVIEW_DAYS = 30
@@ -42,7 +42,7 @@ def plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_safety_plan", what="safety plan"
     )
-    zone = selectors.person_zone(person)
+    zone = person_zone(person)
     versions = list(selectors.versions_of(person))
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
@@ -66,7 +66,7 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.draft_safety_plan", what="safety plan draft"
     )
-    zone = selectors.person_zone(person)
+    zone = person_zone(person)
     draft = selectors.draft_of(person)
     current = selectors.current_plan(person)
     content = draft.content if draft else services.starting_content(current)
@@ -74,29 +74,21 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         draft.review_on if draft else clock.today_in(zone) + timedelta(days=DEFAULT_REVIEW_DAYS)
     )
     initial = {**PlanForm.initial_from(content), "review_on": review_on}
-    form = PlanForm(request.POST if request.method == "POST" else None, initial=initial)
-    context = {"person": person, "form": form, "draft": draft, "current": current}
-    template = "incidents/safety/plan_form.html"
-    if request.method == "POST" and form.is_valid():
-        saved, failed = run_write(
+    form = PlanForm(posted(request), initial=initial)
+    return form_write(
+        request,
+        form,
+        "incidents/safety/plan_form.html",
+        {"person": person, "form": form, "draft": draft, "current": current},
+        lambda data: services.save_draft(
+            person, actor=request.user, content=form.content(), review_on=data["review_on"]
+        ),
+        lambda draft: saved(
             request,
-            form,
-            template,
-            context,
-            lambda: services.save_draft(
-                person,
-                actor=request.user,
-                content=form.content(),
-                review_on=form.cleaned_data["review_on"],
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(
-            request, f"Version {saved.number} is saved as a draft. Read it together, then sign."
-        )
-        return redirect("incidents:safety-plan-sign", public_id=saved.public_id)
-    return render(request, template, context)
+            f"Version {draft.number} is saved as a draft. Read it together, then sign.",
+            reverse("incidents:safety-plan-sign", args=[draft.public_id]),
+        ),
+    )
 
 
 @audited("one version of a safety plan; get_version_for audits the read")
@@ -104,7 +96,7 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(request.user, public_id, what="safety plan version")
-    zone = selectors.person_zone(version.person)
+    zone = person_zone(version.person)
     return render(
         request,
         "incidents/safety/version.html",
@@ -123,32 +115,25 @@ def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if version.is_signed:
         messages.info(request, f"Version {version.number} is already signed.")
         return redirect("incidents:safety-plan-version", public_id=version.public_id)
-    form = SignForm(request.POST if request.method == "POST" else None)
-    context: dict[str, Any] = {"version": version, "person": person, "form": form}
-    template = "incidents/safety/sign.html"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        signed, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: services.sign_plan(
-                version,
-                actor=request.user,
-                person_signature=data["person_signature"],
-                typed_name=data["typed_name"],
-                attested=data["attested"],
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(
+    form = SignForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "incidents/safety/sign.html",
+        {"version": version, "person": person, "form": form},
+        lambda data: services.sign_plan(
+            version,
+            actor=request.user,
+            person_signature=data["person_signature"],
+            typed_name=data["typed_name"],
+            attested=data["attested"],
+        ),
+        lambda signed: saved(
             request,
             f"Version {signed.number} is signed and is now {person.display_name}'s safety plan.",
-        )
-        return redirect("incidents:safety-plan", public_id=person.public_id)
-    return render(request, template, context)
+            reverse("incidents:safety-plan", args=[person.public_id]),
+        ),
+    )
 
 
 @audited("the printed copy of a safety plan; get_version_for audits the download")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import DateInput, run_write
+from pillars.core.formtools import DateInput, posted, run_write
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
 from pillars.rounds import selectors
@@ -32,10 +32,6 @@ from pillars.rounds.services import coverage as coverage_services
 from pillars.rounds.services import exceptions as exception_services
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _unit_staff(unit: Unit, *roles: str) -> list[Staff]:
@@ -131,7 +127,7 @@ def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, [p.episode.person for p in placements], what=f"shift assignment {unit.code}"
     )
     form = ShiftForm(
-        _posted(request),
+        posted(request),
         placements=placements,
         staff=_unit_staff(unit, "bht", "nurse", "clinician"),
         leads=_unit_staff(unit, "nurse", "supervisor"),
@@ -187,7 +183,7 @@ class ReassignForm(forms.Form):
 def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = assignment_selectors.get_assignment_for(request.user, public_id, "rounds.assign")
     roles = ("nurse", "supervisor") if row.kind == AssignmentKind.LEAD else ("bht", "nurse")
-    form = ReassignForm(_posted(request), staff=_unit_staff(row.unit, *roles, "clinician"))
+    form = ReassignForm(posted(request), staff=_unit_staff(row.unit, *roles, "clinician"))
     context = {"row": row, "form": form, "zone": row.unit.time_zone}
     template = "rounds/assign_reassign.html"
     if request.method == "POST" and form.is_valid():
@@ -226,7 +222,7 @@ class ExceptionForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.pause")
-    form = ExceptionForm(_posted(request))
+    form = ExceptionForm(posted(request))
     context = {"order": order, "form": form}
     template = "rounds/exception_start.html"
     if request.method == "POST" and form.is_valid():
@@ -261,7 +257,7 @@ class EndExceptionForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def exception_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_exception_for(request.user, public_id, "rounds.pause")
-    form = EndExceptionForm(_posted(request))
+    form = EndExceptionForm(posted(request))
     context = {"row": row, "form": form, "zone": _zone_of(row.order)}
     template = "rounds/exception_end.html"
     if request.method == "POST" and form.is_valid():
@@ -329,7 +325,7 @@ def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.cover")
     unit = _unit_of_order(order)
     staff = _unit_staff(unit, "bht", "nurse") if unit else []
-    form = StartCoverageForm(_posted(request), staff=staff)
+    form = StartCoverageForm(posted(request), staff=staff)
     context = {"order": order, "form": form}
     template = "rounds/coverage_start.html"
     if request.method == "POST" and form.is_valid():
@@ -369,7 +365,7 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
     unit = _unit_of_order(row.order)
     staff = [s for s in (_unit_staff(unit, "bht", "nurse") if unit else []) if s != row.staff]
-    form = RelieveForm(_posted(request), staff=staff)
+    form = RelieveForm(posted(request), staff=staff)
     context = {"row": row, "form": form, "zone": _zone_of(row.order)}
     template = "rounds/coverage_relieve.html"
     if request.method == "POST" and form.is_valid():
@@ -402,7 +398,7 @@ class EndCoverageForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
-    form = EndCoverageForm(_posted(request))
+    form = EndCoverageForm(posted(request))
     context = {"row": row, "form": form, "zone": _zone_of(row.order)}
     template = "rounds/coverage_end.html"
     if request.method == "POST" and form.is_valid():

@@ -8,7 +8,6 @@ protected information; the writes are audited by their services.
 from __future__ import annotations
 
 from itertools import groupby
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -20,16 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import policy
 from pillars.core.declare import audit_exempt, audited
-from pillars.core.formtools import run_write
+from pillars.core.formtools import posted, run_write
 from pillars.rounds import services
 from pillars.rounds.forms.orders import LevelForm, NewLevelForm
 from pillars.rounds.models import ObservationLevel
 from pillars.rounds.selectors.levels import get_level_for, level_versions
 from pillars.rounds.services.levels import LEVEL_FIELDS
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 @audit_exempt("reference data: observation levels and how many orders use each version")
@@ -59,7 +54,7 @@ def level_list(request: HttpRequest) -> HttpResponse:
 def level_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.manage_levels")
     form = NewLevelForm(
-        _posted(request),
+        posted(request),
         initial={"grace_factor": "1.50", "due_window_minutes": 2, "staff_ratio": 0},
     )
     context = {"form": form}
@@ -93,9 +88,7 @@ def level_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
             f"you are changing version {newest.version}.",
         )
         return redirect("rounds:level-edit", public_id=newest.public_id)
-    form = LevelForm(
-        _posted(request), initial={name: getattr(level, name) for name in LEVEL_FIELDS}
-    )
+    form = LevelForm(posted(request), initial={name: getattr(level, name) for name in LEVEL_FIELDS})
     context = {"form": form, "level": level, "orders_count": level.orders.count()}
     template = "rounds/level_form.html"
     if request.method == "POST" and form.is_valid():

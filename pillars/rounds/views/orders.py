@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -22,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import LOCAL_INPUT, run_write
+from pillars.core.formtools import LOCAL_INPUT, posted, run_write
 from pillars.people import selectors as people_selectors
-from pillars.people.models import PersonServed, Placement
+from pillars.people.selectors import person_zone
 from pillars.rounds import selectors, services
 from pillars.rounds.choices import Precaution
 from pillars.rounds.forms.orders import AddendumForm, EndOrderForm, OrderForm
@@ -34,23 +32,6 @@ from pillars.rounds.selectors.levels import current_levels
 
 # How many of each order's latest checks the history lists (each with its corrections).
 HISTORY_CHECKS = 20
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def person_zone(person: PersonServed) -> ZoneInfo:
-    """The zone of the unit the person is on now, or was on last; the default otherwise."""
-    # The latest placement is the open one when there is one.
-    placement = (
-        Placement.objects.filter(episode__person=person)
-        .select_related("unit")
-        .order_by("-started_at", "-pk")
-        .first()
-    )
-    name = placement.unit.time_zone if placement else settings.PILLARS_DEFAULT_TIME_ZONE
-    return ZoneInfo(name)
 
 
 def _precaution_options(form: OrderForm) -> list[dict[str, Any]]:
@@ -85,7 +66,7 @@ def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
             precautions=list(current.precautions),
             instructions=current.instructions,
         )
-    form = OrderForm(_posted(request), initial=initial, levels=levels, zone_name=str(zone))
+    form = OrderForm(posted(request), initial=initial, levels=levels, zone_name=str(zone))
     context = {
         "person": person,
         "current": current,
@@ -194,7 +175,7 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "rounds.record_check", what="check correction"
     )
     order: ObservationOrder = check.order
-    form = AddendumForm(_posted(request))
+    form = AddendumForm(posted(request))
     context = {
         "check": check,
         "order": order,
