@@ -366,7 +366,8 @@ def write_contract(
     elif len(rewards) > 5000:
         errors["rewards"] = ["At most 5000 characters."]
     now = clock.now()
-    if review_on <= now.date():
+    # "Today" is the person's unit's calendar day, as the review flag reads it.
+    if review_on <= clock.today_in(person_zone(person)):
         errors["review_on"] = ["The review date is after today."]
     if errors:
         raise ValidationError(errors)

@@ -314,3 +314,30 @@ def test_correction_is_an_addendum(world: World) -> None:
     assert rec.count == 2
     assert add.record == rec
     assert add.written_by == world.staff["bht"]
+
+
+def test_a_contract_review_date_is_read_on_the_units_calendar(world: World) -> None:
+    """At 8 pm in Chicago it is already tomorrow in UTC; tomorrow in Chicago is still a valid
+    review date, and today in Chicago is not."""
+    from datetime import UTC, date, datetime
+
+    evening = datetime(2026, 6, 10, 1, 0, tzinfo=UTC)  # 8 pm on June 9 in America/Chicago
+    with time_machine.travel(evening, tick=False):
+        write(world)
+        clinician = world.user("clinician")
+        with pytest.raises(ValidationError, match="after today"):
+            services.write_contract(
+                world.person_a,
+                actor=clinician,
+                terms="Use the break card.",
+                rewards="Outing",
+                review_on=date(2026, 6, 9),
+            )
+        contract = services.write_contract(
+            world.person_a,
+            actor=clinician,
+            terms="Use the break card.",
+            rewards="Outing",
+            review_on=date(2026, 6, 10),
+        )
+    assert contract.review_on == date(2026, 6, 10)
