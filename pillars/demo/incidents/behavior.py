@@ -82,7 +82,7 @@ def _unit(ctx: DemoContext, unit: Unit) -> None:
     )
     zone = ZoneInfo(unit.time_zone)
     today = ctx.now.astimezone(zone).date()
-    for placement in placements:
+    for n, placement in enumerate(placements):
         person = placement.episode.person
         if BehaviorPlan.objects.filter(person=person).exists():
             continue
@@ -156,3 +156,14 @@ def _unit(ctx: DemoContext, unit: Unit) -> None:
                         setting=rng.choice(SETTINGS),
                     )
             day += timedelta(days=1)
+        if n == 1:
+            # The second person's goals were met: the team ended the plan this morning (its
+            # history and chart stay readable; the board no longer offers to record).
+            morning = datetime.combine(today, time(9, 30), tzinfo=zone).astimezone(UTC)
+            with clock.replaying_at(min(morning, ctx.now)):
+                services.end_plan(
+                    person,
+                    actor=clinician.user,
+                    ended_on=today,
+                    reason="Goals met for four weeks in a row; ended at the team meeting.",
+                )

@@ -52,3 +52,34 @@ def test_demo_loads_a_plan_phases_a_contract_and_a_visible_change(world: World) 
     # Loading again adds nothing for persons who already have a plan.
     demo.load(ctx)
     assert BehaviorRecord.objects.filter(person=person).count() == len(records)
+
+
+def test_the_second_person_of_a_unit_has_an_ended_plan(world: World) -> None:
+    from pillars.incidents.models import BehaviorPlan, PlanStatus
+
+    persons = []
+    for n in range(2):
+        person = make_person(f"MRN-LONG{n}", f"Longstay{n}")
+        admitted = clock.now() - timedelta(days=120 - n)
+        episode = Episode.objects.create(
+            person=person,
+            admitted_at=admitted,
+            admitted_by=world.staff["nurse"],
+            recorded_at=admitted,
+        )
+        Placement.objects.create(episode=episode, unit=world.unit_a, started_at=admitted)
+        persons.append(person)
+    ctx = DemoContext(
+        seed=7,
+        scale="small",
+        now=clock.now(),
+        units=[world.unit_a],
+        staff_by_unit={"a": {"clinician": [world.staff["clinician"]], "bht": [world.staff["bht"]]}},
+        demo_staff={},
+    )
+    demo.load(ctx)
+    first, second = (BehaviorPlan.objects.get(person=p) for p in persons)
+    assert first.status == PlanStatus.ACTIVE
+    assert second.status == PlanStatus.ENDED
+    assert second.end_reason.startswith("Goals met")
+    assert BehaviorContract.objects.get(person=persons[1]).status != ContractStatus.SIGNED
