@@ -31,10 +31,13 @@ def pillars(env: dict[str, str], *args: str) -> str:
         [sys.executable, "-m", "pillars.manage", *args],
         env=env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if result.returncode != 0:
+        # Say why: a bench that stops on a failed set-up step must not hide its error.
+        sys.stderr.write(result.stdout[-2000:] + result.stderr[-6000:])
+        result.check_returncode()
     return result.stdout
 
 

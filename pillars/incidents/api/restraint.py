@@ -20,6 +20,7 @@ from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
 from pillars.incidents.models import EpisodeKind, RestraintEpisode, RuleProfile
 from pillars.incidents.selectors import restraint as selectors
+from pillars.incidents.selectors.incidents import staff_by_public_id
 from pillars.incidents.services import restraint as services
 from pillars.people import selectors as people_selectors
 
@@ -336,7 +337,7 @@ def start(
         alternatives_tried=payload.alternatives_tried,
         started_at=payload.started_at,
         ordered_at=payload.ordered_at,
-        staff=selectors.staff_by_public_id(request.user, payload.staff),
+        staff=staff_by_public_id(request.user, payload.staff, field="staff"),
     )
     return Status(201, _fresh(episode))
 
@@ -369,7 +370,7 @@ def add_staff(
         # The ids are resolved after the episode is found, so an episode out of scope is a 404
         # whatever staff are named.
         lambda episode, actor: services.add_staff(
-            episode, actor=actor, staff=selectors.staff_by_public_id(actor, payload.staff)
+            episode, actor=actor, staff=staff_by_public_id(actor, payload.staff, field="staff")
         ),
     )
 

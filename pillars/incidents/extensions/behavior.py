@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from pillars.core import clock, policy
+from pillars.incidents.models import BehaviorContract
 from pillars.incidents.selectors import behavior as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import PersonSection, register_section
@@ -25,17 +26,20 @@ def person_behavior(
     # The person page has already checked scope (so `allows`) and audited the read.
     if not policy.allows(request.user, "incidents.view_behavior", person):
         return None
-    plan = selectors.current_plan(person)
+    latest = selectors.latest_plan_summary(person)
+    plan = latest if latest is not None and latest.is_current else None
     writable = page.get("writable", True)
-    phases = selectors.phases_of(person) if plan else []
-    contract = selectors.contract_in_force(selectors.contracts_of(person)) if plan else None
     zone = page.get("zone_name") or person_zone(person)
+    review_on = getattr(plan, "contract_review_on", None)
     return {
         "plan": plan,
-        "ended": selectors.ended_plan(person) if plan is None else None,
-        "phase": phases[-1] if phases else None,
-        "contract": contract,
-        "review_due": contract is not None and contract.review_due_on(clock.today_in(zone)),
+        "ended": latest if latest is not None and latest.is_ended and plan is None else None,
+        "phase_name": getattr(plan, "phase_name", None),
+        "phase_started_on": getattr(plan, "phase_started_on", None),
+        "contract_review_on": review_on,
+        # The contract in force is the latest signed one.
+        "review_due": review_on is not None
+        and BehaviorContract.review_has_come(review_on, clock.today_in(zone)),
         "can_write": writable
         and policy.allows(request.user, "incidents.write_behavior_plan", person),
         "can_record": writable and policy.allows(request.user, "incidents.record_behavior", person),

@@ -24,7 +24,7 @@ def person_restraint(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
     # The person page has already checked scope and audited the read of this person.
-    if not policy.can(request.user, "incidents.restraint_view", person):
+    if not policy.allows(request.user, "incidents.restraint_view", person):
         return None
     recent = list(
         RestraintEpisode.objects.filter(person=person)
@@ -35,7 +35,7 @@ def person_restraint(
         "recent": recent,
         "active": next((e for e in recent if e.is_active), None),
         "can_start": page.get("writable", True)
-        and policy.can(request.user, "incidents.restraint_order", person),
+        and policy.allows(request.user, "incidents.restraint_order", person),
     }
 
 

@@ -200,8 +200,13 @@ class BehaviorContract(PublicModel):
     def is_signed(self) -> bool:
         return self.person_signed_at is not None and self.staff_signed_at is not None
 
+    @staticmethod
+    def review_has_come(review_on: date, today: date) -> bool:
+        """A review is due from its date on (``today`` in the contract's unit's calendar)."""
+        return today >= review_on
+
     def review_due_on(self, today: date) -> bool:
-        return self.status == ContractStatus.SIGNED and today >= self.review_on
+        return self.status == ContractStatus.SIGNED and self.review_has_come(self.review_on, today)
 
 
 class BehaviorRecord(PublicModel):

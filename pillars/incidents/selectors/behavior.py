@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -59,6 +59,31 @@ def current_plan(person: PersonServed) -> BehaviorPlan | None:
         BehaviorPlan.objects.filter(person=person, is_current=True)
         .select_related("written_by")
         .prefetch_related("targets")
+        .first()
+    )
+
+
+def latest_plan_summary(person: PersonServed) -> BehaviorPlan | None:
+    """The person's latest plan version (in force or ended) for the person page's section, in
+    two queries: the version with its latest phase and the review date of the contract in
+    force as annotations (``phase_name``, ``phase_started_on``, ``contract_review_on``), then
+    its targets."""
+    phase = PlanPhase.objects.filter(person=OuterRef("person")).order_by(
+        "-started_on", "-recorded_at"
+    )
+    contract = BehaviorContract.objects.filter(
+        person=OuterRef("person"), status=ContractStatus.SIGNED
+    ).order_by("-written_at")
+    return (
+        BehaviorPlan.objects.filter(person=person)
+        .select_related("written_by", "ended_by")
+        .prefetch_related("targets")
+        .annotate(
+            phase_name=Subquery(phase.values("name")[:1]),
+            phase_started_on=Subquery(phase.values("started_on")[:1]),
+            contract_review_on=Subquery(contract.values("review_on")[:1]),
+        )
+        .order_by("-version")
         .first()
     )
 

@@ -34,7 +34,7 @@ from pillars.incidents.models import (
     Violation,
 )
 from pillars.incidents.models.restraint import PHYSICAL_KINDS
-from pillars.people.models import Placement, Staff, Unit
+from pillars.people.models import Placement, Unit
 from pillars.people.policies import restrict_units
 from pillars.people.selectors import is_emergency_read, person_category
 
@@ -84,23 +84,6 @@ def get_episode_for(
         detail={"what": "restraint episode"},
     )
     return episode
-
-
-def staff_by_public_id(user: Any, ids: list[UUID], field: str = "staff") -> list[Staff]:
-    """Staff the user may name, in the order given; an unknown id is refused (422), as the
-    incidents area refuses one. Whether each may take part is the service's rule."""
-    from pillars.core.errors import invalid
-
-    wanted = list(dict.fromkeys(ids))
-    found = {
-        s.public_id: s
-        for s in policy.restrict(
-            Staff.objects.filter(public_id__in=wanted), user, "people.view_staff"
-        )
-    }
-    if len(found) != len(wanted):
-        raise invalid(field, "Unknown staff member, or not one you may name.")
-    return [found[i] for i in wanted]
 
 
 @dataclass(frozen=True)
