@@ -449,6 +449,9 @@ class RoundsLoader:
         group = "residential" if unit.kind == UnitKind.RESIDENTIAL else "acute"
         precautions = [p for p, odds in PRECAUTION_ODDS[group] if self.rng.random() < odds]
         out = []
+        # Whole seconds, as the check times are: a check truncated to its second must never
+        # fall before the order it belongs to began.
+        plan = [(c, _up_to_second(start)) for c, start in plan]
         for index, (level_code, start) in enumerate(plan):
             level = self.levels[level_code]
             orderer = self._orderer(unit, n + index)
@@ -538,3 +541,10 @@ class RoundsLoader:
                 f"demo rounds: a check was refused: {refused[0].errors} "
                 f"({bad.observed_at} on {bad.order.started_at}..{bad.order.ended_at})"
             )
+
+
+def _up_to_second(moment: datetime) -> datetime:
+    """The moment, or the next whole second when it has a fraction."""
+    if moment.microsecond:
+        return moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment

@@ -163,3 +163,17 @@ def test_refuses_outside_demo_mode() -> None:
     assert not AuditEvent.objects.exists()
     with pytest.raises(CommandError, match="demo mode"):
         call_command("demo-code", "demo-director", stdout=io.StringIO())
+
+
+def test_demo_orders_start_on_a_whole_second() -> None:
+    """Check times are whole seconds; an order starting at 07:14:17.14 would refuse its own
+    first check at 07:14:17, so orders start at the next whole second."""
+    from datetime import UTC, datetime
+
+    from pillars.demo.rounds import _up_to_second
+
+    assert _up_to_second(datetime(2026, 11, 23, 7, 14, 17, 140732, tzinfo=UTC)) == datetime(
+        2026, 11, 23, 7, 14, 18, tzinfo=UTC
+    )
+    exact = datetime(2026, 11, 23, 7, 14, 17, tzinfo=UTC)
+    assert _up_to_second(exact) == exact
