@@ -102,7 +102,6 @@ def bare_board(request: HttpRequest, unit_id: int) -> HttpResponse:
         "now": clock.local(now, zone),
         "can_record": True,
         "can_pause": False,
-        "alert_count": 0,
         "locations": Location.choices,
         "activities": Activity.choices,
         "safety_statuses": SafetyStatus.choices,

@@ -302,12 +302,7 @@ class RestraintHbipsFilter(Schema):
 @audited("persons in restraint on one unit (one audited list read)")
 def unit_episodes(request: HttpRequest, public_id: UUID) -> Status[list[RestraintEpisodeOut]]:
     unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_view")
-    visible = set(
-        selectors.episodes_visible_to(request.user)
-        .filter(unit=unit, released_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    episodes = [e for e in selectors.active_episodes(unit) if e.pk in visible]
+    episodes = selectors.active_episodes(request.user, unit)
     people_selectors.record_list_read(
         request.user, [e.person for e in episodes], what="api restraint episodes"
     )

@@ -85,7 +85,7 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     nothing when none has, or for roles that do not read behavior plans."""
     if not policy.can(getattr(request, "user", None), "incidents.view_behavior"):
         return None
-    count = len(selectors.contract_reviews_due(request.user, [unit]))
+    count = selectors.count_reviews_due(request.user, unit)
     if not count:
         return None
     return {

@@ -66,16 +66,11 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     The board has already checked the unit; each episode is still scoped to the reader."""
     if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
         return None
-    episodes = selectors.active_episodes(unit)
-    if not episodes:
-        return None
-    visible = set(
-        selectors.episodes_visible_to(getattr(request, "user", None))
-        .filter(pk__in=[e.pk for e in episodes])
-        .values_list("pk", flat=True)
-    )
     now = clock.now()
-    rows = [{"episode": e, "timers": selectors.timers(e, now)} for e in episodes if e.pk in visible]
+    rows = [
+        {"episode": e, "timers": selectors.timers(e, now)}
+        for e in selectors.active_episodes(request.user, unit, staff=False)
+    ]
     if not rows:
         return None
     lead = policy.can(getattr(request, "user", None), "incidents.restraint_lead")

@@ -265,6 +265,22 @@ def review_units(user: Any) -> list[Unit]:
     return list(units_visible_to(user).filter(is_active=True).order_by("name"))
 
 
+def count_reviews_due(user: Any, unit: Unit) -> int:
+    """How many contracts in force of the persons on the unit now, that the user may see, have
+    their review come in the unit's today: one counting query (the board's panel; the list is
+    ``contract_reviews_due``)."""
+    on_unit = Placement.objects.current().filter(unit=unit).values("episode__person_id")
+    return policy.restrict(
+        BehaviorContract.objects.filter(
+            status=ContractStatus.SIGNED,
+            review_on__lte=clock.today_in(unit.time_zone),
+            person_id__in=on_unit,
+        ),
+        user,
+        "incidents.view_behavior",
+    ).count()
+
+
 def contract_reviews_due(user: Any, units: list[Unit]) -> list[DueReview]:
     """Contracts in force whose review has come, for the persons on these units now that the
     user may see, each judged by its unit's own today; oldest review first. Four queries

@@ -46,14 +46,21 @@ def _uuid(value: Any) -> UUID:
         raise Http404("Not found") from None
 
 
-def _with_clock_rows(qs: QuerySet[RestraintEpisode]) -> QuerySet[RestraintEpisode]:
-    """Everything the clock methods read, in a constant number of queries."""
-    return qs.select_related("person", "unit", "profile").prefetch_related(
+def _with_clock_rows(
+    qs: QuerySet[RestraintEpisode], *, staff: bool = True
+) -> QuerySet[RestraintEpisode]:
+    """Everything the clock methods read, in a constant number of queries (and the staff who
+    took part, unless ``staff`` is False: the board's timers do not show them)."""
+    qs = qs.select_related("person", "unit", "profile").prefetch_related(
         Prefetch("orders", queryset=RestraintOrder.objects.order_by("ordered_at", "pk")),
         "checks",
         "face_to_faces",
-        Prefetch("staff_roles", queryset=RestraintStaff.objects.select_related("staff")),
     )
+    if staff:
+        qs = qs.prefetch_related(
+            Prefetch("staff_roles", queryset=RestraintStaff.objects.select_related("staff"))
+        )
+    return qs
 
 
 def episodes_visible_to(
@@ -141,14 +148,14 @@ def timers(episode: RestraintEpisode, now: datetime) -> list[Timer]:
     return found
 
 
-def active_episodes(unit: Unit) -> list[RestraintEpisode]:
-    """The unit's episodes not yet released, with their clock rows (for the board and the
-    shift lead's screen; the caller has already checked the unit)."""
-    return list(
-        _with_clock_rows(
-            RestraintEpisode.objects.filter(unit=unit, released_at__isnull=True)
-        ).order_by("started_at")
-    )
+def active_episodes(
+    user: Any, unit: Unit, action: str = "incidents.restraint_view", *, staff: bool = True
+) -> list[RestraintEpisode]:
+    """The unit's episodes not yet released that the user may see, with their clock rows, in
+    one scoped query and its prefetches (the board, the shift lead's screen and the API; the
+    caller has already checked the unit)."""
+    visible = episodes_visible_to(user, action).filter(unit=unit, released_at__isnull=True)
+    return list(_with_clock_rows(visible, staff=staff).order_by("started_at"))
 
 
 def active_person_ids(unit: Unit, person_ids: Iterable[int]) -> dict[int, RestraintEpisode]:

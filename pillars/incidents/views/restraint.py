@@ -283,12 +283,7 @@ episode_addendum = _write(
 def unit_lead(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_lead")
     now = clock.now()
-    visible = set(
-        selectors.episodes_visible_to(request.user, "incidents.restraint_lead")
-        .filter(unit=unit, released_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    episodes = [e for e in selectors.active_episodes(unit) if e.pk in visible]
+    episodes = selectors.active_episodes(request.user, unit, "incidents.restraint_lead")
     people_selectors.record_list_read(
         request.user, [e.person for e in episodes], what="restraint lead screen"
     )

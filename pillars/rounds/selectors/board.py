@@ -27,7 +27,6 @@ from pillars.rounds.choices import (
     Precaution,
 )
 from pillars.rounds.models import (
-    Alert,
     Check,
     Coverage,
     MonitoringException,
@@ -318,14 +317,6 @@ def board_row(user: Any, order: ObservationOrder) -> tuple[Unit, BoardRow]:
     if not rows:
         raise Http404("Not found")
     return placement.unit, rows[0]
-
-
-def unacknowledged_alert_count(user: Any) -> int:
-    """The signed-in staff member's own alerts not yet acknowledged (a count, no names)."""
-    actor = policy.actor_for(user)
-    if actor.staff_id is None or not policy.can(actor, "rounds.view_alerts"):
-        return 0
-    return Alert.objects.filter(recipient_id=actor.staff_id, acknowledged_at__isnull=True).count()
 
 
 def board_units_for(user: Any) -> QuerySet[Unit]:

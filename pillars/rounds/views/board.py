@@ -132,7 +132,7 @@ def _board_context(request: HttpRequest, unit: Unit, *, sort: str = "due") -> di
         "can_record": policy.can(request.user, "rounds.record_check"),
         "can_pause": policy.can(request.user, "rounds.pause"),
         "unit_tools": unit_tools(request.user, unit),
-        "alert_count": board_selectors.unacknowledged_alert_count(request.user),
+        # The alert badge reads the top bar's count (rounds.context_processors.inbox).
         "locations": Location.choices,
         "activities": Activity.choices,
         "safety_statuses": SafetyStatus.choices,
