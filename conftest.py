@@ -99,6 +99,21 @@ def signed_in(world: World) -> Any:
     return make
 
 
+# --- Where each test runs -------------------------------------------------------------------
+
+BROWSER_FIXTURES = {"browser", "page", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """A test that drives the browser is a browser test, whether or not its module says so:
+    bin/test runs browser and fuzz tests once (not on both databases) by these markers, so an
+    unmarked one would run twice or, worse, be left out of a filtered run."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES and item.get_closest_marker("browser") is None:
+            item.add_marker(pytest.mark.browser)
+
+
 # --- Browser tests (Playwright driving a real Chromium) -------------------------------------
 
 CHROMIUM_FLAGS = [

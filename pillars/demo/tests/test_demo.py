@@ -75,7 +75,8 @@ def _load_and_forget(seed: int) -> dict[str, Any]:
     snap: dict[str, Any] = {}
     try:
         with transaction.atomic():
-            generator.generate(seed=seed, rounds_days=1)
+            # No rounds: the replay is what makes a load slow, and the snapshot reads none of it.
+            generator.generate(seed=seed, rounds_days=0)
             snap = _snapshot()
             raise _Rollback
     except _Rollback:
@@ -126,7 +127,7 @@ def test_plan_is_pure_and_beds_never_double_booked(scale: str) -> None:
 def test_command_prints_a_summary_and_never_loads_twice() -> None:
     out = io.StringIO()
     with time_machine.travel(MOMENT, tick=False):
-        call_command("demo", "--seed", "7", "--rounds-days", "1", stdout=out)
+        call_command("demo", "--seed", "7", "--rounds-days", "0", stdout=out)
     text = out.getvalue()
     assert "Demo data loaded (seed 7, scale small)" in text
     assert re.search(r"Persons served: \d+, episodes: \d+", text)

@@ -326,3 +326,39 @@ def test_old_overdue_notifications_were_alerted_and_a_sweep_adds_only_recent_one
         result = sweep_notifications(MOMENT)
     assert result.claimed == waiting
     assert result.failed == 0
+
+
+def test_demo_restraint_episodes(loaded: generator.Summary) -> None:
+    """Months of episodes across types, a couple of late face-to-faces, one active now on the
+    demo nurse's unit, all through the services (so all audited)."""
+    from pillars.incidents.models import (
+        ExposureEvent,
+        RestraintEpisode,
+        RestraintStaff,
+        ViolationKind,
+    )
+    from pillars.incidents.models.incidents import ExposureKind
+
+    episodes = list(RestraintEpisode.objects.prefetch_related("orders", "checks", "face_to_faces"))
+    assert len(episodes) >= 12
+    assert len({e.kind for e in episodes}) >= 3
+    months = {(e.started_at.year, e.started_at.month) for e in episodes}
+    assert len(months) >= 3
+    late = [
+        e
+        for e in episodes
+        if not e.is_active
+        and ViolationKind.LATE_FACE_TO_FACE in [v.kind for v in e.violations_at(MOMENT)]
+    ]
+    assert len(late) >= 2
+    [active] = [e for e in episodes if e.is_active]
+    nurse = Staff.objects.get(user__username="demo-nurse")
+    assert active.unit in nurse.home_units.all()
+    assert active.monitoring_due_at() is not None
+    assert AuditEvent.objects.filter(object_id=str(active.public_id)).exists()
+    # Every episode names the staff who took part, and each has one restraint row in the
+    # exposure ledger per episode.
+    involved = RestraintStaff.objects.count()
+    assert all(e.staff_roles.exists() for e in episodes)
+    assert involved >= len(episodes)
+    assert ExposureEvent.objects.filter(kind=ExposureKind.RESTRAINT).count() == involved
