@@ -1,7 +1,9 @@
 """The permission matrix: every page route and every API operation, for every role, an outsider
 from another unit and an anonymous visitor. A route missing from the matrix fails the suite.
 
-Codes: A allowed (2xx/3xx other than to sign-in, or 400/422 form errors on a write), F 403,
+Codes: A allowed (2xx/3xx other than to sign-in), V allowed but refused for its content (400,
+409 or 422: the permission check passed, the body did not; a V beside F for other roles shows
+the permission is decided before the content), F 403,
 N 404 (out of scope: indistinguishable from a record that does not exist), L sent to sign-in,
 U 401 (API without a token), M 405 (wrong method).
 """
@@ -127,7 +129,7 @@ def episode(w: World, extra: dict[str, Any]) -> dict[str, Any]:
 # runs in a transaction that is rolled back, so every role meets the same state.
 #                                               bht nur cli pee sup dir pri adm out anon
 FOUNDATION_API: dict[str, Case] = {
-    "POST /api/v1/auth/token": Case("POST", "A A A A A A A A A A"),
+    "POST /api/v1/auth/token": Case("POST", "V V V V V V V V V V"),
     "GET /api/v1/me": Case("GET", "A A A A A A A A A U"),
     "GET /api/v1/persons": Case("GET", "A A A A A A F F A U"),
     "POST /api/v1/persons": Case("POST", "F A A F F F F F F U", body=new_person),
@@ -137,7 +139,7 @@ FOUNDATION_API: dict[str, Case] = {
     ),
     "POST /api/v1/persons/{public_id}/admit": Case(
         "POST",
-        "F A A F F F F F N U",
+        "F V V F F F F F N U",
         person_a,
         body=lambda w, who: {"unit": str(w.unit_a.public_id)},
     ),
@@ -240,7 +242,9 @@ def _classify(response: Any, api: bool) -> str:
         return "M"
     if status in (301, 302) and "/account/sign-in/" in response.get("Location", ""):
         return "L"
-    if status < 400 or status in (400, 409, 422):
+    if status in (400, 409, 422):
+        return "V"
+    if status < 400:
         return "A"
     return str(status)
 

@@ -63,7 +63,7 @@ PAGES: dict[str, Case] = {
 API: dict[str, Case] = {
     "GET /api/v1/persons/{public_id}/behavior-plan": Case("GET", "A A A A A A F F N U", person_a),
     "POST /api/v1/persons/{public_id}/behavior-plan/end": Case(
-        "POST", "F F A F F F F F N U", person_a, body=_end_body
+        "POST", "F F V F F F F F N U", person_a, body=_end_body
     ),
     "GET /api/v1/persons/{public_id}/behavior-records": Case(
         "GET", "A A A A A A F F N U", person_a

@@ -72,7 +72,7 @@ API: dict[str, Case] = {
     "POST /api/v1/incidents/{public_id}/review": Case("POST", "F F F F A F F F N U", incident),
     # Not yet under review: the supervisor is answered 422 (allowed, refused as a state).
     "POST /api/v1/incidents/{public_id}/close": Case(
-        "POST", "F F F F A F F F N U", incident, body=lambda w, who: {"note": "Done"}
+        "POST", "F F F F V F F F N U", incident, body=lambda w, who: {"note": "Done"}
     ),
     "POST /api/v1/incidents/{public_id}/addenda": Case(
         "POST",

@@ -54,10 +54,10 @@ PAGES: dict[str, Case] = {
 #                                                     bht nur cli pee sup dir pri adm out anon
 API: dict[str, Case] = {
     "GET /api/v1/units/{public_id}/restraint": Case("GET", "A A A A A A F F N U", unit_a),
-    # Person A is already in an episode: the allowed answer is 409 (counted as allowed).
+    # Person A is already in an episode: the allowed answer is 409 (V).
     "POST /api/v1/persons/{public_id}/restraint": Case(
         "POST",
-        "F A A F F F F F N U",
+        "F V V F F F F F N U",
         person_a,
         body=lambda w, who: {
             "kind": "seclusion",
@@ -95,7 +95,7 @@ API: dict[str, Case] = {
     # A renewal cap shorter than an adult order: refused (422) for the administrator, so the
     # profile keeps its version.
     "POST /api/v1/restraint-profiles/{public_id}/versions": Case(
-        "POST", "F F F F F F F A F U", profile, body=lambda w, who: {"renewal_cap_minutes": 60}
+        "POST", "F F F F F F F V F U", profile, body=lambda w, who: {"renewal_cap_minutes": 60}
     ),
 }
 

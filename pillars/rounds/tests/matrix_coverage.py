@@ -83,7 +83,7 @@ API: dict[str, Case] = {
     ),
     "POST /api/v1/coverage/{public_id}/relieve": Case(
         "POST",
-        "A A F F F F F F N U",
+        "V V F F F F F F N U",
         _kw("cov_coverage"),
         body=lambda w, who: {"incoming_staff": str(w.staff["bht"].public_id), "incoming_pin": "1"},
     ),
