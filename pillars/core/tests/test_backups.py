@@ -21,7 +21,6 @@ from pillars.people.testing import make_person
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-
 def _events(n: int, label: str) -> None:
     for i in range(n):
         record(actor=None, action="read", object_type="test.thing", object_id=f"{label}-{i}")
