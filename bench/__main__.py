@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -24,7 +23,16 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime
 
-from bench.common import ROOT, alternate, bench_env, percentile, pillars, server, signed_in
+from bench.common import (
+    ROOT,
+    alternate,
+    bench_env,
+    databases,
+    percentile,
+    pillars,
+    server,
+    signed_in,
+)
 
 FIND_PERSON = (
     "from pillars.people.models import Placement, Staff;"
@@ -56,46 +64,63 @@ print(order.public_id, secret)
 """
 
 
+BENCH_TABLE = """
+from django.db import connection
+key = "INTEGER PRIMARY KEY" if connection.vendor == "sqlite" else "BIGSERIAL PRIMARY KEY"
+with connection.cursor() as cursor:
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS bench_row "
+        f"(id {key}, client_id TEXT NOT NULL, body TEXT NOT NULL)"
+    )
+"""
+
+
 def main() -> None:
-    data_dir, env = bench_env("pillars-bench-")
-    print(f"bench: preparing a demo database in {data_dir} ...", flush=True)
-    pillars(env, "migrate", "--no-input", "-v", "0")
-    pillars(env, "demo", "--seed", "7", "--rounds-days", "2")
-    with sqlite3.connect(f"{data_dir}/bench.sqlite3") as db:
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS bench_row "
-            "(id INTEGER PRIMARY KEY, client_id TEXT NOT NULL, body TEXT NOT NULL)"
-        )
-    order_id, bearer = pillars(env, "shell", "-c", SETUP_WRITES).strip().splitlines()[-1].split()
-    person = pillars(env, "shell", "-c", FIND_PERSON).strip().splitlines()[-1]
-    with server(env) as base:
-        opener = signed_in(base, "demo-nurse")
-        target = f"{base}/people/persons/{person}/"
-        timings = alternate(opener, {"bare": base + "/bench/bare", "page": target}, ROUNDS, WARMUP)
-        rates = write_rates(base, order_id, bearer)
+    for database in databases():
+        web(database)
+    for module in ("bench.batch", "bench.board", "bench.hbips"):
+        run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
+        if run.returncode != 0:
+            raise SystemExit(run.returncode)
+
+
+def web(database: str) -> None:
+    """The person page and the check API against their bare baselines, on one database."""
+    with bench_env("pillars-bench-", database) as (data_dir, env):
+        print(f"bench ({database}): preparing a demo database in {data_dir} ...", flush=True)
+        pillars(env, "migrate", "--no-input", "-v", "0")
+        pillars(env, "demo", "--seed", "7", "--rounds-days", "2")
+        pillars(env, "shell", "-c", BENCH_TABLE)
+        setup = pillars(env, "shell", "-c", SETUP_WRITES).strip().splitlines()[-1]
+        order_id, bearer = setup.split()
+        person = pillars(env, "shell", "-c", FIND_PERSON).strip().splitlines()[-1]
+        with server(env) as base:
+            opener = signed_in(base, "demo-nurse")
+            target = f"{base}/people/persons/{person}/"
+            urls = {"bare": base + "/bench/bare", "page": target}
+            timings = alternate(opener, urls, ROUNDS, WARMUP)
+            rates = write_rates(base, order_id, bearer)
 
     med = {k: statistics.median(v) for k, v in timings.items()}
     p95 = {k: percentile(v, 0.95) for k, v in timings.items()}
-    print(f"\nrequests per view: {ROUNDS} (after {WARMUP} warm-up), one gunicorn worker, SQLite")
+    print(
+        f"\n[{database}] requests per view: {ROUNDS} (after {WARMUP} warm-up), one gunicorn worker"
+    )
     print(f"{'view':<40} {'median ms':>10} {'p95 ms':>10}")
     print(f"{'bare Django view (/bench/bare)':<40} {med['bare']:>10.2f} {p95['bare']:>10.2f}")
     print(f"{'person record (signed in, audited)':<40} {med['page']:>10.2f} {p95['page']:>10.2f}")
     ratio = med["page"] / med["bare"]
     print(
-        f"\nratio authenticated/bare: median {ratio:.2f}x, "
+        f"\n[{database}] ratio authenticated/bare: median {ratio:.2f}x, "
         f"p95 {p95['page'] / p95['bare']:.2f}x (goal: at most 3x)"
     )
     print(f"\nwrites: {WRITES} of each, alternating, same server")
     print(f"{'bare Django POST inserting one row':<40} {rates['bare']:>10.1f} req/s")
     print(f"{'POST /api/v1/orders/{id}/checks':<40} {rates['check']:>10.1f} req/s")
     print(
-        f"\nratio check API/bare insert: {rates['check'] / rates['bare']:.2f} "
+        f"\n[{database}] ratio check API/bare insert: {rates['check'] / rates['bare']:.2f} "
         "of the bare request rate (goal: at least 0.20)"
     )
-    for module in ("bench.batch", "bench.board", "bench.hbips"):
-        run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
-        if run.returncode != 0:
-            raise SystemExit(run.returncode)
 
 
 def write_rates(base: str, order_id: str, bearer: str) -> dict[str, float]:

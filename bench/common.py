@@ -46,10 +46,36 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def bench_env(prefix: str) -> tuple[str, dict[str, str]]:
-    """A fresh data directory and the environment of a bench server using it (SQLite)."""
+def postgres_server() -> str | None:
+    """The PostgreSQL server the web benches also run on: DATABASE_URL's when it names one,
+    else 127.0.0.1:5432 when it answers; its address without the database name."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url.rpartition("/")[0]
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+    except OSError:
+        return None
+    return "postgres://postgres@127.0.0.1:5432"
+
+
+def databases() -> list[str]:
+    """The databases every web bench runs on, in this order: SQLite, then PostgreSQL if any."""
+    return ["sqlite"] + (["postgresql"] if postgres_server() else [])
+
+
+def _admin(server: str) -> str:
+    return f"{server}/postgres"
+
+
+@contextmanager
+def bench_env(prefix: str, database: str = "sqlite") -> Iterator[tuple[str, dict[str, str]]]:
+    """A fresh data directory and the environment of a bench server using it, on a throwaway
+    SQLite file or a throwaway PostgreSQL database (made here, dropped afterwards)."""
+    import psycopg
+
     data_dir = tempfile.mkdtemp(prefix=prefix)
-    return data_dir, {
+    env = {
         **os.environ,
         "PILLARS_ENV": "development",
         "PILLARS_DEBUG": "false",
@@ -58,6 +84,21 @@ def bench_env(prefix: str) -> tuple[str, dict[str, str]]:
         "DATABASE_URL": f"sqlite:///{data_dir}/bench.sqlite3",
         "PILLARS_LOG_LEVEL": "WARNING",
     }
+    if database == "sqlite":
+        yield data_dir, env
+        return
+    server = postgres_server()
+    assert server, "no PostgreSQL server to bench on"
+    name = prefix.strip("-").replace("-", "_")
+    with psycopg.connect(_admin(server), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = f"{server}/{name}"
+    try:
+        yield data_dir, env
+    finally:
+        with psycopg.connect(_admin(server), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
