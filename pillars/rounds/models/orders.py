@@ -104,6 +104,9 @@ class ObservationOrder(PublicModel):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
     )
     last_observed_at = models.DateTimeField(null=True, blank=True)
+    # How many checks the order holds, kept by the check services in the same UPDATE that moves
+    # the clock, so the history page and API never count a growing table.
+    check_count = models.PositiveIntegerField(default=0)
     # Set while a monitoring exception (off unit, refused, ...) pauses the clock; on resume the
     # next check is due at once (``resumed_at``), since nobody has seen the person meanwhile.
     paused_at = models.DateTimeField(null=True, blank=True)

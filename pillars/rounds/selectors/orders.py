@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
@@ -99,8 +99,9 @@ def read_order_for(
 
 
 def _with_history_columns(qs: QuerySet[ObservationOrder]) -> QuerySet[ObservationOrder]:
+    # The stored count, not Count("checks"): the page must not grow with every check.
     return qs.select_related("person", "level", "ordered_by", "ended_by", "replaces").annotate(
-        checks_count=Count("checks")
+        checks_count=F("check_count")
     )
 
 

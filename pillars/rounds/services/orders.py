@@ -287,16 +287,20 @@ def check_audit_detail(order: ObservationOrder, check: Check) -> dict[str, Any]:
     return detail
 
 
-def advance_clock(order: ObservationOrder, observed_at: datetime) -> bool:
-    """Move a (locked) order's clock to a newer observation; a late entry for an earlier moment
-    never moves it backwards. Returns whether anything changed."""
-    if order.last_observed_at is not None and observed_at <= order.last_observed_at:
-        return False
-    order.last_observed_at = observed_at
-    order.due_at = order.clock_due_at()
-    order.escalation_step = 0
-    order.save(update_fields=["last_observed_at", "due_at", "escalation_step"])
-    return True
+def advance_clock(order: ObservationOrder, observed_at: datetime, *, recorded: int = 1) -> bool:
+    """Count ``recorded`` new checks on a (locked) order and move its clock to a newer
+    observation, in one UPDATE; a late entry for an earlier moment never moves the clock
+    backwards. Returns whether the clock moved."""
+    order.check_count += recorded
+    fields = ["check_count"]
+    moved = order.last_observed_at is None or observed_at > order.last_observed_at
+    if moved:
+        order.last_observed_at = observed_at
+        order.due_at = order.clock_due_at()
+        order.escalation_step = 0
+        fields += ["last_observed_at", "due_at", "escalation_step"]
+    order.save(update_fields=fields)
+    return moved
 
 
 def record_check(

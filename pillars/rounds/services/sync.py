@@ -316,11 +316,13 @@ def _store(
             ),
         )
     latest: dict[int, datetime] = {}
+    recorded: dict[int, int] = {}
     for check in created:
         if check.order_id not in latest or check.observed_at > latest[check.order_id]:
             latest[check.order_id] = check.observed_at
+        recorded[check.order_id] = recorded.get(check.order_id, 0) + 1
     for order_pk, observed_at in latest.items():
-        advance_clock(locked[order_pk], observed_at)
+        advance_clock(locked[order_pk], observed_at, recorded=recorded[order_pk])
     part2 = _part2({locked[c.order_id].person_id for c in created})
     events = []
     for check in sorted(created, key=lambda c: c.pk):

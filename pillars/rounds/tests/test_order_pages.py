@@ -242,3 +242,63 @@ def test_api_reads_of_orders_are_audited(world: World, order: ObservationOrder) 
     assert [e.detail["what"] for e in reads] == ["api observation order", "api observation history"]
     assert {e.person_id for e in reads} == {world.person_a.public_id}
     assert_problem(api_as(world.user("outsider")).get(f"/orders/{order.public_id}"), 404)
+
+
+def test_the_stored_check_count_follows_single_batch_and_late_checks(
+    world: World, order: ObservationOrder, signed_in: Any
+) -> None:
+    """The history reads the order's stored count: right after taps, a batch and a late entry,
+    and its page costs the same queries with 3 or 30 checks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pillars.rounds.services.sync import CheckItem, record_checks
+
+    bht = world.user("bht")
+    start = clock.now()
+
+    def one(at: datetime, **extra: Any) -> None:
+        services.record_check(
+            order,
+            actor=bht,
+            observed_at=at,
+            location="dayroom",
+            activity="sitting",
+            safety_status="safe",
+            client_id=uuid.uuid4(),
+            **extra,
+        )
+
+    with time_machine.travel(start + timedelta(minutes=30), tick=False):
+        one(start + timedelta(minutes=10), late_reason="Written up after the code")
+        one(start + timedelta(minutes=25))
+        # An entry for an earlier moment counts without moving the clock back.
+        one(start + timedelta(minutes=22))
+    order.refresh_from_db()
+    assert order.check_count == 3
+    assert order.last_observed_at == start + timedelta(minutes=25)
+
+    client = signed_in("nurse")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(history_url(world)).status_code == 200
+    with time_machine.travel(start + timedelta(hours=8), tick=False):
+        items = [
+            CheckItem(
+                order=order.public_id,
+                client_id=uuid.uuid4(),
+                observed_at=start + timedelta(minutes=30 + 15 * n),
+                location="bedroom",
+                activity="asleep",
+                safety_status="safe",
+                late_reason="Synced from the tablet",
+            )
+            for n in range(27)
+        ]
+        results = record_checks(items, actor=bht)
+    assert {r.status for r in results} == {"created"}
+    order.refresh_from_db()
+    assert order.check_count == 30 == order.checks.count()
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(history_url(world)).content.decode()
+    assert len(many) == len(few)
+    assert "Latest checks (20 of 30)" in body
