@@ -46,6 +46,103 @@ def test_triggers_refuse_update_and_delete() -> None:
     assert AuditEvent.objects.count() == 2
 
 
+def _raw(sql: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+COLUMNS = (
+    "id, seq, occurred_at, actor_label, action, object_type, object_id, outcome, category, "
+    "purpose, user_agent, request_id, detail, prev_hmac, hmac"
+)
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    ["update", "delete", "replace", "duplicate", "upsert", "truncate"],
+)
+def test_raw_sql_tampering_is_refused(attempt: str) -> None:
+    """Whoever reaches the database with SQL (not through Pillars) cannot edit, delete or
+    replace an audit event, on either database."""
+    _events(3)
+    before = [(e.seq, e.hmac, e.action) for e in AuditEvent.objects.order_by("seq")]
+    row = AuditEvent.objects.get(seq=2)
+    values = [
+        row.pk,
+        row.seq,
+        row.occurred_at,
+        "forger",
+        "export",
+        "test",
+        "x",
+        "success",
+        "general",
+        "",
+        "",
+        "",
+        "{}",
+        row.prev_hmac,
+        row.hmac,
+    ]
+    marks = ", ".join(["%s"] * len(values))
+    sqlite = connection.vendor == "sqlite"
+    statements = {
+        "update": ("UPDATE audit_auditevent SET action = 'export' WHERE seq = 2", []),
+        "delete": ("DELETE FROM audit_auditevent WHERE seq = 3", []),
+        "replace": (
+            f"INSERT OR REPLACE INTO audit_auditevent ({COLUMNS}) VALUES ({marks})"
+            if sqlite
+            else f"INSERT INTO audit_auditevent ({COLUMNS}) VALUES ({marks}) "
+            "ON CONFLICT (id) DO UPDATE SET action = EXCLUDED.action",
+            values,
+        ),
+        "duplicate": (
+            f"INSERT INTO audit_auditevent ({COLUMNS}) VALUES ({marks})",
+            [row.pk + 1000, *values[1:]],
+        ),
+        "upsert": (
+            f"INSERT INTO audit_auditevent ({COLUMNS}) VALUES ({marks}) "
+            "ON CONFLICT (seq) DO UPDATE SET action = 'export'",
+            [row.pk + 1000, *values[1:]],
+        ),
+        "truncate": (
+            "DELETE FROM audit_auditevent" if sqlite else "TRUNCATE audit_auditevent",
+            [],
+        ),
+    }
+    sql, params = statements[attempt]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _raw(sql, params)
+    after = [(e.seq, e.hmac, e.action) for e in AuditEvent.objects.order_by("seq")]
+    assert after == before
+    assert verify_database() == (None, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hand_opened_sqlite_connection_cannot_replace_either() -> None:
+    """The sqlite3 shell has no recursive_triggers: the BEFORE INSERT guard still refuses."""
+    import sqlite3
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    _events(2)
+    row = AuditEvent.objects.get(seq=1)
+    name = connection.settings_dict["NAME"]
+    if name == ":memory:" or "mode=memory" in str(name):
+        pytest.skip("needs a file database")
+    raw = sqlite3.connect(name, timeout=20)
+    assert raw.execute("PRAGMA recursive_triggers").fetchone() == (0,)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute(
+            f"INSERT OR REPLACE INTO audit_auditevent ({COLUMNS}) VALUES "
+            "(?, ?, ?, 'forger', 'export', 'test', 'x', 'success', 'general', '', '', '', '{}', "
+            "?, ?)",
+            [row.pk, row.seq, row.occurred_at.isoformat(), row.prev_hmac, row.hmac],
+        )
+    raw.close()
+    assert AuditEvent.objects.get(seq=1).action == row.action
+
+
 def _mutate(events: list[AuditEvent], rng: random.Random) -> tuple[str, list[AuditEvent]]:
     rows = [copy.copy(e) for e in events]
     kind = rng.choice(["edit", "delete", "insert", "reorder", "replay", "truncate", "relink"])
