@@ -58,6 +58,20 @@ else:
 if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("PILLARS_SECRET_KEY must be at least 32 characters long")
 
+
+def _strong(name: str, value: str) -> None:
+    """Production keys: at least 32 characters that look random (not a word repeated)."""
+    if len(value) < 32 or len(set(value)) < 12:
+        raise ImproperlyConfigured(
+            f"{name} must be at least 32 random characters in production (for example the "
+            "output of: python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+
+
+if PRODUCTION:
+    _strong("PILLARS_SECRET_KEY", SECRET_KEY)
+    _strong("PILLARS_AUDIT_KEY", AUDIT_HMAC_KEY)
+
 DEBUG = env_bool("PILLARS_DEBUG", PILLARS_ENV == "development")
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("PILLARS_DEBUG must be false when PILLARS_ENV is production")
@@ -91,8 +105,11 @@ INSTALLED_APPS = [
     "pillars.people",
     "pillars.rounds",
     "pillars.incidents",
-    "pillars.demo",
 ]
+# The demo generator and its commands (demo, demo-code) exist only in demo mode: a production
+# installation has no command that prints a demo account's two-step code.
+if DEMO_MODE:
+    INSTALLED_APPS.append("pillars.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -112,6 +129,9 @@ MIDDLEWARE = [
     # Axes last, as its documentation asks, so it sees the final response of a sign-in.
     "axes.middleware.AxesMiddleware",
 ]
+if PRODUCTION:
+    # Before anything else answers: no page is served while a demo account can sign in.
+    MIDDLEWARE.insert(0, "pillars.core.demo_guard.DemoAccountGuard")
 
 ROOT_URLCONF = "pillars.urls"
 WSGI_APPLICATION = "pillars.wsgi.application"

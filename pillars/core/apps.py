@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Pillars core"
 
     def ready(self) -> None:
-        from pillars.core import policies, policy, signals  # noqa: F401  (signals connect)
+        # signals connect their receivers and demo_guard registers its system check on import.
+        from pillars.core import demo_guard, policies, policy, signals  # noqa: F401
 
         policy.register(policies.ACTIONS)

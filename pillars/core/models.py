@@ -33,6 +33,9 @@ class User(AbstractUser):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session_epoch = models.PositiveIntegerField(default=0)
+    # Made by ``pillars demo`` with a published password: production refuses to start while
+    # any such account is active (``pillars disable-demo`` switches them all off).
+    is_demo = models.BooleanField(default=False)
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Overriding the private hook (not get_session_auth_hash) keeps SECRET_KEY_FALLBACKS

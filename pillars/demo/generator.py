@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -1164,8 +1165,13 @@ def generate(
         if is_loaded():
             raise AlreadyLoaded("demo data already loaded")
         first_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        users = get_user_model().objects
+        last_user = users.order_by("-pk").values_list("pk", flat=True).first() or 0
         the_plan = plan(seed, scale)
         Loader(the_plan, progress, rounds_days).run()
+        # Every account the demo made is marked: production refuses to start while one is
+        # active (pillars.core.demo_guard), whatever its name.
+        users.filter(pk__gt=last_user).update(is_demo=True)
         written = AuditEvent.objects.filter(seq__gt=first_seq).count()
     broken, _ = verify_database()
     return Summary(

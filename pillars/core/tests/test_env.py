@@ -50,6 +50,9 @@ def test_choice_and_required(environ: pytest.MonkeyPatch) -> None:
         env.env_required("X_SECRET", "it is needed")
 
 
+STRONG = "Xq3v9LmT2pZr8KwY6nBd4HsJ1cFg7QeA0uVt5RyNo"
+
+
 def _start(**overrides: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PILLARS_", "DATABASE_"))}
     return subprocess.run(
@@ -79,8 +82,26 @@ def _start(**overrides: str) -> subprocess.CompletedProcess[str]:
         (
             {
                 "PILLARS_ENV": "production",
+                "PILLARS_SECRET_KEY": STRONG,
+                "PILLARS_AUDIT_KEY": "short-audit-key",
+                "PILLARS_DEMO": "false",
+            },
+            "PILLARS_AUDIT_KEY must be at least 32 random characters",
+        ),
+        (
+            {
+                "PILLARS_ENV": "production",
                 "PILLARS_SECRET_KEY": "k" * 50,
-                "PILLARS_AUDIT_KEY": "a",
+                "PILLARS_AUDIT_KEY": STRONG,
+                "PILLARS_DEMO": "false",
+            },
+            "PILLARS_SECRET_KEY must be at least 32 random characters",
+        ),
+        (
+            {
+                "PILLARS_ENV": "production",
+                "PILLARS_SECRET_KEY": STRONG,
+                "PILLARS_AUDIT_KEY": STRONG[::-1],
                 "PILLARS_DEMO": "false",
             },
             "PILLARS_ALLOWED_HOSTS must name",
@@ -139,3 +160,68 @@ def test_sqlite_default_is_wal_with_immediate_transactions(tmp_path: Path) -> No
         check=True,
     )
     assert result.stdout.split() == ["wal", "IMMEDIATE"]
+
+
+def test_a_production_start_on_a_demo_database_fails_naming_the_problem(tmp_path: Path) -> None:
+    """A database loaded with demo accounts: every production start refuses until
+    ``pillars disable-demo`` has switched them off; then it starts."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PILLARS_", "DATABASE_"))}
+    base["DJANGO_SETTINGS_MODULE"] = "pillars.settings"
+    db = f"sqlite:///{tmp_path}/demo.sqlite3"
+    dev = {**base, "PILLARS_DATA_DIR": str(tmp_path), "DATABASE_URL": db, "PILLARS_ENV": "test"}
+    pillars = [sys.executable, "-m", "pillars.manage"]
+
+    def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*pillars, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        )
+
+    assert run(dev, "migrate", "-v", "0").returncode == 0
+    made = run(
+        dev,
+        "shell",
+        "-c",
+        "from pillars.core.models import User;"
+        "User.objects.create_user('someone-else', password='x-long-password-1', is_demo=True)",
+    )
+    assert made.returncode == 0, made.stderr
+    prod = {
+        **base,
+        "PILLARS_ENV": "production",
+        "PILLARS_DEMO": "false",
+        "PILLARS_SECRET_KEY": STRONG,
+        "PILLARS_AUDIT_KEY": STRONG[::-1],
+        "PILLARS_ALLOWED_HOSTS": "pillars.example.org",
+        "PILLARS_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": db,
+    }
+    for command in (["worker", "--once"], ["migrate"], ["check"]):
+        refused = run(prod, *command)
+        assert refused.returncode != 0, command
+        assert "1 active demo account" in refused.stderr, (command, refused.stderr[-500:])
+        assert "pillars disable-demo" in refused.stderr
+    # The demo commands do not exist outside demo mode.
+    missing = run(prod, "demo-code", "demo-director")
+    assert missing.returncode != 0
+    assert "Unknown command" in missing.stderr
+    # The web application itself answers 503 naming the problem.
+    web = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.test import Client; import django; django.setup();"
+            "r = Client(HTTP_HOST='pillars.example.org').get('/healthz', secure=True);"
+            "print(r.status_code, r.content.decode())",
+        ],
+        env=prod,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert web.stdout.startswith("503 "), web.stdout + web.stderr[-500:]
+    assert "demo account" in web.stdout
+    done = run(prod, "disable-demo", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "Disabled 1 demo account" in done.stdout
+    assert run(prod, "check").returncode == 0

@@ -362,3 +362,34 @@ def test_demo_restraint_episodes(loaded: generator.Summary) -> None:
     assert all(e.staff_roles.exists() for e in episodes)
     assert involved >= len(episodes)
     assert ExposureEvent.objects.filter(kind=ExposureKind.RESTRAINT).count() == involved
+
+
+def test_every_demo_account_is_marked_and_disable_demo_switches_them_off(
+    loaded: generator.Summary, settings: Any
+) -> None:
+    from pillars.core.demo_guard import demo_accounts_in_production
+    from pillars.core.models import ApiToken
+    from pillars.core.tokens import create_token
+
+    users = get_user_model().objects
+    assert not users.filter(is_demo=False).exists()
+    nurse = users.get(username="demo-nurse")
+    create_token(nurse, name="tablet", scopes=["read"], days=1)
+    settings.PRODUCTION = True
+    [error] = demo_accounts_in_production()
+    assert error.id == "pillars.E001"
+    assert "pillars disable-demo" in error.msg
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("disable-demo", stdout=io.StringIO())
+    assert users.filter(is_active=True, is_demo=True).exists()
+    out = io.StringIO()
+    call_command("disable-demo", "--yes", stdout=out)
+    assert "Disabled" in out.getvalue()
+    assert demo_accounts_in_production() == []
+    nurse.refresh_from_db()
+    assert not nurse.is_active
+    assert not nurse.has_usable_password()
+    assert not TOTPDevice.objects.filter(user__is_demo=True).exists()
+    assert not ApiToken.objects.filter(user=nurse, revoked_at__isnull=True).exists()
+    assert AuditEvent.objects.filter(detail__event="demo account disabled").count() == users.count()
+    assert verify_database()[0] is None
