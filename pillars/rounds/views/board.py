@@ -115,12 +115,12 @@ def unit_tools(user: Any, unit: Unit) -> list[tuple[str, str]]:
     return links
 
 
-def _board_context(request: HttpRequest, unit: Unit, *, sort: str = "due") -> dict[str, Any]:
+def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board") -> dict[str, Any]:
     mine = request.GET.get("mine") == "1"
     board_url = reverse("rounds:board", kwargs={"public_id": unit.public_id})
-    rows = board_selectors.board_rows(
-        request.user, unit, mine=mine, sort=sort, what="round" if sort == "room" else "unit board"
-    )
+    # Room order on the board too, never most-urgent-first: rows that re-sort on every poll and
+    # after every tap move under the finger (issue 11, item 5). Urgency is shown on each row.
+    rows = board_selectors.board_rows(request.user, unit, mine=mine, sort="room", what=what)
     _add_extras(request, unit, rows)
     return {
         "panels": board_extras.panels(request, unit),
@@ -178,7 +178,7 @@ def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
-    return render(request, "rounds/board_round.html", _board_context(request, unit, sort="room"))
+    return render(request, "rounds/board_round.html", _board_context(request, unit, what="round"))
 
 
 def _check_json(check: Check) -> dict[str, Any]:
