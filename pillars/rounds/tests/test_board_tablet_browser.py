@@ -41,7 +41,8 @@ def test_every_check_button_is_reachable_in_every_mode(
             button.scroll_into_view_if_needed()
             box = button.bounding_box()
             assert box is not None
-            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (mode, box)
+            assert box["x"] >= 0, (mode, box)
+            assert box["x"] + box["width"] <= width, (mode, box)
             hit = page.evaluate(
                 """([x, y]) => {
                      const el = document.elementFromPoint(x, y);
