@@ -78,12 +78,18 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def queue_key(request: HttpRequest) -> str:
-    """Names the tablet's queue of unsent checks after this session (never the session key
-    itself), so a queue left by another sign-in is never sent as this user's."""
-    session_key = request.session.session_key or ""
-    return salted_hmac("pillars.rounds.board.queue", session_key, algorithm="sha256").hexdigest()[
-        :20
-    ]
+    """Names the tablet's queue of unsent checks after the signed-in staff member (a keyed hash,
+    never the id itself). A queue outlives a session that ended while offline and is sent under
+    the same person's next sign-in; another person's sign-in never sends it (issue 11, item 2)."""
+    user_id = str(getattr(request.user, "pk", "") or "")
+    return salted_hmac("pillars.rounds.board.queue", user_id, algorithm="sha256").hexdigest()[:20]
+
+
+def queue_owner(request: HttpRequest) -> str:
+    """Who must sign in to send a queue left on the tablet: the staff member's name (never a
+    person served's)."""
+    staff = getattr(request.user, "staff", None)
+    return staff.display_name if staff else request.user.get_username()
 
 
 # The unit's other floor pages: (label, url name, policy action, how the unit is passed).
@@ -138,6 +144,7 @@ def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board"
         "safety_statuses": SafetyStatus.choices,
         "poll_seconds": POLL_SECONDS,
         "queue_key": queue_key(request),
+        "queue_owner": queue_owner(request),
         "new_client_id": uuid4,
         "back_url": board_url + ("?mine=1" if mine else ""),
         "round_url": reverse("rounds:round", kwargs={"public_id": unit.public_id})
