@@ -101,8 +101,12 @@ def _on_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResp
 
 
 def _ninja_location(loc: Any) -> str:
-    """``("body", "payload", "date_of_birth")`` -> ``date_of_birth``; query and header names too."""
-    parts = [str(p) for p in (loc or ()) if not isinstance(p, int)]
+    """``("body", "payload", "date_of_birth")`` -> ``date_of_birth``; query and header names too.
+
+    A list item keeps its index (``checks.3.location``): a tablet syncing a queue must know which
+    queued item was refused, to set that one aside while the rest are sent (issue 11, item 12).
+    """
+    parts = [str(p) for p in (loc or ())]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
         parts = parts[1:]
     if len(parts) > 1 and parts[0] in {"payload", "params", "page"}:

@@ -2,16 +2,21 @@
 // night and doorway modes, and an audible cue when new alerts arrive.
 //
 // What stays on the tablet: localStorage holds the display mode only; sessionStorage holds the
-// queue of unsent checks, keyed to this sign-in, with order public ids and the check fields
-// only (never a name). pillars.js clears the queue on sign-out and on the sign-in page.
+// queue of unsent checks, keyed to the signed-in staff member, with order public ids and the
+// check fields only (never a person served's name), beside the staff member's name (who must sign
+// in to send it). The queue outlives a session that ends while offline; it is sent under the same
+// staff member's next sign-in and only then cleared (issue 11, item 2).
 (() => {
   const root = document.querySelector("[data-board]");
   if (!root) return;
 
   const QUEUE_PREFIX = "pillars.board.queue.";
+  const OWNER_PREFIX = "pillars.board.owner.";
   const MODE_KEY = "pillars.board.mode";
   const ZERO = "00000000-0000-0000-0000-000000000000";
-  const storageKey = QUEUE_PREFIX + (root.dataset.queueKey || "none");
+  const queueKey = root.dataset.queueKey || "none";
+  const storageKey = QUEUE_PREFIX + queueKey;
+  const ownerKey = OWNER_PREFIX + queueKey;
   const isRound = root.hasAttribute("data-round");
   const rowsBox = document.querySelector("[data-board-rows]");
   let csrf = "";
@@ -78,20 +83,25 @@
     refusals.hidden = false;
   };
 
-  // Queues left by another sign-in are not this user's to send.
-  for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+  // A queue left by another staff member is not this user's to send: it stays on the tablet,
+  // and the board says whose it is and who must sign in to send it.
+  const others = document.querySelector("[data-other-queues]");
+  const otherList = document.querySelector("[data-other-queue-list]");
+  for (let i = 0; i < sessionStorage.length; i += 1) {
     const key = sessionStorage.key(i);
-    if (key && key.startsWith(QUEUE_PREFIX) && key !== storageKey) {
-      const stale = (() => {
-        try { return JSON.parse(sessionStorage.getItem(key) || "[]").length; } catch (e) { return 0; }
-      })();
-      sessionStorage.removeItem(key);
-      if (stale && refusals && refusalList) {
-        const li = document.createElement("li");
-        li.textContent = `${stale} check(s) from an earlier sign-in were not sent. Record them again.`;
-        refusalList.appendChild(li);
-        refusals.hidden = false;
-      }
+    if (!key || !key.startsWith(QUEUE_PREFIX) || key === storageKey) continue;
+    const waiting = (() => {
+      try { return JSON.parse(sessionStorage.getItem(key) || "[]").length; } catch (e) { return 0; }
+    })();
+    const owner = sessionStorage.getItem(OWNER_PREFIX + key.slice(QUEUE_PREFIX.length))
+      || "another staff member";
+    if (waiting && others && otherList) {
+      const li = document.createElement("li");
+      li.textContent = `${waiting} check${waiting === 1 ? "" : "s"} recorded by ${owner} `
+        + `${waiting === 1 ? "is" : "are"} waiting on this tablet. ${owner} must sign in here to send `
+        + `${waiting === 1 ? "it" : "them"}.`;
+      otherList.appendChild(li);
+      others.hidden = false;
     }
   }
 
@@ -107,8 +117,13 @@
 
   const save = () => {
     try {
-      if (queue.length) sessionStorage.setItem(storageKey, JSON.stringify(queue));
-      else sessionStorage.removeItem(storageKey);
+      if (queue.length) {
+        sessionStorage.setItem(storageKey, JSON.stringify(queue));
+        sessionStorage.setItem(ownerKey, root.dataset.queueOwner || "");
+      } else {
+        sessionStorage.removeItem(storageKey);
+        sessionStorage.removeItem(ownerKey);
+      }
     } catch (error) { /* storage full: the in-memory queue still holds the checks */ }
     const waiting = queue.length;
     if (banner && bannerText) {
@@ -148,6 +163,10 @@
     }
     if (response.type === "opaqueredirect" || response.status === 0) return {kind: "signed-out"};
     if (response.ok) return {kind: "ok"};
+    // A refusal is a problem+json answer from the check view. A 401/403 page that is not one is
+    // the session or its CSRF cookie gone (cookies lost): keep the check for the next sign-in.
+    const json = (response.headers.get("content-type") || "").includes("json");
+    if (!json && [401, 403].includes(response.status)) return {kind: "signed-out"};
     let problem = {};
     try {
       problem = await response.json();

@@ -44,21 +44,26 @@ document.addEventListener("htmx:responseError", (event) => {
   }, 15000);
 })();
 
-// The unit board queues unsent checks in sessionStorage (order ids and check fields, never a
-// name). Nothing about persons served may stay on a tablet after sign-out: the queue goes when
-// the sign-out form is sent, and on any signed-out page (an idle session that ended).
-(() => {
-  const clearBoardQueue = () => {
-    try {
-      for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
-        const key = sessionStorage.key(i);
-        if (key && key.startsWith("pillars.board.")) sessionStorage.removeItem(key);
-      }
-    } catch (error) { /* storage unavailable: nothing was stored */ }
-  };
-  document.addEventListener("submit", (event) => {
-    const action = event.target.getAttribute("action") || "";
-    if (action.endsWith("/account/sign-out/")) clearBoardQueue();
-  });
-  if (!document.body.dataset.idleSeconds) clearBoardQueue();
-})();
+// The unit board's queue of unsent checks (board.js) is not cleared on a signed-out page: a
+// session that ends while offline would lose the checks (issue 11, item 2). It holds order ids
+// and check fields, never a person served's name, and is sent under the same staff member's next
+// sign-in.
+
+// A polled or htmx request whose session has ended is redirected to the sign-in page: never paste
+// that page into the board, say so instead.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  let path = "";
+  try {
+    path = new URL(xhr.responseURL || "", window.location.href).pathname;
+  } catch (error) {
+    path = "";
+  }
+  if (!path.endsWith("/account/sign-in/")) return;
+  event.detail.shouldSwap = false;
+  const box = document.querySelector("[data-signed-out]") || document.querySelector("[data-htmx-errors]");
+  if (box) {
+    if (box.hasAttribute("data-htmx-errors")) box.textContent = "You are signed out. Sign in again.";
+    box.hidden = false;
+  }
+});

@@ -67,7 +67,7 @@ def test_exchange_refuses_lifetimes_beyond_ninety_days(world: World, days: int) 
 
 def test_exchange_refuses_unknown_scope(world: World) -> None:
     response = _exchange({"username": "t-nurse", "password": PASSWORD, "scopes": ["admin"]})
-    assert "scopes" in assert_problem(response, 422)["errors"]
+    assert "scopes.0" in assert_problem(response, 422)["errors"]  # the bad item, by index
 
 
 def test_wrong_password_is_401_problem_and_audited(world: World) -> None:

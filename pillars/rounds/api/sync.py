@@ -27,7 +27,7 @@ from pillars.rounds.services.sync import MAX_BATCH, CheckItem, ItemResult
 router = Router(tags=["rounds"])
 
 
-class BatchCheckIn(Schema):
+class CheckBatchItemIn(Schema):
     order: UUID = Field(description="The observation order's public id.")
     client_id: UUID = Field(description="Made by the device; a replay returns the first check.")
     observed_at: Moment
@@ -43,18 +43,18 @@ class BatchCheckIn(Schema):
     presence_code: Text = Field("", max_length=40, description="The room or bed code scanned.")
 
 
-class BatchIn(Schema):
-    checks: list[BatchCheckIn] = Field(..., min_length=1, max_length=MAX_BATCH)
+class CheckBatchIn(Schema):
+    checks: list[CheckBatchItemIn] = Field(..., min_length=1, max_length=MAX_BATCH)
 
 
-class ItemOut(Schema):
+class CheckBatchItemOut(Schema):
     client_id: str
     status: Literal["created", "replayed", "refused"]
     check: UUID | None = None
     errors: dict[str, list[str]] = Field(default_factory=dict)
 
     @classmethod
-    def of(cls, result: ItemResult) -> ItemOut:
+    def of(cls, result: ItemResult) -> CheckBatchItemOut:
         return cls(
             client_id=result.client_id,
             status=result.status,  # type: ignore[arg-type]
@@ -63,8 +63,8 @@ class ItemOut(Schema):
         )
 
 
-class BatchOut(Schema):
-    results: list[ItemOut]
+class CheckBatchOut(Schema):
+    results: list[CheckBatchItemOut]
     created: int
     replayed: int
     refused: int
@@ -73,17 +73,17 @@ class BatchOut(Schema):
 
 @router.post(
     "/checks/batch",
-    response={200: BatchOut, **error_responses(401, 403, 409, 422)},
+    response={200: CheckBatchOut, **error_responses(401, 403, 409, 422)},
     summary="Sync up to 1,000 queued checks; each item succeeds or fails on its own",
 )
 @audited("records checks (record_checks audits each one and each refused item)")
 @idempotent
-def sync_checks(request: HttpRequest, payload: BatchIn) -> BatchOut:
+def sync_checks(request: HttpRequest, payload: CheckBatchIn) -> CheckBatchOut:
     items = [CheckItem(**check.model_dump()) for check in payload.checks]
     results = services.record_checks(items, actor=request.user)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "replayed")}
-    return BatchOut(
-        results=[ItemOut.of(r) for r in results],
+    return CheckBatchOut(
+        results=[CheckBatchItemOut.of(r) for r in results],
         created=counts["created"],
         replayed=counts["replayed"],
         refused=len(results) - counts["created"] - counts["replayed"],

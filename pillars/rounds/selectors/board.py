@@ -262,8 +262,9 @@ def due_first(row: BoardRow) -> tuple[Any, ...]:
 
 
 def room_order(row: BoardRow) -> tuple[Any, ...]:
-    """The walk down the hall: rooms in name order, beds within a room, unbedded persons last."""
-    return (row.room == "", row.room, row.bed, row.name)
+    """The walk down the hall: rooms in name order, beds within a room, unbedded persons last.
+    The order's id breaks ties, so two loads never differ."""
+    return (row.room == "", row.room, row.bed, row.name, str(row.order.public_id))
 
 
 def board_rows(

@@ -554,3 +554,21 @@ def test_the_benchmark_baseline_renders_the_same_rows_as_the_board(world: World)
     assert len(rows) == 6
     assert positions == sorted(positions)
     assert html.count('id="row-') == len(rows)
+
+
+def test_the_board_keeps_room_order_through_polls_and_taps(world: World, signed_in: Any) -> None:
+    # Issue 11 item 5: most-urgent-first re-sorted rows under the finger on every poll and tap.
+    first = order_for(world, world.person_a)  # room A100 bed A, checked a minute ago
+    check(first, world, minutes_ago=1)
+    later = order_for(world, add_person(world, 2, world.beds_a[2]))  # room A101: never checked
+    client = signed_in("bht")
+
+    def shown() -> list[ObservationOrder]:
+        rows = client.get(board_url(world, "rounds:board-rows"), headers={"HX-Request": "true"})
+        return [row.order for row in rows.context["rows"]]
+
+    page = client.get(board_url(world))
+    assert [row.order for row in page.context["rows"]] == [first, later]
+    assert shown() == [first, later]
+    check(later, world)  # the missed person is checked: nobody moves
+    assert shown() == [first, later]

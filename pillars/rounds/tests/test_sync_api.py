@@ -97,3 +97,27 @@ def test_order_checks_are_paged_and_the_read_audited(world: World, order: Observ
     assert all(e.person_id == world.person_a.public_id for e in reads)
     outsider = api_as(world.user("outsider")).get(f"/orders/{order.public_id}/checks")
     assert outsider.status_code == 404
+
+
+def test_a_schema_invalid_item_is_named_by_its_index(world: World, order: ObservationOrder) -> None:
+    # Issue 11 item 12: the tablet must know which queued check blocks the queue.
+    body = {"checks": [check(order), check(order), check(order), check(order, location="moon")]}
+    response = api_as(world.user("bht")).post("/checks/batch", body)
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["checks.3.location"]
+    assert not Check.objects.exists()
+
+
+def test_the_schema_names_the_list_the_route_reads() -> None:
+    # Issue 12: another app's ``BatchIn`` (with ``records``) once replaced this one in the schema.
+    from pillars.api import api
+
+    schema = api.get_openapi_schema()
+    body = schema["paths"]["/api/v1/checks/batch"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    batch = schema["components"]["schemas"][ref]
+    assert batch["required"] == ["checks"]
+    item = batch["properties"]["checks"]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert {"order", "client_id", "location"} <= set(
+        schema["components"]["schemas"][item]["properties"]
+    )

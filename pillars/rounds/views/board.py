@@ -78,12 +78,18 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def queue_key(request: HttpRequest) -> str:
-    """Names the tablet's queue of unsent checks after this session (never the session key
-    itself), so a queue left by another sign-in is never sent as this user's."""
-    session_key = request.session.session_key or ""
-    return salted_hmac("pillars.rounds.board.queue", session_key, algorithm="sha256").hexdigest()[
-        :20
-    ]
+    """Names the tablet's queue of unsent checks after the signed-in staff member (a keyed hash,
+    never the id itself). A queue outlives a session that ended while offline and is sent under
+    the same person's next sign-in; another person's sign-in never sends it (issue 11, item 2)."""
+    user_id = str(getattr(request.user, "pk", "") or "")
+    return salted_hmac("pillars.rounds.board.queue", user_id, algorithm="sha256").hexdigest()[:20]
+
+
+def queue_owner(request: HttpRequest) -> str:
+    """Who must sign in to send a queue left on the tablet: the staff member's name (never a
+    person served's)."""
+    staff = getattr(request.user, "staff", None)
+    return staff.display_name if staff else request.user.get_username()
 
 
 # The unit's other floor pages: (label, url name, policy action, how the unit is passed).
@@ -115,12 +121,12 @@ def unit_tools(user: Any, unit: Unit) -> list[tuple[str, str]]:
     return links
 
 
-def _board_context(request: HttpRequest, unit: Unit, *, sort: str = "due") -> dict[str, Any]:
+def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board") -> dict[str, Any]:
     mine = request.GET.get("mine") == "1"
     board_url = reverse("rounds:board", kwargs={"public_id": unit.public_id})
-    rows = board_selectors.board_rows(
-        request.user, unit, mine=mine, sort=sort, what="round" if sort == "room" else "unit board"
-    )
+    # Room order on the board too, never most-urgent-first: rows that re-sort on every poll and
+    # after every tap move under the finger (issue 11, item 5). Urgency is shown on each row.
+    rows = board_selectors.board_rows(request.user, unit, mine=mine, sort="room", what=what)
     _add_extras(request, unit, rows)
     return {
         "panels": board_extras.panels(request, unit),
@@ -138,6 +144,7 @@ def _board_context(request: HttpRequest, unit: Unit, *, sort: str = "due") -> di
         "safety_statuses": SafetyStatus.choices,
         "poll_seconds": POLL_SECONDS,
         "queue_key": queue_key(request),
+        "queue_owner": queue_owner(request),
         "new_client_id": uuid4,
         "back_url": board_url + ("?mine=1" if mine else ""),
         "round_url": reverse("rounds:round", kwargs={"public_id": unit.public_id})
@@ -178,7 +185,7 @@ def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
-    return render(request, "rounds/board_round.html", _board_context(request, unit, sort="room"))
+    return render(request, "rounds/board_round.html", _board_context(request, unit, what="round"))
 
 
 def _check_json(check: Check) -> dict[str, Any]:

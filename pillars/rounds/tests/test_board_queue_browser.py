@@ -1,0 +1,67 @@
+"""The offline queue across sign-ins (issue 11, item 2): checks queued while offline survive the
+session ending and a sign-in; another staff member signing in on the tablet is told whose checks
+wait and does not send them; the same staff member's next sign-in sends them once. A poll after
+the session has gone shows a sign-in message, never the sign-in page inside the rows."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from pillars.people.testing import World
+from pillars.rounds.tests.test_board_browser import _orders, counts, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_queued_checks_wait_for_the_same_staff_members_sign_in(
+    browser: Any, live_server: Any, world: World
+) -> None:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    orders = _orders(world)
+    names = [o.person.display_name for o in orders]
+    board = f"/rounds/units/{world.unit_a.public_id}/board/"
+    bht = world.staff["bht"].display_name
+
+    sign_in(page, "t-bht")
+    page.goto(board)
+    context.set_offline(True)
+    for name in names[:2]:
+        page.get_by_role("button", name=re.compile(rf"Safe\W+check {name}")).click()
+    assert "2 checks waiting to send" in page.locator("[data-queue-banner]").inner_text()
+
+    # Every cookie is lost (the session ended) and the network comes back: the poll is answered
+    # by the sign-in page, which must not land in the rows.
+    context.clear_cookies()
+    context.set_offline(False)
+    page.evaluate("window.htmx.trigger(document.body, 'board-refresh')")
+    page.locator("[data-signed-out]").wait_for(state="visible")
+    assert page.locator("[data-board-rows] input[name=password]").count() == 0
+    assert page.locator("[data-board-rows] [data-order-row]").count() == len(orders)
+    assert counts(orders) == [1, 1, 1, 1]
+
+    # Another staff member signs in on the tablet: told whose checks wait; nothing is sent.
+    sign_in(page, "t-nurse")
+    page.goto(board)
+    others = page.locator("[data-other-queues]")
+    others.wait_for(state="visible")
+    assert f"2 checks recorded by {bht} are waiting" in others.inner_text()
+    assert f"{bht} must sign in here to send them" in others.inner_text()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/account/sign-in/"))
+    assert counts(orders) == [1, 1, 1, 1]
+
+    # The same staff member signs in again: the queue is sent once, then cleared.
+    sign_in(page, "t-bht")
+    page.goto(board)
+    page.locator("[data-queue-banner]").wait_for(state="hidden")
+    page.wait_for_function("() => !Object.keys(sessionStorage).some((k) => k.includes('board.'))")
+    assert counts(orders) == [2, 2, 1, 1]
+    page.reload()
+    assert page.locator("[data-other-queues]").is_hidden()
+    assert counts(orders) == [2, 2, 1, 1]
+    context.close()
