@@ -50,6 +50,22 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class TextAreaField(forms.CharField):
+    """Multi-line text whose length is counted as the person typing it sees it: a browser sends
+    each line break of a textarea as CR LF (two characters) while its own counter, and the
+    person, count one, so text at the limit was refused as over it. Line breaks are made LF
+    before any length is checked, and the textarea's maxlength matches."""
+
+    def __init__(self, *args: Any, rows: int = 4, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return super().to_python(value)
+
+
 class LocalDateTimeField(forms.DateTimeField):
     """A moment typed in the unit's local time; views validate the form inside
     ``timezone.override(unit zone)`` so Django reads it in that zone (and refuses a time that

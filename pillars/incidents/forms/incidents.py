@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import LocalDateTimeField
+from pillars.core.formtools import LocalDateTimeField, TextAreaField
 from pillars.incidents.models import DeescalationStep
 from pillars.incidents.models.incidents import DebriefKind, IncidentType, Severity
 from pillars.people.models import PersonServed, Staff, Unit
@@ -64,9 +64,7 @@ class IncidentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     deescalation_other = forms.CharField(label="Other steps tried", max_length=300, required=False)
-    narrative = forms.CharField(
-        label="What happened", widget=forms.Textarea(attrs={"rows": 6}), max_length=10000
-    )
+    narrative = TextAreaField(label="What happened", rows=6, max_length=10000)
     is_death = forms.BooleanField(label="A person died", required=False)
 
     def __init__(

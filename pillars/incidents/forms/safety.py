@@ -10,8 +10,9 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput
+from pillars.core.formtools import DateInput, TextAreaField
 from pillars.incidents.models.safety import CONTACT_SECTIONS, PersonSignature, PlanSection
+from pillars.incidents.services.safety import MAX_ENTRIES, MAX_TEXT
 
 CONTACT_ROWS = 5
 
@@ -46,12 +47,14 @@ class PlanForm(forms.Form):
                         label=f"{label}: phone {n + 1}", required=False, max_length=40
                     )
             else:
-                self.fields[code] = forms.CharField(
+                self.fields[code] = TextAreaField(
                     label=label,
                     required=False,
-                    max_length=5000,
-                    help_text=HINTS[PlanSection(code)],
-                    widget=forms.Textarea(attrs={"rows": 4}),
+                    # The service's own limits, so the textarea never lets in more than it
+                    # keeps: at most MAX_ENTRIES lines of MAX_TEXT characters.
+                    max_length=MAX_ENTRIES * (MAX_TEXT + 1) - 1,
+                    help_text=f"{HINTS[PlanSection(code)]} Up to {MAX_ENTRIES} lines of "
+                    f"{MAX_TEXT} characters.",
                 )
 
     @staticmethod

@@ -125,9 +125,22 @@ def save_draft(
     """Save the person's draft (the plan's next version), creating it when there is none. The
     signed versions are untouched; the draft is the only version that can change."""
     acting = policy.require(actor, "incidents.draft_safety_plan", person)
-    cleaned = clean_content(content)
+    # Every problem at once: the review date's with the sections'.
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    try:
+        cleaned = clean_content(content)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    checked: date | None = None
+    try:
+        checked = _check_review_on(review_on, clock.today_in(person_zone(person)))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors or checked is None:
+        raise ValidationError(errors)
+    review_on = checked
     now = clock.now()
-    review_on = _check_review_on(review_on, clock.today_in(person_zone(person)))
     try:
         with transaction.atomic():
             # Lock the person row: two staff saving the first draft at once must not both
@@ -176,6 +189,22 @@ def save_draft(
     return draft
 
 
+def not_ready_to_sign(version: SafetyPlanVersion) -> list[str]:
+    """Why a draft cannot be signed yet, in words the signing page shows before anyone tries
+    (and the service repeats if they do): empty required sections, a review date passed."""
+    problems = []
+    missing = [
+        label
+        for code, label in PlanSection.choices
+        if code in REQUIRED_TO_SIGN and not (version.content or {}).get(code)
+    ]
+    if missing:
+        problems.append("Before signing, fill in: " + "; ".join(missing) + ".")
+    if version.review_on < clock.today_in(person_zone(version.person)):
+        problems.append("The review date has passed: choose a new one in the draft first.")
+    return problems
+
+
 def sign_plan(
     version: SafetyPlanVersion,
     *,
@@ -207,15 +236,9 @@ def sign_plan(
         version = SafetyPlanVersion.objects.select_for_update().get(pk=version.pk)
         if version.status != SafetyPlanStatus.DRAFT:
             raise Conflict("This version is already signed; a change needs a new version.")
-        missing = [
-            label
-            for code, label in PlanSection.choices
-            if code in REQUIRED_TO_SIGN and not (version.content or {}).get(code)
-        ]
-        if missing:
-            raise invalid(None, "Before signing, fill in: " + "; ".join(missing) + ".")
-        if version.review_on < clock.today_in(person_zone(person)):
-            raise invalid("review_on", "The review date has passed; choose a new one first.")
+        problems = not_ready_to_sign(version)
+        if problems:
+            raise invalid(None, " ".join(problems))
         version.status = SafetyPlanStatus.SIGNED
         version.person_signature = person_signature
         version.person_signed_name = (

@@ -4,6 +4,7 @@ page section, the board row link and the API."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -395,3 +396,66 @@ def test_board_panel_counts_overdue_reviews(world: World, rf: Any, time_machine:
     assert panel is not None
     assert panel["count"] == 1
     assert panel["url"] == reverse("incidents:safety-plan-overdue", args=[world.unit_a.public_id])
+
+
+def test_every_error_at_once_and_limits_counted_as_the_person_sees_them(
+    world: World, signed_in: Any
+) -> None:
+    """A past review date is reported with the sections' errors, and text typed to the
+    textarea's 5,000-character limit is accepted though the browser sends each line break as
+    two characters."""
+    client = signed_in("clinician")
+    edit = reverse("incidents:safety-plan-edit", args=[world.person_a.public_id])
+    past = (review_on() - timedelta(days=60)).isoformat()
+    bad = client.post(
+        edit,
+        {
+            "review_on": past,
+            "warning_signs": "Pacing",
+            "ask_for_help_name_0": "Dana",
+            "ask_for_help_phone_0": "not a number",
+        },
+    ).content.decode()
+    assert "is not a phone number" in bad
+    assert "The review date cannot be in the past." in bad
+    assert not SafetyPlanVersion.objects.exists()
+    # The textarea's limit: 12 lines of 300 characters and 11 line breaks, 3,611 characters
+    # as typed and counted by the browser, 3,622 as sent (CR LF).
+    lines = ["x" * 299 + str(n % 10) for n in range(12)]
+    typed = "\n".join(lines)
+    assert len(typed) == 3611
+    sent = typed.replace("\n", "\r\n")
+    ok = client.post(
+        edit,
+        {
+            "review_on": review_on().isoformat(),
+            "warning_signs": sent,
+            "on_my_own": "Music",
+            "professionals_name_0": "988 Suicide & Crisis Lifeline",
+            "professionals_phone_0": "988",
+        },
+    )
+    assert ok.status_code == 302, re.findall(r"<li>[^<]{5,200}</li>", ok.content.decode())
+    assert len(SafetyPlanVersion.objects.get().content["warning_signs"]) == 12
+    over = client.post(edit, {"review_on": review_on().isoformat(), "warning_signs": typed + "z"})
+    assert "at most 3611 characters (it has 3612)" in over.content.decode()
+
+
+def test_an_empty_draft_says_what_is_missing_before_anyone_tries_to_sign(
+    world: World, signed_in: Any
+) -> None:
+    empty = services.save_draft(
+        world.person_a, actor=world.user("clinician"), content={}, review_on=review_on()
+    )
+    client = signed_in("clinician")
+    url = reverse("incidents:safety-plan-sign", args=[empty.public_id])
+    page = client.get(url).content.decode()
+    assert "This draft cannot be signed yet." in page
+    assert "Before signing, fill in: Warning signs" in page
+    assert "Sign the plan</button>" not in page
+    refused = client.post(
+        url, {"person_signature": "tablet", "typed_name": "Alex R", "staff_confirms": "on"}
+    ).content.decode()
+    assert "Before signing, fill in" in refused
+    empty.refresh_from_db()
+    assert empty.status == "draft"

@@ -120,7 +120,12 @@ def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request,
         form,
         "incidents/safety/sign.html",
-        {"version": version, "person": person, "form": form},
+        {
+            "version": version,
+            "person": person,
+            "form": form,
+            "not_ready": services.not_ready_to_sign(version),
+        },
         lambda data: services.sign_plan(
             version,
             actor=request.user,
