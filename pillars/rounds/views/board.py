@@ -24,14 +24,16 @@ from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from pydantic import ValidationError as PydanticValidationError
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import field_errors, problem
+from pillars.core.api_errors import field_errors, problem, schema_errors
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Unit
 from pillars.rounds import board_extras, selectors, services
+from pillars.rounds.api.sync import CheckBatchIn, answer_batch
 from pillars.rounds.choices import Activity, Location, SafetyStatus
 from pillars.rounds.models import Check, ObservationOrder
 from pillars.rounds.selectors import board as board_selectors
@@ -153,6 +155,7 @@ def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board"
         + ("?mine=1" if mine else ""),
         "board_url": board_url,
         "check_url_template": reverse("rounds:check-record", kwargs={"public_id": ZERO_UUID}),
+        "batch_url": reverse("rounds:check-batch"),
     }
 
 
@@ -186,6 +189,30 @@ def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
     return render(request, "rounds/board_round.html", _board_context(request, unit, what="round"))
+
+
+@audited("records the tablet's queued checks in one request (record_checks audits each item)")
+@login_required
+@require_POST
+def check_batch(request: HttpRequest) -> HttpResponse:
+    """The board's offline queue, drained in one session-signed request through the API's batch
+    handler (issue 13): the same schema, per-item answers and client-id idempotency. A
+    schema-invalid item is named by its index (``checks.3.location``) so the tablet can set that
+    one aside and send the rest."""
+    if not policy.can(request.user, "rounds.record_check"):
+        return problem(403, "You do not have permission to do that.")
+    try:
+        payload = CheckBatchIn.model_validate_json(request.body or b"{}")
+    except PydanticValidationError as exc:
+        errors = schema_errors(exc)
+        return problem(422, "A queued check is not valid.", errors=errors)
+    try:
+        answer = answer_batch(payload, actor=request.user)
+    except PermissionDenied:
+        return problem(403, "You do not have permission to do that.")
+    except ValidationError as exc:
+        return problem(422, "The checks could not be sent.", errors=field_errors(exc))
+    return JsonResponse(answer.model_dump(mode="json"))
 
 
 def _check_json(check: Check) -> dict[str, Any]:
@@ -310,4 +337,5 @@ urlpatterns = [
     path("units/<uuid:public_id>/board/rows/", board_rows, name="board-rows"),
     path("units/<uuid:public_id>/round/", round_view, name="round"),
     path("orders/<uuid:public_id>/check/", check_record, name="check-record"),
+    path("checks/batch/", check_batch, name="check-batch"),
 ]
