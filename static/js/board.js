@@ -26,6 +26,11 @@
     csrf = "";
   }
 
+  // A link followed while offline shows an offline page, not the browser's error.
+  if ("serviceWorker" in navigator && root.dataset.workerUrl) {
+    navigator.serviceWorker.register(root.dataset.workerUrl, {scope: "/"}).catch(() => {});
+  }
+
   // --- Display mode (remembered per device; nothing else goes into localStorage) ---------------
   const MODES = ["day", "night", "doorway"];
   const setMode = (mode) => {

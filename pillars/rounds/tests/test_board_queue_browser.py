@@ -112,3 +112,26 @@ def test_the_queue_drains_in_one_batch_and_sets_a_bad_item_aside(
     assert [p.rsplit("/", 3)[-3:] for p in posts] == [["checks", "batch", ""]] * 2
     assert page.locator("[data-sync-status]").inner_text().startswith("Last sent")
     context.close()
+
+
+def test_a_link_followed_offline_gives_the_offline_page(
+    browser: Any, live_server: Any, world: World
+) -> None:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    orders = _orders(world)
+    sign_in(page, "t-bht")
+    page.goto(f"/rounds/units/{world.unit_a.public_id}/board/")
+    page.wait_for_function(
+        "() => navigator.serviceWorker.ready.then((r) => Boolean(r.active)).catch(() => false)"
+    )
+    page.reload()  # the worker controls pages opened after it is active
+    page.wait_for_function("() => Boolean(navigator.serviceWorker.controller)")
+    context.set_offline(True)
+    row = page.locator(f'[data-order-row="{orders[0].public_id}"]')
+    row.get_by_role("link", name="Level history").click()
+    page.get_by_role("heading", name="You are offline").wait_for()
+    assert orders[0].person.display_name not in page.content()
+    context.set_offline(False)
+    context.close()

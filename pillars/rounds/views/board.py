@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,7 +29,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import field_errors, problem, schema_errors
-from pillars.core.declare import audited
+from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Unit
@@ -156,6 +157,7 @@ def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board"
         "board_url": board_url,
         "check_url_template": reverse("rounds:check-record", kwargs={"public_id": ZERO_UUID}),
         "batch_url": reverse("rounds:check-batch"),
+        "worker_url": reverse("rounds:offline-worker"),
     }
 
 
@@ -213,6 +215,26 @@ def check_batch(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         return problem(422, "The checks could not be sent.", errors=field_errors(exc))
     return JsonResponse(answer.model_dump(mode="json"))
+
+
+@audit_exempt("the offline page: fixed text, no one named, cached by the service worker")
+@require_GET
+def offline_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "rounds/offline.html")
+
+
+WORKER = settings.BASE_DIR / "static" / "js" / "offline-worker.js"
+
+
+@audit_exempt("the service worker script: static code, no data")
+@require_GET
+def offline_worker(request: HttpRequest) -> HttpResponse:
+    """Served from a view, not /static/, so it may control every page (``Service-Worker-Allowed``)
+    and a browser re-checks it (no long cache)."""
+    response = HttpResponse(WORKER.read_bytes(), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def _check_json(check: Check) -> dict[str, Any]:
@@ -338,4 +360,6 @@ urlpatterns = [
     path("units/<uuid:public_id>/round/", round_view, name="round"),
     path("orders/<uuid:public_id>/check/", check_record, name="check-record"),
     path("checks/batch/", check_batch, name="check-batch"),
+    path("offline/", offline_page, name="offline"),
+    path("offline-worker.js", offline_worker, name="offline-worker"),
 ]
