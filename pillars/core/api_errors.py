@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ValidationError as PydanticValidationError
 
 from pillars.core.api_auth import LockedOut
 from pillars.core.errors import Conflict
@@ -112,6 +113,15 @@ def _ninja_location(loc: Any) -> str:
     if len(parts) > 1 and parts[0] in {"payload", "params", "page"}:
         parts = parts[1:]
     return ".".join(parts) or NON_FIELD
+
+
+def schema_errors(exc: PydanticValidationError) -> dict[str, list[str]]:
+    """A schema's refusal outside ninja (a session view validating JSON with an API schema),
+    named as the API names it (``checks.3.location``)."""
+    errors: dict[str, list[str]] = {}
+    for item in exc.errors():
+        errors.setdefault(_ninja_location(item.get("loc")), []).append(str(item.get("msg")))
+    return errors
 
 
 def _on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -26,6 +26,11 @@
     csrf = "";
   }
 
+  // A link followed while offline shows an offline page, not the browser's error.
+  if ("serviceWorker" in navigator && root.dataset.workerUrl) {
+    navigator.serviceWorker.register(root.dataset.workerUrl, {scope: "/"}).catch(() => {});
+  }
+
   // --- Display mode (remembered per device; nothing else goes into localStorage) ---------------
   const MODES = ["day", "night", "doorway"];
   const setMode = (mode) => {
@@ -145,43 +150,69 @@
     refreshTimer = setTimeout(() => window.htmx.trigger(document.body, "board-refresh"), 400);
   };
 
-  const send = async (item) => {
+  // The queue drains through ONE request (the API's batch handler, session-signed): each item
+  // is answered on its own and a replay of a client id is harmless (issue 13).
+  const sendBatch = async (items) => {
     if (!navigator.onLine) return {kind: "network"};
-    const body = new URLSearchParams();
-    for (const name of FIELDS) if (name !== "order" && item[name]) body.append(name, item[name]);
+    const checks = items.map((item) => {
+      const check = {};
+      for (const name of FIELDS) if (item[name]) check[name] = item[name];
+      return check;
+    });
     let response;
     try {
-      response = await fetch(root.dataset.checkUrl.replace(ZERO, item.order), {
+      response = await fetch(root.dataset.batchUrl, {
         method: "POST",
         credentials: "same-origin",
         redirect: "manual",
-        headers: {"Accept": "application/json", "X-CSRFToken": csrf},
-        body,
+        headers: {"Accept": "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf},
+        body: JSON.stringify({checks}),
       });
     } catch (error) {
       return {kind: "network"};
     }
     if (response.type === "opaqueredirect" || response.status === 0) return {kind: "signed-out"};
-    if (response.ok) return {kind: "ok"};
-    // A refusal is a problem+json answer from the check view. A 401/403 page that is not one is
-    // the session or its CSRF cookie gone (cookies lost): keep the check for the next sign-in.
+    // A refusal is JSON. A 401/403 page that is not is the session or its CSRF cookie gone
+    // (cookies lost): keep the checks for the next sign-in.
     const json = (response.headers.get("content-type") || "").includes("json");
     if (!json && [401, 403].includes(response.status)) return {kind: "signed-out"};
-    let problem = {};
+    let answer = {};
     try {
-      problem = await response.json();
+      answer = await response.json();
     } catch (error) {
-      problem = {};
+      answer = {};
     }
-    const errors = problem.errors || {};
-    if (response.status === 422 && errors.late_reason && Object.keys(errors).length === 1) {
-      return {kind: "late", text: errors.late_reason[0]};
+    if (response.ok) return {kind: "answered", answer};
+    if (response.status === 422) {
+      // One schema-invalid item refuses the batch; its index names it (checks.3.location).
+      const bad = new Map();
+      for (const [name, messages] of Object.entries(answer.errors || {})) {
+        const match = /^checks\.(\d+)\./.exec(name);
+        if (match) bad.set(Number(match[1]), `${name.split(".").pop()}: ${(messages || []).join(" ")}`);
+      }
+      if (bad.size) return {kind: "invalid", bad};
     }
     if ([400, 403, 404, 409, 422].includes(response.status)) {
-      return {kind: "refused", text: problem.detail || "The check was refused."};
+      return {kind: "refused", text: answer.detail || "The checks were refused."};
     }
-    return {kind: "network"}; // a server error: keep the check and try again later
+    return {kind: "network"}; // a server error: keep the checks and try again later
   };
+
+  const setAside = (item, text) => {
+    queue = queue.filter((entry) => entry.client_id !== item.client_id);
+    rowNote(item.order, "Not saved: set aside", "refused");
+    showRefusal(item, `set aside for a lead to resolve (${text}).`);
+  };
+
+  const syncStatus = document.querySelector("[data-sync-status]");
+  const syncedKey = "pillars.board.synced." + queueKey;
+  const showSynced = (iso) => {
+    if (!syncStatus || !iso) return;
+    const at = new Date(iso);
+    syncStatus.textContent = `Last sent to the server at ${at.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"})}.`;
+    syncStatus.hidden = false;
+  };
+  try { showSynced(sessionStorage.getItem(syncedKey)); } catch (error) { /* no storage */ }
 
   let flushing = false;
   let retryTimer = 0;
@@ -190,31 +221,48 @@
     flushing = true;
     try {
       for (;;) {
-        const item = queue.find((entry) => !entry.needs_reason);
-        if (!item) break;
-        const result = await send(item);
+        const batch = queue.filter((entry) => !entry.needs_reason);
+        if (!batch.length) break;
+        const result = await sendBatch(batch);
         if (result.kind === "network" || result.kind === "signed-out") {
           signedOut = result.kind === "signed-out";
-          rowNote(item.order, "Waiting to send", "waiting");
+          for (const item of batch) rowNote(item.order, "Waiting to send", "waiting");
           clearTimeout(retryTimer);
           retryTimer = setTimeout(flush, 10000);
           break;
         }
-        if (result.kind === "late") {
-          item.needs_reason = true;
-          item.late_text = result.text;
-          rowNote(item.order, "Needs a reason for the late entry", "late");
-          askReason();
+        if (result.kind === "invalid") {
+          for (const [index, text] of result.bad) if (batch[index]) setAside(batch[index], text);
+          save();
+          continue; // the rest go in the next request
+        }
+        if (result.kind === "refused") {
+          for (const item of batch) setAside(item, result.text);
+          save();
           continue;
         }
-        queue = queue.filter((entry) => entry.client_id !== item.client_id);
-        if (result.kind === "ok") {
-          rowNote(item.order, "✓ Saved", "saved");
-        } else {
-          rowNote(item.order, "Not saved", "refused");
-          showRefusal(item, result.text);
+        const byId = new Map((result.answer.results || []).map((r) => [r.client_id, r]));
+        for (const item of batch) {
+          const answered = byId.get(item.client_id);
+          const errors = (answered && answered.errors) || {};
+          if (answered && (answered.status === "created" || answered.status === "replayed")) {
+            queue = queue.filter((entry) => entry.client_id !== item.client_id);
+            rowNote(item.order, "✓ Saved", "saved");
+          } else if (answered && errors.late_reason && Object.keys(errors).length === 1) {
+            item.needs_reason = true;
+            item.late_text = errors.late_reason[0];
+            rowNote(item.order, "Needs a reason for the late entry", "late");
+          } else {
+            const text = Object.values(errors).flat().join(" ") || "The check was refused.";
+            setAside(item, text);
+          }
+        }
+        if (result.answer.synced_at) {
+          try { sessionStorage.setItem(syncedKey, result.answer.synced_at); } catch (error) { /* none */ }
+          showSynced(result.answer.synced_at);
         }
         save();
+        askReason();
       }
     } finally {
       flushing = false;

@@ -9,7 +9,7 @@ idempotent by its own client id, so a batch resent without the key is harmless t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -79,8 +79,14 @@ class CheckBatchOut(Schema):
 @audited("records checks (record_checks audits each one and each refused item)")
 @idempotent
 def sync_checks(request: HttpRequest, payload: CheckBatchIn) -> CheckBatchOut:
+    return answer_batch(payload, actor=request.user)
+
+
+def answer_batch(payload: CheckBatchIn, *, actor: Any) -> CheckBatchOut:
+    """Records a batch and says what became of each item: the API and the board's session sync
+    (rounds.views.board.check_batch) share it, so both keep the same per-item idempotency."""
     items = [CheckItem(**check.model_dump()) for check in payload.checks]
-    results = services.record_checks(items, actor=request.user)
+    results = services.record_checks(items, actor=actor)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "replayed")}
     return CheckBatchOut(
         results=[CheckBatchItemOut.of(r) for r in results],

@@ -30,6 +30,11 @@ PAGES: dict[str, Case] = {
     "rounds:round": Case("GET", "A A A A A A F F N L", unit_a),
     # An empty post is a form error (A) for those who may record; a refusal for the rest.
     "rounds:check-record": Case("POST", "A A A F F F F F N L", order_a),
+    # An empty body: refused as invalid (422) for whoever may record checks.
+    "rounds:check-batch": Case("POST", "A A A F F F F F A L"),
+    # Fixed text and static code, for anyone (the tablet may be signed out when offline).
+    "rounds:offline": Case("GET", "A A A A A A A A A A"),
+    "rounds:offline-worker": Case("GET", "A A A A A A A A A A"),
 }
 
 #                                               bht nur cli pee sup dir pri adm out anon

@@ -572,3 +572,34 @@ def test_the_board_keeps_room_order_through_polls_and_taps(world: World, signed_
     assert shown() == [first, later]
     check(later, world)  # the missed person is checked: nobody moves
     assert shown() == [first, later]
+
+
+def test_the_session_batch_answers_each_item_and_names_a_bad_one(
+    world: World, signed_in: Any
+) -> None:
+    order = order_for(world, world.person_a)
+    client = signed_in("bht")
+    url = reverse("rounds:check-batch")
+
+    def item(**overrides: Any) -> dict[str, Any]:
+        values = {
+            "order": str(order.public_id),
+            "client_id": str(uuid.uuid4()),
+            "observed_at": clock.now().isoformat(),
+            "location": "bedroom",
+            "activity": "asleep",
+            "safety_status": "safe",
+        }
+        return values | overrides
+
+    bad = client.post(
+        url, {"checks": [item(), item(), item(location="moon")]}, content_type="application/json"
+    )
+    assert bad.status_code == 422
+    assert list(bad.json()["errors"]) == ["checks.2.location"]
+    good = item()
+    first = client.post(url, {"checks": [good]}, content_type="application/json")
+    assert first.json()["results"][0]["status"] == "created"
+    again = client.post(url, {"checks": [good]}, content_type="application/json")
+    assert again.json()["results"][0]["status"] == "replayed"
+    assert Check.objects.filter(order=order).count() == 1

@@ -6,10 +6,12 @@ the session has gone shows a sign-in message, never the sign-in page inside the 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
 
+from pillars.core import clock
 from pillars.people.testing import World
 from pillars.rounds.tests.test_board_browser import _orders, counts, sign_in
 
@@ -59,9 +61,77 @@ def test_queued_checks_wait_for_the_same_staff_members_sign_in(
     sign_in(page, "t-bht")
     page.goto(board)
     page.locator("[data-queue-banner]").wait_for(state="hidden")
-    page.wait_for_function("() => !Object.keys(sessionStorage).some((k) => k.includes('board.'))")
+    page.wait_for_function(
+        "() => !Object.keys(sessionStorage).some((k) => k.includes('board.queue'))"
+    )
     assert counts(orders) == [2, 2, 1, 1]
     page.reload()
     assert page.locator("[data-other-queues]").is_hidden()
     assert counts(orders) == [2, 2, 1, 1]
+    context.close()
+
+
+def test_the_queue_drains_in_one_batch_and_sets_a_bad_item_aside(
+    browser: Any, live_server: Any, world: World
+) -> None:
+    # Issue 13: one session-signed batch, not one request per check; issue 11 item 12: a
+    # schema-invalid item is named by its index and set aside while the rest are saved.
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    orders = _orders(world)
+    sign_in(page, "t-bht")
+    board = f"/rounds/units/{world.unit_a.public_id}/board/"
+    page.goto(board)
+    key = page.locator("[data-board]").get_attribute("data-queue-key")
+    now = clock.now().isoformat()
+    queued = [
+        {
+            "order": str(o.public_id),
+            "client_id": str(uuid.uuid4()),
+            "observed_at": now,
+            "location": "moon" if n == 1 else "bedroom",
+            "activity": "asleep",
+            "safety_status": "safe",
+        }
+        for n, o in enumerate(orders[:3])
+    ]
+    page.evaluate(
+        "([k, items]) => sessionStorage.setItem(`pillars.board.queue.${k}`, JSON.stringify(items))",
+        [key, queued],
+    )
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(board)
+    refusals = page.locator("[data-refusals]")
+    refusals.wait_for(state="visible")
+    page.locator("[data-queue-banner]").wait_for(state="hidden")
+    assert orders[1].person.display_name in refusals.inner_text()
+    assert "set aside for a lead to resolve" in refusals.inner_text()
+    assert counts(orders) == [2, 1, 2, 1]
+    assert [p.rsplit("/", 3)[-3:] for p in posts] == [["checks", "batch", ""]] * 2
+    assert page.locator("[data-sync-status]").inner_text().startswith("Last sent")
+    context.close()
+
+
+def test_a_link_followed_offline_gives_the_offline_page(
+    browser: Any, live_server: Any, world: World
+) -> None:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    orders = _orders(world)
+    sign_in(page, "t-bht")
+    page.goto(f"/rounds/units/{world.unit_a.public_id}/board/")
+    page.wait_for_function(
+        "() => navigator.serviceWorker.ready.then((r) => Boolean(r.active)).catch(() => false)"
+    )
+    page.reload()  # the worker controls pages opened after it is active
+    page.wait_for_function("() => Boolean(navigator.serviceWorker.controller)")
+    context.set_offline(True)
+    row = page.locator(f'[data-order-row="{orders[0].public_id}"]')
+    row.get_by_role("link", name="Level history").click()
+    page.get_by_role("heading", name="You are offline").wait_for()
+    assert orders[0].person.display_name not in page.content()
+    context.set_offline(False)
     context.close()

@@ -39,6 +39,8 @@ def test_every_check_button_is_reachable_in_every_mode(
         for order in orders:
             button = page.locator(f'[data-order-row="{order.public_id}"] form.one-tap button')
             button.scroll_into_view_if_needed()
+            # The button says what one tap records, in every mode (issue 11, item 4).
+            assert "Bedroom, Asleep" in button.inner_text(), (mode, button.inner_text())
             box = button.bounding_box()
             assert box is not None
             assert box["x"] >= 0, (mode, box)

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,14 +25,16 @@ from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from pydantic import ValidationError as PydanticValidationError
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import field_errors, problem
-from pillars.core.declare import audited
+from pillars.core.api_errors import field_errors, problem, schema_errors
+from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Unit
 from pillars.rounds import board_extras, selectors, services
+from pillars.rounds.api.sync import CheckBatchIn, answer_batch
 from pillars.rounds.choices import Activity, Location, SafetyStatus
 from pillars.rounds.models import Check, ObservationOrder
 from pillars.rounds.selectors import board as board_selectors
@@ -153,6 +156,8 @@ def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board"
         + ("?mine=1" if mine else ""),
         "board_url": board_url,
         "check_url_template": reverse("rounds:check-record", kwargs={"public_id": ZERO_UUID}),
+        "batch_url": reverse("rounds:check-batch"),
+        "worker_url": reverse("rounds:offline-worker"),
     }
 
 
@@ -186,6 +191,50 @@ def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
     return render(request, "rounds/board_round.html", _board_context(request, unit, what="round"))
+
+
+@audited("records the tablet's queued checks in one request (record_checks audits each item)")
+@login_required
+@require_POST
+def check_batch(request: HttpRequest) -> HttpResponse:
+    """The board's offline queue, drained in one session-signed request through the API's batch
+    handler (issue 13): the same schema, per-item answers and client-id idempotency. A
+    schema-invalid item is named by its index (``checks.3.location``) so the tablet can set that
+    one aside and send the rest."""
+    if not policy.can(request.user, "rounds.record_check"):
+        return problem(403, "You do not have permission to do that.")
+    try:
+        payload = CheckBatchIn.model_validate_json(request.body or b"{}")
+    except PydanticValidationError as exc:
+        errors = schema_errors(exc)
+        return problem(422, "A queued check is not valid.", errors=errors)
+    try:
+        answer = answer_batch(payload, actor=request.user)
+    except PermissionDenied:
+        return problem(403, "You do not have permission to do that.")
+    except ValidationError as exc:
+        return problem(422, "The checks could not be sent.", errors=field_errors(exc))
+    return JsonResponse(answer.model_dump(mode="json"))
+
+
+@audit_exempt("the offline page: fixed text, no one named, cached by the service worker")
+@require_GET
+def offline_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "rounds/offline.html")
+
+
+WORKER = settings.BASE_DIR / "static" / "js" / "offline-worker.js"
+
+
+@audit_exempt("the service worker script: static code, no data")
+@require_GET
+def offline_worker(request: HttpRequest) -> HttpResponse:
+    """Served from a view, not /static/, so it may control every page (``Service-Worker-Allowed``)
+    and a browser re-checks it (no long cache)."""
+    response = HttpResponse(WORKER.read_bytes(), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def _check_json(check: Check) -> dict[str, Any]:
@@ -310,4 +359,7 @@ urlpatterns = [
     path("units/<uuid:public_id>/board/rows/", board_rows, name="board-rows"),
     path("units/<uuid:public_id>/round/", round_view, name="round"),
     path("orders/<uuid:public_id>/check/", check_record, name="check-record"),
+    path("checks/batch/", check_batch, name="check-batch"),
+    path("offline/", offline_page, name="offline"),
+    path("offline-worker.js", offline_worker, name="offline-worker"),
 ]
