@@ -30,8 +30,7 @@ PAGES: dict[str, Case] = {
     "rounds:round": Case("GET", "A A A A A A F F N L", unit_a),
     # An empty post is a form error (A) for those who may record; a refusal for the rest.
     "rounds:check-record": Case("POST", "A A A F F F F F N L", order_a),
-    # An empty body: refused as invalid (422) for whoever may record checks.
-    # An empty batch: refused for its content (V) once the role may record checks.
+    # An empty body: refused as invalid (422, V) for whoever may record checks.
     "rounds:check-batch": Case("POST", "V V V F F F F F V L"),
     # Fixed text and static code, for anyone (the tablet may be signed out when offline).
     "rounds:offline": Case("GET", "A A A A A A A A A A"),
