@@ -115,10 +115,6 @@ class ObservationOrder(PublicModel):
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Escalation steps already alerted for the current due time (reset by each new check).
     escalation_step = models.PositiveSmallIntegerField(default=0)
-    # A step whose alerts could not be written is retried, not dropped: the sweep leaves the
-    # order alone until sweep_retry_at (backing off as failures repeat), then tries again.
-    sweep_failures = models.PositiveSmallIntegerField(default=0)
-    sweep_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -20,7 +20,6 @@ from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, invalid
 from pillars.core.roles import RoleCode
-from pillars.core.sweeps import each_row
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.people.services import confirm_pin
@@ -28,7 +27,6 @@ from pillars.rounds.choices import AlertKind
 from pillars.rounds.models import Alert, Coverage, ObservationOrder
 from pillars.rounds.selectors.assignments import assignments_active_at, shift_leads_at
 from pillars.rounds.services.assignments import _staff_problem
-from pillars.rounds.services.escalation import write_new_alerts
 
 
 def _unit_of(order: ObservationOrder) -> Unit | None:
@@ -283,64 +281,53 @@ def _recipients(unit: Unit, now: datetime) -> list[Staff]:
 def sweep_coverage_lapses(now: datetime | None = None) -> list[Alert]:
     """Alert the shift lead (or, with none assigned, the unit's nurses) about each coverage
     lapse. The dedupe key names the order, the moment the lapse began and the recipient, so a
-    second sweep (or a second worker) never alerts twice for the same lapse. Each lapse runs
-    under the sweep harness: one that raises is audited and retried later, the others go on."""
+    second sweep (or a second worker) never alerts twice for the same lapse."""
     now = now or clock.now()
     created: list[Alert] = []
-
-    def handle(lapse: Any) -> int:
+    for lapse in coverage_lapses(now):
         unit = _unit_of(lapse.order)
         if unit is None:
-            return 0
+            continue
         person = lapse.order.person
         message = (
             f"{person.display_name}: {lapse.order.level.name} has {lapse.open_count} of "
             f"{lapse.ratio} staff with them."
         )[:300]
-        alerts = [
-            Alert(
-                kind=AlertKind.COVERAGE_LAPSE,
-                recipient=recipient,
-                unit=unit,
-                person=person,
-                order=lapse.order,
-                message=message,
-                due_at=lapse.since,
-                created_at=now,
-                dedupe_key=(
-                    f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}:"
-                    f"{recipient.pk}"
-                ),
-            )
-            for recipient in _recipients(unit, now)
-        ]
-        new = write_new_alerts(alerts)
-        for alert in new:
-            audit.record(
-                actor=None,
-                actor_label="coverage sweep",
-                action=Action.CREATE,
-                target=alert,
-                person_id=person.public_id,
-                category=person_category(person),
-                purpose=Purpose.TREATMENT,
-                detail={
-                    "kind": AlertKind.COVERAGE_LAPSE,
-                    "order": str(lapse.order.public_id),
-                    "recipient": str(alert.recipient.public_id),
-                    "since": lapse.since.isoformat(),
-                },
-            )
-        created.extend(new)
-        return len(new)
-
-    each_row(
-        "coverage",
-        coverage_lapses(now),
-        handle,
-        key=lambda lapse: str(lapse.order.public_id),
-        now=now,
-    )
+        for recipient in _recipients(unit, now):
+            key = f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}:{recipient.pk}"
+            if Alert.objects.filter(dedupe_key=key).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    alert = Alert.objects.create(
+                        kind=AlertKind.COVERAGE_LAPSE,
+                        recipient=recipient,
+                        unit=unit,
+                        person=person,
+                        order=lapse.order,
+                        message=message,
+                        due_at=lapse.since,
+                        created_at=now,
+                        dedupe_key=key,
+                    )
+                    audit.record(
+                        actor=None,
+                        actor_label="coverage sweep",
+                        action=Action.CREATE,
+                        target=alert,
+                        person_id=person.public_id,
+                        category=person_category(person),
+                        purpose=Purpose.TREATMENT,
+                        detail={
+                            "kind": AlertKind.COVERAGE_LAPSE,
+                            "order": str(lapse.order.public_id),
+                            "recipient": str(recipient.public_id),
+                            "since": lapse.since.isoformat(),
+                        },
+                    )
+            except IntegrityError:
+                continue  # another worker wrote the same alert first
+            created.append(alert)
     return created
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -27,11 +27,10 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action, Outcome, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
-from pillars.core.sweeps import SweepResult, each_row, retry_delay
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient
@@ -124,7 +123,6 @@ def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[Observat
         ObservationOrder.objects.filter(
             ended_at__isnull=True, paused_at__isnull=True, due_at__isnull=False
         )
-        .filter(Q(sweep_retry_at__isnull=True) | Q(sweep_retry_at__lte=now))
         .annotate(unit_now=_current_unit())
         .filter(unit_now__isnull=False)
         .filter(_due_filter(chains, now))
@@ -197,6 +195,20 @@ def recipients_for(
 # --- The sweep --------------------------------------------------------------------------------
 
 
+@dataclass
+class SweepResult:
+    """What one sweep did: orders whose chain moved, alerts written, rows that failed."""
+
+    name: str
+    claimed: int = 0
+    alerts: int = 0
+    failed: int = 0
+    failed_orders: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+
+
 def dedupe_key(order: ObservationOrder, due_at: datetime, position: int, staff: Staff) -> str:
     return f"esc:{order.public_id}:{due_at.isoformat()}:{position}:{staff.public_id}"
 
@@ -238,7 +250,7 @@ def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
     if not list(held):
         return False
     moved = ObservationOrder.objects.filter(pk=pk, escalation_step=k, due_at=due_at).update(
-        escalation_step=j, sweep_failures=0, sweep_retry_at=None
+        escalation_step=j
     )
     return moved == 1
 
@@ -309,20 +321,38 @@ def _escalate_one(
     return len(new)
 
 
-def _back_off(pk: int, due_at: datetime, k: int, failures: int, now: datetime) -> None:
-    """A row that raised keeps its steps unclaimed (their alerts are still owed) and is left
-    alone until its retry moment, later each time it fails again; never dropped."""
-    ObservationOrder.objects.filter(pk=pk, escalation_step=k, due_at=due_at).update(
-        sweep_failures=min(failures, 32767), sweep_retry_at=now + retry_delay(failures)
-    )
+def _skip(pk: int, due_at: datetime, k: int, j: int, error: Exception) -> None:
+    """A row that raised keeps its claim, so it cannot spin the loop; the failure is recorded
+    (logged and audited) rather than hidden. The next steps still run when they fall due."""
+    try:
+        with transaction.atomic():
+            if not _claim(pk, due_at, k, j):
+                return
+            order = ObservationOrder.objects.select_related("person").get(pk=pk)
+            audit.record(
+                actor=None,
+                actor_label=SYSTEM_LABEL,
+                action=Action.UPDATE,
+                target=order,
+                person_id=order.person.public_id,
+                outcome=Outcome.FAILED,
+                purpose=Purpose.TREATMENT,
+                detail={
+                    "event": "escalation failed",
+                    "due_at": due_at.isoformat(),
+                    "changes": {"escalation_step": {"old": k, "new": j}},
+                    "error": f"{type(error).__name__}: {error}"[:300],
+                },
+            )
+    except Exception:
+        logger.exception("could not record the failed escalation of order pk=%s", pk)
 
 
 def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResult:
     """One sweep: alert every escalation step that has fallen due by ``now``.
 
     Safe to run from any number of workers at once (see the module docstring). A row that
-    raises is logged, audited and retried later with back-off (its alerts are still owed); it
-    never stops the sweep.
+    raises is logged, counted and skipped with its claim kept; it never stops the sweep.
     """
     now = now or clock.now()
     result = SweepResult("escalation")
@@ -334,23 +364,25 @@ def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResul
         "escalation_step",
         "unit_now",  # type: ignore[misc]
     )
-    work = []
-    for pk, due_at, k, unit_id in rows[:limit]:
+    candidates = list(rows[:limit])
+    for pk, due_at, k, unit_id in candidates:
         steps = chains.for_unit(unit_id)
         j = k
         while j < len(steps) and due_at + timedelta(minutes=steps[j].after_minutes) <= now:
             j += 1
-        if j > k:
-            work.append((pk, due_at, k, j, unit_id, steps))
-    each_row(
-        "escalation",
-        work,
-        lambda w: _escalate_one(*w, now),
-        key=lambda w: str(w[0]),
-        now=now,
-        result=result,
-        on_failure=lambda w, failures: _back_off(w[0], w[1], w[2], failures, now),
-    )
+        if j == k:
+            continue
+        try:
+            written = _escalate_one(pk, due_at, k, j, unit_id, steps, now)
+        except Exception as exc:
+            logger.exception("escalation of order pk=%s failed; skipped", pk)
+            result.failed += 1
+            result.failed_orders.append(str(pk))
+            _skip(pk, due_at, k, j, exc)
+            continue
+        if written is not None:
+            result.claimed += 1
+            result.alerts += written
     return result
 
 

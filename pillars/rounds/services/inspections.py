@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from pillars.audit import log as audit
@@ -24,7 +24,6 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.roles import RoleCode
-from pillars.core.sweeps import each_row
 from pillars.people.models import Placement, Room, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.rounds.choices import (
@@ -48,7 +47,6 @@ from pillars.rounds.models import (
     WorkOrder,
     WorkOrderUpdate,
 )
-from pillars.rounds.services.escalation import write_new_alerts
 
 # --- Photos -----------------------------------------------------------------------------------
 
@@ -634,8 +632,7 @@ def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:
     """Alert the shift lead of each unit where a person on suicide or self-harm precautions is
     in a room with an open ligature finding. The dedupe key names the work order, the person
     and the recipient: a second sweep (or a second worker) writes nothing new, while a new
-    lead coming on shift is told once. Returns the alerts written now. Each unit runs under
-    the sweep harness: one that raises is audited and retried later, the others go on."""
+    lead coming on shift is told once. Returns the alerts written now."""
     now = now or clock.now()
     unit_ids = (
         WorkOrder.objects.still_open()
@@ -644,54 +641,47 @@ def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:
         .distinct()
     )
     written: list[Alert] = []
-
-    def handle(unit: Unit) -> int:
+    for unit in Unit.objects.filter(pk__in=list(unit_ids)).order_by("pk"):
         risks = ligature_risks(unit, now)
         if not risks:
-            return 0
+            continue
         recipients = alert_recipients(unit, now)
-        by_key: dict[str, Any] = {}
-        alerts = []
         for risk in risks:
             for recipient in recipients:
                 key = (
                     f"ligature:{risk.work_order.public_id}:{risk.person.public_id}:"
                     f"{recipient.public_id}"
                 )
-                by_key[key] = risk
-                alerts.append(
-                    Alert(
-                        kind=AlertKind.LIGATURE,
-                        recipient=recipient,
-                        unit=unit,
-                        person=risk.person,
-                        order=risk.order,
-                        message=risk_message(risk),
-                        due_at=risk.since,
-                        created_at=now,
-                        dedupe_key=key,
-                    )
-                )
-        new = write_new_alerts(alerts)
-        for alert in new:
-            risk = by_key[alert.dedupe_key]
-            audit.record(
-                actor=None,
-                actor_label="system: ligature sweep",
-                action=Action.CREATE,
-                target=alert,
-                person_id=risk.person.public_id,
-                category=person_category(risk.person),
-                purpose=Purpose.TREATMENT,
-                detail={
-                    "work_order": str(risk.work_order.public_id),
-                    "room": risk.room.name,
-                    "recipient": str(alert.recipient.public_id),
-                },
-            )
-        written.extend(new)
-        return len(new)
-
-    units = Unit.objects.filter(pk__in=list(unit_ids)).order_by("pk")
-    each_row("ligature", units, handle, key=lambda unit: str(unit.public_id), now=now)
+                if Alert.objects.filter(dedupe_key=key).exists():
+                    continue
+                try:
+                    with transaction.atomic():
+                        alert = Alert.objects.create(
+                            kind=AlertKind.LIGATURE,
+                            recipient=recipient,
+                            unit=unit,
+                            person=risk.person,
+                            order=risk.order,
+                            message=risk_message(risk),
+                            due_at=risk.since,
+                            created_at=now,
+                            dedupe_key=key,
+                        )
+                        audit.record(
+                            actor=None,
+                            actor_label="system: ligature sweep",
+                            action=Action.CREATE,
+                            target=alert,
+                            person_id=risk.person.public_id,
+                            category=person_category(risk.person),
+                            purpose=Purpose.TREATMENT,
+                            detail={
+                                "work_order": str(risk.work_order.public_id),
+                                "room": risk.room.name,
+                                "recipient": str(recipient.public_id),
+                            },
+                        )
+                except IntegrityError:
+                    continue  # another worker wrote the same alert a moment ago
+                written.append(alert)
     return written

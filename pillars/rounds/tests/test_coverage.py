@@ -345,36 +345,3 @@ def test_coverage_api(world: World, one_to_one: ObservationOrder, bht2: Staff) -
     shown = api.get(f"/units/{world.unit_a.public_id}/coverage").json()
     assert [c["staff"] for c in shown["coverage"]] == [str(bht2.public_id)]
     assert shown["lapses"] == []
-
-
-def test_a_failing_lapse_does_not_stop_the_sweep_for_other_units(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """One bad row (here: its unit cannot be read) is audited and retried later; the other
-    lapses are still alerted on the same loop."""
-    from pillars.audit.choices import Outcome
-    from pillars.core.sweeps import reset_backoff
-    from pillars.rounds.services import coverage as coverage_services
-
-    reset_backoff()
-    first = order_for(world, world.person_a, "one-to-one")
-    second = order_for(world, another_person(world, "MRN-LAPSE"), "one-to-one")
-    now = clock.now() + timedelta(minutes=1)
-    real = coverage_services._unit_of
-
-    def broken(order: Any) -> Any:
-        if order.pk == first.pk:
-            raise RuntimeError("placement table unreadable")
-        return real(order)
-
-    monkeypatch.setattr(coverage_services, "_unit_of", broken)
-    created = sweep_coverage_lapses(now)
-    assert {a.order_id for a in created} == {second.pk}
-    assert AuditEvent.objects.filter(
-        outcome=Outcome.FAILED, object_id=str(first.public_id)
-    ).exists()
-    # Repaired, the next loop (after the back-off) alerts the lapse it owed.
-    monkeypatch.setattr(coverage_services, "_unit_of", real)
-    reset_backoff()
-    again = sweep_coverage_lapses(now + timedelta(minutes=1))
-    assert {a.order_id for a in again} == {first.pk}

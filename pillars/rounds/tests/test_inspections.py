@@ -475,34 +475,6 @@ def test_sweep_falls_back_to_the_units_nurses(world: World, rod_order: WorkOrder
     assert eoc.sweep_ligature_alerts(clock.now()) == []
 
 
-def test_a_unit_whose_risks_cannot_be_read_does_not_stop_the_ligature_sweep(
-    world: World, rod_order: WorkOrder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The sweep runs unit by unit under the harness: a unit that raises is audited and
-    retried later, and every other unit is still alerted on that loop."""
-    from pillars.audit.choices import Outcome
-    from pillars.core.sweeps import reset_backoff
-
-    reset_backoff()
-    on_precautions(world, ["suicide"])
-    real = eoc.ligature_risks
-    calls: list[Any] = []
-
-    def broken(unit: Any, now: Any) -> Any:
-        calls.append(unit)
-        raise RuntimeError("risk query failed")
-
-    monkeypatch.setattr(eoc, "ligature_risks", broken)
-    assert eoc.sweep_ligature_alerts(clock.now()) == []
-    assert calls == [world.unit_a]
-    assert AuditEvent.objects.filter(
-        outcome=Outcome.FAILED, object_id=str(world.unit_a.public_id)
-    ).exists()
-    monkeypatch.setattr(eoc, "ligature_risks", real)
-    reset_backoff()
-    assert len(eoc.sweep_ligature_alerts(clock.now())) == 1
-
-
 # --- Pages ------------------------------------------------------------------------------------
 
 
