@@ -9,8 +9,7 @@ class RoundsConfig(AppConfig):
     verbose_name = "Observation rounds"
 
     def ready(self) -> None:
-        from pillars.rounds import extensions, policies, sections
+        from pillars.rounds import policies, sections
 
         policies.install()
         sections.register()
-        extensions.install()

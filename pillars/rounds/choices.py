@@ -94,8 +94,6 @@ class AlertKind(models.TextChoices):
     ESCALATION = "escalation", "Check overdue"
     COVERAGE_LAPSE = "coverage_lapse", "1:1 coverage lapsed"
     LIGATURE = "ligature", "Ligature risk in room"
-    EMERGENCY = "emergency", "Emergency recorded"
-    CONCERN = "concern", "Concern recorded"
     OTHER = "other", "Other"
 
 

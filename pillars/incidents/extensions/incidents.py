@@ -45,31 +45,6 @@ def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     return {"unit": unit, "open_count": open_count, "overdue": overdue}
 
 
-def emergency_links(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, Any]:
-    """A "Report an incident" link, prefilled from the check, beside every emergency or concern
-    still waiting for a lead (one query, shared with rounds' own flag)."""
-    from datetime import timedelta
-
-    from django.urls import reverse
-
-    from pillars.rounds.board_extras import RowExtra
-    from pillars.rounds.extensions import STATUS_FLAG_HOURS
-    from pillars.rounds.services.check_alerts import unacknowledged_status_alerts
-
-    user = getattr(request, "user", None)
-    if user is None or not policy.allows(user, "incidents.report"):
-        return {}
-    since = clock.now() - timedelta(hours=STATUS_FLAG_HOURS)
-    new = reverse("incidents:incident-new")
-    out: dict[int, list[RowExtra]] = {}
-    for person_id, alerts in unacknowledged_status_alerts(unit, person_ids, since).items():
-        for alert in alerts:
-            check_id = alert.dedupe_key.split(":")[1]
-            url = f"{new}?unit={unit.public_id}&check={check_id}"
-            out.setdefault(person_id, []).append(RowExtra(label="Report an incident", url=url))
-    return out
-
-
 def install() -> None:
     from pillars.rounds.board_extras import BoardExtension, register
 
@@ -84,7 +59,6 @@ def install() -> None:
     register(
         BoardExtension(
             key="incidents-incidents",
-            rows=emergency_links,
             panel_template="incidents/incidents/partials/_board_panel.html",
             panel_context=unit_panel,
             order=40,

@@ -79,28 +79,6 @@ def _report_form(request: HttpRequest, unit: Unit, initial: dict[str, Any]) -> I
     )
 
 
-def _from_check(request: HttpRequest, check_id: str, zone: ZoneInfo) -> dict[str, Any]:
-    """The report prefilled from an observation check (an emergency or concern on the board):
-    who, when, where and what the check says. The check is read through rounds' selector, so
-    one out of the user's scope answers 404 and the read is audited."""
-    from pillars.rounds.choices import Location, SafetyStatus
-    from pillars.rounds.selectors.orders import get_check_for
-
-    check = get_check_for(request.user, check_id, what="check, to report an incident")
-    local = clock.local(check.observed_at, zone)
-    status = SafetyStatus(check.safety_status).label if check.safety_status else ""
-    where = Location(check.location).label if check.location in Location.values else ""
-    narrative = f"Observation check at {local:%H:%M}: {status}."
-    if check.note:
-        narrative += f" {check.note}"
-    return {
-        "occurred_at": local.strftime(LOCAL_INPUT),
-        "location": where,
-        "persons": [check.order.person],
-        "narrative": narrative,
-    }
-
-
 @audited("reports an incident; create_draft audits the write")
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -118,14 +96,15 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             chosen = unit
     zone = _zone(chosen)
     now_local = clock.local(clock.now(), zone).strftime(LOCAL_INPUT)
-    initial: dict[str, Any] = {
-        "unit": chosen,
-        "occurred_at": now_local,
-        "staff_involved": list(Staff.objects.filter(pk=actor.staff_pk)),
-    }
-    if request.method == "GET" and request.GET.get("check"):
-        initial.update(_from_check(request, request.GET["check"], zone))
-    form = _report_form(request, chosen, initial)
+    form = _report_form(
+        request,
+        chosen,
+        {
+            "unit": chosen,
+            "occurred_at": now_local,
+            "staff_involved": list(Staff.objects.filter(pk=actor.staff_pk)),
+        },
+    )
     return form_write(
         request,
         form,

@@ -66,10 +66,6 @@ class Alert(PublicModel):
     due_at = models.DateTimeField()
     created_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    # Closed by itself when its cause went away (the check was made, coverage restored, ...):
-    # when and why are kept, so the inbox history shows it was answered, not dropped.
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_reason = models.CharField(max_length=200, blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)
 
     class Meta:
@@ -78,8 +74,3 @@ class Alert(PublicModel):
 
     def __str__(self) -> str:
         return self.message
-
-    @property
-    def is_open(self) -> bool:
-        """Waiting for its recipient: neither acknowledged nor closed by its cause going away."""
-        return self.acknowledged_at is None and self.resolved_at is None

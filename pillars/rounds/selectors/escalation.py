@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from pillars.core import policy
@@ -18,14 +18,8 @@ def alerts_visible_to(user: Any, *, unacknowledged: bool = False) -> QuerySet[Al
         "person", "unit", "order__level", "step"
     )
     if unacknowledged:
-        qs = qs.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
-    # Open ones first (neither acknowledged nor closed by their cause going away).
-    still_open = Case(
-        When(acknowledged_at__isnull=True, resolved_at__isnull=True, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return qs.order_by(still_open, "-due_at", "pk")
+        qs = qs.filter(acknowledged_at__isnull=True)
+    return qs.order_by(F("acknowledged_at").asc(nulls_first=True), "-due_at", "pk")
 
 
 def unacknowledged_count(user: Any) -> int:
@@ -34,9 +28,7 @@ def unacknowledged_count(user: Any) -> int:
     actor = policy.actor_for(user)
     if actor.staff_id is None or not policy.can(actor, "rounds.view_alerts"):
         return 0
-    return Alert.objects.filter(
-        recipient_id=actor.staff_id, acknowledged_at__isnull=True, resolved_at__isnull=True
-    ).count()
+    return Alert.objects.filter(recipient_id=actor.staff_id, acknowledged_at__isnull=True).count()
 
 
 def get_alert_for(user: Any, public_id: Any, action: str = "rounds.view_alerts") -> Alert:

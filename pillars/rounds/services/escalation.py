@@ -395,25 +395,12 @@ def acknowledge(alert: Alert, *, actor: Any) -> Alert:
     policy.require(actor, "rounds.acknowledge", alert)
     with transaction.atomic():
         locked = (
-            Alert.objects.select_for_update(of=("self",))
-            .select_related("person", "recipient")
-            .get(pk=alert.pk)
+            Alert.objects.select_for_update(of=("self",)).select_related("person").get(pk=alert.pk)
         )
         if locked.acknowledged_at is not None:
             return locked
         locked.acknowledged_at = clock.now()
         locked.save(update_fields=["acknowledged_at"])
-        if locked.kind in (AlertKind.EMERGENCY, AlertKind.CONCERN):
-            # One lead seeing to an emergency answers it for the others alerted with them.
-            by = locked.recipient.display_name
-            Alert.objects.filter(
-                dedupe_key__startswith=locked.dedupe_key.rsplit(":", 1)[0] + ":",
-                acknowledged_at__isnull=True,
-                resolved_at__isnull=True,
-            ).exclude(pk=locked.pk).update(
-                resolved_at=locked.acknowledged_at,
-                resolved_reason=f"Acknowledged by {by}"[:200],
-            )
         audit.record(
             actor=actor,
             action=Action.UPDATE,

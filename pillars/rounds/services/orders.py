@@ -18,7 +18,6 @@ from pillars.people.selectors import person_category
 from pillars.rounds import presence
 from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
-from pillars.rounds.services import check_alerts
 from pillars.rounds.services.levels import LEVEL_FIELDS, clean_level_values
 
 # A check entered more than this long after it was observed is a late entry: it needs a reason
@@ -370,10 +369,7 @@ def record_check(
                 device=device,
                 **values,
             )
-            alerted = locked.escalation_step > 0
-            moved = advance_clock(locked, observed_at)
-            answered = {locked.pk} if moved and alerted else set()
-            check_alerts.after_checks([check], {locked.pk: locked}, answered)
+            advance_clock(locked, observed_at)
             audit.record(
                 actor=actor,
                 action=Action.CREATE,

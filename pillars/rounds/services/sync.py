@@ -24,7 +24,6 @@ from pillars.core.errors import ValidationError, invalid
 from pillars.people.models import Bed, Placement, Room, TrustedDevice
 from pillars.rounds.choices import Proof
 from pillars.rounds.models import Check, ObservationOrder
-from pillars.rounds.services import check_alerts
 from pillars.rounds.services.orders import (
     OTHER_ORDER,
     REPLAY_CONFLICT,
@@ -322,13 +321,8 @@ def _store(
         if check.order_id not in latest or check.observed_at > latest[check.order_id]:
             latest[check.order_id] = check.observed_at
         recorded[check.order_id] = recorded.get(check.order_id, 0) + 1
-    alerted = {pk for pk, order in locked.items() if order.escalation_step > 0}
-    moved = {
-        order_pk
-        for order_pk, observed_at in latest.items()
-        if advance_clock(locked[order_pk], observed_at, recorded=recorded[order_pk])
-    }
-    check_alerts.after_checks(created, locked, moved & alerted)
+    for order_pk, observed_at in latest.items():
+        advance_clock(locked[order_pk], observed_at, recorded=recorded[order_pk])
     part2 = _part2({locked[c.order_id].person_id for c in created})
     events = []
     for check in sorted(created, key=lambda c: c.pk):
