@@ -1,0 +1,125 @@
+"""A check that is not safe alerts the on-duty lead at once, in the same transaction as the
+check (one check and the batch sync alike); a check that puts an order back on time closes the
+order's "check due" alerts itself, keeping when and why (issue 11 items 1 and 6)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from pillars.core import clock
+from pillars.people.models import PersonServed
+from pillars.people.testing import World
+from pillars.rounds import services
+from pillars.rounds.choices import AlertKind
+from pillars.rounds.models import Alert, ObservationLevel, ObservationOrder
+from pillars.rounds.models import ShiftAssignment as Assignment
+from pillars.rounds.services.escalation import escalate_due
+from pillars.rounds.services.sync import CheckItem, record_checks
+
+pytestmark = pytest.mark.django_db
+
+
+def start_order(world: World, person: PersonServed | None = None) -> ObservationOrder:
+    return services.order_observation(
+        person or world.person_a,
+        actor=world.user("nurse"),
+        level=ObservationLevel.objects.get(code="q15", is_current=True),
+        reason="Admission default",
+    )
+
+
+def lead_on_shift(world: World) -> Assignment:
+    now = clock.now()
+    return Assignment.objects.create(
+        unit=world.unit_a,
+        staff=world.staff["supervisor"],
+        kind="lead",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=11),
+        assigned_by=world.staff["nurse"],
+        recorded_at=now,
+    )
+
+
+def check(world: World, order: ObservationOrder, status: str, **extra: Any) -> Any:
+    return services.record_check(
+        order,
+        actor=world.user("bht"),
+        observed_at=clock.now(),
+        location="bathroom",
+        activity="other",
+        safety_status=status,
+        client_id=uuid.uuid4(),
+        note=extra.get("note", "found with a ligature around the neck, removed"),
+    )
+
+
+@pytest.mark.parametrize("status", ["emergency", "concern"])
+def test_a_check_that_is_not_safe_alerts_the_lead_at_once(world: World, status: str) -> None:
+    order = start_order(world)
+    lead = lead_on_shift(world)
+    made = check(world, order, status)
+    alerts = list(Alert.objects.filter(kind=AlertKind.CHECK_NOT_SAFE))
+    assert [a.recipient_id for a in alerts] == [lead.staff_id]
+    alert = alerts[0]
+    assert alert.order_id == order.pk
+    assert alert.person_id == order.person_id
+    assert alert.unit_id == world.unit_a.pk
+    assert alert.due_at == made.observed_at
+    assert "ligature" in alert.message
+    assert alert.acknowledged_at is None
+
+
+def test_without_a_lead_the_units_nurses_are_alerted(world: World) -> None:
+    order = start_order(world)
+    check(world, order, "emergency")
+    recipients = set(
+        Alert.objects.filter(kind=AlertKind.CHECK_NOT_SAFE).values_list("recipient_id", flat=True)
+    )
+    assert world.staff["nurse"].pk in recipients
+
+
+def test_a_safe_check_alerts_nobody(world: World) -> None:
+    order = start_order(world)
+    lead_on_shift(world)
+    check(world, order, "safe")
+    assert not Alert.objects.filter(kind=AlertKind.CHECK_NOT_SAFE).exists()
+
+
+def test_the_batch_sync_alerts_too(world: World) -> None:
+    order = start_order(world)
+    lead = lead_on_shift(world)
+    results = record_checks(
+        [
+            CheckItem(
+                order=order.public_id,
+                client_id=uuid.uuid4(),
+                observed_at=clock.now(),
+                location="bedroom",
+                activity="other",
+                safety_status="emergency",
+                note="not breathing normally",
+            )
+        ],
+        actor=world.user("bht"),
+    )
+    assert results[0].status == "created"
+    alerts = list(Alert.objects.filter(kind=AlertKind.CHECK_NOT_SAFE))
+    assert [a.recipient_id for a in alerts] == [lead.staff_id]
+
+
+def test_a_check_closes_the_orders_due_alerts_with_time_and_reason(world: World) -> None:
+    order = start_order(world)
+    due = order.due_at
+    assert due is not None
+    escalate_due(due + 5 * timedelta(minutes=1))
+    open_before = list(Alert.objects.filter(order=order))
+    assert open_before and all(a.resolved_at is None for a in open_before)
+    made = check(world, order, "safe", note="")
+    for alert in Alert.objects.filter(order=order):
+        assert alert.resolved_at == made.recorded_at
+        assert "check" in alert.resolved_reason.lower()
