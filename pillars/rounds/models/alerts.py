@@ -66,6 +66,10 @@ class Alert(PublicModel):
     due_at = models.DateTimeField()
     created_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Set in the same transaction as the write that removed the alert's cause (the check that
+    # put the order back on time, ...); the alert stays in the inbox history with the reason.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_reason = models.CharField(max_length=200, blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)
 
     class Meta:

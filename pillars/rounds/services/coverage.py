@@ -19,14 +19,14 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, invalid
-from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.people.services import confirm_pin
 from pillars.rounds.choices import AlertKind
 from pillars.rounds.models import Alert, Coverage, ObservationOrder
-from pillars.rounds.selectors.assignments import assignments_active_at, shift_leads_at
+from pillars.rounds.selectors.assignments import assignments_active_at
 from pillars.rounds.services.assignments import _staff_problem
+from pillars.rounds.services.escalation import on_duty
 
 
 def _unit_of(order: ObservationOrder) -> Unit | None:
@@ -265,17 +265,8 @@ def coverage_lapses(now: datetime, unit: Unit | None = None) -> list[Lapse]:
 
 
 def _recipients(unit: Unit, now: datetime) -> list[Staff]:
-    """The shift lead on the unit now; with no lead assigned, the unit's nurses."""
-    leads = shift_leads_at(unit, now)
-    if leads:
-        return leads
-    today = clock.local(now, unit.time_zone).date()
-    return list(
-        Staff.objects.filter(home_units=unit, roles__code=RoleCode.NURSE, user__is_active=True)
-        .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
-        .distinct()
-        .order_by("pk")
-    )
+    """The one on-duty rule (escalation.on_duty): the shift lead now, else the unit's nurses."""
+    return on_duty(unit, now)
 
 
 def sweep_coverage_lapses(now: datetime | None = None) -> list[Alert]:

@@ -33,7 +33,7 @@ from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
-from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient
+from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient, SafetyStatus
 from pillars.rounds.models import (
     Alert,
     Coverage,
@@ -133,10 +133,12 @@ def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[Observat
 # --- Who is alerted ---------------------------------------------------------------------------
 
 
-def _employed(now: datetime) -> Q:
+def _employed(now: datetime, unit: Unit) -> Q:
     """Never alert someone who has left (same rule as signing in: exit date reached) or whose
-    account is switched off."""
-    today = now.date()
+    account is switched off. The exit date is a date in the unit's own calendar (DESIGN.md
+    rule 1), so "today" is the unit's local date, never the UTC one: at 20:00 in Chicago the
+    UTC date is already tomorrow."""
+    today = clock.local(now, unit.time_zone).date()
     return Q(user__is_active=True) & (Q(exited_on__isnull=True) | Q(exited_on__gt=today))
 
 
@@ -149,8 +151,18 @@ def _on_shift(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment]:
     )
 
 
-def _staff(q: Q, now: datetime) -> list[Staff]:
-    return list(Staff.objects.filter(q).filter(_employed(now)).distinct().order_by("pk"))
+def _staff(q: Q, now: datetime, unit: Unit) -> list[Staff]:
+    return list(Staff.objects.filter(q).filter(_employed(now, unit)).distinct().order_by("pk"))
+
+
+def on_duty(unit: Unit, now: datetime) -> list[Staff]:
+    """The one on-duty rule every alert uses: the shift lead assigned on the unit now; when
+    nobody is, the unit's nurses (someone must hear it). Employment is judged in the unit's
+    local date."""
+    leads = _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values("staff_id")
+    return _staff(Q(pk__in=leads), now, unit) or _staff(
+        Q(roles__code=RoleCode.NURSE, home_units=unit), now, unit
+    )
 
 
 def recipients_for(
@@ -175,20 +187,17 @@ def recipients_for(
             covers |= Q(kind=AssignmentKind.ROOM, room_id=placement.bed.room_id)
         assigned = _on_shift(unit, now).filter(covers).values("staff_id")
         covering = Coverage.objects.filter(order=order, ended_at__isnull=True).values("staff_id")
-        found = _staff(Q(pk__in=assigned) | Q(pk__in=covering), now)
+        found = _staff(Q(pk__in=assigned) | Q(pk__in=covering), now, unit)
         return found or recipients_for(Recipient.LEAD, order, unit, now)
     if recipient == Recipient.LEAD:
-        leads = _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values("staff_id")
-        return _staff(Q(pk__in=leads), now) or _staff(
-            Q(roles__code=RoleCode.NURSE, home_units=unit), now
-        )
+        return on_duty(unit, now)
     if recipient == Recipient.MANAGER:
-        return _staff(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), now)
+        return _staff(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), now, unit)
     if recipient == Recipient.DIRECTOR:
         directors = Q(roles__code=RoleCode.DIRECTOR)
-        return _staff(directors & (Q(home_units=unit) | Q(programs__units=unit)), now) or _staff(
-            directors, now
-        )
+        return _staff(
+            directors & (Q(home_units=unit) | Q(programs__units=unit)), now, unit
+        ) or _staff(directors, now, unit)
     raise ValueError(f"unknown recipient {recipient!r}")
 
 
@@ -384,6 +393,82 @@ def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResul
             result.claimed += 1
             result.alerts += written
     return result
+
+
+# --- Alerts raised by a write (same transaction) ---------------------------------------------
+
+
+def _not_safe_message(check: Any, order: ObservationOrder, unit: Unit) -> str:
+    local = clock.local(check.observed_at, unit.time_zone)
+    status = check.get_safety_status_display()
+    text = (
+        f"{status} check for {order.person.display_name} at {local:%H:%M}, "
+        f"{check.get_location_display().lower()}"
+    )
+    if check.note:
+        text += f": {check.note}"
+    return text[:300]
+
+
+def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, ObservationOrder]) -> int:
+    """Alert the unit's on-duty lead (else its nurses) at once about every check whose status
+    is not safe (issue 11: an emergency must reach the lead and charge nurse at once, not wait
+    for the next escalation step). Called inside the transaction that stores the checks, by
+    the one-check path and the batch sync alike, so a stored emergency is never unalerted.
+    The alert stays open (and on the board) until a lead acknowledges it."""
+    unsafe = [c for c in checks if c.safety_status != SafetyStatus.SAFE]
+    if not unsafe:
+        return 0
+    now = clock.now()
+    episodes = {orders[c.order_id].episode_id for c in unsafe}
+    unit_of = dict(
+        Placement.objects.filter(episode_id__in=episodes, ended_at__isnull=True).values_list(
+            "episode_id", "unit_id"
+        )
+    )
+    units = Unit.objects.in_bulk(set(unit_of.values()))
+    recipients: dict[int, list[Staff]] = {}
+    alerts: list[Alert] = []
+    for check in unsafe:
+        order = orders[check.order_id]
+        unit = units.get(unit_of.get(order.episode_id, -1))
+        if unit is None:
+            logger.warning("check %s is not safe but its person has no unit", check.public_id)
+            continue
+        if unit.pk not in recipients:
+            recipients[unit.pk] = on_duty(unit, now)
+        if not recipients[unit.pk]:
+            logger.warning("check %s is not safe and nobody is on duty on %s", check.pk, unit)
+        for staff in recipients[unit.pk]:
+            alerts.append(
+                Alert(
+                    kind=AlertKind.CHECK_NOT_SAFE,
+                    recipient=staff,
+                    unit=unit,
+                    person_id=order.person_id,
+                    order=order,
+                    message=_not_safe_message(check, order, unit),
+                    due_at=check.observed_at,
+                    created_at=now,
+                    dedupe_key=f"chk:{check.public_id}:{staff.public_id}",
+                )
+            )
+    return len(write_new_alerts(alerts))
+
+
+CHECK_DONE = "A check was recorded; the observation is on time again."
+
+
+def resolve_check_alerts(order_pks: Iterable[int], moment: datetime) -> int:
+    """Close the open "check due" and "check overdue" alerts of orders a check has just put
+    back on time (issue 11: alerts never cleared), in the caller's transaction; the time and
+    the reason stay on the alert for the inbox history. Alerts of a check that was not safe
+    stay open until a lead acknowledges them."""
+    return Alert.objects.filter(
+        order_id__in=list(order_pks),
+        kind__in=[AlertKind.CHECK_DUE, AlertKind.ESCALATION],
+        resolved_at__isnull=True,
+    ).update(resolved_at=moment, resolved_reason=CHECK_DONE)
 
 
 # --- Acknowledging ----------------------------------------------------------------------------

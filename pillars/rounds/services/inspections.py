@@ -23,7 +23,6 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Room, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.rounds.choices import (
@@ -47,6 +46,7 @@ from pillars.rounds.models import (
     WorkOrder,
     WorkOrderUpdate,
 )
+from pillars.rounds.services.escalation import on_duty
 
 # --- Photos -----------------------------------------------------------------------------------
 
@@ -614,18 +614,9 @@ def risk_message(risk: LigatureRisk) -> str:
 
 
 def alert_recipients(unit: Unit, now: datetime) -> list[Staff]:
-    """The shift lead on duty; with none on duty, the unit's nurses (someone must hear it)."""
-    lead = shift_lead_of(unit, now)
-    if lead is not None:
-        return [lead]
-    today = now.date()
-    return [
-        s
-        for s in Staff.objects.filter(home_units=unit, roles__code=RoleCode.NURSE)
-        .distinct()
-        .order_by("display_name", "pk")
-        if s.is_employed_on(today)
-    ]
+    """The one on-duty rule (escalation.on_duty): the shift lead now, else the unit's nurses,
+    employment judged in the unit's local date (this used the UTC date before)."""
+    return on_duty(unit, now)
 
 
 def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:

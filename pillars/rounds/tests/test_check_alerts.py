@@ -118,8 +118,39 @@ def test_a_check_closes_the_orders_due_alerts_with_time_and_reason(world: World)
     assert due is not None
     escalate_due(due + 5 * timedelta(minutes=1))
     open_before = list(Alert.objects.filter(order=order))
-    assert open_before and all(a.resolved_at is None for a in open_before)
+    assert open_before
+    assert all(a.resolved_at is None for a in open_before)
     made = check(world, order, "safe", note="")
     for alert in Alert.objects.filter(order=order):
         assert alert.resolved_at == made.recorded_at
         assert "check" in alert.resolved_reason.lower()
+
+
+def test_every_sweep_uses_one_on_duty_rule_in_the_units_local_date(world: World) -> None:
+    """At 20:30 in Chicago the UTC date is already tomorrow. A nurse whose last day is
+    tomorrow (local) still works today and is alerted by every sweep alike; one whose account
+    is switched off is alerted by none (the three copies drifted on both)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from pillars.rounds.services import coverage, escalation, inspections
+
+    unit = world.unit_a
+    evening = datetime(2026, 3, 10, 20, 30, tzinfo=ZoneInfo(unit.time_zone))
+    local_tomorrow = evening.date() + timedelta(days=1)
+    nurse = world.staff["nurse"]
+    type(nurse).objects.filter(pk=nurse.pk).update(exited_on=local_tomorrow, exit_reason="other")
+    with time_machine.travel(evening, tick=False):
+        now = clock.now()
+        assert now.date() == local_tomorrow  # the UTC date has moved on
+        expected = [nurse]
+        assert escalation.on_duty(unit, now) == expected
+        assert coverage._recipients(unit, now) == expected
+        assert inspections.alert_recipients(unit, now) == expected
+        nurse.user.is_active = False
+        nurse.user.save()
+        assert escalation.on_duty(unit, now) == []
+        assert coverage._recipients(unit, now) == []
+        assert inspections.alert_recipients(unit, now) == []

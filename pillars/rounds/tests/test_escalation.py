@@ -250,14 +250,14 @@ def test_staff_who_have_left_are_never_alerted(world: World) -> None:
     order = start_order(world)
     now = clock.now()
     unit = world.unit_a
+    # Exit dates are in the unit's calendar (DESIGN.md rule 1).
+    today = clock.local(now, unit.time_zone).date()
     gone_lead = make_staff("t-gone-lead", ["nurse"], [unit])
     assign(world, gone_lead, "lead")
-    Staff.objects.filter(pk=gone_lead.pk).update(exited_on=now.date(), exit_reason="other")
+    Staff.objects.filter(pk=gone_lead.pk).update(exited_on=today, exit_reason="other")
     # The assigned lead has left: the unit's (other) nurses are alerted instead.
     assert escalation.recipients_for("lead", order, unit, now) == [world.staff["nurse"]]
-    Staff.objects.filter(pk=world.staff["director"].pk).update(
-        exited_on=now.date(), exit_reason="other"
-    )
+    Staff.objects.filter(pk=world.staff["director"].pk).update(exited_on=today, exit_reason="other")
     assert escalation.recipients_for("director", order, unit, now) == []
     world.staff["supervisor"].user.is_active = False
     world.staff["supervisor"].user.save()
