@@ -18,8 +18,13 @@ def alerts_visible_to(user: Any, *, unacknowledged: bool = False) -> QuerySet[Al
         "person", "unit", "order__level", "step"
     )
     if unacknowledged:
-        qs = qs.filter(acknowledged_at__isnull=True)
-    return qs.order_by(F("acknowledged_at").asc(nulls_first=True), "-due_at", "pk")
+        qs = qs.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
+    return qs.order_by(
+        F("acknowledged_at").asc(nulls_first=True),
+        F("resolved_at").asc(nulls_first=True),
+        "-due_at",
+        "pk",
+    )
 
 
 def unacknowledged_count(user: Any) -> int:
@@ -28,7 +33,10 @@ def unacknowledged_count(user: Any) -> int:
     actor = policy.actor_for(user)
     if actor.staff_id is None or not policy.can(actor, "rounds.view_alerts"):
         return 0
-    return Alert.objects.filter(recipient_id=actor.staff_id, acknowledged_at__isnull=True).count()
+    # An alert whose cause was resolved (the check was made) closed itself: not waiting.
+    return Alert.objects.filter(
+        recipient_id=actor.staff_id, acknowledged_at__isnull=True, resolved_at__isnull=True
+    ).count()
 
 
 def get_alert_for(user: Any, public_id: Any, action: str = "rounds.view_alerts") -> Alert:
