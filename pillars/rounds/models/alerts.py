@@ -62,6 +62,11 @@ class Alert(PublicModel):
     step = models.ForeignKey(
         EscalationStep, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The record the alert is about, by public id and a kind label (for example "rounds.check"
+    # for a check that was not safe), so the board can show it and the incident form can be
+    # started from it without a foreign key into every app that raises alerts.
+    subject_kind = models.CharField(max_length=40, blank=True)
+    subject_id = models.UUIDField(null=True, blank=True)
     message = models.CharField(max_length=300)
     due_at = models.DateTimeField()
     created_at = models.DateTimeField()

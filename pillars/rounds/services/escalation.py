@@ -410,6 +410,9 @@ def _not_safe_message(check: Any, order: ObservationOrder, unit: Unit) -> str:
     return text[:300]
 
 
+CHECK_SUBJECT = "rounds.check"
+
+
 def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, ObservationOrder]) -> int:
     """Alert the unit's on-duty lead (else its nurses) at once about every check whose status
     is not safe (issue 11: an emergency must reach the lead and charge nurse at once, not wait
@@ -447,6 +450,8 @@ def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, Observatio
                     unit=unit,
                     person_id=order.person_id,
                     order=order,
+                    subject_kind=CHECK_SUBJECT,
+                    subject_id=check.public_id,
                     message=_not_safe_message(check, order, unit),
                     due_at=check.observed_at,
                     created_at=now,

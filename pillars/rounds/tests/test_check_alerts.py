@@ -154,3 +154,35 @@ def test_every_sweep_uses_one_on_duty_rule_in_the_units_local_date(world: World)
         assert escalation.on_duty(unit, now) == []
         assert coverage._recipients(unit, now) == []
         assert inspections.alert_recipients(unit, now) == []
+
+
+def test_the_board_shows_the_check_until_a_lead_acknowledges_and_offers_the_report(
+    world: World, signed_in: Any
+) -> None:
+    from django.urls import reverse
+
+    from pillars.rounds.services.escalation import acknowledge
+
+    order = start_order(world)
+    lead_on_shift(world)
+    made = check(world, order, "emergency")
+    board = reverse("rounds:board", kwargs={"public_id": world.unit_a.public_id})
+    body = signed_in("bht").get(board).content.decode()
+    assert "Not yet acknowledged by a lead. Emergency check for" in body
+    assert "ligature around the neck" in body
+    report = f"/incidents/reports/new/?unit={world.unit_a.public_id}&amp;check={made.public_id}"
+    assert report in body
+    assert "Report an incident from this check" in body
+    # The report form starts from the check: person, time, place and note.
+    response = signed_in("bht").get(report.replace("&amp;", "&"))
+    form = response.content.decode()
+    assert "found with a ligature around the neck, removed" in form
+    assert clock.local(made.observed_at, world.unit_a.time_zone).strftime("%H:%M") in form
+    assert response.context["form"].initial["persons"] == [order.person]
+    assert response.context["form"].initial["location"] == "Bathroom"
+    # A lead acknowledges: the flag and the link leave the board.
+    alert = Alert.objects.get(kind=AlertKind.CHECK_NOT_SAFE)
+    acknowledge(alert, actor=alert.recipient.user)
+    body = signed_in("bht").get(board).content.decode()
+    assert "Not yet acknowledged by a lead" not in body
+    assert "Report an incident from this check" not in body
