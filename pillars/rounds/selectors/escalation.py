@@ -91,7 +91,7 @@ def checks_not_safe_waiting(unit: Any, person_ids: list[int]) -> dict[int, list[
     found: dict[int, list[WaitingCheck]] = {}
     seen: set[UUID] = set()
     for subject_id, person_id, due_at, message in rows:
-        if subject_id in seen:
+        if subject_id is None or subject_id in seen:  # the filter excludes None; for mypy
             continue
         seen.add(subject_id)
         found.setdefault(person_id, []).append(WaitingCheck(subject_id, person_id, due_at, message))
