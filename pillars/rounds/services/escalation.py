@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Outcome, Purpose
-from pillars.core import clock, policy
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Staff, Unit
@@ -123,6 +123,7 @@ def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[Observat
         ObservationOrder.objects.filter(
             ended_at__isnull=True, paused_at__isnull=True, due_at__isnull=False
         )
+        .filter(Q(escalation_retry_at__isnull=True) | Q(escalation_retry_at__lte=now))
         .annotate(unit_now=_current_unit())
         .filter(unit_now__isnull=False)
         .filter(_due_filter(chains, now))
@@ -204,18 +205,16 @@ def recipients_for(
 # --- The sweep --------------------------------------------------------------------------------
 
 
-@dataclass
-class SweepResult:
-    """What one sweep did: orders whose chain moved, alerts written, rows that failed."""
+class SweepResult(sweeps.SweepResult):
+    """The shared result type; ``claimed`` names what an escalation pass did."""
 
-    name: str
-    claimed: int = 0
-    alerts: int = 0
-    failed: int = 0
-    failed_orders: list[str] = field(default_factory=list)
+    @property
+    def claimed(self) -> int:
+        return self.done
 
-    def __str__(self) -> str:
-        return f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+    @claimed.setter
+    def claimed(self, value: int) -> None:
+        self.done = value
 
 
 def dedupe_key(order: ObservationOrder, due_at: datetime, position: int, staff: Staff) -> str:
@@ -259,7 +258,7 @@ def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
     if not list(held):
         return False
     moved = ObservationOrder.objects.filter(pk=pk, escalation_step=k, due_at=due_at).update(
-        escalation_step=j
+        escalation_step=j, escalation_retry_at=None, escalation_failures=0
     )
     return moved == 1
 
@@ -330,31 +329,45 @@ def _escalate_one(
     return len(new)
 
 
-def _skip(pk: int, due_at: datetime, k: int, j: int, error: Exception) -> None:
-    """A row that raised keeps its claim, so it cannot spin the loop; the failure is recorded
-    (logged and audited) rather than hidden. The next steps still run when they fall due."""
+def _defer(
+    pk: int, due_at: datetime, k: int, j: int, error: Exception, now: datetime, result: SweepResult
+) -> None:
+    """The one failure policy (core.sweeps): the steps are NOT claimed, so their alerts are
+    written later rather than dropped; the order is pushed back with back-off (1, 2, 4 ...
+    minutes) so it cannot spin the loop; the failure is logged and audited "failed"."""
+    retry_at = None
+    person_id = None
     try:
         with transaction.atomic():
-            if not _claim(pk, due_at, k, j):
-                return
-            order = ObservationOrder.objects.select_related("person").get(pk=pk)
-            audit.record(
-                actor=None,
-                actor_label=SYSTEM_LABEL,
-                action=Action.UPDATE,
-                target=order,
-                person_id=order.person.public_id,
-                outcome=Outcome.FAILED,
-                purpose=Purpose.TREATMENT,
-                detail={
-                    "event": "escalation failed",
-                    "due_at": due_at.isoformat(),
-                    "changes": {"escalation_step": {"old": k, "new": j}},
-                    "error": f"{type(error).__name__}: {error}"[:300],
-                },
+            row = (
+                ObservationOrder.objects.select_for_update(skip_locked=True)
+                .select_related("person")
+                .filter(pk=pk, escalation_step=k, due_at=due_at)
+                .first()
             )
+            if row is not None:
+                failures = row.escalation_failures + 1
+                retry_at = now + sweeps.backoff(failures)
+                person_id = row.person.public_id
+                ObservationOrder.objects.filter(pk=pk).update(
+                    escalation_failures=failures, escalation_retry_at=retry_at
+                )
     except Exception:
-        logger.exception("could not record the failed escalation of order pk=%s", pk)
+        logger.exception("could not defer the failed escalation of order pk=%s", pk)
+    public_id = ObservationOrder.objects.filter(pk=pk).values_list("public_id", flat=True).first()
+    sweeps.record_failure(
+        result,
+        label=SYSTEM_LABEL,
+        object_type="rounds.observationorder",
+        object_id=str(public_id or pk),
+        error=error,
+        person_id=person_id,
+        detail={
+            "due_at": due_at.isoformat(),
+            "steps": {"from": k, "to": j},
+            "retry_at": retry_at.isoformat() if retry_at else None,
+        },
+    )
 
 
 def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResult:
@@ -384,10 +397,8 @@ def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResul
         try:
             written = _escalate_one(pk, due_at, k, j, unit_id, steps, now)
         except Exception as exc:
-            logger.exception("escalation of order pk=%s failed; skipped", pk)
-            result.failed += 1
-            result.failed_orders.append(str(pk))
-            _skip(pk, due_at, k, j, exc)
+            logger.exception("escalation of order pk=%s failed; retried later", pk)
+            _defer(pk, due_at, k, j, exc, now, result)
             continue
         if written is not None:
             result.claimed += 1

@@ -296,7 +296,17 @@ def advance_clock(order: ObservationOrder, observed_at: datetime) -> bool:
     order.last_observed_at = observed_at
     order.due_at = order.clock_due_at()
     order.escalation_step = 0
-    order.save(update_fields=["last_observed_at", "due_at", "escalation_step"])
+    order.escalation_retry_at = None
+    order.escalation_failures = 0
+    order.save(
+        update_fields=[
+            "last_observed_at",
+            "due_at",
+            "escalation_step",
+            "escalation_retry_at",
+            "escalation_failures",
+        ]
+    )
     return True
 
 
