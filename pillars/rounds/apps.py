@@ -9,7 +9,8 @@ class RoundsConfig(AppConfig):
     verbose_name = "Observation rounds"
 
     def ready(self) -> None:
-        from pillars.rounds import policies, sections
+        from pillars.rounds import board_alerts, policies, sections
 
         policies.install()
         sections.register()
+        board_alerts.install()

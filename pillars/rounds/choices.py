@@ -94,6 +94,7 @@ class AlertKind(models.TextChoices):
     ESCALATION = "escalation", "Check overdue"
     COVERAGE_LAPSE = "coverage_lapse", "1:1 coverage lapsed"
     LIGATURE = "ligature", "Ligature risk in room"
+    CHECK_NOT_SAFE = "check_not_safe", "Check not safe"
     OTHER = "other", "Other"
 
 

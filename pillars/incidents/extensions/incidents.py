@@ -45,6 +45,32 @@ def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     return {"unit": unit, "open_count": open_count, "overdue": overdue}
 
 
+def checks_to_report(
+    request: HttpRequest, unit: Unit, person_ids: list[int]
+) -> dict[int, list[Any]]:
+    """Beside a check that was not safe and still waits for a lead: start the incident report
+    prefilled from it (issue 11 item 1)."""
+    if not policy.can(getattr(request, "user", None), "incidents.report"):
+        return {}
+    from django.urls import reverse
+
+    from pillars.rounds.board_extras import RowExtra
+    from pillars.rounds.selectors.escalation import checks_not_safe_waiting
+
+    url = reverse("incidents:incident-new")
+    return {
+        person_id: [
+            RowExtra(
+                label="Report an incident from this check",
+                url=f"{url}?unit={unit.public_id}&check={waiting.check_id}",
+                icon="✎",
+            )
+            for waiting in checks
+        ]
+        for person_id, checks in checks_not_safe_waiting(unit, person_ids).items()
+    }
+
+
 def install() -> None:
     from pillars.rounds.board_extras import BoardExtension, register
 
@@ -64,3 +90,4 @@ def install() -> None:
             order=40,
         )
     )
+    register(BoardExtension(key="incidents-check-report", rows=checks_to_report, order=6))

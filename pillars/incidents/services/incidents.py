@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -552,9 +552,8 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
     shift lead and the reporter, once each. None when it was sent or claimed meanwhile. The
     message names the incident's type, unit and deadline, never a person served."""
     from pillars.rounds.choices import AlertKind
-    from pillars.rounds.choices import Recipient as AlertRecipient
-    from pillars.rounds.models import Alert, ObservationOrder
-    from pillars.rounds.services.escalation import recipients_for, write_new_alerts
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import on_duty, write_new_alerts
 
     with transaction.atomic():
         claimed = Notification.objects.filter(
@@ -567,8 +566,8 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
         ).get(pk=pk)
         incident = notification.incident
         unit = incident.unit
-        # The lead step needs no observation order: it reads the unit's shift assignments.
-        leads = recipients_for(AlertRecipient.LEAD, cast(ObservationOrder, None), unit, now)
+        # The one on-duty rule (shift lead now, else the unit's nurses); no order is faked.
+        leads = on_duty(unit, now)
         staff = list({s.pk: s for s in [*leads, incident.reported_by]}.values())
         due = clock.local(notification.due_at, unit.time_zone)
         message = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
@@ -833,9 +833,9 @@ def _alert_text(episode: RestraintEpisode, kind: str, at: datetime, text: str) -
 def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
     """Claim one episode (compare-and-set on its stored deadline) and alert the shift lead of
     every violation not yet alerted. None when another worker claimed it first."""
-    from pillars.rounds.choices import AlertKind, Recipient
-    from pillars.rounds.models import Alert, ObservationOrder
-    from pillars.rounds.services.escalation import recipients_for, write_new_alerts
+    from pillars.rounds.choices import AlertKind
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import on_duty, write_new_alerts
 
     with transaction.atomic():
         episode = load_episode(pk)
@@ -844,8 +844,8 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
         )
         if moved != 1:
             return None
-        # The lead step needs no observation order: it reads the unit's shift assignments.
-        leads = recipients_for(Recipient.LEAD, cast(ObservationOrder, None), episode.unit, now)
+        # The one on-duty rule (shift lead now, else the unit's nurses); no order is faked.
+        leads = on_duty(episode.unit, now)
         alerts = [
             Alert(
                 kind=AlertKind.OTHER,

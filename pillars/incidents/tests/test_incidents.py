@@ -378,7 +378,7 @@ def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
         submitted(world, occurred_at=NOON + timedelta(minutes=1))
     from pillars.rounds.services import escalation
 
-    real, calls = escalation.recipients_for, []
+    real, calls = escalation.on_duty, []
 
     def flaky(*args: Any) -> Any:
         calls.append(args)
@@ -386,7 +386,7 @@ def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
             raise RuntimeError("boom")
         return real(*args)
 
-    monkeypatch.setattr(escalation, "recipients_for", flaky)
+    monkeypatch.setattr(escalation, "on_duty", flaky)
     later = NOON + timedelta(days=2)
     result = svc.sweep_notifications(later)
     assert (result.failed, result.claimed) == (1, 1)

@@ -79,6 +79,23 @@ def _report_form(request: HttpRequest, unit: Unit, initial: dict[str, Any]) -> I
     )
 
 
+def _from_check(request: HttpRequest, check_id: str, zone: ZoneInfo) -> dict[str, Any]:
+    """Initial values from a check that was not safe (issue 11 item 1): the person, when it
+    was observed, where and the note. The check is read through the rounds selector (404 when
+    out of scope, and the read is audited); nothing is stored until the form is saved."""
+    from pillars.rounds.selectors.orders import get_check_for
+
+    check = get_check_for(request.user, check_id)
+    person = check.order.person
+    narrative = f"{check.get_safety_status_display()} check: {check.note}".strip()
+    return {
+        "occurred_at": clock.local(check.observed_at, zone).strftime(LOCAL_INPUT),
+        "location": check.get_location_display(),
+        "persons": [person],
+        "narrative": narrative.rstrip(":"),
+    }
+
+
 @audited("reports an incident; create_draft audits the write")
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -96,15 +113,14 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             chosen = unit
     zone = _zone(chosen)
     now_local = clock.local(clock.now(), zone).strftime(LOCAL_INPUT)
-    form = _report_form(
-        request,
-        chosen,
-        {
-            "unit": chosen,
-            "occurred_at": now_local,
-            "staff_involved": list(Staff.objects.filter(pk=actor.staff_pk)),
-        },
-    )
+    initial: dict[str, Any] = {
+        "unit": chosen,
+        "occurred_at": now_local,
+        "staff_involved": list(Staff.objects.filter(pk=actor.staff_pk)),
+    }
+    if request.method == "GET" and request.GET.get("check"):
+        initial.update(_from_check(request, request.GET["check"], zone))
+    form = _report_form(request, chosen, initial)
     return form_write(
         request,
         form,

@@ -62,10 +62,19 @@ class Alert(PublicModel):
     step = models.ForeignKey(
         EscalationStep, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The record the alert is about, by public id and a kind label (for example "rounds.check"
+    # for a check that was not safe), so the board can show it and the incident form can be
+    # started from it without a foreign key into every app that raises alerts.
+    subject_kind = models.CharField(max_length=40, blank=True)
+    subject_id = models.UUIDField(null=True, blank=True)
     message = models.CharField(max_length=300)
     due_at = models.DateTimeField()
     created_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Set in the same transaction as the write that removed the alert's cause (the check that
+    # put the order back on time, ...); the alert stays in the inbox history with the reason.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_reason = models.CharField(max_length=200, blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)
 
     class Meta:

@@ -115,6 +115,10 @@ class ObservationOrder(PublicModel):
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Escalation steps already alerted for the current due time (reset by each new check).
     escalation_step = models.PositiveSmallIntegerField(default=0)
+    # A step whose alerts could not be written is retried, never dropped (core.sweeps): the
+    # sweep leaves the step unclaimed and skips the order until this moment (back-off).
+    escalation_retry_at = models.DateTimeField(null=True, blank=True)
+    escalation_failures = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]

@@ -17,16 +17,16 @@ from django.db.models import Count, Q
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
-from pillars.core import clock, policy
+from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, invalid
-from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.people.services import confirm_pin
 from pillars.rounds.choices import AlertKind
 from pillars.rounds.models import Alert, Coverage, ObservationOrder
-from pillars.rounds.selectors.assignments import assignments_active_at, shift_leads_at
+from pillars.rounds.selectors.assignments import assignments_active_at
 from pillars.rounds.services.assignments import _staff_problem
+from pillars.rounds.services.escalation import on_duty
 
 
 def _unit_of(order: ObservationOrder) -> Unit | None:
@@ -265,69 +265,81 @@ def coverage_lapses(now: datetime, unit: Unit | None = None) -> list[Lapse]:
 
 
 def _recipients(unit: Unit, now: datetime) -> list[Staff]:
-    """The shift lead on the unit now; with no lead assigned, the unit's nurses."""
-    leads = shift_leads_at(unit, now)
-    if leads:
-        return leads
-    today = clock.local(now, unit.time_zone).date()
-    return list(
-        Staff.objects.filter(home_units=unit, roles__code=RoleCode.NURSE, user__is_active=True)
-        .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
-        .distinct()
-        .order_by("pk")
-    )
+    """The one on-duty rule (escalation.on_duty): the shift lead now, else the unit's nurses."""
+    return on_duty(unit, now)
+
+
+SWEEP_LABEL = "coverage sweep"
+
+
+def _alert_lapse(lapse: Lapse, now: datetime) -> list[Alert]:
+    """The alerts of one lapse (one row of the sweep)."""
+    unit = _unit_of(lapse.order)
+    if unit is None:
+        return []
+    person = lapse.order.person
+    message = (
+        f"{person.display_name}: {lapse.order.level.name} has {lapse.open_count} of "
+        f"{lapse.ratio} staff with them."
+    )[:300]
+    created: list[Alert] = []
+    for recipient in _recipients(unit, now):
+        key = f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}:{recipient.pk}"
+        if Alert.objects.filter(dedupe_key=key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    kind=AlertKind.COVERAGE_LAPSE,
+                    recipient=recipient,
+                    unit=unit,
+                    person=person,
+                    order=lapse.order,
+                    message=message,
+                    due_at=lapse.since,
+                    created_at=now,
+                    dedupe_key=key,
+                )
+                audit.record(
+                    actor=None,
+                    actor_label=SWEEP_LABEL,
+                    action=Action.CREATE,
+                    target=alert,
+                    person_id=person.public_id,
+                    category=person_category(person),
+                    purpose=Purpose.TREATMENT,
+                    detail={
+                        "kind": AlertKind.COVERAGE_LAPSE,
+                        "order": str(lapse.order.public_id),
+                        "recipient": str(recipient.public_id),
+                        "since": lapse.since.isoformat(),
+                    },
+                )
+        except IntegrityError:
+            continue  # another worker wrote the same alert first
+        created.append(alert)
+    return created
 
 
 def sweep_coverage_lapses(now: datetime | None = None) -> list[Alert]:
     """Alert the shift lead (or, with none assigned, the unit's nurses) about each coverage
     lapse. The dedupe key names the order, the moment the lapse began and the recipient, so a
-    second sweep (or a second worker) never alerts twice for the same lapse."""
+    second sweep (or a second worker) never alerts twice for the same lapse. Each lapse is
+    guarded (core.sweeps): one that raises is logged and audited "failed" and tried again on
+    the next loop, and the others are still alerted."""
     now = now or clock.now()
+    result = sweeps.SweepResult("coverage lapses")
     created: list[Alert] = []
     for lapse in coverage_lapses(now):
-        unit = _unit_of(lapse.order)
-        if unit is None:
-            continue
-        person = lapse.order.person
-        message = (
-            f"{person.display_name}: {lapse.order.level.name} has {lapse.open_count} of "
-            f"{lapse.ratio} staff with them."
-        )[:300]
-        for recipient in _recipients(unit, now):
-            key = f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}:{recipient.pk}"
-            if Alert.objects.filter(dedupe_key=key).exists():
-                continue
-            try:
-                with transaction.atomic():
-                    alert = Alert.objects.create(
-                        kind=AlertKind.COVERAGE_LAPSE,
-                        recipient=recipient,
-                        unit=unit,
-                        person=person,
-                        order=lapse.order,
-                        message=message,
-                        due_at=lapse.since,
-                        created_at=now,
-                        dedupe_key=key,
-                    )
-                    audit.record(
-                        actor=None,
-                        actor_label="coverage sweep",
-                        action=Action.CREATE,
-                        target=alert,
-                        person_id=person.public_id,
-                        category=person_category(person),
-                        purpose=Purpose.TREATMENT,
-                        detail={
-                            "kind": AlertKind.COVERAGE_LAPSE,
-                            "order": str(lapse.order.public_id),
-                            "recipient": str(recipient.public_id),
-                            "since": lapse.since.isoformat(),
-                        },
-                    )
-            except IntegrityError:
-                continue  # another worker wrote the same alert first
-            created.append(alert)
+        written = sweeps.guarded(
+            result,
+            lambda lapse=lapse: _alert_lapse(lapse, now),  # type: ignore[misc]
+            label=SWEEP_LABEL,
+            object_type="rounds.observationorder",
+            object_id=str(lapse.order.public_id),
+            person_id=lapse.order.person.public_id,
+        )
+        created.extend(written or [])
     return created
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -27,13 +27,13 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Outcome, Purpose
-from pillars.core import clock, policy
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
-from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient
+from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient, SafetyStatus
 from pillars.rounds.models import (
     Alert,
     Coverage,
@@ -123,6 +123,7 @@ def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[Observat
         ObservationOrder.objects.filter(
             ended_at__isnull=True, paused_at__isnull=True, due_at__isnull=False
         )
+        .filter(Q(escalation_retry_at__isnull=True) | Q(escalation_retry_at__lte=now))
         .annotate(unit_now=_current_unit())
         .filter(unit_now__isnull=False)
         .filter(_due_filter(chains, now))
@@ -133,10 +134,12 @@ def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[Observat
 # --- Who is alerted ---------------------------------------------------------------------------
 
 
-def _employed(now: datetime) -> Q:
+def _employed(now: datetime, unit: Unit) -> Q:
     """Never alert someone who has left (same rule as signing in: exit date reached) or whose
-    account is switched off."""
-    today = now.date()
+    account is switched off. The exit date is a date in the unit's own calendar (DESIGN.md
+    rule 1), so "today" is the unit's local date, never the UTC one: at 20:00 in Chicago the
+    UTC date is already tomorrow."""
+    today = clock.local(now, unit.time_zone).date()
     return Q(user__is_active=True) & (Q(exited_on__isnull=True) | Q(exited_on__gt=today))
 
 
@@ -149,8 +152,18 @@ def _on_shift(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment]:
     )
 
 
-def _staff(q: Q, now: datetime) -> list[Staff]:
-    return list(Staff.objects.filter(q).filter(_employed(now)).distinct().order_by("pk"))
+def _staff(q: Q, now: datetime, unit: Unit) -> list[Staff]:
+    return list(Staff.objects.filter(q).filter(_employed(now, unit)).distinct().order_by("pk"))
+
+
+def on_duty(unit: Unit, now: datetime) -> list[Staff]:
+    """The one on-duty rule every alert uses: the shift lead assigned on the unit now; when
+    nobody is, the unit's nurses (someone must hear it). Employment is judged in the unit's
+    local date."""
+    leads = _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values("staff_id")
+    return _staff(Q(pk__in=leads), now, unit) or _staff(
+        Q(roles__code=RoleCode.NURSE, home_units=unit), now, unit
+    )
 
 
 def recipients_for(
@@ -175,38 +188,33 @@ def recipients_for(
             covers |= Q(kind=AssignmentKind.ROOM, room_id=placement.bed.room_id)
         assigned = _on_shift(unit, now).filter(covers).values("staff_id")
         covering = Coverage.objects.filter(order=order, ended_at__isnull=True).values("staff_id")
-        found = _staff(Q(pk__in=assigned) | Q(pk__in=covering), now)
+        found = _staff(Q(pk__in=assigned) | Q(pk__in=covering), now, unit)
         return found or recipients_for(Recipient.LEAD, order, unit, now)
     if recipient == Recipient.LEAD:
-        leads = _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values("staff_id")
-        return _staff(Q(pk__in=leads), now) or _staff(
-            Q(roles__code=RoleCode.NURSE, home_units=unit), now
-        )
+        return on_duty(unit, now)
     if recipient == Recipient.MANAGER:
-        return _staff(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), now)
+        return _staff(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), now, unit)
     if recipient == Recipient.DIRECTOR:
         directors = Q(roles__code=RoleCode.DIRECTOR)
-        return _staff(directors & (Q(home_units=unit) | Q(programs__units=unit)), now) or _staff(
-            directors, now
-        )
+        return _staff(
+            directors & (Q(home_units=unit) | Q(programs__units=unit)), now, unit
+        ) or _staff(directors, now, unit)
     raise ValueError(f"unknown recipient {recipient!r}")
 
 
 # --- The sweep --------------------------------------------------------------------------------
 
 
-@dataclass
-class SweepResult:
-    """What one sweep did: orders whose chain moved, alerts written, rows that failed."""
+class SweepResult(sweeps.SweepResult):
+    """The shared result type; ``claimed`` names what an escalation pass did."""
 
-    name: str
-    claimed: int = 0
-    alerts: int = 0
-    failed: int = 0
-    failed_orders: list[str] = field(default_factory=list)
+    @property
+    def claimed(self) -> int:
+        return self.done
 
-    def __str__(self) -> str:
-        return f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+    @claimed.setter
+    def claimed(self, value: int) -> None:
+        self.done = value
 
 
 def dedupe_key(order: ObservationOrder, due_at: datetime, position: int, staff: Staff) -> str:
@@ -250,7 +258,7 @@ def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
     if not list(held):
         return False
     moved = ObservationOrder.objects.filter(pk=pk, escalation_step=k, due_at=due_at).update(
-        escalation_step=j
+        escalation_step=j, escalation_retry_at=None, escalation_failures=0
     )
     return moved == 1
 
@@ -321,31 +329,45 @@ def _escalate_one(
     return len(new)
 
 
-def _skip(pk: int, due_at: datetime, k: int, j: int, error: Exception) -> None:
-    """A row that raised keeps its claim, so it cannot spin the loop; the failure is recorded
-    (logged and audited) rather than hidden. The next steps still run when they fall due."""
+def _defer(
+    pk: int, due_at: datetime, k: int, j: int, error: Exception, now: datetime, result: SweepResult
+) -> None:
+    """The one failure policy (core.sweeps): the steps are NOT claimed, so their alerts are
+    written later rather than dropped; the order is pushed back with back-off (1, 2, 4 ...
+    minutes) so it cannot spin the loop; the failure is logged and audited "failed"."""
+    retry_at = None
+    person_id = None
     try:
         with transaction.atomic():
-            if not _claim(pk, due_at, k, j):
-                return
-            order = ObservationOrder.objects.select_related("person").get(pk=pk)
-            audit.record(
-                actor=None,
-                actor_label=SYSTEM_LABEL,
-                action=Action.UPDATE,
-                target=order,
-                person_id=order.person.public_id,
-                outcome=Outcome.FAILED,
-                purpose=Purpose.TREATMENT,
-                detail={
-                    "event": "escalation failed",
-                    "due_at": due_at.isoformat(),
-                    "changes": {"escalation_step": {"old": k, "new": j}},
-                    "error": f"{type(error).__name__}: {error}"[:300],
-                },
+            row = (
+                ObservationOrder.objects.select_for_update(skip_locked=True)
+                .select_related("person")
+                .filter(pk=pk, escalation_step=k, due_at=due_at)
+                .first()
             )
+            if row is not None:
+                failures = row.escalation_failures + 1
+                retry_at = now + sweeps.backoff(failures)
+                person_id = row.person.public_id
+                ObservationOrder.objects.filter(pk=pk).update(
+                    escalation_failures=failures, escalation_retry_at=retry_at
+                )
     except Exception:
-        logger.exception("could not record the failed escalation of order pk=%s", pk)
+        logger.exception("could not defer the failed escalation of order pk=%s", pk)
+    public_id = ObservationOrder.objects.filter(pk=pk).values_list("public_id", flat=True).first()
+    sweeps.record_failure(
+        result,
+        label=SYSTEM_LABEL,
+        object_type="rounds.observationorder",
+        object_id=str(public_id or pk),
+        error=error,
+        person_id=person_id,
+        detail={
+            "due_at": due_at.isoformat(),
+            "steps": {"from": k, "to": j},
+            "retry_at": retry_at.isoformat() if retry_at else None,
+        },
+    )
 
 
 def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResult:
@@ -375,15 +397,94 @@ def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResul
         try:
             written = _escalate_one(pk, due_at, k, j, unit_id, steps, now)
         except Exception as exc:
-            logger.exception("escalation of order pk=%s failed; skipped", pk)
-            result.failed += 1
-            result.failed_orders.append(str(pk))
-            _skip(pk, due_at, k, j, exc)
+            logger.exception("escalation of order pk=%s failed; retried later", pk)
+            _defer(pk, due_at, k, j, exc, now, result)
             continue
         if written is not None:
             result.claimed += 1
             result.alerts += written
     return result
+
+
+# --- Alerts raised by a write (same transaction) ---------------------------------------------
+
+
+def _not_safe_message(check: Any, order: ObservationOrder, unit: Unit) -> str:
+    local = clock.local(check.observed_at, unit.time_zone)
+    status = check.get_safety_status_display()
+    text = (
+        f"{status} check for {order.person.display_name} at {local:%H:%M}, "
+        f"{check.get_location_display().lower()}"
+    )
+    if check.note:
+        text += f": {check.note}"
+    return text[:300]
+
+
+CHECK_SUBJECT = "rounds.check"
+
+
+def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, ObservationOrder]) -> int:
+    """Alert the unit's on-duty lead (else its nurses) at once about every check whose status
+    is not safe (issue 11: an emergency must reach the lead and charge nurse at once, not wait
+    for the next escalation step). Called inside the transaction that stores the checks, by
+    the one-check path and the batch sync alike, so a stored emergency is never unalerted.
+    The alert stays open (and on the board) until a lead acknowledges it."""
+    unsafe = [c for c in checks if c.safety_status != SafetyStatus.SAFE]
+    if not unsafe:
+        return 0
+    now = clock.now()
+    episodes = {orders[c.order_id].episode_id for c in unsafe}
+    unit_of = dict(
+        Placement.objects.filter(episode_id__in=episodes, ended_at__isnull=True).values_list(
+            "episode_id", "unit_id"
+        )
+    )
+    units = Unit.objects.in_bulk(set(unit_of.values()))
+    recipients: dict[int, list[Staff]] = {}
+    alerts: list[Alert] = []
+    for check in unsafe:
+        order = orders[check.order_id]
+        unit = units.get(unit_of.get(order.episode_id, -1))
+        if unit is None:
+            logger.warning("check %s is not safe but its person has no unit", check.public_id)
+            continue
+        if unit.pk not in recipients:
+            recipients[unit.pk] = on_duty(unit, now)
+        if not recipients[unit.pk]:
+            logger.warning("check %s is not safe and nobody is on duty on %s", check.pk, unit)
+        for staff in recipients[unit.pk]:
+            alerts.append(
+                Alert(
+                    kind=AlertKind.CHECK_NOT_SAFE,
+                    recipient=staff,
+                    unit=unit,
+                    person_id=order.person_id,
+                    order=order,
+                    subject_kind=CHECK_SUBJECT,
+                    subject_id=check.public_id,
+                    message=_not_safe_message(check, order, unit),
+                    due_at=check.observed_at,
+                    created_at=now,
+                    dedupe_key=f"chk:{check.public_id}:{staff.public_id}",
+                )
+            )
+    return len(write_new_alerts(alerts))
+
+
+CHECK_DONE = "A check was recorded; the observation is on time again."
+
+
+def resolve_check_alerts(order_pks: Iterable[int], moment: datetime) -> int:
+    """Close the open "check due" and "check overdue" alerts of orders a check has just put
+    back on time (issue 11: alerts never cleared), in the caller's transaction; the time and
+    the reason stay on the alert for the inbox history. Alerts of a check that was not safe
+    stay open until a lead acknowledges them."""
+    return Alert.objects.filter(
+        order_id__in=list(order_pks),
+        kind__in=[AlertKind.CHECK_DUE, AlertKind.ESCALATION],
+        resolved_at__isnull=True,
+    ).update(resolved_at=moment, resolved_reason=CHECK_DONE)
 
 
 # --- Acknowledging ----------------------------------------------------------------------------

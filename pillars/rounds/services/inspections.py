@@ -21,9 +21,8 @@ from django.db.models import Q
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
-from pillars.core import clock, policy
+from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Room, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.rounds.choices import (
@@ -47,6 +46,7 @@ from pillars.rounds.models import (
     WorkOrder,
     WorkOrderUpdate,
 )
+from pillars.rounds.services.escalation import on_duty
 
 # --- Photos -----------------------------------------------------------------------------------
 
@@ -614,25 +614,83 @@ def risk_message(risk: LigatureRisk) -> str:
 
 
 def alert_recipients(unit: Unit, now: datetime) -> list[Staff]:
-    """The shift lead on duty; with none on duty, the unit's nurses (someone must hear it)."""
-    lead = shift_lead_of(unit, now)
-    if lead is not None:
-        return [lead]
-    today = now.date()
-    return [
-        s
-        for s in Staff.objects.filter(home_units=unit, roles__code=RoleCode.NURSE)
-        .distinct()
-        .order_by("display_name", "pk")
-        if s.is_employed_on(today)
-    ]
+    """The one on-duty rule (escalation.on_duty): the shift lead now, else the unit's nurses,
+    employment judged in the unit's local date (this used the UTC date before)."""
+    return on_duty(unit, now)
+
+
+SWEEP_LABEL = "system: ligature sweep"
+
+
+def _alert_risk(
+    risk: LigatureRisk, unit: Unit, recipients: list[Staff], now: datetime
+) -> list[Alert]:
+    """The alerts of one risk (one row of the sweep)."""
+    written: list[Alert] = []
+    message = risk_message(risk)
+    for recipient in recipients:
+        key = f"ligature:{risk.work_order.public_id}:{risk.person.public_id}:{recipient.public_id}"
+        if Alert.objects.filter(dedupe_key=key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    kind=AlertKind.LIGATURE,
+                    recipient=recipient,
+                    unit=unit,
+                    person=risk.person,
+                    order=risk.order,
+                    message=message,
+                    due_at=risk.since,
+                    created_at=now,
+                    dedupe_key=key,
+                )
+                audit.record(
+                    actor=None,
+                    actor_label=SWEEP_LABEL,
+                    action=Action.CREATE,
+                    target=alert,
+                    person_id=risk.person.public_id,
+                    category=person_category(risk.person),
+                    purpose=Purpose.TREATMENT,
+                    detail={
+                        "work_order": str(risk.work_order.public_id),
+                        "room": risk.room.name,
+                        "recipient": str(recipient.public_id),
+                    },
+                )
+        except IntegrityError:
+            continue  # another worker wrote the same alert a moment ago
+        written.append(alert)
+    return written
+
+
+def _alert_unit(unit: Unit, now: datetime, result: sweeps.SweepResult) -> list[Alert]:
+    risks = ligature_risks(unit, now)
+    if not risks:
+        return []
+    recipients = alert_recipients(unit, now)
+    written: list[Alert] = []
+    for risk in risks:
+        alerts = sweeps.guarded(
+            result,
+            lambda risk=risk: _alert_risk(risk, unit, recipients, now),  # type: ignore[misc]
+            label=SWEEP_LABEL,
+            object_type="rounds.workorder",
+            object_id=str(risk.work_order.public_id),
+            person_id=risk.person.public_id,
+        )
+        written.extend(alerts or [])
+    return written
 
 
 def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:
     """Alert the shift lead of each unit where a person on suicide or self-harm precautions is
     in a room with an open ligature finding. The dedupe key names the work order, the person
     and the recipient: a second sweep (or a second worker) writes nothing new, while a new
-    lead coming on shift is told once. Returns the alerts written now."""
+    lead coming on shift is told once. Each unit and each risk is guarded (core.sweeps): one
+    that raises is logged and audited "failed" and tried again on the next loop, and the
+    others are still alerted. Returns the alerts written now."""
     now = now or clock.now()
     unit_ids = (
         WorkOrder.objects.still_open()
@@ -640,48 +698,15 @@ def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:
         .values_list("unit_id", flat=True)
         .distinct()
     )
+    result = sweeps.SweepResult("ligature risks")
     written: list[Alert] = []
     for unit in Unit.objects.filter(pk__in=list(unit_ids)).order_by("pk"):
-        risks = ligature_risks(unit, now)
-        if not risks:
-            continue
-        recipients = alert_recipients(unit, now)
-        for risk in risks:
-            for recipient in recipients:
-                key = (
-                    f"ligature:{risk.work_order.public_id}:{risk.person.public_id}:"
-                    f"{recipient.public_id}"
-                )
-                if Alert.objects.filter(dedupe_key=key).exists():
-                    continue
-                try:
-                    with transaction.atomic():
-                        alert = Alert.objects.create(
-                            kind=AlertKind.LIGATURE,
-                            recipient=recipient,
-                            unit=unit,
-                            person=risk.person,
-                            order=risk.order,
-                            message=risk_message(risk),
-                            due_at=risk.since,
-                            created_at=now,
-                            dedupe_key=key,
-                        )
-                        audit.record(
-                            actor=None,
-                            actor_label="system: ligature sweep",
-                            action=Action.CREATE,
-                            target=alert,
-                            person_id=risk.person.public_id,
-                            category=person_category(risk.person),
-                            purpose=Purpose.TREATMENT,
-                            detail={
-                                "work_order": str(risk.work_order.public_id),
-                                "room": risk.room.name,
-                                "recipient": str(recipient.public_id),
-                            },
-                        )
-                except IntegrityError:
-                    continue  # another worker wrote the same alert a moment ago
-                written.append(alert)
+        alerts = sweeps.guarded(
+            result,
+            lambda unit=unit: _alert_unit(unit, now, result),  # type: ignore[misc]
+            label=SWEEP_LABEL,
+            object_type="people.unit",
+            object_id=str(unit.public_id),
+        )
+        written.extend(alerts or [])
     return written

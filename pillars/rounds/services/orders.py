@@ -18,6 +18,7 @@ from pillars.people.selectors import person_category
 from pillars.rounds import presence
 from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
+from pillars.rounds.services import escalation
 from pillars.rounds.services.levels import LEVEL_FIELDS, clean_level_values
 
 # A check entered more than this long after it was observed is a late entry: it needs a reason
@@ -298,7 +299,15 @@ def advance_clock(order: ObservationOrder, observed_at: datetime, *, recorded: i
         order.last_observed_at = observed_at
         order.due_at = order.clock_due_at()
         order.escalation_step = 0
-        fields += ["last_observed_at", "due_at", "escalation_step"]
+        order.escalation_retry_at = None
+        order.escalation_failures = 0
+        fields += [
+            "last_observed_at",
+            "due_at",
+            "escalation_step",
+            "escalation_retry_at",
+            "escalation_failures",
+        ]
     order.save(update_fields=fields)
     return moved
 
@@ -369,7 +378,9 @@ def record_check(
                 device=device,
                 **values,
             )
-            advance_clock(locked, observed_at)
+            if advance_clock(locked, observed_at):
+                escalation.resolve_check_alerts([locked.pk], now)
+            escalation.alert_checks_not_safe([check], {locked.pk: locked})
             audit.record(
                 actor=actor,
                 action=Action.CREATE,

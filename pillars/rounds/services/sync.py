@@ -24,6 +24,7 @@ from pillars.core.errors import ValidationError, invalid
 from pillars.people.models import Bed, Placement, Room, TrustedDevice
 from pillars.rounds.choices import Proof
 from pillars.rounds.models import Check, ObservationOrder
+from pillars.rounds.services import escalation
 from pillars.rounds.services.orders import (
     OTHER_ORDER,
     REPLAY_CONFLICT,
@@ -321,8 +322,15 @@ def _store(
         if check.order_id not in latest or check.observed_at > latest[check.order_id]:
             latest[check.order_id] = check.observed_at
         recorded[check.order_id] = recorded.get(check.order_id, 0) + 1
-    for order_pk, observed_at in latest.items():
-        advance_clock(locked[order_pk], observed_at, recorded=recorded[order_pk])
+    back_on_time = [
+        pk
+        for pk, seen in latest.items()
+        if advance_clock(locked[pk], seen, recorded=recorded[pk])
+    ]
+    if back_on_time:
+        # One batch, one server moment: every check of it has the same recorded_at.
+        escalation.resolve_check_alerts(back_on_time, created[0].recorded_at)
+    escalation.alert_checks_not_safe(created, locked)
     part2 = _part2({locked[c.order_id].person_id for c in created})
     events = []
     for check in sorted(created, key=lambda c: c.pk):

@@ -204,17 +204,28 @@ def test_a_failing_row_is_logged_counted_and_skipped_and_does_not_jam_the_loop(
     assert "escalation of order" in caplog.text
     assert Alert.objects.filter(order=healthy).count() == 2
     assert not Alert.objects.filter(order=broken).exists()
-    # The claim is kept: the next loop does not spin on the same row...
+    # The row is pushed back (retry in 1 minute), so the next loop does not spin on it...
     again = escalate_due(moment)
     assert (again.claimed, again.failed) == (0, 0)
-    # ...the failure is on the record...
+    # ...the failure is on the record, and the steps are NOT dropped: the claim did not move...
     (failed,) = escalation_events(broken, Outcome.FAILED)
-    assert failed.detail["changes"]["escalation_step"] == {"old": 0, "new": 2}
+    assert failed.detail["retry_at"] == (moment + MIN).isoformat()
     assert "recipient lookup failed" in failed.detail["error"]
-    # ...and the later steps still run when they fall due (here the lookup works again).
+    broken.refresh_from_db()
+    assert broken.escalation_step == 0
+    # ...a second failure backs off further (2 minutes)...
+    assert escalate_due(moment + MIN).failed == 1
+    broken.refresh_from_db()
+    assert broken.escalation_retry_at == moment + 3 * MIN
+    # ...and once the lookup works again, every missed step is written, dated when it was due.
     monkeypatch.setattr(escalation, "recipients_for", real)
-    escalate_due(clock.now() + 20 * MIN)
-    assert Alert.objects.filter(order=broken, kind=AlertKind.ESCALATION).count() == 1
+    assert escalate_due(moment + 2 * MIN).claimed == 0  # not yet: backing off
+    assert escalate_due(moment + 3 * MIN).claimed == 1
+    due = broken.due_at
+    assert due is not None
+    assert sorted(a.due_at for a in Alert.objects.filter(order=broken)) == [due, due + 5 * MIN]
+    broken.refresh_from_db()
+    assert (broken.escalation_retry_at, broken.escalation_failures) == (None, 0)
 
 
 def test_a_stale_claim_loses(world: World) -> None:
@@ -250,14 +261,14 @@ def test_staff_who_have_left_are_never_alerted(world: World) -> None:
     order = start_order(world)
     now = clock.now()
     unit = world.unit_a
+    # Exit dates are in the unit's calendar (DESIGN.md rule 1).
+    today = clock.local(now, unit.time_zone).date()
     gone_lead = make_staff("t-gone-lead", ["nurse"], [unit])
     assign(world, gone_lead, "lead")
-    Staff.objects.filter(pk=gone_lead.pk).update(exited_on=now.date(), exit_reason="other")
+    Staff.objects.filter(pk=gone_lead.pk).update(exited_on=today, exit_reason="other")
     # The assigned lead has left: the unit's (other) nurses are alerted instead.
     assert escalation.recipients_for("lead", order, unit, now) == [world.staff["nurse"]]
-    Staff.objects.filter(pk=world.staff["director"].pk).update(
-        exited_on=now.date(), exit_reason="other"
-    )
+    Staff.objects.filter(pk=world.staff["director"].pk).update(exited_on=today, exit_reason="other")
     assert escalation.recipients_for("director", order, unit, now) == []
     world.staff["supervisor"].user.is_active = False
     world.staff["supervisor"].user.save()

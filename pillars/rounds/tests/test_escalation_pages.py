@@ -203,3 +203,27 @@ def test_api_unit_escalation_steps(world: World) -> None:
     ]
     outsider = api_as(world.user("outsider"))
     assert_problem(outsider.get(f"/units/{world.unit_a.public_id}/escalation-steps"), 404)
+
+
+def test_a_check_closes_the_alerts_and_the_inbox_keeps_when_and_why(
+    world: World, signed_in: Any, escalated: ObservationOrder
+) -> None:
+    import uuid
+
+    with time_machine.travel(T0 + 7 * MIN, tick=False):
+        services.record_check(
+            escalated,
+            actor=world.user("bht"),
+            observed_at=T0 + 6 * MIN,
+            location="bedroom",
+            activity="asleep",
+            safety_status="safe",
+            client_id=uuid.uuid4(),
+        )
+    nurse = signed_in("nurse")
+    body = nurse.get("/rounds/inbox/").content.decode()
+    assert "Nothing waiting" in body
+    assert body.count("Closed by itself 08:07") == 2
+    assert "A check was recorded" in body
+    assert "Acknowledge<span" not in body
+    assert "inbox-badge" not in nurse.get("/").content.decode()
