@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rounds', '0009_alerts_not_safe_resolved_and_escalation_retry'),
-        ('rounds', '0009_order_check_count'),
+        ("rounds", "0009_alerts_not_safe_resolved_and_escalation_retry"),
+        ("rounds", "0009_order_check_count"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -323,9 +323,7 @@ def _store(
             latest[check.order_id] = check.observed_at
         recorded[check.order_id] = recorded.get(check.order_id, 0) + 1
     back_on_time = [
-        pk
-        for pk, seen in latest.items()
-        if advance_clock(locked[pk], seen, recorded=recorded[pk])
+        pk for pk, seen in latest.items() if advance_clock(locked[pk], seen, recorded=recorded[pk])
     ]
     if back_on_time:
         # One batch, one server moment: every check of it has the same recorded_at.
