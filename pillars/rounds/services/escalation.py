@@ -340,7 +340,7 @@ def _defer(
     try:
         with transaction.atomic():
             row = (
-                ObservationOrder.objects.select_for_update(skip_locked=True)
+                ObservationOrder.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("person")
                 .filter(pk=pk, escalation_step=k, due_at=due_at)
                 .first()
