@@ -176,8 +176,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA synchronous=NORMAL;"
             "PRAGMA foreign_keys=ON;"
             "PRAGMA busy_timeout=20000;"
-            # REPLACE then fires DELETE triggers too (the audit log's append-only guard).
-            "PRAGMA recursive_triggers=ON;"
         ),
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
