@@ -57,6 +57,13 @@ else:
 
 if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("PILLARS_SECRET_KEY must be at least 32 characters long")
+# A short audit key can be guessed offline from any exported chain, and a guessed key lets
+# someone with database access re-sign an edited chain (NIST SP 800-107r1 s5.3.4: an HMAC key
+# at least as long as the security strength wanted, here 256 bits ~ 32 characters).
+if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured(
+        "PILLARS_AUDIT_KEY must be at least 32 characters long in production"
+    )
 
 DEBUG = env_bool("PILLARS_DEBUG", PILLARS_ENV == "development")
 if PRODUCTION and DEBUG:

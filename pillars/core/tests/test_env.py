@@ -79,8 +79,25 @@ def _start(**overrides: str) -> subprocess.CompletedProcess[str]:
         (
             {
                 "PILLARS_ENV": "production",
+                "PILLARS_SECRET_KEY": "k" * 31,
+                "PILLARS_AUDIT_KEY": "a" * 40,
+            },
+            "PILLARS_SECRET_KEY must be at least 32 characters",
+        ),
+        (
+            {
+                "PILLARS_ENV": "production",
                 "PILLARS_SECRET_KEY": "k" * 50,
-                "PILLARS_AUDIT_KEY": "a",
+                "PILLARS_AUDIT_KEY": "a" * 31,
+                "PILLARS_DEMO": "false",
+            },
+            "PILLARS_AUDIT_KEY must be at least 32 characters",
+        ),
+        (
+            {
+                "PILLARS_ENV": "production",
+                "PILLARS_SECRET_KEY": "k" * 50,
+                "PILLARS_AUDIT_KEY": "a" * 32,
                 "PILLARS_DEMO": "false",
             },
             "PILLARS_ALLOWED_HOSTS must name",
