@@ -308,6 +308,10 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Small-cell suppression (core/suppression.py; DESIGN.md "Small cells"): CMS suppresses counts
+# of 1 to 10 in released data, so exports hide groups under 11; screens hide groups under 5.
+SMALL_CELL_MINIMUM = {"screen": 5, "export": 11}
+
 BENCH_VIEWS = env_bool("PILLARS_BENCH", False)
 if PRODUCTION and BENCH_VIEWS:
     raise ImproperlyConfigured("PILLARS_BENCH must be false when PILLARS_ENV is production")
