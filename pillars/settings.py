@@ -308,6 +308,16 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Audit head checkpoints (audit/checkpoint.py): signed lines naming the chain head, appended by
+# the worker each minute. Keep the directory on storage the database's users cannot rewrite
+# (README "Audit checkpoints"). Tests turn it on only where they need it, so one test's
+# checkpoint never vouches for events another test's rolled-back database lacks.
+_checkpoint_dir = env_str(
+    "PILLARS_AUDIT_CHECKPOINT_DIR", "" if TESTING else str(DATA_DIR / "audit-checkpoints")
+)
+AUDIT_CHECKPOINT_DIR = Path(_checkpoint_dir) if _checkpoint_dir else None
+AUDIT_CHECKPOINT_SYSLOG = env_bool("PILLARS_AUDIT_CHECKPOINT_SYSLOG", False)
+
 # Small-cell suppression (core/suppression.py; DESIGN.md "Small cells"): CMS suppresses counts
 # of 1 to 10 in released data, so exports hide groups under 11; screens hide groups under 5.
 SMALL_CELL_MINIMUM = {"screen": 5, "export": 11}
