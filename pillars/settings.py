@@ -103,6 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pillars.core.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pillars.core.middleware.RequestContextMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -317,6 +318,10 @@ _checkpoint_dir = env_str(
 )
 AUDIT_CHECKPOINT_DIR = Path(_checkpoint_dir) if _checkpoint_dir else None
 AUDIT_CHECKPOINT_SYSLOG = env_bool("PILLARS_AUDIT_CHECKPOINT_SYSLOG", False)
+
+# The largest request body accepted, uploads included (core.middleware.BodyLimitMiddleware
+# answers 413 above it). A phone photo or a staff/person CSV fits well within 10 MB.
+PILLARS_MAX_BODY_BYTES = env_int("PILLARS_MAX_BODY_MB", 10, minimum=1, maximum=100) * 1024 * 1024
 
 # Small-cell suppression (core/suppression.py; DESIGN.md "Small cells"): CMS suppresses counts
 # of 1 to 10 in released data, so exports hide groups under 11; screens hide groups under 5.
