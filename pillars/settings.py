@@ -60,7 +60,10 @@ if len(SECRET_KEY) < 32:
 
 
 def _strong(name: str, value: str) -> None:
-    """Production keys: at least 32 characters that look random (not a word repeated)."""
+    """Production keys: at least 32 characters that look random (not a word repeated). A short
+    audit key can be guessed offline from any exported chain, and a guessed key lets someone
+    with database access re-sign an edited chain (NIST SP 800-107r1 s5.3.4: an HMAC key at
+    least as long as the security strength wanted, here 256 bits ~ 32 characters)."""
     if len(value) < 32 or len(set(value)) < 12:
         raise ImproperlyConfigured(
             f"{name} must be at least 32 random characters in production (for example the "
@@ -113,6 +116,7 @@ if DEMO_MODE:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pillars.core.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pillars.core.middleware.RequestContextMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -320,6 +324,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("PILLARS_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Audit head checkpoints (audit/checkpoint.py): signed lines naming the chain head, appended by
+# the worker each minute. Keep the directory on storage the database's users cannot rewrite
+# (README "Audit checkpoints"). Tests turn it on only where they need it, so one test's
+# checkpoint never vouches for events another test's rolled-back database lacks.
+_checkpoint_dir = env_str(
+    "PILLARS_AUDIT_CHECKPOINT_DIR", "" if TESTING else str(DATA_DIR / "audit-checkpoints")
+)
+AUDIT_CHECKPOINT_DIR = Path(_checkpoint_dir) if _checkpoint_dir else None
+AUDIT_CHECKPOINT_SYSLOG = env_bool("PILLARS_AUDIT_CHECKPOINT_SYSLOG", False)
+
+# The largest request body accepted, uploads included (core.middleware.BodyLimitMiddleware
+# answers 413 above it). A phone photo or a staff/person CSV fits well within 10 MB.
+PILLARS_MAX_BODY_BYTES = env_int("PILLARS_MAX_BODY_MB", 10, minimum=1, maximum=100) * 1024 * 1024
+
+# Small-cell suppression (core/suppression.py; DESIGN.md "Small cells"): CMS suppresses counts
+# of 1 to 10 in released data, so exports hide groups under 11; screens hide groups under 5.
+SMALL_CELL_MINIMUM = {"screen": 5, "export": 11}
 
 BENCH_VIEWS = env_bool("PILLARS_BENCH", False)
 if PRODUCTION and BENCH_VIEWS:

@@ -1,4 +1,5 @@
-"""Request context for the audit log, session limits, and the two-factor gate."""
+"""Request body limits, request context for the audit log, session limits, and the two-factor
+gate."""
 
 from __future__ import annotations
 
@@ -24,6 +25,30 @@ AUTH_KEY = "pillars_auth_at"
 SEEN_RESOLUTION_SECONDS = 60
 
 Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class BodyLimitMiddleware:
+    """Refuse a request whose declared body is over the limit with a 413 naming the limit,
+    before anything reads it (Django's own limits answer 400, after buffering part of it)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = int(settings.PILLARS_MAX_BODY_BYTES)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared <= limit:
+            return self.get_response(request)
+        megabytes = limit / (1024 * 1024)
+        message = f"The request is too large: the limit is {megabytes:g} MB ({limit} bytes)."
+        if request.path.startswith("/api/"):
+            from pillars.core.api_errors import problem
+
+            return problem(413, message, limit_bytes=limit)
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -36,6 +37,15 @@ class User(AbstractUser):
     # Made by ``pillars demo`` with a published password: production refuses to start while
     # any such account is active (``pillars disable-demo`` switches them all off).
     is_demo = models.BooleanField(default=False)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new password ends sessions through the session hash; API tokens need revoking.
+        password_changed = getattr(self, "_password", None) is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from pillars.core.sessions import revoke_tokens
+
+            revoke_tokens(self, reason="password changed")
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Overriding the private hook (not get_session_auth_hash) keeps SECRET_KEY_FALLBACKS

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
@@ -23,6 +24,41 @@ def end_all_sessions(user: Any) -> None:
     """Raise the user's session epoch: every session on every device ends at its next request
     (the epoch is part of the session hash, see ``core.models.User``)."""
     get_user_model().objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+
+
+def revoke_tokens(user: Any, *, reason: str, actor: Any = None) -> int:
+    """Revoke every active API token of the user, audited as one event; how many were revoked.
+
+    A token outlives the browser session it was made in, so ending sessions alone would leave
+    a signed-out, locked-out or disabled account still able to write through the API.
+    """
+    from pillars.audit import log as audit
+    from pillars.audit.choices import Action, Purpose
+    from pillars.core import clock
+    from pillars.core.models import ApiToken
+
+    with transaction.atomic():
+        active = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+        ids = [str(public_id) for public_id in active.values_list("public_id", flat=True)]
+        if not ids:
+            return 0
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+        audit.record(
+            actor=actor,
+            actor_label="" if actor is not None else str(user.get_username())[:150],
+            action=Action.TOKEN,
+            object_type="core.apitoken",
+            object_id=str(user.public_id),
+            purpose=Purpose.SECURITY,
+            detail={"event": "revoked", "reason": reason, "tokens": ids},
+        )
+    return len(ids)
+
+
+def revoke_everywhere(user: Any, *, reason: str, actor: Any = None) -> None:
+    """End every session (browser and tablet badge sessions alike) and revoke every API token."""
+    end_all_sessions(user)
+    revoke_tokens(user, reason=reason, actor=actor)
 
 
 def device_secret(request: HttpRequest) -> str | None:

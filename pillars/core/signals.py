@@ -13,7 +13,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome, Purpose
 from pillars.core import clock, policy
 from pillars.core.middleware import AUTH_KEY, SEEN_KEY, needs_second_step
-from pillars.core.sessions import device_for_request, end_all_sessions
+from pillars.core.sessions import device_for_request, revoke_everywhere
 
 BADGE_PIN_BACKEND = "pillars.core.backends.BadgePinBackend"
 
@@ -68,8 +68,8 @@ def on_sign_in_failed(
 def on_sign_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is None:
         return
-    # Signing out ends every session this user has, on every device.
-    end_all_sessions(user)
+    # Signing out ends every session this user has, on every device, and their API tokens.
+    revoke_everywhere(user, reason="signed out", actor=user)
     audit.record(actor=user, action=Action.SIGN_OUT, purpose=Purpose.SECURITY)
 
 
@@ -89,3 +89,10 @@ def on_locked_out(
         purpose=Purpose.SECURITY,
         detail={"path": getattr(request, "path", "")[:200]},
     )
+    # Someone is guessing this account's password: whatever they may already hold of it
+    # (sessions, API tokens) stops working too.
+    from django.contrib.auth import get_user_model
+
+    account = get_user_model().objects.filter(username=username).first() if username else None
+    if account is not None:
+        revoke_everywhere(account, reason="locked out")

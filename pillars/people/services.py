@@ -23,7 +23,7 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.roles import RoleCode
-from pillars.core.sessions import end_all_sessions
+from pillars.core.sessions import end_all_sessions, revoke_everywhere
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
 from pillars.people.models import (
     Bed,
@@ -825,7 +825,7 @@ def exit_staff(staff: Staff, *, actor: Any, exited_on: date, exit_reason: str) -
         if exited_on <= clock.now().date():
             user.is_active = False
             user.save(update_fields=["is_active"])
-            end_all_sessions(user)
+            revoke_everywhere(user, reason="account disabled", actor=actor)
         ended = []
         for assignment in CaseloadAssignment.objects.select_for_update().filter(
             staff=staff, ended_on__isnull=True

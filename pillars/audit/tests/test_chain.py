@@ -46,6 +46,44 @@ def test_triggers_refuse_update_and_delete() -> None:
     assert AuditEvent.objects.count() == 2
 
 
+_COLUMNS = (
+    "seq, occurred_at, actor_label, action, object_type, object_id, outcome, category, "
+    "purpose, user_agent, request_id, detail, prev_hmac, hmac"
+)
+_RAW_TAMPER = {
+    "update": "UPDATE audit_auditevent SET action = 'export' WHERE seq = 1",
+    "delete": "DELETE FROM audit_auditevent WHERE seq = 2",
+    # The row keeps its id and seq; only the action and hmac are forged.
+    "replace": (
+        f"INSERT OR REPLACE INTO audit_auditevent (id, {_COLUMNS}) SELECT id, "
+        + _COLUMNS.replace("action", "'export'").replace(" hmac", " 'forged'")
+        + " FROM audit_auditevent WHERE seq = 2"
+    ),
+    "duplicate": (
+        f"INSERT INTO audit_auditevent ({_COLUMNS}) SELECT {_COLUMNS} "
+        "FROM audit_auditevent WHERE seq = 2"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_RAW_TAMPER))
+def test_raw_sql_tampering_is_refused(kind: str) -> None:
+    """Raw SQL cannot rewrite, remove or replace a row, on SQLite or PostgreSQL."""
+    events = _events(2)
+    sql = _RAW_TAMPER[kind]
+    if kind == "replace" and connection.vendor == "postgresql":
+        sql = (
+            f"INSERT INTO audit_auditevent (id, {_COLUMNS}) SELECT id, {_COLUMNS} "
+            "FROM audit_auditevent WHERE seq = 2 "
+            "ON CONFLICT (id) DO UPDATE SET action = 'export', hmac = 'forged'"
+        )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    after = list(AuditEvent.objects.order_by("seq"))
+    assert [(e.seq, e.action, e.hmac) for e in after] == [(e.seq, e.action, e.hmac) for e in events]
+    assert verify_database() == (None, 2)
+
+
 def _mutate(events: list[AuditEvent], rng: random.Random) -> tuple[str, list[AuditEvent]]:
     rows = [copy.copy(e) for e in events]
     kind = rng.choice(["edit", "delete", "insert", "reorder", "replay", "truncate", "relink"])

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
-from pillars.core import clock, policy
+from pillars.core import clock, policy, suppression
 from pillars.core.policy import Actor
 from pillars.incidents.models import (
     ExposureEvent,
@@ -26,7 +26,7 @@ from pillars.people.models import PersonServed, Staff, Unit
 from pillars.people.selectors import employed_q
 
 # DESIGN.md rule 5: leaders see aggregates only, and no group smaller than five.
-MIN_GROUP = 5
+MIN_GROUP = suppression.threshold("screen")
 
 
 def _uuid(value: Any) -> UUID:
@@ -181,16 +181,17 @@ def my_exposure_counts(user: Any) -> dict[str, int]:
 class ExposureGroup:
     label: str
     staff_count: int
-    counts: dict[str, int] | None  # None: fewer than five staff, nothing shown
+    counts: dict[str, int] | None  # None: hidden, for the reason in `hidden`
+    hidden: str = ""  # suppression.SMALL or suppression.COMPLEMENT
 
     @property
     def is_suppressed(self) -> bool:
         return self.counts is None
 
 
-def _group(label: str, staff_ids: list[int]) -> ExposureGroup:
-    if len(staff_ids) < MIN_GROUP:
-        return ExposureGroup(label, len(staff_ids), None)
+def _group(label: str, staff_ids: list[int], hidden: str = "") -> ExposureGroup:
+    if hidden:
+        return ExposureGroup(label, len(staff_ids), None, hidden)
     rows = (
         ExposureEvent.objects.filter(staff_id__in=staff_ids).values("kind").annotate(n=Count("pk"))
     )
@@ -211,9 +212,15 @@ def exposure_aggregates(user: Any) -> list[ExposureGroup]:
         unit__in=units, staff__in=Staff.objects.filter(employed_q(today))
     ).values_list("unit_id", "staff_id"):
         members.setdefault(unit_id, set()).add(staff_id)
-    groups = [_group(u.name, sorted(members.get(u.pk, set()))) for u in units]
     everyone = sorted(set().union(*members.values())) if members else []
-    groups.append(_group("All of these units", everyone))
+    total_hidden = suppression.suppressed({"all": len(everyone)}, "screen", total_shown=False)
+    # Hiding the units' complements too: the total minus the shown units must not give back a
+    # hidden unit (DESIGN.md "Small cells").
+    hidden = suppression.suppressed(
+        {u.pk: len(members.get(u.pk, ())) for u in units}, "screen", total_shown=not total_hidden
+    )
+    groups = [_group(u.name, sorted(members.get(u.pk, set())), hidden.get(u.pk, "")) for u in units]
+    groups.append(_group("All of these units", everyone, total_hidden.get("all", "")))
     audit.record(
         actor=_user(user),
         action=Action.VIEW,

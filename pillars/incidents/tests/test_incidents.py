@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
@@ -307,15 +308,28 @@ def test_only_the_staff_member_sees_their_own_counts(world: World) -> None:
     assert AuditEvent.objects.filter(category="wellbeing").exists()
 
 
-def test_aggregates_hide_groups_smaller_than_five(world: World) -> None:
+def _subtraction_reveals_nothing(groups: dict[str, sel.ExposureGroup]) -> None:
+    """The total minus every shown unit must never be one hidden unit's own counts."""
+    total = groups.pop("All of these units")
+    hidden = [g for g in groups.values() if g.is_suppressed and g.staff_count > 0]
+    assert total.counts is None or len(hidden) != 1
+
+
+def test_aggregates_hide_groups_smaller_than_five_and_their_complement(world: World) -> None:
     submitted(world, type="aggression_staff")
     groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
     # Unit B has one staff member: only "fewer than 5" is shown.
     assert groups["Unit B"].is_suppressed
-    unit_a = groups["Unit A"]
-    assert unit_a.staff_count >= 5
-    assert unit_a.counts is not None
-    assert unit_a.counts["assault"] == 1
+    assert groups["Unit B"].hidden == "small"
+    # Unit A alone is shown beside the total, so the total minus Unit A would give Unit B back:
+    # Unit A is hidden as Unit B's complement, and the total still counts the assault.
+    assert groups["Unit A"].staff_count >= 5
+    assert groups["Unit A"].is_suppressed
+    assert groups["Unit A"].hidden == "complement"
+    total = groups["All of these units"]
+    assert total.counts is not None
+    assert total.counts["assault"] == 1
+    _subtraction_reveals_nothing(groups)
     with pytest.raises(PermissionDenied):
         sel.exposure_aggregates(world.user("bht"))
 
@@ -328,9 +342,21 @@ def test_a_group_of_four_is_suppressed_and_five_is_shown(world: World) -> None:
     groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
     assert groups["Unit C"].is_suppressed
     assert groups["Unit C"].staff_count == 4
+    _subtraction_reveals_nothing(groups)
     staff.append(make_staff("t-c4", ["bht"], [unit_c]))
     groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
-    assert not groups["Unit C"].is_suppressed
+    # Five is large enough on its own; Unit C, now the smallest shown unit, covers Unit B.
+    assert groups["Unit C"].hidden == "complement"
+    assert not groups["Unit A"].is_suppressed
+    _subtraction_reveals_nothing(groups)
+
+
+def test_the_exposure_page_says_why_a_group_is_hidden(world: World, signed_in: Any) -> None:
+    response = signed_in("director").get(reverse("incidents:exposure-aggregate"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Fewer than 5 staff: not shown" in page
+    assert "so a smaller group cannot be worked out from the total" in page
 
 
 # --- Overdue notifications: the worker's sweep -----------------------------------------------

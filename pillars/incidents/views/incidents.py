@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pillars.core import clock, policy
+from pillars.core import clock, policy, suppression
 from pillars.core.declare import audited
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, run_write, saved
 from pillars.incidents.forms.incidents import (
@@ -447,6 +447,7 @@ def exposure_aggregate(request: HttpRequest) -> HttpResponse:
         {
             "label": g.label,
             "cells": None if g.counts is None else [g.counts[value] for value, _ in kinds],
+            "complement": g.hidden == suppression.COMPLEMENT,
         }
         for g in groups
     ]

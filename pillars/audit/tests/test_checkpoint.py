@@ -1,0 +1,102 @@
+"""Signed checkpoints of the chain head: cutting the newest events and the head is found."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from pillars.audit import checkpoint, log
+from pillars.audit.models import GENESIS, AuditEvent, ChainHead
+from pillars.audit.sweeps import SWEEPS
+from pillars.core.management.commands.worker import registered_sweeps
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def checkpoints(settings: Any, tmp_path: Path) -> Path:
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path
+    return tmp_path / checkpoint.FILE_NAME
+
+
+def _events(n: int) -> None:
+    for i in range(n):
+        log.record(actor=None, action="view", object_type="test", object_id=str(i))
+
+
+def _cut_newest(n: int) -> None:
+    """What someone with database access would do: lift the triggers, delete the newest events,
+    and move the chain head back so the chain itself still holds."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update")
+        else:
+            cursor.execute("DROP TRIGGER audit_event_no_delete")
+        top = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq > %s", [top - n])
+    last = AuditEvent.objects.order_by("-seq").first()
+    ChainHead.objects.filter(pk=1).update(
+        seq=last.seq if last else 0, hmac=last.hmac if last else GENESIS
+    )
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_verify_fails_when_vouched_events_are_gone(checkpoints: Path, capsys: Any, n: int) -> None:
+    _events(5)
+    call_command("audit", "checkpoint")
+    assert "#5" in capsys.readouterr().out
+    call_command("audit", "verify")
+    _cut_newest(n)
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("audit", "verify")
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "vouches for event #5" in err
+    assert "removed" in err
+
+
+def test_without_a_checkpoint_the_same_cut_goes_unnoticed(capsys: Any, settings: Any) -> None:
+    """Why the checkpoint exists: the chain and its head alone cannot see this cut."""
+    settings.AUDIT_CHECKPOINT_DIR = None
+    _events(5)
+    _cut_newest(2)
+    call_command("audit", "verify")
+    assert "3 events" in capsys.readouterr().out
+
+
+def test_a_forged_checkpoint_is_refused(checkpoints: Path, capsys: Any) -> None:
+    _events(2)
+    checkpoint.write(NOW)
+    body = json.loads(checkpoints.read_text())
+    body["seq"] = 1
+    checkpoints.write_text(json.dumps(body) + "\n")
+    with pytest.raises(SystemExit):
+        call_command("audit", "verify")
+    assert "not signed with the audit key" in capsys.readouterr().err
+
+
+def test_the_worker_writes_a_checkpoint_each_minute_and_on_a_new_head(checkpoints: Path) -> None:
+    assert checkpoint.sweep_checkpoint in SWEEPS
+    assert checkpoint.sweep_checkpoint in registered_sweeps()
+    _events(1)
+    assert checkpoint.sweep_checkpoint(NOW) is not None
+    assert checkpoint.sweep_checkpoint(NOW + timedelta(seconds=30)) is None
+    _events(1)
+    written = checkpoint.sweep_checkpoint(NOW + timedelta(seconds=31))
+    assert written is not None
+    assert written.seq == 2
+    assert checkpoint.sweep_checkpoint(NOW + timedelta(seconds=91)) is not None
+    lines = checkpoints.read_text().splitlines()
+    assert [json.loads(ln)["seq"] for ln in lines] == [1, 2, 2]
+    newest = checkpoint.newest()
+    assert newest is not None
+    assert newest.seq == 2
