@@ -36,6 +36,11 @@ class RowExtra:
     tone: str = ""  # "", "warning" or "danger" (always with an icon and the label)
     icon: str = ""
     at: datetime | None = None  # a moment to show in the unit's time (a deadline, a start)
+    # A state the person is in (seclusion, restraint) that the one-tap check must record
+    # instead of the last check's place and activity, so one tap never copies a stale
+    # "day room" forward. Blank: no opinion.
+    location: str = ""
+    activity: str = ""
 
 
 RowsProvider = Callable[[HttpRequest, Unit, list[int]], dict[int, list[RowExtra]]]

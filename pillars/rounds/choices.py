@@ -38,6 +38,8 @@ class Activity(models.TextChoices):
     PHONE = "phone", "On the phone"
     PACING = "pacing", "Pacing"
     CRYING = "crying", "Crying"
+    SECLUDED = "secluded", "In seclusion"
+    RESTRAINED = "restrained", "In restraint"
     OTHER = "other", "Other"
 
 

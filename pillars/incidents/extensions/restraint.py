@@ -39,6 +39,11 @@ def person_restraint(
     }
 
 
+# What one tap records for a person in an active episode (rounds' Location and Activity codes).
+STATE_LOCATION = {"seclusion": "seclusion", "mechanical": "other", "physical_hold": "other"}
+STATE_ACTIVITY = {"seclusion": "secluded"}
+
+
 def board_rows(
     request: HttpRequest, unit: Unit, person_ids: list[int]
 ) -> dict[int, list[RowExtra]]:
@@ -55,6 +60,9 @@ def board_rows(
                 tone="danger",
                 icon="⚠",
                 at=episode.started_at,
+                # The one-tap check records the episode, not the last check's day room.
+                location=STATE_LOCATION.get(episode.kind, ""),
+                activity=STATE_ACTIVITY.get(episode.kind, "restrained"),
             )
         ]
         for person_id, episode in active.items()

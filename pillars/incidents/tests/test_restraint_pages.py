@@ -138,3 +138,44 @@ def test_due_soon_timer_has_the_board_warning_tone(world: World, signed_in: Any)
         '<li class="status warning" data-timer="monitoring"><span aria-hidden="true">⏱</span>'
         in body
     )
+
+
+def test_one_tap_records_the_seclusion_not_the_last_day_room(world: World, signed_in: Any) -> None:
+    """A person last seen in the day room and now in seclusion: the one-tap button shows and
+    posts the seclusion room, never the stale day room; released, the last check's place
+    comes back."""
+    import re
+    import uuid
+
+    _observe(world, world.person_a)
+    from pillars.rounds.selectors import current_order
+
+    order = current_order(world.person_a)
+    assert order is not None
+    rounds_services.record_check(
+        order,
+        actor=world.user("bht"),
+        observed_at=clock.now() - timedelta(minutes=30),
+        location="dayroom",
+        activity="phone",
+        safety_status="safe",
+        client_id=uuid.uuid4(),
+        late_reason="Written up after the code",
+    )
+    client = signed_in("bht")
+    _, before = _board_queries(client, world)
+    assert "Day room, On the phone" in before
+    episode = _start(world, world.person_a)
+    _, body = _board_queries(client, world)
+    one_tap = re.search(r'<form class="one-tap".*?</form>', body, re.S)
+    assert one_tap is not None
+    form = one_tap.group(0)
+    assert 'name="location" value="seclusion"' in form
+    assert 'name="activity" value="secluded"' in form
+    assert "Seclusion room, In seclusion" in form
+    assert "Day room" not in form
+    svc.release_episode(episode, actor=world.user("nurse"), reason="Calm for ten minutes")
+    _, after = _board_queries(client, world)
+    released = re.search(r'<form class="one-tap".*?</form>', after, re.S)
+    assert released is not None
+    assert 'name="location" value="dayroom"' in released.group(0)

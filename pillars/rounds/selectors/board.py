@@ -104,6 +104,35 @@ class BoardRow:
         return bool(self.last_location and self.last_activity)
 
     @property
+    def state(self) -> Any:
+        """The first extra that says what state the person is in (seclusion, restraint)."""
+        return next((e for e in self.extras if e.location or e.activity), None)
+
+    @property
+    def tap_location(self) -> str:
+        """What the one-tap check records as the place: the person's state when they are in
+        one, else the last check's place."""
+        state = self.state
+        return (state.location if state and state.location else "") or self.last_location
+
+    @property
+    def tap_activity(self) -> str:
+        state = self.state
+        return (state.activity if state and state.activity else "") or self.last_activity
+
+    @property
+    def has_tap(self) -> bool:
+        return bool(self.tap_location and self.tap_activity)
+
+    @property
+    def tap_location_label(self) -> str:
+        return _label(Location, self.tap_location)
+
+    @property
+    def tap_activity_label(self) -> str:
+        return _label(Activity, self.tap_activity)
+
+    @property
     def last_location_label(self) -> str:
         return _label(Location, self.last_location)
 
