@@ -25,6 +25,8 @@ ENTRIES: list[tuple[str, str, str | None]] = [
     ("Units", "people:unit-list", "people.view_unit"),
     ("Staff", "people:staff-list", "people.view_staff"),
     ("Incident reports", "incidents:incident-drafts", "incidents.report"),
+    ("Incidents to review", "incidents:incident-review-queue", "incidents.review"),
+    ("Restraint report", "incidents:restraint-report", "incidents.restraint_report"),
     ("Inspections", "rounds:inspection-list", "rounds.view_inspections"),
     ("Work orders", "rounds:workorder-list", "rounds.view_inspections"),
     ("Inspection checklists", "rounds:inspection-templates", "rounds.manage_inspection_templates"),
@@ -38,7 +40,6 @@ ENTRIES: list[tuple[str, str, str | None]] = [
         "incidents.restraint_choose_profile",
     ),
     ("Import", "people:import", "people.import"),
-    ("API tokens", "core:token-list", "core.manage_tokens"),
     ("Staff exposure", "incidents:exposure-aggregate", "incidents.view_exposure_aggregate"),
     ("My exposure", "incidents:exposure-mine", "incidents.view_own_exposure"),
 ]

@@ -130,6 +130,15 @@ def unit_incidents(user: Any, unit: Unit, *, status: str = "") -> list[Incident]
     return list(with_details(qs)[:200])
 
 
+def incidents_to_review(user: Any) -> list[Incident]:
+    """The reviewer's queue: submitted and under-review reports on every unit the user may
+    review, oldest first (the longest waiting at the top)."""
+    qs = incidents_visible_to(user, action="incidents.review").filter(
+        status__in=[IncidentStatus.SUBMITTED, IncidentStatus.UNDER_REVIEW]
+    )
+    return list(with_details(qs).order_by("recorded_at", "pk")[:200])
+
+
 def person_incidents(user: Any, person: PersonServed) -> list[Incident]:
     qs = incidents_visible_to(user).filter(persons__person=person).distinct()
     return list(qs.select_related("unit").order_by("-occurred_at", "-pk")[:50])

@@ -35,6 +35,7 @@ def unit_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
 PAGES: dict[str, Case] = {
     "incidents:incident-new": Case("GET", "A A A A F F F F A L"),
     "incidents:incident-drafts": Case("GET", "A A A A F F F F A L"),
+    "incidents:incident-review-queue": Case("GET", "F F F F A F F F F L"),
     "incidents:incident-unit-list": Case("GET", "F A F F A A F F N L", unit_a),
     "incidents:incident-detail": Case("GET", "A A A A A A F F N L", incident),
     "incidents:incident-print": Case("GET", "A A A A A A F F N L", incident),

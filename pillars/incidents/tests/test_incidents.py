@@ -419,3 +419,30 @@ def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
     # The failed row is claimed all the same: the next sweep does not retry it forever.
     assert Notification.objects.filter(alerted_at__isnull=True).count() == 0
     assert svc.sweep_notifications(later).failed == 0
+
+
+def test_the_supervisor_reaches_the_review_queue_from_the_menu(
+    world: World, signed_in: Any
+) -> None:
+    """ "Submitted for supervisor review" leads somewhere: the supervisor's menu has the queue
+    (and the restraint report), the queue lists the report; others have neither."""
+    from django.urls import reverse
+
+    waiting = submitted(world)
+    draft(world)  # a draft is nobody's to review
+    queue = reverse("incidents:incident-review-queue")
+    report = reverse("incidents:restraint-report")
+    supervisor = signed_in("supervisor")
+    home = supervisor.get("/").content.decode()
+    assert f'href="{queue}"' in home
+    assert f'href="{report}"' in home
+    page = supervisor.get(queue).content.decode()
+    assert reverse("incidents:incident-detail", args=[waiting.public_id]) in page
+    assert page.count("incidents/reports/") - page.count(queue) == 1
+    bht_home = signed_in("bht").get("/").content.decode()
+    assert f'href="{queue}"' not in bht_home
+    assert f'href="{report}"' not in bht_home
+    # API tokens moved out of the main menu into the account area beside "Sign out".
+    nav = bht_home.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+    assert "API tokens" not in nav
+    assert "API tokens" in bht_home

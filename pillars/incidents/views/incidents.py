@@ -266,6 +266,21 @@ def unit_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/incidents/unit_list.html", context)
 
 
+@audited("the reviewer's queue of submitted reports; record_incidents_read audits the read")
+@login_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Reports waiting for a supervisor's review, across the supervisor's units: where "submitted
+    for supervisor review" leads."""
+    from django.conf import settings
+
+    policy.require(request.user, "incidents.review")
+    rows = selectors.incidents_to_review(request.user)
+    selectors.record_incidents_read(request.user, rows, what="incidents to review")
+    context = {"rows": rows, "zone_name": settings.PILLARS_DEFAULT_TIME_ZONE}
+    return render(request, "incidents/incidents/review_queue.html", context)
+
+
 def _detail_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     user = request.user
     is_open = not incident.is_draft
@@ -458,6 +473,7 @@ def exposure_aggregate(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("reports/new/", incident_new, name="incident-new"),
     path("reports/drafts/", my_drafts, name="incident-drafts"),
+    path("reports/review/", review_queue, name="incident-review-queue"),
     path("reports/units/<uuid:public_id>/", unit_list, name="incident-unit-list"),
     path("reports/<uuid:public_id>/", incident_detail, name="incident-detail"),
     path("reports/<uuid:public_id>/edit/", incident_edit, name="incident-edit"),
