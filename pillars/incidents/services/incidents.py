@@ -511,6 +511,7 @@ def record_notification_sent(
         notification.recorded_at = now
         notification.note = (note or "").strip()
         notification.save(update_fields=["sent_at", "sent_by", "recorded_at", "note"])
+        _close_overdue_alerts(notification, now)
         _record(
             actor,
             Action.UPDATE,
@@ -520,6 +521,19 @@ def record_notification_sent(
             late=notification.is_late_at(now),
         )
     return notification
+
+
+def _close_overdue_alerts(notification: Notification, now: datetime) -> None:
+    """A notification recorded as sent closes its "overdue" alerts (the sweep's dedupe key
+    starts with the notification)."""
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import resolve_alerts
+
+    resolve_alerts(
+        Alert.objects.filter(dedupe_key__startswith=f"nt:{notification.public_id}:"),
+        moment=now,
+        reason="The notification was recorded as sent.",
+    )
 
 
 def steps_by_code(codes: Iterable[str]) -> list[DeescalationStep]:

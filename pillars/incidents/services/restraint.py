@@ -27,7 +27,7 @@ from pillars.incidents.models import (
     UnitRuleProfile,
 )
 from pillars.incidents.models.incidents import ExposureKind
-from pillars.incidents.models.restraint import OrderTerms
+from pillars.incidents.models.restraint import OrderTerms, ViolationKind
 from pillars.incidents.services.incidents import record_exposure
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.selectors import employed_q, person_category
@@ -334,6 +334,19 @@ def _refresh_sweep(episode: RestraintEpisode, now: datetime) -> None:
 # --- Staff involved ---------------------------------------------------------------------------
 
 
+def _close_alerts(
+    episode: RestraintEpisode, now: datetime, reason: str, kind: str | None = None
+) -> None:
+    """Close the episode's open alerts whose cause this write removed (kind: one violation
+    kind; None: all of them, as on release). The sweep's dedupe key starts with the episode
+    and the violation kind."""
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import resolve_alerts
+
+    prefix = f"rs:{episode.public_id}:" + (f"{kind}:" if kind else "")
+    resolve_alerts(Alert.objects.filter(dedupe_key__startswith=prefix), moment=now, reason=reason)
+
+
 def eligible_staff(unit: Unit, moment: datetime) -> QuerySet[Staff]:
     """Staff who may be named in an episode on ``unit`` at ``moment``: employed that day (in
     the unit's zone) with an active account, and working on the unit's site: a home unit
@@ -580,6 +593,7 @@ def renew_order(
         )
         refreshed = load_episode(locked.pk)
         _refresh_sweep(refreshed, now)
+        _close_alerts(locked, now, "The order was renewed.", ViolationKind.EXPIRED_ORDER)
         _audit(
             actor,
             Action.CREATE,
@@ -625,6 +639,9 @@ def record_face_to_face(
         )
         refreshed = load_episode(locked.pk)
         _refresh_sweep(refreshed, now)
+        _close_alerts(
+            locked, now, "The face-to-face was recorded.", ViolationKind.LATE_FACE_TO_FACE
+        )
         _audit(
             actor,
             Action.CREATE,
@@ -683,6 +700,9 @@ def record_monitoring(
         )
         refreshed = load_episode(locked.pk)
         _refresh_sweep(refreshed, now)
+        _close_alerts(
+            locked, now, "A monitoring check was recorded.", ViolationKind.MISSED_MONITORING
+        )
         _audit(
             actor,
             Action.CREATE,
@@ -718,6 +738,7 @@ def release_episode(
         if stored is None or stored > now:
             locked.sweep_due_at = locked.next_deadline_after(now)
             locked.save(update_fields=["sweep_due_at"])
+        _close_alerts(locked, now, "The person was released.")
         _audit(
             actor,
             Action.UPDATE,

@@ -387,6 +387,20 @@ def test_an_overdue_notification_alerts_the_lead_and_the_reporter_once(world: Wo
     assert len(event.detail["alerts"]) == 2
 
 
+def test_recording_the_notification_closes_its_overdue_alerts(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        incident = submitted(world, occurred_at=NOON)
+    notification = incident.notifications.get(recipient="guardian")
+    svc.sweep_notifications(notification.due_at + timedelta(minutes=1))
+    assert Alert.objects.filter(resolved_at__isnull=True).count() == 2
+    sent = notification.due_at + timedelta(minutes=30)
+    with time_machine.travel(sent, tick=False):
+        svc.record_notification_sent(notification, actor=world.user("nurse"))
+    for alert in Alert.objects.all():
+        assert alert.resolved_at == sent
+        assert alert.resolved_reason == "The notification was recorded as sent."
+
+
 def test_a_sent_notification_is_never_alerted(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         incident = submitted(world, occurred_at=NOON)

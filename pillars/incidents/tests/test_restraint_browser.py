@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 from pillars.core import clock
 from pillars.incidents.models import RestraintEpisode, RuleProfile
 from pillars.people.testing import PASSWORD, World
+from pillars.rounds.models import Check
+from pillars.rounds.tests.floor import order_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,6 +34,7 @@ def test_nurse_runs_an_episode_to_release(page: Any, world: World, axe_check: An
         is_current=True,
         defaults={"name": "Federal hospital rule", "created_at": clock.now()},
     )
+    order_for(world)
     sign_in(page, "t-nurse")
     page.goto(f"/incidents/persons/{world.person_a.public_id}/restraint/new/")
     page.get_by_role("radio", name="Seclusion").check()
@@ -60,6 +63,16 @@ def test_nurse_runs_an_episode_to_release(page: Any, world: World, axe_check: An
     expect(panel).to_contain_text("Restraint and seclusion now")
     expect(panel).to_contain_text("Monitoring due")
     axe_check(page)
+    # One tap records the seclusion, never the day room of an earlier check (issue 11, item 4).
+    tap = page.locator("form.one-tap button.tap")
+    expect(tap).to_contain_text("Seclusion room, In seclusion")
+    tap.click()
+    for _ in range(50):
+        if Check.objects.exists():
+            break
+        page.wait_for_timeout(100)
+    check = Check.objects.get()
+    assert (check.location, check.activity) == ("seclusion", "secluded")
     panel.get_by_role("link", name=re.compile("Alex Rivera")).click()
 
     page.locator("#id_release-reason").fill("Met the release criteria")

@@ -98,3 +98,28 @@ def test_a_check_before_the_sweep_moves_the_deadline(world: World) -> None:
     episode.refresh_from_db()
     assert episode.sweep_due_at == START + 29 * MIN
     assert svc.sweep_restraint(START + 20 * MIN).claimed == 0
+
+
+def test_alerts_close_when_their_cause_is_removed(world: World) -> None:
+    """Monitoring recorded closes "no monitoring"; the release closes what is left."""
+    episode = _start(world)
+    svc.sweep_restraint(START + 16 * MIN)
+    svc.sweep_restraint(START + 61 * MIN)
+    monitoring = Alert.objects.get(message__contains="No monitoring")
+    face = Alert.objects.get(message__contains="No face-to-face")
+    with time_machine.travel(START + 62 * MIN, tick=False):
+        svc.record_monitoring(episode, actor=world.user("nurse"), condition="Calm, sitting")
+    monitoring.refresh_from_db()
+    face.refresh_from_db()
+    assert monitoring.resolved_at == START + 62 * MIN
+    assert monitoring.resolved_reason == "A monitoring check was recorded."
+    assert face.resolved_at is None
+    with time_machine.travel(START + 63 * MIN, tick=False):
+        svc.release_episode(episode, actor=world.user("nurse"), reason="Calm for ten minutes")
+    face.refresh_from_db()
+    assert (face.resolved_at, face.resolved_reason) == (
+        START + 63 * MIN,
+        "The person was released.",
+    )
+    monitoring.refresh_from_db()
+    assert monitoring.resolved_at == START + 62 * MIN  # the first closing moment stays

@@ -245,6 +245,16 @@ def write_new_alerts(alerts: Sequence[Alert]) -> list[Alert]:
     return new
 
 
+def resolve_alerts(alerts: QuerySet[Alert], *, moment: datetime, reason: str) -> int:
+    """Close the open alerts among ``alerts`` whose cause a write has just removed (a work order
+    closed, a notification sent, an episode released), in the caller's transaction; the time
+    and the reason stay on each alert for the inbox history. Every writer that removes a cause
+    closes through here, as every sweep that alerts writes through ``write_new_alerts``."""
+    return alerts.filter(resolved_at__isnull=True).update(
+        resolved_at=moment, resolved_reason=reason[:200]
+    )
+
+
 def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
     """Compare-and-set: move the order's chain from step k to step j only if nobody else has
     (and no check has moved its due time) since it was read. Call inside a transaction."""
@@ -480,11 +490,13 @@ def resolve_check_alerts(order_pks: Iterable[int], moment: datetime) -> int:
     back on time (issue 11: alerts never cleared), in the caller's transaction; the time and
     the reason stay on the alert for the inbox history. Alerts of a check that was not safe
     stay open until a lead acknowledges them."""
-    return Alert.objects.filter(
-        order_id__in=list(order_pks),
-        kind__in=[AlertKind.CHECK_DUE, AlertKind.ESCALATION],
-        resolved_at__isnull=True,
-    ).update(resolved_at=moment, resolved_reason=CHECK_DONE)
+    return resolve_alerts(
+        Alert.objects.filter(
+            order_id__in=list(order_pks), kind__in=[AlertKind.CHECK_DUE, AlertKind.ESCALATION]
+        ),
+        moment=moment,
+        reason=CHECK_DONE,
+    )
 
 
 # --- Acknowledging ----------------------------------------------------------------------------

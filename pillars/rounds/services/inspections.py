@@ -46,7 +46,7 @@ from pillars.rounds.models import (
     WorkOrder,
     WorkOrderUpdate,
 )
-from pillars.rounds.services.escalation import on_duty
+from pillars.rounds.services.escalation import on_duty, resolve_alerts
 
 # --- Photos -----------------------------------------------------------------------------------
 
@@ -429,6 +429,12 @@ def update_work_order(
         elif previous in (WorkOrderStatus.OPEN, WorkOrderStatus.IN_PROGRESS):
             locked.closed_at, locked.closed_by_id = now, acting.staff_pk
         locked.save(update_fields=["status", "owner", "closed_at", "closed_by"])
+        if not locked.is_open and locked.is_ligature:
+            resolve_alerts(
+                Alert.objects.filter(dedupe_key__startswith=f"ligature:{locked.public_id}:"),
+                moment=now,
+                reason=f"The work order was closed ({locked.get_status_display().lower()}).",
+            )
         update = WorkOrderUpdate.objects.create(
             work_order=locked,
             from_status=previous,
@@ -629,7 +635,7 @@ def _alert_risk(
     written: list[Alert] = []
     message = risk_message(risk)
     for recipient in recipients:
-        key = f"ligature:{risk.work_order.public_id}:{risk.person.public_id}:{recipient.public_id}"
+        key = _risk_key(risk.work_order.public_id, risk.person.public_id) + str(recipient.public_id)
         if Alert.objects.filter(dedupe_key=key).exists():
             continue
         try:
@@ -665,8 +671,32 @@ def _alert_risk(
     return written
 
 
+LIGATURE_GONE = "The person is no longer on precautions in that room, or the room is safe."
+
+
+def _risk_key(work_order_id: Any, person_id: Any) -> str:
+    return f"ligature:{work_order_id}:{person_id}:"
+
+
+def _close_gone_risks(unit: Unit, risks: list[LigatureRisk], now: datetime) -> int:
+    """Close the unit's open ligature alerts whose risk is gone (the person moved room, their
+    precautions ended, the work order was closed): the alert keeps the time and the reason."""
+    current = {_risk_key(r.work_order.public_id, r.person.public_id) for r in risks}
+    stale = [
+        pk
+        for pk, key in Alert.objects.filter(
+            unit=unit, kind=AlertKind.LIGATURE, resolved_at__isnull=True
+        ).values_list("pk", "dedupe_key")
+        if key.rsplit(":", 1)[0] + ":" not in current
+    ]
+    if not stale:
+        return 0
+    return resolve_alerts(Alert.objects.filter(pk__in=stale), moment=now, reason=LIGATURE_GONE)
+
+
 def _alert_unit(unit: Unit, now: datetime, result: sweeps.SweepResult) -> list[Alert]:
     risks = ligature_risks(unit, now)
+    _close_gone_risks(unit, risks, now)
     if not risks:
         return []
     recipients = alert_recipients(unit, now)
@@ -698,9 +728,14 @@ def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:
         .values_list("unit_id", flat=True)
         .distinct()
     )
+    # Units with an open ligature alert are swept too, so an alert whose risk is gone closes.
+    alerted = Alert.objects.filter(kind=AlertKind.LIGATURE, resolved_at__isnull=True).values_list(
+        "unit_id", flat=True
+    )
     result = sweeps.SweepResult("ligature risks")
     written: list[Alert] = []
-    for unit in Unit.objects.filter(pk__in=list(unit_ids)).order_by("pk"):
+    wanted = {*unit_ids, *alerted}
+    for unit in Unit.objects.filter(pk__in=wanted).order_by("pk"):
         alerts = sweeps.guarded(
             result,
             lambda unit=unit: _alert_unit(unit, now, result),  # type: ignore[misc]

@@ -26,6 +26,7 @@ from pillars.rounds.models import (
     InspectionResult,
     InspectionTemplate,
     ObservationLevel,
+    ObservationOrder,
     ShiftAssignment,
     WorkOrder,
     WorkOrderUpdate,
@@ -473,6 +474,24 @@ def test_sweep_falls_back_to_the_units_nurses(world: World, rod_order: WorkOrder
     assert [a.recipient for a in written] == [world.staff["nurse"]]
     eoc.update_work_order(rod_order, actor=world.user("nurse"), status="not_needed", note="Moved")
     assert eoc.sweep_ligature_alerts(clock.now()) == []
+    alert = Alert.objects.get()
+    assert alert.resolved_at is not None
+    assert alert.resolved_reason == "The work order was closed (not needed)."
+
+
+def test_a_ligature_alert_closes_when_the_precautions_end(
+    world: World, rod_order: WorkOrder
+) -> None:
+    order = on_precautions(world, ["suicide"])
+    eoc.sweep_ligature_alerts(clock.now())
+    alert = Alert.objects.get()
+    assert alert.resolved_at is None
+    ObservationOrder.objects.filter(pk=order.pk).update(precautions=["fall"])
+    later = clock.now()
+    assert eoc.sweep_ligature_alerts(later) == []
+    alert.refresh_from_db()
+    assert alert.resolved_at == later
+    assert alert.resolved_reason == eoc.LIGATURE_GONE
 
 
 # --- Pages ------------------------------------------------------------------------------------
