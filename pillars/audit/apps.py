@@ -10,6 +10,9 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from pillars.audit import policies
-        from pillars.core import policy
+        from pillars.core import navigation, policy
 
         policy.register(policies.ACTIONS)
+        navigation.register(
+            [navigation.NavEntry("Audit report", "audit:report", "audit.view_report", order=80)]
+        )

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # signals connect their receivers and demo_guard registers its system check on import.
-        from pillars.core import demo_guard, policies, policy, signals  # noqa: F401
+        from pillars.core import demo_guard, navigation, policies, policy, signals  # noqa: F401
 
         policy.register(policies.ACTIONS)
+        navigation.register([navigation.NavEntry("Home", "core:home", None, order=0)])

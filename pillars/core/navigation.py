@@ -1,7 +1,12 @@
-"""Navigation by role: each entry names the policy action that shows it."""
+"""Navigation by role, as a registry: each app registers its entries from its
+``AppConfig.ready`` (as it registers policies, home panels and person sections), and each entry
+names the policy action that shows it. Entries marked ``more`` go under a "More" list so a
+phone's first screen is not all menu; every page a role may use is reachable from here or from
+a page linked here (``core/tests/test_navigation_reach.py`` crawls it for every role)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -11,49 +16,43 @@ from pillars.core.policy import Actor
 
 
 @dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    action: str | None  # None: every signed-in staff member
+    order: int = 100
+    more: bool = False
+
+
+@dataclass(frozen=True)
 class NavItem:
     label: str
     url: str
     is_current: bool
+    more: bool = False
 
 
-# (label, url name, policy action that must be allowed)
-ENTRIES: list[tuple[str, str, str | None]] = [
-    ("Home", "core:home", None),
-    ("Unit board", "rounds:board-list", "rounds.view"),
-    ("Persons served", "people:person-list", "people.list_persons"),
-    ("Units", "people:unit-list", "people.view_unit"),
-    ("Staff", "people:staff-list", "people.view_staff"),
-    ("Incident reports", "incidents:incident-drafts", "incidents.report"),
-    ("Incidents to review", "incidents:incident-review-queue", "incidents.review"),
-    ("Restraint report", "incidents:restraint-report", "incidents.restraint_report"),
-    ("Inspections", "rounds:inspection-list", "rounds.view_inspections"),
-    ("Work orders", "rounds:workorder-list", "rounds.view_inspections"),
-    ("Inspection checklists", "rounds:inspection-templates", "rounds.manage_inspection_templates"),
-    ("Emergency access", "people:emergency-start", "people.break_glass"),
-    ("Access reviews", "people:emergency-review-list", "people.review_emergency_access"),
-    ("Audit report", "audit:report", "audit.view_report"),
-    ("Observation levels", "rounds:level-list", "rounds.manage_levels"),
-    (
-        "Restraint rule profiles",
-        "incidents:restraint-profiles",
-        "incidents.restraint_choose_profile",
-    ),
-    ("Import", "people:import", "people.import"),
-    ("Staff exposure", "incidents:exposure-aggregate", "incidents.view_exposure_aggregate"),
-    ("My exposure", "incidents:exposure-mine", "incidents.view_own_exposure"),
-]
+_entries: dict[str, NavEntry] = {}
+
+
+def register(entries: Iterable[NavEntry]) -> None:
+    for entry in entries:
+        _entries[entry.url_name] = entry
+
+
+def registered() -> list[NavEntry]:
+    return sorted(_entries.values(), key=lambda e: (e.order, e.label))
 
 
 def navigation_for(actor: Actor, path: str) -> list[NavItem]:
     items = []
-    for label, name, action in ENTRIES:
-        if action is not None and not policy.can(actor, action):
+    for entry in registered():
+        if entry.action is not None and not policy.can(actor, entry.action):
             continue
         try:
-            url = reverse(name)
+            url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
         current = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(label, url, current))
+        items.append(NavItem(entry.label, url, current, entry.more))
     return items

@@ -15,6 +15,8 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Behavior, incidents and safety"
 
     def ready(self) -> None:
+        from pillars.core import navigation
+        from pillars.core.navigation import NavEntry
         from pillars.incidents.models import DeescalationStep, NotificationRule
         from pillars.people.services import add_reference_models
 
@@ -22,3 +24,49 @@ class IncidentsConfig(AppConfig):
         for area in AREAS:
             import_module(f"pillars.incidents.policies.{area}").install()
             import_module(f"pillars.incidents.extensions.{area}").install()
+            import_module(f"pillars.incidents.extensions.{area}").install()
+        navigation.register(
+            [
+                NavEntry("Incident reports", "incidents:incident-drafts", "incidents.report", 30),
+                NavEntry(
+                    "Incidents to review",
+                    "incidents:incident-review-queue",
+                    "incidents.review",
+                    order=31,
+                ),
+                NavEntry(
+                    "Restraint report",
+                    "incidents:restraint-report",
+                    "incidents.restraint_report",
+                    order=32,
+                ),
+                NavEntry(
+                    "Behavior contract reviews",
+                    "incidents:behavior-reviews-due",
+                    "incidents.view_behavior",
+                    order=33,
+                    more=True,
+                ),
+                NavEntry(
+                    "Restraint rules",
+                    "incidents:restraint-profiles",
+                    "incidents.restraint_profiles",
+                    order=91,
+                    more=True,
+                ),
+                NavEntry(
+                    "Staff exposure",
+                    "incidents:exposure-aggregate",
+                    "incidents.view_exposure_aggregate",
+                    order=96,
+                    more=True,
+                ),
+                NavEntry(
+                    "My exposure",
+                    "incidents:exposure-mine",
+                    "incidents.view_own_exposure",
+                    order=97,
+                    more=True,
+                ),
+            ]
+        )

@@ -9,7 +9,24 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and census"
 
     def ready(self) -> None:
+        from pillars.core import navigation
+        from pillars.core.navigation import NavEntry
         from pillars.people import panels, policies
 
         policies.install()
         panels.register()
+        navigation.register(
+            [
+                NavEntry("Persons served", "people:person-list", "people.list_persons", order=20),
+                NavEntry("Units", "people:unit-list", "people.view_unit", order=21),
+                NavEntry("Staff", "people:staff-list", "people.view_staff", order=22),
+                NavEntry("Emergency access", "people:emergency-start", "people.break_glass", 70),
+                NavEntry(
+                    "Access reviews",
+                    "people:emergency-review-list",
+                    "people.review_emergency_access",
+                    order=71,
+                ),
+                NavEntry("Import", "people:import", "people.import", order=95, more=True),
+            ]
+        )

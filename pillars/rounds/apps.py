@@ -9,8 +9,31 @@ class RoundsConfig(AppConfig):
     verbose_name = "Observation rounds"
 
     def ready(self) -> None:
+        from pillars.core import navigation
+        from pillars.core.navigation import NavEntry
         from pillars.rounds import board_alerts, policies, sections
 
         policies.install()
         sections.register()
         board_alerts.install()
+        navigation.register(
+            [
+                NavEntry("Unit board", "rounds:board-list", "rounds.view", order=10),
+                NavEntry("Inspections", "rounds:inspection-list", "rounds.view_inspections", 60),
+                NavEntry("Work orders", "rounds:workorder-list", "rounds.view_inspections", 61),
+                NavEntry(
+                    "Inspection checklists",
+                    "rounds:inspection-templates",
+                    "rounds.manage_inspection_templates",
+                    order=62,
+                    more=True,
+                ),
+                NavEntry(
+                    "Observation levels",
+                    "rounds:level-list",
+                    "rounds.manage_levels",
+                    order=90,
+                    more=True,
+                ),
+            ]
+        )
