@@ -37,6 +37,7 @@ from pillars.rounds.models import (
     MonitoringException,
     ObservationLevel,
     ObservationOrder,
+    SetAsideCheck,
     ShiftAssignment,
     WorkOrder,
 )
@@ -96,6 +97,9 @@ ACTIONS = {
     # Shift handoff: compiled, noted and signed by the outgoing and incoming staff.
     "rounds.handoff": rule(R.BHT, R.NURSE, scope="write"),
     "rounds.view_handoffs": rule(R.BHT, R.NURSE, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR),
+    # Checks a tablet could not send are resolved by the lead: a nurse (who may record them) or a
+    # supervisor (who may close them with a note).
+    "rounds.resolve_set_aside": rule(R.NURSE, R.SUPERVISOR, scope="write"),
 }
 
 
@@ -175,6 +179,7 @@ def install() -> None:
         (WorkOrder, "unit_id"),
         (Handoff, "unit_id"),
         (ShiftAssignment, "unit_id"),
+        (SetAsideCheck, "unit_id"),
     ):
         policy.register_scope(model, visible=_unit_record_visible, restrict=_unit_scoped(path))
     # Coverage and monitoring exceptions are visible exactly when their order's person is.

@@ -10,6 +10,7 @@ from pillars.rounds.views import (
     levels,
     orders,
     presence,
+    set_aside,
 )
 
 app_name = "rounds"
@@ -24,4 +25,5 @@ urlpatterns: list = [
     *inspections.urlpatterns,
     *integrity.urlpatterns,
     *handoffs.urlpatterns,
+    *set_aside.urlpatterns,
 ]

@@ -83,7 +83,7 @@
   const showRefusal = (item, text) => {
     if (!refusals || !refusalList) return;
     const li = document.createElement("li");
-    li.textContent = `${personLabel(item.order)}: ${text} Nothing was saved; record the check again.`;
+    li.textContent = `${personLabel(item.order)}: ${text} It is not saved as a check yet: the lead on duty has it to record or close.`;
     refusalList.appendChild(li);
     refusals.hidden = false;
   };
@@ -198,9 +198,48 @@
     return {kind: "network"}; // a server error: keep the checks and try again later
   };
 
+  // A check the server will not take is handed to the unit's lead (kept server-side with the
+  // problem, the lead alerted) rather than dropped; until that request succeeds it waits here.
+  const asideKey = "pillars.board.aside." + queueKey;
+  let aside = (() => {
+    try { return JSON.parse(sessionStorage.getItem(asideKey) || "[]"); } catch (error) { return []; }
+  })();
+  const saveAside = () => {
+    try {
+      if (aside.length) sessionStorage.setItem(asideKey, JSON.stringify(aside));
+      else sessionStorage.removeItem(asideKey);
+    } catch (error) { /* storage full: the in-memory list still holds them */ }
+  };
+  let asideTimer = 0;
+  const flushAside = async () => {
+    if (!aside.length || !navigator.onLine || !root.dataset.setAsideUrl) return;
+    const sending = aside.slice(0, 100);
+    try {
+      const response = await fetch(root.dataset.setAsideUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        redirect: "manual",
+        headers: {"Accept": "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf},
+        body: JSON.stringify({items: sending}),
+      });
+      if (response.ok) {
+        aside = aside.slice(sending.length);
+        saveAside();
+        if (aside.length) flushAside();
+        return;
+      }
+    } catch (error) { /* offline: try again below */ }
+    clearTimeout(asideTimer);
+    asideTimer = setTimeout(flushAside, 15000);
+  };
   const setAside = (item, text) => {
     queue = queue.filter((entry) => entry.client_id !== item.client_id);
-    rowNote(item.order, "Not saved: set aside", "refused");
+    const check = {};
+    for (const name of FIELDS) if (item[name]) check[name] = item[name];
+    aside.push({check, problem: text});
+    saveAside();
+    flushAside();
+    rowNote(item.order, "Not saved: set aside for the lead", "refused");
     showRefusal(item, `set aside for a lead to resolve (${text}).`);
   };
 
@@ -328,10 +367,11 @@
     if (isRound) advance();
   });
 
-  window.addEventListener("online", () => { signedOut = false; flush(); });
+  window.addEventListener("online", () => { signedOut = false; flush(); flushAside(); });
   window.addEventListener("offline", save);
   save();
   if (queue.length) flush();
+  flushAside();
 
   // --- Polling: never while offline, and never under someone filling in a check ----------------
   document.body.addEventListener("htmx:beforeRequest", (event) => {

@@ -12,7 +12,13 @@ from pillars.rounds.models.inspections import (
     WorkOrder,
     WorkOrderUpdate,
 )
-from pillars.rounds.models.orders import Check, CheckAddendum, ObservationLevel, ObservationOrder
+from pillars.rounds.models.orders import (
+    Check,
+    CheckAddendum,
+    ObservationLevel,
+    ObservationOrder,
+    SetAsideCheck,
+)
 
 __all__ = [
     "Alert",
@@ -29,6 +35,7 @@ __all__ = [
     "MonitoringException",
     "ObservationLevel",
     "ObservationOrder",
+    "SetAsideCheck",
     "ShiftAssignment",
     "TemplateItem",
     "WorkOrder",

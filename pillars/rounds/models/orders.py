@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import Episode, PersonServed, Staff, TrustedDevice
+from pillars.people.models import Episode, PersonServed, Staff, TrustedDevice, Unit
 from pillars.rounds.choices import Activity, CheckStatus, Location, Proof, SafetyStatus
 
 
@@ -237,3 +237,38 @@ class CheckAddendum(PublicModel):
 
     def __str__(self) -> str:
         return f"Addendum to {self.check_record}"
+
+
+class SetAsideCheck(PublicModel):
+    """A check queued on a tablet that the server would not take (a field the schema refuses,
+    an order ended meanwhile, ...): the tablet sends it here instead of dropping it, and the
+    unit's lead on duty is alerted to resolve it, by recording the check or by closing it with
+    a note. ``payload`` holds the queued fields as sent (no person served's name is ever in a
+    queued check)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    observed_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    problem = models.CharField(max_length=500)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_note = models.CharField(max_length=500, blank=True)
+    check_record = models.ForeignKey(
+        Check, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        indexes = [models.Index(fields=["unit", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"Set-aside check {self.public_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

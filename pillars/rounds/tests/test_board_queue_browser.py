@@ -13,6 +13,7 @@ import pytest
 
 from pillars.core import clock
 from pillars.people.testing import World
+from pillars.rounds.models import SetAsideCheck
 from pillars.rounds.tests.test_board_browser import _orders, counts, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -109,8 +110,29 @@ def test_the_queue_drains_in_one_batch_and_sets_a_bad_item_aside(
     assert orders[1].person.display_name in refusals.inner_text()
     assert "set aside for a lead to resolve" in refusals.inner_text()
     assert counts(orders) == [2, 1, 2, 1]
-    assert [p.rsplit("/", 3)[-3:] for p in posts] == [["checks", "batch", ""]] * 2
+    # The set-aside item is handed to the lead (kept on the server), not dropped.
+    for _ in range(50):
+        if SetAsideCheck.objects.exists():
+            break
+        page.wait_for_timeout(100)
+    kept = SetAsideCheck.objects.get()
+    assert (kept.order, kept.payload["location"]) == (orders[1], "moon")
+    assert "location" in kept.problem
+    batches = [p for p in posts if p.endswith("/checks/batch/")]
+    assert len(batches) == 2
+    assert [p for p in posts if p not in batches] == [f"{live_server.url}/rounds/checks/set-aside/"]
     assert page.locator("[data-sync-status]").inner_text().startswith("Last sent")
+    # The nurse (the unit's lead here) finds it from the board and records it.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "t-nurse")
+    page.goto(board)
+    page.get_by_role("link", name="Set-aside checks").click()
+    form = page.locator("form", has=page.get_by_role("button", name="Record the check"))
+    form.get_by_label("Where").select_option("bedroom")
+    form.get_by_role("button", name="Record the check").click()
+    page.get_by_text(f"Check recorded for {orders[1].person.display_name}.").wait_for()
+    kept.refresh_from_db()
+    assert kept.check_record is not None and not kept.is_open  # noqa: PT018
     context.close()
 
 

@@ -105,6 +105,7 @@ UNIT_TOOLS: tuple[tuple[str, str, str, str], ...] = (
     ("Integrity report", "rounds:integrity", "rounds.view_integrity", "path"),
     ("Room codes", "rounds:room-codes", "rounds.assign", "path"),
     ("Scan a room code", "rounds:scan", "rounds.record_check", "none"),
+    ("Set-aside checks", "rounds:set-aside-list", "rounds.resolve_set_aside", "path"),
 )
 
 
@@ -157,6 +158,7 @@ def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board"
         "board_url": board_url,
         "check_url_template": reverse("rounds:check-record", kwargs={"public_id": ZERO_UUID}),
         "batch_url": reverse("rounds:check-batch"),
+        "set_aside_url": reverse("rounds:check-set-aside"),
         "worker_url": reverse("rounds:offline-worker"),
     }
 
