@@ -116,6 +116,8 @@ def relieve(
     now = clock.now()
     if coverage.ended_at is not None:
         raise invalid(None, "This stretch has already ended.")
+    if coverage.order.ended_at is not None:
+        raise invalid(None, "This order has changed or ended: end the stretch instead.")
     if incoming_staff.pk == coverage.staff_id:
         raise invalid("incoming_staff", "The incoming staff member must be someone else.")
     if (problem := _coverer_problem(incoming_staff, coverage.order, now)) is not None:

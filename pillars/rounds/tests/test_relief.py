@@ -280,7 +280,7 @@ def test_end_page_names_the_fields_and_cancel_goes_to_the_board(
 
 
 def test_a_lapse_alert_closes_when_someone_is_put_with_the_person(
-    world: World, one_to_one: ObservationOrder
+    world: World, one_to_one: ObservationOrder, signed_in: Any
 ) -> None:
     [alert] = sweep_coverage_lapses(clock.now())
     later = clock.now() + timedelta(minutes=3)
@@ -291,6 +291,9 @@ def test_a_lapse_alert_closes_when_someone_is_put_with_the_person(
     assert alert.resolved_at == later
     assert alert.resolved_reason == "T Bht is with them now."
     assert events_since(seq, object_id=str(row.public_id))[0].detail["alerts_resolved"] == 1
+    inbox = signed_in("nurse").get(reverse("rounds:inbox")).content.decode()
+    assert "Closed by itself" in inbox
+    assert "T Bht is with them now." in inbox
 
 
 def test_a_lapse_alert_closes_when_the_order_changes_or_ends(world: World) -> None:
@@ -323,3 +326,17 @@ def test_only_the_policy_decides_who_signs(world: World, with_bht: Coverage) -> 
     assert not policy.can(world.user("outsider"), "rounds.relieve", with_bht)
     with pytest.raises(PermissionDenied):
         policy.require(world.user("nurse"), "rounds.relieve", with_bht)
+
+
+def test_no_relief_on_an_order_that_has_changed(world: World, with_bht: Coverage) -> None:
+    from pillars.rounds.services.coverage import relieve
+
+    # A stretch left open on an order ended before changes carried stretches over.
+    ObservationOrder.objects.filter(pk=with_bht.order_id).update(ended_at=clock.now())
+    with_bht.refresh_from_db()
+    with pytest.raises(ValidationError, match="changed or ended"):
+        relieve(
+            with_bht, actor=world.user("bht"), incoming_staff=world.staff["nurse"], incoming_pin="1"
+        )
+    ended = end_coverage(with_bht, actor=world.user("bht"), reason="Order changed")
+    assert ended.ended_at is not None
