@@ -59,6 +59,15 @@ def _not_emergency_only(actor: Actor, obj: Any) -> bool:
     return visible_without_emergency(actor, person)
 
 
+def _with_the_person_now(actor: Actor, obj: Any) -> bool:
+    """A relief handoff is signed by the staff member whose stretch it ends: the one with the
+    person now. Anyone else (a nurse standing by, another BHT) is told who signs; a shift lead
+    who must move the stretch ends it naming a successor instead."""
+    if not isinstance(obj, Coverage):
+        return True
+    return obj.staff_id == actor.staff_id and _not_emergency_only(actor, obj)
+
+
 ACTIONS = {
     "rounds.view": rule(*CARE_TEAM, R.DIRECTOR, description="see orders, checks and the board"),
     "rounds.record_check": rule(
@@ -72,8 +81,16 @@ ACTIONS = {
     "rounds.pause": rule(R.BHT, R.NURSE, R.CLINICIAN, check=_not_emergency_only, scope="write"),
     # The shift lead (a nurse, or a supervisor standing in) assigns the shift in bulk.
     "rounds.assign": rule(R.NURSE, R.SUPERVISOR, scope="write"),
-    # Starting 1:1/2:1 coverage and signing a relief handoff.
+    # Starting 1:1/2:1 coverage and ending a stretch (naming a successor or a new level).
     "rounds.cover": rule(R.BHT, R.NURSE, check=_not_emergency_only, scope="write"),
+    # Signing a relief handoff as the outgoing staff member: only whoever is with the person.
+    "rounds.relieve": rule(
+        R.BHT,
+        R.NURSE,
+        check=_with_the_person_now,
+        scope="write",
+        description="sign a relief handoff as the staff member with the person",
+    ),
     # Escalation chains are per-unit data, kept by the administrator.
     "rounds.manage_escalation": rule(R.ADMIN, scope="write"),
     # Alerts are the recipient's own; acknowledging needs nothing more than being signed in.

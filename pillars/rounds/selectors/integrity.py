@@ -23,7 +23,8 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
-from pillars.people.models import Placement, Room, Staff, Unit
+from pillars.people.models import PersonServed, Placement, Room, Staff, Unit
+from pillars.people.policies import restrict_persons
 from pillars.people.selectors import person_category
 from pillars.rounds import integrity
 from pillars.rounds.choices import Location
@@ -97,6 +98,7 @@ class IntegrityReport:
     summary: list[StaffLine]
     checks_total: int
     groups: list[tuple[str, str, list[integrity.Flag]]] = field(default_factory=list)
+    evidence: dict[UUID, Evidence] = field(default_factory=dict)
 
 
 def _placement_at(column: str) -> Subquery:
@@ -117,14 +119,46 @@ def _on_unit(unit: Unit) -> Exists:
     )
 
 
-def integrity_report(
-    user: Any, unit: Unit, period: Period, *, staff: Staff | None = None
-) -> IntegrityReport:
-    """Run every detector over the period's checks on the unit (optionally one staff member's),
-    and audit the read naming the unit, the period and the persons whose checks are flagged."""
-    policy.require(user, "rounds.view_integrity", unit)
-    zone = ZoneInfo(unit.time_zone)
-    in_period = Check.objects.filter(observed_at__gte=period.start, observed_at__lt=period.end)
+@dataclass(frozen=True)
+class Evidence:
+    """One check behind a flag, named: whose check (the person's display name when the reader
+    may see them), when it was observed, who entered it and how long after."""
+
+    check_id: UUID
+    person: str
+    observed_at: datetime
+    recorded_at: datetime
+    entered_by: str
+    on_unit: bool
+
+    @property
+    def delay(self) -> timedelta:
+        return self.recorded_at - self.observed_at
+
+    @property
+    def delay_text(self) -> str:
+        minutes = int(self.delay.total_seconds() // 60)
+        if minutes < 1:
+            return "within a minute"
+        hours, minutes = divmod(minutes, 60)
+        if not hours:
+            return f"{minutes} min later"
+        return f"{hours} h {minutes:02d} min later"
+
+
+@dataclass
+class _Loaded:
+    values: list[Any]
+    rows: list[integrity.CheckRow]
+    coverage: list[integrity.CoverageRow]
+    staff_ids: set[int]
+
+
+def _load(unit: Unit, start: datetime, end: datetime, staff: Staff | None) -> _Loaded:
+    """The checks of everyone who rounded on the unit between start and end (on any unit, in
+    that time), with the unit and room each person was in, and those staff's coverage: four
+    queries whatever the number of checks."""
+    in_period = Check.objects.filter(observed_at__gte=start, observed_at__lt=end)
     unit_checks = in_period.filter(_on_unit(unit))
     if staff is not None:
         unit_checks = unit_checks.filter(observed_by=staff)
@@ -177,16 +211,46 @@ def integrity_report(
         )
     coverage = [
         integrity.CoverageRow(c["staff_id"], c["order_id"], c["started_at"], c["ended_at"])
-        for c in Coverage.objects.filter(staff_id__in=staff_ids, started_at__lt=period.end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=period.start))
+        for c in Coverage.objects.filter(staff_id__in=staff_ids, started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
         .values("staff_id", "order_id", "started_at", "ended_at")
     ]
-    check_units: dict[UUID, int | None] = {v["public_id"]: v["placed_unit"] for v in values}
-    flags = [
+    return _Loaded(values, rows, coverage, staff_ids)
+
+
+def _flags_on_unit(
+    unit: Unit,
+    rows: list[integrity.CheckRow],
+    coverage: list[integrity.CoverageRow],
+    zone: ZoneInfo,
+) -> list[integrity.Flag]:
+    """Every detector over the rows; a flag counts on the unit when any of its checks is."""
+    on_unit = {r.id for r in rows if r.unit == unit.pk}
+    return [
         f
         for f in integrity.detect_all(rows, coverage, zone=zone)
-        if any(check_units.get(i) == unit.pk for i in f.check_ids)  # type: ignore[call-overload]
+        if any(i in on_unit for i in f.check_ids)
     ]
+
+
+def _category(unit: Unit) -> str:
+    return Category.SUBSTANCE_USE if unit.is_substance_use_program else Category.GENERAL
+
+
+def integrity_report(
+    user: Any, unit: Unit, period: Period, *, staff: Staff | None = None
+) -> IntegrityReport:
+    """Run every detector over the period's checks on the unit (optionally one staff member's),
+    and audit the read naming the unit, the period and the persons whose checks are flagged.
+    Each check behind a flag comes named (``evidence``): the person's display name when the
+    reader may see that person (a person elsewhere is "a person on another unit"), the
+    moments observed and entered, and who entered it."""
+    policy.require(user, "rounds.view_integrity", unit)
+    zone = ZoneInfo(unit.time_zone)
+    loaded = _load(unit, period.start, period.end, staff)
+    values, rows, staff_ids = loaded.values, loaded.rows, loaded.staff_ids
+    check_units: dict[UUID, int | None] = {v["public_id"]: v["placed_unit"] for v in values}
+    flags = _flags_on_unit(unit, rows, loaded.coverage, zone)
     names = {s.pk: s for s in Staff.objects.filter(pk__in=staff_ids)}
     counted = integrity.summary_by_staff(flags)
     on_unit: dict[Hashable, int] = {}
@@ -207,18 +271,35 @@ def integrity_report(
         (kind, integrity.Kind.LABELS[kind], [f for f in flags if f.kind == kind])
         for kind in integrity.Kind.ORDER
     ]
-    flagged_persons = sorted(
-        {
-            str(v["order__person__public_id"])
-            for v in values
-            if any(v["public_id"] in f.check_ids for f in flags)
-        }
-    )
+    flagged_ids = {i for f in flags for i in f.check_ids}
+    flagged_values = [v for v in values if v["public_id"] in flagged_ids]
+    flagged_persons = sorted({str(v["order__person__public_id"]) for v in flagged_values})
+    person_names = {
+        p.pk: p.display_name
+        for p in restrict_persons(
+            policy.actor_for(user),
+            PersonServed.objects.filter(pk__in={v["order__person_id"] for v in flagged_values}),
+        )
+    }
+    evidence = {
+        v["public_id"]: Evidence(
+            check_id=v["public_id"],
+            person=person_names.get(
+                v["order__person_id"],
+                "a person served" if v["placed_unit"] == unit.pk else "a person on another unit",
+            ),
+            observed_at=v["observed_at"],
+            recorded_at=v["recorded_at"],
+            entered_by=names[v["observed_by_id"]].display_name,
+            on_unit=v["placed_unit"] == unit.pk,
+        )
+        for v in flagged_values
+    }
     audit.record(
         actor=user,
         action=Action.VIEW,
         target=unit,
-        category=Category.SUBSTANCE_USE if unit.is_substance_use_program else Category.GENERAL,
+        category=_category(unit),
         purpose=Purpose.OPERATIONS,
         detail={
             "what": "integrity report",
@@ -239,7 +320,67 @@ def integrity_report(
         summary=summary,
         checks_total=sum(on_unit.values()),
         groups=groups,
+        evidence=evidence,
     )
+
+
+# Shifts looked back over when the report opens (7 days: 14 shifts, the current one included).
+RECENT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ShiftCount:
+    """One shift of the recent days with its flags and checks on the unit."""
+
+    day: date
+    shift: str
+    period: Period
+    flags: int
+    checks: int
+
+
+def recent_shifts(
+    user: Any, unit: Unit, now: datetime | None = None, *, days: int = RECENT_DAYS
+) -> list[ShiftCount]:
+    """The flag count of each shift of the last ``days`` days, newest first, loaded once (the
+    same queries as one report) and counted shift by shift exactly as that shift's own report
+    counts them. The read is audited (counts only: it names no person)."""
+    policy.require(user, "rounds.view_integrity", unit)
+    zone = ZoneInfo(unit.time_zone)
+    day, shift = current_shift(unit, now)
+    periods: list[tuple[date, str, Period]] = []
+    for _ in range(days * 2):
+        periods.append((day, shift, shift_period(unit, day, shift)))
+        day, shift = (day, DAY) if shift == NIGHT else (day - timedelta(days=1), NIGHT)
+    loaded = _load(unit, periods[-1][2].start, periods[0][2].end, None)
+    counts = []
+    for day, shift, period in periods:
+        rows = [r for r in loaded.rows if period.start <= r.observed_at < period.end]
+        flags = _flags_on_unit(unit, rows, loaded.coverage, zone) if rows else []
+        checks = sum(1 for r in rows if r.unit == unit.pk)
+        counts.append(ShiftCount(day, shift, period, len(flags), checks))
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        target=unit,
+        category=_category(unit),
+        purpose=Purpose.OPERATIONS,
+        detail={
+            "what": "integrity report: flags per shift",
+            "start": periods[-1][2].start.isoformat(),
+            "end": periods[0][2].end.isoformat(),
+            "flags": sum(c.flags for c in counts),
+        },
+    )
+    return counts
+
+
+def worst_shift(counts: list[ShiftCount]) -> ShiftCount | None:
+    """The shift with the most flags (the most recent of equals), or None when none has any."""
+    flagged = [c for c in counts if c.flags]
+    if not flagged:
+        return None
+    return max(flagged, key=lambda c: (c.flags, c.period.start))
 
 
 def get_check_for(user: Any, public_id: Any, action: str = "rounds.view") -> Check:

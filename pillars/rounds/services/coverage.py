@@ -18,15 +18,16 @@ from django.db.models import Count, Q
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
-from pillars.core.errors import Conflict, invalid
+from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.people.services import confirm_pin
 from pillars.rounds.choices import AlertKind
-from pillars.rounds.models import Alert, Coverage, ObservationOrder
+from pillars.rounds.models import Alert, Coverage, ObservationLevel, ObservationOrder
 from pillars.rounds.selectors.assignments import assignments_active_at
 from pillars.rounds.services.assignments import _staff_problem
-from pillars.rounds.services.escalation import on_duty
+from pillars.rounds.services.escalation import on_duty, resolve_alerts
+from pillars.rounds.services.orders import order_observation
 
 
 def _unit_of(order: ObservationOrder) -> Unit | None:
@@ -83,6 +84,9 @@ def start_coverage(order: ObservationOrder, *, actor: Any, staff: Staff) -> Cove
                 started_by_id=acting.staff_pk,
                 recorded_at=now,
             )
+            resolved = resolve_lapse_alerts(
+                locked, now, f"{staff.display_name} is with them now.", open_count + 1
+            )
             audit.record(
                 actor=actor,
                 action=Action.CREATE,
@@ -90,7 +94,11 @@ def start_coverage(order: ObservationOrder, *, actor: Any, staff: Staff) -> Cove
                 person_id=locked.person.public_id,
                 category=person_category(locked.person),
                 purpose=Purpose.TREATMENT,
-                detail={"order": str(locked.public_id), "staff": str(staff.public_id)},
+                detail={
+                    "order": str(locked.public_id),
+                    "staff": str(staff.public_id),
+                    "alerts_resolved": resolved,
+                },
             )
     except IntegrityError:
         # The one-open-coverage-per-staff constraint: someone else started them a moment ago.
@@ -102,18 +110,14 @@ def relieve(
     coverage: Coverage, *, actor: Any, incoming_staff: Staff, incoming_pin: str
 ) -> Coverage:
     """A relief handoff signed by both: the outgoing staff member (the signed-in actor, who
-    must be the one with the person now) and the incoming one (their badge PIN). The outgoing
-    stretch ends and the incoming starts at the same moment."""
-    acting = policy.require(actor, "rounds.cover", coverage)
+    must be the one with the person now: policy ``rounds.relieve``) and the incoming one (their
+    badge PIN). The outgoing stretch ends and the incoming starts at the same moment."""
+    acting = policy.require(actor, "rounds.relieve", coverage)
     now = clock.now()
     if coverage.ended_at is not None:
         raise invalid(None, "This stretch has already ended.")
-    if acting.staff_pk != coverage.staff_id:
-        raise invalid(
-            None,
-            f"Only {coverage.staff.display_name}, who is with the person now, can sign the "
-            "handoff as the outgoing staff member.",
-        )
+    if coverage.order.ended_at is not None:
+        raise invalid(None, "This order has changed or ended: end the stretch instead.")
     if incoming_staff.pk == coverage.staff_id:
         raise invalid("incoming_staff", "The incoming staff member must be someone else.")
     if (problem := _coverer_problem(incoming_staff, coverage.order, now)) is not None:
@@ -155,6 +159,9 @@ def relieve(
                 incoming_signed_at=now,
             )
             person = outgoing.order.person
+            resolved = resolve_lapse_alerts(
+                outgoing.order, now, f"Relief signed: {incoming_staff.display_name} is with them."
+            )
             audit.record(
                 actor=actor,
                 action=Action.CREATE,
@@ -164,6 +171,7 @@ def relieve(
                 purpose=Purpose.TREATMENT,
                 detail={
                     "event": "relief",
+                    "alerts_resolved": resolved,
                     "order": str(outgoing.order.public_id),
                     "outgoing": str(outgoing.public_id),
                     "outgoing_staff": str(outgoing.staff.public_id),
@@ -178,38 +186,242 @@ def relieve(
     return incoming
 
 
-def end_coverage(coverage: Coverage, *, actor: Any, reason: str) -> Coverage:
-    """End a stretch without a relief (the order changed, the person left the unit...). If the
-    order still needs staff, the coverage sweep will alert the shift lead."""
-    policy.require(actor, "rounds.cover", coverage)
+def _successor_problem(
+    successor: Staff, coverage: Coverage, moment: datetime, field: str
+) -> Exception | None:
+    if successor.pk == coverage.staff_id:
+        return invalid(field, "The successor must be someone else.")
+    if (problem := _coverer_problem(successor, coverage.order, moment)) is not None:
+        return invalid(field, problem)
+    if (busy := _busy(successor)) is not None:
+        return invalid(
+            field,
+            f"{successor.display_name} is with {busy.order.person.display_name}; "
+            "they must be relieved first.",
+        )
+    return None
+
+
+def _level_problem(order: ObservationOrder, level: ObservationLevel, actor: Any) -> str | None:
+    if not policy.can(actor, "rounds.order", order):
+        return (
+            "Only a nurse or clinician may change the observation level; name a successor instead."
+        )
+    if not level.is_current:
+        return "That version of the level has been replaced; choose again."
+    if level.staff_ratio >= order.level.staff_ratio:
+        return (
+            f"Choose a level that needs fewer staff than {order.level.name}; to keep "
+            f"{order.level.name}, name a successor."
+        )
+    return None
+
+
+def end_coverage(
+    coverage: Coverage,
+    *,
+    actor: Any,
+    reason: str,
+    successor: Staff | None = None,
+    level: ObservationLevel | None = None,
+) -> Coverage:
+    """End a stretch without a signed relief. Nobody on 1:1 or 2:1 is left with nobody: the end
+    names either a successor (who takes over at the same moment, put there by the actor) or a
+    new observation level needing fewer staff (ordered in the same transaction, so the order,
+    the stretch and the other stretches change together or not at all). An order that has
+    already ended (changed or stopped) needs only the reason. Returns the ended stretch."""
+    acting = policy.require(actor, "rounds.cover", coverage)
     reason = reason.strip()
     if not reason:
         raise invalid("reason", "Say why this stretch ends.")
     if len(reason) > 200:
         raise invalid("reason", "Keep the reason under 200 characters.")
+    if coverage.ended_at is not None:
+        raise invalid(None, "This stretch has already ended.")
     now = clock.now()
-    with transaction.atomic():
-        locked = (
-            Coverage.objects.select_for_update()
-            .select_related("order__person", "staff")
-            .get(pk=coverage.pk)
+    order = coverage.order
+    if order.ended_at is not None and (successor is not None or level is not None):
+        field = "successor" if successor is not None else "level"
+        raise invalid(
+            field,
+            f"{order.person.display_name}'s order has already changed or ended: give only the "
+            "reason.",
         )
-        if locked.ended_at is not None:
-            raise invalid(None, "This stretch has already ended.")
-        locked.ended_at = max(now, locked.started_at)
-        locked.end_reason = reason
-        locked.save(update_fields=["ended_at", "end_reason"])
-        person = locked.order.person
+    if order.ended_at is None:
+        if successor is None and level is None:
+            may_order = policy.can(actor, "rounds.order", order)
+            errors = {
+                "successor": [
+                    f"Name who takes over from {coverage.staff.display_name}, "
+                    + ("or change the observation level, " if may_order else "")
+                    + f"so {order.person.display_name} is not left with nobody."
+                    + ("" if may_order else " A nurse or clinician can change the level instead.")
+                ]
+            }
+            if may_order:
+                errors["level"] = ["Or choose a new level that needs fewer staff."]
+            raise ValidationError(errors)
+        if successor is not None and level is not None:
+            raise invalid("level", "Name a successor or change the level, not both.")
+        if successor is not None and (
+            problem := _successor_problem(successor, coverage, now, "successor")
+        ):
+            raise problem
+        if level is not None and (why := _level_problem(order, level, actor)) is not None:
+            raise invalid("level", why)
+    try:
+        with transaction.atomic():
+            locked = (
+                Coverage.objects.select_for_update()
+                .select_related("order__person", "order__level", "staff")
+                .get(pk=coverage.pk)
+            )
+            if locked.ended_at is not None:
+                raise invalid(None, "This stretch has already ended.")
+            locked.ended_at = max(now, locked.started_at)
+            locked.end_reason = reason
+            locked.save(update_fields=["ended_at", "end_reason"])
+            person = locked.order.person
+            detail: dict[str, Any] = {
+                "event": "end",
+                "reason": reason,
+                "staff": str(locked.staff.public_id),
+            }
+            if successor is not None and locked.order.ended_at is None:
+                taken = Coverage.objects.create(
+                    order=locked.order,
+                    staff=successor,
+                    started_at=locked.ended_at,
+                    started_by_id=acting.staff_pk,
+                    recorded_at=now,
+                )
+                detail["successor"] = str(successor.public_id)
+                detail["successor_coverage"] = str(taken.public_id)
+                audit.record(
+                    actor=actor,
+                    action=Action.CREATE,
+                    target=taken,
+                    person_id=person.public_id,
+                    category=person_category(person),
+                    purpose=Purpose.TREATMENT,
+                    detail={
+                        "event": "successor",
+                        "order": str(locked.order.public_id),
+                        "outgoing": str(locked.public_id),
+                        "staff": str(successor.public_id),
+                    },
+                )
+                detail["alerts_resolved"] = resolve_lapse_alerts(
+                    locked.order, now, f"{successor.display_name} is with them now."
+                )
+            audit.record(
+                actor=actor,
+                action=Action.UPDATE,
+                target=locked,
+                person_id=person.public_id,
+                category=person_category(person),
+                purpose=Purpose.TREATMENT,
+                detail=detail,
+            )
+            if level is not None and locked.order.ended_at is None:
+                # Orders the new level (ending the current order) and moves the person's other
+                # open stretches to it (follow_order_change), in this same transaction.
+                order_observation(
+                    person,
+                    actor=actor,
+                    level=level,
+                    reason=reason,
+                    precautions=locked.order.precautions,
+                    instructions=locked.order.instructions,
+                )
+    except IntegrityError:
+        name = successor.display_name if successor is not None else "The successor"
+        raise Conflict(f"{name} was put with someone a moment ago.") from None
+    return locked
+
+
+def follow_order_change(
+    old: ObservationOrder,
+    new: ObservationOrder | None,
+    moment: datetime,
+    *,
+    actor: Any,
+    acting_pk: int,
+) -> int:
+    """When an order ends (changed to a new level, or stopped), in the caller's transaction:
+    its open stretches end at the same moment; as many as the new level needs carry on with
+    the same staff on the new order (earliest first); its coverage-lapse alerts close with the
+    reason kept. Returns how many alerts were closed."""
+    now = clock.now()
+    keep = new.level.staff_ratio if new is not None else 0
+    reason = f"Order changed to {new.level.name}" if new is not None else "Observation ended"
+    open_rows = list(
+        Coverage.objects.select_for_update()
+        .filter(order=old, ended_at__isnull=True)
+        .select_related("staff")
+        .order_by("started_at", "pk")
+    )
+    person = old.person
+    for n, row in enumerate(open_rows):
+        row.ended_at = max(moment, row.started_at)
+        row.end_reason = reason
+        row.save(update_fields=["ended_at", "end_reason"])
         audit.record(
             actor=actor,
             action=Action.UPDATE,
-            target=locked,
+            target=row,
             person_id=person.public_id,
             category=person_category(person),
             purpose=Purpose.TREATMENT,
-            detail={"event": "end", "reason": reason, "staff": str(locked.staff.public_id)},
+            detail={"event": "order_changed", "reason": reason, "staff": str(row.staff.public_id)},
         )
-    return locked
+        if new is not None and n < keep:
+            carried = Coverage.objects.create(
+                order=new,
+                staff=row.staff,
+                started_at=row.ended_at,
+                started_by_id=acting_pk,
+                recorded_at=now,
+            )
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=carried,
+                person_id=person.public_id,
+                category=person_category(person),
+                purpose=Purpose.TREATMENT,
+                detail={
+                    "event": "carried_over",
+                    "order": str(new.public_id),
+                    "from": str(row.public_id),
+                    "staff": str(row.staff.public_id),
+                },
+            )
+    closing = f"The order changed to {new.level.name}." if new else "The observation order ended."
+    return resolve_lapse_alerts(old, now, closing, 0, force=True)
+
+
+def resolve_lapse_alerts(
+    order: ObservationOrder,
+    moment: datetime,
+    reason: str,
+    open_count: int | None = None,
+    *,
+    force: bool = False,
+) -> int:
+    """Close the order's open coverage-lapse alerts once the person has as many staff with
+    them as the level asks (or, ``force``, once the order itself has changed), in the caller's
+    transaction; the time and the reason stay on the alert for the inbox history."""
+    if not force:
+        if open_count is None:
+            open_count = Coverage.objects.filter(order=order, ended_at__isnull=True).count()
+        if open_count < order.level.staff_ratio:
+            return 0
+    return resolve_alerts(
+        Alert.objects.filter(order=order, kind=AlertKind.COVERAGE_LAPSE),
+        moment=moment,
+        reason=reason,
+    )
 
 
 # --- Lapses and who is free -----------------------------------------------------------------
@@ -362,8 +574,10 @@ __all__ = [
     "Lapse",
     "coverage_lapses",
     "end_coverage",
+    "follow_order_change",
     "free_for_rounds",
     "relieve",
+    "resolve_lapse_alerts",
     "start_coverage",
     "sweep_coverage_lapses",
 ]

@@ -99,6 +99,10 @@ def order_observation(
             )
             order.due_at = order.next_due_at()
             order.save()
+            if current is not None:
+                from pillars.rounds.services.coverage import follow_order_change
+
+                follow_order_change(current, order, moment, actor=actor, acting_pk=acting.staff_pk)
             audit.record(
                 actor=actor,
                 action=Action.CREATE,
@@ -137,7 +141,11 @@ def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> Obse
         order = ObservationOrder.objects.select_for_update().get(pk=order.pk)
         if order.ended_at is not None:
             raise invalid(None, "This order has already ended.")
-        _end(order, acting.staff_pk, clock.now(), reason.strip())
+        moment = clock.now()
+        _end(order, acting.staff_pk, moment, reason.strip())
+        from pillars.rounds.services.coverage import follow_order_change
+
+        follow_order_change(order, None, moment, actor=actor, acting_pk=acting.staff_pk)
         audit.record(
             actor=actor,
             action=Action.UPDATE,

@@ -81,9 +81,10 @@ API: dict[str, Case] = {
         _kw("cov_two_to_one"),
         body=lambda w, who: {"staff": str(w.staff["bht"].public_id)},
     ),
+    # Only the staff member with the person (the nurse, in these fixtures) signs a relief.
     "POST /api/v1/coverage/{public_id}/relieve": Case(
         "POST",
-        "V V F F F F F F N U",
+        "F V F F F F F F N U",
         _kw("cov_coverage"),
         body=lambda w, who: {"incoming_staff": str(w.staff["bht"].public_id), "incoming_pin": "1"},
     ),

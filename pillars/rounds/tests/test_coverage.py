@@ -175,8 +175,11 @@ def test_only_the_coverer_signs_as_outgoing(
     world: World, one_to_one: ObservationOrder, bht2: Staff
 ) -> None:
     outgoing = start_coverage(one_to_one, actor=world.user("nurse"), staff=world.staff["bht"])
-    with pytest.raises(ValidationError, match="Only T Bht"):
+    # Who may sign is the policy's first word: anyone else is refused before the PIN is read.
+    with pytest.raises(PermissionDenied):
         relieve(outgoing, actor=world.user("nurse"), incoming_staff=bht2, incoming_pin=PIN)
+    with pytest.raises(PermissionDenied):
+        relieve(outgoing, actor=world.user("nurse"), incoming_staff=bht2, incoming_pin="0")
     with pytest.raises(ValidationError) as info:
         relieve(
             outgoing,
@@ -202,15 +205,17 @@ def test_only_the_coverer_signs_as_outgoing(
 def test_end_needs_a_reason(world: World, one_to_one: ObservationOrder) -> None:
     row = start_coverage(one_to_one, actor=world.user("bht"), staff=world.staff["bht"])
     with pytest.raises(ValidationError) as info:
-        end_coverage(row, actor=world.user("bht"), reason="  ")
+        end_coverage(row, actor=world.user("bht"), reason="  ", successor=world.staff["nurse"])
     assert "reason" in info.value.message_dict
     seq = last_seq()
-    ended = end_coverage(row, actor=world.user("nurse"), reason="Level changed to q15")
+    ended = end_coverage(
+        row, actor=world.user("nurse"), reason="Called to a code", successor=world.staff["nurse"]
+    )
     assert ended.ended_at is not None
-    assert ended.end_reason == "Level changed to q15"
+    assert ended.end_reason == "Called to a code"
     assert events_since(seq, object_id=str(row.public_id))[0].detail["event"] == "end"
     with pytest.raises(ValidationError, match="already ended"):
-        end_coverage(row, actor=world.user("nurse"), reason="again")
+        end_coverage(ended, actor=world.user("nurse"), reason="again")
 
 
 def test_lapses_and_a_sweep_that_alerts_the_nurses_once(
@@ -249,10 +254,16 @@ def test_a_new_lapse_after_coverage_alerts_the_shift_lead_again(
     row = start_coverage(one_to_one, actor=world.user("bht"), staff=world.staff["bht"])
     assert coverage_lapses(clock.now()) == []
     assert sweep_coverage_lapses(clock.now()) == []
+    first.refresh_from_db()
+    assert first.resolved_at is not None
     later = clock.now() + timedelta(minutes=30)
     with time_machine.travel(later, tick=False):
-        end_coverage(row, actor=world.user("bht"), reason="Called to a code")
+        # Raised to 2:1: the BHT carries on with the new order, which is one short.
+        changed = order_for(world, code="two-to-one", started_at=later)
         [second] = sweep_coverage_lapses(later)
+    row.refresh_from_db()
+    assert row.ended_at == later
+    assert second.order == changed
     assert second.due_at == later
     assert second.dedupe_key != first.dedupe_key
     assert Alert.objects.count() == 2
@@ -322,8 +333,13 @@ def test_coverage_pages(
     assert incoming.staff == bht2
     end_url = reverse("rounds:coverage-end", kwargs={"public_id": incoming.public_id})
     assert client.post(end_url, {"reason": ""}).status_code == 200
-    assert client.post(end_url, {"reason": "Level lowered"}).status_code == 302
-    assert not Coverage.objects.filter(ended_at__isnull=True).exists()
+    refused = client.post(end_url, {"reason": "Break"})
+    assert refused.status_code == 200
+    assert "Name who takes over from T Bht Two" in refused.content.decode()
+    done = client.post(end_url, {"reason": "Break", "successor": str(world.staff["bht"].public_id)})
+    assert done.status_code == 302
+    [now_with] = Coverage.objects.filter(ended_at__isnull=True)
+    assert now_with.staff == world.staff["bht"]
 
 
 def test_coverage_api(world: World, one_to_one: ObservationOrder, bht2: Staff) -> None:

@@ -298,3 +298,160 @@ def test_check_page_shows_times_in_the_unit_zone_and_addenda(
     assert "Wrong location" in body
     event = AuditEvent.objects.filter(object_id=str(check.public_id)).latest("pk")
     assert event.person_id == world.person_a.public_id
+
+
+# --- Opening on the worst recent shift, named evidence ------------------------------------------
+
+# The night shift of 2025-03-03 in Chicago: 2025-03-04 01:00 to 13:00 UTC.
+NIGHT_START = SHIFT_START - timedelta(hours=12)
+
+
+def _backfill_at(world: World, order: ObservationOrder, start: datetime, n: int) -> list[Check]:
+    """``n`` quarter hours from ``start``, typed in four hours later within a minute."""
+    typed = start + timedelta(hours=4)
+    return [
+        _check(
+            order,
+            world.staff["bht"],
+            start + timedelta(minutes=15 * k),
+            typed + timedelta(seconds=5 * k),
+        )
+        for k in range(n)
+    ]
+
+
+def _page(client: Any, world: World, **params: str) -> str:
+    url = reverse("rounds:integrity", kwargs={"public_id": world.unit_a.public_id})
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return str(response.content.decode())
+
+
+def test_recent_shifts_count_each_shift_as_its_own_report_does(
+    world: World, floor: dict[str, Any]
+) -> None:
+    _backfill_at(world, floor["orders"][0], NIGHT_START + timedelta(hours=1), 8)
+    _backfill(world, floor["orders"])
+    recent = selectors.recent_shifts(world.user("nurse"), world.unit_a)
+    assert len(recent) == 14
+    assert [(c.day, c.shift) for c in recent[:2]] == [
+        (DAY, selectors.DAY),
+        (date(2025, 3, 3), selectors.NIGHT),
+    ]
+    for count in recent[:3]:
+        report = selectors.integrity_report(world.user("nurse"), world.unit_a, count.period)
+        assert count.flags == len(report.flags)
+        assert count.checks == report.checks_total
+    worst = selectors.worst_shift(recent)
+    assert worst is not None
+    assert (worst.day, worst.shift) == (date(2025, 3, 3), selectors.NIGHT)
+    assert worst.flags > recent[0].flags > 0
+
+
+def test_the_page_opens_on_the_worst_recent_shift_and_says_why(
+    world: World, floor: dict[str, Any], signed_in: Any
+) -> None:
+    _backfill_at(world, floor["orders"][0], NIGHT_START + timedelta(hours=1), 8)
+    _backfill(world, floor["orders"])
+    night = selectors.integrity_report(
+        world.user("nurse"),
+        world.unit_a,
+        selectors.shift_period(world.unit_a, date(2025, 3, 3), selectors.NIGHT),
+    )
+    today = _report(world)
+    body = _page(signed_in("nurse"), world)
+    assert (
+        f"Opened on the Night shift 2025-03-03: the most flags ({len(night.flags)}) of the 14 "
+        "shifts in the last 7 days." in body
+    )
+    assert f"The current shift, Day shift 2025-03-04, has {len(today.flags)}." in body
+    assert '<h2 id="h-period">Night shift 2025-03-03</h2>' in body
+    # Every recent shift is listed with its count and a link to it; the shown one is marked.
+    assert body.count("?day=") == 13
+    assert "?day=2025-03-04&amp;shift=day" in body
+    assert "?day=2025-02-26&amp;shift=night" in body
+    assert 'Night shift 2025-03-03 <span class="muted">(shown below)</span>' in body
+    # A chosen shift is shown as chosen, with the week still listed.
+    chosen = _page(signed_in("nurse"), world, day="2025-03-04", shift="day")
+    assert '<h2 id="h-period">Day shift 2025-03-04</h2>' in chosen
+    assert "Opened on the" not in chosen
+    assert "?day=2025-03-03&amp;shift=night" in chosen
+
+
+def test_with_no_flags_the_page_opens_on_the_current_shift(
+    world: World, floor: dict[str, Any], signed_in: Any
+) -> None:
+    body = _page(signed_in("supervisor"), world)
+    assert "No flags in the last 7 days: showing the current shift, Day shift 2025-03-04." in body
+    assert '<h2 id="h-period">Day shift 2025-03-04</h2>' in body
+
+
+def test_each_piece_of_evidence_is_named(
+    world: World, floor: dict[str, Any], signed_in: Any
+) -> None:
+    checks = _backfill(world, floor["orders"])
+    body = _page(signed_in("nurse"), world)
+    first = reverse("rounds:check-detail", kwargs={"public_id": checks[0].public_id})
+    # Observed 07:00 in Chicago, typed in at 11:00: the person, the moments, who and how late.
+    moment = checks[0].observed_at.isoformat()
+    assert (
+        f'<a href="{first}">Alex Rivera, observed <time datetime="{moment}">'
+        "2025-03-04 07:00 CST</time></a>: entered by T Bht at" in body
+    )
+    assert "(4 h 00 min later)</li>" in body
+    assert ">check 1<" not in body
+
+
+def test_a_person_the_reader_may_not_see_is_not_named(
+    world: World, floor: dict[str, Any], signed_in: Any
+) -> None:
+    order_b = _order(world, world.person_b)
+    _check(floor["orders"][2], world.staff["bht"], SHIFT_START + timedelta(hours=3))
+    _check(order_b, world.staff["bht"], SHIFT_START + timedelta(hours=3, seconds=8))
+    report = _report(world)
+    named = {e.person for e in report.evidence.values()}
+    assert world.person_b.display_name not in named
+    assert "a person on another unit" in named
+    body = _page(signed_in("nurse"), world)
+    assert world.person_b.display_name not in body
+
+
+def test_scrolling_tables_can_be_reached_by_keyboard(
+    world: World, floor: dict[str, Any], signed_in: Any
+) -> None:
+    _backfill(world, floor["orders"])
+    body = _page(signed_in("nurse"), world)
+    assert body.count('class="table-scroll"') == 2
+    assert body.count('<div class="table-scroll" tabindex="0" role="region" aria-label="') == 2
+
+
+def test_recent_shifts_query_budget_does_not_grow_with_checks(
+    world: World, floor: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    _backfill(world, floor["orders"])
+    selectors.recent_shifts(world.user("nurse"), world.unit_a)  # warm the actor cache
+    with django_assert_max_num_queries(10) as small:
+        selectors.recent_shifts(world.user("nurse"), world.unit_a)
+    for order in floor["orders"]:
+        _backfill_at(world, order, NIGHT_START + timedelta(hours=2), 20)
+        for k in range(30):
+            _check(order, world.staff["nurse"], SHIFT_START + timedelta(minutes=5 * k, seconds=k))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        selectors.recent_shifts(world.user("nurse"), world.unit_a)
+
+
+def test_the_page_query_budget_does_not_grow_with_flags(
+    world: World, floor: dict[str, Any], signed_in: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in("nurse")
+    _backfill(world, floor["orders"])
+    _page(client, world)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        _page(client, world)
+    for order in floor["orders"]:
+        _backfill_at(world, order, NIGHT_START + timedelta(hours=2), 20)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        _page(client, world)

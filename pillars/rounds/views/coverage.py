@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
@@ -24,7 +24,7 @@ from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
 from pillars.rounds import selectors
 from pillars.rounds.choices import AssignmentKind, ExceptionKind
-from pillars.rounds.models import ObservationOrder
+from pillars.rounds.models import ObservationLevel, ObservationOrder
 from pillars.rounds.selectors import assignments as assignment_selectors
 from pillars.rounds.selectors import coverage as coverage_selectors
 from pillars.rounds.services import assignments as assignment_services
@@ -326,7 +326,7 @@ def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = _unit_of_order(order)
     staff = _unit_staff(unit, "bht", "nurse") if unit else []
     form = StartCoverageForm(posted(request), staff=staff)
-    context = {"order": order, "form": form}
+    context = {"order": order, "form": form, "board_url": _board_url(request, order)}
     template = "rounds/coverage_start.html"
     if request.method == "POST" and form.is_valid():
         _, failed = run_write(
@@ -358,17 +358,41 @@ class RelieveForm(forms.Form):
         self.order_fields(["incoming_staff", "pin"])
 
 
+def _board_url(request: HttpRequest, order: ObservationOrder) -> str:
+    """The unit board the person is on (where these pages are opened from), or home."""
+    unit = _unit_of_order(order)
+    if unit is not None and policy.can(request.user, "rounds.view", unit):
+        return reverse("rounds:board", kwargs={"public_id": unit.public_id})
+    return reverse("core:home")
+
+
 @audited("one 1:1 stretch; relieve audits the handoff and any wrong PIN")
 @login_required
 @require_http_methods(["GET", "POST"])
 def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
+    # Who may sign is settled before any form: only the staff member with the person signs as
+    # the outgoing one. Anyone else reads who must sign (and, with the stretch open, how else
+    # it can end) and gets no form; a post from them is refused (403).
+    may_sign = policy.allows(request.user, "rounds.relieve", row)
+    if request.method == "POST" and not may_sign:
+        policy.require(request.user, "rounds.relieve", row)
     unit = _unit_of_order(row.order)
-    staff = [s for s in (_unit_staff(unit, "bht", "nurse") if unit else []) if s != row.staff]
-    form = RelieveForm(posted(request), staff=staff)
-    context = {"row": row, "form": form, "zone": _zone_of(row.order)}
+    board_url = _board_url(request, row.order)
+    form = None
+    if may_sign and row.ended_at is None:
+        staff = [s for s in (_unit_staff(unit, "bht", "nurse") if unit else []) if s != row.staff]
+        form = RelieveForm(posted(request), staff=staff)
+    context = {
+        "row": row,
+        "form": form,
+        "may_sign": may_sign,
+        "board_url": board_url,
+        "zone": _zone_of(row.order),
+    }
     template = "rounds/coverage_relieve.html"
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
         _, failed = run_write(
             request,
             form,
@@ -377,44 +401,93 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
             lambda: coverage_services.relieve(
                 row,
                 actor=request.user,
-                incoming_staff=form.cleaned_data["incoming_staff"],
-                incoming_pin=form.cleaned_data["pin"],
+                incoming_staff=data["incoming_staff"],
+                incoming_pin=data["pin"],
             ),
             {"incoming_pin": "pin"},
         )
         if failed is not None:
             return failed
-        messages.success(request, f"{form.cleaned_data['incoming_staff']} has taken over.")
-        return _back_to_unit(request, row.order)
+        messages.success(request, f"{data['incoming_staff']} has taken over.")
+        return redirect(board_url)
     return render(request, template, context)
 
 
 class EndCoverageForm(forms.Form):
     reason = forms.CharField(label="Why this stretch ends", max_length=200)
 
+    def __init__(
+        self, data: Any, *, staff: list[Staff], levels: list[ObservationLevel] | None
+    ) -> None:
+        super().__init__(data)
+        successor = _staff_field(staff, "Who takes over", required=False)
+        assert isinstance(successor, forms.ModelChoiceField)
+        successor.empty_label = "Nobody: the level changes" if levels else "Choose"
+        self.fields["successor"] = successor
+        if levels is not None:
+            self.fields["level"] = forms.ModelChoiceField(
+                queryset=ObservationLevel.objects.filter(pk__in=[lv.pk for lv in levels]),
+                to_field_name="public_id",
+                label="Or change the observation level to",
+                required=False,
+                empty_label="Keep the level",
+                help_text="A level that needs fewer staff; the order changes with this reason.",
+            )
 
-@audited("one 1:1 stretch; end_coverage audits the write")
+
+@audited("one 1:1 stretch; end_coverage audits the write (and the successor or new order)")
 @login_required
 @require_http_methods(["GET", "POST"])
 def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
-    form = EndCoverageForm(posted(request))
-    context = {"row": row, "form": form, "zone": _zone_of(row.order)}
+    order = row.order
+    unit = _unit_of_order(order)
+    order_open = order.ended_at is None
+    staff = [s for s in (_unit_staff(unit, "bht", "nurse") if unit else []) if s != row.staff]
+    levels = None
+    if order_open and policy.allows(request.user, "rounds.order", order):
+        levels = list(
+            ObservationLevel.objects.filter(
+                is_current=True, staff_ratio__lt=order.level.staff_ratio
+            ).order_by("staff_ratio", "name")
+        )
+    form = EndCoverageForm(posted(request), staff=staff if order_open else [], levels=levels)
+    if not order_open:
+        del form.fields["successor"]
+    board_url = _board_url(request, order)
+    context = {
+        "row": row,
+        "form": form,
+        "board_url": board_url,
+        "order_open": order_open,
+        "may_sign": policy.allows(request.user, "rounds.relieve", row),
+        "zone": _zone_of(order),
+    }
     template = "rounds/coverage_end.html"
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         _, failed = run_write(
             request,
             form,
             template,
             context,
             lambda: coverage_services.end_coverage(
-                row, actor=request.user, reason=form.cleaned_data["reason"]
+                row,
+                actor=request.user,
+                reason=data["reason"],
+                successor=data.get("successor"),
+                level=data.get("level"),
             ),
         )
         if failed is not None:
             return failed
-        messages.success(request, "The stretch has ended.")
-        return _back_to_unit(request, row.order)
+        if data.get("successor"):
+            messages.success(request, f"{data['successor']} is with the person now.")
+        elif data.get("level"):
+            messages.success(request, f"The stretch has ended; the level is now {data['level']}.")
+        else:
+            messages.success(request, "The stretch has ended.")
+        return redirect(board_url)
     return render(request, template, context)
 
 

@@ -4,6 +4,7 @@ check in full, with its addenda. Leaders see every flag; there is no way to dism
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from pillars.core import clock, policy
@@ -73,6 +74,34 @@ def _period(unit: Unit, form: IntegrityFilterForm) -> selectors.Period:
     return selectors.shift_period(unit, day, chosen)
 
 
+def _opening(
+    unit: Unit, recent: list[selectors.ShiftCount], form: IntegrityFilterForm
+) -> tuple[selectors.Period, str]:
+    """With nothing chosen, the report opens on the worst recent shift (the most flags in the
+    last days), saying which and why; with none flagged, on the current shift."""
+    current = recent[0]
+    worst = selectors.worst_shift(recent)
+    if worst is None:
+        form.initial = {"day": current.day, "shift": current.shift}
+        why = (
+            f"No flags in the last {selectors.RECENT_DAYS} days: showing the current shift, "
+            f"{current.period.label}."
+        )
+        return current.period, why
+    form.initial = {"day": worst.day, "shift": worst.shift}
+    why = (
+        f"Opened on the {worst.period.label}: the most flags ({worst.flags}) of the "
+        f"{len(recent)} shifts in the last {selectors.RECENT_DAYS} days."
+    )
+    if worst is not current:
+        why += f" The current shift, {current.period.label}, has {current.flags}."
+    return worst.period, why
+
+
+def _shift_link(url: str, count: selectors.ShiftCount) -> str:
+    return f"{url}?{urlencode({'day': count.day.isoformat(), 'shift': count.shift})}"
+
+
 @audited("the integrity report: one audited read naming the unit, period and flagged persons")
 @login_required
 @require_GET
@@ -80,7 +109,12 @@ def integrity_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_integrity")
     staff = list(people_selectors.staff_visible_to(request.user).filter(home_units=unit).distinct())
     form = IntegrityFilterForm(request.GET or None, staff=staff)
-    period = _period(unit, form)
+    recent = selectors.recent_shifts(request.user, unit)
+    opening = ""
+    if request.GET:
+        period = _period(unit, form)
+    else:
+        period, opening = _opening(unit, recent, form)
     chosen = form.staff_by_id.get(form.cleaned_data.get("staff", "")) if form.is_valid() else None
     report = selectors.integrity_report(request.user, unit, period, staff=chosen)
     zone = ZoneInfo(unit.time_zone)
@@ -100,20 +134,21 @@ def integrity_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
                         "flag": flag,
                         "staff": report.staff[flag.staff],  # type: ignore[index]
                         "severity": integrity.Severity.LABELS[flag.severity],
-                        "checks": [
-                            (n, check_id, report.check_units.get(check_id) == unit.pk)  # type: ignore[call-overload]
-                            for n, check_id in enumerate(flag.check_ids, start=1)
-                        ],
+                        "evidence": [report.evidence[i] for i in flag.check_ids],  # type: ignore[index]
                     }
                     for flag in flags
                 ],
             }
         )
+    url = reverse("rounds:integrity", kwargs={"public_id": unit.public_id})
     context = {
         "unit": unit,
         "form": form,
         "report": report,
         "groups": groups,
+        "opening": opening,
+        "recent": [(count, _shift_link(url, count), count.period == period) for count in recent],
+        "recent_days": selectors.RECENT_DAYS,
         "period_start": clock.local(period.start, zone),
         "period_end": clock.local(period.end, zone),
         "zone_name": unit.time_zone,
