@@ -52,7 +52,7 @@ PAGE_SIZE = 50
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
     # outcome -> (css status class, icon); the text label always goes with the icon
     Outcome.SUCCESS: ("ok", "✓"),
-    Outcome.DENIED: ("danger", "⛔"),
+    Outcome.DENIED: ("danger", "⊘"),
     Outcome.FAILED: ("warn", "⚠"),
 }
 

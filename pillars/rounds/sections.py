@@ -19,9 +19,9 @@ PRECAUTION_ICONS: dict[str, str] = {
     Precaution.SUICIDE: "⚠",
     Precaution.SELF_HARM: "✚",
     Precaution.ELOPEMENT: "⇥",
-    Precaution.FALL: "⤓",
-    Precaution.ASSAULT: "✊",
-    Precaution.SEXUAL_SAFETY: "⛨",
+    Precaution.FALL: "⇩",
+    Precaution.ASSAULT: "⊗",
+    Precaution.SEXUAL_SAFETY: "◎",
     Precaution.SEIZURE: "ϟ",
 }
 

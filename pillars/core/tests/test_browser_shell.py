@@ -27,6 +27,13 @@ def test_bht_signs_in_lands_home_and_signs_out(page: Any, world: World, axe_chec
     page.wait_for_url(re.compile(r"/$"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
     axe_check(page)
+    # The status symbols come from the shipped font, never an emoji font the tablet may lack.
+    page.evaluate("document.fonts.load('16px \"Pillars Symbols\"', '◷⚠✓')")
+    assert page.evaluate("document.fonts.check('16px \"Pillars Symbols\"', '◷⚠✓')")
+    assert page.evaluate(
+        "[...document.fonts].some("
+        "f => f.family.includes('Pillars Symbols') && f.status === 'loaded')"
+    )
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/account/sign-in/"))
 

@@ -48,7 +48,7 @@ def board_rows(
     rows: dict[int, list[RowExtra]] = {}
     for person_id, version in selectors.current_plans_for(person_ids).items():
         url = reverse("incidents:safety-plan", args=[version.person.public_id]) + "#current-plan"
-        extras = [RowExtra(label="Safety plan", url=url, icon="🛟")]
+        extras = [RowExtra(label="Safety plan", url=url, icon="✚")]
         if version.review_on < today:
             extras.append(
                 RowExtra(

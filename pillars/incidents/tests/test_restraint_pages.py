@@ -135,7 +135,7 @@ def test_due_soon_timer_has_the_board_warning_tone(world: World, signed_in: Any)
     _start(world, world.person_a, minutes_ago=12)
     _, body = _board_queries(signed_in("bht"), world)
     assert (
-        '<li class="status warning" data-timer="monitoring"><span aria-hidden="true">⏱</span>'
+        '<li class="status warning" data-timer="monitoring"><span aria-hidden="true">◷</span>'
         in body
     )
 

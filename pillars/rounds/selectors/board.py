@@ -38,11 +38,11 @@ from pillars.rounds.selectors.inspections import ligature_alerts_on
 # Shown beside the text of each precaution; the text is what a screen reader says.
 PRECAUTION_ICONS = {
     Precaution.SUICIDE: "⚠",
-    Precaution.SELF_HARM: "✋",
+    Precaution.SELF_HARM: "◍",
     Precaution.ELOPEMENT: "⇥",
     Precaution.FALL: "↓",
     Precaution.ASSAULT: "⚡",
-    Precaution.SEXUAL_SAFETY: "⛨",
+    Precaution.SEXUAL_SAFETY: "◎",
     Precaution.SEIZURE: "✚",
 }
 
@@ -52,7 +52,7 @@ STATUS_LOOK = {
     CheckStatus.DUE: ("◷", "warn"),
     CheckStatus.LATE: ("⚠", "danger"),
     CheckStatus.MISSED: ("✖", "danger"),
-    CheckStatus.PAUSED: ("⏸", "muted"),
+    CheckStatus.PAUSED: ("‖", "muted"),
     CheckStatus.ENDED: ("■", "muted"),
 }
 

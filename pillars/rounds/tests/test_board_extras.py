@@ -29,7 +29,7 @@ def extension() -> Iterator[list[list[int]]]:
         return {
             pid: [
                 RowExtra("Record behavior", url="/somewhere/abc/"),
-                RowExtra("Order expires", kind="flag", tone="danger", icon="⏱", at=soon),
+                RowExtra("Order expires", kind="flag", tone="danger", icon="◷", at=soon),
             ]
             for pid in person_ids
         }
@@ -63,7 +63,7 @@ def test_row_extras_and_panels_show_on_the_board(
     body = signed_in("bht").get(url).content.decode()
     assert '<a href="/somewhere/abc/">Record behavior</a>' in body
     assert "Order expires" in body
-    assert "⏱" in body
+    assert "◷" in body
     [panel] = board_extras.panels(rf.get("/"), world.unit_a)
     assert panel.context == {"message": f"Panel for {world.unit_a.code}"}
     assert extension == [[world.person_a.pk]]  # once per read, with every person shown
