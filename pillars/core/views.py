@@ -16,7 +16,7 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
@@ -42,6 +42,7 @@ from pillars.core.forms import (
 )
 from pillars.core.middleware import AUTH_KEY, ENDED_PARAM
 from pillars.core.sessions import (
+    DEVICE_SESSION_KEY,
     clear_device_cookie,
     device_for_request,
     set_device_cookie,
@@ -193,17 +194,31 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime:
-    """When a lockout ends: the latest counted failure for the name plus the cool-off time."""
-    from axes.helpers import get_cool_off
+    """When a lockout ends: the latest counted failure of the name from this address plus the
+    cool-off time; for an address locked out across names, its latest failure under any name.
+    Failures during a lockout are not counted (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT),
+    so retrying never moves this moment."""
+    from axes.helpers import get_client_ip_address, get_cool_off
     from axes.models import AccessAttempt
 
     cool_off = get_cool_off(request) or settings.AXES_COOLOFF_TIME
     username = axes_username(request, credentials)
+    address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+    since = clock.now() - cool_off
     latest = None
     if username:
-        latest = AccessAttempt.objects.filter(username=username).aggregate(
-            latest=Max("attempt_time")
-        )["latest"]
+        attempts = AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
+        if address:
+            attempts = attempts.filter(ip_address=address)
+        counted = attempts.aggregate(
+            latest=Max("attempt_time"), failures=Sum("failures_since_start")
+        )
+        if (counted["failures"] or 0) >= settings.AXES_FAILURE_LIMIT:
+            latest = counted["latest"]
+    if latest is None and address:
+        latest = AccessAttempt.objects.filter(
+            ip_address=address, attempt_time__gte=since
+        ).aggregate(latest=Max("attempt_time"))["latest"]
     return (latest or clock.now()) + cool_off
 
 
@@ -330,6 +345,8 @@ def tablet_register(request: HttpRequest) -> HttpResponse:
                 f"This browser is now the tablet '{device.name}' on {device.unit}. Staff who "
                 "sign in fully here can switch in with badge number and PIN for 12 hours.",
             )
+            # This session began before the browser was a tablet: revoking the tablet ends it too.
+            request.session[DEVICE_SESSION_KEY] = str(device.public_id)
             response = redirect("core:tablet-register")
             set_device_cookie(response, secret)
             return response
@@ -373,8 +390,12 @@ def tablet_switch(request: HttpRequest) -> HttpResponse:
             # ends, the previous user's other sessions are untouched.
             login(request, user)
             # axes resets the count of the account's sign-in name on success; the badge's
-            # count is kept under another name, so reset it too (AXES_RESET_ON_SUCCESS).
-            axes_reset(username=axes_username(request, {"badge": form.cleaned_data["badge"]}))
+            # count is kept under another name, so reset it too (AXES_RESET_ON_SUCCESS), for
+            # this address only, as axes does.
+            axes_reset(
+                username=axes_username(request, {"badge": form.cleaned_data["badge"]}),
+                ip=getattr(request, "axes_ip_address", None),
+            )
             return redirect(_safe_next(request, reverse("core:home")))
         error = (
             "That badge number and PIN did not work here. Check them, or sign in with your "

@@ -12,6 +12,7 @@ from pillars.core.formtools import (  # noqa: F401  (re-exported for the people 
     LOCAL_INPUT,
     DateInput,
     LocalDateTimeField,
+    TextAreaField,
     apply_errors,
     split_list,
 )
@@ -286,6 +287,18 @@ class OwnProfileForm(forms.Form):
 
     def clean_lived_experience(self) -> list[str]:
         return split_list(self.cleaned_data.get("lived_experience") or "")
+
+
+class AccessReasonForm(forms.Form):
+    """The reason an administrator gives for a change to someone's sign-in access."""
+
+    reason = TextAreaField(
+        label="Reason",
+        max_length=500,
+        rows=2,
+        help_text="Kept in the audit log with this change. At most 500 characters.",
+        error_messages={"required": "Give a reason: it is kept in the audit log with this change."},
+    )
 
 
 # --- Import -----------------------------------------------------------------------------------
