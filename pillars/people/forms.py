@@ -18,7 +18,7 @@ from pillars.core.formtools import (  # noqa: F401  (re-exported for the people 
 )
 from pillars.core.roles import RoleCode
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
-from pillars.people.importing import KINDS
+from pillars.people.importing import KINDS, MAX_MB, FileRefused, check_upload
 from pillars.people.models import Bed, Program, Staff, Unit
 
 
@@ -310,12 +310,22 @@ class ImportForm(forms.Form):
         choices=[("", "Choose"), *((k, v.label) for k, v in KINDS.items())],
     )
     file = forms.FileField(
-        label="CSV file", help_text="UTF-8, at most 5 MB, first row is the header."
+        label="CSV file",
+        help_text=f"A .csv file in UTF-8, at most {MAX_MB} MB; the first row is the header.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload(upload.name or "", upload.content_type or "", upload.size or 0)
+        except FileRefused as exc:
+            raise forms.ValidationError(exc.message) from None
+        return upload
 
 
 class ImportConfirmForm(forms.Form):
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    pending = forms.UUIDField(widget=forms.HiddenInput)
 
 
 # --- Emergency access -------------------------------------------------------------------------

@@ -7,7 +7,6 @@ stored. htmx requests for search results get the partial only.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -34,7 +33,6 @@ from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.sections import sections_for
 
 PAGE_SIZE = 25
-IMPORT_SESSION_KEY = "pillars_people_import"
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -838,52 +836,41 @@ def staff_access_tablet(request: HttpRequest, public_id: UUID, device_id: UUID) 
 def import_view(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.import")
     template = "people/import.html"
-    if request.method == "POST" and "token" in request.POST:
+    if request.method == "POST" and "pending" in request.POST:
         return _import_commit(request)
     form = forms.ImportForm(posted(request), request.FILES if request.method == "POST" else None)
     context: dict[str, Any] = {"form": form, "kinds": importing.KINDS}
-    if request.method != "POST":
-        request.session.pop(IMPORT_SESSION_KEY, None)
-        return render(request, template, context)
-    if not form.is_valid():
+    if request.method != "POST" or not form.is_valid():
         return render(request, template, context)
     upload = form.cleaned_data["file"]
-    if upload.size > importing.MAX_BYTES:
-        form.add_error("file", "The file is larger than 5 MB. Split it into smaller files.")
-        return render(request, template, context)
     data = upload.read()
     kind = form.cleaned_data["kind"]
     try:
-        report = importing.run(kind, data, actor=request.user, source=upload.name or "")
+        # The checked bytes wait in a PendingImport: the confirmation imports exactly them.
+        report = importing.run(kind, data, actor=request.user, source=upload.name or "", hold=True)
     except importing.FileRefused as exc:
         form.add_error("file", exc.message)
         return render(request, template, context)
     context["report"] = report
-    if report.ok:
-        # The checked bytes wait in the session; the confirmation must import exactly them.
-        token = secrets.token_urlsafe(24)
-        request.session[IMPORT_SESSION_KEY] = {
-            "token": token,
-            "kind": kind,
-            "name": report.source,
-            "sha256": report.sha256,
-            "data": data.decode("utf-8-sig"),
-        }
-        context["confirm"] = forms.ImportConfirmForm(initial={"token": token})
+    if report.pending is not None:
+        context["confirm"] = forms.ImportConfirmForm(initial={"pending": report.pending.public_id})
+        context["expires_at"] = report.pending.expires_at
+        context["zone"] = settings.PILLARS_DEFAULT_TIME_ZONE
     return render(request, template, context)
 
 
 def _import_commit(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(IMPORT_SESSION_KEY)
     confirm = forms.ImportConfirmForm(request.POST)
-    if not pending or not confirm.is_valid() or confirm.cleaned_data["token"] != pending["token"]:
-        messages.error(request, "That import has expired. Upload the file again.")
+    report = None
+    if confirm.is_valid():
+        report = importing.commit_pending(confirm.cleaned_data["pending"], actor=request.user)
+    if report is None:
+        messages.error(
+            request,
+            "That import has expired or was already confirmed. Upload the file again "
+            f"(a checked file waits {importing.PENDING_MINUTES} minutes).",
+        )
         return redirect("people:import")
-    data = pending["data"].encode("utf-8")
-    report = importing.run(
-        pending["kind"], data, actor=request.user, commit=True, source=pending["name"]
-    )
-    request.session.pop(IMPORT_SESSION_KEY, None)
     if report.committed:
         messages.success(request, report.summary())
         return redirect("people:import")
