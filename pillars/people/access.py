@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
+from pillars.audit.models import AuditEvent
 from pillars.core import clock, policy
 from pillars.core.backends import address_failures, address_limit
 from pillars.core.errors import invalid
@@ -77,8 +78,8 @@ class Failures:
 
 @dataclass(frozen=True)
 class LockedAddress:
-    """An address locked out for every name (too many failures under any names), from which
-    this staff member also failed to sign in: unlocking the account does not end it."""
+    """An address locked out for every name (too many failures under any names) from which
+    this staff member failed or was refused lately: unlocking the account does not end it."""
 
     address: str
     failures: int
@@ -106,12 +107,17 @@ class Access:
     locked_addresses: list[LockedAddress]
     two_factor: str  # "set", "pending" (enrolment started, not confirmed) or "none"
     two_factor_required: bool
+    two_factor_delayed: bool  # wrong codes made django-otp delay the next one
     has_pin: bool
     tablets: list[Tablet]
 
     @property
     def is_locked(self) -> bool:
         return any(row.is_locked for row in self.failures) or bool(self.locked_addresses)
+
+    @property
+    def may_unlock(self) -> bool:
+        return bool(self.failures) or self.two_factor_delayed
 
 
 def _failures(staff: Staff, now: datetime) -> list[Failures]:
@@ -137,13 +143,22 @@ def _failures(staff: Staff, now: datetime) -> list[Failures]:
     ]
 
 
-def _locked_addresses(failures: list[Failures], now: datetime) -> list[LockedAddress]:
+def _locked_addresses(staff: Staff, failures: list[Failures], now: datetime) -> list[LockedAddress]:
     limit = address_limit()
     if limit <= 0:
         return []
     since = now - settings.AXES_COOLOFF_TIME
+    # A refusal during a lockout is not counted as a failure, but it is audited with the
+    # address: a staff member turned away by an address lockout shows here too.
+    refused = AuditEvent.objects.filter(
+        action=Action.LOCKED_OUT,
+        actor_label__in=lockout_names(staff),
+        occurred_at__gte=since,
+        ip__isnull=False,
+    ).values_list("ip", flat=True)
+    addresses = {row.address for row in failures if row.address} | {str(ip) for ip in refused}
     locked = []
-    for address in sorted({row.address for row in failures if row.address}):
+    for address in sorted(addresses):
         total = address_failures(address, since=since)
         if total >= limit:
             latest = AccessAttempt.objects.filter(
@@ -191,8 +206,11 @@ def get_access_for(user: Any, public_id: Any) -> Access:
     return Access(
         staff=staff,
         failures=failures,
-        locked_addresses=_locked_addresses(failures, now),
+        locked_addresses=_locked_addresses(staff, failures, now),
         two_factor=_two_factor(staff),
+        two_factor_delayed=TOTPDevice.objects.filter(
+            user=staff.user, throttling_failure_count__gt=0
+        ).exists(),
         two_factor_required=staff.roles.filter(requires_two_factor=True).exists(),
         has_pin=bool(staff.pin_hash),
         tablets=_tablets(staff),

@@ -370,3 +370,28 @@ def test_the_administrator_revokes_a_tablet_from_the_page(
     other = page(world.staff["peer"], "people:staff-access-tablet", device_id=device.public_id)
     assert admin.post(other, {f"{prefix}-reason": REASON}).status_code == 404
     assert DeviceEnrollment.objects.filter(device=device).exists()
+
+
+def test_the_page_shows_an_address_lockout_that_turned_the_staff_member_away(
+    world: World, signed_in: Any
+) -> None:
+    station = "198.51.100.7"
+    sprayer = Client(REMOTE_ADDR=station)
+    for n in range(settings.PILLARS_LOCKOUT_ADDRESS_FAILURES):
+        sprayer.post(SIGN_IN, {"username": f"guess-{n}", "password": "nope"})
+    nurse = Client(REMOTE_ADDR=station)
+    assert nurse.post(SIGN_IN, {"username": "t-nurse", "password": PASSWORD}).status_code == 429
+    assert not AccessAttempt.objects.filter(username="t-nurse").exists()
+    html = signed_in("admin").get(page(world.staff["nurse"])).content.decode()
+    assert "Locked out" in html
+    assert f"The address {station} is locked for every sign-in name" in html
+    assert "Unlocking this account does not end that lockout" in html
+
+
+def test_the_page_offers_to_clear_a_two_step_delay(world: World, signed_in: Any) -> None:
+    TOTPDevice.objects.create(
+        user=world.user("nurse"), name="app", confirmed=True, throttling_failure_count=3
+    )
+    html = signed_in("admin").get(page(world.staff["nurse"])).content.decode()
+    assert "Wrong two-step codes" in html
+    assert 'for="id_unlock-reason"' in html
