@@ -29,7 +29,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, tokens
 from pillars.core import two_factor as second_step
-from pillars.core.backends import axes_username
+from pillars.core.backends import address_failures, address_limit, axes_username
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.forms import (
@@ -193,11 +193,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGIN_URL)
 
 
-def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime:
-    """When a lockout ends: the latest counted failure of the name from this address plus the
-    cool-off time; for an address locked out across names, its latest failure under any name.
-    Failures during a lockout are not counted (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT),
-    so retrying never moves this moment."""
+def lockout_of(request: HttpRequest, credentials: dict[str, Any] | None) -> tuple[datetime, bool]:
+    """When a lockout ends, and whether it is the address's (locked for every name) rather
+    than the name's: the latest counted failure of the name from this address plus the cool-off
+    time, or for an address lockout its latest failure under any name. Failures during a
+    lockout are not counted (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT), so retrying never
+    moves this moment."""
     from axes.helpers import get_client_ip_address, get_cool_off
     from axes.models import AccessAttempt
 
@@ -205,7 +206,6 @@ def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> da
     username = axes_username(request, credentials)
     address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
     since = clock.now() - cool_off
-    latest = None
     if username:
         attempts = AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
         if address:
@@ -214,12 +214,19 @@ def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> da
             latest=Max("attempt_time"), failures=Sum("failures_since_start")
         )
         if (counted["failures"] or 0) >= settings.AXES_FAILURE_LIMIT:
-            latest = counted["latest"]
-    if latest is None and address:
+            return counted["latest"] + cool_off, False
+    limit = address_limit()
+    if address and limit > 0 and address_failures(address, since=since) >= limit:
         latest = AccessAttempt.objects.filter(
             ip_address=address, attempt_time__gte=since
         ).aggregate(latest=Max("attempt_time"))["latest"]
-    return (latest or clock.now()) + cool_off
+        return (latest or clock.now()) + cool_off, True
+    return clock.now() + cool_off, False
+
+
+def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime:
+    """When the lockout this request met ends (see ``lockout_of``)."""
+    return lockout_of(request, credentials)[0]
 
 
 def locked_out(
@@ -230,13 +237,19 @@ def locked_out(
     """The answer axes gives to a locked-out sign-in on every path (form, admin, tablet, API):
     ``AXES_LOCKOUT_CALLABLE`` is called with the request, the view's response and the
     credentials that were tried."""
-    until = locked_until(request, credentials)
+    until, by_address = lockout_of(request, credentials)
     minutes = max(1, round((until - clock.now()).total_seconds() / 60))
-    text = (
-        "Too many failed sign-ins. This sign-in is locked until "
-        f"{_clock_text(until)} (about {minutes} minute{'s' if minutes != 1 else ''} from now). "
-        "Ask your administrator if you need to get in sooner."
-    )
+    when = f"{_clock_text(until)} (about {minutes} minute{'s' if minutes != 1 else ''} from now)"
+    if by_address:
+        text = (
+            "Too many failed sign-ins from this network address, under several names. Every "
+            f"sign-in from here is locked until {when}. Ask your administrator."
+        )
+    else:
+        text = (
+            f"Too many failed sign-ins. This sign-in is locked until {when}. "
+            "Ask your administrator if you need to get in sooner."
+        )
     retry_after = str(max(1, int((until - clock.now()).total_seconds())))
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
@@ -251,7 +264,12 @@ def locked_out(
             content_type="application/problem+json",
         )
     else:
-        context = {"until": until, "until_text": _clock_text(until), "minutes": minutes}
+        context = {
+            "until": until,
+            "until_text": _clock_text(until),
+            "minutes": minutes,
+            "by_address": by_address,
+        }
         response = render(request, "core/locked_out.html", context, status=429)
     response["Retry-After"] = retry_after
     return response

@@ -153,3 +153,20 @@ def test_retrying_during_a_lockout_does_not_sign_the_owner_out_again(
     for _ in range(3):
         assert fail(stranger, "t-nurse").status_code == 429
     assert station.get("/").status_code == 200
+
+
+def test_an_address_lockout_says_so(world: Any) -> None:
+    sprayer = browser(ADDRESS_A)
+    with time_machine.travel(WINTER, tick=False):
+        for n in range(settings.PILLARS_LOCKOUT_ADDRESS_FAILURES):
+            fail(sprayer, f"guess-{n}")
+        response = browser(ADDRESS_A).post(SIGN_IN, {"username": "t-nurse", "password": PASSWORD})
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert "from this network address, under several names" in html
+    assert 'datetime="2026-01-15T15:15:00+00:00"' in html
+    named = browser(ADDRESS_B)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        last = fail(named, "t-bht")
+    assert "This sign-in is locked until" in last.content.decode()
+    assert "network address" not in last.content.decode()
