@@ -233,10 +233,21 @@ AUTHENTICATION_BACKENDS = [
 
 AXES_FAILURE_LIMIT = env_int("PILLARS_LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PILLARS_LOCKOUT_MINUTES", 15, minimum=1))
-# Lock out by sign-in name (or badge), not by address: the unit's shared tablets sit behind one
-# address, and five typos by different people must not lock a whole unit out of its rounds.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Failures count by sign-in name (or badge) and address together: a stranger's wrong passwords
+# from elsewhere must not lock a nurse out at the station at shift change, and five typos by
+# different people at a unit's shared tablet (one address) lock out only the names mistyped.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Guessing many names from one address is stopped by a limit per address across names
+# (core.backends.LockoutHandler); 0 switches it off. Sites whose staff all reach Pillars through
+# one address should raise it rather than switch it off.
+PILLARS_LOCKOUT_ADDRESS_FAILURES = env_int("PILLARS_LOCKOUT_ADDRESS_FAILURES", 30, minimum=0)
+AXES_HANDLER = "pillars.core.backends.LockoutHandler"
+# A failed attempt while locked out is refused and audited, but does not move the end of the
+# lockout: otherwise anyone could keep a colleague locked out by trying every few minutes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The address axes counts by is the one the audit log records (core.middleware.client_ip), which
+# trusts X-Forwarded-For only as far as PILLARS_PROXY_COUNT proxies of our own.
+AXES_CLIENT_IP_CALLABLE = "pillars.core.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "pillars.core.backends.axes_username"
 AXES_LOCKOUT_CALLABLE = "pillars.core.views.locked_out"
@@ -251,6 +262,10 @@ AXES_SENSITIVE_PARAMETERS = [
     "current_password",
 ]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# How many proxies of our own (load balancer, TLS terminator) stand in front of the app and
+# append to X-Forwarded-For; 0 trusts only the connection's address.
+PILLARS_PROXY_COUNT = env_int("PILLARS_PROXY_COUNT", 0, minimum=0, maximum=5)
 
 SESSION_IDLE_SECONDS = 60 * env_int("PILLARS_SESSION_IDLE_MINUTES", 15, minimum=1, maximum=720)
 SESSION_ABSOLUTE_SECONDS = 3600 * env_int("PILLARS_SESSION_MAX_HOURS", 12, minimum=1, maximum=24)

@@ -124,8 +124,12 @@ def exchange(
                 raise LockedOut()
             raise _refuse("That two-factor code did not match. Send the code your app shows now.")
     token, secret = tokens.create_token(user, name, scopes, days)
-    # AXES_RESET_ON_SUCCESS: a success clears this name's failure count, as a page sign-in does.
-    axes_reset(username=axes_username(request, {"username": username}))
+    # AXES_RESET_ON_SUCCESS: a success clears this name's failure count from this address, as a
+    # page sign-in does; failures from other addresses still count.
+    axes_reset(
+        username=axes_username(request, {"username": username}),
+        ip=getattr(request, "axes_ip_address", None),
+    )
     return token, secret
 
 

@@ -1,11 +1,18 @@
-"""Badge-and-PIN sign-in on a trusted unit tablet, and the name axes locks out by."""
+"""Badge-and-PIN sign-in on a trusted unit tablet, and how axes counts failed sign-ins: by name
+and address together, plus a limit per address across names."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.db.models import Sum
 from django.http import HttpRequest
 
 from pillars.core import policy
@@ -24,6 +31,44 @@ def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | Non
             return "badge:" + str(data["badge"]).strip()
         return str(data.get("username", "")).strip().lower()
     return ""
+
+
+def address_failures(address: str | None, *, since: Any) -> int:
+    """Failed sign-ins from one address under any name since a moment."""
+    if not address:
+        return 0
+    total = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    return int(total or 0)
+
+
+def address_limit() -> int:
+    """Failures from one address, across names, that lock the address out; 0 means no limit."""
+    return int(getattr(settings, "PILLARS_LOCKOUT_ADDRESS_FAILURES", 0))
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """axes' database handler, counting by name and address (``AXES_LOCKOUT_PARAMETERS``), with
+    one more rule: an address that has failed ``PILLARS_LOCKOUT_ADDRESS_FAILURES`` times within
+    the cool-off, under any names, is locked out for every name.
+
+    The address rule is kept out of the lockout parameters on purpose: there, a successful
+    sign-in from the address would clear its count (``AXES_RESET_ON_SUCCESS``), so someone
+    trying many names could clear it with an account of their own."""
+
+    def get_failures(self, request: Any, credentials: dict[str, Any] | None = None) -> int:
+        failures = int(super().get_failures(request, credentials))
+        limit = address_limit()
+        needed = get_failure_limit(request, credentials)
+        if limit <= 0 or failures >= needed:
+            return failures
+        since = get_cool_off_threshold(request)
+        if address_failures(getattr(request, "axes_ip_address", None), since=since) >= limit:
+            # axes compares one number with one limit: an address over its own limit counts
+            # as this name having reached the name's limit.
+            return int(needed)
+        return failures
 
 
 class BadgePinBackend(BaseBackend):

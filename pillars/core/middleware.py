@@ -3,6 +3,7 @@ gate."""
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -52,7 +53,22 @@ class BodyLimitMiddleware:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, for the audit log and the sign-in lockout: the connection's own,
+    or, with ``PILLARS_PROXY_COUNT`` proxies of ours in front, the address the outermost of them
+    saw. X-Forwarded-For is read from the right, so whatever a client writes into that header
+    itself sits further left and is never taken for its address."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = int(getattr(settings, "PILLARS_PROXY_COUNT", 0))
+    if count <= 0:
+        return remote
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in header.split(",") if hop.strip()]
+    if len(hops) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote
 
 
 class RequestContextMiddleware:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +20,9 @@ DEVICE_COOKIE_SALT = "pillars.core.device"
 # A unit tablet stays registered for a year; browsers cap cookie lifetimes at about 400 days.
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
 CACHE_ATTR = "_pillars_device"
+# The tablet a session was signed in on, kept in the session so revoking the tablet ends it.
+DEVICE_SESSION_KEY = "pillars_device_id"
+BADGE_PIN_BACKEND = "pillars.core.backends.BadgePinBackend"
 
 
 def end_all_sessions(user: Any) -> None:
@@ -59,6 +64,44 @@ def revoke_everywhere(user: Any, *, reason: str, actor: Any = None) -> None:
     """End every session (browser and tablet badge sessions alike) and revoke every API token."""
     end_all_sessions(user)
     revoke_tokens(user, reason=reason, actor=actor)
+
+
+def end_sessions_where(matches: Callable[[dict[str, Any]], bool]) -> int:
+    """Delete every unexpired session whose data ``matches``; how many ended.
+
+    Reads each session in the store, so it is for rare administrative acts (a tablet revoked,
+    a PIN reset), never for a request path. A session ends at its next request as if it had
+    never existed: that browser is sent to sign in."""
+    from pillars.core import clock
+
+    engine = import_module(settings.SESSION_ENGINE)
+    store_class = engine.SessionStore
+    model = store_class.get_model_class()
+    ended = 0
+    for key, data in model.objects.filter(expire_date__gt=clock.now()).values_list(
+        "session_key", "session_data"
+    ):
+        if matches(store_class().decode(data)):
+            store_class(session_key=key).delete()
+            ended += 1
+    return ended
+
+
+def end_device_sessions(device: TrustedDevice) -> int:
+    """End every session that was signed in on a tablet (``DEVICE_SESSION_KEY``)."""
+    device_id = str(device.public_id)
+    return end_sessions_where(lambda data: data.get(DEVICE_SESSION_KEY) == device_id)
+
+
+def end_badge_sessions(user: Any) -> int:
+    """End the user's sessions that began with badge and PIN; password sign-ins stay."""
+    user_id = str(user.pk)
+    return end_sessions_where(
+        lambda data: (
+            str(data.get(SESSION_KEY)) == user_id
+            and data.get(BACKEND_SESSION_KEY) == BADGE_PIN_BACKEND
+        )
+    )
 
 
 def device_secret(request: HttpRequest) -> str | None:

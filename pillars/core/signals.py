@@ -13,9 +13,12 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome, Purpose
 from pillars.core import clock, policy
 from pillars.core.middleware import AUTH_KEY, SEEN_KEY, needs_second_step
-from pillars.core.sessions import device_for_request, revoke_everywhere
-
-BADGE_PIN_BACKEND = "pillars.core.backends.BadgePinBackend"
+from pillars.core.sessions import (
+    BADGE_PIN_BACKEND,
+    DEVICE_SESSION_KEY,
+    device_for_request,
+    revoke_everywhere,
+)
 
 
 @receiver(user_logged_in)
@@ -32,6 +35,8 @@ def on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     detail: dict[str, Any] = {"method": method}
     if device is not None:
         detail["device"] = str(device.public_id)
+        if request is not None and hasattr(request, "session"):
+            request.session[DEVICE_SESSION_KEY] = str(device.public_id)
     if second_step:
         detail["second_step"] = "required"
     audit.record(actor=user, action=Action.SIGN_IN, purpose=Purpose.SECURITY, detail=detail)
@@ -90,7 +95,12 @@ def on_locked_out(
         detail={"path": getattr(request, "path", "")[:200]},
     )
     # Someone is guessing this account's password: whatever they may already hold of it
-    # (sessions, API tokens) stops working too.
+    # (sessions, API tokens) stops working too, once, when the lockout begins. An attempt
+    # refused during the lockout is not counted (axes sets no failure count for it) and must
+    # not sign the owner out again: otherwise anyone could keep a colleague signed out by
+    # retrying.
+    if getattr(request, "axes_failures_since_start", None) is None:
+        return
     from django.contrib.auth import get_user_model
 
     account = get_user_model().objects.filter(username=username).first() if username else None

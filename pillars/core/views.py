@@ -16,7 +16,7 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
@@ -29,7 +29,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, tokens
 from pillars.core import two_factor as second_step
-from pillars.core.backends import axes_username
+from pillars.core.backends import address_failures, address_limit, axes_username
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.forms import (
@@ -42,6 +42,7 @@ from pillars.core.forms import (
 )
 from pillars.core.middleware import AUTH_KEY, ENDED_PARAM
 from pillars.core.sessions import (
+    DEVICE_SESSION_KEY,
     clear_device_cookie,
     device_for_request,
     set_device_cookie,
@@ -192,19 +193,40 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGIN_URL)
 
 
-def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime:
-    """When a lockout ends: the latest counted failure for the name plus the cool-off time."""
-    from axes.helpers import get_cool_off
+def lockout_of(request: HttpRequest, credentials: dict[str, Any] | None) -> tuple[datetime, bool]:
+    """When a lockout ends, and whether it is the address's (locked for every name) rather
+    than the name's: the latest counted failure of the name from this address plus the cool-off
+    time, or for an address lockout its latest failure under any name. Failures during a
+    lockout are not counted (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT), so retrying never
+    moves this moment."""
+    from axes.helpers import get_client_ip_address, get_cool_off
     from axes.models import AccessAttempt
 
     cool_off = get_cool_off(request) or settings.AXES_COOLOFF_TIME
     username = axes_username(request, credentials)
-    latest = None
+    address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+    since = clock.now() - cool_off
     if username:
-        latest = AccessAttempt.objects.filter(username=username).aggregate(
-            latest=Max("attempt_time")
-        )["latest"]
-    return (latest or clock.now()) + cool_off
+        attempts = AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
+        if address:
+            attempts = attempts.filter(ip_address=address)
+        counted = attempts.aggregate(
+            latest=Max("attempt_time"), failures=Sum("failures_since_start")
+        )
+        if (counted["failures"] or 0) >= settings.AXES_FAILURE_LIMIT:
+            return counted["latest"] + cool_off, False
+    limit = address_limit()
+    if address and limit > 0 and address_failures(address, since=since) >= limit:
+        latest = AccessAttempt.objects.filter(
+            ip_address=address, attempt_time__gte=since
+        ).aggregate(latest=Max("attempt_time"))["latest"]
+        return (latest or clock.now()) + cool_off, True
+    return clock.now() + cool_off, False
+
+
+def locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime:
+    """When the lockout this request met ends (see ``lockout_of``)."""
+    return lockout_of(request, credentials)[0]
 
 
 def locked_out(
@@ -215,13 +237,19 @@ def locked_out(
     """The answer axes gives to a locked-out sign-in on every path (form, admin, tablet, API):
     ``AXES_LOCKOUT_CALLABLE`` is called with the request, the view's response and the
     credentials that were tried."""
-    until = locked_until(request, credentials)
+    until, by_address = lockout_of(request, credentials)
     minutes = max(1, round((until - clock.now()).total_seconds() / 60))
-    text = (
-        "Too many failed sign-ins. This sign-in is locked until "
-        f"{_clock_text(until)} (about {minutes} minute{'s' if minutes != 1 else ''} from now). "
-        "Ask your administrator if you need to get in sooner."
-    )
+    when = f"{_clock_text(until)} (about {minutes} minute{'s' if minutes != 1 else ''} from now)"
+    if by_address:
+        text = (
+            "Too many failed sign-ins from this network address, under several names. Every "
+            f"sign-in from here is locked until {when}. Ask your administrator."
+        )
+    else:
+        text = (
+            f"Too many failed sign-ins. This sign-in is locked until {when}. "
+            "Ask your administrator if you need to get in sooner."
+        )
     retry_after = str(max(1, int((until - clock.now()).total_seconds())))
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
@@ -236,7 +264,12 @@ def locked_out(
             content_type="application/problem+json",
         )
     else:
-        context = {"until": until, "until_text": _clock_text(until), "minutes": minutes}
+        context = {
+            "until": until,
+            "until_text": _clock_text(until),
+            "minutes": minutes,
+            "by_address": by_address,
+        }
         response = render(request, "core/locked_out.html", context, status=429)
     response["Retry-After"] = retry_after
     return response
@@ -330,6 +363,8 @@ def tablet_register(request: HttpRequest) -> HttpResponse:
                 f"This browser is now the tablet '{device.name}' on {device.unit}. Staff who "
                 "sign in fully here can switch in with badge number and PIN for 12 hours.",
             )
+            # This session began before the browser was a tablet: revoking the tablet ends it too.
+            request.session[DEVICE_SESSION_KEY] = str(device.public_id)
             response = redirect("core:tablet-register")
             set_device_cookie(response, secret)
             return response
@@ -373,8 +408,12 @@ def tablet_switch(request: HttpRequest) -> HttpResponse:
             # ends, the previous user's other sessions are untouched.
             login(request, user)
             # axes resets the count of the account's sign-in name on success; the badge's
-            # count is kept under another name, so reset it too (AXES_RESET_ON_SUCCESS).
-            axes_reset(username=axes_username(request, {"badge": form.cleaned_data["badge"]}))
+            # count is kept under another name, so reset it too (AXES_RESET_ON_SUCCESS), for
+            # this address only, as axes does.
+            axes_reset(
+                username=axes_username(request, {"badge": form.cleaned_data["badge"]}),
+                ip=getattr(request, "axes_ip_address", None),
+            )
             return redirect(_safe_next(request, reverse("core:home")))
         error = (
             "That badge number and PIN did not work here. Check them, or sign in with your "

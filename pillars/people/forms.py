@@ -12,12 +12,13 @@ from pillars.core.formtools import (  # noqa: F401  (re-exported for the people 
     LOCAL_INPUT,
     DateInput,
     LocalDateTimeField,
+    TextAreaField,
     apply_errors,
     split_list,
 )
 from pillars.core.roles import RoleCode
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
-from pillars.people.importing import KINDS
+from pillars.people.importing import KINDS, MAX_MB, FileRefused, check_upload
 from pillars.people.models import Bed, Program, Staff, Unit
 
 
@@ -288,6 +289,18 @@ class OwnProfileForm(forms.Form):
         return split_list(self.cleaned_data.get("lived_experience") or "")
 
 
+class AccessReasonForm(forms.Form):
+    """The reason an administrator gives for a change to someone's sign-in access."""
+
+    reason = TextAreaField(
+        label="Reason",
+        max_length=500,
+        rows=2,
+        help_text="Kept in the audit log with this change. At most 500 characters.",
+        error_messages={"required": "Give a reason: it is kept in the audit log with this change."},
+    )
+
+
 # --- Import -----------------------------------------------------------------------------------
 
 
@@ -297,12 +310,22 @@ class ImportForm(forms.Form):
         choices=[("", "Choose"), *((k, v.label) for k, v in KINDS.items())],
     )
     file = forms.FileField(
-        label="CSV file", help_text="UTF-8, at most 5 MB, first row is the header."
+        label="CSV file",
+        help_text=f"A .csv file in UTF-8, at most {MAX_MB} MB; the first row is the header.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload(upload.name or "", upload.content_type or "", upload.size or 0)
+        except FileRefused as exc:
+            raise forms.ValidationError(exc.message) from None
+        return upload
 
 
 class ImportConfirmForm(forms.Form):
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    pending = forms.UUIDField(widget=forms.HiddenInput)
 
 
 # --- Emergency access -------------------------------------------------------------------------

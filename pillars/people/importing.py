@@ -3,7 +3,9 @@
 Every row is checked before anything is written; a report names each bad row as "line N:
 reason" (the header is line 1). Only a file with no bad row is imported, all of it in one
 transaction through the services, so policy and audit apply to each row, and one IMPORT event
-sums up the whole file. A dry run (the default) writes nothing but that event.
+sums up the whole file. A dry run (the default) writes nothing but that event; on the page, a
+good file's checked bytes wait in a ``PendingImport`` (for ``PENDING_MINUTES``) until the same
+administrator confirms them once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -27,10 +30,44 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError
-from pillars.people.models import Bed, PersonServed, Placement, Role, Staff, Unit
+from pillars.people.models import (
+    Bed,
+    PendingImport,
+    PersonServed,
+    Placement,
+    Role,
+    Staff,
+    Unit,
+)
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_MB = MAX_BYTES // (1024 * 1024)
 MAX_ROWS = 20_000
+# A checked file waits this long for its confirmation.
+PENDING_MINUTES = 30
+CSV_SUFFIXES = (".csv", ".txt")
+# What browsers send for a .csv file: text/csv mostly, but Windows with a spreadsheet program
+# installed says application/vnd.ms-excel, and some browsers send a generic type or none.
+CSV_CONTENT_TYPES = frozenset(
+    {
+        "text/csv",
+        "text/plain",
+        "text/x-csv",
+        "text/comma-separated-values",
+        "application/csv",
+        "application/x-csv",
+        "application/vnd.ms-excel",
+        "application/octet-stream",
+        "",
+    }
+)
+# The first bytes of files people save by mistake instead of CSV.
+NOT_CSV = (
+    (b"PK\x03\x04", "a spreadsheet workbook (.xlsx) or another zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an older spreadsheet workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+)
+SAVE_AS_CSV = "In your spreadsheet program, save it as 'CSV UTF-8' and try again."
 LIST_SEPARATOR = ";"
 USERNAME_RE = re.compile(r"^[a-z0-9.@+_-]+$")
 
@@ -133,6 +170,7 @@ class Report:
     imported: int = 0
     committed: bool = False
     sha256: str = ""
+    pending: PendingImport | None = None
 
     @property
     def ok(self) -> bool:
@@ -166,15 +204,42 @@ class Row:
 # --- Reading the file --------------------------------------------------------------------------
 
 
-def decode(data: bytes) -> str:
-    """The file's text, or a clear refusal when it is too large or not UTF-8."""
-    if len(data) > MAX_BYTES:
+def too_large(size: int) -> FileRefused:
+    return FileRefused(
+        f"The file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_MB} MB ({MAX_BYTES} "
+        "bytes). Split it into smaller files."
+    )
+
+
+def check_upload(name: str, content_type: str, size: int) -> None:
+    """Refuse an upload that cannot be a CSV file before reading it: over the size limit, or
+    not named and typed as CSV (the error names the limit or what is accepted)."""
+    if size > MAX_BYTES:
+        raise too_large(size)
+    suffix = PurePath(name or "").suffix.lower()
+    base_type = (content_type or "").split(";")[0].strip().lower()
+    if suffix not in CSV_SUFFIXES:
         raise FileRefused(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is 5 MB. Split it into "
-            "smaller files."
+            f"Only CSV files can be imported: the name must end in .csv (this one is "
+            f"'{(name or '')[:100]}'). {SAVE_AS_CSV}"
         )
+    if base_type not in CSV_CONTENT_TYPES:
+        raise FileRefused(
+            f"Only CSV files can be imported; this file was sent as {base_type[:100]}, "
+            f"not text/csv. {SAVE_AS_CSV}"
+        )
+
+
+def decode(data: bytes) -> str:
+    """The file's text, or a clear refusal when it is too large, another kind of file, or not
+    UTF-8."""
+    if len(data) > MAX_BYTES:
+        raise too_large(len(data))
     if not data.strip():
         raise FileRefused("The file is empty.")
+    for magic, what in NOT_CSV:
+        if data.startswith(magic):
+            raise FileRefused(f"The file is {what}, not CSV text. {SAVE_AS_CSV}")
     try:
         # utf-8-sig: spreadsheet programs put a byte-order mark at the start of "CSV UTF-8".
         text = data.decode("utf-8-sig")
@@ -507,8 +572,18 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
-def run(kind: str, data: bytes, *, actor: Any, commit: bool = False, source: str = "") -> Report:
+def run(
+    kind: str,
+    data: bytes,
+    *,
+    actor: Any,
+    commit: bool = False,
+    source: str = "",
+    hold: bool = False,
+) -> Report:
     """Check a file and, when ``commit`` and every row is good, import all of it at once.
+    With ``hold``, a good file's bytes are kept for a later confirmation (``report.pending``,
+    see ``commit_pending``) in the same transaction as the dry run's audit event.
 
     Raises PermissionDenied when the actor may not import, and FileRefused for a file that
     cannot be read at all; every row-level problem goes into the report instead.
@@ -526,7 +601,10 @@ def run(kind: str, data: bytes, *, actor: Any, commit: bool = False, source: str
         CHECKS[kind](rows, report.problems)
     report.problems.sort(key=lambda p: p.line)
     if not commit or not report.ok:
-        _audit(actor, report, dry_run=not commit)
+        with transaction.atomic():
+            if hold and not commit and report.ok:
+                report.pending = _hold(actor, report, data)
+            _audit(actor, report, dry_run=not commit)
         return report
     try:
         with transaction.atomic():
@@ -545,6 +623,57 @@ def run(kind: str, data: bytes, *, actor: Any, commit: bool = False, source: str
     return report
 
 
+def _hold(actor: Any, report: Report, data: bytes) -> PendingImport:
+    """Keep a checked file for its confirmation; one waits per administrator, so checking
+    another file replaces it."""
+    user = policy.actor_for(actor).user
+    now = clock.now()
+    PendingImport.objects.filter(uploaded_by=user).delete()
+    return PendingImport.objects.create(
+        uploaded_by=user,
+        kind=report.kind,
+        source=report.source,
+        sha256=report.sha256,
+        data=data,
+        rows=report.rows,
+        created_at=now,
+        expires_at=now + timedelta(minutes=PENDING_MINUTES),
+    )
+
+
+def commit_pending(public_id: Any, *, actor: Any) -> Report | None:
+    """Import a file held by ``run(..., hold=True)``: exactly the checked bytes, once, by the
+    administrator who checked them, before it expires. None when there is no such file (used
+    already, expired, or someone else's); a file that went bad since its check is imported
+    not at all, and its report says why."""
+    policy.require(actor, "people.import")
+    user = policy.actor_for(actor).user
+    with transaction.atomic():
+        pending = PendingImport.objects.filter(
+            public_id=public_id, uploaded_by=user, expires_at__gt=clock.now()
+        ).first()
+        if pending is None:
+            return None
+        # Deleting is the claim: of two confirmations at once, only the one that deleted the
+        # row imports.
+        claimed, _ = PendingImport.objects.filter(pk=pending.pk).delete()
+        if not claimed:
+            return None
+        return run(
+            pending.kind,
+            bytes(pending.data),
+            actor=actor,
+            commit=True,
+            source=pending.source,
+        )
+
+
+def sweep_expired(now: datetime) -> int:
+    """Delete held files whose confirmation time has passed; how many went."""
+    deleted, _ = PendingImport.objects.filter(expires_at__lte=now).delete()
+    return int(deleted)
+
+
 def _audit(actor: Any, report: Report, *, dry_run: bool) -> None:
     audit.record(
         actor=policy.actor_for(actor).user,
@@ -561,5 +690,13 @@ def _audit(actor: Any, report: Report, *, dry_run: bool) -> None:
             "rows": report.rows,
             "imported": report.imported,
             "bad_lines": sorted({p.line for p in report.problems})[:100],
+            **(
+                {
+                    "pending": str(report.pending.public_id),
+                    "expires_at": report.pending.expires_at.isoformat(),
+                }
+                if report.pending is not None
+                else {}
+            ),
         },
     )

@@ -396,3 +396,28 @@ class DeviceEnrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} on {self.device}"
+
+
+class PendingImport(PublicModel):
+    """A CSV file that passed its dry run and waits for the administrator's confirmation.
+
+    The confirmation imports exactly these checked bytes (``sha256``), once, by the person who
+    checked them, before ``expires_at``; the worker deletes what was never confirmed (it may
+    hold persons' names and birth dates)."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20)
+    source = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    rows = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.source or self.sha256[:12]}"
+
+    def is_open_at(self, moment: datetime) -> bool:
+        return moment < self.expires_at

@@ -85,6 +85,15 @@ ACTIONS = {
     ),
     "people.review_emergency_access": rule(R.PRIVACY, scope="write"),
     "people.register_device": rule(R.NURSE, R.ADMIN, scope="write"),
+    # Sign-in access (lockouts, two-step device, badge PIN, tablets): another administrator
+    # restores an administrator's own, so one stolen session cannot re-arm its own account.
+    "people.manage_access": rule(
+        R.ADMIN,
+        check=lambda a, o: not _is_self(a, o),
+        scope="write",
+        description="see and reset a staff member's sign-in lockout, two-step device, PIN "
+        "and tablets",
+    ),
 }
 
 

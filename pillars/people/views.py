@@ -7,7 +7,7 @@ stored. htmx requests for search results get the partial only.
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -28,12 +28,11 @@ from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import ValidationError
 from pillars.core.formtools import posted, run_write
-from pillars.people import forms, importing, selectors, services
-from pillars.people.models import PersonServed, Placement, Unit
+from pillars.people import access, forms, importing, selectors, services
+from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.sections import sections_for
 
 PAGE_SIZE = 25
-IMPORT_SESSION_KEY = "pillars_people_import"
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -541,6 +540,7 @@ def staff_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "can_exit": staff.exited_on is None
         and policy.can(request.user, "people.edit_staff", staff),
         "can_edit_own": policy.can(request.user, "people.edit_own_profile", staff),
+        "can_access": policy.can(request.user, "people.manage_access", staff),
     }
     return render(request, "people/staff_detail.html", context)
 
@@ -696,6 +696,137 @@ def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "people/staff_exit.html", context)
 
 
+# --- Sign-in access (administrators) ----------------------------------------------------------
+
+ACCESS_TEMPLATE = "people/staff_access.html"
+
+
+def _tablet_prefix(device: Any) -> str:
+    return f"tablet-{device.public_id.hex}"
+
+
+def _access_page(
+    request: HttpRequest, public_id: UUID, bound: tuple[str, forms.AccessReasonForm] | None = None
+) -> HttpResponse:
+    """The access page; ``bound`` is the one form just posted, shown with its errors."""
+    state = access.get_access_for(request.user, public_id)
+    prefixes = ["unlock", "two_step", "pin"]
+    prefixes += [_tablet_prefix(t.device) for t in state.tablets if not t.is_revoked]
+    reason_forms = {prefix: forms.AccessReasonForm(prefix=prefix) for prefix in prefixes}
+    if bound is not None:
+        reason_forms[bound[0]] = bound[1]
+    tablets = [
+        {"tablet": t, "form": reason_forms.get(_tablet_prefix(t.device))} for t in state.tablets
+    ]
+    context = {
+        "access": state,
+        "staff": state.staff,
+        "forms": reason_forms,
+        "tablets": tablets,
+        "limit": settings.AXES_FAILURE_LIMIT,
+        "zone": settings.PILLARS_DEFAULT_TIME_ZONE,
+    }
+    return render(request, ACCESS_TEMPLATE, context)
+
+
+def _access_write(
+    request: HttpRequest,
+    staff: Staff,
+    prefix: str,
+    write: Callable[[str], Any],
+    done: Callable[[Any], str],
+) -> HttpResponse:
+    """A POST on the access page: the reason form, then one service; its refusal re-shows the
+    page with the errors on that action's form (nothing stored), a success says what changed."""
+    form = forms.AccessReasonForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            result = write(form.cleaned_data["reason"])
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, done(result))
+            return redirect("people:staff-access", public_id=staff.public_id)
+    return _access_page(request, staff.public_id, (prefix, form))
+
+
+def _access_staff(request: HttpRequest, public_id: UUID) -> Staff:
+    return selectors.get_staff_for(request.user, public_id, access.ACTION)
+
+
+@audited("a staff member's sign-in lockouts, two-step device, PIN and tablets (no secret shown)")
+@login_required
+@require_GET
+def staff_access(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _access_page(request, public_id)
+
+
+@audited("clears a staff member's failed sign-ins; unlock_account audits it with the reason")
+@login_required
+@require_POST
+def staff_access_unlock(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = _access_staff(request, public_id)
+    return _access_write(
+        request,
+        staff,
+        "unlock",
+        lambda reason: access.unlock_account(staff, actor=request.user, reason=reason),
+        lambda _: f"{staff.display_name} can sign in again: the failed sign-ins are cleared.",
+    )
+
+
+@audited("removes a staff member's two-step device; reset_two_factor audits it with the reason")
+@login_required
+@require_POST
+def staff_access_two_factor(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = _access_staff(request, public_id)
+    return _access_write(
+        request,
+        staff,
+        "two_step",
+        lambda reason: access.reset_two_factor(staff, actor=request.user, reason=reason),
+        lambda _: (
+            f"{staff.display_name}'s two-step sign-in is reset: they set up a new "
+            "authenticator at their next sign-in. Their sessions and API tokens have ended."
+        ),
+    )
+
+
+@audited("removes a staff member's badge PIN; reset_pin audits it with the reason")
+@login_required
+@require_POST
+def staff_access_pin(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = _access_staff(request, public_id)
+    return _access_write(
+        request,
+        staff,
+        "pin",
+        lambda reason: access.reset_pin(staff, actor=request.user, reason=reason),
+        lambda _: (
+            f"{staff.display_name}'s badge PIN is removed: they set a new one with their "
+            "password before they switch in by badge again."
+        ),
+    )
+
+
+@audited("revokes one of a staff member's trusted tablets; revoke_tablet audits it with the reason")
+@login_required
+@require_POST
+def staff_access_tablet(request: HttpRequest, public_id: UUID, device_id: UUID) -> HttpResponse:
+    staff = _access_staff(request, public_id)
+    device = access.get_tablet_for(staff, device_id)
+    return _access_write(
+        request,
+        staff,
+        _tablet_prefix(device),
+        lambda reason: access.revoke_tablet(staff, device, actor=request.user, reason=reason),
+        lambda ended: (
+            f"The tablet '{device.name}' is revoked: it is no longer trusted, and "
+            f"the sessions signed in on it ({ended}) have ended."
+        ),
+    )
+
+
 # --- Import -----------------------------------------------------------------------------------
 
 
@@ -705,52 +836,41 @@ def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def import_view(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.import")
     template = "people/import.html"
-    if request.method == "POST" and "token" in request.POST:
+    if request.method == "POST" and "pending" in request.POST:
         return _import_commit(request)
     form = forms.ImportForm(posted(request), request.FILES if request.method == "POST" else None)
     context: dict[str, Any] = {"form": form, "kinds": importing.KINDS}
-    if request.method != "POST":
-        request.session.pop(IMPORT_SESSION_KEY, None)
-        return render(request, template, context)
-    if not form.is_valid():
+    if request.method != "POST" or not form.is_valid():
         return render(request, template, context)
     upload = form.cleaned_data["file"]
-    if upload.size > importing.MAX_BYTES:
-        form.add_error("file", "The file is larger than 5 MB. Split it into smaller files.")
-        return render(request, template, context)
     data = upload.read()
     kind = form.cleaned_data["kind"]
     try:
-        report = importing.run(kind, data, actor=request.user, source=upload.name or "")
+        # The checked bytes wait in a PendingImport: the confirmation imports exactly them.
+        report = importing.run(kind, data, actor=request.user, source=upload.name or "", hold=True)
     except importing.FileRefused as exc:
         form.add_error("file", exc.message)
         return render(request, template, context)
     context["report"] = report
-    if report.ok:
-        # The checked bytes wait in the session; the confirmation must import exactly them.
-        token = secrets.token_urlsafe(24)
-        request.session[IMPORT_SESSION_KEY] = {
-            "token": token,
-            "kind": kind,
-            "name": report.source,
-            "sha256": report.sha256,
-            "data": data.decode("utf-8-sig"),
-        }
-        context["confirm"] = forms.ImportConfirmForm(initial={"token": token})
+    if report.pending is not None:
+        context["confirm"] = forms.ImportConfirmForm(initial={"pending": report.pending.public_id})
+        context["expires_at"] = report.pending.expires_at
+        context["zone"] = settings.PILLARS_DEFAULT_TIME_ZONE
     return render(request, template, context)
 
 
 def _import_commit(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(IMPORT_SESSION_KEY)
     confirm = forms.ImportConfirmForm(request.POST)
-    if not pending or not confirm.is_valid() or confirm.cleaned_data["token"] != pending["token"]:
-        messages.error(request, "That import has expired. Upload the file again.")
+    report = None
+    if confirm.is_valid():
+        report = importing.commit_pending(confirm.cleaned_data["pending"], actor=request.user)
+    if report is None:
+        messages.error(
+            request,
+            "That import has expired or was already confirmed. Upload the file again "
+            f"(a checked file waits {importing.PENDING_MINUTES} minutes).",
+        )
         return redirect("people:import")
-    data = pending["data"].encode("utf-8")
-    report = importing.run(
-        pending["kind"], data, actor=request.user, commit=True, source=pending["name"]
-    )
-    request.session.pop(IMPORT_SESSION_KEY, None)
     if report.committed:
         messages.success(request, report.summary())
         return redirect("people:import")

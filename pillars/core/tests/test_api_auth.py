@@ -97,7 +97,7 @@ def test_axes_locks_the_name_out_on_the_api_path(world: World) -> None:
     assert again["locked_until"]
     assert not ApiToken.objects.exists()
     assert AuditEvent.objects.filter(action=Action.LOCKED_OUT, actor_label="t-nurse").exists()
-    # Another name is not affected (lockout is by name, not by address).
+    # Another name is not affected (a lockout is of one name from one address).
     assert _exchange({"username": "t-bht", "password": PASSWORD}).status_code == 201
 
 

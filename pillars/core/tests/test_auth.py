@@ -125,7 +125,7 @@ def test_a_locked_account_is_refused_even_with_the_right_password(
         assert response.status_code == 429
         assert not events(Action.SIGN_IN)
         assert client.get("/").status_code == 302
-        # Another account is not affected: lockout is by name, not by address.
+        # Another account is not affected: a lockout is of one name from one address.
         other = Client()
         ok = other.post(SIGN_IN, {"username": "t-nurse", "password": PASSWORD})
         assert ok.status_code == 302

@@ -5,6 +5,7 @@ target, an awaiting contract and one ABC record; the outsider works on unit B (4
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from pillars.core import clock
@@ -38,8 +39,10 @@ def _record_body(w: World, who: str) -> dict[str, Any]:
 
 
 def _end_body(w: World, who: str) -> dict[str, Any]:
+    # The day before the plan took effect (in the unit's zone, at any hour of the day): refused
+    # for its content (V) once the permission check has passed.
     return {
-        "ended_on": clock.today_in(w.unit_a.time_zone).isoformat(),
+        "ended_on": (clock.today_in(w.unit_a.time_zone) - timedelta(days=1)).isoformat(),
         "reason": "Goals met; the team agreed to stop the plan.",
     }
 
@@ -88,7 +91,7 @@ def _plan(world: World) -> BehaviorPlan:
     now = clock.now()
     plan = BehaviorPlan.objects.create(
         person=world.person_a,
-        effective_on=now.date(),
+        effective_on=clock.today_in(world.unit_a.time_zone),
         written_by=world.staff["clinician"],
         written_at=now,
         antecedents=["Peer conflict"],

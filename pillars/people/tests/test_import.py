@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -13,8 +15,11 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
+from pillars.core import clock
+from pillars.core.management.commands.worker import registered_sweeps
 from pillars.people import importing
-from pillars.people.models import PersonServed, Placement, Staff
+from pillars.people.importing import sweep_expired
+from pillars.people.models import PendingImport, PersonServed, Placement, Staff
 from pillars.people.testing import World
 
 STAFF_GOOD = (
@@ -229,44 +234,152 @@ def test_command_help_describes_the_columns(capsys: Any) -> None:
 # --- The page ---------------------------------------------------------------------------------
 
 
+def check(client: Any, kind: str, name: str, data: bytes, content_type: str = "text/csv") -> Any:
+    upload = SimpleUploadedFile(name, data, content_type=content_type)
+    return client.post(reverse("people:import"), {"kind": kind, "file": upload})
+
+
+def confirm(client: Any, pending: Any) -> Any:
+    return client.post(reverse("people:import"), {"pending": str(pending)})
+
+
 def test_import_page_dry_run_then_confirm(world: World, signed_in: Any) -> None:
     client = signed_in("admin")
-    upload = SimpleUploadedFile("persons.csv", PERSONS_GOOD.encode(), content_type="text/csv")
-    response = client.post(reverse("people:import"), {"kind": "persons", "file": upload})
+    response = check(client, "persons", "persons.csv", PERSONS_GOOD.encode())
     body = response.content.decode()
     assert response.status_code == 200
     assert "Import 3 rows" in body
+    assert "waits for your confirmation until" in body
     assert not PersonServed.objects.filter(record_number="MRN-100").exists()
-    token = client.session[importing_session_key()]["token"]
-    response = client.post(reverse("people:import"), {"token": token})
+    # The checked bytes wait in their own table, not in the session.
+    pending = PendingImport.objects.get()
+    assert bytes(pending.data) == PERSONS_GOOD.encode()
+    assert pending.uploaded_by == world.user("admin")
+    assert pending.expires_at == pending.created_at + timedelta(minutes=importing.PENDING_MINUTES)
+    assert str(pending.public_id) in body
+    assert not [key for key, _ in client.session.items() if "import" in key]
+    dry_run = AuditEvent.objects.filter(action="import").last()
+    assert dry_run is not None
+    assert dry_run.detail["pending"] == str(pending.public_id)
+    response = confirm(client, pending.public_id)
     assert response.status_code == 302
     assert PersonServed.objects.filter(record_number__in=["MRN-100", "MRN-101"]).count() == 2
+    assert not PendingImport.objects.exists()
+    # The commit names the same file (its checksum) as the dry run.
+    committed = AuditEvent.objects.filter(action="import").last()
+    assert committed is not None
+    assert committed.object_id == dry_run.object_id
+    assert committed.detail["dry_run"] is False
     # The same confirmation cannot be replayed.
-    response = client.post(reverse("people:import"), {"token": token})
+    response = confirm(client, pending.public_id)
     assert response.status_code == 302
     assert PersonServed.objects.filter(record_number="MRN-100").count() == 1
+
+
+def test_a_checked_file_expires_and_is_swept(world: World, signed_in: Any) -> None:
+    client = signed_in("admin")
+    start = clock.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        check(client, "persons", "persons.csv", PERSONS_GOOD.encode())
+        pending = PendingImport.objects.get()
+        traveller.shift(timedelta(minutes=importing.PENDING_MINUTES, seconds=1))
+        client = signed_in("admin")
+        response = confirm(client, pending.public_id)
+        assert response.status_code == 302
+        assert "expired" in client.get(reverse("people:import")).content.decode()
+        assert not PersonServed.objects.filter(record_number="MRN-100").exists()
+        assert sweep_expired(clock.now()) == 1
+    assert not PendingImport.objects.exists()
+    assert sweep_expired in registered_sweeps()
+
+
+def test_only_the_administrator_who_checked_a_file_confirms_it(
+    world: World, signed_in: Any
+) -> None:
+    from pillars.people.testing import make_staff
+
+    check(signed_in("admin"), "persons", "persons.csv", PERSONS_GOOD.encode())
+    pending = PendingImport.objects.get()
+    other = make_staff("t-admin-two", ["admin"], [world.unit_a])
+    assert importing.commit_pending(pending.public_id, actor=other.user) is None
+    assert not PersonServed.objects.filter(record_number="MRN-100").exists()
+    assert PendingImport.objects.filter(pk=pending.pk).exists()
+    with pytest.raises(PermissionDenied):
+        importing.commit_pending(pending.public_id, actor=world.user("nurse"))
+
+
+def test_checking_another_file_replaces_the_waiting_one(world: World, signed_in: Any) -> None:
+    client = signed_in("admin")
+    check(client, "persons", "persons.csv", PERSONS_GOOD.encode())
+    first = PendingImport.objects.get()
+    check(client, "staff", "staff.csv", STAFF_GOOD.encode())
+    second = PendingImport.objects.get()
+    assert second.pk != first.pk
+    assert second.kind == "staff"
+    assert confirm(client, first.public_id).status_code == 302
+    assert not PersonServed.objects.filter(record_number="MRN-100").exists()
 
 
 def test_import_page_reports_bad_rows_and_offers_no_import(world: World, signed_in: Any) -> None:
     client = signed_in("admin")
     text = PERSONS_GOOD + "MRN-100,Dup,Row,1990-01-01,,,\n"
-    upload = SimpleUploadedFile("persons.csv", text.encode(), content_type="text/csv")
-    response = client.post(reverse("people:import"), {"kind": "persons", "file": upload})
+    response = check(client, "persons", "persons.csv", text.encode())
     body = response.content.decode()
     assert response.status_code == 200
     assert "record_number &#x27;MRN-100&#x27; is already on line 2" in body
     assert "Import 4 rows" not in body
-    assert importing_session_key() not in client.session
+    assert not PendingImport.objects.exists()
 
 
 def test_import_page_refuses_non_utf8(world: World, signed_in: Any) -> None:
-    upload = SimpleUploadedFile("staff.csv", "username\nJos\xe9\n".encode("utf-16"))
-    response = signed_in("admin").post(reverse("people:import"), {"kind": "staff", "file": upload})
+    response = check(
+        signed_in("admin"), "staff", "staff.csv", "username\nJos\xe9\n".encode("utf-16")
+    )
     assert response.status_code == 200
     assert "not UTF-8" in response.content.decode()
 
 
-def importing_session_key() -> str:
-    from pillars.people.views import IMPORT_SESSION_KEY
+@pytest.mark.parametrize(
+    ("name", "content_type", "data", "message"),
+    [
+        ("staff.xlsx", "text/csv", b"username\n", "the name must end in .csv"),
+        (
+            "staff.csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            b"username\n",
+            "not text/csv",
+        ),
+        ("staff.csv", "image/png", b"username\n", "sent as image/png"),
+        ("staff.csv", "text/csv", b"PK\x03\x04rest-of-a-zip", "spreadsheet workbook (.xlsx)"),
+        ("staff.csv", "text/csv", b"%PDF-1.7 ...", "a PDF document"),
+    ],
+)
+def test_import_page_refuses_files_that_are_not_csv(
+    world: World, signed_in: Any, name: str, content_type: str, data: bytes, message: str
+) -> None:
+    response = check(signed_in("admin"), "staff", name, data, content_type)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert message in body
+    assert "CSV UTF-8" in body
+    assert 'id="id_file_error"' in body
+    assert not PendingImport.objects.exists()
 
-    return IMPORT_SESSION_KEY
+
+@pytest.mark.parametrize("content_type", ["application/vnd.ms-excel", "text/plain", ""])
+def test_csv_files_as_browsers_label_them_are_accepted(
+    world: World, signed_in: Any, content_type: str
+) -> None:
+    response = check(
+        signed_in("admin"), "persons", "persons.CSV", PERSONS_GOOD.encode(), content_type
+    )
+    assert "Import 3 rows" in response.content.decode()
+
+
+def test_an_upload_over_the_limit_is_refused_naming_it(world: World, signed_in: Any) -> None:
+    big = b"record_number\n" + b"x" * (importing.MAX_BYTES + 1)
+    response = check(signed_in("admin"), "persons", "big.csv", big)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f"the limit is 5 MB ({importing.MAX_BYTES} bytes)" in body
+    assert not AuditEvent.objects.filter(action="import").exists()
