@@ -14,5 +14,10 @@ class AuditConfig(AppConfig):
 
         policy.register(policies.ACTIONS)
         navigation.register(
-            [navigation.NavEntry("Audit report", "audit:report", "audit.view_report", order=80)]
+            [
+                navigation.NavEntry("Audit report", "audit:report", "audit.view_report", order=80),
+                navigation.NavEntry(
+                    "Verify the audit log", "audit:verify", "audit.verify", order=81, more=True
+                ),
+            ]
         )

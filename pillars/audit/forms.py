@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 
 from pillars.audit import selectors
 from pillars.audit.choices import Action, Category, Outcome
+from pillars.core import clock
 
 
 def _any(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -69,6 +71,15 @@ class ReportFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
         return data
+
+    def default_period(self, days: int) -> None:
+        """With no dates given, the last ``days`` days (today included, in the report's zone):
+        an export never becomes the whole log by accident. Call after ``is_valid()``."""
+        data = self.cleaned_data
+        if data.get("date_from") or data.get("date_to"):
+            return
+        today = clock.today_in(selectors.report_zone())
+        data["date_from"], data["date_to"] = today - timedelta(days=days - 1), today
 
     def filters(self) -> selectors.ReportFilters:
         """The validated filters; call only after ``is_valid()``."""

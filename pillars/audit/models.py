@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 
 from pillars.audit.choices import Action, Category, Outcome, Purpose
+from pillars.core.models import PublicModel
 
 GENESIS = "0" * 64
 
@@ -105,3 +106,23 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at #{self.seq}"
+
+
+class ChainCheck(PublicModel):
+    """One run of the audit chain verifier asked for from the privacy officer's page: queued as
+    a task (the worker runs it, the page does not wait), then the result is kept here."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    is_intact = models.BooleanField(null=True)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    finding = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Audit chain check {self.public_id}"

@@ -7,4 +7,5 @@ app_name = "audit"
 urlpatterns = [
     path("report/", views.report, name="report"),
     path("report.csv", views.report_csv, name="report-csv"),
+    path("verify/", views.verify, name="verify"),
 ]

@@ -72,3 +72,25 @@ def verify_database() -> tuple[Break | None, int]:
     head = (head_row.seq, head_row.hmac) if head_row else (0, GENESIS)
     events = AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
     return first_break(events, head=head)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The whole verification: the chain, then the newest checkpoint outside the database."""
+
+    is_intact: bool
+    events_checked: int
+    finding: str
+
+
+def verify_all() -> Verdict:
+    """What ``pillars audit verify`` and the privacy officer's page both report."""
+    from pillars.audit import checkpoint
+
+    broken, count = verify_database()
+    if broken is not None:
+        return Verdict(False, count, f"Audit chain BROKEN after {count} events: {broken}")
+    missing = checkpoint.check()
+    if missing is not None:
+        return Verdict(False, count, f"Audit chain BROKEN: {missing}")
+    return Verdict(True, count, f"Audit chain intact: {count} events checked.")

@@ -1,4 +1,4 @@
-"""The privacy officer's audit report and its CSV export.
+"""The privacy officer's audit report, its CSV export and the chain verifier's page.
 
 Both are reads of the audit log and both are audited themselves: a view is a ``view`` event with
 purpose oversight, an export an ``export`` event naming the filters and how many rows left.
@@ -10,20 +10,27 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.audit import log as audit
 from pillars.audit import selectors
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.audit.forms import ReportFilterForm
+from pillars.audit.models import ChainCheck
+from pillars.audit.tasks import verify_chain
 from pillars.core import clock, policy
 from pillars.core.declare import audited
+
+# An export with no dates covers this many days (today included), never the whole log.
+EXPORT_DEFAULT_DAYS = 7
 
 COLUMNS: list[tuple[str, str]] = [
     ("when", "When"),
@@ -74,6 +81,9 @@ def report(request: HttpRequest) -> HttpResponse:
         "columns": _columns(sort),
         "zone": selectors.report_zone().key,
         "can_export": policy.can(request.user, "audit.export"),
+        "export_days": None
+        if request.GET.get("date_from") or request.GET.get("date_to")
+        else EXPORT_DEFAULT_DAYS,
         "rows": [],
         "page": None,
     }
@@ -131,6 +141,7 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
             f"The filters are not valid: {problems}", content_type="text/plain; charset=utf-8"
         )
     sort = selectors.sort_key(request.GET.get("sort"))
+    form.default_period(EXPORT_DEFAULT_DAYS)
     filters = form.filters()
     events, through_seq = selectors.export_events(request.user, filters, sort)
     audit.record(
@@ -163,3 +174,40 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-report-{stamp}.csv"'
     return response
+
+
+VERIFY_TEMPLATE = "audit/verify.html"
+RECENT_CHECKS = 10
+
+
+@audited("the verifier's past results (no person served); asking for a run is audited")
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """The privacy officer runs the chain verifier from here: the run is queued as a task for
+    the worker (checking millions of events takes minutes) and its verdict shows here."""
+    acting = policy.require(request.user, "audit.verify")
+    if request.method == "POST":
+        with transaction.atomic():
+            check = ChainCheck.objects.create(requested_by=acting.user, requested_at=clock.now())
+            audit.record(
+                actor=request.user,
+                action=Action.CREATE,
+                target=check,
+                purpose=Purpose.OVERSIGHT,
+                detail={"event": "audit chain verification requested"},
+            )
+            transaction.on_commit(lambda: verify_chain.enqueue(check.pk))
+        messages.success(request, "The check is queued; its result appears here when it is done.")
+        return redirect("audit:verify")
+    checks = list(ChainCheck.objects.select_related("requested_by")[:RECENT_CHECKS])
+    return render(
+        request,
+        VERIFY_TEMPLATE,
+        {
+            "checks": checks,
+            "waiting": any(c.finished_at is None for c in checks),
+            "zone": selectors.report_zone().key,
+        },
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,11 +13,12 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import ROLES
-from pillars.audit import log
+from pillars.audit import log, selectors
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.audit.verify import verify_database
 from pillars.audit.views import neutralize
+from pillars.core import clock
 from pillars.people.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -259,7 +260,14 @@ def test_csv_export_has_the_filtered_rows_and_is_audited(privacy: Client, world:
     assert exported.actor_id == world.user("privacy").pk
     assert exported.purpose == Purpose.OVERSIGHT
     assert exported.category == Category.SUBSTANCE_USE
-    assert exported.detail["filters"] == {"person": "MRN-A1", "staff": "t-nurse"}
+    # No dates given: the export covers the last 7 days, and says so in its audit event.
+    today = clock.today_in(selectors.report_zone())
+    assert exported.detail["filters"] == {
+        "person": "MRN-A1",
+        "staff": "t-nurse",
+        "date_from": str(today - timedelta(days=6)),
+        "date_to": str(today),
+    }
     assert exported.detail["rows"] == 1
     assert exported.detail["format"] == "csv"
     assert verify_database()[0] is None
@@ -327,3 +335,18 @@ def test_htmx_sort_gets_the_results_partial(privacy: Client) -> None:
     assert "<html" not in html
     assert 'aria-sort="ascending"' in html
     assert 'id="report-sort" value="action" hx-swap-oob="true"' in html
+
+
+def test_an_export_without_dates_is_the_last_seven_days(privacy: Client, world: World) -> None:
+    with time_machine.travel(clock.now() - timedelta(days=30), tick=False):
+        old = _event(actor=world.user("bht"), object_type="test")
+    recent = _event(actor=world.user("bht"), object_type="test")
+    seqs = [r["seq"] for r in _csv(privacy.get(CSV_URL, {"staff": "t-bht"}))]
+    assert str(recent.seq) in seqs
+    assert str(old.seq) not in seqs
+    # Dates given: the period asked for, however old.
+    start = clock.today_in(selectors.report_zone()) - timedelta(days=40)
+    seqs = [r["seq"] for r in _csv(privacy.get(CSV_URL, {"staff": "t-bht", "date_from": start}))]
+    assert str(old.seq) in seqs
+    page = privacy.get(reverse("audit:report")).content.decode()
+    assert "Export the last 7 days as CSV" in page

@@ -101,6 +101,7 @@ FOUNDATION_PAGES: dict[str, Case] = {
     "people:emergency-review": Case("POST", "N F N N N N A N N L", grant),
     "audit:report": Case("GET", "F F F F F F A F F L"),
     "audit:report-csv": Case("GET", "F F F F F F A F F L"),
+    "audit:verify": Case("GET", "F F F F F F A F F L"),
 }
 
 
