@@ -346,7 +346,9 @@ def test_an_export_without_dates_is_the_last_seven_days(privacy: Client, world: 
     assert str(old.seq) not in seqs
     # Dates given: the period asked for, however old.
     start = clock.today_in(selectors.report_zone()) - timedelta(days=40)
-    seqs = [r["seq"] for r in _csv(privacy.get(CSV_URL, {"staff": "t-bht", "date_from": start}))]
+    seqs = [
+        r["seq"] for r in _csv(privacy.get(CSV_URL, {"staff": "t-bht", "date_from": str(start)}))
+    ]
     assert str(old.seq) in seqs
     page = privacy.get(reverse("audit:report")).content.decode()
     assert "Export the last 7 days as CSV" in page
