@@ -171,3 +171,20 @@ def test_a_new_report_starts_at_now_in_the_units_zone(
     expected = clock.local(moment, world.unit_a.time_zone).strftime("%Y-%m-%dT%H:%M")
     assert response.context["form"].initial["occurred_at"] == expected
     assert f'value="{expected}"' in response.content.decode()
+
+
+def test_the_form_reads_its_staff_lists_in_a_few_queries(
+    world: World, signed_in: Any, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(12):
+        staff = make_staff(f"t-bht-{n}", [RoleCode.BHT], [world.unit_a])
+        if n % 2:
+            on_shift(world, staff, kind="lead")
+    bht = signed_in("bht")
+    with django_assert_max_num_queries(20) as queries:
+        bht.get(reverse(NEW))
+    many = len(queries.captured_queries)
+    for n in range(12, 24):
+        make_staff(f"t-bht-{n}", [RoleCode.BHT], [world.unit_b])
+    with django_assert_max_num_queries(many):
+        bht.get(reverse(NEW))
