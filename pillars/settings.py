@@ -333,6 +333,13 @@ USE_I18N = True
 USE_TZ = True
 PILLARS_DEFAULT_TIME_ZONE = env_str("PILLARS_DEFAULT_TIME_ZONE", "America/Chicago")
 
+# An emergency check alerts the lead on duty at once; if no lead acknowledges it within this
+# many minutes the unit's supervisors are alerted too, and after twice as long the director
+# (rounds.services.escalation.sweep_emergency_climb).
+EMERGENCY_ESCALATION_MINUTES = env_int(
+    "PILLARS_EMERGENCY_ESCALATION_MINUTES", 5, minimum=1, maximum=120
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -46,6 +46,7 @@ from pillars.demo.accounts import (
     SYSTEM_USERNAME,
     demo_totp_key,
 )
+from pillars.demo.handoffs import HandoffLoader
 from pillars.demo.incidents.context import DemoContext
 from pillars.demo.rounds import RoundsLoader, RoundsSummary
 from pillars.people import services
@@ -857,6 +858,7 @@ class Loader:
         self.rounds = self._rounds()
         self.progress("rounds")
         self._incidents()
+        self._handoffs()
 
     def _rounds(self) -> RoundsSummary:
         """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
@@ -895,6 +897,16 @@ class Loader:
                 progress=self.progress,
             )
         )
+
+    def _handoffs(self) -> None:
+        """Signed handoffs of the last shifts on each inpatient unit, and the one under way."""
+        by_unit: dict[str, dict[str, list[Staff]]] = {code: {} for code in self.units}
+        for spec in self.plan.staff:
+            if spec.exited_on is not None:
+                continue
+            for code in spec.units:
+                by_unit[code].setdefault(spec.role, []).append(self.staff[spec.username])
+        HandoffLoader(seed=self.plan.seed, units=self.units.values(), staff_by_unit=by_unit).run()
 
     def _bootstrap(self) -> Staff:
         """The setup account the demo acts as: the first administrator, who cannot sign in."""

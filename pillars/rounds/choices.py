@@ -97,6 +97,7 @@ class AlertKind(models.TextChoices):
     COVERAGE_LAPSE = "coverage_lapse", "1:1 coverage lapsed"
     LIGATURE = "ligature", "Ligature risk in room"
     CHECK_NOT_SAFE = "check_not_safe", "Check not safe"
+    EMERGENCY = "emergency", "Emergency not acknowledged"
     OTHER = "other", "Other"
 
 

@@ -30,6 +30,7 @@ from pillars.people.models import (
     Placement,
     Staff,
 )
+from pillars.rounds.models import Handoff, HandoffNote
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,28 @@ def _snapshot() -> dict[str, Any]:
                 "staff__user__username", "person__record_number", "kind", "started_on", "ended_on"
             )
         ),
+        "handoffs": sorted(
+            Handoff.objects.values_list(
+                "unit__code",
+                "starts_at",
+                "ends_at",
+                "compiled_by__user__username",
+                "outgoing_staff__user__username",
+                "incoming_staff__user__username",
+                "incoming_signed_at",
+            )
+        ),
+        "handoff_notes": sorted(
+            HandoffNote.objects.values_list(
+                "handoff__unit__code",
+                "handoff__starts_at",
+                "person__record_number",
+                "text",
+                "written_by__user__username",
+                "written_at",
+            ),
+            key=str,
+        ),
     }
 
 
@@ -93,6 +116,8 @@ def test_same_seed_same_demo() -> None:
     assert first["persons"]
     assert first["census"]
     assert first["caseload"]
+    assert first["handoffs"]
+    assert first["handoff_notes"]
 
 
 def test_another_seed_another_demo() -> None:

@@ -117,6 +117,50 @@ def test_demo_rounds_are_live_and_the_back_fill_is_caught(loaded: generator.Summ
     assert in_bursts <= backfilled
 
 
+def test_demo_inpatient_units_have_handed_over_their_last_shifts(
+    loaded: generator.Summary,
+) -> None:
+    from pillars.core import clock
+    from pillars.demo.handoffs import PAST_SHIFTS, current_shift, shifts_before
+    from pillars.rounds.models import Handoff
+
+    now = clock.now()
+    for unit in Unit.objects.order_by("code"):
+        made = list(Handoff.objects.filter(unit=unit).order_by("starts_at"))
+        if unit.kind == "residential":
+            assert made == [], unit.name
+            continue
+        shift = current_shift(unit, now)
+        expected = [*shifts_before(unit, shift, PAST_SHIFTS), shift]
+        assert [(h.starts_at, h.ends_at) for h in made] == [
+            (s.starts_at, s.ends_at) for s in expected
+        ], unit.name
+        *signed, under_way = made
+        for handoff in signed:
+            assert handoff.is_signed
+            assert handoff.outgoing_staff_id != handoff.incoming_staff_id
+            assert handoff.outgoing_signed_at is not None
+            assert handoff.outgoing_signed_at <= handoff.ends_at
+            assert handoff.snapshot["persons"]
+            notes = list(handoff.notes.all())
+            assert 1 <= len(notes) <= 2
+            assert not any(n.is_addendum for n in notes)
+            assert notes[0].person is not None
+        # Each shift's incoming lead is the next shift's outgoing one (the current lead last).
+        assert signed[-1].incoming_staff_id == under_way.compiled_by_id
+        assert under_way.outgoing_signed_at is None
+        assert under_way.incoming_signed_at is None
+        assert under_way.notes.count() == 1
+    adult = Unit.objects.get(kind="acute_adult")
+    current = Handoff.objects.get(unit=adult, outgoing_signed_at__isnull=True)
+    assert current.compiled_by.user.username == "demo-nurse"
+    # Every handoff, note and signature is on the audit record.
+    for handoff in Handoff.objects.all():
+        assert AuditEvent.objects.filter(
+            object_type="rounds.handoff", object_id=str(handoff.public_id), action=Action.CREATE
+        ).exists()
+
+
 def test_small_demo_has_the_promised_shape(loaded: generator.Summary) -> None:
     assert Organization.objects.count() == 1
     assert Site.objects.count() == 2

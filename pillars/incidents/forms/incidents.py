@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.renderers import get_default_renderer
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from pillars.core.formtools import LocalDateTimeField, TextAreaField
 from pillars.incidents.models import DeescalationStep
@@ -15,6 +18,39 @@ from pillars.people.models import PersonServed, Staff, Unit
 class _PersonChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
+
+
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in named groups. A list of checkboxes has no ``<optgroup>``, so each group is a
+    fieldset whose legend a screen reader announces with every box in it."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        renderer = renderer or get_default_renderer()
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = []
+        for group, options, _ in widget["optgroups"]:
+            # Django's own option template escapes every value it renders.
+            rendered = [
+                SafeString(renderer.render(o["template_name"], {"widget": o})) for o in options
+            ]
+            boxes = format_html_join("", "<div>{}</div>", ((box,) for box in rendered))
+            if group:
+                parts.append(
+                    format_html(
+                        '<fieldset class="choice-group"><legend>{}</legend>{}</fieldset>',
+                        group,
+                        boxes,
+                    )
+                )
+            else:
+                parts.append(boxes)
+        return format_html(
+            '<div id="{}">{}</div>',
+            widget["attrs"].get("id", ""),
+            format_html_join("", "{}", ((part,) for part in parts)),
+        )
 
 
 class IncidentForm(forms.Form):
@@ -44,14 +80,14 @@ class IncidentForm(forms.Form):
         queryset=Staff.objects.none(),
         to_field_name="public_id",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=GroupedCheckboxes,
     )
     witness_staff = forms.ModelMultipleChoiceField(
         label="Staff who witnessed it",
         queryset=Staff.objects.none(),
         to_field_name="public_id",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=GroupedCheckboxes,
     )
     witnesses_text = forms.CharField(
         label="Other witnesses (visitors, others)", max_length=300, required=False
@@ -72,14 +108,14 @@ class IncidentForm(forms.Form):
         *args: Any,
         units: Any,
         persons: list[PersonServed],
-        staff: list[Staff],
+        staff: list[tuple[str, list[Staff]]],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         unit_field: Any = self.fields["unit"]
         unit_field.queryset = units
         person_ids = [p.pk for p in persons]
-        staff_ids = [s.pk for s in staff]
+        staff_ids = [s.pk for _, group in staff for s in group]
         for name in ("persons", "injured_persons"):
             field: Any = self.fields[name]
             field.queryset = PersonServed.objects.filter(pk__in=person_ids).order_by(
@@ -88,6 +124,11 @@ class IncidentForm(forms.Form):
         for name in ("staff_involved", "witness_staff"):
             field = self.fields[name]
             field.queryset = Staff.objects.filter(pk__in=staff_ids).order_by("display_name")
+            # Grouped and ordered as given (on shift now first); the queryset still validates.
+            field.widget.choices = [
+                (label, [(str(s.public_id), s.display_name) for s in group])
+                for label, group in staff
+            ]
 
 
 class InjuryForm(forms.Form):

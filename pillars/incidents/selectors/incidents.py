@@ -13,6 +13,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, suppression
 from pillars.core.policy import Actor
+from pillars.core.roles import RoleCode
 from pillars.incidents.models import (
     ExposureEvent,
     Incident,
@@ -24,6 +25,7 @@ from pillars.incidents.models.incidents import ExposureKind, IncidentStatus
 from pillars.incidents.services.incidents import category_of
 from pillars.people.models import PersonServed, Staff, Unit
 from pillars.people.selectors import employed_q
+from pillars.rounds.selectors.assignments import assignments_active_at
 
 # DESIGN.md rule 5: leaders see aggregates only, and no group smaller than five.
 MIN_GROUP = suppression.threshold("screen")
@@ -278,18 +280,75 @@ def staff_by_public_id(user: Any, ids: list[UUID], field: str = "staff_involved"
     return [found[i] for i in wanted]
 
 
-def unit_people(unit: Unit) -> tuple[list[PersonServed], list[Staff]]:
-    """The persons placed on a unit now and its employed staff (the reporter's pick lists)."""
-    persons = list(
+def unit_people(unit: Unit) -> list[PersonServed]:
+    """The persons placed on a unit now (the reporter's pick list)."""
+    return list(
         PersonServed.objects.filter(
             episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True
         )
         .distinct()
         .order_by("legal_family_name", "legal_given_name", "pk")
     )
-    staff = list(
-        Staff.objects.filter(employed_q(clock.now().date()), home_units=unit)
-        .distinct()
-        .order_by("display_name", "pk")
+
+
+# Roles that keep the system rather than work the floor: on a unit's incident report they are
+# listed only when they are on the unit's shift, not merely because a unit is their home.
+OFF_FLOOR_ROLES = frozenset({RoleCode.ADMIN, RoleCode.PRIVACY})
+
+
+@dataclass(frozen=True)
+class StaffGroups:
+    """The staff a reporter may name on a unit's incident report, in the order they are most
+    likely to be wanted: on the unit's shift now, the unit's other staff, then others (staff
+    of the site's other units, and anyone a draft already names)."""
+
+    on_shift: list[Staff]
+    this_unit: list[Staff]
+    others: list[Staff]
+
+    def labelled(self) -> list[tuple[str, list[Staff]]]:
+        groups = [
+            ("On shift now", self.on_shift),
+            ("This unit", self.this_unit),
+            ("Others", self.others),
+        ]
+        return [(label, staff) for label, staff in groups if staff]
+
+    def all(self) -> list[Staff]:
+        return self.on_shift + self.this_unit + self.others
+
+
+def staff_for_report(unit: Unit, *, keep: list[Staff] | None = None) -> StaffGroups:
+    """The staff pick list of an incident report on ``unit``, grouped (StaffGroups).
+
+    On shift now: whoever has a part of the unit's shift at this moment (the same rule the
+    escalation sweep uses to find the lead), whatever their role. This unit: employed staff
+    whose home is the unit and who have a floor role. Others: floor staff of the site's other
+    units. ``keep`` (the staff a draft already names) is always listed, so editing a draft
+    never drops a name. Employment is judged in the unit's own calendar."""
+    now = clock.now()
+    employed = Staff.objects.filter(employed_q(clock.today_in(unit.time_zone)))
+    floor = employed.filter(roles__code__in=[c for c in RoleCode if c not in OFF_FLOOR_ROLES])
+    by_name = ("display_name", "pk")
+    on_shift = list(
+        employed.filter(
+            pk__in=assignments_active_at(unit, now).order_by().values("staff_id")
+        ).order_by(*by_name)
     )
-    return persons, staff
+    taken = {s.pk for s in on_shift}
+    this_unit = [
+        s for s in floor.filter(home_units=unit).distinct().order_by(*by_name) if s.pk not in taken
+    ]
+    taken |= {s.pk for s in this_unit}
+    others = [
+        s
+        for s in floor.filter(home_units__site_id=unit.site_id)
+        .exclude(home_units=unit)
+        .distinct()
+        .order_by(*by_name)
+        if s.pk not in taken
+    ]
+    taken |= {s.pk for s in others}
+    extra = [s for s in dict.fromkeys(keep or []) if s.pk not in taken]
+    others = sorted([*others, *extra], key=lambda s: (s.display_name, s.pk))
+    return StaffGroups(on_shift, this_unit, others)

@@ -67,15 +67,18 @@ def _details(data: dict[str, Any]) -> services.IncidentDetails:
     )
 
 
-def _report_form(request: HttpRequest, unit: Unit, initial: dict[str, Any]) -> IncidentForm:
+def _report_form(
+    request: HttpRequest, unit: Unit, initial: dict[str, Any], keep: list[Staff] | None = None
+) -> IncidentForm:
+    """The report form for ``unit``: its persons served, and its staff grouped with those on
+    shift now first (``keep``: staff a draft already names stay listed)."""
     actor = policy.actor_for(request.user)
-    persons, staff = selectors.unit_people(unit)
     return IncidentForm(
         posted(request),
         initial=initial,
         units=Unit.objects.filter(pk__in=actor.unit_ids).order_by("name"),
-        persons=persons,
-        staff=staff,
+        persons=selectors.unit_people(unit),
+        staff=selectors.staff_for_report(unit, keep=keep).labelled(),
     )
 
 
@@ -112,15 +115,17 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         if wanted and str(unit.public_id) == wanted:
             chosen = unit
     zone = _zone(chosen)
+    # A new report happened just now unless the reporter says otherwise (or a check says when).
     now_local = clock.local(clock.now(), zone).strftime(LOCAL_INPUT)
+    reporter = list(Staff.objects.filter(pk=actor.staff_pk))
     initial: dict[str, Any] = {
         "unit": chosen,
         "occurred_at": now_local,
-        "staff_involved": list(Staff.objects.filter(pk=actor.staff_pk)),
+        "staff_involved": reporter,
     }
     if request.method == "GET" and request.GET.get("check"):
         initial.update(_from_check(request, request.GET["check"], zone))
-    form = _report_form(request, chosen, initial)
+    form = _report_form(request, chosen, initial, keep=reporter)
     return form_write(
         request,
         form,
@@ -162,7 +167,8 @@ def incident_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "deescalation_other": incident.deescalation_other,
         "is_death": incident.is_death,
     }
-    form = _report_form(request, incident.unit, initial)
+    named = [r.staff for r in roles]
+    form = _report_form(request, incident.unit, initial, keep=named)
     return form_write(
         request,
         form,

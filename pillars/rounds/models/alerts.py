@@ -79,7 +79,11 @@ class Alert(PublicModel):
 
     class Meta:
         ordering = ["-due_at", "pk"]
-        indexes = [models.Index(fields=["recipient", "acknowledged_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "acknowledged_at"]),
+            # The emergency sweep finds unacknowledged alerts of one kind by age.
+            models.Index(fields=["kind", "created_at"], name="rounds_alert_kind_created"),
+        ]
 
     def __str__(self) -> str:
         return self.message

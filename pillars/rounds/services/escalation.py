@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
@@ -36,6 +37,7 @@ from pillars.people.selectors import person_category
 from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient, SafetyStatus
 from pillars.rounds.models import (
     Alert,
+    Check,
     Coverage,
     EscalationStep,
     ObservationOrder,
@@ -482,6 +484,168 @@ def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, Observatio
     return len(write_new_alerts(alerts))
 
 
+# --- An emergency nobody acknowledges climbs the chain --------------------------------------
+
+# Who is alerted, in turn, about an emergency check no lead has acknowledged: the unit's
+# supervisors after one delay (PILLARS_EMERGENCY_ESCALATION_MINUTES, default 5), the director
+# after two. The same recipients as the overdue-check chain's manager and director steps.
+EMERGENCY_CLIMB = (Recipient.MANAGER, Recipient.DIRECTOR)
+# An emergency is climbed for a day at most: one older than that and still unacknowledged is on
+# the board and in the inbox, but a worker that was down for a day does not wake a director.
+EMERGENCY_WINDOW = timedelta(hours=24)
+EMERGENCY_LABEL = "pillars worker (emergency escalation)"
+
+
+def emergency_delay() -> timedelta:
+    return timedelta(minutes=settings.EMERGENCY_ESCALATION_MINUTES)
+
+
+def _emergency_key(recipient: str, check_id: Any, staff: Staff) -> str:
+    return f"emg:{recipient}:{check_id}:{staff.public_id}"
+
+
+def _acknowledged_checks() -> Any:
+    """Checks (by public id) whose emergency someone in the chain has acknowledged: any lead
+    alerted at once, or a supervisor alerted on the way up."""
+    return Alert.objects.filter(
+        kind__in=[AlertKind.CHECK_NOT_SAFE, AlertKind.EMERGENCY],
+        subject_kind=CHECK_SUBJECT,
+        acknowledged_at__isnull=False,
+    ).values("subject_id")
+
+
+def emergencies_waiting(now: datetime) -> list[tuple[Any, datetime, int]]:
+    """Emergency checks whose lead alert nobody has acknowledged for at least one delay and
+    whose climb is not finished: (check public id, when the lead was alerted, unit pk), oldest
+    first. A finished climb (the last step's alerts written) is left out."""
+    delay = emergency_delay()
+    last = EMERGENCY_CLIMB[-1]
+    finished = Alert.objects.filter(
+        kind=AlertKind.EMERGENCY, dedupe_key__startswith=f"emg:{last}:"
+    ).values("subject_id")
+    rows = (
+        Alert.objects.filter(
+            kind=AlertKind.CHECK_NOT_SAFE,
+            subject_kind=CHECK_SUBJECT,
+            subject_id__isnull=False,
+            resolved_at__isnull=True,
+            created_at__lte=now - delay,
+            created_at__gt=now - EMERGENCY_WINDOW,
+        )
+        .exclude(subject_id__in=_acknowledged_checks())
+        .exclude(subject_id__in=finished)
+        .values_list("subject_id", "created_at", "unit_id")
+        .order_by("created_at", "pk")
+    )
+    first: dict[Any, tuple[datetime, int]] = {}
+    for subject_id, created_at, unit_id in rows:
+        first.setdefault(subject_id, (created_at, unit_id))
+    emergencies = set(
+        Check.objects.filter(
+            public_id__in=list(first), safety_status=SafetyStatus.EMERGENCY
+        ).values_list("public_id", flat=True)
+    )
+    return [(cid, at, unit_id) for cid, (at, unit_id) in first.items() if cid in emergencies]
+
+
+def _emergency_message(check: Check, unit: Unit, recipient: str, minutes: int) -> str:
+    local = clock.local(check.observed_at, unit.time_zone)
+    text = (
+        f"Emergency check for {check.order.person.display_name} at {local:%H:%M %Z} on "
+        f"{unit.name}: no lead has acknowledged it after {minutes} minutes; alerting the "
+        f"{Recipient(recipient).label.lower()}."
+    )
+    if check.note:
+        text += f" Note: {check.note}"
+    return text[:300]
+
+
+def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime) -> list[Alert]:
+    """Write the climb's steps that are due for one emergency (one row of the sweep, in the
+    guard's transaction), with an audit event naming whom each step alerted."""
+    if Alert.objects.filter(
+        subject_kind=CHECK_SUBJECT, subject_id=check_id, acknowledged_at__isnull=False
+    ).exists():
+        return []  # acknowledged a moment ago
+    check = Check.objects.select_related("order__person", "order__level").get(public_id=check_id)
+    order = check.order
+    unit = Unit.objects.get(pk=unit_id)
+    delay = emergency_delay()
+    alerts: list[Alert] = []
+    for n, recipient in enumerate(EMERGENCY_CLIMB, start=1):
+        moment = alerted_at + delay * n
+        if moment > now:
+            break
+        minutes = int((delay * n).total_seconds() // 60)
+        staff_list = recipients_for(recipient, order, unit, now)
+        if not staff_list:
+            logger.warning("emergency %s: no %s to alert on %s", check_id, recipient, unit)
+        for staff in staff_list:
+            alerts.append(
+                Alert(
+                    kind=AlertKind.EMERGENCY,
+                    recipient=staff,
+                    unit=unit,
+                    person=order.person,
+                    order=order,
+                    subject_kind=CHECK_SUBJECT,
+                    subject_id=check.public_id,
+                    message=_emergency_message(check, unit, recipient, minutes),
+                    due_at=moment,
+                    created_at=now,
+                    dedupe_key=_emergency_key(recipient, check.public_id, staff),
+                )
+            )
+    new = write_new_alerts(alerts)
+    if new:
+        audit.record(
+            actor=None,
+            actor_label=EMERGENCY_LABEL,
+            action=Action.CREATE,
+            target=check,
+            person_id=order.person.public_id,
+            category=person_category(order.person),
+            purpose=Purpose.TREATMENT,
+            detail={
+                "event": "emergency escalation",
+                "unit": unit.code,
+                "lead_alerted_at": alerted_at.isoformat(),
+                "alerts": [
+                    {
+                        "id": str(a.public_id),
+                        "to": str(a.recipient.public_id),
+                        "due_at": a.due_at.isoformat(),
+                    }
+                    for a in new
+                ],
+            },
+        )
+    return new
+
+
+def sweep_emergency_climb(now: datetime | None = None) -> SweepResult:
+    """One pass: for each emergency check no lead has acknowledged, alert the unit's
+    supervisors one delay after the lead was alerted and the director after two, each once
+    (the dedupe key names the step, the check and the recipient, so two workers or two passes
+    never alert anyone twice). An acknowledgement by anyone alerted about the check stops the
+    climb. Each alert is dated when its step fell due; each check is guarded (core.sweeps), so
+    one that raises is audited "failed" and tried again next loop while the others go on."""
+    now = now or clock.now()
+    result = SweepResult("emergency escalation")
+    for check_id, alerted_at, unit_id in emergencies_waiting(now):
+        written = sweeps.guarded(
+            result,
+            lambda c=check_id, a=alerted_at, u=unit_id: _climb_one(c, a, u, now),  # type: ignore[misc]
+            label=EMERGENCY_LABEL,
+            object_type="rounds.check",
+            object_id=str(check_id),
+        )
+        if written:
+            result.done += 1
+            result.alerts += len(written)
+    return result
+
+
 CHECK_DONE = "A check was recorded; the observation is on time again."
 
 
@@ -508,12 +672,26 @@ def acknowledge(alert: Alert, *, actor: Any) -> Alert:
     policy.require(actor, "rounds.acknowledge", alert)
     with transaction.atomic():
         locked = (
-            Alert.objects.select_for_update(of=("self",)).select_related("person").get(pk=alert.pk)
+            Alert.objects.select_for_update(of=("self",))
+            .select_related("person", "recipient")
+            .get(pk=alert.pk)
         )
         if locked.acknowledged_at is not None:
             return locked
         locked.acknowledged_at = clock.now()
         locked.save(update_fields=["acknowledged_at"])
+        if locked.kind == AlertKind.CHECK_NOT_SAFE and locked.subject_id is not None:
+            # The cause of the supervisors' and director's emergency alerts (no lead had
+            # acknowledged) is gone: they close, keeping when and why.
+            resolve_alerts(
+                Alert.objects.filter(
+                    kind=AlertKind.EMERGENCY,
+                    subject_kind=locked.subject_kind,
+                    subject_id=locked.subject_id,
+                ),
+                moment=locked.acknowledged_at,
+                reason=f"Acknowledged by the lead {locked.recipient.display_name}.",
+            )
         audit.record(
             actor=actor,
             action=Action.UPDATE,
