@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -22,8 +24,11 @@ from pillars.audit import log as audit
 from pillars.audit import selectors
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.audit.forms import ReportFilterForm
-from pillars.core import clock, policy
+from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
+
+# The CSV export's period when the filters name none.
+DEFAULT_EXPORT_PERIOD = timedelta(days=7)
 
 COLUMNS: list[tuple[str, str]] = [
     ("when", "When"),
@@ -132,22 +137,22 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
         )
     sort = selectors.sort_key(request.GET.get("sort"))
     filters = form.filters()
+    if filters.starts_at is None and filters.ends_at is None:
+        # Without a period the file holds the last week, not the whole log: a whole log is
+        # slow to stream and carries far more than a privacy question needs.
+        filters = replace(filters, starts_at=clock.now() - DEFAULT_EXPORT_PERIOD)
     events, through_seq = selectors.export_events(request.user, filters, sort)
-    audit.record(
-        actor=request.user,
-        action=Action.EXPORT,
-        object_type="audit.auditevent",
-        object_id="report.csv",
-        category=(
-            Category.SUBSTANCE_USE
-            if events.filter(category=Category.SUBSTANCE_USE).exists()
-            else Category.GENERAL
-        ),
+    # The one door for exports: the Part 2 check, the logged disclosure, the 42 CFR 2.32 notice.
+    release = exports.release(
+        request.user,
+        what="audit.auditevent",
+        fmt="csv",
+        part2=events.filter(category=Category.SUBSTANCE_USE).exists(),
         purpose=Purpose.OVERSIGHT,
         detail={
             "filters": form.as_detail(),
             "sort": sort,
-            "format": "csv",
+            "since": filters.starts_at.isoformat() if filters.starts_at else None,
             "rows": events.count(),
             "through_seq": through_seq,
         },
@@ -155,6 +160,8 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
     writer = csv.writer(_Echo())
 
     def stream() -> Iterator[str]:
+        for notice in exports.csv_notice(release):
+            yield writer.writerow(notice)
         yield writer.writerow(selectors.CSV_HEADER)
         for row in selectors.csv_rows(events, focus=filters.person_id):
             yield writer.writerow([neutralize(cell) for cell in row])
