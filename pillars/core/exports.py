@@ -150,6 +150,36 @@ def release(
     return Release(part2=is_part2, bases=tuple(bases), notice=notice)
 
 
+# 42 CFR 2.32(a)(2), the short statement: for a header, where the long one does not fit.
+SHORT_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+# Set on the actor (once per request) by the label guard when a read relied on a consent or an
+# emergency grant: the consents' public ids, or "emergency".
+DISCLOSED = "part2-disclosed"
+
+
+def note_disclosure(actor: Any, basis: str) -> None:
+    """Remember, for this request's answer, that it discloses Part 2 records (and on what)."""
+    actor.extra.setdefault(DISCLOSED, set()).add(basis)
+
+
+class DisclosureNoticeMiddleware:
+    """An API answer that carries Part 2 records read under a consent or in an emergency
+    carries the notice too: the short 42 CFR 2.32 statement and the consents relied on (whose
+    explanation is at ``GET /api/v1/consents/{id}``), as response headers."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        actor = getattr(getattr(request, "user", None), "_pillars_actor", None)
+        disclosed = actor.extra.get(DISCLOSED) if actor is not None else None
+        if disclosed and request.path.startswith("/api/"):
+            response["Part2-Notice"] = SHORT_NOTICE
+            response["Part2-Disclosed-Under"] = ", ".join(sorted(disclosed))
+        return response
+
+
 def pdf_notice(pdf: Any, release: Release) -> None:
     """Print the notice at the end of a PDF built with ``core.pdf`` (nothing when none is due)."""
     if not release.notice:

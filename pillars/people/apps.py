@@ -9,7 +9,8 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and census"
 
     def ready(self) -> None:
-        from pillars.people import panels, policies
+        from pillars.people import consent_views, panels, policies
 
         policies.install()
         panels.register()
+        consent_views.register()

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -22,7 +23,8 @@ from pillars.people import consent_pdf, consents
 from pillars.people import selectors as people_selectors
 from pillars.people.consent_forms import CONSENT_FIELDS, ConsentForm, ExpiryEventForm, RevokeForm
 from pillars.people.consent_models import Consent
-from pillars.people.models import Staff, Unit
+from pillars.people.models import PersonServed, Placement, Staff, Unit
+from pillars.people.sections import PersonSection, register_section
 
 
 def with_state(rows: list[Consent]) -> list[Consent]:
@@ -273,3 +275,45 @@ urlpatterns: list[URLPattern] = [
         name="consent-expiry-event",
     ),
 ]
+
+
+def person_section(
+    request: HttpRequest, person: PersonServed, page: dict[str, Any]
+) -> dict[str, Any] | None:
+    """On the person page of anyone ever placed in a Part 2 program or with a consent: the
+    active consents and the way to record one (one query)."""
+    if not policy.allows(request.user, "people.view_consents", person):
+        return None
+    today = clock.now().date()
+    found = (
+        PersonServed.objects.filter(pk=person.pk)
+        .annotate(
+            part2=Exists(
+                Placement.objects.filter(
+                    episode__person=OuterRef("pk"), unit__is_substance_use_program=True
+                )
+            ),
+            any_consent=Exists(Consent.objects.filter(person=OuterRef("pk"))),
+            active=Count(
+                "consents",
+                filter=Q(consents__revoked_at__isnull=True, consents__expiry_event_on__isnull=True)
+                & (Q(consents__expires_on__isnull=True) | Q(consents__expires_on__gte=today)),
+            ),
+        )
+        .values("part2", "any_consent", "active")
+        .first()
+    )
+    if found is None or not (found["part2"] or found["any_consent"]):
+        return None
+    writable = page.get("writable", True)
+    return {
+        "active": found["active"],
+        "can_record": writable and policy.allows(request.user, "people.record_consent", person),
+        "can_account": policy.allows(request.user, "people.view_disclosures", person),
+    }
+
+
+def register() -> None:
+    register_section(
+        PersonSection("consents", "people/_consent_section.html", person_section, order=90)
+    )

@@ -133,17 +133,12 @@ def _person_ids_of(root: Part2Labelled) -> set[int]:
     )
 
 
-def label_visible(actor: Actor, obj: Model) -> bool:
-    """Whether the label of one record lets the actor read it (its scope already did)."""
-    root = _root_of(obj)
-    if root is None or not root.is_part2 or _sees_everything(actor):
-        return True
-    if root.made_in_unit_id in actor.unit_ids:
-        return True
+def _opened_by(actor: Actor, root: Part2Labelled) -> tuple[bool, Any]:
+    """Whether an emergency grant or a consent (which one) opens this Part 2 record to an
+    actor outside its program: (True, None) emergency, (True, grant) consent, (False, None)."""
     persons = _person_ids_of(root)
     if persons & actor.emergency_person_ids:
-        _disclosed(actor, type(root), persons & actor.emergency_person_ids, consent=None)
-        return True
+        return True, None
     from pillars.people.consents import grants_for
 
     for grant in grants_for(actor):
@@ -152,9 +147,22 @@ def label_visible(actor: Actor, obj: Model) -> bool:
             and root.made_in_unit_id in grant.unit_ids
             and root.PART2_KIND in grant.kinds
         ):
-            _disclosed(actor, type(root), {grant.person_id}, consent=grant)
-            return True
-    return False
+            return True, grant
+    return False, None
+
+
+def label_visible(actor: Actor, obj: Model) -> bool:
+    """Whether the label of one record lets the actor read it (its scope already did). A read
+    opened by an emergency grant or a consent is logged as a disclosure."""
+    root = _root_of(obj)
+    if root is None or not root.is_part2 or _sees_everything(actor):
+        return True
+    if root.made_in_unit_id in actor.unit_ids:
+        return True
+    opened, grant = _opened_by(actor, root)
+    if opened:
+        _disclosed(actor, type(root), _person_ids_of(root), consent=grant)
+    return opened
 
 
 def _persons_q(root_model: type[Part2Labelled], prefix: str, person_ids: Iterable[int]) -> Q:
@@ -168,7 +176,8 @@ def _persons_q(root_model: type[Part2Labelled], prefix: str, person_ids: Iterabl
 
 def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     """Drop the Part 2 rows the actor may not read: one condition on the query, so lists,
-    counts, sections and API pages all lose the same rows."""
+    counts, sections and API pages all lose the same rows. When a grant or consent lets rows
+    through, the rows actually fetched are logged as disclosures (``_LoggingQuerySet``)."""
     found = labelled_root(qs.model)
     if found is None or _sees_everything(actor):
         return qs
@@ -176,9 +185,10 @@ def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     allowed = Q(**{f"{prefix}is_part2": False}) | Q(
         **{f"{prefix}made_in_unit_id__in": sorted(actor.unit_ids)}
     )
+    opened = False
     if actor.emergency_person_ids:
         allowed |= _persons_q(root_model, prefix, actor.emergency_person_ids)
-        _disclosed_if_any(actor, root_model, actor.emergency_person_ids, consent=None)
+        opened = True
     from pillars.people.consents import grants_for
 
     for grant in grants_for(actor):
@@ -187,32 +197,51 @@ def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
         allowed |= Q(**{f"{prefix}made_in_unit_id__in": sorted(grant.unit_ids)}) & _persons_q(
             root_model, prefix, {grant.person_id}
         )
-        _disclosed_if_any(actor, root_model, {grant.person_id}, consent=grant, units=grant.unit_ids)
-    return qs.filter(allowed)
+        opened = True
+    qs = qs.filter(allowed)
+    if opened and not prefix:
+        qs = _logging(qs, actor)
+    return qs
 
 
-def _disclosed_if_any(
-    actor: Actor,
-    root_model: type[Part2Labelled],
-    person_ids: Iterable[int],
-    *,
-    consent: Any,
-    units: Iterable[int] | None = None,
-) -> None:
-    """Log the disclosure when the grant really opens Part 2 rows the actor's own units would
-    not show (one small query, once per request and kind)."""
-    key = f"part2-checked:{root_model.__name__}:{consent.consent_id if consent else ''}"
-    if actor.extra.get(key):
+# A queryset class per base class, made on first use: it logs the Part 2 rows it fetched that
+# only a grant or consent let through. The actor rides in the queryset's hints, which Django
+# hands on to every chained copy (filter, order_by, slicing...).
+_LOGGING: dict[type, type] = {}
+_HINT = "part2_reader"
+
+
+def _logging[M: Model](qs: QuerySet[M], actor: Actor) -> QuerySet[M]:
+    base = type(qs)
+    cls = _LOGGING.get(base)
+    if cls is None:
+
+        def _fetch_all(self: Any) -> None:
+            fresh = self._result_cache is None
+            base._fetch_all(self)
+            if fresh:
+                _log_fetched(self)
+
+        cls = type(f"Part2Logged{base.__name__}", (base,), {"_fetch_all": _fetch_all})
+        _LOGGING[base] = cls
+    qs = qs.all()
+    qs.__class__ = cls
+    qs._hints = {**qs._hints, _HINT: actor}  # type: ignore[attr-defined]
+    return qs
+
+
+def _log_fetched(qs: Any) -> None:
+    actor = qs._hints.get(_HINT)
+    if actor is None:
         return
-    actor.extra[key] = True
-    rows = root_model._default_manager.filter(is_part2=True).filter(
-        _persons_q(root_model, "", person_ids)
-    )
-    rows = rows.exclude(made_in_unit_id__in=sorted(actor.unit_ids))
-    if units is not None:
-        rows = rows.filter(made_in_unit_id__in=sorted(units))
-    if rows.exists():
-        _disclosed(actor, root_model, set(person_ids), consent=consent)
+    for row in qs._result_cache or ():
+        if not isinstance(row, Part2Labelled) or not row.is_part2:
+            continue
+        if row.made_in_unit_id in actor.unit_ids:
+            continue
+        opened, grant = _opened_by(actor, row)
+        if opened:
+            _disclosed(actor, type(row), _person_ids_of(row), consent=grant)
 
 
 def _disclosed(
@@ -220,9 +249,13 @@ def _disclosed(
 ) -> None:
     """One audit event per request, kind and basis: a Part 2 record was read outside the
     program that made it, under an emergency grant or the named consent."""
-    key = f"part2-logged:{root_model.__name__}:{consent.consent_id if consent else ''}"
+    who = ",".join(str(p) for p in sorted(person_ids))
+    key = f"part2-logged:{root_model.__name__}:{consent.consent_id if consent else ''}:{who}"
     if actor.extra.get(key) or not actor.is_authenticated:
         return
+    from pillars.core.exports import note_disclosure
+
+    note_disclosure(actor, str(consent.public_id) if consent is not None else "emergency")
     actor.extra[key] = True
     from pillars.audit import log as audit
     from pillars.audit.choices import Action, Category, Purpose

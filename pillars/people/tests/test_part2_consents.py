@@ -262,3 +262,16 @@ def test_the_api_records_lists_and_revokes(story: Part2Story) -> None:
     revoked = api.post(f"/consents/{body['public_id']}/revoke", {"received_as": "form"})
     assert revoked.status_code == 200
     assert revoked.json()["state"] == "revoked"
+
+
+def test_the_person_page_shows_the_consent_section(story: Part2Story, signed_in: Any) -> None:
+    consent_for(story)
+    page = signed_in("nurse").get(reverse("people:person-detail", args=[story.person.public_id]))
+    body = page.content.decode()
+    assert "Part 2 consents" in body
+    assert "1 active consent" in body
+    # A person never placed in a Part 2 program and without consents has no such section.
+    other = signed_in("nurse").get(
+        reverse("people:person-detail", args=[story.world.person_a.public_id])
+    )
+    assert "Part 2 consents" not in other.content.decode()

@@ -178,3 +178,16 @@ def test_release_refuses_a_record_the_user_may_not_see(story: Part2Story) -> Non
 
     with pytest.raises(Http404):
         exports.release(story.world.user("nurse"), what="test", fmt="pdf", records=[story.safety])
+
+
+def test_an_api_answer_under_consent_carries_the_notice(story: Part2Story) -> None:
+    made = consent(story)
+    api = api_as(story.world.user("nurse"))
+    answer = api.get(f"/persons/{story.person.public_id}/safety-plan/versions")
+    assert answer.status_code == 200
+    assert [v["number"] for v in answer.json()] == [story.safety.number]
+    assert answer["Part2-Notice"] == exports.SHORT_NOTICE
+    assert answer["Part2-Disclosed-Under"] == str(made.public_id)
+    # The program's own answers for a person outside Part 2 carry none.
+    plain = api.get(f"/persons/{story.world.person_a.public_id}/safety-plan/versions")
+    assert "Part2-Notice" not in plain

@@ -131,6 +131,10 @@ def integrity_report(
     staff_ids = set(unit_checks.order_by().values_list("observed_by_id", flat=True).distinct())
     values = list(
         in_period.filter(observed_by_id__in=staff_ids)
+        # The same staff's checks on other units are read to catch charting in two places at
+        # once, except those another Part 2 program made: they stay with that program
+        # (whose own report sees them).
+        .filter(Q(is_part2=False) | Q(made_in_unit=unit))
         .annotate(
             placed_unit=_placement_at("unit_id"),
             placed_room=_placement_at("bed__room_id"),
