@@ -9,8 +9,9 @@ class RoundsConfig(AppConfig):
     verbose_name = "Observation rounds"
 
     def ready(self) -> None:
-        from pillars.rounds import board_alerts, policies, sections
+        from pillars.rounds import board_alerts, policies, sections, unordered
 
         policies.install()
         sections.register()
         board_alerts.install()
+        unordered.install()

@@ -175,3 +175,24 @@ def test_the_backfill_labels_rows_written_before_labels(story: Part2Story) -> No
     for record in (story.order, story.check, story.plan, story.safety, story.incident):
         record.refresh_from_db()
         assert (record.made_in_unit_id, record.is_part2) == (story.sud.pk, True), record
+
+
+def test_the_board_names_the_person_whose_order_stayed_with_the_program(
+    story: Part2Story, signed_in: Any
+) -> None:
+    client = signed_in("nurse")
+    url = reverse("rounds:board", kwargs={"public_id": story.world.unit_a.public_id})
+    page = client.get(url).content.decode()
+    order_url = reverse("rounds:order-new", args=[story.person.public_id])
+    assert "no observation order here" in page
+    assert f'<a href="{order_url}">' in page
+    assert reverse("rounds:order-history", args=[story.person.public_id]) not in page
+    assert "Withdrawal watch" not in page
+    level = ObservationLevel.objects.get(code="q15", is_current=True)
+    order_services.order_observation(
+        story.person, actor=story.world.user("nurse"), level=level, reason="Fall risk on arrival"
+    )
+    again = client.get(url).content.decode()
+    assert f'<a href="{order_url}">' not in again
+    # The person is a row of the board now, on the unit's own order.
+    assert reverse("rounds:order-history", args=[story.person.public_id]) in again
