@@ -54,6 +54,28 @@ def consent_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@audited("every Part 2 consent, newest first, for the privacy officer (an audited list read)")
+@login_required
+@require_GET
+def consent_index(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.view_disclosures")
+    state = request.GET.get("state", "")
+    rows = with_state(consents.recent_consents(request.user))
+    if state in {"active", "expired", "revoked"}:
+        rows = [c for c in rows if c.state == state]  # type: ignore[attr-defined]
+    people_selectors.record_list_read(
+        request.user,
+        list({c.person_id: c.person for c in rows}.values()),
+        what="consents",
+        purpose=Purpose.OVERSIGHT,
+    )
+    return render(
+        request,
+        "people/consent_index.html",
+        {"consents": rows, "state": state, "limit": consents.INDEX_LIMIT},
+    )
+
+
 @audited("records a signed Part 2 consent; get_person_for and record_consent audit")
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -254,6 +276,7 @@ def disclosure_accounting_print(request: HttpRequest, public_id: UUID) -> HttpRe
 
 
 urlpatterns: list[URLPattern] = [
+    path("consents/", consent_index, name="consent-index"),
     path("persons/<uuid:public_id>/consents/", consent_list, name="consent-list"),
     path("persons/<uuid:public_id>/consents/new/", consent_create, name="consent-create"),
     path("consents/<uuid:public_id>/", consent_detail, name="consent-detail"),

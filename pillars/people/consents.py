@@ -182,6 +182,18 @@ def get_consent_for(user: Any, public_id: Any, action: str = "people.view_consen
     return consent
 
 
+INDEX_LIMIT = 200
+
+
+def recent_consents(user: Any) -> list[Consent]:
+    """The latest consents recorded or revoked, for the privacy officer's overview."""
+    policy.require(user, "people.view_disclosures")
+    qs = policy.restrict(
+        Consent.objects.using(DEFAULT_DB_ALIAS).all(), user, "people.view_consents"
+    ).order_by("-recorded_at", "-pk")
+    return list(_with_details(qs)[:INDEX_LIMIT])
+
+
 def part2_programs() -> QuerySet[Unit]:
     return Unit.objects.filter(is_substance_use_program=True).order_by("name")
 

@@ -39,6 +39,7 @@ def _consent_body(w: World, who: str) -> dict[str, Any]:
 
 #                                                bht nur cli pee sup dir pri adm out anon
 PAGES: dict[str, Case] = {
+    "people:consent-index": Case("GET", "F F F F F F A F F L"),
     "people:consent-list": Case("GET", "A A A A A A A F N L", person_a),
     "people:consent-create": Case("GET", "F A A F F F A F N L", person_a),
     "people:consent-detail": Case("GET", "A A A A A A A F N L", consent),

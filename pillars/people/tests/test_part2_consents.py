@@ -275,3 +275,16 @@ def test_the_person_page_shows_the_consent_section(story: Part2Story, signed_in:
         reverse("people:person-detail", args=[story.world.person_a.public_id])
     )
     assert "Part 2 consents" not in other.content.decode()
+
+
+def test_the_privacy_officer_sees_every_consent_by_state(story: Part2Story, signed_in: Any) -> None:
+    kept = consent_for(story)
+    gone = consent_for(story, purposes=["treatment"])
+    consents.revoke_consent(gone, actor=story.world.user("privacy"), received_as="letter")
+    url = reverse("people:consent-index")
+    assert signed_in("nurse").get(url).status_code == 403
+    privacy = signed_in("privacy")
+    every = privacy.get(url)
+    assert [c.pk for c in every.context["consents"]] == [gone.pk, kept.pk]
+    revoked = privacy.get(url, {"state": "revoked"})
+    assert [c.pk for c in revoked.context["consents"]] == [gone.pk]
