@@ -88,7 +88,7 @@ def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
         staff=policy.restrict(
             Staff.objects.filter(exited_on__isnull=True), request.user, "people.view_staff"
         ).order_by("display_name"),
-        programs=consents.part2_programs(),
+        programs=consents.part2_programs(request.user),
         units=Unit.objects.filter(is_active=True).order_by("name"),
         initial={"signed_on": clock.now().date()},
     )

@@ -194,8 +194,12 @@ def recent_consents(user: Any) -> list[Consent]:
     return list(_with_details(qs)[:INDEX_LIMIT])
 
 
-def part2_programs() -> QuerySet[Unit]:
-    return Unit.objects.filter(is_substance_use_program=True).order_by("name")
+def part2_programs(user: Any) -> QuerySet[Unit]:
+    """The Part 2 programs the user may record a consent for: their own, or every one for the
+    privacy officer."""
+    actor = policy.actor_for(user)
+    programs = Unit.objects.filter(is_substance_use_program=True).order_by("name")
+    return programs if actor.has_role(R.PRIVACY) else programs.filter(pk__in=actor.unit_ids)
 
 
 # --- Writes ------------------------------------------------------------------------------------
@@ -272,6 +276,13 @@ def record_consent(
         errors["programs"] = ["Choose the Part 2 program(s) whose records may be disclosed."]
     elif any(not u.is_substance_use_program for u in chosen_programs):
         errors["programs"] = ["Only a Part 2 (substance-use) program's records need this consent."]
+    elif not acting.has_role(R.PRIVACY) and any(
+        u.pk not in acting.unit_ids for u in chosen_programs
+    ):
+        errors["programs"] = [
+            "A consent is recorded by the program whose records it covers, or by the privacy "
+            "officer: choose your own program."
+        ]
     kinds = list(dict.fromkeys(information_kinds))
     if not kinds:
         errors["information_kinds"] = ["Choose what kind of information may be disclosed."]

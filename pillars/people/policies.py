@@ -99,7 +99,7 @@ ACTIONS = {
         R.NURSE,
         R.CLINICIAN,
         R.PRIVACY,
-        check=_ordinary_scope,
+        check=lambda a, o: _ordinary_scope(a, o) and _discloses(a),
         scope="write",
         description="record a signed Part 2 consent",
     ),
@@ -115,6 +115,14 @@ ACTIONS = {
         R.PRIVACY, description="a person's accounting of Part 2 disclosures"
     ),
 }
+
+
+def _discloses(actor: Actor) -> bool:
+    """A consent is recorded by whoever may disclose under it: the team of a Part 2 program
+    (for its own records) or the privacy officer. Anyone else could name themself on one."""
+    if actor.has_role(R.PRIVACY):
+        return True
+    return Unit.objects.filter(pk__in=actor.unit_ids, is_substance_use_program=True).exists()
 
 
 def _is_self(actor: Actor, obj: Any) -> bool:

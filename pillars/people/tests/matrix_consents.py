@@ -41,7 +41,8 @@ def _consent_body(w: World, who: str) -> dict[str, Any]:
 PAGES: dict[str, Case] = {
     "people:consent-index": Case("GET", "F F F F F F A F F L"),
     "people:consent-list": Case("GET", "A A A A A A A F N L", person_a),
-    "people:consent-create": Case("GET", "F A A F F F A F N L", person_a),
+    # Only a Part 2 program's team (none in this world) or the privacy officer records one.
+    "people:consent-create": Case("GET", "F F F F F F A F N L", person_a),
     "people:consent-detail": Case("GET", "A A A A A A A F N L", consent),
     "people:consent-print": Case("GET", "A A A A A A A F N L", consent),
     "people:consent-revoke": Case("GET", "F A A F F F A F N L", consent),
@@ -54,7 +55,7 @@ PAGES: dict[str, Case] = {
 API: dict[str, Case] = {
     "GET /api/v1/persons/{public_id}/consents": Case("GET", "A A A A A A A F N U", person_a),
     "POST /api/v1/persons/{public_id}/consents": Case(
-        "POST", "F A A F F F A F N U", person_a, body=_consent_body
+        "POST", "F F F F F F A F N U", person_a, body=_consent_body
     ),
     "GET /api/v1/consents/{public_id}": Case("GET", "A A A A A A A F N U", consent),
     "POST /api/v1/consents/{public_id}/revoke": Case(

@@ -186,7 +186,7 @@ def test_a_written_revocation_takes_effect_at_once(story: Part2Story, signed_in:
 
 
 def test_the_pages_list_create_show_and_print(story: Part2Story, signed_in: Any) -> None:
-    client = signed_in("nurse")
+    client = signed_in("privacy")
     new = reverse("people:consent-create", args=[story.person.public_id])
     assert client.get(new).status_code == 200
     # An empty form names every missing element at once and stores nothing.
@@ -232,7 +232,7 @@ def test_the_pages_list_create_show_and_print(story: Part2Story, signed_in: Any)
 
 
 def test_the_api_records_lists_and_revokes(story: Part2Story) -> None:
-    api = api_as(story.world.user("nurse"))
+    api = api_as(story.world.user("privacy"))
     person = story.person.public_id
     refused = api.post(f"/persons/{person}/consents", {"programs": [str(story.sud.public_id)]})
     assert refused.status_code == 422
@@ -288,3 +288,66 @@ def test_the_privacy_officer_sees_every_consent_by_state(story: Part2Story, sign
     assert [c.pk for c in every.context["consents"]] == [gone.pk, kept.pk]
     revoked = privacy.get(url, {"state": "revoked"})
     assert [c.pk for c in revoked.context["consents"]] == [gone.pk]
+
+
+def test_a_reader_outside_the_program_cannot_consent_for_themself(
+    story: Part2Story, signed_in: Any
+) -> None:
+    """The acute nurse sees the person but is not the program: a consent naming themself
+    would open the program's records, so they may not record one (page, API, service)."""
+    nurse = story.world.user("nurse")
+    assert (
+        signed_in("nurse")
+        .get(reverse("people:consent-create", args=[story.person.public_id]))
+        .status_code
+        == 403
+    )
+    answer = api_as(nurse).post(f"/persons/{story.person.public_id}/consents", {})
+    assert answer.status_code == 403
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        consents.record_consent(
+            story.person,
+            actor=nurse,
+            programs=[story.sud],
+            information_kinds=["safety_plan"],
+            information_description="Everything",
+            purposes=["tpo"],
+            recipients=[{"kind": "staff", "staff": story.world.staff["nurse"]}],
+            expires_on=clock.now().date() + timedelta(days=9),
+            signed_by="person",
+            signer_name="Alex Delgado",
+            signed_on=clock.now().date(),
+        )
+    assert Consent.objects.count() == 0
+    assert list(safety_selectors.versions_of(story.person, fresh(nurse))) == []
+
+
+def test_a_program_records_consents_for_its_own_records_only(
+    story: Part2Story, world: World
+) -> None:
+    from pillars.people.models import CaseloadAssignment
+    from pillars.people.testing import make_staff, make_unit
+
+    other, _ = make_unit(world.site, "sud2", part2=True)
+    nurse = make_staff("sud2-nurse", ["nurse"], [other])
+    # In scope through their caseload, on the team of another Part 2 program.
+    CaseloadAssignment.objects.create(
+        staff=nurse, person=story.person, kind="case_manager", started_on=clock.now().date()
+    )
+    with pytest.raises(ValidationError) as refused:
+        consents.record_consent(
+            story.person,
+            actor=nurse.user,
+            programs=[story.sud],
+            information_kinds=["safety_plan"],
+            information_description="The first program's plan",
+            purposes=["tpo"],
+            recipients=[{"kind": "treating"}],
+            expires_on=clock.now().date() + timedelta(days=9),
+            signed_by="person",
+            signer_name="Alex Delgado",
+            signed_on=clock.now().date(),
+        )
+    assert "programs" in refused.value.message_dict
