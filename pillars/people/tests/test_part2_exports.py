@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -191,3 +192,16 @@ def test_an_api_answer_under_consent_carries_the_notice(story: Part2Story) -> No
     # The program's own answers for a person outside Part 2 carry none.
     plain = api.get(f"/persons/{story.world.person_a.public_id}/safety-plan/versions")
     assert "Part2-Notice" not in plain
+
+
+def test_a_printed_incident_report_of_the_program_carries_the_notice(
+    story: Part2Story, signed_in: Any, world: World
+) -> None:
+    client = signed_in("nurse")
+    url = reverse("incidents:incident-print", args=[story.incident.public_id])
+    assert client.get(url).status_code == 404
+    program = Client()
+    program.force_login(story.user("sud_nurse"))
+    page = program.get(url).content.decode()
+    assert NOTICE_START in page
+    assert exported().detail["disclosure"] == ["program"]
