@@ -205,3 +205,26 @@ def test_a_printed_incident_report_of_the_program_carries_the_notice(
     page = program.get(url).content.decode()
     assert NOTICE_START in page
     assert exported().detail["disclosure"] == ["program"]
+
+
+def test_a_printed_handoff_of_the_program_carries_the_notice(story: Part2Story) -> None:
+    from pillars.rounds.services import handoffs
+
+    end = clock.now()
+    program = Client()
+    program.force_login(story.user("sud_nurse"))
+    handoff = handoffs.compile_handoff(
+        story.sud, actor=story.user("sud_nurse"), start=end - timedelta(hours=8), end=end
+    )
+    page = program.get(reverse("rounds:handoff-print", args=[handoff.public_id]))
+    assert NOTICE_START in page.content.decode()
+    # Unit A's handoff of the same shift: no Part 2 content, no notice; the program's order
+    # of the person transferred in is not in it.
+    acute = handoffs.compile_handoff(
+        story.world.unit_a, actor=story.world.user("nurse"), start=end - timedelta(hours=8), end=end
+    )
+    assert "Withdrawal watch" not in str(acute.snapshot)
+    nurse = Client()
+    nurse.force_login(story.world.user("nurse"))
+    plain = nurse.get(reverse("rounds:handoff-print", args=[acute.public_id])).content.decode()
+    assert NOTICE_START not in plain
