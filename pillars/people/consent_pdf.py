@@ -3,6 +3,7 @@ person was given, for the person's own copy and the record."""
 
 from __future__ import annotations
 
+from pillars.core import exports
 from pillars.core.pdf import document, writer
 from pillars.people.consent_models import (
     CONDITIONING_STATEMENT,
@@ -40,8 +41,9 @@ def consent_lines(consent: Consent) -> list[tuple[str, str]]:
     ]
 
 
-def render(consent: Consent) -> bytes:
-    """The consent form (the caller checked scope and audited the read)."""
+def render(consent: Consent, release: exports.Release | None = None) -> bytes:
+    """The consent form (the caller checked scope and audited the read), with the release's
+    notice at the end."""
     pdf = document(f"Consent to disclose substance-use records: {consent.person.display_name}")
     line = writer(pdf)
     line("Consent to disclose substance-use disorder records", 18, "B", 2)
@@ -63,4 +65,6 @@ def render(consent: Consent) -> bytes:
         )
     pdf.ln(6)
     line("Signature: ______________________________    Date: ______________", 12)
+    if release is not None:
+        exports.pdf_notice(pdf, release)
     return bytes(pdf.output())

@@ -162,7 +162,16 @@ def consent_statements(consent: Consent) -> list[str]:
 @require_GET
 def consent_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     consent = consents.get_consent_for(request.user, public_id)
-    response = HttpResponse(consent_pdf.render(consent), content_type="application/pdf")
+    # A consent names a person's substance-use treatment: its copy leaves by the export door.
+    release = exports.release(
+        request.user,
+        what="people.consent",
+        fmt="pdf",
+        part2=True,
+        person_id=consent.person.public_id,
+        detail={"consent": str(consent.public_id)},
+    )
+    response = HttpResponse(consent_pdf.render(consent, release), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="consent-{consent.signed_on}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

@@ -196,3 +196,48 @@ def test_the_board_names_the_person_whose_order_stayed_with_the_program(
     assert f'<a href="{order_url}">' not in again
     # The person is a row of the board now, on the unit's own order.
     assert reverse("rounds:order-history", args=[story.person.public_id]) in again
+
+
+def test_every_record_naming_a_person_served_carries_a_label() -> None:
+    """A new clinical model cannot forget the label: every model of the clinical apps with a
+    foreign key to a person served is labelled itself or belongs to a labelled record."""
+    from django.apps import apps
+
+    from pillars.people.labels import labelled_root
+    from pillars.people.models import PersonServed
+
+    # Not clinical records of a program: a recipient's own alert, a unit's handoff note (the
+    # handoff is the unit's and leaves other programs' records out), a unit's shift assignment.
+    not_records = {"rounds.alert", "rounds.handoffnote", "rounds.shiftassignment"}
+    missing = []
+    for app in ("rounds", "incidents"):
+        for model in apps.get_app_config(app).get_models():
+            names_person = any(
+                getattr(f, "related_model", None) is PersonServed
+                for f in model._meta.get_fields()
+                if f.is_relation and f.many_to_one
+            )
+            label = model._meta.label_lower
+            if names_person and label not in not_records and labelled_root(model) is None:
+                missing.append(label)
+    assert missing == []
+
+
+def test_every_file_that_leaves_goes_through_the_export_door() -> None:
+    """A view or API module that answers a PDF or CSV calls core.exports (directly or through
+    a renderer's ``export``), so a later export cannot forget the Part 2 check and notice."""
+    from pathlib import Path
+
+    import pillars
+
+    root = Path(pillars.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        text = path.read_text()
+        if ("application/pdf" in text or "text/csv" in text) and not (
+            "exports.release" in text or ".export(" in text
+        ):
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []
