@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Part 2 records read under a consent or in an emergency leave with the 42 CFR 2.32 notice.
+    "pillars.core.exports.DisclosureNoticeMiddleware",
     # Axes last, as its documentation asks, so it sees the final response of a sign-in.
     "axes.middleware.AxesMiddleware",
 ]

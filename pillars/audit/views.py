@@ -26,7 +26,7 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.audit.forms import ReportFilterForm
 from pillars.audit.models import ChainCheck
 from pillars.audit.tasks import verify_chain
-from pillars.core import clock, policy
+from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
 
 # An export with no dates covers this many days (today included), never the whole log.
@@ -144,21 +144,17 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
     form.default_period(EXPORT_DEFAULT_DAYS)
     filters = form.filters()
     events, through_seq = selectors.export_events(request.user, filters, sort)
-    audit.record(
-        actor=request.user,
-        action=Action.EXPORT,
-        object_type="audit.auditevent",
-        object_id="report.csv",
-        category=(
-            Category.SUBSTANCE_USE
-            if events.filter(category=Category.SUBSTANCE_USE).exists()
-            else Category.GENERAL
-        ),
+    # The one door for exports: the Part 2 check, the logged disclosure, the 42 CFR 2.32 notice.
+    release = exports.release(
+        request.user,
+        what="audit.auditevent",
+        fmt="csv",
+        part2=events.filter(category=Category.SUBSTANCE_USE).exists(),
         purpose=Purpose.OVERSIGHT,
         detail={
             "filters": form.as_detail(),
             "sort": sort,
-            "format": "csv",
+            "since": filters.starts_at.isoformat() if filters.starts_at else None,
             "rows": events.count(),
             "through_seq": through_seq,
         },
@@ -166,6 +162,8 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
     writer = csv.writer(_Echo())
 
     def stream() -> Iterator[str]:
+        for notice in exports.csv_notice(release):
+            yield writer.writerow(notice)
         yield writer.writerow(selectors.CSV_HEADER)
         for row in selectors.csv_rows(events, focus=filters.person_id):
             yield writer.writerow([neutralize(cell) for cell in row])

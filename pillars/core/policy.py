@@ -38,6 +38,8 @@ class Actor:
     caseload_person_ids: frozenset[int] = frozenset()
     supervisee_staff_ids: frozenset[int] = frozenset()
     emergency_person_ids: frozenset[int] = frozenset()
+    # Part 2 consents in force that may name the actor (people.consents refines them).
+    consent_ids: frozenset[int] = frozenset()
     token_scopes: frozenset[str] | None = None  # None: a browser session, all of the user's rights
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -79,6 +81,10 @@ _rules: dict[str, Rule] = {}
 _scopes: dict[type[models.Model], Scope] = {}
 _actor_loader: Callable[[Any], Actor] | None = None
 _refusal_hook: Callable[[Actor, str, Any, str], None] | None = None
+# The record label (42 CFR Part 2, people.labels): asked after every scope, so a labelled record
+# is hidden the same way on every page, list, count and API route.
+_label_visible: Callable[[Actor, Any], bool] | None = None
+_label_restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]] | None = None
 
 
 def rule(
@@ -109,6 +115,16 @@ def register_scope(
 def set_actor_loader(loader: Callable[[Any], Actor]) -> None:
     global _actor_loader
     _actor_loader = loader
+
+
+def set_label_guard(
+    *,
+    visible: Callable[[Actor, Any], bool],
+    restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]],
+) -> None:
+    """The second half of visibility: a record's label (people.labels) after its scope."""
+    global _label_visible, _label_restrict
+    _label_visible, _label_restrict = visible, restrict
 
 
 def set_refusal_hook(hook: Callable[[Actor, str, Any, str], None]) -> None:
@@ -172,7 +188,9 @@ def is_visible(user: Any, obj: models.Model) -> bool:
     actor = actor_for(user)
     if not actor.is_authenticated:
         return False
-    return _scope_for(type(obj)).visible(actor, obj)
+    if not _scope_for(type(obj)).visible(actor, obj):
+        return False
+    return _label_visible is None or _label_visible(actor, obj)
 
 
 def _allowed(actor: Actor, action: str, obj: Any) -> bool:
@@ -221,7 +239,17 @@ def restrict[M: models.Model](
     actor = actor_for(user)
     if not _allowed(actor, action, None):
         return queryset.none()
-    return _scope_for(queryset.model).restrict(actor, queryset)
+    queryset = _scope_for(queryset.model).restrict(actor, queryset)
+    return queryset if _label_restrict is None else _label_restrict(actor, queryset)
+
+
+def readable[M: models.Model](queryset: models.QuerySet[M], user: Any) -> models.QuerySet[M]:
+    """Only the rows whose label the user may read, for a query the caller has already scoped
+    (a person the page checked, a unit the board checked). ``None`` is the system itself (a
+    service looking up what it is about to change): nothing is hidden from it."""
+    if user is None or _label_restrict is None:
+        return queryset
+    return _label_restrict(actor_for(user), queryset)
 
 
 def _refused(actor: Actor, action: str, obj: Any, why: str) -> None:

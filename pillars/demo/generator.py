@@ -1181,6 +1181,7 @@ def generate(
         last_user = users.order_by("-pk").values_list("pk", flat=True).first() or 0
         the_plan = plan(seed, scale)
         Loader(the_plan, progress, rounds_days).run()
+        part2_story(seed)
         # Every account the demo made is marked: production refuses to start while one is
         # active (pillars.core.demo_guard), whatever its name.
         users.filter(pk__gt=last_user).update(is_demo=True)
@@ -1236,3 +1237,130 @@ def census() -> dict[str, tuple[int, int]]:
         for row in Placement.objects.current().values("unit__name").annotate(n=Count("id"))
     }
     return {unit.name: (occupied.get(unit.name, 0), unit.bed_count) for unit in Unit.objects.all()}
+
+
+def part2_story(seed: int) -> None:
+    """42 CFR Part 2 made visible: the first person on the residential (Part 2) program moves
+    to the adult unit (and one adult patient the other way, so every unit keeps its census),
+    taking their program's records' label with them; the adult nurse orders observation anew.
+    The person has consents in every state (active, expired, revoked) and the active one lets
+    the adult nurse read the program's records: those reads (and a printed safety plan, when
+    there is one) are the disclosures the privacy officer's accounting lists."""
+    import uuid
+
+    from pillars.core import policy
+    from pillars.incidents import safety_pdf
+    from pillars.incidents.selectors import safety as safety_selectors
+    from pillars.people import consents
+    from pillars.rounds.models import ObservationLevel
+    from pillars.rounds.selectors import orders as order_selectors
+    from pillars.rounds.services import orders as order_services
+
+    rng = random.Random(f"part2-{seed}")
+    users = get_user_model().objects
+    nurse = users.get(username="demo-nurse")
+    privacy = users.get(username="demo-privacy")
+    adult = nurse.staff.home_units.get()
+    residential = Unit.objects.filter(is_substance_use_program=True).order_by("pk").first()
+    if residential is None:
+        return
+    current = Placement.objects.current().select_related("episode__person")
+    leaving = current.filter(unit=residential).order_by("episode__person__record_number").first()
+    arriving = current.filter(unit=adult).order_by("episode__person__record_number").first()
+    program_nurse = (
+        Staff.objects.filter(home_units=residential, roles__code=RoleCode.NURSE, exited_on=None)
+        .order_by("pk")
+        .first()
+    )
+    if leaving is None or arriving is None or program_nurse is None:
+        return
+    person = leaving.episode.person
+    moment = clock.now().replace(microsecond=0) - timedelta(minutes=5)
+    to_adult = (
+        Bed.objects.filter(room__unit=adult)
+        .exclude(placements__ended_at__isnull=True)
+        .order_by("room__name", "label")
+        .first()
+    )
+    services.transfer_person(
+        leaving.episode,
+        actor=program_nurse.user,
+        unit=adult,
+        bed=to_adult,
+        moved_at=moment,
+        reason="Medical stabilization on the adult unit",
+    )
+    services.transfer_person(
+        arriving.episode,
+        actor=nurse,
+        unit=residential,
+        bed=leaving.bed,
+        moved_at=moment,
+        reason="Stepped down to residential recovery",
+    )
+    # The program's order stays with the program; the adult unit orders its own.
+    order = order_services.order_observation(
+        person,
+        actor=nurse,
+        level=ObservationLevel.objects.get(code="q15", is_current=True),
+        reason="Arrived from residential recovery; standard checks while stabilizing",
+    )
+    order_services.record_check(
+        order,
+        actor=nurse,
+        observed_at=clock.now().replace(microsecond=0),
+        location="dayroom",
+        activity="talking",
+        safety_status="safe",
+        client_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        no_code_reason="Met the person at the unit door on arrival",
+    )
+    today = clock.today_in(residential.time_zone)
+    common: dict[str, Any] = {
+        "programs": [residential],
+        "signed_by": "person",
+        "signer_name": person.display_name,
+    }
+    consents.record_consent(
+        person,
+        actor=privacy,
+        information_kinds=["rounds", "behavior", "safety_plan", "incidents"],
+        information_description="Observation records, behavior data, safety plan and incident "
+        "reports from residential recovery.",
+        purposes=["tpo"],
+        recipients=[{"kind": "staff", "staff": nurse.staff}],
+        expires_on=today + timedelta(days=180),
+        signed_on=today - timedelta(days=20),
+        **common,
+    )
+    consents.record_consent(
+        person,
+        actor=privacy,
+        information_kinds=["rounds"],
+        information_description="Dates of residential treatment, for a benefits claim.",
+        purposes=["payment"],
+        recipients=[{"kind": "entity", "name": "County Behavioral Health Plan"}],
+        expires_on=today - timedelta(days=20),
+        signed_on=today - timedelta(days=200),
+        **common,
+    )
+    revoked = consents.record_consent(
+        person,
+        actor=privacy,
+        information_kinds=["safety_plan"],
+        information_description="The safety plan, for the outpatient clinic.",
+        purposes=["treatment"],
+        recipients=[{"kind": "entity", "name": "Riverside Outpatient Clinic"}],
+        expiry_event="Discharge from outpatient care",
+        signed_on=today - timedelta(days=60),
+        **common,
+    )
+    consents.revoke_consent(
+        revoked, actor=privacy, received_as="letter", note="Signed letter handed to the nurse"
+    )
+    # The adult nurse reads the program's records under the active consent: disclosures.
+    policy.forget(nurse)
+    list(order_selectors.order_history(person, nurse))
+    plan = safety_selectors.current_plan(person, nurse)
+    if plan is not None and plan.is_part2:
+        safety_pdf.export(nurse, plan, channel="page")

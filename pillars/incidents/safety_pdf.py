@@ -1,63 +1,44 @@
 """The printed copy of a safety plan for the person served: large, plain type, their own words,
-the crisis line, and nothing about anyone else served.
-
-The type is DejaVu Sans, bundled in ``fonts/`` (its licence beside it): Latin, Greek, Cyrillic,
-Armenian, Georgian and many symbols print as written. A character the font has no glyph for
-(Chinese, Japanese, Korean, most emoji) prints as "?", so a plan always prints rather than
-failing. Right-to-left scripts print their letters unshaped.
+the crisis line, and nothing about anyone else served. The type is the bundled DejaVu Sans
+(``core.pdf``), so the person's own script prints.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from functools import cache
-from pathlib import Path
+from typing import Any
 
-from fontTools.ttLib import TTFont
-from fpdf import FPDF
-
-from pillars.core import clock
+from pillars.core import clock, exports
+from pillars.core.pdf import FAMILY, document, printable
 from pillars.incidents.models.safety import SafetyPlanVersion
 from pillars.people.selectors import person_zone
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-FAMILY = "DejaVuSans"
-FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+__all__ = ["export", "printable", "render"]
+
 BODY = 16
 HEADING = 19
 TITLE = 26
 
 
-@cache
-def _covered() -> frozenset[int]:
-    """The code points every style of the font has a glyph for."""
-    points: frozenset[int] | None = None
-    for name in FILES.values():
-        with TTFont(FONTS / name, lazy=True) as font:
-            cmap = frozenset(font.getBestCmap())
-        points = cmap if points is None else points & cmap
-    return points or frozenset()
+def export(user: Any, version: SafetyPlanVersion, *, channel: str) -> bytes:
+    """The copy that leaves: through ``core.exports.release`` (the Part 2 check, the logged
+    disclosure, the 42 CFR 2.32 notice printed when the plan was made in a Part 2 program)."""
+    release = exports.release(
+        user,
+        what="incidents.safetyplanversion",
+        fmt="pdf",
+        records=[version],
+        person_id=version.person.public_id,
+        detail={"channel": channel, "version": version.number},
+    )
+    return render(version, release)
 
 
-def printable(text: str) -> str:
-    """The text in composed form, with "?" for what the font cannot draw (line breaks kept)."""
-    covered = _covered()
-    text = unicodedata.normalize("NFC", text)
-    return "".join(c if c == "\n" or ord(c) in covered else "?" for c in text)
-
-
-def render(version: SafetyPlanVersion) -> bytes:
-    """The PDF of one version (the caller has checked scope and audited the read)."""
+def render(version: SafetyPlanVersion, release: exports.Release | None = None) -> bytes:
+    """The PDF of one version (the caller has checked scope and audited the read); with a
+    release, its notice is printed at the end."""
     person = version.person
     zone = person_zone(person)
-    pdf = FPDF(format="letter")
-    for style, name in FILES.items():
-        pdf.add_font(FAMILY, style=style, fname=FONTS / name)
-    pdf.set_title(printable(f"Safety plan for {person.display_name}"))
-    pdf.set_author("Pillars")
-    pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.add_page()
+    pdf = document(f"Safety plan for {person.display_name}")
     width = pdf.epw
 
     def line(text: str, size: int = BODY, style: str = "", gap: float = 2) -> None:
@@ -88,4 +69,6 @@ def render(version: SafetyPlanVersion) -> bytes:
 
     line("If you are in danger right now, call 911.", BODY, "B", 1)
     line("You can call or text 988 at any time, day or night.", BODY, "B")
+    if release is not None:
+        exports.pdf_notice(pdf, release)
     return bytes(pdf.output())

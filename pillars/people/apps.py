@@ -11,10 +11,11 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from pillars.core import navigation
         from pillars.core.navigation import NavEntry
-        from pillars.people import panels, policies
+        from pillars.people import consent_views, panels, policies
 
         policies.install()
         panels.register()
+        consent_views.register()
         navigation.register(
             [
                 NavEntry("Persons served", "people:person-list", "people.list_persons", order=20),
@@ -26,6 +27,12 @@ class PeopleConfig(AppConfig):
                     "people:emergency-review-list",
                     "people.review_emergency_access",
                     order=71,
+                ),
+                NavEntry(
+                    "Part 2 consents",
+                    "people:consent-index",
+                    "people.view_disclosures",
+                    order=72,
                 ),
                 NavEntry("Import", "people:import", "people.import", order=95, more=True),
             ]

@@ -421,3 +421,57 @@ class PendingImport(PublicModel):
 
     def is_open_at(self, moment: datetime) -> bool:
         return moment < self.expires_at
+
+
+class Part2Labelled(models.Model):
+    """A clinical record that keeps the program it was made in (42 CFR Part 2, DESIGN.md
+    rule 6). ``made_in_unit`` and ``is_part2`` are stamped once, when the record is first
+    saved (``people.labels.stamp``), from where the person served was placed at the record's
+    moment; a later transfer never changes them. The policy layer reads the label
+    (``people.labels``): a Part 2 record stays with the program's team unless a consent or an
+    emergency-access grant opens it.
+
+    Subclasses name the path to their person served (``PART2_PERSON``), the kind of
+    information they hold (``PART2_KIND``, the consent's "amount and kind"), and may override
+    ``label_moment`` (when the record happened) or ``label_unit`` (a record that names its own
+    unit, such as an incident)."""
+
+    PART2_PERSON = "person"
+    PART2_KIND = ""
+
+    made_in_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    is_part2 = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self._state.adding and self.made_in_unit_id is None:
+            from pillars.people.labels import stamp
+
+            stamp(self)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def label_moment(self) -> datetime | None:
+        """When the record happened; None means now."""
+        return None
+
+    def label_unit(self) -> Unit | None:
+        """The unit the record names itself, when it has one; otherwise the person's placement
+        at ``label_moment`` decides."""
+        return None
+
+    def label_person_id(self) -> int | None:
+        obj: object = self
+        for part in self.PART2_PERSON.split("__"):
+            if part == "person":
+                return getattr(obj, "person_id", None)
+            obj = getattr(obj, part)
+        return None
+
+
+# Consents live in their own module; imported here so Django finds their models.
+from pillars.people.consent_models import Consent as Consent  # noqa: E402
+from pillars.people.consent_models import ConsentRecipient as ConsentRecipient  # noqa: E402

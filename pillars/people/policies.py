@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import connection
@@ -20,16 +20,21 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_obj
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome
-from pillars.core import clock, policy
+from pillars.core import clock, exports, policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
+from pillars.people import labels
+from pillars.people.consent_models import RecipientKind
 from pillars.people.models import (
     CaseloadAssignment,
+    Consent,
+    ConsentRecipient,
     EmergencyAccess,
     Episode,
     PersonServed,
     Placement,
     Program,
+    Role,
     Staff,
     Unit,
 )
@@ -94,7 +99,39 @@ ACTIONS = {
         description="see and reset a staff member's sign-in lockout, two-step device, PIN "
         "and tablets",
     ),
+    # Part 2 consents (42 CFR 2.31): the person's team and the privacy officer read, record
+    # and take a written revocation; the accounting of disclosures is the privacy officer's.
+    "people.view_consents": rule(
+        *CARE_TEAM, R.DIRECTOR, R.PRIVACY, description="read a person's Part 2 consents"
+    ),
+    "people.record_consent": rule(
+        R.NURSE,
+        R.CLINICIAN,
+        R.PRIVACY,
+        check=lambda a, o: _ordinary_scope(a, o) and _discloses(a),
+        scope="write",
+        description="record a signed Part 2 consent",
+    ),
+    "people.revoke_consent": rule(
+        R.NURSE,
+        R.CLINICIAN,
+        R.PRIVACY,
+        check=_ordinary_scope,
+        scope="write",
+        description="record a written revocation or the expiry event of a consent",
+    ),
+    "people.view_disclosures": rule(
+        R.PRIVACY, description="a person's accounting of Part 2 disclosures"
+    ),
 }
+
+
+def _discloses(actor: Actor) -> bool:
+    """A consent is recorded by whoever may disclose under it: the team of a Part 2 program
+    (for its own records) or the privacy officer. Anyone else could name themself on one."""
+    if actor.has_role(R.PRIVACY):
+        return True
+    return Unit.objects.filter(pk__in=actor.unit_ids, is_substance_use_program=True).exists()
 
 
 def _is_self(actor: Actor, obj: Any) -> bool:
@@ -119,6 +156,7 @@ def load_actor(user: Any) -> Actor:
     ids = _scope_rows(staff.pk, now)
     sets: dict[str, set[int]] = {"unit": set(), "caseload": set(), "supervisee": set()}
     sets["emergency"] = set()
+    sets["consent"] = set()
     for pk, tag in ids:
         sets[tag].add(pk)
     return Actor(
@@ -132,6 +170,7 @@ def load_actor(user: Any) -> Actor:
         caseload_person_ids=frozenset(sets["caseload"]),
         supervisee_staff_ids=frozenset(sets["supervisee"]),
         emergency_person_ids=frozenset(sets["emergency"]),
+        consent_ids=frozenset(sets["consent"]),
     )
 
 
@@ -139,11 +178,14 @@ def load_actor(user: Any) -> Actor:
 def _scope_sql() -> str:
     """The actor's id sets as one UNION ALL of (id, tag) rows: home units, units of the staff
     member's programs, persons on their caseload today, their supervisees, and persons named
-    by their emergency-access grants in force. Written out by hand because every request runs
+    by their emergency-access grants in force, and the Part 2 consents not revoked or past
+    their date that may name them (by name, role, unit or as a treating provider;
+    ``people.consents`` decides). Written out by hand because every request runs
     it: building it through the ORM cost more than running it."""
     home = Staff._meta.get_field("home_units")
     programs = Staff._meta.get_field("programs")
     program_units = Program._meta.get_field("units")
+    roles = Staff._meta.get_field("roles")
     # Only model metadata is formatted in; every value is a parameter.
     return f"""
         SELECT hu.{home.m2m_reverse_name()}, 'unit' FROM {home.m2m_db_table()} hu
@@ -163,6 +205,24 @@ def _scope_sql() -> str:
         UNION ALL
         SELECT e.person_id, 'emergency' FROM {EmergencyAccess._meta.db_table} e
          WHERE e.staff_id = %(staff)s AND e.started_at <= %(now)s AND e.expires_at > %(now)s
+        UNION ALL
+        SELECT DISTINCT c.id, 'consent' FROM {Consent._meta.db_table} c
+          JOIN {ConsentRecipient._meta.db_table} r ON r.consent_id = c.id
+         WHERE c.revoked_at IS NULL AND (c.expires_on IS NULL OR c.expires_on >= %(yesterday)s)
+           AND (r.staff_id = %(staff)s OR r.kind = %(treating)s
+                OR r.role IN (
+                    SELECT ro.code FROM {roles.m2m_db_table()} sr
+                      JOIN {Role._meta.db_table} ro ON ro.id = sr.{roles.m2m_reverse_name()}
+                     WHERE sr.{roles.m2m_column_name()} = %(staff)s)
+                OR r.unit_id IN (
+                    SELECT h2.{home.m2m_reverse_name()} FROM {home.m2m_db_table()} h2
+                     WHERE h2.{home.m2m_column_name()} = %(staff)s)
+                OR r.unit_id IN (
+                    SELECT p2.{program_units.m2m_reverse_name()}
+                      FROM {program_units.m2m_db_table()} p2
+                      JOIN {programs.m2m_db_table()} s2
+                        ON s2.{programs.m2m_reverse_name()} = p2.{program_units.m2m_column_name()}
+                     WHERE s2.{programs.m2m_column_name()} = %(staff)s))
     """  # noqa: S608
 
 
@@ -172,6 +232,9 @@ def _scope_rows(staff_pk: int, now: datetime) -> list[tuple[int, str]]:
         "staff": staff_pk,
         "today": ops.adapt_datefield_value(now.date()),
         "now": ops.adapt_datetimefield_value(now),
+        # A day's leeway for the time zones; people.consents judges the expiry exactly.
+        "yesterday": ops.adapt_datefield_value(now.date() - timedelta(days=1)),
+        "treating": RecipientKind.TREATING_PROVIDERS.value,
     }
     with connection.cursor() as cursor:
         cursor.execute(_scope_sql(), params)
@@ -314,6 +377,8 @@ def install() -> None:
     policy.register(ACTIONS)
     policy.set_actor_loader(load_actor)
     policy.set_refusal_hook(_audit_refusal)
+    policy.set_label_guard(visible=labels.label_visible, restrict=labels.restrict_labelled)
+    exports.set_basis_finder(labels.disclosure_basis)
     policy.register_scope(PersonServed, visible=person_visible, restrict=restrict_persons)
     policy.register_scope(Staff, visible=staff_visible, restrict=restrict_staff)
     policy.register_scope(Unit, visible=unit_visible, restrict=restrict_units)
@@ -326,6 +391,13 @@ def install() -> None:
         CaseloadAssignment,
         visible=lambda a, c: person_visible(a, c.person),
         restrict=restrict_assignments,
+    )
+    policy.register_scope(
+        Consent,
+        visible=lambda a, c: person_visible(a, c.person),
+        restrict=lambda a, qs: qs.filter(
+            person__in=restrict_persons(a, PersonServed.objects.all())
+        ),
     )
     policy.register_scope(
         EmergencyAccess,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from pillars.people import views
+from pillars.people.consent_views import urlpatterns as consent_urls
 
 app_name = "people"
 
@@ -49,4 +50,5 @@ urlpatterns = [
     path("emergency/", views.emergency_start, name="emergency-start"),
     path("emergency/reviews/", views.emergency_review_list, name="emergency-review-list"),
     path("emergency/reviews/<uuid:public_id>/", views.emergency_review, name="emergency-review"),
+    *consent_urls,
 ]

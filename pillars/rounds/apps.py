@@ -11,12 +11,13 @@ class RoundsConfig(AppConfig):
     def ready(self) -> None:
         from pillars.core import navigation
         from pillars.core.navigation import NavEntry
-        from pillars.rounds import board_alerts, board_coverage, policies, sections
+        from pillars.rounds import board_alerts, board_coverage, policies, sections, unordered
 
         policies.install()
         sections.register()
         board_alerts.install()
         board_coverage.install()
+        unordered.install()
         navigation.register(
             [
                 NavEntry("Unit board", "rounds:board-list", "rounds.view", order=10),

@@ -40,7 +40,7 @@ def person_observation(
     # The person page has already checked scope (so `allows`) and audited the read of this person.
     if not policy.allows(request.user, "rounds.view", person):
         return None
-    order = selectors.current_order(person)
+    order = selectors.current_order(person, request.user)
     writable = page.get("writable", True)
     return {
         "order": order,

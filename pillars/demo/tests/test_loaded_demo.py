@@ -35,6 +35,7 @@ from pillars.people.choices import CaseloadKind
 from pillars.people.models import (
     Bed,
     CaseloadAssignment,
+    Consent,
     Episode,
     Organization,
     PersonServed,
@@ -437,3 +438,28 @@ def test_every_demo_account_is_marked_and_disable_demo_switches_them_off(
     assert not ApiToken.objects.filter(user=nurse, revoked_at__isnull=True).exists()
     assert AuditEvent.objects.filter(detail__event="demo account disabled").count() == users.count()
     assert verify_database()[0] is None
+
+
+def test_demo_shows_part2_records_keeping_their_label(loaded: generator.Summary) -> None:
+    """The person moved out of residential recovery keeps its records' label: the adult
+    unit's technician does not see them, the nurse named by the active consent does (and those
+    reads are the disclosures the privacy officer accounts for)."""
+    from pillars.core import clock
+    from pillars.people import consents
+    from pillars.rounds.selectors import orders as order_selectors
+
+    users = get_user_model().objects
+    consent_rows = list(Consent.objects.select_related("person"))
+    person = consent_rows[0].person
+    placement = Placement.objects.current().get(episode__person=person)
+    assert not placement.unit.is_substance_use_program
+    states = {c.state_on(clock.now(), consents.consent_today(c)) for c in consent_rows}
+    assert states == {"active", "expired", "revoked"}
+    bht, nurse = users.get(username="demo-bht"), users.get(username="demo-nurse")
+    seen_by_bht = order_selectors.order_history(person, bht)
+    assert seen_by_bht
+    assert not any(o.is_part2 for o in seen_by_bht)
+    assert any(o.is_part2 for o in order_selectors.order_history(person, nurse))
+    rows = consents.disclosures_of(users.get(username="demo-privacy"), person)
+    assert rows
+    assert {r.basis for r in rows} == {"consent"}

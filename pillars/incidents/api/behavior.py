@@ -9,7 +9,7 @@ returns the first record and the same id with other details is refused with 409.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.db import transaction
@@ -221,8 +221,10 @@ class ChartOut(Schema):
     phase_changes: list[PhaseOut]
 
 
-def _phases(person: PersonServed) -> list[PhaseOut]:
-    return [PhaseOut(name=p.name, started_on=p.started_on) for p in selectors.phases_of(person)]
+def _phases(person: PersonServed, user: Any) -> list[PhaseOut]:
+    return [
+        PhaseOut(name=p.name, started_on=p.started_on) for p in selectors.phases_of(person, user)
+    ]
 
 
 @router.get(
@@ -237,10 +239,12 @@ def person_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_behavior", what="api behavior plan"
     )
-    plan = selectors.current_plan(person) or selectors.ended_plan(person)
+    plan = selectors.current_plan(person, request.user) or selectors.ended_plan(
+        person, request.user
+    )
     if plan is None:
         raise Http404("This person has no behavior plan.")
-    return Status(200, PlanOut.of(plan, _phases(person)))
+    return Status(200, PlanOut.of(plan, _phases(person, request.user)))
 
 
 @router.post(
@@ -261,7 +265,7 @@ def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Statu
         reason=payload.reason,
         version=payload.version,
     )
-    return Status(200, PlanOut.of(ended, _phases(person)))
+    return Status(200, PlanOut.of(ended, _phases(person, request.user)))
 
 
 @router.get(
@@ -345,7 +349,7 @@ def person_chart(request: HttpRequest, public_id: UUID, filters: Query[ChartFilt
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_behavior", what="api behavior chart"
     )
-    keys = list(selectors.targets_by_key(person))
+    keys = list(selectors.targets_by_key(person, request.user))
     key = filters.target or (keys[0] if keys else "")
     if key not in keys:
         raise Http404("No such target behavior for this person.")
@@ -353,7 +357,9 @@ def person_chart(request: HttpRequest, public_id: UUID, filters: Query[ChartFilt
     last = filters.last or clock.today_in(zone)
     first = filters.first or date.fromordinal(last.toordinal() - 29)
     by = selectors.SHIFTS if filters.by == "shift" else selectors.DAYS
-    chart = selectors.chart_for(person, key, zone=zone, first=first, last=last, by=by)
+    chart = selectors.chart_for(
+        person, key, zone=zone, first=first, last=last, by=by, user=request.user
+    )
     return ChartOut(
         target=key,
         by=by,

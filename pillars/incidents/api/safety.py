@@ -116,7 +116,10 @@ def current_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_safety_plan", what="api safety plan"
     )
-    current, draft = selectors.current_plan(person), selectors.draft_of(person)
+    current, draft = (
+        selectors.current_plan(person, request.user),
+        selectors.draft_of(person, request.user),
+    )
     return Status(
         200,
         PlanOut(
@@ -136,7 +139,7 @@ def plan_versions(request: HttpRequest, public_id: UUID) -> Status[list[VersionO
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_safety_plan", what="api safety plan versions"
     )
-    return Status(200, [VersionOut.of(v) for v in selectors.versions_of(person)])
+    return Status(200, [VersionOut.of(v) for v in selectors.versions_of(person, request.user)])
 
 
 @router.post(
@@ -196,7 +199,9 @@ def sign(request: HttpRequest, public_id: UUID, payload: SignIn) -> Status[Versi
 @audited("downloads a safety plan's printed copy (audited by get_version_for)")
 def plan_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(request.user, public_id, what="api safety plan pdf")
-    response = HttpResponse(safety_pdf.render(version), content_type="application/pdf")
+    response = HttpResponse(
+        safety_pdf.export(request.user, version, channel="api"), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="safety-plan-v{version.number}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

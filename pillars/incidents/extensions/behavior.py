@@ -26,7 +26,7 @@ def person_behavior(
     # The person page has already checked scope (so `allows`) and audited the read.
     if not policy.allows(request.user, "incidents.view_behavior", person):
         return None
-    latest = selectors.latest_plan_summary(person)
+    latest = selectors.latest_plan_summary(person, request.user)
     plan = latest if latest is not None and latest.is_current else None
     writable = page.get("writable", True)
     zone = page.get("zone_name") or person_zone(person)
@@ -56,7 +56,7 @@ def board_rows(
     user = getattr(request, "user", None)
     rows: dict[int, list[RowExtra]] = {}
     if policy.can(user, "incidents.record_behavior"):
-        for pk, public_id in selectors.persons_with_plans(person_ids).items():
+        for pk, public_id in selectors.persons_with_plans(person_ids, user).items():
             rows[pk] = [
                 RowExtra(
                     label="Record behavior",
@@ -66,7 +66,7 @@ def board_rows(
             ]
     if policy.can(user, "incidents.view_behavior"):
         today = clock.today_in(unit.time_zone)
-        for pk, contract in selectors.reviews_due_for(person_ids, today).items():
+        for pk, contract in selectors.reviews_due_for(person_ids, today, user).items():
             url = reverse("incidents:behavior-plan", args=[contract.person.public_id])
             rows.setdefault(pk, []).append(
                 RowExtra(

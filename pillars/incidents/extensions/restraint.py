@@ -27,7 +27,7 @@ def person_restraint(
     if not policy.allows(request.user, "incidents.restraint_view", person):
         return None
     recent = list(
-        RestraintEpisode.objects.filter(person=person)
+        policy.readable(RestraintEpisode.objects.filter(person=person), request.user)
         .select_related("unit")
         .order_by("-started_at")[:RECENT]
     )

@@ -23,7 +23,7 @@ def person_safety_plan(
     # The person page has already checked scope (so `allows`) and audited the read of this person.
     if not policy.allows(request.user, "incidents.view_safety_plan", person):
         return None
-    versions = list(selectors.versions_of(person)[:5])
+    versions = list(selectors.versions_of(person, request.user)[:5])
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
     zone = page.get("zone_name") or person_zone(person)
@@ -46,7 +46,7 @@ def board_rows(
         return {}
     today = clock.today_in(unit.time_zone)
     rows: dict[int, list[RowExtra]] = {}
-    for person_id, version in selectors.current_plans_for(person_ids).items():
+    for person_id, version in selectors.current_plans_for(person_ids, request.user).items():
         url = reverse("incidents:safety-plan", args=[version.person.public_id]) + "#current-plan"
         extras = [RowExtra(label="Safety plan", url=url, icon="✚")]
         if version.review_on < today:

@@ -11,13 +11,13 @@ behavior over every version of the plan.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import PersonServed, Staff
+from pillars.people.models import Part2Labelled, PersonServed, Staff
 
 __all__ = [
     "BehaviorContract",
@@ -50,11 +50,13 @@ class ContractStatus(models.TextChoices):
     ENDED = "ended", "Ended with the plan"
 
 
-class BehaviorPlan(PublicModel):
+class BehaviorPlan(Part2Labelled, PublicModel):
     """One version of a person's behavior plan. The current version is the one in force; older
     versions keep what they said (``replaces`` chains them, newest first). An ended version is
     no longer current and names who ended it, when (``ended_on``, the unit's local date) and
     why."""
+
+    PART2_KIND = "behavior"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
@@ -116,6 +118,9 @@ class TargetBehavior(PublicModel):
     """A behavior the plan targets, defined so that any two staff would count it the same way
     (the operational definition)."""
 
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "plan"
+
     plan = models.ForeignKey(BehaviorPlan, on_delete=models.PROTECT, related_name="targets")
     key = models.SlugField(max_length=60, help_text="The same target across plan versions.")
     name = models.CharField(max_length=120)
@@ -133,9 +138,11 @@ class TargetBehavior(PublicModel):
         return self.name
 
 
-class PlanPhase(PublicModel):
+class PlanPhase(Part2Labelled, PublicModel):
     """A phase of a person's behavior plan (baseline, intervention, ...). Each phase change is a
     new row dated by the day it starts; a phase lasts until the next one starts."""
+
+    PART2_KIND = "behavior"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=80)
@@ -154,9 +161,11 @@ class PlanPhase(PublicModel):
         return f"{self.name} from {self.started_on}"
 
 
-class BehaviorContract(PublicModel):
+class BehaviorContract(Part2Labelled, PublicModel):
     """An agreement between the person served and staff: terms, rewards and a review date.
     Once both have signed it is never edited; a new contract replaces it."""
+
+    PART2_KIND = "behavior"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     plan = models.ForeignKey(BehaviorPlan, on_delete=models.PROTECT, related_name="contracts")
@@ -209,10 +218,15 @@ class BehaviorContract(PublicModel):
         return self.status == ContractStatus.SIGNED and self.review_has_come(self.review_on, today)
 
 
-class BehaviorRecord(PublicModel):
+class BehaviorRecord(Part2Labelled, PublicModel):
     """One ABC entry: what came before (antecedent), what the person did (behavior), what
     followed (consequence), with a count, a duration and an intensity. ``observed_at`` comes
     from the device, ``recorded_at`` from the server. Never edited; corrections are addenda."""
+
+    PART2_KIND = "behavior"
+
+    def label_moment(self) -> datetime | None:
+        return self.observed_at
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(TargetBehavior, on_delete=models.PROTECT, related_name="records")
@@ -255,6 +269,9 @@ class BehaviorRecord(PublicModel):
 
 class BehaviorRecordAddendum(PublicModel):
     """A correction to an ABC record: the record is never edited (DESIGN.md rule 2)."""
+
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "record"
 
     record = models.ForeignKey(BehaviorRecord, on_delete=models.PROTECT, related_name="addenda")
     written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import PersonServed, Staff, Unit
+from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
 
 __all__ = [
     "Debrief",
@@ -137,9 +137,18 @@ class NotificationRule(PublicModel):
         return True
 
 
-class Incident(PublicModel):
+class Incident(Part2Labelled, PublicModel):
     """One incident report. The reporter edits it only as a draft; once submitted it is a
     record: corrections are addenda, and it moves on to supervisor review and closure."""
+
+    PART2_PERSON = "persons__person"
+    PART2_KIND = "incidents"
+
+    def label_moment(self) -> datetime | None:
+        return self.occurred_at
+
+    def label_unit(self) -> Unit | None:
+        return self.unit
 
     type = models.CharField(max_length=30, choices=IncidentType.choices)
     status = models.CharField(
@@ -186,6 +195,9 @@ class Incident(PublicModel):
 class IncidentPerson(models.Model):
     """A person served involved in an incident, and whether they were injured."""
 
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "incident"
+
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="persons")
     person = models.ForeignKey(
         PersonServed, on_delete=models.PROTECT, related_name="incident_roles"
@@ -204,6 +216,9 @@ class IncidentPerson(models.Model):
 class IncidentStaff(models.Model):
     """A staff member involved in or witnessing an incident."""
 
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "incident"
+
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="staff")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="incident_roles")
     role = models.CharField(max_length=20, choices=StaffRole.choices)
@@ -219,6 +234,9 @@ class IncidentStaff(models.Model):
 
 class Injury(PublicModel):
     """An injury to a person served or to a staff member (exactly one of the two)."""
+
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="injuries")
     person = models.ForeignKey(PersonServed, null=True, blank=True, on_delete=models.PROTECT)
@@ -243,6 +261,9 @@ class Injury(PublicModel):
 
 class Notification(PublicModel):
     """A notification an incident makes due, its deadline (from a rule), and who sent it."""
+
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="notifications")
     rule = models.ForeignKey(NotificationRule, on_delete=models.PROTECT)
@@ -280,6 +301,9 @@ class Notification(PublicModel):
 class ReviewNote(PublicModel):
     """A supervisor's note while reviewing an incident."""
 
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "incident"
+
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="review_notes")
     written_by = models.ForeignKey(Staff, on_delete=models.PROTECT)
     written_at = models.DateTimeField()
@@ -291,6 +315,9 @@ class ReviewNote(PublicModel):
 
 class IncidentAddendum(PublicModel):
     """A correction to a submitted incident; the report itself never changes."""
+
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="addenda")
     written_by = models.ForeignKey(Staff, on_delete=models.PROTECT)
@@ -305,6 +332,9 @@ class IncidentAddendum(PublicModel):
 class Debrief(PublicModel):
     """A post-incident debrief with the person served or with staff: who, when, what was
     learned."""
+
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="debriefs")
     kind = models.CharField(max_length=20, choices=DebriefKind.choices)

@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import PersonServed, Staff, Unit
+from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
 
 __all__ = [
     "EpisodeKind",
@@ -153,8 +153,16 @@ class Violation:
         return ViolationKind(self.kind).label
 
 
-class RestraintEpisode(PublicModel):
+class RestraintEpisode(Part2Labelled, PublicModel):
     """One restraint or seclusion episode of one person on one unit, from start to release."""
+
+    PART2_KIND = "restraint"
+
+    def label_moment(self) -> datetime | None:
+        return self.started_at
+
+    def label_unit(self) -> Unit | None:
+        return self.unit
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
@@ -352,6 +360,9 @@ class RestraintOrder(PublicModel):
     """The order for an episode, or a renewal: who ordered it and when, and its limit computed
     from the person's age on the day of the order in the unit's zone. Never edited."""
 
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "episode"
+
     episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="orders")
     ordered_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     ordered_at = models.DateTimeField()
@@ -385,6 +396,9 @@ class FaceToFace(PublicModel):
     """The face-to-face evaluation (within an hour of the start): the person's immediate
     situation, their reaction, their medical and behavioral condition, whether to continue."""
 
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "episode"
+
     episode = models.ForeignKey(
         RestraintEpisode, on_delete=models.PROTECT, related_name="face_to_faces"
     )
@@ -404,6 +418,9 @@ class FaceToFace(PublicModel):
 class MonitoringCheck(PublicModel):
     """A monitoring check during the episode. Mechanical restraint adds circulation, skin,
     range of motion, hydration and toileting. Never edited; corrections are addenda."""
+
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "episode"
 
     episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="checks")
     observed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -430,6 +447,9 @@ class RestraintStaff(PublicModel):
     carried out the seclusion): named at the start or added while the episode runs. Each one
     has one restraint row in the exposure ledger. Never removed; a mistake is an addendum."""
 
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "episode"
+
     episode = models.ForeignKey(
         RestraintEpisode, on_delete=models.PROTECT, related_name="staff_roles"
     )
@@ -450,6 +470,9 @@ class RestraintStaff(PublicModel):
 class RestraintAddendum(PublicModel):
     """A correction to an episode or one of its entries: nothing signed is edited; the addendum
     names its author, its reason and the entry it corrects."""
+
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "episode"
 
     episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="addenda")
     entry = models.CharField(max_length=80, blank=True, help_text="The corrected entry.")

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import PersonServed, Staff
+from pillars.people.models import Part2Labelled, PersonServed, Staff
 
 __all__ = ["PersonSignature", "PlanSection", "SafetyPlanStatus", "SafetyPlanVersion"]
 
@@ -70,9 +70,11 @@ class VersionQuerySet(models.QuerySet["SafetyPlanVersion"]):
         return self.signed().filter(~Exists(later))
 
 
-class SafetyPlanVersion(PublicModel):
+class SafetyPlanVersion(Part2Labelled, PublicModel):
     """One version of a person's safety plan. ``content`` maps each section code to its list of
     entries: ``{"text": ...}`` or, in contact sections, ``{"name": ..., "phone": ...}``."""
+
+    PART2_KIND = "safety_plan"
 
     person = models.ForeignKey(
         PersonServed, on_delete=models.PROTECT, related_name="safety_plan_versions"

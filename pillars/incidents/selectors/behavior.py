@@ -54,28 +54,36 @@ def _uuid(value: Any) -> UUID:
         raise Http404("Not found") from None
 
 
-def current_plan(person: PersonServed) -> BehaviorPlan | None:
+def _plans(person: PersonServed, user: Any) -> QuerySet[BehaviorPlan]:
+    """The person's plan versions the user may read (the caller has checked the person; a
+    version made in a Part 2 program keeps its label). ``user`` None: a service's own lookup."""
+    return policy.readable(BehaviorPlan.objects.filter(person=person), user)
+
+
+def current_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
     return (
-        BehaviorPlan.objects.filter(person=person, is_current=True)
+        _plans(person, user)
+        .filter(is_current=True)
         .select_related("written_by")
         .prefetch_related("targets")
         .first()
     )
 
 
-def latest_plan_summary(person: PersonServed) -> BehaviorPlan | None:
+def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
     """The person's latest plan version (in force or ended) for the person page's section, in
     two queries: the version with its latest phase and the review date of the contract in
     force as annotations (``phase_name``, ``phase_started_on``, ``contract_review_on``), then
     its targets."""
-    phase = PlanPhase.objects.filter(person=OuterRef("person")).order_by(
+    phase = policy.readable(PlanPhase.objects.filter(person=OuterRef("person")), user).order_by(
         "-started_on", "-recorded_at"
     )
-    contract = BehaviorContract.objects.filter(
-        person=OuterRef("person"), status=ContractStatus.SIGNED
+    contract = policy.readable(
+        BehaviorContract.objects.filter(person=OuterRef("person"), status=ContractStatus.SIGNED),
+        user,
     ).order_by("-written_at")
     return (
-        BehaviorPlan.objects.filter(person=person)
+        _plans(person, user)
         .select_related("written_by", "ended_by")
         .prefetch_related("targets")
         .annotate(
@@ -88,10 +96,10 @@ def latest_plan_summary(person: PersonServed) -> BehaviorPlan | None:
     )
 
 
-def ended_plan(person: PersonServed) -> BehaviorPlan | None:
+def ended_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
     """The person's last version when it ended and no plan is in force since."""
     last = (
-        BehaviorPlan.objects.filter(person=person)
+        _plans(person, user)
         .select_related("written_by", "ended_by")
         .prefetch_related("targets")
         .order_by("-version")
@@ -100,18 +108,20 @@ def ended_plan(person: PersonServed) -> BehaviorPlan | None:
     return last if last is not None and last.is_ended else None
 
 
-def plan_history(person: PersonServed) -> list[BehaviorPlan]:
-    """Every version, newest first, each with its targets."""
+def plan_history(person: PersonServed, user: Any = None) -> list[BehaviorPlan]:
+    """Every version the user may read, newest first, each with its targets."""
     return list(
-        BehaviorPlan.objects.filter(person=person)
+        _plans(person, user)
         .select_related("written_by", "ended_by")
         .prefetch_related("targets")
         .order_by("-version")
     )
 
 
-def phases_of(person: PersonServed) -> list[PlanPhase]:
-    return list(PlanPhase.objects.filter(person=person).select_related("set_by"))
+def phases_of(person: PersonServed, user: Any = None) -> list[PlanPhase]:
+    return list(
+        policy.readable(PlanPhase.objects.filter(person=person), user).select_related("set_by")
+    )
 
 
 def phase_on(phases: list[PlanPhase], day: date) -> PlanPhase | None:
@@ -122,9 +132,9 @@ def phase_on(phases: list[PlanPhase], day: date) -> PlanPhase | None:
     return found
 
 
-def contracts_of(person: PersonServed) -> list[BehaviorContract]:
+def contracts_of(person: PersonServed, user: Any = None) -> list[BehaviorContract]:
     return list(
-        BehaviorContract.objects.filter(person=person).select_related(
+        policy.readable(BehaviorContract.objects.filter(person=person), user).select_related(
             "written_by", "staff_signed_by", "person_witnessed_by", "plan"
         )
     )
@@ -137,10 +147,11 @@ def contract_in_force(contracts: Iterable[BehaviorContract]) -> BehaviorContract
     return next((c for c in contracts if c.status == ContractStatus.SIGNED), None)
 
 
-def targets_by_key(person: PersonServed) -> dict[str, TargetBehavior]:
+def targets_by_key(person: PersonServed, user: Any = None) -> dict[str, TargetBehavior]:
     """Each target key the person's plans have ever had, named as its latest version names it."""
     found: dict[str, TargetBehavior] = {}
-    for target in TargetBehavior.objects.filter(plan__person=person).order_by("plan__version"):
+    targets = policy.readable(TargetBehavior.objects.filter(plan__person=person), user)
+    for target in targets.order_by("plan__version"):
         found[target.key] = target
     return found
 
@@ -219,10 +230,11 @@ def record_records_read(user: Any, person: PersonServed, records: list[BehaviorR
         record_list_read(user, [person], what="behavior records", detail={"records": len(records)})
 
 
-def persons_with_plans(person_ids: list[int]) -> dict[int, UUID]:
-    """The public id of each person shown who has a current plan (one query, whatever the
-    census)."""
-    rows = BehaviorPlan.objects.filter(person_id__in=person_ids, is_current=True).values_list(
+def persons_with_plans(person_ids: list[int], user: Any = None) -> dict[int, UUID]:
+    """The public id of each person shown who has a current plan the user may read (one query,
+    whatever the census)."""
+    plans = policy.readable(BehaviorPlan.objects.all(), user)
+    rows = plans.filter(person_id__in=person_ids, is_current=True).values_list(
         "person_id", "person__public_id"
     )
     return dict(rows)
@@ -234,13 +246,14 @@ def persons_with_plans(person_ids: list[int]) -> dict[int, UUID]:
 # replaced, which clears the flag; a renewal still awaiting signatures does not.
 
 
-def reviews_due_for(person_ids: list[int], today: date) -> dict[int, BehaviorContract]:
+def reviews_due_for(
+    person_ids: list[int], today: date, user: Any = None
+) -> dict[int, BehaviorContract]:
     """The contract in force whose review has come, for each of these persons that has one
-    (one query, whatever the census: the unit board)."""
+    the user may read (one query, whatever the census: the unit board)."""
     rows = (
-        BehaviorContract.objects.filter(
-            person_id__in=person_ids, status=ContractStatus.SIGNED, review_on__lte=today
-        )
+        policy.readable(BehaviorContract.objects.all(), user)
+        .filter(person_id__in=person_ids, status=ContractStatus.SIGNED, review_on__lte=today)
         .select_related("person")
         .only("public_id", "person_id", "person__public_id", "review_on", "status")
         .order_by("review_on")
@@ -437,7 +450,14 @@ def aggregate(
 
 
 def chart_for(
-    person: PersonServed, key: str, *, zone: str, first: date, last: date, by: str = DAYS
+    person: PersonServed,
+    key: str,
+    *,
+    zone: str,
+    first: date,
+    last: date,
+    by: str = DAYS,
+    user: Any = None,
 ) -> Chart:
     """The chart of one target behavior for one person (the caller checked scope)."""
     if by not in (DAYS, SHIFTS):
@@ -447,13 +467,17 @@ def chart_for(
     if (last - first).days >= MAX_CHART_DAYS:
         first = last - timedelta(days=MAX_CHART_DAYS - 1)
     bounds = bucket_bounds(first, last, zone, by)
-    rows = BehaviorRecord.objects.filter(
-        person=person,
-        target__key=key,
-        observed_at__gte=bounds[0].start,
-        observed_at__lt=bounds[-1].end,
-    ).values_list("observed_at", "count")
-    return aggregate(rows, first=first, last=last, zone=zone, by=by, phases=phases_of(person))
+    rows = (
+        policy.readable(BehaviorRecord.objects.all(), user)
+        .filter(
+            person=person,
+            target__key=key,
+            observed_at__gte=bounds[0].start,
+            observed_at__lt=bounds[-1].end,
+        )
+        .values_list("observed_at", "count")
+    )
+    return aggregate(rows, first=first, last=last, zone=zone, by=by, phases=phases_of(person, user))
 
 
 # Geometry of the drawn chart (SVG user units).

@@ -16,22 +16,23 @@ from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.selectors import _parse_uuid, _purpose, person_category
 
 
-def versions_of(person: PersonServed) -> QuerySet[SafetyPlanVersion]:
-    """Every version of the person's plan, newest first (the caller has checked scope)."""
+def versions_of(person: PersonServed, user: Any = None) -> QuerySet[SafetyPlanVersion]:
+    """Every version of the person's plan the user may read, newest first (the caller has
+    checked the person's scope; a version made in a Part 2 program keeps its label)."""
     return (
-        SafetyPlanVersion.objects.filter(person=person)
+        policy.readable(SafetyPlanVersion.objects.filter(person=person), user)
         .select_related("drafted_by", "signed_by")
         .order_by("-number")
     )
 
 
-def current_plan(person: PersonServed) -> SafetyPlanVersion | None:
+def current_plan(person: PersonServed, user: Any = None) -> SafetyPlanVersion | None:
     """The person's plan now: the latest signed version."""
-    return versions_of(person).filter(status=SafetyPlanStatus.SIGNED).first()
+    return versions_of(person, user).filter(status=SafetyPlanStatus.SIGNED).first()
 
 
-def draft_of(person: PersonServed) -> SafetyPlanVersion | None:
-    return versions_of(person).filter(status=SafetyPlanStatus.DRAFT).first()
+def draft_of(person: PersonServed, user: Any = None) -> SafetyPlanVersion | None:
+    return versions_of(person, user).filter(status=SafetyPlanStatus.DRAFT).first()
 
 
 def get_version_for(
@@ -59,10 +60,10 @@ def get_version_for(
     return version
 
 
-def current_plans_for(person_ids: list[int]) -> dict[int, SafetyPlanVersion]:
+def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, SafetyPlanVersion]:
     """The current plan of each of these persons that has one, in one query (the unit board)."""
     rows = (
-        SafetyPlanVersion.objects.current()
+        policy.readable(SafetyPlanVersion.objects.current(), user)
         .filter(person_id__in=person_ids)
         .select_related("person")
         .only("public_id", "person_id", "person__public_id", "number", "review_on", "status")

@@ -59,8 +59,8 @@ def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_behavior", what="behavior plan"
     )
-    versions = selectors.plan_history(person)
-    contracts = selectors.contracts_of(person)
+    versions = selectors.plan_history(person, request.user)
+    contracts = selectors.contracts_of(person, request.user)
     zone = person_zone(person)
     today = clock.today_in(zone)
     context = {
@@ -68,7 +68,7 @@ def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "plan": versions[0] if versions and versions[0].is_current else None,
         "ended": versions[0] if versions and versions[0].is_ended else None,
         "versions": versions,
-        "phases": selectors.phases_of(person),
+        "phases": selectors.phases_of(person, request.user),
         "contracts": contracts,
         "review_due_ids": {c.pk for c in contracts if c.review_due_on(today)},
         "zone_name": str(zone),
@@ -85,7 +85,7 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="behavior plan editor"
     )
-    current = selectors.current_plan(person)
+    current = selectors.current_plan(person, request.user)
     zone = person_zone(person)
     initial = PlanForm.initial_from(current) if current else {}
     initial["effective_on"] = clock.today_in(zone)
@@ -93,7 +93,7 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         "person": person,
         "current": current,
-        "ended": None if current else selectors.ended_plan(person),
+        "ended": None if current else selectors.ended_plan(person, request.user),
         "form": form,
         "slots": _slots(form),
     }
@@ -135,12 +135,12 @@ def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="end behavior plan"
     )
-    plan = selectors.current_plan(person)
+    plan = selectors.current_plan(person, request.user)
     if plan is None:
         return render(
             request,
             "incidents/behavior/plan_end.html",
-            {"person": person, "plan": None, "ended": selectors.ended_plan(person)},
+            {"person": person, "plan": None, "ended": selectors.ended_plan(person, request.user)},
         )
     zone = person_zone(person)
     form = EndPlanForm(
@@ -151,7 +151,9 @@ def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "plan": plan,
         "form": form,
         "open_contracts": [
-            c for c in selectors.contracts_of(person) if c.status in selectors.OPEN_CONTRACTS
+            c
+            for c in selectors.contracts_of(person, request.user)
+            if c.status in selectors.OPEN_CONTRACTS
         ],
     }
     return form_write(
@@ -192,7 +194,7 @@ def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     zone = person_zone(person)
     form = PhaseForm(posted(request), initial={"started_on": clock.today_in(zone)})
-    context = {"person": person, "form": form, "phases": selectors.phases_of(person)}
+    context = {"person": person, "form": form, "phases": selectors.phases_of(person, request.user)}
     return form_write(
         request,
         form,
@@ -290,12 +292,12 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.record_behavior", what="behavior record form"
     )
-    plan = selectors.current_plan(person)
+    plan = selectors.current_plan(person, request.user)
     zone = person_zone(person)
     if plan is None:
         # Nothing is recorded without a plan in force (none yet, or it ended): a form posted
         # after the plan ended lands here too, and nothing is stored.
-        ended = selectors.ended_plan(person)
+        ended = selectors.ended_plan(person, request.user)
         refusal = services.ended_message(ended.ended_on) if ended else ""
         return render(
             request,
@@ -367,7 +369,7 @@ def chart(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "incidents.view_behavior", what="behavior chart"
     )
     zone = str(person_zone(person))
-    targets = selectors.targets_by_key(person)
+    targets = selectors.targets_by_key(person, request.user)
     key = request.GET.get("target", "")
     if key not in targets:
         key = next(iter(targets), "")
@@ -380,7 +382,9 @@ def chart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     data = None
     recent: list[Any] = []
     if key:
-        data = selectors.chart_for(person, key, zone=zone, first=first, last=last, by=by)
+        data = selectors.chart_for(
+            person, key, zone=zone, first=first, last=last, by=by, user=request.user
+        )
         recent = list(
             selectors.records_of(request.user, person, key=key).order_by("-observed_at")[:20]
         )

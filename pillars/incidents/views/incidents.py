@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pillars.core import clock, policy, suppression
+from pillars.core import clock, exports, policy, suppression
 from pillars.core.declare import audited
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, run_write, saved
 from pillars.incidents.forms.incidents import (
@@ -319,7 +319,20 @@ def incident_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def incident_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(request.user, public_id, what="print")
-    context = {**_detail_context(request, incident), "printed_at": clock.now()}
+    # A printed copy leaves through the export door: logged, and a Part 2 report carries the
+    # 42 CFR 2.32 notice.
+    release = exports.release(
+        request.user,
+        what="incidents.incident",
+        fmt="print",
+        records=[incident],
+        detail={"channel": "page"},
+    )
+    context = {
+        **_detail_context(request, incident),
+        "printed_at": clock.now(),
+        "notice": release.notice,
+    }
     return render(request, "incidents/incidents/incident_print.html", context)
 
 

@@ -43,7 +43,7 @@ def plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "incidents.view_safety_plan", what="safety plan"
     )
     zone = person_zone(person)
-    versions = list(selectors.versions_of(person))
+    versions = list(selectors.versions_of(person, request.user))
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
     writable = _writable(request, person)
@@ -67,8 +67,8 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "incidents.draft_safety_plan", what="safety plan draft"
     )
     zone = person_zone(person)
-    draft = selectors.draft_of(person)
-    current = selectors.current_plan(person)
+    draft = selectors.draft_of(person, request.user)
+    current = selectors.current_plan(person, request.user)
     content = draft.content if draft else services.starting_content(current)
     review_on = (
         draft.review_on if draft else clock.today_in(zone) + timedelta(days=DEFAULT_REVIEW_DAYS)
@@ -146,7 +146,9 @@ def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def version_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(request.user, public_id, what="safety plan pdf")
-    response = HttpResponse(safety_pdf.render(version), content_type="application/pdf")
+    response = HttpResponse(
+        safety_pdf.export(request.user, version, channel="page"), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="safety-plan-v{version.number}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

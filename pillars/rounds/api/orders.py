@@ -280,7 +280,9 @@ def person_orders(request: HttpRequest, public_id: UUID) -> Status[list[OrderDet
         request.user, public_id, "rounds.view", what="api observation history"
     )
     now = clock.now()
-    return Status(200, [OrderDetailOut.of(o, now) for o in selectors.order_history(person)])
+    return Status(
+        200, [OrderDetailOut.of(o, now) for o in selectors.order_history(person, request.user)]
+    )
 
 
 @router.post(

@@ -14,7 +14,14 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import Episode, PersonServed, Staff, TrustedDevice, Unit
+from pillars.people.models import (
+    Episode,
+    Part2Labelled,
+    PersonServed,
+    Staff,
+    TrustedDevice,
+    Unit,
+)
 from pillars.rounds.choices import Activity, CheckStatus, Location, Proof, SafetyStatus
 
 
@@ -81,10 +88,15 @@ class ObservationLevel(PublicModel):
         return timedelta(seconds=float(self.grace_factor) * self.interval_minutes * 60)
 
 
-class ObservationOrder(PublicModel):
+class ObservationOrder(Part2Labelled, PublicModel):
     """An order that a person be observed at a level, with precautions, from a moment until
     ended. Changing the level ends this order and starts the next (``replaces``), so the
     person's history of levels is the chain of orders."""
+
+    PART2_KIND = "rounds"
+
+    def label_moment(self) -> datetime | None:
+        return self.started_at
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
@@ -180,10 +192,16 @@ class ObservationOrder(PublicModel):
         return CheckStatus.UPCOMING
 
 
-class Check(PublicModel):
+class Check(Part2Labelled, PublicModel):
     """One observation of one person: what the staff member saw, when they saw it (from the
     device) and when the server received it. Never edited; a replayed ``client_id`` returns
     the first check."""
+
+    PART2_PERSON = "order__person"
+    PART2_KIND = "rounds"
+
+    def label_moment(self) -> datetime | None:
+        return self.observed_at
 
     order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="checks")
     observed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -225,6 +243,9 @@ class Check(PublicModel):
 class CheckAddendum(PublicModel):
     """A correction to a check: the check itself is never edited (DESIGN.md rule 2); the
     addendum names its author and reason and both stay readable."""
+
+    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
+    PART2_VIA = "check_record"
 
     check_record = models.ForeignKey(Check, on_delete=models.PROTECT, related_name="addenda")
     written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")

@@ -74,6 +74,12 @@ def _precautions(values: list[str]) -> list[str]:
     return [str(labels.get(v, v)) for v in values]
 
 
+def _unit_may_read(unit: Unit) -> Q:
+    """A handoff is read by the unit's own team: it leaves out what another Part 2 program
+    wrote (a person transferred in keeps that program's records there)."""
+    return Q(is_part2=False) | Q(made_in_unit=unit)
+
+
 def compile_snapshot(unit: Unit, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
     """The handoff's content, as JSON-ready data (times as ISO 8601 UTC)."""
     until = min(end, now)
@@ -85,7 +91,7 @@ def compile_snapshot(unit: Unit, start: datetime, end: datetime, now: datetime) 
     persons = {p.episode.person_id: p for p in placements}
     orders = list(
         _overlapping(
-            ObservationOrder.objects.filter(person_id__in=persons),
+            ObservationOrder.objects.filter(person_id__in=persons).filter(_unit_may_read(unit)),
             start,
             end,
             "started_at",
@@ -96,7 +102,10 @@ def compile_snapshot(unit: Unit, start: datetime, end: datetime, now: datetime) 
     )
     checks = list(
         Check.objects.filter(
-            order__in=orders, observed_at__gte=start - LOOKBACK, observed_at__lt=end
+            _unit_may_read(unit),
+            order__in=orders,
+            observed_at__gte=start - LOOKBACK,
+            observed_at__lt=end,
         )
         .select_related("observed_by")
         .order_by("observed_at", "pk")

@@ -165,6 +165,10 @@ def _load(unit: Unit, start: datetime, end: datetime, staff: Staff | None) -> _L
     staff_ids = set(unit_checks.order_by().values_list("observed_by_id", flat=True).distinct())
     values = list(
         in_period.filter(observed_by_id__in=staff_ids)
+        # The same staff's checks on other units are read to catch charting in two places at
+        # once, except those another Part 2 program made: they stay with that program
+        # (whose own report sees them).
+        .filter(Q(is_part2=False) | Q(made_in_unit=unit))
         .annotate(
             placed_unit=_placement_at("unit_id"),
             placed_room=_placement_at("bed__room_id"),

@@ -105,32 +105,37 @@ def _with_history_columns(qs: QuerySet[ObservationOrder]) -> QuerySet[Observatio
     )
 
 
-def order_history(person: PersonServed) -> list[ObservationOrder]:
+def order_history(person: PersonServed, user: Any = None) -> list[ObservationOrder]:
     """Every order of a person (all episodes), the current one first, with its level version
     and its checks count. The caller has already fetched the person with ``get_person_for``,
     which checks scope and audits the read."""
     return list(
-        _with_history_columns(ObservationOrder.objects.filter(person=person)).order_by(
-            F("ended_at").desc(nulls_first=True), "-started_at", "-pk"
-        )
+        _with_history_columns(
+            policy.readable(ObservationOrder.objects.filter(person=person), user)
+        ).order_by(F("ended_at").desc(nulls_first=True), "-started_at", "-pk")
     )
 
 
-def current_order(person: PersonServed) -> ObservationOrder | None:
-    """The person's open order (there is at most one), for the person page."""
+def current_order(person: PersonServed, user: Any = None) -> ObservationOrder | None:
+    """The person's open order (there is at most one), for the person page; none when the
+    order was made in a Part 2 program the user may not read (a new order replaces it)."""
     return (
-        ObservationOrder.objects.filter(person=person, ended_at__isnull=True)
+        policy.readable(ObservationOrder.objects.all(), user)
+        .filter(person=person, ended_at__isnull=True)
         .select_related("level", "ordered_by")
         .first()
     )
 
 
-def recent_checks(orders: list[ObservationOrder], per_order: int = 20) -> dict[int, list[Check]]:
-    """The latest checks of each order (newest first), with their addenda, in two queries."""
+def recent_checks(
+    orders: list[ObservationOrder], per_order: int = 20, user: Any = None
+) -> dict[int, list[Check]]:
+    """The latest checks of each order the user may read (newest first), with their addenda,
+    in two queries."""
     if not orders:
         return {}
     ranked = (
-        Check.objects.filter(order__in=orders)
+        policy.readable(Check.objects.filter(order__in=orders), user)
         .annotate(
             rank=Window(RowNumber(), partition_by=[F("order_id")], order_by=F("observed_at").desc())
         )
@@ -158,5 +163,8 @@ def get_check_for(
     if check is None:
         raise Http404("Not found")
     policy.require(user, action, check.order)
+    if not policy.is_visible(user, check):
+        # A check keeps the label of the program it was made in, whatever its order's.
+        raise Http404("Not found")
     _record_read(user, check.order.person, what, check)
     return check

@@ -21,6 +21,7 @@ from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.core import clock, policy
 from pillars.core.bulk import insert_objects
 from pillars.core.errors import ValidationError, invalid
+from pillars.people.labels import stamp_many
 from pillars.people.models import Bed, Placement, Room, TrustedDevice
 from pillars.rounds.choices import Proof
 from pillars.rounds.models import Check, ObservationOrder
@@ -280,7 +281,9 @@ def _store(
         .select_related("level", "person")
         .order_by("pk")
     }
-    insert_objects([check for _, check in pending.values()], skip_conflicts_on="client_id")
+    checks = [check for _, check in pending.values()]
+    stamp_many(checks)
+    insert_objects(checks, skip_conflicts_on="client_id")
     # Re-read only keys: which rows are ours (our public id) and which another device stored.
     stored = {
         cid: (pk, public_id)

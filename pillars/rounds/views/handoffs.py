@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pillars.core import policy
+from pillars.core import exports, policy
 from pillars.core.declare import audited
 from pillars.core.formtools import LocalDateTimeField, run_write
 from pillars.people import selectors as people_selectors
@@ -167,7 +167,17 @@ def handoff_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def handoff_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id)
-    return render(request, "rounds/handoff_print.html", _detail_context(request, handoff))
+    # A printed copy leaves through the export door; a Part 2 program's handoff carries the
+    # 42 CFR 2.32 notice.
+    release = exports.release(
+        request.user,
+        what="rounds.handoff",
+        fmt="print",
+        part2=handoff.unit.is_substance_use_program,
+        detail={"handoff": str(handoff.public_id), "unit": handoff.unit.code},
+    )
+    context = {**_detail_context(request, handoff), "notice": release.notice}
+    return render(request, "rounds/handoff_print.html", context)
 
 
 @audited("adds a note or addendum through services.handoffs.add_note (audited)")

@@ -55,7 +55,7 @@ def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "rounds.order", what="observation order"
     )
     zone = person_zone(person)
-    current = selectors.current_order(person)
+    current = selectors.current_order(person, request.user)
     levels = current_levels()
     initial: dict[str, Any] = {"started_at": clock.local(clock.now(), zone).strftime(LOCAL_INPUT)}
     if current is not None:
@@ -142,8 +142,8 @@ def order_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "rounds.view", what="observation history"
     )
     zone = person_zone(person)
-    orders = selectors.order_history(person)
-    checks = selectors.recent_checks(orders, HISTORY_CHECKS)
+    orders = selectors.order_history(person, request.user)
+    checks = selectors.recent_checks(orders, HISTORY_CHECKS, request.user)
     emergency = people_selectors.is_emergency_read(request.user, person)
     grant = people_selectors.active_grant_for(request.user, person) if emergency else None
     rows = [

@@ -1,0 +1,196 @@
+"""The one door every copy leaves by (DESIGN.md rule 6, 42 CFR 2.32).
+
+An export (a PDF, a CSV, an API copy of a record) calls ``release`` before it sends anything:
+
+1. **The Part 2 check.** Each record must be visible to the user through the policy layer,
+   whose label guard (``people.labels``) lets a substance-use record out of its program only to
+   the program's team, the privacy officer, an active consent naming the reader, or an
+   emergency-access grant. A record that fails answers 404, as everywhere else.
+2. **The disclosure log.** One ``export`` event in the audit log names what left, in which
+   format, and for Part 2 content the basis it left on and the consent it relied on.
+3. **The notice.** A copy with Part 2 content carries the notice 42 CFR 2.32 requires as amended
+   in 2024: one of its two statements (the long one, below) and a copy or explanation of the
+   consent relied on (``Release.notice``; ``pdf_notice`` and ``csv_notice`` print it). The
+   pre-2024 wording ("...prohibit you from making any further disclosure...") is outdated and
+   is not used.
+
+Core cannot read people's models (imports point down), so the people app registers how a
+record's disclosure basis is found (``set_basis_finder``) when it installs its policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.core import policy
+from pillars.core.pdf import writer
+
+# 42 CFR 2.32(a)(1), as amended in 2024 (89 FR 12472, compliance from 16 February 2026).
+NOTICE = (
+    "This record which has been disclosed to you is protected by Federal confidentiality rules "
+    "(42 CFR part 2). These rules prohibit you from using or disclosing this record, or testimony "
+    "that describes the information contained in this record, in any civil, criminal, "
+    "administrative, or legislative proceedings by any Federal, State, or local authority, "
+    "against the patient, unless authorized by the consent of the patient, except as provided at "
+    "42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In "
+    "addition, the Federal rules prohibit you from making any other use or disclosure of this "
+    "record unless at least one of the following applies: (i) Further use or disclosure is "
+    "expressly permitted by the written consent of the individual whose information is being "
+    "disclosed in this record or as otherwise permitted by 42 CFR part 2. (ii) You are a covered "
+    "entity or business associate and have received the record for treatment, payment, or health "
+    "care operations, or (iii) You have received the record from a covered entity or business "
+    "associate as permitted by 45 CFR part 164, subparts A and E. A general authorization for the "
+    "release of medical or other information is NOT sufficient to meet the required elements of "
+    "written consent to further use or redisclose the record (see 42 CFR 2.31)."
+)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Why one Part 2 record may leave: ``program`` (its own team), ``privacy`` (the privacy
+    officer's administrative control), ``emergency`` (42 CFR 2.51) or ``consent`` (with the
+    consent's public id and a plain explanation of its scope)."""
+
+    kind: str
+    consent_id: str = ""
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Release:
+    """What ``release`` decided: whether the copy holds Part 2 content, on what basis it
+    leaves, and the notice lines it must carry (empty when none is needed)."""
+
+    part2: bool
+    bases: tuple[Basis, ...] = ()
+    notice: tuple[str, ...] = field(default=())
+
+
+_basis_finder: Callable[[Any, models.Model], Basis | None] | None = None
+
+
+def set_basis_finder(finder: Callable[[Any, models.Model], Basis | None]) -> None:
+    """The people app's answer to "may this labelled record leave, and why" (None: the record
+    carries no Part 2 label)."""
+    global _basis_finder
+    _basis_finder = finder
+
+
+def _explain(bases: Iterable[Basis]) -> list[str]:
+    lines: list[str] = []
+    for basis in dict.fromkeys(bases):
+        if basis.kind == "consent":
+            lines.append(f"Disclosed under this consent: {basis.explanation}")
+        elif basis.kind == "emergency":
+            lines.append(
+                "Disclosed to medical personnel in a medical emergency (42 CFR 2.51); no "
+                "consent was relied on."
+            )
+        else:
+            lines.append(
+                "Copy made by the program that holds the record (or its privacy officer). It "
+                "carries this notice because it may leave the program; any further disclosure "
+                "needs the person's written consent."
+            )
+    return lines
+
+
+def release(
+    user: Any,
+    *,
+    what: str,
+    fmt: str,
+    records: Sequence[models.Model] = (),
+    part2: bool = False,
+    person_id: Any = None,
+    purpose: str = Purpose.TREATMENT,
+    detail: dict[str, Any] | None = None,
+) -> Release:
+    """Check, log and label one export. ``records`` are the records the copy holds (each is
+    checked and its label read); ``part2`` says the copy holds Part 2 content that is not one
+    record (an audit export). Raises Http404 for a record the user may not see."""
+    actor = policy.actor_for(user)
+    bases: list[Basis] = []
+    for record in records:
+        if not policy.is_visible(actor, record):
+            raise Http404("Not found")
+        found = _basis_finder(actor, record) if _basis_finder is not None else None
+        if found is not None:
+            bases.append(found)
+    if part2 and not bases:
+        bases.append(Basis("privacy" if actor.has_role("privacy") else "program"))
+    is_part2 = bool(bases)
+    consent_ids = sorted({b.consent_id for b in bases if b.consent_id})
+    ids = [str(getattr(r, "public_id", r.pk)) for r in records]
+    audit.record(
+        actor=actor.user,
+        action=Action.EXPORT,
+        object_type=what,
+        object_id=ids[0] if len(ids) == 1 else fmt,
+        person_id=person_id,
+        category=Category.SUBSTANCE_USE if is_part2 else Category.GENERAL,
+        purpose=Purpose.EMERGENCY if any(b.kind == "emergency" for b in bases) else purpose,
+        detail={
+            **(detail or {}),
+            "format": fmt,
+            "records": ids,
+            "disclosure": sorted({b.kind for b in bases}),
+            "consent_ids": consent_ids,
+            "notice": is_part2,
+        },
+    )
+    notice = (NOTICE, *_explain(bases)) if is_part2 else ()
+    return Release(part2=is_part2, bases=tuple(bases), notice=notice)
+
+
+# 42 CFR 2.32(a)(2), the short statement: for a header, where the long one does not fit.
+SHORT_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+# Set on the actor (once per request) by the label guard when a read relied on a consent or an
+# emergency grant: the consents' public ids, or "emergency".
+DISCLOSED = "part2-disclosed"
+
+
+def note_disclosure(actor: Any, basis: str) -> None:
+    """Remember, for this request's answer, that it discloses Part 2 records (and on what)."""
+    actor.extra.setdefault(DISCLOSED, set()).add(basis)
+
+
+class DisclosureNoticeMiddleware:
+    """An API answer that carries Part 2 records read under a consent or in an emergency
+    carries the notice too: the short 42 CFR 2.32 statement and the consents relied on (whose
+    explanation is at ``GET /api/v1/consents/{id}``), as response headers."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        actor = getattr(getattr(request, "user", None), "_pillars_actor", None)
+        disclosed = actor.extra.get(DISCLOSED) if actor is not None else None
+        if disclosed and request.path.startswith("/api/"):
+            response["Part2-Notice"] = SHORT_NOTICE
+            response["Part2-Disclosed-Under"] = ", ".join(sorted(disclosed))
+        return response
+
+
+def pdf_notice(pdf: Any, release: Release) -> None:
+    """Print the notice at the end of a PDF built with ``core.pdf`` (nothing when none is due)."""
+    if not release.notice:
+        return
+    line = writer(pdf, body=9)
+    pdf.ln(4)
+    line("Notice of the federal confidentiality rules (42 CFR 2.32)", 10, "B", 1)
+    for text in release.notice:
+        line(text, 9, gap=2)
+
+
+def csv_notice(release: Release) -> list[list[str]]:
+    """The notice as the first rows of a CSV file (none when none is due)."""
+    return [[f"# {text}"] for text in release.notice]

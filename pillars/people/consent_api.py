@@ -1,0 +1,193 @@
+"""The consent part of the JSON API (42 CFR 2.31): a person's consents, recording one, reading
+one, and its written revocation. Same rules as the pages: the person's team and the privacy
+officer; every missing element is named at once; a revocation applies at once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from pillars.core import clock
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Text
+from pillars.core.declare import audited
+from pillars.core.errors import ValidationError
+from pillars.core.idempotency import idempotent
+from pillars.people import consents
+from pillars.people import selectors as people_selectors
+from pillars.people.consent_models import Consent, RecipientKind
+from pillars.people.models import Staff, Unit
+
+router = Router(tags=["consents"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+class RecipientIn(Schema):
+    """One recipient: ``staff`` names a staff member, ``role`` a role code, ``unit`` a unit,
+    ``entity`` a person or organization outside Pillars (``name``), ``treating`` "my treating
+    providers"."""
+
+    kind: str = Field(max_length=20)
+    staff: UUID | None = None
+    role: Text = Field("", max_length=20)
+    unit: UUID | None = None
+    name: Text = Field("", max_length=200)
+
+
+class RecipientOut(Schema):
+    kind: str
+    label: str
+
+
+class ConsentIn(Schema):
+    programs: list[UUID] = Field(default_factory=list, max_length=20)
+    information_kinds: list[str] = Field(default_factory=list, max_length=10)
+    information_description: Text = Field("", max_length=2000)
+    purposes: list[str] = Field(default_factory=list, max_length=10)
+    purpose_description: Text = Field("", max_length=300)
+    recipients: list[RecipientIn] = Field(default_factory=list, max_length=50)
+    expires_on: date | None = None
+    expiry_event: Text = Field("", max_length=300)
+    signed_by: str = Field("", max_length=20)
+    signer_name: Text = Field("", max_length=150)
+    representative_authority: Text = Field("", max_length=200)
+    signed_on: date | None = None
+    client_id: UUID | None = None
+
+
+class ConsentOut(Schema):
+    public_id: UUID
+    person: UUID
+    state: str
+    programs: list[str]
+    information_kinds: list[str]
+    information_description: str
+    purposes: list[str]
+    purpose_description: str
+    recipients: list[RecipientOut]
+    expires_on: date | None
+    expiry_event: str
+    signed_by: str
+    signer_name: str
+    signed_on: date
+    revoked_at: datetime | None
+
+    @staticmethod
+    def of(consent: Consent) -> ConsentOut:
+        return ConsentOut(
+            public_id=consent.public_id,
+            person=consent.person.public_id,
+            state=consent.state_on(clock.now(), consents.consent_today(consent)),
+            programs=[u.code for u in consent.programs.all()],
+            information_kinds=list(consent.information_kinds),
+            information_description=consent.information_description,
+            purposes=list(consent.purposes),
+            purpose_description=consent.purpose_description,
+            recipients=[RecipientOut(kind=r.kind, label=r.label) for r in consent.recipients.all()],
+            expires_on=consent.expires_on,
+            expiry_event=consent.expiry_event,
+            signed_by=consent.signed_by,
+            signer_name=consent.signer_name,
+            signed_on=consent.signed_on,
+            revoked_at=consent.revoked_at,
+        )
+
+
+class RevokeIn(Schema):
+    received_as: str = Field("", max_length=20)
+    note: Text = Field("", max_length=300)
+    client_id: UUID | None = None
+
+
+def _recipients(rows: list[RecipientIn]) -> list[dict[str, Any]]:
+    """Public ids to records; one that names nothing known stays empty and is named by the
+    service's error."""
+    staff = {s.public_id: s for s in Staff.objects.filter(public_id__in=[r.staff for r in rows])}
+    units = {u.public_id: u for u in Unit.objects.filter(public_id__in=[r.unit for r in rows])}
+    return [
+        {
+            "kind": r.kind if r.kind in RecipientKind.values else "",
+            "staff": staff.get(r.staff) if r.staff else None,
+            "role": r.role,
+            "unit": units.get(r.unit) if r.unit else None,
+            "name": r.name,
+        }
+        for r in rows
+    ]
+
+
+@router.get(
+    "/persons/{public_id}/consents",
+    response={200: list[ConsentOut], **READ_ERRORS},
+    summary="A person's Part 2 consents, newest first",
+)
+@audited("lists a person's consents (audited by get_person_for)")
+def list_consents(request: HttpRequest, public_id: UUID) -> Status[list[ConsentOut]]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "people.view_consents", what="api consents"
+    )
+    return Status(200, [ConsentOut.of(c) for c in consents.consents_of(request.user, person)])
+
+
+@router.post(
+    "/persons/{public_id}/consents",
+    response={201: ConsentOut, **WRITE_ERRORS},
+    summary="Record a signed Part 2 consent (every 42 CFR 2.31 element)",
+)
+@audited("records a consent (audited by get_person_for and record_consent)")
+@idempotent
+def create_consent(request: HttpRequest, public_id: UUID, payload: ConsentIn) -> Status[ConsentOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "people.record_consent", what="api consent"
+    )
+    programs = list(Unit.objects.filter(public_id__in=payload.programs))
+    if len(programs) != len(set(payload.programs)):
+        raise ValidationError({"programs": ["There is no such program."]})
+    consent = consents.record_consent(
+        person,
+        actor=request.user,
+        programs=programs,
+        information_kinds=payload.information_kinds,
+        information_description=payload.information_description,
+        purposes=payload.purposes,
+        purpose_description=payload.purpose_description,
+        recipients=_recipients(payload.recipients),
+        expires_on=payload.expires_on,
+        expiry_event=payload.expiry_event,
+        signed_by=payload.signed_by,
+        signer_name=payload.signer_name,
+        representative_authority=payload.representative_authority,
+        signed_on=payload.signed_on,
+    )
+    return Status(201, ConsentOut.of(consents.get_consent_for(request.user, consent.public_id)))
+
+
+@router.get(
+    "/consents/{public_id}",
+    response={200: ConsentOut, **READ_ERRORS},
+    summary="One Part 2 consent",
+)
+@audited("reads a consent (audited by get_consent_for)")
+def get_consent(request: HttpRequest, public_id: UUID) -> Status[ConsentOut]:
+    return Status(200, ConsentOut.of(consents.get_consent_for(request.user, public_id)))
+
+
+@router.post(
+    "/consents/{public_id}/revoke",
+    response={200: ConsentOut, **WRITE_ERRORS},
+    summary="Record a written revocation (applies to every later disclosure)",
+)
+@audited("revokes a consent (audited by get_consent_for and revoke_consent)")
+@idempotent
+def revoke(request: HttpRequest, public_id: UUID, payload: RevokeIn) -> Status[ConsentOut]:
+    consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
+    consents.revoke_consent(
+        consent, actor=request.user, received_as=payload.received_as, note=payload.note
+    )
+    return Status(200, ConsentOut.of(consents.get_consent_for(request.user, public_id)))

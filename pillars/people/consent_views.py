@@ -1,0 +1,351 @@
+"""Pages for Part 2 consents (42 CFR 2.31): a person's consents, recording one, reading it,
+its printable form, and its written revocation or expiry event. For the person's team and the
+privacy officer."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pillars.audit.choices import Purpose
+from pillars.core import clock, exports, policy
+from pillars.core.declare import audited
+from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pdf import document, writer
+from pillars.people import consent_pdf, consents
+from pillars.people import selectors as people_selectors
+from pillars.people.consent_forms import CONSENT_FIELDS, ConsentForm, ExpiryEventForm, RevokeForm
+from pillars.people.consent_models import Consent
+from pillars.people.models import PersonServed, Placement, Staff, Unit
+from pillars.people.sections import PersonSection, register_section
+
+
+def with_state(rows: list[Consent]) -> list[Consent]:
+    now = clock.now()
+    for consent in rows:
+        consent.state = consent.state_on(now, consents.consent_today(consent))  # type: ignore[attr-defined]
+    return rows
+
+
+@audited("a person's Part 2 consents; get_person_for audits the read")
+@login_required
+@require_GET
+def consent_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "people.view_consents", what="consents"
+    )
+    rows = with_state(consents.consents_of(request.user, person))
+    return render(
+        request,
+        "people/consent_list.html",
+        {
+            "person": person,
+            "consents": rows,
+            "can_record": policy.allows(request.user, "people.record_consent", person),
+            "can_account": policy.allows(request.user, "people.view_disclosures", person),
+        },
+    )
+
+
+@audited("every Part 2 consent, newest first, for the privacy officer (an audited list read)")
+@login_required
+@require_GET
+def consent_index(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "people.view_disclosures")
+    state = request.GET.get("state", "")
+    rows = with_state(consents.recent_consents(request.user))
+    if state in {"active", "expired", "revoked"}:
+        rows = [c for c in rows if c.state == state]  # type: ignore[attr-defined]
+    people_selectors.record_list_read(
+        request.user,
+        list({c.person_id: c.person for c in rows}.values()),
+        what="consents",
+        purpose=Purpose.OVERSIGHT,
+    )
+    return render(
+        request,
+        "people/consent_index.html",
+        {"consents": rows, "state": state, "limit": consents.INDEX_LIMIT},
+    )
+
+
+@audited("records a signed Part 2 consent; get_person_for and record_consent audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "people.record_consent", what="consent form"
+    )
+    form = ConsentForm(
+        posted(request),
+        staff=policy.restrict(
+            Staff.objects.filter(exited_on__isnull=True), request.user, "people.view_staff"
+        ).order_by("display_name"),
+        programs=consents.part2_programs(request.user),
+        units=Unit.objects.filter(is_active=True).order_by("name"),
+        initial={"signed_on": clock.now().date()},
+    )
+
+    def write(data: dict[str, Any]) -> Consent:
+        return consents.record_consent(
+            person,
+            actor=request.user,
+            programs=data["programs"],
+            information_kinds=data["information_kinds"],
+            information_description=data["information_description"],
+            purposes=data["purposes"],
+            purpose_description=data["purpose_description"],
+            recipients=form.recipients(),
+            expires_on=data["expires_on"],
+            expiry_event=data["expiry_event"],
+            signed_by=data["signed_by"],
+            signer_name=data["signer_name"],
+            representative_authority=data["representative_authority"],
+            signed_on=data["signed_on"],
+        )
+
+    return form_write(
+        request,
+        form,
+        "people/consent_form.html",
+        {"person": person, "form": form},
+        write,
+        lambda consent: saved(
+            request,
+            "The consent is recorded.",
+            reverse("people:consent-detail", args=[consent.public_id]),
+        ),
+        field_map=CONSENT_FIELDS,
+    )
+
+
+@audited("one Part 2 consent; get_consent_for audits the read")
+@login_required
+@require_GET
+def consent_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    consent = consents.get_consent_for(request.user, public_id)
+    with_state([consent])
+    return render(
+        request,
+        "people/consent_detail.html",
+        {
+            "consent": consent,
+            "person": consent.person,
+            "lines": consent_pdf.consent_lines(consent),
+            "statements": consent_statements(consent),
+            "can_revoke": consent.revoked_at is None
+            and policy.allows(request.user, "people.revoke_consent", consent),
+        },
+    )
+
+
+def consent_statements(consent: Consent) -> list[str]:
+    from pillars.people.consent_models import (
+        CONDITIONING_STATEMENT,
+        REDISCLOSURE_STATEMENT,
+        REVOCATION_STATEMENT,
+    )
+
+    found = [REVOCATION_STATEMENT, CONDITIONING_STATEMENT]
+    return [*found, REDISCLOSURE_STATEMENT] if consent.is_tpo else found
+
+
+@audited("the printable consent form; get_consent_for audits the read")
+@login_required
+@require_GET
+def consent_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    consent = consents.get_consent_for(request.user, public_id)
+    # A consent names a person's substance-use treatment: its copy leaves by the export door.
+    release = exports.release(
+        request.user,
+        what="people.consent",
+        fmt="pdf",
+        part2=True,
+        person_id=consent.person.public_id,
+        detail={"consent": str(consent.public_id)},
+    )
+    response = HttpResponse(consent_pdf.render(consent, release), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="consent-{consent.signed_on}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@audited("records a written revocation; get_consent_for and revoke_consent audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
+    form = RevokeForm(posted(request))
+    event = ExpiryEventForm()
+    return form_write(
+        request,
+        form,
+        "people/consent_revoke.html",
+        {"consent": consent, "person": consent.person, "form": form, "event": event},
+        lambda data: consents.revoke_consent(
+            consent, actor=request.user, received_as=data["received_as"], note=data["note"]
+        ),
+        lambda revoked: saved(
+            request,
+            "The revocation is recorded; it applies to every disclosure from now on.",
+            reverse("people:consent-detail", args=[revoked.public_id]),
+        ),
+    )
+
+
+@audited("records the expiry event of a consent; get_consent_for and the service audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_expiry_event(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
+    event = ExpiryEventForm(posted(request))
+    return form_write(
+        request,
+        event,
+        "people/consent_revoke.html",
+        {"consent": consent, "person": consent.person, "form": RevokeForm(), "event": event},
+        lambda data: consents.record_expiry_event(
+            consent, actor=request.user, occurred_on=data["occurred_on"]
+        ),
+        lambda ended: saved(
+            request,
+            "The expiry event is recorded; the consent has ended.",
+            reverse("people:consent-detail", args=[ended.public_id]),
+        ),
+    )
+
+
+def _accounting(request: HttpRequest, public_id: UUID, what: str) -> tuple[Any, list[Any]]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "people.view_disclosures", what=what
+    )
+    return person, consents.disclosures_of(request.user, person)
+
+
+@audited("a person's accounting of Part 2 disclosures; get_person_for audits the read")
+@login_required
+@require_GET
+def disclosure_accounting(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person, rows = _accounting(request, public_id, "accounting of disclosures")
+    return render(
+        request,
+        "people/disclosure_accounting.html",
+        {"person": person, "rows": rows, "zone_name": str(people_selectors.person_zone(person))},
+    )
+
+
+@audited("the printable accounting of disclosures; get_person_for and release audit")
+@login_required
+@require_GET
+def disclosure_accounting_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person, rows = _accounting(request, public_id, "accounting of disclosures (print)")
+    release = exports.release(
+        request.user,
+        what="people.disclosureaccounting",
+        fmt="pdf",
+        part2=True,
+        person_id=person.public_id,
+        purpose=Purpose.OVERSIGHT,
+        detail={"rows": len(rows)},
+    )
+    zone = people_selectors.person_zone(person)
+    pdf = document(f"Disclosures of substance-use records: {person.display_name}")
+    line = writer(pdf)
+    line(f"Accounting of disclosures: {person.display_name}", 16, "B", 1)
+    line(
+        f"Record {person.record_number}. Prepared {clock.local(clock.now(), zone):%Y-%m-%d} "
+        "by the privacy officer. Each disclosure of records from a substance-use (42 CFR Part 2) "
+        "program outside that program, under a consent or in a medical emergency.",
+        10,
+        gap=4,
+    )
+    if not rows:
+        line("No disclosure is recorded.", 12)
+    for row in rows:
+        basis = "Medical emergency (42 CFR 2.51)"
+        if row.consent is not None:
+            basis = f"Consent signed {row.consent.signed_on:%Y-%m-%d}"
+        line(
+            f"{clock.local(row.occurred_at, zone):%Y-%m-%d %H:%M}  {row.who}: {row.how}, "
+            f"{row.kind}. {basis}.",
+            11,
+        )
+    exports.pdf_notice(pdf, release)
+    response = HttpResponse(bytes(pdf.output()), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="accounting-of-disclosures.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("consents/", consent_index, name="consent-index"),
+    path("persons/<uuid:public_id>/consents/", consent_list, name="consent-list"),
+    path("persons/<uuid:public_id>/consents/new/", consent_create, name="consent-create"),
+    path("consents/<uuid:public_id>/", consent_detail, name="consent-detail"),
+    path("consents/<uuid:public_id>/print/", consent_print, name="consent-print"),
+    path("consents/<uuid:public_id>/revoke/", consent_revoke, name="consent-revoke"),
+    path(
+        "persons/<uuid:public_id>/disclosures/",
+        disclosure_accounting,
+        name="disclosure-accounting",
+    ),
+    path(
+        "persons/<uuid:public_id>/disclosures/print/",
+        disclosure_accounting_print,
+        name="disclosure-accounting-print",
+    ),
+    path(
+        "consents/<uuid:public_id>/expiry-event/",
+        consent_expiry_event,
+        name="consent-expiry-event",
+    ),
+]
+
+
+def person_section(
+    request: HttpRequest, person: PersonServed, page: dict[str, Any]
+) -> dict[str, Any] | None:
+    """On the person page of anyone ever placed in a Part 2 program or with a consent: the
+    active consents and the way to record one (one query)."""
+    if not policy.allows(request.user, "people.view_consents", person):
+        return None
+    today = clock.now().date()
+    found = (
+        PersonServed.objects.filter(pk=person.pk)
+        .annotate(
+            part2=Exists(
+                Placement.objects.filter(
+                    episode__person=OuterRef("pk"), unit__is_substance_use_program=True
+                )
+            ),
+            any_consent=Exists(Consent.objects.filter(person=OuterRef("pk"))),
+            active=Count(
+                "consents",
+                filter=Q(consents__revoked_at__isnull=True, consents__expiry_event_on__isnull=True)
+                & (Q(consents__expires_on__isnull=True) | Q(consents__expires_on__gte=today)),
+            ),
+        )
+        .values("part2", "any_consent", "active")
+        .first()
+    )
+    if found is None or not (found["part2"] or found["any_consent"]):
+        return None
+    writable = page.get("writable", True)
+    return {
+        "active": found["active"],
+        "can_record": writable and policy.allows(request.user, "people.record_consent", person),
+        "can_account": policy.allows(request.user, "people.view_disclosures", person),
+    }
+
+
+def register() -> None:
+    register_section(
+        PersonSection("consents", "people/_consent_section.html", person_section, order=90)
+    )

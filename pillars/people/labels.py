@@ -1,0 +1,346 @@
+"""Records that keep the program they were made in (42 CFR Part 2, DESIGN.md rule 6).
+
+Two halves, both used everywhere:
+
+- **Stamping.** Every clinical record (``people.models.Part2Labelled``) gets ``made_in_unit``
+  and ``is_part2`` when it is first saved: the unit the person served was placed on at the
+  record's moment, and whether that unit is a Part 2 program. ``stamp`` runs from the model's
+  ``save`` (every ``create`` path), ``stamp_many`` from bulk inserts.
+- **Reading.** The policy engine (``core.policy``) asks ``label_visible`` / ``restrict_labelled``
+  after a record's own scope, for every labelled model and every model whose rows belong to one
+  (``PART2_VIA``, for example a check's addendum via its check). A Part 2 record is readable by
+  the program's own team (staff whose units or programs include the unit that made it, among them
+  the unit's director), by the privacy officer, and by anyone else only under an active consent
+  that names them (``people.consents``) or an emergency-access grant in force for the person
+  (42 CFR 2.51, medical emergencies). Anything else answers as if the record did not exist. A
+  read opened by a consent or a grant is a disclosure: it is written to the audit log once per
+  request, naming the consent it relied on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.db.models import Model, Q, QuerySet
+
+from pillars.core import clock
+from pillars.core.policy import Actor
+from pillars.core.roles import RoleCode as R
+from pillars.people.models import Part2Labelled, Placement, Unit
+
+
+def placement_unit_at(person_id: int | None, moment: datetime) -> Unit | None:
+    """The unit the person was placed on at a moment; between placements (a late entry after
+    discharge), the last unit before it."""
+    if person_id is None:
+        return None
+    rows = Placement.objects.filter(episode__person_id=person_id).select_related("unit")
+    current = rows.at(moment).order_by("-started_at").first()
+    if current is None:
+        current = rows.filter(started_at__lte=moment).order_by("-started_at").first()
+    return current.unit if current is not None else None
+
+
+def _apply(record: Part2Labelled, unit: Unit | None) -> None:
+    record.made_in_unit = unit
+    record.is_part2 = bool(unit is not None and unit.is_substance_use_program)
+
+
+def stamp(record: Part2Labelled) -> None:
+    """Label one record from its own unit or its person's placement at its moment."""
+    unit = record.label_unit()
+    if unit is None:
+        unit = placement_unit_at(record.label_person_id(), record.label_moment() or clock.now())
+    _apply(record, unit)
+
+
+def stamp_many(records: Iterable[Part2Labelled]) -> None:
+    """``stamp`` for a bulk insert: the placements of every person named, in one query."""
+    todo = [r for r in records if r.made_in_unit_id is None]
+    own = {id(r): r.label_unit() for r in todo}
+    person_ids = {r.label_person_id() for r in todo if own[id(r)] is None} - {None}
+    by_person: dict[int, list[Placement]] = {}
+    for placement in (
+        Placement.objects.filter(episode__person_id__in=sorted(person_ids))
+        .select_related("unit", "episode")
+        .order_by("-started_at")
+    ):
+        by_person.setdefault(placement.episode.person_id, []).append(placement)
+    now = clock.now()
+    for record in todo:
+        unit = own[id(record)]
+        if unit is None:
+            moment = record.label_moment() or now
+            placements = by_person.get(record.label_person_id() or 0, [])
+            started = [p for p in placements if p.started_at <= moment]
+            inside = [p for p in started if p.ended_at is None or p.ended_at > moment]
+            options = inside or started
+            chosen = options[0] if options else None
+            unit = chosen.unit if chosen is not None else None
+        _apply(record, unit)
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def labelled_root(model: type[Model]) -> tuple[str, type[Part2Labelled]] | None:
+    """For a model whose rows carry a label (or belong to a row that does): the lookup prefix
+    to the labelled row ("" for the row itself) and the labelled model."""
+    prefix = ""
+    current: type[Model] = model
+    for _ in range(4):
+        if issubclass(current, Part2Labelled):
+            return prefix, current
+        via = getattr(current, "PART2_VIA", "")
+        if not via:
+            return None
+        field = current._meta.get_field(via)
+        prefix += f"{via}__"
+        current = field.related_model  # type: ignore[assignment]
+    return None
+
+
+def _root_of(obj: Model) -> Part2Labelled | None:
+    current: Any = obj
+    for _ in range(4):
+        if isinstance(current, Part2Labelled):
+            return current
+        via = getattr(type(current), "PART2_VIA", "")
+        if not via:
+            return None
+        current = getattr(current, via)
+    return None
+
+
+def _sees_everything(actor: Actor) -> bool:
+    # The privacy officer has administrative control over every program's records (audits,
+    # accountings of disclosures); no other role is exempt.
+    return actor.has_role(R.PRIVACY)
+
+
+def _person_ids_of(root: Part2Labelled) -> set[int]:
+    model = type(root)
+    path = model.PART2_PERSON
+    if path == "person":
+        return {root.person_id} if getattr(root, "person_id", None) else set()  # type: ignore[attr-defined]
+    return set(
+        model._default_manager.filter(pk=root.pk)
+        .exclude(**{f"{path}__isnull": True})
+        .values_list(f"{path}_id" if not path.endswith("_id") else path, flat=True)
+    )
+
+
+def _opened_by(actor: Actor, root: Part2Labelled) -> tuple[bool, Any]:
+    """Whether an emergency grant or a consent (which one) opens this Part 2 record to an
+    actor outside its program: (True, None) emergency, (True, grant) consent, (False, None)."""
+    persons = _person_ids_of(root)
+    if persons & actor.emergency_person_ids:
+        return True, None
+    from pillars.people.consents import grants_for
+
+    for grant in grants_for(actor):
+        if (
+            grant.person_id in persons
+            and root.made_in_unit_id in grant.unit_ids
+            and root.PART2_KIND in grant.kinds
+        ):
+            return True, grant
+    return False, None
+
+
+def label_visible(actor: Actor, obj: Model) -> bool:
+    """Whether the label of one record lets the actor read it (its scope already did). A read
+    opened by an emergency grant or a consent is logged as a disclosure."""
+    root = _root_of(obj)
+    if root is None or not root.is_part2 or _sees_everything(actor):
+        return True
+    if root.made_in_unit_id in actor.unit_ids:
+        return True
+    opened, grant = _opened_by(actor, root)
+    if opened:
+        _disclosed(actor, type(root), _person_ids_of(root), consent=grant)
+    return opened
+
+
+def _persons_q(root_model: type[Part2Labelled], prefix: str, person_ids: Iterable[int]) -> Q:
+    ids = sorted(set(person_ids))
+    path = root_model.PART2_PERSON
+    if path == "person":
+        return Q(**{f"{prefix}person_id__in": ids})
+    subquery = root_model._default_manager.filter(**{f"{path}__in": ids}).values("pk")
+    return Q(**{f"{prefix}pk__in" if prefix else "pk__in": subquery})
+
+
+def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
+    """Drop the Part 2 rows the actor may not read: one condition on the query, so lists,
+    counts, sections and API pages all lose the same rows. When a grant or consent lets rows
+    through, the rows actually fetched are logged as disclosures (``_LoggingQuerySet``)."""
+    found = labelled_root(qs.model)
+    if found is None or _sees_everything(actor):
+        return qs
+    prefix, root_model = found
+    allowed = Q(**{f"{prefix}is_part2": False}) | Q(
+        **{f"{prefix}made_in_unit_id__in": sorted(actor.unit_ids)}
+    )
+    opened = False
+    if actor.emergency_person_ids:
+        allowed |= _persons_q(root_model, prefix, actor.emergency_person_ids)
+        opened = True
+    from pillars.people.consents import grants_for
+
+    for grant in grants_for(actor):
+        if root_model.PART2_KIND not in grant.kinds:
+            continue
+        allowed |= Q(**{f"{prefix}made_in_unit_id__in": sorted(grant.unit_ids)}) & _persons_q(
+            root_model, prefix, {grant.person_id}
+        )
+        opened = True
+    qs = qs.filter(allowed)
+    if opened and not prefix:
+        qs = _logging(qs, actor)
+    return qs
+
+
+# A queryset class per base class, made on first use: it logs the Part 2 rows it fetched that
+# only a grant or consent let through. The actor rides in the queryset's hints, which Django
+# hands on to every chained copy (filter, order_by, slicing...).
+_LOGGING: dict[type, type] = {}
+_HINT = "part2_reader"
+
+
+def _logging[M: Model](qs: QuerySet[M], actor: Actor) -> QuerySet[M]:
+    base = type(qs)
+    cls = _LOGGING.get(base)
+    if cls is None:
+
+        def _fetch_all(self: Any) -> None:
+            fresh = self._result_cache is None
+            base._fetch_all(self)
+            if fresh:
+                _log_fetched(self)
+
+        cls = type(f"Part2Logged{base.__name__}", (base,), {"_fetch_all": _fetch_all})
+        _LOGGING[base] = cls
+    qs = qs.all()
+    qs.__class__ = cls
+    qs._hints = {**qs._hints, _HINT: actor}  # type: ignore[attr-defined]
+    return qs
+
+
+def _log_fetched(qs: Any) -> None:
+    actor = qs._hints.get(_HINT)
+    if actor is None:
+        return
+    for row in qs._result_cache or ():
+        if not isinstance(row, Part2Labelled) or not row.is_part2:
+            continue
+        if row.made_in_unit_id in actor.unit_ids:
+            continue
+        opened, grant = _opened_by(actor, row)
+        if opened:
+            _disclosed(actor, type(row), _person_ids_of(row), consent=grant)
+
+
+def _disclosed(
+    actor: Actor, root_model: type[Part2Labelled], person_ids: set[int], *, consent: Any
+) -> None:
+    """One audit event per request, kind and basis: a Part 2 record was read outside the
+    program that made it, under an emergency grant or the named consent."""
+    who = ",".join(str(p) for p in sorted(person_ids))
+    key = f"part2-logged:{root_model.__name__}:{consent.consent_id if consent else ''}:{who}"
+    if actor.extra.get(key) or not actor.is_authenticated:
+        return
+    from pillars.core.exports import note_disclosure
+
+    note_disclosure(actor, str(consent.public_id) if consent is not None else "emergency")
+    actor.extra[key] = True
+    from pillars.audit import log as audit
+    from pillars.audit.choices import Action, Category, Purpose
+    from pillars.people.models import PersonServed
+
+    persons = list(
+        PersonServed.objects.filter(pk__in=sorted(person_ids)).values_list("public_id", flat=True)
+    )
+    audit.record(
+        actor=actor.user,
+        action=Action.VIEW,
+        object_type=f"{root_model._meta.app_label}.{root_model._meta.model_name}",
+        object_id="part2-disclosure",
+        person_id=persons[0] if len(persons) == 1 else None,
+        category=Category.SUBSTANCE_USE,
+        purpose=Purpose.EMERGENCY if consent is None else consent.purpose_for_audit,
+        detail={
+            "disclosure": "emergency" if consent is None else "consent",
+            "consent_id": str(consent.public_id) if consent is not None else None,
+            "kind": root_model.PART2_KIND,
+            "person_ids": [str(p) for p in persons],
+        },
+    )
+
+
+def backfill_labels(
+    model: Any,
+    placement_model: Any,
+    *,
+    person: str = "person_id",
+    moment: str = "",
+    unit: str = "",
+    batch: int = 2000,
+) -> None:
+    """Label rows written before labels existed (a data migration passes its historical
+    models): the record's own unit when it names one, else the person's placement at the
+    record's moment (``person`` and ``moment`` are field paths of the row)."""
+    if unit:
+        model.objects.filter(made_in_unit__isnull=True).update(made_in_unit_id=models.F(unit))
+    else:
+        placements: dict[int, list[tuple[Any, Any, int]]] = {}
+        for person_id, started, ended, unit_id in placement_model.objects.values_list(
+            "episode__person_id", "started_at", "ended_at", "unit_id"
+        ).order_by("-started_at"):
+            placements.setdefault(person_id, []).append((started, ended, unit_id))
+        rows = model.objects.filter(made_in_unit__isnull=True).values_list("pk", person, moment)
+        changed: list[Any] = []
+        for pk, person_id, at in rows.iterator(chunk_size=batch):
+            mine = placements.get(person_id, [])
+            started = [p for p in mine if p[0] <= at]
+            inside = [p for p in started if p[1] is None or p[1] > at]
+            options = inside or started or mine[-1:]
+            chosen = options[0] if options else None
+            if chosen is not None:
+                changed.append(model(pk=pk, made_in_unit_id=chosen[2]))
+            if len(changed) >= batch:
+                model.objects.bulk_update(changed, ["made_in_unit"])
+                changed = []
+        if changed:
+            model.objects.bulk_update(changed, ["made_in_unit"])
+    model.objects.filter(made_in_unit__is_substance_use_program=True).update(is_part2=True)
+
+
+def disclosure_basis(actor: Actor, obj: Model) -> Any:
+    """Why a labelled Part 2 record may leave with this actor (``core.exports`` asks, after
+    the record was found visible); None for a record without a Part 2 label."""
+    from pillars.core.exports import Basis
+
+    root = _root_of(obj)
+    if root is None or not root.is_part2:
+        return None
+    if root.made_in_unit_id in actor.unit_ids:
+        return Basis("program")
+    if _sees_everything(actor):
+        return Basis("privacy")
+    persons = _person_ids_of(root)
+    if persons & actor.emergency_person_ids:
+        return Basis("emergency")
+    from pillars.people.consents import explain, grants_for
+
+    for grant in grants_for(actor):
+        if (
+            grant.person_id in persons
+            and root.made_in_unit_id in grant.unit_ids
+            and root.PART2_KIND in grant.kinds
+        ):
+            return Basis("consent", str(grant.public_id), explain(grant.consent_id))
+    return None

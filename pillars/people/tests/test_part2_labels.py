@@ -1,0 +1,247 @@
+"""Records keep the label of the program that made them (42 CFR Part 2): after a transfer out
+of the substance-use program, the receiving unit sees nothing written there unless an
+emergency-access grant (or, later, a consent) opens it, and then the read is logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.http import Http404
+from django.urls import reverse
+
+from pillars.audit.models import AuditEvent
+from pillars.core import policy
+from pillars.core.tests.api_support import api_as
+from pillars.incidents.models import BehaviorPlan, Incident, SafetyPlanVersion
+from pillars.incidents.selectors import behavior as behavior_selectors
+from pillars.incidents.selectors import incidents as incident_selectors
+from pillars.incidents.selectors import safety as safety_selectors
+from pillars.people import services as people_services
+from pillars.people.labels import backfill_labels
+from pillars.people.models import Placement
+from pillars.people.testing import World, make_staff
+from pillars.people.tests.part2_support import Part2Story, build_story, check_now
+from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
+from pillars.rounds.selectors import orders as order_selectors
+from pillars.rounds.services import orders as order_services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def story(world: World) -> Part2Story:
+    return build_story(world)
+
+
+def test_every_record_is_stamped_with_the_program_that_made_it(story: Part2Story) -> None:
+    for record in (story.order, story.check, story.incident, story.plan, story.record):
+        record.refresh_from_db()
+        assert (record.made_in_unit_id, record.is_part2) == (story.sud.pk, True), record
+    story.safety.refresh_from_db()
+    assert story.safety.is_part2
+    # After the transfer, what unit A writes is unit A's.
+    level = ObservationLevel.objects.get(code="q15", is_current=True)
+    nurse = story.world.user("nurse")
+    order = order_services.order_observation(
+        story.person, actor=nurse, level=level, reason="Fall risk on arrival"
+    )
+    check = check_now(order, nurse)
+    for record in (order, check):
+        assert (record.made_in_unit_id, record.is_part2) == (story.world.unit_a.pk, False)
+    # The transfer did not move the label.
+    story.check.refresh_from_db()
+    assert story.check.made_in_unit_id == story.sud.pk
+
+
+def test_the_receiving_unit_does_not_see_what_the_program_wrote(
+    story: Part2Story, signed_in: Any
+) -> None:
+    nurse = story.world.user("nurse")
+    person = story.person
+    # The person is in scope (placed on unit A now) ...
+    assert policy.is_visible(nurse, person)
+    # ... their Part 2 records are not: lists, sections and details alike.
+    assert order_selectors.order_history(person, nurse) == []
+    assert order_selectors.current_order(person, nurse) is None
+    assert list(safety_selectors.versions_of(person, nurse)) == []
+    assert behavior_selectors.plan_history(person, nurse) == []
+    assert not incident_selectors.incidents_visible_to(nurse).filter(pk=story.incident.pk).exists()
+    with pytest.raises(Http404):
+        order_selectors.get_check_for(nurse, story.check.public_id)
+    client = signed_in("nurse")
+    detail = client.get(reverse("people:person-detail", args=[person.public_id]))
+    assert detail.status_code == 200
+    page = detail.content.decode()
+    for secret in ("Withdrawal watch", "recovery cafe", "Leaving the unit", "buy alcohol"):
+        assert secret not in page
+    history = client.get(reverse("rounds:order-history", args=[person.public_id]))
+    assert "Withdrawal watch" not in history.content.decode()
+    plan_page = client.get(reverse("incidents:safety-plan", args=[person.public_id]))
+    assert "recovery cafe" not in plan_page.content.decode()
+    behavior = client.get(reverse("incidents:behavior-plan", args=[person.public_id]))
+    assert "Leaving the unit" not in behavior.content.decode()
+    for url in (
+        reverse("incidents:incident-detail", args=[story.incident.public_id]),
+        reverse("incidents:safety-plan-version", args=[story.safety.public_id]),
+        reverse("incidents:safety-plan-pdf", args=[story.safety.public_id]),
+        reverse("rounds:check-addendum", args=[story.check.public_id]),
+    ):
+        assert client.get(url).status_code == 404, url
+    api = api_as(nurse)
+    assert api.get(f"/persons/{person.public_id}/orders").json() == []
+    assert api.get(f"/orders/{story.order.public_id}").status_code == 404
+    assert api.get(f"/persons/{person.public_id}/safety-plan/versions").json() == []
+
+
+def test_new_records_of_the_receiving_unit_are_seen(story: Part2Story) -> None:
+    nurse = story.world.user("nurse")
+    level = ObservationLevel.objects.get(code="q15", is_current=True)
+    order = order_services.order_observation(
+        story.person, actor=nurse, level=level, reason="Fall risk on arrival"
+    )
+    check_now(order, nurse)
+    # The new order replaced the hidden one; the unit A team sees its own.
+    story.order.refresh_from_db()
+    assert story.order.ended_at is not None
+    history = order_selectors.order_history(story.person, nurse)
+    assert [o.pk for o in history] == [order.pk]
+    assert order_selectors.current_order(story.person, nurse) == order
+    checks = order_selectors.recent_checks(
+        list(ObservationOrder.objects.filter(person=story.person)), user=nurse
+    )
+    assert [c.order_id for rows in checks.values() for c in rows] == [order.pk]
+
+
+def test_the_program_team_and_its_director_still_see_them(story: Part2Story) -> None:
+    director = story.user("sud_director")
+    assert order_selectors.order_history(story.person, director)
+    assert list(safety_selectors.versions_of(story.person, director)) == [story.safety]
+    assert behavior_selectors.plan_history(story.person, director) == [story.plan]
+    # The incident belongs to the program's unit: its nurse still reads it.
+    incident = incident_selectors.get_incident_for(
+        story.user("sud_nurse"), story.incident.public_id
+    )
+    assert incident == story.incident
+    # A director of another unit (organization-wide sight) does not.
+    other = make_staff("a-director", ["director"], [story.world.unit_a]).user
+    assert order_selectors.order_history(story.person, other) == []
+    with pytest.raises(Http404):
+        incident_selectors.get_incident_for(other, story.incident.public_id)
+
+
+def test_emergency_access_opens_them_and_the_read_is_logged(
+    story: Part2Story, signed_in: Any
+) -> None:
+    nurse = story.world.user("nurse")
+    people_services.start_emergency_access(
+        story.person, actor=nurse, reason="Unresponsive; need the withdrawal history now"
+    )
+    client = signed_in("nurse")
+    history = client.get(reverse("rounds:order-history", args=[story.person.public_id]))
+    assert "Withdrawal watch" in history.content.decode()
+    plan = client.get(reverse("incidents:safety-plan-version", args=[story.safety.public_id]))
+    assert plan.status_code == 200
+    events = AuditEvent.objects.filter(object_id="part2-disclosure")
+    assert events.exists()
+    assert {e.detail["disclosure"] for e in events} == {"emergency"}
+    assert {e.purpose for e in events} == {"emergency"}
+    assert {e.category for e in events} == {"part2"}
+    assert str(story.person.public_id) in events.first().detail["person_ids"]  # type: ignore[union-attr]
+
+
+def test_other_units_and_roles_still_get_404(story: Part2Story, signed_in: Any) -> None:
+    client = signed_in("outsider")
+    assert (
+        client.get(reverse("people:person-detail", args=[story.person.public_id])).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            reverse("incidents:safety-plan-version", args=[story.safety.public_id])
+        ).status_code
+        == 404
+    )
+
+
+def test_the_backfill_labels_rows_written_before_labels(story: Part2Story) -> None:
+    for model in (ObservationOrder, Check, BehaviorPlan, SafetyPlanVersion, Incident):
+        model.objects.update(made_in_unit=None, is_part2=False)
+    backfill_labels(ObservationOrder, Placement, moment="started_at")
+    backfill_labels(Check, Placement, person="order__person_id", moment="observed_at")
+    backfill_labels(BehaviorPlan, Placement, moment="written_at")
+    backfill_labels(SafetyPlanVersion, Placement, moment="drafted_at")
+    backfill_labels(Incident, Placement, unit="unit_id")
+    for record in (story.order, story.check, story.plan, story.safety, story.incident):
+        record.refresh_from_db()
+        assert (record.made_in_unit_id, record.is_part2) == (story.sud.pk, True), record
+
+
+def test_the_board_names_the_person_whose_order_stayed_with_the_program(
+    story: Part2Story, signed_in: Any
+) -> None:
+    client = signed_in("nurse")
+    url = reverse("rounds:board", kwargs={"public_id": story.world.unit_a.public_id})
+    page = client.get(url).content.decode()
+    order_url = reverse("rounds:order-new", args=[story.person.public_id])
+    assert "no observation order here" in page
+    assert f'<a href="{order_url}">' in page
+    assert reverse("rounds:order-history", args=[story.person.public_id]) not in page
+    assert "Withdrawal watch" not in page
+    level = ObservationLevel.objects.get(code="q15", is_current=True)
+    order_services.order_observation(
+        story.person, actor=story.world.user("nurse"), level=level, reason="Fall risk on arrival"
+    )
+    again = client.get(url).content.decode()
+    assert f'<a href="{order_url}">' not in again
+    # The person is a row of the board now, on the unit's own order.
+    assert reverse("rounds:order-history", args=[story.person.public_id]) in again
+
+
+def test_every_record_naming_a_person_served_carries_a_label() -> None:
+    """A new clinical model cannot forget the label: every model of the clinical apps with a
+    foreign key to a person served is labelled itself or belongs to a labelled record."""
+    from django.apps import apps
+
+    from pillars.people.labels import labelled_root
+    from pillars.people.models import PersonServed
+
+    # Not clinical records of a program: a recipient's own alert, a unit's handoff note (the
+    # handoff is the unit's and leaves other programs' records out), a unit's shift assignment.
+    not_records = {"rounds.alert", "rounds.handoffnote", "rounds.shiftassignment"}
+    missing = []
+    for app in ("rounds", "incidents"):
+        for model in apps.get_app_config(app).get_models():
+            names_person = any(
+                getattr(f, "related_model", None) is PersonServed
+                for f in model._meta.get_fields()
+                if f.is_relation and f.many_to_one
+            )
+            label = model._meta.label_lower
+            if names_person and label not in not_records and labelled_root(model) is None:
+                missing.append(label)
+    assert missing == []
+
+
+def test_every_file_that_leaves_goes_through_the_export_door() -> None:
+    """A view or API module that answers a PDF or CSV calls core.exports (directly or through
+    a renderer's ``export``), so a later export cannot forget the Part 2 check and notice."""
+    from pathlib import Path
+
+    import pillars
+
+    root = Path(pillars.__file__).parent
+    # Files that name a CSV type for what comes in (an upload's accepted types), not out.
+    inbound = {"people/importing.py", "people/forms.py"}
+    offenders = []
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        if str(path.relative_to(root)) in inbound:
+            continue
+        text = path.read_text()
+        if ("application/pdf" in text or "text/csv" in text) and not (
+            "exports.release" in text or ".export(" in text
+        ):
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []

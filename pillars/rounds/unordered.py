@@ -1,0 +1,70 @@
+"""A board panel: persons placed on the unit who have no observation order this user can see.
+
+A person transferred in from a substance-use (42 CFR Part 2) program keeps that program's order
+there: the receiving unit does not read it, so it cannot round on it. Rather than let such a
+person drop silently off the board, the panel names them with the link to order observation
+here (and it names anyone else admitted without an order, for the same reason). It does not
+say why: that the person came from a Part 2 program is the program's to tell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from pillars.core import policy
+from pillars.people.models import Placement, Unit
+from pillars.rounds.board_extras import BoardExtension, register
+from pillars.rounds.models import ObservationOrder
+
+
+def persons_without_order(user: Any, unit: Unit) -> list[Any]:
+    """The persons on the unit now, in scope for the user, with no open order they can read
+    (two queries)."""
+    placed = list(
+        Placement.objects.current()
+        .filter(unit=unit)
+        .select_related("episode__person")
+        .order_by("episode__person__legal_family_name", "episode__person__legal_given_name")
+    )
+    ids = [p.episode.person_id for p in placed]
+    if not ids:
+        return []
+    ordered = set(
+        policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
+        .filter(person_id__in=ids, ended_at__isnull=True)
+        .values_list("person_id", flat=True)
+    )
+    return [p.episode.person for p in placed if p.episode.person_id not in ordered]
+
+
+def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    user = getattr(request, "user", None)
+    if not policy.can(user, "rounds.view"):
+        return None
+    missing = persons_without_order(user, unit)
+    if not missing:
+        return None
+    can_order = policy.can(user, "rounds.order")
+    return {
+        "persons": [
+            {
+                "name": person.display_name,
+                "url": reverse("rounds:order-new", args=[person.public_id]) if can_order else "",
+            }
+            for person in missing
+        ]
+    }
+
+
+def install() -> None:
+    register(
+        BoardExtension(
+            key="rounds-without-order",
+            panel_template="rounds/_without_order_panel.html",
+            panel_context=board_panel,
+            order=1,
+        )
+    )
