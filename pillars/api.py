@@ -171,7 +171,7 @@ def create_token(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut
     )
 
 
-class UnitBrief(Schema):
+class MyUnit(Schema):
     public_id: UUID
     name: str
     code: str
@@ -185,7 +185,7 @@ class MeOut(Schema):
     username: str
     display_name: str
     roles: list[str]
-    units: list[UnitBrief]
+    units: list[MyUnit]
     token_scopes: list[str]
     token_expires_at: datetime
 
@@ -203,7 +203,7 @@ def me(request: HttpRequest) -> MeOut:
         username=request.user.get_username(),
         display_name=staff.display_name,
         roles=sorted(actor.roles),
-        units=[UnitBrief(public_id=u.public_id, name=u.name, code=u.code) for u in units],
+        units=[MyUnit(public_id=u.public_id, name=u.name, code=u.code) for u in units],
         token_scopes=sorted(token.scopes),
         token_expires_at=token.expires_at,
     )

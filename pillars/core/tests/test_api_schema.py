@@ -177,3 +177,22 @@ def test_field_errors_keep_field_names() -> None:
         "b": ["two"],
     }
     assert api_errors.field_errors(ValidationError("whole")) == {"__all__": ["whole"]}
+
+
+def test_no_two_api_schemas_share_a_name() -> None:
+    """The OpenAPI document names each schema by its class name: two classes with one name
+    (a behavior plan's PlanOut and a safety plan's) become one component, and clients and the
+    fuzz run read the wrong shape for one of the routes."""
+    import re
+    from collections import Counter
+    from pathlib import Path
+
+    import pillars
+
+    root = Path(pillars.__file__).parent
+    names: Counter[str] = Counter()
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        names.update(re.findall(r"^class (\w+)\((?:Schema|ModelSchema)\)", path.read_text(), re.M))
+    assert [name for name, n in names.items() if n > 1] == []

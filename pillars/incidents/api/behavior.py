@@ -50,7 +50,7 @@ class PhaseOut(Schema):
     started_on: date
 
 
-class PlanOut(Schema):
+class BehaviorPlanOut(Schema):
     public_id: UUID
     person: UUID
     version: int
@@ -74,7 +74,7 @@ class PlanOut(Schema):
     end_reason: str = ""
 
     @classmethod
-    def of(cls, plan: BehaviorPlan, phases: list[PhaseOut]) -> PlanOut:
+    def of(cls, plan: BehaviorPlan, phases: list[PhaseOut]) -> BehaviorPlanOut:
         return cls(
             public_id=plan.public_id,
             person=plan.person.public_id,
@@ -229,13 +229,13 @@ def _phases(person: PersonServed, user: Any) -> list[PhaseOut]:
 
 @router.get(
     "/persons/{public_id}/behavior-plan",
-    response={200: PlanOut, **READ_ERRORS},
+    response={200: BehaviorPlanOut, **READ_ERRORS},
     summary="A person's current behavior plan with its targets and phases",
     description="When the plan has ended and no new one is in force, the ended version "
     'is answered with status "ended" (nothing is recorded against it).',
 )
 @audited("reads a person's behavior plan (audited by get_person_for)")
-def person_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
+def person_plan(request: HttpRequest, public_id: UUID) -> Status[BehaviorPlanOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_behavior", what="api behavior plan"
     )
@@ -244,17 +244,17 @@ def person_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
     )
     if plan is None:
         raise Http404("This person has no behavior plan.")
-    return Status(200, PlanOut.of(plan, _phases(person, request.user)))
+    return Status(200, BehaviorPlanOut.of(plan, _phases(person, request.user)))
 
 
 @router.post(
     "/persons/{public_id}/behavior-plan/end",
-    response={200: PlanOut, **WRITE_ERRORS},
+    response={200: BehaviorPlanOut, **WRITE_ERRORS},
     summary="End a person's current behavior plan (its open contracts end with it)",
 )
 @audited("ends a behavior plan (get_person_for and end_plan audit)")
 @idempotent
-def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Status[PlanOut]:
+def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Status[BehaviorPlanOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="api end behavior plan"
     )
@@ -265,7 +265,7 @@ def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Statu
         reason=payload.reason,
         version=payload.version,
     )
-    return Status(200, PlanOut.of(ended, _phases(person, request.user)))
+    return Status(200, BehaviorPlanOut.of(ended, _phases(person, request.user)))
 
 
 @router.get(

@@ -136,12 +136,12 @@ class NoteIn(Schema):
     note: LongText = Field("", max_length=4000)
 
 
-class AddendumIn(Schema):
+class IncidentAddendumIn(Schema):
     reason: Text = Field(..., max_length=300)
     text: LongText = Field(..., max_length=4000)
 
 
-class AddendumOut(Schema):
+class IncidentAddendumOut(Schema):
     public_id: UUID
     written_by: str
     written_at: datetime
@@ -149,7 +149,7 @@ class AddendumOut(Schema):
     text: str
 
     @classmethod
-    def of(cls, a: IncidentAddendum) -> AddendumOut:
+    def of(cls, a: IncidentAddendum) -> IncidentAddendumOut:
         return cls(
             public_id=a.public_id,
             written_by=a.written_by.display_name,
@@ -297,17 +297,19 @@ def close(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[Inci
 
 @router.post(
     "/incidents/{public_id}/addenda",
-    response={201: AddendumOut, **WRITE_ERRORS},
+    response={201: IncidentAddendumOut, **WRITE_ERRORS},
     summary="Correct a submitted incident (the report itself never changes)",
 )
 @audited("corrects an incident (audited by add_addendum)")
 @idempotent
-def add_addendum(request: HttpRequest, public_id: UUID, payload: AddendumIn) -> Status[AddendumOut]:
+def add_addendum(
+    request: HttpRequest, public_id: UUID, payload: IncidentAddendumIn
+) -> Status[IncidentAddendumOut]:
     incident = selectors.get_incident_for(request.user, public_id, "incidents.addendum")
     addendum = services.add_addendum(
         incident, actor=request.user, reason=payload.reason, text=payload.text
     )
-    return Status(201, AddendumOut.of(addendum))
+    return Status(201, IncidentAddendumOut.of(addendum))
 
 
 @router.post(

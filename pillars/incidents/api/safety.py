@@ -78,7 +78,7 @@ class VersionOut(Schema):
         )
 
 
-class PlanOut(Schema):
+class SafetyPlanOut(Schema):
     current: VersionOut | None
     draft: VersionOut | None
 
@@ -99,7 +99,7 @@ class DraftIn(Schema):
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-class SignIn(Schema):
+class SafetyPlanSignIn(Schema):
     person_signature: PersonSignature
     typed_name: Text = Field("", max_length=150, description="Typed by the person on the tablet.")
     attested: bool = Field(False, description="Staff saw the person sign the paper copy.")
@@ -108,11 +108,11 @@ class SignIn(Schema):
 
 @router.get(
     "/persons/{public_id}/safety-plan",
-    response={200: PlanOut, **READ_ERRORS},
+    response={200: SafetyPlanOut, **READ_ERRORS},
     summary="A person's current safety plan and the draft being written, if any",
 )
 @audited("reads a person's safety plan (audited by get_person_for)")
-def current_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
+def current_plan(request: HttpRequest, public_id: UUID) -> Status[SafetyPlanOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_safety_plan", what="api safety plan"
     )
@@ -122,7 +122,7 @@ def current_plan(request: HttpRequest, public_id: UUID) -> Status[PlanOut]:
     )
     return Status(
         200,
-        PlanOut(
+        SafetyPlanOut(
             current=VersionOut.of(current) if current else None,
             draft=VersionOut.of(draft) if draft else None,
         ),
@@ -169,7 +169,7 @@ def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn) -> Statu
 )
 @audited("signs a safety plan version (audited by get_version_for and sign_plan)")
 @idempotent
-def sign(request: HttpRequest, public_id: UUID, payload: SignIn) -> Status[VersionOut]:
+def sign(request: HttpRequest, public_id: UUID, payload: SafetyPlanSignIn) -> Status[VersionOut]:
     version = selectors.get_version_for(
         request.user, public_id, "incidents.sign_safety_plan", what="api safety plan to sign"
     )

@@ -96,7 +96,7 @@ class HandoffIn(Schema):
     ends_at: Moment
 
 
-class SignIn(Schema):
+class HandoffSignIn(Schema):
     side: Literal["outgoing", "incoming"]
     pin: Text = Field("", max_length=8, description="The incoming staff member's badge PIN.")
 
@@ -146,7 +146,9 @@ def get_handoff(request: HttpRequest, public_id: UUID) -> Status[HandoffOut]:
 )
 @audited("signs a handoff (sign_outgoing / sign_incoming audit it)")
 @idempotent
-def sign_handoff(request: HttpRequest, public_id: UUID, payload: SignIn) -> Status[HandoffOut]:
+def sign_handoff(
+    request: HttpRequest, public_id: UUID, payload: HandoffSignIn
+) -> Status[HandoffOut]:
     handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
     if payload.side == "outgoing":
         handoff = services.sign_outgoing(handoff, actor=request.user)

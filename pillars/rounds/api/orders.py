@@ -241,13 +241,13 @@ class EndIn(Schema):
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-class AddendumIn(Schema):
+class CheckAddendumIn(Schema):
     reason: Text = Field(min_length=1, max_length=300)
     text: Paragraph = Field(min_length=1, max_length=2000)
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-class AddendumOut(Schema):
+class CheckAddendumOut(Schema):
     public_id: UUID
     check: UUID
     written_by: StaffRef
@@ -256,7 +256,7 @@ class AddendumOut(Schema):
     text: str
 
     @classmethod
-    def of(cls, addendum: CheckAddendum) -> AddendumOut:
+    def of(cls, addendum: CheckAddendum) -> CheckAddendumOut:
         return cls(
             public_id=addendum.public_id,
             check=addendum.check_record.public_id,
@@ -338,19 +338,21 @@ def end_order(request: HttpRequest, public_id: UUID, payload: EndIn) -> Status[O
 
 @router.post(
     "/checks/{public_id}/addenda",
-    response={201: AddendumOut, **WRITE_ERRORS},
+    response={201: CheckAddendumOut, **WRITE_ERRORS},
     summary="Add a correction to a check (the check itself never changes)",
 )
 @audited("corrects a check (audited by get_check_for and add_addendum)")
 @idempotent
-def add_addendum(request: HttpRequest, public_id: UUID, payload: AddendumIn) -> Status[AddendumOut]:
+def add_addendum(
+    request: HttpRequest, public_id: UUID, payload: CheckAddendumIn
+) -> Status[CheckAddendumOut]:
     check = selectors.get_check_for(
         request.user, public_id, "rounds.record_check", what="api check correction"
     )
     addendum = services.add_addendum(
         check, actor=request.user, reason=payload.reason, text=payload.text
     )
-    return Status(201, AddendumOut.of(addendum))
+    return Status(201, CheckAddendumOut.of(addendum))
 
 
 # The list shares its path with the write above, so it lives in this router (one URL pattern).
