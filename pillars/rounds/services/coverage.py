@@ -26,7 +26,7 @@ from pillars.rounds.choices import AlertKind
 from pillars.rounds.models import Alert, Coverage, ObservationLevel, ObservationOrder
 from pillars.rounds.selectors.assignments import assignments_active_at
 from pillars.rounds.services.assignments import _staff_problem
-from pillars.rounds.services.escalation import on_duty, resolve_alerts
+from pillars.rounds.services.escalation import on_duty, resolve_alerts, write_new_alerts
 from pillars.rounds.services.orders import order_observation
 
 
@@ -494,43 +494,28 @@ def _alert_lapse(lapse: Lapse, now: datetime) -> list[Alert]:
         f"{person.display_name}: {lapse.order.level.name} has {lapse.open_count} of "
         f"{lapse.ratio} staff with them."
     )[:300]
-    created: list[Alert] = []
-    for recipient in _recipients(unit, now):
-        key = f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}:{recipient.pk}"
-        if Alert.objects.filter(dedupe_key=key).exists():
-            continue
-        try:
-            with transaction.atomic():
-                alert = Alert.objects.create(
-                    kind=AlertKind.COVERAGE_LAPSE,
-                    recipient=recipient,
-                    unit=unit,
-                    person=person,
-                    order=lapse.order,
-                    message=message,
-                    due_at=lapse.since,
-                    created_at=now,
-                    dedupe_key=key,
-                )
-                audit.record(
-                    actor=None,
-                    actor_label=SWEEP_LABEL,
-                    action=Action.CREATE,
-                    target=alert,
-                    person_id=person.public_id,
-                    category=person_category(person),
-                    purpose=Purpose.TREATMENT,
-                    detail={
-                        "kind": AlertKind.COVERAGE_LAPSE,
-                        "order": str(lapse.order.public_id),
-                        "recipient": str(recipient.public_id),
-                        "since": lapse.since.isoformat(),
-                    },
-                )
-        except IntegrityError:
-            continue  # another worker wrote the same alert first
-        created.append(alert)
-    return created
+    alerts = [
+        Alert(
+            kind=AlertKind.COVERAGE_LAPSE,
+            recipient=recipient,
+            unit=unit,
+            person=person,
+            order=lapse.order,
+            message=message,
+            due_at=lapse.since,
+            created_at=now,
+            dedupe_key=(
+                f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}:{recipient.pk}"
+            ),
+        )
+        for recipient in _recipients(unit, now)
+    ]
+    with transaction.atomic():
+        return write_new_alerts(
+            alerts,
+            audit_as=SWEEP_LABEL,
+            detail={"order": str(lapse.order.public_id), "since": lapse.since.isoformat()},
+        )
 
 
 def sweep_coverage_lapses(now: datetime | None = None) -> list[Alert]:

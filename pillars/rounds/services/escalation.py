@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
@@ -236,14 +236,41 @@ def _message(order: ObservationOrder, unit: Unit, step: EscalationStep, due_at: 
     return text[:300]
 
 
-def write_new_alerts(alerts: Sequence[Alert]) -> list[Alert]:
+def write_new_alerts(
+    alerts: Sequence[Alert], *, audit_as: str = "", detail: Mapping[str, Any] | None = None
+) -> list[Alert]:
     """Insert the alerts whose ``dedupe_key`` is not taken yet and return them (the ones this
     writer added): any sweep that alerts staff writes through here, so nobody is alerted twice
-    for the same thing even when two workers race."""
+    for the same thing even when two workers race. With ``audit_as`` (the sweep's label), each
+    new alert is also recorded as created in the audit log, in the caller's transaction."""
     keys = [a.dedupe_key for a in alerts]
     already = set(Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     new = [a for a in alerts if a.dedupe_key not in already]
     Alert.objects.bulk_create(new, ignore_conflicts=True)
+    if audit_as and new:
+        # Only the rows that are really there: a racing worker's insert wins the conflict.
+        # (the rows as stored, with their keys, for the caller and the audit target).
+        new = list(
+            Alert.objects.filter(public_id__in=[a.public_id for a in new])
+            .select_related("person", "recipient", "order")
+            .order_by("pk")
+        )
+        for alert in new:
+            person = alert.person
+            audit.record(
+                actor=None,
+                actor_label=audit_as,
+                action=Action.CREATE,
+                target=alert,
+                person_id=person.public_id if person is not None else None,
+                category=person_category(person) if person is not None else Category.GENERAL,
+                purpose=Purpose.TREATMENT,
+                detail={
+                    "kind": alert.kind,
+                    "recipient": str(alert.recipient.public_id),
+                    **(detail or {}),
+                },
+            )
     return new
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from pillars.audit import log as audit
@@ -24,7 +24,6 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.people.models import Placement, Room, Staff, Unit
-from pillars.people.selectors import person_category
 from pillars.rounds.choices import (
     AlertKind,
     AreaKind,
@@ -46,7 +45,7 @@ from pillars.rounds.models import (
     WorkOrder,
     WorkOrderUpdate,
 )
-from pillars.rounds.services.escalation import on_duty, resolve_alerts
+from pillars.rounds.services.escalation import on_duty, resolve_alerts, write_new_alerts
 
 # --- Photos -----------------------------------------------------------------------------------
 
@@ -632,43 +631,28 @@ def _alert_risk(
     risk: LigatureRisk, unit: Unit, recipients: list[Staff], now: datetime
 ) -> list[Alert]:
     """The alerts of one risk (one row of the sweep)."""
-    written: list[Alert] = []
     message = risk_message(risk)
-    for recipient in recipients:
-        key = _risk_key(risk.work_order.public_id, risk.person.public_id) + str(recipient.public_id)
-        if Alert.objects.filter(dedupe_key=key).exists():
-            continue
-        try:
-            with transaction.atomic():
-                alert = Alert.objects.create(
-                    kind=AlertKind.LIGATURE,
-                    recipient=recipient,
-                    unit=unit,
-                    person=risk.person,
-                    order=risk.order,
-                    message=message,
-                    due_at=risk.since,
-                    created_at=now,
-                    dedupe_key=key,
-                )
-                audit.record(
-                    actor=None,
-                    actor_label=SWEEP_LABEL,
-                    action=Action.CREATE,
-                    target=alert,
-                    person_id=risk.person.public_id,
-                    category=person_category(risk.person),
-                    purpose=Purpose.TREATMENT,
-                    detail={
-                        "work_order": str(risk.work_order.public_id),
-                        "room": risk.room.name,
-                        "recipient": str(recipient.public_id),
-                    },
-                )
-        except IntegrityError:
-            continue  # another worker wrote the same alert a moment ago
-        written.append(alert)
-    return written
+    alerts = [
+        Alert(
+            kind=AlertKind.LIGATURE,
+            recipient=recipient,
+            unit=unit,
+            person=risk.person,
+            order=risk.order,
+            message=message,
+            due_at=risk.since,
+            created_at=now,
+            dedupe_key=_risk_key(risk.work_order.public_id, risk.person.public_id)
+            + str(recipient.public_id),
+        )
+        for recipient in recipients
+    ]
+    with transaction.atomic():
+        return write_new_alerts(
+            alerts,
+            audit_as=SWEEP_LABEL,
+            detail={"work_order": str(risk.work_order.public_id), "room": risk.room.name},
+        )
 
 
 LIGATURE_GONE = "The person is no longer on precautions in that room, or the room is safe."
