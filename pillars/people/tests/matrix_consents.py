@@ -86,3 +86,13 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
     made.programs.set([sud])
     ConsentRecipient.objects.create(consent=made, kind="treating")
     extra["consent"] = made
+
+
+def fuzz_ids(world: World) -> dict[str, str]:
+    """A consent the fuzz run's nurse can reach, so generated requests get past the lookup."""
+    extra: dict[str, Any] = {}
+    existing = Consent.objects.filter(person=world.person_a).first()
+    if existing is None:
+        fixtures(world, extra)
+        existing = extra["consent"]
+    return {"/api/v1/consents/": str(existing.public_id)}
