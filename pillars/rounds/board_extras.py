@@ -18,10 +18,10 @@ never by colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 
@@ -72,6 +72,16 @@ def register(extension: BoardExtension) -> None:
 
 def _ordered() -> list[BoardExtension]:
     return sorted(_extensions.values(), key=lambda e: (e.order, e.key))
+
+
+def shared[T](request: HttpRequest, key: Hashable, read: Callable[[], T]) -> T:
+    """A read that several extensions make on the same board (the unit's unsafe checks not yet
+    acknowledged, say), done once per request however many extensions ask for it. The key
+    names the read and its arguments."""
+    cache: dict[Hashable, Any] = request.__dict__.setdefault("_board_extras_shared", {})
+    if key not in cache:
+        cache[key] = read()
+    return cast(T, cache[key])
 
 
 def row_extras(

@@ -54,8 +54,8 @@ def checks_to_report(
         return {}
     from django.urls import reverse
 
+    from pillars.rounds.board_alerts import waiting_checks
     from pillars.rounds.board_extras import RowExtra
-    from pillars.rounds.selectors.escalation import checks_not_safe_waiting
 
     url = reverse("incidents:incident-new")
     return {
@@ -67,7 +67,7 @@ def checks_to_report(
             )
             for waiting in checks
         ]
-        for person_id, checks in checks_not_safe_waiting(unit, person_ids).items()
+        for person_id, checks in waiting_checks(request, unit, person_ids).items()
     }
 
 
