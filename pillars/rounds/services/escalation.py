@@ -30,6 +30,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
+from pillars.core.bulk import insert_objects
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Staff, Unit
@@ -327,7 +328,7 @@ def write_new_alerts(alerts: Sequence[Alert]) -> list[Alert]:
     keys = [a.dedupe_key for a in alerts]
     already = set(Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     new = [a for a in alerts if a.dedupe_key not in already]
-    Alert.objects.bulk_create(new, ignore_conflicts=True)
+    insert_objects(new, skip_conflicts_on="dedupe_key")
     return new
 
 
