@@ -79,7 +79,16 @@ class Alert(PublicModel):
 
     class Meta:
         ordering = ["-due_at", "pk"]
-        indexes = [models.Index(fields=["recipient", "acknowledged_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "acknowledged_at"]),
+            # The board's unsafe checks still waiting for a lead (checks_not_safe_waiting): only
+            # these rows, not every escalation alert the unit has ever had.
+            models.Index(
+                fields=["unit", "subject_id"],
+                condition=Q(kind=AlertKind.CHECK_NOT_SAFE),
+                name="alert_unsafe_check_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.message
