@@ -108,8 +108,12 @@ def row_extras(
 def count_together(unit: Unit, querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, int]:
     """The number of rows of each queryset, in one query (a scalar COUNT subquery each, read
     beside the unit's row); a queryset that can have no row (``none()``, a refused action) is
-    0 without asking."""
+    0 without asking. Call ``panels`` rather than this when drawing the board."""
     counts: dict[Hashable, int] = {k: 0 for k, qs in querysets.items() if qs.query.is_empty()}
+    # A distinct or sliced queryset is counted as Django counts it, on its own.
+    counts.update(
+        {k: qs.count() for k, qs in querysets.items() if qs.query.distinct or qs.query.is_sliced}
+    )
     asked = {k: qs for k, qs in querysets.items() if k not in counts}
     if not asked:
         return counts
