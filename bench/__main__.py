@@ -7,7 +7,9 @@ alternates requests to a bare Django view and to an authenticated, policy-checke
 Then, on the same server: recording one check through the API (bearer token, policy, audit,
 idempotency) against a bare Django POST that inserts one row, in requests per second (goal: at
 least 0.20). Last, ``bench.batch`` syncs 1,000 checks through ``record_checks`` against raw
-psycopg ``executemany`` of the same rows on PostgreSQL (goal: at least 0.15).
+psycopg ``executemany`` of the same rows on PostgreSQL (goal: at least 0.15), ``bench.board``
+times the unit board, and ``bench.escalation`` sweeps 10,000 due orders against a bare
+compare-and-set UPDATE of the same rows (goal: at least 0.2).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ with connection.cursor() as cursor:
 def main() -> None:
     for database in databases():
         web(database)
-    for module in ("bench.batch", "bench.board", "bench.hbips"):
+    for module in ("bench.batch", "bench.board", "bench.escalation", "bench.hbips"):
         run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
         if run.returncode != 0:
             raise SystemExit(run.returncode)

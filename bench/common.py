@@ -89,7 +89,8 @@ def bench_env(prefix: str, database: str = "sqlite") -> Iterator[tuple[str, dict
         return
     server = postgres_server()
     assert server, "no PostgreSQL server to bench on"
-    name = prefix.strip("-").replace("-", "_")
+    # The process id keeps two benches running at once on one server apart.
+    name = f"{prefix.strip('-').replace('-', '_')}_{os.getpid()}"
     with psycopg.connect(_admin(server), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -30,12 +31,31 @@ from pillars.people.models import (
 )
 
 
+def _ever_part2() -> Exists:
+    """Whether the person (the outer row) was ever placed in a Part 2 program."""
+    return Exists(
+        Placement.objects.filter(
+            episode__person=OuterRef("pk"), unit__is_substance_use_program=True
+        )
+    )
+
+
 def person_category(person: PersonServed) -> str:
     """Substance-use (42 CFR Part 2) when the person was ever placed in a Part 2 program."""
     part2 = Placement.objects.filter(
         episode__person=person, unit__is_substance_use_program=True
     ).exists()
     return Category.SUBSTANCE_USE if part2 else Category.GENERAL
+
+
+def part2_person_ids(person_ids: Iterable[int]) -> set[int]:
+    """Which of these persons were ever placed in a Part 2 program (``person_category`` for
+    many persons, one query)."""
+    return set(
+        Placement.objects.filter(
+            episode__person_id__in=list(person_ids), unit__is_substance_use_program=True
+        ).values_list("episode__person_id", flat=True)
+    )
 
 
 def _parse_uuid(value: Any) -> UUID:
@@ -114,16 +134,24 @@ def get_person_for(
     user: Any, public_id: Any, action: str = "people.view_person", *, what: str = "record"
 ) -> PersonServed:
     """One person served, or 404 when out of scope / 403 when not allowed; the read is audited."""
-    person = PersonServed.objects.filter(public_id=_parse_uuid(public_id)).first()
+    # The Part 2 category of this read's audit event is read with the person (one query, not
+    # two). It is taken off the instance at once: a write later in the same request (a transfer)
+    # may change it, and person_category reads it afresh.
+    person = (
+        PersonServed.objects.filter(public_id=_parse_uuid(public_id))
+        .annotate(read_part2=_ever_part2())
+        .first()
+    )
     if person is None:
         raise Http404("Not found")
+    part2 = person.__dict__.pop("read_part2")
     policy.require(user, action, person)
     audit.record(
         actor=_user(user),
         action=Action.VIEW,
         target=person,
         person_id=person.public_id,
-        category=person_category(person),
+        category=Category.SUBSTANCE_USE if part2 else Category.GENERAL,
         purpose=_purpose(user, person),
         detail={"what": what},
     )

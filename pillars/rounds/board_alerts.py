@@ -7,8 +7,8 @@ from django.http import HttpRequest
 
 from pillars.core import policy
 from pillars.people.models import Unit
-from pillars.rounds.board_extras import BoardExtension, RowExtra, register
-from pillars.rounds.selectors.escalation import checks_not_safe_waiting
+from pillars.rounds.board_extras import BoardExtension, RowExtra, register, shared
+from pillars.rounds.selectors.escalation import WaitingCheck, checks_not_safe_waiting
 
 
 def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, list[RowExtra]]:
@@ -26,8 +26,20 @@ def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, l
             )
             for waiting in checks
         ]
-        for person_id, checks in checks_not_safe_waiting(unit, person_ids).items()
+        for person_id, checks in waiting_checks(request, unit, person_ids).items()
     }
+
+
+def waiting_checks(
+    request: HttpRequest, unit: Unit, person_ids: list[int]
+) -> dict[int, list[WaitingCheck]]:
+    """The unsafe checks still waiting for a lead, read once per board for every extension
+    that shows them (this flag, the incident report link)."""
+    return shared(
+        request,
+        ("checks-not-safe", unit.pk, tuple(person_ids)),
+        lambda: checks_not_safe_waiting(unit, person_ids),
+    )
 
 
 def install() -> None:

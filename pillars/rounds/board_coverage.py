@@ -1,17 +1,19 @@
 """1:1 and 2:1 coverage on the board rows: each open stretch links to its relief handoff, and a
 person on continuous observation with too few staff links to putting someone with them (issue
-11 item 7). Two queries per board read, whatever the census."""
+11 item 7). One query per board read, whatever the census."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from typing import Any
+
+from django.db.models import FilteredRelation, Q
 from django.http import HttpRequest
 from django.urls import reverse
 
 from pillars.core import policy
 from pillars.people.models import Unit
 from pillars.rounds.board_extras import BoardExtension, RowExtra, register
-from pillars.rounds.models import Coverage, ObservationOrder
+from pillars.rounds.models import ObservationOrder
 
 
 def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, list[RowExtra]]:
@@ -21,16 +23,31 @@ def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, l
         return {}
     me = policy.actor_for(user).staff_id
     found: dict[int, list[RowExtra]] = {}
-    stretches = (
-        Coverage.objects.filter(
-            order__person_id__in=person_ids,
-            order__ended_at__isnull=True,
-            ended_at__isnull=True,
+    # One query: each open order of the persons shown with its open stretches (if any).
+    rows = (
+        ObservationOrder.objects.filter(person_id__in=person_ids, ended_at__isnull=True)
+        .annotate(
+            open_stretch=FilteredRelation("coverage", condition=Q(coverage__ended_at__isnull=True))
         )
-        .order_by("started_at", "pk")
-        .values_list("order__person_id", "public_id", "staff_id", "staff__display_name")
+        .order_by("open_stretch__started_at", "open_stretch__pk")
+        .values_list(
+            "person_id",
+            "public_id",
+            "paused_at",
+            "level__staff_ratio",
+            "open_stretch__public_id",
+            "open_stretch__staff_id",
+            "open_stretch__staff__display_name",
+        )
     )
-    for person_id, stretch_id, staff_id, staff_name in stretches:
+    orders: dict[Any, tuple[int, Any, int]] = {}
+    open_count: dict[Any, int] = {}
+    for person_id, order_id, paused_at, ratio, stretch_id, staff_id, staff_name in rows:
+        if paused_at is None and ratio > 0:
+            orders[order_id] = (person_id, order_id, ratio)
+        if stretch_id is None:
+            continue
+        open_count[order_id] = open_count.get(order_id, 0) + 1
         label = (
             "Hand off to a colleague (relief)"
             if staff_id == me
@@ -43,18 +60,8 @@ def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, l
                 icon="⇄",
             )
         )
-    short = (
-        ObservationOrder.objects.filter(
-            person_id__in=person_ids,
-            ended_at__isnull=True,
-            paused_at__isnull=True,
-            level__staff_ratio__gt=0,
-        )
-        .annotate(open_count=Count("coverage", filter=Q(coverage__ended_at__isnull=True)))
-        .values_list("person_id", "public_id", "open_count", "level__staff_ratio")
-    )
-    for person_id, order_id, open_count, ratio in short:
-        if open_count < ratio:
+    for person_id, order_id, ratio in orders.values():
+        if open_count.get(order_id, 0) < ratio:
             found.setdefault(person_id, []).append(
                 RowExtra(
                     label="Put someone with them",

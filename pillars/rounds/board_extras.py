@@ -9,7 +9,9 @@ board. An app registers a ``BoardExtension`` from its ``AppConfig.ready``:
   read in a constant number of queries whatever the census.
 - ``panel`` is a template and a context function ``(request, unit)``; the board renders the
   template above the rows (it is refreshed with them), or nothing when the function answers
-  ``None``.
+  ``None``. A panel that shows counts names them in ``panel_counts`` (``(request, unit)`` ->
+  querysets by name, or ``None``): the board counts every panel's querysets together in one
+  query before asking the panels, and each context function reads its own with ``counted``.
 
 Flags carry their text and, where there is one, a moment (``at``) the template shows in the
 unit's time; a tone (``""``, ``"warning"``, ``"danger"``) is shown with an icon and text,
@@ -18,11 +20,12 @@ never by colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from django.db.models import Func, IntegerField, QuerySet, Subquery, Value
 from django.http import HttpRequest
 
 from pillars.people.models import Unit
@@ -45,6 +48,7 @@ class RowExtra:
 
 RowsProvider = Callable[[HttpRequest, Unit, list[int]], dict[int, list[RowExtra]]]
 PanelContext = Callable[[HttpRequest, Unit], dict[str, Any] | None]
+PanelCounts = Callable[[HttpRequest, Unit], dict[str, QuerySet[Any]] | None]
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class BoardExtension:
     rows: RowsProvider | None = None
     panel_template: str = ""
     panel_context: PanelContext | None = None
+    panel_counts: PanelCounts | None = None
     order: int = 100
 
 
@@ -74,6 +79,16 @@ def _ordered() -> list[BoardExtension]:
     return sorted(_extensions.values(), key=lambda e: (e.order, e.key))
 
 
+def shared[T](request: HttpRequest, key: Hashable, read: Callable[[], T]) -> T:
+    """A read that several extensions make on the same board (the unit's unsafe checks not yet
+    acknowledged, say), done once per request however many extensions ask for it. The key
+    names the read and its arguments."""
+    cache: dict[Hashable, Any] = request.__dict__.setdefault("_board_extras_shared", {})
+    if key not in cache:
+        cache[key] = read()
+    return cast(T, cache[key])
+
+
 def row_extras(
     request: HttpRequest, unit: Unit, person_ids: Iterable[int]
 ) -> dict[int, list[RowExtra]]:
@@ -90,7 +105,54 @@ def row_extras(
     return found
 
 
+def count_together(unit: Unit, querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, int]:
+    """The number of rows of each queryset, in one query (a scalar COUNT subquery each, read
+    beside the unit's row); a queryset that can have no row (``none()``, a refused action) is
+    0 without asking. Call ``panels`` rather than this when drawing the board."""
+    counts: dict[Hashable, int] = {k: 0 for k, qs in querysets.items() if qs.query.is_empty()}
+    # A distinct or sliced queryset is counted as Django counts it, on its own.
+    counts.update(
+        {k: qs.count() for k, qs in querysets.items() if qs.query.distinct or qs.query.is_sliced}
+    )
+    asked = {k: qs for k, qs in querysets.items() if k not in counts}
+    if not asked:
+        return counts
+    names = {f"c{n}": key for n, key in enumerate(asked)}
+    columns = {
+        name: Subquery(
+            asked[key].order_by().annotate(_n=Func(Value(1), function="COUNT")).values("_n"),
+            output_field=IntegerField(),
+        )
+        for name, key in names.items()
+    }
+    values = Unit.objects.filter(pk=unit.pk).annotate(**columns).values(*columns).first() or {}
+    counts.update({key: int(values.get(name) or 0) for name, key in names.items()})
+    return counts
+
+
+def counted(request: HttpRequest, key: str) -> dict[str, int] | None:
+    """The counts an extension named in ``panel_counts``, counted for this board read; None
+    when the panel is asked outside a board read (it then counts on its own)."""
+    found: dict[str, dict[str, int]] | None = request.__dict__.get("_board_extras_counts")
+    return None if found is None else found.get(key, {})
+
+
+def _count_panels(request: HttpRequest, unit: Unit) -> None:
+    wanted: dict[Hashable, QuerySet[Any]] = {}
+    for extension in _ordered():
+        if extension.panel_counts is None:
+            continue
+        for name, qs in (extension.panel_counts(request, unit) or {}).items():
+            wanted[(extension.key, name)] = qs
+    found: dict[str, dict[str, int]] = {}
+    for asked, count in count_together(unit, wanted).items():
+        key, name = cast(tuple[str, str], asked)
+        found.setdefault(key, {})[name] = count
+    request.__dict__["_board_extras_counts"] = found
+
+
 def panels(request: HttpRequest, unit: Unit) -> list[RenderedPanel]:
+    _count_panels(request, unit)
     shown = []
     for extension in _ordered():
         if extension.panel_context is None or not extension.panel_template:

@@ -80,12 +80,21 @@ def board_rows(
     return rows
 
 
-def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
-    """How many persons on the unit have a contract review due, with a link to the list;
-    nothing when none has, or for roles that do not read behavior plans."""
+def _panel_counts(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     if not policy.can(getattr(request, "user", None), "incidents.view_behavior"):
         return None
-    count = selectors.count_reviews_due(request.user, unit)
+    return {"due": selectors.reviews_due_on(request.user, unit)}
+
+
+def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """How many persons on the unit have a contract review due, with a link to the list
+    (counted with the board's other panel counts); nothing when none has, or for roles that do
+    not read behavior plans."""
+    counts = board_extras.counted(request, "incidents-behavior")
+    if counts is None:  # asked outside a board read
+        wanted = _panel_counts(request, unit) or {}
+        counts = {name: qs.count() for name, qs in wanted.items()}
+    count = counts.get("due")
     if not count:
         return None
     return {
@@ -109,6 +118,7 @@ def install() -> None:
             rows=board_rows,
             panel_template="incidents/behavior/partials/_board_panel.html",
             panel_context=board_panel,
+            panel_counts=_panel_counts,
             order=30,
         )
     )

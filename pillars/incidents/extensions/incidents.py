@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from pillars.core import clock, policy
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import PersonSection, register_section
+from pillars.rounds.board_extras import counted
 
 
 def person_incidents(
@@ -27,22 +28,35 @@ def person_incidents(
     }
 
 
-def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
-    """Open incidents and overdue notifications on the unit, for whoever lists its incidents
-    (two counting queries, whatever the census)."""
+def _unit_counts(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """Open incidents and overdue notifications on the unit (counted with the other panels'
+    counts in one query), for whoever lists its incidents."""
     user = getattr(request, "user", None)
     if user is None or not policy.allows(user, "incidents.list_unit", unit):
         return None
     from pillars.incidents.models import Incident, Notification
     from pillars.incidents.models.incidents import IncidentStatus
 
-    open_count = Incident.objects.filter(
-        unit=unit, status__in=[IncidentStatus.SUBMITTED, IncidentStatus.UNDER_REVIEW]
-    ).count()
-    overdue = Notification.objects.filter(
-        incident__unit=unit, sent_at__isnull=True, due_at__lt=clock.now()
-    ).count()
-    return {"unit": unit, "open_count": open_count, "overdue": overdue}
+    return {
+        "open_count": Incident.objects.filter(
+            unit=unit, status__in=[IncidentStatus.SUBMITTED, IncidentStatus.UNDER_REVIEW]
+        ),
+        "overdue": Notification.objects.filter(
+            incident__unit=unit, sent_at__isnull=True, due_at__lt=clock.now()
+        ),
+    }
+
+
+def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """Open incidents and overdue notifications on the unit, for whoever lists its incidents
+    (read with the board's other panel counts; on their own, two counting queries)."""
+    counts = counted(request, "incidents-incidents")
+    if counts is None:  # asked outside a board read
+        wanted = _unit_counts(request, unit) or {}
+        counts = {name: qs.count() for name, qs in wanted.items()}
+    if not counts:
+        return None
+    return {"unit": unit, "open_count": counts["open_count"], "overdue": counts["overdue"]}
 
 
 def checks_to_report(
@@ -54,8 +68,8 @@ def checks_to_report(
         return {}
     from django.urls import reverse
 
+    from pillars.rounds.board_alerts import waiting_checks
     from pillars.rounds.board_extras import RowExtra
-    from pillars.rounds.selectors.escalation import checks_not_safe_waiting
 
     url = reverse("incidents:incident-new")
     return {
@@ -67,7 +81,7 @@ def checks_to_report(
             )
             for waiting in checks
         ]
-        for person_id, checks in checks_not_safe_waiting(unit, person_ids).items()
+        for person_id, checks in waiting_checks(request, unit, person_ids).items()
     }
 
 
@@ -87,6 +101,7 @@ def install() -> None:
             key="incidents-incidents",
             panel_template="incidents/incidents/partials/_board_panel.html",
             panel_context=unit_panel,
+            panel_counts=_unit_counts,
             order=40,
         )
     )

@@ -14,7 +14,7 @@ from pillars.incidents.selectors import safety as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import PersonSection, register_section
 from pillars.people.selectors import person_zone
-from pillars.rounds.board_extras import BoardExtension, RowExtra, register
+from pillars.rounds.board_extras import BoardExtension, RowExtra, counted, register
 
 
 def person_safety_plan(
@@ -62,13 +62,22 @@ def board_rows(
     return rows
 
 
-def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
-    """How many plans on the unit are past their review date, with a link to the list (one
-    query); nothing when none is, or for roles that do not read plans."""
+def _panel_counts(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     if not policy.can(getattr(request, "user", None), "incidents.view_safety_plan"):
         return None
     today = clock.today_in(unit.time_zone)
-    count = selectors.overdue_reviews(request.user, unit, today).count()
+    return {"overdue": selectors.overdue_reviews(request.user, unit, today)}
+
+
+def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
+    """How many plans on the unit are past their review date, with a link to the list (counted
+    with the board's other panel counts); nothing when none is, or for roles that do not read
+    plans."""
+    counts = counted(request, "incidents-safety-plan")
+    if counts is None:  # asked outside a board read
+        wanted = _panel_counts(request, unit) or {}
+        counts = {name: qs.count() for name, qs in wanted.items()}
+    count = counts.get("overdue")
     if not count:
         return None
     return {
@@ -92,6 +101,7 @@ def register_all() -> None:
             rows=board_rows,
             panel_template="incidents/safety/_board_panel.html",
             panel_context=board_panel,
+            panel_counts=_panel_counts,
             order=40,
         )
     )

@@ -278,9 +278,9 @@ def review_units(user: Any) -> list[Unit]:
     return list(units_visible_to(user).filter(is_active=True).order_by("name"))
 
 
-def count_reviews_due(user: Any, unit: Unit) -> int:
-    """How many contracts in force of the persons on the unit now, that the user may see, have
-    their review come in the unit's today: one counting query (the board's panel; the list is
+def reviews_due_on(user: Any, unit: Unit) -> QuerySet[BehaviorContract]:
+    """The contracts in force of the persons on the unit now, that the user may see, whose
+    review has come in the unit's today (the board's panel counts them; the list is
     ``contract_reviews_due``)."""
     on_unit = Placement.objects.current().filter(unit=unit).values("episode__person_id")
     return policy.restrict(
@@ -291,7 +291,12 @@ def count_reviews_due(user: Any, unit: Unit) -> int:
         ),
         user,
         "incidents.view_behavior",
-    ).count()
+    )
+
+
+def count_reviews_due(user: Any, unit: Unit) -> int:
+    """How many contracts ``reviews_due_on`` holds: one counting query."""
+    return reviews_due_on(user, unit).count()
 
 
 def contract_reviews_due(user: Any, units: list[Unit]) -> list[DueReview]:

@@ -83,6 +83,13 @@ class Alert(PublicModel):
             models.Index(fields=["recipient", "acknowledged_at"]),
             # The emergency sweep finds unacknowledged alerts of one kind by age.
             models.Index(fields=["kind", "created_at"], name="rounds_alert_kind_created"),
+            # The board's unsafe checks still waiting for a lead (checks_not_safe_waiting): only
+            # these rows, not every escalation alert the unit has ever had.
+            models.Index(
+                fields=["unit", "subject_id"],
+                condition=Q(kind=AlertKind.CHECK_NOT_SAFE),
+                name="alert_unsafe_check_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """The unit board: every person on observation on one unit, with their clock, in a constant
-number of queries whatever the census (select_related for the person and level, correlated
-subqueries for the last check and the bed, two prefetches for open exceptions and coverage).
+number of queries whatever the census (select_related for the person and level, the bed from
+the placement the filter joins, indexed correlated subqueries for the last check, two prefetches
+for open exceptions and coverage).
 
 Reading the board shows persons served, so each read is one audited list read.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from pillars.core import clock, policy
@@ -33,7 +34,12 @@ from pillars.rounds.models import (
     ObservationOrder,
     ShiftAssignment,
 )
-from pillars.rounds.selectors.inspections import ligature_alerts_on
+from pillars.rounds.services.inspections import (
+    LigatureRisk,
+    has_risk_precautions,
+    open_ligature_work_orders,
+    risk_message,
+)
 
 # Shown beside the text of each precaution; the text is what a screen reader says.
 PRECAUTION_ICONS = {
@@ -168,6 +174,13 @@ def _label(choices: Any, value: str) -> str:
 
 
 def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
+    """The open orders of persons placed on the unit now, each with its bed (from the
+    placement the filter joins) and its last check (the one observed at the order's
+    ``last_observed_at``: a late entry never moves that back; the newest such check when two
+    share the moment) as columns of the same query."""
+    last = Check.objects.filter(
+        order=OuterRef("pk"), observed_at=OuterRef("last_observed_at")
+    ).order_by("-pk")
     return (
         policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
         .filter(
@@ -177,6 +190,13 @@ def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
         )
         .select_related("person", "level")
         .annotate(
+            # The open placement joined by the filter above (an annotation after the filter
+            # reuses its join): no query of its own for the beds.
+            board_room=F("episode__placements__bed__room__name"),
+            board_room_id=F("episode__placements__bed__room_id"),
+            board_bed=F("episode__placements__bed__label"),
+            board_location=Subquery(last.values("location")[:1]),
+            board_activity=Subquery(last.values("activity")[:1]),
             # Lets record_list_read label the audit event without a query of its own.
             board_part2=Exists(
                 Placement.objects.filter(
@@ -199,33 +219,11 @@ def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
     )
 
 
-def _with_last_check_and_bed(orders: list[ObservationOrder], unit: Unit) -> None:
-    """The last check (the one observed at the order's ``last_observed_at``: a late entry never
-    moves that back) and the bed of each order, in one query each rather than a correlated
-    subquery per column per row."""
-    last: dict[int, dict[str, Any]] = {
-        row["order_id"]: dict(row)
-        for row in Check.objects.filter(
-            order__in=[o.pk for o in orders], observed_at=F("order__last_observed_at")
-        )
-        .order_by("order_id", "pk")
-        .values("order_id", "location", "activity", "observed_at")
-    }
-    beds: dict[int, dict[str, Any]] = {
-        row["episode_id"]: dict(row)
-        for row in Placement.objects.filter(
-            unit=unit, ended_at__isnull=True, episode_id__in=[o.episode_id for o in orders]
-        ).values("episode_id", "bed__room__name", "bed__room_id", "bed__label")
-    }
+def _with_last_check_moment(orders: list[ObservationOrder]) -> None:
+    """The last check's moment is the order's ``last_observed_at`` when that check was found."""
     for order in orders:
-        check = last.get(order.pk, {})
-        bed = beds.get(order.episode_id, {})
-        order.board_location = check.get("location")  # type: ignore[attr-defined]
-        order.board_activity = check.get("activity")  # type: ignore[attr-defined]
-        order.board_observed_at = check.get("observed_at")  # type: ignore[attr-defined]
-        order.board_room = bed.get("bed__room__name")  # type: ignore[attr-defined]
-        order.board_room_id = bed.get("bed__room_id")  # type: ignore[attr-defined]
-        order.board_bed = bed.get("bed__label")  # type: ignore[attr-defined]
+        found = order.board_location is not None  # type: ignore[attr-defined]
+        order.board_observed_at = order.last_observed_at if found else None  # type: ignore[attr-defined]
 
 
 def assignment_scope(user: Any, unit: Unit, now: datetime) -> tuple[set[int], set[int]]:
@@ -284,6 +282,26 @@ def _row(order: Any, now: datetime, mine: tuple[set[int], set[int]]) -> BoardRow
     )
 
 
+def _flag_ligature_risks(unit: Unit, rows: list[BoardRow], now: datetime) -> None:
+    """Say so on each row of a person on suicide or self-harm precautions whose bed is in a
+    room with an open ligature finding (the rule of ``ligature_risks``, read live, not waiting
+    for the sweep): one query for the unit's findings, the rows already hold rooms and orders."""
+    by_room = open_ligature_work_orders(unit, now)
+    if not by_room:
+        return
+    for row in rows:
+        order = row.order
+        found = by_room.get(row.room_id or 0)
+        if not found or order.started_at > now or not has_risk_precautions(order):
+            continue
+        work_order = found[0]
+        assert work_order.room is not None
+        since = max(work_order.opened_at, order.started_at)
+        row.ligature = risk_message(
+            LigatureRisk(row.person, work_order.room, work_order, order, since)
+        )
+
+
 def due_first(row: BoardRow) -> tuple[Any, ...]:
     """Most urgent first; paused persons (nobody can check them) after everyone else."""
     paused = row.due_at is None
@@ -314,11 +332,9 @@ def board_rows(
         qs = qs.filter(public_id=order_id)
     scope = assignment_scope(user, unit, now)
     orders = list(qs)
-    _with_last_check_and_bed(orders, unit)
+    _with_last_check_moment(orders)
     rows = [_row(order, now, scope) for order in orders]
-    risks = ligature_alerts_on(unit, now)
-    for row in rows:
-        row.ligature = risks.get(row.order.person_id, "")
+    _flag_ligature_risks(unit, rows, now)
     if mine:
         rows = [row for row in rows if row.is_mine]
     rows.sort(key=room_order if sort == "room" else due_first)

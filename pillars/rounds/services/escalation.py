@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -30,10 +31,11 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
+from pillars.core.bulk import insert_objects
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.people.models import Placement, Staff, Unit
-from pillars.people.selectors import person_category
+from pillars.people.selectors import part2_person_ids, person_category
 from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient, SafetyStatus
 from pillars.rounds.models import (
     Alert,
@@ -168,6 +170,110 @@ def on_duty(unit: Unit, now: datetime) -> list[Staff]:
     )
 
 
+def _manager(unit: Unit, now: datetime) -> list[Staff]:
+    return _staff(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), now, unit)
+
+
+def _director(unit: Unit, now: datetime) -> list[Staff]:
+    directors = Q(roles__code=RoleCode.DIRECTOR)
+    return _staff(directors & (Q(home_units=unit) | Q(programs__units=unit)), now, unit) or _staff(
+        directors, now, unit
+    )
+
+
+class Roster:
+    """Who each step alerts, resolved once per unit and pass rather than once per order: the
+    on-duty lead, the unit's supervisors and directors (each read when first asked for), the
+    staff rounding on the unit now, and, for the orders given to ``read_orders``, the room
+    each person's bed is in and who is on 1:1/2:1 coverage with them (one query each for all
+    the orders). ``recipients_for`` asks the roster of the sweep pass it runs in, or a roster
+    of its own for one order: the rules are written once, here."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.rooms: dict[int, int | None] = {}  # order pk -> room of the person's bed
+        self.covering: dict[int, set[int]] = {}  # order pk -> staff on coverage with them
+        self._by_unit: dict[tuple[str, int], list[Staff]] = {}
+        self._rounding: dict[int, tuple[dict[int, set[int]], dict[int, set[int]]]] = {}
+        self._employed: dict[int, dict[int, Staff | None]] = {}
+
+    def read_orders(self, orders: Iterable[ObservationOrder]) -> None:
+        """Each order's bed room and open coverage, in two queries for all of them."""
+        new = [o for o in orders if o.pk not in self.rooms]
+        if not new:
+            return
+        room_of = dict(
+            Placement.objects.filter(
+                episode_id__in={o.episode_id for o in new}, ended_at__isnull=True
+            ).values_list("episode_id", "bed__room_id")
+        )
+        for order in new:
+            self.rooms[order.pk] = room_of.get(order.episode_id)
+            self.covering[order.pk] = set()
+        for order_id, staff_id in Coverage.objects.filter(
+            order_id__in=[o.pk for o in new], ended_at__isnull=True
+        ).values_list("order_id", "staff_id"):
+            self.covering[order_id].add(staff_id)
+
+    def _unit_list(self, name: str, unit: Unit) -> list[Staff]:
+        key = (name, unit.pk)
+        if key not in self._by_unit:
+            read = {"lead": on_duty, "manager": _manager, "director": _director}[name]
+            self._by_unit[key] = read(unit, self.now)
+        return self._by_unit[key]
+
+    def _rounding_on(self, unit: Unit) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+        """Staff on shift on the unit now rounding on a person, and on a room (by id)."""
+        if unit.pk not in self._rounding:
+            persons: dict[int, set[int]] = defaultdict(set)
+            rooms: dict[int, set[int]] = defaultdict(set)
+            for kind, staff_id, person_id, room_id in (
+                _on_shift(unit, self.now)
+                .filter(kind__in=[AssignmentKind.PERSON, AssignmentKind.ROOM])
+                .values_list("kind", "staff_id", "person_id", "room_id")
+            ):
+                if kind == AssignmentKind.PERSON and person_id is not None:
+                    persons[person_id].add(staff_id)
+                elif kind == AssignmentKind.ROOM and room_id is not None:
+                    rooms[room_id].add(staff_id)
+            self._rounding[unit.pk] = (persons, rooms)
+        return self._rounding[unit.pk]
+
+    def _employed_of(self, unit: Unit, ids: set[int]) -> list[Staff]:
+        """The staff among ``ids`` employed now (judged in the unit's local date), by pk; the
+        first call for a unit reads everyone rounding on it or covering an order read."""
+        known = self._employed.setdefault(unit.pk, {})
+        missing = ids - set(known)
+        if missing:
+            if not known:
+                persons, rooms = self._rounding_on(unit)
+                missing |= set().union(*persons.values(), *rooms.values(), *self.covering.values())
+            found = {s.pk: s for s in _staff(Q(pk__in=missing), self.now, unit)}
+            known.update({pk: found.get(pk) for pk in missing})
+        return [s for pk in sorted(ids) if (s := known.get(pk)) is not None]
+
+    def recipients(self, recipient: str, order: ObservationOrder, unit: Unit) -> list[Staff]:
+        if recipient == Recipient.ASSIGNED:
+            self.read_orders([order])
+            persons, rooms = self._rounding_on(unit)
+            room = self.rooms[order.pk]
+            ids = set(persons.get(order.person_id, ())) | self.covering[order.pk]
+            if room is not None:
+                ids |= rooms.get(room, set())
+            return self._employed_of(unit, ids) or self._unit_list("lead", unit)
+        if recipient == Recipient.LEAD:
+            return self._unit_list("lead", unit)
+        if recipient == Recipient.MANAGER:
+            return self._unit_list("manager", unit)
+        if recipient == Recipient.DIRECTOR:
+            return self._unit_list("director", unit)
+        raise ValueError(f"unknown recipient {recipient!r}")
+
+
+# The roster of the sweep pass running now (escalate_due), if any.
+_pass_roster: ContextVar[Roster | None] = ContextVar("escalation_roster", default=None)
+
+
 def recipients_for(
     recipient: str, order: ObservationOrder, unit: Unit, now: datetime
 ) -> list[Staff]:
@@ -177,31 +283,12 @@ def recipients_for(
     anyone on 1:1/2:1 coverage with them; when nobody is, the lead. lead: the shift lead
     assigned on the unit now; when none, the nurses of the unit. manager: supervisors of the
     unit. director: directors of the unit or of a program that includes it; when none, every
-    director.
+    director. Inside a sweep pass the pass's roster answers (read once per unit and pass).
     """
-    if recipient == Recipient.ASSIGNED:
-        covers = Q(kind=AssignmentKind.PERSON, person_id=order.person_id)
-        placement = (
-            Placement.objects.filter(episode_id=order.episode_id, ended_at__isnull=True)
-            .select_related("bed")
-            .first()
-        )
-        if placement is not None and placement.bed is not None:
-            covers |= Q(kind=AssignmentKind.ROOM, room_id=placement.bed.room_id)
-        assigned = _on_shift(unit, now).filter(covers).values("staff_id")
-        covering = Coverage.objects.filter(order=order, ended_at__isnull=True).values("staff_id")
-        found = _staff(Q(pk__in=assigned) | Q(pk__in=covering), now, unit)
-        return found or recipients_for(Recipient.LEAD, order, unit, now)
-    if recipient == Recipient.LEAD:
-        return on_duty(unit, now)
-    if recipient == Recipient.MANAGER:
-        return _staff(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), now, unit)
-    if recipient == Recipient.DIRECTOR:
-        directors = Q(roles__code=RoleCode.DIRECTOR)
-        return _staff(
-            directors & (Q(home_units=unit) | Q(programs__units=unit)), now, unit
-        ) or _staff(directors, now, unit)
-    raise ValueError(f"unknown recipient {recipient!r}")
+    roster = _pass_roster.get()
+    if roster is None or roster.now != now:
+        roster = Roster(now)
+    return roster.recipients(recipient, order, unit)
 
 
 # --- The sweep --------------------------------------------------------------------------------
@@ -246,7 +333,7 @@ def write_new_alerts(
     keys = [a.dedupe_key for a in alerts]
     already = set(Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     new = [a for a in alerts if a.dedupe_key not in already]
-    Alert.objects.bulk_create(new, ignore_conflicts=True)
+    insert_objects(new, skip_conflicts_on="dedupe_key")
     if audit_as and new:
         # Only the rows that are really there: a racing worker's insert wins the conflict.
         # (the rows as stored, with their keys, for the caller and the audit target).
@@ -302,28 +389,66 @@ def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
     return moved == 1
 
 
-def _escalate_one(
-    pk: int,
-    due_at: datetime,
-    k: int,
-    j: int,
-    unit_id: int,
-    steps: Sequence[EscalationStep],
-    now: datetime,
-) -> int | None:
-    """Claim steps k..j-1 of one order and write their alerts, in one transaction with its audit
-    event. None when another worker claimed them first."""
-    with transaction.atomic():
-        if not _claim(pk, due_at, k, j):
-            return None
-        order = ObservationOrder.objects.select_related("person", "level").get(pk=pk)
-        unit = Unit.objects.get(pk=unit_id)
-        alerts: list[Alert] = []
-        for step in steps[k:j]:
-            moment = due_at + timedelta(minutes=step.after_minutes)
+@dataclass(frozen=True)
+class _Due:
+    """One order whose steps k..j-1 have fallen due, as the sweep read it."""
+
+    pk: int
+    due_at: datetime
+    k: int
+    j: int
+    unit_id: int
+    steps: Sequence[EscalationStep]
+
+
+def _claim_many(items: Sequence[_Due]) -> list[_Due]:
+    """Compare-and-set for many orders at once: lock the rows nobody else holds (SKIP LOCKED on
+    PostgreSQL; SQLite's IMMEDIATE transaction holds the database), keep those still at the
+    step and due time the sweep read, and move each group to its new step. Call inside a
+    transaction; answers the items claimed."""
+    held = {
+        pk: (step, due_at)
+        for pk, step, due_at in ObservationOrder.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=[i.pk for i in items])
+        .values_list("pk", "escalation_step", "due_at")
+    }
+    claimed = [i for i in items if held.get(i.pk) == (i.k, i.due_at)]
+    moves: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for item in claimed:
+        moves[(item.k, item.j)].append(item.pk)
+    for (k, j), pks in moves.items():
+        moved = ObservationOrder.objects.filter(pk__in=pks, escalation_step=k).update(
+            escalation_step=j, escalation_retry_at=None, escalation_failures=0
+        )
+        assert moved == len(pks), "a claimed order changed under its lock"
+    return claimed
+
+
+def _escalate_many(
+    items: Sequence[_Due], roster: Roster, units: Mapping[int, Unit]
+) -> tuple[int, int]:
+    """Claim the due steps of these orders and write their alerts and one audit event per
+    order, in bulk: one claim, one read of the orders, the roster's reads, one alert insert
+    and one append to the audit chain. Call inside a transaction (all or nothing). Answers how
+    many orders were claimed and how many alerts were new; orders another worker claimed
+    first are left to it."""
+    claimed = _claim_many(items)
+    if not claimed:
+        return 0, 0
+    orders = ObservationOrder.objects.select_related("person", "level").in_bulk(
+        [i.pk for i in claimed]
+    )
+    roster.read_orders(orders.values())
+    alerts: dict[int, list[Alert]] = {}
+    for item in claimed:
+        order, unit = orders[item.pk], units[item.unit_id]
+        found = alerts[item.pk] = []
+        for step in item.steps[item.k : item.j]:
+            moment = item.due_at + timedelta(minutes=step.after_minutes)
             kind = AlertKind.CHECK_DUE if step.after_minutes == 0 else AlertKind.ESCALATION
-            for staff in recipients_for(step.recipient, order, unit, now):
-                alerts.append(
+            message = _message(order, unit, step, item.due_at)
+            for staff in recipients_for(step.recipient, order, unit, roster.now):
+                found.append(
                     Alert(
                         kind=kind,
                         recipient=staff,
@@ -331,41 +456,56 @@ def _escalate_one(
                         person=order.person,
                         order=order,
                         step=step,
-                        message=_message(order, unit, step, due_at),
+                        message=message,
                         due_at=moment,
-                        created_at=now,
-                        dedupe_key=dedupe_key(order, due_at, step.position, staff),
+                        created_at=roster.now,
+                        dedupe_key=dedupe_key(order, item.due_at, step.position, staff),
                     )
                 )
-        new = write_new_alerts(alerts)
-        audit.record(
-            actor=None,
-            actor_label=SYSTEM_LABEL,
-            action=Action.UPDATE,
-            target=order,
-            person_id=order.person.public_id,
-            category=person_category(order.person),
-            purpose=Purpose.TREATMENT,
-            detail={
-                "event": "escalation",
-                "due_at": due_at.isoformat(),
-                "unit": unit.code,
-                "changes": {"escalation_step": {"old": k, "new": j}},
-                "steps": [
-                    {
-                        "position": s.position,
-                        "after_minutes": s.after_minutes,
-                        "recipient": s.recipient,
-                        "due_at": (due_at + timedelta(minutes=s.after_minutes)).isoformat(),
-                    }
-                    for s in steps[k:j]
-                ],
-                "alerts": [{"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new],
-            },
-        )
-        if not alerts:
+    new = {a.dedupe_key for a in write_new_alerts([a for found in alerts.values() for a in found])}
+    part2 = part2_person_ids({o.person_id for o in orders.values()})
+    events = []
+    for item in claimed:
+        order, unit = orders[item.pk], units[item.unit_id]
+        if not alerts[item.pk]:
             logger.warning("escalation of order %s: nobody to alert on %s", order.public_id, unit)
-    return len(new)
+        events.append(
+            {
+                "actor": None,
+                "actor_label": SYSTEM_LABEL,
+                "action": Action.UPDATE,
+                "target": order,
+                "person_id": order.person.public_id,
+                "category": Category.SUBSTANCE_USE
+                if order.person_id in part2
+                else Category.GENERAL,
+                "purpose": Purpose.TREATMENT,
+                "detail": _event_detail(
+                    item, unit, [a for a in alerts[item.pk] if a.dedupe_key in new]
+                ),
+            }
+        )
+    audit.record_many(events)
+    return len(claimed), len(new)
+
+
+def _event_detail(item: _Due, unit: Unit, new: Sequence[Alert]) -> dict[str, Any]:
+    return {
+        "event": "escalation",
+        "due_at": item.due_at.isoformat(),
+        "unit": unit.code,
+        "changes": {"escalation_step": {"old": item.k, "new": item.j}},
+        "steps": [
+            {
+                "position": s.position,
+                "after_minutes": s.after_minutes,
+                "recipient": s.recipient,
+                "due_at": (item.due_at + timedelta(minutes=s.after_minutes)).isoformat(),
+            }
+            for s in item.steps[item.k : item.j]
+        ],
+        "alerts": [{"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new],
+    }
 
 
 def _defer(
@@ -409,11 +549,19 @@ def _defer(
     )
 
 
-def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResult:
-    """One sweep: alert every escalation step that has fallen due by ``now``.
+# Orders claimed and written together, in one transaction.
+BATCH = 250
 
-    Safe to run from any number of workers at once (see the module docstring). A row that
-    raises is logged, counted and skipped with its claim kept; it never stops the sweep.
+
+def escalate_due(now: datetime | None = None, *, limit: int = 2000) -> SweepResult:
+    """One sweep: alert every escalation step that has fallen due by ``now`` (at most ``limit``
+    orders a pass, oldest due first; the next pass takes the rest).
+
+    Safe to run from any number of workers at once (see the module docstring). Orders are
+    claimed and written in batches, each in one transaction; when a batch raises, each of its
+    orders is tried again on its own, so the failure policy applies to the one bad row: it is
+    logged, counted, audited "failed" and retried later with its steps unclaimed (``_defer``),
+    and it never stops the sweep.
     """
     now = now or clock.now()
     result = SweepResult("escalation")
@@ -425,24 +573,47 @@ def escalate_due(now: datetime | None = None, *, limit: int = 100) -> SweepResul
         "escalation_step",
         "unit_now",  # type: ignore[misc]
     )
-    candidates = list(rows[:limit])
-    for pk, due_at, k, unit_id in candidates:
+    due: list[_Due] = []
+    for pk, due_at, k, unit_id in rows[:limit]:
         steps = chains.for_unit(unit_id)
         j = k
         while j < len(steps) and due_at + timedelta(minutes=steps[j].after_minutes) <= now:
             j += 1
-        if j == k:
-            continue
-        try:
-            written = _escalate_one(pk, due_at, k, j, unit_id, steps, now)
-        except Exception as exc:
-            logger.exception("escalation of order pk=%s failed; retried later", pk)
-            _defer(pk, due_at, k, j, exc, now, result)
-            continue
-        if written is not None:
-            result.claimed += 1
-            result.alerts += written
+        if j > k:
+            due.append(_Due(pk, due_at, k, j, unit_id, steps))
+    if not due:
+        return result
+    roster = Roster(now)
+    units = Unit.objects.in_bulk({item.unit_id for item in due})
+    token = _pass_roster.set(roster)
+    try:
+        for start in range(0, len(due), BATCH):
+            _sweep_batch(due[start : start + BATCH], roster, units, result)
+    finally:
+        _pass_roster.reset(token)
     return result
+
+
+def _sweep_batch(
+    batch: Sequence[_Due], roster: Roster, units: Mapping[int, Unit], result: SweepResult
+) -> None:
+    """One batch in one transaction; when it raises, each order again on its own, and the one
+    that still raises gets the failure policy."""
+    try:
+        with transaction.atomic():
+            claimed, alerts = _escalate_many(batch, roster, units)
+    except Exception as exc:
+        if len(batch) > 1:
+            logger.warning("an escalation batch of %d orders failed; each is retried", len(batch))
+            for item in batch:
+                _sweep_batch([item], roster, units, result)
+            return
+        (item,) = batch
+        logger.exception("escalation of order pk=%s failed; retried later", item.pk)
+        _defer(item.pk, item.due_at, item.k, item.j, exc, roster.now, result)
+        return
+    result.claimed += claimed
+    result.alerts += alerts
 
 
 # --- Alerts raised by a write (same transaction) ---------------------------------------------

@@ -567,21 +567,32 @@ class LigatureRisk:
     since: datetime
 
 
+def open_ligature_work_orders(unit: Unit, now: datetime) -> dict[int, list[WorkOrder]]:
+    """The unit's open ligature work orders on a room, by room, oldest first (one query; the
+    finding's item is read with them, for ``risk_message``)."""
+    by_room: dict[int, list[WorkOrder]] = {}
+    for wo in (
+        WorkOrder.objects.still_open()
+        .filter(unit=unit, is_ligature=True, room__isnull=False, opened_at__lte=now)
+        .select_related("room", "result__item")
+        .order_by("opened_at", "pk")
+    ):
+        by_room.setdefault(wo.room_id or 0, []).append(wo)
+    return by_room
+
+
+def has_risk_precautions(order: ObservationOrder) -> bool:
+    """Suicide or self-harm precautions: the ones an open ligature finding endangers."""
+    return bool(set(order.precautions) & set(RISK_PRECAUTIONS))
+
+
 def ligature_risks(unit: Unit, now: datetime) -> list[LigatureRisk]:
     """Persons placed on the unit now, in a bed in a room with an open ligature work order, whose
     current observation order has suicide or self-harm precautions. Unscoped: callers (the
     sweep, the board's own scoped read) decide who sees it."""
-    work_orders = list(
-        WorkOrder.objects.still_open()
-        .filter(unit=unit, is_ligature=True, room__isnull=False, opened_at__lte=now)
-        .select_related("room")
-        .order_by("opened_at", "pk")
-    )
-    if not work_orders:
+    by_room = open_ligature_work_orders(unit, now)
+    if not by_room:
         return []
-    by_room: dict[int, list[WorkOrder]] = {}
-    for wo in work_orders:
-        by_room.setdefault(wo.room_id or 0, []).append(wo)
     placements = list(
         Placement.objects.at(now)
         .filter(unit=unit, bed__room_id__in=list(by_room))
@@ -602,7 +613,7 @@ def ligature_risks(unit: Unit, now: datetime) -> list[LigatureRisk]:
     for placement in placements:
         person = placement.episode.person
         order = orders.get(person.pk)
-        if order is None or not set(order.precautions) & set(RISK_PRECAUTIONS):
+        if order is None or not has_risk_precautions(order):
             continue
         assert placement.bed is not None
         for wo in by_room[placement.bed.room_id]:

@@ -8,9 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pillars.core import clock
+from pillars.people.models import PersonServed, Placement
 from pillars.people.testing import World
 from pillars.rounds import board_extras, services
 from pillars.rounds.board_extras import BoardExtension, RowExtra
@@ -67,3 +70,38 @@ def test_row_extras_and_panels_show_on_the_board(
     [panel] = board_extras.panels(rf.get("/"), world.unit_a)
     assert panel.context == {"message": f"Panel for {world.unit_a.code}"}
     assert extension == [[world.person_a.pk]]  # once per read, with every person shown
+
+
+def test_panel_counts_are_counted_together_in_one_query(world: World, rf: Any) -> None:
+    wanted: dict[Any, Any] = {
+        "all": PersonServed.objects.all(),
+        "one": PersonServed.objects.filter(pk=world.person_a.pk),
+        "none": PersonServed.objects.none(),
+    }
+    with CaptureQueriesContext(connection) as queries:
+        counts = board_extras.count_together(world.unit_a, wanted)
+    assert len(queries) == 1
+    assert counts == {"all": PersonServed.objects.count(), "one": 1, "none": 0}
+    distinct = Placement.objects.filter(unit=world.unit_a).distinct()
+    assert board_extras.count_together(world.unit_a, {"d": distinct}) == {"d": distinct.count()}
+
+    def counts_of(request: Any, unit: Any) -> dict[str, Any]:
+        return {"persons": PersonServed.objects.all()}
+
+    def panel(request: Any, unit: Any) -> dict[str, Any] | None:
+        return {"message": f"{board_extras.counted(request, 'test-counts')} on {unit.code}"}
+
+    board_extras.register(
+        BoardExtension(
+            "test-counts",
+            panel_template="rounds/partials/_board_banners.html",
+            panel_context=panel,
+            panel_counts=counts_of,
+        )
+    )
+    try:
+        shown = {p.key: p for p in board_extras.panels(rf.get("/"), world.unit_a)}
+    finally:
+        board_extras._extensions.pop("test-counts", None)
+    persons = PersonServed.objects.count()
+    assert shown["test-counts"].context == {"message": f"{{'persons': {persons}}} on a"}

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from pillars.audit.choices import Outcome
 from pillars.audit.models import AuditEvent
@@ -371,3 +373,42 @@ def test_only_the_admin_keeps_chains(world: World) -> None:
     with pytest.raises(PermissionDenied):
         escalation.replace_steps(world.unit_a, actor=world.user("nurse"), steps=steps)
     assert not EscalationStep.objects.filter(unit=world.unit_a).exists()
+
+
+def _sweep_queries(world: World, count: int, first: int) -> tuple[int, Any]:
+    for n in range(first, first + count):
+        person = make_person(f"MRN-Q{n}", f"Family{n}")
+        place(person, world.unit_a, None, world.staff["nurse"])
+        start_order(world, person)
+    moment = clock.now() + 10 * MIN
+    with CaptureQueriesContext(connection) as queries:
+        result = escalate_due(moment)
+    return len(queries), result
+
+
+def test_a_pass_claims_and_writes_in_bulk_whatever_the_number_of_orders(world: World) -> None:
+    """Recipients are resolved once per unit and pass, alerts and audit events written in
+    bulk: three due orders and thirty cost the same queries."""
+    few, result = _sweep_queries(world, 3, 1)
+    assert (result.claimed, result.failed) == (3, 0)
+    many, result = _sweep_queries(world, 30, 10)
+    assert (result.claimed, result.failed) == (30, 0)
+    assert many == few
+    assert Alert.objects.filter(order__person__record_number="MRN-Q12").count() == 2
+    assert AuditEvent.objects.filter(actor_label=escalation.SYSTEM_LABEL).count() == 33
+
+
+def test_a_batch_claims_only_what_it_read(world: World) -> None:
+    """The compare-and-set of a batch: an order another worker moved since the read is left to
+    that worker; the rest of the batch is claimed."""
+    stale = start_order(world)
+    other = make_person("MRN-A2", "Nguyen")
+    place(other, world.unit_a, world.beds_a[1], world.staff["nurse"])
+    fresh = start_order(world, other)
+    steps = escalation.Chains.load().default
+    items = [escalation._Due(o.pk, o.due_at, 0, 1, world.unit_a.pk, steps) for o in (stale, fresh)]  # type: ignore[arg-type]
+    ObservationOrder.objects.filter(pk=stale.pk).update(escalation_step=1)  # another worker
+    with transaction.atomic():
+        claimed = escalation._claim_many(items)
+    assert [i.pk for i in claimed] == [fresh.pk]
+    assert ObservationOrder.objects.get(pk=fresh.pk).escalation_step == 1

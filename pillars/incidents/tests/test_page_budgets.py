@@ -1,0 +1,175 @@
+"""Query budgets of the two pages staff open all shift, with every extension other apps add: the
+unit board (rows, row links and flags, panels) costs the same number of queries with 5 persons
+on it as with 25, and the person page's sections cost the same with one of each record as with
+many (issue 13)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pillars.core import clock
+from pillars.incidents.models import EpisodeKind
+from pillars.incidents.services import behavior as behavior_services
+from pillars.incidents.services import restraint as restraint_services
+from pillars.incidents.services import safety as safety_services
+from pillars.incidents.tests.test_incidents import draft as draft_incident
+from pillars.incidents.tests.test_safety import WORDS, review_on
+from pillars.people.models import Bed, PersonServed, Room
+from pillars.people.testing import World, make_person, place
+from pillars.rounds import services as rounds_services
+from pillars.rounds.choices import ItemResult
+from pillars.rounds.models import Coverage, ObservationLevel, ObservationOrder
+from pillars.rounds.services.inspections import Answer
+from pillars.rounds.tests.test_inspections import all_pass, inspect, template
+
+pytestmark = pytest.mark.django_db
+
+# The session and actor (4), the unit, the rows (3) and the assignment, ligature findings, the
+# audited list read (5), every extension's row reads and panels, and the alert badge's count.
+BOARD_BUDGET = 28
+# The session and actor (4), the person, scope, the audited read (5), episodes, placements and
+# caseload, one read per section (the Part 2 consents section among them) and the alert badge's
+# count.
+PERSON_BUDGET = 20
+
+
+def _order(world: World, person: PersonServed, code: str) -> ObservationOrder:
+    return rounds_services.order_observation(
+        person,
+        actor=world.user("nurse"),
+        level=ObservationLevel.objects.get(code=code, is_current=True),
+        reason="Budget",
+        precautions=["suicide"],
+        started_at=clock.now() - timedelta(hours=1),
+    )
+
+
+def _plan(world: World, person: PersonServed, reason: str = "") -> None:
+    behavior_services.write_plan(
+        person,
+        actor=world.user("clinician"),
+        effective_on=clock.now().date(),
+        targets=[
+            {"name": "Hitting", "definition": "Hand contact, with force.", "measure": "frequency"}
+        ],
+        antecedents=["Peer conflict"],
+        consequences=["Offered space"],
+        change_reason=reason,
+    )
+
+
+def _safety_plan(world: World, person: PersonServed) -> None:
+    version = safety_services.save_draft(
+        person, actor=world.user("clinician"), content=WORDS, review_on=review_on()
+    )
+    safety_services.sign_plan(
+        version, actor=world.user("clinician"), person_signature="tablet", typed_name="Alex"
+    )
+
+
+def _add_persons(world: World, first: int, count: int, covering: list[str]) -> None:
+    """Persons on unit A with every kind of row the extensions mark: 1:1 with and without
+    someone with them, a check that was not safe, a behavior plan, a signed safety plan, one in
+    seclusion, all in a room with an open ligature finding. ``covering``: the staff who go on
+    1:1 (one stretch each)."""
+    room = Room.objects.create(unit=world.unit_a, name=f"R{first}")
+    rod = Answer(ItemResult.FAIL, note="Fixed closet rod")
+    inspect(world, room=room, answers=all_pass(template(), p3=rod))  # an open ligature finding
+    staff = iter(covering)
+    for n in range(first, first + count):
+        person = make_person(f"MRN-P{n}", f"Family{n:02d}")
+        place(
+            person, world.unit_a, Bed.objects.create(room=room, label=f"B{n}"), world.staff["nurse"]
+        )
+        order = _order(world, person, "one-to-one" if n % 3 == 0 else "q15")
+        if order.level.staff_ratio and (who := next(staff, None)):
+            Coverage.objects.create(
+                order=order,
+                staff=world.staff[who],
+                started_at=clock.now(),
+                started_by=world.staff["nurse"],
+                recorded_at=clock.now(),
+            )
+        rounds_services.record_check(
+            order,
+            actor=world.user("bht"),
+            observed_at=clock.now() - timedelta(minutes=2),
+            location="bedroom",
+            activity="resting",
+            safety_status="concern" if n % 4 == 0 else "safe",
+            client_id=uuid.uuid4(),
+        )
+        if n % 2 == 0:
+            _plan(world, person)
+        if n % 2 == 1:
+            _safety_plan(world, person)
+        if n == first:
+            restraint_services.start_episode(
+                person,
+                actor=world.user("nurse"),
+                kind=EpisodeKind.SECLUSION,
+                reason="Hit a peer",
+                release_criteria="Calm",
+                started_at=clock.now() - timedelta(minutes=10),
+            )
+
+
+def _queries(client: Client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["nurse", "bht"])
+def test_the_board_with_its_extensions_costs_the_same_for_5_and_25_persons(
+    world: World, signed_in: Any, role: str
+) -> None:
+    client = signed_in(role)
+    board = reverse("rounds:board", kwargs={"public_id": world.unit_a.public_id})
+    rows = reverse("rounds:board-rows", kwargs={"public_id": world.unit_a.public_id})
+    _add_persons(world, 1, 5, ["bht"])
+    client.get(board)  # the first request of a session loads what later ones reuse
+    small, body = _queries(client, board)
+    small_rows, _ = _queries(client, rows)
+    assert body.count('class="board-row ') == body.count("board-ligature") == 5
+    for shown in ("Record behavior", "Safety plan", "Restraint and seclusion now"):
+        assert shown in body
+    _add_persons(world, 6, 20, ["clinician", "supervisor"])
+    large, body = _queries(client, board)
+    large_rows, _ = _queries(client, rows)
+    assert body.count('class="board-row ') == body.count("board-ligature") == 25
+    assert (large, large_rows) == (small, small_rows)
+    assert large <= BOARD_BUDGET, large
+
+
+def test_the_person_page_sections_cost_the_same_with_one_record_or_many(
+    world: World, signed_in: Any
+) -> None:
+    person = world.person_a
+    assert person is not None
+    client = signed_in("nurse")
+    url = reverse("people:person-detail", args=[person.public_id])
+    _order(world, person, "q15")
+    _plan(world, person)
+    _safety_plan(world, person)
+    draft_incident(world)
+    client.get(url)
+    few, body = _queries(client, url)
+    for section in ('id="behavior"', "Safety plan", "Incidents"):
+        assert section in body
+    for n in range(4):
+        _plan(world, person, reason=f"Revision {n}")
+        _safety_plan(world, person)
+        draft_incident(world)
+    many, _ = _queries(client, url)
+    assert many == few
+    assert many <= PERSON_BUDGET, many
