@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Model, Q, QuerySet
 
@@ -149,6 +150,22 @@ def _opened_by(actor: Actor, root: Part2Labelled) -> tuple[bool, Any]:
         ):
             return True, grant
     return False, None
+
+
+def has_closed_part2(actor: Actor, person_id: int) -> bool:
+    """Whether the person has Part 2 records another program made that nothing opens to this
+    actor yet: then emergency access still has something to open, even for a person the actor
+    may otherwise read (a person transferred out of the substance-use program)."""
+    if _sees_everything(actor) or person_id in actor.emergency_person_ids:
+        return False
+    for model in apps.get_models():
+        if not issubclass(model, Part2Labelled) or model.PART2_PERSON != "person":
+            continue
+        mine = Q(made_in_unit_id__in=sorted(actor.unit_ids))
+        closed = model._default_manager.filter(Q(person_id=person_id) & Q(is_part2=True) & ~mine)
+        if closed.exists():
+            return True
+    return False
 
 
 def label_visible(actor: Actor, obj: Model) -> bool:

@@ -424,6 +424,14 @@ def find_person_for_emergency(user: Any, record_number: str) -> PersonServed | N
     return person
 
 
+def has_closed_part2(user: Any, person: PersonServed) -> bool:
+    """Whether a substance-use program's records of this person are closed to the user (an
+    emergency grant would open them; see people.labels)."""
+    from pillars.people.labels import has_closed_part2 as closed
+
+    return closed(policy.actor_for(user), person.pk)
+
+
 def get_person_for_emergency(user: Any, public_id: Any) -> PersonServed:
     """The person a break-the-glass request names; any person, but only for eligible roles."""
     policy.require(user, "people.break_glass")

@@ -948,12 +948,15 @@ def emergency_start(request: HttpRequest) -> HttpResponse:
         if person is None:
             lookup.add_error("record_number", "No person served has that record number.")
             return render(request, template, context)
-        if policy.is_visible(request.user, person) and not selectors.is_emergency_read(
-            request.user, person
+        if (
+            policy.is_visible(request.user, person)
+            and not selectors.is_emergency_read(request.user, person)
+            and not selectors.has_closed_part2(request.user, person)
         ):
             messages.info(request, "You can open this record already; no emergency access needed.")
             return redirect("people:person-detail", public_id=person.public_id)
         context["found"] = person
+        context["part2_only"] = policy.is_visible(request.user, person)
         context["start"] = forms.EmergencyStartForm(initial={"person": person.public_id})
         return render(request, template, context)
     start = forms.EmergencyStartForm(request.POST)

@@ -112,6 +112,16 @@ def test_consent_opens_and_revocation_closes_the_programs_records(
     nurse.goto(plan_url)
     assert SECRET not in nurse.content()
 
+    # In a medical emergency the nurse opens it anyway: time-boxed, with a reason, reviewed.
+    nurse.goto("/people/emergency/")
+    nurse.get_by_label("Record number").fill(person.record_number)
+    nurse.get_by_role("button", name="Find").click()
+    nurse.get_by_label("Why you need this record now").fill("Unresponsive, what was he taking?")
+    nurse.get_by_role("button", name="Open the record in an emergency").click()
+    nurse.wait_for_url(re.compile(r"/people/persons/[0-9a-f-]+/$"))
+    nurse.goto(plan_url)
+    expect(nurse.get_by_text(SECRET)).to_be_visible()
+
     # The accounting of disclosures lists the nurse's read under the consent.
     officer.goto(f"/people/persons/{person.public_id}/disclosures/")
     expect(officer.locator("main")).to_contain_text(world.staff["nurse"].display_name)

@@ -245,3 +245,21 @@ def test_every_file_that_leaves_goes_through_the_export_door() -> None:
         ):
             offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_emergency_access_is_offered_for_the_programs_closed_records(
+    story: Part2Story, signed_in: Any
+) -> None:
+    """The receiving nurse may read the person but not the program's records: the emergency
+    page offers a grant instead of saying none is needed (a person with no closed records is
+    sent to their page as before)."""
+    nurse = signed_in("nurse")
+    found = nurse.post(
+        reverse("people:emergency-start"), {"record_number": story.person.record_number}
+    )
+    assert found.status_code == 200
+    assert "Why you need this record now" in found.content.decode()
+    plain = nurse.post(
+        reverse("people:emergency-start"), {"record_number": story.world.person_a.record_number}
+    )
+    assert plain.status_code == 302
