@@ -17,9 +17,11 @@ from pypdf import PdfReader
 
 from conftest import totp_now
 from pillars.core import clock
+from pillars.incidents.models import DeescalationStep
 from pillars.people.models import Consent
 from pillars.people.testing import PASSWORD, World
 from pillars.people.tests.part2_support import build_story
+from pillars.rounds.models import ObservationLevel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +46,16 @@ def test_consent_opens_and_revocation_closes_the_programs_records(
 ) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    # A transactional test's flush removes the migrations' reference data: make what the story
+    # uses again.
+    DeescalationStep.objects.get_or_create(
+        code="verbal", defaults={"label": "Verbal de-escalation", "sort_order": 10}
+    )
+    ObservationLevel.objects.get_or_create(
+        code="q15",
+        is_current=True,
+        defaults={"name": "Every 15 minutes", "interval_minutes": 15, "created_at": clock.now()},
+    )
     story = build_story(world)
     person = story.person
     privacy_user = world.user("privacy")
