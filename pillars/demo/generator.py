@@ -1298,17 +1298,22 @@ def part2_story(seed: int) -> None:
         moved_at=moment,
         reason="Stepped down to residential recovery",
     )
-    # The program's order stays with the program; the adult unit orders its own.
+    # The program's order stays with the program; the adult unit orders its own. It starts on
+    # the next whole second (checks are kept to the second, and a check never falls before its
+    # order began, nor a new order before the one it follows).
+    now = clock.now()
+    arrived = now.replace(microsecond=0) + timedelta(seconds=1 if now.microsecond else 0)
     order = order_services.order_observation(
         person,
         actor=nurse,
         level=ObservationLevel.objects.get(code="q15", is_current=True),
         reason="Arrived from residential recovery; standard checks while stabilizing",
+        started_at=arrived,
     )
     order_services.record_check(
         order,
         actor=nurse,
-        observed_at=clock.now().replace(microsecond=0),
+        observed_at=arrived,
         location="dayroom",
         activity="talking",
         safety_status="safe",
