@@ -23,10 +23,10 @@ from django.utils.dateparse import parse_datetime
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
-from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.errors import Conflict, invalid
 from pillars.people.models import Placement
 from pillars.people.selectors import person_category
-from pillars.rounds.choices import AlertKind, SafetyStatus
+from pillars.rounds.choices import AlertKind
 from pillars.rounds.models import Alert, Check, ObservationOrder, SetAsideCheck
 from pillars.rounds.services.escalation import on_duty, resolve_alerts, write_new_alerts
 from pillars.rounds.services.orders import record_check
@@ -211,11 +211,6 @@ def record_set_aside(
     queued_by = row.submitted_by.display_name
     text = f"Set aside on a tablet by {queued_by}. {(note or '').strip()}".strip()[:500]
     now = clock.now()
-    errors: dict[str, list[str]] = {}
-    if safety_status not in SafetyStatus.values:
-        errors["safety_status"] = ["Choose what was seen."]
-    if errors:
-        raise ValidationError(errors)
     with transaction.atomic():
         locked = _open(row)
         check = record_check(
