@@ -30,6 +30,7 @@ from pillars.incidents.api import router as incidents_router
 from pillars.people import selectors
 from pillars.people.api import router as people_router
 from pillars.people.consent_api import router as consent_router
+from pillars.recovery.api import router as recovery_router
 from pillars.rounds.api import router as rounds_router
 
 # Answers any operation can give, added to every operation's documented responses: a body that
@@ -212,6 +213,7 @@ def me(request: HttpRequest) -> MeOut:
 api.add_router("", people_router)
 api.add_router("", rounds_router)
 api.add_router("", incidents_router)
+api.add_router("", recovery_router)
 api.add_router("", consent_router)
 
 __all__ = ["PillarsAPI", "api"]

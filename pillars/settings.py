@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "pillars.people",
     "pillars.rounds",
     "pillars.incidents",
+    "pillars.recovery",
 ]
 # The demo generator and its commands (demo, demo-code) exist only in demo mode: a production
 # installation has no command that prints a demo account's two-step code.

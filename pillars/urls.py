@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("pillars.audit.urls")),
     path("rounds/", include("pillars.rounds.urls")),
     path("incidents/", include("pillars.incidents.urls")),
+    path("recovery/", include("pillars.recovery.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

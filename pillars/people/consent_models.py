@@ -33,6 +33,10 @@ class InformationKind(models.TextChoices):
     BEHAVIOR = "behavior", "Behavior plans, contracts and ABC data"
     SAFETY_PLAN = "safety_plan", "Safety plans"
     RESTRAINT = "restraint", "Restraint and seclusion episodes"
+    RECOVERY = (
+        "recovery",
+        "Peer recovery records (encounters, plans, goals, assessments, referrals)",
+    )
 
 
 class ConsentPurpose(models.TextChoices):

@@ -1,0 +1,7 @@
+"""The capital area in the JSON API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["recovery"])

@@ -1,0 +1,7 @@
+"""The encounters area in the JSON API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["recovery"])

@@ -1,0 +1,21 @@
+from importlib import import_module
+
+from django.apps import AppConfig
+
+# The app's areas; each has its own models, services, selectors, views, api, policies and
+# extensions module of this name (the incidents app's layout).
+AREAS = ("encounters", "plans", "capital", "directory", "matching")
+
+
+class RecoveryConfig(AppConfig):
+    """Peer recovery support (DESIGN.md "recovery"): encounters, wellness plans and goals,
+    recovery capital, the community resource directory, referrals and peer matching."""
+
+    name = "pillars.recovery"
+    label = "recovery"
+    verbose_name = "Peer recovery support"
+
+    def ready(self) -> None:
+        for area in AREAS:
+            import_module(f"pillars.recovery.policies.{area}").install()
+            import_module(f"pillars.recovery.extensions.{area}").install()

@@ -1,0 +1,7 @@
+"""The recovery app's models, one module per area, re-exported here."""
+
+from pillars.recovery.models.capital import *  # noqa: F403
+from pillars.recovery.models.directory import *  # noqa: F403
+from pillars.recovery.models.encounters import *  # noqa: F403
+from pillars.recovery.models.matching import *  # noqa: F403
+from pillars.recovery.models.plans import *  # noqa: F403

@@ -1,0 +1,7 @@
+"""Who may see and do what in the recovery app's capital area."""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    """Register this area's actions and scopes with the one policy layer."""

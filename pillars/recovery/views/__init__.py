@@ -1,0 +1,1 @@
+"""Recovery pages, one module per area."""

@@ -1,0 +1,5 @@
+"""Pages of the directory area."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
