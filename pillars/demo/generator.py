@@ -37,6 +37,7 @@ from pillars.core import clock
 from pillars.core.roles import RoleCode
 from pillars.demo import incidents as incidents_demo
 from pillars.demo import names
+from pillars.demo import recovery as recovery_demo
 from pillars.demo.accounts import (
     DEMO_BADGES,
     DEMO_PASSWORD,
@@ -859,6 +860,7 @@ class Loader:
         self.progress("rounds")
         self._incidents()
         self._handoffs()
+        self._recovery()
 
     def _rounds(self) -> RoundsSummary:
         """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
@@ -878,25 +880,32 @@ class Loader:
         )
         return loader.run()
 
-    def _incidents(self) -> None:
-        """Behavior data, incidents, restraint and seclusion episodes and safety plans."""
+    def _area_context(self) -> DemoContext:
+        """What the incidents and recovery loaders get: units, employed staff by unit and role."""
         by_unit: dict[str, dict[str, list[Staff]]] = {code: {} for code in self.units}
         for spec in self.plan.staff:
             if spec.exited_on is not None:
                 continue
             for code in spec.units:
                 by_unit[code].setdefault(spec.role, []).append(self.staff[spec.username])
-        incidents_demo.load_all(
-            DemoContext(
-                seed=self.plan.seed,
-                scale=self.plan.scale,
-                now=clock.now(),
-                units=list(self.units.values()),
-                staff_by_unit=by_unit,
-                demo_staff={k: v for k, v in self.staff.items() if k.startswith("demo-")},
-                progress=self.progress,
-            )
+        return DemoContext(
+            seed=self.plan.seed,
+            scale=self.plan.scale,
+            now=clock.now(),
+            units=list(self.units.values()),
+            staff_by_unit=by_unit,
+            demo_staff={k: v for k, v in self.staff.items() if k.startswith("demo-")},
+            progress=self.progress,
         )
+
+    def _incidents(self) -> None:
+        """Behavior data, incidents, restraint and seclusion episodes and safety plans."""
+        incidents_demo.load_all(self._area_context())
+
+    def _recovery(self) -> None:
+        """Peer encounters, wellness plans and goals, recovery capital, the resource directory
+        and its referrals, peer matches."""
+        recovery_demo.load_all(self._area_context())
 
     def _handoffs(self) -> None:
         """Signed handoffs of the last shifts on each inpatient unit, and the one under way."""

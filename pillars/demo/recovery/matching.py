@@ -1,0 +1,9 @@
+"""Demo data for the recovery app's matching area."""
+
+from __future__ import annotations
+
+from pillars.demo.incidents.context import DemoContext
+
+
+def load(ctx: DemoContext) -> None:
+    """Nothing yet."""
