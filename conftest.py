@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -77,26 +79,48 @@ def world(db: Any) -> World:
     return build_world()
 
 
+def client_for(world: World, role: str) -> Client:
+    """A test client signed in as a role of the world (two-factor already passed)."""
+    client = Client()
+    user = world.user(role)
+    client.force_login(user)
+    if any(r.requires_two_factor for r in world.staff[role].roles.all()):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
 @pytest.fixture
 def signed_in(world: World) -> Any:
     """A factory: a test client signed in as a role of the world (two-factor already passed)."""
+    return lambda role: client_for(world, role)
 
-    def make(role: str) -> Client:
-        client = Client()
-        user = world.user(role)
-        client.force_login(user)
-        if any(r.requires_two_factor for r in world.staff[role].roles.all()):
-            from django_otp.plugins.otp_totp.models import TOTPDevice
 
-            device, _ = TOTPDevice.objects.get_or_create(
-                user=user, name="test", defaults={"confirmed": True}
-            )
-            session = client.session
-            session["otp_device_id"] = device.persistent_id
-            session.save()
-        return client
+@contextmanager
+def module_data(django_db_blocker: Any) -> Iterator[None]:
+    """Rows a whole module reads, written once and rolled back at the module's end. Each test's
+    own transaction is a savepoint inside this one, so a test's writes still roll back to them.
+    The tests must not change the shared objects in memory."""
+    from django.db import connection, transaction
 
-    return make
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with connection.cursor() as cursor:
+                for sql in _trigger_sql(up=True):
+                    cursor.execute(sql)
+            _reference_data()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 # --- Where each test runs -------------------------------------------------------------------

@@ -65,6 +65,9 @@ def _start(**overrides: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# The tests below start Pillars in processes of their own, on databases of their own, so the
+# database a stage of bin/test runs on changes nothing for them: one stage runs them.
+@pytest.mark.once
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -116,6 +119,7 @@ def test_bad_configuration_stops_start_up_naming_the_variable(
     assert message in result.stderr
 
 
+@pytest.mark.once
 def test_database_url_selects_postgres_with_health_checks() -> None:
     result = subprocess.run(
         [
@@ -139,6 +143,7 @@ def test_database_url_selects_postgres_with_health_checks() -> None:
     assert result.stdout.split() == ["django.db.backends.postgresql", "True", "600"]
 
 
+@pytest.mark.once
 def test_sqlite_default_is_wal_with_immediate_transactions(tmp_path: Path) -> None:
     result = subprocess.run(
         [
@@ -162,6 +167,7 @@ def test_sqlite_default_is_wal_with_immediate_transactions(tmp_path: Path) -> No
     assert result.stdout.split() == ["wal", "IMMEDIATE"]
 
 
+@pytest.mark.once
 def test_a_production_start_on_a_demo_database_fails_naming_the_problem(tmp_path: Path) -> None:
     """A database loaded with demo accounts: every production start refuses until
     ``pillars disable-demo`` has switched them off; then it starts."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from conftest import client_for, module_data
 from pillars.core import clock
 from pillars.core.tests.matrix_support import WHO, Case, area_fixtures, merged
 from pillars.core.tests.routes import api_routes, page_routes
@@ -29,7 +31,7 @@ from pillars.people.models import (
     PersonServed,
     Placement,
 )
-from pillars.people.testing import World, make_person
+from pillars.people.testing import World, build_world, make_person
 from pillars.rounds.models import ObservationLevel, ObservationOrder
 
 
@@ -250,10 +252,6 @@ def _classify(response: Any, api: bool) -> str:
     return str(status)
 
 
-def _page_client(signed_in: Any, who: str) -> Client:
-    return Client() if who == "anon" else signed_in(who)
-
-
 def test_every_page_route_is_in_the_matrix() -> None:
     names = {route.name for route in page_routes()}
     assert names - set(PAGES) == set(), f"routes missing from the matrix: {names - set(PAGES)}"
@@ -275,18 +273,27 @@ def test_every_api_operation_is_in_the_matrix() -> None:
     assert api_routes(), "no API routes found"
 
 
+@pytest.fixture(scope="module")
+def matrix(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[World, dict[str, Any]]]:
+    """The world and the records the cases name, built once for the module (hundreds of
+    cases read them; each case's requests roll back)."""
+    with module_data(django_db_blocker):
+        world = build_world()
+        yield world, _fixtures(world)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_page_permissions(name: str, world: World, signed_in: Any) -> None:
+def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> None:
     from django.urls import reverse
 
     case = PAGES[name]
-    extra = _fixtures(world)
+    world, extra = matrix
     url = reverse(name, kwargs=case.kwargs(world, extra) if case.kwargs else None)
     got = {}
     for who in WHO:
         with transaction.atomic():
-            client = _page_client(signed_in, who)
+            client = Client() if who == "anon" else client_for(world, who)
             response = client.generic(case.method, url)
             transaction.set_rollback(True)
         got[who] = _classify(response, api=False)
@@ -299,11 +306,11 @@ def test_page_permissions(name: str, world: World, signed_in: Any) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("operation", sorted(API))
-def test_api_permissions(operation: str, world: World) -> None:
+def test_api_permissions(operation: str, matrix: tuple[World, dict[str, Any]]) -> None:
     from pillars.core.tokens import create_token
 
     case = API[operation]
-    extra = _fixtures(world)
+    world, extra = matrix
     method, path = operation.split(" ", 1)
     if case.kwargs:
         for key, value in case.kwargs(world, extra).items():
