@@ -343,6 +343,10 @@ EMERGENCY_ESCALATION_MINUTES = env_int(
     "PILLARS_EMERGENCY_ESCALATION_MINUTES", 5, minimum=1, maximum=120
 )
 
+# Each sweep takes rows for at most this many seconds per worker loop and leaves the rest (still
+# due) for the next loop, so one sweep with a backlog cannot starve the others (core.sweeps).
+SWEEP_BUDGET_SECONDS = env_int("PILLARS_SWEEP_BUDGET_SECONDS", 20, minimum=1, maximum=600)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,21 +1,27 @@
-"""What every periodic sweep shares (issue 13): a result type and ONE per-row failure policy.
+"""What every periodic sweep shares: a result type, a time budget per pass, and ONE per-row
+failure policy.
 
-A row that raises is logged, counted and audited with outcome "failed" (in its own
-transaction, so the failure is on record even though the row's work rolled back), and the sweep
-goes on with the next row: one bad row never stops a sweep for every unit. The row is tried
-again on a later loop, because nothing was written for it (sweeps that claim a row by moving a
-stored deadline push that deadline forward instead, see ``backoff``). ``core`` imports nothing
-from the domain apps: callers pass the row's public id and type.
+A sweep scans its due rows by an indexed deadline, claims each with a compare-and-set update
+(or ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL), and does each row's work through
+``guarded``. A row that raises is logged, counted and audited with outcome "failed" (in its own
+transaction, so the failure is on record even though the row's work rolled back), its ``retry``
+pushes its stored deadline forward with ``backoff``, and the sweep goes on with the next row: one
+bad row never stops a sweep for every unit and is never dropped. ``within_budget`` stops taking
+rows once the pass's time is spent; what is left is still due and is taken on the next loop, so
+one sweep with a backlog cannot starve the others. ``core`` imports nothing from the domain apps:
+callers pass the row's public id and type.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from pillars.audit import log as audit
@@ -38,13 +44,52 @@ class SweepResult:
     """What one pass of a sweep did."""
 
     name: str
-    done: int = 0
+    claimed: int = 0
     alerts: int = 0
     failed: int = 0
+    # Rows still due when the pass's time budget was spent: the next loop takes them.
+    deferred: int = 0
     failed_rows: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.done} done, {self.alerts} alerts, {self.failed} failed"
+        text = f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+        return f"{text}, {self.deferred} left for the next loop" if self.deferred else text
+
+
+class Budget:
+    """A pass's share of the worker loop, in seconds (``PILLARS_SWEEP_BUDGET_SECONDS``)."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = float(settings.SWEEP_BUDGET_SECONDS if seconds is None else seconds)
+        self.started = time.monotonic()
+
+    def spent(self) -> bool:
+        return time.monotonic() - self.started >= self.seconds
+
+
+def within_budget[T](
+    result: SweepResult,
+    rows: Iterable[T],
+    budget: Budget | None = None,
+    *,
+    size: Callable[[T], int] = lambda _: 1,
+) -> Iterator[T]:
+    """The rows a pass takes: all of them, or as many as its budget allows (always at least
+    one, so every pass makes progress); the count left is ``result.deferred`` (``size`` counts
+    the rows in an item, for sweeps that take rows in batches)."""
+    budget = budget if budget is not None else Budget()
+    pending = list(rows)
+    for taken, row in enumerate(pending):
+        if taken and budget.spent():
+            result.deferred += sum(size(item) for item in pending[taken:])
+            logger.warning(
+                "%s: time budget of %ss spent; %s rows left for the next loop",
+                result.name,
+                budget.seconds,
+                result.deferred,
+            )
+            return
+        yield row
 
 
 def record_failure(
@@ -90,13 +135,22 @@ def guarded[T](
     object_type: str,
     object_id: str,
     person_id: Any = None,
+    retry: Callable[[], object] | None = None,
 ) -> T | None:
     """Run one row's work in its own transaction; on any error apply the failure policy and
-    answer None so the sweep goes on with the next row."""
+    answer None so the sweep goes on with the next row. ``retry`` (in a transaction of its own)
+    pushes the row's stored deadline forward with ``backoff`` so the row is tried again later
+    rather than on every loop; a row without one is tried again on the next loop."""
     try:
         with transaction.atomic():
             return work()
     except Exception as error:
+        if retry is not None:
+            try:
+                with transaction.atomic():
+                    retry()
+            except Exception:
+                logger.exception("%s: could not defer %s %s", result.name, object_type, object_id)
         record_failure(
             result,
             label=label,

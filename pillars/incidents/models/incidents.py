@@ -275,6 +275,10 @@ class Notification(PublicModel):
     note = models.CharField(max_length=300, blank=True)
     # Set once by ``pillars worker`` when it alerts that the deadline passed unsent (its claim).
     alerted_at = models.DateTimeField(null=True, blank=True)
+    # A sweep pass that raised on this notification waits until then to try again, longer after
+    # each failure (core.sweeps): a failure is retried, never dropped.
+    sweep_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sweep_failures = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["due_at", "pk"]

@@ -199,6 +199,8 @@ class RestraintEpisode(Part2Labelled, PublicModel):
     )
     # Mirrors next_deadline_after(): the sweep's index. Null once released with nothing due.
     sweep_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Passes in a row that raised on this episode; the retry waits longer each time (core.sweeps).
+    sweep_failures = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-started_at"]

@@ -14,10 +14,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
-from pillars.core import clock, policy
+from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.incidents.models import (
     Debrief,
@@ -550,15 +551,11 @@ def steps_by_code(codes: Iterable[str]) -> list[DeescalationStep]:
 SYSTEM_LABEL = "pillars worker (incident notifications)"
 
 
-@dataclass
-class NotificationSweep:
-    name: str = "incident notifications"
-    claimed: int = 0
-    alerts: int = 0
-    failed: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+def _retry_later(pk: int, failures: int, now: datetime) -> None:
+    """The failure policy's retry: wait longer after each failure, never drop the row."""
+    Notification.objects.filter(pk=pk, alerted_at__isnull=True).update(
+        sweep_retry_at=now + sweeps.backoff(failures), sweep_failures=failures
+    )
 
 
 def _alert_overdue(pk: int, now: datetime) -> int | None:
@@ -620,29 +617,28 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
     return len(new)
 
 
-def sweep_notifications(now: datetime | None = None, *, limit: int = 100) -> NotificationSweep:
+def sweep_notifications(now: datetime | None = None, *, limit: int = 100) -> sweeps.SweepResult:
     """One sweep: every notification whose deadline has passed unsent alerts the unit's shift
-    lead and the reporter, once. Safe from any number of workers at once; a row that raises is
-    logged, counted and claimed, so it cannot jam the sweep."""
-    import logging
-
+    lead and the reporter, once. Safe from any number of workers at once. Each row goes through
+    the one failure policy (core.sweeps.guarded): one that raises is audited "failed" and waits
+    a back-off before it is tried again, so it neither jams the sweep nor is dropped."""
     now = now or clock.now()
-    result = NotificationSweep()
+    result = sweeps.SweepResult("incident notifications")
     rows = list(
         Notification.objects.filter(sent_at__isnull=True, alerted_at__isnull=True, due_at__lt=now)
+        .filter(Q(sweep_retry_at__isnull=True) | Q(sweep_retry_at__lte=now))
         .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "public_id", "sweep_failures")[:limit]
     )
-    for pk in rows:
-        try:
-            written = _alert_overdue(pk, now)
-        except Exception:
-            logging.getLogger(__name__).exception("notification sweep of pk=%s failed", pk)
-            result.failed += 1
-            # Claimed all the same, so a row that always raises cannot jam the sweep; the page
-            # still shows the notification overdue.
-            Notification.objects.filter(pk=pk, alerted_at__isnull=True).update(alerted_at=now)
-            continue
+    for pk, public_id, failures in sweeps.within_budget(result, rows):
+        written = sweeps.guarded(
+            result,
+            lambda pk=pk: _alert_overdue(pk, now),  # type: ignore[misc]
+            label=SYSTEM_LABEL,
+            object_type="incidents.notification",
+            object_id=str(public_id),
+            retry=lambda pk=pk, n=failures + 1: _retry_later(pk, n, now),  # type: ignore[misc]
+        )
         if written is not None:
             result.claimed += 1
             result.alerts += written

@@ -4,7 +4,6 @@ edited; corrections are addenda; nothing is deleted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
-from pillars.core import clock, policy
+from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.incidents.models import (
     EpisodeKind,
@@ -832,16 +831,14 @@ def add_addendum(
 SYSTEM_LABEL = "pillars worker (restraint)"
 
 
-@dataclass
-class SweepResult:
-    name: str
-    claimed: int = 0
-    alerts: int = 0
-    failed: int = 0
-    failed_episodes: list[str] = field(default_factory=list)
+SweepResult = sweeps.SweepResult
 
-    def __str__(self) -> str:
-        return f"{self.name}: {self.claimed} claimed, {self.alerts} alerts, {self.failed} failed"
+
+def _retry_later(pk: int, due: datetime, failures: int, now: datetime) -> None:
+    """The failure policy's retry: push the stored deadline forward, longer after each failure."""
+    RestraintEpisode.objects.filter(pk=pk, sweep_due_at=due).update(
+        sweep_due_at=now + sweeps.backoff(failures), sweep_failures=failures
+    )
 
 
 def _alert_text(episode: RestraintEpisode, kind: str, at: datetime, text: str) -> str:
@@ -861,7 +858,7 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
     with transaction.atomic():
         episode = load_episode(pk)
         moved = RestraintEpisode.objects.filter(pk=pk, sweep_due_at=due).update(
-            sweep_due_at=episode.next_deadline_after(now)
+            sweep_due_at=episode.next_deadline_after(now), sweep_failures=0
         )
         if moved != 1:
             return None
@@ -905,30 +902,27 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
 def sweep_restraint(now: datetime | None = None, *, limit: int = 100) -> SweepResult:
     """One sweep: alert the shift lead of every restraint rule broken by ``now`` (expired
     order, late face-to-face, missed monitoring, over a state total), once each. Safe from any
-    number of workers at once. A row that raises is pushed to its next deadline, so it cannot
-    jam the loop."""
+    number of workers at once. Each episode goes through the one failure policy
+    (core.sweeps.guarded): one that raises is audited "failed" and its stored deadline pushed
+    forward with back-off, so it is retried later and cannot jam the loop."""
     now = now or clock.now()
     result = SweepResult("restraint")
     rows = list(
         RestraintEpisode.objects.filter(sweep_due_at__lte=now)
         .order_by("sweep_due_at")
-        .values_list("pk", "sweep_due_at")[:limit]
+        .values_list("pk", "public_id", "sweep_due_at", "sweep_failures")[:limit]
     )
-    for pk, due in rows:
+    for pk, public_id, due, failures in sweeps.within_budget(result, rows):
         if due is None:  # filtered out above; the stubs cannot tell
             continue
-        try:
-            written = _sweep_one(pk, due, now)
-        except Exception:
-            import logging
-
-            logging.getLogger(__name__).exception("restraint sweep of episode pk=%s failed", pk)
-            result.failed += 1
-            result.failed_episodes.append(str(pk))
-            RestraintEpisode.objects.filter(pk=pk, sweep_due_at=due).update(
-                sweep_due_at=now + timedelta(minutes=1)
-            )
-            continue
+        written = sweeps.guarded(
+            result,
+            lambda pk=pk, due=due: _sweep_one(pk, due, now),  # type: ignore[misc]
+            label=SYSTEM_LABEL,
+            object_type="incidents.restraintepisode",
+            object_id=str(public_id),
+            retry=lambda pk=pk, due=due, n=failures + 1: _retry_later(pk, due, n, now),  # type: ignore[misc]
+        )
         if written is not None:
             result.claimed += 1
             result.alerts += written

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
+from pillars.audit.choices import Outcome
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import ValidationError
@@ -430,9 +431,19 @@ def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
     later = NOON + timedelta(days=2)
     result = svc.sweep_notifications(later)
     assert (result.failed, result.claimed) == (1, 1)
-    # The failed row is claimed all the same: the next sweep does not retry it forever.
-    assert Notification.objects.filter(alerted_at__isnull=True).count() == 0
-    assert svc.sweep_notifications(later).failed == 0
+    # The failed row is audited and waits a back-off: never dropped, never retried every loop.
+    failed = AuditEvent.objects.get(outcome=Outcome.FAILED)
+    assert failed.detail["event"] == "incident notifications failed"
+    assert "boom" in failed.detail["error"]
+    waiting = Notification.objects.get(alerted_at__isnull=True)
+    assert (waiting.sweep_failures, waiting.sweep_retry_at) == (1, later + timedelta(minutes=1))
+    assert str(waiting.public_id) == failed.object_id
+    again = svc.sweep_notifications(later + timedelta(seconds=59))
+    assert (again.claimed, again.failed) == (0, 0)
+    # After the back-off it is tried again, and this time it is alerted.
+    retried = svc.sweep_notifications(later + timedelta(minutes=1))
+    assert (retried.claimed, retried.failed) == (1, 0)
+    assert not Notification.objects.filter(alerted_at__isnull=True).exists()
 
 
 def test_the_supervisor_reaches_the_review_queue_from_the_menu(

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from pillars.audit.choices import Outcome
+from pillars.audit.models import AuditEvent
 from pillars.core.management.commands.worker import registered_sweeps
 from pillars.incidents.models import EpisodeKind, RestraintEpisode
 from pillars.incidents.services import restraint as svc
@@ -123,3 +125,37 @@ def test_alerts_close_when_their_cause_is_removed(world: World) -> None:
     )
     monitoring.refresh_from_db()
     assert monitoring.resolved_at == START + 62 * MIN  # the first closing moment stays
+
+
+def test_an_episode_that_raises_is_audited_and_retried_with_back_off(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one failure policy (core.sweeps): the row is audited "failed", its deadline pushed
+    forward longer each time, and the next pass after the wait alerts it."""
+    episode = _start(world)
+    real = svc._alert_text
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("template broke")
+
+    monkeypatch.setattr(svc, "_alert_text", broken)
+    now = START + 16 * MIN
+    result = svc.sweep_restraint(now)
+    assert (result.claimed, result.failed, result.failed_rows) == (0, 1, [str(episode.public_id)])
+    failed = AuditEvent.objects.get(outcome=Outcome.FAILED)
+    assert failed.object_id == str(episode.public_id)
+    assert "template broke" in failed.detail["error"]
+    episode.refresh_from_db()
+    assert (episode.sweep_due_at, episode.sweep_failures) == (now + MIN, 1)
+    # Failing again waits twice as long.
+    second = svc.sweep_restraint(now + MIN)
+    assert second.failed == 1
+    episode.refresh_from_db()
+    assert (episode.sweep_due_at, episode.sweep_failures) == (now + 3 * MIN, 2)
+    assert not Alert.objects.exists()
+    monkeypatch.setattr(svc, "_alert_text", real)
+    third = svc.sweep_restraint(now + 3 * MIN)
+    assert (third.claimed, third.alerts, third.failed) == (1, 1, 0)
+    episode.refresh_from_db()
+    assert episode.sweep_failures == 0
+    assert Alert.objects.get().due_at == START + 15 * MIN

@@ -527,7 +527,7 @@ def sweep_coverage_lapses(now: datetime | None = None) -> list[Alert]:
     now = now or clock.now()
     result = sweeps.SweepResult("coverage lapses")
     created: list[Alert] = []
-    for lapse in coverage_lapses(now):
+    for lapse in sweeps.within_budget(result, coverage_lapses(now)):
         written = sweeps.guarded(
             result,
             lambda lapse=lapse: _alert_lapse(lapse, now),  # type: ignore[misc]

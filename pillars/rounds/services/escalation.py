@@ -294,16 +294,7 @@ def recipients_for(
 # --- The sweep --------------------------------------------------------------------------------
 
 
-class SweepResult(sweeps.SweepResult):
-    """The shared result type; ``claimed`` names what an escalation pass did."""
-
-    @property
-    def claimed(self) -> int:
-        return self.done
-
-    @claimed.setter
-    def claimed(self, value: int) -> None:
-        self.done = value
+SweepResult = sweeps.SweepResult
 
 
 def dedupe_key(order: ObservationOrder, due_at: datetime, position: int, staff: Staff) -> str:
@@ -587,8 +578,9 @@ def escalate_due(now: datetime | None = None, *, limit: int = 2000) -> SweepResu
     units = Unit.objects.in_bulk({item.unit_id for item in due})
     token = _pass_roster.set(roster)
     try:
-        for start in range(0, len(due), BATCH):
-            _sweep_batch(due[start : start + BATCH], roster, units, result)
+        batches = [due[start : start + BATCH] for start in range(0, len(due), BATCH)]
+        for batch in sweeps.within_budget(result, batches, size=len):
+            _sweep_batch(batch, roster, units, result)
     finally:
         _pass_roster.reset(token)
     return result
@@ -830,7 +822,7 @@ def sweep_emergency_climb(now: datetime | None = None) -> SweepResult:
     one that raises is audited "failed" and tried again next loop while the others go on."""
     now = now or clock.now()
     result = SweepResult("emergency escalation")
-    for check_id, alerted_at, unit_id in emergencies_waiting(now):
+    for check_id, alerted_at, unit_id in sweeps.within_budget(result, emergencies_waiting(now)):
         written = sweeps.guarded(
             result,
             lambda c=check_id, a=alerted_at, u=unit_id: _climb_one(c, a, u, now),  # type: ignore[misc]
@@ -839,7 +831,7 @@ def sweep_emergency_climb(now: datetime | None = None) -> SweepResult:
             object_id=str(check_id),
         )
         if written:
-            result.done += 1
+            result.claimed += 1
             result.alerts += len(written)
     return result
 

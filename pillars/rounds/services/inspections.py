@@ -730,7 +730,7 @@ def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:
     result = sweeps.SweepResult("ligature risks")
     written: list[Alert] = []
     wanted = {*unit_ids, *alerted}
-    for unit in Unit.objects.filter(pk__in=wanted).order_by("pk"):
+    for unit in sweeps.within_budget(result, Unit.objects.filter(pk__in=wanted).order_by("pk")):
         alerts = sweeps.guarded(
             result,
             lambda unit=unit: _alert_unit(unit, now, result),  # type: ignore[misc]

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from pillars.audit.choices import Outcome
 from pillars.audit.models import AuditEvent
-from pillars.core import clock
+from pillars.core import clock, sweeps
 from pillars.core.errors import ValidationError
 from pillars.people.models import PersonServed, Staff
 from pillars.people.testing import World, make_person, make_staff, place
@@ -412,3 +412,26 @@ def test_a_batch_claims_only_what_it_read(world: World) -> None:
         claimed = escalation._claim_many(items)
     assert [i.pk for i in claimed] == [fresh.pk]
     assert ObservationOrder.objects.get(pk=fresh.pk).escalation_step == 1
+
+
+def test_a_backlog_past_the_budget_is_left_due_for_the_next_loop(
+    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass stops taking batches once its time budget is spent (core.sweeps), so the other
+    sweeps of the loop still run; the orders left are still due and the next pass takes them."""
+    monkeypatch.setattr(escalation, "BATCH", 2)
+    for n in range(5):
+        person = make_person(f"MRN-BL{n}", f"Backlog{n}")
+        place(person, world.unit_a, None, world.staff["nurse"])
+        start_order(world, person)
+    settings.SWEEP_BUDGET_SECONDS = 1
+    ticks = iter(range(0, 100, 2))  # every look at the clock is two seconds later
+    monkeypatch.setattr(sweeps.time, "monotonic", lambda: next(ticks))
+    moment = clock.now() + 10 * MIN
+    first = escalate_due(moment)
+    assert (first.claimed, first.deferred) == (2, 3)
+    second = escalate_due(moment)
+    assert (second.claimed, second.deferred) == (2, 1)
+    third = escalate_due(moment)
+    assert (third.claimed, third.deferred) == (1, 0)
+    assert escalate_due(moment).claimed == 0
