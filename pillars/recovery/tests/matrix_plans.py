@@ -160,6 +160,7 @@ def fuzz_ids(world: World) -> dict[str, str]:
     if g is None:
         g, _ = make_goal(world)
     return {
+        "/api/v1/recovery/persons/": str(world.person_a.public_id),
         "/api/v1/recovery/wellness-plans/": str(version.public_id),
         "/api/v1/recovery/goals/": str(g.public_id),
     }
