@@ -276,3 +276,27 @@ def test_api_instruments_list_and_create(world: World) -> None:
         {"instrument": "not-shipped", "answers": answers(10, 4)},
     )
     assert missing.status_code == 404
+
+
+def test_administrators_keep_instruments_in_the_admin(world: World, signed_in: Any) -> None:
+    item = InstrumentItem.objects.get(instrument=mirc(), number=3)
+    url = f"/admin/recovery/instrumentitem/{item.pk}/change/"
+    assert signed_in("admin").get("/admin/recovery/instrument/").status_code == 200
+    for role in ("peer", "director"):
+        assert signed_in(role).get(url).status_code == 302
+    response = signed_in("admin").post(
+        url,
+        {
+            "instrument": item.instrument_id,
+            "number": 3,
+            "text": "The published wording of item 3",
+            "subscale": item.subscale_id,
+            "is_reversed": "on",
+        },
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.is_reversed
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None
+    assert event.object_type == "recovery.instrumentitem"
