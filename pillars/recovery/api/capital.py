@@ -1,7 +1,190 @@
-"""The capital area in the JSON API."""
+"""Recovery capital in the JSON API: the instruments (items, scale, subscales, reference
+lines), a person's assessments, and recording one (scored by the server; replay-safe by
+``client_id``). A total sent by a client is not read: the schema has no field for it."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import date, datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from pillars.core import policy
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Text
+from pillars.core.declare import audit_exempt, audited
+from pillars.core.idempotency import idempotent
+from pillars.people import selectors as people_selectors
+from pillars.recovery.models.capital import Assessment, Instrument
+from pillars.recovery.selectors import capital as selectors
+from pillars.recovery.services import capital as services
 
 router = Router(tags=["recovery"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+class InstrumentItemOut(Schema):
+    number: int
+    text: str
+    subscale: str | None
+    is_reversed: bool
+
+
+class InstrumentSubscaleOut(Schema):
+    code: str
+    name: str
+
+
+class ReferenceLineOut(Schema):
+    value: float
+    label: str
+
+
+class InstrumentOut(Schema):
+    code: str
+    name: str
+    description: str
+    source: str
+    scale_min: int
+    scale_max: int
+    scale_labels: dict[str, str]
+    scoring: str
+    total_min: float
+    total_max: float
+    is_self_administrable: bool
+    reference_lines: list[ReferenceLineOut]
+    subscales: list[InstrumentSubscaleOut]
+    items: list[InstrumentItemOut]
+
+    @classmethod
+    def of(cls, i: Instrument) -> InstrumentOut:
+        items = list(i.items.all())
+        low, high = i.total_range(len(items))
+        return cls(
+            code=i.code,
+            name=i.name,
+            description=i.description,
+            source=i.source,
+            scale_min=i.scale_min,
+            scale_max=i.scale_max,
+            scale_labels={str(k): str(v) for k, v in (i.scale_labels or {}).items()},
+            scoring=i.scoring,
+            total_min=low,
+            total_max=high,
+            is_self_administrable=i.is_self_administrable,
+            reference_lines=[
+                ReferenceLineOut(value=float(r["value"]), label=str(r.get("label", "")))
+                for r in (i.reference_lines or [])
+                if isinstance(r, dict) and "value" in r
+            ],
+            subscales=[InstrumentSubscaleOut(code=s.code, name=s.name) for s in i.subscales.all()],
+            items=[
+                InstrumentItemOut(
+                    number=it.number,
+                    text=it.text,
+                    subscale=it.subscale.code if it.subscale else None,
+                    is_reversed=it.is_reversed,
+                )
+                for it in items
+            ],
+        )
+
+
+class AssessmentOut(Schema):
+    public_id: UUID
+    person: UUID
+    instrument: str
+    administered_on: date
+    is_self_administered: bool
+    answers: dict[str, int]
+    total: float
+    subscale_scores: dict[str, float]
+    note: str
+    recorded_by: str | None
+    recorded_at: datetime
+    is_void: bool
+
+    @classmethod
+    def of(cls, a: Assessment) -> AssessmentOut:
+        return cls(
+            public_id=a.public_id,
+            person=a.person.public_id,
+            instrument=a.instrument.code,
+            administered_on=a.administered_on,
+            is_self_administered=a.is_self_administered,
+            answers={str(k): int(v) for k, v in (a.answers or {}).items()},
+            total=float(a.total),
+            subscale_scores={k: float(v) for k, v in (a.subscale_scores or {}).items()},
+            note=a.note,
+            recorded_by=a.recorded_by.display_name if a.recorded_by else None,
+            recorded_at=a.recorded_at,
+            is_void=a.is_void,
+        )
+
+
+class AssessmentIn(Schema):
+    instrument: str = Field(..., max_length=40, description="The instrument's code, e.g. barc-10.")
+    answers: dict[str, int] = Field(
+        ..., description="The answer to each item, by item number.", max_length=200
+    )
+    administered_on: date | None = None
+    is_self_administered: bool = Field(False, description="The person answered on their own.")
+    note: Text = Field("", max_length=1000)
+    client_id: UUID | None = Field(
+        None, description="A UUID the device makes: sending it again returns the first record."
+    )
+
+
+@router.get(
+    "/recovery/instruments",
+    response={200: list[InstrumentOut], **READ_ERRORS},
+    summary="The recovery capital instruments offered, with their items and scales",
+)
+@audit_exempt("reference data about no one")
+def instrument_list(request: HttpRequest) -> Status[list[InstrumentOut]]:
+    policy.require(request.user, "recovery.view_instruments")
+    return Status(200, [InstrumentOut.of(i) for i in selectors.instruments()])
+
+
+@router.get(
+    "/recovery/persons/{public_id}/assessments",
+    response={200: list[AssessmentOut], **READ_ERRORS},
+    summary="A person's recovery capital assessments, oldest first",
+)
+@audited("reads a person's assessments (audited by get_person_for)")
+def assessment_list(request: HttpRequest, public_id: UUID) -> Status[list[AssessmentOut]]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.view_capital", what="api recovery capital"
+    )
+    rows = selectors.assessments_of(person, request.user).select_related("person")
+    return Status(200, [AssessmentOut.of(a) for a in rows])
+
+
+@router.post(
+    "/recovery/persons/{public_id}/assessments",
+    response={201: AssessmentOut, **WRITE_ERRORS},
+    summary="Record an assessment with the person; the server scores it",
+)
+@audited("records an assessment (audited by get_person_for and record_assessment)")
+@idempotent
+def assessment_create(
+    request: HttpRequest, public_id: UUID, payload: AssessmentIn
+) -> Status[AssessmentOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.record_assessment", what="api new assessment"
+    )
+    instrument = selectors.get_instrument(request.user, payload.instrument)
+    assessment = services.record_assessment(
+        person,
+        actor=request.user,
+        instrument=instrument,
+        answers=payload.answers,
+        administered_on=payload.administered_on,
+        is_self_administered=payload.is_self_administered,
+        note=payload.note,
+        client_id=payload.client_id,
+    )
+    return Status(201, AssessmentOut.of(assessment))

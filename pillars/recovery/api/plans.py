@@ -1,7 +1,332 @@
-"""The plans area in the JSON API."""
+"""Wellness plans and recovery goals in the JSON API: plan versions (list, one, saving the
+draft, signing it), goals (list, create) and progress notes (replay-safe by ``client_id``)."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import date, datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.people import selectors as people_selectors
+from pillars.recovery.models.plans import (
+    Goal,
+    GoalProgress,
+    LifeDomain,
+    WellnessPersonSignature,
+    WellnessPlanVersion,
+)
+from pillars.recovery.selectors import plans as selectors
+from pillars.recovery.services import plans as services
 
 router = Router(tags=["recovery"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+class WellnessEntryOut(Schema):
+    text: str
+
+
+class WellnessSectionOut(Schema):
+    code: str
+    label: str
+    part: str
+    entries: list[WellnessEntryOut]
+
+
+class WellnessVersionOut(Schema):
+    public_id: UUID
+    person: UUID
+    number: int
+    status: str
+    review_on: date
+    based_on: UUID | None
+    sections: list[WellnessSectionOut]
+    drafted_by: str
+    drafted_at: datetime
+    person_signature: str
+    person_signed_name: str
+    person_signed_at: datetime | None
+    signed_by: str | None
+    signed_at: datetime | None
+
+    @classmethod
+    def of(cls, v: WellnessPlanVersion) -> WellnessVersionOut:
+        return cls(
+            public_id=v.public_id,
+            person=v.person.public_id,
+            number=v.number,
+            status=v.status,
+            review_on=v.review_on,
+            based_on=v.based_on.public_id if v.based_on_id and v.based_on else None,
+            sections=[
+                WellnessSectionOut(
+                    code=s["code"],
+                    label=s["label"],
+                    part=part["title"],
+                    entries=[WellnessEntryOut(text=e.get("text", "")) for e in s["entries"]],
+                )
+                for part in v.parts()
+                for s in part["sections"]
+            ],
+            drafted_by=v.drafted_by.display_name,
+            drafted_at=v.drafted_at,
+            person_signature=v.person_signature,
+            person_signed_name=v.person_signed_name,
+            person_signed_at=v.person_signed_at,
+            signed_by=v.signed_by.display_name if v.signed_by else None,
+            signed_at=v.signed_at,
+        )
+
+
+class WellnessEntryIn(Schema):
+    text: Text = Field("", max_length=400)
+
+
+class WellnessDraftIn(Schema):
+    review_on: date
+    sections: dict[str, list[WellnessEntryIn]] = Field(
+        description="Entries by section code (toolbox, when_well, every_day, might_do, "
+        "triggers, early_warning, breaking_down, crisis, after_crisis).",
+        max_length=12,
+    )
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class WellnessSignIn(Schema):
+    person_signature: WellnessPersonSignature
+    typed_name: Text = Field("", max_length=150, description="Typed by the person on the tablet.")
+    attested: bool = Field(False, description="Staff saw the person sign the paper copy.")
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class GoalStepOut(Schema):
+    public_id: UUID
+    text: str
+    target_on: date | None
+    is_done: bool
+    done_on: date | None
+
+
+class GoalProgressOut(Schema):
+    public_id: UUID
+    noted_on: date
+    note: str
+    attainment: int | None
+    steps_done: int
+    steps_total: int
+    by_person: bool
+    recorded_by: str | None
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, p: GoalProgress) -> GoalProgressOut:
+        return cls(
+            public_id=p.public_id,
+            noted_on=p.noted_on,
+            note=p.note,
+            attainment=p.attainment,
+            steps_done=p.steps_done,
+            steps_total=p.steps_total,
+            by_person=p.by_person,
+            recorded_by=p.recorded_by.display_name if p.recorded_by else None,
+            recorded_at=p.recorded_at,
+        )
+
+
+class GoalOut(Schema):
+    public_id: UUID
+    person: UUID
+    domain: str
+    statement: str
+    status: str
+    target_on: date | None
+    created_at: datetime
+    percent_steps_done: int | None
+    steps: list[GoalStepOut]
+    progress: list[GoalProgressOut]
+
+    @classmethod
+    def of(cls, g: Goal) -> GoalOut:
+        return cls(
+            public_id=g.public_id,
+            person=g.person.public_id,
+            domain=g.domain,
+            statement=g.statement,
+            status=g.status,
+            target_on=g.target_on,
+            created_at=g.created_at,
+            percent_steps_done=g.percent_done(),
+            steps=[
+                GoalStepOut(
+                    public_id=s.public_id,
+                    text=s.text,
+                    target_on=s.target_on,
+                    is_done=s.is_done,
+                    done_on=s.done_on,
+                )
+                for s in g.steps.all()
+            ],
+            progress=[GoalProgressOut.of(p) for p in g.progress_notes.all()],
+        )
+
+
+class GoalStepIn(Schema):
+    text: Text = Field(..., min_length=1, max_length=300)
+    target_on: date | None = None
+
+
+class GoalIn(Schema):
+    domain: LifeDomain
+    statement: Text = Field(..., min_length=1, max_length=500)
+    target_on: date | None = None
+    steps: list[GoalStepIn] = Field(default_factory=list, max_length=20)
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class GoalProgressIn(Schema):
+    note: Text = Field(..., min_length=1, max_length=2000)
+    noted_on: date | None = None
+    attainment: int | None = Field(None, ge=1, le=5, description="1 just starting, 5 achieved.")
+    by_person: bool = Field(False, description="The person wrote the note themselves.")
+    client_id: UUID | None = Field(
+        None, description="A UUID the device makes: sending it again returns the first note."
+    )
+
+
+@router.get(
+    "/recovery/persons/{public_id}/wellness-plan/versions",
+    response={200: list[WellnessVersionOut], **READ_ERRORS},
+    summary="Every version of a person's wellness plan, newest first",
+)
+@audited("reads a person's wellness plan versions (audited by get_person_for)")
+def plan_versions(request: HttpRequest, public_id: UUID) -> Status[list[WellnessVersionOut]]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.view_wellness_plan", what="api wellness plan versions"
+    )
+    versions = selectors.versions_of(person, request.user).select_related("based_on", "person")
+    return Status(200, [WellnessVersionOut.of(v) for v in versions])
+
+
+@router.get(
+    "/recovery/wellness-plans/{public_id}",
+    response={200: WellnessVersionOut, **READ_ERRORS},
+    summary="One version of a wellness plan",
+)
+@audited("reads one wellness plan version (audited by get_version_for)")
+def plan_version(request: HttpRequest, public_id: UUID) -> Status[WellnessVersionOut]:
+    version = selectors.get_version_for(request.user, public_id, what="api wellness plan")
+    return Status(200, WellnessVersionOut.of(version))
+
+
+@router.post(
+    "/recovery/persons/{public_id}/wellness-plan/draft",
+    response={200: WellnessVersionOut, **WRITE_ERRORS},
+    summary="Save the draft of the wellness plan's next version (created when there is none)",
+)
+@audited("saves a wellness plan draft (audited by get_person_for and the service)")
+@idempotent
+def save_draft(
+    request: HttpRequest, public_id: UUID, payload: WellnessDraftIn
+) -> Status[WellnessVersionOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.draft_wellness_plan", what="api wellness plan draft"
+    )
+    content = {
+        code: [e.model_dump() for e in entries] for code, entries in payload.sections.items()
+    }
+    draft = services.save_wellness_draft(
+        person, actor=request.user, content=content, review_on=payload.review_on
+    )
+    return Status(200, WellnessVersionOut.of(draft))
+
+
+@router.post(
+    "/recovery/wellness-plans/{public_id}/sign",
+    response={200: WellnessVersionOut, **WRITE_ERRORS},
+    summary="Sign a draft with the person; it becomes their plan and never changes",
+)
+@audited("signs a wellness plan version (audited by get_version_for and the service)")
+@idempotent
+def sign(
+    request: HttpRequest, public_id: UUID, payload: WellnessSignIn
+) -> Status[WellnessVersionOut]:
+    version = selectors.get_version_for(
+        request.user, public_id, "recovery.sign_wellness_plan", what="api wellness plan to sign"
+    )
+    signed = services.sign_wellness_plan(
+        version,
+        actor=request.user,
+        person_signature=str(payload.person_signature),
+        typed_name=payload.typed_name,
+        attested=payload.attested,
+    )
+    return Status(200, WellnessVersionOut.of(signed))
+
+
+@router.get(
+    "/recovery/persons/{public_id}/goals",
+    response={200: list[GoalOut], **READ_ERRORS},
+    summary="A person's recovery goals with their steps and progress notes",
+)
+@audited("reads a person's recovery goals (audited by get_person_for)")
+def goals(request: HttpRequest, public_id: UUID) -> Status[list[GoalOut]]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.view_goals", what="api recovery goals"
+    )
+    return Status(200, [GoalOut.of(g) for g in selectors.goals_of(person, request.user)])
+
+
+@router.post(
+    "/recovery/persons/{public_id}/goals",
+    response={201: GoalOut, **WRITE_ERRORS},
+    summary="Set a goal the person chose, with its first steps",
+)
+@audited("creates a recovery goal (audited by get_person_for and create_goal)")
+@idempotent
+def create_goal(request: HttpRequest, public_id: UUID, payload: GoalIn) -> Status[GoalOut]:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.write_goals", what="api new recovery goal"
+    )
+    goal = services.create_goal(
+        person,
+        actor=request.user,
+        domain=str(payload.domain),
+        statement=payload.statement,
+        target_on=payload.target_on,
+        steps=[s.model_dump() for s in payload.steps],
+    )
+    fresh = selectors.goals_of(person).get(pk=goal.pk)
+    return Status(201, GoalOut.of(fresh))
+
+
+@router.post(
+    "/recovery/goals/{public_id}/progress",
+    response={201: GoalProgressOut, **WRITE_ERRORS},
+    summary="Record progress on a goal in the person's words (replay-safe by client_id)",
+)
+@audited("records progress on a goal (audited by get_goal_for and record_goal_progress)")
+@idempotent
+def record_progress(
+    request: HttpRequest, public_id: UUID, payload: GoalProgressIn
+) -> Status[GoalProgressOut]:
+    goal = selectors.get_goal_for(
+        request.user, public_id, "recovery.record_goal_progress", what="api goal progress"
+    )
+    progress = services.record_goal_progress(
+        goal,
+        actor=request.user,
+        note=payload.note,
+        noted_on=payload.noted_on,
+        attainment=payload.attainment,
+        by_person=payload.by_person,
+        client_id=payload.client_id,
+    )
+    return Status(201, GoalProgressOut.of(progress))

@@ -1,7 +1,36 @@
-"""What the plans area adds to other apps' pages (person sections, home panels, navigation)."""
+"""What the plans area adds to other apps' pages: the wellness plan and goals section of a
+person's page."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from pillars.core import policy
+from pillars.people.models import PersonServed
+from pillars.people.sections import PersonSection, register_section
+from pillars.recovery.selectors import plans as selectors
+
+
+def person_plans(
+    request: HttpRequest, person: PersonServed, page: dict[str, Any]
+) -> dict[str, Any] | None:
+    # The person page has already checked scope (so `allows`) and audited the person read.
+    if not policy.allows(request.user, "recovery.view_goals", person):
+        return None
+    versions = list(selectors.versions_of(person, request.user)[:3])
+    return {
+        "current": next((v for v in versions if v.is_signed), None),
+        "draft": next((v for v in versions if not v.is_signed), None),
+        "goals": list(selectors.active_goals_of(person, request.user)[:6]),
+    }
 
 
 def install() -> None:
     """Register this area's sections, panels and menu entries."""
+    register_section(
+        PersonSection(
+            "recovery-plans", "recovery/plans/_person_section.html", person_plans, order=60
+        )
+    )

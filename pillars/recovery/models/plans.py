@@ -2,16 +2,39 @@
 
 ``Goal`` is the anchor other areas point at: an encounter names the goal it serves (programs that
 bill peer services need each one tied to the person's plan), a referral may too.
+
+A wellness plan is written in the person's own words, in seven parts, and is versioned like the
+incidents safety plan (``incidents.models.safety``): a draft is the next version while it is being
+written; it becomes the person's plan when the person and the peer specialist both sign it; a
+signed version never changes (DESIGN.md rule 2) and the next change is a new draft started from
+it. The current plan is derived (the signed version with the highest number), never stored.
+The name is "wellness plan": "WRAP" is a trademark (DESIGN.md "Licensing"); the part headings
+are Pillars' own wording.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.db import models
+from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Part2Labelled, PersonServed, Staff
 
-__all__ = ["Goal", "GoalStatus", "LifeDomain"]
+__all__ = [
+    "WELLNESS_PARTS",
+    "Goal",
+    "GoalProgress",
+    "GoalStatus",
+    "GoalStep",
+    "LifeDomain",
+    "WellnessPersonSignature",
+    "WellnessPlanStatus",
+    "WellnessPlanVersion",
+    "WellnessSection",
+]
 
 
 class LifeDomain(models.TextChoices):
@@ -49,6 +72,8 @@ class Goal(Part2Labelled, PublicModel):
     target_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # When the status last changed (achieved or set aside); None while never changed.
+    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["person_id", "created_at", "id"]
@@ -56,3 +81,213 @@ class Goal(Part2Labelled, PublicModel):
 
     def __str__(self) -> str:
         return f"{self.get_domain_display()}: {self.statement[:60]}"
+
+    def steps_done(self) -> tuple[int, int]:
+        """(steps done, steps in all), from prefetched steps when there are any."""
+        steps = list(self.steps.all())
+        return sum(1 for s in steps if s.is_done), len(steps)
+
+    def percent_done(self) -> int | None:
+        done, total = self.steps_done()
+        return round(100 * done / total) if total else None
+
+
+class GoalStep(PublicModel):
+    """One step toward a goal, in the person's words: done or not yet, with a target date.
+    A step is working state, not a signed record: ticking it off (or un-ticking it) is
+    audited, and the progress notes keep the history of how far the person had come."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="steps")
+    text = models.CharField(max_length=300)
+    target_on = models.DateField(null=True, blank=True)
+    is_done = models.BooleanField(default=False)
+    done_on = models.DateField(null=True, blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["goal_id", "sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+# A simple attainment scale the person chooses with each progress note: how close the goal
+# feels today. Pillars' own five steps (not a published instrument's wording).
+ATTAINMENT = {
+    1: "Just starting",
+    2: "Some steps taken",
+    3: "About halfway",
+    4: "Nearly there",
+    5: "Achieved",
+}
+
+
+class GoalProgress(Part2Labelled, PublicModel):
+    """A dated progress note on a goal, in the person's words, with where they place themselves
+    on the attainment scale and the share of steps done at that moment (kept, so the chart of
+    attainment over time does not change when a step is ticked later). Never edited.
+
+    ``by_person`` says the person wrote the note themselves (on a person-facing page or on the
+    tablet); ``recorded_by`` is the staff member whose session recorded it, None when the person's
+    own access did."""
+
+    PART2_KIND = "recovery"
+    PART2_PERSON = "goal__person"
+
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="progress_notes")
+    noted_on = models.DateField()
+    note = models.TextField(help_text="In the person's own words.")
+    attainment = models.PositiveSmallIntegerField(null=True, blank=True)
+    steps_done = models.PositiveIntegerField(default=0)
+    steps_total = models.PositiveIntegerField(default=0)
+    by_person = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    recorded_at = models.DateTimeField()
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["goal_id", "noted_on", "recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attainment__isnull=True) | Q(attainment__gte=1, attainment__lte=5),
+                name="goal_progress_attainment_1_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress on {self.noted_on}"
+
+    @property
+    def attainment_label(self) -> str:
+        return ATTAINMENT.get(self.attainment or 0, "")
+
+    @property
+    def percent_done(self) -> int | None:
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else None
+
+
+class WellnessSection(models.TextChoices):
+    """The wellness plan's sections in reading order. The daily maintenance part has three."""
+
+    TOOLBOX = "toolbox", "My wellness toolbox"
+    WHEN_WELL = "when_well", "What I am like when I am well"
+    EVERY_DAY = "every_day", "What I do every day to stay well"
+    MIGHT_DO = "might_do", "What I might do on some days"
+    TRIGGERS = "triggers", "Triggers and how I respond"
+    EARLY_WARNING = "early_warning", "Early warning signs"
+    BREAKING_DOWN = "breaking_down", "When things are breaking down"
+    CRISIS = "crisis", "My crisis plan"
+    AFTER_CRISIS = "after_crisis", "After a crisis"
+
+
+# The seven parts and the sections in each, for pages and the printed copy.
+WELLNESS_PARTS: list[tuple[str, list[WellnessSection]]] = [
+    ("Wellness toolbox", [WellnessSection.TOOLBOX]),
+    (
+        "Daily maintenance",
+        [WellnessSection.WHEN_WELL, WellnessSection.EVERY_DAY, WellnessSection.MIGHT_DO],
+    ),
+    ("Triggers", [WellnessSection.TRIGGERS]),
+    ("Early warning signs", [WellnessSection.EARLY_WARNING]),
+    ("When things are breaking down", [WellnessSection.BREAKING_DOWN]),
+    ("Crisis plan", [WellnessSection.CRISIS]),
+    ("After a crisis", [WellnessSection.AFTER_CRISIS]),
+]
+
+
+class WellnessPlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+class WellnessPersonSignature(models.TextChoices):
+    """How the person signed: typing their name on the tablet, or on a paper copy the peer
+    saw them sign (attested)."""
+
+    TABLET = "tablet", "Typed their name on the tablet"
+    PAPER = "paper", "Signed a paper copy (attested by staff)"
+
+
+class WellnessPlanVersion(Part2Labelled, PublicModel):
+    """One version of a person's wellness plan. ``content`` maps each section code to a list of
+    ``{"text": ...}`` entries, in the person's words. ``based_on`` is the signed version a draft
+    was started from (None for the first)."""
+
+    PART2_KIND = "recovery"
+
+    person = models.ForeignKey(
+        PersonServed, on_delete=models.PROTECT, related_name="wellness_plan_versions"
+    )
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=12, choices=WellnessPlanStatus.choices, default=WellnessPlanStatus.DRAFT
+    )
+    content = models.JSONField(default=dict)
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_on = models.DateField(help_text="When the person and peer look at the plan again.")
+    drafted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    person_signature = models.CharField(
+        max_length=12, choices=WellnessPersonSignature.choices, blank=True, default=""
+    )
+    person_signed_name = models.CharField(max_length=150, blank=True, default="")
+    person_signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "number"], name="wellness_plan_version_unique"
+            ),
+            # At most one open draft per person: everyone edits the same next version.
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(status="draft"), name="one_wellness_plan_draft"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | (
+                    Q(signed_at__isnull=False, person_signed_at__isnull=False)
+                    & ~Q(person_signature="")
+                ),
+                name="signed_wellness_plan_has_both_signatures",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Wellness plan v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == WellnessPlanStatus.SIGNED
+
+    def is_review_overdue(self, today: date) -> bool:
+        return self.is_signed and self.review_on < today
+
+    def parts(self) -> list[dict[str, Any]]:
+        """The seven parts in order, each with its sections and their entries."""
+        content = self.content or {}
+        return [
+            {
+                "title": title,
+                "sections": [
+                    {
+                        "code": s.value,
+                        "label": s.label,
+                        "entries": list(content.get(s.value, [])),
+                    }
+                    for s in sections
+                ],
+            }
+            for title, sections in WELLNESS_PARTS
+        ]

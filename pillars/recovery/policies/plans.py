@@ -1,7 +1,97 @@
-"""Who may see and do what in the recovery app's plans area."""
+"""Who may see and do what with wellness plans and recovery goals.
+
+A plan or goal is visible exactly when its person served is (people.policies: peers see their
+caseload and their program's units; supervisors their supervisees' persons). Peer specialists
+write them with the person; the person's clinicians, supervisors and the director read them;
+nobody else (technicians and nurses answer 403, staff outside the person's scope 404).
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pillars.core import policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.people.models import PersonServed
+from pillars.people.policies import person_scope_q, person_visible, visible_without_emergency
+from pillars.recovery.models.plans import Goal, GoalProgress, GoalStep, WellnessPlanVersion
+
+READERS = (R.PEER, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
+WRITERS = (R.PEER,)
+
+
+def person_of(obj: Any) -> PersonServed | None:
+    """The person served a recovery record is about."""
+    if isinstance(obj, PersonServed):
+        return obj
+    if isinstance(obj, GoalStep | GoalProgress):
+        return obj.goal.person
+    person = getattr(obj, "person", None)
+    return person if isinstance(person, PersonServed) else None
+
+
+def not_emergency_only(actor: Actor, obj: Any) -> bool:
+    """Emergency access is for reading: writing needs the ordinary scope."""
+    person = person_of(obj)
+    if person is None or person.pk not in actor.emergency_person_ids:
+        return True
+    return visible_without_emergency(actor, person)
+
+
+ACTIONS = {
+    "recovery.view_wellness_plan": rule(
+        *READERS, description="read a person's wellness plan and its versions"
+    ),
+    "recovery.draft_wellness_plan": rule(
+        *WRITERS,
+        check=not_emergency_only,
+        scope="write",
+        description="draft the next version of a wellness plan with the person",
+    ),
+    "recovery.sign_wellness_plan": rule(
+        *WRITERS,
+        check=not_emergency_only,
+        scope="write",
+        description="co-sign a wellness plan version with the person",
+    ),
+    "recovery.view_goals": rule(*READERS, description="read a person's recovery goals"),
+    "recovery.write_goals": rule(
+        *WRITERS,
+        check=not_emergency_only,
+        scope="write",
+        description="set goals and steps with the person",
+    ),
+    "recovery.record_goal_progress": rule(
+        *WRITERS,
+        check=not_emergency_only,
+        scope="write",
+        description="record progress on a goal in the person's words",
+    ),
+}
+
+
+def _restrict(path: str) -> Any:
+    def restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, path))
+
+    return restrict
 
 
 def install() -> None:
     """Register this area's actions and scopes with the one policy layer."""
+    policy.register(ACTIONS)
+    for model in (WellnessPlanVersion, Goal):
+        policy.register_scope(
+            model,
+            visible=lambda a, o: person_visible(a, o.person),
+            restrict=_restrict("person"),
+        )
+    for child in (GoalStep, GoalProgress):
+        policy.register_scope(
+            child,
+            visible=lambda a, o: person_visible(a, o.goal.person),
+            restrict=_restrict("goal__person"),
+        )

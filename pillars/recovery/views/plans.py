@@ -1,5 +1,367 @@
-"""Pages of the plans area."""
+"""Pages for a person's recovery: the recovery page (current wellness plan, goals, capital
+trend), writing and signing the wellness plan with the person, its printed copy, and goals with
+their steps and progress.
+
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes.
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from datetime import timedelta
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.errors import Conflict, ValidationError
+from pillars.core.formtools import form_write, posted, saved
+from pillars.people import selectors as people_selectors
+from pillars.people.models import PersonServed
+from pillars.people.selectors import person_zone
+from pillars.recovery import plans_pdf
+from pillars.recovery.forms.plans import (
+    GoalForm,
+    GoalStatusForm,
+    ProgressForm,
+    StepForm,
+    WellnessPlanForm,
+    WellnessSignForm,
+)
+from pillars.recovery.models.plans import ATTAINMENT
+from pillars.recovery.selectors import capital as capital_selectors
+from pillars.recovery.selectors import plans as selectors
+from pillars.recovery.services import plans as services
+
+# A new plan is looked at again in three months unless the person and peer choose otherwise.
+DEFAULT_REVIEW_DAYS = 90
+
+
+def _writable(request: HttpRequest, person: PersonServed) -> bool:
+    return not people_selectors.is_emergency_read(request.user, person)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, Conflict):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+@audited("a person's recovery page; get_person_for audits the read")
+@login_required
+@require_GET
+def person_recovery(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.view_goals", what="recovery page"
+    )
+    zone = person_zone(person)
+    versions = list(selectors.versions_of(person, request.user)[:10])
+    current = next((v for v in versions if v.is_signed), None)
+    draft = next((v for v in versions if not v.is_signed), None)
+    writable = _writable(request, person)
+    can_capital = policy.allows(request.user, "recovery.view_capital", person)
+    return render(
+        request,
+        "recovery/plans/person.html",
+        {
+            "person": person,
+            "zone_name": str(zone),
+            "current": current,
+            "draft": draft,
+            "overdue": current is not None and current.is_review_overdue(clock.today_in(zone)),
+            "goals": list(selectors.goals_of(person, request.user)),
+            "trends": capital_selectors.trends_for(person, request.user) if can_capital else [],
+            "can_capital": can_capital,
+            "can_write": writable and policy.allows(request.user, "recovery.write_goals", person),
+            "can_assess": writable
+            and policy.allows(request.user, "recovery.record_assessment", person),
+            "instruments": list(capital_selectors.instruments()),
+        },
+    )
+
+
+@audited("a person's wellness plan and its versions; get_person_for audits the read")
+@login_required
+@require_GET
+def plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.view_wellness_plan", what="wellness plan"
+    )
+    zone = person_zone(person)
+    versions = list(selectors.versions_of(person, request.user))
+    current = next((v for v in versions if v.is_signed), None)
+    draft = next((v for v in versions if not v.is_signed), None)
+    return render(
+        request,
+        "recovery/plans/plan.html",
+        {
+            "person": person,
+            "current": current,
+            "draft": draft,
+            "versions": versions,
+            "zone_name": str(zone),
+            "overdue": current is not None and current.is_review_overdue(clock.today_in(zone)),
+            "can_draft": _writable(request, person)
+            and policy.allows(request.user, "recovery.draft_wellness_plan", person),
+        },
+    )
+
+
+@audited("writes the next version of a wellness plan; get_person_for and the service audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.draft_wellness_plan", what="wellness plan draft"
+    )
+    zone = person_zone(person)
+    draft = selectors.draft_of(person, request.user)
+    current = selectors.current_plan(person, request.user)
+    content = draft.content if draft else services.starting_content(current)
+    review_on = (
+        draft.review_on if draft else clock.today_in(zone) + timedelta(days=DEFAULT_REVIEW_DAYS)
+    )
+    form = WellnessPlanForm(
+        posted(request), initial={**WellnessPlanForm.initial_from(content), "review_on": review_on}
+    )
+    return form_write(
+        request,
+        form,
+        "recovery/plans/plan_form.html",
+        {"person": person, "form": form, "draft": draft, "current": current},
+        lambda data: services.save_wellness_draft(
+            person, actor=request.user, content=form.content(), review_on=data["review_on"]
+        ),
+        lambda saved_draft: saved(
+            request,
+            f"Version {saved_draft.number} is saved as a draft. Read it together, then sign.",
+            reverse("recovery:wellness-plan-sign", args=[saved_draft.public_id]),
+        ),
+    )
+
+
+@audited("one version of a wellness plan; get_version_for audits the read")
+@login_required
+@require_GET
+def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    version = selectors.get_version_for(request.user, public_id, what="wellness plan version")
+    return render(
+        request,
+        "recovery/plans/version.html",
+        {
+            "version": version,
+            "person": version.person,
+            "zone_name": str(person_zone(version.person)),
+        },
+    )
+
+
+@audited("signs a wellness plan version; get_version_for and the service audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    version = selectors.get_version_for(
+        request.user, public_id, "recovery.sign_wellness_plan", what="wellness plan to sign"
+    )
+    person = version.person
+    if version.is_signed:
+        messages.info(request, f"Version {version.number} is already signed.")
+        return redirect("recovery:wellness-plan-version", public_id=version.public_id)
+    form = WellnessSignForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "recovery/plans/sign.html",
+        {
+            "version": version,
+            "person": person,
+            "form": form,
+            "not_ready": services.not_ready_to_sign(version),
+        },
+        lambda data: services.sign_wellness_plan(
+            version,
+            actor=request.user,
+            person_signature=data["person_signature"],
+            typed_name=data["typed_name"],
+            attested=data["attested"],
+        ),
+        lambda signed: saved(
+            request,
+            f"Version {signed.number} is signed and is now {person.display_name}'s wellness plan.",
+            reverse("recovery:wellness-plan", args=[person.public_id]),
+        ),
+    )
+
+
+@audited("the printed copy of a wellness plan; get_version_for audits, exports.release logs")
+@login_required
+@require_GET
+def version_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    version = selectors.get_version_for(request.user, public_id, what="wellness plan pdf")
+    response = HttpResponse(
+        plans_pdf.export(request.user, version, channel="page"), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="wellness-plan-v{version.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Goals -------------------------------------------------------------------------------------
+
+
+@audited("sets a recovery goal with the person; get_person_for and create_goal audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.write_goals", what="new recovery goal"
+    )
+    form = GoalForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "recovery/plans/goal_form.html",
+        {"person": person, "form": form},
+        lambda data: services.create_goal(
+            person,
+            actor=request.user,
+            domain=data["domain"],
+            statement=data["statement"],
+            target_on=data["target_on"],
+            steps=form.step_list(),
+        ),
+        lambda goal: saved(
+            request, "The goal is saved.", reverse("recovery:goal-detail", args=[goal.public_id])
+        ),
+    )
+
+
+@audited("one recovery goal with its steps and progress; get_goal_for audits the read")
+@login_required
+@require_GET
+def goal_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    goal = selectors.get_goal_for(request.user, public_id, what="recovery goal")
+    person = goal.person
+    writable = _writable(request, person) and policy.allows(
+        request.user, "recovery.write_goals", goal
+    )
+    return render(
+        request,
+        "recovery/plans/goal.html",
+        {
+            "goal": goal,
+            "person": person,
+            "chart": selectors.attainment_chart(goal),
+            "notes": list(goal.progress_notes.all()),
+            "steps": list(goal.steps.all()),
+            "can_write": writable,
+            "can_progress": _writable(request, person)
+            and policy.allows(request.user, "recovery.record_goal_progress", goal),
+            "step_form": StepForm(),
+            "status_form": GoalStatusForm(initial={"status": goal.status}),
+            "zone_name": str(person_zone(person)),
+            "scale": ATTAINMENT.items(),
+        },
+    )
+
+
+@audited("adds a step to a goal; get_goal_for and add_goal_step audit")
+@login_required
+@require_POST
+def goal_step_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    goal = selectors.get_goal_for(request.user, public_id, "recovery.write_goals", what="goal step")
+    form = StepForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_goal_step(
+                goal,
+                actor=request.user,
+                text=form.cleaned_data["text"],
+                target_on=form.cleaned_data["target_on"],
+            )
+            messages.success(request, "The step is added.")
+        except (ValidationError, Conflict) as exc:
+            messages.error(request, f"{_error_text(exc)} Nothing was saved.")
+    else:
+        messages.error(request, "Write the step before adding it. Nothing was saved.")
+    return redirect("recovery:goal-detail", public_id=goal.public_id)
+
+
+@audited("ticks a goal step off or back; get_step_for and set_step_done audit")
+@login_required
+@require_POST
+def goal_step_toggle(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    step = selectors.get_step_for(request.user, public_id, "recovery.write_goals", what="goal step")
+    done = request.POST.get("is_done") == "1"
+    services.set_step_done(step, actor=request.user, is_done=done)
+    messages.success(request, "Step marked done." if done else "Step marked not done yet.")
+    return redirect("recovery:goal-detail", public_id=step.goal.public_id)
+
+
+@audited("changes a goal's status; get_goal_for and set_goal_status audit")
+@login_required
+@require_POST
+def goal_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    goal = selectors.get_goal_for(
+        request.user, public_id, "recovery.write_goals", what="goal status"
+    )
+    form = GoalStatusForm(request.POST)
+    if form.is_valid():
+        services.set_goal_status(goal, actor=request.user, status=form.cleaned_data["status"])
+        messages.success(request, "The goal's status is saved.")
+    else:
+        messages.error(request, "Choose a status. Nothing was saved.")
+    return redirect("recovery:goal-detail", public_id=goal.public_id)
+
+
+@audited("records progress on a goal; get_goal_for and record_goal_progress audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    goal = selectors.get_goal_for(
+        request.user, public_id, "recovery.record_goal_progress", what="goal progress"
+    )
+    person = goal.person
+    form = ProgressForm(posted(request), initial={"noted_on": clock.today_in(person_zone(person))})
+    return form_write(
+        request,
+        form,
+        "recovery/plans/progress_form.html",
+        {"goal": goal, "person": person, "form": form},
+        lambda data: services.record_goal_progress(
+            goal,
+            actor=request.user,
+            note=data["note"],
+            noted_on=data["noted_on"],
+            attainment=data["attainment"],
+            by_person=data["by_person"],
+        ),
+        lambda progress: saved(
+            request,
+            "The progress note is saved.",
+            reverse("recovery:goal-detail", args=[goal.public_id]),
+        ),
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("persons/<uuid:public_id>/", person_recovery, name="person"),
+    path("persons/<uuid:public_id>/wellness-plan/", plan, name="wellness-plan"),
+    path("persons/<uuid:public_id>/wellness-plan/edit/", plan_edit, name="wellness-plan-edit"),
+    path("wellness-plans/<uuid:public_id>/", version_detail, name="wellness-plan-version"),
+    path("wellness-plans/<uuid:public_id>/sign/", version_sign, name="wellness-plan-sign"),
+    path("wellness-plans/<uuid:public_id>/print/", version_pdf, name="wellness-plan-pdf"),
+    path("persons/<uuid:public_id>/goals/new/", goal_create, name="goal-create"),
+    path("goals/<uuid:public_id>/", goal_detail, name="goal-detail"),
+    path("goals/<uuid:public_id>/steps/", goal_step_add, name="goal-step-add"),
+    path("goals/<uuid:public_id>/status/", goal_status, name="goal-status"),
+    path("goals/<uuid:public_id>/progress/", goal_progress, name="goal-progress"),
+    path("goal-steps/<uuid:public_id>/done/", goal_step_toggle, name="goal-step-done"),
+]

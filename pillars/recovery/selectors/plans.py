@@ -1,0 +1,153 @@
+"""Reads of wellness plans and recovery goals, scoped by the policy layer; reads of one record
+are audited (a person's page audits the person read through ``get_person_for``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action
+from pillars.core import policy
+from pillars.people.models import PersonServed
+from pillars.people.selectors import _parse_uuid, _purpose, person_category
+from pillars.recovery.models.plans import (
+    ATTAINMENT,
+    Goal,
+    GoalProgress,
+    GoalStatus,
+    GoalStep,
+    WellnessPlanStatus,
+    WellnessPlanVersion,
+)
+from pillars.recovery.selectors.charts import LineChart, line_chart
+
+
+def _audit_read(user: Any, target: Any, person: PersonServed, **detail: Any) -> None:
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        target=target,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=_purpose(user, person),
+        detail=detail,
+    )
+
+
+# --- Wellness plans ----------------------------------------------------------------------------
+
+
+def versions_of(person: PersonServed, user: Any = None) -> QuerySet[WellnessPlanVersion]:
+    """Every version of the person's wellness plan the user may read, newest first (the caller
+    checked the person's scope)."""
+    return (
+        policy.readable(WellnessPlanVersion.objects.filter(person=person), user)
+        .select_related("drafted_by", "signed_by")
+        .order_by("-number")
+    )
+
+
+def current_plan(person: PersonServed, user: Any = None) -> WellnessPlanVersion | None:
+    return versions_of(person, user).filter(status=WellnessPlanStatus.SIGNED).first()
+
+
+def draft_of(person: PersonServed, user: Any = None) -> WellnessPlanVersion | None:
+    return versions_of(person, user).filter(status=WellnessPlanStatus.DRAFT).first()
+
+
+def get_version_for(
+    user: Any, public_id: Any, action: str = "recovery.view_wellness_plan", *, what: str
+) -> WellnessPlanVersion:
+    """One plan version, 404 when out of scope, 403 when not allowed; the read is audited."""
+    version = (
+        WellnessPlanVersion.objects.select_related("person", "drafted_by", "signed_by")
+        .filter(public_id=_parse_uuid(public_id))
+        .first()
+    )
+    if version is None:
+        raise Http404("Not found")
+    policy.require(user, action, version)
+    _audit_read(user, version, version.person, what=what, version=version.number)
+    return version
+
+
+# --- Goals -------------------------------------------------------------------------------------
+
+
+def goals_of(person: PersonServed, user: Any = None) -> QuerySet[Goal]:
+    """The person's goals the user may read, active first, with steps and progress notes."""
+    return (
+        policy.readable(Goal.objects.filter(person=person), user)
+        .select_related("created_by")
+        .prefetch_related(
+            Prefetch("steps", queryset=GoalStep.objects.order_by("sort_order", "id")),
+            Prefetch(
+                "progress_notes",
+                queryset=GoalProgress.objects.select_related("recorded_by").order_by(
+                    "noted_on", "recorded_at", "id"
+                ),
+            ),
+        )
+        .order_by("status", "created_at", "id")
+    )
+
+
+def active_goals_of(person: PersonServed, user: Any = None) -> QuerySet[Goal]:
+    return goals_of(person, user).filter(status=GoalStatus.ACTIVE)
+
+
+def get_goal_for(
+    user: Any, public_id: Any, action: str = "recovery.view_goals", *, what: str
+) -> Goal:
+    """One goal with its steps and notes; 404 out of scope, 403 not allowed; audited."""
+    goal = (
+        Goal.objects.select_related("person", "created_by")
+        .prefetch_related(
+            Prefetch("steps", queryset=GoalStep.objects.order_by("sort_order", "id")),
+            Prefetch(
+                "progress_notes",
+                queryset=GoalProgress.objects.select_related("recorded_by").order_by(
+                    "noted_on", "recorded_at", "id"
+                ),
+            ),
+        )
+        .filter(public_id=_parse_uuid(public_id))
+        .first()
+    )
+    if goal is None:
+        raise Http404("Not found")
+    policy.require(user, action, goal)
+    _audit_read(user, goal, goal.person, what=what)
+    return goal
+
+
+def get_step_for(user: Any, public_id: Any, action: str, *, what: str) -> GoalStep:
+    step = (
+        GoalStep.objects.select_related("goal", "goal__person")
+        .filter(public_id=_parse_uuid(public_id))
+        .first()
+    )
+    if step is None:
+        raise Http404("Not found")
+    policy.require(user, action, step)
+    _audit_read(user, step, step.goal.person, what=what)
+    return step
+
+
+def attainment_chart(goal: Goal) -> LineChart:
+    """Attainment (1-5) per progress note over time, from the prefetched notes."""
+    points = [
+        (p.noted_on, float(p.attainment))
+        for p in goal.progress_notes.all()
+        if p.attainment is not None
+    ]
+    return line_chart(
+        points,
+        low=1,
+        high=5,
+        title="Attainment over time",
+        ticks=[(float(k), f"{k} {v}") for k, v in ATTAINMENT.items() if k in (1, 3, 5)],
+    )

@@ -1,0 +1,518 @@
+"""Every write to wellness plans and recovery goals.
+
+Wellness plans follow the safety plan's rules (``incidents.services.safety``): a draft is the
+next version and may be saved as often as needed; signing records the person's signature (typed
+on the tablet, or on paper with the peer attesting) and the peer's, and from then on the version
+never changes (DESIGN.md rule 2): the next change is a new draft started from it.
+
+Goals are the person's: a peer writes them with the person; steps are ticked off as they are
+done; progress notes are dated, in the person's words, with where the person places themselves
+on the attainment scale. ``record_goal_progress`` is replay-safe by ``client_id`` (a tablet, or
+the person's own page, may send it twice).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy
+from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.people.models import PersonServed
+from pillars.people.selectors import person_category, person_zone
+from pillars.recovery.models.plans import (
+    ATTAINMENT,
+    Goal,
+    GoalProgress,
+    GoalStatus,
+    GoalStep,
+    LifeDomain,
+    WellnessPersonSignature,
+    WellnessPlanStatus,
+    WellnessPlanVersion,
+    WellnessSection,
+)
+
+MAX_ENTRIES = 15
+MAX_TEXT = 400
+MAX_STATEMENT = 500
+MAX_NOTE = 2000
+MAX_STEPS = 20
+# A plan is looked at again within a year at the latest.
+LONGEST_REVIEW = timedelta(days=366)
+# A goal's dates are within a few years: a typo in the year, more likely, past that.
+LONGEST_TARGET = timedelta(days=5 * 366)
+# Before signing, the plan has the person's tools, their early signs and their crisis plan:
+# the parts others would need to act on the person's wishes.
+REQUIRED_TO_SIGN = (
+    WellnessSection.TOOLBOX,
+    WellnessSection.EARLY_WARNING,
+    WellnessSection.CRISIS,
+)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean_text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _record(actor: Any, action: str, target: Any, person: PersonServed, **detail: Any) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        target=target,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=Purpose.TREATMENT,
+        detail=detail,
+    )
+
+
+# --- Wellness plans ----------------------------------------------------------------------------
+
+
+def starting_content(previous: WellnessPlanVersion | None) -> dict[str, list[dict[str, str]]]:
+    """What a new draft starts from: the current plan's words, or nothing."""
+    if previous is None:
+        return {}
+    return {k: [dict(e) for e in v] for k, v in (previous.content or {}).items()}
+
+
+def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
+    """The plan's sections checked and trimmed; every problem reported at once, by section."""
+    if not isinstance(raw, dict):
+        raise invalid("content", "The plan must list entries by section.")
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(map(str, raw)) - set(WellnessSection.values))
+    if unknown:
+        errors["content"] = [f"Unknown sections: {', '.join(unknown)}."]
+    cleaned: dict[str, list[dict[str, str]]] = {}
+    for code, label in WellnessSection.choices:
+        entries = raw.get(code) or []
+        if not isinstance(entries, list):
+            errors[code] = [f"{label}: give a list of entries."]
+            continue
+        problems: list[str] = []
+        kept: list[dict[str, str]] = []
+        for n, entry in enumerate(entries, start=1):
+            value = entry.get("text") if isinstance(entry, dict) else None
+            if not isinstance(value, str | None):
+                problems.append(f"{label}, entry {n} is not readable.")
+                continue
+            if CONTROL.search((value or "").replace("\n", " ")):
+                problems.append(f"{label}, entry {n} has characters that cannot be printed.")
+                continue
+            text = _clean_text(value)
+            if not text:
+                continue
+            if len(text) > MAX_TEXT:
+                problems.append(f"{label}, entry {n} is longer than {MAX_TEXT} characters.")
+            kept.append({"text": text})
+        if len(kept) > MAX_ENTRIES:
+            problems.append(f"{label}: at most {MAX_ENTRIES} entries.")
+        if problems:
+            errors[code] = problems
+        elif kept:
+            cleaned[code] = kept
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _check_review_on(review_on: date | None, today: date) -> date:
+    if review_on is None:
+        raise invalid("review_on", "Choose a date to look at the plan again together.")
+    if review_on < today:
+        raise invalid("review_on", "The review date cannot be in the past.")
+    if review_on > today + LONGEST_REVIEW:
+        raise invalid("review_on", "Look at the plan again within a year.")
+    return review_on
+
+
+def save_wellness_draft(
+    person: PersonServed, *, actor: Any, content: Any, review_on: date | None
+) -> WellnessPlanVersion:
+    """Save the person's wellness plan draft (the next version), creating it from the current
+    signed version when there is none. Signed versions are never touched."""
+    acting = policy.require(actor, "recovery.draft_wellness_plan", person)
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    try:
+        cleaned = clean_content(content)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    checked: date | None = None
+    try:
+        checked = _check_review_on(review_on, clock.today_in(person_zone(person)))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors or checked is None:
+        raise ValidationError(errors)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            # Two peers saving the first draft at once must not both create one.
+            PersonServed.objects.select_for_update().filter(pk=person.pk).first()
+            draft = (
+                WellnessPlanVersion.objects.select_for_update()
+                .filter(person=person, status=WellnessPlanStatus.DRAFT)
+                .first()
+            )
+            if draft is None:
+                last = WellnessPlanVersion.objects.filter(person=person).aggregate(n=Max("number"))
+                based_on = (
+                    WellnessPlanVersion.objects.filter(
+                        person=person, status=WellnessPlanStatus.SIGNED
+                    )
+                    .order_by("-number")
+                    .first()
+                )
+                draft = WellnessPlanVersion(
+                    person=person,
+                    number=(last["n"] or 0) + 1,
+                    based_on=based_on,
+                    drafted_by_id=acting.staff_pk,
+                    drafted_at=now,
+                )
+                action, changed = Action.CREATE, True
+            else:
+                action = Action.UPDATE
+                changed = draft.content != cleaned or draft.review_on != checked
+            draft.content = cleaned
+            draft.review_on = checked
+            draft.updated_at = now
+            draft.save()
+            _record(
+                actor,
+                action,
+                draft,
+                person,
+                what="wellness plan draft",
+                version=draft.number,
+                review_on=checked.isoformat(),
+                sections={k: len(v) for k, v in cleaned.items()},
+                changed=changed,
+            )
+    except IntegrityError:
+        raise Conflict("Someone saved this person's plan a moment ago; reload.") from None
+    return draft
+
+
+def not_ready_to_sign(version: WellnessPlanVersion) -> list[str]:
+    """Why a draft cannot be signed yet, in words the signing page shows before anyone tries."""
+    problems = []
+    missing = [s.label for s in REQUIRED_TO_SIGN if not (version.content or {}).get(s.value)]
+    if missing:
+        problems.append("Before signing, fill in: " + "; ".join(missing) + ".")
+    if version.review_on < clock.today_in(person_zone(version.person)):
+        problems.append("The review date has passed: choose a new one in the draft first.")
+    return problems
+
+
+def sign_wellness_plan(
+    version: WellnessPlanVersion,
+    *,
+    actor: Any,
+    person_signature: str,
+    typed_name: str = "",
+    attested: bool = False,
+) -> WellnessPlanVersion:
+    """Sign a draft with the person: their signature (typed on the tablet, or on paper with the
+    peer attesting they saw it) and the acting peer's. The version becomes the person's plan;
+    the one before stays readable."""
+    acting = policy.require(actor, "recovery.sign_wellness_plan", version)
+    typed_name = _clean_text(typed_name)
+    errors: dict[str, list[str]] = {}
+    if person_signature not in WellnessPersonSignature.values:
+        errors["person_signature"] = ["Say how the person signed."]
+    elif person_signature == WellnessPersonSignature.TABLET:
+        if not typed_name:
+            errors["typed_name"] = ["The person types their name to sign."]
+        elif len(typed_name) > 150 or CONTROL.search(typed_name):
+            errors["typed_name"] = ["Type the name in at most 150 ordinary characters."]
+    elif not attested:
+        errors["attested"] = ["Confirm that you saw the person sign the paper copy."]
+    if errors:
+        raise ValidationError(errors)
+    now = clock.now()
+    person = version.person
+    with transaction.atomic():
+        version = WellnessPlanVersion.objects.select_for_update().get(pk=version.pk)
+        if version.status != WellnessPlanStatus.DRAFT:
+            raise Conflict("This version is already signed; a change needs a new version.")
+        problems = not_ready_to_sign(version)
+        if problems:
+            raise invalid(None, " ".join(problems))
+        version.status = WellnessPlanStatus.SIGNED
+        version.person_signature = person_signature
+        version.person_signed_name = (
+            typed_name
+            if person_signature == WellnessPersonSignature.TABLET
+            else person.display_name
+        )
+        version.person_signed_at = now
+        version.signed_by_id = acting.staff_pk
+        version.signed_at = now
+        version.save()
+        _record(
+            actor,
+            Action.UPDATE,
+            version,
+            person,
+            what="wellness plan signed",
+            version=version.number,
+            signed=True,
+            person_signature=person_signature,
+        )
+    return version
+
+
+# --- Goals -------------------------------------------------------------------------------------
+
+
+def _check_target(value: date | None, today: date, field: str) -> date | None:
+    if value is None:
+        return None
+    if value > today + LONGEST_TARGET:
+        raise invalid(field, "Choose a target date within five years.")
+    return value
+
+
+def _clean_steps(steps: Any, today: date) -> list[tuple[str, date | None]]:
+    if steps is None:
+        return []
+    if not isinstance(steps, list):
+        raise invalid("steps", "Give the steps as a list.")
+    kept: list[tuple[str, date | None]] = []
+    problems: list[str] = []
+    for n, step in enumerate(steps, start=1):
+        text = _clean_text(step.get("text") if isinstance(step, dict) else step)
+        target = step.get("target_on") if isinstance(step, dict) else None
+        if not text:
+            continue
+        if len(text) > 300 or CONTROL.search(text):
+            problems.append(f"Step {n}: at most 300 ordinary characters.")
+            continue
+        if target is not None and not isinstance(target, date):
+            problems.append(f"Step {n}: the target date is not a date.")
+            continue
+        if target is not None and target > today + LONGEST_TARGET:
+            problems.append(f"Step {n}: choose a target date within five years.")
+            continue
+        kept.append((text, target))
+    if len(kept) > MAX_STEPS:
+        problems.append(f"At most {MAX_STEPS} steps.")
+    if problems:
+        raise ValidationError({"steps": problems})
+    return kept
+
+
+def create_goal(
+    person: PersonServed,
+    *,
+    actor: Any,
+    domain: str,
+    statement: str,
+    target_on: date | None = None,
+    steps: Any = None,
+) -> Goal:
+    """A goal the person chose, in their words, in one life domain, with its first steps."""
+    acting = policy.require(actor, "recovery.write_goals", person)
+    today = clock.today_in(person_zone(person))
+    errors: dict[str, list[str]] = {}
+    if domain not in LifeDomain.values:
+        errors["domain"] = ["Choose the part of life this goal is about."]
+    text = " ".join(str(statement or "").split())
+    if not text:
+        errors["statement"] = ["Write the goal in the person's own words."]
+    elif len(text) > MAX_STATEMENT or CONTROL.search(text):
+        errors["statement"] = [f"At most {MAX_STATEMENT} ordinary characters."]
+    cleaned_steps: list[tuple[str, date | None]] = []
+    for check in (
+        lambda: _check_target(target_on, today, "target_on"),
+        lambda: cleaned_steps.extend(_clean_steps(steps, today)),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    now = clock.now()
+    with transaction.atomic():
+        goal = Goal.objects.create(
+            person=person,
+            domain=domain,
+            statement=text,
+            target_on=target_on,
+            created_by_id=acting.staff_pk,
+            created_at=now,
+        )
+        for n, (step_text, step_target) in enumerate(cleaned_steps):
+            GoalStep.objects.create(
+                goal=goal,
+                text=step_text,
+                target_on=step_target,
+                sort_order=n,
+                created_by_id=acting.staff_pk,
+                created_at=now,
+            )
+        _record(
+            actor,
+            Action.CREATE,
+            goal,
+            person,
+            what="recovery goal",
+            domain=domain,
+            steps=len(cleaned_steps),
+            target_on=target_on.isoformat() if target_on else None,
+        )
+    return goal
+
+
+def add_goal_step(goal: Goal, *, actor: Any, text: str, target_on: date | None = None) -> GoalStep:
+    """Add a step to a goal (after the others)."""
+    acting = policy.require(actor, "recovery.write_goals", goal)
+    person = goal.person
+    cleaned = _clean_steps(
+        [{"text": text, "target_on": target_on}], clock.today_in(person_zone(person))
+    )
+    if not cleaned:
+        raise invalid("text", "Write the step in the person's words.")
+    with transaction.atomic():
+        locked = Goal.objects.select_for_update().get(pk=goal.pk)
+        count = locked.steps.count()
+        if count >= MAX_STEPS:
+            raise invalid("text", f"A goal has at most {MAX_STEPS} steps.")
+        last = locked.steps.aggregate(n=Max("sort_order"))["n"]
+        step = GoalStep.objects.create(
+            goal=locked,
+            text=cleaned[0][0],
+            target_on=cleaned[0][1],
+            sort_order=(last or 0) + 1,
+            created_by_id=acting.staff_pk,
+            created_at=clock.now(),
+        )
+        _record(actor, Action.CREATE, step, person, what="goal step", goal=str(goal.public_id))
+    return step
+
+
+def set_step_done(step: GoalStep, *, actor: Any, is_done: bool) -> GoalStep:
+    """Tick a step off (dated today in the person's zone) or mark it not done again."""
+    policy.require(actor, "recovery.write_goals", step.goal)
+    person = step.goal.person
+    with transaction.atomic():
+        step = GoalStep.objects.select_for_update().get(pk=step.pk)
+        old = step.is_done
+        step.is_done = bool(is_done)
+        step.done_on = clock.today_in(person_zone(person)) if is_done else None
+        step.save(update_fields=["is_done", "done_on"])
+        _record(
+            actor,
+            Action.UPDATE,
+            step,
+            person,
+            what="goal step",
+            changes={"is_done": {"old": old, "new": step.is_done}},
+        )
+    return step
+
+
+def set_goal_status(goal: Goal, *, actor: Any, status: str) -> Goal:
+    """The person achieved the goal, set it aside, or takes it up again."""
+    policy.require(actor, "recovery.write_goals", goal)
+    if status not in GoalStatus.values:
+        raise invalid("status", "Choose one of the goal's statuses.")
+    with transaction.atomic():
+        goal = Goal.objects.select_for_update().select_related("person").get(pk=goal.pk)
+        old = goal.status
+        goal.status = status
+        goal.status_changed_at = clock.now()
+        goal.save(update_fields=["status", "status_changed_at"])
+        _record(
+            actor,
+            Action.UPDATE,
+            goal,
+            goal.person,
+            what="recovery goal status",
+            changes={"status": {"old": old, "new": status}},
+        )
+    return goal
+
+
+def record_goal_progress(
+    goal: Goal,
+    *,
+    actor: Any,
+    note: str,
+    noted_on: date | None = None,
+    attainment: int | None = None,
+    by_person: bool = False,
+    client_id: UUID | None = None,
+) -> GoalProgress:
+    """A dated progress note on a goal, in the person's words, with where the person places
+    themselves on the attainment scale (1-5, optional). ``by_person`` records that the person
+    wrote it themselves. A replayed ``client_id`` returns the first note (DESIGN.md rule 7); the
+    same key with other words is a conflict."""
+    acting = policy.require(actor, "recovery.record_goal_progress", goal)
+    person = goal.person
+    today = clock.today_in(person_zone(person))
+    noted_on = noted_on or today
+    text = " ".join(str(note or "").split())
+    errors: dict[str, list[str]] = {}
+    if not text:
+        errors["note"] = ["Write how it is going, in the person's words."]
+    elif len(text) > MAX_NOTE or CONTROL.search(text):
+        errors["note"] = [f"At most {MAX_NOTE} ordinary characters."]
+    if noted_on > today:
+        errors["noted_on"] = ["A progress note cannot be dated in the future."]
+    elif noted_on < goal.created_at.date() - timedelta(days=1):
+        errors["noted_on"] = ["A progress note cannot be dated before the goal was set."]
+    if attainment is not None and attainment not in ATTAINMENT:
+        errors["attainment"] = ["Choose a point from 1 (just starting) to 5 (achieved)."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if client_id is not None:
+            existing = GoalProgress.objects.filter(client_id=client_id).first()
+            if existing is not None:
+                if existing.goal_id != goal.pk or existing.note != text:
+                    raise Conflict("This progress note was already sent with other words.")
+                return existing
+        locked = Goal.objects.select_for_update().get(pk=goal.pk)
+        done, total = locked.steps_done()
+        try:
+            with transaction.atomic():
+                progress = GoalProgress.objects.create(
+                    goal=locked,
+                    noted_on=noted_on,
+                    note=text,
+                    attainment=attainment,
+                    steps_done=done,
+                    steps_total=total,
+                    by_person=by_person,
+                    recorded_by_id=acting.staff_id,
+                    recorded_at=clock.now(),
+                    client_id=client_id,
+                )
+        except IntegrityError:
+            raise Conflict("This progress note was sent twice at once; reload.") from None
+        _record(
+            actor,
+            Action.CREATE,
+            progress,
+            person,
+            what="goal progress",
+            goal=str(goal.public_id),
+            attainment=attainment,
+            by_person=by_person,
+            steps=f"{done}/{total}",
+        )
+    return progress
