@@ -1,11 +1,13 @@
 """The matching demo: peer profiles with varied sharing, open requests and a chosen match, all
-through the services, the same from the same seed."""
+through the services; and the demo's recovery community center, whose participants are enrolled
+with no bed, some on demo-peer's caseload (one demo load for both, to keep the suite fast)."""
 
 from __future__ import annotations
 
 import pytest
 
 from pillars.demo import generator
+from pillars.people.models import CaseloadAssignment, Placement, Unit
 from pillars.recovery.models.matching import MatchRequest, MatchStatus, PeerProfile
 
 pytestmark = pytest.mark.django_db
@@ -24,3 +26,17 @@ def test_demo_has_profiles_requests_and_a_choice() -> None:
     chosen = MatchRequest.objects.get(status=MatchStatus.CHOSEN)
     assert chosen.assignment is not None
     assert chosen.assignment.staff == chosen.chosen_peer
+    # The community program: participants, no beds, on demo-peer's caseload.
+    center = Unit.objects.get(code="rcc")
+    assert center.kind == "community"
+    assert center.bed_count == 0
+    enrolled = list(Placement.objects.current().filter(unit=center))
+    assert len(enrolled) == 4
+    assert all(p.bed_id is None for p in enrolled)
+    on_caseload = CaseloadAssignment.objects.filter(
+        staff__user__username="demo-peer",
+        kind="peer",
+        ended_on__isnull=True,
+        person__episodes__placements__unit=center,
+    )
+    assert on_caseload.exists()
