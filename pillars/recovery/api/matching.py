@@ -225,6 +225,7 @@ def save_profile(request: HttpRequest, payload: PeerProfileIn) -> Status[PeerPro
     summary="Stop sharing one attribute of the caller's peer profile, at once",
 )
 @audited("withdraws a shared attribute (withdraw_attribute audits)")
+@idempotent
 def withdraw(request: HttpRequest, payload: WithdrawIn) -> Status[PeerProfileOut]:
     policy.require(request.user, "recovery.edit_peer_profile")
     profile = selectors.profile_of(_me(request))
@@ -310,6 +311,7 @@ def choose(request: HttpRequest, public_id: UUID, payload: ChooseIn) -> Status[M
     summary="Offer peers again from profiles and caseloads as they are now",
 )
 @audited("offers peers again (get_request_for and refresh_candidates audit)")
+@idempotent
 def offer_again(request: HttpRequest, public_id: UUID) -> Status[MatchRequestOut]:
     match = selectors.get_request_for(
         request.user, public_id, "recovery.request_peer", what="api peer request to offer again"
