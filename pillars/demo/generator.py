@@ -33,7 +33,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.audit.verify import verify_database
-from pillars.core import clock
+from pillars.core import clock, policy
 from pillars.core.roles import RoleCode
 from pillars.demo import incidents as incidents_demo
 from pillars.demo import names
@@ -168,6 +168,7 @@ HISTORY_DAYS = 180  # past episodes end within the last six months
 EARLIEST_DAYS = 240  # no stay starts before this (long residential stays end within 180)
 ANCHOR_DAYS = 260  # the first nurse, clinician, peer and BHT of a unit were hired before this
 HIRE_YEARS = 6
+COMMUNITY_PARTICIPANTS = 4  # enrolled at the recovery community center, no beds
 PEER_CAP = 15  # one payer's cap on a peer specialist's caseload (DESIGN.md)
 SUPERVISOR_PEER_CAP = 8  # and on the peers one supervisor supervises
 BED_GAP = timedelta(hours=2)  # cleaning time between two stays in one bed
@@ -861,6 +862,7 @@ class Loader:
         self._incidents()
         self._handoffs()
         self._recovery()
+        self._community()
 
     def _rounds(self) -> RoundsSummary:
         """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
@@ -906,6 +908,75 @@ class Loader:
         """Peer encounters, wellness plans and goals, recovery capital, the resource directory
         and its referrals, peer matches."""
         recovery_demo.load_all(self._area_context())
+
+    def _community(self) -> None:
+        """A recovery community center: a community program with no beds, whose participants
+        are enrolled (not admitted to a bed) and seen by peers; a few are on demo-peer's
+        caseload, as far as the peer caseload cap leaves room. Loaded after the other areas, so
+        their demo data stays as it was."""
+        peer = self.staff.get("demo-peer")
+        home = next((u for u in self.units.values() if u.kind == UnitKind.RESIDENTIAL), None)
+        if peer is None or home is None:
+            return
+        save = services.save_reference
+        unit = save(
+            Unit(
+                site=home.site,
+                name="Recovery Community Center",
+                code="rcc",
+                kind=UnitKind.COMMUNITY,
+                time_zone=home.time_zone,
+                bed_count=0,
+            ),
+            actor=self.admin,
+        )
+        assert isinstance(unit, Unit)
+        self.units[unit.code] = unit
+        program = save(
+            Program(organization=self.program.organization, name="Recovery community center"),
+            actor=self.admin,
+            m2m={"units": [unit]},
+        )
+        # The center's team: demo-peer through the program, and the residential unit's first
+        # clinician, who enrols participants.
+        enroller = next(
+            self.staff[s.username]
+            for s in sorted(self.plan.staff, key=lambda s: s.username)
+            if s.role == RoleCode.CLINICIAN and home.code in s.units and s.exited_on is None
+        )
+        services.update_staff(peer, actor=self.admin, programs=[*peer.programs.all(), program])
+        services.update_staff(
+            enroller, actor=self.admin, home_units=[*enroller.home_units.all(), unit]
+        )
+        # Their scope changed: the actors cached on these user objects are stale.
+        policy.forget(enroller.user)
+        policy.forget(peer.user)
+        rng = random.Random(f"{self.plan.seed}:community")
+        today = clock.now().date()
+        carrying = CaseloadAssignment.objects.filter(
+            staff=peer, kind=CaseloadKind.PEER, ended_on__isnull=True, started_on__lte=today
+        ).count()
+        for n in range(COMMUNITY_PARTICIPANTS):
+            moment = clock.now() - timedelta(days=rng.randint(3, 60), minutes=rng.randint(0, 600))
+            person = services.create_person(
+                actor=enroller.user,
+                record_number=f"RC{n + 1:07d}",
+                legal_given_name=rng.choice(names.GIVEN_NAMES),
+                legal_family_name=rng.choice(names.FAMILY_NAMES),
+                date_of_birth=date(rng.randint(1960, 2000), rng.randint(1, 12), rng.randint(1, 28)),
+                unit=unit,
+                bed=None,
+                admitted_at=moment,
+            )
+            if carrying < PEER_CAP:
+                services.assign_caseload(
+                    actor=enroller.user,
+                    staff=peer,
+                    person=person,
+                    kind=CaseloadKind.PEER,
+                    started_on=_local_day(moment),
+                )
+                carrying += 1
 
     def _handoffs(self) -> None:
         """Signed handoffs of the last shifts on each inpatient unit, and the one under way."""

@@ -17,7 +17,13 @@ from pillars.core.formtools import (  # noqa: F401  (re-exported for the people 
     split_list,
 )
 from pillars.core.roles import RoleCode
-from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
+from pillars.people.choices import (
+    CaseloadKind,
+    Disposition,
+    ExitReason,
+    ReviewFinding,
+    UnitKind,
+)
 from pillars.people.importing import KINDS, MAX_MB, FileRefused, check_upload
 from pillars.people.models import Bed, Program, Staff, Unit
 
@@ -27,8 +33,12 @@ def placement_choices(units: Iterable[Unit], beds: Iterable[Bed]) -> list[Any]:
     by_unit: dict[int, list[Bed]] = {}
     for bed in beds:
         by_unit.setdefault(bed.room.unit_id, []).append(bed)
-    choices: list[Any] = [("", "Choose a unit and bed")]
+    choices: list[Any] = [("", "Choose a unit (and bed) or a program")]
     for unit in units:
+        # A community program enrols participants; it has no beds to choose.
+        if unit.kind == UnitKind.COMMUNITY:
+            choices.append((unit.name, [(str(unit.public_id), f"{unit.name}: enrol (no bed)")]))
+            continue
         options = [(str(unit.public_id), f"{unit.name}: no bed yet")]
         options += [
             (f"{unit.public_id}:{bed.public_id}", f"{unit.name}: bed {bed}")

@@ -29,6 +29,7 @@ from pillars.core.declare import audited
 from pillars.core.errors import ValidationError
 from pillars.core.formtools import posted, run_write
 from pillars.people import access, forms, importing, selectors, services
+from pillars.people.choices import UnitKind
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.sections import sections_for
 
@@ -194,7 +195,10 @@ def person_create(request: HttpRequest) -> HttpResponse:
             )
             if failed is not None:
                 return failed
-            messages.success(request, f"{person.display_name} is registered and admitted.")
+            placed = _placed_words(unit)
+            messages.success(
+                request, f"{person.display_name} is registered and {placed} {unit.name}."
+            )
             return redirect("people:person-detail", public_id=person.public_id)
         return render(request, "people/person_form.html", context)
     return render(request, "people/person_form.html", context)
@@ -252,6 +256,11 @@ def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, template, context)
 
 
+def _placed_words(unit: Unit) -> str:
+    """A community program enrols participants; a unit with beds admits persons served."""
+    return "is enrolled in" if unit.kind == UnitKind.COMMUNITY else "is admitted to"
+
+
 def _admit_from_form(
     request: HttpRequest,
     person: PersonServed,
@@ -279,7 +288,7 @@ def _admit_from_form(
     )
     if failed is not None:
         return failed
-    messages.success(request, f"{person.display_name} is admitted to {unit.name}.")
+    messages.success(request, f"{person.display_name} {_placed_words(unit)} {unit.name}.")
     return redirect("people:person-detail", public_id=person.public_id)
 
 
@@ -454,7 +463,9 @@ def unit_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         placements = list(selectors.census_at(unit, moment))
         occupied = len(placements)
         by_bed = {p.bed_id: p for p in placements if p.bed_id is not None}
-        unbedded = [p for p in placements if p.bed_id is None]
+        # A community program lists everyone enrolled, bed or not.
+        community = unit.kind == UnitKind.COMMUNITY
+        unbedded = [p for p in placements if p.bed_id is None or community]
         rows = [{"bed": bed, "placement": by_bed.get(bed.pk)} for bed in beds]
         selectors.record_list_read(
             request.user,
@@ -476,6 +487,8 @@ def unit_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "unbedded": unbedded,
         "occupied": occupied,
         "bed_total": len(beds),
+        # A community program has participants enrolled and no beds (issue: community census).
+        "is_community": unit.kind == UnitKind.COMMUNITY,
         "free": sum(1 for r in rows if r["placement"] is None and r["bed"].is_active),
         "can_edit_unit": policy.can(request.user, "people.edit_unit"),
     }

@@ -130,7 +130,7 @@ def test_demo_inpatient_units_have_handed_over_their_last_shifts(
     now = clock.now()
     for unit in Unit.objects.order_by("code"):
         made = list(Handoff.objects.filter(unit=unit).order_by("starts_at"))
-        if unit.kind == "residential":
+        if unit.kind in ("residential", "community"):
             assert made == [], unit.name
             continue
         shift = current_shift(unit, now)
@@ -173,11 +173,16 @@ def test_small_demo_has_the_promised_shape(loaded: generator.Summary) -> None:
         "adolescent": 14,
         "crisis": 16,
         "residential": 24,
+        "community": 0,
     }
     assert [u.kind for u in Unit.objects.filter(is_substance_use_program=True)] == ["residential"]
     for unit in units.values():
         assert Bed.objects.filter(room__unit=unit).count() == unit.bed_count
         occupied = Placement.objects.current().filter(unit=unit).count()
+        if unit.kind == "community":
+            # Participants enrolled at the recovery community center, none in a bed.
+            assert occupied == generator.COMMUNITY_PARTICIPANTS
+            continue
         assert occupied == round(unit.bed_count * 0.8), unit.name
     assert Room.objects.exists()
     assert Program.objects.filter(name="Peer recovery services").exists()

@@ -1,7 +1,51 @@
-"""What the matching area adds to other apps' pages (person sections, home panels, navigation)."""
+"""What the matching area adds to other apps' pages: the "Connect to a peer" section of a
+person's page, and menu entries for requests in progress and a peer's own profile."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from pillars.core import policy
+from pillars.core.navigation import NavEntry, register
+from pillars.people.models import PersonServed
+from pillars.people.sections import PersonSection, register_section
+from pillars.recovery.models.matching import MatchStatus
+from pillars.recovery.selectors import matching as selectors
+
+
+def person_peer_match(
+    request: HttpRequest, person: PersonServed, page: dict[str, Any]
+) -> dict[str, Any] | None:
+    # The person page has already checked scope (so `allows`) and audited the read.
+    if not policy.allows(request.user, "recovery.view_peer_matches", person):
+        return None
+    rows = list(selectors.requests_of(person, request.user)[:5])
+    return {
+        "active": next((r for r in rows if r.is_active), None),
+        "last_chosen": next((r for r in rows if r.status == MatchStatus.CHOSEN), None),
+        "can_request": page.get("writable", True)
+        and policy.allows(request.user, "recovery.request_peer", person),
+    }
 
 
 def install() -> None:
     """Register this area's sections, panels and menu entries."""
+    register_section(
+        PersonSection(
+            "recovery-peer-match", "recovery/matching/_person_section.html", person_peer_match, 60
+        )
+    )
+    register(
+        [
+            NavEntry("Peer requests", "recovery:match-list", "recovery.view_peer_matches", 60),
+            NavEntry(
+                "My peer profile",
+                "recovery:peer-profile",
+                "recovery.edit_peer_profile",
+                order=61,
+                more=True,
+            ),
+        ]
+    )

@@ -1,7 +1,83 @@
-"""Who may see and do what in the recovery app's matching area."""
+"""Who may see and do what in the recovery app's matching area.
+
+A request for a peer is visible exactly when its person served is (people.policies), and its
+Part 2 label is guarded like every recovery record. Peers, nurses, clinicians and supervisors
+on the person's team open one; the person's choice is recorded by staff who may put a person on
+a caseload (the choice goes through ``people.assign_caseload``, which checks its own rule too).
+A peer profile is its peer's alone to change; others read only what it shares, through the
+candidates a request offers.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pillars.core import policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.people.models import Staff
+from pillars.people.policies import _ordinary_scope, person_scope_q, person_visible
+from pillars.recovery.models.matching import CaseloadLimit, MatchRequest, PeerProfile
+
+READERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
+REQUESTERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR)
+# The roles that may put a person on a caseload (people.assign_caseload).
+CHOOSERS = (R.NURSE, R.CLINICIAN, R.SUPERVISOR)
+
+
+def _own_profile(actor: Actor, obj: Any) -> bool:
+    """Disclosure is the peer's own choice: nobody else edits or withdraws for them."""
+    if isinstance(obj, PeerProfile):
+        return actor.staff_id is not None and obj.staff_id == actor.staff_id
+    if isinstance(obj, Staff):
+        return actor.staff_id is not None and obj.pk == actor.staff_id
+    return obj is None
+
+
+ACTIONS = {
+    "recovery.view_peer_matches": rule(
+        *READERS, description="read requests for a peer and the candidates they offer"
+    ),
+    "recovery.request_peer": rule(
+        *REQUESTERS,
+        check=_ordinary_scope,
+        scope="write",
+        description="open or withdraw a request for a peer for a person served",
+    ),
+    "recovery.choose_peer": rule(
+        *CHOOSERS,
+        check=_ordinary_scope,
+        scope="write",
+        description="record the peer the person chose, with the person",
+    ),
+    "recovery.edit_peer_profile": rule(
+        R.PEER,
+        check=_own_profile,
+        scope="write",
+        description="share or withdraw one's own matching attributes",
+    ),
+}
+
+
+def _restrict_requests(actor: Actor, qs: QuerySet[MatchRequest]) -> QuerySet[Any]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
+
 
 def install() -> None:
-    """Register this area's actions and scopes with the one policy layer."""
+    policy.register(ACTIONS)
+    policy.register_scope(
+        MatchRequest,
+        visible=lambda a, r: person_visible(a, r.person),
+        restrict=_restrict_requests,
+    )
+    policy.register_scope(
+        PeerProfile,
+        visible=lambda a, p: a.staff_id is not None and p.staff_id == a.staff_id,
+        restrict=lambda a, qs: qs.filter(staff_id=a.staff_id),
+    )
+    # Limits are reference data: anyone signed in may read them, only the admin changes them.
+    policy.register_scope(
+        CaseloadLimit, visible=lambda a, c: a.is_authenticated, restrict=lambda a, qs: qs
+    )

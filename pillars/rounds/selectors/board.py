@@ -17,6 +17,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.http import Http404
 
 from pillars.core import clock, policy
+from pillars.people.choices import UnitKind
 from pillars.people.models import Placement, Unit
 from pillars.people.selectors import record_list_read
 from pillars.rounds.choices import (
@@ -367,8 +368,11 @@ def board_row(user: Any, order: ObservationOrder) -> tuple[Unit, BoardRow]:
 
 def board_units_for(user: Any) -> QuerySet[Unit]:
     """The units whose board the user may open: their own units (all units for
-    organization-wide roles), active ones only."""
+    organization-wide roles), active ones only. A community program has participants enrolled,
+    not persons on observation rounds, so it has no board."""
     policy.require(user, "rounds.view")
-    return policy.restrict(Unit.objects.select_related("site"), user, "people.view_unit").filter(
-        is_active=True
+    return (
+        policy.restrict(Unit.objects.select_related("site"), user, "people.view_unit")
+        .filter(is_active=True)
+        .exclude(kind=UnitKind.COMMUNITY)
     )

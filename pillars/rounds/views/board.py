@@ -32,6 +32,7 @@ from pillars.core.api_errors import field_errors, problem, schema_errors
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people import selectors as people_selectors
+from pillars.people.choices import UnitKind
 from pillars.people.models import Unit
 from pillars.rounds import board_extras, selectors, services
 from pillars.rounds.api.sync import CheckBatchIn, answer_batch
@@ -163,6 +164,19 @@ def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board"
     }
 
 
+def _community(request: HttpRequest, unit: Unit) -> HttpResponse | None:
+    """A community program has participants enrolled and no beds or observation rounds: send
+    the user to its list of participants, saying why."""
+    if unit.kind != UnitKind.COMMUNITY:
+        return None
+    messages.info(
+        request,
+        f"{unit.name} is a community program: participants are enrolled, not on observation "
+        "rounds, so it has no unit board. Here are its participants.",
+    )
+    return redirect("people:unit-detail", public_id=unit.public_id)
+
+
 @audited("lists the user's units with a link to each board (no person is named)")
 @login_required
 @require_GET
@@ -176,6 +190,8 @@ def board_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    if (no_board := _community(request, unit)) is not None:
+        return no_board
     return render(request, "rounds/board.html", _board_context(request, unit))
 
 
@@ -192,6 +208,8 @@ def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    if (no_board := _community(request, unit)) is not None:
+        return no_board
     return render(request, "rounds/board_round.html", _board_context(request, unit, what="round"))
 
 

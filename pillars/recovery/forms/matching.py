@@ -1,0 +1,153 @@
+"""Forms of peer matching: a peer's own profile, a request with the person's preferences, the
+person's choice, withdrawing a request. The services check everything again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pillars.core.formtools import split_list
+from pillars.recovery.models.matching import (
+    SHAREABLE,
+    AgeBand,
+    Availability,
+    LivedExperienceArea,
+    PeerGender,
+    PeerProfile,
+    RecoveryPathway,
+)
+
+BLANK = [("", "No preference")]
+
+
+class ProfileForm(forms.Form):
+    """The peer's values with a "share" box beside each; nothing is shared unless ticked."""
+
+    is_accepting = forms.BooleanField(
+        label="I am open to being offered as a peer to persons served", required=False
+    )
+    lived_experience = forms.MultipleChoiceField(
+        label="Areas of lived experience",
+        choices=LivedExperienceArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    recovery_pathway = forms.ChoiceField(
+        label="Recovery pathway",
+        choices=[("", "Not given"), *RecoveryPathway.choices],
+        required=False,
+    )
+    languages = forms.CharField(
+        label="Languages", required=False, max_length=500, help_text="Separate with commas."
+    )
+    gender = forms.ChoiceField(
+        label="Gender", choices=[("", "Not given"), *PeerGender.choices], required=False
+    )
+    age_band = forms.ChoiceField(
+        label="Age band", choices=[("", "Not given"), *AgeBand.choices], required=False
+    )
+    availability = forms.MultipleChoiceField(
+        label="Availability",
+        choices=Availability.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    intro = forms.CharField(
+        label="A short introduction in my own words",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=400,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in SHAREABLE.items():
+            self.fields[f"share_{name}"] = forms.BooleanField(
+                label=f"Share: {label.lower()}", required=False
+            )
+
+    @staticmethod
+    def initial_from(profile: PeerProfile | None) -> dict[str, Any]:
+        if profile is None:
+            return {"is_accepting": True}
+        initial: dict[str, Any] = {"is_accepting": profile.is_accepting}
+        for name in SHAREABLE:
+            value = getattr(profile, name)
+            initial[name] = ", ".join(value) if name == "languages" else value
+            initial[f"share_{name}"] = getattr(profile, f"share_{name}")
+        return initial
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        out = {name: data[name] for name in SHAREABLE}
+        out["languages"] = split_list(data["languages"])
+        return out
+
+    def shares(self) -> list[str]:
+        return [name for name in SHAREABLE if self.cleaned_data[f"share_{name}"]]
+
+    def rows(self) -> list[tuple[Any, Any]]:
+        """Each attribute's field beside its share box, for the template."""
+        return [(self[name], self[f"share_{name}"]) for name in SHAREABLE]
+
+
+class RequestForm(forms.Form):
+    """What the person asks for in a peer, in their words; every answer is optional."""
+
+    languages = forms.CharField(
+        label="Languages the person would like to speak with their peer",
+        required=False,
+        max_length=300,
+        help_text="Separate with commas.",
+    )
+    lived_experience = forms.MultipleChoiceField(
+        label="Lived experience that matters to the person",
+        choices=LivedExperienceArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    recovery_pathway = forms.ChoiceField(
+        label="Recovery pathway", choices=BLANK + list(RecoveryPathway.choices), required=False
+    )
+    gender = forms.ChoiceField(
+        label="Gender of the peer", choices=BLANK + list(PeerGender.choices), required=False
+    )
+    age_band = forms.ChoiceField(
+        label="Age band of the peer", choices=BLANK + list(AgeBand.choices), required=False
+    )
+    availability = forms.MultipleChoiceField(
+        label="Times that suit the person",
+        choices=Availability.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    note = forms.CharField(
+        label="Anything else the person said",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=500,
+    )
+
+    def preferences(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "languages": split_list(data["languages"]),
+            "lived_experience": data["lived_experience"],
+            "recovery_pathway": data["recovery_pathway"],
+            "gender": data["gender"],
+            "age_band": data["age_band"],
+            "availability": data["availability"],
+        }
+
+
+class ChooseForm(forms.Form):
+    peer = forms.UUIDField(widget=forms.HiddenInput)
+    chosen_by_person = forms.BooleanField(
+        label="The person chose this peer themself, and I am recording it with them",
+        required=True,
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Why the request is withdrawn", max_length=300)
