@@ -244,6 +244,27 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
     return Status(201, EncounterDetailOut.detail(encounter))
 
 
+@router.post(
+    "/encounters/language-check",
+    response={200: list[LanguageFlagOut], **error_responses(401, 403, 422)},
+    summary="Mark clinical language in a note's words and suggest peer wording (never blocks)",
+)
+@audit_exempt("checks words against the scope-guard list; reads no record")
+def language_check(request: HttpRequest, payload: LanguageCheckIn) -> list[LanguageFlagOut]:
+    policy.require(request.user, "recovery.check_language")
+    flags = services.check_language(payload.model_dump())
+    return [
+        LanguageFlagOut(
+            field=f.field,
+            term=f.term,
+            matched=f.matched,
+            category=f.category,
+            suggestion=f.suggestion,
+        )
+        for f in flags
+    ]
+
+
 @router.get(
     "/encounters/{public_id}",
     response={200: EncounterDetailOut, **READ_ERRORS},
@@ -283,24 +304,3 @@ def add_addendum(
             text=a.text,
         ),
     )
-
-
-@router.post(
-    "/encounters/language-check",
-    response={200: list[LanguageFlagOut], **error_responses(401, 403, 422)},
-    summary="Mark clinical language in a note's words and suggest peer wording (never blocks)",
-)
-@audit_exempt("checks words against the scope-guard list; reads no record")
-def language_check(request: HttpRequest, payload: LanguageCheckIn) -> list[LanguageFlagOut]:
-    policy.require(request.user, "recovery.check_language")
-    flags = services.check_language(payload.model_dump())
-    return [
-        LanguageFlagOut(
-            field=f.field,
-            term=f.term,
-            matched=f.matched,
-            category=f.category,
-            suggestion=f.suggestion,
-        )
-        for f in flags
-    ]

@@ -52,7 +52,7 @@ TERMS = [
 ]
 
 
-def load(apps, schema_editor):
+def forwards(apps, schema_editor):
     Activity = apps.get_model("recovery", "PeerActivity")
     Term = apps.get_model("recovery", "ScopeGuardTerm")
     for n, (code, label, description) in enumerate(ACTIVITIES):
@@ -70,4 +70,4 @@ def load(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("recovery", "0002_encounters")]
 
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
