@@ -164,6 +164,7 @@ class EncounterAddendumIn(Schema):
 
 
 class LanguageCheckIn(Schema):
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
     what_was_done: str = Field("", max_length=NARRATIVE_MAX)
     purpose: str = Field("", max_length=NARRATIVE_MAX)
     person_response: str = Field("", max_length=NARRATIVE_MAX)
@@ -176,6 +177,10 @@ class LanguageFlagOut(Schema):
     matched: str
     category: str
     suggestion: str
+
+
+class LanguageCheckOut(Schema):
+    flags: list[LanguageFlagOut]
 
 
 @router.get(
@@ -246,23 +251,27 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
 
 @router.post(
     "/encounters/language-check",
-    response={200: list[LanguageFlagOut], **error_responses(401, 403, 422)},
+    response={200: LanguageCheckOut, **error_responses(401, 403, 409, 422)},
     summary="Mark clinical language in a note's words and suggest peer wording (never blocks)",
 )
 @audit_exempt("checks words against the scope-guard list; reads no record")
-def language_check(request: HttpRequest, payload: LanguageCheckIn) -> list[LanguageFlagOut]:
+# A POST like every other, so it takes the same replay key (harmless: it writes nothing).
+@idempotent
+def language_check(request: HttpRequest, payload: LanguageCheckIn) -> LanguageCheckOut:
     policy.require(request.user, "recovery.check_language")
-    flags = services.check_language(payload.model_dump())
-    return [
-        LanguageFlagOut(
-            field=f.field,
-            term=f.term,
-            matched=f.matched,
-            category=f.category,
-            suggestion=f.suggestion,
-        )
-        for f in flags
-    ]
+    flags = services.check_language(payload.model_dump(exclude={"client_id"}))
+    return LanguageCheckOut(
+        flags=[
+            LanguageFlagOut(
+                field=f.field,
+                term=f.term,
+                matched=f.matched,
+                category=f.category,
+                suggestion=f.suggestion,
+            )
+            for f in flags
+        ]
+    )
 
 
 @router.get(
