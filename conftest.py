@@ -34,6 +34,7 @@ REFERENCE_DATA = (
     "pillars.rounds.migrations.0002_default_levels",
     "pillars.rounds.migrations.0005_default_inspection_templates",
     "pillars.rounds.migrations.0008_escalation",
+    "pillars.recovery.migrations.0003_encounter_defaults",
 )
 
 

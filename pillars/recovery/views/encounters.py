@@ -1,5 +1,441 @@
-"""Pages of the encounters area."""
+"""Pages of the encounters area: a peer's day, writing an encounter (one person or a group),
+the encounter with its addenda, adding an addendum, voiding, the scope-guard check as the peer
+types, and video sessions (schedule, list, the link, recording the encounter from it).
+
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes.
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.core import clock, policy
+from pillars.core.declare import audit_exempt, audited
+from pillars.core.errors import Conflict, ValidationError
+from pillars.core.formtools import form_write, posted, saved
+from pillars.people import selectors as people_selectors
+from pillars.people.models import PersonServed, Staff
+from pillars.people.selectors import person_zone
+from pillars.recovery.forms.encounters import (
+    AddendumForm,
+    EncounterForm,
+    GroupForm,
+    ScheduleForm,
+    VoidForm,
+)
+from pillars.recovery.models.encounters import Modality, Setting, VirtualSession
+from pillars.recovery.selectors import encounters as selectors
+from pillars.recovery.services import encounters as services
+
+RECENT_DAYS = 14
+GROUP_CANDIDATES = 40
+
+
+def _staff(request: HttpRequest) -> Staff | None:
+    actor = policy.actor_for(request.user)
+    return Staff.objects.filter(pk=actor.staff_id).first() if actor.staff_id else None
+
+
+@audited("a peer's day: today's video sessions and recent encounters (one audited list read)")
+@login_required
+@require_GET
+def my_day(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "recovery.view_encounter")
+    actor = policy.actor_for(request.user)
+    now = clock.now()
+    staff = _staff(request)
+    # The day is the peer's own: the zone of their first home unit, else the default.
+    unit = staff.home_units.order_by("pk").first() if staff is not None else None
+    zone = ZoneInfo(unit.time_zone) if unit is not None else timezone.get_current_timezone()
+    today = clock.today_in(zone)
+    since = now - timedelta(days=RECENT_DAYS)
+    encounters = list(
+        selectors.encounters_visible_to(request.user).filter(started_at__gte=since)[:50]
+    )
+    sessions = list(
+        selectors.sessions_visible_to(request.user, upcoming_from=now - timedelta(hours=2)).filter(
+            scheduled_at__lt=now + timedelta(days=7)
+        )[:30]
+    )
+    people: list[PersonServed] = []
+    if policy.can(request.user, "recovery.write_encounter"):
+        people = list(
+            people_selectors.persons_visible_to(request.user, action="recovery.write_encounter")[
+                :GROUP_CANDIDATES
+            ]
+        )
+    people_selectors.record_list_read(
+        request.user,
+        list(
+            {
+                p.pk: p
+                for p in [e.person for e in encounters] + [s.person for s in sessions] + people
+            }.values()
+        ),
+        what="peer day",
+    )
+    return render(
+        request,
+        "recovery/encounters/my_day.html",
+        {
+            "encounters": encounters,
+            "sessions": sessions,
+            "people": people,
+            "today": today,
+            "zone_name": str(zone),
+            "is_writer": actor.has_role("peer"),
+            "can_write": bool(people),
+        },
+    )
+
+
+def _encounter_context(request: HttpRequest, person: PersonServed) -> dict[str, Any]:
+    return {
+        "activities": list(selectors.active_activities()),
+        "check_url": reverse("recovery:encounter-check"),
+        "goals": list(selectors.goals_for(person, request.user)),
+    }
+
+
+def _write_encounter(
+    request: HttpRequest, person: PersonServed, session: VirtualSession | None
+) -> HttpResponse:
+    zone = person_zone(person)
+    extra = _encounter_context(request, person)
+    staff = _staff(request)
+    initial: dict[str, Any] = {
+        "started_at": clock.now().astimezone(zone).replace(second=0, microsecond=0),
+        "credential": staff.job_title if staff else "",
+        "modality": Modality.IN_PERSON,
+        "setting": Setting.UNIT,
+    }
+    if session is not None:
+        initial.update(
+            modality=Modality.VIDEO,
+            setting=Setting.VIRTUAL,
+            started_at=session.scheduled_at.astimezone(zone),
+            minutes=session.minutes_planned,
+        )
+    form = EncounterForm(
+        posted(request),
+        initial=initial,
+        activities=extra["activities"],
+        check_url=extra["check_url"],
+        goals=extra["goals"],
+    )
+    return form_write(
+        request,
+        form,
+        "recovery/encounters/encounter_form.html",
+        {"person": person, "form": form, "zone_name": str(zone), "session": session},
+        lambda data: services.record_encounter(
+            person,
+            actor=request.user,
+            modality=data["modality"],
+            setting=data["setting"],
+            started_at=data["started_at"],
+            minutes=data["minutes"],
+            what_was_done=data["what_was_done"],
+            purpose=data["purpose"],
+            person_response=data["person_response"],
+            next_steps=data["next_steps"],
+            activities=data["activities"],
+            goal=form.chosen_goal(),
+            written_with_person=data["written_with_person"],
+            credential=data["credential"],
+            virtual_session=session,
+        ),
+        lambda encounter: saved(
+            request,
+            _signed_message(encounter),
+            reverse("recovery:encounter-detail", args=[encounter.public_id]),
+        ),
+        zone=zone,
+    )
+
+
+def _signed_message(encounter: Any) -> str:
+    flags = encounter.flags.count()
+    if not flags:
+        return "The encounter is signed."
+    return (
+        f"The encounter is signed; {flags} wording suggestion(s) are kept with it for supervision."
+    )
+
+
+@audited("writes and signs a peer encounter; get_person_for and record_encounter audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def encounter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.write_encounter", what="peer encounter form"
+    )
+    return _write_encounter(request, person, None)
+
+
+@audited("records the encounter of a video session; get_session_for and record_encounter audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    session = selectors.get_session_for(
+        request.user, public_id, "recovery.schedule_virtual_session", what="video session record"
+    )
+    policy.require(request.user, "recovery.write_encounter", session.person)
+    return _write_encounter(request, session.person, session)
+
+
+@audited("writes a group session and each attendee's encounter (record_group audits)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_new(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "recovery.write_encounter")
+    candidates = list(
+        people_selectors.persons_visible_to(request.user, action="recovery.write_encounter")[
+            :GROUP_CANDIDATES
+        ]
+    )
+    people_selectors.record_list_read(request.user, candidates, what="group attendance form")
+    goals: dict[int, list[Any]] = {}
+    for goal in selectors.goals_for_many(candidates, request.user):
+        goals.setdefault(goal.person_id, []).append(goal)
+    zone = person_zone(candidates[0]) if candidates else timezone.get_current_timezone()
+    staff = _staff(request)
+    form = GroupForm(
+        posted(request),
+        initial={
+            "started_at": clock.now().astimezone(zone).replace(second=0, microsecond=0),
+            "credential": staff.job_title if staff else "",
+            "modality": Modality.IN_PERSON,
+            "setting": Setting.UNIT,
+            "activities": ["mutual-support-group"],
+        },
+        activities=list(selectors.active_activities()),
+        check_url=reverse("recovery:encounter-check"),
+        candidates=candidates,
+        goals=goals,
+    )
+    return form_write(
+        request,
+        form,
+        "recovery/encounters/group_form.html",
+        {"form": form, "zone_name": str(zone)},
+        lambda data: services.record_group(
+            [services.Attendee(p, came, note, goal) for p, came, note, goal in form.attendees()],
+            actor=request.user,
+            topic=data["topic"],
+            modality=data["modality"],
+            setting=data["setting"],
+            started_at=data["started_at"],
+            minutes=data["minutes"],
+            what_was_done=data["what_was_done"],
+            purpose=data["purpose"],
+            activities=data["activities"],
+            credential=data["credential"],
+        ),
+        lambda group: saved(
+            request,
+            f"The group \u201c{group.topic}\u201d is signed, with a record for each person.",
+            reverse("recovery:my-day"),
+        ),
+        field_map={"attendees": "__all__"},
+        zone=zone,
+    )
+
+
+@audited("one peer encounter with its addenda; get_encounter_for audits the read")
+@login_required
+@require_GET
+def encounter_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    encounter = selectors.get_encounter_for(request.user, public_id, what="peer encounter")
+    zone = person_zone(encounter.person)
+    return render(
+        request,
+        "recovery/encounters/encounter_detail.html",
+        {
+            "encounter": encounter,
+            "person": encounter.person,
+            "zone_name": str(zone),
+            "can_addendum": not encounter.is_void
+            and policy.allows(request.user, "recovery.add_encounter_addendum", encounter),
+            "can_void": not encounter.is_void
+            and policy.allows(request.user, "recovery.void_encounter", encounter),
+        },
+    )
+
+
+@audited("adds an addendum to a signed encounter; get_encounter_for and add_addendum audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def encounter_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    encounter = selectors.get_encounter_for(
+        request.user, public_id, "recovery.add_encounter_addendum", what="encounter addendum"
+    )
+    form = AddendumForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "recovery/encounters/addendum_form.html",
+        {"encounter": encounter, "form": form, "title": "Add an addendum"},
+        lambda data: services.add_addendum(
+            encounter, actor=request.user, reason=data["reason"], text=data["text"]
+        ),
+        lambda _: saved(
+            request,
+            "The addendum is added; the signed encounter is unchanged.",
+            reverse("recovery:encounter-detail", args=[encounter.public_id]),
+        ),
+    )
+
+
+@audited("voids an encounter with a reason; get_encounter_for and void_encounter audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def encounter_void(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    encounter = selectors.get_encounter_for(
+        request.user, public_id, "recovery.void_encounter", what="encounter void"
+    )
+    form = VoidForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "recovery/encounters/addendum_form.html",
+        {"encounter": encounter, "form": form, "title": "Void this encounter"},
+        lambda data: services.void_encounter(encounter, actor=request.user, reason=data["reason"]),
+        lambda _: saved(
+            request,
+            "The encounter is voided; it stays readable with your reason.",
+            reverse("recovery:encounter-detail", args=[encounter.public_id]),
+        ),
+    )
+
+
+@audit_exempt("checks typed words against the scope-guard list; reads no record")
+@login_required
+@require_POST
+def encounter_check(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "recovery.check_language")
+    texts = {
+        name: str(request.POST.get(name, ""))[: services.MAX_TEXT]
+        for name in services.NARRATIVE
+        if name in request.POST
+    }
+    flags = services.check_language(texts)
+    return render(
+        request,
+        "recovery/encounters/_scope_guard.html",
+        {"flags": flags, "labels": services.NARRATIVE, "checked": bool(texts)},
+    )
+
+
+@audited("scheduled video sessions the user may see (one audited list read)")
+@login_required
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "recovery.view_virtual_session")
+    now = clock.now()
+    sessions = list(
+        selectors.sessions_visible_to(request.user).filter(
+            scheduled_at__gte=now - timedelta(days=RECENT_DAYS)
+        )[:100]
+    )
+    people_selectors.record_list_read(
+        request.user,
+        list({s.person.pk: s.person for s in sessions}.values()),
+        what="video sessions",
+    )
+    return render(
+        request,
+        "recovery/encounters/session_list.html",
+        {"sessions": sessions, "default_zone": str(timezone.get_current_timezone())},
+    )
+
+
+@audited("schedules a video session; get_person_for and schedule_virtual_session audit")
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.schedule_virtual_session", what="video session form"
+    )
+    zone = person_zone(person)
+    form = ScheduleForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "recovery/encounters/session_form.html",
+        {"person": person, "form": form, "zone_name": str(zone)},
+        lambda data: services.schedule_virtual_session(
+            person,
+            actor=request.user,
+            scheduled_at=data["scheduled_at"],
+            minutes_planned=data["minutes_planned"],
+        ),
+        lambda session: saved(
+            request,
+            "The session is scheduled. Give the person the link below.",
+            reverse("recovery:session-detail", args=[session.public_id]),
+        ),
+        zone=zone,
+    )
+
+
+@audited("one video session and its link; get_session_for audits the read")
+@login_required
+@require_GET
+def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    session = selectors.get_session_for(request.user, public_id, what="video session")
+    return render(
+        request,
+        "recovery/encounters/session_detail.html",
+        {
+            "session": session,
+            "person": session.person,
+            "zone_name": str(person_zone(session.person)),
+            "can_manage": session.status == "scheduled"
+            and policy.allows(request.user, "recovery.schedule_virtual_session", session)
+            and policy.allows(request.user, "recovery.write_encounter", session.person),
+        },
+    )
+
+
+@audited("records a video link as given to the person; get_session_for and mark_link_sent audit")
+@login_required
+@require_POST
+def session_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    session = selectors.get_session_for(
+        request.user, public_id, "recovery.schedule_virtual_session", what="video link sent"
+    )
+    try:
+        services.mark_link_sent(session, actor=request.user)
+        messages.success(request, "Recorded: the link was given to the person.")
+    except (ValidationError, Conflict) as exc:
+        text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+        messages.error(request, text)
+    return redirect("recovery:session-detail", public_id=session.public_id)
+
+
+urlpatterns: list[URLPattern] = [
+    path("", my_day, name="my-day"),
+    path("persons/<uuid:public_id>/encounters/new/", encounter_new, name="encounter-new"),
+    path("encounters/group/new/", group_new, name="encounter-group-new"),
+    path("encounters/check/", encounter_check, name="encounter-check"),
+    path("encounters/<uuid:public_id>/", encounter_detail, name="encounter-detail"),
+    path("encounters/<uuid:public_id>/addendum/", encounter_addendum, name="encounter-addendum"),
+    path("encounters/<uuid:public_id>/void/", encounter_void, name="encounter-void"),
+    path("video-sessions/", session_list, name="session-list"),
+    path("persons/<uuid:public_id>/video-sessions/new/", session_new, name="session-new"),
+    path("video-sessions/<uuid:public_id>/", session_detail, name="session-detail"),
+    path("video-sessions/<uuid:public_id>/sent/", session_sent, name="session-sent"),
+    path("video-sessions/<uuid:public_id>/record/", session_record, name="session-record"),
+]
