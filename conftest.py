@@ -35,6 +35,8 @@ REFERENCE_DATA = (
     "pillars.rounds.migrations.0005_default_inspection_templates",
     "pillars.rounds.migrations.0008_escalation",
     "pillars.recovery.migrations.0003_encounter_defaults",
+    "pillars.recovery.migrations.0003_capital_instruments",
+    "pillars.recovery.migrations.0003_matching_default_limit",
 )
 
 

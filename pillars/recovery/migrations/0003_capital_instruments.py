@@ -47,7 +47,7 @@ MIRC_SUBSCALES = [
 ]
 
 
-def ship(apps, schema_editor):
+def forwards(apps, schema_editor):
     Instrument = apps.get_model("recovery", "Instrument")
     Subscale = apps.get_model("recovery", "InstrumentSubscale")
     Item = apps.get_model("recovery", "InstrumentItem")
@@ -113,4 +113,4 @@ def ship(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("recovery", "0002_plans_capital")]
 
-    operations = [migrations.RunPython(ship, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

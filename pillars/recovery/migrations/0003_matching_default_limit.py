@@ -6,7 +6,7 @@ from typing import Any
 from django.db import migrations
 
 
-def ship(apps: Any, schema_editor: Any) -> None:
+def forwards(apps: Any, schema_editor: Any) -> None:
     import uuid
 
     CaseloadLimit = apps.get_model("recovery", "CaseloadLimit")
@@ -26,4 +26,4 @@ def unship(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
     dependencies = [("recovery", "0002_matching")]
 
-    operations = [migrations.RunPython(ship, unship)]
+    operations = [migrations.RunPython(forwards, unship)]
