@@ -19,6 +19,7 @@ from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import invalid
+from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.recovery.hsds.package import PackageRefused
 from pillars.recovery.models import HsdsService
@@ -208,6 +209,7 @@ def service_detail(request: HttpRequest, public_id: UUID) -> Status[DirectorySer
     summary="Save a directory service for a person served",
 )
 @audited("saves a resource for a person (get_person_for and save_resource audit)")
+@idempotent
 def save(
     request: HttpRequest, public_id: UUID, payload: SaveResourceIn
 ) -> Status[SavedResourceOut]:
@@ -233,6 +235,7 @@ def save(
     summary="Check an HSDS 3.0 package and, with commit, import all of it or nothing",
 )
 @audited("imports an HSDS package (import_package writes the IMPORT event)")
+@idempotent
 def import_package(request: HttpRequest, payload: DirectoryImportIn) -> Status[DirectoryImportOut]:
     policy.require(request.user, "recovery.manage_directory")
     try:

@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -102,12 +102,12 @@ def _need_terms(need: str) -> list[TaxonomyTerm]:
 def _language_q(language: str) -> Q:
     language = language.strip()
     match = Q(code__iexact=language) | Q(name__iexact=language)
-    at_service = Language.objects.filter(match, service=OuterRef("pk"))
-    at_place = Language.objects.filter(
-        match,
-        location__service_at_locations__service=OuterRef("pk"),
-    )
-    return Q(Exists(at_service)) | Q(Exists(at_place))
+    # Uncorrelated IN lists: both databases build each set once instead of probing per row.
+    at_service = Language.objects.filter(match, service__isnull=False).values("service_id")
+    at_place = ServiceAtLocation.objects.filter(
+        location__in=Language.objects.filter(match, location__isnull=False).values("location_id")
+    ).values("service_id")
+    return Q(pk__in=at_service) | Q(pk__in=at_place)
 
 
 def _box(q: DirectoryQuery) -> Q:
@@ -117,12 +117,11 @@ def _box(q: DirectoryQuery) -> Q:
     dlat = radius / KM_PER_DEGREE
     dlon = radius / (KM_PER_DEGREE * max(math.cos(math.radians(q.latitude)), 0.01))
     inside = ServiceAtLocation.objects.filter(
-        service=OuterRef("pk"),
         location__x_confidential=False,
         location__latitude__range=(q.latitude - dlat, q.latitude + dlat),
         location__longitude__range=(q.longitude - dlon, q.longitude + dlon),
-    )
-    return Q(Exists(inside))
+    ).values("service_id")
+    return Q(pk__in=inside)
 
 
 def candidates(q: DirectoryQuery) -> tuple[QuerySet[HsdsService], list[TaxonomyTerm]]:
@@ -130,16 +129,14 @@ def candidates(q: DirectoryQuery) -> tuple[QuerySet[HsdsService], list[TaxonomyT
     qs = HsdsService.objects.filter(status="active")
     need = _need_terms(q.need)
     if q.need.strip():
-        links = Attribute.objects.filter(
-            link_entity="service", taxonomy_term__in=need, link_id=OuterRef("public_id")
-        )
-        qs = qs.filter(Exists(links))
+        links = Attribute.objects.filter(link_entity="service", taxonomy_term__in=need)
+        qs = qs.filter(public_id__in=links.values("link_id"))
     for word in q.words.lower().split()[:8]:
         qs = qs.filter(search_text__contains=word)
     if q.language.strip():
         qs = qs.filter(_language_q(q.language))
     if q.free:
-        qs = qs.filter(Exists(CostOption.objects.filter(service=OuterRef("pk"), amount=0)))
+        qs = qs.filter(pk__in=CostOption.objects.filter(amount=0).values("service_id"))
     if q.age is not None:
         qs = qs.filter(
             Q(minimum_age__isnull=True) | Q(minimum_age__lte=q.age),

@@ -461,7 +461,9 @@ def test_api_import_dry_run_and_commit(world: World) -> None:
 
     _, secret = create_token(world.user("admin"), name="t", scopes=["read", "write"], days=1)
     api = Client(headers={"Authorization": f"Bearer {secret}"})
-    body = {"package_base64": base64.b64encode(services.zip_files(package(10))).decode()}
+    body: dict[str, Any] = {
+        "package_base64": base64.b64encode(services.zip_files(package(10))).decode()
+    }
     response = api.post("/api/v1/directory/import", body, content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json()["committed"] is False

@@ -142,5 +142,5 @@ urlpatterns: list[URLPattern] = [
     path("directory/services/<uuid:public_id>/", service_detail, name="directory-service"),
     path("directory/services/<uuid:public_id>/save/", save, name="directory-save"),
     path("directory/import/", import_package, name="directory-import"),
-    path("directory/export/", export_package, name="directory-export"),
+    path("directory/hsds-package/", export_package, name="directory-export"),
 ]
