@@ -80,7 +80,13 @@ with connection.cursor() as cursor:
 def main() -> None:
     for database in databases():
         web(database)
-    for module in ("bench.batch", "bench.board", "bench.escalation", "bench.hbips"):
+    for module in (
+        "bench.batch",
+        "bench.board",
+        "bench.escalation",
+        "bench.hbips",
+        "bench.directory",
+    ):
         run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
         if run.returncode != 0:
             raise SystemExit(run.returncode)

@@ -1,5 +1,146 @@
-"""Pages of the directory area."""
+"""Pages of the resource directory: search, a service, saving a service for a person, and the
+administrator's import (upload, preview the problems, confirm) and export.
+
+A confidential location's address and coordinates are never stored (hsds.importer), so no
+page can show them; the service page says to use the hotline instead.
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pillars.core import policy
+from pillars.core.declare import audit_exempt, audited
+from pillars.core.formtools import posted
+from pillars.people import selectors as people_selectors
+from pillars.recovery.forms.directory import ConfirmForm, PackageForm, SaveForm, SearchForm
+from pillars.recovery.hsds.package import PackageRefused
+from pillars.recovery.selectors import directory as selectors
+from pillars.recovery.services import directory as services
+
+
+@audited("directory search: reference data, a SEARCH event naming no person")
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "recovery.search_directory")
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = selectors.search(request.user, form.query())
+    context = {
+        "form": form,
+        "results": results,
+        "can_manage": policy.can(request.user, "recovery.manage_directory"),
+    }
+    return render(request, "recovery/directory/search.html", context)
+
+
+@audit_exempt("a community service's public directory entry: reference data, no person's")
+@login_required
+@require_GET
+def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    service = selectors.get_service_for(request.user, public_id)
+    context = {
+        "service": service,
+        "needs": selectors.needs_of(service),
+        "confidential": selectors.is_confidential(service),
+        "can_save": policy.can(request.user, "recovery.save_resource"),
+    }
+    return render(request, "recovery/directory/service_detail.html", context)
+
+
+@audited("lists the peer's persons to choose from (record_list_read) and saves (service audits)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def save(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    policy.require(request.user, "recovery.save_resource")
+    service = selectors.get_service_for(request.user, public_id)
+    persons = list(
+        people_selectors.persons_visible_to(request.user, action="recovery.save_resource")[:200]
+    )
+    people_selectors.record_list_read(request.user, persons, what="directory save form")
+    form = SaveForm(posted(request), persons=persons)
+    if request.method == "POST" and form.is_valid():
+        person = form.persons[form.cleaned_data["person"]]
+        services.save_resource(person, service, actor=request.user, note=form.cleaned_data["note"])
+        messages.success(request, f"Saved “{service.name}” for this person.")
+        return redirect("recovery:directory-service", public_id=service.public_id)
+    return render(request, "recovery/directory/save.html", {"service": service, "form": form})
+
+
+@audited("imports an HSDS package (import_package writes the IMPORT event)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_package(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "recovery.manage_directory")
+    template = "recovery/directory/import.html"
+    if request.method == "POST" and "pending" in request.POST:
+        return _commit(request)
+    form = PackageForm(posted(request), request.FILES if request.method == "POST" else None)
+    context: dict[str, Any] = {"form": form}
+    if request.method != "POST" or not form.is_valid():
+        return render(request, template, context)
+    upload = form.cleaned_data["package"]
+    try:
+        files = services.files_of_upload(upload.read(), upload.name or "")
+        report = services.import_package(
+            files, actor=request.user, source=upload.name or "", hold=True
+        )
+    except PackageRefused as exc:
+        form.add_error("package", exc.message)
+        return render(request, template, context)
+    context["report"] = report
+    if report.pending is not None:
+        context["confirm"] = ConfirmForm(initial={"pending": report.pending.public_id})
+        context["expires_at"] = report.pending.expires_at
+        context["zone"] = settings.PILLARS_DEFAULT_TIME_ZONE
+    return render(request, template, context)
+
+
+def _commit(request: HttpRequest) -> HttpResponse:
+    confirm = ConfirmForm(request.POST)
+    report = None
+    if confirm.is_valid():
+        report = services.commit_pending_import(confirm.cleaned_data["pending"], actor=request.user)
+    if report is None:
+        messages.error(
+            request,
+            "That import has expired or was already confirmed. Upload the package again "
+            f"(a checked package waits {services.PENDING_MINUTES} minutes).",
+        )
+        return redirect("recovery:directory-import")
+    if report.committed:
+        messages.success(request, report.summary())
+        return redirect("recovery:directory-import")
+    return render(
+        request, "recovery/directory/import.html", {"form": PackageForm(), "report": report}
+    )
+
+
+@audited("exports the directory through core.exports (an EXPORT event)")
+@login_required
+@require_GET
+def export_package(request: HttpRequest) -> HttpResponse:
+    files = services.export_package(actor=request.user)
+    response = HttpResponse(services.zip_files(files), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="hsds-directory.zip"'
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("directory/", search, name="directory-search"),
+    path("directory/services/<uuid:public_id>/", service_detail, name="directory-service"),
+    path("directory/services/<uuid:public_id>/save/", save, name="directory-save"),
+    path("directory/import/", import_package, name="directory-import"),
+    path("directory/hsds-package/", export_package, name="directory-export"),
+]

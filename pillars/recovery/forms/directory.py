@@ -1,0 +1,100 @@
+"""Forms of the resource directory: the search, the package upload and its confirmation, and
+saving a resource for a person."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+
+from pillars.recovery.selectors import directory as selectors
+from pillars.recovery.services.directory import MAX_NOTE
+
+
+class SearchForm(forms.Form):
+    """What a staff member searches the directory by (every field optional)."""
+
+    need = forms.ChoiceField(label="Need", required=False)
+    words = forms.CharField(label="Words", required=False, max_length=200)
+    language = forms.ChoiceField(label="Language spoken", required=False)
+    latitude = forms.FloatField(
+        label="Latitude",
+        required=False,
+        min_value=-90,
+        max_value=90,
+        help_text="With longitude: a point to measure distance from (decimal degrees).",
+    )
+    longitude = forms.FloatField(label="Longitude", required=False, min_value=-180, max_value=180)
+    within_km = forms.FloatField(
+        label="Within (km)", required=False, min_value=0.1, max_value=selectors.MAX_RADIUS_KM
+    )
+    age = forms.IntegerField(
+        label="Age of the person",
+        required=False,
+        min_value=0,
+        max_value=130,
+        help_text="Shows services whose eligibility takes in this age.",
+    )
+    open_now = forms.BooleanField(label="Open now", required=False)
+    free = forms.BooleanField(label="Free", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["need"]).choices = [("", "Any need")] + [
+            (str(t.public_id), t.name) for t in selectors.terms()
+        ]
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            ("", "Any language"),
+            *selectors.languages(),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error("longitude", "Give both latitude and longitude, or neither.")
+        return data
+
+    def query(self) -> selectors.DirectoryQuery:
+        d = self.cleaned_data
+        return selectors.DirectoryQuery(
+            need=d.get("need") or "",
+            words=d.get("words") or "",
+            language=d.get("language") or "",
+            latitude=d.get("latitude"),
+            longitude=d.get("longitude"),
+            within_km=d.get("within_km") or 25.0,
+            open_now=bool(d.get("open_now")),
+            free=bool(d.get("free")),
+            age=d.get("age"),
+        )
+
+
+class PackageForm(forms.Form):
+    """An HSDS package to check: a zip of its CSV files, or an HSDS JSON document."""
+
+    package = forms.FileField(
+        label="HSDS package",
+        help_text="A zip archive of the package's CSV files (with or without datapackage.json), "
+        "or an HSDS JSON document of services.",
+    )
+
+
+class ConfirmForm(forms.Form):
+    pending = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class SaveForm(forms.Form):
+    """Save a service for one person the peer works with."""
+
+    person = forms.ChoiceField(label="Person served")
+    note = forms.CharField(
+        label="Note", required=False, max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, persons: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.persons = {str(p.public_id): p for p in persons}
+        cast(forms.ChoiceField, self.fields["person"]).choices = [
+            (key, f"{p.preferred_name or p.legal_given_name} {p.legal_family_name}")
+            for key, p in self.persons.items()
+        ]

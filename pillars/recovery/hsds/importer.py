@@ -1,0 +1,225 @@
+"""Writing a validated HSDS package into the directory's tables, and reading them back out.
+
+``write`` is called only by ``services.directory.import_package`` inside its transaction: it
+creates the rows whose HSDS id is new, updates those whose values changed and leaves the rest
+untouched, table by table in foreign-key order, in bulk. Rows missing from a package stay (an
+import adds and updates; it is not a deletion list).
+
+Confidential locations (``x_confidential`` on the location or on a service delivered there)
+are stored without coordinates, addresses, directions or other location columns: what Pillars
+never holds it can never show, send or export.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from typing import Any
+from uuid import UUID
+
+from pillars.recovery.hsds import spec
+from pillars.recovery.hsds.package import Package, convert, parse_bool, render
+from pillars.recovery.models import directory as m
+
+BATCH = 500
+# Location columns withheld for a confidential location (directions reveal the place too).
+WITHHELD = ("latitude", "longitude", "transportation")
+
+
+def confidential_locations(package: Package) -> set[str]:
+    """The ids of locations to treat as confidential: flagged themselves, or the place of a
+    flagged service."""
+    flagged = {
+        r["id"]
+        for r in package.tables.get("location", [])
+        if parse_bool(r.get("x_confidential", ""))
+    }
+    services = {
+        r["id"]
+        for r in package.tables.get("service", [])
+        if parse_bool(r.get("x_confidential", ""))
+    }
+    for sal in package.tables.get("service_at_location", []):
+        if sal.get("service_id") in services:
+            flagged.add(sal.get("location_id", ""))
+    return flagged
+
+
+def _values(
+    table: spec.Table, row: dict[str, str], ids: dict[str, dict[str, int]]
+) -> dict[str, Any]:
+    types = spec.field_types(table.name)
+    values: dict[str, Any] = {}
+    extra: dict[str, str] = {}
+    for column, text in row.items():
+        if column is None or column == "id":
+            continue
+        text = text or ""
+        if column in table.fks:
+            field_name, target = table.fks[column]
+            values[f"{field_name}_id"] = ids[target].get(text.strip()) if text.strip() else None
+        elif column in table.typed:
+            kind = types.get(column, "string")
+            if column in ("parent_id", "link_id"):
+                kind = "uuid"
+            values[table.typed[column]] = convert(kind, text)
+        elif text.strip():
+            extra[column] = text
+    for column, name in table.typed.items():
+        if name not in values:
+            kind = types.get(column, "string")
+            values[name] = convert("uuid" if column in ("parent_id", "link_id") else kind, "")
+    values["extra"] = extra
+    return values
+
+
+def _search_text(values: dict[str, Any]) -> str:
+    parts = (
+        values.get("name"),
+        values.get("alternate_name"),
+        values.get("description"),
+        values.get("eligibility_description"),
+    )
+    return " ".join(p for p in parts if p).lower()
+
+
+def write(package: Package) -> dict[str, Counter[str]]:
+    """Create or update every row of the package; the counts of created, updated and
+    unchanged rows per table."""
+    counts: dict[str, Counter[str]] = {}
+    ids: dict[str, dict[str, int]] = {}
+    secret = confidential_locations(package)
+    for table in spec.TABLES:
+        model = table.model
+        assert model is not None
+        rows = package.tables.get(table.name, [])
+        count: Counter[str] = Counter()
+        wanted = [UUID(r["id"]) for r in rows]
+        existing = model.objects.in_bulk(wanted, field_name="public_id") if wanted else {}
+        ids[table.name] = {str(k): v.pk for k, v in existing.items()}
+        # Parents already stored but not in this package (a partial update) stay reachable.
+        for column, (_, target) in table.fks.items():
+            missing = {
+                r[column].strip() for r in rows if r.get(column, "").strip()
+            } - ids.setdefault(target, {}).keys()
+            if missing:
+                target_model = spec.BY_NAME[target].model
+                assert target_model is not None
+                for pk, public_id in target_model.objects.filter(
+                    public_id__in=[UUID(x) for x in missing]
+                ).values_list("pk", "public_id"):
+                    ids[target][str(public_id)] = pk
+        fields = [
+            f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "public_id")
+        ]
+        create: list[Any] = []
+        update: list[Any] = []
+        for row in rows:
+            if table.name == "address" and row.get("location_id", "").strip() in secret:
+                count["withheld"] += 1
+                continue
+            values = _values(table, row, ids)
+            if table.name == "location" and row["id"] in secret:
+                values["x_confidential"] = True
+                for name in WITHHELD:
+                    values[name] = None if name in ("latitude", "longitude") else ""
+                values["extra"] = {}
+            if table.name == "service":
+                values["search_text"] = _search_text(values)
+            public_id = UUID(row["id"])
+            obj = existing.get(public_id)
+            if obj is None:
+                create.append(model(public_id=public_id, **values))
+                count["created"] += 1
+            elif any(getattr(obj, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(obj, k, v)
+                update.append(obj)
+                count["updated"] += 1
+            else:
+                count["unchanged"] += 1
+        if create:
+            for obj in model.objects.bulk_create(create, batch_size=BATCH):
+                ids[table.name][str(obj.public_id)] = obj.pk
+        if update:
+            model.objects.bulk_update(update, fields, batch_size=BATCH)
+        counts[table.name] = count
+    for name in spec.other_tables():
+        rows = package.tables.get(name, [])
+        if not rows:
+            continue
+        count = Counter()
+        stored = {
+            str(o.hsds_id): o
+            for o in m.HsdsOtherRow.objects.filter(
+                table=name, hsds_id__in=[UUID(r["id"]) for r in rows]
+            )
+        }
+        create_other, update_other = [], []
+        for row in rows:
+            data = {k: v for k, v in row.items() if k and k != "id" and v}
+            obj = stored.get(row["id"])
+            if obj is None:
+                create_other.append(m.HsdsOtherRow(table=name, hsds_id=UUID(row["id"]), data=data))
+                count["created"] += 1
+            elif obj.data != data:
+                obj.data = data
+                update_other.append(obj)
+                count["updated"] += 1
+            else:
+                count["unchanged"] += 1
+        m.HsdsOtherRow.objects.bulk_create(create_other, batch_size=BATCH)
+        m.HsdsOtherRow.objects.bulk_update(update_other, ["data"], batch_size=BATCH)
+        counts[name] = count
+    return counts
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def _row(table: spec.Table, obj: Any, keys: dict[str, dict[int, str]]) -> dict[str, str]:
+    row: dict[str, str] = {"id": str(obj.public_id)}
+    for column, (field_name, target) in table.fks.items():
+        pk = getattr(obj, f"{field_name}_id")
+        row[column] = keys[target].get(pk, "") if pk is not None else ""
+    for column, name in table.typed.items():
+        row[column] = render(getattr(obj, name))
+    for column, text in obj.extra.items():
+        row.setdefault(column, text)
+    return row
+
+
+def export_files() -> dict[str, bytes]:
+    """The whole directory as an HSDS 3.0 tabular package: one CSV file per table (every
+    column of the standard, plus the extension columns) and the descriptor. A confidential
+    location's withheld columns are empty (they are not stored), and it has no address rows."""
+    files: dict[str, bytes] = {}
+    keys: dict[str, dict[int, str]] = {}
+    for table in spec.TABLES:
+        model = table.model
+        assert model is not None
+        objects = list(model.objects.order_by("public_id"))
+        keys[table.name] = {o.pk: str(o.public_id) for o in objects}
+        files[spec.file_names()[table.name]] = _csv(
+            table.name, [_row(table, o, keys) for o in objects]
+        )
+    for name in spec.other_tables():
+        rows = [
+            {"id": str(o.hsds_id), **o.data}
+            for o in m.HsdsOtherRow.objects.filter(table=name).order_by("hsds_id")
+        ]
+        files[spec.file_names()[name]] = _csv(name, rows)
+    files["datapackage.json"] = json.dumps(spec.descriptor(), indent=2).encode()
+    return files
+
+
+def _csv(table: str, rows: list[dict[str, str]]) -> bytes:
+    columns = list(spec.columns(table))
+    extra = sorted({k for r in rows for k in r} - set(columns))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns + extra, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")

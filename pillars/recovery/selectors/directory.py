@@ -1,0 +1,313 @@
+"""Reads of the resource directory: search by need, words, language, distance, open now, cost
+and eligibility, each result saying why it matched; one service's page; a person's saved
+resources.
+
+Distance works the same on SQLite and PostgreSQL: a bounding box on latitude and longitude in
+SQL narrows the candidates, then the haversine distance is computed in Python. "Open now" is
+reasoned in the location's own IANA zone (the ``x_timezone`` extension), falling back to the
+schedule's numeric UTC offset, then to the server's zone. A confidential location has no
+coordinates, so it never takes part in a distance and no result says how far it is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.core import clock, policy
+from pillars.people.models import PersonServed
+from pillars.recovery.hsds.package import zone_or_none
+from pillars.recovery.models import (
+    Attribute,
+    CostOption,
+    HsdsService,
+    Language,
+    SavedResource,
+    Schedule,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    haversine_km,
+)
+
+KM_PER_DEGREE = 111.32
+MAX_RESULTS = 50
+MAX_RADIUS_KM = 500.0
+
+
+@dataclass(frozen=True)
+class DirectoryQuery:
+    """What a search asks for; every part is optional."""
+
+    need: str = ""  # a taxonomy term's id, code or name
+    words: str = ""
+    language: str = ""  # a language code (es) or name (Spanish)
+    latitude: float | None = None
+    longitude: float | None = None
+    within_km: float = 25.0
+    open_now: bool = False
+    free: bool = False
+    age: int | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass
+class Result:
+    """One service found, with the reasons it matched."""
+
+    service: HsdsService
+    reasons: list[str] = field(default_factory=list)
+    distance_km: float | None = None
+    open_until: str | None = None
+
+
+def terms() -> list[TaxonomyTerm]:
+    return list(TaxonomyTerm.objects.order_by("name"))
+
+
+def languages() -> list[tuple[str, str]]:
+    """The languages services speak: (code, name), by name."""
+    seen: dict[str, str] = {}
+    for code, name in Language.objects.values_list("code", "name").distinct():
+        if code and code not in seen:
+            seen[code] = name or code
+    return sorted(seen.items(), key=lambda item: item[1])
+
+
+def _need_terms(need: str) -> list[TaxonomyTerm]:
+    need = need.strip()
+    if not need:
+        return []
+    try:
+        found = list(TaxonomyTerm.objects.filter(public_id=UUID(need)))
+    except ValueError:
+        found = list(TaxonomyTerm.objects.filter(Q(code__iexact=need) | Q(name__iexact=need)))
+    if found:
+        # A broader need takes in its narrower terms (one level of ``parent_id``).
+        found += list(TaxonomyTerm.objects.filter(parent_id__in=[t.public_id for t in found]))
+    return found
+
+
+def _language_q(language: str) -> Q:
+    language = language.strip()
+    match = Q(code__iexact=language) | Q(name__iexact=language)
+    # Uncorrelated IN lists: both databases build each set once instead of probing per row.
+    at_service = Language.objects.filter(match, service__isnull=False).values("service_id")
+    at_place = ServiceAtLocation.objects.filter(
+        location__in=Language.objects.filter(match, location__isnull=False).values("location_id")
+    ).values("service_id")
+    return Q(pk__in=at_service) | Q(pk__in=at_place)
+
+
+def _box(q: DirectoryQuery) -> Q:
+    assert q.latitude is not None
+    assert q.longitude is not None
+    radius = min(max(q.within_km, 0.1), MAX_RADIUS_KM)
+    dlat = radius / KM_PER_DEGREE
+    dlon = radius / (KM_PER_DEGREE * max(math.cos(math.radians(q.latitude)), 0.01))
+    inside = ServiceAtLocation.objects.filter(
+        location__x_confidential=False,
+        location__latitude__range=(q.latitude - dlat, q.latitude + dlat),
+        location__longitude__range=(q.longitude - dlon, q.longitude + dlon),
+    ).values("service_id")
+    return Q(pk__in=inside)
+
+
+def candidates(q: DirectoryQuery) -> tuple[QuerySet[HsdsService], list[TaxonomyTerm]]:
+    """The services that pass every filter SQL can decide, and the need's terms."""
+    qs = HsdsService.objects.filter(status="active")
+    need = _need_terms(q.need)
+    if q.need.strip():
+        links = Attribute.objects.filter(link_entity="service", taxonomy_term__in=need)
+        qs = qs.filter(public_id__in=links.values("link_id"))
+    for word in q.words.lower().split()[:8]:
+        qs = qs.filter(search_text__contains=word)
+    if q.language.strip():
+        qs = qs.filter(_language_q(q.language))
+    if q.free:
+        qs = qs.filter(pk__in=CostOption.objects.filter(amount=0).values("service_id"))
+    if q.age is not None:
+        qs = qs.filter(
+            Q(minimum_age__isnull=True) | Q(minimum_age__lte=q.age),
+            Q(maximum_age__isnull=True) | Q(maximum_age__gte=q.age),
+        )
+    if q.has_point:
+        qs = qs.filter(_box(q))
+    return qs, need
+
+
+def _with_details(qs: QuerySet[HsdsService]) -> QuerySet[HsdsService]:
+    return qs.select_related("organization").prefetch_related(
+        Prefetch(
+            "service_at_locations",
+            queryset=ServiceAtLocation.objects.select_related("location"),
+        ),
+        "schedules",
+        "service_at_locations__schedules",
+        "languages",
+        "cost_options",
+    )
+
+
+def zone_of(service: HsdsService, schedule: Schedule | None = None) -> tzinfo:
+    """The zone a service's hours are read in: its location's IANA zone, else the schedule's
+    fixed UTC offset (right only outside daylight saving), else the server's zone."""
+    for sal in service.service_at_locations.all():
+        zone = zone_or_none(sal.location.x_timezone)
+        if zone is not None:
+            return zone
+    if schedule is not None and schedule.timezone is not None:
+        return timezone(timedelta(hours=schedule.timezone))
+    return zone_or_none(settings.TIME_ZONE) or UTC
+
+
+def open_until(service: HsdsService, now: datetime) -> str | None:
+    """ "HH:MM" the service closes when it is open at ``now`` (local to it), else None."""
+    schedules = list(service.schedules.all())
+    for sal in service.service_at_locations.all():
+        schedules += list(sal.schedules.all())
+    for schedule in schedules:
+        local = now.astimezone(zone_of(service, schedule))
+        closes = schedule.open_until(local)
+        if closes is not None:
+            return "midnight" if closes.hour == 23 and closes.minute == 59 else f"{closes:%H:%M}"
+    return None
+
+
+def distance_km(service: HsdsService, lat: float, lon: float) -> float | None:
+    distances = [
+        haversine_km(lat, lon, sal.location.latitude, sal.location.longitude)
+        for sal in service.service_at_locations.all()
+        if not sal.location.x_confidential
+        and sal.location.latitude is not None
+        and sal.location.longitude is not None
+    ]
+    return min(distances) if distances else None
+
+
+def is_confidential(service: HsdsService) -> bool:
+    return service.x_confidential or any(
+        sal.location.x_confidential for sal in service.service_at_locations.all()
+    )
+
+
+def search(user: Any, q: DirectoryQuery, *, limit: int = MAX_RESULTS) -> list[Result]:
+    """The services matching ``q``, nearest first when a point is given (else by name), each
+    with its reasons. The search is audited lightly: a SEARCH event naming no person."""
+    policy.require(user, "recovery.search_directory")
+    now = clock.now()
+    qs, need = candidates(q)
+    results: list[Result] = []
+    need_names = ", ".join(t.name for t in need[:1])
+    language = q.language.strip()
+    for service in _with_details(qs.order_by("name", "pk")):
+        result = Result(service=service)
+        if q.has_point:
+            assert q.latitude is not None
+            assert q.longitude is not None
+            result.distance_km = distance_km(service, q.latitude, q.longitude)
+            if result.distance_km is None or result.distance_km > q.within_km:
+                continue
+        until = open_until(service, now)
+        if q.open_now and until is None:
+            continue
+        result.open_until = until
+        results.append(result)
+    if q.has_point:
+        results.sort(key=lambda r: (r.distance_km or 0.0, r.service.name))
+    results = results[:limit]
+    for result in results:
+        result.reasons = _reasons(result, q, need_names, language)
+    audit.record(
+        actor=policy.actor_for(user).user,
+        action=Action.SEARCH,
+        object_type="recovery.directory",
+        category=Category.NONE,
+        purpose=Purpose.OPERATIONS,
+        detail={
+            "need": q.need[:100],
+            "words": q.words[:100],
+            "language": language[:40],
+            "near": q.has_point,
+            "open_now": q.open_now,
+            "free": q.free,
+            "age": q.age,
+            "results": len(results),
+        },
+    )
+    return results
+
+
+def _reasons(result: Result, q: DirectoryQuery, need: str, language: str) -> list[str]:
+    service = result.service
+    reasons = []
+    if result.open_until is not None:
+        reasons.append(f"Open now until {result.open_until}")
+    if need:
+        reasons.append(f"Matches need: {need}")
+    if q.words.strip():
+        reasons.append(f"Mentions: {' '.join(q.words.split()[:8])}")
+    if language:
+        names = {lang.name for lang in service.languages.all()}
+        spoken = next(
+            (
+                lang.name or lang.code
+                for lang in service.languages.all()
+                if language.lower() in (lang.code.lower(), lang.name.lower())
+            ),
+            language,
+        )
+        reasons.append(f"Speaks {spoken if spoken in names else language}")
+    if result.distance_km is not None:
+        reasons.append(f"{result.distance_km:.1f} km away")
+    if q.free:
+        reasons.append("Free")
+    if q.age is not None:
+        reasons.append(f"Serves age {q.age}")
+    if is_confidential(service):
+        reasons.append("Confidential location: reach it through its hotline")
+    return reasons
+
+
+def get_service_for(user: Any, public_id: Any) -> HsdsService:
+    """One service with its details; 404 when there is none."""
+    policy.require(user, "recovery.search_directory")
+    try:
+        key = UUID(str(public_id))
+    except ValueError:
+        raise Http404("Not found") from None
+    service = (
+        _with_details(HsdsService.objects.filter(public_id=key))
+        .prefetch_related("phones", "service_at_locations__location__addresses")
+        .first()
+    )
+    if service is None:
+        raise Http404("Not found")
+    policy.require(user, "recovery.search_directory", service)
+    return service
+
+
+def needs_of(service: HsdsService) -> list[TaxonomyTerm]:
+    return list(
+        TaxonomyTerm.objects.filter(
+            attributes__link_entity="service", attributes__link_id=service.public_id
+        ).distinct()
+    )
+
+
+def saved_for(person: PersonServed, user: Any) -> QuerySet[SavedResource]:
+    """The resources saved for a person the caller has already found visible (the person page
+    audits that read)."""
+    qs = SavedResource.objects.filter(person=person).select_related("service", "saved_by")
+    return policy.restrict(qs, user, "recovery.view_saved_resources")
