@@ -43,10 +43,17 @@ def test_only_reference_data_is_registered() -> None:
     registered = set(admin.site._registry)
     people = {m for m in registered if m._meta.app_label == "people"}
     assert people == {Organization, Site, Unit, Program, Room, Bed, Role}
-    # Other apps register only the reference data they add (the incidents app's two lists).
+    # Other apps register only the reference data they add: the incidents app's two lists, the
+    # recovery app's peer-role taxonomy, scope-guard words, peer service rules and instruments.
     assert {m._meta.label for m in registered - people} == {
         "incidents.DeescalationStep",
         "incidents.NotificationRule",
+        "recovery.PeerActivity",
+        "recovery.ScopeGuardTerm",
+        "recovery.PeerServiceRule",
+        "recovery.Instrument",
+        "recovery.InstrumentSubscale",
+        "recovery.InstrumentItem",
     }
     for model in (PersonServed, Staff, Episode, CaseloadAssignment, EmergencyAccess, Group):
         assert model not in registered
