@@ -56,11 +56,16 @@ def load(ctx: DemoContext) -> None:
     if not persons or not offered:
         return
     service_full = ReferralOutcomeReason.objects.filter(code="service-full").first()
+    # Persons a referral may go to now (a Part 2 record needs a consent naming the service).
+    referable = [
+        p for p in persons if services.preview(p, actor=actor, service=offered[0]).may_send
+    ][:3]
+    if not referable:
+        return
     for n, steps in enumerate(PATH):
-        person = persons[n % len(persons)]
         try:
             made = services.refer(
-                person,
+                referable[n % len(referable)],
                 actor=actor,
                 service=rng.choice(offered),
                 reason=REASONS[n % len(REASONS)],
@@ -76,7 +81,7 @@ def load(ctx: DemoContext) -> None:
                 outcome_reason=service_full if status == ReferralStatus.REJECTED else None,
             )
     services.log_outside(
-        persons[-1],
+        referable[-1],
         actor=actor,
         organization="Neighborhood Legal Aid",
         contact="Front desk",
