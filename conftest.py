@@ -37,6 +37,7 @@ REFERENCE_DATA = (
     "pillars.recovery.migrations.0003_encounter_defaults",
     "pillars.recovery.migrations.0003_capital_instruments",
     "pillars.recovery.migrations.0003_matching_default_limit",
+    "pillars.recovery.migrations.0007_referral_outcome_reasons",
 )
 
 

@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from pillars.recovery.api import capital, directory, encounters, matching, plans
+from pillars.recovery.api import capital, directory, encounters, matching, plans, referrals
 
 router = Router()
 router.add_router("", encounters.router)
@@ -10,3 +10,4 @@ router.add_router("", plans.router)
 router.add_router("", capital.router)
 router.add_router("", directory.router)
 router.add_router("", matching.router)
+router.add_router("", referrals.router)

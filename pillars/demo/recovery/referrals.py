@@ -1,0 +1,89 @@
+"""Demo data for referrals: a handful of referrals of demo-peer's persons to directory services
+(confidential services skipped) in several states, and one logged outside referral, all
+written through the referral services, deterministic from ``ctx.rng("referrals")``. A person
+whose record is Part 2 and has no consent naming the service is skipped, as the service
+refuses it."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from pillars.core import policy
+from pillars.core.errors import ValidationError
+from pillars.demo.incidents.context import DemoContext
+from pillars.people.models import PersonServed
+from pillars.people.policies import person_scope_q
+from pillars.recovery.models.directory import HsdsService
+from pillars.recovery.models.referrals import ReferralOutcomeReason, ReferralStatus
+from pillars.recovery.services import referrals as services
+
+REASONS = [
+    "Help finding steady housing close to the bus line.",
+    "Groceries each week while benefits are sorted out.",
+    "A job-readiness class the person asked about.",
+    "A mutual-aid meeting on weekday evenings.",
+    "Help with the application for health coverage.",
+]
+# The states the demo shows, in order; the first ones stay open.
+PATH: list[list[str]] = [
+    [],
+    [ReferralStatus.RECEIVED],
+    [ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS],
+    [ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED],
+    [ReferralStatus.REJECTED],
+]
+
+
+def load(ctx: DemoContext) -> None:
+    """Referrals of demo-peer's persons in several states, through the services."""
+    peer = ctx.demo_staff.get("demo-peer")
+    if peer is None:
+        return
+    rng = ctx.rng("referrals")
+    actor = peer.user
+    acting = policy.actor_for(actor)
+    persons = list(
+        PersonServed.objects.filter(person_scope_q(acting, "pk")).order_by("record_number")[
+            : len(PATH) + 1
+        ]
+    )
+    offered = list(
+        HsdsService.objects.filter(x_confidential=False)
+        .exclude(Q(service_at_locations__location__x_confidential=True))
+        .select_related("organization")
+        .order_by("name")[:20]
+    )
+    if not persons or not offered:
+        return
+    service_full = ReferralOutcomeReason.objects.filter(code="service-full").first()
+    # Persons a referral may go to now (a Part 2 record needs a consent naming the service).
+    referable = [
+        p for p in persons if services.preview(p, actor=actor, service=offered[0]).may_send
+    ][:3]
+    if not referable:
+        return
+    for n, steps in enumerate(PATH):
+        try:
+            made = services.refer(
+                referable[n % len(referable)],
+                actor=actor,
+                service=rng.choice(offered),
+                reason=REASONS[n % len(REASONS)],
+            )
+        except ValidationError:
+            continue
+        for status in steps:
+            services.update_status(
+                made,
+                actor=actor,
+                status=status,
+                note="Spoke with the service.",
+                outcome_reason=service_full if status == ReferralStatus.REJECTED else None,
+            )
+    services.log_outside(
+        referable[-1],
+        actor=actor,
+        organization="Neighborhood Legal Aid",
+        contact="Front desk",
+        reason="Advice about a landlord dispute.",
+    )

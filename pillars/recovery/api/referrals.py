@@ -1,0 +1,225 @@
+"""Referrals in the JSON API: list (by person, by status), refer to a directory service or log
+an outside referral (idempotent by ``client_id``), one referral with its history, and a status
+update. Sending releases the packet through the export door like the page does."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from pillars.core import policy
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Text
+from pillars.core.declare import audited
+from pillars.core.errors import invalid
+from pillars.core.idempotency import idempotent
+from pillars.core.pagination import PageParams, paginate
+from pillars.people import selectors as people_selectors
+from pillars.recovery.models.directory import HsdsService
+from pillars.recovery.models.plans import Goal
+from pillars.recovery.models.referrals import Referral, ReferralOutcomeReason, ReferralStatus
+from pillars.recovery.selectors import referrals as selectors
+from pillars.recovery.services import referrals as services
+
+router = Router(tags=["recovery"])
+
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+class ReferralEventOut(Schema):
+    at: datetime
+    actor: str
+    from_status: str
+    to_status: str
+    note: str
+    outcome_reason: str
+
+
+class ReferralOut(Schema):
+    public_id: UUID
+    person: UUID
+    service: UUID | None
+    recipient: str
+    is_logged: bool
+    status: ReferralStatus
+    outcome_reason: str
+    reason: str
+    referred_by: str
+    created_at: datetime
+    due_on: date | None
+    follow_up_on: date | None
+    history: list[ReferralEventOut]
+
+    @classmethod
+    def of(cls, r: Referral, *, with_history: bool = True) -> ReferralOut:
+        events = r.events.select_related("actor", "outcome_reason") if with_history else []
+        return cls(
+            public_id=r.public_id,
+            person=r.person.public_id,
+            service=r.service.public_id if r.service else None,
+            recipient=r.recipient_name,
+            is_logged=r.is_logged,
+            status=ReferralStatus(r.status),
+            outcome_reason=r.outcome_reason.code if r.outcome_reason else "",
+            reason=r.reason,
+            referred_by=r.referred_by.display_name,
+            created_at=r.created_at,
+            due_on=r.due_on,
+            follow_up_on=r.follow_up_on,
+            history=[
+                ReferralEventOut(
+                    at=e.at,
+                    actor=e.actor.display_name if e.actor else "",
+                    from_status=e.from_status,
+                    to_status=e.to_status,
+                    note=e.note,
+                    outcome_reason=e.outcome_reason.code if e.outcome_reason else "",
+                )
+                for e in events
+            ],
+        )
+
+
+class ReferralPage(Schema):
+    items: list[ReferralOut]
+    next_cursor: str | None
+
+
+class ReferralFilter(Schema):
+    person: UUID | None = None
+    status: ReferralStatus | None = None
+
+
+class ReferralIn(Schema):
+    person: UUID
+    service: UUID | None = Field(None, description="A directory service; or give organization.")
+    organization: Text = Field(
+        "", max_length=300, description="A referral made outside Pillars (logged), by name."
+    )
+    contact: Text = Field("", max_length=300)
+    reason: Text = Field(max_length=2000)
+    goal: UUID | None = None
+    follow_up_on: date | None = None
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+class ReferralStatusIn(Schema):
+    status: ReferralStatus
+    note: Text = Field("", max_length=1000)
+    outcome_reason: str = Field("", max_length=40, description="An outcome reason's code.")
+    follow_up_on: date | None = None
+    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
+
+
+@router.get(
+    "/referrals",
+    response={200: ReferralPage, **error_responses(401, 403, 422)},
+    summary="Referrals the caller may see, newest first (filter by person or status)",
+)
+@audited("a list of referrals (one audited read per page)")
+def list_referrals(
+    request: HttpRequest, page: Query[PageParams], filters: Query[ReferralFilter]
+) -> ReferralPage:
+    policy.require(request.user, "recovery.view_referrals")
+    qs = selectors.visible_to(request.user)
+    if filters.person is not None:
+        qs = qs.filter(person__public_id=filters.person)
+    if filters.status is not None:
+        qs = qs.filter(status=filters.status)
+    result = paginate(qs, page, order=("-created_at",))
+    people_selectors.record_list_read(
+        request.user, [r.person for r in result.items], what="api referrals"
+    )
+    return ReferralPage(
+        items=[ReferralOut.of(r, with_history=False) for r in result.items],
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.post(
+    "/referrals",
+    response={201: ReferralOut, **WRITE_ERRORS},
+    summary="Refer a person to a directory service (sends the packet) or log an outside one",
+)
+@audited("refers a person (get_person_for, refer or log_outside audit)")
+@idempotent
+def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[ReferralOut]:
+    person = people_selectors.get_person_for(
+        request.user, payload.person, "recovery.make_referral", what="api refer"
+    )
+    goal = None
+    if payload.goal is not None:
+        goal = Goal.objects.filter(public_id=payload.goal, person=person).first()
+        if goal is None:
+            raise invalid("goal", "Choose one of the person's own goals.")
+    if payload.service is not None:
+        service = (
+            HsdsService.objects.select_related("organization")
+            .filter(public_id=payload.service)
+            .first()
+        )
+        if service is None:
+            raise invalid("service", "No such service in the directory.")
+        made = services.refer(
+            person,
+            actor=request.user,
+            service=service,
+            reason=payload.reason,
+            goal=goal,
+            follow_up_on=payload.follow_up_on,
+        )
+    else:
+        made = services.log_outside(
+            person,
+            actor=request.user,
+            organization=payload.organization,
+            contact=payload.contact,
+            reason=payload.reason,
+            goal=goal,
+            follow_up_on=payload.follow_up_on,
+        )
+    return Status(201, ReferralOut.of(made))
+
+
+@router.get(
+    "/referrals/{public_id}",
+    response={200: ReferralOut, **READ_ERRORS},
+    summary="One referral with who changed its status, when, and why",
+)
+@audited("one referral (get_referral_for audits)")
+def get_referral(request: HttpRequest, public_id: UUID) -> Status[ReferralOut]:
+    referral = selectors.get_referral_for(request.user, public_id, what="api referral")
+    return Status(200, ReferralOut.of(referral))
+
+
+@router.post(
+    "/referrals/{public_id}/status",
+    response={200: ReferralOut, **WRITE_ERRORS},
+    summary="Move a referral to another status (FHIR Task statuses), with a note",
+)
+@audited("changes a referral's status (get_referral_for and update_status audit)")
+@idempotent
+def set_status(
+    request: HttpRequest, public_id: UUID, payload: ReferralStatusIn
+) -> Status[ReferralOut]:
+    referral = selectors.get_referral_for(
+        request.user, public_id, "recovery.make_referral", what="api referral to update"
+    )
+    outcome = None
+    if payload.outcome_reason:
+        outcome = ReferralOutcomeReason.objects.filter(code=payload.outcome_reason).first()
+        if outcome is None:
+            raise invalid("outcome_reason", "Unknown outcome reason.")
+    done = services.update_status(
+        referral,
+        actor=request.user,
+        status=payload.status,
+        note=payload.note,
+        outcome_reason=outcome,
+        follow_up_on=payload.follow_up_on,
+    )
+    return Status(200, ReferralOut.of(done))

@@ -1,0 +1,52 @@
+"""Who may see and do what in the recovery app's referrals area.
+
+A referral is visible exactly when its person served is (people.policies), and its Part 2
+label is guarded like every recovery record. Peers (their caseload and program) and clinicians
+on the person's team make and update referrals; supervisors read their supervisees' work and,
+with the director, the outcome counts; nobody else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pillars.core import policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.people.policies import _ordinary_scope, person_scope_q, person_visible
+from pillars.recovery.models.referrals import Referral, ReferralOutcomeReason
+
+READERS = (R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
+MAKERS = (R.CLINICIAN, R.PEER)
+
+ACTIONS = {
+    "recovery.view_referrals": rule(
+        *READERS, description="read a person's referrals to services and their history"
+    ),
+    "recovery.make_referral": rule(
+        *MAKERS,
+        check=_ordinary_scope,
+        scope="write",
+        description="refer a person to a service, log an outside referral, update or reopen it",
+    ),
+    "recovery.view_referral_outcomes": rule(
+        R.SUPERVISOR, R.DIRECTOR, description="read referral outcomes counted by service and peer"
+    ),
+}
+
+
+def _restrict(actor: Actor, qs: QuerySet[Referral]) -> QuerySet[Any]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
+
+
+def install() -> None:
+    policy.register(ACTIONS)
+    policy.register_scope(
+        Referral, visible=lambda a, r: person_visible(a, r.person), restrict=_restrict
+    )
+    # Outcome reasons are reference data: anyone signed in reads them, only the admin changes.
+    policy.register_scope(
+        ReferralOutcomeReason, visible=lambda a, c: a.is_authenticated, restrict=lambda a, qs: qs
+    )

@@ -1,0 +1,530 @@
+"""Every write of closed-loop referrals: referring a person to a directory service (with the
+Part 2 check and the packet through the one export door), logging an outside referral, moving
+a referral along its FHIR Task statuses, reopening it, and the overdue sweep.
+
+A referral that would carry substance-use (Part 2) information leaves only under an active
+consent that names the receiving organization as an outside recipient (42 CFR 2.31); without one
+it is refused with the reason and nothing is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import F, Q
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.core import clock, exports, policy, sweeps
+from pillars.core.errors import ValidationError, invalid
+from pillars.people.consent_models import (
+    Consent,
+    ConsentPurpose,
+    ConsentState,
+    RecipientKind,
+)
+from pillars.people.consents import consent_today
+from pillars.people.labels import stamp
+from pillars.people.models import PersonServed, Staff
+from pillars.people.selectors import person_category
+from pillars.recovery.models.directory import HsdsService
+from pillars.recovery.models.plans import Goal
+from pillars.recovery.models.referrals import (
+    AWAITING_RESPONSE,
+    CLOSED_STATUSES,
+    TRANSITIONS,
+    Referral,
+    ReferralEvent,
+    ReferralOutcomeReason,
+    ReferralStatus,
+)
+from pillars.recovery.selectors.directory import is_confidential
+
+SYSTEM_LABEL = "referral sweep"
+MAX_REASON = 2000
+MAX_NOTE = 1000
+# The service answers within two business days of sending unless the peer sets another date
+# (the response window the closed-loop referral issue asks for).
+RESPONSE_BUSINESS_DAYS = 2
+# Statuses that end a referral and say why it ended: a reason is required.
+NEEDS_OUTCOME = frozenset({ReferralStatus.REJECTED, ReferralStatus.FAILED})
+# A consent opens a referral for these purposes (a referral is for treatment).
+_REFERRAL_PURPOSES = {ConsentPurpose.TPO, ConsentPurpose.TREATMENT, ConsentPurpose.PATIENT_REQUEST}
+
+
+def add_business_days(start: date, days: int) -> date:
+    """``days`` working days (Monday to Friday) after ``start``."""
+    current = start
+    left = days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current
+
+
+def _staff(actor: Any) -> Staff:
+    acting = policy.actor_for(actor)
+    staff = Staff.objects.filter(pk=acting.staff_pk or 0).first()
+    if staff is None:
+        raise invalid(None, "Only a staff member can act on a referral.")
+    return staff
+
+
+def _zone_today(referral: Referral) -> date:
+    unit = referral.made_in_unit
+    return clock.today_in(unit.time_zone) if unit is not None else clock.now().date()
+
+
+# --- What leaves: the packet -----------------------------------------------------------------
+
+
+def service_contact(service: HsdsService) -> list[tuple[str, str]]:
+    """How the service is reached. A confidential (domestic-violence) service is reached only by
+    its phone or hotline: its address is never shown or sent."""
+    lines: list[tuple[str, str]] = []
+    for phone in service.phones.all():
+        lines.append(("Phone", f"{phone.number} {phone.description}".strip()))
+    if not is_confidential(service):
+        for sal in service.service_at_locations.select_related("location"):
+            for address in sal.location.addresses.all():
+                lines.append(("Address", address.one_line()))
+    return lines
+
+
+def packet_fields(
+    person: PersonServed,
+    service: HsdsService | None,
+    *,
+    reason: str,
+    goal: Goal | None,
+    organization: str = "",
+) -> list[tuple[str, str]]:
+    """The fields the referral packet carries to the service, in order: exactly what the
+    preview shows before sending."""
+    fields = [
+        ("Person referred", person.display_name),
+        ("Date of birth", person.date_of_birth.isoformat()),
+        (
+            "Referred to",
+            f"{service.name} ({service.organization.name})" if service else organization,
+        ),
+        ("What the person hopes for", reason),
+    ]
+    if goal is not None:
+        fields.append(("Recovery goal", goal.statement))
+    if service is not None:
+        fields.extend(service_contact(service))
+    return [(k, v) for k, v in fields if v]
+
+
+def consent_for(person: PersonServed, unit: Any, organization: str) -> Consent | None:
+    """The active consent that lets this person's recovery information from ``unit`` go to
+    ``organization``: it covers the program, the "recovery" kind, a treatment purpose, and names
+    the organization as an outside recipient (matched by name, case and spacing aside). Read
+    from the primary database, so a revocation applies at once."""
+    wanted = " ".join(organization.split()).casefold()
+    if not wanted:
+        return None
+    now = clock.now()
+    consents = (
+        Consent.objects.using(DEFAULT_DB_ALIAS)
+        .filter(person=person, revoked_at__isnull=True)
+        .prefetch_related("programs", "recipients")
+        .order_by("-signed_on", "-pk")
+    )
+    for consent in consents:
+        if consent.state_on(now, consent_today(consent)) != ConsentState.ACTIVE:
+            continue
+        if "recovery" not in consent.information_kinds:
+            continue
+        if not set(consent.purposes) & _REFERRAL_PURPOSES:
+            continue
+        if unit is not None and unit.pk not in {u.pk for u in consent.programs.all()}:
+            continue
+        if any(
+            r.kind == RecipientKind.ENTITY and " ".join(r.name.split()).casefold() == wanted
+            for r in consent.recipients.all()
+        ):
+            return consent
+    return None
+
+
+@dataclass
+class Preview:
+    """What sending would disclose, and whether it may leave."""
+
+    fields: list[tuple[str, str]]
+    part2: bool
+    consent: Consent | None
+    confidential: bool
+    refused: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def may_send(self) -> bool:
+        return not self.refused
+
+
+def preview(
+    person: PersonServed,
+    *,
+    actor: Any,
+    service: HsdsService,
+    reason: str = "",
+    goal: Goal | None = None,
+) -> Preview:
+    """What a referral of ``person`` to ``service`` would disclose, and on what basis."""
+    policy.require(actor, "recovery.make_referral", person)
+    probe = Referral(person=person, created_at=clock.now())
+    stamp(probe)
+    consent = None
+    refused = ""
+    if probe.is_part2:
+        consent = consent_for(person, probe.made_in_unit, service.organization.name)
+        if consent is None:
+            refused = (
+                "This referral carries substance-use (Part 2) information, and no active consent "
+                f"names {service.organization.name} as a recipient. Record the person's consent "
+                "naming the organization, then send."
+            )
+    return Preview(
+        fields=packet_fields(person, service, reason=reason, goal=goal),
+        part2=probe.is_part2,
+        consent=consent,
+        confidential=is_confidential(service),
+        refused=refused,
+    )
+
+
+def _clean_text(value: str, name: str, limit: int, *, required: bool) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise invalid(name, "This is required.")
+    if len(text) > limit:
+        raise invalid(name, f"At most {limit} characters.")
+    return text
+
+
+def _check_goal(goal: Goal | None, person: PersonServed) -> None:
+    if goal is not None and goal.person_id != person.pk:
+        raise invalid("goal", "Choose one of the person's own goals.")
+
+
+def _event(
+    referral: Referral,
+    staff: Staff | None,
+    now: datetime,
+    from_status: str,
+    to_status: str,
+    note: str = "",
+    outcome: ReferralOutcomeReason | None = None,
+) -> ReferralEvent:
+    return ReferralEvent.objects.create(
+        referral=referral,
+        actor=staff,
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        outcome_reason=outcome,
+    )
+
+
+def _audit(actor: Any, referral: Referral, action: str, detail: dict[str, Any]) -> None:
+    audit.record(
+        actor=policy.actor_for(actor).user,
+        action=action,
+        target=referral,
+        person_id=referral.person.public_id,
+        category=Category.SUBSTANCE_USE if referral.is_part2 else person_category(referral.person),
+        purpose=Purpose.TREATMENT,
+        detail=detail,
+    )
+
+
+def refer(
+    person: PersonServed,
+    *,
+    actor: Any,
+    service: HsdsService,
+    reason: str,
+    goal: Goal | None = None,
+    due_on: date | None = None,
+    follow_up_on: date | None = None,
+) -> Referral:
+    """Refer the person to a directory service and send the packet: status "requested", the
+    response due in two business days unless given, the packet released through the export
+    door (Part 2 check, disclosure log with its basis and the recipient's consent, notice).
+    Refused with the reason, and nothing stored, when Part 2 information has no consent."""
+    policy.require(actor, "recovery.make_referral", person)
+    reason = _clean_text(reason, "reason", MAX_REASON, required=True)
+    _check_goal(goal, person)
+    staff = _staff(actor)
+    seen = preview(person, actor=actor, service=service, reason=reason, goal=goal)
+    if not seen.may_send:
+        raise ValidationError({"consent": [seen.refused]})
+    now = clock.now()
+    with transaction.atomic():
+        referral = Referral(
+            person=person,
+            service=service,
+            goal=goal,
+            reason=reason,
+            status=ReferralStatus.REQUESTED,
+            referred_by=staff,
+            created_at=now,
+            sent_at=now,
+            follow_up_on=follow_up_on,
+            consent=seen.consent,
+        )
+        stamp(referral)
+        if due_on is None:
+            due_on = add_business_days(_zone_today(referral), RESPONSE_BUSINESS_DAYS)
+        referral.due_on = due_on
+        referral.save()
+        _event(referral, staff, now, "", ReferralStatus.REQUESTED, "Sent to the service.")
+        _audit(
+            actor,
+            referral,
+            Action.CREATE,
+            {"service": str(service.public_id), "due_on": due_on.isoformat(), "part2": seen.part2},
+        )
+        release_packet(referral, actor=actor, fmt="send")
+    return referral
+
+
+def release_packet(referral: Referral, *, actor: Any, fmt: str) -> exports.Release:
+    """Every copy of the packet leaves through the one export door; the detail names the
+    recipient and the consent that names it."""
+    return exports.release(
+        actor,
+        what="recovery.referral_packet",
+        fmt=fmt,
+        records=[referral],
+        person_id=referral.person.public_id,
+        detail={
+            "recipient": referral.organization_name[:200],
+            "recipient_consent": str(referral.consent.public_id) if referral.consent else "",
+            "confidential_service": referral.service is not None
+            and is_confidential(referral.service),
+        },
+    )
+
+
+def log_outside(
+    person: PersonServed,
+    *,
+    actor: Any,
+    organization: str,
+    reason: str,
+    contact: str = "",
+    goal: Goal | None = None,
+    follow_up_on: date | None = None,
+) -> Referral:
+    """Log a referral made outside Pillars (to an organization named in words): nothing leaves
+    Pillars, so no packet; the peer follows it up and closes it."""
+    policy.require(actor, "recovery.make_referral", person)
+    organization = _clean_text(organization, "organization", 300, required=True)
+    contact = _clean_text(contact, "contact", 300, required=False)
+    reason = _clean_text(reason, "reason", MAX_REASON, required=True)
+    _check_goal(goal, person)
+    staff = _staff(actor)
+    now = clock.now()
+    with transaction.atomic():
+        referral = Referral.objects.create(
+            person=person,
+            is_logged=True,
+            outside_organization=organization,
+            outside_contact=contact,
+            goal=goal,
+            reason=reason,
+            status=ReferralStatus.IN_PROGRESS,
+            referred_by=staff,
+            created_at=now,
+            sent_at=now,
+            follow_up_on=follow_up_on,
+        )
+        _event(
+            referral, staff, now, "", ReferralStatus.IN_PROGRESS, "Logged: made outside Pillars."
+        )
+        _audit(actor, referral, Action.CREATE, {"logged": True, "organization": organization})
+    return referral
+
+
+def update_status(
+    referral: Referral,
+    *,
+    actor: Any,
+    status: str,
+    note: str = "",
+    outcome_reason: ReferralOutcomeReason | None = None,
+    follow_up_on: date | None = None,
+) -> Referral:
+    """Move a referral to ``status`` when the FHIR Task state machine allows it, with who and
+    when in its history. Ending as "not accepted" or "did not happen" needs the reason."""
+    policy.require(actor, "recovery.make_referral", referral)
+    note = _clean_text(note, "note", MAX_NOTE, required=False)
+    if status not in ReferralStatus.values:
+        raise invalid("status", "Unknown status.")
+    if status not in TRANSITIONS[referral.status]:
+        raise invalid(
+            "status",
+            f"A referral that is {referral.get_status_display().lower()} cannot become "
+            f"{ReferralStatus(status).label.lower()}"
+            + (" (reopen it first)." if referral.status in CLOSED_STATUSES else "."),
+        )
+    if status in NEEDS_OUTCOME and outcome_reason is None:
+        raise invalid("outcome_reason", "Say why: choose the reason.")
+    staff = _staff(actor)
+    now = clock.now()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if locked.status != referral.status:
+            raise invalid("status", "The referral changed meanwhile; reload it.")
+        before = referral.status
+        referral.status = status
+        if outcome_reason is not None:
+            referral.outcome_reason = outcome_reason
+        if follow_up_on is not None:
+            referral.follow_up_on = follow_up_on
+        referral.closed_at = now if status in CLOSED_STATUSES else None
+        referral.save(update_fields=["status", "outcome_reason", "follow_up_on", "closed_at"])
+        _event(referral, staff, now, before, status, note, outcome_reason)
+        _audit(
+            actor,
+            referral,
+            Action.UPDATE,
+            {
+                "from": before,
+                "to": status,
+                "outcome": outcome_reason.code if outcome_reason else "",
+            },
+        )
+    return referral
+
+
+def reopen(referral: Referral, *, actor: Any, note: str) -> Referral:
+    """Reopen a closed referral, with a note saying why: a logged one goes back in progress,
+    a sent one back to "requested" with a new response date."""
+    policy.require(actor, "recovery.make_referral", referral)
+    note = _clean_text(note, "note", MAX_NOTE, required=True)
+    if referral.status not in CLOSED_STATUSES:
+        raise invalid("note", "The referral is still open.")
+    staff = _staff(actor)
+    now = clock.now()
+    to = ReferralStatus.IN_PROGRESS if referral.is_logged else ReferralStatus.REQUESTED
+    with transaction.atomic():
+        before = referral.status
+        referral.status = to
+        referral.closed_at = None
+        referral.outcome_reason = None
+        if not referral.is_logged:
+            referral.due_on = add_business_days(_zone_today(referral), RESPONSE_BUSINESS_DAYS)
+        referral.save()
+        _event(referral, staff, now, before, to, note)
+        _audit(actor, referral, Action.UPDATE, {"from": before, "to": to, "reopened": True})
+    return referral
+
+
+# --- The overdue sweep -----------------------------------------------------------------------
+
+
+def _retry_later(pk: int, failures: int, now: datetime) -> None:
+    """The failure policy's retry: wait longer after each failure, never drop the row."""
+    Referral.objects.filter(pk=pk).update(
+        sweep_retry_at=now + sweeps.backoff(failures), sweep_failures=failures
+    )
+
+
+def _alert_overdue(pk: int, now: datetime) -> int | None:
+    """Claim one overdue referral for its due date (compare-and-set on ``alerted_due_on``) and
+    alert the referring peer once. The message names the service and the date, never the
+    person served or why they were referred."""
+    from pillars.rounds.choices import AlertKind
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import write_new_alerts
+
+    referral = Referral.objects.select_related(
+        "referred_by", "made_in_unit", "service__organization", "person"
+    ).get(pk=pk)
+    due = referral.due_on
+    claimed = (
+        Referral.objects.filter(pk=pk, status__in=AWAITING_RESPONSE, due_on=due)
+        .filter(Q(alerted_due_on__isnull=True) | ~Q(alerted_due_on=F("due_on")))
+        .update(alerted_due_on=due, sweep_retry_at=None, sweep_failures=0)
+    )
+    if claimed != 1 or due is None:
+        return None
+    unit = referral.made_in_unit or _unit_of(referral.referred_by)
+    if unit is None:
+        return 0
+    peer = referral.referred_by
+    new = write_new_alerts(
+        [
+            Alert(
+                kind=AlertKind.OTHER,
+                recipient=peer,
+                unit=unit,
+                message=(
+                    f"A referral to {referral.organization_name} has had no answer since "
+                    f"{due:%b %d}; follow it up with the service."
+                )[:300],
+                due_at=now,
+                created_at=now,
+                subject_kind="recovery.referral",
+                subject_id=referral.public_id,
+                dedupe_key=f"rf:{referral.public_id}:{due.isoformat()}:{peer.public_id}",
+            )
+        ]
+    )
+    audit.record(
+        actor=None,
+        actor_label=SYSTEM_LABEL,
+        action=Action.UPDATE,
+        target=referral,
+        person_id=referral.person.public_id,
+        category=Category.SUBSTANCE_USE if referral.is_part2 else Category.GENERAL,
+        purpose=Purpose.OPERATIONS,
+        detail={
+            "event": "referral response overdue",
+            "due_on": due.isoformat(),
+            "alerts": len(new),
+        },
+    )
+    return len(new)
+
+
+def _unit_of(staff: Staff) -> Any:
+    return staff.home_units.order_by("pk").first()
+
+
+def sweep_overdue(now: datetime | None = None, *, limit: int = 100) -> sweeps.SweepResult:
+    """One sweep: a sent referral with no answer after its response date alerts the referring
+    peer, once per due date (moving the date re-arms it). Each row goes through the one failure
+    policy (core.sweeps.guarded): one that raises is audited and retried after a back-off."""
+    now = now or clock.now()
+    result = sweeps.SweepResult("referral responses")
+    rows = list(
+        Referral.objects.filter(status__in=AWAITING_RESPONSE, due_on__lt=now.date())
+        .filter(Q(alerted_due_on__isnull=True) | ~Q(alerted_due_on=F("due_on")))
+        .filter(Q(sweep_retry_at__isnull=True) | Q(sweep_retry_at__lte=now))
+        .order_by("due_on", "pk")
+        .values_list("pk", "public_id", "sweep_failures")[:limit]
+    )
+    for pk, public_id, failures in sweeps.within_budget(result, rows):
+        written = sweeps.guarded(
+            result,
+            lambda pk=pk: _alert_overdue(pk, now),  # type: ignore[misc]
+            label=SYSTEM_LABEL,
+            object_type="recovery.referral",
+            object_id=str(public_id),
+            retry=lambda pk=pk, n=failures + 1: _retry_later(pk, n, now),  # type: ignore[misc]
+        )
+        if written is not None:
+            result.claimed += 1
+            result.alerts += written
+    return result

@@ -1,0 +1,264 @@
+"""Pages of referrals: a person's referrals, choosing a service from the directory, the preview
+of what would be sent (and whether a consent covers it), logging an outside referral, a
+referral with its history, status updates, reopening, the printable packet, open referrals,
+and the outcomes report.
+
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pillars.core import policy
+from pillars.core.declare import audited
+from pillars.core.formtools import form_write, posted, saved
+from pillars.people import selectors as people_selectors
+from pillars.people.models import PersonServed
+from pillars.recovery.forms.referrals import LogForm, ReferForm, ReopenForm, SearchForm, StatusForm
+from pillars.recovery.models.directory import HsdsService
+from pillars.recovery.models.plans import Goal, GoalStatus
+from pillars.recovery.models.referrals import TRANSITIONS
+from pillars.recovery.selectors import directory as directory_selectors
+from pillars.recovery.selectors import referrals as selectors
+from pillars.recovery.services import referrals as services
+
+
+def _goals(person: PersonServed) -> list[Goal]:
+    return list(Goal.objects.filter(person=person, status=GoalStatus.ACTIVE).order_by("pk"))
+
+
+@audited("a person's referrals (get_person_for audits)")
+@login_required
+@require_GET
+def person_referrals(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.view_referrals", what="referrals"
+    )
+    return render(
+        request,
+        "recovery/referrals/person_list.html",
+        {
+            "person": person,
+            "referrals": selectors.referrals_of(person, request.user),
+            "can_refer": policy.can(request.user, "recovery.make_referral", person),
+        },
+    )
+
+
+@audited("searches the directory to refer a person (get_person_for and the search audit)")
+@login_required
+@require_GET
+def choose_service(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.make_referral", what="refer to a service"
+    )
+    form = SearchForm(request.GET or None)
+    results = []
+    if (
+        form.is_valid()
+        and form.cleaned_data["words"]
+        and policy.allows(request.user, "recovery.search_directory")
+    ):
+        query = directory_selectors.DirectoryQuery(words=form.cleaned_data["words"])
+        results = directory_selectors.search(request.user, query, limit=20)
+    return render(
+        request,
+        "recovery/referrals/choose.html",
+        {"person": person, "form": form, "results": results},
+    )
+
+
+@audited("previews and sends a referral (get_person_for audits, refer audits and releases)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def refer(request: HttpRequest, public_id: UUID, service_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.make_referral", what="refer to a service"
+    )
+    service = (
+        HsdsService.objects.select_related("organization").filter(public_id=service_id).first()
+    )
+    if service is None:
+        raise Http404("Not found")
+    goals = _goals(person)
+    form = ReferForm(posted(request), goals=goals)
+    reason = form.data.get("reason", "") if form.is_bound else ""
+    seen = services.preview(person, actor=request.user, service=service, reason=reason)
+    return form_write(
+        request,
+        form,
+        "recovery/referrals/refer.html",
+        {"person": person, "service": service, "form": form, "preview": seen},
+        lambda data: services.refer(
+            person,
+            actor=request.user,
+            service=service,
+            reason=data["reason"],
+            goal=form.chosen_goal(),
+            follow_up_on=data["follow_up_on"],
+        ),
+        lambda made: saved(
+            request,
+            f"The referral is sent. The service's answer is due by {made.due_on:%b %d}.",
+            reverse("recovery:referral", args=[made.public_id]),
+        ),
+    )
+
+
+@audited("logs a referral made outside Pillars (get_person_for and log_outside audit)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_outside(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    person = people_selectors.get_person_for(
+        request.user, public_id, "recovery.make_referral", what="log a referral"
+    )
+    form = LogForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "recovery/referrals/log.html",
+        {"person": person, "form": form},
+        lambda data: services.log_outside(
+            person,
+            actor=request.user,
+            organization=data["organization"],
+            contact=data["contact"],
+            reason=data["reason"],
+            follow_up_on=data["follow_up_on"],
+        ),
+        lambda made: saved(
+            request, "The referral is logged.", reverse("recovery:referral", args=[made.public_id])
+        ),
+    )
+
+
+@audited("one referral with its history (get_referral_for audits)")
+@login_required
+@require_GET
+def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    referral = selectors.get_referral_for(request.user, public_id, what="referral")
+    can_update = policy.can(request.user, "recovery.make_referral", referral)
+    contact = services.service_contact(referral.service) if referral.service else []
+    return render(
+        request,
+        "recovery/referrals/detail.html",
+        {
+            "referral": referral,
+            "person": referral.person,
+            "events": referral.events.select_related("actor", "outcome_reason"),
+            "contact": contact,
+            "can_update": can_update and referral.is_open,
+            "can_reopen": can_update and not referral.is_open,
+        },
+    )
+
+
+@audited("changes a referral's status (get_referral_for and update_status audit)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def update_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    referral = selectors.get_referral_for(
+        request.user, public_id, "recovery.make_referral", what="referral to update"
+    )
+    form = StatusForm(posted(request), allowed=sorted(TRANSITIONS[referral.status]))
+    return form_write(
+        request,
+        form,
+        "recovery/referrals/status.html",
+        {"referral": referral, "person": referral.person, "form": form},
+        lambda data: services.update_status(
+            referral,
+            actor=request.user,
+            status=data["status"],
+            note=data["note"],
+            outcome_reason=form.outcome(),
+            follow_up_on=data["follow_up_on"],
+        ),
+        lambda done: saved(
+            request,
+            f"The referral is now {done.get_status_display().lower()}.",
+            reverse("recovery:referral", args=[done.public_id]),
+        ),
+    )
+
+
+@audited("reopens a closed referral (get_referral_for and reopen audit)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    referral = selectors.get_referral_for(
+        request.user, public_id, "recovery.make_referral", what="referral to reopen"
+    )
+    form = ReopenForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "recovery/referrals/reopen.html",
+        {"referral": referral, "person": referral.person, "form": form},
+        lambda data: services.reopen(referral, actor=request.user, note=data["note"]),
+        lambda done: saved(
+            request,
+            "The referral is open again.",
+            reverse("recovery:referral", args=[done.public_id]),
+        ),
+    )
+
+
+@audited("the printable referral packet (get_referral_for audits, release logs the disclosure)")
+@login_required
+@require_GET
+def packet(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    referral = selectors.get_referral_for(
+        request.user, public_id, "recovery.make_referral", what="referral packet"
+    )
+    if referral.service is None:
+        raise Http404("Not found")
+    released = services.release_packet(referral, actor=request.user, fmt="print")
+    fields = services.packet_fields(
+        referral.person, referral.service, reason=referral.reason, goal=referral.goal
+    )
+    return render(
+        request,
+        "recovery/referrals/packet.html",
+        {"referral": referral, "fields": fields, "notice": released.notice},
+    )
+
+
+@audited("open referrals (one audited list read)")
+@login_required
+@require_GET
+def referral_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "recovery.view_referrals")
+    rows = list(selectors.open_referrals(request.user)[:200])
+    people_selectors.record_list_read(request.user, [r.person for r in rows], what="open referrals")
+    return render(request, "recovery/referrals/list.html", {"referrals": rows})
+
+
+@audited("referral outcomes counted by service and peer (outcomes audits; small cells hidden)")
+@login_required
+@require_GET
+def outcomes(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "recovery/referrals/outcomes.html", {"report": selectors.outcomes(request.user)}
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("referrals/", referral_list, name="referral-list"),
+    path("referrals/outcomes/", outcomes, name="referral-outcomes"),
+    path("persons/<uuid:public_id>/referrals/", person_referrals, name="person-referrals"),
+    path("persons/<uuid:public_id>/referrals/new/", choose_service, name="referral-choose"),
+    path("persons/<uuid:public_id>/referrals/new/<uuid:service_id>/", refer, name="referral-new"),
+    path("persons/<uuid:public_id>/referrals/log/", log_outside, name="referral-log"),
+    path("referrals/<uuid:public_id>/", detail, name="referral"),
+    path("referrals/<uuid:public_id>/status/", update_status, name="referral-status"),
+    path("referrals/<uuid:public_id>/reopen/", reopen, name="referral-reopen"),
+    path("referrals/<uuid:public_id>/packet/", packet, name="referral-packet"),
+]
