@@ -1,6 +1,6 @@
 """Recovery pages at /recovery/: each area's view module lists its own routes."""
 
-from pillars.recovery.views import capital, directory, encounters, matching, plans
+from pillars.recovery.views import capital, directory, encounters, matching, plans, portal
 
 app_name = "recovery"
 
@@ -10,4 +10,5 @@ urlpatterns: list = [
     *capital.urlpatterns,
     *directory.urlpatterns,
     *matching.urlpatterns,
+    *portal.urlpatterns,
 ]
