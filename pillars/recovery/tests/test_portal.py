@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -20,6 +21,7 @@ from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.people.testing import World
 from pillars.recovery.models.capital import Assessment
+from pillars.recovery.models.directory import HsdsOrganization, HsdsService, SavedResource
 from pillars.recovery.models.encounters import VirtualSession
 from pillars.recovery.models.plans import Goal, GoalProgress, GoalStep, WellnessPlanVersion
 from pillars.recovery.models.portal import PersonAccess
@@ -82,7 +84,24 @@ def _records(world: World) -> dict[str, Any]:
         created_by=peer,
         created_at=now,
     )
-    return {"plan": plan, "goal": goal, "hidden": hidden, "video": video}
+    org = HsdsOrganization.objects.create(name="Riverside Housing Help")
+    open_service = HsdsService.objects.create(
+        organization=org, name="Housing navigation drop-in", status="active"
+    )
+    shelter = HsdsService.objects.create(
+        organization=org,
+        name="Safe shelter line",
+        status="active",
+        url="https://shelter.example.org/where",
+        x_confidential=True,
+    )
+    saved = SavedResource.objects.create(
+        person=world.person_a, service=open_service, saved_by=peer, saved_at=now, note="Tuesdays"
+    )
+    SavedResource.objects.create(
+        person=world.person_a, service=shelter, saved_by=peer, saved_at=now
+    )
+    return {"plan": plan, "goal": goal, "hidden": hidden, "video": video, "saved": saved}
 
 
 def _issue(world: World) -> services.Issued:
@@ -140,6 +159,10 @@ def test_the_right_code_opens_the_page_with_plan_goals_sessions(world: World) ->
     assert "Get back to part-time work" in text
     assert "Update my resume" in text
     assert "https://video.example.org/room/portal-test" in text
+    assert "Housing navigation drop-in" in text
+    assert "Tuesdays" in text
+    assert "Safe shelter line" in text
+    assert "shelter.example.org" not in text
     assert SECRET_WORDS not in text
     assert str(records["hidden"].public_id) not in text
     assert "<script" not in text
@@ -163,6 +186,26 @@ def test_five_wrong_codes_lock_even_the_right_code(world: World) -> None:
     assert access.locked_until is not None
     _, response = _open(issued)
     assert response.status_code == 400
+    reasons = AuditEvent.objects.filter(action="sign_in_failed").values_list(
+        "detail__reason", flat=True
+    )
+    assert list(reasons).count("wrong_code") == 5
+    assert list(reasons)[-1] == "locked"
+    with time_machine.travel(clock.now() + timedelta(minutes=16), tick=False):
+        _, response = _open(issued)
+    assert response.status_code == 302
+
+
+def test_many_wrong_codes_from_one_address_are_refused_across_links(world: World) -> None:
+    links = [_issue(world) for _ in range(5)]
+    for issued in links:
+        for _ in range(4):
+            _open(issued, "WRONGCOD")
+    _, response = _open(links[0])
+    assert response.status_code == 400
+    last = AuditEvent.objects.filter(action="sign_in_failed").last()
+    assert last is not None
+    assert last.detail["reason"] == "address_locked"
 
 
 def test_expired_revoked_and_unknown_get_the_same_refusal(world: World) -> None:
@@ -248,3 +291,17 @@ def test_leaving_ends_the_session_on_this_phone(world: World) -> None:
     client, _ = _open(_issue(world))
     assert client.post(reverse("recovery:portal-leave")).status_code == 200
     assert client.get(reverse("recovery:portal-home")).status_code == 404
+
+
+def test_an_open_session_ends_at_expiry(world: World) -> None:
+    issued = _issue(world)
+    client, _ = _open(issued)
+    with time_machine.travel(issued.access.expires_at + timedelta(seconds=1), tick=False):
+        assert client.get(reverse("recovery:portal-home")).status_code == 404
+
+
+def test_a_link_not_opened_within_72_hours_is_refused(world: World) -> None:
+    issued = _issue(world)
+    with time_machine.travel(issued.access.open_by + timedelta(minutes=1), tick=False):
+        _, response = _open(issued)
+    assert response.status_code == 400
