@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 # The app's areas; each has its own models, services, selectors, views, api, policies and
 # extensions module of this name (the incidents app's layout).
-AREAS = ("encounters", "plans", "capital", "directory", "matching", "referrals")
+AREAS = ("encounters", "plans", "capital", "directory", "matching", "referrals", "portal")
 
 
 class RecoveryConfig(AppConfig):

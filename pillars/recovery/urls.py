@@ -1,6 +1,14 @@
 """Recovery pages at /recovery/: each area's view module lists its own routes."""
 
-from pillars.recovery.views import capital, directory, encounters, matching, plans, referrals
+from pillars.recovery.views import (
+    capital,
+    directory,
+    encounters,
+    matching,
+    plans,
+    portal,
+    referrals,
+)
 
 app_name = "recovery"
 
@@ -11,4 +19,5 @@ urlpatterns: list = [
     *directory.urlpatterns,
     *matching.urlpatterns,
     *referrals.urlpatterns,
+    *portal.urlpatterns,
 ]

@@ -8,7 +8,7 @@ from importlib import import_module
 
 from pillars.demo.incidents.context import DemoContext
 
-AREAS = ("directory", "plans", "capital", "encounters", "matching", "referrals")
+AREAS = ("directory", "plans", "capital", "encounters", "matching", "referrals", "portal")
 
 
 def load_all(ctx: DemoContext) -> None:

@@ -5,4 +5,5 @@ from pillars.recovery.models.directory import *  # noqa: F403
 from pillars.recovery.models.encounters import *  # noqa: F403
 from pillars.recovery.models.matching import *  # noqa: F403
 from pillars.recovery.models.plans import *  # noqa: F403
+from pillars.recovery.models.portal import *  # noqa: F403
 from pillars.recovery.models.referrals import *  # noqa: F403

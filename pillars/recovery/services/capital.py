@@ -23,6 +23,8 @@ from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_category, person_zone
 from pillars.recovery.models.capital import Assessment, Instrument, ScoringMethod
+from pillars.recovery.models.portal import PersonAccess
+from pillars.recovery.services.portal import check_person_actor
 
 MAX_NOTE = 1000
 # An assessment entered from paper may be a while late; older than a year is likely a typo.
@@ -115,7 +117,13 @@ def record_assessment(
     answered alone (on the tablet or their own page) is recorded as self-administered. A
     replayed ``client_id`` returns the first assessment; the same key with other answers is a
     conflict."""
-    acting = policy.require(actor, "recovery.record_assessment", person)
+    staff_id: int | None
+    if isinstance(actor, PersonAccess):
+        # The person's own page (recovery.services.portal): they answer alone.
+        check_person_actor(actor, person)
+        staff_id, is_self_administered = None, True
+    else:
+        staff_id = policy.require(actor, "recovery.record_assessment", person).staff_id
     today = clock.today_in(person_zone(person))
     administered_on = administered_on or today
     errors: dict[str, list[str]] = {}
@@ -160,14 +168,15 @@ def record_assessment(
                     total=result.total,
                     subscale_scores={k: str(v) for k, v in result.subscales.items()},
                     note=text,
-                    recorded_by_id=acting.staff_id,
+                    recorded_by_id=staff_id,
                     recorded_at=clock.now(),
                     client_id=client_id,
                 )
         except IntegrityError:
             raise Conflict("This assessment was sent twice at once; reload.") from None
         audit.record(
-            actor=actor,
+            actor=None if isinstance(actor, PersonAccess) else actor,
+            actor_label=actor.actor_label if isinstance(actor, PersonAccess) else "",
             action=Action.CREATE,
             target=assessment,
             person_id=person.public_id,

@@ -39,6 +39,8 @@ from pillars.recovery.models.plans import (
     WellnessPlanVersion,
     WellnessSection,
 )
+from pillars.recovery.models.portal import PersonAccess
+from pillars.recovery.services.portal import check_person_actor
 
 MAX_ENTRIES = 15
 MAX_TEXT = 400
@@ -65,7 +67,8 @@ def _clean_text(value: Any) -> str:
 
 def _record(actor: Any, action: str, target: Any, person: PersonServed, **detail: Any) -> None:
     audit.record(
-        actor=actor,
+        actor=None if isinstance(actor, PersonAccess) else actor,
+        actor_label=actor.actor_label if isinstance(actor, PersonAccess) else "",
         action=action,
         target=target,
         person_id=person.public_id,
@@ -461,8 +464,14 @@ def record_goal_progress(
     themselves on the attainment scale (1-5, optional). ``by_person`` records that the person
     wrote it themselves. A replayed ``client_id`` returns the first note (DESIGN.md rule 7); the
     same key with other words is a conflict."""
-    acting = policy.require(actor, "recovery.record_goal_progress", goal)
     person = goal.person
+    staff_id: int | None
+    if isinstance(actor, PersonAccess):
+        # The person's own page (recovery.services.portal): their access, not a staff role.
+        check_person_actor(actor, person)
+        staff_id, by_person = None, True
+    else:
+        staff_id = policy.require(actor, "recovery.record_goal_progress", goal).staff_id
     today = clock.today_in(person_zone(person))
     noted_on = noted_on or today
     text = " ".join(str(note or "").split())
@@ -498,7 +507,7 @@ def record_goal_progress(
                     steps_done=done,
                     steps_total=total,
                     by_person=by_person,
-                    recorded_by_id=acting.staff_id,
+                    recorded_by_id=staff_id,
                     recorded_at=clock.now(),
                     client_id=client_id,
                 )
