@@ -294,7 +294,7 @@ def get_request(request: HttpRequest, public_id: UUID) -> Status[MatchRequestOut
 @idempotent
 def choose(request: HttpRequest, public_id: UUID, payload: ChooseIn) -> Status[MatchRequestOut]:
     match = selectors.get_request_for(
-        request.user, public_id, "recovery.choose_peer", what="api peer request to choose"
+        request.user, public_id, "recovery.record_peer_choice", what="api peer request to choose"
     )
     peer = Staff.objects.filter(public_id=payload.peer).first()
     if peer is None or not match.candidates.filter(peer=peer).exists():

@@ -2,8 +2,10 @@
 
 A request for a peer is visible exactly when its person served is (people.policies), and its
 Part 2 label is guarded like every recovery record. Peers, nurses, clinicians and supervisors
-on the person's team open one; the person's choice is recorded by staff who may put a person on
-a caseload (the choice goes through ``people.assign_caseload``, which checks its own rule too).
+on the person's team open one, and the same staff working with the person record the person's
+choice (``recovery.record_peer_choice``): this rule alone decides, and the recovery service
+writes the caseload assignment itself (``people.assign_caseload`` is for staff who assign
+caseloads in general, which peers may not do).
 A peer profile is its peer's alone to change; others read only what it shares, through the
 candidates a request offers.
 """
@@ -23,8 +25,6 @@ from pillars.recovery.models.matching import CaseloadLimit, MatchRequest, PeerPr
 
 READERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
 REQUESTERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR)
-# The roles that may put a person on a caseload (people.assign_caseload).
-CHOOSERS = (R.NURSE, R.CLINICIAN, R.SUPERVISOR)
 
 
 def _own_profile(actor: Actor, obj: Any) -> bool:
@@ -46,11 +46,12 @@ ACTIONS = {
         scope="write",
         description="open or withdraw a request for a peer for a person served",
     ),
-    "recovery.choose_peer": rule(
-        *CHOOSERS,
+    "recovery.record_peer_choice": rule(
+        *REQUESTERS,
         check=_ordinary_scope,
         scope="write",
-        description="record the peer the person chose, with the person",
+        description="record the peer the person chose, with the person (puts the person on the "
+        "chosen peer's caseload)",
     ),
     "recovery.edit_peer_profile": rule(
         R.PEER,

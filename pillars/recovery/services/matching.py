@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -343,13 +344,58 @@ def refresh_candidates(request: MatchRequest, *, actor: Any) -> MatchRequest:
     return request
 
 
+def _assign_chosen_peer(
+    actor: Any, peer: Staff, person: PersonServed, day: date
+) -> CaseloadAssignment:
+    """Put the person on the chosen peer's caseload (called inside ``choose_peer``'s
+    transaction, after its permission check). The checks and the audit event are those of
+    ``people.services.assign_caseload``, without its general caseload permission."""
+    if peer.exited_on is not None and peer.exited_on <= day:
+        raise invalid("peer", f"{peer} no longer works here.")
+    if not peer.roles.filter(code__in=people_services.CASELOAD_ROLES).exists():
+        raise invalid("peer", f"{peer} does not have a role that carries a caseload.")
+    if day < peer.hired_on:
+        raise invalid("peer", f"{peer} starts work on {peer.hired_on:%Y-%m-%d}.")
+    if CaseloadAssignment.objects.filter(
+        staff=peer, person=person, kind=CaseloadKind.PEER, ended_on__isnull=True
+    ).exists():
+        raise invalid(None, f"{person} is already on {peer}'s caseload.")
+    assignment = CaseloadAssignment.objects.create(
+        staff=peer, person=person, kind=CaseloadKind.PEER, started_on=day
+    )
+    audit.record(
+        actor=policy.actor_for(actor).user,
+        action=Action.CREATE,
+        target=assignment,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=Purpose.OPERATIONS,
+        detail={
+            **audit.changes(
+                None,
+                {
+                    "staff": str(peer.public_id),
+                    "kind": CaseloadKind.PEER,
+                    "started_on": day.isoformat(),
+                },
+            ),
+            "via": "recovery.record_peer_choice",
+        },
+    )
+    # Caseload is part of scope: drop actors cached for the rest of this request.
+    policy.forget(peer.user)
+    policy.forget(actor)
+    return assignment
+
+
 def choose_peer(
     request: MatchRequest, *, actor: Any, peer: Staff, chosen_by_person: bool
 ) -> MatchRequest:
-    """Record the peer the person chose from the offer: the person goes on the peer's caseload
-    (people.services.assign_caseload). The peer's room is checked
+    """Record the peer the person chose from the offer: the person goes on the peer's caseload.
+    ``recovery.record_peer_choice`` alone decides who may (a peer working with the person may);
+    the assignment is written here with the people app's audit shape. The peer's room is checked
     again under a lock on the peer's row, so two choices at once cannot pass the limit."""
-    acting = policy.require(actor, "recovery.choose_peer", request)
+    acting = policy.require(actor, "recovery.record_peer_choice", request)
     if not chosen_by_person:
         raise invalid("chosen_by_person", "Confirm that the person made this choice themself.")
     today = clock.now().date()
@@ -368,9 +414,7 @@ def choose_peer(
                 raise Conflict(f"{peer} is not taking new persons now; choose another peer.")
             if selectors.caseload_room(peer, today) <= 0:
                 raise Conflict(f"{peer}'s caseload became full a moment ago; choose another peer.")
-            assignment: CaseloadAssignment = people_services.assign_caseload(
-                actor=actor, staff=peer, person=request.person, kind=CaseloadKind.PEER
-            )
+            assignment = _assign_chosen_peer(actor, peer, request.person, today)
             now = clock.now()
             request.status = MatchStatus.CHOSEN
             request.chosen_peer = peer

@@ -44,7 +44,7 @@ PAGES: dict[str, Case] = {
     "recovery:match-list": Case("GET", "F A A A A A F F F L"),
     "recovery:match-request": Case("GET", "F A A A A A F F N L", match),
     # Without a body the choice is refused for its content and the page says so (a redirect).
-    "recovery:match-choose": Case("POST", "F A A F A F F F N L", match),
+    "recovery:match-choose": Case("POST", "F A A A A F F F N L", match),
     "recovery:match-refresh": Case("POST", "F A A A A F F F N L", match),
     "recovery:match-cancel": Case("GET", "F A A A A F F F N L", match),
 }
@@ -66,7 +66,7 @@ API: dict[str, Case] = {
     ),
     "GET /api/v1/peer-requests/{public_id}": Case("GET", "F A A A A A F F N U", match),
     "POST /api/v1/peer-requests/{public_id}/choose": Case(
-        "POST", "F A A F A F F F N U", match, body=_choose_body
+        "POST", "F A A A A F F F N U", match, body=_choose_body
     ),
     "POST /api/v1/peer-requests/{public_id}/offer": Case("POST", "F A A A A F F F N U", match),
     "POST /api/v1/peer-requests/{public_id}/withdraw": Case(

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
-from pillars.core import clock
+from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.roles import RoleCode
 from pillars.core.tests.api_support import api_as
@@ -255,7 +255,7 @@ def test_who_may_request_and_choose(world: World) -> None:
         open_request(world, "clinician")  # one request in progress at a time
     with pytest.raises(PermissionDenied):
         services.choose_peer(
-            request, actor=world.user("peer"), peer=world.staff["peer"], chosen_by_person=True
+            request, actor=world.user("bht"), peer=world.staff["peer"], chosen_by_person=True
         )
     with pytest.raises(Http404):
         services.cancel_match_request(request, actor=world.user("outsider"), reason="x")
@@ -348,3 +348,25 @@ def test_requests_of_a_person_out_of_scope_are_not_found(world: World) -> None:
     with pytest.raises(Http404):
         selectors.get_request_for(world.user("outsider"), request.public_id, what="test")
     assert list(selectors.requests_visible_to(world.user("outsider"))) == []
+
+
+def test_a_peer_working_with_the_person_records_the_choice(world: World) -> None:
+    """Peers may not assign caseloads in general (people.assign_caseload), yet the person's
+    choice recorded by their peer puts them on the chosen peer's caseload: the recovery rule
+    decides, once, and the assignment carries the people app's audit shape."""
+    chosen = peer(world, "t-peerpick", languages=["Spanish"])
+    request = open_request(world, "peer", languages=["Spanish"])
+    assert not policy.can(world.user("peer"), "people.assign_caseload", world.person_a)
+    assert policy.can(world.user("peer"), "recovery.record_peer_choice", request)
+    assert not policy.can(world.user("outsider"), "recovery.record_peer_choice", request)
+    done = services.choose_peer(
+        request, actor=world.user("peer"), peer=chosen, chosen_by_person=True
+    )
+    assert done.status == MatchStatus.CHOSEN
+    assert done.choice_recorded_by == world.staff["peer"]
+    assignment = CaseloadAssignment.objects.get(staff=chosen, person=world.person_a)
+    assert done.assignment == assignment
+    event = AuditEvent.objects.get(object_id=str(assignment.public_id), action="create")
+    assert event.actor == world.user("peer")
+    assert event.person_id == world.person_a.public_id
+    assert event.detail["via"] == "recovery.record_peer_choice"

@@ -121,7 +121,8 @@ def request_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "match": match,
         "person": match.person,
         "offered": selectors.offered_peers(match) if match.is_active else [],
-        "can_choose": match.is_active and policy.can(request.user, "recovery.choose_peer", match),
+        "can_choose": match.is_active
+        and policy.can(request.user, "recovery.record_peer_choice", match),
         "can_manage": match.is_active and policy.can(request.user, "recovery.request_peer", match),
         "choose_form": ChooseForm(),
     }
@@ -133,7 +134,7 @@ def request_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 def request_choose(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(
-        request.user, public_id, "recovery.choose_peer", what="peer request to choose"
+        request.user, public_id, "recovery.record_peer_choice", what="peer request to choose"
     )
     form = ChooseForm(request.POST)
     back = reverse("recovery:match-request", args=[match.public_id])
