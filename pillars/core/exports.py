@@ -14,6 +14,11 @@ An export (a PDF, a CSV, an API copy of a record) calls ``release`` before it se
    pre-2024 wording ("...prohibit you from making any further disclosure...") is outdated and
    is not used.
 
+A copy addressed to an outside recipient (a referral packet to a community service) names
+the recipient and the consent that names it (``Recipient``): its Part 2 records then leave on
+that consent, which the people app checks (``set_recipient_checker``), and the notice explains
+that consent; a consent that does not cover the disclosure refuses the copy.
+
 Core cannot read people's models (imports point down), so the people app registers how a
 record's disclosure basis is found (``set_basis_finder``) when it installs its policies.
 """
@@ -24,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 
@@ -73,7 +79,17 @@ class Release:
     notice: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """The outside recipient a copy is addressed to (an organization, by name) and the consent
+    (a people ``Consent``) that names it as a recipient."""
+
+    name: str
+    consent: Any
+
+
 _basis_finder: Callable[[Any, models.Model], Basis | None] | None = None
+_recipient_checker: Callable[[Any, models.Model, Recipient], Basis | None] | None = None
 
 
 def set_basis_finder(finder: Callable[[Any, models.Model], Basis | None]) -> None:
@@ -81,6 +97,13 @@ def set_basis_finder(finder: Callable[[Any, models.Model], Basis | None]) -> Non
     carries no Part 2 label)."""
     global _basis_finder
     _basis_finder = finder
+
+
+def set_recipient_checker(checker: Callable[[Any, models.Model, Recipient], Basis | None]) -> None:
+    """The people app's answer to "does this consent let this Part 2 record go to this
+    recipient" (a consent basis with its explanation, or None: it does not)."""
+    global _recipient_checker
+    _recipient_checker = checker
 
 
 def _explain(bases: Iterable[Basis]) -> list[str]:
@@ -112,16 +135,29 @@ def release(
     person_id: Any = None,
     purpose: str = Purpose.TREATMENT,
     detail: dict[str, Any] | None = None,
+    recipient: Recipient | None = None,
 ) -> Release:
     """Check, log and label one export. ``records`` are the records the copy holds (each is
     checked and its label read); ``part2`` says the copy holds Part 2 content that is not one
-    record (an audit export). Raises Http404 for a record the user may not see."""
+    record (an audit export); ``recipient`` names the outside organization the copy goes to and
+    the consent it goes under (each Part 2 record must be covered by it). Raises Http404 for a
+    record the user may not see, PermissionDenied when the consent does not cover one."""
     actor = policy.actor_for(user)
     bases: list[Basis] = []
     for record in records:
         if not policy.is_visible(actor, record):
             raise Http404("Not found")
         found = _basis_finder(actor, record) if _basis_finder is not None else None
+        if found is not None and recipient is not None:
+            found = (
+                _recipient_checker(actor, record, recipient)
+                if _recipient_checker is not None and recipient.consent is not None
+                else None
+            )
+            if found is None:
+                raise PermissionDenied(
+                    f"No active consent lets this record go to {recipient.name}."
+                )
         if found is not None:
             bases.append(found)
     if part2 and not bases:
@@ -139,6 +175,7 @@ def release(
         purpose=Purpose.EMERGENCY if any(b.kind == "emergency" for b in bases) else purpose,
         detail={
             **(detail or {}),
+            **({"recipient": recipient.name[:200]} if recipient is not None else {}),
             "format": fmt,
             "records": ids,
             "disclosure": sorted({b.kind for b in bases}),

@@ -452,6 +452,45 @@ def explain(consent_id: int) -> str:
     return "; ".join(parts) + ". The person may revoke it in writing at any time."
 
 
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def recipient_basis(actor: Actor, obj: Any, recipient: Any) -> Any:
+    """Whether ``recipient.consent`` lets this Part 2 record go to ``recipient.name`` now
+    (``core.exports`` asks for a copy addressed to an outside recipient): the consent is the
+    record's person's, active (read from the primary database, so a revocation applies at
+    once), covers the record's program and kind, and names the recipient as an organization
+    (42 CFR 2.31). A consent basis with its explanation (42 CFR 2.32(b)), or None."""
+    from pillars.core.exports import Basis
+    from pillars.people.labels import _person_ids_of, _root_of
+
+    root = _root_of(obj)
+    given = recipient.consent
+    if root is None or given is None:
+        return None
+    consent = (
+        Consent.objects.using(DEFAULT_DB_ALIAS)
+        .prefetch_related("programs", "recipients")
+        .filter(pk=given.pk, revoked_at__isnull=True)
+        .first()
+    )
+    if consent is None or consent.person_id not in _person_ids_of(root):
+        return None
+    if consent.state_on(clock.now(), consent_today(consent)) != ConsentState.ACTIVE:
+        return None
+    if root.PART2_KIND not in consent.information_kinds:
+        return None
+    if root.made_in_unit_id not in {u.pk for u in consent.programs.all()}:
+        return None
+    if not any(
+        r.kind == RecipientKind.ENTITY and _same_name(r.name, recipient.name)
+        for r in consent.recipients.all()
+    ):
+        return None
+    return Basis("consent", str(consent.public_id), explain(consent.pk))
+
+
 # --- The accounting of disclosures ---------------------------------------------------------------
 
 OUTSIDE = {"consent", "emergency"}
@@ -467,6 +506,7 @@ class DisclosureRow:
     kind: str
     basis: str  # consent or emergency
     consent: Consent | None
+    recipient: str = ""  # the outside organization a copy was addressed to
 
 
 def disclosures_of(user: Any, person: PersonServed) -> list[DisclosureRow]:
@@ -520,7 +560,10 @@ def disclosures_of(user: Any, person: PersonServed) -> list[DisclosureRow]:
             else "Read in Pillars"
         )
         kind = str(detail.get("kind") or event.object_type)
+        recipient = str(detail.get("recipient") or "") if event.action == Action.EXPORT else ""
+        if recipient:
+            who = f"{who}, to {recipient}"
         for basis in outside:
             consent = next((found[str(i)] for i in ids if str(i) in found), None)
-            rows.append(DisclosureRow(event.occurred_at, who, how, kind, basis, consent))
+            rows.append(DisclosureRow(event.occurred_at, who, how, kind, basis, consent, recipient))
     return rows

@@ -379,6 +379,9 @@ def install() -> None:
     policy.set_refusal_hook(_audit_refusal)
     policy.set_label_guard(visible=labels.label_visible, restrict=labels.restrict_labelled)
     exports.set_basis_finder(labels.disclosure_basis)
+    from pillars.people.consents import recipient_basis
+
+    exports.set_recipient_checker(recipient_basis)
     policy.register_scope(PersonServed, visible=person_visible, restrict=restrict_persons)
     policy.register_scope(Staff, visible=staff_visible, restrict=restrict_staff)
     policy.register_scope(Unit, visible=unit_visible, restrict=restrict_units)

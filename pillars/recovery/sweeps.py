@@ -7,6 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from pillars.recovery.services.referrals import sweep_overdue
+from pillars.recovery.services.portal import prune_address_refusals
+from pillars.recovery.services.referrals import sweep_follow_ups, sweep_overdue
 
-SWEEPS: list[Callable[[datetime], object]] = [sweep_overdue]
+SWEEPS: list[Callable[[datetime], object]] = [
+    sweep_overdue,
+    sweep_follow_ups,
+    prune_address_refusals,
+]

@@ -18,7 +18,7 @@ from django.db import models
 from pillars.core.models import PublicModel
 from pillars.people.models import PersonServed, Staff, Unit
 
-__all__ = ["PersonAccess"]
+__all__ = ["PersonAccess", "PortalAddressFailure"]
 
 # The code avoids letters and digits that are easily confused when read aloud or typed.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -90,3 +90,19 @@ class PersonAccess(PublicModel):
     def lifetimes() -> tuple[timedelta, timedelta]:
         """How long the link may wait to be opened, and how long the access lasts."""
         return timedelta(hours=72), timedelta(days=14)
+
+
+class PortalAddressFailure(models.Model):
+    """One refused code or link from one address, counted across links and across processes
+    (the per-address throttle, like the sign-in lockout's count per address in
+    ``core.backends.address_failures``). Only rows inside the throttle window count; the
+    sweep deletes older ones, so the table stays small."""
+
+    address = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"], name="recovery_portal_addr_at")]
+
+    def __str__(self) -> str:
+        return f"refusal from {self.address} at {self.at:%Y-%m-%d %H:%M}"

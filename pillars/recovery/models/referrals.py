@@ -116,12 +116,17 @@ class Referral(Part2Labelled, PublicModel):
     alerted_due_on = models.DateField(null=True, blank=True)
     sweep_retry_at = models.DateTimeField(null=True, blank=True)
     sweep_failures = models.PositiveIntegerField(default=0)
+    # The follow-up reminder: the date already reminded of, and its own failure back-off.
+    reminded_follow_up_on = models.DateField(null=True, blank=True)
+    follow_up_retry_at = models.DateTimeField(null=True, blank=True)
+    follow_up_failures = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "due_on"], name="recovery_referral_due"),
             models.Index(fields=["person", "created_at"], name="recovery_referral_person"),
+            models.Index(fields=["status", "follow_up_on"], name="recovery_referral_follow"),
         ]
 
     def __str__(self) -> str:

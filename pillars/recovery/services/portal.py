@@ -12,19 +12,18 @@ category.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome, Purpose
-from pillars.core import clock, policy
+from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people.models import PersonServed
 from pillars.people.selectors import current_placement, person_category
@@ -32,7 +31,7 @@ from pillars.recovery.models.capital import Assessment, Instrument
 from pillars.recovery.models.directory import SavedResource
 from pillars.recovery.models.encounters import VirtualSession, VirtualStatus
 from pillars.recovery.models.plans import Goal, GoalStatus, WellnessPlanStatus, WellnessPlanVersion
-from pillars.recovery.models.portal import PersonAccess
+from pillars.recovery.models.portal import PersonAccess, PortalAddressFailure
 
 # After this many wrong codes the access is locked for LOCK_FOR, even to the right code (the
 # sign-in lockout's shape, core.backends).
@@ -40,6 +39,7 @@ MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
 # Wrong codes from one address, across links, before that address is refused for LOCK_FOR.
 ADDRESS_FAILURES = 20
+LAST_USED_EVERY = timedelta(minutes=1)
 REFUSAL = "That link or code is wrong or has expired. Ask your peer specialist for a new one."
 BARC_CODE = "barc-10"
 
@@ -141,17 +141,33 @@ def get_access_for(user: Any, public_id: UUID | str, action: str) -> PersonAcces
     return access
 
 
-def _address_key(address: str | None) -> str:
-    return f"pillars:portal:address:{address or '-'}"
+def _address_of(address: str | None) -> str:
+    return (address or "-")[:64]
 
 
-def _refuse(access: PersonAccess | None, reason: str, address: str | None) -> None:
-    key = _address_key(address)
-    cache.add(key, 0, int(LOCK_FOR.total_seconds()))
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, int(LOCK_FOR.total_seconds()))
+def address_refusals(address: str | None, now: datetime) -> int:
+    """Refusals from one address within the throttle window, counted in the database so
+    every process sees the same count."""
+    return PortalAddressFailure.objects.filter(
+        address=_address_of(address), at__gt=now - LOCK_FOR
+    ).count()
+
+
+def prune_address_refusals(now: datetime | None = None) -> sweeps.SweepResult:
+    """The sweep that keeps the throttle's table small: refusals older than the window no
+    longer count, so they are deleted."""
+    now = now or clock.now()
+    result = sweeps.SweepResult("portal address refusals")
+    deleted, _ = PortalAddressFailure.objects.filter(at__lte=now - LOCK_FOR).delete()
+    result.claimed += deleted
+    return result
+
+
+def _refuse(
+    access: PersonAccess | None, reason: str, address: str | None, *, count: bool = True
+) -> None:
+    if count:
+        PortalAddressFailure.objects.create(address=_address_of(address), at=clock.now())
     audit.record(
         actor=None,
         actor_label=access.actor_label if access is not None else "person access",
@@ -168,8 +184,9 @@ def _refuse(access: PersonAccess | None, reason: str, address: str | None) -> No
 def open_access(token: str, code: str, *, address: str | None = None) -> PersonAccess | None:
     """The access a link and code open, or None (audited) for every kind of refusal."""
     now = clock.now()
-    if int(cache.get(_address_key(address)) or 0) >= ADDRESS_FAILURES:
-        _refuse(None, "address_locked", address)
+    if address_refusals(address, now) >= ADDRESS_FAILURES:
+        # Not counted again: a locked address adds no rows, so the table stays bounded.
+        _refuse(None, "address_locked", address, count=False)
         return None
     if not token or len(token) > 100:
         _refuse(None, "unknown", address)
@@ -219,8 +236,15 @@ def session_access(public_id: Any) -> PersonAccess | None:
         .filter(public_id=key)
         .first()
     )
-    if found is None or found.opened_at is None or not found.is_active_at(clock.now()):
+    now = clock.now()
+    if found is None or found.opened_at is None or not found.is_active_at(now):
         return None
+    # When the access was last used, kept cheaply: written at most once a minute.
+    if found.last_used_at is None or found.last_used_at <= now - LAST_USED_EVERY:
+        PersonAccess.objects.filter(pk=found.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_EVERY)
+        ).update(last_used_at=now)
+        found.last_used_at = now
     return found
 
 

@@ -1,6 +1,7 @@
 """Every write of closed-loop referrals: referring a person to a directory service (with the
 Part 2 check and the packet through the one export door), logging an outside referral, moving
-a referral along its FHIR Task statuses, reopening it, and the overdue sweep.
+a referral along its FHIR Task statuses, reopening it, the overdue sweep and the follow-up
+reminders.
 
 A referral that would carry substance-use (Part 2) information leaves only under an active
 consent that names the receiving organization as an outside recipient (42 CFR 2.31); without one
@@ -10,8 +11,9 @@ it is refused with the reason and nothing is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F, Q
@@ -35,6 +37,7 @@ from pillars.recovery.models.plans import Goal
 from pillars.recovery.models.referrals import (
     AWAITING_RESPONSE,
     CLOSED_STATUSES,
+    OPEN_STATUSES,
     TRANSITIONS,
     Referral,
     ReferralEvent,
@@ -298,16 +301,18 @@ def refer(
 
 
 def release_packet(referral: Referral, *, actor: Any, fmt: str) -> exports.Release:
-    """Every copy of the packet leaves through the one export door; the detail names the
-    recipient and the consent that names it."""
+    """Every copy of the packet leaves through the one export door, addressed to the receiving
+    organization: a Part 2 packet leaves on the consent that names it (logged with basis
+    "consent", the consent's id and the recipient's name), and its notice explains that
+    consent (42 CFR 2.32(b))."""
     return exports.release(
         actor,
         what="recovery.referral_packet",
         fmt=fmt,
         records=[referral],
         person_id=referral.person.public_id,
+        recipient=exports.Recipient(referral.organization_name, referral.consent),
         detail={
-            "recipient": referral.organization_name[:200],
             "recipient_consent": str(referral.consent.public_id) if referral.consent else "",
             "confidential_service": referral.service is not None
             and is_confidential(referral.service),
@@ -523,6 +528,121 @@ def sweep_overdue(now: datetime | None = None, *, limit: int = 100) -> sweeps.Sw
             object_type="recovery.referral",
             object_id=str(public_id),
             retry=lambda pk=pk, n=failures + 1: _retry_later(pk, n, now),  # type: ignore[misc]
+        )
+        if written is not None:
+            result.claimed += 1
+            result.alerts += written
+    return result
+
+
+# --- The follow-up reminder ------------------------------------------------------------------
+
+FOLLOW_UP_LABEL = "referral follow-up sweep"
+
+
+def follow_up_moment(referral: Referral) -> datetime | None:
+    """When the follow-up reminder is due: the start of the follow-up date in the zone of the
+    unit the referral was made in (UTC when it has none)."""
+    if referral.follow_up_on is None:
+        return None
+    unit = referral.made_in_unit or _unit_of(referral.referred_by)
+    zone = ZoneInfo(unit.time_zone) if unit is not None else UTC
+    return datetime.combine(referral.follow_up_on, time(0), tzinfo=zone)
+
+
+def _retry_follow_up_later(pk: int, failures: int, now: datetime) -> None:
+    """The failure policy's retry for the reminder: its own back-off, never dropped."""
+    Referral.objects.filter(pk=pk).update(
+        follow_up_retry_at=now + sweeps.backoff(failures), follow_up_failures=failures
+    )
+
+
+def _remind_follow_up(pk: int, now: datetime) -> int | None:
+    """Claim one open referral for its follow-up date (compare-and-set on
+    ``reminded_follow_up_on``) once the date has begun in the unit's zone, and remind the
+    referring peer once. The message names the organization and the date, never the person
+    served or why they were referred."""
+    from pillars.rounds.choices import AlertKind
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import write_new_alerts
+
+    referral = Referral.objects.select_related(
+        "referred_by", "made_in_unit", "service__organization", "person"
+    ).get(pk=pk)
+    day = referral.follow_up_on
+    moment = follow_up_moment(referral)
+    if day is None or moment is None or now < moment:
+        return None
+    claimed = (
+        Referral.objects.filter(pk=pk, status__in=OPEN_STATUSES, follow_up_on=day)
+        .filter(Q(reminded_follow_up_on__isnull=True) | ~Q(reminded_follow_up_on=F("follow_up_on")))
+        .update(reminded_follow_up_on=day, follow_up_retry_at=None, follow_up_failures=0)
+    )
+    if claimed != 1:
+        return None
+    unit = referral.made_in_unit or _unit_of(referral.referred_by)
+    if unit is None:
+        return 0
+    peer = referral.referred_by
+    new = write_new_alerts(
+        [
+            Alert(
+                kind=AlertKind.OTHER,
+                recipient=peer,
+                unit=unit,
+                message=(
+                    f"Today ({day:%b %d}) is the day to follow up the referral to "
+                    f"{referral.organization_name}."
+                )[:300],
+                due_at=now,
+                created_at=now,
+                subject_kind="recovery.referral",
+                subject_id=referral.public_id,
+                dedupe_key=f"rfu:{referral.public_id}:{day.isoformat()}:{peer.public_id}",
+            )
+        ]
+    )
+    audit.record(
+        actor=None,
+        actor_label=FOLLOW_UP_LABEL,
+        action=Action.UPDATE,
+        target=referral,
+        person_id=referral.person.public_id,
+        category=Category.SUBSTANCE_USE if referral.is_part2 else Category.GENERAL,
+        purpose=Purpose.OPERATIONS,
+        detail={
+            "event": "referral follow-up due",
+            "follow_up_on": day.isoformat(),
+            "alerts": len(new),
+        },
+    )
+    return len(new)
+
+
+def sweep_follow_ups(now: datetime | None = None, *, limit: int = 100) -> sweeps.SweepResult:
+    """One sweep: an open referral whose follow-up date has begun in its unit's zone reminds
+    the referring peer, once per date (a new date re-arms it). Candidates are the dates up to
+    tomorrow in UTC (the earliest zones start a day ahead); each row's own zone decides. A row
+    that raises goes through core.sweeps.guarded and is retried after a back-off."""
+    now = now or clock.now()
+    result = sweeps.SweepResult("referral follow-ups")
+    rows = list(
+        Referral.objects.filter(
+            status__in=OPEN_STATUSES, follow_up_on__lte=now.date() + timedelta(days=1)
+        )
+        .filter(Q(reminded_follow_up_on__isnull=True) | ~Q(reminded_follow_up_on=F("follow_up_on")))
+        .filter(Q(follow_up_retry_at__isnull=True) | Q(follow_up_retry_at__lte=now))
+        .order_by("follow_up_on", "pk")
+        .values_list("pk", "public_id", "follow_up_failures")[:limit]
+    )
+    for pk, public_id, failures in sweeps.within_budget(result, rows):
+        written = sweeps.guarded(
+            result,
+            lambda pk=pk: _remind_follow_up(pk, now),  # type: ignore[misc]
+            label=FOLLOW_UP_LABEL,
+            object_type="recovery.referral",
+            object_id=str(public_id),
+            retry=lambda pk=pk, n=failures + 1: _retry_follow_up_later(pk, n, now),  # type: ignore[misc]
         )
         if written is not None:
             result.claimed += 1

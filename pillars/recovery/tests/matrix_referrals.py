@@ -1,7 +1,8 @@
 """Permission matrix for referrals: a person's referrals, choosing a service, the preview and
-sending, logging an outside referral, one referral, its status, reopening, the packet, open
-referrals, the outcomes report and the API. Fixtures: a directory service and a referral of
-person A to it, sent by the peer (unit A holds no Part 2 program, so no consent is needed)."""
+sending, logging an outside referral, one referral, its status, reopening, the packet (page and
+PDF), open referrals, the outcomes report and the API. Fixtures: a directory service and a
+referral of person A to it, sent by the peer (unit A holds no Part 2 program, so no consent is
+needed)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ PAGES: dict[str, Case] = {
     "recovery:referral-status": Case("GET", "F F A A F F F F N L", referral),
     "recovery:referral-reopen": Case("GET", "F F A A F F F F N L", referral),
     "recovery:referral-packet": Case("GET", "F F A A F F F F N L", referral),
+    "recovery:referral-packet-pdf": Case("GET", "F F A A F F F F N L", referral),
 }
 
 #                                                  bht nur cli pee sup dir pri adm out anon

@@ -1,7 +1,7 @@
 """Pages of referrals: a person's referrals, choosing a service from the directory, the preview
 of what would be sent (and whether a consent covers it), logging an outside referral, a
-referral with its history, status updates, reopening, the printable packet, open referrals,
-and the outcomes report.
+referral with its history, status updates, reopening, the printable packet and its PDF, open
+referrals, and the outcomes report.
 
 Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes.
 """
@@ -21,6 +21,7 @@ from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
+from pillars.recovery import referrals_pdf
 from pillars.recovery.forms.referrals import LogForm, ReferForm, ReopenForm, SearchForm, StatusForm
 from pillars.recovery.models.directory import HsdsService
 from pillars.recovery.models.plans import Goal, GoalStatus
@@ -231,6 +232,22 @@ def packet(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@audited("the referral packet as a PDF (get_referral_for audits, release logs the disclosure)")
+@login_required
+@require_GET
+def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    referral = selectors.get_referral_for(
+        request.user, public_id, "recovery.make_referral", what="referral packet pdf"
+    )
+    if referral.service is None:
+        raise Http404("Not found")
+    response = HttpResponse(
+        referrals_pdf.export(request.user, referral), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="referral-{referral.public_id}.pdf"'
+    return response
+
+
 @audited("open referrals (one audited list read)")
 @login_required
 @require_GET
@@ -261,4 +278,5 @@ urlpatterns: list[URLPattern] = [
     path("referrals/<uuid:public_id>/status/", update_status, name="referral-status"),
     path("referrals/<uuid:public_id>/reopen/", reopen, name="referral-reopen"),
     path("referrals/<uuid:public_id>/packet/", packet, name="referral-packet"),
+    path("referrals/<uuid:public_id>/packet.pdf", packet_pdf, name="referral-packet-pdf"),
 ]
