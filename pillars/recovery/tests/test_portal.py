@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -24,7 +23,7 @@ from pillars.recovery.models.capital import Assessment
 from pillars.recovery.models.directory import HsdsOrganization, HsdsService, SavedResource
 from pillars.recovery.models.encounters import VirtualSession
 from pillars.recovery.models.plans import Goal, GoalProgress, GoalStep, WellnessPlanVersion
-from pillars.recovery.models.portal import PersonAccess
+from pillars.recovery.models.portal import PersonAccess, PortalAddressFailure
 from pillars.recovery.services import portal as services
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +31,6 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
 PLAN = {"toolbox": [{"text": "Walk by the river"}], "crisis": [{"text": "Call my sister"}]}
 SECRET_WORDS = "Detox intake at the other program"
-
-
-@pytest.fixture(autouse=True)
-def _clear_throttle() -> None:
-    cache.clear()
 
 
 def _records(world: World) -> dict[str, Any]:
@@ -206,6 +200,49 @@ def test_many_wrong_codes_from_one_address_are_refused_across_links(world: World
     last = AuditEvent.objects.filter(action="sign_in_failed").last()
     assert last is not None
     assert last.detail["reason"] == "address_locked"
+
+
+def test_the_address_count_is_in_the_database_and_its_window_ends(world: World) -> None:
+    """Every process reads the same count (no per-process cache): rows in the window count,
+    a locked address adds none, and the sweep deletes the rows past the window."""
+    issued = _issue(world)
+    now = clock.now()
+    PortalAddressFailure.objects.bulk_create(
+        [
+            PortalAddressFailure(address="127.0.0.1", at=now)
+            for _ in range(services.ADDRESS_FAILURES)
+        ]
+    )
+    assert services.address_refusals("127.0.0.1", now) == services.ADDRESS_FAILURES
+    _, refused = _open(issued)
+    assert refused.status_code == 400
+    assert PortalAddressFailure.objects.count() == services.ADDRESS_FAILURES
+    later = now + services.LOCK_FOR + timedelta(seconds=1)
+    assert services.address_refusals("127.0.0.1", later) == 0
+    with time_machine.travel(later, tick=False):
+        _, opened = _open(issued)
+    assert opened.status_code == 302
+    assert services.prune_address_refusals(later).claimed == services.ADDRESS_FAILURES
+    assert not PortalAddressFailure.objects.exists()
+
+    from pillars.recovery.sweeps import SWEEPS
+
+    assert services.prune_address_refusals in SWEEPS
+
+
+def test_each_page_view_keeps_last_used_at_at_most_once_a_minute(world: World) -> None:
+    issued = _issue(world)
+    client, _ = _open(issued)
+    opened = PersonAccess.objects.get(pk=issued.access.pk).last_used_at
+    assert opened is not None
+    with time_machine.travel(opened + timedelta(seconds=30), tick=False):
+        assert client.get(reverse("recovery:portal-home")).status_code == 200
+    assert PersonAccess.objects.get(pk=issued.access.pk).last_used_at == opened
+    with time_machine.travel(opened + timedelta(minutes=2), tick=False):
+        assert client.get(reverse("recovery:portal-home")).status_code == 200
+    assert PersonAccess.objects.get(pk=issued.access.pk).last_used_at == opened + timedelta(
+        minutes=2
+    )
 
 
 def test_expired_revoked_and_unknown_get_the_same_refusal(world: World) -> None:
