@@ -231,7 +231,7 @@ AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out credentials before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "pillars.core.backends.PasswordBackend",
-    "pillars.core.backends.BadgePinBackend",
+    "pillars.people.tablets.BadgePinBackend",
 ]
 
 AXES_FAILURE_LIMIT = env_int("PILLARS_LOCKOUT_FAILURES", 5, minimum=1)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("pillars.core.urls")),
+    # The unit tablet pages keep their /account/ paths: tablets have them bookmarked.
+    path("account/", include("pillars.people.tablet_urls")),
     path("people/", include("pillars.people.urls")),
     path("audit/", include("pillars.audit.urls")),
     path("rounds/", include("pillars.rounds.urls")),

@@ -1,8 +1,7 @@
 """Reads of the audit log: the privacy officer's report (DESIGN.md rule 4).
 
-The report is a read-only consumer of the people app: it resolves record numbers and staff names
-for display, so it may import people models here (the log, chain and verifier never do; audit
-sits below people for writes).
+The report names persons served by record number through ``audit.persons``, which the people
+app fills in: audit imports no domain app (it sits below them all).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.db.models import Max, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
+from pillars.audit import persons
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.core import policy
@@ -99,8 +99,6 @@ class ReportFilters:
 
 def resolve_person(term: str) -> UUID | None:
     """A person served named by record number (exact, any case) or by public id."""
-    from pillars.people.models import PersonServed
-
     term = term.strip()
     if not term:
         return None
@@ -108,12 +106,7 @@ def resolve_person(term: str) -> UUID | None:
         return UUID(term)
     except ValueError:
         pass
-    found = (
-        PersonServed.objects.filter(record_number__iexact=term)
-        .values_list("public_id", flat=True)
-        .first()
-    )
-    return found
+    return persons.person_by_record_number(term)
 
 
 def _filtered(filters: ReportFilters, sort: str) -> QuerySet[AuditEvent]:
@@ -218,17 +211,10 @@ def _what(event: AuditEvent) -> str:
 
 def record_numbers(person_ids: Iterable[UUID]) -> dict[str, str]:
     """Record numbers of the persons served named by public id (one query)."""
-    from pillars.people.models import PersonServed
-
     ids = {pid for pid in person_ids if pid}
     if not ids:
         return {}
-    return {
-        str(pid): number
-        for pid, number in PersonServed.objects.filter(public_id__in=ids).values_list(
-            "public_id", "record_number"
-        )
-    }
+    return persons.record_numbers(ids)
 
 
 def _person_cell(event: AuditEvent, numbers: dict[str, str], focus: UUID | None) -> str:

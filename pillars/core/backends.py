@@ -1,5 +1,6 @@
-"""Badge-and-PIN sign-in on a trusted unit tablet, and how axes counts failed sign-ins: by name
-and address together, plus a limit per address across names."""
+"""Password sign-in, and how axes counts failed sign-ins: by name (or badge, for a tablet
+switch) and address together, plus a limit per address across names. Badge-and-PIN sign-in
+lives with the tablets, ``people.tablets.BadgePinBackend``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 from django.http import HttpRequest
 
@@ -69,47 +70,6 @@ class LockoutHandler(AxesDatabaseHandler):
             # as this name having reached the name's limit.
             return int(needed)
         return failures
-
-
-class BadgePinBackend(BaseBackend):
-    """Authenticates ``badge`` + ``pin`` + ``device``: only on a trusted tablet where the staff
-    member has fully signed in recently, and never for roles that need two-factor sign-in."""
-
-    def authenticate(
-        self,
-        request: HttpRequest | None,
-        badge: str | None = None,
-        pin: str | None = None,
-        device: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        if not badge or not pin or device is None:
-            return None
-        from pillars.people.models import Staff, TrustedDevice
-        from pillars.people.services import check_pin, may_quick_switch
-
-        if not isinstance(device, TrustedDevice):
-            return None
-        staff = (
-            Staff.objects.select_related("user")
-            .filter(badge_number=str(badge).strip(), user__is_active=True)
-            .first()
-        )
-        # check_pin runs the hasher even for an unknown badge, so timing does not reveal badges.
-        if not check_pin(staff, str(pin)) or staff is None:
-            return None
-        if not may_quick_switch(device, staff):
-            return None
-        return staff.user
-
-    def get_user(self, user_id: int) -> Any:
-        user = (
-            get_user_model()
-            .objects.select_related("staff")
-            .filter(pk=user_id, is_active=True)
-            .first()
-        )
-        return policy.loaded_with_user(user)
 
 
 class PasswordBackend(ModelBackend):

@@ -1,28 +1,19 @@
-"""Ending sessions, and the cookie that marks a browser as a trusted unit tablet."""
+"""Ending sessions and revoking API tokens. (The trusted-tablet cookie and the tablet's own
+sessions live with the tablets, in ``people.tablets``.)"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
 
-if TYPE_CHECKING:
-    from pillars.people.models import TrustedDevice
-
-DEVICE_COOKIE = "pillars_device"
-DEVICE_COOKIE_SALT = "pillars.core.device"
-# A unit tablet stays registered for a year; browsers cap cookie lifetimes at about 400 days.
-DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
-CACHE_ATTR = "_pillars_device"
 # The tablet a session was signed in on, kept in the session so revoking the tablet ends it.
 DEVICE_SESSION_KEY = "pillars_device_id"
-BADGE_PIN_BACKEND = "pillars.core.backends.BadgePinBackend"
 
 
 def end_all_sessions(user: Any) -> None:
@@ -85,56 +76,3 @@ def end_sessions_where(matches: Callable[[dict[str, Any]], bool]) -> int:
             store_class(session_key=key).delete()
             ended += 1
     return ended
-
-
-def end_device_sessions(device: TrustedDevice) -> int:
-    """End every session that was signed in on a tablet (``DEVICE_SESSION_KEY``)."""
-    device_id = str(device.public_id)
-    return end_sessions_where(lambda data: data.get(DEVICE_SESSION_KEY) == device_id)
-
-
-def end_badge_sessions(user: Any) -> int:
-    """End the user's sessions that began with badge and PIN; password sign-ins stay."""
-    user_id = str(user.pk)
-    return end_sessions_where(
-        lambda data: (
-            str(data.get(SESSION_KEY)) == user_id
-            and data.get(BACKEND_SESSION_KEY) == BADGE_PIN_BACKEND
-        )
-    )
-
-
-def device_secret(request: HttpRequest) -> str | None:
-    """The tablet secret from the signed device cookie; None when absent or tampered with."""
-    value = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_COOKIE_SALT)
-    return str(value) if value else None
-
-
-def device_for_request(request: HttpRequest) -> TrustedDevice | None:
-    """The trusted tablet this browser is, if its cookie names a device that is not revoked."""
-    from pillars.people.services import device_for_secret
-
-    # Cached on the request: the sign-in page, the switch view and the sign-in signal all ask.
-    if CACHE_ATTR in request.__dict__:
-        return cast("TrustedDevice | None", request.__dict__[CACHE_ATTR])
-    device = device_for_secret(device_secret(request))
-    request.__dict__[CACHE_ATTR] = device
-    return device
-
-
-def set_device_cookie(response: HttpResponse, secret: str) -> None:
-    """Remember the tablet secret in this browser: signed, HttpOnly, SameSite=Strict, and Secure
-    wherever the session cookie is (production)."""
-    response.set_signed_cookie(
-        DEVICE_COOKIE,
-        secret,
-        salt=DEVICE_COOKIE_SALT,
-        max_age=DEVICE_COOKIE_MAX_AGE,
-        httponly=True,
-        secure=settings.SESSION_COOKIE_SECURE,
-        samesite="Strict",
-    )
-
-
-def clear_device_cookie(response: HttpResponse) -> None:
-    response.delete_cookie(DEVICE_COOKIE, samesite="Strict")

@@ -11,14 +11,9 @@ from django.dispatch import receiver
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome, Purpose
-from pillars.core import clock, policy
+from pillars.core import clock, devices, policy
 from pillars.core.middleware import AUTH_KEY, SEEN_KEY, needs_second_step
-from pillars.core.sessions import (
-    BADGE_PIN_BACKEND,
-    DEVICE_SESSION_KEY,
-    device_for_request,
-    revoke_everywhere,
-)
+from pillars.core.sessions import DEVICE_SESSION_KEY, revoke_everywhere
 
 
 @receiver(user_logged_in)
@@ -29,8 +24,8 @@ def on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         request.session[SEEN_KEY] = now
     # The account's roles may have changed since a previous request cached them.
     policy.forget(user)
-    method = "badge_pin" if getattr(user, "backend", "") == BADGE_PIN_BACKEND else "password"
-    device = device_for_request(request) if request is not None else None
+    method = devices.sign_in_method(user)
+    device = devices.device_for_request(request)
     second_step = needs_second_step(user)
     detail: dict[str, Any] = {"method": method}
     if device is not None:
@@ -43,12 +38,7 @@ def on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     # A password sign-in is a full sign-in unless a second step is still owed (then the
     # two-factor view records it once the code is right). A badge-and-PIN switch never is.
     if device is not None and method == "password" and not second_step:
-        from pillars.people.models import Staff
-        from pillars.people.services import enroll_on_device
-
-        staff = Staff.objects.filter(user=user).first()
-        if staff is not None:
-            enroll_on_device(device, staff)
+        devices.full_sign_in(request, user, device)
 
 
 @receiver(user_login_failed)

@@ -1,52 +1,36 @@
-"""Health probes, sign-in and sign-out, the second step, unit tablets, PINs, API tokens and the
-error pages."""
+"""Health probes, sign-in and sign-out, the second step, API tokens and the error pages. (Unit
+tablets and PINs: ``people.tablet_views``.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate, login, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max, Sum
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
-from pillars.core import clock, policy, tokens
+from pillars.core import clock, devices, policy, tokens
 from pillars.core import two_factor as second_step
 from pillars.core.backends import address_failures, address_limit, axes_username
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.forms import (
-    PinForm,
-    SignInForm,
-    TabletRegisterForm,
-    TabletSwitchForm,
-    TokenCreateForm,
-    TwoFactorForm,
-)
-from pillars.core.middleware import AUTH_KEY, ENDED_PARAM
-from pillars.core.sessions import (
-    DEVICE_SESSION_KEY,
-    clear_device_cookie,
-    device_for_request,
-    set_device_cookie,
-)
+from pillars.core.forms import SignInForm, TokenCreateForm, TwoFactorForm
+from pillars.core.middleware import ENDED_PARAM
 
 MASK = "********"
 # A form with errors is shown again with status 200, as Django's own views do: htmx swaps only
@@ -91,7 +75,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
 # --- Helpers ---------------------------------------------------------------------------------
 
 
-def _safe_next(request: HttpRequest, default: str = "/") -> str:
+def safe_next(request: HttpRequest, default: str = "/") -> str:
     """The ``next`` target if it is on this site (path and query only), else ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not target or not url_has_allowed_host_and_scheme(
@@ -104,7 +88,7 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _mask_secrets(request: HttpRequest, *names: str) -> None:
+def mask_secrets(request: HttpRequest, *names: str) -> None:
     """Hide secret form fields from django-axes, which keeps the posted form with every failed
     attempt and masks only the fields it knows as passwords."""
     masked = request.POST.copy()
@@ -114,7 +98,7 @@ def _mask_secrets(request: HttpRequest, *names: str) -> None:
     request.POST = masked  # type: ignore[assignment]
 
 
-def _apply_errors(form: Form, exc: ValidationError) -> None:
+def apply_errors(form: Form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form, field by field."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
@@ -155,23 +139,23 @@ class SignInView(LoginView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # On a shared tablet the next person signs in over whoever is signed in now; elsewhere a
         # signed-in user is just sent on.
-        self.redirect_authenticated_user = device_for_request(request) is None
+        self.redirect_authenticated_user = devices.device_for_request(request) is None
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
         previous = self.request.user if self.request.user.is_authenticated else None
         if previous is not None and previous.pk != form.get_user().pk:
-            _ended_here(previous, device_for_request(self.request))
+            ended_here(previous, devices.device_for_request(self.request))
         return super().form_valid(form)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["tablet"] = device_for_request(self.request)
+        context["tablet"] = devices.device_for_request(self.request)
         context["ended"] = ended_message(self.request.GET.get(ENDED_PARAM))
         return context
 
 
-def _ended_here(previous: Any, device: Any) -> None:
+def ended_here(previous: Any, device: Any) -> None:
     """Someone else signed in on this browser: the previous user's session here ends (login()
     flushes it), their sessions elsewhere do not."""
     audit.record(
@@ -278,17 +262,6 @@ def locked_out(
 # --- The second step ---------------------------------------------------------------------
 
 
-def _enroll_on_tablet(request: HttpRequest, user: Any) -> None:
-    """A full sign-in on a trusted tablet opens badge-and-PIN switching there for a while."""
-    from pillars.people.models import Staff
-    from pillars.people.services import enroll_on_device
-
-    device = device_for_request(request)
-    staff = Staff.objects.filter(user=user).first()
-    if device is not None and staff is not None:
-        enroll_on_device(device, staff)
-
-
 @audited("second sign-in step: each attempt is audited by core.two_factor")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -297,7 +270,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
     user = request.user
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     if user.is_verified():  # type: ignore[attr-defined]
         return redirect(next_url)
     device, enrolling = second_step.device_for(user)
@@ -306,7 +279,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             result = second_step.verify(request, device, form.cleaned_data["code"])
             if result.verified:
-                _enroll_on_tablet(request, user)
+                devices.full_sign_in(request, user, devices.device_for_request(request))
                 messages.success(
                     request,
                     "Two-step sign-in is set up." if enrolling else "Signed in.",
@@ -324,137 +297,6 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "redirect_field_name": REDIRECT_FIELD_NAME,
     }
     return render(request, "core/two_factor.html", context)
-
-
-# --- Shared unit tablets -------------------------------------------------------------------
-
-
-@audited("registers this browser as a unit tablet through people.services.register_device")
-@login_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-def tablet_register(request: HttpRequest) -> HttpResponse:
-    from pillars.people.models import Staff, Unit
-    from pillars.people.services import enroll_on_device, register_device
-
-    if not policy.can(request.user, "people.register_device"):
-        raise PermissionDenied("You do not have permission to do that.")
-    units = policy.restrict(
-        Unit.objects.filter(is_active=True), request.user, "people.register_device"
-    )
-    form = TabletRegisterForm(request.POST or None, units=units)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device, secret = register_device(
-                actor=request.user, unit=form.cleaned_data["unit"], name=form.cleaned_data["name"]
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            # The registrant has fully signed in on this browser already; count that sign-in,
-            # unless their role needs a second step (a PIN never replaces it).
-            actor = policy.actor_for(request.user)
-            signed_in = request.session.get(AUTH_KEY)
-            staff = Staff.objects.filter(pk=actor.staff_pk).first() if actor.staff_id else None
-            if staff is not None and signed_in and not actor.requires_two_factor:
-                enroll_on_device(device, staff, signed_in_at=datetime.fromtimestamp(signed_in, UTC))
-            messages.success(
-                request,
-                f"This browser is now the tablet '{device.name}' on {device.unit}. Staff who "
-                "sign in fully here can switch in with badge number and PIN for 12 hours.",
-            )
-            # This session began before the browser was a tablet: revoking the tablet ends it too.
-            request.session[DEVICE_SESSION_KEY] = str(device.public_id)
-            response = redirect("core:tablet-register")
-            set_device_cookie(response, secret)
-            return response
-    context = {"form": form, "device": device_for_request(request)}
-    return render(request, "core/tablet_register.html", context)
-
-
-@audit_exempt("only deletes this browser's tablet cookie; no data is read or written")
-@require_POST
-def tablet_forget(request: HttpRequest) -> HttpResponse:
-    messages.info(request, "This browser is no longer used as a unit tablet.")
-    response = redirect(settings.LOGIN_URL)
-    clear_device_cookie(response)
-    return response
-
-
-@audited("badge-and-PIN sign-in on a trusted tablet: audited by the authentication signals")
-@never_cache
-@require_http_methods(["GET", "POST"])
-def tablet_switch(request: HttpRequest) -> HttpResponse:
-    """Switch user on a trusted tablet: the current user's session on this browser ends (their
-    sessions elsewhere do not), and the staff member with the badge and PIN is signed in."""
-    device = device_for_request(request)
-    if device is None:
-        return render(request, "core/tablet_switch.html", {"device": None}, status=403)
-    form = TabletSwitchForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        _mask_secrets(request, "pin")
-        user = authenticate(
-            request,
-            badge=form.cleaned_data["badge"],
-            pin=form.cleaned_data["pin"],
-            device=device,
-        )
-        if user is not None:
-            previous = request.user if request.user.is_authenticated else None
-            if previous is not None and previous.pk != user.pk:
-                _ended_here(previous, device)
-            # A different user in the session makes login() flush it: this browser's session
-            # ends, the previous user's other sessions are untouched.
-            login(request, user)
-            # axes resets the count of the account's sign-in name on success; the badge's
-            # count is kept under another name, so reset it too (AXES_RESET_ON_SUCCESS), for
-            # this address only, as axes does.
-            axes_reset(
-                username=axes_username(request, {"badge": form.cleaned_data["badge"]}),
-                ip=getattr(request, "axes_ip_address", None),
-            )
-            return redirect(_safe_next(request, reverse("core:home")))
-        error = (
-            "That badge number and PIN did not work here. Check them, or sign in with your "
-            "password: badge and PIN work only within 12 hours of a full sign-in on this tablet."
-        )
-    context = {"device": device, "form": form, "error": error, "next": _safe_next(request, "")}
-    return render(request, "core/tablet_switch.html", context)
-
-
-@audited("sets the user's own PIN through people.services.set_pin")
-@login_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-def pin_set(request: HttpRequest) -> HttpResponse:
-    from pillars.people.models import Staff
-    from pillars.people.services import set_pin
-
-    user: Any = request.user
-    staff = Staff.objects.filter(user=user).first()
-    if staff is None:
-        raise PermissionDenied("You do not have permission to do that.")
-    form = PinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        _mask_secrets(request, "current_password", "pin", "pin_again")
-        checked = authenticate(
-            request,
-            username=request.user.get_username(),
-            password=form.cleaned_data["current_password"],
-        )
-        if checked is None or checked.pk != request.user.pk:
-            form.add_error("current_password", "That is not your current password.")
-        else:
-            try:
-                set_pin(staff, actor=request.user, pin=form.cleaned_data["pin"])
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                messages.success(request, "Your PIN is set. Use it with your badge number.")
-                return redirect("core:pin")
-    context = {"form": form, "staff": staff, "has_pin": bool(staff.pin_hash)}
-    return render(request, "core/pin_set.html", context)
 
 
 # --- API tokens --------------------------------------------------------------------------
@@ -488,7 +330,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["days"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             # The secret is shown in this one response and never stored: no redirect, no
             # session, and the page is not cached.

@@ -32,3 +32,10 @@ def demo_totp_key(username: str) -> str:
     """The fixed authenticator key (hex, 20 bytes) of a demo account: the same on every demo
     install, so ``pillars demo-code`` can print the code. Never used outside demo mode."""
     return hashlib.sha1(f"pillars-demo-totp:{username}".encode(), usedforsecurity=False).hexdigest()
+
+
+def sign_in_banner() -> list[str]:
+    """The demo sign-ins ``pillars serve`` prints when it starts (``core.banner``)."""
+    lines = [f"Demo sign-ins (password for all: {DEMO_PASSWORD}):"]
+    lines += [f"  {username:<18} {role}" for username, role in DEMO_SIGN_INS]
+    return lines

@@ -7,3 +7,9 @@ class DemoConfig(AppConfig):
     name = "pillars.demo"
     label = "demo"
     verbose_name = "Demo data"
+
+    def ready(self) -> None:
+        from pillars.core import banner
+        from pillars.demo.accounts import sign_in_banner
+
+        banner.register(sign_in_banner)

@@ -26,9 +26,10 @@ from pillars.audit.models import AuditEvent
 from pillars.core import clock, policy
 from pillars.core.backends import address_failures, address_limit
 from pillars.core.errors import invalid
-from pillars.core.sessions import end_badge_sessions, end_device_sessions, revoke_everywhere
+from pillars.core.sessions import revoke_everywhere
 from pillars.people import selectors
 from pillars.people.models import DeviceEnrollment, Staff, TrustedDevice
+from pillars.people.tablets import end_badge_sessions, end_device_sessions
 
 ACTION = "people.manage_access"
 REASON_MAX_LENGTH = 500

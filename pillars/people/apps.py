@@ -9,11 +9,17 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and census"
 
     def ready(self) -> None:
+        from pillars.audit import persons
         from pillars.core import navigation
         from pillars.core.navigation import NavEntry
-        from pillars.people import consent_views, panels, policies
+        from pillars.people import consent_views, panels, policies, selectors, tablets
 
         policies.install()
+        tablets.install()
+        persons.register(
+            by_record_number=selectors.person_id_for_record_number,
+            record_numbers=selectors.record_numbers_for,
+        )
         panels.register()
         consent_views.register()
         navigation.register(

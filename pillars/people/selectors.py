@@ -566,3 +566,26 @@ def person_zone(person: PersonServed) -> ZoneInfo:
         .first()
     )
     return ZoneInfo(placement.unit.time_zone if placement else settings.PILLARS_DEFAULT_TIME_ZONE)
+
+
+# --- Lookups the audit report uses (registered with audit.persons) ---------------------------
+
+
+def person_id_for_record_number(term: str) -> UUID | None:
+    """The public id of the person served with this record number (exact, any case)."""
+    found: UUID | None = (
+        PersonServed.objects.filter(record_number__iexact=term)
+        .values_list("public_id", flat=True)
+        .first()
+    )
+    return found
+
+
+def record_numbers_for(person_ids: Iterable[UUID]) -> dict[str, str]:
+    """Record numbers of the persons served named by public id (one query)."""
+    return {
+        str(pid): number
+        for pid, number in PersonServed.objects.filter(public_id__in=set(person_ids)).values_list(
+            "public_id", "record_number"
+        )
+    }

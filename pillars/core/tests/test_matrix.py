@@ -68,11 +68,11 @@ FOUNDATION_PAGES: dict[str, Case] = {
     "core:logout": Case("POST", "L L L L L L L L L L"),
     "core:two-factor": Case("GET", "A A A A A A A A A L"),
     "core:still-here": Case("POST", "A A A A A A A A A L"),
-    "core:tablet-register": Case("GET", "F A F F F F F A F L"),
-    "core:tablet-forget": Case("POST", "L L L L L L L L L L"),
+    "tablets:register": Case("GET", "F A F F F F F A F L"),
+    "tablets:forget": Case("POST", "L L L L L L L L L L"),
     # Without a trusted-tablet cookie nobody may switch in by badge.
-    "core:tablet-switch": Case("GET", "F F F F F F F F F F"),
-    "core:pin": Case("GET", "A A A A A A A A A L"),
+    "tablets:switch": Case("GET", "F F F F F F F F F F"),
+    "tablets:pin": Case("GET", "A A A A A A A A A L"),
     "core:token-list": Case("GET", "A A A A A A A A A L"),
     "core:token-create": Case("GET", "A A A A A A A A A L"),
     # A token is visible to its owner only (the nurse's token here).

@@ -24,7 +24,7 @@ NOT_DESTINATIONS = {
     "core:login": "the sign-in page itself",
     "core:two-factor": "the second step of signing in",
     "core:still-here": "answered by the idle-timeout dialog",
-    "core:tablet-register": "reached from the tablet's sign-in page",
+    "tablets:register": "reached from the tablet's sign-in page",
     "rounds:offline": "shown by the service worker when a link fails offline",
     "rounds:offline-worker": "the service worker's script",
     "rounds:inbox-count": "the alert badge's poll (a fragment, not a page)",

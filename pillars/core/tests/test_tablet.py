@@ -14,9 +14,9 @@ from django.test import Client, override_settings
 
 from pillars.audit.choices import Action, Outcome
 from pillars.audit.models import AuditEvent
-from pillars.core.sessions import DEVICE_COOKIE
 from pillars.people.models import DeviceEnrollment, Staff, TrustedDevice
 from pillars.people.services import check_pin, set_pin
+from pillars.people.tablets import DEVICE_COOKIE
 from pillars.people.testing import PASSWORD
 
 SWITCH = "/account/tablet/switch/"

@@ -19,11 +19,11 @@ from pillars.audit.choices import Action, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.core.errors import ValidationError
 from pillars.core.models import ApiToken
-from pillars.core.sessions import DEVICE_COOKIE
 from pillars.core.tokens import create_token
 from pillars.people import access
 from pillars.people.models import DeviceEnrollment, Staff, TrustedDevice
 from pillars.people.services import set_pin
+from pillars.people.tablets import DEVICE_COOKIE
 from pillars.people.testing import PASSWORD, World
 
 SIGN_IN = "/account/sign-in/"

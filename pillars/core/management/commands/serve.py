@@ -8,8 +8,9 @@ import sys
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from pillars.core import banner
 
 
 class Command(BaseCommand):
@@ -73,10 +74,7 @@ class Command(BaseCommand):
 
     def _banner(self, host: str, port: int) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nPillars is serving on http://{host}:{port}/"))
-        if settings.DEMO_MODE:
-            from pillars.demo.accounts import DEMO_PASSWORD, DEMO_SIGN_INS
-
-            self.stdout.write("Demo sign-ins (password for all: " + DEMO_PASSWORD + "):")
-            for username, role in DEMO_SIGN_INS:
-                self.stdout.write(f"  {username:<18} {role}")
+        # The demo app, installed in demo mode only, registers its sign-ins here.
+        for line in banner.lines():
+            self.stdout.write(line)
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
