@@ -31,7 +31,7 @@ from pillars.demo.accounts import (
     DEMO_SIGN_INS,
     SYSTEM_USERNAME,
 )
-from pillars.people.choices import CaseloadKind
+from pillars.people.choices import CaseloadKind, UnitKind
 from pillars.people.models import (
     Bed,
     CaseloadAssignment,
@@ -86,8 +86,11 @@ def test_demo_rounds_are_live_and_the_back_fill_is_caught(loaded: generator.Summ
 
     now = clock.now()
     orders = list(ObservationOrder.objects.filter(ended_at__isnull=True).select_related("level"))
-    # Everyone on a unit is on observation, and the board shows a real mix.
-    assert len(orders) == Placement.objects.current().count()
+    # Everyone on an inpatient or residential unit is on observation (a community program's
+    # participants are enrolled, never rounded), and the board shows a real mix.
+    rounded = Placement.objects.current().exclude(unit__kind=UnitKind.COMMUNITY)
+    assert len(orders) == rounded.count()
+    assert Placement.objects.current().filter(unit__kind=UnitKind.COMMUNITY).exists()
     statuses = Counter(order.status_at(now) for order in orders)
     assert statuses["upcoming"] >= len(orders) // 3
     assert statuses["late"]
