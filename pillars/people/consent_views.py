@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pillars.audit.choices import Purpose
+from pillars.audit.choices import Category, Purpose
 from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
@@ -24,7 +24,7 @@ from pillars.people import selectors as people_selectors
 from pillars.people.consent_forms import CONSENT_FIELDS, ConsentForm, ExpiryEventForm, RevokeForm
 from pillars.people.consent_models import Consent
 from pillars.people.models import PersonServed, Placement, Staff, Unit
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import PRIVACY, PersonSection, register_section
 
 
 def with_state(rows: list[Consent]) -> list[Consent]:
@@ -347,5 +347,12 @@ def person_section(
 
 def register() -> None:
     register_section(
-        PersonSection("consents", "people/_consent_section.html", person_section, order=90)
+        PersonSection(
+            "consents",
+            "people/_consent_section.html",
+            person_section,
+            order=90,
+            category=Category.GENERAL,
+            group=PRIVACY,
+        )
     )

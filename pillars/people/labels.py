@@ -168,6 +168,32 @@ def has_closed_part2(actor: Actor, person_id: int) -> bool:
     return False
 
 
+def person_part2_open(actor: Actor, person: Any, part2_unit_ids: set[int] | None = None) -> bool:
+    """Whether the actor may read a person's Part 2 records as a whole (the person page's
+    substance-use sections ask it once per page): the same bases as ``label_visible`` asked of
+    the person rather than of one record. True for a person never placed in a Part 2 program
+    (nothing of theirs is Part 2), for the privacy officer, under an emergency grant for the
+    person, for the team of a Part 2 program the person was placed in, and under a consent that
+    names the actor for one of those programs. One query at most, none when the caller has
+    read the person's placements already and passes the Part 2 units among them."""
+    if _sees_everything(actor) or person.pk in actor.emergency_person_ids:
+        return True
+    units = part2_unit_ids
+    if units is None:
+        units = set(
+            Placement.objects.filter(
+                episode__person_id=person.pk, unit__is_substance_use_program=True
+            ).values_list("unit_id", flat=True)
+        )
+    if not units or units & set(actor.unit_ids):
+        return True
+    from pillars.people.consents import grants_for
+
+    return any(
+        grant.person_id == person.pk and units & set(grant.unit_ids) for grant in grants_for(actor)
+    )
+
+
 def label_visible(actor: Actor, obj: Model) -> bool:
     """Whether the label of one record lets the actor read it (its scope already did). A read
     opened by an emergency grant or a consent is logged as a disclosure."""

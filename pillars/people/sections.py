@@ -7,17 +7,43 @@ from a role the section is not for). The page has already checked that the perso
 user's scope and audited the read, so a section asks about its actions with
 ``policy.allows``. The page's own context (``person``, ``zone_name``, ``writable``) is visible
 in the section's template too.
+
+What a section may show is decided here, once, from its data ``category`` (the audit
+categories), not in each context function:
+
+- ``part2`` (substance use): shown only when the viewer may read the person's Part 2 records
+  (``labels.person_part2_open``: their program's team, the privacy officer, an emergency grant
+  or a consent that names them). The records inside are still filtered one by one by their
+  labels; this keeps a whole section (and its queries) away from a viewer it is closed to.
+- ``wellbeing``: a staff member's own wellbeing, never shown to anyone but its owner: the
+  section's ``owner`` says whether the viewer is; without one it is never shown.
+- ``general`` and ``none``: the context function alone decides.
+
+A section marked ``on_demand`` is not computed with the page: the page shows its title and a
+link (htmx ``hx-get``) to ``people:person-section``, which checks scope, audits the read and
+renders it when opened. Heavy or rarely needed sections (history) are on demand; what the floor
+needs at once stays inline. Sections are shown under their ``group`` heading; groups come in
+the order of their first section, sections within a group by ``order`` then key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
+from pillars.core import policy
 from pillars.people.models import PersonServed
+
+# The groups the person page shows today (a section may name another; it is shown the same way).
+SAFETY = "Safety"
+RECOVERY = "Recovery"
+CARE_TEAM = "Care team"
+PRIVACY = "Privacy and consent"
+OTHER = "More about this person"
 
 
 @dataclass(frozen=True)
@@ -27,6 +53,21 @@ class PersonSection:
     # (request, person, the page's context) -> the section's context, or None to hide it.
     context: Callable[[HttpRequest, PersonServed, dict[str, Any]], dict[str, Any] | None]
     order: int = 100
+    category: str = Category.GENERAL
+    group: str = OTHER
+    # Rendered only when opened (a placeholder with a link on the page); needs a title and,
+    # so the placeholder is not offered to a role the section is not for, the policy action.
+    on_demand: bool = False
+    title: str = ""
+    action: str = ""
+    # Wellbeing sections: (request, person) -> whether the viewer owns what the section shows.
+    owner: Callable[[HttpRequest, PersonServed], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if self.category not in Category.values:
+            raise ValueError(f"Unknown category for section {self.key}: {self.category}")
+        if self.on_demand and not (self.title and self.action):
+            raise ValueError(f"An on-demand section needs a title and an action: {self.key}")
 
 
 @dataclass(frozen=True)
@@ -34,6 +75,19 @@ class RenderedSection:
     key: str
     template: str
     context: dict[str, Any]
+    group: str = OTHER
+    on_demand: bool = False
+    title: str = ""
+
+
+@dataclass
+class SectionGroup:
+    title: str
+    sections: list[RenderedSection] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return "".join(c if c.isalnum() else "-" for c in self.title.lower())
 
 
 _sections: dict[str, PersonSection] = {}
@@ -43,12 +97,75 @@ def register_section(section: PersonSection) -> None:
     _sections[section.key] = section
 
 
+def get_section(key: str) -> PersonSection | None:
+    return _sections.get(key)
+
+
+class _Gate:
+    """Whether the viewer may see sections of each category for this person, each asked at
+    most once per page (the Part 2 question costs one query)."""
+
+    def __init__(
+        self, request: HttpRequest, person: PersonServed, page: dict[str, Any] | None = None
+    ) -> None:
+        self.request = request
+        self.person = person
+        # The person page read the placements already: it passes their Part 2 units.
+        self.part2_units: set[int] | None = (page or {}).get("part2_unit_ids")
+        self._part2: bool | None = None
+
+    def allows(self, section: PersonSection) -> bool:
+        if section.category == Category.SUBSTANCE_USE:
+            if self._part2 is None:
+                from pillars.people.labels import person_part2_open
+
+                actor = policy.actor_for(self.request.user)
+                self._part2 = person_part2_open(actor, self.person, self.part2_units)
+            return self._part2
+        if section.category == Category.WELLBEING:
+            return section.owner is not None and bool(section.owner(self.request, self.person))
+        return True
+
+
+def category_allows(request: HttpRequest, person: PersonServed, section: PersonSection) -> bool:
+    """The category gate of one section (the on-demand route asks the same as the page)."""
+    return _Gate(request, person).allows(section)
+
+
 def sections_for(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> list[RenderedSection]:
-    shown = []
+    """The sections this viewer sees on the person's page, in page order: each group at the
+    place of its first section, sections within it by order. On-demand sections are not
+    computed (their placeholder names the route that renders them)."""
+    gate = _Gate(request, person, page)
+    shown: dict[str, list[RenderedSection]] = {}
     for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
-        context = section.context(request, person, page)
-        if context is not None:
-            shown.append(RenderedSection(section.key, section.template, context))
-    return shown
+        if section.action and not policy.allows(request.user, section.action, person):
+            continue
+        if not gate.allows(section):
+            continue
+        if section.on_demand:
+            rendered = RenderedSection(
+                section.key, section.template, {}, section.group, True, section.title
+            )
+        else:
+            context = section.context(request, person, page)
+            if context is None:
+                continue
+            rendered = RenderedSection(
+                section.key, section.template, context, section.group, False, section.title
+            )
+        shown.setdefault(section.group, []).append(rendered)
+    return [s for group in shown.values() for s in group]
+
+
+def grouped(sections: list[RenderedSection]) -> list[SectionGroup]:
+    """The page's sections under their group headings (``sections_for`` already put each
+    group's sections together)."""
+    groups: list[SectionGroup] = []
+    for section in sections:
+        if not groups or groups[-1].title != section.group:
+            groups.append(SectionGroup(section.group))
+        groups[-1].sections.append(section)
+    return groups

@@ -9,6 +9,11 @@ urlpatterns = [
     path("persons/", views.person_list, name="person-list"),
     path("persons/new/", views.person_create, name="person-create"),
     path("persons/<uuid:public_id>/", views.person_detail, name="person-detail"),
+    path(
+        "persons/<uuid:public_id>/sections/<slug:key>/",
+        views.person_section,
+        name="person-section",
+    ),
     path("persons/<uuid:public_id>/edit/", views.person_edit, name="person-edit"),
     path("persons/<uuid:public_id>/admit/", views.person_admit, name="person-admit"),
     path("persons/<uuid:public_id>/transfer/", views.person_transfer, name="person-transfer"),

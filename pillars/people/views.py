@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from pillars.core.formtools import posted, run_write
 from pillars.people import access, forms, importing, selectors, services
 from pillars.people.choices import UnitKind
 from pillars.people.models import PersonServed, Placement, Staff, Unit
-from pillars.people.sections import sections_for
+from pillars.people.sections import category_allows, get_section, grouped, sections_for
 
 PAGE_SIZE = 25
 
@@ -134,6 +134,13 @@ def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any
         and policy.can(user, "people.discharge"),
         "can_assign": can_assign,
         "writable": writable,
+        # For the sections' Part 2 gate (people.sections): no second read of the placements.
+        "part2_unit_ids": {
+            p.unit_id
+            for e in episodes
+            for p in e.placements.all()
+            if p.unit.is_substance_use_program
+        },
     }
 
 
@@ -156,8 +163,40 @@ def _assignable_staff(user: Any) -> Any:
 def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id)
     context = _person_context(request, person)
-    context["sections"] = sections_for(request, person, context)
+    context["section_groups"] = grouped(sections_for(request, person, context))
     return render(request, "people/person_detail.html", context)
+
+
+@audited("opens one on-demand section of a person's page: get_person_for audits the read")
+@login_required
+@require_GET
+def person_section(request: HttpRequest, public_id: UUID, key: str) -> HttpResponse:
+    """One section of the person page, rendered when opened (htmx swaps it into the page; a
+    plain request gets it on a page of its own). Scope and the audited read as on the person
+    page; a section this viewer may not see (its category, its action, or a context that
+    hides it) answers as if it did not exist."""
+    person = selectors.get_person_for(request.user, public_id, what=f"section:{key}"[:60])
+    section = get_section(key)
+    if section is None or not category_allows(request, person, section):
+        raise Http404("Not found")
+    if section.action and not policy.allows(request.user, section.action, person):
+        raise PermissionDenied
+    grant = selectors.active_grant_for(request.user, person)
+    emergency = grant is not None and selectors.is_emergency_read(request.user, person)
+    zone = selectors.person_zone(person)
+    page: dict[str, Any] = {
+        "person": person,
+        "zone": zone,
+        "zone_name": str(zone),
+        "writable": not emergency,
+    }
+    found = section.context(request, person, page)
+    if found is None:
+        raise Http404("Not found")
+    page.update(section=found, section_template=section.template, section_title=section.title)
+    if _is_htmx(request):
+        return render(request, section.template, page)
+    return render(request, "people/person_section.html", page)
 
 
 @audited("registers a person served and admits them (create_person audits both)")

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, register_section
 from pillars.rounds import selectors
 from pillars.rounds.choices import Precaution
 
@@ -56,5 +57,7 @@ def register() -> None:
             "rounds/partials/_person_observation.html",
             person_observation,
             order=10,
+            category=Category.GENERAL,
+            group=SAFETY,
         )
     )

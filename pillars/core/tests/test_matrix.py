@@ -39,6 +39,11 @@ def person_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
     return {"public_id": w.person_a.public_id}
 
 
+def incidents_section(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    # An on-demand section of the person page (people.sections), loaded when opened.
+    return {"public_id": w.person_a.public_id, "key": "incidents-incidents"}
+
+
 def unit_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
     return {"public_id": w.unit_a.public_id}
 
@@ -80,6 +85,7 @@ FOUNDATION_PAGES: dict[str, Case] = {
     "people:person-list": Case("GET", "A A A A A A F F A L"),
     "people:person-create": Case("GET", "F A A F F F F F F L"),
     "people:person-detail": Case("GET", "A A A A A A F F N L", person_a),
+    "people:person-section": Case("GET", "A A A A A A F F N L", incidents_section),
     "people:person-edit": Case("GET", "F A A F F F F F N L", person_a),
     "people:person-admit": Case("GET", "F A A F F F F F N L", person_a),
     "people:person-transfer": Case("GET", "F A A F F F F F N L", person_a),

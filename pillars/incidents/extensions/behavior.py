@@ -10,11 +10,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from pillars.audit.choices import Category
 from pillars.core import clock, policy
 from pillars.incidents.models import BehaviorContract
 from pillars.incidents.selectors import behavior as selectors
 from pillars.people.models import PersonServed, Unit
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, register_section
 from pillars.people.selectors import person_zone
 from pillars.rounds import board_extras
 from pillars.rounds.board_extras import BoardExtension, RowExtra
@@ -110,6 +111,8 @@ def install() -> None:
             "incidents/behavior/partials/_person_behavior.html",
             person_behavior,
             order=30,
+            category=Category.GENERAL,
+            group=SAFETY,
         )
     )
     board_extras.register(

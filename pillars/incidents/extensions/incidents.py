@@ -7,9 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
 from pillars.core import clock, policy
 from pillars.people.models import PersonServed, Unit
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, register_section
 from pillars.rounds.board_extras import counted
 
 
@@ -93,7 +94,13 @@ def install() -> None:
             "incidents-incidents",
             "incidents/incidents/partials/_person_incidents.html",
             person_incidents,
-            order=40,
+            order=45,
+            category=Category.GENERAL,
+            group=SAFETY,
+            # A history: opened when wanted, not computed with every page.
+            on_demand=True,
+            title="Incidents",
+            action="incidents.view",
         )
     )
     register(

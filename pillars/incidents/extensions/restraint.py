@@ -9,11 +9,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from pillars.audit.choices import Category
 from pillars.core import clock, policy
 from pillars.incidents.models import RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
 from pillars.people.models import PersonServed, Unit
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, register_section
 from pillars.rounds import board_extras
 from pillars.rounds.board_extras import BoardExtension, RowExtra
 
@@ -96,6 +97,8 @@ def install() -> None:
             "incidents/restraint/partials/_person_restraint.html",
             person_restraint,
             order=40,
+            category=Category.GENERAL,
+            group=SAFETY,
         )
     )
     board_extras.register(

@@ -9,10 +9,11 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from pillars.audit.choices import Category
 from pillars.core import clock, policy
 from pillars.incidents.selectors import safety as selectors
 from pillars.people.models import PersonServed, Unit
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, register_section
 from pillars.people.selectors import person_zone
 from pillars.rounds.board_extras import BoardExtension, RowExtra, counted, register
 
@@ -93,6 +94,8 @@ def register_all() -> None:
             "incidents/safety/_person_section.html",
             person_safety_plan,
             order=30,
+            category=Category.GENERAL,
+            group=SAFETY,
         )
     )
     register(

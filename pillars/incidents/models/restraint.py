@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
+from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
 
 __all__ = [
@@ -58,14 +59,11 @@ class ViolationKind(models.TextChoices):
     OVER_STATE_TOTAL = "over_state_total", "Over the state limit"
 
 
-class RuleProfile(PublicModel):
+class RuleProfile(VersionedRule, PublicModel):
     """One version of a rule profile. A change makes a new version and retires the old one, so
     episodes keep the rules they started under. ``None`` in a state limit means the profile has
     none."""
 
-    code = models.SlugField(max_length=32)
-    version = models.PositiveIntegerField(default=1)
-    is_current = models.BooleanField(default=True)
     name = models.CharField(max_length=120)
     citation = models.CharField(max_length=200, blank=True)
     adult_age = models.PositiveSmallIntegerField(default=18)
@@ -93,9 +91,8 @@ class RuleProfile(PublicModel):
     class Meta:
         ordering = ["code", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="rule_profile_version"),
-            models.UniqueConstraint(
-                fields=["code"], condition=Q(is_current=True), name="one_current_rule_profile"
+            *versioned_constraints(
+                version_name="rule_profile_version", current_name="one_current_rule_profile"
             ),
         ]
 

@@ -14,6 +14,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.versioning import next_version
 from pillars.incidents.models import (
     EpisodeKind,
     FaceToFace,
@@ -214,18 +215,17 @@ def change_profile(profile: RuleProfile, *, actor: Any, **changes: Any) -> RuleP
     if errors:
         raise ValidationError(errors)
     before = audit.snapshot(profile, list(PROFILE_FIELDS))
-    with transaction.atomic():
-        current = RuleProfile.objects.select_for_update().get(pk=profile.pk)
-        if not current.is_current:
-            raise Conflict("This profile was changed a moment ago; reload and try again.")
+
+    def unchanged(current: RuleProfile) -> None:
         if all(getattr(current, name) == values[name] for name in PROFILE_FIELDS):
             raise invalid(None, "Nothing was changed.")
-        RuleProfile.objects.filter(pk=current.pk).update(is_current=False)
-        new = RuleProfile.objects.create(
-            code=current.code,
-            version=current.version + 1,
-            is_current=True,
-            created_at=clock.now(),
+
+    with transaction.atomic():
+        new = next_version(
+            profile,
+            actor=actor,
+            stale="This profile was changed a moment ago; reload and try again.",
+            check=unchanged,
             **values,
         )
         audit.record(

@@ -139,9 +139,16 @@ def test_corrections_and_debriefs_from_pages(world: World, signed_in: Any) -> No
 
 def test_the_person_page_lists_their_incidents(world: World, signed_in: Any) -> None:
     _submitted(world)
-    page = signed_in("nurse").get(reverse("people:person-detail", args=[world.person_a.public_id]))
-    assert 'id="h-person-incidents"' in page.content.decode()
-    assert "Fall" in page.content.decode()
+    client = signed_in("nurse")
+    page = client.get(reverse("people:person-detail", args=[world.person_a.public_id]))
+    # The incident history is an on-demand section: the page links to it, opening it loads it.
+    section = reverse(
+        "people:person-section", args=[world.person_a.public_id, "incidents-incidents"]
+    )
+    assert f'hx-get="{section}"' in page.content.decode()
+    opened = client.get(section, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="h-person-incidents"' in opened
+    assert "Fall" in opened
 
 
 def test_exposure_pages(world: World, signed_in: Any) -> None:

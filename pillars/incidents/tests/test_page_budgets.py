@@ -36,9 +36,10 @@ pytestmark = pytest.mark.django_db
 # audited list read (5), every extension's row reads and panels, and the alert badge's count.
 BOARD_BUDGET = 28
 # The session and actor (4), the person, scope, the audited read (5), episodes, placements and
-# caseload, one read per section (the Part 2 consents section among them; for a nurse, the
-# recovery app's "Connect to a peer" section) and the alert badge's count.
-PERSON_BUDGET = 21
+# caseload, one read per inline section (the Part 2 consents section among them; for a nurse,
+# the recovery app's "Connect to a peer" section) and the alert badge's count. On-demand
+# sections (the incident history among them) cost nothing until opened.
+PERSON_BUDGET = 20
 
 
 def _order(world: World, person: PersonServed, code: str) -> ObservationOrder:

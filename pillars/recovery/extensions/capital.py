@@ -9,11 +9,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.core.navigation import NavEntry
 from pillars.core.navigation import register as register_nav
 from pillars.people.models import PersonServed
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import RECOVERY, PersonSection, register_section
 from pillars.recovery.selectors import capital as selectors
 
 
@@ -63,7 +64,16 @@ def install() -> None:
     """Register this area's sections, panels and menu entries."""
     register_section(
         PersonSection(
-            "recovery-capital", "recovery/capital/_person_section.html", person_capital, order=61
+            "recovery-capital",
+            "recovery/capital/_person_section.html",
+            person_capital,
+            order=61,
+            category=Category.SUBSTANCE_USE,
+            group=RECOVERY,
+            # Trends over every assessment: opened when wanted.
+            on_demand=True,
+            title="Recovery capital",
+            action="recovery.view_capital",
         )
     )
     register_nav(

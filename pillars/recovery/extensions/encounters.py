@@ -8,10 +8,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
 from pillars.core import navigation, policy
 from pillars.core.navigation import NavEntry
 from pillars.people.models import PersonServed
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import RECOVERY, PersonSection, register_section
 from pillars.people.services import add_reference_models
 from pillars.recovery.models.encounters import PeerActivity, PeerServiceRule, ScopeGuardTerm
 from pillars.recovery.selectors import encounters as selectors
@@ -43,6 +44,8 @@ def install() -> None:
             "recovery/encounters/_person_section.html",
             person_encounters,
             order=50,
+            category=Category.SUBSTANCE_USE,
+            group=RECOVERY,
         )
     )
     navigation.register(

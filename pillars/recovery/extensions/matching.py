@@ -7,10 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import CARE_TEAM, PersonSection, register_section
 from pillars.recovery.models.matching import MatchStatus
 from pillars.recovery.selectors import matching as selectors
 
@@ -34,7 +35,12 @@ def install() -> None:
     """Register this area's sections, panels and menu entries."""
     register_section(
         PersonSection(
-            "recovery-peer-match", "recovery/matching/_person_section.html", person_peer_match, 60
+            "recovery-peer-match",
+            "recovery/matching/_person_section.html",
+            person_peer_match,
+            order=70,
+            category=Category.SUBSTANCE_USE,
+            group=CARE_TEAM,
         )
     )
     register(

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import RECOVERY, PersonSection, register_section
 from pillars.recovery.selectors import plans as selectors
 
 
@@ -31,6 +32,11 @@ def install() -> None:
     """Register this area's sections, panels and menu entries."""
     register_section(
         PersonSection(
-            "recovery-plans", "recovery/plans/_person_section.html", person_plans, order=60
+            "recovery-plans",
+            "recovery/plans/_person_section.html",
+            person_plans,
+            order=60,
+            category=Category.SUBSTANCE_USE,
+            group=RECOVERY,
         )
     )

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import CARE_TEAM, PersonSection, register_section
 
 
 def person_portal(
@@ -25,6 +26,11 @@ def install() -> None:
     """Register this area's person-page section."""
     register_section(
         PersonSection(
-            "recovery-portal", "recovery/portal/_person_section.html", person_portal, order=69
+            "recovery-portal",
+            "recovery/portal/_person_section.html",
+            person_portal,
+            order=79,
+            category=Category.SUBSTANCE_USE,
+            group=CARE_TEAM,
         )
     )

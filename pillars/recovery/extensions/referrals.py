@@ -7,10 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import CARE_TEAM, PersonSection, register_section
 from pillars.recovery.selectors import referrals as selectors
 
 
@@ -32,7 +33,16 @@ def install() -> None:
     """Register this area's section and menu entries."""
     register_section(
         PersonSection(
-            "recovery-referrals", "recovery/referrals/_person_section.html", person_referrals, 62
+            "recovery-referrals",
+            "recovery/referrals/_person_section.html",
+            person_referrals,
+            order=72,
+            category=Category.SUBSTANCE_USE,
+            group=CARE_TEAM,
+            # Past and open referrals: opened when wanted.
+            on_demand=True,
+            title="Referrals",
+            action="recovery.view_referrals",
         )
     )
     register(

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
+from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Room, Staff, Unit
 from pillars.rounds.choices import (
     WORK_ORDER_OPEN_STATES,
@@ -22,14 +23,13 @@ from pillars.rounds.choices import (
 )
 
 
-class InspectionTemplate(PublicModel):
+class InspectionTemplate(VersionedRule, PublicModel):
     """One version of an inspection checklist for a kind of place (a bedroom, a bathroom, the
     exits, the whole unit). A change makes a new version and retires the old one; inspections
     point at the version they were answered against."""
 
+    # Longer than the shared 32: template codes name a kind of place and its purpose.
     code = models.SlugField(max_length=40)
-    version = models.PositiveIntegerField(default=1)
-    is_current = models.BooleanField(default=True)
     # A retired template (is_active False) stays readable on old inspections but is not offered.
     is_active = models.BooleanField(default=True)
     name = models.CharField(max_length=120)
@@ -43,9 +43,8 @@ class InspectionTemplate(PublicModel):
     class Meta:
         ordering = ["name", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="template_version_unique"),
-            models.UniqueConstraint(
-                fields=["code"], condition=Q(is_current=True), name="one_current_template_version"
+            *versioned_constraints(
+                version_name="template_version_unique", current_name="one_current_template_version"
             ),
         ]
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
+from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import (
     Episode,
     Part2Labelled,
@@ -25,7 +26,7 @@ from pillars.people.models import (
 from pillars.rounds.choices import Activity, CheckStatus, Location, Proof, SafetyStatus
 
 
-class ObservationLevel(PublicModel):
+class ObservationLevel(VersionedRule, PublicModel):
     """One version of an observation level. A change makes a new version and retires the old
     one, so orders (and their checks) keep the rules they were made under.
 
@@ -34,9 +35,6 @@ class ObservationLevel(PublicModel):
     observation with documentation every 15 minutes.
     """
 
-    code = models.SlugField(max_length=32)
-    version = models.PositiveIntegerField(default=1)
-    is_current = models.BooleanField(default=True)
     name = models.CharField(max_length=100)
     interval_minutes = models.PositiveIntegerField(
         help_text="How often a check is due (documentation cadence for continuous levels)."
@@ -65,9 +63,8 @@ class ObservationLevel(PublicModel):
     class Meta:
         ordering = ["sort_order", "code", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="level_version_unique"),
-            models.UniqueConstraint(
-                fields=["code"], condition=Q(is_current=True), name="one_current_level_version"
+            *versioned_constraints(
+                version_name="level_version_unique", current_name="one_current_level_version"
             ),
             models.CheckConstraint(
                 condition=Q(grace_factor__gte=1), name="level_grace_at_least_one_interval"

@@ -23,6 +23,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.versioning import next_version
 from pillars.people.models import Placement, Room, Staff, Unit
 from pillars.rounds.choices import (
     AlertKind,
@@ -502,29 +503,28 @@ def change_template(
         errors["items"] = ["Each item needs a known category."]
     if errors:
         raise ValidationError(errors)
+    before: dict[str, Any] = {}
+
+    def remember(current: InspectionTemplate) -> None:
+        # The old version as it stood under the lock, for the audit event's before/after.
+        before.update(
+            name=current.name,
+            area_kind=current.area_kind,
+            description=current.description,
+            is_active=current.is_active,
+            items=[(i.text, i.category) for i in current.items.order_by("position")],
+        )
+
     with transaction.atomic():
-        current = InspectionTemplate.objects.select_for_update().get(pk=template.pk)
-        if not current.is_current:
-            raise Conflict("This template was changed a moment ago; reload and try again.")
-        old_items = [(i.text, i.category) for i in current.items.order_by("position")]
-        before = {
-            "name": current.name,
-            "area_kind": current.area_kind,
-            "description": current.description,
-            "is_active": current.is_active,
-            "items": old_items,
-        }
-        InspectionTemplate.objects.filter(pk=current.pk).update(is_current=False)
-        new = InspectionTemplate.objects.create(
-            code=current.code,
-            version=current.version + 1,
-            is_current=True,
+        new = next_version(
+            template,
+            actor=actor,
+            stale="This template was changed a moment ago; reload and try again.",
+            check=remember,
             is_active=is_active,
             name=name,
             area_kind=area_kind,
             description=description,
-            created_at=clock.now(),
-            created_by_id=policy.actor_for(actor).staff_id,
         )
         TemplateItem.objects.bulk_create(
             TemplateItem(template=new, position=n, text=s.text, category=s.category)
@@ -546,7 +546,7 @@ def change_template(
             detail={
                 "code": new.code,
                 "version": new.version,
-                "replaces": str(current.public_id),
+                "replaces": str(template.public_id),
                 **audit.changes(before, after),
             },
         )

@@ -13,6 +13,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.versioning import next_version
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
 from pillars.people.selectors import person_category
 from pillars.rounds import presence
@@ -419,18 +420,17 @@ def change_level(level: ObservationLevel, *, actor: Any, **changes: Any) -> Obse
     values = clean_level_values(
         {**{name: getattr(level, name) for name in LEVEL_FIELDS}, **changes}
     )
-    with transaction.atomic():
-        current = ObservationLevel.objects.select_for_update().get(pk=level.pk)
-        if not current.is_current:
-            raise Conflict("This level was changed a moment ago; reload and try again.")
+
+    def unchanged(current: ObservationLevel) -> None:
         if all(getattr(current, name) == values[name] for name in LEVEL_FIELDS):
             raise invalid(None, "Nothing was changed.")
-        ObservationLevel.objects.filter(pk=current.pk).update(is_current=False)
-        new = ObservationLevel.objects.create(
-            code=current.code,
-            version=current.version + 1,
-            is_current=True,
-            created_at=clock.now(),
+
+    with transaction.atomic():
+        new = next_version(
+            level,
+            actor=actor,
+            stale="This level was changed a moment ago; reload and try again.",
+            check=unchanged,
             **values,
         )
         audit.record(

@@ -1,0 +1,95 @@
+"""Rules kept as versioned data: observation levels, restraint rule profiles, inspection
+templates.
+
+A rule is never edited in place: records made under it (orders and their checks, restraint
+episodes, answered inspections) point at the version they were made under and keep its meaning
+(DESIGN.md "rules are data"). A change makes the next version and retires the current one.
+``VersionedRule`` holds the three fields every such model shares; each model keeps its own
+constraints in its ``Meta`` (``versioned_constraints`` builds the two every one needs), and
+``next_version`` is the one way a service writes the next version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Q
+
+from pillars.core import clock
+from pillars.core.errors import Conflict
+
+STALE = "This was changed a moment ago; reload and try again."
+
+# Never copied from the old version: the row's own identity and the versioning fields.
+_NOT_COPIED = {"id", "public_id", "code", "version", "is_current"}
+
+
+class VersionedRule(models.Model):
+    """One version of a rule kept as data: ``code`` names the rule across versions, ``version``
+    counts from 1, and exactly one version per code is current."""
+
+    code = models.SlugField(max_length=32)
+    version = models.PositiveIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+
+def versioned_constraints(*, version_name: str, current_name: str) -> list[models.BaseConstraint]:
+    """The two constraints every versioned rule needs: one row per (code, version), and one
+    current version per code (the database refuses a second, whatever the services do). The
+    names are each model's existing constraint names."""
+    return [
+        models.UniqueConstraint(fields=["code", "version"], name=version_name),
+        models.UniqueConstraint(fields=["code"], condition=Q(is_current=True), name=current_name),
+    ]
+
+
+def next_version[V: VersionedRule](
+    current: V,
+    *,
+    actor: Any = None,
+    stale: str = STALE,
+    check: Callable[[V], None] | None = None,
+    **changes: Any,
+) -> V:
+    """Write the next version of ``current`` in the caller's transaction and return it.
+
+    The current row is locked (``select_for_update``) and read afresh: when another request
+    retired it meanwhile, ``Conflict(stale)`` and nothing is written. ``check`` sees the locked
+    row before anything is written (a service refuses "nothing was changed" there). The old row
+    is marked not current, then a copy of it with ``version + 1`` and the ``changes`` applied is
+    created; ``created_at`` (when the model has it) is now, and ``created_by`` (when the model
+    has it and an actor is given) the actor's staff profile. Permission checks and the audit
+    event stay with the calling service, inside the same ``transaction.atomic()``.
+    """
+    model = type(current)
+    with transaction.atomic():
+        locked = model._default_manager.select_for_update().get(pk=current.pk)
+        if not locked.is_current:
+            raise Conflict(stale)
+        if check is not None:
+            check(locked)
+        model._default_manager.filter(pk=locked.pk).update(is_current=False)
+        values: dict[str, Any] = {
+            field.attname: getattr(locked, field.attname)
+            for field in model._meta.concrete_fields
+            if field.name not in _NOT_COPIED and not field.primary_key
+        }
+        names = {field.name for field in model._meta.concrete_fields}
+        if "created_at" in names:
+            values["created_at"] = clock.now()
+        if "created_by" in names and actor is not None:
+            from pillars.core import policy
+
+            values["created_by_id"] = policy.actor_for(actor).staff_id
+        for name, value in changes.items():
+            field = model._meta.get_field(name)
+            values.pop(getattr(field, "attname", name), None)
+            values[name] = value
+        return model._default_manager.create(
+            code=locked.code, version=locked.version + 1, is_current=True, **values
+        )
