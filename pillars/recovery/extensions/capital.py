@@ -68,7 +68,9 @@ def install() -> None:
             "recovery/capital/_person_section.html",
             person_capital,
             order=61,
-            category=Category.SUBSTANCE_USE,
+            # Mixed records: the label guard filters each record (people.labels), so a record
+            # made outside a Part 2 program stays visible to the team that may read it.
+            category=Category.GENERAL,
             group=RECOVERY,
             # Trends over every assessment: opened when wanted.
             on_demand=True,

@@ -44,7 +44,9 @@ def install() -> None:
             "recovery/encounters/_person_section.html",
             person_encounters,
             order=50,
-            category=Category.SUBSTANCE_USE,
+            # Mixed records: the label guard filters each record (people.labels), so a record
+            # made outside a Part 2 program stays visible to the team that may read it.
+            category=Category.GENERAL,
             group=RECOVERY,
         )
     )

@@ -39,7 +39,9 @@ def install() -> None:
             "recovery/matching/_person_section.html",
             person_peer_match,
             order=70,
-            category=Category.SUBSTANCE_USE,
+            # Mixed records: the label guard filters each record (people.labels), so a record
+            # made outside a Part 2 program stays visible to the team that may read it.
+            category=Category.GENERAL,
             group=CARE_TEAM,
         )
     )

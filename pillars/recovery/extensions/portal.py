@@ -30,7 +30,9 @@ def install() -> None:
             "recovery/portal/_person_section.html",
             person_portal,
             order=79,
-            category=Category.SUBSTANCE_USE,
+            # Mixed records: the label guard filters each record (people.labels), so a record
+            # made outside a Part 2 program stays visible to the team that may read it.
+            category=Category.GENERAL,
             group=CARE_TEAM,
         )
     )

@@ -37,7 +37,9 @@ def install() -> None:
             "recovery/referrals/_person_section.html",
             person_referrals,
             order=72,
-            category=Category.SUBSTANCE_USE,
+            # Mixed records: the label guard filters each record (people.labels), so a record
+            # made outside a Part 2 program stays visible to the team that may read it.
+            category=Category.GENERAL,
             group=CARE_TEAM,
             # Past and open referrals: opened when wanted.
             on_demand=True,

@@ -202,9 +202,14 @@ def test_the_packet_pdf_leaves_by_the_door_with_the_notice(world: Any, sud: dict
 
 def test_the_person_page_shows_the_referrals_section(world: Any) -> None:
     made = refer(world)
-    page = _client(world.staff["peer"]).get(
-        reverse("people:person-detail", args=[world.person_a.public_id])
+    client = _client(world.staff["peer"])
+    person_page = client.get(reverse("people:person-detail", args=[world.person_a.public_id]))
+    section_url = reverse(
+        "people:person-section", args=[world.person_a.public_id, "recovery-referrals"]
     )
+    # The section opens on demand: the page links to it, the route renders it.
+    assert section_url in person_page.content.decode()
+    page = client.get(section_url)
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="h-referrals"' in html
