@@ -106,6 +106,7 @@ def test_postgresql_is_told_to_use_its_own_tools(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.once  # a scratch database and pg_dump of its own: long, so it is scheduled first
 def test_the_postgresql_restore_drill_passes_and_catches_an_edited_dump(tmp_path: Path) -> None:
     """bin/restore-drill on the test database: dump, restore beside it, verify the chain."""
     import os

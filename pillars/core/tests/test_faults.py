@@ -28,10 +28,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 PILLARS = ROOT / ".venv" / "bin" / "pillars"
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="runs once, in the PostgreSQL stage (it starts a private cluster of its own)",
-)
+pytestmark = [
+    pytest.mark.once,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="runs once, in the PostgreSQL stage (it starts a private cluster of its own)",
+    ),
+]
 
 SETUP = """
 from pillars.core.tokens import create_token

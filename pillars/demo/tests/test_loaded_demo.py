@@ -473,3 +473,55 @@ def test_demo_shows_part2_records_keeping_their_label(loaded: generator.Summary)
     rows = consents.disclosures_of(users.get(username="demo-privacy"), person)
     assert rows
     assert {r.basis for r in rows} == {"consent"}
+
+
+def test_demo_recovery_work(loaded: generator.Summary) -> None:
+    """The peer's year: a directory imported through the real import, encounters, goals, a
+    wellness plan, BARC-10 histories, referrals in several states, peer matching with varied
+    sharing and one chosen match, and the recovery community center's participants (enrolled,
+    no beds, some on demo-peer's caseload)."""
+    from pillars.recovery.models import (
+        Assessment,
+        Encounter,
+        Goal,
+        HsdsService,
+        MatchRequest,
+        MatchStatus,
+        PeerProfile,
+        Referral,
+        WellnessPlanVersion,
+    )
+
+    assert HsdsService.objects.count() >= 200
+    imports = AuditEvent.objects.filter(action=Action.IMPORT, object_type="recovery.directory")
+    assert imports.exists()
+    peer = Staff.objects.get(user__username="demo-peer")
+    assert Encounter.objects.filter(written_by=peer).count() >= 10
+    assert Goal.objects.exists()
+    assert WellnessPlanVersion.objects.filter(signed_at__isnull=False).exists()
+    barc = Assessment.objects.filter(instrument__code="barc-10")
+    assert barc.count() >= 8
+    assert len({a.total for a in barc}) > 3  # histories that rise and fall
+    assert len(set(Referral.objects.values_list("status", flat=True))) >= 4
+    profiles = list(PeerProfile.objects.all())
+    assert profiles
+    assert all("languages" in p.shared() for p in profiles)
+    # Varied: not every peer shares the same attributes.
+    assert len({tuple(sorted(p.shared())) for p in profiles}) > 1
+    statuses = list(MatchRequest.objects.values_list("status", flat=True))
+    assert statuses.count(MatchStatus.CHOSEN) == 1
+    assert len([s for s in statuses if s in (MatchStatus.OPEN, MatchStatus.OFFERED)]) == 2
+    chosen = MatchRequest.objects.get(status=MatchStatus.CHOSEN)
+    assert chosen.assignment is not None
+    assert chosen.assignment.staff == chosen.chosen_peer
+    center = Unit.objects.get(code="rcc")
+    assert (center.kind, center.bed_count) == (UnitKind.COMMUNITY, 0)
+    enrolled = list(Placement.objects.current().filter(unit=center))
+    assert len(enrolled) == 4
+    assert all(p.bed_id is None for p in enrolled)
+    assert CaseloadAssignment.objects.filter(
+        staff=peer,
+        kind=CaseloadKind.PEER,
+        ended_on__isnull=True,
+        person__episodes__placements__unit=center,
+    ).exists()
