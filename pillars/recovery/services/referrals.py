@@ -449,10 +449,6 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
     """Claim one overdue referral for its due date (compare-and-set on ``alerted_due_on``) and
     alert the referring peer once. The message names the service and the date, never the
     person served or why they were referred."""
-    from pillars.rounds.choices import AlertKind
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import write_new_alerts
-
     referral = Referral.objects.select_related(
         "referred_by", "made_in_unit", "service__organization", "person"
     ).get(pk=pk)
@@ -464,6 +460,34 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
     )
     if claimed != 1 or due is None:
         return None
+    return _remind_peer(
+        referral,
+        now,
+        message=(
+            f"A referral to {referral.organization_name} has had no answer since "
+            f"{due:%b %d}; follow it up with the service."
+        ),
+        key=f"rf:{referral.public_id}:{due.isoformat()}",
+        label=SYSTEM_LABEL,
+        detail={"event": "referral response overdue", "due_on": due.isoformat()},
+    )
+
+
+def _remind_peer(
+    referral: Referral,
+    now: datetime,
+    *,
+    message: str,
+    key: str,
+    label: str,
+    detail: dict[str, Any],
+) -> int:
+    """Alert the referring peer about a referral once (the dedupe key names the reminder and
+    the peer) and audit it; 0 when the referral has no unit to file the alert under."""
+    from pillars.rounds.choices import AlertKind
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import write_new_alerts
+
     unit = referral.made_in_unit or _unit_of(referral.referred_by)
     if unit is None:
         return 0
@@ -474,31 +498,24 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
                 kind=AlertKind.OTHER,
                 recipient=peer,
                 unit=unit,
-                message=(
-                    f"A referral to {referral.organization_name} has had no answer since "
-                    f"{due:%b %d}; follow it up with the service."
-                )[:300],
+                message=message[:300],
                 due_at=now,
                 created_at=now,
                 subject_kind="recovery.referral",
                 subject_id=referral.public_id,
-                dedupe_key=f"rf:{referral.public_id}:{due.isoformat()}:{peer.public_id}",
+                dedupe_key=f"{key}:{peer.public_id}",
             )
         ]
     )
     audit.record(
         actor=None,
-        actor_label=SYSTEM_LABEL,
+        actor_label=label,
         action=Action.UPDATE,
         target=referral,
         person_id=referral.person.public_id,
         category=Category.SUBSTANCE_USE if referral.is_part2 else Category.GENERAL,
         purpose=Purpose.OPERATIONS,
-        detail={
-            "event": "referral response overdue",
-            "due_on": due.isoformat(),
-            "alerts": len(new),
-        },
+        detail={**detail, "alerts": len(new)},
     )
     return len(new)
 
@@ -562,10 +579,6 @@ def _remind_follow_up(pk: int, now: datetime) -> int | None:
     ``reminded_follow_up_on``) once the date has begun in the unit's zone, and remind the
     referring peer once. The message names the organization and the date, never the person
     served or why they were referred."""
-    from pillars.rounds.choices import AlertKind
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import write_new_alerts
-
     referral = Referral.objects.select_related(
         "referred_by", "made_in_unit", "service__organization", "person"
     ).get(pk=pk)
@@ -580,43 +593,17 @@ def _remind_follow_up(pk: int, now: datetime) -> int | None:
     )
     if claimed != 1:
         return None
-    unit = referral.made_in_unit or _unit_of(referral.referred_by)
-    if unit is None:
-        return 0
-    peer = referral.referred_by
-    new = write_new_alerts(
-        [
-            Alert(
-                kind=AlertKind.OTHER,
-                recipient=peer,
-                unit=unit,
-                message=(
-                    f"Today ({day:%b %d}) is the day to follow up the referral to "
-                    f"{referral.organization_name}."
-                )[:300],
-                due_at=now,
-                created_at=now,
-                subject_kind="recovery.referral",
-                subject_id=referral.public_id,
-                dedupe_key=f"rfu:{referral.public_id}:{day.isoformat()}:{peer.public_id}",
-            )
-        ]
+    return _remind_peer(
+        referral,
+        now,
+        message=(
+            f"Today ({day:%b %d}) is the day to follow up the referral to "
+            f"{referral.organization_name}."
+        ),
+        key=f"rfu:{referral.public_id}:{day.isoformat()}",
+        label=FOLLOW_UP_LABEL,
+        detail={"event": "referral follow-up due", "follow_up_on": day.isoformat()},
     )
-    audit.record(
-        actor=None,
-        actor_label=FOLLOW_UP_LABEL,
-        action=Action.UPDATE,
-        target=referral,
-        person_id=referral.person.public_id,
-        category=Category.SUBSTANCE_USE if referral.is_part2 else Category.GENERAL,
-        purpose=Purpose.OPERATIONS,
-        detail={
-            "event": "referral follow-up due",
-            "follow_up_on": day.isoformat(),
-            "alerts": len(new),
-        },
-    )
-    return len(new)
 
 
 def sweep_follow_ups(now: datetime | None = None, *, limit: int = 100) -> sweeps.SweepResult:
