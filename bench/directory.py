@@ -33,7 +33,11 @@ MOMENT = datetime(2026, 3, 9, 18, 0, tzinfo=UTC)
 
 
 def main() -> None:
-    with bench_env("pillars-bench-directory-") as (data_dir, env):
+    # SQLite unless DATABASE_URL names a PostgreSQL server (then a throwaway database on it).
+    database = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
+    with bench_env("pillars-bench-directory-", database) as (data_dir, env):
         print(f"\nbench directory: {SERVICES} services in {data_dir} ...", flush=True)
         pillars(env, "migrate", "--no-input", "-v", "0")
         measure(env)
@@ -57,7 +61,7 @@ def hand_written(q: Any, now: datetime) -> list[int]:
         JOIN recovery_attribute a ON a.link_id = s.public_id AND a.link_entity = 'service'
         JOIN recovery_taxonomyterm t ON t.id = a.taxonomy_term_id AND t.code = %s
         JOIN recovery_serviceatlocation sal ON sal.service_id = s.id
-        JOIN recovery_location l ON l.id = sal.location_id AND l.x_confidential = 0
+        JOIN recovery_location l ON l.id = sal.location_id AND NOT l.x_confidential
              AND l.latitude BETWEEN %s AND %s AND l.longitude BETWEEN %s AND %s
         JOIN recovery_schedule sc ON sc.service_id = s.id
         WHERE s.status = 'active'

@@ -19,11 +19,14 @@ from collections import Counter
 from typing import Any
 from uuid import UUID
 
+from pillars.core.bulk import insert_objects
 from pillars.recovery.hsds import spec
 from pillars.recovery.hsds.package import Package, convert, parse_bool, render
 from pillars.recovery.models import directory as m
 
 BATCH = 500
+# The tables other rows point at: only their new rows' keys are read back after inserting.
+TARGETS = {target for t in spec.TABLES for _, target in t.fks.values()}
 # Location columns withheld for a confidential location (directions reveal the place too).
 WITHHELD = ("latitude", "longitude", "transportation")
 
@@ -141,8 +144,16 @@ def write(package: Package) -> dict[str, Counter[str]]:
             else:
                 count["unchanged"] += 1
         if create:
-            for obj in model.objects.bulk_create(create, batch_size=BATCH):
-                ids[table.name][str(obj.public_id)] = obj.pk
+            # One prepared INSERT for every row (COPY on PostgreSQL), then the new keys read
+            # back for the tables later rows point at.
+            insert_objects(create)
+            if table.name in TARGETS:
+                for start in range(0, len(create), BATCH):
+                    chunk = [o.public_id for o in create[start : start + BATCH]]
+                    for public_id, pk in model.objects.filter(public_id__in=chunk).values_list(
+                        "public_id", "pk"
+                    ):
+                        ids[table.name][str(public_id)] = pk
         if update:
             model.objects.bulk_update(update, fields, batch_size=BATCH)
         counts[table.name] = count

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -267,9 +267,6 @@ def _flatten(
 def _validate(texts: dict[str, str], package: Package) -> None:
     """Check the CSV texts with frictionless against the standard's descriptor, then the rules
     it cannot state; fill ``package.tables`` with the rows read."""
-    from frictionless import Package as FPackage
-    from frictionless import Resource, Schema, system
-
     by_file = {r["path"]: r for r in spec.resources()}
     headers: dict[str, list[str]] = {}
     for name, text in texts.items():
@@ -289,46 +286,9 @@ def _validate(texts: dict[str, str], package: Package) -> None:
         for f in by_file[name]["schema"]["fields"]:
             if f.get("constraints", {}).get("required") and f["name"] not in headers[name]:
                 package.problems.append(Problem(name, 1, f["name"], "required column missing"))
-        package.tables[table] = list(csv.DictReader(io.StringIO(text, newline="")))
     if package.problems:
         return
-    with tempfile.TemporaryDirectory(prefix="hsds-") as tmp:
-        root = Path(tmp)
-        descriptors = []
-        for resource in spec.resources():
-            path = resource["path"]
-            content = texts.get(path)
-            fields = {f["name"]: f for f in resource["schema"]["fields"]}
-            header = headers.get(path) or [
-                n for n in fields if fields[n].get("constraints", {}).get("required")
-            ]
-            if content is None:
-                content = ",".join(header) + "\n"
-            (root / path).write_text(content, encoding="utf-8")
-            schema = {
-                "fields": [fields.get(c, {"name": c, "type": "string"}) for c in header],
-                "primaryKey": resource["schema"].get("primaryKey"),
-                "foreignKeys": [
-                    fk
-                    for fk in resource["schema"].get("foreignKeys", [])
-                    if all(c in header for c in _list(fk["fields"]))
-                ],
-            }
-            descriptors.append((resource["name"], path, schema))
-        with system.use_context(trusted=True):
-            fpackage = FPackage(
-                resources=[
-                    Resource(
-                        path=path, name=name, schema=Schema.from_descriptor(schema), basepath=tmp
-                    )
-                    for name, path, schema in descriptors
-                ],
-                basepath=tmp,
-            )
-            report = fpackage.validate(limit_errors=1000)
-        for task in report.tasks:
-            for error in task.errors:
-                package.problems.append(_problem(task.name, error))
+    _check_rows(texts, headers, by_file, package)
     for name in texts:
         _extra_rules(by_file[name]["name"], name, package)
     package.problems.sort(key=lambda p: (p.file, p.row or 0, p.field))
@@ -338,19 +298,126 @@ def _list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _problem(resource: str, error: Any) -> Problem:
-    file = spec.file_names().get(resource, resource)
-    row = getattr(error, "row_number", None)
-    if error.type == "foreign-key":
-        fields = ", ".join(getattr(error, "field_names", []) or [])
-        values = ", ".join(str(c) for c in (getattr(error, "field_cells", []) or []))
-        target = spec.file_names().get(error.reference_name, error.reference_name)
-        return Problem(file, row, fields, f"'{values}' is not an id in {target}")
-    field_name = getattr(error, "field_name", "") or ""
-    note = getattr(error, "note", "") or error.message
-    cell = getattr(error, "cell", None)
-    said = f"'{cell}': " if cell not in (None, "") else ""
-    return Problem(file, row, field_name, f"{error.title.lower()}: {said}{note}")
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
+
+
+def _cell_reader(f: Any) -> Any:
+    """A field's compiled check: frictionless' own cell reader, except for the identifier
+    columns (a string in ``uuid`` format, most of the cells of a package), whose format is
+    checked here with one regular expression instead of frictionless' general validators."""
+    constraints = {k: v for k, v in f.constraints.items() if v not in (None, False)}
+    if f.type != "string" or f.format != "uuid" or set(constraints) - {"required", "unique"}:
+        return f.create_cell_reader()
+    required = bool(constraints.get("required"))
+    note = {"type": 'type is "string/uuid"'}
+    missing = {"required": 'constraint "required" is "True"'}
+    match = UUID_TEXT.fullmatch
+
+    def read(cell: Any) -> tuple[Any, dict[str, str] | None]:
+        if cell is None or cell == "":
+            return None, (missing if required else None)
+        return (cell, None) if match(cell) else (None, note)
+
+    return read
+
+
+def _check_rows(
+    texts: dict[str, str],
+    headers: dict[str, list[str]],
+    by_file: dict[str, dict[str, Any]],
+    package: Package,
+) -> None:
+    """Every cell against its field in the descriptor, then keys, in one pass per file.
+
+    Each field's checks are compiled once by frictionless (``Field.create_cell_reader``: the
+    type, its format and the constraints, exactly as its row-by-row validation reads a cell);
+    the primary key, ``unique`` and the foreign keys are checked here with one set of values
+    per column, which is what makes a large package cheap to validate."""
+    from frictionless import Schema
+
+    problems = package.problems
+    # The values read per (table, column) that some foreign key or uniqueness check needs.
+    keys: dict[tuple[str, str], set[Any]] = {}
+    pending: list[tuple[str, int, str, Any, str]] = []  # file, row, column, value, target
+    for resource in spec.resources():
+        path, table = resource["path"], resource["name"]
+        text = texts.get(path)
+        if text is None:
+            continue
+        header = headers[path]
+        fields = {f["name"]: f for f in resource["schema"]["fields"]}
+        schema = Schema.from_descriptor(
+            {"fields": [fields.get(c, {"name": c, "type": "string"}) for c in header]}
+        )
+        readers = [_cell_reader(f) for f in schema.fields]
+        primary = _list(resource["schema"].get("primaryKey") or [])
+        unique = {
+            c for c in header if fields.get(c, {}).get("constraints", {}).get("unique")
+        } | set(primary)
+        references = {
+            fk["fields"]: fk["reference"]["resource"]
+            for fk in resource["schema"].get("foreignKeys", [])
+            if isinstance(fk["fields"], str) and fk["fields"] in header
+        }
+        seen: dict[str, dict[Any, int]] = {c: {} for c in unique}
+        width = len(header)
+        for position, label in enumerate(header, start=1):
+            if not label:
+                problems.append(Problem(path, 1, f"column {position}", "blank label"))
+            elif header.index(label) != position - 1:
+                problems.append(Problem(path, 1, label, "duplicate label"))
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader, None)
+        rows = package.tables[table] = []
+        for number, cells in enumerate(reader, start=2):
+            rows.append(dict(zip(header, cells, strict=False)))
+            if not any(c.strip() for c in cells):
+                problems.append(Problem(path, number, "", "blank row: the row is empty"))
+                continue
+            if len(cells) > width:
+                problems.append(
+                    Problem(
+                        path, number, "", f"extra cell: {len(cells) - width} more than the header"
+                    )
+                )
+            for index in range(width):
+                column = header[index]
+                cell = cells[index] if index < len(cells) else None
+                value, notes = readers[index](cell)
+                if notes:
+                    said = f"'{cell}': " if cell not in (None, "") else ""
+                    kind = "type error" if "type" in notes else "constraint error"
+                    problems.append(
+                        Problem(path, number, column, f"{kind}: {said}{'; '.join(notes.values())}")
+                    )
+                    continue
+                if value is None:
+                    continue
+                if column in seen:
+                    first = seen[column].setdefault(value, number)
+                    if first != number:
+                        kind = "primary key error" if column in primary else "unique error"
+                        problems.append(
+                            Problem(
+                                path,
+                                number,
+                                column,
+                                f"{kind}: '{cell}' is the same as in row {first}",
+                            )
+                        )
+                target = references.get(column)
+                if target is not None:
+                    pending.append((path, number, column, value, target))
+        for column, values in seen.items():
+            keys[(table, column)] = set(values)
+    files = spec.file_names()
+    for path, number, column, value, target in pending:
+        if value not in keys.get((target, "id"), ()):
+            problems.append(
+                Problem(
+                    path, number, column, f"'{value}' is not an id in {files.get(target, target)}"
+                )
+            )
 
 
 def _extra_rules(table: str, file: str, package: Package) -> None:

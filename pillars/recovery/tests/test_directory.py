@@ -159,6 +159,32 @@ def test_the_standards_example_package_has_dangling_keys(world: World) -> None:
     assert HsdsService.objects.count() == 0
 
 
+def test_each_cell_check_names_file_row_and_field() -> None:
+    """The compiled per-field checks and the one-pass keys: a bad type, a missing required
+    value, a malformed and a repeated id, a dangling foreign key."""
+    from pillars.recovery.hsds.package import read
+
+    files = package(5)
+    files = edited(files, "locations.csv", lambda rows: rows[0].update(latitude="north"))
+    files = edited(files, "organizations.csv", lambda rows: rows[0].update(name=""))
+
+    def spoil(rows: list[dict[str, str]]) -> None:
+        rows[0]["organization_id"] = "11111111-1111-4111-8111-111111111111"
+        rows[1]["id"] = "not-a-uuid"
+        rows[2]["id"] = rows[3]["id"]
+
+    files = edited(files, "services.csv", spoil)
+    found = {(p.file, p.row, p.field): p.message for p in read(files).problems}
+    assert found[("locations.csv", 2, "latitude")].startswith("type error: 'north'")
+    assert found[("organizations.csv", 2, "name")].startswith("constraint error")
+    assert "required" in found[("organizations.csv", 2, "name")]
+    assert found[("services.csv", 2, "organization_id")] == (
+        "'11111111-1111-4111-8111-111111111111' is not an id in organizations.csv"
+    )
+    assert found[("services.csv", 3, "id")].startswith("type error: 'not-a-uuid'")
+    assert found[("services.csv", 5, "id")].startswith("primary key error")
+
+
 @pytest.mark.django_db
 def test_reimport_updates_by_id(loaded: World) -> None:
     first = HsdsService.objects.order_by("public_id").first()
