@@ -38,6 +38,8 @@ REFERENCE_DATA = (
     "pillars.recovery.migrations.0003_capital_instruments",
     "pillars.recovery.migrations.0003_matching_default_limit",
     "pillars.recovery.migrations.0007_referral_outcome_reasons",
+    "pillars.incidents.migrations.0003_incidents:load_defaults",
+    "pillars.incidents.migrations.0004_restraint:load_profiles",
 )
 
 
@@ -50,8 +52,9 @@ def _reference_data() -> None:
 
     if ObservationLevel.objects.exists():
         return
-    for module in REFERENCE_DATA:
-        import_module(module).forwards(apps, None)
+    for entry in REFERENCE_DATA:
+        module, _, function = entry.partition(":")
+        getattr(import_module(module), function or "forwards")(apps, None)
 
 
 @pytest.fixture(autouse=True)
