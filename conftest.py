@@ -143,13 +143,6 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & BROWSER_FIXTURES and item.get_closest_marker("browser") is None:
             item.add_marker(pytest.mark.browser)
-    # The long tests first (fuzzing, tests with processes of their own, the demo), so that on
-    # two workers they run beside the many short ones instead of after them, leaving a worker
-    # idle at the end. The sort is stable and the same on every worker, as xdist requires.
-    items.sort(key=lambda item: 0 if any(item.get_closest_marker(m) for m in LONG) else 1)
-
-
-LONG = ("fuzz", "once", "demo")
 
 
 # --- Browser tests (Playwright driving a real Chromium) -------------------------------------
