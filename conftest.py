@@ -135,7 +135,7 @@ def module_data(django_db_blocker: Any) -> Iterator[None]:
 BROWSER_FIXTURES = {"browser", "page", "live_server"}
 
 
-def pytest_collection_modifyitems(items: list[Any]) -> None:
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """A test that drives the browser is a browser test, whether or not its module says so:
     bin/test runs browser and fuzz tests once (not on both databases) by these markers, so an
     unmarked one would run twice or, worse, be left out of a filtered run."""
@@ -143,6 +143,42 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & BROWSER_FIXTURES and item.get_closest_marker("browser") is None:
             item.add_marker(pytest.mark.browser)
+    if getattr(config.option, "loadgroup", False) or config.getoption("dist", "") == "loadgroup":
+        _group_for_workers(items)
+
+
+def _group_for_workers(items: list[Any]) -> None:
+    """Under ``--dist loadgroup`` one worker runs a whole ``xdist_group`` (the demo, loaded once
+    for two modules) and a whole module whose tests share a module-scoped fixture (a matrix's
+    world, a loaded directory: built once, not once per worker and again each time the worker
+    comes back to the module). Every other test is scheduled on its own, which balances the
+    workers best. pytest-xdist marks a group by suffixing the test's id, through an attribute
+    pytest 9 no longer reads; this sets the id pytest does read."""
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        if "@" in item.nodeid.rpartition("]")[2]:
+            continue  # already grouped
+        marker = item.get_closest_marker("xdist_group")
+        if marker is not None:
+            group = str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
+        elif _shares_a_module_fixture(item):
+            group = item.nodeid.partition("::")[0]
+        else:
+            continue
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")
+
+
+def _shares_a_module_fixture(item: Any) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        definition.scope in ("module", "class")
+        and not definition.func.__module__.startswith("pytest_django")
+        for definitions in info.name2fixturedefs.values()
+        for definition in definitions
+    )
 
 
 # --- Browser tests (Playwright driving a real Chromium) -------------------------------------

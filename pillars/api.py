@@ -32,6 +32,7 @@ from pillars.people.api import router as people_router
 from pillars.people.consent_api import router as consent_router
 from pillars.recovery.api import router as recovery_router
 from pillars.rounds.api import router as rounds_router
+from pillars.workforce.api import router as workforce_router
 
 # Answers any operation can give, added to every operation's documented responses: a body that
 # is not JSON (400), input that does not validate (422), and for token routes a missing token.
@@ -214,6 +215,7 @@ api.add_router("", people_router)
 api.add_router("", rounds_router)
 api.add_router("", incidents_router)
 api.add_router("", recovery_router)
+api.add_router("", workforce_router)
 api.add_router("", consent_router)
 
 __all__ = ["PillarsAPI", "api"]

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "pillars.rounds",
     "pillars.incidents",
     "pillars.recovery",
+    "pillars.workforce",
 ]
 # The demo generator and its commands (demo, demo-code) exist only in demo mode: a production
 # installation has no command that prints a demo account's two-step code.

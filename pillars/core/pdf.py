@@ -11,10 +11,13 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fontTools.ttLib import TTFont
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# fpdf and fontTools are imported where a document is drawn, not at start-up: together they
+# are most of the time every process (the web server, the worker, each command) takes to start.
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSans"
@@ -24,6 +27,8 @@ FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Obli
 @cache
 def _covered() -> frozenset[int]:
     """The code points every style of the font has a glyph for."""
+    from fontTools.ttLib import TTFont
+
     points: frozenset[int] | None = None
     for name in FILES.values():
         with TTFont(FONTS / name, lazy=True) as font:
@@ -41,6 +46,8 @@ def printable(text: str) -> str:
 
 def document(title: str) -> FPDF:
     """A letter-size document in the bundled type, with its first page open."""
+    from fpdf import FPDF
+
     pdf = FPDF(format="letter")
     for style, name in FILES.items():
         pdf.add_font(FAMILY, style=style, fname=FONTS / name)

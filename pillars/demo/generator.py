@@ -38,6 +38,7 @@ from pillars.core.roles import RoleCode
 from pillars.demo import incidents as incidents_demo
 from pillars.demo import names
 from pillars.demo import recovery as recovery_demo
+from pillars.demo import workforce as workforce_demo
 from pillars.demo.accounts import (
     DEMO_BADGES,
     DEMO_PASSWORD,
@@ -863,6 +864,7 @@ class Loader:
         self._handoffs()
         self._recovery()
         self._community()
+        self._workforce()
 
     def _rounds(self) -> RoundsSummary:
         """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
@@ -903,6 +905,11 @@ class Loader:
     def _incidents(self) -> None:
         """Behavior data, incidents, restraint and seclusion episodes and safety plans."""
         incidents_demo.load_all(self._area_context())
+
+    def _workforce(self) -> None:
+        """A year of workforce history: credentials and trainings, supervision, drift,
+        caseloads, private check-ins, recognition, the career ladder, hires and exits."""
+        workforce_demo.load_all(self._area_context())
 
     def _recovery(self) -> None:
         """Peer encounters, wellness plans and goals, recovery capital, the resource directory

@@ -107,41 +107,110 @@ def place(person: PersonServed, unit: Unit, bed: Bed | None, by: Staff) -> Episo
     return episode
 
 
-def ensure_roles() -> None:
-    """The default roles (a transactional test's flush removes the migration's rows)."""
-    for code, flags in ROLE_DEFAULTS.items():
-        Role.objects.get_or_create(code=str(code), defaults={"name": RoleCode(code).label, **flags})
+def ensure_roles() -> dict[str, Role]:
+    """The default roles by code (a transactional test's flush removes the migration's rows)."""
+    roles = {role.code: role for role in Role.objects.all()}
+    missing = [
+        Role(code=str(code), name=RoleCode(code).label, **flags)
+        for code, flags in ROLE_DEFAULTS.items()
+        if str(code) not in roles
+    ]
+    for role in Role.objects.bulk_create(missing):
+        roles[role.code] = role
+    return roles
 
 
 def build_world() -> World:
-    ensure_roles()
+    """The same rows ``make_unit``, ``make_staff``, ``make_person`` and ``place`` would write,
+    in a handful of bulk inserts: most tests start from a world, so its cost is paid ~1,500
+    times a run."""
+    from django.contrib.auth.hashers import make_password
+
+    roles = ensure_roles()
     org = Organization.objects.create(name="Test Health")
     site = Site.objects.create(organization=org, name="Main campus")
-    unit_a, beds_a = make_unit(site, "a")
-    unit_b, beds_b = make_unit(site, "b")
     program = Program.objects.create(organization=org, name="Peer recovery services")
-    world = World(
-        org,
-        site,
-        unit_a,
-        unit_b,
-        program,
-        beds_a,
-        beds_b,
-        person_a=make_person("MRN-A1", "Rivera"),
-        person_b=make_person("MRN-B1", "Okafor"),
-    )
-    supervisor = make_staff("t-supervisor", [RoleCode.SUPERVISOR], [unit_a])
-    world.staff[RoleCode.SUPERVISOR] = supervisor
-    for n, code in enumerate(RoleCode):
-        if code == RoleCode.SUPERVISOR:
-            continue
-        sup = supervisor if code in (RoleCode.PEER, RoleCode.BHT) else None
-        world.staff[code] = make_staff(
-            f"t-{code}", [code], [unit_a], supervisor=sup, badge=f"B{100 + n}"
+    unit_a, unit_b = Unit.objects.bulk_create(
+        Unit(
+            site=site,
+            name=f"Unit {code.upper()}",
+            code=code,
+            kind=UnitKind.ACUTE_ADULT,
+            time_zone="America/Chicago",
+            bed_count=4,
         )
-    world.staff["outsider"] = make_staff("t-outsider", [RoleCode.BHT], [unit_b])
-    world.users = {key: staff.user for key, staff in world.staff.items()}
-    place(world.person_a, unit_a, beds_a[0], world.staff[RoleCode.NURSE])
-    place(world.person_b, unit_b, beds_b[0], world.staff[RoleCode.NURSE])
+        for code in ("a", "b")
+    )
+    rooms = Room.objects.bulk_create(
+        Room(unit=unit, name=f"{unit.code.upper()}{100 + n}")
+        for unit in (unit_a, unit_b)
+        for n in range(2)
+    )
+    beds = Bed.objects.bulk_create(
+        Bed(room=rooms[2 * u + n // 2], label="A" if n % 2 == 0 else "B")
+        for u in range(2)
+        for n in range(4)
+    )
+    person_a, person_b = PersonServed.objects.bulk_create(
+        PersonServed(
+            record_number=record,
+            legal_given_name="Alex",
+            legal_family_name=family,
+            date_of_birth=date(1990, 5, 17),
+            created_at=clock.now(),
+        )
+        for record, family in (("MRN-A1", "Rivera"), ("MRN-B1", "Okafor"))
+    )
+    world = World(org, site, unit_a, unit_b, program, beds[:4], beds[4:], person_a, person_b)
+
+    # (key, role, home unit, supervised by the supervisor, badge), in make_staff's order.
+    members: list[tuple[str, str, Unit, bool, str | None]] = [
+        (RoleCode.SUPERVISOR, RoleCode.SUPERVISOR, unit_a, False, None)
+    ]
+    for n, code in enumerate(RoleCode):
+        if code != RoleCode.SUPERVISOR:
+            members.append(
+                (code, code, unit_a, code in (RoleCode.PEER, RoleCode.BHT), f"B{100 + n}")
+            )
+    members.append(("outsider", RoleCode.BHT, unit_b, False, None))
+    password = make_password(PASSWORD)
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"t-{key}", password=password) for key, *_ in members
+    )
+    staff = Staff.objects.bulk_create(
+        Staff(
+            user=user,
+            display_name=user.username.replace("-", " ").title(),
+            hired_on=date(2024, 1, 1),
+            badge_number=badge,
+        )
+        for user, (_, _, _, _, badge) in zip(users, members, strict=True)
+    )
+    supervisor = staff[0]
+    supervised = [member for member, (_, _, _, sup, _) in zip(staff, members, strict=True) if sup]
+    for member in supervised:
+        member.supervisor = supervisor
+    Staff.objects.bulk_update(supervised, ["supervisor"])
+    Staff.roles.through.objects.bulk_create(
+        Staff.roles.through(staff_id=member.pk, role_id=roles[role].pk)
+        for member, (_, role, _, _, _) in zip(staff, members, strict=True)
+    )
+    Staff.home_units.through.objects.bulk_create(
+        Staff.home_units.through(staff_id=member.pk, unit_id=unit.pk)
+        for member, (_, _, unit, _, _) in zip(staff, members, strict=True)
+    )
+    for member, (key, *_) in zip(staff, members, strict=True):
+        world.staff[key] = member
+    world.users = {key: member.user for key, member in world.staff.items()}
+
+    moment = clock.now() - timedelta(days=2)
+    nurse = world.staff[RoleCode.NURSE]
+    episodes = Episode.objects.bulk_create(
+        Episode(person=person, admitted_at=moment, admitted_by=nurse, recorded_at=moment)
+        for person in (person_a, person_b)
+    )
+    Placement.objects.bulk_create(
+        Placement(episode=episode, unit=unit, bed=bed, started_at=moment)
+        for episode, unit, bed in zip(episodes, (unit_a, unit_b), (beds[0], beds[4]), strict=True)
+    )
     return world

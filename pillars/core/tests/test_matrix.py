@@ -283,9 +283,35 @@ def test_every_api_operation_is_in_the_matrix() -> None:
 def matrix(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[World, dict[str, Any]]]:
     """The world and the records the cases name, built once for the module (hundreds of
     cases read them; each case's requests roll back)."""
+    from django.conf import settings
+
+    from pillars.core.tokens import create_token
+
     with module_data(django_db_blocker):
         world = build_world()
-        yield world, _fixtures(world)
+        extra = _fixtures(world)
+        # Each role signs in once for the module (a sign-in is an audited write); every request
+        # starts a new client on that session, and rolls back whatever the request changed.
+        extra["sessions"] = {
+            who: client_for(world, who).cookies[settings.SESSION_COOKIE_NAME].value
+            for who in WHO
+            if who != "anon"
+        }
+        extra["tokens"] = {
+            who: create_token(world.user(who), name=f"m-{who}", scopes=["read", "write"], days=1)[1]
+            for who in WHO
+            if who != "anon"
+        }
+        yield world, extra
+
+
+def _page_client(extra: dict[str, Any], who: str) -> Client:
+    from django.conf import settings
+
+    client = Client()
+    if who != "anon":
+        client.cookies[settings.SESSION_COOKIE_NAME] = extra["sessions"][who]
+    return client
 
 
 @pytest.mark.django_db
@@ -299,8 +325,7 @@ def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> No
     got = {}
     for who in WHO:
         with transaction.atomic():
-            client = Client() if who == "anon" else client_for(world, who)
-            response = client.generic(case.method, url)
+            response = _page_client(extra, who).generic(case.method, url)
             transaction.set_rollback(True)
         got[who] = _classify(response, api=False)
         if got[who] in ("F", "N") and response.content:
@@ -313,8 +338,6 @@ def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> No
 @pytest.mark.django_db
 @pytest.mark.parametrize("operation", sorted(API))
 def test_api_permissions(operation: str, matrix: tuple[World, dict[str, Any]]) -> None:
-    from pillars.core.tokens import create_token
-
     case = API[operation]
     world, extra = matrix
     method, path = operation.split(" ", 1)
@@ -327,10 +350,7 @@ def test_api_permissions(operation: str, matrix: tuple[World, dict[str, Any]]) -
         body = json.dumps(case.body(world, who)) if case.body else "{}"
         with transaction.atomic():
             if who != "anon":
-                _, secret = create_token(
-                    world.user(who), name=f"m-{who}", scopes=["read", "write"], days=1
-                )
-                headers["Authorization"] = f"Bearer {secret}"
+                headers["Authorization"] = f"Bearer {extra['tokens'][who]}"
             response = Client().generic(
                 method, path, data=body, content_type="application/json", headers=headers
             )

@@ -1,0 +1,9 @@
+"""Demo workforce data: drift."""
+
+from __future__ import annotations
+
+from pillars.demo.incidents.context import DemoContext
+
+
+def load(ctx: DemoContext) -> None:
+    """Nothing yet."""

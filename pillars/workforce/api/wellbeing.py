@@ -1,0 +1,5 @@
+"""Workforce in the JSON API: wellbeing."""
+
+from ninja import Router
+
+router = Router(tags=["workforce"])

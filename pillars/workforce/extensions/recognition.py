@@ -1,0 +1,7 @@
+"""What the workforce area recognition adds to other apps' pages (menu entries, sections)."""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    """Register this area's hooks."""

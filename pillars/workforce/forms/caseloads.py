@@ -1,0 +1,3 @@
+"""Workforce forms: caseloads."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Workforce forms: credentials."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Workforce forms: drift."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Workforce forms: gating."""
+
+from __future__ import annotations

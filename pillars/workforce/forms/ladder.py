@@ -1,0 +1,3 @@
+"""Workforce forms: ladder."""
+
+from __future__ import annotations

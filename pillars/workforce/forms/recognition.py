@@ -1,0 +1,3 @@
+"""Workforce forms: recognition."""
+
+from __future__ import annotations

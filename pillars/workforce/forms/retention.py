@@ -1,0 +1,3 @@
+"""Workforce forms: retention."""
+
+from __future__ import annotations

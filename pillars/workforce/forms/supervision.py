@@ -1,0 +1,3 @@
+"""Workforce forms: supervision."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Workforce forms: trainings."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Workforce forms: wellbeing."""
+
+from __future__ import annotations

@@ -1,0 +1,5 @@
+"""Workforce models: ladder."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

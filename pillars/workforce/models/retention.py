@@ -1,0 +1,5 @@
+"""Workforce models: retention."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

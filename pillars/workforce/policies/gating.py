@@ -1,0 +1,7 @@
+"""Who may see and do what in the workforce area: gating."""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    """Register this area's actions with the policy layer."""

@@ -1,0 +1,3 @@
+"""Workforce reads: ladder, scoped by the policy layer and audited."""
+
+from __future__ import annotations

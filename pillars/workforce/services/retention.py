@@ -1,0 +1,3 @@
+"""Workforce writes: retention. Each checks permission, runs in a transaction and audits."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Workforce pages, one module per area."""

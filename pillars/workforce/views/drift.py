@@ -1,0 +1,7 @@
+"""Workforce pages: drift."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

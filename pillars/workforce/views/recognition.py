@@ -1,0 +1,7 @@
+"""Workforce pages: recognition."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
