@@ -23,7 +23,30 @@ def _trigger_sql(up: bool) -> list[str]:
     migration = importlib.import_module("pillars.audit.migrations.0003_append_only_triggers")
     if connection.vendor == "postgresql":
         return migration.POSTGRES_UP if up else migration.POSTGRES_DOWN
-    return migration.SQLITE_UP if up else migration.SQLITE_DOWN
+    replace = importlib.import_module("pillars.audit.migrations.0004_refuse_replace_into_audit")
+    if up:
+        return [*migration.SQLITE_UP, replace.SQLITE_UP]
+    return [*migration.SQLITE_DOWN, replace.SQLITE_DOWN]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """The test databases are made from the models (``--no-migrations`` in pyproject.toml: a
+    few seconds, where running every migration took about twenty per worker). What the
+    migrations add beyond the models is put in here once per database: the audit table's
+    triggers, the audit chain's head row and the reference data. The migrations themselves
+    run in full in the tests that start Pillars on a fresh database of their own
+    (core/tests/test_env.py on SQLite, core/tests/test_faults.py on PostgreSQL)."""
+    from django.db import connection
+
+    from pillars.audit.models import ChainHead
+
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            for sql in _trigger_sql(up=True):
+                cursor.execute(sql)
+        ChainHead.objects.get_or_create(pk=1)
+        _reference_data()
 
 
 # The data migrations that load reference defaults (roles, observation levels, inspection
@@ -55,6 +78,26 @@ def _reference_data() -> None:
     for entry in REFERENCE_DATA:
         module, _, function = entry.partition(":")
         getattr(import_module(module), function or "forwards")(apps, None)
+
+
+def record_migrations_applied() -> None:
+    """Mark every migration applied on the test database, as ``migrate`` would have left it,
+    for a test that hands the database to a process of its own (a restore drill's
+    ``migrate --check``). The schema is the models', which the migrations match
+    (``makemigrations --check`` in bin/test)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.recorder import MigrationRecorder
+    from django.test import override_settings
+
+    with override_settings(MIGRATION_MODULES={}):
+        nodes = MigrationLoader(None, ignore_no_migrations=True).graph.nodes
+    recorder = MigrationRecorder(connection)
+    recorder.ensure_schema()
+    applied = recorder.applied_migrations()
+    for app, name in nodes:
+        if (app, name) not in applied:
+            recorder.record_applied(app, name)
 
 
 @pytest.fixture(autouse=True)

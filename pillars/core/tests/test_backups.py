@@ -117,7 +117,10 @@ def test_the_postgresql_restore_drill_passes_and_catches_an_edited_dump(tmp_path
         pytest.skip("PostgreSQL only")
     if not shutil.which("pg_dump"):
         pytest.fail("pg_dump is missing: install PostgreSQL's client tools")
+    from conftest import record_migrations_applied
+
     _events(4, "drill")
+    record_migrations_applied()
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     root = Path(__file__).resolve().parents[3]

@@ -34,6 +34,11 @@ from pillars.people.models import (
 from pillars.people.testing import World, build_world, make_person
 from pillars.rounds.models import ObservationLevel, ObservationOrder
 
+# The matrix decides who may reach what, in the policy layer, above the database: it runs once,
+# in bin/test's PostgreSQL stage (production's database), where every view also meets the
+# database it is deployed on. The unit tests of each view run on both databases.
+pytestmark = pytest.mark.once
+
 
 def person_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
     return {"public_id": w.person_a.public_id}
