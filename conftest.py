@@ -40,7 +40,8 @@ def _flush_by_delete() -> None:
     ) -> list[str]:
         if reset_sequences:
             return original(self, style, tables, reset_sequences=True, **kwargs)
-        return [f"DELETE FROM {self.quote_name(table)};" for table in tables]
+        # Table names come from the models, quoted.
+        return [f"DELETE FROM {self.quote_name(table)};" for table in tables]  # noqa: S608
 
     original = DatabaseOperations.sql_flush
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
