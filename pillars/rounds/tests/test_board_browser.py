@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -21,11 +20,8 @@ from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_TAPS = 3
-# The aim per check; saves are printed against their own aim (1 s p95) rather than asserted,
-# since a timing in a test on a busy machine measures the machine (the check API's cost is in
-# ``make bench``).
-MAX_SECONDS = 5.0
-SAVE_AIM_SECONDS = 1.0
+# Taps are asserted; times are not (a timing in a test on a busy machine measures the machine:
+# the check's cost is in ``make bench``).
 # A dropped network is the point of part of this test: the browser reports the failed loads.
 EXPECTED_OFFLINE = ("ERR_INTERNET_DISCONNECTED", "net::ERR_")
 
@@ -128,14 +124,9 @@ def test_board_one_tap_round_offline_and_sign_out(
     axe_check(page)
 
     # One tap records a check with the last location and activity.
-    started = time.monotonic()
     page.get_by_role("button", name=re.compile(rf"Safe\W+check {names[0]}")).click()
     wait_saved(page, orders[0])
-    saved_in = time.monotonic() - started
-    print(f"\none tap on the board: 1 tap, saved in {saved_in:.2f} s")
     assert counts(orders) == [2, 1, 1, 1]
-    assert saved_in < MAX_SECONDS
-    saves = [saved_in]
     last = Check.objects.filter(order=orders[0]).order_by("-recorded_at").first()
     assert last is not None
     assert (last.location, last.activity, last.safety_status) == ("bedroom", "asleep", "safe")
@@ -144,12 +135,10 @@ def test_board_one_tap_round_offline_and_sign_out(
     page.get_by_role("link", name="Round the hall").click()
     page.wait_for_url(re.compile(r"/round/"))
     progress = page.locator("[data-round-progress]")
-    figures = []
     for n in range(3):
         expected = names[n]
         assert progress.inner_text().startswith(f"Person {n + 1} of 4: {expected}")
         taps = 0
-        started = time.monotonic()
         card = page.locator("[data-round-card]:not([hidden])")
         assert card.get_by_role("heading", level=2).inner_text() == expected
         card.get_by_role("button", name=re.compile(rf"Safe\W+check {expected}")).click()
@@ -159,19 +148,8 @@ def test_board_one_tap_round_offline_and_sign_out(
             ".startsWith(`Person ${n} of`)",
             arg=n + 2,
         )
-        advanced = time.monotonic() - started
         wait_saved(page, orders[n])
-        saved = time.monotonic() - started
-        figures.append((taps, advanced, saved))
-        print(
-            f"round check {n + 1}: {taps} tap(s), next person in {advanced:.2f} s, "
-            f"saved in {saved:.2f} s"
-        )
         assert taps <= MAX_TAPS
-        assert advanced < MAX_SECONDS
-        assert saved < MAX_SECONDS
-        saves.append(saved)
-    print(f"saves: slowest of {len(saves)} {max(saves):.2f} s (aim: under {SAVE_AIM_SECONDS} s)")
     assert counts(orders) == [3, 2, 2, 1]
 
     # Night and doorway modes: remembered per device, and only the mode is remembered.
