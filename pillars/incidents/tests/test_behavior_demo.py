@@ -15,7 +15,8 @@ from pillars.incidents.models import BehaviorContract, BehaviorRecord, ContractS
 from pillars.people.models import Episode, Placement
 from pillars.people.testing import World, make_person
 
-pytestmark = pytest.mark.django_db
+# Demo loaders run once, in bin/test's SQLite stage, with the loaded demo's tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 def test_demo_loads_a_plan_phases_a_contract_and_a_visible_change(world: World) -> None:
