@@ -24,6 +24,7 @@ from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.core.sessions import end_all_sessions, revoke_everywhere
+from pillars.people import hooks
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
 from pillars.people.models import (
     Bed,
@@ -642,6 +643,7 @@ def _create_staff(
         staff.roles.set(role_list)
         staff.home_units.set(list(home_units))
         staff.programs.set(list(programs))
+        hooks.staff_changed(staff, event=hooks.STAFF_HIRED, actor=actor)
         audit.record(
             actor=actor,
             action=Action.CREATE,
@@ -788,6 +790,7 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
                 purpose=Purpose.ADMINISTRATION,
                 detail=audit.changes({"roles": before}, {"roles": after}),
             )
+            hooks.staff_changed(staff, event=hooks.ROLES_CHANGED, actor=actor)
     policy.forget(staff.user)
     return staff
 
