@@ -643,6 +643,8 @@ def _create_staff(
         staff.roles.set(role_list)
         staff.home_units.set(list(home_units))
         staff.programs.set(list(programs))
+        # Other apps' work on a hire (workforce assigns required courses), before the event
+        # that records the hire, in the same transaction.
         hooks.staff_changed(staff, event=hooks.STAFF_HIRED, actor=actor)
         audit.record(
             actor=actor,
@@ -783,6 +785,7 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
         after = sorted(r.code for r in role_list)
         if before != after:
             end_all_sessions(staff.user)
+            hooks.staff_changed(staff, event=hooks.ROLES_CHANGED, actor=actor)
             audit.record(
                 actor=actor,
                 action=Action.PRIVILEGE_CHANGE,
@@ -790,7 +793,6 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
                 purpose=Purpose.ADMINISTRATION,
                 detail=audit.changes({"roles": before}, {"roles": after}),
             )
-            hooks.staff_changed(staff, event=hooks.ROLES_CHANGED, actor=actor)
     policy.forget(staff.user)
     return staff
 
