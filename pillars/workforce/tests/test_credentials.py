@@ -102,7 +102,8 @@ def test_state_on_a_day() -> None:
     c = Credential(issued_on=date(2025, 1, 1), expires_on=date(2025, 12, 31))
     assert c.state_on(date(2025, 6, 1)) == CredentialState.PENDING
     assert c.state_on(date(2026, 1, 1)) == CredentialState.EXPIRED
-    assert c.is_current_on(date(2025, 12, 31)) and not c.is_current_on(date(2026, 1, 1))
+    assert c.is_current_on(date(2025, 12, 31))
+    assert not c.is_current_on(date(2026, 1, 1))
     c.waived_at = clock.now()
     c.waived_until = date(2026, 2, 1)
     assert c.state_on(date(2026, 1, 15)) == CredentialState.WAIVED
@@ -164,7 +165,8 @@ def test_a_png_named_pdf_is_stored_as_the_png_it_is(world: World) -> None:
         issued_on=date(2025, 1, 1),
         evidence=SimpleUploadedFile("card.pdf", PNG, content_type="application/pdf"),
     )
-    assert c.evidence_content_type == "image/png" and c.evidence.name.endswith(".png")
+    assert c.evidence_content_type == "image/png"
+    assert c.evidence.name.endswith(".png")
     c.evidence.storage.delete(c.evidence.name)
 
 
@@ -254,10 +256,13 @@ def test_ce_summary_counts_the_renewal_period_by_category(world: World) -> None:
             hours=hours,
         )
     summary = selectors.ce_summary(c)
-    assert summary.total_earned == Decimal("32.5") and summary.total_required == 36
+    assert summary.total_earned == Decimal("32.5")
+    assert summary.total_required == 36
     lines = {line.category: line for line in summary.lines}
-    assert lines["peer_recovery"].earned == 20 and lines["peer_recovery"].short == 4
-    assert lines["ethics"].earned == 3 and lines["ethics"].short == 0
+    assert lines["peer_recovery"].earned == 20
+    assert lines["peer_recovery"].short == 4
+    assert lines["ethics"].earned == 3
+    assert lines["ethics"].short == 0
     assert not summary.is_met
     services.record_ce(
         peer,
@@ -297,7 +302,8 @@ def test_a_new_version_keeps_old_credentials_on_theirs(world: World) -> None:
     assert (new.version, new.is_current, new.valid_months) == (2, True, 24)
     assert set(new.required_for.values_list("code", flat=True)) == {"bht", "nurse"}
     c.refresh_from_db()
-    assert c.credential_type_id == old.pk and c.expires_on == date(2026, 1, 10)
+    assert c.credential_type_id == old.pk
+    assert c.expires_on == date(2026, 1, 10)
     with pytest.raises(PermissionDenied):
         services.revise_credential_type(new, actor=world.user("director"), valid_months=6)
 
@@ -343,7 +349,8 @@ def test_my_page_shows_expired_plainly_and_the_form_saves(world: World) -> None:
     client = client_for(world, "bht")
     _credential(world, code="nci", issued_on=date(2020, 1, 1))
     page = client.get(reverse("workforce:my-credentials")).content.decode()
-    assert "Nonviolent crisis intervention" in page and "Expired" in page
+    assert "Nonviolent crisis intervention" in page
+    assert "Expired" in page
     url = reverse("workforce:credential-new", args=[world.staff["bht"].public_id])
     bad = client.post(
         url,
@@ -353,7 +360,8 @@ def test_my_page_shows_expired_plainly_and_the_form_saves(world: World) -> None:
             "evidence": SimpleUploadedFile("x.gif", b"GIF89a...."),
         },
     )
-    assert bad.status_code == 200 and "PDF, PNG or JPEG" in bad.content.decode()
+    assert bad.status_code == 200
+    assert "PDF, PNG or JPEG" in bad.content.decode()
     ok = client.post(url, {"credential_type": "cpr-bls", "issued_on": "2025-02-01"})
     assert ok.status_code == 302
     assert Credential.objects.filter(credential_type__code="cpr-bls").count() == 1
@@ -366,14 +374,17 @@ def test_queue_verifies_and_compliance_exports(world: World) -> None:
     assert str(c.public_id) in admin.get(reverse("workforce:verification-queue")).content.decode()
     admin.post(reverse("workforce:credential-verify", args=[c.public_id]), {"method": "original"})
     c.refresh_from_db()
-    assert c.verified_at is not None and c.verification_method == "original"
+    assert c.verified_at is not None
+    assert c.verification_method == "original"
     director = client_for(world, "director")
     page = director.get(reverse("workforce:compliance"))
-    assert page.status_code == 200 and "T Bht" in page.content.decode()
+    assert page.status_code == 200
+    assert "T Bht" in page.content.decode()
     response = director.get(reverse("workforce:compliance-csv") + "?role=bht")
     body = b"".join(response.streaming_content).decode()
     assert body.splitlines()[0].startswith("staff,units,roles,status")
-    assert "T Bht" in body and "Lapsed" in body
+    assert "T Bht" in body
+    assert "Lapsed" in body
     assert AuditEvent.objects.filter(action="export", object_type="workforce.compliance").exists()
 
 

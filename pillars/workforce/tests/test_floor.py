@@ -77,7 +77,8 @@ def test_a_lapsed_credential_blocks_a_one_to_one_with_the_reason(world: World) -
         f"/orders/{order.public_id}/coverage",
         {"staff": str(world.staff["bht"].public_id)},
     )
-    assert answer.status_code == 422 and "crisis intervention" in answer.content.decode()
+    assert answer.status_code == 422
+    assert "crisis intervention" in answer.content.decode()
     # Renewed: allowed.
     hold(world, "bht", "nci", today - timedelta(days=1))
     start_coverage(order, actor=world.user("nurse"), staff=world.staff["bht"])
@@ -95,7 +96,8 @@ def test_a_warn_rule_lets_the_one_to_one_through_and_records_the_warning(world: 
     order = order_for(world, code="one-to-one")
     start_coverage(order, actor=world.user("nurse"), staff=world.staff["bht"])
     [warning] = FloorWarning.objects.all()
-    assert warning.staff == world.staff["bht"] and "CPR / basic life support" in warning.reason
+    assert warning.staff == world.staff["bht"]
+    assert "CPR / basic life support" in warning.reason
     assert warning.subject_id == order.public_id
 
 
@@ -124,7 +126,8 @@ def test_a_lapsed_training_blocks(world: World) -> None:
         completed_on=today - timedelta(days=500),
     )
     [problem] = check(world.staff["bht"], "one_to_one")
-    assert problem.blocks and "training Observation and rounds lapsed on" in problem.reason
+    assert problem.blocks
+    assert "training Observation and rounds lapsed on" in problem.reason
 
 
 # --- Incidents: restraint team ----------------------------------------------------------------
@@ -177,7 +180,8 @@ def test_a_lapsed_peer_certification_blocks_billing_but_not_unbilled_notes(world
     r.effect = "warn"
     r.save()
     enc = write(world, goal=goal(world))
-    assert enc.billing_units and FloorWarning.objects.filter(task="billable_peer_service").exists()
+    assert enc.billing_units
+    assert FloorWarning.objects.filter(task="billable_peer_service").exists()
 
 
 # --- Trainings ----------------------------------------------------------------------------------
@@ -202,7 +206,8 @@ def test_courses_are_assigned_on_hire_and_on_role_change(world: World) -> None:
     )
     assert codes == {"trauma-informed", "privacy", "peer-ethics", "observation"}
     [row] = TrainingAssignment.objects.filter(staff=staff, course__code="observation")
-    assert row.reason == "role change" and row.due_on == clock.now().date() + timedelta(days=30)
+    assert row.reason == "role change"
+    assert row.due_on == clock.now().date() + timedelta(days=30)
 
 
 def test_training_status_due_overdue_current(world: World) -> None:
@@ -255,12 +260,14 @@ def test_reminder_digest_thresholds_dedupe_and_no_storm(world: World) -> None:
     for code in ("cpr-bls", "nci", "qpr"):
         hold(world, "bht", code, today - timedelta(days=10), expires=today + timedelta(days=100))
     result = sweep_expiry_reminders()
-    assert result.alerts == 0 and _alerts(world) == []
+    assert result.alerts == 0
+    assert _alerts(world) == []
     with time_machine.travel(clock.now() + timedelta(days=10), tick=False):
         result = sweep_expiry_reminders()
         [alert] = _alerts(world)
         assert "Expiring within 90 days" in alert.message
-        assert "CPR / basic life support" in alert.message and "QPR" in alert.message
+        assert "CPR / basic life support" in alert.message
+        assert "QPR" in alert.message
         assert sweep_expiry_reminders().alerts == 0  # replay: nothing new
     with time_machine.travel(clock.now() + timedelta(days=45), tick=False):
         sweep_expiry_reminders()
@@ -269,7 +276,8 @@ def test_reminder_digest_thresholds_dedupe_and_no_storm(world: World) -> None:
     with time_machine.travel(clock.now() + timedelta(days=95), tick=False):
         sweep_expiry_reminders()
         alerts = _alerts(world)
-        assert len(alerts) == 3 and "within 7 days" in alerts[-1].message
+        assert len(alerts) == 3
+        assert "within 7 days" in alerts[-1].message
         sweep_expiry_reminders()
         assert len(_alerts(world)) == 3
     assert not Credential.objects.filter(next_reminder_on__isnull=False).exists()
