@@ -252,13 +252,12 @@ def credential_compliance(
     for staff_id, role_codes in roles_of.items():
         key = frozenset(role_codes)
         if key not in needs:
-            codes = set().union(*(by_role.get(r, set()) for r in key))
-            needs[key] = sorted(codes, key=lambda c: names[c])
-        codes = needs[key]
-        if not codes:
+            wanted: set[str] = set().union(*(by_role.get(r, set()) for r in key))
+            needs[key] = sorted(wanted, key=lambda c: names[c])
+        if not needs[key]:
             continue
         row = rows[staff_id] = ComplianceRow(staff_id)
-        for code in codes:
+        for code in needs[key]:
             _judge(row, names[code], ends.get((staff_id, code)), today, soon)
     return rows
 

@@ -185,7 +185,7 @@ def _decide(request: HttpRequest, public_id: UUID, form: VerifyForm | WaiveForm)
         return saved(request, message, reverse("workforce:verification-queue"))
     from django.contrib import messages
 
-    problems = "; ".join(" ".join(e) for e in form.errors.values())
+    problems = "; ".join(" ".join(str(m) for m in e) for e in form.errors.values())
     messages.error(request, f"{problems} Nothing was saved.")
     return redirect("workforce:verification-queue")
 
