@@ -174,6 +174,7 @@ def credential_create(
     summary="An administrator verifies a credential: who, when and how",
 )
 @audited("verifies a credential (audited by verify_credential)")
+@idempotent
 def credential_verify(
     request: HttpRequest, public_id: UUID, payload: VerifyIn
 ) -> Status[CredentialOut]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from pillars.core.navigation import NavEntry
+from pillars.core.navigation import register as register_nav
 from pillars.people import hooks
 
 
@@ -27,4 +29,15 @@ def install() -> None:
     from pillars.workforce.services.gating import check, record_warnings
 
     hooks.set_floor_gate(checker=check, recorder=record_warnings)
+    register_nav(
+        [
+            NavEntry(
+                "Floor rules",
+                "workforce:floor-rules",
+                "workforce.view_floor_rules",
+                order=93,
+                more=True,
+            )
+        ]
+    )
     _register_admin()

@@ -54,10 +54,10 @@ API: dict[str, Case] = {
 }
 
 
-def fixtures(world: World, extra: dict[str, Any]) -> None:
+def make_credential(world: World) -> Credential:
     kind = CredentialType.objects.get(code="cpr-bls", is_current=True)
     today = clock.now().date()
-    extra["credential"] = Credential.objects.create(
+    return Credential.objects.create(
         staff=world.staff["bht"],
         credential_type=kind,
         issued_on=today.replace(day=1),
@@ -67,5 +67,13 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
     )
 
 
+def fixtures(world: World, extra: dict[str, Any]) -> None:
+    extra["credential"] = make_credential(world)
+
+
 def fuzz_ids(world: World) -> dict[str, str]:
-    return {}
+    found = Credential.objects.filter(staff=world.staff["bht"]).first() or make_credential(world)
+    return {
+        "/api/v1/workforce/staff/": str(world.staff["bht"].public_id),
+        "/api/v1/workforce/credentials/": str(found.public_id),
+    }
