@@ -86,6 +86,7 @@ def main() -> None:
         "bench.escalation",
         "bench.hbips",
         "bench.directory",
+        "bench.credentials",
     ):
         run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
         if run.returncode != 0:

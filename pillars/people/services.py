@@ -24,6 +24,7 @@ from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.core.sessions import end_all_sessions, revoke_everywhere
+from pillars.people import hooks
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
 from pillars.people.models import (
     Bed,
@@ -642,6 +643,9 @@ def _create_staff(
         staff.roles.set(role_list)
         staff.home_units.set(list(home_units))
         staff.programs.set(list(programs))
+        # Other apps' work on a hire (workforce assigns required courses), before the event
+        # that records the hire, in the same transaction.
+        hooks.staff_changed(staff, event=hooks.STAFF_HIRED, actor=actor)
         audit.record(
             actor=actor,
             action=Action.CREATE,
@@ -781,6 +785,7 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
         after = sorted(r.code for r in role_list)
         if before != after:
             end_all_sessions(staff.user)
+            hooks.staff_changed(staff, event=hooks.ROLES_CHANGED, actor=actor)
             audit.record(
                 actor=actor,
                 action=Action.PRIVILEGE_CHANGE,

@@ -525,3 +525,40 @@ def test_demo_recovery_work(loaded: generator.Summary) -> None:
         ended_on__isnull=True,
         person__episodes__placements__unit=center,
     ).exists()
+
+
+def test_demo_credentials_lapse_and_block_the_demo_bht_on_a_one_to_one(
+    loaded: generator.Summary,
+) -> None:
+    from pillars.core import clock
+    from pillars.core.errors import ValidationError
+    from pillars.rounds.models import Coverage, ObservationOrder
+    from pillars.rounds.services.coverage import start_coverage
+    from pillars.workforce.models.credentials import Credential
+    from pillars.workforce.selectors.credentials import EXPIRING, LAPSED, compliance_for
+
+    with time_machine.travel(MOMENT, tick=False):
+        today = clock.now().date()
+        ends = list(Credential.objects.values_list("expires_on", flat=True))
+        assert any(e is not None and e < today for e in ends)
+        assert any(e is not None and today <= e <= today + timedelta(days=90) for e in ends)
+        director = Staff.objects.get(user__username="demo-director").user
+        statuses = Counter(line.status for line in compliance_for(director))
+        assert statuses[LAPSED]
+        assert statuses[EXPIRING]
+        bht = Staff.objects.get(user__username="demo-bht")
+        nurse = Staff.objects.get(user__username="demo-nurse")
+        order = (
+            ObservationOrder.objects.filter(
+                ended_at__isnull=True,
+                level__staff_ratio__gt=0,
+                episode__placements__unit__in=bht.home_units.all(),
+                episode__placements__ended_at__isnull=True,
+            )
+            .select_related("level")
+            .first()
+        )
+        assert order is not None
+        Coverage.objects.filter(staff=bht, ended_at__isnull=True).update(ended_at=clock.now())
+        with pytest.raises(ValidationError, match="crisis intervention expired on"):
+            start_coverage(order, actor=nurse.user, staff=bht)

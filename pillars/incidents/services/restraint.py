@@ -29,6 +29,7 @@ from pillars.incidents.models import (
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.models.restraint import OrderTerms, ViolationKind
 from pillars.incidents.services.incidents import record_exposure
+from pillars.people import hooks
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.selectors import employed_q, person_category
 
@@ -380,6 +381,14 @@ def _check_staff(unit: Unit, moment: datetime, staff: list[Staff]) -> list[Staff
             "staff",
             f"{', '.join(refused)}: not an active staff member working on this site then.",
         )
+    # The floor knows (workforce floor rules): a lapsed credential or training blocks or warns.
+    blocked = [
+        reason
+        for member in chosen
+        if (reason := hooks.floor_gate(member, hooks.FloorTask.RESTRAINT_TEAM)) is not None
+    ]
+    if blocked:
+        raise invalid("staff", " ".join(blocked))
     return chosen
 
 

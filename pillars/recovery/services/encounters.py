@@ -20,6 +20,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.people import hooks
 from pillars.people.models import PersonServed, Placement, Program, Staff
 from pillars.people.selectors import person_category
 from pillars.recovery.models.encounters import (
@@ -179,6 +180,11 @@ def _billing(rule: PeerServiceRule | None, minutes: int, attended: bool) -> tupl
     return (rule.units_for(minutes) if attended else 0), rule.service_code
 
 
+def _floor(staff: Staff) -> str | None:
+    """Why the staff member may not sign a billable peer service (workforce floor rules)."""
+    return hooks.floor_gate(staff, hooks.FloorTask.BILLABLE_PEER_SERVICE)
+
+
 def _write_encounter(
     *,
     actor: Any,
@@ -286,6 +292,9 @@ def record_encounter(
         errors["goal"] = [
             "This program bills peer services: choose the goal this encounter serves."
         ]
+    # The floor knows (workforce floor rules): billing needs a credential in force.
+    if units and not errors and (blocked := _floor(staff)) is not None:
+        errors["credential"] = [blocked]
     if errors:
         raise ValidationError(errors)
     now = clock.now()
@@ -395,6 +404,10 @@ def record_group(
                 f"{name}: this program bills peer services; choose the goal the group served."
             )
         plans.append((a, program, units, code))
+    billable = any(units for _, _, units, _ in plans)
+    # The floor knows (workforce floor rules): billing needs a credential in force.
+    if billable and not errors and (blocked := _floor(staff)) is not None:
+        errors["credential"] = [blocked]
     if errors:
         raise ValidationError(errors)
     now = clock.now()

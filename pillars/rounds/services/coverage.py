@@ -19,6 +19,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.people import hooks
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.people.services import confirm_pin
@@ -41,7 +42,10 @@ def _coverer_problem(staff: Staff, order: ObservationOrder, moment: datetime) ->
     unit = _unit_of(order)
     if unit is None:
         return f"{order.person.display_name} is not on a unit."
-    return _staff_problem(staff, unit, "rounds.cover", clock.local(moment, unit.time_zone).date())
+    day = clock.local(moment, unit.time_zone).date()
+    problem = _staff_problem(staff, unit, "rounds.cover", day)
+    # The floor knows (workforce floor rules): a lapsed credential or training blocks or warns.
+    return problem or hooks.floor_gate(staff, hooks.FloorTask.ONE_TO_ONE, subject=order)
 
 
 def _busy(staff: Staff) -> Coverage | None:

@@ -1,7 +1,43 @@
-"""What the workforce area gating adds to other apps' pages (menu entries, sections)."""
+"""What the gating area adds: the floor gate people offers (rounds, incidents and recovery
+ask it), and the floor rules in the admin."""
 
 from __future__ import annotations
 
+from django.contrib import admin
+
+from pillars.core.navigation import NavEntry
+from pillars.core.navigation import register as register_nav
+from pillars.people import hooks
+
+
+def _register_admin() -> None:
+    from pillars.people.admin import ReferenceAdmin
+    from pillars.people.services import add_reference_models
+    from pillars.workforce.models.gating import FloorRule
+
+    class FloorRuleAdmin(ReferenceAdmin):
+        list_display = ["name", "task", "effect", "missing_effect", "is_active"]
+        list_filter = ["task", "effect", "is_active"]
+        m2m_fields = ("credential_types", "courses", "roles")
+
+    add_reference_models(FloorRule)
+    if not admin.site.is_registered(FloorRule):
+        admin.site.register(FloorRule, FloorRuleAdmin)
+
 
 def install() -> None:
-    """Register this area's hooks."""
+    from pillars.workforce.services.gating import check, record_warnings
+
+    hooks.set_floor_gate(checker=check, recorder=record_warnings)
+    register_nav(
+        [
+            NavEntry(
+                "Floor rules",
+                "workforce:floor-rules",
+                "workforce.view_floor_rules",
+                order=93,
+                more=True,
+            )
+        ]
+    )
+    _register_admin()

@@ -1,7 +1,36 @@
-"""What the workforce area trainings adds to other apps' pages (menu entries, sections)."""
+"""What the trainings area adds: the hire and role-change listener (people.hooks) that
+assigns required courses, and the courses in the admin."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from pillars.people import hooks
+
+
+def _register_admin() -> None:
+    from pillars.people.admin import ReferenceAdmin
+    from pillars.people.services import add_reference_models
+    from pillars.workforce.models.trainings import Course
+
+    class CourseAdmin(ReferenceAdmin):
+        list_display = ["name", "code", "renewal_months", "due_within_days", "is_active"]
+        list_filter = ["is_active"]
+        m2m_fields = ("required_for",)
+
+        def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+            return ["code"] if obj is not None else []
+
+    add_reference_models(Course)
+    if not admin.site.is_registered(Course):
+        admin.site.register(Course, CourseAdmin)
+
 
 def install() -> None:
-    """Register this area's hooks."""
+    from pillars.workforce.services.trainings import on_staff_changed
+
+    hooks.on_staff_changed(on_staff_changed)
+    _register_admin()

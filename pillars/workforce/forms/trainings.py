@@ -1,3 +1,26 @@
-"""Workforce forms: trainings."""
+"""Forms for trainings: they parse, the services decide."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pillars.core.formtools import DateInput
+from pillars.workforce.models.trainings import Course
+
+
+class CompletionForm(forms.Form):
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.none(), label="Course", to_field_name="code"
+    )
+    completed_on = forms.DateField(label="Completed on", widget=DateInput())
+    evidence = forms.FileField(
+        label="Evidence (PDF, PNG or JPEG, at most 5 MB)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.filter(is_active=True)  # type: ignore[attr-defined]

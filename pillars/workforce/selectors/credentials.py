@@ -1,3 +1,366 @@
-"""Workforce reads: credentials, scoped by the policy layer and audited."""
+"""Reads of credentials and CE hours, scoped to the reader (workforce.policies.credentials)
+and audited, and the compliance figures leaders see.
+
+Compliance: a staff member's roles require credential types (``CredentialType.required_for``,
+matched by code across versions). For each required type, the best credential they hold is the
+one whose effective end is latest (a running waiver extends it to the waiver's end). Missing or
+lapsed on the day: not compliant; in force but ending within 90 days: expiring; else compliant.
+The figure is computed in three queries whatever the number of staff (``bench/credentials.py``
+measures it against the same figure by hand in SQL).
+"""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from django.db.models import Case, DateField, F, Max, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy
+from pillars.people.models import Staff
+from pillars.people.selectors import employed_q
+from pillars.workforce.models.credentials import (
+    CeCategory,
+    CeRecord,
+    Credential,
+    CredentialType,
+)
+
+EXPIRING_DAYS = 90
+# Stands for "never ends" in SQL comparisons (a credential with no expiry, an open waiver).
+FAR = date(9999, 12, 31)
+
+
+def _audit_read(user: Any, what: str, staff: Staff | None, detail: dict[str, Any]) -> None:
+    audit.record(
+        actor=policy.actor_for(user).user,
+        action=Action.VIEW,
+        object_type="workforce.credential",
+        object_id=str(staff.public_id) if staff is not None else what,
+        purpose=Purpose.ADMINISTRATION,
+        detail={"what": what, **detail},
+    )
+
+
+def credential_types(*, current_only: bool = True) -> QuerySet[CredentialType]:
+    qs = CredentialType.objects.filter(is_active=True)
+    return qs.filter(is_current=True) if current_only else qs
+
+
+def get_credential_type(code: str) -> CredentialType:
+    found = credential_types().filter(code=code).first()
+    if found is None:
+        raise Http404("Not found")
+    return found
+
+
+def ce_categories() -> QuerySet[CeCategory]:
+    return CeCategory.objects.filter(is_active=True)
+
+
+def credentials_of(staff: Staff, user: Any) -> list[Credential]:
+    """A staff member's credentials, newest issue first per type (the caller checked the
+    reader may see them); the read is audited."""
+    rows = list(
+        policy.restrict(
+            Credential.objects.filter(staff=staff).select_related(
+                "credential_type", "verified_by", "waived_by"
+            ),
+            user,
+            "workforce.view_credentials",
+        ).order_by("credential_type__name", "-issued_on", "pk")
+    )
+    _audit_read(user, "credentials", staff, {"count": len(rows)})
+    return rows
+
+
+def ce_records_of(staff: Staff, user: Any) -> list[CeRecord]:
+    return list(
+        policy.restrict(
+            CeRecord.objects.filter(staff=staff).select_related("category"),
+            user,
+            "workforce.view_credentials",
+        )
+    )
+
+
+def get_credential_for(user: Any, public_id: Any, action: str) -> Credential:
+    """One credential: 404 when the reader may not know of it, 403 when not allowed."""
+    found = (
+        Credential.objects.select_related("credential_type", "staff", "verified_by", "waived_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("Not found")
+    policy.require(user, action, found)
+    _audit_read(user, "credential", found.staff, {"credential": str(found.public_id)})
+    return found
+
+
+def verification_queue(user: Any) -> list[Credential]:
+    """Credentials waiting for an administrator's check, oldest first."""
+    rows = list(
+        policy.restrict(
+            Credential.objects.filter(verified_at__isnull=True, waived_at__isnull=True),
+            user,
+            "workforce.verify_credential",
+        )
+        .select_related("credential_type", "staff")
+        .order_by("recorded_at", "pk")
+    )
+    _audit_read(user, "verification queue", None, {"count": len(rows)})
+    return rows
+
+
+def current_by_type(credentials: list[Credential], today: date) -> list[Credential]:
+    """The newest credential of each type (by code), for the "what I hold" list."""
+    best: dict[str, Credential] = {}
+    for c in credentials:
+        code = c.credential_type.code
+        if code not in best or c.issued_on > best[code].issued_on:
+            best[code] = c
+    return sorted(best.values(), key=lambda c: c.credential_type.name)
+
+
+# --- CE summary -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CeLine:
+    category: str
+    name: str
+    required: Decimal
+    earned: Decimal
+
+    @property
+    def short(self) -> Decimal:
+        return max(self.required - self.earned, Decimal(0))
+
+
+@dataclass(frozen=True)
+class CeSummary:
+    """CE hours within one credential's renewal period against its type's minimums."""
+
+    credential: Credential
+    starts_on: date
+    ends_on: date | None
+    total_required: Decimal
+    total_earned: Decimal
+    lines: list[CeLine] = field(default_factory=list)
+
+    @property
+    def is_met(self) -> bool:
+        return self.total_earned >= self.total_required and all(
+            line.earned >= line.required for line in self.lines
+        )
+
+
+def ce_summary(credential: Credential, records: list[CeRecord] | None = None) -> CeSummary:
+    """Hours earned from the issue date to the expiry date (inclusive), by category, against
+    the minimums of the type version the credential was issued under."""
+    kind = credential.credential_type
+    if records is None:
+        records = list(CeRecord.objects.filter(staff_id=credential.staff_id))
+    inside = [
+        r
+        for r in records
+        if r.completed_on >= credential.issued_on
+        and (credential.expires_on is None or r.completed_on <= credential.expires_on)
+    ]
+    earned: dict[str, Decimal] = defaultdict(Decimal)
+    for r in inside:
+        earned[r.category.code] += r.hours
+    required = kind.ce_required()
+    names = dict(CeCategory.objects.filter(code__in=required).values_list("code", "name"))
+    lines = [
+        CeLine(code, names.get(code, code), hours, earned.get(code, Decimal(0)))
+        for code, hours in sorted(required.items())
+    ]
+    return CeSummary(
+        credential,
+        credential.issued_on,
+        credential.expires_on,
+        kind.ce_total_hours,
+        sum((r.hours for r in inside), Decimal(0)),
+        lines,
+    )
+
+
+# --- Compliance -------------------------------------------------------------------------------
+
+COMPLIANT = "compliant"
+EXPIRING = "expiring"
+LAPSED = "lapsed"
+STATUS_LABELS = {COMPLIANT: "Compliant", EXPIRING: "Expiring within 90 days", LAPSED: "Lapsed"}
+
+
+@dataclass
+class ComplianceRow:
+    staff_id: int
+    status: str = COMPLIANT
+    lapsed: list[str] = field(default_factory=list)
+    expiring: list[str] = field(default_factory=list)
+    earliest_end: date | None = None
+
+
+def credential_compliance(
+    staff: QuerySet[Staff], today: date, roles_of: dict[int, list[str]] | None = None
+) -> dict[int, ComplianceRow]:
+    """Each staff member's credential compliance on ``today``: the types their roles require
+    (``roles_of``, staff id to role codes, read here when not given), the latest effective end
+    per (staff, type code) in one grouped query, then one pass in Python."""
+    staff_ids = staff.values("pk")
+    if roles_of is None:
+        roles_of = defaultdict(list)
+        for staff_id, code in Staff.roles.through.objects.filter(
+            staff_id__in=staff_ids
+        ).values_list("staff_id", "role__code"):
+            roles_of[staff_id].append(code)
+    kinds = CredentialType.objects.filter(is_current=True, is_active=True)
+    names = dict(kinds.values_list("code", "name"))
+    by_role: dict[str, set[str]] = defaultdict(set)
+    for code, role in kinds.filter(required_for__isnull=False).values_list(
+        "code", "required_for__code"
+    ):
+        by_role[role].add(code)
+    effective_end = Case(
+        When(waived_at__isnull=False, then=Coalesce(F("waived_until"), Value(FAR))),
+        default=Coalesce(F("expires_on"), Value(FAR)),
+        output_field=DateField(),
+    )
+    ends = {
+        (staff_id, code): end
+        for staff_id, code, end in Credential.objects.filter(
+            staff__in=staff_ids, issued_on__lte=today
+        )
+        .values("staff_id", "credential_type__code")
+        .annotate(end=Max(effective_end))
+        .values_list("staff_id", "credential_type__code", "end")
+    }
+    soon = today + timedelta(days=EXPIRING_DAYS)
+    rows: dict[int, ComplianceRow] = {}
+    needs: dict[frozenset[str], list[str]] = {}
+    for staff_id, role_codes in roles_of.items():
+        key = frozenset(role_codes)
+        if key not in needs:
+            wanted: set[str] = set().union(*(by_role.get(r, set()) for r in key))
+            needs[key] = sorted(wanted, key=lambda c: names[c])
+        if not needs[key]:
+            continue
+        row = rows[staff_id] = ComplianceRow(staff_id)
+        for code in needs[key]:
+            _judge(row, names[code], ends.get((staff_id, code)), today, soon)
+    return rows
+
+
+def _judge(row: ComplianceRow, name: str, end: date | None, today: date, soon: date) -> None:
+    if end is None or end < today:
+        row.lapsed.append(name)
+        row.status = LAPSED
+        return
+    if end <= soon:
+        row.expiring.append(name)
+        if row.status == COMPLIANT:
+            row.status = EXPIRING
+    if row.earliest_end is None or end < row.earliest_end:
+        row.earliest_end = end
+
+
+class StaffRef(NamedTuple):
+    """The two facts a compliance line shows about a staff member."""
+
+    public_id: UUID
+    display_name: str
+
+
+@dataclass(frozen=True)
+class ComplianceLine:
+    staff: StaffRef
+    status: str
+    lapsed: list[str]
+    expiring: list[str]
+    earliest_end: date | None
+    units: list[str]
+    roles: list[str]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class ComplianceGroup:
+    name: str
+    compliant: int = 0
+    expiring: int = 0
+    lapsed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.compliant + self.expiring + self.lapsed
+
+
+def compliance_for(
+    user: Any, *, unit: str = "", role: str = "", today: date | None = None
+) -> list[ComplianceLine]:
+    """Every employed staff member the reader may see, with their compliance; filtered by
+    unit code and role code. The read is audited."""
+    policy.require(user, "workforce.view_compliance")
+    today = today or clock.now().date()
+    staff = policy.restrict(Staff.objects.filter(employed_q(today)), user, "people.view_staff")
+    if unit:
+        staff = staff.filter(home_units__code=unit)
+    if role:
+        staff = staff.filter(roles__code=role)
+    staff = staff.distinct()
+    # Units and roles for display from the link tables in two flat queries (a prefetch would
+    # build two model instances per staff member: most of the page's time at 5,000 staff).
+    ids = staff.values("pk")
+    units: dict[int, list[str]] = defaultdict(list)
+    for staff_id, code in Staff.home_units.through.objects.filter(staff_id__in=ids).values_list(
+        "staff_id", "unit__code"
+    ):
+        units[staff_id].append(code)
+    roles: dict[int, list[str]] = defaultdict(list)
+    for staff_id, code in Staff.roles.through.objects.filter(staff_id__in=ids).values_list(
+        "staff_id", "role__code"
+    ):
+        roles[staff_id].append(code)
+    figures = credential_compliance(staff, today, roles)
+    lines = []
+    for pk, public_id, name in staff.order_by("display_name", "pk").values_list(
+        "pk", "public_id", "display_name"
+    ):
+        row = figures.get(pk) or ComplianceRow(pk)
+        lines.append(
+            ComplianceLine(
+                StaffRef(public_id, name),
+                row.status,
+                row.lapsed,
+                row.expiring,
+                row.earliest_end,
+                sorted(units.get(pk, [])),
+                sorted(roles.get(pk, [])),
+            )
+        )
+    _audit_read(user, "compliance", None, {"unit": unit, "role": role, "count": len(lines)})
+    return lines
+
+
+def groups_of(lines: list[ComplianceLine], by: str) -> list[ComplianceGroup]:
+    """Counts by unit or role (a person with two units counts in both)."""
+    groups: dict[str, ComplianceGroup] = {}
+    for line in lines:
+        for key in (line.units if by == "unit" else line.roles) or ["(none)"]:
+            group = groups.setdefault(key, ComplianceGroup(key))
+            setattr(group, line.status, getattr(group, line.status) + 1)
+    return [groups[k] for k in sorted(groups)]

@@ -1,3 +1,430 @@
-"""Workforce writes: credentials. Each checks permission, runs in a transaction and audits."""
+"""Every write to credentials and CE hours: recording one with its evidence, verifying,
+waiving, a new version of a credential type, and the expiry reminders sweep.
+
+Reminders go as a DIGEST: each sweep pass gathers, per staff member and per threshold (90, 60,
+30 and 7 days by default, the type's ``reminder_days``), every credential that reached it and
+writes ONE alert through the rounds alert writer, whose dedupe key names the staff member, the
+threshold and the credentials in it: a replay writes nothing, and a hundred credentials expiring
+together for one person make one alert, not a hundred.
+"""
 
 from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy, sweeps
+from pillars.core.errors import ValidationError, invalid
+from pillars.core.versioning import next_version
+from pillars.people.models import Staff, Unit
+from pillars.workforce.models.credentials import (
+    CeCategory,
+    CeRecord,
+    Credential,
+    CredentialType,
+)
+
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+# What evidence may be: a scan or photo of the card or certificate. The first bytes decide,
+# never the file name or the browser's content type.
+EVIDENCE_FORMATS = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+MAX_TEXT = 300
+SWEEP_LABEL = "credential expiry reminders"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    content: bytes
+    content_type: str
+    extension: str
+
+
+def clean_evidence(upload: Any) -> Evidence:
+    """Read an uploaded evidence file and refuse anything that is not a PDF, PNG or JPEG of at
+    most 5 MB (ValidationError on ``evidence``)."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_EVIDENCE_BYTES:
+        raise invalid("evidence", "Evidence can be at most 5 MB.")
+    upload.seek(0)
+    data = upload.read(MAX_EVIDENCE_BYTES + 1)
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise invalid("evidence", "Evidence can be at most 5 MB.")
+    if not data:
+        raise invalid("evidence", "The evidence file is empty.")
+    for magic, content_type, extension in EVIDENCE_FORMATS:
+        if data.startswith(magic):
+            return Evidence(data, content_type, extension)
+    raise invalid("evidence", "Evidence must be a PDF, PNG or JPEG file.")
+
+
+def attach_evidence(record: Any, evidence: Evidence | None) -> None:
+    """Store the evidence file on ``record`` (saved by the caller, who removes the file again
+    with ``remove_evidence`` if its transaction fails: files are not transactional)."""
+    if evidence is None:
+        return
+    record.evidence.save(
+        f"evidence.{evidence.extension}", ContentFile(evidence.content), save=False
+    )
+    record.evidence_content_type = evidence.content_type
+    record.evidence_size = len(evidence.content)
+
+
+def remove_evidence(record: Any) -> None:
+    if record.evidence.name:
+        record.evidence.storage.delete(record.evidence.name)
+
+
+def _text(value: Any, field: str, message: str, required: bool = True) -> str:
+    text = " ".join(str(value or "").split())
+    if required and not text:
+        raise invalid(field, message)
+    if len(text) > MAX_TEXT:
+        raise invalid(field, f"At most {MAX_TEXT} characters.")
+    return text
+
+
+def record_credential(
+    staff: Staff,
+    *,
+    actor: Any,
+    credential_type: CredentialType,
+    issued_on: date,
+    number: str = "",
+    expires_on: date | None = None,
+    evidence: Any = None,
+) -> Credential:
+    """Record a credential a staff member holds. ``expires_on`` comes from the type's rule when
+    not given; verification by an administrator comes later."""
+    acting = policy.require(actor, "workforce.record_credential", staff)
+    errors: dict[str, list[str]] = {}
+    today = clock.now().date()
+    if not credential_type.is_current or not credential_type.is_active:
+        errors["credential_type"] = ["That credential type is retired; choose a current one."]
+    if issued_on > today:
+        errors["issued_on"] = ["The issue date is in the future."]
+    if expires_on is None and not errors:
+        expires_on = credential_type.expires_on_for(issued_on)
+    if expires_on is not None and expires_on <= issued_on:
+        errors["expires_on"] = ["The expiry date must be after the issue date."]
+    number = " ".join(str(number or "").split())
+    if len(number) > 60:
+        errors["number"] = ["At most 60 characters."]
+    clean = None
+    if evidence is not None:
+        try:
+            clean = clean_evidence(evidence)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            credential = Credential(
+                staff=staff,
+                credential_type=credential_type,
+                number=number,
+                issued_on=issued_on,
+                expires_on=expires_on,
+                recorded_by_id=acting.staff_pk,
+                recorded_at=now,
+            )
+            attach_evidence(credential, clean)
+            credential.next_reminder_on = credential.next_reminder_after(None)
+            credential.save()
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=credential,
+                purpose=Purpose.ADMINISTRATION,
+                detail={
+                    "staff": str(staff.public_id),
+                    "type": f"{credential_type.code} v{credential_type.version}",
+                    "issued_on": issued_on.isoformat(),
+                    "expires_on": expires_on.isoformat() if expires_on else None,
+                    "evidence": credential.evidence_content_type or None,
+                },
+            )
+    except Exception:
+        remove_evidence(credential)
+        raise
+    return credential
+
+
+def verify_credential(credential: Credential, *, actor: Any, method: str) -> Credential:
+    """An administrator's check of a credential: who, when, and how (a primary-source website,
+    the original seen)."""
+    acting = policy.require(actor, "workforce.verify_credential", credential)
+    method = _text(method, "method", "Say how it was verified (e.g. primary source website).")
+    now = clock.now()
+    with transaction.atomic():
+        locked = Credential.objects.select_for_update().get(pk=credential.pk)
+        if locked.verified_at is not None:
+            raise invalid(None, "This credential is already verified.")
+        locked.verified_by_id = acting.staff_pk
+        locked.verified_at = now
+        locked.verification_method = method
+        locked.save(update_fields=["verified_by", "verified_at", "verification_method"])
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=locked,
+            purpose=Purpose.ADMINISTRATION,
+            detail={"event": "verified", "method": method},
+        )
+    return locked
+
+
+def waive_credential(
+    credential: Credential, *, actor: Any, reason: str, until: date | None
+) -> Credential:
+    """An administrator's waiver: the credential counts as in force until ``until`` (a renewal
+    in the mail, a state's grace period), with the reason on record."""
+    acting = policy.require(actor, "workforce.verify_credential", credential)
+    reason = _text(reason, "reason", "Give the reason for the waiver.")
+    today = clock.now().date()
+    if until is not None and until < today:
+        raise invalid("until", "The waiver must run to today or later.")
+    now = clock.now()
+    with transaction.atomic():
+        locked = Credential.objects.select_for_update().get(pk=credential.pk)
+        locked.waived_by_id = acting.staff_pk
+        locked.waived_at = now
+        locked.waiver_reason = reason
+        locked.waived_until = until
+        locked.save(update_fields=["waived_by", "waived_at", "waiver_reason", "waived_until"])
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=locked,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "event": "waived",
+                "reason": reason,
+                "until": until.isoformat() if until else None,
+            },
+        )
+    return locked
+
+
+def record_ce(
+    staff: Staff,
+    *,
+    actor: Any,
+    category: CeCategory,
+    title: str,
+    completed_on: date,
+    hours: Any,
+    evidence: Any = None,
+) -> CeRecord:
+    """Record continuing-education hours with their evidence."""
+    acting = policy.require(actor, "workforce.record_ce", staff)
+    errors: dict[str, list[str]] = {}
+    try:
+        title = _text(title, "title", "Name the course or event.")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        amount = Decimal(str(hours))
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or not Decimal("0.25") <= amount <= Decimal(200):
+        errors["hours"] = ["Give the hours, from 0.25 to 200."]
+    if completed_on > clock.now().date():
+        errors["completed_on"] = ["The date is in the future."]
+    if not category.is_active:
+        errors["category"] = ["That category is retired."]
+    clean = None
+    if evidence is not None:
+        try:
+            clean = clean_evidence(evidence)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            record = CeRecord(
+                staff=staff,
+                category=category,
+                title=title,
+                completed_on=completed_on,
+                hours=amount.quantize(Decimal("0.01")),
+                recorded_by_id=acting.staff_pk,
+                recorded_at=clock.now(),
+            )
+            attach_evidence(record, clean)
+            record.save()
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=record,
+                purpose=Purpose.ADMINISTRATION,
+                detail={
+                    "staff": str(staff.public_id),
+                    "category": category.code,
+                    "hours": str(record.hours),
+                    "completed_on": completed_on.isoformat(),
+                },
+            )
+    except Exception:
+        remove_evidence(record)
+        raise
+    return record
+
+
+MEANING_FIELDS = (
+    "expiry_rule",
+    "valid_months",
+    "fixed_month",
+    "fixed_day",
+    "fixed_year_parity",
+    "ce_total_hours",
+    "ce_minimums",
+)
+
+
+def revise_credential_type(
+    current: CredentialType, *, actor: Any, **changes: Any
+) -> CredentialType:
+    """The next version of a credential type (its expiry rule or CE minimums changed);
+    credentials already recorded keep the version they were issued under."""
+    policy.require(actor, "people.edit_unit")
+    unknown = set(changes) - set(MEANING_FIELDS) - {"name", "issuer", "reminder_days"}
+    if unknown:
+        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
+
+    def check(locked: CredentialType) -> None:
+        if all(getattr(locked, k) == v for k, v in changes.items()):
+            raise invalid(None, "Nothing was changed.")
+
+    with transaction.atomic():
+        roles = list(current.required_for.all())
+        revised = next_version(current, actor=actor, check=check, **changes)
+        revised.full_clean(exclude=["code"])
+        revised.required_for.set(roles)
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=revised,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "event": "new version",
+                "code": revised.code,
+                "version": revised.version,
+                "changes": {k: str(v) for k, v in changes.items()},
+            },
+        )
+    return revised
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+def _unit_for(staff: Staff) -> Unit | None:
+    """Alerts are filed under a unit: the staff member's first home unit, else a unit of one
+    of their programs."""
+    unit = staff.home_units.order_by("pk").first()
+    if unit is None:
+        unit = Unit.objects.filter(programs__staff=staff).order_by("pk").first()
+    return unit
+
+
+def _digest_message(threshold: int, rows: list[Credential]) -> str:
+    names = ", ".join(
+        f"{c.credential_type.name} ({c.expires_on:%d %b %Y})" for c in rows if c.expires_on
+    )
+    return f"Expiring within {threshold} days: {names}. Renew and record the new one."[:300]
+
+
+def due_for_reminder(today: date) -> QuerySet[Credential]:
+    return (
+        Credential.objects.filter(next_reminder_on__lte=today)
+        .select_related("credential_type", "staff")
+        .order_by("staff_id", "next_reminder_on", "pk")
+    )
+
+
+def sweep_expiry_reminders(now: datetime | None = None, *, limit: int = 5000) -> sweeps.SweepResult:
+    """One pass: every credential whose next reminder day has come is claimed by
+    compare-and-set on ``next_reminder_on`` and gathered into ONE digest alert per staff member
+    and threshold. A credential several thresholds behind (recorded late, or the worker was
+    down) is reminded once, at the nearest threshold, never once per missed one."""
+    from pillars.rounds.choices import AlertKind
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import write_new_alerts
+
+    now = now or clock.now()
+    today = now.date()
+    result = sweeps.SweepResult(SWEEP_LABEL)
+    by_staff: dict[int, list[Credential]] = defaultdict(list)
+    for credential in due_for_reminder(today)[:limit]:
+        by_staff[credential.staff_id].append(credential)
+    for rows in sweeps.within_budget(result, list(by_staff.values()), size=len):
+        staff = rows[0].staff
+
+        def work(staff: Staff = staff, rows: list[Credential] = rows) -> int:
+            groups: dict[int, list[Credential]] = defaultdict(list)
+            for credential in rows:
+                left = credential.days_left_on(today)
+                if left is None:
+                    continue
+                reached = [d for d in credential.credential_type.reminder_thresholds() if left <= d]
+                threshold = min(reached) if reached else None
+                claimed = Credential.objects.filter(
+                    pk=credential.pk, next_reminder_on=credential.next_reminder_on
+                ).update(
+                    reminded_days=threshold if threshold is not None else credential.reminded_days,
+                    next_reminder_on=credential.next_reminder_after(threshold)
+                    if threshold is not None
+                    else None,
+                )
+                if claimed and threshold is not None and left >= 0:
+                    groups[threshold].append(credential)
+                    result.claimed += 1
+            unit = _unit_for(staff)
+            if unit is None or not groups:
+                return 0
+            alerts = []
+            for threshold, group in sorted(groups.items()):
+                ids = ",".join(sorted(str(c.public_id) for c in group))
+                digest = hashlib.sha256(ids.encode()).hexdigest()[:20]
+                alerts.append(
+                    Alert(
+                        kind=AlertKind.OTHER,
+                        recipient=staff,
+                        unit=unit,
+                        message=_digest_message(threshold, group),
+                        due_at=now,
+                        created_at=now,
+                        subject_kind="workforce.credentials",
+                        subject_id=staff.public_id,
+                        dedupe_key=f"wfx:{staff.public_id}:{threshold}:{digest}",
+                    )
+                )
+            new = write_new_alerts(alerts, audit_as=SWEEP_LABEL)
+            result.alerts += len(new)
+            return len(new)
+
+        sweeps.guarded(
+            result,
+            work,
+            label=SWEEP_LABEL,
+            object_type="people.staff",
+            object_id=str(staff.public_id),
+        )
+    return result

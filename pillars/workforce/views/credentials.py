@@ -1,7 +1,306 @@
-"""Workforce pages: credentials."""
+"""Workforce pages for credentials: a staff member's credentials, CE hours and trainings (their
+own, or as their supervisor or a leader), recording a credential or CE hours with evidence,
+the administrators' verification queue, and the compliance overview with its CSV export.
+
+Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import csv
+from collections.abc import Iterator
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.audit.choices import Purpose
+from pillars.core import clock, exports, policy
+from pillars.core.declare import audited
+from pillars.core.errors import Conflict, ValidationError
+from pillars.core.formtools import form_write, posted, saved
+from pillars.core.roles import RoleCode
+from pillars.people import selectors as people_selectors
+from pillars.people.models import Staff, Unit
+from pillars.workforce.forms.credentials import CeForm, CredentialForm, VerifyForm, WaiveForm
+from pillars.workforce.selectors import credentials as selectors
+from pillars.workforce.selectors import gating as gating_selectors
+from pillars.workforce.selectors import trainings as training_selectors
+from pillars.workforce.services import credentials as services
+
+
+def _staff(request: HttpRequest, public_id: UUID) -> Staff:
+    return people_selectors.get_staff_for(request.user, public_id, "workforce.view_credentials")
+
+
+def _page(request: HttpRequest, staff: Staff) -> HttpResponse:
+    today = clock.now().date()
+    rows = selectors.credentials_of(staff, request.user)
+    records = selectors.ce_records_of(staff, request.user)
+    held = selectors.current_by_type(rows, today)
+    return render(
+        request,
+        "workforce/credentials/staff.html",
+        {
+            "member": staff,
+            "is_self": staff.pk == policy.actor_for(request.user).staff_id,
+            "today": today,
+            "held": [(c, c.state_on(today), c.days_left_on(today)) for c in held],
+            "history": [(c, c.state_on(today)) for c in rows],
+            "summaries": [
+                selectors.ce_summary(c, records)
+                for c in held
+                if c.credential_type.ce_total_hours or c.credential_type.ce_minimums
+            ],
+            "ce_records": records,
+            "trainings": training_selectors.trainings_of(staff, request.user, today),
+            "warnings": gating_selectors.warnings_of(staff, request.user),
+            "can_record": policy.allows(request.user, "workforce.record_credential", staff),
+            "can_complete": policy.allows(request.user, "workforce.record_completion", staff),
+        },
+    )
+
+
+@audited("one's own credentials; credentials_of audits the read")
+@login_required
+@require_GET
+def my_credentials(request: HttpRequest) -> HttpResponse:
+    actor = policy.require(request.user, "workforce.view_own_credentials")
+    staff = Staff.objects.select_related("user").get(pk=actor.staff_pk)
+    return _page(request, staff)
+
+
+@audited("a staff member's credentials; get_staff_for and credentials_of audit the read")
+@login_required
+@require_GET
+def staff_credentials(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _page(request, _staff(request, public_id))
+
+
+def _back(staff: Staff, request: HttpRequest) -> str:
+    if staff.pk == policy.actor_for(request.user).staff_id:
+        return reverse("workforce:my-credentials")
+    return reverse("workforce:staff-credentials", args=[staff.public_id])
+
+
+@audited("records a credential; record_credential audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def credential_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_credential")
+    form = CredentialForm(posted(request), request.FILES or None)
+    return form_write(
+        request,
+        form,
+        "workforce/credentials/credential_form.html",
+        {"member": staff, "form": form, "back": _back(staff, request)},
+        lambda data: services.record_credential(
+            staff,
+            actor=request.user,
+            credential_type=data["credential_type"],
+            issued_on=data["issued_on"],
+            number=data["number"],
+            expires_on=data.get("expires_on"),
+            evidence=data.get("evidence") or None,
+        ),
+        lambda c: saved(
+            request,
+            f"{c.credential_type.name} is recorded"
+            + (f"; it expires on {c.expires_on:%d %b %Y}." if c.expires_on else "."),
+            _back(staff, request),
+        ),
+    )
+
+
+@audited("records CE hours; record_ce audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def ce_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_ce")
+    form = CeForm(posted(request), request.FILES or None)
+    return form_write(
+        request,
+        form,
+        "workforce/credentials/ce_form.html",
+        {"member": staff, "form": form, "back": _back(staff, request)},
+        lambda data: services.record_ce(
+            staff,
+            actor=request.user,
+            category=data["category"],
+            title=data["title"],
+            completed_on=data["completed_on"],
+            hours=data["hours"],
+            evidence=data.get("evidence") or None,
+        ),
+        lambda r: saved(request, f"{r.hours} CE hours are recorded.", _back(staff, request)),
+    )
+
+
+@audited("the credentials waiting for verification; verification_queue audits the read")
+@login_required
+@require_GET
+def verification_queue(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "workforce.verify_credential")
+    today = clock.now().date()
+    rows = selectors.verification_queue(request.user)
+    return render(
+        request,
+        "workforce/credentials/queue.html",
+        {
+            "rows": [(c, c.state_on(today)) for c in rows],
+            "verify_form": VerifyForm(),
+            "waive_form": WaiveForm(),
+        },
+    )
+
+
+def _decide(request: HttpRequest, public_id: UUID, form: VerifyForm | WaiveForm) -> HttpResponse:
+    credential = selectors.get_credential_for(
+        request.user, public_id, "workforce.verify_credential"
+    )
+    if form.is_valid():
+        try:
+            if isinstance(form, VerifyForm):
+                services.verify_credential(
+                    credential, actor=request.user, method=form.cleaned_data["method"]
+                )
+                message = f"{credential.credential_type.name} of {credential.staff} is verified."
+            else:
+                services.waive_credential(
+                    credential,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    until=form.cleaned_data.get("until"),
+                )
+                message = f"{credential.credential_type.name} of {credential.staff} is waived."
+        except (ValidationError, Conflict) as exc:
+            text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+            from django.contrib import messages
+
+            messages.error(request, f"{text} Nothing was saved.")
+            return redirect("workforce:verification-queue")
+        return saved(request, message, reverse("workforce:verification-queue"))
+    from django.contrib import messages
+
+    problems = "; ".join(" ".join(str(m) for m in e) for e in form.errors.values())
+    messages.error(request, f"{problems} Nothing was saved.")
+    return redirect("workforce:verification-queue")
+
+
+@audited("verifies a credential; verify_credential audits the write")
+@login_required
+@require_POST
+def credential_verify(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _decide(request, public_id, VerifyForm(request.POST))
+
+
+@audited("waives a credential; waive_credential audits the write")
+@login_required
+@require_POST
+def credential_waive(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _decide(request, public_id, WaiveForm(request.POST))
+
+
+def _filters(request: HttpRequest) -> tuple[str, str]:
+    unit = str(request.GET.get("unit", ""))[:32]
+    role = str(request.GET.get("role", ""))[:20]
+    if role and role not in RoleCode.values:
+        role = ""
+    return unit, role
+
+
+@audited("the compliance overview; compliance_for audits the read")
+@login_required
+@require_GET
+def compliance(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "workforce.view_compliance")
+    unit, role = _filters(request)
+    lines = selectors.compliance_for(request.user, unit=unit, role=role)
+    counts = {
+        key: sum(1 for line in lines if line.status == key)
+        for key in (selectors.COMPLIANT, selectors.EXPIRING, selectors.LAPSED)
+    }
+    return render(
+        request,
+        "workforce/credentials/compliance.html",
+        {
+            "lines": [line for line in lines if line.status != selectors.COMPLIANT],
+            "total": len(lines),
+            "counts": counts,
+            "by_unit": selectors.groups_of(lines, "unit"),
+            "by_role": selectors.groups_of(lines, "role"),
+            "unit": unit,
+            "role": role,
+            "units": Unit.objects.filter(is_active=True).order_by("name"),
+            "roles": RoleCode.choices,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_HEADER = ["staff", "units", "roles", "status", "lapsed", "expiring", "earliest end"]
+
+
+@audited("the compliance export; exports.release logs it")
+@login_required
+@require_GET
+def compliance_csv(request: HttpRequest) -> HttpResponseBase:
+    policy.require(request.user, "workforce.view_compliance")
+    unit, role = _filters(request)
+    lines = selectors.compliance_for(request.user, unit=unit, role=role)
+    # The one door for exports: it logs what left and for whom.
+    release = exports.release(
+        request.user,
+        what="workforce.compliance",
+        fmt="csv",
+        purpose=Purpose.ADMINISTRATION,
+        detail={"unit": unit, "role": role, "rows": len(lines)},
+    )
+    writer = csv.writer(_Echo())
+
+    def stream() -> Iterator[str]:
+        for notice in exports.csv_notice(release):
+            yield writer.writerow(notice)
+        yield writer.writerow(CSV_HEADER)
+        for line in lines:
+            yield writer.writerow(
+                [
+                    exports_cell(line.staff.display_name),
+                    " ".join(line.units),
+                    " ".join(line.roles),
+                    line.status_label,
+                    "; ".join(line.lapsed),
+                    "; ".join(line.expiring),
+                    line.earliest_end.isoformat() if line.earliest_end else "",
+                ]
+            )
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="credential-compliance-{stamp}.csv"'
+    return response
+
+
+def exports_cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+urlpatterns: list[URLPattern] = [
+    path("credentials/mine/", my_credentials, name="my-credentials"),
+    path("staff/<uuid:public_id>/credentials/", staff_credentials, name="staff-credentials"),
+    path("staff/<uuid:public_id>/credentials/new/", credential_new, name="credential-new"),
+    path("staff/<uuid:public_id>/ce/new/", ce_new, name="ce-new"),
+    path("credentials/verify/", verification_queue, name="verification-queue"),
+    path("credentials/<uuid:public_id>/verify/", credential_verify, name="credential-verify"),
+    path("credentials/<uuid:public_id>/waive/", credential_waive, name="credential-waive"),
+    path("compliance/", compliance, name="compliance"),
+    path("compliance.csv", compliance_csv, name="compliance-csv"),
+]

@@ -1,0 +1,12 @@
+"""The periodic sweeps the workforce app gives ``pillars worker``: each is a callable of ``now``
+safe to run from any number of workers at once (claims by compare-and-set, alerts deduplicated
+by a unique key)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from pillars.workforce.services.credentials import sweep_expiry_reminders
+
+SWEEPS: list[Callable[[datetime], object]] = [sweep_expiry_reminders]

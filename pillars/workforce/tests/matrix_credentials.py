@@ -1,0 +1,79 @@
+"""Permission matrix for credentials: one's own page, a staff member's page (the BHT of the
+test world: their own, their supervisor's, leaders'), recording a credential or CE hours, the
+verification queue and its decisions, the compliance overview and its export, and the API.
+Fixture: one CPR/BLS credential of the BHT, not yet verified."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pillars.core import clock
+from pillars.core.tests.matrix_support import Case
+from pillars.people.testing import World
+from pillars.workforce.models.credentials import Credential, CredentialType
+
+
+def bht(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": w.staff["bht"].public_id}
+
+
+def credential(w: World, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": extra["credential"].public_id}
+
+
+#                                                 bht nur cli pee sup dir pri adm out anon
+PAGES: dict[str, Case] = {
+    "workforce:my-credentials": Case("GET", "A A A A A A A A A L"),
+    "workforce:staff-credentials": Case("GET", "A F F F A A F A N L", bht),
+    "workforce:credential-new": Case("GET", "A F F F F F F A N L", bht),
+    "workforce:ce-new": Case("GET", "A F F F F F F A N L", bht),
+    "workforce:verification-queue": Case("GET", "F F F F F F F A F L"),
+    "workforce:credential-verify": Case("POST", "F N N N F F N A N L", credential),
+    "workforce:credential-waive": Case("POST", "F N N N F F N A N L", credential),
+    "workforce:compliance": Case("GET", "F F F F F A F A F L"),
+    "workforce:compliance-csv": Case("GET", "F F F F F A F A F L"),
+}
+
+#                                                 bht nur cli pee sup dir pri adm out anon
+API: dict[str, Case] = {
+    "GET /api/v1/workforce/credentials/mine": Case("GET", "A A A A A A A A A U"),
+    "GET /api/v1/workforce/staff/{public_id}/credentials": Case("GET", "A F F F A A F A N U", bht),
+    "POST /api/v1/workforce/staff/{public_id}/credentials": Case(
+        "POST",
+        "A F F F F F F A N U",
+        bht,
+        body=lambda w, who: {"type_code": "cpr-bls", "issued_on": "2025-01-15"},
+    ),
+    "POST /api/v1/workforce/credentials/{public_id}/verify": Case(
+        "POST",
+        "F N N N F F N A N U",
+        credential,
+        body=lambda w, who: {"method": "primary source website"},
+    ),
+    "GET /api/v1/workforce/compliance": Case("GET", "F F F F F A F A F U"),
+}
+
+
+def make_credential(world: World) -> Credential:
+    kind = CredentialType.objects.get(code="cpr-bls", is_current=True)
+    today = clock.now().date()
+    return Credential.objects.create(
+        staff=world.staff["bht"],
+        credential_type=kind,
+        issued_on=today.replace(day=1),
+        expires_on=kind.expires_on_for(today.replace(day=1)),
+        recorded_by=world.staff["bht"],
+        recorded_at=clock.now(),
+    )
+
+
+def fixtures(world: World, extra: dict[str, Any]) -> None:
+    extra["credential"] = make_credential(world)
+
+
+def fuzz_ids(world: World) -> dict[str, str]:
+    found = Credential.objects.filter(staff=world.staff["bht"]).first() or make_credential(world)
+    return {
+        "/api/v1/workforce/staff/": str(world.staff["bht"].public_id),
+        "/api/v1/workforce/credentials/": str(found.public_id),
+    }
