@@ -387,12 +387,12 @@ def test_demo_restraint_episodes(loaded: generator.Summary) -> None:
     """Months of episodes across types, a couple of late face-to-faces, one active now on the
     demo nurse's unit, all through the services (so all audited)."""
     from pillars.incidents.models import (
-        ExposureEvent,
         RestraintEpisode,
         RestraintStaff,
         ViolationKind,
     )
     from pillars.incidents.models.incidents import ExposureKind
+    from pillars.workforce.models import ExposureEvent
 
     episodes = list(RestraintEpisode.objects.prefetch_related("orders", "checks", "face_to_faces"))
     assert len(episodes) >= 12
