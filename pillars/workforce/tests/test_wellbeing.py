@@ -108,7 +108,7 @@ def test_answering_scores_on_the_server_and_closes_the_invitation(world: World) 
 
 
 @pytest.mark.parametrize(
-    "answers,field",
+    ("answers", "field"),
     [
         ({k: v for k, v in ALL_50.items() if k != "3"}, "q3"),
         ({**ALL_50, "4": 60}, "q4"),
@@ -240,9 +240,11 @@ def test_a_group_of_four_is_hidden_and_five_is_shown(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         release = sel.check_in_aggregates(world.user("director"), level="unit")
     groups = {g.label: g for g in release.groups}
-    assert groups["Unit C"].is_suppressed and groups["Unit C"].hidden == "small"
+    assert groups["Unit C"].is_suppressed
+    assert groups["Unit C"].hidden == "small"
     # The total is shown, so unit D alone would give unit C back by subtraction: hidden too.
-    assert groups["Unit D"].is_suppressed and groups["Unit D"].hidden == "complement"
+    assert groups["Unit D"].is_suppressed
+    assert groups["Unit D"].hidden == "complement"
     assert release.total.means == {"work": 52.7, "client": 52.7}  # (4 x 40 + 7 x 60) / 11
     _answered(
         [make_staff("t-c4", ["bht"], [Staff.objects.get(user__username="t-c0").home_units.get()])],
@@ -276,7 +278,8 @@ def test_exports_hide_groups_under_eleven(world: World) -> None:
         screen = sel.check_in_aggregates(world.user("director"), level="unit")
         export = sel.check_in_aggregates(world.user("director"), level="unit", audience="export")
     assert not screen.total.is_suppressed
-    assert export.total.is_suppressed and export.minimum == 11
+    assert export.total.is_suppressed
+    assert export.minimum == 11
     with pytest.raises(PermissionDenied):
         sel.check_in_aggregates(world.user("supervisor"), level="unit", audience="export")
 
@@ -301,7 +304,8 @@ def test_a_later_answer_never_changes_a_released_quarter(world: World) -> None:
         before = sel.check_in_aggregates(world.user("director"), level="unit")
         _answered([make_staff("t-late", ["bht"], [team[0].home_units.get()])], clock.now())
         after = sel.check_in_aggregates(world.user("director"), level="unit")
-    assert before.total == after.total and before.groups == after.groups
+    assert before.total == after.total
+    assert before.groups == after.groups
 
 
 def test_a_small_team_is_named_as_hidden_with_the_next_level_offered(
@@ -321,7 +325,8 @@ def test_a_small_team_is_named_as_hidden_with_the_next_level_offered(
         "Your team&#x27;s figures are not shown" in html
         or "Your team's figures are not shown" in html
     )
-    assert "level=unit" in html and "level=organization" in html
+    assert "level=unit" in html
+    assert "level=organization" in html
     # The supervisor sees only their own team's line, not the other team's.
     assert "Team of T Lead E" not in html
 
