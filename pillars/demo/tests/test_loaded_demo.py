@@ -525,3 +525,34 @@ def test_demo_recovery_work(loaded: generator.Summary) -> None:
         ended_on__isnull=True,
         person__episodes__placements__unit=center,
     ).exists()
+
+
+def test_demo_workforce_wellbeing_recognition_ladder_retention(
+    loaded: generator.Summary,
+) -> None:
+    """Check-ins (answered, declined, one waiting for the demo technician), enough answers in a
+    closed quarter for a unit's aggregate to show, recognitions, ladder steps, exit interviews
+    with one internal transfer, and a year of exits in the turnover table."""
+    from pillars.people.models import Staff
+    from pillars.workforce.models import (
+        CheckIn,
+        ExitInterview,
+        Invitation,
+        LadderPlacement,
+        Recognition,
+    )
+    from pillars.workforce.selectors import retention, wellbeing
+
+    assert Invitation.objects.filter(status="answered").exists()
+    assert Invitation.objects.filter(status="declined").exists()
+    assert CheckIn.objects.count() >= 20
+    director = Staff.objects.get(user__username="demo-director").user
+    release = wellbeing.check_in_aggregates(director, level="unit")
+    assert any(not g.is_suppressed for g in release.groups)
+    assert Recognition.objects.count() >= 10
+    assert LadderPlacement.objects.exists()
+    assert ExitInterview.objects.filter(reason__code="internal_transfer").count() == 1
+    view = retention.workforce_view(director, by="role")
+    org = [t for t in view.turnover if t.group == "The whole organization"]
+    assert sum(t.separations for t in org) > 0
+    assert any(r.hired for r in view.retention)

@@ -144,7 +144,7 @@ def test_no_route_shows_anyone_else_a_check_in(planted: tuple[World, dict[str, A
                 responses.append((path, Client().get(path, headers=headers)))
                 transaction.set_rollback(True)
         for url, response in responses:
-            raw = b"".join(response.streaming_content) if response.streaming else response.content
+            raw = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
             body = raw.decode(errors="replace")
             for secret in secrets:
                 if secret in body:
