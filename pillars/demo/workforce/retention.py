@@ -32,7 +32,7 @@ def load(ctx: DemoContext) -> None:
         reason = ""
         if not transferred and staff.exit_reason == "resigned_career":
             reason, transferred = "internal_transfer", True
-        held = staff.exited_on
+        held = staff.exited_on or ctx.now.date()
         with clock.replaying_at(ctx.now):
             record_exit_interview(
                 staff,
