@@ -14,6 +14,7 @@ from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
 from pillars.people.models import Staff
 from pillars.workforce.selectors import retention as selectors
 from pillars.workforce.services import retention as services
@@ -114,6 +115,7 @@ def workforce_view(
     summary="Record the exit interview of a staff member who has left",
 )
 @audited("records an exit interview (record_exit_interview audits)")
+@idempotent
 def exit_interview(
     request: HttpRequest, public_id: UUID, payload: ExitInterviewIn
 ) -> Status[ExitInterviewOut]:

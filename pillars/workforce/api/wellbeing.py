@@ -2,9 +2,9 @@
 
 One's own exposure counts, invitations and check-ins (``/me/...``: the caller's, nobody
 else's, ever), answering or declining, the check-in instruments, and the suppressed aggregates
-for supervisors and the director. A check-in is replay-safe by its ``client_id`` in the service
-itself; it is deliberately not kept by the shared idempotency store, which would keep a copy of
-the answers outside the owner's rows.
+for supervisors and the director. A write is replay-safe (``Idempotency-Key`` or ``client_id``); the
+answer to recording a check-in names it and nothing more, so the stored first answer of the
+idempotency store keeps no copy of the answers or scores outside the owner's rows.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.declare import audit_exempt, audited
+from pillars.core.idempotency import idempotent
 from pillars.workforce.models.wellbeing import CheckIn, CheckInInstrument, Invitation
 from pillars.workforce.selectors import wellbeing as selectors
 from pillars.workforce.services import wellbeing as services
@@ -117,6 +118,12 @@ class CheckInOut(Schema):
         )
 
 
+class CheckInRecordedOut(Schema):
+    public_id: UUID
+    instrument: str
+    answered_at: datetime
+
+
 class CheckInIn(Schema):
     instrument: str = Field(..., max_length=40, description="The instrument's code.")
     answers: dict[str, int] = Field(
@@ -196,6 +203,7 @@ def my_invitations(request: HttpRequest) -> Status[list[InvitationOut]]:
     summary="Decline one's own invitation: it closes and reminders stop",
 )
 @audited("declines one's own invitation (decline_invitation audits)")
+@idempotent
 def decline(request: HttpRequest, public_id: UUID) -> Status[InvitationOut]:
     invitation = selectors.get_invitation_for(request.user, public_id, "workforce.check_in")
     return Status(
@@ -216,11 +224,12 @@ def my_check_ins(request: HttpRequest) -> Status[list[CheckInOut]]:
 
 @router.post(
     "/me/check-ins",
-    response={201: CheckInOut, **WRITE_ERRORS},
-    summary="Record one's own check-in; the server scores it",
+    response={201: CheckInRecordedOut, **WRITE_ERRORS},
+    summary="Record one's own check-in; the server scores it (read it back with GET)",
 )
 @audited("records one's own check-in (answer_check_in audits)")
-def check_in_create(request: HttpRequest, payload: CheckInIn) -> Status[CheckInOut]:
+@idempotent
+def check_in_create(request: HttpRequest, payload: CheckInIn) -> Status[CheckInRecordedOut]:
     policy.require(request.user, "workforce.check_in")
     instrument = selectors.get_instrument(payload.instrument)
     invitation = (
@@ -235,7 +244,14 @@ def check_in_create(request: HttpRequest, payload: CheckInIn) -> Status[CheckInO
         invitation=invitation,
         client_id=payload.client_id,
     )
-    return Status(201, CheckInOut.of(check_in))
+    return Status(
+        201,
+        CheckInRecordedOut(
+            public_id=check_in.public_id,
+            instrument=instrument.code,
+            answered_at=check_in.answered_at,
+        ),
+    )
 
 
 @router.get(

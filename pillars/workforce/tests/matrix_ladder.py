@@ -39,3 +39,7 @@ API: dict[str, Case] = {
         "POST", "F F F F A A F A N U", peer, body=step
     ),
 }
+
+
+def fuzz_ids(world: World) -> dict[str, str]:
+    return {"/api/v1/workforce/staff/": str(world.staff["nurse"].public_id)}

@@ -69,3 +69,13 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
         answers={str(n): 25 for n in range(1, 14)},
     )
     assert CheckIn.objects.filter(staff=bht).exists()
+
+
+def fuzz_ids(world: World) -> dict[str, str]:
+    """The fuzz run signs in as the nurse: an invitation of the nurse's."""
+    from pillars.core import clock
+    from pillars.workforce.services import wellbeing as services
+
+    nurse = world.staff["nurse"]
+    event = services.record_exposure(nurse.pk, "restraint", clock.now(), world.person_b, None)
+    return {"/api/v1/me/invitations/": str(Invitation.objects.get(exposure=event).public_id)}
