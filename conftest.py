@@ -85,6 +85,8 @@ REFERENCE_DATA = (
     "pillars.incidents.migrations.0003_incidents:load_defaults",
     "pillars.incidents.migrations.0004_restraint:load_profiles",
     "pillars.workforce.migrations.0003_credential_defaults",
+    "pillars.workforce.migrations.0002_wellbeing",
+    "pillars.workforce.migrations.0003_recognition_ladder_retention",
 )
 
 

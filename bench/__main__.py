@@ -9,7 +9,9 @@ idempotency) against a bare Django POST that inserts one row, in requests per se
 least 0.20). Last, ``bench.batch`` syncs 1,000 checks through ``record_checks`` against raw
 psycopg ``executemany`` of the same rows on PostgreSQL (goal: at least 0.15), ``bench.board``
 times the unit board, and ``bench.escalation`` sweeps 10,000 due orders against a bare
-compare-and-set UPDATE of the same rows (goal: at least 0.2).
+compare-and-set UPDATE of the same rows (goal: at least 0.2). ``bench.turnover`` computes the
+turnover table of ten years of hires and exits against the same figures in SQL (goal: at most
+3x).
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def main() -> None:
         "bench.hbips",
         "bench.directory",
         "bench.credentials",
+        "bench.turnover",
     ):
         run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
         if run.returncode != 0:

@@ -54,19 +54,5 @@ class IncidentsConfig(AppConfig):
                     order=91,
                     more=True,
                 ),
-                NavEntry(
-                    "Staff exposure",
-                    "incidents:exposure-aggregate",
-                    "incidents.view_exposure_aggregate",
-                    order=96,
-                    more=True,
-                ),
-                NavEntry(
-                    "My exposure",
-                    "incidents:exposure-mine",
-                    "incidents.view_own_exposure",
-                    order=97,
-                    more=True,
-                ),
             ]
         )

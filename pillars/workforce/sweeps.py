@@ -8,5 +8,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pillars.workforce.services.credentials import sweep_expiry_reminders
+from pillars.workforce.services.wellbeing import sweep_reminders
 
-SWEEPS: list[Callable[[datetime], object]] = [sweep_expiry_reminders]
+SWEEPS: list[Callable[[datetime], object]] = [sweep_expiry_reminders, sweep_reminders]

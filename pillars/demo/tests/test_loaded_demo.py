@@ -387,12 +387,12 @@ def test_demo_restraint_episodes(loaded: generator.Summary) -> None:
     """Months of episodes across types, a couple of late face-to-faces, one active now on the
     demo nurse's unit, all through the services (so all audited)."""
     from pillars.incidents.models import (
-        ExposureEvent,
         RestraintEpisode,
         RestraintStaff,
         ViolationKind,
     )
     from pillars.incidents.models.incidents import ExposureKind
+    from pillars.workforce.models import ExposureEvent
 
     episodes = list(RestraintEpisode.objects.prefetch_related("orders", "checks", "face_to_faces"))
     assert len(episodes) >= 12
@@ -562,3 +562,34 @@ def test_demo_credentials_lapse_and_block_the_demo_bht_on_a_one_to_one(
         Coverage.objects.filter(staff=bht, ended_at__isnull=True).update(ended_at=clock.now())
         with pytest.raises(ValidationError, match="crisis intervention expired on"):
             start_coverage(order, actor=nurse.user, staff=bht)
+
+
+def test_demo_workforce_wellbeing_recognition_ladder_retention(
+    loaded: generator.Summary,
+) -> None:
+    """Check-ins (answered, declined, one waiting for the demo technician), enough answers in a
+    closed quarter for a unit's aggregate to show, recognitions, ladder steps, exit interviews
+    with one internal transfer, and a year of exits in the turnover table."""
+    from pillars.people.models import Staff
+    from pillars.workforce.models import (
+        CheckIn,
+        ExitInterview,
+        Invitation,
+        LadderPlacement,
+        Recognition,
+    )
+    from pillars.workforce.selectors import retention, wellbeing
+
+    assert Invitation.objects.filter(status="answered").exists()
+    assert Invitation.objects.filter(status="declined").exists()
+    assert CheckIn.objects.count() >= 20
+    director = Staff.objects.get(user__username="demo-director").user
+    release = wellbeing.check_in_aggregates(director, level="unit")
+    assert any(not g.is_suppressed for g in release.groups)
+    assert Recognition.objects.count() >= 10
+    assert LadderPlacement.objects.exists()
+    assert ExitInterview.objects.filter(reason__code="internal_transfer").count() == 1
+    view = retention.workforce_view(director, by="role")
+    org = [t for t in view.turnover if t.group == "The whole organization"]
+    assert sum(t.separations for t in org) > 0
+    assert any(r.hired for r in view.retention)

@@ -1,6 +1,6 @@
 """Incidents in the JSON API: the list (cursor pages), one incident, a draft (idempotent), the
-workflow steps (submit, review, close), addenda, debriefs, notifications sent, and one's own
-exposure counts."""
+workflow steps (submit, review, close), addenda, debriefs and notifications sent (one's own
+exposure counts are workforce.wellbeing's)."""
 
 from __future__ import annotations
 
@@ -189,13 +189,6 @@ class SentIn(Schema):
     note: Text = Field("", max_length=300)
 
 
-class ExposureOut(Schema):
-    restraint: int
-    assault: int
-    injury: int
-    death_witnessed: int
-
-
 @router.get(
     "/incidents",
     response={200: IncidentPage, **error_responses(401, 403, 422)},
@@ -358,13 +351,3 @@ def notification_sent(
             is_late=n.is_late_at(now),
         ),
     )
-
-
-@router.get(
-    "/me/exposure",
-    response={200: ExposureOut, **error_responses(401, 403)},
-    summary="The caller's own exposure counts (nobody else's, ever)",
-)
-@audited("one's own exposure counts (audited by my_exposure_counts)")
-def my_exposure(request: HttpRequest) -> Status[ExposureOut]:
-    return Status(200, ExposureOut(**selectors.my_exposure_counts(request.user)))

@@ -1,5 +1,5 @@
 """Incident reports: what happened, to whom, what was tried, injuries, notifications due, the
-review workflow, addenda, debriefs, and the staff exposure ledger.
+review workflow, addenda and debriefs (the staff exposure ledger lives in workforce.wellbeing).
 
 Rules kept as data (admins may extend or change them):
 - ``DeescalationStep``: the taxonomy of steps tried before or during an incident.
@@ -22,7 +22,6 @@ from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
 __all__ = [
     "Debrief",
     "DeescalationStep",
-    "ExposureEvent",
     "Incident",
     "IncidentAddendum",
     "IncidentPerson",
@@ -89,10 +88,15 @@ class DebriefKind(models.TextChoices):
 
 
 class ExposureKind(models.TextChoices):
+    """What an incident or a restraint exposes a staff member to: the words incidents send
+    to the exposure ledger (workforce.wellbeing keeps it; see pillars.incidents.exposure)."""
+
     RESTRAINT = "restraint", "Restraint"
     ASSAULT = "assault", "Assault"
+    ASSAULT_WITNESSED = "assault_witnessed", "Assault witnessed"
     INJURY = "injury", "Injury"
     DEATH_WITNESSED = "death_witnessed", "Death witnessed"
+    SELF_HARM_WITNESSED = "self_harm_witnessed", "Serious self-harm witnessed"
 
 
 # Types that are serious whatever the injuries (the state-agency rule's default trigger).
@@ -350,24 +354,3 @@ class Debrief(PublicModel):
 
     class Meta:
         ordering = ["held_at", "pk"]
-
-
-class ExposureEvent(PublicModel):
-    """One entry in a staff member's exposure ledger (restraints, assaults, injuries, deaths
-    witnessed), kept for the workforce wellbeing work. Only the staff member sees their own
-    rows; leaders see counts of groups of five or more."""
-
-    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="exposures")
-    kind = models.CharField(max_length=20, choices=ExposureKind.choices)
-    occurred_at = models.DateTimeField()
-    recorded_at = models.DateTimeField()
-    source_type = models.CharField(max_length=60)
-    source_id = models.UUIDField()
-
-    class Meta:
-        ordering = ["-occurred_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["staff", "kind", "source_type", "source_id"], name="exposure_once"
-            )
-        ]

@@ -1,9 +1,8 @@
-"""Who may see and do what with incident reports and the exposure ledger.
+"""Who may see and do what with incident reports.
 
 An incident belongs to a unit. A draft is its reporter's alone until submitted; a submitted
-incident is visible to the unit's staff and organization-wide roles. Exposure rows are the staff
-member's own: nobody else may know one exists (leaders get counts of groups of five or more,
-through the aggregate selector, never rows).
+incident is visible to the unit's staff and organization-wide roles. The staff exposure ledger
+incidents write is the workforce app's (workforce.policies.wellbeing).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import (
     Debrief,
     DeescalationStep,
-    ExposureEvent,
     Incident,
     IncidentAddendum,
     Injury,
@@ -48,10 +46,6 @@ ACTIONS = {
     "incidents.notify": rule(
         R.NURSE, R.CLINICIAN, R.SUPERVISOR, scope="write", description="record a notification"
     ),
-    "incidents.view_own_exposure": rule(*R, description="one's own exposure counts"),
-    "incidents.view_exposure_aggregate": rule(
-        R.SUPERVISOR, R.DIRECTOR, description="exposure counts of groups of five or more"
-    ),
 }
 
 
@@ -79,10 +73,6 @@ def _by_incident(path: str) -> Any:
     return restrict
 
 
-def _restrict_exposure(actor: Actor, qs: QuerySet[ExposureEvent]) -> QuerySet[ExposureEvent]:
-    return qs.filter(staff_id=actor.staff_pk)
-
-
 def install() -> None:
     policy.register(ACTIONS)
     policy.register_scope(Incident, visible=incident_visible, restrict=restrict_incidents)
@@ -95,8 +85,3 @@ def install() -> None:
     # Reference data: anyone signed in may know it exists; actions decide the rest.
     for ref in (DeescalationStep, NotificationRule):
         policy.register_scope(ref, visible=lambda a, o: True, restrict=lambda a, qs: qs)
-    policy.register_scope(
-        ExposureEvent,
-        visible=lambda a, e: a.staff_id is not None and e.staff_id == a.staff_id,
-        restrict=_restrict_exposure,
-    )

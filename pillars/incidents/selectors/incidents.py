@@ -1,4 +1,4 @@
-"""Reads of incident reports and the exposure ledger, scoped to the user and audited."""
+"""Reads of incident reports, scoped to the user and audited."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -15,13 +15,12 @@ from pillars.core import clock, policy, suppression
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode
 from pillars.incidents.models import (
-    ExposureEvent,
     Incident,
     IncidentPerson,
     IncidentStaff,
     Notification,
 )
-from pillars.incidents.models.incidents import ExposureKind, IncidentStatus
+from pillars.incidents.models.incidents import IncidentStatus
 from pillars.incidents.services.incidents import category_of
 from pillars.people.models import PersonServed, Staff, Unit
 from pillars.people.selectors import employed_q
@@ -162,86 +161,6 @@ def detail_of(incident: Incident) -> dict[str, Any]:
         "addenda": list(incident.addenda.select_related("written_by")),
         "debriefs": list(incident.debriefs.select_related("recorded_by")),
     }
-
-
-# --- Exposure ------------------------------------------------------------------------------
-
-
-def my_exposure_counts(user: Any) -> dict[str, int]:
-    """The acting staff member's own exposure counts by kind (a wellbeing read, audited)."""
-    actor = policy.require(user, "incidents.view_own_exposure")
-    rows = (
-        policy.restrict(ExposureEvent.objects.all(), user, "incidents.view_own_exposure")
-        .values("kind")
-        .annotate(n=Count("pk"))
-    )
-    found = {r["kind"]: r["n"] for r in rows}
-    audit.record(
-        actor=_user(user),
-        action=Action.VIEW,
-        object_type="incidents.exposureevent",
-        object_id=f"staff:{actor.staff_pk}",
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail={"what": "own exposure counts"},
-    )
-    return {kind: found.get(kind, 0) for kind in ExposureKind.values}
-
-
-@dataclass(frozen=True)
-class ExposureGroup:
-    label: str
-    staff_count: int
-    counts: dict[str, int] | None  # None: hidden, for the reason in `hidden`
-    hidden: str = ""  # suppression.SMALL or suppression.COMPLEMENT
-
-    @property
-    def is_suppressed(self) -> bool:
-        return self.counts is None
-
-
-def _group(label: str, staff_ids: list[int], hidden: str = "") -> ExposureGroup:
-    if hidden:
-        return ExposureGroup(label, len(staff_ids), None, hidden)
-    rows = (
-        ExposureEvent.objects.filter(staff_id__in=staff_ids).values("kind").annotate(n=Count("pk"))
-    )
-    found = {r["kind"]: r["n"] for r in rows}
-    return ExposureGroup(label, len(staff_ids), {k: found.get(k, 0) for k in ExposureKind.values})
-
-
-def exposure_aggregates(user: Any) -> list[ExposureGroup]:
-    """Exposure counts by unit (staff whose home unit it is) and over all those units; a group
-    of fewer than five staff is shown only as such."""
-    actor = policy.require(user, "incidents.view_exposure_aggregate")
-    units = Unit.objects.order_by("name")
-    if not actor.is_org_wide:
-        units = units.filter(pk__in=actor.unit_ids)
-    today = clock.now().date()
-    members: dict[int, set[int]] = {}
-    for unit_id, staff_id in Staff.home_units.through.objects.filter(
-        unit__in=units, staff__in=Staff.objects.filter(employed_q(today))
-    ).values_list("unit_id", "staff_id"):
-        members.setdefault(unit_id, set()).add(staff_id)
-    everyone = sorted(set().union(*members.values())) if members else []
-    total_hidden = suppression.suppressed({"all": len(everyone)}, "screen", total_shown=False)
-    # Hiding the units' complements too: the total minus the shown units must not give back a
-    # hidden unit (DESIGN.md "Small cells").
-    hidden = suppression.suppressed(
-        {u.pk: len(members.get(u.pk, ())) for u in units}, "screen", total_shown=not total_hidden
-    )
-    groups = [_group(u.name, sorted(members.get(u.pk, set())), hidden.get(u.pk, "")) for u in units]
-    groups.append(_group("All of these units", everyone, total_hidden.get("all", "")))
-    audit.record(
-        actor=_user(user),
-        action=Action.VIEW,
-        object_type="incidents.exposureevent",
-        object_id="aggregate",
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail={"groups": len(groups)},
-    )
-    return groups
 
 
 # --- Choices offered to a reporter ------------------------------------------------------------

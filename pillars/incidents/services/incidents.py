@@ -20,10 +20,10 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.incidents import exposure
 from pillars.incidents.models import (
     Debrief,
     DeescalationStep,
-    ExposureEvent,
     Incident,
     IncidentAddendum,
     IncidentPerson,
@@ -287,62 +287,51 @@ def submit_incident(incident: Incident, *, actor: Any) -> Incident:
             Notification.objects.create(
                 incident=incident, rule=rule, recipient=rule.recipient, due_at=due
             )
-        _exposure_from(incident, now)
+        _exposure_from(incident, actor)
         _record(
             actor, Action.UPDATE, incident, incident, changes={"status": ["draft", "submitted"]}
         )
     return incident
 
 
-def _exposure_from(incident: Incident, now: datetime) -> None:
-    """Assault on staff -> assault for the staff involved; injured staff -> injury; a death ->
-    death witnessed for every staff member involved or witnessing."""
+def _exposure_from(incident: Incident, actor: Any) -> None:
+    """Assault on staff -> assault for the staff involved, assault witnessed for the
+    witnesses; injured staff -> injury; a death -> death witnessed for every staff member
+    involved or witnessing; a serious self-harm or suicide attempt (not a death) -> serious
+    self-harm witnessed for every staff member named. Written to the ledger through the hook."""
     roles = list(IncidentStaff.objects.filter(incident=incident))
     kinds: list[tuple[int, str]] = []
     if incident.type == IncidentType.AGGRESSION_STAFF:
         kinds += [(r.staff_id, ExposureKind.ASSAULT) for r in roles if r.role == StaffRole.INVOLVED]
-    kinds += [
-        (i.staff_id, ExposureKind.INJURY) for i in incident.injuries.all() if i.staff_id is not None
-    ]
+        kinds += [
+            (r.staff_id, ExposureKind.ASSAULT_WITNESSED)
+            for r in roles
+            if r.role == StaffRole.WITNESS
+        ]
+    injuries = list(incident.injuries.all())
+    kinds += [(i.staff_id, ExposureKind.INJURY) for i in injuries if i.staff_id is not None]
     if incident.is_death:
         kinds += [(r.staff_id, ExposureKind.DEATH_WITNESSED) for r in roles]
+    elif incident.type in (IncidentType.SELF_HARM, IncidentType.SUICIDE_ATTEMPT) and (
+        incident.is_serious(
+            has_serious_injury=any(i.severity == Severity.SERIOUS for i in injuries)
+        )
+    ):
+        kinds += [(r.staff_id, ExposureKind.SELF_HARM_WITNESSED) for r in roles]
     for staff_id, kind in dict.fromkeys(kinds):
-        _write_exposure(staff_id, kind, incident.occurred_at, incident, now)
-
-
-def _write_exposure(
-    staff_id: int, kind: str, occurred_at: datetime, source: Any, now: datetime
-) -> ExposureEvent:
-    event, _ = ExposureEvent.objects.get_or_create(
-        staff_id=staff_id,
-        kind=kind,
-        source_type=source._meta.label_lower,
-        source_id=source.public_id,
-        defaults={"occurred_at": occurred_at, "recorded_at": now},
-    )
-    return event
+        exposure.write(staff_id, kind, incident.occurred_at, incident, actor)
 
 
 def record_exposure(
     staff: Staff, *, kind: str, occurred_at: datetime, source: Any, actor: Any = None
-) -> ExposureEvent:
-    """Add one row to a staff member's exposure ledger; other areas (restraint) call this from
-    their own services, inside their transaction. Recording the same source twice is harmless.
-    The audit row names the staff member's ledger, never the kind, outside the wellbeing
-    category."""
+) -> Any:
+    """Add one row to a staff member's exposure ledger (kept by workforce.wellbeing, reached
+    through the ``pillars.incidents.exposure`` hook); other areas (restraint) call this from
+    their own services, inside their transaction. Recording the same source twice is harmless."""
     if kind not in ExposureKind.values:
         raise invalid("kind", "Unknown kind of exposure.")
     with transaction.atomic():
-        event = _write_exposure(staff.pk, kind, occurred_at, source, clock.now())
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=event,
-            category=Category.WELLBEING,
-            purpose=Purpose.OPERATIONS,
-            detail={"source": f"{source._meta.label_lower}:{source.public_id}"},
-        )
-    return event
+        return exposure.write(staff.pk, kind, occurred_at, source, actor)
 
 
 def start_review(incident: Incident, *, actor: Any, note: str = "") -> Incident:

@@ -1,4 +1,4 @@
-"""Permission matrix for incident reports and the exposure pages.
+"""Permission matrix for incident reports (the exposure pages moved to workforce.wellbeing).
 
 Fixtures: ``incident`` (submitted by the BHT on unit A, about person A, with a guardian
 notification due) and ``incident_draft`` (the BHT's draft on unit A).
@@ -48,8 +48,6 @@ PAGES: dict[str, Case] = {
     "incidents:incident-debrief": Case("GET", "A A A A A F F F N L", incident),
     # An empty body: the page answers with a message, nothing is recorded.
     "incidents:incident-notification-sent": Case("POST", "F A A F A F F F N L", notification),
-    "incidents:exposure-mine": Case("GET", "A A A A A A A A A L"),
-    "incidents:exposure-aggregate": Case("GET", "F F F F A A F F F L"),
 }
 
 
@@ -95,7 +93,6 @@ API: dict[str, Case] = {
     "POST /api/v1/incident-notifications/{public_id}/sent": Case(
         "POST", "F A A F A F F F N U", notification, body=lambda w, who: {"note": "Phoned"}
     ),
-    "GET /api/v1/me/exposure": Case("GET", "A A A A A A A A A U"),
 }
 
 

@@ -16,13 +16,15 @@ from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.core.management.commands.worker import registered_sweeps
-from pillars.incidents.models import ExposureEvent, Incident, Notification, NotificationRule
+from pillars.incidents.models import Incident, Notification, NotificationRule
 from pillars.incidents.models.incidents import IncidentStatus
 from pillars.incidents.selectors import incidents as sel
 from pillars.incidents.services import incidents as svc
 from pillars.incidents.services.incidents import IncidentDetails
 from pillars.people.testing import World, make_staff
 from pillars.rounds.models import Alert
+from pillars.workforce.models import ExposureEvent
+from pillars.workforce.selectors import wellbeing as wsel
 
 pytestmark = pytest.mark.django_db
 
@@ -297,9 +299,9 @@ def test_record_exposure_is_idempotent_per_source(world: World) -> None:
 
 def test_only_the_staff_member_sees_their_own_counts(world: World) -> None:
     submitted(world, type="aggression_staff")
-    assert sel.my_exposure_counts(world.user("bht"))["assault"] == 1
-    assert sel.my_exposure_counts(world.user("nurse"))["assault"] == 0
-    assert sel.my_exposure_counts(world.user("supervisor"))["assault"] == 0
+    assert wsel.my_exposure_counts(world.user("bht"))["assault"] == 1
+    assert wsel.my_exposure_counts(world.user("nurse"))["assault"] == 0
+    assert wsel.my_exposure_counts(world.user("supervisor"))["assault"] == 0
     # No leader may read another staff member's rows, even in the same unit.
     event = ExposureEvent.objects.get()
     from pillars.core import policy
@@ -309,7 +311,7 @@ def test_only_the_staff_member_sees_their_own_counts(world: World) -> None:
     assert AuditEvent.objects.filter(category="wellbeing").exists()
 
 
-def _subtraction_reveals_nothing(groups: dict[str, sel.ExposureGroup]) -> None:
+def _subtraction_reveals_nothing(groups: dict[str, wsel.ExposureGroup]) -> None:
     """The total minus every shown unit must never be one hidden unit's own counts."""
     total = groups.pop("All of these units")
     hidden = [g for g in groups.values() if g.is_suppressed and g.staff_count > 0]
@@ -318,7 +320,7 @@ def _subtraction_reveals_nothing(groups: dict[str, sel.ExposureGroup]) -> None:
 
 def test_aggregates_hide_groups_smaller_than_five_and_their_complement(world: World) -> None:
     submitted(world, type="aggression_staff")
-    groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
+    groups = {g.label: g for g in wsel.exposure_aggregates(world.user("director"))}
     # Unit B has one staff member: only "fewer than 5" is shown.
     assert groups["Unit B"].is_suppressed
     assert groups["Unit B"].hidden == "small"
@@ -332,7 +334,7 @@ def test_aggregates_hide_groups_smaller_than_five_and_their_complement(world: Wo
     assert total.counts["assault"] == 1
     _subtraction_reveals_nothing(groups)
     with pytest.raises(PermissionDenied):
-        sel.exposure_aggregates(world.user("bht"))
+        wsel.exposure_aggregates(world.user("bht"))
 
 
 def test_a_group_of_four_is_suppressed_and_five_is_shown(world: World) -> None:
@@ -340,12 +342,12 @@ def test_a_group_of_four_is_suppressed_and_five_is_shown(world: World) -> None:
 
     unit_c, _ = make_unit(world.site, "c")
     staff = [make_staff(f"t-c{n}", ["bht"], [unit_c]) for n in range(4)]
-    groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
+    groups = {g.label: g for g in wsel.exposure_aggregates(world.user("director"))}
     assert groups["Unit C"].is_suppressed
     assert groups["Unit C"].staff_count == 4
     _subtraction_reveals_nothing(groups)
     staff.append(make_staff("t-c4", ["bht"], [unit_c]))
-    groups = {g.label: g for g in sel.exposure_aggregates(world.user("director"))}
+    groups = {g.label: g for g in wsel.exposure_aggregates(world.user("director"))}
     # Five is large enough on its own; Unit C, now the smallest shown unit, covers Unit B.
     assert groups["Unit C"].hidden == "complement"
     assert not groups["Unit A"].is_suppressed
@@ -353,7 +355,7 @@ def test_a_group_of_four_is_suppressed_and_five_is_shown(world: World) -> None:
 
 
 def test_the_exposure_page_says_why_a_group_is_hidden(world: World, signed_in: Any) -> None:
-    response = signed_in("director").get(reverse("incidents:exposure-aggregate"))
+    response = signed_in("director").get(reverse("workforce:exposure-aggregate"))
     assert response.status_code == 200
     page = response.content.decode()
     assert "Fewer than 5 staff: not shown" in page

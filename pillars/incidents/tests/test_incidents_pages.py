@@ -152,7 +152,8 @@ def test_the_person_page_lists_their_incidents(world: World, signed_in: Any) -> 
 
 
 def test_exposure_pages(world: World, signed_in: Any) -> None:
-    mine = signed_in("bht").get(reverse("incidents:exposure-mine"))
-    assert "Only you can see these counts" in mine.content.decode()
-    agg = signed_in("director").get(reverse("incidents:exposure-aggregate")).content.decode()
+    # The exposure pages are workforce.wellbeing's since the ledger moved there.
+    mine = signed_in("bht").get(reverse("workforce:wellbeing-mine"))
+    assert "Everything on this page is yours alone" in mine.content.decode()
+    agg = signed_in("director").get(reverse("workforce:exposure-aggregate")).content.decode()
     assert "Fewer than 5 staff: not shown" in agg  # unit B has one staff member

@@ -16,13 +16,14 @@ from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.core.roles import RoleCode
 from pillars.core.tests.api_support import api_as, assert_problem
-from pillars.incidents.models import ExposureEvent, RestraintEpisode, RestraintStaff
+from pillars.incidents.models import RestraintEpisode, RestraintStaff
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.services import restraint as svc
 from pillars.people.models import Site, Staff
 from pillars.people.testing import World, make_staff, make_unit
 from pillars.rounds.choices import AssignmentKind
 from pillars.rounds.models import ShiftAssignment
+from pillars.workforce.models import ExposureEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Pages of incident reports: report (a draft), my drafts, a unit's incidents, detail with
-addenda and debriefs, the supervisor's review, a printable copy, and exposure (one's own, and
-aggregates of five or more for leaders).
+addenda and debriefs, the supervisor's review and a printable copy (staff exposure pages are
+workforce.wellbeing's).
 
 Views stay thin: a form parses, a selector fetches (scoped, audited), one service writes. Times
 are typed and shown in the incident's unit zone.
@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pillars.core import clock, exports, policy, suppression
+from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, run_write, saved
 from pillars.incidents.forms.incidents import (
@@ -32,7 +32,7 @@ from pillars.incidents.forms.incidents import (
     SentForm,
 )
 from pillars.incidents.models import Incident
-from pillars.incidents.models.incidents import ExposureKind, IncidentStatus, StaffRole
+from pillars.incidents.models.incidents import IncidentStatus, StaffRole
 from pillars.incidents.selectors import incidents as selectors
 from pillars.incidents.services import incidents as services
 from pillars.people import selectors as people_selectors
@@ -462,33 +462,6 @@ def notification_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("incidents:incident-detail", public_id=incident.public_id)
 
 
-@audited("one's own exposure counts (a wellbeing read, audited by my_exposure_counts)")
-@login_required
-@require_GET
-def my_exposure(request: HttpRequest) -> HttpResponse:
-    counts = selectors.my_exposure_counts(request.user)
-    rows = [(label, counts[value]) for value, label in ExposureKind.choices]
-    return render(request, "incidents/incidents/exposure_mine.html", {"rows": rows})
-
-
-@audited("exposure aggregates of groups of five or more (audited by exposure_aggregates)")
-@login_required
-@require_GET
-def exposure_aggregate(request: HttpRequest) -> HttpResponse:
-    groups = selectors.exposure_aggregates(request.user)
-    kinds = ExposureKind.choices
-    rows = [
-        {
-            "label": g.label,
-            "cells": None if g.counts is None else [g.counts[value] for value, _ in kinds],
-            "complement": g.hidden == suppression.COMPLEMENT,
-        }
-        for g in groups
-    ]
-    context = {"rows": rows, "kinds": kinds, "minimum": selectors.MIN_GROUP}
-    return render(request, "incidents/incidents/exposure_aggregate.html", context)
-
-
 urlpatterns = [
     path("reports/new/", incident_new, name="incident-new"),
     path("reports/drafts/", my_drafts, name="incident-drafts"),
@@ -507,6 +480,4 @@ urlpatterns = [
         notification_sent,
         name="incident-notification-sent",
     ),
-    path("exposure/mine/", my_exposure, name="exposure-mine"),
-    path("exposure/", exposure_aggregate, name="exposure-aggregate"),
 ]

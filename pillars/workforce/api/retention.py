@@ -1,5 +1,143 @@
-"""Workforce in the JSON API: retention."""
+"""Workforce in the JSON API: retention. Turnover and 90-day retention by role or unit (with
+their definitions), and recording an exit interview."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from pillars.core import policy
+from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.people.models import Staff
+from pillars.workforce.selectors import retention as selectors
+from pillars.workforce.services import retention as services
 
 router = Router(tags=["workforce"])
+
+
+class TurnoverOut(Schema):
+    group: str
+    quarter: str
+    headcount_start: int
+    headcount_end: int
+    average_headcount: float
+    voluntary: int
+    involuntary: int
+    annualized_turnover: float | None
+    annualized_voluntary: float | None
+    annualized_involuntary: float | None
+
+
+class RetentionOut(Schema):
+    group: str
+    hiring_quarter: str
+    hired: int
+    retained_90_days: int
+    rate: float | None
+
+
+class WorkforceOut(Schema):
+    by: str
+    definitions: dict[str, str]
+    turnover: list[TurnoverOut]
+    retention_90: list[RetentionOut]
+
+
+class ExitInterviewIn(Schema):
+    held_on: date
+    reason: str = Field("", max_length=32, description="An exit reason code, to correct it.")
+    would_return: bool | None = None
+    what_helped: Text = Field("", max_length=2000)
+    what_would_change: Text = Field("", max_length=2000)
+
+
+class ExitInterviewOut(Schema):
+    public_id: UUID
+    staff: UUID
+    held_on: date
+    reason: str | None
+
+
+@router.get(
+    "/workforce/retention",
+    response={200: WorkforceOut, **error_responses(401, 403)},
+    summary="Annualized turnover and 90-day retention of the last quarters, with definitions",
+)
+@audited("turnover and retention (workforce_view audits)")
+def workforce_view(
+    request: HttpRequest, by: Literal["role", "unit"] = "role"
+) -> Status[WorkforceOut]:
+    view = selectors.workforce_view(request.user, by=by)
+    return Status(
+        200,
+        WorkforceOut(
+            by=view.by,
+            definitions=view.definitions,
+            turnover=[
+                TurnoverOut(
+                    group=t.group,
+                    quarter=t.quarter.key,
+                    headcount_start=t.headcount_start,
+                    headcount_end=t.headcount_end,
+                    average_headcount=t.average_headcount,
+                    voluntary=t.voluntary,
+                    involuntary=t.involuntary,
+                    annualized_turnover=t.rate,
+                    annualized_voluntary=t.voluntary_rate,
+                    annualized_involuntary=t.involuntary_rate,
+                )
+                for t in view.turnover
+            ],
+            retention_90=[
+                RetentionOut(
+                    group=r.group,
+                    hiring_quarter=r.quarter.key,
+                    hired=r.hired,
+                    retained_90_days=r.retained,
+                    rate=r.rate,
+                )
+                for r in view.retention
+            ],
+        ),
+    )
+
+
+@router.post(
+    "/workforce/staff/{public_id}/exit-interview",
+    response={201: ExitInterviewOut, **error_responses(401, 403, 404, 409, 422)},
+    summary="Record the exit interview of a staff member who has left",
+)
+@audited("records an exit interview (record_exit_interview audits)")
+@idempotent
+def exit_interview(
+    request: HttpRequest, public_id: UUID, payload: ExitInterviewIn
+) -> Status[ExitInterviewOut]:
+    staff = Staff.objects.filter(public_id=public_id).first()
+    if staff is None:
+        raise Http404("Not found")
+    policy.require(request.user, "workforce.record_exit_interview", staff)
+    interview = services.record_exit_interview(
+        staff,
+        actor=request.user,
+        held_on=payload.held_on,
+        reason=payload.reason,
+        would_return=payload.would_return,
+        what_helped=payload.what_helped,
+        what_would_change=payload.what_would_change,
+    )
+    return Status(
+        201,
+        ExitInterviewOut(
+            public_id=interview.public_id,
+            staff=staff.public_id,
+            held_on=interview.held_on,
+            reason=interview.reason.code if interview.reason else None,
+        ),
+    )

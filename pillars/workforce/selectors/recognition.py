@@ -1,3 +1,61 @@
-"""Workforce reads: recognition, scoped by the policy layer and audited."""
+"""Workforce reads: recognition. One's own (given and received), and counts for leaders: by
+month and by the recipient's home unit, never who or what."""
 
 from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pillars.core import policy
+from pillars.people.models import Staff
+from pillars.people.selectors import employed_q
+from pillars.workforce.models.recognition import Recognition
+
+
+def received_by(user: Any) -> QuerySet[Recognition]:
+    actor = policy.require(user, "workforce.view_own_recognition")
+    return policy.restrict(
+        Recognition.objects.select_related("given_by"), user, "workforce.view_own_recognition"
+    ).filter(given_to_id=actor.staff_pk)
+
+
+def given_by(user: Any) -> QuerySet[Recognition]:
+    actor = policy.require(user, "workforce.view_own_recognition")
+    return policy.restrict(
+        Recognition.objects.select_related("given_to"), user, "workforce.view_own_recognition"
+    ).filter(given_by_id=actor.staff_pk)
+
+
+def colleagues(user: Any, today: Any) -> QuerySet[Staff]:
+    """Who may be recognized: everyone employed today but oneself."""
+    actor = policy.require(user, "workforce.give_recognition")
+    return (
+        Staff.objects.filter(employed_q(today)).exclude(pk=actor.staff_pk).order_by("display_name")
+    )
+
+
+@dataclass(frozen=True)
+class Counts:
+    by_month: list[tuple[str, int, int]]  # (YYYY-MM, from peers, from leaders)
+    by_unit: list[tuple[str, int]]
+    total: int
+
+
+def recognition_counts(user: Any) -> Counts:
+    """Counts only: per month (peer and leader apart) and per recipient's home unit."""
+    policy.require(user, "workforce.view_recognition_counts")
+    months: Counter[tuple[str, bool]] = Counter()
+    for given_at, leader in Recognition.objects.values_list("given_at", "is_from_leader"):
+        months[(given_at.strftime("%Y-%m"), leader)] += 1
+    keys = sorted({m for m, _ in months})
+    per_unit: Counter[str] = Counter()
+    for (name,) in Recognition.objects.values_list("given_to__home_units__name"):
+        per_unit[name or "No home unit"] += 1
+    return Counts(
+        by_month=[(m, months[(m, False)], months[(m, True)]) for m in keys],
+        by_unit=sorted(per_unit.items()),
+        total=sum(months.values()),
+    )

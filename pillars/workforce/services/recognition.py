@@ -1,3 +1,57 @@
 """Workforce writes: recognition. Each checks permission, runs in a transaction and audits."""
 
 from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Category, Purpose
+from pillars.core import clock, policy
+from pillars.core.errors import Conflict, invalid
+from pillars.core.roles import RoleCode
+from pillars.people.models import Staff
+from pillars.workforce.models.recognition import Recognition
+
+LEADER_ROLES = (RoleCode.SUPERVISOR, RoleCode.DIRECTOR)
+
+
+def give_recognition(
+    to: Staff, *, actor: Any, message: str, client_id: UUID | None = None
+) -> Recognition:
+    """Recognize a colleague; from a supervisor or the director it is a leader's recognition.
+    A replayed ``client_id`` returns the first."""
+    who = policy.require(actor, "workforce.give_recognition")
+    text = (message or "").strip()
+    if not text:
+        raise invalid("message", "Say what you are thanking them for.")
+    if len(text) > 500:
+        raise invalid("message", "At most 500 characters.")
+    if to.pk == who.staff_pk:
+        raise invalid("to", "Recognize a colleague, not yourself.")
+    if to.exited_on is not None and to.exited_on <= clock.now().date():
+        raise invalid("to", "This colleague has left.")
+    if client_id is not None and (found := Recognition.objects.filter(client_id=client_id).first()):
+        if found.given_by_id != who.staff_pk or found.given_to_id != to.pk:
+            raise Conflict("This recognition was already recorded with other details.")
+        return found
+    with transaction.atomic():
+        recognition = Recognition.objects.create(
+            given_by_id=who.staff_pk,
+            given_to=to,
+            message=text,
+            given_at=clock.now(),
+            is_from_leader=who.has_role(*LEADER_ROLES),
+            client_id=client_id,
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=recognition,
+            category=Category.GENERAL,
+            purpose=Purpose.OPERATIONS,
+            detail={"to": str(to.public_id), "leader": recognition.is_from_leader},
+        )
+    return recognition

@@ -1,7 +1,249 @@
-"""Workforce pages: wellbeing."""
+"""Workforce pages: wellbeing.
+
+- My wellbeing: one's own exposure counts, open invitations (answer or decline), one's own
+  check-ins, the self-care resources and the employee assistance contact. Nobody else has a
+  page that shows any of it.
+- A check-in (answering an invitation, or on one's own), and one of one's own check-ins.
+- Team wellbeing (supervisors, director): aggregates of completed quarters, suppressed; when a
+  team is hidden the page says so and offers the next level up. CSV for the director.
+- Staff exposure aggregates (moved here from incidents).
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import csv
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pillars.audit.choices import Purpose
+from pillars.core import clock, exports, policy, suppression
+from pillars.core.declare import audited
+from pillars.core.errors import Conflict
+from pillars.core.formtools import form_write, posted, saved
+from pillars.incidents.models.incidents import ExposureKind
+from pillars.workforce.forms.wellbeing import AggregateForm, CheckInForm
+from pillars.workforce.models.wellbeing import CheckInInstrument, Invitation, InvitationStatus
+from pillars.workforce.selectors import wellbeing as selectors
+from pillars.workforce.services import wellbeing as services
+
+
+@audited("one's own wellbeing (my_exposure_counts and my_check_ins audit the reads)")
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    counts = selectors.my_exposure_counts(request.user)
+    check_ins = selectors.my_check_ins(request.user)
+    invitations = list(selectors.my_invitations(request.user))
+    return render(
+        request,
+        "workforce/wellbeing/mine.html",
+        {
+            "exposure": [(label, counts[value]) for value, label in ExposureKind.choices],
+            "open": [i for i in invitations if i.status == InvitationStatus.OPEN],
+            "check_ins": check_ins,
+            "instruments": list(selectors.instruments()),
+            "support": selectors.support_for(request.user),
+        },
+    )
+
+
+def _check_in_page(
+    request: HttpRequest, instrument: CheckInInstrument, invitation: Invitation | None
+) -> HttpResponse:
+    form = CheckInForm(posted(request), instrument=instrument)
+    return form_write(
+        request,
+        form,
+        "workforce/wellbeing/check_in_form.html",
+        {
+            "form": form,
+            "instrument": instrument,
+            "invitation": invitation,
+            "support": selectors.support_for(request.user),
+        },
+        lambda data: services.answer_check_in(
+            actor=request.user, instrument=instrument, answers=form.answers(), invitation=invitation
+        ),
+        lambda check_in: saved(
+            request,
+            "Thank you. Your check-in is saved, and only you can see it.",
+            reverse("workforce:checkin-detail", args=[check_in.public_id]),
+        ),
+    )
+
+
+@audited("answers one's own invitation; get_invitation_for checks it is one's own")
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_answer(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    invitation = selectors.get_invitation_for(request.user, public_id, "workforce.check_in")
+    if invitation.status != InvitationStatus.OPEN:
+        messages.info(request, "This invitation was already answered or declined.")
+        return redirect("workforce:wellbeing-mine")
+    return _check_in_page(request, invitation.instrument, invitation)
+
+
+@audited("a check-in on one's own initiative; answer_check_in audits the write")
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_in_new(request: HttpRequest, code: str) -> HttpResponse:
+    return _check_in_page(request, selectors.get_instrument(code), None)
+
+
+@audited("declines one's own invitation; decline_invitation audits the write")
+@login_required
+@require_POST
+def invitation_decline(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    invitation = selectors.get_invitation_for(request.user, public_id, "workforce.check_in")
+    try:
+        services.decline_invitation(invitation, actor=request.user)
+    except Conflict as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, "Declined. There will be no more reminders about it.")
+    return redirect("workforce:wellbeing-mine")
+
+
+@audited("one of one's own check-ins (get_check_in_for audits the read)")
+@login_required
+@require_GET
+def check_in_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    check_in = selectors.get_check_in_for(request.user, public_id)
+    instrument = check_in.instrument
+    labels = {str(c["value"]): c["label"] for c in instrument.scale}
+    rows = [
+        (item.text, labels.get(str(check_in.answers.get(str(item.number))), "?"))
+        for item in instrument.items.all()
+    ]
+    scores = [
+        (instrument.subscales.get(code, code), value) for code, value in check_in.scores.items()
+    ]
+    return render(
+        request,
+        "workforce/wellbeing/check_in_detail.html",
+        {
+            "check_in": check_in,
+            "rows": rows,
+            "scores": scores,
+            "support": selectors.support_for(request.user),
+        },
+    )
+
+
+def _release_for(request: HttpRequest, audience: suppression.Audience) -> selectors.Release:
+    form = AggregateForm(request.GET)
+    if not form.is_valid():
+        raise Http404("Not found")
+    return selectors.check_in_aggregates(
+        request.user,
+        level=form.cleaned_data["level"] or "team",
+        quarter=form.cleaned_data["quarter"] or None,
+        audience=audience,
+    )
+
+
+@audited("check-in aggregates of groups of five or more (check_in_aggregates audits)")
+@login_required
+@require_GET
+def aggregate(request: HttpRequest) -> HttpResponse:
+    release = _release_for(request, "screen")
+    subscales = list(release.subscales.items())
+    rows = [
+        {
+            "group": g,
+            "cells": None if g.means is None else [g.means.get(code) for code, _ in subscales],
+        }
+        for g in [*release.groups, release.total]
+    ]
+    own_team = next((g for g in release.groups if g.key == release.own_team_key), None)
+    return render(
+        request,
+        "workforce/wellbeing/aggregate.html",
+        {
+            "release": release,
+            "subscales": subscales,
+            "rows": rows,
+            "own_team": own_team,
+            "own_team_missing": release.level == "team" and own_team is None,
+            "quarters": selectors.completed_quarters(clock.now().date()),
+            "levels": [("team", "Teams"), ("unit", "Units"), ("organization", "Organization")],
+            "can_export": policy.can(request.user, "workforce.export_wellbeing_aggregate"),
+        },
+    )
+
+
+@audited("check-in aggregates of groups of eleven or more, as CSV (release logs the export)")
+@login_required
+@require_GET
+def aggregate_csv(request: HttpRequest) -> HttpResponse:
+    release = _release_for(request, "export")
+    exports.release(
+        request.user,
+        what="workforce.checkin.aggregate",
+        fmt="csv",
+        purpose=Purpose.OPERATIONS,
+        detail={"level": release.level, "quarter": release.quarter.key},
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"wellbeing-{release.level}-{release.quarter.key}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["# Check-in means (0-100, higher is more burnout) for " + release.quarter.label]
+    )
+    writer.writerow(
+        [
+            f"# Groups with fewer than {release.minimum} staff answering are not shown, nor one "
+            "more group when the total would give a hidden one back."
+        ]
+    )
+    codes = list(release.subscales)
+    writer.writerow(["group", "staff answering", "check-ins", *release.subscales.values()])
+    for g in [*release.groups, release.total]:
+        if g.means is None:
+            why = "fewer than minimum" if g.hidden == suppression.SMALL else "complement"
+            writer.writerow([g.label, "not shown", why, *["" for _ in codes]])
+        else:
+            values = [g.means.get(code, "") for code in codes]
+            writer.writerow([g.label, g.respondents, g.check_ins, *values])
+    return response
+
+
+@audited("exposure aggregates of groups of five or more (audited by exposure_aggregates)")
+@login_required
+@require_GET
+def exposure_aggregate(request: HttpRequest) -> HttpResponse:
+    groups = selectors.exposure_aggregates(request.user)
+    kinds = ExposureKind.choices
+    rows = [
+        {
+            "label": g.label,
+            "cells": None if g.counts is None else [g.counts[value] for value, _ in kinds],
+            "complement": g.hidden == suppression.COMPLEMENT,
+        }
+        for g in groups
+    ]
+    context = {"rows": rows, "kinds": kinds, "minimum": selectors.MIN_GROUP}
+    return render(request, "workforce/wellbeing/exposure_aggregate.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("wellbeing/mine/", mine, name="wellbeing-mine"),
+    path("wellbeing/check-in/<slug:code>/", check_in_new, name="checkin-new"),
+    path("wellbeing/check-ins/<uuid:public_id>/", check_in_detail, name="checkin-detail"),
+    path("wellbeing/invitations/<uuid:public_id>/", invitation_answer, name="invitation-answer"),
+    path(
+        "wellbeing/invitations/<uuid:public_id>/decline/",
+        invitation_decline,
+        name="invitation-decline",
+    ),
+    path("wellbeing/aggregate/", aggregate, name="wellbeing-aggregate"),
+    path("wellbeing/aggregate.csv", aggregate_csv, name="wellbeing-aggregate-csv"),
+    path("wellbeing/exposure/", exposure_aggregate, name="exposure-aggregate"),
+]
