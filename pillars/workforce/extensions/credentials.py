@@ -58,6 +58,10 @@ def _register_admin() -> None:
 
 
 def install() -> None:
+    from pillars.workforce.selectors.credentials import ladder_credential
+    from pillars.workforce.selectors.ladder import register_evaluator
+
+    register_evaluator("credential", ladder_credential)
     register_nav(
         [
             NavEntry(

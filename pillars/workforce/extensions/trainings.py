@@ -30,7 +30,11 @@ def _register_admin() -> None:
 
 
 def install() -> None:
+    from pillars.workforce.selectors.ladder import register_evaluator
+    from pillars.workforce.selectors.trainings import ladder_training
     from pillars.workforce.services.trainings import on_staff_changed
+
+    register_evaluator("training", ladder_training)
 
     hooks.on_staff_changed(on_staff_changed)
     _register_admin()

@@ -52,7 +52,7 @@ LADDER = [
         "Behavioral health technician II",
         [
             ("tenure_months", 12, "", "A year in the role"),
-            ("training", 1, "nci", "Nonviolent crisis intervention, current"),
+            ("training", 1, "observation", "Observation and rounds course, current"),
             ("recognitions", 2, "", "Recognized by colleagues at least twice"),
         ],
     ),

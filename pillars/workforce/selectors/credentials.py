@@ -31,6 +31,7 @@ from pillars.workforce.models.credentials import (
     CeCategory,
     CeRecord,
     Credential,
+    CredentialState,
     CredentialType,
 )
 
@@ -364,3 +365,19 @@ def groups_of(lines: list[ComplianceLine], by: str) -> list[ComplianceGroup]:
             group = groups.setdefault(key, ComplianceGroup(key))
             setattr(group, line.status, getattr(group, line.status) + 1)
     return [groups[k] for k in sorted(groups)]
+
+
+def ladder_credential(staff: Staff, criterion: Any, today: date) -> Any:
+    """The career ladder's ``credential`` criterion: a credential of the type ``code`` names is
+    in force today (verified, or waived while the waiver runs; a pending one is not yet met)."""
+    from pillars.workforce.selectors.ladder import Measure
+
+    held = [
+        c
+        for c in Credential.objects.filter(staff=staff, credential_type__code=criterion.code)
+        if c.is_current_on(today) and c.state_on(today) != CredentialState.PENDING
+    ]
+    if held:
+        until = max((c.expires_on for c in held if c.expires_on), default=None)
+        return Measure(1, True, f"{criterion.code} in force" + (f" until {until}" if until else ""))
+    return Measure(0, False, f"no {criterion.code} credential in force")

@@ -54,3 +54,18 @@ def trainings_of(staff: Staff, user: Any, today: date) -> list[TrainingLine]:
         TrainingLine(a, latest.get(a.course_id), a.status_on(today, latest.get(a.course_id)))
         for a in assignments
     ]
+
+
+def ladder_training(staff: Staff, criterion: Any, today: date) -> Any:
+    """The career ladder's ``training`` criterion: a completion of the course ``code`` names
+    that is current today."""
+    from pillars.workforce.selectors.ladder import Measure
+
+    done = [
+        c
+        for c in TrainingCompletion.objects.filter(staff=staff, course__code=criterion.code)
+        if c.is_current_on(today)
+    ]
+    if done:
+        return Measure(1, True, f"{criterion.code} completed {max(c.completed_on for c in done)}")
+    return Measure(0, False, f"{criterion.code} not completed (or lapsed)")

@@ -75,8 +75,9 @@ def test_progress_to_the_next_step(world: World) -> None:
     measured = {c.kind: m for c, m in progress.criteria}
     assert measured["tenure_months"].value == 7
     assert measured["tenure_months"].met is True
-    # Credentials and supervision are other areas': not measured until they plug in.
-    assert measured["credential"].met is None
+    # The credentials area measures its criterion (no certification recorded: not met); the
+    # supervised hours are not measured until the supervision area plugs in.
+    assert measured["credential"].met is False
     assert measured["supervised_hours"].met is None
     assert not progress.is_ready
 
@@ -133,3 +134,36 @@ def test_recording_a_step(world: World, signed_in: Any) -> None:
     page = signed_in("peer").get(reverse("workforce:ladder-mine")).content.decode()
     assert "Certified peer support specialist" in page
     assert "Not measured" in page
+
+
+def test_credentials_and_trainings_measure_their_criteria(world: World) -> None:
+    """A credential criterion is met by a credential in force and verified (a pending one is
+    not yet); a training criterion by a current completion of the course."""
+    from pillars.workforce.models.credentials import CredentialType
+    from pillars.workforce.models.trainings import Course
+    from pillars.workforce.services import credentials as cred_svc
+    from pillars.workforce.services import trainings as training_svc
+
+    peer, bht = world.staff["peer"], world.staff["bht"]
+    today = clock.now().date()
+    wanted = LadderCriterion.objects.get(step__role__code="peer", step__rank=2, kind="credential")
+    course = LadderCriterion.objects.get(step__role__code="bht", step__rank=2, kind="training")
+    measure = ladder_sel.evaluators()
+    assert measure["credential"](peer, wanted, today).met is False
+    held = cred_svc.record_credential(
+        peer,
+        actor=world.user("admin"),
+        credential_type=CredentialType.objects.get(code=wanted.code, is_current=True),
+        issued_on=today.replace(day=1),
+    )
+    assert measure["credential"](peer, wanted, today).met is False  # pending verification
+    cred_svc.verify_credential(held, actor=world.user("admin"), method="primary source website")
+    assert measure["credential"](peer, wanted, today).met is True
+    assert measure["training"](bht, course, today).met is False
+    training_svc.record_completion(
+        bht,
+        actor=world.user("admin"),
+        course=Course.objects.get(code=course.code),
+        completed_on=today,
+    )
+    assert measure["training"](bht, course, today).met is True
