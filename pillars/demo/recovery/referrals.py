@@ -1,5 +1,6 @@
-"""Demo data for referrals: a handful of referrals of demo-peer's persons to directory services
-(confidential services skipped) in several states, and one logged outside referral, all
+"""Demo data for referrals: referrals of demo-peer's persons to directory services (confidential
+services skipped) in every state a referral reaches through the services (a draft is never
+stored: a referral is made when it is sent), and one logged outside referral, all
 written through the referral services, deterministic from ``ctx.rng("referrals")``. A person
 whose record is Part 2 and has no consent naming the service is skipped, as the service
 refuses it."""
@@ -24,14 +25,26 @@ REASONS = [
     "A mutual-aid meeting on weekday evenings.",
     "Help with the application for health coverage.",
 ]
-# The states the demo shows, in order; the first ones stay open.
+S = ReferralStatus
+# The path each demo referral takes after it is sent, one per state it ends in; the first ones
+# stay open. Ending as "not accepted" or "did not happen" carries its reason.
 PATH: list[list[str]] = [
     [],
-    [ReferralStatus.RECEIVED],
-    [ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS],
-    [ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED],
-    [ReferralStatus.REJECTED],
+    [S.RECEIVED],
+    [S.ACCEPTED],
+    [S.ACCEPTED, S.IN_PROGRESS],
+    [S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD],
+    [S.ACCEPTED, S.COMPLETED],
+    [S.REJECTED],
+    [S.ACCEPTED, S.FAILED],
+    [S.CANCELLED],
+    [S.ENTERED_IN_ERROR],
 ]
+REASON_FOR = {S.REJECTED: "service-full", S.FAILED: "no-show"}
+NOTE_FOR = {
+    S.CANCELLED: "The person found a place on their own; cancelled with them.",
+    S.ENTERED_IN_ERROR: "Sent to the wrong service by mistake.",
+}
 
 
 def load(ctx: DemoContext) -> None:
@@ -55,7 +68,7 @@ def load(ctx: DemoContext) -> None:
     )
     if not persons or not offered:
         return
-    service_full = ReferralOutcomeReason.objects.filter(code="service-full").first()
+    reasons = {r.code: r for r in ReferralOutcomeReason.objects.filter(is_active=True)}
     # Persons a referral may go to now (a Part 2 record needs a consent naming the service).
     referable = [
         p for p in persons if services.preview(p, actor=actor, service=offered[0]).may_send
@@ -77,8 +90,8 @@ def load(ctx: DemoContext) -> None:
                 made,
                 actor=actor,
                 status=status,
-                note="Spoke with the service.",
-                outcome_reason=service_full if status == ReferralStatus.REJECTED else None,
+                note=NOTE_FOR.get(status, "Spoke with the service."),
+                outcome_reason=reasons.get(REASON_FOR.get(status, "")),
             )
     services.log_outside(
         referable[-1],
