@@ -40,8 +40,8 @@ PATH: list[list[str]] = [
     [S.CANCELLED],
     [S.ENTERED_IN_ERROR],
 ]
-REASON_FOR = {S.REJECTED: "service-full", S.FAILED: "no-show"}
-NOTE_FOR = {
+REASON_FOR: dict[str, str] = {S.REJECTED: "service-full", S.FAILED: "no-show"}
+NOTE_FOR: dict[str, str] = {
     S.CANCELLED: "The person found a place on their own; cancelled with them.",
     S.ENTERED_IN_ERROR: "Sent to the wrong service by mistake.",
 }
