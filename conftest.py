@@ -40,6 +40,7 @@ REFERENCE_DATA = (
     "pillars.recovery.migrations.0007_referral_outcome_reasons",
     "pillars.incidents.migrations.0003_incidents:load_defaults",
     "pillars.incidents.migrations.0004_restraint:load_profiles",
+    "pillars.workforce.migrations.0002_supervision",
 )
 
 
