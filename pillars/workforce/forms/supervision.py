@@ -46,8 +46,8 @@ class SessionForm(forms.Form):
         self, *args: Any, supervisees: list[Any], open_items: list[Any], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["supervisees"].choices = [(str(s.public_id), str(s)) for s in supervisees]
-        self.fields["close_items"].choices = [
+        self.fields["supervisees"].choices = [(str(s.public_id), str(s)) for s in supervisees]  # type: ignore[attr-defined]
+        self.fields["close_items"].choices = [  # type: ignore[attr-defined]
             (str(i.public_id), f"{i.supervisee}: {i.text}") for i in open_items
         ]
         if not open_items:
@@ -83,7 +83,7 @@ class LetterForm(forms.Form):
 
     def __init__(self, *args: Any, rules: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [(str(r.public_id), str(r)) for r in rules]
+        self.fields["rule"].choices = [(str(r.public_id), str(r)) for r in rules]  # type: ignore[attr-defined]
 
 
 class ProfileForm(forms.Form):
@@ -93,9 +93,9 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, rules: list[Any], targets: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cadence_rule"].choices = [("", "The rule for the role and status")] + [
+        self.fields["cadence_rule"].choices = [("", "The rule for the role and status")] + [  # type: ignore[attr-defined]
             (str(r.public_id), str(r)) for r in rules
         ]
-        self.fields["target"].choices = [("", "No target")] + [
+        self.fields["target"].choices = [("", "No target")] + [  # type: ignore[attr-defined]
             (str(r.public_id), str(r)) for r in targets
         ]

@@ -244,7 +244,7 @@ def week_rows(supervisees: list[Staff], now: datetime) -> list[SuperviseeRow]:
     for staff in supervisees:
         profile = profiles.get(staff.pk) or SupervisionProfile(staff=staff)
         state = cadence_state(staff, now, sessions=sessions.get(staff.pk, []), profile=profile)
-        target_rules = [profile.target] if profile.target_id else []
+        target_rules = [profile.target] if profile.target is not None else []
         lines = ledger(staff, now.date(), target_rules) if target_rules else []
         rows.append(
             SuperviseeRow(

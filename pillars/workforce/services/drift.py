@@ -35,7 +35,7 @@ def log_time(
 ) -> TimeLogEntry:
     """Log minutes one spent on a non-peer task on a day (one's own log only)."""
     acting = policy.actor_for(actor)
-    staff = Staff.objects.filter(pk=acting.staff_id).first()
+    staff = Staff.objects.filter(pk=acting.staff_id).first() if acting.staff_id else None
     policy.require(actor, "workforce.log_time", staff)
     assert staff is not None
     today = clock.now().date()

@@ -66,7 +66,8 @@ def _session(world: World, when: datetime, minutes: int = 60, face: bool = True,
 def test_weekly_cadence_during_initial_certification(world: World) -> None:
     peer = world.staff["peer"]
     rule = services.cadence_rule_for(peer)
-    assert rule is not None and rule.code == "peer-initial-weekly"
+    assert rule is not None
+    assert rule.code == "peer-initial-weekly"
     s = _session(world, NOW)
     due = s.started_at + timedelta(days=7)
     assert services.cadence_state(peer, due - timedelta(seconds=1)).status == "due_soon"
@@ -77,7 +78,9 @@ def test_weekly_cadence_during_initial_certification(world: World) -> None:
 def test_certified_peers_are_monthly(world: World) -> None:
     peer = world.staff["peer"]
     SupervisionProfile.objects.create(staff=peer, status="certified")
-    assert services.cadence_rule_for(peer).code == "peer-certified-monthly"
+    rule = services.cadence_rule_for(peer)
+    assert rule is not None
+    assert rule.code == "peer-certified-monthly"
     s = _session(world, NOW)
     assert services.cadence_state(peer, s.started_at + timedelta(days=20)).status == "on_cadence"
     assert services.cadence_state(peer, s.started_at + timedelta(days=30)).status == "overdue"
@@ -87,7 +90,8 @@ def test_an_unsigned_session_does_not_count(world: World) -> None:
     peer = world.staff["peer"]
     _session(world, NOW, sign=False)
     state = services.cadence_state(peer, at(1))
-    assert state.last_session_at is None and state.status == "overdue"
+    assert state.last_session_at is None
+    assert state.status == "overdue"
 
 
 def test_face_to_face_minutes_rule(world: World) -> None:
@@ -116,8 +120,10 @@ def test_overdue_sweep_alerts_supervisor_and_supervisee_once(world: World) -> No
         )
     )
     # The peer and the bht have the supervisor: each alerts themselves and the supervisor.
-    assert first.alerts == 4 and again.alerts == 0
-    assert recipients.count("t-supervisor") == 2 and "t-peer" in recipients
+    assert first.alerts == 4
+    assert again.alerts == 0
+    assert recipients.count("t-supervisor") == 2
+    assert "t-peer" in recipients
     _session(world, at(1))  # back on cadence, then overdue again: a new due moment alerts
     # the peer and the supervisor; the technician's due moment has not moved: no repeat.
     assert services.sweep_overdue(at(9)).alerts == 2
@@ -140,10 +146,15 @@ def test_ledger_counts_signed_sessions_and_work_hours_within_each_window(world: 
         )
         lines = {line.rule.code: line for line in selectors.ledger(peer, NOW.date())}
     ncps, legacy = lines["ncps"], lines["ncps-legacy"]
-    assert ncps.session_hours == Decimal("1.50") and ncps.work_hours == Decimal("1999")
-    assert ncps.total == Decimal("2000.50") and ncps.hours_met and not ncps.letters_met
-    assert not legacy.hours_met and legacy.hours_left == Decimal("999.50")
-    assert ncps.window_start == date(2021, 3, 18) and legacy.window_start == date(2020, 3, 18)
+    assert ncps.session_hours == Decimal("1.50")
+    assert ncps.work_hours == Decimal("1999")
+    assert ncps.total == Decimal("2000.50")
+    assert ncps.hours_met
+    assert not ncps.letters_met
+    assert not legacy.hours_met
+    assert legacy.hours_left == Decimal("999.50")
+    assert ncps.window_start == date(2021, 3, 18)
+    assert legacy.window_start == date(2020, 3, 18)
     for n in range(3):
         with time_machine.travel(NOW + timedelta(minutes=n), tick=False):
             services.sign_letter(
@@ -166,7 +177,9 @@ def test_a_state_rule_is_data(world: World) -> None:
     )
     _session(world, NOW, minutes=60)
     line = selectors.ledger(world.staff["peer"], NOW.date(), [rule])[0]
-    assert line.window_start is None and line.met and line.percent == 100
+    assert line.window_start is None
+    assert line.met
+    assert line.percent == 100
 
 
 def test_work_hours_refuse_bad_input(world: World) -> None:
@@ -203,7 +216,8 @@ def test_letter_pdf_is_signed_by_the_supervisor_and_exported_through_the_door(
             credential="LCSW",
         )
         data = supervision_pdf.export(world.user("peer"), letter)
-    assert data.startswith(b"%PDF") and len(data) > 1000
+    assert data.startswith(b"%PDF")
+    assert len(data) > 1000
     assert letter.total_hours == Decimal("1.00")
     assert "T Supervisor (LCSW)" in letter.statement
     assert AuditEvent.objects.filter(action="export", object_id=str(letter.public_id)).exists()
@@ -270,7 +284,8 @@ def test_action_items_carry_to_the_next_session_until_closed(world: World) -> No
             close_items=[item],
         )
     item.refresh_from_db()
-    assert item.closed_in == third and not selectors.open_items([peer.pk]).exists()
+    assert item.closed_in == third
+    assert not selectors.open_items([peer.pk]).exists()
 
 
 def test_only_ones_own_supervisees_and_nothing_half_stored(world: World) -> None:
@@ -351,7 +366,7 @@ def _encounter(world: World, when: datetime, flags: int = 0) -> Encounter:
         signer_credential="CPS",
         recorded_at=when,
     )
-    for n in range(flags):
+    for _n in range(flags):
         EncounterFlag.objects.create(
             encounter=enc,
             field="what_was_done",
@@ -373,7 +388,8 @@ def test_drift_thresholds_put_one_item_on_the_next_agenda(world: World) -> None:
         )
     [march] = drift_months([peer.pk], date(2026, 3, 1), date(2026, 3, 1))
     # 300 encounter minutes + 100 logged: 25.0%, not above the 25% line; 2 flags in 5 notes: 4.
-    assert march.non_peer_share == Decimal("25.0") and march.flags_per_10_notes == Decimal("4.0")
+    assert march.non_peer_share == Decimal("25.0")
+    assert march.flags_per_10_notes == Decimal("4.0")
     assert march.crossed == ["More than 3 scope-guard flags per 10 notes in a month"]
     with time_machine.travel(NOW, tick=False):
         drift_services.log_time(
@@ -381,7 +397,8 @@ def test_drift_thresholds_put_one_item_on_the_next_agenda(world: World) -> None:
         )
     first = drift_services.review_drift(NOW)
     again = drift_services.review_drift(NOW + timedelta(hours=2))
-    assert first.alerts == 2 and again.alerts == 0
+    assert first.alerts == 2
+    assert again.alerts == 0
     items = AgendaItem.objects.filter(supervisee=peer, addressed_in__isnull=True)
     assert {i.detail["threshold"] for i in items} == {"non-peer-time", "clinical-language"}
     session = _session(world, at(1))

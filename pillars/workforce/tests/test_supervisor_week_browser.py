@@ -44,8 +44,10 @@ def test_a_supervisors_week(world: World, page: Any, axe_check: Any) -> None:
     expect(page.get_by_text("Awaiting signatures")).to_be_visible()
     axe_check(page)
     session = SupervisionSession.objects.get()
-    assert session.supervisor_signed_at is not None and not session.is_signed
-    assert session.minutes == 60 and session.topics == ["Boundaries", "self-care"]
+    assert session.supervisor_signed_at is not None
+    assert not session.is_signed
+    assert session.minutes == 60
+    assert session.topics == ["Boundaries", "self-care"]
 
     page.goto(f"/workforce/supervision/staff/{world.staff['peer'].public_id}/ledger/")
     expect(page.get_by_role("heading", name="Supervised hours of T Peer")).to_be_visible()

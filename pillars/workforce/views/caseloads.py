@@ -83,7 +83,7 @@ def reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_own_caseload")
     actor = policy.actor_for(request.user)
-    me = Staff.objects.filter(pk=actor.staff_id).prefetch_related("roles", "programs").first()
+    me = Staff.objects.filter(pk=actor.staff_pk).prefetch_related("roles", "programs").first()
     today = clock.now().date()
     rows = selectors.caseload_rows([me], today) if me else []
     assignments = list(selectors.open_assignments(me, today)) if me else []

@@ -78,7 +78,7 @@ def drift_org(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def time_log(request: HttpRequest) -> HttpResponse:
     actor = policy.actor_for(request.user)
-    me = Staff.objects.filter(pk=actor.staff_id).first()
+    me = Staff.objects.filter(pk=actor.staff_id).first() if actor.staff_id else None
     policy.require(request.user, "workforce.log_time", me)
     assert me is not None
     since = clock.now().date() - timedelta(days=services.LOG_DAYS_BACK)
