@@ -139,9 +139,12 @@ def list_sessions(request: HttpRequest, page: Query[PageParams]) -> SessionPage:
         actor=request.user,
         action=Action.VIEW,
         object_type="workforce.supervisionsession",
-        object_id=",".join(str(s.public_id) for s in result.items),
+        object_id="list",
         purpose=Purpose.OPERATIONS,
-        detail={"what": "api supervision sessions", "count": len(result.items)},
+        detail={
+            "what": "api supervision sessions",
+            "sessions": [str(s.public_id) for s in result.items],
+        },
     )
     return SessionPage(
         items=[SessionOut.of(s) for s in result.items], next_cursor=result.next_cursor

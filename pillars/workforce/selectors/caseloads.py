@@ -124,7 +124,7 @@ def audit_balance_read(user: Any, staff: list[Staff], *, what: str) -> None:
         actor=user,
         action=Action.VIEW,
         object_type="people.staff",
-        object_id=",".join(str(s.public_id) for s in staff[:50]),
+        object_id="list",
         purpose=Purpose.OPERATIONS,
-        detail={"what": what, "staff": len(staff)},
+        detail={"what": what, "staff": [str(s.public_id) for s in staff[:200]]},
     )
