@@ -87,6 +87,7 @@ REFERENCE_DATA = (
     "pillars.workforce.migrations.0003_credential_defaults",
     "pillars.workforce.migrations.0002_wellbeing",
     "pillars.workforce.migrations.0003_recognition_ladder_retention",
+    "pillars.workforce.migrations.0002_supervision",
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -76,6 +76,22 @@ CASELOAD_ROLES = (
 EMERGENCY_ACCESS_MINUTES = 60
 QUICK_SWITCH_VALID_HOURS = 12
 OLDEST_BIRTH_YEAR = 1900
+
+# Checks other apps add on the choice of a supervisor (the workforce app: who may supervise
+# whom, supervisor load limits), so people imports none of them. Each is called with the staff
+# member being supervised (None while being created), the chosen supervisor and the staff
+# member's role codes, and answers an error message, or "" when the choice is fine.
+SupervisorCheck = Callable[[Staff | None, Staff, list[str]], str]
+_supervisor_checks: list[SupervisorCheck] = []
+
+
+def add_supervisor_check(check: SupervisorCheck) -> None:
+    if check not in _supervisor_checks:
+        _supervisor_checks.append(check)
+
+
+def _supervisor_errors(staff: Staff | None, supervisor: Staff, role_codes: list[str]) -> list[str]:
+    return [m for check in _supervisor_checks if (m := check(staff, supervisor, role_codes))]
 
 
 # --- Persons served ----------------------------------------------------------------------------
@@ -574,6 +590,10 @@ def create_staff(
             errors["roles"] = ["Give at least one role."]
     if supervisor is not None and supervisor.exited_on is not None:
         errors["supervisor"] = [f"{supervisor} no longer works here."]
+    elif supervisor is not None and (
+        found := _supervisor_errors(None, supervisor, [r.code for r in role_list])
+    ):
+        errors["supervisor"] = found
     if password is not None:
         try:
             validate_password(password, User(username=username, email=email))
@@ -702,6 +722,10 @@ def _update_staff(staff: Staff, *, actor: Any, fields: dict[str, Any]) -> Staff:
                 break
             seen.add(cursor.pk)
             cursor = cursor.supervisor
+        if "supervisor" not in errors and supervisor.pk != staff.supervisor_id:
+            found = _supervisor_errors(staff, supervisor, staff.role_codes())
+            if found:
+                errors["supervisor"] = found
     badge = fields.get("badge_number")
     if badge and Staff.objects.filter(badge_number=badge).exclude(pk=staff.pk).exists():
         errors["badge_number"] = ["That badge number is in use."]

@@ -1,5 +1,59 @@
-"""Workforce in the JSON API: caseloads."""
+"""Caseload balance in the JSON API: each caseload the caller balances against its limit."""
 
-from ninja import Router
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from pillars.core import clock, policy
+from pillars.core.api_errors import error_responses
+from pillars.core.declare import audited
+from pillars.workforce.selectors import caseloads as selectors
 
 router = Router(tags=["workforce"])
+
+
+class CaseloadOut(Schema):
+    staff: UUID
+    name: str
+    kind: str
+    count: int
+    limit: int | None
+    room: int | None
+    status: str
+
+
+class CaseloadSummary(Schema):
+    items: list[CaseloadOut]
+    over_limit: int
+
+
+@router.get(
+    "/workforce/caseloads",
+    response={200: CaseloadSummary, **error_responses(401, 403, 422)},
+    summary="Caseloads against their limits (one's supervisees; the director: everyone)",
+)
+@audited("caseloads against limits (one audited read)")
+def caseload_summary(request: HttpRequest) -> CaseloadSummary:
+    policy.require(request.user, "workforce.view_caseload_balance")
+    today = clock.now().date()
+    staff = list(selectors.balance_staff(request.user, today))
+    rows = selectors.caseload_rows(staff, today)
+    selectors.audit_balance_read(request.user, staff, what="api caseload summary")
+    return CaseloadSummary(
+        items=[
+            CaseloadOut(
+                staff=r.staff.public_id,
+                name=r.staff.display_name,
+                kind=r.kind,
+                count=r.count,
+                limit=r.limit,
+                room=r.room,
+                status=r.status,
+            )
+            for r in rows
+        ],
+        over_limit=sum(1 for r in rows if r.status == "over"),
+    )

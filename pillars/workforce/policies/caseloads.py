@@ -1,7 +1,64 @@
-"""Who may see and do what in the workforce area: caseloads."""
+"""Who may see and do what with caseload balance: supervisors see their supervisees'
+caseloads against their limits and the director everyone's; either moves a departing or
+absent staff member's caseload in bulk. Everyone reads their own caseload and the handover
+notes left for them."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from pillars.core import policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.workforce.models.caseloads import Handover
+from pillars.workforce.policies.supervision import STAFF_ROLES, supervises
+
+
+def _handover_visible(actor: Actor, handover: Any) -> bool:
+    if actor.is_org_wide or handover.made_by_id == actor.staff_id:
+        return True
+    if handover.from_staff_id == actor.staff_id or handover.from_staff_id in (
+        actor.supervisee_staff_ids
+    ):
+        return True
+    return handover.receivers.filter(pk=actor.staff_id).exists()
+
+
+def _restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if actor.is_org_wide:
+        return qs
+    return qs.filter(
+        Q(made_by_id=actor.staff_id)
+        | Q(from_staff_id=actor.staff_id)
+        | Q(from_staff_id__in=actor.supervisee_staff_ids)
+        | Q(receivers=actor.staff_id)
+    ).distinct()
+
+
+ACTIONS = {
+    "workforce.view_own_caseload": rule(
+        *STAFF_ROLES, description="read one's own caseload, its limit and handover notes"
+    ),
+    "workforce.view_caseload_balance": rule(
+        R.SUPERVISOR,
+        R.CLINICIAN,
+        R.DIRECTOR,
+        check=lambda a, o: a.is_org_wide or supervises(a, o),
+        description="caseloads against limits (one's supervisees; the director: everyone)",
+    ),
+    "workforce.reassign_caseload": rule(
+        R.SUPERVISOR,
+        R.CLINICIAN,
+        R.DIRECTOR,
+        check=lambda a, o: a.is_org_wide or supervises(a, o),
+        scope="write",
+        description="move a caseload in bulk with a handover note",
+    ),
+}
+
 
 def install() -> None:
-    """Register this area's actions with the policy layer."""
+    policy.register(ACTIONS)
+    policy.register_scope(Handover, visible=_handover_visible, restrict=_restrict)

@@ -1,3 +1,130 @@
-"""Workforce reads: caseloads, scoped by the policy layer and audited."""
+"""Caseloads against their limits: per peer (the recovery app's ``CaseloadLimit``, default
+15) and per technician or other kind (``CaseloadKindLimit``), for the staff a user may see
+this way (their supervisees; the director: everyone), and the handover notes left for them."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import policy
+from pillars.people.choices import CaseloadKind
+from pillars.people.models import CaseloadAssignment, Staff
+from pillars.people.selectors import active_caseload_q
+from pillars.recovery.selectors.matching import caseload_limit_for
+from pillars.workforce.models.caseloads import CaseloadKindLimit, Handover
+
+# The kind of caseload each role carries by default (a row for the role even when empty).
+ROLE_KIND = {"peer": CaseloadKind.PEER, "bht": CaseloadKind.PRIMARY_TECH}
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    staff: Staff
+    kind: str
+    kind_label: str
+    count: int
+    limit: int | None
+
+    @property
+    def room(self) -> int | None:
+        return None if self.limit is None else self.limit - self.count
+
+    @property
+    def status(self) -> str:
+        if self.limit is None:
+            return "no_limit"
+        if self.count > self.limit:
+            return "over"
+        if self.count == self.limit:
+            return "full"
+        return "room"
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "no_limit": "No limit set",
+            "over": "Over the limit",
+            "full": "At the limit",
+            "room": "Has room",
+        }[self.status]
+
+
+def limit_for(staff: Staff, kind: str, kind_limits: dict[str, int] | None = None) -> int | None:
+    if kind == CaseloadKind.PEER:
+        return caseload_limit_for(staff)
+    if kind_limits is None:
+        kind_limits = dict(CaseloadKindLimit.objects.values_list("kind", "max_persons"))
+    return kind_limits.get(kind)
+
+
+def balance_staff(user: Any, today: date) -> QuerySet[Staff]:
+    """The employed staff whose caseloads the user balances (checked by the caller)."""
+    actor = policy.actor_for(user)
+    qs = Staff.objects.filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today)).filter(
+        roles__code__in=["peer", "bht", "nurse", "clinician", "supervisor"]
+    )
+    if not actor.is_org_wide:
+        qs = qs.filter(pk__in=actor.supervisee_staff_ids)
+    return qs.distinct().prefetch_related("roles", "programs").order_by("display_name")
+
+
+def caseload_rows(staff: list[Staff], today: date) -> list[CaseloadRow]:
+    counts: dict[tuple[int, str], int] = {}
+    for staff_id, kind, n in (
+        CaseloadAssignment.objects.filter(active_caseload_q(today), staff__in=staff)
+        .values("staff_id", "kind")
+        .annotate(n=Count("id"))
+        .values_list("staff_id", "kind", "n")
+    ):
+        counts[(staff_id, kind)] = n
+    kind_limits = dict(CaseloadKindLimit.objects.values_list("kind", "max_persons"))
+    labels = dict(CaseloadKind.choices)
+    rows = []
+    for member in staff:
+        kinds = {k for (sid, k) in counts if sid == member.pk}
+        kinds |= {ROLE_KIND[r.code] for r in member.roles.all() if r.code in ROLE_KIND}
+        for kind in sorted(kinds):
+            rows.append(
+                CaseloadRow(
+                    member,
+                    kind,
+                    labels.get(kind, kind),
+                    counts.get((member.pk, kind), 0),
+                    limit_for(member, kind, kind_limits),
+                )
+            )
+    return rows
+
+
+def open_assignments(staff: Staff, today: date) -> QuerySet[CaseloadAssignment]:
+    return (
+        CaseloadAssignment.objects.filter(active_caseload_q(today), staff=staff)
+        .select_related("person")
+        .order_by("kind", "person__legal_family_name", "pk")
+    )
+
+
+def handovers_for(user: Any) -> QuerySet[Handover]:
+    return (
+        policy.restrict(Handover.objects.all(), user, "workforce.view_own_caseload")
+        .select_related("from_staff", "made_by")
+        .prefetch_related("assignments__person", "assignments__staff")
+        .order_by("-made_at")
+    )
+
+
+def audit_balance_read(user: Any, staff: list[Staff], *, what: str) -> None:
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        object_type="people.staff",
+        object_id="list",
+        purpose=Purpose.OPERATIONS,
+        detail={"what": what, "staff": [str(s.public_id) for s in staff[:200]]},
+    )

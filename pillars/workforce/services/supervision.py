@@ -1,3 +1,673 @@
-"""Workforce writes: supervision. Each checks permission, runs in a transaction and audits."""
+"""Every write of supervision (DESIGN.md rule 3): sessions, signatures, addenda, action items,
+supervised work hours, verification letters, profiles; the overdue sweep; and the check people
+runs when a supervisor is chosen (who may supervise whom, load limits).
+
+Each service checks permission through the policy layer, validates before it writes anything,
+writes in one transaction and appends its audit event inside that transaction.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy, sweeps
+from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.people.models import Staff
+from pillars.workforce.models.supervision import (
+    ActionItem,
+    AgendaItem,
+    CadenceRule,
+    CadenceState,
+    CertificationRule,
+    CertificationStatus,
+    SessionAddendum,
+    SessionAttendee,
+    SupervisedWorkHours,
+    SupervisionEligibility,
+    SupervisionKind,
+    SupervisionProfile,
+    SupervisionSession,
+    SupervisorLoadLimit,
+    VerificationLetter,
+)
+
+MAX_MINUTES = 8 * 60
+MAX_TEXT = 10_000
+MAX_TOPICS = 20
+MAX_ITEMS = 20
+# A session recorded for the future is a typing mistake; a few minutes allow for clock skew.
+FUTURE_SLACK = timedelta(minutes=5)
+SYSTEM_LABEL = "supervision cadence sweep"
+DAYS_PER_YEAR = Decimal("365.25")
+
+
+def _staff(actor: Any) -> Staff:
+    return Staff.objects.get(pk=policy.actor_for(actor).staff_pk)
+
+
+def _employed(staff: Staff, day: date) -> bool:
+    return staff.exited_on is None or staff.exited_on > day
+
+
+# --- Rules: which cadence, who may supervise whom, load limits ----------------------------------
+
+
+def profile_of(staff: Staff) -> SupervisionProfile:
+    """The staff member's profile, or an unsaved default one (working toward certification)."""
+    found = SupervisionProfile.objects.filter(staff=staff).select_related("cadence_rule", "target")
+    return found.first() or SupervisionProfile(staff=staff)
+
+
+def cadence_rule_for(staff: Staff, profile: SupervisionProfile | None = None) -> CadenceRule | None:
+    """The profile's own rule, else the most specific active rule for the staff member's roles
+    and certification status."""
+    profile = profile or profile_of(staff)
+    if profile.cadence_rule_id is not None:
+        return profile.cadence_rule
+    roles = set(staff.role_codes())
+    candidates = [
+        r
+        for r in CadenceRule.objects.filter(is_active=True)
+        if (not r.role or r.role in roles)
+        and (not r.certification_status or r.certification_status == profile.status)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda r: (r.specificity(), -r.pk))
+
+
+def signed_sessions_of(staff_ids: Iterable[int]) -> dict[int, list[tuple[datetime, int, bool]]]:
+    """Each supervisee's signed sessions as (started_at, minutes, face to face), one query."""
+    out: dict[int, list[tuple[datetime, int, bool]]] = {}
+    rows = SessionAttendee.objects.filter(
+        supervisee_id__in=list(staff_ids), session__signed_at__isnull=False
+    ).values_list(
+        "supervisee_id", "session__started_at", "session__minutes", "session__is_face_to_face"
+    )
+    for staff_id, started, minutes, face in rows:
+        out.setdefault(staff_id, []).append((started, minutes, face))
+    return out
+
+
+def _anchor(staff: Staff, profile: SupervisionProfile) -> datetime:
+    if profile.cadence_since is not None:
+        return profile.cadence_since
+    return datetime.combine(staff.hired_on, time(0), tzinfo=UTC)
+
+
+def cadence_state(
+    staff: Staff,
+    now: datetime,
+    *,
+    sessions: list[tuple[datetime, int, bool]] | None = None,
+    profile: SupervisionProfile | None = None,
+) -> CadenceState:
+    profile = profile or profile_of(staff)
+    rule = cadence_rule_for(staff, profile)
+    if sessions is None:
+        sessions = signed_sessions_of([staff.pk]).get(staff.pk, [])
+    if rule is None:
+        past = [s for s in sessions if s[0] <= now]
+        return CadenceState("no_rule", None, max((s[0] for s in past), default=None), len(past), 0)
+    return rule.state_at(now, sessions, _anchor(staff, profile))
+
+
+def _years_since(day: date, today: date) -> Decimal:
+    return Decimal((today - day).days) / DAYS_PER_YEAR
+
+
+def eligibility_problem(supervisor: Staff, supervisee_roles: Sequence[str], today: date) -> str:
+    """Why the supervisor may not supervise someone holding these roles ("" when they may),
+    from the eligibility rows (deny by default: no row for the supervisor's roles, no)."""
+    roles = set(supervisor.role_codes())
+    rows = [
+        r
+        for r in SupervisionEligibility.objects.filter(is_active=True, supervisor_role__in=roles)
+        if not r.supervisee_role or r.supervisee_role in supervisee_roles
+    ]
+    if not rows:
+        whom = ", ".join(supervisee_roles) or "this staff member"
+        return f"{supervisor} holds no role that may supervise {whom}."
+    status = profile_of(supervisor).status
+    reasons = []
+    for row in rows:
+        if row.requires_certification and status != CertificationStatus.CERTIFIED:
+            reasons.append(f"{supervisor} must be certified to supervise {row.supervisee_role}s")
+            continue
+        if row.min_years and _years_since(supervisor.hired_on, today) < row.min_years:
+            reasons.append(
+                f"{supervisor} needs at least {row.min_years} years in the role "
+                f"to supervise {row.supervisee_role}s"
+            )
+            continue
+        return ""
+    return "; ".join(reasons) + "."
+
+
+def load_problem(supervisor: Staff, supervisee_roles: Sequence[str], today: date) -> str:
+    """Why the supervisor has no room for one more supervisee of these roles ("" if room)."""
+    for limit in SupervisorLoadLimit.objects.filter(supervisee_role__in=list(supervisee_roles)):
+        carrying = (
+            Staff.objects.filter(supervisor=supervisor, roles__code=limit.supervisee_role)
+            .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
+            .distinct()
+            .count()
+        )
+        if carrying >= limit.max_supervisees:
+            return (
+                f"{supervisor} already supervises {carrying} {limit.supervisee_role}s, "
+                f"the most allowed ({limit.max_supervisees})."
+            )
+    return ""
+
+
+def supervisor_check(staff: Staff | None, supervisor: Staff, role_codes: list[str]) -> str:
+    """The check people runs when a supervisor is chosen (people.services.add_supervisor_check):
+    who may supervise whom, then the supervisor's load."""
+    today = clock.now().date()
+    return eligibility_problem(supervisor, role_codes, today) or load_problem(
+        supervisor, role_codes, today
+    )
+
+
+def set_profile(
+    staff: Staff,
+    *,
+    actor: Any,
+    status: str,
+    cadence_rule: CadenceRule | None = None,
+    target: CertificationRule | None = None,
+) -> SupervisionProfile:
+    """Set a supervisee's certification status, cadence rule and target (their supervisor or
+    the director). A new status restarts the cadence's count from now."""
+    policy.require(actor, "workforce.record_work_hours", staff)
+    if status not in CertificationStatus.values:
+        raise invalid("status", "Choose a certification status.")
+    fields = ["status", "cadence_rule", "target", "cadence_since"]
+    with transaction.atomic():
+        profile, created = SupervisionProfile.objects.select_for_update().get_or_create(staff=staff)
+        before = None if created else audit.snapshot(profile, fields)
+        if created or profile.status != status:
+            profile.cadence_since = clock.now()
+        profile.status = status
+        profile.cadence_rule = cadence_rule
+        profile.target = target
+        profile.save()
+        audit.record(
+            actor=actor,
+            action=Action.CREATE if created else Action.UPDATE,
+            target=profile,
+            purpose=Purpose.ADMINISTRATION,
+            detail=audit.changes(before, audit.snapshot(profile, fields)),
+        )
+    return profile
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewActionItem:
+    supervisee: Staff
+    text: str
+
+
+def _clean_topics(topics: Iterable[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(str(t).strip()[:100] for t in topics if str(t).strip()))
+    if len(cleaned) > MAX_TOPICS:
+        raise invalid("topics", f"List at most {MAX_TOPICS} topics.")
+    return cleaned
+
+
+def record_session(
+    *,
+    actor: Any,
+    supervisees: Sequence[Staff],
+    kind: str,
+    started_at: datetime,
+    minutes: int,
+    is_face_to_face: bool = True,
+    topics: Iterable[str] = (),
+    notes: str = "",
+    action_items: Sequence[NewActionItem] = (),
+    close_items: Sequence[ActionItem] = (),
+    sign: bool = False,
+    client_id: UUID | None = None,
+) -> SupervisionSession:
+    """Record a session the actor held with their own supervisees (one: individual; several:
+    a group), with its new action items; the open items it names are closed in it, and every
+    agenda item waiting for these supervisees is taken up by it. With ``sign`` the supervisor
+    signs at once; each supervisee signs for themselves."""
+    acting = policy.require(actor, "workforce.record_session")
+    now = clock.now()
+    errors: dict[str, list[str]] = {}
+    people = list(dict.fromkeys(supervisees))
+    if not people:
+        errors["supervisees"] = ["Choose at least one supervisee."]
+    strangers = [s for s in people if s.pk not in acting.supervisee_staff_ids]
+    if strangers:
+        errors["supervisees"] = [f"{', '.join(map(str, strangers))}: not among your supervisees."]
+    if kind not in SupervisionKind.values:
+        errors["kind"] = ["Choose administrative, supportive or clinical."]
+    if not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
+        errors["minutes"] = [f"Minutes must be between 1 and {MAX_MINUTES}."]
+    if started_at.tzinfo is None:
+        errors["started_at"] = ["Give the time with its time zone."]
+    elif started_at > now + FUTURE_SLACK:
+        errors["started_at"] = ["The session cannot start in the future."]
+    if len(notes) > MAX_TEXT:
+        errors["notes"] = [f"Notes are limited to {MAX_TEXT} characters."]
+    try:
+        topic_list = _clean_topics(topics)
+    except ValidationError as exc:
+        errors["topics"] = list(exc.messages)
+        topic_list = []
+    items = [NewActionItem(i.supervisee, i.text.strip()[:300]) for i in action_items if i.text]
+    if len(items) > MAX_ITEMS:
+        errors["action_items"] = [f"At most {MAX_ITEMS} action items."]
+    if any(i.supervisee not in people for i in items):
+        errors["action_items"] = ["An action item must be for a supervisee in this session."]
+    if any(c.closed_at is not None or c.supervisee not in people for c in close_items):
+        errors["close_items"] = ["Only open items of this session's supervisees can be closed."]
+    if errors:
+        raise ValidationError(errors)
+    supervisor = _staff(actor)
+    try:
+        with transaction.atomic():
+            if client_id is not None and (
+                existing := SupervisionSession.objects.filter(client_id=client_id).first()
+            ):
+                if existing.supervisor_id != supervisor.pk:
+                    raise Conflict("That replay key belongs to another session.")
+                return existing
+            session = SupervisionSession.objects.create(
+                supervisor=supervisor,
+                kind=kind,
+                is_group=len(people) > 1,
+                is_face_to_face=is_face_to_face,
+                started_at=started_at,
+                minutes=minutes,
+                topics=topic_list,
+                notes=notes.strip(),
+                recorded_by=supervisor,
+                recorded_at=now,
+                supervisor_signed_at=now if sign else None,
+                client_id=client_id,
+            )
+            SessionAttendee.objects.bulk_create(
+                SessionAttendee(session=session, supervisee=s) for s in people
+            )
+            ActionItem.objects.bulk_create(
+                ActionItem(raised_in=session, supervisee=i.supervisee, text=i.text) for i in items
+            )
+            closed = ActionItem.objects.filter(
+                pk__in=[c.pk for c in close_items], closed_at__isnull=True
+            ).update(closed_in=session, closed_at=now, closed_by=supervisor)
+            if closed != len(close_items):
+                raise Conflict("An item was closed a moment ago; reload the page.")
+            taken = AgendaItem.objects.filter(
+                supervisee__in=people, addressed_in__isnull=True
+            ).update(addressed_in=session)
+            audit.record(
+                actor=actor,
+                action=Action.CREATE,
+                target=session,
+                purpose=Purpose.OPERATIONS,
+                detail={
+                    **audit.changes(
+                        None,
+                        {
+                            "kind": kind,
+                            "supervisees": sorted(str(s.public_id) for s in people),
+                            "started_at": started_at.isoformat(),
+                            "minutes": minutes,
+                            "face_to_face": is_face_to_face,
+                            "supervisor_signed": sign,
+                        },
+                    ),
+                    "action_items": len(items),
+                    "items_closed": closed,
+                    "agenda_items_taken_up": taken,
+                },
+            )
+    except IntegrityError:
+        raise Conflict("This session was recorded a moment ago; reload the page.") from None
+    return session
+
+
+def sign_session(session: SupervisionSession, *, actor: Any) -> SupervisionSession:
+    """Sign a session for oneself (its supervisor, or one of its supervisees). With the last
+    signature the session is signed and closed to change."""
+    policy.require(actor, "workforce.sign_session", session)
+    now = clock.now()
+    me = policy.actor_for(actor).staff_pk
+    with transaction.atomic():
+        session = SupervisionSession.objects.select_for_update().get(pk=session.pk)
+        if session.is_signed:
+            raise Conflict("This session is already signed by everyone.")
+        if session.supervisor_id == me:
+            if session.supervisor_signed_at is not None:
+                raise Conflict("You have already signed this session.")
+            session.supervisor_signed_at = now
+            who = "supervisor"
+        else:
+            updated = SessionAttendee.objects.filter(
+                session=session, supervisee_id=me, signed_at__isnull=True
+            ).update(signed_at=now)
+            if updated != 1:
+                raise Conflict("You have already signed this session.")
+            who = "supervisee"
+        waiting = SessionAttendee.objects.filter(session=session, signed_at__isnull=True).exists()
+        if session.supervisor_signed_at is not None and not waiting:
+            session.signed_at = now
+        session.save(update_fields=["supervisor_signed_at", "signed_at"])
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=session,
+            purpose=Purpose.OPERATIONS,
+            detail={"event": f"signed by the {who}", "fully_signed": session.is_signed},
+        )
+    return session
+
+
+def add_session_addendum(
+    session: SupervisionSession, *, actor: Any, reason: str, text: str
+) -> SessionAddendum:
+    """Correct a signed session: the session stays as signed, the addendum names its author
+    and reason."""
+    policy.require(actor, "workforce.add_session_addendum", session)
+    reason, text = reason.strip(), text.strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["Say why the session is corrected."]
+    elif len(reason) > 300:
+        errors["reason"] = ["The reason is limited to 300 characters."]
+    if not text:
+        errors["text"] = ["Write the correction."]
+    elif len(text) > MAX_TEXT:
+        errors["text"] = [f"The correction is limited to {MAX_TEXT} characters."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        addendum = SessionAddendum.objects.create(
+            session=session,
+            written_by=_staff(actor),
+            written_at=clock.now(),
+            reason=reason,
+            text=text,
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=addendum,
+            purpose=Purpose.OPERATIONS,
+            detail={"session": str(session.public_id), "reason": reason},
+        )
+    return addendum
+
+
+def close_action_item(item: ActionItem, *, actor: Any) -> ActionItem:
+    """Close an open action item outside a session (the supervisor)."""
+    policy.require(actor, "workforce.close_action_item", item)
+    now = clock.now()
+    with transaction.atomic():
+        done = ActionItem.objects.filter(pk=item.pk, closed_at__isnull=True).update(
+            closed_at=now, closed_by=_staff(actor)
+        )
+        if done != 1:
+            raise Conflict("This item is already closed.")
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=item,
+            purpose=Purpose.OPERATIONS,
+            detail=audit.changes({"closed_at": None}, {"closed_at": now.isoformat()}),
+        )
+    item.refresh_from_db()
+    return item
+
+
+# --- The ledger: supervised work hours and letters ---------------------------------------------
+
+
+def record_work_hours(
+    staff: Staff,
+    *,
+    actor: Any,
+    period_start: date,
+    period_end: date,
+    hours: Decimal,
+    note: str = "",
+) -> SupervisedWorkHours:
+    """Record hours the supervisee worked under the actor's supervision in a period."""
+    policy.require(actor, "workforce.record_work_hours", staff)
+    today = clock.now().date()
+    errors: dict[str, list[str]] = {}
+    if period_end < period_start:
+        errors["period_end"] = ["The period ends before it starts."]
+    if period_end > today:
+        errors["period_end"] = ["Hours can be recorded only for days that have passed."]
+    if period_start < staff.hired_on:
+        errors["period_start"] = [f"{staff} started work on {staff.hired_on:%Y-%m-%d}."]
+    days = (period_end - period_start).days + 1
+    if hours <= 0:
+        errors["hours"] = ["Hours must be more than zero."]
+    elif hours > 24 * max(days, 1):
+        errors["hours"] = [f"{hours} hours do not fit in {days} days."]
+    if len(note) > 300:
+        errors["note"] = ["The note is limited to 300 characters."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = SupervisedWorkHours.objects.create(
+            staff=staff,
+            supervisor=_staff(actor),
+            period_start=period_start,
+            period_end=period_end,
+            hours=hours,
+            note=note.strip(),
+            recorded_at=clock.now(),
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=row,
+            purpose=Purpose.ADMINISTRATION,
+            detail=audit.changes(
+                None,
+                {
+                    "staff": str(staff.public_id),
+                    "period": f"{period_start}..{period_end}",
+                    "hours": str(hours),
+                },
+            ),
+        )
+    return row
+
+
+def hours_between(staff: Staff, start: date | None, end: date) -> tuple[Decimal, Decimal]:
+    """(session hours, work hours) for the staff member between two dates, inclusive: session
+    hours from sessions everyone has signed; work hours from periods that end in the range."""
+    sessions = SessionAttendee.objects.filter(
+        supervisee=staff, session__signed_at__isnull=False, session__started_at__date__lte=end
+    )
+    work = SupervisedWorkHours.objects.filter(staff=staff, period_end__lte=end)
+    if start is not None:
+        sessions = sessions.filter(session__started_at__date__gte=start)
+        work = work.filter(period_end__gte=start)
+    minutes = sum(sessions.values_list("session__minutes", flat=True))
+    session_hours = (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
+    return session_hours, sum(work.values_list("hours", flat=True), Decimal(0))
+
+
+def sign_letter(
+    staff: Staff,
+    *,
+    actor: Any,
+    rule: CertificationRule,
+    period_start: date,
+    period_end: date,
+    credential: str,
+) -> VerificationLetter:
+    """The supervisor signs a letter verifying the supervisee's supervised hours in a period
+    for a certifying body; the figures are fixed at signing from the signed record."""
+    policy.require(actor, "workforce.sign_letter", staff)
+    errors: dict[str, list[str]] = {}
+    today = clock.now().date()
+    credential = credential.strip()
+    if period_end < period_start:
+        errors["period_end"] = ["The period ends before it starts."]
+    if period_end > today:
+        errors["period_end"] = ["A letter can verify only hours already worked."]
+    if not credential:
+        errors["credential"] = ["Sign with your credential."]
+    if errors:
+        raise ValidationError(errors)
+    session_hours, work_hours = hours_between(staff, period_start, period_end)
+    if session_hours + work_hours <= 0:
+        raise invalid(None, "There are no supervised hours in this period to verify.")
+    supervisor = _staff(actor)
+    statement = (
+        f"I, {supervisor.display_name} ({credential}), supervised {staff.display_name} "
+        f"from {period_start:%B %d, %Y} to {period_end:%B %d, %Y}, and verify "
+        f"{session_hours + work_hours} supervised hours in that period: {session_hours} hours "
+        f"in supervision sessions signed by both of us and {work_hours} hours of supervised "
+        "work recorded in our supervision ledger."
+    )
+    with transaction.atomic():
+        letter = VerificationLetter.objects.create(
+            staff=staff,
+            supervisor=supervisor,
+            rule=rule,
+            period_start=period_start,
+            period_end=period_end,
+            session_hours=session_hours,
+            work_hours=work_hours,
+            supervisor_credential=credential,
+            statement=statement,
+            signed_at=clock.now(),
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=letter,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "staff": str(staff.public_id),
+                "rule": rule.code,
+                "hours": str(letter.total_hours),
+            },
+        )
+    return letter
+
+
+# --- The overdue sweep -------------------------------------------------------------------------
+
+
+def _alert_overdue(profile_pk: int, now: datetime) -> int:
+    """Claim one overdue supervisee for its due moment (compare-and-set on alerted_due_at) and
+    alert the supervisee and their supervisor once; the alert names no person served."""
+    from pillars.rounds.choices import AlertKind
+    from pillars.rounds.models import Alert
+    from pillars.rounds.services.escalation import write_new_alerts
+
+    profile = SupervisionProfile.objects.select_related("staff__supervisor").get(pk=profile_pk)
+    staff = profile.staff
+    state = cadence_state(staff, now, profile=profile)
+    if not state.is_overdue or state.due_at is None:
+        return 0
+    claimed = (
+        SupervisionProfile.objects.filter(pk=profile_pk)
+        .filter(Q(alerted_due_at__isnull=True) | ~Q(alerted_due_at=state.due_at))
+        .update(alerted_due_at=state.due_at)
+    )
+    if claimed != 1:
+        return 0
+    unit = staff.home_units.order_by("pk").first()
+    if unit is None:
+        return 0
+    recipients = [staff] + ([staff.supervisor] if staff.supervisor else [])
+    message = (
+        f"Supervision for {staff.display_name} was due by {state.due_at:%Y-%m-%d}; "
+        "record a session to get back on cadence."
+    )
+    new = write_new_alerts(
+        [
+            Alert(
+                kind=AlertKind.OTHER,
+                recipient=who,
+                unit=unit,
+                message=message[:300],
+                due_at=state.due_at,
+                created_at=now,
+                subject_kind="workforce.supervision",
+                subject_id=staff.public_id,
+                dedupe_key=f"sup-due:{staff.public_id}:{state.due_at.isoformat()}:{who.public_id}",
+            )
+            for who in recipients
+        ]
+    )
+    audit.record(
+        actor=None,
+        actor_label=SYSTEM_LABEL,
+        action=Action.UPDATE,
+        target=profile,
+        purpose=Purpose.OPERATIONS,
+        detail={
+            "event": "supervision overdue",
+            "due_at": state.due_at.isoformat(),
+            "alerts": len(new),
+        },
+    )
+    return len(new)
+
+
+def ensure_profiles(today: date) -> int:
+    """Give every employed staff member with a supervisor a profile, so the sweep finds them."""
+    missing = (
+        Staff.objects.filter(supervisor__isnull=False, supervision__isnull=True)
+        .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
+        .values_list("pk", flat=True)
+    )
+    made = SupervisionProfile.objects.bulk_create(
+        [SupervisionProfile(staff_id=pk) for pk in missing], ignore_conflicts=True
+    )
+    return len(made)
+
+
+def sweep_overdue(now: datetime | None = None, *, limit: int = 500) -> sweeps.SweepResult:
+    """One sweep: each supervised staff member whose supervision is overdue alerts them and
+    their supervisor once per due moment (a later session moves the moment and re-arms it).
+    Rows go through the one failure policy (core.sweeps.guarded)."""
+    now = now or clock.now()
+    result = sweeps.SweepResult("supervision cadence")
+    ensure_profiles(now.date())
+    rows = list(
+        SupervisionProfile.objects.filter(staff__supervisor__isnull=False)
+        .filter(Q(staff__exited_on__isnull=True) | Q(staff__exited_on__gt=now.date()))
+        .order_by("pk")
+        .values_list("pk", "public_id")[:limit]
+    )
+    for pk, public_id in sweeps.within_budget(result, rows):
+        written = sweeps.guarded(
+            result,
+            lambda pk=pk: _alert_overdue(pk, now),  # type: ignore[misc]
+            label=SYSTEM_LABEL,
+            object_type="workforce.supervisionprofile",
+            object_id=str(public_id),
+        )
+        if written:
+            result.claimed += 1
+            result.alerts += written
+    return result

@@ -1,7 +1,114 @@
-"""Workforce pages: caseloads."""
+"""Caseload pages: the balance (caseloads against limits, for supervisors and the director),
+bulk reassignment with a handover note, and one's own caseload with the notes left for one."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.formtools import form_write, posted, saved
+from pillars.people.models import Staff
+from pillars.people.selectors import record_list_read
+from pillars.workforce.forms.caseloads import ReassignForm
+from pillars.workforce.selectors import caseloads as selectors
+from pillars.workforce.selectors.supervision import get_staff_for
+from pillars.workforce.services import caseloads as services
+
+
+@audited("caseloads against limits for the staff one balances (one audited read)")
+@login_required
+@require_GET
+def balance(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "workforce.view_caseload_balance")
+    today = clock.now().date()
+    staff = list(selectors.balance_staff(request.user, today))
+    rows = selectors.caseload_rows(staff, today)
+    selectors.audit_balance_read(request.user, staff, what="caseload balance")
+    return render(
+        request,
+        "workforce/caseloads/balance.html",
+        {"rows": rows, "over": sum(1 for r in rows if r.status == "over")},
+    )
+
+
+@audited("moves a caseload in bulk (audited by get_staff_for and reassign_caseload)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = get_staff_for(
+        request.user, public_id, "workforce.reassign_caseload", what="caseload reassignment"
+    )
+    today = clock.now().date()
+    assignments = list(selectors.open_assignments(staff, today))
+    record_list_read(
+        request.user,
+        list({a.person.pk: a.person for a in assignments}.values()),
+        what="caseload reassignment",
+    )
+    receivers = [s for s in selectors.balance_staff(request.user, today) if s.pk != staff.pk]
+    by_id = {str(r.public_id): r for r in receivers}
+    form = ReassignForm(posted(request), assignments=assignments, receivers=receivers)
+    rows = selectors.caseload_rows(receivers, today)
+
+    def write(data: dict[str, str]) -> object:
+        moves = [(a, by_id[data[name]]) for a, name in form.assignment_fields if data.get(name)]
+        return services.reassign_caseload(
+            staff, actor=request.user, moves=moves, reason=data["reason"], note=data["note"]
+        )
+
+    return form_write(
+        request,
+        form,
+        "workforce/caseloads/reassign.html",
+        {"form": form, "staff": staff, "rows": rows},
+        write,
+        lambda h: saved(
+            request,
+            "The caseload moved; the receivers see your note.",
+            reverse("workforce:caseload-balance"),
+        ),
+    )
+
+
+@audited("one's own caseload and the handover notes left for one (one audited read)")
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "workforce.view_own_caseload")
+    actor = policy.actor_for(request.user)
+    me = Staff.objects.filter(pk=actor.staff_pk).prefetch_related("roles", "programs").first()
+    today = clock.now().date()
+    rows = selectors.caseload_rows([me], today) if me else []
+    assignments = list(selectors.open_assignments(me, today)) if me else []
+    handovers = list(selectors.handovers_for(request.user).filter(receivers=me)[:20])
+    record_list_read(
+        request.user,
+        list({a.person.pk: a.person for a in assignments}.values()),
+        what="own caseload",
+    )
+    return render(
+        request,
+        "workforce/caseloads/mine.html",
+        {
+            "rows": rows,
+            "assignments": assignments,
+            "handovers": [
+                (h, [a for a in h.assignments.all() if a.staff_id == actor.staff_id])
+                for h in handovers
+            ],
+        },
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("caseloads/", balance, name="caseload-balance"),
+    path("caseloads/mine/", mine, name="my-caseload"),
+    path("caseloads/staff/<uuid:public_id>/reassign/", reassign, name="caseload-reassign"),
+]

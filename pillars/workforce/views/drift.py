@@ -1,7 +1,107 @@
-"""Workforce pages: drift."""
+"""Role-drift pages: one peer's months (activity mix, non-peer time, scope-guard flags, the
+thresholds crossed) with charts and the numbers beside them, the organization's figures, and
+one's own time log."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock, policy
+from pillars.core.declare import audited
+from pillars.core.formtools import form_write, posted, saved
+from pillars.people.models import Staff
+from pillars.workforce.forms.drift import TimeLogForm
+from pillars.workforce.models.drift import DriftThreshold, NonPeerTask
+from pillars.workforce.selectors import drift as selectors
+from pillars.workforce.selectors.supervision import get_staff_for
+from pillars.workforce.services import drift as services
+
+MONTHS = 12
+
+
+def _context(staff_ids: list[int] | None) -> dict[str, Any]:
+    today = clock.now().date()
+    last = selectors.month_start(today)
+    first = selectors.add_months(last, -(MONTHS - 1))
+    months = selectors.drift_months(staff_ids, first, last)
+    return {
+        "months": months,
+        "mix": selectors.activity_mix(staff_ids, first, last),
+        "share_chart": selectors.share_chart(months),
+        "flags_chart": selectors.flags_chart(months),
+        "tasks": list(NonPeerTask.choices),
+        "thresholds": list(DriftThreshold.objects.filter(is_active=True)),
+        "definitions": selectors.DEFINITIONS,
+        "first": first,
+    }
+
+
+@audited("one staff member's role-drift figures (audited by get_staff_for)")
+@login_required
+@require_GET
+def drift_person(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    staff = get_staff_for(request.user, public_id, "workforce.view_drift", what="role drift")
+    context = _context([staff.pk])
+    context["staff"] = staff
+    context["log"] = list(selectors.time_log_of(request.user, staff)[:30])
+    return render(request, "workforce/drift/person.html", context)
+
+
+@audited("the organization's role-drift figures (counts over every peer; audited)")
+@login_required
+@require_GET
+def drift_org(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "workforce.view_org_drift")
+    audit.record(
+        actor=request.user,
+        action=Action.VIEW,
+        object_type="workforce.drift",
+        object_id="organization",
+        purpose=Purpose.OPERATIONS,
+        detail={"what": "organization role drift"},
+    )
+    return render(request, "workforce/drift/org.html", _context(None))
+
+
+@audited("one's own time log (reads and writes only one's own entries; audited by log_time)")
+@login_required
+@require_http_methods(["GET", "POST"])
+def time_log(request: HttpRequest) -> HttpResponse:
+    actor = policy.actor_for(request.user)
+    me = Staff.objects.filter(pk=actor.staff_id).first() if actor.staff_id else None
+    policy.require(request.user, "workforce.log_time", me)
+    assert me is not None
+    since = clock.now().date() - timedelta(days=services.LOG_DAYS_BACK)
+    entries = list(selectors.time_log_of(request.user, me).filter(worked_on__gte=since))
+    form = TimeLogForm(posted(request), initial={"worked_on": clock.now().date()})
+    return form_write(
+        request,
+        form,
+        "workforce/drift/time_log.html",
+        {"form": form, "entries": entries, "me": me},
+        lambda d: services.log_time(
+            actor=request.user,
+            worked_on=d["worked_on"],
+            task=d["task"],
+            minutes=d["minutes"],
+            note=d["note"],
+        ),
+        lambda e: saved(request, "Time logged.", reverse("workforce:time-log")),
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("drift/", drift_org, name="drift-org"),
+    path("drift/staff/<uuid:public_id>/", drift_person, name="drift-person"),
+    path("drift/time-log/", time_log, name="time-log"),
+]

@@ -1,0 +1,77 @@
+"""The supervision, drift and caseload rules in the admin (administrators only, every save
+audited through people.services.save_reference, nothing deleted). Registered from the areas'
+``install`` so the shared ``admin.py`` stays each area's to fill."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from pillars.people.admin import ReferenceAdmin
+from pillars.workforce.models.caseloads import CaseloadKindLimit
+from pillars.workforce.models.drift import DriftThreshold
+from pillars.workforce.models.supervision import (
+    CadenceRule,
+    CertificationRule,
+    SupervisionEligibility,
+    SupervisorLoadLimit,
+)
+
+
+class CadenceRuleAdmin(ReferenceAdmin):
+    list_display = [
+        "name",
+        "role",
+        "certification_status",
+        "period_days",
+        "min_sessions",
+        "min_face_to_face_minutes",
+        "version",
+        "is_active",
+    ]
+    list_filter = ["is_active", "role"]
+
+
+class CertificationRuleAdmin(ReferenceAdmin):
+    list_display = [
+        "name",
+        "hours_required",
+        "within_years",
+        "letters_required",
+        "is_legacy",
+        "is_active",
+    ]
+
+
+class EligibilityAdmin(ReferenceAdmin):
+    list_display = [
+        "supervisor_role",
+        "supervisee_role",
+        "requires_certification",
+        "min_years",
+        "is_active",
+    ]
+
+
+class LoadLimitAdmin(ReferenceAdmin):
+    list_display = ["supervisee_role", "max_supervisees", "source"]
+
+
+class DriftThresholdAdmin(ReferenceAdmin):
+    list_display = ["label", "metric", "limit", "min_notes", "is_active"]
+
+
+class KindLimitAdmin(ReferenceAdmin):
+    list_display = ["kind", "max_persons", "source"]
+
+
+def register() -> None:
+    for model, model_admin in (
+        (CadenceRule, CadenceRuleAdmin),
+        (CertificationRule, CertificationRuleAdmin),
+        (SupervisionEligibility, EligibilityAdmin),
+        (SupervisorLoadLimit, LoadLimitAdmin),
+        (DriftThreshold, DriftThresholdAdmin),
+        (CaseloadKindLimit, KindLimitAdmin),
+    ):
+        if not admin.site.is_registered(model):
+            admin.site.register(model, model_admin)
