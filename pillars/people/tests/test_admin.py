@@ -44,7 +44,8 @@ def test_only_reference_data_is_registered() -> None:
     people = {m for m in registered if m._meta.app_label == "people"}
     assert people == {Organization, Site, Unit, Program, Room, Bed, Role}
     # Other apps register only the reference data they add: the incidents app's two lists, the
-    # recovery app's peer-role taxonomy, scope-guard words, peer service rules and instruments.
+    # recovery app's peer-role taxonomy, scope-guard words, peer service rules and instruments,
+    # the workforce app's rules, types, courses, instruments and ladders.
     assert {m._meta.label for m in registered - people} == {
         "incidents.DeescalationStep",
         "incidents.NotificationRule",
@@ -54,6 +55,24 @@ def test_only_reference_data_is_registered() -> None:
         "recovery.Instrument",
         "recovery.InstrumentSubscale",
         "recovery.InstrumentItem",
+        "workforce.CadenceRule",
+        "workforce.CaseloadKindLimit",
+        "workforce.CeCategory",
+        "workforce.CertificationRule",
+        "workforce.CheckInInstrument",
+        "workforce.CheckInItem",
+        "workforce.CheckInRule",
+        "workforce.Course",
+        "workforce.CredentialType",
+        "workforce.DriftThreshold",
+        "workforce.EmployeeAssistance",
+        "workforce.ExitReasonKind",
+        "workforce.FloorRule",
+        "workforce.LadderCriterion",
+        "workforce.LadderStep",
+        "workforce.SelfCareResource",
+        "workforce.SupervisionEligibility",
+        "workforce.SupervisorLoadLimit",
     }
     for model in (PersonServed, Staff, Episode, CaseloadAssignment, EmergencyAccess, Group):
         assert model not in registered

@@ -70,13 +70,13 @@ class CredentialOut(Schema):
 
 
 class CredentialIn(Schema):
-    type_code: str = Field(..., max_length=32, description="The credential type's code.")
+    type_code: Text = Field(..., max_length=32, description="The credential type's code.")
     issued_on: date
     expires_on: date | None = Field(
         None, description="Leave out to work it out from the type's expiry rule."
     )
     number: Text = Field("", max_length=60)
-    evidence_base64: str | None = Field(
+    evidence_base64: Text | None = Field(
         None,
         max_length=MAX_EVIDENCE_CHARS,
         description="A PDF, PNG or JPEG of at most 5 MB, base64-encoded.",

@@ -52,7 +52,7 @@ class WorkforceOut(Schema):
 
 class ExitInterviewIn(Schema):
     held_on: date
-    reason: str = Field("", max_length=32, description="An exit reason code, to correct it.")
+    reason: Text = Field("", max_length=32, description="An exit reason code, to correct it.")
     would_return: bool | None = None
     what_helped: Text = Field("", max_length=2000)
     what_would_change: Text = Field("", max_length=2000)

@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.idempotency import idempotent
 from pillars.workforce.models.wellbeing import CheckIn, CheckInInstrument, Invitation
@@ -125,8 +126,8 @@ class CheckInRecordedOut(Schema):
 
 
 class CheckInIn(Schema):
-    instrument: str = Field(..., max_length=40, description="The instrument's code.")
-    answers: dict[str, int] = Field(
+    instrument: Text = Field(..., max_length=40, description="The instrument's code.")
+    answers: dict[Text, int] = Field(
         ..., description="The answer to each item, by item number.", max_length=100
     )
     invitation: UUID | None = Field(None, description="The invitation this check-in answers.")

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workforce', '0002_supervision'),
-        ('workforce', '0004_merge_credentials_wellbeing'),
+        ("workforce", "0002_supervision"),
+        ("workforce", "0004_merge_credentials_wellbeing"),
     ]
 
-    operations = [
-    ]
+    operations = []
