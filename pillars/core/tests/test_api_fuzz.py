@@ -27,7 +27,7 @@ from pillars.people.testing import World
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
-EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 8}
+EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
 # Each run's operations are split in shards, so the workers share a run between them.
 SHARDS = 2
 CHECKS = [not_a_server_error, response_schema_conformance]

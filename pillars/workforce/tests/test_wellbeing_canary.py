@@ -22,6 +22,10 @@ from pillars.people.testing import World, build_world, make_staff
 from pillars.workforce.models.wellbeing import CheckIn, CheckInInstrument
 from pillars.workforce.selectors.wellbeing import completed_quarters
 
+# A crawl of every route as every role, like the permission matrix: run once, with it, in
+# bin/test's PostgreSQL stage.
+pytestmark = pytest.mark.once
+
 CANARY_SCORE = 47.123
 OWNER = "bht"
 
