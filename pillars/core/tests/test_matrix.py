@@ -244,6 +244,23 @@ def _discharged_person(world: World) -> PersonServed:
     return person
 
 
+def _canary_leaks(extra: dict[str, Any], who: str, response: Any) -> list[str]:
+    """The canaries an area planted (a record only its owner may ever be shown: a wellbeing
+    check-in) that this response shows to someone else."""
+    canaries = extra.get("canaries", [])
+    if not canaries:
+        return []
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    body = raw.decode(errors="replace")
+    return [
+        secret
+        for owner, secrets in canaries
+        if who != owner
+        for secret in secrets
+        if secret in body
+    ]
+
+
 def _classify(response: Any, api: bool) -> str:
     status = response.status_code
     if status == 403:
@@ -332,6 +349,7 @@ def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> No
         with transaction.atomic():
             response = _page_client(extra, who).generic(case.method, url)
             transaction.set_rollback(True)
+        assert not _canary_leaks(extra, who, response), f"{name} shows {who} a canary"
         got[who] = _classify(response, api=False)
         if got[who] in ("F", "N") and response.content:
             body = response.content.decode(errors="replace")
@@ -360,6 +378,7 @@ def test_api_permissions(operation: str, matrix: tuple[World, dict[str, Any]]) -
                 method, path, data=body, content_type="application/json", headers=headers
             )
             transaction.set_rollback(True)
+        assert not _canary_leaks(extra, who, response), f"{operation} shows {who} a canary"
         got[who] = _classify(response, api=True)
         if got[who] in ("F", "N"):
             assert response["Content-Type"].startswith("application/problem+json")

@@ -55,6 +55,9 @@ API: dict[str, Case] = {
 }
 
 
+CANARY_SCORE = 47.123
+
+
 def fixtures(world: World, extra: dict[str, Any]) -> None:
     from pillars.core import clock
     from pillars.workforce.services import wellbeing as services
@@ -69,6 +72,19 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
         answers={str(n): 25 for n in range(1, 14)},
     )
     assert CheckIn.objects.filter(staff=bht).exists()
+    # The canary (workforce/tests/test_wellbeing_canary.py): a check-in whose score no other
+    # record has. The matrix requests every route as every role and fails when anyone but its
+    # owner is answered with its score or its id.
+    canary = CheckIn.objects.create(
+        staff=bht,
+        instrument=instrument,
+        answered_at=clock.now(),
+        answers={str(n): 75 for n in range(1, 14)},
+        scores={"work": CANARY_SCORE, "client": CANARY_SCORE},
+        unit=world.unit_a,
+        supervisor=bht.supervisor,
+    )
+    extra.setdefault("canaries", []).append(("bht", [str(CANARY_SCORE), str(canary.public_id)]))
 
 
 def fuzz_ids(world: World) -> dict[str, str]:
