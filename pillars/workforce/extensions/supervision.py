@@ -18,6 +18,10 @@ from pillars.workforce.services.supervision import supervisor_check
 
 def install() -> None:
     """Register this area's hooks."""
+    from pillars.workforce.selectors.ladder import register_evaluator
+    from pillars.workforce.selectors.supervision import ladder_supervised_hours
+
+    register_evaluator("supervised_hours", ladder_supervised_hours)
     add_supervisor_check(supervisor_check)
     add_reference_models(
         CadenceRule, CertificationRule, SupervisionEligibility, SupervisorLoadLimit

@@ -258,3 +258,16 @@ def week_rows(supervisees: list[Staff], now: datetime) -> list[SuperviseeRow]:
             )
         )
     return rows
+
+
+def ladder_supervised_hours(staff: Staff, criterion: Any, today: date) -> Any:
+    """The career ladder's ``supervised_hours`` criterion: hours from fully signed sessions and
+    recorded supervised work, all time up to today, against the criterion's threshold."""
+    from pillars.workforce.selectors.ladder import Measure
+
+    session_hours, work_hours = hours_between(staff, None, today)
+    total = session_hours + work_hours
+    need = Decimal(criterion.threshold)
+    return Measure(
+        float(total), total >= need, f"{float(total):g} of {float(need):g} supervised hours"
+    )

@@ -75,10 +75,11 @@ def test_progress_to_the_next_step(world: World) -> None:
     measured = {c.kind: m for c, m in progress.criteria}
     assert measured["tenure_months"].value == 7
     assert measured["tenure_months"].met is True
-    # The credentials area measures its criterion (no certification recorded: not met); the
-    # supervised hours are not measured until the supervision area plugs in.
+    # The credentials and supervision areas measure their criteria: no certification recorded
+    # and no supervised hours yet, so neither is met.
     assert measured["credential"].met is False
-    assert measured["supervised_hours"].met is None
+    assert measured["supervised_hours"].met is False
+    assert measured["supervised_hours"].value == 0
     assert not progress.is_ready
 
 
@@ -133,7 +134,7 @@ def test_recording_a_step(world: World, signed_in: Any) -> None:
     assert progress.next_step.rank == 3
     page = signed_in("peer").get(reverse("workforce:ladder-mine")).content.decode()
     assert "Certified peer support specialist" in page
-    assert "Not measured" in page
+    assert "of 2000 supervised hours" in page
 
 
 def test_credentials_and_trainings_measure_their_criteria(world: World) -> None:
