@@ -54,7 +54,8 @@ def test_nurse_searches_opens_transfers_and_reads_the_census(
 
     page.get_by_role("link", name="Units").click()
     page.get_by_role("link", name="Unit A").click()
-    assert page.get_by_role("link", name="Alex Rivera").is_visible()
+    page.wait_for_url(re.compile(r"/people/units/[0-9a-f-]+/$"))
+    expect(page.get_by_role("link", name="Alex Rivera")).to_be_visible()
     axe_check(page)
 
     page.goto("/people/persons/new/")
