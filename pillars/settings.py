@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "pillars.incidents",
     "pillars.recovery",
     "pillars.workforce",
+    "pillars.insights",
 ]
 # The demo generator and its commands (demo, demo-code) exist only in demo mode: a production
 # installation has no command that prints a demo account's two-step code.

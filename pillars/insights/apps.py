@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class InsightsConfig(AppConfig):
+    """Insights for leaders (DESIGN.md "insights"): summary tables kept current as records change,
+    standard measures, dashboards per role, exports and the FHIR R4 bulk export. It only reads the
+    other apps; its own tables are derived and can be rebuilt from them."""
+
+    name = "pillars.insights"
+    label = "insights"
+    verbose_name = "Insights"
