@@ -196,6 +196,28 @@ else:
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// address")
 
 DATABASES = {"default": _db}
+
+# A streaming replica for reports and dashboards (pillars.core.replica decides what may read it).
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL")
+    try:
+        _replica = dj_database_url.parse(_replica_url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a database address: {exc}"
+        ) from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// address")
+    _replica["CONN_MAX_AGE"] = _db["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = True
+    # Tests read the replica alias from the test database: there is no second test database.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["pillars.core.replica.ReplicaRouter"]
+# Past this lag (seconds) reports read the primary: figures stay current within a minute.
+REPLICA_MAX_LAG_SECONDS = env_int("PILLARS_REPLICA_MAX_LAG", 60, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {
