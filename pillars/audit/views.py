@@ -6,15 +6,13 @@ purpose oversight, an export an ``export`` event naming the filters and how many
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -43,14 +41,6 @@ COLUMNS: list[tuple[str, str]] = [
     ("purpose", "Purpose"),
     ("ip", "From"),
 ]
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(cell: str) -> str:
-    """Make a cell inert in a spreadsheet: a leading quote turns a formula back into text."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _columns(current: str) -> list[dict[str, str]]:
@@ -119,13 +109,6 @@ def _render(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     return render(request, "audit/report.html", context)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @audited("CSV export of audit events; the export is itself an 'export' audit event")
 @never_cache
 @login_required
@@ -159,19 +142,12 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
             "through_seq": through_seq,
         },
     )
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[str]:
-        for notice in exports.csv_notice(release):
-            yield writer.writerow(notice)
-        yield writer.writerow(selectors.CSV_HEADER)
-        for row in selectors.csv_rows(events, focus=filters.person_id):
-            yield writer.writerow([neutralize(cell) for cell in row])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="audit-report-{stamp}.csv"'
-    return response
+    return exports.csv_download(
+        release,
+        filename="audit-report",
+        header=selectors.CSV_HEADER,
+        rows=selectors.csv_rows(events, focus=filters.person_id),
+    )
 
 
 VERIFY_TEMPLATE = "audit/verify.html"

@@ -25,17 +25,18 @@ record's disclosure basis is found (``set_basis_finder``) when it installs its p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.core.pdf import writer
 
 # 42 CFR 2.32(a)(1), as amended in 2024 (89 FR 12472, compliance from 16 February 2026).
@@ -231,3 +232,53 @@ def pdf_notice(pdf: Any, release: Release) -> None:
 def csv_notice(release: Release) -> list[list[str]]:
     """The notice as the first rows of a CSV file (none when none is due)."""
     return [[f"# {text}"] for text in release.notice]
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(cell: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula: text that starts like one gets a leading
+    quote. Numbers are left as numbers (a negative number is not a formula)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_download(
+    release: Release,
+    *,
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    comments: Iterable[str] = (),
+    stamp: bool = True,
+) -> StreamingHttpResponse:
+    """The one way a CSV leaves Pillars, after ``release`` let it: the 42 CFR 2.32 notice rows
+    first when due, then ``comments`` (definitions, what was hidden and why) as ``# `` rows, the
+    header, and the rows streamed with every text cell made inert for spreadsheets. The file
+    name gets the moment of the export unless ``stamp`` is false."""
+    writer = csv.writer(_Echo())
+
+    def stream() -> Iterator[str]:
+        for notice in csv_notice(release):
+            yield writer.writerow(notice)
+        for text in comments:
+            yield writer.writerow([f"# {text}"])
+        yield writer.writerow([neutralize(h) for h in header])
+        for row in rows:
+            yield writer.writerow([neutralize(cell) for cell in row])
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    name = f"{filename}-{clock.now():%Y%m%d-%H%M%S}" if stamp else filename
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
+    response["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
+    return response

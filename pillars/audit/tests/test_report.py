@@ -17,8 +17,8 @@ from pillars.audit import log, selectors
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.audit.verify import verify_database
-from pillars.audit.views import neutralize
 from pillars.core import clock
+from pillars.core.exports import neutralize
 from pillars.people.testing import World
 
 pytestmark = pytest.mark.django_db

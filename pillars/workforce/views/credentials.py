@@ -7,12 +7,10 @@ Views stay thin: a form parses, a selector fetches (scoped, audited), one servic
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -240,11 +238,6 @@ def compliance(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 CSV_HEADER = ["staff", "units", "roles", "status", "lapsed", "expiring", "earliest end"]
 
 
@@ -263,34 +256,23 @@ def compliance_csv(request: HttpRequest) -> HttpResponseBase:
         purpose=Purpose.ADMINISTRATION,
         detail={"unit": unit, "role": role, "rows": len(lines)},
     )
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[str]:
-        for notice in exports.csv_notice(release):
-            yield writer.writerow(notice)
-        yield writer.writerow(CSV_HEADER)
-        for line in lines:
-            yield writer.writerow(
-                [
-                    exports_cell(line.staff.display_name),
-                    " ".join(line.units),
-                    " ".join(line.roles),
-                    line.status_label,
-                    "; ".join(line.lapsed),
-                    "; ".join(line.expiring),
-                    line.earliest_end.isoformat() if line.earliest_end else "",
-                ]
-            )
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="credential-compliance-{stamp}.csv"'
-    return response
-
-
-def exports_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return exports.csv_download(
+        release,
+        filename="credential-compliance",
+        header=CSV_HEADER,
+        rows=(
+            [
+                line.staff.display_name,
+                " ".join(line.units),
+                " ".join(line.roles),
+                line.status_label,
+                "; ".join(line.lapsed),
+                "; ".join(line.expiring),
+                line.earliest_end.isoformat() if line.earliest_end else "",
+            ]
+            for line in lines
+        ),
+    )
 
 
 urlpatterns: list[URLPattern] = [

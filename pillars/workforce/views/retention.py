@@ -4,13 +4,13 @@ with them), its CSV, the list of recent exits and the exit interview form."""
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -84,23 +84,38 @@ def workforce_view(request: HttpRequest) -> HttpResponse:
 @audited("turnover and retention as CSV (workforce_view audits, release logs the export)")
 @login_required
 @require_GET
-def workforce_csv(request: HttpRequest) -> HttpResponse:
+def workforce_csv(request: HttpRequest) -> HttpResponseBase:
     view = selectors.workforce_view(request.user, by=_by(request))
     # Turnover counts are about hires and exits, not wellbeing: no small-cell suppression.
-    exports.release(
+    release = exports.release(
         request.user,
         what="workforce.turnover",
         fmt="csv",
         purpose=Purpose.OPERATIONS,
         detail={"by": view.by},
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="turnover-by-{view.by}.csv"'
-    writer = csv.writer(response)
-    for text in view.definitions.values():
-        writer.writerow([f"# {text}"])
-    writer.writerow(
+    turnover = [
         [
+            t.group,
+            t.quarter.key,
+            t.headcount_start,
+            t.headcount_end,
+            t.average_headcount,
+            t.voluntary,
+            t.involuntary,
+            t.rate,
+            t.voluntary_rate,
+            t.involuntary_rate,
+        ]
+        for t in view.turnover
+    ]
+    retention = [[r.group, r.quarter.key, r.hired, r.retained, r.rate] for r in view.retention]
+    return exports.csv_download(
+        release,
+        filename=f"turnover-by-{view.by}",
+        stamp=False,
+        comments=view.definitions.values(),
+        header=[
             view.by,
             "quarter",
             "headcount first day",
@@ -111,28 +126,14 @@ def workforce_csv(request: HttpRequest) -> HttpResponse:
             "annualized turnover %",
             "annualized voluntary %",
             "annualized involuntary %",
-        ]
+        ],
+        rows=[
+            *turnover,
+            [],
+            [view.by, "hiring quarter", "hired", "still employed at 90 days", "%"],
+            *retention,
+        ],
     )
-    for t in view.turnover:
-        writer.writerow(
-            [
-                t.group,
-                t.quarter.key,
-                t.headcount_start,
-                t.headcount_end,
-                t.average_headcount,
-                t.voluntary,
-                t.involuntary,
-                t.rate,
-                t.voluntary_rate,
-                t.involuntary_rate,
-            ]
-        )
-    writer.writerow([])
-    writer.writerow([view.by, "hiring quarter", "hired", "still employed at 90 days", "%"])
-    for r in view.retention:
-        writer.writerow([r.group, r.quarter.key, r.hired, r.retained, r.rate])
-    return response
 
 
 @audited("recent exits with their interviews (exits_visible_to checks, the page lists staff)")

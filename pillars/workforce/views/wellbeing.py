@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-import csv
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -181,38 +182,36 @@ def aggregate(request: HttpRequest) -> HttpResponse:
 @audited("check-in aggregates of groups of eleven or more, as CSV (release logs the export)")
 @login_required
 @require_GET
-def aggregate_csv(request: HttpRequest) -> HttpResponse:
+def aggregate_csv(request: HttpRequest) -> HttpResponseBase:
     release = _release_for(request, "export")
-    exports.release(
+    exported = exports.release(
         request.user,
         what="workforce.checkin.aggregate",
         fmt="csv",
         purpose=Purpose.OPERATIONS,
         detail={"level": release.level, "quarter": release.quarter.key},
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"wellbeing-{release.level}-{release.quarter.key}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["# Check-in means (0-100, higher is more burnout) for " + release.quarter.label]
-    )
-    writer.writerow(
-        [
-            f"# Groups with fewer than {release.minimum} staff answering are not shown, nor one "
-            "more group when the total would give a hidden one back."
-        ]
-    )
     codes = list(release.subscales)
-    writer.writerow(["group", "staff answering", "check-ins", *release.subscales.values()])
+    rows: list[list[Any]] = []
     for g in [*release.groups, release.total]:
         if g.means is None:
             why = "fewer than minimum" if g.hidden == suppression.SMALL else "complement"
-            writer.writerow([g.label, "not shown", why, *["" for _ in codes]])
+            rows.append([g.label, "not shown", why, *["" for _ in codes]])
         else:
             values = [g.means.get(code, "") for code in codes]
-            writer.writerow([g.label, g.respondents, g.check_ins, *values])
-    return response
+            rows.append([g.label, g.respondents, g.check_ins, *values])
+    return exports.csv_download(
+        exported,
+        filename=f"wellbeing-{release.level}-{release.quarter.key}",
+        stamp=False,
+        comments=[
+            "Check-in means (0-100, higher is more burnout) for " + release.quarter.label,
+            f"Groups with fewer than {release.minimum} staff answering are not shown, nor one "
+            "more group when the total would give a hidden one back.",
+        ],
+        header=["group", "staff answering", "check-ins", *release.subscales.values()],
+        rows=rows,
+    )
 
 
 @audited("exposure aggregates of groups of five or more (audited by exposure_aggregates)")
