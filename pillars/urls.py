@@ -18,6 +18,7 @@ urlpatterns = [
     path("rounds/", include("pillars.rounds.urls")),
     path("incidents/", include("pillars.incidents.urls")),
     path("recovery/", include("pillars.recovery.urls")),
+    path("insights/", include("pillars.insights.packet_views")),
     path("workforce/", include("pillars.workforce.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

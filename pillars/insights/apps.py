@@ -9,3 +9,9 @@ class InsightsConfig(AppConfig):
     name = "pillars.insights"
     label = "insights"
     verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from pillars.insights import packet
+
+        packet.install()
+        packet.install_section()

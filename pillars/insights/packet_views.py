@@ -1,0 +1,69 @@
+"""The survey-readiness packet's pages: what it holds for a stay, and the PDF."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from pillars.core.declare import audited
+from pillars.insights import packet
+from pillars.people.models import Episode
+from pillars.people.selectors import get_person_for
+
+app_name = "insights-packet"
+
+
+def _episode_for(request: HttpRequest, public_id: UUID, what: str) -> Episode:
+    """The stay, when its person is in the reader's scope and the reader may print packets
+    (404 / 403 otherwise; get_person_for audits the read)."""
+    episode = Episode.objects.select_related("person").filter(public_id=public_id).first()
+    if episode is None:
+        raise Http404("Not found")
+    get_person_for(request.user, episode.person.public_id, packet.ACTION, what=what)
+    return episode
+
+
+@audited("what a stay's survey packet holds (get_person_for audits the read)")
+@never_cache
+@login_required
+@require_GET
+def packet_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    episode = _episode_for(request, public_id, "survey packet contents")
+    stay = packet.gather(request.user, episode)
+    return render(
+        request,
+        "insights/packet.html",
+        {
+            "episode": episode,
+            "person": episode.person,
+            "zone": stay.zone,
+            "summary": packet.summary(stay),
+            "withheld": sum(s.withheld for s in stay.sections),
+        },
+    )
+
+
+@audited("the survey packet PDF; exports.release logs the export")
+@never_cache
+@login_required
+@require_GET
+def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    episode = _episode_for(request, public_id, "survey packet pdf")
+    response = HttpResponse(packet.export(request.user, episode), content_type="application/pdf")
+    name = f"survey-packet-{episode.person.record_number}-{episode.admitted_at:%Y%m%d}"
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
+    response["Content-Disposition"] = f'attachment; filename="{safe}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+urlpatterns = [
+    path("stays/<uuid:public_id>/packet/", packet_page, name="packet"),
+    path("stays/<uuid:public_id>/packet.pdf", packet_pdf, name="packet-pdf"),
+]
