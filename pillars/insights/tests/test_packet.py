@@ -44,11 +44,11 @@ def _stay(world: World) -> Episode:
         precautions=["suicide"],
         started_at=start,
     )
-    for minutes, entered_after, kwargs in (
-        (10, 1, {}),
-        (20, 1, {}),
+    for minutes, entered_after, late_reason in (
+        (10, 1, ""),
+        (20, 1, ""),
         # 70 minutes after the second check (a missed one before it), entered 40 minutes late.
-        (90, 40, {"late_reason": "The tablet was charging"}),
+        (90, 40, "The tablet was charging"),
     ):
         observed_at = start + timedelta(minutes=minutes)
         with time_machine.travel(observed_at + timedelta(minutes=entered_after), tick=False):
@@ -60,7 +60,7 @@ def _stay(world: World) -> Episode:
                 activity="asleep",
                 safety_status="safe",
                 client_id=uuid.uuid4(),
-                **kwargs,
+                late_reason=late_reason,
             )
     details = incident_services.IncidentDetails(
         type="aggression_peer",
