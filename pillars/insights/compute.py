@@ -28,6 +28,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from math import floor
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, Max, OuterRef, Q
@@ -270,7 +271,8 @@ def _spread(
     begin_at = max(begin, w.start)
     for hour in hours_between(begin_at, end):
         lo, hi = max(begin_at, hour), min(end, hour + HOUR)
-        seconds = int((hi - lo).total_seconds())
+        # Floor each end, not each piece: the pieces of one interval add up exactly.
+        seconds = floor(hi.timestamp()) - floor(lo.timestamp())
         if seconds > 0:
             group = stratum(born, w.local_day(unit_id, hour))
             out[(unit_id, hour)][f"{prefix}_{group}"] += seconds
