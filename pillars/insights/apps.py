@@ -9,3 +9,18 @@ class InsightsConfig(AppConfig):
     name = "pillars.insights"
     label = "insights"
     verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from pillars.core import navigation
+        from pillars.core.navigation import NavEntry
+        from pillars.insights import policies
+
+        policies.install()
+        navigation.register(
+            [
+                NavEntry("Insights", "insights:director", "insights.view_organization", order=70),
+                NavEntry(
+                    "Unit insights", "insights:units", "insights.view_measures", order=71, more=True
+                ),
+            ]
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import IntegerField, Sum
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
@@ -268,7 +269,11 @@ def by_month(unit_ids: Collection[int], first: date, last: date) -> dict[tuple[i
         .annotate(**_sum_expressions())
         .order_by("y", "m")
     )
-    return {(row.pop("y"), row.pop("m")): row for row in rows}
+    found: dict[tuple[int, int], Sums] = {}
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        found[(values.pop("y"), values.pop("m"))] = values
+    return found
 
 
 def by_unit(unit_ids: Collection[int], first: date, last: date) -> dict[int, Sums]:
@@ -278,7 +283,11 @@ def by_unit(unit_ids: Collection[int], first: date, last: date) -> dict[int, Sum
         .annotate(**_sum_expressions())
         .order_by()
     )
-    return {row.pop("unit_id"): row for row in rows}
+    found: dict[int, Sums] = {}
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        found[values.pop("unit_id")] = values
+    return found
 
 
 def months_of(first: date, last: date) -> list[tuple[int, int]]:
