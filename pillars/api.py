@@ -27,6 +27,7 @@ from pillars.core.api_errors import PROBLEM_CONTENT_TYPE, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, declaration_of
 from pillars.incidents.api import router as incidents_router
+from pillars.insights.api import router as insights_router
 from pillars.people import selectors
 from pillars.people.api import router as people_router
 from pillars.people.consent_api import router as consent_router
@@ -217,5 +218,6 @@ api.add_router("", incidents_router)
 api.add_router("", recovery_router)
 api.add_router("", workforce_router)
 api.add_router("", consent_router)
+api.add_router("", insights_router)
 
 __all__ = ["PillarsAPI", "api"]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("recovery/", include("pillars.recovery.urls")),
     path("insights/", include("pillars.insights.packet_views")),
     path("workforce/", include("pillars.workforce.urls")),
+    path("insights/", include("pillars.insights.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

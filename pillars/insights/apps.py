@@ -11,7 +11,18 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self) -> None:
-        from pillars.insights import packet
+        from pillars.core import navigation
+        from pillars.core.navigation import NavEntry
+        from pillars.insights import packet, policies
 
+        policies.install()
         packet.install()
         packet.install_section()
+        navigation.register(
+            [
+                NavEntry("Insights", "insights:director", "insights.view_organization", order=70),
+                NavEntry(
+                    "Unit insights", "insights:units", "insights.view_measures", order=71, more=True
+                ),
+            ]
+        )

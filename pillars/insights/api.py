@@ -1,0 +1,92 @@
+"""The measures in the JSON API (read-only): each measure's definition and its monthly values
+for one unit (its leads) or the whole organization (the director), from the summary tables."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema, Status
+
+from pillars.core import policy
+from pillars.core.api_errors import error_responses
+from pillars.core.declare import audited
+from pillars.insights import dashboards, measures
+from pillars.people.models import Unit
+
+router = Router(tags=["insights"])
+READ_ERRORS = error_responses(401, 403, 404)
+
+
+class MonthOut(Schema):
+    month: str  # YYYY-MM
+    value: float | None
+    text: str
+
+
+class MeasureOut(Schema):
+    code: str
+    name: str
+    definition: str
+    unit: str
+    months: list[MonthOut]
+
+
+class MeasuresOut(Schema):
+    scope: str
+    first: str
+    last: str
+    measures: list[MeasureOut]
+
+
+@router.get(
+    "/insights/measures",
+    response={200: MeasuresOut, **READ_ERRORS},
+    summary="Every measure with its definition and its value for each of the last twelve months",
+)
+@audited("the measures (dashboards.audit_read records the read)")
+def measures_api(request: HttpRequest, unit: UUID | None = None) -> Status[MeasuresOut]:
+    policy.require(request.user, "insights.view_measures")
+    if unit is not None:
+        found = Unit.objects.filter(public_id=unit).first()
+        if found is None:
+            raise Http404("Not found")
+        policy.require(request.user, "insights.view_unit", found)
+        ids, scope = [found.pk], f"unit {found.public_id}"
+    else:
+        policy.require(request.user, "insights.view_organization")
+        ids = list(
+            policy.restrict(
+                Unit.objects.filter(is_active=True), request.user, "insights.view_organization"
+            ).values_list("pk", flat=True)
+        )
+        scope = "organization"
+    first, last = dashboards.period()
+    monthly = measures.by_month(ids, first, last)
+    months = measures.months_of(first, last)
+    dashboards.audit_read(request.user, what="measures-api", scope=scope, unit_ids=ids, fmt="json")
+    return Status(
+        200,
+        MeasuresOut(
+            scope=scope,
+            first=first.isoformat(),
+            last=last.isoformat(),
+            measures=[
+                MeasureOut(
+                    code=m.code,
+                    name=m.name,
+                    definition=m.definition,
+                    unit=m.unit,
+                    months=[
+                        MonthOut(
+                            month=f"{y:04d}-{mo:02d}",
+                            value=m.value(monthly.get((y, mo), {})),
+                            text=m.format(monthly.get((y, mo), {})),
+                        )
+                        for y, mo in months
+                    ],
+                )
+                for m in measures.MEASURES
+            ],
+        ),
+    )

@@ -1,0 +1,189 @@
+"""What the dashboards show, built from the summary tables only (``measures``): a period's
+headline measures with their definitions, monthly trends drawn by one chart component, a table
+per unit and the HBIPS strata. Reads are audited here, once per dashboard or export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
+from pillars.core import clock
+from pillars.insights import measures
+from pillars.insights.measures import BY_CODE, HEADLINE, Measure, Sums
+from pillars.people.models import Site, Unit
+
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+HBIPS_CODES = [
+    f"{code}{suffix}"
+    for code in ("hbips-2", "hbips-3")
+    for suffix in ("", "-child", "-adolescent", "-adult", "-older")
+]
+CHART_WIDTH = 320  # the SVG's drawing width for the longest bar
+
+
+@dataclass
+class Bar:
+    label: str
+    value: float | None
+    text: str
+    width: int = 0
+    y: int = 0
+
+
+@dataclass
+class Chart:
+    """One chart: horizontal bars (SVG, sized by attributes, so no inline style) and the same
+    numbers in a table beside it; never color alone."""
+
+    key: str
+    title: str
+    definition: str
+    unit: str
+    bars: list[Bar]
+    height: int = 0
+
+    def __post_init__(self) -> None:
+        top = max((b.value or 0 for b in self.bars), default=0)
+        for i, bar in enumerate(self.bars):
+            bar.width = round((bar.value or 0) / top * CHART_WIDTH) if top else 0
+            bar.y = i * 26
+        self.height = len(self.bars) * 26
+
+
+def chart(measure: Measure, rows: Sequence[tuple[str, Sums]]) -> Chart:
+    bars = [Bar(label, measure.value(sums), measure.format(sums)) for label, sums in rows]
+    return Chart(measure.code, measure.name, measure.definition, measure.unit, bars)
+
+
+@dataclass
+class Line:
+    measure: Measure
+    text: str
+    last_month: str
+    link: str = ""
+
+
+@dataclass
+class Dashboard:
+    title: str
+    scope: str
+    first: date
+    last: date
+    lines: list[Line]
+    charts: list[Chart]
+    units: list[dict[str, Any]] = field(default_factory=list)
+    hbips: list[measures.HbipsRow] = field(default_factory=list)
+    months: list[tuple[str, Sums]] = field(default_factory=list)
+
+    @property
+    def hbips_rows(self) -> list[tuple[str, str, list[str]]]:
+        return [
+            (
+                month_label(h.year, h.month),
+                f"{h.patient_hours:,.0f}",
+                ["no data" if h.values[c] is None else f"{h.values[c]:.2f}" for c in HBIPS_CODES],
+            )
+            for h in self.hbips
+        ]
+
+
+def period(today: date | None = None) -> tuple[date, date]:
+    """The last twelve months, this one included."""
+    today = today or clock.today_in(settings.PILLARS_DEFAULT_TIME_ZONE)
+    first = date(today.year - 1, today.month, 1) + timedelta(days=32)
+    return first.replace(day=1), today
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{MONTH_NAMES[month - 1]} {year}"
+
+
+def build(
+    title: str,
+    scope: str,
+    unit_ids: list[int],
+    *,
+    links: dict[str, str] | None = None,
+    unit_rows: list[Unit] | None = None,
+    today: date | None = None,
+) -> Dashboard:
+    first, last = period(today)
+    monthly = measures.by_month(unit_ids, first, last)
+    months = [
+        (month_label(y, m), monthly.get((y, m), {})) for y, m in measures.months_of(first, last)
+    ]
+    total = measures.sums(unit_ids, first, last)
+    latest = months[-1][1] if months else {}
+    links = links or {}
+    lines = [Line(m, m.format(total), m.format(latest), links.get(m.code, "")) for m in HEADLINE]
+    charts = [
+        chart(BY_CODE[code], months)
+        for code in ("checks-on-time", "hbips-2", "hbips-3", "incidents")
+    ]
+    board = Dashboard(
+        title,
+        scope,
+        first,
+        last,
+        lines,
+        charts,
+        hbips=measures.hbips_monthly(unit_ids, first, last),
+    )
+    board.months = months
+    if unit_rows is not None:
+        per_unit = measures.by_unit(unit_ids, first, last)
+        board.units = [
+            {
+                "unit": unit,
+                "url": reverse("insights:unit", args=[unit.public_id]),
+                "figures": [m.format(per_unit.get(unit.pk, {})) for m in HEADLINE],
+            }
+            for unit in unit_rows
+        ]
+        board.charts.insert(
+            1,
+            chart(BY_CODE["checks-missed"], [(u.name, per_unit.get(u.pk, {})) for u in unit_rows]),
+        )
+        board.charts[1].title = "Missed checks by unit"
+    return board
+
+
+def unit_links(unit: Unit) -> dict[str, str]:
+    """Where each of a unit's figures drills down to: the pages that list the records, whose
+    own policies decide what the viewer sees."""
+    integrity = reverse("rounds:integrity", args=[unit.public_id])
+    incidents = reverse("incidents:incident-unit-list", args=[unit.public_id])
+    restraint = reverse("incidents:restraint-report") + f"?unit={unit.public_id}"
+    return {
+        "checks-on-time": integrity,
+        "checks-missed": integrity,
+        "late-entries": integrity,
+        "integrity-flags": integrity,
+        "hbips-2": restraint,
+        "hbips-3": restraint,
+        "incidents": incidents,
+        "incidents-injury": incidents,
+    }
+
+
+def scope_of(site: Site | None) -> str:
+    return f"site {site.public_id}" if site is not None else "organization"
+
+
+def audit_read(user: Any, *, what: str, scope: str, unit_ids: list[int], fmt: str = "") -> None:
+    """Every dashboard read is on the record: who, which dashboard, which units."""
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        object_type="insights.dashboard",
+        object_id=what,
+        purpose=Purpose.OPERATIONS,
+        detail={"scope": scope, "units": len(unit_ids), **({"format": fmt} if fmt else {})},
+    )

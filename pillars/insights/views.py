@@ -1,0 +1,199 @@
+"""The insights dashboards: the director's (organization or one site), a unit's (its leads),
+the list of units one may open, and the CSV of every table through the one export door."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET
+
+from pillars.audit.choices import Purpose
+from pillars.core import exports, policy, replica
+from pillars.core.declare import audited
+from pillars.insights import dashboards
+from pillars.insights.measures import HEADLINE, MEASURES
+from pillars.people.models import Site, Unit
+
+app_name = "insights"
+
+
+def _site(request: HttpRequest) -> Site | None:
+    chosen = str(request.GET.get("site", ""))[:40]
+    if not chosen:
+        return None
+    site = Site.objects.filter(public_id__in=[chosen] if _uuid(chosen) else []).first()
+    if site is None:
+        raise Http404("Not found")
+    return site
+
+
+def _uuid(value: str) -> bool:
+    from uuid import UUID
+
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _organization_units(request: HttpRequest, site: Site | None) -> list[Unit]:
+    units = policy.restrict(
+        Unit.objects.filter(is_active=True), request.user, "insights.view_organization"
+    )
+    if site is not None:
+        units = units.filter(site=site)
+    return list(units.select_related("site").order_by("site__name", "name"))
+
+
+def _unit(request: HttpRequest, public_id: Any) -> Unit:
+    unit = Unit.objects.filter(public_id=public_id).first()
+    if unit is None:
+        raise Http404("Not found")
+    policy.require(request.user, "insights.view_unit", unit)
+    return unit
+
+
+@audited("the director's dashboard; dashboards.audit_read records the read")
+@login_required
+@require_GET
+def director(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "insights.view_organization")
+    site = _site(request)
+    units = _organization_units(request, site)
+    ids = [u.pk for u in units]
+    title = f"{site.name}: insights" if site else "Organization insights"
+    with replica.reads(request.user) as source:
+        board = dashboards.build(title, dashboards.scope_of(site), ids, unit_rows=units)
+    dashboards.audit_read(request.user, what="director", scope=board.scope, unit_ids=ids)
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "board": board,
+            "headline": HEADLINE,
+            "sites": Site.objects.order_by("name"),
+            "site": site,
+            "csv_query": f"?site={site.public_id}" if site else "",
+            "source": replica.now_lag_text(source),
+        },
+    )
+
+
+@audited("a unit's dashboard; dashboards.audit_read records the read")
+@login_required
+@require_GET
+def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
+    unit = _unit(request, public_id)
+    with replica.reads(request.user) as source:
+        board = dashboards.build(
+            f"{unit.name}: insights",
+            f"unit {unit.public_id}",
+            [unit.pk],
+            links=dashboards.unit_links(unit),
+        )
+    dashboards.audit_read(request.user, what="unit", scope=board.scope, unit_ids=[unit.pk])
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "board": board,
+            "headline": HEADLINE,
+            "unit": unit,
+            "csv_query": f"?unit={unit.public_id}",
+            "source": replica.now_lag_text(source),
+        },
+    )
+
+
+@audited("the list of units whose dashboards one may open (names only, no figures)")
+@login_required
+@require_GET
+def unit_list(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "insights.view_measures")
+    actor = policy.actor_for(request.user)
+    units = [
+        u
+        for u in policy.restrict(
+            Unit.objects.filter(is_active=True), request.user, "insights.view_unit"
+        )
+        .select_related("site")
+        .order_by("site__name", "name")
+        if policy.can(request.user, "insights.view_unit", u)
+    ]
+    dashboards.audit_read(request.user, what="units", scope="units", unit_ids=[u.pk for u in units])
+    return render(
+        request,
+        "insights/unit_list.html",
+        {
+            "units": units,
+            "measures": MEASURES,
+            "director": policy.can(request.user, "insights.view_organization")
+            and actor.is_org_wide,
+        },
+    )
+
+
+@audited("the dashboards' tables as CSV; exports.release logs the export")
+@login_required
+@require_GET
+def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
+    chosen = str(request.GET.get("unit", ""))[:40]
+    if chosen:
+        if not _uuid(chosen):
+            raise Http404("Not found")
+        unit = _unit(request, chosen)
+        units, scope = [unit], f"unit {unit.public_id}"
+    else:
+        policy.require(request.user, "insights.view_organization")
+        site = _site(request)
+        units, scope = _organization_units(request, site), dashboards.scope_of(site)
+    ids = [u.pk for u in units]
+    with replica.reads(request.user) as source:
+        board = dashboards.build("export", scope, ids, unit_rows=units if not chosen else None)
+    # The one door for exports: it logs what left and for whom (aggregates, no records).
+    release = exports.release(
+        request.user,
+        what="insights.dashboard",
+        fmt="csv",
+        purpose=Purpose.OPERATIONS,
+        detail={"scope": scope, "units": len(ids)},
+    )
+    strata = [m for m in MEASURES if m.code.startswith(("hbips-2", "hbips-3"))]
+
+    def rows() -> Iterator[list[str]]:
+        yield ["period", f"{board.first} to {board.last}", *[line.text for line in board.lines]]
+        for label, sums in board.months:
+            yield ["month", label, *[m.format(sums) for m in HEADLINE]]
+        for row in board.units:
+            yield ["unit", row["unit"].name, *row["figures"]]
+        yield ["table", "month", "patient hours", *[m.name for m in strata]]
+        for h in board.hbips:
+            yield [
+                "hbips",
+                dashboards.month_label(h.year, h.month),
+                f"{h.patient_hours:.1f}",
+                *["" if h.values[m.code] is None else f"{h.values[m.code]:.3f}" for m in strata],
+            ]
+
+    return exports.csv_download(
+        release,
+        filename="insights",
+        comments=[replica.now_lag_text(source)],
+        header=["table", "row", *[m.name for m in HEADLINE]],
+        rows=rows(),
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("", director, name="director"),
+    path("units/", unit_list, name="units"),
+    path("units/<uuid:public_id>/", unit_dashboard, name="unit"),
+    path("export.csv", dashboard_csv, name="csv"),
+]
