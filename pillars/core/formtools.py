@@ -120,7 +120,7 @@ def form_write[T](
     request: HttpRequest,
     form: Any,
     template: str,
-    context: dict[str, Any],
+    context: dict[str, Any] | Callable[[], dict[str, Any]],
     write: Callable[[dict[str, Any]], T],
     done: Callable[[T], HttpResponse],
     *,
@@ -129,19 +129,26 @@ def form_write[T](
 ) -> HttpResponse:
     """The shape every form page shares: a GET or an invalid POST shows the form; a valid POST
     calls one service with the cleaned data (``write``); a refusal re-shows the form with the
-    service's errors (``run_write``); a success answers ``done(result)``. With ``zone``, the
-    form is read in the unit's zone (its local moments)."""
+    service's errors (``run_write``); a success answers ``done(result)`` (a redirect, a page or
+    an htmx fragment). With ``zone``, the form is read in the unit's zone (its local moments).
+    ``context`` may be a function: the page's context is then built only when the form is
+    shown, not on the way to a redirect."""
     if request.method == "POST":
         with timezone.override(zone) if zone is not None else nullcontext():
             valid = form.is_valid()
         if valid:
-            result, failed = run_write(
-                request, form, template, context, lambda: write(form.cleaned_data), field_map
-            )
-            if failed is not None:
-                return failed
+            try:
+                result = write(form.cleaned_data)
+            except (ValidationError, Conflict) as exc:
+                if isinstance(exc, ValidationError):
+                    apply_errors(form, exc, field_map or {})
+                return form_failed(request, template, _built(context), exc)
             return done(result)
-    return render(request, template, context)
+    return render(request, template, _built(context))
+
+
+def _built(context: dict[str, Any] | Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    return context() if callable(context) else context
 
 
 def saved(request: HttpRequest, message: str, to: str) -> HttpResponse:

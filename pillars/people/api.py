@@ -8,6 +8,7 @@ leave the server. Writes from devices are idempotent (``pillars.core.idempotency
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
@@ -17,6 +18,7 @@ from pillars.core import clock, policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
@@ -33,29 +35,23 @@ WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 # --- Schemas -----------------------------------------------------------------------------------
 
 
-class UnitBrief(Schema):
+class UnitBrief(Out):
     public_id: UUID
     name: str
     code: str
 
-    @staticmethod
-    def of(unit: Unit) -> UnitBrief:
-        return UnitBrief(public_id=unit.public_id, name=unit.name, code=unit.code)
 
-
-class BedBrief(Schema):
+class BedBrief(Out):
     public_id: UUID
     room: str
     label: str
 
     @staticmethod
-    def of(bed: Bed | None) -> BedBrief | None:
-        if bed is None:
-            return None
-        return BedBrief(public_id=bed.public_id, room=bed.room.name, label=bed.label)
+    def resolve_room(bed: Bed) -> str:
+        return bed.room.name
 
 
-class PlacementOut(Schema):
+class PlacementOut(Out):
     """Where the person was (or is) during part of an episode."""
 
     public_id: UUID
@@ -65,21 +61,8 @@ class PlacementOut(Schema):
     ended_at: datetime | None
     reason: str
 
-    @staticmethod
-    def of(placement: Placement | None) -> PlacementOut | None:
-        if placement is None:
-            return None
-        return PlacementOut(
-            public_id=placement.public_id,
-            unit=UnitBrief.of(placement.unit),
-            bed=BedBrief.of(placement.bed),
-            started_at=placement.started_at,
-            ended_at=placement.ended_at,
-            reason=placement.reason,
-        )
 
-
-class EpisodeOut(Schema):
+class EpisodeOut(Out):
     """One episode of care; ``placement`` is the current one (the last one after discharge)."""
 
     public_id: UUID
@@ -90,18 +73,16 @@ class EpisodeOut(Schema):
     placement: PlacementOut | None
 
     @staticmethod
-    def of(episode: Episode, placement: Placement | None) -> EpisodeOut:
-        return EpisodeOut(
-            public_id=episode.public_id,
-            person_id=episode.person.public_id,
-            admitted_at=episode.admitted_at,
-            discharged_at=episode.discharged_at,
-            disposition=episode.disposition,
-            placement=PlacementOut.of(placement),
-        )
+    def resolve_person_id(episode: Episode) -> UUID:
+        return episode.person.public_id
+
+    @staticmethod
+    def resolve_placement(episode: Episode, context: dict[str, Any]) -> Placement | None:
+        placement: Placement | None = context["placement"]
+        return placement
 
 
-class PersonSummary(Schema):
+class PersonSummary(Out):
     """A person served as a list shows them."""
 
     public_id: UUID
@@ -113,29 +94,17 @@ class PersonSummary(Schema):
     pronouns: str
     date_of_birth: date
 
-    @classmethod
-    def fields_of(cls, person: PersonServed) -> dict[str, object]:
-        return {
-            "public_id": person.public_id,
-            "record_number": person.record_number,
-            "display_name": person.display_name,
-            "legal_given_name": person.legal_given_name,
-            "legal_family_name": person.legal_family_name,
-            "preferred_name": person.preferred_name,
-            "pronouns": person.pronouns,
-            "date_of_birth": person.date_of_birth,
-        }
-
 
 class PersonOut(PersonSummary):
-    """A person served with their current episode of care, if they have one."""
+    """A person served with their current episode of care, if they have one (``of`` takes the
+    current ``placement``)."""
 
     current_episode: EpisodeOut | None
 
-    @classmethod
-    def of(cls, person: PersonServed, placement: Placement | None) -> PersonOut:
-        episode = EpisodeOut.of(placement.episode, placement) if placement else None
-        return cls(**cls.fields_of(person), current_episode=episode)  # type: ignore[arg-type]
+    @staticmethod
+    def resolve_current_episode(person: PersonServed, context: dict[str, Any]) -> Episode | None:
+        placement: Placement | None = context["placement"]
+        return placement.episode if placement else None
 
 
 class PersonPage(Schema):
@@ -196,7 +165,7 @@ class DischargeIn(Schema):
     client_id: UUID | None = None
 
 
-class UnitOut(Schema):
+class UnitOut(Out):
     public_id: UUID
     name: str
     code: str
@@ -208,18 +177,8 @@ class UnitOut(Schema):
     is_substance_use_program: bool
 
     @staticmethod
-    def of(unit: Unit) -> UnitOut:
-        return UnitOut(
-            public_id=unit.public_id,
-            name=unit.name,
-            code=unit.code,
-            kind=unit.kind,
-            site=unit.site.name,
-            time_zone=unit.time_zone,
-            bed_count=unit.bed_count,
-            is_active=unit.is_active,
-            is_substance_use_program=unit.is_substance_use_program,
-        )
+    def resolve_site(unit: Unit) -> str:
+        return unit.site.name
 
 
 class CensusRow(Schema):
@@ -238,7 +197,7 @@ class CensusOut(Schema):
     items: list[CensusRow]
 
 
-class StaffOut(Schema):
+class StaffOut(Out):
     """A staff member; lived experience only when they have chosen to share it."""
 
     public_id: UUID
@@ -251,17 +210,24 @@ class StaffOut(Schema):
     supervisor_id: UUID | None
 
     @staticmethod
-    def of(staff: Staff) -> StaffOut:
-        return StaffOut(
-            public_id=staff.public_id,
-            display_name=staff.display_name,
-            job_title=staff.job_title,
-            roles=sorted(role.code for role in staff.roles.all()),
-            units=[UnitBrief.of(unit) for unit in staff.home_units.all()],
-            languages=[str(lang) for lang in staff.languages],
-            lived_experience=[str(item) for item in staff.visible_lived_experience()],
-            supervisor_id=staff.supervisor.public_id if staff.supervisor else None,
-        )
+    def resolve_roles(staff: Staff) -> list[str]:
+        return sorted(role.code for role in staff.roles.all())
+
+    @staticmethod
+    def resolve_units(staff: Staff) -> list[Unit]:
+        return list(staff.home_units.all())
+
+    @staticmethod
+    def resolve_languages(staff: Staff) -> list[str]:
+        return [str(lang) for lang in staff.languages]
+
+    @staticmethod
+    def resolve_lived_experience(staff: Staff) -> list[str]:
+        return [str(item) for item in staff.visible_lived_experience()]
+
+    @staticmethod
+    def resolve_supervisor_id(staff: Staff) -> Staff | None:
+        return staff.supervisor
 
 
 class StaffPage(Schema):
@@ -337,7 +303,7 @@ def list_persons(
         detail={"q": filters.q[:100], "unit": str(filters.unit) if filters.unit else None},
     )
     return PersonPage(
-        items=[PersonSummary(**PersonSummary.fields_of(p)) for p in result.items],  # type: ignore[arg-type]
+        items=[PersonSummary.of(p) for p in result.items],
         next_cursor=result.next_cursor,
     )
 
@@ -348,7 +314,7 @@ def list_persons(
 @audited("reads one person served (audited by get_person_for)")
 def get_person(request: HttpRequest, public_id: UUID) -> PersonOut:
     person = selectors.get_person_for(request.user, public_id, what="api record")
-    return PersonOut.of(person, selectors.current_placement(person))
+    return PersonOut.of(person, placement=selectors.current_placement(person))
 
 
 @router.post(
@@ -358,7 +324,7 @@ def get_person(request: HttpRequest, public_id: UUID) -> PersonOut:
 @idempotent
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = services.create_person(actor=request.user, **payload.model_dump(exclude={"client_id"}))
-    return Status(201, PersonOut.of(person, None))
+    return Status(201, PersonOut.of(person, placement=None))
 
 
 @router.patch(
@@ -374,7 +340,7 @@ def update_person(request: HttpRequest, public_id: UUID, payload: PersonPatch) -
     )
     changes = payload.model_dump(exclude_unset=True, exclude={"client_id"})
     person = services.update_person(person, actor=request.user, **changes)
-    return Status(200, PersonOut.of(person, selectors.current_placement(person)))
+    return Status(200, PersonOut.of(person, placement=selectors.current_placement(person)))
 
 
 @router.post(
@@ -396,7 +362,7 @@ def _admit(request: HttpRequest, person: PersonServed, payload: AdmitIn) -> Stat
     episode = services.admit_person(
         person, actor=request.user, unit=unit, bed=bed, admitted_at=payload.admitted_at
     )
-    return Status(201, EpisodeOut.of(episode, _last_placement(episode)))
+    return Status(201, EpisodeOut.of(episode, placement=_last_placement(episode)))
 
 
 @router.post(
@@ -442,7 +408,7 @@ def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> Stat
         moved_at=payload.moved_at,
         reason=payload.reason,
     )
-    return Status(200, EpisodeOut.of(episode, placement))
+    return Status(200, EpisodeOut.of(episode, placement=placement))
 
 
 @router.post(
@@ -460,7 +426,7 @@ def discharge(request: HttpRequest, public_id: UUID, payload: DischargeIn) -> St
         disposition=payload.disposition.value,
         discharged_at=payload.discharged_at,
     )
-    return Status(200, EpisodeOut.of(episode, _last_placement(episode)))
+    return Status(200, EpisodeOut.of(episode, placement=_last_placement(episode)))
 
 
 # --- Units and census --------------------------------------------------------------------------
@@ -494,10 +460,10 @@ def census(request: HttpRequest, public_id: UUID, params: Query[CensusParams]) -
         at=moment,
         items=[
             CensusRow(
-                person=PersonSummary(**PersonSummary.fields_of(p.episode.person)),  # type: ignore[arg-type]
+                person=PersonSummary.of(p.episode.person),
                 episode_id=p.episode.public_id,
                 placement_id=p.public_id,
-                bed=BedBrief.of(p.bed),
+                bed=BedBrief.of(p.bed) if p.bed else None,
                 since=p.started_at,
             )
             for p in placements

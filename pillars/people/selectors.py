@@ -17,6 +17,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.core import clock, policy
+from pillars.core.entry import get_for, public_id_of
 from pillars.core.policy import Actor
 from pillars.people.models import (
     Bed,
@@ -58,11 +59,8 @@ def part2_person_ids(person_ids: Iterable[int]) -> set[int]:
     )
 
 
-def _parse_uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
+# Other apps' selectors read a public id through this name.
+_parse_uuid = public_id_of
 
 
 def _user(user: Any) -> Any:
@@ -138,7 +136,7 @@ def get_person_for(
     # two). It is taken off the instance at once: a write later in the same request (a transfer)
     # may change it, and person_category reads it afresh.
     person = (
-        PersonServed.objects.filter(public_id=_parse_uuid(public_id))
+        PersonServed.objects.filter(public_id=public_id_of(public_id))
         .annotate(read_part2=_ever_part2())
         .first()
     )
@@ -182,11 +180,7 @@ def units_visible_to(user: Any) -> QuerySet[Unit]:
 
 
 def get_unit_for(user: Any, public_id: Any, action: str = "people.view_unit") -> Unit:
-    unit = Unit.objects.select_related("site").filter(public_id=_parse_uuid(public_id)).first()
-    if unit is None:
-        raise Http404("Not found")
-    policy.require(user, action, unit)
-    return unit
+    return get_for(Unit.objects.select_related("site"), user, public_id, action)
 
 
 def staff_visible_to(user: Any, *, search: str = "") -> QuerySet[Staff]:
@@ -205,15 +199,7 @@ def staff_visible_to(user: Any, *, search: str = "") -> QuerySet[Staff]:
 
 
 def get_staff_for(user: Any, public_id: Any, action: str = "people.view_staff") -> Staff:
-    staff = (
-        Staff.objects.select_related("user", "supervisor")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if staff is None:
-        raise Http404("Not found")
-    policy.require(user, action, staff)
-    return staff
+    return get_for(Staff.objects.select_related("user", "supervisor"), user, public_id, action)
 
 
 def episodes_of(person: PersonServed) -> QuerySet[Episode]:
@@ -369,34 +355,6 @@ def employed_q(today: date) -> Q:
 # --- Single records ---------------------------------------------------------------------------
 
 
-def get_assignment_for(
-    user: Any, public_id: Any, action: str = "people.assign_caseload"
-) -> CaseloadAssignment:
-    assignment = (
-        CaseloadAssignment.objects.select_related("staff", "person")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if assignment is None:
-        raise Http404("Not found")
-    policy.require(user, action, assignment)
-    return assignment
-
-
-def get_grant_for(
-    user: Any, public_id: Any, action: str = "people.review_emergency_access"
-) -> EmergencyAccess:
-    grant = (
-        EmergencyAccess.objects.select_related("staff__user", "person")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if grant is None:
-        raise Http404("Not found")
-    policy.require(user, action, grant)
-    return grant
-
-
 def open_episode(person: PersonServed) -> Episode | None:
     return Episode.objects.open().filter(person=person).first()
 
@@ -435,7 +393,7 @@ def has_closed_part2(user: Any, person: PersonServed) -> bool:
 def get_person_for_emergency(user: Any, public_id: Any) -> PersonServed:
     """The person a break-the-glass request names; any person, but only for eligible roles."""
     policy.require(user, "people.break_glass")
-    person = PersonServed.objects.filter(public_id=_parse_uuid(public_id)).first()
+    person = PersonServed.objects.filter(public_id=public_id_of(public_id)).first()
     if person is None:
         raise Http404("Not found")
     return person
@@ -536,13 +494,7 @@ def find_for_admission(user: Any, record_number: str) -> PersonServed | None:
 
 def get_episode_for(user: Any, public_id: Any, action: str = "people.view_person") -> Episode:
     """One episode of care, or 404 when its person is out of scope / 403 when not allowed."""
-    episode = (
-        Episode.objects.select_related("person").filter(public_id=_parse_uuid(public_id)).first()
-    )
-    if episode is None:
-        raise Http404("Not found")
-    policy.require(user, action, episode)
-    return episode
+    return get_for(Episode.objects.select_related("person"), user, public_id, action)
 
 
 def last_placement(episode: Episode) -> Placement | None:

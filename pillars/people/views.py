@@ -26,14 +26,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pillars.audit.choices import Purpose
 from pillars.core import clock, policy
 from pillars.core.declare import audited
+from pillars.core.entry import get_for
 from pillars.core.errors import ValidationError
-from pillars.core.formtools import posted, run_write
+from pillars.core.formtools import form_write, posted, saved
 from pillars.people import access, forms, importing, selectors, services
 from pillars.people.choices import UnitKind
-from pillars.people.models import PersonServed, Placement, Staff, Unit
+from pillars.people.models import (
+    CaseloadAssignment,
+    EmergencyAccess,
+    PersonServed,
+    Placement,
+    Staff,
+    Unit,
+)
 from pillars.people.sections import category_allows, get_section, grouped, sections_for
 
 PAGE_SIZE = 25
+# A placement form names the unit and bed in one choice ("place").
+PLACE = {"unit": "place", "bed": "place"}
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -50,6 +60,14 @@ def _zone(unit: Unit | None) -> ZoneInfo:
 
 def _page(request: HttpRequest, qs: Any) -> Page[Any]:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _person_url(person: PersonServed) -> str:
+    return reverse("people:person-detail", args=[person.public_id])
+
+
+def _staff_url(staff: Staff) -> str:
+    return reverse("people:staff-detail", args=[staff.public_id])
 
 
 def _after_move(request: HttpRequest, person: PersonServed, unit: Unit) -> HttpResponse:
@@ -210,37 +228,29 @@ def person_create(request: HttpRequest) -> HttpResponse:
     if not units:
         raise PermissionDenied("You do not have permission to do that.")
     form = forms.PersonCreateForm(posted(request), choices=choices)
-    context = {"form": form}
-    if request.method == "POST":
-        unit = _chosen_unit(request.POST.get("place", ""), units)
-        with timezone.override(_zone(unit)):
-            valid = form.is_valid()
-        if valid:
-            unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-            data = {k: form.cleaned_data[k] for k in services.PERSON_FIELDS}
-            person, failed = run_write(
-                request,
-                form,
-                "people/person_form.html",
-                context,
-                lambda: services.create_person(
-                    actor=request.user,
-                    unit=unit,
-                    bed=bed,
-                    admitted_at=form.cleaned_data["admitted_at"],
-                    **data,
-                ),
-                {"unit": "place", "bed": "place"},
-            )
-            if failed is not None:
-                return failed
-            placed = _placed_words(unit)
-            messages.success(
-                request, f"{person.display_name} is registered and {placed} {unit.name}."
-            )
-            return redirect("people:person-detail", public_id=person.public_id)
-        return render(request, "people/person_form.html", context)
-    return render(request, "people/person_form.html", context)
+
+    def create(data: dict[str, Any]) -> tuple[PersonServed, Unit]:
+        unit, bed = forms.resolve_placement(data["place"], units, beds)
+        fields = {k: data[k] for k in services.PERSON_FIELDS}
+        person = services.create_person(
+            actor=request.user, unit=unit, bed=bed, admitted_at=data["admitted_at"], **fields
+        )
+        return person, unit
+
+    return form_write(
+        request,
+        form,
+        "people/person_form.html",
+        {"form": form},
+        create,
+        lambda made: saved(
+            request,
+            f"{made[0].display_name} is registered and {_placed_words(made[1])} {made[1].name}.",
+            reverse("people:person-detail", args=[made[0].public_id]),
+        ),
+        field_map=PLACE,
+        zone=_zone(_chosen_unit(request.POST.get("place", ""), units)),
+    )
 
 
 def _chosen_unit(value: str, units: list[Unit]) -> Unit | None:
@@ -255,22 +265,14 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.edit_person", what="edit")
     initial = {name: getattr(person, name) for name in services.PERSON_FIELDS}
     form = forms.PersonForm(posted(request), initial=initial)
-    context = {"form": form, "person": person}
-    if request.method == "POST":
-        if form.is_valid():
-            _, failed = run_write(
-                request,
-                form,
-                "people/person_form.html",
-                context,
-                lambda: services.update_person(person, actor=request.user, **form.cleaned_data),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, "The changes are saved.")
-            return redirect("people:person-detail", public_id=person.public_id)
-        return render(request, "people/person_form.html", context)
-    return render(request, "people/person_form.html", context)
+    return form_write(
+        request,
+        form,
+        "people/person_form.html",
+        {"form": form, "person": person},
+        lambda data: services.update_person(person, actor=request.user, **data),
+        lambda _: saved(request, "The changes are saved.", _person_url(person)),
+    )
 
 
 @audited("admits a person served; the read and admit_person are audited")
@@ -286,13 +288,7 @@ def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     form = forms.AdmitForm(posted(request), choices=choices)
     context = {"form": form, "person": person, "action": "admit"}
-    template = "people/person_move.html"
-    if request.method == "POST":
-        with timezone.override(_zone(_chosen_unit(request.POST.get("place", ""), units))):
-            valid = form.is_valid()
-        if valid:
-            return _admit_from_form(request, person, form, units, beds, template, context)
-    return render(request, template, context)
+    return _admit_from_form(request, person, form, units, beds, "people/person_move.html", context)
 
 
 def _placed_words(unit: Unit) -> str:
@@ -309,26 +305,29 @@ def _admit_from_form(
     template: str,
     context: dict[str, Any],
 ) -> HttpResponse:
-    """Admit from a valid placement form (the Admit page and admission by record number)."""
-    unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-    _, failed = run_write(
+    """Admit from a placement form (the Admit page and admission by record number)."""
+
+    def admit(data: dict[str, Any]) -> Unit:
+        unit, bed = forms.resolve_placement(data["place"], units, beds)
+        services.admit_person(
+            person, actor=request.user, unit=unit, bed=bed, admitted_at=data["admitted_at"]
+        )
+        return unit
+
+    return form_write(
         request,
         form,
         template,
         context,
-        lambda: services.admit_person(
-            person,
-            actor=request.user,
-            unit=unit,
-            bed=bed,
-            admitted_at=form.cleaned_data["admitted_at"],
+        admit,
+        lambda unit: saved(
+            request,
+            f"{person.display_name} {_placed_words(unit)} {unit.name}.",
+            _person_url(person),
         ),
-        {"unit": "place", "bed": "place"},
+        field_map=PLACE,
+        zone=_zone(_chosen_unit(request.POST.get("place", ""), units)),
     )
-    if failed is not None:
-        return failed
-    messages.success(request, f"{person.display_name} {_placed_words(unit)} {unit.name}.")
-    return redirect("people:person-detail", public_id=person.public_id)
 
 
 @audited("transfers a person between units or beds; the read and transfer_person are audited")
@@ -342,35 +341,34 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return redirect("people:person-detail", public_id=person.public_id)
     units, beds, choices = _placement_form_data(request.user, selectors.transfer_units())
     form = forms.TransferForm(posted(request), choices=choices)
-    context = {"form": form, "person": person, "placement": placement, "action": "transfer"}
-    template = "people/person_move.html"
-    if request.method == "POST":
+
+    def move(data: dict[str, Any]) -> Unit:
+        unit, bed = forms.resolve_placement(data["place"], units, beds)
+        services.transfer_person(
+            placement.episode,
+            actor=request.user,
+            unit=unit,
+            bed=bed,
+            moved_at=data["moved_at"],
+            reason=data["reason"],
+        )
+        return unit
+
+    def moved(unit: Unit) -> HttpResponse:
+        messages.success(request, f"{person.display_name} is moved to {unit.name}.")
+        return _after_move(request, person, placement.unit)
+
+    return form_write(
+        request,
+        form,
+        "people/person_move.html",
+        {"form": form, "person": person, "placement": placement, "action": "transfer"},
+        move,
+        moved,
+        field_map=PLACE,
         # The move happens on the unit the person leaves: its clock names the moment.
-        with timezone.override(_zone(placement.unit)):
-            valid = form.is_valid()
-        if valid:
-            unit, bed = forms.resolve_placement(form.cleaned_data["place"], units, beds)
-            _, failed = run_write(
-                request,
-                form,
-                template,
-                context,
-                lambda: services.transfer_person(
-                    placement.episode,
-                    actor=request.user,
-                    unit=unit,
-                    bed=bed,
-                    moved_at=form.cleaned_data["moved_at"],
-                    reason=form.cleaned_data["reason"],
-                ),
-                {"unit": "place", "bed": "place"},
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, f"{person.display_name} is moved to {unit.name}.")
-            return _after_move(request, person, placement.unit)
-        return render(request, template, context)
-    return render(request, template, context)
+        zone=_zone(placement.unit),
+    )
 
 
 @audited("discharges a person served; the read and discharge_person are audited")
@@ -383,30 +381,25 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.info(request, f"{person.display_name} is not admitted.")
         return redirect("people:person-detail", public_id=person.public_id)
     form = forms.DischargeForm(posted(request))
-    context = {"form": form, "person": person, "placement": placement, "action": "discharge"}
-    template = "people/person_move.html"
-    if request.method == "POST":
-        with timezone.override(_zone(placement.unit)):
-            valid = form.is_valid()
-        if valid:
-            _, failed = run_write(
-                request,
-                form,
-                template,
-                context,
-                lambda: services.discharge_person(
-                    placement.episode,
-                    actor=request.user,
-                    disposition=form.cleaned_data["disposition"],
-                    discharged_at=form.cleaned_data["discharged_at"],
-                ),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, f"{person.display_name} is discharged.")
-            return _after_move(request, person, placement.unit)
-        return render(request, template, context)
-    return render(request, template, context)
+
+    def discharged(_: Any) -> HttpResponse:
+        messages.success(request, f"{person.display_name} is discharged.")
+        return _after_move(request, person, placement.unit)
+
+    return form_write(
+        request,
+        form,
+        "people/person_move.html",
+        {"form": form, "person": person, "placement": placement, "action": "discharge"},
+        lambda data: services.discharge_person(
+            placement.episode,
+            actor=request.user,
+            disposition=data["disposition"],
+            discharged_at=data["discharged_at"],
+        ),
+        discharged,
+        zone=_zone(placement.unit),
+    )
 
 
 @audited("puts a person on a staff member's caseload; the read and assign_caseload are audited")
@@ -417,35 +410,36 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "people.assign_caseload", what="caseload"
     )
     form = forms.CaseloadAssignForm(request.POST or None, staff=_assignable_staff(request.user))
-    context = {"person": person, "form": form}
-    if request.method == "POST" and form.is_valid():
-        _, failed = run_write(
+    return form_write(
+        request,
+        form,
+        "people/caseload_assign.html",
+        {"person": person, "form": form},
+        lambda data: services.assign_caseload(
+            actor=request.user,
+            staff=data["staff"],
+            person=person,
+            kind=data["kind"],
+            started_on=data["started_on"],
+        ),
+        lambda made: saved(
             request,
-            form,
-            "people/caseload_assign.html",
-            context,
-            lambda: services.assign_caseload(
-                actor=request.user,
-                staff=form.cleaned_data["staff"],
-                person=person,
-                kind=form.cleaned_data["kind"],
-                started_on=form.cleaned_data["started_on"],
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(
-            request, f"{person.display_name} is on {form.cleaned_data['staff']}'s caseload."
-        )
-        return redirect(reverse("people:person-detail", args=[person.public_id]) + "#caseload")
-    return render(request, "people/caseload_assign.html", context)
+            f"{person.display_name} is on {made.staff}'s caseload.",
+            _person_url(person) + "#caseload",
+        ),
+    )
 
 
 @audited("ends a caseload assignment; end_caseload audits it")
 @login_required
 @require_POST
 def caseload_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    assignment = selectors.get_assignment_for(request.user, public_id)
+    assignment = get_for(
+        CaseloadAssignment.objects.select_related("staff", "person"),
+        request.user,
+        public_id,
+        "people.assign_caseload",
+    )
     form = forms.CaseloadEndForm(request.POST)
     person = assignment.person
     target = reverse("people:person-detail", args=[person.public_id]) + "#caseload"
@@ -617,30 +611,21 @@ def _staff_fields(form: Any) -> dict[str, Any]:
 def staff_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.edit_staff")
     form = forms.StaffCreateForm(posted(request))
-    context = {"form": form, "creating": True}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            staff, failed = run_write(
-                request,
-                form,
-                "people/staff_form.html",
-                context,
-                lambda: services.create_staff(
-                    actor=request.user,
-                    username=data["username"],
-                    email=data["email"],
-                    roles=data["roles"],
-                    password=data["password"] or None,
-                    **_staff_fields(form),
-                ),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, f"{staff.display_name} is added.")
-            return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_form.html", context)
-    return render(request, "people/staff_form.html", context)
+    return form_write(
+        request,
+        form,
+        "people/staff_form.html",
+        {"form": form, "creating": True},
+        lambda data: services.create_staff(
+            actor=request.user,
+            username=data["username"],
+            email=data["email"],
+            roles=data["roles"],
+            password=data["password"] or None,
+            **_staff_fields(form),
+        ),
+        lambda staff: saved(request, f"{staff.display_name} is added.", _staff_url(staff)),
+    )
 
 
 @audited("changes a staff profile; update_staff audits old and new values")
@@ -659,22 +644,14 @@ def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "languages": ", ".join(staff.languages),
     }
     form = forms.StaffForm(posted(request), initial=initial, exclude_pk=staff.pk)
-    context = {"form": form, "staff": staff, "creating": False}
-    if request.method == "POST":
-        if form.is_valid():
-            _, failed = run_write(
-                request,
-                form,
-                "people/staff_form.html",
-                context,
-                lambda: services.update_staff(staff, actor=request.user, **_staff_fields(form)),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, "The changes are saved.")
-            return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_form.html", context)
-    return render(request, "people/staff_form.html", context)
+    return form_write(
+        request,
+        form,
+        "people/staff_form.html",
+        {"form": form, "staff": staff, "creating": False},
+        lambda _: services.update_staff(staff, actor=request.user, **_staff_fields(form)),
+        lambda _: saved(request, "The changes are saved.", _staff_url(staff)),
+    )
 
 
 @audited("a staff member's own languages and lived-experience sharing; audited by the service")
@@ -688,18 +665,14 @@ def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "shares_lived_experience": staff.shares_lived_experience,
     }
     form = forms.OwnProfileForm(posted(request), initial=initial)
-    context = {"form": form, "staff": staff}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_own_profile(staff, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                forms.apply_errors(form, exc)
-                return render(request, "people/staff_own_profile.html", context)
-            messages.success(request, "Your profile is saved.")
-            return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_own_profile.html", context)
-    return render(request, "people/staff_own_profile.html", context)
+    return form_write(
+        request,
+        form,
+        "people/staff_own_profile.html",
+        {"form": form, "staff": staff},
+        lambda data: services.update_own_profile(staff, actor=request.user, **data),
+        lambda _: saved(request, "Your profile is saved.", _staff_url(staff)),
+    )
 
 
 @audited("changes a staff member's roles (a privilege change); set_roles audits it")
@@ -708,20 +681,18 @@ def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id, "people.change_roles")
     form = forms.StaffRolesForm(posted(request), initial={"roles": staff.role_codes()})
-    context = {"form": form, "staff": staff}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.set_roles(staff, actor=request.user, roles=form.cleaned_data["roles"])
-            except ValidationError as exc:
-                forms.apply_errors(form, exc)
-                return render(request, "people/staff_roles.html", context)
-            messages.success(
-                request, f"{staff.display_name}'s roles are saved; their sessions have ended."
-            )
-            return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_roles.html", context)
-    return render(request, "people/staff_roles.html", context)
+    return form_write(
+        request,
+        form,
+        "people/staff_roles.html",
+        {"form": form, "staff": staff},
+        lambda data: services.set_roles(staff, actor=request.user, roles=data["roles"]),
+        lambda _: saved(
+            request,
+            f"{staff.display_name}'s roles are saved; their sessions have ended.",
+            _staff_url(staff),
+        ),
+    )
 
 
 @audited("records a staff member's departure; exit_staff audits it")
@@ -730,22 +701,16 @@ def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id, "people.edit_staff")
     form = forms.StaffExitForm(posted(request))
-    context = {"form": form, "staff": staff}
-    if request.method == "POST":
-        if form.is_valid():
-            _, failed = run_write(
-                request,
-                form,
-                "people/staff_exit.html",
-                context,
-                lambda: services.exit_staff(staff, actor=request.user, **form.cleaned_data),
-            )
-            if failed is not None:
-                return failed
-            messages.success(request, f"{staff.display_name}'s departure is recorded.")
-            return redirect("people:staff-detail", public_id=staff.public_id)
-        return render(request, "people/staff_exit.html", context)
-    return render(request, "people/staff_exit.html", context)
+    return form_write(
+        request,
+        form,
+        "people/staff_exit.html",
+        {"form": form, "staff": staff},
+        lambda data: services.exit_staff(staff, actor=request.user, **data),
+        lambda _: saved(
+            request, f"{staff.display_name}'s departure is recorded.", _staff_url(staff)
+        ),
+    )
 
 
 # --- Sign-in access (administrators) ----------------------------------------------------------
@@ -757,9 +722,9 @@ def _tablet_prefix(device: Any) -> str:
     return f"tablet-{device.public_id.hex}"
 
 
-def _access_page(
+def _access_context(
     request: HttpRequest, public_id: UUID, bound: tuple[str, forms.AccessReasonForm] | None = None
-) -> HttpResponse:
+) -> dict[str, Any]:
     """The access page; ``bound`` is the one form just posted, shown with its errors."""
     state = access.get_access_for(request.user, public_id)
     prefixes = ["unlock", "two_step", "pin"]
@@ -770,7 +735,7 @@ def _access_page(
     tablets = [
         {"tablet": t, "form": reason_forms.get(_tablet_prefix(t.device))} for t in state.tablets
     ]
-    context = {
+    return {
         "access": state,
         "staff": state.staff,
         "forms": reason_forms,
@@ -778,7 +743,6 @@ def _access_page(
         "limit": settings.AXES_FAILURE_LIMIT,
         "zone": settings.PILLARS_DEFAULT_TIME_ZONE,
     }
-    return render(request, ACCESS_TEMPLATE, context)
 
 
 def _access_write(
@@ -791,15 +755,16 @@ def _access_write(
     """A POST on the access page: the reason form, then one service; its refusal re-shows the
     page with the errors on that action's form (nothing stored), a success says what changed."""
     form = forms.AccessReasonForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            result = write(form.cleaned_data["reason"])
-        except ValidationError as exc:
-            forms.apply_errors(form, exc)
-        else:
-            messages.success(request, done(result))
-            return redirect("people:staff-access", public_id=staff.public_id)
-    return _access_page(request, staff.public_id, (prefix, form))
+    return form_write(
+        request,
+        form,
+        ACCESS_TEMPLATE,
+        lambda: _access_context(request, staff.public_id, (prefix, form)),
+        lambda data: write(data["reason"]),
+        lambda result: saved(
+            request, done(result), reverse("people:staff-access", args=[staff.public_id])
+        ),
+    )
 
 
 def _access_staff(request: HttpRequest, public_id: UUID) -> Staff:
@@ -810,7 +775,7 @@ def _access_staff(request: HttpRequest, public_id: UUID) -> Staff:
 @login_required
 @require_GET
 def staff_access(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return _access_page(request, public_id)
+    return render(request, ACCESS_TEMPLATE, _access_context(request, public_id))
 
 
 @audited("clears a staff member's failed sign-ins; unlock_account audits it with the reason")
@@ -971,10 +936,6 @@ def admission(request: HttpRequest) -> HttpResponse:
     context.update(found=person, form=form)
     if confirming:
         return render(request, template, context)
-    with timezone.override(_zone(_chosen_unit(request.POST.get("place", ""), units))):
-        valid = form.is_valid()
-    if not valid:
-        return render(request, template, context)
     return _admit_from_form(request, person, form, units, beds, template, context)
 
 
@@ -1071,26 +1032,28 @@ def emergency_review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def emergency_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    grant = selectors.get_grant_for(request.user, public_id)
+    grant = get_for(
+        EmergencyAccess.objects.select_related("staff__user", "person"),
+        request.user,
+        public_id,
+        "people.review_emergency_access",
+    )
     form = forms.ReviewForm(request.POST, prefix=str(grant.public_id))
-    if form.is_valid():
-        try:
-            services.review_emergency_access(
-                grant,
-                actor=request.user,
-                finding=form.cleaned_data["finding"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            forms.apply_errors(form, exc)
-        else:
-            messages.success(request, "The finding is recorded.")
-            return redirect("people:emergency-review-list")
-    context = {
-        "page": None,
-        "items": [
-            {"grant": grant, "events": list(selectors.events_during(grant)[:200]), "form": form}
-        ],
-        "zone_name": str(_zone(None)),
-    }
-    return render(request, "people/emergency_review_list.html", context)
+    return form_write(
+        request,
+        form,
+        "people/emergency_review_list.html",
+        lambda: {
+            "page": None,
+            "items": [
+                {"grant": grant, "events": list(selectors.events_during(grant)[:200]), "form": form}
+            ],
+            "zone_name": str(_zone(None)),
+        },
+        lambda data: services.review_emergency_access(
+            grant, actor=request.user, finding=data["finding"], note=data["note"]
+        ),
+        lambda _: saved(
+            request, "The finding is recorded.", reverse("people:emergency-review-list")
+        ),
+    )

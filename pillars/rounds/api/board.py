@@ -7,10 +7,11 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
 from pillars.core.api_errors import error_responses
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.people import selectors as people_selectors
 from pillars.rounds.selectors import board as board_selectors
 from pillars.rounds.selectors.board import BoardRow
@@ -18,7 +19,7 @@ from pillars.rounds.selectors.board import BoardRow
 router = Router(tags=["rounds"])
 
 
-class BoardRowOut(Schema):
+class BoardRowOut(Out):
     order: UUID
     person: UUID
     name: str
@@ -38,28 +39,21 @@ class BoardRowOut(Schema):
     is_mine: bool
     ligature_warning: str
 
-    @classmethod
-    def of(cls, row: BoardRow) -> BoardRowOut:
-        return cls(
-            order=row.order.public_id,
-            person=row.person.public_id,
-            name=row.name,
-            room=row.room,
-            bed=row.bed,
-            level=row.order.level.code,
-            level_name=row.order.level.name,
-            precautions=list(row.order.precautions),
-            last_observed_at=row.last_observed_at,
-            last_location=row.last_location,
-            last_activity=row.last_activity,
-            due_at=row.due_at,
-            seconds_to_due=row.seconds_to_due,
-            status=row.status,
-            status_label=row.status_label,
-            with_now=row.with_now,
-            is_mine=row.is_mine,
-            ligature_warning=row.ligature,
-        )
+    @staticmethod
+    def resolve_level(row: BoardRow) -> str:
+        return row.order.level.code
+
+    @staticmethod
+    def resolve_level_name(row: BoardRow) -> str:
+        return row.order.level.name
+
+    @staticmethod
+    def resolve_precautions(row: BoardRow) -> list[str]:
+        return list(row.order.precautions)
+
+    @staticmethod
+    def resolve_ligature_warning(row: BoardRow) -> str:
+        return row.ligature
 
 
 @router.get(

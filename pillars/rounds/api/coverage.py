@@ -13,13 +13,14 @@ from pillars.core import clock
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Room, Staff, Unit
 from pillars.rounds import selectors
 from pillars.rounds.choices import ExceptionKind
-from pillars.rounds.models import Coverage, MonitoringException, ShiftAssignment
+from pillars.rounds.models import Coverage, ShiftAssignment
 from pillars.rounds.selectors import assignments as assignment_selectors
 from pillars.rounds.selectors import coverage as coverage_selectors
 from pillars.rounds.services import assignments as assignment_services
@@ -32,7 +33,7 @@ READ_ERRORS = error_responses(401, 403, 404)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
-class AssignmentOut(Schema):
+class AssignmentOut(Out):
     public_id: UUID
     staff: UUID
     staff_name: str
@@ -43,19 +44,13 @@ class AssignmentOut(Schema):
     ends_at: datetime
     ended_at: datetime | None
 
-    @classmethod
-    def of(cls, row: ShiftAssignment) -> AssignmentOut:
-        return cls(
-            public_id=row.public_id,
-            staff=row.staff.public_id,
-            staff_name=row.staff.display_name,
-            kind=row.kind,
-            person=row.person.public_id if row.person else None,
-            room=row.room.name if row.room else None,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            ended_at=row.ended_at,
-        )
+    @staticmethod
+    def resolve_staff_name(row: ShiftAssignment) -> str:
+        return row.staff.display_name
+
+    @staticmethod
+    def resolve_room(row: ShiftAssignment) -> str | None:
+        return row.room.name if row.room else None
 
 
 class ShiftOut(Schema):
@@ -92,7 +87,7 @@ class ExceptionEndIn(Schema):
     note: Text = Field("", max_length=300)
 
 
-class ExceptionOut(Schema):
+class ExceptionOut(Out):
     public_id: UUID
     order: UUID
     kind: str
@@ -101,19 +96,6 @@ class ExceptionOut(Schema):
     where: str
     started_at: datetime
     ended_at: datetime | None
-
-    @classmethod
-    def of(cls, row: MonitoringException) -> ExceptionOut:
-        return cls(
-            public_id=row.public_id,
-            order=row.order.public_id,
-            kind=row.kind,
-            reason=row.reason,
-            with_whom=row.with_whom,
-            where=row.where,
-            started_at=row.started_at,
-            ended_at=row.ended_at,
-        )
 
 
 class CoverageIn(Schema):
@@ -125,7 +107,7 @@ class RelieveIn(Schema):
     incoming_pin: Text = Field(..., max_length=20)
 
 
-class CoverageOut(Schema):
+class CoverageOut(Out):
     public_id: UUID
     order: UUID
     person: UUID
@@ -136,19 +118,17 @@ class CoverageOut(Schema):
     ended_at: datetime | None
     handed_from: UUID | None
 
-    @classmethod
-    def of(cls, row: Coverage) -> CoverageOut:
-        return cls(
-            public_id=row.public_id,
-            order=row.order.public_id,
-            person=row.order.person.public_id,
-            person_name=row.order.person.display_name,
-            staff=row.staff.public_id,
-            staff_name=row.staff.display_name,
-            started_at=row.started_at,
-            ended_at=row.ended_at,
-            handed_from=row.handed_from.public_id if row.handed_from else None,
-        )
+    @staticmethod
+    def resolve_person(row: Coverage) -> PersonServed:
+        return row.order.person
+
+    @staticmethod
+    def resolve_person_name(row: Coverage) -> str:
+        return row.order.person.display_name
+
+    @staticmethod
+    def resolve_staff_name(row: Coverage) -> str:
+        return row.staff.display_name
 
 
 class LapseOut(Schema):

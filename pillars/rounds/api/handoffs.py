@@ -16,9 +16,10 @@ from ninja import Field, Router, Schema, Status
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
-from pillars.rounds.models import Handoff
+from pillars.rounds.models import Handoff, HandoffNote
 from pillars.rounds.selectors import handoffs as selectors
 from pillars.rounds.services import handoffs as services
 
@@ -28,7 +29,7 @@ READ_ERRORS = error_responses(401, 403, 404)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
-class HandoffSummary(Schema):
+class HandoffSummary(Out):
     public_id: UUID
     unit: UUID
     starts_at: datetime
@@ -39,26 +40,8 @@ class HandoffSummary(Schema):
     incoming_staff: UUID | None
     incoming_signed_at: datetime | None
 
-    @classmethod
-    def fields_of(cls, h: Handoff) -> dict[str, Any]:
-        return {
-            "public_id": h.public_id,
-            "unit": h.unit.public_id,
-            "starts_at": h.starts_at,
-            "ends_at": h.ends_at,
-            "compiled_at": h.compiled_at,
-            "outgoing_staff": h.outgoing_staff.public_id if h.outgoing_staff else None,
-            "outgoing_signed_at": h.outgoing_signed_at,
-            "incoming_staff": h.incoming_staff.public_id if h.incoming_staff else None,
-            "incoming_signed_at": h.incoming_signed_at,
-        }
 
-    @classmethod
-    def of(cls, h: Handoff) -> HandoffSummary:
-        return cls(**cls.fields_of(h))
-
-
-class NoteOut(Schema):
+class NoteOut(Out):
     public_id: UUID
     person: UUID | None
     text: str
@@ -74,21 +57,9 @@ class HandoffOut(HandoffSummary):
     )
     notes: list[NoteOut]
 
-    @classmethod
-    def full(cls, h: Handoff) -> HandoffOut:
-        notes = [
-            NoteOut(
-                public_id=n.public_id,
-                person=n.person.public_id if n.person else None,
-                text=n.text,
-                written_by=n.written_by.public_id,
-                written_at=n.written_at,
-                is_addendum=n.is_addendum,
-                reason=n.reason,
-            )
-            for n in h.notes.select_related("person", "written_by").order_by("written_at", "pk")
-        ]
-        return cls(**cls.fields_of(h), snapshot=h.snapshot, notes=notes)
+    @staticmethod
+    def resolve_notes(h: Handoff) -> list[HandoffNote]:
+        return list(h.notes.select_related("person", "written_by").order_by("written_at", "pk"))
 
 
 class HandoffIn(Schema):
@@ -126,7 +97,7 @@ def compile_handoff(
     handoff = services.compile_handoff(
         unit, actor=request.user, start=payload.starts_at, end=payload.ends_at
     )
-    return Status(201, HandoffOut.full(handoff))
+    return Status(201, HandoffOut.of(handoff))
 
 
 @router.get(
@@ -136,7 +107,7 @@ def compile_handoff(
 )
 @audited("one handoff with persons served (get_handoff_for audits it)")
 def get_handoff(request: HttpRequest, public_id: UUID) -> Status[HandoffOut]:
-    return Status(200, HandoffOut.full(selectors.get_handoff_for(request.user, public_id)))
+    return Status(200, HandoffOut.of(selectors.get_handoff_for(request.user, public_id)))
 
 
 @router.post(
@@ -154,4 +125,4 @@ def sign_handoff(
         handoff = services.sign_outgoing(handoff, actor=request.user)
     else:
         handoff = services.sign_incoming(handoff, actor=request.user, pin=payload.pin)
-    return Status(200, HandoffOut.full(handoff))
+    return Status(200, HandoffOut.of(handoff))

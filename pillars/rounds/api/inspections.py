@@ -8,6 +8,7 @@ position on the template: ``result_3``, ``note_3``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
@@ -17,12 +18,13 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Room, Staff
 from pillars.rounds.choices import ItemResult, WorkOrderStatus
-from pillars.rounds.models import Inspection, WorkOrder
+from pillars.rounds.models import Inspection, InspectionResult, WorkOrder
 from pillars.rounds.selectors import inspections as selectors
 from pillars.rounds.services import inspections as services
 
@@ -32,7 +34,7 @@ READ_ERRORS = error_responses(401, 403, 404)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
-class ResultOut(Schema):
+class ResultOut(Out):
     item: UUID
     position: int
     text: str
@@ -41,8 +43,26 @@ class ResultOut(Schema):
     note: str
     photos: int
 
+    @staticmethod
+    def resolve_position(r: InspectionResult) -> int:
+        return r.item.position
 
-class InspectionOut(Schema):
+    @staticmethod
+    def resolve_text(r: InspectionResult) -> str:
+        return r.item.text
+
+    @staticmethod
+    def resolve_category(r: InspectionResult) -> str:
+        return r.item.category
+
+    @staticmethod
+    def resolve_photos(r: InspectionResult) -> int:
+        return len(r.photos.all())
+
+
+class InspectionOut(Out):
+    """An inspection; ``of(inspection, with_results=True)`` adds its results."""
+
     public_id: UUID
     unit: UUID
     room: str | None
@@ -57,44 +77,40 @@ class InspectionOut(Schema):
     failed: int
     results: list[ResultOut] | None = None
 
-    @classmethod
-    def of(cls, inspection: Inspection, with_results: bool = False) -> InspectionOut:
-        results = (
-            list(inspection.results.select_related("item").prefetch_related("photos"))
-            if with_results
-            else []
-        )
+    @staticmethod
+    def resolve_room(inspection: Inspection) -> str | None:
+        return inspection.room.name if inspection.room else None
+
+    @staticmethod
+    def resolve_template(inspection: Inspection) -> str:
+        return inspection.template.code
+
+    @staticmethod
+    def resolve_template_name(inspection: Inspection) -> str:
+        return inspection.template.name
+
+    @staticmethod
+    def resolve_template_version(inspection: Inspection) -> int:
+        return inspection.template.version
+
+    @staticmethod
+    def resolve_performed_by(inspection: Inspection) -> str:
+        return inspection.performed_by.display_name
+
+    @staticmethod
+    def resolve_failed(inspection: Inspection) -> int:
         failed = getattr(inspection, "failed_count", None)
         if failed is None:
             failed = inspection.results.filter(result=ItemResult.FAIL).count()
-        return cls(
-            public_id=inspection.public_id,
-            unit=inspection.unit.public_id,
-            room=inspection.room.name if inspection.room else None,
-            area=inspection.area,
-            place=inspection.place,
-            template=inspection.template.code,
-            template_name=inspection.template.name,
-            template_version=inspection.template.version,
-            performed_by=inspection.performed_by.display_name,
-            started_at=inspection.started_at,
-            completed_at=inspection.completed_at,
-            failed=failed,
-            results=[
-                ResultOut(
-                    item=r.item.public_id,
-                    position=r.item.position,
-                    text=r.item.text,
-                    category=r.item.category,
-                    result=r.result,
-                    note=r.note,
-                    photos=len(r.photos.all()),
-                )
-                for r in results
-            ]
-            if with_results
-            else None,
-        )
+        return int(failed)
+
+    @staticmethod
+    def resolve_results(
+        inspection: Inspection, context: dict[str, Any]
+    ) -> list[InspectionResult] | None:
+        if not context.get("with_results"):
+            return None
+        return list(inspection.results.select_related("item").prefetch_related("photos"))
 
 
 class ResultIn(Schema):
@@ -114,7 +130,7 @@ class InspectionIn(Schema):
     results: list[ResultIn] = Field(..., max_length=100)
 
 
-class WorkOrderOut(Schema):
+class WorkOrderOut(Out):
     public_id: UUID
     unit: UUID
     place: str
@@ -125,19 +141,9 @@ class WorkOrderOut(Schema):
     opened_at: datetime
     closed_at: datetime | None
 
-    @classmethod
-    def of(cls, wo: WorkOrder) -> WorkOrderOut:
-        return cls(
-            public_id=wo.public_id,
-            unit=wo.unit.public_id,
-            place=wo.place,
-            title=wo.title,
-            is_ligature=wo.is_ligature,
-            status=wo.status,
-            owner=wo.owner.display_name,
-            opened_at=wo.opened_at,
-            closed_at=wo.closed_at,
-        )
+    @staticmethod
+    def resolve_owner(wo: WorkOrder) -> str:
+        return wo.owner.display_name
 
 
 class StatusIn(Schema):

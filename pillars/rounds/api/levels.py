@@ -12,13 +12,14 @@ from ninja import Query, Router, Schema
 from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.declare import audit_exempt
+from pillars.core.entry import Out
 from pillars.rounds.models import ObservationLevel
 from pillars.rounds.selectors.levels import levels_visible_to
 
 router = Router(tags=["rounds"])
 
 
-class LevelOut(Schema):
+class LevelOut(Out):
     public_id: UUID
     code: str
     version: int
@@ -33,23 +34,9 @@ class LevelOut(Schema):
     sort_order: int
     created_at: datetime
 
-    @classmethod
-    def of(cls, level: ObservationLevel) -> LevelOut:
-        return cls(
-            public_id=level.public_id,
-            code=level.code,
-            version=level.version,
-            is_current=level.is_current,
-            name=level.name,
-            interval_minutes=level.interval_minutes,
-            grace_factor=level.grace_factor,
-            missed_after_minutes=level.missed_after.total_seconds() / 60,
-            due_window_minutes=level.due_window_minutes,
-            staff_ratio=level.staff_ratio,
-            is_line_of_sight=level.is_line_of_sight,
-            sort_order=level.sort_order,
-            created_at=level.created_at,
-        )
+    @staticmethod
+    def resolve_missed_after_minutes(level: ObservationLevel) -> float:
+        return level.missed_after.total_seconds() / 60
 
 
 class LevelFilter(Schema):

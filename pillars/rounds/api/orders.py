@@ -8,7 +8,7 @@ returns the first answer and the same id with other details is refused with 409.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -19,10 +19,12 @@ from pillars.core import clock
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors as people_selectors
+from pillars.people.models import Staff
 from pillars.rounds import selectors, services
 from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
 from pillars.rounds.models import Check, CheckAddendum, ObservationOrder
@@ -36,7 +38,23 @@ WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 RECENT = timedelta(hours=24)
 
 
-class OrderOut(Schema):
+class _OrderOut(Out):
+    """What both order schemas read off an order beyond its own columns."""
+
+    @staticmethod
+    def resolve_level(order: ObservationOrder) -> str:
+        return order.level.code
+
+    @staticmethod
+    def resolve_level_name(order: ObservationOrder) -> str:
+        return order.level.name
+
+    @staticmethod
+    def resolve_status(order: ObservationOrder, context: dict[str, Any]) -> str:
+        return order.status_at(context["now"])
+
+
+class OrderOut(_OrderOut):
     public_id: UUID
     person: UUID
     person_name: str
@@ -49,21 +67,9 @@ class OrderOut(Schema):
     next_due_at: datetime
     status: str
 
-    @classmethod
-    def of(cls, order: ObservationOrder, now: datetime) -> OrderOut:
-        return cls(
-            public_id=order.public_id,
-            person=order.person.public_id,
-            person_name=order.person.display_name,
-            level=order.level.code,
-            level_name=order.level.name,
-            precautions=list(order.precautions),
-            instructions=order.instructions,
-            started_at=order.started_at,
-            last_observed_at=order.last_observed_at,
-            next_due_at=order.next_due_at(),
-            status=order.status_at(now),
-        )
+    @staticmethod
+    def resolve_person_name(order: ObservationOrder) -> str:
+        return order.person.display_name
 
 
 class CheckIn(Schema):
@@ -81,7 +87,7 @@ class CheckIn(Schema):
     presence_code: Text = Field("", max_length=40, description="The room or bed code scanned.")
 
 
-class CheckOut(Schema):
+class CheckOut(Out):
     public_id: UUID
     client_id: UUID
     order: UUID
@@ -95,24 +101,6 @@ class CheckOut(Schema):
     late_reason: str
     proof: str
     no_code_reason: str
-
-    @classmethod
-    def of(cls, check: Check) -> CheckOut:
-        return cls(
-            public_id=check.public_id,
-            client_id=check.client_id,
-            order=check.order.public_id,
-            observed_at=check.observed_at,
-            recorded_at=check.recorded_at,
-            location=check.location,
-            activity=check.activity,
-            safety_status=check.safety_status,
-            note=check.note,
-            is_late_entry=check.is_late_entry,
-            late_reason=check.late_reason,
-            proof=check.proof,
-            no_code_reason=check.no_code_reason,
-        )
 
 
 class CheckPage(Schema):
@@ -134,7 +122,7 @@ def unit_orders(request: HttpRequest, public_id: UUID) -> Status[list[OrderOut]]
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
     now = clock.now()
     orders = selectors.open_orders_on(request.user, unit)
-    return Status(200, [OrderOut.of(order, now) for order in orders])
+    return Status(200, [OrderOut.of(order, now=now) for order in orders])
 
 
 @router.post(
@@ -168,12 +156,16 @@ def record_check(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Sta
 Paragraph = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 
 
-class StaffRef(Schema):
+class StaffRef(Out):
     public_id: UUID
     name: str
 
+    @staticmethod
+    def resolve_name(staff: Staff) -> str:
+        return staff.display_name
 
-class OrderDetailOut(Schema):
+
+class OrderDetailOut(_OrderOut):
     """One order in a person's history: the level version it was made under, who ordered and
     ended it, and how many checks were recorded under it."""
 
@@ -196,33 +188,18 @@ class OrderDetailOut(Schema):
     next_due_at: datetime | None
     checks_count: int
 
-    @classmethod
-    def of(cls, order: ObservationOrder, now: datetime) -> OrderDetailOut:
+    @staticmethod
+    def resolve_level_version(order: ObservationOrder) -> int:
+        return order.level.version
+
+    @staticmethod
+    def resolve_next_due_at(order: ObservationOrder) -> datetime | None:
+        return order.clock_due_at()
+
+    @staticmethod
+    def resolve_checks_count(order: ObservationOrder) -> int:
         count = getattr(order, "checks_count", None)
-        return cls(
-            public_id=order.public_id,
-            person=order.person.public_id,
-            level=order.level.code,
-            level_version=order.level.version,
-            level_name=order.level.name,
-            precautions=list(order.precautions),
-            instructions=order.instructions,
-            reason=order.reason,
-            ordered_by=StaffRef(
-                public_id=order.ordered_by.public_id, name=order.ordered_by.display_name
-            ),
-            started_at=order.started_at,
-            recorded_at=order.recorded_at,
-            ended_at=order.ended_at,
-            ended_by=StaffRef(public_id=order.ended_by.public_id, name=order.ended_by.display_name)
-            if order.ended_by
-            else None,
-            end_reason=order.end_reason,
-            replaces=order.replaces.public_id if order.replaces else None,
-            status=order.status_at(now),
-            next_due_at=order.clock_due_at(),
-            checks_count=count if count is not None else order.checks.count(),
-        )
+        return count if count is not None else order.checks.count()
 
 
 class OrderIn(Schema):
@@ -247,7 +224,7 @@ class CheckAddendumIn(Schema):
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-class CheckAddendumOut(Schema):
+class CheckAddendumOut(Out):
     public_id: UUID
     check: UUID
     written_by: StaffRef
@@ -255,18 +232,9 @@ class CheckAddendumOut(Schema):
     reason: str
     text: str
 
-    @classmethod
-    def of(cls, addendum: CheckAddendum) -> CheckAddendumOut:
-        return cls(
-            public_id=addendum.public_id,
-            check=addendum.check_record.public_id,
-            written_by=StaffRef(
-                public_id=addendum.written_by.public_id, name=addendum.written_by.display_name
-            ),
-            written_at=addendum.written_at,
-            reason=addendum.reason,
-            text=addendum.text,
-        )
+    @staticmethod
+    def resolve_check(addendum: CheckAddendum) -> Check:
+        return addendum.check_record
 
 
 @router.get(
@@ -281,7 +249,7 @@ def person_orders(request: HttpRequest, public_id: UUID) -> Status[list[OrderDet
     )
     now = clock.now()
     return Status(
-        200, [OrderDetailOut.of(o, now) for o in selectors.order_history(person, request.user)]
+        200, [OrderDetailOut.of(o, now=now) for o in selectors.order_history(person, request.user)]
     )
 
 
@@ -309,7 +277,7 @@ def order_level(request: HttpRequest, public_id: UUID, payload: OrderIn) -> Stat
         instructions=payload.instructions,
         started_at=payload.started_at,
     )
-    return Status(201, OrderDetailOut.of(order, clock.now()))
+    return Status(201, OrderDetailOut.of(order, now=clock.now()))
 
 
 @router.get(
@@ -320,7 +288,7 @@ def order_level(request: HttpRequest, public_id: UUID, payload: OrderIn) -> Stat
 @audited("reads one observation order (audited by read_order_for)")
 def get_order(request: HttpRequest, public_id: UUID) -> Status[OrderDetailOut]:
     order = selectors.read_order_for(request.user, public_id, what="api observation order")
-    return Status(200, OrderDetailOut.of(order, clock.now()))
+    return Status(200, OrderDetailOut.of(order, now=clock.now()))
 
 
 @router.post(
@@ -333,7 +301,7 @@ def get_order(request: HttpRequest, public_id: UUID) -> Status[OrderDetailOut]:
 def end_order(request: HttpRequest, public_id: UUID, payload: EndIn) -> Status[OrderDetailOut]:
     order = selectors.get_order_for(request.user, public_id, "rounds.order")
     ended = services.end_observation(order, actor=request.user, reason=payload.reason)
-    return Status(200, OrderDetailOut.of(ended, clock.now()))
+    return Status(200, OrderDetailOut.of(ended, now=clock.now()))
 
 
 @router.post(

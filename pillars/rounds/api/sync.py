@@ -19,10 +19,11 @@ from pillars.core import clock
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.rounds import services
 from pillars.rounds.choices import Activity, Location, Proof, SafetyStatus
-from pillars.rounds.services.sync import MAX_BATCH, CheckItem, ItemResult
+from pillars.rounds.services.sync import MAX_BATCH, CheckItem
 
 router = Router(tags=["rounds"])
 
@@ -47,20 +48,11 @@ class CheckBatchIn(Schema):
     checks: list[CheckBatchItemIn] = Field(..., min_length=1, max_length=MAX_BATCH)
 
 
-class CheckBatchItemOut(Schema):
+class CheckBatchItemOut(Out):
     client_id: str
     status: Literal["created", "replayed", "refused"]
     check: UUID | None = None
     errors: dict[str, list[str]] = Field(default_factory=dict)
-
-    @classmethod
-    def of(cls, result: ItemResult) -> CheckBatchItemOut:
-        return cls(
-            client_id=result.client_id,
-            status=result.status,  # type: ignore[arg-type]
-            check=result.check,
-            errors=result.errors,
-        )
 
 
 class CheckBatchOut(Schema):

@@ -11,14 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from pillars.core import policy
+from pillars.core.entry import get_for
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import record_list_read
 from pillars.rounds.choices import AssignmentKind
 from pillars.rounds.models import ShiftAssignment
-from pillars.rounds.selectors.orders import _uuid
 
 
 def active_at_q(now: datetime) -> Q:
@@ -56,15 +55,8 @@ def assigned_person_ids(staff: Staff, unit: Unit, now: datetime) -> set[int]:
 
 def get_assignment_for(user: Any, public_id: Any, action: str = "rounds.assign") -> ShiftAssignment:
     """One assignment, 404 when its unit is out of scope, 403 when the action is not allowed."""
-    row = (
-        ShiftAssignment.objects.select_related("unit", "staff", "person", "room")
-        .filter(public_id=_uuid(public_id))
-        .first()
-    )
-    if row is None:
-        raise Http404("Not found")
-    policy.require(user, action, row)
-    return row
+    rows = ShiftAssignment.objects.select_related("unit", "staff", "person", "room")
+    return get_for(rows, user, public_id, action)
 
 
 def shift_on(user: Any, unit: Unit, now: datetime) -> list[ShiftAssignment]:

@@ -7,40 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404
-
 from pillars.core import policy
+from pillars.core.entry import get_for
 from pillars.people.models import Staff, Unit
 from pillars.people.selectors import record_list_read
 from pillars.rounds.models import Coverage, MonitoringException
-from pillars.rounds.selectors.orders import _uuid
 from pillars.rounds.services.coverage import Lapse, coverage_lapses, free_for_rounds
 
 
 def get_coverage_for(user: Any, public_id: Any, action: str = "rounds.cover") -> Coverage:
-    row = (
-        Coverage.objects.select_related("order__person", "order__level", "staff")
-        .filter(public_id=_uuid(public_id))
-        .first()
-    )
-    if row is None:
-        raise Http404("Not found")
-    policy.require(user, action, row)
-    return row
+    rows = Coverage.objects.select_related("order__person", "order__level", "staff")
+    return get_for(rows, user, public_id, action)
 
 
 def get_exception_for(
     user: Any, public_id: Any, action: str = "rounds.pause"
 ) -> MonitoringException:
-    row = (
-        MonitoringException.objects.select_related("order__person", "order__level")
-        .filter(public_id=_uuid(public_id))
-        .first()
-    )
-    if row is None:
-        raise Http404("Not found")
-    policy.require(user, action, row)
-    return row
+    rows = MonitoringException.objects.select_related("order__person", "order__level")
+    return get_for(rows, user, public_id, action)
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import policy
+from pillars.core.entry import get_for
 from pillars.people.models import Placement, Unit
 from pillars.rounds import integrity
 from pillars.rounds.choices import AlertKind, ExceptionKind, Precaution
@@ -276,18 +275,12 @@ def handoffs_on(user: Any, unit: Unit) -> list[Handoff]:
 def get_handoff_for(user: Any, public_id: Any, action: str = "rounds.view_handoffs") -> Handoff:
     """One handoff, 404 when its unit is out of scope, 403 when not allowed; reading it shows
     persons served, so the read is audited naming them."""
-    try:
-        key = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
-    except ValueError:
-        raise Http404("Not found") from None
-    handoff = (
-        Handoff.objects.select_related("unit", "outgoing_staff", "incoming_staff", "compiled_by")
-        .filter(public_id=key)
-        .first()
+    handoff = get_for(
+        Handoff.objects.select_related("unit", "outgoing_staff", "incoming_staff", "compiled_by"),
+        user,
+        public_id,
+        action,
     )
-    if handoff is None:
-        raise Http404("Not found")
-    policy.require(user, action, handoff)
     audit.record(
         actor=user,
         action=Action.VIEW,

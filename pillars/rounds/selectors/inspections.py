@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
 
 from pillars.core import policy
+from pillars.core.entry import get_for, public_id_of
 from pillars.people.models import Room, Staff, Unit
 from pillars.people.selectors import record_list_read, units_visible_to
 from pillars.rounds.choices import WorkOrderStatus
@@ -25,21 +25,6 @@ from pillars.rounds.models import (
     WorkOrder,
 )
 from pillars.rounds.services.inspections import LigatureRisk, ligature_risks, risk_message
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
-
-
-def _one[M: Any](qs: QuerySet[M], user: Any, public_id: Any, action: str) -> M:
-    found = qs.filter(public_id=_uuid(public_id)).first()
-    if found is None:
-        raise Http404("Not found")
-    policy.require(user, action, found)
-    return found
 
 
 def units_for(user: Any, action: str) -> list[Unit]:
@@ -62,7 +47,7 @@ def inspections_on(user: Any, unit: Unit) -> QuerySet[Inspection]:
 def get_inspection_for(
     user: Any, public_id: Any, action: str = "rounds.view_inspections"
 ) -> Inspection:
-    return _one(
+    return get_for(
         Inspection.objects.select_related("unit", "room", "template", "performed_by"),
         user,
         public_id,
@@ -71,7 +56,7 @@ def get_inspection_for(
 
 
 def get_photo_for(user: Any, public_id: Any) -> InspectionPhoto:
-    return _one(
+    return get_for(
         InspectionPhoto.objects.select_related("result__inspection__unit", "result__item"),
         user,
         public_id,
@@ -101,7 +86,7 @@ def work_orders_on(user: Any, unit: Unit, status: str = "") -> QuerySet[WorkOrde
 def get_work_order_for(
     user: Any, public_id: Any, action: str = "rounds.view_inspections"
 ) -> WorkOrder:
-    return _one(
+    return get_for(
         WorkOrder.objects.select_related(
             "unit", "room", "owner", "opened_by", "closed_by", "result__item", "result__inspection"
         ),
@@ -126,13 +111,13 @@ def templates_for(user: Any) -> QuerySet[InspectionTemplate]:
 def get_template_for(
     user: Any, public_id: Any, action: str = "rounds.manage_inspection_templates"
 ) -> InspectionTemplate:
-    return _one(InspectionTemplate.objects.all(), user, public_id, action)
+    return get_for(InspectionTemplate.objects.all(), user, public_id, action)
 
 
 def find_current_template(public_id: Any) -> InspectionTemplate | None:
     """A template offered for a new inspection, by public id (None when unknown or replaced)."""
     try:
-        key = _uuid(public_id)
+        key = public_id_of(public_id)
     except Http404:
         return None
     return current_templates().filter(public_id=key).first()

@@ -18,11 +18,11 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
+from pillars.core.entry import get_for
 from pillars.people.models import PersonServed, Placement, Room, Staff, Unit
 from pillars.people.policies import restrict_persons
 from pillars.people.selectors import person_category
@@ -390,18 +390,12 @@ def worst_shift(counts: list[ShiftCount]) -> ShiftCount | None:
 def get_check_for(user: Any, public_id: Any, action: str = "rounds.view") -> Check:
     """One check with its addenda, 404 when its person is out of scope, 403 when not allowed;
     the read is audited against the person."""
-    try:
-        key = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
-    except ValueError:
-        raise Http404("Not found") from None
-    check = (
-        Check.objects.select_related("order__person", "order__level", "observed_by", "device")
-        .filter(public_id=key)
-        .first()
+    check = get_for(
+        Check.objects.select_related("order__person", "order__level", "observed_by", "device"),
+        user,
+        public_id,
+        action,
     )
-    if check is None:
-        raise Http404("Not found")
-    policy.require(user, action, check)
     person = check.order.person
     audit.record(
         actor=user,

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.http import Http404
 
 from pillars.core import policy
 from pillars.rounds.models import ObservationLevel
-from pillars.rounds.selectors.orders import _uuid
 
 
 def current_levels() -> QuerySet[ObservationLevel]:
@@ -31,16 +29,6 @@ def level_versions(user: Any) -> list[ObservationLevel]:
             orders_count=Count("orders")
         )
     )
-
-
-def get_level_for(
-    user: Any, public_id: Any, action: str = "rounds.view_levels"
-) -> ObservationLevel:
-    level = ObservationLevel.objects.filter(public_id=_uuid(public_id)).first()
-    if level is None:
-        raise Http404("Not found")
-    policy.require(user, action, level)
-    return level
 
 
 def current_level_by_code(code: str) -> ObservationLevel | None:

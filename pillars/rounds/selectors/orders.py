@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -12,30 +11,23 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
+from pillars.core.entry import get_for, public_id_of
 from pillars.core.policy import Actor
 from pillars.people.models import PersonServed, Unit
 from pillars.people.selectors import is_emergency_read, person_category, record_list_read
 from pillars.rounds.models import Check, ObservationOrder
 
+# The other rounds selectors read a public id through this name.
+_uuid = public_id_of
 
-def _uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
+
+def _orders() -> QuerySet[ObservationOrder]:
+    return ObservationOrder.objects.select_related("person", "level")
 
 
 def get_order_for(user: Any, public_id: Any, action: str = "rounds.view") -> ObservationOrder:
     """One order, 404 when its person is out of scope, 403 when the action is not allowed."""
-    order = (
-        ObservationOrder.objects.select_related("person", "level")
-        .filter(public_id=_uuid(public_id))
-        .first()
-    )
-    if order is None:
-        raise Http404("Not found")
-    policy.require(user, action, order)
-    return order
+    return get_for(_orders(), user, public_id, action)
 
 
 def order_to_record(public_id: Any) -> ObservationOrder:
@@ -43,11 +35,7 @@ def order_to_record(public_id: Any) -> ObservationOrder:
     straight to ``services.record_check``, whose first step is the same policy check as
     ``get_order_for`` (404 out of scope, 403 not allowed). The hot path of the check API pays
     for the scope query once, not twice."""
-    order = (
-        ObservationOrder.objects.select_related("person", "level")
-        .filter(public_id=_uuid(public_id))
-        .first()
-    )
+    order = _orders().filter(public_id=public_id_of(public_id)).first()
     if order is None:
         raise Http404("Not found")
     return order
@@ -155,14 +143,13 @@ def get_check_for(
 ) -> Check:
     """One check with its order, person and addenda; 404 when out of scope, 403 when the
     action is not allowed. The read is audited (it shows a person served's observation)."""
-    check = (
-        Check.objects.select_related("order__person", "order__level", "observed_by")
-        .filter(public_id=_uuid(public_id))
-        .first()
+    check = get_for(
+        Check.objects.select_related("order__person", "order__level", "observed_by"),
+        user,
+        public_id,
+        action,
+        via=lambda found: found.order,
     )
-    if check is None:
-        raise Http404("Not found")
-    policy.require(user, action, check.order)
     if not policy.is_visible(user, check):
         # A check keeps the label of the program it was made in, whatever its order's.
         raise Http404("Not found")

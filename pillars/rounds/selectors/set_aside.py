@@ -4,11 +4,9 @@ policy layer (the unit's staff) and audited as reads of the persons they are abo
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
-
-from django.http import Http404
 
 from pillars.core import policy
+from pillars.core.entry import get_for
 from pillars.people.models import Unit
 from pillars.people.selectors import record_list_read
 from pillars.rounds.models import SetAsideCheck
@@ -47,18 +45,7 @@ def open_count_on(user: Any, unit: Unit) -> int:
 
 def get_set_aside_for(user: Any, public_id: Any) -> SetAsideCheck:
     """One set-aside check: 404 out of scope, 403 when the user may not resolve it."""
-    try:
-        key = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
-    except ValueError:
-        raise Http404("Not found") from None
-    row = (
-        SetAsideCheck.objects.select_related(
-            "order__person", "order__level", "submitted_by", "unit"
-        )
-        .filter(public_id=key)
-        .first()
+    rows = SetAsideCheck.objects.select_related(
+        "order__person", "order__level", "submitted_by", "unit"
     )
-    if row is None:
-        raise Http404("Not found")
-    policy.require(user, ACTION, row)
-    return row
+    return get_for(rows, user, public_id, ACTION)

@@ -13,12 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pillars.core import exports, policy
+from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import LocalDateTimeField, run_write
+from pillars.core.formtools import LOCAL_INPUT, LocalDateTimeField, form_write, posted
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.rounds.models import Handoff
@@ -130,28 +129,23 @@ def handoff_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     zone = ZoneInfo(unit.time_zone)
     day, shift = shifts.current_shift(unit)
     period = shifts.shift_period(unit, day, shift)
-    initial = {"starts_at": period.start.astimezone(zone), "ends_at": period.end.astimezone(zone)}
-    context: dict[str, Any] = {"unit": unit, "zone_name": unit.time_zone}
-    with timezone.override(zone):
-        form = HandoffForm(request.POST if request.method == "POST" else None, initial=initial)
-        context["form"] = form
-        if request.method == "POST" and form.is_valid():
-            handoff, failed = run_write(
-                request,
-                form,
-                "rounds/handoff_new.html",
-                context,
-                lambda: services.compile_handoff(
-                    unit,
-                    actor=request.user,
-                    start=form.cleaned_data["starts_at"],
-                    end=form.cleaned_data["ends_at"],
-                ),
-            )
-            if failed is not None:
-                return failed
-            return redirect("rounds:handoff-detail", public_id=handoff.public_id)
-        return render(request, "rounds/handoff_new.html", context)
+    # Typed in the unit's local time: the form shows its moments as local text.
+    initial = {
+        "starts_at": clock.local(period.start, zone).strftime(LOCAL_INPUT),
+        "ends_at": clock.local(period.end, zone).strftime(LOCAL_INPUT),
+    }
+    form = HandoffForm(posted(request), initial=initial)
+    return form_write(
+        request,
+        form,
+        "rounds/handoff_new.html",
+        {"unit": unit, "zone_name": unit.time_zone, "form": form},
+        lambda data: services.compile_handoff(
+            unit, actor=request.user, start=data["starts_at"], end=data["ends_at"]
+        ),
+        lambda handoff: redirect("rounds:handoff-detail", public_id=handoff.public_id),
+        zone=zone,
+    )
 
 
 @audited("one handoff with the persons served in it, audited by get_handoff_for")
@@ -186,25 +180,22 @@ def handoff_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def handoff_note(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
     form = NoteForm(request.POST, persons=handoff.snapshot.get("persons", []))
-    context = _detail_context(request, handoff, note_form=form)
-    if not form.is_valid():
-        return render(request, "rounds/handoff_detail.html", context)
-    chosen = form.cleaned_data["person"]
-    person = PersonServed.objects.filter(public_id=chosen).first() if chosen else None
-    _, failed = run_write(
+
+    def add(data: dict[str, Any]) -> Any:
+        chosen = data["person"]
+        person = PersonServed.objects.filter(public_id=chosen).first() if chosen else None
+        return services.add_note(
+            handoff, actor=request.user, text=data["text"], person=person, reason=data["reason"]
+        )
+
+    return form_write(
         request,
         form,
         "rounds/handoff_detail.html",
-        context,
-        lambda: services.add_note(
-            handoff,
-            actor=request.user,
-            text=form.cleaned_data["text"],
-            person=person,
-            reason=form.cleaned_data["reason"],
-        ),
+        _detail_context(request, handoff, note_form=form),
+        add,
+        lambda _: redirect("rounds:handoff-detail", public_id=handoff.public_id),
     )
-    return failed or redirect("rounds:handoff-detail", public_id=handoff.public_id)
 
 
 @audited("signs a handoff through services.handoffs.sign_outgoing / sign_incoming (audited)")
@@ -213,20 +204,20 @@ def handoff_note(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def handoff_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
     form = SignForm(request.POST)
-    context = _detail_context(request, handoff, sign_form=form)
-    if not form.is_valid():
-        return render(request, "rounds/handoff_detail.html", context)
-    if form.cleaned_data["side"] == "outgoing":
 
-        def write() -> Handoff:
+    def sign(data: dict[str, Any]) -> Handoff:
+        if data["side"] == "outgoing":
             return services.sign_outgoing(handoff, actor=request.user)
-    else:
+        return services.sign_incoming(handoff, actor=request.user, pin=data["pin"])
 
-        def write() -> Handoff:
-            return services.sign_incoming(handoff, actor=request.user, pin=form.cleaned_data["pin"])
-
-    _, failed = run_write(request, form, "rounds/handoff_detail.html", context, write)
-    return failed or redirect("rounds:handoff-detail", public_id=handoff.public_id)
+    return form_write(
+        request,
+        form,
+        "rounds/handoff_detail.html",
+        _detail_context(request, handoff, sign_form=form),
+        sign,
+        lambda _: redirect("rounds:handoff-detail", public_id=handoff.public_id),
+    )
 
 
 urlpatterns = [

@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -21,15 +20,14 @@ from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import apply_errors, form_failed, run_write
+from pillars.core.formtools import form_write, saved
 from pillars.people.models import Unit
 from pillars.rounds.choices import (
     AreaKind,
@@ -270,40 +268,37 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
             "zone_name": unit.time_zone,
         }
     )
-    page = "rounds/inspection_form.html"
-    if request.method == "GET" or not form.is_valid():
-        return render(request, page, context)
-    answers = {
-        str(item.public_id): services.Answer(
-            result=form.cleaned_data.get(f"result_{item.position}") or "",
-            note=form.cleaned_data.get(f"note_{item.position}") or "",
-            photos=request.FILES.getlist(f"photo_{item.position}"),
-        )
-        for item in items
-    }
-    owner = _pick(owners, form.cleaned_data.get("owner") or "")
-    inspection, failed = run_write(
-        request,
-        form,
-        page,
-        context,
-        lambda: services.record_inspection(
+
+    def record(data: dict[str, Any]) -> Any:
+        answers = {
+            str(item.public_id): services.Answer(
+                result=data.get(f"result_{item.position}") or "",
+                note=data.get(f"note_{item.position}") or "",
+                photos=request.FILES.getlist(f"photo_{item.position}"),
+            )
+            for item in items
+        }
+        return services.record_inspection(
             actor=request.user,
             unit=unit,
             template=template,
             answers=answers,
             room=room,
             area=area,
-            started_at=form.cleaned_data.get("started_at"),
-            owner=owner,
-        ),
-    )
-    if failed is not None:
-        return failed
-    opened = WorkOrder.objects.filter(result__inspection=inspection).count()
-    note = f" {opened} work order{'s' if opened != 1 else ''} opened." if opened else ""
-    messages.success(request, f"Inspection of {inspection.place} recorded.{note}")
-    return redirect("rounds:inspection-detail", public_id=inspection.public_id)
+            started_at=data.get("started_at"),
+            owner=_pick(owners, data.get("owner") or ""),
+        )
+
+    def recorded(inspection: Any) -> HttpResponse:
+        opened = WorkOrder.objects.filter(result__inspection=inspection).count()
+        note = f" {opened} work order{'s' if opened != 1 else ''} opened." if opened else ""
+        return saved(
+            request,
+            f"Inspection of {inspection.place} recorded.{note}",
+            reverse("rounds:inspection-detail", args=[inspection.public_id]),
+        )
+
+    return form_write(request, form, "rounds/inspection_form.html", context, record, recorded)
 
 
 @audited("one inspection, its results and links to its photos (rooms, no person-served data)")
@@ -405,27 +400,24 @@ def workorder_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
     wo = selectors.get_work_order_for(request.user, public_id, "rounds.manage_work_orders")
     owners = list(selectors.owners_for(wo.unit))
     form = StatusForm(request.POST, owners=owners)
-    page = "rounds/workorder_detail.html"
-    if not form.is_valid():
-        return render(request, page, _workorder_context(request, wo, form))
-    owner = _pick(owners, form.cleaned_data.get("owner") or "")
-    _, failed = run_write(
+    return form_write(
         request,
         form,
-        page,
-        _workorder_context(request, wo, form),
-        lambda: services.update_work_order(
+        "rounds/workorder_detail.html",
+        lambda: _workorder_context(request, wo, form),
+        lambda data: services.update_work_order(
             wo,
             actor=request.user,
-            status=form.cleaned_data["status"],
-            note=form.cleaned_data["note"],
-            owner=owner,
+            status=data["status"],
+            note=data["note"],
+            owner=_pick(owners, data.get("owner") or ""),
+        ),
+        lambda _: saved(
+            request,
+            f"Work order is now {wo.get_status_display().lower()}.",
+            reverse("rounds:workorder-detail", args=[wo.public_id]),
         ),
     )
-    if failed is not None:
-        return failed
-    messages.success(request, f"Work order is now {wo.get_status_display().lower()}.")
-    return redirect("rounds:workorder-detail", public_id=wo.public_id)
 
 
 # --- Templates (administrator) ----------------------------------------------------------------
@@ -458,13 +450,12 @@ def inspection_template_edit(request: HttpRequest, public_id: UUID) -> HttpRespo
             "items": lines,
         },
     )
-    page = "rounds/inspection_template_edit.html"
-    context = {"template": template, "form": form}
-    if request.method == "GET" or not form.is_valid():
-        return render(request, page, context)
-    data = form.cleaned_data
-    try:
-        new = services.change_template(
+    return form_write(
+        request,
+        form,
+        "rounds/inspection_template_edit.html",
+        {"template": template, "form": form},
+        lambda data: services.change_template(
             template,
             actor=request.user,
             name=data["name"],
@@ -472,13 +463,13 @@ def inspection_template_edit(request: HttpRequest, public_id: UUID) -> HttpRespo
             description=data["description"],
             is_active=data["is_active"],
             items=parse_items(data["items"]),
-        )
-    except (ValidationError, Conflict) as exc:
-        if isinstance(exc, ValidationError):
-            apply_errors(form, exc)
-        return form_failed(request, page, context, exc)
-    messages.success(request, f"{new.name} is now version {new.version}.")
-    return redirect("rounds:inspection-templates")
+        ),
+        lambda new: saved(
+            request,
+            f"{new.name} is now version {new.version}.",
+            reverse("rounds:inspection-templates"),
+        ),
+    )
 
 
 urlpatterns = [

@@ -14,16 +14,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import policy
 from pillars.core.declare import audit_exempt, audited
-from pillars.core.formtools import posted, run_write
+from pillars.core.entry import get_for
+from pillars.core.formtools import form_write, posted, saved
 from pillars.rounds import services
 from pillars.rounds.forms.orders import LevelForm, NewLevelForm
 from pillars.rounds.models import ObservationLevel
-from pillars.rounds.selectors.levels import get_level_for, level_versions
+from pillars.rounds.selectors.levels import level_versions
 from pillars.rounds.services.levels import LEVEL_FIELDS
 
 
@@ -57,29 +58,25 @@ def level_new(request: HttpRequest) -> HttpResponse:
         posted(request),
         initial={"grace_factor": "1.50", "due_window_minutes": 2, "staff_ratio": 0},
     )
-    context = {"form": form}
-    template = "rounds/level_form.html"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        level, failed = run_write(
+    return form_write(
+        request,
+        form,
+        "rounds/level_form.html",
+        {"form": form},
+        lambda data: services.add_level(actor=request.user, **data),
+        lambda level: saved(
             request,
-            form,
-            template,
-            context,
-            lambda: services.add_level(actor=request.user, **data),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, f"The level {level.name} ({level.code}) is added.")
-        return redirect("rounds:level-list")
-    return render(request, template, context)
+            f"The level {level.name} ({level.code}) is added.",
+            reverse("rounds:level-list"),
+        ),
+    )
 
 
 @audited("changes an observation level by making its next version; change_level audits it")
 @login_required
 @require_http_methods(["GET", "POST"])
 def level_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    level = get_level_for(request.user, public_id, "rounds.manage_levels")
+    level = get_for(ObservationLevel, request.user, public_id, "rounds.manage_levels")
     if not level.is_current:
         newest = ObservationLevel.objects.get(code=level.code, is_current=True)
         messages.info(
@@ -89,25 +86,19 @@ def level_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         )
         return redirect("rounds:level-edit", public_id=newest.public_id)
     form = LevelForm(posted(request), initial={name: getattr(level, name) for name in LEVEL_FIELDS})
-    context = {"form": form, "level": level, "orders_count": level.orders.count()}
-    template = "rounds/level_form.html"
-    if request.method == "POST" and form.is_valid():
-        new, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: services.change_level(level, actor=request.user, **form.cleaned_data),
-        )
-        if failed is not None:
-            return failed
-        messages.success(
+    return form_write(
+        request,
+        form,
+        "rounds/level_form.html",
+        {"form": form, "level": level, "orders_count": level.orders.count()},
+        lambda data: services.change_level(level, actor=request.user, **data),
+        lambda new: saved(
             request,
             f"{new.name} is now version {new.version}. Orders made under version "
             f"{level.version} keep its rules.",
-        )
-        return redirect("rounds:level-list")
-    return render(request, template, context)
+            reverse("rounds:level-list"),
+        ),
+    )
 
 
 urlpatterns = [

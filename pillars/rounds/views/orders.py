@@ -10,17 +10,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import LOCAL_INPUT, posted, run_write
+from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.rounds import selectors, services
@@ -76,37 +74,28 @@ def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "zone_name": str(zone),
         "precaution_options": _precaution_options(form),
     }
-    template = "rounds/order_form.html"
-    if request.method == "POST":
-        with timezone.override(zone):
-            valid = form.is_valid()
-        if valid:
-            data = form.cleaned_data
-            order, failed = run_write(
-                request,
-                form,
-                template,
-                context,
-                lambda: services.order_observation(
-                    person,
-                    actor=request.user,
-                    level=data["level"],
-                    reason=data["reason"],
-                    precautions=data["precautions"],
-                    instructions=data["instructions"],
-                    started_at=data["started_at"],
-                ),
-            )
-            if failed is not None:
-                return failed
-            verb = "changed to" if current is not None else "set to"
-            messages.success(
-                request, f"{person.display_name}'s observation level is {verb} {order.level.name}."
-            )
-            return redirect(
-                reverse("people:person-detail", args=[person.public_id]) + "#observation"
-            )
-    return render(request, template, context)
+    verb = "changed to" if current is not None else "set to"
+    return form_write(
+        request,
+        form,
+        "rounds/order_form.html",
+        context,
+        lambda data: services.order_observation(
+            person,
+            actor=request.user,
+            level=data["level"],
+            reason=data["reason"],
+            precautions=data["precautions"],
+            instructions=data["instructions"],
+            started_at=data["started_at"],
+        ),
+        lambda order: saved(
+            request,
+            f"{person.display_name}'s observation level is {verb} {order.level.name}.",
+            reverse("people:person-detail", args=[person.public_id]) + "#observation",
+        ),
+        zone=zone,
+    )
 
 
 @audited("ends an observation order; end_observation audits it")
@@ -115,23 +104,18 @@ def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def order_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.order")
     form = EndOrderForm(request.POST)
-    context = {"order": order, "person": order.person, "form": form}
-    template = "rounds/order_end.html"
-    if not form.is_valid():
-        return render(request, template, context)
-    _, failed = run_write(
+    return form_write(
         request,
         form,
-        template,
-        context,
-        lambda: services.end_observation(
-            order, actor=request.user, reason=form.cleaned_data["reason"]
+        "rounds/order_end.html",
+        {"order": order, "person": order.person, "form": form},
+        lambda data: services.end_observation(order, actor=request.user, reason=data["reason"]),
+        lambda _: saved(
+            request,
+            f"Observation of {order.person.display_name} has ended.",
+            reverse("rounds:order-history", args=[order.person.public_id]),
         ),
     )
-    if failed is not None:
-        return failed
-    messages.success(request, f"Observation of {order.person.display_name} has ended.")
-    return redirect("rounds:order-history", public_id=order.person.public_id)
 
 
 @audited("shows a person's observation level history; get_person_for audits the read")
@@ -184,28 +168,21 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "zone_name": str(person_zone(order.person)),
         "form": form,
     }
-    template = "rounds/check_addendum.html"
-    if request.method == "POST" and form.is_valid():
-        _, failed = run_write(
+    return form_write(
+        request,
+        form,
+        "rounds/check_addendum.html",
+        context,
+        lambda data: services.add_addendum(
+            check, actor=request.user, reason=data["reason"], text=data["text"]
+        ),
+        lambda _: saved(
             request,
-            form,
-            template,
-            context,
-            lambda: services.add_addendum(
-                check,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                text=form.cleaned_data["text"],
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, "The correction is added. The original check is unchanged.")
-        return redirect(
+            "The correction is added. The original check is unchanged.",
             reverse("rounds:order-history", args=[order.person.public_id])
-            + f"#check-{check.public_id}"
-        )
-    return render(request, template, context)
+            + f"#check-{check.public_id}",
+        ),
+    )
 
 
 urlpatterns = [

@@ -1,0 +1,103 @@
+"""One entry shape for pages and API handlers: find the record for the actor, call one service,
+answer.
+
+``get_for`` is the one way a page or a handler turns a public id into a record: 404 when there
+is no such record or the actor may not know it exists, 403 when it is visible but the action is
+not theirs (the policy layer decides both, ``pillars.core.policy.require``). Selectors that add
+no more than a ``select_related`` call it; the ones that also audit a read of a person served
+call it first and then record the read.
+
+``Out`` is the base of API output schemas: it reads the schema's declared fields off the record
+(django-ninja's attribute reading, with a schema's ``resolve_<field>`` methods for what is not a
+plain attribute), so a schema declares its fields once (its OpenAPI shape) and copies none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Self, get_args
+from uuid import UUID
+
+from django.db import models
+from django.http import Http404
+from ninja import Schema
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, ValidationInfo, field_validator, model_validator
+from pydantic.functional_validators import ModelWrapValidatorHandler
+
+from pillars.core import policy
+
+
+def public_id_of(value: Any) -> UUID:
+    """A public id from a URL or a body; anything that is not a UUID names nothing (404)."""
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise Http404("Not found") from None
+
+
+def get_for[M: models.Model](
+    source: type[M] | models.QuerySet[M],
+    user: Any,
+    public_id: Any,
+    action: str,
+    *,
+    via: Callable[[M], Any] | None = None,
+) -> M:
+    """The record with this public id on which the actor may take ``action``.
+
+    ``source`` is a model or a queryset (with the ``select_related`` the caller needs). 404 when
+    there is none or it is out of the actor's scope, 403 when visible but not allowed. ``via``
+    names the record the policy decides on when it is another one (a check's order)."""
+    queryset = source if isinstance(source, models.QuerySet) else source._default_manager.all()
+    found = queryset.filter(public_id=public_id_of(public_id)).first()
+    if found is None:
+        raise Http404("Not found")
+    policy.require(user, action, found if via is None else via(found))
+    return found
+
+
+class Out(Schema):
+    """An API output schema read off a record: each declared field is the record's attribute of
+    that name (a method is called), a ``resolve_<field>`` static method where it is not, and a
+    record where the field is a UUID is named by its public id (integer keys never leave the
+    server). ``of(record, **extra)`` makes one; ``extra`` reaches resolvers that take
+    ``context`` (a moment the caller computed, a placement found beside the record)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Any:
+        # A schema already made (a handler's answer, validated again by the response) is kept
+        # as it is: its resolvers read records, not schemas.
+        if isinstance(values, BaseModel):
+            return handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _record_by_public_id(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, models.Model) and info.field_name in _uuid_fields(cls):
+            return getattr(value, "public_id", value)
+        return value
+
+    @classmethod
+    def of(cls, record: Any, **extra: Any) -> Self:
+        return cls.model_validate(record, context=extra)
+
+
+def _uuid_fields(schema: type[BaseModel]) -> frozenset[str]:
+    """The fields of a schema that hold one public id (``UUID`` or ``UUID | None``)."""
+    found = _UUID_FIELDS.get(schema)
+    if found is None:
+        found = frozenset(
+            name
+            for name, field in schema.model_fields.items()
+            if field.annotation is UUID or set(get_args(field.annotation)) == {UUID, type(None)}
+        )
+        _UUID_FIELDS[schema] = found
+    return found
+
+
+_UUID_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
