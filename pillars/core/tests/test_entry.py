@@ -95,7 +95,7 @@ class NameForm(forms.Form):
 
 def _post(data: dict[str, str]) -> Any:
     request = RequestFactory().post("/", data)
-    request.session = {}  # type: ignore[attr-defined]
+    request.session = {}  # type: ignore[assignment]
     request._messages = []  # type: ignore[attr-defined]
     return request
 
