@@ -15,6 +15,7 @@ from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
+from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Room, Staff, Unit
 from pillars.rounds import selectors
@@ -135,10 +136,18 @@ class CoverageOut(Schema):
     started_at: datetime
     ended_at: datetime | None
     handed_from: UUID | None
+    floor_warnings: list[str] = Field(
+        default_factory=list,
+        description="On a write: the floor gate's warnings it let through (a lapsed credential "
+        "or training under a rule that warns); a rule that blocks answers 422 with the reason.",
+    )
 
     @classmethod
-    def of(cls, row: Coverage) -> CoverageOut:
+    def of(cls, row: Coverage, *, warned: bool = False) -> CoverageOut:
         return cls(
+            floor_warnings=(
+                hooks.floor_warnings(row.staff, hooks.FloorTask.ONE_TO_ONE) if warned else []
+            ),
             public_id=row.public_id,
             order=row.order.public_id,
             person=row.order.person.public_id,
@@ -335,7 +344,7 @@ def start_coverage(
     order = selectors.get_order_for(request.user, public_id, "rounds.cover")
     staff = _staff_by_id(request, [payload.staff], "staff")[payload.staff]
     row = coverage_services.start_coverage(order, actor=request.user, staff=staff)
-    return Status(201, CoverageOut.of(row))
+    return Status(201, CoverageOut.of(row, warned=True))
 
 
 @router.post(
@@ -353,4 +362,4 @@ def relieve(request: HttpRequest, public_id: UUID, payload: RelieveIn) -> Status
     new = coverage_services.relieve(
         row, actor=request.user, incoming_staff=incoming, incoming_pin=payload.incoming_pin
     )
-    return Status(201, CoverageOut.of(new))
+    return Status(201, CoverageOut.of(new, warned=True))

@@ -172,7 +172,7 @@ def load_problem(supervisor: Staff, supervisee_roles: Sequence[str], today: date
 
 
 def supervisor_check(staff: Staff | None, supervisor: Staff, role_codes: list[str]) -> str:
-    """The check people runs when a supervisor is chosen (people.services.add_supervisor_check):
+    """The check people runs when a supervisor is chosen (people.hooks.add_supervisor_check):
     who may supervise whom, then the supervisor's load."""
     today = clock.now().date()
     return eligibility_problem(supervisor, role_codes, today) or load_problem(
