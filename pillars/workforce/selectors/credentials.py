@@ -107,6 +107,45 @@ def get_credential_for(user: Any, public_id: Any, action: str) -> Credential:
     return found
 
 
+EVIDENCE_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An evidence file cleared for one reader: what to send and under which name."""
+
+    record: Any
+    content_type: str
+    filename: str
+
+
+def get_evidence_for(user: Any, model: type[Any], public_id: Any) -> EvidenceFile:
+    """The evidence of one credential, CE record or training completion: 404 when the reader
+    may not know of the record or it has no evidence, 403 when they may read the record but not
+    the file (policy ``workforce.download_evidence``). The read is audited. The name sent is
+    made from the record, never the uploaded name; the type is one evidence may be."""
+    found = model.objects.select_related("staff").filter(public_id=public_id).first()
+    if found is None:
+        raise Http404("Not found")
+    policy.require(user, "workforce.download_evidence", found)
+    if not found.evidence.name or not found.evidence.storage.exists(found.evidence.name):
+        raise Http404("No evidence")
+    content_type = (
+        found.evidence_content_type
+        if found.evidence_content_type in EVIDENCE_TYPES
+        else "application/octet-stream"
+    )
+    label = model._meta.model_name
+    _audit_read(
+        user,
+        "evidence",
+        found.staff,
+        {"record": f"{model._meta.label_lower}:{found.public_id}", "type": content_type},
+    )
+    extension = EVIDENCE_TYPES.get(content_type, "bin")
+    return EvidenceFile(found, content_type, f"{label}-{found.public_id}.{extension}")
+
+
 def verification_queue(user: Any) -> list[Credential]:
     """Credentials waiting for an administrator's check, oldest first."""
     rows = list(
