@@ -37,6 +37,6 @@ def test_a_lapsed_credential_blocks_a_one_to_one_on_the_form(
     )
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_text("There is a problem. Nothing was saved.")).to_be_visible()
-    expect(page.locator("form")).to_contain_text("crisis intervention expired on")
+    expect(page.locator("form[novalidate]")).to_contain_text("crisis intervention expired on")
     axe_check(page)
     assert not Coverage.objects.exists()
