@@ -61,6 +61,23 @@ API: dict[str, Case] = {
         credential,
         body=lambda w, who: {"method": "primary source website"},
     ),
+    "POST /api/v1/workforce/credentials/{public_id}/waive": Case(
+        "POST",
+        "F N N N F F N A N U",
+        credential,
+        body=lambda w, who: {"reason": "Renewal in the mail"},
+    ),
+    "POST /api/v1/workforce/staff/{public_id}/ce": Case(
+        "POST",
+        "A F F F F F F A N U",
+        bht,
+        body=lambda w, who: {
+            "category_code": "ethics",
+            "title": "Ethics refresher",
+            "completed_on": "2025-01-15",
+            "hours": "3",
+        },
+    ),
     "GET /api/v1/workforce/compliance": Case("GET", "F F F F F A F A F U"),
 }
 
