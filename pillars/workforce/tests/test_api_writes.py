@@ -66,7 +66,8 @@ def test_ce_hours_through_the_api_with_evidence(world: World) -> None:
         assert str(record.hours) == "3.50"
         assert record.evidence_content_type == "application/pdf"
         event = _last("workforce.cerecord")
-        assert event.actor == world.user("bht") and event.action == "create"
+        assert event.actor == world.user("bht")
+        assert event.action == "create"
     finally:
         record.evidence.delete(save=False)
 
