@@ -89,6 +89,7 @@ REFERENCE_DATA = (
     "pillars.workforce.migrations.0003_recognition_ladder_retention",
     "pillars.workforce.migrations.0002_supervision",
     "pillars.workforce.migrations.0006_training_reminders",
+    "pillars.workforce.migrations.0007_cadence_rule_versions",
 )
 
 
