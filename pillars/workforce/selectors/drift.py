@@ -12,7 +12,7 @@ figures, the organization's default zone, PILLARS_DEFAULT_TIME_ZONE).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,7 +53,7 @@ def add_months(day: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _moment(day: date, zone: ZoneInfo) -> datetime:
+def _moment(day: date, zone: tzinfo) -> datetime:
     """Midnight starting ``day`` in the local zone (an aware moment to compare stored UTC to)."""
     return datetime(day.year, day.month, day.day, tzinfo=zone)
 
@@ -121,7 +121,7 @@ def _encounters(staff_ids: list[int] | None) -> QuerySet[Encounter]:
 
 
 def drift_months(
-    staff_ids: list[int] | None, first: date, last: date, zone: ZoneInfo | None = None
+    staff_ids: list[int] | None, first: date, last: date, zone: tzinfo | None = None
 ) -> list[DriftMonth]:
     """The months from ``first`` to ``last`` (month starts) for these staff (None: every peer
     in the organization), counted in ``zone`` (``zone_for`` when not given), with the active
@@ -174,7 +174,7 @@ class MixRow:
 
 
 def activity_mix(
-    staff_ids: list[int] | None, first: date, last: date, zone: ZoneInfo | None = None
+    staff_ids: list[int] | None, first: date, last: date, zone: tzinfo | None = None
 ) -> list[MixRow]:
     """How often each term of the peer-role taxonomy was used in the period's signed notes
     (months in ``zone``, as ``drift_months``), every active term listed (a term never used is

@@ -123,7 +123,7 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
     extra["evidenced_ce"] = with_evidence(
         CeRecord.objects.create(
             staff=bht,
-            category=CeCategory.objects.order_by("pk").first(),
+            category=CeCategory.objects.order_by("pk")[0],
             title="Ethics refresher",
             completed_on=now.date(),
             hours=3,

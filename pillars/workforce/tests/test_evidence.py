@@ -95,7 +95,7 @@ def test_ce_and_training_evidence_and_the_links_on_the_page(world: World, signed
     ce = services.record_ce(
         world.staff["bht"],
         actor=world.user("bht"),
-        category=CeCategory.objects.order_by("pk").first(),
+        category=CeCategory.objects.order_by("pk")[0],
         title="Ethics",
         completed_on=today,
         hours=3,

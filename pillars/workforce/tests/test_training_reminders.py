@@ -15,7 +15,12 @@ from pillars.people.testing import World
 from pillars.rounds.models import Alert
 from pillars.workforce.models.credentials import Credential
 from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
-from pillars.workforce.selectors.credentials import EXPIRING, LAPSED, compliance_for
+from pillars.workforce.selectors.credentials import (
+    EXPIRING,
+    LAPSED,
+    ComplianceLine,
+    compliance_for,
+)
 from pillars.workforce.services.credentials import sweep_expiry_reminders
 from pillars.workforce.services.trainings import record_completion
 from pillars.workforce.tests.test_floor import hold
@@ -74,7 +79,7 @@ def test_a_later_completion_or_renewal_silences_the_old_reminders(world: World) 
     assert Credential.objects.filter(next_reminder_on__isnull=False).count() == 1
 
 
-def _line(world: World, who: str = "bht"):  # type: ignore[no-untyped-def]
+def _line(world: World, who: str = "bht") -> ComplianceLine:
     lines = compliance_for(world.user("director"))
     [line] = [x for x in lines if x.staff.public_id == world.staff[who].public_id]
     return line
