@@ -88,6 +88,8 @@ REFERENCE_DATA = (
     "pillars.workforce.migrations.0002_wellbeing",
     "pillars.workforce.migrations.0003_recognition_ladder_retention",
     "pillars.workforce.migrations.0002_supervision",
+    "pillars.workforce.migrations.0006_training_reminders",
+    "pillars.workforce.migrations.0007_cadence_rule_versions",
 )
 
 

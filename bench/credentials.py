@@ -1,11 +1,12 @@
-"""Credential compliance for 5,000 staff (``BENCH_CREDENTIAL_STAFF``), one ratio.
+"""Credential and training compliance for 5,000 staff (``BENCH_CREDENTIAL_STAFF``), one ratio.
 
 ``workforce.selectors.credentials.compliance_for`` as the director's page and API call it
 (policy, the required types through each person's roles, the latest effective end per type with
-waivers, units and roles for display, the audited read) against the same figure written by hand
-in one SQL statement plus a head count: how many staff are compliant, expiring within 90 days
-and lapsed. Median of each (goal: at most 3x). The staff, their roles and ~14,000 credentials
-are written with bulk inserts so the set-up stays short.
+waivers, the required courses with the latest completion or an assignment not yet due, units
+and roles for display, the audited read) against the same figure written by hand in one SQL
+statement plus a head count: how many staff are compliant, expiring within 90 days and lapsed.
+Median of each (goal: at most 3x). The staff, their roles, ~14,000 credentials and the training
+completions are written with bulk inserts so the set-up stays short.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ STAFF = int(os.environ.get("BENCH_CREDENTIAL_STAFF", "5000"))
 ROUNDS = int(os.environ.get("BENCH_CREDENTIAL_ROUNDS", "9"))
 
 HAND_SQL = """
-    WITH req AS (
+    WITH emp AS (
+        SELECT s.id FROM people_staff s
+        WHERE s.hired_on <= %(today)s AND (s.exited_on IS NULL OR s.exited_on > %(today)s)
+    ),
+    req_c AS (
         SELECT DISTINCT sr.staff_id, ct.code
         FROM people_staff_roles sr
+        JOIN emp ON emp.id = sr.staff_id
         JOIN workforce_credentialtype_required_for rf ON rf.role_id = sr.role_id
         JOIN workforce_credentialtype ct
              ON ct.id = rf.credentialtype_id AND ct.is_current AND ct.is_active
-        JOIN people_staff s ON s.id = sr.staff_id
-             AND s.hired_on <= %(today)s AND (s.exited_on IS NULL OR s.exited_on > %(today)s)
     ),
-    best AS (
+    best_c AS (
         SELECT c.staff_id, ct.code,
                MAX(CASE WHEN c.waived_at IS NOT NULL THEN COALESCE(c.waived_until, %(far)s)
                         ELSE COALESCE(c.expires_on, %(far)s) END) AS ends
@@ -41,18 +45,42 @@ HAND_SQL = """
         WHERE c.issued_on <= %(today)s
         GROUP BY c.staff_id, ct.code
     ),
+    req_t AS (
+        SELECT DISTINCT sr.staff_id, cr.course_id
+        FROM people_staff_roles sr
+        JOIN emp ON emp.id = sr.staff_id
+        JOIN workforce_course_required_for cr ON cr.role_id = sr.role_id
+        JOIN workforce_course co ON co.id = cr.course_id AND co.is_active
+    ),
+    best_t AS (
+        SELECT t.staff_id, t.course_id, MAX(COALESCE(t.expires_on, %(far)s)) AS ends
+        FROM workforce_trainingcompletion t
+        WHERE t.completed_on <= %(today)s
+        GROUP BY t.staff_id, t.course_id
+    ),
+    judged AS (
+        SELECT req_c.staff_id, best_c.ends
+        FROM req_c
+        LEFT JOIN best_c ON best_c.staff_id = req_c.staff_id AND best_c.code = req_c.code
+        UNION ALL
+        SELECT req_t.staff_id, COALESCE(best_t.ends, a.due_on)
+        FROM req_t
+        LEFT JOIN best_t
+             ON best_t.staff_id = req_t.staff_id AND best_t.course_id = req_t.course_id
+        LEFT JOIN workforce_trainingassignment a
+             ON a.staff_id = req_t.staff_id AND a.course_id = req_t.course_id
+             AND a.due_on >= %(today)s
+    ),
     per_staff AS (
-        SELECT req.staff_id,
-               SUM(CASE WHEN best.ends IS NULL OR best.ends < %(today)s THEN 1 ELSE 0 END)
-                   AS lapsed,
-               SUM(CASE WHEN best.ends >= %(today)s AND best.ends <= %(soon)s THEN 1 ELSE 0 END)
+        SELECT staff_id,
+               SUM(CASE WHEN ends IS NULL OR ends < %(today)s THEN 1 ELSE 0 END) AS lapsed,
+               SUM(CASE WHEN ends >= %(today)s AND ends <= %(soon)s THEN 1 ELSE 0 END)
                    AS expiring
-        FROM req LEFT JOIN best ON best.staff_id = req.staff_id AND best.code = req.code
-        GROUP BY req.staff_id
+        FROM judged
+        GROUP BY staff_id
     )
     SELECT
-        (SELECT COUNT(*) FROM people_staff s
-         WHERE s.hired_on <= %(today)s AND (s.exited_on IS NULL OR s.exited_on > %(today)s)),
+        (SELECT COUNT(*) FROM emp),
         (SELECT COUNT(*) FROM per_staff WHERE lapsed > 0),
         (SELECT COUNT(*) FROM per_staff WHERE lapsed = 0 AND expiring > 0)
 """
@@ -92,6 +120,7 @@ def populate(today: date) -> Any:
     from pillars.people.models import Role, Staff
     from pillars.people.testing import build_world
     from pillars.workforce.models.credentials import Credential, CredentialType
+    from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
 
     world = build_world()
     now = clock.now()
@@ -142,7 +171,42 @@ def populate(today: date) -> Any:
                 )
             )
     Credential.objects.bulk_create(rows, batch_size=2000)
-    return world, len(rows)
+    courses = {
+        code: list(Course.objects.filter(required_for__code=code, is_active=True))
+        for code in set(mix)
+    }
+    done, assigned = [], []
+    for s, code in zip(staff, chosen, strict=True):
+        for course in courses[code]:
+            roll = rng.random()
+            if roll < 0.03:
+                continue  # never completed, never assigned: lapsed
+            if roll < 0.06:
+                assigned.append(
+                    TrainingAssignment(
+                        staff_id=s.pk,
+                        course=course,
+                        assigned_on=today,
+                        due_on=today + timedelta(days=rng.randint(-10, 30)),
+                        reason="hire",
+                        created_at=now,
+                    )
+                )
+                continue
+            completed = today - timedelta(days=rng.randint(1, 380))
+            done.append(
+                TrainingCompletion(
+                    staff_id=s.pk,
+                    course=course,
+                    completed_on=completed,
+                    expires_on=course.expires_on_for(completed),
+                    recorded_by_id=s.pk,
+                    recorded_at=now,
+                )
+            )
+    TrainingCompletion.objects.bulk_create(done, batch_size=2000)
+    TrainingAssignment.objects.bulk_create(assigned, batch_size=2000)
+    return world, len(rows) + len(done)
 
 
 def measure(env: dict[str, str]) -> None:
@@ -158,7 +222,7 @@ def measure(env: dict[str, str]) -> None:
     started = time.perf_counter()
     world, credentials = populate(today)
     print(
-        f"  ({STAFF} staff, {credentials} credentials written in "
+        f"  ({STAFF} staff, {credentials} credentials and training completions written in "
         f"{time.perf_counter() - started:.1f} s)"
     )
     director = world.user("director")

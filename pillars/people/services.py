@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -77,21 +77,9 @@ EMERGENCY_ACCESS_MINUTES = 60
 QUICK_SWITCH_VALID_HOURS = 12
 OLDEST_BIRTH_YEAR = 1900
 
-# Checks other apps add on the choice of a supervisor (the workforce app: who may supervise
-# whom, supervisor load limits), so people imports none of them. Each is called with the staff
-# member being supervised (None while being created), the chosen supervisor and the staff
-# member's role codes, and answers an error message, or "" when the choice is fine.
-SupervisorCheck = Callable[[Staff | None, Staff, list[str]], str]
-_supervisor_checks: list[SupervisorCheck] = []
-
-
-def add_supervisor_check(check: SupervisorCheck) -> None:
-    if check not in _supervisor_checks:
-        _supervisor_checks.append(check)
-
-
-def _supervisor_errors(staff: Staff | None, supervisor: Staff, role_codes: list[str]) -> list[str]:
-    return [m for check in _supervisor_checks if (m := check(staff, supervisor, role_codes))]
+# Checks other apps add on the choice of a supervisor live in the one hook registry
+# (hooks.add_supervisor_check: workforce's who may supervise whom and load limits).
+_supervisor_errors = hooks.supervisor_errors
 
 
 # --- Persons served ----------------------------------------------------------------------------

@@ -4,7 +4,10 @@ audited through people.services.save_reference, nothing deleted). Registered fro
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from pillars.people.admin import ReferenceAdmin
 from pillars.workforce.models.caseloads import CaseloadKindLimit
@@ -26,9 +29,27 @@ class CadenceRuleAdmin(ReferenceAdmin):
         "min_sessions",
         "min_face_to_face_minutes",
         "version",
+        "is_current",
         "is_active",
     ]
-    list_filter = ["is_active", "role"]
+    list_filter = ["is_active", "is_current", "role"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Sessions were judged by the version in force: a change of meaning is a new version
+        # (workforce.services.supervision.revise_cadence_rule), not an edit in place.
+        if obj is None:
+            return ["version", "is_current", "created_at"]
+        return [
+            "code",
+            "version",
+            "is_current",
+            "created_at",
+            "role",
+            "certification_status",
+            "period_days",
+            "min_sessions",
+            "min_face_to_face_minutes",
+        ]
 
 
 class CertificationRuleAdmin(ReferenceAdmin):

@@ -22,7 +22,9 @@ from pillars.incidents.models import EpisodeKind, RestraintEpisode, RuleProfile
 from pillars.incidents.selectors import restraint as selectors
 from pillars.incidents.selectors.incidents import staff_by_public_id
 from pillars.incidents.services import restraint as services
+from pillars.people import hooks
 from pillars.people import selectors as people_selectors
+from pillars.people.models import Staff
 
 router = Router(tags=["restraint"])
 
@@ -91,6 +93,11 @@ class RestraintEpisodeOut(Schema):
     orders: list[RestraintOrderOut]
     checks: list[RestraintCheckOut]
     staff_involved: list[RestraintStaffOut]
+    floor_warnings: list[str] = Field(
+        default_factory=list,
+        description="On naming staff: the floor gate's warnings it let through (a lapsed "
+        "credential or training under a rule that warns); a rule that blocks answers 422.",
+    )
 
     @classmethod
     def of(cls, e: RestraintEpisode, now: datetime) -> RestraintEpisodeOut:
@@ -154,6 +161,13 @@ class RestraintEpisodeOut(Schema):
 
 def _fresh(episode: RestraintEpisode) -> RestraintEpisodeOut:
     return RestraintEpisodeOut.of(services.load_episode(episode.pk), clock.now())
+
+
+def _warned(out: RestraintEpisodeOut, staff: list[Staff]) -> RestraintEpisodeOut:
+    """The answer to a write that named staff, with the floor gate's warnings about them."""
+    notes = hooks.floor_notes(staff, hooks.FloorTask.RESTRAINT_TEAM)
+    out.floor_warnings = [p.reason for p in notes.lines() if not p.blocks]
+    return out
 
 
 def _entry(
@@ -323,6 +337,7 @@ def start(
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.restraint_order", what="api restraint start"
     )
+    staff = staff_by_public_id(request.user, payload.staff, field="staff")
     episode = services.start_episode(
         person,
         actor=request.user,
@@ -332,9 +347,9 @@ def start(
         alternatives_tried=payload.alternatives_tried,
         started_at=payload.started_at,
         ordered_at=payload.ordered_at,
-        staff=staff_by_public_id(request.user, payload.staff, field="staff"),
+        staff=staff,
     )
-    return Status(201, _fresh(episode))
+    return Status(201, _warned(_fresh(episode), staff))
 
 
 @router.get(
@@ -358,16 +373,16 @@ def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisod
 def add_staff(
     request: HttpRequest, public_id: UUID, payload: RestraintStaffIn
 ) -> Status[RestraintEpisodeOut]:
-    return _entry(
-        request,
-        public_id,
-        "incidents.restraint_monitor",
+    named: list[Staff] = []
+
+    def name(episode: RestraintEpisode, actor: Any) -> object:
         # The ids are resolved after the episode is found, so an episode out of scope is a 404
         # whatever staff are named.
-        lambda episode, actor: services.add_staff(
-            episode, actor=actor, staff=staff_by_public_id(actor, payload.staff, field="staff")
-        ),
-    )
+        named.extend(staff_by_public_id(actor, payload.staff, field="staff"))
+        return services.add_staff(episode, actor=actor, staff=named)
+
+    answer = _entry(request, public_id, "incidents.restraint_monitor", name)
+    return Status(answer.status_code, _warned(answer.value, named))
 
 
 @router.post(

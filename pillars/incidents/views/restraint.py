@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -42,6 +43,7 @@ from pillars.incidents.forms.restraint import (
 from pillars.incidents.models import EpisodeKind, RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
 from pillars.incidents.services import restraint as services
+from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
 
@@ -65,6 +67,22 @@ def _takers_part(unit: Unit | None, episode: RestraintEpisode | None = None) -> 
     return qs.order_by("display_name")
 
 
+def _floor_notes(form: forms.Form, staff: Any) -> hooks.FloorNotes:
+    """What the floor gate says about each staff member who could be named (a lapsed
+    credential or training blocks or warns, workforce floor rules), on the choices' labels and
+    listed on the form before anyone submits."""
+    notes = hooks.floor_notes(list(staff), hooks.FloorTask.RESTRAINT_TEAM)
+    notes.label_field(form.fields["staff"])
+    return notes
+
+
+def _floor_warned(request: HttpRequest, staff: list[Staff]) -> None:
+    """After staff were named: the floor gate's warnings about them, said."""
+    for problem in hooks.floor_notes(staff, hooks.FloorTask.RESTRAINT_TEAM).lines():
+        if not problem.blocks:
+            messages.warning(request, f"Allowed with a warning: {problem.reason}")
+
+
 def _zone_of(unit: Unit | None) -> str:
     return unit.time_zone if unit is not None else settings.PILLARS_DEFAULT_TIME_ZONE
 
@@ -81,18 +99,37 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     unit = placement.unit if placement else None
     zone = _zone_of(unit)
+    takers = list(_takers_part(unit))
     form = StartForm(
         posted(request),
         zone_name=zone,
         orderers=_orderers(unit),
-        staff=_takers_part(unit),
+        staff=Staff.objects.filter(pk__in=[s.pk for s in takers]).order_by("display_name"),
     )
     profile = services.profile_for_unit(unit) if unit is not None else None
+    notes = _floor_notes(form, takers)
+    context = {
+        "person": person,
+        "form": form,
+        "unit": unit,
+        "profile": profile,
+        "zone": zone,
+        "floor_notes": notes,
+    }
+
+    def done(episode: RestraintEpisode) -> HttpResponse:
+        _floor_warned(request, list(form.cleaned_data["staff"]))
+        return saved(
+            request,
+            f"{episode.get_kind_display()} started. Timers are running.",
+            episode_url(episode),
+        )
+
     return form_write(
         request,
         form,
         "incidents/restraint/episode_start.html",
-        {"person": person, "form": form, "unit": unit, "profile": profile, "zone": zone},
+        context,
         lambda data: services.start_episode(
             person,
             actor=request.user,
@@ -105,11 +142,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
             ordered_by=data["ordered_by"],
             staff=list(data["staff"]),
         ),
-        lambda episode: saved(
-            request,
-            f"{episode.get_kind_display()} started. Timers are running.",
-            episode_url(episode),
-        ),
+        done,
         zone=ZoneInfo(zone),
     )
 
@@ -143,6 +176,14 @@ def _forms(episode: RestraintEpisode, bound: str | None, data: Any) -> dict[str,
     return built
 
 
+def _staff_notes(episode: RestraintEpisode, built: dict[str, forms.Form]) -> hooks.FloorNotes:
+    """The floor notes for the "name staff" form, while the episode runs."""
+    if not episode.is_active:
+        return hooks.FloorNotes(hooks.FloorTask.RESTRAINT_TEAM)
+    form = built["staff"]
+    return _floor_notes(form, form.fields["staff"].queryset)  # type: ignore[attr-defined]
+
+
 def _context(request: HttpRequest, episode: RestraintEpisode, built: dict[str, forms.Form]) -> Any:
     now = clock.now()
     user = request.user
@@ -158,6 +199,7 @@ def _context(request: HttpRequest, episode: RestraintEpisode, built: dict[str, f
         "addenda": list(episode.addenda.all()),
         "involved": episode.involved(),
         "forms": built,
+        "floor_notes": _staff_notes(episode, built),
         "can_order": policy.can(user, "incidents.restraint_order", episode),
         "can_evaluate": policy.can(user, "incidents.restraint_evaluate", episode),
         "can_monitor": policy.can(user, "incidents.restraint_monitor", episode),
@@ -195,12 +237,20 @@ def _write(
             TEMPLATE,
             _context(request, episode, built),
             lambda data: call(episode, request.user, data),
-            lambda _: saved(request, done, episode_url(episode)),
+            lambda _: _saved(request, name, form, done, episode),
             zone=ZoneInfo(episode.unit.time_zone),
         )
 
     view.__name__ = f"episode_{name}"
     return view
+
+
+def _saved(
+    request: HttpRequest, name: str, form: forms.Form, done: str, episode: RestraintEpisode
+) -> HttpResponse:
+    if name == "staff":
+        _floor_warned(request, list(form.cleaned_data["staff"]))
+    return saved(request, done, episode_url(episode))
 
 
 def _mechanical(data: dict[str, Any]) -> dict[str, Any]:

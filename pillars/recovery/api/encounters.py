@@ -17,6 +17,7 @@ from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
+from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.encounters import Encounter, Modality, Setting
 from pillars.recovery.models.plans import Goal
@@ -102,6 +103,11 @@ class EncounterOut(Schema):
 class EncounterDetailOut(EncounterOut):
     flags: list[EncounterFlagOut]
     addenda: list[EncounterAddendumOut]
+    floor_warnings: list[str] = Field(
+        default_factory=list,
+        description="On a billed encounter: the floor gate's warnings it let through (a lapsed "
+        "certification under a rule that warns); a rule that blocks answers 422.",
+    )
 
     @classmethod
     def detail(cls, e: Encounter) -> EncounterDetailOut:
@@ -246,7 +252,12 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
     encounter = selectors.get_encounter_for(
         request.user, encounter.public_id, what="api encounter signed"
     )
-    return Status(201, EncounterDetailOut.detail(encounter))
+    out = EncounterDetailOut.detail(encounter)
+    if encounter.billing_units:
+        out.floor_warnings = hooks.floor_warnings(
+            encounter.written_by, hooks.FloorTask.BILLABLE_PEER_SERVICE
+        )
+    return Status(201, out)
 
 
 @router.post(

@@ -24,6 +24,7 @@ from pillars.core import clock, policy
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, saved
+from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Staff
 from pillars.people.selectors import person_zone
@@ -108,6 +109,38 @@ def _encounter_context(request: HttpRequest, person: PersonServed) -> dict[str, 
     }
 
 
+BILLING_NOTE = (
+    "Only billable encounters need these: an encounter that is not billed can still be written."
+)
+
+
+def _floor_notes(staff: Staff | None, *, bills: bool = True) -> hooks.FloorNotes:
+    """What the floor gate says about the writer signing a billable peer service (a lapsed
+    certification blocks or warns, workforce floor rules), before they write."""
+    if staff is None or not bills:
+        return hooks.FloorNotes(hooks.FloorTask.BILLABLE_PEER_SERVICE)
+    notes = hooks.floor_notes([staff], hooks.FloorTask.BILLABLE_PEER_SERVICE)
+    notes.note = BILLING_NOTE
+    return notes
+
+
+def _bills(person: PersonServed, staff: Staff | None, session: VirtualSession | None) -> bool:
+    program = session.program if session is not None else None
+    rule = services.rule_for(program or services.program_for(person, staff))
+    return rule is not None and rule.bills_peer_services
+
+
+def _signed(request: HttpRequest, encounter: Any, staff: Staff | None) -> HttpResponse:
+    if staff is not None and encounter.billing_units:
+        for reason in hooks.floor_warnings(staff, hooks.FloorTask.BILLABLE_PEER_SERVICE):
+            messages.warning(request, f"Allowed with a warning: {reason}")
+    return saved(
+        request,
+        _signed_message(encounter),
+        reverse("recovery:encounter-detail", args=[encounter.public_id]),
+    )
+
+
 def _write_encounter(
     request: HttpRequest, person: PersonServed, session: VirtualSession | None
 ) -> HttpResponse:
@@ -138,7 +171,13 @@ def _write_encounter(
         request,
         form,
         "recovery/encounters/encounter_form.html",
-        {"person": person, "form": form, "zone_name": str(zone), "session": session},
+        {
+            "person": person,
+            "form": form,
+            "zone_name": str(zone),
+            "session": session,
+            "floor_notes": _floor_notes(staff, bills=_bills(person, staff, session)),
+        },
         lambda data: services.record_encounter(
             person,
             actor=request.user,
@@ -156,11 +195,7 @@ def _write_encounter(
             credential=data["credential"],
             virtual_session=session,
         ),
-        lambda encounter: saved(
-            request,
-            _signed_message(encounter),
-            reverse("recovery:encounter-detail", args=[encounter.public_id]),
-        ),
+        lambda encounter: _signed(request, encounter, staff),
         zone=zone,
     )
 
@@ -229,7 +264,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
         request,
         form,
         "recovery/encounters/group_form.html",
-        {"form": form, "zone_name": str(zone)},
+        {"form": form, "zone_name": str(zone), "floor_notes": _floor_notes(staff)},
         lambda data: services.record_group(
             [services.Attendee(p, came, note, goal) for p, came, note, goal in form.attendees()],
             actor=request.user,

@@ -4,6 +4,7 @@ and 1:1/2:1 coverage with relief handoffs. Handlers are thin: a selector, one se
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -16,6 +17,7 @@ from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
+from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Room, Staff, Unit
 from pillars.rounds import selectors
@@ -117,6 +119,11 @@ class CoverageOut(Out):
     started_at: datetime
     ended_at: datetime | None
     handed_from: UUID | None
+    floor_warnings: list[str] = Field(
+        default_factory=list,
+        description="On a write: the floor gate's warnings it let through (a lapsed credential "
+        "or training under a rule that warns); a rule that blocks answers 422 with the reason.",
+    )
 
     @staticmethod
     def resolve_person(row: Coverage) -> PersonServed:
@@ -129,6 +136,12 @@ class CoverageOut(Out):
     @staticmethod
     def resolve_staff_name(row: Coverage) -> str:
         return row.staff.display_name
+
+    @staticmethod
+    def resolve_floor_warnings(row: Coverage, context: dict[str, Any]) -> list[str]:
+        if not (context or {}).get("warned"):
+            return []
+        return hooks.floor_warnings(row.staff, hooks.FloorTask.ONE_TO_ONE)
 
 
 class LapseOut(Schema):
@@ -315,7 +328,7 @@ def start_coverage(
     order = selectors.get_order_for(request.user, public_id, "rounds.cover")
     staff = _staff_by_id(request, [payload.staff], "staff")[payload.staff]
     row = coverage_services.start_coverage(order, actor=request.user, staff=staff)
-    return Status(201, CoverageOut.of(row))
+    return Status(201, CoverageOut.of(row, warned=True))
 
 
 @router.post(
@@ -333,4 +346,4 @@ def relieve(request: HttpRequest, public_id: UUID, payload: RelieveIn) -> Status
     new = coverage_services.relieve(
         row, actor=request.user, incoming_staff=incoming, incoming_pin=payload.incoming_pin
     )
-    return Status(201, CoverageOut.of(new))
+    return Status(201, CoverageOut.of(new, warned=True))

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.formtools import DateInput, posted, run_write
+from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
 from pillars.rounds import selectors
@@ -48,6 +49,22 @@ def _staff_field(choices: list[Staff], label: str, required: bool = True) -> for
         required=required,
         empty_label="Not assigned" if not required else "Choose",
     )
+
+
+def _floor_notes(form: forms.Form, name: str, staff: list[Staff]) -> hooks.FloorNotes:
+    """What the floor gate says about each choice for a 1:1 (a lapsed credential or training
+    blocks or warns, workforce floor rules), on the choices' labels and listed on the form."""
+    notes = hooks.floor_notes(staff, hooks.FloorTask.ONE_TO_ONE)
+    if name in form.fields:
+        notes.label_field(form.fields[name])
+    return notes
+
+
+def _floor_warned(request: HttpRequest, staff: Staff | None) -> None:
+    """After a 1:1 went through: the floor gate's warnings about the staff member, said."""
+    if staff is not None:
+        for reason in hooks.floor_warnings(staff, hooks.FloorTask.ONE_TO_ONE):
+            messages.warning(request, f"Allowed with a warning: {reason}")
 
 
 def _unit_of_order(order: ObservationOrder) -> Unit | None:
@@ -326,7 +343,12 @@ def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = _unit_of_order(order)
     staff = _unit_staff(unit, "bht", "nurse") if unit else []
     form = StartCoverageForm(posted(request), staff=staff)
-    context = {"order": order, "form": form, "board_url": _board_url(request, order)}
+    context = {
+        "order": order,
+        "form": form,
+        "board_url": _board_url(request, order),
+        "floor_notes": _floor_notes(form, "staff", staff),
+    }
     template = "rounds/coverage_start.html"
     if request.method == "POST" and form.is_valid():
         _, failed = run_write(
@@ -341,6 +363,7 @@ def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         if failed is not None:
             return failed
         messages.success(request, f"{form.cleaned_data['staff']} is with the person now.")
+        _floor_warned(request, form.cleaned_data["staff"])
         return _back_to_unit(request, order)
     return render(request, template, context)
 
@@ -380,12 +403,15 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = _unit_of_order(row.order)
     board_url = _board_url(request, row.order)
     form = None
+    notes = None
     if may_sign and row.ended_at is None:
         staff = [s for s in (_unit_staff(unit, "bht", "nurse") if unit else []) if s != row.staff]
         form = RelieveForm(posted(request), staff=staff)
+        notes = _floor_notes(form, "incoming_staff", staff)
     context = {
         "row": row,
         "form": form,
+        "floor_notes": notes,
         "may_sign": may_sign,
         "board_url": board_url,
         "zone": _zone_of(row.order),
@@ -409,6 +435,7 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
         if failed is not None:
             return failed
         messages.success(request, f"{data['incoming_staff']} has taken over.")
+        _floor_warned(request, data["incoming_staff"])
         return redirect(board_url)
     return render(request, template, context)
 
@@ -458,6 +485,7 @@ def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         "row": row,
         "form": form,
+        "floor_notes": _floor_notes(form, "successor", staff) if order_open else None,
         "board_url": board_url,
         "order_open": order_open,
         "may_sign": policy.allows(request.user, "rounds.relieve", row),
@@ -483,6 +511,7 @@ def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
             return failed
         if data.get("successor"):
             messages.success(request, f"{data['successor']} is with the person now.")
+            _floor_warned(request, data["successor"])
         elif data.get("level"):
             messages.success(request, f"The stretch has ended; the level is now {data['level']}.")
         else:

@@ -1,6 +1,6 @@
 """Credentials in the JSON API: one's own and a staff member's credentials, recording one
 (evidence as base64, type and size checked by the service; replay-safe by ``client_id``), an
-administrator's verification, and the compliance summary for leaders."""
+administrator's verification and waiver, CE hours, and the compliance summary for leaders."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import base64
 import binascii
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -21,7 +22,7 @@ from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
-from pillars.workforce.models.credentials import Credential
+from pillars.workforce.models.credentials import CeRecord, Credential
 from pillars.workforce.selectors import credentials as selectors
 from pillars.workforce.services import credentials as services
 
@@ -84,6 +85,67 @@ class CredentialIn(Schema):
     client_id: UUID | None = Field(
         None, description="A UUID the device makes: sending it again returns the first record."
     )
+
+
+# Evidence and course dates before this are typing mistakes, not records.
+EARLIEST = date(1950, 1, 1)
+
+
+def evidence_of(value: str | None, field: str = "evidence_base64") -> io.BytesIO | None:
+    """Base64 evidence from a request body (the service checks its type and size)."""
+    if not value:
+        return None
+    try:
+        return io.BytesIO(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        raise invalid(field, "The evidence is not valid base64.") from None
+
+
+def not_before_1950(value: date, field: str) -> date:
+    if value < EARLIEST:
+        raise invalid(field, "Give a date from 1950 on.")
+    return value
+
+
+class WaiveIn(Schema):
+    reason: Text = Field(
+        ..., min_length=1, max_length=300, description="e.g. renewal in the mail; grace period"
+    )
+    until: date | None = Field(None, description="The last day the waiver runs; none: open.")
+
+
+class CeIn(Schema):
+    category_code: Text = Field(..., max_length=32, description="The CE category's code.")
+    title: Text = Field(..., min_length=1, max_length=200, description="The course or event.")
+    completed_on: date
+    hours: Decimal = Field(..., gt=0, le=200, max_digits=6, decimal_places=2)
+    evidence_base64: Text | None = Field(
+        None,
+        max_length=MAX_EVIDENCE_CHARS,
+        description="A PDF, PNG or JPEG of at most 5 MB, base64-encoded.",
+    )
+
+
+class CeOut(Schema):
+    public_id: UUID
+    staff: UUID
+    category_code: str
+    title: str
+    completed_on: date
+    hours: Decimal
+    evidence_content_type: str
+
+    @classmethod
+    def of(cls, r: CeRecord) -> CeOut:
+        return cls(
+            public_id=r.public_id,
+            staff=r.staff.public_id,
+            category_code=r.category.code,
+            title=r.title,
+            completed_on=r.completed_on,
+            hours=r.hours,
+            evidence_content_type=r.evidence_content_type,
+        )
 
 
 class VerifyIn(Schema):
@@ -150,12 +212,7 @@ def credential_create(
 ) -> Status[CredentialOut]:
     staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_credential")
     kind = selectors.get_credential_type(payload.type_code)
-    evidence = None
-    if payload.evidence_base64:
-        try:
-            evidence = io.BytesIO(base64.b64decode(payload.evidence_base64, validate=True))
-        except (binascii.Error, ValueError):
-            raise invalid("evidence_base64", "The evidence is not valid base64.") from None
+    evidence = evidence_of(payload.evidence_base64)
     credential = services.record_credential(
         staff,
         actor=request.user,
@@ -183,6 +240,50 @@ def credential_verify(
     )
     done = services.verify_credential(credential, actor=request.user, method=payload.method)
     return Status(200, CredentialOut.of(done, clock.now().date()))
+
+
+@router.post(
+    "/workforce/credentials/{public_id}/waive",
+    response={200: CredentialOut, **WRITE_ERRORS},
+    summary="An administrator waives a credential until a day (or open), with the reason",
+)
+@audited("waives a credential (audited by waive_credential)")
+@idempotent
+def credential_waive(
+    request: HttpRequest, public_id: UUID, payload: WaiveIn
+) -> Status[CredentialOut]:
+    credential = selectors.get_credential_for(
+        request.user, public_id, "workforce.verify_credential"
+    )
+    done = services.waive_credential(
+        credential, actor=request.user, reason=payload.reason, until=payload.until
+    )
+    return Status(200, CredentialOut.of(done, clock.now().date()))
+
+
+@router.post(
+    "/workforce/staff/{public_id}/ce",
+    response={201: CeOut, **WRITE_ERRORS},
+    summary="Record continuing-education hours with their evidence (one's own, or an "
+    "administrator)",
+)
+@audited("records CE hours (audited by record_ce)")
+@idempotent
+def ce_create(request: HttpRequest, public_id: UUID, payload: CeIn) -> Status[CeOut]:
+    staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_ce")
+    category = selectors.ce_categories().filter(code=payload.category_code).first()
+    if category is None:
+        raise invalid("category_code", "No such CE category.")
+    record = services.record_ce(
+        staff,
+        actor=request.user,
+        category=category,
+        title=payload.title,
+        completed_on=not_before_1950(payload.completed_on, "completed_on"),
+        hours=payload.hours,
+        evidence=evidence_of(payload.evidence_base64),
+    )
+    return Status(201, CeOut.of(record))
 
 
 @router.get(

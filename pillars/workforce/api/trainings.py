@@ -1,5 +1,81 @@
-"""Workforce in the JSON API: trainings."""
+"""Workforce in the JSON API: training completions (one's own, or an administrator for a staff
+member), with evidence as base64 (type and size checked by the service)."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from pillars.core.api_types import Text
+from pillars.core.declare import audited
+from pillars.core.errors import invalid
+from pillars.core.idempotency import idempotent
+from pillars.people import selectors as people_selectors
+from pillars.workforce.api.credentials import (
+    MAX_EVIDENCE_CHARS,
+    WRITE_ERRORS,
+    evidence_of,
+    not_before_1950,
+)
+from pillars.workforce.models.trainings import Course, TrainingCompletion
+from pillars.workforce.services import trainings as services
 
 router = Router(tags=["workforce"])
+
+
+class CompletionIn(Schema):
+    course_code: Text = Field(..., max_length=32, description="The course's code.")
+    completed_on: date
+    evidence_base64: Text | None = Field(
+        None,
+        max_length=MAX_EVIDENCE_CHARS,
+        description="A PDF, PNG or JPEG of at most 5 MB, base64-encoded.",
+    )
+
+
+class CompletionOut(Schema):
+    public_id: UUID
+    staff: UUID
+    course_code: str
+    completed_on: date
+    expires_on: date | None
+    evidence_content_type: str
+
+    @classmethod
+    def of(cls, t: TrainingCompletion) -> CompletionOut:
+        return cls(
+            public_id=t.public_id,
+            staff=t.staff.public_id,
+            course_code=t.course.code,
+            completed_on=t.completed_on,
+            expires_on=t.expires_on,
+            evidence_content_type=t.evidence_content_type,
+        )
+
+
+@router.post(
+    "/workforce/staff/{public_id}/completions",
+    response={201: CompletionOut, **WRITE_ERRORS},
+    summary="Record a training completion with its evidence; it lapses after the course's "
+    "renewal period",
+)
+@audited("records a training completion (audited by record_completion)")
+@idempotent
+def completion_create(
+    request: HttpRequest, public_id: UUID, payload: CompletionIn
+) -> Status[CompletionOut]:
+    staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_completion")
+    course = Course.objects.filter(code=payload.course_code, is_active=True).first()
+    if course is None:
+        raise invalid("course_code", "No such course.")
+    done = services.record_completion(
+        staff,
+        actor=request.user,
+        course=course,
+        completed_on=not_before_1950(payload.completed_on, "completed_on"),
+        evidence=evidence_of(payload.evidence_base64),
+    )
+    return Status(201, CompletionOut.of(done))

@@ -26,9 +26,9 @@ def _register_admin() -> None:
 
 
 def install() -> None:
-    from pillars.workforce.services.gating import check, record_warnings
+    from pillars.workforce.services.gating import check_many, record_warnings
 
-    hooks.set_floor_gate(checker=check, recorder=record_warnings)
+    hooks.set_floor_gate(checker=check_many, recorder=record_warnings)
     register_nav(
         [
             NavEntry(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pillars.core import navigation
 from pillars.core.navigation import NavEntry
-from pillars.people.services import add_reference_models, add_supervisor_check
+from pillars.people.hooks import add_supervisor_check
+from pillars.people.services import add_reference_models
 from pillars.workforce.models.supervision import (
     CadenceRule,
     CertificationRule,

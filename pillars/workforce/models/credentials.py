@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -169,8 +170,27 @@ class CredentialType(VersionedRule, PublicModel):
 
     def reminder_thresholds(self) -> list[int]:
         """The reminder days, largest first, only whole positive numbers."""
-        days = {int(d) for d in (self.reminder_days or []) if str(d).isdigit() and int(d) > 0}
-        return sorted(days, reverse=True)
+        return reminder_thresholds(self.reminder_days)
+
+
+def reminder_thresholds(reminder_days: Any) -> list[int]:
+    """Reminder days as data (a list such as [90, 60, 30, 7]), largest first, only whole
+    positive numbers."""
+    days = {int(d) for d in (reminder_days or []) if str(d).isdigit() and int(d) > 0}
+    return sorted(days, reverse=True)
+
+
+def next_reminder(
+    expires_on: date | None, thresholds: list[int], reminded: int | None
+) -> date | None:
+    """The day the next reminder falls due, after the one for ``reminded`` days (None: none
+    sent yet); None when no threshold is left or nothing expires."""
+    if expires_on is None:
+        return None
+    for days in thresholds:
+        if reminded is None or days < reminded:
+            return date.fromordinal(expires_on.toordinal() - days)
+    return None
 
 
 def evidence_path(record: models.Model, filename: str) -> str:
@@ -248,12 +268,13 @@ class Credential(PublicModel):
     def next_reminder_after(self, reminded: int | None) -> date | None:
         """The day the next reminder falls due, after the one for ``reminded`` days (None: none
         sent yet); None when no threshold is left or the credential does not expire."""
-        if self.expires_on is None:
-            return None
-        for days in self.credential_type.reminder_thresholds():
-            if reminded is None or days < reminded:
-                return date.fromordinal(self.expires_on.toordinal() - days)
-        return None
+        return next_reminder(self.expires_on, self.credential_type.reminder_thresholds(), reminded)
+
+    def reminder_label(self) -> str:
+        return self.credential_type.name
+
+    def reminder_thresholds(self) -> list[int]:
+        return self.credential_type.reminder_thresholds()
 
 
 class CeRecord(PublicModel):

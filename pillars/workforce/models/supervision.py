@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
+from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Staff
 
 __all__ = [
@@ -85,17 +86,19 @@ class CadenceState:
         return self.status == "overdue"
 
 
-class CadenceRule(PublicModel):
+class CadenceRule(VersionedRule, PublicModel):
     """How often supervision is due: in every window of ``period_days`` days, at least
     ``min_sessions`` signed sessions and at least ``min_face_to_face_minutes`` minutes of them
     face to face. A rule applies to a role (blank: any) and a certification status (blank: any);
-    the most specific active rule wins, and a staff member's profile may name one outright.
+    the most specific active current rule wins, and a staff member's profile may name one
+    outright (by its code: the current version applies). A change of meaning makes the next
+    version (core.versioning, ``revise_cadence_rule``); the rules shipped are version 1.
 
     Shipped defaults (DESIGN.md "Facts and defaults"): peers weekly during initial certification
     (one state's rule) and monthly after; the rule of another state, at least one hour face to
     face every week, ships inactive for an administrator to switch on."""
 
-    code = models.SlugField(max_length=40, unique=True)
+    code = models.SlugField(max_length=40)
     name = models.CharField(max_length=120)
     role = models.CharField(max_length=20, blank=True, help_text="Role code; blank: any role.")
     certification_status = models.CharField(
@@ -106,16 +109,20 @@ class CadenceRule(PublicModel):
     min_face_to_face_minutes = models.PositiveIntegerField(default=0)
     due_soon_days = models.PositiveSmallIntegerField(default=2)
     source = models.CharField(max_length=200, blank=True)
-    version = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["code", "version"]
         constraints = [
+            *versioned_constraints(
+                version_name="cadence_rule_version_unique",
+                current_name="cadence_rule_current_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(period_days__gte=1) & Q(min_sessions__gte=0),
                 name="cadence_rule_sane",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

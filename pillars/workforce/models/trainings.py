@@ -11,12 +11,22 @@ from django.db import models
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Role, Staff
-from pillars.workforce.models.credentials import add_months, evidence_path
+from pillars.workforce.models.credentials import (
+    add_months,
+    evidence_path,
+    next_reminder,
+    reminder_thresholds,
+)
 
 __all__ = ["Course", "TrainingAssignment", "TrainingCompletion", "TrainingStatus"]
 
 # A completion due to lapse within this many days shows as "due soon".
 DUE_SOON_DAYS = 30
+
+
+def default_reminder_days() -> list[int]:
+    """The expiry reminders a course gives by default, as credential types do."""
+    return [90, 60, 30, 7]
 
 
 class TrainingStatus(models.TextChoices):
@@ -38,6 +48,11 @@ class Course(PublicModel):
         default=30, help_text="Days a new assignment gives to complete the course."
     )
     required_for = models.ManyToManyField(Role, related_name="required_courses", blank=True)
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        help_text="Days before a completion lapses to remind, e.g. [90, 60, 30, 7].",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -50,6 +65,9 @@ class Course(PublicModel):
         if not self.renewal_months:
             return None
         return add_months(completed_on, int(self.renewal_months))
+
+    def reminder_thresholds(self) -> list[int]:
+        return reminder_thresholds(self.reminder_days)
 
 
 class TrainingAssignment(PublicModel):
@@ -98,6 +116,11 @@ class TrainingCompletion(PublicModel):
     evidence_size = models.PositiveIntegerField(null=True, blank=True)
     recorded_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    # Reminders, as on credentials: the next day one falls due and the threshold last sent; a
+    # worker claims a row by compare-and-set on ``next_reminder_on`` (core.sweeps). A later
+    # completion of the course clears them.
+    next_reminder_on = models.DateField(null=True, blank=True, db_index=True)
+    reminded_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["staff_id", "course_id", "-completed_on"]
@@ -108,3 +131,15 @@ class TrainingCompletion(PublicModel):
 
     def is_current_on(self, day: date) -> bool:
         return self.completed_on <= day and (self.expires_on is None or self.expires_on >= day)
+
+    def days_left_on(self, day: date) -> int | None:
+        return None if self.expires_on is None else (self.expires_on - day).days
+
+    def reminder_thresholds(self) -> list[int]:
+        return self.course.reminder_thresholds()
+
+    def next_reminder_after(self, reminded: int | None) -> date | None:
+        return next_reminder(self.expires_on, self.reminder_thresholds(), reminded)
+
+    def reminder_label(self) -> str:
+        return f"training {self.course.name}"

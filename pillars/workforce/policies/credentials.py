@@ -1,7 +1,8 @@
 """Who may see and do what with credentials and CE hours.
 
 A staff member sees and records their own; their supervisor reads them; administrators record
-for anyone, verify and waive; the director reads everyone's and the compliance overview.
+for anyone, verify and waive; the director reads everyone's and the compliance overview. The
+evidence files themselves are for the owner, their supervisor and administrators only.
 Everybody else is refused (403); a credential outside the reader's reach answers 404.
 """
 
@@ -47,6 +48,13 @@ def may_read(actor: Actor, obj: Any) -> bool:
     )
 
 
+def may_download(actor: Actor, obj: Any) -> bool:
+    """Evidence files: the owner, their supervisor, or an administrator (the director reads
+    the records, not the scans)."""
+    sid = staff_id_of(obj)
+    return actor.has_role(R.ADMIN) or sid == actor.staff_id or sid in actor.supervisee_staff_ids
+
+
 def restrict_by_staff(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
     if actor.has_role(*LEADERS):
         return qs
@@ -73,6 +81,12 @@ ACTIONS = {
         check=self_or_admin,
         scope="write",
         description="record continuing-education hours (one's own, or an administrator)",
+    ),
+    "workforce.download_evidence": rule(
+        *EVERY_STAFF_ROLE,
+        check=may_download,
+        description="download the evidence of a credential, CE hours or training (the owner, "
+        "their supervisor, administrators)",
     ),
     "workforce.verify_credential": rule(
         R.ADMIN, scope="write", description="verify a credential or waive it for a time"

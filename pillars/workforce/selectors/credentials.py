@@ -5,7 +5,9 @@ Compliance: a staff member's roles require credential types (``CredentialType.re
 matched by code across versions). For each required type, the best credential they hold is the
 one whose effective end is latest (a running waiver extends it to the waiver's end). Missing or
 lapsed on the day: not compliant; in force but ending within 90 days: expiring; else compliant.
-The figure is computed in three queries whatever the number of staff (``bench/credentials.py``
+Required trainings (``Course.required_for``) count the same way: the latest completion's end,
+or an assignment still within its due date; missing and overdue is lapsed. The figure is
+computed in a fixed number of queries whatever the number of staff (``bench/credentials.py``
 measures it against the same figure by hand in SQL).
 """
 
@@ -34,6 +36,7 @@ from pillars.workforce.models.credentials import (
     CredentialState,
     CredentialType,
 )
+from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
 
 EXPIRING_DAYS = 90
 # Stands for "never ends" in SQL comparisons (a credential with no expiry, an open waiver).
@@ -105,6 +108,45 @@ def get_credential_for(user: Any, public_id: Any, action: str) -> Credential:
     policy.require(user, action, found)
     _audit_read(user, "credential", found.staff, {"credential": str(found.public_id)})
     return found
+
+
+EVIDENCE_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An evidence file cleared for one reader: what to send and under which name."""
+
+    record: Any
+    content_type: str
+    filename: str
+
+
+def get_evidence_for(user: Any, model: type[Any], public_id: Any) -> EvidenceFile:
+    """The evidence of one credential, CE record or training completion: 404 when the reader
+    may not know of the record or it has no evidence, 403 when they may read the record but not
+    the file (policy ``workforce.download_evidence``). The read is audited. The name sent is
+    made from the record, never the uploaded name; the type is one evidence may be."""
+    found = model.objects.select_related("staff").filter(public_id=public_id).first()
+    if found is None:
+        raise Http404("Not found")
+    policy.require(user, "workforce.download_evidence", found)
+    if not found.evidence.name or not found.evidence.storage.exists(found.evidence.name):
+        raise Http404("No evidence")
+    content_type = (
+        found.evidence_content_type
+        if found.evidence_content_type in EVIDENCE_TYPES
+        else "application/octet-stream"
+    )
+    label = model._meta.model_name
+    _audit_read(
+        user,
+        "evidence",
+        found.staff,
+        {"record": f"{model._meta.label_lower}:{found.public_id}", "type": content_type},
+    )
+    extension = EVIDENCE_TYPES.get(content_type, "bin")
+    return EvidenceFile(found, content_type, f"{label}-{found.public_id}.{extension}")
 
 
 def verification_queue(user: Any) -> list[Credential]:
@@ -263,6 +305,57 @@ def credential_compliance(
     return rows
 
 
+def training_compliance(
+    staff: QuerySet[Staff],
+    today: date,
+    roles_of: dict[int, list[str]],
+    rows: dict[int, ComplianceRow],
+) -> dict[int, ComplianceRow]:
+    """Add the trainings each staff member's roles require to their compliance row, as
+    credentials are: the latest completion's end per (staff, course) in one grouped query (a
+    course without renewal never ends). With no completion, an assignment still within its due
+    date counts as expiring on that date; otherwise the training has lapsed."""
+    courses = Course.objects.filter(is_active=True)
+    names = {pk: f"Training: {name}" for pk, name in courses.values_list("pk", "name")}
+    by_role: dict[str, set[int]] = defaultdict(set)
+    for pk, role in courses.filter(required_for__isnull=False).values_list(
+        "pk", "required_for__code"
+    ):
+        by_role[role].add(pk)
+    if not by_role:
+        return rows
+    staff_ids = staff.values("pk")
+    ends = {
+        (staff_id, course_id): end
+        for staff_id, course_id, end in TrainingCompletion.objects.filter(
+            staff__in=staff_ids, completed_on__lte=today, course_id__in=names
+        )
+        .values("staff_id", "course_id")
+        .annotate(end=Max(Coalesce(F("expires_on"), Value(FAR), output_field=DateField())))
+        .values_list("staff_id", "course_id", "end")
+    }
+    due = {
+        (staff_id, course_id): due_on
+        for staff_id, course_id, due_on in TrainingAssignment.objects.filter(
+            staff__in=staff_ids, due_on__gte=today, course_id__in=names
+        ).values_list("staff_id", "course_id", "due_on")
+    }
+    soon = today + timedelta(days=EXPIRING_DAYS)
+    needs: dict[frozenset[str], list[int]] = {}
+    for staff_id, role_codes in roles_of.items():
+        key = frozenset(role_codes)
+        if key not in needs:
+            wanted: set[int] = set().union(*(by_role.get(r, set()) for r in key))
+            needs[key] = sorted(wanted, key=lambda pk: names[pk])
+        if not needs[key]:
+            continue
+        row = rows.get(staff_id) or rows.setdefault(staff_id, ComplianceRow(staff_id))
+        for course_id in needs[key]:
+            end = ends.get((staff_id, course_id)) or due.get((staff_id, course_id))
+            _judge(row, names[course_id], end, today, soon)
+    return rows
+
+
 def _judge(row: ComplianceRow, name: str, end: date | None, today: date, soon: date) -> None:
     if end is None or end < today:
         row.lapsed.append(name)
@@ -336,7 +429,7 @@ def compliance_for(
         "staff_id", "role__code"
     ):
         roles[staff_id].append(code)
-    figures = credential_compliance(staff, today, roles)
+    figures = training_compliance(staff, today, roles, credential_compliance(staff, today, roles))
     lines = []
     for pk, public_id, name in staff.order_by("display_name", "pk").values_list(
         "pk", "public_id", "display_name"

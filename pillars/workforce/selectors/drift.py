@@ -5,16 +5,19 @@ logged time, and the scope guard's flags per 10 notes, with the thresholds each 
 Definitions (printed beside the figures): logged time is the minutes of the month's signed
 peer encounters plus the minutes of the time log; non-peer share is time-log minutes over
 logged time; flags per 10 notes counts scope-guard flags kept with the month's signed notes.
-Months are calendar months in UTC.
+Months are calendar months in local time: the peer's home unit's zone (for the organization's
+figures, the organization's default zone, PILLARS_DEFAULT_TIME_ZONE).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 
 from pillars.audit import log as audit
@@ -36,7 +39,8 @@ DEFINITIONS = (
     "Non-peer share: time-log minutes (transport, clinical paperwork, covering floor shifts, "
     "other) as a percent of logged time.",
     "Flags per 10 notes: scope-guard flags kept with the month's signed notes, per 10 notes.",
-    "Months are calendar months (UTC). A threshold is crossed when the figure is above it.",
+    "Months are calendar months in local time (the peer's home unit; the organization's zone "
+    "for the organization). A threshold is crossed when the figure is above it.",
 )
 
 
@@ -49,8 +53,26 @@ def add_months(day: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _moment(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def _moment(day: date, zone: tzinfo) -> datetime:
+    """Midnight starting ``day`` in the local zone (an aware moment to compare stored UTC to)."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def zone_for(staff_ids: list[int] | None) -> ZoneInfo:
+    """Where the months are counted: one peer's first home unit's zone (else a unit of one of
+    their programs); the organization's default zone for several staff or the organization.
+    A note signed at 22:00 on 31 March in Chicago belongs to March, though it is April in UTC."""
+    if staff_ids is not None and len(staff_ids) == 1:
+        staff = Staff.objects.filter(pk=staff_ids[0]).first()
+        if staff is not None:
+            unit = staff.home_units.order_by("pk").first()
+            if unit is None:
+                from pillars.people.models import Unit
+
+                unit = Unit.objects.filter(programs__staff=staff).order_by("pk").first()
+            if unit is not None and unit.time_zone:
+                return ZoneInfo(unit.time_zone)
+    return ZoneInfo(settings.PILLARS_DEFAULT_TIME_ZONE)
 
 
 @dataclass
@@ -98,25 +120,29 @@ def _encounters(staff_ids: list[int] | None) -> QuerySet[Encounter]:
     return qs.filter(written_by_id__in=staff_ids)
 
 
-def drift_months(staff_ids: list[int] | None, first: date, last: date) -> list[DriftMonth]:
+def drift_months(
+    staff_ids: list[int] | None, first: date, last: date, zone: tzinfo | None = None
+) -> list[DriftMonth]:
     """The months from ``first`` to ``last`` (month starts) for these staff (None: every peer
-    in the organization), with the active thresholds each crossed. Four grouped queries."""
+    in the organization), counted in ``zone`` (``zone_for`` when not given), with the active
+    thresholds each crossed. Four grouped queries."""
+    zone = zone or zone_for(staff_ids)
     months: dict[date, DriftMonth] = {}
     cursor = first
     while cursor <= last:
         months[cursor] = DriftMonth(cursor)
         cursor = add_months(cursor, 1)
-    start, end = _moment(first), _moment(add_months(last, 1))
+    start, end = _moment(first, zone), _moment(add_months(last, 1), zone)
     enc = _encounters(staff_ids).filter(started_at__gte=start, started_at__lt=end)
     for started, minutes in enc.values_list("started_at", "minutes"):
-        row = months[month_start(started.astimezone(UTC).date())]
+        row = months[month_start(started.astimezone(zone).date())]
         row.notes += 1
         row.encounter_minutes += minutes
     flags = EncounterFlag.objects.filter(encounter__in=enc).values_list(
         "encounter__started_at", flat=True
     )
     for started in flags:
-        months[month_start(started.astimezone(UTC).date())].flags += 1
+        months[month_start(started.astimezone(zone).date())].flags += 1
     log = TimeLogEntry.objects.filter(worked_on__gte=first, worked_on__lt=add_months(last, 1))
     if staff_ids is None:
         log = log.filter(staff__roles__code="peer")
@@ -147,11 +173,15 @@ class MixRow:
     in_taxonomy: bool
 
 
-def activity_mix(staff_ids: list[int] | None, first: date, last: date) -> list[MixRow]:
-    """How often each term of the peer-role taxonomy was used in the period's signed notes,
-    every active term listed (a term never used is part of the picture), retired terms last."""
+def activity_mix(
+    staff_ids: list[int] | None, first: date, last: date, zone: tzinfo | None = None
+) -> list[MixRow]:
+    """How often each term of the peer-role taxonomy was used in the period's signed notes
+    (months in ``zone``, as ``drift_months``), every active term listed (a term never used is
+    part of the picture), retired terms last."""
+    zone = zone or zone_for(staff_ids)
     enc = _encounters(staff_ids).filter(
-        started_at__gte=_moment(first), started_at__lt=_moment(add_months(last, 1))
+        started_at__gte=_moment(first, zone), started_at__lt=_moment(add_months(last, 1), zone)
     )
     counts = dict(
         EncounterActivity.objects.filter(encounter__in=enc)

@@ -33,6 +33,7 @@ from pillars.workforce.models.credentials import (
     Credential,
     CredentialType,
 )
+from pillars.workforce.models.trainings import TrainingCompletion
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # What evidence may be: a scan or photo of the card or certificate. The first bytes decide,
@@ -146,6 +147,14 @@ def record_credential(
             attach_evidence(credential, clean)
             credential.next_reminder_on = credential.next_reminder_after(None)
             credential.save()
+            # A renewal: the credential it replaces (same code, ending no later) goes quiet.
+            if expires_on is not None:
+                Credential.objects.filter(
+                    staff=staff,
+                    credential_type__code=credential_type.code,
+                    next_reminder_on__isnull=False,
+                    expires_on__lte=expires_on,
+                ).exclude(pk=credential.pk).update(next_reminder_on=None)
             audit.record(
                 actor=actor,
                 action=Action.CREATE,
@@ -344,9 +353,9 @@ def _unit_for(staff: Staff) -> Unit | None:
     return unit
 
 
-def _digest_message(threshold: int, rows: list[Credential]) -> str:
+def _digest_message(threshold: int, rows: list[Any]) -> str:
     names = ", ".join(
-        f"{c.credential_type.name} ({c.expires_on:%d %b %Y})" for c in rows if c.expires_on
+        f"{r.reminder_label()} ({r.expires_on:%d %b %Y})" for r in rows if r.expires_on
     )
     return f"Expiring within {threshold} days: {names}. Renew and record the new one."[:300]
 
@@ -359,11 +368,40 @@ def due_for_reminder(today: date) -> QuerySet[Credential]:
     )
 
 
+def trainings_due_for_reminder(today: date) -> QuerySet[TrainingCompletion]:
+    return (
+        TrainingCompletion.objects.filter(next_reminder_on__lte=today)
+        .select_related("course", "staff")
+        .order_by("staff_id", "next_reminder_on", "pk")
+    )
+
+
+def _claim(row: Credential | TrainingCompletion, today: date) -> int | None:
+    """Claim one reminder by compare-and-set on ``next_reminder_on`` (several workers may run):
+    the threshold to remind at (the nearest reached, however late the sweep runs), or None
+    when another worker took it, nothing is left to say or it has already lapsed."""
+    left = row.days_left_on(today)
+    if left is None:
+        return None
+    reached = [d for d in row.reminder_thresholds() if left <= d]
+    threshold = min(reached) if reached else None
+    claimed = (
+        type(row)
+        .objects.filter(pk=row.pk, next_reminder_on=row.next_reminder_on)
+        .update(
+            reminded_days=threshold if threshold is not None else row.reminded_days,
+            next_reminder_on=row.next_reminder_after(threshold) if threshold is not None else None,
+        )
+    )
+    return threshold if claimed and threshold is not None and left >= 0 else None
+
+
 def sweep_expiry_reminders(now: datetime | None = None, *, limit: int = 5000) -> sweeps.SweepResult:
-    """One pass: every credential whose next reminder day has come is claimed by
-    compare-and-set on ``next_reminder_on`` and gathered into ONE digest alert per staff member
-    and threshold. A credential several thresholds behind (recorded late, or the worker was
-    down) is reminded once, at the nearest threshold, never once per missed one."""
+    """One pass: every credential and training completion whose next reminder day has come is
+    claimed by compare-and-set on ``next_reminder_on`` and gathered into ONE digest alert per
+    staff member and threshold (credentials and trainings together). One several thresholds
+    behind (recorded late, or the worker was down) is reminded once, at the nearest threshold,
+    never once per missed one."""
     from pillars.rounds.choices import AlertKind
     from pillars.rounds.models import Alert
     from pillars.rounds.services.escalation import write_new_alerts
@@ -371,37 +409,26 @@ def sweep_expiry_reminders(now: datetime | None = None, *, limit: int = 5000) ->
     now = now or clock.now()
     today = now.date()
     result = sweeps.SweepResult(SWEEP_LABEL)
-    by_staff: dict[int, list[Credential]] = defaultdict(list)
+    by_staff: dict[int, list[Credential | TrainingCompletion]] = defaultdict(list)
     for credential in due_for_reminder(today)[:limit]:
         by_staff[credential.staff_id].append(credential)
+    for completion in trainings_due_for_reminder(today)[:limit]:
+        by_staff[completion.staff_id].append(completion)
     for rows in sweeps.within_budget(result, list(by_staff.values()), size=len):
         staff = rows[0].staff
 
-        def work(staff: Staff = staff, rows: list[Credential] = rows) -> int:
-            groups: dict[int, list[Credential]] = defaultdict(list)
-            for credential in rows:
-                left = credential.days_left_on(today)
-                if left is None:
-                    continue
-                reached = [d for d in credential.credential_type.reminder_thresholds() if left <= d]
-                threshold = min(reached) if reached else None
-                claimed = Credential.objects.filter(
-                    pk=credential.pk, next_reminder_on=credential.next_reminder_on
-                ).update(
-                    reminded_days=threshold if threshold is not None else credential.reminded_days,
-                    next_reminder_on=credential.next_reminder_after(threshold)
-                    if threshold is not None
-                    else None,
-                )
-                if claimed and threshold is not None and left >= 0:
-                    groups[threshold].append(credential)
+        def work(staff: Staff = staff, rows: list[Credential | TrainingCompletion] = rows) -> int:
+            groups: dict[int, list[Credential | TrainingCompletion]] = defaultdict(list)
+            for row in rows:
+                if (threshold := _claim(row, today)) is not None:
+                    groups[threshold].append(row)
                     result.claimed += 1
             unit = _unit_for(staff)
             if unit is None or not groups:
                 return 0
             alerts = []
             for threshold, group in sorted(groups.items()):
-                ids = ",".join(sorted(str(c.public_id) for c in group))
+                ids = ",".join(sorted(str(r.public_id) for r in group))
                 digest = hashlib.sha256(ids.encode()).hexdigest()[:20]
                 alerts.append(
                     Alert(

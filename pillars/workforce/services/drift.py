@@ -17,7 +17,7 @@ from pillars.core.errors import Conflict, ValidationError
 from pillars.people.models import Staff
 from pillars.workforce.models.drift import DriftThreshold, NonPeerTask, TimeLogEntry
 from pillars.workforce.models.supervision import AgendaItem, AgendaSource
-from pillars.workforce.selectors.drift import add_months, drift_months, month_start
+from pillars.workforce.selectors.drift import add_months, drift_months, month_start, zone_for
 
 # How far back an entry may be logged: a month closes for drift review soon after it ends.
 LOG_DAYS_BACK = 62
@@ -89,9 +89,10 @@ def _review_peer(staff_pk: int, now: datetime) -> int:
     """Put one drift item per crossed threshold and month on the peer's agenda (last month and
     this month so far); the dedupe key makes each land once, whoever runs the review."""
     staff = Staff.objects.get(pk=staff_pk)
-    this_month = month_start(now.date())
+    zone = zone_for([staff.pk])
+    this_month = month_start(clock.local(now, zone).date())
     made = 0
-    for row in drift_months([staff.pk], add_months(this_month, -1), this_month):
+    for row in drift_months([staff.pk], add_months(this_month, -1), this_month, zone):
         for threshold in DriftThreshold.objects.filter(is_active=True).order_by("pk"):
             value = row.value(threshold.metric)
             if not threshold.crossed(value, row.notes):

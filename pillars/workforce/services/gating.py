@@ -1,7 +1,8 @@
 """The floor knows: ``check(staff, task)`` reads the floor rules for a task and the staff
 member's credentials and completions, and answers the problems (block or warn) with a reason
-that names the lapsed or missing credential or training. Installed as people's floor gate, so
-rounds, incidents and recovery ask it without importing workforce."""
+that names the lapsed or missing credential or training; ``check_many`` answers for a whole list
+of choices at once. Installed as people's floor gate (``check_many``), so rounds, incidents and
+recovery ask it without importing workforce."""
 
 from __future__ import annotations
 
@@ -27,32 +28,63 @@ def _day(value: date) -> str:
 
 
 def check(staff: Staff, task: str, *, today: date | None = None) -> list[Problem]:
-    """Every problem with ``staff`` taking ``task`` on ``today``: for each active rule of the
-    task that applies to their roles, each needed credential type (any version) and course
-    that is not in force. A lapsed one takes the rule's ``effect``, one never on record its
-    ``missing_effect``."""
+    """Every problem with ``staff`` taking ``task`` on ``today`` (see ``check_many``)."""
+    return check_many([staff], task, today=today).get(staff.pk, [])
+
+
+def check_many(
+    staff: list[Staff], task: str, *, today: date | None = None
+) -> dict[int, list[Problem]]:
+    """Every problem with each of ``staff`` taking ``task`` on ``today``, by staff pk, read in
+    one set of queries for the whole list (a form's choices): for each active rule of the task
+    that applies to the staff member's roles, each needed credential type (any version) and
+    course that is not in force. A lapsed one takes the rule's ``effect``, one never on record
+    its ``missing_effect``."""
     today = today or clock.now().date()
     rules = list(
         FloorRule.objects.filter(task=task, is_active=True).prefetch_related(
             "credential_types", "courses", "roles"
         )
     )
-    if not rules:
-        return []
-    role_ids = set(staff.roles.values_list("pk", flat=True))
-    rules = [r for r in rules if not r.roles.all() or role_ids & {x.pk for x in r.roles.all()}]
+    if not rules or not staff:
+        return {}
+    pks = [s.pk for s in staff]
+    roles_of: dict[int, set[int]] = defaultdict(set)
+    for staff_id, role_id in Staff.roles.through.objects.filter(staff_id__in=pks).values_list(
+        "staff_id", "role_id"
+    ):
+        roles_of[staff_id].add(role_id)
     codes = {t.code for r in rules for t in r.credential_types.all()}
     course_ids = {c.pk for r in rules for c in r.courses.all()}
-    held: dict[str, list[Credential]] = defaultdict(list)
+    held: dict[tuple[int, str], list[Credential]] = defaultdict(list)
     if codes:
         for c in Credential.objects.filter(
-            staff=staff, credential_type__code__in=codes
+            staff_id__in=pks, credential_type__code__in=codes
         ).select_related("credential_type"):
-            held[c.credential_type.code].append(c)
-    done: dict[int, list[TrainingCompletion]] = defaultdict(list)
+            held[(c.staff_id, c.credential_type.code)].append(c)
+    done: dict[tuple[int, int], list[TrainingCompletion]] = defaultdict(list)
     if course_ids:
-        for t in TrainingCompletion.objects.filter(staff=staff, course_id__in=course_ids):
-            done[t.course_id].append(t)
+        for t in TrainingCompletion.objects.filter(staff_id__in=pks, course_id__in=course_ids):
+            done[(t.staff_id, t.course_id)].append(t)
+    found: dict[int, list[Problem]] = {}
+    for member in staff:
+        mine = [
+            r
+            for r in rules
+            if not r.roles.all() or roles_of[member.pk] & {x.pk for x in r.roles.all()}
+        ]
+        found[member.pk] = _problems(member, task, mine, held, done, today)
+    return found
+
+
+def _problems(
+    staff: Staff,
+    task: str,
+    rules: list[FloorRule],
+    held: dict[tuple[int, str], list[Credential]],
+    done: dict[tuple[int, int], list[TrainingCompletion]],
+    today: date,
+) -> list[Problem]:
     label = FloorTask(task).label if task in FloorTask.values else task
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -61,7 +93,7 @@ def check(staff: Staff, task: str, *, today: date | None = None) -> list[Problem
             if kind.code in seen:
                 continue
             seen.add(kind.code)
-            mine = held.get(kind.code, [])
+            mine = held.get((staff.pk, kind.code), [])
             if any(c.is_current_on(today) for c in mine):
                 continue
             if mine:
@@ -89,7 +121,7 @@ def check(staff: Staff, task: str, *, today: date | None = None) -> list[Problem
             if key in seen:
                 continue
             seen.add(key)
-            completions = done.get(course.pk, [])
+            completions = done.get((staff.pk, course.pk), [])
             if any(t.is_current_on(today) for t in completions):
                 continue
             if completions:

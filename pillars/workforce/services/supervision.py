@@ -22,6 +22,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.versioning import next_version
 from pillars.people.models import Staff
 from pillars.workforce.models.supervision import (
     ActionItem,
@@ -72,18 +73,66 @@ def cadence_rule_for(staff: Staff, profile: SupervisionProfile | None = None) ->
     """The profile's own rule, else the most specific active rule for the staff member's roles
     and certification status."""
     profile = profile or profile_of(staff)
-    if profile.cadence_rule_id is not None:
-        return profile.cadence_rule
+    if profile.cadence_rule_id is not None and profile.cadence_rule is not None:
+        # The profile names a rule by its code: the current version applies (a revision made
+        # after the profile was set is the rule now).
+        named = profile.cadence_rule
+        if named.is_current:
+            return named
+        return CadenceRule.objects.filter(code=named.code, is_current=True).first() or named
     roles = set(staff.role_codes())
     candidates = [
         r
-        for r in CadenceRule.objects.filter(is_active=True)
+        for r in CadenceRule.objects.filter(is_active=True, is_current=True)
         if (not r.role or r.role in roles)
         and (not r.certification_status or r.certification_status == profile.status)
     ]
     if not candidates:
         return None
     return max(candidates, key=lambda r: (r.specificity(), -r.pk))
+
+
+CADENCE_MEANING = (
+    "name",
+    "role",
+    "certification_status",
+    "period_days",
+    "min_sessions",
+    "min_face_to_face_minutes",
+    "due_soon_days",
+    "source",
+    "is_active",
+)
+
+
+def revise_cadence_rule(current: CadenceRule, *, actor: Any, **changes: Any) -> CadenceRule:
+    """The next version of a cadence rule (how often supervision is due changed); the version
+    before it stays readable as the rule sessions were judged by until now. Audited."""
+    policy.require(actor, "people.edit_unit")
+    unknown = set(changes) - set(CADENCE_MEANING)
+    if unknown:
+        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
+
+    def check(locked: CadenceRule) -> None:
+        if all(getattr(locked, k) == v for k, v in changes.items()):
+            raise invalid(None, "Nothing was changed.")
+
+    with transaction.atomic():
+        revised = next_version(current, actor=actor, check=check, **changes)
+        revised.full_clean(exclude=["code"])
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=revised,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "event": "new version",
+                "code": revised.code,
+                "version": revised.version,
+                "changes": {k: str(v) for k, v in changes.items()},
+            },
+        )
+    return revised
 
 
 def signed_sessions_of(staff_ids: Iterable[int]) -> dict[int, list[tuple[datetime, int, bool]]]:
@@ -172,7 +221,7 @@ def load_problem(supervisor: Staff, supervisee_roles: Sequence[str], today: date
 
 
 def supervisor_check(staff: Staff | None, supervisor: Staff, role_codes: list[str]) -> str:
-    """The check people runs when a supervisor is chosen (people.services.add_supervisor_check):
+    """The check people runs when a supervisor is chosen (people.hooks.add_supervisor_check):
     who may supervise whom, then the supervisor's load."""
     today = clock.now().date()
     return eligibility_problem(supervisor, role_codes, today) or load_problem(

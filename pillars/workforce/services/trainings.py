@@ -130,10 +130,17 @@ def record_completion(
         recorded_by_id=acting.staff_pk,
         recorded_at=clock.now(),
     )
+    completion.next_reminder_on = completion.next_reminder_after(None)
     try:
         with transaction.atomic():
             attach_evidence(completion, clean)
             completion.save()
+            # The newest completion of the course is the one reminded; older ones go quiet.
+            TrainingCompletion.objects.filter(
+                staff=staff, course=course, next_reminder_on__isnull=False
+            ).exclude(pk=completion.pk).filter(completed_on__lte=completed_on).update(
+                next_reminder_on=None
+            )
             audit.record(
                 actor=actor,
                 action=Action.CREATE,

@@ -18,8 +18,16 @@ PAGES: dict[str, Case] = {
     "workforce:completion-new": Case("GET", "A F F F F F F A N L", bht),
 }
 
-API: dict[str, Case] = {}
+#                                                 bht nur cli pee sup dir pri adm out anon
+API: dict[str, Case] = {
+    "POST /api/v1/workforce/staff/{public_id}/completions": Case(
+        "POST",
+        "A F F F F F F A N U",
+        bht,
+        body=lambda w, who: {"course_code": "privacy", "completed_on": "2025-01-15"},
+    ),
+}
 
 
 def fuzz_ids(world: World) -> dict[str, str]:
-    return {}
+    return {"/api/v1/workforce/staff/": str(world.staff["bht"].public_id)}

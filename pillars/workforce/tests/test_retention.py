@@ -142,7 +142,7 @@ def test_the_page_prints_definitions_beside_the_figures(world: World, signed_in:
     assert "Annualized turnover: separations divided by average headcount" in html
     assert "115.9%" in html
     assert "<svg" in html
-    body = csv.content.decode()
+    body = b"".join(csv.streaming_content).decode()
     assert "Unit C,2026-Q1,8,6,7.0,1,1,115.9,57.9,57.9" in body
     assert body.startswith("# Headcount on a day")
     assert signed_in("director").get(reverse("workforce:retention") + "?by=x").status_code == 404

@@ -7,10 +7,11 @@ Views stay thin: a form parses, a selector fetches (scoped, audited), one servic
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +25,8 @@ from pillars.core.roles import RoleCode
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff, Unit
 from pillars.workforce.forms.credentials import CeForm, CredentialForm, VerifyForm, WaiveForm
+from pillars.workforce.models.credentials import CeRecord, Credential
+from pillars.workforce.models.trainings import TrainingCompletion
 from pillars.workforce.selectors import credentials as selectors
 from pillars.workforce.selectors import gating as gating_selectors
 from pillars.workforce.selectors import trainings as training_selectors
@@ -57,6 +60,7 @@ def _page(request: HttpRequest, staff: Staff) -> HttpResponse:
             "trainings": training_selectors.trainings_of(staff, request.user, today),
             "warnings": gating_selectors.warnings_of(staff, request.user),
             "can_record": policy.allows(request.user, "workforce.record_credential", staff),
+            "can_download": policy.allows(request.user, "workforce.download_evidence", staff),
             "can_complete": policy.allows(request.user, "workforce.record_completion", staff),
         },
     )
@@ -76,6 +80,37 @@ def my_credentials(request: HttpRequest) -> HttpResponse:
 @require_GET
 def staff_credentials(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _page(request, _staff(request, public_id))
+
+
+def evidence_response(found: selectors.EvidenceFile) -> FileResponse:
+    """Send an evidence file as a download under a name made from the record, with its checked
+    type: never shown inline, never sniffed, never cached."""
+    response = FileResponse(
+        found.record.evidence.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _evidence(model: type[Any]) -> Any:
+    @audited("one evidence file; get_evidence_for checks the policy and audits the read")
+    @login_required
+    @require_GET
+    def view(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
+        return evidence_response(selectors.get_evidence_for(request.user, model, public_id))
+
+    view.__name__ = f"{model._meta.model_name}_evidence"
+    return view
+
+
+credential_evidence = _evidence(Credential)
+ce_evidence = _evidence(CeRecord)
+completion_evidence = _evidence(TrainingCompletion)
 
 
 def _back(staff: Staff, request: HttpRequest) -> str:
@@ -283,6 +318,9 @@ urlpatterns: list[URLPattern] = [
     path("credentials/verify/", verification_queue, name="verification-queue"),
     path("credentials/<uuid:public_id>/verify/", credential_verify, name="credential-verify"),
     path("credentials/<uuid:public_id>/waive/", credential_waive, name="credential-waive"),
+    path("credentials/<uuid:public_id>/evidence/", credential_evidence, name="credential-evidence"),
+    path("ce/<uuid:public_id>/evidence/", ce_evidence, name="ce-evidence"),
+    path("completions/<uuid:public_id>/evidence/", completion_evidence, name="completion-evidence"),
     path("compliance/", compliance, name="compliance"),
     path("compliance.csv", compliance_csv, name="compliance-csv"),
 ]

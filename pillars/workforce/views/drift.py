@@ -30,13 +30,14 @@ MONTHS = 12
 
 
 def _context(staff_ids: list[int] | None) -> dict[str, Any]:
-    today = clock.now().date()
-    last = selectors.month_start(today)
+    zone = selectors.zone_for(staff_ids)
+    last = selectors.month_start(clock.today_in(zone))
     first = selectors.add_months(last, -(MONTHS - 1))
-    months = selectors.drift_months(staff_ids, first, last)
+    months = selectors.drift_months(staff_ids, first, last, zone)
     return {
         "months": months,
-        "mix": selectors.activity_mix(staff_ids, first, last),
+        "zone": str(zone),
+        "mix": selectors.activity_mix(staff_ids, first, last, zone),
         "share_chart": selectors.share_chart(months),
         "flags_chart": selectors.flags_chart(months),
         "tasks": list(NonPeerTask.choices),

@@ -352,7 +352,7 @@ def profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "workforce.record_work_hours", what="supervision profile"
     )
     current = services.profile_of(staff)
-    rules = list(CadenceRule.objects.filter(is_active=True))
+    rules = list(CadenceRule.objects.filter(is_active=True, is_current=True))
     targets = list(CertificationRule.objects.filter(is_active=True))
     form = ProfileForm(
         posted(request),
