@@ -19,6 +19,7 @@ urlpatterns = [
     path("incidents/", include("pillars.incidents.urls")),
     path("recovery/", include("pillars.recovery.urls")),
     path("workforce/", include("pillars.workforce.urls")),
+    path("fhir/", include("pillars.insights.fhir.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -9,3 +9,8 @@ class InsightsConfig(AppConfig):
     name = "pillars.insights"
     label = "insights"
     verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from pillars.insights.fhir import policies as fhir_policies
+
+        fhir_policies.install()
