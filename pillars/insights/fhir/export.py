@@ -67,34 +67,47 @@ def persons_for(
     actor: Actor, *, group: Unit | Program | None = None, alias: str = "default"
 ) -> tuple[QuerySet[PersonServed], int]:
     """The persons served an export holds: everyone the requester may see, or of them those
-    who stayed on the group's unit (or one of the program's units) at any time. Membership
-    of a substance-use program's unit is Part 2 information: such a member is in the group
-    only under a consent from the person that names the requester and covers that program.
-    Answers the queryset and how many members were left out for that reason."""
-    persons = policy.restrict(PersonServed.objects.all(), actor, mappers.ACTION).using(alias)
-    if group is None:
-        return persons, 0
-    units = [group] if isinstance(group, Unit) else list(group.units.using(alias).all())
-    open_ids: set[int] = set()
-    part2_units = [u for u in units if u.is_substance_use_program]
-    if part2_units:
-        from pillars.people.consents import grants_for
+    who stayed on the group's unit (or one of the program's units) at any time.
 
-        for grant in grants_for(actor):
-            if any(u.pk in grant.unit_ids for u in part2_units):
-                open_ids.add(grant.person_id)
-    plain = [u.pk for u in units if not u.is_substance_use_program]
-    stayed = Placement.objects.using(alias).filter(unit_id__in=plain).values("episode__person_id")
-    members = persons.filter(pk__in=stayed) | persons.filter(pk__in=sorted(open_ids))
-    left_out = 0
-    if part2_units:
-        part2_members = set(
-            Placement.objects.using(alias)
-            .filter(unit__in=part2_units)
+    A stay on a substance-use program's unit is Part 2 information. Someone whose stays were
+    all on such units (so that being in the export at all says they were in the program), or
+    who is in a group only through such a stay, is held only under a consent from the person
+    that names the requester and covers one of those programs. Answers the queryset and how
+    many persons were left out for that reason."""
+    persons = policy.restrict(PersonServed.objects.all(), actor, mappers.ACTION).using(alias)
+    placements = Placement.objects.using(alias)
+    opened = _opened_persons(actor)
+    if group is None:
+        part2_only = (
+            placements.filter(unit__is_substance_use_program=True)
+            .exclude(
+                episode__person_id__in=placements.filter(
+                    unit__is_substance_use_program=False
+                ).values("episode__person_id")
+            )
             .values_list("episode__person_id", flat=True)
         )
-        left_out = len(part2_members - open_ids - set(members.values_list("pk", flat=True)))
+        closed = set(persons.filter(pk__in=part2_only).values_list("pk", flat=True)) - opened
+        return persons.exclude(pk__in=sorted(closed)), len(closed)
+    units = [group] if isinstance(group, Unit) else list(group.units.using(alias).all())
+    plain = [u.pk for u in units if not u.is_substance_use_program]
+    part2_units = [u.pk for u in units if u.is_substance_use_program]
+    stayed = placements.filter(unit_id__in=plain).values("episode__person_id")
+    in_part2 = set(
+        persons.filter(
+            pk__in=placements.filter(unit_id__in=part2_units).values("episode__person_id")
+        ).values_list("pk", flat=True)
+    )
+    members = persons.filter(pk__in=stayed) | persons.filter(pk__in=sorted(in_part2 & opened))
+    left_out = len(in_part2 - opened - set(members.values_list("pk", flat=True)))
     return members.distinct(), left_out
+
+
+def _opened_persons(actor: Actor) -> set[int]:
+    """The persons served whose substance-use program stays a consent opens to the actor."""
+    from pillars.people.consents import grants_for
+
+    return {grant.person_id for grant in grants_for(actor) if grant.unit_ids}
 
 
 def write_export(

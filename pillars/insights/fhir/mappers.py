@@ -121,9 +121,9 @@ def episodes(ctx: Context) -> Iterator[Resource]:
     for episode in ctx.rows(qs.order_by("pk")):
         locations = []
         provider = None
-        for stay in episode.placements.all():
+        stays = list(episode.placements.all())
+        for stay in stays:
             if not ctx.unit_open(episode.person_id, stay.unit):
-                ctx.withheld["Encounter"] += 1
                 continue
             locations.append(
                 {
@@ -133,6 +133,11 @@ def episodes(ctx: Context) -> Iterator[Resource]:
                 }
             )
             provider = ctx.refer("Organization", stay.unit.site.organization.public_id)
+        if stays and not locations:
+            # Every stay of the episode was in a substance-use program: the episode itself
+            # says so, and stays inside.
+            ctx.withheld["Encounter"] += 1
+            continue
         yield {
             "resourceType": "Encounter",
             "id": str(episode.public_id),

@@ -302,3 +302,19 @@ def test_an_export_whose_requester_lost_the_right_fails(world: World) -> None:
     assert AuditEvent.objects.filter(
         object_id=str(job.public_id), outcome="failed", detail__event="FHIR bulk export failed"
     ).exists()
+
+
+def test_progress_while_running_and_500_when_failed(world: World) -> None:
+    client = bearer(world, "director")
+    _, job = kick_off(client)
+    status = f"/fhir/$export-status/{job.public_id}"
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.RUNNING, progress="Writing Observation (4 of 15 resource types)"
+    )
+    running = client.get(status)
+    assert running.status_code == 202
+    assert running["X-Progress"] == "Writing Observation (4 of 15 resource types)"
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED)
+    failed = client.get(status)
+    assert failed.status_code == 500
+    assert json.loads(failed.content)["issue"][0]["severity"] == "error"

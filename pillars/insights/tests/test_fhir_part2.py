@@ -148,3 +148,42 @@ def test_a_revoked_consent_lets_nothing_leave(story: Part2Story) -> None:
     body = json.dumps(found)
     assert str(story.safety.public_id) not in body
     assert str(consent.public_id) not in body
+
+
+def test_someone_only_ever_in_the_program_is_not_in_the_export(story: Part2Story) -> None:
+    from pillars.people.testing import make_person, place
+
+    only = make_person("MRN-S2", "Nakamura")
+    place(only, story.sud, None, story.sud_nurse)
+    client = bearer(story.world, "director")
+    _, found = export(client)
+    patients = {p["id"] for p in found["Patient"]}
+    assert str(only.public_id) not in patients
+    assert str(story.person.public_id) in patients  # transferred out: a stay elsewhere too
+    assert "Nakamura" not in json.dumps(found)
+    assert "MRN-S2" not in json.dumps(found)
+    # Under a consent from that person naming directors, the person and the stay leave.
+    today = clock.now().date()
+    consents.record_consent(
+        only,
+        actor=story.world.user("privacy"),
+        programs=[story.sud],
+        information_kinds=["rounds"],
+        information_description="Rounds in the recovery program.",
+        purposes=["tpo"],
+        recipients=[{"kind": "role", "role": "director"}],
+        expires_on=today + timedelta(days=30),
+        signed_by="person",
+        signer_name="Kai Nakamura",
+        signed_on=today,
+    )
+    _, found = export(bearer(story.world, "director"))
+    assert str(only.public_id) in {p["id"] for p in found["Patient"]}
+    stays = [
+        loc["location"]["reference"]
+        for enc in found["Encounter"]
+        if enc["subject"]["reference"] == f"Patient/{only.public_id}"
+        for loc in enc.get("location", [])
+    ]
+    assert stays == [f"Location/{story.sud.public_id}"]
+    assert unresolved(found) == set()
