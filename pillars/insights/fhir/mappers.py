@@ -617,7 +617,7 @@ def audit_events(ctx: Context) -> Iterator[Resource]:
         return
     qs = ctx.changed(ctx.read(AuditEvent.objects.all()), "occurred_at")
     if not ctx.supporting_all:
-        qs = qs.filter(person_id__in=[uuid.UUID(p) for p in ctx.patient_ids()])
+        qs = qs.filter(person_id__in=ctx.persons.values("public_id"))
     patients = ctx.patient_ids()
     for event in ctx.rows(qs.select_related("actor__staff").order_by("seq")):
         if event.category == "part2":
@@ -674,6 +674,16 @@ CODES_AUDIT = "urn:pillars:codesystem:audit-action"
 def _only(ctx: Context, kind: str, qs: Any) -> Any:
     wanted = ctx.wants(kind)
     return qs if wanted is None else qs.filter(public_id__in=sorted(wanted))
+
+
+def _units(ctx: Context) -> Any:
+    """The units to write as Locations: at the system level those the requester may see and
+    any other a record referred to (a stay of someone in scope on another unit); else only the
+    referenced ones. Units are no secret (every role lists them)."""
+    referenced = Unit.objects.filter(public_id__in=sorted(ctx.refs.get("Location", set())))
+    if ctx.supporting_all:
+        return policy.restrict(Unit.objects.all(), ctx.actor, ACTION) | referenced
+    return referenced
 
 
 def practitioners(ctx: Context) -> Iterator[Resource]:
@@ -760,8 +770,7 @@ def healthcare_services(ctx: Context) -> Iterator[Resource]:
 def locations(ctx: Context) -> Iterator[Resource]:
     """Units (wards), then the sites they are part of, then the directory's places. A
     confidential directory location is never written, whoever asks."""
-    units = policy.restrict(Unit.objects.all(), ctx.actor, ACTION)
-    units = ctx.read(_only(ctx, "Location", units)).select_related("site__organization")
+    units = ctx.read(_units(ctx)).select_related("site__organization")
     for unit in ctx.rows(units.order_by("pk")):
         yield {
             "resourceType": "Location",
@@ -784,9 +793,7 @@ def locations(ctx: Context) -> Iterator[Resource]:
         }
     sites = ctx.read(_only(ctx, "Location", Site.objects.all())).select_related("organization")
     if ctx.supporting_all:
-        sites = sites.filter(
-            pk__in=policy.restrict(Unit.objects.all(), ctx.actor, ACTION).values("site_id")
-        )
+        sites = sites.filter(pk__in=_units(ctx).values("site_id"))
     for site in ctx.rows(sites.order_by("pk")):
         yield {
             "resourceType": "Location",
@@ -847,10 +854,8 @@ def organizations(ctx: Context) -> Iterator[Resource]:
     """The operator (Pillars' own organizations), then the directory's providers."""
     orgs = ctx.read(_only(ctx, "Organization", Organization.objects.all()))
     if ctx.supporting_all:
-        orgs = orgs.filter(
-            pk__in=policy.restrict(Unit.objects.all(), ctx.actor, ACTION).values(
-                "site__organization_id"
-            )
+        orgs = orgs.filter(pk__in=_units(ctx).values("site__organization_id")) | ctx.read(
+            Organization.objects.filter(public_id__in=sorted(ctx.refs.get("Organization", set())))
         )
     for org in ctx.rows(orgs.order_by("pk")):
         yield {

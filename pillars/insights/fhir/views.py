@@ -111,8 +111,12 @@ def _parse(
     since = None
     raw_since = request.GET.get("_since", "")
     if raw_since:
-        since = parse_datetime(raw_since.replace(" ", "+"))
-        if since is None and parse_date(raw_since) is None:
+        try:
+            since = parse_datetime(raw_since.replace(" ", "+"))
+            dated = parse_date(raw_since)
+        except ValueError:  # well formed, impossible (month 13)
+            since = dated = None
+        if since is None and dated is None:
             raise BadRequest("_since must be a FHIR instant, such as 2026-01-31T08:00:00Z.")
         if since is None or since.tzinfo is None:
             raise BadRequest("_since must carry its time zone, such as 2026-01-31T08:00:00Z.")

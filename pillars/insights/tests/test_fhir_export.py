@@ -185,6 +185,7 @@ def test_the_three_ndjson_spellings_are_accepted(world: World, fmt: str) -> None
         ({}, {"_outputFormat": "text/csv"}, "_outputFormat"),
         ({}, {"_type": "Patient,Medication"}, "Medication"),
         ({}, {"_since": "yesterday"}, "_since"),
+        ({}, {"_since": "2026-13-01T00:00:00Z"}, "_since"),
         ({}, {"_since": "2026-01-01T00:00:00"}, "time zone"),
     ],
 )
@@ -318,3 +319,23 @@ def test_progress_while_running_and_500_when_failed(world: World) -> None:
     failed = client.get(status)
     assert failed.status_code == 500
     assert json.loads(failed.content)["issue"][0]["severity"] == "error"
+
+
+def test_a_program_group_and_a_narrower_director_still_resolve(
+    world: World, records: Records
+) -> None:
+    world.program.units.add(world.unit_a)
+    client = bearer(world, "director")
+    _, job = kick_off(client, f"/fhir/Group/{world.program.public_id}/$export")
+    assert job.group_kind == "program"
+    found = download(client, finished(client, job))
+    assert {p["id"] for p in found["Patient"]} == {str(world.person_a.public_id)}
+    assert unresolved(found) == set()
+    # A director who sees only unit A gets unit A's persons served, and every reference
+    # (to staff and units beyond unit A too) still resolves inside the export.
+    Role.objects.filter(code="director").update(is_org_wide=False)
+    client = bearer(world, "director")
+    _, job = kick_off(client)
+    found = download(client, finished(client, job))
+    assert str(world.person_b.public_id) not in {p["id"] for p in found["Patient"]}
+    assert unresolved(found) == set()
