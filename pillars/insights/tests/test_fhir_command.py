@@ -81,3 +81,30 @@ def test_every_export_query_uses_the_context_alias(
             assert kind, source.__name__
     written = write_export(actor, tmp_path, persons=persons)
     assert written.counts()["Patient"] == 2
+
+
+def test_the_export_reads_in_batches_not_per_record(world: World, tmp_path: Path) -> None:
+    """The number of queries does not grow with the records: the same export with three more
+    persons served (each with an episode and a stay) costs the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pillars.people.testing import make_person, place
+
+    build_records(world)
+    actor = policy.actor_for(world.user("privacy"))
+
+    def queries(out: Path) -> tuple[int, int]:
+        persons, _ = persons_for(actor)
+        with CaptureQueriesContext(connection) as captured:
+            written = write_export(actor, out, persons=persons)
+        return len(captured), sum(written.counts().values())
+
+    before, resources_before = queries(tmp_path / "one")
+    for n in range(3):
+        person = make_person(f"MRN-Q{n}", f"Queries{n}")
+        place(person, world.unit_a, world.beds_a[n + 1], world.staff["nurse"])
+    after, resources_after = queries(tmp_path / "two")
+    assert resources_after > resources_before
+    # Audit events of the three admissions add rows, never queries.
+    assert after == before, (before, after)
