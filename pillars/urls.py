@@ -21,6 +21,7 @@ urlpatterns = [
     path("insights/", include("pillars.insights.packet_views")),
     path("workforce/", include("pillars.workforce.urls")),
     path("insights/", include("pillars.insights.urls")),
+    path("fhir/", include("pillars.insights.fhir.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -14,8 +14,10 @@ class InsightsConfig(AppConfig):
         from pillars.core import navigation
         from pillars.core.navigation import NavEntry
         from pillars.insights import packet, policies
+        from pillars.insights.fhir import policies as fhir_policies
 
         policies.install()
+        fhir_policies.install()
         packet.install()
         packet.install_section()
         navigation.register(

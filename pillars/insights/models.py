@@ -116,3 +116,6 @@ class SweepCursor(models.Model):
 
     def __str__(self) -> str:
         return f"insights sweep at {self.seq}"
+
+
+from pillars.insights.fhir.models import *  # noqa: E402, F403

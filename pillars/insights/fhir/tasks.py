@@ -1,0 +1,122 @@
+"""The export's background work, run by ``pillars worker`` (Django Tasks, database backend)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+from django.db import transaction
+from django.tasks import task
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Outcome, Purpose
+from pillars.core import clock, policy
+from pillars.insights.fhir import reading
+from pillars.insights.fhir.export import persons_for, write_export
+from pillars.insights.fhir.models import ExportJob
+from pillars.people.models import Program, Unit
+
+logger = logging.getLogger(__name__)
+Status = ExportJob.Status
+
+
+def _group(job: ExportJob, alias: str) -> Unit | Program | None:
+    if job.level != ExportJob.Level.GROUP or job.group_id is None:
+        return None
+    model = Unit if job.group_kind == "unit" else Program
+    return model.objects.using(alias).get(public_id=job.group_id)
+
+
+@task()
+def run_export(job_id: int) -> str:
+    """Run a queued export once: claim it (a task run twice writes nothing twice), write its
+    files from the read database, then mark it done with its manifest's lists. A job cancelled
+    meanwhile stops between resource types and its files are removed."""
+    now = clock.now()
+    claimed = ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started_at=now, transaction_time=now, progress="Starting"
+    )
+    if not claimed:
+        return "not queued"
+    job = ExportJob.objects.select_related("requested_by__user").get(pk=job_id)
+    folder = reading.job_dir(job)
+    alias = reading.read_alias(job.requested_by.user)
+
+    def progress(text: str) -> None:
+        ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(progress=text)
+
+    def cancelled() -> bool:
+        return not ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).exists()
+
+    try:
+        actor = policy.actor_for(job.requested_by.user)
+        if not policy.can(actor, "insights.bulk_export"):
+            raise PermissionError("the requester may no longer run the bulk export")
+        persons, left_out = persons_for(actor, group=_group(job, alias), alias=alias)
+        written = write_export(
+            actor,
+            folder,
+            persons=persons,
+            types=job.types,
+            since=job.since,
+            supporting_all=job.level == ExportJob.Level.SYSTEM,
+            alias=alias,
+            progress=progress,
+            cancelled=cancelled,
+            withheld_members=left_out,
+        )
+    except Exception as error:
+        logger.exception("FHIR export %s failed", job.public_id)
+        shutil.rmtree(folder, ignore_errors=True)
+        ended = clock.now()
+        with transaction.atomic():
+            failed = ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+                status=Status.FAILED,
+                finished_at=ended,
+                expires_at=ended + reading.time_to_keep(),
+                failure=f"{type(error).__name__}"[:300],
+                progress="",
+            )
+            if failed:
+                audit.record(
+                    actor=job.requested_by.user,
+                    action=Action.EXPORT,
+                    target=job,
+                    outcome=Outcome.FAILED,
+                    purpose=Purpose.OPERATIONS,
+                    detail={"event": "FHIR bulk export failed", "error": type(error).__name__},
+                )
+        return "failed"
+    if written.cancelled:
+        shutil.rmtree(folder, ignore_errors=True)
+        return "cancelled"
+    ended = clock.now()
+    with transaction.atomic():
+        done = ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+            status=Status.DONE,
+            finished_at=ended,
+            expires_at=ended + reading.time_to_keep(),
+            output=written.output,
+            errors=written.errors,
+            consent_ids=written.consent_ids,
+            progress="Done",
+        )
+        if done:
+            # What the files hold, for the accounting of disclosures; each download is
+            # audited again when it happens.
+            audit.record(
+                actor=job.requested_by.user,
+                action=Action.CREATE,
+                target=job,
+                purpose=Purpose.OPERATIONS,
+                detail={
+                    "event": "FHIR bulk export written",
+                    "counts": written.counts(),
+                    "part2_withheld": sum(written.withheld.values()),
+                    "consent_ids": written.consent_ids,
+                },
+            )
+    if not done:  # cancelled after the last type was written
+        shutil.rmtree(folder, ignore_errors=True)
+        return "cancelled"
+    return "done"
