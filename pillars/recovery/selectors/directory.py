@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -24,7 +25,7 @@ from uuid import UUID
 
 import zipcodes
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -295,31 +296,118 @@ def is_confidential(service: HsdsService) -> bool:
     )
 
 
+def _closing(schedules: list[Schedule], zone: tzinfo | None, now: datetime) -> str | None:
+    """When the first of ``schedules`` that has the place open at ``now`` closes ("HH:MM",
+    "midnight"), read in ``zone`` (else each schedule's own UTC offset, else the server's)."""
+    for schedule in schedules:
+        if zone is not None:
+            local = now.astimezone(zone)
+        elif schedule.timezone is not None:
+            local = now.astimezone(timezone(timedelta(hours=schedule.timezone)))
+        else:
+            local = now.astimezone(zone_or_none(settings.TIME_ZONE) or UTC)
+        closes = schedule.open_until(local)
+        if closes is not None:
+            return "midnight" if closes.hour == 23 and closes.minute == 59 else f"{closes:%H:%M}"
+    return None
+
+
+# Keys per IN list: SQLite refuses a statement with more than 32,766 parameters.
+CHUNK = 10_000
+
+
+def _each_chunk(ids: list[int], read: Callable[[list[int]], Iterable[Any]]) -> Iterator[Any]:
+    """Every row ``read`` gives for the keys, a chunk of keys at a time."""
+    for start in range(0, len(ids), CHUNK):
+        yield from read(ids[start : start + CHUNK])
+
+
+def _distances(ids: list[int], q: DirectoryQuery) -> dict[int, float]:
+    """Each service's distance from the query's point: its nearest place that is not
+    confidential and has coordinates (a confidential place has none stored)."""
+    assert q.latitude is not None
+    assert q.longitude is not None
+    found: dict[int, float] = {}
+    for service_id, lat, lon in _each_chunk(
+        ids,
+        lambda chunk: ServiceAtLocation.objects.filter(
+            service_id__in=chunk,
+            location__x_confidential=False,
+            location__latitude__isnull=False,
+            location__longitude__isnull=False,
+        ).values_list("service_id", "location__latitude", "location__longitude"),
+    ):
+        if lat is None or lon is None:  # excluded above; says so to the type checker
+            continue
+        km = haversine_km(q.latitude, q.longitude, lat, lon)
+        if km < found.get(service_id, math.inf):
+            found[service_id] = km
+    return found
+
+
+def _open_until_many(ids: list[int], now: datetime) -> dict[int, str | None]:
+    """``open_until`` for many services from two reads (their places' zones and their
+    schedules), without loading the services themselves; the same order of schedules (the
+    service's own, then its places'), the same zone rule as ``zone_of``."""
+    zones: dict[int, tzinfo] = {}
+    for service_id, name in _each_chunk(
+        ids,
+        lambda chunk: (
+            ServiceAtLocation.objects.filter(service_id__in=chunk)
+            .order_by("pk")
+            .values_list("service_id", "location__x_timezone")
+        ),
+    ):
+        zone = zone_or_none(name)
+        if zone is not None and service_id not in zones:
+            zones[service_id] = zone
+    schedules: dict[int, list[tuple[int, int, Schedule]]] = {}
+    for schedule in _each_chunk(ids, lambda chunk: Schedule.objects.filter(service_id__in=chunk)):
+        assert schedule.service_id is not None
+        schedules.setdefault(schedule.service_id, []).append((0, schedule.pk, schedule))
+    for schedule in _each_chunk(
+        ids,
+        lambda chunk: Schedule.objects.filter(service_at_location__service_id__in=chunk).annotate(
+            owner=F("service_at_location__service_id")
+        ),
+    ):
+        schedules.setdefault(schedule.owner, []).append((1, schedule.pk, schedule))
+    return {
+        pk: _closing([s for *_, s in sorted(schedules.get(pk, []))], zones.get(pk), now)
+        for pk in ids
+    }
+
+
 def search(user: Any, q: DirectoryQuery, *, limit: int = MAX_RESULTS) -> list[Result]:
     """The services matching ``q``, nearest first when a point is given (else by name), each
-    with its reasons. The search is audited lightly: a SEARCH event naming no person."""
+    with its reasons. The search is audited lightly: a SEARCH event naming no person.
+
+    Distance and opening hours are decided on light rows (keys, coordinates, schedules) for
+    every candidate; only the services shown are loaded with their details."""
     policy.require(user, "recovery.search_directory")
     now = clock.now()
     qs, need = candidates(q)
-    results: list[Result] = []
+    ids = list(qs.order_by("name", "pk").values_list("pk", flat=True))
+    distances: dict[int, float] = {}
+    if q.has_point:
+        distances = _distances(ids, q)
+        ids = [pk for pk in ids if pk in distances and distances[pk] <= q.within_km]
+    until: dict[int, str | None] = {}
+    if q.open_now:
+        until = {pk: closes for pk, closes in _open_until_many(ids, now).items() if closes}
+        ids = [pk for pk in ids if pk in until]
+    if q.has_point:
+        ids.sort(key=lambda pk: distances[pk])  # stable: ties stay in name order
+    ids = ids[:limit]
+    if not q.open_now:
+        until = _open_until_many(ids, now)
+    shown = _with_details(HsdsService.objects.filter(pk__in=ids)).in_bulk()
+    results = [
+        Result(service=shown[pk], distance_km=distances.get(pk), open_until=until.get(pk))
+        for pk in ids
+    ]
     need_names = ", ".join(t.name for t in need[:1])
     language = q.language.strip()
-    for service in _with_details(qs.order_by("name", "pk")):
-        result = Result(service=service)
-        if q.has_point:
-            assert q.latitude is not None
-            assert q.longitude is not None
-            result.distance_km = distance_km(service, q.latitude, q.longitude)
-            if result.distance_km is None or result.distance_km > q.within_km:
-                continue
-        until = open_until(service, now)
-        if q.open_now and until is None:
-            continue
-        result.open_until = until
-        results.append(result)
-    if q.has_point:
-        results.sort(key=lambda r: (r.distance_km or 0.0, r.service.name))
-    results = results[:limit]
     for result in results:
         result.reasons = _reasons(result, q, need_names, language)
     audit.record(
