@@ -1,11 +1,13 @@
 """Many new rows into one table at once, for the writes that come in thousands (a tablet's batch
 of checks and their audit events, a sweep's alerts). On PostgreSQL the rows go through ``COPY``,
 several times faster than a multi-row INSERT; on SQLite through one prepared INSERT run for
-every row; elsewhere through ``bulk_create``."""
+every row; elsewhere through ``bulk_create``. ``insert_rows`` takes rows whose values a caller
+has already prepared for the database (an import that builds them straight from a file, with no
+model instance per row)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -25,16 +27,70 @@ def insert_objects(
     # with it, and the proxy's per-attribute lookup costs more than the preparing.
     connection = connections[DEFAULT_DB_ALIAS]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    table = quote(model._meta.db_table)
-    if connection.vendor == "sqlite":
-        _insert_sqlite(connection, objects, fields, table, columns, skip_conflicts_on)
-        return
-    if connection.vendor != "postgresql":
+    if connection.vendor not in ("sqlite", "postgresql"):
         model.objects.bulk_create(  # type: ignore[attr-defined]
             objects, batch_size=500, ignore_conflicts=skip_conflicts_on is not None
         )
+        return
+    rows = (
+        [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+        for obj in objects
+    )
+    _insert(connection, model, fields, rows, skip_conflicts_on)
+
+
+# Fields whose value of the right Python type (str, float, bool, int or None) the database
+# takes as it is: preparing it would only call str(), float(), bool() or int() on it again.
+AS_IS = (
+    models.CharField,
+    models.TextField,
+    models.FloatField,
+    models.BooleanField,
+    models.IntegerField,
+    models.ForeignKey,
+)
+
+
+def preparers(model: type[models.Model], names: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    """For each named field (attname) of ``model``, what turns a Python value of its type into
+    the value the database takes, as a save would (``get_db_prep_save``); None for a field that
+    takes its value as it is (``AS_IS``). A field with ``pre_save`` behaviour (auto_now) is the
+    caller's to fill."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+
+    def prepare(field: Any) -> Callable[[Any], Any] | None:
+        if isinstance(field, AS_IS) and not field.choices:
+            return None
+        return lambda value: field.get_db_prep_save(value, connection)
+
+    return [prepare(by_name[name]) for name in names]
+
+
+def insert_rows(
+    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows of values already prepared for the database (``preparers``), one value per
+    named field (attname), in that order; the automatic key is left to the database."""
+    if not rows:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    _insert(connection, model, [by_name[name] for name in names], rows, None)
+
+
+def _insert(
+    connection: Any,
+    model: type[models.Model],
+    fields: list[Any],
+    rows: Any,
+    skip_conflicts_on: str | None,
+) -> None:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    table = quote(model._meta.db_table)
+    if connection.vendor != "postgresql":
+        _insert_sqlite(connection, model, rows, fields, table, columns, skip_conflicts_on)
         return
     # Table and column names come from the model, never from input.
     with connection.cursor() as cursor:
@@ -47,10 +103,8 @@ def insert_objects(
                 f"AS SELECT {columns} FROM {table} WITH NO DATA"
             )
         with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-            for obj in objects:
-                copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
-                )
+            for row in rows:
+                copy.write_row(row)
         if skip_conflicts_on is not None:
             unique = model._meta.get_field(skip_conflicts_on)
             assert isinstance(unique, models.Field)
@@ -63,7 +117,8 @@ def insert_objects(
 
 def _insert_sqlite(
     connection: Any,
-    objects: Sequence[models.Model],
+    model: type[models.Model],
+    rows: Any,
     fields: list[Any],
     table: str,
     columns: str,
@@ -74,13 +129,9 @@ def _insert_sqlite(
     marks = ", ".join(["%s"] * len(fields))
     conflict = ""
     if skip_conflicts_on is not None:
-        unique = objects[0]._meta.get_field(skip_conflicts_on)
+        unique = model._meta.get_field(skip_conflicts_on)
         assert isinstance(unique, models.Field)
         conflict = f" ON CONFLICT ({connection.ops.quote_name(str(unique.column))}) DO NOTHING"
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}"  # noqa: S608
-    rows = [
-        [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
-        for obj in objects
-    ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, list(rows))

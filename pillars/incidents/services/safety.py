@@ -9,16 +9,16 @@ the staff member attesting) and the staff member's, and from then on the version
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.plan_versions import CONTROL, PlanVersions, clean_text
 from pillars.incidents.models.safety import (
     CONTACT_SECTIONS,
     CRISIS_LINE,
@@ -35,12 +35,9 @@ MAX_TEXT = 300
 MAX_NAME = 120
 # Digits with the usual separators, or a short code such as 988 or 911.
 PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{1,23}$")
-# A review is due within a year at the latest; most programs review at discharge or sooner.
-LONGEST_REVIEW = timedelta(days=366)
 # Sections a plan must have before it is signed: the signs to watch for, something the person
 # can do, and somewhere to call.
 REQUIRED_TO_SIGN = (PlanSection.WARNING_SIGNS, PlanSection.ON_MY_OWN, PlanSection.PROFESSIONALS)
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def starting_content(previous: SafetyPlanVersion | None) -> dict[str, list[dict[str, str]]]:
@@ -49,10 +46,6 @@ def starting_content(previous: SafetyPlanVersion | None) -> dict[str, list[dict[
     if previous is not None:
         return {k: [dict(e) for e in v] for k, v in (previous.content or {}).items()}
     return {PlanSection.PROFESSIONALS.value: [dict(CRISIS_LINE)]}
-
-
-def _clean_text(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
@@ -79,7 +72,7 @@ def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
                 problems.append(f"{label}, entry {n} has characters that cannot be printed.")
                 continue
             if code in CONTACT_SECTIONS:
-                name, phone = _clean_text(entry.get("name")), _clean_text(entry.get("phone"))
+                name, phone = clean_text(entry.get("name")), clean_text(entry.get("phone"))
                 if not name and not phone:
                     continue
                 if not name:
@@ -92,7 +85,7 @@ def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
                     problems.append(f"{label}, entry {n}: {phone!r} is not a phone number.")
                 kept.append({"name": name, "phone": phone})
             else:
-                text = _clean_text(entry.get("text"))
+                text = clean_text(entry.get("text"))
                 if not text:
                     continue
                 if len(text) > MAX_TEXT:
@@ -109,14 +102,15 @@ def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
     return cleaned
 
 
-def _check_review_on(review_on: date | None, today: date) -> date:
-    if review_on is None:
-        raise invalid("review_on", "Choose a date to review the plan together.")
-    if review_on < today:
-        raise invalid("review_on", "The review date cannot be in the past.")
-    if review_on > today + LONGEST_REVIEW:
-        raise invalid("review_on", "Review the plan within a year.")
-    return review_on
+PLANS = PlanVersions(
+    model=SafetyPlanVersion,
+    draft=SafetyPlanStatus.DRAFT,
+    signed=SafetyPlanStatus.SIGNED,
+    signatures=PersonSignature.values,
+    tablet=PersonSignature.TABLET,
+    no_review="Choose a date to review the plan together.",
+    review_too_late="Review the plan within a year.",
+)
 
 
 def save_draft(
@@ -125,40 +119,14 @@ def save_draft(
     """Save the person's draft (the plan's next version), creating it when there is none. The
     signed versions are untouched; the draft is the only version that can change."""
     acting = policy.require(actor, "incidents.draft_safety_plan", person)
-    # Every problem at once: the review date's with the sections'.
-    errors: dict[str, list[str]] = {}
-    cleaned: dict[str, Any] = {}
-    try:
-        cleaned = clean_content(content)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    checked: date | None = None
-    try:
-        checked = _check_review_on(review_on, clock.today_in(person_zone(person)))
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors or checked is None:
-        raise ValidationError(errors)
-    review_on = checked
+    cleaned, review_on = PLANS.check_draft(
+        clean_content, content, review_on, clock.today_in(person_zone(person))
+    )
     now = clock.now()
     try:
         with transaction.atomic():
-            # Lock the person row: two staff saving the first draft at once must not both
-            # create one (the one-draft constraint would refuse the second anyway).
-            PersonServed.objects.select_for_update().filter(pk=person.pk).first()
-            draft = (
-                SafetyPlanVersion.objects.select_for_update()
-                .filter(person=person, status=SafetyPlanStatus.DRAFT)
-                .first()
-            )
-            if draft is None:
-                last = SafetyPlanVersion.objects.filter(person=person).aggregate(n=Max("number"))
-                draft = SafetyPlanVersion(
-                    person=person,
-                    number=(last["n"] or 0) + 1,
-                    drafted_by_id=acting.staff_pk,
-                    drafted_at=now,
-                )
+            draft, created = PLANS.open_draft(person, staff_pk=acting.staff_pk, now=now)
+            if created:
                 action, old = Action.CREATE, None
             else:
                 action, old = (
@@ -217,37 +185,18 @@ def sign_plan(
     with the staff member attesting they saw it) and the acting staff member's. The signed
     version becomes the person's plan and replaces the one before it, which stays readable."""
     acting = policy.require(actor, "incidents.sign_safety_plan", version)
-    typed_name = _clean_text(typed_name)
-    errors: dict[str, list[str]] = {}
-    if person_signature not in PersonSignature.values:
-        errors["person_signature"] = ["Say how the person signed."]
-    elif person_signature == PersonSignature.TABLET:
-        if not typed_name:
-            errors["typed_name"] = ["The person types their name to sign."]
-        elif len(typed_name) > 150 or CONTROL.search(typed_name):
-            errors["typed_name"] = ["Type the name in at most 150 ordinary characters."]
-    elif not attested:
-        errors["attested"] = ["Confirm that you saw the person sign the paper copy."]
-    if errors:
-        raise ValidationError(errors)
+    typed_name = PLANS.check_signature(person_signature, typed_name, attested)
     now = clock.now()
     person = version.person
     with transaction.atomic():
-        version = SafetyPlanVersion.objects.select_for_update().get(pk=version.pk)
-        if version.status != SafetyPlanStatus.DRAFT:
-            raise Conflict("This version is already signed; a change needs a new version.")
-        problems = not_ready_to_sign(version)
-        if problems:
-            raise invalid(None, " ".join(problems))
-        version.status = SafetyPlanStatus.SIGNED
-        version.person_signature = person_signature
-        version.person_signed_name = (
-            typed_name if person_signature == PersonSignature.TABLET else person.display_name
+        version = PLANS.sign(
+            version,
+            staff_pk=acting.staff_pk,
+            now=now,
+            person_signature=person_signature,
+            typed_name=typed_name,
+            not_ready=not_ready_to_sign,
         )
-        version.person_signed_at = now
-        version.signed_by_id = acting.staff_pk
-        version.signed_at = now
-        version.save()
         audit.record(
             actor=actor,
             action=Action.UPDATE,

@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.plan_pages import pdf_response, sign_page
 from pillars.incidents import safety_pdf
 from pillars.incidents.forms.safety import PlanForm, SignForm
 from pillars.incidents.selectors import safety as selectors
@@ -111,33 +111,16 @@ def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(
         request.user, public_id, "incidents.sign_safety_plan", what="safety plan to sign"
     )
-    person = version.person
-    if version.is_signed:
-        messages.info(request, f"Version {version.number} is already signed.")
-        return redirect("incidents:safety-plan-version", public_id=version.public_id)
-    form = SignForm(posted(request))
-    return form_write(
+    return sign_page(
         request,
-        form,
-        "incidents/safety/sign.html",
-        {
-            "version": version,
-            "person": person,
-            "form": form,
-            "not_ready": services.not_ready_to_sign(version),
-        },
-        lambda data: services.sign_plan(
-            version,
-            actor=request.user,
-            person_signature=data["person_signature"],
-            typed_name=data["typed_name"],
-            attested=data["attested"],
-        ),
-        lambda signed: saved(
-            request,
-            f"Version {signed.number} is signed and is now {person.display_name}'s safety plan.",
-            reverse("incidents:safety-plan", args=[person.public_id]),
-        ),
+        version,
+        form_class=SignForm,
+        template="incidents/safety/sign.html",
+        version_url="incidents:safety-plan-version",
+        plan_url=reverse("incidents:safety-plan", args=[version.person.public_id]),
+        plan_name="safety plan",
+        not_ready=services.not_ready_to_sign,
+        sign=services.sign_plan,
     )
 
 
@@ -146,12 +129,10 @@ def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def version_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(request.user, public_id, what="safety plan pdf")
-    response = HttpResponse(
-        safety_pdf.export(request.user, version, channel="page"), content_type="application/pdf"
+    return pdf_response(
+        safety_pdf.export(request.user, version, channel="page"),
+        f"safety-plan-v{version.number}.pdf",
     )
-    response["Content-Disposition"] = f'inline; filename="safety-plan-v{version.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @audited("a unit's overdue safety plan reviews (one audited list read)")

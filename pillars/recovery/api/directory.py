@@ -36,6 +36,13 @@ class DirectorySearchIn(Schema):
     need: str = Field("", max_length=300, description="A taxonomy term's id, code or name.")
     words: str = Field("", max_length=200)
     language: str = Field("", max_length=60, description="A language code (es) or name.")
+    address: Text = Field(
+        "",
+        max_length=300,
+        description="Measure distance from this US address: from a directory location when it "
+        "is exactly that location's address, else from the centre of its ZIP code (refused "
+        "without a known ZIP code). Not with latitude and longitude.",
+    )
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     within_km: float = Field(25.0, gt=0, le=selectors.MAX_RADIUS_KM)
@@ -66,6 +73,11 @@ class DirectoryResultOut(Schema):
     confidential: bool
     reasons: list[str]
     distance_km: float | None
+    distance_from: str | None = Field(
+        None,
+        description="What distance_km is measured from when the search gave an address: "
+        "'the centre of ZIP code 19107', or a directory location's address.",
+    )
     open_until: str | None
 
 
@@ -174,7 +186,16 @@ def search(
 ) -> Status[list[DirectoryResultOut]]:
     if (filters.latitude is None) != (filters.longitude is None):
         raise invalid("longitude", "Give both latitude and longitude, or neither.")
-    query = selectors.DirectoryQuery(**filters.dict())
+    given = filters.dict()
+    address = given.pop("address").strip()
+    if address and filters.latitude is not None:
+        raise invalid("address", "Give an address or a point, not both.")
+    if address:
+        del given["latitude"], given["longitude"]
+        query = selectors.DirectoryQuery.from_address(address, **given)
+    else:
+        query = selectors.DirectoryQuery(**given)
+    origin = query.origin.label if query.origin else None
     results = selectors.search(request.user, query)
     return Status(
         200,
@@ -186,6 +207,7 @@ def search(
                 confidential=selectors.is_confidential(r.service),
                 reasons=r.reasons,
                 distance_km=None if r.distance_km is None else round(r.distance_km, 2),
+                distance_from=origin if r.distance_km is not None else None,
                 open_until=r.open_until,
             )
             for r in results

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from pillars.recovery.selectors import directory as selectors
 from pillars.recovery.services.directory import MAX_NOTE
@@ -17,12 +18,19 @@ class SearchForm(forms.Form):
     need = forms.ChoiceField(label="Need", required=False)
     words = forms.CharField(label="Words", required=False, max_length=200)
     language = forms.ChoiceField(label="Language spoken", required=False)
+    address = forms.CharField(
+        label="Distance from an address",
+        required=False,
+        max_length=300,
+        help_text="A US street address with its ZIP code. Distance is measured from the centre "
+        "of the ZIP code, or from a directory location when this is exactly its address.",
+    )
     latitude = forms.FloatField(
         label="Latitude",
         required=False,
         min_value=-90,
         max_value=90,
-        help_text="With longitude: a point to measure distance from (decimal degrees).",
+        help_text="Or, with longitude, a point to measure distance from (decimal degrees).",
     )
     longitude = forms.FloatField(label="Longitude", required=False, min_value=-180, max_value=180)
     within_km = forms.FloatField(
@@ -48,20 +56,33 @@ class SearchForm(forms.Form):
             *selectors.languages(),
         ]
 
+    origin: selectors.Origin | None = None
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        point = data.get("latitude") is not None or data.get("longitude") is not None
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("longitude", "Give both latitude and longitude, or neither.")
+        address = (data.get("address") or "").strip()
+        if address and point:
+            self.add_error("address", "Give an address or a point, not both.")
+        elif address:
+            try:
+                self.origin = selectors.origin_of_address(address)
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
 
     def query(self) -> selectors.DirectoryQuery:
         d = self.cleaned_data
+        origin = self.origin
         return selectors.DirectoryQuery(
             need=d.get("need") or "",
             words=d.get("words") or "",
             language=d.get("language") or "",
-            latitude=d.get("latitude"),
-            longitude=d.get("longitude"),
+            latitude=origin.latitude if origin else d.get("latitude"),
+            longitude=origin.longitude if origin else d.get("longitude"),
+            origin=origin,
             within_km=d.get("within_km") or 25.0,
             open_now=bool(d.get("open_now")),
             free=bool(d.get("free")),

@@ -19,7 +19,9 @@ from collections import Counter
 from typing import Any
 from uuid import UUID
 
-from pillars.core.bulk import insert_objects
+from django.db.models import Max
+
+from pillars.core.bulk import insert_rows, preparers
 from pillars.recovery.hsds import spec
 from pillars.recovery.hsds.package import Package, convert, parse_bool, render
 from pillars.recovery.models import directory as m
@@ -50,32 +52,39 @@ def confidential_locations(package: Package) -> set[str]:
     return flagged
 
 
-def _values(
-    table: spec.Table, row: dict[str, str], ids: dict[str, dict[str, int]]
-) -> dict[str, Any]:
-    types = spec.field_types(table.name)
-    values: dict[str, Any] = {}
-    extra: dict[str, str] = {}
-    for column, text in row.items():
-        if column is None or column == "id":
-            continue
-        text = text or ""
-        if column in table.fks:
-            field_name, target = table.fks[column]
-            values[f"{field_name}_id"] = ids[target].get(text.strip()) if text.strip() else None
-        elif column in table.typed:
-            kind = types.get(column, "string")
-            if column in ("parent_id", "link_id"):
-                kind = "uuid"
-            values[table.typed[column]] = convert(kind, text)
-        elif text.strip():
-            extra[column] = text
-    for column, name in table.typed.items():
-        if name not in values:
-            kind = types.get(column, "string")
-            values[name] = convert("uuid" if column in ("parent_id", "link_id") else kind, "")
-    values["extra"] = extra
-    return values
+class RowReader:
+    """Turns a package's row of one table into the model's field values: foreign keys as the
+    stored keys of their targets, typed columns converted, the other columns kept in
+    ``extra``. What each column is is worked out once per table, not once per cell."""
+
+    def __init__(self, table: spec.Table) -> None:
+        types = spec.field_types(table.name)
+        self.fks = {column: (f"{name}_id", target) for column, (name, target) in table.fks.items()}
+        self.typed = {
+            column: (name, "uuid" if column in ("parent_id", "link_id") else types.get(column))
+            for column, name in table.typed.items()
+        }
+        self.defaults = {name: convert(kind or "string", "") for name, kind in self.typed.values()}
+
+    def __call__(self, row: dict[str, str], ids: dict[str, dict[str, int]]) -> dict[str, Any]:
+        values = dict(self.defaults)
+        extra: dict[str, str] = {}
+        fks, typed = self.fks, self.typed
+        for column, text in row.items():
+            if column is None or column == "id":
+                continue
+            text = text or ""
+            if column in typed:
+                name, kind = typed[column]
+                values[name] = convert(kind or "string", text)
+            elif column in fks:
+                name, target = fks[column]
+                key = text.strip()
+                values[name] = ids[target].get(key) if key else None
+            elif text.strip():
+                extra[column] = text
+        values["extra"] = extra
+        return values
 
 
 def _search_text(values: dict[str, Any]) -> str:
@@ -114,16 +123,21 @@ def write(package: Package) -> dict[str, Counter[str]]:
                     public_id__in=[UUID(x) for x in missing]
                 ).values_list("pk", "public_id"):
                     ids[target][str(public_id)] = pk
-        fields = [
-            f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "public_id")
-        ]
-        create: list[Any] = []
+        concrete = [f for f in model._meta.concrete_fields if f.attname not in ("id", "public_id")]
+        fields = [f.attname for f in concrete]
+        defaults = {f.attname: f.get_default() for f in concrete}
+        # A new row goes in as its database values straight from the file (no model instance
+        # per row); ``names`` and ``prepare`` say which value is which and how it is stored.
+        names = ["public_id", *fields]
+        prepare = list(enumerate(preparers(model, names)))
+        read = RowReader(table)
+        create: list[list[Any]] = []
         update: list[Any] = []
-        for row in rows:
+        for row, public_id in zip(rows, wanted, strict=True):
             if table.name == "address" and row.get("location_id", "").strip() in secret:
                 count["withheld"] += 1
                 continue
-            values = _values(table, row, ids)
+            values = read(row, ids)
             if table.name == "location" and row["id"] in secret:
                 values["x_confidential"] = True
                 for name in WITHHELD:
@@ -131,10 +145,13 @@ def write(package: Package) -> dict[str, Counter[str]]:
                 values["extra"] = {}
             if table.name == "service":
                 values["search_text"] = _search_text(values)
-            public_id = UUID(row["id"])
             obj = existing.get(public_id)
             if obj is None:
-                create.append(model(public_id=public_id, **values))
+                new = [public_id, *(values.get(n, defaults[n]) for n in fields)]
+                for index, prep in prepare:
+                    if prep is not None:
+                        new[index] = prep(new[index])
+                create.append(new)
                 count["created"] += 1
             elif any(getattr(obj, k) != v for k, v in values.items()):
                 for k, v in values.items():
@@ -145,15 +162,16 @@ def write(package: Package) -> dict[str, Counter[str]]:
                 count["unchanged"] += 1
         if create:
             # One prepared INSERT for every row (COPY on PostgreSQL), then the new keys read
-            # back for the tables later rows point at.
-            insert_objects(create)
+            # back for the tables later rows point at: every row keyed above the largest key
+            # before the insert (one read, not a long list of ids).
+            before = model.objects.aggregate(last=Max("pk"))["last"] or 0
+            insert_rows(model, names, create)
             if table.name in TARGETS:
-                for start in range(0, len(create), BATCH):
-                    chunk = [o.public_id for o in create[start : start + BATCH]]
-                    for public_id, pk in model.objects.filter(public_id__in=chunk).values_list(
-                        "public_id", "pk"
-                    ):
-                        ids[table.name][str(public_id)] = pk
+                mine = ids[table.name]
+                for public_id, pk in model.objects.filter(pk__gt=before).values_list(
+                    "public_id", "pk"
+                ):
+                    mine[str(public_id)] = pk
         if update:
             model.objects.bulk_update(update, fields, batch_size=BATCH)
         counts[table.name] = count

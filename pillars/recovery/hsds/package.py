@@ -301,6 +301,18 @@ def _list(value: Any) -> list[str]:
 UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 
 
+def _is_plain(f: Any) -> bool:
+    """A string field that accepts any text (no format, no constraint): its cells need no
+    check, and frictionless' reader would only turn "" into None."""
+    constraints = {k: v for k, v in f.constraints.items() if v not in (None, False)}
+    return (
+        f.type == "string"
+        and f.format in (None, "default")
+        and not constraints
+        and list(f.missing_values) == [""]
+    )
+
+
 def _cell_reader(f: Any) -> Any:
     """A field's compiled check: frictionless' own cell reader, except for the identifier
     columns (a string in ``uuid`` format, most of the cells of a package), whose format is
@@ -361,6 +373,13 @@ def _check_rows(
         }
         seen: dict[str, dict[Any, int]] = {c: {} for c in unique}
         width = len(header)
+        # The columns that need a look at each row: a check of the cell, a key to remember or
+        # a reference to follow. A plain text column that is neither is skipped outright.
+        plan = [
+            (index, column, readers[index], _is_plain(f), seen.get(column), references.get(column))
+            for index, (column, f) in enumerate(zip(header, schema.fields, strict=True))
+            if not _is_plain(f) or column in seen or column in references
+        ]
         for position, label in enumerate(header, start=1):
             if not label:
                 problems.append(Problem(path, 1, f"column {position}", "blank label"))
@@ -371,7 +390,7 @@ def _check_rows(
         rows = package.tables[table] = []
         for number, cells in enumerate(reader, start=2):
             rows.append(dict(zip(header, cells, strict=False)))
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 problems.append(Problem(path, number, "", "blank row: the row is empty"))
                 continue
             if len(cells) > width:
@@ -380,10 +399,14 @@ def _check_rows(
                         path, number, "", f"extra cell: {len(cells) - width} more than the header"
                     )
                 )
-            for index in range(width):
-                column = header[index]
-                cell = cells[index] if index < len(cells) else None
-                value, notes = readers[index](cell)
+            elif len(cells) < width:
+                cells += [""] * (width - len(cells))  # a short row: its missing cells are empty
+            for index, column, read, plain, first_rows, target in plan:
+                cell = cells[index]
+                if plain:
+                    value, notes = (cell or None), None
+                else:
+                    value, notes = read(cell)
                 if notes:
                     said = f"'{cell}': " if cell not in (None, "") else ""
                     kind = "type error" if "type" in notes else "constraint error"
@@ -393,8 +416,8 @@ def _check_rows(
                     continue
                 if value is None:
                     continue
-                if column in seen:
-                    first = seen[column].setdefault(value, number)
+                if first_rows is not None:
+                    first = first_rows.setdefault(value, number)
                     if first != number:
                         kind = "primary key error" if column in primary else "unique error"
                         problems.append(
@@ -405,7 +428,6 @@ def _check_rows(
                                 f"{kind}: '{cell}' is the same as in row {first}",
                             )
                         )
-                target = references.get(column)
                 if target is not None:
                     pending.append((path, number, column, value, target))
         for column, values in seen.items():

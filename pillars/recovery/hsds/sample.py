@@ -39,6 +39,14 @@ CITIES = (
     ("Chicago", "IL", "America/Chicago", -6, 41.8781, -87.6298),
     ("Philadelphia", "PA", "America/New_York", -5, 39.9526, -75.1652),
 )
+# A downtown ZIP code of each city, so a sample address's ZIP code is near its coordinates.
+ZIP_CODES = {
+    "Portland": "97204",
+    "Denver": "80202",
+    "Phoenix": "85004",
+    "Chicago": "60602",
+    "Philadelphia": "19107",
+}
 LANGUAGES = (
     ("es", "Spanish"),
     ("vi", "Vietnamese"),
@@ -149,7 +157,7 @@ def rows(n_services: int, seed: int = 1) -> dict[str, list[dict[str, str]]]:
                 "address_1": f"{100 + s} Hidden Lane" if confidential else f"{100 + s} Main St",
                 "city": city,
                 "state_province": state,
-                "postal_code": f"{10000 + s:05d}",
+                "postal_code": ZIP_CODES[city],
                 "country": "US",
                 "address_type": "physical",
             }

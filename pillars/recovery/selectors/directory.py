@@ -3,7 +3,11 @@ and eligibility, each result saying why it matched; one service's page; a person
 resources.
 
 Distance works the same on SQLite and PostgreSQL: a bounding box on latitude and longitude in
-SQL narrows the candidates, then the haversine distance is computed in Python. "Open now" is
+SQL narrows the candidates, then the haversine distance is computed in Python. It is measured
+from a point, or from an address (``origin_of_address``): a directory location's own address
+when the text is exactly that address, else the centre of the address's US ZIP code (offline
+centroids from the ``zipcodes`` package; no address ever leaves the server to be geocoded),
+and every result says which. "Open now" is
 reasoned in the location's own IANA zone (the ``x_timezone`` extension), falling back to the
 schedule's numeric UTC offset, then to the server's zone. A confidential location has no
 coordinates, so it never takes part in a distance and no result says how far it is.
@@ -12,21 +16,26 @@ coordinates, so it never takes part in a distance and no result says how far it 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from uuid import UUID
 
+import zipcodes
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
+from pillars.core.errors import invalid
 from pillars.people.models import PersonServed
 from pillars.recovery.hsds.package import zone_or_none
 from pillars.recovery.models import (
+    Address,
     Attribute,
     CostOption,
     HsdsService,
@@ -41,6 +50,84 @@ from pillars.recovery.models import (
 KM_PER_DEGREE = 111.32
 MAX_RESULTS = 50
 MAX_RADIUS_KM = 500.0
+# A five-digit US ZIP code, with or without its four-digit extension.
+ZIP_CODE = re.compile(r"(?<!\d)(\d{5})(?:-\d{4})?(?!\d)")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where distance is measured from when a search gives an address: a directory location's
+    own address, or the centre of a ZIP code. ``label`` completes "12.3 km from ..."."""
+
+    latitude: float
+    longitude: float
+    label: str
+    kind: str  # "location" or "zip"
+    zip_code: str = ""
+
+    @property
+    def is_zip_centre(self) -> bool:
+        return self.kind == "zip"
+
+
+def _normal(text: str) -> str:
+    """An address compared without case, spacing around commas or repeated spaces."""
+    return ", ".join(" ".join(part.split()) for part in text.casefold().split(",") if part.strip())
+
+
+def origin_of_address(text: str, *, field: str = "address") -> Origin:
+    """The point an address stands for. A directory location's own address, typed exactly
+    (case and spacing aside), gives that location's coordinates; any other address gives the
+    centre of its ZIP code. A confidential location's address is never stored, so it can never
+    be an origin (and its coordinates never a distance). Raises a ValidationError on ``field``
+    for an address without a ZIP code the offline table knows."""
+    wanted = _normal(text)
+    if not wanted:
+        raise invalid(field, "Enter an address with its ZIP code.")
+    first = wanted.split(",")[0]
+    for address in Address.objects.filter(
+        address_1__iexact=first,
+        location__x_confidential=False,
+        location__latitude__isnull=False,
+        location__longitude__isnull=False,
+    ).select_related("location")[:20]:
+        if _normal(address.one_line()) == wanted:
+            location = address.location
+            assert location is not None
+            assert location.latitude is not None
+            assert location.longitude is not None
+            return Origin(
+                latitude=location.latitude,
+                longitude=location.longitude,
+                label=address.one_line(),
+                kind="location",
+                zip_code=address.postal_code,
+            )
+    found = ZIP_CODE.findall(text)
+    if not found:
+        raise invalid(
+            field,
+            "This address has no ZIP code. Add its five-digit ZIP code: distance is measured "
+            "from the centre of the ZIP code.",
+        )
+    code = found[-1]  # a street number can have five digits too; the ZIP code comes last
+    centre = next(
+        (z for z in zipcodes.matching(code) if z.get("lat") and z.get("long")),
+        None,
+    )
+    if centre is None:
+        raise invalid(
+            field,
+            f"ZIP code {code} is not a US ZIP code we know, so we cannot tell how far "
+            "services are. Check the ZIP code, or search without distance.",
+        )
+    return Origin(
+        latitude=float(centre["lat"]),
+        longitude=float(centre["long"]),
+        label=f"the centre of ZIP code {code}",
+        kind="zip",
+        zip_code=code,
+    )
 
 
 @dataclass(frozen=True)
@@ -56,10 +143,17 @@ class DirectoryQuery:
     open_now: bool = False
     free: bool = False
     age: int | None = None
+    origin: Origin | None = None  # how the point was found; None for a point given
 
     @property
     def has_point(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @classmethod
+    def from_address(cls, address: str, **filters: Any) -> DirectoryQuery:
+        """The query measuring distance from an address (see ``origin_of_address``)."""
+        origin = origin_of_address(address)
+        return cls(latitude=origin.latitude, longitude=origin.longitude, origin=origin, **filters)
 
 
 @dataclass
@@ -202,31 +296,118 @@ def is_confidential(service: HsdsService) -> bool:
     )
 
 
+def _closing(schedules: list[Schedule], zone: tzinfo | None, now: datetime) -> str | None:
+    """When the first of ``schedules`` that has the place open at ``now`` closes ("HH:MM",
+    "midnight"), read in ``zone`` (else each schedule's own UTC offset, else the server's)."""
+    for schedule in schedules:
+        if zone is not None:
+            local = now.astimezone(zone)
+        elif schedule.timezone is not None:
+            local = now.astimezone(timezone(timedelta(hours=schedule.timezone)))
+        else:
+            local = now.astimezone(zone_or_none(settings.TIME_ZONE) or UTC)
+        closes = schedule.open_until(local)
+        if closes is not None:
+            return "midnight" if closes.hour == 23 and closes.minute == 59 else f"{closes:%H:%M}"
+    return None
+
+
+# Keys per IN list: SQLite refuses a statement with more than 32,766 parameters.
+CHUNK = 10_000
+
+
+def _each_chunk(ids: list[int], read: Callable[[list[int]], Iterable[Any]]) -> Iterator[Any]:
+    """Every row ``read`` gives for the keys, a chunk of keys at a time."""
+    for start in range(0, len(ids), CHUNK):
+        yield from read(ids[start : start + CHUNK])
+
+
+def _distances(ids: list[int], q: DirectoryQuery) -> dict[int, float]:
+    """Each service's distance from the query's point: its nearest place that is not
+    confidential and has coordinates (a confidential place has none stored)."""
+    assert q.latitude is not None
+    assert q.longitude is not None
+    found: dict[int, float] = {}
+    for service_id, lat, lon in _each_chunk(
+        ids,
+        lambda chunk: ServiceAtLocation.objects.filter(
+            service_id__in=chunk,
+            location__x_confidential=False,
+            location__latitude__isnull=False,
+            location__longitude__isnull=False,
+        ).values_list("service_id", "location__latitude", "location__longitude"),
+    ):
+        if lat is None or lon is None:  # excluded above; says so to the type checker
+            continue
+        km = haversine_km(q.latitude, q.longitude, lat, lon)
+        if km < found.get(service_id, math.inf):
+            found[service_id] = km
+    return found
+
+
+def _open_until_many(ids: list[int], now: datetime) -> dict[int, str | None]:
+    """``open_until`` for many services from two reads (their places' zones and their
+    schedules), without loading the services themselves; the same order of schedules (the
+    service's own, then its places'), the same zone rule as ``zone_of``."""
+    zones: dict[int, tzinfo] = {}
+    for service_id, name in _each_chunk(
+        ids,
+        lambda chunk: (
+            ServiceAtLocation.objects.filter(service_id__in=chunk)
+            .order_by("pk")
+            .values_list("service_id", "location__x_timezone")
+        ),
+    ):
+        zone = zone_or_none(name)
+        if zone is not None and service_id not in zones:
+            zones[service_id] = zone
+    schedules: dict[int, list[tuple[int, int, Schedule]]] = {}
+    for schedule in _each_chunk(ids, lambda chunk: Schedule.objects.filter(service_id__in=chunk)):
+        assert schedule.service_id is not None
+        schedules.setdefault(schedule.service_id, []).append((0, schedule.pk, schedule))
+    for schedule in _each_chunk(
+        ids,
+        lambda chunk: Schedule.objects.filter(service_at_location__service_id__in=chunk).annotate(
+            owner=F("service_at_location__service_id")
+        ),
+    ):
+        schedules.setdefault(schedule.owner, []).append((1, schedule.pk, schedule))
+    return {
+        pk: _closing([s for *_, s in sorted(schedules.get(pk, []))], zones.get(pk), now)
+        for pk in ids
+    }
+
+
 def search(user: Any, q: DirectoryQuery, *, limit: int = MAX_RESULTS) -> list[Result]:
     """The services matching ``q``, nearest first when a point is given (else by name), each
-    with its reasons. The search is audited lightly: a SEARCH event naming no person."""
+    with its reasons. The search is audited lightly: a SEARCH event naming no person.
+
+    Distance and opening hours are decided on light rows (keys, coordinates, schedules) for
+    every candidate; only the services shown are loaded with their details."""
     policy.require(user, "recovery.search_directory")
     now = clock.now()
     qs, need = candidates(q)
-    results: list[Result] = []
+    ids = list(qs.order_by("name", "pk").values_list("pk", flat=True))
+    distances: dict[int, float] = {}
+    if q.has_point:
+        distances = _distances(ids, q)
+        ids = [pk for pk in ids if pk in distances and distances[pk] <= q.within_km]
+    until: dict[int, str | None] = {}
+    if q.open_now:
+        until = {pk: closes for pk, closes in _open_until_many(ids, now).items() if closes}
+        ids = [pk for pk in ids if pk in until]
+    if q.has_point:
+        ids.sort(key=lambda pk: distances[pk])  # stable: ties stay in name order
+    ids = ids[:limit]
+    if not q.open_now:
+        until = _open_until_many(ids, now)
+    shown = _with_details(HsdsService.objects.filter(pk__in=ids)).in_bulk()
+    results = [
+        Result(service=shown[pk], distance_km=distances.get(pk), open_until=until.get(pk))
+        for pk in ids
+    ]
     need_names = ", ".join(t.name for t in need[:1])
     language = q.language.strip()
-    for service in _with_details(qs.order_by("name", "pk")):
-        result = Result(service=service)
-        if q.has_point:
-            assert q.latitude is not None
-            assert q.longitude is not None
-            result.distance_km = distance_km(service, q.latitude, q.longitude)
-            if result.distance_km is None or result.distance_km > q.within_km:
-                continue
-        until = open_until(service, now)
-        if q.open_now and until is None:
-            continue
-        result.open_until = until
-        results.append(result)
-    if q.has_point:
-        results.sort(key=lambda r: (r.distance_km or 0.0, r.service.name))
-    results = results[:limit]
     for result in results:
         result.reasons = _reasons(result, q, need_names, language)
     audit.record(
@@ -240,6 +421,8 @@ def search(user: Any, q: DirectoryQuery, *, limit: int = MAX_RESULTS) -> list[Re
             "words": q.words[:100],
             "language": language[:40],
             "near": q.has_point,
+            # How the origin was found, never the address typed (it may be the person's home).
+            "origin": (q.origin.kind if q.origin else "point") if q.has_point else "",
             "open_now": q.open_now,
             "free": q.free,
             "age": q.age,
@@ -270,7 +453,10 @@ def _reasons(result: Result, q: DirectoryQuery, need: str, language: str) -> lis
         )
         reasons.append(f"Speaks {spoken if spoken in names else language}")
     if result.distance_km is not None:
-        reasons.append(f"{result.distance_km:.1f} km away")
+        if q.origin is not None:
+            reasons.append(f"{result.distance_km:.1f} km from {q.origin.label}")
+        else:
+            reasons.append(f"{result.distance_km:.1f} km away")
     if q.free:
         reasons.append("Free")
     if q.age is not None:

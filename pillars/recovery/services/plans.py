@@ -13,7 +13,6 @@ the person's own page, may send it twice).
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -25,6 +24,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.plan_versions import CONTROL, PlanVersions, clean_text
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_category, person_zone
 from pillars.recovery.models.plans import (
@@ -47,8 +47,6 @@ MAX_TEXT = 400
 MAX_STATEMENT = 500
 MAX_NOTE = 2000
 MAX_STEPS = 20
-# A plan is looked at again within a year at the latest.
-LONGEST_REVIEW = timedelta(days=366)
 # A goal's dates are within a few years: a typo in the year, more likely, past that.
 LONGEST_TARGET = timedelta(days=5 * 366)
 # Before signing, the plan has the person's tools, their early signs and their crisis plan:
@@ -58,11 +56,6 @@ REQUIRED_TO_SIGN = (
     WellnessSection.EARLY_WARNING,
     WellnessSection.CRISIS,
 )
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _clean_text(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 def _record(actor: Any, action: str, target: Any, person: PersonServed, **detail: Any) -> None:
@@ -112,7 +105,7 @@ def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
             if CONTROL.search((value or "").replace("\n", " ")):
                 problems.append(f"{label}, entry {n} has characters that cannot be printed.")
                 continue
-            text = _clean_text(value)
+            text = clean_text(value)
             if not text:
                 continue
             if len(text) > MAX_TEXT:
@@ -129,14 +122,15 @@ def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
     return cleaned
 
 
-def _check_review_on(review_on: date | None, today: date) -> date:
-    if review_on is None:
-        raise invalid("review_on", "Choose a date to look at the plan again together.")
-    if review_on < today:
-        raise invalid("review_on", "The review date cannot be in the past.")
-    if review_on > today + LONGEST_REVIEW:
-        raise invalid("review_on", "Look at the plan again within a year.")
-    return review_on
+PLANS = PlanVersions(
+    model=WellnessPlanVersion,
+    draft=WellnessPlanStatus.DRAFT,
+    signed=WellnessPlanStatus.SIGNED,
+    signatures=WellnessPersonSignature.values,
+    tablet=WellnessPersonSignature.TABLET,
+    no_review="Choose a date to look at the plan again together.",
+    review_too_late="Look at the plan again within a year.",
+)
 
 
 def save_wellness_draft(
@@ -145,44 +139,20 @@ def save_wellness_draft(
     """Save the person's wellness plan draft (the next version), creating it from the current
     signed version when there is none. Signed versions are never touched."""
     acting = policy.require(actor, "recovery.draft_wellness_plan", person)
-    errors: dict[str, list[str]] = {}
-    cleaned: dict[str, Any] = {}
-    try:
-        cleaned = clean_content(content)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    checked: date | None = None
-    try:
-        checked = _check_review_on(review_on, clock.today_in(person_zone(person)))
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors or checked is None:
-        raise ValidationError(errors)
+    cleaned, checked = PLANS.check_draft(
+        clean_content, content, review_on, clock.today_in(person_zone(person))
+    )
     now = clock.now()
     try:
         with transaction.atomic():
-            # Two peers saving the first draft at once must not both create one.
-            PersonServed.objects.select_for_update().filter(pk=person.pk).first()
-            draft = (
-                WellnessPlanVersion.objects.select_for_update()
-                .filter(person=person, status=WellnessPlanStatus.DRAFT)
-                .first()
-            )
-            if draft is None:
-                last = WellnessPlanVersion.objects.filter(person=person).aggregate(n=Max("number"))
-                based_on = (
+            draft, created = PLANS.open_draft(person, staff_pk=acting.staff_pk, now=now)
+            if created:
+                draft.based_on = (
                     WellnessPlanVersion.objects.filter(
                         person=person, status=WellnessPlanStatus.SIGNED
                     )
                     .order_by("-number")
                     .first()
-                )
-                draft = WellnessPlanVersion(
-                    person=person,
-                    number=(last["n"] or 0) + 1,
-                    based_on=based_on,
-                    drafted_by_id=acting.staff_pk,
-                    drafted_at=now,
                 )
                 action, changed = Action.CREATE, True
             else:
@@ -231,39 +201,18 @@ def sign_wellness_plan(
     peer attesting they saw it) and the acting peer's. The version becomes the person's plan;
     the one before stays readable."""
     acting = policy.require(actor, "recovery.sign_wellness_plan", version)
-    typed_name = _clean_text(typed_name)
-    errors: dict[str, list[str]] = {}
-    if person_signature not in WellnessPersonSignature.values:
-        errors["person_signature"] = ["Say how the person signed."]
-    elif person_signature == WellnessPersonSignature.TABLET:
-        if not typed_name:
-            errors["typed_name"] = ["The person types their name to sign."]
-        elif len(typed_name) > 150 or CONTROL.search(typed_name):
-            errors["typed_name"] = ["Type the name in at most 150 ordinary characters."]
-    elif not attested:
-        errors["attested"] = ["Confirm that you saw the person sign the paper copy."]
-    if errors:
-        raise ValidationError(errors)
+    typed_name = PLANS.check_signature(person_signature, typed_name, attested)
     now = clock.now()
     person = version.person
     with transaction.atomic():
-        version = WellnessPlanVersion.objects.select_for_update().get(pk=version.pk)
-        if version.status != WellnessPlanStatus.DRAFT:
-            raise Conflict("This version is already signed; a change needs a new version.")
-        problems = not_ready_to_sign(version)
-        if problems:
-            raise invalid(None, " ".join(problems))
-        version.status = WellnessPlanStatus.SIGNED
-        version.person_signature = person_signature
-        version.person_signed_name = (
-            typed_name
-            if person_signature == WellnessPersonSignature.TABLET
-            else person.display_name
+        version = PLANS.sign(
+            version,
+            staff_pk=acting.staff_pk,
+            now=now,
+            person_signature=person_signature,
+            typed_name=typed_name,
+            not_ready=not_ready_to_sign,
         )
-        version.person_signed_at = now
-        version.signed_by_id = acting.staff_pk
-        version.signed_at = now
-        version.save()
         _record(
             actor,
             Action.UPDATE,
@@ -296,7 +245,7 @@ def _clean_steps(steps: Any, today: date) -> list[tuple[str, date | None]]:
     kept: list[tuple[str, date | None]] = []
     problems: list[str] = []
     for n, step in enumerate(steps, start=1):
-        text = _clean_text(step.get("text") if isinstance(step, dict) else step)
+        text = clean_text(step.get("text") if isinstance(step, dict) else step)
         target = step.get("target_on") if isinstance(step, dict) else None
         if not text:
             continue

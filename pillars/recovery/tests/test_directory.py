@@ -341,6 +341,147 @@ def test_every_role_searches_but_outsiders_of_staff_do_not(loaded: World) -> Non
         assert selectors.search(loaded.user(role), selectors.DirectoryQuery(words="clinic"))
 
 
+# --- Distance from an address ---------------------------------------------------------------
+
+ZIP_19107 = (39.9487, -75.1593)  # the zipcodes package's centre of ZIP code 19107
+
+
+def _api(world: World, role: str = "peer") -> Client:
+    from pillars.core.tokens import create_token
+
+    _, secret = create_token(world.user(role), name="t", scopes=["read"], days=1)
+    return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+@pytest.mark.django_db
+def test_search_from_an_address_measures_from_its_zip_centre(loaded: World) -> None:
+    from pillars.recovery.models import haversine_km
+
+    home = "1200 Walnut Street, Apt 4, Philadelphia, PA 19107-5503"
+    q = selectors.DirectoryQuery.from_address(home, need="peer", within_km=40)
+    assert q.origin is not None
+    assert q.origin.kind == "zip"
+    assert (q.latitude, q.longitude) == ZIP_19107
+    results = selectors.search(loaded.user("peer"), q)
+    assert results
+    for r in results:
+        location = r.service.service_at_locations.all()[0].location
+        assert location.latitude is not None
+        assert location.longitude is not None
+        expected = haversine_km(*ZIP_19107, location.latitude, location.longitude)
+        assert r.distance_km == pytest.approx(expected)
+        assert f"{expected:.1f} km from the centre of ZIP code 19107" in r.reasons
+    assert [r.distance_km for r in results] == sorted(r.distance_km or 0 for r in results)
+    event = AuditEvent.objects.filter(action="search", object_type="recovery.directory").last()
+    assert event is not None
+    assert event.detail["origin"] == "zip"
+    # The address typed may be the person's home: the audit trail keeps how, never where.
+    assert "Walnut" not in json.dumps(event.detail)
+
+
+@pytest.mark.django_db
+def test_a_directory_locations_own_address_is_its_exact_origin(loaded: World) -> None:
+    address = Address.objects.filter(location__x_confidential=False).select_related("location")[3]
+    typed = "  " + address.one_line().upper().replace(", ", " ,  ") + " "
+    origin = selectors.origin_of_address(typed)
+    assert origin.kind == "location"
+    assert origin.label == address.one_line()
+    assert address.location is not None
+    assert (origin.latitude, origin.longitude) == (
+        address.location.latitude,
+        address.location.longitude,
+    )
+    results = selectors.search(
+        loaded.user("peer"), selectors.DirectoryQuery.from_address(typed, within_km=5)
+    )
+    first = results[0]
+    assert first.distance_km == 0.0
+    assert f"0.0 km from {address.one_line()}" in first.reasons
+    # Not exactly the address (another street number): the ZIP code's centre instead.
+    near = address.one_line().replace(address.address_1, "9999 Elm St")
+    assert selectors.origin_of_address(near).kind == "zip"
+
+
+@pytest.mark.django_db
+def test_an_address_without_a_known_zip_code_is_refused(loaded: World, signed_in: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    for text, says in (
+        ("12 Main Street, Springfield", "has no ZIP code"),
+        ("12 Main Street, Nowhere, ZZ 00000", "ZIP code 00000 is not a US ZIP code we know"),
+        ("   ", "Enter an address"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            selectors.origin_of_address(text)
+        assert says in caught.value.message_dict["address"][0]
+
+    before = AuditEvent.objects.filter(action="search").count()
+    page = signed_in("peer").get("/recovery/directory/", {"address": "12 Main Street"})
+    assert page.status_code == 200
+    assert "has no ZIP code" in page.content.decode()
+    assert page.context["results"] is None
+    both = signed_in("peer").get(
+        "/recovery/directory/",
+        {"address": "Philadelphia PA 19107", "latitude": "1", "longitude": "1"},
+    )
+    assert "Give an address or a point, not both." in both.content.decode()
+    assert AuditEvent.objects.filter(action="search").count() == before
+
+    api = _api(loaded)
+    answer = api.get("/api/v1/directory/services", {"address": "Nowhere 00000"})
+    assert answer.status_code == 422
+    assert "address" in json.dumps(answer.json())
+    answer = api.get(
+        "/api/v1/directory/services", {"address": "PA 19107", "latitude": "1", "longitude": "1"}
+    )
+    assert answer.status_code == 422
+
+
+@pytest.mark.django_db
+def test_distance_from_an_address_on_the_page_and_in_the_api(loaded: World, signed_in: Any) -> None:
+    page = signed_in("peer").get(
+        "/recovery/directory/", {"address": "Philadelphia, PA 19107", "within_km": "40"}
+    )
+    text = page.content.decode()
+    assert page.context["results"]
+    assert "Distances are measured from the centre of ZIP code 19107, not from the street" in text
+    assert "km from the centre of ZIP code 19107" in text
+
+    answer = _api(loaded).get(
+        "/api/v1/directory/services", {"address": "Philadelphia, PA 19107", "within_km": "40"}
+    )
+    assert answer.status_code == 200, answer.content
+    found = answer.json()
+    assert found
+    assert all(r["distance_from"] == "the centre of ZIP code 19107" for r in found)
+    assert all(r["distance_km"] <= 40 for r in found)
+    by_point = _api(loaded).get(
+        "/api/v1/directory/services",
+        {"latitude": str(ZIP_19107[0]), "longitude": str(ZIP_19107[1]), "within_km": "40"},
+    )
+    assert [r["public_id"] for r in by_point.json()] == [r["public_id"] for r in found]
+    assert all(r["distance_from"] is None for r in by_point.json())
+
+
+@pytest.mark.django_db
+def test_a_confidential_shelters_address_is_never_an_origin(loaded: World) -> None:
+    """Its address is not stored, so typing it gives only its ZIP code's centre, and shelters
+    take no part in distance (no coordinates), so ordering reveals nothing of where they are."""
+    tables = sample.rows(N)
+    secret = {r["id"] for r in tables["location"] if r["x_confidential"] == "true"}
+    for row in (r for r in tables["address"] if r["location_id"] in secret):
+        typed = f"{row['address_1']}, {row['city']}, {row['state_province']} {row['postal_code']}"
+        origin = selectors.origin_of_address(typed)
+        assert origin.kind == "zip"
+        assert origin.label == f"the centre of ZIP code {row['postal_code']}"
+        results = selectors.search(
+            loaded.user("peer"), selectors.DirectoryQuery.from_address(typed, within_km=500)
+        )
+        assert results
+        assert not any(selectors.is_confidential(r.service) for r in results)
+        assert CONFIDENTIAL_STREET not in json.dumps([r.reasons for r in results])
+
+
 # --- Confidential locations -----------------------------------------------------------------
 
 

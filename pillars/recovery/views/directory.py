@@ -40,6 +40,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "results": results,
+        "origin": form.origin if results is not None else None,
         "can_manage": policy.can(request.user, "recovery.manage_directory"),
     }
     return render(request, "recovery/directory/search.html", context)

@@ -21,6 +21,7 @@ from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.plan_pages import pdf_response, sign_page
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
@@ -170,33 +171,16 @@ def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(
         request.user, public_id, "recovery.sign_wellness_plan", what="wellness plan to sign"
     )
-    person = version.person
-    if version.is_signed:
-        messages.info(request, f"Version {version.number} is already signed.")
-        return redirect("recovery:wellness-plan-version", public_id=version.public_id)
-    form = WellnessSignForm(posted(request))
-    return form_write(
+    return sign_page(
         request,
-        form,
-        "recovery/plans/sign.html",
-        {
-            "version": version,
-            "person": person,
-            "form": form,
-            "not_ready": services.not_ready_to_sign(version),
-        },
-        lambda data: services.sign_wellness_plan(
-            version,
-            actor=request.user,
-            person_signature=data["person_signature"],
-            typed_name=data["typed_name"],
-            attested=data["attested"],
-        ),
-        lambda signed: saved(
-            request,
-            f"Version {signed.number} is signed and is now {person.display_name}'s wellness plan.",
-            reverse("recovery:wellness-plan", args=[person.public_id]),
-        ),
+        version,
+        form_class=WellnessSignForm,
+        template="recovery/plans/sign.html",
+        version_url="recovery:wellness-plan-version",
+        plan_url=reverse("recovery:wellness-plan", args=[version.person.public_id]),
+        plan_name="wellness plan",
+        not_ready=services.not_ready_to_sign,
+        sign=services.sign_wellness_plan,
     )
 
 
@@ -205,12 +189,10 @@ def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def version_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(request.user, public_id, what="wellness plan pdf")
-    response = HttpResponse(
-        plans_pdf.export(request.user, version, channel="page"), content_type="application/pdf"
+    return pdf_response(
+        plans_pdf.export(request.user, version, channel="page"),
+        f"wellness-plan-v{version.number}.pdf",
     )
-    response["Content-Disposition"] = f'inline; filename="wellness-plan-v{version.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- Goals -------------------------------------------------------------------------------------

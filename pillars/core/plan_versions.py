@@ -1,0 +1,154 @@
+"""Plans a person served signs, kept in versions: the incidents app's safety plan and the
+recovery app's wellness plan share this shape (DESIGN.md rule 2).
+
+A draft is the plan's next version while it is written; it may be saved as often as needed.
+Signing records the person's signature (typed on the tablet, or on paper with the staff member
+attesting they saw it) and the staff member's; from then on the version never changes and the
+next change is a new draft. Each app keeps its own sections, words, policy actions and audit
+events; ``PlanVersions`` holds the steps both take in the same way: checking a draft's input,
+opening the one draft under a lock, checking a signature and signing under a lock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import models
+from django.db.models import Max
+
+from pillars.core.errors import Conflict, ValidationError, invalid
+
+# A review is due within a year at the latest.
+LONGEST_REVIEW = timedelta(days=366)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_SIGNED_NAME = 150
+
+
+def clean_text(value: Any) -> str:
+    """Text as one line: runs of spaces and line breaks become one space."""
+    return " ".join(str(value or "").split())
+
+
+@dataclass(frozen=True)
+class PlanVersions:
+    """One kind of signed, versioned plan. ``model`` has ``person``, ``number``, ``status``,
+    ``content``, ``review_on``, ``drafted_by``, ``drafted_at``, ``updated_at`` and the
+    signature fields (``person_signature``, ``person_signed_name``, ``person_signed_at``,
+    ``signed_by``, ``signed_at``)."""
+
+    model: Any
+    draft: str  # the status values
+    signed: str
+    signatures: Collection[str]  # how a person may sign
+    tablet: str  # the one where the person types their name
+    no_review: str  # "Choose a date to review the plan together."
+    review_too_late: str  # "Review the plan within a year."
+
+    def check_review_on(self, review_on: date | None, today: date) -> date:
+        if review_on is None:
+            raise invalid("review_on", self.no_review)
+        if review_on < today:
+            raise invalid("review_on", "The review date cannot be in the past.")
+        if review_on > today + LONGEST_REVIEW:
+            raise invalid("review_on", self.review_too_late)
+        return review_on
+
+    def check_draft(
+        self,
+        clean: Callable[[Any], dict[str, Any]],
+        content: Any,
+        review_on: date | None,
+        today: date,
+    ) -> tuple[dict[str, Any], date]:
+        """The draft's content (``clean`` checks it) and review date, with every problem of
+        both reported at once."""
+        errors: dict[str, list[str]] = {}
+        cleaned: dict[str, Any] = {}
+        try:
+            cleaned = clean(content)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        checked: date | None = None
+        try:
+            checked = self.check_review_on(review_on, today)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors or checked is None:
+            raise ValidationError(errors)
+        return cleaned, checked
+
+    def open_draft(
+        self, person: models.Model, *, staff_pk: int | None, now: Any, **first: Any
+    ) -> tuple[Any, bool]:
+        """The person's draft, locked, and whether it is new (not saved yet: numbered after
+        the last version, with ``first`` for its other fields). Call inside a transaction; the
+        person row is locked first so two staff saving the first draft at once do not both
+        create one (the one-draft constraint would refuse the second anyway)."""
+        type(person).objects.select_for_update().filter(pk=person.pk).first()  # type: ignore[attr-defined]
+        versions = self.model.objects
+        draft = versions.select_for_update().filter(person=person, status=self.draft).first()
+        if draft is not None:
+            return draft, False
+        last = versions.filter(person=person).aggregate(n=Max("number"))["n"] or 0
+        return (
+            self.model(
+                person=person, number=last + 1, drafted_by_id=staff_pk, drafted_at=now, **first
+            ),
+            True,
+        )
+
+    def check_signature(self, person_signature: str, typed_name: str, attested: bool) -> str:
+        """The name the person typed, cleaned; a ValidationError naming each problem with how
+        the person signed."""
+        typed_name = clean_text(typed_name)
+        errors: dict[str, list[str]] = {}
+        if person_signature not in self.signatures:
+            errors["person_signature"] = ["Say how the person signed."]
+        elif person_signature == self.tablet:
+            if not typed_name:
+                errors["typed_name"] = ["The person types their name to sign."]
+            elif len(typed_name) > MAX_SIGNED_NAME or CONTROL.search(typed_name):
+                errors["typed_name"] = [
+                    f"Type the name in at most {MAX_SIGNED_NAME} ordinary characters."
+                ]
+        elif not attested:
+            errors["attested"] = ["Confirm that you saw the person sign the paper copy."]
+        if errors:
+            raise ValidationError(errors)
+        return typed_name
+
+    def sign(
+        self,
+        version: Any,
+        *,
+        staff_pk: int | None,
+        now: Any,
+        person_signature: str,
+        typed_name: str,
+        not_ready: Callable[[Any], list[str]],
+    ) -> Any:
+        """Sign a draft (checked with ``check_signature``): lock it, refuse one already signed
+        (``Conflict``) or not ready (``not_ready`` gives the reasons), record both signatures.
+        Call inside a transaction; the caller writes its audit event in the same one."""
+        person = version.person  # already read by the caller's checks
+        version = self.model.objects.select_for_update().get(pk=version.pk)
+        version.person = person
+        if version.status != self.draft:
+            raise Conflict("This version is already signed; a change needs a new version.")
+        problems = not_ready(version)
+        if problems:
+            raise invalid(None, " ".join(problems))
+        version.status = self.signed
+        version.person_signature = person_signature
+        version.person_signed_name = (
+            typed_name if person_signature == self.tablet else person.display_name
+        )
+        version.person_signed_at = now
+        version.signed_by_id = staff_pk
+        version.signed_at = now
+        version.save()
+        return version
