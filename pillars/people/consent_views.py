@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -317,14 +317,22 @@ def person_section(
     if not policy.allows(request.user, "people.view_consents", person):
         return None
     today = clock.now().date()
+    # The person page read every placement already: its Part 2 units answer "ever placed in a
+    # Part 2 program" without a second read of the placements.
+    part2_units = page.get("part2_unit_ids")
+    ever_part2: Any = (
+        Value(bool(part2_units), output_field=BooleanField())
+        if part2_units is not None
+        else Exists(
+            Placement.objects.filter(
+                episode__person=OuterRef("pk"), unit__is_substance_use_program=True
+            )
+        )
+    )
     found = (
         PersonServed.objects.filter(pk=person.pk)
         .annotate(
-            part2=Exists(
-                Placement.objects.filter(
-                    episode__person=OuterRef("pk"), unit__is_substance_use_program=True
-                )
-            ),
+            part2=ever_part2,
             any_consent=Exists(Consent.objects.filter(person=OuterRef("pk"))),
             active=Count(
                 "consents",

@@ -284,10 +284,25 @@ def person_scope_q(actor: Actor, person: str = "pk") -> Q:
     )
 
 
+def _placed_on_units(actor: Actor, person: PersonServed) -> bool:
+    read = person.__dict__.get(PLACED_ON_UNITS)
+    if read is not None and read[0] == actor.unit_ids:
+        return bool(read[1])
+    return Placement.objects.filter(
+        episode__person_id=person.pk, ended_at__isnull=True, unit_id__in=actor.unit_ids
+    ).exists()
+
+
 def restrict_persons(actor: Actor, qs: QuerySet[PersonServed]) -> QuerySet[PersonServed]:
     if actor.is_org_wide:
         return qs
     return qs.filter(person_scope_q(actor))
+
+
+# Where ``get_person_for`` leaves, for the scope check that follows its read, whether the person
+# is placed now on one of the actor's units (read in the same query as the person): the units it
+# was read for and the answer. Used once and removed, so a later write cannot make it stale.
+PLACED_ON_UNITS = "_placed_on_actor_units"
 
 
 def person_visible(actor: Actor, person: PersonServed) -> bool:
@@ -296,12 +311,7 @@ def person_visible(actor: Actor, person: PersonServed) -> bool:
         return True
     if person.pk in actor.emergency_person_ids:
         return True
-    if (
-        actor.unit_ids
-        and Placement.objects.filter(
-            episode__person_id=person.pk, ended_at__isnull=True, unit_id__in=actor.unit_ids
-        ).exists()
-    ):
+    if actor.unit_ids and _placed_on_units(actor, person):
         return True
     return bool(actor.supervisee_staff_ids) and (
         PersonServed.objects.filter(_supervised_caseload_q(actor), pk=person.pk).exists()

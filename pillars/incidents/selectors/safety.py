@@ -66,7 +66,18 @@ def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, Safe
         policy.readable(SafetyPlanVersion.objects.current(), user)
         .filter(person_id__in=person_ids)
         .select_related("person")
-        .only("public_id", "person_id", "person__public_id", "number", "review_on", "status")
+        # The Part 2 label columns too: the label guard reads them on every row it logs, and a
+        # deferred column would cost one query per row (a board of n persons, n queries).
+        .only(
+            "public_id",
+            "person_id",
+            "person__public_id",
+            "number",
+            "review_on",
+            "status",
+            "is_part2",
+            "made_in_unit_id",
+        )
     )
     return {v.person_id: v for v in rows}
 

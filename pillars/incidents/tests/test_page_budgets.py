@@ -15,8 +15,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from pillars.audit.models import AuditEvent
 from pillars.core import clock
-from pillars.incidents.models import EpisodeKind
+from pillars.incidents.models import EpisodeKind, SafetyPlanVersion
+from pillars.incidents.selectors import safety as safety_selectors
 from pillars.incidents.services import behavior as behavior_services
 from pillars.incidents.services import restraint as restraint_services
 from pillars.incidents.services import safety as safety_services
@@ -35,6 +37,11 @@ pytestmark = pytest.mark.django_db
 # The session and actor (4), the unit, the rows (3) and the assignment, ligature findings, the
 # audited list read (5), every extension's row reads and panels, and the alert badge's count.
 BOARD_BUDGET = 28
+# The polled rows: the board without its panels (they refresh on their own).
+ROWS_BUDGET = 24
+# The panels on their own: the session and actor, the unit, the audited read of the unit's
+# persons, the panels' counts (one query) and each panel's own list.
+PANELS_BUDGET = 20
 # The session and actor (4), the person, scope, the audited read (5), episodes, placements and
 # caseload, one read per inline section (the Part 2 consents section among them; for a nurse,
 # the recovery app's "Connect to a peer" section) and the alert badge's count. On-demand
@@ -174,3 +181,36 @@ def test_the_person_page_sections_cost_the_same_with_one_record_or_many(
     many, _ = _queries(client, url)
     assert many == few
     assert many <= PERSON_BUDGET, many
+
+
+def test_the_board_safety_plan_links_read_the_label_columns_with_the_plans(world: World) -> None:
+    """The label guard reads ``is_part2`` and ``made_in_unit_id`` of every row it may have to
+    log as a disclosure: deferred, each would cost one query per person on the board."""
+    _add_persons(world, 1, 3, ["bht"])
+    ids = list(
+        SafetyPlanVersion.objects.filter(status="signed").values_list("person_id", flat=True)
+    )
+    plans = safety_selectors.current_plans_for(ids, world.user("nurse"))
+    assert plans
+    for version in plans.values():
+        assert not {"is_part2", "made_in_unit_id"} & version.get_deferred_fields()
+
+
+def test_the_polled_rows_leave_the_panels_to_their_own_refresh(
+    world: World, signed_in: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in("nurse")
+    kwargs = {"public_id": world.unit_a.public_id}
+    _add_persons(world, 1, 5, ["bht"])
+    client.get(reverse("rounds:board", kwargs=kwargs))
+    with django_assert_max_num_queries(ROWS_BUDGET):
+        rows = client.get(reverse("rounds:board-rows", kwargs=kwargs))
+    assert rows.content.decode().count('class="board-row ') == 5
+    assert "Restraint and seclusion now" not in rows.content.decode()
+    with django_assert_max_num_queries(PANELS_BUDGET):
+        panels = client.get(reverse("rounds:board-panels", kwargs=kwargs))
+    assert "Restraint and seclusion now" in panels.content.decode()
+    assert 'class="board-row ' not in panels.content.decode()
+    # The panels' read is audited like the rows': one list read naming the unit's persons.
+    event = AuditEvent.objects.filter(object_id=f"board panels {world.unit_a.code}").get()
+    assert len(event.detail["person_ids"]) >= 5

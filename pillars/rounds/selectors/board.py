@@ -18,7 +18,7 @@ from django.http import Http404
 
 from pillars.core import clock, policy
 from pillars.people.choices import UnitKind
-from pillars.people.models import Placement, Unit
+from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.selectors import record_list_read
 from pillars.rounds.choices import (
     Activity,
@@ -350,6 +350,19 @@ def board_rows(
         detail={"unit": unit.code, "mine": mine},
     )
     return rows
+
+
+def record_panels_read(user: Any, unit: Unit) -> None:
+    """The audited read behind the board's panels on their own: they name or count persons
+    placed on the unit now (those the user may see), so the read lists them, as the board's
+    rows do."""
+    persons = list(
+        policy.restrict(PersonServed.objects.all(), user, "people.view_person")
+        .filter(episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True)
+        .distinct()
+        .order_by("pk")
+    )
+    record_list_read(user, persons, what=f"board panels {unit.code}", detail={"unit": unit.code})
 
 
 def board_row(user: Any, order: ObservationOrder) -> tuple[Unit, BoardRow]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -93,15 +92,19 @@ def _with_history_columns(qs: QuerySet[ObservationOrder]) -> QuerySet[Observatio
     )
 
 
+def order_history_qs(person: PersonServed, user: Any = None) -> QuerySet[ObservationOrder]:
+    """Every order of a person (all episodes) the user may read, the current one first, with
+    its level version and its stored checks count, as a queryset a page can slice. The caller
+    has already fetched the person with ``get_person_for``, which checks scope and audits the
+    read."""
+    return _with_history_columns(
+        policy.readable(ObservationOrder.objects.filter(person=person), user)
+    ).order_by(F("ended_at").desc(nulls_first=True), "-started_at", "-pk")
+
+
 def order_history(person: PersonServed, user: Any = None) -> list[ObservationOrder]:
-    """Every order of a person (all episodes), the current one first, with its level version
-    and its checks count. The caller has already fetched the person with ``get_person_for``,
-    which checks scope and audits the read."""
-    return list(
-        _with_history_columns(
-            policy.readable(ObservationOrder.objects.filter(person=person), user)
-        ).order_by(F("ended_at").desc(nulls_first=True), "-started_at", "-pk")
-    )
+    """``order_history_qs``, every row."""
+    return list(order_history_qs(person, user))
 
 
 def current_order(person: PersonServed, user: Any = None) -> ObservationOrder | None:
@@ -119,22 +122,40 @@ def recent_checks(
     orders: list[ObservationOrder], per_order: int = 20, user: Any = None
 ) -> dict[int, list[Check]]:
     """The latest checks of each order the user may read (newest first), with their addenda,
-    in two queries."""
+    in three queries whose cost does not grow with the orders' checks: first the moment of each
+    order's ``per_order``-th newest readable check (an index probe of ``per_order`` entries per
+    order on ``(order, observed_at)``), then the checks at or after it (index ranges), then
+    their addenda. Ranking every check of the orders (a window over all of them) would read a
+    long stay's thousands of checks to show twenty."""
     if not orders:
         return {}
-    ranked = (
-        policy.readable(Check.objects.filter(order__in=orders), user)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("order_id")], order_by=F("observed_at").desc())
-        )
-        .filter(rank__lte=per_order)
+    floor = (
+        policy.readable(Check.objects.filter(order=OuterRef("pk")), user)
+        .order_by("-observed_at")
+        .values("observed_at")[per_order - 1 : per_order]
+    )
+    floors = dict(
+        ObservationOrder.objects.filter(pk__in=[o.pk for o in orders])
+        .annotate(floor=Subquery(floor))
+        .values_list("pk", "floor")
+    )
+    # An order with fewer checks than ``per_order`` has no floor: all of its checks.
+    if not floors:
+        return {}
+    wanted = Q()
+    for order_id, since in floors.items():
+        wanted |= Q(order_id=order_id, **({"observed_at__gte": since} if since else {}))
+    found = (
+        policy.readable(Check.objects.filter(wanted), user)
         .select_related("observed_by")
         .prefetch_related("addenda__written_by")
-        .order_by("order_id", "-observed_at")
+        .order_by("order_id", "-observed_at", "-pk")
     )
     out: dict[int, list[Check]] = {}
-    for check in ranked:
-        out.setdefault(check.order_id, []).append(check)
+    for check in found:
+        kept = out.setdefault(check.order_id, [])
+        if len(kept) < per_order:  # checks sharing the floor's moment
+            kept.append(check)
     return out
 
 

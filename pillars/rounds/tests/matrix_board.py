@@ -27,6 +27,7 @@ PAGES: dict[str, Case] = {
     "rounds:board-list": Case("GET", "A A A A A A F F A L"),
     "rounds:board": Case("GET", "A A A A A A F F N L", unit_a),
     "rounds:board-rows": Case("GET", "A A A A A A F F N L", unit_a),
+    "rounds:board-panels": Case("GET", "A A A A A A F F N L", unit_a),
     "rounds:round": Case("GET", "A A A A A A F F N L", unit_a),
     # An empty post is a form error (A) for those who may record; a refusal for the rest.
     "rounds:check-record": Case("POST", "A A A F F F F F N L", order_a),

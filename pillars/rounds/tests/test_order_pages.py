@@ -192,8 +192,60 @@ def test_history_pays_a_fixed_number_of_queries(
         )
     client = signed_in("nurse")
     client.get(history_url(world))  # warm the session and the actor
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(HISTORY_BUDGET):
         assert client.get(history_url(world)).status_code == 200
+
+
+# The session and actor, the person with the scope and the audited read, the page of orders and
+# its count, each order's floor moment, the checks and their addenda, the alert badge.
+HISTORY_BUDGET = 20
+
+
+def _checks(order: ObservationOrder, world: World, count: int) -> None:
+    done = order.checks.count()
+    for n in range(done + 1, done + count + 1):
+        moment = order.started_at + timedelta(minutes=n)
+        with time_machine.travel(moment + timedelta(seconds=5), tick=False):
+            services.record_check(
+                order,
+                actor=world.user("bht"),
+                observed_at=moment,
+                location="dayroom",
+                activity="sitting",
+                safety_status="safe",
+                client_id=uuid.uuid4(),
+            )
+
+
+def test_history_shows_a_page_of_orders_each_with_its_latest_checks(
+    world: World, order: ObservationOrder, signed_in: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The page does not grow with the history: ten orders a page, each with its newest
+    checks, the same number of queries with 3 checks as with 30, and the rest a page away."""
+    _checks(order, world, 3)
+    client = signed_in("nurse")
+    client.get(history_url(world))
+    with django_assert_max_num_queries(HISTORY_BUDGET):
+        few = client.get(history_url(world)).content.decode()
+    assert "Latest checks (3)" in few
+    _checks(order, world, 27)
+    for n in range(11):
+        services.order_observation(
+            world.person_a, actor=world.user("nurse"), level=level("q15"), reason=f"Change {n}"
+        )
+    with django_assert_max_num_queries(HISTORY_BUDGET):
+        many = client.get(history_url(world)).content.decode()
+    assert many.count('<section class="card" id="order-') == 10
+    assert "Page 1 of 2" in many
+    last = client.get(history_url(world) + "?page=2").content.decode()
+    assert last.count('<section class="card" id="order-') == 2
+    # The first order (now ended) is on the second page: its 20 newest of 30 checks.
+    assert "Latest checks (20 of 30)" in last
+    newest = order.checks.order_by("-observed_at").first()
+    oldest = order.checks.order_by("observed_at").first()
+    assert newest is not None and oldest is not None  # noqa: PT018
+    assert f'id="check-{newest.public_id}"' in last
+    assert f'id="check-{oldest.public_id}"' not in last
 
 
 # --- API ---------------------------------------------------------------------------------------

@@ -41,6 +41,9 @@ from pillars.rounds.models import Check, ObservationOrder
 from pillars.rounds.selectors import board as board_selectors
 
 POLL_SECONDS = 15
+# The unit panels (restraint timers, reviews due, persons with no order) change by the minute,
+# not by the tap: they refresh on their own, less often than the rows, and after every check.
+PANEL_POLL_SECONDS = 60
 ZERO_UUID = UUID(int=0)
 
 
@@ -126,7 +129,12 @@ def unit_tools(user: Any, unit: Unit) -> list[tuple[str, str]]:
     return links
 
 
-def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board") -> dict[str, Any]:
+def _board_context(
+    request: HttpRequest, unit: Unit, *, what: str = "unit board", with_panels: bool = True
+) -> dict[str, Any]:
+    """What the board, its polled rows and the round show. The polled rows leave the panels
+    out (they have their own, slower refresh: ``board_panels``), so a poll every few seconds
+    from every tablet reads and renders the rows only."""
     mine = request.GET.get("mine") == "1"
     board_url = reverse("rounds:board", kwargs={"public_id": unit.public_id})
     # Room order on the board too, never most-urgent-first: rows that re-sort on every poll and
@@ -134,7 +142,7 @@ def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board"
     rows = board_selectors.board_rows(request.user, unit, mine=mine, sort="room", what=what)
     _add_extras(request, unit, rows)
     return {
-        "panels": board_extras.panels(request, unit),
+        "panels": board_extras.panels(request, unit) if with_panels else [],
         "unit": unit,
         "zone": _zone(unit),
         "rows": rows,
@@ -156,6 +164,8 @@ def _board_context(request: HttpRequest, unit: Unit, *, what: str = "unit board"
         + ("?mine=1" if mine else ""),
         "rows_url": reverse("rounds:board-rows", kwargs={"public_id": unit.public_id})
         + ("?mine=1" if mine else ""),
+        "panels_url": reverse("rounds:board-panels", kwargs={"public_id": unit.public_id}),
+        "panel_poll_seconds": PANEL_POLL_SECONDS,
         "board_url": board_url,
         "check_url_template": reverse("rounds:check-record", kwargs={"public_id": ZERO_UUID}),
         "batch_url": reverse("rounds:check-batch"),
@@ -200,7 +210,26 @@ def board(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
-    return render(request, "rounds/partials/_board_rows.html", _board_context(request, unit))
+    return render(
+        request,
+        "rounds/partials/_board_rows.html",
+        _board_context(request, unit, with_panels=False),
+    )
+
+
+@audited("the board's unit panels: one audited list read of the unit's persons they draw on")
+@login_required
+@require_GET
+def board_panels(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The panels above the board's rows (other apps' counts and lists for the unit), refreshed
+    on their own every ``PANEL_POLL_SECONDS`` and after each check."""
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    board_selectors.record_panels_read(request.user, unit)
+    return render(
+        request,
+        "rounds/partials/_board_panels.html",
+        {"panels": board_extras.panels(request, unit), "unit": unit, "zone": _zone(unit)},
+    )
 
 
 @audited("round the hall: the unit (or the user's assignment) in room order, audited as one read")
@@ -377,6 +406,7 @@ urlpatterns = [
     path("", board_list, name="board-list"),
     path("units/<uuid:public_id>/board/", board, name="board"),
     path("units/<uuid:public_id>/board/rows/", board_rows, name="board-rows"),
+    path("units/<uuid:public_id>/board/panels/", board_panels, name="board-panels"),
     path("units/<uuid:public_id>/round/", round_view, name="round"),
     path("orders/<uuid:public_id>/check/", check_record, name="check-record"),
     path("checks/batch/", check_batch, name="check-batch"),

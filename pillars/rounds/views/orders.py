@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -30,6 +31,8 @@ from pillars.rounds.selectors.levels import current_levels
 
 # How many of each order's latest checks the history lists (each with its corrections).
 HISTORY_CHECKS = 20
+# Orders per page of the level history.
+HISTORY_ORDERS = 10
 
 
 def _precaution_options(form: OrderForm) -> list[dict[str, Any]]:
@@ -126,7 +129,12 @@ def order_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "rounds.view", what="observation history"
     )
     zone = person_zone(person)
-    orders = selectors.order_history(person, request.user)
+    # A page of orders at a time, each with its latest checks: the page's cost is bounded
+    # however long the person's history and however many checks it holds.
+    page = Paginator(selectors.order_history_qs(person, request.user), HISTORY_ORDERS).get_page(
+        request.GET.get("page")
+    )
+    orders = list(page.object_list)
     checks = selectors.recent_checks(orders, HISTORY_CHECKS, request.user)
     emergency = people_selectors.is_emergency_read(request.user, person)
     grant = people_selectors.active_grant_for(request.user, person) if emergency else None
@@ -142,6 +150,7 @@ def order_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         "person": person,
         "rows": rows,
+        "page": page,
         "zone_name": str(zone),
         "grant": grant,
         "grant_until": clock.local(grant.expires_at, zone) if grant else None,
