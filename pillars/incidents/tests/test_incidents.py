@@ -21,8 +21,8 @@ from pillars.incidents.models.incidents import IncidentStatus
 from pillars.incidents.selectors import incidents as sel
 from pillars.incidents.services import incidents as svc
 from pillars.incidents.services.incidents import IncidentDetails
+from pillars.people.models import Alert
 from pillars.people.testing import World, make_staff
-from pillars.rounds.models import Alert
 from pillars.workforce.models import ExposureEvent
 from pillars.workforce.selectors import wellbeing as wsel
 

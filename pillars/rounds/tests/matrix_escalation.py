@@ -7,9 +7,9 @@ from typing import Any
 
 from pillars.core import clock
 from pillars.core.tests.matrix_support import Case
+from pillars.people.choices import AlertKind
+from pillars.people.models import Alert
 from pillars.people.testing import World
-from pillars.rounds.choices import AlertKind
-from pillars.rounds.models import Alert
 
 
 def nurse_alert(w: World, extra: dict[str, Any]) -> dict[str, Any]:

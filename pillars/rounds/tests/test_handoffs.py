@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
 from pillars.core.errors import Conflict, ValidationError
+from pillars.people.models import Alert
 from pillars.people.services import set_pin
 from pillars.people.testing import World
 from pillars.rounds.models import (
-    Alert,
     Check,
     Coverage,
     Handoff,

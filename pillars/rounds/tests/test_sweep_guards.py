@@ -11,9 +11,10 @@ import pytest
 from pillars.audit.choices import Outcome
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
+from pillars.people.models import Alert
 from pillars.people.testing import World
 from pillars.rounds import services
-from pillars.rounds.models import Alert, ObservationLevel
+from pillars.rounds.models import ObservationLevel
 from pillars.rounds.services import coverage
 from pillars.rounds.services import inspections as eoc
 from pillars.rounds.tests.floor import another_person, order_for
