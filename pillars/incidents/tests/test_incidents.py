@@ -419,9 +419,9 @@ def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
     with time_machine.travel(NOON, tick=False):
         submitted(world, occurred_at=NOON)
         submitted(world, occurred_at=NOON + timedelta(minutes=1))
-    from pillars.rounds.services import escalation
+    from pillars.people import alerts
 
-    real, calls = escalation.on_duty, []
+    real, calls = alerts.on_duty, []
 
     def flaky(*args: Any) -> Any:
         calls.append(args)
@@ -429,7 +429,7 @@ def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
             raise RuntimeError("boom")
         return real(*args)
 
-    monkeypatch.setattr(escalation, "on_duty", flaky)
+    monkeypatch.setattr(alerts, "on_duty", flaky)
     later = NOON + timedelta(days=2)
     result = svc.sweep_notifications(later)
     assert (result.failed, result.claimed) == (1, 1)

@@ -149,10 +149,10 @@ def _on_shift(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment]:
     )
 
 
-def shift_leads(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment]:
+def shift_leads(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment, int]:
     """The staff (``staff_id``) assigned to lead the unit's shift now: the lead rule rounds
     gives people.alerts at ready(), behind its one on-duty rule (``alerts.on_duty``)."""
-    return _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values("staff_id")
+    return _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values_list("staff_id", flat=True)
 
 
 def _manager(unit: Unit, now: datetime) -> list[Staff]:

@@ -263,7 +263,7 @@ def test_a_new_lapse_after_coverage_alerts_the_shift_lead_again(
         [second] = sweep_coverage_lapses(later)
     row.refresh_from_db()
     assert row.ended_at == later
-    assert second.order == changed
+    assert second.subject_id == changed.public_id
     assert second.due_at == later
     assert second.dedupe_key != first.dedupe_key
     assert Alert.objects.count() == 2

@@ -291,7 +291,7 @@ def test_a_lapse_alert_closes_when_someone_is_put_with_the_person(
     assert alert.resolved_at == later
     assert alert.resolved_reason == "T Bht is with them now."
     assert events_since(seq, object_id=str(row.public_id))[0].detail["alerts_resolved"] == 1
-    inbox = signed_in("nurse").get(reverse("rounds:inbox")).content.decode()
+    inbox = signed_in("nurse").get(reverse("alerts:inbox")).content.decode()
     assert "Closed by itself" in inbox
     assert "T Bht is with them now." in inbox
 

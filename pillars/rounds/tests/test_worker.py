@@ -161,7 +161,9 @@ def test_two_workers_sweeping_at_once_alert_everyone_exactly_once(tmp_path: Path
         assert not any(t.is_alive() for t in threads), "a worker hung"
         assert errors == [], errors
 
-        keys = _in_thread(lambda: list(Alert.objects.values_list("dedupe_key", flat=True)))
+        keys = _in_thread(
+            lambda: list(Alert.objects.values_list("recipient__public_id", "dedupe_key"))
+        )
         steps = _in_thread(
             lambda: set(ObservationOrder.objects.values_list("escalation_step", flat=True))
         )
@@ -185,7 +187,7 @@ def test_two_workers_sweeping_at_once_alert_everyone_exactly_once(tmp_path: Path
     # Each order: the assigned step (nobody assigned: the unit's nurse), the lead (the nurse),
     # the manager (the supervisor) and the director.
     expected = {
-        f"esc:{public_id}:{due.isoformat()}:{position}:{world.staff[who].public_id}"
+        (world.staff[who].public_id, f"esc:{public_id}:{due.isoformat()}:{position}")
         for public_id in claims
         for position, who in [(1, "nurse"), (2, "nurse"), (3, "supervisor"), (4, "director")]
     }
