@@ -150,7 +150,9 @@ def write_many(
     them (the ones this writer added): every app that alerts staff writes through here, so
     nobody is alerted twice for the same thing even when two workers race (the insert skips a
     row the unique index refuses). With ``audit_as`` (the sweep's label) each new alert is also
-    recorded as created in the audit log, in the caller's transaction."""
+    recorded as created in the audit log, in the caller's transaction, and the alerts answered
+    are the stored rows; without it they are the drafts as inserted (no pk: ``public_id``
+    names them), so a sweep of thousands reads nothing back."""
     if not alerts:
         return []
     keys = {a.dedupe_key for a in alerts}
@@ -279,7 +281,7 @@ def acknowledge(alert: Alert, *, actor: Any) -> Alert:
         locked = (
             Alert.objects.select_for_update(of=("self",))
             .select_related("person", "recipient")
-            .get(pk=alert.pk)
+            .get(public_id=alert.public_id)
         )
         if locked.acknowledged_at is not None:
             return locked
