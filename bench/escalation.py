@@ -39,7 +39,8 @@ def run(database: str) -> None:
     from django.db import connection, transaction
 
     from pillars.core import clock
-    from pillars.rounds.models import Alert, ObservationOrder
+    from pillars.people.models import Alert
+    from pillars.rounds.models import ObservationOrder
     from pillars.rounds.services.escalation import escalate_due
 
     pks = _due_orders(ORDERS)

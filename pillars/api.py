@@ -31,6 +31,7 @@ from pillars.insights.api import router as insights_router
 from pillars.people import selectors
 from pillars.people.api import router as people_router
 from pillars.people.consent_api import router as consent_router
+from pillars.people.inbox_api import router as alerts_router
 from pillars.recovery.api import router as recovery_router
 from pillars.rounds.api import router as rounds_router
 from pillars.workforce.api import router as workforce_router
@@ -219,5 +220,6 @@ api.add_router("", recovery_router)
 api.add_router("", workforce_router)
 api.add_router("", consent_router)
 api.add_router("", insights_router)
+api.add_router("", alerts_router)
 
 __all__ = ["PillarsAPI", "api"]

@@ -159,7 +159,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "pillars.core.context_processors.shell",
-                "pillars.rounds.context_processors.inbox",
+                "pillars.people.context_processors.inbox",
             ],
         },
     },

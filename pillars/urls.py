@@ -15,6 +15,8 @@ urlpatterns = [
     path("account/", include("pillars.people.tablet_urls")),
     path("people/", include("pillars.people.urls")),
     path("audit/", include("pillars.audit.urls")),
+    # The alert inbox keeps its /rounds/ paths: pages, bookmarks and boards poll them.
+    path("rounds/", include("pillars.people.inbox_urls")),
     path("rounds/", include("pillars.rounds.urls")),
     path("incidents/", include("pillars.incidents.urls")),
     path("recovery/", include("pillars.recovery.urls")),

@@ -14,12 +14,16 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 def insert_objects(
-    objects: Sequence[models.Model], *, skip_conflicts_on: str | None = None
+    objects: Sequence[models.Model],
+    *,
+    skip_conflicts_on: str | None = None,
+    skip_conflicts: bool = False,
 ) -> None:
     """Insert unsaved instances of one model: every concrete column but the automatic key,
     each value prepared by its own field exactly as a save would. With ``skip_conflicts_on``
     (a unique field) a row whose value is already stored is skipped, as
-    ``bulk_create(ignore_conflicts=True)`` does. Keys are not set on the instances."""
+    ``bulk_create(ignore_conflicts=True)`` does; with ``skip_conflicts`` a row that breaks any
+    unique constraint (a partial one included) is. Keys are not set on the instances."""
     if not objects:
         return
     model = type(objects[0])
@@ -29,14 +33,16 @@ def insert_objects(
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     if connection.vendor not in ("sqlite", "postgresql"):
         model.objects.bulk_create(  # type: ignore[attr-defined]
-            objects, batch_size=500, ignore_conflicts=skip_conflicts_on is not None
+            objects,
+            batch_size=500,
+            ignore_conflicts=skip_conflicts or skip_conflicts_on is not None,
         )
         return
     rows = (
         [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
         for obj in objects
     )
-    _insert(connection, model, fields, rows, skip_conflicts_on)
+    _insert(connection, model, fields, rows, skip_conflicts_on, skip_conflicts)
 
 
 # Fields whose value of the right Python type (str, float, bool, int or None) the database
@@ -76,7 +82,7 @@ def insert_rows(
         return
     connection = connections[DEFAULT_DB_ALIAS]
     by_name = {f.attname: f for f in model._meta.concrete_fields}
-    _insert(connection, model, [by_name[name] for name in names], rows, None)
+    _insert(connection, model, [by_name[name] for name in names], rows, None, False)
 
 
 def _insert(
@@ -85,17 +91,26 @@ def _insert(
     fields: list[Any],
     rows: Any,
     skip_conflicts_on: str | None,
+    skip_conflicts: bool,
 ) -> None:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)
     table = quote(model._meta.db_table)
+    # The conflict clause: on one unique field, or on any unique constraint.
+    on_conflict = ""
+    if skip_conflicts_on is not None:
+        unique = model._meta.get_field(skip_conflicts_on)
+        assert isinstance(unique, models.Field)
+        on_conflict = f" ON CONFLICT ({quote(str(unique.column))}) DO NOTHING"
+    elif skip_conflicts:
+        on_conflict = " ON CONFLICT DO NOTHING"
     if connection.vendor != "postgresql":
-        _insert_sqlite(connection, model, rows, fields, table, columns, skip_conflicts_on)
+        _insert_sqlite(connection, rows, fields, table, columns, on_conflict)
         return
     # Table and column names come from the model, never from input.
     with connection.cursor() as cursor:
         target = table
-        if skip_conflicts_on is not None:
+        if on_conflict:
             # COPY cannot skip a conflicting row: copy into a scratch table, then insert from it.
             target = quote(f"{model._meta.db_table}_incoming")
             cursor.execute(
@@ -105,33 +120,20 @@ def _insert(
         with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        if skip_conflicts_on is not None:
-            unique = model._meta.get_field(skip_conflicts_on)
-            assert isinstance(unique, models.Field)
+        if on_conflict:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "  # noqa: S608
-                f"ON CONFLICT ({quote(str(unique.column))}) DO NOTHING"
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}"  # noqa: S608
+                + on_conflict
             )
             cursor.execute(f"DELETE FROM {target}")  # noqa: S608
 
 
 def _insert_sqlite(
-    connection: Any,
-    model: type[models.Model],
-    rows: Any,
-    fields: list[Any],
-    table: str,
-    columns: str,
-    skip_conflicts_on: str | None,
+    connection: Any, rows: Any, fields: list[Any], table: str, columns: str, on_conflict: str
 ) -> None:
     """One prepared INSERT run for every row (``executemany``): the statement is compiled once,
     where ``bulk_create`` builds and compiles a multi-row statement per batch."""
     marks = ", ".join(["%s"] * len(fields))
-    conflict = ""
-    if skip_conflicts_on is not None:
-        unique = model._meta.get_field(skip_conflicts_on)
-        assert isinstance(unique, models.Field)
-        conflict = f" ON CONFLICT ({connection.ops.quote_name(str(unique.column))}) DO NOTHING"
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}"  # noqa: S608
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){on_conflict}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(sql, list(rows))

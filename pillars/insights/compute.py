@@ -36,13 +36,13 @@ from django.db.models import Exists, Max, OuterRef, Q
 from pillars.incidents.models import EpisodeKind, Incident, Injury, RestraintEpisode
 from pillars.incidents.models.incidents import IncidentStatus
 from pillars.incidents.models.restraint import PHYSICAL_KINDS
+from pillars.people.alerts import Alert, AlertKind
 from pillars.people.models import Placement, Unit
 from pillars.recovery.models import Assessment, Encounter, Referral
 from pillars.recovery.models.encounters import EncounterStatus
 from pillars.recovery.models.referrals import CLOSED_STATUSES, ReferralStatus
 from pillars.rounds import integrity
-from pillars.rounds.choices import AlertKind
-from pillars.rounds.models import Alert, Check, CheckAddendum, ObservationOrder
+from pillars.rounds.models import Check, CheckAddendum, ObservationOrder
 from pillars.rounds.models.coverage import MonitoringException
 
 HOUR = timedelta(hours=1)

@@ -32,9 +32,10 @@ from pillars.core.sweeps import SweepResult
 from pillars.incidents.models import Incident, Injury, RestraintEpisode
 from pillars.insights.compute import HOUR, barc_bucket, compute, floor_hour, hours_between
 from pillars.insights.models import FIGURES, SweepCursor, UnitDay, UnitHour
+from pillars.people.alerts import Alert
 from pillars.people.models import Episode, Placement, Unit
 from pillars.recovery.models import Assessment, Encounter, Referral
-from pillars.rounds.models import Alert, Check, CheckAddendum, ObservationOrder
+from pillars.rounds.models import Check, CheckAddendum, ObservationOrder
 from pillars.rounds.models.coverage import MonitoringException
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def touched_by(events: list[tuple[str, str]], now: datetime) -> Touched:
         MonitoringException, ids["rounds.monitoringexception"]
     ).values_list("order__made_in_unit_id", "started_at"):
         _span(touched, unit_id, started, None, now)
-    for unit_id, due in _by_public(Alert, ids["rounds.alert"]).values_list("unit_id", "due_at"):
+    for unit_id, due in _by_public(Alert, ids["people.alert"]).values_list("unit_id", "due_at"):
         _span(touched, unit_id, due, due, now)
 
     placements = _by_public(Placement, ids["people.placement"]).values_list(

@@ -41,3 +41,16 @@ class Disposition(models.TextChoices):
 class ReviewFinding(models.TextChoices):
     APPROPRIATE = "appropriate", "Appropriate"
     INAPPROPRIATE = "inappropriate", "Inappropriate: refer for follow-up"
+
+
+class AlertKind(models.TextChoices):
+    """What an alert in a staff member's inbox is about. One list for every app: an app that
+    raises a new kind of alert adds its kind here (the values are stored, never renamed)."""
+
+    CHECK_DUE = "check_due", "Check due"
+    ESCALATION = "escalation", "Check overdue"
+    COVERAGE_LAPSE = "coverage_lapse", "1:1 coverage lapsed"
+    LIGATURE = "ligature", "Ligature risk in room"
+    CHECK_NOT_SAFE = "check_not_safe", "Check not safe"
+    EMERGENCY = "emergency", "Emergency not acknowledged"
+    OTHER = "other", "Other"

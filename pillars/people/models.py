@@ -473,5 +473,7 @@ class Part2Labelled(models.Model):
 
 
 # Consents live in their own module; imported here so Django finds their models.
+# Alerts too (people.alerts writes them for every app).
+from pillars.people.alert_models import Alert as Alert  # noqa: E402
 from pillars.people.consent_models import Consent as Consent  # noqa: E402
 from pillars.people.consent_models import ConsentRecipient as ConsentRecipient  # noqa: E402

@@ -26,6 +26,7 @@ from pillars.core.roles import RoleCode as R
 from pillars.people import labels
 from pillars.people.consent_models import RecipientKind
 from pillars.people.models import (
+    Alert,
     CaseloadAssignment,
     Consent,
     ConsentRecipient,
@@ -122,6 +123,17 @@ ACTIONS = {
     ),
     "people.view_disclosures": rule(
         R.PRIVACY, description="a person's accounting of Part 2 disclosures"
+    ),
+    # Alerts are the recipient's own (any app raises them through people.alerts).
+    "people.view_alerts": rule(*CARE_TEAM, R.DIRECTOR, description="own alert inbox"),
+    # Acknowledging is a write (a read-only API token may not); the Alert scope below already
+    # limits it to the recipient, the check says so again where the rule is read.
+    "people.acknowledge_alert": rule(
+        *CARE_TEAM,
+        R.DIRECTOR,
+        check=lambda a, o: not isinstance(o, Alert) or o.recipient_id == a.staff_id,
+        scope="write",
+        description="acknowledge one's own alert",
     ),
 }
 
@@ -411,6 +423,12 @@ def install() -> None:
         restrict=lambda a, qs: qs.filter(
             person__in=restrict_persons(a, PersonServed.objects.all())
         ),
+    )
+    # An alert is its recipient's alone: nobody else may know it exists.
+    policy.register_scope(
+        Alert,
+        visible=lambda a, alert: a.staff_id is not None and alert.recipient_id == a.staff_id,
+        restrict=lambda a, qs: qs.filter(recipient_id=a.staff_pk),
     )
     policy.register_scope(
         EmergencyAccess,

@@ -11,9 +11,15 @@ class RoundsConfig(AppConfig):
     def ready(self) -> None:
         from pillars.core import navigation
         from pillars.core.navigation import NavEntry
+        from pillars.people import alerts
         from pillars.rounds import board_alerts, board_coverage, policies, sections, unordered
+        from pillars.rounds.services import escalation
 
         policies.install()
+        # Who leads a unit's shift (shift assignments are rounds'), behind people's one on-duty
+        # rule; and a lead's acknowledgement of an unsafe check ends its emergency climb.
+        alerts.set_lead_rule(escalation.shift_leads)
+        alerts.when_acknowledged(escalation.close_climb)
         sections.register()
         board_alerts.install()
         board_coverage.install()

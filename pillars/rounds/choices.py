@@ -91,16 +91,6 @@ class Recipient(models.TextChoices):
     DIRECTOR = "director", "Program director"
 
 
-class AlertKind(models.TextChoices):
-    CHECK_DUE = "check_due", "Check due"
-    ESCALATION = "escalation", "Check overdue"
-    COVERAGE_LAPSE = "coverage_lapse", "1:1 coverage lapsed"
-    LIGATURE = "ligature", "Ligature risk in room"
-    CHECK_NOT_SAFE = "check_not_safe", "Check not safe"
-    EMERGENCY = "emergency", "Emergency not acknowledged"
-    OTHER = "other", "Other"
-
-
 # --- Environment of care: inspections, findings and work orders ------------------------------
 
 

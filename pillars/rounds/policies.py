@@ -24,7 +24,6 @@ from pillars.people.policies import (
     visible_without_emergency,
 )
 from pillars.rounds.models import (
-    Alert,
     Check,
     CheckAddendum,
     Coverage,
@@ -93,17 +92,6 @@ ACTIONS = {
     ),
     # Escalation chains are per-unit data, kept by the administrator.
     "rounds.manage_escalation": rule(R.ADMIN, scope="write"),
-    # Alerts are the recipient's own; acknowledging needs nothing more than being signed in.
-    "rounds.view_alerts": rule(*CARE_TEAM, R.DIRECTOR, description="own alert inbox"),
-    # Acknowledging is a write (a read-only API token may not); the Alert scope below already
-    # limits it to the recipient, the check says so again where the rule is read.
-    "rounds.acknowledge": rule(
-        *CARE_TEAM,
-        R.DIRECTOR,
-        check=lambda a, o: not isinstance(o, Alert) or o.recipient_id == a.staff_id,
-        scope="write",
-        description="acknowledge one's own alert",
-    ),
     # Environment of care: the floor inspects; leaders and the shift lead run the work orders.
     "rounds.inspect": rule(R.BHT, R.NURSE, R.SUPERVISOR, scope="write"),
     "rounds.view_inspections": rule(R.BHT, R.NURSE, R.SUPERVISOR, R.DIRECTOR, R.ADMIN),
@@ -163,11 +151,6 @@ def _restrict_addenda(actor: Actor, qs: QuerySet[CheckAddendum]) -> QuerySet[Che
     )
 
 
-def _restrict_alerts(actor: Actor, qs: QuerySet[Alert]) -> QuerySet[Alert]:
-    """An alert is its recipient's alone: nobody else may know it exists."""
-    return qs.filter(recipient_id=actor.staff_pk)
-
-
 def _step_visible(actor: Actor, step: EscalationStep) -> bool:
     return step.unit is None or unit_visible(actor, step.unit)
 
@@ -218,9 +201,4 @@ def install() -> None:
     # Levels name no person served: every signed-in staff member may know they exist; the
     # actions (view_levels, manage_levels) decide who reads and who changes them.
     policy.register_scope(ObservationLevel, visible=lambda a, lv: True, restrict=lambda a, qs: qs)
-    policy.register_scope(
-        Alert,
-        visible=lambda a, alert: a.staff_id is not None and alert.recipient_id == a.staff_id,
-        restrict=_restrict_alerts,
-    )
     policy.register_scope(EscalationStep, visible=_step_visible, restrict=_restrict_steps)

@@ -84,3 +84,44 @@ def test_core_and_audit_import_no_domain_app() -> None:
         for line, name in domain_imports(path.read_text(encoding="utf-8"))
     ]
     assert not problems, "core and audit must not import a domain app:\n" + "\n".join(problems)
+
+
+# People sits below the other domain apps: alerts, sections, panels and hooks are filled in by
+# those apps at ready() (people.alerts.set_lead_rule, people.hooks), never imported from them.
+ABOVE_PEOPLE = (
+    "pillars.rounds",
+    "pillars.incidents",
+    "pillars.recovery",
+    "pillars.workforce",
+    "pillars.insights",
+    "pillars.demo",
+)
+
+
+def _imports_of(source: str, packages: tuple[str, ...]) -> list[tuple[int, str]]:
+    return [
+        (line, name)
+        for line, name in domain_imports(source)
+        if any(name == p or name.startswith(p + ".") for p in packages)
+    ]
+
+
+def test_people_imports_no_app_above_it() -> None:
+    people = ROOT / "pillars/people"
+    modules = [
+        path
+        for path in sorted(people.rglob("*.py"))
+        if "tests" not in path.relative_to(people).parts
+    ]
+    assert any(p.name == "alerts.py" for p in modules)
+    problems = [
+        f"{path.relative_to(ROOT).as_posix()}:{line} imports {name}"
+        for path in modules
+        for line, name in _imports_of(path.read_text(encoding="utf-8"), ABOVE_PEOPLE)
+    ]
+    assert not problems, "people must not import the apps above it:\n" + "\n".join(problems)
+
+
+def test_an_import_from_above_people_is_caught() -> None:
+    assert _imports_of("def f():\n    from pillars.rounds.models import Check\n", ABOVE_PEOPLE)
+    assert not _imports_of("from pillars.people.models import Staff\n", ABOVE_PEOPLE)

@@ -27,7 +27,7 @@ NOT_DESTINATIONS = {
     "tablets:register": "reached from the tablet's sign-in page",
     "rounds:offline": "shown by the service worker when a link fails offline",
     "rounds:offline-worker": "the service worker's script",
-    "rounds:inbox-count": "the alert badge's poll (a fragment, not a page)",
+    "alerts:inbox-count": "the alert badge's poll (a fragment, not a page)",
     "healthz": "the load balancer's liveness probe",
     "readyz": "the load balancer's readiness probe",
 }

@@ -42,6 +42,8 @@ from pillars.incidents.models.incidents import (
     Severity,
     StaffRole,
 )
+from pillars.people import alerts
+from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 
 # A device clock may run a little ahead of the server.
@@ -516,11 +518,8 @@ def record_notification_sent(
 def _close_overdue_alerts(notification: Notification, now: datetime) -> None:
     """A notification recorded as sent closes its "overdue" alerts (the sweep's dedupe key
     starts with the notification)."""
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import resolve_alerts
-
-    resolve_alerts(
-        Alert.objects.filter(dedupe_key__startswith=f"nt:{notification.public_id}:"),
+    alerts.resolve(
+        alerts.about(key_prefix=f"nt:{notification.public_id}"),
         moment=now,
         reason="The notification was recorded as sent.",
     )
@@ -538,6 +537,7 @@ def steps_by_code(codes: Iterable[str]) -> list[DeescalationStep]:
 # --- The sweep: notifications past their deadline ---------------------------------------------
 
 SYSTEM_LABEL = "pillars worker (incident notifications)"
+NOTIFICATION_SUBJECT = "incidents.notification"
 
 
 def _retry_later(pk: int, failures: int, now: datetime) -> None:
@@ -551,10 +551,6 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
     """Claim one overdue notification (compare-and-set on ``alerted_at``) and alert the unit's
     shift lead and the reporter, once each. None when it was sent or claimed meanwhile. The
     message names the incident's type, unit and deadline, never a person served."""
-    from pillars.rounds.choices import AlertKind
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import on_duty, write_new_alerts
-
     with transaction.atomic():
         claimed = Notification.objects.filter(
             pk=pk, sent_at__isnull=True, alerted_at__isnull=True
@@ -566,28 +562,23 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
         ).get(pk=pk)
         incident = notification.incident
         unit = incident.unit
-        # The one on-duty rule (shift lead now, else the unit's nurses); no order is faked.
-        leads = on_duty(unit, now)
-        staff = list({s.pk: s for s in [*leads, incident.reported_by]}.values())
+        # The one on-duty rule (shift lead now, else the unit's nurses), and the reporter.
+        staff = [*alerts.on_duty(unit, now), incident.reported_by]
         due = clock.local(notification.due_at, unit.time_zone)
         message = (
             f"{notification.get_recipient_display()} notification for the "
             f"{incident.get_type_display().lower()} incident on {unit.name} is overdue "
             f"(due {due:%b %d %H:%M}); record it when sent."
         )[:300]
-        new = write_new_alerts(
-            [
-                Alert(
-                    kind=AlertKind.OTHER,
-                    recipient=member,
-                    unit=unit,
-                    message=message,
-                    due_at=notification.due_at,
-                    created_at=now,
-                    dedupe_key=f"nt:{notification.public_id}:{member.public_id}",
-                )
-                for member in staff
-            ]
+        new = alerts.write(
+            staff,
+            kind=AlertKind.OTHER,
+            message=message,
+            due_at=notification.due_at,
+            dedupe_key=f"nt:{notification.public_id}",
+            unit=unit,
+            subject=Subject(NOTIFICATION_SUBJECT, notification.public_id),
+            now=now,
         )
         audit.record(
             actor=None,

@@ -29,7 +29,8 @@ from pillars.incidents.models import (
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.models.restraint import OrderTerms, ViolationKind
 from pillars.incidents.services.incidents import record_exposure
-from pillars.people import hooks
+from pillars.people import alerts, hooks
+from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.selectors import employed_q, person_category
 
@@ -340,11 +341,8 @@ def _close_alerts(
     """Close the episode's open alerts whose cause this write removed (kind: one violation
     kind; None: all of them, as on release). The sweep's dedupe key starts with the episode
     and the violation kind."""
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import resolve_alerts
-
     prefix = f"rs:{episode.public_id}:" + (f"{kind}:" if kind else "")
-    resolve_alerts(Alert.objects.filter(dedupe_key__startswith=prefix), moment=now, reason=reason)
+    alerts.resolve(alerts.about(key_prefix=prefix), moment=now, reason=reason)
 
 
 def eligible_staff(unit: Unit, moment: datetime) -> QuerySet[Staff]:
@@ -838,6 +836,7 @@ def add_addendum(
 # --- The sweep --------------------------------------------------------------------------------
 
 SYSTEM_LABEL = "pillars worker (restraint)"
+EPISODE_SUBJECT = "incidents.restraintepisode"
 
 
 SweepResult = sweeps.SweepResult
@@ -860,10 +859,6 @@ def _alert_text(episode: RestraintEpisode, kind: str, at: datetime, text: str) -
 def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
     """Claim one episode (compare-and-set on its stored deadline) and alert the shift lead of
     every violation not yet alerted. None when another worker claimed it first."""
-    from pillars.rounds.choices import AlertKind
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import on_duty, write_new_alerts
-
     with transaction.atomic():
         episode = load_episode(pk)
         moved = RestraintEpisode.objects.filter(pk=pk, sweep_due_at=due).update(
@@ -871,23 +866,24 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
         )
         if moved != 1:
             return None
-        # The one on-duty rule (shift lead now, else the unit's nurses); no order is faked.
-        leads = on_duty(episode.unit, now)
-        alerts = [
-            Alert(
+        # The one on-duty rule (shift lead now, else the unit's nurses).
+        leads = alerts.on_duty(episode.unit, now)
+        drafted = [
+            alert
+            for v in episode.violations_at(now)
+            for alert in alerts.draft(
+                leads,
                 kind=AlertKind.OTHER,
-                recipient=staff,
-                unit=episode.unit,
-                person=episode.person,
                 message=_alert_text(episode, v.kind, v.at, v.text),
                 due_at=v.at,
-                created_at=now,
-                dedupe_key=f"rs:{episode.public_id}:{v.kind}:{v.at.isoformat()}:{staff.public_id}",
+                dedupe_key=f"rs:{episode.public_id}:{v.kind}:{v.at.isoformat()}",
+                unit=episode.unit,
+                person=episode.person,
+                subject=Subject(EPISODE_SUBJECT, episode.public_id),
+                now=now,
             )
-            for v in episode.violations_at(now)
-            for staff in leads
         ]
-        new = write_new_alerts(alerts)
+        new = alerts.write_many(drafted)
         if new:
             audit.record(
                 actor=None,

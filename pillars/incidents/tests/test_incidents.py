@@ -21,8 +21,8 @@ from pillars.incidents.models.incidents import IncidentStatus
 from pillars.incidents.selectors import incidents as sel
 from pillars.incidents.services import incidents as svc
 from pillars.incidents.services.incidents import IncidentDetails
+from pillars.people.models import Alert
 from pillars.people.testing import World, make_staff
-from pillars.rounds.models import Alert
 from pillars.workforce.models import ExposureEvent
 from pillars.workforce.selectors import wellbeing as wsel
 
@@ -419,9 +419,9 @@ def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
     with time_machine.travel(NOON, tick=False):
         submitted(world, occurred_at=NOON)
         submitted(world, occurred_at=NOON + timedelta(minutes=1))
-    from pillars.rounds.services import escalation
+    from pillars.people import alerts
 
-    real, calls = escalation.on_duty, []
+    real, calls = alerts.on_duty, []
 
     def flaky(*args: Any) -> Any:
         calls.append(args)
@@ -429,7 +429,7 @@ def test_a_row_that_raises_is_counted_and_does_not_stop_the_sweep(
             raise RuntimeError("boom")
         return real(*args)
 
-    monkeypatch.setattr(escalation, "on_duty", flaky)
+    monkeypatch.setattr(alerts, "on_duty", flaky)
     later = NOON + timedelta(days=2)
     result = svc.sweep_notifications(later)
     assert (result.failed, result.claimed) == (1, 1)

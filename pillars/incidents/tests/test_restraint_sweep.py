@@ -13,9 +13,8 @@ from pillars.audit.models import AuditEvent
 from pillars.core.management.commands.worker import registered_sweeps
 from pillars.incidents.models import EpisodeKind, RestraintEpisode
 from pillars.incidents.services import restraint as svc
-from pillars.people.models import Episode, Placement
+from pillars.people.models import Alert, Episode, Placement
 from pillars.people.testing import World
-from pillars.rounds.models import Alert
 
 pytestmark = pytest.mark.django_db
 

@@ -206,9 +206,9 @@ def test_every_record_naming_a_person_served_carries_a_label() -> None:
     from pillars.people.labels import labelled_root
     from pillars.people.models import PersonServed
 
-    # Not clinical records of a program: a recipient's own alert, a unit's handoff note (the
+    # Not clinical records of a program: a unit's handoff note (the
     # handoff is the unit's and leaves other programs' records out), a unit's shift assignment.
-    not_records = {"rounds.alert", "rounds.handoffnote", "rounds.shiftassignment"}
+    not_records = {"rounds.handoffnote", "rounds.shiftassignment"}
     missing = []
     for app in ("rounds", "incidents"):
         for model in apps.get_app_config(app).get_models():

@@ -22,6 +22,8 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, exports, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
+from pillars.people import alerts
+from pillars.people.alerts import AlertKind, Subject
 from pillars.people.consent_models import (
     Consent,
     ConsentPurpose,
@@ -482,30 +484,20 @@ def _remind_peer(
     label: str,
     detail: dict[str, Any],
 ) -> int:
-    """Alert the referring peer about a referral once (the dedupe key names the reminder and
-    the peer) and audit it; 0 when the referral has no unit to file the alert under."""
-    from pillars.rounds.choices import AlertKind
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import write_new_alerts
-
+    """Alert the referring peer about a referral once (the dedupe key names the reminder; one
+    open alert per recipient) and audit it. The alert is shown with the referral's unit, else
+    the peer's; a peer with neither is alerted all the same."""
     unit = referral.made_in_unit or _unit_of(referral.referred_by)
-    if unit is None:
-        return 0
     peer = referral.referred_by
-    new = write_new_alerts(
-        [
-            Alert(
-                kind=AlertKind.OTHER,
-                recipient=peer,
-                unit=unit,
-                message=message[:300],
-                due_at=now,
-                created_at=now,
-                subject_kind="recovery.referral",
-                subject_id=referral.public_id,
-                dedupe_key=f"{key}:{peer.public_id}",
-            )
-        ]
+    new = alerts.write(
+        [peer],
+        kind=AlertKind.OTHER,
+        message=message,
+        due_at=now,
+        dedupe_key=key,
+        unit=unit,
+        subject=Subject("recovery.referral", referral.public_id),
+        now=now,
     )
     audit.record(
         actor=None,

@@ -21,7 +21,7 @@ from pillars.core.errors import ValidationError
 from pillars.core.roles import RoleCode
 from pillars.core.tests.api_support import api_as
 from pillars.people import consents
-from pillars.people.models import Staff
+from pillars.people.models import Alert, Staff
 from pillars.people.testing import World, make_person, make_staff, make_unit, place
 from pillars.recovery.models.directory import (
     Address,
@@ -39,7 +39,6 @@ from pillars.recovery.models.referrals import (
 )
 from pillars.recovery.selectors import referrals as selectors
 from pillars.recovery.services import referrals as services
-from pillars.rounds.models import Alert
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from django.urls import reverse
 from pillars.audit.models import AuditEvent
 from pillars.core import clock, exports
 from pillars.people import consents
+from pillars.people.models import Alert
 from pillars.recovery.models.referrals import Referral
 from pillars.recovery.services import referrals as services
 from pillars.recovery.tests.test_referrals import _client, _consent, fresh, refer, service, sud
-from pillars.rounds.models import Alert
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Rounds models, one module per area; import them from here."""
 
-from pillars.rounds.models.alerts import Alert, EscalationStep
 from pillars.rounds.models.coverage import Coverage, MonitoringException, ShiftAssignment
+from pillars.rounds.models.escalation import EscalationStep
 from pillars.rounds.models.handoffs import Handoff, HandoffNote
 from pillars.rounds.models.inspections import (
     Inspection,
@@ -21,7 +21,6 @@ from pillars.rounds.models.orders import (
 )
 
 __all__ = [
-    "Alert",
     "Check",
     "CheckAddendum",
     "Coverage",

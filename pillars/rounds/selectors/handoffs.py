@@ -19,11 +19,11 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import policy
 from pillars.core.entry import get_for
+from pillars.people.alerts import Alert, AlertKind
 from pillars.people.models import Placement, Unit
 from pillars.rounds import integrity
-from pillars.rounds.choices import AlertKind, ExceptionKind, Precaution
+from pillars.rounds.choices import ExceptionKind, Precaution
 from pillars.rounds.models import (
-    Alert,
     Check,
     Coverage,
     Handoff,

@@ -19,15 +19,15 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.people import hooks
+from pillars.people import alerts, hooks
+from pillars.people.alerts import Alert, AlertKind
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import person_category
 from pillars.people.services import confirm_pin
-from pillars.rounds.choices import AlertKind
-from pillars.rounds.models import Alert, Coverage, ObservationLevel, ObservationOrder
+from pillars.rounds.models import Coverage, ObservationLevel, ObservationOrder
 from pillars.rounds.selectors.assignments import assignments_active_at
 from pillars.rounds.services.assignments import _staff_problem
-from pillars.rounds.services.escalation import on_duty, resolve_alerts, write_new_alerts
+from pillars.rounds.services.escalation import order_subject
 from pillars.rounds.services.orders import order_observation
 
 
@@ -421,8 +421,8 @@ def resolve_lapse_alerts(
             open_count = Coverage.objects.filter(order=order, ended_at__isnull=True).count()
         if open_count < order.level.staff_ratio:
             return 0
-    return resolve_alerts(
-        Alert.objects.filter(order=order, kind=AlertKind.COVERAGE_LAPSE),
+    return alerts.resolve(
+        alerts.about(order_subject(order), kinds=[AlertKind.COVERAGE_LAPSE]),
         moment=moment,
         reason=reason,
     )
@@ -480,11 +480,6 @@ def coverage_lapses(now: datetime, unit: Unit | None = None) -> list[Lapse]:
     return lapses
 
 
-def _recipients(unit: Unit, now: datetime) -> list[Staff]:
-    """The one on-duty rule (escalation.on_duty): the shift lead now, else the unit's nurses."""
-    return on_duty(unit, now)
-
-
 SWEEP_LABEL = "coverage sweep"
 
 
@@ -498,25 +493,17 @@ def _alert_lapse(lapse: Lapse, now: datetime) -> list[Alert]:
         f"{person.display_name}: {lapse.order.level.name} has {lapse.open_count} of "
         f"{lapse.ratio} staff with them."
     )[:300]
-    alerts = [
-        Alert(
+    with transaction.atomic():
+        return alerts.write(
+            alerts.on_duty(unit, now),
             kind=AlertKind.COVERAGE_LAPSE,
-            recipient=recipient,
-            unit=unit,
-            person=person,
-            order=lapse.order,
             message=message,
             due_at=lapse.since,
-            created_at=now,
-            dedupe_key=(
-                f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}:{recipient.pk}"
-            ),
-        )
-        for recipient in _recipients(unit, now)
-    ]
-    with transaction.atomic():
-        return write_new_alerts(
-            alerts,
+            dedupe_key=f"coverage_lapse:{lapse.order.public_id}:{lapse.since.isoformat()}",
+            unit=unit,
+            person=person,
+            subject=order_subject(lapse.order),
+            now=now,
             audit_as=SWEEP_LABEL,
             detail={"order": str(lapse.order.public_id), "since": lapse.since.isoformat()},
         )

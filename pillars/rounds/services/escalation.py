@@ -1,12 +1,14 @@
-"""Escalation: the chain that runs when a check is due and not done, and acknowledging alerts.
+"""Escalation: the chain that runs when a check is due and not done, and the alerts a check
+raises at once (written through people.alerts, the one alert writer).
 
 The shape is the healthchecks one (STYLE.md). The stored, indexed ``ObservationOrder.due_at``
 finds due rows; each order's next steps are claimed with a compare-and-set UPDATE
 (``... WHERE escalation_step = k AND due_at = <the value read>``), so any number of workers can
 sweep at once and only the worker whose UPDATE changed the row writes those steps' alerts; the
-unique ``Alert.dedupe_key`` is the second guard. Each alert is dated when its step was due (the
-check's due time plus the step's delay), not when a worker got round to it, so a worker that was
-down catches up by writing every missed step once, each dated when it was due.
+alert's dedupe key (one open alert per recipient and key) is the second guard. Each alert is
+dated when its step was due (the check's due time plus the step's delay), not when a worker got
+round to it, so a worker that was down catches up by writing every missed step once, each dated
+when it was due.
 
 Default chain (DESIGN.md facts, loaded by migration 0004): the assigned staff member at due,
 the shift lead at +5 minutes, the unit manager at +15, the director at +30. Units may have their
@@ -31,14 +33,14 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
-from pillars.core.bulk import insert_objects
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
+from pillars.people import alerts
+from pillars.people.alerts import Alert, AlertKind, Subject
 from pillars.people.models import Placement, Staff, Unit
 from pillars.people.selectors import part2_person_ids, person_category
-from pillars.rounds.choices import AlertKind, AssignmentKind, Recipient, SafetyStatus
+from pillars.rounds.choices import AssignmentKind, Recipient, SafetyStatus
 from pillars.rounds.models import (
-    Alert,
     Check,
     Coverage,
     EscalationStep,
@@ -138,15 +140,6 @@ def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[Observat
 # --- Who is alerted ---------------------------------------------------------------------------
 
 
-def _employed(now: datetime, unit: Unit) -> Q:
-    """Never alert someone who has left (same rule as signing in: exit date reached) or whose
-    account is switched off. The exit date is a date in the unit's own calendar (DESIGN.md
-    rule 1), so "today" is the unit's local date, never the UTC one: at 20:00 in Chicago the
-    UTC date is already tomorrow."""
-    today = clock.local(now, unit.time_zone).date()
-    return Q(user__is_active=True) & (Q(exited_on__isnull=True) | Q(exited_on__gt=today))
-
-
 def _on_shift(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment]:
     return ShiftAssignment.objects.filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=now),
@@ -156,29 +149,21 @@ def _on_shift(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment]:
     )
 
 
-def _staff(q: Q, now: datetime, unit: Unit) -> list[Staff]:
-    return list(Staff.objects.filter(q).filter(_employed(now, unit)).distinct().order_by("pk"))
-
-
-def on_duty(unit: Unit, now: datetime) -> list[Staff]:
-    """The one on-duty rule every alert uses: the shift lead assigned on the unit now; when
-    nobody is, the unit's nurses (someone must hear it). Employment is judged in the unit's
-    local date."""
-    leads = _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values("staff_id")
-    return _staff(Q(pk__in=leads), now, unit) or _staff(
-        Q(roles__code=RoleCode.NURSE, home_units=unit), now, unit
-    )
+def shift_leads(unit: Unit, now: datetime) -> QuerySet[ShiftAssignment, int]:
+    """The staff (``staff_id``) assigned to lead the unit's shift now: the lead rule rounds
+    gives people.alerts at ready(), behind its one on-duty rule (``alerts.on_duty``)."""
+    return _on_shift(unit, now).filter(kind=AssignmentKind.LEAD).values_list("staff_id", flat=True)
 
 
 def _manager(unit: Unit, now: datetime) -> list[Staff]:
-    return _staff(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), now, unit)
+    return alerts.staff_employed(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), unit, now)
 
 
 def _director(unit: Unit, now: datetime) -> list[Staff]:
     directors = Q(roles__code=RoleCode.DIRECTOR)
-    return _staff(directors & (Q(home_units=unit) | Q(programs__units=unit)), now, unit) or _staff(
-        directors, now, unit
-    )
+    return alerts.staff_employed(
+        directors & (Q(home_units=unit) | Q(programs__units=unit)), unit, now
+    ) or alerts.staff_employed(directors, unit, now)
 
 
 class Roster:
@@ -218,7 +203,7 @@ class Roster:
     def _unit_list(self, name: str, unit: Unit) -> list[Staff]:
         key = (name, unit.pk)
         if key not in self._by_unit:
-            read = {"lead": on_duty, "manager": _manager, "director": _director}[name]
+            read = {"lead": alerts.on_duty, "manager": _manager, "director": _director}[name]
             self._by_unit[key] = read(unit, self.now)
         return self._by_unit[key]
 
@@ -248,7 +233,7 @@ class Roster:
             if not known:
                 persons, rooms = self._rounding_on(unit)
                 missing |= set().union(*persons.values(), *rooms.values(), *self.covering.values())
-            found = {s.pk: s for s in _staff(Q(pk__in=missing), self.now, unit)}
+            found = {s.pk: s for s in alerts.staff_employed(Q(pk__in=missing), unit, self.now)}
             known.update({pk: found.get(pk) for pk in missing})
         return [s for pk in sorted(ids) if (s := known.get(pk)) is not None]
 
@@ -297,8 +282,17 @@ def recipients_for(
 SweepResult = sweeps.SweepResult
 
 
-def dedupe_key(order: ObservationOrder, due_at: datetime, position: int, staff: Staff) -> str:
-    return f"esc:{order.public_id}:{due_at.isoformat()}:{position}:{staff.public_id}"
+# What an alert about an observation order (its chain's steps, a coverage lapse) names.
+ORDER_SUBJECT = "rounds.observationorder"
+
+
+def order_subject(order: ObservationOrder) -> Subject:
+    return Subject(ORDER_SUBJECT, order.public_id)
+
+
+def dedupe_key(order: ObservationOrder, due_at: datetime, position: int) -> str:
+    """One step of one order's chain for one due time (each recipient is alerted once)."""
+    return f"esc:{order.public_id}:{due_at.isoformat()}:{position}"
 
 
 def _message(order: ObservationOrder, unit: Unit, step: EscalationStep, due_at: datetime) -> str:
@@ -312,54 +306,6 @@ def _message(order: ObservationOrder, unit: Unit, step: EscalationStep, due_at: 
             f"(due {local:%H:%M}); alerting the {step.get_recipient_display().lower()}."
         )
     return text[:300]
-
-
-def write_new_alerts(
-    alerts: Sequence[Alert], *, audit_as: str = "", detail: Mapping[str, Any] | None = None
-) -> list[Alert]:
-    """Insert the alerts whose ``dedupe_key`` is not taken yet and return them (the ones this
-    writer added): any sweep that alerts staff writes through here, so nobody is alerted twice
-    for the same thing even when two workers race. With ``audit_as`` (the sweep's label), each
-    new alert is also recorded as created in the audit log, in the caller's transaction."""
-    keys = [a.dedupe_key for a in alerts]
-    already = set(Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-    new = [a for a in alerts if a.dedupe_key not in already]
-    insert_objects(new, skip_conflicts_on="dedupe_key")
-    if audit_as and new:
-        # Only the rows that are really there: a racing worker's insert wins the conflict.
-        # (the rows as stored, with their keys, for the caller and the audit target).
-        new = list(
-            Alert.objects.filter(public_id__in=[a.public_id for a in new])
-            .select_related("person", "recipient", "order")
-            .order_by("pk")
-        )
-        for alert in new:
-            person = alert.person
-            audit.record(
-                actor=None,
-                actor_label=audit_as,
-                action=Action.CREATE,
-                target=alert,
-                person_id=person.public_id if person is not None else None,
-                category=person_category(person) if person is not None else Category.GENERAL,
-                purpose=Purpose.TREATMENT,
-                detail={
-                    "kind": alert.kind,
-                    "recipient": str(alert.recipient.public_id),
-                    **(detail or {}),
-                },
-            )
-    return new
-
-
-def resolve_alerts(alerts: QuerySet[Alert], *, moment: datetime, reason: str) -> int:
-    """Close the open alerts among ``alerts`` whose cause a write has just removed (a work order
-    closed, a notification sent, an episode released), in the caller's transaction; the time
-    and the reason stay on each alert for the inbox history. Every writer that removes a cause
-    closes through here, as every sweep that alerts writes through ``write_new_alerts``."""
-    return alerts.filter(resolved_at__isnull=True).update(
-        resolved_at=moment, resolved_reason=reason[:200]
-    )
 
 
 def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
@@ -430,35 +376,29 @@ def _escalate_many(
         [i.pk for i in claimed]
     )
     roster.read_orders(orders.values())
-    alerts: dict[int, list[Alert]] = {}
+    drafted: dict[int, list[Alert]] = {}
     for item in claimed:
         order, unit = orders[item.pk], units[item.unit_id]
-        found = alerts[item.pk] = []
+        found = drafted[item.pk] = []
         for step in item.steps[item.k : item.j]:
-            moment = item.due_at + timedelta(minutes=step.after_minutes)
-            kind = AlertKind.CHECK_DUE if step.after_minutes == 0 else AlertKind.ESCALATION
-            message = _message(order, unit, step, item.due_at)
-            for staff in recipients_for(step.recipient, order, unit, roster.now):
-                found.append(
-                    Alert(
-                        kind=kind,
-                        recipient=staff,
-                        unit=unit,
-                        person=order.person,
-                        order=order,
-                        step=step,
-                        message=message,
-                        due_at=moment,
-                        created_at=roster.now,
-                        dedupe_key=dedupe_key(order, item.due_at, step.position, staff),
-                    )
-                )
-    new = {a.dedupe_key for a in write_new_alerts([a for found in alerts.values() for a in found])}
+            found += alerts.draft(
+                recipients_for(step.recipient, order, unit, roster.now),
+                kind=AlertKind.CHECK_DUE if step.after_minutes == 0 else AlertKind.ESCALATION,
+                message=_message(order, unit, step, item.due_at),
+                due_at=item.due_at + timedelta(minutes=step.after_minutes),
+                dedupe_key=dedupe_key(order, item.due_at, step.position),
+                unit=unit,
+                person=order.person,
+                subject=order_subject(order),
+                step_position=step.position,
+                now=roster.now,
+            )
+    new = {a.public_id for a in alerts.write_many([a for f in drafted.values() for a in f])}
     part2 = part2_person_ids({o.person_id for o in orders.values()})
     events = []
     for item in claimed:
         order, unit = orders[item.pk], units[item.unit_id]
-        if not alerts[item.pk]:
+        if not drafted[item.pk]:
             logger.warning("escalation of order %s: nobody to alert on %s", order.public_id, unit)
         events.append(
             {
@@ -472,7 +412,7 @@ def _escalate_many(
                 else Category.GENERAL,
                 "purpose": Purpose.TREATMENT,
                 "detail": _event_detail(
-                    item, unit, [a for a in alerts[item.pk] if a.dedupe_key in new]
+                    item, unit, [a for a in drafted[item.pk] if a.public_id in new]
                 ),
             }
         )
@@ -644,7 +584,7 @@ def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, Observatio
     )
     units = Unit.objects.in_bulk(set(unit_of.values()))
     recipients: dict[int, list[Staff]] = {}
-    alerts: list[Alert] = []
+    drafted: list[Alert] = []
     for check in unsafe:
         order = orders[check.order_id]
         unit = units.get(unit_of.get(order.episode_id, -1))
@@ -652,26 +592,21 @@ def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, Observatio
             logger.warning("check %s is not safe but its person has no unit", check.public_id)
             continue
         if unit.pk not in recipients:
-            recipients[unit.pk] = on_duty(unit, now)
+            recipients[unit.pk] = alerts.on_duty(unit, now)
         if not recipients[unit.pk]:
             logger.warning("check %s is not safe and nobody is on duty on %s", check.pk, unit)
-        for staff in recipients[unit.pk]:
-            alerts.append(
-                Alert(
-                    kind=AlertKind.CHECK_NOT_SAFE,
-                    recipient=staff,
-                    unit=unit,
-                    person_id=order.person_id,
-                    order=order,
-                    subject_kind=CHECK_SUBJECT,
-                    subject_id=check.public_id,
-                    message=_not_safe_message(check, order, unit),
-                    due_at=check.observed_at,
-                    created_at=now,
-                    dedupe_key=f"chk:{check.public_id}:{staff.public_id}",
-                )
-            )
-    return len(write_new_alerts(alerts))
+        drafted += alerts.draft(
+            recipients[unit.pk],
+            kind=AlertKind.CHECK_NOT_SAFE,
+            message=_not_safe_message(check, order, unit),
+            due_at=check.observed_at,
+            dedupe_key=f"chk:{check.public_id}",
+            unit=unit,
+            person=order.person,
+            subject=Subject(CHECK_SUBJECT, check.public_id),
+            now=now,
+        )
+    return len(alerts.write_many(drafted))
 
 
 # --- An emergency nobody acknowledges climbs the chain --------------------------------------
@@ -690,8 +625,8 @@ def emergency_delay() -> timedelta:
     return timedelta(minutes=settings.EMERGENCY_ESCALATION_MINUTES)
 
 
-def _emergency_key(recipient: str, check_id: Any, staff: Staff) -> str:
-    return f"emg:{recipient}:{check_id}:{staff.public_id}"
+def _emergency_key(recipient: str, check_id: Any) -> str:
+    return f"emg:{recipient}:{check_id}"
 
 
 def _acknowledged_checks() -> Any:
@@ -761,7 +696,7 @@ def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime)
     order = check.order
     unit = Unit.objects.get(pk=unit_id)
     delay = emergency_delay()
-    alerts: list[Alert] = []
+    drafted: list[Alert] = []
     for n, recipient in enumerate(EMERGENCY_CLIMB, start=1):
         moment = alerted_at + delay * n
         if moment > now:
@@ -770,23 +705,19 @@ def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime)
         staff_list = recipients_for(recipient, order, unit, now)
         if not staff_list:
             logger.warning("emergency %s: no %s to alert on %s", check_id, recipient, unit)
-        for staff in staff_list:
-            alerts.append(
-                Alert(
-                    kind=AlertKind.EMERGENCY,
-                    recipient=staff,
-                    unit=unit,
-                    person=order.person,
-                    order=order,
-                    subject_kind=CHECK_SUBJECT,
-                    subject_id=check.public_id,
-                    message=_emergency_message(check, unit, recipient, minutes),
-                    due_at=moment,
-                    created_at=now,
-                    dedupe_key=_emergency_key(recipient, check.public_id, staff),
-                )
-            )
-    new = write_new_alerts(alerts)
+        drafted += alerts.draft(
+            staff_list,
+            kind=AlertKind.EMERGENCY,
+            message=_emergency_message(check, unit, recipient, minutes),
+            due_at=moment,
+            dedupe_key=_emergency_key(recipient, check.public_id),
+            unit=unit,
+            person=order.person,
+            subject=Subject(CHECK_SUBJECT, check.public_id),
+            step_position=n,
+            now=now,
+        )
+    new = alerts.write_many(drafted)
     if new:
         audit.record(
             actor=None,
@@ -839,66 +770,32 @@ def sweep_emergency_climb(now: datetime | None = None) -> SweepResult:
 CHECK_DONE = "A check was recorded; the observation is on time again."
 
 
-def resolve_check_alerts(order_pks: Iterable[int], moment: datetime) -> int:
+def resolve_check_alerts(orders: Iterable[ObservationOrder], moment: datetime) -> int:
     """Close the open "check due" and "check overdue" alerts of orders a check has just put
     back on time (issue 11: alerts never cleared), in the caller's transaction; the time and
     the reason stay on the alert for the inbox history. Alerts of a check that was not safe
     stay open until a lead acknowledges them."""
-    return resolve_alerts(
-        Alert.objects.filter(
-            order_id__in=list(order_pks), kind__in=[AlertKind.CHECK_DUE, AlertKind.ESCALATION]
+    return alerts.resolve(
+        alerts.about(
+            *(order_subject(o) for o in orders),
+            kinds=[AlertKind.CHECK_DUE, AlertKind.ESCALATION],
         ),
         moment=moment,
         reason=CHECK_DONE,
     )
 
 
-# --- Acknowledging ----------------------------------------------------------------------------
-
-
-def acknowledge(alert: Alert, *, actor: Any) -> Alert:
-    """The recipient says they have seen the alert. Only the recipient may (anyone else's alert
-    is out of their scope: 404); acknowledging twice keeps the first moment."""
-    policy.require(actor, "rounds.acknowledge", alert)
-    with transaction.atomic():
-        locked = (
-            Alert.objects.select_for_update(of=("self",))
-            .select_related("person", "recipient")
-            .get(pk=alert.pk)
-        )
-        if locked.acknowledged_at is not None:
-            return locked
-        locked.acknowledged_at = clock.now()
-        locked.save(update_fields=["acknowledged_at"])
-        if locked.kind == AlertKind.CHECK_NOT_SAFE and locked.subject_id is not None:
-            # The cause of the supervisors' and director's emergency alerts (no lead had
-            # acknowledged) is gone: they close, keeping when and why.
-            resolve_alerts(
-                Alert.objects.filter(
-                    kind=AlertKind.EMERGENCY,
-                    subject_kind=locked.subject_kind,
-                    subject_id=locked.subject_id,
-                ),
-                moment=locked.acknowledged_at,
-                reason=f"Acknowledged by the lead {locked.recipient.display_name}.",
-            )
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            person_id=locked.person.public_id if locked.person else None,
-            category=person_category(locked.person) if locked.person else "general",
-            purpose=Purpose.TREATMENT,
-            detail={
-                "event": "acknowledge",
-                "kind": locked.kind,
-                "due_at": locked.due_at.isoformat(),
-                **audit.changes(
-                    {"acknowledged_at": None}, {"acknowledged_at": locked.acknowledged_at}
-                ),
-            },
-        )
-    return locked
+def close_climb(alert: Alert) -> None:
+    """A lead's acknowledgement of an unsafe check removes the cause of the supervisors' and
+    director's emergency alerts (no lead had acknowledged): they close, keeping when and why.
+    Run by people.alerts.acknowledge (registered at ready()), in its transaction."""
+    if alert.kind != AlertKind.CHECK_NOT_SAFE or alert.subject_id is None:
+        return
+    alerts.resolve(
+        alerts.about(Subject(alert.subject_kind, alert.subject_id), kinds=[AlertKind.EMERGENCY]),
+        moment=alert.acknowledged_at or clock.now(),
+        reason=f"Acknowledged by the lead {alert.recipient.display_name}.",
+    )
 
 
 # --- Keeping a unit's chain -------------------------------------------------------------------

@@ -24,9 +24,10 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import next_version
+from pillars.people import alerts
+from pillars.people.alerts import Alert, AlertKind
 from pillars.people.models import Placement, Room, Staff, Unit
 from pillars.rounds.choices import (
-    AlertKind,
     AreaKind,
     AssignmentKind,
     ItemCategory,
@@ -35,7 +36,6 @@ from pillars.rounds.choices import (
     WorkOrderStatus,
 )
 from pillars.rounds.models import (
-    Alert,
     Inspection,
     InspectionPhoto,
     InspectionResult,
@@ -46,7 +46,7 @@ from pillars.rounds.models import (
     WorkOrder,
     WorkOrderUpdate,
 )
-from pillars.rounds.services.escalation import on_duty, resolve_alerts, write_new_alerts
+from pillars.rounds.services.escalation import order_subject
 
 # --- Photos -----------------------------------------------------------------------------------
 
@@ -430,8 +430,8 @@ def update_work_order(
             locked.closed_at, locked.closed_by_id = now, acting.staff_pk
         locked.save(update_fields=["status", "owner", "closed_at", "closed_by"])
         if not locked.is_open and locked.is_ligature:
-            resolve_alerts(
-                Alert.objects.filter(dedupe_key__startswith=f"ligature:{locked.public_id}:"),
+            alerts.resolve(
+                alerts.about(key_prefix=f"ligature:{locked.public_id}:"),
                 moment=now,
                 reason=f"The work order was closed ({locked.get_status_display().lower()}).",
             )
@@ -629,12 +629,6 @@ def risk_message(risk: LigatureRisk) -> str:
     )[:300]
 
 
-def alert_recipients(unit: Unit, now: datetime) -> list[Staff]:
-    """The one on-duty rule (escalation.on_duty): the shift lead now, else the unit's nurses,
-    employment judged in the unit's local date (this used the UTC date before)."""
-    return on_duty(unit, now)
-
-
 SWEEP_LABEL = "system: ligature sweep"
 
 
@@ -642,25 +636,17 @@ def _alert_risk(
     risk: LigatureRisk, unit: Unit, recipients: list[Staff], now: datetime
 ) -> list[Alert]:
     """The alerts of one risk (one row of the sweep)."""
-    message = risk_message(risk)
-    alerts = [
-        Alert(
+    with transaction.atomic():
+        return alerts.write(
+            recipients,
             kind=AlertKind.LIGATURE,
-            recipient=recipient,
+            message=risk_message(risk),
+            due_at=risk.since,
+            dedupe_key=_risk_key(risk.work_order.public_id, risk.person.public_id),
             unit=unit,
             person=risk.person,
-            order=risk.order,
-            message=message,
-            due_at=risk.since,
-            created_at=now,
-            dedupe_key=_risk_key(risk.work_order.public_id, risk.person.public_id)
-            + str(recipient.public_id),
-        )
-        for recipient in recipients
-    ]
-    with transaction.atomic():
-        return write_new_alerts(
-            alerts,
+            subject=order_subject(risk.order),
+            now=now,
             audit_as=SWEEP_LABEL,
             detail={"work_order": str(risk.work_order.public_id), "room": risk.room.name},
         )
@@ -670,7 +656,7 @@ LIGATURE_GONE = "The person is no longer on precautions in that room, or the roo
 
 
 def _risk_key(work_order_id: Any, person_id: Any) -> str:
-    return f"ligature:{work_order_id}:{person_id}:"
+    return f"ligature:{work_order_id}:{person_id}"
 
 
 def _close_gone_risks(unit: Unit, risks: list[LigatureRisk], now: datetime) -> int:
@@ -682,11 +668,11 @@ def _close_gone_risks(unit: Unit, risks: list[LigatureRisk], now: datetime) -> i
         for pk, key in Alert.objects.filter(
             unit=unit, kind=AlertKind.LIGATURE, resolved_at__isnull=True
         ).values_list("pk", "dedupe_key")
-        if key.rsplit(":", 1)[0] + ":" not in current
+        if key not in current
     ]
     if not stale:
         return 0
-    return resolve_alerts(Alert.objects.filter(pk__in=stale), moment=now, reason=LIGATURE_GONE)
+    return alerts.resolve(Q(pk__in=stale), moment=now, reason=LIGATURE_GONE)
 
 
 def _alert_unit(unit: Unit, now: datetime, result: sweeps.SweepResult) -> list[Alert]:
@@ -694,10 +680,10 @@ def _alert_unit(unit: Unit, now: datetime, result: sweeps.SweepResult) -> list[A
     _close_gone_risks(unit, risks, now)
     if not risks:
         return []
-    recipients = alert_recipients(unit, now)
+    recipients = alerts.on_duty(unit, now)
     written: list[Alert] = []
     for risk in risks:
-        alerts = sweeps.guarded(
+        found = sweeps.guarded(
             result,
             lambda risk=risk: _alert_risk(risk, unit, recipients, now),  # type: ignore[misc]
             label=SWEEP_LABEL,
@@ -705,17 +691,17 @@ def _alert_unit(unit: Unit, now: datetime, result: sweeps.SweepResult) -> list[A
             object_id=str(risk.work_order.public_id),
             person_id=risk.person.public_id,
         )
-        written.extend(alerts or [])
+        written.extend(found or [])
     return written
 
 
 def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:
     """Alert the shift lead of each unit where a person on suicide or self-harm precautions is
-    in a room with an open ligature finding. The dedupe key names the work order, the person
-    and the recipient: a second sweep (or a second worker) writes nothing new, while a new
-    lead coming on shift is told once. Each unit and each risk is guarded (core.sweeps): one
-    that raises is logged and audited "failed" and tried again on the next loop, and the
-    others are still alerted. Returns the alerts written now."""
+    in a room with an open ligature finding. The dedupe key names the work order and the
+    person (one open alert per recipient): a second sweep (or a second worker) writes nothing
+    new, while a new lead coming on shift is told once. Each unit and each risk is guarded
+    (core.sweeps): one that raises is logged and audited "failed" and tried again on the next
+    loop, and the others are still alerted. Returns the alerts written now."""
     now = now or clock.now()
     unit_ids = (
         WorkOrder.objects.still_open()
@@ -731,12 +717,12 @@ def sweep_ligature_alerts(now: datetime | None = None) -> list[Alert]:
     written: list[Alert] = []
     wanted = {*unit_ids, *alerted}
     for unit in sweeps.within_budget(result, Unit.objects.filter(pk__in=wanted).order_by("pk")):
-        alerts = sweeps.guarded(
+        found = sweeps.guarded(
             result,
             lambda unit=unit: _alert_unit(unit, now, result),  # type: ignore[misc]
             label=SWEEP_LABEL,
             object_type="people.unit",
             object_id=str(unit.public_id),
         )
-        written.extend(alerts or [])
+        written.extend(found or [])
     return written

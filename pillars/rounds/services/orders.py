@@ -388,7 +388,7 @@ def record_check(
                 **values,
             )
             if advance_clock(locked, observed_at):
-                escalation.resolve_check_alerts([locked.pk], now)
+                escalation.resolve_check_alerts([locked], now)
             escalation.alert_checks_not_safe([check], {locked.pk: locked})
             audit.record(
                 actor=actor,

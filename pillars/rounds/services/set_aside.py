@@ -24,11 +24,11 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, invalid
+from pillars.people import alerts
+from pillars.people.alerts import Alert, AlertKind, Subject
 from pillars.people.models import Placement
 from pillars.people.selectors import person_category
-from pillars.rounds.choices import AlertKind
-from pillars.rounds.models import Alert, Check, ObservationOrder, SetAsideCheck
-from pillars.rounds.services.escalation import on_duty, resolve_alerts, write_new_alerts
+from pillars.rounds.models import Check, ObservationOrder, SetAsideCheck
 from pillars.rounds.services.orders import record_check
 
 MAX_ITEMS = 100
@@ -92,7 +92,7 @@ def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAs
     stored: list[SetAsideCheck | None] = []
     with transaction.atomic():
         leads: dict[int, list[Any]] = {}
-        alerts: list[Alert] = []
+        drafted: list[Alert] = []
         for item, problem in zip(items, problems, strict=True):
             try:
                 order = visible.get(UUID(str(item.order)))
@@ -122,36 +122,31 @@ def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAs
                 detail={"order": str(order.public_id), "problem": row.problem, "check": fields},
             )
             if unit_id not in leads:
-                leads[unit_id] = on_duty(row.unit, now)
-            alerts.extend(
-                Alert(
-                    kind=AlertKind.OTHER,
-                    recipient=staff,
-                    unit_id=unit_id,
-                    person=order.person,
-                    order=order,
-                    subject_kind=SUBJECT,
-                    subject_id=row.public_id,
-                    message=(
-                        f"A check for {order.person.display_name} queued on a tablet could not "
-                        f"be saved and was set aside: {row.problem}"
-                    )[:300],
-                    due_at=row.observed_at or now,
-                    created_at=now,
-                    dedupe_key=f"sa:{row.public_id}:{staff.public_id}",
-                )
-                for staff in leads[unit_id]
+                leads[unit_id] = alerts.on_duty(row.unit, now)
+            drafted += alerts.draft(
+                leads[unit_id],
+                kind=AlertKind.OTHER,
+                message=(
+                    f"A check for {order.person.display_name} queued on a tablet could not "
+                    f"be saved and was set aside: {row.problem}"
+                ),
+                due_at=row.observed_at or now,
+                dedupe_key=f"sa:{row.public_id}",
+                unit=row.unit,
+                person=order.person,
+                subject=Subject(SUBJECT, row.public_id),
+                now=now,
             )
             stored.append(row)
-        write_new_alerts(alerts)
+        alerts.write_many(drafted)
     return stored
 
 
 def _close(row: SetAsideCheck, *, acting: Any, note: str, now: datetime) -> None:
     row.resolved_at, row.resolved_by_id, row.resolution_note = now, acting.staff_pk, note
     row.save(update_fields=["resolved_at", "resolved_by", "resolution_note", "check_record"])
-    resolve_alerts(
-        Alert.objects.filter(subject_kind=SUBJECT, subject_id=row.public_id),
+    alerts.resolve(
+        alerts.about(Subject(SUBJECT, row.public_id)),
         moment=now,
         reason="The set-aside check was resolved.",
     )

@@ -330,7 +330,7 @@ def _store(
     ]
     if back_on_time:
         # One batch, one server moment: every check of it has the same recorded_at.
-        escalation.resolve_check_alerts(back_on_time, created[0].recorded_at)
+        escalation.resolve_check_alerts([locked[pk] for pk in back_on_time], created[0].recorded_at)
     escalation.alert_checks_not_safe(created, locked)
     part2 = _part2({locked[c.order_id].person_id for c in created})
     events = []

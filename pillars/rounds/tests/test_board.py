@@ -19,12 +19,11 @@ from django.urls import reverse
 from pillars.audit.choices import Action
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
-from pillars.people.models import Bed, Room
+from pillars.people.models import Alert, Bed, Room
 from pillars.people.testing import World, make_person, place
 from pillars.rounds import services
 from pillars.rounds.choices import AssignmentKind, CheckStatus, ExceptionKind
 from pillars.rounds.models import (
-    Alert,
     Check,
     Coverage,
     MonitoringException,

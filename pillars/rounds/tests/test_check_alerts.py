@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from pillars.core import clock
-from pillars.people.models import PersonServed
+from pillars.people.choices import AlertKind
+from pillars.people.models import Alert, PersonServed
 from pillars.people.testing import World
 from pillars.rounds import services
-from pillars.rounds.choices import AlertKind
-from pillars.rounds.models import Alert, ObservationLevel, ObservationOrder
+from pillars.rounds.models import ObservationLevel, ObservationOrder
 from pillars.rounds.models import ShiftAssignment as Assignment
 from pillars.rounds.services.escalation import escalate_due
 from pillars.rounds.services.sync import CheckItem, record_checks
@@ -66,7 +66,7 @@ def test_a_check_that_is_not_safe_alerts_the_lead_at_once(world: World, status: 
     alerts = list(Alert.objects.filter(kind=AlertKind.CHECK_NOT_SAFE))
     assert [a.recipient_id for a in alerts] == [lead.staff_id]
     alert = alerts[0]
-    assert alert.order_id == order.pk
+    assert (alert.subject_kind, alert.subject_id) == ("rounds.check", made.public_id)
     assert alert.person_id == order.person_id
     assert alert.unit_id == world.unit_a.pk
     assert alert.due_at == made.observed_at
@@ -117,43 +117,67 @@ def test_a_check_closes_the_orders_due_alerts_with_time_and_reason(world: World)
     due = order.due_at
     assert due is not None
     escalate_due(due + 5 * timedelta(minutes=1))
-    open_before = list(Alert.objects.filter(order=order))
+    open_before = list(Alert.objects.filter(subject_id=order.public_id))
     assert open_before
     assert all(a.resolved_at is None for a in open_before)
     made = check(world, order, "safe", note="")
-    for alert in Alert.objects.filter(order=order):
+    for alert in Alert.objects.filter(subject_id=order.public_id):
         assert alert.resolved_at == made.recorded_at
         assert "check" in alert.resolved_reason.lower()
 
 
-def test_every_sweep_uses_one_on_duty_rule_in_the_units_local_date(world: World) -> None:
-    """At 20:30 in Chicago the UTC date is already tomorrow. A nurse whose last day is
-    tomorrow (local) still works today and is alerted by every sweep alike; one whose account
-    is switched off is alerted by none (the three copies drifted on both)."""
-    from datetime import datetime
+def test_the_three_former_copies_of_the_on_duty_rule_alert_the_same_staff(world: World) -> None:
+    """The unsafe-check alert, the 1:1 lapse sweep and the ligature sweep each worked out
+    "the shift lead now, else the unit's nurses" on their own (two with the UTC date): now
+    each writes to the same staff. At 20:30 in Chicago the UTC date is already tomorrow: a
+    nurse whose last day is tomorrow (local) still works today, one hired tomorrow (local)
+    does not yet, and no lead is assigned, so the employed nurse alone hears every alert."""
+    from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
     import time_machine
 
-    from pillars.rounds.services import coverage, escalation, inspections
+    from pillars.people import alerts
+    from pillars.people.testing import make_staff
+    from pillars.rounds.choices import ItemResult
+    from pillars.rounds.models import WorkOrder
+    from pillars.rounds.services import coverage, inspections
+    from pillars.rounds.tests.floor import another_person, order_for
+    from pillars.rounds.tests.test_inspections import Answer, all_pass, inspect, template
 
     unit = world.unit_a
-    evening = datetime(2026, 3, 10, 20, 30, tzinfo=ZoneInfo(unit.time_zone))
+    # Tomorrow evening, after the world was built (its placements start now).
+    tomorrow = clock.today_in(unit.time_zone) + timedelta(days=1)
+    evening = datetime.combine(tomorrow, time(20, 30), tzinfo=ZoneInfo(unit.time_zone))
     local_tomorrow = evening.date() + timedelta(days=1)
     nurse = world.staff["nurse"]
-    type(nurse).objects.filter(pk=nurse.pk).update(exited_on=local_tomorrow, exit_reason="other")
     with time_machine.travel(evening, tick=False):
         now = clock.now()
         assert now.date() == local_tomorrow  # the UTC date has moved on
-        expected = [nurse]
-        assert escalation.on_duty(unit, now) == expected
-        assert coverage._recipients(unit, now) == expected
-        assert inspections.alert_recipients(unit, now) == expected
-        nurse.user.is_active = False
-        nurse.user.save()
-        assert escalation.on_duty(unit, now) == []
-        assert coverage._recipients(unit, now) == []
-        assert inspections.alert_recipients(unit, now) == []
+        assert clock.today_in(unit.time_zone) < local_tomorrow
+        # A ligature risk: person A on suicide precautions in a room with an open finding.
+        inspect(world, answers=all_pass(template(), p3=Answer(ItemResult.FAIL, note="Rod")))
+        assert WorkOrder.objects.count() == 1
+        order = services.order_observation(
+            world.person_a,
+            actor=world.user("nurse"),
+            level=ObservationLevel.objects.get(code="q15", is_current=True),
+            reason="Risk assessment",
+            precautions=["suicide"],
+        )
+        # A 1:1 with nobody on it.
+        order_for(world, another_person(world, "MRN-LAPSE"), code="one-to-one")
+        # The nurse's last day is tomorrow; another nurse starts tomorrow (unit-local dates).
+        type(nurse).objects.filter(pk=nurse.pk).update(
+            exited_on=local_tomorrow, exit_reason="other"
+        )
+        starting = make_staff("t-nurse-new", ["nurse"], [unit])
+        type(starting).objects.filter(pk=starting.pk).update(hired_on=local_tomorrow)
+        check(world, order, "emergency")
+        unsafe = [a.recipient for a in Alert.objects.filter(kind=AlertKind.CHECK_NOT_SAFE)]
+        lapse = [a.recipient for a in coverage.sweep_coverage_lapses(now)]
+        ligature = [a.recipient for a in inspections.sweep_ligature_alerts(now)]
+        assert unsafe == lapse == ligature == alerts.on_duty(unit, now) == [nurse]
 
 
 def test_the_board_shows_the_check_until_a_lead_acknowledges_and_offers_the_report(
@@ -161,7 +185,7 @@ def test_the_board_shows_the_check_until_a_lead_acknowledges_and_offers_the_repo
 ) -> None:
     from django.urls import reverse
 
-    from pillars.rounds.services.escalation import acknowledge
+    from pillars.people.alerts import acknowledge
 
     order = start_order(world)
     lead_on_shift(world)

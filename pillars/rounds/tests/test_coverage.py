@@ -15,9 +15,9 @@ from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.people import services as people_services
-from pillars.people.models import Staff
+from pillars.people.models import Alert, Staff
 from pillars.people.testing import World, make_staff
-from pillars.rounds.models import Alert, Coverage, ObservationOrder
+from pillars.rounds.models import Coverage, ObservationOrder
 from pillars.rounds.services.assignments import assign_shift
 from pillars.rounds.services.coverage import (
     coverage_lapses,
@@ -230,7 +230,7 @@ def test_lapses_and_a_sweep_that_alerts_the_nurses_once(
     assert [a.recipient for a in created] == [world.staff["nurse"]]
     [alert] = created
     assert alert.kind == "coverage_lapse"
-    assert alert.order == one_to_one
+    assert alert.subject_id == one_to_one.public_id
     assert alert.due_at == one_to_one.started_at
     assert AuditEvent.objects.filter(object_id=str(alert.public_id)).exists()
     assert sweep_coverage_lapses(now + timedelta(minutes=1)) == []
@@ -263,7 +263,7 @@ def test_a_new_lapse_after_coverage_alerts_the_shift_lead_again(
         [second] = sweep_coverage_lapses(later)
     row.refresh_from_db()
     assert row.ended_at == later
-    assert second.order == changed
+    assert second.subject_id == changed.public_id
     assert second.due_at == later
     assert second.dedupe_key != first.dedupe_key
     assert Alert.objects.count() == 2

@@ -15,11 +15,13 @@ from django.test import override_settings
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.management.commands.worker import registered_sweeps
+from pillars.people.alerts import acknowledge
+from pillars.people.choices import AlertKind
+from pillars.people.models import Alert
 from pillars.people.testing import World
 from pillars.rounds import services
-from pillars.rounds.choices import AlertKind
-from pillars.rounds.models import Alert, ObservationLevel, ObservationOrder, ShiftAssignment
-from pillars.rounds.services.escalation import acknowledge, sweep_emergency_climb
+from pillars.rounds.models import ObservationLevel, ObservationOrder, ShiftAssignment
+from pillars.rounds.services.escalation import sweep_emergency_climb
 
 pytestmark = pytest.mark.django_db
 

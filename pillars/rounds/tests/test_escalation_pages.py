@@ -11,9 +11,10 @@ import time_machine
 
 from pillars.audit.models import AuditEvent
 from pillars.core.tests.api_support import api_as, assert_problem
+from pillars.people.models import Alert
 from pillars.people.testing import World
 from pillars.rounds import services
-from pillars.rounds.models import Alert, EscalationStep, ObservationLevel, ObservationOrder
+from pillars.rounds.models import EscalationStep, ObservationLevel, ObservationOrder
 from pillars.rounds.services.escalation import escalate_due
 
 pytestmark = pytest.mark.django_db

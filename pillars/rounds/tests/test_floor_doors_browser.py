@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import totp_now
+from pillars.people.models import Alert
 from pillars.people.testing import PASSWORD, World
-from pillars.rounds.models import Alert, Check
+from pillars.rounds.models import Check
 from pillars.rounds.tests.test_board_browser import _orders, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

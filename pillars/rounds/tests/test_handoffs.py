@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
 from pillars.core.errors import Conflict, ValidationError
+from pillars.people.models import Alert
 from pillars.people.services import set_pin
 from pillars.people.testing import World
 from pillars.rounds.models import (
-    Alert,
     Check,
     Coverage,
     Handoff,
@@ -114,7 +114,8 @@ def shift(world: World) -> dict[str, Any]:
         recipient=world.staff["nurse"],
         unit=world.unit_a,
         person=world.person_a,
-        order=first,
+        subject_kind="rounds.observationorder",
+        subject_id=first.public_id,
         message="Check overdue for Alex Rivera",
         due_at=START + timedelta(minutes=50),
         created_at=START + timedelta(minutes=50),

@@ -16,11 +16,12 @@ from PIL import Image
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import ValidationError
+from pillars.people.choices import AlertKind
+from pillars.people.models import Alert
 from pillars.people.testing import World
 from pillars.rounds import services
-from pillars.rounds.choices import AlertKind, AssignmentKind, ItemResult, WorkOrderStatus
+from pillars.rounds.choices import AssignmentKind, ItemResult, WorkOrderStatus
 from pillars.rounds.models import (
-    Alert,
     Inspection,
     InspectionPhoto,
     InspectionResult,

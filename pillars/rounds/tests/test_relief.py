@@ -16,9 +16,9 @@ from django.urls import reverse
 from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.people import services as people_services
-from pillars.people.models import Staff
+from pillars.people.models import Alert, Staff
 from pillars.people.testing import World, make_staff
-from pillars.rounds.models import Alert, Coverage, ObservationOrder
+from pillars.rounds.models import Coverage, ObservationOrder
 from pillars.rounds.services.coverage import (
     end_coverage,
     start_coverage,
@@ -291,7 +291,7 @@ def test_a_lapse_alert_closes_when_someone_is_put_with_the_person(
     assert alert.resolved_at == later
     assert alert.resolved_reason == "T Bht is with them now."
     assert events_since(seq, object_id=str(row.public_id))[0].detail["alerts_resolved"] == 1
-    inbox = signed_in("nurse").get(reverse("rounds:inbox")).content.decode()
+    inbox = signed_in("nurse").get(reverse("alerts:inbox")).content.decode()
     assert "Closed by itself" in inbox
     assert "T Bht is with them now." in inbox
 
@@ -305,7 +305,7 @@ def test_a_lapse_alert_closes_when_the_order_changes_or_ends(world: World) -> No
     alert.refresh_from_db()
     assert alert.resolved_at == later
     assert "changed to" in alert.resolved_reason
-    assert alert.order == first
+    assert alert.subject_id == first.public_id
     # Stopping observation outright closes the alerts and ends the stretches too.
     with time_machine.travel(later + timedelta(minutes=1), tick=False):
         third = order_for(world, code="one-to-one", started_at=later)

@@ -13,8 +13,9 @@ import pytest
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import Conflict, ValidationError
+from pillars.people.models import Alert
 from pillars.people.testing import World
-from pillars.rounds.models import Alert, Check, ObservationOrder, SetAsideCheck
+from pillars.rounds.models import Check, ObservationOrder, SetAsideCheck
 from pillars.rounds.services import set_aside as svc
 from pillars.rounds.tests.floor import order_for
 

@@ -11,9 +11,10 @@ import pytest
 from pillars.audit.choices import Outcome
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
+from pillars.people.models import Alert
 from pillars.people.testing import World
 from pillars.rounds import services
-from pillars.rounds.models import Alert, ObservationLevel
+from pillars.rounds.models import ObservationLevel
 from pillars.rounds.services import coverage
 from pillars.rounds.services import inspections as eoc
 from pillars.rounds.tests.floor import another_person, order_for
@@ -38,14 +39,14 @@ def test_one_bad_lapse_does_not_stop_the_coverage_sweep(world: World, monkeypatc
 
     monkeypatch.setattr(coverage, "_unit_of", unit_of)
     written = coverage.sweep_coverage_lapses(clock.now())
-    assert [a.order_id for a in written] == [good.pk]
+    assert [a.subject_id for a in written] == [good.public_id]
     [failed] = failed_events(coverage.SWEEP_LABEL)
     assert failed.object_id == str(bad.public_id)
     assert "a corrupt row" in failed.detail["error"]
     # Fixed: the next loop alerts the row that failed, once.
     monkeypatch.setattr(coverage, "_unit_of", real)
     again = coverage.sweep_coverage_lapses(clock.now())
-    assert [a.order_id for a in again] == [bad.pk]
+    assert [a.subject_id for a in again] == [bad.public_id]
 
 
 def test_one_bad_risk_does_not_stop_the_ligature_sweep(

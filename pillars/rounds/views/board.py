@@ -151,7 +151,7 @@ def _board_context(
         "can_record": policy.can(request.user, "rounds.record_check"),
         "can_pause": policy.can(request.user, "rounds.pause"),
         "unit_tools": unit_tools(request.user, unit),
-        # The alert badge reads the top bar's count (rounds.context_processors.inbox).
+        # The alert badge reads the top bar's count (people.context_processors.inbox).
         "locations": Location.choices,
         "activities": Activity.choices,
         "safety_statuses": SafetyStatus.choices,

@@ -1,84 +1,24 @@
-"""The alert inbox, its unacknowledged count (badge and board polling), acknowledging, and the
-administrator's page for a unit's escalation chain."""
+"""The administrator's page for a unit's escalation chain (the alert inbox is people's:
+people.inbox_views)."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.urls import path
+from django.views.decorators.http import require_http_methods
 
-from pillars.core import policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audited
 from pillars.core.formtools import run_write
 from pillars.people import selectors as people_selectors
-from pillars.people.selectors import record_list_read
 from pillars.rounds.choices import Recipient
 from pillars.rounds.selectors import escalation as selectors
 from pillars.rounds.services import escalation as services
-
-PAGE_SIZE = 25
-
-
-def board_url(unit: Any) -> str:
-    """The unit's board when the board pages are installed, else the unit's page."""
-    try:
-        return reverse("rounds:board", kwargs={"public_id": unit.public_id})
-    except NoReverseMatch:
-        return reverse("people:unit-detail", kwargs={"public_id": unit.public_id})
-
-
-@audited("the user's own alerts, which name persons served: the page shown is one audited read")
-@login_required
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    policy.require(request.user, "rounds.view_alerts")
-    only_open = request.GET.get("show") == "open"
-    alerts = selectors.alerts_visible_to(request.user, unacknowledged=only_open)
-    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    record_list_read(
-        request.user,
-        [a.person for a in rows if a.person is not None],
-        what="alert inbox",
-        detail={"page": page.number, "open_only": only_open},
-    )
-    context = {
-        "page": page,
-        "rows": [{"alert": a, "board_url": board_url(a.unit)} for a in rows],
-        "only_open": only_open,
-        "open_count": selectors.unacknowledged_count(request.user),
-    }
-    return render(request, "rounds/inbox_list.html", context)
-
-
-@audited("acknowledges one of the user's own alerts; acknowledge audits it")
-@login_required
-@require_POST
-def alert_ack(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    alert = selectors.get_alert_for(request.user, public_id, "rounds.acknowledge")
-    services.acknowledge(alert, actor=request.user)
-    messages.success(request, "Alert acknowledged.")
-    return redirect("rounds:inbox")
-
-
-@audit_exempt("a number only (the user's unacknowledged alerts); names nobody")
-@login_required
-@require_GET
-def inbox_count(request: HttpRequest) -> HttpResponse:
-    # The board polls this with X-Pillars-Poll: 1, which the session middleware does not count
-    # as activity, so an unattended board does not keep a session alive.
-    count = selectors.unacknowledged_count(request.user)
-    if getattr(request, "htmx", False):
-        return render(request, "rounds/partials/_inbox_badge.html", {"inbox_count": count})
-    return JsonResponse({"unacknowledged": count})
 
 
 class StepForm(forms.Form):
@@ -157,8 +97,5 @@ def escalation_steps(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 urlpatterns = [
-    path("inbox/", inbox, name="inbox"),
-    path("inbox/count/", inbox_count, name="inbox-count"),
-    path("alerts/<uuid:public_id>/acknowledge/", alert_ack, name="alert-ack"),
     path("units/<uuid:public_id>/escalation/", escalation_steps, name="escalation-steps"),
 ]

@@ -26,6 +26,8 @@ from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.versioning import next_version
+from pillars.people import alerts
+from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff, Unit
 from pillars.workforce.models.credentials import (
     CeCategory,
@@ -345,8 +347,9 @@ def revise_credential_type(
 
 
 def _unit_for(staff: Staff) -> Unit | None:
-    """Alerts are filed under a unit: the staff member's first home unit, else a unit of one
-    of their programs."""
+    """The unit an alert is shown with: the staff member's first home unit, else a unit of one
+    of their programs; none for a staff member with neither (the alert is theirs all the
+    same)."""
     unit = staff.home_units.order_by("pk").first()
     if unit is None:
         unit = Unit.objects.filter(programs__staff=staff).order_by("pk").first()
@@ -402,10 +405,6 @@ def sweep_expiry_reminders(now: datetime | None = None, *, limit: int = 5000) ->
     staff member and threshold (credentials and trainings together). One several thresholds
     behind (recorded late, or the worker was down) is reminded once, at the nearest threshold,
     never once per missed one."""
-    from pillars.rounds.choices import AlertKind
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import write_new_alerts
-
     now = now or clock.now()
     today = now.date()
     result = sweeps.SweepResult(SWEEP_LABEL)
@@ -424,26 +423,23 @@ def sweep_expiry_reminders(now: datetime | None = None, *, limit: int = 5000) ->
                     groups[threshold].append(row)
                     result.claimed += 1
             unit = _unit_for(staff)
-            if unit is None or not groups:
+            if not groups:
                 return 0
-            alerts = []
+            drafted = []
             for threshold, group in sorted(groups.items()):
                 ids = ",".join(sorted(str(r.public_id) for r in group))
                 digest = hashlib.sha256(ids.encode()).hexdigest()[:20]
-                alerts.append(
-                    Alert(
-                        kind=AlertKind.OTHER,
-                        recipient=staff,
-                        unit=unit,
-                        message=_digest_message(threshold, group),
-                        due_at=now,
-                        created_at=now,
-                        subject_kind="workforce.credentials",
-                        subject_id=staff.public_id,
-                        dedupe_key=f"wfx:{staff.public_id}:{threshold}:{digest}",
-                    )
+                drafted += alerts.draft(
+                    [staff],
+                    kind=AlertKind.OTHER,
+                    message=_digest_message(threshold, group),
+                    due_at=now,
+                    dedupe_key=f"wfx:{staff.public_id}:{threshold}:{digest}",
+                    unit=unit,
+                    subject=Subject("workforce.credentials", staff.public_id),
+                    now=now,
                 )
-            new = write_new_alerts(alerts, audit_as=SWEEP_LABEL)
+            new = alerts.write_many(drafted, audit_as=SWEEP_LABEL)
             result.alerts += len(new)
             return len(new)
 

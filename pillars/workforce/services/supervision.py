@@ -23,6 +23,8 @@ from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import next_version
+from pillars.people import alerts
+from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff
 from pillars.workforce.models.supervision import (
     ActionItem,
@@ -627,10 +629,6 @@ def sign_letter(
 def _alert_overdue(profile_pk: int, now: datetime) -> int:
     """Claim one overdue supervisee for its due moment (compare-and-set on alerted_due_at) and
     alert the supervisee and their supervisor once; the alert names no person served."""
-    from pillars.rounds.choices import AlertKind
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import write_new_alerts
-
     profile = SupervisionProfile.objects.select_related("staff__supervisor").get(pk=profile_pk)
     staff = profile.staff
     state = cadence_state(staff, now, profile=profile)
@@ -643,29 +641,22 @@ def _alert_overdue(profile_pk: int, now: datetime) -> int:
     )
     if claimed != 1:
         return 0
+    # Shown with the supervisee's unit when they have one; the alert is sent all the same.
     unit = staff.home_units.order_by("pk").first()
-    if unit is None:
-        return 0
     recipients = [staff] + ([staff.supervisor] if staff.supervisor else [])
     message = (
         f"Supervision for {staff.display_name} was due by {state.due_at:%Y-%m-%d}; "
         "record a session to get back on cadence."
     )
-    new = write_new_alerts(
-        [
-            Alert(
-                kind=AlertKind.OTHER,
-                recipient=who,
-                unit=unit,
-                message=message[:300],
-                due_at=state.due_at,
-                created_at=now,
-                subject_kind="workforce.supervision",
-                subject_id=staff.public_id,
-                dedupe_key=f"sup-due:{staff.public_id}:{state.due_at.isoformat()}:{who.public_id}",
-            )
-            for who in recipients
-        ]
+    new = alerts.write(
+        recipients,
+        kind=AlertKind.OTHER,
+        message=message,
+        due_at=state.due_at,
+        dedupe_key=f"sup-due:{staff.public_id}:{state.due_at.isoformat()}",
+        unit=unit,
+        subject=Subject("workforce.supervision", staff.public_id),
+        now=now,
     )
     audit.record(
         actor=None,

@@ -25,6 +25,8 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, invalid
 from pillars.incidents.models.incidents import ExposureKind
+from pillars.people import alerts
+from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff
 from pillars.workforce.models.wellbeing import (
     CheckIn,
@@ -36,6 +38,7 @@ from pillars.workforce.models.wellbeing import (
 )
 
 SYSTEM_LABEL = "wellbeing check-in reminders"
+INVITATION_SUBJECT = "workforce.invitation"
 
 
 def record_exposure(
@@ -200,13 +203,11 @@ def _close(invitation: Invitation, status: str, now: datetime) -> None:
 
 
 def _resolve_alerts(invitation: Invitation, now: datetime) -> None:
-    from pillars.rounds.models import Alert
-
-    Alert.objects.filter(
-        subject_kind="workforce.invitation",
-        subject_id=invitation.public_id,
-        resolved_at__isnull=True,
-    ).update(resolved_at=now, resolved_reason="The check-in was answered or declined.")
+    alerts.resolve(
+        alerts.about(Subject(INVITATION_SUBJECT, invitation.public_id)),
+        moment=now,
+        reason="The check-in was answered or declined.",
+    )
 
 
 # --- Reminders: the worker's sweep ----------------------------------------------------------
@@ -215,10 +216,6 @@ def _resolve_alerts(invitation: Invitation, now: datetime) -> None:
 def _remind(pk: int, now: datetime) -> int:
     """Claim one due invitation (compare-and-set on its reminder count) and alert its staff
     member once for this round; the next round is scheduled, or none when they are spent."""
-    from pillars.rounds.choices import AlertKind
-    from pillars.rounds.models import Alert
-    from pillars.rounds.services.escalation import write_new_alerts
-
     invitation = Invitation.objects.select_related("rule", "staff").get(pk=pk)
     sent = invitation.reminders_sent
     claimed = Invitation.objects.filter(
@@ -228,25 +225,18 @@ def _remind(pk: int, now: datetime) -> int:
         return 0
     invitation.reminders_sent = sent + 1
     Invitation.objects.filter(pk=pk).update(next_reminder_at=invitation.next_reminder_after(now))
-    unit = invitation.staff.home_units.order_by("pk").first()
-    if unit is None:
-        return 0
-    new = write_new_alerts(
-        [
-            Alert(
-                kind=AlertKind.OTHER,
-                recipient=invitation.staff,
-                unit=unit,
-                # Says nothing of the event: the alert is the staff member's own, but a screen
-                # can be seen over a shoulder.
-                message="A private check-in is waiting for you (Wellbeing, under My check-ins).",
-                due_at=now,
-                created_at=now,
-                subject_kind="workforce.invitation",
-                subject_id=invitation.public_id,
-                dedupe_key=f"wb:{invitation.public_id}:{sent + 1}",
-            )
-        ]
+    # The alert is the staff member's own and names no unit: a staff member with no home
+    # unit (a float, a new hire) is reminded too.
+    new = alerts.write(
+        [invitation.staff],
+        kind=AlertKind.OTHER,
+        # Says nothing of the event: the alert is the staff member's own, but a screen can be
+        # seen over a shoulder.
+        message="A private check-in is waiting for you (Wellbeing, under My check-ins).",
+        due_at=now,
+        dedupe_key=f"wb:{invitation.public_id}:{sent + 1}",
+        subject=Subject(INVITATION_SUBJECT, invitation.public_id),
+        now=now,
     )
     audit.record(
         actor=None,

@@ -15,9 +15,10 @@ from pillars.core.errors import ValidationError
 from pillars.core.tests.api_support import api_as
 from pillars.incidents.services import restraint
 from pillars.people import services as people_services
+from pillars.people.models import Alert
 from pillars.people.testing import World
 from pillars.recovery.tests.test_encounters_services import billing, goal, write
-from pillars.rounds.models import Alert, Coverage
+from pillars.rounds.models import Coverage
 from pillars.rounds.services.coverage import start_coverage
 from pillars.rounds.tests.floor import order_for
 from pillars.workforce.models.credentials import Credential, CredentialType

@@ -16,10 +16,9 @@ from django.http import Http404
 from pillars.audit.models import AuditEvent
 from pillars.core.errors import ValidationError
 from pillars.people import services as people_services
-from pillars.people.models import CaseloadAssignment, Role, Staff
+from pillars.people.models import Alert, CaseloadAssignment, Role, Staff
 from pillars.people.testing import World, make_person, make_staff
 from pillars.recovery.models import Encounter, EncounterFlag
-from pillars.rounds.models import Alert
 from pillars.workforce import supervision_pdf
 from pillars.workforce.models import (
     ActionItem,

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from pillars.core import clock
+from pillars.people.alerts import Alert
 from pillars.people.testing import World
-from pillars.rounds.models import Alert
 from pillars.workforce.models.credentials import Credential
 from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
 from pillars.workforce.selectors.credentials import (

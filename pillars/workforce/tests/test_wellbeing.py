@@ -16,9 +16,8 @@ from django.urls import reverse
 from pillars.audit.models import AuditEvent
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError
-from pillars.people.models import Staff
+from pillars.people.models import Alert, Staff
 from pillars.people.testing import World, make_staff, make_unit
-from pillars.rounds.models import Alert
 from pillars.workforce.models.wellbeing import (
     CheckIn,
     CheckInInstrument,

@@ -14,8 +14,8 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    if not policy.can(user, "rounds.view_alerts"):
+    if not policy.can(user, "people.view_alerts"):
         return {}
-    from pillars.rounds.selectors.escalation import unacknowledged_count
+    from pillars.people.alert_selectors import unacknowledged_count
 
     return {"inbox_count": unacknowledged_count(user), "has_inbox": True}

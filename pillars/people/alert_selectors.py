@@ -1,0 +1,52 @@
+"""Reads of alerts: the signed-in user's own (the inbox, its badge) and one of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.http import Http404
+
+from pillars.core import policy
+from pillars.people.alert_models import Alert
+from pillars.people.selectors import _parse_uuid
+
+
+def alerts_visible_to(user: Any, *, unacknowledged: bool = False) -> QuerySet[Alert]:
+    """The user's own alerts, unacknowledged first, then the most recently due."""
+    qs = policy.restrict(Alert.objects.all(), user, "people.view_alerts").select_related(
+        "person", "unit"
+    )
+    if unacknowledged:
+        qs = qs.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
+    return qs.order_by(
+        F("acknowledged_at").asc(nulls_first=True),
+        F("resolved_at").asc(nulls_first=True),
+        "-due_at",
+        "pk",
+    )
+
+
+def unacknowledged_count(user: Any) -> int:
+    """The badge: one COUNT on the (recipient, acknowledged_at) index, none for roles that have
+    no inbox."""
+    actor = policy.actor_for(user)
+    if actor.staff_id is None or not policy.can(actor, "people.view_alerts"):
+        return 0
+    # An alert whose cause was resolved (the check was made) closed itself: not waiting.
+    return Alert.objects.filter(
+        recipient_id=actor.staff_id, acknowledged_at__isnull=True, resolved_at__isnull=True
+    ).count()
+
+
+def get_alert_for(user: Any, public_id: Any, action: str = "people.view_alerts") -> Alert:
+    """One of the user's alerts; anyone else's answers 404, as if it did not exist."""
+    alert = (
+        Alert.objects.select_related("person", "unit")
+        .filter(public_id=_parse_uuid(public_id))
+        .first()
+    )
+    if alert is None:
+        raise Http404("Not found")
+    policy.require(user, action, alert)
+    return alert

@@ -1,0 +1,105 @@
+"""Alerts in the JSON API: one's own alerts (paginated) and acknowledging one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from pillars.core import policy
+from pillars.core.api_errors import error_responses
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+from pillars.core.pagination import PageParams, paginate
+from pillars.people import alert_selectors as selectors
+from pillars.people import alerts
+from pillars.people.alert_models import Alert
+from pillars.people.selectors import record_list_read
+
+router = Router(tags=["alerts"])
+
+LIST_ERRORS = error_responses(401, 403, 422)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+# The subject kind of an alert about an observation order (rounds' escalation chain): its id
+# is also given as ``order``, the field clients read before alerts named any record.
+ORDER_SUBJECT = "rounds.observationorder"
+
+
+class AlertOut(Schema):
+    public_id: UUID
+    kind: str
+    message: str
+    unit: UUID | None
+    person: UUID | None
+    subject_kind: str = Field(description='The kind of record the alert is about ("" if none).')
+    subject_id: UUID | None
+    order: UUID | None = Field(description="The observation order, when the alert is about one.")
+    step_position: int | None = Field(description="The chain step that raised it, if any.")
+    due_at: datetime = Field(description="The moment the alert was due (not when it was written).")
+    created_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertOut:
+        return cls(
+            public_id=alert.public_id,
+            kind=alert.kind,
+            message=alert.message,
+            unit=alert.unit.public_id if alert.unit else None,
+            person=alert.person.public_id if alert.person else None,
+            subject_kind=alert.subject_kind,
+            subject_id=alert.subject_id,
+            order=alert.subject_id if alert.subject_kind == ORDER_SUBJECT else None,
+            step_position=alert.step_position,
+            due_at=alert.due_at,
+            created_at=alert.created_at,
+            acknowledged_at=alert.acknowledged_at,
+            resolved_at=alert.resolved_at,
+        )
+
+
+class AlertPage(Schema):
+    items: list[AlertOut]
+    next_cursor: str | None
+
+
+class AlertFilter(Schema):
+    unacknowledged: bool = Field(False, description="Only alerts not yet acknowledged.")
+
+
+@router.get(
+    "/alerts",
+    response={200: AlertPage, **LIST_ERRORS},
+    summary="My alerts, oldest due first",
+)
+@audited("the user's own alerts, which name persons served: one audited read per page")
+def list_alerts(
+    request: HttpRequest, filters: Query[AlertFilter], page: Query[PageParams]
+) -> AlertPage:
+    policy.require(request.user, "people.view_alerts")
+    found = selectors.alerts_visible_to(request.user, unacknowledged=filters.unacknowledged)
+    result = paginate(found, page, order=("due_at",))
+    record_list_read(
+        request.user,
+        [a.person for a in result.items if a.person is not None],
+        what="api alert list",
+        detail={"unacknowledged": filters.unacknowledged},
+    )
+    return AlertPage(items=[AlertOut.of(a) for a in result.items], next_cursor=result.next_cursor)
+
+
+@router.post(
+    "/alerts/{public_id}/acknowledge",
+    response={200: AlertOut, **WRITE_ERRORS},
+    summary="Acknowledge one of my alerts",
+)
+@audited("acknowledges one of the user's own alerts; acknowledge audits it")
+@idempotent
+def acknowledge_alert(request: HttpRequest, public_id: UUID) -> Status[AlertOut]:
+    alert = selectors.get_alert_for(request.user, public_id, "people.acknowledge_alert")
+    done = alerts.acknowledge(alert, actor=request.user)
+    return Status(200, AlertOut.of(done))
