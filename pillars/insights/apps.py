@@ -24,5 +24,11 @@ class InsightsConfig(AppConfig):
                 NavEntry(
                     "Unit insights", "insights:units", "insights.view_measures", order=71, more=True
                 ),
+                NavEntry(
+                    "Team insights", "insights:team", "insights.view_team", order=72, more=True
+                ),
+                NavEntry(
+                    "Access and disclosures", "insights:privacy", "insights.view_privacy", order=72
+                ),
             ]
         )

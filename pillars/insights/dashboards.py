@@ -177,7 +177,9 @@ def scope_of(site: Site | None) -> str:
     return f"site {site.public_id}" if site is not None else "organization"
 
 
-def audit_read(user: Any, *, what: str, scope: str, unit_ids: list[int], fmt: str = "") -> None:
+def audit_read(
+    user: Any, *, what: str, scope: str, unit_ids: list[int], fmt: str = "", staff: int = 0
+) -> None:
     """Every dashboard read is on the record: who, which dashboard, which units."""
     audit.record(
         actor=user,
@@ -185,5 +187,10 @@ def audit_read(user: Any, *, what: str, scope: str, unit_ids: list[int], fmt: st
         object_type="insights.dashboard",
         object_id=what,
         purpose=Purpose.OPERATIONS,
-        detail={"scope": scope, "units": len(unit_ids), **({"format": fmt} if fmt else {})},
+        detail={
+            "scope": scope,
+            "units": len(unit_ids),
+            **({"format": fmt} if fmt else {}),
+            **({"staff": staff} if staff else {}),
+        },
     )
