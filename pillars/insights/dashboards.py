@@ -5,7 +5,7 @@ per unit and the HBIPS strata. Reads are audited here, once per dashboard or exp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -194,3 +194,26 @@ def audit_read(
             **({"staff": staff} if staff else {}),
         },
     )
+
+
+WORKFORCE_LINKS = {
+    "credentials": ("workforce.view_compliance", "workforce:compliance"),
+    "trainings": ("workforce.view_compliance", "workforce:compliance"),
+    "supervision": ("workforce.supervise", "workforce:supervision-week"),
+    "caseloads": ("workforce.view_caseload_balance", "workforce:caseload-balance"),
+    "turnover": ("workforce.view_retention", "workforce:retention"),
+    "retention": ("workforce.view_retention", "workforce:retention"),
+}
+
+
+def workforce(user: Any, unit_ids: list[int] | None) -> measures.WorkforceFigures:
+    """The workforce measures of the scope, each linked to the workforce page that lists the
+    records when the viewer may open it (that page's own policy decides)."""
+    from pillars.core import policy
+
+    found = measures.workforce_figures(unit_ids, clock.now())
+    for i, figure in enumerate(found.figures):
+        action, name = WORKFORCE_LINKS[figure.code]
+        if policy.can(user, action):
+            found.figures[i] = replace(figure, link=reverse(name))
+    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import IntegerField, Sum
@@ -19,8 +19,11 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from pillars.insights.compute import STRATA, STRATUM_LABELS
 from pillars.insights.models import FIGURES, UnitDay
+from pillars.people.models import Staff
+from pillars.people.selectors import employed_q
 from pillars.workforce.models.supervision import SupervisionProfile
 from pillars.workforce.models.trainings import TrainingAssignment, TrainingCompletion
+from pillars.workforce.selectors.caseloads import caseload_rows
 from pillars.workforce.selectors.credentials import LAPSED, credential_compliance
 from pillars.workforce.selectors.retention import quarters_back, retention_90, turnover
 from pillars.workforce.services.supervision import cadence_state, signed_sessions_of
@@ -554,3 +557,32 @@ def role_figures(lines: list[RoleLine]) -> list[StaffFigure]:
             whole.hired,
         ),
     ]
+
+
+@dataclass
+class WorkforceFigures:
+    """The workforce measures of a scope on a day, and turnover and retention by role."""
+
+    figures: list[StaffFigure]
+    roles: list[RoleLine]
+
+
+def workforce_figures(unit_ids: Collection[int] | None, now: datetime) -> WorkforceFigures:
+    """The staff employed on ``now``'s day whose home unit is one of ``unit_ids`` (None: the
+    whole organization, and only then turnover and retention by role, which workforce counts
+    for the organization as a whole)."""
+    today = now.date()
+    staff_qs = Staff.objects.filter(employed_q(today))
+    if unit_ids is not None:
+        staff_qs = staff_qs.filter(home_units__in=list(unit_ids)).distinct()
+    staff = list(staff_qs.prefetch_related("roles", "programs").order_by("pk"))
+    ids = [s.pk for s in staff]
+    supervised = [s for s in staff if s.supervisor_id is not None]
+    figures = [
+        credential_figure(Staff.objects.filter(pk__in=ids), today),
+        training_figure(training_statuses(ids, today)),
+        supervision_figure(cadence_states(supervised, now)),
+        caseload_figure(caseload_rows(staff, today)),
+    ]
+    roles = turnover_by_role(today) if unit_ids is None else []
+    return WorkforceFigures(figures + role_figures(roles), roles)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy, replica
 from pillars.core.declare import audited
-from pillars.insights import dashboards
+from pillars.insights import dashboards, report
 from pillars.insights import privacy as privacy_board
 from pillars.insights import team as team_board
 from pillars.insights.measures import HEADLINE, MEASURES
@@ -75,6 +75,7 @@ def director(request: HttpRequest) -> HttpResponse:
     title = f"{site.name}: insights" if site else "Organization insights"
     with replica.reads(request.user) as source:
         board = dashboards.build(title, dashboards.scope_of(site), ids, unit_rows=units)
+        staff = dashboards.workforce(request.user, ids if site else None)
     dashboards.audit_read(request.user, what="director", scope=board.scope, unit_ids=ids)
     return render(
         request,
@@ -86,6 +87,8 @@ def director(request: HttpRequest) -> HttpResponse:
             "site": site,
             "csv_query": f"?site={site.public_id}" if site else "",
             "source": replica.now_lag_text(source),
+            "workforce": staff,
+            "report_months": report.months_offered(),
         },
     )
 
@@ -262,11 +265,43 @@ def privacy_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@audited("the monthly quality report (PDF); exports.release logs the export")
+@login_required
+@require_GET
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "insights.view_organization")
+    site = _site(request)
+    # No month named: the last month that has ended.
+    chosen = str(request.GET.get("month", ""))[:7] or report.months_offered()[0][0]
+    first = report.parse_month(chosen)
+    if first is None:
+        raise Http404("Not found")
+    units = _organization_units(request, site)
+    ids = [u.pk for u in units]
+    scope = site.name if site else "the whole organization"
+    with replica.reads(request.user) as source:
+        staff = dashboards.workforce(request.user, ids if site else None)
+        found = report.gather(scope, units, first, staff)
+    release = exports.release(
+        request.user,
+        what="insights.monthly_report",
+        fmt="pdf",
+        purpose=Purpose.OPERATIONS,
+        detail={"scope": dashboards.scope_of(site), "month": f"{first:%Y-%m}", "units": len(ids)},
+    )
+    body = report.render(found, replica.now_lag_text(source), release.notice)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="quality-report-{first:%Y-%m}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 urlpatterns: list[URLPattern] = [
     path("", director, name="director"),
     path("units/", unit_list, name="units"),
     path("units/<uuid:public_id>/", unit_dashboard, name="unit"),
     path("export.csv", dashboard_csv, name="csv"),
+    path("report.pdf", report_pdf, name="report"),
     path("team/", team, name="team"),
     path("privacy/", privacy, name="privacy"),
     path("privacy.csv", privacy_csv, name="privacy-csv"),

@@ -21,6 +21,7 @@ PAGES: dict[str, Case] = {
     "insights:units": Case("GET", "F A A F A A F F F L"),
     "insights:unit": Case("GET", "F A A F A A F F N L", unit_a),
     "insights:csv": Case("GET", "F F F F F A F F F L"),
+    "insights:report": Case("GET", "F F F F F A F F F L"),
     "insights:team": Case("GET", "F F F F A A F F F L"),
     "insights:privacy": Case("GET", "F F F F F F A F F L"),
     "insights:privacy-csv": Case("GET", "F F F F F F A F F L"),

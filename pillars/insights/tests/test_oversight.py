@@ -4,12 +4,14 @@ drilling down, every read audited."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
 import time_machine
 from django.urls import reverse
+from pypdf import PdfReader
 
 from conftest import client_for
 from pillars.audit import log as audit
@@ -137,3 +139,35 @@ def test_the_privacy_csv_leaves_by_the_export_door(world: World) -> None:
     assert "Emergency access granted" in body
     event = AuditEvent.objects.filter(action=Action.EXPORT).latest("seq")
     assert event.object_type == "insights.privacy"
+
+
+def test_the_director_sees_workforce_figures_and_opens_the_monthly_report(world: World) -> None:
+    client = client_for(world, "director")
+    html = client.get(reverse("insights:director")).content.decode()
+    assert "Credential compliance" in html
+    assert "Annual turnover and 90-day retention by role" in html
+    assert reverse("workforce:retention") in html
+    assert reverse("insights:report") in html
+    month = privacy.months_of(clock.today_in("UTC").replace(day=1), clock.today_in("UTC"))[0]
+    response = client.get(reverse("insights:report"), {"month": f"{month[0]}-{month[1]:02d}"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    event = AuditEvent.objects.filter(action=Action.EXPORT).latest("seq")
+    assert event.object_type == "insights.monthly_report"
+    assert event.detail["month"] == f"{month[0]}-{month[1]:02d}"
+
+
+def test_a_month_not_offered_is_not_found(world: World) -> None:
+    response = client_for(world, "director").get(reverse("insights:report"), {"month": "1999-01"})
+    assert response.status_code == 404
+
+
+def test_the_report_prints_every_measure_and_the_hbips_strata(world: World) -> None:
+    response = client_for(world, "director").get(reverse("insights:report"))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    flat = " ".join(text.split())
+    for m in measures.MEASURES[:3]:
+        assert m.name in flat
+    assert "Ages 65+" in flat
+    assert "90-day retention" in flat
