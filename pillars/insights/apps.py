@@ -13,9 +13,10 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         from pillars.core import navigation
         from pillars.core.navigation import NavEntry
-        from pillars.insights import packet, policies
+        from pillars.insights import packet, panels, policies
 
         policies.install()
+        panels.register()
         packet.install()
         packet.install_section()
         navigation.register(

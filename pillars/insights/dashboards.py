@@ -155,6 +155,22 @@ def build(
     return board
 
 
+def lead_units(user: Any) -> list[Unit]:
+    """The active units whose dashboards the user may open (their own units; the director:
+    every unit), by site and name."""
+    from pillars.core import policy
+
+    actor = policy.actor_for(user)
+    units = Unit.objects.filter(is_active=True)
+    if not actor.is_org_wide:
+        units = units.filter(pk__in=actor.unit_ids)
+    return [
+        u
+        for u in units.select_related("site").order_by("site__name", "name")
+        if policy.can(actor, "insights.view_unit", u)
+    ]
+
+
 def unit_links(unit: Unit) -> dict[str, str]:
     """Where each of a unit's figures drills down to: the pages that list the records, whose
     own policies decide what the viewer sees."""

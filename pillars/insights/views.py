@@ -125,15 +125,7 @@ def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
 def unit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_measures")
     actor = policy.actor_for(request.user)
-    units = [
-        u
-        for u in policy.restrict(
-            Unit.objects.filter(is_active=True), request.user, "insights.view_unit"
-        )
-        .select_related("site")
-        .order_by("site__name", "name")
-        if policy.can(request.user, "insights.view_unit", u)
-    ]
+    units = dashboards.lead_units(request.user)
     dashboards.audit_read(request.user, what="units", scope="units", unit_ids=[u.pk for u in units])
     return render(
         request,

@@ -171,3 +171,19 @@ def test_the_report_prints_every_measure_and_the_hbips_strata(world: World) -> N
         assert m.name in flat
     assert "Ages 65+" in flat
     assert "90-day retention" in flat
+
+
+def test_the_home_panel_shows_a_unit_lead_their_units_this_month(world: World) -> None:
+    html = client_for(world, "nurse").get(reverse("core:home")).content.decode()
+    assert "This month&#x27;s measures" in html or "This month's measures" in html
+    assert reverse("insights:unit", args=[world.unit_a.public_id]) in html
+    assert reverse("insights:unit", args=[world.unit_b.public_id]) not in html
+    event = AuditEvent.objects.filter(object_type="insights.dashboard").latest("seq")
+    assert (event.object_id, event.actor) == ("home", world.user("nurse"))
+    assert "This month" not in client_for(world, "bht").get(reverse("core:home")).content.decode()
+
+
+def test_a_unit_lead_lists_their_own_units_only(world: World) -> None:
+    html = client_for(world, "nurse").get(reverse("insights:units")).content.decode()
+    assert reverse("insights:unit", args=[world.unit_a.public_id]) in html
+    assert reverse("insights:unit", args=[world.unit_b.public_id]) not in html
