@@ -11,7 +11,8 @@ psycopg ``executemany`` of the same rows on PostgreSQL (goal: at least 0.15), ``
 times the unit board, and ``bench.escalation`` sweeps 10,000 due orders against a bare
 compare-and-set UPDATE of the same rows (goal: at least 0.2). ``bench.turnover`` computes the
 turnover table of ten years of hires and exits against the same figures in SQL (goal: at most
-3x).
+3x). ``bench.insights`` times each insights dashboard against the summary query it rests on
+(goal: at most 10x) and prints the same figures computed from the raw records beside it.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def main() -> None:
         "bench.directory",
         "bench.credentials",
         "bench.turnover",
+        "bench.insights",
     ):
         run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
         if run.returncode != 0:
