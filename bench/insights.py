@@ -24,6 +24,8 @@ from bench.common import bench_env, pillars
 
 ROUNDS = int(os.environ.get("BENCH_INSIGHTS_ROUNDS", "9"))
 DAYS = os.environ.get("BENCH_INSIGHTS_DAYS", "7")
+# "large" (20 units, 1,000 persons served) by default; "small" for a quick look on a busy machine.
+SCALE = os.environ.get("BENCH_INSIGHTS_SCALE", "large")
 GOAL = 10.0
 
 
@@ -39,9 +41,9 @@ def median_of(run: Callable[[], Any], rounds: int = ROUNDS) -> float:
 
 def main() -> None:
     with bench_env("pillars-bench-insights-") as (data_dir, env):
-        print(f"\nbench insights: loading the large demo ({DAYS} days of rounds) in {data_dir} ...")
+        print(f"\nbench insights: loading the {SCALE} demo ({DAYS} days of rounds) in {data_dir}")
         pillars(env, "migrate", "--no-input", "-v", "0")
-        print(pillars(env, "demo", "--seed", "7", "--scale", "large", "--rounds-days", DAYS))
+        print(pillars(env, "demo", "--seed", "7", "--scale", SCALE, "--rounds-days", DAYS))
         measure(env)
 
 
@@ -84,7 +86,7 @@ def measure(env: dict[str, str]) -> None:
     year_start = datetime(first.year, first.month, 1, tzinfo=UTC)
     rows: list[tuple[str, float, float, str]] = [
         (
-            "director (20 units)",
+            f"director ({len(units)} units)",
             median_of(director_board),
             median_of(lambda: measures.by_month(ids, first, last)),
             "summary query by month",
