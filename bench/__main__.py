@@ -12,7 +12,9 @@ times the unit board, and ``bench.escalation`` sweeps 10,000 due orders against 
 compare-and-set UPDATE of the same rows (goal: at least 0.2). ``bench.turnover`` computes the
 turnover table of ten years of hires and exits against the same figures in SQL (goal: at most
 3x). ``bench.fhir`` runs the FHIR bulk export against a bare build of the same resources with
-fhir.resources, in resources per second (goal: at least 0.5).
+fhir.resources, in resources per second (goal: at least 0.5). ``bench.insights`` times each
+insights dashboard against the summary query it rests on (goal: at most 10x) and prints the
+same figures computed from the raw records beside it.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def main() -> None:
         "bench.credentials",
         "bench.turnover",
         "bench.fhir",
+        "bench.insights",
     ):
         run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
         if run.returncode != 0:

@@ -13,11 +13,12 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         from pillars.core import navigation
         from pillars.core.navigation import NavEntry
-        from pillars.insights import packet, policies
+        from pillars.insights import packet, panels, policies
         from pillars.insights.fhir import policies as fhir_policies
 
         policies.install()
         fhir_policies.install()
+        panels.register()
         packet.install()
         packet.install_section()
         navigation.register(
@@ -25,6 +26,12 @@ class InsightsConfig(AppConfig):
                 NavEntry("Insights", "insights:director", "insights.view_organization", order=70),
                 NavEntry(
                     "Unit insights", "insights:units", "insights.view_measures", order=71, more=True
+                ),
+                NavEntry(
+                    "Team insights", "insights:team", "insights.view_team", order=72, more=True
+                ),
+                NavEntry(
+                    "Access and disclosures", "insights:privacy", "insights.view_privacy", order=72
                 ),
             ]
         )

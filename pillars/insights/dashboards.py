@@ -5,7 +5,7 @@ per unit and the HBIPS strata. Reads are audited here, once per dashboard or exp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -155,6 +155,22 @@ def build(
     return board
 
 
+def lead_units(user: Any) -> list[Unit]:
+    """The active units whose dashboards the user may open (their own units; the director:
+    every unit), by site and name."""
+    from pillars.core import policy
+
+    actor = policy.actor_for(user)
+    units = Unit.objects.filter(is_active=True)
+    if not actor.is_org_wide:
+        units = units.filter(pk__in=actor.unit_ids)
+    return [
+        u
+        for u in units.select_related("site").order_by("site__name", "name")
+        if policy.can(actor, "insights.view_unit", u)
+    ]
+
+
 def unit_links(unit: Unit) -> dict[str, str]:
     """Where each of a unit's figures drills down to: the pages that list the records, whose
     own policies decide what the viewer sees."""
@@ -177,7 +193,9 @@ def scope_of(site: Site | None) -> str:
     return f"site {site.public_id}" if site is not None else "organization"
 
 
-def audit_read(user: Any, *, what: str, scope: str, unit_ids: list[int], fmt: str = "") -> None:
+def audit_read(
+    user: Any, *, what: str, scope: str, unit_ids: list[int], fmt: str = "", staff: int = 0
+) -> None:
     """Every dashboard read is on the record: who, which dashboard, which units."""
     audit.record(
         actor=user,
@@ -185,5 +203,33 @@ def audit_read(user: Any, *, what: str, scope: str, unit_ids: list[int], fmt: st
         object_type="insights.dashboard",
         object_id=what,
         purpose=Purpose.OPERATIONS,
-        detail={"scope": scope, "units": len(unit_ids), **({"format": fmt} if fmt else {})},
+        detail={
+            "scope": scope,
+            "units": len(unit_ids),
+            **({"format": fmt} if fmt else {}),
+            **({"staff": staff} if staff else {}),
+        },
     )
+
+
+WORKFORCE_LINKS = {
+    "credentials": ("workforce.view_compliance", "workforce:compliance"),
+    "trainings": ("workforce.view_compliance", "workforce:compliance"),
+    "supervision": ("workforce.supervise", "workforce:supervision-week"),
+    "caseloads": ("workforce.view_caseload_balance", "workforce:caseload-balance"),
+    "turnover": ("workforce.view_retention", "workforce:retention"),
+    "retention": ("workforce.view_retention", "workforce:retention"),
+}
+
+
+def workforce(user: Any, unit_ids: list[int] | None) -> measures.WorkforceFigures:
+    """The workforce measures of the scope, each linked to the workforce page that lists the
+    records when the viewer may open it (that page's own policy decides)."""
+    from pillars.core import policy
+
+    found = measures.workforce_figures(unit_ids, clock.now())
+    for i, figure in enumerate(found.figures):
+        action, name = WORKFORCE_LINKS[figure.code]
+        if policy.can(user, action):
+            found.figures[i] = replace(figure, link=reverse(name))
+    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import IntegerField, Sum
@@ -19,6 +19,14 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from pillars.insights.compute import STRATA, STRATUM_LABELS
 from pillars.insights.models import FIGURES, UnitDay
+from pillars.people.models import Staff
+from pillars.people.selectors import employed_q
+from pillars.workforce.models.supervision import SupervisionProfile
+from pillars.workforce.models.trainings import TrainingAssignment, TrainingCompletion
+from pillars.workforce.selectors.caseloads import caseload_rows
+from pillars.workforce.selectors.credentials import LAPSED, credential_compliance
+from pillars.workforce.selectors.retention import quarters_back, retention_90, turnover
+from pillars.workforce.services.supervision import cadence_state, signed_sessions_of
 
 Sums = dict[str, int]
 
@@ -317,3 +325,264 @@ def hbips_monthly(unit_ids: Collection[int], first: date, last: date) -> list[Hb
         }
         found.append(HbipsRow(key[0], key[1], _patient(figures) / 3600, values))
     return found
+
+
+# --- Workforce measures ---------------------------------------------------------------------
+# These cannot come from the summary tables: they are states on a day (a credential lapsed, a
+# supervision overdue, a caseload over its limit) and counts of hires and exits, which the
+# workforce app already computes from its own records in a few grouped queries. They are read
+# live through workforce's selectors and services, never recomputed here.
+
+WORKFORCE_SOURCE = (
+    "Read live from the workforce records (not the summary tables): a state on the day shown."
+)
+
+
+@dataclass(frozen=True)
+class StaffFigure:
+    """One workforce measure: ``met`` of ``counted`` (a share), or a rate given outright."""
+
+    code: str
+    name: str
+    definition: str
+    met: int
+    counted: int
+    rate: float | None = None
+    link: str = ""
+
+    @property
+    def value(self) -> float | None:
+        if self.rate is not None:
+            return self.rate
+        return _rate(self.met, self.counted, 100)
+
+    @property
+    def text(self) -> str:
+        found = self.value
+        if found is None:
+            return "no data"
+        if self.rate is not None:
+            return f"{found:.1f}%"
+        return f"{found:.1f}% ({self.met:,} of {self.counted:,})"
+
+
+WORKFORCE_DEFINITIONS = {
+    "credentials": (
+        "Staff whose every credential their roles require is current on the day (expiring "
+        "within 90 days still counts as current), of the employed staff whose roles require one. "
+    ),
+    "trainings": (
+        "Assigned courses not overdue on the day (current, due soon, or not yet due), of all "
+        "courses assigned to the employed staff. "
+    ),
+    "supervision": (
+        "Supervisees on cadence or due soon under their cadence rule (signed sessions in the "
+        "rule's window, with its face-to-face minutes), of the supervisees a rule applies to. "
+    ),
+    "caseloads": (
+        "Caseloads at or under their limit (peers: the recovery caseload limit; technicians "
+        "and others: the limit for the kind), of the caseloads that have a limit. "
+    ),
+    "turnover": (
+        "Annual turnover: separations (voluntary and involuntary; transfers left out) in the "
+        "last four ended quarters, divided by the mean of the quarters' average headcounts, "
+        "as a percentage. "
+    ),
+    "retention": (
+        "90-day retention: of the staff hired in the last four quarters old enough to judge "
+        "(transfers left out), the share still employed 90 days after their hire date. "
+    ),
+}
+
+
+def credential_figure(staff: Any, today: date) -> StaffFigure:
+    """``staff``: a queryset of the staff to count (employed on ``today``)."""
+    rows = credential_compliance(staff, today)
+    met = sum(1 for r in rows.values() if r.status != LAPSED)
+    return StaffFigure(
+        "credentials",
+        "Credential compliance",
+        WORKFORCE_DEFINITIONS["credentials"] + WORKFORCE_SOURCE,
+        met,
+        len(rows),
+    )
+
+
+def training_statuses(staff_ids: Collection[int], today: date) -> list[tuple[int, str]]:
+    """(staff id, status on ``today``) of every course assigned to the staff (workforce's rule,
+    ``TrainingAssignment.status_on``, against the latest completion)."""
+    latest: dict[tuple[int, int], Any] = {}
+    for done in TrainingCompletion.objects.filter(staff_id__in=list(staff_ids)).order_by(
+        "completed_on", "pk"
+    ):
+        latest[(done.staff_id, done.course_id)] = done
+    return [
+        (a.staff_id, a.status_on(today, latest.get((a.staff_id, a.course_id))))
+        for a in TrainingAssignment.objects.filter(staff_id__in=list(staff_ids))
+    ]
+
+
+def training_figure(statuses: list[tuple[int, str]]) -> StaffFigure:
+    return StaffFigure(
+        "trainings",
+        "Training compliance",
+        WORKFORCE_DEFINITIONS["trainings"] + WORKFORCE_SOURCE,
+        sum(1 for _, status in statuses if status != "overdue"),
+        len(statuses),
+    )
+
+
+def cadence_states(staff: list[Any], now: Any) -> dict[int, Any]:
+    """Each staff member's supervision cadence state at ``now`` (workforce's rule)."""
+    ids = [s.pk for s in staff]
+    sessions = signed_sessions_of(ids)
+    profiles = {
+        p.staff_id: p
+        for p in SupervisionProfile.objects.filter(staff_id__in=ids).select_related(
+            "cadence_rule", "target"
+        )
+    }
+    return {
+        s.pk: cadence_state(
+            s,
+            now,
+            sessions=sessions.get(s.pk, []),
+            profile=profiles.get(s.pk) or SupervisionProfile(staff=s),
+        )
+        for s in staff
+    }
+
+
+def supervision_figure(states: dict[int, Any]) -> StaffFigure:
+    ruled = [s for s in states.values() if s.status != "no_rule"]
+    met = sum(1 for s in ruled if s.status in ("on_cadence", "due_soon"))
+    return StaffFigure(
+        "supervision",
+        "Supervision on cadence",
+        WORKFORCE_DEFINITIONS["supervision"] + WORKFORCE_SOURCE,
+        met,
+        len(ruled),
+    )
+
+
+def caseload_figure(rows: list[Any]) -> StaffFigure:
+    """``rows``: workforce's caseload rows (``caseload_rows``)."""
+    limited = [r for r in rows if r.limit is not None]
+    met = sum(1 for r in limited if r.count <= r.limit)
+    return StaffFigure(
+        "caseloads",
+        "Caseloads within their limits",
+        WORKFORCE_DEFINITIONS["caseloads"] + WORKFORCE_SOURCE,
+        met,
+        len(limited),
+    )
+
+
+@dataclass(frozen=True)
+class RoleLine:
+    """Annual turnover and 90-day retention of one role (or the whole organization)."""
+
+    group: str
+    separations: int
+    average_headcount: float
+    hired: int
+    retained: int
+
+    @property
+    def turnover(self) -> float | None:
+        if not self.average_headcount:
+            return None
+        return self.separations / self.average_headcount * 100
+
+    @property
+    def retention(self) -> float | None:
+        return _rate(self.retained, self.hired, 100)
+
+    @property
+    def turnover_text(self) -> str:
+        found = self.turnover
+        return "no data" if found is None else f"{found:.1f}%"
+
+    @property
+    def retention_text(self) -> str:
+        found = self.retention
+        return "no data" if found is None else f"{found:.1f}% ({self.retained} of {self.hired})"
+
+
+def turnover_by_role(today: date) -> list[RoleLine]:
+    """Annual turnover and 90-day retention by role, from workforce's retention selectors (the
+    last four ended quarters; a fifth back for hiring cohorts old enough to judge)."""
+    quarters = quarters_back(today, 4)
+    separations: dict[str, int] = {}
+    headcounts: dict[str, list[float]] = {}
+    for row in turnover("role", quarters):
+        separations[row.group] = separations.get(row.group, 0) + row.separations
+        headcounts.setdefault(row.group, []).append(row.average_headcount)
+    hired: dict[str, int] = {}
+    retained: dict[str, int] = {}
+    for r in retention_90("role", quarters_back(today, 5), today):
+        hired[r.group] = hired.get(r.group, 0) + r.hired
+        retained[r.group] = retained.get(r.group, 0) + r.retained
+    return [
+        RoleLine(
+            group,
+            separations[group],
+            sum(headcounts[group]) / len(headcounts[group]),
+            hired.get(group, 0),
+            retained.get(group, 0),
+        )
+        for group in separations
+    ]
+
+
+def role_figures(lines: list[RoleLine]) -> list[StaffFigure]:
+    """The organization's line as two figures (turnover, retention)."""
+    whole = next((line for line in lines if line.group == "The whole organization"), None)
+    if whole is None:
+        return []
+    return [
+        StaffFigure(
+            "turnover",
+            "Annual turnover",
+            WORKFORCE_DEFINITIONS["turnover"] + WORKFORCE_SOURCE,
+            whole.separations,
+            round(whole.average_headcount),
+            rate=whole.turnover if whole.turnover is not None else None,
+        ),
+        StaffFigure(
+            "retention",
+            "90-day retention",
+            WORKFORCE_DEFINITIONS["retention"] + WORKFORCE_SOURCE,
+            whole.retained,
+            whole.hired,
+        ),
+    ]
+
+
+@dataclass
+class WorkforceFigures:
+    """The workforce measures of a scope on a day, and turnover and retention by role."""
+
+    figures: list[StaffFigure]
+    roles: list[RoleLine]
+
+
+def workforce_figures(unit_ids: Collection[int] | None, now: datetime) -> WorkforceFigures:
+    """The staff employed on ``now``'s day whose home unit is one of ``unit_ids`` (None: the
+    whole organization, and only then turnover and retention by role, which workforce counts
+    for the organization as a whole)."""
+    today = now.date()
+    staff_qs = Staff.objects.filter(employed_q(today))
+    if unit_ids is not None:
+        staff_qs = staff_qs.filter(home_units__in=list(unit_ids)).distinct()
+    staff = list(staff_qs.prefetch_related("roles", "programs").order_by("pk"))
+    ids = [s.pk for s in staff]
+    supervised = [s for s in staff if s.supervisor_id is not None]
+    figures = [
+        credential_figure(Staff.objects.filter(pk__in=ids), today),
+        training_figure(training_statuses(ids, today)),
+        supervision_figure(cadence_states(supervised, now)),
+        caseload_figure(caseload_rows(staff, today)),
+    ]
+    roles = turnover_by_role(today) if unit_ids is None else []
+    return WorkforceFigures(figures + role_figures(roles), roles)

@@ -1,6 +1,7 @@
 """Who sees which insights dashboard: the director the organization (or one site), a unit's
-leads (nurse, clinician, supervisor) their own units' dashboards; the figures drill down to
-pages whose own policies decide what each viewer sees."""
+leads (nurse, clinician, supervisor) their own units' dashboards, a supervisor their staff's,
+the privacy officer access and disclosures; the figures drill down to pages whose own policies
+decide what each viewer sees."""
 
 from __future__ import annotations
 
@@ -28,6 +29,15 @@ ACTIONS = {
         R.DIRECTOR,
         check=_unit_lead,
         description="a unit's dashboard (its own staff leads, the director)",
+    ),
+    "insights.view_team": rule(
+        R.SUPERVISOR,
+        R.DIRECTOR,
+        description="the supervisor's dashboard: their supervisees (the director: everyone)",
+    ),
+    "insights.view_privacy": rule(
+        R.PRIVACY,
+        description="the privacy officer's dashboard: access and disclosures by month",
     ),
     "insights.view_measures": rule(
         R.NURSE,

@@ -1,5 +1,7 @@
 """The insights dashboards: the director's (organization or one site), a unit's (its leads),
-the list of units one may open, and the CSV of every table through the one export door."""
+a supervisor's (their staff), the privacy officer's (access and disclosures), the list of units
+one may open, the CSV of every table and the monthly quality report, through the one export
+door."""
 
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET
 
 from pillars.audit.choices import Purpose
-from pillars.core import exports, policy, replica
+from pillars.core import clock, exports, policy, replica
 from pillars.core.declare import audited
-from pillars.insights import dashboards
+from pillars.insights import dashboards, report
+from pillars.insights import privacy as privacy_board
+from pillars.insights import team as team_board
 from pillars.insights.measures import HEADLINE, MEASURES
 from pillars.people.models import Site, Unit
 
@@ -71,6 +75,7 @@ def director(request: HttpRequest) -> HttpResponse:
     title = f"{site.name}: insights" if site else "Organization insights"
     with replica.reads(request.user) as source:
         board = dashboards.build(title, dashboards.scope_of(site), ids, unit_rows=units)
+        staff = dashboards.workforce(request.user, ids if site else None)
     dashboards.audit_read(request.user, what="director", scope=board.scope, unit_ids=ids)
     return render(
         request,
@@ -82,6 +87,8 @@ def director(request: HttpRequest) -> HttpResponse:
             "site": site,
             "csv_query": f"?site={site.public_id}" if site else "",
             "source": replica.now_lag_text(source),
+            "workforce": staff,
+            "report_months": report.months_offered(),
         },
     )
 
@@ -118,15 +125,7 @@ def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
 def unit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_measures")
     actor = policy.actor_for(request.user)
-    units = [
-        u
-        for u in policy.restrict(
-            Unit.objects.filter(is_active=True), request.user, "insights.view_unit"
-        )
-        .select_related("site")
-        .order_by("site__name", "name")
-        if policy.can(request.user, "insights.view_unit", u)
-    ]
+    units = dashboards.lead_units(request.user)
     dashboards.audit_read(request.user, what="units", scope="units", unit_ids=[u.pk for u in units])
     return render(
         request,
@@ -191,9 +190,111 @@ def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@audited("the supervisor's dashboard; dashboards.audit_read records it, wellbeing audits its own")
+@login_required
+@require_GET
+def team(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "insights.view_team")
+    with replica.reads(request.user) as source:
+        board = team_board.build(request.user, clock.now())
+    dashboards.audit_read(
+        request.user, what="team", scope="supervisees", unit_ids=[], staff=len(board.lines)
+    )
+    return render(
+        request,
+        "insights/team.html",
+        {"board": board, "source": replica.now_lag_text(source)},
+    )
+
+
+@audited("the privacy officer's dashboard over the audit log and consents; audit_read records it")
+@login_required
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "insights.view_privacy")
+    with replica.reads(request.user) as source:
+        board = privacy_board.build()
+    dashboards.audit_read(request.user, what="privacy", scope="organization", unit_ids=[])
+    return render(
+        request,
+        "insights/privacy.html",
+        {
+            "board": board,
+            "charts": [board.chart(code) for code in ("exports", "part2-consent", "denied")],
+            "source": replica.now_lag_text(source),
+        },
+    )
+
+
+@audited("the privacy officer's dashboard as CSV; exports.release logs the export")
+@login_required
+@require_GET
+def privacy_csv(request: HttpRequest) -> HttpResponseBase:
+    policy.require(request.user, "insights.view_privacy")
+    with replica.reads(request.user) as source:
+        board = privacy_board.build()
+    release = exports.release(
+        request.user,
+        what="insights.privacy",
+        fmt="csv",
+        purpose=Purpose.OVERSIGHT,
+        detail={"months": len(board.months)},
+    )
+    return exports.csv_download(
+        release,
+        filename="insights-privacy",
+        comments=[replica.now_lag_text(source)],
+        header=["measure", *board.header, "total", "definition"],
+        rows=(
+            [
+                row["label"],
+                *[str(n) for _, n, _ in row["cells"]],
+                str(row["total"]),
+                row["definition"],
+            ]
+            for row in board.rows
+        ),
+    )
+
+
+@audited("the monthly quality report (PDF); exports.release logs the export")
+@login_required
+@require_GET
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, "insights.view_organization")
+    site = _site(request)
+    # No month named: the last month that has ended.
+    chosen = str(request.GET.get("month", ""))[:7] or report.months_offered()[0][0]
+    first = report.parse_month(chosen)
+    if first is None:
+        raise Http404("Not found")
+    units = _organization_units(request, site)
+    ids = [u.pk for u in units]
+    scope = site.name if site else "the whole organization"
+    with replica.reads(request.user) as source:
+        staff = dashboards.workforce(request.user, ids if site else None)
+        found = report.gather(scope, units, first, staff)
+    release = exports.release(
+        request.user,
+        what="insights.monthly_report",
+        fmt="pdf",
+        purpose=Purpose.OPERATIONS,
+        detail={"scope": dashboards.scope_of(site), "month": f"{first:%Y-%m}", "units": len(ids)},
+    )
+    body = report.render(found, replica.now_lag_text(source), release.notice)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="quality-report-{first:%Y-%m}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 urlpatterns: list[URLPattern] = [
     path("", director, name="director"),
     path("units/", unit_list, name="units"),
     path("units/<uuid:public_id>/", unit_dashboard, name="unit"),
     path("export.csv", dashboard_csv, name="csv"),
+    path("report.pdf", report_pdf, name="report"),
+    path("team/", team, name="team"),
+    path("privacy/", privacy, name="privacy"),
+    path("privacy.csv", privacy_csv, name="privacy-csv"),
 ]

@@ -1,6 +1,7 @@
 """Permission matrix for the insights dashboards: the director's (organization-wide roles),
-a unit's (its nurse, clinician and supervisor leads; the director), the list of one's units,
-the CSV export, and the measures API."""
+a unit's (its nurse, clinician and supervisor leads; the director), a supervisor's (their
+staff; the director), the privacy officer's, the list of one's units, the CSV exports, the
+monthly report, and the measures API."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ PAGES: dict[str, Case] = {
     "insights:units": Case("GET", "F A A F A A F F F L"),
     "insights:unit": Case("GET", "F A A F A A F F N L", unit_a),
     "insights:csv": Case("GET", "F F F F F A F F F L"),
+    "insights:report": Case("GET", "F F F F F A F F F L"),
+    "insights:team": Case("GET", "F F F F A A F F F L"),
+    "insights:privacy": Case("GET", "F F F F F F A F F L"),
+    "insights:privacy-csv": Case("GET", "F F F F F F A F F L"),
 }
 #                                          bht nur cli pee sup dir pri adm out anon
 API: dict[str, Case] = {
