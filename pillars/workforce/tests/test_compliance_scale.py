@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -27,8 +28,8 @@ from pillars.workforce.services.trainings import record_completion
 pytestmark = pytest.mark.django_db
 
 
-def _hold(world: World, staff: Staff, code: str, days_ago: int, **over: object) -> Credential:
-    values: dict[str, object] = {"issued_on": clock.now().date() - timedelta(days=days_ago)}
+def _hold(world: World, staff: Staff, code: str, days_ago: int, **over: Any) -> Credential:
+    values: dict[str, Any] = {"issued_on": clock.now().date() - timedelta(days=days_ago)}
     values.update(over)
     return services.record_credential(
         staff,
@@ -65,12 +66,9 @@ def _mixed_staff(world: World, count: int, prefix: str) -> list[Staff]:
     overdue), issued after today."""
     today = clock.now().date()
     made = []
-    kinds = ["bht", "nurse", "peer", ["bht", "nurse"]]
+    kinds: list[list[str]] = [["bht"], ["nurse"], ["peer"], ["bht", "nurse"]]
     for n in range(count):
-        roles = kinds[n % len(kinds)]
-        staff = make_staff(
-            f"{prefix}-{n}", roles if isinstance(roles, list) else [roles], [world.unit_a]
-        )
+        staff = make_staff(f"{prefix}-{n}", kinds[n % len(kinds)], [world.unit_a])
         made.append(staff)
         codes = set(
             CredentialType.objects.filter(
