@@ -388,7 +388,6 @@ _JUDGED_SQL = """
                MAX(CASE WHEN c.waived_at IS NOT NULL THEN COALESCE(c.waived_until, %(far)s)
                         ELSE COALESCE(c.expires_on, %(far)s) END) AS ends
         FROM {credentials} c
-        JOIN scope ON scope.pk = c.staff_id
         JOIN {types} ct ON ct.id = c.credential_type_id
         WHERE c.issued_on <= %(today)s
         GROUP BY c.staff_id, ct.code
@@ -403,14 +402,12 @@ _JUDGED_SQL = """
     best_t AS (
         SELECT t.staff_id, t.course_id, MAX(COALESCE(t.expires_on, %(far)s)) AS ends
         FROM {completions} t
-        JOIN scope ON scope.pk = t.staff_id
         WHERE t.completed_on <= %(today)s
         GROUP BY t.staff_id, t.course_id
     ),
     due_t AS (
         SELECT a.staff_id, a.course_id, MAX(a.due_on) AS due_on
         FROM {assignments} a
-        JOIN scope ON scope.pk = a.staff_id
         WHERE a.due_on >= %(today)s
         GROUP BY a.staff_id, a.course_id
     ),
