@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from django.db import connections
 from django.db.models import Case, DateField, F, Max, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -369,6 +370,135 @@ def _judge(row: ComplianceRow, name: str, end: date | None, today: date, soon: d
         row.earliest_end = end
 
 
+# The compliance figure judged in the database: one row per (staff member, required credential
+# code or course) with its effective end, as ``credential_compliance`` and
+# ``training_compliance`` judge them. Python then only sees each staff member's earliest end in
+# force and the pairs that are lapsed or expiring, not every pair (``bench/credentials.py``).
+_JUDGED_SQL = """
+    WITH scope (pk) AS ({scope}),
+    req_c AS (
+        SELECT DISTINCT sr.staff_id, ct.code, ct.name
+        FROM {staff_roles} sr
+        JOIN scope ON scope.pk = sr.staff_id
+        JOIN {type_roles} rf ON rf.role_id = sr.role_id
+        JOIN {types} ct ON ct.id = rf.credentialtype_id AND ct.is_current AND ct.is_active
+    ),
+    best_c AS (
+        SELECT c.staff_id, ct.code,
+               MAX(CASE WHEN c.waived_at IS NOT NULL THEN COALESCE(c.waived_until, %(far)s)
+                        ELSE COALESCE(c.expires_on, %(far)s) END) AS ends
+        FROM {credentials} c
+        JOIN {types} ct ON ct.id = c.credential_type_id
+        WHERE c.issued_on <= %(today)s
+        GROUP BY c.staff_id, ct.code
+    ),
+    req_t AS (
+        SELECT DISTINCT sr.staff_id, co.id AS course_id, co.name
+        FROM {staff_roles} sr
+        JOIN scope ON scope.pk = sr.staff_id
+        JOIN {course_roles} cr ON cr.role_id = sr.role_id
+        JOIN {courses} co ON co.id = cr.course_id AND co.is_active
+    ),
+    best_t AS (
+        SELECT t.staff_id, t.course_id, MAX(COALESCE(t.expires_on, %(far)s)) AS ends
+        FROM {completions} t
+        WHERE t.completed_on <= %(today)s
+        GROUP BY t.staff_id, t.course_id
+    ),
+    due_t AS (
+        SELECT a.staff_id, a.course_id, MAX(a.due_on) AS due_on
+        FROM {assignments} a
+        WHERE a.due_on >= %(today)s
+        GROUP BY a.staff_id, a.course_id
+    ),
+    judged AS (
+        SELECT req_c.staff_id, 1 AS kind, req_c.name, best_c.ends
+        FROM req_c
+        LEFT JOIN best_c ON best_c.staff_id = req_c.staff_id AND best_c.code = req_c.code
+        UNION ALL
+        SELECT req_t.staff_id, 2 AS kind, req_t.name, COALESCE(best_t.ends, due_t.due_on)
+        FROM req_t
+        LEFT JOIN best_t
+             ON best_t.staff_id = req_t.staff_id AND best_t.course_id = req_t.course_id
+        LEFT JOIN due_t
+             ON due_t.staff_id = req_t.staff_id AND due_t.course_id = req_t.course_id
+    )
+    SELECT staff_id, 0, NULL, MIN(CASE WHEN ends >= %(today)s THEN ends END)
+    FROM judged GROUP BY staff_id
+    UNION ALL
+    SELECT staff_id, kind, name, ends
+    FROM judged WHERE ends IS NULL OR ends <= %(soon)s
+"""
+
+
+def compliance_rows(staff: QuerySet[Staff], today: date) -> dict[int, ComplianceRow]:
+    """The same rows as ``credential_compliance`` then ``training_compliance``, judged in one
+    statement: a staff member whose roles require nothing has no row; a compliant one gets
+    their earliest end; only lapsed and expiring pairs come back by name."""
+    db = staff.db
+    connection = connections[db]
+    scope, scope_params = staff.order_by().values("pk").query.get_compiler(using=db).as_sql()
+    sql = _JUDGED_SQL.format(
+        scope=scope,
+        staff_roles=Staff.roles.through._meta.db_table,
+        type_roles=CredentialType.required_for.through._meta.db_table,
+        types=CredentialType._meta.db_table,
+        credentials=Credential._meta.db_table,
+        course_roles=Course.required_for.through._meta.db_table,
+        courses=Course._meta.db_table,
+        completions=TrainingCompletion._meta.db_table,
+        assignments=TrainingAssignment._meta.db_table,
+    )
+    # The scope's own placeholders are positional; name them so one parameter style serves.
+    names = {f"scope{n}": value for n, value in enumerate(scope_params)}
+    parts = sql.split("%s")
+    sql = "".join(
+        part + (f"%(scope{n})s" if n < len(parts) - 1 else "") for n, part in enumerate(parts)
+    )
+
+    def adapt(day: date) -> Any:
+        return day if connection.vendor == "postgresql" else day.isoformat()
+
+    soon = today + timedelta(days=EXPIRING_DAYS)
+    params = {
+        **names,
+        "today": adapt(today),
+        "soon": adapt(soon),
+        "far": adapt(FAR),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows: dict[int, ComplianceRow] = {}
+    flagged: list[tuple[int, int, str, date | None]] = []
+    for staff_id, kind, name, end in found:
+        end = _as_date(end)
+        if kind == 0:
+            rows[staff_id] = ComplianceRow(staff_id, earliest_end=end)
+        else:
+            flagged.append((staff_id, kind, name, end))
+    # Credentials by type name, then trainings by course name, as the Python judge lists them.
+    flagged.sort(key=lambda f: (f[0], f[1], f[2]))
+    for staff_id, kind, name, end in flagged:
+        row = rows[staff_id]
+        label = name if kind == 1 else f"Training: {name}"
+        if end is None or end < today:
+            row.lapsed.append(label)
+            row.status = LAPSED
+        else:
+            row.expiring.append(label)
+            if row.status == COMPLIANT:
+                row.status = EXPIRING
+    return rows
+
+
+def _as_date(value: Any) -> date | None:
+    """SQLite hands dates back as ISO text from a raw statement."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
 class StaffRef(NamedTuple):
     """The two facts a compliance line shows about a staff member."""
 
@@ -429,7 +559,7 @@ def compliance_for(
         "staff_id", "role__code"
     ):
         roles[staff_id].append(code)
-    figures = training_compliance(staff, today, roles, credential_compliance(staff, today, roles))
+    figures = compliance_rows(staff, today)
     lines = []
     for pk, public_id, name in staff.order_by("display_name", "pk").values_list(
         "pk", "public_id", "display_name"
