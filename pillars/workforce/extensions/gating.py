@@ -37,7 +37,14 @@ def install() -> None:
                 "workforce.view_floor_rules",
                 order=93,
                 more=True,
-            )
+            ),
+            NavEntry(
+                "Workforce rules",
+                "workforce:rules",
+                "workforce.view_floor_rules",
+                order=94,
+                more=True,
+            ),
         ]
     )
     _register_admin()

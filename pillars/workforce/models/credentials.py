@@ -165,6 +165,16 @@ class CredentialType(VersionedRule, PublicModel):
                 year += 1
         return None
 
+    def expiry_text(self) -> str:
+        """The expiry rule in words: "24 months after issue", "On 9/1 of odd years"."""
+        if self.expiry_rule == ExpiryRule.AFTER_ISSUE:
+            return f"{self.valid_months} months after issue"
+        if self.expiry_rule == ExpiryRule.FIXED_DATE:
+            day = f"{calendar.month_name[int(self.fixed_month or 1)]} {self.fixed_day}"
+            years = {YearParity.ODD: " of odd years", YearParity.EVEN: " of even years"}
+            return f"On {day}{years.get(YearParity(self.fixed_year_parity), ' every year')}"
+        return "Does not expire"
+
     def ce_required(self) -> dict[str, Decimal]:
         return {str(k): Decimal(str(v)) for k, v in (self.ce_minimums or {}).items()}
 

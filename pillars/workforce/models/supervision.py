@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
+from pillars.core.roles import RoleCode
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Staff
 
@@ -130,6 +131,20 @@ class CadenceRule(VersionedRule, PublicModel):
 
     def specificity(self) -> int:
         return (2 if self.role else 0) + (1 if self.certification_status else 0)
+
+    def applies_to(self) -> str:
+        """Whom the rule is for, in words: "Peer support specialist, certified"."""
+        role = dict(RoleCode.choices).get(self.role, self.role) if self.role else "Any role"
+        status = self.get_certification_status_display() if self.certification_status else ""
+        return f"{role}, {status.lower()}" if status else str(role)
+
+    def describe(self) -> str:
+        """What the rule asks, in words: "At least 1 signed session every 7 days"."""
+        sessions = "session" if self.min_sessions == 1 else "sessions"
+        text = f"At least {self.min_sessions} signed {sessions} every {self.period_days} days"
+        if self.min_face_to_face_minutes:
+            text += f", {self.min_face_to_face_minutes} minutes of them face to face"
+        return text
 
     def state_at(
         self, now: datetime, sessions: list[tuple[datetime, int, bool]], anchor: datetime
