@@ -15,16 +15,13 @@ from django.http import Http404
 from django.urls import reverse
 
 from pillars.core import policy
-from pillars.core.suppression import COMPLEMENT
+from pillars.core.suppression import COMPLEMENT, Audience
 from pillars.insights import measures
 from pillars.insights.dashboards import Bar, Chart
 from pillars.insights.measures import StaffFigure
 from pillars.people.models import Staff
 
-HIDDEN_TEXT = {
-    "small": "Hidden: fewer than 5 people answered",
-    COMPLEMENT: "Hidden so a smaller group cannot be worked out from the total",
-}
+COMPLEMENT_TEXT = "Hidden so a smaller group cannot be worked out from the total"
 
 
 @dataclass
@@ -58,17 +55,23 @@ def _link(user: Any, action: str, name: str, *args: Any) -> str:
     return reverse(name, args=list(args)) if policy.can(user, action) else ""
 
 
-def _wellbeing(user: Any) -> tuple[list[WellbeingLine], str]:
+def _wellbeing(user: Any, audience: Audience) -> tuple[list[WellbeingLine], str]:
+    """The team's wellbeing aggregate as the audience may have it: on screen groups under five
+    are hidden, in an export groups under eleven (core.suppression); none without the right."""
     from pillars.workforce.selectors.wellbeing import check_in_aggregates
 
     try:
-        release = check_in_aggregates(user, level="team")
+        release = check_in_aggregates(user, level="team", audience=audience)
     except (PermissionDenied, Http404):
         return [], ""
+    hidden = {
+        "small": f"Hidden: fewer than {release.minimum} people answered",
+        COMPLEMENT: COMPLEMENT_TEXT,
+    }
     found = []
     for group in [*release.groups, release.total]:
         if group.means is None:
-            found.append(WellbeingLine(group.label, HIDDEN_TEXT.get(group.hidden, "Hidden")))
+            found.append(WellbeingLine(group.label, hidden.get(group.hidden, "Hidden")))
         elif not group.means:
             found.append(WellbeingLine(group.label, "Nobody answered"))
         else:
@@ -82,8 +85,9 @@ def _wellbeing(user: Any) -> tuple[list[WellbeingLine], str]:
     return found, release.quarter.key
 
 
-def build(user: Any, now: datetime) -> TeamBoard:
-    """The viewer's supervisees (the director: everyone with a supervisor) on ``now``."""
+def build(user: Any, now: datetime, audience: Audience = "screen") -> TeamBoard:
+    """The viewer's supervisees (the director: everyone with a supervisor) on ``now``; for an
+    ``export`` audience the wellbeing aggregate follows the export threshold."""
     from pillars.workforce.selectors.caseloads import caseload_rows
     from pillars.workforce.selectors.credentials import STATUS_LABELS, credential_compliance
     from pillars.workforce.selectors.supervision import supervisees_of
@@ -141,7 +145,7 @@ def build(user: Any, now: datetime) -> TeamBoard:
         "%",
         bars,
     )
-    wellbeing, quarter = _wellbeing(user)
+    wellbeing, quarter = _wellbeing(user, audience)
     return TeamBoard(
         figures,
         lines,

@@ -207,6 +207,60 @@ def team(request: HttpRequest) -> HttpResponse:
     )
 
 
+@audited("the supervisor's dashboard as CSV; exports.release logs the export")
+@login_required
+@require_GET
+def team_csv(request: HttpRequest) -> HttpResponseBase:
+    """The team dashboard's figures and staff lines; the wellbeing aggregate only as an export
+    may carry it (groups under eleven hidden, and their complements)."""
+    policy.require(request.user, "insights.view_team")
+    with replica.reads(request.user) as source:
+        board = team_board.build(request.user, clock.now(), audience="export")
+    release = exports.release(
+        request.user,
+        what="insights.team",
+        fmt="csv",
+        purpose=Purpose.OPERATIONS,
+        detail={"staff": len(board.lines)},
+    )
+
+    def rows() -> Iterator[list[str]]:
+        for f in board.figures:
+            yield ["standard", f.name, f.text, "", "", "", f.definition]
+        for line in board.lines:
+            yield [
+                "staff",
+                line.staff.display_name,
+                line.credentials,
+                str(line.trainings_overdue),
+                line.cadence,
+                "; ".join(line.caseloads) or "None",
+                "",
+            ]
+        for w in board.wellbeing:
+            means = "; ".join(f"{name}: {'none' if m is None else m}" for name, m in w.means)
+            yield ["wellbeing", w.label, w.text, "", "", "", f"{board.wellbeing_quarter}: {means}"]
+
+    comments = [replica.now_lag_text(source)]
+    if not policy.can(request.user, "workforce.export_wellbeing_aggregate"):
+        comments.append("Wellbeing is not in this file: its aggregates leave only by the director.")
+    return exports.csv_download(
+        release,
+        filename="insights-team",
+        comments=comments,
+        header=[
+            "section",
+            "name",
+            "figure or credentials",
+            "trainings overdue",
+            "supervision",
+            "caseloads",
+            "definition or averages",
+        ],
+        rows=rows(),
+    )
+
+
 @audited("the privacy officer's dashboard over the audit log and consents; audit_read records it")
 @login_required
 @require_GET
@@ -295,6 +349,7 @@ urlpatterns: list[URLPattern] = [
     path("export.csv", dashboard_csv, name="csv"),
     path("report.pdf", report_pdf, name="report"),
     path("team/", team, name="team"),
+    path("team.csv", team_csv, name="team-csv"),
     path("privacy/", privacy, name="privacy"),
     path("privacy.csv", privacy_csv, name="privacy-csv"),
 ]

@@ -23,6 +23,7 @@ PAGES: dict[str, Case] = {
     "insights:csv": Case("GET", "F F F F F A F F F L"),
     "insights:report": Case("GET", "F F F F F A F F F L"),
     "insights:team": Case("GET", "F F F F A A F F F L"),
+    "insights:team-csv": Case("GET", "F F F F A A F F F L"),
     "insights:privacy": Case("GET", "F F F F F F A F F L"),
     "insights:privacy-csv": Case("GET", "F F F F F F A F F L"),
 }

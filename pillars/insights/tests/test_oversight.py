@@ -187,3 +187,39 @@ def test_a_unit_lead_lists_their_own_units_only(world: World) -> None:
     html = client_for(world, "nurse").get(reverse("insights:units")).content.decode()
     assert reverse("insights:unit", args=[world.unit_a.public_id]) in html
     assert reverse("insights:unit", args=[world.unit_b.public_id]) not in html
+
+
+def test_the_team_csv_leaves_by_the_export_door_with_the_export_threshold(world: World) -> None:
+    instrument = CheckInInstrument.objects.get(code="cbi-work-client")
+    last_quarter = quarter_of(quarter_of(clock.now().date()).start - timedelta(days=1))
+    moment = datetime.combine(last_quarter.start + timedelta(days=10), datetime.min.time()).replace(
+        tzinfo=clock.now().tzinfo
+    )
+    with time_machine.travel(moment, tick=False):
+        for key in ("bht", "peer"):
+            wellbeing_services.answer_check_in(
+                actor=world.user(key), instrument=instrument, answers=ALL_50
+            )
+    response = client_for(world, "supervisor").get(reverse("insights:team-csv"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    lines = body.splitlines()
+    assert any(line.startswith("section,name,") for line in lines)
+    staff = [line for line in lines if line.startswith("staff,")]
+    assert len(staff) == 2
+    assert world.staff["bht"].display_name in body
+    assert world.staff["nurse"].display_name not in body
+    assert "standard,Credential compliance" in body
+    # A supervisor may not export wellbeing: the file says so and holds none.
+    assert "Wellbeing is not in this file" in body
+    assert "wellbeing," not in body
+    event = AuditEvent.objects.filter(action=Action.EXPORT).latest("seq")
+    assert (event.object_type, event.actor) == ("insights.team", world.user("supervisor"))
+    assert event.detail["staff"] == 2
+    # The director's file has it, hidden under eleven (on screen: under five).
+    response = client_for(world, "director").get(reverse("insights:team-csv"))
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    assert "wellbeing," in body
+    assert "Hidden: fewer than 11 people answered" in body
+    assert "50.0" not in body
