@@ -21,12 +21,11 @@ from pillars.insights.compute import STRATA, STRATUM_LABELS
 from pillars.insights.models import FIGURES, UnitDay
 from pillars.people.models import Staff
 from pillars.people.selectors import employed_q
-from pillars.workforce.models.supervision import SupervisionProfile
 from pillars.workforce.models.trainings import TrainingAssignment, TrainingCompletion
 from pillars.workforce.selectors.caseloads import caseload_rows
 from pillars.workforce.selectors.credentials import LAPSED, credential_compliance
 from pillars.workforce.selectors.retention import quarters_back, retention_90, turnover
-from pillars.workforce.services.supervision import cadence_state, signed_sessions_of
+from pillars.workforce.services.supervision import cadence_states
 
 Sums = dict[str, int]
 
@@ -430,27 +429,6 @@ def training_figure(statuses: list[tuple[int, str]]) -> StaffFigure:
         sum(1 for _, status in statuses if status != "overdue"),
         len(statuses),
     )
-
-
-def cadence_states(staff: list[Any], now: Any) -> dict[int, Any]:
-    """Each staff member's supervision cadence state at ``now`` (workforce's rule)."""
-    ids = [s.pk for s in staff]
-    sessions = signed_sessions_of(ids)
-    profiles = {
-        p.staff_id: p
-        for p in SupervisionProfile.objects.filter(staff_id__in=ids).select_related(
-            "cadence_rule", "target"
-        )
-    }
-    return {
-        s.pk: cadence_state(
-            s,
-            now,
-            sessions=sessions.get(s.pk, []),
-            profile=profiles.get(s.pk) or SupervisionProfile(staff=s),
-        )
-        for s in staff
-    }
 
 
 def supervision_figure(states: dict[int, Any]) -> StaffFigure:

@@ -91,13 +91,14 @@ def build(user: Any, now: datetime, audience: Audience = "screen") -> TeamBoard:
     from pillars.workforce.selectors.caseloads import caseload_rows
     from pillars.workforce.selectors.credentials import STATUS_LABELS, credential_compliance
     from pillars.workforce.selectors.supervision import supervisees_of
+    from pillars.workforce.services.supervision import cadence_states
 
     today = now.date()
     staff_qs = supervisees_of(user, today)
     staff = list(staff_qs)
     ids = [s.pk for s in staff]
     compliance = credential_compliance(Staff.objects.filter(pk__in=ids), today)
-    states = measures.cadence_states(staff, now)
+    states = cadence_states(staff, now)
     caseloads = caseload_rows(staff, today)
     trainings = measures.training_statuses(ids, today)
     figures = [

@@ -27,10 +27,10 @@ from pillars.workforce.models.supervision import (
     VerificationLetter,
 )
 from pillars.workforce.services.supervision import (
-    cadence_state,
+    cadence_states,
     hours_between,
     profile_of,
-    signed_sessions_of,
+    profiles_of,
 )
 
 
@@ -227,13 +227,8 @@ class SuperviseeRow:
 def week_rows(supervisees: list[Staff], now: datetime) -> list[SuperviseeRow]:
     """One row per supervisee for the supervisor's week."""
     ids = [s.pk for s in supervisees]
-    sessions = signed_sessions_of(ids)
-    profiles = {
-        p.staff_id: p
-        for p in SupervisionProfile.objects.filter(staff_id__in=ids).select_related(
-            "cadence_rule", "target"
-        )
-    }
+    profiles = profiles_of(ids)
+    states = cadence_states(supervisees, now, profiles=profiles)
     items: dict[int, int] = {}
     for item in open_items(ids):
         items[item.supervisee_id] = items.get(item.supervisee_id, 0) + 1
@@ -243,7 +238,7 @@ def week_rows(supervisees: list[Staff], now: datetime) -> list[SuperviseeRow]:
     rows = []
     for staff in supervisees:
         profile = profiles.get(staff.pk) or SupervisionProfile(staff=staff)
-        state = cadence_state(staff, now, sessions=sessions.get(staff.pk, []), profile=profile)
+        state = states[staff.pk]
         target_rules = [profile.target] if profile.target is not None else []
         lines = ledger(staff, now.date(), target_rules) if target_rules else []
         rows.append(

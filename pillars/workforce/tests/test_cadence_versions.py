@@ -7,6 +7,7 @@ version of a code."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -70,3 +71,31 @@ def test_only_administrators_revise_and_one_current_version_per_code(world: Worl
         services.revise_cadence_rule(rule, actor=world.user("supervisor"), period_days=20)
     with pytest.raises(IntegrityError), transaction.atomic():
         CadenceRule.objects.create(code=rule.code, name="Twin", version=2, is_current=True)
+
+
+def test_many_states_at_once_match_one_by_one_in_a_fixed_number_of_queries(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    from pillars.people.models import Staff
+
+    peer = world.staff["peer"]
+    face = CadenceRule.objects.get(code="peer-weekly-hour-face")
+    SupervisionProfile.objects.create(staff=world.staff["bht"], cadence_rule=face)
+    services.revise_cadence_rule(face, actor=world.user("admin"), min_face_to_face_minutes=30)
+    weekly = services.cadence_rule_for(peer)
+    assert weekly is not None
+    services.revise_cadence_rule(weekly, actor=world.user("admin"), period_days=10)
+    _session(world, at(-8))
+    staff = list(Staff.objects.prefetch_related("roles").order_by("pk"))
+    one_by_one = {s.pk: services.cadence_state(s, NOW) for s in staff}
+    with django_assert_max_num_queries(3):
+        together = services.cadence_states(staff, NOW)
+    assert together == one_by_one
+    # A profile naming a revised rule follows it to the current version from the list too.
+    rules = list(CadenceRule.objects.filter(is_current=True))
+    profile = SupervisionProfile.objects.select_related("cadence_rule").get(
+        staff=world.staff["bht"]
+    )
+    named = services.cadence_rule_for(world.staff["bht"], profile, rules=rules)
+    assert named is not None
+    assert (named.code, named.version) == (face.code, 2)
