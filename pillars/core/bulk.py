@@ -7,8 +7,10 @@ model instance per row)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
@@ -68,9 +70,38 @@ def preparers(model: type[models.Model], names: Sequence[str]) -> list[Callable[
     def prepare(field: Any) -> Callable[[Any], Any] | None:
         if isinstance(field, AS_IS) and not field.choices:
             return None
+        fast = _fast_preparer(field, connection)
+        if fast is not None:
+            return fast
         return lambda value: field.get_db_prep_save(value, connection)
 
     return [prepare(by_name[name]) for name in names]
+
+
+def _fast_preparer(field: Any, connection: Any) -> Callable[[Any], Any] | None:
+    """The same value ``get_db_prep_save`` gives, without its layers, for the two field types
+    a bulk load holds most of where the database has no type of its own for them (SQLite): a
+    UUID as its 32 hex digits, a JSON value as its text. Anything else (None, a string in a
+    UUID field) goes the ordinary way."""
+    if connection.vendor != "sqlite":
+        return None
+    slow = field.get_db_prep_save
+    if isinstance(field, models.UUIDField):
+        return lambda value: value.hex if isinstance(value, UUID) else slow(value, connection)
+    if isinstance(field, models.JSONField) and not field.choices:
+        dumps, encoder = json.dumps, field.encoder
+
+        def as_json(value: Any) -> Any:
+            if isinstance(value, (dict, list)):
+                return (
+                    dumps(value, cls=encoder)
+                    if value
+                    else ("{}" if isinstance(value, dict) else "[]")
+                )
+            return slow(value, connection)
+
+        return as_json
+    return None
 
 
 def insert_rows(

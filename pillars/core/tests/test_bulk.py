@@ -29,3 +29,29 @@ def test_a_stored_value_is_skipped_and_a_second_call_stores_only_its_own_rows() 
     insert_objects([Site(organization=org, name="East")], skip_conflicts_on="public_id")
     names = sorted(Site.objects.filter(organization=org).values_list("name", flat=True))
     assert names == ["East", "North", "South"]
+
+
+def test_each_preparer_gives_what_a_save_would() -> None:
+    """The short ways for UUIDs and JSON exist where the database has no type of its own for
+    them (SQLite); elsewhere the preparer is the field's own."""
+    import uuid
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the short preparers are SQLite's")
+
+    from pillars.core.bulk import preparers
+    from pillars.recovery.models.directory import HsdsService as Service
+
+    names = ["public_id", "extra"]
+    fields = {f.attname: f for f in Service._meta.concrete_fields}
+    values = {
+        "public_id": [uuid.uuid4(), str(uuid.uuid4())],
+        "extra": [{}, {"x_note": "ünïcode", "n": [1.5, None]}, [], ["a"], None, "text"],
+    }
+    for name, prepare in zip(names, preparers(Service, names), strict=True):
+        assert prepare is not None
+        for value in values[name]:
+            expected = fields[name].get_db_prep_save(value, connection)
+            assert prepare(value) == expected, (name, value)

@@ -109,7 +109,9 @@ def write(package: Package) -> dict[str, Counter[str]]:
         rows = package.tables.get(table.name, [])
         count: Counter[str] = Counter()
         wanted = [UUID(r["id"]) for r in rows]
-        existing = model.objects.in_bulk(wanted, field_name="public_id") if wanted else {}
+        # The first import into an empty table (the common case) has nothing to look up.
+        stored = bool(wanted) and model.objects.exists()
+        existing = model.objects.in_bulk(wanted, field_name="public_id") if stored else {}
         ids[table.name] = {str(k): v.pk for k, v in existing.items()}
         # Parents already stored but not in this package (a partial update) stay reachable.
         for column, (_, target) in table.fks.items():
@@ -126,6 +128,7 @@ def write(package: Package) -> dict[str, Counter[str]]:
         concrete = [f for f in model._meta.concrete_fields if f.attname not in ("id", "public_id")]
         fields = [f.attname for f in concrete]
         defaults = {f.attname: f.get_default() for f in concrete}
+        field_defaults = list(defaults.items())
         # A new row goes in as its database values straight from the file (no model instance
         # per row); ``names`` and ``prepare`` say which value is which and how it is stored.
         names = ["public_id", *fields]
@@ -147,7 +150,8 @@ def write(package: Package) -> dict[str, Counter[str]]:
                 values["search_text"] = _search_text(values)
             obj = existing.get(public_id)
             if obj is None:
-                new = [public_id, *(values.get(n, defaults[n]) for n in fields)]
+                get = values.get
+                new = [public_id, *[get(n, d) for n, d in field_defaults]]
                 for index, prep in prepare:
                     if prep is not None:
                         new[index] = prep(new[index])
