@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pillars.core.bulk import insert_objects
@@ -46,7 +48,7 @@ def test_each_preparer_gives_what_a_save_would() -> None:
 
     names = ["public_id", "extra"]
     fields = {f.attname: f for f in Service._meta.concrete_fields}
-    values = {
+    values: dict[str, list[Any]] = {
         "public_id": [uuid.uuid4(), str(uuid.uuid4())],
         "extra": [{}, {"x_note": "ünïcode", "n": [1.5, None]}, [], ["a"], None, "text"],
     }
