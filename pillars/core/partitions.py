@@ -497,21 +497,29 @@ class _Conversion:
         table, keys = spec.table, spec.key_table
         columns = ["id", spec.column, *spec.keys]
         listed = ", ".join(q(c) for c in columns)
-        values = ", ".join(f"NEW.{q(c)}" for c in columns)
         changed = " OR ".join(f"OLD.{q(c)} IS DISTINCT FROM NEW.{q(c)}" for c in columns)
+        # One statement-level trigger per insert (its rows as a transition table): the keys of
+        # a batch go in with one INSERT, not one per row. Asked to skip conflicts, it keeps the
+        # keys it could insert and deletes the rows whose key was taken.
         self.sql(f"""
             CREATE FUNCTION {q(table + "_key_insert")}() RETURNS trigger
             LANGUAGE plpgsql AS $$
+            DECLARE
+                kept bigint;
             BEGIN
                 IF current_setting('{SKIP_SETTING}', true) = 'on' THEN
-                    INSERT INTO {q(keys)} ({listed}) VALUES ({values}) ON CONFLICT DO NOTHING;
-                    IF NOT FOUND THEN
-                        RETURN NULL;
+                    INSERT INTO {q(keys)} ({listed}) SELECT {listed} FROM new_rows
+                        ON CONFLICT DO NOTHING;
+                    GET DIAGNOSTICS kept = ROW_COUNT;
+                    IF kept < (SELECT count(*) FROM new_rows) THEN
+                        DELETE FROM {q(table)} t USING new_rows n
+                        WHERE t.id = n.id AND t.{q(spec.column)} = n.{q(spec.column)}
+                          AND NOT EXISTS (SELECT 1 FROM {q(keys)} k WHERE k.id = n.id);
                     END IF;
                 ELSE
-                    INSERT INTO {q(keys)} ({listed}) VALUES ({values});
+                    INSERT INTO {q(keys)} ({listed}) SELECT {listed} FROM new_rows;
                 END IF;
-                RETURN NEW;
+                RETURN NULL;
             END $$""")  # noqa: S608
         self.sql(f"""
             CREATE FUNCTION {q(table + "_key_delete")}() RETURNS trigger
@@ -537,8 +545,9 @@ class _Conversion:
                 RETURN NULL;
             END $$""")  # noqa: S608
         self.sql(
-            f"CREATE TRIGGER {q(table + '_key_insert')} BEFORE INSERT ON {q(table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {q(table + '_key_insert')}()"
+            f"CREATE TRIGGER {q(table + '_key_insert')} AFTER INSERT ON {q(table)} "
+            "REFERENCING NEW TABLE AS new_rows "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {q(table + '_key_insert')}()"
         )
         self.sql(
             f"CREATE TRIGGER {q(table + '_key_delete')} AFTER DELETE ON {q(table)} "
