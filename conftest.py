@@ -76,7 +76,10 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 # Migrations that change the database beyond what the models say (tables partitioned by month
 # on PostgreSQL), run once on each test database.
-SCHEMA_EXTRAS = ("pillars.rounds.migrations.0017_partition_checks",)
+SCHEMA_EXTRAS = (
+    "pillars.rounds.migrations.0017_partition_checks",
+    "pillars.people.migrations.0006_partition_alerts",
+)
 
 
 # The data migrations that load reference defaults (roles, observation levels, inspection

@@ -9,14 +9,18 @@ rows of that month into it first; the worker's sweep keeps ``MONTHS_AHEAD`` mont
 of the clock, so the default partition stays empty in normal work.
 
 PostgreSQL wants the partition key in every primary key and unique constraint. The primary key
-becomes ``(id, key column)`` in the database while Django keeps using ``id``; the columns that
-must stay unique across the whole table (a check's ``client_id`` for idempotent sync, its
-``public_id``) and the id itself live in a side table ``T_key`` that triggers keep: an insert
-adds the row's key (and fails, as a unique constraint would, when one is taken), a delete
-removes it, a change of a key or of the partition column is refused. Foreign keys into ``T``
-point at ``T_key(id)`` instead, so integrity holds (a referenced row cannot be deleted, a
+becomes ``(id, key column)`` in the database while Django keeps using ``id``. The id, the
+partition column and the columns a spec names (``keys``: those of the table's unique
+constraints and unique indexes, and of their conditions) are copied into a side table ``T_key``
+that holds every unique constraint and unique index of the original table, under its own name
+(the partitioned table keeps a plain ``<name>_lookup`` index on the same columns). Triggers keep
+it: an insert adds the rows' keys in one statement (and fails, as a unique constraint would,
+when one is taken), an update copies changed key columns (a change of the id or the partition
+column is refused), a delete removes the key. So a check's ``client_id`` stays unique across
+months for idempotent sync, and an alert's open dedupe key across months. Foreign keys into
+``T`` point at ``T_key(id)`` instead, so integrity holds (a referenced row cannot be deleted, a
 reference to a missing row cannot be written). A bulk insert that skips conflicts
-(``core.bulk``) sets ``pillars.skip_conflicts``: the trigger then drops a row whose key is
+(``core.bulk``) sets ``pillars.skip_conflicts``: the trigger then deletes the rows whose key was
 taken, waiting for a concurrent writer of the same key as ``ON CONFLICT DO NOTHING`` would.
 
 Detaching a month (``detach_month``) leaves its rows in a plain table of the same name, no
@@ -371,6 +375,11 @@ def partition_by_month(spec: MonthlyTable, connection: Any = None) -> None:
     _keyed.clear()
 
 
+def _lookup(name: str) -> str:
+    """The name of the plain index that stands for a unique one on the partitioned table."""
+    return f"{name[:56]}_lookup"
+
+
 class _Conversion:
     """The steps of ``partition_by_month``, in one transaction."""
 
@@ -385,7 +394,8 @@ class _Conversion:
         outgoing = self._constraints("conrelid", "f")
         pkey = self._constraints("conrelid", "p")
         uniques = self._constraints("conrelid", "u")
-        indexes = self._plain_indexes()
+        unique_indexes = self._plain_indexes(unique=True)
+        indexes = self._plain_indexes(unique=False)
         for referrer, name, _ in referring:
             self.sql(f"ALTER TABLE {q(referrer)} DROP CONSTRAINT {q(name)}")
         self.sql(f"ALTER TABLE {q(spec.table)} RENAME TO {q(self.old)}")
@@ -404,11 +414,19 @@ class _Conversion:
                 f"ALTER TABLE {q(spec.table)} ADD CONSTRAINT {q(name)} "
                 f"PRIMARY KEY (id, {q(spec.column)})"
             )
+        # Every unique constraint and unique index holds in the side table, under its own
+        # name; the partitioned table keeps the same columns indexed for lookups.
         for _, name, definition in uniques:
-            # Unique in the side table; here an index for lookups by the same columns.
+            self.sql(f"ALTER TABLE {q(spec.key_table)} ADD CONSTRAINT {q(name)} {definition}")
             columns = definition.removeprefix("UNIQUE ")
-            self.sql(f"CREATE INDEX {q(name)} ON {q(spec.table)} {columns}")
-        for definition in indexes:
+            self.sql(f"CREATE INDEX {q(_lookup(name))} ON {q(spec.table)} {columns}")
+        for name, definition in unique_indexes:
+            self.sql(self._retarget(definition, spec.key_table))
+            lookup = definition.replace("CREATE UNIQUE INDEX", "CREATE INDEX", 1)
+            for written in (q(name), name):
+                lookup = lookup.replace(f"INDEX {written} ON", f"INDEX {q(_lookup(name))} ON", 1)
+            self.sql(lookup)
+        for _, definition in indexes:
             self.sql(definition)
         for _, name, definition in outgoing:
             self.sql(f"ALTER TABLE {q(spec.table)} ADD CONSTRAINT {q(name)} {definition}")
@@ -431,18 +449,28 @@ class _Conversion:
         )
         return [(str(r), str(n), str(d)) for r, n, d in self.cursor.fetchall()]
 
-    def _plain_indexes(self) -> list[str]:
-        """The table's indexes that back no constraint, as CREATE INDEX statements."""
+    def _plain_indexes(self, *, unique: bool) -> list[tuple[str, str]]:
+        """The table's indexes that back no constraint (unique or not), by name, as CREATE
+        INDEX statements."""
         self.cursor.execute(
             """
-            SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
-            WHERE i.indrelid = to_regclass(%s)
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            SELECT c.relname, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = to_regclass(%s) AND i.indisunique = %s
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
             ORDER BY 1
             """,
-            [self.spec.table],
+            [self.spec.table, unique],
         )
-        return [str(row[0]) for row in self.cursor.fetchall()]
+        return [(str(name), str(definition)) for name, definition in self.cursor.fetchall()]
+
+    def _retarget(self, definition: str, table: str) -> str:
+        """An index definition of the original table, on another table."""
+        q = self.q
+        for written in (q(self.spec.table), self.spec.table):
+            for schema in ("public.", ""):
+                definition = definition.replace(f" ON {schema}{written} ", f" ON {q(table)} ")
+        return definition
 
     def _months(self) -> None:
         """Every month the rows fall in, and up to ``MONTHS_AHEAD`` past now, made before the
@@ -469,17 +497,23 @@ class _Conversion:
     def _key_table(self) -> None:
         spec, q = self.spec, self.q
         columns = ["id", spec.column, *spec.keys]
-        types = {column: self._column_type(column) for column in columns}
-        uniques = "".join(f", {q(k)} {types[k]} NOT NULL UNIQUE" for k in spec.keys)
-        self.sql(
-            f"CREATE TABLE {q(spec.key_table)} (id {types['id']} PRIMARY KEY, "
-            f"{q(spec.column)} {types[spec.column]} NOT NULL{uniques})"
-        )
+        described = ", ".join(f"{q(c)} {self._column_type(c)}" for c in columns)
+        self.sql(f"CREATE TABLE {q(spec.key_table)} ({described}, PRIMARY KEY (id))")
+        for column in columns:
+            if self._not_null(column):
+                self.sql(f"ALTER TABLE {q(spec.key_table)} ALTER {q(column)} SET NOT NULL")
         listed = ", ".join(q(c) for c in columns)
         self.sql(
             f"INSERT INTO {q(spec.key_table)} ({listed}) "  # noqa: S608
             f"SELECT {listed} FROM {q(self.old)}"
         )
+
+    def _not_null(self, column: str) -> bool:
+        self.cursor.execute(
+            "SELECT attnotnull FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s",
+            [self.old, column],
+        )
+        return bool(self.cursor.fetchone()[0])
 
     def _sequence(self) -> None:
         spec, q = self.spec, self.q
@@ -498,6 +532,9 @@ class _Conversion:
         columns = ["id", spec.column, *spec.keys]
         listed = ", ".join(q(c) for c in columns)
         changed = " OR ".join(f"OLD.{q(c)} IS DISTINCT FROM NEW.{q(c)}" for c in columns)
+        fixed = " OR ".join(f"OLD.{q(c)} IS DISTINCT FROM NEW.{q(c)}" for c in columns[:2])
+        assignments = ", ".join(f"{q(c)} = NEW.{q(c)}" for c in spec.keys)
+        mirror = f"UPDATE {q(keys)} SET {assignments} WHERE id = NEW.id;" if spec.keys else ""  # noqa: S608
         # One statement-level trigger per insert (its rows as a transition table): the keys of
         # a batch go in with one INSERT, not one per row. Asked to skip conflicts, it keeps the
         # keys it could insert and deletes the rows whose key was taken.
@@ -531,11 +568,15 @@ class _Conversion:
                 RETURN OLD;
             END $$""")  # noqa: S608
         self.sql(f"""
-            CREATE FUNCTION {q(table + "_key_unchanged")}() RETURNS trigger
+            CREATE FUNCTION {q(table + "_key_update")}() RETURNS trigger
             LANGUAGE plpgsql AS $$
             BEGIN
-                RAISE EXCEPTION 'the keys and the {spec.column} of a row of {table} never change'
-                    USING ERRCODE = 'integrity_constraint_violation';
+                IF {fixed} THEN
+                    RAISE EXCEPTION 'the id and the {spec.column} of a row of {table} never change'
+                        USING ERRCODE = 'integrity_constraint_violation';
+                END IF;
+                {mirror}
+                RETURN NEW;
             END $$""")
         self.sql(f"""
             CREATE FUNCTION {q(table + "_key_truncate")}() RETURNS trigger
@@ -554,8 +595,8 @@ class _Conversion:
             f"FOR EACH ROW EXECUTE FUNCTION {q(table + '_key_delete')}()"
         )
         self.sql(
-            f"CREATE TRIGGER {q(table + '_key_unchanged')} BEFORE UPDATE ON {q(table)} "
-            f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {q(table + '_key_unchanged')}()"
+            f"CREATE TRIGGER {q(table + '_key_update')} BEFORE UPDATE ON {q(table)} "
+            f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {q(table + '_key_update')}()"
         )
         self.sql(
             f"CREATE TRIGGER {q(table + '_key_truncate')} AFTER TRUNCATE ON {q(table)} "

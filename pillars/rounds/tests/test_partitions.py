@@ -153,11 +153,14 @@ def _checked(write: Any) -> None:
         connection.check_constraints()
 
 
-def test_a_checks_keys_and_recorded_moment_never_change(world: World) -> None:
-    check = _record(_order(world), world)
+def test_a_checks_id_and_recorded_moment_never_change_and_its_keys_stay_unique(
+    world: World,
+) -> None:
+    order = _order(world)
+    check, other = _record(order, world), _record(order, world)
     for change in (
         {"recorded_at": check.recorded_at - timedelta(days=60)},
-        {"client_id": uuid.uuid4()},
+        {"client_id": other.client_id},
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             Check.objects.filter(pk=check.pk).update(**change)

@@ -1,6 +1,6 @@
-"""The migration that partitions checks converts a table that already holds checks in several
-months, on a PostgreSQL database of its own: every row lands in its month, keys and references
-stay whole, the id sequence goes on past the copied rows."""
+"""The migrations that partition checks and alerts convert tables that already hold rows in
+several months, on a PostgreSQL database of its own: every row lands in its month, keys and
+references stay whole, the id sequence goes on past the copied rows."""
 
 from __future__ import annotations
 
@@ -34,13 +34,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from pillars.core import clock
 from pillars.people.testing import build_world
+from pillars.people.models import Alert
 from pillars.rounds import services
 from pillars.rounds.models import Check, CheckAddendum, ObservationLevel
 
-before = ("rounds", "0016_move_alerts_to_people")
+before = [("rounds", "0016_move_alerts_to_people"), ("people", "0005_alerts")]
 executor = MigrationExecutor(connection)
-targets = [n for n in executor.loader.graph.leaf_nodes() if n[0] != "rounds"] + [before]
-executor.migrate(targets)
+leaves = executor.loader.graph.leaf_nodes()
+executor.migrate([n for n in leaves if n[0] not in ("rounds", "people")] + before)
 
 world = build_world()
 now = clock.now()
@@ -58,6 +59,11 @@ for days in (75, 45, 12):
 CheckAddendum.objects.create(
     check_record=checks[0], written_by=world.staff["nurse"], written_at=now, reason="Typo",
     text="Asleep.",
+)
+
+old_alert = Alert.objects.create(
+    kind="other", recipient=world.staff["nurse"], message="Old.", due_at=now - timedelta(days=50),
+    created_at=now - timedelta(days=50), dedupe_key="t:1",
 )
 
 call_command("migrate", verbosity=0)
@@ -89,7 +95,24 @@ try:
     duplicate = "stored"
 except IntegrityError:
     duplicate = "refused"
+try:
+    with transaction.atomic():
+        Alert.objects.create(
+            kind="other", recipient=world.staff["nurse"], message="New.", due_at=now,
+            created_at=now, dedupe_key="t:1",
+        )
+    open_twice = "stored"
+except IntegrityError:
+    open_twice = "refused"
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT tableoid::regclass::text FROM people_alert WHERE id = %s", [old_alert.pk]
+    )
+    alert_in = cursor.fetchone()[0]
 print("RESULT " + json.dumps({
+    "alert_in": alert_in,
+    "alert_month": f"people_alert_p{old_alert.created_at:%Y_%m}",
+    "open_twice": open_twice,
     "months": {str(c.pk): f"rounds_check_p{c.recorded_at:%Y_%m}" for c in checks},
     "placed": placed,
     "keys": keys,
@@ -146,3 +169,5 @@ def test_the_migration_converts_a_table_with_checks_in_several_months(
     assert result["addendum_points_at"] == ["rounds_check_key"]
     assert result["new_id_above"]
     assert result["duplicate"] == "refused"
+    assert result["alert_in"] == result["alert_month"]
+    assert result["open_twice"] == "refused"
