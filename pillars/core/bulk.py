@@ -14,6 +14,8 @@ from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+from pillars.core import partitions
+
 
 def insert_objects(
     objects: Sequence[models.Model],
@@ -138,6 +140,11 @@ def _insert(
     if connection.vendor != "postgresql":
         _insert_sqlite(connection, rows, fields, table, columns, on_conflict)
         return
+    # A partitioned table keeps its unique keys in a side table that ON CONFLICT cannot name:
+    # its trigger skips the conflicting rows instead (core.partitions).
+    by_trigger = bool(on_conflict) and partitions.skips_conflicts_by_trigger(
+        connection, model._meta.db_table
+    )
     # Table and column names come from the model, never from input.
     with connection.cursor() as cursor:
         target = table
@@ -152,10 +159,15 @@ def _insert(
             for row in rows:
                 copy.write_row(row)
         if on_conflict:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}"  # noqa: S608
-                + on_conflict
-            )
+            insert = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}"  # noqa: S608
+            if by_trigger:
+                partitions.skipping_conflicts(cursor, True)
+                try:
+                    cursor.execute(insert)
+                finally:
+                    partitions.skipping_conflicts(cursor, False)
+            else:
+                cursor.execute(insert + on_conflict)
             cursor.execute(f"DELETE FROM {target}")  # noqa: S608
 
 

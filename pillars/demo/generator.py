@@ -36,7 +36,7 @@ from pillars.audit.verify import verify_database
 from pillars.core import clock, policy
 from pillars.core.roles import RoleCode
 from pillars.demo import incidents as incidents_demo
-from pillars.demo import names
+from pillars.demo import names, steps
 from pillars.demo import recovery as recovery_demo
 from pillars.demo import workforce as workforce_demo
 from pillars.demo.accounts import (
@@ -51,6 +51,7 @@ from pillars.demo.accounts import (
 from pillars.demo.handoffs import HandoffLoader
 from pillars.demo.incidents.context import DemoContext
 from pillars.demo.rounds import RoundsLoader, RoundsSummary
+from pillars.demo.steps import Step, by_day, no_steps
 from pillars.people import services
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, UnitKind
 from pillars.people.models import (
@@ -833,10 +834,12 @@ class Loader:
         plan: Plan,
         progress: Callable[[str], None] | None = None,
         rounds_days: int | None = None,
+        step: Step = no_steps,
     ) -> None:
         self.plan = plan
         self.rounds_days = rounds_days
         self.progress = progress or (lambda _: None)
+        self.step = step
         self.units: dict[str, Unit] = {}
         self.beds: dict[tuple[str, str, str], Bed] = {}
         self.staff: dict[str, Staff] = {}
@@ -848,23 +851,30 @@ class Loader:
         return self.staff[username].user
 
     def run(self) -> None:
-        system = self._bootstrap()
-        self.admin = system.user
-        self._structure()
+        with self.step("structure"):
+            system = self._bootstrap()
+            self.admin = system.user
+            self._structure()
         self.progress("structure")
-        self._staff()
+        with self.step("staff"):
+            self._staff()
         self.progress("staff")
         self._history()
         self.progress("history")
-        self._exits()
+        with self.step("staff exits"):
+            self._exits()
         self.progress("staff exits")
         self.rounds = self._rounds()
         self.progress("rounds")
-        self._incidents()
-        self._handoffs()
-        self._recovery()
-        self._community()
-        self._workforce()
+        for name, area in (
+            ("incidents", self._incidents),
+            ("handoffs", self._handoffs),
+            ("recovery", self._recovery),
+            ("community", self._community),
+            ("workforce", self._workforce),
+        ):
+            with self.step(name):
+                area()
 
     def _rounds(self) -> RoundsSummary:
         """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
@@ -881,6 +891,7 @@ class Loader:
             staff_by_unit=by_unit,
             units=self.units.values(),
             demo_bht=self.staff.get("demo-bht"),
+            step=self.step,
         )
         return loader.run()
 
@@ -1143,13 +1154,15 @@ class Loader:
                     events.append((episode.end, 0, counter, "discharge", person, episode, -1))
                     counter += 1
         events.sort(key=lambda e: (e[0], e[1], e[2]))
-        for moment, _, _, kind, person, episode, n in events:
-            if kind == "admit":
-                self._admit(person, episode, moment)
-            elif kind == "transfer":
-                self._transfer(person, episode, n, moment)
-            else:
-                self._discharge(person, episode, moment)
+        for day, todays in by_day(events, lambda e: e[0].date()):
+            with self.step(f"history {day}"):
+                for moment, _, _, kind, person, episode, n in todays:
+                    if kind == "admit":
+                        self._admit(person, episode, moment)
+                    elif kind == "transfer":
+                        self._transfer(person, episode, n, moment)
+                    else:
+                        self._discharge(person, episode, moment)
 
     def _admit(self, person: PersonSpec, episode: EpisodeSpec, moment: datetime) -> None:
         seg = episode.segments[0]
@@ -1251,27 +1264,38 @@ def generate(
     progress: Callable[[str], None] | None = None,
     rounds_days: int | None = None,
 ) -> Summary:
-    """Plan and load the demo in one transaction: all of it or none of it. ``rounds_days``
-    shortens the replayed rounds history (default: 30 days small, 1 day large).
+    """Plan and load the demo, committing step by step (``pillars.demo.steps``): a day of
+    stays, a unit's day of rounds, an area at a time. ``rounds_days`` shortens the replayed
+    rounds history (default: 30 days small, 1 day large).
 
-    Refuses (AlreadyLoaded) when any organization exists, checked inside the transaction so two
-    starts at once cannot both load it.
+    Refuses (AlreadyLoaded) when any organization exists or another load claimed the database
+    (the claim is committed first, so two starts at once cannot both load). A load that stops
+    half-way stays marked unfinished (``steps.interrupted``); one that fails before its first
+    step leaves the database as it was.
     """
     if not settings.DEMO_MODE:
         raise PermissionError("The demo generator runs only in demo mode (PILLARS_DEMO).")
     started = time.monotonic()
-    with transaction.atomic():
-        if is_loaded():
-            raise AlreadyLoaded("demo data already loaded")
-        first_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-        users = get_user_model().objects
-        last_user = users.order_by("-pk").values_list("pk", flat=True).first() or 0
+    first_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    users = get_user_model().objects
+    last_user = users.order_by("-pk").values_list("pk", flat=True).first() or 0
+    try:
+        load = steps.claim(seed=seed, scale=scale, taken=is_loaded)
+    except steps.Claimed:
+        raise AlreadyLoaded("demo data already loaded") from None
+    # Every account the demo makes is marked in the step that made it: production refuses to
+    # start while one is active (pillars.core.demo_guard), whatever its name.
+    stepper = steps.Steps(load, last_user)
+    try:
         the_plan = plan(seed, scale)
-        Loader(the_plan, progress, rounds_days).run()
-        part2_story(seed)
-        # Every account the demo made is marked: production refuses to start while one is
-        # active (pillars.core.demo_guard), whatever its name.
-        users.filter(pk__gt=last_user).update(is_demo=True)
+        Loader(the_plan, progress, rounds_days, step=stepper.step).run()
+        with stepper.step("part 2 story"):
+            part2_story(seed)
+    except BaseException:
+        stepper.abandon_if_empty()
+        raise
+    stepper.finish()
+    with transaction.atomic():
         written = AuditEvent.objects.filter(seq__gt=first_seq).count()
     broken, _ = verify_database()
     return Summary(

@@ -15,11 +15,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pillars.core import clock
+from pillars.demo.steps import Step, by_day, no_steps
 from pillars.people.choices import UnitKind
 from pillars.people.models import Placement, Staff, Unit
 from pillars.rounds import services
@@ -182,6 +183,7 @@ class RoundsLoader:
         staff_by_unit: dict[str, dict[str, list[Staff]]],
         units: Iterable[Unit],
         demo_bht: Staff | None,
+        step: Step = no_steps,
     ) -> None:
         self.rng = random.Random(seed * 31 + 7)
         self.days = days if days is not None else HISTORY_DAYS.get(scale, 1)
@@ -193,6 +195,8 @@ class RoundsLoader:
         self.summary = RoundsSummary()
         self.sitting: set[int] = set()
         self.record: Callable[[Any, list[Item]], None] = self._record_batch
+        # A transaction per unit's orders, per unit and day of checks, per unit's floor now.
+        self.step = step
 
     # -- who is on shift --
 
@@ -230,8 +234,9 @@ class RoundsLoader:
         )
         mix = LEVEL_MIX.get(unit.kind, LEVEL_MIX[UnitKind.COMMUNITY])
         timelines = []
-        for n, placement in enumerate(placements):
-            timelines.append(self._orders_for(unit, placement, _weighted(self.rng, mix), n))
+        with self.step(f"rounds {unit.code} orders"):
+            for n, placement in enumerate(placements):
+                timelines.append(self._orders_for(unit, placement, _weighted(self.rng, mix), n))
         rounds: dict[tuple[int, int], Round] = {}
         for order_plan in timelines:
             for order, times in order_plan:
@@ -245,11 +250,15 @@ class RoundsLoader:
                     rounds[key].items.append(Item(order, moment, where, doing))
         if unit.kind in BACKFILL_PATTERNS:
             rounds = self._backfill(unit, rounds, BACKFILL_PATTERNS[unit.kind])
-        for key in sorted(rounds):
-            batch = rounds[key]
-            self.record(batch.observer, sorted(batch.items, key=lambda i: i.observed_at))
-            self.summary.checks += len(batch.items)
-        self._floor_now(unit, placements)
+        zone = ZoneInfo(unit.time_zone)
+        for day, keys in by_day(sorted(rounds), lambda key: _slot_day(key[0], zone)):
+            with self.step(f"rounds {unit.code} {day}"):
+                for key in keys:
+                    batch = rounds[key]
+                    self.record(batch.observer, sorted(batch.items, key=lambda i: i.observed_at))
+                    self.summary.checks += len(batch.items)
+        with self.step(f"rounds {unit.code} now"):
+            self._floor_now(unit, placements)
 
     # -- the floor right now: the shift's assignments, 1:1 coverage, a pause, inspections --
 
@@ -541,6 +550,11 @@ class RoundsLoader:
                 f"demo rounds: a check was refused: {refused[0].errors} "
                 f"({bad.observed_at} on {bad.order.started_at}..{bad.order.ended_at})"
             )
+
+
+def _slot_day(slot: int, zone: ZoneInfo) -> date:
+    """The unit's local day of a sync slot (``SYNC_EVERY`` periods since the epoch)."""
+    return datetime.fromtimestamp(slot * SYNC_EVERY.total_seconds(), zone).date()
 
 
 def _up_to_second(moment: datetime) -> datetime:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from pillars.core import partitions
 from pillars.people.importing import sweep_expired
 
-SWEEPS: list[Callable[[datetime], object]] = [sweep_expired]
+# Next months' partitions of every partitioned table (PostgreSQL) ride with the lowest domain
+# app, as core's housekeeping rides with audit.
+SWEEPS: list[Callable[[datetime], object]] = [sweep_expired, *partitions.SWEEPS]

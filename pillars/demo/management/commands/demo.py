@@ -8,15 +8,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pillars.demo import generator
+from pillars.demo import generator, steps
 from pillars.insights import summaries
 
 
 class Command(BaseCommand):
     help = (
         "Load a believable demo organization (two sites, four units, about 60 staff, about 70 "
-        "persons served with six months of history) through the audited services. Demo mode "
-        "only (PILLARS_DEMO); refuses to load twice."
+        "persons served with six months of history) through the audited services, committed "
+        "step by step. Demo mode only (PILLARS_DEMO); refuses to load twice, or over a load "
+        "that did not finish."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,6 +47,15 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data and demo passwords exist only in demo mode; this installation has "
                 "PILLARS_DEMO off. Nothing was loaded."
+            )
+        if (stopped := steps.interrupted()) is not None:
+            # Even with --if-empty: a half-loaded demo must not pass for a loaded one.
+            raise CommandError(
+                f"A demo load that started at {stopped.started_at:%Y-%m-%d %H:%M} UTC has not "
+                f"finished (it stopped, or is still running) after step "
+                f"'{stopped.step or 'none'}': this database holds part of a demo. Nothing was "
+                "loaded. To start again, drop and recreate the database, run pillars migrate, "
+                "then pillars demo."
             )
         if generator.is_loaded():
             if options["if_empty"]:

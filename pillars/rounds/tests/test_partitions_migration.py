@@ -1,0 +1,173 @@
+"""The migrations that partition checks and alerts convert tables that already hold rows in
+several months, on a PostgreSQL database of its own: every row lands in its month, keys and
+references stay whole, the id sequence goes on past the copied rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection
+
+pytestmark = [
+    pytest.mark.once,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="partitions exist on PostgreSQL only"
+    ),
+]
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# Run in a process of its own on the scratch database: migrate everything but the partitioning,
+# write checks in three months (and an addendum), then migrate the rest and report.
+SCRIPT = """
+import json, uuid
+from datetime import timedelta
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from pillars.core import clock
+from pillars.people.testing import build_world
+from pillars.people.models import Alert
+from pillars.rounds import services
+from pillars.rounds.models import Check, CheckAddendum, ObservationLevel
+
+before = [("rounds", "0016_move_alerts_to_people"), ("people", "0005_alerts")]
+executor = MigrationExecutor(connection)
+leaves = executor.loader.graph.leaf_nodes()
+executor.migrate([n for n in leaves if n[0] not in ("rounds", "people")] + before)
+
+world = build_world()
+now = clock.now()
+order = services.order_observation(
+    world.person_a, actor=world.user("nurse"),
+    level=ObservationLevel.objects.get(code="q15", is_current=True), reason="Admission",
+)
+checks = []
+for days in (75, 45, 12):
+    moment = now - timedelta(days=days)
+    checks.append(Check.objects.create(
+        order=order, observed_by=world.staff["bht"], observed_at=moment, recorded_at=moment,
+        location="bedroom", activity="asleep", safety_status="safe", client_id=uuid.uuid4(),
+    ))
+CheckAddendum.objects.create(
+    check_record=checks[0], written_by=world.staff["nurse"], written_at=now, reason="Typo",
+    text="Asleep.",
+)
+
+old_alert = Alert.objects.create(
+    kind="other", recipient=world.staff["nurse"], message="Old.", due_at=now - timedelta(days=50),
+    created_at=now - timedelta(days=50), dedupe_key="t:1",
+)
+
+call_command("migrate", verbosity=0)
+
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT id, tableoid::regclass::text FROM rounds_check ORDER BY id"
+    )
+    placed = {str(pk): name for pk, name in cursor.fetchall()}
+    cursor.execute("SELECT count(*) FROM rounds_check_key")
+    keys = cursor.fetchone()[0]
+    cursor.execute(
+        "SELECT confrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
+        "AND conrelid = 'rounds_checkaddendum'::regclass "
+        "AND confrelid IN ('rounds_check'::regclass, 'rounds_check_key'::regclass)"
+    )
+    addendum_points_at = [row[0] for row in cursor.fetchall()]
+new = Check.objects.create(
+    order=order, observed_by=world.staff["bht"], observed_at=now, recorded_at=now,
+    location="bedroom", activity="asleep", safety_status="safe", client_id=uuid.uuid4(),
+)
+try:
+    with transaction.atomic():
+        Check.objects.create(
+            order=order, observed_by=world.staff["bht"], observed_at=now, recorded_at=now,
+            location="bedroom", activity="asleep", safety_status="safe",
+            client_id=checks[0].client_id,
+        )
+    duplicate = "stored"
+except IntegrityError:
+    duplicate = "refused"
+try:
+    with transaction.atomic():
+        Alert.objects.create(
+            kind="other", recipient=world.staff["nurse"], message="New.", due_at=now,
+            created_at=now, dedupe_key="t:1",
+        )
+    open_twice = "stored"
+except IntegrityError:
+    open_twice = "refused"
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT tableoid::regclass::text FROM people_alert WHERE id = %s", [old_alert.pk]
+    )
+    alert_in = cursor.fetchone()[0]
+print("RESULT " + json.dumps({
+    "alert_in": alert_in,
+    "alert_month": f"people_alert_p{old_alert.created_at:%Y_%m}",
+    "open_twice": open_twice,
+    "months": {str(c.pk): f"rounds_check_p{c.recorded_at:%Y_%m}" for c in checks},
+    "placed": placed,
+    "keys": keys,
+    "addendum_points_at": addendum_points_at,
+    "new_id_above": new.pk > max(c.pk for c in checks),
+    "duplicate": duplicate,
+}))
+"""
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    settings = connection.settings_dict
+    name = f"{settings['NAME']}_partition_migration"
+    admin = psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        port = settings["PORT"] or 5432
+        yield f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{port}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_the_migration_converts_a_table_with_checks_in_several_months(
+    scratch_database: str,
+) -> None:
+    env = {**os.environ, "DATABASE_URL": scratch_database, "PILLARS_ENV": "test"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    assert len(set(result["months"].values())) == 3
+    for pk, month in result["months"].items():
+        assert result["placed"][pk] == month
+    assert result["keys"] == 3
+    assert result["addendum_points_at"] == ["rounds_check_key"]
+    assert result["new_id_above"]
+    assert result["duplicate"] == "refused"
+    assert result["alert_in"] == result["alert_month"]
+    assert result["open_twice"] == "refused"
