@@ -38,8 +38,14 @@ def insert_objects(
             ignore_conflicts=skip_conflicts or skip_conflicts_on is not None,
         )
         return
+    plain = [_plain_types(f) for f in fields]
     rows = (
-        [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+        [
+            value
+            if type(value := getattr(obj, f.attname)) in types
+            else f.get_db_prep_save(f.pre_save(obj, add=True), connection)
+            for f, types in zip(fields, plain, strict=True)
+        ]
         for obj in objects
     )
     _insert(connection, model, fields, rows, skip_conflicts_on, skip_conflicts)
@@ -71,6 +77,30 @@ def preparers(model: type[models.Model], names: Sequence[str]) -> list[Callable[
         return lambda value: field.get_db_prep_save(value, connection)
 
     return [prepare(by_name[name]) for name in names]
+
+
+def _plain_types(field: Any) -> frozenset[type]:
+    """The value types a save passes to the database unchanged for this field (exactly these,
+    not a subclass: an enumeration member is prepared as a save would), so a bulk insert of
+    thousands skips preparing them: None and the field's own type, for an ``AS_IS`` field
+    without choices whose ``pre_save`` is its plain value; nothing for any other field."""
+    if field.choices or type(field).pre_save is not models.Field.pre_save:
+        return frozenset()
+    for kind, python in PLAIN_TYPES:
+        if isinstance(field, kind):
+            return frozenset({python, type(None)})
+    return frozenset()
+
+
+# The ``AS_IS`` fields by the one Python type each takes as it is (a key is an int).
+PLAIN_TYPES: tuple[tuple[type[models.Field[Any, Any]], type], ...] = (
+    (models.ForeignKey, int),
+    (models.BooleanField, bool),
+    (models.IntegerField, int),
+    (models.FloatField, float),
+    (models.CharField, str),
+    (models.TextField, str),
+)
 
 
 def insert_rows(
