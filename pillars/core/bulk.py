@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
@@ -38,7 +39,7 @@ def insert_objects(
             ignore_conflicts=skip_conflicts or skip_conflicts_on is not None,
         )
         return
-    plain = [_plain_types(f) for f in fields]
+    plain = [_plain_types(f, connection) for f in fields]
     rows = (
         [
             value
@@ -79,13 +80,20 @@ def preparers(model: type[models.Model], names: Sequence[str]) -> list[Callable[
     return [prepare(by_name[name]) for name in names]
 
 
-def _plain_types(field: Any) -> frozenset[type]:
+def _plain_types(field: Any, connection: Any) -> frozenset[type]:
     """The value types a save passes to the database unchanged for this field (exactly these,
     not a subclass: an enumeration member is prepared as a save would), so a bulk insert of
     thousands skips preparing them: None and the field's own type, for an ``AS_IS`` field
-    without choices whose ``pre_save`` is its plain value; nothing for any other field."""
-    if field.choices or type(field).pre_save is not models.Field.pre_save:
+    without choices whose ``pre_save`` is its plain value (a UUID too, where the database has
+    a UUID type); None alone for a date and time set by the caller; nothing for any other."""
+    if field.choices:
         return frozenset()
+    if isinstance(field, models.DateTimeField) and not (field.auto_now or field.auto_now_add):
+        return frozenset({type(None)})
+    if type(field).pre_save is not models.Field.pre_save:
+        return frozenset()
+    if isinstance(field, models.UUIDField) and connection.features.has_native_uuid_field:
+        return frozenset({UUID, type(None)})
     for kind, python in PLAIN_TYPES:
         if isinstance(field, kind):
             return frozenset({python, type(None)})

@@ -131,28 +131,32 @@ def draft(
         "resolved_reason": "",
         "dedupe_key": dedupe_key[:200],
     }
+    row = [shared.get(name) for name in _COLUMNS]
     seen: set[int] = set()
     alerts = []
     for staff in recipients:
         if staff.pk in seen:
             continue
         seen.add(staff.pk)
-        alerts.append(_unsaved(shared, recipient=staff, unit=unit, person=person))
+        alerts.append(_unsaved(row, recipient=staff, unit=unit, person=person))
     return alerts
 
 
 # Alert's columns in the order its constructor takes them positionally, and its relations.
 _COLUMNS = [f.attname for f in Alert._meta.concrete_fields]
+_PUBLIC_ID, _RECIPIENT = _COLUMNS.index("public_id"), _COLUMNS.index("recipient_id")
 _RELATIONS = [Alert._meta.get_field(name) for name in ("recipient", "unit", "person")]
 
 
 def _unsaved(
-    shared: Mapping[str, Any], *, recipient: Staff, unit: Unit | None, person: PersonServed | None
+    row: list[Any], *, recipient: Staff, unit: Unit | None, person: PersonServed | None
 ) -> Alert:
-    """An unsaved alert built from its column values (positionally, as Django builds a row it
-    read: a sweep drafts thousands), with its recipient, unit and person already attached."""
-    values = {**shared, "public_id": uuid4(), "recipient_id": recipient.pk}
-    alert = Alert(*[values.get(name) for name in _COLUMNS])
+    """An unsaved alert built from its column values (``row``, by ``_COLUMNS``; positionally,
+    as Django builds a row it read: a sweep drafts thousands), with its own public id and its
+    recipient, unit and person attached."""
+    values = list(row)
+    values[_PUBLIC_ID], values[_RECIPIENT] = uuid4(), recipient.pk
+    alert = Alert(*values)
     for relation, related in zip(_RELATIONS, (recipient, unit, person), strict=True):
         relation.set_cached_value(alert, related)  # type: ignore[union-attr]
     return alert
