@@ -14,6 +14,7 @@ callers pass the row's public id and type.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -160,3 +161,32 @@ def guarded[T](
             person_id=person_id,
         )
         return None
+
+
+def alert_each[K](
+    result: SweepResult,
+    rows: Iterable[tuple[K, Any, int]],
+    *,
+    alert: Callable[[K], int | None],
+    retry: Callable[[K, int], object],
+    label: str,
+    object_type: str,
+) -> SweepResult:
+    """The loop of a sweep that alerts about due rows, each ``(key, public id, failures so
+    far)``: as many as the pass's budget allows (``within_budget``), each through ``guarded``
+    (``alert(key)`` writes its alerts and answers how many, or None when the row was not its to
+    claim; ``retry(key, failures)`` pushes the
+    row back), counted on ``result``."""
+    for key, public_id, failures in within_budget(result, rows):
+        written = guarded(
+            result,
+            functools.partial(alert, key),
+            label=label,
+            object_type=object_type,
+            object_id=str(public_id),
+            retry=functools.partial(retry, key, failures + 1),
+        )
+        if written is not None:
+            result.claimed += 1
+            result.alerts += written
+    return result

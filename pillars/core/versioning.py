@@ -11,14 +11,16 @@ constraints in its ``Meta`` (``versioned_constraints`` builds the two every one 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Q
 
+from pillars.audit import log as audit
+from pillars.audit.choices import Action, Purpose
 from pillars.core import clock
-from pillars.core.errors import Conflict
+from pillars.core.errors import Conflict, invalid
 
 STALE = "This was changed a moment ago; reload and try again."
 
@@ -93,3 +95,62 @@ def next_version[V: VersionedRule](
         return model._default_manager.create(
             code=locked.code, version=locked.version + 1, is_current=True, **values
         )
+
+
+def refuse_unknown(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """Refuse a change that names a field the rule's service does not change."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
+
+
+def refuse_unchanged(values: Mapping[str, Any]) -> Callable[[Any], None]:
+    """A ``check`` for ``next_version``: "Nothing was changed." when the locked current row
+    already has every one of ``values``."""
+
+    def check(locked: Any) -> None:
+        if all(getattr(locked, name) == value for name, value in values.items()):
+            raise invalid(None, "Nothing was changed.")
+
+    return check
+
+
+def change_rule[V: VersionedRule](
+    current: V, *, actor: Any, fields: Sequence[str], values: Mapping[str, Any], stale: str
+) -> V:
+    """Make the next version of ``current`` with ``values`` (every one of ``fields``, checked
+    by the service) in a transaction of its own: refused when the locked row already has them,
+    audited as an update with the old and new values of ``fields``."""
+    before = audit.snapshot(current, list(fields))
+    with transaction.atomic():
+        new = next_version(
+            current, actor=actor, stale=stale, check=refuse_unchanged(values), **values
+        )
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=new,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "code": new.code,
+                "version": new.version,
+                **audit.changes(before, audit.snapshot(new, list(fields))),
+            },
+        )
+    return new
+
+
+def record_revision(revised: VersionedRule, *, actor: Any, changes: Mapping[str, Any]) -> None:
+    """Audit a revision (a new version made from ``changes``), in the caller's transaction."""
+    audit.record(
+        actor=actor,
+        action=Action.CREATE,
+        target=revised,
+        purpose=Purpose.ADMINISTRATION,
+        detail={
+            "event": "new version",
+            "code": revised.code,
+            "version": revised.version,
+            "changes": {name: str(value) for name, value in changes.items()},
+        },
+    )

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.db import transaction
 from django.db.models import Q
@@ -118,29 +118,48 @@ def draft(
 ) -> list[Alert]:
     """The unsaved alerts of one thing to alert about, one per recipient (each recipient once),
     for ``write_many``. The message is cut to fit."""
-    created_at = now or clock.now()
+    shared = {
+        "kind": kind,
+        "unit_id": unit.pk if unit is not None else None,
+        "person_id": person.pk if person is not None else None,
+        "subject_kind": subject.kind if subject else "",
+        "subject_id": subject.id if subject else None,
+        "step_position": step_position,
+        "message": message[:300],
+        "due_at": due_at,
+        "created_at": now or clock.now(),
+        "resolved_reason": "",
+        "dedupe_key": dedupe_key[:200],
+    }
+    row = [shared.get(name) for name in _COLUMNS]
     seen: set[int] = set()
     alerts = []
     for staff in recipients:
         if staff.pk in seen:
             continue
         seen.add(staff.pk)
-        alerts.append(
-            Alert(
-                kind=kind,
-                recipient=staff,
-                unit=unit,
-                person=person,
-                subject_kind=subject.kind if subject else "",
-                subject_id=subject.id if subject else None,
-                step_position=step_position,
-                message=message[:300],
-                due_at=due_at,
-                created_at=created_at,
-                dedupe_key=dedupe_key[:200],
-            )
-        )
+        alerts.append(_unsaved(row, recipient=staff, unit=unit, person=person))
     return alerts
+
+
+# Alert's columns in the order its constructor takes them positionally, and its relations.
+_COLUMNS = [f.attname for f in Alert._meta.concrete_fields]
+_PUBLIC_ID, _RECIPIENT = _COLUMNS.index("public_id"), _COLUMNS.index("recipient_id")
+_RELATIONS = [Alert._meta.get_field(name) for name in ("recipient", "unit", "person")]
+
+
+def _unsaved(
+    row: list[Any], *, recipient: Staff, unit: Unit | None, person: PersonServed | None
+) -> Alert:
+    """An unsaved alert built from its column values (``row``, by ``_COLUMNS``; positionally,
+    as Django builds a row it read: a sweep drafts thousands), with its own public id and its
+    recipient, unit and person attached."""
+    values = list(row)
+    values[_PUBLIC_ID], values[_RECIPIENT] = uuid4(), recipient.pk
+    alert = Alert(*values)
+    for relation, related in zip(_RELATIONS, (recipient, unit, person), strict=True):
+        relation.set_cached_value(alert, related)  # type: ignore[union-attr]
+    return alert
 
 
 def write_many(

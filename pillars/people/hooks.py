@@ -193,11 +193,25 @@ def floor_gate(staff: Any, task: str, *, subject: Any = None) -> str | None:
     Warnings let the task through and are recorded (with ``subject``, the record the task is
     about) by the installed recorder."""
     problems = floor_problems(staff, task)
+    if (blocked := floor_blocked(problems)) is not None:
+        return blocked
+    record_floor_warnings(staff, task, problems, subject=subject)
+    return None
+
+
+def floor_blocked(problems: list[FloorProblem]) -> str | None:
+    """The blocking problems among ``problems``, joined, or None when none blocks."""
     blocking = [p.reason for p in problems if p.blocks]
-    if blocking:
-        return " ".join(blocking)
+    return " ".join(blocking) if blocking else None
+
+
+def record_floor_warnings(
+    staff: Any, task: str, problems: list[FloorProblem], *, subject: Any = None
+) -> None:
+    """Record the warnings among ``problems`` with the installed recorder. A write that checks
+    first (``floor_problems``, ``floor_blocked``) and writes later calls this inside its own
+    transaction, so a write that then fails leaves no warning behind."""
     warnings = [p for p in problems if not p.blocks]
     recorders = _registry[HookPoint.FLOOR_RECORD]
     if warnings and recorders:
         recorders[0](staff, task, warnings, subject)
-    return None

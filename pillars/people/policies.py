@@ -11,6 +11,7 @@ administrators.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -362,6 +363,23 @@ def restrict_units(actor: Actor, qs: QuerySet[Unit]) -> QuerySet[Unit]:
 
 def unit_visible(actor: Actor, unit: Unit) -> bool:
     return actor.is_org_wide or actor.has_role(R.ADMIN) or unit.pk in actor.unit_ids
+
+
+def restrict_by_unit(path: str) -> Callable[[Actor, QuerySet[Any]], QuerySet[Any]]:
+    """Records that belong to a unit (inspections, work orders, handoffs, shift assignments):
+    visible to whoever sees the unit itself (its staff, organization-wide roles and
+    administrators). ``path`` leads from the record to its unit (``unit_id``,
+    ``inspection__unit_id``)."""
+
+    def restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.filter(**{f"{path}__in": restrict_units(actor, Unit.objects.all())})
+
+    return restrict
+
+
+def unit_record_visible(actor: Actor, obj: Any) -> bool:
+    """``restrict_by_unit`` for one record that names its unit (``unit_id``)."""
+    return unit_visible(actor, Unit(pk=obj.unit_id))
 
 
 def restrict_episodes(actor: Actor, qs: QuerySet[Episode]) -> QuerySet[Episode]:

@@ -1,4 +1,9 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# The app's policy areas, one module each in policies/ (the incidents app's layout).
+AREAS = ("orders", "coverage", "escalation", "handoffs", "inspections")
 
 
 class RoundsConfig(AppConfig):
@@ -12,10 +17,11 @@ class RoundsConfig(AppConfig):
         from pillars.core import navigation
         from pillars.core.navigation import NavEntry
         from pillars.people import alerts
-        from pillars.rounds import board_alerts, board_coverage, policies, sections, unordered
+        from pillars.rounds import board_alerts, board_coverage, sections, unordered
         from pillars.rounds.services import escalation
 
-        policies.install()
+        for area in AREAS:
+            import_module(f"pillars.rounds.policies.{area}").install()
         # Who leads a unit's shift (shift assignments are rounds'), behind people's one on-duty
         # rule; and a lead's acknowledgement of an unsafe check ends its emergency climb.
         alerts.set_lead_rule(escalation.shift_leads)

@@ -610,16 +610,11 @@ def sweep_notifications(now: datetime | None = None, *, limit: int = 100) -> swe
         .order_by("due_at")
         .values_list("pk", "public_id", "sweep_failures")[:limit]
     )
-    for pk, public_id, failures in sweeps.within_budget(result, rows):
-        written = sweeps.guarded(
-            result,
-            lambda pk=pk: _alert_overdue(pk, now),  # type: ignore[misc]
-            label=SYSTEM_LABEL,
-            object_type="incidents.notification",
-            object_id=str(public_id),
-            retry=lambda pk=pk, n=failures + 1: _retry_later(pk, n, now),  # type: ignore[misc]
-        )
-        if written is not None:
-            result.claimed += 1
-            result.alerts += written
-    return result
+    return sweeps.alert_each(
+        result,
+        rows,
+        alert=lambda pk: _alert_overdue(pk, now),
+        retry=lambda pk, n: _retry_later(pk, n, now),
+        label=SYSTEM_LABEL,
+        object_type="incidents.notification",
+    )

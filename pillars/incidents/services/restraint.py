@@ -14,7 +14,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.versioning import next_version
+from pillars.core.versioning import change_rule, refuse_unknown
 from pillars.incidents.models import (
     EpisodeKind,
     FaceToFace,
@@ -207,41 +207,20 @@ def change_profile(profile: RuleProfile, *, actor: Any, **changes: Any) -> RuleP
     """Change a rule profile by making its next version: episodes keep the version they
     started under; new episodes use the new one."""
     policy.require(actor, "incidents.restraint_manage_profiles")
-    unknown = set(changes) - set(PROFILE_FIELDS)
-    if unknown:
-        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
+    refuse_unknown(changes, PROFILE_FIELDS)
     values = {**{name: getattr(profile, name) for name in PROFILE_FIELDS}, **changes}
     values["name"] = str(values["name"] or "").strip()
     values["citation"] = str(values["citation"] or "").strip()
     errors = _profile_errors(values)
     if errors:
         raise ValidationError(errors)
-    before = audit.snapshot(profile, list(PROFILE_FIELDS))
-
-    def unchanged(current: RuleProfile) -> None:
-        if all(getattr(current, name) == values[name] for name in PROFILE_FIELDS):
-            raise invalid(None, "Nothing was changed.")
-
-    with transaction.atomic():
-        new = next_version(
-            profile,
-            actor=actor,
-            stale="This profile was changed a moment ago; reload and try again.",
-            check=unchanged,
-            **values,
-        )
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=new,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
-                "code": new.code,
-                "version": new.version,
-                **audit.changes(before, audit.snapshot(new, list(PROFILE_FIELDS))),
-            },
-        )
-    return new
+    return change_rule(
+        profile,
+        actor=actor,
+        fields=PROFILE_FIELDS,
+        values=values,
+        stale="This profile was changed a moment ago; reload and try again.",
+    )
 
 
 # --- Orders -----------------------------------------------------------------------------------
@@ -917,18 +896,15 @@ def sweep_restraint(now: datetime | None = None, *, limit: int = 100) -> SweepRe
         .order_by("sweep_due_at")
         .values_list("pk", "public_id", "sweep_due_at", "sweep_failures")[:limit]
     )
-    for pk, public_id, due, failures in sweeps.within_budget(result, rows):
-        if due is None:  # filtered out above; the stubs cannot tell
-            continue
-        written = sweeps.guarded(
-            result,
-            lambda pk=pk, due=due: _sweep_one(pk, due, now),  # type: ignore[misc]
-            label=SYSTEM_LABEL,
-            object_type="incidents.restraintepisode",
-            object_id=str(public_id),
-            retry=lambda pk=pk, due=due, n=failures + 1: _retry_later(pk, due, n, now),  # type: ignore[misc]
-        )
-        if written is not None:
-            result.claimed += 1
-            result.alerts += written
-    return result
+    # Keyed by the row and the deadline it was read at (never None here: filtered above).
+    due_rows = [
+        ((pk, due), public_id, failures) for pk, public_id, due, failures in rows if due is not None
+    ]
+    return sweeps.alert_each(
+        result,
+        due_rows,
+        alert=lambda key: _sweep_one(*key, now),
+        retry=lambda key, n: _retry_later(*key, n, now),
+        label=SYSTEM_LABEL,
+        object_type="incidents.restraintepisode",
+    )

@@ -529,19 +529,14 @@ def sweep_overdue(now: datetime | None = None, *, limit: int = 100) -> sweeps.Sw
         .order_by("due_on", "pk")
         .values_list("pk", "public_id", "sweep_failures")[:limit]
     )
-    for pk, public_id, failures in sweeps.within_budget(result, rows):
-        written = sweeps.guarded(
-            result,
-            lambda pk=pk: _alert_overdue(pk, now),  # type: ignore[misc]
-            label=SYSTEM_LABEL,
-            object_type="recovery.referral",
-            object_id=str(public_id),
-            retry=lambda pk=pk, n=failures + 1: _retry_later(pk, n, now),  # type: ignore[misc]
-        )
-        if written is not None:
-            result.claimed += 1
-            result.alerts += written
-    return result
+    return sweeps.alert_each(
+        result,
+        rows,
+        alert=lambda pk: _alert_overdue(pk, now),
+        retry=lambda pk, n: _retry_later(pk, n, now),
+        label=SYSTEM_LABEL,
+        object_type="recovery.referral",
+    )
 
 
 # --- The follow-up reminder ------------------------------------------------------------------
@@ -614,16 +609,11 @@ def sweep_follow_ups(now: datetime | None = None, *, limit: int = 100) -> sweeps
         .order_by("follow_up_on", "pk")
         .values_list("pk", "public_id", "follow_up_failures")[:limit]
     )
-    for pk, public_id, failures in sweeps.within_budget(result, rows):
-        written = sweeps.guarded(
-            result,
-            lambda pk=pk: _remind_follow_up(pk, now),  # type: ignore[misc]
-            label=FOLLOW_UP_LABEL,
-            object_type="recovery.referral",
-            object_id=str(public_id),
-            retry=lambda pk=pk, n=failures + 1: _retry_follow_up_later(pk, n, now),  # type: ignore[misc]
-        )
-        if written is not None:
-            result.claimed += 1
-            result.alerts += written
-    return result
+    return sweeps.alert_each(
+        result,
+        rows,
+        alert=lambda pk: _remind_follow_up(pk, now),
+        retry=lambda pk, n: _retry_follow_up_later(pk, n, now),
+        label=FOLLOW_UP_LABEL,
+        object_type="recovery.referral",
+    )

@@ -38,14 +38,29 @@ def _unit_of(order: ObservationOrder) -> Unit | None:
     return placement.unit if placement is not None else None
 
 
-def _coverer_problem(staff: Staff, order: ObservationOrder, moment: datetime) -> str | None:
+def _check_coverer(
+    staff: Staff, order: ObservationOrder, moment: datetime, field: str
+) -> list[hooks.FloorProblem]:
+    """Refuse (on ``field``) a staff member who may not cover ``order``; return what the floor
+    gate found, whose warnings the service records with the coverage, in its transaction (so a
+    coverage that then fails leaves no warning behind)."""
     unit = _unit_of(order)
     if unit is None:
-        return f"{order.person.display_name} is not on a unit."
+        raise invalid(field, f"{order.person.display_name} is not on a unit.")
     day = clock.local(moment, unit.time_zone).date()
-    problem = _staff_problem(staff, unit, "rounds.cover", day)
+    if (problem := _staff_problem(staff, unit, "rounds.cover", day)) is not None:
+        raise invalid(field, problem)
     # The floor knows (workforce floor rules): a lapsed credential or training blocks or warns.
-    return problem or hooks.floor_gate(staff, hooks.FloorTask.ONE_TO_ONE, subject=order)
+    floor = hooks.floor_problems(staff, hooks.FloorTask.ONE_TO_ONE)
+    if (blocked := hooks.floor_blocked(floor)) is not None:
+        raise invalid(field, blocked)
+    return floor
+
+
+def _record_floor_warnings(
+    staff: Staff, order: ObservationOrder, floor: list[hooks.FloorProblem]
+) -> None:
+    hooks.record_floor_warnings(staff, hooks.FloorTask.ONE_TO_ONE, floor, subject=order)
 
 
 def _busy(staff: Staff) -> Coverage | None:
@@ -60,8 +75,7 @@ def start_coverage(order: ObservationOrder, *, actor: Any, staff: Staff) -> Cove
     """Put a staff member with a person on 1:1 or 2:1 observation, from now."""
     acting = policy.require(actor, "rounds.cover", order)
     now = clock.now()
-    if (problem := _coverer_problem(staff, order, now)) is not None:
-        raise invalid("staff", problem)
+    floor = _check_coverer(staff, order, now, "staff")
     if (busy := _busy(staff)) is not None:
         raise invalid(
             "staff", f"{staff.display_name} is already with {busy.order.person.display_name}."
@@ -88,6 +102,7 @@ def start_coverage(order: ObservationOrder, *, actor: Any, staff: Staff) -> Cove
                 started_by_id=acting.staff_pk,
                 recorded_at=now,
             )
+            _record_floor_warnings(staff, order, floor)
             resolved = resolve_lapse_alerts(
                 locked, now, f"{staff.display_name} is with them now.", open_count + 1
             )
@@ -124,8 +139,7 @@ def relieve(
         raise invalid(None, "This order has changed or ended: end the stretch instead.")
     if incoming_staff.pk == coverage.staff_id:
         raise invalid("incoming_staff", "The incoming staff member must be someone else.")
-    if (problem := _coverer_problem(incoming_staff, coverage.order, now)) is not None:
-        raise invalid("incoming_staff", problem)
+    floor = _check_coverer(incoming_staff, coverage.order, now, "incoming_staff")
     if (busy := _busy(incoming_staff)) is not None:
         raise invalid(
             "incoming_staff",
@@ -162,6 +176,7 @@ def relieve(
                 outgoing_signed_at=now,
                 incoming_signed_at=now,
             )
+            _record_floor_warnings(incoming_staff, coverage.order, floor)
             person = outgoing.order.person
             resolved = resolve_lapse_alerts(
                 outgoing.order, now, f"Relief signed: {incoming_staff.display_name} is with them."
@@ -190,20 +205,20 @@ def relieve(
     return incoming
 
 
-def _successor_problem(
+def _check_successor(
     successor: Staff, coverage: Coverage, moment: datetime, field: str
-) -> Exception | None:
+) -> list[hooks.FloorProblem]:
+    """Refuse a successor who may not take over the stretch; return the floor gate's findings."""
     if successor.pk == coverage.staff_id:
-        return invalid(field, "The successor must be someone else.")
-    if (problem := _coverer_problem(successor, coverage.order, moment)) is not None:
-        return invalid(field, problem)
+        raise invalid(field, "The successor must be someone else.")
+    floor = _check_coverer(successor, coverage.order, moment, field)
     if (busy := _busy(successor)) is not None:
-        return invalid(
+        raise invalid(
             field,
             f"{successor.display_name} is with {busy.order.person.display_name}; "
             "they must be relieved first.",
         )
-    return None
+    return floor
 
 
 def _level_problem(order: ObservationOrder, level: ObservationLevel, actor: Any) -> str | None:
@@ -244,6 +259,7 @@ def end_coverage(
         raise invalid(None, "This stretch has already ended.")
     now = clock.now()
     order = coverage.order
+    floor: list[hooks.FloorProblem] = []
     if order.ended_at is not None and (successor is not None or level is not None):
         field = "successor" if successor is not None else "level"
         raise invalid(
@@ -267,10 +283,8 @@ def end_coverage(
             raise ValidationError(errors)
         if successor is not None and level is not None:
             raise invalid("level", "Name a successor or change the level, not both.")
-        if successor is not None and (
-            problem := _successor_problem(successor, coverage, now, "successor")
-        ):
-            raise problem
+        if successor is not None:
+            floor = _check_successor(successor, coverage, now, "successor")
         if level is not None and (why := _level_problem(order, level, actor)) is not None:
             raise invalid("level", why)
     try:
@@ -299,6 +313,7 @@ def end_coverage(
                     started_by_id=acting.staff_pk,
                     recorded_at=now,
                 )
+                _record_floor_warnings(successor, locked.order, floor)
                 detail["successor"] = str(successor.public_id)
                 detail["successor_coverage"] = str(taken.public_id)
                 audit.record(

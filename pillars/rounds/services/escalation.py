@@ -292,20 +292,41 @@ def order_subject(order: ObservationOrder) -> Subject:
 
 def dedupe_key(order: ObservationOrder, due_at: datetime, position: int) -> str:
     """One step of one order's chain for one due time (each recipient is alerted once)."""
-    return f"esc:{order.public_id}:{due_at.isoformat()}:{position}"
+    return f"{_key_prefix(order, due_at)}:{position}"
 
 
-def _message(order: ObservationOrder, unit: Unit, step: EscalationStep, due_at: datetime) -> str:
-    local = clock.local(due_at, unit.time_zone)
-    who = order.person.display_name
-    if step.after_minutes == 0:
-        text = f"Check due for {who} ({order.level.name}) at {local:%H:%M}."
-    else:
-        text = (
-            f"Check for {who} ({order.level.name}) is {step.after_minutes} minutes overdue "
-            f"(due {local:%H:%M}); alerting the {step.get_recipient_display().lower()}."
-        )
-    return text[:300]
+def _key_prefix(order: ObservationOrder, due_at: datetime) -> str:
+    return f"esc:{order.public_id}:{due_at.isoformat()}"
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """What every step's alert of one order and due time says and is keyed by, worked out once
+    for all its steps."""
+
+    who: str
+    level: str
+    due: str  # the due time in the unit's zone
+    key: str  # the dedupe key without the step's position
+
+    @classmethod
+    def of(cls, order: ObservationOrder, unit: Unit, due_at: datetime) -> _Wording:
+        local = clock.local(due_at, unit.time_zone)
+        key = _key_prefix(order, due_at)
+        return cls(order.person.display_name, order.level.name, f"{local:%H:%M}", key)
+
+    def message(self, step: EscalationStep) -> str:
+        if step.after_minutes == 0:
+            text = f"Check due for {self.who} ({self.level}) at {self.due}."
+        else:
+            text = (
+                f"Check for {self.who} ({self.level}) is {step.after_minutes} minutes overdue "
+                f"(due {self.due}); alerting the {step.get_recipient_display().lower()}."
+            )
+        return text[:300]
+
+    def dedupe_key(self, step: EscalationStep) -> str:
+        return f"{self.key}:{step.position}"
 
 
 def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
@@ -380,16 +401,17 @@ def _escalate_many(
     for item in claimed:
         order, unit = orders[item.pk], units[item.unit_id]
         found = drafted[item.pk] = []
+        wording, subject = _Wording.of(order, unit, item.due_at), order_subject(order)
         for step in item.steps[item.k : item.j]:
             found += alerts.draft(
                 recipients_for(step.recipient, order, unit, roster.now),
                 kind=AlertKind.CHECK_DUE if step.after_minutes == 0 else AlertKind.ESCALATION,
-                message=_message(order, unit, step, item.due_at),
+                message=wording.message(step),
                 due_at=item.due_at + timedelta(minutes=step.after_minutes),
-                dedupe_key=dedupe_key(order, item.due_at, step.position),
+                dedupe_key=wording.dedupe_key(step),
                 unit=unit,
                 person=order.person,
-                subject=order_subject(order),
+                subject=subject,
                 step_position=step.position,
                 now=roster.now,
             )

@@ -13,7 +13,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.versioning import next_version
+from pillars.core.versioning import change_rule, refuse_unknown
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
 from pillars.people.selectors import person_category
 from pillars.rounds import presence
@@ -413,35 +413,14 @@ def change_level(level: ObservationLevel, *, actor: Any, **changes: Any) -> Obse
     version (and their checks) keep the rules they were made under; new orders use the new.
     The values are checked as when a level is added (``levels.clean_level_values``)."""
     policy.require(actor, "rounds.manage_levels")
-    unknown = set(changes) - set(LEVEL_FIELDS)
-    if unknown:
-        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
-    before = audit.snapshot(level, list(LEVEL_FIELDS))
+    refuse_unknown(changes, LEVEL_FIELDS)
     values = clean_level_values(
         {**{name: getattr(level, name) for name in LEVEL_FIELDS}, **changes}
     )
-
-    def unchanged(current: ObservationLevel) -> None:
-        if all(getattr(current, name) == values[name] for name in LEVEL_FIELDS):
-            raise invalid(None, "Nothing was changed.")
-
-    with transaction.atomic():
-        new = next_version(
-            level,
-            actor=actor,
-            stale="This level was changed a moment ago; reload and try again.",
-            check=unchanged,
-            **values,
-        )
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=new,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
-                "code": new.code,
-                "version": new.version,
-                **audit.changes(before, audit.snapshot(new, list(LEVEL_FIELDS))),
-            },
-        )
-    return new
+    return change_rule(
+        level,
+        actor=actor,
+        fields=LEVEL_FIELDS,
+        values=values,
+        stale="This level was changed a moment ago; reload and try again.",
+    )

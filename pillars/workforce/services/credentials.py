@@ -25,7 +25,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
-from pillars.core.versioning import next_version
+from pillars.core.versioning import next_version, record_revision, refuse_unchanged, refuse_unknown
 from pillars.people import alerts
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff, Unit
@@ -315,31 +315,13 @@ def revise_credential_type(
     """The next version of a credential type (its expiry rule or CE minimums changed);
     credentials already recorded keep the version they were issued under."""
     policy.require(actor, "people.edit_unit")
-    unknown = set(changes) - set(MEANING_FIELDS) - {"name", "issuer", "reminder_days"}
-    if unknown:
-        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
-
-    def check(locked: CredentialType) -> None:
-        if all(getattr(locked, k) == v for k, v in changes.items()):
-            raise invalid(None, "Nothing was changed.")
-
+    refuse_unknown(changes, (*MEANING_FIELDS, "name", "issuer", "reminder_days"))
     with transaction.atomic():
         roles = list(current.required_for.all())
-        revised = next_version(current, actor=actor, check=check, **changes)
+        revised = next_version(current, actor=actor, check=refuse_unchanged(changes), **changes)
         revised.full_clean(exclude=["code"])
         revised.required_for.set(roles)
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=revised,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
-                "event": "new version",
-                "code": revised.code,
-                "version": revised.version,
-                "changes": {k: str(v) for k, v in changes.items()},
-            },
-        )
+        record_revision(revised, actor=actor, changes=changes)
     return revised
 
 

@@ -22,7 +22,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.versioning import next_version
+from pillars.core.versioning import next_version, record_revision, refuse_unchanged, refuse_unknown
 from pillars.people import alerts
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff
@@ -122,29 +122,11 @@ def revise_cadence_rule(current: CadenceRule, *, actor: Any, **changes: Any) -> 
     """The next version of a cadence rule (how often supervision is due changed); the version
     before it stays readable as the rule sessions were judged by until now. Audited."""
     policy.require(actor, "people.edit_unit")
-    unknown = set(changes) - set(CADENCE_MEANING)
-    if unknown:
-        raise invalid(None, f"Unknown fields: {', '.join(sorted(unknown))}")
-
-    def check(locked: CadenceRule) -> None:
-        if all(getattr(locked, k) == v for k, v in changes.items()):
-            raise invalid(None, "Nothing was changed.")
-
+    refuse_unknown(changes, CADENCE_MEANING)
     with transaction.atomic():
-        revised = next_version(current, actor=actor, check=check, **changes)
+        revised = next_version(current, actor=actor, check=refuse_unchanged(changes), **changes)
         revised.full_clean(exclude=["code"])
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=revised,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
-                "event": "new version",
-                "code": revised.code,
-                "version": revised.version,
-                "changes": {k: str(v) for k, v in changes.items()},
-            },
-        )
+        record_revision(revised, actor=actor, changes=changes)
     return revised
 
 

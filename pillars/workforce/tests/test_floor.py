@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.core.tests.api_support import api_as
@@ -100,6 +101,24 @@ def test_a_warn_rule_lets_the_one_to_one_through_and_records_the_warning(world: 
     assert warning.staff == world.staff["bht"]
     assert "CPR / basic life support" in warning.reason
     assert warning.subject_id == order.public_id
+
+
+def test_a_one_to_one_that_fails_after_the_gate_leaves_no_warning(world: World) -> None:
+    r = rule("one_to_one")
+    r.effect = "warn"
+    r.save()
+    today = clock.now().date()
+    hold(world, "bht", "cpr-bls", today - timedelta(days=900))  # 24 months: lapsed
+    hold(world, "bht", "nci", today - timedelta(days=10))
+    trained(world)
+    order = order_for(world, code="one-to-one")
+    start_coverage(order, actor=world.user("nurse"), staff=world.staff["nurse"])
+    # The gate warns for the BHT, then the coverage fails: 1:1 already has its one staff member.
+    with pytest.raises(ValidationError, match="already has 1 staff"):
+        start_coverage(order, actor=world.user("nurse"), staff=world.staff["bht"])
+    assert not FloorWarning.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="workforce.floorwarning").exists()
+    assert Coverage.objects.filter(order=order).count() == 1
 
 
 def test_missing_records_follow_the_missing_effect(world: World) -> None:

@@ -1,0 +1,1 @@
+"""Policies of the rounds app, one module per area (each has ``ACTIONS`` and ``install``)."""

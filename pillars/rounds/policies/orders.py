@@ -1,0 +1,104 @@
+"""Who may see and do what with observation levels, orders and checks.
+
+An order is visible exactly when its person served is (people.policies): the unit's staff, the
+caseload, supervision, emergency access (read-only) and organization-wide roles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pillars.core import policy
+from pillars.core.policy import Actor, rule
+from pillars.core.roles import RoleCode as R
+from pillars.people.models import PersonServed
+from pillars.people.policies import (
+    CARE_TEAM,
+    person_scope_q,
+    person_visible,
+    restrict_by_unit,
+    restrict_persons,
+    unit_record_visible,
+    visible_without_emergency,
+)
+from pillars.rounds.models import (
+    Check,
+    CheckAddendum,
+    Coverage,
+    MonitoringException,
+    ObservationLevel,
+    ObservationOrder,
+    SetAsideCheck,
+)
+
+
+def not_emergency_only(actor: Actor, obj: Any) -> bool:
+    """Emergency access is for reading; rounding and ordering need the ordinary scope. The
+    record is a person (ordering a level), an order, or a row of one (check, coverage,
+    monitoring exception)."""
+    if isinstance(obj, PersonServed):
+        person = obj
+    else:
+        order = obj.order if isinstance(obj, (Check, Coverage, MonitoringException)) else obj
+        if not isinstance(order, ObservationOrder):
+            return True
+        person = order.person
+    if person.pk not in actor.emergency_person_ids:
+        return True
+    return visible_without_emergency(actor, person)
+
+
+ACTIONS = {
+    "rounds.view": rule(*CARE_TEAM, R.DIRECTOR, description="see orders, checks and the board"),
+    "rounds.record_check": rule(
+        R.BHT, R.NURSE, R.CLINICIAN, check=not_emergency_only, scope="write"
+    ),
+    "rounds.order": rule(R.NURSE, R.CLINICIAN, check=not_emergency_only, scope="write"),
+    "rounds.manage_levels": rule(R.ADMIN, scope="write"),
+    # Levels are reference data (no person served in them): whoever orders, rounds or keeps them.
+    "rounds.view_levels": rule(*CARE_TEAM, R.DIRECTOR, R.ADMIN, description="observation levels"),
+    # The integrity report is for leaders; nothing in it is ever hidden from them.
+    "rounds.view_integrity": rule(R.NURSE, R.SUPERVISOR, R.DIRECTOR),
+    # Checks a tablet could not send are resolved by the lead: a nurse (who may record them) or a
+    # supervisor (who may close them with a note).
+    "rounds.resolve_set_aside": rule(R.NURSE, R.SUPERVISOR, scope="write"),
+}
+
+
+def _restrict_orders(actor: Actor, qs: QuerySet[ObservationOrder]) -> QuerySet[ObservationOrder]:
+    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
+
+
+def _restrict_checks(actor: Actor, qs: QuerySet[Check]) -> QuerySet[Check]:
+    return qs.filter(order__person__in=restrict_persons(actor, PersonServed.objects.all()))
+
+
+def _restrict_addenda(actor: Actor, qs: QuerySet[CheckAddendum]) -> QuerySet[CheckAddendum]:
+    return qs.filter(
+        check_record__order__person__in=restrict_persons(actor, PersonServed.objects.all())
+    )
+
+
+def install() -> None:
+    policy.register(ACTIONS)
+    policy.register_scope(
+        ObservationOrder,
+        visible=lambda a, o: person_visible(a, o.person),
+        restrict=_restrict_orders,
+    )
+    policy.register_scope(
+        Check, visible=lambda a, c: person_visible(a, c.order.person), restrict=_restrict_checks
+    )
+    policy.register_scope(
+        CheckAddendum,
+        visible=lambda a, x: person_visible(a, x.check_record.order.person),
+        restrict=_restrict_addenda,
+    )
+    policy.register_scope(
+        SetAsideCheck, visible=unit_record_visible, restrict=restrict_by_unit("unit_id")
+    )
+    # Levels name no person served: every signed-in staff member may know they exist; the
+    # actions (view_levels, manage_levels) decide who reads and who changes them.
+    policy.register_scope(ObservationLevel, visible=lambda a, lv: True, restrict=lambda a, qs: qs)
