@@ -1,18 +1,93 @@
-"""The pages a signed, versioned plan shares (``core.plan_versions``): signing a draft with the
-person, and the printed copy. The safety plan's and the wellness plan's views call these with
-their own selectors, services, forms, templates and URL names."""
+"""The pages a signed, versioned plan shares (``core.plan_versions``): the person's plan with its
+versions, writing the draft, one version, signing a draft with the person, and the printed copy.
+The safety plan's and the wellness plan's views call these with their own selectors, services,
+forms, templates and URL names, after their own scoped, audited reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from pillars.core import clock
 from pillars.core.formtools import form_write, posted, saved
+
+
+def plan_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    person: Any,
+    versions: Sequence[Any],
+    zone: Any,
+    can_draft: bool,
+) -> HttpResponse:
+    """The person's plan: the current signed version, the draft, every version (newest
+    first), whether the review is overdue in the person's time zone (``zone``)."""
+    current = next((v for v in versions if v.is_signed), None)
+    draft = next((v for v in versions if not v.is_signed), None)
+    context = {
+        "person": person,
+        "current": current,
+        "draft": draft,
+        "versions": versions,
+        "zone_name": str(zone),
+        "overdue": current is not None and current.is_review_overdue(clock.today_in(zone)),
+        "can_draft": can_draft,
+    }
+    return render(request, template, context)
+
+
+def draft_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    person: Any,
+    zone: Any,
+    draft: Any,
+    current: Any,
+    form_class: Any,
+    starting_content: Callable[[Any], dict[str, Any]],
+    review_days: int,
+    save: Callable[..., Any],
+    sign_url: str,
+) -> HttpResponse:
+    """Write the draft: the form starts from the draft, or from ``starting_content(current)``
+    with a review ``review_days`` ahead; ``save(person, actor=..., content=..., review_on=...)``
+    is the app's service; once saved, the draft's signing page (``sign_url``, a URL name)."""
+    content = draft.content if draft else starting_content(current)
+    review_on = draft.review_on if draft else clock.today_in(zone) + timedelta(days=review_days)
+    initial = {**form_class.initial_from(content), "review_on": review_on}
+    form = form_class(posted(request), initial=initial)
+    return form_write(
+        request,
+        form,
+        template,
+        {"person": person, "form": form, "draft": draft, "current": current},
+        lambda data: save(
+            person, actor=request.user, content=form.content(), review_on=data["review_on"]
+        ),
+        lambda saved_draft: saved(
+            request,
+            f"Version {saved_draft.number} is saved as a draft. Read it together, then sign.",
+            reverse(sign_url, args=[saved_draft.public_id]),
+        ),
+    )
+
+
+def version_page(request: HttpRequest, template: str, version: Any, zone: Any) -> HttpResponse:
+    """One version, its dates shown in the person's time zone."""
+    return render(
+        request,
+        template,
+        {"version": version, "person": version.person, "zone_name": str(zone)},
+    )
 
 
 def sign_page(

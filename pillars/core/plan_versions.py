@@ -6,20 +6,22 @@ Signing records the person's signature (typed on the tablet, or on paper with th
 attesting they saw it) and the staff member's; from then on the version never changes and the
 next change is a new draft. Each app keeps its own sections, words, policy actions and audit
 events; ``PlanVersions`` holds the steps both take in the same way: checking a draft's input,
-opening the one draft under a lock, checking a signature and signing under a lock.
+opening the one draft under a lock and saving it, saying why a draft is not ready, checking a
+signature and signing under a lock, each write with the app's audit event in its transaction.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 
+from pillars.core import clock
 from pillars.core.errors import Conflict, ValidationError, invalid
 
 # A review is due within a year at the latest.
@@ -152,3 +154,80 @@ class PlanVersions:
         version.signed_at = now
         version.save()
         return version
+
+    def save_draft(
+        self,
+        person: models.Model,
+        *,
+        staff_pk: int | None,
+        cleaned: dict[str, Any],
+        review_on: date,
+        record: Callable[[Any, bool, bool], None],
+        start: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Save the person's draft with checked content and review date, creating it when there
+        is none (``start`` fills in a new draft's other fields). ``record(draft, created,
+        changed)`` writes the audit event in the same transaction; ``changed`` says whether an
+        existing draft's words or date differ. Two saves racing for the first draft: the
+        second gets a ``Conflict``."""
+        now = clock.now()
+        try:
+            with transaction.atomic():
+                draft, created = self.open_draft(person, staff_pk=staff_pk, now=now)
+                changed = not created and (draft.content != cleaned or draft.review_on != review_on)
+                if created and start is not None:
+                    start(draft)
+                draft.content = cleaned
+                draft.review_on = review_on
+                draft.updated_at = now
+                draft.save()
+                record(draft, created, changed)
+        except IntegrityError:
+            raise Conflict("Someone saved this person's plan a moment ago; reload.") from None
+        return draft
+
+    def sign_recorded(
+        self,
+        version: Any,
+        *,
+        staff_pk: int | None,
+        person_signature: str,
+        typed_name: str,
+        attested: bool,
+        not_ready: Callable[[Any], list[str]],
+        record: Callable[[Any], None],
+    ) -> Any:
+        """Check the signature, then sign the draft (``sign``) and write the app's audit event
+        (``record(version)``) in one transaction."""
+        typed_name = self.check_signature(person_signature, typed_name, attested)
+        now = clock.now()
+        with transaction.atomic():
+            version = self.sign(
+                version,
+                staff_pk=staff_pk,
+                now=now,
+                person_signature=person_signature,
+                typed_name=typed_name,
+                not_ready=not_ready,
+            )
+            record(version)
+        return version
+
+
+def not_ready(version: Any, required: Iterable[tuple[str, str]], today: date) -> list[str]:
+    """Why a draft cannot be signed yet, in words the signing page shows before anyone tries
+    (and the service repeats if they do): empty required sections (``required`` as code and
+    label, in the order shown), a review date passed."""
+    problems = []
+    content = version.content or {}
+    missing = [label for code, label in required if not content.get(code)]
+    if missing:
+        problems.append("Before signing, fill in: " + "; ".join(missing) + ".")
+    if version.review_on < today:
+        problems.append("The review date has passed: choose a new one in the draft first.")
+    return problems
+
+
+def copied_content(previous: Any) -> dict[str, list[dict[str, str]]]:
+    """A copy of a version's words, for a new draft to start from."""
+    return {k: [dict(e) for e in v] for k, v in (previous.content or {}).items()}

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pillars.core import clock, exports
-from pillars.core.pdf import FAMILY, document, printable
+from pillars.core import exports, plan_pdf
+from pillars.core.pdf import printable
+from pillars.core.plan_pdf import PlanPrint
 from pillars.incidents.models.safety import SafetyPlanVersion
 from pillars.people.selectors import person_zone
 
@@ -22,53 +23,26 @@ TITLE = 26
 def export(user: Any, version: SafetyPlanVersion, *, channel: str) -> bytes:
     """The copy that leaves: through ``core.exports.release`` (the Part 2 check, the logged
     disclosure, the 42 CFR 2.32 notice printed when the plan was made in a Part 2 program)."""
-    release = exports.release(
-        user,
-        what="incidents.safetyplanversion",
-        fmt="pdf",
-        records=[version],
-        person_id=version.person.public_id,
-        detail={"channel": channel, "version": version.number},
+    return plan_pdf.export(
+        user, version, what="incidents.safetyplanversion", channel=channel, render=render
     )
-    return render(version, release)
 
 
 def render(version: SafetyPlanVersion, release: exports.Release | None = None) -> bytes:
     """The PDF of one version (the caller has checked scope and audited the read); with a
     release, its notice is printed at the end."""
-    person = version.person
-    zone = person_zone(person)
-    pdf = document(f"Safety plan for {person.display_name}")
-    width = pdf.epw
-
-    def line(text: str, size: int = BODY, style: str = "", gap: float = 2) -> None:
-        pdf.set_font(FAMILY, style=style, size=size)
-        pdf.multi_cell(width, size * 0.5, printable(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
-
-    line(f"My safety plan: {person.display_name}", TITLE, "B", 4)
-    if version.is_signed and version.signed_at:
-        signed_on = clock.local(version.signed_at, zone).date()
-        line(f"Signed on {signed_on:%B %d, %Y}. Version {version.number}.", BODY - 2)
-    else:
-        line(f"Draft (version {version.number}), not signed yet.", BODY - 2, "B")
-    line(f"We look at this plan again together on {version.review_on:%B %d, %Y}.", BODY - 2, gap=6)
-
+    doc = PlanPrint(
+        version, plan_name="safety plan", zone=person_zone(version.person), body=BODY, title=TITLE
+    )
     for section in version.sections():
-        line(section["label"], HEADING, "B", 1)
-        entries = section["entries"]
-        if not entries:
-            line("(Nothing written here yet.)", BODY, "I", 5)
-            continue
-        for entry in entries:
-            if section["is_contacts"]:
-                line(f"-  {entry.get('name', '')}: {entry.get('phone', '')}")
-            else:
-                line(f"-  {entry.get('text', '')}")
-        pdf.ln(4)
-
-    line("If you are in danger right now, call 911.", BODY, "B", 1)
-    line("You can call or text 988 at any time, day or night.", BODY, "B")
-    if release is not None:
-        exports.pdf_notice(pdf, release)
-    return bytes(pdf.output())
+        doc.line(section["label"], HEADING, "B", 1)
+        if section["is_contacts"]:
+            doc.entries(
+                section["entries"], 5, lambda e: f"{e.get('name', '')}: {e.get('phone', '')}"
+            )
+        else:
+            doc.entries(section["entries"], 5, lambda e: e.get("text", ""))
+        if section["entries"]:
+            doc.pdf.ln(4)
+    doc.line("If you are in danger right now, call 911.", BODY, "B", 1)
+    return doc.finish(release)

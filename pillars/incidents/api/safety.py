@@ -13,6 +13,8 @@ from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
+from pillars.core.plan_api import PlanDraftIn, PlanSignIn, version_fields
+from pillars.core.plan_pages import pdf_response
 from pillars.incidents import safety_pdf
 from pillars.incidents.models.safety import PersonSignature, SafetyPlanVersion
 from pillars.incidents.selectors import safety as selectors
@@ -55,11 +57,7 @@ class VersionOut(Schema):
     @classmethod
     def of(cls, version: SafetyPlanVersion) -> VersionOut:
         return cls(
-            public_id=version.public_id,
-            person=version.person.public_id,
-            number=version.number,
-            status=version.status,
-            review_on=version.review_on,
+            **version_fields(version),
             sections=[
                 SectionOut(
                     code=s["code"],
@@ -68,13 +66,6 @@ class VersionOut(Schema):
                 )
                 for s in version.sections()
             ],
-            drafted_by=version.drafted_by.display_name,
-            drafted_at=version.drafted_at,
-            person_signature=version.person_signature,
-            person_signed_name=version.person_signed_name,
-            person_signed_at=version.person_signed_at,
-            signed_by=version.signed_by.display_name if version.signed_by else None,
-            signed_at=version.signed_at,
         )
 
 
@@ -89,21 +80,17 @@ class EntryIn(Schema):
     phone: Text = Field("", max_length=24)
 
 
-class DraftIn(Schema):
+class DraftIn(PlanDraftIn):
     review_on: date
     sections: dict[str, list[EntryIn]] = Field(
         description="Entries by section code: text entries, or name and phone in the contact "
         "sections (ask_for_help, professionals).",
         max_length=10,
     )
-    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-class SafetyPlanSignIn(Schema):
+class SafetyPlanSignIn(PlanSignIn):
     person_signature: PersonSignature
-    typed_name: Text = Field("", max_length=150, description="Typed by the person on the tablet.")
-    attested: bool = Field(False, description="Staff saw the person sign the paper copy.")
-    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
 @router.get(
@@ -153,11 +140,8 @@ def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn) -> Statu
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.draft_safety_plan", what="api safety plan draft"
     )
-    content = {
-        code: [e.model_dump() for e in entries] for code, entries in payload.sections.items()
-    }
     draft = services.save_draft(
-        person, actor=request.user, content=content, review_on=payload.review_on
+        person, actor=request.user, content=payload.content(), review_on=payload.review_on
     )
     return Status(200, VersionOut.of(draft))
 
@@ -173,13 +157,7 @@ def sign(request: HttpRequest, public_id: UUID, payload: SafetyPlanSignIn) -> St
     version = selectors.get_version_for(
         request.user, public_id, "incidents.sign_safety_plan", what="api safety plan to sign"
     )
-    signed = services.sign_plan(
-        version,
-        actor=request.user,
-        person_signature=str(payload.person_signature),
-        typed_name=payload.typed_name,
-        attested=payload.attested,
-    )
+    signed = payload.sign(version, request.user, services.sign_plan)
     return Status(200, VersionOut.of(signed))
 
 
@@ -199,9 +177,7 @@ def sign(request: HttpRequest, public_id: UUID, payload: SafetyPlanSignIn) -> St
 @audited("downloads a safety plan's printed copy (audited by get_version_for)")
 def plan_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(request.user, public_id, what="api safety plan pdf")
-    response = HttpResponse(
-        safety_pdf.export(request.user, version, channel="api"), content_type="application/pdf"
+    return pdf_response(
+        safety_pdf.export(request.user, version, channel="api"),
+        f"safety-plan-v{version.number}.pdf",
     )
-    response["Content-Disposition"] = f'inline; filename="safety-plan-v{version.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response

@@ -12,13 +12,17 @@ import re
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
-from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.plan_versions import CONTROL, PlanVersions, clean_text
+from pillars.core.errors import ValidationError, invalid
+from pillars.core.plan_versions import (
+    CONTROL,
+    PlanVersions,
+    clean_text,
+    copied_content,
+    not_ready,
+)
 from pillars.incidents.models.safety import (
     CONTACT_SECTIONS,
     CRISIS_LINE,
@@ -44,7 +48,7 @@ def starting_content(previous: SafetyPlanVersion | None) -> dict[str, list[dict[
     """What a new draft starts from: the current plan's words, or an empty plan with the 988
     crisis line already listed."""
     if previous is not None:
-        return {k: [dict(e) for e in v] for k, v in (previous.content or {}).items()}
+        return copied_content(previous)
     return {PlanSection.PROFESSIONALS.value: [dict(CRISIS_LINE)]}
 
 
@@ -119,58 +123,43 @@ def save_draft(
     """Save the person's draft (the plan's next version), creating it when there is none. The
     signed versions are untouched; the draft is the only version that can change."""
     acting = policy.require(actor, "incidents.draft_safety_plan", person)
-    cleaned, review_on = PLANS.check_draft(
+    cleaned, checked = PLANS.check_draft(
         clean_content, content, review_on, clock.today_in(person_zone(person))
     )
-    now = clock.now()
-    try:
-        with transaction.atomic():
-            draft, created = PLANS.open_draft(person, staff_pk=acting.staff_pk, now=now)
-            if created:
-                action, old = Action.CREATE, None
-            else:
-                action, old = (
-                    Action.UPDATE,
-                    {"content": draft.content, "review_on": draft.review_on},
-                )
-            draft.content = cleaned
-            draft.review_on = review_on
-            draft.updated_at = now
-            draft.save()
-            audit.record(
-                actor=actor,
-                action=action,
-                target=draft,
-                person_id=person.public_id,
-                category=person_category(person),
-                purpose=Purpose.TREATMENT,
-                detail={
-                    "version": draft.number,
-                    "review_on": review_on.isoformat(),
-                    "sections": {k: len(v) for k, v in cleaned.items()},
-                    "changed": old is not None
-                    and (old["content"] != cleaned or old["review_on"] != review_on),
-                },
-            )
-    except IntegrityError:
-        raise Conflict("Someone saved this person's plan a moment ago; reload.") from None
+
+    def record(draft: SafetyPlanVersion, created: bool, changed: bool) -> None:
+        _record(
+            actor,
+            Action.CREATE if created else Action.UPDATE,
+            draft,
+            version=draft.number,
+            review_on=checked.isoformat(),
+            sections={k: len(v) for k, v in cleaned.items()},
+            changed=changed,
+        )
+
+    draft: SafetyPlanVersion = PLANS.save_draft(
+        person, staff_pk=acting.staff_pk, cleaned=cleaned, review_on=checked, record=record
+    )
     return draft
 
 
+def _record(actor: Any, action: str, target: SafetyPlanVersion, **detail: Any) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        target=target,
+        person_id=target.person.public_id,
+        category=person_category(target.person),
+        purpose=Purpose.TREATMENT,
+        detail=detail,
+    )
+
+
 def not_ready_to_sign(version: SafetyPlanVersion) -> list[str]:
-    """Why a draft cannot be signed yet, in words the signing page shows before anyone tries
-    (and the service repeats if they do): empty required sections, a review date passed."""
-    problems = []
-    missing = [
-        label
-        for code, label in PlanSection.choices
-        if code in REQUIRED_TO_SIGN and not (version.content or {}).get(code)
-    ]
-    if missing:
-        problems.append("Before signing, fill in: " + "; ".join(missing) + ".")
-    if version.review_on < clock.today_in(person_zone(version.person)):
-        problems.append("The review date has passed: choose a new one in the draft first.")
-    return problems
+    """Why a draft cannot be signed yet (``core.plan_versions.not_ready``)."""
+    required = [(code, label) for code, label in PlanSection.choices if code in REQUIRED_TO_SIGN]
+    return not_ready(version, required, clock.today_in(person_zone(version.person)))
 
 
 def sign_plan(
@@ -185,30 +174,21 @@ def sign_plan(
     with the staff member attesting they saw it) and the acting staff member's. The signed
     version becomes the person's plan and replaces the one before it, which stays readable."""
     acting = policy.require(actor, "incidents.sign_safety_plan", version)
-    typed_name = PLANS.check_signature(person_signature, typed_name, attested)
-    now = clock.now()
-    person = version.person
-    with transaction.atomic():
-        version = PLANS.sign(
-            version,
-            staff_pk=acting.staff_pk,
-            now=now,
+    signed: SafetyPlanVersion = PLANS.sign_recorded(
+        version,
+        staff_pk=acting.staff_pk,
+        person_signature=person_signature,
+        typed_name=typed_name,
+        attested=attested,
+        not_ready=not_ready_to_sign,
+        record=lambda v: _record(
+            actor,
+            Action.UPDATE,
+            v,
+            version=v.number,
+            signed=True,
             person_signature=person_signature,
-            typed_name=typed_name,
-            not_ready=not_ready_to_sign,
-        )
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=version,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.TREATMENT,
-            detail={
-                "version": version.number,
-                "signed": True,
-                "person_signature": person_signature,
-                "review_on": version.review_on.isoformat(),
-            },
-        )
-    return version
+            review_on=v.review_on.isoformat(),
+        ),
+    )
+    return signed

@@ -6,7 +6,6 @@ Views stay thin: a form parses, a selector fetches (scoped, audited), one servic
 
 from __future__ import annotations
 
-from datetime import timedelta
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
@@ -17,8 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import form_write, posted, saved
-from pillars.core.plan_pages import pdf_response, sign_page
+from pillars.core.plan_pages import (
+    draft_page,
+    pdf_response,
+    plan_page,
+    sign_page,
+    version_page,
+)
 from pillars.incidents import safety_pdf
 from pillars.incidents.forms.safety import PlanForm, SignForm
 from pillars.incidents.selectors import safety as selectors
@@ -42,21 +46,15 @@ def plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_safety_plan", what="safety plan"
     )
-    zone = person_zone(person)
-    versions = list(selectors.versions_of(person, request.user))
-    current = next((v for v in versions if v.is_signed), None)
-    draft = next((v for v in versions if not v.is_signed), None)
-    writable = _writable(request, person)
-    context = {
-        "person": person,
-        "current": current,
-        "draft": draft,
-        "versions": versions,
-        "zone_name": str(zone),
-        "overdue": current is not None and current.is_review_overdue(clock.today_in(zone)),
-        "can_draft": writable and policy.can(request.user, "incidents.draft_safety_plan", person),
-    }
-    return render(request, "incidents/safety/plan.html", context)
+    return plan_page(
+        request,
+        "incidents/safety/plan.html",
+        person=person,
+        versions=list(selectors.versions_of(person, request.user)),
+        zone=person_zone(person),
+        can_draft=_writable(request, person)
+        and policy.can(request.user, "incidents.draft_safety_plan", person),
+    )
 
 
 @audited("writes the next version of a safety plan; get_person_for and save_draft audit")
@@ -66,28 +64,18 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.draft_safety_plan", what="safety plan draft"
     )
-    zone = person_zone(person)
-    draft = selectors.draft_of(person, request.user)
-    current = selectors.current_plan(person, request.user)
-    content = draft.content if draft else services.starting_content(current)
-    review_on = (
-        draft.review_on if draft else clock.today_in(zone) + timedelta(days=DEFAULT_REVIEW_DAYS)
-    )
-    initial = {**PlanForm.initial_from(content), "review_on": review_on}
-    form = PlanForm(posted(request), initial=initial)
-    return form_write(
+    return draft_page(
         request,
-        form,
         "incidents/safety/plan_form.html",
-        {"person": person, "form": form, "draft": draft, "current": current},
-        lambda data: services.save_draft(
-            person, actor=request.user, content=form.content(), review_on=data["review_on"]
-        ),
-        lambda draft: saved(
-            request,
-            f"Version {draft.number} is saved as a draft. Read it together, then sign.",
-            reverse("incidents:safety-plan-sign", args=[draft.public_id]),
-        ),
+        person=person,
+        zone=person_zone(person),
+        draft=selectors.draft_of(person, request.user),
+        current=selectors.current_plan(person, request.user),
+        form_class=PlanForm,
+        starting_content=services.starting_content,
+        review_days=DEFAULT_REVIEW_DAYS,
+        save=services.save_draft,
+        sign_url="incidents:safety-plan-sign",
     )
 
 
@@ -96,11 +84,8 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(request.user, public_id, what="safety plan version")
-    zone = person_zone(version.person)
-    return render(
-        request,
-        "incidents/safety/version.html",
-        {"version": version, "person": version.person, "zone_name": str(zone)},
+    return version_page(
+        request, "incidents/safety/version.html", version, person_zone(version.person)
     )
 
 

@@ -13,6 +13,7 @@ from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
+from pillars.core.plan_api import PlanDraftIn, PlanSignIn, version_fields
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.plans import (
     Goal,
@@ -60,11 +61,7 @@ class WellnessVersionOut(Schema):
     @classmethod
     def of(cls, v: WellnessPlanVersion) -> WellnessVersionOut:
         return cls(
-            public_id=v.public_id,
-            person=v.person.public_id,
-            number=v.number,
-            status=v.status,
-            review_on=v.review_on,
+            **version_fields(v),
             based_on=v.based_on.public_id if v.based_on_id and v.based_on else None,
             sections=[
                 WellnessSectionOut(
@@ -76,13 +73,6 @@ class WellnessVersionOut(Schema):
                 for part in v.parts()
                 for s in part["sections"]
             ],
-            drafted_by=v.drafted_by.display_name,
-            drafted_at=v.drafted_at,
-            person_signature=v.person_signature,
-            person_signed_name=v.person_signed_name,
-            person_signed_at=v.person_signed_at,
-            signed_by=v.signed_by.display_name if v.signed_by else None,
-            signed_at=v.signed_at,
         )
 
 
@@ -90,21 +80,17 @@ class WellnessEntryIn(Schema):
     text: Text = Field("", max_length=400)
 
 
-class WellnessDraftIn(Schema):
+class WellnessDraftIn(PlanDraftIn):
     review_on: date
     sections: dict[str, list[WellnessEntryIn]] = Field(
         description="Entries by section code (toolbox, when_well, every_day, might_do, "
         "triggers, early_warning, breaking_down, crisis, after_crisis).",
         max_length=12,
     )
-    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-class WellnessSignIn(Schema):
+class WellnessSignIn(PlanSignIn):
     person_signature: WellnessPersonSignature
-    typed_name: Text = Field("", max_length=150, description="Typed by the person on the tablet.")
-    attested: bool = Field(False, description="Staff saw the person sign the paper copy.")
-    client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
 class GoalStepOut(Schema):
@@ -239,11 +225,8 @@ def save_draft(
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.draft_wellness_plan", what="api wellness plan draft"
     )
-    content = {
-        code: [e.model_dump() for e in entries] for code, entries in payload.sections.items()
-    }
     draft = services.save_wellness_draft(
-        person, actor=request.user, content=content, review_on=payload.review_on
+        person, actor=request.user, content=payload.content(), review_on=payload.review_on
     )
     return Status(200, WellnessVersionOut.of(draft))
 
@@ -261,13 +244,7 @@ def sign(
     version = selectors.get_version_for(
         request.user, public_id, "recovery.sign_wellness_plan", what="api wellness plan to sign"
     )
-    signed = services.sign_wellness_plan(
-        version,
-        actor=request.user,
-        person_signature=str(payload.person_signature),
-        typed_name=payload.typed_name,
-        attested=payload.attested,
-    )
+    signed = payload.sign(version, request.user, services.sign_wellness_plan)
     return Status(200, WellnessVersionOut.of(signed))
 
 

@@ -24,7 +24,13 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.plan_versions import CONTROL, PlanVersions, clean_text
+from pillars.core.plan_versions import (
+    CONTROL,
+    PlanVersions,
+    clean_text,
+    copied_content,
+    not_ready,
+)
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_category, person_zone
 from pillars.recovery.models.plans import (
@@ -76,9 +82,7 @@ def _record(actor: Any, action: str, target: Any, person: PersonServed, **detail
 
 def starting_content(previous: WellnessPlanVersion | None) -> dict[str, list[dict[str, str]]]:
     """What a new draft starts from: the current plan's words, or nothing."""
-    if previous is None:
-        return {}
-    return {k: [dict(e) for e in v] for k, v in (previous.content or {}).items()}
+    return {} if previous is None else copied_content(previous)
 
 
 def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
@@ -142,51 +146,42 @@ def save_wellness_draft(
     cleaned, checked = PLANS.check_draft(
         clean_content, content, review_on, clock.today_in(person_zone(person))
     )
-    now = clock.now()
-    try:
-        with transaction.atomic():
-            draft, created = PLANS.open_draft(person, staff_pk=acting.staff_pk, now=now)
-            if created:
-                draft.based_on = (
-                    WellnessPlanVersion.objects.filter(
-                        person=person, status=WellnessPlanStatus.SIGNED
-                    )
-                    .order_by("-number")
-                    .first()
-                )
-                action, changed = Action.CREATE, True
-            else:
-                action = Action.UPDATE
-                changed = draft.content != cleaned or draft.review_on != checked
-            draft.content = cleaned
-            draft.review_on = checked
-            draft.updated_at = now
-            draft.save()
-            _record(
-                actor,
-                action,
-                draft,
-                person,
-                what="wellness plan draft",
-                version=draft.number,
-                review_on=checked.isoformat(),
-                sections={k: len(v) for k, v in cleaned.items()},
-                changed=changed,
-            )
-    except IntegrityError:
-        raise Conflict("Someone saved this person's plan a moment ago; reload.") from None
+
+    def start(draft: WellnessPlanVersion) -> None:
+        draft.based_on = (
+            WellnessPlanVersion.objects.filter(person=person, status=WellnessPlanStatus.SIGNED)
+            .order_by("-number")
+            .first()
+        )
+
+    def record(draft: WellnessPlanVersion, created: bool, changed: bool) -> None:
+        _record(
+            actor,
+            Action.CREATE if created else Action.UPDATE,
+            draft,
+            person,
+            what="wellness plan draft",
+            version=draft.number,
+            review_on=checked.isoformat(),
+            sections={k: len(v) for k, v in cleaned.items()},
+            changed=created or changed,
+        )
+
+    draft: WellnessPlanVersion = PLANS.save_draft(
+        person,
+        staff_pk=acting.staff_pk,
+        cleaned=cleaned,
+        review_on=checked,
+        record=record,
+        start=start,
+    )
     return draft
 
 
 def not_ready_to_sign(version: WellnessPlanVersion) -> list[str]:
-    """Why a draft cannot be signed yet, in words the signing page shows before anyone tries."""
-    problems = []
-    missing = [s.label for s in REQUIRED_TO_SIGN if not (version.content or {}).get(s.value)]
-    if missing:
-        problems.append("Before signing, fill in: " + "; ".join(missing) + ".")
-    if version.review_on < clock.today_in(person_zone(version.person)):
-        problems.append("The review date has passed: choose a new one in the draft first.")
-    return problems
+    """Why a draft cannot be signed yet (``core.plan_versions.not_ready``)."""
+    required = [(s.value, s.label) for s in REQUIRED_TO_SIGN]
+    return not_ready(version, required, clock.today_in(person_zone(version.person)))
 
 
 def sign_wellness_plan(
@@ -201,29 +196,25 @@ def sign_wellness_plan(
     peer attesting they saw it) and the acting peer's. The version becomes the person's plan;
     the one before stays readable."""
     acting = policy.require(actor, "recovery.sign_wellness_plan", version)
-    typed_name = PLANS.check_signature(person_signature, typed_name, attested)
-    now = clock.now()
-    person = version.person
-    with transaction.atomic():
-        version = PLANS.sign(
-            version,
-            staff_pk=acting.staff_pk,
-            now=now,
-            person_signature=person_signature,
-            typed_name=typed_name,
-            not_ready=not_ready_to_sign,
-        )
-        _record(
+    signed: WellnessPlanVersion = PLANS.sign_recorded(
+        version,
+        staff_pk=acting.staff_pk,
+        person_signature=person_signature,
+        typed_name=typed_name,
+        attested=attested,
+        not_ready=not_ready_to_sign,
+        record=lambda v: _record(
             actor,
             Action.UPDATE,
-            version,
-            person,
+            v,
+            v.person,
             what="wellness plan signed",
-            version=version.number,
+            version=v.number,
             signed=True,
             person_signature=person_signature,
-        )
-    return version
+        ),
+    )
+    return signed
 
 
 # --- Goals -------------------------------------------------------------------------------------

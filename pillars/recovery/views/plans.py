@@ -7,7 +7,6 @@ Views stay thin: a form parses, a selector fetches (scoped, audited), one servic
 
 from __future__ import annotations
 
-from datetime import timedelta
 from uuid import UUID
 
 from django.contrib import messages
@@ -21,7 +20,13 @@ from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, saved
-from pillars.core.plan_pages import pdf_response, sign_page
+from pillars.core.plan_pages import (
+    draft_page,
+    pdf_response,
+    plan_page,
+    sign_page,
+    version_page,
+)
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
@@ -95,23 +100,14 @@ def plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.view_wellness_plan", what="wellness plan"
     )
-    zone = person_zone(person)
-    versions = list(selectors.versions_of(person, request.user))
-    current = next((v for v in versions if v.is_signed), None)
-    draft = next((v for v in versions if not v.is_signed), None)
-    return render(
+    return plan_page(
         request,
         "recovery/plans/plan.html",
-        {
-            "person": person,
-            "current": current,
-            "draft": draft,
-            "versions": versions,
-            "zone_name": str(zone),
-            "overdue": current is not None and current.is_review_overdue(clock.today_in(zone)),
-            "can_draft": _writable(request, person)
-            and policy.allows(request.user, "recovery.draft_wellness_plan", person),
-        },
+        person=person,
+        versions=list(selectors.versions_of(person, request.user)),
+        zone=person_zone(person),
+        can_draft=_writable(request, person)
+        and policy.allows(request.user, "recovery.draft_wellness_plan", person),
     )
 
 
@@ -122,29 +118,18 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.draft_wellness_plan", what="wellness plan draft"
     )
-    zone = person_zone(person)
-    draft = selectors.draft_of(person, request.user)
-    current = selectors.current_plan(person, request.user)
-    content = draft.content if draft else services.starting_content(current)
-    review_on = (
-        draft.review_on if draft else clock.today_in(zone) + timedelta(days=DEFAULT_REVIEW_DAYS)
-    )
-    form = WellnessPlanForm(
-        posted(request), initial={**WellnessPlanForm.initial_from(content), "review_on": review_on}
-    )
-    return form_write(
+    return draft_page(
         request,
-        form,
         "recovery/plans/plan_form.html",
-        {"person": person, "form": form, "draft": draft, "current": current},
-        lambda data: services.save_wellness_draft(
-            person, actor=request.user, content=form.content(), review_on=data["review_on"]
-        ),
-        lambda saved_draft: saved(
-            request,
-            f"Version {saved_draft.number} is saved as a draft. Read it together, then sign.",
-            reverse("recovery:wellness-plan-sign", args=[saved_draft.public_id]),
-        ),
+        person=person,
+        zone=person_zone(person),
+        draft=selectors.draft_of(person, request.user),
+        current=selectors.current_plan(person, request.user),
+        form_class=WellnessPlanForm,
+        starting_content=services.starting_content,
+        review_days=DEFAULT_REVIEW_DAYS,
+        save=services.save_wellness_draft,
+        sign_url="recovery:wellness-plan-sign",
     )
 
 
@@ -153,14 +138,8 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     version = selectors.get_version_for(request.user, public_id, what="wellness plan version")
-    return render(
-        request,
-        "recovery/plans/version.html",
-        {
-            "version": version,
-            "person": version.person,
-            "zone_name": str(person_zone(version.person)),
-        },
+    return version_page(
+        request, "recovery/plans/version.html", version, person_zone(version.person)
     )
 
 
