@@ -95,6 +95,7 @@ def main() -> None:
         "bench.turnover",
         "bench.fhir",
         "bench.insights",
+        "bench.partitions",
     ):
         run = subprocess.run([sys.executable, "-m", module], env=os.environ, cwd=ROOT)
         if run.returncode != 0:

@@ -78,7 +78,8 @@ class Partition:
     table: str
     name: str
     month: date | None
-    rows: int
+    # The planner's estimate as of the last ANALYZE; None before the first.
+    rows: int | None
     size_bytes: int
 
 
@@ -143,14 +144,14 @@ def partitions_of(table: str, connection: Any = None) -> list[Partition]:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT c.relname, greatest(c.reltuples, 0)::bigint, pg_total_relation_size(c.oid)
+            SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid)
             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = %s::regclass
             """,
             [table],
         )
         found = [
-            Partition(table, name, _month_in(table, name), rows, size)
+            Partition(table, name, _month_in(table, name), rows if rows >= 0 else None, size)
             for name, rows, size in cursor.fetchall()
         ]
     return sorted(found, key=lambda p: (p.month is None, p.month or date.min))

@@ -42,8 +42,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{table} (by month of {column}, UTC):")
             for part in partitions.partitions_of(table):
                 label = f"{part.month:%Y-%m}" if part.month else "default"
+                rows = f"~{part.rows:,}" if part.rows is not None else "not analyzed"
                 self.stdout.write(
-                    f"  {label:8} {part.name:32} ~{part.rows:>12,} rows "
+                    f"  {label:8} {part.name:32} {rows:>14} rows "
                     f"{part.size_bytes / 1_048_576:>10.1f} MB"
                 )
 
