@@ -44,13 +44,25 @@ from pillars.people.models import (
 CARE_TEAM = (R.BHT, R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR)
 
 
-def _ordinary_scope(actor: Actor, obj: Any) -> bool:
-    """Emergency access is for reading: changing a person's record or placement needs the
-    ordinary scope (unit, caseload, supervision)."""
+def person_of(obj: Any) -> PersonServed | None:
+    """The person served a record is about: the record itself, or its ``person``."""
     person = obj if isinstance(obj, PersonServed) else getattr(obj, "person", None)
-    if not isinstance(person, PersonServed) or person.pk not in actor.emergency_person_ids:
+    return person if isinstance(person, PersonServed) else None
+
+
+def writes_in_ordinary_scope(actor: Actor, person: PersonServed | None) -> bool:
+    """Emergency access is for reading: writing about a person the actor sees only through an
+    emergency grant needs the ordinary scope (unit, caseload, supervision). No person: allowed
+    (the action's roles decide)."""
+    if person is None or person.pk not in actor.emergency_person_ids:
         return True
     return visible_without_emergency(actor, person)
+
+
+def ordinary_scope(actor: Actor, obj: Any) -> bool:
+    """``writes_in_ordinary_scope`` for a person or a record that names one (``person``): the
+    check of every action that changes a person's record or placement."""
+    return writes_in_ordinary_scope(actor, person_of(obj))
 
 
 EVERYONE = tuple(R)
@@ -59,12 +71,12 @@ ACTIONS = {
     "people.view_person": rule(*CARE_TEAM, R.DIRECTOR, description="open a person served"),
     "people.list_persons": rule(*CARE_TEAM, R.DIRECTOR, description="list and search persons"),
     "people.create_person": rule(R.NURSE, R.CLINICIAN, scope="write"),
-    "people.edit_person": rule(R.NURSE, R.CLINICIAN, check=_ordinary_scope, scope="write"),
-    "people.admit": rule(R.NURSE, R.CLINICIAN, check=_ordinary_scope, scope="write"),
-    "people.transfer": rule(R.NURSE, R.CLINICIAN, check=_ordinary_scope, scope="write"),
-    "people.discharge": rule(R.NURSE, R.CLINICIAN, check=_ordinary_scope, scope="write"),
+    "people.edit_person": rule(R.NURSE, R.CLINICIAN, check=ordinary_scope, scope="write"),
+    "people.admit": rule(R.NURSE, R.CLINICIAN, check=ordinary_scope, scope="write"),
+    "people.transfer": rule(R.NURSE, R.CLINICIAN, check=ordinary_scope, scope="write"),
+    "people.discharge": rule(R.NURSE, R.CLINICIAN, check=ordinary_scope, scope="write"),
     "people.assign_caseload": rule(
-        R.NURSE, R.CLINICIAN, R.SUPERVISOR, check=_ordinary_scope, scope="write"
+        R.NURSE, R.CLINICIAN, R.SUPERVISOR, check=ordinary_scope, scope="write"
     ),
     "people.view_unit": rule(*EVERYONE),
     "people.view_census": rule(*CARE_TEAM, R.DIRECTOR),
@@ -110,7 +122,7 @@ ACTIONS = {
         R.NURSE,
         R.CLINICIAN,
         R.PRIVACY,
-        check=lambda a, o: _ordinary_scope(a, o) and _discloses(a),
+        check=lambda a, o: ordinary_scope(a, o) and _discloses(a),
         scope="write",
         description="record a signed Part 2 consent",
     ),
@@ -118,7 +130,7 @@ ACTIONS = {
         R.NURSE,
         R.CLINICIAN,
         R.PRIVACY,
-        check=_ordinary_scope,
+        check=ordinary_scope,
         scope="write",
         description="record a written revocation or the expiry event of a consent",
     ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -113,6 +113,11 @@ def _clean_person(values: dict[str, Any], *, exclude_pk: int | None = None) -> d
     return cleaned
 
 
+def _person_fields(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The person's fields among a service's keyword arguments (its ``locals()`` on entry)."""
+    return {name: arguments[name] for name in PERSON_FIELDS}
+
+
 def create_person(
     *,
     actor: Any,
@@ -128,20 +133,14 @@ def create_person(
 ) -> PersonServed:
     """Register a person served; with a unit, admit them there in the same transaction (so a
     nurse who registers someone can see them: scope follows the unit)."""
+    fields = _person_fields(locals())
     acting = policy.require(actor, "people.create_person")
     if unit is not None:
         policy.require(actor, "people.admit", unit)
     return _create_person(
         actor=actor,
         staff_pk=acting.staff_pk,
-        values={
-            "record_number": record_number,
-            "legal_given_name": legal_given_name,
-            "legal_family_name": legal_family_name,
-            "preferred_name": preferred_name,
-            "pronouns": pronouns,
-            "date_of_birth": date_of_birth,
-        },
+        values=fields,
         unit=unit,
         bed=bed,
         admitted_at=admitted_at,
@@ -166,18 +165,12 @@ def import_person(
     The importer's right is ``people.import``: an administrator loads the census when a program
     starts using Pillars, without being on the care team. Each row is audited like a form entry.
     """
+    fields = _person_fields(locals())
     acting = policy.require(actor, "people.import")
     return _create_person(
         actor=actor,
         staff_pk=acting.staff_pk,
-        values={
-            "record_number": record_number,
-            "legal_given_name": legal_given_name,
-            "legal_family_name": legal_family_name,
-            "preferred_name": preferred_name,
-            "pronouns": pronouns,
-            "date_of_birth": date_of_birth,
-        },
+        values=fields,
         unit=unit,
         bed=bed,
         admitted_at=None,

@@ -28,7 +28,7 @@ from pillars.people.policies import (
     CARE_TEAM,
     person_scope_q,
     person_visible,
-    visible_without_emergency,
+    writes_in_ordinary_scope,
 )
 
 
@@ -46,10 +46,7 @@ def _person_of(obj: Any) -> PersonServed | None:
 def _not_emergency_only(actor: Actor, obj: Any) -> bool:
     """Writing needs the ordinary scope (unit, caseload, supervision): an emergency grant is
     for reading."""
-    person = _person_of(obj)
-    if person is None or person.pk not in actor.emergency_person_ids:
-        return True
-    return visible_without_emergency(actor, person)
+    return writes_in_ordinary_scope(actor, _person_of(obj))
 
 
 ACTIONS = {

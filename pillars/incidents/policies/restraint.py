@@ -27,25 +27,21 @@ from pillars.incidents.models import (
 from pillars.people.models import PersonServed, Unit
 from pillars.people.policies import (
     CARE_TEAM,
+    person_of,
     person_scope_q,
     person_visible,
     restrict_units,
     unit_visible,
-    visible_without_emergency,
+    writes_in_ordinary_scope,
 )
 
 
 def _not_emergency_only(actor: Actor, obj: Any) -> bool:
-    """Emergency access is for reading; writing needs the ordinary scope."""
-    if isinstance(obj, PersonServed):
-        person = obj
-    elif isinstance(obj, RestraintEpisode):
-        person = obj.person
-    else:
-        return True
-    if person.pk not in actor.emergency_person_ids:
-        return True
-    return visible_without_emergency(actor, person)
+    """Emergency access is for reading; writing (about a person or an episode) needs the
+    ordinary scope."""
+    if isinstance(obj, PersonServed | RestraintEpisode):
+        return writes_in_ordinary_scope(actor, person_of(obj))
+    return True
 
 
 def _leads_unit(actor: Actor, obj: Any) -> bool:

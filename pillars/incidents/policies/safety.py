@@ -16,23 +16,14 @@ from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import SafetyPlanVersion
-from pillars.people.models import PersonServed
 from pillars.people.policies import (
     CARE_TEAM,
+    ordinary_scope,
     person_scope_q,
     person_visible,
-    visible_without_emergency,
 )
 
 WRITERS = (R.BHT, R.NURSE, R.CLINICIAN, R.PEER)
-
-
-def _not_emergency_only(actor: Actor, obj: Any) -> bool:
-    """Emergency access is for reading: writing a plan needs the ordinary scope."""
-    person = obj if isinstance(obj, PersonServed) else getattr(obj, "person", None)
-    if not isinstance(person, PersonServed) or person.pk not in actor.emergency_person_ids:
-        return True
-    return visible_without_emergency(actor, person)
 
 
 ACTIONS = {
@@ -40,11 +31,11 @@ ACTIONS = {
         *CARE_TEAM, R.DIRECTOR, description="read a person's safety plan and its versions"
     ),
     "incidents.draft_safety_plan": rule(
-        *WRITERS, check=_not_emergency_only, scope="write", description="draft a plan version"
+        *WRITERS, check=ordinary_scope, scope="write", description="draft a plan version"
     ),
     "incidents.sign_safety_plan": rule(
         *WRITERS,
-        check=_not_emergency_only,
+        check=ordinary_scope,
         scope="write",
         description="co-sign a plan version with the person served",
     ),

@@ -17,8 +17,7 @@ from django.db.models import Q, QuerySet
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
-from pillars.people.models import PersonServed
-from pillars.people.policies import person_scope_q, person_visible, visible_without_emergency
+from pillars.people.policies import ordinary_scope, person_scope_q, person_visible
 from pillars.recovery.models.encounters import Encounter, VirtualSession
 
 READERS = (R.PEER, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
@@ -42,14 +41,6 @@ def _may_read(actor: Actor, obj: Any) -> bool:
     return author is None or author in actor.supervisee_staff_ids or author == actor.staff_id
 
 
-def _ordinary_scope(actor: Actor, obj: Any) -> bool:
-    """Emergency access is for reading: writing a note needs the ordinary scope."""
-    person = obj if isinstance(obj, PersonServed) else getattr(obj, "person", None)
-    if not isinstance(person, PersonServed) or person.pk not in actor.emergency_person_ids:
-        return True
-    return visible_without_emergency(actor, person)
-
-
 def _is_author(actor: Actor, obj: Any) -> bool:
     author = _author_of(obj)
     return author is None or author == actor.staff_id
@@ -66,7 +57,7 @@ ACTIONS = {
     ),
     "recovery.write_encounter": rule(
         R.PEER,
-        check=_ordinary_scope,
+        check=ordinary_scope,
         scope="write",
         description="write and sign a peer encounter (one person or a group)",
     ),
@@ -91,7 +82,7 @@ ACTIONS = {
     ),
     "recovery.schedule_virtual_session": rule(
         R.PEER,
-        check=lambda a, o: _ordinary_scope(a, o) and _is_author(a, o),
+        check=lambda a, o: ordinary_scope(a, o) and _is_author(a, o),
         scope="write",
         description="schedule a video session, record its link as sent",
     ),

@@ -20,7 +20,7 @@ from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Staff
-from pillars.people.policies import _ordinary_scope, person_scope_q, person_visible
+from pillars.people.policies import ordinary_scope, person_scope_q, person_visible
 from pillars.recovery.models.matching import CaseloadLimit, MatchRequest, PeerProfile
 
 READERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
@@ -42,13 +42,13 @@ ACTIONS = {
     ),
     "recovery.request_peer": rule(
         *REQUESTERS,
-        check=_ordinary_scope,
+        check=ordinary_scope,
         scope="write",
         description="open or withdraw a request for a peer for a person served",
     ),
     "recovery.record_peer_choice": rule(
         *REQUESTERS,
-        check=_ordinary_scope,
+        check=ordinary_scope,
         scope="write",
         description="record the peer the person chose, with the person (puts the person on the "
         "chosen peer's caseload)",

@@ -16,7 +16,7 @@ from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import PersonServed
-from pillars.people.policies import person_scope_q, person_visible, visible_without_emergency
+from pillars.people.policies import person_scope_q, person_visible, writes_in_ordinary_scope
 from pillars.recovery.models.plans import Goal, GoalProgress, GoalStep, WellnessPlanVersion
 
 READERS = (R.PEER, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
@@ -35,10 +35,7 @@ def person_of(obj: Any) -> PersonServed | None:
 
 def not_emergency_only(actor: Actor, obj: Any) -> bool:
     """Emergency access is for reading: writing needs the ordinary scope."""
-    person = person_of(obj)
-    if person is None or person.pk not in actor.emergency_person_ids:
-        return True
-    return visible_without_emergency(actor, person)
+    return writes_in_ordinary_scope(actor, person_of(obj))
 
 
 ACTIONS = {

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
-from pillars.people.policies import _ordinary_scope, person_scope_q, person_visible
+from pillars.people.policies import ordinary_scope, person_scope_q, person_visible
 from pillars.recovery.models.referrals import Referral, ReferralOutcomeReason
 
 READERS = (R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
@@ -27,7 +27,7 @@ ACTIONS = {
     ),
     "recovery.make_referral": rule(
         *MAKERS,
-        check=_ordinary_scope,
+        check=ordinary_scope,
         scope="write",
         description="refer a person to a service, log an outside referral, update or reopen it",
     ),

@@ -21,7 +21,7 @@ from pillars.people.policies import (
     restrict_by_unit,
     restrict_persons,
     unit_record_visible,
-    visible_without_emergency,
+    writes_in_ordinary_scope,
 )
 from pillars.rounds.models import (
     Check,
@@ -39,15 +39,11 @@ def not_emergency_only(actor: Actor, obj: Any) -> bool:
     record is a person (ordering a level), an order, or a row of one (check, coverage,
     monitoring exception)."""
     if isinstance(obj, PersonServed):
-        person = obj
-    else:
-        order = obj.order if isinstance(obj, (Check, Coverage, MonitoringException)) else obj
-        if not isinstance(order, ObservationOrder):
-            return True
-        person = order.person
-    if person.pk not in actor.emergency_person_ids:
+        return writes_in_ordinary_scope(actor, obj)
+    order = obj.order if isinstance(obj, (Check, Coverage, MonitoringException)) else obj
+    if not isinstance(order, ObservationOrder):
         return True
-    return visible_without_emergency(actor, person)
+    return writes_in_ordinary_scope(actor, order.person)
 
 
 ACTIONS = {

@@ -382,6 +382,19 @@ def _claim_many(items: Sequence[_Due]) -> list[_Due]:
     return claimed
 
 
+# What the sweep reads of each claimed order: its names for the alerts and the audit event, and
+# the keys the roster follows (thousands a pass: nothing more).
+ORDER_READ = (
+    "public_id",
+    "episode_id",
+    "person__public_id",
+    "person__preferred_name",
+    "person__legal_given_name",
+    "person__legal_family_name",
+    "level__name",
+)
+
+
 def _escalate_many(
     items: Sequence[_Due], roster: Roster, units: Mapping[int, Unit]
 ) -> tuple[int, int]:
@@ -393,8 +406,10 @@ def _escalate_many(
     claimed = _claim_many(items)
     if not claimed:
         return 0, 0
-    orders = ObservationOrder.objects.select_related("person", "level").in_bulk(
-        [i.pk for i in claimed]
+    orders = (
+        ObservationOrder.objects.select_related("person", "level")
+        .only(*ORDER_READ)
+        .in_bulk([i.pk for i in claimed])
     )
     roster.read_orders(orders.values())
     drafted: dict[int, list[Alert]] = {}

@@ -153,21 +153,27 @@ def add_note(
 def sign_outgoing(handoff: Handoff, *, actor: Any) -> Handoff:
     """The outgoing staff member signs; the compiled content is frozen from now on."""
     acting = policy.require(actor, "rounds.handoff", handoff)
+    return _sign(handoff, "outgoing", actor=actor, staff_pk=acting.staff_pk)
+
+
+def _sign(handoff: Handoff, side: str, *, actor: Any, staff_pk: int) -> Handoff:
+    """Sign one side (``outgoing`` or ``incoming``) under a lock on the handoff, refused when
+    that side is already signed, and audit it in the same transaction."""
     with transaction.atomic():
         locked = Handoff.objects.select_for_update().select_related("unit").get(pk=handoff.pk)
-        if locked.outgoing_signed_at is not None:
-            raise Conflict("The outgoing side of this handoff is already signed.")
+        if getattr(locked, f"{side}_signed_at") is not None:
+            raise Conflict(f"The {side} side of this handoff is already signed.")
         now = clock.now()
-        locked.outgoing_staff_id = acting.staff_pk
-        locked.outgoing_signed_at = now
-        locked.save(update_fields=["outgoing_staff", "outgoing_signed_at"])
+        setattr(locked, f"{side}_staff_id", staff_pk)
+        setattr(locked, f"{side}_signed_at", now)
+        locked.save(update_fields=[f"{side}_staff", f"{side}_signed_at"])
         audit.record(
             actor=actor,
             action=Action.UPDATE,
             target=locked,
             category=_category(locked.unit),
             purpose=Purpose.TREATMENT,
-            detail={"event": "signed_outgoing", "signed_at": now.isoformat()},
+            detail={"event": f"signed_{side}", "signed_at": now.isoformat()},
         )
     return locked
 
@@ -185,20 +191,4 @@ def sign_incoming(handoff: Handoff, *, actor: Any, pin: str) -> Handoff:
         raise invalid(None, "You signed as outgoing; the incoming staff member signs here.")
     staff = Staff.objects.get(pk=acting.staff_pk)
     confirm_pin(staff, pin or "", actor=actor, target=handoff, event="sign_incoming")
-    with transaction.atomic():
-        locked = Handoff.objects.select_for_update().select_related("unit").get(pk=handoff.pk)
-        if locked.incoming_signed_at is not None:
-            raise Conflict("The incoming side of this handoff is already signed.")
-        now = clock.now()
-        locked.incoming_staff_id = acting.staff_pk
-        locked.incoming_signed_at = now
-        locked.save(update_fields=["incoming_staff", "incoming_signed_at"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            category=_category(locked.unit),
-            purpose=Purpose.TREATMENT,
-            detail={"event": "signed_incoming", "signed_at": now.isoformat()},
-        )
-    return locked
+    return _sign(handoff, "incoming", actor=actor, staff_pk=acting.staff_pk)
