@@ -24,7 +24,6 @@ class IncidentsConfig(AppConfig):
         for area in AREAS:
             import_module(f"pillars.incidents.policies.{area}").install()
             import_module(f"pillars.incidents.extensions.{area}").install()
-            import_module(f"pillars.incidents.extensions.{area}").install()
         navigation.register(
             [
                 NavEntry("Incident reports", "incidents:incident-drafts", "incidents.report", 30),
