@@ -6,12 +6,16 @@ schema names, permissions and audit words; the OpenAPI document shows them as be
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ninja import Field, Schema
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_types import Text
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
 
 
 class PlanDraftIn(Schema):
@@ -61,3 +65,63 @@ def version_fields(version: Any) -> dict[str, Any]:
         "signed_by": version.signed_by.display_name if version.signed_by else None,
         "signed_at": version.signed_at,
     }
+
+
+@dataclass(frozen=True)
+class PlanWrites:
+    """The two write routes of one kind of plan, added to its router by ``add_to``: saving the
+    draft (``draft_path``, a person's public id) and signing it (``sign_path``, the version's).
+    Both are replay-safe and answer with the version as ``out``. ``module`` names the handlers'
+    module, so their operation ids stay the router's own."""
+
+    plan_name: str  # "safety plan", for the audited reads
+    module: str
+    out: Any  # the version schema, with ``of(version)``
+    draft_in: type[PlanDraftIn]
+    sign_in: type[PlanSignIn]
+    draft_path: str
+    sign_path: str
+    draft_summary: str
+    sign_summary: str
+    draft_action: str
+    sign_action: str
+    get_person: Callable[..., Any]
+    get_version: Callable[..., Any]
+    save: Callable[..., Any]
+    sign: Callable[..., Any]
+
+    def add_to(self, router: Router, errors: dict[int, Any]) -> None:
+        name = self.plan_name
+
+        def save_draft(request: HttpRequest, public_id: UUID, payload: PlanDraftIn) -> Any:
+            person = self.get_person(
+                request.user, public_id, self.draft_action, what=f"api {name} draft"
+            )
+            draft = self.save(
+                person, actor=request.user, content=payload.content(), review_on=payload.review_on
+            )
+            return Status(200, self.out.of(draft))
+
+        def sign(request: HttpRequest, public_id: UUID, payload: PlanSignIn) -> Any:
+            version = self.get_version(
+                request.user, public_id, self.sign_action, what=f"api {name} to sign"
+            )
+            return Status(200, self.out.of(payload.sign(version, request.user, self.sign)))
+
+        routes = (
+            (save_draft, self.draft_in, self.draft_path, self.draft_summary, "saves a {} draft"),
+            (sign, self.sign_in, self.sign_path, self.sign_summary, "signs a {} version"),
+        )
+        for handler, payload, path, summary, what in routes:
+            handler.__module__ = self.module
+            handler.__qualname__ = handler.__name__
+            handler.__annotations__ = {
+                "request": HttpRequest,
+                "public_id": UUID,
+                "payload": payload,
+                "return": Status[self.out],  # type: ignore[name-defined]
+            }
+            declared = audited(f"{what.format(name)} (audited by the selector and the service)")
+            router.post(path, response={200: self.out, **errors}, summary=summary)(
+                declared(idempotent(handler))
+            )

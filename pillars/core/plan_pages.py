@@ -6,16 +6,21 @@ forms, templates and URL names, after their own scoped, audited reads."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from pillars.core import clock
+from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
 
 
@@ -137,3 +142,125 @@ def pdf_response(data: bytes, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@dataclass(frozen=True)
+class PlanViews:
+    """The five pages of one kind of plan, made by ``views``: the person's plan, writing the
+    draft, one version, signing it and the printed copy. ``urls`` is the URL name they share
+    ("incidents:safety-plan", with "-edit", "-version", "-sign" and "-pdf"); ``templates`` the
+    folder of plan.html, plan_form.html, version.html and sign.html; ``actions`` the policy
+    actions to view, draft and sign. ``get_person`` and ``selectors`` read (scoped, audited);
+    ``services`` holds ``starting_content``, ``not_ready_to_sign`` and the writes ``save`` and
+    ``sign``; ``export`` makes the printed copy."""
+
+    plan_name: str
+    urls: str
+    templates: str
+    actions: tuple[str, str, str]
+    get_person: Callable[..., Any]
+    selectors: Any
+    services: Any
+    save: Callable[..., Any]
+    sign: Callable[..., Any]
+    plan_form: Any
+    sign_form: type[forms.Form]
+    export: Callable[..., bytes]
+    zone_of: Callable[[Any], Any]
+    can_draft: Callable[[HttpRequest, Any], bool]
+    review_days: int
+    module: str
+
+    def views(self) -> tuple[Callable[..., HttpResponse], ...]:
+        """plan, plan_edit, version_detail, version_sign and version_pdf, in that order."""
+        name, view_action, draft_action, sign_action = self.plan_name, *self.actions
+        get_version = self.selectors.get_version_for
+
+        def plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
+            person = self.get_person(request.user, public_id, view_action, what=name)
+            return plan_page(
+                request,
+                f"{self.templates}/plan.html",
+                person=person,
+                versions=list(self.selectors.versions_of(person, request.user)),
+                zone=self.zone_of(person),
+                can_draft=self.can_draft(request, person),
+            )
+
+        def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+            person = self.get_person(request.user, public_id, draft_action, what=f"{name} draft")
+            return draft_page(
+                request,
+                f"{self.templates}/plan_form.html",
+                person=person,
+                zone=self.zone_of(person),
+                draft=self.selectors.draft_of(person, request.user),
+                current=self.selectors.current_plan(person, request.user),
+                form_class=self.plan_form,
+                starting_content=self.services.starting_content,
+                review_days=self.review_days,
+                save=self.save,
+                sign_url=f"{self.urls}-sign",
+            )
+
+        def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+            version = get_version(request.user, public_id, what=f"{name} version")
+            return version_page(
+                request, f"{self.templates}/version.html", version, self.zone_of(version.person)
+            )
+
+        def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+            version = get_version(request.user, public_id, sign_action, what=f"{name} to sign")
+            return sign_page(
+                request,
+                version,
+                form_class=self.sign_form,
+                template=f"{self.templates}/sign.html",
+                version_url=f"{self.urls}-version",
+                plan_url=reverse(self.urls, args=[version.person.public_id]),
+                plan_name=name,
+                not_ready=self.services.not_ready_to_sign,
+                sign=self.sign,
+            )
+
+        def version_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+            version = get_version(request.user, public_id, what=f"{name} pdf")
+            return pdf_response(
+                self.export(request.user, version, channel="page"),
+                f"{name.replace(' ', '-')}-v{version.number}.pdf",
+            )
+
+        made = (
+            (plan, f"a person's {name} and its versions; get_person_for audits the read", GET),
+            (
+                plan_edit,
+                f"writes the next version of a {name}; get_person_for and the service audit",
+                GET_POST,
+            ),
+            (version_detail, f"one version of a {name}; get_version_for audits the read", GET),
+            (
+                version_sign,
+                f"signs a {name} version; get_version_for and the service audit",
+                GET_POST,
+            ),
+            (
+                version_pdf,
+                f"the printed copy of a {name}; get_version_for audits, exports.release logs",
+                GET,
+            ),
+        )
+        return tuple(self._page(view, what, methods) for view, what, methods in made)
+
+    def _page(
+        self, view: Callable[..., HttpResponse], what: str, methods: list[str]
+    ) -> Callable[..., HttpResponse]:
+        view.__module__ = self.module
+        view.__qualname__ = view.__name__
+        page: Callable[..., HttpResponse] = audited(what)(
+            login_required(require_http_methods(methods)(view))
+        )
+        return page
+
+
+GET = ["GET"]
+GET_POST = ["GET", "POST"]

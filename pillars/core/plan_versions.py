@@ -214,6 +214,53 @@ class PlanVersions:
         return version
 
 
+# Checks one entry of a section: (code, label, its number from 1, the entry, the section's
+# problems to add to); gives the entry to keep, or None to leave it out.
+EntryCheck = Callable[[str, str, int, Any, list[str]], dict[str, str] | None]
+
+
+def clean_sections(
+    raw: Any,
+    sections: Iterable[tuple[str, str]],
+    check_entry: EntryCheck,
+    *,
+    max_entries: int,
+    too_many: Callable[[str], str],
+) -> dict[str, list[dict[str, str]]]:
+    """A plan's content (entries by section code, ``sections`` as code and label in order)
+    checked and trimmed, with every problem reported at once by section: unknown sections, a
+    section that is not a list, each entry (``check_entry``), too many entries (``too_many``
+    gives the words for a section's label). Empty sections are left out."""
+    if not isinstance(raw, dict):
+        raise invalid("content", "The plan must list entries by section.")
+    sections = list(sections)
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(map(str, raw)) - {code for code, _ in sections})
+    if unknown:
+        errors["content"] = [f"Unknown sections: {', '.join(unknown)}."]
+    cleaned: dict[str, list[dict[str, str]]] = {}
+    for code, label in sections:
+        entries = raw.get(code) or []
+        if not isinstance(entries, list):
+            errors[code] = [f"{label}: give a list of entries."]
+            continue
+        problems: list[str] = []
+        kept = [
+            e
+            for n, entry in enumerate(entries, start=1)
+            if (e := check_entry(code, label, n, entry, problems)) is not None
+        ]
+        if len(kept) > max_entries:
+            problems.append(too_many(label))
+        if problems:
+            errors[code] = problems
+        elif kept:
+            cleaned[code] = kept
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 def not_ready(version: Any, required: Iterable[tuple[str, str]], today: date) -> list[str]:
     """Why a draft cannot be signed yet, in words the signing page shows before anyone tries
     (and the service repeats if they do): empty required sections (``required`` as code and

@@ -12,8 +12,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
-from pillars.core.idempotency import idempotent
-from pillars.core.plan_api import PlanDraftIn, PlanSignIn, version_fields
+from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
 from pillars.core.plan_pages import pdf_response
 from pillars.incidents import safety_pdf
 from pillars.incidents.models.safety import PersonSignature, SafetyPlanVersion
@@ -129,36 +128,23 @@ def plan_versions(request: HttpRequest, public_id: UUID) -> Status[list[VersionO
     return Status(200, [VersionOut.of(v) for v in selectors.versions_of(person, request.user)])
 
 
-@router.post(
-    "/persons/{public_id}/safety-plan/draft",
-    response={200: VersionOut, **WRITE_ERRORS},
-    summary="Save the draft of the plan's next version (created when there is none)",
-)
-@audited("saves a safety plan draft (audited by get_person_for and save_draft)")
-@idempotent
-def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn) -> Status[VersionOut]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "incidents.draft_safety_plan", what="api safety plan draft"
-    )
-    draft = services.save_draft(
-        person, actor=request.user, content=payload.content(), review_on=payload.review_on
-    )
-    return Status(200, VersionOut.of(draft))
-
-
-@router.post(
-    "/safety-plans/{public_id}/sign",
-    response={200: VersionOut, **WRITE_ERRORS},
-    summary="Sign a draft with the person served; it becomes their plan and never changes",
-)
-@audited("signs a safety plan version (audited by get_version_for and sign_plan)")
-@idempotent
-def sign(request: HttpRequest, public_id: UUID, payload: SafetyPlanSignIn) -> Status[VersionOut]:
-    version = selectors.get_version_for(
-        request.user, public_id, "incidents.sign_safety_plan", what="api safety plan to sign"
-    )
-    signed = payload.sign(version, request.user, services.sign_plan)
-    return Status(200, VersionOut.of(signed))
+PlanWrites(
+    plan_name="safety plan",
+    module=__name__,
+    out=VersionOut,
+    draft_in=DraftIn,
+    sign_in=SafetyPlanSignIn,
+    draft_path="/persons/{public_id}/safety-plan/draft",
+    sign_path="/safety-plans/{public_id}/sign",
+    draft_summary="Save the draft of the plan's next version (created when there is none)",
+    sign_summary="Sign a draft with the person served; it becomes their plan and never changes",
+    draft_action="incidents.draft_safety_plan",
+    sign_action="incidents.sign_safety_plan",
+    get_person=people_selectors.get_person_for,
+    get_version=selectors.get_version_for,
+    save=services.save_draft,
+    sign=services.sign_plan,
+).add_to(router, WRITE_ERRORS)
 
 
 @router.get(

@@ -12,14 +12,14 @@ permission, DESIGN.md "Licensing").
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import Part2Labelled, PersonServed, Staff
+from pillars.core.plan_models import PlanStatus, PlanVersionBase
+from pillars.people.models import Part2Labelled, PersonServed
 
 __all__ = ["PersonSignature", "PlanSection", "SafetyPlanStatus", "SafetyPlanVersion"]
 
@@ -43,9 +43,7 @@ CONTACT_SECTIONS = frozenset({PlanSection.ASK_FOR_HELP, PlanSection.PROFESSIONAL
 CRISIS_LINE = {"name": "988 Suicide & Crisis Lifeline (call or text)", "phone": "988"}
 
 
-class SafetyPlanStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SIGNED = "signed", "Signed"
+SafetyPlanStatus = PlanStatus
 
 
 class PersonSignature(models.TextChoices):
@@ -70,36 +68,17 @@ class VersionQuerySet(models.QuerySet["SafetyPlanVersion"]):
         return self.signed().filter(~Exists(later))
 
 
-class SafetyPlanVersion(Part2Labelled, PublicModel):
+class SafetyPlanVersion(Part2Labelled, PlanVersionBase, PublicModel):
     """One version of a person's safety plan. ``content`` maps each section code to its list of
     entries: ``{"text": ...}`` or, in contact sections, ``{"name": ..., "phone": ...}``."""
 
     PART2_KIND = "safety_plan"
+    PLAN_NAME = "Safety plan"
 
     person = models.ForeignKey(
         PersonServed, on_delete=models.PROTECT, related_name="safety_plan_versions"
     )
-    number = models.PositiveIntegerField()
-    status = models.CharField(
-        max_length=12, choices=SafetyPlanStatus.choices, default=SafetyPlanStatus.DRAFT
-    )
-    content = models.JSONField(default=dict)
     review_on = models.DateField(help_text="When the person and staff look at the plan again.")
-    drafted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    drafted_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
-    # The person served's signature and how it was given.
-    person_signature = models.CharField(
-        max_length=12, choices=PersonSignature.choices, blank=True, default=""
-    )
-    person_signed_name = models.CharField(max_length=150, blank=True, default="")
-    person_signed_at = models.DateTimeField(null=True, blank=True)
-    # The staff member who wrote the plan with the person and signs it (and, for a paper
-    # signature, attests that they saw the person sign).
-    signed_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    signed_at = models.DateTimeField(null=True, blank=True)
 
     objects = VersionQuerySet.as_manager()
 
@@ -121,16 +100,6 @@ class SafetyPlanVersion(Part2Labelled, PublicModel):
             ),
         ]
         indexes = [models.Index(fields=["status", "review_on"], name="safety_plan_review_idx")]
-
-    def __str__(self) -> str:
-        return f"Safety plan v{self.number} ({self.get_status_display()})"
-
-    @property
-    def is_signed(self) -> bool:
-        return self.status == SafetyPlanStatus.SIGNED
-
-    def is_review_overdue(self, today: date) -> bool:
-        return self.is_signed and self.review_on < today
 
     def sections(self) -> list[dict[str, Any]]:
         """Every section in order, with its label and entries, for pages and the printed copy."""

@@ -15,10 +15,10 @@ from typing import Any
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
-from pillars.core.errors import ValidationError, invalid
 from pillars.core.plan_versions import (
     CONTROL,
     PlanVersions,
+    clean_sections,
     clean_text,
     copied_content,
     not_ready,
@@ -54,56 +54,47 @@ def starting_content(previous: SafetyPlanVersion | None) -> dict[str, list[dict[
 
 def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
     """The plan's sections checked and trimmed; every problem is reported at once, by section."""
-    if not isinstance(raw, dict):
-        raise invalid("content", "The plan must list entries by section.")
-    errors: dict[str, list[str]] = {}
-    unknown = sorted(set(raw) - set(PlanSection.values))
-    if unknown:
-        errors["content"] = [f"Unknown sections: {', '.join(map(str, unknown))}."]
-    cleaned: dict[str, list[dict[str, str]]] = {}
-    for code, label in PlanSection.choices:
-        entries = raw.get(code) or []
-        if not isinstance(entries, list):
-            errors[code] = [f"{label}: give a list of entries."]
-            continue
-        problems: list[str] = []
-        kept: list[dict[str, str]] = []
-        for n, entry in enumerate(entries, start=1):
-            if not isinstance(entry, dict):
-                problems.append(f"{label}, entry {n} is not readable.")
-                continue
-            if any(CONTROL.search(str(v)) for v in entry.values() if isinstance(v, str)):
-                problems.append(f"{label}, entry {n} has characters that cannot be printed.")
-                continue
-            if code in CONTACT_SECTIONS:
-                name, phone = clean_text(entry.get("name")), clean_text(entry.get("phone"))
-                if not name and not phone:
-                    continue
-                if not name:
-                    problems.append(f"{label}, entry {n}: give a name for the number {phone}.")
-                elif len(name) > MAX_NAME:
-                    problems.append(f"{label}, entry {n}: a name is at most {MAX_NAME} characters.")
-                if not phone:
-                    problems.append(f"{label}, entry {n}: give a phone number for {name}.")
-                elif not PHONE.match(phone):
-                    problems.append(f"{label}, entry {n}: {phone!r} is not a phone number.")
-                kept.append({"name": name, "phone": phone})
-            else:
-                text = clean_text(entry.get("text"))
-                if not text:
-                    continue
-                if len(text) > MAX_TEXT:
-                    problems.append(f"{label}, entry {n} is longer than {MAX_TEXT} characters.")
-                kept.append({"text": text})
-        if len(kept) > MAX_ENTRIES:
-            problems.append(f"At most {MAX_ENTRIES} entries in a section.")
-        if problems:
-            errors[code] = problems
-        elif kept:
-            cleaned[code] = kept
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    return clean_sections(
+        raw,
+        PlanSection.choices,
+        _check_entry,
+        max_entries=MAX_ENTRIES,
+        too_many=lambda label: f"At most {MAX_ENTRIES} entries in a section.",
+    )
+
+
+def _check_entry(
+    code: str, label: str, n: int, entry: Any, problems: list[str]
+) -> dict[str, str] | None:
+    if not isinstance(entry, dict):
+        problems.append(f"{label}, entry {n} is not readable.")
+        return None
+    if any(CONTROL.search(str(v)) for v in entry.values() if isinstance(v, str)):
+        problems.append(f"{label}, entry {n} has characters that cannot be printed.")
+        return None
+    if code in CONTACT_SECTIONS:
+        return _check_contact(label, n, entry, problems)
+    text = clean_text(entry.get("text"))
+    if not text:
+        return None
+    if len(text) > MAX_TEXT:
+        problems.append(f"{label}, entry {n} is longer than {MAX_TEXT} characters.")
+    return {"text": text}
+
+
+def _check_contact(label: str, n: int, entry: Any, problems: list[str]) -> dict[str, str] | None:
+    name, phone = clean_text(entry.get("name")), clean_text(entry.get("phone"))
+    if not name and not phone:
+        return None
+    if not name:
+        problems.append(f"{label}, entry {n}: give a name for the number {phone}.")
+    elif len(name) > MAX_NAME:
+        problems.append(f"{label}, entry {n}: a name is at most {MAX_NAME} characters.")
+    if not phone:
+        problems.append(f"{label}, entry {n}: give a phone number for {name}.")
+    elif not PHONE.match(phone):
+        problems.append(f"{label}, entry {n}: {phone!r} is not a phone number.")
+    return {"name": name, "phone": phone}
 
 
 PLANS = PlanVersions(

@@ -13,7 +13,7 @@ from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
-from pillars.core.plan_api import PlanDraftIn, PlanSignIn, version_fields
+from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.plans import (
     Goal,
@@ -212,40 +212,23 @@ def plan_version(request: HttpRequest, public_id: UUID) -> Status[WellnessVersio
     return Status(200, WellnessVersionOut.of(version))
 
 
-@router.post(
-    "/recovery/persons/{public_id}/wellness-plan/draft",
-    response={200: WellnessVersionOut, **WRITE_ERRORS},
-    summary="Save the draft of the wellness plan's next version (created when there is none)",
-)
-@audited("saves a wellness plan draft (audited by get_person_for and the service)")
-@idempotent
-def save_draft(
-    request: HttpRequest, public_id: UUID, payload: WellnessDraftIn
-) -> Status[WellnessVersionOut]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "recovery.draft_wellness_plan", what="api wellness plan draft"
-    )
-    draft = services.save_wellness_draft(
-        person, actor=request.user, content=payload.content(), review_on=payload.review_on
-    )
-    return Status(200, WellnessVersionOut.of(draft))
-
-
-@router.post(
-    "/recovery/wellness-plans/{public_id}/sign",
-    response={200: WellnessVersionOut, **WRITE_ERRORS},
-    summary="Sign a draft with the person; it becomes their plan and never changes",
-)
-@audited("signs a wellness plan version (audited by get_version_for and the service)")
-@idempotent
-def sign(
-    request: HttpRequest, public_id: UUID, payload: WellnessSignIn
-) -> Status[WellnessVersionOut]:
-    version = selectors.get_version_for(
-        request.user, public_id, "recovery.sign_wellness_plan", what="api wellness plan to sign"
-    )
-    signed = payload.sign(version, request.user, services.sign_wellness_plan)
-    return Status(200, WellnessVersionOut.of(signed))
+PlanWrites(
+    plan_name="wellness plan",
+    module=__name__,
+    out=WellnessVersionOut,
+    draft_in=WellnessDraftIn,
+    sign_in=WellnessSignIn,
+    draft_path="/recovery/persons/{public_id}/wellness-plan/draft",
+    sign_path="/recovery/wellness-plans/{public_id}/sign",
+    draft_summary="Save the draft of the wellness plan's next version (created when there is none)",
+    sign_summary="Sign a draft with the person; it becomes their plan and never changes",
+    draft_action="recovery.draft_wellness_plan",
+    sign_action="recovery.sign_wellness_plan",
+    get_person=people_selectors.get_person_for,
+    get_version=selectors.get_version_for,
+    save=services.save_wellness_draft,
+    sign=services.sign_wellness_plan,
+).add_to(router, WRITE_ERRORS)
 
 
 @router.get(

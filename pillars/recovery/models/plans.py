@@ -14,13 +14,13 @@ are Pillars' own wording.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
+from pillars.core.plan_models import PlanStatus, PlanVersionBase
 from pillars.people.models import Part2Labelled, PersonServed, Staff
 
 __all__ = [
@@ -199,9 +199,7 @@ WELLNESS_PARTS: list[tuple[str, list[WellnessSection]]] = [
 ]
 
 
-class WellnessPlanStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SIGNED = "signed", "Signed"
+WellnessPlanStatus = PlanStatus
 
 
 class WellnessPersonSignature(models.TextChoices):
@@ -212,37 +210,21 @@ class WellnessPersonSignature(models.TextChoices):
     PAPER = "paper", "Signed a paper copy (attested by staff)"
 
 
-class WellnessPlanVersion(Part2Labelled, PublicModel):
+class WellnessPlanVersion(Part2Labelled, PlanVersionBase, PublicModel):
     """One version of a person's wellness plan. ``content`` maps each section code to a list of
     ``{"text": ...}`` entries, in the person's words. ``based_on`` is the signed version a draft
     was started from (None for the first)."""
 
     PART2_KIND = "recovery"
+    PLAN_NAME = "Wellness plan"
 
     person = models.ForeignKey(
         PersonServed, on_delete=models.PROTECT, related_name="wellness_plan_versions"
     )
-    number = models.PositiveIntegerField()
-    status = models.CharField(
-        max_length=12, choices=WellnessPlanStatus.choices, default=WellnessPlanStatus.DRAFT
-    )
-    content = models.JSONField(default=dict)
     based_on = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     review_on = models.DateField(help_text="When the person and peer look at the plan again.")
-    drafted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    drafted_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
-    person_signature = models.CharField(
-        max_length=12, choices=WellnessPersonSignature.choices, blank=True, default=""
-    )
-    person_signed_name = models.CharField(max_length=150, blank=True, default="")
-    person_signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["person_id", "-number"]
@@ -263,16 +245,6 @@ class WellnessPlanVersion(Part2Labelled, PublicModel):
                 name="signed_wellness_plan_has_both_signatures",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"Wellness plan v{self.number} ({self.get_status_display()})"
-
-    @property
-    def is_signed(self) -> bool:
-        return self.status == WellnessPlanStatus.SIGNED
-
-    def is_review_overdue(self, today: date) -> bool:
-        return self.is_signed and self.review_on < today
 
     def parts(self) -> list[dict[str, Any]]:
         """The seven parts in order, each with its sections and their entries."""

@@ -27,6 +27,7 @@ from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.plan_versions import (
     CONTROL,
     PlanVersions,
+    clean_sections,
     clean_text,
     copied_content,
     not_ready,
@@ -87,43 +88,31 @@ def starting_content(previous: WellnessPlanVersion | None) -> dict[str, list[dic
 
 def clean_content(raw: Any) -> dict[str, list[dict[str, str]]]:
     """The plan's sections checked and trimmed; every problem reported at once, by section."""
-    if not isinstance(raw, dict):
-        raise invalid("content", "The plan must list entries by section.")
-    errors: dict[str, list[str]] = {}
-    unknown = sorted(set(map(str, raw)) - set(WellnessSection.values))
-    if unknown:
-        errors["content"] = [f"Unknown sections: {', '.join(unknown)}."]
-    cleaned: dict[str, list[dict[str, str]]] = {}
-    for code, label in WellnessSection.choices:
-        entries = raw.get(code) or []
-        if not isinstance(entries, list):
-            errors[code] = [f"{label}: give a list of entries."]
-            continue
-        problems: list[str] = []
-        kept: list[dict[str, str]] = []
-        for n, entry in enumerate(entries, start=1):
-            value = entry.get("text") if isinstance(entry, dict) else None
-            if not isinstance(value, str | None):
-                problems.append(f"{label}, entry {n} is not readable.")
-                continue
-            if CONTROL.search((value or "").replace("\n", " ")):
-                problems.append(f"{label}, entry {n} has characters that cannot be printed.")
-                continue
-            text = clean_text(value)
-            if not text:
-                continue
-            if len(text) > MAX_TEXT:
-                problems.append(f"{label}, entry {n} is longer than {MAX_TEXT} characters.")
-            kept.append({"text": text})
-        if len(kept) > MAX_ENTRIES:
-            problems.append(f"{label}: at most {MAX_ENTRIES} entries.")
-        if problems:
-            errors[code] = problems
-        elif kept:
-            cleaned[code] = kept
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    return clean_sections(
+        raw,
+        WellnessSection.choices,
+        _check_entry,
+        max_entries=MAX_ENTRIES,
+        too_many=lambda label: f"{label}: at most {MAX_ENTRIES} entries.",
+    )
+
+
+def _check_entry(
+    code: str, label: str, n: int, entry: Any, problems: list[str]
+) -> dict[str, str] | None:
+    value = entry.get("text") if isinstance(entry, dict) else None
+    if not isinstance(value, str | None):
+        problems.append(f"{label}, entry {n} is not readable.")
+        return None
+    if CONTROL.search((value or "").replace("\n", " ")):
+        problems.append(f"{label}, entry {n} has characters that cannot be printed.")
+        return None
+    text = clean_text(value)
+    if not text:
+        return None
+    if len(text) > MAX_TEXT:
+        problems.append(f"{label}, entry {n} is longer than {MAX_TEXT} characters.")
+    return {"text": text}
 
 
 PLANS = PlanVersions(

@@ -20,13 +20,7 @@ from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, saved
-from pillars.core.plan_pages import (
-    draft_page,
-    pdf_response,
-    plan_page,
-    sign_page,
-    version_page,
-)
+from pillars.core.plan_pages import PlanViews
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
@@ -93,85 +87,34 @@ def person_recovery(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("a person's wellness plan and its versions; get_person_for audits the read")
-@login_required
-@require_GET
-def plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "recovery.view_wellness_plan", what="wellness plan"
-    )
-    return plan_page(
-        request,
-        "recovery/plans/plan.html",
-        person=person,
-        versions=list(selectors.versions_of(person, request.user)),
-        zone=person_zone(person),
-        can_draft=_writable(request, person)
-        and policy.allows(request.user, "recovery.draft_wellness_plan", person),
+def _can_draft(request: HttpRequest, person: PersonServed) -> bool:
+    return _writable(request, person) and policy.allows(
+        request.user, "recovery.draft_wellness_plan", person
     )
 
 
-@audited("writes the next version of a wellness plan; get_person_for and the service audit")
-@login_required
-@require_http_methods(["GET", "POST"])
-def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "recovery.draft_wellness_plan", what="wellness plan draft"
-    )
-    return draft_page(
-        request,
-        "recovery/plans/plan_form.html",
-        person=person,
-        zone=person_zone(person),
-        draft=selectors.draft_of(person, request.user),
-        current=selectors.current_plan(person, request.user),
-        form_class=WellnessPlanForm,
-        starting_content=services.starting_content,
-        review_days=DEFAULT_REVIEW_DAYS,
-        save=services.save_wellness_draft,
-        sign_url="recovery:wellness-plan-sign",
-    )
-
-
-@audited("one version of a wellness plan; get_version_for audits the read")
-@login_required
-@require_GET
-def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    version = selectors.get_version_for(request.user, public_id, what="wellness plan version")
-    return version_page(
-        request, "recovery/plans/version.html", version, person_zone(version.person)
-    )
-
-
-@audited("signs a wellness plan version; get_version_for and the service audit")
-@login_required
-@require_http_methods(["GET", "POST"])
-def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    version = selectors.get_version_for(
-        request.user, public_id, "recovery.sign_wellness_plan", what="wellness plan to sign"
-    )
-    return sign_page(
-        request,
-        version,
-        form_class=WellnessSignForm,
-        template="recovery/plans/sign.html",
-        version_url="recovery:wellness-plan-version",
-        plan_url=reverse("recovery:wellness-plan", args=[version.person.public_id]),
-        plan_name="wellness plan",
-        not_ready=services.not_ready_to_sign,
-        sign=services.sign_wellness_plan,
-    )
-
-
-@audited("the printed copy of a wellness plan; get_version_for audits, exports.release logs")
-@login_required
-@require_GET
-def version_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    version = selectors.get_version_for(request.user, public_id, what="wellness plan pdf")
-    return pdf_response(
-        plans_pdf.export(request.user, version, channel="page"),
-        f"wellness-plan-v{version.number}.pdf",
-    )
+plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
+    plan_name="wellness plan",
+    urls="recovery:wellness-plan",
+    templates="recovery/plans",
+    actions=(
+        "recovery.view_wellness_plan",
+        "recovery.draft_wellness_plan",
+        "recovery.sign_wellness_plan",
+    ),
+    get_person=people_selectors.get_person_for,
+    selectors=selectors,
+    services=services,
+    save=services.save_wellness_draft,
+    sign=services.sign_wellness_plan,
+    plan_form=WellnessPlanForm,
+    sign_form=WellnessSignForm,
+    export=plans_pdf.export,
+    zone_of=person_zone,
+    can_draft=_can_draft,
+    review_days=DEFAULT_REVIEW_DAYS,
+    module=__name__,
+).views()
 
 
 # --- Goals -------------------------------------------------------------------------------------
