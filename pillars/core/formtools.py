@@ -78,25 +78,7 @@ class LocalDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
-# --- Where a person goes: one choice of unit and (optionally) a free bed ----------------------
-
-
-def run_write(
-    request: HttpRequest,
-    form: Any,
-    template: str,
-    context: dict[str, Any],
-    write: Callable[[], Any],
-    field_map: dict[str, str] | None = None,
-) -> tuple[Any, HttpResponse | None]:
-    """Call one service for a valid form. A refusal (field errors or a conflict) comes back as
-    the re-shown form, with the service's field errors on the form's fields."""
-    try:
-        return write(), None
-    except (ValidationError, Conflict) as exc:
-        if isinstance(exc, ValidationError):
-            apply_errors(form, exc, field_map or {})
-        return None, form_failed(request, template, context, exc)
+# --- One service write per form page --------------------------------------------------------
 
 
 def form_failed(
@@ -129,7 +111,7 @@ def form_write[T](
 ) -> HttpResponse:
     """The shape every form page shares: a GET or an invalid POST shows the form; a valid POST
     calls one service with the cleaned data (``write``); a refusal re-shows the form with the
-    service's errors (``run_write``); a success answers ``done(result)`` (a redirect, a page or
+    service's errors; a success answers ``done(result)`` (a redirect, a page or
     an htmx fragment). With ``zone``, the form is read in the unit's zone (its local moments).
     ``context`` may be a function: the page's context is then built only when the form is
     shown, not on the way to a redirect."""

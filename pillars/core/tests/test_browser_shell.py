@@ -7,23 +7,17 @@ from typing import Any
 
 import pytest
 
-from pillars.people.testing import PASSWORD, World
+from pillars.core.tests.browser import sign_in
+from pillars.people.testing import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_bht_signs_in_lands_home_and_signs_out(page: Any, world: World, axe_check: Any) -> None:
     page.goto("/")
     assert "/account/sign-in/" in page.url
     axe_check(page)
-    sign_in(page, "t-bht")
+    sign_in(page, "t-bht", lands_on=None)
     page.wait_for_url(re.compile(r"/$"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
     axe_check(page)
@@ -49,7 +43,7 @@ def test_wrong_password_is_explained(page: Any, world: World) -> None:
 def test_director_enrols_two_step_sign_in_with_qr_code(
     page: Any, world: World, axe_check: Any
 ) -> None:
-    sign_in(page, "t-director")
+    sign_in(page, "t-director", lands_on=None)
     page.wait_for_url(re.compile(r"/account/two-factor/"))
     qr = page.get_by_role("img", name=re.compile("QR code"))
     assert qr.get_attribute("src").startswith("data:image/svg+xml;base64,")

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from pillars.core import clock
+from pillars.core.tests.browser import sign_in
 from pillars.incidents.models import DeescalationStep, Incident, NotificationRule
 from pillars.people.testing import World
-from pillars.rounds.tests.test_board_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

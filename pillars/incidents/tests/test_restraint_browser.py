@@ -11,20 +11,13 @@ import pytest
 from playwright.sync_api import expect
 
 from pillars.core import clock
+from pillars.core.tests.browser import sign_in
 from pillars.incidents.models import RestraintEpisode, RuleProfile
-from pillars.people.testing import PASSWORD, World
+from pillars.people.testing import World
 from pillars.rounds.models import Check
 from pillars.rounds.tests.floor import order_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_nurse_runs_an_episode_to_release(page: Any, world: World, axe_check: Any) -> None:

@@ -11,21 +11,14 @@ import pytest
 from playwright.sync_api import expect
 
 from pillars.core import clock
+from pillars.core.tests.browser import sign_in
 from pillars.incidents.models import SafetyPlanVersion
 from pillars.incidents.services import safety as services
-from pillars.people.testing import PASSWORD, World
+from pillars.people.testing import World
 from pillars.rounds import services as rounds_services
 from pillars.rounds.models import ObservationLevel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_update_sign_print_and_open_from_the_board(world: World, page: Any, axe_check: Any) -> None:

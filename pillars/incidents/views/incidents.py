@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import LOCAL_INPUT, form_write, posted, run_write, saved
+from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
 from pillars.incidents.forms.incidents import (
     AddendumForm,
     DebriefForm,
@@ -349,19 +349,19 @@ def incident_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if request.method == "POST":
         step = request.POST.get("step", "")
         if step == "start":
-            form.is_valid()  # the note is optional when a review starts
-            note = request.POST.get("note", "")
-            _, failed = run_write(
+            form.fields["note"].required = False  # the note is optional when a review starts
+            return form_write(
                 request,
                 form,
                 template,
                 context,
-                lambda: services.start_review(incident, actor=request.user, note=note),
+                lambda data: services.start_review(incident, actor=request.user, note=data["note"]),
+                lambda _: saved(
+                    request,
+                    "Review started.",
+                    reverse("incidents:incident-review", kwargs={"public_id": incident.public_id}),
+                ),
             )
-            if failed is not None:
-                return failed
-            messages.success(request, "Review started.")
-            return redirect("incidents:incident-review", public_id=incident.public_id)
         if step == "close":
             return form_write(
                 request,

@@ -9,17 +9,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from pillars.people.testing import PASSWORD, World
+from pillars.core.tests.browser import sign_in
+from pillars.people.testing import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_nurse_prints_the_packet_of_a_stay(page: Any, world: World, axe_check: Any) -> None:
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill("t-nurse")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, "t-nurse")
 
     page.goto(f"/people/persons/{world.person_a.public_id}/")
     page.get_by_role("link", name="Show survey-readiness packet").click()

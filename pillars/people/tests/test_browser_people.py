@@ -9,18 +9,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from pillars.core.tests.browser import sign_in
 from pillars.people.models import EmergencyAccess
-from pillars.people.testing import PASSWORD, World
+from pillars.people.testing import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_nurse_searches_opens_transfers_and_reads_the_census(

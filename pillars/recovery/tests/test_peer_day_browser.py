@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from pillars.core import clock
+from pillars.core.tests.browser import sign_in
 from pillars.people.models import CaseloadAssignment
-from pillars.people.testing import PASSWORD, World
+from pillars.people.testing import World
 from pillars.recovery.models import Assessment, Encounter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,11 +29,7 @@ def test_a_peers_day(world: World, page: Any, axe_check: Any, size: str) -> None
         staff=world.staff["peer"], person=person, kind="peer", started_on=clock.now().date()
     )
 
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill("t-peer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, "t-peer")
 
     page.goto("/recovery/")
     expect(page.get_by_role("heading", name="My day", exact=True)).to_be_visible()

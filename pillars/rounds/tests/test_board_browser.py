@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from pillars.core import clock
-from pillars.people.testing import PASSWORD, World, make_person, place
+from pillars.core.tests.browser import sign_in
+from pillars.people.testing import World, make_person, place
 from pillars.rounds import services
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
 
@@ -83,14 +84,6 @@ def _orders(world: World) -> list[ObservationOrder]:
         )
         orders.append(order)
     return orders
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def counts(orders: list[ObservationOrder]) -> list[int]:

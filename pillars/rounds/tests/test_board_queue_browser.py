@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from pillars.core import clock
+from pillars.core.tests.browser import sign_in
 from pillars.people.testing import World
 from pillars.rounds.models import SetAsideCheck
-from pillars.rounds.tests.test_board_browser import _orders, counts, sign_in
+from pillars.rounds.tests.test_board_browser import _orders, counts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

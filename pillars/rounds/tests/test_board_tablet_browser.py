@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from pillars.core.tests.browser import sign_in
 from pillars.people.testing import World
-from pillars.rounds.tests.test_board_browser import _orders, sign_in
+from pillars.rounds.tests.test_board_browser import _orders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,10 +12,11 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import totp_now
+from pillars.core.tests.browser import sign_in
 from pillars.people.models import Alert
 from pillars.people.testing import PASSWORD, World
 from pillars.rounds.models import Check
-from pillars.rounds.tests.test_board_browser import _orders, sign_in
+from pillars.rounds.tests.test_board_browser import _orders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,9 +91,5 @@ def test_an_administrator_unlocks_a_locked_out_nurse(
     expect(page.get_by_text("can sign in again", exact=False)).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill("t-nurse")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, "t-nurse")
     context.close()

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from pillars.core import clock
+from pillars.core.tests.browser import sign_in
 from pillars.people import services as people_services
 from pillars.people.testing import World, make_staff
 from pillars.rounds import services
 from pillars.rounds.models import Coverage, ObservationLevel
 from pillars.rounds.services.coverage import start_coverage
-from pillars.rounds.tests.test_board_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,6 @@
 """Pages for the floor: the shift assignment (bulk), reassignment, monitoring exceptions, and
 1:1/2:1 coverage with relief handoffs. Forms parse shape only; the services decide the rules and
-their errors come back onto the forms (``run_write``)."""
+their errors come back onto the forms (``form_write``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import DateInput, posted, run_write
+from pillars.core.formtools import DateInput, form_write, posted, saved
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
@@ -157,35 +157,41 @@ def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "current": list(assignment_selectors.assignments_active_at(unit, clock.now())),
         "zone": unit.time_zone,
     }
-    template = "rounds/assign.html"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def write(data: dict[str, Any]) -> Any:
         by_staff: dict[Staff, list[Any]] = {}
         for person, _placement, name in form.rows:
             if data.get(name):
                 by_staff.setdefault(data[name], []).append(person)
-
-        def write() -> Any:
-            starts, ends = assignment_services.shift_bounds(
-                unit, data["day"], data["starts"], data["ends"]
-            )
-            return assignment_services.assign_shift(
-                unit,
-                actor=request.user,
-                starts_at=starts,
-                ends_at=ends,
-                lead=data.get("lead"),
-                by_staff=by_staff,
-            )
-
-        made, failed = run_write(
-            request, form, template, context, write, {"starts_at": "starts", "ends_at": "ends"}
+        starts, ends = assignment_services.shift_bounds(
+            unit, data["day"], data["starts"], data["ends"]
         )
-        if failed is not None:
-            return failed
-        messages.success(request, f"The shift is assigned ({len(made)} assignments).")
-        return redirect("rounds:coverage", public_id=unit.public_id)
-    return render(request, template, context)
+        return assignment_services.assign_shift(
+            unit,
+            actor=request.user,
+            starts_at=starts,
+            ends_at=ends,
+            lead=data.get("lead"),
+            by_staff=by_staff,
+        )
+
+    return form_write(
+        request,
+        form,
+        "rounds/assign.html",
+        context,
+        write,
+        lambda made: saved(
+            request,
+            f"The shift is assigned ({len(made)} assignments).",
+            _coverage_url(unit),
+        ),
+        field_map={"starts_at": "starts", "ends_at": "ends"},
+    )
+
+
+def _coverage_url(unit: Unit) -> str:
+    return reverse("rounds:coverage", kwargs={"public_id": unit.public_id})
 
 
 class ReassignForm(forms.Form):
@@ -202,22 +208,18 @@ def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     roles = ("nurse", "supervisor") if row.kind == AssignmentKind.LEAD else ("bht", "nurse")
     form = ReassignForm(posted(request), staff=_unit_staff(row.unit, *roles, "clinician"))
     context = {"row": row, "form": form, "zone": row.unit.time_zone}
-    template = "rounds/assign_reassign.html"
-    if request.method == "POST" and form.is_valid():
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: assignment_services.reassign(
-                row, actor=request.user, to_staff=form.cleaned_data["to_staff"]
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, f"Handed over to {form.cleaned_data['to_staff']}.")
-        return redirect("rounds:coverage", public_id=row.unit.public_id)
-    return render(request, template, context)
+    return form_write(
+        request,
+        form,
+        "rounds/assign_reassign.html",
+        context,
+        lambda data: assignment_services.reassign(
+            row, actor=request.user, to_staff=data["to_staff"]
+        ),
+        lambda _: saved(
+            request, f"Handed over to {form.cleaned_data['to_staff']}.", _coverage_url(row.unit)
+        ),
+    )
 
 
 # --- Monitoring exceptions ------------------------------------------------------------------
@@ -241,28 +243,26 @@ def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.pause")
     form = ExceptionForm(posted(request))
     context = {"order": order, "form": form}
-    template = "rounds/exception_start.html"
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: exception_services.start_exception(
-                order,
-                actor=request.user,
-                kind=data["kind"],
-                reason=data["reason"],
-                with_whom=data["with_whom"],
-                where=data["where"],
-            ),
-        )
-        if failed is not None:
-            return failed
+
+    def paused(_: Any) -> HttpResponse:
         messages.success(request, f"Checks on {order.person.display_name} are paused.")
         return _back_to_unit(request, order)
-    return render(request, template, context)
+
+    return form_write(
+        request,
+        form,
+        "rounds/exception_start.html",
+        context,
+        lambda data: exception_services.start_exception(
+            order,
+            actor=request.user,
+            kind=data["kind"],
+            reason=data["reason"],
+            with_whom=data["with_whom"],
+            where=data["where"],
+        ),
+        paused,
+    )
 
 
 class EndExceptionForm(forms.Form):
@@ -276,24 +276,21 @@ def exception_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_exception_for(request.user, public_id, "rounds.pause")
     form = EndExceptionForm(posted(request))
     context = {"row": row, "form": form, "zone": _zone_of(row.order)}
-    template = "rounds/exception_end.html"
-    if request.method == "POST" and form.is_valid():
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: exception_services.end_exception(
-                row, actor=request.user, note=form.cleaned_data["note"]
-            ),
-        )
-        if failed is not None:
-            return failed
+
+    def resumed(_: Any) -> HttpResponse:
         messages.success(
             request, f"Checks on {row.order.person.display_name} resume: one is due now."
         )
         return _back_to_unit(request, row.order)
-    return render(request, template, context)
+
+    return form_write(
+        request,
+        form,
+        "rounds/exception_end.html",
+        context,
+        lambda data: exception_services.end_exception(row, actor=request.user, note=data["note"]),
+        resumed,
+    )
 
 
 def _zone_of(order: ObservationOrder) -> str:
@@ -349,23 +346,27 @@ def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "board_url": _board_url(request, order),
         "floor_notes": _floor_notes(form, "staff", staff),
     }
-    template = "rounds/coverage_start.html"
-    if request.method == "POST" and form.is_valid():
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: coverage_services.start_coverage(
-                order, actor=request.user, staff=form.cleaned_data["staff"]
-            ),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, f"{form.cleaned_data['staff']} is with the person now.")
-        _floor_warned(request, form.cleaned_data["staff"])
+
+    def started(_: Any) -> HttpResponse:
+        _with_the_person(request, form.cleaned_data["staff"])
         return _back_to_unit(request, order)
-    return render(request, template, context)
+
+    return form_write(
+        request,
+        form,
+        "rounds/coverage_start.html",
+        context,
+        lambda data: coverage_services.start_coverage(
+            order, actor=request.user, staff=data["staff"]
+        ),
+        started,
+    )
+
+
+def _with_the_person(request: HttpRequest, staff: Staff) -> None:
+    """After a 1:1 went to a staff member: say so, with the floor gate's warnings."""
+    messages.success(request, f"{staff} is with the person now.")
+    _floor_warned(request, staff)
 
 
 class RelieveForm(forms.Form):
@@ -417,27 +418,29 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "zone": _zone_of(row.order),
     }
     template = "rounds/coverage_relieve.html"
-    if request.method == "POST" and form is not None and form.is_valid():
-        data = form.cleaned_data
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: coverage_services.relieve(
-                row,
-                actor=request.user,
-                incoming_staff=data["incoming_staff"],
-                incoming_pin=data["pin"],
-            ),
-            {"incoming_pin": "pin"},
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, f"{data['incoming_staff']} has taken over.")
-        _floor_warned(request, data["incoming_staff"])
+    if form is None:
+        return render(request, template, context)
+
+    def relieved(_: Any) -> HttpResponse:
+        incoming = form.cleaned_data["incoming_staff"]
+        messages.success(request, f"{incoming} has taken over.")
+        _floor_warned(request, incoming)
         return redirect(board_url)
-    return render(request, template, context)
+
+    return form_write(
+        request,
+        form,
+        template,
+        context,
+        lambda data: coverage_services.relieve(
+            row,
+            actor=request.user,
+            incoming_staff=data["incoming_staff"],
+            incoming_pin=data["pin"],
+        ),
+        relieved,
+        field_map={"incoming_pin": "pin"},
+    )
 
 
 class EndCoverageForm(forms.Form):
@@ -491,33 +494,31 @@ def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "may_sign": policy.allows(request.user, "rounds.relieve", row),
         "zone": _zone_of(order),
     }
-    template = "rounds/coverage_end.html"
-    if request.method == "POST" and form.is_valid():
+
+    def ended(_: Any) -> HttpResponse:
         data = form.cleaned_data
-        _, failed = run_write(
-            request,
-            form,
-            template,
-            context,
-            lambda: coverage_services.end_coverage(
-                row,
-                actor=request.user,
-                reason=data["reason"],
-                successor=data.get("successor"),
-                level=data.get("level"),
-            ),
-        )
-        if failed is not None:
-            return failed
         if data.get("successor"):
-            messages.success(request, f"{data['successor']} is with the person now.")
-            _floor_warned(request, data["successor"])
+            _with_the_person(request, data["successor"])
         elif data.get("level"):
             messages.success(request, f"The stretch has ended; the level is now {data['level']}.")
         else:
             messages.success(request, "The stretch has ended.")
         return redirect(board_url)
-    return render(request, template, context)
+
+    return form_write(
+        request,
+        form,
+        "rounds/coverage_end.html",
+        context,
+        lambda data: coverage_services.end_coverage(
+            row,
+            actor=request.user,
+            reason=data["reason"],
+            successor=data.get("successor"),
+            level=data.get("level"),
+        ),
+        ended,
+    )
 
 
 urlpatterns = [

@@ -10,11 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
 from pillars.core.declare import audited
-from pillars.core.formtools import run_write
+from pillars.core.formtools import form_write, saved
 from pillars.people import selectors as people_selectors
 from pillars.rounds.choices import Recipient
 from pillars.rounds.selectors import escalation as selectors
@@ -81,19 +81,22 @@ def escalation_steps(request: HttpRequest, public_id: UUID) -> HttpResponse:
             services.use_default_steps(unit, actor=request.user)
             messages.success(request, f"{unit.name} uses the default chain.")
             return redirect("rounds:escalation-steps", public_id=unit.public_id)
-        steps = [f.cleaned_data for f in formset.forms if not f.is_blank()]
-        _, failed = run_write(
+    return form_write(
+        request,
+        form,
+        template,
+        context,
+        lambda _: services.replace_steps(
+            unit,
+            actor=request.user,
+            steps=[f.cleaned_data for f in formset.forms if not f.is_blank()],
+        ),
+        lambda _: saved(
             request,
-            form,
-            template,
-            context,
-            lambda: services.replace_steps(unit, actor=request.user, steps=steps),
-        )
-        if failed is not None:
-            return failed
-        messages.success(request, f"The escalation chain of {unit.name} is saved.")
-        return redirect("rounds:escalation-steps", public_id=unit.public_id)
-    return render(request, template, context)
+            f"The escalation chain of {unit.name} is saved.",
+            reverse("rounds:escalation-steps", kwargs={"public_id": unit.public_id}),
+        ),
+    )
 
 
 urlpatterns = [

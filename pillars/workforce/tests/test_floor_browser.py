@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from pillars.core.tests.test_browser_shell import sign_in
+from pillars.core.tests.browser import sign_in
 from pillars.people.testing import World
 from pillars.rounds.models import Coverage
 from pillars.rounds.tests.floor import order_for
@@ -25,7 +25,7 @@ def test_a_lapsed_credential_blocks_a_one_to_one_on_the_form(
     _lapsed_nci(world)
     order = order_for(world, code="one-to-one")
     bht = world.staff["bht"].display_name
-    sign_in(page, "t-nurse")
+    sign_in(page, "t-nurse", lands_on=None)
     page.wait_for_url(re.compile(r"/$"))
     page.goto(f"/rounds/orders/{order.public_id}/coverage/")
     notes = page.get_by_role("note")

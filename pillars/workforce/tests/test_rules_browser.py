@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import totp_now
-from pillars.core.tests.test_browser_shell import sign_in
+from pillars.core.tests.browser import sign_in
 from pillars.people.testing import World
 from pillars.workforce.models import CadenceRule
 
@@ -26,7 +26,7 @@ def test_an_administrator_writes_a_cadence_rules_next_version(
     weekly = CadenceRule.objects.get(code="peer-initial-weekly", is_current=True)
     admin = world.user("admin")
     TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
-    sign_in(page, "t-admin")
+    sign_in(page, "t-admin", lands_on=None)
     page.goto("/workforce/rules/")
     page.wait_for_url(re.compile(r"/account/two-factor/"))
     page.get_by_label("6-digit code").fill(totp_now(admin))

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from pillars.core import clock
-from pillars.people.testing import PASSWORD, World
+from pillars.core.tests.browser import sign_in
+from pillars.people.testing import World
 from pillars.workforce.models import SupervisionSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,11 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_supervisors_week(world: World, page: Any, axe_check: Any) -> None:
     page.set_viewport_size({"width": 1024, "height": 768})
-    page.goto("/account/sign-in/")
-    page.get_by_label("Sign-in name").fill("t-supervisor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, "t-supervisor")
 
     page.goto("/workforce/supervision/")
     expect(page.get_by_role("heading", name="Supervision this week")).to_be_visible()
