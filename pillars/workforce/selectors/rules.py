@@ -37,12 +37,12 @@ def cadence_rules() -> list[RuleHistory]:
 
 def credential_types() -> list[RuleHistory]:
     """Credential types, each version with ``ce_lines``: its CE minimums as (category name,
-    hours)."""
+    hours), by name (a JSON column need not keep the order they were written in)."""
     names = dict(CeCategory.objects.values_list("code", "name"))
     found = histories(CredentialType)
     for history in found:
         for version in (history.current, *history.earlier):
-            version.ce_lines = [
+            version.ce_lines = sorted(
                 (names.get(code, code), hours) for code, hours in version.ce_required().items()
-            ]
+            )
     return found

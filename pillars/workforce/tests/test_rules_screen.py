@@ -67,7 +67,7 @@ def test_everyone_reads_the_rules_and_only_administrators_see_the_forms(
     assert "Credential types" in body
     assert "On September 1 of odd years" in body  # the state peer certification
     assert "24.00 hours" not in body
-    assert "of which 24 Peer support and recovery" in body
+    assert "of which 3 Ethics, 24 Peer support and recovery" in body
     assert "New version" not in body
     admin = signed_in("admin").get(reverse("workforce:rules")).content.decode()
     weekly = CadenceRule.objects.get(code="peer-initial-weekly")
