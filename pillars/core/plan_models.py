@@ -52,7 +52,7 @@ class PlanVersionBase(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self.PLAN_NAME} v{self.number} ({self.get_status_display()})"  # type: ignore[attr-defined]
+        return f"{self.PLAN_NAME} v{self.number} ({PlanStatus(self.status).label})"
 
     @property
     def is_signed(self) -> bool:
