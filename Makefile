@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 PILLARS := $(VENV)/bin/pillars
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Bytecode is cached outside the source tree (see bin/test), also when the shell says not to write it.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/.tools/pycache
 
 .PHONY: help env run test lint types checks pytest pytest-postgres browser bench demo clean
 

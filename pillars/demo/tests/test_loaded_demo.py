@@ -167,6 +167,16 @@ def test_demo_inpatient_units_have_handed_over_their_last_shifts(
         ).exists()
 
 
+def test_a_finished_load_is_marked_finished(loaded: generator.Summary) -> None:
+    from pillars.demo import steps
+    from pillars.demo.models import DemoLoad
+
+    load = DemoLoad.objects.get()
+    assert load.finished_at is not None
+    assert load.step == "part 2 story"
+    assert steps.interrupted() is None
+
+
 def test_small_demo_has_the_promised_shape(loaded: generator.Summary) -> None:
     assert Organization.objects.count() == 1
     assert Site.objects.count() == 2
