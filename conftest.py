@@ -55,28 +55,26 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """The test databases are made from the models (``--no-migrations`` in pyproject.toml: a
     few seconds, where running every migration took about twenty per worker). What the
     migrations add beyond the models is put in here once per database: the audit table's
-    triggers, the audit chain's head row and the reference data. The migrations themselves
+    triggers, the audit lanes and the reference data. The migrations themselves
     run in full in the tests that start Pillars on a fresh database of their own
     (core/tests/test_env.py on SQLite, core/tests/test_faults.py on PostgreSQL)."""
     from importlib import import_module
 
     from django.db import connection
 
-    from pillars.audit.models import ChainHead
-
     with django_db_blocker.unblock():
         with connection.cursor() as cursor:
             for sql in _trigger_sql(up=True):
                 cursor.execute(sql)
-        ChainHead.objects.get_or_create(pk=1)
         for module in SCHEMA_EXTRAS:
             import_module(module).forwards(None, None)
         _reference_data()
 
 
-# Migrations that change the database beyond what the models say (tables partitioned by month
-# on PostgreSQL), run once on each test database.
+# Migrations that change the database beyond what the models say (the audit lanes' head rows and
+# event sequence, tables partitioned by month on PostgreSQL), run once on each test database.
 SCHEMA_EXTRAS = (
+    "pillars.audit.migrations.0006_lanes",
     "pillars.rounds.migrations.0017_partition_checks",
     "pillars.people.migrations.0006_partition_alerts",
 )

@@ -6,15 +6,16 @@ alternates requests to a bare Django view and to an authenticated, policy-checke
 
 Then, on the same server: recording one check through the API (bearer token, policy, audit,
 idempotency) against a bare Django POST that inserts one row, in requests per second (goal: at
-least 0.20). Last, ``bench.batch`` syncs 1,000 checks through ``record_checks`` against raw
-psycopg ``executemany`` of the same rows on PostgreSQL (goal: at least 0.15), ``bench.board``
-times the unit board, and ``bench.escalation`` sweeps 10,000 due orders against a bare
-compare-and-set UPDATE of the same rows (goal: at least 0.2). ``bench.turnover`` computes the
-turnover table of ten years of hires and exits against the same figures in SQL (goal: at most
-3x). ``bench.fhir`` runs the FHIR bulk export against a bare build of the same resources with
-fhir.resources, in resources per second (goal: at least 0.5). ``bench.insights`` times each
-insights dashboard against the summary query it rests on (goal: at most 10x) and prints the
-same figures computed from the raw records beside it.
+least 0.20), alone and with 8 clients writing at once to 8 orders on an 8-worker server. Last,
+``bench.batch`` syncs 1,000 checks through ``record_checks`` against raw psycopg ``executemany``
+of the same rows on PostgreSQL (goal: at least 0.15), ``bench.board`` times the unit board, and
+``bench.escalation`` sweeps 10,000 due orders against a bare compare-and-set UPDATE of the same
+rows (goal: at least 0.2). ``bench.turnover`` computes the turnover table of ten years of hires
+and exits against the same figures in SQL (goal: at most 3x). ``bench.fhir`` runs the FHIR bulk
+export against a bare build of the same resources with fhir.resources, in resources per second
+(goal: at least 0.5). ``bench.insights`` times each insights dashboard against the summary query
+it rests on (goal: at most 10x) and prints the same figures computed from the raw records beside
+it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bench.common import (
@@ -50,6 +52,7 @@ FIND_PERSON = (
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "300"))
 WARMUP = 30
 WRITES = int(os.environ.get("BENCH_WRITES", "300"))
+CLIENTS = 8
 
 SETUP_WRITES = """
 from datetime import timedelta
@@ -59,16 +62,19 @@ from pillars.people.models import Placement, Staff
 from pillars.rounds import services
 from pillars.rounds.models import ObservationLevel, ObservationOrder
 nurse = Staff.objects.get(user__username='demo-nurse')
-p = Placement.objects.current().filter(unit__in=nurse.home_units.all()).first()
-order = ObservationOrder.objects.filter(person=p.episode.person, ended_at__isnull=True).first()
-if order is None:
-    order = services.order_observation(
-        p.episode.person, actor=nurse.user, reason='bench',
-        level=ObservationLevel.objects.get(code='q15', is_current=True),
-        started_at=clock.now() - timedelta(hours=1))
+orders = []
+for p in Placement.objects.current().filter(unit__in=nurse.home_units.all())[:CLIENTS]:
+    order = ObservationOrder.objects.filter(
+        person=p.episode.person, ended_at__isnull=True).first()
+    if order is None:
+        order = services.order_observation(
+            p.episode.person, actor=nurse.user, reason='bench',
+            level=ObservationLevel.objects.get(code='q15', is_current=True),
+            started_at=clock.now() - timedelta(hours=1))
+    orders.append(str(order.public_id))
 _, secret = create_token(nurse.user, name='bench', scopes=['read', 'write'], days=1)
-print(order.public_id, secret)
-"""
+print(",".join(orders), secret)
+""".replace("CLIENTS", str(CLIENTS))
 
 
 BENCH_TABLE = """
@@ -110,7 +116,9 @@ def web(database: str) -> None:
         pillars(env, "demo", "--seed", "7", "--rounds-days", "2")
         pillars(env, "shell", "-c", BENCH_TABLE)
         setup = pillars(env, "shell", "-c", SETUP_WRITES).strip().splitlines()[-1]
-        order_id, bearer = setup.split()
+        order_list, bearer = setup.split()
+        orders = order_list.split(",")
+        order_id = orders[0]
         person = pillars(env, "shell", "-c", FIND_PERSON).strip().splitlines()[-1]
         with server(env) as base:
             opener = signed_in(base, "demo-nurse")
@@ -118,6 +126,8 @@ def web(database: str) -> None:
             urls = {"bare": base + "/bench/bare", "page": target}
             timings = alternate(opener, urls, ROUNDS, WARMUP)
             rates = write_rates(base, order_id, bearer)
+        with server(env, workers=CLIENTS) as base:
+            together = concurrent_rates(base, orders, bearer)
 
     med = {k: statistics.median(v) for k, v in timings.items()}
     p95 = {k: percentile(v, 0.95) for k, v in timings.items()}
@@ -139,31 +149,40 @@ def web(database: str) -> None:
         f"\n[{database}] ratio check API/bare insert: {rates['check'] / rates['bare']:.2f} "
         "of the bare request rate (goal: at least 0.20)"
     )
+    print(
+        f"\n{CLIENTS} clients at once, {len(orders)} orders, {CLIENTS} gunicorn workers: "
+        f"bare insert {together['bare']:.1f} req/s, check API {together['check']:.1f} req/s"
+    )
+    print(
+        f"[{database}] ratio check API/bare insert with {CLIENTS} clients: "
+        f"{together['check'] / together['bare']:.2f} (goal: at least 0.20)"
+    )
+
+
+def _post(url: str, body: dict[str, str], headers: dict[str, str]) -> None:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **headers},
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as response:
+        response.read()
+        assert response.status == 201, response.status
+
+
+def _check_body() -> dict[str, str]:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "observed_at": datetime.now(UTC).isoformat(),
+        "location": "dayroom",
+        "activity": "sitting",
+        "safety_status": "safe",
+    }
 
 
 def write_rates(base: str, order_id: str, bearer: str) -> dict[str, float]:
     """Requests per second of a bare one-row insert and of recording a check via the API."""
-
-    def post(url: str, body: dict[str, str], headers: dict[str, str]) -> None:
-        request = urllib.request.Request(
-            url,
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json", **headers},
-            method="POST",
-        )
-        with urllib.request.urlopen(request) as response:
-            response.read()
-            assert response.status == 201, response.status
-
-    def check_body() -> dict[str, str]:
-        return {
-            "client_id": str(uuid.uuid4()),
-            "observed_at": datetime.now(UTC).isoformat(),
-            "location": "dayroom",
-            "activity": "sitting",
-            "safety_status": "safe",
-        }
-
     auth = {"Authorization": f"Bearer {bearer}"}
     targets = {
         "bare": (base + "/bench/bare-insert", {}),
@@ -173,10 +192,39 @@ def write_rates(base: str, order_id: str, bearer: str) -> dict[str, float]:
     for i in range(WARMUP + WRITES):
         for name, (url, headers) in targets.items():
             started = time.perf_counter()
-            post(url, check_body(), headers)
+            _post(url, _check_body(), headers)
             if i >= WARMUP:
                 spent[name] += time.perf_counter() - started
     return {name: WRITES / seconds for name, seconds in spent.items()}
+
+
+def concurrent_rates(base: str, orders: list[str], bearer: str) -> dict[str, float]:
+    """Requests per second with CLIENTS clients posting at once, each to its own order (as
+    tablets on several units do), bare inserts and check API in alternating rounds."""
+    auth = {"Authorization": f"Bearer {bearer}"}
+    per_client = max(WRITES // CLIENTS, 10)
+
+    def burst(name: str, count: int) -> float:
+        def client(n: int) -> None:
+            if name == "bare":
+                url, headers = base + "/bench/bare-insert", {}
+            else:
+                url, headers = f"{base}/api/v1/orders/{orders[n % len(orders)]}/checks", auth
+            for _ in range(count):
+                _post(url, _check_body(), headers)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            list(pool.map(client, range(CLIENTS)))
+        return time.perf_counter() - started
+
+    burst("bare", 3)
+    burst("check", 3)
+    spent = {"bare": 0.0, "check": 0.0}
+    for _ in range(3):
+        for name in spent:
+            spent[name] += burst(name, per_client)
+    return {name: 3 * CLIENTS * per_client / seconds for name, seconds in spent.items()}
 
 
 if __name__ == "__main__":

@@ -103,8 +103,8 @@ def bench_env(prefix: str, database: str = "sqlite") -> Iterator[tuple[str, dict
 
 
 @contextmanager
-def server(env: dict[str, str]) -> Iterator[str]:
-    """One gunicorn worker on a free port of 127.0.0.1; yields its base URL."""
+def server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """Gunicorn (one worker unless told) on a free port of 127.0.0.1; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -115,7 +115,7 @@ def server(env: dict[str, str]) -> Iterator[str]:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "1",
+            str(workers),
             "--log-level",
             "warning",
         ],

@@ -1,10 +1,10 @@
-"""Signed checkpoints of the audit chain head, kept outside the database.
+"""Signed checkpoints of the audit lanes' heads, kept outside the database.
 
-The hash chain finds an edited, inserted or reordered event, and the chain head row finds events
-cut from the end; but someone who can write to the database can cut the newest events and move
-the head row back with them. A checkpoint (sequence, HMAC, time, signed with the audit key)
-appended to a file the database's users cannot rewrite vouches for the head as it was, so
-``pillars audit verify`` can tell that vouched events are gone.
+The hash chain finds an edited, inserted or reordered event, and each lane's head row finds
+events cut from the end; but someone who can write to the database can cut the newest events and
+move the head rows back with them. A checkpoint (each lane's last sequence and HMAC, the time,
+signed with the audit key) appended to a file the database's users cannot rewrite vouches for
+the heads as they were, so ``pillars audit verify`` can tell that vouched events are gone.
 """
 
 from __future__ import annotations
@@ -29,18 +29,54 @@ INTERVAL = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Checkpoint:
-    seq: int
-    hmac: str
+    """The tip of every lane that has events (lane, seq, HMAC), at a moment."""
+
+    tips: tuple[tuple[int, int, str], ...]
     at: str  # ISO 8601, UTC
+
+    @property
+    def seq(self) -> int:
+        """The newest event vouched for."""
+        return max((seq for _, seq, _ in self.tips), default=0)
 
     def signature(self, key: str | None = None) -> str:
         secret = (key if key is not None else settings.AUDIT_HMAC_KEY).encode()
-        message = f"audit-checkpoint|{self.seq}|{self.hmac}|{self.at}".encode()
-        return hmac.new(secret, message, hashlib.sha256).hexdigest()
+        if [lane for lane, _, _ in self.tips] in ([], [1]):
+            # One lane: the message of the checkpoints written before there were lanes.
+            seq, mac = (self.tips[0][1], self.tips[0][2]) if self.tips else (0, GENESIS)
+            message = f"audit-checkpoint|{seq}|{mac}|{self.at}"
+        else:
+            tips = ";".join(f"{lane}:{seq}:{mac}" for lane, seq, mac in self.tips)
+            message = f"audit-checkpoint|{tips}|{self.at}"
+        return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
 
     def line(self) -> str:
-        body = {"seq": self.seq, "hmac": self.hmac, "at": self.at, "sig": self.signature()}
+        body: dict[str, object] = {"seq": self.seq, "at": self.at, "sig": self.signature()}
+        if [lane for lane, _, _ in self.tips] in ([], [1]):
+            body["hmac"] = self.tips[0][2] if self.tips else GENESIS
+        else:
+            body["lanes"] = {str(lane): [seq, mac] for lane, seq, mac in self.tips}
         return json.dumps(body, sort_keys=True)
+
+    @classmethod
+    def parse(cls, body: dict[str, object]) -> tuple[Checkpoint, str]:
+        """A line's checkpoint and signature; a line from before lanes vouches for lane 1."""
+        lanes = body.get("lanes")
+        if isinstance(lanes, dict):
+            tips = tuple(
+                sorted((int(lane), int(tip[0]), str(tip[1])) for lane, tip in lanes.items())
+            )
+        else:
+            seq = int(str(body["seq"]))
+            tips = ((1, seq, str(body["hmac"])),) if seq else ()
+        return cls(tips, str(body["at"])), str(body["sig"])
+
+
+def current_tips() -> tuple[tuple[int, int, str], ...]:
+    """The head of every lane that has events."""
+    return tuple(
+        ChainHead.objects.filter(seq__gt=0).order_by("pk").values_list("pk", "seq", "hmac")
+    )
 
 
 class CheckpointError(Exception):
@@ -61,10 +97,8 @@ def newest() -> Checkpoint | None:
     if not lines:
         return None
     try:
-        body = json.loads(lines[-1])
-        found = Checkpoint(int(body["seq"]), str(body["hmac"]), str(body["at"]))
-        signature = str(body["sig"])
-    except (ValueError, KeyError, TypeError) as exc:
+        found, signature = Checkpoint.parse(json.loads(lines[-1]))
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise CheckpointError(f"the newest checkpoint in {target} is unreadable: {exc}") from None
     if not hmac.compare_digest(found.signature(), signature):
         raise CheckpointError(f"the newest checkpoint in {target} is not signed with the audit key")
@@ -76,8 +110,7 @@ def write(now: datetime) -> Checkpoint | None:
     target = path()
     if target is None:
         return None
-    head = ChainHead.objects.filter(pk=1).first()
-    point = Checkpoint(head.seq if head else 0, head.hmac if head else GENESIS, now.isoformat())
+    point = Checkpoint(current_tips(), now.isoformat())
     target.parent.mkdir(parents=True, exist_ok=True)
     line = point.line()
     # One write of one line with O_APPEND, then fsync: concurrent writers never interleave and a
@@ -101,29 +134,38 @@ def sweep_checkpoint(now: datetime) -> Checkpoint | None:
         last = newest()
     except CheckpointError:
         last = None  # a fresh, good line follows; verify still reports the bad one until then
-    head = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-    if last is not None and last.seq == head and now - datetime.fromisoformat(last.at) < INTERVAL:
+    if (
+        last is not None
+        and last.tips == current_tips()
+        and now - datetime.fromisoformat(last.at) < INTERVAL
+    ):
         return None
     return write(now)
 
 
 def check() -> str | None:
-    """None when the database still holds the newest checkpoint's head; otherwise why not."""
+    """None when the database still holds every lane tip of the newest checkpoint; otherwise
+    why not."""
     try:
         point = newest()
     except CheckpointError as exc:
         return str(exc)
-    if point is None or point.seq == 0:
+    if point is None:
         return None
-    row = AuditEvent.objects.filter(seq=point.seq).values_list("hmac", flat=True).first()
-    if row is None:
-        return (
-            f"the checkpoint of {point.at} vouches for event #{point.seq}, "
-            "which is no longer in the log (events were removed)"
+    stored = dict(
+        AuditEvent.objects.filter(seq__in=[seq for _, seq, _ in point.tips]).values_list(
+            "seq", "hmac"
         )
-    if row != point.hmac:
-        return (
-            f"event #{point.seq} is not the one the checkpoint of {point.at} vouches for "
-            "(the log was rewritten)"
-        )
+    )
+    for _, seq, mac in point.tips:
+        if seq not in stored:
+            return (
+                f"the checkpoint of {point.at} vouches for event #{seq}, "
+                "which is no longer in the log (events were removed)"
+            )
+        if stored[seq] != mac:
+            return (
+                f"event #{seq} is not the one the checkpoint of {point.at} vouches for "
+                "(the log was rewritten)"
+            )
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import random
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from uuid import UUID
@@ -13,9 +14,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
 from pillars.audit.choices import Action, Category, Outcome, Purpose
-from pillars.audit.models import GENESIS, AuditEvent, ChainHead, compute_hmac
+from pillars.audit.models import LANES, AuditEvent, ChainHead, compute_hmac
 from pillars.core import clock, context
 from pillars.core.bulk import insert_objects
+
+# The PostgreSQL sequence that numbers events (pillars/audit/migrations/0006_lanes.py).
+SEQUENCE = "audit_event_seq"
 
 
 def _jsonable(value: Any) -> Any:
@@ -129,18 +133,18 @@ def _values(
 
 
 def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
-    """Chain and insert events in order, holding the head row's lock until the caller commits."""
+    """Chain and insert events in order in one lane, holding its head row's lock until the
+    caller commits."""
     # No savepoint of its own inside the caller's transaction: a failure here fails the caller.
     with transaction.atomic(savepoint=False):
-        # The lock on the head row orders every writer: the chain stays linear.
-        head, _ = ChainHead.objects.select_for_update().get_or_create(
-            pk=1, defaults={"seq": 0, "hmac": GENESIS}
-        )
-        seq, prev = head.seq, head.hmac
+        connection = transaction.get_connection()
+        head = _take_lane(connection)
+        seqs = _next_seqs(connection, head, len(rows))
+        prev = head.hmac
         events = []
-        for values in rows:
-            seq += 1
+        for values, seq in zip(rows, seqs, strict=True):
             values["seq"] = seq
+            values["lane"] = head.pk
             values["prev_hmac"] = prev
             values["hmac"] = prev = compute_hmac(values)
             events.append(AuditEvent(**values))
@@ -149,8 +153,74 @@ def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
         else:
             for event in events:
                 event.save(force_insert=True)
-        ChainHead.objects.filter(pk=1).update(seq=seq, hmac=prev)
+        ChainHead.objects.filter(pk=head.pk).update(seq=seqs[-1], hmac=prev)
     return events
+
+
+def _take_lane(connection: Any) -> ChainHead:
+    """The locked head of the lane this transaction appends to.
+
+    A transaction keeps the lane it took first. Otherwise, on PostgreSQL, the first lane no
+    other transaction holds (SKIP LOCKED): concurrent writers spread over the lanes instead of
+    queueing on one row, and wait only when every lane is taken. SQLite has one writer at a
+    time and appends to lane 1.
+    """
+    held = _held_lane(connection)
+    if held is not None:
+        return ChainHead.objects.select_for_update().get(pk=held)
+    if connection.vendor != "postgresql":
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        return head
+    lanes = ChainHead.objects.filter(pk__lte=LANES).order_by("pk")
+    free = lanes.select_for_update(skip_locked=True).first()
+    if free is None and not lanes.exists():
+        ChainHead.objects.bulk_create(
+            [ChainHead(pk=lane) for lane in range(1, LANES + 1)], ignore_conflicts=True
+        )
+        free = lanes.select_for_update(skip_locked=True).first()
+    if free is None:
+        # Every lane is taken: queue on one of them.
+        free, _ = ChainHead.objects.select_for_update().get_or_create(pk=random.randint(1, LANES))
+    head = free
+    _hold_lane(connection, head.pk)
+    return head
+
+
+def _held_lane(connection: Any) -> int | None:
+    """The lane this transaction already holds. The mark is a no-op commit callback: Django
+    drops it when the transaction ends (commit or rollback) and when a savepoint it was made
+    in rolls back, exactly when PostgreSQL releases the head row's lock."""
+    held = getattr(connection, "_pillars_audit_lane", None)
+    if held is None:
+        return None
+    lane, mark = held
+    if any(entry[1] is mark for entry in connection.run_on_commit):
+        return int(lane)
+    return None
+
+
+def _hold_lane(connection: Any, lane: int) -> None:
+    def mark() -> None:
+        pass
+
+    transaction.on_commit(mark, using=connection.alias)
+    connection._pillars_audit_lane = (lane, mark)
+
+
+def _next_seqs(connection: Any, head: ChainHead, count: int) -> list[int]:
+    """Event numbers: from a sequence on PostgreSQL (lanes never wait on one another for one;
+    a rolled-back append leaves a gap), after the highest head on SQLite (one writer at a
+    time, numbered without gaps)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s) ORDER BY 1",  # noqa: S608
+                [count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    # SQLite's single writer numbers after the highest head (lane 1's, unless a lane was chosen).
+    last = max(ChainHead.objects.values_list("seq", flat=True), default=head.seq)
+    return list(range(last + 1, last + count + 1))
 
 
 def record_many(events: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:

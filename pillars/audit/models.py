@@ -19,6 +19,12 @@ from pillars.core.models import PublicModel
 
 GENESIS = "0" * 64
 
+# Writers append to one of this many chains ("lanes"), each a chain of its own with its own head
+# row: on PostgreSQL a writer takes the first lane no other transaction holds (SKIP LOCKED), so
+# up to this many transactions append at once instead of queueing on one row. SQLite has one
+# writer at a time and uses lane 1 only.
+LANES = 8
+
 # The fields that the HMAC covers, in a fixed order. Adding a field means a new chain version.
 CHAINED_FIELDS = (
     "seq",
@@ -62,6 +68,9 @@ class AuditEvent(models.Model):
     """One thing that happened: who, what, when (UTC), from where, outcome, category, purpose."""
 
     seq = models.BigIntegerField(unique=True)
+    lane = models.PositiveSmallIntegerField(
+        default=1, help_text="The chain this event was appended to (its previous event's lane)."
+    )
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -85,7 +94,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["actor", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["actor", "occurred_at"]),
+            models.Index(fields=["lane", "seq"], name="audit_event_lane_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
@@ -95,9 +107,10 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """The single row that serializes appends: its lock orders writers, its values are the tip.
+    """The head of one lane (its primary key is the lane's number): its lock orders the lane's
+    writers, its values are the lane's tip (the last event's ``seq`` and HMAC).
 
-    Holding this row's lock from the append until commit is what keeps the chain linear with
+    Holding this row's lock from the append until commit is what keeps each lane linear with
     many concurrent writers (on SQLite the IMMEDIATE write lock does the same).
     """
 
@@ -105,7 +118,7 @@ class ChainHead(models.Model):
     hmac = models.CharField(max_length=64, default=GENESIS)
 
     def __str__(self) -> str:
-        return f"audit chain head at #{self.seq}"
+        return f"audit chain lane {self.pk} at #{self.seq}"
 
 
 class ChainCheck(PublicModel):

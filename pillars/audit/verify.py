@@ -1,7 +1,7 @@
 """Checking the audit chain.
 
-``first_break`` is a pure function over events in ``seq`` order, so it can be tested on any
-sequence; ``verify_database`` feeds it the table and the chain head.
+``first_break`` is a pure function over one lane's events in ``seq`` order, so it can be tested
+on any sequence; ``verify_database`` feeds it each lane of the table with that lane's head.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pillars.audit.models import GENESIS, AuditEvent, ChainHead, compute_hmac
+from pillars.audit.models import GENESIS, LANES, AuditEvent, ChainHead, compute_hmac
 
 
 class Chained(Protocol):
@@ -25,53 +25,84 @@ class Chained(Protocol):
 class Break:
     """The first link that does not hold."""
 
-    position: int  # 1-based position in the stored order
+    position: int  # 1-based position in the lane's stored order
     seq: int | None
     reason: str
+    lane: int = 1
 
     def __str__(self) -> str:
-        return f"broken at position {self.position} (event #{self.seq}): {self.reason}"
+        where = f"position {self.position}" + (f" of lane {self.lane}" if self.lane != 1 else "")
+        return f"broken at {where} (event #{self.seq}): {self.reason}"
 
 
 def first_break(
-    events: Iterable[Chained], *, key: str | None = None, head: tuple[int, str] | None = None
+    events: Iterable[Chained],
+    *,
+    key: str | None = None,
+    head: tuple[int, str] | None = None,
+    lane: int = 1,
 ) -> tuple[Break | None, int]:
-    """Walk the chain; return the first break (or None) and how many events were checked."""
-    expected_seq, prev = 1, GENESIS
+    """Walk one lane; return the first break (or None) and how many events were checked.
+
+    Each event links to the one before it in its lane (the first to ``GENESIS``) and numbers
+    rise along the lane: an edited event fails its HMAC, a removed, inserted or reordered one
+    breaks a link, events cut from the end leave the head pointing past the last one."""
+    last_seq, prev = 0, GENESIS
     count = 0
     for count, event in enumerate(events, start=1):
-        if event.seq != expected_seq:
-            reason = (
-                "an event is missing before this one (deleted)"
-                if event.seq > expected_seq
-                else "this event repeats or precedes an earlier position (inserted or reordered)"
-            )
-            return Break(count, event.seq, f"expected #{expected_seq}; {reason}"), count
+        if event.seq <= last_seq:
+            return Break(
+                count,
+                event.seq,
+                f"#{event.seq} comes after #{last_seq}; this event repeats or precedes an "
+                "earlier position (inserted or reordered)",
+                lane,
+            ), count
         if event.prev_hmac != prev:
             return Break(
                 count,
                 event.seq,
                 "the link to the previous event does not match "
                 "(an event before it was removed, inserted or reordered)",
+                lane,
             ), count
         if compute_hmac(event.chained_values(), key) != event.hmac:
-            return Break(count, event.seq, "the content does not match its HMAC (edited)"), count
-        expected_seq, prev = expected_seq + 1, event.hmac
-    if head is not None and (head[0] != expected_seq - 1 or head[1] != prev):
+            return Break(count, event.seq, "the content does not match its HMAC (edited)", lane), (
+                count
+            )
+        last_seq, prev = event.seq, event.hmac
+    if head is not None and (head[0] != last_seq or head[1] != prev):
         return Break(
             count + 1,
             head[0],
-            f"the chain head says #{head[0]} but the log ends at #{expected_seq - 1} "
+            f"the chain head says #{head[0]} but the log ends at #{last_seq} "
             "(events at the end were removed)",
+            lane,
         ), count
     return None, count
 
 
+def lane_heads() -> dict[int, tuple[int, str]]:
+    """Every lane's head (its last ``seq`` and HMAC), the lanes without a row at the start."""
+    heads = dict.fromkeys(range(1, LANES + 1), (0, GENESIS))
+    heads.update(
+        {pk: (seq, mac) for pk, seq, mac in ChainHead.objects.values_list("pk", "seq", "hmac")}
+    )
+    return heads
+
+
 def verify_database() -> tuple[Break | None, int]:
-    head_row = ChainHead.objects.filter(pk=1).first()
-    head = (head_row.seq, head_row.hmac) if head_row else (0, GENESIS)
-    events = AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
-    return first_break(events, head=head)
+    """Every lane, each against its head; the count is of all events checked."""
+    heads = lane_heads()
+    lanes = set(heads) | set(AuditEvent.objects.values_list("lane", flat=True).distinct())
+    total = 0
+    for lane in sorted(lanes):
+        events = AuditEvent.objects.filter(lane=lane).order_by("seq").iterator(chunk_size=2000)
+        broken, count = first_break(events, head=heads.get(lane, (0, GENESIS)), lane=lane)
+        total += count
+        if broken is not None:
+            return broken, total
+    return None, total
 
 
 @dataclass(frozen=True)

@@ -107,15 +107,19 @@ class UnitDay(Figures):
 
 
 class SweepCursor(models.Model):
-    """Where the summary sweep stopped: the last audit event it read (the audit chain's ``seq``
-    is assigned under the chain head's lock, so a smaller one can never commit later) and the
-    moment of its last pass (time alone moves open figures: missed checks, census, restraint)."""
+    """Where the summary sweep stopped: the last audit event it read in each audit lane (a lane's
+    ``seq`` is assigned under its head's lock, held until commit, so a smaller one can never
+    commit later in the same lane) and the moment of its last pass (time alone moves open
+    figures: missed checks, census, restraint)."""
 
-    seq = models.BigIntegerField(default=0)
+    lanes = models.JSONField(default=dict, help_text="Lane number to the last seq read in it.")
     swept_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"insights sweep at {self.seq}"
+        return f"insights sweep at {self.lanes}"
+
+    def read(self, lane: int) -> int:
+        return int(self.lanes.get(str(lane), 0))
 
 
 from pillars.insights.fhir.models import *  # noqa: E402, F403

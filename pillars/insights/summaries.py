@@ -2,14 +2,15 @@
 (``rebuild``), always through ``compute.compute``.
 
 What a write touched is read from the audit chain, which every service writes in its own
-transaction: ``AuditEvent.seq`` is assigned while the chain head's row is locked, and that lock
-is held until the writer commits, so an event with a smaller ``seq`` can never become visible
-after a larger one. A cursor on ``seq`` (read up to the head's committed ``seq``) therefore
-cannot skip a write, whatever order PostgreSQL commits transactions in. Each event names its
-record; the record says which (unit, hour) buckets it moves: a late entry its observation's hour
-up to the order's next check, an addendum its check's hour, a void its record's hour, a
-discharge every hour of the stay. Time alone moves open figures (missed checks, census,
-restraint still going), so each pass also recomputes every unit's hours since the last pass.
+transaction: an event's ``seq`` is assigned while its audit lane's head row is locked, and that
+lock is held until the writer commits, so within a lane an event with a smaller ``seq`` can
+never become visible after a larger one. A cursor per lane (read up to the lane head's committed
+``seq``) therefore cannot skip a write, whatever order PostgreSQL commits transactions in. Each
+event names its record; the record says which (unit, hour) buckets it moves: a late entry its
+observation's hour up to the order's next check, an addendum its check's hour, a void its
+record's hour, a discharge every hour of the stay. Time alone moves open figures (missed checks,
+census, restraint still going), so each pass also recomputes every unit's hours since the last
+pass.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from pillars.audit.choices import Action
 from pillars.audit.models import AuditEvent, ChainHead
@@ -232,9 +233,9 @@ def _day_runs(days: set[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _head_seq() -> int:
-    head = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first()
-    return head or 0
+def _heads() -> dict[int, int]:
+    """Each audit lane's committed last ``seq``."""
+    return dict(ChainHead.objects.values_list("pk", "seq"))
 
 
 def sweep_summaries(now: datetime | None = None) -> SweepResult:
@@ -252,20 +253,30 @@ def sweep_summaries(now: datetime | None = None) -> SweepResult:
             rebuild(now=now)
             result.claimed = 1
             return result
-        head = _head_seq()
+        heads = _heads()
+        unread = Q()
+        for lane, head in heads.items():
+            unread |= Q(lane=lane, seq__gt=cursor.read(lane), seq__lte=head)
         events = list(
-            AuditEvent.objects.filter(seq__gt=cursor.seq, seq__lte=head, action__in=WRITES)
+            AuditEvent.objects.filter(unread, action__in=WRITES)
             .order_by("seq")
             .values_list("seq", "object_type", "object_id")[:BATCH]
+            if heads
+            else []
         )
-        reached = events[-1][0] if len(events) == BATCH else head
+        # A full batch read every lane's events up to its last seq, and no further.
+        cut = events[-1][0] if len(events) == BATCH else None
         touched = touched_by([(t, i) for _, t, i in events], now)
         active = Unit.objects.filter(is_active=True).values_list("pk", flat=True)
         for unit_id in active:
             touched[unit_id].update(hours_between(cursor.swept_at, now + timedelta(microseconds=1)))
         result.claimed = recompute(touched, now)
-        cursor.seq, cursor.swept_at = reached, now
-        cursor.save(update_fields=["seq", "swept_at"])
+        cursor.lanes = {
+            str(lane): max(cursor.read(lane), head if cut is None else min(head, cut))
+            for lane, head in heads.items()
+        }
+        cursor.swept_at = now
+        cursor.save(update_fields=["lanes", "swept_at"])
     return result
 
 
@@ -295,9 +306,9 @@ def rebuild(*, since: datetime | None = None, now: datetime | None = None) -> in
     cursor moves to the chain head read first, so the sweep then takes only later writes."""
     now = now or clock.now()
     with transaction.atomic():
-        head = _head_seq()
+        heads = {str(lane): seq for lane, seq in _heads().items()}
         cursor, _ = SweepCursor.objects.select_for_update().get_or_create(
-            pk=1, defaults={"seq": head, "swept_at": now}
+            pk=1, defaults={"lanes": heads, "swept_at": now}
         )
         first = earliest()
         start = floor_hour(since or first or now)
@@ -321,8 +332,8 @@ def rebuild(*, since: datetime | None = None, now: datetime | None = None) -> in
             for unit_id in units
         }
         store_days(days, zones)
-        cursor.seq, cursor.swept_at = head, now
-        cursor.save(update_fields=["seq", "swept_at"])
+        cursor.lanes, cursor.swept_at = heads, now
+        cursor.save(update_fields=["lanes", "swept_at"])
     return UnitHour.objects.filter(hour__gte=start).count()
 
 

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from pillars.audit.models import LANES
 from pillars.core import clock
 from pillars.incidents.services import restraint as restraint_services
 from pillars.insights.compute import compute, floor_hour
@@ -236,7 +237,7 @@ def test_a_bucket_the_sweep_missed_would_show(world: World) -> None:
     with time_machine.travel(start + timedelta(hours=2, minutes=10), tick=False):
         _check(world, order, start + timedelta(minutes=10), late=True)
         # The cursor jumps past the late entry's audit event, as a skipping cursor would.
-        SweepCursor.objects.update(seq=10**9)
+        SweepCursor.objects.update(lanes={str(lane): 10**9 for lane in range(1, LANES + 1)})
         sweep_summaries()
         live = snapshot()
         rebuild()

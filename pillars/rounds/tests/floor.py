@@ -4,10 +4,8 @@ orders at a level, and clocks pinned in the unit's zone."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.people.models import Bed, PersonServed
 from pillars.people.testing import World, make_person, place
@@ -45,12 +43,3 @@ def order_for(
         reason="Test order",
         started_at=started_at or clock.now() - timedelta(minutes=5),
     )
-
-
-def events_since(seq: int, **filters: Any) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(seq__gt=seq, **filters).order_by("seq"))
-
-
-def last_seq() -> int:
-    event = AuditEvent.objects.order_by("-seq").first()
-    return event.seq if event else 0

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pillars.audit.models import AuditEvent
+from pillars.audit.testing import last_seq
 from pillars.core import clock
 from pillars.core.tests.api_support import api_as, assert_problem
 from pillars.people.testing import World
@@ -45,7 +46,7 @@ def body(**overrides: Any) -> dict[str, Any]:
 def test_unit_orders_show_the_clock_and_audit_the_read(
     world: World, order: ObservationOrder
 ) -> None:
-    before = AuditEvent.objects.count()
+    before = last_seq()
     response = api_as(world.user("bht")).get(f"/units/{world.unit_a.public_id}/orders")
     assert response.status_code == 200
     [row] = response.json()

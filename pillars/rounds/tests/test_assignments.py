@@ -11,6 +11,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from pillars.audit.testing import events_since, last_seq
 from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.people.models import Room
@@ -19,7 +20,7 @@ from pillars.rounds.choices import AssignmentKind
 from pillars.rounds.models import ShiftAssignment
 from pillars.rounds.selectors.assignments import assigned_person_ids, assignments_active_at
 from pillars.rounds.services.assignments import assign_shift, reassign, shift_bounds
-from pillars.rounds.tests.floor import another_person, events_since, last_seq, local
+from pillars.rounds.tests.floor import another_person, local
 
 pytestmark = pytest.mark.django_db
 

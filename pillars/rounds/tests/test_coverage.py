@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from pillars.audit.models import AuditEvent
+from pillars.audit.testing import events_since, last_seq
 from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.people import services as people_services
@@ -28,7 +29,7 @@ from pillars.rounds.services.coverage import (
     sweep_coverage_lapses,
 )
 from pillars.rounds.services.exceptions import start_exception
-from pillars.rounds.tests.floor import another_person, events_since, last_seq, order_for
+from pillars.rounds.tests.floor import another_person, order_for
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from pillars.audit.testing import events_since, last_seq
 from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.people.testing import World
@@ -19,7 +20,7 @@ from pillars.rounds import services
 from pillars.rounds.choices import CheckStatus
 from pillars.rounds.models import MonitoringException, ObservationOrder
 from pillars.rounds.services.exceptions import end_exception, start_exception
-from pillars.rounds.tests.floor import events_since, last_seq, local, order_for
+from pillars.rounds.tests.floor import local, order_for
 
 pytestmark = pytest.mark.django_db
 

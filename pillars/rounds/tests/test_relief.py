@@ -13,6 +13,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from pillars.audit.testing import events_since, last_seq
 from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.people import services as people_services
@@ -25,7 +26,7 @@ from pillars.rounds.services.coverage import (
     sweep_coverage_lapses,
 )
 from pillars.rounds.services.orders import end_observation
-from pillars.rounds.tests.floor import events_since, last_seq, level, order_for
+from pillars.rounds.tests.floor import level, order_for
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from pillars.audit.models import AuditEvent
+from pillars.audit.testing import last_seq
 from pillars.audit.tests.test_concurrency import _in_thread, writers_database
 from pillars.audit.verify import verify_database
 from pillars.core import clock
@@ -58,7 +59,7 @@ def item(of: ObservationOrder, **overrides: Any) -> CheckItem:
 @pytest.mark.django_db
 def test_a_bad_item_never_loses_the_good_ones(world: World) -> None:
     order = open_order(world)
-    before = AuditEvent.objects.count()
+    before = last_seq()
     good = [item(order, observed_at=clock.now() - timedelta(minutes=m)) for m in (3, 2)]
     bad = item(order, location="roof", activity="flying")
     late = item(order, observed_at=clock.now() - timedelta(minutes=40))
@@ -135,7 +136,7 @@ def test_an_out_of_scope_order_refuses_that_item_not_the_batch(world: World) -> 
 
     nurse_b = make_staff("t-nurse-b", ["nurse"], [world.unit_b])
     theirs = open_order(world, person=world.person_b, by=nurse_b.user)
-    before = AuditEvent.objects.count()
+    before = last_seq()
     results = record_checks(
         [item(theirs), item(mine), item(mine, order=uuid.uuid4()), item(mine, order="nope")],
         actor=world.user("bht"),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pillars.audit.models import AuditEvent
+from pillars.audit.testing import last_seq
 from pillars.core import clock
 from pillars.core.tests.api_support import api_as
 from pillars.people.testing import World
@@ -82,7 +83,7 @@ def test_batch_with_idempotency_key_replays_the_answer(
 def test_order_checks_are_paged_and_the_read_audited(world: World, order: ObservationOrder) -> None:
     client = api_as(world.user("bht"))
     client.post("/checks/batch", {"checks": [check(order) for _ in range(3)]})
-    before = AuditEvent.objects.count()
+    before = last_seq()
     first = client.get(f"/orders/{order.public_id}/checks", {"limit": 2})
     assert first.status_code == 200
     page = first.json()

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
+from pillars.audit.testing import last_seq
 from pillars.core import clock
 from pillars.people.testing import World
 from pillars.workforce.models.credentials import CeCategory, Credential
@@ -44,7 +45,7 @@ def _body(response: Any) -> bytes:
 def test_who_may_download_gets_a_safe_attachment_and_the_read_is_audited(
     world: World, signed_in: Any, card: Credential, who: str
 ) -> None:
-    before = AuditEvent.objects.count()
+    before = last_seq()
     response = signed_in(who).get(reverse("workforce:credential-evidence", args=[card.public_id]))
     assert response.status_code == 200
     assert _body(response) == PDF
