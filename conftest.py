@@ -75,6 +75,7 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 # event sequence, tables partitioned by month on PostgreSQL), run once on each test database.
 SCHEMA_EXTRAS = (
     "pillars.audit.migrations.0006_lanes",
+    "pillars.audit.migrations.0007_partition_events",
     "pillars.rounds.migrations.0017_partition_checks",
     "pillars.people.migrations.0006_partition_alerts",
 )

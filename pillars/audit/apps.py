@@ -9,10 +9,11 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
-        from pillars.audit import policies
+        from pillars.audit import archive, policies
         from pillars.core import navigation, policy
 
         policy.register(policies.ACTIONS)
+        archive.register()
         navigation.register(
             [
                 navigation.NavEntry("Audit report", "audit:report", "audit.view_report", order=80),

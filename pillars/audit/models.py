@@ -139,3 +139,34 @@ class ChainCheck(PublicModel):
 
     def __str__(self) -> str:
         return f"Audit chain check {self.public_id}"
+
+
+class ArchivedMonth(models.Model):
+    """A month of the audit log detached for archive (PostgreSQL, ``pillars partitions detach
+    --table audit_auditevent``): where each lane's chain stood at the end of that month, so the
+    events still attached verify from there. Signed with the audit key, like a checkpoint: a
+    forged or edited record fails verification, a deleted one leaves the next events unlinked."""
+
+    partition = models.CharField(max_length=64, unique=True)
+    month = models.DateField()
+    detached_at = models.DateTimeField()
+    events = models.PositiveBigIntegerField()
+    lanes = models.JSONField(help_text="Lane number to [last seq, its HMAC] in the month.")
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"audit log {self.month:%Y-%m} archived"
+
+    def message(self) -> bytes:
+        tips = ";".join(
+            f"{lane}:{tip[0]}:{tip[1]}"
+            for lane, tip in sorted(self.lanes.items(), key=lambda item: int(item[0]))
+        )
+        return f"audit-archive|{self.partition}|{self.month:%Y-%m}|{self.events}|{tips}".encode()
+
+    def signed(self, key: str | None = None) -> str:
+        secret = (key if key is not None else settings.AUDIT_HMAC_KEY).encode()
+        return hmac.new(secret, self.message(), hashlib.sha256).hexdigest()

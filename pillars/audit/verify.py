@@ -6,11 +6,19 @@ on any sequence; ``verify_database`` feeds it each lane of the table with that l
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pillars.audit.models import GENESIS, LANES, AuditEvent, ChainHead, compute_hmac
+from pillars.audit.models import (
+    GENESIS,
+    LANES,
+    ArchivedMonth,
+    AuditEvent,
+    ChainHead,
+    compute_hmac,
+)
 
 
 class Chained(Protocol):
@@ -31,6 +39,8 @@ class Break:
     lane: int = 1
 
     def __str__(self) -> str:
+        if self.seq is None:
+            return f"broken: {self.reason}"
         where = f"position {self.position}" + (f" of lane {self.lane}" if self.lane != 1 else "")
         return f"broken at {where} (event #{self.seq}): {self.reason}"
 
@@ -41,13 +51,15 @@ def first_break(
     key: str | None = None,
     head: tuple[int, str] | None = None,
     lane: int = 1,
+    start: tuple[int, str] = (0, GENESIS),
 ) -> tuple[Break | None, int]:
     """Walk one lane; return the first break (or None) and how many events were checked.
 
     Each event links to the one before it in its lane (the first to ``GENESIS``) and numbers
     rise along the lane: an edited event fails its HMAC, a removed, inserted or reordered one
-    breaks a link, events cut from the end leave the head pointing past the last one."""
-    last_seq, prev = 0, GENESIS
+    breaks a link, events cut from the end leave the head pointing past the last one. ``start``
+    is where the lane stood before its first event here (the end of an archived month)."""
+    last_seq, prev = start
     count = 0
     for count, event in enumerate(events, start=1):
         if event.seq <= last_seq:
@@ -92,17 +104,43 @@ def lane_heads() -> dict[int, tuple[int, str]]:
 
 
 def verify_database() -> tuple[Break | None, int]:
-    """Every lane, each against its head; the count is of all events checked."""
+    """Every lane, each against its head, from where the archived months left it; the count is
+    of all events checked."""
     heads = lane_heads()
+    starts, problem = archive_starts()
+    if problem is not None:
+        return problem, 0
     lanes = set(heads) | set(AuditEvent.objects.values_list("lane", flat=True).distinct())
     total = 0
     for lane in sorted(lanes):
         events = AuditEvent.objects.filter(lane=lane).order_by("seq").iterator(chunk_size=2000)
-        broken, count = first_break(events, head=heads.get(lane, (0, GENESIS)), lane=lane)
+        broken, count = first_break(
+            events,
+            head=heads.get(lane, (0, GENESIS)),
+            lane=lane,
+            start=starts.get(lane, (0, GENESIS)),
+        )
         total += count
         if broken is not None:
             return broken, total
     return None, total
+
+
+def archive_starts() -> tuple[dict[int, tuple[int, str]], Break | None]:
+    """Where each lane stands after the months detached for archive (the newest record that
+    names the lane), or the first archive record whose signature does not hold."""
+    starts: dict[int, tuple[int, str]] = {}
+    for archived in ArchivedMonth.objects.order_by("month"):
+        if not hmac.compare_digest(archived.signed(), archived.signature):
+            return starts, Break(
+                0,
+                None,
+                f"the record of the archived month {archived.month:%Y-%m} "
+                "is not signed with the audit key (forged or edited)",
+            )
+        for lane, (seq, mac) in archived.lanes.items():
+            starts[int(lane)] = (int(seq), str(mac))
+    return starts, None
 
 
 @dataclass(frozen=True)

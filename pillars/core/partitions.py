@@ -101,7 +101,7 @@ def parse_month(text: str) -> date:
     return datetime.strptime(text.replace("_", "-"), "%Y-%m").replace(tzinfo=UTC).date()
 
 
-def _bounds(month: date) -> tuple[datetime, datetime]:
+def month_bounds(month: date) -> tuple[datetime, datetime]:
     start = datetime(month.year, month.month, 1, tzinfo=UTC)
     following = add_months(month, 1)
     return start, datetime(following.year, following.month, 1, tzinfo=UTC)
@@ -229,7 +229,7 @@ def make_month(
     name = partition_name(table, month)
     if _exists(cursor, name):
         return False
-    start, end = _bounds(month)
+    start, end = month_bounds(month)
     default = quote(f"{table}_default")
     bounds = f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
     cursor.execute(
@@ -302,6 +302,18 @@ SWEEPS: list[Callable[[datetime], object]] = [sweep_partitions]
 # Detaching a month for archive
 
 
+# What must hold before a table's month is detached, by table: a hook raises DetachRefused to
+# refuse, or records what the table needs to go on without the month (the audit log's archive
+# record). Apps register theirs in ready().
+DETACH_HOOKS: dict[str, Callable[[Any, str, date], None]] = {}
+# Tables detached only when named (``pillars partitions detach --table``), never with the rest.
+DETACH_ONLY_WHEN_NAMED: set[str] = set()
+
+
+class DetachRefused(Exception):
+    """The month cannot be detached; the message says why."""
+
+
 @dataclass(frozen=True)
 class Detached:
     table: str
@@ -328,6 +340,9 @@ def detach_month(table: str, month: date, connection: Any = None) -> Detached:
         cursor.execute(f"SELECT count(*) FROM {quote(name)}")  # noqa: S608
         rows = int(cursor.fetchone()[0])
         referring = _referring_counts(cursor, connection, table, name)
+        hook = DETACH_HOOKS.get(table)
+        if hook is not None:
+            hook(cursor, name, month)
         cursor.execute(f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(name)}")
     return Detached(table, name, rows, referring)
 

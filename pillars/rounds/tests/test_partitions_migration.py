@@ -1,6 +1,7 @@
-"""The migrations that partition checks and alerts convert tables that already hold rows in
-several months, on a PostgreSQL database of its own: every row lands in its month, keys and
-references stay whole, the id sequence goes on past the copied rows."""
+"""The migrations that partition checks, alerts and audit events convert tables that already hold
+rows in several months, on a PostgreSQL database of its own: every row lands in its month, keys
+and references stay whole, the id sequence goes on past the copied rows, the audit chain still
+verifies."""
 
 from __future__ import annotations
 
@@ -38,10 +39,12 @@ from pillars.people.models import Alert
 from pillars.rounds import services
 from pillars.rounds.models import Check, CheckAddendum, ObservationLevel
 
-before = [("rounds", "0016_move_alerts_to_people"), ("people", "0005_alerts")]
+before = [
+    ("rounds", "0016_move_alerts_to_people"), ("people", "0005_alerts"), ("audit", "0006_lanes")
+]
 executor = MigrationExecutor(connection)
 leaves = executor.loader.graph.leaf_nodes()
-executor.migrate([n for n in leaves if n[0] not in ("rounds", "people")] + before)
+executor.migrate([n for n in leaves if n[0] not in ("rounds", "people", "audit")] + before)
 
 world = build_world()
 now = clock.now()
@@ -66,7 +69,34 @@ old_alert = Alert.objects.create(
     created_at=now - timedelta(days=50), dedupe_key="t:1",
 )
 
+import time_machine
+from pillars.audit import log
+from pillars.audit.models import AuditEvent
+from pillars.audit.verify import verify_database
+old_events = []
+for days in (75, 45):
+    with time_machine.travel(now - timedelta(days=days), tick=False):
+        old_events.append(log.record(
+            actor=None, action="view", object_type="test", object_id=str(days)))
+
 call_command("migrate", verbosity=0)
+
+broken, audit_checked = verify_database()
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT id, tableoid::regclass::text FROM audit_auditevent WHERE id = ANY(%s)",
+        [[e.pk for e in old_events]],
+    )
+    events_placed = {str(pk): name for pk, name in cursor.fetchall()}
+    cursor.execute("SELECT count(*) FROM audit_auditevent_key")
+    audit_keys = cursor.fetchone()[0]
+try:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [old_events[0].pk])
+    audit_delete = "done"
+except Exception:
+    audit_delete = "refused"
+after = log.record(actor=None, action="view", object_type="test", object_id="after")
 
 with connection.cursor() as cursor:
     cursor.execute(
@@ -110,6 +140,14 @@ with connection.cursor() as cursor:
     )
     alert_in = cursor.fetchone()[0]
 print("RESULT " + json.dumps({
+    "audit_broken": str(broken) if broken else None,
+    "audit_checked": audit_checked,
+    "audit_events": AuditEvent.objects.count(),
+    "audit_keys": audit_keys,
+    "events_placed": events_placed,
+    "events_months": {str(e.pk): f"audit_auditevent_p{e.occurred_at:%Y_%m}" for e in old_events},
+    "audit_delete": audit_delete,
+    "after_verifies": verify_database()[0] is None and after.seq > old_events[-1].seq,
     "alert_in": alert_in,
     "alert_month": f"people_alert_p{old_alert.created_at:%Y_%m}",
     "open_twice": open_twice,
@@ -171,3 +209,11 @@ def test_the_migration_converts_a_table_with_checks_in_several_months(
     assert result["duplicate"] == "refused"
     assert result["alert_in"] == result["alert_month"]
     assert result["open_twice"] == "refused"
+    # The audit log: each old event in its month, every event's seq in the side table, the
+    # chain verifying across the months, still append-only, and appends going on after.
+    assert result["audit_broken"] is None
+    assert result["audit_checked"] == result["audit_keys"] == result["audit_events"] - 1
+    assert result["events_placed"] == result["events_months"]
+    assert len(set(result["events_months"].values())) == 2
+    assert result["audit_delete"] == "refused"
+    assert result["after_verifies"]

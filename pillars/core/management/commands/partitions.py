@@ -24,7 +24,11 @@ class Command(BaseCommand):
         actions.add_parser("list", help="each table's partitions, rows (estimated) and size")
         detach = actions.add_parser("detach", help="detach one month (YYYY-MM) for archive")
         detach.add_argument("month", help="the month, as YYYY-MM, before the current month")
-        detach.add_argument("--table", help="only this table (default: every partitioned one)")
+        detach.add_argument(
+            "--table",
+            help="only this table (default: every partitioned one but the audit log, which is "
+            "detached only when named, oldest month first)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -57,14 +61,19 @@ class Command(BaseCommand):
             raise CommandError("Detach only a month before the current one (checks still arrive).")
         if only is not None and only not in tables:
             raise CommandError(f"{only} is not a partitioned table ({', '.join(tables)}).")
-        chosen = [only] if only else list(tables)
+        chosen = (
+            [only] if only else [t for t in tables if t not in partitions.DETACH_ONLY_WHEN_NAMED]
+        )
         named = [t for t in chosen if partitions.partition_name(t, month) in _attached(t)]
         if not named:
             raise CommandError(f"No partition of {month:%Y-%m} is attached.")
         for table in named:
-            with transaction.atomic():
-                done = partitions.detach_month(table, month)
-                _audit(done, month)
+            try:
+                with transaction.atomic():
+                    done = partitions.detach_month(table, month)
+                    _audit(done, month)
+            except partitions.DetachRefused as refused:
+                raise CommandError(f"{table}: {refused}") from None
             self.stdout.write(_described(done))
 
 
