@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -17,51 +16,16 @@ from typing import Any
 
 import psycopg
 
+from bench.common import in_scratch_postgres
+
 URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/pillars_bench_sync")
 ROUNDS = int(os.environ.get("BENCH_BATCH_ROUNDS", "5"))
 BATCH = 1000
 PERSONS = 20  # a unit's worth of orders in one sync
 
 
-def _admin_url() -> tuple[str, str]:
-    base, _, name = URL.rpartition("/")
-    return f"{base}/postgres", name
-
-
-def _recreate(drop_only: bool = False) -> None:
-    admin, name = _admin_url()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> None:
-    try:
-        _recreate()
-    except psycopg.OperationalError as exc:
-        print(f"\nbatch bench skipped: no PostgreSQL at {URL} ({exc})")
-        return
-    os.environ.update(
-        {
-            "DATABASE_URL": URL,
-            "PILLARS_ENV": "development",
-            "PILLARS_DEBUG": "false",
-            "PILLARS_DATA_DIR": tempfile.mkdtemp(prefix="pillars-bench-pg-"),
-            "PILLARS_LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "pillars.settings",
-        }
-    )
-    import django
-
-    django.setup()
-    try:
-        run()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _recreate(drop_only=True)
+    in_scratch_postgres(URL, "batch", run)
 
 
 def run() -> None:
@@ -116,7 +80,9 @@ def run() -> None:
         results = record_checks(batch, actor=nurse)
         service.append(time.perf_counter() - started)
         assert all(r.status == "created" for r in results)
-        rows = _raw_rows(items(), {o.public_id: o.pk for o in orders}, staff_pk, clock.now())
+        rows = _raw_rows(
+            items(), {o.public_id: o.pk for o in orders}, staff_pk, clock.now(), world.unit_a.pk
+        )
         with psycopg.connect(**_psycopg_params(dsn)) as conn:
             started = time.perf_counter()
             with conn.cursor() as cursor:
@@ -136,12 +102,15 @@ def run() -> None:
 INSERT = (
     "INSERT INTO rounds_check (public_id, order_id, observed_by_id, observed_at, recorded_at, "
     "location, activity, safety_status, note, device_id, client_id, is_late_entry, "
-    "late_reason, proof, no_code_reason) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "late_reason, proof, no_code_reason, is_part2, made_in_unit_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
-def _raw_rows(items: list[Any], order_pks: dict[Any, int], staff_pk: int, now: Any) -> list[Any]:
+def _raw_rows(
+    items: list[Any], order_pks: dict[Any, int], staff_pk: int, now: Any, unit_pk: int
+) -> list[Any]:
+    """The rows the sync writes, label columns included (not Part 2, the unit's)."""
     return [
         (
             uuid.uuid4(),
@@ -159,6 +128,8 @@ def _raw_rows(items: list[Any], order_pks: dict[Any, int], staff_pk: int, now: A
             "",
             "tap",
             "",
+            False,
+            unit_pk,
         )
         for i in items
     ]

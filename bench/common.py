@@ -13,7 +13,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -177,3 +177,43 @@ def alternate(
             if i >= warmup:
                 timings[name].append(elapsed)
     return timings
+
+
+def in_scratch_postgres(url: str, name: str, run: Callable[[], None]) -> None:
+    """Run ``run`` in this process on a throwaway PostgreSQL database at ``url`` (made here,
+    dropped afterwards), with Django set up on it; says so and returns when there is none."""
+    import psycopg
+
+    base, _, database = url.rpartition("/")
+
+    def recreate(drop_only: bool = False) -> None:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            if not drop_only:
+                conn.execute(f'CREATE DATABASE "{database}"')
+
+    try:
+        recreate()
+    except psycopg.OperationalError as exc:
+        print(f"\n{name} bench skipped: no PostgreSQL at {url} ({exc})")
+        return
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "PILLARS_ENV": "development",
+            "PILLARS_DEBUG": "false",
+            "PILLARS_DATA_DIR": tempfile.mkdtemp(prefix=f"pillars-bench-{name}-"),
+            "PILLARS_LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "pillars.settings",
+        }
+    )
+    import django
+
+    django.setup()
+    try:
+        run()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        recreate(drop_only=True)

@@ -16,13 +16,12 @@ from __future__ import annotations
 import copy
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
+from bench.common import in_scratch_postgres
 
 URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/pillars_bench_partitions"
@@ -33,40 +32,8 @@ SINGLES = int(os.environ.get("BENCH_PARTITION_SINGLES", "300"))
 GOAL = 0.9
 
 
-def _recreate(drop_only: bool = False) -> None:
-    base, _, name = URL.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> None:
-    try:
-        _recreate()
-    except psycopg.OperationalError as exc:
-        print(f"\npartitions bench skipped: no PostgreSQL at {URL} ({exc})")
-        return
-    os.environ.update(
-        {
-            "DATABASE_URL": URL,
-            "PILLARS_ENV": "development",
-            "PILLARS_DEBUG": "false",
-            "PILLARS_DATA_DIR": tempfile.mkdtemp(prefix="pillars-bench-partitions-"),
-            "PILLARS_LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "pillars.settings",
-        }
-    )
-    import django
-
-    django.setup()
-    try:
-        run()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _recreate(drop_only=True)
+    in_scratch_postgres(URL, "partitions", run)
 
 
 def plain_check_model() -> Any:

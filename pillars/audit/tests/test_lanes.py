@@ -18,6 +18,7 @@ from django.db import connection
 
 from pillars.audit import checkpoint, log
 from pillars.audit.models import GENESIS, LANES, AuditEvent, ChainHead
+from pillars.audit.testing import lift_append_only
 from pillars.audit.verify import verify_database
 
 pytestmark = pytest.mark.django_db
@@ -54,16 +55,6 @@ def _two_lanes(lane: dict[str, int]) -> tuple[list[AuditEvent], list[AuditEvent]
     return first, third
 
 
-def _lift_triggers() -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update")
-        else:
-            cursor.execute("DROP TRIGGER audit_event_no_update")
-            cursor.execute("DROP TRIGGER audit_event_no_delete")
-
-
 def test_each_lane_is_a_chain_of_its_own(lane: dict[str, int]) -> None:
     first, third = _two_lanes(lane)
     assert {e.lane for e in first} == {1}
@@ -79,7 +70,7 @@ def test_each_lane_is_a_chain_of_its_own(lane: dict[str, int]) -> None:
 
 def test_a_break_names_its_lane(lane: dict[str, int], capsys: Any) -> None:
     _first, third = _two_lanes(lane)
-    _lift_triggers()
+    lift_append_only()
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE audit_auditevent SET action = 'export' WHERE seq = %s", [third[1].seq]
@@ -97,7 +88,7 @@ def test_a_break_names_its_lane(lane: dict[str, int], capsys: Any) -> None:
 
 def test_a_lane_cut_at_its_end_is_caught_by_its_head(lane: dict[str, int]) -> None:
     _first, third = _two_lanes(lane)
-    _lift_triggers()
+    lift_append_only()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = %s", [third[-1].seq])
     broken, _ = verify_database()
@@ -118,7 +109,7 @@ def test_checkpoints_vouch_for_every_lane(
     assert checkpoint.check() is None
     # Someone cuts lane 3's newest event and moves its head back: the chain holds, the
     # checkpoint does not.
-    _lift_triggers()
+    lift_append_only()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = %s", [third[-1].seq])
     ChainHead.objects.filter(pk=3).update(seq=third[0].seq, hmac=third[0].hmac)
