@@ -396,7 +396,11 @@ WORKFORCE_DEFINITIONS = {
 
 def credential_figure(staff: Any, today: date) -> StaffFigure:
     """``staff``: a queryset of the staff to count (employed on ``today``)."""
-    rows = credential_compliance(staff, today)
+    return credential_figure_of(credential_compliance(staff, today))
+
+
+def credential_figure_of(rows: dict[int, Any]) -> StaffFigure:
+    """The figure from compliance rows already judged (``credential_compliance``)."""
     met = sum(1 for r in rows.values() if r.status != LAPSED)
     return StaffFigure(
         "credentials",

@@ -102,7 +102,7 @@ def build(user: Any, now: datetime, audience: Audience = "screen") -> TeamBoard:
     caseloads = caseload_rows(staff, today)
     trainings = measures.training_statuses(ids, today)
     figures = [
-        measures.credential_figure(Staff.objects.filter(pk__in=ids), today),
+        measures.credential_figure_of(compliance),
         measures.training_figure(trainings),
         measures.supervision_figure(states),
         measures.caseload_figure(caseloads),

@@ -5,6 +5,7 @@ Peers' profiles are read here only through ``PeerProfile.shared()``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,16 +38,29 @@ from pillars.recovery.models.matching import (
 def caseload_limit_for(peer: Staff) -> int:
     """The most persons the peer may carry: the strictest limit among the peer's programs, else
     the default row, else the shipped default (15)."""
-    limits = list(
-        CaseloadLimit.objects.filter(Q(program__in=peer.programs.all()) | Q(program__isnull=True))
-        .order_by("pk")
-        .values_list("program_id", "max_persons")
-    )
-    by_program = [n for program, n in limits if program is not None]
-    if by_program:
-        return min(by_program)
-    default = [n for program, n in limits if program is None]
-    return default[0] if default else DEFAULT_CASELOAD_LIMIT
+    return caseload_limits_for([peer])[peer.pk]
+
+
+def caseload_limits_for(peers: Iterable[Staff]) -> dict[int, int]:
+    """``caseload_limit_for`` of many peers by staff id: one query for the limits, one for the
+    peers' programs."""
+    peers = list(peers)
+    limits = list(CaseloadLimit.objects.order_by("pk").values_list("program_id", "max_persons"))
+    default = next((n for program, n in limits if program is None), DEFAULT_CASELOAD_LIMIT)
+    strictest: dict[int, int] = {}
+    for program, n in limits:
+        if program is not None:
+            strictest[program] = min(n, strictest.get(program, n))
+    programs: dict[int, list[int]] = {peer.pk: [] for peer in peers}
+    if strictest and peers:
+        for staff_id, program_id in Staff.programs.through.objects.filter(
+            staff_id__in=list(programs)
+        ).values_list("staff_id", "program_id"):
+            programs[staff_id].append(program_id)
+    return {
+        pk: min((strictest[p] for p in mine if p in strictest), default=default)
+        for pk, mine in programs.items()
+    }
 
 
 def caseload_count(peer: Staff, today: date) -> int:

@@ -204,6 +204,28 @@ def test_a_program_limit_is_stricter_than_the_default(world: World) -> None:
     assert "T Small" not in offered_names(open_request(world, languages=["Spanish"]))
 
 
+def test_limits_of_many_peers_are_read_at_once_with_the_same_answers(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    """``caseload_limits_for`` answers as ``caseload_limit_for`` does, peer by peer, in two
+    queries however many peers (the caseload balance and team pages list them all)."""
+    from pillars.people.models import Program
+
+    other = Program.objects.create(organization=world.program.organization, name="Outreach")
+    CaseloadLimit.objects.create(program=world.program, max_persons=4)
+    CaseloadLimit.objects.create(program=other, max_persons=6)
+    plain = peer(world, "t-plain")
+    one = peer(world, "t-one")
+    one.programs.add(other)
+    both = peer(world, "t-both")
+    both.programs.add(world.program, other)
+    peers = [plain, one, both, *[peer(world, f"t-more-{i}") for i in range(5)]]
+    with django_assert_max_num_queries(2):
+        limits = selectors.caseload_limits_for(peers)
+    assert limits == {p.pk: selectors.caseload_limit_for(p) for p in peers}
+    assert (limits[plain.pk], limits[one.pk], limits[both.pk]) == (15, 6, 4)
+
+
 def test_choice_puts_the_person_on_the_peer_caseload(world: World) -> None:
     chosen = peer(world, "t-chosen", languages=["Spanish"])
     request = open_request(world, "peer", languages=["Spanish"])

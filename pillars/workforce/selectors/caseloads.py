@@ -16,7 +16,7 @@ from pillars.core import policy
 from pillars.people.choices import CaseloadKind
 from pillars.people.models import CaseloadAssignment, Staff
 from pillars.people.selectors import active_caseload_q
-from pillars.recovery.selectors.matching import caseload_limit_for
+from pillars.recovery.selectors.matching import caseload_limit_for, caseload_limits_for
 from pillars.workforce.models.caseloads import CaseloadKindLimit, Handover
 
 # The kind of caseload each role carries by default (a row for the role even when empty).
@@ -55,8 +55,15 @@ class CaseloadRow:
         }[self.status]
 
 
-def limit_for(staff: Staff, kind: str, kind_limits: dict[str, int] | None = None) -> int | None:
+def limit_for(
+    staff: Staff,
+    kind: str,
+    kind_limits: dict[str, int] | None = None,
+    peer_limits: dict[int, int] | None = None,
+) -> int | None:
     if kind == CaseloadKind.PEER:
+        if peer_limits is not None and staff.pk in peer_limits:
+            return peer_limits[staff.pk]
         return caseload_limit_for(staff)
     if kind_limits is None:
         kind_limits = dict(CaseloadKindLimit.objects.values_list("kind", "max_persons"))
@@ -85,10 +92,15 @@ def caseload_rows(staff: list[Staff], today: date) -> list[CaseloadRow]:
         counts[(staff_id, kind)] = n
     kind_limits = dict(CaseloadKindLimit.objects.values_list("kind", "max_persons"))
     labels = dict(CaseloadKind.choices)
-    rows = []
+    kinds_of: dict[int, set[str]] = {}
     for member in staff:
         kinds = {k for (sid, k) in counts if sid == member.pk}
         kinds |= {ROLE_KIND[r.code] for r in member.roles.all() if r.code in ROLE_KIND}
+        kinds_of[member.pk] = kinds
+    peer_limits = caseload_limits_for([m for m in staff if CaseloadKind.PEER in kinds_of[m.pk]])
+    rows = []
+    for member in staff:
+        kinds = kinds_of[member.pk]
         for kind in sorted(kinds):
             rows.append(
                 CaseloadRow(
@@ -96,7 +108,7 @@ def caseload_rows(staff: list[Staff], today: date) -> list[CaseloadRow]:
                     kind,
                     labels.get(kind, kind),
                     counts.get((member.pk, kind), 0),
-                    limit_for(member, kind, kind_limits),
+                    limit_for(member, kind, kind_limits, peer_limits),
                 )
             )
     return rows
