@@ -181,9 +181,8 @@ def _take_lane(connection: Any) -> ChainHead:
     if free is None:
         # Every lane is taken: queue on one of them.
         free, _ = ChainHead.objects.select_for_update().get_or_create(pk=random.randint(1, LANES))
-    head = free
-    _hold_lane(connection, head.pk)
-    return head
+    _hold_lane(connection, free.pk)
+    return free
 
 
 def _held_lane(connection: Any) -> int | None:
