@@ -11,6 +11,7 @@ constraints in its ``Meta`` (``versioned_constraints`` builds the two every one 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -95,6 +96,16 @@ def next_version[V: VersionedRule](
         return model._default_manager.create(
             code=locked.code, version=locked.version + 1, is_current=True, **values
         )
+
+
+def validate_next(current: VersionedRule, changes: Mapping[str, Any]) -> None:
+    """Check the next version before anything is written: the current row with the changes
+    applied, through the model's own rules (its fields and ``clean``). Raises Django's
+    ValidationError, with each message on its field."""
+    candidate = copy.copy(current)
+    for name, value in changes.items():
+        setattr(candidate, name, value)
+    candidate.full_clean(exclude=["code"], validate_unique=False, validate_constraints=False)
 
 
 def refuse_unknown(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:

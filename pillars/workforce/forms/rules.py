@@ -3,14 +3,13 @@ credential types). They parse and say what changed; the services write the next 
 
 from __future__ import annotations
 
-import calendar
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from pillars.core.roles import RoleCode
-from pillars.workforce.models.credentials import CeCategory, CredentialType, ExpiryRule
+from pillars.workforce.models.credentials import CeCategory, CredentialType
 from pillars.workforce.models.supervision import CadenceRule
 from pillars.workforce.services.credentials import MEANING_FIELDS
 from pillars.workforce.services.supervision import CADENCE_MEANING
@@ -46,18 +45,8 @@ class CadenceRuleForm(RevisionForm):
             "is_active": "In force",
         }
 
-    def clean_period_days(self) -> int:
-        days = self.cleaned_data["period_days"]
-        if days is None or days < 1:
-            raise forms.ValidationError("A window is at least one day.")
-        return int(days)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        period, soon = data.get("period_days"), data.get("due_soon_days")
-        if period is not None and soon is not None and soon >= period:
-            self.add_error("due_soon_days", "'Due soon' must start inside the window.")
-        return data
+    # The window and "due soon" are checked by CadenceRule.clean (for every path that writes a
+    # rule), which the form's validation runs.
 
 
 class CredentialTypeForm(RevisionForm):
@@ -114,32 +103,15 @@ class CredentialTypeForm(RevisionForm):
         return sorted(set(days), reverse=True)
 
     def clean(self) -> dict[str, Any]:
+        """The CE minimums from their fields, onto the instance: ``CredentialType.clean`` (run
+        next, by the form's validation) checks them with the expiry rule."""
         data = super().clean() or {}
-        rule = data.get("expiry_rule")
-        if rule == ExpiryRule.AFTER_ISSUE and not data.get("valid_months"):
-            self.add_error("valid_months", "Say how many months after issue it expires.")
-        if rule == ExpiryRule.FIXED_DATE:
-            self._clean_fixed_date(data)
         minimums = {
             c.code: data[f"ce_{c.code}"] for c in self.categories if data.get(f"ce_{c.code}")
         }
-        total = data.get("ce_total_hours")
-        if total is not None and sum(minimums.values(), Decimal(0)) > total:
-            self.add_error(
-                "ce_total_hours", "The hours per category add up to more than the total."
-            )
         data["ce_minimums"] = minimums
+        self.instance.ce_minimums = {c: format(h, "f") for c, h in minimums.items()}
         return data
-
-    def _clean_fixed_date(self, data: dict[str, Any]) -> None:
-        month, day = data.get("fixed_month"), data.get("fixed_day")
-        if not month or not 1 <= month <= 12:
-            self.add_error("fixed_month", "A fixed date needs a month from 1 to 12.")
-            return
-        # February 29 is allowed: in other years the date falls on the 28th.
-        longest = 29 if month == 2 else calendar.monthrange(2001, month)[1]
-        if not day or not 1 <= day <= longest:
-            self.add_error("fixed_day", f"A day from 1 to {longest} for that month.")
 
     def changes(self) -> dict[str, Any]:
         found = {n: v for n, v in super().changes().items() if not n.startswith("ce_")}

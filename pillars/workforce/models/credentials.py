@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -139,6 +140,26 @@ class CredentialType(VersionedRule, PublicModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The expiry rule complete and a date that exists (February 29 allowed: in other
+        years it falls on the 28th); the CE minimums within the total."""
+        errors: dict[str, str] = {}
+        if self.expiry_rule == ExpiryRule.AFTER_ISSUE and not self.valid_months:
+            errors["valid_months"] = "Say how many months after issue it expires."
+        if self.expiry_rule == ExpiryRule.FIXED_DATE:
+            month, day = self.fixed_month, self.fixed_day
+            if not month or not 1 <= month <= 12:
+                errors["fixed_month"] = "A fixed date needs a month from 1 to 12."
+            else:
+                longest = 29 if month == 2 else calendar.monthrange(2001, month)[1]
+                if not day or not 1 <= day <= longest:
+                    errors["fixed_day"] = f"A day from 1 to {longest} for that month."
+        minimums = sum((Decimal(str(h)) for h in (self.ce_minimums or {}).values()), Decimal(0))
+        if self.ce_total_hours is not None and minimums > Decimal(str(self.ce_total_hours)):
+            errors["ce_total_hours"] = "The hours per category add up to more than the total."
+        if errors:
+            raise ValidationError(errors)
 
     def _fixed_on(self, year: int) -> date:
         month = int(self.fixed_month or 1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -128,6 +129,13 @@ class CadenceRule(VersionedRule, PublicModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A window of at least a day, with "due soon" starting inside it."""
+        if self.period_days is None or self.period_days < 1:
+            raise ValidationError({"period_days": "A window is at least one day."})
+        if self.due_soon_days is not None and self.due_soon_days >= self.period_days:
+            raise ValidationError({"due_soon_days": "'Due soon' must start inside the window."})
 
     def specificity(self) -> int:
         return (2 if self.role else 0) + (1 if self.certification_status else 0)

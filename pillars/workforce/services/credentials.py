@@ -25,7 +25,13 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
-from pillars.core.versioning import next_version, record_revision, refuse_unchanged, refuse_unknown
+from pillars.core.versioning import (
+    next_version,
+    record_revision,
+    refuse_unchanged,
+    refuse_unknown,
+    validate_next,
+)
 from pillars.people import alerts
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff, Unit
@@ -316,10 +322,10 @@ def revise_credential_type(
     credentials already recorded keep the version they were issued under."""
     policy.require(actor, "people.edit_unit")
     refuse_unknown(changes, (*MEANING_FIELDS, "name", "issuer", "reminder_days"))
+    validate_next(current, changes)
     with transaction.atomic():
         roles = list(current.required_for.all())
         revised = next_version(current, actor=actor, check=refuse_unchanged(changes), **changes)
-        revised.full_clean(exclude=["code"])
         revised.required_for.set(roles)
         record_revision(revised, actor=actor, changes=changes)
     return revised

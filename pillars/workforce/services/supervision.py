@@ -22,7 +22,13 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.versioning import next_version, record_revision, refuse_unchanged, refuse_unknown
+from pillars.core.versioning import (
+    next_version,
+    record_revision,
+    refuse_unchanged,
+    refuse_unknown,
+    validate_next,
+)
 from pillars.people import alerts
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff
@@ -123,9 +129,9 @@ def revise_cadence_rule(current: CadenceRule, *, actor: Any, **changes: Any) -> 
     before it stays readable as the rule sessions were judged by until now. Audited."""
     policy.require(actor, "people.edit_unit")
     refuse_unknown(changes, CADENCE_MEANING)
+    validate_next(current, changes)
     with transaction.atomic():
         revised = next_version(current, actor=actor, check=refuse_unchanged(changes), **changes)
-        revised.full_clean(exclude=["code"])
         record_revision(revised, actor=actor, changes=changes)
     return revised
 

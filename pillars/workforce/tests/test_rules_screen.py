@@ -188,3 +188,53 @@ def test_others_may_not_write_a_version(world: World, signed_in: Any) -> None:
         answer = signed_in(role).post(revise_url(weekly), cadence_form(weekly, period_days=14))
         assert answer.status_code == 403
     assert CadenceRule.objects.filter(code=weekly.code).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"due_soon_days": 7, "period_days": 7}, "due_soon_days"),
+        ({"period_days": 0}, "period_days"),
+    ],
+)
+def test_the_cadence_service_refuses_what_the_form_refuses(
+    world: World, changes: dict[str, Any], field: str
+) -> None:
+    """The rules live on the model: a write that does not come through the form (the shell, a
+    future API) is refused the same way, and nothing is stored."""
+    from django.core.exceptions import ValidationError
+
+    from pillars.workforce.services.supervision import revise_cadence_rule
+
+    rule = CadenceRule.objects.filter(is_current=True).first()
+    assert rule is not None
+    before = CadenceRule.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        revise_cadence_rule(rule, actor=world.user("admin"), **changes)
+    assert field in refused.value.message_dict
+    assert CadenceRule.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"expiry_rule": "fixed_date", "fixed_month": 2, "fixed_day": 30}, "fixed_day"),
+        ({"expiry_rule": "fixed_date", "fixed_month": 13, "fixed_day": 1}, "fixed_month"),
+        ({"expiry_rule": "after_issue", "valid_months": None}, "valid_months"),
+        ({"ce_total_hours": 2, "ce_minimums": {"ethics": "3"}}, "ce_total_hours"),
+    ],
+)
+def test_the_credential_type_service_refuses_what_the_form_refuses(
+    world: World, changes: dict[str, Any], field: str
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from pillars.workforce.services.credentials import revise_credential_type
+
+    kind = CredentialType.objects.filter(is_current=True).first()
+    assert kind is not None
+    before = CredentialType.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        revise_credential_type(kind, actor=world.user("admin"), **changes)
+    assert field in refused.value.message_dict
+    assert CredentialType.objects.count() == before
