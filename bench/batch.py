@@ -81,7 +81,12 @@ def run() -> None:
         service.append(time.perf_counter() - started)
         assert all(r.status == "created" for r in results)
         rows = _raw_rows(
-            items(), {o.public_id: o.pk for o in orders}, staff_pk, clock.now(), world.unit_a.pk
+            items(),
+            {o.public_id: o.pk for o in orders},
+            staff_pk,
+            clock.now(),
+            world.unit_a.pk,
+            world.org.pk,
         )
         with psycopg.connect(**_psycopg_params(dsn)) as conn:
             started = time.perf_counter()
@@ -102,15 +107,21 @@ def run() -> None:
 INSERT = (
     "INSERT INTO rounds_check (public_id, order_id, observed_by_id, observed_at, recorded_at, "
     "location, activity, safety_status, note, device_id, client_id, is_late_entry, "
-    "late_reason, proof, no_code_reason, is_part2, made_in_unit_id) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "late_reason, proof, no_code_reason, is_part2, made_in_unit_id, organization_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
 def _raw_rows(
-    items: list[Any], order_pks: dict[Any, int], staff_pk: int, now: Any, unit_pk: int
+    items: list[Any],
+    order_pks: dict[Any, int],
+    staff_pk: int,
+    now: Any,
+    unit_pk: int,
+    org_pk: int,
 ) -> list[Any]:
-    """The rows the sync writes, label columns included (not Part 2, the unit's)."""
+    """The rows the sync writes, label and organization columns included (not Part 2, the
+    unit's)."""
     return [
         (
             uuid.uuid4(),
@@ -130,6 +141,7 @@ def _raw_rows(
             "",
             False,
             unit_pk,
+            org_pk,
         )
         for i in items
     ]

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.common import bench_env, pillars
+from pillars.people.models import StaffHomeUnit, StaffRole
 
 STAFF = int(os.environ.get("BENCH_CREDENTIAL_STAFF", "5000"))
 ROUNDS = int(os.environ.get("BENCH_CREDENTIAL_ROUNDS", "9"))
@@ -135,14 +136,13 @@ def populate(today: date) -> Any:
     )
     mix = ["bht"] * 6 + ["nurse"] * 2 + ["peer"] * 2
     chosen = [rng.choice(mix) for _ in staff]
-    Staff.roles.through.objects.bulk_create(
-        Staff.roles.through(staff_id=s.pk, role_id=roles[code].pk)
+    StaffRole.objects.bulk_create(
+        StaffRole(staff_id=s.pk, role_id=roles[code].pk)
         for s, code in zip(staff, chosen, strict=True)
     )
     units = (world.unit_a, world.unit_b)
-    Staff.home_units.through.objects.bulk_create(
-        Staff.home_units.through(staff_id=s.pk, unit_id=units[n % 2].pk)
-        for n, s in enumerate(staff)
+    StaffHomeUnit.objects.bulk_create(
+        StaffHomeUnit(staff_id=s.pk, unit_id=units[n % 2].pk) for n, s in enumerate(staff)
     )
     kinds = {
         k.code: k

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.common import bench_env, pillars
+from pillars.people.models import StaffHomeUnit, StaffRole
 
 STAFF = int(os.environ.get("BENCH_TURNOVER_STAFF", "5000"))
 ROUNDS = int(os.environ.get("BENCH_TURNOVER_ROUNDS", "7"))
@@ -89,11 +90,11 @@ def populate(today: date) -> None:
             )
         )
     staff = Staff.objects.bulk_create(staff)
-    Staff.roles.through.objects.bulk_create(
-        Staff.roles.through(staff_id=s.pk, role_id=rng.choice(roles).pk) for s in staff
+    StaffRole.objects.bulk_create(
+        StaffRole(staff_id=s.pk, role_id=rng.choice(roles).pk) for s in staff
     )
-    Staff.home_units.through.objects.bulk_create(
-        Staff.home_units.through(staff_id=s.pk, unit_id=rng.choice(units).pk) for s in staff
+    StaffHomeUnit.objects.bulk_create(
+        StaffHomeUnit(staff_id=s.pk, unit_id=rng.choice(units).pk) for s in staff
     )
     admin = world.staff["admin"]
     ExitInterview.objects.bulk_create(

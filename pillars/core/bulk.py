@@ -31,6 +31,10 @@ def insert_objects(
     if not objects:
         return
     model = type(objects[0])
+    # What a model fills on its rows before they are written, since no save() runs here (the
+    # organization a tenant row takes from its parent: people.tenancy).
+    if (prepare := getattr(model, "before_bulk_insert", None)) is not None:
+        prepare(objects)
     # The wrapper itself, not the ``django.db.connection`` proxy: every field prepares its value
     # with it, and the proxy's per-attribute lookup costs more than the preparing.
     connection = connections[DEFAULT_DB_ALIAS]

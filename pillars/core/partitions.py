@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -387,6 +387,12 @@ def partition_by_month(spec: MonthlyTable, connection: Any = None) -> None:
     if not _is_postgres(connection) or spec.table in partitioned_tables(connection):
         return
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # A key column a later migration adds is kept only when the table has it already (a
+        # database made from today's models).
+        present = {
+            c.name for c in connection.introspection.get_table_description(cursor, spec.table)
+        }
+        spec = replace(spec, keys=tuple(k for k in spec.keys if k in present))
         _Conversion(spec, cursor, connection.ops.quote_name).run()
     _keyed.clear()
 

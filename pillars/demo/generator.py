@@ -1015,14 +1015,14 @@ class Loader:
             label="pillars demo (bootstrap)",
             hired_on=self.plan.base.date() - timedelta(days=HIRE_YEARS * 365),
             job_title="Loads the demo data; cannot sign in",
+            organization=self.plan.org_name,
         )
         self.staff[SYSTEM_USERNAME] = staff
         return staff
 
     def _structure(self) -> None:
         save = services.save_reference
-        org = save(Organization(name=self.plan.org_name), actor=self.admin)
-        assert isinstance(org, Organization)
+        org = self.staff[SYSTEM_USERNAME].organization  # made with the setup account
         sites: dict[str, Site] = {}
         for name in self.plan.sites:
             site = save(Site(organization=org, name=name), actor=self.admin)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 
 from pillars.people.models import Unit
+from pillars.people.tenancy import OrganizationOwned
 
 
 class Figures(models.Model):
@@ -74,15 +75,19 @@ class Figures(models.Model):
 FIGURES: tuple[str, ...] = tuple(f.name for f in Figures._meta.fields)
 
 
-class UnitHour(Figures):
+class UnitHour(OrganizationOwned, Figures):
     """One unit's figures for one UTC hour (``hour`` is the hour's start)."""
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     hour = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit", "hour"], name="insights_unit_hour_unique")
+            models.UniqueConstraint(
+                fields=["unit", "hour", "organization"], name="insights_unit_hour_unique"
+            )
         ]
         indexes = [models.Index(fields=["hour"], name="insights_unithour_hour")]
 
@@ -90,15 +95,19 @@ class UnitHour(Figures):
         return f"{self.unit_id} {self.hour:%Y-%m-%d %H:00}"
 
 
-class UnitDay(Figures):
+class UnitDay(OrganizationOwned, Figures):
     """One unit's figures for one day in the unit's own zone: the sum of its hours."""
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit", "day"], name="insights_unit_day_unique")
+            models.UniqueConstraint(
+                fields=["unit", "day", "organization"], name="insights_unit_day_unique"
+            )
         ]
         indexes = [models.Index(fields=["day"], name="insights_unitday_day")]
 

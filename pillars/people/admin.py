@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db import models
 from django.http import HttpRequest
 
@@ -133,11 +134,25 @@ class UnitAdmin(ReferenceAdmin):
     search_fields = ["name", "code"]
 
 
+class ProgramForm(forms.ModelForm):
+    # The link has a model of its own (each row carries its organization), which the admin
+    # does not offer by itself: the field is declared here, and the service sets it.
+    units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.all(),
+        required=False,
+        widget=FilteredSelectMultiple("units", is_stacked=False),
+    )
+
+    class Meta:
+        model = Program
+        fields = ["organization", "name", "units"]
+
+
 @admin.register(Program)
 class ProgramAdmin(ReferenceAdmin):
+    form = ProgramForm
     list_display = ["name", "organization"]
     list_select_related = ["organization"]
-    filter_horizontal = ["units"]
     m2m_fields = ("units",)
 
 

@@ -13,14 +13,17 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.choices import AlertKind
+from pillars.people.tenancy import OrganizationOwned
 
 
-class Alert(PublicModel):
+class Alert(OrganizationOwned, PublicModel):
     """One alert to one staff member. ``due_at`` is the moment the alert was due (for an
     escalation, the check's due time plus the step's delay), not the moment a worker got round
     to writing it. ``dedupe_key`` names the thing alerted about: a recipient has at most one
     open (unresolved) alert with a given key, so a second writer's insert is skipped and nobody
     is alerted twice for the same thing while it stands."""
+
+    organization_from = ("recipient",)
 
     kind = models.CharField(max_length=16, choices=AlertKind.choices)
     recipient = models.ForeignKey("people.Staff", on_delete=models.PROTECT, related_name="+")
@@ -52,7 +55,7 @@ class Alert(PublicModel):
         ordering = ["-due_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "dedupe_key"],
+                fields=["recipient", "dedupe_key", "organization"],
                 condition=Q(resolved_at__isnull=True),
                 name="alert_open_dedupe_unique",
             )

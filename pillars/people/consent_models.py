@@ -23,6 +23,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.people.models import PersonServed, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 
 
 class InformationKind(models.TextChoices):
@@ -92,12 +93,14 @@ REDISCLOSURE_STATEMENT = (
 STATEMENTS_VERSION = "2024-02"
 
 
-class Consent(PublicModel):
+class Consent(OrganizationOwned, PublicModel):
     """One signed consent of a person served to disclose their Part 2 records."""
+
+    organization_from = ("person",)
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="consents")
     # Who may disclose: the Part 2 program(s) whose records the consent covers.
-    programs = models.ManyToManyField(Unit, related_name="+")
+    programs = models.ManyToManyField(Unit, related_name="+", through="ConsentProgram")
     # How much and what kind: the kinds of record, and an explicit description.
     information_kinds = models.JSONField(default=list)
     information_description = models.TextField()
@@ -156,8 +159,10 @@ class Consent(PublicModel):
         return ConsentPurpose.TPO in self.purposes
 
 
-class ConsentRecipient(models.Model):
+class ConsentRecipient(OrganizationOwned, models.Model):
     """One recipient named by a consent."""
+
+    organization_from = ("consent",)
 
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="recipients")
     kind = models.CharField(max_length=20, choices=RecipientKind.choices)
@@ -184,3 +189,19 @@ class ConsentRecipient(models.Model):
         if self.kind == RecipientKind.TREATING_PROVIDERS:
             return "My treating providers"
         return self.name
+
+
+class ConsentProgram(OrganizationOwned, models.Model):
+    """A Part 2 program whose records a consent covers."""
+
+    organization_from = ("consent",)
+
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "people_consent_programs"
+        unique_together = [("consent", "unit", "organization")]
+
+    def __str__(self) -> str:
+        return f"{self.consent_id} {self.unit_id}"

@@ -39,6 +39,7 @@ from pillars.people.models import (
     Staff,
     Unit,
 )
+from pillars.people.tenancy import organization_for
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_MB = MAX_BYTES // (1024 * 1024)
@@ -630,6 +631,7 @@ def _hold(actor: Any, report: Report, data: bytes) -> PendingImport:
     now = clock.now()
     PendingImport.objects.filter(uploaded_by=user).delete()
     return PendingImport.objects.create(
+        organization_id=organization_for(actor),
         uploaded_by=user,
         kind=report.kind,
         source=report.source,

@@ -17,6 +17,7 @@ from pillars.people.choices import (
     ReviewFinding,
     UnitKind,
 )
+from pillars.people.tenancy import OrganizationOwned
 
 
 class Organization(PublicModel):
@@ -45,12 +46,14 @@ class Site(PublicModel):
         return self.name
 
 
-class Unit(PublicModel):
+class Unit(OrganizationOwned, PublicModel):
     """A unit or program location; schedules on it are reasoned in its own time zone."""
+
+    organization_from = ("site",)
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="units")
     name = models.CharField(max_length=200)
-    code = models.SlugField(max_length=32, unique=True)
+    code = models.SlugField(max_length=32)
     kind = models.CharField(max_length=20, choices=UnitKind.choices)
     time_zone = models.CharField(max_length=64)
     bed_count = models.PositiveIntegerField(default=0)
@@ -60,6 +63,9 @@ class Unit(PublicModel):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "organization"], name="unit_code_unique_in_org")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -72,7 +78,7 @@ class Program(PublicModel):
         Organization, on_delete=models.PROTECT, related_name="programs"
     )
     name = models.CharField(max_length=200)
-    units = models.ManyToManyField(Unit, related_name="programs", blank=True)
+    units = models.ManyToManyField(Unit, related_name="programs", blank=True, through="ProgramUnit")
 
     class Meta:
         ordering = ["name"]
@@ -81,26 +87,38 @@ class Program(PublicModel):
         return self.name
 
 
-class Room(PublicModel):
+class Room(OrganizationOwned, PublicModel):
+    organization_from = ("unit",)
+
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="rooms")
     name = models.CharField(max_length=40)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="room_unique_in_unit")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "name", "organization"], name="room_unique_in_unit"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Bed(PublicModel):
+class Bed(OrganizationOwned, PublicModel):
+    organization_from = ("room",)
+
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="beds")
     label = models.CharField(max_length=20)
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["room__name", "label"]
-        constraints = [models.UniqueConstraint(fields=["room", "label"], name="bed_unique_in_room")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "label", "organization"], name="bed_unique_in_room"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.room.name}-{self.label}"
@@ -125,19 +143,26 @@ class Role(models.Model):
         return self.name
 
 
-class Staff(PublicModel):
+class Staff(OrganizationOwned, PublicModel):
     """A staff member's working profile: roles, units, supervisor, employment, languages."""
+
+    # A root: given its organization when made (see people.tenancy).
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff"
     )
     display_name = models.CharField(max_length=150)
     job_title = models.CharField(max_length=100, blank=True)
-    badge_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    # Null, not blank, when there is none: only badges given are unique in the organization.
+    badge_number = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
     pin_hash = models.CharField(max_length=200, blank=True)
-    roles = models.ManyToManyField(Role, related_name="staff", blank=True)
-    home_units = models.ManyToManyField(Unit, related_name="staff", blank=True)
-    programs = models.ManyToManyField(Program, related_name="staff", blank=True)
+    roles = models.ManyToManyField(Role, related_name="staff", blank=True, through="StaffRole")
+    home_units = models.ManyToManyField(
+        Unit, related_name="staff", blank=True, through="StaffHomeUnit"
+    )
+    programs = models.ManyToManyField(
+        Program, related_name="staff", blank=True, through="StaffProgram"
+    )
     supervisor = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees"
     )
@@ -152,6 +177,9 @@ class Staff(PublicModel):
         ordering = ["display_name"]
         verbose_name_plural = "staff"
         constraints = [
+            models.UniqueConstraint(
+                fields=["badge_number", "organization"], name="staff_badge_unique_in_org"
+            ),
             models.CheckConstraint(
                 condition=Q(exited_on__isnull=True) | ~Q(exit_reason=""),
                 name="staff_exit_has_reason",
@@ -176,10 +204,12 @@ class Staff(PublicModel):
         return sorted(role.code for role in self.roles.all())
 
 
-class PersonServed(PublicModel):
+class PersonServed(OrganizationOwned, PublicModel):
     """A person served (patient, resident, participant)."""
 
-    record_number = models.CharField(max_length=32, unique=True)
+    # A root: given its organization when made (see people.tenancy).
+
+    record_number = models.CharField(max_length=32)
     legal_given_name = models.CharField(max_length=100)
     legal_family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
@@ -191,6 +221,11 @@ class PersonServed(PublicModel):
         ordering = ["legal_family_name", "legal_given_name"]
         verbose_name_plural = "persons served"
         indexes = [models.Index(fields=["legal_family_name", "legal_given_name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_number", "organization"], name="person_record_unique_in_org"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -217,8 +252,10 @@ class EpisodeQuerySet(models.QuerySet["Episode"]):
         return self.filter(discharged_at__isnull=True)
 
 
-class Episode(PublicModel):
+class Episode(OrganizationOwned, PublicModel):
     """One episode of care, from admission to discharge."""
+
+    organization_from = ("person",)
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="episodes")
     admitted_at = models.DateTimeField()
@@ -236,7 +273,7 @@ class Episode(PublicModel):
         ordering = ["-admitted_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person"],
+                fields=["person", "organization"],
                 condition=Q(discharged_at__isnull=True),
                 name="one_open_episode_per_person",
             ),
@@ -266,12 +303,14 @@ class PlacementQuerySet(models.QuerySet["Placement"]):
         return self.filter(ended_at__isnull=True)
 
 
-class Placement(PublicModel):
+class Placement(OrganizationOwned, PublicModel):
     """Where a person was during part of an episode: a unit and (optionally) a bed.
 
     Admission opens the first placement, a transfer closes one and opens the next at the same
     moment, discharge closes the last; so the census at any moment is exact.
     """
+
+    organization_from = ("unit",)
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="placements")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="placements")
@@ -289,12 +328,14 @@ class Placement(PublicModel):
         indexes = [models.Index(fields=["unit", "started_at", "ended_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["episode"],
+                fields=["episode", "organization"],
                 condition=Q(ended_at__isnull=True),
                 name="one_open_placement_per_episode",
             ),
             models.UniqueConstraint(
-                fields=["bed"], condition=Q(ended_at__isnull=True), name="one_person_per_bed"
+                fields=["bed", "organization"],
+                condition=Q(ended_at__isnull=True),
+                name="one_person_per_bed",
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gt=models.F("started_at")),
@@ -306,8 +347,10 @@ class Placement(PublicModel):
         return f"{self.episode.person} on {self.unit}"
 
 
-class CaseloadAssignment(PublicModel):
+class CaseloadAssignment(OrganizationOwned, PublicModel):
     """A staff member's responsibility for a person served, for a span of dates."""
+
+    organization_from = ("person",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="caseload")
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="caseload")
@@ -319,7 +362,7 @@ class CaseloadAssignment(PublicModel):
         ordering = ["-started_on"]
         constraints = [
             models.UniqueConstraint(
-                fields=["staff", "person", "kind"],
+                fields=["staff", "person", "kind", "organization"],
                 condition=Q(ended_on__isnull=True),
                 name="one_open_assignment_per_kind",
             ),
@@ -336,8 +379,10 @@ class CaseloadAssignment(PublicModel):
         return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
 
 
-class EmergencyAccess(PublicModel):
+class EmergencyAccess(OrganizationOwned, PublicModel):
     """A time-boxed "break the glass" grant to one person's record, reviewed by privacy."""
+
+    organization_from = ("person",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="emergency_access")
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
@@ -362,12 +407,14 @@ class EmergencyAccess(PublicModel):
         return self.started_at <= moment < self.expires_at
 
 
-class TrustedDevice(PublicModel):
+class TrustedDevice(OrganizationOwned, PublicModel):
     """A shared unit tablet, registered by a shift lead after a full sign-in on it.
 
     On a trusted device, staff who have fully signed in there before may switch in with badge
     number and PIN; the device cookie holds a secret whose hash is stored here.
     """
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="devices")
     name = models.CharField(max_length=100)
@@ -380,8 +427,10 @@ class TrustedDevice(PublicModel):
         return f"{self.name} ({self.unit})"
 
 
-class DeviceEnrollment(models.Model):
+class DeviceEnrollment(OrganizationOwned, models.Model):
     """A staff member's last full sign-in on a trusted device; quick switch needs a recent one."""
+
+    organization_from = ("device",)
 
     device = models.ForeignKey(TrustedDevice, on_delete=models.CASCADE, related_name="enrollments")
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
@@ -390,7 +439,7 @@ class DeviceEnrollment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["device", "staff"], name="one_enrollment_per_device_staff"
+                fields=["device", "staff", "organization"], name="one_enrollment_per_device_staff"
             )
         ]
 
@@ -398,12 +447,14 @@ class DeviceEnrollment(models.Model):
         return f"{self.staff} on {self.device}"
 
 
-class PendingImport(PublicModel):
+class PendingImport(OrganizationOwned, PublicModel):
     """A CSV file that passed its dry run and waits for the administrator's confirmation.
 
     The confirmation imports exactly these checked bytes (``sha256``), once, by the person who
     checked them, before ``expires_at``; the worker deletes what was never confirmed (it may
     hold persons' names and birth dates)."""
+
+    # A root: given its organization when made (see people.tenancy).
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
@@ -477,3 +528,67 @@ class Part2Labelled(models.Model):
 from pillars.people.alert_models import Alert as Alert  # noqa: E402
 from pillars.people.consent_models import Consent as Consent  # noqa: E402
 from pillars.people.consent_models import ConsentRecipient as ConsentRecipient  # noqa: E402
+
+
+class ProgramUnit(OrganizationOwned, models.Model):
+    """A unit a program runs on."""
+
+    organization_from = ("program",)
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "people_program_units"
+        unique_together = [("program", "unit", "organization")]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.unit_id}"
+
+
+class StaffRole(OrganizationOwned, models.Model):
+    """A role a staff member holds."""
+
+    organization_from = ("staff",)
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "people_staff_roles"
+        unique_together = [("staff", "role", "organization")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.role_id}"
+
+
+class StaffHomeUnit(OrganizationOwned, models.Model):
+    """A unit a staff member works on."""
+
+    organization_from = ("staff",)
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "people_staff_home_units"
+        unique_together = [("staff", "unit", "organization")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.unit_id}"
+
+
+class StaffProgram(OrganizationOwned, models.Model):
+    """A program a staff member works in."""
+
+    organization_from = ("staff",)
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "people_staff_programs"
+        unique_together = [("staff", "program", "organization")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.program_id}"

@@ -38,6 +38,7 @@ from pillars.people.models import (
     Program,
     Role,
     Staff,
+    StaffHomeUnit,
     Unit,
 )
 
@@ -352,9 +353,7 @@ def visible_without_emergency(actor: Actor, person: PersonServed) -> bool:
 def restrict_staff(actor: Actor, qs: QuerySet[Staff]) -> QuerySet[Staff]:
     if actor.is_org_wide or actor.has_role(R.ADMIN):
         return qs
-    shares_unit = Staff.home_units.through.objects.filter(
-        staff_id=OuterRef("pk"), unit_id__in=actor.unit_ids
-    )
+    shares_unit = StaffHomeUnit.objects.filter(staff_id=OuterRef("pk"), unit_id__in=actor.unit_ids)
     return qs.filter(
         Q(Exists(shares_unit))
         | Q(pk=actor.staff_id)

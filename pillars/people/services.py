@@ -44,6 +44,7 @@ from pillars.people.models import (
     Unit,
 )
 from pillars.people.selectors import person_category
+from pillars.people.tenancy import organization_for
 
 PERSON_FIELDS = [
     "record_number",
@@ -85,7 +86,9 @@ _supervisor_errors = hooks.supervisor_errors
 # --- Persons served ----------------------------------------------------------------------------
 
 
-def _clean_person(values: dict[str, Any], *, exclude_pk: int | None = None) -> dict[str, Any]:
+def _clean_person(
+    values: dict[str, Any], *, organization_id: int | None, exclude_pk: int | None = None
+) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     cleaned = dict(values)
     for name in ("record_number", "legal_given_name", "legal_family_name"):
@@ -103,7 +106,10 @@ def _clean_person(values: dict[str, Any], *, exclude_pk: int | None = None) -> d
     elif dob.year < OLDEST_BIRTH_YEAR:
         errors.setdefault("date_of_birth", []).append("Date of birth is too far in the past.")
     number = cleaned.get("record_number")
+    # Record numbers are the organization's own (people.tenancy).
     same = PersonServed.objects.filter(record_number=number)
+    if organization_id is not None:
+        same = same.filter(organization_id=organization_id)
     if exclude_pk is not None:
         same = same.exclude(pk=exclude_pk)
     if number and same.exists():
@@ -188,10 +194,13 @@ def _create_person(
     admitted_at: datetime | None,
     via: str,
 ) -> PersonServed:
-    values = _clean_person(values)
+    organization_id = unit.organization_id if unit is not None else organization_for(actor)
+    values = _clean_person(values, organization_id=organization_id)
     try:
         with transaction.atomic():
-            person = PersonServed.objects.create(created_at=clock.now(), **values)
+            person = PersonServed.objects.create(
+                organization_id=organization_id, created_at=clock.now(), **values
+            )
             audit.record(
                 actor=actor,
                 action=Action.CREATE,
@@ -226,7 +235,11 @@ def update_person(person: PersonServed, *, actor: Any, **fields: Any) -> PersonS
     with transaction.atomic():
         person = PersonServed.objects.select_for_update().get(pk=person.pk)
         before = audit.snapshot(person, PERSON_FIELDS)
-        values = _clean_person({**before_values(person), **fields}, exclude_pk=person.pk)
+        values = _clean_person(
+            {**before_values(person), **fields},
+            organization_id=person.organization_id,
+            exclude_pk=person.pk,
+        )
         for name, value in values.items():
             setattr(person, name, value)
         person.save()
@@ -557,7 +570,8 @@ def create_staff(
         errors["username"] = ["That sign-in name is taken."]
     if not display_name.strip():
         errors["display_name"] = ["This field is required."]
-    if badge_number and Staff.objects.filter(badge_number=badge_number).exists():
+    badges = Staff.objects.filter(organization_id=organization_for(actor))
+    if badge_number and badges.filter(badge_number=badge_number).exists():
         errors["badge_number"] = ["That badge number is in use."]
     if hired_on > clock.now().date() + timedelta(days=365):
         errors["hired_on"] = ["The hire date is more than a year away."]
@@ -631,6 +645,7 @@ def _create_staff(
             user.set_password(password)
         user.save()
         staff = Staff.objects.create(
+            organization_id=organization_for(actor),
             user=user,
             display_name=display_name.strip(),
             job_title=job_title.strip(),
@@ -708,7 +723,12 @@ def _update_staff(staff: Staff, *, actor: Any, fields: dict[str, Any]) -> Staff:
             if found:
                 errors["supervisor"] = found
     badge = fields.get("badge_number")
-    if badge and Staff.objects.filter(badge_number=badge).exclude(pk=staff.pk).exists():
+    if (
+        badge
+        and Staff.objects.filter(badge_number=badge, organization_id=staff.organization_id)
+        .exclude(pk=staff.pk)
+        .exists()
+    ):
         errors["badge_number"] = ["That badge number is in use."]
     if "hired_on" in fields and staff.exited_on and fields["hired_on"] > staff.exited_on:
         errors["hired_on"] = ["The hire date is after the exit date."]
@@ -1171,6 +1191,22 @@ __all__ = [
 # --- The first administrator -----------------------------------------------------------------
 
 
+def _bootstrap_organization(name: str, label: str) -> Organization:
+    """The named organization, made (and audited) when it does not exist yet."""
+    org = Organization.objects.filter(name=name).first()
+    if org is None:
+        org = Organization.objects.create(name=name)
+        audit.record(
+            actor=None,
+            actor_label=label,
+            action=Action.CREATE,
+            target=org,
+            purpose=Purpose.ADMINISTRATION,
+            detail={"bootstrap": True, **audit.changes(None, {"name": name})},
+        )
+    return org
+
+
 def bootstrap_administrator(
     *,
     username: str,
@@ -1180,13 +1216,28 @@ def bootstrap_administrator(
     label: str = "pillars bootstrap",
     hired_on: date | None = None,
     job_title: str = "",
+    organization: str = "",
 ) -> Staff:
     """Create the first administrator of a new installation: the one write with nobody to act
     as, so it is allowed only while no active administrator exists, and audited as a bootstrap.
-    ``password=None`` makes an account that cannot sign in (the demo's setup account)."""
+    ``password=None`` makes an account that cannot sign in (the demo's setup account).
+
+    The administrator belongs to ``organization`` (by name: made when it does not exist yet);
+    with no name, to the one organization there is. Every record belongs to an organization
+    (people.tenancy), staff included."""
     User = get_user_model()
     username = username.strip().lower()
     errors: dict[str, list[str]] = {}
+    org_name = " ".join(organization.split())
+    existing = list(Organization.objects.order_by("pk")[:2])
+    if len(org_name) > Organization._meta.get_field("name").max_length:  # type: ignore[operator]
+        errors["organization"] = ["That name is too long (200 characters at most)."]
+    elif not org_name and len(existing) != 1:
+        errors["organization"] = [
+            "Name the organization this installation serves."
+            if not existing
+            else "Several organizations exist: name the administrator's."
+        ]
     if not username:
         errors["username"] = ["This field is required."]
     elif User.objects.filter(username=username).exists():
@@ -1206,6 +1257,7 @@ def bootstrap_administrator(
         )
         if admins.exists():
             raise invalid(None, "An administrator exists already: they create the others.")
+        org = _bootstrap_organization(org_name, label) if org_name else existing[0]
         user = User(username=username, email=email.strip(), is_staff=password is not None)
         if password is None:
             user.set_unusable_password()
@@ -1213,6 +1265,7 @@ def bootstrap_administrator(
             user.set_password(password)
         user.save()
         staff = Staff.objects.create(
+            organization=org,
             user=user,
             display_name=display_name.strip(),
             job_title=job_title,

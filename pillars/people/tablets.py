@@ -45,7 +45,11 @@ class BadgePinBackend(BaseBackend):
             return None
         staff = (
             Staff.objects.select_related("user")
-            .filter(badge_number=str(badge).strip(), user__is_active=True)
+            .filter(
+                badge_number=str(badge).strip(),
+                organization_id=device.organization_id,
+                user__is_active=True,
+            )
             .first()
         )
         # check_pin runs the hasher even for an unknown badge, so timing does not reveal badges.

@@ -24,6 +24,8 @@ from pillars.people.models import (
     Room,
     Site,
     Staff,
+    StaffHomeUnit,
+    StaffRole,
     Unit,
 )
 
@@ -77,6 +79,7 @@ def make_staff(
 ) -> Staff:
     user = get_user_model().objects.create_user(username=username, password=PASSWORD)
     staff = Staff.objects.create(
+        **({"organization_id": units[0].organization_id} if units else {}),
         user=user,
         display_name=username.replace("-", " ").title(),
         hired_on=date(2024, 1, 1),
@@ -88,8 +91,17 @@ def make_staff(
     return staff
 
 
+def _an_organization() -> Organization | None:
+    """None when the one organization there is will be understood (people.tenancy); a test
+    organization when there is none yet."""
+    if Organization.objects.exists():
+        return None
+    return Organization.objects.create(name="Test Health")
+
+
 def make_person(record: str, family: str, dob: date = date(1990, 5, 17)) -> PersonServed:
     return PersonServed.objects.create(
+        **({"organization": made} if (made := _an_organization()) else {}),
         record_number=record,
         legal_given_name="Alex",
         legal_family_name=family,
@@ -191,12 +203,12 @@ def build_world() -> World:
     for member in supervised:
         member.supervisor = supervisor
     Staff.objects.bulk_update(supervised, ["supervisor"])
-    Staff.roles.through.objects.bulk_create(
-        Staff.roles.through(staff_id=member.pk, role_id=roles[role].pk)
+    StaffRole.objects.bulk_create(
+        StaffRole(staff_id=member.pk, role_id=roles[role].pk)
         for member, (_, role, _, _, _) in zip(staff, members, strict=True)
     )
-    Staff.home_units.through.objects.bulk_create(
-        Staff.home_units.through(staff_id=member.pk, unit_id=unit.pk)
+    StaffHomeUnit.objects.bulk_create(
+        StaffHomeUnit(staff_id=member.pk, unit_id=unit.pk)
         for member, (_, _, unit, _, _) in zip(staff, members, strict=True)
     )
     for member, (key, *_) in zip(staff, members, strict=True):

@@ -306,8 +306,11 @@ def test_everything_created_is_audited(loaded: generator.Summary) -> None:
         action=Action.PRIVILEGE_CHANGE, detail__changes__exit_reason__isnull=False
     )
     assert exits.count() == Staff.objects.filter(exited_on__isnull=False).count()
-    bootstrap = AuditEvent.objects.get(detail__bootstrap=True)
-    assert bootstrap.object_type == "people.staff"
+    bootstrap = AuditEvent.objects.filter(detail__bootstrap=True).order_by("occurred_at", "seq")
+    assert list(bootstrap.values_list("object_type", flat=True)) == [
+        "people.organization",
+        "people.staff",
+    ]
     # Everyone else's rows name the person who acted: nurses admit, the admin creates staff.
     admits = AuditEvent.objects.filter(object_type="people.episode", action=Action.CREATE)
     assert set(admits.values_list("actor__staff__roles__code", flat=True)) <= {
@@ -607,3 +610,20 @@ def test_demo_workforce_wellbeing_recognition_ladder_retention(
     org = [t for t in view.turnover if t.group == "The whole organization"]
     assert sum(t.separations for t in org) > 0
     assert any(r.hired for r in view.retention)
+
+
+def test_every_demo_row_belongs_to_its_parents_organization(loaded: generator.Summary) -> None:
+    """Rows written every way the demo writes them (services, bulk inserts, the tablets' batch
+    path) carry their parent's organization (people.tenancy)."""
+    from django.apps import apps
+
+    from pillars.people.tenancy import OrganizationOwned, strays
+
+    org = Organization.objects.get()
+    checked = 0
+    for model in apps.get_models():
+        if issubclass(model, OrganizationOwned):
+            assert not strays(model).exists(), model._meta.label
+            assert not model._default_manager.exclude(organization=org).exists()
+            checked += model._default_manager.count()
+    assert checked > 10_000

@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Part2Labelled, PersonServed, Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "BehaviorContract",
@@ -50,11 +51,13 @@ class ContractStatus(models.TextChoices):
     ENDED = "ended", "Ended with the plan"
 
 
-class BehaviorPlan(Part2Labelled, PublicModel):
+class BehaviorPlan(OrganizationOwned, Part2Labelled, PublicModel):
     """One version of a person's behavior plan. The current version is the one in force; older
     versions keep what they said (``replaces`` chains them, newest first). An ended version is
     no longer current and names who ended it, when (``ended_on``, the unit's local date) and
     why."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "behavior"
 
@@ -91,9 +94,13 @@ class BehaviorPlan(Part2Labelled, PublicModel):
     class Meta:
         ordering = ["person", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "version"], name="behavior_plan_version"),
             models.UniqueConstraint(
-                fields=["person"], condition=Q(is_current=True), name="one_current_behavior_plan"
+                fields=["person", "version", "organization"], name="behavior_plan_version"
+            ),
+            models.UniqueConstraint(
+                fields=["person", "organization"],
+                condition=Q(is_current=True),
+                name="one_current_behavior_plan",
             ),
             models.CheckConstraint(
                 condition=(Q(status="active") & Q(ended_on__isnull=True))
@@ -114,9 +121,11 @@ class BehaviorPlan(Part2Labelled, PublicModel):
         return self.status == PlanStatus.ENDED
 
 
-class TargetBehavior(PublicModel):
+class TargetBehavior(OrganizationOwned, PublicModel):
     """A behavior the plan targets, defined so that any two staff would count it the same way
     (the operational definition)."""
+
+    organization_from = ("plan",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "plan"
@@ -131,16 +140,20 @@ class TargetBehavior(PublicModel):
     class Meta:
         ordering = ["plan", "sort_order", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "key"], name="target_key_per_plan"),
+            models.UniqueConstraint(
+                fields=["plan", "key", "organization"], name="target_key_per_plan"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class PlanPhase(Part2Labelled, PublicModel):
+class PlanPhase(OrganizationOwned, Part2Labelled, PublicModel):
     """A phase of a person's behavior plan (baseline, intervention, ...). Each phase change is a
     new row dated by the day it starts; a phase lasts until the next one starts."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "behavior"
 
@@ -154,16 +167,20 @@ class PlanPhase(Part2Labelled, PublicModel):
     class Meta:
         ordering = ["person", "started_on", "recorded_at"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "started_on"], name="one_phase_change_a_day"),
+            models.UniqueConstraint(
+                fields=["person", "started_on", "organization"], name="one_phase_change_a_day"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} from {self.started_on}"
 
 
-class BehaviorContract(Part2Labelled, PublicModel):
+class BehaviorContract(OrganizationOwned, Part2Labelled, PublicModel):
     """An agreement between the person served and staff: terms, rewards and a review date.
     Once both have signed it is never edited; a new contract replaces it."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "behavior"
 
@@ -218,10 +235,12 @@ class BehaviorContract(Part2Labelled, PublicModel):
         return self.status == ContractStatus.SIGNED and self.review_has_come(self.review_on, today)
 
 
-class BehaviorRecord(Part2Labelled, PublicModel):
+class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
     """One ABC entry: what came before (antecedent), what the person did (behavior), what
     followed (consequence), with a count, a duration and an intensity. ``observed_at`` comes
     from the device, ``recorded_at`` from the server. Never edited; corrections are addenda."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "behavior"
 
@@ -267,8 +286,10 @@ class BehaviorRecord(Part2Labelled, PublicModel):
         return self.recorded_at - self.observed_at
 
 
-class BehaviorRecordAddendum(PublicModel):
+class BehaviorRecordAddendum(OrganizationOwned, PublicModel):
     """A correction to an ABC record: the record is never edited (DESIGN.md rule 2)."""
+
+    organization_from = ("record",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "record"

@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "Debrief",
@@ -141,9 +142,11 @@ class NotificationRule(PublicModel):
         return True
 
 
-class Incident(Part2Labelled, PublicModel):
+class Incident(OrganizationOwned, Part2Labelled, PublicModel):
     """One incident report. The reporter edits it only as a draft; once submitted it is a
     record: corrections are addenda, and it moves on to supervisor review and closure."""
+
+    organization_from = ("unit",)
 
     PART2_PERSON = "persons__person"
     PART2_KIND = "incidents"
@@ -166,7 +169,9 @@ class Incident(Part2Labelled, PublicModel):
         Staff, on_delete=models.PROTECT, related_name="incidents_reported"
     )
     narrative = models.TextField()
-    deescalation_steps = models.ManyToManyField(DeescalationStep, blank=True)
+    deescalation_steps = models.ManyToManyField(
+        DeescalationStep, blank=True, through="IncidentDeescalationStep"
+    )
     deescalation_other = models.CharField(max_length=300, blank=True)
     witnesses_text = models.CharField(max_length=300, blank=True)
     is_death = models.BooleanField(default=False)
@@ -196,8 +201,10 @@ class Incident(Part2Labelled, PublicModel):
         return self.is_death or self.type in SERIOUS_TYPES or has_serious_injury
 
 
-class IncidentPerson(models.Model):
+class IncidentPerson(OrganizationOwned, models.Model):
     """A person served involved in an incident, and whether they were injured."""
+
+    organization_from = ("incident",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "incident"
@@ -210,15 +217,19 @@ class IncidentPerson(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["incident", "person"], name="incident_person_once")
+            models.UniqueConstraint(
+                fields=["incident", "person", "organization"], name="incident_person_once"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.role})"
 
 
-class IncidentStaff(models.Model):
+class IncidentStaff(OrganizationOwned, models.Model):
     """A staff member involved in or witnessing an incident."""
+
+    organization_from = ("incident",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "incident"
@@ -229,15 +240,19 @@ class IncidentStaff(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["incident", "staff"], name="incident_staff_once")
+            models.UniqueConstraint(
+                fields=["incident", "staff", "organization"], name="incident_staff_once"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.staff} ({self.role})"
 
 
-class Injury(PublicModel):
+class Injury(OrganizationOwned, PublicModel):
     """An injury to a person served or to a staff member (exactly one of the two)."""
+
+    organization_from = ("incident",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "incident"
@@ -263,8 +278,10 @@ class Injury(PublicModel):
         return str(self.person.display_name if self.person else self.staff)
 
 
-class Notification(PublicModel):
+class Notification(OrganizationOwned, PublicModel):
     """A notification an incident makes due, its deadline (from a rule), and who sent it."""
+
+    organization_from = ("incident",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "incident"
@@ -287,7 +304,9 @@ class Notification(PublicModel):
     class Meta:
         ordering = ["due_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "recipient"], name="notification_once")
+            models.UniqueConstraint(
+                fields=["incident", "recipient", "organization"], name="notification_once"
+            )
         ]
 
     def is_late_at(self, now: datetime) -> bool:
@@ -306,8 +325,10 @@ class Notification(PublicModel):
         return occurred_at + timedelta(minutes=rule.within_minutes)
 
 
-class ReviewNote(PublicModel):
+class ReviewNote(OrganizationOwned, PublicModel):
     """A supervisor's note while reviewing an incident."""
+
+    organization_from = ("incident",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "incident"
@@ -321,8 +342,10 @@ class ReviewNote(PublicModel):
         ordering = ["written_at", "pk"]
 
 
-class IncidentAddendum(PublicModel):
+class IncidentAddendum(OrganizationOwned, PublicModel):
     """A correction to a submitted incident; the report itself never changes."""
+
+    organization_from = ("incident",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "incident"
@@ -337,9 +360,11 @@ class IncidentAddendum(PublicModel):
         ordering = ["written_at", "pk"]
 
 
-class Debrief(PublicModel):
+class Debrief(OrganizationOwned, PublicModel):
     """A post-incident debrief with the person served or with staff: who, when, what was
     learned."""
+
+    organization_from = ("incident",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "incident"
@@ -354,3 +379,21 @@ class Debrief(PublicModel):
 
     class Meta:
         ordering = ["held_at", "pk"]
+
+
+class IncidentDeescalationStep(OrganizationOwned, models.Model):
+    """A de-escalation technique tried before an incident."""
+
+    organization_from = ("incident",)
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    deescalationstep = models.ForeignKey(
+        DeescalationStep, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        db_table = "incidents_incident_deescalation_steps"
+        unique_together = [("incident", "deescalationstep", "organization")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.deescalationstep_id}"

@@ -25,6 +25,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "EpisodeKind",
@@ -112,10 +113,12 @@ class RuleProfile(VersionedRule, PublicModel):
         return timedelta(minutes=minutes)
 
 
-class UnitRuleProfile(PublicModel):
+class UnitRuleProfile(OrganizationOwned, PublicModel):
     """The rule profile a unit chose (by code: a unit follows the profile's current version).
     A new choice retires the old row; the history is kept. Units with no row follow the federal
     hospital rule."""
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     profile_code = models.SlugField(max_length=32)
@@ -129,7 +132,9 @@ class UnitRuleProfile(PublicModel):
         ordering = ["-chosen_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit"], condition=Q(is_current=True), name="one_rule_profile_per_unit"
+                fields=["unit", "organization"],
+                condition=Q(is_current=True),
+                name="one_rule_profile_per_unit",
             )
         ]
 
@@ -150,8 +155,10 @@ class Violation:
         return ViolationKind(self.kind).label
 
 
-class RestraintEpisode(Part2Labelled, PublicModel):
+class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
     """One restraint or seclusion episode of one person on one unit, from start to release."""
+
+    organization_from = ("unit",)
 
     PART2_KIND = "restraint"
 
@@ -204,7 +211,7 @@ class RestraintEpisode(Part2Labelled, PublicModel):
         indexes = [models.Index(fields=["unit", "started_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["person"],
+                fields=["person", "organization"],
                 condition=Q(released_at__isnull=True),
                 name="one_active_restraint_each",
             ),
@@ -355,9 +362,11 @@ def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
-class RestraintOrder(PublicModel):
+class RestraintOrder(OrganizationOwned, PublicModel):
     """The order for an episode, or a renewal: who ordered it and when, and its limit computed
     from the person's age on the day of the order in the unit's zone. Never edited."""
+
+    organization_from = ("episode",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "episode"
@@ -391,9 +400,11 @@ class OrderTerms:
     expires_at: datetime
 
 
-class FaceToFace(PublicModel):
+class FaceToFace(OrganizationOwned, PublicModel):
     """The face-to-face evaluation (within an hour of the start): the person's immediate
     situation, their reaction, their medical and behavioral condition, whether to continue."""
+
+    organization_from = ("episode",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "episode"
@@ -414,9 +425,11 @@ class FaceToFace(PublicModel):
         return f"Face-to-face at {self.seen_at:%H:%M}"
 
 
-class MonitoringCheck(PublicModel):
+class MonitoringCheck(OrganizationOwned, PublicModel):
     """A monitoring check during the episode. Mechanical restraint adds circulation, skin,
     range of motion, hydration and toileting. Never edited; corrections are addenda."""
+
+    organization_from = ("episode",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "episode"
@@ -441,10 +454,12 @@ class MonitoringCheck(PublicModel):
         return f"Check at {self.observed_at:%H:%M}"
 
 
-class RestraintStaff(PublicModel):
+class RestraintStaff(OrganizationOwned, PublicModel):
     """A staff member who took part in an episode (applied the hold or the restraint, or
     carried out the seclusion): named at the start or added while the episode runs. Each one
     has one restraint row in the exposure ledger. Never removed; a mistake is an addendum."""
+
+    organization_from = ("episode",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "episode"
@@ -459,16 +474,20 @@ class RestraintStaff(PublicModel):
     class Meta:
         ordering = ["added_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["episode", "staff"], name="restraint_staff_once")
+            models.UniqueConstraint(
+                fields=["episode", "staff", "organization"], name="restraint_staff_once"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.staff} in {self.episode}"
 
 
-class RestraintAddendum(PublicModel):
+class RestraintAddendum(OrganizationOwned, PublicModel):
     """A correction to an episode or one of its entries: nothing signed is edited; the addendum
     names its author, its reason and the entry it corrects."""
+
+    organization_from = ("episode",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "episode"

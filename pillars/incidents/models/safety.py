@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from pillars.core.models import PublicModel
 from pillars.core.plan_models import PlanStatus, PlanVersionBase
 from pillars.people.models import Part2Labelled, PersonServed
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = ["PersonSignature", "PlanSection", "SafetyPlanStatus", "SafetyPlanVersion"]
 
@@ -68,9 +69,11 @@ class VersionQuerySet(models.QuerySet["SafetyPlanVersion"]):
         return self.signed().filter(~Exists(later))
 
 
-class SafetyPlanVersion(Part2Labelled, PlanVersionBase, PublicModel):
+class SafetyPlanVersion(OrganizationOwned, Part2Labelled, PlanVersionBase, PublicModel):
     """One version of a person's safety plan. ``content`` maps each section code to its list of
     entries: ``{"text": ...}`` or, in contact sections, ``{"name": ..., "phone": ...}``."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "safety_plan"
     PLAN_NAME = "Safety plan"
@@ -85,10 +88,14 @@ class SafetyPlanVersion(Part2Labelled, PlanVersionBase, PublicModel):
     class Meta:
         ordering = ["person_id", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "number"], name="safety_plan_version_unique"),
+            models.UniqueConstraint(
+                fields=["person", "number", "organization"], name="safety_plan_version_unique"
+            ),
             # At most one open draft per person: everyone edits the same next version.
             models.UniqueConstraint(
-                fields=["person"], condition=Q(status="draft"), name="one_safety_plan_draft"
+                fields=["person", "organization"],
+                condition=Q(status="draft"),
+                name="one_safety_plan_draft",
             ),
             models.CheckConstraint(
                 condition=Q(status="draft")

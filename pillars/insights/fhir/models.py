@@ -9,17 +9,20 @@ from django.db import models
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = ["ExportJob"]
 
 
-class ExportJob(PublicModel):
+class ExportJob(OrganizationOwned, PublicModel):
     """A FHIR ``$export`` request and its run. Its public id is in the status and file URLs.
 
     ``output`` and ``errors`` list the files written (``{"type", "name", "count", "part2"}``);
     the files live under ``storage.job_dir(job)`` until ``expires_at``, when the sweep deletes
     the job and its files. A cancelled job keeps its row (the status URL answers 404 for it)
     until the sweep removes it too."""
+
+    organization_from = ("requested_by",)
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

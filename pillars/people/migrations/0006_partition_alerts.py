@@ -16,7 +16,9 @@ from pillars.core import partitions
 ALERTS = partitions.MonthlyTable(
     table="people_alert",
     column="created_at",
-    keys=("public_id", "recipient_id", "dedupe_key", "resolved_at"),
+    # organization_id: in a database made from today's models only (people 0008 adds it later;
+    # a table partitioned before then keeps the rule on the recipient, who fixes it).
+    keys=("public_id", "recipient_id", "dedupe_key", "resolved_at", "organization_id"),
 )
 
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from pillars.audit.models import AuditEvent
 from pillars.core import policy
 from pillars.core.errors import ValidationError
-from pillars.people.models import Staff
+from pillars.people.models import Organization, Staff
 from pillars.people.services import bootstrap_administrator
 from pillars.people.testing import World, ensure_roles
 
@@ -22,8 +22,13 @@ GOOD = "a long pass phrase for the first admin"
 
 def test_bootstrap_creates_an_audited_administrator_who_can_sign_in() -> None:
     ensure_roles()
-    staff = bootstrap_administrator(username="Alex.Admin", display_name="Alex", password=GOOD)
+    staff = bootstrap_administrator(
+        username="Alex.Admin", display_name="Alex", password=GOOD, organization="  Example  Health "
+    )
     assert staff.user.username == "alex.admin"
+    assert staff.organization.name == "Example Health"
+    made = AuditEvent.objects.get(object_id=str(staff.organization.public_id))
+    assert made.detail["bootstrap"] is True
     assert staff.user.check_password(GOOD)
     assert staff.role_codes() == ["admin"]
     assert policy.can(staff.user, "people.edit_staff")
@@ -42,7 +47,7 @@ def test_bootstrap_validates_before_writing() -> None:
     ensure_roles()
     with pytest.raises(ValidationError) as info:
         bootstrap_administrator(username=" ", display_name="", password="short")
-    assert set(info.value.message_dict) == {"username", "display_name", "password"}
+    assert set(info.value.message_dict) == {"username", "display_name", "password", "organization"}
     assert not Staff.objects.exists()
     assert not AuditEvent.objects.exists()
 
@@ -51,8 +56,40 @@ def test_bootstrap_command(monkeypatch: Any) -> None:
     ensure_roles()
     monkeypatch.setattr("sys.stdin", io.StringIO(GOOD + "\n"))
     out = io.StringIO()
-    call_command("bootstrap", "pat", "--name", "Pat Lee", "--password-stdin", stdout=out)
+    with pytest.raises(CommandError, match=r"organization: Name the organization"):
+        call_command("bootstrap", "pat", "--name", "Pat Lee", "--password-stdin", stdout=out)
+    monkeypatch.setattr("sys.stdin", io.StringIO(GOOD + "\n"))
+    call_command(
+        "bootstrap",
+        "pat",
+        "--name",
+        "Pat Lee",
+        "--organization",
+        "Example Health",
+        "--password-stdin",
+        stdout=out,
+    )
     assert "Administrator pat created" in out.getvalue()
     monkeypatch.setattr("sys.stdin", io.StringIO(GOOD + "\n"))
     with pytest.raises(CommandError, match=r"Nothing was created\. An administrator exists"):
         call_command("bootstrap", "kim", "--name", "Kim", "--password-stdin")
+
+
+def test_bootstrap_joins_the_one_organization_or_asks_which() -> None:
+    ensure_roles()
+    org = Organization.objects.create(name="Only Health")
+    staff = bootstrap_administrator(username="one", display_name="One", password=GOOD)
+    assert staff.organization_id == org.pk
+    staff.user.is_active = False
+    staff.user.save()
+    Organization.objects.create(name="Second Health")
+    with pytest.raises(ValidationError) as info:
+        bootstrap_administrator(username="two", display_name="Two", password=GOOD)
+    assert info.value.message_dict == {
+        "organization": ["Several organizations exist: name the administrator's."]
+    }
+    with pytest.raises(ValidationError, match="too long"):
+        bootstrap_administrator(
+            username="two", display_name="Two", password=GOOD, organization="x" * 201
+        )
+    assert not get_user_model().objects.filter(username="two").exists()

@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Part2Labelled, PersonServed, Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "Assessment",
@@ -118,11 +119,13 @@ class InstrumentItem(models.Model):
         return f"{self.number}. {self.text[:60]}"
 
 
-class Assessment(Part2Labelled, PublicModel):
+class Assessment(OrganizationOwned, Part2Labelled, PublicModel):
     """One administration of an instrument with a person: the answers as given (``answers``
     maps item number to the value chosen), and the scores the server computed from them
     (``total``; ``subscale_scores`` maps subscale code to its subtotal). Never edited;
     ``voided_at`` with a reason takes a mistaken one out of the trend."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "recovery"
 

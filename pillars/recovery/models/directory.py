@@ -27,6 +27,7 @@ from django.db import models
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Part2Labelled, PersonServed, Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "Address",
@@ -338,10 +339,12 @@ class HsdsOtherRow(models.Model):
         return f"{self.table} {self.hsds_id}"
 
 
-class SavedResource(Part2Labelled, PublicModel):
+class SavedResource(OrganizationOwned, Part2Labelled, PublicModel):
     """A directory service a staff member saved for a person served, with a note. It says
     something about the person's needs, so it is a record about the person: labelled like the
     rest of recovery support and visible to those who may see the person."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "recovery"
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Part2Labelled, PersonServed, Program, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 from pillars.recovery.models.plans import Goal
 
 __all__ = [
@@ -115,12 +116,14 @@ class ScopeGuardTerm(models.Model):
         return re.compile(rf"(?<![\w-]){words}(?![\w-])", re.IGNORECASE)
 
 
-class PeerServiceRule(models.Model):
+class PeerServiceRule(OrganizationOwned, models.Model):
     """How one program bills peer services, and the video service its virtual sessions use.
 
     Units follow the common "8-minute rule" (CMS timed codes): with 15-minute units the first
     unit needs at least 8 minutes, and each further unit starts at 15 minutes more (8-22 minutes
     is one unit, 23-37 two, 38-52 three). Both numbers are fields, since payers differ."""
+
+    organization_from = ("program",)
 
     program = models.OneToOneField(Program, on_delete=models.PROTECT, related_name="peer_rule")
     bills_peer_services = models.BooleanField(default=False)
@@ -159,9 +162,11 @@ class PeerServiceRule(models.Model):
         return self.video_url_template.replace("{session}", session_id)
 
 
-class GroupSession(PublicModel):
+class GroupSession(OrganizationOwned, PublicModel):
     """A mutual-support group as one sitting: the shared facts; each attendee's record is an
     ``Encounter`` of their own that points here. Holds no one's personal information."""
+
+    organization_from = ("facilitated_by",)
 
     topic = models.CharField(max_length=200)
     facilitated_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -179,10 +184,12 @@ class VirtualStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class VirtualSession(Part2Labelled, PublicModel):
+class VirtualSession(OrganizationOwned, Part2Labelled, PublicModel):
     """A video session scheduled with a person served. The join link comes from the program's
     video service (``PeerServiceRule.video_url_template``); Pillars records and shows the link,
     it runs no video of its own and sends no message."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "recovery"
 
@@ -212,11 +219,13 @@ class VirtualSession(Part2Labelled, PublicModel):
         return self.created_at
 
 
-class Encounter(Part2Labelled, PublicModel):
+class Encounter(OrganizationOwned, Part2Labelled, PublicModel):
     """One peer encounter with one person served, signed by the peer with their credential.
 
     The narrative is strengths-based in four parts; there are no diagnosis, assessment or
     medication fields. Scope-guard flags found at signing are kept (``EncounterFlag``)."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "recovery"
 
@@ -299,24 +308,30 @@ class Encounter(Part2Labelled, PublicModel):
     NARRATIVE_FIELDS = ("what_was_done", "purpose", "person_response", "next_steps")
 
 
-class EncounterActivity(models.Model):
+class EncounterActivity(OrganizationOwned, models.Model):
     """An activity of the taxonomy done in an encounter; the term is protected from deletion."""
+
+    organization_from = ("encounter",)
 
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="+")
     activity = models.ForeignKey(PeerActivity, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["encounter", "activity"], name="encounter_activity")
+            models.UniqueConstraint(
+                fields=["encounter", "activity", "organization"], name="encounter_activity"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.activity_id} in {self.encounter_id}"
 
 
-class EncounterFlag(models.Model):
+class EncounterFlag(OrganizationOwned, models.Model):
     """A scope-guard mark found in a signed encounter, kept for supervision and role-drift
     analytics (the words as the list had them at signing)."""
+
+    organization_from = ("encounter",)
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="flags")
     field = models.CharField(max_length=40)
@@ -332,8 +347,10 @@ class EncounterFlag(models.Model):
         return f"{self.term} ({self.field})"
 
 
-class EncounterAddendum(PublicModel):
+class EncounterAddendum(OrganizationOwned, PublicModel):
     """A correction or addition to a signed encounter: the original stays as it was signed."""
+
+    organization_from = ("encounter",)
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
     written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")

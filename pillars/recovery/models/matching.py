@@ -20,6 +20,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import CaseloadAssignment, Part2Labelled, PersonServed, Program, Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "DEFAULT_CASELOAD_LIMIT",
@@ -101,9 +102,11 @@ SHAREABLE: dict[str, str] = {
 }
 
 
-class PeerProfile(PublicModel):
+class PeerProfile(OrganizationOwned, PublicModel):
     """A peer specialist's matching profile: each attribute shared only by the peer's own
     choice (its ``share_`` flag), withdrawable at any time."""
+
+    organization_from = ("staff",)
 
     staff = models.OneToOneField(Staff, on_delete=models.PROTECT, related_name="peer_profile")
     is_accepting = models.BooleanField(
@@ -149,7 +152,12 @@ class CaseloadLimit(PublicModel):
     by data migration."""
 
     program = models.OneToOneField(
-        Program, null=True, blank=True, on_delete=models.PROTECT, related_name="caseload_limit"
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="caseload_limit",
+        db_constraint=False,  # a reference table (people.tenancy)
     )
     max_persons = models.PositiveIntegerField(default=DEFAULT_CASELOAD_LIMIT)
     source = models.CharField(max_length=200, blank=True)
@@ -173,9 +181,11 @@ class MatchStatus(models.TextChoices):
     CANCELLED = "cancelled", "Withdrawn or cancelled"
 
 
-class MatchRequest(Part2Labelled, PublicModel):
+class MatchRequest(OrganizationOwned, Part2Labelled, PublicModel):
     """A person served's request for a peer, with the preferences they stated; ends when the
     person chooses (recorded by the staff member with them) or the request is withdrawn."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "recovery"
 
@@ -226,9 +236,11 @@ class MatchRequest(Part2Labelled, PublicModel):
         return self.status in (MatchStatus.OPEN, MatchStatus.OFFERED)
 
 
-class MatchCandidate(PublicModel):
+class MatchCandidate(OrganizationOwned, PublicModel):
     """A peer offered on a request, by rank. Holds no copy of the profile: the page reads the
     peer's shared attributes as they are now."""
+
+    organization_from = ("request",)
 
     PART2_VIA = "request"
 
@@ -240,7 +252,9 @@ class MatchCandidate(PublicModel):
     class Meta:
         ordering = ["request_id", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "peer"], name="match_candidate_once"),
+            models.UniqueConstraint(
+                fields=["request", "peer", "organization"], name="match_candidate_once"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.plan_models import PlanStatus, PlanVersionBase
 from pillars.people.models import Part2Labelled, PersonServed, Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "WELLNESS_PARTS",
@@ -58,8 +59,10 @@ class GoalStatus(models.TextChoices):
     SET_ASIDE = "set_aside", "Set aside by the person"
 
 
-class Goal(Part2Labelled, PublicModel):
+class Goal(OrganizationOwned, Part2Labelled, PublicModel):
     """A recovery goal the person chose, in their own words."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "recovery"
 
@@ -92,10 +95,12 @@ class Goal(Part2Labelled, PublicModel):
         return round(100 * done / total) if total else None
 
 
-class GoalStep(PublicModel):
+class GoalStep(OrganizationOwned, PublicModel):
     """One step toward a goal, in the person's words: done or not yet, with a target date.
     A step is working state, not a signed record: ticking it off (or un-ticking it) is
     audited, and the progress notes keep the history of how far the person had come."""
+
+    organization_from = ("goal",)
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="steps")
     text = models.CharField(max_length=300)
@@ -124,7 +129,7 @@ ATTAINMENT = {
 }
 
 
-class GoalProgress(Part2Labelled, PublicModel):
+class GoalProgress(OrganizationOwned, Part2Labelled, PublicModel):
     """A dated progress note on a goal, in the person's words, with where they place themselves
     on the attainment scale and the share of steps done at that moment (kept, so the chart of
     attainment over time does not change when a step is ticked later). Never edited.
@@ -132,6 +137,8 @@ class GoalProgress(Part2Labelled, PublicModel):
     ``by_person`` says the person wrote the note themselves (on a person-facing page or on the
     tablet); ``recorded_by`` is the staff member whose session recorded it, None when the person's
     own access did."""
+
+    organization_from = ("goal",)
 
     PART2_KIND = "recovery"
     PART2_PERSON = "goal__person"
@@ -210,10 +217,12 @@ class WellnessPersonSignature(models.TextChoices):
     PAPER = "paper", "Signed a paper copy (attested by staff)"
 
 
-class WellnessPlanVersion(Part2Labelled, PlanVersionBase, PublicModel):
+class WellnessPlanVersion(OrganizationOwned, Part2Labelled, PlanVersionBase, PublicModel):
     """One version of a person's wellness plan. ``content`` maps each section code to a list of
     ``{"text": ...}`` entries, in the person's words. ``based_on`` is the signed version a draft
     was started from (None for the first)."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "recovery"
     PLAN_NAME = "Wellness plan"
@@ -230,11 +239,13 @@ class WellnessPlanVersion(Part2Labelled, PlanVersionBase, PublicModel):
         ordering = ["person_id", "-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "number"], name="wellness_plan_version_unique"
+                fields=["person", "number", "organization"], name="wellness_plan_version_unique"
             ),
             # At most one open draft per person: everyone edits the same next version.
             models.UniqueConstraint(
-                fields=["person"], condition=Q(status="draft"), name="one_wellness_plan_draft"
+                fields=["person", "organization"],
+                condition=Q(status="draft"),
+                name="one_wellness_plan_draft",
             ),
             models.CheckConstraint(
                 condition=Q(status="draft")

@@ -17,6 +17,7 @@ from django.db import models
 
 from pillars.core.models import PublicModel
 from pillars.people.models import PersonServed, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = ["PersonAccess", "PortalAddressFailure"]
 
@@ -25,12 +26,14 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
-class PersonAccess(PublicModel):
+class PersonAccess(OrganizationOwned, PublicModel):
     """One grant of a person's own page, issued by a staff member for one program's records.
 
     The link must be opened (the right code entered) within ``open_by``; the access ends at
     ``expires_at`` or when revoked. ``failed_attempts`` counts wrong codes since the last lock;
     ``locked_until`` refuses every code (even the right one) until then."""
+
+    organization_from = ("person",)
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     issued_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")

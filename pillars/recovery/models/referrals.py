@@ -16,6 +16,7 @@ from django.db import models
 from pillars.core.models import PublicModel
 from pillars.people.consent_models import Consent
 from pillars.people.models import Part2Labelled, PersonServed, Staff
+from pillars.people.tenancy import OrganizationOwned
 from pillars.recovery.models.directory import HsdsService
 from pillars.recovery.models.plans import Goal
 
@@ -81,8 +82,10 @@ class ReferralOutcomeReason(models.Model):
         return self.label
 
 
-class Referral(Part2Labelled, PublicModel):
+class Referral(OrganizationOwned, Part2Labelled, PublicModel):
     """One referral of a person served to a service (or a logged outside organization)."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "recovery"
 
@@ -152,8 +155,10 @@ class Referral(Part2Labelled, PublicModel):
         return self.status in OPEN_STATUSES
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(OrganizationOwned, models.Model):
     """One change of a referral's status: who acted, when, from what, to what, and why."""
+
+    organization_from = ("referral",)
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

@@ -17,7 +17,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.people.choices import CaseloadKind
-from pillars.people.models import CaseloadAssignment, PersonServed, Staff
+from pillars.people.models import CaseloadAssignment, PersonServed, Staff, StaffProgram
 from pillars.people.selectors import _parse_uuid, _purpose, active_caseload_q, person_category
 from pillars.recovery.models.matching import (
     DEFAULT_CASELOAD_LIMIT,
@@ -53,7 +53,7 @@ def caseload_limits_for(peers: Iterable[Staff]) -> dict[int, int]:
             strictest[program] = min(n, strictest.get(program, n))
     programs: dict[int, list[int]] = {peer.pk: [] for peer in peers}
     if strictest and peers:
-        for staff_id, program_id in Staff.programs.through.objects.filter(
+        for staff_id, program_id in StaffProgram.objects.filter(
             staff_id__in=list(programs)
         ).values_list("staff_id", "program_id"):
             programs[staff_id].append(program_id)

@@ -9,14 +9,17 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import PersonServed, Room, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 from pillars.rounds.choices import AssignmentKind, ExceptionKind
 from pillars.rounds.models.orders import ObservationOrder
 
 
-class ShiftAssignment(PublicModel):
+class ShiftAssignment(OrganizationOwned, PublicModel):
     """A staff member's part of a shift on a unit: shift lead, or rounding on one person or
     one room, from ``starts_at`` to ``ends_at``. Reassigning mid-shift ends the row early
     (``ended_at``) and starts another, so who had whom at any moment stays answerable."""
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -58,9 +61,11 @@ class ShiftAssignment(PublicModel):
         return self.starts_at <= now < end
 
 
-class Coverage(PublicModel):
+class Coverage(OrganizationOwned, PublicModel):
     """One staff member's stretch with a person on 1:1 or 2:1 observation. A relief handoff
     ends the outgoing stretch and starts the incoming one (``handed_from``), signed by both."""
+
+    organization_from = ("order",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "order"
@@ -83,7 +88,9 @@ class Coverage(PublicModel):
         indexes = [models.Index(fields=["staff", "started_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["staff"], condition=Q(ended_at__isnull=True), name="one_open_coverage_each"
+                fields=["staff", "organization"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_coverage_each",
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
@@ -95,10 +102,12 @@ class Coverage(PublicModel):
         return f"{self.staff} with {self.order.person}"
 
 
-class MonitoringException(PublicModel):
+class MonitoringException(OrganizationOwned, PublicModel):
     """A stretch in which a person cannot be observed (off the unit with whom and where,
     refused, in a session, on pass). It pauses the order's clock; ending it resumes the clock
     with a check due at once."""
+
+    organization_from = ("order",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "order"
@@ -121,7 +130,7 @@ class MonitoringException(PublicModel):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order"],
+                fields=["order", "organization"],
                 condition=Q(ended_at__isnull=True),
                 name="one_open_exception_each",
             ),

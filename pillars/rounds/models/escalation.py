@@ -18,7 +18,12 @@ class EscalationStep(PublicModel):
     director at +30."""
 
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="escalation_steps"
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalation_steps",
+        db_constraint=False,  # a reference table (people.tenancy)
     )
     position = models.PositiveSmallIntegerField()
     after_minutes = models.PositiveIntegerField(help_text="Minutes after the check was due.")

@@ -7,14 +7,17 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import PersonServed, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 
 
-class Handoff(PublicModel):
+class Handoff(OrganizationOwned, PublicModel):
     """One shift's handoff on a unit. ``snapshot`` is compiled from the shift's data (levels and
     precautions, late and missed checks, late entries, exceptions, 1:1 coverage, open
     escalations, open findings) when the handoff is made, and may be compiled again until the
     outgoing staff member signs; from then on it is frozen, so both signatures cover exactly
     what was shown. After both have signed, notes can only be added as addenda with a reason."""
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     starts_at = models.DateTimeField()
@@ -68,9 +71,11 @@ class Handoff(PublicModel):
         return self.outgoing_signed_at is not None
 
 
-class HandoffNote(PublicModel):
+class HandoffNote(OrganizationOwned, PublicModel):
     """A free note on a handoff: about one person served, or general (no person). A note added
     after both signatures is an addendum and carries its reason."""
+
+    organization_from = ("handoff",)
 
     handoff = models.ForeignKey(Handoff, on_delete=models.PROTECT, related_name="notes")
     person = models.ForeignKey(

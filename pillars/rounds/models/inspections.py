@@ -14,6 +14,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Room, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 from pillars.rounds.choices import (
     WORK_ORDER_OPEN_STATES,
     AreaKind,
@@ -37,7 +38,12 @@ class InspectionTemplate(VersionedRule, PublicModel):
     description = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
-        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Staff,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,  # a reference table (people.tenancy)
     )
 
     class Meta:
@@ -75,9 +81,11 @@ class TemplateItem(PublicModel):
         return self.text
 
 
-class Inspection(PublicModel):
+class Inspection(OrganizationOwned, PublicModel):
     """One walk-through of a room or an area with one template version, submitted whole: every
     item answered, or nothing stored."""
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     room = models.ForeignKey(
@@ -113,8 +121,10 @@ class Inspection(PublicModel):
         return f"Room {self.room.name}" if self.room_id and self.room else self.area
 
 
-class InspectionResult(PublicModel):
+class InspectionResult(OrganizationOwned, PublicModel):
     """The answer to one item: pass, fail or not applicable; a fail always says what is wrong."""
+
+    organization_from = ("inspection",)
 
     inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="results")
     item = models.ForeignKey(TemplateItem, on_delete=models.PROTECT, related_name="+")
@@ -124,7 +134,9 @@ class InspectionResult(PublicModel):
     class Meta:
         ordering = ["inspection_id", "item__position"]
         constraints = [
-            models.UniqueConstraint(fields=["inspection", "item"], name="one_result_per_item"),
+            models.UniqueConstraint(
+                fields=["inspection", "item", "organization"], name="one_result_per_item"
+            ),
             models.CheckConstraint(
                 condition=~Q(result=ItemResult.FAIL) | ~Q(note=""), name="failed_item_has_note"
             ),
@@ -140,9 +152,11 @@ def photo_path(photo: InspectionPhoto, filename: str) -> str:
     return f"inspections/{photo.result.inspection.public_id}/{filename}"
 
 
-class InspectionPhoto(PublicModel):
+class InspectionPhoto(OrganizationOwned, PublicModel):
     """A photo of what an inspector saw. The bytes were checked to be a JPEG, PNG or WebP and
     re-encoded without metadata (a phone's EXIF carries GPS and device details)."""
+
+    organization_from = ("result",)
 
     result = models.ForeignKey(InspectionResult, on_delete=models.PROTECT, related_name="photos")
     image = models.FileField(upload_to=photo_path, max_length=200)
@@ -165,10 +179,12 @@ class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
         return self.filter(status__in=WORK_ORDER_OPEN_STATES)
 
 
-class WorkOrder(PublicModel):
+class WorkOrder(OrganizationOwned, PublicModel):
     """A repair or removal that a failed item asks for, with an owner and a status. A ligature
     finding (``is_ligature``) in a room makes that room unsafe for a person on suicide or
     self-harm precautions until the work order is closed."""
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     room = models.ForeignKey(
@@ -221,8 +237,10 @@ class WorkOrder(PublicModel):
         return f"Room {self.room.name}" if self.room_id and self.room else self.area
 
 
-class WorkOrderUpdate(PublicModel):
+class WorkOrderUpdate(OrganizationOwned, PublicModel):
     """One change of a work order's status (or owner), with the note that explains it."""
+
+    organization_from = ("work_order",)
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="updates")
     from_status = models.CharField(max_length=12, choices=WorkOrderStatus.choices, blank=True)

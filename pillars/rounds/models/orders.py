@@ -23,6 +23,7 @@ from pillars.people.models import (
     TrustedDevice,
     Unit,
 )
+from pillars.people.tenancy import OrganizationOwned
 from pillars.rounds.choices import Activity, CheckStatus, Location, Proof, SafetyStatus
 
 
@@ -85,10 +86,12 @@ class ObservationLevel(VersionedRule, PublicModel):
         return timedelta(seconds=float(self.grace_factor) * self.interval_minutes * 60)
 
 
-class ObservationOrder(Part2Labelled, PublicModel):
+class ObservationOrder(OrganizationOwned, Part2Labelled, PublicModel):
     """An order that a person be observed at a level, with precautions, from a moment until
     ended. Changing the level ends this order and starts the next (``replaces``), so the
     person's history of levels is the chain of orders."""
+
+    organization_from = ("person",)
 
     PART2_KIND = "rounds"
 
@@ -133,7 +136,9 @@ class ObservationOrder(Part2Labelled, PublicModel):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=Q(ended_at__isnull=True), name="one_open_order_each"
+                fields=["person", "organization"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_order_each",
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
@@ -189,10 +194,12 @@ class ObservationOrder(Part2Labelled, PublicModel):
         return CheckStatus.UPCOMING
 
 
-class Check(Part2Labelled, PublicModel):
+class Check(OrganizationOwned, Part2Labelled, PublicModel):
     """One observation of one person: what the staff member saw, when they saw it (from the
     device) and when the server received it. Never edited; a replayed ``client_id`` returns
     the first check."""
+
+    organization_from = ("order",)
 
     PART2_PERSON = "order__person"
     PART2_KIND = "rounds"
@@ -237,9 +244,11 @@ class Check(Part2Labelled, PublicModel):
         return self.recorded_at - self.observed_at
 
 
-class CheckAddendum(PublicModel):
+class CheckAddendum(OrganizationOwned, PublicModel):
     """A correction to a check: the check itself is never edited (DESIGN.md rule 2); the
     addendum names its author and reason and both stay readable."""
+
+    organization_from = ("check_record",)
 
     # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
     PART2_VIA = "check_record"
@@ -257,12 +266,14 @@ class CheckAddendum(PublicModel):
         return f"Addendum to {self.check_record}"
 
 
-class SetAsideCheck(PublicModel):
+class SetAsideCheck(OrganizationOwned, PublicModel):
     """A check queued on a tablet that the server would not take (a field the schema refuses,
     an order ended meanwhile, ...): the tablet sends it here instead of dropping it, and the
     unit's lead on duty is alerted to resolve it, by recording the check or by closing it with
     a note. ``payload`` holds the queued fields as sent (no person served's name is ever in a
     queued check)."""
+
+    organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="+")

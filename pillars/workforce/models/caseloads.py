@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import CaseloadAssignment, Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = ["CaseloadKindLimit", "Handover", "HandoverReason"]
 
@@ -39,9 +40,11 @@ class HandoverReason(models.TextChoices):
     REBALANCE = "rebalance", "Balancing caseloads"
 
 
-class Handover(PublicModel):
+class Handover(OrganizationOwned, PublicModel):
     """One bulk reassignment: whose caseload moved, why, the note for the receivers, and the
     new assignments it made (each receiver reads the note beside their new persons)."""
+
+    organization_from = ("from_staff",)
 
     from_staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=12, choices=HandoverReason.choices)
@@ -49,11 +52,49 @@ class Handover(PublicModel):
     made_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     made_at = models.DateTimeField()
     effective_on = models.DateField()
-    assignments = models.ManyToManyField(CaseloadAssignment, related_name="+")
-    receivers = models.ManyToManyField(Staff, related_name="handovers_received")
+    assignments = models.ManyToManyField(
+        CaseloadAssignment, related_name="+", through="HandoverAssignment"
+    )
+    receivers = models.ManyToManyField(
+        Staff, related_name="handovers_received", through="HandoverReceiver"
+    )
 
     class Meta:
         ordering = ["-made_at", "-id"]
 
     def __str__(self) -> str:
         return f"Handover from {self.from_staff} on {self.effective_on}"
+
+
+class HandoverAssignment(OrganizationOwned, models.Model):
+    """An assignment a handover made."""
+
+    organization_from = ("handover",)
+
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="+")
+    caseloadassignment = models.ForeignKey(
+        CaseloadAssignment, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        db_table = "workforce_handover_assignments"
+        unique_together = [("handover", "caseloadassignment", "organization")]
+
+    def __str__(self) -> str:
+        return f"{self.handover_id} {self.caseloadassignment_id}"
+
+
+class HandoverReceiver(OrganizationOwned, models.Model):
+    """A staff member a handover gave persons to."""
+
+    organization_from = ("handover",)
+
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "workforce_handover_receivers"
+        unique_together = [("handover", "staff", "organization")]
+
+    def __str__(self) -> str:
+        return f"{self.handover_id} {self.staff_id}"

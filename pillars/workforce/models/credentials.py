@@ -21,6 +21,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Role, Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "CeCategory",
@@ -230,10 +231,12 @@ def evidence_path(record: models.Model, filename: str) -> str:
     return f"workforce/evidence/{record.public_id}/{filename.rsplit('/', 1)[-1]}"  # type: ignore[attr-defined]
 
 
-class Credential(PublicModel):
+class Credential(OrganizationOwned, PublicModel):
     """One credential a staff member holds (one issue of it: a renewal is a new row). The
     state on a day is derived, never stored: waived while a waiver runs, expired after
     ``expires_on``, verified once an administrator checked it, pending verification before."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="credentials")
     credential_type = models.ForeignKey(
@@ -308,9 +311,11 @@ class Credential(PublicModel):
         return self.credential_type.reminder_thresholds()
 
 
-class CeRecord(PublicModel):
+class CeRecord(OrganizationOwned, PublicModel):
     """Continuing-education hours a staff member earned: counted toward the minimums of each
     credential whose renewal period holds ``completed_on``."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="ce_records")
     category = models.ForeignKey(CeCategory, on_delete=models.PROTECT, related_name="+")

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = ["DriftMetric", "DriftThreshold", "NonPeerTask", "TimeLogEntry"]
 
@@ -23,8 +24,10 @@ class NonPeerTask(models.TextChoices):
     OTHER = "other", "Other non-peer work"
 
 
-class TimeLogEntry(PublicModel):
+class TimeLogEntry(OrganizationOwned, PublicModel):
     """Minutes one staff member spent on a non-peer task on one day, in their own words."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     worked_on = models.DateField()

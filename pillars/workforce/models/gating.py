@@ -8,6 +8,7 @@ from django.db import models
 from pillars.core.models import PublicModel
 from pillars.people.hooks import FloorTask
 from pillars.people.models import Role, Staff
+from pillars.people.tenancy import OrganizationOwned
 from pillars.workforce.models.credentials import CredentialType
 from pillars.workforce.models.trainings import Course
 
@@ -49,9 +50,11 @@ class FloorRule(PublicModel):
         return self.name
 
 
-class FloorWarning(PublicModel):
+class FloorWarning(OrganizationOwned, PublicModel):
     """A warning the floor gate gave and let through: who, for which task, why, and on which
     record (by kind and public id, so no foreign key into every app)."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="floor_warnings")
     task = models.CharField(max_length=32, choices=FloorTask.choices)

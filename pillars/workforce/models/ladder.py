@@ -11,6 +11,7 @@ from django.db import models
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Role, Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = ["LadderCriterion", "LadderPlacement", "LadderStep"]
 
@@ -53,8 +54,10 @@ class LadderCriterion(PublicModel):
         return self.label
 
 
-class LadderPlacement(PublicModel):
+class LadderPlacement(OrganizationOwned, PublicModel):
     """A staff member's step from ``since_on``; the newest placement is the current one."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     step = models.ForeignKey(LadderStep, on_delete=models.PROTECT, related_name="+")

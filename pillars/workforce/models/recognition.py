@@ -8,12 +8,15 @@ from django.db import models
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = ["Recognition"]
 
 
-class Recognition(PublicModel):
+class Recognition(OrganizationOwned, PublicModel):
     """One recognition. ``is_from_leader`` is fixed when it is given (the giver's roles then)."""
+
+    organization_from = ("given_to",)
 
     given_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     given_to = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="recognitions")

@@ -14,6 +14,7 @@ from django.db import models
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = ["ExitInterview", "ExitReasonKind", "SeparationKind"]
 
@@ -40,9 +41,11 @@ class ExitReasonKind(PublicModel):
         return f"{self.label} ({self.get_kind_display()})"
 
 
-class ExitInterview(PublicModel):
+class ExitInterview(OrganizationOwned, PublicModel):
     """One exit interview per staff member who left. ``reason`` (optional) overrides the kind
     of separation the exit reason alone would give."""
+
+    organization_from = ("staff",)
 
     staff = models.OneToOneField(Staff, on_delete=models.PROTECT, related_name="exit_interview")
     reason = models.ForeignKey(

@@ -26,6 +26,7 @@ from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Staff
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "ActionItem",
@@ -275,10 +276,12 @@ class SupervisorLoadLimit(PublicModel):
         return f"At most {self.max_supervisees} {self.supervisee_role} supervisees"
 
 
-class SupervisionProfile(PublicModel):
+class SupervisionProfile(OrganizationOwned, PublicModel):
     """A staff member's supervision facts: certification status (which picks the cadence),
     an optional cadence rule that overrides the role's, and the certification the ledger counts
     toward."""
+
+    organization_from = ("staff",)
 
     staff = models.OneToOneField(Staff, on_delete=models.PROTECT, related_name="supervision")
     status = models.CharField(
@@ -301,9 +304,11 @@ class SupervisionProfile(PublicModel):
 # --- Sessions --------------------------------------------------------------------------------
 
 
-class SupervisionSession(PublicModel):
+class SupervisionSession(OrganizationOwned, PublicModel):
     """One supervision session. Signed when the supervisor and every supervisee have signed;
     from then on only an addendum changes what it says."""
+
+    organization_from = ("supervisor",)
 
     supervisor = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=SupervisionKind.choices)
@@ -338,8 +343,10 @@ class SupervisionSession(PublicModel):
         return (Decimal(self.minutes) / Decimal(60)).quantize(Decimal("0.01"))
 
 
-class SessionAttendee(models.Model):
+class SessionAttendee(OrganizationOwned, models.Model):
     """A supervisee in a session, with their own signature."""
+
+    organization_from = ("session",)
 
     session = models.ForeignKey(
         SupervisionSession, on_delete=models.PROTECT, related_name="attendees"
@@ -350,7 +357,9 @@ class SessionAttendee(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "supervisee"], name="one_attendance")
+            models.UniqueConstraint(
+                fields=["session", "supervisee", "organization"], name="one_attendance"
+            )
         ]
         indexes = [models.Index(fields=["supervisee", "session"])]
 
@@ -358,8 +367,10 @@ class SessionAttendee(models.Model):
         return f"{self.supervisee_id} in {self.session_id}"
 
 
-class SessionAddendum(PublicModel):
+class SessionAddendum(OrganizationOwned, PublicModel):
     """A correction to a signed session; the session stays as it was signed."""
+
+    organization_from = ("session",)
 
     session = models.ForeignKey(
         SupervisionSession, on_delete=models.PROTECT, related_name="addenda"
@@ -376,9 +387,11 @@ class SessionAddendum(PublicModel):
         return f"Addendum {self.written_at:%Y-%m-%d}"
 
 
-class ActionItem(PublicModel):
+class ActionItem(OrganizationOwned, PublicModel):
     """Something agreed in a session for one supervisee; open until a later session closes it,
     and shown on every next session's agenda until then."""
+
+    organization_from = ("supervisee",)
 
     raised_in = models.ForeignKey(
         SupervisionSession, on_delete=models.PROTECT, related_name="action_items"
@@ -411,10 +424,12 @@ class AgendaSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class AgendaItem(PublicModel):
+class AgendaItem(OrganizationOwned, PublicModel):
     """An item waiting for a supervisee's next session (a drift threshold crossed, ...);
     the next session recorded with the supervisee takes it up (``addressed_in``).
     ``dedupe_key`` makes a second writer's insert fail, so an item lands once."""
+
+    organization_from = ("supervisee",)
 
     supervisee = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=12, choices=AgendaSource.choices)
@@ -437,9 +452,11 @@ class AgendaItem(PublicModel):
 # --- The supervised-hours ledger -------------------------------------------------------------
 
 
-class SupervisedWorkHours(PublicModel):
+class SupervisedWorkHours(OrganizationOwned, PublicModel):
     """Hours worked under supervision (the certifying bodies count supervised work, not only
     supervision sessions), recorded by the supervisor who supervised them."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     supervisor = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -464,9 +481,11 @@ class SupervisedWorkHours(PublicModel):
         return f"{self.hours} h {self.period_start}..{self.period_end}"
 
 
-class VerificationLetter(PublicModel):
+class VerificationLetter(OrganizationOwned, PublicModel):
     """A supervisor's signed letter verifying a supervisee's supervised hours for a certifying
     body; the figures are fixed when it is signed and the printed copy is drawn from them."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     supervisor = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")

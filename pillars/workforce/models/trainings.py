@@ -11,6 +11,7 @@ from django.db import models
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Role, Staff
+from pillars.people.tenancy import OrganizationOwned
 from pillars.workforce.models.credentials import (
     add_months,
     evidence_path,
@@ -70,8 +71,10 @@ class Course(PublicModel):
         return reminder_thresholds(self.reminder_days)
 
 
-class TrainingAssignment(PublicModel):
+class TrainingAssignment(OrganizationOwned, PublicModel):
     """A course a staff member must take, and why (hire, role change, by hand)."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="training_assignments")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="assignments")
@@ -83,7 +86,9 @@ class TrainingAssignment(PublicModel):
     class Meta:
         ordering = ["staff_id", "due_on"]
         constraints = [
-            models.UniqueConstraint(fields=["staff", "course"], name="training_assignment_unique")
+            models.UniqueConstraint(
+                fields=["staff", "course", "organization"], name="training_assignment_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -103,9 +108,11 @@ class TrainingAssignment(PublicModel):
         return TrainingStatus.OVERDUE if self.due_on < day else TrainingStatus.DUE
 
 
-class TrainingCompletion(PublicModel):
+class TrainingCompletion(OrganizationOwned, PublicModel):
     """One completion of a course, with its evidence; ``expires_on`` comes from the course's
     renewal period at the time it was recorded."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="training_completions")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="completions")

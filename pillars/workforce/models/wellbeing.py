@@ -22,6 +22,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.people.models import Organization, Staff, Unit
+from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
     "CheckIn",
@@ -36,12 +37,14 @@ __all__ = [
 ]
 
 
-class ExposureEvent(PublicModel):
+class ExposureEvent(OrganizationOwned, PublicModel):
     """One entry in a staff member's exposure ledger: a restraint taken part in, an assault
     received or witnessed, an injury, a death or serious self-harm witnessed. Written only by
     ``services.wellbeing.record_exposure`` (incidents call it through their hook); one row per
     staff member, kind and source, so a replay is harmless. Only the staff member sees their
     own rows."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="exposures")
     kind = models.CharField(max_length=20, choices=ExposureKind.choices)
@@ -54,7 +57,8 @@ class ExposureEvent(PublicModel):
         ordering = ["-occurred_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["staff", "kind", "source_type", "source_id"], name="exposure_once"
+                fields=["staff", "kind", "source_type", "source_id", "organization"],
+                name="exposure_once",
             )
         ]
 
@@ -151,10 +155,12 @@ class InvitationStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
-class Invitation(PublicModel):
+class Invitation(OrganizationOwned, PublicModel):
     """A private invitation to check in after a serious event. ``next_reminder_at`` is the
     indexed deadline the reminder sweep scans; it is cleared when the staff member answers or
     declines, or when the rule's reminders are spent, so reminders stop."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     exposure = models.OneToOneField(
@@ -181,9 +187,11 @@ class Invitation(PublicModel):
         return now + timedelta(days=max(self.rule.remind_after_days, 1))
 
 
-class CheckIn(PublicModel):
+class CheckIn(OrganizationOwned, PublicModel):
     """A staff member's answers to a check-in instrument and the subscale scores the server
     computed from them. Theirs alone; never edited."""
+
+    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     instrument = models.ForeignKey(CheckInInstrument, on_delete=models.PROTECT, related_name="+")

@@ -28,7 +28,7 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
-from pillars.people.models import Staff
+from pillars.people.models import Staff, StaffHomeUnit, StaffRole
 from pillars.people.selectors import employed_q
 from pillars.workforce.models.credentials import (
     CeCategory,
@@ -265,9 +265,9 @@ def credential_compliance(
     staff_ids = staff.values("pk")
     if roles_of is None:
         roles_of = defaultdict(list)
-        for staff_id, code in Staff.roles.through.objects.filter(
-            staff_id__in=staff_ids
-        ).values_list("staff_id", "role__code"):
+        for staff_id, code in StaffRole.objects.filter(staff_id__in=staff_ids).values_list(
+            "staff_id", "role__code"
+        ):
             roles_of[staff_id].append(code)
     kinds = CredentialType.objects.filter(is_current=True, is_active=True)
     names = dict(kinds.values_list("code", "name"))
@@ -440,7 +440,7 @@ def compliance_rows(staff: QuerySet[Staff], today: date) -> dict[int, Compliance
     scope, scope_params = staff.order_by().values("pk").query.get_compiler(using=db).as_sql()
     sql = _JUDGED_SQL.format(
         scope=scope,
-        staff_roles=Staff.roles.through._meta.db_table,
+        staff_roles=StaffRole._meta.db_table,
         type_roles=CredentialType.required_for.through._meta.db_table,
         types=CredentialType._meta.db_table,
         credentials=Credential._meta.db_table,
@@ -550,12 +550,12 @@ def compliance_for(
     # build two model instances per staff member: most of the page's time at 5,000 staff).
     ids = staff.values("pk")
     units: dict[int, list[str]] = defaultdict(list)
-    for staff_id, code in Staff.home_units.through.objects.filter(staff_id__in=ids).values_list(
+    for staff_id, code in StaffHomeUnit.objects.filter(staff_id__in=ids).values_list(
         "staff_id", "unit__code"
     ):
         units[staff_id].append(code)
     roles: dict[int, list[str]] = defaultdict(list)
-    for staff_id, code in Staff.roles.through.objects.filter(staff_id__in=ids).values_list(
+    for staff_id, code in StaffRole.objects.filter(staff_id__in=ids).values_list(
         "staff_id", "role__code"
     ):
         roles[staff_id].append(code)

@@ -19,7 +19,7 @@ from typing import Any
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
-from pillars.people.models import Role, Staff, Unit
+from pillars.people.models import Role, Staff, StaffHomeUnit, StaffRole, Unit
 from pillars.workforce.models.retention import ExitInterview, ExitReasonKind, SeparationKind
 from pillars.workforce.selectors.wellbeing import Quarter, quarter_of
 
@@ -167,10 +167,10 @@ def _groups(by: str) -> dict[str, _Dates]:
     links: list[tuple[int, int]]
     if by == "role":
         names = dict(Role.objects.values_list("pk", "name"))
-        links = list(Staff.roles.through.objects.values_list("staff_id", "role_id"))
+        links = list(StaffRole.objects.values_list("staff_id", "role_id"))
     else:
         names = dict(Unit.objects.values_list("pk", "name"))
-        links = list(Staff.home_units.through.objects.values_list("staff_id", "unit_id"))
+        links = list(StaffHomeUnit.objects.values_list("staff_id", "unit_id"))
     for staff_id, group_id in links:
         groups[names[group_id]].add(members[staff_id])
     ordered = {name: groups[name] for name in sorted(groups)}

@@ -33,7 +33,7 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, suppression
 from pillars.core.suppression import Audience
 from pillars.incidents.models.incidents import ExposureKind
-from pillars.people.models import Organization, Staff, Unit
+from pillars.people.models import Organization, Staff, StaffHomeUnit, Unit
 from pillars.people.selectors import employed_q
 from pillars.workforce.models.wellbeing import (
     CheckIn,
@@ -362,7 +362,7 @@ def exposure_aggregates(user: Any) -> list[ExposureGroup]:
         units = units.filter(pk__in=actor.unit_ids)
     today = clock.now().date()
     members: dict[int, set[int]] = {}
-    for unit_id, staff_id in Staff.home_units.through.objects.filter(
+    for unit_id, staff_id in StaffHomeUnit.objects.filter(
         unit__in=units, staff__in=Staff.objects.filter(employed_q(today))
     ).values_list("unit_id", "staff_id"):
         members.setdefault(unit_id, set()).add(staff_id)

@@ -14,7 +14,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock
 from pillars.people.hooks import FloorProblem, FloorTask
-from pillars.people.models import Staff
+from pillars.people.models import Staff, StaffRole
 from pillars.workforce.models.credentials import Credential
 from pillars.workforce.models.gating import FloorRule, FloorWarning, MissingEffect
 from pillars.workforce.models.trainings import TrainingCompletion
@@ -50,7 +50,7 @@ def check_many(
         return {}
     pks = [s.pk for s in staff]
     roles_of: dict[int, set[int]] = defaultdict(set)
-    for staff_id, role_id in Staff.roles.through.objects.filter(staff_id__in=pks).values_list(
+    for staff_id, role_id in StaffRole.objects.filter(staff_id__in=pks).values_list(
         "staff_id", "role_id"
     ):
         roles_of[staff_id].add(role_id)

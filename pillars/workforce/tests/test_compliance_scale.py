@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from conftest import client_for
 from pillars.core import clock
-from pillars.people.models import Staff
+from pillars.people.models import Staff, StaffRole
 from pillars.people.selectors import employed_q
 from pillars.people.testing import World, make_staff
 from pillars.workforce.models.credentials import Credential, CredentialType
@@ -124,7 +124,7 @@ def test_judged_in_sql_says_what_the_python_judge_says(world: World) -> None:
     today = clock.now().date()
     staff = Staff.objects.filter(employed_q(today))
     roles: dict[int, list[str]] = defaultdict(list)
-    for staff_id, code in Staff.roles.through.objects.values_list("staff_id", "role__code"):
+    for staff_id, code in StaffRole.objects.values_list("staff_id", "role__code"):
         roles[staff_id].append(code)
     expected = selectors.training_compliance(
         staff, today, roles, selectors.credential_compliance(staff, today, roles)

@@ -14,15 +14,21 @@ from pillars.people.services import bootstrap_administrator
 
 class Command(BaseCommand):
     help = (
-        "Create the first administrator (allowed only while there is none). They sign in, set "
-        "up two-step sign-in, then add the organization, sites and units in the admin pages and "
-        "the staff through Staff or an import."
+        "Create the first administrator (allowed only while there is none) and the organization "
+        "they belong to. They sign in, set up two-step sign-in, then add sites and units in the "
+        "admin pages and the staff through Staff or an import."
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username", help="the administrator's sign-in name")
         parser.add_argument("--name", required=True, help="the name shown to colleagues")
         parser.add_argument("--email", default="", help="e-mail address (optional)")
+        parser.add_argument(
+            "--organization",
+            default="",
+            help="the organization the installation serves (made when new; may be left out "
+            "when exactly one exists)",
+        )
         parser.add_argument(
             "--password-stdin",
             action="store_true",
@@ -42,6 +48,7 @@ class Command(BaseCommand):
                 display_name=options["name"],
                 password=password,
                 email=options["email"],
+                organization=options["organization"],
             )
         except ValidationError as exc:
             problems = (
