@@ -78,6 +78,9 @@ SCHEMA_EXTRAS = (
     "pillars.audit.migrations.0007_partition_events",
     "pillars.rounds.migrations.0017_partition_checks",
     "pillars.people.migrations.0006_partition_alerts",
+    "pillars.rounds.migrations.0020_check_keys_organization",
+    "pillars.people.migrations.0010_alert_keys_organization",
+    "pillars.audit.migrations.0008_event_keys_lane",
 )
 
 

@@ -397,6 +397,35 @@ def partition_by_month(spec: MonthlyTable, connection: Any = None) -> None:
     _keyed.clear()
 
 
+def add_key(spec: MonthlyTable, column: str, connection: Any = None) -> None:
+    """Keep one more column of the partitioned table ``spec.table`` in its side table, copied
+    from the rows there already, and have the triggers keep it from then on. ``spec.keys`` are
+    the columns the side table keeps today. Does nothing on SQLite, for a table not
+    partitioned, or when the side table keeps the column already."""
+    connection = connection or default_connection
+    if not _is_postgres(connection) or spec.table not in partitioned_tables(connection):
+        return
+    q = connection.ops.quote_name
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        kept = connection.introspection.get_table_description(cursor, spec.key_table)
+        if column in {c.name for c in kept}:
+            return
+        conversion = _Conversion(replace(spec, keys=(*spec.keys, column)), cursor, q)
+        conversion.old = spec.table  # where the column's type and nullability are read
+        conversion.sql(
+            f"ALTER TABLE {q(spec.key_table)} ADD COLUMN {q(column)} "
+            f"{conversion._column_type(column)}"
+        )
+        conversion.sql(
+            f"UPDATE {q(spec.key_table)} k SET {q(column)} = t.{q(column)} "  # noqa: S608
+            f"FROM {q(spec.table)} t WHERE t.id = k.id"
+        )
+        if conversion._not_null(column):
+            conversion.sql(f"ALTER TABLE {q(spec.key_table)} ALTER {q(column)} SET NOT NULL")
+        conversion._triggers()
+    _keyed.clear()
+
+
 def _lookup(name: str) -> str:
     """The name of the plain index that stands for a unique one on the partitioned table."""
     return f"{name[:56]}_lookup"
@@ -561,7 +590,7 @@ class _Conversion:
         # a batch go in with one INSERT, not one per row. Asked to skip conflicts, it keeps the
         # keys it could insert and deletes the rows whose key was taken.
         self.sql(f"""
-            CREATE FUNCTION {q(table + "_key_insert")}() RETURNS trigger
+            CREATE OR REPLACE FUNCTION {q(table + "_key_insert")}() RETURNS trigger
             LANGUAGE plpgsql AS $$
             DECLARE
                 kept bigint;
@@ -581,7 +610,7 @@ class _Conversion:
                 RETURN NULL;
             END $$""")  # noqa: S608
         self.sql(f"""
-            CREATE FUNCTION {q(table + "_key_delete")}() RETURNS trigger
+            CREATE OR REPLACE FUNCTION {q(table + "_key_delete")}() RETURNS trigger
             LANGUAGE plpgsql AS $$
             BEGIN
                 IF current_setting('{MOVE_SETTING}', true) IS DISTINCT FROM 'on' THEN
@@ -590,7 +619,7 @@ class _Conversion:
                 RETURN OLD;
             END $$""")  # noqa: S608
         self.sql(f"""
-            CREATE FUNCTION {q(table + "_key_update")}() RETURNS trigger
+            CREATE OR REPLACE FUNCTION {q(table + "_key_update")}() RETURNS trigger
             LANGUAGE plpgsql AS $$
             BEGIN
                 IF {fixed} THEN
@@ -601,25 +630,29 @@ class _Conversion:
                 RETURN NEW;
             END $$""")
         self.sql(f"""
-            CREATE FUNCTION {q(table + "_key_truncate")}() RETURNS trigger
+            CREATE OR REPLACE FUNCTION {q(table + "_key_truncate")}() RETURNS trigger
             LANGUAGE plpgsql AS $$
             BEGIN
                 DELETE FROM {q(keys)};
                 RETURN NULL;
             END $$""")  # noqa: S608
+        self.sql(f"DROP TRIGGER IF EXISTS {q(table + '_key_insert')} ON {q(table)}")
         self.sql(
             f"CREATE TRIGGER {q(table + '_key_insert')} AFTER INSERT ON {q(table)} "
             "REFERENCING NEW TABLE AS new_rows "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {q(table + '_key_insert')}()"
         )
+        self.sql(f"DROP TRIGGER IF EXISTS {q(table + '_key_delete')} ON {q(table)}")
         self.sql(
             f"CREATE TRIGGER {q(table + '_key_delete')} AFTER DELETE ON {q(table)} "
             f"FOR EACH ROW EXECUTE FUNCTION {q(table + '_key_delete')}()"
         )
+        self.sql(f"DROP TRIGGER IF EXISTS {q(table + '_key_update')} ON {q(table)}")
         self.sql(
             f"CREATE TRIGGER {q(table + '_key_update')} BEFORE UPDATE ON {q(table)} "
             f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {q(table + '_key_update')}()"
         )
+        self.sql(f"DROP TRIGGER IF EXISTS {q(table + '_key_truncate')} ON {q(table)}")
         self.sql(
             f"CREATE TRIGGER {q(table + '_key_truncate')} AFTER TRUNCATE ON {q(table)} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {q(table + '_key_truncate')}()"

@@ -17,7 +17,7 @@ from pillars.people.choices import (
     ReviewFinding,
     UnitKind,
 )
-from pillars.people.tenancy import OrganizationOwned
+from pillars.people.tenancy import OrganizationOwned, TenantQuerySet
 
 
 class Organization(PublicModel):
@@ -247,7 +247,7 @@ class PersonServed(OrganizationOwned, PublicModel):
         return years
 
 
-class EpisodeQuerySet(models.QuerySet["Episode"]):
+class EpisodeQuerySet(TenantQuerySet["Episode"]):
     def open(self) -> EpisodeQuerySet:
         return self.filter(discharged_at__isnull=True)
 
@@ -267,7 +267,7 @@ class Episode(OrganizationOwned, PublicModel):
     disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True)
     recorded_at = models.DateTimeField()
 
-    objects = EpisodeQuerySet.as_manager()
+    objects = EpisodeQuerySet.as_manager()  # type: ignore[misc]  # a TenantQuerySet
 
     class Meta:
         ordering = ["-admitted_at"]
@@ -292,7 +292,7 @@ class Episode(OrganizationOwned, PublicModel):
         return self.discharged_at is None
 
 
-class PlacementQuerySet(models.QuerySet["Placement"]):
+class PlacementQuerySet(TenantQuerySet["Placement"]):
     def at(self, moment: datetime) -> PlacementQuerySet:
         """Placements in force at a moment: the exact census."""
         return self.filter(started_at__lte=moment).filter(
@@ -321,7 +321,7 @@ class Placement(OrganizationOwned, PublicModel):
     ended_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
 
-    objects = PlacementQuerySet.as_manager()
+    objects = PlacementQuerySet.as_manager()  # type: ignore[misc]  # a TenantQuerySet
 
     class Meta:
         ordering = ["started_at"]

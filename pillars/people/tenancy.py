@@ -22,6 +22,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from django.db import models
+from typing_extensions import TypeVar
+
+_Model = TypeVar("_Model", bound=models.Model, covariant=True)
+_Row = TypeVar("_Row", covariant=True, default=_Model)
 
 # Tables every organization shares, and why.
 REFERENCE: dict[str, str] = {
@@ -95,6 +99,19 @@ ROOT = "people.Organization"
 GENERATED = frozenset({"public_id", "client_id", "token_hash", "dedupe_key"})
 
 
+class TenantQuerySet(models.QuerySet[_Model, _Row]):
+    """A tenant table's queries: ``bulk_create`` fills the organizations of all its rows at
+    once (one read per parent table), before Django prepares each row."""
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        fill_organizations(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+TenantManager = models.Manager.from_queryset(TenantQuerySet)
+
+
 class OrganizationOwned(models.Model):
     """A tenant table's rows: each carries the organization it belongs to.
 
@@ -109,6 +126,8 @@ class OrganizationOwned(models.Model):
 
     organization_from: ClassVar[tuple[str, ...]] = ()
 
+    objects = TenantManager()
+
     class Meta:
         abstract = True
 
@@ -118,7 +137,8 @@ class OrganizationOwned(models.Model):
         fill_organizations(objects)
 
     def _prepare_related_fields_for_save(self, operation_name: str, fields: Any = None) -> None:
-        # Django calls this before every save and for every row of a bulk_create.
+        # Django calls this before every save (and for every row of a bulk_create, whose rows
+        # TenantQuerySet has filled already).
         if self.organization_id is None:
             fill_organizations([self])
         super()._prepare_related_fields_for_save(operation_name, fields)  # type: ignore[misc]

@@ -438,3 +438,26 @@ def test_a_pin_is_set_only_by_its_owner(world: Any) -> None:
         set_pin(world.staff["bht"], actor=world.user("nurse"), pin=PIN)
     world.staff["bht"].refresh_from_db()
     assert not world.staff["bht"].pin_hash
+
+
+def test_a_badge_is_read_in_the_tablets_own_organization(world: Any, tablet: Client) -> None:
+    """Badge numbers are unique within an organization (people.tenancy): another organization's
+    staff member with the same badge cannot switch in here, even with their own PIN."""
+    from django.contrib.auth import get_user_model
+
+    from pillars.people.models import Organization
+
+    other_org = Organization.objects.create(name="Second Health")
+    bht = world.staff["bht"]
+    stranger = Staff.objects.create(
+        organization=other_org,
+        user=get_user_model().objects.create_user(username="t-stranger", password=PASSWORD),
+        display_name="Stranger",
+        hired_on=bht.hired_on,
+        badge_number=bht.badge_number,
+    )
+    with_pin(stranger, "739154")
+    assert switch(tablet, stranger, pin="739154").status_code == 200
+    assert who(tablet) == world.user("nurse")
+    assert switch(tablet, bht).status_code == 302
+    assert who(tablet) == world.user("bht")

@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from pillars.core.models import PublicModel
 from pillars.core.plan_models import PlanStatus, PlanVersionBase
 from pillars.people.models import Part2Labelled, PersonServed
-from pillars.people.tenancy import OrganizationOwned
+from pillars.people.tenancy import OrganizationOwned, TenantQuerySet
 
 __all__ = ["PersonSignature", "PlanSection", "SafetyPlanStatus", "SafetyPlanVersion"]
 
@@ -55,7 +55,7 @@ class PersonSignature(models.TextChoices):
     PAPER = "paper", "Signed a paper copy (attested by staff)"
 
 
-class VersionQuerySet(models.QuerySet["SafetyPlanVersion"]):
+class VersionQuerySet(TenantQuerySet["SafetyPlanVersion"]):
     def signed(self) -> VersionQuerySet:
         return self.filter(status=SafetyPlanStatus.SIGNED)
 
@@ -83,7 +83,7 @@ class SafetyPlanVersion(OrganizationOwned, Part2Labelled, PlanVersionBase, Publi
     )
     review_on = models.DateField(help_text="When the person and staff look at the plan again.")
 
-    objects = VersionQuerySet.as_manager()
+    objects = VersionQuerySet.as_manager()  # type: ignore[misc]  # a TenantQuerySet
 
     class Meta:
         ordering = ["person_id", "-number"]

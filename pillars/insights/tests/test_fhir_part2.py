@@ -35,7 +35,7 @@ def story(world: World) -> Part2Story:
 
 
 def consent_for_directors(story: Part2Story, kinds: list[str]) -> Any:
-    today = clock.now().date()
+    today = clock.today_in(story.sud.time_zone)  # the program's date, as the service reads it
     return consents.record_consent(
         story.person,
         actor=story.world.user("privacy"),
@@ -163,7 +163,7 @@ def test_someone_only_ever_in_the_program_is_not_in_the_export(story: Part2Story
     assert "Nakamura" not in json.dumps(found)
     assert "MRN-S2" not in json.dumps(found)
     # Under a consent from that person naming directors, the person and the stay leave.
-    today = clock.now().date()
+    today = clock.today_in(story.sud.time_zone)  # the program's date, as the service reads it
     consents.record_consent(
         only,
         actor=story.world.user("privacy"),

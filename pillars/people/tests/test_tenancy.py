@@ -252,3 +252,31 @@ def test_strays_finds_a_row_that_left_its_parents_organization() -> None:
     other = Organization.objects.create(name="Second Health")
     Unit.objects.filter(pk=world.unit_b.pk).update(organization=other)
     assert list(strays(Unit)) == [world.unit_b]
+
+
+def test_a_tenant_tables_queries_fill_bulk_inserts_at_once() -> None:
+    """Every tenant model's default manager is a TenantQuerySet, whose bulk_create reads each
+    parent table once for all its rows (a custom queryset must inherit it)."""
+    from pillars.people.tenancy import TenantQuerySet
+
+    wrong = [
+        m._meta.label
+        for m in project_models()
+        if issubclass(m, OrganizationOwned)
+        and not isinstance(m._default_manager.all(), TenantQuerySet)
+    ]
+    assert wrong == []
+
+
+@pytest.mark.django_db
+def test_bulk_create_reads_each_parent_table_once(django_assert_num_queries: Any) -> None:
+    world = build_world()
+    rows = [
+        Unit(site_id=world.site.pk, name=f"U{n}", code=f"u{n}", kind="acute_adult", time_zone="UTC")
+        for n in range(20)
+    ]
+    with django_assert_num_queries(2):  # the sites' organizations, then the insert
+        Unit.objects.bulk_create(rows)
+    assert set(
+        Unit.objects.filter(code__startswith="u").values_list("organization", flat=True)
+    ) == {world.org.pk}

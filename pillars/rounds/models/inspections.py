@@ -14,7 +14,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Room, Staff, Unit
-from pillars.people.tenancy import OrganizationOwned
+from pillars.people.tenancy import OrganizationOwned, TenantQuerySet
 from pillars.rounds.choices import (
     WORK_ORDER_OPEN_STATES,
     AreaKind,
@@ -174,7 +174,7 @@ class InspectionPhoto(OrganizationOwned, PublicModel):
         return f"Photo of {self.result}"
 
 
-class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
+class WorkOrderQuerySet(TenantQuerySet["WorkOrder"]):
     def still_open(self) -> WorkOrderQuerySet:
         return self.filter(status__in=WORK_ORDER_OPEN_STATES)
 
@@ -207,7 +207,7 @@ class WorkOrder(OrganizationOwned, PublicModel):
         Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = WorkOrderQuerySet.as_manager()
+    objects = WorkOrderQuerySet.as_manager()  # type: ignore[misc]  # a TenantQuerySet
 
     class Meta:
         ordering = ["-opened_at", "pk"]

@@ -334,8 +334,8 @@ def test_board_page_shows_rows_with_status_in_words_and_icon(world: World, signe
     assert "js/board.js" in body
     assert 'hx-headers=\'{"X-Pillars-Poll": "1"}\'' in body
     # The last check's time is shown in the unit's zone (America/Chicago), not UTC.
-    local = clock.local(clock.now() - timedelta(minutes=20), world.unit_a.time_zone)
-    assert f">{local:%H:%M}</time>" in body
+    seen = Check.objects.filter(order=order).values_list("observed_at", flat=True).get()
+    assert f">{clock.local(seen, world.unit_a.time_zone):%H:%M}</time>" in body
 
 
 def test_a_peer_sees_the_board_without_check_buttons(world: World, signed_in: Any) -> None:

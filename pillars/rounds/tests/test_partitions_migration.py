@@ -132,6 +132,14 @@ with connection.cursor() as cursor:
     placed = {str(pk): name for pk, name in cursor.fetchall()}
     cursor.execute("SELECT count(*) FROM rounds_check_key")
     keys = cursor.fetchone()[0]
+    # The side tables keep each row's organization (rounds 0020, people 0010).
+    cursor.execute(
+        "SELECT count(*) FROM rounds_check_key k JOIN rounds_check c USING (id) "
+        "WHERE k.organization_id = c.organization_id"
+    )
+    keys_with_organization = cursor.fetchone()[0]
+    cursor.execute("SELECT count(organization_id) FROM people_alert_key")
+    alert_keys_with_organization = cursor.fetchone()[0]
     cursor.execute(
         "SELECT confrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
         "AND conrelid = 'rounds_checkaddendum'::regclass "
@@ -181,6 +189,8 @@ print("RESULT " + json.dumps({
     "months": {str(c.pk): f"rounds_check_p{c.recorded_at:%Y_%m}" for c in checks},
     "placed": placed,
     "keys": keys,
+    "keys_with_organization": keys_with_organization,
+    "alert_keys_with_organization": alert_keys_with_organization,
     "addendum_points_at": addendum_points_at,
     "new_id_above": new.pk > max(c.pk for c in checks),
     "duplicate": duplicate,
@@ -235,6 +245,8 @@ def test_the_migration_converts_a_table_with_checks_in_several_months(
     for pk, month in result["months"].items():
         assert result["placed"][pk] == month
     assert result["keys"] == 3
+    assert result["keys_with_organization"] == 3
+    assert result["alert_keys_with_organization"] >= 1
     assert result["addendum_points_at"] == ["rounds_check_key"]
     assert result["new_id_above"]
     assert result["duplicate"] == "refused"
