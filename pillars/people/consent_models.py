@@ -23,7 +23,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.people.models import PersonServed, Staff, Unit
-from pillars.people.tenancy import OrganizationOwned
+from pillars.people.tenancy import OrganizationOwned, TenantLink
 
 
 class InformationKind(models.TextChoices):
@@ -191,7 +191,7 @@ class ConsentRecipient(OrganizationOwned, models.Model):
         return self.name
 
 
-class ConsentProgram(OrganizationOwned, models.Model):
+class ConsentProgram(TenantLink):
     """A Part 2 program whose records a consent covers."""
 
     organization_from = ("consent",)
@@ -202,6 +202,3 @@ class ConsentProgram(OrganizationOwned, models.Model):
     class Meta:
         db_table = "people_consent_programs"
         unique_together = [("consent", "unit", "organization")]
-
-    def __str__(self) -> str:
-        return f"{self.consent_id} {self.unit_id}"

@@ -17,7 +17,7 @@ from pillars.people.choices import (
     ReviewFinding,
     UnitKind,
 )
-from pillars.people.tenancy import OrganizationOwned, TenantQuerySet
+from pillars.people.tenancy import OrganizationOwned, TenantLink, TenantQuerySet
 
 
 class Organization(PublicModel):
@@ -530,7 +530,7 @@ from pillars.people.consent_models import Consent as Consent  # noqa: E402
 from pillars.people.consent_models import ConsentRecipient as ConsentRecipient  # noqa: E402
 
 
-class ProgramUnit(OrganizationOwned, models.Model):
+class ProgramUnit(TenantLink):
     """A unit a program runs on."""
 
     organization_from = ("program",)
@@ -542,11 +542,8 @@ class ProgramUnit(OrganizationOwned, models.Model):
         db_table = "people_program_units"
         unique_together = [("program", "unit", "organization")]
 
-    def __str__(self) -> str:
-        return f"{self.program_id} {self.unit_id}"
 
-
-class StaffRole(OrganizationOwned, models.Model):
+class StaffRole(TenantLink):
     """A role a staff member holds."""
 
     organization_from = ("staff",)
@@ -558,11 +555,8 @@ class StaffRole(OrganizationOwned, models.Model):
         db_table = "people_staff_roles"
         unique_together = [("staff", "role", "organization")]
 
-    def __str__(self) -> str:
-        return f"{self.staff_id} {self.role_id}"
 
-
-class StaffHomeUnit(OrganizationOwned, models.Model):
+class StaffHomeUnit(TenantLink):
     """A unit a staff member works on."""
 
     organization_from = ("staff",)
@@ -574,11 +568,8 @@ class StaffHomeUnit(OrganizationOwned, models.Model):
         db_table = "people_staff_home_units"
         unique_together = [("staff", "unit", "organization")]
 
-    def __str__(self) -> str:
-        return f"{self.staff_id} {self.unit_id}"
 
-
-class StaffProgram(OrganizationOwned, models.Model):
+class StaffProgram(TenantLink):
     """A program a staff member works in."""
 
     organization_from = ("staff",)
@@ -589,6 +580,3 @@ class StaffProgram(OrganizationOwned, models.Model):
     class Meta:
         db_table = "people_staff_programs"
         unique_together = [("staff", "program", "organization")]
-
-    def __str__(self) -> str:
-        return f"{self.staff_id} {self.program_id}"

@@ -144,6 +144,18 @@ class OrganizationOwned(models.Model):
         super()._prepare_related_fields_for_save(operation_name, fields)  # type: ignore[misc]
 
 
+class TenantLink(OrganizationOwned):
+    """A many-to-many link between an organization's rows, as a model of its own so that it
+    carries the organization too: its two links name it."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        ends = [f for f in self._meta.concrete_fields if f.is_relation and f.name != "organization"]
+        return " ".join(str(getattr(self, f.attname)) for f in ends)
+
+
 class NoOrganization(ValueError):
     """A tenant row was written with no organization and nothing to take it from."""
 

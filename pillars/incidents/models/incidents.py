@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
-from pillars.people.tenancy import OrganizationOwned
+from pillars.people.tenancy import OrganizationOwned, TenantLink
 
 __all__ = [
     "Debrief",
@@ -381,7 +381,7 @@ class Debrief(OrganizationOwned, PublicModel):
         ordering = ["held_at", "pk"]
 
 
-class IncidentDeescalationStep(OrganizationOwned, models.Model):
+class IncidentDeescalationStep(TenantLink):
     """A de-escalation technique tried before an incident."""
 
     organization_from = ("incident",)
@@ -394,6 +394,3 @@ class IncidentDeescalationStep(OrganizationOwned, models.Model):
     class Meta:
         db_table = "incidents_incident_deescalation_steps"
         unique_together = [("incident", "deescalationstep", "organization")]
-
-    def __str__(self) -> str:
-        return f"{self.incident_id} {self.deescalationstep_id}"

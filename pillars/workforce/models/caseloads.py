@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import CaseloadAssignment, Staff
-from pillars.people.tenancy import OrganizationOwned
+from pillars.people.tenancy import OrganizationOwned, TenantLink
 
 __all__ = ["CaseloadKindLimit", "Handover", "HandoverReason"]
 
@@ -66,7 +66,7 @@ class Handover(OrganizationOwned, PublicModel):
         return f"Handover from {self.from_staff} on {self.effective_on}"
 
 
-class HandoverAssignment(OrganizationOwned, models.Model):
+class HandoverAssignment(TenantLink):
     """An assignment a handover made."""
 
     organization_from = ("handover",)
@@ -80,11 +80,8 @@ class HandoverAssignment(OrganizationOwned, models.Model):
         db_table = "workforce_handover_assignments"
         unique_together = [("handover", "caseloadassignment", "organization")]
 
-    def __str__(self) -> str:
-        return f"{self.handover_id} {self.caseloadassignment_id}"
 
-
-class HandoverReceiver(OrganizationOwned, models.Model):
+class HandoverReceiver(TenantLink):
     """A staff member a handover gave persons to."""
 
     organization_from = ("handover",)
@@ -95,6 +92,3 @@ class HandoverReceiver(OrganizationOwned, models.Model):
     class Meta:
         db_table = "workforce_handover_receivers"
         unique_together = [("handover", "staff", "organization")]
-
-    def __str__(self) -> str:
-        return f"{self.handover_id} {self.staff_id}"
