@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.common import bench_env, pillars
-from pillars.people.models import StaffHomeUnit, StaffRole
 
 STAFF = int(os.environ.get("BENCH_CREDENTIAL_STAFF", "5000"))
 ROUNDS = int(os.environ.get("BENCH_CREDENTIAL_ROUNDS", "9"))
@@ -118,7 +117,7 @@ def populate(today: date) -> Any:
     from django.contrib.auth import get_user_model
 
     from pillars.core import clock
-    from pillars.people.models import Role, Staff
+    from pillars.people.models import Role, Staff, StaffHomeUnit, StaffRole
     from pillars.people.testing import build_world
     from pillars.workforce.models.credentials import Credential, CredentialType
     from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion

@@ -99,6 +99,7 @@ def run() -> None:
         "activity": "sitting",
         "safety_status": "safe",
         "made_in_unit_id": world.unit_a.pk,
+        "organization_id": world.org.pk,
     }
 
     def rows(model: Any, count: int) -> list[Any]:

@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.common import bench_env, pillars
-from pillars.people.models import StaffHomeUnit, StaffRole
 
 STAFF = int(os.environ.get("BENCH_TURNOVER_STAFF", "5000"))
 ROUNDS = int(os.environ.get("BENCH_TURNOVER_ROUNDS", "7"))
@@ -42,7 +41,7 @@ def populate(today: date) -> None:
     from django.contrib.auth import get_user_model
 
     from pillars.core import clock
-    from pillars.people.models import Role, Staff, Unit
+    from pillars.people.models import Role, Staff, StaffHomeUnit, StaffRole, Unit
     from pillars.people.testing import build_world
     from pillars.workforce.models.retention import ExitInterview, ExitReasonKind
 

@@ -45,5 +45,7 @@ def load(ctx: DemoContext) -> None:
                 break
     if not moves:
         return
-    with clock.replaying_at(ctx.now - timedelta(hours=2)):
+    # Earlier today, never before today began (the assignments above are read as of today).
+    midnight = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    with clock.replaying_at(max(ctx.now - timedelta(hours=2), midnight)):
         reassign_caseload(leaving, actor=supervisor.user, moves=moves, reason="leave", note=NOTE)
