@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models.sql import InsertQuery
 
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import LANES, AuditEvent, ChainHead, compute_hmac
@@ -138,23 +139,76 @@ def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
     # No savepoint of its own inside the caller's transaction: a failure here fails the caller.
     with transaction.atomic(savepoint=False):
         connection = transaction.get_connection()
-        head = _take_lane(connection)
-        seqs = _next_seqs(connection, head, len(rows))
-        prev = head.hmac
+        numbered = _take_numbered_lane(connection, len(rows))
+        if numbered is None:
+            head = _take_lane(connection)
+            numbered = head.pk, head.hmac, _next_seqs(connection, head, len(rows))
+        lane, prev, seqs = numbered
         events = []
         for values, seq in zip(rows, seqs, strict=True):
             values["seq"] = seq
-            values["lane"] = head.pk
+            values["lane"] = lane
             values["prev_hmac"] = prev
             values["hmac"] = prev = compute_hmac(values)
             events.append(AuditEvent(**values))
+        if not bulk and len(events) == 1 and connection.vendor == "postgresql":
+            _insert_moving_head(connection, events[0])
+            return events
         if bulk:
             insert_objects(events)
         else:
             for event in events:
                 event.save(force_insert=True)
-        ChainHead.objects.filter(pk=head.pk).update(seq=seqs[-1], hmac=prev)
+        ChainHead.objects.filter(pk=lane).update(seq=seqs[-1], hmac=prev)
     return events
+
+
+def _take_numbered_lane(connection: Any, count: int) -> tuple[int, str, list[int]] | None:
+    """On PostgreSQL, the lane ``_take_lane`` would take, locked, with its previous HMAC and
+    ``count`` event numbers from the sequence, in one statement; None where that statement
+    finds no lane to lock (no heads yet, or every lane taken), for ``_take_lane`` to settle."""
+    if connection.vendor != "postgresql":
+        return None
+    held = _held_lane(connection)
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    if held is not None:
+        which, lock, bound = "id = %s", "FOR UPDATE", held
+    else:
+        which, lock, bound = "id <= %s", "FOR UPDATE SKIP LOCKED", LANES
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH head AS MATERIALIZED (SELECT id, hmac FROM {table} WHERE {which} "  # noqa: S608
+            f"ORDER BY id LIMIT 1 {lock}) "
+            f"SELECT head.id, head.hmac, nextval('{SEQUENCE}') AS n "
+            "FROM head CROSS JOIN generate_series(1, %s) ORDER BY n",
+            [bound, count],
+        )
+        found = cursor.fetchall()
+    if not found:
+        return None
+    lane, prev = found[0][0], found[0][1]
+    if held is None:
+        _hold_lane(connection, lane)
+    return lane, prev, [row[2] for row in found]
+
+
+def _insert_moving_head(connection: Any, event: AuditEvent) -> None:
+    """Insert one event and move its lane's head to it in one statement (PostgreSQL: the head's
+    UPDATE rides in a WITH clause of the event's INSERT, which Django's compiler writes)."""
+    query = InsertQuery(AuditEvent)
+    query.insert_values([f for f in AuditEvent._meta.concrete_fields if not f.primary_key], [event])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [AuditEvent._meta.pk]
+    [(insert, params)] = compiler.as_sql()
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH moved AS (UPDATE {table} SET seq = %s, hmac = %s WHERE id = %s) {insert}",  # noqa: S608
+            [event.seq, event.hmac, event.lane, *params],
+        )
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def _take_lane(connection: Any) -> ChainHead:

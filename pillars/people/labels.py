@@ -74,14 +74,41 @@ def stamp_many(records: Iterable[Part2Labelled]) -> None:
     for record in todo:
         unit = own[id(record)]
         if unit is None:
-            moment = record.label_moment() or now
             placements = by_person.get(record.label_person_id() or 0, [])
-            started = [p for p in placements if p.started_at <= moment]
-            inside = [p for p in started if p.ended_at is None or p.ended_at > moment]
-            options = inside or started
-            chosen = options[0] if options else None
-            unit = chosen.unit if chosen is not None else None
+            unit = unit_among(placements, record.label_moment() or now)
         _apply(record, unit)
+
+
+def placements_of(person_id: int) -> list[Placement]:
+    """Every placement of one person, newest first, with its unit: what ``stamp_from`` labels
+    a record from and what ``is_part2_person`` reads, in one query."""
+    return list(
+        Placement.objects.filter(episode__person_id=person_id)
+        .select_related("unit")
+        .order_by("-started_at")
+    )
+
+
+def unit_among(placements: list[Placement], moment: datetime) -> Unit | None:
+    """``placement_unit_at`` over a person's placements already read (newest first)."""
+    started = [p for p in placements if p.started_at <= moment]
+    inside = [p for p in started if p.ended_at is None or p.ended_at > moment]
+    options = inside or started
+    return options[0].unit if options else None
+
+
+def stamp_from(record: Part2Labelled, placements: list[Placement]) -> None:
+    """``stamp`` from the person's placements already read (``placements_of``)."""
+    unit = record.label_unit()
+    if unit is None:
+        unit = unit_among(placements, record.label_moment() or clock.now())
+    _apply(record, unit)
+
+
+def is_part2_person(placements: list[Placement]) -> bool:
+    """Whether a person was ever placed in a Part 2 program (``person_category``), from their
+    placements already read."""
+    return any(p.unit.is_substance_use_program for p in placements)
 
 
 # --- Reading ----------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ def lane(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return head
 
     monkeypatch.setattr(log, "_take_lane", take)
+    # PostgreSQL's one-statement path picks its lane itself; send every append through ``take``.
+    monkeypatch.setattr(log, "_take_numbered_lane", lambda _connection, _count: None)
     return chosen
 
 

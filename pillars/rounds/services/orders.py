@@ -10,10 +10,11 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import change_rule, refuse_unknown
+from pillars.people import labels
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
 from pillars.people.selectors import person_category
 from pillars.rounds import presence
@@ -379,7 +380,10 @@ def record_check(
                 .select_related("person", "level")
                 .get(pk=order.pk)
             )
-            check = Check.objects.create(
+            # One read of the person's placements labels the check and names the audit
+            # category (Part 2 when ever placed in a substance-use program).
+            placements = labels.placements_of(locked.person_id)
+            check = Check(
                 order=locked,
                 observed_by_id=acting.staff_pk,
                 recorded_at=now,
@@ -387,6 +391,8 @@ def record_check(
                 device=device,
                 **values,
             )
+            labels.stamp_from(check, placements)
+            check.save(force_insert=True)
             if advance_clock(locked, observed_at):
                 escalation.resolve_check_alerts([locked], now)
             escalation.alert_checks_not_safe([check], {locked.pk: locked})
@@ -395,7 +401,9 @@ def record_check(
                 action=Action.CREATE,
                 target=check,
                 person_id=locked.person.public_id,
-                category=person_category(locked.person),
+                category=Category.SUBSTANCE_USE
+                if labels.is_part2_person(placements)
+                else Category.GENERAL,
                 purpose=Purpose.TREATMENT,
                 detail=check_audit_detail(locked, check),
             )
