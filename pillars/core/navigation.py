@@ -6,10 +6,11 @@ a page linked here (``core/tests/test_navigation_reach.py`` crawls it for every 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from pillars.core import policy
 from pillars.core.policy import Actor
@@ -38,20 +39,36 @@ _entries: dict[str, NavEntry] = {}
 def register(entries: Iterable[NavEntry]) -> None:
     for entry in entries:
         _entries[entry.url_name] = entry
+    _ordered.cache_clear()
 
 
 def registered() -> list[NavEntry]:
-    return sorted(_entries.values(), key=lambda e: (e.order, e.label))
+    return list(_ordered())
+
+
+@functools.cache
+def _ordered() -> tuple[NavEntry, ...]:
+    return tuple(sorted(_entries.values(), key=lambda e: (e.order, e.label)))
+
+
+@functools.lru_cache(maxsize=256)
+def _url(url_name: str, prefix: str) -> str | None:
+    """An entry's address under a script prefix (every page draws the menu: reversing each of
+    its names again cost more than the rest of it)."""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
 
 
 def navigation_for(actor: Actor, path: str) -> list[NavItem]:
     items = []
-    for entry in registered():
+    prefix = get_script_prefix()
+    for entry in _ordered():
         if entry.action is not None and not policy.can(actor, entry.action):
             continue
-        try:
-            url = reverse(entry.url_name)
-        except NoReverseMatch:
+        url = _url(entry.url_name, prefix)
+        if url is None:
             continue
         current = path == url if url == "/" else path.startswith(url)
         items.append(NavItem(entry.label, url, current, entry.more))
