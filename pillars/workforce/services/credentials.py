@@ -80,6 +80,18 @@ def clean_evidence(upload: Any) -> Evidence:
     raise invalid("evidence", "Evidence must be a PDF, PNG or JPEG file.")
 
 
+def evidence_or_errors(upload: Any, errors: dict[str, list[str]]) -> Evidence | None:
+    """The checked evidence file, or None without one; its problems join ``errors``, so the
+    caller refuses with every problem at once."""
+    if upload is None:
+        return None
+    try:
+        return clean_evidence(upload)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return None
+
+
 def attach_evidence(record: Any, evidence: Evidence | None) -> None:
     """Store the evidence file on ``record`` (saved by the caller, who removes the file again
     with ``remove_evidence`` if its transaction fails: files are not transactional)."""
@@ -132,12 +144,7 @@ def record_credential(
     number = " ".join(str(number or "").split())
     if len(number) > 60:
         errors["number"] = ["At most 60 characters."]
-    clean = None
-    if evidence is not None:
-        try:
-            clean = clean_evidence(evidence)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    clean = evidence_or_errors(evidence, errors)
     if errors:
         raise ValidationError(errors)
     now = clock.now()
@@ -265,12 +272,7 @@ def record_ce(
         errors["completed_on"] = ["The date is in the future."]
     if not category.is_active:
         errors["category"] = ["That category is retired."]
-    clean = None
-    if evidence is not None:
-        try:
-            clean = clean_evidence(evidence)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    clean = evidence_or_errors(evidence, errors)
     if errors:
         raise ValidationError(errors)
     try:

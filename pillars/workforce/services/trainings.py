@@ -16,7 +16,11 @@ from pillars.core.errors import ValidationError, invalid
 from pillars.people import hooks
 from pillars.people.models import Staff
 from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
-from pillars.workforce.services.credentials import attach_evidence, clean_evidence, remove_evidence
+from pillars.workforce.services.credentials import (
+    attach_evidence,
+    evidence_or_errors,
+    remove_evidence,
+)
 
 SYSTEM_LABEL = "required trainings"
 
@@ -114,12 +118,7 @@ def record_completion(
     errors: dict[str, list[str]] = {}
     if completed_on > clock.now().date():
         errors["completed_on"] = ["The date is in the future."]
-    clean = None
-    if evidence is not None:
-        try:
-            clean = clean_evidence(evidence)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    clean = evidence_or_errors(evidence, errors)
     if errors:
         raise ValidationError(errors)
     completion = TrainingCompletion(
