@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.people.choices import CaseloadKind
 from pillars.people.models import CaseloadAssignment, Staff
 from pillars.people.selectors import active_caseload_q
@@ -140,3 +140,14 @@ def audit_balance_read(user: Any, staff: list[Staff], *, what: str) -> None:
         purpose=Purpose.OPERATIONS,
         detail={"what": what, "staff": [str(s.public_id) for s in staff[:200]]},
     )
+
+
+def balance_for(user: Any, *, what: str) -> list[CaseloadRow]:
+    """Today's caseloads against their limits for the staff the user balances (the balance page
+    and the API); refused without ``workforce.view_caseload_balance``, and the read is audited."""
+    policy.require(user, "workforce.view_caseload_balance")
+    today = clock.now().date()
+    staff = list(balance_staff(user, today))
+    rows = caseload_rows(staff, today)
+    audit_balance_read(user, staff, what=what)
+    return rows
