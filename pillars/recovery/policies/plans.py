@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import PersonServed
-from pillars.people.policies import person_scope_q, person_visible, writes_in_ordinary_scope
+from pillars.people.policies import writes_in_ordinary_scope
 from pillars.recovery.models.plans import Goal, GoalProgress, GoalStep, WellnessPlanVersion
+from pillars.recovery.policies.persons import register_person_scope
 
 READERS = (R.PEER, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
 WRITERS = (R.PEER,)
@@ -70,25 +69,10 @@ ACTIONS = {
 }
 
 
-def _restrict(path: str) -> Any:
-    def restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
-        return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, path))
-
-    return restrict
-
-
 def install() -> None:
     """Register this area's actions and scopes with the one policy layer."""
     policy.register(ACTIONS)
     for model in (WellnessPlanVersion, Goal):
-        policy.register_scope(
-            model,
-            visible=lambda a, o: person_visible(a, o.person),
-            restrict=_restrict("person"),
-        )
+        register_person_scope(model)
     for child in (GoalStep, GoalProgress):
-        policy.register_scope(
-            child,
-            visible=lambda a, o: person_visible(a, o.goal.person),
-            restrict=_restrict("goal__person"),
-        )
+        register_person_scope(child, "goal__person")
