@@ -11,17 +11,15 @@ from __future__ import annotations
 from pillars.core import policy
 from pillars.core.policy import rule
 from pillars.recovery.models.capital import Assessment, Instrument
-from pillars.recovery.policies.persons import register_person_scope
-from pillars.recovery.policies.plans import READERS, WRITERS, not_emergency_only
+from pillars.recovery.policies.persons import person_write, register_person_scope
+from pillars.recovery.policies.plans import READERS, WRITERS
 
 ACTIONS = {
     "recovery.view_capital": rule(
         *READERS, description="read a person's recovery capital assessments and trend"
     ),
-    "recovery.record_assessment": rule(
+    "recovery.record_assessment": person_write(
         *WRITERS,
-        check=not_emergency_only,
-        scope="write",
         description="record a recovery capital assessment with the person",
     ),
     "recovery.view_instruments": rule(

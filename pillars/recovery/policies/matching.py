@@ -18,9 +18,8 @@ from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Staff
-from pillars.people.policies import ordinary_scope
 from pillars.recovery.models.matching import CaseloadLimit, MatchRequest, PeerProfile
-from pillars.recovery.policies.persons import register_person_scope
+from pillars.recovery.policies.persons import person_write, register_person_scope
 
 READERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
 REQUESTERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR)
@@ -39,16 +38,12 @@ ACTIONS = {
     "recovery.view_peer_matches": rule(
         *READERS, description="read requests for a peer and the candidates they offer"
     ),
-    "recovery.request_peer": rule(
+    "recovery.request_peer": person_write(
         *REQUESTERS,
-        check=ordinary_scope,
-        scope="write",
         description="open or withdraw a request for a peer for a person served",
     ),
-    "recovery.record_peer_choice": rule(
+    "recovery.record_peer_choice": person_write(
         *REQUESTERS,
-        check=ordinary_scope,
-        scope="write",
         description="record the peer the person chose, with the person (puts the person on the "
         "chosen peer's caseload)",
     ),

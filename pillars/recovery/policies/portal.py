@@ -12,8 +12,7 @@ from pillars.core import policy
 from pillars.core.policy import rule
 from pillars.core.roles import RoleCode as R
 from pillars.recovery.models.portal import PersonAccess
-from pillars.recovery.policies.persons import register_person_scope
-from pillars.recovery.policies.plans import not_emergency_only
+from pillars.recovery.policies.persons import person_write, register_person_scope
 
 ISSUERS = (R.PEER, R.CLINICIAN)
 READERS = (R.PEER, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
@@ -22,16 +21,12 @@ ACTIONS = {
     "recovery.view_person_access": rule(
         *READERS, description="see the accesses a person was given to their own page"
     ),
-    "recovery.issue_person_access": rule(
+    "recovery.issue_person_access": person_write(
         *ISSUERS,
-        check=not_emergency_only,
-        scope="write",
         description="give a person a link and code to their own page",
     ),
-    "recovery.revoke_person_access": rule(
+    "recovery.revoke_person_access": person_write(
         *ISSUERS,
-        check=not_emergency_only,
-        scope="write",
         description="end a person's access to their own page",
     ),
 }

@@ -11,9 +11,8 @@ from __future__ import annotations
 from pillars.core import policy
 from pillars.core.policy import rule
 from pillars.core.roles import RoleCode as R
-from pillars.people.policies import ordinary_scope
 from pillars.recovery.models.referrals import Referral, ReferralOutcomeReason
-from pillars.recovery.policies.persons import register_person_scope
+from pillars.recovery.policies.persons import person_write, register_person_scope
 
 READERS = (R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
 MAKERS = (R.CLINICIAN, R.PEER)
@@ -22,10 +21,8 @@ ACTIONS = {
     "recovery.view_referrals": rule(
         *READERS, description="read a person's referrals to services and their history"
     ),
-    "recovery.make_referral": rule(
+    "recovery.make_referral": person_write(
         *MAKERS,
-        check=ordinary_scope,
-        scope="write",
         description="refer a person to a service, log an outside referral, update or reopen it",
     ),
     "recovery.view_referral_outcomes": rule(
