@@ -92,6 +92,14 @@ def evidence_or_errors(upload: Any, errors: dict[str, list[str]]) -> Evidence | 
         return None
 
 
+def audit_administration(actor: Any, action: str, target: Any, detail: dict[str, Any]) -> None:
+    """A staff member's record kept for administration (credentials, CE hours, trainings,
+    supervised hours and verification letters): each write is audited so."""
+    audit.record(
+        actor=actor, action=action, target=target, purpose=Purpose.ADMINISTRATION, detail=detail
+    )
+
+
 def attach_evidence(record: Any, evidence: Evidence | None) -> None:
     """Store the evidence file on ``record`` (saved by the caller, who removes the file again
     with ``remove_evidence`` if its transaction fails: files are not transactional)."""
@@ -170,12 +178,11 @@ def record_credential(
                     next_reminder_on__isnull=False,
                     expires_on__lte=expires_on,
                 ).exclude(pk=credential.pk).update(next_reminder_on=None)
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=credential,
-                purpose=Purpose.ADMINISTRATION,
-                detail={
+            audit_administration(
+                actor,
+                Action.CREATE,
+                credential,
+                {
                     "staff": str(staff.public_id),
                     "type": f"{credential_type.code} v{credential_type.version}",
                     "issued_on": issued_on.isoformat(),
@@ -203,13 +210,7 @@ def verify_credential(credential: Credential, *, actor: Any, method: str) -> Cre
         locked.verified_at = now
         locked.verification_method = method
         locked.save(update_fields=["verified_by", "verified_at", "verification_method"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            purpose=Purpose.ADMINISTRATION,
-            detail={"event": "verified", "method": method},
-        )
+        audit_administration(actor, Action.UPDATE, locked, {"event": "verified", "method": method})
     return locked
 
 
@@ -231,12 +232,11 @@ def waive_credential(
         locked.waiver_reason = reason
         locked.waived_until = until
         locked.save(update_fields=["waived_by", "waived_at", "waiver_reason", "waived_until"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
+        audit_administration(
+            actor,
+            Action.UPDATE,
+            locked,
+            {
                 "event": "waived",
                 "reason": reason,
                 "until": until.isoformat() if until else None,
@@ -288,12 +288,11 @@ def record_ce(
             )
             attach_evidence(record, clean)
             record.save()
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=record,
-                purpose=Purpose.ADMINISTRATION,
-                detail={
+            audit_administration(
+                actor,
+                Action.CREATE,
+                record,
+                {
                     "staff": str(staff.public_id),
                     "category": category.code,
                     "hours": str(record.hours),

@@ -49,6 +49,7 @@ from pillars.workforce.models.supervision import (
     SupervisorLoadLimit,
     VerificationLetter,
 )
+from pillars.workforce.services.credentials import audit_administration
 
 MAX_MINUTES = 8 * 60
 MAX_TEXT = 10_000
@@ -289,12 +290,11 @@ def set_profile(
         profile.cadence_rule = cadence_rule
         profile.target = target
         profile.save()
-        audit.record(
-            actor=actor,
-            action=Action.CREATE if created else Action.UPDATE,
-            target=profile,
-            purpose=Purpose.ADMINISTRATION,
-            detail=audit.changes(before, audit.snapshot(profile, fields)),
+        audit_administration(
+            actor,
+            Action.CREATE if created else Action.UPDATE,
+            profile,
+            audit.changes(before, audit.snapshot(profile, fields)),
         )
     return profile
 
@@ -565,12 +565,11 @@ def record_work_hours(
             note=note.strip(),
             recorded_at=clock.now(),
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=row,
-            purpose=Purpose.ADMINISTRATION,
-            detail=audit.changes(
+        audit_administration(
+            actor,
+            Action.CREATE,
+            row,
+            audit.changes(
                 None,
                 {
                     "staff": str(staff.public_id),
@@ -644,12 +643,11 @@ def sign_letter(
             statement=statement,
             signed_at=clock.now(),
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=letter,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
+        audit_administration(
+            actor,
+            Action.CREATE,
+            letter,
+            {
                 "staff": str(staff.public_id),
                 "rule": rule.code,
                 "hours": str(letter.total_hours),

@@ -18,6 +18,7 @@ from pillars.people.models import Staff
 from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
 from pillars.workforce.services.credentials import (
     attach_evidence,
+    audit_administration,
     evidence_or_errors,
     remove_evidence,
 )
@@ -100,12 +101,11 @@ def assign_course(
             reason="by hand",
             created_at=clock.now(),
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=row,
-            purpose=Purpose.ADMINISTRATION,
-            detail={"staff": str(staff.public_id), "course": course.code, "due_on": str(due)},
+        audit_administration(
+            actor,
+            Action.CREATE,
+            row,
+            {"staff": str(staff.public_id), "course": course.code, "due_on": str(due)},
         )
     return row
 
@@ -140,12 +140,11 @@ def record_completion(
             ).exclude(pk=completion.pk).filter(completed_on__lte=completed_on).update(
                 next_reminder_on=None
             )
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=completion,
-                purpose=Purpose.ADMINISTRATION,
-                detail={
+            audit_administration(
+                actor,
+                Action.CREATE,
+                completion,
+                {
                     "staff": str(staff.public_id),
                     "course": course.code,
                     "completed_on": completed_on.isoformat(),

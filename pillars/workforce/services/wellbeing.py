@@ -41,6 +41,22 @@ SYSTEM_LABEL = "wellbeing check-in reminders"
 INVITATION_SUBJECT = "workforce.invitation"
 
 
+def _audit_wellbeing(
+    actor: Any, action: str, target: Any, detail: dict[str, Any], *, actor_label: str = ""
+) -> None:
+    """Every wellbeing write is audited in the wellbeing category (a staff member's own: DESIGN.md
+    rule 5), for operations."""
+    audit.record(
+        actor=actor,
+        actor_label=actor_label,
+        action=action,
+        target=target,
+        category=Category.WELLBEING,
+        purpose=Purpose.OPERATIONS,
+        detail=detail,
+    )
+
+
 def record_exposure(
     staff_id: int, kind: str, occurred_at: datetime, source: Any, actor: Any = None
 ) -> ExposureEvent:
@@ -60,13 +76,11 @@ def record_exposure(
             defaults={"occurred_at": occurred_at, "recorded_at": now},
         )
         if created:
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=event,
-                category=Category.WELLBEING,
-                purpose=Purpose.OPERATIONS,
-                detail={"source": f"{source._meta.label_lower}:{source.public_id}"},
+            _audit_wellbeing(
+                actor,
+                Action.CREATE,
+                event,
+                {"source": f"{source._meta.label_lower}:{source.public_id}"},
             )
             _invite(event, now)
     return event
@@ -92,14 +106,12 @@ def _invite(event: ExposureEvent, now: datetime) -> Invitation | None:
     )
     invitation.next_reminder_at = invitation.next_reminder_after(now)
     invitation.save()
-    audit.record(
-        actor=None,
+    _audit_wellbeing(
+        None,
+        Action.CREATE,
+        invitation,
+        {"rule": str(rule.public_id), "rule_version": rule.version},
         actor_label="wellbeing check-in invitation",
-        action=Action.CREATE,
-        target=invitation,
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail={"rule": str(rule.public_id), "rule_version": rule.version},
     )
     return invitation
 
@@ -164,14 +176,7 @@ def answer_check_in(
         )
         if invitation is not None:
             _close(invitation, InvitationStatus.ANSWERED, now)
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=check_in,
-            category=Category.WELLBEING,
-            purpose=Purpose.OPERATIONS,
-            detail={"instrument": instrument.code},
-        )
+        _audit_wellbeing(actor, Action.CREATE, check_in, {"instrument": instrument.code})
     return check_in
 
 
@@ -183,13 +188,8 @@ def decline_invitation(invitation: Invitation, *, actor: Any) -> Invitation:
         if invitation.status != InvitationStatus.OPEN:
             raise Conflict("This invitation was already answered or declined.")
         _close(invitation, InvitationStatus.DECLINED, clock.now())
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=invitation,
-            category=Category.WELLBEING,
-            purpose=Purpose.OPERATIONS,
-            detail={"changes": {"status": ["open", "declined"]}},
+        _audit_wellbeing(
+            actor, Action.UPDATE, invitation, {"changes": {"status": ["open", "declined"]}}
         )
     return invitation
 
@@ -238,14 +238,12 @@ def _remind(pk: int, now: datetime) -> int:
         subject=Subject(INVITATION_SUBJECT, invitation.public_id),
         now=now,
     )
-    audit.record(
-        actor=None,
+    _audit_wellbeing(
+        None,
+        Action.UPDATE,
+        invitation,
+        {"event": "check-in reminder", "round": sent + 1, "alerts": len(new)},
         actor_label=SYSTEM_LABEL,
-        action=Action.UPDATE,
-        target=invitation,
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail={"event": "check-in reminder", "round": sent + 1, "alerts": len(new)},
     )
     return len(new)
 
