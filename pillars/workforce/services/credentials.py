@@ -21,8 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.versioning import (
@@ -42,6 +41,7 @@ from pillars.workforce.models.credentials import (
     CredentialType,
 )
 from pillars.workforce.models.trainings import TrainingCompletion
+from pillars.workforce.services.staff_audit import audit_administration
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # What evidence may be: a scan or photo of the card or certificate. The first bytes decide,
@@ -90,14 +90,6 @@ def evidence_or_errors(upload: Any, errors: dict[str, list[str]]) -> Evidence | 
     except ValidationError as exc:
         errors.update(exc.message_dict)
         return None
-
-
-def audit_administration(actor: Any, action: str, target: Any, detail: dict[str, Any]) -> None:
-    """A staff member's record kept for administration (credentials, CE hours, trainings,
-    supervised hours and verification letters): each write is audited so."""
-    audit.record(
-        actor=actor, action=action, target=target, purpose=Purpose.ADMINISTRATION, detail=detail
-    )
 
 
 def attach_evidence(record: Any, evidence: Evidence | None) -> None:

@@ -18,10 +18,10 @@ from pillars.people.models import Staff
 from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
 from pillars.workforce.services.credentials import (
     attach_evidence,
-    audit_administration,
     evidence_or_errors,
     remove_evidence,
 )
+from pillars.workforce.services.staff_audit import audit_administration
 
 SYSTEM_LABEL = "required trainings"
 
