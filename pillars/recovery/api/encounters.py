@@ -14,6 +14,7 @@ from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
@@ -31,7 +32,7 @@ WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 NARRATIVE_MAX = services.MAX_TEXT
 
 
-class EncounterFlagOut(Schema):
+class EncounterFlagOut(Out):
     field: str
     term: str
     matched: str
@@ -113,16 +114,7 @@ class EncounterDetailOut(EncounterOut):
     def detail(cls, e: Encounter) -> EncounterDetailOut:
         return cls(
             **EncounterOut.of(e).model_dump(),
-            flags=[
-                EncounterFlagOut(
-                    field=f.field,
-                    term=f.term,
-                    matched=f.matched,
-                    category=f.category,
-                    suggestion=f.suggestion,
-                )
-                for f in e.flags.all()
-            ],
+            flags=[EncounterFlagOut.of(f) for f in e.flags.all()],
             addenda=[
                 EncounterAddendumOut(
                     public_id=a.public_id,
@@ -177,7 +169,7 @@ class LanguageCheckIn(Schema):
     next_steps: str = Field("", max_length=NARRATIVE_MAX)
 
 
-class LanguageFlagOut(Schema):
+class LanguageFlagOut(Out):
     field: str
     term: str
     matched: str
@@ -271,18 +263,7 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
 def language_check(request: HttpRequest, payload: LanguageCheckIn) -> LanguageCheckOut:
     policy.require(request.user, "recovery.check_language")
     flags = services.check_language(payload.model_dump(exclude={"client_id"}))
-    return LanguageCheckOut(
-        flags=[
-            LanguageFlagOut(
-                field=f.field,
-                term=f.term,
-                matched=f.matched,
-                category=f.category,
-                suggestion=f.suggestion,
-            )
-            for f in flags
-        ]
-    )
+    return LanguageCheckOut(flags=[LanguageFlagOut.of(f) for f in flags])
 
 
 @router.get(

@@ -221,6 +221,20 @@ def _write_encounter(
     return encounter
 
 
+def _activities_and_credential(
+    staff: Staff, activities: Sequence[str], credential: str, errors: dict[str, list[str]]
+) -> tuple[list[PeerActivity], str]:
+    """The activities chosen and the credential shown with the signature; a problem with either
+    joins ``errors`` (the credential is then shown as none)."""
+    chosen: list[PeerActivity] = []
+    try:
+        chosen = _activities(activities)
+        return chosen, _credential(staff, credential)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return chosen, ""
+
+
 def record_encounter(
     person: PersonServed,
     *,
@@ -266,13 +280,7 @@ def record_encounter(
     for name, text in texts.items():
         if len(text) > MAX_TEXT:
             errors[name] = [f"{NARRATIVE[name]}: at most {MAX_TEXT} characters."]
-    chosen: list[PeerActivity] = []
-    try:
-        chosen = _activities(activities)
-        shown = _credential(staff, credential)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        shown = ""
+    chosen, shown = _activities_and_credential(staff, activities, credential, errors)
     if goal is not None and goal.person_id != person.pk:
         errors["goal"] = ["Choose one of this person's goals."]
     if virtual_session is not None and (
@@ -377,13 +385,7 @@ def record_group(
         errors["attendees"] = ["Choose who was invited to the group."]
     elif len({a.person.pk for a in attendees}) != len(attendees):
         errors["attendees"] = ["A person is listed twice."]
-    chosen: list[PeerActivity] = []
-    try:
-        chosen = _activities(activities)
-        shown = _credential(staff, credential)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        shown = ""
+    chosen, shown = _activities_and_credential(staff, activities, credential, errors)
     plans: list[tuple[Attendee, Program | None, int | None, str]] = []
     for a in attendees:
         name = a.person.display_name
