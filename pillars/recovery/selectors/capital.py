@@ -52,13 +52,8 @@ def assessments_of(person: PersonServed, user: Any = None) -> QuerySet[Assessmen
 def get_assessment_for(
     user: Any, public_id: Any, action: str = "recovery.view_capital", *, what: str
 ) -> Assessment:
-    return get_person_record_for(
-        Assessment.objects.select_related("person", "instrument", "recorded_by"),
-        user,
-        public_id,
-        action,
-        what=what,
-    )
+    assessments = Assessment.objects.select_related("person", "instrument", "recorded_by")
+    return get_person_record_for(assessments, user, public_id, action, what=what)
 
 
 @dataclass

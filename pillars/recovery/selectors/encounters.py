@@ -80,13 +80,8 @@ def sessions_visible_to(
 def get_session_for(
     user: Any, public_id: Any, action: str = "recovery.view_virtual_session", *, what: str
 ) -> VirtualSession:
-    return get_person_record_for(
-        VirtualSession.objects.select_related("person", "peer", "program"),
-        user,
-        public_id,
-        action,
-        what=what,
-    )
+    sessions = VirtualSession.objects.select_related("person", "peer", "program")
+    return get_person_record_for(sessions, user, public_id, action, what=what)
 
 
 def goals_for_many(persons: list[PersonServed], user: Any) -> QuerySet[Goal]:

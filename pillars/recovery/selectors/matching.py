@@ -139,13 +139,8 @@ def get_request_for(
     user: Any, public_id: Any, action: str = "recovery.view_peer_matches", *, what: str
 ) -> MatchRequest:
     """One request, 404 when out of scope, 403 when not allowed; the read is audited."""
-    return get_person_record_for(
-        MatchRequest.objects.select_related("person", "requested_by", "chosen_peer"),
-        user,
-        public_id,
-        action,
-        what=what,
-    )
+    requests = MatchRequest.objects.select_related("person", "requested_by", "chosen_peer")
+    return get_person_record_for(requests, user, public_id, action, what=what)
 
 
 @dataclass(frozen=True)

@@ -51,13 +51,8 @@ def get_referral_for(
     user: Any, public_id: Any, action: str = "recovery.view_referrals", *, what: str
 ) -> Referral:
     """One referral, 404 when out of scope, 403 when not allowed; the read is audited."""
-    return get_person_record_for(
-        Referral.objects.select_related(*_RELATED, "made_in_unit", "consent"),
-        user,
-        public_id,
-        action,
-        what=what,
-    )
+    referrals = Referral.objects.select_related(*_RELATED, "made_in_unit", "consent")
+    return get_person_record_for(referrals, user, public_id, action, what=what)
 
 
 def outcome_reasons() -> list[ReferralOutcomeReason]:
