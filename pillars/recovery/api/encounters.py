@@ -20,7 +20,7 @@ from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
-from pillars.recovery.models.encounters import Encounter, Modality, Setting
+from pillars.recovery.models.encounters import Encounter, EncounterAddendum, Modality, Setting
 from pillars.recovery.models.plans import Goal
 from pillars.recovery.selectors import encounters as selectors
 from pillars.recovery.services import encounters as services
@@ -40,13 +40,17 @@ class EncounterFlagOut(Out):
     suggestion: str
 
 
-class EncounterAddendumOut(Schema):
+class EncounterAddendumOut(Out):
     public_id: UUID
     written_by: str
     signer_credential: str
     written_at: datetime
     reason: str
     text: str
+
+    @staticmethod
+    def resolve_written_by(a: EncounterAddendum) -> str:
+        return a.written_by.display_name
 
 
 class EncounterOut(Schema):
@@ -115,17 +119,7 @@ class EncounterDetailOut(EncounterOut):
         return cls(
             **EncounterOut.of(e).model_dump(),
             flags=[EncounterFlagOut.of(f) for f in e.flags.all()],
-            addenda=[
-                EncounterAddendumOut(
-                    public_id=a.public_id,
-                    written_by=a.written_by.display_name,
-                    signer_credential=a.signer_credential,
-                    written_at=a.written_at,
-                    reason=a.reason,
-                    text=a.text,
-                )
-                for a in e.addenda.all()
-            ],
+            addenda=[EncounterAddendumOut.of(a) for a in e.addenda.all()],
         )
 
 
@@ -294,14 +288,4 @@ def add_addendum(
     a = services.add_addendum(
         encounter, actor=request.user, reason=payload.reason, text=payload.text
     )
-    return Status(
-        201,
-        EncounterAddendumOut(
-            public_id=a.public_id,
-            written_by=a.written_by.display_name,
-            signer_credential=a.signer_credential,
-            written_at=a.written_at,
-            reason=a.reason,
-            text=a.text,
-        ),
-    )
+    return Status(201, EncounterAddendumOut.of(a))
