@@ -27,8 +27,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.choices import Category
 from pillars.core import clock, policy, suppression
 from pillars.core.entry import get_for
 from pillars.core.suppression import Audience
@@ -44,6 +43,7 @@ from pillars.workforce.models.wellbeing import (
     InvitationStatus,
     SelfCareResource,
 )
+from pillars.workforce.services.staff_audit import audit_operations_read
 
 MIN_GROUP = suppression.threshold("screen")
 LEVELS = ("team", "unit", "organization")
@@ -52,15 +52,7 @@ QUARTERS_OFFERED = 4
 
 def _audit_view(user: Any, object_type: str, object_id: str, **detail: Any) -> None:
     actor = policy.actor_for(user)
-    audit.record(
-        actor=actor.user,
-        action=Action.VIEW,
-        object_type=object_type,
-        object_id=object_id,
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail=detail,
-    )
+    audit_operations_read(actor.user, object_type, object_id, detail, category=Category.WELLBEING)
 
 
 # --- One's own ------------------------------------------------------------------------------

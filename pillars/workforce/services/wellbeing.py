@@ -20,8 +20,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import F
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.choices import Action, Category
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, invalid
 from pillars.incidents.models.incidents import ExposureKind
@@ -36,6 +35,7 @@ from pillars.workforce.models.wellbeing import (
     Invitation,
     InvitationStatus,
 )
+from pillars.workforce.services.staff_audit import audit_operations
 
 SYSTEM_LABEL = "wellbeing check-in reminders"
 INVITATION_SUBJECT = "workforce.invitation"
@@ -46,14 +46,8 @@ def _audit_wellbeing(
 ) -> None:
     """Every wellbeing write is audited in the wellbeing category (a staff member's own: DESIGN.md
     rule 5), for operations."""
-    audit.record(
-        actor=actor,
-        actor_label=actor_label,
-        action=action,
-        target=target,
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail=detail,
+    audit_operations(
+        actor, action, target, detail, actor_label=actor_label, category=Category.WELLBEING
     )
 
 
