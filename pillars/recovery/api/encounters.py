@@ -14,12 +14,13 @@ from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
-from pillars.recovery.models.encounters import Encounter, Modality, Setting
+from pillars.recovery.models.encounters import Encounter, EncounterAddendum, Modality, Setting
 from pillars.recovery.models.plans import Goal
 from pillars.recovery.selectors import encounters as selectors
 from pillars.recovery.services import encounters as services
@@ -31,7 +32,7 @@ WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 NARRATIVE_MAX = services.MAX_TEXT
 
 
-class EncounterFlagOut(Schema):
+class EncounterFlagOut(Out):
     field: str
     term: str
     matched: str
@@ -39,13 +40,17 @@ class EncounterFlagOut(Schema):
     suggestion: str
 
 
-class EncounterAddendumOut(Schema):
+class EncounterAddendumOut(Out):
     public_id: UUID
     written_by: str
     signer_credential: str
     written_at: datetime
     reason: str
     text: str
+
+    @staticmethod
+    def resolve_written_by(a: EncounterAddendum) -> str:
+        return a.written_by.display_name
 
 
 class EncounterOut(Schema):
@@ -113,27 +118,8 @@ class EncounterDetailOut(EncounterOut):
     def detail(cls, e: Encounter) -> EncounterDetailOut:
         return cls(
             **EncounterOut.of(e).model_dump(),
-            flags=[
-                EncounterFlagOut(
-                    field=f.field,
-                    term=f.term,
-                    matched=f.matched,
-                    category=f.category,
-                    suggestion=f.suggestion,
-                )
-                for f in e.flags.all()
-            ],
-            addenda=[
-                EncounterAddendumOut(
-                    public_id=a.public_id,
-                    written_by=a.written_by.display_name,
-                    signer_credential=a.signer_credential,
-                    written_at=a.written_at,
-                    reason=a.reason,
-                    text=a.text,
-                )
-                for a in e.addenda.all()
-            ],
+            flags=[EncounterFlagOut.of(f) for f in e.flags.all()],
+            addenda=[EncounterAddendumOut.of(a) for a in e.addenda.all()],
         )
 
 
@@ -177,7 +163,7 @@ class LanguageCheckIn(Schema):
     next_steps: str = Field("", max_length=NARRATIVE_MAX)
 
 
-class LanguageFlagOut(Schema):
+class LanguageFlagOut(Out):
     field: str
     term: str
     matched: str
@@ -271,18 +257,7 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
 def language_check(request: HttpRequest, payload: LanguageCheckIn) -> LanguageCheckOut:
     policy.require(request.user, "recovery.check_language")
     flags = services.check_language(payload.model_dump(exclude={"client_id"}))
-    return LanguageCheckOut(
-        flags=[
-            LanguageFlagOut(
-                field=f.field,
-                term=f.term,
-                matched=f.matched,
-                category=f.category,
-                suggestion=f.suggestion,
-            )
-            for f in flags
-        ]
-    )
+    return LanguageCheckOut(flags=[LanguageFlagOut.of(f) for f in flags])
 
 
 @router.get(
@@ -313,14 +288,4 @@ def add_addendum(
     a = services.add_addendum(
         encounter, actor=request.user, reason=payload.reason, text=payload.text
     )
-    return Status(
-        201,
-        EncounterAddendumOut(
-            public_id=a.public_id,
-            written_by=a.written_by.display_name,
-            signer_credential=a.signer_credential,
-            written_at=a.written_at,
-            reason=a.reason,
-            text=a.text,
-        ),
-    )
+    return Status(201, EncounterAddendumOut.of(a))

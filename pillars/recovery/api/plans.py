@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
 from pillars.people import selectors as people_selectors
@@ -93,7 +94,7 @@ class WellnessSignIn(PlanSignIn):
     person_signature: WellnessPersonSignature
 
 
-class GoalStepOut(Schema):
+class GoalStepOut(Out):
     public_id: UUID
     text: str
     target_on: date | None
@@ -101,7 +102,7 @@ class GoalStepOut(Schema):
     done_on: date | None
 
 
-class GoalProgressOut(Schema):
+class GoalProgressOut(Out):
     public_id: UUID
     noted_on: date
     note: str
@@ -112,19 +113,9 @@ class GoalProgressOut(Schema):
     recorded_by: str | None
     recorded_at: datetime
 
-    @classmethod
-    def of(cls, p: GoalProgress) -> GoalProgressOut:
-        return cls(
-            public_id=p.public_id,
-            noted_on=p.noted_on,
-            note=p.note,
-            attainment=p.attainment,
-            steps_done=p.steps_done,
-            steps_total=p.steps_total,
-            by_person=p.by_person,
-            recorded_by=p.recorded_by.display_name if p.recorded_by else None,
-            recorded_at=p.recorded_at,
-        )
+    @staticmethod
+    def resolve_recorded_by(p: GoalProgress) -> str | None:
+        return p.recorded_by.display_name if p.recorded_by else None
 
 
 class GoalOut(Schema):
@@ -150,16 +141,7 @@ class GoalOut(Schema):
             target_on=g.target_on,
             created_at=g.created_at,
             percent_steps_done=g.percent_done(),
-            steps=[
-                GoalStepOut(
-                    public_id=s.public_id,
-                    text=s.text,
-                    target_on=s.target_on,
-                    is_done=s.is_done,
-                    done_on=s.done_on,
-                )
-                for s in g.steps.all()
-            ],
+            steps=[GoalStepOut.of(s) for s in g.steps.all()],
             progress=[GoalProgressOut.of(p) for p in g.progress_notes.all()],
         )
 

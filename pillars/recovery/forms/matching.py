@@ -18,7 +18,17 @@ from pillars.recovery.models.matching import (
     RecoveryPathway,
 )
 
-BLANK = [("", "No preference")]
+
+def _ticks(label: str, choices: list[tuple[str, str]]) -> forms.MultipleChoiceField:
+    """An optional set of boxes to tick."""
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+def _one_of(label: str, choices: list[tuple[str, str]], blank: str) -> forms.ChoiceField:
+    """An optional choice of one; ``blank`` names choosing none."""
+    return forms.ChoiceField(label=label, choices=[("", blank), *choices], required=False)
 
 
 class ProfileForm(forms.Form):
@@ -27,32 +37,14 @@ class ProfileForm(forms.Form):
     is_accepting = forms.BooleanField(
         label="I am open to being offered as a peer to persons served", required=False
     )
-    lived_experience = forms.MultipleChoiceField(
-        label="Areas of lived experience",
-        choices=LivedExperienceArea.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    recovery_pathway = forms.ChoiceField(
-        label="Recovery pathway",
-        choices=[("", "Not given"), *RecoveryPathway.choices],
-        required=False,
-    )
+    lived_experience = _ticks("Areas of lived experience", LivedExperienceArea.choices)
+    recovery_pathway = _one_of("Recovery pathway", RecoveryPathway.choices, "Not given")
     languages = forms.CharField(
         label="Languages", required=False, max_length=500, help_text="Separate with commas."
     )
-    gender = forms.ChoiceField(
-        label="Gender", choices=[("", "Not given"), *PeerGender.choices], required=False
-    )
-    age_band = forms.ChoiceField(
-        label="Age band", choices=[("", "Not given"), *AgeBand.choices], required=False
-    )
-    availability = forms.MultipleChoiceField(
-        label="Availability",
-        choices=Availability.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
+    gender = _one_of("Gender", PeerGender.choices, "Not given")
+    age_band = _one_of("Age band", AgeBand.choices, "Not given")
+    availability = _ticks("Availability", Availability.choices)
     intro = forms.CharField(
         label="A short introduction in my own words",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -101,27 +93,13 @@ class RequestForm(forms.Form):
         max_length=300,
         help_text="Separate with commas.",
     )
-    lived_experience = forms.MultipleChoiceField(
-        label="Lived experience that matters to the person",
-        choices=LivedExperienceArea.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
+    lived_experience = _ticks(
+        "Lived experience that matters to the person", LivedExperienceArea.choices
     )
-    recovery_pathway = forms.ChoiceField(
-        label="Recovery pathway", choices=BLANK + list(RecoveryPathway.choices), required=False
-    )
-    gender = forms.ChoiceField(
-        label="Gender of the peer", choices=BLANK + list(PeerGender.choices), required=False
-    )
-    age_band = forms.ChoiceField(
-        label="Age band of the peer", choices=BLANK + list(AgeBand.choices), required=False
-    )
-    availability = forms.MultipleChoiceField(
-        label="Times that suit the person",
-        choices=Availability.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
+    recovery_pathway = _one_of("Recovery pathway", RecoveryPathway.choices, "No preference")
+    gender = _one_of("Gender of the peer", PeerGender.choices, "No preference")
+    age_band = _one_of("Age band of the peer", AgeBand.choices, "No preference")
+    availability = _ticks("Times that suit the person", Availability.choices)
     note = forms.CharField(
         label="Anything else the person said",
         widget=forms.Textarea(attrs={"rows": 2}),

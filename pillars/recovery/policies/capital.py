@@ -8,24 +8,18 @@ assessments may list them; administrators keep them in the admin (reference data
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
-
 from pillars.core import policy
-from pillars.core.policy import Actor, rule
-from pillars.people.policies import person_scope_q, person_visible
+from pillars.core.policy import rule
 from pillars.recovery.models.capital import Assessment, Instrument
-from pillars.recovery.policies.plans import READERS, WRITERS, not_emergency_only
+from pillars.recovery.policies.persons import person_write, register_person_scope
+from pillars.recovery.policies.plans import READERS, WRITERS
 
 ACTIONS = {
     "recovery.view_capital": rule(
         *READERS, description="read a person's recovery capital assessments and trend"
     ),
-    "recovery.record_assessment": rule(
+    "recovery.record_assessment": person_write(
         *WRITERS,
-        check=not_emergency_only,
-        scope="write",
         description="record a recovery capital assessment with the person",
     ),
     "recovery.view_instruments": rule(
@@ -34,15 +28,9 @@ ACTIONS = {
 }
 
 
-def _restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
 def install() -> None:
     """Register this area's actions and scopes with the one policy layer."""
     policy.register(ACTIONS)
-    policy.register_scope(
-        Assessment, visible=lambda a, o: person_visible(a, o.person), restrict=_restrict
-    )
+    register_person_scope(Assessment)
     # Reference data: visible to every signed-in staff member; the action decides who lists it.
     policy.register_scope(Instrument, visible=lambda a, o: True, restrict=lambda a, qs: qs)

@@ -8,15 +8,12 @@ and the person's care team reads it (people.policies decides who sees the person
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
-
 from pillars.core import policy
-from pillars.core.policy import Actor, rule
+from pillars.core.policy import rule
 from pillars.core.roles import RoleCode as R
-from pillars.people.policies import CARE_TEAM, person_scope_q, person_visible
+from pillars.people.policies import CARE_TEAM
 from pillars.recovery.models import HsdsService, SavedResource
+from pillars.recovery.policies.persons import register_person_scope
 
 ALL_STAFF = tuple(R)
 
@@ -36,17 +33,9 @@ ACTIONS = {
 }
 
 
-def _restrict_saved(actor: Actor, qs: QuerySet[SavedResource]) -> QuerySet[Any]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
 def install() -> None:
     """Register this area's actions and scopes with the one policy layer."""
     policy.register(ACTIONS)
     # Reference data: every signed-in staff member may know a service exists.
     policy.register_scope(HsdsService, visible=lambda a, s: True, restrict=lambda a, qs: qs)
-    policy.register_scope(
-        SavedResource,
-        visible=lambda a, r: person_visible(a, r.person),
-        restrict=_restrict_saved,
-    )
+    register_person_scope(SavedResource)

@@ -19,6 +19,7 @@ from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 from pillars.people.policies import ordinary_scope, person_scope_q, person_visible
 from pillars.recovery.models.encounters import Encounter, VirtualSession
+from pillars.recovery.policies.persons import person_write
 
 READERS = (R.PEER, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
 # Roles that read by the person's scope; a supervisor reads by supervision.
@@ -55,10 +56,8 @@ ACTIONS = {
     "recovery.view_encounter": rule(
         *READERS, check=_may_read, description="read peer encounters and their addenda"
     ),
-    "recovery.write_encounter": rule(
+    "recovery.write_encounter": person_write(
         R.PEER,
-        check=ordinary_scope,
-        scope="write",
         description="write and sign a peer encounter (one person or a group)",
     ),
     "recovery.add_encounter_addendum": rule(

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Staff
-from pillars.people.policies import ordinary_scope, person_scope_q, person_visible
 from pillars.recovery.models.matching import CaseloadLimit, MatchRequest, PeerProfile
+from pillars.recovery.policies.persons import person_write, register_person_scope
 
 READERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
 REQUESTERS = (R.NURSE, R.CLINICIAN, R.PEER, R.SUPERVISOR)
@@ -40,16 +38,12 @@ ACTIONS = {
     "recovery.view_peer_matches": rule(
         *READERS, description="read requests for a peer and the candidates they offer"
     ),
-    "recovery.request_peer": rule(
+    "recovery.request_peer": person_write(
         *REQUESTERS,
-        check=ordinary_scope,
-        scope="write",
         description="open or withdraw a request for a peer for a person served",
     ),
-    "recovery.record_peer_choice": rule(
+    "recovery.record_peer_choice": person_write(
         *REQUESTERS,
-        check=ordinary_scope,
-        scope="write",
         description="record the peer the person chose, with the person (puts the person on the "
         "chosen peer's caseload)",
     ),
@@ -62,17 +56,9 @@ ACTIONS = {
 }
 
 
-def _restrict_requests(actor: Actor, qs: QuerySet[MatchRequest]) -> QuerySet[Any]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
 def install() -> None:
     policy.register(ACTIONS)
-    policy.register_scope(
-        MatchRequest,
-        visible=lambda a, r: person_visible(a, r.person),
-        restrict=_restrict_requests,
-    )
+    register_person_scope(MatchRequest)
     policy.register_scope(
         PeerProfile,
         visible=lambda a, p: a.staff_id is not None and p.staff_id == a.staff_id,

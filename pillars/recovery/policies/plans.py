@@ -8,87 +8,44 @@ nobody else (technicians and nurses answer 403, staff outside the person's scope
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
-
 from pillars.core import policy
-from pillars.core.policy import Actor, rule
+from pillars.core.policy import rule
 from pillars.core.roles import RoleCode as R
-from pillars.people.models import PersonServed
-from pillars.people.policies import person_scope_q, person_visible, writes_in_ordinary_scope
 from pillars.recovery.models.plans import Goal, GoalProgress, GoalStep, WellnessPlanVersion
+from pillars.recovery.policies.persons import person_write, register_person_scope
 
 READERS = (R.PEER, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
 WRITERS = (R.PEER,)
-
-
-def person_of(obj: Any) -> PersonServed | None:
-    """The person served a recovery record is about."""
-    if isinstance(obj, PersonServed):
-        return obj
-    if isinstance(obj, GoalStep | GoalProgress):
-        return obj.goal.person
-    person = getattr(obj, "person", None)
-    return person if isinstance(person, PersonServed) else None
-
-
-def not_emergency_only(actor: Actor, obj: Any) -> bool:
-    """Emergency access is for reading: writing needs the ordinary scope."""
-    return writes_in_ordinary_scope(actor, person_of(obj))
 
 
 ACTIONS = {
     "recovery.view_wellness_plan": rule(
         *READERS, description="read a person's wellness plan and its versions"
     ),
-    "recovery.draft_wellness_plan": rule(
+    "recovery.draft_wellness_plan": person_write(
         *WRITERS,
-        check=not_emergency_only,
-        scope="write",
         description="draft the next version of a wellness plan with the person",
     ),
-    "recovery.sign_wellness_plan": rule(
+    "recovery.sign_wellness_plan": person_write(
         *WRITERS,
-        check=not_emergency_only,
-        scope="write",
         description="co-sign a wellness plan version with the person",
     ),
     "recovery.view_goals": rule(*READERS, description="read a person's recovery goals"),
-    "recovery.write_goals": rule(
+    "recovery.write_goals": person_write(
         *WRITERS,
-        check=not_emergency_only,
-        scope="write",
         description="set goals and steps with the person",
     ),
-    "recovery.record_goal_progress": rule(
+    "recovery.record_goal_progress": person_write(
         *WRITERS,
-        check=not_emergency_only,
-        scope="write",
         description="record progress on a goal in the person's words",
     ),
 }
-
-
-def _restrict(path: str) -> Any:
-    def restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
-        return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, path))
-
-    return restrict
 
 
 def install() -> None:
     """Register this area's actions and scopes with the one policy layer."""
     policy.register(ACTIONS)
     for model in (WellnessPlanVersion, Goal):
-        policy.register_scope(
-            model,
-            visible=lambda a, o: person_visible(a, o.person),
-            restrict=_restrict("person"),
-        )
+        register_person_scope(model)
     for child in (GoalStep, GoalProgress):
-        policy.register_scope(
-            child,
-            visible=lambda a, o: person_visible(a, o.goal.person),
-            restrict=_restrict("goal__person"),
-        )
+        register_person_scope(child, "goal__person")

@@ -8,16 +8,11 @@ supervisor and director may see the list. Access is visible exactly when its per
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
-
 from pillars.core import policy
-from pillars.core.policy import Actor, rule
+from pillars.core.policy import rule
 from pillars.core.roles import RoleCode as R
-from pillars.people.policies import person_scope_q, person_visible
 from pillars.recovery.models.portal import PersonAccess
-from pillars.recovery.policies.plans import not_emergency_only
+from pillars.recovery.policies.persons import person_write, register_person_scope
 
 ISSUERS = (R.PEER, R.CLINICIAN)
 READERS = (R.PEER, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
@@ -26,28 +21,18 @@ ACTIONS = {
     "recovery.view_person_access": rule(
         *READERS, description="see the accesses a person was given to their own page"
     ),
-    "recovery.issue_person_access": rule(
+    "recovery.issue_person_access": person_write(
         *ISSUERS,
-        check=not_emergency_only,
-        scope="write",
         description="give a person a link and code to their own page",
     ),
-    "recovery.revoke_person_access": rule(
+    "recovery.revoke_person_access": person_write(
         *ISSUERS,
-        check=not_emergency_only,
-        scope="write",
         description="end a person's access to their own page",
     ),
 }
 
 
-def _restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
 def install() -> None:
     """Register this area's actions and scope with the one policy layer."""
     policy.register(ACTIONS)
-    policy.register_scope(
-        PersonAccess, visible=lambda a, o: person_visible(a, o.person), restrict=_restrict
-    )
+    register_person_scope(PersonAccess)

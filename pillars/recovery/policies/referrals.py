@@ -8,15 +8,11 @@ with the director, the outcome counts; nobody else.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
-
 from pillars.core import policy
-from pillars.core.policy import Actor, rule
+from pillars.core.policy import rule
 from pillars.core.roles import RoleCode as R
-from pillars.people.policies import ordinary_scope, person_scope_q, person_visible
 from pillars.recovery.models.referrals import Referral, ReferralOutcomeReason
+from pillars.recovery.policies.persons import person_write, register_person_scope
 
 READERS = (R.CLINICIAN, R.PEER, R.SUPERVISOR, R.DIRECTOR)
 MAKERS = (R.CLINICIAN, R.PEER)
@@ -25,10 +21,8 @@ ACTIONS = {
     "recovery.view_referrals": rule(
         *READERS, description="read a person's referrals to services and their history"
     ),
-    "recovery.make_referral": rule(
+    "recovery.make_referral": person_write(
         *MAKERS,
-        check=ordinary_scope,
-        scope="write",
         description="refer a person to a service, log an outside referral, update or reopen it",
     ),
     "recovery.view_referral_outcomes": rule(
@@ -37,15 +31,9 @@ ACTIONS = {
 }
 
 
-def _restrict(actor: Actor, qs: QuerySet[Referral]) -> QuerySet[Any]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
 def install() -> None:
     policy.register(ACTIONS)
-    policy.register_scope(
-        Referral, visible=lambda a, r: person_visible(a, r.person), restrict=_restrict
-    )
+    register_person_scope(Referral)
     # Outcome reasons are reference data: anyone signed in reads them, only the admin changes.
     policy.register_scope(
         ReferralOutcomeReason, visible=lambda a, c: a.is_authenticated, restrict=lambda a, qs: qs

@@ -10,11 +10,8 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.selectors import _parse_uuid, _purpose, person_category
 from pillars.recovery.models.capital import (
     Assessment,
     Instrument,
@@ -22,6 +19,7 @@ from pillars.recovery.models.capital import (
     InstrumentSubscale,
 )
 from pillars.recovery.selectors.charts import LineChart, line_chart
+from pillars.recovery.selectors.person_reads import get_person_record_for
 
 
 def instruments(*, active_only: bool = True) -> QuerySet[Instrument]:
@@ -54,25 +52,8 @@ def assessments_of(person: PersonServed, user: Any = None) -> QuerySet[Assessmen
 def get_assessment_for(
     user: Any, public_id: Any, action: str = "recovery.view_capital", *, what: str
 ) -> Assessment:
-    assessment = (
-        Assessment.objects.select_related("person", "instrument", "recorded_by")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if assessment is None:
-        raise Http404("Not found")
-    policy.require(user, action, assessment)
-    person = assessment.person
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=assessment,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail={"what": what},
-    )
-    return assessment
+    assessments = Assessment.objects.select_related("person", "instrument", "recorded_by")
+    return get_person_record_for(assessments, user, public_id, action, what=what)
 
 
 @dataclass

@@ -6,13 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.selectors import _parse_uuid, _purpose, person_category
 from pillars.recovery.models.encounters import (
     Encounter,
     PeerActivity,
@@ -20,6 +16,7 @@ from pillars.recovery.models.encounters import (
     VirtualStatus,
 )
 from pillars.recovery.models.plans import Goal, GoalStatus
+from pillars.recovery.selectors.person_reads import get_person_record_for
 
 
 def _with_details(qs: QuerySet[Encounter]) -> QuerySet[Encounter]:
@@ -52,27 +49,12 @@ def get_encounter_for(
     user: Any, public_id: Any, action: str = "recovery.view_encounter", *, what: str
 ) -> Encounter:
     """One encounter, 404 when out of scope, 403 when not allowed; the read is audited."""
-    encounter = (
+    encounters = (
         _with_details(Encounter.objects.all())
         .select_related("voided_by", "virtual_session")
         .prefetch_related("flags", "addenda__written_by")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
     )
-    if encounter is None:
-        raise Http404("Not found")
-    policy.require(user, action, encounter)
-    person = encounter.person
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=encounter,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail={"what": what},
-    )
-    return encounter
+    return get_person_record_for(encounters, user, public_id, action, what=what)
 
 
 def active_activities() -> QuerySet[PeerActivity]:
@@ -98,25 +80,8 @@ def sessions_visible_to(
 def get_session_for(
     user: Any, public_id: Any, action: str = "recovery.view_virtual_session", *, what: str
 ) -> VirtualSession:
-    session = (
-        VirtualSession.objects.select_related("person", "peer", "program")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if session is None:
-        raise Http404("Not found")
-    policy.require(user, action, session)
-    person = session.person
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=session,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail={"what": what},
-    )
-    return session
+    sessions = VirtualSession.objects.select_related("person", "peer", "program")
+    return get_person_record_for(sessions, user, public_id, action, what=what)
 
 
 def goals_for_many(persons: list[PersonServed], user: Any) -> QuerySet[Goal]:

@@ -11,14 +11,11 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.people.choices import CaseloadKind
 from pillars.people.models import CaseloadAssignment, PersonServed, Staff, StaffProgram
-from pillars.people.selectors import _parse_uuid, _purpose, active_caseload_q, person_category
+from pillars.people.selectors import active_caseload_q
 from pillars.recovery.models.matching import (
     DEFAULT_CASELOAD_LIMIT,
     SHAREABLE,
@@ -33,6 +30,7 @@ from pillars.recovery.models.matching import (
     PeerProfile,
     RecoveryPathway,
 )
+from pillars.recovery.selectors.person_reads import get_person_record_for
 
 
 def caseload_limit_for(peer: Staff) -> int:
@@ -141,25 +139,8 @@ def get_request_for(
     user: Any, public_id: Any, action: str = "recovery.view_peer_matches", *, what: str
 ) -> MatchRequest:
     """One request, 404 when out of scope, 403 when not allowed; the read is audited."""
-    request = (
-        MatchRequest.objects.select_related("person", "requested_by", "chosen_peer")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if request is None:
-        raise Http404("Not found")
-    policy.require(user, action, request)
-    person = request.person
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=request,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail={"what": what},
-    )
-    return request
+    requests = MatchRequest.objects.select_related("person", "requested_by", "chosen_peer")
+    return get_person_record_for(requests, user, public_id, action, what=what)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action
 from pillars.core import policy
+from pillars.core.entry import get_for
 from pillars.people.models import PersonServed
-from pillars.people.selectors import _parse_uuid, _purpose, person_category
 from pillars.recovery.models.plans import (
     ATTAINMENT,
     Goal,
@@ -23,19 +20,7 @@ from pillars.recovery.models.plans import (
     WellnessPlanVersion,
 )
 from pillars.recovery.selectors.charts import LineChart, line_chart
-
-
-def _audit_read(user: Any, target: Any, person: PersonServed, **detail: Any) -> None:
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=target,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail=detail,
-    )
-
+from pillars.recovery.selectors.person_reads import audit_person_read, get_person_record_for
 
 # --- Wellness plans ----------------------------------------------------------------------------
 
@@ -62,37 +47,37 @@ def get_version_for(
     user: Any, public_id: Any, action: str = "recovery.view_wellness_plan", *, what: str
 ) -> WellnessPlanVersion:
     """One plan version, 404 when out of scope, 403 when not allowed; the read is audited."""
-    version = (
-        WellnessPlanVersion.objects.select_related("person", "drafted_by", "signed_by")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
+    version = get_for(
+        WellnessPlanVersion.objects.select_related("person", "drafted_by", "signed_by"),
+        user,
+        public_id,
+        action,
     )
-    if version is None:
-        raise Http404("Not found")
-    policy.require(user, action, version)
-    _audit_read(user, version, version.person, what=what, version=version.number)
+    audit_person_read(user, version, version.person, what=what, version=version.number)
     return version
 
 
 # --- Goals -------------------------------------------------------------------------------------
 
 
+def _with_steps_and_notes(goals: QuerySet[Goal]) -> QuerySet[Goal]:
+    """Goals with their steps in order and their progress notes oldest first."""
+    return goals.select_related("created_by").prefetch_related(
+        Prefetch("steps", queryset=GoalStep.objects.order_by("sort_order", "id")),
+        Prefetch(
+            "progress_notes",
+            queryset=GoalProgress.objects.select_related("recorded_by").order_by(
+                "noted_on", "recorded_at", "id"
+            ),
+        ),
+    )
+
+
 def goals_of(person: PersonServed, user: Any = None) -> QuerySet[Goal]:
     """The person's goals the user may read, active first, with steps and progress notes."""
-    return (
+    return _with_steps_and_notes(
         policy.readable(Goal.objects.filter(person=person), user)
-        .select_related("created_by")
-        .prefetch_related(
-            Prefetch("steps", queryset=GoalStep.objects.order_by("sort_order", "id")),
-            Prefetch(
-                "progress_notes",
-                queryset=GoalProgress.objects.select_related("recorded_by").order_by(
-                    "noted_on", "recorded_at", "id"
-                ),
-            ),
-        )
-        .order_by("status", "created_at", "id")
-    )
+    ).order_by("status", "created_at", "id")
 
 
 def active_goals_of(person: PersonServed, user: Any = None) -> QuerySet[Goal]:
@@ -103,38 +88,19 @@ def get_goal_for(
     user: Any, public_id: Any, action: str = "recovery.view_goals", *, what: str
 ) -> Goal:
     """One goal with its steps and notes; 404 out of scope, 403 not allowed; audited."""
-    goal = (
-        Goal.objects.select_related("person", "created_by")
-        .prefetch_related(
-            Prefetch("steps", queryset=GoalStep.objects.order_by("sort_order", "id")),
-            Prefetch(
-                "progress_notes",
-                queryset=GoalProgress.objects.select_related("recorded_by").order_by(
-                    "noted_on", "recorded_at", "id"
-                ),
-            ),
-        )
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if goal is None:
-        raise Http404("Not found")
-    policy.require(user, action, goal)
-    _audit_read(user, goal, goal.person, what=what)
-    return goal
+    goals = _with_steps_and_notes(Goal.objects.select_related("person"))
+    return get_person_record_for(goals, user, public_id, action, what=what)
 
 
 def get_step_for(user: Any, public_id: Any, action: str, *, what: str) -> GoalStep:
-    step = (
-        GoalStep.objects.select_related("goal", "goal__person")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
+    return get_person_record_for(
+        GoalStep.objects.select_related("goal", "goal__person"),
+        user,
+        public_id,
+        action,
+        what=what,
+        person_of=lambda step: step.goal.person,
     )
-    if step is None:
-        raise Http404("Not found")
-    policy.require(user, action, step)
-    _audit_read(user, step, step.goal.person, what=what)
-    return step
 
 
 def attainment_chart(goal: Goal) -> LineChart:

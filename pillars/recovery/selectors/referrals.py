@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
 from pillars.core.suppression import suppressed
 from pillars.people.models import PersonServed
-from pillars.people.selectors import _parse_uuid, _purpose, person_category
 from pillars.recovery.models.referrals import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -22,6 +20,7 @@ from pillars.recovery.models.referrals import (
     ReferralOutcomeReason,
     ReferralStatus,
 )
+from pillars.recovery.selectors.person_reads import get_person_record_for
 
 # The closed statuses in the order of their choices (the report's columns).
 CLOSED_ORDER = [s for s in ReferralStatus.values if s in CLOSED_STATUSES]
@@ -52,25 +51,8 @@ def get_referral_for(
     user: Any, public_id: Any, action: str = "recovery.view_referrals", *, what: str
 ) -> Referral:
     """One referral, 404 when out of scope, 403 when not allowed; the read is audited."""
-    referral = (
-        Referral.objects.select_related(*_RELATED, "made_in_unit", "consent")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if referral is None:
-        raise Http404("Not found")
-    policy.require(user, action, referral)
-    person = referral.person
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=referral,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail={"what": what},
-    )
-    return referral
+    referrals = Referral.objects.select_related(*_RELATED, "made_in_unit", "consent")
+    return get_person_record_for(referrals, user, public_id, action, what=what)
 
 
 def outcome_reasons() -> list[ReferralOutcomeReason]:

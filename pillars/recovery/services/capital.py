@@ -16,15 +16,14 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.people.models import PersonServed
-from pillars.people.selectors import person_category, person_zone
+from pillars.people.selectors import person_zone
 from pillars.recovery.models.capital import Assessment, Instrument, ScoringMethod
-from pillars.recovery.models.portal import PersonAccess
-from pillars.recovery.services.portal import check_person_actor
+from pillars.recovery.services.person_audit import audit_person_write
+from pillars.recovery.services.portal import staff_or_person
 
 MAX_NOTE = 1000
 # An assessment entered from paper may be a while late; older than a year is likely a typo.
@@ -117,13 +116,9 @@ def record_assessment(
     answered alone (on the tablet or their own page) is recorded as self-administered. A
     replayed ``client_id`` returns the first assessment; the same key with other answers is a
     conflict."""
-    staff_id: int | None
-    if isinstance(actor, PersonAccess):
-        # The person's own page (recovery.services.portal): they answer alone.
-        check_person_actor(actor, person)
-        staff_id, is_self_administered = None, True
-    else:
-        staff_id = policy.require(actor, "recovery.record_assessment", person).staff_id
+    staff_id, on_own_page = staff_or_person(actor, person, "recovery.record_assessment", person)
+    # The person's own page (recovery.services.portal): they answer alone.
+    is_self_administered = is_self_administered or on_own_page
     today = clock.today_in(person_zone(person))
     administered_on = administered_on or today
     errors: dict[str, list[str]] = {}
@@ -174,21 +169,16 @@ def record_assessment(
                 )
         except IntegrityError:
             raise Conflict("This assessment was sent twice at once; reload.") from None
-        audit.record(
-            actor=None if isinstance(actor, PersonAccess) else actor,
-            actor_label=actor.actor_label if isinstance(actor, PersonAccess) else "",
-            action=Action.CREATE,
-            target=assessment,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.TREATMENT,
-            detail={
-                "what": "recovery capital assessment",
-                "instrument": instrument.code,
-                "administered_on": administered_on.isoformat(),
-                "self_administered": is_self_administered,
-                "total": str(result.total),
-            },
+        audit_person_write(
+            actor,
+            Action.CREATE,
+            assessment,
+            person,
+            what="recovery capital assessment",
+            instrument=instrument.code,
+            administered_on=administered_on.isoformat(),
+            self_administered=is_self_administered,
+            total=str(result.total),
         )
     return assessment
 
@@ -209,14 +199,12 @@ def void_assessment(assessment: Assessment, *, actor: Any, reason: str) -> Asses
         locked.voided_by_id = acting.staff_pk
         locked.void_reason = reason
         locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
-        person = assessment.person
-        audit.record(
-            actor=actor,
-            action=Action.VOID,
-            target=locked,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.TREATMENT,
-            detail={"what": "recovery capital assessment", "reason": reason},
+        audit_person_write(
+            actor,
+            Action.VOID,
+            locked,
+            assessment.person,
+            what="recovery capital assessment",
+            reason=reason,
         )
     return locked

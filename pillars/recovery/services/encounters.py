@@ -17,12 +17,11 @@ from uuid import UUID
 from django.db import transaction
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.people import hooks
 from pillars.people.models import PersonServed, Placement, Program, Staff
-from pillars.people.selectors import person_category
 from pillars.recovery.models.encounters import (
     Encounter,
     EncounterActivity,
@@ -39,6 +38,7 @@ from pillars.recovery.models.encounters import (
     VirtualStatus,
 )
 from pillars.recovery.models.plans import Goal
+from pillars.recovery.services.person_audit import audit_person_write
 
 NARRATIVE = {
     "what_was_done": "What was done",
@@ -203,26 +203,36 @@ def _write_encounter(
     )
     flags = _flags_for(encounter)
     EncounterFlag.objects.bulk_create(flags)
-    audit.record(
-        actor=actor,
-        action=Action.CREATE,
-        target=encounter,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.TREATMENT,
-        detail={
-            **detail,
-            "modality": encounter.modality,
-            "setting": encounter.setting,
-            "minutes": encounter.minutes,
-            "billing_units": encounter.billing_units,
-            "service_code": encounter.service_code,
-            "activities": [a.code for a in activities],
-            "flags": [f"{f.category}:{f.term}" for f in flags],
-            "credential": encounter.signer_credential,
-        },
+    audit_person_write(
+        actor,
+        Action.CREATE,
+        encounter,
+        person,
+        **detail,
+        modality=encounter.modality,
+        setting=encounter.setting,
+        minutes=encounter.minutes,
+        billing_units=encounter.billing_units,
+        service_code=encounter.service_code,
+        activities=[a.code for a in activities],
+        flags=[f"{f.category}:{f.term}" for f in flags],
+        credential=encounter.signer_credential,
     )
     return encounter
+
+
+def _activities_and_credential(
+    staff: Staff, activities: Sequence[str], credential: str, errors: dict[str, list[str]]
+) -> tuple[list[PeerActivity], str]:
+    """The activities chosen and the credential shown with the signature; a problem with either
+    joins ``errors`` (the credential is then shown as none)."""
+    chosen: list[PeerActivity] = []
+    try:
+        chosen = _activities(activities)
+        return chosen, _credential(staff, credential)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return chosen, ""
 
 
 def record_encounter(
@@ -270,13 +280,7 @@ def record_encounter(
     for name, text in texts.items():
         if len(text) > MAX_TEXT:
             errors[name] = [f"{NARRATIVE[name]}: at most {MAX_TEXT} characters."]
-    chosen: list[PeerActivity] = []
-    try:
-        chosen = _activities(activities)
-        shown = _credential(staff, credential)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        shown = ""
+    chosen, shown = _activities_and_credential(staff, activities, credential, errors)
     if goal is not None and goal.person_id != person.pk:
         errors["goal"] = ["Choose one of this person's goals."]
     if virtual_session is not None and (
@@ -381,13 +385,7 @@ def record_group(
         errors["attendees"] = ["Choose who was invited to the group."]
     elif len({a.person.pk for a in attendees}) != len(attendees):
         errors["attendees"] = ["A person is listed twice."]
-    chosen: list[PeerActivity] = []
-    try:
-        chosen = _activities(activities)
-        shown = _credential(staff, credential)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        shown = ""
+    chosen, shown = _activities_and_credential(staff, activities, credential, errors)
     plans: list[tuple[Attendee, Program | None, int | None, str]] = []
     for a in attendees:
         name = a.person.display_name
@@ -482,14 +480,13 @@ def add_addendum(encounter: Encounter, *, actor: Any, reason: str, text: str) ->
             reason=reason,
             text=text,
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=addendum,
-            person_id=encounter.person.public_id,
-            category=person_category(encounter.person),
-            purpose=Purpose.TREATMENT,
-            detail={"encounter": str(encounter.public_id), "reason": reason},
+        audit_person_write(
+            actor,
+            Action.CREATE,
+            addendum,
+            encounter.person,
+            encounter=str(encounter.public_id),
+            reason=reason,
         )
     return addendum
 
@@ -510,14 +507,13 @@ def void_encounter(encounter: Encounter, *, actor: Any, reason: str) -> Encounte
         locked.voided_by_id = acting.staff_pk
         locked.void_reason = reason
         locked.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
-        audit.record(
-            actor=actor,
-            action=Action.VOID,
-            target=locked,
-            person_id=encounter.person.public_id,
-            category=person_category(encounter.person),
-            purpose=Purpose.TREATMENT,
-            detail={"changes": {"status": ["signed", "void"]}, "reason": reason},
+        audit_person_write(
+            actor,
+            Action.VOID,
+            locked,
+            encounter.person,
+            changes={"status": ["signed", "void"]},
+            reason=reason,
         )
     return locked
 
@@ -553,18 +549,14 @@ def schedule_virtual_session(
         if rule is not None and rule.video_url_template:
             session.join_url = rule.join_url(str(session.public_id))
         session.save()
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=session,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.TREATMENT,
-            detail={
-                "scheduled_at": scheduled_at.isoformat(),
-                "minutes_planned": minutes_planned,
-                "has_link": bool(session.join_url),
-            },
+        audit_person_write(
+            actor,
+            Action.CREATE,
+            session,
+            person,
+            scheduled_at=scheduled_at.isoformat(),
+            minutes_planned=minutes_planned,
+            has_link=bool(session.join_url),
         )
     return session
 
@@ -580,13 +572,5 @@ def mark_link_sent(session: VirtualSession, *, actor: Any) -> VirtualSession:
             raise Conflict("This session is no longer scheduled.")
         locked.link_sent_at = clock.now()
         locked.save(update_fields=["link_sent_at"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            person_id=session.person.public_id,
-            category=person_category(session.person),
-            purpose=Purpose.TREATMENT,
-            detail={"link_sent": True},
-        )
+        audit_person_write(actor, Action.UPDATE, locked, session.person, link_sent=True)
     return locked

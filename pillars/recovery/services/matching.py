@@ -35,6 +35,7 @@ from pillars.recovery.models.matching import (
     RecoveryPathway,
 )
 from pillars.recovery.selectors import matching as selectors
+from pillars.recovery.services.person_audit import audit_person_write
 
 # How many peers a request offers at most: enough to choose from, few enough to read together.
 MAX_OFFERED = 5
@@ -267,15 +268,8 @@ def clean_preferences(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _audit_request(actor: Any, request: MatchRequest, detail: dict[str, Any]) -> None:
-    audit.record(
-        actor=actor,
-        action=Action.UPDATE if "event" in detail else Action.CREATE,
-        target=request,
-        person_id=request.person.public_id,
-        category=person_category(request.person),
-        purpose=Purpose.TREATMENT,
-        detail=detail,
-    )
+    action = Action.UPDATE if "event" in detail else Action.CREATE
+    audit_person_write(actor, action, request, request.person, **detail)
 
 
 def _offer(request: MatchRequest, actor: Any) -> list[MatchCandidate]:

@@ -20,8 +20,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.plan_versions import (
@@ -33,7 +32,7 @@ from pillars.core.plan_versions import (
     not_ready,
 )
 from pillars.people.models import PersonServed
-from pillars.people.selectors import person_category, person_zone
+from pillars.people.selectors import person_zone
 from pillars.recovery.models.plans import (
     ATTAINMENT,
     Goal,
@@ -46,8 +45,8 @@ from pillars.recovery.models.plans import (
     WellnessPlanVersion,
     WellnessSection,
 )
-from pillars.recovery.models.portal import PersonAccess
-from pillars.recovery.services.portal import check_person_actor
+from pillars.recovery.services.person_audit import audit_person_write
+from pillars.recovery.services.portal import staff_or_person
 
 MAX_ENTRIES = 15
 MAX_TEXT = 400
@@ -63,19 +62,6 @@ REQUIRED_TO_SIGN = (
     WellnessSection.EARLY_WARNING,
     WellnessSection.CRISIS,
 )
-
-
-def _record(actor: Any, action: str, target: Any, person: PersonServed, **detail: Any) -> None:
-    audit.record(
-        actor=None if isinstance(actor, PersonAccess) else actor,
-        actor_label=actor.actor_label if isinstance(actor, PersonAccess) else "",
-        action=action,
-        target=target,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.TREATMENT,
-        detail=detail,
-    )
 
 
 # --- Wellness plans ----------------------------------------------------------------------------
@@ -144,7 +130,7 @@ def save_wellness_draft(
         )
 
     def record(draft: WellnessPlanVersion, created: bool, changed: bool) -> None:
-        _record(
+        audit_person_write(
             actor,
             Action.CREATE if created else Action.UPDATE,
             draft,
@@ -192,7 +178,7 @@ def sign_wellness_plan(
         typed_name=typed_name,
         attested=attested,
         not_ready=not_ready_to_sign,
-        record=lambda v: _record(
+        record=lambda v: audit_person_write(
             actor,
             Action.UPDATE,
             v,
@@ -296,7 +282,7 @@ def create_goal(
                 created_by_id=acting.staff_pk,
                 created_at=now,
             )
-        _record(
+        audit_person_write(
             actor,
             Action.CREATE,
             goal,
@@ -332,7 +318,9 @@ def add_goal_step(goal: Goal, *, actor: Any, text: str, target_on: date | None =
             created_by_id=acting.staff_pk,
             created_at=clock.now(),
         )
-        _record(actor, Action.CREATE, step, person, what="goal step", goal=str(goal.public_id))
+        audit_person_write(
+            actor, Action.CREATE, step, person, what="goal step", goal=str(goal.public_id)
+        )
     return step
 
 
@@ -346,7 +334,7 @@ def set_step_done(step: GoalStep, *, actor: Any, is_done: bool) -> GoalStep:
         step.is_done = bool(is_done)
         step.done_on = clock.today_in(person_zone(person)) if is_done else None
         step.save(update_fields=["is_done", "done_on"])
-        _record(
+        audit_person_write(
             actor,
             Action.UPDATE,
             step,
@@ -368,7 +356,7 @@ def set_goal_status(goal: Goal, *, actor: Any, status: str) -> Goal:
         goal.status = status
         goal.status_changed_at = clock.now()
         goal.save(update_fields=["status", "status_changed_at"])
-        _record(
+        audit_person_write(
             actor,
             Action.UPDATE,
             goal,
@@ -394,13 +382,8 @@ def record_goal_progress(
     wrote it themselves. A replayed ``client_id`` returns the first note (DESIGN.md rule 7); the
     same key with other words is a conflict."""
     person = goal.person
-    staff_id: int | None
-    if isinstance(actor, PersonAccess):
-        # The person's own page (recovery.services.portal): their access, not a staff role.
-        check_person_actor(actor, person)
-        staff_id, by_person = None, True
-    else:
-        staff_id = policy.require(actor, "recovery.record_goal_progress", goal).staff_id
+    staff_id, on_own_page = staff_or_person(actor, person, "recovery.record_goal_progress", goal)
+    by_person = by_person or on_own_page
     today = clock.today_in(person_zone(person))
     noted_on = noted_on or today
     text = " ".join(str(note or "").split())
@@ -442,7 +425,7 @@ def record_goal_progress(
                 )
         except IntegrityError:
             raise Conflict("This progress note was sent twice at once; reload.") from None
-        _record(
+        audit_person_write(
             actor,
             Action.CREATE,
             progress,

@@ -26,12 +26,13 @@ from pillars.audit.choices import Action, Outcome, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people.models import PersonServed
-from pillars.people.selectors import current_placement, person_category
+from pillars.people.selectors import current_placement
 from pillars.recovery.models.capital import Assessment, Instrument
 from pillars.recovery.models.directory import SavedResource
 from pillars.recovery.models.encounters import VirtualSession, VirtualStatus
 from pillars.recovery.models.plans import Goal, GoalStatus, WellnessPlanStatus, WellnessPlanVersion
 from pillars.recovery.models.portal import PersonAccess, PortalAddressFailure
+from pillars.recovery.services.person_audit import audit_person_write
 
 # After this many wrong codes the access is locked for LOCK_FOR, even to the right code (the
 # sign-in lockout's shape, core.backends).
@@ -54,15 +55,8 @@ class Issued:
 
 
 def _audit_person(access: PersonAccess, action: str, target: Any = None, **detail: Any) -> None:
-    audit.record(
-        actor=None,
-        actor_label=access.actor_label,
-        action=action,
-        target=target if target is not None else access,
-        person_id=access.person.public_id,
-        category=person_category(access.person),
-        purpose=Purpose.TREATMENT,
-        detail=detail,
+    audit_person_write(
+        access, action, target if target is not None else access, access.person, **detail
     )
 
 
@@ -88,18 +82,14 @@ def issue_access(person: PersonServed, *, actor: Any) -> Issued:
             open_by=now + open_for,
             expires_at=now + lasts,
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=access,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.TREATMENT,
-            detail={
-                "what": "person access",
-                "unit": placement.unit.code,
-                "expires_at": access.expires_at.isoformat(),
-            },
+        audit_person_write(
+            actor,
+            Action.CREATE,
+            access,
+            person,
+            what="person access",
+            unit=placement.unit.code,
+            expires_at=access.expires_at.isoformat(),
         )
     return Issued(access, token, code)
 
@@ -114,14 +104,8 @@ def revoke_access(access: PersonAccess, *, actor: Any) -> PersonAccess:
         access.revoked_at = clock.now()
         access.revoked_by_id = acting.staff_pk
         access.save(update_fields=["revoked_at", "revoked_by"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=access,
-            person_id=access.person.public_id,
-            category=person_category(access.person),
-            purpose=Purpose.TREATMENT,
-            detail={"what": "person access", "event": "revoked"},
+        audit_person_write(
+            actor, Action.UPDATE, access, access.person, what="person access", event="revoked"
         )
     return access
 
@@ -349,3 +333,15 @@ def check_person_actor(access: PersonAccess, person: PersonServed) -> None:
     """For the plans and capital services: the access is in force and is the person's own."""
     if access.person_id != person.pk or session_access(access.public_id) is None:
         raise Http404("Not found")
+
+
+def staff_or_person(
+    actor: Any, person: PersonServed, action: str, record: Any
+) -> tuple[int | None, bool]:
+    """Who writes a record of the person's, for the plans and capital services: a staff member
+    allowed ``action`` on ``record`` (their staff id, False), or the person on their own page
+    (None, True), whose access must be in force and their own."""
+    if isinstance(actor, PersonAccess):
+        check_person_actor(actor, person)
+        return None, True
+    return policy.require(actor, action, record).staff_id, False

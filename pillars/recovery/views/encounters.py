@@ -7,11 +7,13 @@ Views stay thin: a form parses, a selector fetches (scoped, audited), one servic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -35,7 +37,7 @@ from pillars.recovery.forms.encounters import (
     ScheduleForm,
     VoidForm,
 )
-from pillars.recovery.models.encounters import Modality, Setting, VirtualSession
+from pillars.recovery.models.encounters import Encounter, Modality, Setting, VirtualSession
 from pillars.recovery.selectors import encounters as selectors
 from pillars.recovery.services import encounters as services
 
@@ -313,23 +315,17 @@ def encounter_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def encounter_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    encounter = selectors.get_encounter_for(
-        request.user, public_id, "recovery.add_encounter_addendum", what="encounter addendum"
-    )
-    form = AddendumForm(posted(request))
-    return form_write(
+    return _amend_encounter(
         request,
-        form,
-        "recovery/encounters/addendum_form.html",
-        {"encounter": encounter, "form": form, "title": "Add an addendum"},
-        lambda data: services.add_addendum(
+        public_id,
+        "recovery.add_encounter_addendum",
+        AddendumForm,
+        title="Add an addendum",
+        write=lambda encounter, data: services.add_addendum(
             encounter, actor=request.user, reason=data["reason"], text=data["text"]
         ),
-        lambda _: saved(
-            request,
-            "The addendum is added; the signed encounter is unchanged.",
-            reverse("recovery:encounter-detail", args=[encounter.public_id]),
-        ),
+        done="The addendum is added; the signed encounter is unchanged.",
+        what="encounter addendum",
     )
 
 
@@ -337,20 +333,43 @@ def encounter_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def encounter_void(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    encounter = selectors.get_encounter_for(
-        request.user, public_id, "recovery.void_encounter", what="encounter void"
+    return _amend_encounter(
+        request,
+        public_id,
+        "recovery.void_encounter",
+        VoidForm,
+        title="Void this encounter",
+        write=lambda encounter, data: services.void_encounter(
+            encounter, actor=request.user, reason=data["reason"]
+        ),
+        done="The encounter is voided; it stays readable with your reason.",
+        what="encounter void",
     )
-    form = VoidForm(posted(request))
+
+
+def _amend_encounter(
+    request: HttpRequest,
+    public_id: UUID,
+    action: str,
+    form_class: type[forms.Form],
+    *,
+    title: str,
+    write: Callable[[Encounter, dict[str, Any]], object],
+    done: str,
+    what: str,
+) -> HttpResponse:
+    """The page that adds to a signed encounter without changing it (an addendum, a void): the
+    form, one service write, back to the encounter."""
+    encounter = selectors.get_encounter_for(request.user, public_id, action, what=what)
+    form = form_class(posted(request))
     return form_write(
         request,
         form,
         "recovery/encounters/addendum_form.html",
-        {"encounter": encounter, "form": form, "title": "Void this encounter"},
-        lambda data: services.void_encounter(encounter, actor=request.user, reason=data["reason"]),
+        {"encounter": encounter, "form": form, "title": title},
+        lambda data: write(encounter, data),
         lambda _: saved(
-            request,
-            "The encounter is voided; it stays readable with your reason.",
-            reverse("recovery:encounter-detail", args=[encounter.public_id]),
+            request, done, reverse("recovery:encounter-detail", args=[encounter.public_id])
         ),
     )
 

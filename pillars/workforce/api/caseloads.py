@@ -7,7 +7,6 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from pillars.core import clock, policy
 from pillars.core.api_errors import error_responses
 from pillars.core.declare import audited
 from pillars.workforce.selectors import caseloads as selectors
@@ -37,11 +36,7 @@ class CaseloadSummary(Schema):
 )
 @audited("caseloads against limits (one audited read)")
 def caseload_summary(request: HttpRequest) -> CaseloadSummary:
-    policy.require(request.user, "workforce.view_caseload_balance")
-    today = clock.now().date()
-    staff = list(selectors.balance_staff(request.user, today))
-    rows = selectors.caseload_rows(staff, today)
-    selectors.audit_balance_read(request.user, staff, what="api caseload summary")
+    rows = selectors.balance_for(request.user, what="api caseload summary")
     return CaseloadSummary(
         items=[
             CaseloadOut(

@@ -18,6 +18,7 @@ from pillars.core import clock, policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
@@ -126,7 +127,7 @@ class CeIn(Schema):
     )
 
 
-class CeOut(Schema):
+class CeOut(Out):
     public_id: UUID
     staff: UUID
     category_code: str
@@ -135,17 +136,9 @@ class CeOut(Schema):
     hours: Decimal
     evidence_content_type: str
 
-    @classmethod
-    def of(cls, r: CeRecord) -> CeOut:
-        return cls(
-            public_id=r.public_id,
-            staff=r.staff.public_id,
-            category_code=r.category.code,
-            title=r.title,
-            completed_on=r.completed_on,
-            hours=r.hours,
-            evidence_content_type=r.evidence_content_type,
-        )
+    @staticmethod
+    def resolve_category_code(r: CeRecord) -> str:
+        return r.category.code
 
 
 class VerifyIn(Schema):

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.people.models import Staff
 from pillars.workforce.models.recognition import Recognition
@@ -21,7 +22,7 @@ from pillars.workforce.services import recognition as services
 router = Router(tags=["workforce"])
 
 
-class RecognitionOut(Schema):
+class RecognitionOut(Out):
     public_id: UUID
     given_by: str
     given_to: str
@@ -29,16 +30,13 @@ class RecognitionOut(Schema):
     given_at: datetime
     is_from_leader: bool
 
-    @classmethod
-    def of(cls, r: Recognition) -> RecognitionOut:
-        return cls(
-            public_id=r.public_id,
-            given_by=r.given_by.display_name,
-            given_to=r.given_to.display_name,
-            message=r.message,
-            given_at=r.given_at,
-            is_from_leader=r.is_from_leader,
-        )
+    @staticmethod
+    def resolve_given_by(r: Recognition) -> str:
+        return r.given_by.display_name
+
+    @staticmethod
+    def resolve_given_to(r: Recognition) -> str:
+        return r.given_to.display_name
 
 
 class RecognitionIn(Schema):

@@ -11,8 +11,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.params import Query
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Moment, Text
@@ -24,6 +22,7 @@ from pillars.people.models import Staff
 from pillars.workforce.models.supervision import SupervisionKind, SupervisionSession
 from pillars.workforce.selectors import supervision as selectors
 from pillars.workforce.services import supervision as services
+from pillars.workforce.services.staff_audit import audit_operations_read
 
 router = Router(tags=["workforce"])
 
@@ -135,16 +134,11 @@ class LedgerOut(Schema):
 def list_sessions(request: HttpRequest, page: Query[PageParams]) -> SessionPage:
     policy.require(request.user, "workforce.view_session")
     result = paginate(selectors.sessions_visible_to(request.user), page, order=("started_at",))
-    audit.record(
-        actor=request.user,
-        action=Action.VIEW,
-        object_type="workforce.supervisionsession",
-        object_id="list",
-        purpose=Purpose.OPERATIONS,
-        detail={
-            "what": "api supervision sessions",
-            "sessions": [str(s.public_id) for s in result.items],
-        },
+    audit_operations_read(
+        request.user,
+        "workforce.supervisionsession",
+        "list",
+        {"what": "api supervision sessions", "sessions": [str(s.public_id) for s in result.items]},
     )
     return SessionPage(
         items=[SessionOut.of(s) for s in result.items], next_cursor=result.next_cursor

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
@@ -36,7 +37,7 @@ class CompletionIn(Schema):
     )
 
 
-class CompletionOut(Schema):
+class CompletionOut(Out):
     public_id: UUID
     staff: UUID
     course_code: str
@@ -44,16 +45,9 @@ class CompletionOut(Schema):
     expires_on: date | None
     evidence_content_type: str
 
-    @classmethod
-    def of(cls, t: TrainingCompletion) -> CompletionOut:
-        return cls(
-            public_id=t.public_id,
-            staff=t.staff.public_id,
-            course_code=t.course.code,
-            completed_on=t.completed_on,
-            expires_on=t.expires_on,
-            evidence_content_type=t.evidence_content_type,
-        )
+    @staticmethod
+    def resolve_course_code(t: TrainingCompletion) -> str:
+        return t.course.code
 
 
 @router.post(

@@ -20,6 +20,7 @@ from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.workforce.models.wellbeing import CheckIn, CheckInInstrument, Invitation
 from pillars.workforce.selectors import wellbeing as selectors
@@ -81,22 +82,16 @@ class CheckInInstrumentOut(Schema):
         )
 
 
-class InvitationOut(Schema):
+class InvitationOut(Out):
     public_id: UUID
     instrument: str
     status: str
     invited_at: datetime
     closed_at: datetime | None
 
-    @classmethod
-    def of(cls, i: Invitation) -> InvitationOut:
-        return cls(
-            public_id=i.public_id,
-            instrument=i.instrument.code,
-            status=i.status,
-            invited_at=i.invited_at,
-            closed_at=i.closed_at,
-        )
+    @staticmethod
+    def resolve_instrument(i: Invitation) -> str:
+        return i.instrument.code
 
 
 class CheckInOut(Schema):

@@ -10,6 +10,16 @@ from pillars.core.formtools import DateInput
 from pillars.workforce.models.credentials import CeCategory, CredentialType
 
 
+def evidence_field() -> forms.FileField:
+    """The optional evidence upload of a credential, CE hours or a training completion; the
+    service checks the file itself (``clean_evidence``)."""
+    return forms.FileField(
+        label="Evidence (PDF, PNG or JPEG, at most 5 MB)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+
+
 class CredentialForm(forms.Form):
     credential_type = forms.ModelChoiceField(
         queryset=CredentialType.objects.none(), label="Credential", to_field_name="code"
@@ -22,11 +32,7 @@ class CredentialForm(forms.Form):
         required=False,
         help_text="Leave blank to work it out from the credential's rule.",
     )
-    evidence = forms.FileField(
-        label="Evidence (PDF, PNG or JPEG, at most 5 MB)",
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
-    )
+    evidence = evidence_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,11 +48,7 @@ class CeForm(forms.Form):
     title = forms.CharField(label="Course or event", max_length=200)
     completed_on = forms.DateField(label="Completed on", widget=DateInput())
     hours = forms.DecimalField(label="Hours", max_digits=5, decimal_places=2)
-    evidence = forms.FileField(
-        label="Evidence (PDF, PNG or JPEG, at most 5 MB)",
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
-    )
+    evidence = evidence_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

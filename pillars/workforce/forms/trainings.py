@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from pillars.core.formtools import DateInput
+from pillars.workforce.forms.credentials import evidence_field
 from pillars.workforce.models.trainings import Course
 
 
@@ -15,11 +16,7 @@ class CompletionForm(forms.Form):
         queryset=Course.objects.none(), label="Course", to_field_name="code"
     )
     completed_on = forms.DateField(label="Completed on", widget=DateInput())
-    evidence = forms.FileField(
-        label="Evidence (PDF, PNG or JPEG, at most 5 MB)",
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
-    )
+    evidence = evidence_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,14 +10,13 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.people.choices import CaseloadKind
 from pillars.people.models import CaseloadAssignment, Staff
 from pillars.people.selectors import active_caseload_q
 from pillars.recovery.selectors.matching import caseload_limit_for, caseload_limits_for
 from pillars.workforce.models.caseloads import CaseloadKindLimit, Handover
+from pillars.workforce.services.staff_audit import audit_operations_read
 
 # The kind of caseload each role carries by default (a row for the role even when empty).
 ROLE_KIND = {"peer": CaseloadKind.PEER, "bht": CaseloadKind.PRIMARY_TECH}
@@ -132,11 +131,20 @@ def handovers_for(user: Any) -> QuerySet[Handover]:
 
 
 def audit_balance_read(user: Any, staff: list[Staff], *, what: str) -> None:
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        object_type="people.staff",
-        object_id="list",
-        purpose=Purpose.OPERATIONS,
-        detail={"what": what, "staff": [str(s.public_id) for s in staff[:200]]},
+    audit_operations_read(
+        user,
+        "people.staff",
+        "list",
+        {"what": what, "staff": [str(s.public_id) for s in staff[:200]]},
     )
+
+
+def balance_for(user: Any, *, what: str) -> list[CaseloadRow]:
+    """Today's caseloads against their limits for the staff the user balances (the balance page
+    and the API); refused without ``workforce.view_caseload_balance``, and the read is audited."""
+    policy.require(user, "workforce.view_caseload_balance")
+    today = clock.now().date()
+    staff = list(balance_staff(user, today))
+    rows = caseload_rows(staff, today)
+    audit_balance_read(user, staff, what=what)
+    return rows

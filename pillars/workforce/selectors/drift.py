@@ -20,8 +20,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
 from pillars.people.models import Staff
 from pillars.recovery.models.encounters import (
@@ -33,6 +31,7 @@ from pillars.recovery.models.encounters import (
 )
 from pillars.recovery.selectors.charts import LineChart, line_chart
 from pillars.workforce.models.drift import DriftMetric, DriftThreshold, NonPeerTask, TimeLogEntry
+from pillars.workforce.selectors.supervision import audit_view
 
 DEFINITIONS = (
     "Logged time: minutes of the month's signed peer encounters plus minutes in the time log.",
@@ -251,13 +250,7 @@ def task_labels() -> list[tuple[str, str]]:
 def get_staff_drift_for(user: Any, staff: Staff, *, what: str) -> None:
     """Check and audit a read of one staff member's drift figures (404/403 decided here)."""
     policy.require(user, "workforce.view_drift", staff)
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=staff,
-        purpose=Purpose.OPERATIONS,
-        detail={"what": what},
-    )
+    audit_view(user, staff, what)
 
 
 def time_log_of(user: Any, staff: Staff) -> QuerySet[TimeLogEntry]:

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID
-
-from django.http import Http404
 
 from pillars.core import clock, policy
+from pillars.core.entry import get_for
 from pillars.people.models import Staff
 from pillars.workforce.models.ladder import LadderCriterion, LadderPlacement, LadderStep
 from pillars.workforce.models.recognition import Recognition
@@ -128,15 +126,7 @@ def progress_of(staff: Staff, today: date) -> list[Progress]:
 
 
 def get_staff_for(user: Any, public_id: Any, action: str) -> Staff:
-    try:
-        key = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
-    except ValueError:
-        raise Http404("Not found") from None
-    staff = Staff.objects.filter(public_id=key).first()
-    if staff is None:
-        raise Http404("Not found")
-    policy.require(user, action, staff)
-    return staff
+    return get_for(Staff, user, public_id, action)
 
 
 def progress_for(user: Any, staff: Staff) -> list[Progress]:

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.people.models import Role, Staff, StaffHomeUnit, StaffRole, Unit
 from pillars.workforce.models.retention import ExitInterview, ExitReasonKind, SeparationKind
 from pillars.workforce.selectors.wellbeing import Quarter, quarter_of
+from pillars.workforce.services.staff_audit import audit_operations_read
 
 RETENTION_DAYS = 90
 BY = ("role", "unit")
@@ -258,14 +257,8 @@ def workforce_view(user: Any, *, by: str = "role", quarters: int = 4) -> Workfor
         retention=retention_90(by, cohorts, today),
         definitions=DEFINITIONS,
     )
-    audit.record(
-        actor=actor.user,
-        action=Action.VIEW,
-        object_type="people.staff",
-        object_id="turnover",
-        category=Category.GENERAL,
-        purpose=Purpose.OPERATIONS,
-        detail={"by": by, "quarters": [q.key for q in chosen]},
+    audit_operations_read(
+        actor.user, "people.staff", "turnover", {"by": by, "quarters": [q.key for q in chosen]}
     )
     return view
 

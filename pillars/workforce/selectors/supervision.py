@@ -9,13 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
+from pillars.core.entry import get_for
 from pillars.people.models import Staff
-from pillars.people.selectors import _parse_uuid
 from pillars.workforce.models.supervision import (
     ActionItem,
     AgendaItem,
@@ -34,7 +33,8 @@ from pillars.workforce.services.supervision import (
 )
 
 
-def _audit_view(user: Any, target: Any, what: str) -> None:
+def audit_view(user: Any, target: Any, what: str) -> None:
+    """Audit a read of one workforce record (supervision, drift) for operations."""
     audit.record(
         actor=user,
         action=Action.VIEW,
@@ -47,15 +47,8 @@ def _audit_view(user: Any, target: Any, what: str) -> None:
 def get_staff_for(user: Any, public_id: Any, action: str, *, what: str) -> Staff:
     """A staff member whose supervision record the user reads or writes: 404 when out of
     scope, 403 when not theirs; the read is audited."""
-    staff = (
-        Staff.objects.select_related("user", "supervisor")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if staff is None:
-        raise Http404("Not found")
-    policy.require(user, action, staff)
-    _audit_view(user, staff, what)
+    staff = get_for(Staff.objects.select_related("user", "supervisor"), user, public_id, action)
+    audit_view(user, staff, what)
     return staff
 
 
@@ -92,30 +85,22 @@ def sessions_of(staff: Staff) -> QuerySet[SupervisionSession]:
 def get_session_for(
     user: Any, public_id: Any, action: str = "workforce.view_session", *, what: str
 ) -> SupervisionSession:
-    session = (
-        SupervisionSession.objects.select_related("supervisor")
-        .prefetch_related(
-            "attendees__supervisee", "addenda__written_by", "action_items__supervisee", "agenda"
-        )
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
+    sessions = SupervisionSession.objects.select_related("supervisor").prefetch_related(
+        "attendees__supervisee", "addenda__written_by", "action_items__supervisee", "agenda"
     )
-    if session is None:
-        raise Http404("Not found")
-    policy.require(user, action, session)
-    _audit_view(user, session, what)
+    session = get_for(sessions, user, public_id, action)
+    audit_view(user, session, what)
     return session
 
 
 def get_action_item_for(user: Any, public_id: Any) -> ActionItem:
-    item = (
-        ActionItem.objects.select_related("raised_in", "supervisee")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
+    item = get_for(
+        ActionItem.objects.select_related("raised_in", "supervisee"),
+        user,
+        public_id,
+        "workforce.view_session",
+        via=lambda found: found.raised_in,
     )
-    if item is None:
-        raise Http404("Not found")
-    policy.require(user, "workforce.view_session", item.raised_in)
     policy.require(user, "workforce.close_action_item", item)
     return item
 
@@ -201,15 +186,13 @@ def letters_of(staff: Staff) -> QuerySet[VerificationLetter]:
 
 
 def get_letter_for(user: Any, public_id: Any, *, what: str) -> VerificationLetter:
-    letter = (
-        VerificationLetter.objects.select_related("staff", "supervisor", "rule")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
+    letter = get_for(
+        VerificationLetter.objects.select_related("staff", "supervisor", "rule"),
+        user,
+        public_id,
+        "workforce.view_letter",
     )
-    if letter is None:
-        raise Http404("Not found")
-    policy.require(user, "workforce.view_letter", letter)
-    _audit_view(user, letter, what)
+    audit_view(user, letter, what)
     return letter
 
 

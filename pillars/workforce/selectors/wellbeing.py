@@ -23,14 +23,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.choices import Category
 from pillars.core import clock, policy, suppression
+from pillars.core.entry import get_for
 from pillars.core.suppression import Audience
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.people.models import Organization, Staff, StaffHomeUnit, Unit
@@ -44,30 +43,16 @@ from pillars.workforce.models.wellbeing import (
     InvitationStatus,
     SelfCareResource,
 )
+from pillars.workforce.services.staff_audit import audit_operations_read
 
 MIN_GROUP = suppression.threshold("screen")
 LEVELS = ("team", "unit", "organization")
 QUARTERS_OFFERED = 4
 
 
-def _uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
-
-
 def _audit_view(user: Any, object_type: str, object_id: str, **detail: Any) -> None:
     actor = policy.actor_for(user)
-    audit.record(
-        actor=actor.user,
-        action=Action.VIEW,
-        object_type=object_type,
-        object_id=object_id,
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail=detail,
-    )
+    audit_operations_read(actor.user, object_type, object_id, detail, category=Category.WELLBEING)
 
 
 # --- One's own ------------------------------------------------------------------------------
@@ -105,23 +90,16 @@ def my_check_ins(user: Any) -> list[CheckIn]:
 
 
 def get_invitation_for(user: Any, public_id: Any, action: str) -> Invitation:
-    invitation = (
-        Invitation.objects.select_related("instrument", "rule")
-        .filter(public_id=_uuid(public_id))
-        .first()
-    )
-    if invitation is None:
-        raise Http404("Not found")
-    policy.require(user, action, invitation)
-    return invitation
+    return get_for(Invitation.objects.select_related("instrument", "rule"), user, public_id, action)
 
 
 def get_check_in_for(user: Any, public_id: Any) -> CheckIn:
-    check_in = CheckIn.objects.select_related("instrument").filter(public_id=_uuid(public_id))
-    found = check_in.first()
-    if found is None:
-        raise Http404("Not found")
-    policy.require(user, "workforce.view_own_wellbeing", found)
+    found = get_for(
+        CheckIn.objects.select_related("instrument"),
+        user,
+        public_id,
+        "workforce.view_own_wellbeing",
+    )
     _audit_view(user, "workforce.checkin", str(found.public_id))
     return found
 

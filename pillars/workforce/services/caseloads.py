@@ -20,6 +20,7 @@ from pillars.people.selectors import active_caseload_q, person_category
 from pillars.people.services import CASELOAD_ROLES
 from pillars.workforce.models.caseloads import Handover, HandoverReason
 from pillars.workforce.selectors.caseloads import limit_for
+from pillars.workforce.services.staff_audit import audit_operations
 
 MAX_NOTE = 5_000
 
@@ -163,12 +164,11 @@ def reassign_caseload(
                     )
             handover.assignments.set(new_rows)
             handover.receivers.set(list(receivers.values()))
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=handover,
-                purpose=Purpose.OPERATIONS,
-                detail={
+            audit_operations(
+                actor,
+                Action.CREATE,
+                handover,
+                {
                     "from_staff": str(from_staff.public_id),
                     "reason": reason,
                     "moved": len(new_rows),

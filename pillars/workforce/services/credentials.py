@@ -21,8 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.versioning import (
@@ -42,6 +41,7 @@ from pillars.workforce.models.credentials import (
     CredentialType,
 )
 from pillars.workforce.models.trainings import TrainingCompletion
+from pillars.workforce.services.staff_audit import audit_administration
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # What evidence may be: a scan or photo of the card or certificate. The first bytes decide,
@@ -78,6 +78,18 @@ def clean_evidence(upload: Any) -> Evidence:
         if data.startswith(magic):
             return Evidence(data, content_type, extension)
     raise invalid("evidence", "Evidence must be a PDF, PNG or JPEG file.")
+
+
+def evidence_or_errors(upload: Any, errors: dict[str, list[str]]) -> Evidence | None:
+    """The checked evidence file, or None without one; its problems join ``errors``, so the
+    caller refuses with every problem at once."""
+    if upload is None:
+        return None
+    try:
+        return clean_evidence(upload)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return None
 
 
 def attach_evidence(record: Any, evidence: Evidence | None) -> None:
@@ -132,12 +144,7 @@ def record_credential(
     number = " ".join(str(number or "").split())
     if len(number) > 60:
         errors["number"] = ["At most 60 characters."]
-    clean = None
-    if evidence is not None:
-        try:
-            clean = clean_evidence(evidence)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    clean = evidence_or_errors(evidence, errors)
     if errors:
         raise ValidationError(errors)
     now = clock.now()
@@ -163,12 +170,11 @@ def record_credential(
                     next_reminder_on__isnull=False,
                     expires_on__lte=expires_on,
                 ).exclude(pk=credential.pk).update(next_reminder_on=None)
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=credential,
-                purpose=Purpose.ADMINISTRATION,
-                detail={
+            audit_administration(
+                actor,
+                Action.CREATE,
+                credential,
+                {
                     "staff": str(staff.public_id),
                     "type": f"{credential_type.code} v{credential_type.version}",
                     "issued_on": issued_on.isoformat(),
@@ -196,13 +202,7 @@ def verify_credential(credential: Credential, *, actor: Any, method: str) -> Cre
         locked.verified_at = now
         locked.verification_method = method
         locked.save(update_fields=["verified_by", "verified_at", "verification_method"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            purpose=Purpose.ADMINISTRATION,
-            detail={"event": "verified", "method": method},
-        )
+        audit_administration(actor, Action.UPDATE, locked, {"event": "verified", "method": method})
     return locked
 
 
@@ -224,12 +224,11 @@ def waive_credential(
         locked.waiver_reason = reason
         locked.waived_until = until
         locked.save(update_fields=["waived_by", "waived_at", "waiver_reason", "waived_until"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
+        audit_administration(
+            actor,
+            Action.UPDATE,
+            locked,
+            {
                 "event": "waived",
                 "reason": reason,
                 "until": until.isoformat() if until else None,
@@ -265,12 +264,7 @@ def record_ce(
         errors["completed_on"] = ["The date is in the future."]
     if not category.is_active:
         errors["category"] = ["That category is retired."]
-    clean = None
-    if evidence is not None:
-        try:
-            clean = clean_evidence(evidence)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    clean = evidence_or_errors(evidence, errors)
     if errors:
         raise ValidationError(errors)
     try:
@@ -286,12 +280,11 @@ def record_ce(
             )
             attach_evidence(record, clean)
             record.save()
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=record,
-                purpose=Purpose.ADMINISTRATION,
-                detail={
+            audit_administration(
+                actor,
+                Action.CREATE,
+                record,
+                {
                     "staff": str(staff.public_id),
                     "category": category.code,
                     "hours": str(record.hours),

@@ -11,13 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people.models import Staff
 from pillars.workforce.models.drift import DriftThreshold, NonPeerTask, TimeLogEntry
 from pillars.workforce.models.supervision import AgendaItem, AgendaSource
 from pillars.workforce.selectors.drift import add_months, drift_months, month_start, zone_for
+from pillars.workforce.services.staff_audit import audit_operations
 
 # How far back an entry may be logged: a month closes for drift review soon after it ends.
 LOG_DAYS_BACK = 62
@@ -71,12 +72,11 @@ def log_time(
                 recorded_at=clock.now(),
                 client_id=client_id,
             )
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=entry,
-                purpose=Purpose.OPERATIONS,
-                detail=audit.changes(
+            audit_operations(
+                actor,
+                Action.CREATE,
+                entry,
+                audit.changes(
                     None, {"worked_on": worked_on.isoformat(), "task": task, "minutes": minutes}
                 ),
             )
@@ -117,13 +117,12 @@ def _review_peer(staff_pk: int, now: datetime) -> int:
                 created_at=now,
                 dedupe_key=key,
             )
-            audit.record(
-                actor=None,
+            audit_operations(
+                None,
+                Action.CREATE,
+                item,
+                {"threshold": threshold.code, "month": f"{row.month:%Y-%m}"},
                 actor_label=DRIFT_LABEL,
-                action=Action.CREATE,
-                target=item,
-                purpose=Purpose.OPERATIONS,
-                detail={"threshold": threshold.code, "month": f"{row.month:%Y-%m}"},
             )
             made += 1
     return made

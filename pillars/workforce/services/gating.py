@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
@@ -77,6 +77,49 @@ def check_many(
     return found
 
 
+class _Words(NamedTuple):
+    """How a reason names a requirement that lapsed or is missing (``{name}``: the staff member,
+    ``{thing}``: the credential type or course)."""
+
+    held: str
+    lapsed: str
+    not_current: str
+    missing: str
+
+
+CREDENTIAL_WORDS = _Words(
+    "{name}'s {thing}", "expired", " is not in force", "{name} has no {thing} on record"
+)
+TRAINING_WORDS = _Words(
+    "{name}'s training {thing}", "lapsed", " is not complete", "{name} has not completed {thing}"
+)
+
+
+class _Need(NamedTuple):
+    """One thing a floor rule needs a staff member to have in force, with their records of it."""
+
+    key: str
+    records: list[Credential] | list[TrainingCompletion]
+    thing: str
+    words: _Words
+
+
+def _needs(
+    rule: FloorRule,
+    staff: Staff,
+    held: dict[tuple[int, str], list[Credential]],
+    done: dict[tuple[int, int], list[TrainingCompletion]],
+) -> list[_Need]:
+    """What ``rule`` needs of ``staff``: its credential types, then its courses."""
+    return [
+        _Need(kind.code, held.get((staff.pk, kind.code), []), kind.name, CREDENTIAL_WORDS)
+        for kind in rule.credential_types.all()
+    ] + [
+        _Need(f"course:{c.code}", done.get((staff.pk, c.pk), []), c.name, TRAINING_WORDS)
+        for c in rule.courses.all()
+    ]
+
+
 def _problems(
     staff: Staff,
     task: str,
@@ -89,62 +132,21 @@ def _problems(
     problems: list[Problem] = []
     seen: set[str] = set()
     for rule in rules:
-        for kind in rule.credential_types.all():
-            if kind.code in seen:
+        for need in _needs(rule, staff, held, done):
+            if need.key in seen:
                 continue
-            seen.add(kind.code)
-            mine = held.get((staff.pk, kind.code), [])
-            if any(c.is_current_on(today) for c in mine):
+            seen.add(need.key)
+            if any(r.is_current_on(today) for r in need.records):
                 continue
-            if mine:
-                last = max((c.expires_on for c in mine if c.expires_on), default=None)
-                when = f" expired on {_day(last)}" if last else " is not in force"
-                problems.append(
-                    Problem(
-                        task,
-                        rule.effect,
-                        f"{staff.display_name}'s {kind.name}{when}: needed for {label}.",
-                        kind.code,
-                    )
-                )
+            words, names = need.words, {"name": staff.display_name, "thing": need.thing}
+            if need.records:
+                last = max((r.expires_on for r in need.records if r.expires_on), default=None)
+                when = f" {words.lapsed} on {_day(last)}" if last else words.not_current
+                reason = f"{words.held.format(**names)}{when}: needed for {label}."
+                problems.append(Problem(task, rule.effect, reason, need.key))
             elif rule.missing_effect != MissingEffect.IGNORE:
-                problems.append(
-                    Problem(
-                        task,
-                        rule.missing_effect,
-                        f"{staff.display_name} has no {kind.name} on record: needed for {label}.",
-                        kind.code,
-                    )
-                )
-        for course in rule.courses.all():
-            key = f"course:{course.code}"
-            if key in seen:
-                continue
-            seen.add(key)
-            completions = done.get((staff.pk, course.pk), [])
-            if any(t.is_current_on(today) for t in completions):
-                continue
-            if completions:
-                last = max((t.expires_on for t in completions if t.expires_on), default=None)
-                when = f" lapsed on {_day(last)}" if last else " is not complete"
-                problems.append(
-                    Problem(
-                        task,
-                        rule.effect,
-                        f"{staff.display_name}'s training {course.name}{when}: needed for {label}.",
-                        key,
-                    )
-                )
-            elif rule.missing_effect != MissingEffect.IGNORE:
-                problems.append(
-                    Problem(
-                        task,
-                        rule.missing_effect,
-                        f"{staff.display_name} has not completed {course.name}: "
-                        f"needed for {label}.",
-                        key,
-                    )
-                )
+                reason = f"{words.missing.format(**names)}: needed for {label}."
+                problems.append(Problem(task, rule.missing_effect, reason, need.key))
     return problems
 
 

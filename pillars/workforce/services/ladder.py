@@ -8,12 +8,12 @@ from typing import Any
 
 from django.db import transaction
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import invalid
 from pillars.people.models import Staff
 from pillars.workforce.models.ladder import LadderPlacement, LadderStep
+from pillars.workforce.services.staff_audit import audit_operations
 
 
 def place_on_ladder(
@@ -37,12 +37,10 @@ def place_on_ladder(
             recorded_by_id=who.staff_pk,
             recorded_at=clock.now(),
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=placement,
-            category=Category.GENERAL,
-            purpose=Purpose.OPERATIONS,
-            detail={"staff": str(staff.public_id), "step": str(step.public_id)},
+        audit_operations(
+            actor,
+            Action.CREATE,
+            placement,
+            {"staff": str(staff.public_id), "step": str(step.public_id)},
         )
     return placement

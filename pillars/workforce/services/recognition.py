@@ -7,13 +7,13 @@ from uuid import UUID
 
 from django.db import transaction
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, invalid
 from pillars.core.roles import RoleCode
 from pillars.people.models import Staff
 from pillars.workforce.models.recognition import Recognition
+from pillars.workforce.services.staff_audit import audit_operations
 
 LEADER_ROLES = (RoleCode.SUPERVISOR, RoleCode.DIRECTOR)
 
@@ -46,12 +46,10 @@ def give_recognition(
             is_from_leader=who.has_role(*LEADER_ROLES),
             client_id=client_id,
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=recognition,
-            category=Category.GENERAL,
-            purpose=Purpose.OPERATIONS,
-            detail={"to": str(to.public_id), "leader": recognition.is_from_leader},
+        audit_operations(
+            actor,
+            Action.CREATE,
+            recognition,
+            {"to": str(to.public_id), "leader": recognition.is_from_leader},
         )
     return recognition

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.db import transaction
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, invalid
 from pillars.people.models import Staff
 from pillars.workforce.models.retention import ExitInterview, ExitReasonKind
+from pillars.workforce.services.staff_audit import audit_operations
 
 
 def record_exit_interview(
@@ -50,12 +50,7 @@ def record_exit_interview(
             recorded_by_id=who.staff_pk,
             recorded_at=clock.now(),
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=interview,
-            category=Category.GENERAL,
-            purpose=Purpose.OPERATIONS,
-            detail={"staff": str(staff.public_id), "reason": reason},
+        audit_operations(
+            actor, Action.CREATE, interview, {"staff": str(staff.public_id), "reason": reason}
         )
     return interview

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import (
@@ -49,6 +49,7 @@ from pillars.workforce.models.supervision import (
     SupervisorLoadLimit,
     VerificationLetter,
 )
+from pillars.workforce.services.staff_audit import audit_administration, audit_operations
 
 MAX_MINUTES = 8 * 60
 MAX_TEXT = 10_000
@@ -289,12 +290,11 @@ def set_profile(
         profile.cadence_rule = cadence_rule
         profile.target = target
         profile.save()
-        audit.record(
-            actor=actor,
-            action=Action.CREATE if created else Action.UPDATE,
-            target=profile,
-            purpose=Purpose.ADMINISTRATION,
-            detail=audit.changes(before, audit.snapshot(profile, fields)),
+        audit_administration(
+            actor,
+            Action.CREATE if created else Action.UPDATE,
+            profile,
+            audit.changes(before, audit.snapshot(profile, fields)),
         )
     return profile
 
@@ -404,12 +404,11 @@ def record_session(
             taken = AgendaItem.objects.filter(
                 supervisee__in=people, addressed_in__isnull=True
             ).update(addressed_in=session)
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=session,
-                purpose=Purpose.OPERATIONS,
-                detail={
+            audit_operations(
+                actor,
+                Action.CREATE,
+                session,
+                {
                     **audit.changes(
                         None,
                         {
@@ -457,12 +456,11 @@ def sign_session(session: SupervisionSession, *, actor: Any) -> SupervisionSessi
         if session.supervisor_signed_at is not None and not waiting:
             session.signed_at = now
         session.save(update_fields=["supervisor_signed_at", "signed_at"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=session,
-            purpose=Purpose.OPERATIONS,
-            detail={"event": f"signed by the {who}", "fully_signed": session.is_signed},
+        audit_operations(
+            actor,
+            Action.UPDATE,
+            session,
+            {"event": f"signed by the {who}", "fully_signed": session.is_signed},
         )
     return session
 
@@ -493,12 +491,8 @@ def add_session_addendum(
             reason=reason,
             text=text,
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=addendum,
-            purpose=Purpose.OPERATIONS,
-            detail={"session": str(session.public_id), "reason": reason},
+        audit_operations(
+            actor, Action.CREATE, addendum, {"session": str(session.public_id), "reason": reason}
         )
     return addendum
 
@@ -513,12 +507,11 @@ def close_action_item(item: ActionItem, *, actor: Any) -> ActionItem:
         )
         if done != 1:
             raise Conflict("This item is already closed.")
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=item,
-            purpose=Purpose.OPERATIONS,
-            detail=audit.changes({"closed_at": None}, {"closed_at": now.isoformat()}),
+        audit_operations(
+            actor,
+            Action.UPDATE,
+            item,
+            audit.changes({"closed_at": None}, {"closed_at": now.isoformat()}),
         )
     item.refresh_from_db()
     return item
@@ -565,12 +558,11 @@ def record_work_hours(
             note=note.strip(),
             recorded_at=clock.now(),
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=row,
-            purpose=Purpose.ADMINISTRATION,
-            detail=audit.changes(
+        audit_administration(
+            actor,
+            Action.CREATE,
+            row,
+            audit.changes(
                 None,
                 {
                     "staff": str(staff.public_id),
@@ -644,12 +636,11 @@ def sign_letter(
             statement=statement,
             signed_at=clock.now(),
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=letter,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
+        audit_administration(
+            actor,
+            Action.CREATE,
+            letter,
+            {
                 "staff": str(staff.public_id),
                 "rule": rule.code,
                 "hours": str(letter.total_hours),
@@ -693,17 +684,16 @@ def _alert_overdue(profile_pk: int, now: datetime) -> int:
         subject=Subject("workforce.supervision", staff.public_id),
         now=now,
     )
-    audit.record(
-        actor=None,
-        actor_label=SYSTEM_LABEL,
-        action=Action.UPDATE,
-        target=profile,
-        purpose=Purpose.OPERATIONS,
-        detail={
+    audit_operations(
+        None,
+        Action.UPDATE,
+        profile,
+        {
             "event": "supervision overdue",
             "due_at": state.due_at.isoformat(),
             "alerts": len(new),
         },
+        actor_label=SYSTEM_LABEL,
     )
     return len(new)
 

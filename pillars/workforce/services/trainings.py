@@ -16,7 +16,12 @@ from pillars.core.errors import ValidationError, invalid
 from pillars.people import hooks
 from pillars.people.models import Staff
 from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
-from pillars.workforce.services.credentials import attach_evidence, clean_evidence, remove_evidence
+from pillars.workforce.services.credentials import (
+    attach_evidence,
+    evidence_or_errors,
+    remove_evidence,
+)
+from pillars.workforce.services.staff_audit import audit_administration
 
 SYSTEM_LABEL = "required trainings"
 
@@ -96,12 +101,11 @@ def assign_course(
             reason="by hand",
             created_at=clock.now(),
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=row,
-            purpose=Purpose.ADMINISTRATION,
-            detail={"staff": str(staff.public_id), "course": course.code, "due_on": str(due)},
+        audit_administration(
+            actor,
+            Action.CREATE,
+            row,
+            {"staff": str(staff.public_id), "course": course.code, "due_on": str(due)},
         )
     return row
 
@@ -114,12 +118,7 @@ def record_completion(
     errors: dict[str, list[str]] = {}
     if completed_on > clock.now().date():
         errors["completed_on"] = ["The date is in the future."]
-    clean = None
-    if evidence is not None:
-        try:
-            clean = clean_evidence(evidence)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+    clean = evidence_or_errors(evidence, errors)
     if errors:
         raise ValidationError(errors)
     completion = TrainingCompletion(
@@ -141,12 +140,11 @@ def record_completion(
             ).exclude(pk=completion.pk).filter(completed_on__lte=completed_on).update(
                 next_reminder_on=None
             )
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=completion,
-                purpose=Purpose.ADMINISTRATION,
-                detail={
+            audit_administration(
+                actor,
+                Action.CREATE,
+                completion,
+                {
                     "staff": str(staff.public_id),
                     "course": course.code,
                     "completed_on": completed_on.isoformat(),

@@ -20,8 +20,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import F
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Category, Purpose
+from pillars.audit.choices import Action, Category
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, invalid
 from pillars.incidents.models.incidents import ExposureKind
@@ -36,9 +35,20 @@ from pillars.workforce.models.wellbeing import (
     Invitation,
     InvitationStatus,
 )
+from pillars.workforce.services.staff_audit import audit_operations
 
 SYSTEM_LABEL = "wellbeing check-in reminders"
 INVITATION_SUBJECT = "workforce.invitation"
+
+
+def _audit_wellbeing(
+    actor: Any, action: str, target: Any, detail: dict[str, Any], *, actor_label: str = ""
+) -> None:
+    """Every wellbeing write is audited in the wellbeing category (a staff member's own: DESIGN.md
+    rule 5), for operations."""
+    audit_operations(
+        actor, action, target, detail, actor_label=actor_label, category=Category.WELLBEING
+    )
 
 
 def record_exposure(
@@ -60,13 +70,11 @@ def record_exposure(
             defaults={"occurred_at": occurred_at, "recorded_at": now},
         )
         if created:
-            audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=event,
-                category=Category.WELLBEING,
-                purpose=Purpose.OPERATIONS,
-                detail={"source": f"{source._meta.label_lower}:{source.public_id}"},
+            _audit_wellbeing(
+                actor,
+                Action.CREATE,
+                event,
+                {"source": f"{source._meta.label_lower}:{source.public_id}"},
             )
             _invite(event, now)
     return event
@@ -92,14 +100,12 @@ def _invite(event: ExposureEvent, now: datetime) -> Invitation | None:
     )
     invitation.next_reminder_at = invitation.next_reminder_after(now)
     invitation.save()
-    audit.record(
-        actor=None,
+    _audit_wellbeing(
+        None,
+        Action.CREATE,
+        invitation,
+        {"rule": str(rule.public_id), "rule_version": rule.version},
         actor_label="wellbeing check-in invitation",
-        action=Action.CREATE,
-        target=invitation,
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail={"rule": str(rule.public_id), "rule_version": rule.version},
     )
     return invitation
 
@@ -164,14 +170,7 @@ def answer_check_in(
         )
         if invitation is not None:
             _close(invitation, InvitationStatus.ANSWERED, now)
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=check_in,
-            category=Category.WELLBEING,
-            purpose=Purpose.OPERATIONS,
-            detail={"instrument": instrument.code},
-        )
+        _audit_wellbeing(actor, Action.CREATE, check_in, {"instrument": instrument.code})
     return check_in
 
 
@@ -183,13 +182,8 @@ def decline_invitation(invitation: Invitation, *, actor: Any) -> Invitation:
         if invitation.status != InvitationStatus.OPEN:
             raise Conflict("This invitation was already answered or declined.")
         _close(invitation, InvitationStatus.DECLINED, clock.now())
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=invitation,
-            category=Category.WELLBEING,
-            purpose=Purpose.OPERATIONS,
-            detail={"changes": {"status": ["open", "declined"]}},
+        _audit_wellbeing(
+            actor, Action.UPDATE, invitation, {"changes": {"status": ["open", "declined"]}}
         )
     return invitation
 
@@ -238,14 +232,12 @@ def _remind(pk: int, now: datetime) -> int:
         subject=Subject(INVITATION_SUBJECT, invitation.public_id),
         now=now,
     )
-    audit.record(
-        actor=None,
+    _audit_wellbeing(
+        None,
+        Action.UPDATE,
+        invitation,
+        {"event": "check-in reminder", "round": sent + 1, "alerts": len(new)},
         actor_label=SYSTEM_LABEL,
-        action=Action.UPDATE,
-        target=invitation,
-        category=Category.WELLBEING,
-        purpose=Purpose.OPERATIONS,
-        detail={"event": "check-in reminder", "round": sent + 1, "alerts": len(new)},
     )
     return len(new)
 

@@ -26,11 +26,7 @@ from pillars.workforce.services import caseloads as services
 @login_required
 @require_GET
 def balance(request: HttpRequest) -> HttpResponse:
-    policy.require(request.user, "workforce.view_caseload_balance")
-    today = clock.now().date()
-    staff = list(selectors.balance_staff(request.user, today))
-    rows = selectors.caseload_rows(staff, today)
-    selectors.audit_balance_read(request.user, staff, what="caseload balance")
+    rows = selectors.balance_for(request.user, what="caseload balance")
     return render(
         request,
         "workforce/caseloads/balance.html",

@@ -14,8 +14,6 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
@@ -25,6 +23,7 @@ from pillars.workforce.models.drift import DriftThreshold, NonPeerTask
 from pillars.workforce.selectors import drift as selectors
 from pillars.workforce.selectors.supervision import get_staff_for
 from pillars.workforce.services import drift as services
+from pillars.workforce.services.staff_audit import audit_operations_read
 
 MONTHS = 12
 
@@ -63,13 +62,8 @@ def drift_person(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 def drift_org(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_org_drift")
-    audit.record(
-        actor=request.user,
-        action=Action.VIEW,
-        object_type="workforce.drift",
-        object_id="organization",
-        purpose=Purpose.OPERATIONS,
-        detail={"what": "organization role drift"},
+    audit_operations_read(
+        request.user, "workforce.drift", "organization", {"what": "organization role drift"}
     )
     return render(request, "workforce/drift/org.html", _context(None))
 

@@ -1,0 +1,45 @@
+"""Reads of one record of a person served, shared by the recovery selectors: found for the user
+(404 when out of scope, 403 when not allowed; ``core.entry.get_for``) and audited as a read of
+the person's information, for treatment (an emergency read says so)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+
+from pillars.audit import log as audit
+from pillars.audit.choices import Action
+from pillars.core.entry import get_for
+from pillars.people.models import PersonServed
+from pillars.people.selectors import _purpose, person_category
+
+
+def audit_person_read(user: Any, target: Any, person: PersonServed, **detail: Any) -> None:
+    """Append the event of ``user`` reading ``target``, a record of ``person``'s."""
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        target=target,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=_purpose(user, person),
+        detail=detail,
+    )
+
+
+def get_person_record_for[M: models.Model](
+    source: type[M] | models.QuerySet[M],
+    user: Any,
+    public_id: Any,
+    action: str,
+    *,
+    what: str,
+    person_of: Callable[[M], PersonServed] = lambda record: record.person,  # type: ignore[attr-defined]
+) -> M:
+    """The record with this public id on which the user may take ``action``; the read is audited
+    under ``what`` against the person the record belongs to (``person_of``)."""
+    found = get_for(source, user, public_id, action)
+    audit_person_read(user, found, person_of(found), what=what)
+    return found
