@@ -7,13 +7,15 @@ revocation recorded a moment ago already applies to the next read or export.
 
 from __future__ import annotations
 
+import functools
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -25,6 +27,7 @@ from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode as R
 from pillars.people.consent_models import (
     Consent,
+    ConsentProgram,
     ConsentPurpose,
     ConsentRecipient,
     ConsentState,
@@ -74,11 +77,24 @@ def _reading_purpose(actor: Actor) -> str:
 
 def consent_today(consent: Consent) -> date:
     """The consent's calendar: the first program's zone (dates on the form are local)."""
-    programs = list(consent.programs.all())
-    return clock.today_in(programs[0].time_zone) if programs else clock.now().date()
+    return _today_in_first([u.time_zone for u in consent.programs.all()])
 
 
-def _names(recipient: ConsentRecipient, actor: Actor, treating: set[int], person_id: int) -> bool:
+def _today_in_first(zones: list[str]) -> date:
+    """Today in the first of a consent's programs' zones (by name), UTC's when it has none."""
+    return clock.today_in(zones[0]) if zones else clock.now().date()
+
+
+class _Named(NamedTuple):
+    """What ``_names`` reads of a recipient (a ``ConsentRecipient``'s columns)."""
+
+    kind: str
+    staff_id: int | None
+    role: str
+    unit_id: int | None
+
+
+def _names(recipient: _Named, actor: Actor, treating: set[int], person_id: int) -> bool:
     kind = recipient.kind
     if kind == RecipientKind.STAFF:
         return recipient.staff_id is not None and recipient.staff_id == actor.staff_id
@@ -102,38 +118,103 @@ def grants_for(actor: Actor) -> list[Grant]:
         return list(actor.extra[key])
     now = clock.now()
     consents = list(
-        Consent.objects.using(DEFAULT_DB_ALIAS)
-        .filter(pk__in=sorted(actor.consent_ids), revoked_at__isnull=True)
-        .prefetch_related("programs", "recipients")
+        Consent.objects.using(DEFAULT_DB_ALIAS).filter(
+            pk__in=sorted(actor.consent_ids), revoked_at__isnull=True
+        )
     )
-    person_ids = {c.person_id for c in consents}
-    treating = set(actor.caseload_person_ids & person_ids) | set(
-        Placement.objects.using(DEFAULT_DB_ALIAS)
-        .current()
-        .filter(episode__person_id__in=sorted(person_ids), unit_id__in=sorted(actor.unit_ids))
-        .values_list("episode__person_id", flat=True)
+    if not consents:
+        actor.extra[key] = ()
+        return []
+    programs, recipients, placed = _grant_rows(
+        [c.pk for c in consents], {c.person_id for c in consents}, actor.unit_ids
     )
+    treating = set(actor.caseload_person_ids & {c.person_id for c in consents}) | placed
     reading = _reading_purpose(actor)
     grants = []
     for consent in consents:
-        if consent.state_on(now, consent_today(consent)) != ConsentState.ACTIVE:
+        units = programs[consent.pk]
+        if consent.state_on(now, _today_in_first([zone for _, zone in units])) != (
+            ConsentState.ACTIVE
+        ):
             continue
         if not set(consent.purposes) & _READ_PURPOSES[reading]:
             continue
-        if not any(_names(r, actor, treating, consent.person_id) for r in consent.recipients.all()):
+        if not any(_names(r, actor, treating, consent.person_id) for r in recipients[consent.pk]):
             continue
         grants.append(
             Grant(
                 consent_id=consent.pk,
                 public_id=consent.public_id,
                 person_id=consent.person_id,
-                unit_ids=frozenset(u.pk for u in consent.programs.all()),
+                unit_ids=frozenset(unit_id for unit_id, _ in units),
                 kinds=frozenset(consent.information_kinds),
                 purpose_for_audit=reading,
             )
         )
     actor.extra[key] = tuple(grants)
     return grants
+
+
+@functools.lru_cache(maxsize=64)
+def _grant_sql(consents: int, persons: int, units: int) -> str:
+    """The rows ``grants_for`` reads beside the consents, as one UNION ALL of
+    (id, tag, int, int, text, text): each consent's programs (unit, its zone and name), its
+    recipients (staff, unit, kind, role), and the persons placed now on ``%(units)s`` (their
+    treating team). Written out by hand, as the actor's id sets are
+    (``people.policies._scope_sql``): every request of a reader a consent names runs it, and
+    three ORM queries cost several times their running. The numbers are how many consents,
+    persons and units its parameters list."""
+    programs = ConsentProgram._meta
+    unit = Unit._meta
+    recipient = ConsentRecipient._meta
+    placement = Placement._meta
+    episode = Placement._meta.get_field("episode").related_model._meta
+    ids, people, places = (", ".join(["%s"] * n) for n in (consents, persons, units))
+    # Only model metadata and placeholders are formatted in; every value is a parameter.
+    return f"""
+        SELECT cp.consent_id, 'program', cp.unit_id, CAST(NULL AS INTEGER), u.time_zone, u.name
+          FROM {programs.db_table} cp JOIN {unit.db_table} u ON u.id = cp.unit_id
+         WHERE cp.consent_id IN ({ids})
+        UNION ALL
+        SELECT r.consent_id, 'recipient', r.staff_id, r.unit_id, r.kind, r.role
+          FROM {recipient.db_table} r
+         WHERE r.consent_id IN ({ids})
+        UNION ALL
+        SELECT e.person_id, 'placed', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER),
+               CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+          FROM {placement.db_table} p JOIN {episode.db_table} e ON e.id = p.episode_id
+         WHERE p.ended_at IS NULL AND e.person_id IN ({people})
+           AND p.unit_id IN ({places})
+    """  # noqa: S608
+
+
+def _grant_rows(
+    consent_ids: list[int], person_ids: set[int], unit_ids: frozenset[int]
+) -> tuple[dict[int, list[tuple[int, str]]], dict[int, list[_Named]], set[int]]:
+    """For ``grants_for``, in one query: each consent's programs (unit id and zone, by the
+    unit's name as ``consent.programs`` orders them), each consent's recipients, and which of
+    the persons are placed now on one of the units."""
+    programs: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    recipients: dict[int, list[_Named]] = defaultdict(list)
+    placed: set[int] = set()
+    # An empty list would be no SQL at all: no unit (or person) matches id 0.
+    persons = sorted(person_ids) or [0]
+    units = sorted(unit_ids) or [0]
+    sql = _grant_sql(len(consent_ids), len(persons), len(units))
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, [*consent_ids, *consent_ids, *persons, *units])
+        for owner, tag, first, second, text, more in cursor.fetchall():
+            if tag == "program":
+                programs[owner].append((first, text, more))
+            elif tag == "recipient":
+                recipients[owner].append(_Named(text, first, more, second))
+            else:
+                placed.add(owner)
+    ordered = {
+        consent: [(unit_id, zone) for unit_id, zone, _ in sorted(units, key=lambda u: (u[2], u[0]))]
+        for consent, units in programs.items()
+    }
+    return defaultdict(list, ordered), recipients, placed
 
 
 # --- Reads -------------------------------------------------------------------------------------

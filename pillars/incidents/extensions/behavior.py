@@ -34,6 +34,7 @@ def person_behavior(
     review_on = getattr(plan, "contract_review_on", None)
     return {
         "plan": plan,
+        "targets": selectors.plan_targets(plan) if plan is not None else [],
         "ended": latest if latest is not None and latest.is_ended and plan is None else None,
         "phase_name": getattr(plan, "phase_name", None),
         "phase_started_on": getattr(plan, "phase_started_on", None),

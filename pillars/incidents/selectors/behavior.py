@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -72,9 +72,11 @@ def current_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
 
 def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
     """The person's latest plan version (in force or ended) for the person page's section, in
-    two queries: the version with its latest phase and the review date of the contract in
-    force as annotations (``phase_name``, ``phase_started_on``, ``contract_review_on``), then
-    its targets."""
+    one query: the version with its writer's and ender's names, its latest phase and the
+    review date of the contract in force as annotations (``written_by_name``,
+    ``ended_by_name``, ``phase_name``, ``phase_started_on``, ``contract_review_on``); its
+    targets are ``plan_targets``. The names, not the whole staff rows: the section shows
+    no more, and building the rows cost more than the query."""
     phase = policy.readable(PlanPhase.objects.filter(person=OuterRef("person")), user).order_by(
         "-started_on", "-recorded_at"
     )
@@ -84,9 +86,9 @@ def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan 
     ).order_by("-written_at")
     return (
         _plans(person, user)
-        .select_related("written_by", "ended_by")
-        .prefetch_related("targets")
         .annotate(
+            written_by_name=F("written_by__display_name"),
+            ended_by_name=F("ended_by__display_name"),
             phase_name=Subquery(phase.values("name")[:1]),
             phase_started_on=Subquery(phase.values("started_on")[:1]),
             contract_review_on=Subquery(contract.values("review_on")[:1]),
@@ -94,6 +96,11 @@ def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan 
         .order_by("-version")
         .first()
     )
+
+
+def plan_targets(plan: BehaviorPlan) -> list[TargetBehavior]:
+    """A plan's target behaviors in their order (one plain query)."""
+    return list(TargetBehavior.objects.filter(plan=plan))
 
 
 def ended_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
