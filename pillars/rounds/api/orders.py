@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
@@ -133,9 +134,13 @@ def unit_orders(request: HttpRequest, public_id: UUID) -> Status[list[OrderOut]]
 @audited("records a check (record_check audits it)")
 @idempotent
 def record_check(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Status[CheckOut]:
-    order = selectors.order_to_record(public_id)  # record_check checks the policy first
+    # record_check checks the policy first; inside the idempotent write's transaction the
+    # order is locked as it is read, once.
+    locking = transaction.get_connection().in_atomic_block
+    order = selectors.order_to_record(public_id, lock=locking)
     check = services.record_check(
         order,
+        locked=locking,
         actor=request.user,
         observed_at=payload.observed_at,
         location=payload.location,

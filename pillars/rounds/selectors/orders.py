@@ -29,12 +29,15 @@ def get_order_for(user: Any, public_id: Any, action: str = "rounds.view") -> Obs
     return get_for(_orders(), user, public_id, action)
 
 
-def order_to_record(public_id: Any) -> ObservationOrder:
+def order_to_record(public_id: Any, *, lock: bool = False) -> ObservationOrder:
     """The order a check is about to be recorded on, unchecked: only for a caller that hands it
     straight to ``services.record_check``, whose first step is the same policy check as
     ``get_order_for`` (404 out of scope, 403 not allowed). The hot path of the check API pays
-    for the scope query once, not twice."""
-    order = _orders().filter(public_id=public_id_of(public_id)).first()
+    for the scope query once, not twice. With ``lock`` (inside the caller's transaction) the
+    order's row is locked as it is read, and ``record_check(locked=True)`` reads it no
+    more."""
+    orders = _orders().select_for_update(of=("self",)) if lock else _orders()
+    order = orders.filter(public_id=public_id_of(public_id)).first()
     if order is None:
         raise Http404("Not found")
     return order

@@ -337,6 +337,7 @@ def record_check(
     proof: str = Proof.TAP,
     no_code_reason: str = "",
     presence_code: str = "",
+    locked: bool = False,
 ) -> Check:
     """Record one observation check; a replayed ``client_id`` returns the first check.
 
@@ -374,17 +375,20 @@ def record_check(
     try:
         with transaction.atomic():
             # The person and level come along (the audit event and the clock need them); only
-            # the order row is locked.
-            locked = (
-                ObservationOrder.objects.select_for_update(of=("self",))
+            # the order row is locked. ``locked``: the caller read them so, in the transaction
+            # this runs in (``selectors.order_to_record(lock=True)``).
+            current = (
+                order
+                if locked
+                else ObservationOrder.objects.select_for_update(of=("self",))
                 .select_related("person", "level")
                 .get(pk=order.pk)
             )
             # One read of the person's placements labels the check and names the audit
             # category (Part 2 when ever placed in a substance-use program).
-            placements = labels.placements_of(locked.person_id)
+            placements = labels.placements_of(current.person_id)
             check = Check(
-                order=locked,
+                order=current,
                 observed_by_id=acting.staff_pk,
                 recorded_at=now,
                 client_id=client_id,
@@ -393,19 +397,19 @@ def record_check(
             )
             labels.stamp_from(check, placements)
             check.save(force_insert=True)
-            if advance_clock(locked, observed_at):
-                escalation.resolve_check_alerts([locked], now)
-            escalation.alert_checks_not_safe([check], {locked.pk: locked})
+            if advance_clock(current, observed_at):
+                escalation.resolve_check_alerts([current], now)
+            escalation.alert_checks_not_safe([check], {current.pk: current})
             audit.record(
                 actor=actor,
                 action=Action.CREATE,
                 target=check,
-                person_id=locked.person.public_id,
+                person_id=current.person.public_id,
                 category=Category.SUBSTANCE_USE
                 if labels.is_part2_person(placements)
                 else Category.GENERAL,
                 purpose=Purpose.TREATMENT,
-                detail=check_audit_detail(locked, check),
+                detail=check_audit_detail(current, check),
             )
     except IntegrityError:
         # The same client id arrived twice at once: the other request won; answer as a replay.
