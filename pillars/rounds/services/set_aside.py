@@ -142,13 +142,31 @@ def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAs
     return stored
 
 
-def _close(row: SetAsideCheck, *, acting: Any, note: str, now: datetime) -> None:
+def _close(
+    row: SetAsideCheck,
+    *,
+    actor: Any,
+    acting: Any,
+    note: str,
+    now: datetime,
+    detail: dict[str, Any],
+) -> None:
+    """Mark the (locked, open) row resolved, close its alert and audit how it was resolved."""
     row.resolved_at, row.resolved_by_id, row.resolution_note = now, acting.staff_pk, note
     row.save(update_fields=["resolved_at", "resolved_by", "resolution_note", "check_record"])
     alerts.resolve(
         alerts.about(Subject(SUBJECT, row.public_id)),
         moment=now,
         reason="The set-aside check was resolved.",
+    )
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=row,
+        person_id=row.order.person.public_id,
+        category=person_category(row.order.person),
+        purpose=Purpose.TREATMENT,
+        detail=detail,
     )
 
 
@@ -175,14 +193,12 @@ def close_set_aside(row: SetAsideCheck, *, actor: Any, note: str) -> SetAsideChe
     now = clock.now()
     with transaction.atomic():
         locked = _open(row)
-        _close(locked, acting=acting, note=note, now=now)
-        audit.record(
+        _close(
+            locked,
             actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            person_id=locked.order.person.public_id,
-            category=person_category(locked.order.person),
-            purpose=Purpose.TREATMENT,
+            acting=acting,
+            note=note,
+            now=now,
             detail={"resolution": "closed", "note": note},
         )
     return locked
@@ -220,14 +236,12 @@ def record_set_aside(
             late_reason=late_reason,
         )
         locked.check_record = check
-        _close(locked, acting=acting, note="Recorded as a check.", now=now)
-        audit.record(
+        _close(
+            locked,
             actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            person_id=locked.order.person.public_id,
-            category=person_category(locked.order.person),
-            purpose=Purpose.TREATMENT,
+            acting=acting,
+            note="Recorded as a check.",
+            now=now,
             detail={"resolution": "recorded", "check": str(check.public_id)},
         )
     return check
