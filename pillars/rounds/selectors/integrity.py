@@ -25,7 +25,7 @@ from pillars.core import clock, policy
 from pillars.core.entry import get_for
 from pillars.people.models import PersonServed, Placement, Room, Staff, Unit
 from pillars.people.policies import restrict_persons
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.rounds import integrity
 from pillars.rounds.choices import Location
 from pillars.rounds.models import Check, Coverage
@@ -403,13 +403,11 @@ def get_check_for(user: Any, public_id: Any, action: str = "rounds.view") -> Che
         action,
     )
     person = check.order.person
-    audit.record(
+    record_person_event(
+        person,
         actor=user,
         action=Action.VIEW,
         target=check,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.TREATMENT,
         detail={"what": "observation check"},
     )
     return check

@@ -20,14 +20,13 @@ from uuid import UUID, uuid4
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, invalid
 from pillars.people import alerts
 from pillars.people.alerts import Alert, AlertKind, Subject
 from pillars.people.models import Placement
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.rounds.models import Check, ObservationOrder, SetAsideCheck
 from pillars.rounds.services.orders import record_check
 
@@ -112,13 +111,11 @@ def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAs
                 payload=fields,
                 problem=problem[:500],
             )
-            audit.record(
+            record_person_event(
+                order.person,
                 actor=actor,
                 action=Action.CREATE,
                 target=row,
-                person_id=order.person.public_id,
-                category=person_category(order.person),
-                purpose=Purpose.TREATMENT,
                 detail={"order": str(order.public_id), "problem": row.problem, "check": fields},
             )
             if unit_id not in leads:
@@ -159,13 +156,11 @@ def _close(
         moment=now,
         reason="The set-aside check was resolved.",
     )
-    audit.record(
+    record_person_event(
+        row.order.person,
         actor=actor,
         action=Action.UPDATE,
         target=row,
-        person_id=row.order.person.public_id,
-        category=person_category(row.order.person),
-        purpose=Purpose.TREATMENT,
         detail=detail,
     )
 
