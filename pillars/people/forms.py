@@ -98,20 +98,15 @@ class PersonForm(forms.Form):
     date_of_birth = forms.DateField(label="Date of birth", widget=DateInput())
 
 
-class PersonCreateForm(PersonForm):
-    place = PlacementField(help_text="Registering someone admits them to a unit now.")
-    admitted_at = LocalDateTimeField(
-        label="Admitted at (unit time)",
-        required=False,
-        help_text="Leave empty for now. Use the unit's local time.",
-    )
+class _PlaceForm(forms.Form):
+    """A form with a ``place`` (unit and bed) whose choices the view passes as ``choices``."""
 
     def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = choices  # type: ignore[attr-defined]
 
 
-class AdmitForm(forms.Form):
+class AdmitForm(_PlaceForm):
     place = PlacementField()
     admitted_at = LocalDateTimeField(
         label="Admitted at (unit time)",
@@ -119,12 +114,15 @@ class AdmitForm(forms.Form):
         help_text="Leave empty for now. Use the unit's local time.",
     )
 
-    def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["place"].choices = choices  # type: ignore[attr-defined]
+
+class PersonCreateForm(AdmitForm, PersonForm):
+    """The person's fields, then the admission that registering them makes (Django lists the
+    fields of the last base first)."""
+
+    place = PlacementField(help_text="Registering someone admits them to a unit now.")
 
 
-class TransferForm(forms.Form):
+class TransferForm(_PlaceForm):
     place = PlacementField(label="Move to unit and bed")
     moved_at = LocalDateTimeField(
         label="Moved at (unit time)",
@@ -132,10 +130,6 @@ class TransferForm(forms.Form):
         help_text="Leave empty for now. Use the current unit's local time.",
     )
     reason = forms.CharField(label="Reason", max_length=200, required=False)
-
-    def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["place"].choices = choices  # type: ignore[attr-defined]
 
 
 class DischargeForm(forms.Form):

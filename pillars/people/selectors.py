@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -10,7 +10,17 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import Http404
 
 from pillars.audit import log as audit
@@ -48,6 +58,28 @@ def person_category(person: PersonServed) -> str:
         episode__person=person, unit__is_substance_use_program=True
     ).exists()
     return Category.SUBSTANCE_USE if part2 else Category.GENERAL
+
+
+def record_person_event(
+    person: PersonServed,
+    *,
+    actor: Any,
+    action: str,
+    target: Model,
+    detail: Mapping[str, Any],
+    purpose: str = Purpose.TREATMENT,
+) -> None:
+    """One audit event about one person served: it names the person and carries the person's
+    data category (``person_category``), inside the caller's transaction."""
+    audit.record(
+        actor=actor,
+        action=action,
+        target=target,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=purpose,
+        detail=detail,
+    )
 
 
 def part2_person_ids(person_ids: Iterable[int]) -> set[int]:

@@ -43,7 +43,7 @@ from pillars.people.models import (
     TrustedDevice,
     Unit,
 )
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.people.tenancy import organization_for
 
 PERSON_FIELDS = [
@@ -243,13 +243,11 @@ def update_person(person: PersonServed, *, actor: Any, **fields: Any) -> PersonS
         for name, value in values.items():
             setattr(person, name, value)
         person.save()
-        audit.record(
+        record_person_event(
+            person,
             actor=actor,
             action=Action.UPDATE,
             target=person,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.TREATMENT,
             detail=audit.changes(before, audit.snapshot(person, PERSON_FIELDS)),
         )
     return person
@@ -336,13 +334,11 @@ def _admit(
             Placement.objects.create(
                 episode=episode, unit=unit, bed=bed, started_at=moment, reason="admission"
             )
-            audit.record(
+            record_person_event(
+                person,
                 actor=actor,
                 action=Action.CREATE,
                 target=episode,
-                person_id=person.public_id,
-                category=person_category(person),
-                purpose=Purpose.TREATMENT,
                 detail={
                     "event": "admit",
                     "unit": unit.code,
@@ -389,13 +385,11 @@ def transfer_person(
             placement = Placement.objects.create(
                 episode=episode, unit=unit, bed=bed, started_at=moment, reason=reason[:200]
             )
-            audit.record(
+            record_person_event(
+                episode.person,
                 actor=actor,
                 action=Action.UPDATE,
                 target=episode,
-                person_id=episode.person.public_id,
-                category=person_category(episode.person),
-                purpose=Purpose.TREATMENT,
                 detail={
                     "event": "transfer",
                     "changes": {
@@ -436,13 +430,11 @@ def discharge_person(
         episode.discharged_by_id = policy.actor_for(actor).staff_pk
         episode.disposition = disposition
         episode.save(update_fields=["discharged_at", "discharged_by", "disposition"])
-        audit.record(
+        record_person_event(
+            episode.person,
             actor=actor,
             action=Action.UPDATE,
             target=episode,
-            person_id=episode.person.public_id,
-            category=person_category(episode.person),
-            purpose=Purpose.TREATMENT,
             detail={
                 "event": "discharge",
                 "discharged_at": moment.isoformat(),
@@ -481,17 +473,16 @@ def assign_caseload(
             assignment = CaseloadAssignment.objects.create(
                 staff=staff, person=person, kind=kind, started_on=day
             )
-            audit.record(
+            record_person_event(
+                person,
                 actor=actor,
                 action=Action.CREATE,
                 target=assignment,
-                person_id=person.public_id,
-                category=person_category(person),
-                purpose=Purpose.OPERATIONS,
                 detail=audit.changes(
                     None,
                     {"staff": str(staff.public_id), "kind": kind, "started_on": day.isoformat()},
                 ),
+                purpose=Purpose.OPERATIONS,
             )
     except IntegrityError:
         raise Conflict("Someone made this assignment a moment ago; reload the page.") from None
@@ -515,14 +506,13 @@ def end_caseload(
             raise invalid("ended_on", "The end cannot be before the start.")
         assignment.ended_on = day
         assignment.save(update_fields=["ended_on"])
-        audit.record(
+        record_person_event(
+            assignment.person,
             actor=actor,
             action=Action.UPDATE,
             target=assignment,
-            person_id=assignment.person.public_id,
-            category=person_category(assignment.person),
-            purpose=Purpose.OPERATIONS,
             detail=audit.changes({"ended_on": None}, {"ended_on": day}),
+            purpose=Purpose.OPERATIONS,
         )
     policy.forget(assignment.staff.user)
     policy.forget(actor)
@@ -976,14 +966,13 @@ def start_emergency_access(
             started_at=now,
             expires_at=now + timedelta(minutes=minutes),
         )
-        audit.record(
+        record_person_event(
+            person,
             actor=actor,
             action=Action.EMERGENCY_ACCESS,
             target=grant,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.EMERGENCY,
             detail={"reason": reason, "expires_at": grant.expires_at.isoformat()},
+            purpose=Purpose.EMERGENCY,
         )
     policy.forget(actor)
     return grant
@@ -1007,17 +996,16 @@ def review_emergency_access(
         grant.finding = finding
         grant.review_note = note.strip()
         grant.save(update_fields=["reviewed_by", "reviewed_at", "finding", "review_note"])
-        audit.record(
+        record_person_event(
+            grant.person,
             actor=actor,
             action=Action.UPDATE,
             target=grant,
-            person_id=grant.person.public_id,
-            category=person_category(grant.person),
-            purpose=Purpose.OVERSIGHT,
             detail=audit.changes(
                 {"finding": "", "review_note": ""},
                 {"finding": finding, "review_note": grant.review_note},
             ),
+            purpose=Purpose.OVERSIGHT,
         )
     return grant
 

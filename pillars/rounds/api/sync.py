@@ -17,31 +17,24 @@ from ninja import Field, Router, Schema
 
 from pillars.core import clock
 from pillars.core.api_errors import error_responses
-from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.rounds import services
-from pillars.rounds.choices import Activity, Location, Proof, SafetyStatus
+from pillars.rounds.api.orders import CheckIn
 from pillars.rounds.services.sync import MAX_BATCH, CheckItem
 
 router = Router(tags=["rounds"])
 
 
-class CheckBatchItemIn(Schema):
+class _OnOrder(Schema):
     order: UUID = Field(description="The observation order's public id.")
-    client_id: UUID = Field(description="Made by the device; a replay returns the first check.")
-    observed_at: Moment
-    location: Location
-    activity: Activity
-    safety_status: SafetyStatus
-    note: Text = Field("", max_length=500)
-    late_reason: Text = Field("", max_length=300)
-    proof: Proof = Proof.TAP
-    no_code_reason: Text = Field(
-        "", max_length=300, description="Why no room code was scanned where the level wants one."
-    )
-    presence_code: Text = Field("", max_length=40, description="The room or bed code scanned.")
+
+
+# One queued check: the order it is on, then the fields of a single check (pydantic lists the
+# fields of the last base first).
+class CheckBatchItemIn(CheckIn, _OnOrder):
+    pass
 
 
 class CheckBatchIn(Schema):

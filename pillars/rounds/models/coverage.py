@@ -11,7 +11,7 @@ from pillars.core.models import PublicModel
 from pillars.people.models import PersonServed, Room, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned
 from pillars.rounds.choices import AssignmentKind, ExceptionKind
-from pillars.rounds.models.orders import ObservationOrder
+from pillars.rounds.models.orders import ObservationOrder, open_stretch_constraints
 
 
 class ShiftAssignment(OrganizationOwned, PublicModel):
@@ -86,17 +86,11 @@ class Coverage(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["started_at", "pk"]
         indexes = [models.Index(fields=["staff", "started_at"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["staff", "organization"],
-                condition=Q(ended_at__isnull=True),
-                name="one_open_coverage_each",
-            ),
-            models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
-                name="coverage_ends_after_start",
-            ),
-        ]
+        constraints = open_stretch_constraints(
+            "staff",
+            one_open_name="one_open_coverage_each",
+            ends_after_name="coverage_ends_after_start",
+        )
 
     def __str__(self) -> str:
         return f"{self.staff} with {self.order.person}"
@@ -128,17 +122,11 @@ class MonitoringException(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["-started_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["order", "organization"],
-                condition=Q(ended_at__isnull=True),
-                name="one_open_exception_each",
-            ),
-            models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
-                name="exception_ends_after_start",
-            ),
-        ]
+        constraints = open_stretch_constraints(
+            "order",
+            one_open_name="one_open_exception_each",
+            ends_after_name="exception_ends_after_start",
+        )
 
     def __str__(self) -> str:
         return f"{self.order.person}: {self.get_kind_display()}"

@@ -27,6 +27,25 @@ from pillars.people.tenancy import OrganizationOwned
 from pillars.rounds.choices import Activity, CheckStatus, Location, Proof, SafetyStatus
 
 
+def open_stretch_constraints(
+    one_open_per: str, *, one_open_name: str, ends_after_name: str
+) -> list[models.BaseConstraint]:
+    """The two constraints of a record that runs from ``started_at`` until ``ended_at``: at most
+    one open row per ``one_open_per`` (in each organization), and an end never before the start.
+    The names are each model's existing constraint names."""
+    return [
+        models.UniqueConstraint(
+            fields=[one_open_per, "organization"],
+            condition=Q(ended_at__isnull=True),
+            name=one_open_name,
+        ),
+        models.CheckConstraint(
+            condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+            name=ends_after_name,
+        ),
+    ]
+
+
 class ObservationLevel(VersionedRule, PublicModel):
     """One version of an observation level. A change makes a new version and retires the old
     one, so orders (and their checks) keep the rules they were made under.
@@ -134,17 +153,9 @@ class ObservationOrder(OrganizationOwned, Part2Labelled, PublicModel):
 
     class Meta:
         ordering = ["-started_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["person", "organization"],
-                condition=Q(ended_at__isnull=True),
-                name="one_open_order_each",
-            ),
-            models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
-                name="order_ends_after_start",
-            ),
-        ]
+        constraints = open_stretch_constraints(
+            "person", one_open_name="one_open_order_each", ends_after_name="order_ends_after_start"
+        )
 
     def __str__(self) -> str:
         return f"{self.person} at {self.level}"

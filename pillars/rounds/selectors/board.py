@@ -35,6 +35,7 @@ from pillars.rounds.models import (
     ObservationOrder,
     ShiftAssignment,
 )
+from pillars.rounds.selectors.orders import open_orders_placed_on
 from pillars.rounds.services.inspections import (
     LigatureRisk,
     has_risk_precautions,
@@ -183,15 +184,9 @@ def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
         order=OuterRef("pk"), observed_at=OuterRef("last_observed_at")
     ).order_by("-pk")
     return (
-        policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
-        .filter(
-            ended_at__isnull=True,
-            episode__placements__unit=unit,
-            episode__placements__ended_at__isnull=True,
-        )
-        .select_related("person", "level")
+        open_orders_placed_on(user, unit)
         .annotate(
-            # The open placement joined by the filter above (an annotation after the filter
+            # The open placement joined by that filter (an annotation after the filter
             # reuses its join): no query of its own for the beds.
             board_room=F("episode__placements__bed__room__name"),
             board_room_id=F("episode__placements__bed__room_id"),

@@ -25,7 +25,7 @@ from pillars.core import clock, policy
 from pillars.core.entry import get_for
 from pillars.people.models import PersonServed, Placement, Room, Staff, Unit
 from pillars.people.policies import restrict_persons
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.rounds import integrity
 from pillars.rounds.choices import Location
 from pillars.rounds.models import Check, Coverage
@@ -241,6 +241,18 @@ def _category(unit: Unit) -> str:
     return Category.SUBSTANCE_USE if unit.is_substance_use_program else Category.GENERAL
 
 
+def _audit_read(user: Any, unit: Unit, detail: dict[str, Any]) -> None:
+    """Audit a read of the unit's integrity report (or of its counts per shift)."""
+    audit.record(
+        actor=user,
+        action=Action.VIEW,
+        target=unit,
+        category=_category(unit),
+        purpose=Purpose.OPERATIONS,
+        detail=detail,
+    )
+
+
 def integrity_report(
     user: Any, unit: Unit, period: Period, *, staff: Staff | None = None
 ) -> IntegrityReport:
@@ -299,13 +311,10 @@ def integrity_report(
         )
         for v in flagged_values
     }
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=unit,
-        category=_category(unit),
-        purpose=Purpose.OPERATIONS,
-        detail={
+    _audit_read(
+        user,
+        unit,
+        {
             "what": "integrity report",
             "period": period.label,
             "start": period.start.isoformat(),
@@ -363,13 +372,10 @@ def recent_shifts(
         flags = _flags_on_unit(unit, rows, loaded.coverage, zone) if rows else []
         checks = sum(1 for r in rows if r.unit == unit.pk)
         counts.append(ShiftCount(day, shift, period, len(flags), checks))
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=unit,
-        category=_category(unit),
-        purpose=Purpose.OPERATIONS,
-        detail={
+    _audit_read(
+        user,
+        unit,
+        {
             "what": "integrity report: flags per shift",
             "start": periods[-1][2].start.isoformat(),
             "end": periods[0][2].end.isoformat(),
@@ -397,13 +403,11 @@ def get_check_for(user: Any, public_id: Any, action: str = "rounds.view") -> Che
         action,
     )
     person = check.order.person
-    audit.record(
+    record_person_event(
+        person,
         actor=user,
         action=Action.VIEW,
         target=check,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.TREATMENT,
         detail={"what": "observation check"},
     )
     return check

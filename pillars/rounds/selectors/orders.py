@@ -43,10 +43,10 @@ def order_to_record(public_id: Any, *, lock: bool = False) -> ObservationOrder:
     return order
 
 
-def open_orders_on(user: Any, unit: Unit) -> list[ObservationOrder]:
-    """The open orders of the persons placed on a unit now, most urgent first; one audited
-    read naming the persons shown."""
-    orders = list(
+def open_orders_placed_on(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
+    """The open orders the user may see of the persons placed on a unit now (joined through
+    their open placement), with person and level."""
+    return (
         policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
         .filter(
             ended_at__isnull=True,
@@ -54,8 +54,13 @@ def open_orders_on(user: Any, unit: Unit) -> list[ObservationOrder]:
             episode__placements__ended_at__isnull=True,
         )
         .select_related("person", "level")
-        .order_by("due_at", "pk")
     )
+
+
+def open_orders_on(user: Any, unit: Unit) -> list[ObservationOrder]:
+    """The open orders of the persons placed on a unit now, most urgent first; one audited
+    read naming the persons shown."""
+    orders = list(open_orders_placed_on(user, unit).order_by("due_at", "pk"))
     record_list_read(user, [o.person for o in orders], what=f"observation orders on {unit.code}")
     return orders
 

@@ -7,11 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import ValidationError
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.rounds.models import Check, CheckAddendum
 
 MAX_REASON = 300
@@ -43,13 +42,11 @@ def add_addendum(check: Check, *, actor: Any, reason: str, text: str) -> CheckAd
             reason=reason,
             text=text,
         )
-        audit.record(
+        record_person_event(
+            person,
             actor=actor,
             action=Action.CREATE,
             target=addendum,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.TREATMENT,
             detail={"check": str(check.public_id), "reason": reason},
         )
     return addendum

@@ -15,14 +15,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.people import alerts, hooks
 from pillars.people.alerts import Alert, AlertKind
 from pillars.people.models import Placement, Staff, Unit
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.people.services import confirm_pin
 from pillars.rounds.models import Coverage, ObservationLevel, ObservationOrder
 from pillars.rounds.selectors.assignments import assignments_active_at
@@ -106,13 +105,11 @@ def start_coverage(order: ObservationOrder, *, actor: Any, staff: Staff) -> Cove
             resolved = resolve_lapse_alerts(
                 locked, now, f"{staff.display_name} is with them now.", open_count + 1
             )
-            audit.record(
+            record_person_event(
+                locked.person,
                 actor=actor,
                 action=Action.CREATE,
                 target=coverage,
-                person_id=locked.person.public_id,
-                category=person_category(locked.person),
-                purpose=Purpose.TREATMENT,
                 detail={
                     "order": str(locked.public_id),
                     "staff": str(staff.public_id),
@@ -181,13 +178,11 @@ def relieve(
             resolved = resolve_lapse_alerts(
                 outgoing.order, now, f"Relief signed: {incoming_staff.display_name} is with them."
             )
-            audit.record(
+            record_person_event(
+                person,
                 actor=actor,
                 action=Action.CREATE,
                 target=incoming,
-                person_id=person.public_id,
-                category=person_category(person),
-                purpose=Purpose.TREATMENT,
                 detail={
                     "event": "relief",
                     "alerts_resolved": resolved,
@@ -316,13 +311,11 @@ def end_coverage(
                 _record_floor_warnings(successor, locked.order, floor)
                 detail["successor"] = str(successor.public_id)
                 detail["successor_coverage"] = str(taken.public_id)
-                audit.record(
+                record_person_event(
+                    person,
                     actor=actor,
                     action=Action.CREATE,
                     target=taken,
-                    person_id=person.public_id,
-                    category=person_category(person),
-                    purpose=Purpose.TREATMENT,
                     detail={
                         "event": "successor",
                         "order": str(locked.order.public_id),
@@ -333,13 +326,11 @@ def end_coverage(
                 detail["alerts_resolved"] = resolve_lapse_alerts(
                     locked.order, now, f"{successor.display_name} is with them now."
                 )
-            audit.record(
+            record_person_event(
+                person,
                 actor=actor,
                 action=Action.UPDATE,
                 target=locked,
-                person_id=person.public_id,
-                category=person_category(person),
-                purpose=Purpose.TREATMENT,
                 detail=detail,
             )
             if level is not None and locked.order.ended_at is None:
@@ -385,13 +376,11 @@ def follow_order_change(
         row.ended_at = max(moment, row.started_at)
         row.end_reason = reason
         row.save(update_fields=["ended_at", "end_reason"])
-        audit.record(
+        record_person_event(
+            person,
             actor=actor,
             action=Action.UPDATE,
             target=row,
-            person_id=person.public_id,
-            category=person_category(person),
-            purpose=Purpose.TREATMENT,
             detail={"event": "order_changed", "reason": reason, "staff": str(row.staff.public_id)},
         )
         if new is not None and n < keep:
@@ -402,13 +391,11 @@ def follow_order_change(
                 started_by_id=acting_pk,
                 recorded_at=now,
             )
-            audit.record(
+            record_person_event(
+                person,
                 actor=actor,
                 action=Action.CREATE,
                 target=carried,
-                person_id=person.public_id,
-                category=person_category(person),
-                purpose=Purpose.TREATMENT,
                 detail={
                     "event": "carried_over",
                     "order": str(new.public_id),

@@ -897,18 +897,11 @@ def replace_steps(
             )
             for p, m, r in cleaned
         ]
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=unit,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
-                "event": "escalation chain",
-                **audit.changes(
-                    {"steps": [list(s) for s in before] if before else "default chain"},
-                    {"steps": [list(s) for s in cleaned]},
-                ),
-            },
+        _audit_chain(
+            actor,
+            unit,
+            [list(s) for s in before] if before else "default chain",
+            [list(s) for s in cleaned],
         )
     return made
 
@@ -922,16 +915,20 @@ def use_default_steps(unit: Unit, *, actor: Any) -> None:
         if not old:
             return
         EscalationStep.objects.filter(pk__in=[s.pk for s in old]).update(is_active=False)
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=unit,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
-                "event": "escalation chain",
-                **audit.changes(
-                    {"steps": [[s.position, s.after_minutes, s.recipient] for s in old]},
-                    {"steps": "default chain"},
-                ),
-            },
+        _audit_chain(
+            actor, unit, [[s.position, s.after_minutes, s.recipient] for s in old], "default chain"
         )
+
+
+def _audit_chain(
+    actor: Any, unit: Unit, before: list[list[Any]] | str, after: list[list[Any]] | str
+) -> None:
+    """Audit a change of a unit's chain: its steps before and after, each as
+    ``[position, after_minutes, recipient]``, or "default chain"."""
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=unit,
+        purpose=Purpose.ADMINISTRATION,
+        detail={"event": "escalation chain", **audit.changes({"steps": before}, {"steps": after})},
+    )

@@ -10,11 +10,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.rounds.choices import ExceptionKind
 from pillars.rounds.models import MonitoringException, ObservationOrder
 from pillars.rounds.services.orders import CLOCK_SKEW
@@ -92,13 +91,11 @@ def start_exception(
             locked.paused_at = moment
             locked.due_at = locked.clock_due_at()
             locked.save(update_fields=["paused_at", "due_at"])
-            audit.record(
+            record_person_event(
+                locked.person,
                 actor=actor,
                 action=Action.CREATE,
                 target=exception,
-                person_id=locked.person.public_id,
-                category=person_category(locked.person),
-                purpose=Purpose.TREATMENT,
                 detail={
                     "order": str(locked.public_id),
                     "kind": kind,
@@ -141,13 +138,11 @@ def end_exception(
         order.due_at = order.clock_due_at()
         order.escalation_step = 0
         order.save(update_fields=["paused_at", "resumed_at", "due_at", "escalation_step"])
-        audit.record(
+        record_person_event(
+            order.person,
             actor=actor,
             action=Action.UPDATE,
             target=locked,
-            person_id=order.person.public_id,
-            category=person_category(order.person),
-            purpose=Purpose.TREATMENT,
             detail={
                 "event": "end",
                 "order": str(order.public_id),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 
@@ -26,8 +27,25 @@ MAX_SPAN = timedelta(hours=24)
 NOTE_MAX = 4000
 
 
-def _category(unit: Unit) -> str:
-    return Category.SUBSTANCE_USE if unit.is_substance_use_program else Category.GENERAL
+def _audit(
+    actor: Any,
+    action: str,
+    target: Handoff | HandoffNote,
+    unit: Unit,
+    detail: dict[str, Any],
+    *,
+    person_id: UUID | None = None,
+) -> None:
+    """Audit a write to one of the unit's handoffs, in the unit's data category."""
+    audit.record(
+        actor=actor,
+        action=action,
+        target=target,
+        person_id=person_id,
+        category=Category.SUBSTANCE_USE if unit.is_substance_use_program else Category.GENERAL,
+        purpose=Purpose.TREATMENT,
+        detail=detail,
+    )
 
 
 def compile_handoff(unit: Unit, *, actor: Any, start: datetime, end: datetime) -> Handoff:
@@ -53,13 +71,12 @@ def compile_handoff(unit: Unit, *, actor: Any, start: datetime, end: datetime) -
             compiled_by_id=acting.staff_pk,
             created_at=now,
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=handoff,
-            category=_category(unit),
-            purpose=Purpose.TREATMENT,
-            detail={
+        _audit(
+            actor,
+            Action.CREATE,
+            handoff,
+            unit,
+            {
                 "unit": unit.code,
                 "starts_at": start.isoformat(),
                 "ends_at": end.isoformat(),
@@ -80,13 +97,12 @@ def recompile_handoff(handoff: Handoff, *, actor: Any) -> Handoff:
         locked.snapshot = compile_snapshot(locked.unit, locked.starts_at, locked.ends_at, now)
         locked.compiled_at = now
         locked.save(update_fields=["snapshot", "compiled_at"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            category=_category(locked.unit),
-            purpose=Purpose.TREATMENT,
-            detail={"event": "recompiled", "compiled_at": now.isoformat()},
+        _audit(
+            actor,
+            Action.UPDATE,
+            locked,
+            locked.unit,
+            {"event": "recompiled", "compiled_at": now.isoformat()},
         )
     return locked
 
@@ -134,18 +150,17 @@ def add_note(
             is_addendum=locked.is_signed,
             reason=reason if locked.is_signed else "",
         )
-        audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=note,
-            person_id=person.public_id if person else None,
-            category=_category(locked.unit),
-            purpose=Purpose.TREATMENT,
-            detail={
+        _audit(
+            actor,
+            Action.CREATE,
+            note,
+            locked.unit,
+            {
                 "handoff": str(locked.public_id),
                 "addendum": note.is_addendum,
                 "reason": note.reason,
             },
+            person_id=person.public_id if person else None,
         )
     return note
 
@@ -167,13 +182,12 @@ def _sign(handoff: Handoff, side: str, *, actor: Any, staff_pk: int) -> Handoff:
         setattr(locked, f"{side}_staff_id", staff_pk)
         setattr(locked, f"{side}_signed_at", now)
         locked.save(update_fields=[f"{side}_staff", f"{side}_signed_at"])
-        audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            category=_category(locked.unit),
-            purpose=Purpose.TREATMENT,
-            detail={"event": f"signed_{side}", "signed_at": now.isoformat()},
+        _audit(
+            actor,
+            Action.UPDATE,
+            locked,
+            locked.unit,
+            {"event": f"signed_{side}", "signed_at": now.isoformat()},
         )
     return locked
 

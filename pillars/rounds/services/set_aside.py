@@ -20,14 +20,13 @@ from uuid import UUID, uuid4
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, invalid
 from pillars.people import alerts
 from pillars.people.alerts import Alert, AlertKind, Subject
 from pillars.people.models import Placement
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.rounds.models import Check, ObservationOrder, SetAsideCheck
 from pillars.rounds.services.orders import record_check
 
@@ -112,13 +111,11 @@ def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAs
                 payload=fields,
                 problem=problem[:500],
             )
-            audit.record(
+            record_person_event(
+                order.person,
                 actor=actor,
                 action=Action.CREATE,
                 target=row,
-                person_id=order.person.public_id,
-                category=person_category(order.person),
-                purpose=Purpose.TREATMENT,
                 detail={"order": str(order.public_id), "problem": row.problem, "check": fields},
             )
             if unit_id not in leads:
@@ -142,13 +139,29 @@ def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAs
     return stored
 
 
-def _close(row: SetAsideCheck, *, acting: Any, note: str, now: datetime) -> None:
+def _close(
+    row: SetAsideCheck,
+    *,
+    actor: Any,
+    acting: Any,
+    note: str,
+    now: datetime,
+    detail: dict[str, Any],
+) -> None:
+    """Mark the (locked, open) row resolved, close its alert and audit how it was resolved."""
     row.resolved_at, row.resolved_by_id, row.resolution_note = now, acting.staff_pk, note
     row.save(update_fields=["resolved_at", "resolved_by", "resolution_note", "check_record"])
     alerts.resolve(
         alerts.about(Subject(SUBJECT, row.public_id)),
         moment=now,
         reason="The set-aside check was resolved.",
+    )
+    record_person_event(
+        row.order.person,
+        actor=actor,
+        action=Action.UPDATE,
+        target=row,
+        detail=detail,
     )
 
 
@@ -175,14 +188,12 @@ def close_set_aside(row: SetAsideCheck, *, actor: Any, note: str) -> SetAsideChe
     now = clock.now()
     with transaction.atomic():
         locked = _open(row)
-        _close(locked, acting=acting, note=note, now=now)
-        audit.record(
+        _close(
+            locked,
             actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            person_id=locked.order.person.public_id,
-            category=person_category(locked.order.person),
-            purpose=Purpose.TREATMENT,
+            acting=acting,
+            note=note,
+            now=now,
             detail={"resolution": "closed", "note": note},
         )
     return locked
@@ -220,14 +231,12 @@ def record_set_aside(
             late_reason=late_reason,
         )
         locked.check_record = check
-        _close(locked, acting=acting, note="Recorded as a check.", now=now)
-        audit.record(
+        _close(
+            locked,
             actor=actor,
-            action=Action.UPDATE,
-            target=locked,
-            person_id=locked.order.person.public_id,
-            category=person_category(locked.order.person),
-            purpose=Purpose.TREATMENT,
+            acting=acting,
+            note="Recorded as a check.",
+            now=now,
             detail={"resolution": "recorded", "check": str(check.public_id)},
         )
     return check
