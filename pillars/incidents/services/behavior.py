@@ -15,8 +15,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.incidents.models import (
@@ -31,7 +30,7 @@ from pillars.incidents.models import (
     TargetBehavior,
 )
 from pillars.people.models import PersonServed
-from pillars.people.selectors import person_category, person_zone
+from pillars.people.selectors import person_zone, record_person_event
 
 # The end of a plan: its reason is kept with the ended version (as a change's reason is).
 MAX_END_REASON = 500
@@ -57,15 +56,7 @@ OTHER_PERSON = "This record id belongs to another person's behavior record."
 
 
 def _audit(actor: Any, action: str, target: Any, person: PersonServed, detail: dict) -> None:
-    audit.record(
-        actor=actor,
-        action=action,
-        target=target,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.TREATMENT,
-        detail=detail,
-    )
+    record_person_event(person, actor=actor, action=action, target=target, detail=detail)
 
 
 def _clean_list(name: str, values: Iterable[str], errors: dict[str, list[str]]) -> list[str]:

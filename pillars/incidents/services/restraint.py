@@ -32,7 +32,7 @@ from pillars.incidents.services.incidents import record_exposure
 from pillars.people import alerts, hooks
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import PersonServed, Placement, Staff, Unit
-from pillars.people.selectors import employed_q, person_category
+from pillars.people.selectors import employed_q, person_category, record_person_event
 
 DEFAULT_PROFILE = "cms-hospital"
 # Device clocks drift; a moment this far ahead of the server is refused as impossible.
@@ -277,13 +277,11 @@ def _orderer(ordered_by: Staff | None, staff_pk: int) -> int:
 
 
 def _audit(actor: Any, action: str, target: Any, episode: RestraintEpisode, **detail: Any) -> None:
-    audit.record(
+    record_person_event(
+        episode.person,
         actor=actor,
         action=action,
         target=target,
-        person_id=episode.person.public_id,
-        category=person_category(episode.person),
-        purpose=Purpose.TREATMENT,
         detail={"episode": str(episode.public_id), **detail},
     )
 

@@ -12,8 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
+from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.plan_versions import (
     CONTROL,
@@ -32,7 +31,7 @@ from pillars.incidents.models.safety import (
     SafetyPlanVersion,
 )
 from pillars.people.models import PersonServed
-from pillars.people.selectors import person_category, person_zone
+from pillars.people.selectors import person_zone, record_person_event
 
 MAX_ENTRIES = 12
 MAX_TEXT = 300
@@ -136,15 +135,7 @@ def save_draft(
 
 
 def _record(actor: Any, action: str, target: SafetyPlanVersion, **detail: Any) -> None:
-    audit.record(
-        actor=actor,
-        action=action,
-        target=target,
-        person_id=target.person.public_id,
-        category=person_category(target.person),
-        purpose=Purpose.TREATMENT,
-        detail=detail,
-    )
+    record_person_event(target.person, actor=actor, action=action, target=target, detail=detail)
 
 
 def not_ready_to_sign(version: SafetyPlanVersion) -> list[str]:

@@ -16,7 +16,7 @@ from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import change_rule, refuse_unknown
 from pillars.people import labels
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.rounds import presence
 from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
@@ -105,13 +105,11 @@ def order_observation(
                 from pillars.rounds.services.coverage import follow_order_change
 
                 follow_order_change(current, order, moment, actor=actor, acting_pk=acting.staff_pk)
-            audit.record(
+            record_person_event(
+                person,
                 actor=actor,
                 action=Action.CREATE,
                 target=order,
-                person_id=person.public_id,
-                category=person_category(person),
-                purpose=Purpose.TREATMENT,
                 detail={
                     "level": f"{level.code} v{level.version}",
                     "precautions": chosen,
@@ -148,13 +146,11 @@ def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> Obse
         from pillars.rounds.services.coverage import follow_order_change
 
         follow_order_change(order, None, moment, actor=actor, acting_pk=acting.staff_pk)
-        audit.record(
+        record_person_event(
+            order.person,
             actor=actor,
             action=Action.UPDATE,
             target=order,
-            person_id=order.person.public_id,
-            category=person_category(order.person),
-            purpose=Purpose.TREATMENT,
             detail={"event": "end", "reason": reason.strip()},
         )
     return order
