@@ -11,7 +11,8 @@ administrators.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -325,10 +326,38 @@ def restrict_persons(actor: Actor, qs: QuerySet[PersonServed]) -> QuerySet[Perso
     return qs.filter(person_scope_q(actor))
 
 
-# Where ``get_person_for`` leaves, for the scope check that follows its read, whether the person
-# is placed now on one of the actor's units (read in the same query as the person): the units it
-# was read for and the answer. Used once and removed, so a later write cannot make it stale.
+# Where a read of a person (``get_person_for``) or of a record about one (the check API's order)
+# leaves, for the scope check that follows it, whether the person is placed now on one of the
+# actor's units (read in the same query): the units it was read for and the answer. Used once
+# and removed, so a later write cannot make it stale.
 PLACED_ON_UNITS = "_placed_on_actor_units"
+# The annotation that carries it on the row read (``on_actor_units``).
+READ_ON_UNITS = "read_on_units"
+
+
+def on_actor_units(actor: Actor, person: str = "pk") -> dict[str, Exists]:
+    """The annotation (``READ_ON_UNITS``) that reads, with a person or a record about one
+    (``person``: the path to the person from the row read), whether the person is placed now
+    on one of the actor's units; nothing for an actor without units."""
+    if not actor.unit_ids:
+        return {}
+    on_units = Placement.objects.filter(
+        episode__person=OuterRef(person), ended_at__isnull=True, unit_id__in=sorted(actor.unit_ids)
+    )
+    return {READ_ON_UNITS: Exists(on_units)}
+
+
+@contextmanager
+def scope_read_with(row: Any, person: PersonServed, actor: Actor) -> Iterator[None]:
+    """Around the scope check of a person read with ``on_actor_units`` (on ``row``, the person
+    or a record about them): the check uses that answer instead of reading the placements
+    again, and forgets it afterwards."""
+    if READ_ON_UNITS in row.__dict__:
+        person.__dict__[PLACED_ON_UNITS] = (actor.unit_ids, row.__dict__.pop(READ_ON_UNITS))
+    try:
+        yield
+    finally:
+        person.__dict__.pop(PLACED_ON_UNITS, None)
 
 
 def person_visible(actor: Actor, person: PersonServed) -> bool:

@@ -40,7 +40,7 @@ from pillars.people.models import (
     Staff,
     Unit,
 )
-from pillars.people.policies import PLACED_ON_UNITS
+from pillars.people.policies import on_actor_units, scope_read_with
 
 
 def _ever_part2() -> Exists:
@@ -170,30 +170,16 @@ def get_person_for(
     # may change it, and person_category reads it afresh.
     # The scope check's "placed on one of your units now" is read with the person too.
     actor = policy.actor_for(user)
-    found = PersonServed.objects.filter(public_id=public_id_of(public_id)).annotate(
-        read_part2=_ever_part2()
+    person = (
+        PersonServed.objects.filter(public_id=public_id_of(public_id))
+        .annotate(read_part2=_ever_part2(), **on_actor_units(actor))
+        .first()
     )
-    if actor.unit_ids:
-        found = found.annotate(
-            read_on_units=Exists(
-                Placement.objects.filter(
-                    episode__person=OuterRef("pk"),
-                    ended_at__isnull=True,
-                    unit_id__in=sorted(actor.unit_ids),
-                )
-            )
-        )
-    person = found.first()
     if person is None:
         raise Http404("Not found")
     part2 = person.__dict__.pop("read_part2")
-    if "read_on_units" in person.__dict__:
-        on_units = person.__dict__.pop("read_on_units")
-        person.__dict__[PLACED_ON_UNITS] = (actor.unit_ids, on_units)
-    try:
+    with scope_read_with(person, person, actor):
         policy.require(user, action, person)
-    finally:
-        person.__dict__.pop(PLACED_ON_UNITS, None)
     audit.record(
         actor=_user(user),
         action=Action.VIEW,

@@ -137,7 +137,7 @@ def record_check(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Sta
     # record_check checks the policy first; inside the idempotent write's transaction the
     # order is locked as it is read, once.
     locking = transaction.get_connection().in_atomic_block
-    order = selectors.order_to_record(public_id, lock=locking)
+    order = selectors.order_to_record(public_id, user=request.user, lock=locking)
     check = services.record_check(
         order,
         locked=locking,

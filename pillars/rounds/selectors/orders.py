@@ -13,6 +13,7 @@ from pillars.core import policy
 from pillars.core.entry import get_for, public_id_of
 from pillars.core.policy import Actor
 from pillars.people.models import PersonServed, Unit
+from pillars.people.policies import on_actor_units
 from pillars.people.selectors import is_emergency_read, person_category, record_list_read
 from pillars.rounds.models import Check, ObservationOrder
 
@@ -29,15 +30,20 @@ def get_order_for(user: Any, public_id: Any, action: str = "rounds.view") -> Obs
     return get_for(_orders(), user, public_id, action)
 
 
-def order_to_record(public_id: Any, *, lock: bool = False) -> ObservationOrder:
-    """The order a check is about to be recorded on, unchecked: only for a caller that hands it
-    straight to ``services.record_check``, whose first step is the same policy check as
-    ``get_order_for`` (404 out of scope, 403 not allowed). The hot path of the check API pays
-    for the scope query once, not twice. With ``lock`` (inside the caller's transaction) the
-    order's row is locked as it is read, and ``record_check(locked=True)`` reads it no
-    more."""
+def order_to_record(public_id: Any, *, user: Any, lock: bool = False) -> ObservationOrder:
+    """The order a check is about to be recorded on by ``user``, unchecked: only for a caller
+    that hands it straight to ``services.record_check``, whose first step is the same policy
+    check as ``get_order_for`` (404 out of scope, 403 not allowed). The hot path of the check
+    API pays for the scope query once, not twice: whether the person is placed on one of the
+    user's units comes with the order (``on_actor_units``). With ``lock`` (inside the caller's
+    transaction) the order's row is locked as it is read, and ``record_check(locked=True)``
+    reads it no more."""
     orders = _orders().select_for_update(of=("self",)) if lock else _orders()
-    order = orders.filter(public_id=public_id_of(public_id)).first()
+    order = (
+        orders.filter(public_id=public_id_of(public_id))
+        .annotate(**on_actor_units(policy.actor_for(user), "person"))
+        .first()
+    )
     if order is None:
         raise Http404("Not found")
     return order

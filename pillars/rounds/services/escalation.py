@@ -807,18 +807,20 @@ def sweep_emergency_climb(now: datetime | None = None) -> SweepResult:
 CHECK_DONE = "A check was recorded; the observation is on time again."
 
 
-def resolve_check_alerts(orders: Iterable[ObservationOrder], moment: datetime) -> int:
+def resolve_check_alerts(
+    orders: Iterable[ObservationOrder], moment: datetime, *, reason: str = CHECK_DONE
+) -> int:
     """Close the open "check due" and "check overdue" alerts of orders a check has just put
-    back on time (issue 11: alerts never cleared), in the caller's transaction; the time and
-    the reason stay on the alert for the inbox history. Alerts of a check that was not safe
-    stay open until a lead acknowledges them."""
+    back on time (issue 11: alerts never cleared), or whose clock starts again, in the caller's
+    transaction; the time and the reason stay on the alert for the inbox history. Alerts of a
+    check that was not safe stay open until a lead acknowledges them."""
     return alerts.resolve(
         alerts.about(
             *(order_subject(o) for o in orders),
             kinds=[AlertKind.CHECK_DUE, AlertKind.ESCALATION],
         ),
         moment=moment,
-        reason=CHECK_DONE,
+        reason=reason,
     )
 
 

@@ -16,7 +16,11 @@ from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.people.selectors import record_person_event
 from pillars.rounds.choices import ExceptionKind
 from pillars.rounds.models import MonitoringException, ObservationOrder
+from pillars.rounds.services import escalation
 from pillars.rounds.services.orders import CLOCK_SKEW
+
+# Why the alerts of an order whose monitoring exception ends are closed.
+EXCEPTION_ENDED = "The monitoring exception ended; the observation clock starts again."
 
 
 def _clean_start(
@@ -136,6 +140,10 @@ def end_exception(
         order.paused_at = None
         order.resumed_at = locked.ended_at
         order.due_at = order.clock_due_at()
+        # The clock starts again with a check due now: the alerts of the step it had reached
+        # close with it (advance_clock relies on an order at step 0 having none open).
+        if order.escalation_step > 0:
+            escalation.resolve_check_alerts([order], locked.ended_at, reason=EXCEPTION_ENDED)
         order.escalation_step = 0
         order.save(update_fields=["paused_at", "resumed_at", "due_at", "escalation_step"])
         record_person_event(

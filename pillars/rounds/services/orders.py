@@ -16,6 +16,7 @@ from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import change_rule, refuse_unknown
 from pillars.people import labels
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
+from pillars.people.policies import scope_read_with
 from pillars.people.selectors import record_person_event
 from pillars.rounds import presence
 from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
@@ -297,9 +298,13 @@ def check_audit_detail(order: ObservationOrder, check: Check) -> dict[str, Any]:
 def advance_clock(order: ObservationOrder, observed_at: datetime, *, recorded: int = 1) -> bool:
     """Count ``recorded`` new checks on a (locked) order and move its clock to a newer
     observation, in one UPDATE; a late entry for an earlier moment never moves the clock
-    backwards. Returns whether the clock moved."""
+    backwards. Returns whether the clock moved an escalated order back on time: then its open
+    "check due" and "overdue" alerts are to be closed (``escalation.resolve_check_alerts``).
+    An order at step 0 has none: only the sweep raises them, moving the step past 0 in the same
+    transaction, and whatever moves it back to 0 closes them."""
     order.check_count += recorded
     fields = ["check_count"]
+    escalated = order.escalation_step > 0
     moved = order.last_observed_at is None or observed_at > order.last_observed_at
     if moved:
         order.last_observed_at = observed_at
@@ -315,7 +320,7 @@ def advance_clock(order: ObservationOrder, observed_at: datetime, *, recorded: i
             "escalation_failures",
         ]
     order.save(update_fields=fields)
-    return moved
+    return moved and escalated
 
 
 def record_check(
@@ -341,7 +346,9 @@ def record_check(
     than LATE_ENTRY_AFTER after the observation needs a reason and is flagged as late. The
     rules (and proof of presence) are in ``validate_check``.
     """
-    acting = policy.require(actor, "rounds.record_check", order)
+    # The order may come with the person's "placed on your units" read (order_to_record).
+    with scope_read_with(order, order.person, policy.actor_for(actor)):
+        acting = policy.require(actor, "rounds.record_check", order)
     details = check_details(
         observed_at=observed_at,
         location=location,

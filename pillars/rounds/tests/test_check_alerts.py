@@ -126,6 +126,53 @@ def test_a_check_closes_the_orders_due_alerts_with_time_and_reason(world: World)
         assert "check" in alert.resolved_reason.lower()
 
 
+def test_ending_a_monitoring_exception_closes_the_alerts_of_the_step_reached(
+    world: World,
+) -> None:
+    """The exception moves the chain back to step 0 with a check due now: the alerts raised
+    before it close at once (a check at step 0 closes nothing, so none may be left open)."""
+    from pillars.rounds.services.exceptions import (
+        EXCEPTION_ENDED,
+        end_exception,
+        start_exception,
+    )
+
+    order = start_order(world)
+    assert order.due_at is not None
+    escalate_due(order.due_at + 5 * timedelta(minutes=1))
+    assert Alert.objects.filter(subject_id=order.public_id, resolved_at__isnull=True).exists()
+    exception = start_exception(
+        order,
+        actor=world.user("nurse"),
+        kind="off_unit",
+        reason="Dental appointment",
+        with_whom="Sam (BHT)",
+        where="Dental clinic",
+    )
+    ended = end_exception(exception, actor=world.user("nurse"))
+    order.refresh_from_db()
+    assert order.escalation_step == 0
+    alerts = list(Alert.objects.filter(subject_id=order.public_id))
+    assert alerts
+    for alert in alerts:
+        assert alert.resolved_at == ended.ended_at
+        assert alert.resolved_reason == EXCEPTION_ENDED
+
+
+def test_a_check_on_an_order_that_never_escalated_writes_no_alert_update(world: World) -> None:
+    """At step 0 no "check due" alert is open, so a check does not look for one to close."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = start_order(world)
+    check(world, order, "safe", note="")
+    with CaptureQueriesContext(connection) as queries:
+        check(world, order, "safe", note="")
+    assert not [q for q in queries.captured_queries if "people_alert" in q["sql"]]
+    order.refresh_from_db()
+    assert order.check_count == 2
+
+
 def test_the_three_former_copies_of_the_on_duty_rule_alert_the_same_staff(world: World) -> None:
     """The unsafe-check alert, the 1:1 lapse sweep and the ligature sweep each worked out
     "the shift lead now, else the unit's nurses" on their own (two with the UTC date): now
