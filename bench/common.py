@@ -64,6 +64,21 @@ def databases() -> list[str]:
     return ["sqlite"] + (["postgresql"] if postgres_server() else [])
 
 
+def named_database() -> str:
+    """The database DATABASE_URL names: PostgreSQL when it is a postgres:// address, else SQLite
+    (for the benches that run on one database)."""
+    return "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+
+
+def measure_migrated(prefix: str, what: str, measure: Callable[[dict[str, str]], None]) -> None:
+    """Run ``measure`` on a throwaway, migrated database of the kind DATABASE_URL names, after
+    saying ``what`` it holds."""
+    with bench_env(prefix, named_database()) as (data_dir, env):
+        print(f"\n{what} in {data_dir} ...", flush=True)
+        pillars(env, "migrate", "--no-input", "-v", "0")
+        measure(env)
+
+
 def _admin(server: str) -> str:
     return f"{server}/postgres"
 

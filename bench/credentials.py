@@ -18,7 +18,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from bench.common import bench_env, pillars
+from bench.common import measure_migrated
 
 STAFF = int(os.environ.get("BENCH_CREDENTIAL_STAFF", "5000"))
 ROUNDS = int(os.environ.get("BENCH_CREDENTIAL_ROUNDS", "9"))
@@ -87,13 +87,7 @@ HAND_SQL = """
 
 
 def main() -> None:
-    database = (
-        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
-    )
-    with bench_env("pillars-bench-credentials-", database) as (data_dir, env):
-        print(f"\nbench credentials: {STAFF} staff in {data_dir} ...", flush=True)
-        pillars(env, "migrate", "--no-input", "-v", "0")
-        measure(env)
+    measure_migrated("pillars-bench-credentials-", f"bench credentials: {STAFF} staff", measure)
 
 
 def hand_written(today: date) -> tuple[int, int, int]:

@@ -26,7 +26,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import bench_env, pillars
+from bench.common import measure_migrated
 
 SERVICES = int(os.environ.get("BENCH_DIRECTORY_SERVICES", "50000"))
 IMPORT_SERVICES = int(os.environ.get("BENCH_DIRECTORY_IMPORT_SERVICES", "2000"))
@@ -36,14 +36,7 @@ MOMENT = datetime(2026, 3, 9, 18, 0, tzinfo=UTC)
 
 
 def main() -> None:
-    # SQLite unless DATABASE_URL names a PostgreSQL server (then a throwaway database on it).
-    database = (
-        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
-    )
-    with bench_env("pillars-bench-directory-", database) as (data_dir, env):
-        print(f"\nbench directory: {SERVICES} services in {data_dir} ...", flush=True)
-        pillars(env, "migrate", "--no-input", "-v", "0")
-        measure(env)
+    measure_migrated("pillars-bench-directory-", f"bench directory: {SERVICES} services", measure)
 
 
 def hand_written(q: Any, now: datetime) -> list[int]:

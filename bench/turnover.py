@@ -18,7 +18,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from bench.common import bench_env, pillars
+from bench.common import measure_migrated
 
 STAFF = int(os.environ.get("BENCH_TURNOVER_STAFF", "5000"))
 ROUNDS = int(os.environ.get("BENCH_TURNOVER_ROUNDS", "7"))
@@ -27,13 +27,9 @@ ORG = "The whole organization"
 
 
 def main() -> None:
-    database = (
-        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    measure_migrated(
+        "pillars-bench-turnover-", f"bench turnover: {STAFF} staff over {YEARS} years", measure
     )
-    with bench_env("pillars-bench-turnover-", database) as (data_dir, env):
-        print(f"\nbench turnover: {STAFF} staff over {YEARS} years in {data_dir} ...", flush=True)
-        pillars(env, "migrate", "--no-input", "-v", "0")
-        measure(env)
 
 
 def populate(today: date) -> None:
