@@ -53,6 +53,19 @@ def test_the_command_refuses_others_and_bad_input(world: World, tmp_path: Path) 
     assert not list(tmp_path.iterdir())
 
 
+def test_a_deactivated_account_exports_nothing(world: World, tmp_path: Path) -> None:
+    """A director who has left keeps no right to the records: the command names no user."""
+    director = world.user("director")
+    director.is_active = False
+    director.save(update_fields=["is_active"])
+    with pytest.raises(CommandError, match="No active user named 't-director'"):
+        call_command("fhir", "export", "--out", str(tmp_path), "--as", "t-director")
+    with pytest.raises(CommandError, match="No active user named 'nobody'"):
+        call_command("fhir", "export", "--out", str(tmp_path), "--as", "nobody")
+    assert not list(tmp_path.iterdir())
+    assert not AuditEvent.objects.filter(object_type="fhir.bulk").exists()
+
+
 def test_reads_go_through_the_replica_when_one_is_configured(
     world: World, monkeypatch: Any
 ) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import policy
+from pillars.core.commands import acting_user, add_acting_user
 from pillars.insights.fhir import mappers, reading, services
 from pillars.insights.fhir.export import persons_for, write_export
 
@@ -36,15 +36,13 @@ class Command(BaseCommand):
             "--out, as the staff member --as (a director or the privacy officer).",
         )
         run.add_argument("--out", required=True, help="folder to write into (made if missing)")
-        run.add_argument("--as", dest="username", required=True, help="sign-in name")
+        add_acting_user(run, "the director or privacy officer the export acts as")
         run.add_argument("--since", default="", help="only records changed since (ISO, zoned)")
         run.add_argument("--type", default="", help="resource types, comma-separated")
         run.add_argument("--group", default="", help="a unit's or program's public id")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["username"]).first()
-        if user is None:
-            raise CommandError(f"No sign-in name {options['username']!r}.")
+        user = acting_user(options)
         since = None
         if options["since"]:
             since = parse_datetime(options["since"])

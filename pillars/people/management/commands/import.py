@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from pillars.core.commands import acting_user, add_acting_user, add_commit
 from pillars.people.importing import KINDS, MAX_BYTES, FileRefused, run
 
 
@@ -41,23 +41,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("kind", choices=sorted(KINDS), help="what the file holds")
         parser.add_argument("file", help="path to the CSV file")
-        parser.add_argument(
-            "--as",
-            dest="as_user",
-            required=True,
-            metavar="USERNAME",
-            help="the administrator the import acts as (policy and audit apply to them)",
+        add_acting_user(
+            parser, "the administrator the import acts as (policy and audit apply to them)"
         )
-        parser.add_argument(
-            "--commit",
-            action="store_true",
-            help="import for real (the default is a dry run that writes nothing)",
-        )
+        add_commit(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["as_user"]).first()
-        if user is None or not user.is_active:
-            raise CommandError(f"No active user named {options['as_user']!r}.")
+        user = acting_user(options)
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from pillars.core.commands import acting_user, add_acting_user, add_commit
 from pillars.recovery.hsds.package import PackageRefused, files_from_dir
 from pillars.recovery.services import directory as services
 
@@ -27,23 +27,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("action", choices=["import", "export"])
         parser.add_argument("path", help="the package's folder (or a .zip / .json to import)")
-        parser.add_argument(
-            "--as",
-            dest="as_user",
-            required=True,
-            metavar="USERNAME",
-            help="the administrator the command acts as (policy and audit apply to them)",
-        )
-        parser.add_argument(
-            "--commit",
-            action="store_true",
-            help="import for real (the default is a dry run that writes nothing)",
-        )
+        add_acting_user(parser)
+        add_commit(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["as_user"]).first()
-        if user is None or not user.is_active:
-            raise CommandError(f"No active user named {options['as_user']!r}.")
+        user = acting_user(options)
         path = Path(options["path"])
         try:
             if options["action"] == "export":
