@@ -137,6 +137,21 @@ def counted(request: HttpRequest, key: str) -> dict[str, int] | None:
     return None if found is None else found.get(key, {})
 
 
+def counts_of(
+    request: HttpRequest,
+    unit: Unit,
+    key: str,
+    panel_counts: PanelCounts,
+) -> dict[str, int]:
+    """The counts of extension ``key``'s panel: those of this board read, or, when the panel is
+    asked outside one, each of ``panel_counts`` counted now."""
+    counts = counted(request, key)
+    if counts is None:
+        wanted = panel_counts(request, unit) or {}
+        counts = {name: qs.count() for name, qs in wanted.items()}
+    return counts
+
+
 def _count_panels(request: HttpRequest, unit: Unit) -> None:
     wanted: dict[Hashable, QuerySet[Any]] = {}
     for extension in _ordered():

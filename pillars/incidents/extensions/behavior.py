@@ -92,10 +92,7 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     """How many persons on the unit have a contract review due, with a link to the list
     (counted with the board's other panel counts); nothing when none has, or for roles that do
     not read behavior plans."""
-    counts = board_extras.counted(request, "incidents-behavior")
-    if counts is None:  # asked outside a board read
-        wanted = _panel_counts(request, unit) or {}
-        counts = {name: qs.count() for name, qs in wanted.items()}
+    counts = board_extras.counts_of(request, unit, "incidents-behavior", _panel_counts)
     count = counts.get("due")
     if not count:
         return None

@@ -11,7 +11,7 @@ from pillars.audit.choices import Category
 from pillars.core import clock, policy
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import SAFETY, PersonSection, register_section
-from pillars.rounds.board_extras import counted
+from pillars.rounds import board_extras
 
 
 def person_incidents(
@@ -51,10 +51,7 @@ def _unit_counts(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
 def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     """Open incidents and overdue notifications on the unit, for whoever lists its incidents
     (read with the board's other panel counts; on their own, two counting queries)."""
-    counts = counted(request, "incidents-incidents")
-    if counts is None:  # asked outside a board read
-        wanted = _unit_counts(request, unit) or {}
-        counts = {name: qs.count() for name, qs in wanted.items()}
+    counts = board_extras.counts_of(request, unit, "incidents-incidents", _unit_counts)
     if not counts:
         return None
     return {"unit": unit, "open_count": counts["open_count"], "overdue": counts["overdue"]}

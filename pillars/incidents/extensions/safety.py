@@ -15,7 +15,8 @@ from pillars.incidents.selectors import safety as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import SAFETY, PersonSection, register_section
 from pillars.people.selectors import person_zone
-from pillars.rounds.board_extras import BoardExtension, RowExtra, counted, register
+from pillars.rounds import board_extras
+from pillars.rounds.board_extras import BoardExtension, RowExtra, register
 
 
 def person_safety_plan(
@@ -74,10 +75,7 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     """How many plans on the unit are past their review date, with a link to the list (counted
     with the board's other panel counts); nothing when none is, or for roles that do not read
     plans."""
-    counts = counted(request, "incidents-safety-plan")
-    if counts is None:  # asked outside a board read
-        wanted = _panel_counts(request, unit) or {}
-        counts = {name: qs.count() for name, qs in wanted.items()}
+    counts = board_extras.counts_of(request, unit, "incidents-safety-plan", _panel_counts)
     count = counts.get("overdue")
     if not count:
         return None
