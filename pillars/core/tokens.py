@@ -70,22 +70,14 @@ def create_token(
             created_at=now,
             expires_at=now + timedelta(days=whole),
         )
-        audit.record(
-            actor=acting.user,
-            action=Action.TOKEN,
-            target=token,
-            purpose=Purpose.SECURITY,
-            detail={
-                "event": "created",
-                **audit.changes(
-                    None,
-                    {
-                        "name": name,
-                        "scopes": chosen,
-                        "expires_at": token.expires_at.isoformat(),
-                    },
-                ),
-            },
+        _record(
+            acting.user,
+            token,
+            "created",
+            audit.changes(
+                None,
+                {"name": name, "scopes": chosen, "expires_at": token.expires_at.isoformat()},
+            ),
         )
     return token, secret
 
@@ -101,17 +93,24 @@ def revoke_token(token: ApiToken, *, actor: Any) -> ApiToken:
             raise Conflict("This token was already revoked.")
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(
-            actor=acting.user,
-            action=Action.TOKEN,
-            target=token,
-            purpose=Purpose.SECURITY,
-            detail={
-                "event": "revoked",
-                **audit.changes({"revoked_at": None}, {"revoked_at": token.revoked_at}),
-            },
+        _record(
+            acting.user,
+            token,
+            "revoked",
+            audit.changes({"revoked_at": None}, {"revoked_at": token.revoked_at}),
         )
     return token
+
+
+def _record(user: Any, token: ApiToken, event: str, changes: dict[str, Any] | None = None) -> None:
+    """The audit event of a token created, revoked or used: a security event of its owner."""
+    audit.record(
+        actor=user,
+        action=Action.TOKEN,
+        target=token,
+        purpose=Purpose.SECURITY,
+        detail={"event": event, **(changes or {})},
+    )
 
 
 def tokens_visible_to(user: Any) -> QuerySet[ApiToken]:
@@ -167,13 +166,7 @@ def authenticate_token(secret: str | None) -> ApiToken | None:
     )
     if moved:
         token.last_used_at = now
-        audit.record(
-            actor=token.user,
-            action=Action.TOKEN,
-            target=token,
-            purpose=Purpose.SECURITY,
-            detail={"event": "used"},
-        )
+        _record(token.user, token, "used")
     return token
 
 

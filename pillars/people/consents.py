@@ -430,14 +430,12 @@ def record_consent(
         ConsentRecipient.objects.bulk_create(
             ConsentRecipient(consent=consent, **row) for row in cleaned
         )
-        audit.record(
-            actor=policy.actor_for(actor).user,
-            action=Action.CREATE,
-            target=consent,
-            person_id=person.public_id,
-            category=Category.SUBSTANCE_USE,
-            purpose=Purpose.TREATMENT,
-            detail={
+        _record_write(
+            actor,
+            Action.CREATE,
+            consent,
+            person,
+            {
                 "programs": [u.code for u in chosen_programs],
                 "kinds": kinds,
                 "purposes": chosen_purposes,
@@ -474,14 +472,12 @@ def revoke_consent(consent: Consent, *, actor: Any, received_as: str, note: str 
         locked.save(
             update_fields=["revoked_at", "revoked_by", "revoked_received_as", "revocation_note"]
         )
-        audit.record(
-            actor=policy.actor_for(actor).user,
-            action=Action.UPDATE,
-            target=locked,
-            person_id=consent.person.public_id,
-            category=Category.SUBSTANCE_USE,
-            purpose=Purpose.TREATMENT,
-            detail={
+        _record_write(
+            actor,
+            Action.UPDATE,
+            locked,
+            consent.person,
+            {
                 "event": "revoked",
                 **audit.changes(
                     {"revoked_at": None, "received_as": ""},
@@ -509,18 +505,30 @@ def record_expiry_event(consent: Consent, *, actor: Any, occurred_on: date | Non
             raise invalid(None, "The expiry event is already recorded.")
         locked.expiry_event_on = occurred_on
         locked.save(update_fields=["expiry_event_on"])
-        audit.record(
-            actor=policy.actor_for(actor).user,
-            action=Action.UPDATE,
-            target=locked,
-            person_id=consent.person.public_id,
-            category=Category.SUBSTANCE_USE,
-            purpose=Purpose.TREATMENT,
-            detail=audit.changes(
-                {"expiry_event_on": None}, {"expiry_event_on": occurred_on.isoformat()}
-            ),
+        _record_write(
+            actor,
+            Action.UPDATE,
+            locked,
+            consent.person,
+            audit.changes({"expiry_event_on": None}, {"expiry_event_on": occurred_on.isoformat()}),
         )
     return locked
+
+
+def _record_write(
+    actor: Any, action: str, consent: Consent, person: PersonServed, detail: dict[str, Any]
+) -> None:
+    """The audit event of a consent recorded, revoked or ended by its event: Part 2 records of
+    the person, written for treatment."""
+    audit.record(
+        actor=policy.actor_for(actor).user,
+        action=action,
+        target=consent,
+        person_id=person.public_id,
+        category=Category.SUBSTANCE_USE,
+        purpose=Purpose.TREATMENT,
+        detail=detail,
+    )
 
 
 def explain(consent_id: int) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import import_module
 
 from pillars.people.models import Staff, Unit
 
@@ -25,3 +26,9 @@ class DemoContext:
     def rng(self, area: str) -> random.Random:
         """A generator of its own for each area, so areas do not shift each other's data."""
         return random.Random(f"{self.seed}:{area}")
+
+    def load_areas(self, app: str, areas: Iterable[str]) -> None:
+        """Run each area's demo loader (``pillars.demo.<app>.<area>.load``), in order."""
+        for area in areas:
+            import_module(f"pillars.demo.{app}.{area}").load(self)
+            self.progress(f"{app}: {area}")
