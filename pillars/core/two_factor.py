@@ -62,13 +62,7 @@ def verify(request: HttpRequest, device: TOTPDevice, code: str) -> StepResult:
     if not allowed:
         until = (info or {}).get("locked_until")
         wait = max(1, int((until - clock.now()).total_seconds())) if until else None
-        audit.record(
-            actor=user,
-            action=Action.TWO_FACTOR,
-            outcome=Outcome.DENIED,
-            purpose=Purpose.SECURITY,
-            detail={"step": "throttled"},
-        )
+        _record(user, {"step": "throttled"}, Outcome.DENIED)
         return StepResult(
             False,
             "Too many wrong codes. "
@@ -76,13 +70,7 @@ def verify(request: HttpRequest, device: TOTPDevice, code: str) -> StepResult:
             + "enter the code your app shows.",
         )
     if not device.verify_token(code):
-        audit.record(
-            actor=user,
-            action=Action.TWO_FACTOR,
-            outcome=Outcome.FAILED,
-            purpose=Purpose.SECURITY,
-            detail={"step": "wrong code", "enrolling": enrolling},
-        )
+        _record(user, {"step": "wrong code", "enrolling": enrolling}, Outcome.FAILED)
         return StepResult(
             False, "That code did not match. Enter the 6-digit code your app shows now."
         )
@@ -92,22 +80,22 @@ def verify(request: HttpRequest, device: TOTPDevice, code: str) -> StepResult:
             device.save(update_fields=["confirmed"])
             # Drop any other pending enrolments, so only the confirmed device remains.
             TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
-        audit.record(
-            actor=user,
-            action=Action.TWO_FACTOR,
-            purpose=Purpose.SECURITY,
-            detail={"step": "enrolled" if enrolling else "verified"},
-        )
+        _record(user, {"step": "enrolled" if enrolling else "verified"})
     otp_login(request, device)
     return StepResult(True)
 
 
 def record_malformed(user: Any) -> None:
     """A code that is not 6 digits is refused like a wrong one, and audited the same way."""
+    _record(user, {"step": "malformed code"}, Outcome.FAILED)
+
+
+def _record(user: Any, detail: dict[str, Any], outcome: str = Outcome.SUCCESS) -> None:
+    """The audit event of one step of the second sign-in step (a security event of the user)."""
     audit.record(
         actor=user,
         action=Action.TWO_FACTOR,
-        outcome=Outcome.FAILED,
+        outcome=outcome,
         purpose=Purpose.SECURITY,
-        detail={"step": "malformed code"},
+        detail=detail,
     )
