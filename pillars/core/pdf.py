@@ -59,12 +59,14 @@ def document(title: str) -> FPDF:
     return pdf
 
 
-def writer(pdf: FPDF, body: int = 12) -> Any:
-    """``line(text, size, style, gap)``: a paragraph across the page's width."""
+def writer(pdf: FPDF, body: int = 12, *, leading: float = 0.5, gap: float = 2) -> Any:
+    """``line(text, size, style, gap)``: a paragraph across the page's width, its lines
+    ``leading`` times its size apart, ``gap`` below it unless told otherwise."""
+    paragraph_gap = gap
 
-    def line(text: str, size: int = body, style: str = "", gap: float = 2) -> None:
+    def line(text: str, size: int = body, style: str = "", gap: float = paragraph_gap) -> None:
         pdf.set_font(FAMILY, style=style, size=size)
-        pdf.multi_cell(pdf.epw, size * 0.5, printable(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(pdf.epw, size * leading, printable(text), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
     return line

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pillars.core import clock, exports
-from pillars.core.pdf import FAMILY, document, printable
+from pillars.core.pdf import document, writer
 
 
 def export(
@@ -42,6 +42,8 @@ class PlanPrint:
         self.body = body
         person = version.person
         self.pdf = document(f"{plan_name.capitalize()} for {person.display_name}")
+        # line(text, size=body, style="", gap=2): a paragraph across the page.
+        self.line = writer(self.pdf, body)
         self.line(f"My {plan_name}: {person.display_name}", title, "B", 4)
         if version.is_signed and version.signed_at:
             signed_on = clock.local(version.signed_at, zone).date()
@@ -53,14 +55,6 @@ class PlanPrint:
             body - 2,
             gap=6,
         )
-
-    def line(self, text: str, size: int | None = None, style: str = "", gap: float = 2) -> None:
-        size = size or self.body
-        self.pdf.set_font(FAMILY, style=style, size=size)
-        self.pdf.multi_cell(
-            self.pdf.epw, size * 0.5, printable(text), new_x="LMARGIN", new_y="NEXT"
-        )
-        self.pdf.ln(gap)
 
     def entries(self, entries: list[dict[str, str]], gap: float, text: Callable[..., str]) -> None:
         """A section's entries as a list, or a note that nothing is written there yet."""

@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import Model, Q
 
 from pillars.core import clock, exports, policy
-from pillars.core.pdf import FAMILY, document, printable
+from pillars.core.pdf import FAMILY, document, printable, writer
 from pillars.core.policy import rule
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import (
@@ -388,10 +388,7 @@ def render(stay: Stay, release: exports.Release | None = None) -> bytes:
     zone = stay.zone
     pdf = document(f"Survey-readiness packet: {person.display_name}")
 
-    def line(text: str, size: int = 10, style: str = "", gap: float = 1.5) -> None:
-        pdf.set_font(FAMILY, style=style, size=size)
-        pdf.multi_cell(pdf.epw, size * 0.45, printable(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
+    line = writer(pdf, body=10, leading=0.45, gap=1.5)
 
     line(f"Survey-readiness packet: {person.display_name}", 16, "B", 2)
     line(

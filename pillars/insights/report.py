@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from pillars.core import clock
-from pillars.core.pdf import FAMILY, document, printable
+from pillars.core.pdf import FAMILY, document, printable, writer
 from pillars.insights import measures
 from pillars.insights.compute import STRATA, STRATUM_LABELS
 from pillars.insights.dashboards import month_label
@@ -98,10 +98,7 @@ def render(report: MonthlyReport, source: str, notice: tuple[str, ...] = ()) -> 
     month = month_label(report.first.year, report.first.month)
     pdf = document(f"Monthly quality report: {report.scope}, {month}")
 
-    def line(text: str, size: int = 10, style: str = "", gap: float = 1.5) -> None:
-        pdf.set_font(FAMILY, style=style, size=size)
-        pdf.multi_cell(pdf.epw, size * 0.45, printable(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
+    line = writer(pdf, body=10, leading=0.45, gap=1.5)
 
     line(f"Monthly quality report: {month}", 16, "B", 2)
     line(
