@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -14,3 +17,12 @@ class CoreConfig(AppConfig):
 
         policy.register(policies.ACTIONS)
         navigation.register([navigation.NavEntry("Home", "core:home", None, order=0)])
+
+
+def install_areas(app: str, areas: Iterable[str], packages: Iterable[str]) -> None:
+    """From a domain app's ``ready()``: each area's ``install()`` in each of the app's packages
+    named (``policies``, ``extensions``), area by area in the app's order."""
+    wanted = tuple(packages)
+    for area in areas:
+        for package in wanted:
+            import_module(f"pillars.{app}.{package}.{area}").install()

@@ -1,6 +1,6 @@
-from importlib import import_module
-
 from django.apps import AppConfig
+
+from pillars.core.apps import install_areas
 
 # The app's areas; each has its own models, services, selectors, views, api, policies and
 # extensions module of this name.
@@ -21,9 +21,7 @@ class IncidentsConfig(AppConfig):
         from pillars.people.services import add_reference_models
 
         add_reference_models(DeescalationStep, NotificationRule)
-        for area in AREAS:
-            import_module(f"pillars.incidents.policies.{area}").install()
-            import_module(f"pillars.incidents.extensions.{area}").install()
+        install_areas("incidents", AREAS, ["policies", "extensions"])
         navigation.register(
             [
                 NavEntry("Incident reports", "incidents:incident-drafts", "incidents.report", 30),

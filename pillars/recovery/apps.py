@@ -1,6 +1,6 @@
-from importlib import import_module
-
 from django.apps import AppConfig
+
+from pillars.core.apps import install_areas
 
 # The app's areas; each has its own models, services, selectors, views, api, policies and
 # extensions module of this name (the incidents app's layout).
@@ -16,6 +16,4 @@ class RecoveryConfig(AppConfig):
     verbose_name = "Peer recovery support"
 
     def ready(self) -> None:
-        for area in AREAS:
-            import_module(f"pillars.recovery.policies.{area}").install()
-            import_module(f"pillars.recovery.extensions.{area}").install()
+        install_areas("recovery", AREAS, ["policies", "extensions"])

@@ -1,6 +1,6 @@
-from importlib import import_module
-
 from django.apps import AppConfig
+
+from pillars.core.apps import install_areas
 
 # The app's policy areas, one module each in policies/ (the incidents app's layout).
 AREAS = ("orders", "coverage", "escalation", "handoffs", "inspections")
@@ -20,8 +20,7 @@ class RoundsConfig(AppConfig):
         from pillars.rounds import board_alerts, board_coverage, sections, unordered
         from pillars.rounds.services import escalation
 
-        for area in AREAS:
-            import_module(f"pillars.rounds.policies.{area}").install()
+        install_areas("rounds", AREAS, ["policies"])
         # Who leads a unit's shift (shift assignments are rounds'), behind people's one on-duty
         # rule; and a lead's acknowledgement of an unsafe check ends its emergency climb.
         alerts.set_lead_rule(escalation.shift_leads)

@@ -1,6 +1,6 @@
-from importlib import import_module
-
 from django.apps import AppConfig
+
+from pillars.core.apps import install_areas
 
 # The app's areas; each has its own models, services, selectors, views, api, policies and
 # extensions module of this name (the incidents and recovery apps' layout).
@@ -28,6 +28,4 @@ class WorkforceConfig(AppConfig):
     verbose_name = "Workforce"
 
     def ready(self) -> None:
-        for area in AREAS:
-            import_module(f"pillars.workforce.policies.{area}").install()
-            import_module(f"pillars.workforce.extensions.{area}").install()
+        install_areas("workforce", AREAS, ["policies", "extensions"])
