@@ -64,6 +64,11 @@ def _same(*names: str) -> dict[str, str]:
     return {n: n for n in names}
 
 
+def _parents(*tables: str) -> dict[str, tuple[str, str]]:
+    """Foreign keys named after the table they point to: ``<table>_id`` -> (field, table)."""
+    return {f"{t}_id": (t, t) for t in tables}
+
+
 TABLES: list[Table] = [
     Table("taxonomy", m.Taxonomy, _same("name", "description", "uri", "version")),
     Table(
@@ -92,7 +97,7 @@ TABLES: list[Table] = [
             "x_timezone",
             "x_confidential",
         ),
-        {"organization_id": ("organization", "organization")},
+        _parents("organization"),
     ),
     Table(
         "address",
@@ -108,7 +113,7 @@ TABLES: list[Table] = [
             "country",
             "address_type",
         ),
-        {"location_id": ("location", "location")},
+        _parents("location"),
     ),
     Table(
         "service",
@@ -129,24 +134,19 @@ TABLES: list[Table] = [
             "alert",
             "x_confidential",
         ),
-        {"organization_id": ("organization", "organization")},
+        _parents("organization"),
     ),
     Table(
         "service_at_location",
         m.ServiceAtLocation,
         _same("description"),
-        {"service_id": ("service", "service"), "location_id": ("location", "location")},
+        _parents("service", "location"),
     ),
     Table(
         "phone",
         m.Phone,
         _same("number", "type", "description"),
-        {
-            "location_id": ("location", "location"),
-            "service_id": ("service", "service"),
-            "organization_id": ("organization", "organization"),
-            "service_at_location_id": ("service_at_location", "service_at_location"),
-        },
+        _parents("location", "service", "organization", "service_at_location"),
     ),
     Table(
         "schedule",
@@ -164,33 +164,25 @@ TABLES: list[Table] = [
             "opens_at",
             "closes_at",
         ),
-        {
-            "service_id": ("service", "service"),
-            "location_id": ("location", "location"),
-            "service_at_location_id": ("service_at_location", "service_at_location"),
-        },
+        _parents("service", "location", "service_at_location"),
     ),
     Table(
         "language",
         m.Language,
         _same("name", "code", "note"),
-        {
-            "service_id": ("service", "service"),
-            "location_id": ("location", "location"),
-            "phone_id": ("phone", "phone"),
-        },
+        _parents("service", "location", "phone"),
     ),
     Table(
         "cost_option",
         m.CostOption,
         _same("valid_from", "valid_to", "option", "currency", "amount", "amount_description"),
-        {"service_id": ("service", "service")},
+        _parents("service"),
     ),
     Table(
         "attribute",
         m.Attribute,
         _same("link_id", "link_type", "link_entity", "value"),
-        {"taxonomy_term_id": ("taxonomy_term", "taxonomy_term")},
+        _parents("taxonomy_term"),
     ),
 ]
 BY_NAME = {t.name: t for t in TABLES}
