@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -317,37 +316,31 @@ def person_section(
     if not policy.allows(request.user, "people.view_consents", person):
         return None
     today = clock.now().date()
-    # The person page read every placement already: its Part 2 units answer "ever placed in a
-    # Part 2 program" without a second read of the placements.
+    # One plain read of the person's consents (a few rows) answers "any consent" and counts
+    # those in force; the person page read every placement already, and its Part 2 units
+    # answer "ever placed in a Part 2 program" without a second read of the placements.
+    consents = list(
+        Consent.objects.filter(person=person).values_list(
+            "revoked_at", "expiry_event_on", "expires_on"
+        )
+    )
     part2_units = page.get("part2_unit_ids")
-    ever_part2: Any = (
-        Value(bool(part2_units), output_field=BooleanField())
-        if part2_units is not None
-        else Exists(
+    if part2_units is None:
+        part2_units = set(
             Placement.objects.filter(
-                episode__person=OuterRef("pk"), unit__is_substance_use_program=True
-            )
+                episode__person=person, unit__is_substance_use_program=True
+            ).values_list("unit_id", flat=True)
         )
-    )
-    found = (
-        PersonServed.objects.filter(pk=person.pk)
-        .annotate(
-            part2=ever_part2,
-            any_consent=Exists(Consent.objects.filter(person=OuterRef("pk"))),
-            active=Count(
-                "consents",
-                filter=Q(consents__revoked_at__isnull=True, consents__expiry_event_on__isnull=True)
-                & (Q(consents__expires_on__isnull=True) | Q(consents__expires_on__gte=today)),
-            ),
-        )
-        .values("part2", "any_consent", "active")
-        .first()
-    )
-    if found is None or not (found["part2"] or found["any_consent"]):
+    if not (part2_units or consents):
         return None
+    active = sum(
+        1
+        for revoked_at, event_on, expires_on in consents
+        if revoked_at is None and event_on is None and (expires_on is None or expires_on >= today)
+    )
     writable = page.get("writable", True)
     return {
-        "active": found["active"],
+        "active": active,
         "can_record": writable and policy.allows(request.user, "people.record_consent", person),
         "can_account": policy.allows(request.user, "people.view_disclosures", person),
     }

@@ -124,10 +124,12 @@ def order_history(person: PersonServed, user: Any = None) -> list[ObservationOrd
 def current_order(person: PersonServed, user: Any = None) -> ObservationOrder | None:
     """The person's open order (there is at most one), for the person page; none when the
     order was made in a Part 2 program the user may not read (a new order replaces it)."""
+    # At most one row (a constraint): no ordering to compute.
     return (
         policy.readable(ObservationOrder.objects.all(), user)
         .filter(person=person, ended_at__isnull=True)
         .select_related("level", "ordered_by")
+        .order_by()
         .first()
     )
 
