@@ -151,7 +151,7 @@ def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
             values["prev_hmac"] = prev
             values["hmac"] = prev = compute_hmac(values)
             events.append(AuditEvent(**values))
-        if not bulk and len(events) == 1 and connection.vendor == "postgresql":
+        if not bulk and len(events) == 1 and connection.vendor in ("postgresql", "sqlite"):
             _insert_moving_head(connection, events[0])
             return events
         if bulk:
@@ -166,7 +166,10 @@ def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
 def _take_numbered_lane(connection: Any, count: int) -> tuple[int, str, list[int]] | None:
     """On PostgreSQL, the lane ``_take_lane`` would take, locked, with its previous HMAC and
     ``count`` event numbers from the sequence, in one statement; None where that statement
-    finds no lane to lock (no heads yet, or every lane taken), for ``_take_lane`` to settle."""
+    finds no lane to lock (no heads yet, or every lane taken), for ``_take_lane`` to settle.
+    On SQLite, the same in one statement too (``_take_sqlite_lane``)."""
+    if connection.vendor == "sqlite":
+        return _take_sqlite_lane(connection, count)
     if connection.vendor != "postgresql":
         return None
     held = _held_lane(connection)
@@ -192,21 +195,47 @@ def _take_numbered_lane(connection: Any, count: int) -> tuple[int, str, list[int
     return lane, prev, [row[2] for row in found]
 
 
+def _take_sqlite_lane(connection: Any, count: int) -> tuple[int, str, list[int]] | None:
+    """SQLite's lane (lane 1: one writer at a time, its IMMEDIATE transaction holding the
+    database), its previous HMAC and the next ``count`` numbers after the highest head, in one
+    statement; None before the head exists, for ``_take_lane`` to make it."""
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, hmac, (SELECT MAX(seq) FROM {table}) FROM {table} WHERE id = 1"  # noqa: S608
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    lane, prev, last = found
+    return lane, prev, list(range(last + 1, last + count + 1))
+
+
 def _insert_moving_head(connection: Any, event: AuditEvent) -> None:
-    """Insert one event and move its lane's head to it in one statement (PostgreSQL: the head's
-    UPDATE rides in a WITH clause of the event's INSERT, which Django's compiler writes)."""
+    """Insert one event and move its lane's head to it: in one statement on PostgreSQL (the
+    head's UPDATE rides in a WITH clause of the event's INSERT, which Django's compiler
+    writes), in two on SQLite, which has no UPDATE in a WITH clause."""
     query = InsertQuery(AuditEvent)
     query.insert_values([f for f in AuditEvent._meta.concrete_fields if not f.primary_key], [event])
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = [AuditEvent._meta.pk]
     [(insert, params)] = compiler.as_sql()
     table = connection.ops.quote_name(ChainHead._meta.db_table)
+    move = f"UPDATE {table} SET seq = %s, hmac = %s WHERE id = %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH moved AS (UPDATE {table} SET seq = %s, hmac = %s WHERE id = %s) {insert}",  # noqa: S608
-            [event.seq, event.hmac, event.lane, *params],
-        )
-        event.pk = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH moved AS ({move}) {insert}", [event.seq, event.hmac, event.lane, *params]
+            )
+            event.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert, params)
+            event.pk = (
+                cursor.fetchone()[0]
+                if compiler.returning_fields and connection.features.can_return_columns_from_insert
+                else connection.ops.last_insert_id(cursor, AuditEvent._meta.db_table, "id")
+            )
+            cursor.execute(move, [event.seq, event.hmac, event.lane])
     event._state.adding = False
     event._state.db = connection.alias
 
