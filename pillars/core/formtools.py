@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from pillars.core.errors import Conflict
@@ -137,3 +138,16 @@ def saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
     """After a write: say so, and go where the user reads the result."""
     messages.success(request, message)
     return redirect(to)
+
+
+def saved_to(
+    request: HttpRequest, message: str | Callable[[Any], str], url_name: str
+) -> Callable[[Any], HttpResponse]:
+    """The ``done`` of a form page whose write makes or changes one record: say ``message``
+    (or ``message(record)``) and open the record's page (``url_name``, taking its public id)."""
+
+    def done(record: Any) -> HttpResponse:
+        text = message(record) if callable(message) else message
+        return saved(request, text, reverse(url_name, args=[record.public_id]))
+
+    return done

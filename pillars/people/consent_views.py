@@ -11,13 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import BooleanField, Count, Exists, OuterRef, Q, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.audit.choices import Category, Purpose
 from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pdf import document, writer
 from pillars.people import consent_pdf, consents
 from pillars.people import selectors as people_selectors
@@ -117,11 +117,7 @@ def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "people/consent_form.html",
         {"person": person, "form": form},
         write,
-        lambda consent: saved(
-            request,
-            "The consent is recorded.",
-            reverse("people:consent-detail", args=[consent.public_id]),
-        ),
+        saved_to(request, "The consent is recorded.", "people:consent-detail"),
         field_map=CONSENT_FIELDS,
     )
 
@@ -192,10 +188,10 @@ def consent_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
         lambda data: consents.revoke_consent(
             consent, actor=request.user, received_as=data["received_as"], note=data["note"]
         ),
-        lambda revoked: saved(
+        saved_to(
             request,
             "The revocation is recorded; it applies to every disclosure from now on.",
-            reverse("people:consent-detail", args=[revoked.public_id]),
+            "people:consent-detail",
         ),
     )
 
@@ -214,10 +210,8 @@ def consent_expiry_event(request: HttpRequest, public_id: UUID) -> HttpResponse:
         lambda data: consents.record_expiry_event(
             consent, actor=request.user, occurred_on=data["occurred_on"]
         ),
-        lambda ended: saved(
-            request,
-            "The expiry event is recorded; the consent has ended.",
-            reverse("people:consent-detail", args=[ended.public_id]),
+        saved_to(
+            request, "The expiry event is recorded; the consent has ended.", "people:consent-detail"
         ),
     )
 
