@@ -67,6 +67,27 @@ class TextAreaField(forms.CharField):
         return super().to_python(value)
 
 
+def ticks(label: str, choices: Any = (), **kwargs: Any) -> forms.MultipleChoiceField:
+    """An optional set of boxes to tick, one a choice."""
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=False, **kwargs
+    )
+
+
+def record_ticks(
+    label: str,
+    queryset: Any,
+    *,
+    field: type[forms.ModelMultipleChoiceField] = forms.ModelMultipleChoiceField,
+    widget: Any = forms.CheckboxSelectMultiple,
+    **kwargs: Any,
+) -> forms.ModelMultipleChoiceField:
+    """An optional set of boxes to tick, one a record of ``queryset`` (``field`` may name how a
+    record is labelled)."""
+    kwargs.setdefault("required", False)
+    return field(label=label, queryset=queryset, widget=widget, **kwargs)
+
+
 class LocalDateTimeField(forms.DateTimeField):
     """A moment typed in the unit's local time; views validate the form inside
     ``timezone.override(unit zone)`` so Django reads it in that zone (and refuses a time that

@@ -19,6 +19,7 @@ from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pdf import document, writer
+from pillars.core.plan_pages import pdf_response
 from pillars.people import consent_pdf, consents
 from pillars.people import selectors as people_selectors
 from pillars.people.consent_forms import CONSENT_FIELDS, ConsentForm, ExpiryEventForm, RevokeForm
@@ -167,10 +168,7 @@ def consent_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
         person_id=consent.person.public_id,
         detail={"consent": str(consent.public_id)},
     )
-    response = HttpResponse(consent_pdf.render(consent, release), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="consent-{consent.signed_on}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(consent_pdf.render(consent, release), f"consent-{consent.signed_on}.pdf")
 
 
 @audited("records a written revocation; get_consent_for and revoke_consent audit")
@@ -272,10 +270,7 @@ def disclosure_accounting_print(request: HttpRequest, public_id: UUID) -> HttpRe
             11,
         )
     exports.pdf_notice(pdf, release)
-    response = HttpResponse(bytes(pdf.output()), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="accounting-of-disclosures.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(bytes(pdf.output()), "accounting-of-disclosures.pdf")
 
 
 urlpatterns: list[URLPattern] = [
