@@ -4,6 +4,7 @@ privacy officer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -171,47 +172,47 @@ def consent_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return pdf_response(consent_pdf.render(consent, release), f"consent-{consent.signed_on}.pdf")
 
 
-@audited("records a written revocation; get_consent_for and revoke_consent audit")
-@login_required
-@require_http_methods(["GET", "POST"])
-def consent_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
-    form = RevokeForm(posted(request))
-    event = ExpiryEventForm()
-    return form_write(
-        request,
-        form,
-        "people/consent_revoke.html",
-        {"consent": consent, "person": consent.person, "form": form, "event": event},
-        lambda data: consents.revoke_consent(
-            consent, actor=request.user, received_as=data["received_as"], note=data["note"]
-        ),
-        saved_to(
+def _ending(
+    what: str, posted_key: str, write: Callable[..., Any], message: str
+) -> Callable[[HttpRequest, UUID], HttpResponse]:
+    """The page that ends a consent holds two forms: a written revocation ("form") and the
+    event that ends it ("event"). Each of its views takes one of them (``posted_key``) to
+    ``write``, with the consent and the form's fields; the other shows empty."""
+
+    @audited(what)
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+        consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
+        both: dict[str, Any] = {"form": RevokeForm, "event": ExpiryEventForm}
+        shown = {
+            key: cls(posted(request) if key == posted_key else None) for key, cls in both.items()
+        }
+        return form_write(
             request,
-            "The revocation is recorded; it applies to every disclosure from now on.",
-            "people:consent-detail",
-        ),
-    )
+            shown[posted_key],
+            "people/consent_revoke.html",
+            {"consent": consent, "person": consent.person, **shown},
+            lambda data: write(consent, actor=request.user, **data),
+            saved_to(request, message, "people:consent-detail"),
+        )
+
+    view.__name__ = f"{write.__name__}_page"
+    return view
 
 
-@audited("records the expiry event of a consent; get_consent_for and the service audit")
-@login_required
-@require_http_methods(["GET", "POST"])
-def consent_expiry_event(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
-    event = ExpiryEventForm(posted(request))
-    return form_write(
-        request,
-        event,
-        "people/consent_revoke.html",
-        {"consent": consent, "person": consent.person, "form": RevokeForm(), "event": event},
-        lambda data: consents.record_expiry_event(
-            consent, actor=request.user, occurred_on=data["occurred_on"]
-        ),
-        saved_to(
-            request, "The expiry event is recorded; the consent has ended.", "people:consent-detail"
-        ),
-    )
+consent_revoke = _ending(
+    "records a written revocation; get_consent_for and revoke_consent audit",
+    "form",
+    consents.revoke_consent,
+    "The revocation is recorded; it applies to every disclosure from now on.",
+)
+consent_expiry_event = _ending(
+    "records the expiry event of a consent; get_consent_for and the service audit",
+    "event",
+    consents.record_expiry_event,
+    "The expiry event is recorded; the consent has ended.",
+)
 
 
 def _accounting(request: HttpRequest, public_id: UUID, what: str) -> tuple[Any, list[Any]]:
