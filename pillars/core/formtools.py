@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from pillars.core.errors import Conflict
@@ -64,6 +65,27 @@ class TextAreaField(forms.CharField):
         if isinstance(value, str):
             value = value.replace("\r\n", "\n").replace("\r", "\n")
         return super().to_python(value)
+
+
+def ticks(label: str, choices: Any = (), **kwargs: Any) -> forms.MultipleChoiceField:
+    """An optional set of boxes to tick, one a choice."""
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=False, **kwargs
+    )
+
+
+def record_ticks(
+    label: str,
+    queryset: Any,
+    *,
+    field: type[forms.ModelMultipleChoiceField] = forms.ModelMultipleChoiceField,
+    widget: Any = forms.CheckboxSelectMultiple,
+    **kwargs: Any,
+) -> forms.ModelMultipleChoiceField:
+    """An optional set of boxes to tick, one a record of ``queryset`` (``field`` may name how a
+    record is labelled)."""
+    kwargs.setdefault("required", False)
+    return field(label=label, queryset=queryset, widget=widget, **kwargs)
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -137,3 +159,16 @@ def saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
     """After a write: say so, and go where the user reads the result."""
     messages.success(request, message)
     return redirect(to)
+
+
+def saved_to(
+    request: HttpRequest, message: str | Callable[[Any], str], url_name: str
+) -> Callable[[Any], HttpResponse]:
+    """The ``done`` of a form page whose write makes or changes one record: say ``message``
+    (or ``message(record)``) and open the record's page (``url_name``, taking its public id)."""
+
+    def done(record: Any) -> HttpResponse:
+        text = message(record) if callable(message) else message
+        return saved(request, text, reverse(url_name, args=[record.public_id]))
+
+    return done

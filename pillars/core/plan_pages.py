@@ -137,7 +137,7 @@ def sign_page(
 
 
 def pdf_response(data: bytes, filename: str) -> HttpResponse:
-    """A printed plan shown in the browser, never kept in a cache."""
+    """A printed copy (a plan, a consent, a report) shown in the browser, never kept in a cache."""
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "no-store"

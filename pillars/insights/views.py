@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy, replica
 from pillars.core.declare import audited
+from pillars.core.plan_pages import pdf_response
 from pillars.insights import dashboards, report
 from pillars.insights import privacy as privacy_board
 from pillars.insights import team as team_board
@@ -336,10 +337,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
         detail={"scope": dashboards.scope_of(site), "month": f"{first:%Y-%m}", "units": len(ids)},
     )
     body = report.render(found, replica.now_lag_text(source), release.notice)
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="quality-report-{first:%Y-%m}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(body, f"quality-report-{first:%Y-%m}.pdf")
 
 
 urlpatterns: list[URLPattern] = [

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, TextAreaField
+from pillars.core.formtools import DateInput, TextAreaField, record_ticks, ticks
 from pillars.core.roles import RoleCode
 from pillars.people.consent_models import (
     ConsentPurpose,
@@ -22,30 +22,15 @@ class ConsentForm(forms.Form):
     """Every element of 42 CFR 2.31(a). Presence is checked by the service, so a form with
     several gaps names them all at once."""
 
-    programs = forms.ModelMultipleChoiceField(
-        queryset=Unit.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Part 2 program(s) whose records may be disclosed",
-    )
-    information_kinds = forms.MultipleChoiceField(
-        choices=InformationKind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Kinds of information",
-    )
+    programs = record_ticks("Part 2 program(s) whose records may be disclosed", Unit.objects.none())
+    information_kinds = ticks("Kinds of information", InformationKind.choices)
     information_description = TextAreaField(
         required=False,
         max_length=2000,
         rows=3,
         label="How much and what kind of substance-use information, in plain words",
     )
-    purposes = forms.MultipleChoiceField(
-        choices=ConsentPurpose.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Purpose of the disclosure",
-    )
+    purposes = ticks("Purpose of the disclosure", ConsentPurpose.choices)
     purpose_description = forms.CharField(
         required=False, max_length=300, label="The other purpose, described"
     )
@@ -55,18 +40,8 @@ class ConsentForm(forms.Form):
         label="Recipients: named staff members",
         help_text="Name at least one recipient here or below.",
     )
-    recipient_roles = forms.MultipleChoiceField(
-        choices=RoleCode.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Recipients: everyone in a role",
-    )
-    recipient_units = forms.ModelMultipleChoiceField(
-        queryset=Unit.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Recipients: the team of a unit or program",
-    )
+    recipient_roles = ticks("Recipients: everyone in a role", RoleCode.choices)
+    recipient_units = record_ticks("Recipients: the team of a unit or program", Unit.objects.none())
     treating_providers = forms.BooleanField(
         required=False,
         label="Recipients: my treating providers",

@@ -4,20 +4,22 @@ privacy officer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.audit.choices import Category, Purpose
 from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pdf import document, writer
+from pillars.core.plan_pages import pdf_response
 from pillars.people import consent_pdf, consents
 from pillars.people import selectors as people_selectors
 from pillars.people.consent_forms import CONSENT_FIELDS, ConsentForm, ExpiryEventForm, RevokeForm
@@ -116,11 +118,7 @@ def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "people/consent_form.html",
         {"person": person, "form": form},
         write,
-        lambda consent: saved(
-            request,
-            "The consent is recorded.",
-            reverse("people:consent-detail", args=[consent.public_id]),
-        ),
+        saved_to(request, "The consent is recorded.", "people:consent-detail"),
         field_map=CONSENT_FIELDS,
     )
 
@@ -170,55 +168,50 @@ def consent_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
         person_id=consent.person.public_id,
         detail={"consent": str(consent.public_id)},
     )
-    response = HttpResponse(consent_pdf.render(consent, release), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="consent-{consent.signed_on}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(consent_pdf.render(consent, release), f"consent-{consent.signed_on}.pdf")
 
 
-@audited("records a written revocation; get_consent_for and revoke_consent audit")
-@login_required
-@require_http_methods(["GET", "POST"])
-def consent_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
-    form = RevokeForm(posted(request))
-    event = ExpiryEventForm()
-    return form_write(
-        request,
-        form,
-        "people/consent_revoke.html",
-        {"consent": consent, "person": consent.person, "form": form, "event": event},
-        lambda data: consents.revoke_consent(
-            consent, actor=request.user, received_as=data["received_as"], note=data["note"]
-        ),
-        lambda revoked: saved(
+def _ending(
+    what: str, posted_key: str, write: Callable[..., Any], message: str
+) -> Callable[[HttpRequest, UUID], HttpResponse]:
+    """The page that ends a consent holds two forms: a written revocation ("form") and the
+    event that ends it ("event"). Each of its views takes one of them (``posted_key``) to
+    ``write``, with the consent and the form's fields; the other shows empty."""
+
+    @audited(what)
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+        consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
+        both: dict[str, Any] = {"form": RevokeForm, "event": ExpiryEventForm}
+        shown = {
+            key: cls(posted(request) if key == posted_key else None) for key, cls in both.items()
+        }
+        return form_write(
             request,
-            "The revocation is recorded; it applies to every disclosure from now on.",
-            reverse("people:consent-detail", args=[revoked.public_id]),
-        ),
-    )
+            shown[posted_key],
+            "people/consent_revoke.html",
+            {"consent": consent, "person": consent.person, **shown},
+            lambda data: write(consent, actor=request.user, **data),
+            saved_to(request, message, "people:consent-detail"),
+        )
+
+    view.__name__ = f"{write.__name__}_page"
+    return view
 
 
-@audited("records the expiry event of a consent; get_consent_for and the service audit")
-@login_required
-@require_http_methods(["GET", "POST"])
-def consent_expiry_event(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
-    event = ExpiryEventForm(posted(request))
-    return form_write(
-        request,
-        event,
-        "people/consent_revoke.html",
-        {"consent": consent, "person": consent.person, "form": RevokeForm(), "event": event},
-        lambda data: consents.record_expiry_event(
-            consent, actor=request.user, occurred_on=data["occurred_on"]
-        ),
-        lambda ended: saved(
-            request,
-            "The expiry event is recorded; the consent has ended.",
-            reverse("people:consent-detail", args=[ended.public_id]),
-        ),
-    )
+consent_revoke = _ending(
+    "records a written revocation; get_consent_for and revoke_consent audit",
+    "form",
+    consents.revoke_consent,
+    "The revocation is recorded; it applies to every disclosure from now on.",
+)
+consent_expiry_event = _ending(
+    "records the expiry event of a consent; get_consent_for and the service audit",
+    "event",
+    consents.record_expiry_event,
+    "The expiry event is recorded; the consent has ended.",
+)
 
 
 def _accounting(request: HttpRequest, public_id: UUID, what: str) -> tuple[Any, list[Any]]:
@@ -277,10 +270,7 @@ def disclosure_accounting_print(request: HttpRequest, public_id: UUID) -> HttpRe
             11,
         )
     exports.pdf_notice(pdf, release)
-    response = HttpResponse(bytes(pdf.output()), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="accounting-of-disclosures.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(bytes(pdf.output()), "accounting-of-disclosures.pdf")
 
 
 urlpatterns: list[URLPattern] = [

@@ -14,6 +14,7 @@ from pillars.core.formtools import (  # noqa: F401  (re-exported for the people 
     LocalDateTimeField,
     TextAreaField,
     apply_errors,
+    record_ticks,
     split_list,
 )
 from pillars.core.roles import RoleCode
@@ -194,20 +195,10 @@ class StaffForm(forms.Form):
         help_text="Used with a PIN to switch in on a unit tablet.",
     )
     hired_on = forms.DateField(label="Hired on", widget=DateInput())
-    home_units = forms.ModelMultipleChoiceField(
-        label="Home units",
-        queryset=Unit.objects.filter(is_active=True),
-        to_field_name="public_id",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    home_units = record_ticks(
+        "Home units", Unit.objects.filter(is_active=True), to_field_name="public_id"
     )
-    programs = forms.ModelMultipleChoiceField(
-        label="Programs",
-        queryset=Program.objects.all(),
-        to_field_name="public_id",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    programs = record_ticks("Programs", Program.objects.all(), to_field_name="public_id")
     supervisor = forms.ModelChoiceField(
         label="Supervisor",
         queryset=Staff.objects.none(),

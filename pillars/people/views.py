@@ -654,63 +654,68 @@ def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("a staff member's own languages and lived-experience sharing; audited by the service")
-@login_required
-@require_http_methods(["GET", "POST"])
-def staff_own_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = selectors.get_staff_for(request.user, public_id, "people.edit_own_profile")
-    initial = {
+def _staff_form(
+    what: str,
+    action: str,
+    form_class: Callable[..., Any],
+    template: str,
+    write: Callable[..., Any],
+    message: Callable[[Staff], str],
+    initial: Callable[[Staff], dict[str, Any]] | None = None,
+) -> Callable[[HttpRequest, UUID], HttpResponse]:
+    """A page changing one staff member through one service, declared as audited by ``what``:
+    the staff member read for ``action``, the form (starting from ``initial(staff)``),
+    ``write(staff, actor=..., **fields)``, then the staff member's page."""
+
+    @audited(what)
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+        staff = selectors.get_staff_for(request.user, public_id, action)
+        form = form_class(posted(request), initial=initial(staff) if initial else None)
+        return form_write(
+            request,
+            form,
+            template,
+            {"form": form, "staff": staff},
+            lambda data: write(staff, actor=request.user, **data),
+            lambda _: saved(request, message(staff), _staff_url(staff)),
+        )
+
+    view.__name__ = f"{write.__name__}_page"
+    return view
+
+
+staff_own_profile = _staff_form(
+    "a staff member's own languages and lived-experience sharing; audited by the service",
+    "people.edit_own_profile",
+    forms.OwnProfileForm,
+    "people/staff_own_profile.html",
+    services.update_own_profile,
+    lambda staff: "Your profile is saved.",
+    initial=lambda staff: {
         "languages": ", ".join(staff.languages),
         "lived_experience": ", ".join(staff.lived_experience),
         "shares_lived_experience": staff.shares_lived_experience,
-    }
-    form = forms.OwnProfileForm(posted(request), initial=initial)
-    return form_write(
-        request,
-        form,
-        "people/staff_own_profile.html",
-        {"form": form, "staff": staff},
-        lambda data: services.update_own_profile(staff, actor=request.user, **data),
-        lambda _: saved(request, "Your profile is saved.", _staff_url(staff)),
-    )
-
-
-@audited("changes a staff member's roles (a privilege change); set_roles audits it")
-@login_required
-@require_http_methods(["GET", "POST"])
-def staff_roles(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = selectors.get_staff_for(request.user, public_id, "people.change_roles")
-    form = forms.StaffRolesForm(posted(request), initial={"roles": staff.role_codes()})
-    return form_write(
-        request,
-        form,
-        "people/staff_roles.html",
-        {"form": form, "staff": staff},
-        lambda data: services.set_roles(staff, actor=request.user, roles=data["roles"]),
-        lambda _: saved(
-            request,
-            f"{staff.display_name}'s roles are saved; their sessions have ended.",
-            _staff_url(staff),
-        ),
-    )
-
-
-@audited("records a staff member's departure; exit_staff audits it")
-@login_required
-@require_http_methods(["GET", "POST"])
-def staff_exit(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = selectors.get_staff_for(request.user, public_id, "people.edit_staff")
-    form = forms.StaffExitForm(posted(request))
-    return form_write(
-        request,
-        form,
-        "people/staff_exit.html",
-        {"form": form, "staff": staff},
-        lambda data: services.exit_staff(staff, actor=request.user, **data),
-        lambda _: saved(
-            request, f"{staff.display_name}'s departure is recorded.", _staff_url(staff)
-        ),
-    )
+    },
+)
+staff_roles = _staff_form(
+    "changes a staff member's roles (a privilege change); set_roles audits it",
+    "people.change_roles",
+    forms.StaffRolesForm,
+    "people/staff_roles.html",
+    services.set_roles,
+    lambda staff: f"{staff.display_name}'s roles are saved; their sessions have ended.",
+    initial=lambda staff: {"roles": staff.role_codes()},
+)
+staff_exit = _staff_form(
+    "records a staff member's departure; exit_staff audits it",
+    "people.edit_staff",
+    forms.StaffExitForm,
+    "people/staff_exit.html",
+    services.exit_staff,
+    lambda staff: f"{staff.display_name}'s departure is recorded.",
+)
 
 
 # --- Sign-in access (administrators) ----------------------------------------------------------

@@ -9,7 +9,7 @@ from django.forms.renderers import get_default_renderer
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from pillars.core.formtools import LocalDateTimeField, TextAreaField
+from pillars.core.formtools import LocalDateTimeField, TextAreaField, record_ticks
 from pillars.incidents.models import DeescalationStep
 from pillars.incidents.models.incidents import DebriefKind, IncidentType, Severity
 from pillars.people.models import PersonServed, Staff, Unit
@@ -61,43 +61,34 @@ class IncidentForm(forms.Form):
     type = forms.ChoiceField(label="Type of incident", choices=IncidentType.choices)
     occurred_at = LocalDateTimeField(label="When it happened (unit time)")
     location = forms.CharField(label="Where", max_length=100)
-    persons = _PersonChoice(
-        label="Persons served involved",
-        queryset=PersonServed.objects.none(),
+    persons = record_ticks(
+        "Persons served involved",
+        PersonServed.objects.none(),
+        field=_PersonChoice,
         to_field_name="public_id",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
-    injured_persons = _PersonChoice(
-        label="Of those, injured",
-        queryset=PersonServed.objects.none(),
+    injured_persons = record_ticks(
+        "Of those, injured",
+        PersonServed.objects.none(),
+        field=_PersonChoice,
         to_field_name="public_id",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
-    staff_involved = forms.ModelMultipleChoiceField(
-        label="Staff involved",
-        queryset=Staff.objects.none(),
-        to_field_name="public_id",
-        required=False,
+    staff_involved = record_ticks(
+        "Staff involved", Staff.objects.none(), widget=GroupedCheckboxes, to_field_name="public_id"
+    )
+    witness_staff = record_ticks(
+        "Staff who witnessed it",
+        Staff.objects.none(),
         widget=GroupedCheckboxes,
-    )
-    witness_staff = forms.ModelMultipleChoiceField(
-        label="Staff who witnessed it",
-        queryset=Staff.objects.none(),
         to_field_name="public_id",
-        required=False,
-        widget=GroupedCheckboxes,
     )
     witnesses_text = forms.CharField(
         label="Other witnesses (visitors, others)", max_length=300, required=False
     )
-    steps = forms.ModelMultipleChoiceField(
-        label="De-escalation steps tried",
-        queryset=DeescalationStep.objects.filter(is_active=True),
+    steps = record_ticks(
+        "De-escalation steps tried",
+        DeescalationStep.objects.filter(is_active=True),
         to_field_name="code",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     deescalation_other = forms.CharField(label="Other steps tried", max_length=300, required=False)
     narrative = TextAreaField(label="What happened", rows=6, max_length=10000)

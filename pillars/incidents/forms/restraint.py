@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import LocalDateTimeField
+from pillars.core.formtools import LocalDateTimeField, record_ticks
 from pillars.incidents.models import EpisodeKind
 from pillars.people.models import Staff
 
@@ -34,13 +34,13 @@ class StaffMultipleField(forms.ModelMultipleChoiceField):
         return obj.display_name
 
 
-def _staff_field(required: bool) -> StaffMultipleField:
-    return StaffMultipleField(
-        label="Staff who took part",
-        queryset=Staff.objects.none(),
+def _staff_field(required: bool) -> forms.ModelMultipleChoiceField:
+    return record_ticks(
+        "Staff who took part",
+        Staff.objects.none(),
+        field=StaffMultipleField,
         to_field_name="public_id",
         required=required,
-        widget=forms.CheckboxSelectMultiple,
         help_text="Who applied the hold or the restraint, or carried out the seclusion.",
     )
 

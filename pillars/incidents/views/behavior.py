@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import invalid
-from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
+from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved, saved_to
 from pillars.incidents.forms.behavior import (
     AddendumForm,
     ContractForm,
@@ -239,10 +239,10 @@ def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
             rewards=data["rewards"],
             review_on=data["review_on"],
         ),
-        lambda contract: saved(
+        saved_to(
             request,
             "The contract is written. It is in force once both sign.",
-            reverse("incidents:behavior-contract-sign", args=[contract.public_id]),
+            "incidents:behavior-contract-sign",
         ),
     )
 

@@ -151,11 +151,15 @@ def _accepted(request: HttpRequest, job: ExportJob) -> HttpResponse:
     )
 
 
-@audited("kick-off: queuing an export is audited (services.kick_off)")
-@csrf_exempt
-@never_cache
-@require_GET
-@fhir_view
+def kick_off_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The door every kick-off shares: audited by ``services.kick_off``, CSRF-exempt (a bearer
+    token only), never cached, GET only, behind the FHIR sign-in (``fhir_view``)."""
+    return audited("kick-off: queuing an export is audited (services.kick_off)")(
+        csrf_exempt(never_cache(require_GET(fhir_view(view))))
+    )
+
+
+@kick_off_view
 def system_export(request: HttpRequest, user: Any) -> HttpResponse:
     """Everything the requester may see."""
     services.may_export(user)
@@ -163,11 +167,7 @@ def system_export(request: HttpRequest, user: Any) -> HttpResponse:
     return _accepted(request, services.kick_off(user, parsed))
 
 
-@audited("kick-off: queuing an export is audited (services.kick_off)")
-@csrf_exempt
-@never_cache
-@require_GET
-@fhir_view
+@kick_off_view
 def patient_export(request: HttpRequest, user: Any) -> HttpResponse:
     """Every person served the requester may see, with the resources about them."""
     services.may_export(user)
@@ -175,11 +175,7 @@ def patient_export(request: HttpRequest, user: Any) -> HttpResponse:
     return _accepted(request, services.kick_off(user, parsed))
 
 
-@audited("kick-off: queuing an export is audited (services.kick_off)")
-@csrf_exempt
-@never_cache
-@require_GET
-@fhir_view
+@kick_off_view
 def group_export(request: HttpRequest, user: Any, group_id: UUID) -> HttpResponse:
     """The persons served of one unit or program (by its public id)."""
     group = services.find_group(user, "", group_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import LocalDateTimeField, TextAreaField
+from pillars.core.formtools import LocalDateTimeField, TextAreaField, ticks
 from pillars.people.models import PersonServed
 from pillars.recovery.models.encounters import Modality, PeerActivity, Setting
 from pillars.recovery.models.plans import Goal
@@ -41,12 +41,7 @@ class _Shared(forms.Form):
     setting = forms.ChoiceField(label="Where", choices=Setting.choices)
     started_at = LocalDateTimeField(label="Started at")
     minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=MAX_MINUTES)
-    activities = forms.MultipleChoiceField(
-        label="Activities",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        choices=[],
-    )
+    activities = ticks("Activities", [])
     credential = forms.CharField(
         label="Sign with credential",
         max_length=100,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import split_list
+from pillars.core.formtools import split_list, ticks
 from pillars.recovery.models.matching import (
     SHAREABLE,
     AgeBand,
@@ -17,13 +17,6 @@ from pillars.recovery.models.matching import (
     PeerProfile,
     RecoveryPathway,
 )
-
-
-def _ticks(label: str, choices: list[tuple[str, str]]) -> forms.MultipleChoiceField:
-    """An optional set of boxes to tick."""
-    return forms.MultipleChoiceField(
-        label=label, choices=choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
 
 
 def _one_of(label: str, choices: list[tuple[str, str]], blank: str) -> forms.ChoiceField:
@@ -37,14 +30,14 @@ class ProfileForm(forms.Form):
     is_accepting = forms.BooleanField(
         label="I am open to being offered as a peer to persons served", required=False
     )
-    lived_experience = _ticks("Areas of lived experience", LivedExperienceArea.choices)
+    lived_experience = ticks("Areas of lived experience", LivedExperienceArea.choices)
     recovery_pathway = _one_of("Recovery pathway", RecoveryPathway.choices, "Not given")
     languages = forms.CharField(
         label="Languages", required=False, max_length=500, help_text="Separate with commas."
     )
     gender = _one_of("Gender", PeerGender.choices, "Not given")
     age_band = _one_of("Age band", AgeBand.choices, "Not given")
-    availability = _ticks("Availability", Availability.choices)
+    availability = ticks("Availability", Availability.choices)
     intro = forms.CharField(
         label="A short introduction in my own words",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -93,13 +86,13 @@ class RequestForm(forms.Form):
         max_length=300,
         help_text="Separate with commas.",
     )
-    lived_experience = _ticks(
+    lived_experience = ticks(
         "Lived experience that matters to the person", LivedExperienceArea.choices
     )
     recovery_pathway = _one_of("Recovery pathway", RecoveryPathway.choices, "No preference")
     gender = _one_of("Gender of the peer", PeerGender.choices, "No preference")
     age_band = _one_of("Age band of the peer", AgeBand.choices, "No preference")
-    availability = _ticks("Times that suit the person", Availability.choices)
+    availability = ticks("Times that suit the person", Availability.choices)
     note = forms.CharField(
         label="Anything else the person said",
         widget=forms.Textarea(attrs={"rows": 2}),

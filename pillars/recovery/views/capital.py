@@ -12,12 +12,12 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audit_exempt, audited
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved_to
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.recovery.forms.capital import AssessmentForm
@@ -75,10 +75,10 @@ def assessment_new(request: HttpRequest, public_id: UUID, code: str) -> HttpResp
             is_self_administered=bool(data.get("is_self_administered")),
             note=data["note"],
         ),
-        lambda assessment: saved(
+        saved_to(
             request,
-            f"{instrument.name} is saved: total {assessment.total}.",
-            reverse("recovery:assessment-detail", args=[assessment.public_id]),
+            lambda assessment: f"{instrument.name} is saved: total {assessment.total}.",
+            "recovery:assessment-detail",
         ),
     )
 

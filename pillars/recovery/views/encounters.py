@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pillars.core import clock, policy
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved, saved_to
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Staff
@@ -435,10 +435,10 @@ def session_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
             scheduled_at=data["scheduled_at"],
             minutes_planned=data["minutes_planned"],
         ),
-        lambda session: saved(
+        saved_to(
             request,
             "The session is scheduled. Give the person the link below.",
-            reverse("recovery:session-detail", args=[session.public_id]),
+            "recovery:session-detail",
         ),
         zone=zone,
     )

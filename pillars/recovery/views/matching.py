@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pillars.core import policy
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved, saved_to
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
 from pillars.recovery.forms.matching import CancelForm, ChooseForm, ProfileForm, RequestForm
@@ -102,12 +102,14 @@ def request_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         lambda data: services.open_match_request(
             person, actor=request.user, preferences=form.preferences(), note=data["note"]
         ),
-        lambda made: saved(
+        saved_to(
             request,
-            "The request is open. Read the peers offered with the person."
-            if made.candidates.exists()
-            else "The request is open. No peer with room fits yet; offer again later.",
-            reverse("recovery:match-request", args=[made.public_id]),
+            lambda made: (
+                "The request is open. Read the peers offered with the person."
+                if made.candidates.exists()
+                else "The request is open. No peer with room fits yet; offer again later."
+            ),
+            "recovery:match-request",
         ),
     )
 
@@ -196,11 +198,7 @@ def request_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
         lambda data: services.cancel_match_request(
             match, actor=request.user, reason=data["reason"]
         ),
-        lambda done: saved(
-            request,
-            "The request is withdrawn.",
-            reverse("recovery:match-request", args=[done.public_id]),
-        ),
+        saved_to(request, "The request is withdrawn.", "recovery:match-request"),
     )
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved, saved_to
 from pillars.core.plan_pages import PlanViews
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
@@ -141,9 +141,7 @@ def goal_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
             target_on=data["target_on"],
             steps=form.step_list(),
         ),
-        lambda goal: saved(
-            request, "The goal is saved.", reverse("recovery:goal-detail", args=[goal.public_id])
-        ),
+        saved_to(request, "The goal is saved.", "recovery:goal-detail"),
     )
 
 

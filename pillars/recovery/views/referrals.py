@@ -13,12 +13,12 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import policy
 from pillars.core.declare import audited
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved_to
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.recovery import referrals_pdf
@@ -105,10 +105,12 @@ def refer(request: HttpRequest, public_id: UUID, service_id: UUID) -> HttpRespon
             goal=form.chosen_goal(),
             follow_up_on=data["follow_up_on"],
         ),
-        lambda made: saved(
+        saved_to(
             request,
-            f"The referral is sent. The service's answer is due by {made.due_on:%b %d}.",
-            reverse("recovery:referral", args=[made.public_id]),
+            lambda made: (
+                f"The referral is sent. The service's answer is due by {made.due_on:%b %d}."
+            ),
+            "recovery:referral",
         ),
     )
 
@@ -134,9 +136,7 @@ def log_outside(request: HttpRequest, public_id: UUID) -> HttpResponse:
             reason=data["reason"],
             follow_up_on=data["follow_up_on"],
         ),
-        lambda made: saved(
-            request, "The referral is logged.", reverse("recovery:referral", args=[made.public_id])
-        ),
+        saved_to(request, "The referral is logged.", "recovery:referral"),
     )
 
 
@@ -182,10 +182,10 @@ def update_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
             outcome_reason=form.outcome(),
             follow_up_on=data["follow_up_on"],
         ),
-        lambda done: saved(
+        saved_to(
             request,
-            f"The referral is now {done.get_status_display().lower()}.",
-            reverse("recovery:referral", args=[done.public_id]),
+            lambda done: f"The referral is now {done.get_status_display().lower()}.",
+            "recovery:referral",
         ),
     )
 
@@ -204,11 +204,7 @@ def reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "recovery/referrals/reopen.html",
         {"referral": referral, "person": referral.person, "form": form},
         lambda data: services.reopen(referral, actor=request.user, note=data["note"]),
-        lambda done: saved(
-            request,
-            "The referral is open again.",
-            reverse("recovery:referral", args=[done.public_id]),
-        ),
+        saved_to(request, "The referral is open again.", "recovery:referral"),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import LocalDateTimeField
+from pillars.core.formtools import LocalDateTimeField, ticks
 from pillars.rounds.choices import Precaution
 from pillars.rounds.models import ObservationLevel
 
@@ -26,12 +26,7 @@ class OrderForm(forms.Form):
         to_field_name="public_id",
         empty_label="Choose a level",
     )
-    precautions = forms.MultipleChoiceField(
-        label="Precautions",
-        choices=Precaution.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    precautions = ticks("Precautions", Precaution.choices)
     reason = forms.CharField(
         label="Reason",
         max_length=1000,

@@ -8,7 +8,13 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, LocalDateTimeField, TextAreaField, split_list
+from pillars.core.formtools import (
+    DateInput,
+    LocalDateTimeField,
+    TextAreaField,
+    split_list,
+    ticks,
+)
 from pillars.workforce.models.supervision import CertificationStatus, SupervisionKind
 from pillars.workforce.services.supervision import MAX_MINUTES, MAX_TEXT
 
@@ -28,11 +34,7 @@ class SessionForm(forms.Form):
         label="Topics", required=False, max_length=1000, help_text="Separate topics by commas."
     )
     notes = TextAreaField(label="Notes", required=False, max_length=MAX_TEXT, rows=5)
-    close_items = forms.MultipleChoiceField(
-        label="Action items done (close them)",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    close_items = ticks("Action items done (close them)")
     action_items = TextAreaField(
         label="New action items",
         required=False,

@@ -7,9 +7,11 @@ Views stay thin: a form parses, a selector fetches (scoped, audited), one servic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -119,57 +121,60 @@ def _back(staff: Staff, request: HttpRequest) -> str:
     return reverse("workforce:staff-credentials", args=[staff.public_id])
 
 
-@audited("records a credential; record_credential audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
-def credential_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_credential")
-    form = CredentialForm(posted(request), request.FILES or None)
-    return form_write(
-        request,
-        form,
-        "workforce/credentials/credential_form.html",
-        {"member": staff, "form": form, "back": _back(staff, request)},
-        lambda data: services.record_credential(
-            staff,
-            actor=request.user,
-            credential_type=data["credential_type"],
-            issued_on=data["issued_on"],
-            number=data["number"],
-            expires_on=data.get("expires_on"),
-            evidence=data.get("evidence") or None,
-        ),
-        lambda c: saved(
+def evidence_form(
+    what: str,
+    action: str,
+    form_class: Callable[..., forms.Form],
+    template: str,
+    record: Callable[..., Any],
+    message: Callable[[Any], str],
+) -> Callable[[HttpRequest, UUID], HttpResponse]:
+    """The page recording something with its evidence file for one staff member (a credential,
+    CE hours, a training completion), declared as audited by ``what``: the form with its
+    upload; ``record``, the one service, takes the staff member and the form's fields (no file:
+    ``evidence=None``); then the staff member's credentials page (their own, or the one the user
+    manages)."""
+
+    @audited(what)
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+        staff = people_selectors.get_staff_for(request.user, public_id, action)
+        form = form_class(posted(request), request.FILES or None)
+        return form_write(
             request,
-            f"{c.credential_type.name} is recorded"
-            + (f"; it expires on {c.expires_on:%d %b %Y}." if c.expires_on else "."),
-            _back(staff, request),
-        ),
-    )
+            form,
+            template,
+            {"member": staff, "form": form, "back": _back(staff, request)},
+            lambda data: record(
+                staff, actor=request.user, **{**data, "evidence": data.get("evidence") or None}
+            ),
+            lambda made: saved(request, message(made), _back(staff, request)),
+        )
+
+    view.__name__ = f"{record.__name__}_page"
+    return view
 
 
-@audited("records CE hours; record_ce audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
-def ce_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_ce")
-    form = CeForm(posted(request), request.FILES or None)
-    return form_write(
-        request,
-        form,
-        "workforce/credentials/ce_form.html",
-        {"member": staff, "form": form, "back": _back(staff, request)},
-        lambda data: services.record_ce(
-            staff,
-            actor=request.user,
-            category=data["category"],
-            title=data["title"],
-            completed_on=data["completed_on"],
-            hours=data["hours"],
-            evidence=data.get("evidence") or None,
-        ),
-        lambda r: saved(request, f"{r.hours} CE hours are recorded.", _back(staff, request)),
-    )
+credential_new = evidence_form(
+    "records a credential; record_credential audits the write",
+    "workforce.record_credential",
+    CredentialForm,
+    "workforce/credentials/credential_form.html",
+    services.record_credential,
+    lambda c: (
+        f"{c.credential_type.name} is recorded"
+        + (f"; it expires on {c.expires_on:%d %b %Y}." if c.expires_on else ".")
+    ),
+)
+ce_new = evidence_form(
+    "records CE hours; record_ce audits the write",
+    "workforce.record_ce",
+    CeForm,
+    "workforce/credentials/ce_form.html",
+    services.record_ce,
+    lambda r: f"{r.hours} CE hours are recorded.",
+)
 
 
 @audited("the credentials waiting for verification; verification_queue audits the read")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved, saved_to
 from pillars.people.models import Staff
 from pillars.workforce import supervision_pdf
 from pillars.workforce.forms.supervision import (
@@ -156,10 +156,10 @@ def session_new(request: HttpRequest) -> HttpResponse:
         "workforce/supervision/session_form.html",
         {"form": form, "items": items, "agenda": agenda, "zone_name": zone},
         write,
-        lambda s: saved(
+        saved_to(
             request,
-            "Session recorded." + (" You signed it." if s.supervisor_signed_at else ""),
-            reverse("workforce:session-detail", args=[s.public_id]),
+            lambda s: "Session recorded." + (" You signed it." if s.supervisor_signed_at else ""),
+            "workforce:session-detail",
         ),
         zone=zone,
     )

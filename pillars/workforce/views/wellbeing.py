@@ -19,14 +19,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy, suppression
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved_to
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.workforce.forms.wellbeing import AggregateForm, CheckInForm
 from pillars.workforce.models.wellbeing import CheckInInstrument, Invitation, InvitationStatus
@@ -71,10 +71,10 @@ def _check_in_page(
         lambda data: services.answer_check_in(
             actor=request.user, instrument=instrument, answers=form.answers(), invitation=invitation
         ),
-        lambda check_in: saved(
+        saved_to(
             request,
             "Thank you. Your check-in is saved, and only you can see it.",
-            reverse("workforce:checkin-detail", args=[check_in.public_id]),
+            "workforce:checkin-detail",
         ),
     )
 
