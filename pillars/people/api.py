@@ -46,9 +46,7 @@ class BedBrief(Out):
     room: str
     label: str
 
-    @staticmethod
-    def resolve_room(bed: Bed) -> str:
-        return bed.room.name
+    paths = {"room": "room.name"}
 
 
 class PlacementOut(Out):
@@ -72,9 +70,7 @@ class EpisodeOut(Out):
     disposition: str
     placement: PlacementOut | None
 
-    @staticmethod
-    def resolve_person_id(episode: Episode) -> UUID:
-        return episode.person.public_id
+    paths = {"person_id": "person.public_id"}
 
     @staticmethod
     def resolve_placement(episode: Episode, context: dict[str, Any]) -> Placement | None:
@@ -176,9 +172,7 @@ class UnitOut(Out):
     is_active: bool
     is_substance_use_program: bool
 
-    @staticmethod
-    def resolve_site(unit: Unit) -> str:
-        return unit.site.name
+    paths = {"site": "site.name"}
 
 
 class CensusRow(Schema):

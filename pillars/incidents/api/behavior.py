@@ -74,18 +74,12 @@ class BehaviorPlanOut(Out):
     ended_by: str | None = None
     end_reason: str = ""
 
-    @staticmethod
-    def resolve_written_by(plan: BehaviorPlan) -> str:
-        return plan.written_by.display_name
+    paths = {"written_by": "written_by.display_name", "ended_by": "ended_by.display_name"}
 
     @staticmethod
     def resolve_phases(plan: BehaviorPlan, context: dict[str, Any]) -> list[PhaseOut]:
         phases: list[PhaseOut] = context["phases"]
         return phases
-
-    @staticmethod
-    def resolve_ended_by(plan: BehaviorPlan) -> str | None:
-        return plan.ended_by.display_name if plan.ended_by else None
 
 
 class PlanEndIn(Schema):
@@ -130,13 +124,7 @@ class RecordOut(Out):
     is_late_entry: bool
     late_reason: str
 
-    @staticmethod
-    def resolve_target(record: BehaviorRecord) -> str:
-        return record.target.key
-
-    @staticmethod
-    def resolve_recorded_by(record: BehaviorRecord) -> str:
-        return record.recorded_by.display_name
+    paths = {"target": "target.key", "recorded_by": "recorded_by.display_name"}
 
 
 class RecordPage(Schema):

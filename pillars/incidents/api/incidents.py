@@ -19,7 +19,7 @@ from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
-from pillars.incidents.models import Incident, IncidentAddendum, Notification
+from pillars.incidents.models import Incident, Notification
 from pillars.incidents.models.incidents import DebriefKind, IncidentStatus, IncidentType
 from pillars.incidents.selectors import incidents as selectors
 from pillars.incidents.services import incidents as services
@@ -63,9 +63,7 @@ class IncidentOut(Out):
     persons: list[UUID]
     narrative: str
 
-    @staticmethod
-    def resolve_reported_by(incident: Incident) -> str:
-        return incident.reported_by.display_name
+    paths = {"reported_by": "reported_by.display_name"}
 
     @staticmethod
     def resolve_persons(incident: Incident) -> list[UUID]:
@@ -142,9 +140,7 @@ class IncidentAddendumOut(Out):
     reason: str
     text: str
 
-    @staticmethod
-    def resolve_written_by(a: IncidentAddendum) -> str:
-        return a.written_by.display_name
+    paths = {"written_by": "written_by.display_name"}
 
 
 class DebriefIn(Schema):

@@ -82,9 +82,7 @@ class RestraintStaffOut(Out):
     name: str
     added_at: datetime
 
-    @staticmethod
-    def resolve_name(r: RestraintStaff) -> str:
-        return r.staff.display_name
+    paths = {"name": "staff.display_name"}
 
 
 class RestraintEpisodeOut(Out):
@@ -113,17 +111,11 @@ class RestraintEpisodeOut(Out):
         "credential or training under a rule that warns); a rule that blocks answers 422.",
     )
 
-    @staticmethod
-    def resolve_person_name(e: RestraintEpisode) -> str:
-        return e.person.display_name
-
-    @staticmethod
-    def resolve_profile(e: RestraintEpisode) -> str:
-        return e.profile.code
-
-    @staticmethod
-    def resolve_profile_version(e: RestraintEpisode) -> int:
-        return e.profile.version
+    paths = {
+        "person_name": "person.display_name",
+        "profile": "profile.code",
+        "profile_version": "profile.version",
+    }
 
     @staticmethod
     def resolve_timers(e: RestraintEpisode, context: dict[str, Any]) -> list[Timer]:

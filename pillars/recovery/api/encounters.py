@@ -20,7 +20,7 @@ from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
-from pillars.recovery.models.encounters import Encounter, EncounterAddendum, Modality, Setting
+from pillars.recovery.models.encounters import Encounter, Modality, Setting
 from pillars.recovery.models.plans import Goal
 from pillars.recovery.selectors import encounters as selectors
 from pillars.recovery.services import encounters as services
@@ -48,9 +48,7 @@ class EncounterAddendumOut(Out):
     reason: str
     text: str
 
-    @staticmethod
-    def resolve_written_by(a: EncounterAddendum) -> str:
-        return a.written_by.display_name
+    paths = {"written_by": "written_by.display_name"}
 
 
 class EncounterOut(Schema):

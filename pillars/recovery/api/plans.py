@@ -18,7 +18,6 @@ from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_f
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.plans import (
     Goal,
-    GoalProgress,
     LifeDomain,
     WellnessPersonSignature,
     WellnessPlanVersion,
@@ -113,9 +112,7 @@ class GoalProgressOut(Out):
     recorded_by: str | None
     recorded_at: datetime
 
-    @staticmethod
-    def resolve_recorded_by(p: GoalProgress) -> str | None:
-        return p.recorded_by.display_name if p.recorded_by else None
+    paths = {"recorded_by": "recorded_by.display_name"}
 
 
 class GoalOut(Schema):

@@ -22,7 +22,7 @@ from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Room, Staff, Unit
 from pillars.rounds import selectors
 from pillars.rounds.choices import ExceptionKind
-from pillars.rounds.models import Coverage, ShiftAssignment
+from pillars.rounds.models import Coverage
 from pillars.rounds.selectors import assignments as assignment_selectors
 from pillars.rounds.selectors import coverage as coverage_selectors
 from pillars.rounds.services import assignments as assignment_services
@@ -46,13 +46,7 @@ class AssignmentOut(Out):
     ends_at: datetime
     ended_at: datetime | None
 
-    @staticmethod
-    def resolve_staff_name(row: ShiftAssignment) -> str:
-        return row.staff.display_name
-
-    @staticmethod
-    def resolve_room(row: ShiftAssignment) -> str | None:
-        return row.room.name if row.room else None
+    paths = {"staff_name": "staff.display_name", "room": "room.name"}
 
 
 class ShiftOut(Schema):
@@ -125,17 +119,11 @@ class CoverageOut(Out):
         "or training under a rule that warns); a rule that blocks answers 422 with the reason.",
     )
 
-    @staticmethod
-    def resolve_person(row: Coverage) -> PersonServed:
-        return row.order.person
-
-    @staticmethod
-    def resolve_person_name(row: Coverage) -> str:
-        return row.order.person.display_name
-
-    @staticmethod
-    def resolve_staff_name(row: Coverage) -> str:
-        return row.staff.display_name
+    paths = {
+        "person": "order.person",
+        "person_name": "order.person.display_name",
+        "staff_name": "staff.display_name",
+    }
 
     @staticmethod
     def resolve_floor_warnings(row: Coverage, context: dict[str, Any]) -> list[str]:

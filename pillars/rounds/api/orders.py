@@ -42,13 +42,7 @@ RECENT = timedelta(hours=24)
 class _OrderOut(Out):
     """What both order schemas read off an order beyond its own columns."""
 
-    @staticmethod
-    def resolve_level(order: ObservationOrder) -> str:
-        return order.level.code
-
-    @staticmethod
-    def resolve_level_name(order: ObservationOrder) -> str:
-        return order.level.name
+    paths = {"level": "level.code", "level_name": "level.name"}
 
     @staticmethod
     def resolve_status(order: ObservationOrder, context: dict[str, Any]) -> str:
@@ -68,9 +62,7 @@ class OrderOut(_OrderOut):
     next_due_at: datetime
     status: str
 
-    @staticmethod
-    def resolve_person_name(order: ObservationOrder) -> str:
-        return order.person.display_name
+    paths = _OrderOut.paths | {"person_name": "person.display_name"}
 
 
 class CheckIn(Schema):
@@ -193,9 +185,7 @@ class OrderDetailOut(_OrderOut):
     next_due_at: datetime | None
     checks_count: int
 
-    @staticmethod
-    def resolve_level_version(order: ObservationOrder) -> int:
-        return order.level.version
+    paths = _OrderOut.paths | {"level_version": "level.version"}
 
     @staticmethod
     def resolve_next_due_at(order: ObservationOrder) -> datetime | None:

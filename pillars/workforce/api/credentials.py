@@ -23,7 +23,7 @@ from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
-from pillars.workforce.models.credentials import CeRecord, Credential
+from pillars.workforce.models.credentials import Credential
 from pillars.workforce.selectors import credentials as selectors
 from pillars.workforce.services import credentials as services
 
@@ -136,9 +136,7 @@ class CeOut(Out):
     hours: Decimal
     evidence_content_type: str
 
-    @staticmethod
-    def resolve_category_code(r: CeRecord) -> str:
-        return r.category.code
+    paths = {"category_code": "category.code"}
 
 
 class VerifyIn(Schema):

@@ -22,7 +22,7 @@ from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
-from pillars.workforce.models.wellbeing import CheckIn, CheckInInstrument, Invitation
+from pillars.workforce.models.wellbeing import CheckIn, CheckInInstrument
 from pillars.workforce.selectors import wellbeing as selectors
 from pillars.workforce.services import wellbeing as services
 
@@ -89,9 +89,7 @@ class InvitationOut(Out):
     invited_at: datetime
     closed_at: datetime | None
 
-    @staticmethod
-    def resolve_instrument(i: Invitation) -> str:
-        return i.instrument.code
+    paths = {"instrument": "instrument.code"}
 
 
 class CheckInOut(Schema):
