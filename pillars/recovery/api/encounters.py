@@ -51,7 +51,7 @@ class EncounterAddendumOut(Out):
     paths = {"written_by": "written_by.display_name"}
 
 
-class EncounterOut(Schema):
+class EncounterOut(Out):
     public_id: UUID
     person: UUID
     status: str
@@ -75,32 +75,11 @@ class EncounterOut(Schema):
     signed_at: datetime
     void_reason: str
 
-    @classmethod
-    def of(cls, e: Encounter) -> EncounterOut:
-        return cls(
-            public_id=e.public_id,
-            person=e.person.public_id,
-            status=e.status,
-            group=e.group.public_id if e.group else None,
-            attended=e.attended,
-            modality=e.modality,
-            setting=e.setting,
-            started_at=e.started_at,
-            minutes=e.minutes,
-            billing_units=e.billing_units,
-            service_code=e.service_code,
-            goal=e.goal.public_id if e.goal else None,
-            activities=[a.code for a in e.activities.all()],
-            what_was_done=e.what_was_done,
-            purpose=e.purpose,
-            person_response=e.person_response,
-            next_steps=e.next_steps,
-            written_with_person=e.written_with_person,
-            written_by=e.written_by.display_name,
-            signer_credential=e.signer_credential,
-            signed_at=e.signed_at,
-            void_reason=e.void_reason,
-        )
+    paths = {"written_by": "written_by.display_name"}
+
+    @staticmethod
+    def resolve_activities(e: Encounter) -> list[str]:
+        return [a.code for a in e.activities.all()]
 
 
 class EncounterDetailOut(EncounterOut):
@@ -111,14 +90,6 @@ class EncounterDetailOut(EncounterOut):
         description="On a billed encounter: the floor gate's warnings it let through (a lapsed "
         "certification under a rule that warns); a rule that blocks answers 422.",
     )
-
-    @classmethod
-    def detail(cls, e: Encounter) -> EncounterDetailOut:
-        return cls(
-            **EncounterOut.of(e).model_dump(),
-            flags=[EncounterFlagOut.of(f) for f in e.flags.all()],
-            addenda=[EncounterAddendumOut.of(a) for a in e.addenda.all()],
-        )
 
 
 class EncounterPage(Schema):
@@ -236,7 +207,7 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
     encounter = selectors.get_encounter_for(
         request.user, encounter.public_id, what="api encounter signed"
     )
-    out = EncounterDetailOut.detail(encounter)
+    out = EncounterDetailOut.of(encounter)
     if encounter.billing_units:
         out.floor_warnings = hooks.floor_warnings(
             encounter.written_by, hooks.FloorTask.BILLABLE_PEER_SERVICE
@@ -265,7 +236,7 @@ def language_check(request: HttpRequest, payload: LanguageCheckIn) -> LanguageCh
 )
 @audited("reads a peer encounter (audited by get_encounter_for)")
 def get_encounter(request: HttpRequest, public_id: UUID) -> EncounterDetailOut:
-    return EncounterDetailOut.detail(
+    return EncounterDetailOut.of(
         selectors.get_encounter_for(request.user, public_id, what="api encounter")
     )
 

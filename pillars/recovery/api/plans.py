@@ -17,7 +17,6 @@ from pillars.core.idempotency import idempotent
 from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.plans import (
-    Goal,
     LifeDomain,
     WellnessPersonSignature,
     WellnessPlanVersion,
@@ -115,7 +114,7 @@ class GoalProgressOut(Out):
     paths = {"recorded_by": "recorded_by.display_name"}
 
 
-class GoalOut(Schema):
+class GoalOut(Out):
     public_id: UUID
     person: UUID
     domain: str
@@ -127,20 +126,7 @@ class GoalOut(Schema):
     steps: list[GoalStepOut]
     progress: list[GoalProgressOut]
 
-    @classmethod
-    def of(cls, g: Goal) -> GoalOut:
-        return cls(
-            public_id=g.public_id,
-            person=g.person.public_id,
-            domain=g.domain,
-            statement=g.statement,
-            status=g.status,
-            target_on=g.target_on,
-            created_at=g.created_at,
-            percent_steps_done=g.percent_done(),
-            steps=[GoalStepOut.of(s) for s in g.steps.all()],
-            progress=[GoalProgressOut.of(p) for p in g.progress_notes.all()],
-        )
+    paths = {"percent_steps_done": "percent_done", "progress": "progress_notes"}
 
 
 class GoalStepIn(Schema):
