@@ -9,6 +9,7 @@ import binascii
 import io
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -35,7 +36,7 @@ WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 MAX_EVIDENCE_CHARS = (services.MAX_EVIDENCE_BYTES + 2) // 3 * 4
 
 
-class CredentialOut(Schema):
+class CredentialOut(Out):
     public_id: UUID
     staff: UUID
     type_code: str
@@ -51,24 +52,15 @@ class CredentialOut(Schema):
     waived_until: date | None
     waiver_reason: str
 
-    @classmethod
-    def of(cls, c: Credential, today: date) -> CredentialOut:
-        return cls(
-            public_id=c.public_id,
-            staff=c.staff.public_id,
-            type_code=c.credential_type.code,
-            type_name=c.credential_type.name,
-            type_version=c.credential_type.version,
-            number=c.number,
-            issued_on=c.issued_on,
-            expires_on=c.expires_on,
-            state=c.state_on(today),
-            evidence_content_type=c.evidence_content_type,
-            verified_at=c.verified_at,
-            verification_method=c.verification_method,
-            waived_until=c.waived_until,
-            waiver_reason=c.waiver_reason,
-        )
+    paths = {
+        "type_code": "credential_type.code",
+        "type_name": "credential_type.name",
+        "type_version": "credential_type.version",
+    }
+
+    @staticmethod
+    def resolve_state(c: Credential, context: dict[str, Any]) -> str:
+        return c.state_on(context["today"])
 
 
 class CredentialIn(Schema):
@@ -166,7 +158,7 @@ class ComplianceOut(Schema):
 
 def _list(staff: Staff, request: HttpRequest) -> list[CredentialOut]:
     today = clock.now().date()
-    return [CredentialOut.of(c, today) for c in selectors.credentials_of(staff, request.user)]
+    return [CredentialOut.of(c, today=today) for c in selectors.credentials_of(staff, request.user)]
 
 
 @router.get(
@@ -213,7 +205,7 @@ def credential_create(
         number=payload.number,
         evidence=evidence,
     )
-    return Status(201, CredentialOut.of(credential, clock.now().date()))
+    return Status(201, CredentialOut.of(credential, today=clock.now().date()))
 
 
 @router.post(
@@ -230,7 +222,7 @@ def credential_verify(
         request.user, public_id, "workforce.verify_credential"
     )
     done = services.verify_credential(credential, actor=request.user, method=payload.method)
-    return Status(200, CredentialOut.of(done, clock.now().date()))
+    return Status(200, CredentialOut.of(done, today=clock.now().date()))
 
 
 @router.post(
@@ -249,7 +241,7 @@ def credential_waive(
     done = services.waive_credential(
         credential, actor=request.user, reason=payload.reason, until=payload.until
     )
-    return Status(200, CredentialOut.of(done, clock.now().date()))
+    return Status(200, CredentialOut.of(done, today=clock.now().date()))
 
 
 @router.post(
