@@ -137,7 +137,7 @@ class VerifyIn(Schema):
     )
 
 
-class ComplianceStaffOut(Schema):
+class ComplianceStaffOut(Out):
     staff: UUID
     display_name: str
     units: list[str]
@@ -145,6 +145,8 @@ class ComplianceStaffOut(Schema):
     status: str
     lapsed: list[str]
     expiring: list[str]
+
+    paths = {"staff": "staff.public_id", "display_name": "staff.display_name"}
 
 
 class ComplianceOut(Schema):
@@ -285,17 +287,6 @@ def compliance(request: HttpRequest, unit: str = "", role: str = "") -> Status[C
             compliant=sum(1 for x in lines if x.status == selectors.COMPLIANT),
             expiring=sum(1 for x in lines if x.status == selectors.EXPIRING),
             lapsed=sum(1 for x in lines if x.status == selectors.LAPSED),
-            staff=[
-                ComplianceStaffOut(
-                    staff=x.staff.public_id,
-                    display_name=x.staff.display_name,
-                    units=x.units,
-                    roles=x.roles,
-                    status=x.status,
-                    lapsed=x.lapsed,
-                    expiring=x.expiring,
-                )
-                for x in lines
-            ],
+            staff=[ComplianceStaffOut.of(x) for x in lines],
         ),
     )
