@@ -22,7 +22,7 @@ from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
-from pillars.workforce.models.wellbeing import CheckIn, CheckInInstrument
+from pillars.workforce.models.wellbeing import CheckInInstrument
 from pillars.workforce.selectors import wellbeing as selectors
 from pillars.workforce.services import wellbeing as services
 
@@ -92,7 +92,7 @@ class InvitationOut(Out):
     paths = {"instrument": "instrument.code"}
 
 
-class CheckInOut(Schema):
+class CheckInOut(Out):
     public_id: UUID
     instrument: str
     answered_at: datetime
@@ -100,16 +100,7 @@ class CheckInOut(Schema):
     scores: dict[str, float]
     invitation: UUID | None
 
-    @classmethod
-    def of(cls, c: CheckIn) -> CheckInOut:
-        return cls(
-            public_id=c.public_id,
-            instrument=c.instrument.code,
-            answered_at=c.answered_at,
-            answers={str(k): int(v) for k, v in c.answers.items()},
-            scores={str(k): float(v) for k, v in c.scores.items()},
-            invitation=c.invitation.public_id if c.invitation_id and c.invitation else None,
-        )
+    paths = {"instrument": "instrument.code"}
 
 
 class CheckInRecordedOut(Schema):
