@@ -95,11 +95,12 @@ class Out(Schema):
 
 class _Reader(DjangoGetter):
     """A record as an ``Out`` schema reads it: a field in the schema's ``paths`` is followed
-    link by link, any other field is read as django-ninja reads it."""
+    link by link, any other field is read as django-ninja reads it. Values given by name (a
+    schema made with keyword arguments) are taken as given."""
 
     def __getattr__(self, key: str) -> Any:
         path = self._schema_cls.paths.get(key)  # type: ignore[attr-defined]
-        if path is None:
+        if path is None or isinstance(self._obj, dict):
             return super().__getattr__(key)
         value = self._obj
         for name in path.split("."):

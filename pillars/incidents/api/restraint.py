@@ -25,7 +25,6 @@ from pillars.incidents.models import (
     RestraintEpisode,
     RestraintOrder,
     RestraintStaff,
-    RuleProfile,
     Violation,
 )
 from pillars.incidents.selectors import restraint as selectors
@@ -218,7 +217,7 @@ class RestraintReleaseIn(Schema):
     client_id: UUID | None = None
 
 
-class RestraintProfileOut(Schema):
+class RestraintProfileOut(Out):
     public_id: UUID
     code: str
     version: int
@@ -237,11 +236,13 @@ class RestraintProfileOut(Schema):
     created_at: datetime
 
 
-class RestraintUnitProfileOut(Schema):
+class RestraintUnitProfileOut(Out):
     unit: UUID
     unit_name: str
     profile: str
     may_choose: bool
+
+    paths = {"unit_name": "unit.name", "profile": "code"}
 
 
 class RestraintProfilesOut(Schema):
@@ -486,16 +487,6 @@ def hbips(
     )
 
 
-def _profile_out(p: RuleProfile) -> RestraintProfileOut:
-    return RestraintProfileOut(
-        public_id=p.public_id,
-        code=p.code,
-        version=p.version,
-        created_at=p.created_at,
-        **{name: getattr(p, name) for name in services.PROFILE_FIELDS},
-    )
-
-
 @router.get(
     "/restraint-profiles",
     response={200: RestraintProfilesOut, **READ_ERRORS},
@@ -507,15 +498,9 @@ def profiles(request: HttpRequest) -> Status[RestraintProfilesOut]:
     return Status(
         200,
         RestraintProfilesOut(
-            profiles=[_profile_out(p) for p in selectors.current_profiles()],
+            profiles=[RestraintProfileOut.of(p) for p in selectors.current_profiles()],
             units=[
-                RestraintUnitProfileOut(
-                    unit=r.unit.public_id,
-                    unit_name=r.unit.name,
-                    profile=r.code,
-                    may_choose=r.may_choose,
-                )
-                for r in selectors.unit_profiles_for(request.user)
+                RestraintUnitProfileOut.of(r) for r in selectors.unit_profiles_for(request.user)
             ],
         ),
     )
@@ -559,4 +544,4 @@ def new_profile_version(
         if name in changes and changes[name] is None:
             del changes[name]
     new = services.change_profile(profile, actor=request.user, **changes)
-    return Status(201, _profile_out(new))
+    return Status(201, RestraintProfileOut.of(new))
