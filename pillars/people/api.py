@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
@@ -27,9 +27,6 @@ from pillars.people.choices import Disposition
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Staff, Unit
 
 router = Router(tags=["people"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 # --- Schemas -----------------------------------------------------------------------------------

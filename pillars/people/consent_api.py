@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -24,9 +24,6 @@ from pillars.people.consent_models import Consent, RecipientKind
 from pillars.people.models import Staff, Unit
 
 router = Router(tags=["consents"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class RecipientIn(Schema):

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -32,9 +32,7 @@ from pillars.people.selectors import person_zone
 
 router = Router(tags=["behavior"])
 
-READ_ERRORS = error_responses(401, 403, 404)
 LIST_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 MAX_BATCH = 50
 
 

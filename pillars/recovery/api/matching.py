@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -36,9 +36,6 @@ from pillars.recovery.selectors import matching as selectors
 from pillars.recovery.services import matching as services
 
 router = Router(tags=["recovery"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class PeerProfileOut(Out):

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -32,9 +32,6 @@ from pillars.recovery.selectors import referrals as selectors
 from pillars.recovery.services import referrals as services
 
 router = Router(tags=["recovery"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 def _outcome_code(row: Referral | ReferralEvent) -> str:

@@ -8,7 +8,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router
 
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS
 from pillars.core.declare import audit_exempt
 from pillars.core.entry import Out
 from pillars.people import selectors as people_selectors
@@ -16,8 +16,6 @@ from pillars.rounds.models import EscalationStep
 from pillars.rounds.services import escalation as services
 
 router = Router(tags=["rounds"])
-
-READ_ERRORS = error_responses(401, 403, 404)
 
 
 class StepOut(Out):

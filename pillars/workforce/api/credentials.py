@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -30,8 +30,6 @@ from pillars.workforce.services import credentials as services
 
 router = Router(tags=["workforce"])
 
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 # 5 MB of evidence is at most this many base64 characters.
 MAX_EVIDENCE_CHARS = (services.MAX_EVIDENCE_BYTES + 2) // 3 * 4
 

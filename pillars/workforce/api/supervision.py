@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.params import Query
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -29,7 +29,6 @@ from pillars.workforce.services.staff_audit import audit_operations_read
 router = Router(tags=["workforce"])
 
 READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class SignatureOut(Schema):

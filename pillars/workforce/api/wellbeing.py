@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
@@ -27,9 +27,6 @@ from pillars.workforce.selectors import wellbeing as selectors
 from pillars.workforce.services import wellbeing as services
 
 router = Router(tags=["workforce"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class ExposureOut(Schema):
