@@ -202,8 +202,16 @@ def error_responses(*statuses: int) -> dict[int, type[Problem]]:
     return dict.fromkeys(statuses, Problem)
 
 
+# What most routes document: a read (no token, not allowed, no such record) and a write (also a
+# conflict and input refused).
+READ_ERRORS = error_responses(401, 403, 404)
+WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
+    "READ_ERRORS",
+    "WRITE_ERRORS",
     "Problem",
     "error_responses",
     "field_errors",

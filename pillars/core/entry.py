@@ -9,13 +9,14 @@ call it first and then record the read.
 
 ``Out`` is the base of API output schemas: it reads the schema's declared fields off the record
 (django-ninja's attribute reading, with a schema's ``resolve_<field>`` methods for what is not a
-plain attribute), so a schema declares its fields once (its OpenAPI shape) and copies none.
+plain attribute, and its ``paths`` for a field read through related records), so a schema
+declares its fields once (its OpenAPI shape) and copies none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Self, get_args
+from typing import Any, ClassVar, Self, get_args
 from uuid import UUID
 
 from django.db import models
@@ -62,7 +63,12 @@ class Out(Schema):
     that name (a method is called), a ``resolve_<field>`` static method where it is not, and a
     record where the field is a UUID is named by its public id (integer keys never leave the
     server). ``of(record, **extra)`` makes one; ``extra`` reaches resolvers that take
-    ``context`` (a moment the caller computed, a placement found beside the record)."""
+    ``context`` (a moment the caller computed, a placement found beside the record).
+
+    ``paths`` maps a field to the dotted path it is read from through related records
+    (``{"written_by": "written_by.display_name"}``); a link that is ``None`` reads as ``None``."""
+
+    paths: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="wrap")
     @classmethod
@@ -73,7 +79,7 @@ class Out(Schema):
         # as it is: its resolvers read records, not schemas.
         if isinstance(values, BaseModel):
             return handler(values)
-        return handler(DjangoGetter(values, cls, info.context))
+        return handler(_Reader(values, cls, info.context))
 
     @field_validator("*", mode="before")
     @classmethod
@@ -85,6 +91,23 @@ class Out(Schema):
     @classmethod
     def of(cls, record: Any, **extra: Any) -> Self:
         return cls.model_validate(record, context=extra)
+
+
+class _Reader(DjangoGetter):
+    """A record as an ``Out`` schema reads it: a field in the schema's ``paths`` is followed
+    link by link, any other field is read as django-ninja reads it. Values given by name (a
+    schema made with keyword arguments) are taken as given."""
+
+    def __getattr__(self, key: str) -> Any:
+        path = self._schema_cls.paths.get(key)  # type: ignore[attr-defined]
+        if path is None or isinstance(self._obj, dict):
+            return super().__getattr__(key)
+        value = self._obj
+        for name in path.split("."):
+            if value is None:
+                break
+            value = getattr(value, name)
+        return self._convert_result(value)
 
 
 def _uuid_fields(schema: type[BaseModel]) -> frozenset[str]:

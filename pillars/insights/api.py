@@ -9,13 +9,12 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS
 from pillars.core.declare import audited
 from pillars.insights import dashboards, measures
 from pillars.people.models import Unit
 
 router = Router(tags=["insights"])
-READ_ERRORS = error_responses(401, 403, 404)
 
 
 class MonthOut(Schema):

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
@@ -27,9 +27,6 @@ from pillars.people.choices import Disposition
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Staff, Unit
 
 router = Router(tags=["people"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 # --- Schemas -----------------------------------------------------------------------------------
@@ -46,9 +43,7 @@ class BedBrief(Out):
     room: str
     label: str
 
-    @staticmethod
-    def resolve_room(bed: Bed) -> str:
-        return bed.room.name
+    paths = {"room": "room.name"}
 
 
 class PlacementOut(Out):
@@ -72,9 +67,7 @@ class EpisodeOut(Out):
     disposition: str
     placement: PlacementOut | None
 
-    @staticmethod
-    def resolve_person_id(episode: Episode) -> UUID:
-        return episode.person.public_id
+    paths = {"person_id": "person.public_id"}
 
     @staticmethod
     def resolve_placement(episode: Episode, context: dict[str, Any]) -> Placement | None:
@@ -176,9 +169,7 @@ class UnitOut(Out):
     is_active: bool
     is_substance_use_program: bool
 
-    @staticmethod
-    def resolve_site(unit: Unit) -> str:
-        return unit.site.name
+    paths = {"site": "site.name"}
 
 
 class CensusRow(Schema):

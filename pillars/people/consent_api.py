@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import ValidationError
 from pillars.core.idempotency import idempotent
 from pillars.people import consents
@@ -23,9 +24,6 @@ from pillars.people.consent_models import Consent, RecipientKind
 from pillars.people.models import Staff, Unit
 
 router = Router(tags=["consents"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class RecipientIn(Schema):
@@ -40,7 +38,7 @@ class RecipientIn(Schema):
     name: Text = Field("", max_length=200)
 
 
-class RecipientOut(Schema):
+class RecipientOut(Out):
     kind: str
     label: str
 
@@ -61,7 +59,7 @@ class ConsentIn(Schema):
     client_id: UUID | None = None
 
 
-class ConsentOut(Schema):
+class ConsentOut(Out):
     public_id: UUID
     person: UUID
     state: str
@@ -79,24 +77,12 @@ class ConsentOut(Schema):
     revoked_at: datetime | None
 
     @staticmethod
-    def of(consent: Consent) -> ConsentOut:
-        return ConsentOut(
-            public_id=consent.public_id,
-            person=consent.person.public_id,
-            state=consent.state_on(clock.now(), consents.consent_today(consent)),
-            programs=[u.code for u in consent.programs.all()],
-            information_kinds=list(consent.information_kinds),
-            information_description=consent.information_description,
-            purposes=list(consent.purposes),
-            purpose_description=consent.purpose_description,
-            recipients=[RecipientOut(kind=r.kind, label=r.label) for r in consent.recipients.all()],
-            expires_on=consent.expires_on,
-            expiry_event=consent.expiry_event,
-            signed_by=consent.signed_by,
-            signer_name=consent.signer_name,
-            signed_on=consent.signed_on,
-            revoked_at=consent.revoked_at,
-        )
+    def resolve_state(consent: Consent) -> str:
+        return consent.state_on(clock.now(), consents.consent_today(consent))
+
+    @staticmethod
+    def resolve_programs(consent: Consent) -> list[str]:
+        return [u.code for u in consent.programs.all()]
 
 
 class RevokeIn(Schema):

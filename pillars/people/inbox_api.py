@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import alert_selectors as selectors
@@ -21,14 +22,13 @@ from pillars.people.selectors import record_list_read
 router = Router(tags=["alerts"])
 
 LIST_ERRORS = error_responses(401, 403, 422)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 # The subject kind of an alert about an observation order (rounds' escalation chain): its id
 # is also given as ``order``, the field clients read before alerts named any record.
 ORDER_SUBJECT = "rounds.observationorder"
 
 
-class AlertOut(Schema):
+class AlertOut(Out):
     public_id: UUID
     kind: str
     message: str
@@ -43,23 +43,9 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
     resolved_at: datetime | None
 
-    @classmethod
-    def of(cls, alert: Alert) -> AlertOut:
-        return cls(
-            public_id=alert.public_id,
-            kind=alert.kind,
-            message=alert.message,
-            unit=alert.unit.public_id if alert.unit else None,
-            person=alert.person.public_id if alert.person else None,
-            subject_kind=alert.subject_kind,
-            subject_id=alert.subject_id,
-            order=alert.subject_id if alert.subject_kind == ORDER_SUBJECT else None,
-            step_position=alert.step_position,
-            due_at=alert.due_at,
-            created_at=alert.created_at,
-            acknowledged_at=alert.acknowledged_at,
-            resolved_at=alert.resolved_at,
-        )
+    @staticmethod
+    def resolve_order(alert: Alert) -> UUID | None:
+        return alert.subject_id if alert.subject_kind == ORDER_SUBJECT else None
 
 
 class AlertPage(Schema):

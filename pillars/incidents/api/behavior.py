@@ -17,9 +17,10 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.incidents.models import BehaviorPlan, BehaviorRecord
@@ -31,13 +32,11 @@ from pillars.people.selectors import person_zone
 
 router = Router(tags=["behavior"])
 
-READ_ERRORS = error_responses(401, 403, 404)
 LIST_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 MAX_BATCH = 50
 
 
-class TargetOut(Schema):
+class TargetOut(Out):
     public_id: UUID
     key: str
     name: str
@@ -50,7 +49,7 @@ class PhaseOut(Schema):
     started_on: date
 
 
-class BehaviorPlanOut(Schema):
+class BehaviorPlanOut(Out):
     public_id: UUID
     person: UUID
     version: int
@@ -73,40 +72,12 @@ class BehaviorPlanOut(Schema):
     ended_by: str | None = None
     end_reason: str = ""
 
-    @classmethod
-    def of(cls, plan: BehaviorPlan, phases: list[PhaseOut]) -> BehaviorPlanOut:
-        return cls(
-            public_id=plan.public_id,
-            person=plan.person.public_id,
-            version=plan.version,
-            status=plan.status,
-            effective_on=plan.effective_on,
-            written_by=plan.written_by.display_name,
-            written_at=plan.written_at,
-            change_reason=plan.change_reason,
-            summary=plan.summary,
-            replacement_behaviors=plan.replacement_behaviors,
-            antecedent_strategies=plan.antecedent_strategies,
-            reinforcement_schedule=plan.reinforcement_schedule,
-            reinforcement_interval_minutes=plan.reinforcement_interval_minutes,
-            antecedents=list(plan.antecedents),
-            consequences=list(plan.consequences),
-            targets=[
-                TargetOut(
-                    public_id=t.public_id,
-                    key=t.key,
-                    name=t.name,
-                    definition=t.definition,
-                    measure=t.measure,
-                )
-                for t in plan.targets.all()
-            ],
-            phases=phases,
-            ended_on=plan.ended_on,
-            ended_at=plan.ended_at,
-            ended_by=plan.ended_by.display_name if plan.ended_by else None,
-            end_reason=plan.end_reason,
-        )
+    paths = {"written_by": "written_by.display_name", "ended_by": "ended_by.display_name"}
+
+    @staticmethod
+    def resolve_phases(plan: BehaviorPlan, context: dict[str, Any]) -> list[PhaseOut]:
+        phases: list[PhaseOut] = context["phases"]
+        return phases
 
 
 class PlanEndIn(Schema):
@@ -133,7 +104,7 @@ class RecordIn(Schema):
     late_reason: Text = Field("", max_length=300)
 
 
-class RecordOut(Schema):
+class RecordOut(Out):
     public_id: UUID
     client_id: UUID
     person: UUID
@@ -151,26 +122,7 @@ class RecordOut(Schema):
     is_late_entry: bool
     late_reason: str
 
-    @classmethod
-    def of(cls, record: BehaviorRecord) -> RecordOut:
-        return cls(
-            public_id=record.public_id,
-            client_id=record.client_id,
-            person=record.person.public_id,
-            target=record.target.key,
-            observed_at=record.observed_at,
-            recorded_at=record.recorded_at,
-            antecedent=record.antecedent,
-            behavior=record.behavior,
-            consequence=record.consequence,
-            count=record.count,
-            duration_seconds=record.duration_seconds,
-            intensity=record.intensity,
-            setting=record.setting,
-            recorded_by=record.recorded_by.display_name,
-            is_late_entry=record.is_late_entry,
-            late_reason=record.late_reason,
-        )
+    paths = {"target": "target.key", "recorded_by": "recorded_by.display_name"}
 
 
 class RecordPage(Schema):
@@ -200,7 +152,7 @@ class ChartFilter(Schema):
     last: date | None = Field(None, description="The last local date (today on the unit).")
 
 
-class BucketOut(Schema):
+class BucketOut(Out):
     label: str
     day: date
     shift: str
@@ -244,7 +196,7 @@ def person_plan(request: HttpRequest, public_id: UUID) -> Status[BehaviorPlanOut
     )
     if plan is None:
         raise Http404("This person has no behavior plan.")
-    return Status(200, BehaviorPlanOut.of(plan, _phases(person, request.user)))
+    return Status(200, BehaviorPlanOut.of(plan, phases=_phases(person, request.user)))
 
 
 @router.post(
@@ -265,7 +217,7 @@ def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Statu
         reason=payload.reason,
         version=payload.version,
     )
-    return Status(200, BehaviorPlanOut.of(ended, _phases(person, request.user)))
+    return Status(200, BehaviorPlanOut.of(ended, phases=_phases(person, request.user)))
 
 
 @router.get(
@@ -366,19 +318,7 @@ def person_chart(request: HttpRequest, public_id: UUID, filters: Query[ChartFilt
         zone=zone,
         first=chart.first,
         last=chart.last,
-        buckets=[
-            BucketOut(
-                label=b.label,
-                day=b.day,
-                shift=b.shift,
-                start=b.start,
-                end=b.end,
-                total=b.total,
-                entries=b.entries,
-                phase=b.phase,
-            )
-            for b in chart.buckets
-        ],
+        buckets=[BucketOut.of(b) for b in chart.buckets],
         phase_changes=[PhaseOut(name=name, started_on=on) for _, name, on in chart.phase_lines],
     )
 

@@ -5,7 +5,7 @@ exposure counts are workforce.wellbeing's)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -13,12 +13,13 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from pillars.core import clock
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
-from pillars.incidents.models import Debrief, Incident, IncidentAddendum
+from pillars.incidents.models import Incident, Notification
 from pillars.incidents.models.incidents import DebriefKind, IncidentStatus, IncidentType
 from pillars.incidents.selectors import incidents as selectors
 from pillars.incidents.services import incidents as services
@@ -26,14 +27,12 @@ from pillars.people import selectors as people_selectors
 
 router = Router(tags=["incidents"])
 
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 # Several lines allowed; other control characters are refused (PostgreSQL rejects NUL).
 LongText = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 
 
-class NotificationOut(Schema):
+class NotificationOut(Out):
     public_id: UUID
     recipient: str
     due_at: datetime
@@ -41,8 +40,16 @@ class NotificationOut(Schema):
     status: str
     is_late: bool
 
+    @staticmethod
+    def resolve_status(n: Notification, context: dict[str, Any]) -> str:
+        return n.status_at(context["now"])
 
-class IncidentOut(Schema):
+    @staticmethod
+    def resolve_is_late(n: Notification, context: dict[str, Any]) -> bool:
+        return n.is_late_at(context["now"])
+
+
+class IncidentOut(Out):
     public_id: UUID
     type: IncidentType
     status: IncidentStatus
@@ -54,6 +61,12 @@ class IncidentOut(Schema):
     persons: list[UUID]
     narrative: str
 
+    paths = {"reported_by": "reported_by.display_name"}
+
+    @staticmethod
+    def resolve_persons(incident: Incident) -> list[UUID]:
+        return [ip.person.public_id for ip in incident.persons.all()]
+
 
 class IncidentDetailOut(IncidentOut):
     deescalation_steps: list[str]
@@ -63,44 +76,21 @@ class IncidentDetailOut(IncidentOut):
     addenda: int
     debriefs: int
 
+    @staticmethod
+    def resolve_deescalation_steps(incident: Incident) -> list[str]:
+        return [s.code for s in incident.deescalation_steps.all()]
 
-def _out(incident: Incident) -> IncidentOut:
-    return IncidentOut(
-        public_id=incident.public_id,
-        type=IncidentType(incident.type),
-        status=IncidentStatus(incident.status),
-        unit=incident.unit.public_id,
-        location=incident.location,
-        occurred_at=incident.occurred_at,
-        recorded_at=incident.recorded_at,
-        reported_by=incident.reported_by.display_name,
-        persons=[ip.person.public_id for ip in incident.persons.all()],
-        narrative=incident.narrative,
-    )
+    @staticmethod
+    def resolve_addenda(incident: Incident) -> int:
+        return incident.addenda.count()
+
+    @staticmethod
+    def resolve_debriefs(incident: Incident) -> int:
+        return incident.debriefs.count()
 
 
 def _detail(incident: Incident) -> IncidentDetailOut:
-    now = clock.now()
-    base = _out(incident).model_dump()
-    return IncidentDetailOut(
-        **base,
-        deescalation_steps=[s.code for s in incident.deescalation_steps.all()],
-        deescalation_other=incident.deescalation_other,
-        witnesses_text=incident.witnesses_text,
-        notifications=[
-            NotificationOut(
-                public_id=n.public_id,
-                recipient=n.recipient,
-                due_at=n.due_at,
-                sent_at=n.sent_at,
-                status=n.status_at(now),
-                is_late=n.is_late_at(now),
-            )
-            for n in incident.notifications.all()
-        ],
-        addenda=incident.addenda.count(),
-        debriefs=incident.debriefs.count(),
-    )
+    return IncidentDetailOut.of(incident, now=clock.now())
 
 
 class IncidentPage(Schema):
@@ -141,22 +131,14 @@ class IncidentAddendumIn(Schema):
     text: LongText = Field(..., max_length=4000)
 
 
-class IncidentAddendumOut(Schema):
+class IncidentAddendumOut(Out):
     public_id: UUID
     written_by: str
     written_at: datetime
     reason: str
     text: str
 
-    @classmethod
-    def of(cls, a: IncidentAddendum) -> IncidentAddendumOut:
-        return cls(
-            public_id=a.public_id,
-            written_by=a.written_by.display_name,
-            written_at=a.written_at,
-            reason=a.reason,
-            text=a.text,
-        )
+    paths = {"written_by": "written_by.display_name"}
 
 
 class DebriefIn(Schema):
@@ -166,22 +148,12 @@ class DebriefIn(Schema):
     learned: LongText = Field(..., max_length=4000)
 
 
-class DebriefOut(Schema):
+class DebriefOut(Out):
     public_id: UUID
     kind: str
     held_at: datetime
     participants: str
     learned: str
-
-    @classmethod
-    def of(cls, d: Debrief) -> DebriefOut:
-        return cls(
-            public_id=d.public_id,
-            kind=d.kind,
-            held_at=d.held_at,
-            participants=d.participants,
-            learned=d.learned,
-        )
 
 
 class SentIn(Schema):
@@ -205,7 +177,9 @@ def list_incidents(
         qs = qs.filter(status=filters.status)
     result = paginate(qs, page, order=("recorded_at",))
     selectors.record_incidents_read(request.user, result.items, what="api incident list")
-    return IncidentPage(items=[_out(i) for i in result.items], next_cursor=result.next_cursor)
+    return IncidentPage(
+        items=[IncidentOut.of(i) for i in result.items], next_cursor=result.next_cursor
+    )
 
 
 @router.post(
@@ -339,15 +313,4 @@ def notification_sent(
     n = services.record_notification_sent(
         n, actor=request.user, sent_at=payload.sent_at, note=payload.note
     )
-    now = clock.now()
-    return Status(
-        200,
-        NotificationOut(
-            public_id=n.public_id,
-            recipient=n.recipient,
-            due_at=n.due_at,
-            sent_at=n.sent_at,
-            status=n.status_at(now),
-            is_late=n.is_late_at(now),
-        ),
-    )
+    return Status(200, NotificationOut.of(n, now=clock.now()))

@@ -14,13 +14,22 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
-from pillars.incidents.models import EpisodeKind, RestraintEpisode, RuleProfile
+from pillars.incidents.models import (
+    EpisodeKind,
+    MonitoringCheck,
+    RestraintEpisode,
+    RestraintOrder,
+    RestraintStaff,
+    Violation,
+)
 from pillars.incidents.selectors import restraint as selectors
 from pillars.incidents.selectors.incidents import staff_by_public_id
+from pillars.incidents.selectors.restraint import Timer
 from pillars.incidents.services import restraint as services
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
@@ -28,24 +37,21 @@ from pillars.people.models import Staff
 
 router = Router(tags=["restraint"])
 
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
-
-class RestraintTimerOut(Schema):
+class RestraintTimerOut(Out):
     key: str
     label: str
     at: datetime | None
     text: str
 
 
-class RestraintViolationOut(Schema):
+class RestraintViolationOut(Out):
     kind: str
     at: datetime
     text: str
 
 
-class RestraintOrderOut(Schema):
+class RestraintOrderOut(Out):
     public_id: UUID
     ordered_at: datetime
     age_years: int
@@ -55,7 +61,7 @@ class RestraintOrderOut(Schema):
     seen_in_person: bool
 
 
-class RestraintCheckOut(Schema):
+class RestraintCheckOut(Out):
     public_id: UUID
     observed_at: datetime
     recorded_at: datetime
@@ -67,13 +73,15 @@ class RestraintCheckOut(Schema):
     toileting_offered: bool | None
 
 
-class RestraintStaffOut(Schema):
+class RestraintStaffOut(Out):
     staff: UUID
     name: str
     added_at: datetime
 
+    paths = {"name": "staff.display_name"}
 
-class RestraintEpisodeOut(Schema):
+
+class RestraintEpisodeOut(Out):
     public_id: UUID
     person: UUID
     person_name: str
@@ -99,68 +107,35 @@ class RestraintEpisodeOut(Schema):
         "credential or training under a rule that warns); a rule that blocks answers 422.",
     )
 
-    @classmethod
-    def of(cls, e: RestraintEpisode, now: datetime) -> RestraintEpisodeOut:
-        return cls(
-            public_id=e.public_id,
-            person=e.person.public_id,
-            person_name=e.person.display_name,
-            unit=e.unit.public_id,
-            kind=e.kind,
-            profile=e.profile.code,
-            profile_version=e.profile.version,
-            started_at=e.started_at,
-            released_at=e.released_at,
-            release_criteria=e.release_criteria,
-            order_expires_at=e.order_expires_at(),
-            face_to_face_due_at=e.face_to_face_due_at(),
-            face_to_face_done_at=e.face_to_face_done_at(),
-            monitoring_due_at=e.monitoring_due_at(),
-            timers=[
-                RestraintTimerOut(key=t.key, label=t.label, at=t.at, text=t.text)
-                for t in (selectors.timers(e, now) if e.is_active else [])
-            ],
-            violations=[
-                RestraintViolationOut(kind=v.kind, at=v.at, text=v.text)
-                for v in e.violations_at(now)
-            ],
-            orders=[
-                RestraintOrderOut(
-                    public_id=o.public_id,
-                    ordered_at=o.ordered_at,
-                    age_years=o.age_years,
-                    limit_minutes=o.limit_minutes,
-                    expires_at=o.expires_at,
-                    is_renewal=o.is_renewal,
-                    seen_in_person=o.seen_in_person,
-                )
-                for o in e._orders()
-            ],
-            checks=[
-                RestraintCheckOut(
-                    public_id=c.public_id,
-                    observed_at=c.observed_at,
-                    recorded_at=c.recorded_at,
-                    condition=c.condition,
-                    circulation_ok=c.circulation_ok,
-                    skin_ok=c.skin_ok,
-                    range_of_motion=c.range_of_motion,
-                    hydration_offered=c.hydration_offered,
-                    toileting_offered=c.toileting_offered,
-                )
-                for c in e._checks()
-            ],
-            staff_involved=[
-                RestraintStaffOut(
-                    staff=r.staff.public_id, name=r.staff.display_name, added_at=r.added_at
-                )
-                for r in e.involved()
-            ],
-        )
+    paths = {
+        "person_name": "person.display_name",
+        "profile": "profile.code",
+        "profile_version": "profile.version",
+    }
+
+    @staticmethod
+    def resolve_timers(e: RestraintEpisode, context: dict[str, Any]) -> list[Timer]:
+        return selectors.timers(e, context["now"]) if e.is_active else []
+
+    @staticmethod
+    def resolve_violations(e: RestraintEpisode, context: dict[str, Any]) -> list[Violation]:
+        return e.violations_at(context["now"])
+
+    @staticmethod
+    def resolve_orders(e: RestraintEpisode) -> list[RestraintOrder]:
+        return e._orders()
+
+    @staticmethod
+    def resolve_checks(e: RestraintEpisode) -> list[MonitoringCheck]:
+        return e._checks()
+
+    @staticmethod
+    def resolve_staff_involved(e: RestraintEpisode) -> list[RestraintStaff]:
+        return e.involved()
 
 
 def _fresh(episode: RestraintEpisode) -> RestraintEpisodeOut:
-    return RestraintEpisodeOut.of(services.load_episode(episode.pk), clock.now())
+    return RestraintEpisodeOut.of(services.load_episode(episode.pk), now=clock.now())
 
 
 def _warned(out: RestraintEpisodeOut, staff: list[Staff]) -> RestraintEpisodeOut:
@@ -239,7 +214,7 @@ class RestraintReleaseIn(Schema):
     client_id: UUID | None = None
 
 
-class RestraintProfileOut(Schema):
+class RestraintProfileOut(Out):
     public_id: UUID
     code: str
     version: int
@@ -258,11 +233,13 @@ class RestraintProfileOut(Schema):
     created_at: datetime
 
 
-class RestraintUnitProfileOut(Schema):
+class RestraintUnitProfileOut(Out):
     unit: UUID
     unit_name: str
     profile: str
     may_choose: bool
+
+    paths = {"unit_name": "unit.name", "profile": "code"}
 
 
 class RestraintProfilesOut(Schema):
@@ -321,7 +298,7 @@ def unit_episodes(request: HttpRequest, public_id: UUID) -> Status[list[Restrain
         request.user, [e.person for e in episodes], what="api restraint episodes"
     )
     now = clock.now()
-    return Status(200, [RestraintEpisodeOut.of(e, now) for e in episodes])
+    return Status(200, [RestraintEpisodeOut.of(e, now=now) for e in episodes])
 
 
 @router.post(
@@ -360,7 +337,7 @@ def start(
 @audited("reads one episode (get_episode_for audits it)")
 def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisodeOut]:
     episode = selectors.get_episode_for(request.user, public_id)
-    return Status(200, RestraintEpisodeOut.of(episode, clock.now()))
+    return Status(200, RestraintEpisodeOut.of(episode, now=clock.now()))
 
 
 @router.post(
@@ -507,16 +484,6 @@ def hbips(
     )
 
 
-def _profile_out(p: RuleProfile) -> RestraintProfileOut:
-    return RestraintProfileOut(
-        public_id=p.public_id,
-        code=p.code,
-        version=p.version,
-        created_at=p.created_at,
-        **{name: getattr(p, name) for name in services.PROFILE_FIELDS},
-    )
-
-
 @router.get(
     "/restraint-profiles",
     response={200: RestraintProfilesOut, **READ_ERRORS},
@@ -528,15 +495,9 @@ def profiles(request: HttpRequest) -> Status[RestraintProfilesOut]:
     return Status(
         200,
         RestraintProfilesOut(
-            profiles=[_profile_out(p) for p in selectors.current_profiles()],
+            profiles=[RestraintProfileOut.of(p) for p in selectors.current_profiles()],
             units=[
-                RestraintUnitProfileOut(
-                    unit=r.unit.public_id,
-                    unit_name=r.unit.name,
-                    profile=r.code,
-                    may_choose=r.may_choose,
-                )
-                for r in selectors.unit_profiles_for(request.user)
+                RestraintUnitProfileOut.of(r) for r in selectors.unit_profiles_for(request.user)
             ],
         ),
     )
@@ -580,4 +541,4 @@ def new_profile_version(
         if name in changes and changes[name] is None:
             del changes[name]
     new = services.change_profile(profile, actor=request.user, **changes)
-    return Status(201, _profile_out(new))
+    return Status(201, RestraintProfileOut.of(new))

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
@@ -21,9 +21,6 @@ from pillars.incidents.services import safety as services
 from pillars.people import selectors as people_selectors
 
 router = Router(tags=["safety"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class EntryOut(Schema):

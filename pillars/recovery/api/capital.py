@@ -11,19 +11,17 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
-from pillars.recovery.models.capital import Assessment, Instrument
+from pillars.recovery.models.capital import Instrument
 from pillars.recovery.selectors import capital as selectors
 from pillars.recovery.services import capital as services
 
 router = Router(tags=["recovery"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class InstrumentItemOut(Schema):
@@ -93,7 +91,7 @@ class InstrumentOut(Schema):
         )
 
 
-class AssessmentOut(Schema):
+class AssessmentOut(Out):
     public_id: UUID
     person: UUID
     instrument: str
@@ -107,22 +105,7 @@ class AssessmentOut(Schema):
     recorded_at: datetime
     is_void: bool
 
-    @classmethod
-    def of(cls, a: Assessment) -> AssessmentOut:
-        return cls(
-            public_id=a.public_id,
-            person=a.person.public_id,
-            instrument=a.instrument.code,
-            administered_on=a.administered_on,
-            is_self_administered=a.is_self_administered,
-            answers={str(k): int(v) for k, v in (a.answers or {}).items()},
-            total=float(a.total),
-            subscale_scores={k: float(v) for k, v in (a.subscale_scores or {}).items()},
-            note=a.note,
-            recorded_by=a.recorded_by.display_name if a.recorded_by else None,
-            recorded_at=a.recorded_at,
-            is_void=a.is_void,
-        )
+    paths = {"instrument": "instrument.code", "recorded_by": "recorded_by.display_name"}
 
 
 class AssessmentIn(Schema):

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import invalid
@@ -29,7 +29,6 @@ from pillars.recovery.services import directory as services
 router = Router(tags=["directory"])
 
 READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class DirectorySearchIn(Schema):

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
@@ -20,7 +20,7 @@ from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
-from pillars.recovery.models.encounters import Encounter, EncounterAddendum, Modality, Setting
+from pillars.recovery.models.encounters import Encounter, Modality, Setting
 from pillars.recovery.models.plans import Goal
 from pillars.recovery.selectors import encounters as selectors
 from pillars.recovery.services import encounters as services
@@ -28,7 +28,6 @@ from pillars.recovery.services import encounters as services
 router = Router(tags=["recovery"])
 
 READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 NARRATIVE_MAX = services.MAX_TEXT
 
 
@@ -48,12 +47,10 @@ class EncounterAddendumOut(Out):
     reason: str
     text: str
 
-    @staticmethod
-    def resolve_written_by(a: EncounterAddendum) -> str:
-        return a.written_by.display_name
+    paths = {"written_by": "written_by.display_name"}
 
 
-class EncounterOut(Schema):
+class EncounterOut(Out):
     public_id: UUID
     person: UUID
     status: str
@@ -77,32 +74,11 @@ class EncounterOut(Schema):
     signed_at: datetime
     void_reason: str
 
-    @classmethod
-    def of(cls, e: Encounter) -> EncounterOut:
-        return cls(
-            public_id=e.public_id,
-            person=e.person.public_id,
-            status=e.status,
-            group=e.group.public_id if e.group else None,
-            attended=e.attended,
-            modality=e.modality,
-            setting=e.setting,
-            started_at=e.started_at,
-            minutes=e.minutes,
-            billing_units=e.billing_units,
-            service_code=e.service_code,
-            goal=e.goal.public_id if e.goal else None,
-            activities=[a.code for a in e.activities.all()],
-            what_was_done=e.what_was_done,
-            purpose=e.purpose,
-            person_response=e.person_response,
-            next_steps=e.next_steps,
-            written_with_person=e.written_with_person,
-            written_by=e.written_by.display_name,
-            signer_credential=e.signer_credential,
-            signed_at=e.signed_at,
-            void_reason=e.void_reason,
-        )
+    paths = {"written_by": "written_by.display_name"}
+
+    @staticmethod
+    def resolve_activities(e: Encounter) -> list[str]:
+        return [a.code for a in e.activities.all()]
 
 
 class EncounterDetailOut(EncounterOut):
@@ -113,14 +89,6 @@ class EncounterDetailOut(EncounterOut):
         description="On a billed encounter: the floor gate's warnings it let through (a lapsed "
         "certification under a rule that warns); a rule that blocks answers 422.",
     )
-
-    @classmethod
-    def detail(cls, e: Encounter) -> EncounterDetailOut:
-        return cls(
-            **EncounterOut.of(e).model_dump(),
-            flags=[EncounterFlagOut.of(f) for f in e.flags.all()],
-            addenda=[EncounterAddendumOut.of(a) for a in e.addenda.all()],
-        )
 
 
 class EncounterPage(Schema):
@@ -238,7 +206,7 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
     encounter = selectors.get_encounter_for(
         request.user, encounter.public_id, what="api encounter signed"
     )
-    out = EncounterDetailOut.detail(encounter)
+    out = EncounterDetailOut.of(encounter)
     if encounter.billing_units:
         out.floor_warnings = hooks.floor_warnings(
             encounter.written_by, hooks.FloorTask.BILLABLE_PEER_SERVICE
@@ -267,7 +235,7 @@ def language_check(request: HttpRequest, payload: LanguageCheckIn) -> LanguageCh
 )
 @audited("reads a peer encounter (audited by get_encounter_for)")
 def get_encounter(request: HttpRequest, public_id: UUID) -> EncounterDetailOut:
-    return EncounterDetailOut.detail(
+    return EncounterDetailOut.of(
         selectors.get_encounter_for(request.user, public_id, what="api encounter")
     )
 

@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
@@ -36,11 +37,8 @@ from pillars.recovery.services import matching as services
 
 router = Router(tags=["recovery"])
 
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
-
-class PeerProfileOut(Schema):
+class PeerProfileOut(Out):
     public_id: UUID
     is_accepting: bool
     lived_experience: list[str]
@@ -52,20 +50,9 @@ class PeerProfileOut(Schema):
     intro: str
     shared: list[str] = Field(description="The attributes shared with persons served.")
 
-    @classmethod
-    def of(cls, profile: PeerProfile) -> PeerProfileOut:
-        return cls(
-            public_id=profile.public_id,
-            is_accepting=profile.is_accepting,
-            lived_experience=list(profile.lived_experience),
-            recovery_pathway=profile.recovery_pathway,
-            languages=list(profile.languages),
-            gender=profile.gender,
-            age_band=profile.age_band,
-            availability=list(profile.availability),
-            intro=profile.intro,
-            shared=[n for n in SHAREABLE if getattr(profile, f"share_{n}")],
-        )
+    @staticmethod
+    def resolve_shared(profile: PeerProfile) -> list[str]:
+        return [n for n in SHAREABLE if getattr(profile, f"share_{n}")]
 
 
 class PeerProfileIn(Schema):

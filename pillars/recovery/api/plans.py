@@ -9,7 +9,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -17,8 +17,6 @@ from pillars.core.idempotency import idempotent
 from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.plans import (
-    Goal,
-    GoalProgress,
     LifeDomain,
     WellnessPersonSignature,
     WellnessPlanVersion,
@@ -27,9 +25,6 @@ from pillars.recovery.selectors import plans as selectors
 from pillars.recovery.services import plans as services
 
 router = Router(tags=["recovery"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class WellnessEntryOut(Schema):
@@ -113,12 +108,10 @@ class GoalProgressOut(Out):
     recorded_by: str | None
     recorded_at: datetime
 
-    @staticmethod
-    def resolve_recorded_by(p: GoalProgress) -> str | None:
-        return p.recorded_by.display_name if p.recorded_by else None
+    paths = {"recorded_by": "recorded_by.display_name"}
 
 
-class GoalOut(Schema):
+class GoalOut(Out):
     public_id: UUID
     person: UUID
     domain: str
@@ -130,20 +123,7 @@ class GoalOut(Schema):
     steps: list[GoalStepOut]
     progress: list[GoalProgressOut]
 
-    @classmethod
-    def of(cls, g: Goal) -> GoalOut:
-        return cls(
-            public_id=g.public_id,
-            person=g.person.public_id,
-            domain=g.domain,
-            statement=g.statement,
-            status=g.status,
-            target_on=g.target_on,
-            created_at=g.created_at,
-            percent_steps_done=g.percent_done(),
-            steps=[GoalStepOut.of(s) for s in g.steps.all()],
-            progress=[GoalProgressOut.of(p) for p in g.progress_notes.all()],
-        )
+    paths = {"percent_steps_done": "percent_done", "progress": "progress_notes"}
 
 
 class GoalStepIn(Schema):

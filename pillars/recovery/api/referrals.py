@@ -5,32 +5,40 @@ update. Sending releases the packet through the export door like the page does."
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.directory import HsdsService
 from pillars.recovery.models.plans import Goal
-from pillars.recovery.models.referrals import Referral, ReferralOutcomeReason, ReferralStatus
+from pillars.recovery.models.referrals import (
+    Referral,
+    ReferralEvent,
+    ReferralOutcomeReason,
+    ReferralStatus,
+)
 from pillars.recovery.selectors import referrals as selectors
 from pillars.recovery.services import referrals as services
 
 router = Router(tags=["recovery"])
 
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+def _outcome_code(row: Referral | ReferralEvent) -> str:
+    return row.outcome_reason.code if row.outcome_reason else ""
 
 
-class ReferralEventOut(Schema):
+class ReferralEventOut(Out):
     at: datetime
     actor: str
     from_status: str
@@ -38,8 +46,14 @@ class ReferralEventOut(Schema):
     note: str
     outcome_reason: str
 
+    @staticmethod
+    def resolve_actor(e: ReferralEvent) -> str:
+        return e.actor.display_name if e.actor else ""
 
-class ReferralOut(Schema):
+    resolve_outcome_reason = staticmethod(_outcome_code)
+
+
+class ReferralOut(Out):
     public_id: UUID
     person: UUID
     service: UUID | None
@@ -54,34 +68,15 @@ class ReferralOut(Schema):
     follow_up_on: date | None
     history: list[ReferralEventOut]
 
-    @classmethod
-    def of(cls, r: Referral, *, with_history: bool = True) -> ReferralOut:
-        events = r.events.select_related("actor", "outcome_reason") if with_history else []
-        return cls(
-            public_id=r.public_id,
-            person=r.person.public_id,
-            service=r.service.public_id if r.service else None,
-            recipient=r.recipient_name,
-            is_logged=r.is_logged,
-            status=ReferralStatus(r.status),
-            outcome_reason=r.outcome_reason.code if r.outcome_reason else "",
-            reason=r.reason,
-            referred_by=r.referred_by.display_name,
-            created_at=r.created_at,
-            due_on=r.due_on,
-            follow_up_on=r.follow_up_on,
-            history=[
-                ReferralEventOut(
-                    at=e.at,
-                    actor=e.actor.display_name if e.actor else "",
-                    from_status=e.from_status,
-                    to_status=e.to_status,
-                    note=e.note,
-                    outcome_reason=e.outcome_reason.code if e.outcome_reason else "",
-                )
-                for e in events
-            ],
-        )
+    paths = {"recipient": "recipient_name", "referred_by": "referred_by.display_name"}
+
+    resolve_outcome_reason = staticmethod(_outcome_code)
+
+    @staticmethod
+    def resolve_history(r: Referral, context: dict[str, Any]) -> list[ReferralEvent]:
+        if not context.get("with_history", True):
+            return []
+        return list(r.events.select_related("actor", "outcome_reason"))
 
 
 class ReferralPage(Schema):

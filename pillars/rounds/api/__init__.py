@@ -1,7 +1,6 @@
 """Rounds in the JSON API: one router per area, mounted together under /api/v1/."""
 
-from ninja import Router
-
+from pillars.core.api_mount import mounted
 from pillars.rounds.api import (
     board,
     coverage,
@@ -13,12 +12,13 @@ from pillars.rounds.api import (
     sync,
 )
 
-router = Router()
-router.add_router("", orders.router)
-router.add_router("", board.router)
-router.add_router("", levels.router)
-router.add_router("", sync.router)
-router.add_router("", coverage.router)
-router.add_router("", escalation.router)
-router.add_router("", inspections.router)
-router.add_router("", handoffs.router)
+router = mounted(
+    orders.router,
+    board.router,
+    levels.router,
+    sync.router,
+    coverage.router,
+    escalation.router,
+    inspections.router,
+    handoffs.router,
+)

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -22,7 +22,7 @@ from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Room, Staff, Unit
 from pillars.rounds import selectors
 from pillars.rounds.choices import ExceptionKind
-from pillars.rounds.models import Coverage, ShiftAssignment
+from pillars.rounds.models import Coverage
 from pillars.rounds.selectors import assignments as assignment_selectors
 from pillars.rounds.selectors import coverage as coverage_selectors
 from pillars.rounds.services import assignments as assignment_services
@@ -30,9 +30,6 @@ from pillars.rounds.services import coverage as coverage_services
 from pillars.rounds.services import exceptions as exception_services
 
 router = Router(tags=["rounds"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class AssignmentOut(Out):
@@ -46,13 +43,7 @@ class AssignmentOut(Out):
     ends_at: datetime
     ended_at: datetime | None
 
-    @staticmethod
-    def resolve_staff_name(row: ShiftAssignment) -> str:
-        return row.staff.display_name
-
-    @staticmethod
-    def resolve_room(row: ShiftAssignment) -> str | None:
-        return row.room.name if row.room else None
+    paths = {"staff_name": "staff.display_name", "room": "room.name"}
 
 
 class ShiftOut(Schema):
@@ -125,17 +116,11 @@ class CoverageOut(Out):
         "or training under a rule that warns); a rule that blocks answers 422 with the reason.",
     )
 
-    @staticmethod
-    def resolve_person(row: Coverage) -> PersonServed:
-        return row.order.person
-
-    @staticmethod
-    def resolve_person_name(row: Coverage) -> str:
-        return row.order.person.display_name
-
-    @staticmethod
-    def resolve_staff_name(row: Coverage) -> str:
-        return row.staff.display_name
+    paths = {
+        "person": "order.person",
+        "person_name": "order.person.display_name",
+        "staff_name": "staff.display_name",
+    }
 
     @staticmethod
     def resolve_floor_warnings(row: Coverage, context: dict[str, Any]) -> list[str]:

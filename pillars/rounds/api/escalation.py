@@ -6,33 +6,27 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS
 from pillars.core.declare import audit_exempt
+from pillars.core.entry import Out
 from pillars.people import selectors as people_selectors
 from pillars.rounds.models import EscalationStep
 from pillars.rounds.services import escalation as services
 
 router = Router(tags=["rounds"])
 
-READ_ERRORS = error_responses(401, 403, 404)
 
-
-class StepOut(Schema):
+class StepOut(Out):
     position: int
     after_minutes: int
     recipient: str
     is_unit_chain: bool = Field(description="False when the unit uses the default chain.")
 
-    @classmethod
-    def of(cls, step: EscalationStep) -> StepOut:
-        return cls(
-            position=step.position,
-            after_minutes=step.after_minutes,
-            recipient=step.recipient,
-            is_unit_chain=step.unit_id is not None,
-        )
+    @staticmethod
+    def resolve_is_unit_chain(step: EscalationStep) -> bool:
+        return step.unit_id is not None
 
 
 @router.get(

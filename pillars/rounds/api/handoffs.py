@@ -13,7 +13,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -24,9 +24,6 @@ from pillars.rounds.selectors import handoffs as selectors
 from pillars.rounds.services import handoffs as services
 
 router = Router(tags=["rounds"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class HandoffSummary(Out):

@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -24,14 +24,11 @@ from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Room, Staff
 from pillars.rounds.choices import ItemResult, WorkOrderStatus
-from pillars.rounds.models import Inspection, InspectionResult, WorkOrder
+from pillars.rounds.models import Inspection, InspectionResult
 from pillars.rounds.selectors import inspections as selectors
 from pillars.rounds.services import inspections as services
 
 router = Router(tags=["rounds"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class ResultOut(Out):
@@ -43,17 +40,7 @@ class ResultOut(Out):
     note: str
     photos: int
 
-    @staticmethod
-    def resolve_position(r: InspectionResult) -> int:
-        return r.item.position
-
-    @staticmethod
-    def resolve_text(r: InspectionResult) -> str:
-        return r.item.text
-
-    @staticmethod
-    def resolve_category(r: InspectionResult) -> str:
-        return r.item.category
+    paths = {"position": "item.position", "text": "item.text", "category": "item.category"}
 
     @staticmethod
     def resolve_photos(r: InspectionResult) -> int:
@@ -77,25 +64,13 @@ class InspectionOut(Out):
     failed: int
     results: list[ResultOut] | None = None
 
-    @staticmethod
-    def resolve_room(inspection: Inspection) -> str | None:
-        return inspection.room.name if inspection.room else None
-
-    @staticmethod
-    def resolve_template(inspection: Inspection) -> str:
-        return inspection.template.code
-
-    @staticmethod
-    def resolve_template_name(inspection: Inspection) -> str:
-        return inspection.template.name
-
-    @staticmethod
-    def resolve_template_version(inspection: Inspection) -> int:
-        return inspection.template.version
-
-    @staticmethod
-    def resolve_performed_by(inspection: Inspection) -> str:
-        return inspection.performed_by.display_name
+    paths = {
+        "room": "room.name",
+        "template": "template.code",
+        "template_name": "template.name",
+        "template_version": "template.version",
+        "performed_by": "performed_by.display_name",
+    }
 
     @staticmethod
     def resolve_failed(inspection: Inspection) -> int:
@@ -141,9 +116,7 @@ class WorkOrderOut(Out):
     opened_at: datetime
     closed_at: datetime | None
 
-    @staticmethod
-    def resolve_owner(wo: WorkOrder) -> str:
-        return wo.owner.display_name
+    paths = {"owner": "owner.display_name"}
 
 
 class StatusIn(Schema):

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from pillars.core import clock
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -34,21 +34,13 @@ from pillars.rounds.selectors.levels import current_level_by_code
 
 router = Router(tags=["rounds"])
 
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 RECENT = timedelta(hours=24)
 
 
 class _OrderOut(Out):
     """What both order schemas read off an order beyond its own columns."""
 
-    @staticmethod
-    def resolve_level(order: ObservationOrder) -> str:
-        return order.level.code
-
-    @staticmethod
-    def resolve_level_name(order: ObservationOrder) -> str:
-        return order.level.name
+    paths = {"level": "level.code", "level_name": "level.name"}
 
     @staticmethod
     def resolve_status(order: ObservationOrder, context: dict[str, Any]) -> str:
@@ -68,9 +60,7 @@ class OrderOut(_OrderOut):
     next_due_at: datetime
     status: str
 
-    @staticmethod
-    def resolve_person_name(order: ObservationOrder) -> str:
-        return order.person.display_name
+    paths = _OrderOut.paths | {"person_name": "person.display_name"}
 
 
 class CheckIn(Schema):
@@ -193,9 +183,7 @@ class OrderDetailOut(_OrderOut):
     next_due_at: datetime | None
     checks_count: int
 
-    @staticmethod
-    def resolve_level_version(order: ObservationOrder) -> int:
-        return order.level.version
+    paths = _OrderOut.paths | {"level_version": "level.version"}
 
     @staticmethod
     def resolve_next_due_at(order: ObservationOrder) -> datetime | None:

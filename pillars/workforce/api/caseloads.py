@@ -9,12 +9,13 @@ from ninja import Router, Schema
 
 from pillars.core.api_errors import error_responses
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.workforce.selectors import caseloads as selectors
 
 router = Router(tags=["workforce"])
 
 
-class CaseloadOut(Schema):
+class CaseloadOut(Out):
     staff: UUID
     name: str
     kind: str
@@ -22,6 +23,8 @@ class CaseloadOut(Schema):
     limit: int | None
     room: int | None
     status: str
+
+    paths = {"name": "staff.display_name"}
 
 
 class CaseloadSummary(Schema):
@@ -38,17 +41,6 @@ class CaseloadSummary(Schema):
 def caseload_summary(request: HttpRequest) -> CaseloadSummary:
     rows = selectors.balance_for(request.user, what="api caseload summary")
     return CaseloadSummary(
-        items=[
-            CaseloadOut(
-                staff=r.staff.public_id,
-                name=r.staff.display_name,
-                kind=r.kind,
-                count=r.count,
-                limit=r.limit,
-                room=r.room,
-                status=r.status,
-            )
-            for r in rows
-        ],
+        items=[CaseloadOut.of(r) for r in rows],
         over_limit=sum(1 for r in rows if r.status == "over"),
     )

@@ -9,13 +9,14 @@ import binascii
 import io
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -23,19 +24,17 @@ from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
-from pillars.workforce.models.credentials import CeRecord, Credential
+from pillars.workforce.models.credentials import Credential
 from pillars.workforce.selectors import credentials as selectors
 from pillars.workforce.services import credentials as services
 
 router = Router(tags=["workforce"])
 
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 # 5 MB of evidence is at most this many base64 characters.
 MAX_EVIDENCE_CHARS = (services.MAX_EVIDENCE_BYTES + 2) // 3 * 4
 
 
-class CredentialOut(Schema):
+class CredentialOut(Out):
     public_id: UUID
     staff: UUID
     type_code: str
@@ -51,24 +50,15 @@ class CredentialOut(Schema):
     waived_until: date | None
     waiver_reason: str
 
-    @classmethod
-    def of(cls, c: Credential, today: date) -> CredentialOut:
-        return cls(
-            public_id=c.public_id,
-            staff=c.staff.public_id,
-            type_code=c.credential_type.code,
-            type_name=c.credential_type.name,
-            type_version=c.credential_type.version,
-            number=c.number,
-            issued_on=c.issued_on,
-            expires_on=c.expires_on,
-            state=c.state_on(today),
-            evidence_content_type=c.evidence_content_type,
-            verified_at=c.verified_at,
-            verification_method=c.verification_method,
-            waived_until=c.waived_until,
-            waiver_reason=c.waiver_reason,
-        )
+    paths = {
+        "type_code": "credential_type.code",
+        "type_name": "credential_type.name",
+        "type_version": "credential_type.version",
+    }
+
+    @staticmethod
+    def resolve_state(c: Credential, context: dict[str, Any]) -> str:
+        return c.state_on(context["today"])
 
 
 class CredentialIn(Schema):
@@ -136,9 +126,7 @@ class CeOut(Out):
     hours: Decimal
     evidence_content_type: str
 
-    @staticmethod
-    def resolve_category_code(r: CeRecord) -> str:
-        return r.category.code
+    paths = {"category_code": "category.code"}
 
 
 class VerifyIn(Schema):
@@ -147,7 +135,7 @@ class VerifyIn(Schema):
     )
 
 
-class ComplianceStaffOut(Schema):
+class ComplianceStaffOut(Out):
     staff: UUID
     display_name: str
     units: list[str]
@@ -155,6 +143,8 @@ class ComplianceStaffOut(Schema):
     status: str
     lapsed: list[str]
     expiring: list[str]
+
+    paths = {"staff": "staff.public_id", "display_name": "staff.display_name"}
 
 
 class ComplianceOut(Schema):
@@ -168,7 +158,7 @@ class ComplianceOut(Schema):
 
 def _list(staff: Staff, request: HttpRequest) -> list[CredentialOut]:
     today = clock.now().date()
-    return [CredentialOut.of(c, today) for c in selectors.credentials_of(staff, request.user)]
+    return [CredentialOut.of(c, today=today) for c in selectors.credentials_of(staff, request.user)]
 
 
 @router.get(
@@ -215,7 +205,7 @@ def credential_create(
         number=payload.number,
         evidence=evidence,
     )
-    return Status(201, CredentialOut.of(credential, clock.now().date()))
+    return Status(201, CredentialOut.of(credential, today=clock.now().date()))
 
 
 @router.post(
@@ -232,7 +222,7 @@ def credential_verify(
         request.user, public_id, "workforce.verify_credential"
     )
     done = services.verify_credential(credential, actor=request.user, method=payload.method)
-    return Status(200, CredentialOut.of(done, clock.now().date()))
+    return Status(200, CredentialOut.of(done, today=clock.now().date()))
 
 
 @router.post(
@@ -251,7 +241,7 @@ def credential_waive(
     done = services.waive_credential(
         credential, actor=request.user, reason=payload.reason, until=payload.until
     )
-    return Status(200, CredentialOut.of(done, clock.now().date()))
+    return Status(200, CredentialOut.of(done, today=clock.now().date()))
 
 
 @router.post(
@@ -295,17 +285,6 @@ def compliance(request: HttpRequest, unit: str = "", role: str = "") -> Status[C
             compliant=sum(1 for x in lines if x.status == selectors.COMPLIANT),
             expiring=sum(1 for x in lines if x.status == selectors.EXPIRING),
             lapsed=sum(1 for x in lines if x.status == selectors.LAPSED),
-            staff=[
-                ComplianceStaffOut(
-                    staff=x.staff.public_id,
-                    display_name=x.staff.display_name,
-                    units=x.units,
-                    roles=x.roles,
-                    status=x.status,
-                    lapsed=x.lapsed,
-                    expiring=x.expiring,
-                )
-                for x in lines
-            ],
+            staff=[ComplianceStaffOut.of(x) for x in lines],
         ),
     )

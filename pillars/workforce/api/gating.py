@@ -12,14 +12,12 @@ from ninja import Router, Schema, Status
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS
 from pillars.core.declare import audited
 from pillars.people import selectors as people_selectors
 from pillars.workforce.services.gating import check
 
 router = Router(tags=["workforce"])
-
-READ_ERRORS = error_responses(401, 403, 404)
 
 
 class ProblemOut(Schema):

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.declare import audit_exempt
+from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.workforce.models.ladder import LadderStep
 from pillars.workforce.selectors import ladder as selectors
@@ -20,34 +21,21 @@ from pillars.workforce.services import ladder as services
 router = Router(tags=["workforce"])
 
 
-class LadderCriterionOut(Schema):
+class LadderCriterionOut(Out):
     kind: str
     label: str
     threshold: float
     code: str
 
 
-class LadderStepOut(Schema):
+class LadderStepOut(Out):
     public_id: UUID
     role: str
     rank: int
     title: str
     criteria: list[LadderCriterionOut]
 
-    @classmethod
-    def of(cls, s: LadderStep) -> LadderStepOut:
-        return cls(
-            public_id=s.public_id,
-            role=s.role.code,
-            rank=s.rank,
-            title=s.title,
-            criteria=[
-                LadderCriterionOut(
-                    kind=c.kind, label=c.label, threshold=float(c.threshold), code=c.code
-                )
-                for c in s.criteria.all()
-            ],
-        )
+    paths = {"role": "role.code"}
 
 
 class LadderMeasureOut(Schema):

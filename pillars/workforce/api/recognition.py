@@ -15,7 +15,6 @@ from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.people.models import Staff
-from pillars.workforce.models.recognition import Recognition
 from pillars.workforce.selectors import recognition as selectors
 from pillars.workforce.services import recognition as services
 
@@ -30,13 +29,7 @@ class RecognitionOut(Out):
     given_at: datetime
     is_from_leader: bool
 
-    @staticmethod
-    def resolve_given_by(r: Recognition) -> str:
-        return r.given_by.display_name
-
-    @staticmethod
-    def resolve_given_to(r: Recognition) -> str:
-        return r.given_to.display_name
+    paths = {"given_by": "given_by.display_name", "given_to": "given_to.display_name"}
 
 
 class RecognitionIn(Schema):

@@ -7,13 +7,13 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out, get_for
 from pillars.core.idempotency import idempotent
 from pillars.people.models import Staff
 from pillars.workforce.selectors import retention as selectors
@@ -22,7 +22,7 @@ from pillars.workforce.services import retention as services
 router = Router(tags=["workforce"])
 
 
-class TurnoverOut(Schema):
+class TurnoverOut(Out):
     group: str
     quarter: str
     headcount_start: int
@@ -34,13 +34,22 @@ class TurnoverOut(Schema):
     annualized_voluntary: float | None
     annualized_involuntary: float | None
 
+    paths = {
+        "quarter": "quarter.key",
+        "annualized_turnover": "rate",
+        "annualized_voluntary": "voluntary_rate",
+        "annualized_involuntary": "involuntary_rate",
+    }
 
-class RetentionOut(Schema):
+
+class RetentionOut(Out):
     group: str
     hiring_quarter: str
     hired: int
     retained_90_days: int
     rate: float | None
+
+    paths = {"hiring_quarter": "quarter.key", "retained_90_days": "retained"}
 
 
 class WorkforceOut(Schema):
@@ -80,31 +89,8 @@ def workforce_view(
         WorkforceOut(
             by=view.by,
             definitions=view.definitions,
-            turnover=[
-                TurnoverOut(
-                    group=t.group,
-                    quarter=t.quarter.key,
-                    headcount_start=t.headcount_start,
-                    headcount_end=t.headcount_end,
-                    average_headcount=t.average_headcount,
-                    voluntary=t.voluntary,
-                    involuntary=t.involuntary,
-                    annualized_turnover=t.rate,
-                    annualized_voluntary=t.voluntary_rate,
-                    annualized_involuntary=t.involuntary_rate,
-                )
-                for t in view.turnover
-            ],
-            retention_90=[
-                RetentionOut(
-                    group=r.group,
-                    hiring_quarter=r.quarter.key,
-                    hired=r.hired,
-                    retained_90_days=r.retained,
-                    rate=r.rate,
-                )
-                for r in view.retention
-            ],
+            turnover=[TurnoverOut.of(t) for t in view.turnover],
+            retention_90=[RetentionOut.of(r) for r in view.retention],
         ),
     )
 
@@ -119,10 +105,7 @@ def workforce_view(
 def exit_interview(
     request: HttpRequest, public_id: UUID, payload: ExitInterviewIn
 ) -> Status[ExitInterviewOut]:
-    staff = Staff.objects.filter(public_id=public_id).first()
-    if staff is None:
-        raise Http404("Not found")
-    policy.require(request.user, "workforce.record_exit_interview", staff)
+    staff = get_for(Staff, request.user, public_id, "workforce.record_exit_interview")
     interview = services.record_exit_interview(
         staff,
         actor=request.user,

@@ -12,22 +12,23 @@ from ninja import Field, Router, Schema, Status
 from ninja.params import Query
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people.models import Staff
 from pillars.workforce.models.supervision import SupervisionKind, SupervisionSession
 from pillars.workforce.selectors import supervision as selectors
+from pillars.workforce.selectors.supervision import LedgerLine
 from pillars.workforce.services import supervision as services
 from pillars.workforce.services.staff_audit import audit_operations_read
 
 router = Router(tags=["workforce"])
 
 READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class SignatureOut(Schema):
@@ -101,7 +102,7 @@ class SessionIn(Schema):
     client_id: UUID | None = Field(None, description="Replay key made by the device.")
 
 
-class LedgerLineOut(Schema):
+class LedgerLineOut(Out):
     rule: str
     name: str
     is_legacy: bool
@@ -114,6 +115,19 @@ class LedgerLineOut(Schema):
     letters: int
     letters_required: int
     met: bool
+
+    paths = {
+        "rule": "rule.code",
+        "name": "rule.name",
+        "is_legacy": "rule.is_legacy",
+        "total_hours": "total",
+        "hours_required": "rule.hours_required",
+        "letters_required": "rule.letters_required",
+    }
+
+    @staticmethod
+    def resolve_window_start(line: LedgerLine) -> str | None:
+        return line.window_start.isoformat() if line.window_start else None
 
 
 class LedgerOut(Schema):
@@ -222,21 +236,5 @@ def get_ledger(request: HttpRequest, public_id: UUID) -> LedgerOut:
         status=services.profile_of(staff).status,
         cadence=state.status,
         next_due_at=state.due_at,
-        lines=[
-            LedgerLineOut(
-                rule=line.rule.code,
-                name=line.rule.name,
-                is_legacy=line.rule.is_legacy,
-                window_start=line.window_start.isoformat() if line.window_start else None,
-                session_hours=line.session_hours,
-                work_hours=line.work_hours,
-                total_hours=line.total,
-                hours_required=line.rule.hours_required,
-                percent=line.percent,
-                letters=line.letters,
-                letters_required=line.rule.letters_required,
-                met=line.met,
-            )
-            for line in selectors.ledger(staff, now.date())
-        ],
+        lines=[LedgerLineOut.of(line) for line in selectors.ledger(staff, now.date())],
     )

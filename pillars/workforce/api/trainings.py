@@ -21,7 +21,7 @@ from pillars.workforce.api.credentials import (
     evidence_of,
     not_before_1950,
 )
-from pillars.workforce.models.trainings import Course, TrainingCompletion
+from pillars.workforce.models.trainings import Course
 from pillars.workforce.services import trainings as services
 
 router = Router(tags=["workforce"])
@@ -45,9 +45,7 @@ class CompletionOut(Out):
     expires_on: date | None
     evidence_content_type: str
 
-    @staticmethod
-    def resolve_course_code(t: TrainingCompletion) -> str:
-        return t.course.code
+    paths = {"course_code": "course.code"}
 
 
 @router.post(

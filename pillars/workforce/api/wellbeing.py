@@ -17,19 +17,16 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import error_responses
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
-from pillars.workforce.models.wellbeing import CheckIn, CheckInInstrument, Invitation
+from pillars.workforce.models.wellbeing import CheckInInstrument
 from pillars.workforce.selectors import wellbeing as selectors
 from pillars.workforce.services import wellbeing as services
 
 router = Router(tags=["workforce"])
-
-READ_ERRORS = error_responses(401, 403, 404)
-WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 class ExposureOut(Schema):
@@ -89,12 +86,10 @@ class InvitationOut(Out):
     invited_at: datetime
     closed_at: datetime | None
 
-    @staticmethod
-    def resolve_instrument(i: Invitation) -> str:
-        return i.instrument.code
+    paths = {"instrument": "instrument.code"}
 
 
-class CheckInOut(Schema):
+class CheckInOut(Out):
     public_id: UUID
     instrument: str
     answered_at: datetime
@@ -102,16 +97,7 @@ class CheckInOut(Schema):
     scores: dict[str, float]
     invitation: UUID | None
 
-    @classmethod
-    def of(cls, c: CheckIn) -> CheckInOut:
-        return cls(
-            public_id=c.public_id,
-            instrument=c.instrument.code,
-            answered_at=c.answered_at,
-            answers={str(k): int(v) for k, v in c.answers.items()},
-            scores={str(k): float(v) for k, v in c.scores.items()},
-            invitation=c.invitation.public_id if c.invitation_id and c.invitation else None,
-        )
+    paths = {"instrument": "instrument.code"}
 
 
 class CheckInRecordedOut(Schema):
