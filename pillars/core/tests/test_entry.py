@@ -89,6 +89,33 @@ def test_out_reads_fields_and_names_records_by_public_id(world: World) -> None:
         LeakyUnit.of(world.unit_a)
 
 
+class PlacementRef(Out):
+    """A placement with names read through its links (``paths``)."""
+
+    paths = {"unit_name": "unit.name", "site_name": "unit.site.name", "bed_label": "bed.label"}
+
+    public_id: UUID
+    unit_name: str
+    site_name: str
+    bed_label: str | None
+
+
+def test_out_paths_follow_links_and_a_missing_link_reads_as_none(world: World) -> None:
+    from pillars.people.models import Placement
+
+    placement = Placement.objects.select_related("unit__site", "bed").filter(bed__isnull=True)
+    placed = placement.filter(unit=world.unit_a).first() or Placement(
+        unit=world.unit_a, public_id=uuid4()
+    )
+    made = PlacementRef.of(placed)
+    assert made.unit_name == world.unit_a.name
+    assert made.site_name == world.site.name
+    assert made.bed_label is None
+    # A schema made by hand takes its values as given: paths are not followed.
+    by_hand = PlacementRef(public_id=placed.public_id, unit_name="A", site_name="B", bed_label="3")
+    assert (by_hand.unit_name, by_hand.site_name, by_hand.bed_label) == ("A", "B", "3")
+
+
 class NameForm(forms.Form):
     name = forms.CharField(max_length=10)
 
