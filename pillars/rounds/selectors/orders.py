@@ -124,7 +124,8 @@ def order_history(person: PersonServed, user: Any = None) -> list[ObservationOrd
 def current_order(person: PersonServed, user: Any = None) -> ObservationOrder | None:
     """The person's open order (there is at most one), for the person page; none when the
     order was made in a Part 2 program the user may not read (a new order replaces it)."""
-    # At most one row (a constraint): no ordering to compute.
+    # At most one row (a constraint): the key order first() falls back to is cheaper to
+    # compute than the model's ordering.
     return (
         policy.readable(ObservationOrder.objects.all(), user)
         .filter(person=person, ended_at__isnull=True)
