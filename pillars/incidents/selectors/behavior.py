@@ -99,8 +99,9 @@ def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan 
 
 
 def plan_targets(plan: BehaviorPlan) -> list[TargetBehavior]:
-    """A plan's target behaviors in their order (one plain query)."""
-    return list(TargetBehavior.objects.filter(plan=plan))
+    """A plan's target behaviors in their order (one plain query: the plan is fixed, so its
+    model's ordering by plan, which joins the plan and its person, is left out)."""
+    return list(TargetBehavior.objects.filter(plan=plan).order_by("sort_order", "name"))
 
 
 def ended_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
