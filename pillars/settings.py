@@ -192,12 +192,6 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = env_int("PILLARS_DB_CONN_MAX_AGE", 600, minimum=0)
     # A database restart must not turn the next request into an error.
     _db["CONN_HEALTH_CHECKS"] = True
-    # The server binds the parameters, and a statement run five times on a kept connection is
-    # prepared: the person page, the check API and the sweeps repeat the same queries, whose
-    # planning costs PostgreSQL more than running them. 0 turns preparing off (for a pooler
-    # in transaction mode that cannot keep prepared statements).
-    _prepare = env_int("PILLARS_DB_PREPARE_THRESHOLD", 5, minimum=0)
-    _db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": _prepare or None}
 else:
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// address")
 

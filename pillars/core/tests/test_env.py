@@ -144,34 +144,6 @@ def test_database_url_selects_postgres_with_health_checks() -> None:
 
 
 @pytest.mark.once
-@pytest.mark.parametrize(("threshold", "expected"), [("", "True 5"), ("0", "True None")])
-def test_postgres_binds_on_the_server_and_prepares_repeated_queries(
-    threshold: str, expected: str
-) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from django.conf import settings; import django; django.setup();"
-            "o = settings.DATABASES['default']['OPTIONS'];"
-            "print(o['server_side_binding'], o['prepare_threshold'])",
-        ],
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "pillars.settings",
-            "PILLARS_ENV": "test",
-            "DATABASE_URL": "postgres://u@db.example:5432/pillars",
-            "PILLARS_DB_PREPARE_THRESHOLD": threshold,
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == expected
-
-
-@pytest.mark.once
 def test_sqlite_default_is_wal_with_immediate_transactions(tmp_path: Path) -> None:
     result = subprocess.run(
         [
