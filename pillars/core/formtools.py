@@ -67,6 +67,25 @@ class TextAreaField(forms.CharField):
         return super().to_python(value)
 
 
+def addendum_form(
+    max_text: int,
+    *,
+    reason_label: str = "Reason for the correction",
+    reason_help: str = "",
+    text_label: str = "Correction",
+) -> type[forms.Form]:
+    """The form of a correction (an addendum): its reason and its text, within the limits the
+    service checks again (``people.models.Addendum.cleaned``)."""
+    return type(
+        "AddendumForm",
+        (forms.Form,),
+        {
+            "reason": forms.CharField(label=reason_label, max_length=300, help_text=reason_help),
+            "text": TextAreaField(label=text_label, max_length=max_text),
+        },
+    )
+
+
 def ticks(label: str, choices: Any = (), **kwargs: Any) -> forms.MultipleChoiceField:
     """An optional set of boxes to tick, one a choice."""
     return forms.MultipleChoiceField(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.errors import ValidationError
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.people.choices import (
@@ -472,6 +474,42 @@ class PendingImport(OrganizationOwned, PublicModel):
 
     def is_open_at(self, moment: datetime) -> bool:
         return moment < self.expires_at
+
+
+class Addendum(OrganizationOwned, PublicModel):
+    """A correction added to a record that is never edited (DESIGN.md rule 2): who wrote it,
+    when, why and what it says. Both stay readable, in the order they were written. The
+    concrete model adds its foreign key to the record it corrects (``related_name="addenda"``),
+    ``organization_from`` naming it, and, for a part of a labelled record, ``PART2_VIA``."""
+
+    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    text = models.TextField()
+
+    class Meta:
+        abstract = True
+        ordering = ["written_at", "pk"]
+
+    MAX_REASON = 300
+
+    @classmethod
+    def cleaned(cls, reason: Any, text: Any, *, about: str, max_text: int) -> tuple[str, str]:
+        """The reason and the correction, trimmed; otherwise every problem at once (a
+        ``ValidationError`` by field). ``about`` names what is corrected ("the check")."""
+        reason, text = str(reason or "").strip(), str(text or "").strip()
+        errors: dict[str, list[str]] = {}
+        if not reason:
+            errors["reason"] = [f"Say why {about} needs a correction."]
+        elif len(reason) > cls.MAX_REASON:
+            errors["reason"] = [f"A reason is at most {cls.MAX_REASON} characters."]
+        if not text:
+            errors["text"] = ["Write the correction."]
+        elif len(text) > max_text:
+            errors["text"] = [f"A correction is at most {max_text} characters."]
+        if errors:
+            raise ValidationError(errors)
+        return reason, text
 
 
 class Part2Labelled(models.Model):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, LocalDateTimeField
+from pillars.core.formtools import DateInput, LocalDateTimeField, addendum_form
 from pillars.incidents.models import BehaviorPlan, Measure, TargetBehavior
 
 TARGET_SLOTS = 4
@@ -205,11 +205,7 @@ class RecordForm(forms.Form):
         return self.cleaned_data[f"{name}_other"] if value == OTHER else value
 
 
-class AddendumForm(forms.Form):
-    reason = forms.CharField(label="Reason for the correction", max_length=300)
-    text = forms.CharField(
-        label="Correction", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+AddendumForm = addendum_form(2000)
 
 
 class EndPlanForm(forms.Form):

@@ -9,7 +9,7 @@ from django.forms.renderers import get_default_renderer
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from pillars.core.formtools import LocalDateTimeField, TextAreaField, record_ticks
+from pillars.core.formtools import LocalDateTimeField, TextAreaField, addendum_form, record_ticks
 from pillars.incidents.models import DeescalationStep
 from pillars.incidents.models.incidents import DebriefKind, IncidentType, Severity
 from pillars.people.models import PersonServed, Staff, Unit
@@ -140,11 +140,7 @@ class NoteForm(forms.Form):
     )
 
 
-class AddendumForm(forms.Form):
-    reason = forms.CharField(label="Why a correction", max_length=300)
-    text = forms.CharField(
-        label="Correction", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
-    )
+AddendumForm = addendum_form(4000, reason_label="Why a correction")
 
 
 class DebriefForm(forms.Form):

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import Part2Labelled, PersonServed, Staff
+from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff
 from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
@@ -286,7 +286,7 @@ class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
         return self.recorded_at - self.observed_at
 
 
-class BehaviorRecordAddendum(OrganizationOwned, PublicModel):
+class BehaviorRecordAddendum(Addendum):
     """A correction to an ABC record: the record is never edited (DESIGN.md rule 2)."""
 
     organization_from = ("record",)
@@ -295,13 +295,6 @@ class BehaviorRecordAddendum(OrganizationOwned, PublicModel):
     PART2_VIA = "record"
 
     record = models.ForeignKey(BehaviorRecord, on_delete=models.PROTECT, related_name="addenda")
-    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField()
-    reason = models.CharField(max_length=300)
-    text = models.TextField()
-
-    class Meta:
-        ordering = ["written_at"]
 
     def __str__(self) -> str:
         return f"Addendum to {self.record}"

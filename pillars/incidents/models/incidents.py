@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
+from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned, TenantLink
 
 __all__ = [
@@ -342,7 +342,7 @@ class ReviewNote(OrganizationOwned, PublicModel):
         ordering = ["written_at", "pk"]
 
 
-class IncidentAddendum(OrganizationOwned, PublicModel):
+class IncidentAddendum(Addendum):
     """A correction to a submitted incident; the report itself never changes."""
 
     organization_from = ("incident",)
@@ -351,13 +351,6 @@ class IncidentAddendum(OrganizationOwned, PublicModel):
     PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="addenda")
-    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT)
-    written_at = models.DateTimeField()
-    reason = models.CharField(max_length=300)
-    text = models.TextField()
-
-    class Meta:
-        ordering = ["written_at", "pk"]
 
 
 class Debrief(OrganizationOwned, PublicModel):

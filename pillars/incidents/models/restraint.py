@@ -24,7 +24,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
-from pillars.people.models import Part2Labelled, PersonServed, Staff, Unit
+from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
@@ -483,7 +483,7 @@ class RestraintStaff(OrganizationOwned, PublicModel):
         return f"{self.staff} in {self.episode}"
 
 
-class RestraintAddendum(OrganizationOwned, PublicModel):
+class RestraintAddendum(Addendum):
     """A correction to an episode or one of its entries: nothing signed is edited; the addendum
     names its author, its reason and the entry it corrects."""
 
@@ -494,13 +494,6 @@ class RestraintAddendum(OrganizationOwned, PublicModel):
 
     episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="addenda")
     entry = models.CharField(max_length=80, blank=True, help_text="The corrected entry.")
-    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField()
-    reason = models.CharField(max_length=300)
-    text = models.TextField()
-
-    class Meta:
-        ordering = ["written_at"]
 
     def __str__(self) -> str:
         return f"Addendum to {self.episode}"

@@ -652,18 +652,7 @@ def add_record_addendum(
 ) -> BehaviorRecordAddendum:
     """Correct an ABC record: the record is never edited; the addendum names author and reason."""
     acting = policy.require(actor, "incidents.record_behavior", record)
-    reason, text = (reason or "").strip(), (text or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not reason:
-        errors["reason"] = ["Say why the record needs a correction."]
-    elif len(reason) > 300:
-        errors["reason"] = ["A reason is at most 300 characters."]
-    if not text:
-        errors["text"] = ["Write the correction."]
-    elif len(text) > 2000:
-        errors["text"] = ["A correction is at most 2000 characters."]
-    if errors:
-        raise ValidationError(errors)
+    reason, text = BehaviorRecordAddendum.cleaned(reason, text, about="the record", max_text=2000)
     with transaction.atomic():
         addendum = BehaviorRecordAddendum.objects.create(
             record=record,

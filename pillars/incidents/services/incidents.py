@@ -405,18 +405,7 @@ def close_incident(incident: Incident, *, actor: Any, note: str) -> Incident:
 def add_addendum(incident: Incident, *, actor: Any, reason: str, text: str) -> IncidentAddendum:
     """Correct a submitted report; the report and every addendum stay readable."""
     acting = policy.require(actor, "incidents.addendum", incident)
-    reason, text = (reason or "").strip(), (text or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not reason:
-        errors["reason"] = ["Say why the report needs a correction."]
-    elif len(reason) > 300:
-        errors["reason"] = ["A reason is at most 300 characters."]
-    if not text:
-        errors["text"] = ["Write the correction."]
-    elif len(text) > MAX_TEXT:
-        errors["text"] = [f"A correction is at most {MAX_TEXT} characters."]
-    if errors:
-        raise ValidationError(errors)
+    reason, text = IncidentAddendum.cleaned(reason, text, about="the report", max_text=MAX_TEXT)
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if incident.is_draft:

@@ -785,18 +785,7 @@ def add_addendum(
     """A correction: the episode and its entries stay as signed; the addendum says what is
     corrected, by whom and why."""
     acting = policy.require(actor, "incidents.restraint_monitor", episode)
-    errors: dict[str, list[str]] = {}
-    reason, text = (reason or "").strip(), (text or "").strip()
-    if not reason:
-        errors["reason"] = ["Say why a correction is needed."]
-    elif len(reason) > MAX_SHORT:
-        errors["reason"] = [f"At most {MAX_SHORT} characters."]
-    if not text:
-        errors["text"] = ["Write the correction."]
-    elif len(text) > MAX_TEXT:
-        errors["text"] = [f"At most {MAX_TEXT} characters."]
-    if errors:
-        raise ValidationError(errors)
+    reason, text = RestraintAddendum.cleaned(reason, text, about="the episode", max_text=MAX_TEXT)
     with transaction.atomic():
         addendum = RestraintAddendum.objects.create(
             episode=episode,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import LocalDateTimeField, TextAreaField, ticks
+from pillars.core.formtools import LocalDateTimeField, TextAreaField, addendum_form, ticks
 from pillars.people.models import PersonServed
 from pillars.recovery.models.encounters import Modality, PeerActivity, Setting
 from pillars.recovery.models.plans import Goal
@@ -156,9 +156,9 @@ class GroupForm(_Shared):
         return chosen
 
 
-class AddendumForm(forms.Form):
-    reason = forms.CharField(label="Reason for the addendum", max_length=300)
-    text = TextAreaField(label="Addendum", max_length=MAX_TEXT)
+AddendumForm = addendum_form(
+    MAX_TEXT, reason_label="Reason for the addendum", text_label="Addendum"
+)
 
 
 class VoidForm(forms.Form):

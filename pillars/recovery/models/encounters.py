@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.people.models import Part2Labelled, PersonServed, Program, Staff, Unit
+from pillars.people.models import Addendum, Part2Labelled, PersonServed, Program, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned
 from pillars.recovery.models.plans import Goal
 
@@ -347,20 +347,13 @@ class EncounterFlag(OrganizationOwned, models.Model):
         return f"{self.term} ({self.field})"
 
 
-class EncounterAddendum(OrganizationOwned, PublicModel):
+class EncounterAddendum(Addendum):
     """A correction or addition to a signed encounter: the original stays as it was signed."""
 
     organization_from = ("encounter",)
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
-    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     signer_credential = models.CharField(max_length=100)
-    written_at = models.DateTimeField()
-    reason = models.CharField(max_length=300)
-    text = models.TextField()
-
-    class Meta:
-        ordering = ["written_at", "id"]
 
     def __str__(self) -> str:
         return f"Addendum {self.written_at:%Y-%m-%d}"

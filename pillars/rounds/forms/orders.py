@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import LocalDateTimeField, ticks
+from pillars.core.formtools import LocalDateTimeField, addendum_form, ticks
 from pillars.rounds.choices import Precaution
 from pillars.rounds.models import ObservationLevel
 
@@ -57,15 +57,9 @@ class EndOrderForm(forms.Form):
     )
 
 
-class AddendumForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason for the correction",
-        max_length=300,
-        help_text="For example: wrong location chosen, entered for the wrong person.",
-    )
-    text = forms.CharField(
-        label="Correction", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+AddendumForm = addendum_form(
+    2000, reason_help="For example: wrong location chosen, entered for the wrong person."
+)
 
 
 STAFF_RATIOS = [(0, "None (intermittent checks)"), (1, "1:1"), (2, "2:1")]

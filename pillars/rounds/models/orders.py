@@ -16,6 +16,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import (
+    Addendum,
     Episode,
     Part2Labelled,
     PersonServed,
@@ -255,7 +256,7 @@ class Check(OrganizationOwned, Part2Labelled, PublicModel):
         return self.recorded_at - self.observed_at
 
 
-class CheckAddendum(OrganizationOwned, PublicModel):
+class CheckAddendum(Addendum):
     """A correction to a check: the check itself is never edited (DESIGN.md rule 2); the
     addendum names its author and reason and both stay readable."""
 
@@ -265,13 +266,6 @@ class CheckAddendum(OrganizationOwned, PublicModel):
     PART2_VIA = "check_record"
 
     check_record = models.ForeignKey(Check, on_delete=models.PROTECT, related_name="addenda")
-    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField()
-    reason = models.CharField(max_length=300)
-    text = models.TextField()
-
-    class Meta:
-        ordering = ["written_at"]
 
     def __str__(self) -> str:
         return f"Addendum to {self.check_record}"

@@ -9,11 +9,9 @@ from django.db import transaction
 
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
-from pillars.core.errors import ValidationError
 from pillars.people.selectors import record_person_event
 from pillars.rounds.models import Check, CheckAddendum
 
-MAX_REASON = 300
 MAX_TEXT = 2000
 
 
@@ -21,18 +19,7 @@ def add_addendum(check: Check, *, actor: Any, reason: str, text: str) -> CheckAd
     """Add a correction to a check. Whoever may record checks on the order may correct one;
     the author is the acting staff member and the time is the server's."""
     acting = policy.require(actor, "rounds.record_check", check.order)
-    reason, text = (reason or "").strip(), (text or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not reason:
-        errors["reason"] = ["Say why the check needs a correction."]
-    elif len(reason) > MAX_REASON:
-        errors["reason"] = [f"A reason is at most {MAX_REASON} characters."]
-    if not text:
-        errors["text"] = ["Write the correction."]
-    elif len(text) > MAX_TEXT:
-        errors["text"] = [f"A correction is at most {MAX_TEXT} characters."]
-    if errors:
-        raise ValidationError(errors)
+    reason, text = CheckAddendum.cleaned(reason, text, about="the check", max_text=MAX_TEXT)
     person = check.order.person
     with transaction.atomic():
         addendum = CheckAddendum.objects.create(

@@ -12,6 +12,7 @@ from pillars.core.formtools import (
     DateInput,
     LocalDateTimeField,
     TextAreaField,
+    addendum_form,
     split_list,
     ticks,
 )
@@ -63,9 +64,7 @@ class SessionForm(forms.Form):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class SessionAddendumForm(forms.Form):
-    reason = forms.CharField(label="Reason for the correction", max_length=300)
-    text = TextAreaField(label="Correction", max_length=MAX_TEXT)
+SessionAddendumForm = addendum_form(MAX_TEXT)
 
 
 class WorkHoursForm(forms.Form):

@@ -25,7 +25,7 @@ from django.db.models import Q
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.core.versioning import VersionedRule, versioned_constraints
-from pillars.people.models import Staff
+from pillars.people.models import Addendum, Staff
 from pillars.people.tenancy import OrganizationOwned
 
 __all__ = [
@@ -367,7 +367,7 @@ class SessionAttendee(OrganizationOwned, models.Model):
         return f"{self.supervisee_id} in {self.session_id}"
 
 
-class SessionAddendum(OrganizationOwned, PublicModel):
+class SessionAddendum(Addendum):
     """A correction to a signed session; the session stays as it was signed."""
 
     organization_from = ("session",)
@@ -375,13 +375,6 @@ class SessionAddendum(OrganizationOwned, PublicModel):
     session = models.ForeignKey(
         SupervisionSession, on_delete=models.PROTECT, related_name="addenda"
     )
-    written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField()
-    reason = models.CharField(max_length=300)
-    text = models.TextField()
-
-    class Meta:
-        ordering = ["written_at", "id"]
 
     def __str__(self) -> str:
         return f"Addendum {self.written_at:%Y-%m-%d}"

@@ -471,18 +471,7 @@ def add_session_addendum(
     """Correct a signed session: the session stays as signed, the addendum names its author
     and reason."""
     policy.require(actor, "workforce.add_session_addendum", session)
-    reason, text = reason.strip(), text.strip()
-    errors: dict[str, list[str]] = {}
-    if not reason:
-        errors["reason"] = ["Say why the session is corrected."]
-    elif len(reason) > 300:
-        errors["reason"] = ["The reason is limited to 300 characters."]
-    if not text:
-        errors["text"] = ["Write the correction."]
-    elif len(text) > MAX_TEXT:
-        errors["text"] = [f"The correction is limited to {MAX_TEXT} characters."]
-    if errors:
-        raise ValidationError(errors)
+    reason, text = SessionAddendum.cleaned(reason, text, about="the session", max_text=MAX_TEXT)
     with transaction.atomic():
         addendum = SessionAddendum.objects.create(
             session=session,
