@@ -413,12 +413,18 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if people_selectors.is_emergency_read(request.user, record.person):
         raise Http404("Not found")
     form = AddendumForm(posted(request))
+    # The record's chart, showing its behavior: where Cancel and the saved correction go.
+    back = (
+        reverse("incidents:behavior-chart", args=[record.person.public_id])
+        + f"?target={record.target.key}"
+    )
     context = {
         "person": record.person,
         "record": record,
         "addenda": list(record.addenda.select_related("written_by")),
         "zone_name": str(person_zone(record.person)),
         "form": form,
+        "back": back,
     }
     return form_write(
         request,
@@ -429,10 +435,7 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
             record, actor=request.user, reason=data["reason"], text=data["text"]
         ),
         lambda _: saved(
-            request,
-            "The correction is added. The original record is unchanged.",
-            reverse("incidents:behavior-chart", args=[record.person.public_id])
-            + f"?target={record.target.key}",
+            request, "The correction is added. The original record is unchanged.", back
         ),
     )
 

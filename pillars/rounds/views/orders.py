@@ -169,6 +169,10 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     order: ObservationOrder = check.order
     form = AddendumForm(posted(request))
+    # The check in the person's observation history: where Cancel and the saved correction go.
+    back = (
+        reverse("rounds:order-history", args=[order.person.public_id]) + f"#check-{check.public_id}"
+    )
     context = {
         "check": check,
         "order": order,
@@ -176,6 +180,7 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "addenda": list(check.addenda.select_related("written_by")),
         "zone_name": str(person_zone(order.person)),
         "form": form,
+        "back": back,
     }
     return form_write(
         request,
@@ -185,12 +190,7 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         lambda data: services.add_addendum(
             check, actor=request.user, reason=data["reason"], text=data["text"]
         ),
-        lambda _: saved(
-            request,
-            "The correction is added. The original check is unchanged.",
-            reverse("rounds:order-history", args=[order.person.public_id])
-            + f"#check-{check.public_id}",
-        ),
+        lambda _: saved(request, "The correction is added. The original check is unchanged.", back),
     )
 
 
