@@ -35,10 +35,10 @@ def _label(actor: Any) -> str:
 
 
 def record(
-    *,
     actor: Any,
     action: str,
     target: models.Model | None = None,
+    *,
     object_type: str = "",
     object_id: str = "",
     person_id: UUID | str | None = None,
@@ -49,7 +49,8 @@ def record(
     actor_label: str = "",
     durable: bool = False,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction if there is one.
+    """Append one event to the chain, inside the caller's transaction if there is one: who
+    (``actor``), what (``action``) and to which record (``target``), then the rest by name.
 
     ``target`` names the record by its type and public id; a write passes its old and new values
     in ``detail["changes"]`` (see ``changes``). A ``durable`` event (a refusal, a lookup) must

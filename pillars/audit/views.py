@@ -166,9 +166,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             check = ChainCheck.objects.create(requested_by=acting.user, requested_at=clock.now())
             audit.record(
-                actor=request.user,
-                action=Action.CREATE,
-                target=check,
+                request.user,
+                Action.CREATE,
+                check,
                 purpose=Purpose.OVERSIGHT,
                 detail={"event": "audit chain verification requested"},
             )

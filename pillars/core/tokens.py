@@ -105,9 +105,9 @@ def revoke_token(token: ApiToken, *, actor: Any) -> ApiToken:
 def _record(user: Any, token: ApiToken, event: str, changes: dict[str, Any] | None = None) -> None:
     """The audit event of a token created, revoked or used: a security event of its owner."""
     audit.record(
-        actor=user,
-        action=Action.TOKEN,
-        target=token,
+        user,
+        Action.TOKEN,
+        token,
         purpose=Purpose.SECURITY,
         detail={"event": event, **(changes or {})},
     )

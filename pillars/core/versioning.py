@@ -138,9 +138,9 @@ def change_rule[V: VersionedRule](
             current, actor=actor, stale=stale, check=refuse_unchanged(values), **values
         )
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=new,
+            actor,
+            Action.UPDATE,
+            new,
             purpose=Purpose.ADMINISTRATION,
             detail={
                 "code": new.code,
@@ -154,9 +154,9 @@ def change_rule[V: VersionedRule](
 def record_revision(revised: VersionedRule, *, actor: Any, changes: Mapping[str, Any]) -> None:
     """Audit a revision (a new version made from ``changes``), in the caller's transaction."""
     audit.record(
-        actor=actor,
-        action=Action.CREATE,
-        target=revised,
+        actor,
+        Action.CREATE,
+        revised,
         purpose=Purpose.ADMINISTRATION,
         detail={
             "event": "new version",

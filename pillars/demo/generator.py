@@ -1115,9 +1115,9 @@ class Loader:
                     key=demo_totp_key(spec.username),
                 )
                 audit.record(
-                    actor=self.admin,
-                    action=Action.TWO_FACTOR,
-                    target=staff,
+                    self.admin,
+                    Action.TWO_FACTOR,
+                    staff,
                     purpose=Purpose.SECURITY,
                     detail={"step": "demo authenticator enrolled", "username": spec.username},
                 )
@@ -1129,9 +1129,9 @@ class Loader:
             type(user).objects.filter(pk=user.pk).update(is_staff=True)
             user.is_staff = True
             audit.record(
-                actor=self.admin,
-                action=Action.PRIVILEGE_CHANGE,
-                target=self.staff["demo-admin"],
+                self.admin,
+                Action.PRIVILEGE_CHANGE,
+                self.staff["demo-admin"],
                 purpose=Purpose.ADMINISTRATION,
                 detail=audit.changes({"is_staff": False}, {"is_staff": True}),
             )

@@ -231,9 +231,9 @@ def get_tablet_for(staff: Staff, public_id: Any) -> TrustedDevice:
 
 def _record(actor: Any, target: Any, event: str, reason: str, **detail: Any) -> None:
     audit.record(
-        actor=actor,
-        action=Action.UPDATE,
-        target=target,
+        actor,
+        Action.UPDATE,
+        target,
         purpose=Purpose.SECURITY,
         detail={"event": event, "reason": reason, **detail},
     )

@@ -309,9 +309,9 @@ def acknowledge(alert: Alert, *, actor: Any) -> Alert:
         for hook in _acknowledged_hooks:
             hook(locked)
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
+            actor,
+            Action.UPDATE,
+            locked,
             person_id=locked.person.public_id if locked.person else None,
             category=person_category(locked.person) if locked.person else Category.GENERAL,
             purpose=Purpose.TREATMENT,

@@ -250,9 +250,9 @@ def get_consent_for(user: Any, public_id: Any, action: str = "people.view_consen
         raise Http404("Not found")
     policy.require(user, action, consent)
     audit.record(
-        actor=policy.actor_for(user).user,
-        action=Action.VIEW,
-        target=consent,
+        policy.actor_for(user).user,
+        Action.VIEW,
+        consent,
         person_id=consent.person.public_id,
         category=Category.SUBSTANCE_USE,
         purpose=Purpose.OVERSIGHT
@@ -521,9 +521,9 @@ def _record_write(
     """The audit event of a consent recorded, revoked or ended by its event: Part 2 records of
     the person, written for treatment."""
     audit.record(
-        actor=policy.actor_for(actor).user,
-        action=action,
-        target=consent,
+        policy.actor_for(actor).user,
+        action,
+        consent,
         person_id=person.public_id,
         category=Category.SUBSTANCE_USE,
         purpose=Purpose.TREATMENT,

@@ -443,9 +443,9 @@ def _audit_refusal(actor: Actor, action: str, obj: Any, why: str) -> None:
     person = obj if isinstance(obj, PersonServed) else getattr(obj, "person", None)
     person_id = person.public_id if isinstance(person, PersonServed) else None
     audit.record(
-        actor=actor.user,
-        action=Action.VIEW if action.split(".")[-1].startswith(("view", "list")) else Action.UPDATE,
-        target=obj if obj is not None and hasattr(obj, "_meta") else None,
+        actor.user,
+        Action.VIEW if action.split(".")[-1].startswith(("view", "list")) else Action.UPDATE,
+        obj if obj is not None and hasattr(obj, "_meta") else None,
         person_id=person_id,
         outcome=Outcome.DENIED,
         detail={"policy_action": action, "refusal": why},

@@ -72,9 +72,9 @@ def record_person_event(
     """One audit event about one person served: it names the person and carries the person's
     data category (``person_category``), inside the caller's transaction."""
     audit.record(
-        actor=actor,
-        action=action,
-        target=target,
+        actor,
+        action,
+        target,
         person_id=person.public_id,
         category=person_category(person),
         purpose=purpose,
@@ -181,9 +181,9 @@ def get_person_for(
     with scope_read_with(person, person, actor):
         policy.require(user, action, person)
     audit.record(
-        actor=_user(user),
-        action=Action.VIEW,
-        target=person,
+        _user(user),
+        Action.VIEW,
+        person,
         person_id=person.public_id,
         category=Category.SUBSTANCE_USE if part2 else Category.GENERAL,
         purpose=_purpose(user, person),

@@ -202,9 +202,9 @@ def _create_person(
                 organization_id=organization_id, created_at=clock.now(), **values
             )
             audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=person,
+                actor,
+                Action.CREATE,
+                person,
                 person_id=person.public_id,
                 purpose=Purpose.TREATMENT,
                 detail={
@@ -653,9 +653,9 @@ def _create_staff(
         # that records the hire, in the same transaction.
         hooks.staff_changed(staff, event=hooks.STAFF_HIRED, actor=actor)
         audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=staff,
+            actor,
+            Action.CREATE,
+            staff,
             purpose=Purpose.ADMINISTRATION,
             detail=audit.changes(
                 None,
@@ -739,9 +739,9 @@ def _update_staff(staff: Staff, *, actor: Any, fields: dict[str, Any]) -> Staff:
                 staff.programs.set(list(programs))
             after = _staff_values(staff)
             audit.record(
-                actor=actor,
-                action=Action.UPDATE,
-                target=staff,
+                actor,
+                Action.UPDATE,
+                staff,
                 purpose=Purpose.ADMINISTRATION,
                 detail=audit.changes(before, after),
             )
@@ -775,9 +775,9 @@ def update_own_profile(
         staff.shares_lived_experience = bool(shares_lived_experience)
         staff.save(update_fields=fields)
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=staff,
+            actor,
+            Action.UPDATE,
+            staff,
             purpose=Purpose.ADMINISTRATION,
             detail=audit.changes(before, audit.snapshot(staff, fields)),
         )
@@ -802,9 +802,9 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
             end_all_sessions(staff.user)
             hooks.staff_changed(staff, event=hooks.ROLES_CHANGED, actor=actor)
             audit.record(
-                actor=actor,
-                action=Action.PRIVILEGE_CHANGE,
-                target=staff,
+                actor,
+                Action.PRIVILEGE_CHANGE,
+                staff,
                 purpose=Purpose.ADMINISTRATION,
                 detail=audit.changes({"roles": before}, {"roles": after}),
             )
@@ -854,9 +854,9 @@ def exit_staff(staff: Staff, *, actor: Any, exited_on: date, exit_reason: str) -
             assignment.save(update_fields=["ended_on"])
             ended.append(str(assignment.public_id))
         audit.record(
-            actor=actor,
-            action=Action.PRIVILEGE_CHANGE,
-            target=staff,
+            actor,
+            Action.PRIVILEGE_CHANGE,
+            staff,
             purpose=Purpose.ADMINISTRATION,
             detail={
                 **audit.changes(before, audit.snapshot(staff, ["exited_on", "exit_reason"])),
@@ -881,9 +881,9 @@ def set_pin(staff: Staff, *, actor: Any, pin: str) -> None:
     with transaction.atomic():
         Staff.objects.filter(pk=staff.pk).update(pin_hash=make_password(pin))
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=staff,
+            actor,
+            Action.UPDATE,
+            staff,
             purpose=Purpose.SECURITY,
             detail={"changes": {"pin": "changed"}},
         )
@@ -927,9 +927,9 @@ def confirm_pin(
     if check_pin(staff, pin or ""):
         return
     audit.record(
-        actor=actor,
-        action=Action.UPDATE,
-        target=target,
+        actor,
+        Action.UPDATE,
+        target,
         outcome=Outcome.FAILED,
         purpose=Purpose.SECURITY,
         detail={"event": event, "refusal": "wrong_pin", "pin_staff": str(staff.public_id)},
@@ -1056,9 +1056,9 @@ def save_reference(
             getattr(instance, name).set(list(values))
             after[name] = _m2m_names(instance, name)
         audit.record(
-            actor=actor,
-            action=Action.CREATE if created else Action.UPDATE,
-            target=instance,
+            actor,
+            Action.CREATE if created else Action.UPDATE,
+            instance,
             category=Category.NONE,
             purpose=Purpose.ADMINISTRATION,
             detail=audit.changes(before, after),
@@ -1093,9 +1093,9 @@ def register_device(*, actor: Any, unit: Unit, name: str) -> tuple[TrustedDevice
             registered_at=clock.now(),
         )
         audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=device,
+            actor,
+            Action.CREATE,
+            device,
             purpose=Purpose.SECURITY,
             detail={"unit": unit.code, "name": device.name},
         )
@@ -1129,9 +1129,9 @@ def enroll_on_device(
             device=device, staff=staff, defaults={"full_sign_in_at": moment}
         )
         audit.record(
-            actor=staff.user,
-            action=Action.UPDATE,
-            target=device,
+            staff.user,
+            Action.UPDATE,
+            device,
             purpose=Purpose.SECURITY,
             detail={"event": "tablet_enrollment", "full_sign_in_at": moment.isoformat()},
         )

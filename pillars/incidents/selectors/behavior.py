@@ -166,9 +166,9 @@ def targets_by_key(person: PersonServed, user: Any = None) -> dict[str, TargetBe
 
 def _record_read(user: Any, person: PersonServed, what: str, target: Any) -> None:
     audit.record(
-        actor=user.user if isinstance(user, Actor) else user,
-        action=Action.VIEW,
-        target=target,
+        user.user if isinstance(user, Actor) else user,
+        Action.VIEW,
+        target,
         person_id=person.public_id,
         category=person_category(person),
         purpose=Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT,

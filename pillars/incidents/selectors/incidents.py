@@ -70,9 +70,9 @@ def get_incident_for(
     policy.require(user, action, incident)
     persons = list(incident.persons.values_list("person__public_id", flat=True))
     audit.record(
-        actor=_user(user),
-        action=Action.VIEW,
-        target=incident,
+        _user(user),
+        Action.VIEW,
+        incident,
         person_id=persons[0] if len(persons) == 1 else None,
         category=category_of(incident),
         purpose=Purpose.TREATMENT,

@@ -82,9 +82,9 @@ def get_episode_for(
         raise Http404("Not found")
     policy.require(user, action, episode)
     audit.record(
-        actor=user.user if isinstance(user, policy.Actor) else user,
-        action=Action.VIEW,
-        target=episode,
+        user.user if isinstance(user, policy.Actor) else user,
+        Action.VIEW,
+        episode,
         person_id=episode.person.public_id,
         category=person_category(episode.person),
         purpose=Purpose.EMERGENCY if is_emergency_read(user, episode.person) else Purpose.TREATMENT,

@@ -49,9 +49,9 @@ def get_version_for(
     policy.require(user, action, version)
     person = version.person
     audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=version,
+        user,
+        Action.VIEW,
+        version,
         person_id=person.public_id,
         category=person_category(person),
         purpose=_purpose(user, person),

@@ -82,9 +82,9 @@ def category_of(incident: Incident) -> str:
 
 def _record(actor: Any, action: str, target: Any, incident: Incident, **detail: Any) -> None:
     audit.record(
-        actor=actor,
-        action=action,
-        target=target,
+        actor,
+        action,
+        target,
         category=category_of(incident),
         purpose=Purpose.TREATMENT,
         detail={"incident": str(incident.public_id), **detail},

@@ -84,9 +84,9 @@ def choose_unit_profile(unit: Unit, *, actor: Any, code: str) -> UnitRuleProfile
             unit=unit, profile_code=code, chosen_at=clock.now(), chosen_by_id=acting.staff_pk
         )
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=row,
+            actor,
+            Action.UPDATE,
+            row,
             purpose=Purpose.ADMINISTRATION,
             detail={
                 "unit": unit.code,

@@ -95,9 +95,9 @@ def kick_off(user: Any, request: Request) -> ExportJob:
             expires_at=now + reading.time_to_keep(),
         )
         audit.record(
-            actor=actor.user,
-            action=Action.EXPORT,
-            target=job,
+            actor.user,
+            Action.EXPORT,
+            job,
             purpose=Purpose.OPERATIONS,
             detail={
                 "event": "FHIR bulk export requested",
@@ -160,9 +160,9 @@ def cancel(user: Any, public_id: UUID) -> ExportJob:
             status=Status.CANCELLED, progress=""
         )
         audit.record(
-            actor=user,
-            action=Action.UPDATE,
-            target=job,
+            user,
+            Action.UPDATE,
+            job,
             purpose=Purpose.OPERATIONS,
             detail={"event": "FHIR bulk export cancelled", "was": job.status},
         )

@@ -79,9 +79,9 @@ def run_export(job_id: int) -> str:
             )
             if failed:
                 audit.record(
-                    actor=job.requested_by.user,
-                    action=Action.EXPORT,
-                    target=job,
+                    job.requested_by.user,
+                    Action.EXPORT,
+                    job,
                     outcome=Outcome.FAILED,
                     purpose=Purpose.OPERATIONS,
                     detail={"event": "FHIR bulk export failed", "error": type(error).__name__},
@@ -105,9 +105,9 @@ def run_export(job_id: int) -> str:
             # What the files hold, for the accounting of disclosures; each download is
             # audited again when it happens.
             audit.record(
-                actor=job.requested_by.user,
-                action=Action.CREATE,
-                target=job,
+                job.requested_by.user,
+                Action.CREATE,
+                job,
                 purpose=Purpose.OPERATIONS,
                 detail={
                     "event": "FHIR bulk export written",

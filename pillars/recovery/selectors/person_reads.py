@@ -19,9 +19,9 @@ from pillars.people.selectors import _purpose, person_category
 def audit_person_read(user: Any, target: Any, person: PersonServed, **detail: Any) -> None:
     """Append the event of ``user`` reading ``target``, a record of ``person``'s."""
     audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=target,
+        user,
+        Action.VIEW,
+        target,
         person_id=person.public_id,
         category=person_category(person),
         purpose=_purpose(user, person),

@@ -223,9 +223,9 @@ def save_resource(
             note=note,
         )
         audit.record(
-            actor=acting.user,
-            action=Action.CREATE,
-            target=saved,
+            acting.user,
+            Action.CREATE,
+            saved,
             person_id=person.public_id,
             category=Category.SUBSTANCE_USE if saved.is_part2 else Category.GENERAL,
             purpose=Purpose.TREATMENT,

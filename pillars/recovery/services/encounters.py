@@ -418,9 +418,9 @@ def record_group(
             recorded_at=now,
         )
         audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=group,
+            actor,
+            Action.CREATE,
+            group,
             detail={"topic": topic, "invited": len(attendees), "minutes": minutes},
         )
         for a, program, units, code in plans:

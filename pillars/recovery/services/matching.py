@@ -216,9 +216,9 @@ def save_peer_profile(
         profile.updated_at = now
         profile.save()
         audit.record(
-            actor=actor,
-            action=Action.CREATE if before is None else Action.UPDATE,
-            target=profile,
+            actor,
+            Action.CREATE if before is None else Action.UPDATE,
+            profile,
             purpose=Purpose.OPERATIONS,
             detail=audit.changes(before, _share_state(profile)),
         )
@@ -246,9 +246,9 @@ def withdraw_attribute(profile: PeerProfile, *, actor: Any, attribute: str) -> P
         profile.updated_at = clock.now()
         profile.save(update_fields=[flag, "updated_at"])
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=profile,
+            actor,
+            Action.UPDATE,
+            profile,
             purpose=Purpose.OPERATIONS,
             detail={"event": "withdraw", **audit.changes({flag: True}, {flag: False})},
         )
@@ -358,9 +358,9 @@ def _assign_chosen_peer(
         staff=peer, person=person, kind=CaseloadKind.PEER, started_on=day
     )
     audit.record(
-        actor=policy.actor_for(actor).user,
-        action=Action.CREATE,
-        target=assignment,
+        policy.actor_for(actor).user,
+        Action.CREATE,
+        assignment,
         person_id=person.public_id,
         category=person_category(person),
         purpose=Purpose.OPERATIONS,

@@ -241,9 +241,9 @@ def _event(
 
 def _audit(actor: Any, referral: Referral, action: str, detail: dict[str, Any]) -> None:
     audit.record(
-        actor=policy.actor_for(actor).user,
-        action=action,
-        target=referral,
+        policy.actor_for(actor).user,
+        action,
+        referral,
         person_id=referral.person.public_id,
         category=Category.SUBSTANCE_USE if referral.is_part2 else person_category(referral.person),
         purpose=Purpose.TREATMENT,

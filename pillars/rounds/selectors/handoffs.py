@@ -282,9 +282,9 @@ def get_handoff_for(user: Any, public_id: Any, action: str = "rounds.view_handof
         action,
     )
     audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=handoff,
+        user,
+        Action.VIEW,
+        handoff,
         category=Category.SUBSTANCE_USE
         if handoff.unit.is_substance_use_program
         else Category.GENERAL,

@@ -244,12 +244,7 @@ def _category(unit: Unit) -> str:
 def _audit_read(user: Any, unit: Unit, detail: dict[str, Any]) -> None:
     """Audit a read of the unit's integrity report (or of its counts per shift)."""
     audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=unit,
-        category=_category(unit),
-        purpose=Purpose.OPERATIONS,
-        detail=detail,
+        user, Action.VIEW, unit, category=_category(unit), purpose=Purpose.OPERATIONS, detail=detail
     )
 
 

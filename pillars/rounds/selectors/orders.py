@@ -78,9 +78,9 @@ def orders_visible_to(user: Any) -> QuerySet[ObservationOrder]:
 def _record_read(user: Any, person: PersonServed, what: str, target: Any) -> None:
     """A read that shows one person served's observation record is an audited view."""
     audit.record(
-        actor=user.user if isinstance(user, Actor) else user,
-        action=Action.VIEW,
-        target=target,
+        user.user if isinstance(user, Actor) else user,
+        Action.VIEW,
+        target,
         person_id=person.public_id,
         category=person_category(person),
         purpose=Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT,

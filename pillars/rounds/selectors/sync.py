@@ -27,9 +27,9 @@ def record_checks_read(user: Any, order: ObservationOrder, shown: list[Check]) -
     """One audit event for a page of a person's checks: who read them, which, and why."""
     person = order.person
     audit.record(
-        actor=policy.actor_for(user).user,
-        action=Action.VIEW,
-        target=order,
+        policy.actor_for(user).user,
+        Action.VIEW,
+        order,
         person_id=person.public_id,
         category=person_category(person),
         purpose=Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT,

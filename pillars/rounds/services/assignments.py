@@ -202,9 +202,9 @@ def assign_shift(
             row.save()
             made.append(row)
         audit.record(
-            actor=actor,
-            action=Action.CREATE,
-            target=unit,
+            actor,
+            Action.CREATE,
+            unit,
             object_type="rounds.shiftassignment",
             object_id=f"shift on {unit.code}",
             purpose=Purpose.OPERATIONS,
@@ -266,9 +266,9 @@ def reassign(
             recorded_at=now,
         )
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
+            actor,
+            Action.UPDATE,
+            locked,
             person_id=locked.person.public_id if locked.person else None,
             purpose=Purpose.OPERATIONS,
             detail={

@@ -928,9 +928,9 @@ def _audit_chain(
     """Audit a change of a unit's chain: its steps before and after, each as
     ``[position, after_minutes, recipient]``, or "default chain"."""
     audit.record(
-        actor=actor,
-        action=Action.UPDATE,
-        target=unit,
+        actor,
+        Action.UPDATE,
+        unit,
         purpose=Purpose.ADMINISTRATION,
         detail={"event": "escalation chain", **audit.changes({"steps": before}, {"steps": after})},
     )

@@ -38,9 +38,9 @@ def _audit(
 ) -> None:
     """Audit a write to one of the unit's handoffs, in the unit's data category."""
     audit.record(
-        actor=actor,
-        action=action,
-        target=target,
+        actor,
+        action,
+        target,
         person_id=person_id,
         category=Category.SUBSTANCE_USE if unit.is_substance_use_program else Category.GENERAL,
         purpose=Purpose.TREATMENT,

@@ -285,9 +285,9 @@ def record_inspection(
                 for value in ItemResult.values
             }
             audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=inspection,
+                actor,
+                Action.CREATE,
+                inspection,
                 category=Category.NONE,
                 purpose=Purpose.OPERATIONS,
                 detail={
@@ -301,9 +301,9 @@ def record_inspection(
             )
             for work_order in opened:
                 audit.record(
-                    actor=actor,
-                    action=Action.CREATE,
-                    target=work_order,
+                    actor,
+                    Action.CREATE,
+                    work_order,
                     category=Category.NONE,
                     purpose=Purpose.OPERATIONS,
                     detail={
@@ -367,9 +367,9 @@ def attach_photo(result: InspectionResult, *, actor: Any, upload: Any) -> Inspec
             record = _store_photo(result, photo, acting.staff_pk, now)
             stored.append(record)
             audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=record,
+                actor,
+                Action.CREATE,
+                record,
                 category=Category.NONE,
                 purpose=Purpose.OPERATIONS,
                 detail={
@@ -444,9 +444,9 @@ def update_work_order(
             written_at=now,
         )
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=locked,
+            actor,
+            Action.UPDATE,
+            locked,
             category=Category.NONE,
             purpose=Purpose.OPERATIONS,
             detail={
@@ -538,9 +538,9 @@ def change_template(
             "items": [(s.text, s.category) for s in specs],
         }
         audit.record(
-            actor=actor,
-            action=Action.UPDATE,
-            target=new,
+            actor,
+            Action.UPDATE,
+            new,
             category=Category.NONE,
             purpose=Purpose.ADMINISTRATION,
             detail={

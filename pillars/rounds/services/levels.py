@@ -140,9 +140,9 @@ def add_level(
                 code=code, version=1, is_current=True, created_at=clock.now(), **values
             )
             audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=level,
+                actor,
+                Action.CREATE,
+                level,
                 purpose=Purpose.ADMINISTRATION,
                 detail={
                     "code": code,

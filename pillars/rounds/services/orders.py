@@ -404,9 +404,9 @@ def record_check(
                 escalation.resolve_check_alerts([current], now)
             escalation.alert_checks_not_safe([check], {current.pk: current})
             audit.record(
-                actor=actor,
-                action=Action.CREATE,
-                target=check,
+                actor,
+                Action.CREATE,
+                check,
                 person_id=current.person.public_id,
                 category=Category.SUBSTANCE_USE
                 if labels.is_part2_person(placements)

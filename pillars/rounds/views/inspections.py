@@ -327,9 +327,9 @@ def inspection_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def inspection_photo(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
     photo = selectors.get_photo_for(request.user, public_id)
     audit.record(
-        actor=request.user,
-        action=Action.VIEW,
-        target=photo,
+        request.user,
+        Action.VIEW,
+        photo,
         category=Category.GENERAL,
         purpose=Purpose.OPERATIONS,
         detail={"inspection": str(photo.result.inspection.public_id)},

@@ -48,9 +48,9 @@ def floor_check(
     staff = people_selectors.get_staff_for(request.user, public_id, "workforce.check_floor")
     problems = check(staff, task)
     audit.record(
-        actor=policy.actor_for(request.user).user,
-        action=Action.VIEW,
-        target=staff,
+        policy.actor_for(request.user).user,
+        Action.VIEW,
+        staff,
         purpose=Purpose.OPERATIONS,
         detail={"what": "floor check", "task": task, "problems": len(problems)},
     )

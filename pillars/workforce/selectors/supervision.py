@@ -35,13 +35,7 @@ from pillars.workforce.services.supervision import (
 
 def audit_view(user: Any, target: Any, what: str) -> None:
     """Audit a read of one workforce record (supervision, drift) for operations."""
-    audit.record(
-        actor=user,
-        action=Action.VIEW,
-        target=target,
-        purpose=Purpose.OPERATIONS,
-        detail={"what": what},
-    )
+    audit.record(user, Action.VIEW, target, purpose=Purpose.OPERATIONS, detail={"what": what})
 
 
 def get_staff_for(user: Any, public_id: Any, action: str, *, what: str) -> Staff:

@@ -154,9 +154,9 @@ def reassign_caseload(
                     ),
                 ):
                     audit.record(
-                        actor=actor,
-                        action=Action.UPDATE if row is old else Action.CREATE,
-                        target=row,
+                        actor,
+                        Action.UPDATE if row is old else Action.CREATE,
+                        row,
                         person_id=old.person.public_id,
                         category=person_category(old.person),
                         purpose=Purpose.OPERATIONS,
