@@ -14,6 +14,7 @@ from pydantic import StringConstraints
 
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -93,7 +94,7 @@ def _detail(incident: Incident) -> IncidentDetailOut:
     return IncidentDetailOut.of(incident, now=clock.now())
 
 
-class IncidentPage(Schema):
+class IncidentPage(PageOut):
     items: list[IncidentOut]
     next_cursor: str | None
 
@@ -177,9 +178,7 @@ def list_incidents(
         qs = qs.filter(status=filters.status)
     result = paginate(qs, page, order=("recorded_at",))
     selectors.record_incidents_read(request.user, result.items, what="api incident list")
-    return IncidentPage(
-        items=[IncidentOut.of(i) for i in result.items], next_cursor=result.next_cursor
-    )
+    return IncidentPage.of(result)
 
 
 @router.post(

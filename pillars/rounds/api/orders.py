@@ -18,6 +18,7 @@ from pydantic import StringConstraints
 
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -94,7 +95,7 @@ class CheckOut(Out):
     no_code_reason: str
 
 
-class CheckPage(Schema):
+class CheckPage(PageOut):
     items: list[CheckOut]
     next_cursor: str | None
 
@@ -332,4 +333,4 @@ def order_checks(
         check_selectors.checks_of(request.user, order, since=since), page, order=("observed_at",)
     )
     check_selectors.record_checks_read(request.user, order, result.items)
-    return CheckPage(items=[CheckOut.of(c) for c in result.items], next_cursor=result.next_cursor)
+    return CheckPage.of(result)
