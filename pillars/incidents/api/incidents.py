@@ -4,6 +4,7 @@ exposure counts are workforce.wellbeing's)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -92,6 +93,15 @@ class IncidentDetailOut(IncidentOut):
 
 def _detail(incident: Incident) -> IncidentDetailOut:
     return IncidentDetailOut.of(incident, now=clock.now())
+
+
+def _review_step(
+    request: HttpRequest, public_id: UUID, step: Callable[..., Incident], note: str
+) -> Status[IncidentDetailOut]:
+    """A reviewer's step on an incident (start the review, close it): the incident found for
+    the reviewer, the step taken with the note, the incident's detail answered."""
+    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
+    return Status(200, _detail(step(incident, actor=request.user, note=note)))
 
 
 class IncidentPage(PageOut):
@@ -243,9 +253,7 @@ def submit(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
 @audited("starts a review (audited by start_review)")
 @idempotent
 def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
-    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
-    done = services.start_review(incident, actor=request.user, note=payload.note)
-    return Status(200, _detail(done))
+    return _review_step(request, public_id, services.start_review, payload.note)
 
 
 @router.post(
@@ -256,9 +264,7 @@ def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[Inc
 @audited("closes an incident (audited by close_incident)")
 @idempotent
 def close(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
-    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
-    done = services.close_incident(incident, actor=request.user, note=payload.note)
-    return Status(200, _detail(done))
+    return _review_step(request, public_id, services.close_incident, payload.note)
 
 
 @router.post(
