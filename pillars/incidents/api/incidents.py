@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -21,7 +21,7 @@ from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
-from pillars.incidents.models import Incident, Notification
+from pillars.incidents.models import Incident
 from pillars.incidents.models.incidents import DebriefKind, IncidentStatus, IncidentType
 from pillars.incidents.selectors import incidents as selectors
 from pillars.incidents.services import incidents as services
@@ -42,13 +42,7 @@ class NotificationOut(Out):
     status: str
     is_late: bool
 
-    @staticmethod
-    def resolve_status(n: Notification, context: dict[str, Any]) -> str:
-        return n.status_at(context["now"])
-
-    @staticmethod
-    def resolve_is_late(n: Notification, context: dict[str, Any]) -> bool:
-        return n.is_late_at(context["now"])
+    at_now = {"status": "status_at", "is_late": "is_late_at"}
 
 
 class IncidentOut(Out):

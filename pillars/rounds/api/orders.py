@@ -8,7 +8,7 @@ returns the first answer and the same id with other details is refused with 409.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from django.db import transaction
@@ -42,10 +42,7 @@ class _OrderOut(Out):
     """What both order schemas read off an order beyond its own columns."""
 
     paths = {"level": "level.code", "level_name": "level.name"}
-
-    @staticmethod
-    def resolve_status(order: ObservationOrder, context: dict[str, Any]) -> str:
-        return order.status_at(context["now"])
+    at_now = {"status": "status_at"}
 
 
 class OrderOut(_OrderOut):
