@@ -66,9 +66,14 @@ class Out(Schema):
     ``context`` (a moment the caller computed, a placement found beside the record).
 
     ``paths`` maps a field to the dotted path it is read from through related records
-    (``{"written_by": "written_by.display_name"}``); a link that is ``None`` reads as ``None``."""
+    (``{"written_by": "written_by.display_name"}``); a link that is ``None`` reads as ``None``.
+
+    ``at_now`` maps a field to the record's method of a moment that gives it, called with the
+    moment the caller passed as ``now`` (``{"status": "status_at"}``, read with
+    ``of(record, now=now)``)."""
 
     paths: ClassVar[dict[str, str]] = {}
+    at_now: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="wrap")
     @classmethod
@@ -94,11 +99,15 @@ class Out(Schema):
 
 
 class _Reader(DjangoGetter):
-    """A record as an ``Out`` schema reads it: a field in the schema's ``paths`` is followed
-    link by link, any other field is read as django-ninja reads it. Values given by name (a
-    schema made with keyword arguments) are taken as given."""
+    """A record as an ``Out`` schema reads it: a field in the schema's ``at_now`` is its method
+    called with the caller's ``now``, a field in its ``paths`` is followed link by link, any
+    other field is read as django-ninja reads it. Values given by name (a schema made with
+    keyword arguments) are taken as given."""
 
     def __getattr__(self, key: str) -> Any:
+        method = self._schema_cls.at_now.get(key)  # type: ignore[attr-defined]
+        if method is not None and not isinstance(self._obj, dict):
+            return self._convert_result(getattr(self._obj, method)(self._context["now"]))
         path = self._schema_cls.paths.get(key)  # type: ignore[attr-defined]
         if path is None or isinstance(self._obj, dict):
             return super().__getattr__(key)

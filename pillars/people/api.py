@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
@@ -100,7 +101,7 @@ class PersonOut(PersonSummary):
         return placement.episode if placement else None
 
 
-class PersonPage(Schema):
+class PersonPage(PageOut):
     items: list[PersonSummary]
     next_cursor: str | None
 
@@ -221,7 +222,7 @@ class StaffOut(Out):
         return staff.supervisor
 
 
-class StaffPage(Schema):
+class StaffPage(PageOut):
     items: list[StaffOut]
     next_cursor: str | None
 
@@ -293,10 +294,7 @@ def list_persons(
         what="api person list",
         detail={"q": filters.q[:100], "unit": str(filters.unit) if filters.unit else None},
     )
-    return PersonPage(
-        items=[PersonSummary.of(p) for p in result.items],
-        next_cursor=result.next_cursor,
-    )
+    return PersonPage.of(result)
 
 
 @router.get(
@@ -474,7 +472,7 @@ def list_staff(
         "roles", "home_units"
     )
     result = paginate(staff, page, order=("display_name",))
-    return StaffPage(items=[StaffOut.of(s) for s in result.items], next_cursor=result.next_cursor)
+    return StaffPage.of(result)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
@@ -48,7 +49,7 @@ class AlertOut(Out):
         return alert.subject_id if alert.subject_kind == ORDER_SUBJECT else None
 
 
-class AlertPage(Schema):
+class AlertPage(PageOut):
     items: list[AlertOut]
     next_cursor: str | None
 
@@ -75,7 +76,7 @@ def list_alerts(
         what="api alert list",
         detail={"unacknowledged": filters.unacknowledged},
     )
-    return AlertPage(items=[AlertOut.of(a) for a in result.items], next_cursor=result.next_cursor)
+    return AlertPage.of(result)
 
 
 @router.post(

@@ -18,6 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -125,7 +126,7 @@ class RecordOut(Out):
     paths = {"target": "target.key", "recorded_by": "recorded_by.display_name"}
 
 
-class RecordPage(Schema):
+class RecordPage(PageOut):
     items: list[RecordOut]
     next_cursor: str | None
 
@@ -237,7 +238,7 @@ def person_records(
     ).select_related("person")
     result = paginate(qs, page, order=("observed_at",))
     selectors.record_records_read(request.user, person, result.items)
-    return RecordPage(items=[RecordOut.of(r) for r in result.items], next_cursor=result.next_cursor)
+    return RecordPage.of(result)
 
 
 def _create(request: HttpRequest, person: PersonServed, payload: RecordIn) -> BehaviorRecord:

@@ -4,8 +4,9 @@ exposure counts are workforce.wellbeing's)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -14,12 +15,13 @@ from pydantic import StringConstraints
 
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
-from pillars.incidents.models import Incident, Notification
+from pillars.incidents.models import Incident
 from pillars.incidents.models.incidents import DebriefKind, IncidentStatus, IncidentType
 from pillars.incidents.selectors import incidents as selectors
 from pillars.incidents.services import incidents as services
@@ -40,13 +42,7 @@ class NotificationOut(Out):
     status: str
     is_late: bool
 
-    @staticmethod
-    def resolve_status(n: Notification, context: dict[str, Any]) -> str:
-        return n.status_at(context["now"])
-
-    @staticmethod
-    def resolve_is_late(n: Notification, context: dict[str, Any]) -> bool:
-        return n.is_late_at(context["now"])
+    at_now = {"status": "status_at", "is_late": "is_late_at"}
 
 
 class IncidentOut(Out):
@@ -93,7 +89,16 @@ def _detail(incident: Incident) -> IncidentDetailOut:
     return IncidentDetailOut.of(incident, now=clock.now())
 
 
-class IncidentPage(Schema):
+def _review_step(
+    request: HttpRequest, public_id: UUID, step: Callable[..., Incident], note: str
+) -> Status[IncidentDetailOut]:
+    """A reviewer's step on an incident (start the review, close it): the incident found for
+    the reviewer, the step taken with the note, the incident's detail answered."""
+    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
+    return Status(200, _detail(step(incident, actor=request.user, note=note)))
+
+
+class IncidentPage(PageOut):
     items: list[IncidentOut]
     next_cursor: str | None
 
@@ -177,9 +182,7 @@ def list_incidents(
         qs = qs.filter(status=filters.status)
     result = paginate(qs, page, order=("recorded_at",))
     selectors.record_incidents_read(request.user, result.items, what="api incident list")
-    return IncidentPage(
-        items=[IncidentOut.of(i) for i in result.items], next_cursor=result.next_cursor
-    )
+    return IncidentPage.of(result)
 
 
 @router.post(
@@ -244,9 +247,7 @@ def submit(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
 @audited("starts a review (audited by start_review)")
 @idempotent
 def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
-    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
-    done = services.start_review(incident, actor=request.user, note=payload.note)
-    return Status(200, _detail(done))
+    return _review_step(request, public_id, services.start_review, payload.note)
 
 
 @router.post(
@@ -257,9 +258,7 @@ def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[Inc
 @audited("closes an incident (audited by close_incident)")
 @idempotent
 def close(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
-    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
-    done = services.close_incident(incident, actor=request.user, note=payload.note)
-    return Status(200, _detail(done))
+    return _review_step(request, public_id, services.close_incident, payload.note)
 
 
 @router.post(

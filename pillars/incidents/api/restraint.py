@@ -25,7 +25,6 @@ from pillars.incidents.models import (
     RestraintEpisode,
     RestraintOrder,
     RestraintStaff,
-    Violation,
 )
 from pillars.incidents.selectors import restraint as selectors
 from pillars.incidents.selectors.incidents import staff_by_public_id
@@ -112,14 +111,11 @@ class RestraintEpisodeOut(Out):
         "profile": "profile.code",
         "profile_version": "profile.version",
     }
+    at_now = {"violations": "violations_at"}
 
     @staticmethod
     def resolve_timers(e: RestraintEpisode, context: dict[str, Any]) -> list[Timer]:
         return selectors.timers(e, context["now"]) if e.is_active else []
-
-    @staticmethod
-    def resolve_violations(e: RestraintEpisode, context: dict[str, Any]) -> list[Violation]:
-        return e.violations_at(context["now"])
 
     @staticmethod
     def resolve_orders(e: RestraintEpisode) -> list[RestraintOrder]:

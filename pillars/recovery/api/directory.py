@@ -18,6 +18,7 @@ from pillars.core import policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
+from pillars.core.entry import Out
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
@@ -130,7 +131,7 @@ class SaveResourceIn(Schema):
     note: Text = Field("", max_length=services.MAX_NOTE)
 
 
-class SavedResourceOut(Schema):
+class SavedResourceOut(Out):
     public_id: UUID
     person: UUID
     service: UUID
@@ -239,15 +240,7 @@ def save(
         request.user, payload.person, "recovery.save_resource", what="api save resource"
     )
     saved = services.save_resource(person, service, actor=request.user, note=payload.note)
-    return Status(
-        201,
-        SavedResourceOut(
-            public_id=saved.public_id,
-            person=person.public_id,
-            service=service.public_id,
-            note=saved.note,
-        ),
-    )
+    return Status(201, SavedResourceOut.of(saved))
 
 
 @router.post(

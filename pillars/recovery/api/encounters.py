@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
@@ -91,7 +92,7 @@ class EncounterDetailOut(EncounterOut):
     )
 
 
-class EncounterPage(Schema):
+class EncounterPage(PageOut):
     items: list[EncounterOut]
     next_cursor: str | None
 
@@ -165,9 +166,7 @@ def list_encounters(
         list({e.person.pk: e.person for e in result.items}.values()),
         what="api encounter list",
     )
-    return EncounterPage(
-        items=[EncounterOut.of(e) for e in result.items], next_cursor=result.next_cursor
-    )
+    return EncounterPage.of(result)
 
 
 @router.post(

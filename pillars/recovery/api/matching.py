@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -147,7 +148,7 @@ class MatchRequestOut(Schema):
         )
 
 
-class MatchRequestPage(Schema):
+class MatchRequestPage(PageOut):
     items: list[MatchRequestOut]
     next_cursor: str | None
 
@@ -234,10 +235,7 @@ def list_requests(request: HttpRequest, page: Query[PageParams]) -> MatchRequest
     people_selectors.record_list_read(
         request.user, [r.person for r in result.items], what="api peer requests"
     )
-    return MatchRequestPage(
-        items=[MatchRequestOut.of(r, with_offers=False) for r in result.items],
-        next_cursor=result.next_cursor,
-    )
+    return MatchRequestPage.of(result, with_offers=False)
 
 
 @router.post(

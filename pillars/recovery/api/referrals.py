@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -79,7 +80,7 @@ class ReferralOut(Out):
         return list(r.events.select_related("actor", "outcome_reason"))
 
 
-class ReferralPage(Schema):
+class ReferralPage(PageOut):
     items: list[ReferralOut]
     next_cursor: str | None
 
@@ -129,10 +130,7 @@ def list_referrals(
     people_selectors.record_list_read(
         request.user, [r.person for r in result.items], what="api referrals"
     )
-    return ReferralPage(
-        items=[ReferralOut.of(r, with_history=False) for r in result.items],
-        next_cursor=result.next_cursor,
-    )
+    return ReferralPage.of(result, with_history=False)
 
 
 @router.post(

@@ -8,7 +8,7 @@ returns the first answer and the same id with other details is refused with 409.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from django.db import transaction
@@ -18,6 +18,7 @@ from pydantic import StringConstraints
 
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -41,10 +42,7 @@ class _OrderOut(Out):
     """What both order schemas read off an order beyond its own columns."""
 
     paths = {"level": "level.code", "level_name": "level.name"}
-
-    @staticmethod
-    def resolve_status(order: ObservationOrder, context: dict[str, Any]) -> str:
-        return order.status_at(context["now"])
+    at_now = {"status": "status_at"}
 
 
 class OrderOut(_OrderOut):
@@ -94,7 +92,7 @@ class CheckOut(Out):
     no_code_reason: str
 
 
-class CheckPage(Schema):
+class CheckPage(PageOut):
     items: list[CheckOut]
     next_cursor: str | None
 
@@ -332,4 +330,4 @@ def order_checks(
         check_selectors.checks_of(request.user, order, since=since), page, order=("observed_at",)
     )
     check_selectors.record_checks_read(request.user, order, result.items)
-    return CheckPage(items=[CheckOut.of(c) for c in result.items], next_cursor=result.next_cursor)
+    return CheckPage.of(result)

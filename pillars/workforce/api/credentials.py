@@ -34,6 +34,16 @@ router = Router(tags=["workforce"])
 MAX_EVIDENCE_CHARS = (services.MAX_EVIDENCE_BYTES + 2) // 3 * 4
 
 
+def evidence_field() -> Any:
+    """The body field of an optional evidence file, base64-encoded (read it with
+    ``evidence_of``); every write that takes evidence declares it alike."""
+    return Field(
+        None,
+        max_length=MAX_EVIDENCE_CHARS,
+        description="A PDF, PNG or JPEG of at most 5 MB, base64-encoded.",
+    )
+
+
 class CredentialOut(Out):
     public_id: UUID
     staff: UUID
@@ -68,11 +78,7 @@ class CredentialIn(Schema):
         None, description="Leave out to work it out from the type's expiry rule."
     )
     number: Text = Field("", max_length=60)
-    evidence_base64: Text | None = Field(
-        None,
-        max_length=MAX_EVIDENCE_CHARS,
-        description="A PDF, PNG or JPEG of at most 5 MB, base64-encoded.",
-    )
+    evidence_base64: Text | None = evidence_field()
     client_id: UUID | None = Field(
         None, description="A UUID the device makes: sending it again returns the first record."
     )
@@ -110,11 +116,7 @@ class CeIn(Schema):
     title: Text = Field(..., min_length=1, max_length=200, description="The course or event.")
     completed_on: date
     hours: Decimal = Field(..., gt=0, le=200, max_digits=6, decimal_places=2)
-    evidence_base64: Text | None = Field(
-        None,
-        max_length=MAX_EVIDENCE_CHARS,
-        description="A PDF, PNG or JPEG of at most 5 MB, base64-encoded.",
-    )
+    evidence_base64: Text | None = evidence_field()
 
 
 class CeOut(Out):

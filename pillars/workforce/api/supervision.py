@@ -13,6 +13,7 @@ from ninja.params import Query
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -78,7 +79,7 @@ class SessionOut(Schema):
         )
 
 
-class SessionPage(Schema):
+class SessionPage(PageOut):
     items: list[SessionOut]
     next_cursor: str | None
 
@@ -154,9 +155,7 @@ def list_sessions(request: HttpRequest, page: Query[PageParams]) -> SessionPage:
         "list",
         {"what": "api supervision sessions", "sessions": [str(s.public_id) for s in result.items]},
     )
-    return SessionPage(
-        items=[SessionOut.of(s) for s in result.items], next_cursor=result.next_cursor
-    )
+    return SessionPage.of(result)
 
 
 @router.post(

@@ -16,8 +16,8 @@ from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.workforce.api.credentials import (
-    MAX_EVIDENCE_CHARS,
     WRITE_ERRORS,
+    evidence_field,
     evidence_of,
     not_before_1950,
 )
@@ -30,11 +30,7 @@ router = Router(tags=["workforce"])
 class CompletionIn(Schema):
     course_code: Text = Field(..., max_length=32, description="The course's code.")
     completed_on: date
-    evidence_base64: Text | None = Field(
-        None,
-        max_length=MAX_EVIDENCE_CHARS,
-        description="A PDF, PNG or JPEG of at most 5 MB, base64-encoded.",
-    )
+    evidence_base64: Text | None = evidence_field()
 
 
 class CompletionOut(Out):
