@@ -482,16 +482,16 @@ class Addendum(OrganizationOwned, PublicModel):
     concrete model adds its foreign key to the record it corrects (``related_name="addenda"``),
     ``organization_from`` naming it, and, for a part of a labelled record, ``PART2_VIA``."""
 
+    MAX_REASON = 300
+
     written_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField()
-    reason = models.CharField(max_length=300)
+    reason = models.CharField(max_length=MAX_REASON)
     text = models.TextField()
 
     class Meta:
         abstract = True
         ordering = ["written_at", "pk"]
-
-    MAX_REASON = 300
 
     @classmethod
     def cleaned(cls, reason: Any, text: Any, *, about: str, max_text: int) -> tuple[str, str]:
