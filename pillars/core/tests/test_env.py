@@ -144,14 +144,15 @@ def test_database_url_selects_postgres_with_health_checks() -> None:
 
 
 @pytest.mark.once
-def test_sqlite_default_is_wal_with_immediate_transactions(tmp_path: Path) -> None:
+def test_sqlite_default_is_wal_with_immediate_transactions_and_kept(tmp_path: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,
             "-c",
             "import django; django.setup(); from django.db import connection;"
             "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0]);"
-            "print(connection.settings_dict['OPTIONS']['transaction_mode'])",
+            "print(connection.settings_dict['OPTIONS']['transaction_mode']);"
+            "print(connection.settings_dict['CONN_MAX_AGE'])",
         ],
         env={
             **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
@@ -164,7 +165,8 @@ def test_sqlite_default_is_wal_with_immediate_transactions(tmp_path: Path) -> No
         text=True,
         check=True,
     )
-    assert result.stdout.split() == ["wal", "IMMEDIATE"]
+    # Kept between requests, as on PostgreSQL: no reopening, PRAGMAs and schema read per page.
+    assert result.stdout.split() == ["wal", "IMMEDIATE", "600"]
 
 
 @pytest.mark.once
