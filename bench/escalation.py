@@ -82,7 +82,7 @@ def run(database: str) -> None:
     print(f"{'escalate_due (claim, recipients, alerts, audit)':<50} {per_sweep:>8.3f} ms/order")
     print(f"{'bare compare-and-set UPDATE (executemany)':<50} {per_bare:>8.3f} ms/order")
     print(
-        f"\n[{database}] ratio sweep/bare UPDATE: {per_bare / per_sweep:.2f} of the bare rate "
+        f"\n[{database}] ratio sweep/bare UPDATE: {per_bare / per_sweep:.2g} of the bare rate "
         f"({sweep:.1f} s against {bare:.2f} s; goal: at least 0.2)"
     )
 
