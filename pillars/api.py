@@ -156,12 +156,7 @@ class TokenOut(Schema):
 def create_token(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut]:
     token, secret = api_auth.exchange(
         request,
-        username=payload.username,
-        password=payload.password,
-        otp=payload.otp,
-        name=payload.name,
-        scopes=list(payload.scopes),
-        days=payload.days,
+        **payload.model_dump(),
     )
     return Status(
         201,

@@ -139,17 +139,8 @@ def create_consent(request: HttpRequest, public_id: UUID, payload: ConsentIn) ->
         person,
         actor=request.user,
         programs=programs,
-        information_kinds=payload.information_kinds,
-        information_description=payload.information_description,
-        purposes=payload.purposes,
-        purpose_description=payload.purpose_description,
         recipients=_recipients(payload.recipients),
-        expires_on=payload.expires_on,
-        expiry_event=payload.expiry_event,
-        signed_by=payload.signed_by,
-        signer_name=payload.signer_name,
-        representative_authority=payload.representative_authority,
-        signed_on=payload.signed_on,
+        **payload.model_dump(exclude={"programs", "recipients", "client_id"}),
     )
     return Status(201, ConsentOut.of(consents.get_consent_for(request.user, consent.public_id)))
 

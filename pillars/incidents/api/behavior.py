@@ -214,9 +214,7 @@ def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Statu
     ended = services.end_plan(
         person,
         actor=request.user,
-        ended_on=payload.ended_on,
-        reason=payload.reason,
-        version=payload.version,
+        **payload.model_dump(),
     )
     return Status(200, BehaviorPlanOut.of(ended, phases=_phases(person, request.user)))
 
@@ -248,16 +246,7 @@ def _create(request: HttpRequest, person: PersonServed, payload: RecordIn) -> Be
         person,
         actor=request.user,
         target=target,
-        observed_at=payload.observed_at,
-        antecedent=payload.antecedent,
-        consequence=payload.consequence,
-        client_id=payload.client_id,
-        behavior=payload.behavior,
-        count=payload.count,
-        duration_seconds=payload.duration_seconds,
-        intensity=payload.intensity,
-        setting=payload.setting,
-        late_reason=payload.late_reason,
+        **payload.model_dump(exclude={"target"}),
     )
 
 

@@ -291,9 +291,7 @@ def add_debrief(request: HttpRequest, public_id: UUID, payload: DebriefIn) -> St
         incident,
         actor=request.user,
         kind=str(payload.kind),
-        held_at=payload.held_at,
-        participants=payload.participants,
-        learned=payload.learned,
+        **payload.model_dump(exclude={"kind"}),
     )
     return Status(201, DebriefOut.of(debrief))
 

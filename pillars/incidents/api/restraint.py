@@ -314,13 +314,8 @@ def start(
     episode = services.start_episode(
         person,
         actor=request.user,
-        kind=payload.kind,
-        reason=payload.reason,
-        release_criteria=payload.release_criteria,
-        alternatives_tried=payload.alternatives_tried,
-        started_at=payload.started_at,
-        ordered_at=payload.ordered_at,
         staff=staff,
+        **payload.model_dump(exclude={"staff", "client_id"}),
     )
     return Status(201, _warned(_fresh(episode), staff))
 
@@ -368,20 +363,13 @@ def add_staff(
 def monitor(
     request: HttpRequest, public_id: UUID, payload: RestraintCheckIn
 ) -> Status[RestraintEpisodeOut]:
-    items = {
-        name: getattr(payload, name)
-        for name in services.MECHANICAL_ITEMS
-        if getattr(payload, name) is not None
-    }
+    # An item left out (None) is unanswered, as the service reads a missing keyword.
     return _entry(
         request,
         public_id,
         "incidents.restraint_monitor",
         services.record_monitoring,
-        condition=payload.condition,
-        observed_at=payload.observed_at,
-        note=payload.note,
-        **items,
+        **payload.model_dump(exclude={"client_id"}, exclude_none=True),
     )
 
 
@@ -400,9 +388,7 @@ def face_to_face(
         public_id,
         "incidents.restraint_evaluate",
         services.record_face_to_face,
-        findings=payload.findings,
-        seen_at=payload.seen_at,
-        continue_episode=payload.continue_episode,
+        **payload.model_dump(exclude={"client_id"}),
     )
 
 
@@ -421,9 +407,7 @@ def renew(
         public_id,
         "incidents.restraint_order",
         services.renew_order,
-        ordered_at=payload.ordered_at,
-        seen_in_person=payload.seen_in_person,
-        note=payload.note,
+        **payload.model_dump(exclude={"client_id"}),
     )
 
 
@@ -443,8 +427,7 @@ def release(
         "incidents.restraint_order",
         services.release_episode,
         status=200,
-        reason=payload.reason,
-        released_at=payload.released_at,
+        **payload.model_dump(exclude={"client_id"}),
     )
 
 

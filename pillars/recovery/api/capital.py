@@ -164,10 +164,6 @@ def assessment_create(
         person,
         actor=request.user,
         instrument=instrument,
-        answers=payload.answers,
-        administered_on=payload.administered_on,
-        is_self_administered=payload.is_self_administered,
-        note=payload.note,
-        client_id=payload.client_id,
+        **payload.model_dump(exclude={"instrument"}),
     )
     return Status(201, AssessmentOut.of(assessment))

@@ -190,17 +190,8 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
         actor=request.user,
         modality=str(payload.modality),
         setting=str(payload.setting),
-        started_at=payload.started_at,
-        minutes=payload.minutes,
-        activities=list(payload.activities),
         goal=goal if isinstance(goal, Goal) else None,
-        what_was_done=payload.what_was_done,
-        purpose=payload.purpose,
-        person_response=payload.person_response,
-        next_steps=payload.next_steps,
-        written_with_person=payload.written_with_person,
-        credential=payload.credential,
-        client_id=payload.client_id,
+        **payload.model_dump(exclude={"person", "modality", "setting", "goal"}),
     )
     encounter = selectors.get_encounter_for(
         request.user, encounter.public_id, what="api encounter signed"

@@ -245,10 +245,6 @@ def record_progress(
     progress = services.record_goal_progress(
         goal,
         actor=request.user,
-        note=payload.note,
-        noted_on=payload.noted_on,
-        attainment=payload.attainment,
-        by_person=payload.by_person,
-        client_id=payload.client_id,
+        **payload.model_dump(),
     )
     return Status(201, GoalProgressOut.of(progress))

@@ -245,11 +245,7 @@ def start_exception(
     row = exception_services.start_exception(
         order,
         actor=request.user,
-        kind=payload.kind,
-        reason=payload.reason,
-        with_whom=payload.with_whom,
-        where=payload.where,
-        started_at=payload.started_at,
+        **payload.model_dump(),
     )
     return Status(201, ExceptionOut.of(row))
 

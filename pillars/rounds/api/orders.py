@@ -130,16 +130,7 @@ def record_check(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Sta
         order,
         locked=locking,
         actor=request.user,
-        observed_at=payload.observed_at,
-        location=payload.location,
-        activity=payload.activity,
-        safety_status=payload.safety_status,
-        client_id=payload.client_id,
-        note=payload.note,
-        late_reason=payload.late_reason,
-        proof=payload.proof,
-        no_code_reason=payload.no_code_reason,
-        presence_code=payload.presence_code,
+        **payload.model_dump(),
     )
     return Status(201, CheckOut.of(check))
 

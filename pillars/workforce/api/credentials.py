@@ -202,10 +202,8 @@ def credential_create(
         staff,
         actor=request.user,
         credential_type=kind,
-        issued_on=payload.issued_on,
-        expires_on=payload.expires_on,
-        number=payload.number,
         evidence=evidence,
+        **payload.model_dump(exclude={"type_code", "evidence_base64", "client_id"}),
     )
     return Status(201, CredentialOut.of(credential, today=clock.now().date()))
 

@@ -109,11 +109,7 @@ def exit_interview(
     interview = services.record_exit_interview(
         staff,
         actor=request.user,
-        held_on=payload.held_on,
-        reason=payload.reason,
-        would_return=payload.would_return,
-        what_helped=payload.what_helped,
-        what_would_change=payload.what_would_change,
+        **payload.model_dump(),
     )
     return Status(
         201,
