@@ -200,13 +200,7 @@ def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/behavior/phase_form.html",
         context,
-        lambda data: services.change_phase(
-            person,
-            actor=request.user,
-            name=data["name"],
-            started_on=data["started_on"],
-            note=data["note"],
-        ),
+        lambda data: services.change_phase(person, actor=request.user, **data),
         lambda _: saved(
             request,
             f"Phase {form.cleaned_data['name']} starts on {form.cleaned_data['started_on']}.",
@@ -232,13 +226,7 @@ def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/behavior/contract_form.html",
         context,
-        lambda data: services.write_contract(
-            person,
-            actor=request.user,
-            terms=data["terms"],
-            rewards=data["rewards"],
-            review_on=data["review_on"],
-        ),
+        lambda data: services.write_contract(person, actor=request.user, **data),
         saved_to(
             request,
             "The contract is written. It is in force once both sign.",

@@ -422,14 +422,7 @@ def incident_debrief(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/incidents/debrief_form.html",
         {"incident": incident, "form": form, "zone_name": str(zone)},
-        lambda data: services.record_debrief(
-            incident,
-            actor=request.user,
-            kind=data["kind"],
-            held_at=data["held_at"],
-            participants=data["participants"],
-            learned=data["learned"],
-        ),
+        lambda data: services.record_debrief(incident, actor=request.user, **data),
         lambda _: saved(request, "Debrief recorded.", _url(incident)),
         zone=zone,
     )

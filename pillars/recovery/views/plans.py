@@ -237,14 +237,7 @@ def goal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "recovery/plans/progress_form.html",
         {"goal": goal, "person": person, "form": form},
-        lambda data: services.record_goal_progress(
-            goal,
-            actor=request.user,
-            note=data["note"],
-            noted_on=data["noted_on"],
-            attainment=data["attainment"],
-            by_person=data["by_person"],
-        ),
+        lambda data: services.record_goal_progress(goal, actor=request.user, **data),
         lambda progress: saved(
             request,
             "The progress note is saved.",

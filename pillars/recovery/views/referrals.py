@@ -128,14 +128,7 @@ def log_outside(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "recovery/referrals/log.html",
         {"person": person, "form": form},
-        lambda data: services.log_outside(
-            person,
-            actor=request.user,
-            organization=data["organization"],
-            contact=data["contact"],
-            reason=data["reason"],
-            follow_up_on=data["follow_up_on"],
-        ),
+        lambda data: services.log_outside(person, actor=request.user, **data),
         saved_to(request, "The referral is logged.", "recovery:referral"),
     )
 

@@ -83,15 +83,7 @@ def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/order_form.html",
         context,
-        lambda data: services.order_observation(
-            person,
-            actor=request.user,
-            level=data["level"],
-            reason=data["reason"],
-            precautions=data["precautions"],
-            instructions=data["instructions"],
-            started_at=data["started_at"],
-        ),
+        lambda data: services.order_observation(person, actor=request.user, **data),
         lambda order: saved(
             request,
             f"{person.display_name}'s observation level is {verb} {order.level.name}.",

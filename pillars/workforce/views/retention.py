@@ -159,15 +159,7 @@ def exit_interview(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "workforce/retention/exit_interview.html",
         {"form": form, "staff": staff},
-        lambda data: services.record_exit_interview(
-            staff,
-            actor=request.user,
-            held_on=data["held_on"],
-            reason=data["reason"],
-            would_return=data["would_return"],
-            what_helped=data["what_helped"],
-            what_would_change=data["what_would_change"],
-        ),
+        lambda data: services.record_exit_interview(staff, actor=request.user, **data),
         lambda _: saved(
             request, "The exit interview is saved.", reverse("workforce:retention-exits")
         ),

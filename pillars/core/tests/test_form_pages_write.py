@@ -1,0 +1,126 @@
+"""Form pages whose fields are their service's keywords (the view hands the cleaned form over
+whole): posting each stores what was typed, and a bad post stores nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from pillars.core import clock
+from pillars.incidents.models import BehaviorContract, PlanPhase
+from pillars.incidents.services import behavior as behavior_services
+from pillars.people.testing import World, make_staff
+from pillars.recovery.models import Referral
+from pillars.workforce.models import ExitInterview
+
+pytestmark = pytest.mark.django_db
+
+
+def with_plan(world: World) -> None:
+    """Phases and contracts belong to a behavior plan: person A gets one."""
+    behavior_services.write_plan(
+        world.person_a,
+        actor=world.user("clinician"),
+        effective_on=clock.now().date(),
+        targets=[{"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"}],
+        antecedents=["Peer conflict"],
+        consequences=["Offered space"],
+    )
+
+
+def test_a_behavior_phase_is_started_from_its_page(world: World, signed_in: Any) -> None:
+    with_plan(world)
+    client = signed_in("clinician")
+    url = reverse("incidents:behavior-phase-new", args=[world.person_a.public_id])
+    today = clock.now().date()
+    response = client.post(url, {"name": "", "started_on": today.isoformat()})
+    assert response.status_code == 200
+    assert not PlanPhase.objects.exists()
+    response = client.post(
+        url, {"name": "baseline", "started_on": today.isoformat(), "note": "Two weeks"}
+    )
+    assert response.status_code == 302
+    phase = PlanPhase.objects.get()
+    assert (phase.person, phase.name, phase.started_on, phase.note) == (
+        world.person_a,
+        "baseline",
+        today,
+        "Two weeks",
+    )
+
+
+def test_a_behavior_contract_is_written_from_its_page(world: World, signed_in: Any) -> None:
+    with_plan(world)
+    client = signed_in("clinician")
+    url = reverse("incidents:behavior-contract-new", args=[world.person_a.public_id])
+    review = clock.now().date() + timedelta(days=30)
+    response = client.post(url, {"terms": "Use words", "review_on": review.isoformat()})
+    assert response.status_code == 200
+    assert not BehaviorContract.objects.exists()
+    response = client.post(
+        url, {"terms": "Use words", "rewards": "Outing", "review_on": review.isoformat()}
+    )
+    assert response.status_code == 302
+    contract = BehaviorContract.objects.get()
+    assert (contract.person, contract.terms, contract.rewards, contract.review_on) == (
+        world.person_a,
+        "Use words",
+        "Outing",
+        review,
+    )
+
+
+def test_an_outside_referral_is_logged_from_its_page(world: World, signed_in: Any) -> None:
+    client = signed_in("peer")
+    url = reverse("recovery:referral-log", args=[world.person_a.public_id])
+    response = client.post(url, {"organization": "Harbor Food Bank", "reason": ""})
+    assert response.status_code == 200
+    assert not Referral.objects.exists()
+    follow_up = clock.now().date() + timedelta(days=7)
+    response = client.post(
+        url,
+        {
+            "organization": "Harbor Food Bank",
+            "contact": "555-0100",
+            "reason": "Groceries each week",
+            "follow_up_on": follow_up.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert (referral.person, referral.reason, referral.follow_up_on) == (
+        world.person_a,
+        "Groceries each week",
+        follow_up,
+    )
+
+
+def test_an_exit_interview_is_recorded_from_its_page(world: World, signed_in: Any) -> None:
+    left = make_staff("t-left", ["bht"], [world.unit_a])
+    left.hired_on = date(2024, 1, 1)
+    left.exited_on = clock.now().date() - timedelta(days=10)
+    left.exit_reason = "resigned_pay"
+    left.save(update_fields=["hired_on", "exited_on", "exit_reason"])
+    client = signed_in("director")
+    url = reverse("workforce:retention-exit-interview", args=[left.public_id])
+    response = client.post(url, {"held_on": "not a date"})
+    assert response.status_code == 200
+    assert not ExitInterview.objects.exists()
+    held = clock.now().date() - timedelta(days=9)
+    response = client.post(
+        url,
+        {
+            "held_on": held.isoformat(),
+            "reason": "",
+            "would_return": "true",
+            "what_helped": "The team",
+            "what_would_change": "Pay",
+        },
+    )
+    assert response.status_code == 302
+    interview = ExitInterview.objects.get()
+    assert (interview.staff, interview.held_on, interview.would_return) == (left, held, True)
+    assert (interview.what_helped, interview.what_would_change) == ("The team", "Pay")
