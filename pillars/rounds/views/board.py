@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +21,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.crypto import salted_hmac
-from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError as PydanticValidationError
@@ -37,6 +35,7 @@ from pillars.people.models import Unit
 from pillars.rounds import board_extras, selectors, services
 from pillars.rounds.api.sync import CheckBatchIn, answer_batch
 from pillars.rounds.choices import Activity, Location, SafetyStatus
+from pillars.rounds.forms.board import CheckForm
 from pillars.rounds.models import Check, ObservationOrder
 from pillars.rounds.selectors import board as board_selectors
 
@@ -45,31 +44,6 @@ POLL_SECONDS = 15
 # not by the tap: they refresh on their own, less often than the rows, and after every check.
 PANEL_POLL_SECONDS = 60
 ZERO_UUID = UUID(int=0)
-
-
-class CheckForm(forms.Form):
-    """The shape of a posted check; the service decides every rule (late entry, choices)."""
-
-    client_id = forms.UUIDField(required=False)
-    observed_at = forms.CharField(required=False, max_length=64)
-    location = forms.CharField(required=False, max_length=20)
-    activity = forms.CharField(required=False, max_length=20)
-    safety_status = forms.CharField(required=False, max_length=12)
-    note = forms.CharField(required=False, max_length=500)
-    late_reason = forms.CharField(required=False, max_length=300)
-
-    def clean_observed_at(self) -> Any:
-        text = self.cleaned_data["observed_at"].strip()
-        if not text:
-            # A page without JavaScript has no device clock: the server's moment stands in.
-            return clock.now()
-        try:
-            moment = parse_datetime(text)
-        except ValueError:
-            moment = None
-        if moment is None:
-            raise forms.ValidationError("Send the moment as an ISO 8601 date and time.")
-        return moment
 
 
 def _zone(unit: Unit) -> ZoneInfo:

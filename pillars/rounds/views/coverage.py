@@ -19,12 +19,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import DateInput, form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
 from pillars.rounds import selectors
-from pillars.rounds.choices import AssignmentKind, ExceptionKind
+from pillars.rounds.choices import AssignmentKind
+from pillars.rounds.forms.coverage import (
+    EndCoverageForm,
+    EndExceptionForm,
+    ExceptionForm,
+    ReassignForm,
+    RelieveForm,
+    ShiftForm,
+    StartCoverageForm,
+)
 from pillars.rounds.models import ObservationLevel, ObservationOrder
 from pillars.rounds.selectors import assignments as assignment_selectors
 from pillars.rounds.selectors import coverage as coverage_selectors
@@ -32,23 +41,11 @@ from pillars.rounds.services import assignments as assignment_services
 from pillars.rounds.services import coverage as coverage_services
 from pillars.rounds.services import exceptions as exception_services
 
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
 
 def _unit_staff(unit: Unit, *roles: str) -> list[Staff]:
     today = clock.today_in(unit.time_zone)
     qs = Staff.objects.filter(home_units=unit, roles__code__in=roles, hired_on__lte=today)
     return [s for s in qs.distinct().order_by("display_name", "pk") if s.is_employed_on(today)]
-
-
-def _staff_field(choices: list[Staff], label: str, required: bool = True) -> forms.Field:
-    return forms.ModelChoiceField(
-        queryset=Staff.objects.filter(pk__in=[s.pk for s in choices]).order_by("display_name"),
-        to_field_name="public_id",
-        label=label,
-        required=required,
-        empty_label="Not assigned" if not required else "Choose",
-    )
 
 
 def _floor_notes(form: forms.Form, name: str, staff: list[Staff]) -> hooks.FloorNotes:
@@ -75,33 +72,6 @@ def _unit_of_order(order: ObservationOrder) -> Unit | None:
 
 
 # --- Shift assignment -------------------------------------------------------------------------
-
-
-class ShiftForm(forms.Form):
-    """A row per person served on the unit with a staff select, plus the lead and the times."""
-
-    day = forms.DateField(label="Shift starts on", widget=DateInput())
-    starts = forms.TimeField(label="Starts at (unit time)", widget=TIME)
-    ends = forms.TimeField(
-        label="Ends at (unit time)",
-        widget=TIME,
-        help_text="An end at or before the start is the next morning (19:00 to 07:00).",
-    )
-
-    def __init__(
-        self, data: Any, *, placements: list[Placement], staff: list[Staff], leads: list[Staff]
-    ) -> None:
-        super().__init__(data)
-        self.fields["lead"] = _staff_field(leads, "Shift lead", required=False)
-        self.rows = []
-        for placement in placements:
-            person = placement.episode.person
-            name = f"person_{person.public_id}"
-            self.fields[name] = _staff_field(staff, person.display_name, required=False)
-            self.rows.append((person, placement, name))
-
-    def person_fields(self) -> list[Any]:
-        return [(person, placement, self[name]) for person, placement, name in self.rows]
 
 
 def _current_shift_initial(unit: Unit, form: ShiftForm) -> dict[str, Any]:
@@ -194,12 +164,6 @@ def _coverage_url(unit: Unit) -> str:
     return reverse("rounds:coverage", kwargs={"public_id": unit.public_id})
 
 
-class ReassignForm(forms.Form):
-    def __init__(self, data: Any, *, staff: list[Staff]) -> None:
-        super().__init__(data)
-        self.fields["to_staff"] = _staff_field(staff, "Hand over to")
-
-
 @audited("one shift assignment (names a person served); reassign audits the write")
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -223,17 +187,6 @@ def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 # --- Monitoring exceptions ------------------------------------------------------------------
-
-
-class ExceptionForm(forms.Form):
-    kind = forms.ChoiceField(label="Why the person cannot be observed", choices=ExceptionKind)
-    reason = forms.CharField(label="Reason", max_length=300)
-    with_whom = forms.CharField(
-        label="With whom", max_length=150, required=False, help_text="Needed when off the unit."
-    )
-    where = forms.CharField(
-        label="Where", max_length=150, required=False, help_text="Needed when off the unit."
-    )
 
 
 @audited("one person's observation order; start_exception audits the write")
@@ -263,10 +216,6 @@ def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         ),
         paused,
     )
-
-
-class EndExceptionForm(forms.Form):
-    note = forms.CharField(label="Note", max_length=300, required=False)
 
 
 @audited("one monitoring exception; end_exception audits the write")
@@ -326,12 +275,6 @@ def coverage(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/coverage_unit.html", context)
 
 
-class StartCoverageForm(forms.Form):
-    def __init__(self, data: Any, *, staff: list[Staff]) -> None:
-        super().__init__(data)
-        self.fields["staff"] = _staff_field(staff, "Staff member with the person")
-
-
 @audited("one person's observation order; start_coverage audits the write")
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -367,19 +310,6 @@ def _with_the_person(request: HttpRequest, staff: Staff) -> None:
     """After a 1:1 went to a staff member: say so, with the floor gate's warnings."""
     messages.success(request, f"{staff} is with the person now.")
     _floor_warned(request, staff)
-
-
-class RelieveForm(forms.Form):
-    pin = forms.CharField(
-        label="Incoming staff member's PIN",
-        max_length=20,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )
-
-    def __init__(self, data: Any, *, staff: list[Staff]) -> None:
-        super().__init__(data)
-        self.fields["incoming_staff"] = _staff_field(staff, "Incoming staff member")
-        self.order_fields(["incoming_staff", "pin"])
 
 
 def _board_url(request: HttpRequest, order: ObservationOrder) -> str:
@@ -441,28 +371,6 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
         relieved,
         field_map={"incoming_pin": "pin"},
     )
-
-
-class EndCoverageForm(forms.Form):
-    reason = forms.CharField(label="Why this stretch ends", max_length=200)
-
-    def __init__(
-        self, data: Any, *, staff: list[Staff], levels: list[ObservationLevel] | None
-    ) -> None:
-        super().__init__(data)
-        successor = _staff_field(staff, "Who takes over", required=False)
-        assert isinstance(successor, forms.ModelChoiceField)
-        successor.empty_label = "Nobody: the level changes" if levels else "Choose"
-        self.fields["successor"] = successor
-        if levels is not None:
-            self.fields["level"] = forms.ModelChoiceField(
-                queryset=ObservationLevel.objects.filter(pk__in=[lv.pk for lv in levels]),
-                to_field_name="public_id",
-                label="Or change the observation level to",
-                required=False,
-                empty_label="Keep the level",
-                help_text="A level that needs fewer staff; the order changes with this reason.",
-            )
 
 
 @audited("one 1:1 stretch; end_coverage audits the write (and the successor or new order)")

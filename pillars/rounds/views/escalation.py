@@ -16,35 +16,11 @@ from django.views.decorators.http import require_http_methods
 from pillars.core.declare import audited
 from pillars.core.formtools import form_write, saved
 from pillars.people import selectors as people_selectors
-from pillars.rounds.choices import Recipient
+from pillars.rounds.forms.escalation import ChainForm, StepForm
 from pillars.rounds.selectors import escalation as selectors
 from pillars.rounds.services import escalation as services
 
-
-class StepForm(forms.Form):
-    """One row of the chain; shape only (the service decides the rules). A blank row is
-    skipped."""
-
-    position = forms.IntegerField(required=False, min_value=1, max_value=99)
-    after_minutes = forms.IntegerField(
-        required=False, min_value=0, max_value=24 * 60, label="Minutes after due"
-    )
-    recipient = forms.ChoiceField(
-        required=False, choices=[("", "(no step)"), *Recipient.choices], label="Who is alerted"
-    )
-
-    def is_blank(self) -> bool:
-        data = getattr(self, "cleaned_data", {})
-        return not any(data.get(name) not in (None, "") for name in self.fields)
-
-
 StepFormSet = forms.formset_factory(StepForm, extra=2, max_num=services.MAX_STEPS)
-
-
-class ChainForm(forms.Form):
-    """The page's own form: whether to go back to the default chain."""
-
-    use_default = forms.BooleanField(required=False, label="Use the default chain instead")
 
 
 @audited("a unit's escalation chain (reference data); replace_steps audits a change")

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,45 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pillars.core import clock, exports, policy
 from pillars.core.declare import audited
-from pillars.core.formtools import LOCAL_INPUT, LocalDateTimeField, form_write, posted
+from pillars.core.formtools import LOCAL_INPUT, form_write, posted
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
+from pillars.rounds.forms.handoffs import HandoffForm, NoteForm, SignForm
 from pillars.rounds.models import Handoff
 from pillars.rounds.selectors import handoffs as selectors
 from pillars.rounds.selectors import integrity as shifts
 from pillars.rounds.services import handoffs as services
-
-
-class HandoffForm(forms.Form):
-    starts_at = LocalDateTimeField(label="Shift starts")
-    ends_at = LocalDateTimeField(label="Shift ends")
-
-
-class NoteForm(forms.Form):
-    person = forms.ChoiceField(label="About", required=False)
-    text = forms.CharField(label="Note", widget=forms.Textarea, max_length=services.NOTE_MAX)
-    reason = forms.CharField(
-        label="Reason for the addendum",
-        required=False,
-        max_length=300,
-        help_text="Needed once both sides have signed.",
-    )
-
-    def __init__(self, *args: Any, persons: list[dict[str, Any]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["person"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "The whole unit")] + [(p["person"], p["name"]) for p in persons]
-
-
-class SignForm(forms.Form):
-    side = forms.ChoiceField(choices=[("outgoing", "Outgoing"), ("incoming", "Incoming")])
-    pin = forms.CharField(
-        label="Your badge PIN",
-        required=False,
-        max_length=8,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )
 
 
 def _as_times(value: Any, zone: ZoneInfo) -> Any:

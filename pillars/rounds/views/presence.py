@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +23,8 @@ from pillars.core.formtools import apply_errors
 from pillars.people.models import Bed, Placement, Room
 from pillars.people.selectors import get_unit_for, record_list_read, units_visible_to
 from pillars.rounds import presence, selectors, services
-from pillars.rounds.choices import Activity, Location, Proof, SafetyStatus
+from pillars.rounds.choices import Activity, Proof
+from pillars.rounds.forms.presence import ScanCheckForm
 from pillars.rounds.models import ObservationOrder
 
 TEMPLATE_SCAN = "rounds/scan_code.html"
@@ -84,16 +84,6 @@ def _resolve(request: HttpRequest, code: str) -> Room | Bed:
     if place is None:
         raise Http404("Not found")
     return place
-
-
-class ScanCheckForm(forms.Form):
-    client_id = forms.UUIDField(widget=forms.HiddenInput)
-    location = forms.ChoiceField(choices=Location.choices, initial=Location.BEDROOM)
-    activity = forms.ChoiceField(choices=Activity.choices)
-    safety_status = forms.ChoiceField(
-        choices=SafetyStatus.choices, initial=SafetyStatus.SAFE, widget=forms.RadioSelect
-    )
-    note = forms.CharField(max_length=500, required=False)
 
 
 def _orders_at(request: HttpRequest, place: Room | Bed) -> list[ObservationOrder]:

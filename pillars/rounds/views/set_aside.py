@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,34 +19,15 @@ from pillars.core import clock, policy
 from pillars.core.api_errors import field_errors, problem
 from pillars.core.declare import audited
 from pillars.core.errors import ValidationError
-from pillars.core.formtools import LocalDateTimeField, form_write, saved
+from pillars.core.formtools import form_write, saved
 from pillars.people import selectors as people_selectors
 from pillars.rounds.choices import Activity, Location, SafetyStatus
+from pillars.rounds.forms.set_aside import CloseForm, RecordForm
 from pillars.rounds.models import SetAsideCheck
 from pillars.rounds.selectors import set_aside as selectors
 from pillars.rounds.services import set_aside as services
 
 TEMPLATE = "rounds/set_aside_list.html"
-
-
-class RecordForm(forms.Form):
-    observed_at = LocalDateTimeField(label="Seen at")
-    location = forms.ChoiceField(label="Where", choices=[("", "Choose where"), *Location.choices])
-    activity = forms.ChoiceField(label="Doing", choices=[("", "Choose what"), *Activity.choices])
-    safety_status = forms.ChoiceField(label="Status", choices=SafetyStatus.choices)
-    note = forms.CharField(label="Note", required=False, max_length=400)
-    late_reason = forms.CharField(
-        label="Reason for the late entry",
-        required=False,
-        max_length=300,
-        help_text="Needed when the check is entered long after it was seen.",
-    )
-
-
-class CloseForm(forms.Form):
-    note = forms.CharField(
-        label="Why it is closed without recording it", max_length=500, widget=forms.Textarea
-    )
 
 
 def _zone(row_or_unit: Any) -> ZoneInfo:
