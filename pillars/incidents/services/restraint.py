@@ -276,6 +276,31 @@ def _orderer(ordered_by: Staff | None, staff_pk: int) -> int:
     return ordered_by.pk if ordered_by is not None else staff_pk
 
 
+def _new_order(
+    episode: RestraintEpisode,
+    terms: OrderTerms,
+    ordered_by: Staff | None,
+    staff_pk: int,
+    ordered_at: datetime,
+    now: datetime,
+    **renewal: Any,
+) -> RestraintOrder:
+    """An episode's order (the first, or a renewal) on the terms the rule profile set: the
+    person's age, the day it counts against and its time limit."""
+    return RestraintOrder.objects.create(
+        episode=episode,
+        ordered_by_id=_orderer(ordered_by, staff_pk),
+        ordered_at=ordered_at,
+        recorded_at=now,
+        recorded_by_id=staff_pk,
+        age_years=terms.age,
+        ordered_on=terms.ordered_on,
+        limit_minutes=int(terms.limit.total_seconds() // 60),
+        expires_at=terms.expires_at,
+        **renewal,
+    )
+
+
 def _audit(actor: Any, action: str, target: Any, episode: RestraintEpisode, **detail: Any) -> None:
     record_person_event(
         episode.person,
@@ -449,17 +474,7 @@ def start_episode(
                 alternatives_tried=(alternatives_tried or "").strip(),
                 release_criteria=release_criteria.strip(),
             )
-            order = RestraintOrder.objects.create(
-                episode=episode,
-                ordered_by_id=_orderer(ordered_by, acting.staff_pk),
-                ordered_at=order_moment,
-                recorded_at=now,
-                recorded_by_id=acting.staff_pk,
-                age_years=terms.age,
-                ordered_on=terms.ordered_on,
-                limit_minutes=int(terms.limit.total_seconds() // 60),
-                expires_at=terms.expires_at,
-            )
+            order = _new_order(episode, terms, ordered_by, acting.staff_pk, order_moment, now)
             _involve(episode, involved, actor=actor, added_by=acting.staff_pk, now=now)
             episode = load_episode(episode.pk)
             episode.sweep_due_at = episode.first_deadline()
@@ -560,16 +575,13 @@ def renew_order(
             ordered_at=moment,
             window_start=window,
         )
-        order = RestraintOrder.objects.create(
-            episode=locked,
-            ordered_by_id=_orderer(ordered_by, acting.staff_pk),
-            ordered_at=moment,
-            recorded_at=now,
-            recorded_by_id=acting.staff_pk,
-            age_years=terms.age,
-            ordered_on=terms.ordered_on,
-            limit_minutes=int(terms.limit.total_seconds() // 60),
-            expires_at=terms.expires_at,
+        order = _new_order(
+            locked,
+            terms,
+            ordered_by,
+            acting.staff_pk,
+            moment,
+            now,
             is_renewal=True,
             seen_in_person=seen_in_person,
             note=note,
