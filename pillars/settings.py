@@ -303,6 +303,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form gets the project's page, which says nothing was saved and how to send it again.
+CSRF_FAILURE_VIEW = "pillars.core.views.csrf_failure"
 
 OTP_TOTP_ISSUER = env_str("PILLARS_OTP_ISSUER", "Pillars")
 API_TOKEN_MAX_DAYS = 90

@@ -381,6 +381,14 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "403.html", status=403)
 
 
+@audit_exempt("error page: a form refused for its missing or stale security token saves nothing")
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid security token (opened before the last sign-in, in another
+    tab, or from another site): nothing was saved, and the person is told how to send it again,
+    on the project's own page rather than Django's bare one."""
+    return render(request, "403_csrf.html", status=403)
+
+
 @audit_exempt("error page: shows no data")
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
