@@ -1,5 +1,5 @@
-"""Request body limits, request context for the audit log, session limits, and the two-factor
-gate."""
+"""Request body limits, no caching of what is answered, request context for the audit log,
+session limits, and the two-factor gate."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
@@ -50,6 +51,23 @@ class BodyLimitMiddleware:
 
             return problem(413, message, limit_bytes=limit)
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class NoStoreMiddleware:
+    """Nothing Pillars answers is kept by a browser or a proxy: its pages name people served,
+    and after a sign-out on a shared workstation the Back button must not bring them back from
+    the browser's cache. A response that says how it may be cached itself (the service worker
+    script, downloads) keeps its own header; static files never reach this (WhiteNoise answers
+    them first)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
 
 
 def client_ip(request: HttpRequest) -> str | None:
