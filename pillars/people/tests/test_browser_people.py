@@ -74,3 +74,26 @@ def test_nurse_breaks_the_glass(page: Any, world: World, axe_check: Any) -> None
     assert page.get_by_role("status").filter(has_text="Emergency access until").count() == 1
     axe_check(page)
     assert EmergencyAccess.objects.count() == 1
+
+
+def test_after_sign_out_nothing_of_a_search_is_kept_in_the_tab(page: Any, world: World) -> None:
+    """A shared workstation: the nurse searches (htmx pushes the URL), signs out and walks
+    away. The tab keeps no copy of the results (no htmx history snapshot), and Back asks the
+    server, which asks for a sign-in instead of showing the list again."""
+    sign_in(page, "t-nurse")
+    page.goto("/people/persons/")
+    page.get_by_label("Name or record number").fill("riv")
+    page.wait_for_url(re.compile(r"q=riv"))
+    expect(page.get_by_role("link", name="Alex Rivera")).to_be_visible()
+    page.get_by_role("link", name="Alex Rivera").click()
+    page.wait_for_url(re.compile(r"/people/persons/[0-9a-f-]+/$"))
+    stored = page.evaluate("() => JSON.stringify(Object.assign({}, sessionStorage, localStorage))")
+    assert "Rivera" not in stored
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/account/sign-in/"))
+    page.go_back()
+    page.wait_for_load_state()
+    assert "Alex Rivera" not in page.content()
+    page.go_back()
+    page.wait_for_load_state()
+    assert "Alex Rivera" not in page.content()
