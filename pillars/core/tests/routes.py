@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,3 +47,19 @@ def page_routes() -> list[Route]:
 
 def api_routes() -> list[Route]:
     return [r for r in walk() if r.pattern.startswith("api/")]
+
+
+# Routes no session cookie signs in: the bearer-token ones (the FHIR bulk export; the API is
+# api_routes) and the benchmark's baselines (mounted only with PILLARS_BENCH, never in production).
+TOKENLESS = ("fhir/", "bench/")
+EXAMPLE_VALUES = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "slug": "x", "path": "x"}
+
+
+def example_url(pattern: str) -> str:
+    """A URL the route's pattern matches, each converter filled with a value of its kind."""
+    return "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: EXAMPLE_VALUES[m.group(1) or "str"], pattern)
+
+
+def session_routes() -> list[Route]:
+    """The page routes a signed-in browser reaches with its session cookie."""
+    return [r for r in page_routes() if not r.pattern.startswith(TOKENLESS)]

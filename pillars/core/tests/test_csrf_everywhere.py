@@ -5,46 +5,33 @@ saying nothing was saved, and nothing written. Only routes signed in with a bear
 
 from __future__ import annotations
 
-import re
-import uuid
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from pillars.audit.models import AuditEvent
-from pillars.core.tests.routes import page_routes
+from pillars.core.tests.routes import example_url, session_routes
 from pillars.people.testing import World
 
 pytestmark = pytest.mark.django_db
 
-# Bearer-token routes (no cookie signs them in, so a forged form has nothing to ride on) and
-# the benchmark's baselines (mounted only with PILLARS_BENCH, never in production).
-TOKENLESS = ("fhir/", "bench/")
-CONVERTERS = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "slug": "x", "path": "x"}
 
-
-def concrete(pattern: str) -> str:
-    """A URL the pattern matches, each converter filled with a value of its kind."""
-    return "/" + re.sub(
-        r"<(?:(\w+):)?\w+>", lambda m: CONVERTERS[m.group(1) or "str"], pattern
-    ).lstrip("^").rstrip("$")
-
-
-def forged_client(world: World, role: str, signed_in: Any) -> Client:
+def forged_client(role: str, signed_in: Any) -> Client:
+    """A signed-in client whose posts carry the session cookie but no CSRF token."""
     client: Client = signed_in(role)
     client.handler.enforce_csrf_checks = True
     return client
 
 
 def test_every_page_route_refuses_a_post_without_its_token(world: World, signed_in: Any) -> None:
-    routes = [r for r in page_routes() if not r.pattern.startswith(TOKENLESS)]
+    routes = session_routes()
     assert len(routes) > 100, "the walk found too few routes to mean anything"
-    client = forged_client(world, "admin", signed_in)
+    client = forged_client("admin", signed_in)
     events = AuditEvent.objects.count()
     accepted = []
     for route in routes:
-        response = client.post(concrete(route.pattern), {"anything": "1"})
+        response = client.post(example_url(route.pattern), {"anything": "1"})
         if response.status_code != 403 or b"This form has expired" not in response.content:
             accepted.append(f"{route.name} ({route.pattern}): {response.status_code}")
     assert not accepted, "POST without a CSRF token was not refused:\n" + "\n".join(accepted)
@@ -53,7 +40,7 @@ def test_every_page_route_refuses_a_post_without_its_token(world: World, signed_
 
 
 def test_the_refusal_page_says_nothing_was_saved(world: World, signed_in: Any) -> None:
-    client = forged_client(world, "nurse", signed_in)
+    client = forged_client("nurse", signed_in)
     response = client.post("/people/persons/new/", {"record_number": "X-1"})
     assert response.status_code == 403
     text = response.content.decode()
