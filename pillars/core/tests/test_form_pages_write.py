@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from pillars.core import clock
 from pillars.incidents.models import BehaviorContract, PlanPhase
-from pillars.incidents.services import behavior as behavior_services
+from pillars.incidents.tests.test_behavior_pages import make_plan
 from pillars.people.testing import World, make_staff
 from pillars.recovery.models import Referral
 from pillars.workforce.models import ExitInterview
@@ -19,20 +19,8 @@ from pillars.workforce.models import ExitInterview
 pytestmark = pytest.mark.django_db
 
 
-def with_plan(world: World) -> None:
-    """Phases and contracts belong to a behavior plan: person A gets one."""
-    behavior_services.write_plan(
-        world.person_a,
-        actor=world.user("clinician"),
-        effective_on=clock.now().date(),
-        targets=[{"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"}],
-        antecedents=["Peer conflict"],
-        consequences=["Offered space"],
-    )
-
-
 def test_a_behavior_phase_is_started_from_its_page(world: World, signed_in: Any) -> None:
-    with_plan(world)
+    make_plan(world)  # phases and contracts belong to a behavior plan
     client = signed_in("clinician")
     url = reverse("incidents:behavior-phase-new", args=[world.person_a.public_id])
     today = clock.now().date()
@@ -53,7 +41,7 @@ def test_a_behavior_phase_is_started_from_its_page(world: World, signed_in: Any)
 
 
 def test_a_behavior_contract_is_written_from_its_page(world: World, signed_in: Any) -> None:
-    with_plan(world)
+    make_plan(world)  # phases and contracts belong to a behavior plan
     client = signed_in("clinician")
     url = reverse("incidents:behavior-contract-new", args=[world.person_a.public_id])
     review = clock.now().date() + timedelta(days=30)
