@@ -1,6 +1,7 @@
 """A small, complete organization for tests: one staff member per role on unit A, an outsider on
 unit B, and a person served admitted on each unit. Built directly (not through services) so tests
-of the services start from a known state."""
+of the services start from a known state. Staff and persons served come from factories
+(``StaffFactory``, ``PersonFactory``), so a test names only what matters to it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import factory
 from django.contrib.auth import get_user_model
+from factory.django import DjangoModelFactory
 
 from pillars.core import clock
 from pillars.core.roles import ROLE_DEFAULTS, RoleCode
@@ -69,6 +72,43 @@ def make_unit(
     return unit, made
 
 
+class UserFactory(DjangoModelFactory[Any]):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"t-user-{n}")
+    password = factory.django.Password(PASSWORD)
+
+
+class StaffFactory(DjangoModelFactory[Staff]):
+    """A staff member who can sign in, hired on 1 January 2024, with roles by code and home
+    units: ``StaffFactory(username="t-left", roles=["bht"], units=[unit], exited_on=...)``. The
+    organization is the first unit's."""
+
+    class Meta:
+        model = Staff
+
+    class Params:
+        username = factory.Sequence(lambda n: f"t-staff-{n}")
+
+    user = factory.SubFactory(UserFactory, username=factory.SelfAttribute("..username"))
+    display_name = factory.LazyAttribute(lambda o: o.username.replace("-", " ").title())
+    hired_on = date(2024, 1, 1)
+    roles: Any = ()
+    units: Any = ()
+
+    @classmethod
+    def _create(
+        cls, model_class: type[Staff], *args: Any, roles: Any = (), units: Any = (), **kwargs: Any
+    ) -> Staff:
+        if units:
+            kwargs.setdefault("organization_id", units[0].organization_id)
+        staff: Staff = super()._create(model_class, *args, **kwargs)
+        staff.roles.set(Role.objects.filter(code__in=roles))
+        staff.home_units.set(units)
+        return staff
+
+
 def make_staff(
     username: str,
     roles: list[str],
@@ -77,18 +117,9 @@ def make_staff(
     supervisor: Staff | None = None,
     badge: str | None = None,
 ) -> Staff:
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
-    staff = Staff.objects.create(
-        **({"organization_id": units[0].organization_id} if units else {}),
-        user=user,
-        display_name=username.replace("-", " ").title(),
-        hired_on=date(2024, 1, 1),
-        supervisor=supervisor,
-        badge_number=badge,
+    return StaffFactory.create(
+        username=username, roles=roles, units=units, supervisor=supervisor, badge_number=badge
     )
-    staff.roles.set(Role.objects.filter(code__in=roles))
-    staff.home_units.set(units)
-    return staff
 
 
 def _an_organization() -> Organization | None:
@@ -99,15 +130,28 @@ def _an_organization() -> Organization | None:
     return Organization.objects.create(name="Test Health")
 
 
+class PersonFactory(DjangoModelFactory[PersonServed]):
+    """A person served, registered now: ``PersonFactory(legal_family_name="Rivera")``."""
+
+    class Meta:
+        model = PersonServed
+
+    record_number = factory.Sequence(lambda n: f"MRN-T{n:05d}")
+    legal_given_name = "Alex"
+    legal_family_name = factory.Sequence(lambda n: f"Person{n}")
+    date_of_birth = date(1990, 5, 17)
+    created_at = factory.LazyFunction(clock.now)
+
+    @classmethod
+    def _create(cls, model_class: type[PersonServed], *args: Any, **kwargs: Any) -> PersonServed:
+        if "organization" not in kwargs and (made := _an_organization()):
+            kwargs["organization"] = made
+        person: PersonServed = super()._create(model_class, *args, **kwargs)
+        return person
+
+
 def make_person(record: str, family: str, dob: date = date(1990, 5, 17)) -> PersonServed:
-    return PersonServed.objects.create(
-        **({"organization": made} if (made := _an_organization()) else {}),
-        record_number=record,
-        legal_given_name="Alex",
-        legal_family_name=family,
-        date_of_birth=dob,
-        created_at=clock.now(),
-    )
+    return PersonFactory.create(record_number=record, legal_family_name=family, date_of_birth=dob)
 
 
 def place(person: PersonServed, unit: Unit, bed: Bed | None, by: Staff) -> Episode:

@@ -3,7 +3,7 @@ whole): posting each stores what was typed, and a bad post stores nothing."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from django.urls import reverse
 from pillars.core import clock
 from pillars.incidents.models import BehaviorContract, PlanPhase
 from pillars.incidents.tests.test_behavior_pages import make_plan
-from pillars.people.testing import World, make_staff
+from pillars.people.testing import StaffFactory, World
 from pillars.recovery.models import Referral
 from pillars.workforce.models import ExitInterview
 
@@ -87,11 +87,12 @@ def test_an_outside_referral_is_logged_from_its_page(world: World, signed_in: An
 
 
 def test_an_exit_interview_is_recorded_from_its_page(world: World, signed_in: Any) -> None:
-    left = make_staff("t-left", ["bht"], [world.unit_a])
-    left.hired_on = date(2024, 1, 1)
-    left.exited_on = clock.now().date() - timedelta(days=10)
-    left.exit_reason = "resigned_pay"
-    left.save(update_fields=["hired_on", "exited_on", "exit_reason"])
+    left = StaffFactory.create(
+        roles=["bht"],
+        units=[world.unit_a],
+        exited_on=clock.now().date() - timedelta(days=10),
+        exit_reason="resigned_pay",
+    )
     client = signed_in("director")
     url = reverse("workforce:retention-exit-interview", args=[left.public_id])
     response = client.post(url, {"held_on": "not a date"})

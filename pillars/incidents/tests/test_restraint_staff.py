@@ -20,7 +20,7 @@ from pillars.incidents.models import RestraintEpisode, RestraintStaff
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.services import restraint as svc
 from pillars.people.models import Site, Staff
-from pillars.people.testing import World, make_staff, make_unit
+from pillars.people.testing import StaffFactory, World, make_staff, make_unit
 from pillars.rounds.choices import AssignmentKind
 from pillars.rounds.models import ShiftAssignment
 from pillars.workforce.models import ExposureEvent
@@ -52,14 +52,14 @@ def _other_site_staff(world: World) -> Staff:
 
 
 def _exited(world: World) -> Staff:
-    staff = make_staff("t-gone-bht", [RoleCode.BHT], [world.unit_a])
-    Staff.objects.filter(pk=staff.pk).update(
-        exited_on=clock.now().date() - timedelta(days=3), exit_reason="relocated"
+    return StaffFactory.create(
+        username="t-gone-bht",
+        roles=[RoleCode.BHT],
+        units=[world.unit_a],
+        exited_on=clock.now().date() - timedelta(days=3),
+        exit_reason="relocated",
+        user__is_active=False,
     )
-    staff.user.is_active = False
-    staff.user.save(update_fields=["is_active"])
-    staff.refresh_from_db()
-    return staff
 
 
 # --- The service -----------------------------------------------------------------------------

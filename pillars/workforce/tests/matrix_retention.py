@@ -3,12 +3,12 @@ interview (director and administrators). Fixture: a technician of unit A who has
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pillars.core import clock
 from pillars.core.tests.matrix_support import Case
-from pillars.people.testing import World, make_staff
+from pillars.people.testing import StaffFactory, World
 
 
 def left(w: World, extra: dict[str, Any]) -> dict[str, Any]:
@@ -37,9 +37,10 @@ API: dict[str, Case] = {
 
 
 def fixtures(world: World, extra: dict[str, Any]) -> None:
-    staff = make_staff("t-left", ["bht"], [world.unit_a])
-    staff.hired_on = date(2024, 1, 1)
-    staff.exited_on = clock.now().date() - timedelta(days=10)
-    staff.exit_reason = "resigned_pay"
-    staff.save(update_fields=["hired_on", "exited_on", "exit_reason"])
-    extra["rt_left"] = staff
+    extra["rt_left"] = StaffFactory.create(
+        username="t-left",
+        roles=["bht"],
+        units=[world.unit_a],
+        exited_on=clock.now().date() - timedelta(days=10),
+        exit_reason="resigned_pay",
+    )

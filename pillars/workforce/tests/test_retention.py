@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from pillars.core.errors import Conflict, ValidationError
 from pillars.people.models import Staff
-from pillars.people.testing import World, make_staff, make_unit
+from pillars.people.testing import StaffFactory, World, make_unit
 from pillars.workforce.selectors import retention as sel
 from pillars.workforce.services import retention as svc
 
@@ -25,10 +25,9 @@ NOW = datetime(2026, 5, 12, 17, 0, tzinfo=UTC)
 
 
 def hire(name: str, unit: Any, hired: date, left: date | None = None, why: str = "") -> Staff:
-    staff = make_staff(name, ["bht"], [unit])
-    staff.hired_on, staff.exited_on, staff.exit_reason = hired, left, why
-    staff.save(update_fields=["hired_on", "exited_on", "exit_reason"])
-    return staff
+    return StaffFactory.create(
+        username=name, roles=["bht"], units=[unit], hired_on=hired, exited_on=left, exit_reason=why
+    )
 
 
 def unit_c(world: World) -> Any:

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pillars.core import clock
-from pillars.people.testing import PASSWORD, World, make_staff
+from pillars.people.testing import PASSWORD, StaffFactory, World
 from pillars.workforce.selectors.retention import quarters_back
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,12 +21,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _history(world: World) -> None:
     last = quarters_back(clock.now().date(), 1)[0]
     for n in range(6):
-        member = make_staff(f"t-h{n}", ["bht"], [world.unit_a])
-        member.hired_on = last.start - timedelta(days=200)
-        if n < 2:
-            member.exited_on = last.start + timedelta(days=20 + n)
-            member.exit_reason = "resigned_pay" if n == 0 else "terminated"
-        member.save(update_fields=["hired_on", "exited_on", "exit_reason"])
+        StaffFactory.create(
+            roles=["bht"],
+            units=[world.unit_a],
+            hired_on=last.start - timedelta(days=200),
+            exited_on=last.start + timedelta(days=20 + n) if n < 2 else None,
+            exit_reason=("resigned_pay", "terminated")[n] if n < 2 else "",
+        )
 
 
 def test_a_directors_workforce_view(world: World, page: Any, axe_check: Any) -> None:
