@@ -73,6 +73,15 @@ def test_recording_a_check_and_replaying_it(world: World, order: ObservationOrde
     assert order.last_observed_at is not None
 
 
+def test_a_field_the_schema_does_not_know_is_ignored(world: World, order: ObservationOrder) -> None:
+    """The schema's fields go to the service by name: a client's extra field must not reach it
+    (a newer tablet, a typo) and turn a check into a server error."""
+    api = api_as(world.user("bht"))
+    response = api.post(f"/orders/{order.public_id}/checks", body(mood="calm", order="x"))
+    assert response.status_code == 201, response.content
+    assert Check.objects.get().order == order
+
+
 def test_a_late_entry_without_a_reason_is_refused_with_the_field(
     world: World, order: ObservationOrder
 ) -> None:
