@@ -8,9 +8,33 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from pillars.core import banner
+
+# The access log's format: paths without their query strings (gunicorn.conf.py says why).
+GUNICORN_CONFIG = settings.BASE_DIR / "gunicorn.conf.py"
+
+
+def web_command(host: str, port: int, workers: int) -> list[str]:
+    """The gunicorn that serves Pillars, with its access log on standard output."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pillars.wsgi:application",
+        "--config",
+        str(GUNICORN_CONFIG),
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
+    ]
 
 
 class Command(BaseCommand):
@@ -27,20 +51,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
-        web = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "pillars.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(options["web_workers"]),
-            "--access-logfile",
-            "-",
-            "--graceful-timeout",
-            "5",
-        ]
+        web = web_command(host, port, options["web_workers"])
         worker = [sys.executable, "-m", "pillars.manage", "worker"]
         commands = [("web", web)] + ([] if options["no_worker"] else [("worker", worker)])
         procs = [(name, subprocess.Popen(cmd)) for name, cmd in commands]  # noqa: S603
