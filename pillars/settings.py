@@ -24,6 +24,7 @@ from pillars.core.env import (
     env_required,
     env_str,
 )
+from pillars.core.files import DIR_MODE, FILE_MODE, private_dir, write_private
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PILLARS_ENV = env_choice("PILLARS_ENV", "development", ("development", "test", "production"))
@@ -35,11 +36,9 @@ DATA_DIR = Path(env_str("PILLARS_DATA_DIR", str(BASE_DIR / "var")))
 
 def _local_secret(name: str) -> str:
     """A secret kept in a file under the data directory, made on first use (not production)."""
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path = DATA_DIR / name
+    path = private_dir(DATA_DIR) / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
@@ -177,7 +176,9 @@ except ValueError as exc:  # dj-database-url names the bad scheme; we name the v
 
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] and _db["NAME"] != ":memory:":
-        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # The folder is owner-only when Pillars makes it; the file itself is made owner-only
+        # when a connection opens it (pillars.core.files).
+        private_dir(Path(_db["NAME"]).parent)
     _db["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the busy
         # timeout instead of failing with "database is locked" when they upgrade a read lock.
@@ -349,6 +350,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files (inspection photos) under the data directory. There is no MEDIA_URL on purpose:
 # nothing uploaded is served publicly; photos go out only through an audited, policy-checked view.
 MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 
 from pillars.audit.models import GENESIS, AuditEvent, ChainHead
+from pillars.core.files import private_dir
 
 FILE_NAME = "checkpoints.jsonl"
 # The worker loops every few seconds; one line a minute (or on a new head) is enough to vouch.
@@ -111,7 +112,7 @@ def write(now: datetime) -> Checkpoint | None:
     if target is None:
         return None
     point = Checkpoint(current_tips(), now.isoformat())
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     line = point.line()
     # One write of one line with O_APPEND, then fsync: concurrent writers never interleave and a
     # crash loses at most the line being written.

@@ -2,6 +2,7 @@ from collections.abc import Iterable
 from importlib import import_module
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class CoreConfig(AppConfig):
@@ -13,9 +14,17 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # signals connect their receivers and demo_guard registers its system check on import.
-        from pillars.core import demo_guard, navigation, policies, policy, signals  # noqa: F401
+        from pillars.core import (  # noqa: F401
+            demo_guard,
+            files,
+            navigation,
+            policies,
+            policy,
+            signals,
+        )
 
         policy.register(policies.ACTIONS)
+        connection_created.connect(files.on_connection, dispatch_uid="pillars-owner-only-sqlite")
         navigation.register([navigation.NavEntry("Home", "core:home", None, order=0)])
 
 

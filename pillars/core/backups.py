@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connections
 
 from pillars.core import clock
+from pillars.core.files import private_dir, restrict, restrict_tree, write_private
 
 PREFIX = "pillars-"
 
@@ -85,10 +86,12 @@ def backup(directory: Path) -> Backup:
     source = sqlite_path()
     if not source.exists():
         raise BackupError(f"There is no database at {source} to back up (run pillars migrate).")
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     stamp = _stamp(clock.now())
     target = directory / f"{PREFIX}{stamp}.sqlite3"
     partial = target.with_suffix(".partial")
+    # The copy holds every record: made owner-only before SQLite writes a page into it.
+    write_private(partial, "")
     src = sqlite3.connect(source, timeout=30)
     dst = sqlite3.connect(partial)
     try:
@@ -104,11 +107,13 @@ def backup(directory: Path) -> Backup:
     media_root = Path(settings.MEDIA_ROOT)
     if media_root.exists():
         shutil.copytree(media_root, media)
+        restrict_tree(media)
     else:
-        media.mkdir()
+        private_dir(media)
     digest = _sha256(target)
     manifest = directory / f"{PREFIX}{stamp}.json"
-    manifest.write_text(
+    write_private(
+        manifest,
         json.dumps(
             {
                 "database": target.name,
@@ -119,7 +124,7 @@ def backup(directory: Path) -> Backup:
                 "taken_at": clock.now().isoformat(),
             },
             indent=2,
-        )
+        ),
     )
     return Backup(target, manifest, media, events, digest)
 
@@ -169,6 +174,7 @@ def restore(location: Path) -> Backup:
             _check_integrity(dst, "The restored database")
         finally:
             dst.close()
+        restrict(target)
     finally:
         src.close()
     media_root = Path(settings.MEDIA_ROOT)
@@ -176,4 +182,5 @@ def restore(location: Path) -> Backup:
         if media_root.exists():
             shutil.rmtree(media_root)
         shutil.copytree(media, media_root)
+        restrict_tree(media_root)
     return Backup(database, manifest_path, media, events, expected)

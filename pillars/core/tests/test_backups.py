@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +140,36 @@ def test_the_postgresql_restore_drill_passes_and_catches_an_edited_dump(tmp_path
     )
     assert done.returncode == 1
     assert "DRILL FAILED" in done.stderr
+
+
+def test_a_backup_and_a_restore_are_owner_only(tmp_path: Path, settings: Any) -> None:
+    """Under the usual umask (022) a backup would be readable by every account on the host:
+    the copy, its manifest and the uploaded photos are owner-only, and a restore puts the
+    photos back owner-only too."""
+    if not _is_sqlite():
+        pytest.skip("SQLite only")
+    media = tmp_path / "media"
+    (media / "inspections").mkdir(parents=True)
+    (media / "inspections" / "room.jpg").write_bytes(b"\xff\xd8")
+    (media / "inspections" / "room.jpg").chmod(0o644)
+    settings.MEDIA_ROOT = str(media)
+    previous = os.umask(0o022)
+    try:
+        make_person("MRN-PRIVATE", "Private")
+        call_command("backup", str(tmp_path / "b"), stdout=io.StringIO())
+        made = {p: _mode(p) for p in (tmp_path / "b").rglob("*")}
+        assert _mode(tmp_path / "b") == 0o700
+        assert len(made) == 5, made  # the copy, its manifest, the photos' folders and a photo
+        assert all(mode == (0o700 if p.is_dir() else 0o600) for p, mode in made.items()), made
+        copied = next((tmp_path / "b").rglob("room.jpg"))
+        assert _mode(copied) == 0o600
+        assert _mode(copied.parent) == 0o700
+        call_command("restore", str(tmp_path / "b"), "--yes", stdout=io.StringIO())
+        assert _mode(media / "inspections" / "room.jpg") == 0o600
+        assert _mode(media) == 0o700
+    finally:
+        os.umask(previous)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)

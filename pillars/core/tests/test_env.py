@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -167,6 +168,38 @@ def test_sqlite_default_is_wal_with_immediate_transactions_and_kept(tmp_path: Pa
     )
     # Kept between requests, as on PostgreSQL: no reopening, PRAGMAs and schema read per page.
     assert result.stdout.split() == ["wal", "IMMEDIATE", "600"]
+
+
+@pytest.mark.once
+def test_a_first_start_makes_its_data_owner_only(tmp_path: Path) -> None:
+    """A development start on a new data folder, under the usual umask (022): the folder, the
+    secrets made in it and the SQLite database are the account's own."""
+    data = tmp_path / "var"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.db import connection;"
+            "connection.cursor().execute('CREATE TABLE t (x TEXT)')",
+        ],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "DJANGO_SETTINGS_MODULE": "pillars.settings",
+            "PILLARS_ENV": "development",
+            "PILLARS_DATA_DIR": str(data),
+            "PILLARS_SECRET_KEY": "",
+            "PILLARS_AUDIT_KEY": "",
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        umask=0o022,
+    )
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert {"secret.key", "audit.key", "pillars.sqlite3"} <= set(modes)
+    assert set(modes.values()) == {0o600}, modes
 
 
 @pytest.mark.once

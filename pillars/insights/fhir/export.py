@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from pydantic import ValidationError
 
 from pillars.core import policy, suppression
+from pillars.core.files import open_private, private_dir, write_private
 from pillars.core.policy import Actor
 from pillars.insights.fhir import mappers
 from pillars.insights.fhir.context import Context, clean
@@ -127,7 +128,7 @@ def write_export(
     resource types (``_type``; empty: all); ``supporting_all`` False keeps the supporting
     types to what the records referenced (patient and group levels)."""
     wanted = [t for t in mappers.SOURCES if not types or t in set(types)]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     ctx = Context(
         actor=actor,
         alias=alias,
@@ -158,7 +159,7 @@ def write_export(
     outcomes = _outcomes(ctx, invalid)
     if outcomes:
         path = out_dir / f"{ERRORS}.ndjson"
-        path.write_text("".join(to_json(o) + "\n" for o in outcomes), encoding="utf-8")
+        write_private(path, "".join(to_json(o) + "\n" for o in outcomes))
         written.errors.append(
             {"type": ERRORS, "name": path.name, "count": len(outcomes), "part2": False}
         )
@@ -171,7 +172,7 @@ def _write_type(ctx: Context, kind: str, out_dir: Path, invalid: list[tuple[str,
     path = out_dir / f"{kind}.ndjson"
     partial = path.with_suffix(".part")
     count = 0
-    with partial.open("w", encoding="utf-8") as handle:
+    with open_private(partial, encoding="utf-8") as handle:
         for source in mappers.SOURCES[kind]:
             for resource in source(ctx):
                 try:

@@ -4,6 +4,8 @@ privacy officer, audited; and every read of an export goes through one database 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,31 @@ def test_the_command_writes_valid_files_and_is_audited(world: World, tmp_path: P
     event = AuditEvent.objects.filter(object_type="fhir.bulk").latest("seq")
     assert event.actor == world.user("director")
     assert event.detail["counts"]["Patient"] == 2
+
+
+def test_the_files_are_owner_only(world: World, tmp_path: Path) -> None:
+    """The files name persons served: under the usual umask (022) they would be readable by
+    every account on the host; the folder the command makes is owner-only too."""
+    build_records(world)
+    previous = os.umask(0o022)
+    try:
+        call_command(
+            "fhir",
+            "export",
+            "--out",
+            str(tmp_path / "out"),
+            "--as",
+            "t-director",
+            stdout=StringIO(),
+        )
+    finally:
+        os.umask(previous)
+    written = list((tmp_path / "out").iterdir())
+    assert written
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o700
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {
+        p.name: 0o600 for p in written
+    }
 
 
 def test_the_command_refuses_others_and_bad_input(world: World, tmp_path: Path) -> None:
