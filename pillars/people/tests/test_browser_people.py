@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from pillars.core.tests.browser import sign_in
 from pillars.people.models import EmergencyAccess
-from pillars.people.testing import World
+from pillars.people.testing import World, make_person, place
+from pillars.people.views import PAGE_SIZE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,14 +78,15 @@ def test_nurse_breaks_the_glass(page: Any, world: World, axe_check: Any) -> None
 
 
 def test_after_sign_out_nothing_of_a_search_is_kept_in_the_tab(page: Any, world: World) -> None:
-    """A shared workstation: the nurse searches (htmx pushes the URL), signs out and walks
-    away. The tab keeps no copy of the results (no htmx history snapshot), and Back asks the
-    server, which asks for a sign-in instead of showing the list again."""
+    """A shared workstation: the nurse searches, signs out and walks away. The words searched
+    never reach the address bar (so not the browser's history either), the tab keeps no copy
+    of the results (no htmx history snapshot), and Back asks the server, which asks for a
+    sign-in instead of showing the list again."""
     sign_in(page, "t-nurse")
     page.goto("/people/persons/")
     page.get_by_label("Name or record number").fill("riv")
-    page.wait_for_url(re.compile(r"q=riv"))
     expect(page.get_by_role("link", name="Alex Rivera")).to_be_visible()
+    assert page.url.endswith("/people/persons/")
     page.get_by_role("link", name="Alex Rivera").click()
     page.wait_for_url(re.compile(r"/people/persons/[0-9a-f-]+/$"))
     stored = page.evaluate("() => JSON.stringify(Object.assign({}, sessionStorage, localStorage))")
@@ -97,3 +99,25 @@ def test_after_sign_out_nothing_of_a_search_is_kept_in_the_tab(page: Any, world:
     page.go_back()
     page.wait_for_load_state()
     assert "Alex Rivera" not in page.content()
+
+
+def test_the_pages_of_a_search_keep_the_words_out_of_the_address(
+    page: Any, world: World, axe_check: Any
+) -> None:
+    """The next page of a search loads in place: the address stays the list's, with no search
+    words and no page number that a later user of the browser could find in its history."""
+    nurse = world.staff["nurse"]
+    for i in range(PAGE_SIZE + 5):
+        place(make_person(f"MRN-X{i:03}", f"Family{i:03}"), world.unit_a, None, nurse)
+    sign_in(page, "t-nurse")
+    page.goto("/people/persons/")
+    page.get_by_label("Name or record number").fill("Family")
+    expect(page.get_by_text(f"{PAGE_SIZE + 5} persons served matching")).to_be_visible()
+    page.get_by_role("link", name="Next page").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(f"Family{PAGE_SIZE + 4:03}"))).to_be_visible()
+    assert page.url.endswith("/people/persons/")
+    axe_check(page)
+    page.get_by_role("link", name="Previous page").click()
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
+    assert page.url.endswith("/people/persons/")
