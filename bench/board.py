@@ -1,5 +1,6 @@
-"""The unit board of the demo nurse's 20-bed unit, in the small demo and at the large demo's
-1,000-person census, on SQLite and on PostgreSQL when it answers: the
+"""The unit board of the demo nurse's 20-bed unit, in the small demo and in the large demo (1,000
+persons served over 20 units; the census it prints is who is placed now, bounded by the beds),
+on SQLite and on PostgreSQL when it answers: the
 signed-in, policy-checked, audited board page against a bare view that renders the same rows,
 with the board's own row template, from one hand-written SQL query and no sign-in, policy or
 audit (``/bench/rounds/board/<unit>``), median and p95 (goal: at most 2x).

@@ -1,5 +1,5 @@
-"""HBIPS-2/3 for a year on a 1,000-person census (demo ``--scale large``): the report's own
-selector (``incidents.selectors.restraint.hbips``: every unit, twelve months, in each unit's
+"""HBIPS-2/3 for a year of the large demo (``--scale large``, 1,000 persons served): the report's
+own selector (``incidents.selectors.restraint.hbips``: every unit, twelve months, in each unit's
 zone) against one hand-written SQL query computing the same figures, median of each (goal: at
 most 3x). The large demo's stays reach back about eight months and its episodes a few; the bench
 first fills each bed's earlier months of the year with synthetic stays of the demo's persons
