@@ -147,6 +147,9 @@ ROOT_URLCONF = "pillars.urls"
 WSGI_APPLICATION = "pillars.wsgi.application"
 ASGI_APPLICATION = "pillars.asgi.application"
 
+# Every form field's typed values stay out of the browser's suggestions (shared workstations).
+FORM_RENDERER = "pillars.core.formtools.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -11,6 +11,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -191,3 +193,28 @@ def saved_to(
         return saved(request, text, reverse(url_name, args=[record.public_id]))
 
     return done
+
+
+# Inputs that take no typed value (and where HTML does not allow ``autocomplete``).
+_UNTYPED = frozenset({"checkbox", "radio", "file", "hidden"})
+
+
+class UnrememberedBoundField(BoundField):
+    """A form field whose typed values the browser does not keep (``autocomplete="off"``): on a
+    shared workstation, a browser's suggestions for a field would show the next user the
+    names, dates and notes typed before. A widget that names its own ``autocomplete`` (a
+    one-time code, a new PIN) keeps it."""
+
+    def build_widget_attrs(self, attrs: Any, widget: Any = None) -> dict[str, Any]:
+        built = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        typed = getattr(widget, "input_type", "text") not in _UNTYPED
+        if typed and "autocomplete" not in widget.attrs:
+            built.setdefault("autocomplete", "off")
+        return built
+
+
+class FormRenderer(DjangoTemplates):
+    """Pillars' form renderer (``FORM_RENDERER``): Django's, with unremembered fields."""
+
+    bound_field_class = UnrememberedBoundField

@@ -11,6 +11,7 @@ U 401 (API without a token), M 405 (wrong method).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -261,6 +262,27 @@ def _canary_leaks(extra: dict[str, Any], who: str, response: Any) -> list[str]:
     ]
 
 
+# A field whose typed values a browser would offer the next user of a shared workstation: any
+# input that takes typed text, and text areas (hidden, ticks, choices and buttons are not).
+_FIELD = re.compile(r"<(?:textarea|input)\b[^>]*>", re.IGNORECASE)
+_UNTYPED = re.compile(
+    r'type="(?:hidden|checkbox|radio|submit|button|file|reset|image)"', re.IGNORECASE
+)
+
+
+def _remembered_fields(response: Any) -> list[str]:
+    """The fields of a page that say nothing of ``autocomplete``, so the browser keeps what is
+    typed into them (names, dates, notes) and suggests it to whoever types there next."""
+    if response.streaming or "html" not in response.get("Content-Type", ""):
+        return []
+    body = response.content.decode(errors="replace")
+    return [
+        tag
+        for tag in _FIELD.findall(body)
+        if not _UNTYPED.search(tag) and "autocomplete=" not in tag.lower()
+    ]
+
+
 def _classify(response: Any, api: bool) -> str:
     status = response.status_code
     if status == 403:
@@ -351,6 +373,9 @@ def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> No
             transaction.set_rollback(True)
         assert not _canary_leaks(extra, who, response), f"{name} shows {who} a canary"
         got[who] = _classify(response, api=False)
+        if got[who] == "A":
+            kept = _remembered_fields(response)
+            assert not kept, f"{name} as {who}: fields the browser keeps: {kept[:3]}"
         if got[who] in ("F", "N") and response.content:
             body = response.content.decode(errors="replace")
             assert world.person_a.legal_family_name not in body, f"{who} refusal leaks the record"

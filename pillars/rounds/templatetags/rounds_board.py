@@ -120,7 +120,7 @@ def check_forms(context: template.Context, row: Any, prefix: str = "") -> SafeSt
             '<select id="act-{}" name="activity" required>{}</select></div>'
             "{}"
             '<div class="field"><label for="note-{}">Note <span class="optional">(optional)</span>'
-            '</label><input id="note-{}" name="note" maxlength="500"></div>'
+            '</label><input id="note-{}" name="note" maxlength="500" autocomplete="off"></div>'
             '<button type="submit">Save check<span class="visually-hidden"> for {}</span></button>'
             "</form></details>",
             "" if row.has_tap and not context.get("errors") else mark_safe(" open"),

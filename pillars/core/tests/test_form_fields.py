@@ -1,0 +1,49 @@
+"""Form fields the browser does not remember (``core.formtools.FormRenderer``): what a nurse
+types about a person served is not offered to the next user of a shared workstation. Every page
+of the permission matrix is also checked for raw fields that would be remembered."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django import forms
+from django.urls import reverse
+
+from pillars.people.forms import PersonSearchForm
+from pillars.people.models import Unit
+from pillars.people.tablet_forms import PinForm
+from pillars.people.testing import World
+
+
+def test_a_field_is_rendered_unremembered() -> None:
+    html = str(PersonSearchForm(units=Unit.objects.none())["q"])
+    assert 'autocomplete="off"' in html
+
+
+def test_a_widget_that_names_its_own_autocomplete_keeps_it() -> None:
+    form = PinForm()
+    rendered = {name: str(form[name]) for name in form.fields}
+    assert any('autocomplete="current-password"' in html for html in rendered.values())
+    assert any('autocomplete="new-password"' in html for html in rendered.values())
+    assert not any('autocomplete="off"' in html for html in rendered.values())
+
+
+@pytest.mark.django_db
+def test_a_person_form_page_renders_its_fields_unremembered(world: World, signed_in: Any) -> None:
+    body = signed_in("nurse").get(reverse("people:person-create")).content.decode()
+    for name in ("legal_given_name", "legal_family_name", "record_number"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', body)
+        assert tag is not None, name
+        assert 'autocomplete="off"' in tag.group(0), tag.group(0)
+
+
+def test_ticks_and_choices_carry_no_autocomplete() -> None:
+    class Ticks(forms.Form):
+        agree = forms.BooleanField()
+        kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+
+    form = Ticks()
+    assert "autocomplete" not in str(form["agree"])
+    assert "autocomplete" not in str(form["kind"])
