@@ -241,6 +241,16 @@ class PersonServed(OrganizationOwned, PublicModel):
     def legal_name(self) -> str:
         return f"{self.legal_given_name} {self.legal_family_name}"
 
+    @property
+    def initials(self) -> str:
+        """ "A. R.": how a page's title names the person. A title outlives the page, in the
+        browser's history and in the list of tabs on a shared workstation; the full name stays
+        in the page itself."""
+        given = self.preferred_name or self.legal_given_name
+        return " ".join(
+            f"{part.strip()[0]}." for part in (given, self.legal_family_name) if part.strip()
+        )
+
     def age_on(self, day: date) -> int:
         """Age in whole years on a date (a birthday counts from the day itself)."""
         years = day.year - self.date_of_birth.year

@@ -283,6 +283,17 @@ def _remembered_fields(response: Any) -> list[str]:
     ]
 
 
+_TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+
+
+def _title(response: Any) -> str:
+    """The page's title: what the browser keeps in its history and shows in the tab list."""
+    if response.streaming or "html" not in response.get("Content-Type", ""):
+        return ""
+    found = _TITLE.search(response.content.decode(errors="replace"))
+    return found.group(1) if found else ""
+
+
 def _classify(response: Any, api: bool) -> str:
     status = response.status_code
     if status == 403:
@@ -376,6 +387,9 @@ def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> No
         if got[who] == "A":
             kept = _remembered_fields(response)
             assert not kept, f"{name} as {who}: fields the browser keeps: {kept[:3]}"
+            title = _title(response)
+            named = [p.legal_family_name for p in (world.person_a, world.person_b)]
+            assert not any(n in title for n in named), f"{name} as {who}: {title!r} names"
         if got[who] in ("F", "N") and response.content:
             body = response.content.decode(errors="replace")
             assert world.person_a.legal_family_name not in body, f"{who} refusal leaks the record"

@@ -576,3 +576,12 @@ def test_only_care_roles_carry_a_caseload(world: World) -> None:
         )
     assert "does not have a role that carries a caseload" in exc.value.message_dict["staff"][0]
     assert not CaseloadAssignment.objects.exists()
+
+
+def test_a_page_title_names_a_person_by_initials_only() -> None:
+    """Titles outlive the page (browser history, the tab list of a shared workstation)."""
+    person = PersonServed(legal_given_name="Alexandra", legal_family_name="Rivera")
+    assert person.initials == "A. R."
+    person.preferred_name = "Sasha"
+    assert person.initials == "S. R."
+    assert "Rivera" not in person.initials
