@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from pillars.core import policy
+from pillars.core import exports, policy
 from pillars.core.navigation import navigation_for
 
 
@@ -24,4 +24,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "nav_more_current": any(item.is_current for item in more),
         "actor": actor,
         "session_idle_seconds": settings.SESSION_IDLE_SECONDS,
+        "PART2_NOTICE": exports.NOTICE,
     }

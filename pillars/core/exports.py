@@ -200,10 +200,16 @@ def note_disclosure(actor: Any, basis: str) -> None:
     actor.extra.setdefault(DISCLOSED, set()).add(basis)
 
 
+# The hidden notice every signed-in page carries (templates/core/_part2_notice.html).
+_HIDDEN_NOTICE = b"data-part2-notice hidden>"
+
+
 class DisclosureNoticeMiddleware:
-    """An API answer that carries Part 2 records read under a consent or in an emergency
-    carries the notice too: the short 42 CFR 2.32 statement and the consents relied on (whose
-    explanation is at ``GET /api/v1/consents/{id}``), as response headers."""
+    """An answer that carries Part 2 records read under a consent or in an emergency carries
+    the 42 CFR 2.32 notice too. An API answer: the short statement and the consents relied on
+    (whose explanation is at ``GET /api/v1/consents/{id}``), as response headers. A page: the
+    notice on screen at the top of the page. An htmx fragment: the headers, from which
+    pillars.js shows the notice of the page it lands in."""
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
@@ -212,7 +218,17 @@ class DisclosureNoticeMiddleware:
         response = self.get_response(request)
         actor = getattr(getattr(request, "user", None), "_pillars_actor", None)
         disclosed = actor.extra.get(DISCLOSED) if actor is not None else None
-        if disclosed and request.path.startswith("/api/"):
+        if not disclosed:
+            return response
+        page = (
+            not request.path.startswith("/api/")
+            and not getattr(request, "htmx", False)
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+        )
+        if page and _HIDDEN_NOTICE in response.content:
+            response.content = response.content.replace(_HIDDEN_NOTICE, b"data-part2-notice>", 1)
+        else:
             response["Part2-Notice"] = SHORT_NOTICE
             response["Part2-Disclosed-Under"] = ", ".join(sorted(disclosed))
         return response

@@ -10,6 +10,16 @@ document.addEventListener("htmx:responseError", (event) => {
   }
 });
 
+// A fragment that read substance use disorder records under a consent or an emergency grant
+// (a section opened, a board refresh) says so in its Part2-Notice header: the page it lands in
+// shows the 42 CFR 2.32 notice from then on (a full page shows it from the server).
+document.addEventListener("htmx:afterRequest", (event) => {
+  const xhr = event.detail.xhr;
+  if (!xhr || !xhr.getResponseHeader("Part2-Notice")) return;
+  const notice = document.querySelector("[data-part2-notice]");
+  if (notice) notice.hidden = false;
+});
+
 // Session idle limit. The server ends a session after PILLARS_SESSION_IDLE_MINUTES without a
 // request. Typing a long note makes no request, so real input (throttled to once a minute)
 // tells the server the person is still here; a screen nobody touches reloads after the limit,

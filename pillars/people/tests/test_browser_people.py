@@ -7,11 +7,14 @@ import re
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from pillars.core.tests.browser import sign_in
 from pillars.people.models import EmergencyAccess
 from pillars.people.testing import World, make_person, place
+from pillars.people.tests.part2_support import build_story
+from pillars.people.tests.test_part2_exports import consent
 from pillars.people.views import PAGE_SIZE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -121,3 +124,23 @@ def test_the_pages_of_a_search_keep_the_words_out_of_the_address(
     page.get_by_role("link", name="Previous page").click()
     expect(page.get_by_text("Page 1 of 2")).to_be_visible()
     assert page.url.endswith("/people/persons/")
+
+
+def test_a_fragment_read_under_consent_shows_the_page_s_notice(page: Any, world: World) -> None:
+    """A page that read nothing of Part 2 keeps the notice hidden; once an htmx answer that read
+    a Part 2 plan under the person's consent lands in it, the page shows the 42 CFR 2.32
+    notice (pillars.js, from the answer's Part2-Notice header)."""
+    story = build_story(world)
+    consent(story)
+    sign_in(page, "t-nurse")
+    page.goto(f"/people/persons/{world.person_a.public_id}/")
+    notice = page.locator("[data-part2-notice]").first  # the page's own
+    expect(notice).to_be_hidden()
+    url = reverse("incidents:safety-plan", args=[story.person.public_id])
+    page.evaluate(
+        "url => { const box = document.createElement('div'); box.id = 'landing';"
+        " document.body.append(box); htmx.ajax('GET', url, {target: '#landing'}); }",
+        url,
+    )
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("42 CFR part 2 prohibits unauthorized use or disclosure")

@@ -17,12 +17,13 @@ from pillars.audit import log
 from pillars.audit.choices import Action, Category
 from pillars.audit.models import AuditEvent
 from pillars.core import clock, exports
+from pillars.core.roles import RoleCode
 from pillars.core.tests.api_support import api_as
 from pillars.incidents.services import safety as safety_services
 from pillars.people import consents
 from pillars.people import services as people_services
 from pillars.people.consent_models import Consent
-from pillars.people.testing import World
+from pillars.people.testing import World, make_staff
 from pillars.people.tests.part2_support import SAFETY, Part2Story, build_story
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +229,51 @@ def test_a_printed_handoff_of_the_program_carries_the_notice(story: Part2Story) 
     nurse.force_login(story.world.user("nurse"))
     plain = nurse.get(reverse("rounds:handoff-print", args=[acute.public_id])).content.decode()
     assert NOTICE_START not in plain
+
+
+def _notice_shown(page: Any) -> bool:
+    body = page.content.decode()
+    assert "data-part2-notice" in body  # every signed-in page carries it, hidden or shown
+    return "data-part2-notice>" in body
+
+
+def test_a_screen_read_under_consent_shows_the_notice(story: Part2Story, signed_in: Any) -> None:
+    """42 CFR 2.32: the notice goes with every disclosure made under a consent, on screen too.
+    The page that read the plan under the consent shows it; the program's own team, and a
+    page with nothing of Part 2, show none."""
+    url = reverse("incidents:safety-plan", args=[story.person.public_id])
+    nurse = signed_in("nurse")
+    before = nurse.get(url)  # no consent yet: the page, without the program's plan
+    assert str(story.safety.public_id) not in before.content.decode()
+    assert not _notice_shown(before)
+    consent(story)
+    page = nurse.get(url)
+    assert page.status_code == 200
+    assert str(story.safety.public_id) in page.content.decode()
+    assert _notice_shown(page)
+    assert "Part2-Notice" not in page  # on screen, not in a header
+    assert NOTICE_START in page.content.decode()
+    plain = nurse.get(reverse("incidents:safety-plan", args=[story.world.person_a.public_id]))
+    assert plain.status_code == 200
+    assert not _notice_shown(plain)
+    # A nurse of the program itself (also on unit A) reads the plan as its own team: no
+    # disclosure, no notice.
+    team = make_staff("sud-and-a", [RoleCode.NURSE], [story.sud, story.world.unit_a])
+    own = Client()
+    own.force_login(team.user)
+    program = own.get(url)
+    assert program.status_code == 200
+    assert str(story.safety.public_id) in program.content.decode()
+    assert not _notice_shown(program)
+
+
+def test_a_fragment_read_under_consent_carries_the_notice_for_the_page(
+    story: Part2Story, signed_in: Any
+) -> None:
+    """An htmx answer lands inside a page: it names the notice in its headers, and pillars.js
+    shows the page's notice."""
+    consent(story)
+    url = reverse("incidents:safety-plan", args=[story.person.public_id])
+    fragment = signed_in("nurse").get(url, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200
+    assert fragment["Part2-Notice"] == exports.SHORT_NOTICE
