@@ -174,7 +174,12 @@ def ended_here(previous: Any, device: Any) -> None:
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You have signed out on every device.")
-    return redirect(settings.LOGIN_URL)
+    response = redirect(settings.LOGIN_URL)
+    # Belt and braces beside "no-store" on every page: the browser drops whatever it cached
+    # from this site. Not its storage: the board's queue of unsent checks (order ids, no names)
+    # must survive a sign-out.
+    response["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 def lockout_of(request: HttpRequest, credentials: dict[str, Any] | None) -> tuple[datetime, bool]:

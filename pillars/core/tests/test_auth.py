@@ -197,6 +197,7 @@ def test_sign_out_is_post_only_ends_the_session_and_is_audited(world: Any, signe
     response = client.post("/account/sign-out/")
     assert response.status_code == 302
     assert response["Location"] == reverse("core:login")
+    assert response["Clear-Site-Data"] == '"cache"'  # not "storage": the board's queue stays
     assert client.get("/").status_code == 302
     [event] = events(Action.SIGN_OUT)
     assert event.actor == world.user("nurse")
