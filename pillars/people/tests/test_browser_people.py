@@ -126,7 +126,9 @@ def test_the_pages_of_a_search_keep_the_words_out_of_the_address(
     assert page.url.endswith("/people/persons/")
 
 
-def test_a_fragment_read_under_consent_shows_the_page_s_notice(page: Any, world: World) -> None:
+def test_a_fragment_read_under_consent_shows_the_page_s_notice(
+    page: Any, world: World, axe_check: Any
+) -> None:
     """A page that read nothing of Part 2 keeps the notice hidden; once an htmx answer that read
     a Part 2 plan under the person's consent lands in it, the page shows the 42 CFR 2.32
     notice (pillars.js, from the answer's Part2-Notice header)."""
@@ -144,3 +146,17 @@ def test_a_fragment_read_under_consent_shows_the_page_s_notice(page: Any, world:
     )
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("42 CFR part 2 prohibits unauthorized use or disclosure")
+    notice.get_by_text("The full notice (42 CFR 2.32)").click()
+    expect(notice).to_contain_text("protected by Federal confidentiality rules")
+
+
+def test_a_page_read_under_consent_shows_the_notice(
+    page: Any, world: World, axe_check: Any
+) -> None:
+    story = build_story(world)
+    consent(story)
+    sign_in(page, "t-nurse")
+    page.goto(reverse("incidents:safety-plan", args=[story.person.public_id]))
+    notice = page.get_by_role("note", name="Confidential substance use disorder records.")
+    expect(notice).to_be_visible()
+    axe_check(page)
