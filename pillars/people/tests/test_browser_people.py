@@ -126,9 +126,7 @@ def test_the_pages_of_a_search_keep_the_words_out_of_the_address(
     assert page.url.endswith("/people/persons/")
 
 
-def test_a_fragment_read_under_consent_shows_the_page_s_notice(
-    page: Any, world: World, axe_check: Any
-) -> None:
+def test_a_fragment_read_under_consent_shows_the_page_s_notice(page: Any, world: World) -> None:
     """A page that read nothing of Part 2 keeps the notice hidden; once an htmx answer that read
     a Part 2 plan under the person's consent lands in it, the page shows the 42 CFR 2.32
     notice (pillars.js, from the answer's Part2-Notice header)."""
