@@ -13,12 +13,15 @@ No Django imports here: the settings module uses it before Django is set up.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+logger = logging.getLogger(__name__)
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -86,6 +89,12 @@ def sqlite_files(name: str) -> list[Path]:
 def on_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
     """On each new database connection (Django's ``connection_created``): a SQLite database's
     files owner-only, however they were made (SQLite makes the file with the process's umask)."""
-    if connection.vendor == "sqlite":
-        for path in sqlite_files(str(connection.settings_dict["NAME"])):
+    if connection.vendor != "sqlite":
+        return
+    for path in sqlite_files(str(connection.settings_dict["NAME"])):
+        try:
             restrict(path)
+        except PermissionError:
+            # Another account owns the file (a deployment that shares it on purpose): say so,
+            # and serve; refusing every connection would stop the floor.
+            logger.warning("%s is not this account's: its mode is left as it is", path)

@@ -128,3 +128,23 @@ def _write_and_reopen(conn: Any) -> None:
 def test_uploaded_files_are_stored_owner_only() -> None:
     assert settings.FILE_UPLOAD_PERMISSIONS == 0o600
     assert settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS == 0o700
+
+
+def test_a_database_file_of_another_account_is_left_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file this account may not chmod (another owns it) does not stop the connection."""
+    name = tmp_path / "shared.sqlite3"
+    name.write_bytes(b"")
+
+    def refuse(path: Path, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(Path, "chmod", refuse)
+
+    class Connection:
+        vendor = "sqlite"
+        settings_dict = {"NAME": str(name)}
+
+    files.on_connection(None, Connection())
+    assert "is not this account's" in caplog.text
