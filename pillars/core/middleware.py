@@ -154,6 +154,14 @@ def _redirect(request: HttpRequest, target: str) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
+def forget_site_cache(response: HttpResponse) -> HttpResponse:
+    """When a session ends (sign-out, idle or absolute limit): the browser drops whatever it
+    cached from this site, beside the "no-store" every page says. Not its storage: the board's
+    queue of unsent checks (order ids, no names) must outlive the session."""
+    response["Clear-Site-Data"] = '"cache"'
+    return response
+
+
 class SessionLimitsMiddleware:
     """End a session after the idle limit or the absolute limit, on the server.
 
@@ -186,8 +194,8 @@ class SessionLimitsMiddleware:
                 request.session.flush()
                 request.user = AnonymousUser()
                 if not request.path.startswith(PASS_THROUGH_WHEN_ENDED):
-                    return redirect_to_login(request, ended)
-                return self.get_response(request)
+                    return forget_site_cache(redirect_to_login(request, ended))
+                return forget_site_cache(self.get_response(request))
             if AUTH_KEY not in request.session:
                 request.session[AUTH_KEY] = now
             active = not request.META.get(POLL_HEADER)

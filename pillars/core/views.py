@@ -30,7 +30,7 @@ from pillars.core.backends import address_failures, address_limit, axes_username
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.forms import SignInForm, TokenCreateForm, TwoFactorForm
-from pillars.core.middleware import ENDED_PARAM
+from pillars.core.middleware import ENDED_PARAM, forget_site_cache
 
 MASK = "********"
 # A form with errors is shown again with status 200, as Django's own views do: htmx swaps only
@@ -174,12 +174,7 @@ def ended_here(previous: Any, device: Any) -> None:
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You have signed out on every device.")
-    response = redirect(settings.LOGIN_URL)
-    # Belt and braces beside "no-store" on every page: the browser drops whatever it cached
-    # from this site. Not its storage: the board's queue of unsent checks (order ids, no names)
-    # must survive a sign-out.
-    response["Clear-Site-Data"] = '"cache"'
-    return response
+    return forget_site_cache(redirect(settings.LOGIN_URL))
 
 
 def lockout_of(request: HttpRequest, credentials: dict[str, Any] | None) -> tuple[datetime, bool]:
