@@ -54,15 +54,18 @@ def test_choice_and_required(environ: pytest.MonkeyPatch) -> None:
 STRONG = "Xq3v9LmT2pZr8KwY6nBd4HsJ1cFg7QeA0uVt5RyNo"
 
 
-def _start(**overrides: str) -> subprocess.CompletedProcess[str]:
+def _start(then: str = "", umask: int = -1, **overrides: str) -> subprocess.CompletedProcess[str]:
+    """Pillars set up in a process of its own, from no Pillars variable but ``overrides``,
+    running ``then`` after ``django.setup()``."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PILLARS_", "DATABASE_"))}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", f"import django; django.setup(); {then}"],
         env={**base, "DJANGO_SETTINGS_MODULE": "pillars.settings", **overrides},
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
+        umask=umask,
     )
 
 
@@ -175,27 +178,13 @@ def test_a_first_start_makes_its_data_owner_only(tmp_path: Path) -> None:
     """A development start on a new data folder, under the usual umask (022): the folder, the
     secrets made in it and the SQLite database are the account's own."""
     data = tmp_path / "var"
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.db import connection;"
-            "connection.cursor().execute('CREATE TABLE t (x TEXT)')",
-        ],
-        env={
-            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-            "DJANGO_SETTINGS_MODULE": "pillars.settings",
-            "PILLARS_ENV": "development",
-            "PILLARS_DATA_DIR": str(data),
-            "PILLARS_SECRET_KEY": "",
-            "PILLARS_AUDIT_KEY": "",
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
+    started = _start(
+        "from django.db import connection; connection.cursor().execute('CREATE TABLE t (x TEXT)')",
         umask=0o022,
+        PILLARS_ENV="development",
+        PILLARS_DATA_DIR=str(data),
     )
+    assert started.returncode == 0, started.stderr
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert {"secret.key", "audit.key", "pillars.sqlite3"} <= set(modes)
