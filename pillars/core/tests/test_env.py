@@ -54,13 +54,19 @@ def test_choice_and_required(environ: pytest.MonkeyPatch) -> None:
 STRONG = "Xq3v9LmT2pZr8KwY6nBd4HsJ1cFg7QeA0uVt5RyNo"
 
 
-def _start(then: str = "", umask: int = -1, **overrides: str) -> subprocess.CompletedProcess[str]:
+def _start(**overrides: str) -> subprocess.CompletedProcess[str]:
+    return _setup(overrides=overrides)
+
+
+def _setup(
+    then: str = "", umask: int = -1, overrides: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Pillars set up in a process of its own, from no Pillars variable but ``overrides``,
     running ``then`` after ``django.setup()``."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PILLARS_", "DATABASE_"))}
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {then}"],
-        env={**base, "DJANGO_SETTINGS_MODULE": "pillars.settings", **overrides},
+        env={**base, "DJANGO_SETTINGS_MODULE": "pillars.settings", **(overrides or {})},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -178,11 +184,10 @@ def test_a_first_start_makes_its_data_owner_only(tmp_path: Path) -> None:
     """A development start on a new data folder, under the usual umask (022): the folder, the
     secrets made in it and the SQLite database are the account's own."""
     data = tmp_path / "var"
-    started = _start(
+    started = _setup(
         "from django.db import connection; connection.cursor().execute('CREATE TABLE t (x TEXT)')",
         umask=0o022,
-        PILLARS_ENV="development",
-        PILLARS_DATA_DIR=str(data),
+        overrides={"PILLARS_ENV": "development", "PILLARS_DATA_DIR": str(data)},
     )
     assert started.returncode == 0, started.stderr
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
