@@ -118,15 +118,15 @@ with connections["default"].schema_editor() as editor:
     for model in (ContentType, Permission, Group, User, Organization, Site, Unit, AuditEvent):
         editor.create_model(model)
 
-def replica_count():
+def replica_count(table="people_unit"):
     with connections["replica"].cursor() as c:
-        c.execute("SELECT count(*) FROM people_unit")
+        c.execute(f"SELECT count(*) FROM {table}")
         return c.fetchone()[0]
 
-def wait_for(n):
+def wait_for(n, table="people_unit"):
     for _ in range(200):
         try:
-            if replica_count() == n:
+            if replica_count(table) == n:
                 return
         except Exception:
             pass
@@ -162,6 +162,8 @@ with override_settings(REPLICA_MAX_LAG_SECONDS=1):
 with connections["replica"].cursor() as c:
     c.execute("SELECT pg_wal_replay_resume()")
 wait_for(2)
+# The lead's own write came after unit B: the replica has caught up once it has that too.
+wait_for(1, "audit_auditevent")
 out["resumed"] = pillars_reads(lead)
 print("RESULT " + json.dumps(out))
 """
