@@ -57,41 +57,26 @@ def record(
     outlive a rollback of the transaction it was written in: inside ``keeping_durable_events``
     it is written again after such a rollback.
     """
-    values = _values(
-        actor=actor,
-        action=action,
-        target=target,
-        object_type=object_type,
-        object_id=object_id,
-        person_id=person_id,
-        outcome=outcome,
-        category=category,
-        purpose=purpose,
-        detail=detail,
-        actor_label=actor_label,
-    )
-    object_type, object_id = values["object_type"], values["object_id"]
+    given = {
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "object_type": object_type,
+        "object_id": object_id,
+        "person_id": person_id,
+        "outcome": outcome,
+        "category": category,
+        "purpose": purpose,
+        "detail": detail,
+        "actor_label": actor_label,
+    }
+    values = _values(**given)
     [event] = _append([values], bulk=False)
     pending = _durable.get() if durable else None
     if pending is not None and transaction.get_connection().in_atomic_block:
-        pending.append(
-            {
-                "written": (event.seq, event.hmac),
-                "values": {
-                    "actor": actor,
-                    "action": action,
-                    "target": target,
-                    "object_type": object_type,
-                    "object_id": object_id,
-                    "person_id": person_id,
-                    "outcome": outcome,
-                    "category": category,
-                    "purpose": purpose,
-                    "detail": detail,
-                    "actor_label": actor_label,
-                },
-            }
-        )
+        # Written again naming the record as the first write named it.
+        given.update(object_type=values["object_type"], object_id=values["object_id"])
+        pending.append({"written": (event.seq, event.hmac), "values": given})
     return event
 
 
