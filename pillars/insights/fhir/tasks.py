@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from typing import Any
 
 from django.db import transaction
 from django.tasks import task
@@ -25,6 +26,34 @@ def _group(job: ExportJob, alias: str) -> Unit | Program | None:
         return None
     model = Unit if job.group_kind == "unit" else Program
     return model.objects.using(alias).get(public_id=job.group_id)
+
+
+def _finish(
+    job: ExportJob,
+    status: str,
+    fields: dict[str, Any],
+    *,
+    action: str,
+    detail: dict[str, Any],
+    outcome: str = Outcome.SUCCESS,
+) -> bool:
+    """End a running job with ``status`` and ``fields`` and audit how it ended, in one
+    transaction; False (and no event) when it no longer runs (cancelled meanwhile)."""
+    ended = clock.now()
+    with transaction.atomic():
+        ended_job = ExportJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+            status=status, finished_at=ended, expires_at=ended + reading.time_to_keep(), **fields
+        )
+        if ended_job:
+            audit.record(
+                job.requested_by.user,
+                action,
+                job,
+                outcome=outcome,
+                purpose=Purpose.OPERATIONS,
+                detail=detail,
+            )
+    return bool(ended_job)
 
 
 @task()
@@ -68,54 +97,37 @@ def run_export(job_id: int) -> str:
     except Exception as error:
         logger.exception("FHIR export %s failed", job.public_id)
         shutil.rmtree(folder, ignore_errors=True)
-        ended = clock.now()
-        with transaction.atomic():
-            failed = ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
-                status=Status.FAILED,
-                finished_at=ended,
-                expires_at=ended + reading.time_to_keep(),
-                failure=f"{type(error).__name__}"[:300],
-                progress="",
-            )
-            if failed:
-                audit.record(
-                    job.requested_by.user,
-                    Action.EXPORT,
-                    job,
-                    outcome=Outcome.FAILED,
-                    purpose=Purpose.OPERATIONS,
-                    detail={"event": "FHIR bulk export failed", "error": type(error).__name__},
-                )
+        _finish(
+            job,
+            Status.FAILED,
+            {"failure": f"{type(error).__name__}"[:300], "progress": ""},
+            action=Action.EXPORT,
+            outcome=Outcome.FAILED,
+            detail={"event": "FHIR bulk export failed", "error": type(error).__name__},
+        )
         return "failed"
     if written.cancelled:
         shutil.rmtree(folder, ignore_errors=True)
         return "cancelled"
-    ended = clock.now()
-    with transaction.atomic():
-        done = ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
-            status=Status.DONE,
-            finished_at=ended,
-            expires_at=ended + reading.time_to_keep(),
-            output=written.output,
-            errors=written.errors,
-            consent_ids=written.consent_ids,
-            progress="Done",
-        )
-        if done:
-            # What the files hold, for the accounting of disclosures; each download is
-            # audited again when it happens.
-            audit.record(
-                job.requested_by.user,
-                Action.CREATE,
-                job,
-                purpose=Purpose.OPERATIONS,
-                detail={
-                    "event": "FHIR bulk export written",
-                    "counts": written.counts(),
-                    "part2_withheld": sum(written.withheld.values()),
-                    "consent_ids": written.consent_ids,
-                },
-            )
+    # What the files hold, for the accounting of disclosures; each download is audited again
+    # when it happens.
+    done = _finish(
+        job,
+        Status.DONE,
+        {
+            "output": written.output,
+            "errors": written.errors,
+            "consent_ids": written.consent_ids,
+            "progress": "Done",
+        },
+        action=Action.CREATE,
+        detail={
+            "event": "FHIR bulk export written",
+            "counts": written.counts(),
+            "part2_withheld": sum(written.withheld.values()),
+            "consent_ids": written.consent_ids,
+        },
+    )
     if not done:  # cancelled after the last type was written
         shutil.rmtree(folder, ignore_errors=True)
         return "cancelled"
