@@ -81,16 +81,17 @@ class RequireOrganizations(_Organizations):
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        for old, new in self._pairs(app_label, from_state, to_state):
-            if self.allow_migrate_model(schema_editor.connection.alias, new):
-                schema_editor.alter_field(
-                    new, old._meta.get_field("organization"), new._meta.get_field("organization")
-                )
+        self._alter(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        for old, new in self._pairs(app_label, to_state, from_state):
+        self._alter(app_label, schema_editor, to_state, from_state)
+
+    def _alter(self, app_label: str, schema_editor: Any, old_state: Any, new_state: Any) -> None:
+        """Change each model's organization link from its form in ``old_state`` to the one in
+        ``new_state`` (required forwards, nullable backwards)."""
+        for old, new in self._pairs(app_label, old_state, new_state):
             if self.allow_migrate_model(schema_editor.connection.alias, new):
                 schema_editor.alter_field(
                     new, old._meta.get_field("organization"), new._meta.get_field("organization")
