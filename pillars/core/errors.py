@@ -5,13 +5,17 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 
-class Conflict(Exception):
-    """The request clashes with the current state (a replayed key with another body, a bed that
-    someone else took a moment ago)."""
+class MessageError(Exception):
+    """An error that carries the one sentence shown to the person (``message``)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class Conflict(MessageError):
+    """The request clashes with the current state (a replayed key with another body, a bed that
+    someone else took a moment ago)."""
 
 
 def invalid(field: str | None, message: str) -> ValidationError:
@@ -19,4 +23,4 @@ def invalid(field: str | None, message: str) -> ValidationError:
     return ValidationError({field: [message]} if field else message)
 
 
-__all__ = ["Conflict", "ValidationError", "invalid"]
+__all__ = ["Conflict", "MessageError", "ValidationError", "invalid"]

@@ -29,7 +29,7 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.core import clock, policy
-from pillars.core.errors import Conflict, ValidationError
+from pillars.core.errors import Conflict, MessageError, ValidationError
 from pillars.people.models import (
     Bed,
     PendingImport,
@@ -73,12 +73,8 @@ LIST_SEPARATOR = ";"
 USERNAME_RE = re.compile(r"^[a-z0-9.@+_-]+$")
 
 
-class FileRefused(Exception):
+class FileRefused(MessageError):
     """The file as a whole cannot be read (too large, not UTF-8, not CSV)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -22,18 +22,15 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
+from pillars.core.errors import MessageError
 from pillars.recovery.hsds import spec
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_FILES = 100
 
 
-class PackageRefused(Exception):
+class PackageRefused(MessageError):
     """The package as a whole cannot be read (not a zip, too large, no HSDS file in it)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
