@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
 from django.http import HttpRequest
 
-from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.core.navigation import NavEntry
 from pillars.core.navigation import register as register_nav
 from pillars.people.models import PersonServed
-from pillars.people.sections import RECOVERY, PersonSection, register_section
+from pillars.people.sections import RECOVERY
+from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.selectors import capital as selectors
 
 
@@ -28,7 +27,7 @@ def person_capital(
 
 def _register_admin() -> None:
     from pillars.people.admin import ReferenceAdmin
-    from pillars.people.services import add_reference_models
+    from pillars.people.reference_admins import register_reference_admins
     from pillars.recovery.models.capital import Instrument, InstrumentItem, InstrumentSubscale
 
     class InstrumentAdmin(ReferenceAdmin):
@@ -50,33 +49,25 @@ def _register_admin() -> None:
         list_filter = ["instrument", "is_reversed"]
         search_fields = ["text"]
 
-    add_reference_models(Instrument, InstrumentSubscale, InstrumentItem)
-    for model, model_admin in (
+    register_reference_admins(
         (Instrument, InstrumentAdmin),
         (InstrumentSubscale, SubscaleAdmin),
         (InstrumentItem, ItemAdmin),
-    ):
-        if not admin.site.is_registered(model):
-            admin.site.register(model, model_admin)
+    )
 
 
 def install() -> None:
     """Register this area's sections, panels and menu entries."""
-    register_section(
-        PersonSection(
-            "recovery-capital",
-            "recovery/capital/_person_section.html",
-            person_capital,
-            order=61,
-            # Mixed records: the label guard filters each record (people.labels), so a record
-            # made outside a Part 2 program stays visible to the team that may read it.
-            category=Category.GENERAL,
-            group=RECOVERY,
-            # Trends over every assessment: opened when wanted.
-            on_demand=True,
-            title="Recovery capital",
-            action="recovery.view_capital",
-        )
+    register_mixed_section(
+        "recovery-capital",
+        "recovery/capital/_person_section.html",
+        person_capital,
+        order=61,
+        group=RECOVERY,
+        # Trends over every assessment: opened when wanted.
+        on_demand=True,
+        title="Recovery capital",
+        action="recovery.view_capital",
     )
     register_nav(
         [

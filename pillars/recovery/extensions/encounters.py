@@ -8,12 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.audit.choices import Category
 from pillars.core import navigation, policy
 from pillars.core.navigation import NavEntry
 from pillars.people.models import PersonServed
-from pillars.people.sections import RECOVERY, PersonSection, register_section
+from pillars.people.sections import RECOVERY
 from pillars.people.services import add_reference_models
+from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.models.encounters import PeerActivity, PeerServiceRule, ScopeGuardTerm
 from pillars.recovery.selectors import encounters as selectors
 
@@ -38,17 +38,12 @@ def person_encounters(
 def install() -> None:
     """Register this area's sections, panels and menu entries."""
     add_reference_models(PeerActivity, ScopeGuardTerm, PeerServiceRule)
-    register_section(
-        PersonSection(
-            "recovery-encounters",
-            "recovery/encounters/_person_section.html",
-            person_encounters,
-            order=50,
-            # Mixed records: the label guard filters each record (people.labels), so a record
-            # made outside a Part 2 program stays visible to the team that may read it.
-            category=Category.GENERAL,
-            group=RECOVERY,
-        )
+    register_mixed_section(
+        "recovery-encounters",
+        "recovery/encounters/_person_section.html",
+        person_encounters,
+        order=50,
+        group=RECOVERY,
     )
     navigation.register(
         [

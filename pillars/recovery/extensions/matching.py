@@ -7,11 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
-from pillars.people.sections import CARE_TEAM, PersonSection, register_section
+from pillars.people.sections import CARE_TEAM
+from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.models.matching import MatchStatus
 from pillars.recovery.selectors import matching as selectors
 
@@ -33,17 +33,12 @@ def person_peer_match(
 
 def install() -> None:
     """Register this area's sections, panels and menu entries."""
-    register_section(
-        PersonSection(
-            "recovery-peer-match",
-            "recovery/matching/_person_section.html",
-            person_peer_match,
-            order=70,
-            # Mixed records: the label guard filters each record (people.labels), so a record
-            # made outside a Part 2 program stays visible to the team that may read it.
-            category=Category.GENERAL,
-            group=CARE_TEAM,
-        )
+    register_mixed_section(
+        "recovery-peer-match",
+        "recovery/matching/_person_section.html",
+        person_peer_match,
+        order=70,
+        group=CARE_TEAM,
     )
     register(
         [

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.sections import RECOVERY, PersonSection, register_section
+from pillars.people.sections import RECOVERY
+from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.selectors import plans as selectors
 
 
@@ -30,15 +30,10 @@ def person_plans(
 
 def install() -> None:
     """Register this area's sections, panels and menu entries."""
-    register_section(
-        PersonSection(
-            "recovery-plans",
-            "recovery/plans/_person_section.html",
-            person_plans,
-            order=60,
-            # Mixed records: the label guard filters each record (people.labels), so a record
-            # made outside a Part 2 program stays visible to the team that may read it.
-            category=Category.GENERAL,
-            group=RECOVERY,
-        )
+    register_mixed_section(
+        "recovery-plans",
+        "recovery/plans/_person_section.html",
+        person_plans,
+        order=60,
+        group=RECOVERY,
     )

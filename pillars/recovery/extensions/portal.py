@@ -8,10 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.sections import CARE_TEAM, PersonSection, register_section
+from pillars.people.sections import CARE_TEAM
+from pillars.recovery.extensions import register_mixed_section
 
 
 def person_portal(
@@ -24,15 +24,10 @@ def person_portal(
 
 def install() -> None:
     """Register this area's person-page section."""
-    register_section(
-        PersonSection(
-            "recovery-portal",
-            "recovery/portal/_person_section.html",
-            person_portal,
-            order=79,
-            # Mixed records: the label guard filters each record (people.labels), so a record
-            # made outside a Part 2 program stays visible to the team that may read it.
-            category=Category.GENERAL,
-            group=CARE_TEAM,
-        )
+    register_mixed_section(
+        "recovery-portal",
+        "recovery/portal/_person_section.html",
+        person_portal,
+        order=79,
+        group=CARE_TEAM,
     )

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
-from pillars.people.sections import CARE_TEAM, PersonSection, register_section
+from pillars.people.sections import CARE_TEAM
+from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.selectors import referrals as selectors
 
 
@@ -31,21 +31,16 @@ def person_referrals(
 
 def install() -> None:
     """Register this area's section and menu entries."""
-    register_section(
-        PersonSection(
-            "recovery-referrals",
-            "recovery/referrals/_person_section.html",
-            person_referrals,
-            order=72,
-            # Mixed records: the label guard filters each record (people.labels), so a record
-            # made outside a Part 2 program stays visible to the team that may read it.
-            category=Category.GENERAL,
-            group=CARE_TEAM,
-            # Past and open referrals: opened when wanted.
-            on_demand=True,
-            title="Referrals",
-            action="recovery.view_referrals",
-        )
+    register_mixed_section(
+        "recovery-referrals",
+        "recovery/referrals/_person_section.html",
+        person_referrals,
+        order=72,
+        group=CARE_TEAM,
+        # Past and open referrals: opened when wanted.
+        on_demand=True,
+        title="Referrals",
+        action="recovery.view_referrals",
     )
     register(
         [

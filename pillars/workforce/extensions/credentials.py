@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
 from django.http import HttpRequest
 
 from pillars.core.navigation import NavEntry
@@ -15,8 +14,9 @@ from pillars.core.navigation import register as register_nav
 
 def _register_admin() -> None:
     from pillars.people.admin import ReferenceAdmin
-    from pillars.people.services import add_reference_models
+    from pillars.people.reference_admins import register_reference_admins
     from pillars.workforce.models.credentials import CeCategory, CredentialType
+    from pillars.workforce.services.credentials import MEANING_FIELDS
 
     class CredentialTypeAdmin(ReferenceAdmin):
         list_display = ["name", "code", "version", "kind", "expiry_rule", "is_current", "is_active"]
@@ -29,18 +29,7 @@ def _register_admin() -> None:
             # new version (workforce.services.credentials.revise_credential_type).
             if obj is None:
                 return ["version", "is_current"]
-            return [
-                "code",
-                "version",
-                "is_current",
-                "expiry_rule",
-                "valid_months",
-                "fixed_month",
-                "fixed_day",
-                "fixed_year_parity",
-                "ce_total_hours",
-                "ce_minimums",
-            ]
+            return ["code", "version", "is_current", *MEANING_FIELDS]
 
     class CeCategoryAdmin(ReferenceAdmin):
         list_display = ["name", "code", "is_active"]
@@ -48,13 +37,10 @@ def _register_admin() -> None:
         def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
             return ["code"] if obj is not None else []
 
-    add_reference_models(CredentialType, CeCategory)
-    for model, model_admin in (
+    register_reference_admins(
         (CredentialType, CredentialTypeAdmin),
         (CeCategory, CeCategoryAdmin),
-    ):
-        if not admin.site.is_registered(model):
-            admin.site.register(model, model_admin)
+    )
 
 
 def install() -> None:

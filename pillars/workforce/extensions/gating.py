@@ -3,8 +3,6 @@ ask it), and the floor rules in the admin."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-
 from pillars.core.navigation import NavEntry
 from pillars.core.navigation import register as register_nav
 from pillars.people import hooks
@@ -12,7 +10,7 @@ from pillars.people import hooks
 
 def _register_admin() -> None:
     from pillars.people.admin import ReferenceAdmin
-    from pillars.people.services import add_reference_models
+    from pillars.people.reference_admins import register_reference_admins
     from pillars.workforce.models.gating import FloorRule
 
     class FloorRuleAdmin(ReferenceAdmin):
@@ -20,9 +18,7 @@ def _register_admin() -> None:
         list_filter = ["task", "effect", "is_active"]
         m2m_fields = ("credential_types", "courses", "roles")
 
-    add_reference_models(FloorRule)
-    if not admin.site.is_registered(FloorRule):
-        admin.site.register(FloorRule, FloorRuleAdmin)
+    register_reference_admins((FloorRule, FloorRuleAdmin))
 
 
 def install() -> None:

@@ -4,15 +4,13 @@ with ``selectors.ladder.register_evaluator`` from their own extensions."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-
 from pillars.core.navigation import NavEntry
 from pillars.core.navigation import register as register_nav
 
 
 def _register_admin() -> None:
     from pillars.people.admin import ReferenceAdmin
-    from pillars.people.services import add_reference_models
+    from pillars.people.reference_admins import register_reference_admins
     from pillars.workforce.models.ladder import LadderCriterion, LadderStep
 
     class StepAdmin(ReferenceAdmin):
@@ -23,10 +21,7 @@ def _register_admin() -> None:
         list_display = ["label", "step", "kind", "threshold", "code"]
         list_filter = ["kind"]
 
-    add_reference_models(LadderStep, LadderCriterion)
-    for model, model_admin in ((LadderStep, StepAdmin), (LadderCriterion, CriterionAdmin)):
-        if not admin.site.is_registered(model):
-            admin.site.register(model, model_admin)
+    register_reference_admins((LadderStep, StepAdmin), (LadderCriterion, CriterionAdmin))
 
 
 def install() -> None:

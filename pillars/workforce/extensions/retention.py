@@ -3,24 +3,20 @@ menu, and exit reasons in the admin (reference data, every save audited)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-
 from pillars.core.navigation import NavEntry
 from pillars.core.navigation import register as register_nav
 
 
 def _register_admin() -> None:
     from pillars.people.admin import ReferenceAdmin
-    from pillars.people.services import add_reference_models
+    from pillars.people.reference_admins import register_reference_admins
     from pillars.workforce.models.retention import ExitReasonKind
 
     class ExitReasonKindAdmin(ReferenceAdmin):
         list_display = ["label", "code", "kind", "is_active"]
         list_filter = ["kind", "is_active"]
 
-    add_reference_models(ExitReasonKind)
-    if not admin.site.is_registered(ExitReasonKind):
-        admin.site.register(ExitReasonKind, ExitReasonKindAdmin)
+    register_reference_admins((ExitReasonKind, ExitReasonKindAdmin))
 
 
 def install() -> None:

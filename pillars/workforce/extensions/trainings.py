@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
 from django.http import HttpRequest
 
 from pillars.people import hooks
@@ -13,7 +12,7 @@ from pillars.people import hooks
 
 def _register_admin() -> None:
     from pillars.people.admin import ReferenceAdmin
-    from pillars.people.services import add_reference_models
+    from pillars.people.reference_admins import register_reference_admins
     from pillars.workforce.models.trainings import Course
 
     class CourseAdmin(ReferenceAdmin):
@@ -24,9 +23,7 @@ def _register_admin() -> None:
         def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
             return ["code"] if obj is not None else []
 
-    add_reference_models(Course)
-    if not admin.site.is_registered(Course):
-        admin.site.register(Course, CourseAdmin)
+    register_reference_admins((Course, CourseAdmin))
 
 
 def install() -> None:

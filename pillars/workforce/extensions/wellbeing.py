@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-
 from pillars.core.navigation import NavEntry
 from pillars.core.navigation import register as register_nav
 
 
 def _register_admin() -> None:
     from pillars.people.admin import ReferenceAdmin
-    from pillars.people.services import add_reference_models
+    from pillars.people.reference_admins import register_reference_admins
     from pillars.workforce.models.wellbeing import (
         CheckInInstrument,
         CheckInItem,
@@ -51,10 +49,7 @@ def _register_admin() -> None:
         (SelfCareResource, ResourceAdmin),
         (EmployeeAssistance, AssistanceAdmin),
     )
-    add_reference_models(*(model for model, _ in pairs))
-    for model, model_admin in pairs:
-        if not admin.site.is_registered(model):
-            admin.site.register(model, model_admin)
+    register_reference_admins(*pairs)
 
 
 def install() -> None:
