@@ -152,6 +152,22 @@ def counts_of(
     return counts
 
 
+def count_panel(
+    request: HttpRequest,
+    unit: Unit,
+    key: str,
+    panel_counts: PanelCounts,
+    name: str,
+    url: Callable[[], str],
+) -> dict[str, Any] | None:
+    """The context of a panel that shows one of extension ``key``'s counts (``name``) with a
+    link to what it counts (``url``); None when the count is nothing, so the panel is hidden."""
+    count = counts_of(request, unit, key, panel_counts).get(name)
+    if not count:
+        return None
+    return {"count": count, "url": url()}
+
+
 def _count_panels(request: HttpRequest, unit: Unit) -> None:
     wanted: dict[Hashable, QuerySet[Any]] = {}
     for extension in _ordered():

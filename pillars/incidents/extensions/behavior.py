@@ -92,14 +92,14 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     """How many persons on the unit have a contract review due, with a link to the list
     (counted with the board's other panel counts); nothing when none has, or for roles that do
     not read behavior plans."""
-    counts = board_extras.counts_of(request, unit, "incidents-behavior", _panel_counts)
-    count = counts.get("due")
-    if not count:
-        return None
-    return {
-        "count": count,
-        "url": reverse("incidents:behavior-reviews-due") + f"?unit={unit.public_id}",
-    }
+    return board_extras.count_panel(
+        request,
+        unit,
+        "incidents-behavior",
+        _panel_counts,
+        "due",
+        lambda: reverse("incidents:behavior-reviews-due") + f"?unit={unit.public_id}",
+    )
 
 
 def install() -> None:

@@ -75,14 +75,14 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     """How many plans on the unit are past their review date, with a link to the list (counted
     with the board's other panel counts); nothing when none is, or for roles that do not read
     plans."""
-    counts = board_extras.counts_of(request, unit, "incidents-safety-plan", _panel_counts)
-    count = counts.get("overdue")
-    if not count:
-        return None
-    return {
-        "count": count,
-        "url": reverse("incidents:safety-plan-overdue", args=[unit.public_id]),
-    }
+    return board_extras.count_panel(
+        request,
+        unit,
+        "incidents-safety-plan",
+        _panel_counts,
+        "overdue",
+        lambda: reverse("incidents:safety-plan-overdue", args=[unit.public_id]),
+    )
 
 
 def register_all() -> None:
