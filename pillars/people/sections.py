@@ -28,6 +28,7 @@ the order of their first section, sections within a group by ``order`` then key.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,12 +47,34 @@ PRIVACY = "Privacy and consent"
 OTHER = "More about this person"
 
 
+# (request, person, the page's context) -> the section's context, or None to hide it.
+SectionContext = Callable[[HttpRequest, PersonServed, dict[str, Any]], dict[str, Any] | None]
+
+
+def hidden_unless_allowed(action: str) -> Callable[[SectionContext], SectionContext]:
+    """A section's context function, hidden (None) from a viewer the policy does not allow
+    ``action`` on the person. The person page has already checked scope and audited the read of
+    this person, so this asks with ``policy.allows``."""
+
+    def decorate(context: SectionContext) -> SectionContext:
+        @functools.wraps(context)
+        def guarded(
+            request: HttpRequest, person: PersonServed, page: dict[str, Any]
+        ) -> dict[str, Any] | None:
+            if not policy.allows(request.user, action, person):
+                return None
+            return context(request, person, page)
+
+        return guarded
+
+    return decorate
+
+
 @dataclass(frozen=True)
 class PersonSection:
     key: str
     template: str
-    # (request, person, the page's context) -> the section's context, or None to hide it.
-    context: Callable[[HttpRequest, PersonServed, dict[str, Any]], dict[str, Any] | None]
+    context: SectionContext
     order: int = 100
     category: str = Category.GENERAL
     group: str = OTHER

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from pillars.audit.choices import Category
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.sections import SAFETY, PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.rounds import selectors
 from pillars.rounds.choices import Precaution
 
@@ -35,12 +35,10 @@ def precaution_rows(codes: list[str]) -> list[dict[str, str]]:
     ]
 
 
+@hidden_unless_allowed("rounds.view")
 def person_observation(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope (so `allows`) and audited the read of this person.
-    if not policy.allows(request.user, "rounds.view", person):
-        return None
     order = selectors.current_order(person, request.user)
     writable = page.get("writable", True)
     return {

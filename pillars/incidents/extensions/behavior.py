@@ -15,18 +15,16 @@ from pillars.core import clock, policy
 from pillars.incidents.models import BehaviorContract
 from pillars.incidents.selectors import behavior as selectors
 from pillars.people.models import PersonServed, Unit
-from pillars.people.sections import SAFETY, PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.people.selectors import person_zone
 from pillars.rounds import board_extras
 from pillars.rounds.board_extras import BoardExtension, RowExtra
 
 
+@hidden_unless_allowed("incidents.view_behavior")
 def person_behavior(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope (so `allows`) and audited the read.
-    if not policy.allows(request.user, "incidents.view_behavior", person):
-        return None
     latest = selectors.latest_plan_summary(person, request.user)
     plan = latest if latest is not None and latest.is_current else None
     writable = page.get("writable", True)

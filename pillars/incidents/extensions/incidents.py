@@ -10,16 +10,14 @@ from django.http import HttpRequest
 from pillars.audit.choices import Category
 from pillars.core import clock, policy
 from pillars.people.models import PersonServed, Unit
-from pillars.people.sections import SAFETY, PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.rounds import board_extras
 
 
+@hidden_unless_allowed("incidents.view")
 def person_incidents(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope and audited the read of this person.
-    if not policy.allows(request.user, "incidents.view", person):
-        return None
     from pillars.incidents.selectors.incidents import person_incidents as rows_for
 
     writable = page.get("writable", True)

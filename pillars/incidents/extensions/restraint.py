@@ -14,19 +14,17 @@ from pillars.core import clock, policy
 from pillars.incidents.models import RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
 from pillars.people.models import PersonServed, Unit
-from pillars.people.sections import SAFETY, PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.rounds import board_extras
 from pillars.rounds.board_extras import BoardExtension, RowExtra
 
 RECENT = 5
 
 
+@hidden_unless_allowed("incidents.restraint_view")
 def person_restraint(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope and audited the read of this person.
-    if not policy.allows(request.user, "incidents.restraint_view", person):
-        return None
     recent = list(
         policy.readable(RestraintEpisode.objects.filter(person=person), request.user)
         .select_related("unit")

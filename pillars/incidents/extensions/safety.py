@@ -13,18 +13,16 @@ from pillars.audit.choices import Category
 from pillars.core import clock, policy
 from pillars.incidents.selectors import safety as selectors
 from pillars.people.models import PersonServed, Unit
-from pillars.people.sections import SAFETY, PersonSection, register_section
+from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.people.selectors import person_zone
 from pillars.rounds import board_extras
 from pillars.rounds.board_extras import BoardExtension, RowExtra, register
 
 
+@hidden_unless_allowed("incidents.view_safety_plan")
 def person_safety_plan(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope (so `allows`) and audited the read of this person.
-    if not policy.allows(request.user, "incidents.view_safety_plan", person):
-        return None
     versions = list(selectors.versions_of(person, request.user)[:5])
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)

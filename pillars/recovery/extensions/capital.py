@@ -8,20 +8,18 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.core import policy
 from pillars.core.navigation import NavEntry
 from pillars.core.navigation import register as register_nav
 from pillars.people.models import PersonServed
-from pillars.people.sections import RECOVERY
+from pillars.people.sections import RECOVERY, hidden_unless_allowed
 from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.selectors import capital as selectors
 
 
+@hidden_unless_allowed("recovery.view_capital")
 def person_capital(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    if not policy.allows(request.user, "recovery.view_capital", person):
-        return None
     return {"latest": [t for t in selectors.trends_for(person, request.user) if t.rows]}
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from pillars.core import navigation, policy
 from pillars.core.navigation import NavEntry
 from pillars.people.models import PersonServed
-from pillars.people.sections import RECOVERY
+from pillars.people.sections import RECOVERY, hidden_unless_allowed
 from pillars.people.services import add_reference_models
 from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.models.encounters import PeerActivity, PeerServiceRule, ScopeGuardTerm
@@ -20,12 +20,10 @@ from pillars.recovery.selectors import encounters as selectors
 SECTION_ROWS = 5
 
 
+@hidden_unless_allowed("recovery.view_encounter")
 def person_encounters(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope (so `allows`) and audited the read of this person.
-    if not policy.allows(request.user, "recovery.view_encounter", person):
-        return None
     encounters = list(selectors.encounters_of(person, request.user)[:SECTION_ROWS])
     can_write = page.get("writable", True) and policy.allows(
         request.user, "recovery.write_encounter", person

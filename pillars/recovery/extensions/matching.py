@@ -10,18 +10,16 @@ from django.http import HttpRequest
 from pillars.core import policy
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
-from pillars.people.sections import CARE_TEAM
+from pillars.people.sections import CARE_TEAM, hidden_unless_allowed
 from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.models.matching import MatchStatus
 from pillars.recovery.selectors import matching as selectors
 
 
+@hidden_unless_allowed("recovery.view_peer_matches")
 def person_peer_match(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope (so `allows`) and audited the read.
-    if not policy.allows(request.user, "recovery.view_peer_matches", person):
-        return None
     rows = list(selectors.requests_of(person, request.user)[:5])
     return {
         "active": next((r for r in rows if r.is_active), None),

@@ -7,19 +7,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.sections import RECOVERY
+from pillars.people.sections import RECOVERY, hidden_unless_allowed
 from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.selectors import plans as selectors
 
 
+@hidden_unless_allowed("recovery.view_goals")
 def person_plans(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope (so `allows`) and audited the person read.
-    if not policy.allows(request.user, "recovery.view_goals", person):
-        return None
     versions = list(selectors.versions_of(person, request.user)[:3])
     return {
         "current": next((v for v in versions if v.is_signed), None),

@@ -10,15 +10,14 @@ from django.http import HttpRequest
 
 from pillars.core import policy
 from pillars.people.models import PersonServed
-from pillars.people.sections import CARE_TEAM
+from pillars.people.sections import CARE_TEAM, hidden_unless_allowed
 from pillars.recovery.extensions import register_mixed_section
 
 
+@hidden_unless_allowed("recovery.view_person_access")
 def person_portal(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    if not policy.allows(request.user, "recovery.view_person_access", person):
-        return None
     return {"can_issue": policy.allows(request.user, "recovery.issue_person_access", person)}
 
 

@@ -10,17 +10,15 @@ from django.http import HttpRequest
 from pillars.core import policy
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
-from pillars.people.sections import CARE_TEAM
+from pillars.people.sections import CARE_TEAM, hidden_unless_allowed
 from pillars.recovery.extensions import register_mixed_section
 from pillars.recovery.selectors import referrals as selectors
 
 
+@hidden_unless_allowed("recovery.view_referrals")
 def person_referrals(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # The person page has already checked scope (so `allows`) and audited the read.
-    if not policy.allows(request.user, "recovery.view_referrals", person):
-        return None
     rows = list(selectors.referrals_of(person, request.user)[:5])
     return {
         "rows": rows,
