@@ -195,6 +195,28 @@ def peer_encounters(ctx: Context) -> Iterator[Resource]:
 # --- Observation -------------------------------------------------------------------------
 
 
+def _observation(
+    ctx: Context,
+    record: Any,
+    part2: bool,
+    person: PersonServed,
+    *,
+    category: dict[str, Any],
+    code: dict[str, Any],
+    status: str = "final",
+) -> Resource:
+    """What every Observation starts with: the record, its kind and whom it is about."""
+    return {
+        "resourceType": "Observation",
+        "id": str(record.public_id),
+        "meta": meta(part2),
+        "status": status,
+        "category": [category],
+        "code": code,
+        "subject": _patient(ctx, person),
+    }
+
+
 def checks(ctx: Context) -> Iterator[Resource]:
     """Observation checks (safety rounds): what was seen, where, doing what, by whom."""
     qs = ctx.changed(ctx.of_persons(Check.objects.all(), "order__person"), "recorded_at")
@@ -202,13 +224,14 @@ def checks(ctx: Context) -> Iterator[Resource]:
     rows = ctx.labelled("Observation", ctx.rows(qs), lambda c: c.order.person_id)
     for check, part2 in rows:
         yield {
-            "resourceType": "Observation",
-            "id": str(check.public_id),
-            "meta": meta(part2),
-            "status": "final",
-            "category": [concept("observation-category", "safety-round", "Safety round")],
-            "code": concept("observation", "observation-check", "Observation check"),
-            "subject": _patient(ctx, check.order.person),
+            **_observation(
+                ctx,
+                check,
+                part2,
+                check.order.person,
+                category=concept("observation-category", "safety-round", "Safety round"),
+                code=concept("observation", "observation-check", "Observation check"),
+            ),
             "encounter": ctx.refer("Encounter", check.order.episode.public_id),
             "effectiveDateTime": instant(check.observed_at),
             "issued": instant(check.recorded_at),
@@ -234,22 +257,22 @@ def assessments(ctx: Context) -> Iterator[Resource]:
     qs = qs.select_related("person", "instrument", "recorded_by").order_by("pk")
     for item, part2 in ctx.labelled("Observation", ctx.rows(qs)):
         yield {
-            "resourceType": "Observation",
-            "id": str(item.public_id),
-            "meta": meta(part2),
-            "status": "entered-in-error" if item.voided_at else "final",
-            "category": [
-                {
+            **_observation(
+                ctx,
+                item,
+                part2,
+                item.person,
+                category={
                     "coding": [
                         {
                             "system": "http://terminology.hl7.org/CodeSystem/observation-category",
                             "code": "survey",
                         }
                     ]
-                }
-            ],
-            "code": concept("instrument", item.instrument.code, item.instrument.name),
-            "subject": _patient(ctx, item.person),
+                },
+                code=concept("instrument", item.instrument.code, item.instrument.name),
+                status="entered-in-error" if item.voided_at else "final",
+            ),
             "effectiveDateTime": day(item.administered_on),
             "issued": instant(item.recorded_at),
             "performer": [_practitioner(ctx, item.recorded_by)],
@@ -293,13 +316,14 @@ def behavior_records(ctx: Context) -> Iterator[Resource]:
                 {"code": concept("abc", "intensity", "Intensity"), "valueInteger": rec.intensity}
             )
         yield {
-            "resourceType": "Observation",
-            "id": str(rec.public_id),
-            "meta": meta(part2),
-            "status": "final",
-            "category": [concept("observation-category", "behavior", "Behavior data (ABC)")],
-            "code": concept("target-behavior", rec.target.key, rec.target.name),
-            "subject": _patient(ctx, rec.person),
+            **_observation(
+                ctx,
+                rec,
+                part2,
+                rec.person,
+                category=concept("observation-category", "behavior", "Behavior data (ABC)"),
+                code=concept("target-behavior", rec.target.key, rec.target.name),
+            ),
             "effectiveDateTime": instant(rec.observed_at),
             "issued": instant(rec.recorded_at),
             "performer": [_practitioner(ctx, rec.recorded_by)],
@@ -347,6 +371,21 @@ def _section_notes(content: Any) -> list[dict[str, str]]:
     return notes
 
 
+def _care_plan(
+    plan: Any, part2: bool, status: str, *, code: str, title: str, version: int
+) -> Resource:
+    """What every CarePlan starts with: the plan, its state, its kind and its version."""
+    return {
+        "resourceType": "CarePlan",
+        "id": str(plan.public_id),
+        "meta": meta(part2),
+        "status": status,
+        "intent": "plan",
+        "category": [concept("careplan", code, title)],
+        "title": f"{title}, version {version}",
+    }
+
+
 def _versioned_plans(ctx: Context, model: Any, code: str, title: str) -> Iterator[Resource]:
     qs = ctx.changed(ctx.of_persons(model.objects.all()), "updated_at")
     qs = qs.select_related("person", "drafted_by").order_by("person_id", "number")
@@ -363,13 +402,7 @@ def _versioned_plans(ctx: Context, model: Any, code: str, title: str) -> Iterato
         else:
             status = "completed"
         yield {
-            "resourceType": "CarePlan",
-            "id": str(plan.public_id),
-            "meta": meta(part2),
-            "status": status,
-            "intent": "plan",
-            "category": [concept("careplan", code, title)],
-            "title": f"{title}, version {plan.number}",
+            **_care_plan(plan, part2, status, code=code, title=title, version=plan.number),
             "subject": _patient(ctx, plan.person),
             "created": instant(plan.drafted_at),
             "author": _practitioner(ctx, plan.drafted_by),
@@ -406,13 +439,9 @@ def behavior_plans(ctx: Context) -> Iterator[Resource]:
             if text
         ]
         yield {
-            "resourceType": "CarePlan",
-            "id": str(plan.public_id),
-            "meta": meta(part2),
-            "status": status,
-            "intent": "plan",
-            "category": [concept("careplan", "behavior", "Behavior plan")],
-            "title": f"Behavior plan, version {plan.version}",
+            **_care_plan(
+                plan, part2, status, code="behavior", title="Behavior plan", version=plan.version
+            ),
             "description": plan.summary,
             "subject": _patient(ctx, plan.person),
             "period": {"start": day(plan.effective_on), "end": day(plan.ended_on)},
