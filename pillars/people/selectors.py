@@ -113,6 +113,21 @@ def _purpose(user: Any, person: PersonServed) -> str:
     return Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT
 
 
+def record_person_read(user: Any, target: Any, person: PersonServed, **detail: Any) -> None:
+    """Append the event of ``user`` (a user or an already-loaded actor) reading ``target``, a
+    record of ``person``'s: it carries the person's data category, and its purpose is treatment
+    unless the person is visible only through an emergency grant."""
+    audit.record(
+        _user(user),
+        Action.VIEW,
+        target,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=_purpose(user, person),
+        detail=detail,
+    )
+
+
 def persons_visible_to(
     user: Any, *, search: str = "", unit: Unit | None = None, action: str = "people.list_persons"
 ) -> QuerySet[PersonServed]:

@@ -7,11 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, suppression
+from pillars.core.entry import get_for
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode
 from pillars.incidents.models import (
@@ -28,13 +28,6 @@ from pillars.rounds.selectors.assignments import assignments_active_at
 
 # DESIGN.md rule 5: leaders see aggregates only, and no group smaller than five.
 MIN_GROUP = suppression.threshold("screen")
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
 
 
 def _user(user: Any) -> Any:
@@ -60,14 +53,9 @@ def get_incident_for(
     user: Any, public_id: Any, action: str = "incidents.view", *, what: str = "incident"
 ) -> Incident:
     """One incident, 404 when out of scope, 403 when not allowed; the read is audited."""
-    incident = (
-        Incident.objects.select_related("unit", "reported_by")
-        .filter(public_id=_uuid(public_id))
-        .first()
+    incident = get_for(
+        Incident.objects.select_related("unit", "reported_by"), user, public_id, action
     )
-    if incident is None:
-        raise Http404("Not found")
-    policy.require(user, action, incident)
     persons = list(incident.persons.values_list("person__public_id", flat=True))
     audit.record(
         _user(user),
@@ -82,15 +70,13 @@ def get_incident_for(
 
 
 def get_notification_for(user: Any, public_id: Any, action: str) -> Notification:
-    notification = (
-        Notification.objects.select_related("incident__unit")
-        .filter(public_id=_uuid(public_id))
-        .first()
+    return get_for(
+        Notification.objects.select_related("incident__unit"),
+        user,
+        public_id,
+        action,
+        via=lambda found: found.incident,
     )
-    if notification is None:
-        raise Http404("Not found")
-    policy.require(user, action, notification.incident)
-    return notification
 
 
 def record_incidents_read(user: Any, incidents: list[Incident], *, what: str) -> None:

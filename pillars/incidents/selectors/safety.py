@@ -6,14 +6,12 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action
 from pillars.core import policy
+from pillars.core.entry import get_for
 from pillars.incidents.models.safety import SafetyPlanStatus, SafetyPlanVersion
 from pillars.people.models import PersonServed, Placement, Unit
-from pillars.people.selectors import _parse_uuid, _purpose, person_category
+from pillars.people.selectors import record_person_read
 
 
 def versions_of(person: PersonServed, user: Any = None) -> QuerySet[SafetyPlanVersion]:
@@ -39,24 +37,13 @@ def get_version_for(
     user: Any, public_id: Any, action: str = "incidents.view_safety_plan", *, what: str
 ) -> SafetyPlanVersion:
     """One plan version, 404 when out of scope, 403 when not allowed; the read is audited."""
-    version = (
-        SafetyPlanVersion.objects.select_related("person", "drafted_by", "signed_by")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if version is None:
-        raise Http404("Not found")
-    policy.require(user, action, version)
-    person = version.person
-    audit.record(
+    version = get_for(
+        SafetyPlanVersion.objects.select_related("person", "drafted_by", "signed_by"),
         user,
-        Action.VIEW,
-        version,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail={"what": what, "version": version.number},
+        public_id,
+        action,
     )
+    record_person_read(user, version, version.person, what=what, version=version.number)
     return version
 
 
