@@ -158,31 +158,28 @@ def _missing(field: str, what: str) -> Exception:
     return invalid(field, f"Unknown {what}, or not one you may name.")
 
 
-def persons_by_public_id(user: Any, ids: list[UUID], field: str = "persons") -> list[PersonServed]:
-    """Persons served the reporter may see, in the order given; an unknown id is refused."""
+def _by_public_id[M: (PersonServed, Staff)](
+    model: type[M], user: Any, ids: list[UUID], action: str, field: str, what: str
+) -> list[M]:
+    """The records with these ids the user may ``action``, each once, in the order given; an
+    unknown id, or one out of the user's scope, is refused."""
     wanted = list(dict.fromkeys(ids))
     found = {
-        p.public_id: p
-        for p in policy.restrict(
-            PersonServed.objects.filter(public_id__in=wanted), user, "people.view_person"
-        )
+        r.public_id: r
+        for r in policy.restrict(model.objects.filter(public_id__in=wanted), user, action)
     }
     if len(found) != len(wanted):
-        raise _missing(field, "person served")
+        raise _missing(field, what)
     return [found[i] for i in wanted]
+
+
+def persons_by_public_id(user: Any, ids: list[UUID], field: str = "persons") -> list[PersonServed]:
+    """Persons served the reporter may see, in the order given; an unknown id is refused."""
+    return _by_public_id(PersonServed, user, ids, "people.view_person", field, "person served")
 
 
 def staff_by_public_id(user: Any, ids: list[UUID], field: str = "staff_involved") -> list[Staff]:
-    wanted = list(dict.fromkeys(ids))
-    found = {
-        s.public_id: s
-        for s in policy.restrict(
-            Staff.objects.filter(public_id__in=wanted), user, "people.view_staff"
-        )
-    }
-    if len(found) != len(wanted):
-        raise _missing(field, "staff member")
-    return [found[i] for i in wanted]
+    return _by_public_id(Staff, user, ids, "people.view_staff", field, "staff member")
 
 
 def unit_people(unit: Unit) -> list[PersonServed]:
