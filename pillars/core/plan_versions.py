@@ -8,6 +8,8 @@ next change is a new draft. Each app keeps its own sections, words, policy actio
 events; ``PlanVersions`` holds the steps both take in the same way: checking a draft's input,
 opening the one draft under a lock and saving it, saying why a draft is not ready, checking a
 signature and signing under a lock, each write with the app's audit event in its transaction.
+``PlanReads`` holds the reads both take in the same way: a person's versions the user may read,
+the current one and the draft, and one version by its public id with the read audited.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
-from pillars.core import clock
+from pillars.core import clock, policy
+from pillars.core.entry import get_for
 from pillars.core.errors import Conflict, ValidationError, invalid
 
 # A review is due within a year at the latest.
@@ -211,6 +214,48 @@ class PlanVersions:
                 not_ready=not_ready,
             )
             record(version)
+        return version
+
+
+@dataclass(frozen=True)
+class PlanReads[M: models.Model]:
+    """The reads of one kind of plan's versions, scoped by the policy layer: ``statuses`` has the
+    model's ``DRAFT`` and ``SIGNED``, ``view`` is the action a version read checks unless told
+    another, and ``record_read(user, version, person, **detail)`` audits the read of one version
+    (the people app's audited read of a person's record)."""
+
+    model: type[M]
+    statuses: Any
+    view: str
+    record_read: Callable[..., None]
+
+    def versions_of(self, person: models.Model, user: Any = None) -> QuerySet[M]:
+        """Every version of the person's plan the user may read, newest first (the caller has
+        checked the person's scope; a version made in a Part 2 program keeps its label)."""
+        return (
+            policy.readable(self.model._default_manager.filter(person=person), user)
+            .select_related("drafted_by", "signed_by")
+            .order_by("-number")
+        )
+
+    def current_plan(self, person: models.Model, user: Any = None) -> M | None:
+        """The person's plan now: the latest signed version."""
+        return self.versions_of(person, user).filter(status=self.statuses.SIGNED).first()
+
+    def draft_of(self, person: models.Model, user: Any = None) -> M | None:
+        return self.versions_of(person, user).filter(status=self.statuses.DRAFT).first()
+
+    def get_version_for(
+        self, user: Any, public_id: Any, action: str | None = None, *, what: str
+    ) -> M:
+        """One plan version, 404 when out of scope, 403 when not allowed; the read is audited."""
+        version = get_for(
+            self.model._default_manager.select_related("person", "drafted_by", "signed_by"),
+            user,
+            public_id,
+            self.view if action is None else action,
+        )
+        self.record_read(user, version, version.person, what=what, version=version.number)  # type: ignore[attr-defined]
         return version
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, QuerySet
-from django.http import Http404
 
 from pillars.core import policy
+from pillars.core.entry import get_for
 from pillars.people.alert_models import Alert
-from pillars.people.selectors import _parse_uuid
 
 
 def alerts_visible_to(user: Any, *, unacknowledged: bool = False) -> QuerySet[Alert]:
@@ -41,12 +40,4 @@ def unacknowledged_count(user: Any) -> int:
 
 def get_alert_for(user: Any, public_id: Any, action: str = "people.view_alerts") -> Alert:
     """One of the user's alerts; anyone else's answers 404, as if it did not exist."""
-    alert = (
-        Alert.objects.select_related("person", "unit")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if alert is None:
-        raise Http404("Not found")
-    policy.require(user, action, alert)
-    return alert
+    return get_for(Alert.objects.select_related("person", "unit"), user, public_id, action)

@@ -113,18 +113,45 @@ def _purpose(user: Any, person: PersonServed) -> str:
     return Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT
 
 
+def record_person_read(user: Any, target: Any, person: PersonServed, **detail: Any) -> None:
+    """Append the event of ``user`` (a user or an already-loaded actor) reading ``target``, a
+    record of ``person``'s: it carries the person's data category, and its purpose is treatment
+    unless the person is visible only through an emergency grant."""
+    audit.record(
+        _user(user),
+        Action.VIEW,
+        target,
+        person_id=person.public_id,
+        category=person_category(person),
+        purpose=_purpose(user, person),
+        detail=detail,
+    )
+
+
+def _searched[M: Model](
+    qs: QuerySet[M], search: str, *, contains: Iterable[str], exact: Iterable[str]
+) -> QuerySet[M]:
+    """``qs`` narrowed to the rows where each of the first four words of ``search`` is in one
+    of the ``contains`` fields or is one of the ``exact`` fields (case ignored)."""
+    for word in search.split()[:4]:
+        matches = Q()
+        for name in contains:
+            matches |= Q(**{f"{name}__icontains": word})
+        for name in exact:
+            matches |= Q(**{f"{name}__iexact": word})
+        qs = qs.filter(matches)
+    return qs
+
+
 def persons_visible_to(
     user: Any, *, search: str = "", unit: Unit | None = None, action: str = "people.list_persons"
 ) -> QuerySet[PersonServed]:
-    qs = policy.restrict(PersonServed.objects.all(), user, action)
-    if search:
-        for word in search.split()[:4]:
-            qs = qs.filter(
-                Q(legal_given_name__icontains=word)
-                | Q(legal_family_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-                | Q(record_number__iexact=word)
-            )
+    qs = _searched(
+        policy.restrict(PersonServed.objects.all(), user, action),
+        search,
+        contains=("legal_given_name", "legal_family_name", "preferred_name"),
+        exact=("record_number",),
+    )
     if unit is not None:
         qs = qs.filter(episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True)
     return qs.order_by("legal_family_name", "legal_given_name", "pk")
@@ -220,17 +247,14 @@ def get_unit_for(user: Any, public_id: Any, action: str = "people.view_unit") ->
 
 
 def staff_visible_to(user: Any, *, search: str = "") -> QuerySet[Staff]:
-    qs = policy.restrict(
-        Staff.objects.select_related("user", "supervisor"), user, "people.view_staff"
+    qs = _searched(
+        policy.restrict(
+            Staff.objects.select_related("user", "supervisor"), user, "people.view_staff"
+        ),
+        search,
+        contains=("display_name", "job_title"),
+        exact=("user__username", "badge_number"),
     )
-    if search:
-        for word in search.split()[:4]:
-            qs = qs.filter(
-                Q(display_name__icontains=word)
-                | Q(job_title__icontains=word)
-                | Q(user__username__iexact=word)
-                | Q(badge_number__iexact=word)
-            )
     return qs.order_by("display_name", "pk")
 
 

@@ -18,10 +18,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
-from pillars.core.policy import Actor
+from pillars.core.entry import get_for
 from pillars.incidents.models import (
     BehaviorContract,
     BehaviorPlan,
@@ -35,9 +33,8 @@ from pillars.people.models import PersonServed, Placement, Unit
 
 # The unit's zone for a person, as the rest of the area reads it (re-exported for services).
 from pillars.people.selectors import (
-    is_emergency_read,
-    person_category,
     record_list_read,
+    record_person_read,
     units_visible_to,
 )
 from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS
@@ -164,41 +161,22 @@ def targets_by_key(person: PersonServed, user: Any = None) -> dict[str, TargetBe
     return found
 
 
-def _record_read(user: Any, person: PersonServed, what: str, target: Any) -> None:
-    audit.record(
-        user.user if isinstance(user, Actor) else user,
-        Action.VIEW,
-        target,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT,
-        detail={"what": what},
-    )
-
-
 def get_contract_for(user: Any, public_id: Any, action: str) -> BehaviorContract:
-    contract = (
-        BehaviorContract.objects.select_related("person", "plan")
-        .filter(public_id=_uuid(public_id))
-        .first()
+    contract = get_for(
+        BehaviorContract.objects.select_related("person", "plan"), user, public_id, action
     )
-    if contract is None:
-        raise Http404("Not found")
-    policy.require(user, action, contract)
-    _record_read(user, contract.person, "behavior contract", contract)
+    record_person_read(user, contract, contract.person, what="behavior contract")
     return contract
 
 
 def get_record_for(user: Any, public_id: Any, action: str) -> BehaviorRecord:
-    record = (
-        BehaviorRecord.objects.select_related("person", "target", "recorded_by")
-        .filter(public_id=_uuid(public_id))
-        .first()
+    record = get_for(
+        BehaviorRecord.objects.select_related("person", "target", "recorded_by"),
+        user,
+        public_id,
+        action,
     )
-    if record is None:
-        raise Http404("Not found")
-    policy.require(user, action, record)
-    _record_read(user, record.person, "behavior record", record)
+    record_person_read(user, record, record.person, what="behavior record")
     return record
 
 

@@ -7,11 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, suppression
+from pillars.core.entry import get_for
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode
 from pillars.incidents.models import (
@@ -28,13 +28,6 @@ from pillars.rounds.selectors.assignments import assignments_active_at
 
 # DESIGN.md rule 5: leaders see aggregates only, and no group smaller than five.
 MIN_GROUP = suppression.threshold("screen")
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
 
 
 def _user(user: Any) -> Any:
@@ -60,14 +53,9 @@ def get_incident_for(
     user: Any, public_id: Any, action: str = "incidents.view", *, what: str = "incident"
 ) -> Incident:
     """One incident, 404 when out of scope, 403 when not allowed; the read is audited."""
-    incident = (
-        Incident.objects.select_related("unit", "reported_by")
-        .filter(public_id=_uuid(public_id))
-        .first()
+    incident = get_for(
+        Incident.objects.select_related("unit", "reported_by"), user, public_id, action
     )
-    if incident is None:
-        raise Http404("Not found")
-    policy.require(user, action, incident)
     persons = list(incident.persons.values_list("person__public_id", flat=True))
     audit.record(
         _user(user),
@@ -82,15 +70,13 @@ def get_incident_for(
 
 
 def get_notification_for(user: Any, public_id: Any, action: str) -> Notification:
-    notification = (
-        Notification.objects.select_related("incident__unit")
-        .filter(public_id=_uuid(public_id))
-        .first()
+    return get_for(
+        Notification.objects.select_related("incident__unit"),
+        user,
+        public_id,
+        action,
+        via=lambda found: found.incident,
     )
-    if notification is None:
-        raise Http404("Not found")
-    policy.require(user, action, notification.incident)
-    return notification
 
 
 def record_incidents_read(user: Any, incidents: list[Incident], *, what: str) -> None:
@@ -172,31 +158,28 @@ def _missing(field: str, what: str) -> Exception:
     return invalid(field, f"Unknown {what}, or not one you may name.")
 
 
-def persons_by_public_id(user: Any, ids: list[UUID], field: str = "persons") -> list[PersonServed]:
-    """Persons served the reporter may see, in the order given; an unknown id is refused."""
+def _by_public_id[M: (PersonServed, Staff)](
+    model: type[M], user: Any, ids: list[UUID], action: str, field: str, what: str
+) -> list[M]:
+    """The records with these ids the user may ``action``, each once, in the order given; an
+    unknown id, or one out of the user's scope, is refused."""
     wanted = list(dict.fromkeys(ids))
     found = {
-        p.public_id: p
-        for p in policy.restrict(
-            PersonServed.objects.filter(public_id__in=wanted), user, "people.view_person"
-        )
+        r.public_id: r
+        for r in policy.restrict(model.objects.filter(public_id__in=wanted), user, action)
     }
     if len(found) != len(wanted):
-        raise _missing(field, "person served")
+        raise _missing(field, what)
     return [found[i] for i in wanted]
+
+
+def persons_by_public_id(user: Any, ids: list[UUID], field: str = "persons") -> list[PersonServed]:
+    """Persons served the reporter may see, in the order given; an unknown id is refused."""
+    return _by_public_id(PersonServed, user, ids, "people.view_person", field, "person served")
 
 
 def staff_by_public_id(user: Any, ids: list[UUID], field: str = "staff_involved") -> list[Staff]:
-    wanted = list(dict.fromkeys(ids))
-    found = {
-        s.public_id: s
-        for s in policy.restrict(
-            Staff.objects.filter(public_id__in=wanted), user, "people.view_staff"
-        )
-    }
-    if len(found) != len(wanted):
-        raise _missing(field, "staff member")
-    return [found[i] for i in wanted]
+    return _by_public_id(Staff, user, ids, "people.view_staff", field, "staff member")
 
 
 def unit_people(unit: Unit) -> list[PersonServed]:

@@ -15,15 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
+from pillars.core.entry import get_for
 from pillars.incidents.models import (
     EpisodeKind,
     RestraintEpisode,
@@ -36,14 +33,7 @@ from pillars.incidents.models import (
 from pillars.incidents.models.restraint import PHYSICAL_KINDS
 from pillars.people.models import Placement, Unit
 from pillars.people.policies import restrict_units
-from pillars.people.selectors import is_emergency_read, person_category
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
+from pillars.people.selectors import record_person_read
 
 
 def _with_clock_rows(
@@ -73,23 +63,13 @@ def get_episode_for(
     user: Any, public_id: Any, action: str = "incidents.restraint_view"
 ) -> RestraintEpisode:
     """One episode with its rows; 404 when out of scope, 403 when visible but not allowed."""
-    episode = (
-        _with_clock_rows(RestraintEpisode.objects.filter(public_id=_uuid(public_id)))
-        .prefetch_related("addenda")
-        .first()
+    episode = get_for(
+        _with_clock_rows(RestraintEpisode.objects.all()).prefetch_related("addenda"),
+        user,
+        public_id,
+        action,
     )
-    if episode is None:
-        raise Http404("Not found")
-    policy.require(user, action, episode)
-    audit.record(
-        user.user if isinstance(user, policy.Actor) else user,
-        Action.VIEW,
-        episode,
-        person_id=episode.person.public_id,
-        category=person_category(episode.person),
-        purpose=Purpose.EMERGENCY if is_emergency_read(user, episode.person) else Purpose.TREATMENT,
-        detail={"what": "restraint episode"},
-    )
+    record_person_read(user, episode, episode.person, what="restraint episode")
     return episode
 
 
@@ -212,11 +192,7 @@ def unit_profiles_for(user: Any) -> list[UnitProfileRow]:
 
 def get_profile_for(user: Any, public_id: Any, action: str) -> RuleProfile:
     """One profile version by public id (404 when there is none), the action checked (403)."""
-    profile = RuleProfile.objects.filter(public_id=_uuid(public_id)).first()
-    if profile is None:
-        raise Http404("Not found")
-    policy.require(user, action, profile)
-    return profile
+    return get_for(RuleProfile, user, public_id, action)
 
 
 def unit_profile_code(unit: Unit) -> str:

@@ -6,58 +6,22 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action
 from pillars.core import policy
+from pillars.core.plan_versions import PlanReads
 from pillars.incidents.models.safety import SafetyPlanStatus, SafetyPlanVersion
-from pillars.people.models import PersonServed, Placement, Unit
-from pillars.people.selectors import _parse_uuid, _purpose, person_category
+from pillars.people.models import Placement, Unit
+from pillars.people.selectors import record_person_read
 
-
-def versions_of(person: PersonServed, user: Any = None) -> QuerySet[SafetyPlanVersion]:
-    """Every version of the person's plan the user may read, newest first (the caller has
-    checked the person's scope; a version made in a Part 2 program keeps its label)."""
-    return (
-        policy.readable(SafetyPlanVersion.objects.filter(person=person), user)
-        .select_related("drafted_by", "signed_by")
-        .order_by("-number")
-    )
-
-
-def current_plan(person: PersonServed, user: Any = None) -> SafetyPlanVersion | None:
-    """The person's plan now: the latest signed version."""
-    return versions_of(person, user).filter(status=SafetyPlanStatus.SIGNED).first()
-
-
-def draft_of(person: PersonServed, user: Any = None) -> SafetyPlanVersion | None:
-    return versions_of(person, user).filter(status=SafetyPlanStatus.DRAFT).first()
-
-
-def get_version_for(
-    user: Any, public_id: Any, action: str = "incidents.view_safety_plan", *, what: str
-) -> SafetyPlanVersion:
-    """One plan version, 404 when out of scope, 403 when not allowed; the read is audited."""
-    version = (
-        SafetyPlanVersion.objects.select_related("person", "drafted_by", "signed_by")
-        .filter(public_id=_parse_uuid(public_id))
-        .first()
-    )
-    if version is None:
-        raise Http404("Not found")
-    policy.require(user, action, version)
-    person = version.person
-    audit.record(
-        user,
-        Action.VIEW,
-        version,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail={"what": what, "version": version.number},
-    )
-    return version
+# A person's versions, the current plan, the draft, and one version with its read audited
+# (core.plan_versions.PlanReads).
+PLANS = PlanReads(
+    SafetyPlanVersion, SafetyPlanStatus, "incidents.view_safety_plan", record_person_read
+)
+versions_of = PLANS.versions_of
+current_plan = PLANS.current_plan
+draft_of = PLANS.draft_of
+get_version_for = PLANS.get_version_for
 
 
 def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, SafetyPlanVersion]:

@@ -19,6 +19,7 @@ from django.db.models import Q
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
+from pillars.core.active_codes import active_by_code
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.incidents import exposure
 from pillars.incidents.models import (
@@ -515,12 +516,10 @@ def _close_overdue_alerts(notification: Notification, now: datetime) -> None:
 
 
 def steps_by_code(codes: Iterable[str]) -> list[DeescalationStep]:
-    wanted = list(dict.fromkeys(codes))
-    found = {s.code: s for s in DeescalationStep.objects.filter(code__in=wanted, is_active=True)}
-    unknown = [c for c in wanted if c not in found]
-    if unknown:
-        raise invalid("steps", f"Unknown de-escalation steps: {', '.join(unknown)}")
-    return [found[c] for c in wanted]
+    """The de-escalation steps these codes name, in order; an unknown or retired one is refused."""
+    return active_by_code(
+        DeescalationStep, codes, field="steps", unknown="Unknown de-escalation steps: {codes}"
+    )
 
 
 # --- The sweep: notifications past their deadline ---------------------------------------------

@@ -9,24 +9,12 @@ from typing import Any
 
 from django.db import models
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action
 from pillars.core.entry import get_for
 from pillars.people.models import PersonServed
-from pillars.people.selectors import _purpose, person_category
+from pillars.people.selectors import record_person_read
 
-
-def audit_person_read(user: Any, target: Any, person: PersonServed, **detail: Any) -> None:
-    """Append the event of ``user`` reading ``target``, a record of ``person``'s."""
-    audit.record(
-        user,
-        Action.VIEW,
-        target,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=_purpose(user, person),
-        detail=detail,
-    )
+# Append the event of ``user`` reading ``target``, a record of ``person``'s.
+audit_person_read = record_person_read
 
 
 def get_person_record_for[M: models.Model](

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from pillars.core import policy
-from pillars.core.entry import get_for
+from pillars.core.plan_versions import PlanReads
 from pillars.people.models import PersonServed
 from pillars.recovery.models.plans import (
     ATTAINMENT,
@@ -25,36 +25,15 @@ from pillars.recovery.selectors.person_reads import audit_person_read, get_perso
 # --- Wellness plans ----------------------------------------------------------------------------
 
 
-def versions_of(person: PersonServed, user: Any = None) -> QuerySet[WellnessPlanVersion]:
-    """Every version of the person's wellness plan the user may read, newest first (the caller
-    checked the person's scope)."""
-    return (
-        policy.readable(WellnessPlanVersion.objects.filter(person=person), user)
-        .select_related("drafted_by", "signed_by")
-        .order_by("-number")
-    )
-
-
-def current_plan(person: PersonServed, user: Any = None) -> WellnessPlanVersion | None:
-    return versions_of(person, user).filter(status=WellnessPlanStatus.SIGNED).first()
-
-
-def draft_of(person: PersonServed, user: Any = None) -> WellnessPlanVersion | None:
-    return versions_of(person, user).filter(status=WellnessPlanStatus.DRAFT).first()
-
-
-def get_version_for(
-    user: Any, public_id: Any, action: str = "recovery.view_wellness_plan", *, what: str
-) -> WellnessPlanVersion:
-    """One plan version, 404 when out of scope, 403 when not allowed; the read is audited."""
-    version = get_for(
-        WellnessPlanVersion.objects.select_related("person", "drafted_by", "signed_by"),
-        user,
-        public_id,
-        action,
-    )
-    audit_person_read(user, version, version.person, what=what, version=version.number)
-    return version
+# A person's versions, the current plan, the draft, and one version with its read audited
+# (core.plan_versions.PlanReads).
+PLANS = PlanReads(
+    WellnessPlanVersion, WellnessPlanStatus, "recovery.view_wellness_plan", audit_person_read
+)
+versions_of = PLANS.versions_of
+current_plan = PLANS.current_plan
+draft_of = PLANS.draft_of
+get_version_for = PLANS.get_version_for
 
 
 # --- Goals -------------------------------------------------------------------------------------

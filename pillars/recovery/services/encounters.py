@@ -19,6 +19,7 @@ from django.db import transaction
 from pillars.audit import log as audit
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
+from pillars.core.active_codes import active_by_code
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.people import hooks
 from pillars.people.models import PersonServed, Placement, Program, Staff
@@ -132,12 +133,9 @@ def _credential(staff: Staff, credential: str) -> str:
 
 
 def _activities(codes: Sequence[str]) -> list[PeerActivity]:
-    codes = list(dict.fromkeys(codes))
-    found = {a.code: a for a in PeerActivity.objects.filter(code__in=codes, is_active=True)}
-    unknown = [c for c in codes if c not in found]
-    if unknown:
-        raise invalid("activities", f"Unknown or retired activities: {', '.join(unknown)}.")
-    return [found[c] for c in codes]
+    return active_by_code(
+        PeerActivity, codes, field="activities", unknown="Unknown or retired activities: {codes}."
+    )
 
 
 def _check_common(

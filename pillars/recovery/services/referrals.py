@@ -10,13 +10,14 @@ it is refused with the reason and nothing is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
@@ -437,14 +438,78 @@ def reopen(referral: Referral, *, actor: Any, note: str) -> Referral:
     return referral
 
 
+# --- The two reminders: the overdue response and the follow-up date ------------------------
+
+
+@dataclass(frozen=True)
+class _Reminder:
+    """One reminder about a referral's date, by the fields it keeps on the referral: the date
+    (``on``), the date it was last sent for (``sent``: a new date re-arms it) and its own
+    back-off after a failure (``retry_at``, ``failures``)."""
+
+    on: str
+    sent: str
+    retry_at: str
+    failures: str
+
+    def not_sent(self) -> Q:
+        return Q(**{f"{self.sent}__isnull": True}) | ~Q(**{self.sent: F(self.on)})
+
+    def claim(self, pk: int, statuses: Any, day: date | None) -> int:
+        """Compare-and-set: mark the referral reminded for ``day`` if it still has that date,
+        one of ``statuses`` and no reminder for it; how many rows were claimed (0 or 1)."""
+        return (
+            Referral.objects.filter(pk=pk, status__in=statuses, **{self.on: day})
+            .filter(self.not_sent())
+            .update(**{self.sent: day, self.retry_at: None, self.failures: 0})
+        )
+
+    def retry_later(self, pk: int, failures: int, now: datetime) -> None:
+        """The failure policy's retry: wait longer after each failure, never drop the row."""
+        Referral.objects.filter(pk=pk).update(
+            **{self.retry_at: now + sweeps.backoff(failures), self.failures: failures}
+        )
+
+    def sweep(
+        self,
+        result: sweeps.SweepResult,
+        candidates: QuerySet[Referral],
+        now: datetime,
+        limit: int,
+        *,
+        alert: Callable[[int], int | None],
+        label: str,
+    ) -> sweeps.SweepResult:
+        """Alert about the candidates not reminded for their date yet and not waiting out a
+        back-off, earliest date first (``core.sweeps.alert_each``)."""
+        rows = list(
+            candidates.filter(self.not_sent())
+            .filter(Q(**{f"{self.retry_at}__isnull": True}) | Q(**{f"{self.retry_at}__lte": now}))
+            .order_by(self.on, "pk")
+            .values_list("pk", "public_id", self.failures)[:limit]
+        )
+        return sweeps.alert_each(
+            result,
+            rows,
+            alert=alert,
+            retry=lambda pk, n: self.retry_later(pk, n, now),
+            label=label,
+            object_type="recovery.referral",
+        )
+
+
+OVERDUE = _Reminder(
+    on="due_on", sent="alerted_due_on", retry_at="sweep_retry_at", failures="sweep_failures"
+)
+FOLLOW_UP = _Reminder(
+    on="follow_up_on",
+    sent="reminded_follow_up_on",
+    retry_at="follow_up_retry_at",
+    failures="follow_up_failures",
+)
+
+
 # --- The overdue sweep -----------------------------------------------------------------------
-
-
-def _retry_later(pk: int, failures: int, now: datetime) -> None:
-    """The failure policy's retry: wait longer after each failure, never drop the row."""
-    Referral.objects.filter(pk=pk).update(
-        sweep_retry_at=now + sweeps.backoff(failures), sweep_failures=failures
-    )
 
 
 def _alert_overdue(pk: int, now: datetime) -> int | None:
@@ -455,11 +520,7 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
         "referred_by", "made_in_unit", "service__organization", "person"
     ).get(pk=pk)
     due = referral.due_on
-    claimed = (
-        Referral.objects.filter(pk=pk, status__in=AWAITING_RESPONSE, due_on=due)
-        .filter(Q(alerted_due_on__isnull=True) | ~Q(alerted_due_on=F("due_on")))
-        .update(alerted_due_on=due, sweep_retry_at=None, sweep_failures=0)
-    )
+    claimed = OVERDUE.claim(pk, AWAITING_RESPONSE, due)
     if claimed != 1 or due is None:
         return None
     return _remind_peer(
@@ -522,20 +583,13 @@ def sweep_overdue(now: datetime | None = None, *, limit: int = 100) -> sweeps.Sw
     policy (core.sweeps.guarded): one that raises is audited and retried after a back-off."""
     now = now or clock.now()
     result = sweeps.SweepResult("referral responses")
-    rows = list(
-        Referral.objects.filter(status__in=AWAITING_RESPONSE, due_on__lt=now.date())
-        .filter(Q(alerted_due_on__isnull=True) | ~Q(alerted_due_on=F("due_on")))
-        .filter(Q(sweep_retry_at__isnull=True) | Q(sweep_retry_at__lte=now))
-        .order_by("due_on", "pk")
-        .values_list("pk", "public_id", "sweep_failures")[:limit]
-    )
-    return sweeps.alert_each(
+    return OVERDUE.sweep(
         result,
-        rows,
+        Referral.objects.filter(status__in=AWAITING_RESPONSE, due_on__lt=now.date()),
+        now,
+        limit,
         alert=lambda pk: _alert_overdue(pk, now),
-        retry=lambda pk, n: _retry_later(pk, n, now),
         label=SYSTEM_LABEL,
-        object_type="recovery.referral",
     )
 
 
@@ -554,13 +608,6 @@ def follow_up_moment(referral: Referral) -> datetime | None:
     return datetime.combine(referral.follow_up_on, time(0), tzinfo=zone)
 
 
-def _retry_follow_up_later(pk: int, failures: int, now: datetime) -> None:
-    """The failure policy's retry for the reminder: its own back-off, never dropped."""
-    Referral.objects.filter(pk=pk).update(
-        follow_up_retry_at=now + sweeps.backoff(failures), follow_up_failures=failures
-    )
-
-
 def _remind_follow_up(pk: int, now: datetime) -> int | None:
     """Claim one open referral for its follow-up date (compare-and-set on
     ``reminded_follow_up_on``) once the date has begun in the unit's zone, and remind the
@@ -573,12 +620,7 @@ def _remind_follow_up(pk: int, now: datetime) -> int | None:
     moment = follow_up_moment(referral)
     if day is None or moment is None or now < moment:
         return None
-    claimed = (
-        Referral.objects.filter(pk=pk, status__in=OPEN_STATUSES, follow_up_on=day)
-        .filter(Q(reminded_follow_up_on__isnull=True) | ~Q(reminded_follow_up_on=F("follow_up_on")))
-        .update(reminded_follow_up_on=day, follow_up_retry_at=None, follow_up_failures=0)
-    )
-    if claimed != 1:
+    if FOLLOW_UP.claim(pk, OPEN_STATUSES, day) != 1:
         return None
     return _remind_peer(
         referral,
@@ -600,20 +642,13 @@ def sweep_follow_ups(now: datetime | None = None, *, limit: int = 100) -> sweeps
     that raises goes through core.sweeps.guarded and is retried after a back-off."""
     now = now or clock.now()
     result = sweeps.SweepResult("referral follow-ups")
-    rows = list(
+    return FOLLOW_UP.sweep(
+        result,
         Referral.objects.filter(
             status__in=OPEN_STATUSES, follow_up_on__lte=now.date() + timedelta(days=1)
-        )
-        .filter(Q(reminded_follow_up_on__isnull=True) | ~Q(reminded_follow_up_on=F("follow_up_on")))
-        .filter(Q(follow_up_retry_at__isnull=True) | Q(follow_up_retry_at__lte=now))
-        .order_by("follow_up_on", "pk")
-        .values_list("pk", "public_id", "follow_up_failures")[:limit]
-    )
-    return sweeps.alert_each(
-        result,
-        rows,
+        ),
+        now,
+        limit,
         alert=lambda pk: _remind_follow_up(pk, now),
-        retry=lambda pk, n: _retry_follow_up_later(pk, n, now),
         label=FOLLOW_UP_LABEL,
-        object_type="recovery.referral",
     )

@@ -7,14 +7,11 @@ from typing import Any
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
 from pillars.core.entry import get_for, public_id_of
-from pillars.core.policy import Actor
 from pillars.people.models import PersonServed, Unit
 from pillars.people.policies import on_actor_units
-from pillars.people.selectors import is_emergency_read, person_category, record_list_read
+from pillars.people.selectors import record_list_read, record_person_read
 from pillars.rounds.models import Check, ObservationOrder
 
 # The other rounds selectors read a public id through this name.
@@ -75,19 +72,6 @@ def orders_visible_to(user: Any) -> QuerySet[ObservationOrder]:
     return policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
 
 
-def _record_read(user: Any, person: PersonServed, what: str, target: Any) -> None:
-    """A read that shows one person served's observation record is an audited view."""
-    audit.record(
-        user.user if isinstance(user, Actor) else user,
-        Action.VIEW,
-        target,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT,
-        detail={"what": what},
-    )
-
-
 def read_order_for(
     user: Any, public_id: Any, *, what: str = "observation order"
 ) -> ObservationOrder:
@@ -95,7 +79,7 @@ def read_order_for(
     audited. 404 when out of scope, 403 when the user may not see orders."""
     order = get_order_for(user, public_id, "rounds.view")
     order = _with_history_columns(ObservationOrder.objects.filter(pk=order.pk)).get()
-    _record_read(user, order.person, what, order)
+    record_person_read(user, order, order.person, what=what)
     return order
 
 
@@ -191,5 +175,5 @@ def get_check_for(
     if not policy.is_visible(user, check):
         # A check keeps the label of the program it was made in, whatever its order's.
         raise Http404("Not found")
-    _record_read(user, check.order.person, what, check)
+    record_person_read(user, check, check.order.person, what=what)
     return check

@@ -7,10 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
-from pillars.people.selectors import is_emergency_read, person_category
+from pillars.people.selectors import record_person_read
 from pillars.rounds.models import Check, ObservationOrder
 
 
@@ -25,13 +23,6 @@ def checks_of(user: Any, order: ObservationOrder, *, since: datetime) -> QuerySe
 
 def record_checks_read(user: Any, order: ObservationOrder, shown: list[Check]) -> None:
     """One audit event for a page of a person's checks: who read them, which, and why."""
-    person = order.person
-    audit.record(
-        policy.actor_for(user).user,
-        Action.VIEW,
-        order,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.EMERGENCY if is_emergency_read(user, person) else Purpose.TREATMENT,
-        detail={"what": "checks", "checks": [str(c.public_id) for c in shown]},
+    record_person_read(
+        user, order, order.person, what="checks", checks=[str(c.public_id) for c in shown]
     )

@@ -14,6 +14,7 @@ measures it against the same figure by hand in SQL).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -256,6 +257,31 @@ class ComplianceRow:
     earliest_end: date | None = None
 
 
+def _required_by_role(choices: QuerySet[Any], key: str) -> Any:
+    """Which of ``choices`` (named by their ``key``) each role code requires."""
+    by_role: dict[str, set[Any]] = defaultdict(set)
+    for value, role in choices.filter(required_for__isnull=False).values_list(
+        key, "required_for__code"
+    ):
+        by_role[role].add(value)
+    return by_role
+
+
+def _required_of_each[K](
+    roles_of: dict[int, list[str]], by_role: Mapping[str, set[K]], names: Mapping[K, str]
+) -> Iterator[tuple[int, list[K]]]:
+    """Each staff member whose roles require something, with what they require (the union over
+    their roles, in the order of ``names``), worked out once per distinct set of roles."""
+    needs: dict[frozenset[str], list[K]] = {}
+    for staff_id, role_codes in roles_of.items():
+        key = frozenset(role_codes)
+        if key not in needs:
+            wanted: set[K] = set().union(*(by_role.get(r, set()) for r in key))
+            needs[key] = sorted(wanted, key=lambda k: names[k])
+        if needs[key]:
+            yield staff_id, needs[key]
+
+
 def credential_compliance(
     staff: QuerySet[Staff], today: date, roles_of: dict[int, list[str]] | None = None
 ) -> dict[int, ComplianceRow]:
@@ -271,11 +297,7 @@ def credential_compliance(
             roles_of[staff_id].append(code)
     kinds = CredentialType.objects.filter(is_current=True, is_active=True)
     names = dict(kinds.values_list("code", "name"))
-    by_role: dict[str, set[str]] = defaultdict(set)
-    for code, role in kinds.filter(required_for__isnull=False).values_list(
-        "code", "required_for__code"
-    ):
-        by_role[role].add(code)
+    by_role: dict[str, set[str]] = _required_by_role(kinds, "code")
     effective_end = Case(
         When(waived_at__isnull=False, then=Coalesce(F("waived_until"), Value(FAR))),
         default=Coalesce(F("expires_on"), Value(FAR)),
@@ -292,16 +314,9 @@ def credential_compliance(
     }
     soon = today + timedelta(days=EXPIRING_DAYS)
     rows: dict[int, ComplianceRow] = {}
-    needs: dict[frozenset[str], list[str]] = {}
-    for staff_id, role_codes in roles_of.items():
-        key = frozenset(role_codes)
-        if key not in needs:
-            wanted: set[str] = set().union(*(by_role.get(r, set()) for r in key))
-            needs[key] = sorted(wanted, key=lambda c: names[c])
-        if not needs[key]:
-            continue
+    for staff_id, codes in _required_of_each(roles_of, by_role, names):
         row = rows[staff_id] = ComplianceRow(staff_id)
-        for code in needs[key]:
+        for code in codes:
             _judge(row, names[code], ends.get((staff_id, code)), today, soon)
     return rows
 
@@ -318,11 +333,7 @@ def training_compliance(
     date counts as expiring on that date; otherwise the training has lapsed."""
     courses = Course.objects.filter(is_active=True)
     names = {pk: f"Training: {name}" for pk, name in courses.values_list("pk", "name")}
-    by_role: dict[str, set[int]] = defaultdict(set)
-    for pk, role in courses.filter(required_for__isnull=False).values_list(
-        "pk", "required_for__code"
-    ):
-        by_role[role].add(pk)
+    by_role: dict[str, set[int]] = _required_by_role(courses, "pk")
     if not by_role:
         return rows
     staff_ids = staff.values("pk")
@@ -342,16 +353,9 @@ def training_compliance(
         ).values_list("staff_id", "course_id", "due_on")
     }
     soon = today + timedelta(days=EXPIRING_DAYS)
-    needs: dict[frozenset[str], list[int]] = {}
-    for staff_id, role_codes in roles_of.items():
-        key = frozenset(role_codes)
-        if key not in needs:
-            wanted: set[int] = set().union(*(by_role.get(r, set()) for r in key))
-            needs[key] = sorted(wanted, key=lambda pk: names[pk])
-        if not needs[key]:
-            continue
+    for staff_id, course_ids in _required_of_each(roles_of, by_role, names):
         row = rows.get(staff_id) or rows.setdefault(staff_id, ComplianceRow(staff_id))
-        for course_id in needs[key]:
+        for course_id in course_ids:
             end = ends.get((staff_id, course_id)) or due.get((staff_id, course_id))
             _judge(row, names[course_id], end, today, soon)
     return rows
