@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.errors import ValidationError
+from pillars.core.model_constraints import ends_after, one_open
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.people.choices import (
@@ -186,10 +187,7 @@ class Staff(OrganizationOwned, PublicModel):
                 condition=Q(exited_on__isnull=True) | ~Q(exit_reason=""),
                 name="staff_exit_has_reason",
             ),
-            models.CheckConstraint(
-                condition=Q(exited_on__isnull=True) | Q(exited_on__gte=models.F("hired_on")),
-                name="staff_exit_after_hire",
-            ),
+            ends_after("exited_on", "hired_on", name="staff_exit_after_hire", or_same=True),
         ]
 
     def __str__(self) -> str:
@@ -284,16 +282,8 @@ class Episode(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["-admitted_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "organization"],
-                condition=Q(discharged_at__isnull=True),
-                name="one_open_episode_per_person",
-            ),
-            models.CheckConstraint(
-                condition=Q(discharged_at__isnull=True)
-                | Q(discharged_at__gt=models.F("admitted_at")),
-                name="episode_discharge_after_admit",
-            ),
+            one_open("person", end="discharged_at", name="one_open_episode_per_person"),
+            ends_after("discharged_at", "admitted_at", name="episode_discharge_after_admit"),
         ]
 
     def __str__(self) -> str:
@@ -339,20 +329,9 @@ class Placement(OrganizationOwned, PublicModel):
         ordering = ["started_at"]
         indexes = [models.Index(fields=["unit", "started_at", "ended_at"])]
         constraints = [
-            models.UniqueConstraint(
-                fields=["episode", "organization"],
-                condition=Q(ended_at__isnull=True),
-                name="one_open_placement_per_episode",
-            ),
-            models.UniqueConstraint(
-                fields=["bed", "organization"],
-                condition=Q(ended_at__isnull=True),
-                name="one_person_per_bed",
-            ),
-            models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=models.F("started_at")),
-                name="placement_end_after_start",
-            ),
+            one_open("episode", name="one_open_placement_per_episode"),
+            one_open("bed", name="one_person_per_bed"),
+            ends_after("ended_at", "started_at", name="placement_end_after_start"),
         ]
 
     def __str__(self) -> str:
@@ -373,15 +352,10 @@ class CaseloadAssignment(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["-started_on"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["staff", "person", "kind", "organization"],
-                condition=Q(ended_on__isnull=True),
-                name="one_open_assignment_per_kind",
+            one_open(
+                ["staff", "person", "kind"], end="ended_on", name="one_open_assignment_per_kind"
             ),
-            models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
-                name="assignment_end_after_start",
-            ),
+            ends_after("ended_on", "started_on", name="assignment_end_after_start", or_same=True),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import ends_after, one_open
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff, Unit
@@ -210,15 +211,8 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["unit", "started_at"])]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "organization"],
-                condition=Q(released_at__isnull=True),
-                name="one_active_restraint_each",
-            ),
-            models.CheckConstraint(
-                condition=Q(released_at__isnull=True) | Q(released_at__gt=models.F("started_at")),
-                name="restraint_release_after_start",
-            ),
+            one_open("person", end="released_at", name="one_active_restraint_each"),
+            ends_after("released_at", "started_at", name="restraint_release_after_start"),
         ]
 
     def __str__(self) -> str:

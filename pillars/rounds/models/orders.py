@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import open_stretch_constraints
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import (
@@ -26,25 +27,6 @@ from pillars.people.models import (
 )
 from pillars.people.tenancy import OrganizationOwned
 from pillars.rounds.choices import Activity, CheckStatus, Location, Proof, SafetyStatus
-
-
-def open_stretch_constraints(
-    one_open_per: str, *, one_open_name: str, ends_after_name: str
-) -> list[models.BaseConstraint]:
-    """The two constraints of a record that runs from ``started_at`` until ``ended_at``: at most
-    one open row per ``one_open_per`` (in each organization), and an end never before the start.
-    The names are each model's existing constraint names."""
-    return [
-        models.UniqueConstraint(
-            fields=[one_open_per, "organization"],
-            condition=Q(ended_at__isnull=True),
-            name=one_open_name,
-        ),
-        models.CheckConstraint(
-            condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
-            name=ends_after_name,
-        ),
-    ]
 
 
 class ObservationLevel(VersionedRule, PublicModel):
