@@ -1,6 +1,7 @@
-"""Constraints many models declare alike: a record that stays open until an end is set (at most
-one open row per parent, in each organization) and an end that never comes before its start.
-Each model passes its existing constraint names, so the database keeps the same constraints."""
+"""Constraints many models declare alike: a unique constraint within each organization, a record
+that stays open until an end is set (at most one open row per parent, in each organization) and
+an end that never comes before its start. Each model passes its existing constraint names, so the
+database keeps the same constraints."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ from django.db import models
 from django.db.models import Q
 
 
+def unique_in_organization(
+    *fields: str, name: str, condition: Q | None = None
+) -> models.BaseConstraint:
+    """``fields`` are unique within each organization (a tenant table's unique constraints all
+    name ``organization``, last: see ``people.tenancy``); with ``condition``, among those rows."""
+    return models.UniqueConstraint(fields=[*fields, "organization"], condition=condition, name=name)
+
+
 def one_open(
     per: str | Sequence[str], *, end: str = "ended_at", name: str
 ) -> models.BaseConstraint:
     """At most one row per ``per`` (a field or fields) in each organization while ``end`` is
     not set."""
     fields = [per] if isinstance(per, str) else list(per)
-    return models.UniqueConstraint(
-        fields=[*fields, "organization"], condition=Q(**{f"{end}__isnull": True}), name=name
-    )
+    return unique_in_organization(*fields, condition=Q(**{f"{end}__isnull": True}), name=name)
 
 
 def ends_after(end: str, start: str, *, name: str, or_same: bool = False) -> models.BaseConstraint:

@@ -10,6 +10,8 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
+
 
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -68,14 +70,8 @@ def plan_version_constraints(plan: str) -> list[models.BaseConstraint]:
     number per person, at most one open draft per person (everyone edits the same next
     version), and a signed version carries both signatures."""
     return [
-        models.UniqueConstraint(
-            fields=["person", "number", "organization"], name=f"{plan}_version_unique"
-        ),
-        models.UniqueConstraint(
-            fields=["person", "organization"],
-            condition=Q(status="draft"),
-            name=f"one_{plan}_draft",
-        ),
+        unique_in_organization("person", "number", name=f"{plan}_version_unique"),
+        unique_in_organization("person", condition=Q(status="draft"), name=f"one_{plan}_draft"),
         models.CheckConstraint(
             condition=Q(status="draft")
             | (

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.errors import ValidationError
-from pillars.core.model_constraints import ends_after, one_open
+from pillars.core.model_constraints import ends_after, one_open, unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.people.choices import (
@@ -66,9 +66,7 @@ class Unit(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["code", "organization"], name="unit_code_unique_in_org")
-        ]
+        constraints = [unique_in_organization("code", name="unit_code_unique_in_org")]
 
     def __str__(self) -> str:
         return self.name
@@ -98,11 +96,7 @@ class Room(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "name", "organization"], name="room_unique_in_unit"
-            )
-        ]
+        constraints = [unique_in_organization("unit", "name", name="room_unique_in_unit")]
 
     def __str__(self) -> str:
         return self.name
@@ -117,11 +111,7 @@ class Bed(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["room__name", "label"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["room", "label", "organization"], name="bed_unique_in_room"
-            )
-        ]
+        constraints = [unique_in_organization("room", "label", name="bed_unique_in_room")]
 
     def __str__(self) -> str:
         return f"{self.room.name}-{self.label}"
@@ -180,9 +170,7 @@ class Staff(OrganizationOwned, PublicModel):
         ordering = ["display_name"]
         verbose_name_plural = "staff"
         constraints = [
-            models.UniqueConstraint(
-                fields=["badge_number", "organization"], name="staff_badge_unique_in_org"
-            ),
+            unique_in_organization("badge_number", name="staff_badge_unique_in_org"),
             models.CheckConstraint(
                 condition=Q(exited_on__isnull=True) | ~Q(exit_reason=""),
                 name="staff_exit_has_reason",
@@ -221,11 +209,7 @@ class PersonServed(OrganizationOwned, PublicModel):
         ordering = ["legal_family_name", "legal_given_name"]
         verbose_name_plural = "persons served"
         indexes = [models.Index(fields=["legal_family_name", "legal_given_name"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["record_number", "organization"], name="person_record_unique_in_org"
-            )
-        ]
+        constraints = [unique_in_organization("record_number", name="person_record_unique_in_org")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -424,9 +408,7 @@ class DeviceEnrollment(OrganizationOwned, models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["device", "staff", "organization"], name="one_enrollment_per_device_staff"
-            )
+            unique_in_organization("device", "staff", name="one_enrollment_per_device_staff")
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from django.db import models
 from django.db.models import Q
 
-from pillars.core.model_constraints import ends_after, one_open
+from pillars.core.model_constraints import ends_after, one_open, unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff, Unit
@@ -132,10 +132,8 @@ class UnitRuleProfile(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["-chosen_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "organization"],
-                condition=Q(is_current=True),
-                name="one_rule_profile_per_unit",
+            unique_in_organization(
+                "unit", condition=Q(is_current=True), name="one_rule_profile_per_unit"
             )
         ]
 
@@ -467,11 +465,7 @@ class RestraintStaff(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["added_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["episode", "staff", "organization"], name="restraint_staff_once"
-            )
-        ]
+        constraints = [unique_in_organization("episode", "staff", name="restraint_staff_once")]
 
     def __str__(self) -> str:
         return f"{self.staff} in {self.episode}"

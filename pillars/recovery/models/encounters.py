@@ -19,6 +19,7 @@ from datetime import datetime
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Program, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned
@@ -317,11 +318,7 @@ class EncounterActivity(OrganizationOwned, models.Model):
     activity = models.ForeignKey(PeerActivity, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["encounter", "activity", "organization"], name="encounter_activity"
-            )
-        ]
+        constraints = [unique_in_organization("encounter", "activity", name="encounter_activity")]
 
     def __str__(self) -> str:
         return f"{self.activity_id} in {self.encounter_id}"

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import CaseloadAssignment, Part2Labelled, PersonServed, Program, Staff
 from pillars.people.tenancy import OrganizationOwned
@@ -252,9 +253,7 @@ class MatchCandidate(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["request_id", "rank"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["request", "peer", "organization"], name="match_candidate_once"
-            ),
+            unique_in_organization("request", "peer", name="match_candidate_once"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Room, Staff, Unit
@@ -134,9 +135,7 @@ class InspectionResult(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["inspection_id", "item__position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["inspection", "item", "organization"], name="one_result_per_item"
-            ),
+            unique_in_organization("inspection", "item", name="one_result_per_item"),
             models.CheckConstraint(
                 condition=~Q(result=ItemResult.FAIL) | ~Q(note=""), name="failed_item_has_note"
             ),
