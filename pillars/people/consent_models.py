@@ -191,14 +191,8 @@ class ConsentRecipient(OrganizationOwned, models.Model):
         return self.name
 
 
-class ConsentProgram(TenantLink):
+class ConsentProgram(TenantLink, ends=("consent", "unit"), db_table="people_consent_programs"):
     """A Part 2 program whose records a consent covers."""
-
-    organization_from = ("consent",)
 
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        db_table = "people_consent_programs"
-        unique_together = [("consent", "unit", "organization")]

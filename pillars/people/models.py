@@ -534,53 +534,29 @@ from pillars.people.consent_models import Consent as Consent  # noqa: E402
 from pillars.people.consent_models import ConsentRecipient as ConsentRecipient  # noqa: E402
 
 
-class ProgramUnit(TenantLink):
+class ProgramUnit(TenantLink, ends=("program", "unit"), db_table="people_program_units"):
     """A unit a program runs on."""
-
-    organization_from = ("program",)
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
 
-    class Meta:
-        db_table = "people_program_units"
-        unique_together = [("program", "unit", "organization")]
 
-
-class StaffRole(TenantLink):
+class StaffRole(TenantLink, ends=("staff", "role"), db_table="people_staff_roles"):
     """A role a staff member holds."""
-
-    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="+")
 
-    class Meta:
-        db_table = "people_staff_roles"
-        unique_together = [("staff", "role", "organization")]
 
-
-class StaffHomeUnit(TenantLink):
+class StaffHomeUnit(TenantLink, ends=("staff", "unit"), db_table="people_staff_home_units"):
     """A unit a staff member works on."""
-
-    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
 
-    class Meta:
-        db_table = "people_staff_home_units"
-        unique_together = [("staff", "unit", "organization")]
 
-
-class StaffProgram(TenantLink):
+class StaffProgram(TenantLink, ends=("staff", "program"), db_table="people_staff_programs"):
     """A program a staff member works in."""
-
-    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        db_table = "people_staff_programs"
-        unique_together = [("staff", "program", "organization")]

@@ -363,16 +363,14 @@ class Debrief(OrganizationOwned, PublicModel):
         ordering = ["held_at", "pk"]
 
 
-class IncidentDeescalationStep(TenantLink):
+class IncidentDeescalationStep(
+    TenantLink,
+    ends=("incident", "deescalationstep"),
+    db_table="incidents_incident_deescalation_steps",
+):
     """A de-escalation technique tried before an incident."""
-
-    organization_from = ("incident",)
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
     deescalationstep = models.ForeignKey(
         DeescalationStep, on_delete=models.CASCADE, related_name="+"
     )
-
-    class Meta:
-        db_table = "incidents_incident_deescalation_steps"
-        unique_together = [("incident", "deescalationstep", "organization")]
