@@ -487,12 +487,13 @@ class Part2Labelled(models.Model):
     emergency-access grant opens it.
 
     Subclasses name the path to their person served (``PART2_PERSON``), the kind of
-    information they hold (``PART2_KIND``, the consent's "amount and kind"), and may override
-    ``label_moment`` (when the record happened) or ``label_unit`` (a record that names its own
-    unit, such as an incident)."""
+    information they hold (``PART2_KIND``, the consent's "amount and kind"), the field that says
+    when the record happened (``PART2_MOMENT``; none means now), and may override
+    ``label_unit`` (a record that names its own unit, such as an incident)."""
 
     PART2_PERSON = "person"
     PART2_KIND = ""
+    PART2_MOMENT = ""
 
     made_in_unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
@@ -510,8 +511,9 @@ class Part2Labelled(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def label_moment(self) -> datetime | None:
-        """When the record happened; None means now."""
-        return None
+        """When the record happened (the field ``PART2_MOMENT`` names); None means now."""
+        moment: datetime | None = getattr(self, self.PART2_MOMENT) if self.PART2_MOMENT else None
+        return moment
 
     def label_unit(self) -> Unit | None:
         """The unit the record names itself, when it has one; otherwise the person's placement

@@ -11,7 +11,7 @@ behavior over every version of the plan.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Q
@@ -236,9 +236,7 @@ class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "behavior"
-
-    def label_moment(self) -> datetime | None:
-        return self.observed_at
+    PART2_MOMENT = "observed_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(TargetBehavior, on_delete=models.PROTECT, related_name="records")

@@ -151,9 +151,7 @@ class Incident(OrganizationOwned, Part2Labelled, PublicModel):
 
     PART2_PERSON = "persons__person"
     PART2_KIND = "incidents"
-
-    def label_moment(self) -> datetime | None:
-        return self.occurred_at
+    PART2_MOMENT = "occurred_at"
 
     def label_unit(self) -> Unit | None:
         return self.unit

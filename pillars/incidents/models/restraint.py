@@ -160,9 +160,7 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("unit",)
 
     PART2_KIND = "restraint"
-
-    def label_moment(self) -> datetime | None:
-        return self.started_at
+    PART2_MOMENT = "started_at"
 
     def label_unit(self) -> Unit | None:
         return self.unit

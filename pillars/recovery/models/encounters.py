@@ -14,7 +14,6 @@ its own short note and attendance, so each record is seen only by those who may 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
@@ -193,6 +192,7 @@ class VirtualSession(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "recovery"
+    PART2_MOMENT = "created_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     peer = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -216,9 +216,6 @@ class VirtualSession(OrganizationOwned, Part2Labelled, PublicModel):
     def __str__(self) -> str:
         return f"Video session {self.scheduled_at:%Y-%m-%d %H:%M}"
 
-    def label_moment(self) -> datetime | None:
-        return self.created_at
-
 
 class Encounter(OrganizationOwned, Part2Labelled, PublicModel):
     """One peer encounter with one person served, signed by the peer with their credential.
@@ -229,6 +226,7 @@ class Encounter(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "recovery"
+    PART2_MOMENT = "started_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     group = models.ForeignKey(
@@ -298,9 +296,6 @@ class Encounter(OrganizationOwned, Part2Labelled, PublicModel):
 
     def __str__(self) -> str:
         return f"Peer encounter {self.started_at:%Y-%m-%d}"
-
-    def label_moment(self) -> datetime | None:
-        return self.started_at
 
     @property
     def is_void(self) -> bool:

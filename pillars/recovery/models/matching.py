@@ -12,7 +12,6 @@ app's caseload service, within the caseload room that ``CaseloadLimit`` rows set
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -189,6 +188,7 @@ class MatchRequest(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "recovery"
+    PART2_MOMENT = "requested_at"
 
     person = models.ForeignKey(
         PersonServed, on_delete=models.PROTECT, related_name="peer_match_requests"
@@ -228,9 +228,6 @@ class MatchRequest(OrganizationOwned, Part2Labelled, PublicModel):
 
     def __str__(self) -> str:
         return f"Peer request for {self.person} ({self.get_status_display()})"
-
-    def label_moment(self) -> datetime | None:
-        return self.requested_at
 
     @property
     def is_active(self) -> bool:

@@ -96,9 +96,7 @@ class ObservationOrder(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "rounds"
-
-    def label_moment(self) -> datetime | None:
-        return self.started_at
+    PART2_MOMENT = "started_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
@@ -197,9 +195,7 @@ class Check(OrganizationOwned, Part2Labelled, PublicModel):
 
     PART2_PERSON = "order__person"
     PART2_KIND = "rounds"
-
-    def label_moment(self) -> datetime | None:
-        return self.observed_at
+    PART2_MOMENT = "observed_at"
 
     order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="checks")
     observed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
