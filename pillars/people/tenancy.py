@@ -168,6 +168,23 @@ class TenantLink(OrganizationOwned):
         return " ".join(str(getattr(self, f.attname)) for f in ends)
 
 
+def reference_link[M: models.Model](
+    to: type[M], *, related_name: str, one_to_one: bool = False
+) -> models.ForeignKey[M | None, M | None]:
+    """An optional link from a reference table to a tenant row: not a database constraint,
+    since a reference table cannot point into a distributed one (see the module's docstring);
+    a tenant row cannot be deleted while one names it."""
+    field = models.OneToOneField if one_to_one else models.ForeignKey
+    return field(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        db_constraint=False,
+    )
+
+
 class NoOrganization(ValueError):
     """A tenant row was written with no organization and nothing to take it from."""
 

@@ -20,7 +20,7 @@ from django.db.models import Q
 from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import CaseloadAssignment, Part2Labelled, PersonServed, Program, Staff
-from pillars.people.tenancy import OrganizationOwned
+from pillars.people.tenancy import OrganizationOwned, reference_link
 
 __all__ = [
     "DEFAULT_CASELOAD_LIMIT",
@@ -151,14 +151,7 @@ class CaseloadLimit(PublicModel):
     for everyone else (the first such row). Rules are data (DESIGN.md rule 8): the default ships
     by data migration."""
 
-    program = models.OneToOneField(
-        Program,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="caseload_limit",
-        db_constraint=False,  # a reference table (people.tenancy)
-    )
+    program = reference_link(Program, related_name="caseload_limit", one_to_one=True)
     max_persons = models.PositiveIntegerField(default=DEFAULT_CASELOAD_LIMIT)
     source = models.CharField(max_length=200, blank=True)
 

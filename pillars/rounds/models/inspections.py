@@ -15,7 +15,7 @@ from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Room, Staff, Unit
-from pillars.people.tenancy import OrganizationOwned, TenantQuerySet
+from pillars.people.tenancy import OrganizationOwned, TenantQuerySet, reference_link
 from pillars.rounds.choices import (
     WORK_ORDER_OPEN_STATES,
     AreaKind,
@@ -38,14 +38,7 @@ class InspectionTemplate(VersionedRule, PublicModel):
     area_kind = models.CharField(max_length=10, choices=AreaKind.choices)
     description = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(
-        Staff,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,  # a reference table (people.tenancy)
-    )
+    created_by = reference_link(Staff, related_name="+")
 
     class Meta:
         ordering = ["name", "-version"]
