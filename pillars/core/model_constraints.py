@@ -1,7 +1,7 @@
 """Constraints many models declare alike: a unique constraint within each organization, a record
-that stays open until an end is set (at most one open row per parent, in each organization) and
-an end that never comes before its start. Each model passes its existing constraint names, so the
-database keeps the same constraints."""
+that stays open until an end is set (at most one open row per parent, in each organization), an
+end that never comes before its start, and a text that must be given unless a condition holds.
+Each model passes its existing constraint names, so the database keeps the same constraints."""
 
 from __future__ import annotations
 
@@ -47,3 +47,9 @@ def open_stretch_constraints(
         one_open(one_open_per, name=one_open_name),
         ends_after("ended_at", "started_at", name=ends_after_name, or_same=True),
     ]
+
+
+def filled_unless(text_field: str, unless: Q, *, name: str) -> models.BaseConstraint:
+    """``text_field`` is not blank unless ``unless`` holds: a late entry says why it is late,
+    an exit gives its reason, a failed item says what is wrong."""
+    return models.CheckConstraint(condition=unless | ~Q(**{text_field: ""}), name=name)

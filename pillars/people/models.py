@@ -10,7 +10,12 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.errors import ValidationError
-from pillars.core.model_constraints import ends_after, one_open, unique_in_organization
+from pillars.core.model_constraints import (
+    ends_after,
+    filled_unless,
+    one_open,
+    unique_in_organization,
+)
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.people.choices import (
@@ -171,10 +176,7 @@ class Staff(OrganizationOwned, PublicModel):
         verbose_name_plural = "staff"
         constraints = [
             unique_in_organization("badge_number", name="staff_badge_unique_in_org"),
-            models.CheckConstraint(
-                condition=Q(exited_on__isnull=True) | ~Q(exit_reason=""),
-                name="staff_exit_has_reason",
-            ),
+            filled_unless("exit_reason", Q(exited_on__isnull=True), name="staff_exit_has_reason"),
             ends_after("exited_on", "hired_on", name="staff_exit_after_hire", or_same=True),
         ]
 

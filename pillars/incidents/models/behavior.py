@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.db import models
 from django.db.models import Q
 
-from pillars.core.model_constraints import unique_in_organization
+from pillars.core.model_constraints import filled_unless, unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff
 from pillars.people.tenancy import OrganizationOwned
@@ -258,9 +258,8 @@ class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
         ordering = ["-observed_at"]
         indexes = [models.Index(fields=["person", "observed_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(is_late_entry=False) | ~Q(late_reason=""),
-                name="behavior_late_entry_has_reason",
+            filled_unless(
+                "late_reason", Q(is_late_entry=False), name="behavior_late_entry_has_reason"
             ),
             models.CheckConstraint(
                 condition=Q(intensity__isnull=True) | Q(intensity__gte=1, intensity__lte=5),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from pillars.core.model_constraints import unique_in_organization
+from pillars.core.model_constraints import filled_unless, unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Room, Staff, Unit
@@ -98,9 +98,7 @@ class Inspection(OrganizationOwned, PublicModel):
         ordering = ["-completed_at", "pk"]
         indexes = [models.Index(fields=["unit", "completed_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(room__isnull=False) | ~Q(area=""), name="inspection_names_a_place"
-            ),
+            filled_unless("area", Q(room__isnull=False), name="inspection_names_a_place"),
             models.CheckConstraint(
                 condition=Q(completed_at__gte=models.F("started_at")),
                 name="inspection_completes_after_start",
@@ -129,9 +127,7 @@ class InspectionResult(OrganizationOwned, PublicModel):
         ordering = ["inspection_id", "item__position"]
         constraints = [
             unique_in_organization("inspection", "item", name="one_result_per_item"),
-            models.CheckConstraint(
-                condition=~Q(result=ItemResult.FAIL) | ~Q(note=""), name="failed_item_has_note"
-            ),
+            filled_unless("note", ~Q(result=ItemResult.FAIL), name="failed_item_has_note"),
         ]
 
     def __str__(self) -> str:

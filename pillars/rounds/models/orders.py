@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from pillars.core.model_constraints import open_stretch_constraints
+from pillars.core.model_constraints import filled_unless, open_stretch_constraints
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import (
@@ -220,10 +220,7 @@ class Check(OrganizationOwned, Part2Labelled, PublicModel):
         ordering = ["-observed_at"]
         indexes = [models.Index(fields=["order", "observed_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(is_late_entry=False) | ~Q(late_reason=""),
-                name="late_entry_has_reason",
-            ),
+            filled_unless("late_reason", Q(is_late_entry=False), name="late_entry_has_reason"),
         ]
 
     def __str__(self) -> str:
