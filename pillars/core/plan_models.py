@@ -8,6 +8,9 @@ from datetime import date
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import Q
+
+from pillars.core.model_constraints import unique_in_organization
 
 
 class PlanStatus(models.TextChoices):
@@ -60,3 +63,20 @@ class PlanVersionBase(models.Model):
 
     def is_review_overdue(self, today: date) -> bool:
         return self.is_signed and self.review_on < today  # type: ignore[attr-defined]
+
+
+def plan_version_constraints(plan: str) -> list[models.BaseConstraint]:
+    """The constraints every plan's versions keep, named after the plan ("safety_plan"): one
+    number per person, at most one open draft per person (everyone edits the same next
+    version), and a signed version carries both signatures."""
+    return [
+        unique_in_organization("person", "number", name=f"{plan}_version_unique"),
+        unique_in_organization("person", condition=Q(status="draft"), name=f"one_{plan}_draft"),
+        models.CheckConstraint(
+            condition=Q(status="draft")
+            | (
+                Q(signed_at__isnull=False, person_signed_at__isnull=False) & ~Q(person_signature="")
+            ),
+            name=f"signed_{plan}_has_both_signatures",
+        ),
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.people.models import Unit
 from pillars.people.tenancy import OrganizationOwned
 
@@ -84,11 +85,7 @@ class UnitHour(OrganizationOwned, Figures):
     hour = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "hour", "organization"], name="insights_unit_hour_unique"
-            )
-        ]
+        constraints = [unique_in_organization("unit", "hour", name="insights_unit_hour_unique")]
         indexes = [models.Index(fields=["hour"], name="insights_unithour_hour")]
 
     def __str__(self) -> str:
@@ -104,11 +101,7 @@ class UnitDay(OrganizationOwned, Figures):
     day = models.DateField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "day", "organization"], name="insights_unit_day_unique"
-            )
-        ]
+        constraints = [unique_in_organization("unit", "day", name="insights_unit_day_unique")]
         indexes = [models.Index(fields=["day"], name="insights_unitday_day")]
 
     def __str__(self) -> str:

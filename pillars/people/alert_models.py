@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import one_open
 from pillars.core.models import PublicModel
 from pillars.people.choices import AlertKind
 from pillars.people.tenancy import OrganizationOwned
@@ -54,10 +55,8 @@ class Alert(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["-due_at", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "dedupe_key", "organization"],
-                condition=Q(resolved_at__isnull=True),
-                name="alert_open_dedupe_unique",
+            one_open(
+                ["recipient", "dedupe_key"], end="resolved_at", name="alert_open_dedupe_unique"
             )
         ]
         indexes = [

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import filled_unless
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.people.models import PersonServed, Staff, Unit
@@ -128,10 +129,7 @@ class Consent(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["person_id", "-signed_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(expires_on__isnull=False) | ~Q(expiry_event=""),
-                name="consent_has_expiry",
-            ),
+            filled_unless("expiry_event", Q(expires_on__isnull=False), name="consent_has_expiry"),
         ]
 
     def __str__(self) -> str:
@@ -191,14 +189,8 @@ class ConsentRecipient(OrganizationOwned, models.Model):
         return self.name
 
 
-class ConsentProgram(TenantLink):
+class ConsentProgram(TenantLink, ends=("consent", "unit"), db_table="people_consent_programs"):
     """A Part 2 program whose records a consent covers."""
-
-    organization_from = ("consent",)
 
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        db_table = "people_consent_programs"
-        unique_together = [("consent", "unit", "organization")]

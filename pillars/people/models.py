@@ -10,6 +10,12 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.errors import ValidationError
+from pillars.core.model_constraints import (
+    ends_after,
+    filled_unless,
+    one_open,
+    unique_in_organization,
+)
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.people.choices import (
@@ -65,9 +71,7 @@ class Unit(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["code", "organization"], name="unit_code_unique_in_org")
-        ]
+        constraints = [unique_in_organization("code", name="unit_code_unique_in_org")]
 
     def __str__(self) -> str:
         return self.name
@@ -97,11 +101,7 @@ class Room(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "name", "organization"], name="room_unique_in_unit"
-            )
-        ]
+        constraints = [unique_in_organization("unit", "name", name="room_unique_in_unit")]
 
     def __str__(self) -> str:
         return self.name
@@ -116,11 +116,7 @@ class Bed(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["room__name", "label"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["room", "label", "organization"], name="bed_unique_in_room"
-            )
-        ]
+        constraints = [unique_in_organization("room", "label", name="bed_unique_in_room")]
 
     def __str__(self) -> str:
         return f"{self.room.name}-{self.label}"
@@ -179,17 +175,9 @@ class Staff(OrganizationOwned, PublicModel):
         ordering = ["display_name"]
         verbose_name_plural = "staff"
         constraints = [
-            models.UniqueConstraint(
-                fields=["badge_number", "organization"], name="staff_badge_unique_in_org"
-            ),
-            models.CheckConstraint(
-                condition=Q(exited_on__isnull=True) | ~Q(exit_reason=""),
-                name="staff_exit_has_reason",
-            ),
-            models.CheckConstraint(
-                condition=Q(exited_on__isnull=True) | Q(exited_on__gte=models.F("hired_on")),
-                name="staff_exit_after_hire",
-            ),
+            unique_in_organization("badge_number", name="staff_badge_unique_in_org"),
+            filled_unless("exit_reason", Q(exited_on__isnull=True), name="staff_exit_has_reason"),
+            ends_after("exited_on", "hired_on", name="staff_exit_after_hire", or_same=True),
         ]
 
     def __str__(self) -> str:
@@ -223,11 +211,7 @@ class PersonServed(OrganizationOwned, PublicModel):
         ordering = ["legal_family_name", "legal_given_name"]
         verbose_name_plural = "persons served"
         indexes = [models.Index(fields=["legal_family_name", "legal_given_name"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["record_number", "organization"], name="person_record_unique_in_org"
-            )
-        ]
+        constraints = [unique_in_organization("record_number", name="person_record_unique_in_org")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -284,16 +268,8 @@ class Episode(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["-admitted_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "organization"],
-                condition=Q(discharged_at__isnull=True),
-                name="one_open_episode_per_person",
-            ),
-            models.CheckConstraint(
-                condition=Q(discharged_at__isnull=True)
-                | Q(discharged_at__gt=models.F("admitted_at")),
-                name="episode_discharge_after_admit",
-            ),
+            one_open("person", end="discharged_at", name="one_open_episode_per_person"),
+            ends_after("discharged_at", "admitted_at", name="episode_discharge_after_admit"),
         ]
 
     def __str__(self) -> str:
@@ -339,20 +315,9 @@ class Placement(OrganizationOwned, PublicModel):
         ordering = ["started_at"]
         indexes = [models.Index(fields=["unit", "started_at", "ended_at"])]
         constraints = [
-            models.UniqueConstraint(
-                fields=["episode", "organization"],
-                condition=Q(ended_at__isnull=True),
-                name="one_open_placement_per_episode",
-            ),
-            models.UniqueConstraint(
-                fields=["bed", "organization"],
-                condition=Q(ended_at__isnull=True),
-                name="one_person_per_bed",
-            ),
-            models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=models.F("started_at")),
-                name="placement_end_after_start",
-            ),
+            one_open("episode", name="one_open_placement_per_episode"),
+            one_open("bed", name="one_person_per_bed"),
+            ends_after("ended_at", "started_at", name="placement_end_after_start"),
         ]
 
     def __str__(self) -> str:
@@ -373,15 +338,10 @@ class CaseloadAssignment(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["-started_on"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["staff", "person", "kind", "organization"],
-                condition=Q(ended_on__isnull=True),
-                name="one_open_assignment_per_kind",
+            one_open(
+                ["staff", "person", "kind"], end="ended_on", name="one_open_assignment_per_kind"
             ),
-            models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
-                name="assignment_end_after_start",
-            ),
+            ends_after("ended_on", "started_on", name="assignment_end_after_start", or_same=True),
         ]
 
     def __str__(self) -> str:
@@ -450,9 +410,7 @@ class DeviceEnrollment(OrganizationOwned, models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["device", "staff", "organization"], name="one_enrollment_per_device_staff"
-            )
+            unique_in_organization("device", "staff", name="one_enrollment_per_device_staff")
         ]
 
     def __str__(self) -> str:
@@ -531,12 +489,13 @@ class Part2Labelled(models.Model):
     emergency-access grant opens it.
 
     Subclasses name the path to their person served (``PART2_PERSON``), the kind of
-    information they hold (``PART2_KIND``, the consent's "amount and kind"), and may override
-    ``label_moment`` (when the record happened) or ``label_unit`` (a record that names its own
-    unit, such as an incident)."""
+    information they hold (``PART2_KIND``, the consent's "amount and kind"), the field that says
+    when the record happened (``PART2_MOMENT``; none means now), and may override
+    ``label_unit`` (a record that names its own unit, such as an incident)."""
 
     PART2_PERSON = "person"
     PART2_KIND = ""
+    PART2_MOMENT = ""
 
     made_in_unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
@@ -554,8 +513,9 @@ class Part2Labelled(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def label_moment(self) -> datetime | None:
-        """When the record happened; None means now."""
-        return None
+        """When the record happened (the field ``PART2_MOMENT`` names); None means now."""
+        moment: datetime | None = getattr(self, self.PART2_MOMENT) if self.PART2_MOMENT else None
+        return moment
 
     def label_unit(self) -> Unit | None:
         """The unit the record names itself, when it has one; otherwise the person's placement
@@ -578,53 +538,29 @@ from pillars.people.consent_models import Consent as Consent  # noqa: E402
 from pillars.people.consent_models import ConsentRecipient as ConsentRecipient  # noqa: E402
 
 
-class ProgramUnit(TenantLink):
+class ProgramUnit(TenantLink, ends=("program", "unit"), db_table="people_program_units"):
     """A unit a program runs on."""
-
-    organization_from = ("program",)
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
 
-    class Meta:
-        db_table = "people_program_units"
-        unique_together = [("program", "unit", "organization")]
 
-
-class StaffRole(TenantLink):
+class StaffRole(TenantLink, ends=("staff", "role"), db_table="people_staff_roles"):
     """A role a staff member holds."""
-
-    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="+")
 
-    class Meta:
-        db_table = "people_staff_roles"
-        unique_together = [("staff", "role", "organization")]
 
-
-class StaffHomeUnit(TenantLink):
+class StaffHomeUnit(TenantLink, ends=("staff", "unit"), db_table="people_staff_home_units"):
     """A unit a staff member works on."""
-
-    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
 
-    class Meta:
-        db_table = "people_staff_home_units"
-        unique_together = [("staff", "unit", "organization")]
 
-
-class StaffProgram(TenantLink):
+class StaffProgram(TenantLink, ends=("staff", "program"), db_table="people_staff_programs"):
     """A program a staff member works in."""
-
-    organization_from = ("staff",)
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        db_table = "people_staff_programs"
-        unique_together = [("staff", "program", "organization")]

@@ -146,14 +146,43 @@ class OrganizationOwned(models.Model):
 
 class TenantLink(OrganizationOwned):
     """A many-to-many link between an organization's rows, as a model of its own so that it
-    carries the organization too: its two links name it."""
+    carries the organization too: its two links name it.
+
+    A link names its two ends (its foreign keys) and its table in the class statement, as in
+    ``class StaffRole(TenantLink, ends=("staff", "role"), db_table="people_staff_roles")``:
+    its organization comes from the first end, and a pair is linked once in an organization."""
 
     class Meta:
         abstract = True
 
+    def __init_subclass__(cls, *, ends: tuple[str, str], db_table: str, **kwargs: Any) -> None:
+        # Runs before Django reads the model's options, which it takes from ``cls.Meta`` when
+        # the class statement has none.
+        super().__init_subclass__(**kwargs)
+        cls.organization_from = (ends[0],)
+        options = {"db_table": db_table, "unique_together": [(*ends, "organization")]}
+        cls.Meta = type("Meta", (), options)  # type: ignore[misc,assignment]
+
     def __str__(self) -> str:
         ends = [f for f in self._meta.concrete_fields if f.is_relation and f.name != "organization"]
         return " ".join(str(getattr(self, f.attname)) for f in ends)
+
+
+def reference_link[M: models.Model](
+    to: type[M], *, related_name: str, one_to_one: bool = False
+) -> models.ForeignKey[M | None, M | None]:
+    """An optional link from a reference table to a tenant row: not a database constraint,
+    since a reference table cannot point into a distributed one (see the module's docstring);
+    a tenant row cannot be deleted while one names it."""
+    field = models.OneToOneField if one_to_one else models.ForeignKey
+    return field(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        db_constraint=False,
+    )
 
 
 class NoOrganization(ValueError):

@@ -11,11 +11,12 @@ behavior over every version of the plan.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import filled_unless, unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff
 from pillars.people.tenancy import OrganizationOwned
@@ -94,13 +95,9 @@ class BehaviorPlan(OrganizationOwned, Part2Labelled, PublicModel):
     class Meta:
         ordering = ["person", "-version"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "version", "organization"], name="behavior_plan_version"
-            ),
-            models.UniqueConstraint(
-                fields=["person", "organization"],
-                condition=Q(is_current=True),
-                name="one_current_behavior_plan",
+            unique_in_organization("person", "version", name="behavior_plan_version"),
+            unique_in_organization(
+                "person", condition=Q(is_current=True), name="one_current_behavior_plan"
             ),
             models.CheckConstraint(
                 condition=(Q(status="active") & Q(ended_on__isnull=True))
@@ -140,9 +137,7 @@ class TargetBehavior(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["plan", "sort_order", "name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "key", "organization"], name="target_key_per_plan"
-            ),
+            unique_in_organization("plan", "key", name="target_key_per_plan"),
         ]
 
     def __str__(self) -> str:
@@ -167,9 +162,7 @@ class PlanPhase(OrganizationOwned, Part2Labelled, PublicModel):
     class Meta:
         ordering = ["person", "started_on", "recorded_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "started_on", "organization"], name="one_phase_change_a_day"
-            ),
+            unique_in_organization("person", "started_on", name="one_phase_change_a_day"),
         ]
 
     def __str__(self) -> str:
@@ -243,9 +236,7 @@ class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "behavior"
-
-    def label_moment(self) -> datetime | None:
-        return self.observed_at
+    PART2_MOMENT = "observed_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(TargetBehavior, on_delete=models.PROTECT, related_name="records")
@@ -267,9 +258,8 @@ class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
         ordering = ["-observed_at"]
         indexes = [models.Index(fields=["person", "observed_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(is_late_entry=False) | ~Q(late_reason=""),
-                name="behavior_late_entry_has_reason",
+            filled_unless(
+                "late_reason", Q(is_late_entry=False), name="behavior_late_entry_has_reason"
             ),
             models.CheckConstraint(
                 condition=Q(intensity__isnull=True) | Q(intensity__gte=1, intensity__lte=5),

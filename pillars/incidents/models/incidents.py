@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned, TenantLink
@@ -150,9 +151,7 @@ class Incident(OrganizationOwned, Part2Labelled, PublicModel):
 
     PART2_PERSON = "persons__person"
     PART2_KIND = "incidents"
-
-    def label_moment(self) -> datetime | None:
-        return self.occurred_at
+    PART2_MOMENT = "occurred_at"
 
     def label_unit(self) -> Unit | None:
         return self.unit
@@ -216,11 +215,7 @@ class IncidentPerson(OrganizationOwned, models.Model):
     role = models.CharField(max_length=20, choices=PersonRole.choices, default=PersonRole.INVOLVED)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["incident", "person", "organization"], name="incident_person_once"
-            )
-        ]
+        constraints = [unique_in_organization("incident", "person", name="incident_person_once")]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.role})"
@@ -239,11 +234,7 @@ class IncidentStaff(OrganizationOwned, models.Model):
     role = models.CharField(max_length=20, choices=StaffRole.choices)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["incident", "staff", "organization"], name="incident_staff_once"
-            )
-        ]
+        constraints = [unique_in_organization("incident", "staff", name="incident_staff_once")]
 
     def __str__(self) -> str:
         return f"{self.staff} ({self.role})"
@@ -303,11 +294,7 @@ class Notification(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["due_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["incident", "recipient", "organization"], name="notification_once"
-            )
-        ]
+        constraints = [unique_in_organization("incident", "recipient", name="notification_once")]
 
     def is_late_at(self, now: datetime) -> bool:
         """Late when sent after its deadline, or not sent and the deadline has passed."""
@@ -374,16 +361,14 @@ class Debrief(OrganizationOwned, PublicModel):
         ordering = ["held_at", "pk"]
 
 
-class IncidentDeescalationStep(TenantLink):
+class IncidentDeescalationStep(
+    TenantLink,
+    ends=("incident", "deescalationstep"),
+    db_table="incidents_incident_deescalation_steps",
+):
     """A de-escalation technique tried before an incident."""
-
-    organization_from = ("incident",)
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
     deescalationstep = models.ForeignKey(
         DeescalationStep, on_delete=models.CASCADE, related_name="+"
     )
-
-    class Meta:
-        db_table = "incidents_incident_deescalation_steps"
-        unique_together = [("incident", "deescalationstep", "organization")]

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import ends_after, one_open, unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff, Unit
@@ -131,10 +132,8 @@ class UnitRuleProfile(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["-chosen_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "organization"],
-                condition=Q(is_current=True),
-                name="one_rule_profile_per_unit",
+            unique_in_organization(
+                "unit", condition=Q(is_current=True), name="one_rule_profile_per_unit"
             )
         ]
 
@@ -161,9 +160,7 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("unit",)
 
     PART2_KIND = "restraint"
-
-    def label_moment(self) -> datetime | None:
-        return self.started_at
+    PART2_MOMENT = "started_at"
 
     def label_unit(self) -> Unit | None:
         return self.unit
@@ -210,15 +207,8 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["unit", "started_at"])]
         constraints = [
-            models.UniqueConstraint(
-                fields=["person", "organization"],
-                condition=Q(released_at__isnull=True),
-                name="one_active_restraint_each",
-            ),
-            models.CheckConstraint(
-                condition=Q(released_at__isnull=True) | Q(released_at__gt=models.F("started_at")),
-                name="restraint_release_after_start",
-            ),
+            one_open("person", end="released_at", name="one_active_restraint_each"),
+            ends_after("released_at", "started_at", name="restraint_release_after_start"),
         ]
 
     def __str__(self) -> str:
@@ -473,11 +463,7 @@ class RestraintStaff(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["added_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["episode", "staff", "organization"], name="restraint_staff_once"
-            )
-        ]
+        constraints = [unique_in_organization("episode", "staff", name="restraint_staff_once")]
 
     def __str__(self) -> str:
         return f"{self.staff} in {self.episode}"

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from pillars.core.models import PublicModel
-from pillars.core.plan_models import PlanStatus, PlanVersionBase
+from pillars.core.plan_models import PlanStatus, PlanVersionBase, plan_version_constraints
 from pillars.people.models import Part2Labelled, PersonServed
 from pillars.people.tenancy import OrganizationOwned, TenantQuerySet
 
@@ -87,25 +87,7 @@ class SafetyPlanVersion(OrganizationOwned, Part2Labelled, PlanVersionBase, Publi
 
     class Meta:
         ordering = ["person_id", "-number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["person", "number", "organization"], name="safety_plan_version_unique"
-            ),
-            # At most one open draft per person: everyone edits the same next version.
-            models.UniqueConstraint(
-                fields=["person", "organization"],
-                condition=Q(status="draft"),
-                name="one_safety_plan_draft",
-            ),
-            models.CheckConstraint(
-                condition=Q(status="draft")
-                | (
-                    Q(signed_at__isnull=False, person_signed_at__isnull=False)
-                    & ~Q(person_signature="")
-                ),
-                name="signed_safety_plan_has_both_signatures",
-            ),
-        ]
+        constraints = plan_version_constraints("safety_plan")
         indexes = [models.Index(fields=["status", "review_on"], name="safety_plan_review_idx")]
 
     def sections(self) -> list[dict[str, Any]]:

@@ -60,6 +60,16 @@ class HsdsRow(PublicModel):
         abstract = True
 
 
+def hsds_link[M: models.Model](
+    to: type[M], *, related_name: str
+) -> models.ForeignKey[M | None, M | None]:
+    """A link between directory rows as HSDS has it: optional (a feed may leave it out), and the
+    row named is kept while one points at it."""
+    return models.ForeignKey(
+        to, null=True, blank=True, on_delete=models.PROTECT, related_name=related_name
+    )
+
+
 class Taxonomy(HsdsRow):
     """HSDS ``taxonomy``: a vocabulary the directory's terms come from."""
 
@@ -81,9 +91,7 @@ class TaxonomyTerm(HsdsRow):
     parent_id = models.UUIDField(null=True, blank=True)
     taxonomy = models.CharField(max_length=300, blank=True)
     language = models.CharField(max_length=20, blank=True)
-    taxonomy_ref = models.ForeignKey(
-        Taxonomy, null=True, blank=True, on_delete=models.PROTECT, related_name="terms"
-    )
+    taxonomy_ref = hsds_link(Taxonomy, related_name="terms")
     term_uri = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -111,9 +119,7 @@ class Location(HsdsRow):
 
     location_type = models.CharField(max_length=20)
     url = models.CharField(max_length=500, blank=True)
-    organization = models.ForeignKey(
-        HsdsOrganization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    organization = hsds_link(HsdsOrganization, related_name="+")
     name = models.CharField(max_length=300, blank=True)
     alternate_name = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True)
@@ -134,9 +140,7 @@ class Address(HsdsRow):
     """HSDS ``address``: one table for physical, postal and virtual addresses
     (``address_type``)."""
 
-    location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="addresses"
-    )
+    location = hsds_link(Location, related_name="addresses")
     attention = models.CharField(max_length=300, blank=True)
     address_1 = models.CharField(max_length=300)
     address_2 = models.CharField(max_length=300, blank=True)
@@ -197,18 +201,10 @@ class ServiceAtLocation(HsdsRow):
 class Phone(HsdsRow):
     """HSDS ``phone``; a confidential shelter's hotline is how people reach it."""
 
-    location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="phones"
-    )
-    service = models.ForeignKey(
-        HsdsService, null=True, blank=True, on_delete=models.PROTECT, related_name="phones"
-    )
-    organization = models.ForeignKey(
-        HsdsOrganization, null=True, blank=True, on_delete=models.PROTECT, related_name="phones"
-    )
-    service_at_location = models.ForeignKey(
-        ServiceAtLocation, null=True, blank=True, on_delete=models.PROTECT, related_name="phones"
-    )
+    location = hsds_link(Location, related_name="phones")
+    service = hsds_link(HsdsService, related_name="phones")
+    organization = hsds_link(HsdsOrganization, related_name="phones")
+    service_at_location = hsds_link(ServiceAtLocation, related_name="phones")
     number = models.CharField(max_length=60)
     type = models.CharField(max_length=30, blank=True)
     description = models.TextField(blank=True)
@@ -218,19 +214,9 @@ class Schedule(HsdsRow):
     """HSDS ``schedule`` (RFC 5545 recurrence fields). Only weekly opening hours are reasoned
     about for "open now"; every field is kept and exported."""
 
-    service = models.ForeignKey(
-        HsdsService, null=True, blank=True, on_delete=models.PROTECT, related_name="schedules"
-    )
-    location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="schedules"
-    )
-    service_at_location = models.ForeignKey(
-        ServiceAtLocation,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="schedules",
-    )
+    service = hsds_link(HsdsService, related_name="schedules")
+    location = hsds_link(Location, related_name="schedules")
+    service_at_location = hsds_link(ServiceAtLocation, related_name="schedules")
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     dtstart = models.DateField(null=True, blank=True)
@@ -280,15 +266,9 @@ class Schedule(HsdsRow):
 class Language(HsdsRow):
     """HSDS ``language``: a language a service, location or phone line speaks."""
 
-    service = models.ForeignKey(
-        HsdsService, null=True, blank=True, on_delete=models.PROTECT, related_name="languages"
-    )
-    location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="languages"
-    )
-    phone = models.ForeignKey(
-        Phone, null=True, blank=True, on_delete=models.PROTECT, related_name="languages"
-    )
+    service = hsds_link(HsdsService, related_name="languages")
+    location = hsds_link(Location, related_name="languages")
+    phone = hsds_link(Phone, related_name="languages")
     name = models.CharField(max_length=100, blank=True)
     code = models.CharField(max_length=20, blank=True)
     note = models.TextField(blank=True)

@@ -14,11 +14,11 @@ its own short note and attendance, so each record is seen only by those who may 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Program, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned
@@ -192,6 +192,7 @@ class VirtualSession(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "recovery"
+    PART2_MOMENT = "created_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     peer = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -215,9 +216,6 @@ class VirtualSession(OrganizationOwned, Part2Labelled, PublicModel):
     def __str__(self) -> str:
         return f"Video session {self.scheduled_at:%Y-%m-%d %H:%M}"
 
-    def label_moment(self) -> datetime | None:
-        return self.created_at
-
 
 class Encounter(OrganizationOwned, Part2Labelled, PublicModel):
     """One peer encounter with one person served, signed by the peer with their credential.
@@ -228,6 +226,7 @@ class Encounter(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "recovery"
+    PART2_MOMENT = "started_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     group = models.ForeignKey(
@@ -298,9 +297,6 @@ class Encounter(OrganizationOwned, Part2Labelled, PublicModel):
     def __str__(self) -> str:
         return f"Peer encounter {self.started_at:%Y-%m-%d}"
 
-    def label_moment(self) -> datetime | None:
-        return self.started_at
-
     @property
     def is_void(self) -> bool:
         return self.status == EncounterStatus.VOID
@@ -317,11 +313,7 @@ class EncounterActivity(OrganizationOwned, models.Model):
     activity = models.ForeignKey(PeerActivity, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["encounter", "activity", "organization"], name="encounter_activity"
-            )
-        ]
+        constraints = [unique_in_organization("encounter", "activity", name="encounter_activity")]
 
     def __str__(self) -> str:
         return f"{self.activity_id} in {self.encounter_id}"

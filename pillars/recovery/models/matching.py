@@ -12,15 +12,15 @@ app's caseload service, within the caseload room that ``CaseloadLimit`` rows set
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import CaseloadAssignment, Part2Labelled, PersonServed, Program, Staff
-from pillars.people.tenancy import OrganizationOwned
+from pillars.people.tenancy import OrganizationOwned, reference_link
 
 __all__ = [
     "DEFAULT_CASELOAD_LIMIT",
@@ -151,14 +151,7 @@ class CaseloadLimit(PublicModel):
     for everyone else (the first such row). Rules are data (DESIGN.md rule 8): the default ships
     by data migration."""
 
-    program = models.OneToOneField(
-        Program,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="caseload_limit",
-        db_constraint=False,  # a reference table (people.tenancy)
-    )
+    program = reference_link(Program, related_name="caseload_limit", one_to_one=True)
     max_persons = models.PositiveIntegerField(default=DEFAULT_CASELOAD_LIMIT)
     source = models.CharField(max_length=200, blank=True)
 
@@ -188,6 +181,7 @@ class MatchRequest(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "recovery"
+    PART2_MOMENT = "requested_at"
 
     person = models.ForeignKey(
         PersonServed, on_delete=models.PROTECT, related_name="peer_match_requests"
@@ -228,9 +222,6 @@ class MatchRequest(OrganizationOwned, Part2Labelled, PublicModel):
     def __str__(self) -> str:
         return f"Peer request for {self.person} ({self.get_status_display()})"
 
-    def label_moment(self) -> datetime | None:
-        return self.requested_at
-
     @property
     def is_active(self) -> bool:
         return self.status in (MatchStatus.OPEN, MatchStatus.OFFERED)
@@ -252,9 +243,7 @@ class MatchCandidate(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["request_id", "rank"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["request", "peer", "organization"], name="match_candidate_once"
-            ),
+            unique_in_organization("request", "peer", name="match_candidate_once"),
         ]
 
     def __str__(self) -> str:

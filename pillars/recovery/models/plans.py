@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.models import PublicModel
-from pillars.core.plan_models import PlanStatus, PlanVersionBase
+from pillars.core.plan_models import PlanStatus, PlanVersionBase, plan_version_constraints
 from pillars.people.models import Part2Labelled, PersonServed, Staff
 from pillars.people.tenancy import OrganizationOwned
 
@@ -237,25 +237,7 @@ class WellnessPlanVersion(OrganizationOwned, Part2Labelled, PlanVersionBase, Pub
 
     class Meta:
         ordering = ["person_id", "-number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["person", "number", "organization"], name="wellness_plan_version_unique"
-            ),
-            # At most one open draft per person: everyone edits the same next version.
-            models.UniqueConstraint(
-                fields=["person", "organization"],
-                condition=Q(status="draft"),
-                name="one_wellness_plan_draft",
-            ),
-            models.CheckConstraint(
-                condition=Q(status="draft")
-                | (
-                    Q(signed_at__isnull=False, person_signed_at__isnull=False)
-                    & ~Q(person_signature="")
-                ),
-                name="signed_wellness_plan_has_both_signatures",
-            ),
-        ]
+        constraints = plan_version_constraints("wellness_plan")
 
     def parts(self) -> list[dict[str, Any]]:
         """The seven parts in order, each with its sections and their entries."""

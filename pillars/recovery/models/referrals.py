@@ -9,8 +9,6 @@ no-show...) is data: ``ReferralOutcomeReason`` rows shipped by data migration.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db import models
 
 from pillars.core.models import PublicModel
@@ -88,6 +86,7 @@ class Referral(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "recovery"
+    PART2_MOMENT = "created_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="referrals")
     service = models.ForeignKey(
@@ -134,9 +133,6 @@ class Referral(OrganizationOwned, Part2Labelled, PublicModel):
 
     def __str__(self) -> str:
         return f"Referral to {self.recipient_name}"
-
-    def label_moment(self) -> datetime | None:
-        return self.created_at
 
     @property
     def recipient_name(self) -> str:

@@ -7,11 +7,12 @@ from datetime import datetime
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import open_stretch_constraints
 from pillars.core.models import PublicModel
 from pillars.people.models import PersonServed, Room, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned
 from pillars.rounds.choices import AssignmentKind, ExceptionKind
-from pillars.rounds.models.orders import ObservationOrder, open_stretch_constraints
+from pillars.rounds.models.orders import ObservationOrder
 
 
 class ShiftAssignment(OrganizationOwned, PublicModel):

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from pillars.core.models import PublicModel
 from pillars.people.models import Unit
+from pillars.people.tenancy import reference_link
 from pillars.rounds.choices import Recipient
 
 
@@ -17,14 +18,7 @@ class EscalationStep(PublicModel):
     assigned staff member at due, the shift lead at +5 minutes, the unit manager at +15, the
     director at +30."""
 
-    unit = models.ForeignKey(
-        Unit,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="escalation_steps",
-        db_constraint=False,  # a reference table (people.tenancy)
-    )
+    unit = reference_link(Unit, related_name="escalation_steps")
     position = models.PositiveSmallIntegerField()
     after_minutes = models.PositiveIntegerField(help_text="Minutes after the check was due.")
     recipient = models.CharField(max_length=10, choices=Recipient.choices)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import filled_unless
 from pillars.core.models import PublicModel
 from pillars.people.models import PersonServed, Staff, Unit
 from pillars.people.tenancy import OrganizationOwned
@@ -90,9 +91,7 @@ class HandoffNote(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["written_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(is_addendum=False) | ~Q(reason=""), name="handoff_addendum_has_reason"
-            ),
+            filled_unless("reason", Q(is_addendum=False), name="handoff_addendum_has_reason"),
         ]
 
     def __str__(self) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import filled_unless, unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import Room, Staff, Unit
-from pillars.people.tenancy import OrganizationOwned, TenantQuerySet
+from pillars.people.tenancy import OrganizationOwned, TenantQuerySet, reference_link
 from pillars.rounds.choices import (
     WORK_ORDER_OPEN_STATES,
     AreaKind,
@@ -37,14 +38,7 @@ class InspectionTemplate(VersionedRule, PublicModel):
     area_kind = models.CharField(max_length=10, choices=AreaKind.choices)
     description = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(
-        Staff,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,  # a reference table (people.tenancy)
-    )
+    created_by = reference_link(Staff, related_name="+")
 
     class Meta:
         ordering = ["name", "-version"]
@@ -104,9 +98,7 @@ class Inspection(OrganizationOwned, PublicModel):
         ordering = ["-completed_at", "pk"]
         indexes = [models.Index(fields=["unit", "completed_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(room__isnull=False) | ~Q(area=""), name="inspection_names_a_place"
-            ),
+            filled_unless("area", Q(room__isnull=False), name="inspection_names_a_place"),
             models.CheckConstraint(
                 condition=Q(completed_at__gte=models.F("started_at")),
                 name="inspection_completes_after_start",
@@ -134,12 +126,8 @@ class InspectionResult(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["inspection_id", "item__position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["inspection", "item", "organization"], name="one_result_per_item"
-            ),
-            models.CheckConstraint(
-                condition=~Q(result=ItemResult.FAIL) | ~Q(note=""), name="failed_item_has_note"
-            ),
+            unique_in_organization("inspection", "item", name="one_result_per_item"),
+            filled_unless("note", ~Q(result=ItemResult.FAIL), name="failed_item_has_note"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import filled_unless, open_stretch_constraints
 from pillars.core.models import PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import (
@@ -26,25 +27,6 @@ from pillars.people.models import (
 )
 from pillars.people.tenancy import OrganizationOwned
 from pillars.rounds.choices import Activity, CheckStatus, Location, Proof, SafetyStatus
-
-
-def open_stretch_constraints(
-    one_open_per: str, *, one_open_name: str, ends_after_name: str
-) -> list[models.BaseConstraint]:
-    """The two constraints of a record that runs from ``started_at`` until ``ended_at``: at most
-    one open row per ``one_open_per`` (in each organization), and an end never before the start.
-    The names are each model's existing constraint names."""
-    return [
-        models.UniqueConstraint(
-            fields=[one_open_per, "organization"],
-            condition=Q(ended_at__isnull=True),
-            name=one_open_name,
-        ),
-        models.CheckConstraint(
-            condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
-            name=ends_after_name,
-        ),
-    ]
 
 
 class ObservationLevel(VersionedRule, PublicModel):
@@ -114,9 +96,7 @@ class ObservationOrder(OrganizationOwned, Part2Labelled, PublicModel):
     organization_from = ("person",)
 
     PART2_KIND = "rounds"
-
-    def label_moment(self) -> datetime | None:
-        return self.started_at
+    PART2_MOMENT = "started_at"
 
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="+")
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
@@ -215,9 +195,7 @@ class Check(OrganizationOwned, Part2Labelled, PublicModel):
 
     PART2_PERSON = "order__person"
     PART2_KIND = "rounds"
-
-    def label_moment(self) -> datetime | None:
-        return self.observed_at
+    PART2_MOMENT = "observed_at"
 
     order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="checks")
     observed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -242,10 +220,7 @@ class Check(OrganizationOwned, Part2Labelled, PublicModel):
         ordering = ["-observed_at"]
         indexes = [models.Index(fields=["order", "observed_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(is_late_entry=False) | ~Q(late_reason=""),
-                name="late_entry_has_reason",
-            ),
+            filled_unless("late_reason", Q(is_late_entry=False), name="late_entry_has_reason"),
         ]
 
     def __str__(self) -> str:

@@ -66,29 +66,21 @@ class Handover(OrganizationOwned, PublicModel):
         return f"Handover from {self.from_staff} on {self.effective_on}"
 
 
-class HandoverAssignment(TenantLink):
+class HandoverAssignment(
+    TenantLink, ends=("handover", "caseloadassignment"), db_table="workforce_handover_assignments"
+):
     """An assignment a handover made."""
-
-    organization_from = ("handover",)
 
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="+")
     caseloadassignment = models.ForeignKey(
         CaseloadAssignment, on_delete=models.CASCADE, related_name="+"
     )
 
-    class Meta:
-        db_table = "workforce_handover_assignments"
-        unique_together = [("handover", "caseloadassignment", "organization")]
 
-
-class HandoverReceiver(TenantLink):
+class HandoverReceiver(
+    TenantLink, ends=("handover", "staff"), db_table="workforce_handover_receivers"
+):
     """A staff member a handover gave persons to."""
-
-    organization_from = ("handover",)
 
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="+")
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        db_table = "workforce_handover_receivers"
-        unique_together = [("handover", "staff", "organization")]

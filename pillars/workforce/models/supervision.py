@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.core.roles import RoleCode
 from pillars.core.versioning import VersionedRule, versioned_constraints
@@ -356,11 +357,7 @@ class SessionAttendee(OrganizationOwned, models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["session", "supervisee", "organization"], name="one_attendance"
-            )
-        ]
+        constraints = [unique_in_organization("session", "supervisee", name="one_attendance")]
         indexes = [models.Index(fields=["supervisee", "session"])]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import models
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.people.models import Role, Staff
 from pillars.people.tenancy import OrganizationOwned
@@ -85,11 +86,7 @@ class TrainingAssignment(OrganizationOwned, PublicModel):
 
     class Meta:
         ordering = ["staff_id", "due_on"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["staff", "course", "organization"], name="training_assignment_unique"
-            )
-        ]
+        constraints = [unique_in_organization("staff", "course", name="training_assignment_unique")]
 
     def __str__(self) -> str:
         return f"{self.course} for {self.staff}"

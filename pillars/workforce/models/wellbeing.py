@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.db.models import Q
 
+from pillars.core.model_constraints import unique_in_organization
 from pillars.core.models import PublicModel
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.people.models import Organization, Staff, Unit
@@ -56,9 +57,8 @@ class ExposureEvent(OrganizationOwned, PublicModel):
     class Meta:
         ordering = ["-occurred_at", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["staff", "kind", "source_type", "source_id", "organization"],
-                name="exposure_once",
+            unique_in_organization(
+                "staff", "kind", "source_type", "source_id", name="exposure_once"
             )
         ]
 
