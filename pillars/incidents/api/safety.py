@@ -4,6 +4,7 @@ draft (replay-safe), signing it with the person served, and the printed copy (PD
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +13,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
-from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
+from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanVersionOut, PlanWrites
 from pillars.core.plan_pages import pdf_response
 from pillars.incidents import safety_pdf
 from pillars.incidents.models.safety import PersonSignature, SafetyPlanVersion
@@ -35,7 +36,7 @@ class SectionOut(Schema):
     entries: list[EntryOut]
 
 
-class VersionOut(Schema):
+class VersionOut(PlanVersionOut):
     public_id: UUID
     person: UUID
     number: int
@@ -50,19 +51,9 @@ class VersionOut(Schema):
     signed_by: str | None
     signed_at: datetime | None
 
-    @classmethod
-    def of(cls, version: SafetyPlanVersion) -> VersionOut:
-        return cls(
-            **version_fields(version),
-            sections=[
-                SectionOut(
-                    code=s["code"],
-                    label=s["label"],
-                    entries=[EntryOut(**e) for e in s["entries"]],
-                )
-                for s in version.sections()
-            ],
-        )
+    @staticmethod
+    def resolve_sections(version: SafetyPlanVersion) -> list[dict[str, Any]]:
+        return version.sections()
 
 
 class SafetyPlanOut(Schema):

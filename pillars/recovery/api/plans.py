@@ -14,7 +14,7 @@ from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
-from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
+from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanVersionOut, PlanWrites
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.plans import (
     LifeDomain,
@@ -38,7 +38,7 @@ class WellnessSectionOut(Schema):
     entries: list[WellnessEntryOut]
 
 
-class WellnessVersionOut(Schema):
+class WellnessVersionOut(PlanVersionOut):
     public_id: UUID
     person: UUID
     number: int
@@ -54,22 +54,18 @@ class WellnessVersionOut(Schema):
     signed_by: str | None
     signed_at: datetime | None
 
-    @classmethod
-    def of(cls, v: WellnessPlanVersion) -> WellnessVersionOut:
-        return cls(
-            **version_fields(v),
-            based_on=v.based_on.public_id if v.based_on_id and v.based_on else None,
-            sections=[
-                WellnessSectionOut(
-                    code=s["code"],
-                    label=s["label"],
-                    part=part["title"],
-                    entries=[WellnessEntryOut(text=e.get("text", "")) for e in s["entries"]],
-                )
-                for part in v.parts()
-                for s in part["sections"]
-            ],
-        )
+    @staticmethod
+    def resolve_sections(v: WellnessPlanVersion) -> list[WellnessSectionOut]:
+        return [
+            WellnessSectionOut(
+                code=s["code"],
+                label=s["label"],
+                part=part["title"],
+                entries=[WellnessEntryOut(text=e.get("text", "")) for e in s["entries"]],
+            )
+            for part in v.parts()
+            for s in part["sections"]
+        ]
 
 
 class WellnessEntryIn(Schema):
