@@ -149,6 +149,12 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[Referra
         goal = Goal.objects.filter(public_id=payload.goal, person=person).first()
         if goal is None:
             raise invalid("goal", "Choose one of the person's own goals.")
+    common: dict[str, Any] = {
+        "actor": request.user,
+        "reason": payload.reason,
+        "goal": goal,
+        "follow_up_on": payload.follow_up_on,
+    }
     if payload.service is not None:
         service = (
             HsdsService.objects.select_related("organization")
@@ -157,23 +163,10 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[Referra
         )
         if service is None:
             raise invalid("service", "No such service in the directory.")
-        made = services.refer(
-            person,
-            actor=request.user,
-            service=service,
-            reason=payload.reason,
-            goal=goal,
-            follow_up_on=payload.follow_up_on,
-        )
+        made = services.refer(person, service=service, **common)
     else:
         made = services.log_outside(
-            person,
-            actor=request.user,
-            organization=payload.organization,
-            contact=payload.contact,
-            reason=payload.reason,
-            goal=goal,
-            follow_up_on=payload.follow_up_on,
+            person, organization=payload.organization, contact=payload.contact, **common
         )
     return Status(201, ReferralOut.of(made))
 
