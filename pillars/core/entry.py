@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationInfo, field_validator, model_validator
 from pydantic.functional_validators import ModelWrapValidatorHandler
 
 from pillars.core import policy
+from pillars.core.errors import invalid
 
 
 def public_id_of(value: Any) -> UUID:
@@ -56,6 +57,32 @@ def get_for[M: models.Model](
         raise Http404("Not found")
     policy.require(user, action, found if via is None else via(found))
     return found
+
+
+def named_in[M: models.Model](
+    source: type[M] | models.QuerySet[M],
+    field: str,
+    value: Any,
+    message: str,
+    *,
+    key: str = "public_id",
+) -> M:
+    """The record of ``source`` that a body's ``field`` names (by public id, or by ``key``).
+
+    Unlike ``get_for``'s id from the URL, a name in the body that matches none of the records
+    it may name is that field's error (422 with ``message``), not a 404."""
+    queryset = source if isinstance(source, models.QuerySet) else source._default_manager.all()
+    found = queryset.filter(**{key: value}).first()
+    if found is None:
+        raise invalid(field, message)
+    return found
+
+
+def optional_named_in[M: models.Model](
+    source: type[M] | models.QuerySet[M], field: str, value: Any, message: str
+) -> M | None:
+    """``named_in`` by public id for a field that may be left out (``None`` names no record)."""
+    return None if value is None else named_in(source, field, value, message)
 
 
 class Out(Schema):

@@ -19,7 +19,7 @@ from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
-from pillars.core.entry import Out
+from pillars.core.entry import Out, named_in
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
@@ -254,9 +254,13 @@ def credential_waive(
 @idempotent
 def ce_create(request: HttpRequest, public_id: UUID, payload: CeIn) -> Status[CeOut]:
     staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_ce")
-    category = selectors.ce_categories().filter(code=payload.category_code).first()
-    if category is None:
-        raise invalid("category_code", "No such CE category.")
+    category = named_in(
+        selectors.ce_categories(),
+        "category_code",
+        payload.category_code,
+        "No such CE category.",
+        key="code",
+    )
     record = services.record_ce(
         staff,
         actor=request.user,
