@@ -20,6 +20,7 @@ from pillars.incidents.models.safety import PersonSignature, SafetyPlanVersion
 from pillars.incidents.selectors import safety as selectors
 from pillars.incidents.services import safety as services
 from pillars.people import selectors as people_selectors
+from pillars.people.records_api import person_records
 
 router = Router(tags=["safety"])
 
@@ -103,17 +104,17 @@ def current_plan(request: HttpRequest, public_id: UUID) -> Status[SafetyPlanOut]
     )
 
 
-@router.get(
+person_records(
+    router,
     "/persons/{public_id}/safety-plan/versions",
-    response={200: list[VersionOut], **READ_ERRORS},
+    VersionOut,
+    selectors.versions_of,
+    name="plan_versions",
+    action="incidents.view_safety_plan",
+    what="api safety plan versions",
     summary="Every version of a person's safety plan, newest first",
+    audit="reads a person's safety plan versions (audited by get_person_for)",
 )
-@audited("reads a person's safety plan versions (audited by get_person_for)")
-def plan_versions(request: HttpRequest, public_id: UUID) -> Status[list[VersionOut]]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "incidents.view_safety_plan", what="api safety plan versions"
-    )
-    return Status(200, [VersionOut.of(v) for v in selectors.versions_of(person, request.user)])
 
 
 PlanWrites(

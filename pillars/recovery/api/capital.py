@@ -17,6 +17,7 @@ from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
+from pillars.people.records_api import person_records
 from pillars.recovery.models.capital import Instrument
 from pillars.recovery.selectors import capital as selectors
 from pillars.recovery.services import capital as services
@@ -123,18 +124,17 @@ def instrument_list(request: HttpRequest) -> Status[list[InstrumentOut]]:
     return Status(200, [InstrumentOut.of(i) for i in selectors.instruments()])
 
 
-@router.get(
+person_records(
+    router,
     "/recovery/persons/{public_id}/assessments",
-    response={200: list[AssessmentOut], **READ_ERRORS},
+    AssessmentOut,
+    lambda person, user: selectors.assessments_of(person, user).select_related("person"),
+    name="assessment_list",
+    action="recovery.view_capital",
+    what="api recovery capital",
     summary="A person's recovery capital assessments, oldest first",
+    audit="reads a person's assessments (audited by get_person_for)",
 )
-@audited("reads a person's assessments (audited by get_person_for)")
-def assessment_list(request: HttpRequest, public_id: UUID) -> Status[list[AssessmentOut]]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "recovery.view_capital", what="api recovery capital"
-    )
-    rows = selectors.assessments_of(person, request.user).select_related("person")
-    return Status(200, [AssessmentOut.of(a) for a in rows])
 
 
 @router.post(
