@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -16,7 +16,6 @@ from pydantic import StringConstraints
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import add_route, on_record
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -88,6 +87,15 @@ class IncidentDetailOut(IncidentOut):
 
 def _detail(incident: Incident) -> IncidentDetailOut:
     return IncidentDetailOut.of(incident, now=clock.now())
+
+
+def _review_step(
+    request: HttpRequest, public_id: UUID, step: Callable[..., Incident], note: str
+) -> Status[IncidentDetailOut]:
+    """A reviewer's step on an incident (start the review, close it): the incident found for
+    the reviewer, the step taken with the note, the incident's detail answered."""
+    incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
+    return Status(200, _detail(step(incident, actor=request.user, note=note)))
 
 
 class IncidentPage(PageOut):
@@ -231,46 +239,26 @@ def submit(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
     return Status(200, _detail(services.submit_incident(incident, actor=request.user)))
 
 
-def _review_step(
-    name: str, path: str, step: Callable[..., Incident], *, summary: str, audit: str
-) -> None:
-    """A reviewer's step on an incident (start the review, close it): the incident found for
-    the reviewer, the step taken with the note, the incident's detail answered."""
-
-    def review_step(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Any:
-        incident = selectors.get_incident_for(request.user, public_id, "incidents.review")
-        return Status(200, _detail(step(incident, actor=request.user, note=payload.note)))
-
-    add_route(
-        router,
-        "post",
-        path,
-        review_step,
-        name=name,
-        module=__name__,
-        params=on_record(NoteIn),
-        out=IncidentDetailOut,
-        status=200,
-        errors=WRITE_ERRORS,
-        summary=summary,
-        audit=audit,
-    )
-
-
-_review_step(
-    "review",
+@router.post(
     "/incidents/{public_id}/review",
-    services.start_review,
+    response={200: IncidentDetailOut, **WRITE_ERRORS},
     summary="Take a submitted incident into supervisor review",
-    audit="starts a review (audited by start_review)",
 )
-_review_step(
-    "close",
+@audited("starts a review (audited by start_review)")
+@idempotent
+def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
+    return _review_step(request, public_id, services.start_review, payload.note)
+
+
+@router.post(
     "/incidents/{public_id}/close",
-    services.close_incident,
+    response={200: IncidentDetailOut, **WRITE_ERRORS},
     summary="Close a reviewed incident with the review's finding",
-    audit="closes an incident (audited by close_incident)",
 )
+@audited("closes an incident (audited by close_incident)")
+@idempotent
+def close(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
+    return _review_step(request, public_id, services.close_incident, payload.note)
 
 
 @router.post(
