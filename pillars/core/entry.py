@@ -5,7 +5,9 @@ answer.
 is no such record or the actor may not know it exists, 403 when it is visible but the action is
 not theirs (the policy layer decides both, ``pillars.core.policy.require``). Selectors that add
 no more than a ``select_related`` call it; the ones that also audit a read of a person served
-call it first and then record the read.
+call it first and then record the read. ``named_in`` is its counterpart for a record a body
+names (a goal, a room, a course by code): one that is not among those it may name is that
+field's error (422), since the body is wrong, not the URL.
 
 ``Out`` is the base of API output schemas: it reads the schema's declared fields off the record
 (django-ninja's attribute reading, with a schema's ``resolve_<field>`` methods for what is not a
