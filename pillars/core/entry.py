@@ -5,7 +5,9 @@ answer.
 is no such record or the actor may not know it exists, 403 when it is visible but the action is
 not theirs (the policy layer decides both, ``pillars.core.policy.require``). Selectors that add
 no more than a ``select_related`` call it; the ones that also audit a read of a person served
-call it first and then record the read.
+call it first and then record the read. ``named_in`` is its counterpart for a record a body
+names (a goal, a room, a course by code): one that is not among those it may name is that
+field's error (422), since the body is wrong, not the URL.
 
 ``Out`` is the base of API output schemas: it reads the schema's declared fields off the record
 (django-ninja's attribute reading, with a schema's ``resolve_<field>`` methods for what is not a
@@ -27,6 +29,7 @@ from pydantic import BaseModel, ValidationInfo, field_validator, model_validator
 from pydantic.functional_validators import ModelWrapValidatorHandler
 
 from pillars.core import policy
+from pillars.core.errors import invalid
 
 
 def public_id_of(value: Any) -> UUID:
@@ -56,6 +59,32 @@ def get_for[M: models.Model](
         raise Http404("Not found")
     policy.require(user, action, found if via is None else via(found))
     return found
+
+
+def named_in[M: models.Model](
+    source: type[M] | models.QuerySet[M],
+    field: str,
+    value: Any,
+    message: str,
+    *,
+    key: str = "public_id",
+) -> M:
+    """The record of ``source`` that a body's ``field`` names (by public id, or by ``key``).
+
+    Unlike ``get_for``'s id from the URL, a name in the body that matches none of the records
+    it may name is that field's error (422 with ``message``), not a 404."""
+    queryset = source if isinstance(source, models.QuerySet) else source._default_manager.all()
+    found = queryset.filter(**{key: value}).first()
+    if found is None:
+        raise invalid(field, message)
+    return found
+
+
+def optional_named_in[M: models.Model](
+    source: type[M] | models.QuerySet[M], field: str, value: Any, message: str
+) -> M | None:
+    """``named_in`` by public id for a field that may be left out (``None`` names no record)."""
+    return None if value is None else named_in(source, field, value, message)
 
 
 class Out(Schema):

@@ -1,7 +1,7 @@
-"""The JSON API a signed, versioned plan shares (``core.plan_versions``): the fields every
-version shows, the replay-safe inputs for saving a draft and signing it, and the calls both
-plans' routes make. The safety plan's and the wellness plan's routers keep their own paths,
-schema names, permissions and audit words; the OpenAPI document shows them as before."""
+"""The JSON API a signed, versioned plan shares (``core.plan_versions``): how a version is
+read, the replay-safe inputs for saving a draft and signing it, and the calls both plans'
+routes make. The safety plan's and the wellness plan's routers keep their own paths, schema
+names, permissions and audit words; the OpenAPI document shows them as before."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from pillars.core.api_routes import add_route, on_record
 from pillars.core.api_types import Text
-from pillars.core.declare import audited
-from pillars.core.idempotency import idempotent
+from pillars.core.entry import Out
 
 
 class PlanDraftIn(Schema):
@@ -49,22 +49,11 @@ class PlanSignIn(Schema):
         )
 
 
-def version_fields(version: Any) -> dict[str, Any]:
-    """The fields every plan version shows, by name; the plan adds its sections."""
-    return {
-        "public_id": version.public_id,
-        "person": version.person.public_id,
-        "number": version.number,
-        "status": version.status,
-        "review_on": version.review_on,
-        "drafted_by": version.drafted_by.display_name,
-        "drafted_at": version.drafted_at,
-        "person_signature": version.person_signature,
-        "person_signed_name": version.person_signed_name,
-        "person_signed_at": version.person_signed_at,
-        "signed_by": version.signed_by.display_name if version.signed_by else None,
-        "signed_at": version.signed_at,
-    }
+class PlanVersionOut(Out):
+    """The base of a plan version's schema: each plan declares its fields (their order is its
+    OpenAPI shape) and resolves its ``sections``; who drafted and who signed are named."""
+
+    paths = {"drafted_by": "drafted_by.display_name", "signed_by": "signed_by.display_name"}
 
 
 @dataclass(frozen=True)
@@ -113,15 +102,17 @@ class PlanWrites:
             (sign, self.sign_in, self.sign_path, self.sign_summary, "signs a {} version"),
         )
         for handler, payload, path, summary, what in routes:
-            handler.__module__ = self.module
-            handler.__qualname__ = handler.__name__
-            handler.__annotations__ = {
-                "request": HttpRequest,
-                "public_id": UUID,
-                "payload": payload,
-                "return": Status[self.out],  # type: ignore[name-defined]
-            }
-            declared = audited(f"{what.format(name)} (audited by the selector and the service)")
-            router.post(path, response={200: self.out, **errors}, summary=summary)(
-                declared(idempotent(handler))
+            add_route(
+                router,
+                "post",
+                path,
+                handler,
+                name=handler.__name__,
+                module=self.module,
+                params=on_record(payload),
+                out=self.out,
+                status=200,
+                errors=errors,
+                summary=summary,
+                audit=f"{what.format(name)} (audited by the selector and the service)",
             )

@@ -19,7 +19,7 @@ from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
-from pillars.core.entry import Out
+from pillars.core.entry import Out, optional_named_in
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
@@ -258,12 +258,9 @@ def _transfer_unit_in_body(public_id: UUID) -> Unit:
 
 
 def _bed_in_body(unit: Unit, public_id: UUID | None) -> Bed | None:
-    if public_id is None:
-        return None
-    bed = selectors.beds_of(unit).filter(public_id=public_id).first()
-    if bed is None:
-        raise invalid("bed", f"There is no such bed on {unit}.")
-    return bed
+    return optional_named_in(
+        selectors.beds_of(unit), "bed", public_id, f"There is no such bed on {unit}."
+    )
 
 
 def _episode(request: HttpRequest, public_id: UUID, action: str) -> Episode:

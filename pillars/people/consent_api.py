@@ -22,6 +22,7 @@ from pillars.people import consents
 from pillars.people import selectors as people_selectors
 from pillars.people.consent_models import Consent, RecipientKind
 from pillars.people.models import Staff, Unit
+from pillars.people.records_api import person_records
 
 router = Router(tags=["consents"])
 
@@ -108,17 +109,17 @@ def _recipients(rows: list[RecipientIn]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get(
+person_records(
+    router,
     "/persons/{public_id}/consents",
-    response={200: list[ConsentOut], **READ_ERRORS},
+    ConsentOut,
+    lambda person, user: consents.consents_of(user, person),
+    name="list_consents",
+    action="people.view_consents",
+    what="api consents",
     summary="A person's Part 2 consents, newest first",
+    audit="lists a person's consents (audited by get_person_for)",
 )
-@audited("lists a person's consents (audited by get_person_for)")
-def list_consents(request: HttpRequest, public_id: UUID) -> Status[list[ConsentOut]]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "people.view_consents", what="api consents"
-    )
-    return Status(200, [ConsentOut.of(c) for c in consents.consents_of(request.user, person)])
 
 
 @router.post(

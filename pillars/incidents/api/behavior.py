@@ -317,7 +317,7 @@ class ReviewsDueFilter(Schema):
     unit: UUID | None = Field(None, description="One unit; every unit the caller sees if absent.")
 
 
-class ReviewDueOut(Schema):
+class ReviewDueOut(Out):
     contract: UUID
     person: UUID
     person_name: str
@@ -327,6 +327,14 @@ class ReviewDueOut(Schema):
     review_on: date = Field(description="Due from this date, in the unit's own calendar.")
     days_due: int
     renewal_awaiting: bool = Field(description="A new contract awaits signatures.")
+
+    paths = {
+        "person": "contract.person",
+        "person_name": "contract.person.display_name",
+        "unit_name": "unit.name",
+        "plan_version": "contract.plan.version",
+        "review_on": "contract.review_on",
+    }
 
 
 @router.get(
@@ -347,17 +355,4 @@ def reviews_due(request: HttpRequest, filters: Query[ReviewsDueFilter]) -> list[
     people_selectors.record_list_read(
         request.user, [r.contract.person for r in rows], what="api behavior contract reviews due"
     )
-    return [
-        ReviewDueOut(
-            contract=r.contract.public_id,
-            person=r.contract.person.public_id,
-            person_name=r.contract.person.display_name,
-            unit=r.unit.public_id,
-            unit_name=r.unit.name,
-            plan_version=r.contract.plan.version,
-            review_on=r.contract.review_on,
-            days_due=r.days_due,
-            renewal_awaiting=r.renewal_awaiting,
-        )
-        for r in rows
-    ]
+    return [ReviewDueOut.of(r) for r in rows]

@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_routes import add_route, on_record
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -353,82 +354,79 @@ def add_staff(
     return Status(answer.status_code, _warned(answer.value, named))
 
 
-@router.post(
+def _step(
+    name: str,
+    path: str,
+    payload: type[Schema],
+    action: str,
+    service: Callable[..., object],
+    *,
+    summary: str,
+    audit: str,
+    status: int = 201,
+    exclude_none: bool = False,
+) -> None:
+    """A replay-safe step on an episode whose body's fields are the service's keywords."""
+
+    def step(request: HttpRequest, public_id: UUID, payload: Schema) -> Any:
+        fields = payload.model_dump(exclude={"client_id"}, exclude_none=exclude_none)
+        return _entry(request, public_id, action, service, status=status, **fields)
+
+    add_route(
+        router,
+        "post",
+        path,
+        step,
+        name=name,
+        module=__name__,
+        params=on_record(payload),
+        out=RestraintEpisodeOut,
+        status=status,
+        errors=WRITE_ERRORS,
+        summary=summary,
+        audit=audit,
+    )
+
+
+# An item left out (None) is unanswered, as the service reads a missing keyword.
+_step(
+    "monitor",
     "/restraint/{public_id}/checks",
-    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    RestraintCheckIn,
+    "incidents.restraint_monitor",
+    services.record_monitoring,
     summary="Record a monitoring check (mechanical restraint: the extra items too)",
+    audit="records a monitoring check (record_monitoring audits it)",
+    exclude_none=True,
 )
-@audited("records a monitoring check (record_monitoring audits it)")
-@idempotent
-def monitor(
-    request: HttpRequest, public_id: UUID, payload: RestraintCheckIn
-) -> Status[RestraintEpisodeOut]:
-    # An item left out (None) is unanswered, as the service reads a missing keyword.
-    return _entry(
-        request,
-        public_id,
-        "incidents.restraint_monitor",
-        services.record_monitoring,
-        **payload.model_dump(exclude={"client_id"}, exclude_none=True),
-    )
-
-
-@router.post(
+_step(
+    "face_to_face",
     "/restraint/{public_id}/face-to-face",
-    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    RestraintFaceToFaceIn,
+    "incidents.restraint_evaluate",
+    services.record_face_to_face,
     summary="Record the face-to-face evaluation",
+    audit="records the face-to-face (record_face_to_face audits it)",
 )
-@audited("records the face-to-face (record_face_to_face audits it)")
-@idempotent
-def face_to_face(
-    request: HttpRequest, public_id: UUID, payload: RestraintFaceToFaceIn
-) -> Status[RestraintEpisodeOut]:
-    return _entry(
-        request,
-        public_id,
-        "incidents.restraint_evaluate",
-        services.record_face_to_face,
-        **payload.model_dump(exclude={"client_id"}),
-    )
-
-
-@router.post(
+_step(
+    "renew",
     "/restraint/{public_id}/renewals",
-    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    RestraintRenewIn,
+    "incidents.restraint_order",
+    services.renew_order,
     summary="Renew the order (its own limit; 24 hours at most before the person is seen)",
+    audit="renews the order (renew_order audits it)",
 )
-@audited("renews the order (renew_order audits it)")
-@idempotent
-def renew(
-    request: HttpRequest, public_id: UUID, payload: RestraintRenewIn
-) -> Status[RestraintEpisodeOut]:
-    return _entry(
-        request,
-        public_id,
-        "incidents.restraint_order",
-        services.renew_order,
-        **payload.model_dump(exclude={"client_id"}),
-    )
-
-
-@router.post(
+_step(
+    "release",
     "/restraint/{public_id}/release",
-    response={200: RestraintEpisodeOut, **WRITE_ERRORS},
+    RestraintReleaseIn,
+    "incidents.restraint_order",
+    services.release_episode,
     summary="Release the person",
+    audit="releases (release_episode audits it)",
+    status=200,
 )
-@audited("releases (release_episode audits it)")
-@idempotent
-def release(
-    request: HttpRequest, public_id: UUID, payload: RestraintReleaseIn
-) -> Status[RestraintEpisodeOut]:
-    return _entry(
-        request,
-        public_id,
-        "incidents.restraint_order",
-        services.release_episode,
-        status=200,
-        **payload.model_dump(exclude={"client_id"}),
-    )
 
 
 @router.get(

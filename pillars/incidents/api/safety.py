@@ -4,6 +4,7 @@ draft (replay-safe), signing it with the person served, and the printed copy (PD
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -12,13 +13,14 @@ from ninja import Field, Router, Schema, Status
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
-from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
+from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanVersionOut, PlanWrites
 from pillars.core.plan_pages import pdf_response
 from pillars.incidents import safety_pdf
 from pillars.incidents.models.safety import PersonSignature, SafetyPlanVersion
 from pillars.incidents.selectors import safety as selectors
 from pillars.incidents.services import safety as services
 from pillars.people import selectors as people_selectors
+from pillars.people.records_api import person_records
 
 router = Router(tags=["safety"])
 
@@ -35,7 +37,7 @@ class SectionOut(Schema):
     entries: list[EntryOut]
 
 
-class VersionOut(Schema):
+class VersionOut(PlanVersionOut):
     public_id: UUID
     person: UUID
     number: int
@@ -50,19 +52,9 @@ class VersionOut(Schema):
     signed_by: str | None
     signed_at: datetime | None
 
-    @classmethod
-    def of(cls, version: SafetyPlanVersion) -> VersionOut:
-        return cls(
-            **version_fields(version),
-            sections=[
-                SectionOut(
-                    code=s["code"],
-                    label=s["label"],
-                    entries=[EntryOut(**e) for e in s["entries"]],
-                )
-                for s in version.sections()
-            ],
-        )
+    @staticmethod
+    def resolve_sections(version: SafetyPlanVersion) -> list[dict[str, Any]]:
+        return version.sections()
 
 
 class SafetyPlanOut(Schema):
@@ -112,17 +104,17 @@ def current_plan(request: HttpRequest, public_id: UUID) -> Status[SafetyPlanOut]
     )
 
 
-@router.get(
+person_records(
+    router,
     "/persons/{public_id}/safety-plan/versions",
-    response={200: list[VersionOut], **READ_ERRORS},
+    VersionOut,
+    selectors.versions_of,
+    name="plan_versions",
+    action="incidents.view_safety_plan",
+    what="api safety plan versions",
     summary="Every version of a person's safety plan, newest first",
+    audit="reads a person's safety plan versions (audited by get_person_for)",
 )
-@audited("reads a person's safety plan versions (audited by get_person_for)")
-def plan_versions(request: HttpRequest, public_id: UUID) -> Status[list[VersionOut]]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "incidents.view_safety_plan", what="api safety plan versions"
-    )
-    return Status(200, [VersionOut.of(v) for v in selectors.versions_of(person, request.user)])
 
 
 PlanWrites(

@@ -17,6 +17,7 @@ from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
+from pillars.people.records_api import person_records
 from pillars.recovery.models.capital import Instrument
 from pillars.recovery.selectors import capital as selectors
 from pillars.recovery.services import capital as services
@@ -24,14 +25,16 @@ from pillars.recovery.services import capital as services
 router = Router(tags=["recovery"])
 
 
-class InstrumentItemOut(Schema):
+class InstrumentItemOut(Out):
     number: int
     text: str
     subscale: str | None
     is_reversed: bool
 
+    paths = {"subscale": "subscale.code"}
 
-class InstrumentSubscaleOut(Schema):
+
+class InstrumentSubscaleOut(Out):
     code: str
     name: str
 
@@ -41,7 +44,9 @@ class ReferenceLineOut(Schema):
     label: str
 
 
-class InstrumentOut(Schema):
+# Read with its items and subscales prefetched (selectors.instruments): counting the items for
+# the total range reads no more rows.
+class InstrumentOut(Out):
     code: str
     name: str
     description: str
@@ -57,38 +62,25 @@ class InstrumentOut(Schema):
     subscales: list[InstrumentSubscaleOut]
     items: list[InstrumentItemOut]
 
-    @classmethod
-    def of(cls, i: Instrument) -> InstrumentOut:
-        items = list(i.items.all())
-        low, high = i.total_range(len(items))
-        return cls(
-            code=i.code,
-            name=i.name,
-            description=i.description,
-            source=i.source,
-            scale_min=i.scale_min,
-            scale_max=i.scale_max,
-            scale_labels={str(k): str(v) for k, v in (i.scale_labels or {}).items()},
-            scoring=i.scoring,
-            total_min=low,
-            total_max=high,
-            is_self_administrable=i.is_self_administrable,
-            reference_lines=[
-                ReferenceLineOut(value=float(r["value"]), label=str(r.get("label", "")))
-                for r in (i.reference_lines or [])
-                if isinstance(r, dict) and "value" in r
-            ],
-            subscales=[InstrumentSubscaleOut(code=s.code, name=s.name) for s in i.subscales.all()],
-            items=[
-                InstrumentItemOut(
-                    number=it.number,
-                    text=it.text,
-                    subscale=it.subscale.code if it.subscale else None,
-                    is_reversed=it.is_reversed,
-                )
-                for it in items
-            ],
-        )
+    @staticmethod
+    def resolve_scale_labels(i: Instrument) -> dict[str, str]:
+        return {str(k): str(v) for k, v in (i.scale_labels or {}).items()}
+
+    @staticmethod
+    def resolve_total_min(i: Instrument) -> float:
+        return i.total_range(len(i.items.all()))[0]
+
+    @staticmethod
+    def resolve_total_max(i: Instrument) -> float:
+        return i.total_range(len(i.items.all()))[1]
+
+    @staticmethod
+    def resolve_reference_lines(i: Instrument) -> list[ReferenceLineOut]:
+        return [
+            ReferenceLineOut(value=float(r["value"]), label=str(r.get("label", "")))
+            for r in (i.reference_lines or [])
+            if isinstance(r, dict) and "value" in r
+        ]
 
 
 class AssessmentOut(Out):
@@ -132,18 +124,17 @@ def instrument_list(request: HttpRequest) -> Status[list[InstrumentOut]]:
     return Status(200, [InstrumentOut.of(i) for i in selectors.instruments()])
 
 
-@router.get(
+person_records(
+    router,
     "/recovery/persons/{public_id}/assessments",
-    response={200: list[AssessmentOut], **READ_ERRORS},
+    AssessmentOut,
+    lambda person, user: selectors.assessments_of(person, user).select_related("person"),
+    name="assessment_list",
+    action="recovery.view_capital",
+    what="api recovery capital",
     summary="A person's recovery capital assessments, oldest first",
+    audit="reads a person's assessments (audited by get_person_for)",
 )
-@audited("reads a person's assessments (audited by get_person_for)")
-def assessment_list(request: HttpRequest, public_id: UUID) -> Status[list[AssessmentOut]]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "recovery.view_capital", what="api recovery capital"
-    )
-    rows = selectors.assessments_of(person, request.user).select_related("person")
-    return Status(200, [AssessmentOut.of(a) for a in rows])
 
 
 @router.post(

@@ -15,8 +15,7 @@ from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
-from pillars.core.entry import Out
-from pillars.core.errors import invalid
+from pillars.core.entry import Out, named_in
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import hooks
@@ -182,9 +181,10 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
     )
     goal = None
     if payload.goal is not None:
-        goal = selectors.goals_for(person, request.user).filter(public_id=payload.goal).first()
-        if goal is None:
-            raise invalid("goal", "Choose one of this person's goals being worked on.")
+        goals = selectors.goals_for(person, request.user)
+        goal = named_in(
+            goals, "goal", payload.goal, "Choose one of this person's goals being worked on."
+        )
     encounter = services.record_encounter(
         person,
         actor=request.user,

@@ -7,6 +7,7 @@ peer's own profile."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
@@ -34,6 +35,7 @@ from pillars.recovery.models.matching import (
     RecoveryPathway,
 )
 from pillars.recovery.selectors import matching as selectors
+from pillars.recovery.selectors.matching import OfferedPeer
 from pillars.recovery.services import matching as services
 
 router = Router(tags=["recovery"])
@@ -98,7 +100,7 @@ class SharedLineOut(Schema):
     value: str
 
 
-class OfferedPeerOut(Schema):
+class OfferedPeerOut(Out):
     peer: UUID
     name: str
     rank: int
@@ -106,8 +108,15 @@ class OfferedPeerOut(Schema):
     shared: list[SharedLineOut]
     is_available: bool
 
+    paths = {"name": "peer.display_name", "rank": "candidate.rank"}
 
-class MatchRequestOut(Schema):
+    @staticmethod
+    def resolve_shared(offer: OfferedPeer) -> list[SharedLineOut]:
+        return [SharedLineOut(attribute=n, label=lab, value=v) for n, lab, v in offer.lines]
+
+
+# of(match, with_offers=False) leaves the peers offered out (a list's rows).
+class MatchRequestOut(Out):
     public_id: UUID
     person: UUID
     status: str
@@ -119,33 +128,12 @@ class MatchRequestOut(Schema):
     chosen_by_person: bool
     offered: list[OfferedPeerOut]
 
-    @classmethod
-    def of(cls, match: MatchRequest, *, with_offers: bool = True) -> MatchRequestOut:
-        offered = selectors.offered_peers(match) if with_offers and match.is_active else []
-        return cls(
-            public_id=match.public_id,
-            person=match.person.public_id,
-            status=match.status,
-            requested_by=match.requested_by.display_name,
-            requested_at=match.requested_at,
-            note=match.note,
-            chosen_peer=match.chosen_peer.public_id if match.chosen_peer else None,
-            chosen_at=match.chosen_at,
-            chosen_by_person=match.chosen_by_person,
-            offered=[
-                OfferedPeerOut(
-                    peer=o.peer.public_id,
-                    name=o.peer.display_name,
-                    rank=o.candidate.rank,
-                    reasons=o.reasons,
-                    shared=[
-                        SharedLineOut(attribute=n, label=lab, value=v) for n, lab, v in o.lines
-                    ],
-                    is_available=o.is_available,
-                )
-                for o in offered
-            ],
-        )
+    paths = {"requested_by": "requested_by.display_name"}
+
+    @staticmethod
+    def resolve_offered(match: MatchRequest, context: dict[str, Any]) -> list[OfferedPeer]:
+        with_offers = context.get("with_offers", True)
+        return selectors.offered_peers(match) if with_offers and match.is_active else []
 
 
 class MatchRequestPage(PageOut):
@@ -173,6 +161,15 @@ def _me(request: HttpRequest) -> Staff:
     return staff
 
 
+def _own_profile(request: HttpRequest) -> PeerProfile:
+    """The caller's own peer profile, for a peer who may edit it; 404 when they have none."""
+    policy.require(request.user, "recovery.edit_peer_profile")
+    profile = selectors.profile_of(_me(request))
+    if profile is None:
+        raise Http404("Not found")
+    return profile
+
+
 @router.get(
     "/peer-profile",
     response={200: PeerProfileOut, **READ_ERRORS},
@@ -180,11 +177,7 @@ def _me(request: HttpRequest) -> Staff:
 )
 @audited("one's own peer profile (no person served)")
 def own_profile(request: HttpRequest) -> Status[PeerProfileOut]:
-    policy.require(request.user, "recovery.edit_peer_profile")
-    profile = selectors.profile_of(_me(request))
-    if profile is None:
-        raise Http404("Not found")
-    return Status(200, PeerProfileOut.of(profile))
+    return Status(200, PeerProfileOut.of(_own_profile(request)))
 
 
 @router.put(
@@ -215,11 +208,9 @@ def save_profile(request: HttpRequest, payload: PeerProfileIn) -> Status[PeerPro
 @audited("withdraws a shared attribute (withdraw_attribute audits)")
 @idempotent
 def withdraw(request: HttpRequest, payload: WithdrawIn) -> Status[PeerProfileOut]:
-    policy.require(request.user, "recovery.edit_peer_profile")
-    profile = selectors.profile_of(_me(request))
-    if profile is None:
-        raise Http404("Not found")
-    profile = services.withdraw_attribute(profile, actor=request.user, attribute=payload.attribute)
+    profile = services.withdraw_attribute(
+        _own_profile(request), actor=request.user, attribute=payload.attribute
+    )
     return Status(200, PeerProfileOut.of(profile))
 
 

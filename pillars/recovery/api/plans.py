@@ -14,8 +14,9 @@ from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
-from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanWrites, version_fields
+from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanVersionOut, PlanWrites
 from pillars.people import selectors as people_selectors
+from pillars.people.records_api import person_records
 from pillars.recovery.models.plans import (
     LifeDomain,
     WellnessPersonSignature,
@@ -38,7 +39,7 @@ class WellnessSectionOut(Schema):
     entries: list[WellnessEntryOut]
 
 
-class WellnessVersionOut(Schema):
+class WellnessVersionOut(PlanVersionOut):
     public_id: UUID
     person: UUID
     number: int
@@ -54,22 +55,18 @@ class WellnessVersionOut(Schema):
     signed_by: str | None
     signed_at: datetime | None
 
-    @classmethod
-    def of(cls, v: WellnessPlanVersion) -> WellnessVersionOut:
-        return cls(
-            **version_fields(v),
-            based_on=v.based_on.public_id if v.based_on_id and v.based_on else None,
-            sections=[
-                WellnessSectionOut(
-                    code=s["code"],
-                    label=s["label"],
-                    part=part["title"],
-                    entries=[WellnessEntryOut(text=e.get("text", "")) for e in s["entries"]],
-                )
-                for part in v.parts()
-                for s in part["sections"]
-            ],
-        )
+    @staticmethod
+    def resolve_sections(v: WellnessPlanVersion) -> list[WellnessSectionOut]:
+        return [
+            WellnessSectionOut(
+                code=s["code"],
+                label=s["label"],
+                part=part["title"],
+                entries=[WellnessEntryOut(text=e.get("text", "")) for e in s["entries"]],
+            )
+            for part in v.parts()
+            for s in part["sections"]
+        ]
 
 
 class WellnessEntryIn(Schema):
@@ -149,18 +146,17 @@ class GoalProgressIn(Schema):
     )
 
 
-@router.get(
+person_records(
+    router,
     "/recovery/persons/{public_id}/wellness-plan/versions",
-    response={200: list[WellnessVersionOut], **READ_ERRORS},
+    WellnessVersionOut,
+    lambda person, user: selectors.versions_of(person, user).select_related("based_on", "person"),
+    name="plan_versions",
+    action="recovery.view_wellness_plan",
+    what="api wellness plan versions",
     summary="Every version of a person's wellness plan, newest first",
+    audit="reads a person's wellness plan versions (audited by get_person_for)",
 )
-@audited("reads a person's wellness plan versions (audited by get_person_for)")
-def plan_versions(request: HttpRequest, public_id: UUID) -> Status[list[WellnessVersionOut]]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "recovery.view_wellness_plan", what="api wellness plan versions"
-    )
-    versions = selectors.versions_of(person, request.user).select_related("based_on", "person")
-    return Status(200, [WellnessVersionOut.of(v) for v in versions])
 
 
 @router.get(
@@ -193,17 +189,17 @@ PlanWrites(
 ).add_to(router, WRITE_ERRORS)
 
 
-@router.get(
+person_records(
+    router,
     "/recovery/persons/{public_id}/goals",
-    response={200: list[GoalOut], **READ_ERRORS},
+    GoalOut,
+    selectors.goals_of,
+    name="goals",
+    action="recovery.view_goals",
+    what="api recovery goals",
     summary="A person's recovery goals with their steps and progress notes",
+    audit="reads a person's recovery goals (audited by get_person_for)",
 )
-@audited("reads a person's recovery goals (audited by get_person_for)")
-def goals(request: HttpRequest, public_id: UUID) -> Status[list[GoalOut]]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "recovery.view_goals", what="api recovery goals"
-    )
-    return Status(200, [GoalOut.of(g) for g in selectors.goals_of(person, request.user)])
 
 
 @router.post(

@@ -16,8 +16,7 @@ from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
-from pillars.core.entry import Out
-from pillars.core.errors import invalid
+from pillars.core.entry import Out, named_in, optional_named_in
 from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors as people_selectors
@@ -144,36 +143,23 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[Referra
     person = people_selectors.get_person_for(
         request.user, payload.person, "recovery.make_referral", what="api refer"
     )
-    goal = None
-    if payload.goal is not None:
-        goal = Goal.objects.filter(public_id=payload.goal, person=person).first()
-        if goal is None:
-            raise invalid("goal", "Choose one of the person's own goals.")
+    goals = Goal.objects.filter(person=person)
+    goal = optional_named_in(goals, "goal", payload.goal, "Choose one of the person's own goals.")
+    common: dict[str, Any] = {
+        "actor": request.user,
+        "reason": payload.reason,
+        "goal": goal,
+        "follow_up_on": payload.follow_up_on,
+    }
     if payload.service is not None:
-        service = (
-            HsdsService.objects.select_related("organization")
-            .filter(public_id=payload.service)
-            .first()
+        directory = HsdsService.objects.select_related("organization")
+        service = named_in(
+            directory, "service", payload.service, "No such service in the directory."
         )
-        if service is None:
-            raise invalid("service", "No such service in the directory.")
-        made = services.refer(
-            person,
-            actor=request.user,
-            service=service,
-            reason=payload.reason,
-            goal=goal,
-            follow_up_on=payload.follow_up_on,
-        )
+        made = services.refer(person, service=service, **common)
     else:
         made = services.log_outside(
-            person,
-            actor=request.user,
-            organization=payload.organization,
-            contact=payload.contact,
-            reason=payload.reason,
-            goal=goal,
-            follow_up_on=payload.follow_up_on,
+            person, organization=payload.organization, contact=payload.contact, **common
         )
     return Status(201, ReferralOut.of(made))
 
@@ -204,9 +190,13 @@ def set_status(
     )
     outcome = None
     if payload.outcome_reason:
-        outcome = ReferralOutcomeReason.objects.filter(code=payload.outcome_reason).first()
-        if outcome is None:
-            raise invalid("outcome_reason", "Unknown outcome reason.")
+        outcome = named_in(
+            ReferralOutcomeReason,
+            "outcome_reason",
+            payload.outcome_reason,
+            "Unknown outcome reason.",
+            key="code",
+        )
     done = services.update_status(
         referral,
         actor=request.user,

@@ -129,7 +129,7 @@ class CoverageOut(Out):
         return hooks.floor_warnings(row.staff, hooks.FloorTask.ONE_TO_ONE)
 
 
-class LapseOut(Schema):
+class LapseOut(Out):
     order: UUID
     person: UUID
     person_name: str
@@ -137,8 +137,15 @@ class LapseOut(Schema):
     staff_needed: int
     since: datetime
 
+    paths = {
+        "person": "order.person",
+        "person_name": "order.person.display_name",
+        "staff_with_them": "open_count",
+        "staff_needed": "ratio",
+    }
 
-class FreeStaffOut(Schema):
+
+class FreeStaffOut(Out):
     public_id: UUID
     display_name: str
 
@@ -156,6 +163,11 @@ def _staff_by_id(request: HttpRequest, ids: list[UUID], field: str) -> dict[UUID
     if missing := [i for i in ids if i not in found]:
         raise invalid(field, f"No such staff member: {missing[0]}.")
     return found
+
+
+def _one_staff(request: HttpRequest, public_id: UUID, field: str) -> Staff:
+    """The one staff member a body's ``field`` names, as ``_staff_by_id`` finds them."""
+    return _staff_by_id(request, [public_id], field)[public_id]
 
 
 @router.get(
@@ -205,7 +217,7 @@ def _parts(
 @idempotent
 def assign(request: HttpRequest, public_id: UUID, payload: ShiftIn) -> Status[ShiftOut]:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.assign")
-    lead = _staff_by_id(request, [payload.lead], "lead")[payload.lead] if payload.lead else None
+    lead = _one_staff(request, payload.lead, "lead") if payload.lead else None
     made = assignment_services.assign_shift(
         unit,
         actor=request.user,
@@ -226,7 +238,7 @@ def assign(request: HttpRequest, public_id: UUID, payload: ShiftIn) -> Status[Sh
 @idempotent
 def reassign(request: HttpRequest, public_id: UUID, payload: ReassignIn) -> Status[AssignmentOut]:
     row = assignment_selectors.get_assignment_for(request.user, public_id, "rounds.assign")
-    to_staff = _staff_by_id(request, [payload.to_staff], "to_staff")[payload.to_staff]
+    to_staff = _one_staff(request, payload.to_staff, "to_staff")
     new = assignment_services.reassign(row, actor=request.user, to_staff=to_staff, at=payload.at)
     return Status(201, AssignmentOut.of(new))
 
@@ -278,20 +290,8 @@ def unit_coverage(request: HttpRequest, public_id: UUID) -> Status[UnitCoverageO
         200,
         UnitCoverageOut(
             coverage=[CoverageOut.of(row) for row in found.rows],
-            lapses=[
-                LapseOut(
-                    order=lapse.order.public_id,
-                    person=lapse.order.person.public_id,
-                    person_name=lapse.order.person.display_name,
-                    staff_with_them=lapse.open_count,
-                    staff_needed=lapse.ratio,
-                    since=lapse.since,
-                )
-                for lapse in found.lapses
-            ],
-            free_for_rounds=[
-                FreeStaffOut(public_id=s.public_id, display_name=s.display_name) for s in found.free
-            ],
+            lapses=[LapseOut.of(lapse) for lapse in found.lapses],
+            free_for_rounds=[FreeStaffOut.of(s) for s in found.free],
         ),
     )
 
@@ -307,7 +307,7 @@ def start_coverage(
     request: HttpRequest, public_id: UUID, payload: CoverageIn
 ) -> Status[CoverageOut]:
     order = selectors.get_order_for(request.user, public_id, "rounds.cover")
-    staff = _staff_by_id(request, [payload.staff], "staff")[payload.staff]
+    staff = _one_staff(request, payload.staff, "staff")
     row = coverage_services.start_coverage(order, actor=request.user, staff=staff)
     return Status(201, CoverageOut.of(row, warned=True))
 
@@ -321,9 +321,7 @@ def start_coverage(
 @idempotent
 def relieve(request: HttpRequest, public_id: UUID, payload: RelieveIn) -> Status[CoverageOut]:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
-    incoming = _staff_by_id(request, [payload.incoming_staff], "incoming_staff")[
-        payload.incoming_staff
-    ]
+    incoming = _one_staff(request, payload.incoming_staff, "incoming_staff")
     new = coverage_services.relieve(
         row, actor=request.user, incoming_staff=incoming, incoming_pin=payload.incoming_pin
     )

@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
-from pillars.core.entry import Out
+from pillars.core.entry import Out, optional_named_in
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
@@ -162,16 +162,11 @@ def record_inspection(
     template = selectors.find_current_template(payload.template)
     if template is None:
         raise invalid("template", "Choose a current inspection template.")
-    room = None
-    if payload.room is not None:
-        room = Room.objects.filter(public_id=payload.room, unit=unit).first()
-        if room is None:
-            raise invalid("room", "Choose a room on this unit.")
-    owner = None
-    if payload.owner is not None:
-        owner = Staff.objects.filter(public_id=payload.owner).first()
-        if owner is None:
-            raise invalid("owner", "Choose a staff member who works on this unit.")
+    rooms = Room.objects.filter(unit=unit)
+    room = optional_named_in(rooms, "room", payload.room, "Choose a room on this unit.")
+    owner = optional_named_in(
+        Staff, "owner", payload.owner, "Choose a staff member who works on this unit."
+    )
     answers = {str(r.item): services.Answer(result=r.result, note=r.note) for r in payload.results}
     inspection = services.record_inspection(
         actor=request.user,

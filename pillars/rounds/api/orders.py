@@ -27,6 +27,7 @@ from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
+from pillars.people.records_api import person_records
 from pillars.rounds import selectors, services
 from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
 from pillars.rounds.models import Check, CheckAddendum, ObservationOrder
@@ -219,20 +220,17 @@ class CheckAddendumOut(Out):
         return addendum.check_record
 
 
-@router.get(
+person_records(
+    router,
     "/persons/{public_id}/orders",
-    response={200: list[OrderDetailOut], **READ_ERRORS},
+    OrderDetailOut,
+    selectors.order_history,
+    name="person_orders",
+    action="rounds.view",
+    what="api observation history",
     summary="A person's observation orders, the current one first (the history of levels)",
+    audit="reads a person's observation history (audited by get_person_for)",
 )
-@audited("reads a person's observation history (audited by get_person_for)")
-def person_orders(request: HttpRequest, public_id: UUID) -> Status[list[OrderDetailOut]]:
-    person = people_selectors.get_person_for(
-        request.user, public_id, "rounds.view", what="api observation history"
-    )
-    now = clock.now()
-    return Status(
-        200, [OrderDetailOut.of(o, now=now) for o in selectors.order_history(person, request.user)]
-    )
 
 
 @router.post(

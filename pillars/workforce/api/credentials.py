@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
-from pillars.core.entry import Out
+from pillars.core.entry import Out, named_in
 from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
@@ -158,6 +159,18 @@ class ComplianceOut(Schema):
     staff: list[ComplianceStaffOut]
 
 
+def _administer(
+    request: HttpRequest, public_id: UUID, step: Callable[..., Credential], **fields: Any
+) -> Status[CredentialOut]:
+    """An administrator's step on a credential (verify it, waive it): the credential found for
+    the administrator, the step taken with the fields, the credential answered as it now is."""
+    credential = selectors.get_credential_for(
+        request.user, public_id, "workforce.verify_credential"
+    )
+    done = step(credential, actor=request.user, **fields)
+    return Status(200, CredentialOut.of(done, today=clock.now().date()))
+
+
 def _list(staff: Staff, request: HttpRequest) -> list[CredentialOut]:
     today = clock.now().date()
     return [CredentialOut.of(c, today=today) for c in selectors.credentials_of(staff, request.user)]
@@ -218,11 +231,7 @@ def credential_create(
 def credential_verify(
     request: HttpRequest, public_id: UUID, payload: VerifyIn
 ) -> Status[CredentialOut]:
-    credential = selectors.get_credential_for(
-        request.user, public_id, "workforce.verify_credential"
-    )
-    done = services.verify_credential(credential, actor=request.user, method=payload.method)
-    return Status(200, CredentialOut.of(done, today=clock.now().date()))
+    return _administer(request, public_id, services.verify_credential, method=payload.method)
 
 
 @router.post(
@@ -235,13 +244,9 @@ def credential_verify(
 def credential_waive(
     request: HttpRequest, public_id: UUID, payload: WaiveIn
 ) -> Status[CredentialOut]:
-    credential = selectors.get_credential_for(
-        request.user, public_id, "workforce.verify_credential"
+    return _administer(
+        request, public_id, services.waive_credential, reason=payload.reason, until=payload.until
     )
-    done = services.waive_credential(
-        credential, actor=request.user, reason=payload.reason, until=payload.until
-    )
-    return Status(200, CredentialOut.of(done, today=clock.now().date()))
 
 
 @router.post(
@@ -254,9 +259,13 @@ def credential_waive(
 @idempotent
 def ce_create(request: HttpRequest, public_id: UUID, payload: CeIn) -> Status[CeOut]:
     staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_ce")
-    category = selectors.ce_categories().filter(code=payload.category_code).first()
-    if category is None:
-        raise invalid("category_code", "No such CE category.")
+    category = named_in(
+        selectors.ce_categories(),
+        "category_code",
+        payload.category_code,
+        "No such CE category.",
+        key="code",
+    )
     record = services.record_ce(
         staff,
         actor=request.user,

@@ -67,11 +67,13 @@ class ExitInterviewIn(Schema):
     what_would_change: Text = Field("", max_length=2000)
 
 
-class ExitInterviewOut(Schema):
+class ExitInterviewOut(Out):
     public_id: UUID
     staff: UUID
     held_on: date
     reason: str | None
+
+    paths = {"reason": "reason.code"}
 
 
 @router.get(
@@ -111,12 +113,4 @@ def exit_interview(
         actor=request.user,
         **payload.model_dump(),
     )
-    return Status(
-        201,
-        ExitInterviewOut(
-            public_id=interview.public_id,
-            staff=staff.public_id,
-            held_on=interview.held_on,
-            reason=interview.reason.code if interview.reason else None,
-        ),
-    )
+    return Status(201, ExitInterviewOut.of(interview))

@@ -38,7 +38,7 @@ class SignatureOut(Schema):
     signed_at: datetime | None
 
 
-class SessionOut(Schema):
+class SessionOut(Out):
     public_id: UUID
     supervisor: SignatureOut
     supervisees: list[SignatureOut]
@@ -51,32 +51,24 @@ class SessionOut(Schema):
     notes: str
     signed_at: datetime | None
 
-    @classmethod
-    def of(cls, s: SupervisionSession) -> SessionOut:
-        return cls(
-            public_id=s.public_id,
-            supervisor=SignatureOut(
-                staff=s.supervisor.public_id,
-                name=s.supervisor.display_name,
-                signed_at=s.supervisor_signed_at,
-            ),
-            supervisees=[
-                SignatureOut(
-                    staff=a.supervisee.public_id,
-                    name=a.supervisee.display_name,
-                    signed_at=a.signed_at,
-                )
-                for a in s.attendees.all()
-            ],
-            kind=s.kind,
-            is_group=s.is_group,
-            is_face_to_face=s.is_face_to_face,
-            started_at=s.started_at,
-            minutes=s.minutes,
-            topics=list(s.topics),
-            notes=s.notes,
-            signed_at=s.signed_at,
+    @staticmethod
+    def resolve_supervisor(s: SupervisionSession) -> SignatureOut:
+        return SignatureOut(
+            staff=s.supervisor.public_id,
+            name=s.supervisor.display_name,
+            signed_at=s.supervisor_signed_at,
         )
+
+    @staticmethod
+    def resolve_supervisees(s: SupervisionSession) -> list[SignatureOut]:
+        return [
+            SignatureOut(
+                staff=a.supervisee.public_id,
+                name=a.supervisee.display_name,
+                signed_at=a.signed_at,
+            )
+            for a in s.attendees.all()
+        ]
 
 
 class SessionPage(PageOut):

@@ -11,8 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
-from pillars.core.entry import Out
-from pillars.core.errors import invalid
+from pillars.core.entry import Out, named_in
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.workforce.api.credentials import (
@@ -56,9 +55,8 @@ def completion_create(
     request: HttpRequest, public_id: UUID, payload: CompletionIn
 ) -> Status[CompletionOut]:
     staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_completion")
-    course = Course.objects.filter(code=payload.course_code, is_active=True).first()
-    if course is None:
-        raise invalid("course_code", "No such course.")
+    courses = Course.objects.filter(is_active=True)
+    course = named_in(courses, "course_code", payload.course_code, "No such course.", key="code")
     done = services.record_completion(
         staff,
         actor=request.user,

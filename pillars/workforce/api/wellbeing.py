@@ -43,14 +43,14 @@ class ScaleChoiceOut(Schema):
     label: str
 
 
-class ItemOut(Schema):
+class ItemOut(Out):
     number: int
     text: str
     subscale: str
     is_reversed: bool
 
 
-class CheckInInstrumentOut(Schema):
+class CheckInInstrumentOut(Out):
     code: str
     name: str
     version: int
@@ -60,23 +60,13 @@ class CheckInInstrumentOut(Schema):
     subscales: dict[str, str]
     items: list[ItemOut]
 
-    @classmethod
-    def of(cls, i: CheckInInstrument) -> CheckInInstrumentOut:
-        return cls(
-            code=i.code,
-            name=i.name,
-            version=i.version,
-            introduction=i.introduction,
-            credit=i.credit,
-            scale=[ScaleChoiceOut(value=int(c["value"]), label=str(c["label"])) for c in i.scale],
-            subscales={str(k): str(v) for k, v in (i.subscales or {}).items()},
-            items=[
-                ItemOut(
-                    number=it.number, text=it.text, subscale=it.subscale, is_reversed=it.is_reversed
-                )
-                for it in i.items.all()
-            ],
-        )
+    @staticmethod
+    def resolve_scale(i: CheckInInstrument) -> list[ScaleChoiceOut]:
+        return [ScaleChoiceOut(value=int(c["value"]), label=str(c["label"])) for c in i.scale]
+
+    @staticmethod
+    def resolve_subscales(i: CheckInInstrument) -> dict[str, str]:
+        return {str(k): str(v) for k, v in (i.subscales or {}).items()}
 
 
 class InvitationOut(Out):

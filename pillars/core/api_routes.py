@@ -1,0 +1,55 @@
+"""Routes made from a table: one handler body serving several routes of the JSON API.
+
+Where routes differ only in their data (path, payload, permission, service, words), a module
+writes the body once and adds a route per row with ``add_route``. Each route keeps what a
+hand-written handler would give it: its own name and module (so its OpenAPI operation id, and
+the URL name, stay the router's own), its parameters' types (read from ``params``), its audit
+declaration and, for a write, its replay safety (``idempotent``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from pillars.core.declare import audited
+from pillars.core.idempotency import idempotent
+
+
+def add_route(
+    router: Router,
+    method: str,
+    path: str,
+    handler: Callable[..., Any],
+    *,
+    name: str,
+    module: str,
+    params: dict[str, Any],
+    out: Any,
+    status: int,
+    errors: dict[int, Any],
+    summary: str,
+    audit: str,
+    replay_safe: bool = True,
+) -> None:
+    """Add ``handler`` to ``router`` as ``method path``, named ``name`` in ``module``, taking
+    the request and ``params`` (name to type) and answering ``status`` with ``out``."""
+    handler.__name__ = name
+    handler.__qualname__ = name
+    handler.__module__ = module
+    handler.__annotations__ = {"request": HttpRequest, **params, "return": Status[out]}
+    view = idempotent(handler) if replay_safe else handler
+    route = getattr(router, method)
+    route(path, response={status: out, **errors}, summary=summary)(audited(audit)(view))
+
+
+def on_record(payload: type[Any] | None = None) -> dict[str, Any]:
+    """The parameters of a route on one record: its public id, and the body when it has one."""
+    params: dict[str, Any] = {"public_id": UUID}
+    if payload is not None:
+        params["payload"] = payload
+    return params
