@@ -16,11 +16,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from pillars.core import policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.formtools import posted
+from pillars.core.pages import GET, GET_POST, page
 from pillars.people import selectors as people_selectors
 from pillars.recovery.forms.directory import ConfirmForm, PackageForm, SaveForm, SearchForm
 from pillars.recovery.hsds.package import PackageRefused
@@ -28,9 +29,7 @@ from pillars.recovery.selectors import directory as selectors
 from pillars.recovery.services import directory as services
 
 
-@audited("directory search: reference data, a SEARCH event naming no person")
-@login_required
-@require_GET
+@page("directory search: reference data, a SEARCH event naming no person", GET)
 def search(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.search_directory")
     form = SearchForm(request.GET or None)
@@ -60,9 +59,10 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "recovery/directory/service_detail.html", context)
 
 
-@audited("lists the peer's persons to choose from (record_list_read) and saves (service audits)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "lists the peer's persons to choose from (record_list_read) and saves (service audits)",
+    GET_POST,
+)
 def save(request: HttpRequest, public_id: UUID) -> HttpResponse:
     policy.require(request.user, "recovery.save_resource")
     service = selectors.get_service_for(request.user, public_id)
@@ -79,9 +79,7 @@ def save(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "recovery/directory/save.html", {"service": service, "form": form})
 
 
-@audited("imports an HSDS package (import_package writes the IMPORT event)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("imports an HSDS package (import_package writes the IMPORT event)", GET_POST)
 def import_package(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.manage_directory")
     template = "recovery/directory/import.html"
@@ -128,9 +126,7 @@ def _commit(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("exports the directory through core.exports (an EXPORT event)")
-@login_required
-@require_GET
+@page("exports the directory through core.exports (an EXPORT event)", GET)
 def export_package(request: HttpRequest) -> HttpResponse:
     files = services.export_package(actor=request.user)
     response = HttpResponse(services.zip_files(files), content_type="application/zip")

@@ -27,6 +27,7 @@ from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted
+from pillars.core.pages import POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.recovery.forms.portal import CodeForm, OwnBarcForm, OwnProgressForm
@@ -236,9 +237,7 @@ def access_issue(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
-@audited("ends a person's access to their own page; revoke_access audits it")
-@login_required
-@require_POST
+@page("ends a person's access to their own page; revoke_access audits it", POST)
 def access_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = services.get_access_for(request.user, public_id, "recovery.revoke_person_access")
     try:
