@@ -29,6 +29,7 @@ from pillars.core.declare import audited
 from pillars.core.entry import get_for
 from pillars.core.errors import ValidationError
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.import_pages import CheckedImport, import_page
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import access, forms, importing, selectors, services
 from pillars.people.choices import UnitKind
@@ -817,50 +818,27 @@ def staff_access_tablet(request: HttpRequest, public_id: UUID, device_id: UUID) 
 # --- Import -----------------------------------------------------------------------------------
 
 
+_IMPORT = CheckedImport(
+    template="people/import.html",
+    url_name="people:import",
+    upload_form=forms.ImportForm,
+    confirm_form=forms.ImportConfirmForm,
+    upload_field="file",
+    noun="file",
+    refused=importing.FileRefused,
+    check=lambda data, actor: importing.run(
+        data["kind"], data["file"].read(), actor=actor, source=data["file"].name or "", hold=True
+    ),
+    commit=lambda pending, actor: importing.commit_pending(pending, actor=actor),
+    pending_minutes=importing.PENDING_MINUTES,
+    context={"kinds": importing.KINDS},
+)
+
+
 @page("CSV import of staff or persons served: dry run, then commit; each run is audited", GET_POST)
 def import_view(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.import")
-    template = "people/import.html"
-    if request.method == "POST" and "pending" in request.POST:
-        return _import_commit(request)
-    form = forms.ImportForm(posted(request), request.FILES if request.method == "POST" else None)
-    context: dict[str, Any] = {"form": form, "kinds": importing.KINDS}
-    if request.method != "POST" or not form.is_valid():
-        return render(request, template, context)
-    upload = form.cleaned_data["file"]
-    data = upload.read()
-    kind = form.cleaned_data["kind"]
-    try:
-        # The checked bytes wait in a PendingImport: the confirmation imports exactly them.
-        report = importing.run(kind, data, actor=request.user, source=upload.name or "", hold=True)
-    except importing.FileRefused as exc:
-        form.add_error("file", exc.message)
-        return render(request, template, context)
-    context["report"] = report
-    if report.pending is not None:
-        context["confirm"] = forms.ImportConfirmForm(initial={"pending": report.pending.public_id})
-        context["expires_at"] = report.pending.expires_at
-        context["zone"] = settings.PILLARS_DEFAULT_TIME_ZONE
-    return render(request, template, context)
-
-
-def _import_commit(request: HttpRequest) -> HttpResponse:
-    confirm = forms.ImportConfirmForm(request.POST)
-    report = None
-    if confirm.is_valid():
-        report = importing.commit_pending(confirm.cleaned_data["pending"], actor=request.user)
-    if report is None:
-        messages.error(
-            request,
-            "That import has expired or was already confirmed. Upload the file again "
-            f"(a checked file waits {importing.PENDING_MINUTES} minutes).",
-        )
-        return redirect("people:import")
-    if report.committed:
-        messages.success(request, report.summary())
-        return redirect("people:import")
-    context = {"form": forms.ImportForm(), "kinds": importing.KINDS, "report": report}
-    return render(request, "people/import.html", context)
+    return import_page(request, _IMPORT)
 
 
 # --- Admission by record number (a returning person) -----------------------------------------
