@@ -69,6 +69,12 @@ class TextAreaField(forms.CharField):
         return super().to_python(value)
 
 
+def text_box(label: str, *, rows: int, **kwargs: Any) -> forms.CharField:
+    """A text typed in a box of ``rows`` lines (a textarea), kept as the browser sends it;
+    ``kwargs`` are the CharField's (``required``, ``max_length``, ``help_text``...)."""
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
 def addendum_form(
     max_text: int,
     *,

@@ -16,6 +16,7 @@ from pillars.core.formtools import (  # noqa: F401  (re-exported for the people 
     apply_errors,
     record_ticks,
     split_list,
+    text_box,
 )
 from pillars.core.roles import RoleCode
 from pillars.people.choices import (
@@ -264,11 +265,11 @@ class OwnProfileForm(forms.Form):
         max_length=500,
         help_text="Separate with commas.",
     )
-    lived_experience = forms.CharField(
-        label="Your lived experience",
+    lived_experience = text_box(
+        "Your lived experience",
+        rows=3,
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Separate with commas, for example: recovery from substance use, veteran.",
     )
     shares_lived_experience = forms.BooleanField(
@@ -337,11 +338,11 @@ class EmergencyLookupForm(forms.Form):
 class EmergencyStartForm(forms.Form):
     MINUTES = [(15, "15 minutes"), (30, "30 minutes"), (60, "1 hour")]
     person = forms.UUIDField(widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why you need this record now",
+    reason = text_box(
+        "Why you need this record now",
+        rows=3,
         min_length=10,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The privacy officer reviews every emergency access.",
     )
     minutes = forms.TypedChoiceField(label="For how long", choices=MINUTES, coerce=int, initial=60)
@@ -349,10 +350,10 @@ class EmergencyStartForm(forms.Form):
 
 class ReviewForm(forms.Form):
     finding = forms.ChoiceField(label="Finding", choices=[("", "Choose"), *ReviewFinding.choices])
-    note = forms.CharField(
-        label="Note",
+    note = text_box(
+        "Note",
+        rows=2,
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when the access was not appropriate.",
     )

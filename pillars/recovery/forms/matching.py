@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import split_list, ticks
+from pillars.core.formtools import split_list, text_box, ticks
 from pillars.recovery.models.matching import (
     SHAREABLE,
     AgeBand,
@@ -38,12 +38,7 @@ class ProfileForm(forms.Form):
     gender = _one_of("Gender", PeerGender.choices, "Not given")
     age_band = _one_of("Age band", AgeBand.choices, "Not given")
     availability = ticks("Availability", Availability.choices)
-    intro = forms.CharField(
-        label="A short introduction in my own words",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=400,
-    )
+    intro = text_box("A short introduction in my own words", rows=3, required=False, max_length=400)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -93,12 +88,7 @@ class RequestForm(forms.Form):
     gender = _one_of("Gender of the peer", PeerGender.choices, "No preference")
     age_band = _one_of("Age band of the peer", AgeBand.choices, "No preference")
     availability = ticks("Times that suit the person", Availability.choices)
-    note = forms.CharField(
-        label="Anything else the person said",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        max_length=500,
-    )
+    note = text_box("Anything else the person said", rows=2, required=False, max_length=500)
 
     def preferences(self) -> dict[str, Any]:
         data = self.cleaned_data
