@@ -755,46 +755,48 @@ def staff_access(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, ACCESS_TEMPLATE, _access_context(request, public_id))
 
 
-@page("clears a staff member's failed sign-ins; unlock_account audits it with the reason", POST)
-def staff_access_unlock(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = _access_staff(request, public_id)
-    return _access_write(
-        request,
-        staff,
-        "unlock",
-        lambda reason: access.unlock_account(staff, actor=request.user, reason=reason),
-        lambda _: f"{staff.display_name} can sign in again: the failed sign-ins are cleared.",
-    )
+def _access_action(
+    what: str, prefix: str, change: Callable[..., Any], done: str
+) -> Callable[..., HttpResponse]:
+    """A POST that changes one part of a staff member's sign-in access, with a reason:
+    ``change(staff, actor=..., reason=...)`` is the access service (it audits the reason),
+    ``prefix`` the access page's form for it, ``done`` what is said after it (``{name}``: the
+    staff member's name)."""
+
+    @page(what, POST)
+    def action(request: HttpRequest, public_id: UUID) -> HttpResponse:
+        staff = _access_staff(request, public_id)
+        return _access_write(
+            request,
+            staff,
+            prefix,
+            lambda reason: change(staff, actor=request.user, reason=reason),
+            lambda _: done.format(name=staff.display_name),
+        )
+
+    return action
 
 
-@page("removes a staff member's two-step device; reset_two_factor audits it with the reason", POST)
-def staff_access_two_factor(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = _access_staff(request, public_id)
-    return _access_write(
-        request,
-        staff,
-        "two_step",
-        lambda reason: access.reset_two_factor(staff, actor=request.user, reason=reason),
-        lambda _: (
-            f"{staff.display_name}'s two-step sign-in is reset: they set up a new "
-            "authenticator at their next sign-in. Their sessions and API tokens have ended."
-        ),
-    )
-
-
-@page("removes a staff member's badge PIN; reset_pin audits it with the reason", POST)
-def staff_access_pin(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = _access_staff(request, public_id)
-    return _access_write(
-        request,
-        staff,
-        "pin",
-        lambda reason: access.reset_pin(staff, actor=request.user, reason=reason),
-        lambda _: (
-            f"{staff.display_name}'s badge PIN is removed: they set a new one with their "
-            "password before they switch in by badge again."
-        ),
-    )
+staff_access_unlock = _access_action(
+    "clears a staff member's failed sign-ins; unlock_account audits it with the reason",
+    "unlock",
+    access.unlock_account,
+    "{name} can sign in again: the failed sign-ins are cleared.",
+)
+staff_access_two_factor = _access_action(
+    "removes a staff member's two-step device; reset_two_factor audits it with the reason",
+    "two_step",
+    access.reset_two_factor,
+    "{name}'s two-step sign-in is reset: they set up a new authenticator at their next "
+    "sign-in. Their sessions and API tokens have ended.",
+)
+staff_access_pin = _access_action(
+    "removes a staff member's badge PIN; reset_pin audits it with the reason",
+    "pin",
+    access.reset_pin,
+    "{name}'s badge PIN is removed: they set a new one with their password before they "
+    "switch in by badge again.",
+)
 
 
 @page(
