@@ -379,12 +379,7 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "people/person_move.html",
         {"form": form, "person": person, "placement": placement, "action": "discharge"},
-        lambda data: services.discharge_person(
-            placement.episode,
-            actor=request.user,
-            disposition=data["disposition"],
-            discharged_at=data["discharged_at"],
-        ),
+        lambda data: services.discharge_person(placement.episode, actor=request.user, **data),
         discharged,
         zone=_zone(placement.unit),
     )
@@ -403,13 +398,7 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "people/caseload_assign.html",
         {"person": person, "form": form},
-        lambda data: services.assign_caseload(
-            actor=request.user,
-            staff=data["staff"],
-            person=person,
-            kind=data["kind"],
-            started_on=data["started_on"],
-        ),
+        lambda data: services.assign_caseload(actor=request.user, person=person, **data),
         lambda made: saved(
             request,
             f"{person.display_name} is on {made.staff}'s caseload.",
@@ -994,9 +983,7 @@ def emergency_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
             ],
             "zone_name": str(_zone(None)),
         },
-        lambda data: services.review_emergency_access(
-            grant, actor=request.user, finding=data["finding"], note=data["note"]
-        ),
+        lambda data: services.review_emergency_access(grant, actor=request.user, **data),
         lambda _: saved(
             request, "The finding is recorded.", reverse("people:emergency-review-list")
         ),

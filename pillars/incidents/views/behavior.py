@@ -252,9 +252,7 @@ def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/behavior/contract_sign.html",
         context,
-        lambda data: services.sign_contract(
-            contract, actor=request.user, signer=data["signer"], signed_name=data["signed_name"]
-        ),
+        lambda data: services.sign_contract(contract, actor=request.user, **data),
         done,
     )
 
@@ -402,9 +400,7 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/behavior/record_addendum.html",
         context,
-        lambda data: services.add_record_addendum(
-            record, actor=request.user, reason=data["reason"], text=data["text"]
-        ),
+        lambda data: services.add_record_addendum(record, actor=request.user, **data),
         lambda _: saved(
             request, "The correction is added. The original record is unchanged.", back
         ),

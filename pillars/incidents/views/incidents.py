@@ -374,9 +374,7 @@ def incident_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/incidents/addendum_form.html",
         {"incident": incident, "form": form, "zone_name": incident.unit.time_zone},
-        lambda data: services.add_addendum(
-            incident, actor=request.user, reason=data["reason"], text=data["text"]
-        ),
+        lambda data: services.add_addendum(incident, actor=request.user, **data),
         lambda _: saved(
             request, "Correction added. The report itself is unchanged.", _url(incident)
         ),

@@ -414,12 +414,7 @@ def session_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "recovery/encounters/session_form.html",
         {"person": person, "form": form, "zone_name": str(zone)},
-        lambda data: services.schedule_virtual_session(
-            person,
-            actor=request.user,
-            scheduled_at=data["scheduled_at"],
-            minutes_planned=data["minutes_planned"],
-        ),
+        lambda data: services.schedule_virtual_session(person, actor=request.user, **data),
         saved_to(
             request,
             "The session is scheduled. Give the person the link below.",

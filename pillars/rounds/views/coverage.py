@@ -200,14 +200,7 @@ def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/exception_start.html",
         context,
-        lambda data: exception_services.start_exception(
-            order,
-            actor=request.user,
-            kind=data["kind"],
-            reason=data["reason"],
-            with_whom=data["with_whom"],
-            where=data["where"],
-        ),
+        lambda data: exception_services.start_exception(order, actor=request.user, **data),
         paused,
     )
 

@@ -173,9 +173,7 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/check_addendum.html",
         context,
-        lambda data: services.add_addendum(
-            check, actor=request.user, reason=data["reason"], text=data["text"]
-        ),
+        lambda data: services.add_addendum(check, actor=request.user, **data),
         lambda _: saved(request, "The correction is added. The original check is unchanged.", back),
     )
 

@@ -76,13 +76,7 @@ def time_log(request: HttpRequest) -> HttpResponse:
         form,
         "workforce/drift/time_log.html",
         {"form": form, "entries": entries, "me": me},
-        lambda d: services.log_time(
-            actor=request.user,
-            worked_on=d["worked_on"],
-            task=d["task"],
-            minutes=d["minutes"],
-            note=d["note"],
-        ),
+        lambda d: services.log_time(actor=request.user, **d),
         lambda e: saved(request, "Time logged.", reverse("workforce:time-log")),
     )
 

@@ -198,9 +198,7 @@ def session_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "workforce/supervision/addendum_form.html",
         {"form": form, "session": session},
-        lambda d: services.add_session_addendum(
-            session, actor=request.user, reason=d["reason"], text=d["text"]
-        ),
+        lambda d: services.add_session_addendum(session, actor=request.user, **d),
         lambda a: saved(
             request,
             "Addendum added.",
@@ -255,14 +253,7 @@ def work_hours_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "workforce/supervision/simple_form.html",
         {"form": form, "staff": staff, "title": f"Supervised work hours of {staff}"},
-        lambda d: services.record_work_hours(
-            staff,
-            actor=request.user,
-            period_start=d["period_start"],
-            period_end=d["period_end"],
-            hours=d["hours"],
-            note=d["note"],
-        ),
+        lambda d: services.record_work_hours(staff, actor=request.user, **d),
         lambda r: saved(
             request, "Hours recorded.", reverse("workforce:ledger", args=[staff.public_id])
         ),
