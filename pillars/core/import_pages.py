@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from pillars.core.formtools import posted
 
@@ -45,7 +46,7 @@ def import_page(request: HttpRequest, spec: CheckedImport) -> HttpResponse:
     if request.method == "POST" and "pending" in request.POST:
         return _confirm(request, spec)
     form = spec.upload_form(posted(request), request.FILES if request.method == "POST" else None)
-    context: dict[str, Any] = {"form": form, **spec.context}
+    context: dict[str, Any] = {"form": form, **_shown(spec)}
     if request.method != "POST" or not form.is_valid():
         return render(request, spec.template, context)
     try:
@@ -77,5 +78,10 @@ def _confirm(request: HttpRequest, spec: CheckedImport) -> HttpResponse:
     if report.committed:
         messages.success(request, report.summary())
         return redirect(spec.url_name)
-    context = {"form": spec.upload_form(), **spec.context, "report": report}
+    context = {"form": spec.upload_form(), **_shown(spec), "report": report}
     return render(request, spec.template, context)
+
+
+def _shown(spec: CheckedImport) -> dict[str, Any]:
+    """What the page (``core/import_page.html``) shows besides the forms and the report."""
+    return {**spec.context, "import_url": reverse(spec.url_name), "import_what": spec.noun}
