@@ -8,15 +8,12 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_http_methods
 
 from pillars.audit.choices import Category, Purpose
 from pillars.core import clock, exports, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pages import GET, GET_POST, page
 from pillars.core.pdf import document, writer
@@ -169,9 +166,7 @@ def _ending(
     event that ends it ("event"). Each of its views takes one of them (``posted_key``) to
     ``write``, with the consent and the form's fields; the other shows empty."""
 
-    @audited(what)
-    @login_required
-    @require_http_methods(["GET", "POST"])
+    @page(what, GET_POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
         both: dict[str, Any] = {"form": RevokeForm, "event": ExpiryEventForm}

@@ -14,18 +14,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.entry import get_for
 from pillars.core.errors import ValidationError
 from pillars.core.formtools import form_write, posted, saved
@@ -630,9 +627,7 @@ def _staff_form(
     the staff member read for ``action``, the form (starting from ``initial(staff)``),
     ``write(staff, actor=..., **fields)``, then the staff member's page."""
 
-    @audited(what)
-    @login_required
-    @require_http_methods(["GET", "POST"])
+    @page(what, GET_POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         staff = selectors.get_staff_for(request.user, public_id, action)
         form = form_class(posted(request), initial=initial(staff) if initial else None)

@@ -21,10 +21,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from pillars.core import clock, policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.roles import RoleCode
@@ -221,9 +221,7 @@ def _write(
     """One POST view per entry: parse the entry's form, call its service, back to the episode
     (or the page again with the errors: 200, nothing stored)."""
 
-    @audited(f"restraint {name}; the read and the service audit")
-    @login_required
-    @require_POST
+    @page(f"restraint {name}; the read and the service audit", POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         episode = selectors.get_episode_for(request.user, public_id, action)
         built = _forms(episode, name, request.POST)

@@ -12,18 +12,15 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy
-from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, saved
-from pillars.core.pages import GET, POST, page
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.roles import RoleCode
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff, Unit
@@ -97,9 +94,7 @@ def evidence_response(found: selectors.EvidenceFile) -> FileResponse:
 
 
 def _evidence(model: type[Any]) -> Any:
-    @audited("one evidence file; get_evidence_for checks the policy and audits the read")
-    @login_required
-    @require_GET
+    @page("one evidence file; get_evidence_for checks the policy and audits the read", GET)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
         return evidence_response(selectors.get_evidence_for(request.user, model, public_id))
 
@@ -132,9 +127,7 @@ def evidence_form(
     ``evidence=None``); then the staff member's credentials page (their own, or the one the user
     manages)."""
 
-    @audited(what)
-    @login_required
-    @require_http_methods(["GET", "POST"])
+    @page(what, GET_POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         staff = people_selectors.get_staff_for(request.user, public_id, action)
         form = form_class(posted(request), request.FILES or None)
