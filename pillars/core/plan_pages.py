@@ -101,7 +101,7 @@ def sign_page(
     *,
     form_class: type[forms.Form],
     template: str,
-    version_url: str,
+    urls: str,
     plan_url: str,
     plan_name: str,
     not_ready: Callable[[Any], list[str]],
@@ -110,17 +110,26 @@ def sign_page(
     """Sign a draft (``sign(version, actor=..., person_signature=..., typed_name=...,
     attested=...)``, the app's service): the form, the reasons it is not ready yet, and on
     success the person's plan page (``plan_url``). A version already signed goes back to its
-    page (``version_url``, a URL name taking its public id)."""
+    page. ``urls`` is the URL name the plan's pages share (see ``PlanViews``)."""
     person = version.person
     if version.is_signed:
         messages.info(request, f"Version {version.number} is already signed.")
-        return redirect(version_url, public_id=version.public_id)
+        return redirect(f"{urls}-version", public_id=version.public_id)
     form = form_class(posted(request))
+    context = {
+        "version": version,
+        "person": person,
+        "form": form,
+        "not_ready": not_ready(version),
+        "plan_name": plan_name,
+        "plan_edit_url": f"{urls}-edit",
+        "plan_pdf_url": f"{urls}-pdf",
+    }
     return form_write(
         request,
         form,
         template,
-        {"version": version, "person": person, "form": form, "not_ready": not_ready(version)},
+        context,
         lambda data: sign(
             version,
             actor=request.user,
@@ -216,7 +225,7 @@ class PlanViews:
                 version,
                 form_class=self.sign_form,
                 template=f"{self.templates}/sign.html",
-                version_url=f"{self.urls}-version",
+                urls=self.urls,
                 plan_url=reverse(self.urls, args=[version.person.public_id]),
                 plan_name=name,
                 not_ready=self.services.not_ready_to_sign,
