@@ -94,6 +94,30 @@ def addendum_form(
     )
 
 
+def plan_sign_form(signature_choices: Any, *, staff_as: str) -> type[forms.Form]:
+    """The form of signing a plan's draft with the person (``core.plan_pages.sign_page``): how
+    the person signed (one of ``signature_choices``), the name they typed, whether staff saw
+    them sign on paper, and the staff member's own confirmation, signing as ``staff_as``."""
+    return type(
+        "SignForm",
+        (forms.Form,),
+        {
+            "person_signature": forms.ChoiceField(
+                label="How the person signed", choices=signature_choices, widget=forms.RadioSelect
+            ),
+            "typed_name": forms.CharField(
+                label="Person's name, typed by them on the tablet", required=False, max_length=150
+            ),
+            "attested": forms.BooleanField(
+                label="I saw the person sign the paper copy", required=False
+            ),
+            "staff_confirms": forms.BooleanField(
+                label=f"I wrote this plan with the person and sign it as {staff_as}", required=True
+            ),
+        },
+    )
+
+
 def ticks(label: str, choices: Any = (), **kwargs: Any) -> forms.MultipleChoiceField:
     """An optional set of boxes to tick, one a choice."""
     return forms.MultipleChoiceField(
