@@ -46,6 +46,18 @@ def split_list(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if w))
 
 
+class WordsField(forms.CharField):
+    """Words typed with commas (or lines) between them, read as a list (``split_list``); the
+    typed text's length is checked first. Optional: nothing typed is an empty list."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[str]:
+        return split_list(super().clean(value) or "")
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -13,6 +13,7 @@ from pillars.core.formtools import (  # noqa: F401  (re-exported for the people 
     DateInput,
     LocalDateTimeField,
     TextAreaField,
+    WordsField,
     apply_errors,
     record_ticks,
     split_list,
@@ -207,9 +208,8 @@ class StaffForm(forms.Form):
         required=False,
         empty_label="No supervisor",
     )
-    languages = forms.CharField(
+    languages = WordsField(
         label="Languages",
-        required=False,
         max_length=500,
         help_text="Separate with commas, for example: English, Spanish.",
     )
@@ -221,9 +221,6 @@ class StaffForm(forms.Form):
         if exclude_pk is not None:
             supervisors = supervisors.exclude(pk=exclude_pk)
         self.fields["supervisor"].queryset = supervisors  # type: ignore[attr-defined]
-
-    def clean_languages(self) -> list[str]:
-        return split_list(self.cleaned_data.get("languages") or "")
 
 
 class StaffCreateForm(StaffForm):
@@ -259,17 +256,13 @@ class StaffExitForm(forms.Form):
 
 
 class OwnProfileForm(forms.Form):
-    languages = forms.CharField(
-        label="Languages you speak",
-        required=False,
-        max_length=500,
-        help_text="Separate with commas.",
+    languages = WordsField(
+        label="Languages you speak", max_length=500, help_text="Separate with commas."
     )
-    lived_experience = text_box(
-        "Your lived experience",
-        rows=3,
-        required=False,
+    lived_experience = WordsField(
+        label="Your lived experience",
         max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Separate with commas, for example: recovery from substance use, veteran.",
     )
     shares_lived_experience = forms.BooleanField(
@@ -277,12 +270,6 @@ class OwnProfileForm(forms.Form):
         required=False,
         help_text="Off by default. You can change this at any time.",
     )
-
-    def clean_languages(self) -> list[str]:
-        return split_list(self.cleaned_data.get("languages") or "")
-
-    def clean_lived_experience(self) -> list[str]:
-        return split_list(self.cleaned_data.get("lived_experience") or "")
 
 
 class AccessReasonForm(forms.Form):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import split_list, text_box, ticks
+from pillars.core.formtools import WordsField, text_box, ticks
 from pillars.recovery.models.matching import (
     SHAREABLE,
     AgeBand,
@@ -32,9 +32,7 @@ class ProfileForm(forms.Form):
     )
     lived_experience = ticks("Areas of lived experience", LivedExperienceArea.choices)
     recovery_pathway = _one_of("Recovery pathway", RecoveryPathway.choices, "Not given")
-    languages = forms.CharField(
-        label="Languages", required=False, max_length=500, help_text="Separate with commas."
-    )
+    languages = WordsField(label="Languages", max_length=500, help_text="Separate with commas.")
     gender = _one_of("Gender", PeerGender.choices, "Not given")
     age_band = _one_of("Age band", AgeBand.choices, "Not given")
     availability = ticks("Availability", Availability.choices)
@@ -59,10 +57,7 @@ class ProfileForm(forms.Form):
         return initial
 
     def values(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        out = {name: data[name] for name in SHAREABLE}
-        out["languages"] = split_list(data["languages"])
-        return out
+        return {name: self.cleaned_data[name] for name in SHAREABLE}
 
     def shares(self) -> list[str]:
         return [name for name in SHAREABLE if self.cleaned_data[f"share_{name}"]]
@@ -75,9 +70,8 @@ class ProfileForm(forms.Form):
 class RequestForm(forms.Form):
     """What the person asks for in a peer, in their words; every answer is optional."""
 
-    languages = forms.CharField(
+    languages = WordsField(
         label="Languages the person would like to speak with their peer",
-        required=False,
         max_length=300,
         help_text="Separate with commas.",
     )
@@ -93,7 +87,7 @@ class RequestForm(forms.Form):
     def preferences(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "languages": split_list(data["languages"]),
+            "languages": data["languages"],
             "lived_experience": data["lived_experience"],
             "recovery_pathway": data["recovery_pathway"],
             "gender": data["gender"],
