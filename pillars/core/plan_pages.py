@@ -13,15 +13,13 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from pillars.core import clock
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, page
 
 
 def plan_page(
@@ -261,15 +259,8 @@ class PlanViews:
         return tuple(self._page(view, what, methods) for view, what, methods in made)
 
     def _page(
-        self, view: Callable[..., HttpResponse], what: str, methods: list[str]
+        self, view: Callable[..., HttpResponse], what: str, methods: Sequence[str]
     ) -> Callable[..., HttpResponse]:
         view.__module__ = self.module
         view.__qualname__ = view.__name__
-        page: Callable[..., HttpResponse] = audited(what)(
-            login_required(require_http_methods(methods)(view))
-        )
-        return page
-
-
-GET = ["GET"]
-GET_POST = ["GET", "POST"]
+        return page(what, methods)(view)

@@ -1,18 +1,9 @@
-from django.urls import include, path
+from django.urls import path
 
 from pillars.people import views
 from pillars.people.consent_views import urlpatterns as consent_urls
 
 app_name = "people"
-
-# A staff member's sign-in access page and the changes made from it, each with a reason.
-staff_access_urls = [
-    path("", views.staff_access, name="staff-access"),
-    path("unlock/", views.staff_access_unlock, name="staff-access-unlock"),
-    path("two-step/reset/", views.staff_access_two_factor, name="staff-access-two-factor"),
-    path("pin/reset/", views.staff_access_pin, name="staff-access-pin"),
-    path("tablets/<uuid:device_id>/revoke/", views.staff_access_tablet, name="staff-access-tablet"),
-]
 
 urlpatterns = [
     path("persons/", views.person_list, name="person-list"),
@@ -39,7 +30,27 @@ urlpatterns = [
     path("staff/<uuid:public_id>/profile/", views.staff_own_profile, name="staff-own-profile"),
     path("staff/<uuid:public_id>/roles/", views.staff_roles, name="staff-roles"),
     path("staff/<uuid:public_id>/exit/", views.staff_exit, name="staff-exit"),
-    path("staff/<uuid:public_id>/access/", include(staff_access_urls)),
+    path("staff/<uuid:public_id>/access/", views.staff_access, name="staff-access"),
+    path(
+        "staff/<uuid:public_id>/access/unlock/",
+        views.staff_access_unlock,
+        name="staff-access-unlock",
+    ),
+    path(
+        "staff/<uuid:public_id>/access/two-step/reset/",
+        views.staff_access_two_factor,
+        name="staff-access-two-factor",
+    ),
+    path(
+        "staff/<uuid:public_id>/access/pin/reset/",
+        views.staff_access_pin,
+        name="staff-access-pin",
+    ),
+    path(
+        "staff/<uuid:public_id>/access/tablets/<uuid:device_id>/revoke/",
+        views.staff_access_tablet,
+        name="staff-access-tablet",
+    ),
     path("import/", views.import_view, name="import"),
     path("emergency/", views.emergency_start, name="emergency-start"),
     path("emergency/reviews/", views.emergency_review_list, name="emergency-review-list"),
