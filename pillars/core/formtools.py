@@ -166,6 +166,15 @@ class LocalDateTimeField(forms.DateTimeField):
 # --- One service write per form page --------------------------------------------------------
 
 
+def refusal_text(exc: Exception) -> str:
+    """What a service's refusal says: a conflict's message, or a ValidationError's messages."""
+    if isinstance(exc, Conflict):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
 def form_failed(
     request: HttpRequest, template: str, context: dict[str, Any], exc: Exception
 ) -> HttpResponse:

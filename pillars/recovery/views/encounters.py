@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from pillars.core import clock, policy
 from pillars.core.declare import audit_exempt
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved, saved_to
+from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
@@ -450,7 +450,7 @@ def session_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
         services.mark_link_sent(session, actor=request.user)
         messages.success(request, "Recorded: the link was given to the person.")
     except (ValidationError, Conflict) as exc:
-        text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+        text = refusal_text(exc)
         messages.error(request, text)
     return redirect("recovery:session-detail", public_id=session.public_id)
 

@@ -16,7 +16,7 @@ from django.urls import URLPattern, path, reverse
 
 from pillars.core import policy
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved, saved_to
+from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
@@ -147,7 +147,7 @@ def request_choose(request: HttpRequest, public_id: UUID) -> HttpResponse:
     try:
         services.choose_peer(match, actor=request.user, peer=peer, chosen_by_person=True)
     except (ValidationError, Conflict) as exc:
-        text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+        text = refusal_text(exc)
         messages.error(request, f"{text} Nothing was saved.")
         return redirect(back)
     messages.success(

@@ -16,7 +16,7 @@ from django.urls import URLPattern, path, reverse
 
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved, saved_to
+from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.plan_pages import PlanViews
 from pillars.people import selectors as people_selectors
@@ -42,14 +42,6 @@ DEFAULT_REVIEW_DAYS = 90
 
 def _writable(request: HttpRequest, person: PersonServed) -> bool:
     return not people_selectors.is_emergency_read(request.user, person)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, Conflict):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 @page("a person's recovery page; get_person_for audits the read", GET)
@@ -180,7 +172,7 @@ def goal_step_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
             )
             messages.success(request, "The step is added.")
         except (ValidationError, Conflict) as exc:
-            messages.error(request, f"{_error_text(exc)} Nothing was saved.")
+            messages.error(request, f"{refusal_text(exc)} Nothing was saved.")
     else:
         messages.error(request, "Write the step before adding it. Nothing was saved.")
     return redirect("recovery:goal-detail", public_id=goal.public_id)

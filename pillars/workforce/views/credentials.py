@@ -19,7 +19,7 @@ from django.urls import URLPattern, path, reverse
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, refusal_text, saved
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.roles import RoleCode
 from pillars.people import selectors as people_selectors
@@ -203,7 +203,7 @@ def _decide(request: HttpRequest, public_id: UUID, form: VerifyForm | WaiveForm)
                 )
                 message = f"{credential.credential_type.name} of {credential.staff} is waived."
         except (ValidationError, Conflict) as exc:
-            text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+            text = refusal_text(exc)
             from django.contrib import messages
 
             messages.error(request, f"{text} Nothing was saved.")
