@@ -84,13 +84,20 @@ def draft_page(
     )
 
 
-def version_page(request: HttpRequest, template: str, version: Any, zone: Any) -> HttpResponse:
-    """One version, its dates shown in the person's time zone."""
-    return render(
-        request,
-        template,
-        {"version": version, "person": version.person, "zone_name": str(zone)},
-    )
+def version_page(
+    request: HttpRequest, template: str, version: Any, zone: Any, *, plan_name: str, urls: str
+) -> HttpResponse:
+    """One version, its dates shown in the person's time zone; ``urls`` is the URL name the
+    plan's pages share (see ``PlanViews``)."""
+    context = {
+        "version": version,
+        "person": version.person,
+        "zone_name": str(zone),
+        "plan_name": plan_name,
+        "plan_url": urls,
+        "plan_pdf_url": f"{urls}-pdf",
+    }
+    return render(request, template, context)
 
 
 def sign_page(
@@ -213,7 +220,12 @@ class PlanViews:
         def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             version = get_version(request.user, public_id, what=f"{name} version")
             return version_page(
-                request, f"{self.templates}/version.html", version, self.zone_of(version.person)
+                request,
+                f"{self.templates}/version.html",
+                version,
+                self.zone_of(version.person),
+                plan_name=name,
+                urls=self.urls,
             )
 
         def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
