@@ -9,14 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.audit import log as audit
 from pillars.audit import selectors
@@ -25,7 +22,7 @@ from pillars.audit.forms import ReportFilterForm
 from pillars.audit.models import ChainCheck
 from pillars.audit.tasks import verify_chain
 from pillars.core import clock, exports, policy
-from pillars.core.declare import audited
+from pillars.core.pages import GET, GET_POST, page
 
 # An export with no dates covers this many days (today included), never the whole log.
 EXPORT_DEFAULT_DAYS = 7
@@ -57,10 +54,11 @@ def _columns(current: str) -> list[dict[str, str]]:
     return out
 
 
-@audited("the audit report: reads audit events; each view is itself a 'view' audit event")
-@never_cache
-@login_required
-@require_GET
+@page(
+    "the audit report: reads audit events; each view is itself a 'view' audit event",
+    GET,
+    never_cache=True,
+)
 def report(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "audit.view_report")
     form = ReportFilterForm(request.GET or None)
@@ -109,10 +107,11 @@ def _render(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     return render(request, "audit/report.html", context)
 
 
-@audited("CSV export of audit events; the export is itself an 'export' audit event")
-@never_cache
-@login_required
-@require_GET
+@page(
+    "CSV export of audit events; the export is itself an 'export' audit event",
+    GET,
+    never_cache=True,
+)
 def report_csv(request: HttpRequest) -> HttpResponseBase:
     policy.require(request.user, "audit.export")
     form = ReportFilterForm(request.GET)
@@ -154,10 +153,11 @@ VERIFY_TEMPLATE = "audit/verify.html"
 RECENT_CHECKS = 10
 
 
-@audited("the verifier's past results (no person served); asking for a run is audited")
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "the verifier's past results (no person served); asking for a run is audited",
+    GET_POST,
+    never_cache=True,
+)
 def verify(request: HttpRequest) -> HttpResponse:
     """The privacy officer runs the chain verifier from here: the run is queued as a task for
     the worker (checking millions of events takes minutes) and its verdict shows here."""

@@ -46,6 +46,18 @@ def split_list(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if w))
 
 
+class WordsField(forms.CharField):
+    """Words typed with commas (or lines) between them, read as a list (``split_list``); the
+    typed text's length is checked first. Optional: nothing typed is an empty list."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[str]:
+        return split_list(super().clean(value) or "")
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -69,6 +81,12 @@ class TextAreaField(forms.CharField):
         return super().to_python(value)
 
 
+def text_box(label: str, *, rows: int, **kwargs: Any) -> forms.CharField:
+    """A text typed in a box of ``rows`` lines (a textarea), kept as the browser sends it;
+    ``kwargs`` are the CharField's (``required``, ``max_length``, ``help_text``...)."""
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
 def addendum_form(
     max_text: int,
     *,
@@ -84,6 +102,30 @@ def addendum_form(
         {
             "reason": forms.CharField(label=reason_label, max_length=300, help_text=reason_help),
             "text": TextAreaField(label=text_label, max_length=max_text),
+        },
+    )
+
+
+def plan_sign_form(signature_choices: Any, *, staff_as: str) -> type[forms.Form]:
+    """The form of signing a plan's draft with the person (``core.plan_pages.sign_page``): how
+    the person signed (one of ``signature_choices``), the name they typed, whether staff saw
+    them sign on paper, and the staff member's own confirmation, signing as ``staff_as``."""
+    return type(
+        "SignForm",
+        (forms.Form,),
+        {
+            "person_signature": forms.ChoiceField(
+                label="How the person signed", choices=signature_choices, widget=forms.RadioSelect
+            ),
+            "typed_name": forms.CharField(
+                label="Person's name, typed by them on the tablet", required=False, max_length=150
+            ),
+            "attested": forms.BooleanField(
+                label="I saw the person sign the paper copy", required=False
+            ),
+            "staff_confirms": forms.BooleanField(
+                label=f"I wrote this plan with the person and sign it as {staff_as}", required=True
+            ),
         },
     )
 
@@ -122,6 +164,15 @@ class LocalDateTimeField(forms.DateTimeField):
 
 
 # --- One service write per form page --------------------------------------------------------
+
+
+def refusal_text(exc: Exception) -> str:
+    """What a service's refusal says: a conflict's message, or a ValidationError's messages."""
+    if isinstance(exc, Conflict):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
 
 
 def form_failed(

@@ -13,15 +13,13 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from pillars.core import clock
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, page
 
 
 def plan_page(
@@ -86,13 +84,20 @@ def draft_page(
     )
 
 
-def version_page(request: HttpRequest, template: str, version: Any, zone: Any) -> HttpResponse:
-    """One version, its dates shown in the person's time zone."""
-    return render(
-        request,
-        template,
-        {"version": version, "person": version.person, "zone_name": str(zone)},
-    )
+def version_page(
+    request: HttpRequest, template: str, version: Any, zone: Any, *, plan_name: str, urls: str
+) -> HttpResponse:
+    """One version, its dates shown in the person's time zone; ``urls`` is the URL name the
+    plan's pages share (see ``PlanViews``)."""
+    context = {
+        "version": version,
+        "person": version.person,
+        "zone_name": str(zone),
+        "plan_name": plan_name,
+        "plan_url": urls,
+        "plan_pdf_url": f"{urls}-pdf",
+    }
+    return render(request, template, context)
 
 
 def sign_page(
@@ -101,7 +106,7 @@ def sign_page(
     *,
     form_class: type[forms.Form],
     template: str,
-    version_url: str,
+    urls: str,
     plan_url: str,
     plan_name: str,
     not_ready: Callable[[Any], list[str]],
@@ -110,17 +115,26 @@ def sign_page(
     """Sign a draft (``sign(version, actor=..., person_signature=..., typed_name=...,
     attested=...)``, the app's service): the form, the reasons it is not ready yet, and on
     success the person's plan page (``plan_url``). A version already signed goes back to its
-    page (``version_url``, a URL name taking its public id)."""
+    page. ``urls`` is the URL name the plan's pages share (see ``PlanViews``)."""
     person = version.person
     if version.is_signed:
         messages.info(request, f"Version {version.number} is already signed.")
-        return redirect(version_url, public_id=version.public_id)
+        return redirect(f"{urls}-version", public_id=version.public_id)
     form = form_class(posted(request))
+    context = {
+        "version": version,
+        "person": person,
+        "form": form,
+        "not_ready": not_ready(version),
+        "plan_name": plan_name,
+        "plan_edit_url": f"{urls}-edit",
+        "plan_pdf_url": f"{urls}-pdf",
+    }
     return form_write(
         request,
         form,
         template,
-        {"version": version, "person": person, "form": form, "not_ready": not_ready(version)},
+        context,
         lambda data: sign(
             version,
             actor=request.user,
@@ -206,7 +220,12 @@ class PlanViews:
         def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             version = get_version(request.user, public_id, what=f"{name} version")
             return version_page(
-                request, f"{self.templates}/version.html", version, self.zone_of(version.person)
+                request,
+                f"{self.templates}/version.html",
+                version,
+                self.zone_of(version.person),
+                plan_name=name,
+                urls=self.urls,
             )
 
         def version_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
@@ -216,7 +235,7 @@ class PlanViews:
                 version,
                 form_class=self.sign_form,
                 template=f"{self.templates}/sign.html",
-                version_url=f"{self.urls}-version",
+                urls=self.urls,
                 plan_url=reverse(self.urls, args=[version.person.public_id]),
                 plan_name=name,
                 not_ready=self.services.not_ready_to_sign,
@@ -252,15 +271,8 @@ class PlanViews:
         return tuple(self._page(view, what, methods) for view, what, methods in made)
 
     def _page(
-        self, view: Callable[..., HttpResponse], what: str, methods: list[str]
+        self, view: Callable[..., HttpResponse], what: str, methods: Sequence[str]
     ) -> Callable[..., HttpResponse]:
         view.__module__ = self.module
         view.__qualname__ = view.__name__
-        page: Callable[..., HttpResponse] = audited(what)(
-            login_required(require_http_methods(methods)(view))
-        )
-        return page
-
-
-GET = ["GET"]
-GET_POST = ["GET", "POST"]
+        return page(what, methods)(view)

@@ -31,6 +31,7 @@ from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.forms import SignInForm, TokenCreateForm, TwoFactorForm
 from pillars.core.middleware import ENDED_PARAM, forget_site_cache
+from pillars.core.pages import POST, page
 
 MASK = "********"
 # A form with errors is shown again with status 200, as Django's own views do: htmx swaps only
@@ -340,9 +341,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/token_create.html", context)
 
 
-@audited("revokes one of the user's own API tokens through core.tokens.revoke_token")
-@login_required
-@require_POST
+@page("revokes one of the user's own API tokens through core.tokens.revoke_token", POST)
 def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     token = tokens.get_token_for(request.user, public_id)
     try:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
-from pillars.core.declare import audited
+from pillars.core.pages import GET, page
 from pillars.insights import packet
 from pillars.people.models import Episode
 from pillars.people.selectors import get_person_for
@@ -29,10 +26,7 @@ def _episode_for(request: HttpRequest, public_id: UUID, what: str) -> Episode:
     return episode
 
 
-@audited("what a stay's survey packet holds (get_person_for audits the read)")
-@never_cache
-@login_required
-@require_GET
+@page("what a stay's survey packet holds (get_person_for audits the read)", GET, never_cache=True)
 def packet_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     episode = _episode_for(request, public_id, "survey packet contents")
     stay = packet.gather(request.user, episode)
@@ -49,10 +43,7 @@ def packet_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("the survey packet PDF; exports.release logs the export")
-@never_cache
-@login_required
-@require_GET
+@page("the survey packet PDF; exports.release logs the export", GET, never_cache=True)
 def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     episode = _episode_for(request, public_id, "survey packet pdf")
     response = HttpResponse(packet.export(request.user, episode), content_type="application/pdf")

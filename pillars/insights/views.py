@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy, replica
-from pillars.core.declare import audited
+from pillars.core.pages import GET, page
 from pillars.core.plan_pages import pdf_response
 from pillars.insights import dashboards, report
 from pillars.insights import privacy as privacy_board
@@ -65,9 +63,7 @@ def _unit(request: HttpRequest, public_id: Any) -> Unit:
     return unit
 
 
-@audited("the director's dashboard; dashboards.audit_read records the read")
-@login_required
-@require_GET
+@page("the director's dashboard; dashboards.audit_read records the read", GET)
 def director(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_organization")
     site = _site(request)
@@ -94,9 +90,7 @@ def director(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("a unit's dashboard; dashboards.audit_read records the read")
-@login_required
-@require_GET
+@page("a unit's dashboard; dashboards.audit_read records the read", GET)
 def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
     unit = _unit(request, public_id)
     with replica.reads(request.user) as source:
@@ -120,9 +114,7 @@ def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
     )
 
 
-@audited("the list of units whose dashboards one may open (names only, no figures)")
-@login_required
-@require_GET
+@page("the list of units whose dashboards one may open (names only, no figures)", GET)
 def unit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_measures")
     actor = policy.actor_for(request.user)
@@ -140,9 +132,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("the dashboards' tables as CSV; exports.release logs the export")
-@login_required
-@require_GET
+@page("the dashboards' tables as CSV; exports.release logs the export", GET)
 def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
     chosen = str(request.GET.get("unit", ""))[:40]
     if chosen:
@@ -191,9 +181,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-@audited("the supervisor's dashboard; dashboards.audit_read records it, wellbeing audits its own")
-@login_required
-@require_GET
+@page("the supervisor's dashboard; dashboards.audit_read records it, wellbeing audits its own", GET)
 def team(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_team")
     with replica.reads(request.user) as source:
@@ -208,9 +196,7 @@ def team(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("the supervisor's dashboard as CSV; exports.release logs the export")
-@login_required
-@require_GET
+@page("the supervisor's dashboard as CSV; exports.release logs the export", GET)
 def team_csv(request: HttpRequest) -> HttpResponseBase:
     """The team dashboard's figures and staff lines; the wellbeing aggregate only as an export
     may carry it (groups under eleven hidden, and their complements)."""
@@ -262,9 +248,7 @@ def team_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-@audited("the privacy officer's dashboard over the audit log and consents; audit_read records it")
-@login_required
-@require_GET
+@page("the privacy officer's dashboard over the audit log and consents; audit_read records it", GET)
 def privacy(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_privacy")
     with replica.reads(request.user) as source:
@@ -281,9 +265,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("the privacy officer's dashboard as CSV; exports.release logs the export")
-@login_required
-@require_GET
+@page("the privacy officer's dashboard as CSV; exports.release logs the export", GET)
 def privacy_csv(request: HttpRequest) -> HttpResponseBase:
     policy.require(request.user, "insights.view_privacy")
     with replica.reads(request.user) as source:
@@ -312,9 +294,7 @@ def privacy_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-@audited("the monthly quality report (PDF); exports.release logs the export")
-@login_required
-@require_GET
+@page("the monthly quality report (PDF); exports.release logs the export", GET)
 def report_pdf(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_organization")
     site = _site(request)

@@ -8,16 +8,14 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.audit.choices import Category, Purpose
 from pillars.core import clock, exports, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved_to
+from pillars.core.pages import GET, GET_POST, page
 from pillars.core.pdf import document, writer
 from pillars.core.plan_pages import pdf_response
 from pillars.people import consent_pdf, consents
@@ -35,9 +33,7 @@ def with_state(rows: list[Consent]) -> list[Consent]:
     return rows
 
 
-@audited("a person's Part 2 consents; get_person_for audits the read")
-@login_required
-@require_GET
+@page("a person's Part 2 consents; get_person_for audits the read", GET)
 def consent_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "people.view_consents", what="consents"
@@ -55,9 +51,7 @@ def consent_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("every Part 2 consent, newest first, for the privacy officer (an audited list read)")
-@login_required
-@require_GET
+@page("every Part 2 consent, newest first, for the privacy officer (an audited list read)", GET)
 def consent_index(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.view_disclosures")
     state = request.GET.get("state", "")
@@ -77,9 +71,7 @@ def consent_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("records a signed Part 2 consent; get_person_for and record_consent audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records a signed Part 2 consent; get_person_for and record_consent audit", GET_POST)
 def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "people.record_consent", what="consent form"
@@ -123,9 +115,7 @@ def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("one Part 2 consent; get_consent_for audits the read")
-@login_required
-@require_GET
+@page("one Part 2 consent; get_consent_for audits the read", GET)
 def consent_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     consent = consents.get_consent_for(request.user, public_id)
     with_state([consent])
@@ -154,9 +144,7 @@ def consent_statements(consent: Consent) -> list[str]:
     return [*found, REDISCLOSURE_STATEMENT] if consent.is_tpo else found
 
 
-@audited("the printable consent form; get_consent_for audits the read")
-@login_required
-@require_GET
+@page("the printable consent form; get_consent_for audits the read", GET)
 def consent_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     consent = consents.get_consent_for(request.user, public_id)
     # A consent names a person's substance-use treatment: its copy leaves by the export door.
@@ -178,9 +166,7 @@ def _ending(
     event that ends it ("event"). Each of its views takes one of them (``posted_key``) to
     ``write``, with the consent and the form's fields; the other shows empty."""
 
-    @audited(what)
-    @login_required
-    @require_http_methods(["GET", "POST"])
+    @page(what, GET_POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
         both: dict[str, Any] = {"form": RevokeForm, "event": ExpiryEventForm}
@@ -221,9 +207,7 @@ def _accounting(request: HttpRequest, public_id: UUID, what: str) -> tuple[Any, 
     return person, consents.disclosures_of(request.user, person)
 
 
-@audited("a person's accounting of Part 2 disclosures; get_person_for audits the read")
-@login_required
-@require_GET
+@page("a person's accounting of Part 2 disclosures; get_person_for audits the read", GET)
 def disclosure_accounting(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person, rows = _accounting(request, public_id, "accounting of disclosures")
     return render(
@@ -233,9 +217,7 @@ def disclosure_accounting(request: HttpRequest, public_id: UUID) -> HttpResponse
     )
 
 
-@audited("the printable accounting of disclosures; get_person_for and release audit")
-@login_required
-@require_GET
+@page("the printable accounting of disclosures; get_person_for and release audit", GET)
 def disclosure_accounting_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person, rows = _accounting(request, public_id, "accounting of disclosures (print)")
     release = exports.release(

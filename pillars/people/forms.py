@@ -13,9 +13,11 @@ from pillars.core.formtools import (  # noqa: F401  (re-exported for the people 
     DateInput,
     LocalDateTimeField,
     TextAreaField,
+    WordsField,
     apply_errors,
     record_ticks,
     split_list,
+    text_box,
 )
 from pillars.core.roles import RoleCode
 from pillars.people.choices import (
@@ -206,9 +208,8 @@ class StaffForm(forms.Form):
         required=False,
         empty_label="No supervisor",
     )
-    languages = forms.CharField(
+    languages = WordsField(
         label="Languages",
-        required=False,
         max_length=500,
         help_text="Separate with commas, for example: English, Spanish.",
     )
@@ -220,9 +221,6 @@ class StaffForm(forms.Form):
         if exclude_pk is not None:
             supervisors = supervisors.exclude(pk=exclude_pk)
         self.fields["supervisor"].queryset = supervisors  # type: ignore[attr-defined]
-
-    def clean_languages(self) -> list[str]:
-        return split_list(self.cleaned_data.get("languages") or "")
 
 
 class StaffCreateForm(StaffForm):
@@ -258,15 +256,11 @@ class StaffExitForm(forms.Form):
 
 
 class OwnProfileForm(forms.Form):
-    languages = forms.CharField(
-        label="Languages you speak",
-        required=False,
-        max_length=500,
-        help_text="Separate with commas.",
+    languages = WordsField(
+        label="Languages you speak", max_length=500, help_text="Separate with commas."
     )
-    lived_experience = forms.CharField(
+    lived_experience = WordsField(
         label="Your lived experience",
-        required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Separate with commas, for example: recovery from substance use, veteran.",
@@ -276,12 +270,6 @@ class OwnProfileForm(forms.Form):
         required=False,
         help_text="Off by default. You can change this at any time.",
     )
-
-    def clean_languages(self) -> list[str]:
-        return split_list(self.cleaned_data.get("languages") or "")
-
-    def clean_lived_experience(self) -> list[str]:
-        return split_list(self.cleaned_data.get("lived_experience") or "")
 
 
 class AccessReasonForm(forms.Form):
@@ -337,11 +325,11 @@ class EmergencyLookupForm(forms.Form):
 class EmergencyStartForm(forms.Form):
     MINUTES = [(15, "15 minutes"), (30, "30 minutes"), (60, "1 hour")]
     person = forms.UUIDField(widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Why you need this record now",
+    reason = text_box(
+        "Why you need this record now",
+        rows=3,
         min_length=10,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The privacy officer reviews every emergency access.",
     )
     minutes = forms.TypedChoiceField(label="For how long", choices=MINUTES, coerce=int, initial=60)
@@ -349,10 +337,10 @@ class EmergencyStartForm(forms.Form):
 
 class ReviewForm(forms.Form):
     finding = forms.ChoiceField(label="Finding", choices=[("", "Choose"), *ReviewFinding.choices])
-    note = forms.CharField(
-        label="Note",
+    note = text_box(
+        "Note",
+        rows=2,
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when the access was not appropriate.",
     )

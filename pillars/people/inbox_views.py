@@ -13,10 +13,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from pillars.core import policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
+from pillars.core.pages import GET, POST, page
 from pillars.people import alert_selectors as selectors
 from pillars.people import alerts
 from pillars.people.selectors import record_list_read
@@ -32,9 +33,7 @@ def unit_url(unit: Any) -> str:
         return reverse("people:unit-detail", kwargs={"public_id": unit.public_id})
 
 
-@audited("the user's own alerts, which name persons served: the page shown is one audited read")
-@login_required
-@require_GET
+@page("the user's own alerts, which name persons served: the page shown is one audited read", GET)
 def inbox(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.view_alerts")
     only_open = request.GET.get("show") == "open"
@@ -64,9 +63,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "people/inbox_list.html", context)
 
 
-@audited("acknowledges one of the user's own alerts; acknowledge audits it")
-@login_required
-@require_POST
+@page("acknowledges one of the user's own alerts; acknowledge audits it", POST)
 def alert_ack(request: HttpRequest, public_id: UUID) -> HttpResponse:
     alert = selectors.get_alert_for(request.user, public_id, "people.acknowledge_alert")
     alerts.acknowledge(alert, actor=request.user)

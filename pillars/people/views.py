@@ -14,21 +14,20 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.entry import get_for
 from pillars.core.errors import ValidationError
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.import_pages import CheckedImport, import_page
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import access, forms, importing, selectors, services
 from pillars.people.choices import UnitKind
 from pillars.people.models import (
@@ -88,9 +87,7 @@ def _placement_form_data(user: Any, units: list[Unit]) -> tuple[list[Unit], list
 # --- Persons served ---------------------------------------------------------------------------
 
 
-@audited("lists and searches persons served in scope; the page shown is audited as one read")
-@login_required
-@require_GET
+@page("lists and searches persons served in scope; the page shown is audited as one read", GET)
 def person_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.list_persons")
     units = selectors.units_visible_to(request.user).order_by("name")
@@ -175,9 +172,7 @@ def _assignable_staff(user: Any) -> Any:
     )
 
 
-@audited("opens one person served: get_person_for audits the read (emergency purpose if so)")
-@login_required
-@require_GET
+@page("opens one person served: get_person_for audits the read (emergency purpose if so)", GET)
 def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id)
     context = _person_context(request, person)
@@ -185,9 +180,7 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "people/person_detail.html", context)
 
 
-@audited("opens one on-demand section of a person's page: get_person_for audits the read")
-@login_required
-@require_GET
+@page("opens one on-demand section of a person's page: get_person_for audits the read", GET)
 def person_section(request: HttpRequest, public_id: UUID, key: str) -> HttpResponse:
     """One section of the person page, rendered when opened (htmx swaps it into the page; a
     plain request gets it on a page of its own). Scope and the audited read as on the person
@@ -217,9 +210,7 @@ def person_section(request: HttpRequest, public_id: UUID, key: str) -> HttpRespo
     return render(request, "people/person_section.html", page)
 
 
-@audited("registers a person served and admits them (create_person audits both)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("registers a person served and admits them (create_person audits both)", GET_POST)
 def person_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.create_person")
     units, beds, choices = _placement_form_data(
@@ -258,9 +249,7 @@ def _chosen_unit(value: str, units: list[Unit]) -> Unit | None:
     return next((u for u in units if str(u.public_id) == unit_id), None)
 
 
-@audited("changes a person's demographics; the read and update_person are audited")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("changes a person's demographics; the read and update_person are audited", GET_POST)
 def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.edit_person", what="edit")
     initial = {name: getattr(person, name) for name in services.PERSON_FIELDS}
@@ -275,9 +264,7 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("admits a person served; the read and admit_person are audited")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("admits a person served; the read and admit_person are audited", GET_POST)
 def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.admit", what="admit")
     if selectors.current_placement(person) is not None:
@@ -330,9 +317,9 @@ def _admit_from_form(
     )
 
 
-@audited("transfers a person between units or beds; the read and transfer_person are audited")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "transfers a person between units or beds; the read and transfer_person are audited", GET_POST
+)
 def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.transfer", what="transfer")
     placement = selectors.current_placement(person)
@@ -371,9 +358,7 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("discharges a person served; the read and discharge_person are audited")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("discharges a person served; the read and discharge_person are audited", GET_POST)
 def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.discharge", what="discharge")
     placement = selectors.current_placement(person)
@@ -391,20 +376,15 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "people/person_move.html",
         {"form": form, "person": person, "placement": placement, "action": "discharge"},
-        lambda data: services.discharge_person(
-            placement.episode,
-            actor=request.user,
-            disposition=data["disposition"],
-            discharged_at=data["discharged_at"],
-        ),
+        lambda data: services.discharge_person(placement.episode, actor=request.user, **data),
         discharged,
         zone=_zone(placement.unit),
     )
 
 
-@audited("puts a person on a staff member's caseload; the read and assign_caseload are audited")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "puts a person on a staff member's caseload; the read and assign_caseload are audited", GET_POST
+)
 def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(
         request.user, public_id, "people.assign_caseload", what="caseload"
@@ -415,13 +395,7 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "people/caseload_assign.html",
         {"person": person, "form": form},
-        lambda data: services.assign_caseload(
-            actor=request.user,
-            staff=data["staff"],
-            person=person,
-            kind=data["kind"],
-            started_on=data["started_on"],
-        ),
+        lambda data: services.assign_caseload(actor=request.user, person=person, **data),
         lambda made: saved(
             request,
             f"{person.display_name} is on {made.staff}'s caseload.",
@@ -430,9 +404,7 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("ends a caseload assignment; end_caseload audits it")
-@login_required
-@require_POST
+@page("ends a caseload assignment; end_caseload audits it", POST)
 def caseload_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     assignment = get_for(
         CaseloadAssignment.objects.select_related("staff", "person"),
@@ -460,9 +432,7 @@ def caseload_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Units and census -------------------------------------------------------------------------
 
 
-@audited("lists units in scope with occupancy counts (no person is named)")
-@login_required
-@require_GET
+@page("lists units in scope with occupancy counts (no person is named)", GET)
 def unit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.view_unit")
     units = list(selectors.units_visible_to(request.user).order_by("site__name", "name"))
@@ -471,9 +441,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/unit_list.html", {"rows": rows})
 
 
-@audited("a unit's census now or at a past moment; the persons shown are audited as one read")
-@login_required
-@require_GET
+@page("a unit's census now or at a past moment; the persons shown are audited as one read", GET)
 def unit_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, public_id)
     zone = _zone(unit)
@@ -531,9 +499,7 @@ def unit_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Staff ------------------------------------------------------------------------------------
 
 
-@audited("lists and searches staff in scope (no person served is shown)")
-@login_required
-@require_GET
+@page("lists and searches staff in scope (no person served is shown)", GET)
 def staff_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.view_staff")
     form = forms.StaffSearchForm(request.GET or None)
@@ -557,9 +523,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/staff_list.html", context)
 
 
-@audited("one staff profile; lived experience only as the staff member chose to share it")
-@login_required
-@require_GET
+@page("one staff profile; lived experience only as the staff member chose to share it", GET)
 def staff_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id)
     is_self = policy.actor_for(request.user).staff_id == staff.pk
@@ -605,9 +569,7 @@ def _staff_fields(form: Any) -> dict[str, Any]:
     }
 
 
-@audited("creates a staff member and sign-in account; create_staff audits it")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("creates a staff member and sign-in account; create_staff audits it", GET_POST)
 def staff_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.edit_staff")
     form = forms.StaffCreateForm(posted(request))
@@ -628,9 +590,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("changes a staff profile; update_staff audits old and new values")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("changes a staff profile; update_staff audits old and new values", GET_POST)
 def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id, "people.edit_staff")
     initial = {
@@ -667,9 +627,7 @@ def _staff_form(
     the staff member read for ``action``, the form (starting from ``initial(staff)``),
     ``write(staff, actor=..., **fields)``, then the staff member's page."""
 
-    @audited(what)
-    @login_required
-    @require_http_methods(["GET", "POST"])
+    @page(what, GET_POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         staff = selectors.get_staff_for(request.user, public_id, action)
         form = form_class(posted(request), initial=initial(staff) if initial else None)
@@ -776,64 +734,58 @@ def _access_staff(request: HttpRequest, public_id: UUID) -> Staff:
     return selectors.get_staff_for(request.user, public_id, access.ACTION)
 
 
-@audited("a staff member's sign-in lockouts, two-step device, PIN and tablets (no secret shown)")
-@login_required
-@require_GET
+@page("a staff member's sign-in lockouts, two-step device, PIN and tablets (no secret shown)", GET)
 def staff_access(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, ACCESS_TEMPLATE, _access_context(request, public_id))
 
 
-@audited("clears a staff member's failed sign-ins; unlock_account audits it with the reason")
-@login_required
-@require_POST
-def staff_access_unlock(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = _access_staff(request, public_id)
-    return _access_write(
-        request,
-        staff,
-        "unlock",
-        lambda reason: access.unlock_account(staff, actor=request.user, reason=reason),
-        lambda _: f"{staff.display_name} can sign in again: the failed sign-ins are cleared.",
-    )
+def _access_action(
+    what: str, prefix: str, change: Callable[..., Any], done: str
+) -> Callable[..., HttpResponse]:
+    """A POST that changes one part of a staff member's sign-in access, with a reason:
+    ``change(staff, actor=..., reason=...)`` is the access service (it audits the reason),
+    ``prefix`` the access page's form for it, ``done`` what is said after it (``{name}``: the
+    staff member's name)."""
+
+    @page(what, POST)
+    def action(request: HttpRequest, public_id: UUID) -> HttpResponse:
+        staff = _access_staff(request, public_id)
+        return _access_write(
+            request,
+            staff,
+            prefix,
+            lambda reason: change(staff, actor=request.user, reason=reason),
+            lambda _: done.format(name=staff.display_name),
+        )
+
+    return action
 
 
-@audited("removes a staff member's two-step device; reset_two_factor audits it with the reason")
-@login_required
-@require_POST
-def staff_access_two_factor(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = _access_staff(request, public_id)
-    return _access_write(
-        request,
-        staff,
-        "two_step",
-        lambda reason: access.reset_two_factor(staff, actor=request.user, reason=reason),
-        lambda _: (
-            f"{staff.display_name}'s two-step sign-in is reset: they set up a new "
-            "authenticator at their next sign-in. Their sessions and API tokens have ended."
-        ),
-    )
+staff_access_unlock = _access_action(
+    "clears a staff member's failed sign-ins; unlock_account audits it with the reason",
+    "unlock",
+    access.unlock_account,
+    "{name} can sign in again: the failed sign-ins are cleared.",
+)
+staff_access_two_factor = _access_action(
+    "removes a staff member's two-step device; reset_two_factor audits it with the reason",
+    "two_step",
+    access.reset_two_factor,
+    "{name}'s two-step sign-in is reset: they set up a new authenticator at their next "
+    "sign-in. Their sessions and API tokens have ended.",
+)
+staff_access_pin = _access_action(
+    "removes a staff member's badge PIN; reset_pin audits it with the reason",
+    "pin",
+    access.reset_pin,
+    "{name}'s badge PIN is removed: they set a new one with their password before they "
+    "switch in by badge again.",
+)
 
 
-@audited("removes a staff member's badge PIN; reset_pin audits it with the reason")
-@login_required
-@require_POST
-def staff_access_pin(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    staff = _access_staff(request, public_id)
-    return _access_write(
-        request,
-        staff,
-        "pin",
-        lambda reason: access.reset_pin(staff, actor=request.user, reason=reason),
-        lambda _: (
-            f"{staff.display_name}'s badge PIN is removed: they set a new one with their "
-            "password before they switch in by badge again."
-        ),
-    )
-
-
-@audited("revokes one of a staff member's trusted tablets; revoke_tablet audits it with the reason")
-@login_required
-@require_POST
+@page(
+    "revokes one of a staff member's trusted tablets; revoke_tablet audits it with the reason", POST
+)
 def staff_access_tablet(request: HttpRequest, public_id: UUID, device_id: UUID) -> HttpResponse:
     staff = _access_staff(request, public_id)
     device = access.get_tablet_for(staff, device_id)
@@ -852,60 +804,35 @@ def staff_access_tablet(request: HttpRequest, public_id: UUID, device_id: UUID) 
 # --- Import -----------------------------------------------------------------------------------
 
 
-@audited("CSV import of staff or persons served: dry run, then commit; each run is audited")
-@login_required
-@require_http_methods(["GET", "POST"])
+_IMPORT = CheckedImport(
+    template="people/import.html",
+    url_name="people:import",
+    upload_form=forms.ImportForm,
+    confirm_form=forms.ImportConfirmForm,
+    upload_field="file",
+    noun="file",
+    refused=importing.FileRefused,
+    check=lambda data, actor: importing.run(
+        data["kind"], data["file"].read(), actor=actor, source=data["file"].name or "", hold=True
+    ),
+    commit=lambda pending, actor: importing.commit_pending(pending, actor=actor),
+    pending_minutes=importing.PENDING_MINUTES,
+    context={"kinds": importing.KINDS},
+)
+
+
+@page("CSV import of staff or persons served: dry run, then commit; each run is audited", GET_POST)
 def import_view(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.import")
-    template = "people/import.html"
-    if request.method == "POST" and "pending" in request.POST:
-        return _import_commit(request)
-    form = forms.ImportForm(posted(request), request.FILES if request.method == "POST" else None)
-    context: dict[str, Any] = {"form": form, "kinds": importing.KINDS}
-    if request.method != "POST" or not form.is_valid():
-        return render(request, template, context)
-    upload = form.cleaned_data["file"]
-    data = upload.read()
-    kind = form.cleaned_data["kind"]
-    try:
-        # The checked bytes wait in a PendingImport: the confirmation imports exactly them.
-        report = importing.run(kind, data, actor=request.user, source=upload.name or "", hold=True)
-    except importing.FileRefused as exc:
-        form.add_error("file", exc.message)
-        return render(request, template, context)
-    context["report"] = report
-    if report.pending is not None:
-        context["confirm"] = forms.ImportConfirmForm(initial={"pending": report.pending.public_id})
-        context["expires_at"] = report.pending.expires_at
-        context["zone"] = settings.PILLARS_DEFAULT_TIME_ZONE
-    return render(request, template, context)
-
-
-def _import_commit(request: HttpRequest) -> HttpResponse:
-    confirm = forms.ImportConfirmForm(request.POST)
-    report = None
-    if confirm.is_valid():
-        report = importing.commit_pending(confirm.cleaned_data["pending"], actor=request.user)
-    if report is None:
-        messages.error(
-            request,
-            "That import has expired or was already confirmed. Upload the file again "
-            f"(a checked file waits {importing.PENDING_MINUTES} minutes).",
-        )
-        return redirect("people:import")
-    if report.committed:
-        messages.success(request, report.summary())
-        return redirect("people:import")
-    context = {"form": forms.ImportForm(), "kinds": importing.KINDS, "report": report}
-    return render(request, "people/import.html", context)
+    return import_page(request, _IMPORT)
 
 
 # --- Admission by record number (a returning person) -----------------------------------------
 
 
-@audited("admits a person not admitted anywhere, found by exact record number; lookup audited")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "admits a person not admitted anywhere, found by exact record number; lookup audited", GET_POST
+)
 def admission(request: HttpRequest) -> HttpResponse:
     """Scope follows the unit, so a discharged person is on nobody's unit and their Admit page is
     out of reach. Here an admitting nurse or clinician finds them by exact record number (no
@@ -947,9 +874,9 @@ def admission(request: HttpRequest) -> HttpResponse:
 # --- Emergency access ("break the glass") -----------------------------------------------------
 
 
-@audited("break-the-glass: exact record-number lookup and grant; both audited, grant reviewed")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "break-the-glass: exact record-number lookup and grant; both audited, grant reviewed", GET_POST
+)
 def emergency_start(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.break_glass")
     template = "people/emergency_start.html"
@@ -1005,9 +932,7 @@ def emergency_start(request: HttpRequest) -> HttpResponse:
     return redirect("people:person-detail", public_id=person.public_id)
 
 
-@audited("privacy officer's queue of emergency grants with the audit events of each window")
-@login_required
-@require_GET
+@page("privacy officer's queue of emergency grants with the audit events of each window", GET)
 def emergency_review_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.review_emergency_access")
     page = _page(request, selectors.grants_awaiting_review(request.user))
@@ -1033,9 +958,7 @@ def emergency_review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("records the privacy officer's finding on one grant; review_emergency_access audits it")
-@login_required
-@require_POST
+@page("records the privacy officer's finding on one grant; review_emergency_access audits it", POST)
 def emergency_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
     grant = get_for(
         EmergencyAccess.objects.select_related("staff__user", "person"),
@@ -1055,9 +978,7 @@ def emergency_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
             ],
             "zone_name": str(_zone(None)),
         },
-        lambda data: services.review_emergency_access(
-            grant, actor=request.user, finding=data["finding"], note=data["note"]
-        ),
+        lambda data: services.review_emergency_access(grant, actor=request.user, **data),
         lambda _: saved(
             request, "The finding is recorded.", reverse("people:emergency-review-list")
         ),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, LocalDateTimeField, addendum_form
+from pillars.core.formtools import DateInput, LocalDateTimeField, addendum_form, text_box
 from pillars.incidents.models import BehaviorPlan, Measure, TargetBehavior
 
 TARGET_SLOTS = 4
@@ -20,43 +20,35 @@ def _lines(text: str) -> list[str]:
 
 class PlanForm(forms.Form):
     effective_on = forms.DateField(label="Takes effect on", widget=DateInput())
-    summary = forms.CharField(
-        label="Summary", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    replacement_behaviors = forms.CharField(
-        label="Replacement behaviors",
+    summary = text_box("Summary", rows=3, required=False, max_length=5000)
+    replacement_behaviors = text_box(
+        "Replacement behaviors",
+        rows=3,
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What the person is supported to do instead.",
     )
-    antecedent_strategies = forms.CharField(
-        label="Antecedent strategies",
+    antecedent_strategies = text_box(
+        "Antecedent strategies",
+        rows=3,
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What staff do beforehand to make the behavior less likely.",
     )
-    reinforcement_schedule = forms.CharField(
-        label="Positive reinforcement",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    reinforcement_schedule = text_box(
+        "Positive reinforcement", rows=2, required=False, max_length=5000
     )
     reinforcement_interval_minutes = forms.IntegerField(
         label="Reinforcement interval (minutes)", required=False, min_value=1
     )
-    antecedents = forms.CharField(
-        label="Antecedents to pick from",
+    antecedents = text_box(
+        "Antecedents to pick from",
+        rows=4,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One per line. Staff pick from these when they record behavior.",
     )
-    consequences = forms.CharField(
-        label="Consequences to pick from",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line.",
+    consequences = text_box(
+        "Consequences to pick from", rows=4, required=False, help_text="One per line."
     )
     change_reason = forms.CharField(
         label="Why the plan changes",
@@ -71,11 +63,11 @@ class PlanForm(forms.Form):
             self.fields[f"target_{n}_name"] = forms.CharField(
                 label=f"Target behavior {n}", required=False, max_length=120
             )
-            self.fields[f"target_{n}_definition"] = forms.CharField(
-                label=f"Operational definition {n}",
+            self.fields[f"target_{n}_definition"] = text_box(
+                f"Operational definition {n}",
+                rows=2,
                 required=False,
                 max_length=2000,
-                widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Observable and countable, so that any two staff count it alike.",
             )
             self.fields[f"target_{n}_measure"] = forms.ChoiceField(
@@ -125,12 +117,8 @@ class PhaseForm(forms.Form):
 
 
 class ContractForm(forms.Form):
-    terms = forms.CharField(
-        label="Terms", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    rewards = forms.CharField(
-        label="Rewards", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    terms = text_box("Terms", rows=4, max_length=5000)
+    rewards = text_box("Rewards", rows=3, max_length=5000)
     review_on = forms.DateField(label="Review on", widget=DateInput())
 
 
@@ -214,10 +202,10 @@ class EndPlanForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     ended_on = forms.DateField(label="Ends on", widget=DateInput())
-    reason = forms.CharField(
-        label="Why the plan ends",
+    reason = text_box(
+        "Why the plan ends",
+        rows=3,
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the plan and shown in its history.",
     )
     confirm = forms.BooleanField(

@@ -9,7 +9,13 @@ from django.forms.renderers import get_default_renderer
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from pillars.core.formtools import LocalDateTimeField, TextAreaField, addendum_form, record_ticks
+from pillars.core.formtools import (
+    LocalDateTimeField,
+    TextAreaField,
+    addendum_form,
+    record_ticks,
+    text_box,
+)
 from pillars.incidents.models import DeescalationStep
 from pillars.incidents.models.incidents import DebriefKind, IncidentType, Severity
 from pillars.people.models import PersonServed, Staff, Unit
@@ -135,9 +141,7 @@ class InjuryForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(
-        label="Review note", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
-    )
+    note = text_box("Review note", rows=3, max_length=4000)
 
 
 AddendumForm = addendum_form(4000, reason_label="Why a correction")
@@ -147,9 +151,7 @@ class DebriefForm(forms.Form):
     kind = forms.ChoiceField(label="Debrief", choices=DebriefKind.choices)
     held_at = LocalDateTimeField(label="When (unit time)")
     participants = forms.CharField(label="Who took part", max_length=300)
-    learned = forms.CharField(
-        label="What was learned", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
-    )
+    learned = text_box("What was learned", rows=4, max_length=4000)
 
 
 class SentForm(forms.Form):

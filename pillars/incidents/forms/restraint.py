@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import LocalDateTimeField, record_ticks
+from pillars.core.formtools import LocalDateTimeField, record_ticks, text_box
 from pillars.incidents.models import EpisodeKind
 from pillars.people.models import Staff
 
@@ -55,21 +55,14 @@ def _when(label: str, zone_name: str) -> LocalDateTimeField:
 
 class StartForm(forms.Form):
     kind = forms.ChoiceField(label="Type", choices=EpisodeKind.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(
-        label="Behavior that made it necessary",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = text_box("Behavior that made it necessary", rows=3, max_length=2000)
+    alternatives_tried = text_box(
+        "Less restrictive steps tried", rows=2, required=False, max_length=2000
     )
-    alternatives_tried = forms.CharField(
-        label="Less restrictive steps tried",
-        required=False,
+    release_criteria = text_box(
+        "Release criteria",
+        rows=2,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    release_criteria = forms.CharField(
-        label="Release criteria",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What the person needs to show to be released.",
     )
     ordered_by = StaffChoiceField(
@@ -122,10 +115,10 @@ class MonitorForm(forms.Form):
 
 
 class FaceToFaceForm(forms.Form):
-    findings = forms.CharField(
-        label="Findings",
+    findings = text_box(
+        "Findings",
+        rows=3,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The immediate situation, the person's reaction, their medical and behavioral "
         "condition, and whether to continue or end.",
     )
@@ -152,9 +145,7 @@ class RenewForm(forms.Form):
 
 
 class ReleaseForm(forms.Form):
-    reason = forms.CharField(
-        label="Why released", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    reason = text_box("Why released", rows=2, max_length=2000)
 
     def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -170,9 +161,7 @@ class GuardianForm(forms.Form):
 
 
 class DebriefForm(forms.Form):
-    notes = forms.CharField(
-        label="What the debrief found", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    notes = text_box("What the debrief found", rows=3, max_length=2000)
     with_person = forms.BooleanField(label="The person served took part", required=False)
 
     def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
@@ -187,9 +176,7 @@ class AddendumForm(forms.Form):
         help_text="For example: the check at 14:15.",
     )
     reason = forms.CharField(label="Why", max_length=300)
-    text = forms.CharField(
-        label="Correction", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    text = text_box("Correction", rows=2, max_length=2000)
 
     def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

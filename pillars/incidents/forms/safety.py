@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, TextAreaField
+from pillars.core.formtools import DateInput, TextAreaField, plan_sign_form
 from pillars.incidents.models.safety import CONTACT_SECTIONS, PersonSignature, PlanSection
 from pillars.incidents.services.safety import MAX_ENTRIES, MAX_TEXT
 
@@ -105,19 +105,4 @@ class PlanForm(forms.Form):
         return [self[code] for code in PlanSection.values if code not in CONTACT_SECTIONS]
 
 
-class SignForm(forms.Form):
-    person_signature = forms.ChoiceField(
-        label="How the person signed",
-        choices=PersonSignature.choices,
-        widget=forms.RadioSelect,
-    )
-    typed_name = forms.CharField(
-        label="Person's name, typed by them on the tablet",
-        required=False,
-        max_length=150,
-    )
-    attested = forms.BooleanField(label="I saw the person sign the paper copy", required=False)
-    staff_confirms = forms.BooleanField(
-        label="I wrote this plan with the person and sign it as the staff member",
-        required=True,
-    )
+SignForm = plan_sign_form(PersonSignature.choices, staff_as="the staff member")

@@ -14,16 +14,14 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.errors import invalid
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved, saved_to
+from pillars.core.pages import GET, GET_POST, page
 from pillars.incidents.forms.behavior import (
     AddendumForm,
     ContractForm,
@@ -52,9 +50,7 @@ def _writable(request: HttpRequest, person: PersonServed, action: str) -> bool:
     )
 
 
-@audited("a person's behavior plan, its versions, phases and contracts (get_person_for audits)")
-@login_required
-@require_GET
+@page("a person's behavior plan, its versions, phases and contracts (get_person_for audits)", GET)
 def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_behavior", what="behavior plan"
@@ -78,9 +74,7 @@ def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/behavior/plan_detail.html", context)
 
 
-@audited("writes or changes a behavior plan; get_person_for and write_plan audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("writes or changes a behavior plan; get_person_for and write_plan audit", GET_POST)
 def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="behavior plan editor"
@@ -128,9 +122,7 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("ends a behavior plan; get_person_for and end_plan audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("ends a behavior plan; get_person_for and end_plan audit", GET_POST)
 def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="end behavior plan"
@@ -185,9 +177,7 @@ def _slots(form: PlanForm) -> list[list[Any]]:
     ]
 
 
-@audited("starts a phase of a behavior plan; get_person_for and change_phase audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("starts a phase of a behavior plan; get_person_for and change_phase audit", GET_POST)
 def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="behavior phase"
@@ -209,9 +199,7 @@ def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("writes a behavior contract; get_person_for and write_contract audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("writes a behavior contract; get_person_for and write_contract audit", GET_POST)
 def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="behavior contract"
@@ -235,9 +223,7 @@ def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("signs a behavior contract; get_contract_for and sign_contract audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("signs a behavior contract; get_contract_for and sign_contract audit", GET_POST)
 def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     contract = selectors.get_contract_for(request.user, public_id, "incidents.write_behavior_plan")
     form = SignForm(posted(request))
@@ -266,16 +252,12 @@ def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/behavior/contract_sign.html",
         context,
-        lambda data: services.sign_contract(
-            contract, actor=request.user, signer=data["signer"], signed_name=data["signed_name"]
-        ),
+        lambda data: services.sign_contract(contract, actor=request.user, **data),
         done,
     )
 
 
-@audited("records behavior (ABC); get_person_for audits the read, record_behavior the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records behavior (ABC); get_person_for audits the read, record_behavior the write", GET_POST)
 def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.record_behavior", what="behavior record form"
@@ -349,9 +331,7 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("a person's behavior chart (get_person_for audits the read)")
-@login_required
-@require_GET
+@page("a person's behavior chart (get_person_for audits the read)", GET)
 def chart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.view_behavior", what="behavior chart"
@@ -393,9 +373,10 @@ def chart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/behavior/chart.html", context)
 
 
-@audited("corrects an ABC record; get_record_for audits the read, add_record_addendum the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "corrects an ABC record; get_record_for audits the read, add_record_addendum the write",
+    GET_POST,
+)
 def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     record = selectors.get_record_for(request.user, public_id, "incidents.record_behavior")
     if people_selectors.is_emergency_read(request.user, record.person):
@@ -419,18 +400,14 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/behavior/record_addendum.html",
         context,
-        lambda data: services.add_record_addendum(
-            record, actor=request.user, reason=data["reason"], text=data["text"]
-        ),
+        lambda data: services.add_record_addendum(record, actor=request.user, **data),
         lambda _: saved(
             request, "The correction is added. The original record is unchanged.", back
         ),
     )
 
 
-@audited("behavior contract reviews due on the units the user sees (one audited list read)")
-@login_required
-@require_GET
+@page("behavior contract reviews due on the units the user sees (one audited list read)", GET)
 def reviews_due(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.view_behavior")
     units = selectors.review_units(request.user)

@@ -13,16 +13,14 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import clock, exports, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.incidents.forms.incidents import (
     AddendumForm,
     DebriefForm,
@@ -99,9 +97,7 @@ def _from_check(request: HttpRequest, check_id: str, zone: ZoneInfo) -> dict[str
     }
 
 
-@audited("reports an incident; create_draft audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("reports an incident; create_draft audits the write", GET_POST)
 def incident_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.report")
     actor = policy.actor_for(request.user)
@@ -139,9 +135,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("edits one's draft; get_incident_for audits the read, update_draft the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("edits one's draft; get_incident_for audits the read, update_draft the write", GET_POST)
 def incident_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.edit_draft", what="draft edit"
@@ -192,9 +186,7 @@ def _injury_choices(incident: Incident) -> list[tuple[str, str]]:
     return persons + staff
 
 
-@audited("adds an injury to one's draft; add_injury audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("adds an injury to one's draft; add_injury audits the write", GET_POST)
 def incident_injury(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.edit_draft", what="injury"
@@ -226,9 +218,7 @@ def incident_injury(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("submits one's draft; submit_incident audits the write")
-@login_required
-@require_POST
+@page("submits one's draft; submit_incident audits the write", POST)
 def incident_submit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.edit_draft", what="submit"
@@ -242,9 +232,7 @@ def incident_submit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("incidents:incident-detail", public_id=incident.public_id)
 
 
-@audited("lists one's own drafts (one audited list read)")
-@login_required
-@require_GET
+@page("lists one's own drafts (one audited list read)", GET)
 def my_drafts(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.report")
     drafts = selectors.my_drafts(request.user)
@@ -252,9 +240,7 @@ def my_drafts(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/incidents/drafts.html", {"drafts": drafts})
 
 
-@audited("a unit's incidents (one audited list read)")
-@login_required
-@require_GET
+@page("a unit's incidents (one audited list read)", GET)
 def unit_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "incidents.list_unit")
     status = request.GET.get("status", "")
@@ -272,9 +258,7 @@ def unit_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/incidents/unit_list.html", context)
 
 
-@audited("the reviewer's queue of submitted reports; record_incidents_read audits the read")
-@login_required
-@require_GET
+@page("the reviewer's queue of submitted reports; record_incidents_read audits the read", GET)
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Reports waiting for a supervisor's review, across the supervisor's units: where "submitted
     for supervisor review" leads."""
@@ -304,9 +288,7 @@ def _detail_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     }
 
 
-@audited("shows one incident; get_incident_for audits the read")
-@login_required
-@require_GET
+@page("shows one incident; get_incident_for audits the read", GET)
 def incident_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(request.user, public_id)
     return render(
@@ -314,9 +296,7 @@ def incident_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("a printable copy of one incident; get_incident_for audits the read")
-@login_required
-@require_GET
+@page("a printable copy of one incident; get_incident_for audits the read", GET)
 def incident_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(request.user, public_id, what="print")
     # A printed copy leaves through the export door: logged, and a Part 2 report carries the
@@ -336,9 +316,9 @@ def incident_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/incidents/incident_print.html", context)
 
 
-@audited("the supervisor's review; get_incident_for audits the read, the services the writes")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "the supervisor's review; get_incident_for audits the read, the services the writes", GET_POST
+)
 def incident_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.review", what="review"
@@ -383,9 +363,7 @@ def incident_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("corrects a submitted incident; add_addendum audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("corrects a submitted incident; add_addendum audits the write", GET_POST)
 def incident_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.addendum", what="addendum"
@@ -396,18 +374,14 @@ def incident_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "incidents/incidents/addendum_form.html",
         {"incident": incident, "form": form, "zone_name": incident.unit.time_zone},
-        lambda data: services.add_addendum(
-            incident, actor=request.user, reason=data["reason"], text=data["text"]
-        ),
+        lambda data: services.add_addendum(incident, actor=request.user, **data),
         lambda _: saved(
             request, "Correction added. The report itself is unchanged.", _url(incident)
         ),
     )
 
 
-@audited("records a debrief; record_debrief audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records a debrief; record_debrief audits the write", GET_POST)
 def incident_debrief(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
         request.user, public_id, "incidents.debrief", what="debrief"
@@ -428,9 +402,7 @@ def incident_debrief(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("records a notification as sent; record_notification_sent audits the write")
-@login_required
-@require_POST
+@page("records a notification as sent; record_notification_sent audits the write", POST)
 def notification_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
     notification = selectors.get_notification_for(request.user, public_id, "incidents.notify")
     incident = notification.incident

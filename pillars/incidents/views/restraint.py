@@ -21,11 +21,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
 from pillars.core import clock, policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.roles import RoleCode
 from pillars.incidents.forms.restraint import (
     AddendumForm,
@@ -87,9 +88,7 @@ def _zone_of(unit: Unit | None) -> str:
     return unit.time_zone if unit is not None else settings.PILLARS_DEFAULT_TIME_ZONE
 
 
-@audited("starts a restraint or seclusion episode; the read and start_episode audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("starts a restraint or seclusion episode; the read and start_episode audit", GET_POST)
 def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.restraint_order", what="restraint start"
@@ -210,9 +209,7 @@ def _context(request: HttpRequest, episode: RestraintEpisode, built: dict[str, f
 TEMPLATE = "incidents/restraint/episode_detail.html"
 
 
-@audited("one restraint episode; get_episode_for audits the read")
-@login_required
-@require_GET
+@page("one restraint episode; get_episode_for audits the read", GET)
 def episode_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     episode = selectors.get_episode_for(request.user, public_id)
     return render(request, TEMPLATE, _context(request, episode, _forms(episode, None, None)))
@@ -224,9 +221,7 @@ def _write(
     """One POST view per entry: parse the entry's form, call its service, back to the episode
     (or the page again with the errors: 200, nothing stored)."""
 
-    @audited(f"restraint {name}; the read and the service audit")
-    @login_required
-    @require_POST
+    @page(f"restraint {name}; the read and the service audit", POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         episode = selectors.get_episode_for(request.user, public_id, action)
         built = _forms(episode, name, request.POST)
@@ -327,9 +322,7 @@ episode_addendum = _write(
 # --- The shift lead's screen and the report ---------------------------------------------------
 
 
-@audited("the unit's active restraint episodes; record_list_read audits the persons shown")
-@login_required
-@require_GET
+@page("the unit's active restraint episodes; record_list_read audits the persons shown", GET)
 def unit_lead(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_lead")
     now = clock.now()
@@ -354,9 +347,7 @@ def _month(value: str) -> tuple[int, int]:
     return year, month
 
 
-@audited("violations and HBIPS per unit and month; record_list_read audits the persons shown")
-@login_required
-@require_GET
+@page("violations and HBIPS per unit and month; record_list_read audits the persons shown", GET)
 def report(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.restraint_report")
     units = selectors.units_visible_to(request.user)
@@ -420,9 +411,7 @@ def profiles(request: HttpRequest) -> HttpResponse:
     return render(request, PROFILES_TEMPLATE, _profiles_context(request))
 
 
-@audited("a unit's rule profile, no person served; choose_unit_profile audits the change")
-@login_required
-@require_POST
+@page("a unit's rule profile, no person served; choose_unit_profile audits the change", POST)
 def unit_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_choose_profile")
     form = _choose_form(unit, request.POST, selectors.current_profiles())
@@ -440,9 +429,7 @@ def unit_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("a rule profile, no person served; change_profile audits the new version")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("a rule profile, no person served; change_profile audits the new version", GET_POST)
 def profile_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     profile = selectors.get_profile_for(
         request.user, public_id, "incidents.restraint_manage_profiles"

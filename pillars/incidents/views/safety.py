@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
+from pillars.core.pages import GET, page
 from pillars.core.plan_pages import PlanViews
 from pillars.incidents import safety_pdf
 from pillars.incidents.forms.safety import PlanForm, SignForm
@@ -63,9 +61,7 @@ plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
 ).views()
 
 
-@audited("a unit's overdue safety plan reviews (one audited list read)")
-@login_required
-@require_GET
+@page("a unit's overdue safety plan reviews (one audited list read)", GET)
 def overdue(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "incidents.view_safety_plan")
     today = clock.today_in(unit.time_zone)

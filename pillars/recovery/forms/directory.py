@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from pillars.core.formtools import text_box
 from pillars.recovery.selectors import directory as selectors
 from pillars.recovery.services.directory import MAX_NOTE
 
@@ -108,9 +109,7 @@ class SaveForm(forms.Form):
     """Save a service for one person the peer works with."""
 
     person = forms.ChoiceField(label="Person served")
-    note = forms.CharField(
-        label="Note", required=False, max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    note = text_box("Note", rows=3, required=False, max_length=MAX_NOTE)
 
     def __init__(self, *args: Any, persons: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

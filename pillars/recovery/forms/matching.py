@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import split_list, ticks
+from pillars.core.formtools import WordsField, text_box, ticks
 from pillars.recovery.models.matching import (
     SHAREABLE,
     AgeBand,
@@ -32,18 +32,11 @@ class ProfileForm(forms.Form):
     )
     lived_experience = ticks("Areas of lived experience", LivedExperienceArea.choices)
     recovery_pathway = _one_of("Recovery pathway", RecoveryPathway.choices, "Not given")
-    languages = forms.CharField(
-        label="Languages", required=False, max_length=500, help_text="Separate with commas."
-    )
+    languages = WordsField(label="Languages", max_length=500, help_text="Separate with commas.")
     gender = _one_of("Gender", PeerGender.choices, "Not given")
     age_band = _one_of("Age band", AgeBand.choices, "Not given")
     availability = ticks("Availability", Availability.choices)
-    intro = forms.CharField(
-        label="A short introduction in my own words",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=400,
-    )
+    intro = text_box("A short introduction in my own words", rows=3, required=False, max_length=400)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,10 +57,7 @@ class ProfileForm(forms.Form):
         return initial
 
     def values(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        out = {name: data[name] for name in SHAREABLE}
-        out["languages"] = split_list(data["languages"])
-        return out
+        return {name: self.cleaned_data[name] for name in SHAREABLE}
 
     def shares(self) -> list[str]:
         return [name for name in SHAREABLE if self.cleaned_data[f"share_{name}"]]
@@ -80,9 +70,8 @@ class ProfileForm(forms.Form):
 class RequestForm(forms.Form):
     """What the person asks for in a peer, in their words; every answer is optional."""
 
-    languages = forms.CharField(
+    languages = WordsField(
         label="Languages the person would like to speak with their peer",
-        required=False,
         max_length=300,
         help_text="Separate with commas.",
     )
@@ -93,17 +82,12 @@ class RequestForm(forms.Form):
     gender = _one_of("Gender of the peer", PeerGender.choices, "No preference")
     age_band = _one_of("Age band of the peer", AgeBand.choices, "No preference")
     availability = ticks("Times that suit the person", Availability.choices)
-    note = forms.CharField(
-        label="Anything else the person said",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        max_length=500,
-    )
+    note = text_box("Anything else the person said", rows=2, required=False, max_length=500)
 
     def preferences(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "languages": split_list(data["languages"]),
+            "languages": data["languages"],
             "lived_experience": data["lived_experience"],
             "recovery_pathway": data["recovery_pathway"],
             "gender": data["gender"],

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, TextAreaField
+from pillars.core.formtools import DateInput, TextAreaField, plan_sign_form
 from pillars.recovery.models.plans import (
     ATTAINMENT,
     WELLNESS_PARTS,
@@ -68,20 +68,7 @@ class WellnessPlanForm(forms.Form):
         ]
 
 
-class WellnessSignForm(forms.Form):
-    person_signature = forms.ChoiceField(
-        label="How the person signed",
-        choices=WellnessPersonSignature.choices,
-        widget=forms.RadioSelect,
-    )
-    typed_name = forms.CharField(
-        label="Person's name, typed by them on the tablet", required=False, max_length=150
-    )
-    attested = forms.BooleanField(label="I saw the person sign the paper copy", required=False)
-    staff_confirms = forms.BooleanField(
-        label="I wrote this plan with the person and sign it as their peer specialist",
-        required=True,
-    )
+WellnessSignForm = plan_sign_form(WellnessPersonSignature.choices, staff_as="their peer specialist")
 
 
 class GoalForm(forms.Form):

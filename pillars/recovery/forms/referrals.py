@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from pillars.core.formtools import text_box
 from pillars.recovery.models.referrals import ReferralOutcomeReason, ReferralStatus
 
 
@@ -17,11 +18,7 @@ def _goal_choices(goals: list[Any]) -> list[tuple[str, str]]:
 class ReferForm(forms.Form):
     """What the peer writes when sending a referral to a directory service."""
 
-    reason = forms.CharField(
-        label="What the person hopes this service helps with",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-    )
+    reason = text_box("What the person hopes this service helps with", rows=3, max_length=2000)
     goal = forms.ChoiceField(label="Recovery goal it supports", required=False)
     follow_up_on = forms.DateField(
         label="Follow up on", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -45,11 +42,7 @@ class LogForm(forms.Form):
 
     organization = forms.CharField(label="Organization", max_length=300)
     contact = forms.CharField(label="Contact (name or phone)", max_length=300, required=False)
-    reason = forms.CharField(
-        label="What the person hopes this organization helps with",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-    )
+    reason = text_box("What the person hopes this organization helps with", rows=3, max_length=2000)
     follow_up_on = forms.DateField(
         label="Follow up on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -60,9 +53,7 @@ class StatusForm(forms.Form):
 
     status = forms.ChoiceField(label="New status", choices=ReferralStatus.choices)
     outcome_reason = forms.ChoiceField(label="Why (when it ended)", required=False)
-    note = forms.CharField(
-        label="Note", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, required=False
-    )
+    note = text_box("Note", rows=2, max_length=1000, required=False)
     follow_up_on = forms.DateField(
         label="Follow up on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -84,9 +75,7 @@ class StatusForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    note = forms.CharField(
-        label="Why reopen it", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
-    )
+    note = text_box("Why reopen it", rows=2, max_length=1000)
 
 
 class SearchForm(forms.Form):

@@ -13,11 +13,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from pillars.core import clock, policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved_to
+from pillars.core.pages import GET, GET_POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.recovery.forms.capital import AssessmentForm
@@ -25,9 +26,7 @@ from pillars.recovery.selectors import capital as selectors
 from pillars.recovery.services import capital as services
 
 
-@audited("a person's recovery capital history; get_person_for audits the read")
-@login_required
-@require_GET
+@page("a person's recovery capital history; get_person_for audits the read", GET)
 def history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.view_capital", what="recovery capital"
@@ -48,9 +47,7 @@ def history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("records an assessment with the person; get_person_for and record_assessment audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records an assessment with the person; get_person_for and record_assessment audit", GET_POST)
 def assessment_new(request: HttpRequest, public_id: UUID, code: str) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.record_assessment", what="new assessment"
@@ -83,9 +80,7 @@ def assessment_new(request: HttpRequest, public_id: UUID, code: str) -> HttpResp
     )
 
 
-@audited("one recovery capital assessment; get_assessment_for audits the read")
-@login_required
-@require_GET
+@page("one recovery capital assessment; get_assessment_for audits the read", GET)
 def assessment_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     assessment = selectors.get_assessment_for(request.user, public_id, what="assessment")
     instrument = selectors.instruments(active_only=False).filter(pk=assessment.instrument_id).get()

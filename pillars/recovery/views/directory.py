@@ -7,20 +7,20 @@ page can show them; the service page says to use the hotline instead.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from pillars.core import policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.formtools import posted
+from pillars.core.import_pages import CheckedImport, import_page
+from pillars.core.pages import GET, GET_POST, page
 from pillars.people import selectors as people_selectors
 from pillars.recovery.forms.directory import ConfirmForm, PackageForm, SaveForm, SearchForm
 from pillars.recovery.hsds.package import PackageRefused
@@ -28,9 +28,7 @@ from pillars.recovery.selectors import directory as selectors
 from pillars.recovery.services import directory as services
 
 
-@audited("directory search: reference data, a SEARCH event naming no person")
-@login_required
-@require_GET
+@page("directory search: reference data, a SEARCH event naming no person", GET)
 def search(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.search_directory")
     form = SearchForm(request.GET or None)
@@ -60,9 +58,10 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "recovery/directory/service_detail.html", context)
 
 
-@audited("lists the peer's persons to choose from (record_list_read) and saves (service audits)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "lists the peer's persons to choose from (record_list_read) and saves (service audits)",
+    GET_POST,
+)
 def save(request: HttpRequest, public_id: UUID) -> HttpResponse:
     policy.require(request.user, "recovery.save_resource")
     service = selectors.get_service_for(request.user, public_id)
@@ -79,58 +78,32 @@ def save(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "recovery/directory/save.html", {"service": service, "form": form})
 
 
-@audited("imports an HSDS package (import_package writes the IMPORT event)")
-@login_required
-@require_http_methods(["GET", "POST"])
+_IMPORT = CheckedImport(
+    template="recovery/directory/import.html",
+    url_name="recovery:directory-import",
+    upload_form=PackageForm,
+    confirm_form=ConfirmForm,
+    upload_field="package",
+    noun="package",
+    refused=PackageRefused,
+    check=lambda data, actor: services.import_package(
+        services.files_of_upload(data["package"].read(), data["package"].name or ""),
+        actor=actor,
+        source=data["package"].name or "",
+        hold=True,
+    ),
+    commit=lambda pending, actor: services.commit_pending_import(pending, actor=actor),
+    pending_minutes=services.PENDING_MINUTES,
+)
+
+
+@page("imports an HSDS package (import_package writes the IMPORT event)", GET_POST)
 def import_package(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.manage_directory")
-    template = "recovery/directory/import.html"
-    if request.method == "POST" and "pending" in request.POST:
-        return _commit(request)
-    form = PackageForm(posted(request), request.FILES if request.method == "POST" else None)
-    context: dict[str, Any] = {"form": form}
-    if request.method != "POST" or not form.is_valid():
-        return render(request, template, context)
-    upload = form.cleaned_data["package"]
-    try:
-        files = services.files_of_upload(upload.read(), upload.name or "")
-        report = services.import_package(
-            files, actor=request.user, source=upload.name or "", hold=True
-        )
-    except PackageRefused as exc:
-        form.add_error("package", exc.message)
-        return render(request, template, context)
-    context["report"] = report
-    if report.pending is not None:
-        context["confirm"] = ConfirmForm(initial={"pending": report.pending.public_id})
-        context["expires_at"] = report.pending.expires_at
-        context["zone"] = settings.PILLARS_DEFAULT_TIME_ZONE
-    return render(request, template, context)
+    return import_page(request, _IMPORT)
 
 
-def _commit(request: HttpRequest) -> HttpResponse:
-    confirm = ConfirmForm(request.POST)
-    report = None
-    if confirm.is_valid():
-        report = services.commit_pending_import(confirm.cleaned_data["pending"], actor=request.user)
-    if report is None:
-        messages.error(
-            request,
-            "That import has expired or was already confirmed. Upload the package again "
-            f"(a checked package waits {services.PENDING_MINUTES} minutes).",
-        )
-        return redirect("recovery:directory-import")
-    if report.committed:
-        messages.success(request, report.summary())
-        return redirect("recovery:directory-import")
-    return render(
-        request, "recovery/directory/import.html", {"form": PackageForm(), "report": report}
-    )
-
-
-@audited("exports the directory through core.exports (an EXPORT event)")
-@login_required
-@require_GET
+@page("exports the directory through core.exports (an EXPORT event)", GET)
 def export_package(request: HttpRequest) -> HttpResponse:
     files = services.export_package(actor=request.user)
     response = HttpResponse(services.zip_files(files), content_type="application/zip")

@@ -20,12 +20,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from pillars.core import clock, policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved, saved_to
+from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Staff
@@ -50,9 +51,7 @@ def _staff(request: HttpRequest) -> Staff | None:
     return Staff.objects.filter(pk=actor.staff_id).first() if actor.staff_id else None
 
 
-@audited("a peer's day: today's video sessions and recent encounters (one audited list read)")
-@login_required
-@require_GET
+@page("a peer's day: today's video sessions and recent encounters (one audited list read)", GET)
 def my_day(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.view_encounter")
     actor = policy.actor_for(request.user)
@@ -211,9 +210,7 @@ def _signed_message(encounter: Any) -> str:
     )
 
 
-@audited("writes and signs a peer encounter; get_person_for and record_encounter audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("writes and signs a peer encounter; get_person_for and record_encounter audit", GET_POST)
 def encounter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.write_encounter", what="peer encounter form"
@@ -221,9 +218,9 @@ def encounter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _write_encounter(request, person, None)
 
 
-@audited("records the encounter of a video session; get_session_for and record_encounter audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "records the encounter of a video session; get_session_for and record_encounter audit", GET_POST
+)
 def session_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(
         request.user, public_id, "recovery.schedule_virtual_session", what="video session record"
@@ -232,9 +229,7 @@ def session_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _write_encounter(request, session.person, session)
 
 
-@audited("writes a group session and each attendee's encounter (record_group audits)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("writes a group session and each attendee's encounter (record_group audits)", GET_POST)
 def group_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.write_encounter")
     candidates = list(
@@ -290,9 +285,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("one peer encounter with its addenda; get_encounter_for audits the read")
-@login_required
-@require_GET
+@page("one peer encounter with its addenda; get_encounter_for audits the read", GET)
 def encounter_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     encounter = selectors.get_encounter_for(request.user, public_id, what="peer encounter")
     zone = person_zone(encounter.person)
@@ -311,9 +304,7 @@ def encounter_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("adds an addendum to a signed encounter; get_encounter_for and add_addendum audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("adds an addendum to a signed encounter; get_encounter_for and add_addendum audit", GET_POST)
 def encounter_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _amend_encounter(
         request,
@@ -329,9 +320,7 @@ def encounter_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("voids an encounter with a reason; get_encounter_for and void_encounter audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("voids an encounter with a reason; get_encounter_for and void_encounter audit", GET_POST)
 def encounter_void(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _amend_encounter(
         request,
@@ -392,9 +381,7 @@ def encounter_check(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("scheduled video sessions the user may see (one audited list read)")
-@login_required
-@require_GET
+@page("scheduled video sessions the user may see (one audited list read)", GET)
 def session_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.view_virtual_session")
     now = clock.now()
@@ -415,9 +402,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("schedules a video session; get_person_for and schedule_virtual_session audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("schedules a video session; get_person_for and schedule_virtual_session audit", GET_POST)
 def session_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.schedule_virtual_session", what="video session form"
@@ -429,12 +414,7 @@ def session_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "recovery/encounters/session_form.html",
         {"person": person, "form": form, "zone_name": str(zone)},
-        lambda data: services.schedule_virtual_session(
-            person,
-            actor=request.user,
-            scheduled_at=data["scheduled_at"],
-            minutes_planned=data["minutes_planned"],
-        ),
+        lambda data: services.schedule_virtual_session(person, actor=request.user, **data),
         saved_to(
             request,
             "The session is scheduled. Give the person the link below.",
@@ -444,9 +424,7 @@ def session_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("one video session and its link; get_session_for audits the read")
-@login_required
-@require_GET
+@page("one video session and its link; get_session_for audits the read", GET)
 def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(request.user, public_id, what="video session")
     return render(
@@ -463,9 +441,7 @@ def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("records a video link as given to the person; get_session_for and mark_link_sent audit")
-@login_required
-@require_POST
+@page("records a video link as given to the person; get_session_for and mark_link_sent audit", POST)
 def session_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(
         request.user, public_id, "recovery.schedule_virtual_session", what="video link sent"
@@ -474,7 +450,7 @@ def session_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
         services.mark_link_sent(session, actor=request.user)
         messages.success(request, "Recorded: the link was given to the person.")
     except (ValidationError, Conflict) as exc:
-        text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+        text = refusal_text(exc)
         messages.error(request, text)
     return redirect("recovery:session-detail", public_id=session.public_id)
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import policy
-from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved, saved_to
+from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
 from pillars.recovery.forms.matching import CancelForm, ChooseForm, ProfileForm, RequestForm
@@ -35,9 +33,7 @@ def _me(request: HttpRequest) -> Staff:
     return staff
 
 
-@audited("one's own peer profile; save_peer_profile audits the change")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("one's own peer profile; save_peer_profile audits the change", GET_POST)
 def profile(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.edit_peer_profile")
     me = _me(request)
@@ -65,9 +61,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("withdraws one shared attribute of one's own peer profile (withdraw_attribute audits)")
-@login_required
-@require_POST
+@page("withdraws one shared attribute of one's own peer profile (withdraw_attribute audits)", POST)
 def profile_withdraw(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.edit_peer_profile")
     current = selectors.profile_of(_me(request))
@@ -86,9 +80,9 @@ def profile_withdraw(request: HttpRequest) -> HttpResponse:
     return redirect("recovery:peer-profile")
 
 
-@audited("opens a request for a peer for a person; get_person_for and open_match_request audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "opens a request for a peer for a person; get_person_for and open_match_request audit", GET_POST
+)
 def request_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.request_peer", what="request a peer"
@@ -114,9 +108,7 @@ def request_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("a request for a peer and the short profiles offered (get_request_for audits)")
-@login_required
-@require_GET
+@page("a request for a peer and the short profiles offered (get_request_for audits)", GET)
 def request_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(request.user, public_id, what="peer request")
     context = {
@@ -131,9 +123,7 @@ def request_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "recovery/matching/request.html", context)
 
 
-@audited("records the person's choice of peer; get_request_for and choose_peer audit")
-@login_required
-@require_POST
+@page("records the person's choice of peer; get_request_for and choose_peer audit", POST)
 def request_choose(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(
         request.user, public_id, "recovery.record_peer_choice", what="peer request to choose"
@@ -157,7 +147,7 @@ def request_choose(request: HttpRequest, public_id: UUID) -> HttpResponse:
     try:
         services.choose_peer(match, actor=request.user, peer=peer, chosen_by_person=True)
     except (ValidationError, Conflict) as exc:
-        text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+        text = refusal_text(exc)
         messages.error(request, f"{text} Nothing was saved.")
         return redirect(back)
     messages.success(
@@ -166,9 +156,7 @@ def request_choose(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect(back)
 
 
-@audited("offers peers again for a request; get_request_for and refresh_candidates audit")
-@login_required
-@require_POST
+@page("offers peers again for a request; get_request_for and refresh_candidates audit", POST)
 def request_refresh(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(
         request.user, public_id, "recovery.request_peer", what="peer request to offer again"
@@ -182,9 +170,7 @@ def request_refresh(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("recovery:match-request", public_id=match.public_id)
 
 
-@audited("withdraws a request for a peer; get_request_for and cancel_match_request audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("withdraws a request for a peer; get_request_for and cancel_match_request audit", GET_POST)
 def request_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(
         request.user, public_id, "recovery.request_peer", what="peer request to withdraw"
@@ -202,9 +188,7 @@ def request_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("requests for a peer in progress (one audited list read)")
-@login_required
-@require_GET
+@page("requests for a peer in progress (one audited list read)", GET)
 def request_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.view_peer_matches")
     requests = list(selectors.requests_visible_to(request.user))

@@ -10,16 +10,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved, saved_to
+from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.plan_pages import PlanViews
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
@@ -46,17 +44,7 @@ def _writable(request: HttpRequest, person: PersonServed) -> bool:
     return not people_selectors.is_emergency_read(request.user, person)
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, Conflict):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
-
-
-@audited("a person's recovery page; get_person_for audits the read")
-@login_required
-@require_GET
+@page("a person's recovery page; get_person_for audits the read", GET)
 def person_recovery(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.view_goals", what="recovery page"
@@ -120,9 +108,7 @@ plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
 # --- Goals -------------------------------------------------------------------------------------
 
 
-@audited("sets a recovery goal with the person; get_person_for and create_goal audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("sets a recovery goal with the person; get_person_for and create_goal audit", GET_POST)
 def goal_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.write_goals", what="new recovery goal"
@@ -145,9 +131,7 @@ def goal_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("one recovery goal with its steps and progress; get_goal_for audits the read")
-@login_required
-@require_GET
+@page("one recovery goal with its steps and progress; get_goal_for audits the read", GET)
 def goal_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     goal = selectors.get_goal_for(request.user, public_id, what="recovery goal")
     person = goal.person
@@ -174,9 +158,7 @@ def goal_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("adds a step to a goal; get_goal_for and add_goal_step audit")
-@login_required
-@require_POST
+@page("adds a step to a goal; get_goal_for and add_goal_step audit", POST)
 def goal_step_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     goal = selectors.get_goal_for(request.user, public_id, "recovery.write_goals", what="goal step")
     form = StepForm(request.POST)
@@ -190,15 +172,13 @@ def goal_step_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
             )
             messages.success(request, "The step is added.")
         except (ValidationError, Conflict) as exc:
-            messages.error(request, f"{_error_text(exc)} Nothing was saved.")
+            messages.error(request, f"{refusal_text(exc)} Nothing was saved.")
     else:
         messages.error(request, "Write the step before adding it. Nothing was saved.")
     return redirect("recovery:goal-detail", public_id=goal.public_id)
 
 
-@audited("ticks a goal step off or back; get_step_for and set_step_done audit")
-@login_required
-@require_POST
+@page("ticks a goal step off or back; get_step_for and set_step_done audit", POST)
 def goal_step_toggle(request: HttpRequest, public_id: UUID) -> HttpResponse:
     step = selectors.get_step_for(request.user, public_id, "recovery.write_goals", what="goal step")
     done = request.POST.get("is_done") == "1"
@@ -207,9 +187,7 @@ def goal_step_toggle(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("recovery:goal-detail", public_id=step.goal.public_id)
 
 
-@audited("changes a goal's status; get_goal_for and set_goal_status audit")
-@login_required
-@require_POST
+@page("changes a goal's status; get_goal_for and set_goal_status audit", POST)
 def goal_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     goal = selectors.get_goal_for(
         request.user, public_id, "recovery.write_goals", what="goal status"
@@ -223,9 +201,7 @@ def goal_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("recovery:goal-detail", public_id=goal.public_id)
 
 
-@audited("records progress on a goal; get_goal_for and record_goal_progress audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records progress on a goal; get_goal_for and record_goal_progress audit", GET_POST)
 def goal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
     goal = selectors.get_goal_for(
         request.user, public_id, "recovery.record_goal_progress", what="goal progress"

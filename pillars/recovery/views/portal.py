@@ -15,7 +15,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -27,6 +26,7 @@ from pillars.core import clock, policy
 from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted
+from pillars.core.pages import GET, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.recovery.forms.portal import CodeForm, OwnBarcForm, OwnProgressForm
@@ -190,10 +190,11 @@ def _done(request: HttpRequest, message: str) -> HttpResponse:
 # --- Staff pages -------------------------------------------------------------------------------
 
 
-@audited("lists a person's accesses to their own page; get_person_for audits the read")
-@never_cache
-@login_required
-@require_GET
+@page(
+    "lists a person's accesses to their own page; get_person_for audits the read",
+    GET,
+    never_cache=True,
+)
 def access_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.view_person_access", what="own page access"
@@ -212,10 +213,7 @@ def access_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("gives a person access to their own page; issue_access audits it")
-@never_cache
-@login_required
-@require_POST
+@page("gives a person access to their own page; issue_access audits it", POST, never_cache=True)
 def access_issue(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.issue_person_access", what="own page access"
@@ -236,9 +234,7 @@ def access_issue(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
-@audited("ends a person's access to their own page; revoke_access audits it")
-@login_required
-@require_POST
+@page("ends a person's access to their own page; revoke_access audits it", POST)
 def access_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = services.get_access_for(request.user, public_id, "recovery.revoke_person_access")
     try:

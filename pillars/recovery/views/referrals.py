@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import policy
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved_to
+from pillars.core.pages import GET, GET_POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.recovery import referrals_pdf
@@ -35,9 +33,7 @@ def _goals(person: PersonServed) -> list[Goal]:
     return list(Goal.objects.filter(person=person, status=GoalStatus.ACTIVE).order_by("pk"))
 
 
-@audited("a person's referrals (get_person_for audits)")
-@login_required
-@require_GET
+@page("a person's referrals (get_person_for audits)", GET)
 def person_referrals(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.view_referrals", what="referrals"
@@ -53,9 +49,7 @@ def person_referrals(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("searches the directory to refer a person (get_person_for and the search audit)")
-@login_required
-@require_GET
+@page("searches the directory to refer a person (get_person_for and the search audit)", GET)
 def choose_service(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.make_referral", what="refer to a service"
@@ -76,9 +70,7 @@ def choose_service(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("previews and sends a referral (get_person_for audits, refer audits and releases)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("previews and sends a referral (get_person_for audits, refer audits and releases)", GET_POST)
 def refer(request: HttpRequest, public_id: UUID, service_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.make_referral", what="refer to a service"
@@ -115,9 +107,7 @@ def refer(request: HttpRequest, public_id: UUID, service_id: UUID) -> HttpRespon
     )
 
 
-@audited("logs a referral made outside Pillars (get_person_for and log_outside audit)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("logs a referral made outside Pillars (get_person_for and log_outside audit)", GET_POST)
 def log_outside(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.make_referral", what="log a referral"
@@ -133,9 +123,7 @@ def log_outside(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("one referral with its history (get_referral_for audits)")
-@login_required
-@require_GET
+@page("one referral with its history (get_referral_for audits)", GET)
 def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(request.user, public_id, what="referral")
     can_update = policy.can(request.user, "recovery.make_referral", referral)
@@ -154,9 +142,7 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("changes a referral's status (get_referral_for and update_status audit)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("changes a referral's status (get_referral_for and update_status audit)", GET_POST)
 def update_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(
         request.user, public_id, "recovery.make_referral", what="referral to update"
@@ -183,9 +169,7 @@ def update_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("reopens a closed referral (get_referral_for and reopen audit)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("reopens a closed referral (get_referral_for and reopen audit)", GET_POST)
 def reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(
         request.user, public_id, "recovery.make_referral", what="referral to reopen"
@@ -201,9 +185,7 @@ def reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("the printable referral packet (get_referral_for audits, release logs the disclosure)")
-@login_required
-@require_GET
+@page("the printable referral packet (get_referral_for audits, release logs the disclosure)", GET)
 def packet(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(
         request.user, public_id, "recovery.make_referral", what="referral packet"
@@ -221,9 +203,7 @@ def packet(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("the referral packet as a PDF (get_referral_for audits, release logs the disclosure)")
-@login_required
-@require_GET
+@page("the referral packet as a PDF (get_referral_for audits, release logs the disclosure)", GET)
 def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(
         request.user, public_id, "recovery.make_referral", what="referral packet pdf"
@@ -237,9 +217,7 @@ def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
-@audited("open referrals (one audited list read)")
-@login_required
-@require_GET
+@page("open referrals (one audited list read)", GET)
 def referral_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.view_referrals")
     rows = list(selectors.open_referrals(request.user)[:200])
@@ -247,9 +225,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     return render(request, "recovery/referrals/list.html", {"referrals": rows})
 
 
-@audited("referral outcomes counted by service and peer (outcomes audits; small cells hidden)")
-@login_required
-@require_GET
+@page("referral outcomes counted by service and peer (outcomes audits; small cells hidden)", GET)
 def outcomes(request: HttpRequest) -> HttpResponse:
     return render(
         request, "recovery/referrals/outcomes.html", {"report": selectors.outcomes(request.user)}

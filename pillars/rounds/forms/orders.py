@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import LocalDateTimeField, addendum_form, ticks
+from pillars.core.formtools import LocalDateTimeField, addendum_form, text_box, ticks
 from pillars.rounds.choices import Precaution
 from pillars.rounds.models import ObservationLevel
 
@@ -27,18 +27,13 @@ class OrderForm(forms.Form):
         empty_label="Choose a level",
     )
     precautions = ticks("Precautions", Precaution.choices)
-    reason = forms.CharField(
-        label="Reason",
+    reason = text_box(
+        "Reason",
+        rows=3,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why this level now. It is kept in the person's level history.",
     )
-    instructions = forms.CharField(
-        label="Special instructions",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    instructions = text_box("Special instructions", rows=3, required=False, max_length=2000)
     started_at = LocalDateTimeField(label="Starts at", required=False)
 
     def __init__(self, *args: Any, levels: Any, zone_name: str, **kwargs: Any) -> None:
@@ -50,11 +45,7 @@ class OrderForm(forms.Form):
 
 
 class EndOrderForm(forms.Form):
-    reason = forms.CharField(
-        label="Why observation ends",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = text_box("Why observation ends", rows=2, max_length=1000)
 
 
 AddendumForm = addendum_form(

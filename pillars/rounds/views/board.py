@@ -15,20 +15,20 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from pydantic import ValidationError as PydanticValidationError
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import field_errors, problem, schema_errors
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.errors import Conflict, ValidationError
+from pillars.core.pages import GET, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.choices import UnitKind
 from pillars.people.models import Unit
@@ -161,17 +161,13 @@ def _community(request: HttpRequest, unit: Unit) -> HttpResponse | None:
     return redirect("people:unit-detail", public_id=unit.public_id)
 
 
-@audited("lists the user's units with a link to each board (no person is named)")
-@login_required
-@require_GET
+@page("lists the user's units with a link to each board (no person is named)", GET)
 def board_list(request: HttpRequest) -> HttpResponse:
     units = list(board_selectors.board_units_for(request.user).order_by("site__name", "name"))
     return render(request, "rounds/board_list.html", {"units": units})
 
 
-@audited("the unit board: persons on observation with their clocks (one audited list read)")
-@login_required
-@require_GET
+@page("the unit board: persons on observation with their clocks (one audited list read)", GET)
 def board(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
     if (no_board := _community(request, unit)) is not None:
@@ -179,9 +175,7 @@ def board(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/board.html", _board_context(request, unit))
 
 
-@audited("the board's polled rows (one audited list read each refresh)")
-@login_required
-@require_GET
+@page("the board's polled rows (one audited list read each refresh)", GET)
 def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
     return render(
@@ -191,9 +185,7 @@ def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("the board's unit panels: one audited list read of the unit's persons they draw on")
-@login_required
-@require_GET
+@page("the board's unit panels: one audited list read of the unit's persons they draw on", GET)
 def board_panels(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The panels above the board's rows (other apps' counts and lists for the unit), refreshed
     on their own every ``PANEL_POLL_SECONDS`` and after each check."""
@@ -206,9 +198,7 @@ def board_panels(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("round the hall: the unit (or the user's assignment) in room order, audited as one read")
-@login_required
-@require_GET
+@page("round the hall: the unit (or the user's assignment) in room order, audited as one read", GET)
 def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
     if (no_board := _community(request, unit)) is not None:
@@ -216,9 +206,7 @@ def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/board_round.html", _board_context(request, unit, what="round"))
 
 
-@audited("records the tablet's queued checks in one request (record_checks audits each item)")
-@login_required
-@require_POST
+@page("records the tablet's queued checks in one request (record_checks audits each item)", POST)
 def check_batch(request: HttpRequest) -> HttpResponse:
     """The board's offline queue, drained in one session-signed request through the API's batch
     handler (issue 13): the same schema, per-item answers and client-id idempotency. A
@@ -330,9 +318,7 @@ def _row_context(request: HttpRequest, order: ObservationOrder, **extra: Any) ->
     }
 
 
-@audited("records one check (record_check audits it); the updated row is an audited read")
-@login_required
-@require_POST
+@page("records one check (record_check audits it); the updated row is an audited read", POST)
 def check_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     try:
         order = selectors.get_order_for(request.user, public_id, "rounds.record_check")

@@ -11,15 +11,13 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, page
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
@@ -104,9 +102,9 @@ def _current_shift_initial(unit: Unit, form: ShiftForm) -> dict[str, Any]:
     return initial
 
 
-@audited("the unit's census and current shift (audited list read); assign_shift audits writes")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "the unit's census and current shift (audited list read); assign_shift audits writes", GET_POST
+)
 def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.assign")
     placements = list(people_selectors.census_at(unit))
@@ -164,9 +162,7 @@ def _coverage_url(unit: Unit) -> str:
     return reverse("rounds:coverage", kwargs={"public_id": unit.public_id})
 
 
-@audited("one shift assignment (names a person served); reassign audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("one shift assignment (names a person served); reassign audits the write", GET_POST)
 def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = assignment_selectors.get_assignment_for(request.user, public_id, "rounds.assign")
     roles = ("nurse", "supervisor") if row.kind == AssignmentKind.LEAD else ("bht", "nurse")
@@ -189,9 +185,7 @@ def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Monitoring exceptions ------------------------------------------------------------------
 
 
-@audited("one person's observation order; start_exception audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("one person's observation order; start_exception audits the write", GET_POST)
 def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.pause")
     form = ExceptionForm(posted(request))
@@ -206,21 +200,12 @@ def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/exception_start.html",
         context,
-        lambda data: exception_services.start_exception(
-            order,
-            actor=request.user,
-            kind=data["kind"],
-            reason=data["reason"],
-            with_whom=data["with_whom"],
-            where=data["where"],
-        ),
+        lambda data: exception_services.start_exception(order, actor=request.user, **data),
         paused,
     )
 
 
-@audited("one monitoring exception; end_exception audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("one monitoring exception; end_exception audits the write", GET_POST)
 def exception_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_exception_for(request.user, public_id, "rounds.pause")
     form = EndExceptionForm(posted(request))
@@ -257,9 +242,7 @@ def _back_to_unit(request: HttpRequest, order: ObservationOrder) -> HttpResponse
 # --- Coverage ---------------------------------------------------------------------------------
 
 
-@audited("who is with whom on a unit's 1:1s, lapses, free staff (one audited list read)")
-@login_required
-@require_GET
+@page("who is with whom on a unit's 1:1s, lapses, free staff (one audited list read)", GET)
 def coverage(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
     now = clock.now()
@@ -275,9 +258,7 @@ def coverage(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/coverage_unit.html", context)
 
 
-@audited("one person's observation order; start_coverage audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("one person's observation order; start_coverage audits the write", GET_POST)
 def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.cover")
     unit = _unit_of_order(order)
@@ -320,9 +301,7 @@ def _board_url(request: HttpRequest, order: ObservationOrder) -> str:
     return reverse("core:home")
 
 
-@audited("one 1:1 stretch; relieve audits the handoff and any wrong PIN")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("one 1:1 stretch; relieve audits the handoff and any wrong PIN", GET_POST)
 def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
     # Who may sign is settled before any form: only the staff member with the person signs as
@@ -373,9 +352,7 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("one 1:1 stretch; end_coverage audits the write (and the successor or new order)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("one 1:1 stretch; end_coverage audits the write (and the successor or new order)", GET_POST)
 def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
     order = row.order

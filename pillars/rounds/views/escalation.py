@@ -7,14 +7,12 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_http_methods
 
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, saved
+from pillars.core.pages import GET_POST, page
 from pillars.people import selectors as people_selectors
 from pillars.rounds.forms.escalation import ChainForm, StepForm
 from pillars.rounds.selectors import escalation as selectors
@@ -23,9 +21,7 @@ from pillars.rounds.services import escalation as services
 StepFormSet = forms.formset_factory(StepForm, extra=2, max_num=services.MAX_STEPS)
 
 
-@audited("a unit's escalation chain (reference data); replace_steps audits a change")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("a unit's escalation chain (reference data); replace_steps audits a change", GET_POST)
 def escalation_steps(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.manage_escalation")
     own = selectors.own_steps(unit)

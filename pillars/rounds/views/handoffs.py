@@ -8,15 +8,13 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import clock, exports, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.rounds.forms.handoffs import HandoffForm, NoteForm, SignForm
@@ -75,9 +73,7 @@ def _detail_context(
     }
 
 
-@audited("lists a unit's handoffs (dates and signers, no persons served)")
-@login_required
-@require_GET
+@page("lists a unit's handoffs (dates and signers, no persons served)", GET)
 def handoff_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_handoffs")
     context = {
@@ -89,9 +85,7 @@ def handoff_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/handoff_list.html", context)
 
 
-@audited("compiles a handoff through services.handoffs.compile_handoff (audited)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("compiles a handoff through services.handoffs.compile_handoff (audited)", GET_POST)
 def handoff_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.handoff")
     zone = ZoneInfo(unit.time_zone)
@@ -116,17 +110,13 @@ def handoff_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("one handoff with the persons served in it, audited by get_handoff_for")
-@login_required
-@require_GET
+@page("one handoff with the persons served in it, audited by get_handoff_for", GET)
 def handoff_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id)
     return render(request, "rounds/handoff_detail.html", _detail_context(request, handoff))
 
 
-@audited("a printable handoff, audited by get_handoff_for")
-@login_required
-@require_GET
+@page("a printable handoff, audited by get_handoff_for", GET)
 def handoff_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id)
     # A printed copy leaves through the export door; a Part 2 program's handoff carries the
@@ -142,9 +132,7 @@ def handoff_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/handoff_print.html", context)
 
 
-@audited("adds a note or addendum through services.handoffs.add_note (audited)")
-@login_required
-@require_POST
+@page("adds a note or addendum through services.handoffs.add_note (audited)", POST)
 def handoff_note(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
     form = NoteForm(request.POST, persons=handoff.snapshot.get("persons", []))
@@ -166,9 +154,7 @@ def handoff_note(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("signs a handoff through services.handoffs.sign_outgoing / sign_incoming (audited)")
-@login_required
-@require_POST
+@page("signs a handoff through services.handoffs.sign_outgoing / sign_incoming (audited)", POST)
 def handoff_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
     form = SignForm(request.POST)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -20,13 +19,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, saved
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people.models import Unit
 from pillars.rounds.choices import (
     ItemCategory,
@@ -76,9 +74,7 @@ def _pick(rows: Any, public_id: str) -> Any:
 # --- Inspections ------------------------------------------------------------------------------
 
 
-@audited("a unit's inspections: rooms and areas, no person-served data")
-@login_required
-@require_GET
+@page("a unit's inspections: rooms and areas, no person-served data", GET)
 def inspection_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.view_inspections")
     units = selectors.units_for(request.user, "rounds.view_inspections")
@@ -110,9 +106,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("records an inspection, its photos and the work orders it opens (services audit)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records an inspection, its photos and the work orders it opens (services audit)", GET_POST)
 def inspection_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.inspect")
     units = selectors.units_for(request.user, "rounds.inspect")
@@ -189,9 +183,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
     return form_write(request, form, "rounds/inspection_form.html", context, record, recorded)
 
 
-@audited("one inspection, its results and links to its photos (rooms, no person-served data)")
-@login_required
-@require_GET
+@page("one inspection, its results and links to its photos (rooms, no person-served data)", GET)
 def inspection_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     inspection = selectors.get_inspection_for(request.user, public_id)
     results = list(
@@ -209,9 +201,7 @@ def inspection_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("serves one inspection photo after the policy check; each read is audited")
-@login_required
-@require_GET
+@page("serves one inspection photo after the policy check; each read is audited", GET)
 def inspection_photo(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
     photo = selectors.get_photo_for(request.user, public_id)
     audit.record(
@@ -231,9 +221,7 @@ def inspection_photo(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
 # --- Work orders ------------------------------------------------------------------------------
 
 
-@audited("a unit's work orders: rooms and areas, no person-served data")
-@login_required
-@require_GET
+@page("a unit's work orders: rooms and areas, no person-served data", GET)
 def workorder_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.view_inspections")
     units = selectors.units_for(request.user, "rounds.view_inspections")
@@ -273,17 +261,13 @@ def _workorder_context(request: HttpRequest, wo: WorkOrder, form: StatusForm | N
     }
 
 
-@audited("one work order and its history; persons at ligature risk are an audited list read")
-@login_required
-@require_GET
+@page("one work order and its history; persons at ligature risk are an audited list read", GET)
 def workorder_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     wo = selectors.get_work_order_for(request.user, public_id)
     return render(request, "rounds/workorder_detail.html", _workorder_context(request, wo, None))
 
 
-@audited("changes a work order's status with a note (update_work_order audits it)")
-@login_required
-@require_POST
+@page("changes a work order's status with a note (update_work_order audits it)", POST)
 def workorder_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
     wo = selectors.get_work_order_for(request.user, public_id, "rounds.manage_work_orders")
     owners = list(selectors.owners_for(wo.unit))
@@ -311,17 +295,15 @@ def workorder_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Templates (administrator) ----------------------------------------------------------------
 
 
-@audited("inspection templates: reference data, no person-served data")
-@login_required
-@require_GET
+@page("inspection templates: reference data, no person-served data", GET)
 def inspection_templates(request: HttpRequest) -> HttpResponse:
     templates = list(selectors.templates_for(request.user))
     return render(request, "rounds/inspection_templates.html", {"templates": templates})
 
 
-@audited("changes an inspection template by making its next version (change_template audits)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "changes an inspection template by making its next version (change_template audits)", GET_POST
+)
 def inspection_template_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     template = selectors.get_template_for(request.user, public_id)
     if not template.is_current:

@@ -7,14 +7,12 @@ from urllib.parse import urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
+from pillars.core.pages import GET, page
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Unit
 from pillars.rounds import integrity
@@ -62,9 +60,7 @@ def _shift_link(url: str, count: selectors.ShiftCount) -> str:
     return f"{url}?{urlencode({'day': count.day.isoformat(), 'shift': count.shift})}"
 
 
-@audited("the integrity report: one audited read naming the unit, period and flagged persons")
-@login_required
-@require_GET
+@page("the integrity report: one audited read naming the unit, period and flagged persons", GET)
 def integrity_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_integrity")
     staff = list(people_selectors.staff_visible_to(request.user).filter(home_units=unit).distinct())
@@ -118,9 +114,7 @@ def integrity_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/integrity_report.html", context)
 
 
-@audited("one check of a person served, audited by get_check_for")
-@login_required
-@require_GET
+@page("one check of a person served, audited by get_check_for", GET)
 def check_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     check = selectors.get_check_for(request.user, public_id)
     unit = selectors.check_unit(check)

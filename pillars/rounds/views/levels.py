@@ -15,12 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from pillars.core import policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.entry import get_for
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET_POST, page
 from pillars.rounds import services
 from pillars.rounds.forms.orders import LevelForm, NewLevelForm
 from pillars.rounds.models import ObservationLevel
@@ -49,9 +50,7 @@ def level_list(request: HttpRequest) -> HttpResponse:
     return render(request, "rounds/level_list.html", {"groups": groups})
 
 
-@audited("adds an observation level; add_level audits it")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("adds an observation level; add_level audits it", GET_POST)
 def level_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.manage_levels")
     form = NewLevelForm(
@@ -72,9 +71,7 @@ def level_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("changes an observation level by making its next version; change_level audits it")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("changes an observation level by making its next version; change_level audits it", GET_POST)
 def level_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     level = get_for(ObservationLevel, request.user, public_id, "rounds.manage_levels")
     if not level.is_current:

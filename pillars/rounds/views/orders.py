@@ -10,16 +10,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.rounds import selectors, services
@@ -48,9 +46,9 @@ def _precaution_options(form: OrderForm) -> list[dict[str, Any]]:
     ]
 
 
-@audited("orders or changes a person's observation level; the read and order_observation audit")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "orders or changes a person's observation level; the read and order_observation audit", GET_POST
+)
 def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "rounds.order", what="observation order"
@@ -93,9 +91,7 @@ def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("ends an observation order; end_observation audits it")
-@login_required
-@require_POST
+@page("ends an observation order; end_observation audits it", POST)
 def order_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.order")
     form = EndOrderForm(request.POST)
@@ -113,9 +109,7 @@ def order_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("shows a person's observation level history; get_person_for audits the read")
-@login_required
-@require_GET
+@page("shows a person's observation level history; get_person_for audits the read", GET)
 def order_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
         request.user, public_id, "rounds.view", what="observation history"
@@ -152,9 +146,9 @@ def order_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/order_history.html", context)
 
 
-@audited("adds a correction to a check; get_check_for audits the read, add_addendum the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page(
+    "adds a correction to a check; get_check_for audits the read, add_addendum the write", GET_POST
+)
 def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     check = selectors.get_check_for(
         request.user, public_id, "rounds.record_check", what="check correction"
@@ -179,9 +173,7 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/check_addendum.html",
         context,
-        lambda data: services.add_addendum(
-            check, actor=request.user, reason=data["reason"], text=data["text"]
-        ),
+        lambda data: services.add_addendum(check, actor=request.user, **data),
         lambda _: saved(request, "The correction is added. The original check is unchanged.", back),
     )
 

@@ -8,18 +8,16 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_POST
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import field_errors, problem
-from pillars.core.declare import audited
 from pillars.core.errors import ValidationError
 from pillars.core.formtools import form_write, saved
+from pillars.core.pages import GET, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.rounds.choices import Activity, Location, SafetyStatus
 from pillars.rounds.forms.set_aside import CloseForm, RecordForm
@@ -83,17 +81,13 @@ def _context(
     }
 
 
-@audited("set_aside_on audits the read of the persons listed")
-@login_required
-@require_GET
+@page("set_aside_on audits the read of the persons listed", GET)
 def set_aside_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.resolve_set_aside")
     return render(request, TEMPLATE, _context(request, unit))
 
 
-@audited("record_set_aside and record_check audit the check; the list is an audited read")
-@login_required
-@require_POST
+@page("record_set_aside and record_check audit the check; the list is an audited read", POST)
 def set_aside_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = selectors.get_set_aside_for(request.user, public_id)
     policy.require(request.user, "rounds.record_check", row.order)
@@ -113,9 +107,7 @@ def set_aside_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("close_set_aside audits the closing; the list is an audited read")
-@login_required
-@require_POST
+@page("close_set_aside audits the closing; the list is an audited read", POST)
 def set_aside_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = selectors.get_set_aside_for(request.user, public_id)
     form = CloseForm(request.POST, auto_id=_ids(row, "close"))
@@ -158,9 +150,7 @@ def _items(body: bytes) -> list[services.SetAsideItem]:
     return items
 
 
-@audited("set_aside_checks audits each check it keeps")
-@login_required
-@require_POST
+@page("set_aside_checks audits each check it keeps", POST)
 def check_set_aside(request: HttpRequest) -> HttpResponse:
     """The tablet hands over the queued checks the server would not take; each is kept for the
     unit's lead (or answered ``not_found`` when its order is out of the user's scope)."""

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, page
 from pillars.people.models import Staff
 from pillars.people.selectors import record_list_read
 from pillars.workforce.forms.caseloads import ReassignForm
@@ -22,9 +20,7 @@ from pillars.workforce.selectors.supervision import get_staff_for
 from pillars.workforce.services import caseloads as services
 
 
-@audited("caseloads against limits for the staff one balances (one audited read)")
-@login_required
-@require_GET
+@page("caseloads against limits for the staff one balances (one audited read)", GET)
 def balance(request: HttpRequest) -> HttpResponse:
     rows = selectors.balance_for(request.user, what="caseload balance")
     return render(
@@ -34,9 +30,7 @@ def balance(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("moves a caseload in bulk (audited by get_staff_for and reassign_caseload)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("moves a caseload in bulk (audited by get_staff_for and reassign_caseload)", GET_POST)
 def reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = get_staff_for(
         request.user, public_id, "workforce.reassign_caseload", what="caseload reassignment"
@@ -73,9 +67,7 @@ def reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("one's own caseload and the handover notes left for one (one audited read)")
-@login_required
-@require_GET
+@page("one's own caseload and the handover notes left for one (one audited read)", GET)
 def mine(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_own_caseload")
     actor = policy.actor_for(request.user)

@@ -12,17 +12,15 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy
-from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, refusal_text, saved
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.roles import RoleCode
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff, Unit
@@ -68,18 +66,14 @@ def _page(request: HttpRequest, staff: Staff) -> HttpResponse:
     )
 
 
-@audited("one's own credentials; credentials_of audits the read")
-@login_required
-@require_GET
+@page("one's own credentials; credentials_of audits the read", GET)
 def my_credentials(request: HttpRequest) -> HttpResponse:
     actor = policy.require(request.user, "workforce.view_own_credentials")
     staff = Staff.objects.select_related("user").get(pk=actor.staff_pk)
     return _page(request, staff)
 
 
-@audited("a staff member's credentials; get_staff_for and credentials_of audit the read")
-@login_required
-@require_GET
+@page("a staff member's credentials; get_staff_for and credentials_of audit the read", GET)
 def staff_credentials(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _page(request, _staff(request, public_id))
 
@@ -100,9 +94,7 @@ def evidence_response(found: selectors.EvidenceFile) -> FileResponse:
 
 
 def _evidence(model: type[Any]) -> Any:
-    @audited("one evidence file; get_evidence_for checks the policy and audits the read")
-    @login_required
-    @require_GET
+    @page("one evidence file; get_evidence_for checks the policy and audits the read", GET)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
         return evidence_response(selectors.get_evidence_for(request.user, model, public_id))
 
@@ -135,9 +127,7 @@ def evidence_form(
     ``evidence=None``); then the staff member's credentials page (their own, or the one the user
     manages)."""
 
-    @audited(what)
-    @login_required
-    @require_http_methods(["GET", "POST"])
+    @page(what, GET_POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         staff = people_selectors.get_staff_for(request.user, public_id, action)
         form = form_class(posted(request), request.FILES or None)
@@ -177,9 +167,7 @@ ce_new = evidence_form(
 )
 
 
-@audited("the credentials waiting for verification; verification_queue audits the read")
-@login_required
-@require_GET
+@page("the credentials waiting for verification; verification_queue audits the read", GET)
 def verification_queue(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.verify_credential")
     today = clock.now().date()
@@ -215,7 +203,7 @@ def _decide(request: HttpRequest, public_id: UUID, form: VerifyForm | WaiveForm)
                 )
                 message = f"{credential.credential_type.name} of {credential.staff} is waived."
         except (ValidationError, Conflict) as exc:
-            text = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+            text = refusal_text(exc)
             from django.contrib import messages
 
             messages.error(request, f"{text} Nothing was saved.")
@@ -228,16 +216,12 @@ def _decide(request: HttpRequest, public_id: UUID, form: VerifyForm | WaiveForm)
     return redirect("workforce:verification-queue")
 
 
-@audited("verifies a credential; verify_credential audits the write")
-@login_required
-@require_POST
+@page("verifies a credential; verify_credential audits the write", POST)
 def credential_verify(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _decide(request, public_id, VerifyForm(request.POST))
 
 
-@audited("waives a credential; waive_credential audits the write")
-@login_required
-@require_POST
+@page("waives a credential; waive_credential audits the write", POST)
 def credential_waive(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _decide(request, public_id, WaiveForm(request.POST))
 
@@ -250,9 +234,7 @@ def _filters(request: HttpRequest) -> tuple[str, str]:
     return unit, role
 
 
-@audited("the compliance overview; compliance_for audits the read")
-@login_required
-@require_GET
+@page("the compliance overview; compliance_for audits the read", GET)
 def compliance(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_compliance")
     unit, role = _filters(request)
@@ -281,9 +263,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
 CSV_HEADER = ["staff", "units", "roles", "status", "lapsed", "expiring", "earliest end"]
 
 
-@audited("the compliance export; exports.release logs it")
-@login_required
-@require_GET
+@page("the compliance export; exports.release logs it", GET)
 def compliance_csv(request: HttpRequest) -> HttpResponseBase:
     policy.require(request.user, "workforce.view_compliance")
     unit, role = _filters(request)

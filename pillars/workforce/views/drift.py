@@ -8,15 +8,13 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, page
 from pillars.people.models import Staff
 from pillars.workforce.forms.drift import TimeLogForm
 from pillars.workforce.models.drift import DriftThreshold, NonPeerTask
@@ -46,9 +44,7 @@ def _context(staff_ids: list[int] | None) -> dict[str, Any]:
     }
 
 
-@audited("one staff member's role-drift figures (audited by get_staff_for)")
-@login_required
-@require_GET
+@page("one staff member's role-drift figures (audited by get_staff_for)", GET)
 def drift_person(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = get_staff_for(request.user, public_id, "workforce.view_drift", what="role drift")
     context = _context([staff.pk])
@@ -57,9 +53,7 @@ def drift_person(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "workforce/drift/person.html", context)
 
 
-@audited("the organization's role-drift figures (counts over every peer; audited)")
-@login_required
-@require_GET
+@page("the organization's role-drift figures (counts over every peer; audited)", GET)
 def drift_org(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_org_drift")
     audit_operations_read(
@@ -68,9 +62,7 @@ def drift_org(request: HttpRequest) -> HttpResponse:
     return render(request, "workforce/drift/org.html", _context(None))
 
 
-@audited("one's own time log (reads and writes only one's own entries; audited by log_time)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("one's own time log (reads and writes only one's own entries; audited by log_time)", GET_POST)
 def time_log(request: HttpRequest) -> HttpResponse:
     actor = policy.actor_for(request.user)
     me = Staff.objects.filter(pk=actor.staff_id).first() if actor.staff_id else None
@@ -84,13 +76,7 @@ def time_log(request: HttpRequest) -> HttpResponse:
         form,
         "workforce/drift/time_log.html",
         {"form": form, "entries": entries, "me": me},
-        lambda d: services.log_time(
-            actor=request.user,
-            worked_on=d["worked_on"],
-            task=d["task"],
-            minutes=d["minutes"],
-            note=d["note"],
-        ),
+        lambda d: services.log_time(actor=request.user, **d),
         lambda e: saved(request, "Time logged.", reverse("workforce:time-log")),
     )
 

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from pillars.core import clock
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET_POST, page
 from pillars.workforce.forms.recognition import RecognitionForm
 from pillars.workforce.selectors import recognition as selectors
 from pillars.workforce.services import recognition as services
@@ -31,9 +32,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("gives a recognition (give_recognition audits the write)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("gives a recognition (give_recognition audits the write)", GET_POST)
 def give(request: HttpRequest) -> HttpResponse:
     form = RecognitionForm(
         posted(request), colleagues=selectors.colleagues(request.user, clock.now().date())

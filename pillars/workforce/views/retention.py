@@ -8,17 +8,15 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy
-from pillars.core.declare import audited
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET, GET_POST, page
 from pillars.people.models import Staff
 from pillars.workforce.forms.retention import ByForm, ExitInterviewForm
 from pillars.workforce.selectors import retention as selectors
@@ -48,9 +46,7 @@ def _bars(values: list[tuple[str, float | None]]) -> list[dict[str, Any]]:
     ]
 
 
-@audited("turnover and retention tables (workforce_view audits the read)")
-@login_required
-@require_GET
+@page("turnover and retention tables (workforce_view audits the read)", GET)
 def workforce_view(request: HttpRequest) -> HttpResponse:
     view = selectors.workforce_view(request.user, by=_by(request))
     groups: dict[str, list[selectors.TurnoverRow]] = {}
@@ -81,9 +77,7 @@ def workforce_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("turnover and retention as CSV (workforce_view audits, release logs the export)")
-@login_required
-@require_GET
+@page("turnover and retention as CSV (workforce_view audits, release logs the export)", GET)
 def workforce_csv(request: HttpRequest) -> HttpResponseBase:
     view = selectors.workforce_view(request.user, by=_by(request))
     # Turnover counts are about hires and exits, not wellbeing: no small-cell suppression.
@@ -136,18 +130,14 @@ def workforce_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-@audited("recent exits with their interviews (exits_visible_to checks, the page lists staff)")
-@login_required
-@require_GET
+@page("recent exits with their interviews (exits_visible_to checks, the page lists staff)", GET)
 def exit_list(request: HttpRequest) -> HttpResponse:
     since = clock.now().date() - timedelta(days=365)
     rows = selectors.exits_visible_to(request.user, since)
     return render(request, "workforce/retention/exit_list.html", {"rows": rows, "since": since})
 
 
-@audited("records an exit interview (record_exit_interview audits)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records an exit interview (record_exit_interview audits)", GET_POST)
 def exit_interview(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = Staff.objects.filter(public_id=public_id, exited_on__isnull=False).first()
     if staff is None:

@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from pillars.core import policy
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved
+from pillars.core.pages import GET_POST, page
 from pillars.workforce.forms.rules import CadenceRuleForm, CredentialTypeForm, RevisionForm
 from pillars.workforce.models.credentials import CredentialType
 from pillars.workforce.models.supervision import CadenceRule
@@ -72,18 +73,14 @@ def _revise(
     )
 
 
-@audited("writes a cadence rule's next version; revise_cadence_rule audits it")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("writes a cadence rule's next version; revise_cadence_rule audits it", GET_POST)
 def cadence_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _revise(
         request, CadenceRule, public_id, CadenceRuleForm, revise_cadence_rule, "supervision cadence"
     )
 
 
-@audited("writes a credential type's next version; revise_credential_type audits it")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("writes a credential type's next version; revise_credential_type audits it", GET_POST)
 def credential_type_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _revise(
         request,

@@ -11,17 +11,15 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.core import clock, policy
-from pillars.core.declare import audited
 from pillars.core.errors import Conflict
 from pillars.core.formtools import form_write, posted, saved, saved_to
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people.models import Staff
 from pillars.workforce import supervision_pdf
 from pillars.workforce.forms.supervision import (
@@ -53,9 +51,7 @@ def _zone(staff: Staff | None) -> Any:
     return unit.time_zone if unit is not None else timezone.get_current_timezone_name()
 
 
-@audited("the supervisor's week: supervisees' cadence, sessions, hours, drift, caseloads")
-@login_required
-@require_GET
+@page("the supervisor's week: supervisees' cadence, sessions, hours, drift, caseloads", GET)
 def week(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.supervise")
     now = clock.now()
@@ -78,9 +74,7 @@ def week(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("one's own supervision: sessions, agenda, hours (audited as a read of oneself)")
-@login_required
-@require_GET
+@page("one's own supervision: sessions, agenda, hours (audited as a read of oneself)", GET)
 def my_supervision(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_own_supervision")
     me = _me(request)
@@ -107,9 +101,7 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("records a supervision session (audited by record_session)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records a supervision session (audited by record_session)", GET_POST)
 def session_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.record_session")
     me = _me(request)
@@ -165,9 +157,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("reads a supervision session (audited by get_session_for)")
-@login_required
-@require_GET
+@page("reads a supervision session (audited by get_session_for)", GET)
 def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(request.user, public_id, what="supervision session")
     return render(
@@ -182,9 +172,7 @@ def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("signs a supervision session (audited by sign_session)")
-@login_required
-@require_POST
+@page("signs a supervision session (audited by sign_session)", POST)
 def session_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(
         request.user, public_id, "workforce.sign_session", what="sign session"
@@ -199,9 +187,7 @@ def session_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return saved(request, "You signed the session." + done, target)
 
 
-@audited("adds an addendum to a signed session (audited by add_session_addendum)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("adds an addendum to a signed session (audited by add_session_addendum)", GET_POST)
 def session_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(
         request.user, public_id, "workforce.add_session_addendum", what="session addendum"
@@ -212,9 +198,7 @@ def session_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "workforce/supervision/addendum_form.html",
         {"form": form, "session": session},
-        lambda d: services.add_session_addendum(
-            session, actor=request.user, reason=d["reason"], text=d["text"]
-        ),
+        lambda d: services.add_session_addendum(session, actor=request.user, **d),
         lambda a: saved(
             request,
             "Addendum added.",
@@ -223,9 +207,7 @@ def session_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("closes an action item (audited by close_action_item)")
-@login_required
-@require_POST
+@page("closes an action item (audited by close_action_item)", POST)
 def action_item_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
     item = selectors.get_action_item_for(request.user, public_id)
     target = reverse("workforce:supervision-week")
@@ -237,9 +219,7 @@ def action_item_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return saved(request, f"Closed: {item.text}", target)
 
 
-@audited("reads a supervised-hours ledger (audited by get_staff_for)")
-@login_required
-@require_GET
+@page("reads a supervised-hours ledger (audited by get_staff_for)", GET)
 def ledger(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
         request.user, public_id, "workforce.view_ledger", what="supervised-hours ledger"
@@ -262,9 +242,7 @@ def ledger(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("records supervised work hours (audited by get_staff_for and record_work_hours)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("records supervised work hours (audited by get_staff_for and record_work_hours)", GET_POST)
 def work_hours_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
         request.user, public_id, "workforce.record_work_hours", what="work hours form"
@@ -275,23 +253,14 @@ def work_hours_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "workforce/supervision/simple_form.html",
         {"form": form, "staff": staff, "title": f"Supervised work hours of {staff}"},
-        lambda d: services.record_work_hours(
-            staff,
-            actor=request.user,
-            period_start=d["period_start"],
-            period_end=d["period_end"],
-            hours=d["hours"],
-            note=d["note"],
-        ),
+        lambda d: services.record_work_hours(staff, actor=request.user, **d),
         lambda r: saved(
             request, "Hours recorded.", reverse("workforce:ledger", args=[staff.public_id])
         ),
     )
 
 
-@audited("signs a verification letter (audited by get_staff_for and sign_letter)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("signs a verification letter (audited by get_staff_for and sign_letter)", GET_POST)
 def letter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
         request.user, public_id, "workforce.sign_letter", what="verification letter form"
@@ -334,9 +303,7 @@ def letter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-@audited("prints a verification letter (audited by get_letter_for and the export door)")
-@login_required
-@require_GET
+@page("prints a verification letter (audited by get_letter_for and the export door)", GET)
 def letter_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     letter = selectors.get_letter_for(request.user, public_id, what="verification letter pdf")
     response = HttpResponse(supervision_pdf.export(request.user, letter), "application/pdf")
@@ -344,9 +311,7 @@ def letter_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
-@audited("sets a supervisee's certification status and rules (audited by set_profile)")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("sets a supervisee's certification status and rules (audited by set_profile)", GET_POST)
 def profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
         request.user, public_id, "workforce.record_work_hours", what="supervision profile"

@@ -15,18 +15,16 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy, suppression
-from pillars.core.declare import audited
 from pillars.core.errors import Conflict
 from pillars.core.formtools import form_write, posted, saved_to
+from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.workforce.forms.wellbeing import AggregateForm, CheckInForm
 from pillars.workforce.models.wellbeing import CheckInInstrument, Invitation, InvitationStatus
@@ -34,9 +32,7 @@ from pillars.workforce.selectors import wellbeing as selectors
 from pillars.workforce.services import wellbeing as services
 
 
-@audited("one's own wellbeing (my_exposure_counts and my_check_ins audit the reads)")
-@login_required
-@require_GET
+@page("one's own wellbeing (my_exposure_counts and my_check_ins audit the reads)", GET)
 def mine(request: HttpRequest) -> HttpResponse:
     counts = selectors.my_exposure_counts(request.user)
     check_ins = selectors.my_check_ins(request.user)
@@ -79,9 +75,7 @@ def _check_in_page(
     )
 
 
-@audited("answers one's own invitation; get_invitation_for checks it is one's own")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("answers one's own invitation; get_invitation_for checks it is one's own", GET_POST)
 def invitation_answer(request: HttpRequest, public_id: UUID) -> HttpResponse:
     invitation = selectors.get_invitation_for(request.user, public_id, "workforce.check_in")
     if invitation.status != InvitationStatus.OPEN:
@@ -90,16 +84,12 @@ def invitation_answer(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _check_in_page(request, invitation.instrument, invitation)
 
 
-@audited("a check-in on one's own initiative; answer_check_in audits the write")
-@login_required
-@require_http_methods(["GET", "POST"])
+@page("a check-in on one's own initiative; answer_check_in audits the write", GET_POST)
 def check_in_new(request: HttpRequest, code: str) -> HttpResponse:
     return _check_in_page(request, selectors.get_instrument(code), None)
 
 
-@audited("declines one's own invitation; decline_invitation audits the write")
-@login_required
-@require_POST
+@page("declines one's own invitation; decline_invitation audits the write", POST)
 def invitation_decline(request: HttpRequest, public_id: UUID) -> HttpResponse:
     invitation = selectors.get_invitation_for(request.user, public_id, "workforce.check_in")
     try:
@@ -111,9 +101,7 @@ def invitation_decline(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("workforce:wellbeing-mine")
 
 
-@audited("one of one's own check-ins (get_check_in_for audits the read)")
-@login_required
-@require_GET
+@page("one of one's own check-ins (get_check_in_for audits the read)", GET)
 def check_in_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     check_in = selectors.get_check_in_for(request.user, public_id)
     instrument = check_in.instrument
@@ -149,9 +137,7 @@ def _release_for(request: HttpRequest, audience: suppression.Audience) -> select
     )
 
 
-@audited("check-in aggregates of groups of five or more (check_in_aggregates audits)")
-@login_required
-@require_GET
+@page("check-in aggregates of groups of five or more (check_in_aggregates audits)", GET)
 def aggregate(request: HttpRequest) -> HttpResponse:
     release = _release_for(request, "screen")
     subscales = list(release.subscales.items())
@@ -179,9 +165,7 @@ def aggregate(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("check-in aggregates of groups of eleven or more, as CSV (release logs the export)")
-@login_required
-@require_GET
+@page("check-in aggregates of groups of eleven or more, as CSV (release logs the export)", GET)
 def aggregate_csv(request: HttpRequest) -> HttpResponseBase:
     release = _release_for(request, "export")
     exported = exports.release(
@@ -214,9 +198,7 @@ def aggregate_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-@audited("exposure aggregates of groups of five or more (audited by exposure_aggregates)")
-@login_required
-@require_GET
+@page("exposure aggregates of groups of five or more (audited by exposure_aggregates)", GET)
 def exposure_aggregate(request: HttpRequest) -> HttpResponse:
     groups = selectors.exposure_aggregates(request.user)
     kinds = ExposureKind.choices
