@@ -368,6 +368,8 @@ class IncidentDeescalationStep(
 ):
     """A de-escalation technique tried before an incident."""
 
+    PART2_VIA = "incident"
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
     deescalationstep = models.ForeignKey(
         DeescalationStep, on_delete=models.CASCADE, related_name="+"

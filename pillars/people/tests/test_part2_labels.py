@@ -11,7 +11,8 @@ from django.http import Http404
 from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
-from pillars.core import policy
+from pillars.core import clock, policy
+from pillars.core.roles import RoleCode
 from pillars.core.tests.api_support import api_as
 from pillars.incidents.models import BehaviorPlan, Incident, SafetyPlanVersion
 from pillars.incidents.selectors import behavior as behavior_selectors
@@ -20,7 +21,7 @@ from pillars.incidents.selectors import safety as safety_selectors
 from pillars.people import services as people_services
 from pillars.people.labels import backfill_labels
 from pillars.people.models import Placement
-from pillars.people.testing import World, make_staff
+from pillars.people.testing import World, make_person, make_staff, make_unit, place
 from pillars.people.tests.part2_support import Part2Story, build_story, check_now
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
 from pillars.rounds.selectors import orders as order_selectors
@@ -196,6 +197,72 @@ def test_the_board_names_the_person_whose_order_stayed_with_the_program(
     assert f'<a href="{order_url}">' not in again
     # The person is a row of the board now, on the unit's own order.
     assert reverse("rounds:order-history", args=[story.person.public_id]) in again
+
+
+def test_every_part_of_a_labelled_record_carries_its_label() -> None:
+    """A row that belongs to a Part 2 labelled record (a step of a goal, an addendum of an
+    encounter, an event of a referral, ...) reaches the label through ``PART2_VIA``, so the
+    policy layer decides it as it decides the record: no app may add such a part and forget."""
+    from django.apps import apps
+
+    from pillars.people.labels import labelled_root
+    from pillars.people.models import Part2Labelled
+
+    missing = []
+    for model in apps.get_models():
+        parts_of = [
+            f.name
+            for f in model._meta.get_fields()
+            if f.many_to_one
+            and not f.auto_created
+            and isinstance(f.related_model, type)
+            and issubclass(f.related_model, Part2Labelled)
+        ]
+        if parts_of and labelled_root(model) is None:
+            missing.append(f"{model._meta.label} ({', '.join(parts_of)})")
+    assert missing == []
+
+
+def test_a_step_of_a_part2_goal_is_closed_like_the_goal(world: World) -> None:
+    """A goal written in the substance-use program keeps its label, and so do its steps: after
+    the transfer, the receiving unit's peer, who has the person in scope, finds neither."""
+    from pillars.recovery.selectors import plans as plan_selectors
+    from pillars.recovery.services import plans as recovery_services
+
+    sud, beds = make_unit(world.site, "sud", part2=True)
+    sud_peer = make_staff("sud-peer", [RoleCode.PEER], [sud])
+    sud_nurse = make_staff("sud-nurse", [RoleCode.NURSE], [sud])
+    peer = make_staff("unit-a-peer", [RoleCode.PEER], [world.unit_a])
+    person = make_person("MRN-S2", "Okafor")
+    episode = place(person, sud, beds[0], sud_peer)
+    goal = recovery_services.create_goal(
+        person,
+        actor=sud_peer.user,
+        domain="health",
+        statement="Stay sober through the holidays",
+        steps=[{"text": "Go to a meeting every day"}],
+    )
+    step = goal.steps.get()
+    assert (goal.is_part2, goal.made_in_unit_id) == (True, sud.pk)
+    people_services.transfer_person(
+        episode,
+        actor=sud_nurse.user,
+        unit=world.unit_a,
+        bed=world.beds_a[1],
+        moved_at=clock.now(),
+        reason="Medical stabilization",
+    )
+    assert policy.is_visible(peer.user, person)
+    assert not policy.is_visible(peer.user, goal)
+    assert not policy.is_visible(peer.user, step)
+    with pytest.raises(Http404):
+        plan_selectors.get_step_for(
+            peer.user, step.public_id, "recovery.write_goals", what="goal step"
+        )
+    # A peer of the program's team who also works on unit A reads both.
+    both = make_staff("both-peer", [RoleCode.PEER], [sud, world.unit_a])
+    assert policy.is_visible(both.user, goal)
+    assert policy.is_visible(both.user, step)
 
 
 def test_every_record_naming_a_person_served_carries_a_label() -> None:

@@ -308,6 +308,7 @@ class EncounterActivity(OrganizationOwned, models.Model):
     """An activity of the taxonomy done in an encounter; the term is protected from deletion."""
 
     organization_from = ("encounter",)
+    PART2_VIA = "encounter"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="+")
     activity = models.ForeignKey(PeerActivity, on_delete=models.PROTECT, related_name="+")
@@ -324,6 +325,7 @@ class EncounterFlag(OrganizationOwned, models.Model):
     analytics (the words as the list had them at signing)."""
 
     organization_from = ("encounter",)
+    PART2_VIA = "encounter"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="flags")
     field = models.CharField(max_length=40)
@@ -343,6 +345,7 @@ class EncounterAddendum(Addendum):
     """A correction or addition to a signed encounter: the original stays as it was signed."""
 
     organization_from = ("encounter",)
+    PART2_VIA = "encounter"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
     signer_credential = models.CharField(max_length=100)

@@ -101,6 +101,7 @@ class GoalStep(OrganizationOwned, PublicModel):
     audited, and the progress notes keep the history of how far the person had come."""
 
     organization_from = ("goal",)
+    PART2_VIA = "goal"
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="steps")
     text = models.CharField(max_length=300)

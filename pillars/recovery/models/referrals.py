@@ -155,6 +155,7 @@ class ReferralEvent(OrganizationOwned, models.Model):
     """One change of a referral's status: who acted, when, from what, to what, and why."""
 
     organization_from = ("referral",)
+    PART2_VIA = "referral"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

@@ -254,6 +254,7 @@ class SetAsideCheck(OrganizationOwned, PublicModel):
     queued check)."""
 
     organization_from = ("unit",)
+    PART2_VIA = "order"
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="+")
