@@ -65,6 +65,19 @@ STATUS_LOOK = {
 }
 
 
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _labelled(choices: Any, attribute: str) -> property:
+    """A row's read-only attribute: the label of its ``attribute`` among ``choices`` (the value
+    itself when it is not one of them)."""
+    return property(lambda row: _label(choices, getattr(row, attribute)))
+
+
 @dataclass
 class BoardRow:
     """One person on the board: what the floor needs to see at a glance."""
@@ -132,21 +145,11 @@ class BoardRow:
     def has_tap(self) -> bool:
         return bool(self.tap_location and self.tap_activity)
 
-    @property
-    def tap_location_label(self) -> str:
-        return _label(Location, self.tap_location)
-
-    @property
-    def tap_activity_label(self) -> str:
-        return _label(Activity, self.tap_activity)
-
-    @property
-    def last_location_label(self) -> str:
-        return _label(Location, self.last_location)
-
-    @property
-    def last_activity_label(self) -> str:
-        return _label(Activity, self.last_activity)
+    # The labels of the locations and activities shown, read from their choices.
+    tap_location_label = _labelled(Location, "tap_location")
+    tap_activity_label = _labelled(Activity, "tap_activity")
+    last_location_label = _labelled(Location, "last_location")
+    last_activity_label = _labelled(Activity, "last_activity")
 
     @property
     def open_exception(self) -> Any:
@@ -166,13 +169,6 @@ class BoardRow:
         if self.seconds_to_due >= -59:
             return "due now"
         return f"overdue by {abs(self.seconds_to_due) // 60} min"
-
-
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
 
 
 def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
