@@ -16,6 +16,8 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from pillars.core import clock
+from pillars.core.api_errors import READ_ERRORS
 from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
 
@@ -53,3 +55,37 @@ def on_record(payload: type[Any] | None = None) -> dict[str, Any]:
     if payload is not None:
         params["payload"] = payload
     return params
+
+
+def record_read(
+    router: Router,
+    path: str,
+    out: Any,
+    find: Callable[[Any, UUID], Any],
+    *,
+    name: str,
+    summary: str,
+    audit: str,
+) -> None:
+    """Add ``GET path`` to ``router``: the one record ``find(user, public_id)`` gives (404 out
+    of scope, 403 not allowed; the read audited by ``find``), read by ``out`` (an ``Out`` schema,
+    given ``now``), named ``name`` in ``out``'s module."""
+
+    def handler(request: HttpRequest, public_id: UUID) -> Any:
+        return Status(200, out.of(find(request.user, public_id), now=clock.now()))
+
+    add_route(
+        router,
+        "get",
+        path,
+        handler,
+        name=name,
+        module=out.__module__,
+        params=on_record(),
+        out=out,
+        status=200,
+        errors=READ_ERRORS,
+        summary=summary,
+        audit=audit,
+        replay_safe=False,
+    )

@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import WRITE_ERRORS
+from pillars.core.api_routes import record_read
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -146,14 +147,15 @@ def create_consent(request: HttpRequest, public_id: UUID, payload: ConsentIn) ->
     return Status(201, ConsentOut.of(consents.get_consent_for(request.user, consent.public_id)))
 
 
-@router.get(
+record_read(
+    router,
     "/consents/{public_id}",
-    response={200: ConsentOut, **READ_ERRORS},
+    ConsentOut,
+    consents.get_consent_for,
+    name="get_consent",
     summary="One Part 2 consent",
+    audit="reads a consent (audited by get_consent_for)",
 )
-@audited("reads a consent (audited by get_consent_for)")
-def get_consent(request: HttpRequest, public_id: UUID) -> Status[ConsentOut]:
-    return Status(200, ConsentOut.of(consents.get_consent_for(request.user, public_id)))
 
 
 @router.post(

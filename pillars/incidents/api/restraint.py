@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
-from pillars.core.api_routes import add_route, on_record
+from pillars.core.api_routes import add_route, on_record, record_read
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -321,15 +321,15 @@ def start(
     return Status(201, _warned(_fresh(episode), staff))
 
 
-@router.get(
+record_read(
+    router,
     "/restraint/{public_id}",
-    response={200: RestraintEpisodeOut, **READ_ERRORS},
+    RestraintEpisodeOut,
+    selectors.get_episode_for,
+    name="get_episode",
     summary="One restraint or seclusion episode",
+    audit="reads one episode (get_episode_for audits it)",
 )
-@audited("reads one episode (get_episode_for audits it)")
-def get_episode(request: HttpRequest, public_id: UUID) -> Status[RestraintEpisodeOut]:
-    episode = selectors.get_episode_for(request.user, public_id)
-    return Status(200, RestraintEpisodeOut.of(episode, now=clock.now()))
 
 
 @router.post(

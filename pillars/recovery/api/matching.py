@@ -7,6 +7,7 @@ peer's own profile."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core import policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import record_read
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -250,15 +252,15 @@ def open_request(
     return Status(201, MatchRequestOut.of(made))
 
 
-@router.get(
+record_read(
+    router,
     "/peer-requests/{public_id}",
-    response={200: MatchRequestOut, **READ_ERRORS},
+    MatchRequestOut,
+    partial(selectors.get_request_for, what="api peer request"),
+    name="get_request",
     summary="One request for a peer, with the short profiles offered and why each fits",
+    audit="one peer request (get_request_for audits)",
 )
-@audited("one peer request (get_request_for audits)")
-def get_request(request: HttpRequest, public_id: UUID) -> Status[MatchRequestOut]:
-    match = selectors.get_request_for(request.user, public_id, what="api peer request")
-    return Status(200, MatchRequestOut.of(match))
 
 
 @router.post(

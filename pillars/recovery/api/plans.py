@@ -4,12 +4,14 @@ draft, signing it), goals (list, create) and progress notes (replay-safe by ``cl
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import WRITE_ERRORS
+from pillars.core.api_routes import record_read
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -159,15 +161,15 @@ person_records(
 )
 
 
-@router.get(
+record_read(
+    router,
     "/recovery/wellness-plans/{public_id}",
-    response={200: WellnessVersionOut, **READ_ERRORS},
+    WellnessVersionOut,
+    partial(selectors.get_version_for, what="api wellness plan"),
+    name="plan_version",
     summary="One version of a wellness plan",
+    audit="reads one wellness plan version (audited by get_version_for)",
 )
-@audited("reads one wellness plan version (audited by get_version_for)")
-def plan_version(request: HttpRequest, public_id: UUID) -> Status[WellnessVersionOut]:
-    version = selectors.get_version_for(request.user, public_id, what="api wellness plan")
-    return Status(200, WellnessVersionOut.of(version))
 
 
 PlanWrites(

@@ -5,6 +5,7 @@ update. Sending releases the packet through the export door like the page does."
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -12,8 +13,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import record_read
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, named_in, optional_named_in
@@ -164,15 +166,15 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[Referra
     return Status(201, ReferralOut.of(made))
 
 
-@router.get(
+record_read(
+    router,
     "/referrals/{public_id}",
-    response={200: ReferralOut, **READ_ERRORS},
+    ReferralOut,
+    partial(selectors.get_referral_for, what="api referral"),
+    name="get_referral",
     summary="One referral with who changed its status, when, and why",
+    audit="one referral (get_referral_for audits)",
 )
-@audited("one referral (get_referral_for audits)")
-def get_referral(request: HttpRequest, public_id: UUID) -> Status[ReferralOut]:
-    referral = selectors.get_referral_for(request.user, public_id, what="api referral")
-    return Status(200, ReferralOut.of(referral))
 
 
 @router.post(

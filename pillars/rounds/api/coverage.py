@@ -20,6 +20,7 @@ from pillars.core.idempotency import idempotent
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Room, Staff, Unit
+from pillars.people.records_api import unit_records
 from pillars.rounds import selectors
 from pillars.rounds.choices import ExceptionKind
 from pillars.rounds.models import Coverage
@@ -170,16 +171,16 @@ def _one_staff(request: HttpRequest, public_id: UUID, field: str) -> Staff:
     return _staff_by_id(request, [public_id], field)[public_id]
 
 
-@router.get(
+unit_records(
+    router,
     "/units/{public_id}/assignments",
-    response={200: list[AssignmentOut], **READ_ERRORS},
+    AssignmentOut,
+    lambda user, unit: assignment_selectors.shift_on(user, unit, clock.now()),
+    name="unit_assignments",
+    action="rounds.view",
     summary="The shift assignments in force on a unit now",
+    audit="the shift on one unit, naming persons served (one audited list read)",
 )
-@audited("the shift on one unit, naming persons served (one audited list read)")
-def unit_assignments(request: HttpRequest, public_id: UUID) -> Status[list[AssignmentOut]]:
-    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
-    rows = assignment_selectors.shift_on(request.user, unit, clock.now())
-    return Status(200, [AssignmentOut.of(row) for row in rows])
 
 
 def _parts(

@@ -13,12 +13,14 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import WRITE_ERRORS
+from pillars.core.api_routes import record_read
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
+from pillars.people.records_api import unit_records
 from pillars.rounds.models import Handoff, HandoffNote
 from pillars.rounds.selectors import handoffs as selectors
 from pillars.rounds.services import handoffs as services
@@ -69,15 +71,16 @@ class HandoffSignIn(Schema):
     pin: Text = Field("", max_length=8, description="The incoming staff member's badge PIN.")
 
 
-@router.get(
+unit_records(
+    router,
     "/units/{public_id}/handoffs",
-    response={200: list[HandoffSummary], **READ_ERRORS},
+    HandoffSummary,
+    selectors.handoffs_on,
+    name="unit_handoffs",
+    action="rounds.view_handoffs",
     summary="A unit's shift handoffs, newest first",
+    audit="lists a unit's handoffs: dates and signers, no persons served",
 )
-@audited("lists a unit's handoffs: dates and signers, no persons served")
-def unit_handoffs(request: HttpRequest, public_id: UUID) -> Status[list[HandoffSummary]]:
-    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_handoffs")
-    return Status(200, [HandoffSummary.of(h) for h in selectors.handoffs_on(request.user, unit)])
 
 
 @router.post(
@@ -97,14 +100,15 @@ def compile_handoff(
     return Status(201, HandoffOut.of(handoff))
 
 
-@router.get(
+record_read(
+    router,
     "/handoffs/{public_id}",
-    response={200: HandoffOut, **READ_ERRORS},
+    HandoffOut,
+    selectors.get_handoff_for,
+    name="get_handoff",
     summary="One shift handoff with its compiled content and notes",
+    audit="one handoff with persons served (get_handoff_for audits it)",
 )
-@audited("one handoff with persons served (get_handoff_for audits it)")
-def get_handoff(request: HttpRequest, public_id: UUID) -> Status[HandoffOut]:
-    return Status(200, HandoffOut.of(selectors.get_handoff_for(request.user, public_id)))
 
 
 @router.post(

@@ -23,6 +23,7 @@ from pillars.core.errors import invalid
 from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Room, Staff
+from pillars.people.records_api import unit_records
 from pillars.rounds.choices import ItemResult, WorkOrderStatus
 from pillars.rounds.models import Inspection, InspectionResult
 from pillars.rounds.selectors import inspections as selectors
@@ -136,16 +137,16 @@ def _inspections_page(qs: QuerySet[Inspection]) -> list[Inspection]:
     )
 
 
-@router.get(
+unit_records(
+    router,
     "/units/{public_id}/inspections",
-    response={200: list[InspectionOut], **READ_ERRORS},
+    InspectionOut,
+    lambda user, unit: _inspections_page(selectors.inspections_on(user, unit)),
+    name="unit_inspections",
+    action="rounds.view_inspections",
     summary="A unit's latest inspections (newest first, at most 100)",
+    audit="a unit's environment-of-care inspections (rooms, no person-served data)",
 )
-@audited("a unit's environment-of-care inspections (rooms, no person-served data)")
-def unit_inspections(request: HttpRequest, public_id: UUID) -> Status[list[InspectionOut]]:
-    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_inspections")
-    rows = _inspections_page(selectors.inspections_on(request.user, unit))
-    return Status(200, [InspectionOut.of(i) for i in rows])
 
 
 @router.post(

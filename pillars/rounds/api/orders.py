@@ -8,6 +8,7 @@ returns the first answer and the same id with other details is refused with 409.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -17,8 +18,9 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from pillars.core import clock
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import record_read
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -27,7 +29,7 @@ from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
-from pillars.people.records_api import person_records
+from pillars.people.records_api import person_records, unit_records
 from pillars.rounds import selectors, services
 from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
 from pillars.rounds.models import Check, CheckAddendum, ObservationOrder
@@ -102,17 +104,16 @@ class CheckFilter(Schema):
     since: Moment | None = Field(None, description="Checks observed from this moment (24 h ago).")
 
 
-@router.get(
+unit_records(
+    router,
     "/units/{public_id}/orders",
-    response={200: list[OrderOut], **READ_ERRORS},
+    OrderOut,
+    selectors.open_orders_on,
+    name="unit_orders",
+    action="rounds.view",
     summary="A unit's open observation orders, most urgent first",
+    audit="persons on observation on one unit (one audited list read)",
 )
-@audited("persons on observation on one unit (one audited list read)")
-def unit_orders(request: HttpRequest, public_id: UUID) -> Status[list[OrderOut]]:
-    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
-    now = clock.now()
-    orders = selectors.open_orders_on(request.user, unit)
-    return Status(200, [OrderOut.of(order, now=now) for order in orders])
 
 
 @router.post(
@@ -260,15 +261,15 @@ def order_level(request: HttpRequest, public_id: UUID, payload: OrderIn) -> Stat
     return Status(201, OrderDetailOut.of(order, now=clock.now()))
 
 
-@router.get(
+record_read(
+    router,
     "/orders/{public_id}",
-    response={200: OrderDetailOut, **READ_ERRORS},
+    OrderDetailOut,
+    partial(selectors.read_order_for, what="api observation order"),
+    name="get_order",
     summary="One observation order",
+    audit="reads one observation order (audited by read_order_for)",
 )
-@audited("reads one observation order (audited by read_order_for)")
-def get_order(request: HttpRequest, public_id: UUID) -> Status[OrderDetailOut]:
-    order = selectors.read_order_for(request.user, public_id, what="api observation order")
-    return Status(200, OrderDetailOut.of(order, now=clock.now()))
 
 
 @router.post(
