@@ -57,6 +57,40 @@ def on_record(payload: type[Any] | None = None) -> dict[str, Any]:
     return params
 
 
+def read_route(
+    router: Router,
+    path: str,
+    out: Any,
+    answer: Callable[[Any, UUID], Any],
+    *,
+    name: str,
+    module: str,
+    summary: str,
+    audit: str,
+) -> None:
+    """Add ``GET path`` on one record to ``router``, named ``name`` in ``module``: 200 with
+    ``answer(user, public_id)`` as ``out``."""
+
+    def handler(request: HttpRequest, public_id: UUID) -> Any:
+        return Status(200, answer(request.user, public_id))
+
+    add_route(
+        router,
+        "get",
+        path,
+        handler,
+        name=name,
+        module=module,
+        params=on_record(),
+        out=out,
+        status=200,
+        errors=READ_ERRORS,
+        summary=summary,
+        audit=audit,
+        replay_safe=False,
+    )
+
+
 def record_read(
     router: Router,
     path: str,
@@ -71,21 +105,9 @@ def record_read(
     of scope, 403 not allowed; the read audited by ``find``), read by ``out`` (an ``Out`` schema,
     given ``now``), named ``name`` in ``out``'s module."""
 
-    def handler(request: HttpRequest, public_id: UUID) -> Any:
-        return Status(200, out.of(find(request.user, public_id), now=clock.now()))
+    def answer(user: Any, public_id: UUID) -> Any:
+        return out.of(find(user, public_id), now=clock.now())
 
-    add_route(
-        router,
-        "get",
-        path,
-        handler,
-        name=name,
-        module=out.__module__,
-        params=on_record(),
-        out=out,
-        status=200,
-        errors=READ_ERRORS,
-        summary=summary,
-        audit=audit,
-        replay_safe=False,
+    read_route(
+        router, path, out, answer, name=name, module=out.__module__, summary=summary, audit=audit
     )

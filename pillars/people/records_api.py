@@ -10,12 +10,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router
 
 from pillars.core import clock
-from pillars.core.api_errors import READ_ERRORS
-from pillars.core.api_routes import add_route, on_record
+from pillars.core.api_routes import read_route
 from pillars.people import selectors
 from pillars.people.models import PersonServed, Unit
 
@@ -35,25 +33,20 @@ def owner_records[O](
     ``rows(owner, user)`` as a list of ``out`` (an ``Out`` schema, given ``now``), named
     ``name`` in ``out``'s module."""
 
-    def handler(request: HttpRequest, public_id: UUID) -> Any:
-        owner = find(request.user, public_id)
+    def answer(user: Any, public_id: UUID) -> list[Any]:
+        owner = find(user, public_id)
         now = clock.now()
-        return Status(200, [out.of(row, now=now) for row in rows(owner, request.user)])
+        return [out.of(row, now=now) for row in rows(owner, user)]
 
-    add_route(
+    read_route(
         router,
-        "get",
         path,
-        handler,
+        list[out],
+        answer,
         name=name,
         module=out.__module__,
-        params=on_record(),
-        out=list[out],
-        status=200,
-        errors=READ_ERRORS,
         summary=summary,
         audit=audit,
-        replay_safe=False,
     )
 
 
