@@ -7,7 +7,7 @@ import contextvars
 import json
 import random
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -34,42 +34,38 @@ def _label(actor: Any) -> str:
     return str(actor.get_username())
 
 
+class EventFields(TypedDict, total=False):
+    """What an event says besides who did what to which record, taken by name by ``record``
+    and ``record_many``; ``_values`` holds their defaults."""
+
+    object_type: str
+    object_id: str
+    person_id: UUID | str | None
+    outcome: str
+    category: str
+    purpose: str
+    detail: Mapping[str, Any] | None
+    actor_label: str
+
+
 def record(
     actor: Any,
     action: str,
     target: models.Model | None = None,
     *,
-    object_type: str = "",
-    object_id: str = "",
-    person_id: UUID | str | None = None,
-    outcome: str = Outcome.SUCCESS,
-    category: str = Category.GENERAL,
-    purpose: str = "",
-    detail: Mapping[str, Any] | None = None,
-    actor_label: str = "",
     durable: bool = False,
+    **fields: Unpack[EventFields],
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction if there is one: who
-    (``actor``), what (``action``) and to which record (``target``), then the rest by name.
+    (``actor``), what (``action``) and to which record (``target``), then the rest by name
+    (``EventFields``).
 
     ``target`` names the record by its type and public id; a write passes its old and new values
     in ``detail["changes"]`` (see ``changes``). A ``durable`` event (a refusal, a lookup) must
     outlive a rollback of the transaction it was written in: inside ``keeping_durable_events``
     it is written again after such a rollback.
     """
-    given = {
-        "actor": actor,
-        "action": action,
-        "target": target,
-        "object_type": object_type,
-        "object_id": object_id,
-        "person_id": person_id,
-        "outcome": outcome,
-        "category": category,
-        "purpose": purpose,
-        "detail": detail,
-        "actor_label": actor_label,
-    }
+    given: dict[str, Any] = {"actor": actor, "action": action, "target": target, **fields}
     values = _values(**given)
     [event] = _append([values], bulk=False)
     pending = _durable.get() if durable else None

@@ -118,18 +118,30 @@ class OrganizationOwned(models.Model):
     ``organization_from`` names the fields (links to parents), tried in order, whose row gives
     the organization when none was set; the first one set wins. A model with none (a root such
     as a person served or a staff member) must be given it, or the installation must have only
-    one organization."""
+    one organization.
+
+    A row that is part of another record names its link to that record in the class statement,
+    as in ``class Injury(OrganizationOwned, PublicModel, part_of="incident")``: its organization
+    comes from that record, and so does its 42 CFR Part 2 label (``PART2_VIA``, see
+    people.labels): it is read exactly when that record is."""
 
     organization = models.ForeignKey(
         "people.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     organization_from: ClassVar[tuple[str, ...]] = ()
+    PART2_VIA: ClassVar[str]
 
     objects = TenantManager()
 
     class Meta:
         abstract = True
+
+    def __init_subclass__(cls, *, part_of: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if part_of:
+            cls.organization_from = (part_of,)
+            cls.PART2_VIA = part_of
 
     @classmethod
     def before_bulk_insert(cls, objects: Sequence[models.Model]) -> None:

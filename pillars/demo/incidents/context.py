@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -9,6 +10,8 @@ from datetime import datetime
 from importlib import import_module
 
 from pillars.people.models import Staff, Unit
+
+type Loader = Callable[[DemoContext], None]
 
 
 @dataclass
@@ -32,3 +35,19 @@ class DemoContext:
         for area in areas:
             import_module(f"pillars.demo.{app}.{area}").load(self)
             self.progress(f"{app}: {area}")
+
+
+def with_demo_staff(username: str) -> Callable[[Callable[[DemoContext, Staff], None]], Loader]:
+    """A demo loader that acts as the demo sign-in ``username`` (given to it as its second
+    argument) and does nothing where the plan has no such sign-in."""
+
+    def wrap(load: Callable[[DemoContext, Staff], None]) -> Loader:
+        @functools.wraps(load)
+        def run(ctx: DemoContext) -> None:
+            member = ctx.demo_staff.get(username)
+            if member is not None:
+                load(ctx, member)
+
+        return run
+
+    return wrap

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pillars.core import clock
-from pillars.demo.incidents.context import DemoContext
+from pillars.demo.incidents.context import DemoContext, with_demo_staff
 from pillars.people.models import CaseloadAssignment, PersonServed, Placement, Staff
 from pillars.recovery.services import plans as services
 
@@ -177,11 +177,9 @@ def _goals(rng: random.Random, person: PersonServed, peer: Staff, start: date, t
                 )
 
 
-def load(ctx: DemoContext) -> None:
+@with_demo_staff("demo-peer")
+def load(ctx: DemoContext, peer: Staff) -> None:
     """Goals and wellness plans for demo-peer's persons."""
-    peer = ctx.demo_staff.get("demo-peer")
-    if peer is None:
-        return
     rng = ctx.rng("plans")
     today = ctx.now.date()
     for k, (person, started_on) in enumerate(_persons(ctx, peer)[: PERSONS.get(ctx.scale, 5)]):

@@ -11,8 +11,8 @@ from django.db.models import Q
 
 from pillars.core import policy
 from pillars.core.errors import ValidationError
-from pillars.demo.incidents.context import DemoContext
-from pillars.people.models import PersonServed
+from pillars.demo.incidents.context import DemoContext, with_demo_staff
+from pillars.people.models import PersonServed, Staff
 from pillars.people.policies import person_scope_q
 from pillars.recovery.models.directory import HsdsService
 from pillars.recovery.models.referrals import ReferralOutcomeReason, ReferralStatus
@@ -47,11 +47,9 @@ NOTE_FOR: dict[str, str] = {
 }
 
 
-def load(ctx: DemoContext) -> None:
+@with_demo_staff("demo-peer")
+def load(ctx: DemoContext, peer: Staff) -> None:
     """Referrals of demo-peer's persons in several states, through the services."""
-    peer = ctx.demo_staff.get("demo-peer")
-    if peer is None:
-        return
     rng = ctx.rng("referrals")
     actor = peer.user
     acting = policy.actor_for(actor)

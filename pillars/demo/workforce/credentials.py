@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pillars.demo.incidents.context import DemoContext
+from pillars.demo.incidents.context import DemoContext, with_demo_staff
 from pillars.people.models import Staff
 from pillars.workforce.models.credentials import CeCategory, CredentialType
 from pillars.workforce.services import credentials as services
@@ -38,10 +38,8 @@ def issued_for(kind: CredentialType, today: date, wanted_end: date) -> date:
     return issued
 
 
-def load(ctx: DemoContext) -> None:
-    admin = ctx.demo_staff.get("demo-admin")
-    if admin is None:
-        return
+@with_demo_staff("demo-admin")
+def load(ctx: DemoContext, admin: Staff) -> None:
     rng = ctx.rng("workforce-credentials")
     today = ctx.now.date()
     kinds = list(

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pillars.demo.incidents.context import DemoContext
+from pillars.demo.incidents.context import DemoContext, with_demo_staff
+from pillars.people.models import Staff
 from pillars.workforce.models.ladder import LadderStep
 from pillars.workforce.services.ladder import place_on_ladder
 
 
-def load(ctx: DemoContext) -> None:
-    director = ctx.demo_staff.get("demo-director")
-    if director is None:
-        return
+@with_demo_staff("demo-director")
+def load(ctx: DemoContext, director: Staff) -> None:
     today = ctx.now.date()
     for by_role in ctx.staff_by_unit.values():
         for role, members in by_role.items():

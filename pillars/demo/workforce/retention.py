@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pillars.core import clock
-from pillars.demo.incidents.context import DemoContext
+from pillars.demo.incidents.context import DemoContext, with_demo_staff
 from pillars.people.models import Staff
 from pillars.workforce.services.retention import record_exit_interview
 
@@ -18,11 +18,9 @@ SAID = [
 ]
 
 
-def load(ctx: DemoContext) -> None:
+@with_demo_staff("demo-admin")
+def load(ctx: DemoContext, admin: Staff) -> None:
     rng = ctx.rng("retention")
-    admin = ctx.demo_staff.get("demo-admin")
-    if admin is None:
-        return
     since = ctx.now.date() - timedelta(days=365)
     transferred = False
     for staff in Staff.objects.filter(exited_on__gte=since, exited_on__lte=ctx.now.date()):

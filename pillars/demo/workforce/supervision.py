@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from pillars.core import clock, policy
-from pillars.demo.incidents.context import DemoContext
+from pillars.demo.incidents.context import DemoContext, with_demo_staff
 from pillars.people.models import Staff
 from pillars.workforce.models import CertificationRule, SupervisionSession
 from pillars.workforce.services import supervision as services
@@ -65,10 +65,8 @@ def _hold(
     return session
 
 
-def load(ctx: DemoContext) -> None:
-    supervisor = ctx.demo_staff.get("demo-supervisor")
-    if supervisor is None:
-        return
+@with_demo_staff("demo-supervisor")
+def load(ctx: DemoContext, supervisor: Staff) -> None:
     policy.forget(supervisor.user)
     today = ctx.now.date()
     start = today - timedelta(days=364)

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pillars.demo.incidents.context import DemoContext
+from pillars.demo.incidents.context import DemoContext, with_demo_staff
 from pillars.demo.workforce.credentials import employed
+from pillars.people.models import Staff
 from pillars.workforce.models.trainings import TrainingAssignment
 from pillars.workforce.services.trainings import assign_required_courses, record_completion
 
 
-def load(ctx: DemoContext) -> None:
-    admin = ctx.demo_staff.get("demo-admin")
-    if admin is None:
-        return
+@with_demo_staff("demo-admin")
+def load(ctx: DemoContext, admin: Staff) -> None:
     rng = ctx.rng("workforce-trainings")
     today = ctx.now.date()
     for member in employed(ctx):

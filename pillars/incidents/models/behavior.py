@@ -118,14 +118,9 @@ class BehaviorPlan(OrganizationOwned, Part2Labelled, PublicModel):
         return self.status == PlanStatus.ENDED
 
 
-class TargetBehavior(OrganizationOwned, PublicModel):
+class TargetBehavior(OrganizationOwned, PublicModel, part_of="plan"):
     """A behavior the plan targets, defined so that any two staff would count it the same way
     (the operational definition)."""
-
-    organization_from = ("plan",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "plan"
 
     plan = models.ForeignKey(BehaviorPlan, on_delete=models.PROTECT, related_name="targets")
     key = models.SlugField(max_length=60, help_text="The same target across plan versions.")
@@ -276,13 +271,8 @@ class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
         return self.recorded_at - self.observed_at
 
 
-class BehaviorRecordAddendum(Addendum):
+class BehaviorRecordAddendum(Addendum, part_of="record"):
     """A correction to an ABC record: the record is never edited (DESIGN.md rule 2)."""
-
-    organization_from = ("record",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "record"
 
     record = models.ForeignKey(BehaviorRecord, on_delete=models.PROTECT, related_name="addenda")
 

@@ -200,13 +200,8 @@ class Incident(OrganizationOwned, Part2Labelled, PublicModel):
         return self.is_death or self.type in SERIOUS_TYPES or has_serious_injury
 
 
-class IncidentPerson(OrganizationOwned, models.Model):
+class IncidentPerson(OrganizationOwned, models.Model, part_of="incident"):
     """A person served involved in an incident, and whether they were injured."""
-
-    organization_from = ("incident",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="persons")
     person = models.ForeignKey(
@@ -221,13 +216,8 @@ class IncidentPerson(OrganizationOwned, models.Model):
         return f"{self.person} ({self.role})"
 
 
-class IncidentStaff(OrganizationOwned, models.Model):
+class IncidentStaff(OrganizationOwned, models.Model, part_of="incident"):
     """A staff member involved in or witnessing an incident."""
-
-    organization_from = ("incident",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="staff")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="incident_roles")
@@ -240,13 +230,8 @@ class IncidentStaff(OrganizationOwned, models.Model):
         return f"{self.staff} ({self.role})"
 
 
-class Injury(OrganizationOwned, PublicModel):
+class Injury(OrganizationOwned, PublicModel, part_of="incident"):
     """An injury to a person served or to a staff member (exactly one of the two)."""
-
-    organization_from = ("incident",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="injuries")
     person = models.ForeignKey(PersonServed, null=True, blank=True, on_delete=models.PROTECT)
@@ -269,13 +254,8 @@ class Injury(OrganizationOwned, PublicModel):
         return str(self.person.display_name if self.person else self.staff)
 
 
-class Notification(OrganizationOwned, PublicModel):
+class Notification(OrganizationOwned, PublicModel, part_of="incident"):
     """A notification an incident makes due, its deadline (from a rule), and who sent it."""
-
-    organization_from = ("incident",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="notifications")
     rule = models.ForeignKey(NotificationRule, on_delete=models.PROTECT)
@@ -312,13 +292,8 @@ class Notification(OrganizationOwned, PublicModel):
         return occurred_at + timedelta(minutes=rule.within_minutes)
 
 
-class ReviewNote(OrganizationOwned, PublicModel):
+class ReviewNote(OrganizationOwned, PublicModel, part_of="incident"):
     """A supervisor's note while reviewing an incident."""
-
-    organization_from = ("incident",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="review_notes")
     written_by = models.ForeignKey(Staff, on_delete=models.PROTECT)
@@ -329,25 +304,15 @@ class ReviewNote(OrganizationOwned, PublicModel):
         ordering = ["written_at", "pk"]
 
 
-class IncidentAddendum(Addendum):
+class IncidentAddendum(Addendum, part_of="incident"):
     """A correction to a submitted incident; the report itself never changes."""
-
-    organization_from = ("incident",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="addenda")
 
 
-class Debrief(OrganizationOwned, PublicModel):
+class Debrief(OrganizationOwned, PublicModel, part_of="incident"):
     """A post-incident debrief with the person served or with staff: who, when, what was
     learned."""
-
-    organization_from = ("incident",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "incident"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="debriefs")
     kind = models.CharField(max_length=20, choices=DebriefKind.choices)

@@ -352,14 +352,9 @@ def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
-class RestraintOrder(OrganizationOwned, PublicModel):
+class RestraintOrder(OrganizationOwned, PublicModel, part_of="episode"):
     """The order for an episode, or a renewal: who ordered it and when, and its limit computed
     from the person's age on the day of the order in the unit's zone. Never edited."""
-
-    organization_from = ("episode",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "episode"
 
     episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="orders")
     ordered_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -390,14 +385,9 @@ class OrderTerms:
     expires_at: datetime
 
 
-class FaceToFace(OrganizationOwned, PublicModel):
+class FaceToFace(OrganizationOwned, PublicModel, part_of="episode"):
     """The face-to-face evaluation (within an hour of the start): the person's immediate
     situation, their reaction, their medical and behavioral condition, whether to continue."""
-
-    organization_from = ("episode",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "episode"
 
     episode = models.ForeignKey(
         RestraintEpisode, on_delete=models.PROTECT, related_name="face_to_faces"
@@ -415,14 +405,9 @@ class FaceToFace(OrganizationOwned, PublicModel):
         return f"Face-to-face at {self.seen_at:%H:%M}"
 
 
-class MonitoringCheck(OrganizationOwned, PublicModel):
+class MonitoringCheck(OrganizationOwned, PublicModel, part_of="episode"):
     """A monitoring check during the episode. Mechanical restraint adds circulation, skin,
     range of motion, hydration and toileting. Never edited; corrections are addenda."""
-
-    organization_from = ("episode",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "episode"
 
     episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="checks")
     observed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -444,15 +429,10 @@ class MonitoringCheck(OrganizationOwned, PublicModel):
         return f"Check at {self.observed_at:%H:%M}"
 
 
-class RestraintStaff(OrganizationOwned, PublicModel):
+class RestraintStaff(OrganizationOwned, PublicModel, part_of="episode"):
     """A staff member who took part in an episode (applied the hold or the restraint, or
     carried out the seclusion): named at the start or added while the episode runs. Each one
     has one restraint row in the exposure ledger. Never removed; a mistake is an addendum."""
-
-    organization_from = ("episode",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "episode"
 
     episode = models.ForeignKey(
         RestraintEpisode, on_delete=models.PROTECT, related_name="staff_roles"
@@ -469,14 +449,9 @@ class RestraintStaff(OrganizationOwned, PublicModel):
         return f"{self.staff} in {self.episode}"
 
 
-class RestraintAddendum(Addendum):
+class RestraintAddendum(Addendum, part_of="episode"):
     """A correction to an episode or one of its entries: nothing signed is edited; the addendum
     names its author, its reason and the entry it corrects."""
-
-    organization_from = ("episode",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "episode"
 
     episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="addenda")
     entry = models.CharField(max_length=80, blank=True, help_text="The corrected entry.")

@@ -304,11 +304,8 @@ class Encounter(OrganizationOwned, Part2Labelled, PublicModel):
     NARRATIVE_FIELDS = ("what_was_done", "purpose", "person_response", "next_steps")
 
 
-class EncounterActivity(OrganizationOwned, models.Model):
+class EncounterActivity(OrganizationOwned, models.Model, part_of="encounter"):
     """An activity of the taxonomy done in an encounter; the term is protected from deletion."""
-
-    organization_from = ("encounter",)
-    PART2_VIA = "encounter"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="+")
     activity = models.ForeignKey(PeerActivity, on_delete=models.PROTECT, related_name="+")
@@ -320,12 +317,9 @@ class EncounterActivity(OrganizationOwned, models.Model):
         return f"{self.activity_id} in {self.encounter_id}"
 
 
-class EncounterFlag(OrganizationOwned, models.Model):
+class EncounterFlag(OrganizationOwned, models.Model, part_of="encounter"):
     """A scope-guard mark found in a signed encounter, kept for supervision and role-drift
     analytics (the words as the list had them at signing)."""
-
-    organization_from = ("encounter",)
-    PART2_VIA = "encounter"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="flags")
     field = models.CharField(max_length=40)
@@ -341,11 +335,8 @@ class EncounterFlag(OrganizationOwned, models.Model):
         return f"{self.term} ({self.field})"
 
 
-class EncounterAddendum(Addendum):
+class EncounterAddendum(Addendum, part_of="encounter"):
     """A correction or addition to a signed encounter: the original stays as it was signed."""
-
-    organization_from = ("encounter",)
-    PART2_VIA = "encounter"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
     signer_credential = models.CharField(max_length=100)

@@ -227,13 +227,9 @@ class MatchRequest(OrganizationOwned, Part2Labelled, PublicModel):
         return self.status in (MatchStatus.OPEN, MatchStatus.OFFERED)
 
 
-class MatchCandidate(OrganizationOwned, PublicModel):
+class MatchCandidate(OrganizationOwned, PublicModel, part_of="request"):
     """A peer offered on a request, by rank. Holds no copy of the profile: the page reads the
     peer's shared attributes as they are now."""
-
-    organization_from = ("request",)
-
-    PART2_VIA = "request"
 
     request = models.ForeignKey(MatchRequest, on_delete=models.PROTECT, related_name="candidates")
     peer = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")

@@ -95,13 +95,10 @@ class Goal(OrganizationOwned, Part2Labelled, PublicModel):
         return round(100 * done / total) if total else None
 
 
-class GoalStep(OrganizationOwned, PublicModel):
+class GoalStep(OrganizationOwned, PublicModel, part_of="goal"):
     """One step toward a goal, in the person's words: done or not yet, with a target date.
     A step is working state, not a signed record: ticking it off (or un-ticking it) is
     audited, and the progress notes keep the history of how far the person had come."""
-
-    organization_from = ("goal",)
-    PART2_VIA = "goal"
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="steps")
     text = models.CharField(max_length=300)

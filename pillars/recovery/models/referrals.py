@@ -151,11 +151,8 @@ class Referral(OrganizationOwned, Part2Labelled, PublicModel):
         return self.status in OPEN_STATUSES
 
 
-class ReferralEvent(OrganizationOwned, models.Model):
+class ReferralEvent(OrganizationOwned, models.Model, part_of="referral"):
     """One change of a referral's status: who acted, when, from what, to what, and why."""
-
-    organization_from = ("referral",)
-    PART2_VIA = "referral"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

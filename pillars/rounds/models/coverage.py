@@ -62,14 +62,9 @@ class ShiftAssignment(OrganizationOwned, PublicModel):
         return self.starts_at <= now < end
 
 
-class Coverage(OrganizationOwned, PublicModel):
+class Coverage(OrganizationOwned, PublicModel, part_of="order"):
     """One staff member's stretch with a person on 1:1 or 2:1 observation. A relief handoff
     ends the outgoing stretch and starts the incoming one (``handed_from``), signed by both."""
-
-    organization_from = ("order",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "order"
 
     order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="coverage")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -97,15 +92,10 @@ class Coverage(OrganizationOwned, PublicModel):
         return f"{self.staff} with {self.order.person}"
 
 
-class MonitoringException(OrganizationOwned, PublicModel):
+class MonitoringException(OrganizationOwned, PublicModel, part_of="order"):
     """A stretch in which a person cannot be observed (off the unit with whom and where,
     refused, in a session, on pass). It pauses the order's clock; ending it resumes the clock
     with a check due at once."""
-
-    organization_from = ("order",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "order"
 
     order = models.ForeignKey(ObservationOrder, on_delete=models.PROTECT, related_name="exceptions")
     kind = models.CharField(max_length=12, choices=ExceptionKind.choices)

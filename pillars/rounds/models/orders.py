@@ -231,14 +231,9 @@ class Check(OrganizationOwned, Part2Labelled, PublicModel):
         return self.recorded_at - self.observed_at
 
 
-class CheckAddendum(Addendum):
+class CheckAddendum(Addendum, part_of="check_record"):
     """A correction to a check: the check itself is never edited (DESIGN.md rule 2); the
     addendum names its author and reason and both stay readable."""
-
-    organization_from = ("check_record",)
-
-    # Part of a labelled record (42 CFR Part 2): it is read exactly when that record is.
-    PART2_VIA = "check_record"
 
     check_record = models.ForeignKey(Check, on_delete=models.PROTECT, related_name="addenda")
 
