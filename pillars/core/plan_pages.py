@@ -30,9 +30,14 @@ def plan_page(
     versions: Sequence[Any],
     zone: Any,
     can_draft: bool,
+    plan_name: str,
+    urls: str,
+    signatures: str,
 ) -> HttpResponse:
     """The person's plan: the current signed version, the draft, every version (newest
-    first), whether the review is overdue in the person's time zone (``zone``)."""
+    first), whether the review is overdue in the person's time zone (``zone``). ``urls`` is the
+    URL name the plan's pages share (see ``PlanViews``); ``signatures`` the template showing a
+    version's signatures."""
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
     context = {
@@ -43,6 +48,12 @@ def plan_page(
         "zone_name": str(zone),
         "overdue": current is not None and current.is_review_overdue(clock.today_in(zone)),
         "can_draft": can_draft,
+        "plan_name": plan_name,
+        "plan_pdf_url": f"{urls}-pdf",
+        "plan_edit_url": f"{urls}-edit",
+        "plan_version_url": f"{urls}-version",
+        "plan_sign_url": f"{urls}-sign",
+        "plan_signatures": signatures,
     }
     return render(request, template, context)
 
@@ -59,11 +70,13 @@ def draft_page(
     starting_content: Callable[[Any], dict[str, Any]],
     review_days: int,
     save: Callable[..., Any],
-    sign_url: str,
+    plan_name: str,
+    urls: str,
 ) -> HttpResponse:
     """Write the draft: the form starts from the draft, or from ``starting_content(current)``
     with a review ``review_days`` ahead; ``save(person, actor=..., content=..., review_on=...)``
-    is the app's service; once saved, the draft's signing page (``sign_url``, a URL name)."""
+    is the app's service; once saved, the draft's signing page. ``urls`` is the URL name the
+    plan's pages share (see ``PlanViews``)."""
     content = draft.content if draft else starting_content(current)
     review_on = draft.review_on if draft else clock.today_in(zone) + timedelta(days=review_days)
     initial = {**form_class.initial_from(content), "review_on": review_on}
@@ -72,14 +85,21 @@ def draft_page(
         request,
         form,
         template,
-        {"person": person, "form": form, "draft": draft, "current": current},
+        {
+            "person": person,
+            "form": form,
+            "draft": draft,
+            "current": current,
+            "plan_name": plan_name,
+            "plan_url": urls,
+        },
         lambda data: save(
             person, actor=request.user, content=form.content(), review_on=data["review_on"]
         ),
         lambda saved_draft: saved(
             request,
             f"Version {saved_draft.number} is saved as a draft. Read it together, then sign.",
-            reverse(sign_url, args=[saved_draft.public_id]),
+            reverse(f"{urls}-sign", args=[saved_draft.public_id]),
         ),
     )
 
@@ -199,6 +219,9 @@ class PlanViews:
                 versions=list(self.selectors.versions_of(person, request.user)),
                 zone=self.zone_of(person),
                 can_draft=self.can_draft(request, person),
+                plan_name=name,
+                urls=self.urls,
+                signatures=f"{self.templates}/_signatures.html",
             )
 
         def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
@@ -214,7 +237,8 @@ class PlanViews:
                 starting_content=self.services.starting_content,
                 review_days=self.review_days,
                 save=self.save,
-                sign_url=f"{self.urls}-sign",
+                plan_name=name,
+                urls=self.urls,
             )
 
         def version_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:

@@ -341,20 +341,15 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
         )
         return unit
 
-    def moved(unit: Unit) -> HttpResponse:
-        messages.success(request, f"{person.display_name} is moved to {unit.name}.")
-        return _after_move(request, person, placement.unit)
-
-    return form_write(
+    return _leave_write(
         request,
+        person,
+        placement,
         form,
-        "people/person_move.html",
-        {"form": form, "person": person, "placement": placement, "action": "transfer"},
+        "transfer",
         move,
-        moved,
+        lambda unit: f"{person.display_name} is moved to {unit.name}.",
         field_map=PLACE,
-        # The move happens on the unit the person leaves: its clock names the moment.
-        zone=_zone(placement.unit),
     )
 
 
@@ -366,19 +361,44 @@ def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.info(request, f"{person.display_name} is not admitted.")
         return redirect("people:person-detail", public_id=person.public_id)
     form = forms.DischargeForm(posted(request))
+    return _leave_write(
+        request,
+        person,
+        placement,
+        form,
+        "discharge",
+        lambda data: services.discharge_person(placement.episode, actor=request.user, **data),
+        lambda _: f"{person.display_name} is discharged.",
+    )
 
-    def discharged(_: Any) -> HttpResponse:
-        messages.success(request, f"{person.display_name} is discharged.")
+
+def _leave_write(
+    request: HttpRequest,
+    person: PersonServed,
+    placement: Any,
+    form: Any,
+    action: str,
+    write: Callable[[dict[str, Any]], Any],
+    said: Callable[[Any], str],
+    **kwargs: Any,
+) -> HttpResponse:
+    """A transfer or discharge form: one service writes, the page says ``said(result)`` and goes
+    where the user can still see the result (``_after_move``)."""
+
+    def left(result: Any) -> HttpResponse:
+        messages.success(request, said(result))
         return _after_move(request, person, placement.unit)
 
     return form_write(
         request,
         form,
         "people/person_move.html",
-        {"form": form, "person": person, "placement": placement, "action": "discharge"},
-        lambda data: services.discharge_person(placement.episode, actor=request.user, **data),
-        discharged,
+        {"form": form, "person": person, "placement": placement, "action": action},
+        write,
+        left,
+        # The move happens on the unit the person leaves: its clock names the moment.
         zone=_zone(placement.unit),
+        **kwargs,
     )
 
 

@@ -8,6 +8,7 @@ are typed and shown in the incident's unit zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -324,42 +325,37 @@ def incident_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "incidents.review", what="review"
     )
     form = NoteForm(posted(request))
-    template = "incidents/incidents/incident_review.html"
     context = {**_detail_context(request, incident), "form": form}
-    if request.method == "POST":
-        step = request.POST.get("step", "")
-        if step == "start":
-            form.fields["note"].required = False  # the note is optional when a review starts
-            return form_write(
-                request,
-                form,
-                template,
-                context,
-                lambda data: services.start_review(incident, actor=request.user, note=data["note"]),
-                lambda _: saved(
-                    request,
-                    "Review started.",
-                    reverse("incidents:incident-review", kwargs={"public_id": incident.public_id}),
-                ),
-            )
-        if step == "close":
-            return form_write(
-                request,
-                form,
-                template,
-                context,
-                lambda data: services.close_incident(
-                    incident, actor=request.user, note=data["note"]
-                ),
-                lambda _: saved(request, "Incident closed.", _url(incident)),
-            )
+    # Each step of a review: the service that takes the note, what is said, where it goes. A
+    # POST without a known step (and a GET) is a note added to the review.
+    steps: dict[str, tuple[Callable[[str], Any], str, str]] = {
+        "start": (
+            lambda note: services.start_review(incident, actor=request.user, note=note),
+            "Review started.",
+            reverse("incidents:incident-review", kwargs={"public_id": incident.public_id}),
+        ),
+        "close": (
+            lambda note: services.close_incident(incident, actor=request.user, note=note),
+            "Incident closed.",
+            _url(incident),
+        ),
+        "note": (
+            lambda note: services.add_review_note(incident, actor=request.user, text=note),
+            "Note added.",
+            _url(incident),
+        ),
+    }
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    if step == "start":
+        form.fields["note"].required = False  # the note is optional when a review starts
+    write, said, to = steps.get(step, steps["note"])
     return form_write(
         request,
         form,
-        template,
+        "incidents/incidents/incident_review.html",
         context,
-        lambda data: services.add_review_note(incident, actor=request.user, text=data["note"]),
-        lambda _: saved(request, "Note added.", _url(incident)),
+        lambda data: write(data["note"]),
+        lambda _: saved(request, said, to),
     )
 
 

@@ -59,6 +59,23 @@ class _Shared(forms.Form):
         field.choices = [(a.code, a.label) for a in activities]
         self.check_url = check_url
 
+    def note_data(self) -> dict[str, Any]:
+        """The facts every encounter note carries, for the service that records it."""
+        return {name: self.cleaned_data[name] for name in NOTE_FIELDS}
+
+
+# What one encounter and a group session record alike (the narratives are added per form).
+NOTE_FIELDS = (
+    "modality",
+    "setting",
+    "started_at",
+    "minutes",
+    "what_was_done",
+    "purpose",
+    "activities",
+    "credential",
+)
+
 
 class EncounterForm(_Shared):
     """One encounter with one person served."""

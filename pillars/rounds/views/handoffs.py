@@ -3,6 +3,7 @@ note and sign forms, and a printable copy (print CSS, no navigation)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -144,14 +145,7 @@ def handoff_note(request: HttpRequest, public_id: UUID) -> HttpResponse:
             handoff, actor=request.user, text=data["text"], person=person, reason=data["reason"]
         )
 
-    return form_write(
-        request,
-        form,
-        "rounds/handoff_detail.html",
-        _detail_context(request, handoff, note_form=form),
-        add,
-        lambda _: redirect("rounds:handoff-detail", public_id=handoff.public_id),
-    )
+    return _detail_write(request, handoff, form, add, note_form=form)
 
 
 @page("signs a handoff through services.handoffs.sign_outgoing / sign_incoming (audited)", POST)
@@ -164,12 +158,24 @@ def handoff_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
             return services.sign_outgoing(handoff, actor=request.user)
         return services.sign_incoming(handoff, actor=request.user, pin=data["pin"])
 
+    return _detail_write(request, handoff, form, sign, sign_form=form)
+
+
+def _detail_write(
+    request: HttpRequest,
+    handoff: Handoff,
+    form: NoteForm | SignForm,
+    write: Callable[[dict[str, Any]], Any],
+    **forms: Any,
+) -> HttpResponse:
+    """A form posted on the handoff's page (``forms`` names it for the page's context): one
+    service write, then the handoff again; a refusal shows the page with the form's errors."""
     return form_write(
         request,
         form,
         "rounds/handoff_detail.html",
-        _detail_context(request, handoff, sign_form=form),
-        sign,
+        _detail_context(request, handoff, **forms),
+        write,
         lambda _: redirect("rounds:handoff-detail", public_id=handoff.public_id),
     )
 

@@ -4,6 +4,7 @@ and the unit's lead resolves them on the unit's page of set-aside checks."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -92,36 +93,37 @@ def set_aside_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = selectors.get_set_aside_for(request.user, public_id)
     policy.require(request.user, "rounds.record_check", row.order)
     form = RecordForm(request.POST, auto_id=_ids(row, "record"))
-    return form_write(
-        request,
-        form,
-        TEMPLATE,
-        _context(request, row.unit, row, form),
-        lambda data: services.record_set_aside(row, actor=request.user, **data),
-        lambda check: saved(
-            request,
-            f"Check recorded for {row.order.person.display_name}.",
-            reverse("rounds:set-aside-list", kwargs={"public_id": row.unit.public_id}),
-        ),
-        zone=_zone(row),
-    )
+    said = f"Check recorded for {row.order.person.display_name}."
+    return _row_write(request, row, form, services.record_set_aside, said, zone=_zone(row))
 
 
 @page("close_set_aside audits the closing; the list is an audited read", POST)
 def set_aside_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = selectors.get_set_aside_for(request.user, public_id)
     form = CloseForm(request.POST, auto_id=_ids(row, "close"))
+    return _row_write(request, row, form, services.close_set_aside, "Set-aside check closed.")
+
+
+def _row_write(
+    request: HttpRequest,
+    row: SetAsideCheck,
+    form: RecordForm | CloseForm,
+    service: Callable[..., Any],
+    said: str,
+    zone: ZoneInfo | None = None,
+) -> HttpResponse:
+    """A form posted on one row of the unit's set-aside list: ``service(row, actor=...,
+    **the form's fields)``, then the list again saying ``said``; a refusal shows the list with
+    the row's form and its errors."""
+    back = reverse("rounds:set-aside-list", kwargs={"public_id": row.unit.public_id})
     return form_write(
         request,
         form,
         TEMPLATE,
         _context(request, row.unit, row, form),
-        lambda data: services.close_set_aside(row, actor=request.user, note=data["note"]),
-        lambda _: saved(
-            request,
-            "Set-aside check closed.",
-            reverse("rounds:set-aside-list", kwargs={"public_id": row.unit.public_id}),
-        ),
+        lambda data: service(row, actor=request.user, **data),
+        lambda _: saved(request, said, back),
+        zone=zone,
     )
 
 
