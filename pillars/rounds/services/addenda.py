@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from pillars.audit.choices import Action
-from pillars.core import clock, policy
+from pillars.core import policy
+from pillars.people.addendum_writes import write_addendum
 from pillars.people.selectors import record_person_event
 from pillars.rounds.models import Check, CheckAddendum
 
@@ -19,21 +18,20 @@ def add_addendum(check: Check, *, actor: Any, reason: str, text: str) -> CheckAd
     """Add a correction to a check. Whoever may record checks on the order may correct one;
     the author is the acting staff member and the time is the server's."""
     acting = policy.require(actor, "rounds.record_check", check.order)
-    reason, text = CheckAddendum.cleaned(reason, text, about="the check", max_text=MAX_TEXT)
     person = check.order.person
-    with transaction.atomic():
-        addendum = CheckAddendum.objects.create(
-            check_record=check,
-            written_by_id=acting.staff_pk,
-            written_at=clock.now(),
-            reason=reason,
-            text=text,
-        )
-        record_person_event(
+    return write_addendum(
+        CheckAddendum,
+        reason=reason,
+        text=text,
+        about="the check",
+        max_text=MAX_TEXT,
+        record_event=lambda addendum: record_person_event(
             person,
             actor=actor,
             action=Action.CREATE,
             target=addendum,
-            detail={"check": str(check.public_id), "reason": reason},
-        )
-    return addendum
+            detail={"check": str(check.public_id), "reason": addendum.reason},
+        ),
+        check_record=check,
+        written_by_id=acting.staff_pk,
+    )

@@ -30,6 +30,7 @@ from pillars.core.versioning import (
     validate_next,
 )
 from pillars.people import alerts
+from pillars.people.addendum_writes import write_addendum
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff
 from pillars.workforce.models.supervision import (
@@ -471,19 +472,21 @@ def add_session_addendum(
     """Correct a signed session: the session stays as signed, the addendum names its author
     and reason."""
     policy.require(actor, "workforce.add_session_addendum", session)
-    reason, text = SessionAddendum.cleaned(reason, text, about="the session", max_text=MAX_TEXT)
-    with transaction.atomic():
-        addendum = SessionAddendum.objects.create(
-            session=session,
-            written_by=_staff(actor),
-            written_at=clock.now(),
-            reason=reason,
-            text=text,
-        )
-        audit_operations(
-            actor, Action.CREATE, addendum, {"session": str(session.public_id), "reason": reason}
-        )
-    return addendum
+    return write_addendum(
+        SessionAddendum,
+        reason=reason,
+        text=text,
+        about="the session",
+        max_text=MAX_TEXT,
+        record_event=lambda addendum: audit_operations(
+            actor,
+            Action.CREATE,
+            addendum,
+            {"session": str(session.public_id), "reason": addendum.reason},
+        ),
+        session=session,
+        written_by=_staff(actor),
+    )
 
 
 def close_action_item(item: ActionItem, *, actor: Any) -> ActionItem:
