@@ -1,14 +1,15 @@
-"""Writing an addendum (``people.models.Addendum``): the one way the rounds, incidents and
-workforce services add a correction to a record that is never edited (DESIGN.md rule 2).
+"""Adding an addendum (``people.models.Addendum``): the one way the rounds, incidents and
+workforce services write a correction to a record that is never edited (DESIGN.md rule 2).
 
-The caller checks its own permission first and says how the write is audited; this checks the
-reason and the correction, then creates the addendum and writes the audit event in one
-transaction.
+The caller checks its permission and the reason and correction (``Addendum.cleaned``) first;
+``adding`` opens the transaction and creates the addendum, dated now, and the caller writes its
+audit event inside the ``with`` block, in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 from django.db import transaction
@@ -17,26 +18,15 @@ from pillars.core import clock
 from pillars.people.models import Addendum
 
 
-def write_addendum[A: Addendum](
-    model: type[A],
-    *,
-    reason: Any,
-    text: Any,
-    about: str,
-    max_text: int,
-    record_event: Callable[[A], None],
-    **fields: Any,
-) -> A:
-    """Check ``reason`` and ``text`` (``Addendum.cleaned``: ``about`` names what is corrected),
-    then create the addendum with ``fields`` (the record it corrects, its author) dated now,
-    and write its audit event (``record_event(addendum)``) in the same transaction."""
-    reason, text = model.cleaned(reason, text, about=about, max_text=max_text)
+@contextmanager
+def adding[A: Addendum](model: type[A], reason: str, text: str, **fields: Any) -> Iterator[A]:
+    """In one transaction: the new addendum with its checked ``reason`` and ``text`` and
+    ``fields`` (the record it corrects, its author), written now; the ``with`` block audits it.
+    An error in the block rolls both back."""
     with transaction.atomic():
-        addendum = cast(
+        yield cast(
             A,
             model._default_manager.create(
                 written_at=clock.now(), reason=reason, text=text, **fields
             ),
         )
-        record_event(addendum)
-    return addendum

@@ -29,7 +29,7 @@ from pillars.incidents.models import (
     PlanStatus,
     TargetBehavior,
 )
-from pillars.people.addendum_writes import write_addendum
+from pillars.people.addendum_writes import adding
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone, record_person_event
 
@@ -653,19 +653,15 @@ def add_record_addendum(
 ) -> BehaviorRecordAddendum:
     """Correct an ABC record: the record is never edited; the addendum names author and reason."""
     acting = policy.require(actor, "incidents.record_behavior", record)
-    return write_addendum(
-        BehaviorRecordAddendum,
-        reason=reason,
-        text=text,
-        about="the record",
-        max_text=2000,
-        record_event=lambda addendum: _audit(
+    reason, text = BehaviorRecordAddendum.cleaned(reason, text, about="the record", max_text=2000)
+    with adding(
+        BehaviorRecordAddendum, reason, text, record=record, written_by_id=acting.staff_pk
+    ) as addendum:
+        _audit(
             actor,
             Action.CREATE,
             addendum,
             record.person,
-            {"record": str(record.public_id), "reason": addendum.reason},
-        ),
-        record=record,
-        written_by_id=acting.staff_pk,
-    )
+            {"record": str(record.public_id), "reason": reason},
+        )
+    return addendum

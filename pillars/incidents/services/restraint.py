@@ -30,7 +30,7 @@ from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.models.restraint import OrderTerms, ViolationKind
 from pillars.incidents.services.incidents import record_exposure
 from pillars.people import alerts, hooks
-from pillars.people.addendum_writes import write_addendum
+from pillars.people.addendum_writes import adding
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.selectors import employed_q, person_category, record_person_event
@@ -798,24 +798,13 @@ def add_addendum(
     """A correction: the episode and its entries stay as signed; the addendum says what is
     corrected, by whom and why."""
     acting = policy.require(actor, "incidents.restraint_monitor", episode)
-    return write_addendum(
-        RestraintAddendum,
-        reason=reason,
-        text=text,
-        about="the episode",
-        max_text=MAX_TEXT,
-        record_event=lambda addendum: _audit(
-            actor,
-            Action.CREATE,
-            addendum,
-            episode,
-            reason=addendum.reason,
-            entry=addendum.entry,
-        ),
-        episode=episode,
-        entry=(entry or "").strip()[:80],
-        written_by_id=acting.staff_pk,
-    )
+    reason, text = RestraintAddendum.cleaned(reason, text, about="the episode", max_text=MAX_TEXT)
+    entry = (entry or "").strip()[:80]
+    with adding(
+        RestraintAddendum, reason, text, episode=episode, entry=entry, written_by_id=acting.staff_pk
+    ) as addendum:
+        _audit(actor, Action.CREATE, addendum, episode, reason=reason, entry=addendum.entry)
+    return addendum
 
 
 # --- The sweep --------------------------------------------------------------------------------

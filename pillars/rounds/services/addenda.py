@@ -7,7 +7,7 @@ from typing import Any
 
 from pillars.audit.choices import Action
 from pillars.core import policy
-from pillars.people.addendum_writes import write_addendum
+from pillars.people.addendum_writes import adding
 from pillars.people.selectors import record_person_event
 from pillars.rounds.models import Check, CheckAddendum
 
@@ -18,20 +18,16 @@ def add_addendum(check: Check, *, actor: Any, reason: str, text: str) -> CheckAd
     """Add a correction to a check. Whoever may record checks on the order may correct one;
     the author is the acting staff member and the time is the server's."""
     acting = policy.require(actor, "rounds.record_check", check.order)
+    reason, text = CheckAddendum.cleaned(reason, text, about="the check", max_text=MAX_TEXT)
     person = check.order.person
-    return write_addendum(
-        CheckAddendum,
-        reason=reason,
-        text=text,
-        about="the check",
-        max_text=MAX_TEXT,
-        record_event=lambda addendum: record_person_event(
+    with adding(
+        CheckAddendum, reason, text, check_record=check, written_by_id=acting.staff_pk
+    ) as addendum:
+        record_person_event(
             person,
             actor=actor,
             action=Action.CREATE,
             target=addendum,
-            detail={"check": str(check.public_id), "reason": addendum.reason},
-        ),
-        check_record=check,
-        written_by_id=acting.staff_pk,
-    )
+            detail={"check": str(check.public_id), "reason": reason},
+        )
+    return addendum

@@ -30,7 +30,7 @@ from pillars.core.versioning import (
     validate_next,
 )
 from pillars.people import alerts
-from pillars.people.addendum_writes import write_addendum
+from pillars.people.addendum_writes import adding
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff
 from pillars.workforce.models.supervision import (
@@ -472,21 +472,14 @@ def add_session_addendum(
     """Correct a signed session: the session stays as signed, the addendum names its author
     and reason."""
     policy.require(actor, "workforce.add_session_addendum", session)
-    return write_addendum(
-        SessionAddendum,
-        reason=reason,
-        text=text,
-        about="the session",
-        max_text=MAX_TEXT,
-        record_event=lambda addendum: audit_operations(
-            actor,
-            Action.CREATE,
-            addendum,
-            {"session": str(session.public_id), "reason": addendum.reason},
-        ),
-        session=session,
-        written_by=_staff(actor),
-    )
+    reason, text = SessionAddendum.cleaned(reason, text, about="the session", max_text=MAX_TEXT)
+    with adding(
+        SessionAddendum, reason, text, session=session, written_by=_staff(actor)
+    ) as addendum:
+        audit_operations(
+            actor, Action.CREATE, addendum, {"session": str(session.public_id), "reason": reason}
+        )
+    return addendum
 
 
 def close_action_item(item: ActionItem, *, actor: Any) -> ActionItem:
