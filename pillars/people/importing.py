@@ -30,6 +30,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, MessageError, ValidationError
+from pillars.people import pending_imports
 from pillars.people.models import (
     Bed,
     PendingImport,
@@ -623,19 +624,16 @@ def run(
 def _hold(actor: Any, report: Report, data: bytes) -> PendingImport:
     """Keep a checked file for its confirmation; one waits per administrator, so checking
     another file replaces it."""
-    user = policy.actor_for(actor).user
-    now = clock.now()
-    PendingImport.objects.filter(uploaded_by=user).delete()
-    return PendingImport.objects.create(
+    return pending_imports.hold(
+        policy.actor_for(actor).user,
+        minutes=PENDING_MINUTES,
+        replacing={},
         organization_id=organization_for(actor),
-        uploaded_by=user,
         kind=report.kind,
         source=report.source,
         sha256=report.sha256,
         data=data,
         rows=report.rows,
-        created_at=now,
-        expires_at=now + timedelta(minutes=PENDING_MINUTES),
     )
 
 
@@ -645,17 +643,9 @@ def commit_pending(public_id: Any, *, actor: Any) -> Report | None:
     already, expired, or someone else's); a file that went bad since its check is imported
     not at all, and its report says why."""
     policy.require(actor, "people.import")
-    user = policy.actor_for(actor).user
     with transaction.atomic():
-        pending = PendingImport.objects.filter(
-            public_id=public_id, uploaded_by=user, expires_at__gt=clock.now()
-        ).first()
+        pending = pending_imports.claim(public_id, policy.actor_for(actor).user)
         if pending is None:
-            return None
-        # Deleting is the claim: of two confirmations at once, only the one that deleted the
-        # row imports.
-        claimed, _ = PendingImport.objects.filter(pk=pending.pk).delete()
-        if not claimed:
             return None
         return run(
             pending.kind,

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, cast
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 
 from pillars.audit import log as audit
@@ -415,6 +416,29 @@ def restrict_by_unit(path: str) -> Callable[[Actor, QuerySet[Any]], QuerySet[Any
         return qs.filter(**{f"{path}__in": restrict_units(actor, Unit.objects.all())})
 
     return restrict
+
+
+def restrict_by_person(path: str = "person") -> Callable[[Actor, QuerySet[Any]], QuerySet[Any]]:
+    """Records about a person served: visible exactly when their person is (``person_scope_q``;
+    an organization-wide actor sees them all). ``path`` leads from the record to the person
+    (``person``, ``episode__person``)."""
+
+    def restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, path))
+
+    return restrict
+
+
+def register_person_scope(model: type[models.Model], path: str = "person") -> None:
+    """Register ``model``'s scope as its person's (``restrict_by_person`` and, for one record,
+    ``person_visible``); ``path`` leads from a record to the person served (``goal__person``
+    for a goal's step)."""
+    person_at = attrgetter(path.replace("__", "."))
+    policy.register_scope(
+        model,
+        visible=lambda a, o: person_visible(a, person_at(o)),
+        restrict=restrict_by_person(path),
+    )
 
 
 def unit_record_visible(actor: Actor, obj: Any) -> bool:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
@@ -26,8 +24,8 @@ from pillars.incidents.models import (
 from pillars.people.models import PersonServed
 from pillars.people.policies import (
     CARE_TEAM,
-    person_scope_q,
     person_visible,
+    restrict_by_person,
     writes_in_ordinary_scope,
 )
 
@@ -72,22 +70,6 @@ ACTIONS = {
 }
 
 
-def _restrict_by_person[M: (BehaviorPlan, BehaviorContract, BehaviorRecord, PlanPhase)](
-    actor: Actor, qs: QuerySet[M]
-) -> QuerySet[M]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
-def _restrict_targets(actor: Actor, qs: QuerySet[TargetBehavior]) -> QuerySet[TargetBehavior]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "plan__person"))
-
-
-def _restrict_addenda(
-    actor: Actor, qs: QuerySet[BehaviorRecordAddendum]
-) -> QuerySet[BehaviorRecordAddendum]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "record__person"))
-
-
 def _visible(actor: Actor, obj: Any) -> bool:
     person = _person_of(obj)
     return person is not None and person_visible(actor, person)
@@ -96,6 +78,10 @@ def _visible(actor: Actor, obj: Any) -> bool:
 def install() -> None:
     policy.register(ACTIONS)
     for model in (BehaviorPlan, BehaviorContract, BehaviorRecord, PlanPhase):
-        policy.register_scope(model, visible=_visible, restrict=_restrict_by_person)
-    policy.register_scope(TargetBehavior, visible=_visible, restrict=_restrict_targets)
-    policy.register_scope(BehaviorRecordAddendum, visible=_visible, restrict=_restrict_addenda)
+        policy.register_scope(model, visible=_visible, restrict=restrict_by_person("person"))
+    policy.register_scope(
+        TargetBehavior, visible=_visible, restrict=restrict_by_person("plan__person")
+    )
+    policy.register_scope(
+        BehaviorRecordAddendum, visible=_visible, restrict=restrict_by_person("record__person")
+    )

@@ -28,8 +28,7 @@ from pillars.people.models import PersonServed, Unit
 from pillars.people.policies import (
     CARE_TEAM,
     person_of,
-    person_scope_q,
-    person_visible,
+    register_person_scope,
     restrict_units,
     unit_visible,
     writes_in_ordinary_scope,
@@ -100,14 +99,6 @@ ACTIONS = {
 }
 
 
-def _restrict_episodes(actor: Actor, qs: QuerySet[RestraintEpisode]) -> QuerySet[RestraintEpisode]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
-def _restrict_rows(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "episode__person"))
-
-
 def _restrict_unit_profiles(
     actor: Actor, qs: QuerySet[UnitRuleProfile]
 ) -> QuerySet[UnitRuleProfile]:
@@ -116,15 +107,9 @@ def _restrict_unit_profiles(
 
 def install() -> None:
     policy.register(ACTIONS)
-    policy.register_scope(
-        RestraintEpisode,
-        visible=lambda a, e: person_visible(a, e.person),
-        restrict=_restrict_episodes,
-    )
+    register_person_scope(RestraintEpisode)
     for model in (RestraintOrder, FaceToFace, MonitoringCheck, RestraintAddendum, RestraintStaff):
-        policy.register_scope(
-            model, visible=lambda a, r: person_visible(a, r.episode.person), restrict=_restrict_rows
-        )
+        register_person_scope(model, "episode__person")
     # Profiles name no person served: reference data anyone signed in may know exists.
     policy.register_scope(RuleProfile, visible=lambda a, p: True, restrict=lambda a, qs: qs)
     policy.register_scope(

@@ -8,19 +8,14 @@ member. Supervisors and leaders read it; nobody edits a signed version.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
-
 from pillars.core import policy
-from pillars.core.policy import Actor, rule
+from pillars.core.policy import rule
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import SafetyPlanVersion
 from pillars.people.policies import (
     CARE_TEAM,
     ordinary_scope,
-    person_scope_q,
-    person_visible,
+    register_person_scope,
 )
 
 WRITERS = (R.BHT, R.NURSE, R.CLINICIAN, R.PEER)
@@ -42,14 +37,6 @@ ACTIONS = {
 }
 
 
-def _restrict_versions(actor: Actor, qs: QuerySet[SafetyPlanVersion]) -> QuerySet[Any]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
 def install() -> None:
     policy.register(ACTIONS)
-    policy.register_scope(
-        SafetyPlanVersion,
-        visible=lambda a, v: person_visible(a, v.person),
-        restrict=_restrict_versions,
-    )
+    register_person_scope(SafetyPlanVersion)

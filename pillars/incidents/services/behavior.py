@@ -29,6 +29,7 @@ from pillars.incidents.models import (
     PlanStatus,
     TargetBehavior,
 )
+from pillars.people.addendum_writes import adding
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone, record_person_event
 
@@ -653,14 +654,9 @@ def add_record_addendum(
     """Correct an ABC record: the record is never edited; the addendum names author and reason."""
     acting = policy.require(actor, "incidents.record_behavior", record)
     reason, text = BehaviorRecordAddendum.cleaned(reason, text, about="the record", max_text=2000)
-    with transaction.atomic():
-        addendum = BehaviorRecordAddendum.objects.create(
-            record=record,
-            written_by_id=acting.staff_pk,
-            written_at=clock.now(),
-            reason=reason,
-            text=text,
-        )
+    with adding(
+        BehaviorRecordAddendum, reason, text, record=record, written_by_id=acting.staff_pk
+    ) as addendum:
         _audit(
             actor,
             Action.CREATE,

@@ -30,6 +30,7 @@ from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.models.restraint import OrderTerms, ViolationKind
 from pillars.incidents.services.incidents import record_exposure
 from pillars.people import alerts, hooks
+from pillars.people.addendum_writes import adding
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.selectors import employed_q, person_category, record_person_event
@@ -798,15 +799,10 @@ def add_addendum(
     corrected, by whom and why."""
     acting = policy.require(actor, "incidents.restraint_monitor", episode)
     reason, text = RestraintAddendum.cleaned(reason, text, about="the episode", max_text=MAX_TEXT)
-    with transaction.atomic():
-        addendum = RestraintAddendum.objects.create(
-            episode=episode,
-            entry=(entry or "").strip()[:80],
-            written_by_id=acting.staff_pk,
-            written_at=clock.now(),
-            reason=reason,
-            text=text,
-        )
+    entry = (entry or "").strip()[:80]
+    with adding(
+        RestraintAddendum, reason, text, episode=episode, entry=entry, written_by_id=acting.staff_pk
+    ) as addendum:
         _audit(actor, Action.CREATE, addendum, episode, reason=reason, entry=addendum.entry)
     return addendum
 

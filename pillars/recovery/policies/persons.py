@@ -4,30 +4,15 @@ them all), and writing it needs the ordinary scope, not an emergency grant alone
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import Any
 
-from django.db import models
-from django.db.models import QuerySet
-
-from pillars.core import policy
 from pillars.core.policy import Actor, Rule, rule
 from pillars.people.models import PersonServed
-from pillars.people.policies import person_scope_q, person_visible, writes_in_ordinary_scope
+from pillars.people.policies import register_person_scope, writes_in_ordinary_scope
 from pillars.recovery.models.plans import GoalProgress, GoalStep
 
-
-def register_person_scope(model: type[models.Model], path: str = "person") -> None:
-    """Register ``model``'s scope as its person's; ``path`` leads from a record to the person
-    served (``goal__person`` for a goal's step)."""
-    person_of = attrgetter(path.replace("__", "."))
-
-    def restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
-        return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, path))
-
-    policy.register_scope(
-        model, visible=lambda a, o: person_visible(a, person_of(o)), restrict=restrict
-    )
+# register_person_scope moved to people.policies; the recovery policies import it from here.
+__all__ = ["not_emergency_only", "person_of", "person_write", "register_person_scope"]
 
 
 def person_of(obj: Any) -> PersonServed | None:

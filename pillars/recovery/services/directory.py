@@ -14,7 +14,6 @@ import io
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +22,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.core import clock, exports, policy
 from pillars.core.errors import invalid
+from pillars.people import pending_imports
 from pillars.people.models import PendingImport, PersonServed
 from pillars.recovery.hsds import importer
 from pillars.recovery.hsds import package as hsds
@@ -129,18 +129,15 @@ def import_package(
 
 
 def _hold(actor: Any, report: ImportReport, files: dict[str, bytes]) -> PendingImport:
-    user = policy.actor_for(actor).user
-    now = clock.now()
-    PendingImport.objects.filter(uploaded_by=user, kind=PENDING_KIND).delete()
-    return PendingImport.objects.create(
-        uploaded_by=user,
+    return pending_imports.hold(
+        policy.actor_for(actor).user,
+        minutes=PENDING_MINUTES,
+        replacing={"kind": PENDING_KIND},
         kind=PENDING_KIND,
         source=report.source,
         sha256=report.sha256,
         data=zip_files(files),
         rows=report.rows,
-        created_at=now,
-        expires_at=now + timedelta(minutes=PENDING_MINUTES),
     )
 
 
@@ -148,16 +145,9 @@ def commit_pending_import(public_id: Any, *, actor: Any) -> ImportReport | None:
     """Import a package held by a dry run: exactly the checked files, once, by the
     administrator who checked them, before it expires; None when there is no such package."""
     policy.require(actor, "recovery.manage_directory")
-    user = policy.actor_for(actor).user
     with transaction.atomic():
-        pending = PendingImport.objects.filter(
-            public_id=public_id, uploaded_by=user, kind=PENDING_KIND, expires_at__gt=clock.now()
-        ).first()
+        pending = pending_imports.claim(public_id, policy.actor_for(actor).user, kind=PENDING_KIND)
         if pending is None:
-            return None
-        # Deleting is the claim: of two confirmations at once, only one imports.
-        claimed, _ = PendingImport.objects.filter(pk=pending.pk).delete()
-        if not claimed:
             return None
         return import_package(
             hsds.files_from_zip(bytes(pending.data)),

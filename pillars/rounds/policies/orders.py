@@ -16,8 +16,8 @@ from pillars.core.roles import RoleCode as R
 from pillars.people.models import PersonServed
 from pillars.people.policies import (
     CARE_TEAM,
-    person_scope_q,
     person_visible,
+    register_person_scope,
     restrict_by_unit,
     restrict_persons,
     unit_record_visible,
@@ -63,10 +63,6 @@ ACTIONS = {
 }
 
 
-def _restrict_orders(actor: Actor, qs: QuerySet[ObservationOrder]) -> QuerySet[ObservationOrder]:
-    return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, "person"))
-
-
 def _restrict_checks(actor: Actor, qs: QuerySet[Check]) -> QuerySet[Check]:
     return qs.filter(order__person__in=restrict_persons(actor, PersonServed.objects.all()))
 
@@ -79,11 +75,7 @@ def _restrict_addenda(actor: Actor, qs: QuerySet[CheckAddendum]) -> QuerySet[Che
 
 def install() -> None:
     policy.register(ACTIONS)
-    policy.register_scope(
-        ObservationOrder,
-        visible=lambda a, o: person_visible(a, o.person),
-        restrict=_restrict_orders,
-    )
+    register_person_scope(ObservationOrder)
     policy.register_scope(
         Check, visible=lambda a, c: person_visible(a, c.order.person), restrict=_restrict_checks
     )

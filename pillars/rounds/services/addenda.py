@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from pillars.audit.choices import Action
-from pillars.core import clock, policy
+from pillars.core import policy
+from pillars.people.addendum_writes import adding
 from pillars.people.selectors import record_person_event
 from pillars.rounds.models import Check, CheckAddendum
 
@@ -21,14 +20,9 @@ def add_addendum(check: Check, *, actor: Any, reason: str, text: str) -> CheckAd
     acting = policy.require(actor, "rounds.record_check", check.order)
     reason, text = CheckAddendum.cleaned(reason, text, about="the check", max_text=MAX_TEXT)
     person = check.order.person
-    with transaction.atomic():
-        addendum = CheckAddendum.objects.create(
-            check_record=check,
-            written_by_id=acting.staff_pk,
-            written_at=clock.now(),
-            reason=reason,
-            text=text,
-        )
+    with adding(
+        CheckAddendum, reason, text, check_record=check, written_by_id=acting.staff_pk
+    ) as addendum:
         record_person_event(
             person,
             actor=actor,

@@ -30,6 +30,7 @@ from pillars.core.versioning import (
     validate_next,
 )
 from pillars.people import alerts
+from pillars.people.addendum_writes import adding
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import Staff
 from pillars.workforce.models.supervision import (
@@ -472,14 +473,9 @@ def add_session_addendum(
     and reason."""
     policy.require(actor, "workforce.add_session_addendum", session)
     reason, text = SessionAddendum.cleaned(reason, text, about="the session", max_text=MAX_TEXT)
-    with transaction.atomic():
-        addendum = SessionAddendum.objects.create(
-            session=session,
-            written_by=_staff(actor),
-            written_at=clock.now(),
-            reason=reason,
-            text=text,
-        )
+    with adding(
+        SessionAddendum, reason, text, session=session, written_by=_staff(actor)
+    ) as addendum:
         audit_operations(
             actor, Action.CREATE, addendum, {"session": str(session.public_id), "reason": reason}
         )
