@@ -47,9 +47,10 @@ def packet_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     episode = _episode_for(request, public_id, "survey packet pdf")
     response = HttpResponse(packet.export(request.user, episode), content_type="application/pdf")
-    name = f"survey-packet-{episode.person.record_number}-{episode.admitted_at:%Y%m%d}"
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
-    response["Content-Disposition"] = f'attachment; filename="{safe}.pdf"'
+    # The file outlives the session in the workstation's downloads: its name says which stay
+    # (the admission date and the start of the stay's public id), never who (no record number).
+    name = f"survey-packet-{episode.admitted_at:%Y%m%d}-{str(episode.public_id)[:8]}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
 

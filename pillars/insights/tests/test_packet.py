@@ -97,6 +97,12 @@ def test_the_packet_holds_every_check_the_gaps_incidents_and_restraint(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith('attachment; filename="survey-packet-')
+    # The name stays in the downloads folder of a shared workstation: it names the stay, not
+    # the person (no record number, no name).
+    disposition = response["Content-Disposition"]
+    assert episode.person.record_number not in disposition
+    assert episode.person.legal_family_name not in disposition
+    assert str(episode.public_id)[:8] in disposition
     text = _text(response.content)
     assert "Survey-readiness packet: " in text
     assert "Said she had a plan" in text
