@@ -43,6 +43,7 @@ from pydantic import BaseModel
 
 from pillars.audit import log as audit
 from pillars.core import clock
+from pillars.core.entry import one_row
 from pillars.core.errors import Conflict, invalid
 from pillars.core.models import IdempotencyRecord
 
@@ -134,7 +135,7 @@ def _user_of(request: HttpRequest) -> Any:
 
 
 def _lookup(user: Any, key: UUID) -> IdempotencyRecord | None:
-    return IdempotencyRecord.objects.filter(user=user, key=key).first()
+    return one_row(IdempotencyRecord.objects.filter(user=user, key=key))
 
 
 def run_once(

@@ -13,17 +13,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any, cast
 
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome
 from pillars.core import clock, exports, policy
+from pillars.core.entry import one_row
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 from pillars.people import labels
@@ -168,8 +169,8 @@ def _is_self(actor: Actor, obj: Any) -> bool:
 
 def load_actor(user: Any) -> Actor:
     """Everything the policy layer needs about a signed-in user: every request pays for this, so
-    it is two queries (the profile's roles, and one UNION ALL of the id sets) when the profile
-    came with the user (the sign-in backends and the token lookup load it), three otherwise."""
+    it is one query (one UNION ALL of the roles and the id sets) when the profile came with the
+    user (the sign-in backends and the token lookup load it), two otherwise."""
     staff = _profile(user)
     now = clock.now()
     if (
@@ -180,13 +181,15 @@ def load_actor(user: Any) -> Actor:
         return Actor(user=user)
     # The page shell shows user.staff; keep the profile we just loaded instead of a new query.
     user.staff = staff
-    roles = list(staff.roles.all())
-    ids = _scope_rows(staff.pk, now)
     sets: dict[str, set[int]] = {"unit": set(), "caseload": set(), "supervisee": set()}
     sets["emergency"] = set()
     sets["consent"] = set()
-    for pk, tag in ids:
-        sets[tag].add(pk)
+    roles: list[_RoleRow] = []
+    for pk, tag in _scope_rows(staff.pk, now):
+        if tag.startswith(ROLE_TAG):
+            roles.append(_RoleRow.of(tag))
+        else:
+            sets[tag].add(pk)
     return Actor(
         user=user,
         staff_id=staff.pk,
@@ -202,20 +205,50 @@ def load_actor(user: Any) -> Actor:
     )
 
 
+# A role row of the scope query is tagged "role:" + three flags (1 or 0: organization-wide, may
+# break the glass, needs two factors) + ":" + the role's code.
+ROLE_TAG = "role:"
+
+
+@dataclass(frozen=True)
+class _RoleRow:
+    code: str
+    is_org_wide: bool
+    may_break_glass: bool
+    requires_two_factor: bool
+
+    @classmethod
+    def of(cls, tag: str) -> _RoleRow:
+        flags, _, code = tag.removeprefix(ROLE_TAG).partition(":")
+        return cls(code, flags[0] == "1", flags[1] == "1", flags[2] == "1")
+
+
+def _flag(column: str) -> str:
+    return f"CASE WHEN ro.{column} THEN '1' ELSE '0' END"
+
+
 @functools.cache
 def _scope_sql() -> str:
-    """The actor's id sets as one UNION ALL of (id, tag) rows: home units, units of the staff
-    member's programs, persons on their caseload today, their supervisees, and persons named
-    by their emergency-access grants in force, and the Part 2 consents not revoked or past
-    their date that may name them (by name, role, unit or as a treating provider;
-    ``people.consents`` decides). Written out by hand because every request runs
-    it: building it through the ORM cost more than running it."""
+    """The actor's roles and id sets as one UNION ALL of (id, tag) rows: the staff member's
+    roles (``ROLE_TAG``), home units, units of the staff member's programs, persons on their
+    caseload today, their supervisees, and persons named by their emergency-access grants in
+    force, and the Part 2 consents not revoked or past their date that may name them (by name,
+    role, unit or as a treating provider; ``people.consents`` decides). Written out by hand
+    because every request runs it: building it through the ORM cost more than running it."""
     home = Staff._meta.get_field("home_units")
     programs = Staff._meta.get_field("programs")
     program_units = Program._meta.get_field("units")
     roles = Staff._meta.get_field("roles")
     # Only model metadata is formatted in; every value is a parameter.
+    flags = " || ".join(
+        _flag(column) for column in ("is_org_wide", "may_break_glass", "requires_two_factor")
+    )
     return f"""
+        SELECT ro.id, '{ROLE_TAG}' || {flags} || ':' || ro.code
+          FROM {roles.m2m_db_table()} sr
+          JOIN {Role._meta.db_table} ro ON ro.id = sr.{roles.m2m_reverse_name()}
+         WHERE sr.{roles.m2m_column_name()} = %(staff)s
+        UNION ALL
         SELECT hu.{home.m2m_reverse_name()}, 'unit' FROM {home.m2m_db_table()} hu
          WHERE hu.{home.m2m_column_name()} = %(staff)s
         UNION ALL
@@ -270,16 +303,14 @@ def _scope_rows(staff_pk: int, now: datetime) -> list[tuple[int, str]]:
 
 
 def _profile(user: Any) -> Staff | None:
-    """The user's staff profile with its roles. A profile that came in the same query as the
-    user (``with_profile``: the sign-in backends, the token lookup) is used once; any other
-    load reads afresh, so a cached actor that was forgotten sees the profile as it is now."""
+    """The user's staff profile (its roles come with the scope query). A profile that came in
+    the same query as the user (``with_profile``: the sign-in backends, the token lookup) is
+    used once; any other load reads afresh, so a cached actor that was forgotten sees the
+    profile as it is now."""
     related = Staff.user.field.remote_field
     if not (policy.take_loaded_with_user(user) and related.is_cached(user)):
-        return Staff.objects.filter(user=user).prefetch_related("roles").first()
-    staff = related.get_cached_value(user)
-    if staff is not None:
-        prefetch_related_objects([staff], "roles")
-    return cast(Staff | None, staff)
+        return one_row(Staff.objects.filter(user=user))
+    return cast(Staff | None, related.get_cached_value(user))
 
 
 def _supervised_caseload_q(actor: Actor, person: str = "pk") -> Q:

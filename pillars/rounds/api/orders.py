@@ -125,12 +125,13 @@ unit_records(
 @idempotent
 def record_check(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Status[CheckOut]:
     # record_check checks the policy first; inside the idempotent write's transaction the
-    # order is locked as it is read, once.
+    # order is locked as it is read, and it and the person's placements are read once.
     locking = transaction.get_connection().in_atomic_block
-    order = selectors.order_to_record(public_id, user=request.user, lock=locking)
+    order, placements = selectors.order_to_record(public_id, user=request.user, lock=locking)
     check = services.record_check(
         order,
         locked=locking,
+        placements=placements,
         actor=request.user,
         **payload.model_dump(),
     )

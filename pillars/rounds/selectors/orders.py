@@ -8,9 +8,10 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from pillars.core import policy
-from pillars.core.entry import get_for, public_id_of
-from pillars.people.models import PersonServed, Unit
-from pillars.people.policies import on_actor_units
+from pillars.core.entry import get_for, one_row, public_id_of
+from pillars.people import labels
+from pillars.people.models import PersonServed, Placement, Unit
+from pillars.people.policies import READ_ON_UNITS
 from pillars.people.selectors import record_list_read, record_person_read
 from pillars.rounds.models import Check, ObservationOrder
 
@@ -27,23 +28,28 @@ def get_order_for(user: Any, public_id: Any, action: str = "rounds.view") -> Obs
     return get_for(_orders(), user, public_id, action)
 
 
-def order_to_record(public_id: Any, *, user: Any, lock: bool = False) -> ObservationOrder:
-    """The order a check is about to be recorded on by ``user``, unchecked: only for a caller
-    that hands it straight to ``services.record_check``, whose first step is the same policy
-    check as ``get_order_for`` (404 out of scope, 403 not allowed). The hot path of the check
-    API pays for the scope query once, not twice: whether the person is placed on one of the
-    user's units comes with the order (``on_actor_units``). With ``lock`` (inside the caller's
-    transaction) the order's row is locked as it is read, and ``record_check(locked=True)``
-    reads it no more."""
+def order_to_record(
+    public_id: Any, *, user: Any, lock: bool = False
+) -> tuple[ObservationOrder, list[Placement]]:
+    """The order a check is about to be recorded on by ``user``, unchecked, and its person's
+    placements (``labels.placements_of``): only for a caller that hands both straight to
+    ``services.record_check``, whose first step is the same policy check as ``get_order_for``
+    (404 out of scope, 403 not allowed). The hot path of the check API reads the placements
+    once: they say whether the person is placed on one of the user's units now (the scope
+    check's question, ``READ_ON_UNITS``), label the check and name its audit category. With
+    ``lock`` (inside the caller's transaction) the order's row is locked as it is read, and
+    ``record_check(locked=True, placements=...)`` reads neither again."""
     orders = _orders().select_for_update(of=("self",)) if lock else _orders()
-    order = (
-        orders.filter(public_id=public_id_of(public_id))
-        .annotate(**on_actor_units(policy.actor_for(user), "person"))
-        .first()
-    )
+    order = one_row(orders.filter(public_id=public_id_of(public_id)))
     if order is None:
         raise Http404("Not found")
-    return order
+    placements = labels.placements_of(order.person_id)
+    unit_ids = policy.actor_for(user).unit_ids
+    if unit_ids:
+        order.__dict__[READ_ON_UNITS] = any(
+            p.ended_at is None and p.unit_id in unit_ids for p in placements
+        )
+    return order, placements
 
 
 def open_orders_placed_on(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:

@@ -157,6 +157,17 @@ def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> Obse
     return order
 
 
+def _replayed(client_id: UUID, order: ObservationOrder, values: dict[str, Any]) -> Check | None:
+    """The check already stored under this client id, when there is one: the replay's answer
+    (a conflict when it was another order's, or said something else)."""
+    existing = Check.objects.filter(client_id=client_id).first()
+    if existing is None:
+        return None
+    if existing.order_id != order.pk:
+        raise Conflict(OTHER_ORDER)
+    return _same_check(existing, values)
+
+
 def _same_check(existing: Check, values: dict[str, Any]) -> Check:
     """A replay of the same client id: harmless when it says the same thing, a conflict when
     it does not (two different observations cannot share an id)."""
@@ -339,12 +350,19 @@ def record_check(
     no_code_reason: str = "",
     presence_code: str = "",
     locked: bool = False,
+    placements: list[Placement] | None = None,
 ) -> Check:
     """Record one observation check; a replayed ``client_id`` returns the first check.
 
     ``observed_at`` comes from the device, ``recorded_at`` from the server. An entry made more
     than LATE_ENTRY_AFTER after the observation needs a reason and is flagged as late. The
-    rules (and proof of presence) are in ``validate_check``.
+    rules (and proof of presence) are in ``validate_check``. A replay is found when the new
+    row cannot be stored (the client id is unique) or the values no longer pass (a late
+    replay), so a first send pays no query for it.
+
+    ``locked``: the caller read the order in the transaction this runs in, its row locked
+    (``selectors.order_to_record(lock=True)``), and then ``placements`` (the person's, with
+    their units: ``labels.placements_of``) in the same transaction, or None to read them here.
     """
     # The order may come with the person's "placed on your units" read (order_to_record).
     with scope_read_with(order, order.person, policy.actor_for(actor)):
@@ -356,30 +374,31 @@ def record_check(
         safety_status=safety_status,
         note=note,
     )
-    if (existing := Check.objects.filter(client_id=client_id).first()) is not None:
-        if existing.order_id != order.pk:
-            raise Conflict(OTHER_ORDER)
-        return _same_check(existing, details)
     now = clock.now()
-    values = validate_check(
-        order,
-        now=now,
-        observed_at=observed_at,
-        location=location,
-        activity=activity,
-        safety_status=safety_status,
-        note=note,
-        late_reason=late_reason,
-        proof=proof,
-        no_code_reason=no_code_reason,
-        presence_code=presence_code,
-        placed=placement_of(order.person_id) if proof == Proof.QR else (None, None),
-    )
+    try:
+        values = validate_check(
+            order,
+            now=now,
+            observed_at=observed_at,
+            location=location,
+            activity=activity,
+            safety_status=safety_status,
+            note=note,
+            late_reason=late_reason,
+            proof=proof,
+            no_code_reason=no_code_reason,
+            presence_code=presence_code,
+            placed=placement_of(order.person_id) if proof == Proof.QR else (None, None),
+        )
+    except ValidationError:
+        # A replay stays the first answer, however late it comes.
+        if (existing := _replayed(client_id, order, details)) is not None:
+            return existing
+        raise
     try:
         with transaction.atomic():
             # The person and level come along (the audit event and the clock need them); only
-            # the order row is locked. ``locked``: the caller read them so, in the transaction
-            # this runs in (``selectors.order_to_record(lock=True)``).
+            # the order row is locked.
             current = (
                 order
                 if locked
@@ -389,7 +408,8 @@ def record_check(
             )
             # One read of the person's placements labels the check and names the audit
             # category (Part 2 when ever placed in a substance-use program).
-            placements = labels.placements_of(current.person_id)
+            if not (locked and placements is not None):
+                placements = labels.placements_of(current.person_id)
             check = Check(
                 order=current,
                 observed_by_id=acting.staff_pk,
@@ -415,11 +435,11 @@ def record_check(
                 detail=check_audit_detail(current, check),
             )
     except IntegrityError:
-        # The same client id arrived twice at once: the other request won; answer as a replay.
-        existing = Check.objects.filter(client_id=client_id).first()
-        if existing is None:
+        # The client id is stored already (a replay, or the same check sent twice at once and
+        # the other request won): answer as the replay.
+        if (existing := _replayed(client_id, order, details)) is None:
             raise
-        return _same_check(existing, details)
+        return existing
     return check
 
 

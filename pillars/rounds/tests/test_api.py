@@ -112,3 +112,22 @@ def test_scope_and_role(world: World, order: ObservationOrder) -> None:
         403,
     )
     assert not Check.objects.exists()
+
+
+def test_a_check_through_the_api_reads_the_order_and_the_placements_once(
+    world: World, order: ObservationOrder, django_assert_max_num_queries: Any
+) -> None:
+    """The hot path of the floor: sign-in by token (its row, then the roles and id sets in one
+    query), the idempotency lookup, the order (locked) and the person's placements, the check,
+    the order's clock, the audit event, the stored answer. No second read of the order, the
+    placements or the roles, and no lookup of the client id before a first send."""
+    api = api_as(world.user("bht"))
+    warm = api.post(f"/orders/{order.public_id}/checks", body())
+    assert warm.status_code == 201, warm.content
+    with django_assert_max_num_queries(15) as captured:
+        response = api.post(f"/orders/{order.public_id}/checks", body())
+    assert response.status_code == 201, response.content
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert sum('FROM "people_placement"' in s for s in sql) == 1
+    assert sum('FROM "rounds_observationorder"' in s for s in sql) == 1
+    assert not any("people_role" in s and "prefetch" in s for s in sql)

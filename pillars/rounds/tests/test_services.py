@@ -14,7 +14,7 @@ from django.http import Http404
 from pillars.audit.models import AuditEvent
 from pillars.core import clock
 from pillars.core.errors import Conflict, ValidationError
-from pillars.people.testing import World
+from pillars.people.testing import World, make_staff
 from pillars.rounds import services
 from pillars.rounds.choices import CheckStatus
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
@@ -118,6 +118,38 @@ def test_a_replay_is_harmless_and_a_different_body_conflicts(
     assert Check.objects.count() == 1
     with pytest.raises(Conflict):
         check(order, world.user("bht"), client_id=key, observed_at=moment, activity="pacing")
+
+
+def test_a_replay_that_comes_late_is_still_the_first_answer(
+    world: World, order: ObservationOrder
+) -> None:
+    """A tablet that resends a check after the late-entry window gets the stored check back,
+    not a demand for a late reason; the stored check is not changed or doubled."""
+    key = uuid.uuid4()
+    moment = clock.now()
+    first = check(order, world.user("bht"), client_id=key, observed_at=moment)
+    with time_machine.travel(moment + timedelta(hours=2), tick=False):
+        again = check(order, world.user("bht"), client_id=key, observed_at=moment)
+        with pytest.raises(Conflict):
+            check(order, world.user("bht"), client_id=key, observed_at=moment, note="changed")
+    assert again.pk == first.pk
+    assert Check.objects.count() == 1
+
+
+def test_a_client_id_of_another_order_conflicts_whether_or_not_the_check_passes(
+    world: World, order: ObservationOrder
+) -> None:
+    both = make_staff("t-bht-ab", ["bht"], [world.unit_a, world.unit_b]).user
+    nurse_b = make_staff("t-nurse-b", ["nurse"], [world.unit_b]).user
+    other = services.order_observation(world.person_b, actor=nurse_b, level=q(), reason="Default")
+    key = uuid.uuid4()
+    moment = clock.now()
+    check(order, both, client_id=key, observed_at=moment)
+    with pytest.raises(Conflict):
+        check(other, both, client_id=key, observed_at=moment)
+    with time_machine.travel(moment + timedelta(hours=2), tick=False), pytest.raises(Conflict):
+        check(other, both, client_id=key, observed_at=moment)
+    assert Check.objects.count() == 1
 
 
 def test_a_late_entry_needs_a_reason_and_is_flagged(world: World, order: ObservationOrder) -> None:
