@@ -16,7 +16,6 @@ from django.db.models import (
     F,
     Model,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -262,13 +261,47 @@ def get_staff_for(user: Any, public_id: Any, action: str = "people.view_staff") 
     return get_for(Staff.objects.select_related("user", "supervisor"), user, public_id, action)
 
 
-def episodes_of(person: PersonServed) -> QuerySet[Episode]:
-    placements = Placement.objects.select_related("unit", "bed__room")
-    return person.episodes.prefetch_related(Prefetch("placements", queryset=placements))
+def episodes_of(person: PersonServed) -> list[tuple[Episode, list[Placement]]]:
+    """The person's episodes of care, newest first, each with its placements in order, in one
+    query: admission opens an episode with its first placement, so every episode has one and
+    the placements (with their episode, unit and bed) name them all. The columns the person
+    page shows, not the units' and episodes' whole rows."""
+    placements = (
+        Placement.objects.filter(episode__person=person)
+        .select_related("episode", "unit", "bed__room")
+        .only(
+            "episode_id",
+            "unit_id",
+            "bed_id",
+            "started_at",
+            "ended_at",
+            "reason",
+            "episode__admitted_at",
+            "episode__discharged_at",
+            "episode__disposition",
+            "unit__name",
+            "unit__kind",
+            "unit__time_zone",
+            "unit__is_substance_use_program",
+            "bed__label",
+            "bed__room__name",
+        )
+        .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
+    )
+    episodes: dict[int, tuple[Episode, list[Placement]]] = {}
+    for placement in placements:
+        episodes.setdefault(placement.episode_id, (placement.episode, []))[1].append(placement)
+    return list(episodes.values())
 
 
 def caseload_of(person: PersonServed) -> QuerySet[CaseloadAssignment]:
-    return person.caseload.select_related("staff").order_by("ended_on", "-started_on")
+    """The person's caseload assignments, open ones first, with the staff member's name (not
+    the whole row: the page shows no more)."""
+    return (
+        person.caseload.select_related("staff")
+        .only("public_id", "kind", "started_on", "ended_on", "staff__display_name")
+        .order_by("ended_on", "-started_on")
+    )
 
 
 def grants_awaiting_review(user: Any) -> QuerySet[EmergencyAccess]:

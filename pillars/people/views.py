@@ -119,9 +119,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any]:
     user = request.user
-    episodes = list(selectors.episodes_of(person))
+    episodes = selectors.episodes_of(person)
     # The open placement is among the episodes' placements (one read for both).
-    placement = next((p for e in episodes for p in e.placements.all() if p.ended_at is None), None)
+    placements = [p for _, in_episode in episodes for p in in_episode]
+    placement = next((p for p in placements if p.ended_at is None), None)
     zone = _zone(placement.unit if placement else None)
     grant = selectors.active_grant_for(user, person)
     emergency = grant is not None and selectors.is_emergency_read(user, person)
@@ -150,12 +151,7 @@ def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any
         "can_assign": can_assign,
         "writable": writable,
         # For the sections' Part 2 gate (people.sections): no second read of the placements.
-        "part2_unit_ids": {
-            p.unit_id
-            for e in episodes
-            for p in e.placements.all()
-            if p.unit.is_substance_use_program
-        },
+        "part2_unit_ids": {p.unit_id for p in placements if p.unit.is_substance_use_program},
     }
 
 
