@@ -39,7 +39,7 @@ from pillars.people.models import (
     Staff,
     Unit,
 )
-from pillars.people.policies import on_actor_units, scope_read_with
+from pillars.people.policies import READ_ON_UNITS, on_actor_units, scope_read_with
 
 
 def _ever_part2() -> Exists:
@@ -204,6 +204,35 @@ def get_person_for(
     if person is None:
         raise Http404("Not found")
     part2 = person.__dict__.pop("read_part2")
+    _checked_read(user, actor, person, part2, action, what)
+    return person
+
+
+def get_person_with_episodes_for(
+    user: Any, public_id: Any
+) -> tuple[PersonServed, list[tuple[Episode, list[Placement]]]]:
+    """``get_person_for`` for the person's page, with their episodes of care (``episodes_of``):
+    one read of the placements answers the page, the scope check's "placed on one of your
+    units now" and the Part 2 category of the audited read, where the person's own read would
+    ask the placements twice more. Nothing read is shown unless the check passes."""
+    actor = policy.actor_for(user)
+    person = PersonServed.objects.filter(public_id=public_id_of(public_id)).first()
+    if person is None:
+        raise Http404("Not found")
+    episodes = episodes_of(person)
+    placements = [p for _, in_episode in episodes for p in in_episode]
+    if actor.unit_ids:
+        person.__dict__[READ_ON_UNITS] = any(
+            p.ended_at is None and p.unit_id in actor.unit_ids for p in placements
+        )
+    part2 = any(p.unit.is_substance_use_program for p in placements)
+    _checked_read(user, actor, person, part2, "people.view_person", "record")
+    return person, episodes
+
+
+def _checked_read(
+    user: Any, actor: Actor, person: PersonServed, part2: bool, action: str, what: str
+) -> None:
     with scope_read_with(person, person, actor):
         policy.require(user, action, person)
     audit.record(
@@ -215,7 +244,6 @@ def get_person_for(
         purpose=_purpose(user, person),
         detail={"what": what},
     )
-    return person
 
 
 def current_placement(person: PersonServed) -> Placement | None:
