@@ -292,9 +292,9 @@ def person_section(
     # those in force; the person page read every placement already, and its Part 2 units
     # answer "ever placed in a Part 2 program" without a second read of the placements.
     consents = list(
-        Consent.objects.filter(person=person).values_list(
-            "revoked_at", "expiry_event_on", "expires_on"
-        )
+        Consent.objects.filter(person=person)
+        .order_by()  # counted, not listed: the model's ordering is not needed
+        .values_list("revoked_at", "expiry_event_on", "expires_on")
     )
     part2_units = page.get("part2_unit_ids")
     if part2_units is None:

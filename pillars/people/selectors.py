@@ -16,7 +16,6 @@ from django.db.models import (
     F,
     Model,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -40,7 +39,7 @@ from pillars.people.models import (
     Staff,
     Unit,
 )
-from pillars.people.policies import on_actor_units, scope_read_with
+from pillars.people.policies import READ_ON_UNITS, on_actor_units, scope_read_with
 
 
 def _ever_part2() -> Exists:
@@ -205,6 +204,35 @@ def get_person_for(
     if person is None:
         raise Http404("Not found")
     part2 = person.__dict__.pop("read_part2")
+    _checked_read(user, actor, person, part2, action, what)
+    return person
+
+
+def get_person_with_episodes_for(
+    user: Any, public_id: Any
+) -> tuple[PersonServed, list[tuple[Episode, list[Placement]]]]:
+    """``get_person_for`` for the person's page, with their episodes of care (``episodes_of``):
+    one read of the placements answers the page, the scope check's "placed on one of your
+    units now" and the Part 2 category of the audited read, where the person's own read would
+    ask the placements twice more. Nothing read is shown unless the check passes."""
+    actor = policy.actor_for(user)
+    person = PersonServed.objects.filter(public_id=public_id_of(public_id)).first()
+    if person is None:
+        raise Http404("Not found")
+    episodes = episodes_of(person)
+    placements = [p for _, in_episode in episodes for p in in_episode]
+    if actor.unit_ids:
+        person.__dict__[READ_ON_UNITS] = any(
+            p.ended_at is None and p.unit_id in actor.unit_ids for p in placements
+        )
+    part2 = any(p.unit.is_substance_use_program for p in placements)
+    _checked_read(user, actor, person, part2, "people.view_person", "record")
+    return person, episodes
+
+
+def _checked_read(
+    user: Any, actor: Actor, person: PersonServed, part2: bool, action: str, what: str
+) -> None:
     with scope_read_with(person, person, actor):
         policy.require(user, action, person)
     audit.record(
@@ -216,7 +244,6 @@ def get_person_for(
         purpose=_purpose(user, person),
         detail={"what": what},
     )
-    return person
 
 
 def current_placement(person: PersonServed) -> Placement | None:
@@ -262,13 +289,47 @@ def get_staff_for(user: Any, public_id: Any, action: str = "people.view_staff") 
     return get_for(Staff.objects.select_related("user", "supervisor"), user, public_id, action)
 
 
-def episodes_of(person: PersonServed) -> QuerySet[Episode]:
-    placements = Placement.objects.select_related("unit", "bed__room")
-    return person.episodes.prefetch_related(Prefetch("placements", queryset=placements))
+def episodes_of(person: PersonServed) -> list[tuple[Episode, list[Placement]]]:
+    """The person's episodes of care, newest first, each with its placements in order, in one
+    query: admission opens an episode with its first placement, so every episode has one and
+    the placements (with their episode, unit and bed) name them all. The columns the person
+    page shows, not the units' and episodes' whole rows."""
+    placements = (
+        Placement.objects.filter(episode__person=person)
+        .select_related("episode", "unit", "bed__room")
+        .only(
+            "episode_id",
+            "unit_id",
+            "bed_id",
+            "started_at",
+            "ended_at",
+            "reason",
+            "episode__admitted_at",
+            "episode__discharged_at",
+            "episode__disposition",
+            "unit__name",
+            "unit__kind",
+            "unit__time_zone",
+            "unit__is_substance_use_program",
+            "bed__label",
+            "bed__room__name",
+        )
+        .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
+    )
+    episodes: dict[int, tuple[Episode, list[Placement]]] = {}
+    for placement in placements:
+        episodes.setdefault(placement.episode_id, (placement.episode, []))[1].append(placement)
+    return list(episodes.values())
 
 
 def caseload_of(person: PersonServed) -> QuerySet[CaseloadAssignment]:
-    return person.caseload.select_related("staff").order_by("ended_on", "-started_on")
+    """The person's caseload assignments, open ones first, with the staff member's name (not
+    the whole row: the page shows no more)."""
+    return (
+        person.caseload.select_related("staff")
+        .only("public_id", "kind", "started_on", "ended_on", "staff__display_name")
+        .order_by("ended_on", "-started_on")
+    )
 
 
 def grants_awaiting_review(user: Any) -> QuerySet[EmergencyAccess]:

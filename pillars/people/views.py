@@ -33,6 +33,7 @@ from pillars.people.choices import UnitKind
 from pillars.people.models import (
     CaseloadAssignment,
     EmergencyAccess,
+    Episode,
     PersonServed,
     Placement,
     Staff,
@@ -117,11 +118,15 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/person_list.html", context)
 
 
-def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any]:
+def _person_context(
+    request: HttpRequest,
+    person: PersonServed,
+    episodes: list[tuple[Episode, list[Placement]]],
+) -> dict[str, Any]:
     user = request.user
-    episodes = list(selectors.episodes_of(person))
     # The open placement is among the episodes' placements (one read for both).
-    placement = next((p for e in episodes for p in e.placements.all() if p.ended_at is None), None)
+    placements = [p for _, in_episode in episodes for p in in_episode]
+    placement = next((p for p in placements if p.ended_at is None), None)
     zone = _zone(placement.unit if placement else None)
     grant = selectors.active_grant_for(user, person)
     emergency = grant is not None and selectors.is_emergency_read(user, person)
@@ -150,12 +155,7 @@ def _person_context(request: HttpRequest, person: PersonServed) -> dict[str, Any
         "can_assign": can_assign,
         "writable": writable,
         # For the sections' Part 2 gate (people.sections): no second read of the placements.
-        "part2_unit_ids": {
-            p.unit_id
-            for e in episodes
-            for p in e.placements.all()
-            if p.unit.is_substance_use_program
-        },
+        "part2_unit_ids": {p.unit_id for p in placements if p.unit.is_substance_use_program},
     }
 
 
@@ -172,10 +172,13 @@ def _assignable_staff(user: Any) -> Any:
     )
 
 
-@page("opens one person served: get_person_for audits the read (emergency purpose if so)", GET)
+@page(
+    "opens one person served: get_person_with_episodes_for audits the read (emergency purpose)",
+    GET,
+)
 def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    person = selectors.get_person_for(request.user, public_id)
-    context = _person_context(request, person)
+    person, episodes = selectors.get_person_with_episodes_for(request.user, public_id)
+    context = _person_context(request, person, episodes)
     context["section_groups"] = grouped(sections_for(request, person, context))
     return render(request, "people/person_detail.html", context)
 

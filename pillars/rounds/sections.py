@@ -39,7 +39,7 @@ def precaution_rows(codes: list[str]) -> list[dict[str, str]]:
 def person_observation(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    order = selectors.current_order(person, request.user)
+    order = selectors.current_order_summary(person, request.user)
     writable = page.get("writable", True)
     return {
         "order": order,

@@ -28,18 +28,22 @@ def person_behavior(
     latest = selectors.latest_plan_summary(person, request.user)
     plan = latest if latest is not None and latest.is_current else None
     writable = page.get("writable", True)
-    zone = page.get("zone_name") or person_zone(person)
-    review_on = getattr(plan, "contract_review_on", None)
+    # The phase, the contract in force and the targets are shown only with a plan in force.
+    phase = selectors.phase_now(person, request.user) if plan is not None else None
+    review_on = selectors.contract_review_on(person, request.user) if plan is not None else None
+    due = False
+    if review_on is not None:
+        zone = page.get("zone_name") or person_zone(person)
+        # The contract in force is the latest signed one.
+        due = BehaviorContract.review_has_come(review_on, clock.today_in(zone))
     return {
         "plan": plan,
         "targets": selectors.plan_targets(plan) if plan is not None else [],
         "ended": latest if latest is not None and latest.is_ended and plan is None else None,
-        "phase_name": getattr(plan, "phase_name", None),
-        "phase_started_on": getattr(plan, "phase_started_on", None),
+        "phase_name": phase[0] if phase else None,
+        "phase_started_on": phase[1] if phase else None,
         "contract_review_on": review_on,
-        # The contract in force is the latest signed one.
-        "review_due": review_on is not None
-        and BehaviorContract.review_has_come(review_on, clock.today_in(zone)),
+        "review_due": due,
         "can_write": writable
         and policy.allows(request.user, "incidents.write_behavior_plan", person),
         "can_record": writable and policy.allows(request.user, "incidents.record_behavior", person),

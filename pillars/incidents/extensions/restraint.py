@@ -25,9 +25,21 @@ RECENT = 5
 def person_restraint(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
+    # The columns the section shows, the Part 2 label columns (the label guard reads them on a
+    # row it logs) and the unit's zone, not its whole row.
     recent = list(
         policy.readable(RestraintEpisode.objects.filter(person=person), request.user)
         .select_related("unit")
+        .only(
+            "public_id",
+            "person_id",
+            "is_part2",
+            "made_in_unit_id",
+            "kind",
+            "started_at",
+            "released_at",
+            "unit__time_zone",
+        )
         .order_by("-started_at")[:RECENT]
     )
     return {

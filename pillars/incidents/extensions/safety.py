@@ -23,7 +23,7 @@ from pillars.rounds.board_extras import BoardExtension, RowExtra, register
 def person_safety_plan(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    versions = list(selectors.versions_of(person, request.user)[:5])
+    versions = selectors.latest_versions(person, request.user, 5)
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
     zone = page.get("zone_name") or person_zone(person)

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from pillars.core import clock, policy
@@ -67,38 +67,74 @@ def current_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
     )
 
 
+# What the person page's section shows of a version, with the Part 2 label columns (the label
+# guard reads them on a row it logs; a deferred column would cost a query).
+SUMMARY_FIELDS = (
+    "public_id",
+    "person_id",
+    "is_part2",
+    "made_in_unit_id",
+    "version",
+    "is_current",
+    "status",
+    "effective_on",
+    "ended_on",
+    "end_reason",
+)
+
+
 def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
-    """The person's latest plan version (in force or ended) for the person page's section, in
-    one query: the version with its writer's and ender's names, its latest phase and the
-    review date of the contract in force as annotations (``written_by_name``,
-    ``ended_by_name``, ``phase_name``, ``phase_started_on``, ``contract_review_on``); its
-    targets are ``plan_targets``. The names, not the whole staff rows: the section shows
-    no more, and building the rows cost more than the query."""
-    phase = policy.readable(PlanPhase.objects.filter(person=OuterRef("person")), user).order_by(
-        "-started_on", "-recorded_at"
-    )
-    contract = policy.readable(
-        BehaviorContract.objects.filter(person=OuterRef("person"), status=ContractStatus.SIGNED),
-        user,
-    ).order_by("-written_at")
+    """The person's latest plan version (in force or ended) for the person page's section: the
+    columns it shows, with its writer's and ender's names as annotations (``written_by_name``,
+    ``ended_by_name``). The names, not the whole staff rows, and not the plan's texts: the
+    section shows no more, and building them cost more than the query. The phase and the
+    contract are asked only of a plan in force (``phase_now``, ``contract_review_on``)."""
     return (
         _plans(person, user)
+        .only(*SUMMARY_FIELDS)
         .annotate(
             written_by_name=F("written_by__display_name"),
             ended_by_name=F("ended_by__display_name"),
-            phase_name=Subquery(phase.values("name")[:1]),
-            phase_started_on=Subquery(phase.values("started_on")[:1]),
-            contract_review_on=Subquery(contract.values("review_on")[:1]),
         )
         .order_by("-version")
         .first()
     )
 
 
+def phase_now(person: PersonServed, user: Any = None) -> tuple[str, date] | None:
+    """The name and first day of the person's latest phase the user may read (one phase change a
+    day: the day orders them)."""
+    found: tuple[str, date] | None = (
+        policy.readable(PlanPhase.objects.filter(person=person), user)
+        .order_by("-started_on")
+        .values_list("name", "started_on")
+        .first()
+    )
+    return found
+
+
+def contract_review_on(person: PersonServed, user: Any = None) -> date | None:
+    """The review date of the contract in force (the latest signed one the user may read)."""
+    found: date | None = (
+        policy.readable(
+            BehaviorContract.objects.filter(person=person, status=ContractStatus.SIGNED), user
+        )
+        .order_by("-written_at")
+        .values_list("review_on", flat=True)
+        .first()
+    )
+    return found
+
+
 def plan_targets(plan: BehaviorPlan) -> list[TargetBehavior]:
-    """A plan's target behaviors in their order (one plain query: the plan is fixed, so its
-    model's ordering by plan, which joins the plan and its person, is left out)."""
-    return list(TargetBehavior.objects.filter(plan=plan).order_by("sort_order", "name"))
+    """A plan's target behaviors in their order, with the columns a summary shows (one plain
+    query: the plan is fixed, so its model's ordering by plan, which joins the plan and its
+    person, is left out)."""
+    return list(
+        TargetBehavior.objects.filter(plan=plan)
+        .order_by("sort_order", "name")
+        .only("plan_id", "name", "measure")
+    )
 
 
 def ended_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:

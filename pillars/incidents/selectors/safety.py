@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from pillars.core import policy
 from pillars.core.plan_versions import PlanReads
 from pillars.incidents.models.safety import SafetyPlanStatus, SafetyPlanVersion
-from pillars.people.models import Placement, Unit
+from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.selectors import record_person_read
 
 # A person's versions, the current plan, the draft, and one version with its read audited
@@ -22,6 +22,27 @@ versions_of = PLANS.versions_of
 current_plan = PLANS.current_plan
 draft_of = PLANS.draft_of
 get_version_for = PLANS.get_version_for
+
+
+def latest_versions(person: PersonServed, user: Any, count: int) -> list[SafetyPlanVersion]:
+    """The person's ``count`` latest versions the user may read, newest first, for the person
+    page's section: the columns it shows and the Part 2 label columns (the label guard reads
+    them on a row it logs), without the drafter's and signer's rows it does not show."""
+    return list(
+        policy.readable(SafetyPlanVersion.objects.filter(person=person), user)
+        .only(
+            "public_id",
+            "person_id",
+            "is_part2",
+            "made_in_unit_id",
+            "number",
+            "status",
+            "signed_at",
+            "review_on",
+            "content",
+        )
+        .order_by("-number")[:count]
+    )
 
 
 def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, SafetyPlanVersion]:

@@ -127,10 +127,23 @@ def requests_visible_to(user: Any, *, active_only: bool = True) -> QuerySet[Matc
 
 
 def requests_of(person: PersonServed, user: Any) -> QuerySet[MatchRequest]:
-    """The person's requests the user may read (the caller checked the person's scope)."""
+    """The person's requests the user may read (the caller checked the person's scope), newest
+    first, with what the person page's section shows: the status, the chosen peer's name and
+    when, and the Part 2 label columns (the label guard reads them on a row it logs), not the
+    requester's and the peer's whole rows."""
     return (
         policy.readable(MatchRequest.objects.filter(person=person), user)
-        .select_related("requested_by", "chosen_peer")
+        .select_related("chosen_peer")
+        .only(
+            "public_id",
+            "person_id",
+            "is_part2",
+            "made_in_unit_id",
+            "requested_at",
+            "status",
+            "chosen_at",
+            "chosen_peer__display_name",
+        )
         .order_by("-requested_at", "-pk")
     )
 

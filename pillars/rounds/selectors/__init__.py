@@ -2,6 +2,7 @@
 
 from pillars.rounds.selectors.orders import (
     current_order,
+    current_order_summary,
     get_check_for,
     get_order_for,
     open_orders_on,
@@ -15,6 +16,7 @@ from pillars.rounds.selectors.orders import (
 
 __all__ = [
     "current_order",
+    "current_order_summary",
     "get_check_for",
     "get_order_for",
     "open_orders_on",

@@ -125,6 +125,31 @@ def current_order(person: PersonServed, user: Any = None) -> ObservationOrder | 
     )
 
 
+def current_order_summary(person: PersonServed, user: Any = None) -> ObservationOrder | None:
+    """``current_order`` with what the person page's section shows: the order's own columns
+    it shows and the Part 2 label columns (the label guard reads them on a row it logs), the
+    level's and the orderer's names, not their whole rows."""
+    return (
+        policy.readable(ObservationOrder.objects.all(), user)
+        .filter(person=person, ended_at__isnull=True)
+        .select_related("level", "ordered_by")
+        .only(
+            "public_id",
+            "person_id",
+            "is_part2",
+            "made_in_unit_id",
+            "precautions",
+            "instructions",
+            "reason",
+            "started_at",
+            "level__name",
+            "ordered_by__display_name",
+        )
+        .order_by()
+        .first()
+    )
+
+
 def recent_checks(
     orders: list[ObservationOrder], per_order: int = 20, user: Any = None
 ) -> dict[int, list[Check]]:
