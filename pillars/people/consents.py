@@ -118,9 +118,9 @@ def grants_for(actor: Actor) -> list[Grant]:
         return list(actor.extra[key])
     now = clock.now()
     consents = list(
-        Consent.objects.using(DEFAULT_DB_ALIAS).filter(
-            pk__in=sorted(actor.consent_ids), revoked_at__isnull=True
-        )
+        Consent.objects.using(DEFAULT_DB_ALIAS)
+        .filter(pk__in=sorted(actor.consent_ids), revoked_at__isnull=True)
+        .order_by()  # a set of grants: no ORDER BY to build
     )
     if not consents:
         actor.extra[key] = ()

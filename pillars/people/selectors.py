@@ -26,7 +26,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.core import clock, policy
-from pillars.core.entry import get_for, public_id_of
+from pillars.core.entry import get_for, one_row, public_id_of
 from pillars.core.policy import Actor
 from pillars.people.models import (
     Bed,
@@ -196,10 +196,10 @@ def get_person_for(
     # may change it, and person_category reads it afresh.
     # The scope check's "placed on one of your units now" is read with the person too.
     actor = policy.actor_for(user)
-    person = (
-        PersonServed.objects.filter(public_id=public_id_of(public_id))
-        .annotate(read_part2=_ever_part2(), **on_actor_units(actor))
-        .first()
+    person = one_row(
+        PersonServed.objects.filter(public_id=public_id_of(public_id)).annotate(
+            read_part2=_ever_part2(), **on_actor_units(actor)
+        )
     )
     if person is None:
         raise Http404("Not found")
@@ -216,7 +216,7 @@ def get_person_with_episodes_for(
     units now" and the Part 2 category of the audited read, where the person's own read would
     ask the placements twice more. Nothing read is shown unless the check passes."""
     actor = policy.actor_for(user)
-    person = PersonServed.objects.filter(public_id=public_id_of(public_id)).first()
+    person = one_row(PersonServed.objects.filter(public_id=public_id_of(public_id)))
     if person is None:
         raise Http404("Not found")
     episodes = episodes_of(person)
