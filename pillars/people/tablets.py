@@ -14,6 +14,7 @@ from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest, HttpResponse
 
 from pillars.core import devices, policy
+from pillars.core.entry import one_row
 from pillars.core.sessions import DEVICE_SESSION_KEY, end_sessions_where
 from pillars.people.models import Staff, TrustedDevice
 from pillars.people.services import check_pin, device_for_secret, enroll_on_device, may_quick_switch
@@ -60,11 +61,8 @@ class BadgePinBackend(BaseBackend):
         return staff.user
 
     def get_user(self, user_id: int) -> Any:
-        user = (
-            get_user_model()
-            .objects.select_related("staff")
-            .filter(pk=user_id, is_active=True)
-            .first()
+        user = one_row(
+            get_user_model().objects.select_related("staff").filter(pk=user_id, is_active=True)
         )
         return policy.loaded_with_user(user)
 
