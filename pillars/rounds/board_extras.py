@@ -125,7 +125,8 @@ def count_together(unit: Unit, querysets: dict[Hashable, QuerySet[Any]]) -> dict
         )
         for name, key in names.items()
     }
-    values = Unit.objects.filter(pk=unit.pk).annotate(**columns).values(*columns).first() or {}
+    found = Unit.objects.filter(pk=unit.pk).annotate(**columns).order_by().values(*columns)[:1]
+    values: dict[str, Any] = next(iter(found), {})
     counts.update({key: int(values.get(name) or 0) for name, key in names.items()})
     return counts
 

@@ -220,8 +220,10 @@ def persons_with_plans(person_ids: list[int], user: Any = None) -> dict[int, UUI
     """The public id of each person shown who has a current plan the user may read (one query,
     whatever the census)."""
     plans = policy.readable(BehaviorPlan.objects.all(), user)
-    rows = plans.filter(person_id__in=person_ids, is_current=True).values_list(
-        "person_id", "person__public_id"
+    rows = (
+        plans.filter(person_id__in=person_ids, is_current=True)
+        .order_by()
+        .values_list("person_id", "person__public_id")
     )
     return dict(rows)
 

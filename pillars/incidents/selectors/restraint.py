@@ -210,8 +210,12 @@ def board_timers(
 
 
 def active_person_ids(unit: Unit, person_ids: Iterable[int]) -> dict[int, RestraintEpisode]:
-    episodes = RestraintEpisode.objects.filter(
-        released_at__isnull=True, person_id__in=list(person_ids)
+    """The active episode of each of these persons in one (a person has one at most), with the
+    columns the board's flag shows."""
+    episodes = (
+        RestraintEpisode.objects.filter(released_at__isnull=True, person_id__in=list(person_ids))
+        .only("public_id", "person_id", "kind", "started_at")
+        .order_by()
     )
     return {e.person_id: e for e in episodes}
 

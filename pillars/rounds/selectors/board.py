@@ -179,8 +179,10 @@ def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
     last = Check.objects.filter(
         order=OuterRef("pk"), observed_at=OuterRef("last_observed_at")
     ).order_by("-pk")
+    # No ORDER BY: the rows are sorted once built (room order or due first).
     return (
         open_orders_placed_on(user, unit)
+        .order_by()
         .annotate(
             # The open placement joined by that filter (an annotation after the filter
             # reuses its join): no query of its own for the beds.
