@@ -303,14 +303,20 @@ def _row(order: Any, now: datetime, mine: tuple[set[int], set[int]]) -> BoardRow
 def _flag_ligature_risks(unit: Unit, rows: list[BoardRow], now: datetime) -> None:
     """Say so on each row of a person on suicide or self-harm precautions whose bed is in a
     room with an open ligature finding (the rule of ``ligature_risks``, read live, not waiting
-    for the sweep): one query for the unit's findings, the rows already hold rooms and orders."""
-    by_room = open_ligature_work_orders(unit, now)
-    if not by_room:
+    for the sweep): one query for the unit's findings, the rows already hold rooms and orders;
+    none when no one shown in a room is on those precautions."""
+    at_risk = [
+        row
+        for row in rows
+        if row.room_id and row.order.started_at <= now and has_risk_precautions(row.order)
+    ]
+    if not at_risk:
         return
-    for row in rows:
+    by_room = open_ligature_work_orders(unit, now)
+    for row in at_risk:
         order = row.order
         found = by_room.get(row.room_id or 0)
-        if not found or order.started_at > now or not has_risk_precautions(order):
+        if not found:
             continue
         work_order = found[0]
         assert work_order.room is not None
