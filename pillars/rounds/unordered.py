@@ -16,21 +16,13 @@ from django.urls import reverse
 
 from pillars.core import policy
 from pillars.people.models import PersonServed, Unit
-from pillars.rounds.board_extras import BoardExtension, register
+from pillars.rounds.board_extras import BoardExtension, placed_on, register
 from pillars.rounds.models import ObservationOrder
 
 
-def persons_without_order(user: Any, unit: Unit) -> list[PersonServed]:
-    """The persons on the unit now, in scope for the user, with no open order they can read:
-    two plain queries (the persons placed, with the columns the panel shows; which of them
-    have an open order), cheaper to build than one with nested subqueries."""
-    placed = list(
-        PersonServed.objects.filter(
-            episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True
-        )
-        .only("public_id", "preferred_name", "legal_given_name", "legal_family_name")
-        .order_by("legal_family_name", "legal_given_name")
-    )
+def persons_without_order(user: Any, placed: list[PersonServed]) -> list[PersonServed]:
+    """Of the persons placed on the unit now (``board_extras.placed_on``), those with no open
+    order the user can read (one query)."""
     if not placed:
         return []
     ordered = set(
@@ -45,7 +37,7 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     user = getattr(request, "user", None)
     if not policy.can(user, "rounds.view"):
         return None
-    missing = persons_without_order(user, unit)
+    missing = persons_without_order(user, placed_on(request, unit))
     if not missing:
         return None
     can_order = policy.can(user, "rounds.order")
