@@ -1,19 +1,49 @@
 """1:1 and 2:1 coverage on the board rows: each open stretch links to its relief handoff, and a
 person on continuous observation with too few staff links to putting someone with them (issue
-11 item 7). One query per board read, whatever the census."""
+11 item 7). Drawn from the board's own read of its orders (no query of its own)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import FilteredRelation, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.urls import reverse
 
 from pillars.core import policy
 from pillars.people.models import Unit
-from pillars.rounds.board_extras import BoardExtension, RowExtra, register
-from pillars.rounds.models import ObservationOrder
+from pillars.rounds.board_extras import BoardExtension, RowExtra, register, shared
+from pillars.rounds.models import Coverage, ObservationOrder
+
+_ORDERS = "rounds-board-orders"
+
+
+def share_orders(request: HttpRequest, unit: Unit, orders: list[ObservationOrder]) -> None:
+    """The board's own read of its rows' open orders (each with its level and its open
+    stretches, ``open_coverage``, with their staff): the links are drawn from it, with no query
+    of their own."""
+    shared(request, (_ORDERS, unit.pk), lambda: orders)
+
+
+def _open_orders(request: HttpRequest, unit: Unit, person_ids: list[int]) -> list[ObservationOrder]:
+    """The open orders the user may read of the persons shown: the board's own read, or
+    (asked outside one) read here."""
+    orders: list[ObservationOrder] = shared(
+        request,
+        (_ORDERS, unit.pk),
+        lambda: list(
+            policy.restrict(ObservationOrder.objects.all(), request.user, "rounds.view")
+            .filter(person_id__in=person_ids, ended_at__isnull=True)
+            .select_related("level")
+            .prefetch_related(
+                Prefetch(
+                    "coverage",
+                    queryset=Coverage.objects.filter(ended_at__isnull=True).select_related("staff"),
+                    to_attr="open_coverage",
+                )
+            )
+        ),
+    )
+    wanted = set(person_ids)
+    return [order for order in orders if order.person_id in wanted]
 
 
 def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, list[RowExtra]]:
@@ -23,49 +53,28 @@ def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, l
         return {}
     me = policy.actor_for(user).staff_id
     found: dict[int, list[RowExtra]] = {}
-    # One query: each open order of the persons shown with its open stretches (if any).
-    rows = (
-        ObservationOrder.objects.filter(person_id__in=person_ids, ended_at__isnull=True)
-        .annotate(
-            open_stretch=FilteredRelation("coverage", condition=Q(coverage__ended_at__isnull=True))
-        )
-        .order_by("open_stretch__started_at", "open_stretch__pk")
-        .values_list(
-            "person_id",
-            "public_id",
-            "paused_at",
-            "level__staff_ratio",
-            "open_stretch__public_id",
-            "open_stretch__staff_id",
-            "open_stretch__staff__display_name",
-        )
-    )
-    orders: dict[Any, tuple[int, Any, int]] = {}
-    open_count: dict[Any, int] = {}
-    for person_id, order_id, paused_at, ratio, stretch_id, staff_id, staff_name in rows:
-        if paused_at is None and ratio > 0:
-            orders[order_id] = (person_id, order_id, ratio)
-        if stretch_id is None:
-            continue
-        open_count[order_id] = open_count.get(order_id, 0) + 1
-        label = (
-            "Hand off to a colleague (relief)"
-            if staff_id == me
-            else f"Relief handoff from {staff_name}"
-        )
-        found.setdefault(person_id, []).append(
-            RowExtra(
-                label=label,
-                url=reverse("rounds:coverage-relieve", kwargs={"public_id": stretch_id}),
-                icon="⇄",
+    for order in _open_orders(request, unit, person_ids):
+        # Each open stretch (oldest first) links to its relief handoff.
+        stretches = order.open_coverage  # type: ignore[attr-defined]
+        for stretch in stretches:
+            label = (
+                "Hand off to a colleague (relief)"
+                if stretch.staff_id == me
+                else f"Relief handoff from {stretch.staff.display_name}"
             )
-        )
-    for person_id, order_id, ratio in orders.values():
-        if open_count.get(order_id, 0) < ratio:
-            found.setdefault(person_id, []).append(
+            found.setdefault(order.person_id, []).append(
+                RowExtra(
+                    label=label,
+                    url=reverse("rounds:coverage-relieve", kwargs={"public_id": stretch.public_id}),
+                    icon="⇄",
+                )
+            )
+        ratio = order.level.staff_ratio
+        if order.paused_at is None and ratio > 0 and len(stretches) < ratio:
+            found.setdefault(order.person_id, []).append(
                 RowExtra(
                     label="Put someone with them",
-                    url=reverse("rounds:coverage-start", kwargs={"public_id": order_id}),
+                    url=reverse("rounds:coverage-start", kwargs={"public_id": order.public_id}),
                     icon="+",
                 )
             )

@@ -28,7 +28,7 @@ from typing import Any, cast
 from django.db.models import Func, IntegerField, QuerySet, Subquery, Value
 from django.http import HttpRequest
 
-from pillars.people.models import Unit
+from pillars.people.models import PersonServed, Unit
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,24 @@ def shared[T](request: HttpRequest, key: Hashable, read: Callable[[], T]) -> T:
     return cast(T, cache[key])
 
 
+def placed_on(request: HttpRequest, unit: Unit) -> list[PersonServed]:
+    """The persons placed on the unit now, by name, with the columns a panel shows of them
+    (public id and names): read once per board read for every panel that asks (the persons
+    with no order, the counts limited to the unit's persons). A panel still scopes what it
+    shows of them to the user."""
+    return shared(
+        request,
+        ("placed-on", unit.pk),
+        lambda: list(
+            PersonServed.objects.filter(
+                episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True
+            )
+            .only("public_id", "preferred_name", "legal_given_name", "legal_family_name")
+            .order_by("legal_family_name", "legal_given_name")
+        ),
+    )
+
+
 def row_extras(
     request: HttpRequest, unit: Unit, person_ids: Iterable[int]
 ) -> dict[int, list[RowExtra]]:
@@ -125,7 +143,8 @@ def count_together(unit: Unit, querysets: dict[Hashable, QuerySet[Any]]) -> dict
         )
         for name, key in names.items()
     }
-    values = Unit.objects.filter(pk=unit.pk).annotate(**columns).values(*columns).first() or {}
+    found = Unit.objects.filter(pk=unit.pk).annotate(**columns).order_by().values(*columns)[:1]
+    values: dict[str, Any] = next(iter(found), {})
     counts.update({key: int(values.get(name) or 0) for name, key in names.items()})
     return counts
 

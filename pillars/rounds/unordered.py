@@ -15,36 +15,29 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from pillars.core import policy
-from pillars.people.models import Placement, Unit
-from pillars.rounds.board_extras import BoardExtension, register
+from pillars.people.models import PersonServed, Unit
+from pillars.rounds.board_extras import BoardExtension, placed_on, register
 from pillars.rounds.models import ObservationOrder
 
 
-def persons_without_order(user: Any, unit: Unit) -> list[Any]:
-    """The persons on the unit now, in scope for the user, with no open order they can read
-    (two queries)."""
-    placed = list(
-        Placement.objects.current()
-        .filter(unit=unit)
-        .select_related("episode__person")
-        .order_by("episode__person__legal_family_name", "episode__person__legal_given_name")
-    )
-    ids = [p.episode.person_id for p in placed]
-    if not ids:
+def persons_without_order(user: Any, placed: list[PersonServed]) -> list[PersonServed]:
+    """Of the persons placed on the unit now (``board_extras.placed_on``), those with no open
+    order the user can read (one query)."""
+    if not placed:
         return []
     ordered = set(
         policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
-        .filter(person_id__in=ids, ended_at__isnull=True)
+        .filter(person_id__in=[p.pk for p in placed], ended_at__isnull=True)
         .values_list("person_id", flat=True)
     )
-    return [p.episode.person for p in placed if p.episode.person_id not in ordered]
+    return [person for person in placed if person.pk not in ordered]
 
 
 def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     user = getattr(request, "user", None)
     if not policy.can(user, "rounds.view"):
         return None
-    missing = persons_without_order(user, unit)
+    missing = persons_without_order(user, placed_on(request, unit))
     if not missing:
         return None
     can_order = policy.can(user, "rounds.order")

@@ -85,10 +85,9 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     The board has already checked the unit; each episode is still scoped to the reader."""
     if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
         return None
-    now = clock.now()
     rows = [
-        {"episode": e, "timers": selectors.timers(e, now)}
-        for e in selectors.active_episodes(request.user, unit, staff=False)
+        {"episode": episode, "timers": timers}
+        for episode, timers in selectors.board_timers(request.user, unit, clock.now())
     ]
     if not rows:
         return None

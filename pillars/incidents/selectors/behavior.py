@@ -256,8 +256,10 @@ def persons_with_plans(person_ids: list[int], user: Any = None) -> dict[int, UUI
     """The public id of each person shown who has a current plan the user may read (one query,
     whatever the census)."""
     plans = policy.readable(BehaviorPlan.objects.all(), user)
-    rows = plans.filter(person_id__in=person_ids, is_current=True).values_list(
-        "person_id", "person__public_id"
+    rows = (
+        plans.filter(person_id__in=person_ids, is_current=True)
+        .order_by()
+        .values_list("person_id", "person__public_id")
     )
     return dict(rows)
 
@@ -300,11 +302,16 @@ def review_units(user: Any) -> list[Unit]:
     return list(units_visible_to(user).filter(is_active=True).order_by("name"))
 
 
-def reviews_due_on(user: Any, unit: Unit) -> QuerySet[BehaviorContract]:
+def reviews_due_on(
+    user: Any, unit: Unit, placed: list[int] | None = None
+) -> QuerySet[BehaviorContract]:
     """The contracts in force of the persons on the unit now, that the user may see, whose
     review has come in the unit's today (the board's panel counts them; the list is
-    ``contract_reviews_due``)."""
-    on_unit = Placement.objects.current().filter(unit=unit).values("episode__person_id")
+    ``contract_reviews_due``). ``placed``: the ids of the persons on the unit now, when the
+    caller has read them."""
+    on_unit: Any = placed
+    if on_unit is None:
+        on_unit = Placement.objects.current().filter(unit=unit).values("episode__person_id")
     return policy.restrict(
         BehaviorContract.objects.filter(
             status=ContractStatus.SIGNED,

@@ -13,16 +13,18 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from pillars.core import clock, policy
 from pillars.core.entry import get_for
 from pillars.incidents.models import (
     EpisodeKind,
+    FaceToFace,
+    MonitoringCheck,
     RestraintEpisode,
     RestraintOrder,
     RestraintStaff,
@@ -98,15 +100,29 @@ def _until(at: datetime, now: datetime) -> tuple[str, str]:
 
 def timers(episode: RestraintEpisode, now: datetime) -> list[Timer]:
     """The live clocks of an active episode: order expiring, face-to-face, monitoring."""
+    return _timers(
+        now,
+        expires=episode.order_expires_at(),
+        done=episode.face_to_face_done_at(),
+        due=episode.face_to_face_due_at(),
+        monitoring=episode.monitoring_due_at(),
+    )
+
+
+def _timers(
+    now: datetime,
+    *,
+    expires: datetime | None,
+    done: datetime | None,
+    due: datetime,
+    monitoring: datetime | None,
+) -> list[Timer]:
     found: list[Timer] = []
-    expires = episode.order_expires_at()
     if expires is None:
         found.append(Timer("order", "Order", None, "no order", "danger"))
     else:
         text, tone = _until(expires, now)
         found.append(Timer("order", "Order expires", expires, text, tone))
-    done = episode.face_to_face_done_at()
-    due = episode.face_to_face_due_at()
     if done is None:
         text, tone = _until(due, now)
         found.append(Timer("face_to_face", "Face-to-face due", due, text, tone))
@@ -121,7 +137,6 @@ def timers(episode: RestraintEpisode, now: datetime) -> list[Timer]:
                 "warning" if late else "",
             )
         )
-    monitoring = episode.monitoring_due_at()
     if monitoring is not None:
         text, tone = _until(monitoring, now)
         found.append(Timer("monitoring", "Monitoring due", monitoring, text, tone))
@@ -138,9 +153,69 @@ def active_episodes(
     return list(_with_clock_rows(visible, staff=staff).order_by("started_at"))
 
 
+def board_timers(
+    user: Any, unit: Unit, now: datetime
+) -> list[tuple[RestraintEpisode, list[Timer]]]:
+    """The unit board's panel: the unit's episodes not yet released that the user may see, each
+    with its live clocks, in one scoped query. The moments the clocks start from (the latest
+    order's expiry, the first face-to-face, the last monitoring check) are columns of that
+    query rather than the episode's rows, and only the columns the panel shows are read (with
+    the label columns the Part 2 filter logs by)."""
+    latest_order = RestraintOrder.objects.filter(episode=OuterRef("pk")).order_by(
+        "-ordered_at", "-pk"
+    )
+    first_seen = FaceToFace.objects.filter(episode=OuterRef("pk")).order_by("seen_at")
+    last_check = MonitoringCheck.objects.filter(episode=OuterRef("pk")).order_by("-observed_at")
+    episodes = (
+        episodes_visible_to(user)
+        .filter(unit=unit, released_at__isnull=True)
+        .select_related("person", "profile")
+        .only(
+            "public_id",
+            "kind",
+            "started_at",
+            "released_at",
+            "person_id",
+            "is_part2",
+            "made_in_unit_id",
+            "person__public_id",
+            "person__preferred_name",
+            "person__legal_given_name",
+            "person__legal_family_name",
+            "profile__face_to_face_minutes",
+            "profile__monitoring_minutes",
+        )
+        .annotate(
+            board_expires=Subquery(latest_order.values("expires_at")[:1]),
+            board_seen=Subquery(first_seen.values("seen_at")[:1]),
+            board_checked=Subquery(last_check.values("observed_at")[:1]),
+        )
+        .order_by("started_at")
+    )
+    return [
+        (
+            episode,
+            _timers(
+                now,
+                expires=episode.board_expires,
+                done=episode.board_seen,
+                due=episode.face_to_face_due_at(),
+                # monitoring_due_at() from the last check's moment (the episode is active).
+                monitoring=(episode.board_checked or episode.started_at)
+                + timedelta(minutes=episode.profile.monitoring_minutes),
+            ),
+        )
+        for episode in episodes
+    ]
+
+
 def active_person_ids(unit: Unit, person_ids: Iterable[int]) -> dict[int, RestraintEpisode]:
-    episodes = RestraintEpisode.objects.filter(
-        released_at__isnull=True, person_id__in=list(person_ids)
+    """The active episode of each of these persons in one (a person has one at most), with the
+    columns the board's flag shows."""
+    episodes = (
+        RestraintEpisode.objects.filter(released_at__isnull=True, person_id__in=list(person_ids))
+        .only("public_id", "person_id", "kind", "started_at")
+        .order_by()
     )
     return {e.person_id: e for e in episodes}
 

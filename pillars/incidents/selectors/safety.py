@@ -67,11 +67,16 @@ def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, Safe
     return {v.person_id: v for v in rows}
 
 
-def overdue_reviews(user: Any, unit: Unit, today: date) -> QuerySet[SafetyPlanVersion]:
-    """Current plans of the persons on the unit now whose review date has passed, oldest first."""
-    on_unit = Placement.objects.filter(unit=unit, ended_at__isnull=True).values(
-        "episode__person_id"
-    )
+def overdue_reviews(
+    user: Any, unit: Unit, today: date, placed: list[int] | None = None
+) -> QuerySet[SafetyPlanVersion]:
+    """Current plans of the persons on the unit now whose review date has passed, oldest first.
+    ``placed``: the ids of the persons on the unit now, when the caller has read them."""
+    on_unit: Any = placed
+    if on_unit is None:
+        on_unit = Placement.objects.filter(unit=unit, ended_at__isnull=True).values(
+            "episode__person_id"
+        )
     return policy.restrict(
         SafetyPlanVersion.objects.current()
         .filter(person_id__in=on_unit, review_on__lt=today)

@@ -34,14 +34,16 @@ from pillars.rounds.tests.test_inspections import all_pass, inspect, template
 
 pytestmark = pytest.mark.django_db
 
-# The session and actor (4), the unit, the rows (3) and the assignment, ligature findings, the
-# audited list read (5), every extension's row reads and panels, and the alert badge's count.
-BOARD_BUDGET = 28
+# The session and actor (4), the unit, the rows (1; the open exceptions and coverage of the
+# paused and 1:1 orders only) and the assignment, ligature findings, the audited list read (5),
+# every extension's row reads and panels (the persons placed read once for all of them), and
+# the alert badge's count.
+BOARD_BUDGET = 22
 # The polled rows: the board without its panels (they refresh on their own).
-ROWS_BUDGET = 24
+ROWS_BUDGET = 18
 # The panels on their own: the session and actor, the unit, the audited read of the unit's
 # persons, the panels' counts (one query) and each panel's own list.
-PANELS_BUDGET = 20
+PANELS_BUDGET = 15
 # The session and actor (4), the person, scope, the audited read (5), episodes, placements and
 # caseload, one read per inline section (the Part 2 consents section among them; for a nurse,
 # the recovery app's "Connect to a peer" section) and the alert badge's count. On-demand

@@ -304,3 +304,34 @@ def test_timer_tones_are_the_board_extras_tones(world: World) -> None:
         done = {t.key: t.tone for t in timers(episode, START + timedelta(minutes=70))}
     assert done["face_to_face"] == "warning"
     assert {tone for t in [soon, late, done] for tone in t.values()} <= {"", "warning", "danger"}
+
+
+def test_the_boards_timers_read_in_one_query_are_the_episodes_own(
+    world: World, django_assert_num_queries: object
+) -> None:
+    """The board's panel reads each clock's moment as a column (``board_timers``); its timers
+    are those of the episode's own rows (``timers``), before and after renewals, checks and the
+    face-to-face."""
+    from pillars.incidents.selectors.restraint import active_episodes, board_timers, timers
+
+    episode = _start(world)
+    nurse = world.user("nurse")
+    unit = episode.unit
+
+    def same(now: datetime) -> None:
+        by_rows = [timers(e, now) for e in active_episodes(nurse, unit)]
+        with django_assert_num_queries(1):  # type: ignore[operator]
+            by_columns = [found for _, found in board_timers(nurse, unit, now)]
+        assert by_columns == by_rows
+        assert by_rows
+
+    same(START + 5 * MIN)
+    for minutes in (15, 29):
+        with time_machine.travel(START + minutes * MIN, tick=False):
+            svc.record_monitoring(episode, actor=world.user("bht"), condition="Calm")
+    with time_machine.travel(START + 50 * MIN, tick=False):
+        svc.record_face_to_face(episode, actor=nurse, findings="Seen")
+    same(START + 55 * MIN)
+    with time_machine.travel(START + 4 * timedelta(hours=1), tick=False):
+        svc.renew_order(episode, actor=world.user("clinician"))
+    same(START + timedelta(hours=4, minutes=5))

@@ -1,7 +1,7 @@
 """The unit board: every person on observation on one unit, with their clock, in a constant
 number of queries whatever the census (select_related for the person and level, the bed from
-the placement the filter joins, indexed correlated subqueries for the last check, two prefetches
-for open exceptions and coverage).
+the placement the filter joins, indexed correlated subqueries for the last check, a prefetch
+each for the open exceptions and coverage of the orders that can have them).
 
 Reading the board shows persons served, so each read is one audited list read.
 """
@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import Http404
 
 from pillars.core import clock, policy
@@ -179,8 +188,10 @@ def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
     last = Check.objects.filter(
         order=OuterRef("pk"), observed_at=OuterRef("last_observed_at")
     ).order_by("-pk")
+    # No ORDER BY: the rows are sorted once built (room order or due first).
     return (
         open_orders_placed_on(user, unit)
+        .order_by()
         .annotate(
             # The open placement joined by that filter (an annotation after the filter
             # reuses its join): no query of its own for the beds.
@@ -196,19 +207,34 @@ def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
                 )
             ),
         )
-        .prefetch_related(
-            Prefetch(
-                "exceptions",
-                queryset=MonitoringException.objects.filter(ended_at__isnull=True),
-                to_attr="open_exceptions",
-            ),
-            Prefetch(
-                "coverage",
-                queryset=Coverage.objects.filter(ended_at__isnull=True).select_related("staff"),
-                to_attr="open_coverage",
-            ),
-        )
     )
+
+
+def _with_open_rows(orders: list[ObservationOrder]) -> None:
+    """Each order's open exceptions (newest first) and open coverage stretches (oldest first,
+    with their staff), read only for the orders that can have any: an open exception is what
+    pauses an order (``services.exceptions`` sets ``paused_at`` when one starts and clears it
+    when it ends), and coverage is started on 1:1 and 2:1 levels only, its stretches ending
+    with their order. A unit with no one paused or on 1:1 reads neither."""
+    prefetch_related_objects(
+        [order for order in orders if order.paused_at is not None],
+        Prefetch(
+            "exceptions",
+            queryset=MonitoringException.objects.filter(ended_at__isnull=True),
+            to_attr="open_exceptions",
+        ),
+    )
+    prefetch_related_objects(
+        [order for order in orders if order.level.staff_ratio > 0],
+        Prefetch(
+            "coverage",
+            queryset=Coverage.objects.filter(ended_at__isnull=True).select_related("staff"),
+            to_attr="open_coverage",
+        ),
+    )
+    for order in orders:
+        order.__dict__.setdefault("open_exceptions", [])
+        order.__dict__.setdefault("open_coverage", [])
 
 
 def _with_last_check_moment(orders: list[ObservationOrder]) -> None:
@@ -277,14 +303,20 @@ def _row(order: Any, now: datetime, mine: tuple[set[int], set[int]]) -> BoardRow
 def _flag_ligature_risks(unit: Unit, rows: list[BoardRow], now: datetime) -> None:
     """Say so on each row of a person on suicide or self-harm precautions whose bed is in a
     room with an open ligature finding (the rule of ``ligature_risks``, read live, not waiting
-    for the sweep): one query for the unit's findings, the rows already hold rooms and orders."""
-    by_room = open_ligature_work_orders(unit, now)
-    if not by_room:
+    for the sweep): one query for the unit's findings, the rows already hold rooms and orders;
+    none when no one shown in a room is on those precautions."""
+    at_risk = [
+        row
+        for row in rows
+        if row.room_id and row.order.started_at <= now and has_risk_precautions(row.order)
+    ]
+    if not at_risk:
         return
-    for row in rows:
+    by_room = open_ligature_work_orders(unit, now)
+    for row in at_risk:
         order = row.order
         found = by_room.get(row.room_id or 0)
-        if not found or order.started_at > now or not has_risk_precautions(order):
+        if not found:
             continue
         work_order = found[0]
         assert work_order.room is not None
@@ -325,6 +357,7 @@ def board_rows(
     scope = assignment_scope(user, unit, now)
     orders = list(qs)
     _with_last_check_moment(orders)
+    _with_open_rows(orders)
     rows = [_row(order, now, scope) for order in orders]
     _flag_ligature_risks(unit, rows, now)
     if mine:

@@ -263,9 +263,21 @@ def _queries(world: World, expected_rows: int) -> int:
 
 
 # The actor (3), the orders (1), their last checks (1) and beds (1), open exceptions and
-# coverage (2), the assignment (1), ligature findings in the unit's rooms (1) and the audited list
-# read (5).
+# coverage (2: of the paused orders and those on 1:1 or 2:1 only), the assignment (1), ligature
+# findings in the unit's rooms (1) and the audited list read (5).
 BOARD_QUERY_BUDGET = 15
+
+
+def test_no_one_paused_or_on_one_to_one_reads_no_exceptions_or_coverage(world: World) -> None:
+    order_for(world, world.person_a)
+    user = type(world.user("bht")).objects.get(pk=world.user("bht").pk)
+    with CaptureQueriesContext(connection) as queries:
+        rows = board_selectors.board_rows(user, world.unit_a)
+    assert [r.with_now for r in rows] == [[]]
+    assert rows[0].open_exception is None
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "rounds_monitoringexception" not in read
+    assert "rounds_coverage" not in read
 
 
 @pytest.mark.parametrize("size", [5, 40])

@@ -32,7 +32,7 @@ from pillars.core.pages import GET, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.choices import UnitKind
 from pillars.people.models import Unit
-from pillars.rounds import board_extras, selectors, services
+from pillars.rounds import board_coverage, board_extras, selectors, services
 from pillars.rounds.api.sync import CheckBatchIn, answer_batch
 from pillars.rounds.choices import Activity, Location, SafetyStatus
 from pillars.rounds.forms.board import CheckForm
@@ -293,7 +293,9 @@ def _refused(
 
 
 def _add_extras(request: HttpRequest, unit: Unit, rows: list[Any]) -> None:
-    """What other apps show on each row (board_extras), read once for all the rows."""
+    """What other apps show on each row (board_extras), read once for all the rows; the
+    coverage links are drawn from the rows' orders as read."""
+    board_coverage.share_orders(request, unit, [row.order for row in rows])
     extras = board_extras.row_extras(request, unit, [row.order.person_id for row in rows])
     for row in rows:
         row.extras = extras.get(row.order.person_id, [])
