@@ -59,9 +59,10 @@ def board_rows(
     request: HttpRequest, unit: Unit, person_ids: list[int]
 ) -> dict[int, list[RowExtra]]:
     """A flag on the row of each person in an active episode (one query for the whole board)."""
-    if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
+    user = getattr(request, "user", None)
+    if not policy.can(user, "incidents.restraint_view"):
         return {}
-    active = selectors.active_person_ids(unit, person_ids)
+    active = selectors.active_person_ids(unit, person_ids, user)
     return {
         person_id: [
             RowExtra(

@@ -209,12 +209,19 @@ def board_timers(
     ]
 
 
-def active_person_ids(unit: Unit, person_ids: Iterable[int]) -> dict[int, RestraintEpisode]:
-    """The active episode of each of these persons in one (a person has one at most), with the
-    columns the board's flag shows."""
+def active_person_ids(
+    unit: Unit, person_ids: Iterable[int], user: Any
+) -> dict[int, RestraintEpisode]:
+    """The active episode of each of these persons in one (a person has one at most) whose
+    label the user may read, with the columns the board's flag shows (and its label's)."""
     episodes = (
-        RestraintEpisode.objects.filter(released_at__isnull=True, person_id__in=list(person_ids))
-        .only("public_id", "person_id", "kind", "started_at")
+        policy.readable(
+            RestraintEpisode.objects.filter(
+                released_at__isnull=True, person_id__in=list(person_ids)
+            ),
+            user,
+        )
+        .only("public_id", "person_id", "kind", "started_at", "is_part2", "made_in_unit_id")
         .order_by()
     )
     return {e.person_id: e for e in episodes}

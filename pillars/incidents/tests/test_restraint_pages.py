@@ -71,6 +71,17 @@ def test_board_shows_timers_and_flags_in_constant_queries(world: World, signed_i
     assert many == few
 
 
+def test_the_rows_flag_keeps_the_label_of_the_episode(world: World, signed_in: Any) -> None:
+    """An episode made in a substance-use program keeps its label: a board on another unit
+    shows no flag for it (as the episode's own page answers 404 there)."""
+    _observe(world, world.person_a)
+    episode = _start(world, world.person_a)
+    client = signed_in("bht")
+    assert "In seclusion since" in _board_queries(client, world)[1]
+    RestraintEpisode.objects.filter(pk=episode.pk).update(is_part2=True, made_in_unit=world.unit_b)
+    assert "In seclusion since" not in _board_queries(client, world)[1]
+
+
 def test_no_panel_for_a_role_that_may_not_see_episodes(world: World, signed_in: Any) -> None:
     _observe(world, world.person_a)
     _start(world, world.person_a)
