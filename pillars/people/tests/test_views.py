@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -529,23 +529,27 @@ def test_a_conflict_is_a_message_and_nothing_is_stored(
     assert Placement.objects.current().get(episode__person=world.person_a).bed == world.beds_a[0]
 
 
+def _past_episode(world: World, begin: datetime) -> Episode:
+    """A five-day episode of person A, discharged home (its placements are the caller's)."""
+    return Episode.objects.create(
+        person=world.person_a,
+        admitted_at=begin,
+        admitted_by=world.staff["nurse"],
+        recorded_at=begin,
+        discharged_at=begin + timedelta(days=5),
+        disposition="home",
+    )
+
+
 @pytest.mark.parametrize("history", [0, 8])
 def test_person_detail_query_budget_does_not_grow_with_history(
     world: World, signed_in: Any, django_assert_max_num_queries: Any, history: int
 ) -> None:
     assert world.person_a is not None
-    nurse = world.staff["nurse"]
     start = clock.now() - timedelta(days=400)
     for i in range(history):
         begin = start + timedelta(days=30 * i)
-        episode = Episode.objects.create(
-            person=world.person_a,
-            admitted_at=begin,
-            admitted_by=nurse,
-            recorded_at=begin,
-            discharged_at=begin + timedelta(days=5),
-            disposition="home",
-        )
+        episode = _past_episode(world, begin)
         Placement.objects.create(
             episode=episode, unit=world.unit_a, started_at=begin, ended_at=begin + timedelta(days=2)
         )
@@ -577,16 +581,8 @@ def test_person_detail_lists_episodes_newest_first_with_their_placements(
     # One read of the placements names every episode: each is shown once, the newest first,
     # with its placements in the order they began (a transfer: the first unit, then the next).
     assert world.person_a is not None
-    nurse = world.staff["nurse"]
     begin = clock.now() - timedelta(days=100)
-    episode = Episode.objects.create(
-        person=world.person_a,
-        admitted_at=begin,
-        admitted_by=nurse,
-        recorded_at=begin,
-        discharged_at=begin + timedelta(days=5),
-        disposition="home",
-    )
+    episode = _past_episode(world, begin)
     for unit, days, reason in ((world.unit_b, 2, "later unit"), (world.unit_a, 0, "first unit")):
         Placement.objects.create(
             episode=episode,
