@@ -254,8 +254,14 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
         if self.released_at is not None:
             return None
         checks = self._checks()
-        last = checks[-1].observed_at if checks else self.started_at
-        return last + timedelta(minutes=self.profile.monitoring_minutes)
+        return self.monitoring_due_after(checks[-1].observed_at if checks else None)
+
+    def monitoring_due_after(self, last_checked: datetime | None) -> datetime:
+        """The next monitoring check of an active episode whose last one was at
+        ``last_checked`` (None: none yet, so counted from the start)."""
+        return (last_checked or self.started_at) + timedelta(
+            minutes=self.profile.monitoring_minutes
+        )
 
     def state_total_limit_at(self) -> datetime | None:
         """When a state's total limit for this kind of episode runs out (mechanical restraint

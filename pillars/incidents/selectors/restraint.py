@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -200,9 +200,7 @@ def board_timers(
                 expires=episode.board_expires,
                 done=episode.board_seen,
                 due=episode.face_to_face_due_at(),
-                # monitoring_due_at() from the last check's moment (the episode is active).
-                monitoring=(episode.board_checked or episode.started_at)
-                + timedelta(minutes=episode.profile.monitoring_minutes),
+                monitoring=episode.monitoring_due_after(episode.board_checked),
             ),
         )
         for episode in episodes
