@@ -180,6 +180,36 @@ class BoardRow:
         return f"overdue by {abs(self.seconds_to_due) // 60} min"
 
 
+# The columns the board uses of an order, its person and its level: what the row shows, its
+# clock (``status_at``, ``next_due_at``), the coverage and ligature rules and the Part 2 label
+# (the label guard reads ``is_part2`` and ``made_in_unit_id`` of every row it fetches). Not the
+# reason, instructions, escalation state or the persons' other particulars.
+BOARD_COLUMNS = (
+    "public_id",
+    "organization_id",
+    "made_in_unit_id",
+    "is_part2",
+    "person_id",
+    "episode_id",
+    "level_id",
+    "precautions",
+    "started_at",
+    "ended_at",
+    "last_observed_at",
+    "paused_at",
+    "resumed_at",
+    "person__public_id",
+    "person__preferred_name",
+    "person__legal_given_name",
+    "person__legal_family_name",
+    "level__name",
+    "level__interval_minutes",
+    "level__grace_factor",
+    "level__due_window_minutes",
+    "level__staff_ratio",
+)
+
+
 def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
     """The open orders of persons placed on the unit now, each with its bed (from the
     placement the filter joins) and its last check (the one observed at the order's
@@ -192,6 +222,7 @@ def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
     return (
         open_orders_placed_on(user, unit)
         .order_by()
+        .only(*BOARD_COLUMNS)
         .annotate(
             # The open placement joined by that filter (an annotation after the filter
             # reuses its join): no query of its own for the beds.
