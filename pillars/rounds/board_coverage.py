@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from pillars.core import policy
 from pillars.people.models import Unit
-from pillars.rounds.board_extras import BoardExtension, RowExtra, register, shared
+from pillars.rounds.board_extras import (
+    BoardExtension,
+    RowExtra,
+    register,
+    shared,
+    shared_so_far,
+)
 from pillars.rounds.models import Coverage, ObservationOrder
 
 _ORDERS = "rounds-board-orders"
@@ -21,6 +27,11 @@ def share_orders(request: HttpRequest, unit: Unit, orders: list[ObservationOrder
     stretches, ``open_coverage``, with their staff): the links are drawn from it, with no query
     of their own."""
     shared(request, (_ORDERS, unit.pk), lambda: orders)
+
+
+def orders_read(request: HttpRequest, unit: Unit) -> list[ObservationOrder]:
+    """The open orders the board has read for its rows in this request (none outside one)."""
+    return shared_so_far(request, (_ORDERS, unit.pk)) or []
 
 
 def _open_orders(request: HttpRequest, unit: Unit, person_ids: list[int]) -> list[ObservationOrder]:

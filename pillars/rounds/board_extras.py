@@ -89,6 +89,11 @@ def shared[T](request: HttpRequest, key: Hashable, read: Callable[[], T]) -> T:
     return cast(T, cache[key])
 
 
+def shared_so_far(request: HttpRequest, key: Hashable) -> Any:
+    """What ``shared`` holds under ``key`` for this request, or None when nothing has read it."""
+    return request.__dict__.get("_board_extras_shared", {}).get(key)
+
+
 def placed_on(request: HttpRequest, unit: Unit) -> list[PersonServed]:
     """The persons placed on the unit now, by name, with the columns a panel shows of them
     (public id and names): read once per board read for every panel that asks (the persons

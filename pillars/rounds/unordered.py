@@ -9,6 +9,7 @@ say why: that the person came from a Part 2 program is the program's to tell.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,28 +17,35 @@ from django.urls import reverse
 
 from pillars.core import policy
 from pillars.people.models import PersonServed, Unit
+from pillars.rounds.board_coverage import orders_read
 from pillars.rounds.board_extras import BoardExtension, placed_on, register
 from pillars.rounds.models import ObservationOrder
 
 
-def persons_without_order(user: Any, placed: list[PersonServed]) -> list[PersonServed]:
+def persons_without_order(
+    user: Any, placed: list[PersonServed], shown: Collection[int] = ()
+) -> list[PersonServed]:
     """Of the persons placed on the unit now (``board_extras.placed_on``), those with no open
-    order the user can read (one query)."""
-    if not placed:
+    order the user can read (one query; none when every one of them is ``shown``: the ids of
+    persons whose open order the user reads, the board's rows)."""
+    asked = [person for person in placed if person.pk not in shown]
+    if not asked:
         return []
     ordered = set(
         policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
-        .filter(person_id__in=[p.pk for p in placed], ended_at__isnull=True)
+        .filter(person_id__in=[p.pk for p in asked], ended_at__isnull=True)
         .values_list("person_id", flat=True)
     )
-    return [person for person in placed if person.pk not in ordered]
+    return [person for person in asked if person.pk not in ordered]
 
 
 def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     user = getattr(request, "user", None)
     if not policy.can(user, "rounds.view"):
         return None
-    missing = persons_without_order(user, placed_on(request, unit))
+    # A person on the board's rows (read in this request) has an open order the user reads.
+    shown = {order.person_id for order in orders_read(request, unit)}
+    missing = persons_without_order(user, placed_on(request, unit), shown)
     if not missing:
         return None
     can_order = policy.can(user, "rounds.order")
