@@ -569,12 +569,15 @@ class LigatureRisk:
 
 def open_ligature_work_orders(unit: Unit, now: datetime) -> dict[int, list[WorkOrder]]:
     """The unit's open ligature work orders on a room, by room, oldest first (one query; the
-    finding's item is read with them, for ``risk_message``)."""
+    finding's item is read with them, for ``risk_message``). Only the columns a risk is told
+    and keyed by are read: the room's name, the finding's text, the work order's id and when
+    it opened."""
     by_room: dict[int, list[WorkOrder]] = {}
     for wo in (
         WorkOrder.objects.still_open()
         .filter(unit=unit, is_ligature=True, room__isnull=False, opened_at__lte=now)
         .select_related("room", "result__item")
+        .only("public_id", "room_id", "opened_at", "result_id", "room__name", "result__item__text")
         .order_by("opened_at", "pk")
     ):
         by_room.setdefault(wo.room_id or 0, []).append(wo)
