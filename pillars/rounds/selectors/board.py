@@ -243,15 +243,19 @@ def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
 
 def _with_open_rows(orders: list[ObservationOrder]) -> None:
     """Each order's open exceptions (newest first) and open coverage stretches (oldest first,
-    with their staff), read only for the orders that can have any: an open exception is what
-    pauses an order (``services.exceptions`` sets ``paused_at`` when one starts and clears it
-    when it ends), and coverage is started on 1:1 and 2:1 levels only, its stretches ending
-    with their order. A unit with no one paused or on 1:1 reads neither."""
+    with their staff's names), read only for the orders that can have any: an open exception
+    is what pauses an order (``services.exceptions`` sets ``paused_at`` when one starts and
+    clears it when it ends), and coverage is started on 1:1 and 2:1 levels only, its stretches
+    ending with their order. A unit with no one paused or on 1:1 reads neither. Only the
+    columns the rows show are read."""
     prefetch_related_objects(
         [order for order in orders if order.paused_at is not None],
         Prefetch(
             "exceptions",
-            queryset=MonitoringException.objects.filter(ended_at__isnull=True),
+            # What the row shows of it: its kind and the link to end it.
+            queryset=MonitoringException.objects.filter(ended_at__isnull=True).only(
+                "public_id", "order_id", "kind", "started_at"
+            ),
             to_attr="open_exceptions",
         ),
     )
@@ -259,7 +263,10 @@ def _with_open_rows(orders: list[ObservationOrder]) -> None:
         [order for order in orders if order.level.staff_ratio > 0],
         Prefetch(
             "coverage",
-            queryset=Coverage.objects.filter(ended_at__isnull=True).select_related("staff"),
+            # Who is with the person (the staff member's name), and the relief link.
+            queryset=Coverage.objects.filter(ended_at__isnull=True)
+            .select_related("staff")
+            .only("public_id", "order_id", "staff_id", "started_at", "staff__display_name"),
             to_attr="open_coverage",
         ),
     )
