@@ -24,6 +24,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
+from uuid import UUID
 
 from django.db.models import Func, IntegerField, QuerySet, Subquery, Value
 from django.http import HttpRequest
@@ -92,6 +93,26 @@ def shared[T](request: HttpRequest, key: Hashable, read: Callable[[], T]) -> T:
 def shared_so_far(request: HttpRequest, key: Hashable) -> Any:
     """What ``shared`` holds under ``key`` for this request, or None when nothing has read it."""
     return request.__dict__.get("_board_extras_shared", {}).get(key)
+
+
+def share_persons(request: HttpRequest, unit: Unit, persons: Iterable[PersonServed]) -> None:
+    """The persons the board's rows show, as the board read them: the extensions link to them
+    by their public ids with no join of their own (``public_ids``)."""
+    shown = {person.pk: person.public_id for person in persons}
+    shared(request, ("public-ids", unit.pk), lambda: shown)
+
+
+def public_ids(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, UUID]:
+    """The public id of each of these persons: from the board's own read of its rows, or
+    (asked outside one, or of someone the rows do not show) read here in one query."""
+    shown: dict[int, UUID] = shared_so_far(request, ("public-ids", unit.pk)) or {}
+    found = {pk: shown[pk] for pk in person_ids if pk in shown}
+    missing = [pk for pk in person_ids if pk not in found]
+    if missing:
+        found.update(
+            PersonServed.objects.filter(pk__in=missing).order_by().values_list("pk", "public_id")
+        )
+    return found
 
 
 def placed_on(request: HttpRequest, unit: Unit) -> list[PersonServed]:

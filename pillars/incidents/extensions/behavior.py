@@ -59,28 +59,33 @@ def board_rows(
     checked again (with the person's scope) when the form opens and when it is saved."""
     user = getattr(request, "user", None)
     rows: dict[int, list[RowExtra]] = {}
+    with_plans: set[int] = set()
+    due: dict[int, Any] = {}
     if policy.can(user, "incidents.record_behavior"):
-        for pk, public_id in selectors.persons_with_plans(person_ids, user).items():
-            rows[pk] = [
-                RowExtra(
-                    label="Record behavior",
-                    url=reverse("incidents:behavior-record-new", args=[public_id]),
-                    icon="✎",
-                )
-            ]
+        with_plans = selectors.persons_with_plans(person_ids, user)
     if policy.can(user, "incidents.view_behavior"):
-        today = clock.today_in(unit.time_zone)
-        for pk, contract in selectors.reviews_due_for(person_ids, today, user).items():
-            url = reverse("incidents:behavior-plan", args=[contract.person.public_id])
-            rows.setdefault(pk, []).append(
-                RowExtra(
-                    label=f"Behavior contract review due since {contract.review_on:%Y-%m-%d}",
-                    url=f"{url}#contract-{contract.public_id}",
-                    kind="flag",
-                    tone="warning",
-                    icon="⚠",
-                )
+        due = selectors.reviews_due_for(person_ids, clock.today_in(unit.time_zone), user)
+    # The persons' public ids as the board read them (no join of their own).
+    public_ids = board_extras.public_ids(request, unit, sorted(with_plans | set(due)))
+    for pk in with_plans:
+        rows[pk] = [
+            RowExtra(
+                label="Record behavior",
+                url=reverse("incidents:behavior-record-new", args=[public_ids[pk]]),
+                icon="✎",
             )
+        ]
+    for pk, contract in due.items():
+        url = reverse("incidents:behavior-plan", args=[public_ids[pk]])
+        rows.setdefault(pk, []).append(
+            RowExtra(
+                label=f"Behavior contract review due since {contract.review_on:%Y-%m-%d}",
+                url=f"{url}#contract-{contract.public_id}",
+                kind="flag",
+                tone="warning",
+                icon="⚠",
+            )
+        )
     return rows
 
 

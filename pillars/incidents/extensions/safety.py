@@ -46,8 +46,10 @@ def board_rows(
         return {}
     today = clock.today_in(unit.time_zone)
     rows: dict[int, list[RowExtra]] = {}
-    for person_id, version in selectors.current_plans_for(person_ids, request.user).items():
-        url = reverse("incidents:safety-plan", args=[version.person.public_id]) + "#current-plan"
+    plans = selectors.current_plans_for(person_ids, request.user)
+    public_ids = board_extras.public_ids(request, unit, list(plans))
+    for person_id, version in plans.items():
+        url = reverse("incidents:safety-plan", args=[public_ids[person_id]]) + "#current-plan"
         extras = [RowExtra(label="Safety plan", url=url, icon="✚")]
         if version.review_on < today:
             extras.append(

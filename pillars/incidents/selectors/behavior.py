@@ -252,16 +252,15 @@ def record_records_read(user: Any, person: PersonServed, records: list[BehaviorR
         record_list_read(user, [person], what="behavior records", detail={"records": len(records)})
 
 
-def persons_with_plans(person_ids: list[int], user: Any = None) -> dict[int, UUID]:
-    """The public id of each person shown who has a current plan the user may read (one query,
+def persons_with_plans(person_ids: list[int], user: Any = None) -> set[int]:
+    """Those of the persons shown who have a current plan the user may read (one query,
     whatever the census)."""
     plans = policy.readable(BehaviorPlan.objects.all(), user)
-    rows = (
+    return set(
         plans.filter(person_id__in=person_ids, is_current=True)
         .order_by()
-        .values_list("person_id", "person__public_id")
+        .values_list("person_id", flat=True)
     )
-    return dict(rows)
 
 
 # --- Contract reviews -----------------------------------------------------------------------
@@ -278,8 +277,7 @@ def reviews_due_for(
     rows = (
         policy.readable(BehaviorContract.objects.all(), user)
         .filter(person_id__in=person_ids, status=ContractStatus.SIGNED, review_on__lte=today)
-        .select_related("person")
-        .only("public_id", "person_id", "person__public_id", "review_on", "status")
+        .only("public_id", "person_id", "review_on", "status")
         .order_by("review_on")
     )
     return {c.person_id: c for c in rows}

@@ -24,6 +24,7 @@ from pillars.incidents.models import SafetyPlanVersion
 from pillars.incidents.selectors import safety as selectors
 from pillars.incidents.services import safety as services
 from pillars.people.testing import World, make_person, place
+from pillars.rounds import board_extras
 
 pytestmark = pytest.mark.django_db
 
@@ -290,6 +291,8 @@ def test_board_links_persons_with_a_signed_plan_in_one_query(world: World, rf: A
     )  # a draft only: no link
     request = rf.get("/")
     request.user = world.user("bht")
+    # The board shares the persons of its rows as it read them (their public ids).
+    board_extras.share_persons(request, world.unit_a, [world.person_a, other])
     board_rows(request, world.unit_a, [world.person_a.pk])  # warm the actor
     with CaptureQueriesContext(connection) as queries:
         rows = board_rows(request, world.unit_a, [world.person_a.pk, other.pk])
@@ -297,6 +300,10 @@ def test_board_links_persons_with_a_signed_plan_in_one_query(world: World, rf: A
     assert set(rows) == {world.person_a.pk}
     [link] = rows[world.person_a.pk]
     assert link.url.startswith(reverse("incidents:safety-plan", args=[world.person_a.public_id]))
+    # Asked outside a board read, the public ids are read with one more query: the same link.
+    alone = rf.get("/")
+    alone.user = world.user("bht")
+    assert board_rows(alone, world.unit_a, [world.person_a.pk, other.pk]) == rows
     request.user = world.user("privacy")
     assert board_rows(request, world.unit_a, [world.person_a.pk]) == {}
 

@@ -296,6 +296,7 @@ def _add_extras(request: HttpRequest, unit: Unit, rows: list[Any]) -> None:
     """What other apps show on each row (board_extras), read once for all the rows; the
     coverage links are drawn from the rows' orders as read."""
     board_coverage.share_orders(request, unit, [row.order for row in rows])
+    board_extras.share_persons(request, unit, [row.person for row in rows])
     extras = board_extras.row_extras(request, unit, [row.order.person_id for row in rows])
     for row in rows:
         row.extras = extras.get(row.order.person_id, [])
