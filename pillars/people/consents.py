@@ -107,6 +107,17 @@ def _names(recipient: _Named, actor: Actor, treating: set[int], person_id: int) 
     return False  # an outside entity never reads inside Pillars
 
 
+_GRANT_FIELDS = (
+    "public_id",
+    "person_id",
+    "information_kinds",
+    "purposes",
+    "expires_on",
+    "expiry_event_on",
+    "revoked_at",
+)
+
+
 def grants_for(actor: Actor) -> list[Grant]:
     """The consents in force that name the actor (by name, role, unit, or as one of the
     person's treating providers: the team placed with the person now or their caseload), for a
@@ -121,6 +132,8 @@ def grants_for(actor: Actor) -> list[Grant]:
         Consent.objects.using(DEFAULT_DB_ALIAS)
         .filter(pk__in=sorted(actor.consent_ids), revoked_at__isnull=True)
         .order_by()  # a set of grants: no ORDER BY to build
+        # What a grant and ``state_on`` read, not the form's texts and signatures.
+        .only(*_GRANT_FIELDS)
     )
     if not consents:
         actor.extra[key] = ()

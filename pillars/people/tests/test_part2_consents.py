@@ -120,6 +120,27 @@ def test_a_consent_naming_the_reader_opens_only_its_kinds_and_the_read_is_logged
     assert list(safety_selectors.versions_of(story.person, story.world.user("bht"))) == []
 
 
+def test_the_grants_of_a_named_reader_are_read_in_two_queries(
+    story: Part2Story, django_assert_max_num_queries: Any
+) -> None:
+    consent = consent_for(story, information_kinds=["safety_plan", "rounds"])
+    actor = policy.actor_for(fresh(story.world.user("nurse")))
+    # The consent's own columns a grant reads, then its programs, recipients and the persons
+    # placed with the reader: a column left out would cost a query per consent.
+    with django_assert_max_num_queries(2):
+        grants = consents.grants_for(actor)
+    assert grants == [
+        consents.Grant(
+            consent_id=consent.pk,
+            public_id=consent.public_id,
+            person_id=story.person.pk,
+            unit_ids=frozenset({story.sud.pk}),
+            kinds=frozenset({"safety_plan", "rounds"}),
+            purpose_for_audit="treatment",
+        )
+    ]
+
+
 @pytest.mark.parametrize(
     "recipient",
     [{"kind": "treating"}, {"kind": "role", "role": "nurse"}, {"kind": "unit", "unit": "unit_a"}],

@@ -1,0 +1,65 @@
+"""Links drawn on every page or many times on one (the page frame, the person page and its
+sections), without reversing the route again for every link and every request:
+
+- ``{{ person.public_id|record_url:"rounds:order-history" }}`` is
+  ``{% url "rounds:order-history" person.public_id %}``, for a route whose one argument is a
+  public id;
+- ``{{ "core:home"|route_url }}`` is ``{% url "core:home" %}``, for a route without arguments.
+
+A route is reversed once per script prefix and URL resolver (what ``reverse`` reads besides the
+arguments; the resolver is a new one when the URL configuration changes), a public id's route
+with a placeholder id that each link replaces by the record's id. A UUID is written in URL-safe
+characters, so the link is exactly what ``reverse`` gives. Anything but a UUID is reversed as
+``{% url %}`` would."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+from uuid import UUID
+
+from django import template
+from django.urls import URLResolver, get_resolver, get_script_prefix, get_urlconf, reverse
+
+register = template.Library()
+
+_PLACEHOLDER = UUID(int=0)
+_PLACEHOLDER_TEXT = str(_PLACEHOLDER)
+
+
+@functools.lru_cache(maxsize=256)
+def _route(
+    name: str, with_id: bool, prefix: str, urlconf: str | None, resolver: URLResolver
+) -> str:
+    """The route reversed (with the placeholder id when ``with_id``); ``prefix`` and
+    ``resolver`` are the script prefix and the resolver it was reversed with: part of the key,
+    as ``reverse`` reads them."""
+    args = [_PLACEHOLDER] if with_id else []
+    return reverse(name, args=args, urlconf=urlconf)
+
+
+def _key() -> tuple[str, str | None, URLResolver]:
+    urlconf = get_urlconf()
+    return get_script_prefix(), urlconf, get_resolver(urlconf)
+
+
+def record_url(name: str, public_id: Any) -> str:
+    """``reverse(name, args=[public_id])`` for a route whose one argument is a public id."""
+    if not isinstance(public_id, UUID):
+        return reverse(name, args=[public_id])
+    return _route(name, True, *_key()).replace(_PLACEHOLDER_TEXT, str(public_id))
+
+
+def route_url(name: str) -> str:
+    """``reverse(name)`` for a route without arguments."""
+    return _route(name, False, *_key())
+
+
+@register.filter(name="record_url")
+def record_url_filter(public_id: Any, name: str) -> str:
+    return record_url(name, public_id)
+
+
+@register.filter(name="route_url")
+def route_url_filter(name: str) -> str:
+    return route_url(name)
