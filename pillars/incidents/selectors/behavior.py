@@ -101,29 +101,34 @@ def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan 
     )
 
 
+# The Part 2 label columns a read must carry for the label guard to log what a consent or an
+# emergency grant opened (it logs model rows: a plain value read would not be logged).
+LABEL_FIELDS = ("person_id", "is_part2", "made_in_unit_id")
+
+
 def phase_now(person: PersonServed, user: Any = None) -> tuple[str, date] | None:
     """The name and first day of the person's latest phase the user may read (one phase change a
     day: the day orders them)."""
-    found: tuple[str, date] | None = (
+    phase = (
         policy.readable(PlanPhase.objects.filter(person=person), user)
+        .only("name", "started_on", *LABEL_FIELDS)
         .order_by("-started_on")
-        .values_list("name", "started_on")
         .first()
     )
-    return found
+    return (phase.name, phase.started_on) if phase is not None else None
 
 
 def contract_review_on(person: PersonServed, user: Any = None) -> date | None:
     """The review date of the contract in force (the latest signed one the user may read)."""
-    found: date | None = (
+    contract = (
         policy.readable(
             BehaviorContract.objects.filter(person=person, status=ContractStatus.SIGNED), user
         )
+        .only("review_on", *LABEL_FIELDS)
         .order_by("-written_at")
-        .values_list("review_on", flat=True)
         .first()
     )
-    return found
+    return contract.review_on if contract is not None else None
 
 
 def plan_targets(plan: BehaviorPlan) -> list[TargetBehavior]:

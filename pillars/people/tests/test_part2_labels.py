@@ -14,7 +14,14 @@ from pillars.audit.models import AuditEvent
 from pillars.core import clock, policy
 from pillars.core.roles import RoleCode
 from pillars.core.tests.api_support import api_as
-from pillars.incidents.models import BehaviorPlan, Incident, SafetyPlanVersion
+from pillars.incidents.models import (
+    BehaviorContract,
+    BehaviorPlan,
+    ContractStatus,
+    Incident,
+    PlanPhase,
+    SafetyPlanVersion,
+)
 from pillars.incidents.selectors import behavior as behavior_selectors
 from pillars.incidents.selectors import incidents as incident_selectors
 from pillars.incidents.selectors import safety as safety_selectors
@@ -149,6 +156,51 @@ def test_emergency_access_opens_them_and_the_read_is_logged(
     assert {e.purpose for e in events} == {"emergency"}
     assert {e.category for e in events} == {"part2"}
     assert str(story.person.public_id) in events.first().detail["person_ids"]  # type: ignore[union-attr]
+
+
+def test_a_phase_and_a_contract_read_for_the_person_page_are_logged_when_a_grant_opens_them(
+    story: Part2Story,
+) -> None:
+    """The person page's behavior section reads the latest phase and the contract's review date
+    as single values; a Part 2 row opened by an emergency grant is still a logged disclosure."""
+    nurse = story.world.user("nurse")
+    sud_nurse = story.sud_nurse
+    now = clock.now()
+    phase = PlanPhase.objects.create(
+        person=story.person,
+        name="Intervention",
+        started_on=now.date(),
+        set_by=sud_nurse,
+        recorded_at=now,
+    )
+    contract = BehaviorContract.objects.create(
+        person=story.person,
+        plan=story.plan,
+        terms="Terms",
+        rewards="Rewards",
+        review_on=now.date(),
+        written_by=sud_nurse,
+        written_at=now,
+        status=ContractStatus.SIGNED,
+        person_signed_at=now,
+        staff_signed_at=now,
+        staff_signed_by=sud_nurse,
+    )
+    for model, pk in ((PlanPhase, phase.pk), (BehaviorContract, contract.pk)):
+        model.objects.filter(pk=pk).update(is_part2=True, made_in_unit=story.sud)
+    assert behavior_selectors.phase_now(story.person, nurse) is None
+    people_services.start_emergency_access(
+        story.person, actor=nurse, reason="Unresponsive; need the behavior plan now"
+    )
+    policy.forget(nurse)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    assert behavior_selectors.phase_now(story.person, nurse) == ("Intervention", now.date())
+    assert behavior_selectors.contract_review_on(story.person, nurse) == now.date()
+    logged = AuditEvent.objects.exclude(pk__in=before).filter(object_id="part2-disclosure")
+    assert set(logged.values_list("object_type", flat=True)) == {
+        "incidents.planphase",
+        "incidents.behaviorcontract",
+    }
 
 
 def test_other_units_and_roles_still_get_404(story: Part2Story, signed_in: Any) -> None:
