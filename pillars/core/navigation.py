@@ -10,10 +10,11 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import NoReverseMatch
 
 from pillars.core import policy
 from pillars.core.policy import Actor
+from pillars.core.templatetags.record_urls import route_url
 
 
 @dataclass(frozen=True)
@@ -51,23 +52,22 @@ def _ordered() -> tuple[NavEntry, ...]:
     return tuple(sorted(_entries.values(), key=lambda e: (e.order, e.label)))
 
 
-@functools.lru_cache(maxsize=256)
-def _url(url_name: str, prefix: str) -> str | None:
-    """An entry's address under a script prefix (every page draws the menu: reversing each of
-    its names again cost more than the rest of it)."""
+def _url(url_name: str) -> str | None:
+    """An entry's address, reversed once per process (``route_url``: every page draws the menu,
+    and reversing each of its names again cost more than the rest of it); None for a name no
+    route has."""
     try:
-        return reverse(url_name)
+        return route_url(url_name)
     except NoReverseMatch:
         return None
 
 
 def navigation_for(actor: Actor, path: str) -> list[NavItem]:
     items = []
-    prefix = get_script_prefix()
     for entry in _ordered():
         if entry.action is not None and not policy.can(actor, entry.action):
             continue
-        url = _url(entry.url_name, prefix)
+        url = _url(entry.url_name)
         if url is None:
             continue
         current = path == url if url == "/" else path.startswith(url)

@@ -10,7 +10,7 @@ from django.template import Context, Template
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from pillars.people.templatetags.record_urls import record_url, route_url
+from pillars.core.templatetags.record_urls import record_url, route_url
 
 ROUTES = ["people:person-edit", "rounds:order-history", "incidents:safety-plan-pdf"]
 
