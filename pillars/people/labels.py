@@ -114,6 +114,11 @@ def is_part2_person(placements: list[Placement]) -> bool:
 # --- Reading ----------------------------------------------------------------------------------
 
 
+# The columns a narrowed read (``.only``) of a labelled record keeps for its label: the guard
+# logs a row that a grant or a consent opened from them (a deferred one would cost a query a row).
+LABEL_COLUMNS = ("person_id", "is_part2", "made_in_unit_id")
+
+
 def labelled_root(model: type[Model]) -> tuple[str, type[Part2Labelled]] | None:
     """For a model whose rows carry a label (or belong to a row that does): the lookup prefix
     to the labelled row ("" for the row itself) and the labelled model."""

@@ -13,6 +13,7 @@ from pillars.audit.choices import Category
 from pillars.core import clock, policy
 from pillars.incidents.models import RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
+from pillars.people.labels import LABEL_COLUMNS
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.rounds import board_extras
@@ -32,9 +33,7 @@ def person_restraint(
         .select_related("unit")
         .only(
             "public_id",
-            "person_id",
-            "is_part2",
-            "made_in_unit_id",
+            *LABEL_COLUMNS,
             "kind",
             "started_at",
             "released_at",

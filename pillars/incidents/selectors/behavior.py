@@ -29,6 +29,7 @@ from pillars.incidents.models import (
     PlanStatus,
     TargetBehavior,
 )
+from pillars.people.labels import LABEL_COLUMNS
 from pillars.people.models import PersonServed, Placement, Unit
 
 # The unit's zone for a person, as the rest of the area reads it (re-exported for services).
@@ -71,9 +72,7 @@ def current_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
 # guard reads them on a row it logs; a deferred column would cost a query).
 SUMMARY_FIELDS = (
     "public_id",
-    "person_id",
-    "is_part2",
-    "made_in_unit_id",
+    *LABEL_COLUMNS,
     "version",
     "is_current",
     "status",
@@ -101,17 +100,12 @@ def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan 
     )
 
 
-# The Part 2 label columns a read must carry for the label guard to log what a consent or an
-# emergency grant opened (it logs model rows: a plain value read would not be logged).
-LABEL_FIELDS = ("person_id", "is_part2", "made_in_unit_id")
-
-
 def phase_now(person: PersonServed, user: Any = None) -> tuple[str, date] | None:
     """The name and first day of the person's latest phase the user may read (one phase change a
     day: the day orders them)."""
     phase = (
         policy.readable(PlanPhase.objects.filter(person=person), user)
-        .only("name", "started_on", *LABEL_FIELDS)
+        .only("name", "started_on", *LABEL_COLUMNS)
         .order_by("-started_on")
         .first()
     )
@@ -124,7 +118,7 @@ def contract_review_on(person: PersonServed, user: Any = None) -> date | None:
         policy.readable(
             BehaviorContract.objects.filter(person=person, status=ContractStatus.SIGNED), user
         )
-        .only("review_on", *LABEL_FIELDS)
+        .only("review_on", *LABEL_COLUMNS)
         .order_by("-written_at")
         .first()
     )

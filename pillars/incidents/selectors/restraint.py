@@ -33,6 +33,7 @@ from pillars.incidents.models import (
     Violation,
 )
 from pillars.incidents.models.restraint import PHYSICAL_KINDS
+from pillars.people.labels import LABEL_COLUMNS
 from pillars.people.models import Placement, Unit
 from pillars.people.policies import restrict_units
 from pillars.people.selectors import record_person_read
@@ -175,9 +176,7 @@ def board_timers(
             "kind",
             "started_at",
             "released_at",
-            "person_id",
-            "is_part2",
-            "made_in_unit_id",
+            *LABEL_COLUMNS,
             "person__public_id",
             "person__preferred_name",
             "person__legal_given_name",
@@ -219,7 +218,7 @@ def active_person_ids(
             ),
             user,
         )
-        .only("public_id", "person_id", "kind", "started_at", "is_part2", "made_in_unit_id")
+        .only("public_id", "kind", "started_at", *LABEL_COLUMNS)
         .order_by()
     )
     return {e.person_id: e for e in episodes}

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from pillars.core import policy
 from pillars.core.plan_versions import PlanReads
 from pillars.incidents.models.safety import SafetyPlanStatus, SafetyPlanVersion
+from pillars.people.labels import LABEL_COLUMNS
 from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.selectors import record_person_read
 
@@ -32,9 +33,7 @@ def latest_versions(person: PersonServed, user: Any, count: int) -> list[SafetyP
         policy.readable(SafetyPlanVersion.objects.filter(person=person), user)
         .only(
             "public_id",
-            "person_id",
-            "is_part2",
-            "made_in_unit_id",
+            *LABEL_COLUMNS,
             "number",
             "status",
             "signed_at",
@@ -57,12 +56,10 @@ def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, Safe
         # board has the persons' public ids: no join for them.
         .only(
             "public_id",
-            "person_id",
             "number",
             "review_on",
             "status",
-            "is_part2",
-            "made_in_unit_id",
+            *LABEL_COLUMNS,
         )
     )
     return {v.person_id: v for v in rows}

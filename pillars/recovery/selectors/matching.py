@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 
 from pillars.core import clock, policy
 from pillars.people.choices import CaseloadKind
+from pillars.people.labels import LABEL_COLUMNS
 from pillars.people.models import CaseloadAssignment, PersonServed, Staff, StaffProgram
 from pillars.people.selectors import active_caseload_q
 from pillars.recovery.models.matching import (
@@ -136,9 +137,7 @@ def requests_of(person: PersonServed, user: Any) -> QuerySet[MatchRequest]:
         .select_related("chosen_peer")
         .only(
             "public_id",
-            "person_id",
-            "is_part2",
-            "made_in_unit_id",
+            *LABEL_COLUMNS,
             "requested_at",
             "status",
             "chosen_at",

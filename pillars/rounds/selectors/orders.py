@@ -135,9 +135,7 @@ def current_order_summary(person: PersonServed, user: Any = None) -> Observation
         .select_related("level", "ordered_by")
         .only(
             "public_id",
-            "person_id",
-            "is_part2",
-            "made_in_unit_id",
+            *labels.LABEL_COLUMNS,
             "precautions",
             "instructions",
             "reason",
