@@ -16,8 +16,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 from django.http import HttpRequest
 
-from pillars.core import policy
-from pillars.core.entry import one_row
+from pillars.core import policy, prepared
 
 
 def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
@@ -79,7 +78,7 @@ class PasswordBackend(ModelBackend):
 
     def get_user(self, user_id: int) -> Any:
         manager = get_user_model()._default_manager
-        user = one_row(manager.select_related("staff").filter(pk=user_id))
+        user = prepared.one("signed-in user", manager.select_related("staff").filter(pk=user_id))
         if user is None or not self.user_can_authenticate(user):
             return None
         return policy.loaded_with_user(user)

@@ -42,8 +42,7 @@ from ninja.utils import contribute_operation_args
 from pydantic import BaseModel
 
 from pillars.audit import log as audit
-from pillars.core import clock
-from pillars.core.entry import one_row
+from pillars.core import clock, prepared
 from pillars.core.errors import Conflict, invalid
 from pillars.core.models import IdempotencyRecord
 
@@ -135,7 +134,7 @@ def _user_of(request: HttpRequest) -> Any:
 
 
 def _lookup(user: Any, key: UUID) -> IdempotencyRecord | None:
-    return one_row(IdempotencyRecord.objects.filter(user=user, key=key))
+    return prepared.one("stored answer", IdempotencyRecord.objects.filter(user=user, key=key))
 
 
 def run_once(

@@ -19,8 +19,7 @@ from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome, Purpose
-from pillars.core import clock, policy
-from pillars.core.entry import one_row
+from pillars.core import clock, policy, prepared
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.models import ApiToken
 
@@ -139,10 +138,11 @@ def authenticate_token(secret: str | None) -> ApiToken | None:
     if not secret or not secret.startswith(ApiToken.PREFIX) or len(secret) > 200:
         _refuse(None, "malformed")
         return None
-    token = one_row(
+    token = prepared.one(
+        "token by secret",
         ApiToken.objects.select_related("user", "user__staff").filter(
             token_hash=ApiToken.hash_secret(secret)
-        )
+        ),
     )
     if token is None:
         _refuse(None, "unknown")

@@ -27,7 +27,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Model, Q, QuerySet
 
-from pillars.core import clock
+from pillars.core import clock, prepared
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Part2Labelled, Placement, Unit
@@ -82,10 +82,11 @@ def stamp_many(records: Iterable[Part2Labelled]) -> None:
 def placements_of(person_id: int) -> list[Placement]:
     """Every placement of one person, newest first, with its unit: what ``stamp_from`` labels
     a record from and what ``is_part2_person`` reads, in one query."""
-    return list(
+    return prepared.rows(
+        "placements of a person",
         Placement.objects.filter(episode__person_id=person_id)
         .select_related("unit")
-        .order_by("-started_at")
+        .order_by("-started_at"),
     )
 
 

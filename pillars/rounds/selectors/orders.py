@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from pillars.core import policy
-from pillars.core.entry import get_for, one_row, public_id_of
+from pillars.core import policy, prepared
+from pillars.core.entry import get_for, public_id_of
 from pillars.people import labels
 from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.policies import READ_ON_UNITS
@@ -40,7 +40,10 @@ def order_to_record(
     ``lock`` (inside the caller's transaction) the order's row is locked as it is read, and
     ``record_check(locked=True, placements=...)`` reads neither again."""
     orders = _orders().select_for_update(of=("self",)) if lock else _orders()
-    order = one_row(orders.filter(public_id=public_id_of(public_id)))
+    order = prepared.one(
+        f"order to record{' locked' if lock else ''}",
+        orders.filter(public_id=public_id_of(public_id)),
+    )
     if order is None:
         raise Http404("Not found")
     placements = labels.placements_of(order.person_id)

@@ -1,0 +1,94 @@
+"""Reads compiled once per process (core.prepared): the rows are those of the queryset itself,
+whichever values and shapes come after the first call."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Value
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from pillars.core import prepared
+from pillars.people.models import Placement, Unit
+from pillars.people.testing import World
+
+FIELDS = ("pk", "public_id", "code", "name", "time_zone", "is_substance_use_program", "site_id")
+
+
+def _name() -> str:
+    # A name of its own per test: the compiled SQL is kept for the whole process.
+    return f"test read {uuid4()}"
+
+
+def _same(found: list[Unit], expected: list[Unit]) -> None:
+    assert [[getattr(u, f) for f in FIELDS] for u in found] == [
+        [getattr(u, f) for f in FIELDS] for u in expected
+    ]
+
+
+def test_later_calls_read_other_keys_through_the_same_sql(world: World) -> None:
+    name = _name()
+    for unit in (world.unit_a, world.unit_b, world.unit_a):
+        with CaptureQueriesContext(connection) as queries:
+            found = prepared.one(name, Unit.objects.filter(public_id=unit.public_id))
+        assert found == unit
+        _same([found], [Unit.objects.get(pk=unit.pk)])
+        assert len(queries) == 1
+    assert prepared.one(name, Unit.objects.filter(public_id=uuid4())) is None
+
+
+def test_related_records_come_as_the_queryset_brings_them(world: World) -> None:
+    name = _name()
+    for person in (world.person_a, world.person_b, world.person_a):
+        shape = Placement.objects.filter(episode__person_id=person.pk).select_related("unit")
+        with CaptureQueriesContext(connection) as queries:
+            found = prepared.rows(name, shape.order_by("-started_at"))
+            units = [p.unit for p in found]  # read with the rows: no query more
+        assert len(queries) == 1
+        expected = list(shape.order_by("-started_at"))
+        assert [p.pk for p in found] == [p.pk for p in expected]
+        assert [p.episode_id for p in found] == [p.episode_id for p in expected]
+        _same(units, [p.unit for p in expected])
+
+
+def test_a_where_clause_of_another_shape_is_compiled_apart(world: World) -> None:
+    name = _name()
+    one = [world.unit_a.pk]
+    both = [world.unit_a.pk, world.unit_b.pk]
+    for keys in (one, both, one, both):
+        found = prepared.rows(name, Unit.objects.filter(pk__in=keys).order_by("pk"))
+        assert [u.pk for u in found] == sorted(keys)
+    assert prepared.rows(name, Unit.objects.filter(pk__in=[]).order_by("pk")) == []
+
+
+def test_the_callers_queryset_is_left_as_it_was(world: World) -> None:
+    name = _name()
+    shape = Unit.objects.filter(pk=world.unit_a.pk)
+    prepared.rows(name, shape)
+    prepared.rows(name, shape)
+    assert list(shape.filter(code=world.unit_b.code)) == []
+    assert list(Unit.objects.filter(pk=world.unit_b.pk)) == [world.unit_b]
+
+
+def test_a_read_with_values_outside_its_where_clause_is_not_kept(world: World) -> None:
+    name = _name()
+    for word in ("first", "second"):
+        found = prepared.rows(
+            name, Unit.objects.filter(pk=world.unit_a.pk).annotate(word=Value(word))
+        )
+        assert [u.word for u in found] == [word]  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_still_needs_a_transaction(world: World) -> None:
+    name = _name()
+    shape = Unit.objects.select_for_update().filter(public_id=world.unit_a.public_id)
+    with transaction.atomic():
+        assert prepared.one(name, shape) == world.unit_a
+    with transaction.atomic():
+        assert prepared.one(name, shape) == world.unit_a
+    with pytest.raises(TransactionManagementError):
+        prepared.one(name, shape)
