@@ -25,12 +25,35 @@ from django.db.models import Model, QuerySet
 from django.db.transaction import TransactionManagementError
 
 # (name, database alias, WHERE clause SQL) -> a compiled compiler and its SQL; None: not kept.
-_COMPILED: dict[tuple[str, str, str], tuple[Any, str] | None] = {}
+_COMPILED: dict[tuple[str, str, str], _Compiled | None] = {}
+
+
+class _Compiled:
+    """A read's compiled SQL, its compiler (the columns and the models they fill) and the
+    converters of its columns, per connection (a converter belongs to its connection)."""
+
+    def __init__(self, compiler: Any, sql: str) -> None:
+        self.compiler, self.sql = compiler, sql
+        self.converters: dict[Any, dict[int, Any]] = {}
+
+    def compiler_for(self, connection: Any, params: Any) -> Any:
+        converters = self.converters.get(connection)
+        if converters is None:
+            columns = [column[0] for column in self.compiler.select[: self.compiler.col_count]]
+            converters = self.converters[connection] = self.compiler.get_converters(columns)
+        run = copy.copy(self.compiler)
+        run.connection = connection
+        run.as_sql = lambda *args, **kwargs: (self.sql, tuple(params))
+        run.get_converters = lambda expressions: converters
+        return run
 
 
 def rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
     """The rows of ``queryset``, its SQL compiled once for this call site (``name``)."""
-    queryset = queryset.all()  # a copy of its own: its query is handed the compiled SQL
+    return _rows(name, queryset.all())  # a copy of its own: its query is handed the SQL
+
+
+def _rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
     query = queryset.query
     alias = queryset.db
     compiler = query.get_compiler(using=alias)
@@ -41,25 +64,29 @@ def rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
     key = (name, alias, where_sql)
     if key not in _COMPILED:
         sql, params = compiler.as_sql()
-        _COMPILED[key] = (compiler, sql) if tuple(params) == tuple(where_params) else None
+        _COMPILED[key] = _Compiled(compiler, sql) if tuple(params) == tuple(where_params) else None
         return list(queryset)
-    kept = _COMPILED[key]
-    if kept is None:
+    compiled = _COMPILED[key]
+    if compiled is None:
         return list(queryset)
-    compiled, sql = kept
     connection = connections[alias]
-    if query.select_for_update and not connection.in_atomic_block:
+    features = connection.features
+    if (
+        query.select_for_update
+        and features.has_select_for_update
+        and features.supports_transactions
+        and connection.get_autocommit()
+    ):
+        # As Django's compiler would say (it is not asked again).
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
-    run = copy.copy(compiled)
-    run.connection = connection
-    run.as_sql = lambda *args, **kwargs: (sql, tuple(where_params))
+    run = compiled.compiler_for(connection, where_params)
     query.get_compiler = lambda *args, **kwargs: run  # type: ignore[method-assign]
     return list(queryset)
 
 
 def one[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
     """The row of a query that names one record (a unique key), or None; no ORDER BY."""
-    found = rows(name, queryset.order_by()[:1])
+    found = _rows(name, queryset.order_by()[:1])
     return found[0] if found else None

@@ -3,6 +3,7 @@ whichever values and shapes come after the first call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import uuid4
 
 import pytest
@@ -51,6 +52,9 @@ def test_related_records_come_as_the_queryset_brings_them(world: World) -> None:
         expected = list(shape.order_by("-started_at"))
         assert [p.pk for p in found] == [p.pk for p in expected]
         assert [p.episode_id for p in found] == [p.episode_id for p in expected]
+        assert [(p.started_at, p.ended_at) for p in found] == [
+            (p.started_at, p.ended_at) for p in expected
+        ]
         _same(units, [p.unit for p in expected])
 
 
@@ -82,13 +86,25 @@ def test_a_read_with_values_outside_its_where_clause_is_not_kept(world: World) -
         assert [u.word for u in found] == [word]  # type: ignore[attr-defined]
 
 
+def _refused(read: Callable[[], object]) -> bool:
+    try:
+        read()
+    except TransactionManagementError:
+        return True
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_locking_read_still_needs_a_transaction(world: World) -> None:
+def test_a_locking_read_outside_a_transaction_is_refused_as_django_refuses_it(
+    world: World,
+) -> None:
     name = _name()
     shape = Unit.objects.select_for_update().filter(public_id=world.unit_a.public_id)
     with transaction.atomic():
         assert prepared.one(name, shape) == world.unit_a
     with transaction.atomic():
         assert prepared.one(name, shape) == world.unit_a
-    with pytest.raises(TransactionManagementError):
-        prepared.one(name, shape)
+    # PostgreSQL refuses it; SQLite, which has no row locks, reads.
+    refused = _refused(lambda: list(shape))
+    assert refused == connection.features.has_select_for_update
+    assert _refused(lambda: prepared.one(name, shape)) == refused
