@@ -155,28 +155,19 @@ def create_person(
 
 
 def import_person(
-    *,
-    actor: Any,
-    record_number: str,
-    legal_given_name: str,
-    legal_family_name: str,
-    date_of_birth: date,
-    preferred_name: str = "",
-    pronouns: str = "",
-    unit: Unit | None = None,
-    bed: Bed | None = None,
+    *, actor: Any, unit: Unit | None = None, bed: Bed | None = None, **person: Any
 ) -> PersonServed:
-    """Create (and, with a unit, admit) one person from an administrator's import file.
+    """Create (and, with a unit, admit) one person from an administrator's import file; the
+    person's fields (``PERSON_FIELDS``) are those ``create_person`` takes.
 
     The importer's right is ``people.import``: an administrator loads the census when a program
     starts using Pillars, without being on the care team. Each row is audited like a form entry.
     """
-    fields = _person_fields(locals())
     acting = policy.require(actor, "people.import")
     return _create_person(
         actor=actor,
         staff_pk=acting.staff_pk,
-        values=fields,
+        values=_person_fields(person),
         unit=unit,
         bed=bed,
         admitted_at=None,
@@ -587,87 +578,49 @@ def create_staff(
     if errors:
         raise ValidationError(errors)
     try:
-        return _create_staff(
-            actor=actor,
-            username=username,
-            email=email,
-            password=password,
-            display_name=display_name,
-            job_title=job_title,
-            badge_number=badge_number,
-            hired_on=hired_on,
-            supervisor=supervisor,
-            languages=languages,
-            lived_experience=lived_experience,
-            shares_lived_experience=shares_lived_experience,
-            role_list=role_list,
-            home_units=home_units,
-            programs=programs,
-        )
+        with transaction.atomic():
+            user = User(username=username, email=email.strip())
+            if password is None:
+                user.set_unusable_password()
+            else:
+                user.set_password(password)
+            user.save()
+            staff = Staff.objects.create(
+                organization_id=organization_for(actor),
+                user=user,
+                display_name=display_name.strip(),
+                job_title=job_title.strip(),
+                badge_number=badge_number or None,
+                hired_on=hired_on,
+                supervisor=supervisor,
+                languages=list(languages),
+                lived_experience=list(lived_experience),
+                shares_lived_experience=shares_lived_experience,
+            )
+            staff.roles.set(role_list)
+            staff.home_units.set(list(home_units))
+            staff.programs.set(list(programs))
+            # Other apps' work on a hire (workforce assigns required courses), before the event
+            # that records the hire, in the same transaction.
+            hooks.staff_changed(staff, event=hooks.STAFF_HIRED, actor=actor)
+            audit.record(
+                actor,
+                Action.CREATE,
+                staff,
+                purpose=Purpose.ADMINISTRATION,
+                detail=audit.changes(
+                    None,
+                    {
+                        **audit.snapshot(staff, STAFF_FIELDS),
+                        "username": username,
+                        "roles": sorted(r.code for r in role_list),
+                        "home_units": sorted(u.code for u in staff.home_units.all()),
+                        "programs": sorted(p.name for p in staff.programs.all()),
+                    },
+                ),
+            )
     except IntegrityError:
         raise Conflict("That sign-in name or badge was taken a moment ago; try again.") from None
-
-
-def _create_staff(
-    *,
-    actor: Any,
-    username: str,
-    email: str,
-    password: str | None,
-    display_name: str,
-    job_title: str,
-    badge_number: str | None,
-    hired_on: date,
-    supervisor: Staff | None,
-    languages: Iterable[str],
-    lived_experience: Iterable[str],
-    shares_lived_experience: bool,
-    role_list: list[Role],
-    home_units: Iterable[Unit],
-    programs: Iterable[Any],
-) -> Staff:
-    User = get_user_model()
-    with transaction.atomic():
-        user = User(username=username, email=email.strip())
-        if password is None:
-            user.set_unusable_password()
-        else:
-            user.set_password(password)
-        user.save()
-        staff = Staff.objects.create(
-            organization_id=organization_for(actor),
-            user=user,
-            display_name=display_name.strip(),
-            job_title=job_title.strip(),
-            badge_number=badge_number or None,
-            hired_on=hired_on,
-            supervisor=supervisor,
-            languages=list(languages),
-            lived_experience=list(lived_experience),
-            shares_lived_experience=shares_lived_experience,
-        )
-        staff.roles.set(role_list)
-        staff.home_units.set(list(home_units))
-        staff.programs.set(list(programs))
-        # Other apps' work on a hire (workforce assigns required courses), before the event
-        # that records the hire, in the same transaction.
-        hooks.staff_changed(staff, event=hooks.STAFF_HIRED, actor=actor)
-        audit.record(
-            actor,
-            Action.CREATE,
-            staff,
-            purpose=Purpose.ADMINISTRATION,
-            detail=audit.changes(
-                None,
-                {
-                    **audit.snapshot(staff, STAFF_FIELDS),
-                    "username": username,
-                    "roles": sorted(r.code for r in role_list),
-                    "home_units": sorted(u.code for u in staff.home_units.all()),
-                    "programs": sorted(p.name for p in staff.programs.all()),
-                },
-            ),
-        )
     return staff
 
 
