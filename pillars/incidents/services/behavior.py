@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -478,6 +478,19 @@ def ended_message(ended_on: date | None) -> str:
     )
 
 
+class BehaviorEntry(TypedDict):
+    """What one ABC entry says, as ``record_details`` takes it."""
+
+    observed_at: datetime
+    antecedent: str
+    consequence: str
+    behavior: NotRequired[str]
+    count: NotRequired[int]
+    duration_seconds: NotRequired[int | None]
+    intensity: NotRequired[int | None]
+    setting: NotRequired[str]
+
+
 def record_details(
     *,
     observed_at: datetime,
@@ -568,16 +581,9 @@ def record_behavior(
     *,
     actor: Any,
     target: TargetBehavior,
-    observed_at: datetime,
-    antecedent: str,
-    consequence: str,
     client_id: UUID,
-    behavior: str = "",
-    count: int = 1,
-    duration_seconds: int | None = None,
-    intensity: int | None = None,
-    setting: str = "",
     late_reason: str = "",
+    **entry: Unpack[BehaviorEntry],
 ) -> BehaviorRecord:
     """Record one ABC entry against a target of the person's current plan; a replayed
     ``client_id`` returns the first record, and the same id with other details is a conflict.
@@ -586,16 +592,7 @@ def record_behavior(
     An entry made more than LATE_ENTRY_AFTER after the behavior needs a reason and is flagged.
     """
     acting = policy.require(actor, "incidents.record_behavior", person)
-    details = record_details(
-        observed_at=observed_at,
-        antecedent=antecedent,
-        consequence=consequence,
-        behavior=behavior,
-        count=count,
-        duration_seconds=duration_seconds,
-        intensity=intensity,
-        setting=setting,
-    )
+    details = record_details(**entry)
     existing = BehaviorRecord.objects.filter(client_id=client_id).select_related("target").first()
     if existing is not None:
         if existing.person_id != person.pk:
@@ -632,7 +629,7 @@ def record_behavior(
                 person,
                 {
                     "target": target.key,
-                    "observed_at": observed_at.isoformat(),
+                    "observed_at": details["observed_at"].isoformat(),
                     "count": record.count,
                     "intensity": record.intensity,
                     "duration_seconds": record.duration_seconds,
