@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict
 from pillars.incidents.models import (
     BehaviorContract,
     BehaviorPlan,
@@ -150,59 +151,54 @@ def write_plan(
     if errors:
         raise ValidationError(errors)
     now = clock.now()
-    try:
-        with transaction.atomic():
-            # Lock the person so that two clinicians' changes make two versions in order.
-            PersonServed.objects.select_for_update().filter(pk=person.pk).first()
-            current = BehaviorPlan.objects.filter(person=person, is_current=True).first()
-            last = (
-                current or BehaviorPlan.objects.filter(person=person).order_by("-version").first()
+    with atomic_or_conflict("Someone changed this plan a moment ago; reload."):
+        # Lock the person so that two clinicians' changes make two versions in order.
+        PersonServed.objects.select_for_update().filter(pk=person.pk).first()
+        current = BehaviorPlan.objects.filter(person=person, is_current=True).first()
+        last = current or BehaviorPlan.objects.filter(person=person).order_by("-version").first()
+        if last is not None and last.ended_on is not None and effective_on < last.ended_on:
+            raise invalid(
+                "effective_on",
+                f"The last plan ended on {last.ended_on:%Y-%m-%d}; "
+                "a new plan takes effect on or after that day.",
             )
-            if last is not None and last.ended_on is not None and effective_on < last.ended_on:
-                raise invalid(
-                    "effective_on",
-                    f"The last plan ended on {last.ended_on:%Y-%m-%d}; "
-                    "a new plan takes effect on or after that day.",
-                )
-            if current is not None and not change_reason:
-                raise invalid("change_reason", "Say why the plan changes.")
-            if current is not None and effective_on < current.effective_on:
-                raise invalid(
-                    "effective_on", "The new version cannot take effect before the current one."
-                )
-            if current is not None:
-                BehaviorPlan.objects.filter(pk=current.pk).update(is_current=False)
-            plan = BehaviorPlan.objects.create(
-                person=person,
-                version=(last.version + 1) if last else 1,
-                effective_on=effective_on,
-                written_by_id=acting.staff_pk,
-                written_at=now,
-                change_reason=change_reason,
-                replaces=last,
-                reinforcement_interval_minutes=reinforcement_interval_minutes,
-                antecedents=picks_a,
-                consequences=picks_c,
-                **texts,
+        if current is not None and not change_reason:
+            raise invalid("change_reason", "Say why the plan changes.")
+        if current is not None and effective_on < current.effective_on:
+            raise invalid(
+                "effective_on", "The new version cannot take effect before the current one."
             )
-            TargetBehavior.objects.bulk_create(
-                TargetBehavior(plan=plan, sort_order=n, **t) for n, t in enumerate(cleaned)
-            )
-            _audit(
-                actor,
-                Action.CREATE if current is None else Action.UPDATE,
-                plan,
-                person,
-                {
-                    "version": plan.version,
-                    "effective_on": effective_on.isoformat(),
-                    "targets": [t["key"] for t in cleaned],
-                    "replaces": str(last.public_id) if last else None,
-                    "reason": change_reason,
-                },
-            )
-    except IntegrityError:
-        raise Conflict("Someone changed this plan a moment ago; reload.") from None
+        if current is not None:
+            BehaviorPlan.objects.filter(pk=current.pk).update(is_current=False)
+        plan = BehaviorPlan.objects.create(
+            person=person,
+            version=(last.version + 1) if last else 1,
+            effective_on=effective_on,
+            written_by_id=acting.staff_pk,
+            written_at=now,
+            change_reason=change_reason,
+            replaces=last,
+            reinforcement_interval_minutes=reinforcement_interval_minutes,
+            antecedents=picks_a,
+            consequences=picks_c,
+            **texts,
+        )
+        TargetBehavior.objects.bulk_create(
+            TargetBehavior(plan=plan, sort_order=n, **t) for n, t in enumerate(cleaned)
+        )
+        _audit(
+            actor,
+            Action.CREATE if current is None else Action.UPDATE,
+            plan,
+            person,
+            {
+                "version": plan.version,
+                "effective_on": effective_on.isoformat(),
+                "targets": [t["key"] for t in cleaned],
+                "replaces": str(last.public_id) if last else None,
+                "reason": change_reason,
+            },
+        )
     return plan
 
 
