@@ -153,9 +153,7 @@ def answer_check_in(
     now = clock.now()
     with transaction.atomic():
         if invitation is not None:
-            invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-            if invitation.status != InvitationStatus.OPEN:
-                raise Conflict("This invitation was already answered or declined.")
+            invitation = _lock_open(invitation)
         staff = Staff.objects.get(pk=who.staff_pk)
         check_in = CheckIn.objects.create(
             staff=staff,
@@ -178,14 +176,20 @@ def decline_invitation(invitation: Invitation, *, actor: Any) -> Invitation:
     """The staff member says no thanks: the invitation closes and reminders stop."""
     policy.require(actor, "workforce.check_in", invitation)
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.status != InvitationStatus.OPEN:
-            raise Conflict("This invitation was already answered or declined.")
+        invitation = _lock_open(invitation)
         _close(invitation, InvitationStatus.DECLINED, clock.now())
         _audit_wellbeing(
             actor, Action.UPDATE, invitation, {"changes": {"status": ["open", "declined"]}}
         )
     return invitation
+
+
+def _lock_open(invitation: Invitation) -> Invitation:
+    """The invitation locked for closing; one already answered or declined is a Conflict."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.status != InvitationStatus.OPEN:
+        raise Conflict("This invitation was already answered or declined.")
+    return locked
 
 
 def _close(invitation: Invitation, status: str, now: datetime) -> None:
