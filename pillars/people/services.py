@@ -509,6 +509,39 @@ def _roles(codes: Iterable[str]) -> list[Role]:
     return roles
 
 
+def _account_errors(errors: dict[str, list[str]], *, username: str, display_name: str) -> None:
+    """Add what is wrong with a new account's sign-in name and display name to ``errors``."""
+    if not username:
+        errors["username"] = ["This field is required."]
+    elif get_user_model().objects.filter(username=username).exists():
+        errors["username"] = ["That sign-in name is taken."]
+    if not display_name.strip():
+        errors["display_name"] = ["This field is required."]
+
+
+def _password_errors(
+    errors: dict[str, list[str]], password: str | None, *, username: str, email: str
+) -> None:
+    """Add what the password validators say of a new account's password to ``errors``."""
+    if password is None:
+        return
+    try:
+        validate_password(password, get_user_model()(username=username, email=email))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+
+
+def _new_user(username: str, email: str, password: str | None, **flags: Any) -> Any:
+    """A saved sign-in account; ``password=None`` makes one that cannot sign in."""
+    user = get_user_model()(username=username, email=email.strip(), **flags)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    return user
+
+
 def create_staff(
     *,
     actor: Any,
@@ -529,15 +562,9 @@ def create_staff(
 ) -> Staff:
     """Create a sign-in account and its staff profile, with roles and units."""
     policy.require(actor, "people.edit_staff")
-    User = get_user_model()
     errors: dict[str, list[str]] = {}
     username = username.strip().lower()
-    if not username:
-        errors["username"] = ["This field is required."]
-    elif User.objects.filter(username=username).exists():
-        errors["username"] = ["That sign-in name is taken."]
-    if not display_name.strip():
-        errors["display_name"] = ["This field is required."]
+    _account_errors(errors, username=username, display_name=display_name)
     badges = Staff.objects.filter(organization_id=organization_for(actor))
     if badge_number and badges.filter(badge_number=badge_number).exists():
         errors["badge_number"] = ["That badge number is in use."]
@@ -557,20 +584,11 @@ def create_staff(
         found := _supervisor_errors(None, supervisor, [r.code for r in role_list])
     ):
         errors["supervisor"] = found
-    if password is not None:
-        try:
-            validate_password(password, User(username=username, email=email))
-        except ValidationError as exc:
-            errors["password"] = list(exc.messages)
+    _password_errors(errors, password, username=username, email=email)
     if errors:
         raise ValidationError(errors)
     with atomic_or_conflict("That sign-in name or badge was taken a moment ago; try again."):
-        user = User(username=username, email=email.strip())
-        if password is None:
-            user.set_unusable_password()
-        else:
-            user.set_password(password)
-        user.save()
+        user = _new_user(username, email, password)
         staff = Staff.objects.create(
             organization_id=organization_for(actor),
             user=user,
@@ -1147,7 +1165,6 @@ def bootstrap_administrator(
     The administrator belongs to ``organization`` (by name: made when it does not exist yet);
     with no name, to the one organization there is. Every record belongs to an organization
     (people.tenancy), staff included."""
-    User = get_user_model()
     username = username.strip().lower()
     errors: dict[str, list[str]] = {}
     org_name = " ".join(organization.split())
@@ -1160,17 +1177,8 @@ def bootstrap_administrator(
             if not existing
             else "Several organizations exist: name the administrator's."
         ]
-    if not username:
-        errors["username"] = ["This field is required."]
-    elif User.objects.filter(username=username).exists():
-        errors["username"] = ["That sign-in name is taken."]
-    if not display_name.strip():
-        errors["display_name"] = ["This field is required."]
-    if password is not None:
-        try:
-            validate_password(password, User(username=username, email=email))
-        except ValidationError as exc:
-            errors["password"] = list(exc.messages)
+    _account_errors(errors, username=username, display_name=display_name)
+    _password_errors(errors, password, username=username, email=email)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -1180,12 +1188,7 @@ def bootstrap_administrator(
         if admins.exists():
             raise invalid(None, "An administrator exists already: they create the others.")
         org = _bootstrap_organization(org_name, label) if org_name else existing[0]
-        user = User(username=username, email=email.strip(), is_staff=password is not None)
-        if password is None:
-            user.set_unusable_password()
-        else:
-            user.set_password(password)
-        user.save()
+        user = _new_user(username, email, password, is_staff=password is not None)
         staff = Staff.objects.create(
             organization=org,
             user=user,
