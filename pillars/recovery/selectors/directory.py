@@ -254,16 +254,13 @@ def _with_details(qs: QuerySet[HsdsService]) -> QuerySet[HsdsService]:
     )
 
 
-def zone_of(service: HsdsService, schedule: Schedule | None = None) -> tzinfo:
-    """The zone a service's hours are read in: its location's IANA zone, else the schedule's
-    fixed UTC offset (right only outside daylight saving), else the server's zone."""
+def _place_zone(service: HsdsService) -> tzinfo | None:
+    """The IANA zone of the first of the service's places that names one."""
     for sal in service.service_at_locations.all():
         zone = zone_or_none(sal.location.x_timezone)
         if zone is not None:
             return zone
-    if schedule is not None and schedule.timezone is not None:
-        return timezone(timedelta(hours=schedule.timezone))
-    return zone_or_none(settings.TIME_ZONE) or UTC
+    return None
 
 
 def open_until(service: HsdsService, now: datetime) -> str | None:
@@ -271,12 +268,7 @@ def open_until(service: HsdsService, now: datetime) -> str | None:
     schedules = list(service.schedules.all())
     for sal in service.service_at_locations.all():
         schedules += list(sal.schedules.all())
-    for schedule in schedules:
-        local = now.astimezone(zone_of(service, schedule))
-        closes = schedule.open_until(local)
-        if closes is not None:
-            return "midnight" if closes.hour == 23 and closes.minute == 59 else f"{closes:%H:%M}"
-    return None
+    return _closing(schedules, _place_zone(service), now) if schedules else None
 
 
 def distance_km(service: HsdsService, lat: float, lon: float) -> float | None:
@@ -348,7 +340,7 @@ def _distances(ids: list[int], q: DirectoryQuery) -> dict[int, float]:
 def _open_until_many(ids: list[int], now: datetime) -> dict[int, str | None]:
     """``open_until`` for many services from two reads (their places' zones and their
     schedules), without loading the services themselves; the same order of schedules (the
-    service's own, then its places'), the same zone rule as ``zone_of``."""
+    service's own, then its places'), the same zone rule."""
     zones: dict[int, tzinfo] = {}
     for service_id, name in _each_chunk(
         ids,
