@@ -38,7 +38,7 @@ from pillars.people.selectors import (
     record_person_read,
     units_visible_to,
 )
-from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS
+from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS, shift_of
 
 DAYS = "day"
 SHIFTS = "shift"
@@ -440,13 +440,7 @@ def bucket_bounds(first: date, last: date, zone: str, by: str) -> list[Bucket]:
 def bucket_key(moment: datetime, zone: str, by: str) -> tuple[date, str]:
     """The bucket a moment falls in, in the unit's zone."""
     local = moment.astimezone(ZoneInfo(zone))
-    if by != SHIFTS:
-        return local.date(), ""
-    if local.time() < SHIFT_STARTS[DAY]:
-        return local.date() - timedelta(days=1), NIGHT
-    if local.time() < SHIFT_STARTS[NIGHT]:
-        return local.date(), DAY
-    return local.date(), NIGHT
+    return shift_of(local) if by == SHIFTS else (local.date(), "")
 
 
 def aggregate(
