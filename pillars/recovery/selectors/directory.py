@@ -31,6 +31,7 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
+from pillars.core.entry import public_id_of
 from pillars.core.errors import invalid
 from pillars.people.models import PersonServed
 from pillars.recovery.hsds.package import zone_or_none
@@ -461,12 +462,8 @@ def _reasons(result: Result, q: DirectoryQuery, need: str, language: str) -> lis
 def get_service_for(user: Any, public_id: Any) -> HsdsService:
     """One service with its details; 404 when there is none."""
     policy.require(user, "recovery.search_directory")
-    try:
-        key = UUID(str(public_id))
-    except ValueError:
-        raise Http404("Not found") from None
     service = (
-        _with_details(HsdsService.objects.filter(public_id=key))
+        _with_details(HsdsService.objects.filter(public_id=public_id_of(public_id)))
         .prefetch_related("phones", "service_at_locations__location__addresses")
         .first()
     )
