@@ -12,7 +12,6 @@ Audit rows of this area carry the wellbeing category and never the answers or th
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -263,16 +262,11 @@ def sweep_reminders(now: datetime | None = None, *, limit: int = 200) -> sweeps.
         .order_by("next_reminder_at", "pk")
         .values_list("pk", "public_id", "sweep_failures")[:limit]
     )
-    for pk, public_id, failures in sweeps.within_budget(result, rows):
-        sent = sweeps.guarded(
-            result,
-            functools.partial(_remind, pk, now),
-            label=SYSTEM_LABEL,
-            object_type="workforce.invitation",
-            object_id=str(public_id),
-            retry=functools.partial(_retry_later, pk, failures + 1, now),
-        )
-        if sent is not None:
-            result.claimed += 1
-            result.alerts += sent
-    return result
+    return sweeps.alert_each(
+        result,
+        rows,
+        alert=lambda pk: _remind(pk, now),
+        retry=lambda pk, failures: _retry_later(pk, failures, now),
+        label=SYSTEM_LABEL,
+        object_type="workforce.invitation",
+    )
