@@ -23,6 +23,7 @@ from pillars.audit import persons
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.core import policy
+from pillars.core.reads import choice_label
 
 # The only orderings the report accepts: a key from the page maps to fields chosen here, so no
 # request parameter ever reaches order_by. ``seq`` breaks ties so pages never overlap.
@@ -247,7 +248,7 @@ def rows_for(events: list[AuditEvent], *, focus: UUID | None = None) -> list[Rep
                 who=event.actor_label or "(nobody signed in)",
                 staff_name=_staff_name(event),
                 action=event.action,
-                action_label=_label(Action, event.action),
+                action_label=choice_label(Action, event.action),
                 what=_what(event),
                 object_type=event.object_type,
                 object_id=event.object_id,
@@ -255,25 +256,18 @@ def rows_for(events: list[AuditEvent], *, focus: UUID | None = None) -> list[Rep
                 person_id=str(event.person_id or ""),
                 record_number=numbers.get(str(event.person_id), "") if event.person_id else "",
                 outcome=event.outcome,
-                outcome_label=_label(Outcome, event.outcome),
+                outcome_label=choice_label(Outcome, event.outcome),
                 outcome_class=css,
                 outcome_icon=icon,
                 category=event.category,
-                category_label=_label(Category, event.category),
-                purpose_label=_label(Purpose, event.purpose) if event.purpose else "",
+                category_label=choice_label(Category, event.category),
+                purpose_label=choice_label(Purpose, event.purpose) if event.purpose else "",
                 ip=event.ip or "",
                 request_id=event.request_id,
                 detail=event.detail if isinstance(event.detail, dict) else {},
             )
         )
     return rows
-
-
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
 
 
 def has_part2(rows: Iterable[ReportRow]) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 from uuid import UUID, uuid4
 
 from django.db import transaction
@@ -214,38 +214,29 @@ def write_many(
     return new
 
 
+class AlertAbout(TypedDict):
+    """What one alert is about and when it was due, as ``draft`` takes it."""
+
+    kind: str
+    message: str
+    due_at: datetime
+    dedupe_key: str
+    unit: NotRequired[Unit | None]
+    person: NotRequired[PersonServed | None]
+    subject: NotRequired[Subject | None]
+    step_position: NotRequired[int | None]
+    now: NotRequired[datetime | None]
+
+
 def write(
     recipients: Iterable[Staff],
     *,
-    kind: str,
-    message: str,
-    due_at: datetime,
-    dedupe_key: str,
-    unit: Unit | None = None,
-    person: PersonServed | None = None,
-    subject: Subject | None = None,
-    step_position: int | None = None,
-    now: datetime | None = None,
     audit_as: str = "",
     detail: Mapping[str, Any] | None = None,
+    **about: Unpack[AlertAbout],
 ) -> list[Alert]:
     """Alert each recipient once about one thing (see ``draft`` and ``write_many``)."""
-    return write_many(
-        draft(
-            recipients,
-            kind=kind,
-            message=message,
-            due_at=due_at,
-            dedupe_key=dedupe_key,
-            unit=unit,
-            person=person,
-            subject=subject,
-            step_position=step_position,
-            now=now,
-        ),
-        audit_as=audit_as,
-        detail=detail,
-    )
+    return write_many(draft(recipients, **about), audit_as=audit_as, detail=detail)
 
 
 # --- Closing ----------------------------------------------------------------------------------

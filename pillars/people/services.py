@@ -15,15 +15,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
-from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.core.sessions import end_all_sessions, revoke_everywhere
+from pillars.core.writes import atomic_or_conflict
 from pillars.people import hooks
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
 from pillars.people.models import (
@@ -155,28 +156,19 @@ def create_person(
 
 
 def import_person(
-    *,
-    actor: Any,
-    record_number: str,
-    legal_given_name: str,
-    legal_family_name: str,
-    date_of_birth: date,
-    preferred_name: str = "",
-    pronouns: str = "",
-    unit: Unit | None = None,
-    bed: Bed | None = None,
+    *, actor: Any, unit: Unit | None = None, bed: Bed | None = None, **person: Any
 ) -> PersonServed:
-    """Create (and, with a unit, admit) one person from an administrator's import file.
+    """Create (and, with a unit, admit) one person from an administrator's import file; the
+    person's fields (``PERSON_FIELDS``) are those ``create_person`` takes.
 
     The importer's right is ``people.import``: an administrator loads the census when a program
     starts using Pillars, without being on the care team. Each row is audited like a form entry.
     """
-    fields = _person_fields(locals())
     acting = policy.require(actor, "people.import")
     return _create_person(
         actor=actor,
         staff_pk=acting.staff_pk,
-        values=fields,
+        values=_person_fields(person),
         unit=unit,
         bed=bed,
         admitted_at=None,
@@ -196,33 +188,30 @@ def _create_person(
 ) -> PersonServed:
     organization_id = unit.organization_id if unit is not None else organization_for(actor)
     values = _clean_person(values, organization_id=organization_id)
-    try:
-        with transaction.atomic():
-            person = PersonServed.objects.create(
-                organization_id=organization_id, created_at=clock.now(), **values
-            )
-            audit.record(
-                actor,
-                Action.CREATE,
+    with atomic_or_conflict("That record number was used a moment ago; check and try again."):
+        person = PersonServed.objects.create(
+            organization_id=organization_id, created_at=clock.now(), **values
+        )
+        audit.record(
+            actor,
+            Action.CREATE,
+            person,
+            person_id=person.public_id,
+            purpose=Purpose.TREATMENT,
+            detail={
+                **audit.changes(None, audit.snapshot(person, PERSON_FIELDS)),
+                "via": via,
+            },
+        )
+        if unit is not None:
+            _admit(
                 person,
-                person_id=person.public_id,
-                purpose=Purpose.TREATMENT,
-                detail={
-                    **audit.changes(None, audit.snapshot(person, PERSON_FIELDS)),
-                    "via": via,
-                },
+                actor=actor,
+                staff_pk=staff_pk,
+                unit=unit,
+                bed=bed,
+                admitted_at=admitted_at,
             )
-            if unit is not None:
-                _admit(
-                    person,
-                    actor=actor,
-                    staff_pk=staff_pk,
-                    unit=unit,
-                    bed=bed,
-                    admitted_at=admitted_at,
-                )
-    except IntegrityError:
-        raise Conflict("That record number was used a moment ago; check and try again.") from None
     return person
 
 
@@ -316,38 +305,35 @@ def _admit(
         raise invalid("unit", f"{unit} is not accepting admissions.")
     if clock.local(moment, unit.time_zone).date() < person.date_of_birth:
         raise invalid("admitted_at", "The admission is before the date of birth.")
-    try:
-        with transaction.atomic():
-            PersonServed.objects.select_for_update().get(pk=person.pk)
-            if Episode.objects.open().filter(person=person).exists():
-                raise invalid(None, f"{person} is already admitted.")
-            last = Episode.objects.filter(person=person).order_by("-discharged_at").first()
-            if last and last.discharged_at and moment < last.discharged_at:
-                raise invalid("admitted_at", "The admission is before the last discharge.")
-            _check_bed(unit, bed)
-            episode = Episode.objects.create(
-                person=person,
-                admitted_at=moment,
-                admitted_by_id=staff_pk,
-                recorded_at=clock.now(),
-            )
-            Placement.objects.create(
-                episode=episode, unit=unit, bed=bed, started_at=moment, reason="admission"
-            )
-            record_person_event(
-                person,
-                actor=actor,
-                action=Action.CREATE,
-                target=episode,
-                detail={
-                    "event": "admit",
-                    "unit": unit.code,
-                    "bed": str(bed) if bed else None,
-                    "admitted_at": moment.isoformat(),
-                },
-            )
-    except IntegrityError:
-        raise Conflict("That person or bed changed a moment ago; reload and try again.") from None
+    with atomic_or_conflict("That person or bed changed a moment ago; reload and try again."):
+        PersonServed.objects.select_for_update().get(pk=person.pk)
+        if Episode.objects.open().filter(person=person).exists():
+            raise invalid(None, f"{person} is already admitted.")
+        last = Episode.objects.filter(person=person).order_by("-discharged_at").first()
+        if last and last.discharged_at and moment < last.discharged_at:
+            raise invalid("admitted_at", "The admission is before the last discharge.")
+        _check_bed(unit, bed)
+        episode = Episode.objects.create(
+            person=person,
+            admitted_at=moment,
+            admitted_by_id=staff_pk,
+            recorded_at=clock.now(),
+        )
+        Placement.objects.create(
+            episode=episode, unit=unit, bed=bed, started_at=moment, reason="admission"
+        )
+        record_person_event(
+            person,
+            actor=actor,
+            action=Action.CREATE,
+            target=episode,
+            detail={
+                "event": "admit",
+                "unit": unit.code,
+                "bed": str(bed) if bed else None,
+                "admitted_at": moment.isoformat(),
+            },
+        )
     return episode
 
 
@@ -363,48 +349,43 @@ def transfer_person(
     """Close the current placement and open the next at the same moment."""
     policy.require(actor, "people.transfer", episode)
     moment = _check_moment(moved_at, "moved_at")
-    try:
-        with transaction.atomic():
-            # Lock the episode first, as discharge does, so a transfer and a discharge of the
-            # same person cannot interleave (one would reopen what the other closed).
-            episode = Episode.objects.select_for_update().get(pk=episode.pk)
-            current = (
-                Placement.objects.select_for_update().current().filter(episode=episode).first()
-            )
-            if current is None or episode.discharged_at is not None:
-                raise invalid(None, "This episode has been discharged.")
-            if moment <= current.started_at:
-                raise invalid("moved_at", "The transfer must be after the current placement began.")
-            if current.unit_id == unit.pk and current.bed_id == (bed.pk if bed else None):
-                raise invalid("bed", "That is where the person is now.")
-            if not unit.is_active:
-                raise invalid("unit", f"{unit} is not accepting transfers.")
-            current.ended_at = moment
-            current.save(update_fields=["ended_at"])
-            _check_bed(unit, bed)
-            placement = Placement.objects.create(
-                episode=episode, unit=unit, bed=bed, started_at=moment, reason=reason[:200]
-            )
-            record_person_event(
-                episode.person,
-                actor=actor,
-                action=Action.UPDATE,
-                target=episode,
-                detail={
-                    "event": "transfer",
-                    "changes": {
-                        "unit": {"old": current.unit.code, "new": unit.code},
-                        "bed": {
-                            "old": str(current.bed) if current.bed else None,
-                            "new": str(bed) if bed else None,
-                        },
+    with atomic_or_conflict("That bed was taken a moment ago; choose another."):
+        # Lock the episode first, as discharge does, so a transfer and a discharge of the
+        # same person cannot interleave (one would reopen what the other closed).
+        episode = Episode.objects.select_for_update().get(pk=episode.pk)
+        current = Placement.objects.select_for_update().current().filter(episode=episode).first()
+        if current is None or episode.discharged_at is not None:
+            raise invalid(None, "This episode has been discharged.")
+        if moment <= current.started_at:
+            raise invalid("moved_at", "The transfer must be after the current placement began.")
+        if current.unit_id == unit.pk and current.bed_id == (bed.pk if bed else None):
+            raise invalid("bed", "That is where the person is now.")
+        if not unit.is_active:
+            raise invalid("unit", f"{unit} is not accepting transfers.")
+        current.ended_at = moment
+        current.save(update_fields=["ended_at"])
+        _check_bed(unit, bed)
+        placement = Placement.objects.create(
+            episode=episode, unit=unit, bed=bed, started_at=moment, reason=reason[:200]
+        )
+        record_person_event(
+            episode.person,
+            actor=actor,
+            action=Action.UPDATE,
+            target=episode,
+            detail={
+                "event": "transfer",
+                "changes": {
+                    "unit": {"old": current.unit.code, "new": unit.code},
+                    "bed": {
+                        "old": str(current.bed) if current.bed else None,
+                        "new": str(bed) if bed else None,
                     },
-                    "moved_at": moment.isoformat(),
-                    "reason": reason,
                 },
-            )
-    except IntegrityError:
-        raise Conflict("That bed was taken a moment ago; choose another.") from None
+                "moved_at": moment.isoformat(),
+                "reason": reason,
+            },
+        )
     return placement
 
 
@@ -464,28 +445,25 @@ def assign_caseload(
         raise invalid("staff", f"{staff} does not have a role that carries a caseload.")
     if day < staff.hired_on:
         raise invalid("started_on", f"{staff} starts work on {staff.hired_on:%Y-%m-%d}.")
-    try:
-        with transaction.atomic():
-            if CaseloadAssignment.objects.filter(
-                staff=staff, person=person, kind=kind, ended_on__isnull=True
-            ).exists():
-                raise invalid(None, f"{person} is already on {staff}'s caseload.")
-            assignment = CaseloadAssignment.objects.create(
-                staff=staff, person=person, kind=kind, started_on=day
-            )
-            record_person_event(
-                person,
-                actor=actor,
-                action=Action.CREATE,
-                target=assignment,
-                detail=audit.changes(
-                    None,
-                    {"staff": str(staff.public_id), "kind": kind, "started_on": day.isoformat()},
-                ),
-                purpose=Purpose.OPERATIONS,
-            )
-    except IntegrityError:
-        raise Conflict("Someone made this assignment a moment ago; reload the page.") from None
+    with atomic_or_conflict("Someone made this assignment a moment ago; reload the page."):
+        if CaseloadAssignment.objects.filter(
+            staff=staff, person=person, kind=kind, ended_on__isnull=True
+        ).exists():
+            raise invalid(None, f"{person} is already on {staff}'s caseload.")
+        assignment = CaseloadAssignment.objects.create(
+            staff=staff, person=person, kind=kind, started_on=day
+        )
+        record_person_event(
+            person,
+            actor=actor,
+            action=Action.CREATE,
+            target=assignment,
+            detail=audit.changes(
+                None,
+                {"staff": str(staff.public_id), "kind": kind, "started_on": day.isoformat()},
+            ),
+            purpose=Purpose.OPERATIONS,
+        )
     # Caseload is part of scope: drop actors cached for the rest of this request.
     policy.forget(staff.user)
     policy.forget(actor)
@@ -531,6 +509,39 @@ def _roles(codes: Iterable[str]) -> list[Role]:
     return roles
 
 
+def _account_errors(errors: dict[str, list[str]], *, username: str, display_name: str) -> None:
+    """Add what is wrong with a new account's sign-in name and display name to ``errors``."""
+    if not username:
+        errors["username"] = ["This field is required."]
+    elif get_user_model().objects.filter(username=username).exists():
+        errors["username"] = ["That sign-in name is taken."]
+    if not display_name.strip():
+        errors["display_name"] = ["This field is required."]
+
+
+def _password_errors(
+    errors: dict[str, list[str]], password: str | None, *, username: str, email: str
+) -> None:
+    """Add what the password validators say of a new account's password to ``errors``."""
+    if password is None:
+        return
+    try:
+        validate_password(password, get_user_model()(username=username, email=email))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+
+
+def _new_user(username: str, email: str, password: str | None, **flags: Any) -> Any:
+    """A saved sign-in account; ``password=None`` makes one that cannot sign in."""
+    user = get_user_model()(username=username, email=email.strip(), **flags)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    return user
+
+
 def create_staff(
     *,
     actor: Any,
@@ -551,15 +562,9 @@ def create_staff(
 ) -> Staff:
     """Create a sign-in account and its staff profile, with roles and units."""
     policy.require(actor, "people.edit_staff")
-    User = get_user_model()
     errors: dict[str, list[str]] = {}
     username = username.strip().lower()
-    if not username:
-        errors["username"] = ["This field is required."]
-    elif User.objects.filter(username=username).exists():
-        errors["username"] = ["That sign-in name is taken."]
-    if not display_name.strip():
-        errors["display_name"] = ["This field is required."]
+    _account_errors(errors, username=username, display_name=display_name)
     badges = Staff.objects.filter(organization_id=organization_for(actor))
     if badge_number and badges.filter(badge_number=badge_number).exists():
         errors["badge_number"] = ["That badge number is in use."]
@@ -579,61 +584,11 @@ def create_staff(
         found := _supervisor_errors(None, supervisor, [r.code for r in role_list])
     ):
         errors["supervisor"] = found
-    if password is not None:
-        try:
-            validate_password(password, User(username=username, email=email))
-        except ValidationError as exc:
-            errors["password"] = list(exc.messages)
+    _password_errors(errors, password, username=username, email=email)
     if errors:
         raise ValidationError(errors)
-    try:
-        return _create_staff(
-            actor=actor,
-            username=username,
-            email=email,
-            password=password,
-            display_name=display_name,
-            job_title=job_title,
-            badge_number=badge_number,
-            hired_on=hired_on,
-            supervisor=supervisor,
-            languages=languages,
-            lived_experience=lived_experience,
-            shares_lived_experience=shares_lived_experience,
-            role_list=role_list,
-            home_units=home_units,
-            programs=programs,
-        )
-    except IntegrityError:
-        raise Conflict("That sign-in name or badge was taken a moment ago; try again.") from None
-
-
-def _create_staff(
-    *,
-    actor: Any,
-    username: str,
-    email: str,
-    password: str | None,
-    display_name: str,
-    job_title: str,
-    badge_number: str | None,
-    hired_on: date,
-    supervisor: Staff | None,
-    languages: Iterable[str],
-    lived_experience: Iterable[str],
-    shares_lived_experience: bool,
-    role_list: list[Role],
-    home_units: Iterable[Unit],
-    programs: Iterable[Any],
-) -> Staff:
-    User = get_user_model()
-    with transaction.atomic():
-        user = User(username=username, email=email.strip())
-        if password is None:
-            user.set_unusable_password()
-        else:
-            user.set_password(password)
-        user.save()
+    with atomic_or_conflict("That sign-in name or badge was taken a moment ago; try again."):
+        user = _new_user(username, email, password)
         staff = Staff.objects.create(
             organization_id=organization_for(actor),
             user=user,
@@ -724,29 +679,26 @@ def _update_staff(staff: Staff, *, actor: Any, fields: dict[str, Any]) -> Staff:
         errors["hired_on"] = ["The hire date is after the exit date."]
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            staff = Staff.objects.select_for_update().get(pk=staff.pk)
-            before = _staff_values(staff)
-            units = fields.pop("home_units", None)
-            programs = fields.pop("programs", None)
-            for name, value in fields.items():
-                setattr(staff, name, value if name != "badge_number" else (value or None))
-            staff.save()
-            if units is not None:
-                staff.home_units.set(list(units))
-            if programs is not None:
-                staff.programs.set(list(programs))
-            after = _staff_values(staff)
-            audit.record(
-                actor,
-                Action.UPDATE,
-                staff,
-                purpose=Purpose.ADMINISTRATION,
-                detail=audit.changes(before, after),
-            )
-    except IntegrityError:
-        raise Conflict("That badge was taken a moment ago; try again.") from None
+    with atomic_or_conflict("That badge was taken a moment ago; try again."):
+        staff = Staff.objects.select_for_update().get(pk=staff.pk)
+        before = _staff_values(staff)
+        units = fields.pop("home_units", None)
+        programs = fields.pop("programs", None)
+        for name, value in fields.items():
+            setattr(staff, name, value if name != "badge_number" else (value or None))
+        staff.save()
+        if units is not None:
+            staff.home_units.set(list(units))
+        if programs is not None:
+            staff.programs.set(list(programs))
+        after = _staff_values(staff)
+        audit.record(
+            actor,
+            Action.UPDATE,
+            staff,
+            purpose=Purpose.ADMINISTRATION,
+            detail=audit.changes(before, after),
+        )
     policy.forget(staff.user)
     return staff
 
@@ -1213,7 +1165,6 @@ def bootstrap_administrator(
     The administrator belongs to ``organization`` (by name: made when it does not exist yet);
     with no name, to the one organization there is. Every record belongs to an organization
     (people.tenancy), staff included."""
-    User = get_user_model()
     username = username.strip().lower()
     errors: dict[str, list[str]] = {}
     org_name = " ".join(organization.split())
@@ -1226,17 +1177,8 @@ def bootstrap_administrator(
             if not existing
             else "Several organizations exist: name the administrator's."
         ]
-    if not username:
-        errors["username"] = ["This field is required."]
-    elif User.objects.filter(username=username).exists():
-        errors["username"] = ["That sign-in name is taken."]
-    if not display_name.strip():
-        errors["display_name"] = ["This field is required."]
-    if password is not None:
-        try:
-            validate_password(password, User(username=username, email=email))
-        except ValidationError as exc:
-            errors["password"] = list(exc.messages)
+    _account_errors(errors, username=username, display_name=display_name)
+    _password_errors(errors, password, username=username, email=email)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -1246,12 +1188,7 @@ def bootstrap_administrator(
         if admins.exists():
             raise invalid(None, "An administrator exists already: they create the others.")
         org = _bootstrap_organization(org_name, label) if org_name else existing[0]
-        user = User(username=username, email=email.strip(), is_staff=password is not None)
-        if password is None:
-            user.set_unusable_password()
-        else:
-            user.set_password(password)
-        user.save()
+        user = _new_user(username, email, password, is_staff=password is not None)
         staff = Staff.objects.create(
             organization=org,
             user=user,

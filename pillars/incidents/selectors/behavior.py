@@ -12,14 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from pillars.core import clock, policy
-from pillars.core.entry import get_for
+from pillars.core.entry import get_for, public_id_of
 from pillars.incidents.models import (
     BehaviorContract,
     BehaviorPlan,
@@ -38,18 +37,11 @@ from pillars.people.selectors import (
     record_person_read,
     units_visible_to,
 )
-from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS
+from pillars.rounds.selectors.integrity import DAY, NIGHT, SHIFT_STARTS, shift_of
 
 DAYS = "day"
 SHIFTS = "shift"
 MAX_CHART_DAYS = 183
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
 
 
 def _plans(person: PersonServed, user: Any) -> QuerySet[BehaviorPlan]:
@@ -225,7 +217,7 @@ def get_target_for(person: PersonServed, public_id: Any, *, ended: bool = False)
         in_force |= Q(plan__status=PlanStatus.ENDED, plan_id__in=last)
     target = (
         TargetBehavior.objects.select_related("plan")
-        .filter(in_force, public_id=_uuid(public_id), plan__person=person)
+        .filter(in_force, public_id=public_id_of(public_id), plan__person=person)
         .first()
     )
     if target is None:
@@ -440,13 +432,7 @@ def bucket_bounds(first: date, last: date, zone: str, by: str) -> list[Bucket]:
 def bucket_key(moment: datetime, zone: str, by: str) -> tuple[date, str]:
     """The bucket a moment falls in, in the unit's zone."""
     local = moment.astimezone(ZoneInfo(zone))
-    if by != SHIFTS:
-        return local.date(), ""
-    if local.time() < SHIFT_STARTS[DAY]:
-        return local.date() - timedelta(days=1), NIGHT
-    if local.time() < SHIFT_STARTS[NIGHT]:
-        return local.date(), DAY
-    return local.date(), NIGHT
+    return shift_of(local) if by == SHIFTS else (local.date(), "")
 
 
 def aggregate(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict
 from pillars.incidents.models import (
     BehaviorContract,
     BehaviorPlan,
@@ -150,59 +151,54 @@ def write_plan(
     if errors:
         raise ValidationError(errors)
     now = clock.now()
-    try:
-        with transaction.atomic():
-            # Lock the person so that two clinicians' changes make two versions in order.
-            PersonServed.objects.select_for_update().filter(pk=person.pk).first()
-            current = BehaviorPlan.objects.filter(person=person, is_current=True).first()
-            last = (
-                current or BehaviorPlan.objects.filter(person=person).order_by("-version").first()
+    with atomic_or_conflict("Someone changed this plan a moment ago; reload."):
+        # Lock the person so that two clinicians' changes make two versions in order.
+        PersonServed.objects.select_for_update().filter(pk=person.pk).first()
+        current = BehaviorPlan.objects.filter(person=person, is_current=True).first()
+        last = current or BehaviorPlan.objects.filter(person=person).order_by("-version").first()
+        if last is not None and last.ended_on is not None and effective_on < last.ended_on:
+            raise invalid(
+                "effective_on",
+                f"The last plan ended on {last.ended_on:%Y-%m-%d}; "
+                "a new plan takes effect on or after that day.",
             )
-            if last is not None and last.ended_on is not None and effective_on < last.ended_on:
-                raise invalid(
-                    "effective_on",
-                    f"The last plan ended on {last.ended_on:%Y-%m-%d}; "
-                    "a new plan takes effect on or after that day.",
-                )
-            if current is not None and not change_reason:
-                raise invalid("change_reason", "Say why the plan changes.")
-            if current is not None and effective_on < current.effective_on:
-                raise invalid(
-                    "effective_on", "The new version cannot take effect before the current one."
-                )
-            if current is not None:
-                BehaviorPlan.objects.filter(pk=current.pk).update(is_current=False)
-            plan = BehaviorPlan.objects.create(
-                person=person,
-                version=(last.version + 1) if last else 1,
-                effective_on=effective_on,
-                written_by_id=acting.staff_pk,
-                written_at=now,
-                change_reason=change_reason,
-                replaces=last,
-                reinforcement_interval_minutes=reinforcement_interval_minutes,
-                antecedents=picks_a,
-                consequences=picks_c,
-                **texts,
+        if current is not None and not change_reason:
+            raise invalid("change_reason", "Say why the plan changes.")
+        if current is not None and effective_on < current.effective_on:
+            raise invalid(
+                "effective_on", "The new version cannot take effect before the current one."
             )
-            TargetBehavior.objects.bulk_create(
-                TargetBehavior(plan=plan, sort_order=n, **t) for n, t in enumerate(cleaned)
-            )
-            _audit(
-                actor,
-                Action.CREATE if current is None else Action.UPDATE,
-                plan,
-                person,
-                {
-                    "version": plan.version,
-                    "effective_on": effective_on.isoformat(),
-                    "targets": [t["key"] for t in cleaned],
-                    "replaces": str(last.public_id) if last else None,
-                    "reason": change_reason,
-                },
-            )
-    except IntegrityError:
-        raise Conflict("Someone changed this plan a moment ago; reload.") from None
+        if current is not None:
+            BehaviorPlan.objects.filter(pk=current.pk).update(is_current=False)
+        plan = BehaviorPlan.objects.create(
+            person=person,
+            version=(last.version + 1) if last else 1,
+            effective_on=effective_on,
+            written_by_id=acting.staff_pk,
+            written_at=now,
+            change_reason=change_reason,
+            replaces=last,
+            reinforcement_interval_minutes=reinforcement_interval_minutes,
+            antecedents=picks_a,
+            consequences=picks_c,
+            **texts,
+        )
+        TargetBehavior.objects.bulk_create(
+            TargetBehavior(plan=plan, sort_order=n, **t) for n, t in enumerate(cleaned)
+        )
+        _audit(
+            actor,
+            Action.CREATE if current is None else Action.UPDATE,
+            plan,
+            person,
+            {
+                "version": plan.version,
+                "effective_on": effective_on.isoformat(),
+                "targets": [t["key"] for t in cleaned],
+                "replaces": str(last.public_id) if last else None,
+                "reason": change_reason,
+            },
+        )
     return plan
 
 
@@ -478,6 +474,19 @@ def ended_message(ended_on: date | None) -> str:
     )
 
 
+class BehaviorEntry(TypedDict):
+    """What one ABC entry says, as ``record_details`` takes it."""
+
+    observed_at: datetime
+    antecedent: str
+    consequence: str
+    behavior: NotRequired[str]
+    count: NotRequired[int]
+    duration_seconds: NotRequired[int | None]
+    intensity: NotRequired[int | None]
+    setting: NotRequired[str]
+
+
 def record_details(
     *,
     observed_at: datetime,
@@ -568,16 +577,9 @@ def record_behavior(
     *,
     actor: Any,
     target: TargetBehavior,
-    observed_at: datetime,
-    antecedent: str,
-    consequence: str,
     client_id: UUID,
-    behavior: str = "",
-    count: int = 1,
-    duration_seconds: int | None = None,
-    intensity: int | None = None,
-    setting: str = "",
     late_reason: str = "",
+    **entry: Unpack[BehaviorEntry],
 ) -> BehaviorRecord:
     """Record one ABC entry against a target of the person's current plan; a replayed
     ``client_id`` returns the first record, and the same id with other details is a conflict.
@@ -586,16 +588,7 @@ def record_behavior(
     An entry made more than LATE_ENTRY_AFTER after the behavior needs a reason and is flagged.
     """
     acting = policy.require(actor, "incidents.record_behavior", person)
-    details = record_details(
-        observed_at=observed_at,
-        antecedent=antecedent,
-        consequence=consequence,
-        behavior=behavior,
-        count=count,
-        duration_seconds=duration_seconds,
-        intensity=intensity,
-        setting=setting,
-    )
+    details = record_details(**entry)
     existing = BehaviorRecord.objects.filter(client_id=client_id).select_related("target").first()
     if existing is not None:
         if existing.person_id != person.pk:
@@ -632,7 +625,7 @@ def record_behavior(
                 person,
                 {
                     "target": target.key,
-                    "observed_at": observed_at.isoformat(),
+                    "observed_at": details["observed_at"].isoformat(),
                     "count": record.count,
                     "intensity": record.intensity,
                     "duration_seconds": record.duration_seconds,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from pillars.audit import log as audit
@@ -21,6 +21,7 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.active_codes import active_by_code
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict
 from pillars.incidents import exposure
 from pillars.incidents.models import (
     Debrief,
@@ -171,19 +172,16 @@ def create_draft(
                 raise Conflict("This report id is already in use.")
             return existing
     values = _clean(details, unit)
-    try:
-        with transaction.atomic():
-            incident = Incident.objects.create(
-                unit=unit,
-                reported_by_id=acting.staff_pk,
-                recorded_at=clock.now(),
-                client_id=client_id,
-                **values,
-            )
-            _set_people(incident, details)
-            _record(actor, Action.CREATE, incident, incident, type=values["type"], status="draft")
-    except IntegrityError:
-        raise Conflict("This report was saved a moment ago; reload.") from None
+    with atomic_or_conflict("This report was saved a moment ago; reload."):
+        incident = Incident.objects.create(
+            unit=unit,
+            reported_by_id=acting.staff_pk,
+            recorded_at=clock.now(),
+            client_id=client_id,
+            **values,
+        )
+        _set_people(incident, details)
+        _record(actor, Action.CREATE, incident, incident, type=values["type"], status="draft")
     return incident
 
 

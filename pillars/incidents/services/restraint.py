@@ -28,6 +28,7 @@ from pillars.incidents.models import (
 )
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.incidents.models.restraint import OrderTerms, ViolationKind
+from pillars.incidents.selectors.restraint import unit_profile_code
 from pillars.incidents.services.incidents import record_exposure
 from pillars.people import alerts, hooks
 from pillars.people.addendum_writes import adding
@@ -56,13 +57,7 @@ MECHANICAL_ITEMS = (
 
 def profile_for_unit(unit: Unit) -> RuleProfile:
     """The current version of the profile the unit chose (the federal hospital rule if none)."""
-    chosen = (
-        UnitRuleProfile.objects.filter(unit=unit, is_current=True)
-        .values_list("profile_code", flat=True)
-        .first()
-    )
-    code = chosen or DEFAULT_PROFILE
-    profile = RuleProfile.objects.filter(code=code, is_current=True).first()
+    profile = RuleProfile.objects.filter(code=unit_profile_code(unit), is_current=True).first()
     if profile is None:
         profile = RuleProfile.objects.get(code=DEFAULT_PROFILE, is_current=True)
     return profile

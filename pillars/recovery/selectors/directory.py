@@ -31,6 +31,7 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
+from pillars.core.entry import public_id_of
 from pillars.core.errors import invalid
 from pillars.people.models import PersonServed
 from pillars.recovery.hsds.package import zone_or_none
@@ -254,16 +255,13 @@ def _with_details(qs: QuerySet[HsdsService]) -> QuerySet[HsdsService]:
     )
 
 
-def zone_of(service: HsdsService, schedule: Schedule | None = None) -> tzinfo:
-    """The zone a service's hours are read in: its location's IANA zone, else the schedule's
-    fixed UTC offset (right only outside daylight saving), else the server's zone."""
+def _place_zone(service: HsdsService) -> tzinfo | None:
+    """The IANA zone of the first of the service's places that names one."""
     for sal in service.service_at_locations.all():
         zone = zone_or_none(sal.location.x_timezone)
         if zone is not None:
             return zone
-    if schedule is not None and schedule.timezone is not None:
-        return timezone(timedelta(hours=schedule.timezone))
-    return zone_or_none(settings.TIME_ZONE) or UTC
+    return None
 
 
 def open_until(service: HsdsService, now: datetime) -> str | None:
@@ -271,12 +269,7 @@ def open_until(service: HsdsService, now: datetime) -> str | None:
     schedules = list(service.schedules.all())
     for sal in service.service_at_locations.all():
         schedules += list(sal.schedules.all())
-    for schedule in schedules:
-        local = now.astimezone(zone_of(service, schedule))
-        closes = schedule.open_until(local)
-        if closes is not None:
-            return "midnight" if closes.hour == 23 and closes.minute == 59 else f"{closes:%H:%M}"
-    return None
+    return _closing(schedules, _place_zone(service), now) if schedules else None
 
 
 def distance_km(service: HsdsService, lat: float, lon: float) -> float | None:
@@ -348,7 +341,7 @@ def _distances(ids: list[int], q: DirectoryQuery) -> dict[int, float]:
 def _open_until_many(ids: list[int], now: datetime) -> dict[int, str | None]:
     """``open_until`` for many services from two reads (their places' zones and their
     schedules), without loading the services themselves; the same order of schedules (the
-    service's own, then its places'), the same zone rule as ``zone_of``."""
+    service's own, then its places'), the same zone rule."""
     zones: dict[int, tzinfo] = {}
     for service_id, name in _each_chunk(
         ids,
@@ -469,12 +462,8 @@ def _reasons(result: Result, q: DirectoryQuery, need: str, language: str) -> lis
 def get_service_for(user: Any, public_id: Any) -> HsdsService:
     """One service with its details; 404 when there is none."""
     policy.require(user, "recovery.search_directory")
-    try:
-        key = UUID(str(public_id))
-    except ValueError:
-        raise Http404("Not found") from None
     service = (
-        _with_details(HsdsService.objects.filter(public_id=key))
+        _with_details(HsdsService.objects.filter(public_id=public_id_of(public_id)))
         .prefetch_related("phones", "service_at_locations__location__addresses")
         .first()
     )

@@ -14,11 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
 from pillars.recovery.models.capital import Assessment, Instrument, ScoringMethod
@@ -152,23 +153,20 @@ def record_assessment(
                 ):
                     raise Conflict("This assessment was already sent with other answers.")
                 return existing
-        try:
-            with transaction.atomic():
-                assessment = Assessment.objects.create(
-                    person=person,
-                    instrument=instrument,
-                    administered_on=administered_on,
-                    is_self_administered=is_self_administered,
-                    answers=cleaned,
-                    total=result.total,
-                    subscale_scores={k: str(v) for k, v in result.subscales.items()},
-                    note=text,
-                    recorded_by_id=staff_id,
-                    recorded_at=clock.now(),
-                    client_id=client_id,
-                )
-        except IntegrityError:
-            raise Conflict("This assessment was sent twice at once; reload.") from None
+        with atomic_or_conflict("This assessment was sent twice at once; reload."):
+            assessment = Assessment.objects.create(
+                person=person,
+                instrument=instrument,
+                administered_on=administered_on,
+                is_self_administered=is_self_administered,
+                answers=cleaned,
+                total=result.total,
+                subscale_scores={k: str(v) for k, v in result.subscales.items()},
+                note=text,
+                recorded_by_id=staff_id,
+                recorded_at=clock.now(),
+                client_id=client_id,
+            )
         audit_person_write(
             actor,
             Action.CREATE,

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict
 from pillars.people import services as people_services
 from pillars.people.choices import CaseloadKind
 from pillars.people.models import CaseloadAssignment, PersonServed, Staff
@@ -393,43 +394,40 @@ def choose_peer(
     if not chosen_by_person:
         raise invalid("chosen_by_person", "Confirm that the person made this choice themself.")
     today = clock.now().date()
-    try:
-        with transaction.atomic():
-            request = MatchRequest.objects.select_for_update().get(pk=request.pk)
-            if not request.is_active:
-                raise invalid(None, "This request is closed.")
-            if not request.candidates.filter(peer=peer).exists():
-                raise invalid("peer", "Choose one of the peers offered.")
-            # The lock every choice of this peer takes first: the count below cannot change
-            # under us (PostgreSQL row lock; SQLite serializes writers anyway).
-            peer = Staff.objects.select_for_update().get(pk=peer.pk)
-            profile = PeerProfile.objects.filter(staff=peer).first()
-            if profile is None or not profile.is_accepting:
-                raise Conflict(f"{peer} is not taking new persons now; choose another peer.")
-            if selectors.caseload_room(peer, today) <= 0:
-                raise Conflict(f"{peer}'s caseload became full a moment ago; choose another peer.")
-            assignment = _assign_chosen_peer(actor, peer, request.person, today)
-            now = clock.now()
-            request.status = MatchStatus.CHOSEN
-            request.chosen_peer = peer
-            request.chosen_at = now
-            request.choice_recorded_by_id = acting.staff_pk
-            request.chosen_by_person = True
-            request.assignment = assignment
-            request.closed_at = now
-            request.save()
-            _audit_request(
-                actor,
-                request,
-                {
-                    "event": "chosen",
-                    "peer": str(peer.public_id),
-                    "chosen_by_person": True,
-                    "assignment": str(assignment.public_id),
-                },
-            )
-    except IntegrityError:
-        raise Conflict("This request changed a moment ago; reload the page.") from None
+    with atomic_or_conflict("This request changed a moment ago; reload the page."):
+        request = MatchRequest.objects.select_for_update().get(pk=request.pk)
+        if not request.is_active:
+            raise invalid(None, "This request is closed.")
+        if not request.candidates.filter(peer=peer).exists():
+            raise invalid("peer", "Choose one of the peers offered.")
+        # The lock every choice of this peer takes first: the count below cannot change
+        # under us (PostgreSQL row lock; SQLite serializes writers anyway).
+        peer = Staff.objects.select_for_update().get(pk=peer.pk)
+        profile = PeerProfile.objects.filter(staff=peer).first()
+        if profile is None or not profile.is_accepting:
+            raise Conflict(f"{peer} is not taking new persons now; choose another peer.")
+        if selectors.caseload_room(peer, today) <= 0:
+            raise Conflict(f"{peer}'s caseload became full a moment ago; choose another peer.")
+        assignment = _assign_chosen_peer(actor, peer, request.person, today)
+        now = clock.now()
+        request.status = MatchStatus.CHOSEN
+        request.chosen_peer = peer
+        request.chosen_at = now
+        request.choice_recorded_by_id = acting.staff_pk
+        request.chosen_by_person = True
+        request.assignment = assignment
+        request.closed_at = now
+        request.save()
+        _audit_request(
+            actor,
+            request,
+            {
+                "event": "chosen",
+                "peer": str(peer.public_id),
+                "chosen_by_person": True,
+                "assignment": str(assignment.public_id),
+            },
+        )
     return request
 
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from pillars.audit.choices import Action
@@ -31,6 +31,7 @@ from pillars.core.plan_versions import (
     copied_content,
     not_ready,
 )
+from pillars.core.writes import atomic_or_conflict
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
 from pillars.recovery.models.plans import (
@@ -409,22 +410,19 @@ def record_goal_progress(
                 return existing
         locked = Goal.objects.select_for_update().get(pk=goal.pk)
         done, total = locked.steps_done()
-        try:
-            with transaction.atomic():
-                progress = GoalProgress.objects.create(
-                    goal=locked,
-                    noted_on=noted_on,
-                    note=text,
-                    attainment=attainment,
-                    steps_done=done,
-                    steps_total=total,
-                    by_person=by_person,
-                    recorded_by_id=staff_id,
-                    recorded_at=clock.now(),
-                    client_id=client_id,
-                )
-        except IntegrityError:
-            raise Conflict("This progress note was sent twice at once; reload.") from None
+        with atomic_or_conflict("This progress note was sent twice at once; reload."):
+            progress = GoalProgress.objects.create(
+                goal=locked,
+                noted_on=noted_on,
+                note=text,
+                attainment=attainment,
+                steps_done=done,
+                steps_total=total,
+                by_person=by_person,
+                recorded_by_id=staff_id,
+                recorded_at=clock.now(),
+                client_id=client_id,
+            )
         audit_person_write(
             actor,
             Action.CREATE,

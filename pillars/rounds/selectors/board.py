@@ -26,6 +26,7 @@ from django.db.models import (
 from django.http import Http404
 
 from pillars.core import clock, policy
+from pillars.core.reads import choice_label
 from pillars.people.choices import UnitKind
 from pillars.people.models import PersonServed, Placement, Unit
 from pillars.people.selectors import record_list_read
@@ -74,17 +75,10 @@ STATUS_LOOK = {
 }
 
 
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 def _labelled(choices: Any, attribute: str) -> property:
     """A row's read-only attribute: the label of its ``attribute`` among ``choices`` (the value
     itself when it is not one of them)."""
-    return property(lambda row: _label(choices, getattr(row, attribute)))
+    return property(lambda row: choice_label(choices, getattr(row, attribute)))
 
 
 @dataclass
@@ -311,7 +305,7 @@ def _row(order: Any, now: datetime, mine: tuple[set[int], set[int]]) -> BoardRow
     paused_kind = ""
     exceptions = order.open_exceptions
     if status == CheckStatus.PAUSED and exceptions:
-        paused_kind = _label(ExceptionKind, exceptions[0].kind)
+        paused_kind = choice_label(ExceptionKind, exceptions[0].kind)
     due_at = order.next_due_at() if status not in (CheckStatus.PAUSED, CheckStatus.ENDED) else None
     persons, rooms = mine
     return BoardRow(
@@ -329,7 +323,7 @@ def _row(order: Any, now: datetime, mine: tuple[set[int], set[int]]) -> BoardRow
         last_location=order.board_location or "",
         last_activity=order.board_activity or "",
         precautions=[
-            (code, _label(Precaution, code), PRECAUTION_ICONS.get(code, "•"))
+            (code, choice_label(Precaution, code), PRECAUTION_ICONS.get(code, "•"))
             for code in order.precautions
         ],
         paused_kind=paused_kind,

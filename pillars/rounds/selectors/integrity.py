@@ -61,8 +61,12 @@ def shift_period(unit: Unit, day: date, shift: str) -> Period:
 
 
 def current_shift(unit: Unit, now: datetime | None = None) -> tuple[date, str]:
-    """The shift a moment falls in (a night shift belongs to the day it started)."""
-    local = clock.local(now or clock.now(), unit.time_zone)
+    """The shift a moment falls in on the unit (``shift_of`` its local time)."""
+    return shift_of(clock.local(now or clock.now(), unit.time_zone))
+
+
+def shift_of(local: datetime) -> tuple[date, str]:
+    """The shift a local wall time falls in (a night shift belongs to the day it started)."""
     if local.time() < SHIFT_STARTS[DAY]:
         return local.date() - timedelta(days=1), NIGHT
     if local.time() < SHIFT_STARTS[NIGHT]:

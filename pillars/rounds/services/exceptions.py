@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
-from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.errors import ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict
 from pillars.people.selectors import record_person_event
 from pillars.rounds.choices import ExceptionKind
 from pillars.rounds.models import MonitoringException, ObservationOrder
@@ -65,52 +66,47 @@ def start_exception(
     # A device clock a little ahead of the server must not leave the exception ending before
     # it started.
     moment = min(moment, now)
-    try:
-        with transaction.atomic():
-            locked = (
-                ObservationOrder.objects.select_for_update()
-                .select_related("person")
-                .get(pk=order.pk)
-            )
-            if locked.ended_at is not None:
-                raise invalid(None, "This observation order has ended.")
-            if locked.paused_at is not None:
-                raise invalid(None, "Observation is already paused; end that exception first.")
-            if moment < locked.started_at:
-                raise invalid("started_at", "The exception is before this order began.")
-            if locked.last_observed_at is not None and moment < locked.last_observed_at:
-                raise invalid("started_at", "The person was checked after that time.")
-            if locked.resumed_at is not None and moment < locked.resumed_at:
-                raise invalid("started_at", "The last exception had not ended by then.")
-            exception = MonitoringException.objects.create(
-                order=locked,
-                kind=kind,
-                reason=reason,
-                with_whom=with_whom,
-                where=where,
-                started_at=moment,
-                started_by_id=acting.staff_pk,
-                recorded_at=now,
-            )
-            locked.paused_at = moment
-            locked.due_at = locked.clock_due_at()
-            locked.save(update_fields=["paused_at", "due_at"])
-            record_person_event(
-                locked.person,
-                actor=actor,
-                action=Action.CREATE,
-                target=exception,
-                detail={
-                    "order": str(locked.public_id),
-                    "kind": kind,
-                    "reason": reason,
-                    "with_whom": with_whom,
-                    "where": where,
-                    "started_at": moment.isoformat(),
-                },
-            )
-    except IntegrityError:
-        raise Conflict("Someone paused this observation a moment ago; reload.") from None
+    with atomic_or_conflict("Someone paused this observation a moment ago; reload."):
+        locked = (
+            ObservationOrder.objects.select_for_update().select_related("person").get(pk=order.pk)
+        )
+        if locked.ended_at is not None:
+            raise invalid(None, "This observation order has ended.")
+        if locked.paused_at is not None:
+            raise invalid(None, "Observation is already paused; end that exception first.")
+        if moment < locked.started_at:
+            raise invalid("started_at", "The exception is before this order began.")
+        if locked.last_observed_at is not None and moment < locked.last_observed_at:
+            raise invalid("started_at", "The person was checked after that time.")
+        if locked.resumed_at is not None and moment < locked.resumed_at:
+            raise invalid("started_at", "The last exception had not ended by then.")
+        exception = MonitoringException.objects.create(
+            order=locked,
+            kind=kind,
+            reason=reason,
+            with_whom=with_whom,
+            where=where,
+            started_at=moment,
+            started_by_id=acting.staff_pk,
+            recorded_at=now,
+        )
+        locked.paused_at = moment
+        locked.due_at = locked.clock_due_at()
+        locked.save(update_fields=["paused_at", "due_at"])
+        record_person_event(
+            locked.person,
+            actor=actor,
+            action=Action.CREATE,
+            target=exception,
+            detail={
+                "order": str(locked.public_id),
+                "kind": kind,
+                "reason": reason,
+                "with_whom": with_whom,
+                "where": where,
+                "started_at": moment.isoformat(),
+            },
+        )
     return exception
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,12 +141,20 @@ def _store_photo(
     return record
 
 
-def _remove_files_on_rollback(photos: list[InspectionPhoto]) -> None:
-    """Files are not transactional: if the transaction rolls back, take the stored files away
-    again so that nothing is left half-way."""
-    for photo in photos:
-        if photo.image.name:
-            photo.image.storage.delete(photo.image.name)
+@contextmanager
+def _storing_photos() -> Iterator[list[InspectionPhoto]]:
+    """One transaction for a write that stores photos: the block adds each photo it stores to
+    the list it is given, and if the transaction rolls back their files are taken away again
+    (files are not transactional), so nothing is left half-way."""
+    stored: list[InspectionPhoto] = []
+    try:
+        with transaction.atomic():
+            yield stored
+    except BaseException:
+        for photo in stored:
+            if photo.image.name:
+                photo.image.storage.delete(photo.image.name)
+        raise
 
 
 # --- Inspections ------------------------------------------------------------------------------
@@ -249,74 +258,69 @@ def record_inspection(
             errors[f"photo_{pos}"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
-    stored: list[InspectionPhoto] = []
-    try:
-        with transaction.atomic():
-            lead = owner or shift_lead_of(unit, now)
-            inspection = Inspection.objects.create(
-                unit=unit,
-                room=room,
-                area="" if room is not None else area,
-                template=template,
-                performed_by_id=acting.staff_pk,
-                started_at=min(started, now),
-                completed_at=now,
-                recorded_at=now,
+    with _storing_photos() as stored:
+        lead = owner or shift_lead_of(unit, now)
+        inspection = Inspection.objects.create(
+            unit=unit,
+            room=room,
+            area="" if room is not None else area,
+            template=template,
+            performed_by_id=acting.staff_pk,
+            started_at=min(started, now),
+            completed_at=now,
+            recorded_at=now,
+        )
+        opened: list[WorkOrder] = []
+        for item in items:
+            answer = answers[str(item.public_id)]
+            result = InspectionResult.objects.create(
+                inspection=inspection,
+                item=item,
+                result=answer.result,
+                note=answer.note.strip(),
             )
-            opened: list[WorkOrder] = []
-            for item in items:
-                answer = answers[str(item.public_id)]
-                result = InspectionResult.objects.create(
-                    inspection=inspection,
-                    item=item,
-                    result=answer.result,
-                    note=answer.note.strip(),
-                )
-                for photo in cleaned.get(item.position, []):
-                    stored.append(_store_photo(result, photo, acting.staff_pk, now))
-                if answer.result == ItemResult.FAIL:
-                    opened.append(
-                        _open_work_order(
-                            inspection, result, item, lead.pk if lead else acting.staff_pk, now
-                        )
+            for photo in cleaned.get(item.position, []):
+                stored.append(_store_photo(result, photo, acting.staff_pk, now))
+            if answer.result == ItemResult.FAIL:
+                opened.append(
+                    _open_work_order(
+                        inspection, result, item, lead.pk if lead else acting.staff_pk, now
                     )
-            counts = {
-                value: sum(1 for i in items if answers[str(i.public_id)].result == value)
-                for value in ItemResult.values
-            }
+                )
+        counts = {
+            value: sum(1 for i in items if answers[str(i.public_id)].result == value)
+            for value in ItemResult.values
+        }
+        audit.record(
+            actor,
+            Action.CREATE,
+            inspection,
+            category=Category.NONE,
+            purpose=Purpose.OPERATIONS,
+            detail={
+                "unit": unit.code,
+                "template": f"{template.code} v{template.version}",
+                "place": inspection.place,
+                "results": counts,
+                "photos": len(stored),
+                "work_orders": [str(w.public_id) for w in opened],
+            },
+        )
+        for work_order in opened:
             audit.record(
                 actor,
                 Action.CREATE,
-                inspection,
+                work_order,
                 category=Category.NONE,
                 purpose=Purpose.OPERATIONS,
                 detail={
-                    "unit": unit.code,
-                    "template": f"{template.code} v{template.version}",
-                    "place": inspection.place,
-                    "results": counts,
-                    "photos": len(stored),
-                    "work_orders": [str(w.public_id) for w in opened],
+                    "inspection": str(inspection.public_id),
+                    "title": work_order.title,
+                    "is_ligature": work_order.is_ligature,
+                    "owner": str(work_order.owner.public_id),
+                    "status": work_order.status,
                 },
             )
-            for work_order in opened:
-                audit.record(
-                    actor,
-                    Action.CREATE,
-                    work_order,
-                    category=Category.NONE,
-                    purpose=Purpose.OPERATIONS,
-                    detail={
-                        "inspection": str(inspection.public_id),
-                        "title": work_order.title,
-                        "is_ligature": work_order.is_ligature,
-                        "owner": str(work_order.owner.public_id),
-                        "status": work_order.status,
-                    },
-                )
-    except BaseException:
-        _remove_files_on_rollback(stored)
-        raise
     return inspection
 
 
@@ -361,27 +365,22 @@ def attach_photo(result: InspectionResult, *, actor: Any, upload: Any) -> Inspec
     if result.photos.count() >= MAX_PHOTOS_PER_ITEM:
         raise invalid("photo", f"An item has at most {MAX_PHOTOS_PER_ITEM} photos.")
     now = clock.now()
-    stored: list[InspectionPhoto] = []
-    try:
-        with transaction.atomic():
-            record = _store_photo(result, photo, acting.staff_pk, now)
-            stored.append(record)
-            audit.record(
-                actor,
-                Action.CREATE,
-                record,
-                category=Category.NONE,
-                purpose=Purpose.OPERATIONS,
-                detail={
-                    "inspection": str(result.inspection.public_id),
-                    "item": result.item.position,
-                    "content_type": record.content_type,
-                    "size": record.size,
-                },
-            )
-    except BaseException:
-        _remove_files_on_rollback(stored)
-        raise
+    with _storing_photos() as stored:
+        record = _store_photo(result, photo, acting.staff_pk, now)
+        stored.append(record)
+        audit.record(
+            actor,
+            Action.CREATE,
+            record,
+            category=Category.NONE,
+            purpose=Purpose.OPERATIONS,
+            detail={
+                "inspection": str(result.inspection.public_id),
+                "item": result.item.position,
+                "content_type": record.content_type,
+                "size": record.size,
+            },
+        )
     return record
 
 

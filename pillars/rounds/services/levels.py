@@ -11,13 +11,13 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
-from pillars.core.errors import Conflict, ValidationError
+from pillars.core.errors import ValidationError
+from pillars.core.writes import atomic_or_conflict
 from pillars.rounds.models import ObservationLevel
 
 LEVEL_FIELDS = (
@@ -134,22 +134,19 @@ def add_level(
         errors = {**exc.message_dict, **errors}
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            level = ObservationLevel.objects.create(
-                code=code, version=1, is_current=True, created_at=clock.now(), **values
-            )
-            audit.record(
-                actor,
-                Action.CREATE,
-                level,
-                purpose=Purpose.ADMINISTRATION,
-                detail={
-                    "code": code,
-                    "version": 1,
-                    **audit.changes(None, audit.snapshot(level, list(LEVEL_FIELDS))),
-                },
-            )
-    except IntegrityError:
-        raise Conflict("A level with this code was added a moment ago; reload.") from None
+    with atomic_or_conflict("A level with this code was added a moment ago; reload."):
+        level = ObservationLevel.objects.create(
+            code=code, version=1, is_current=True, created_at=clock.now(), **values
+        )
+        audit.record(
+            actor,
+            Action.CREATE,
+            level,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                "code": code,
+                "version": 1,
+                **audit.changes(None, audit.snapshot(level, list(LEVEL_FIELDS))),
+            },
+        )
     return level

@@ -9,12 +9,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError
+from pillars.core.writes import atomic_or_conflict
 from pillars.people.models import CaseloadAssignment, Staff
 from pillars.people.selectors import active_caseload_q, person_category
 from pillars.people.services import CASELOAD_ROLES
@@ -102,81 +101,78 @@ def reassign_caseload(
         raise ValidationError(errors)
     made_by = Staff.objects.get(pk=policy.actor_for(actor).staff_pk)
     ended = day - timedelta(days=1)
-    try:
-        with transaction.atomic():
-            locked = {
-                a.pk: a
-                for a in CaseloadAssignment.objects.select_for_update()
-                .filter(pk__in=[a.pk for a, _ in moves])
-                .select_related("person")
-            }
-            # The receivers' rows are locked too, so two moves at once cannot both fill the
-            # last place on one caseload; their counts are taken again under the lock.
-            list(Staff.objects.select_for_update().filter(pk__in=list(receivers)))
-            for (pk, kind), n in incoming.items():
-                limit = limit_for(receivers[pk], kind)
-                carrying = CaseloadAssignment.objects.filter(
-                    active_caseload_q(day), staff_id=pk, kind=kind
-                ).count()
-                if limit is not None and carrying + n > limit:
-                    raise Conflict(f"{receivers[pk]}'s caseload filled a moment ago.")
-            handover = Handover.objects.create(
-                from_staff=from_staff,
-                reason=reason,
-                note=note,
-                made_by=made_by,
-                made_at=clock.now(),
-                effective_on=day,
+    with atomic_or_conflict("A caseload changed a moment ago; reload and try again."):
+        locked = {
+            a.pk: a
+            for a in CaseloadAssignment.objects.select_for_update()
+            .filter(pk__in=[a.pk for a, _ in moves])
+            .select_related("person")
+        }
+        # The receivers' rows are locked too, so two moves at once cannot both fill the
+        # last place on one caseload; their counts are taken again under the lock.
+        list(Staff.objects.select_for_update().filter(pk__in=list(receivers)))
+        for (pk, kind), n in incoming.items():
+            limit = limit_for(receivers[pk], kind)
+            carrying = CaseloadAssignment.objects.filter(
+                active_caseload_q(day), staff_id=pk, kind=kind
+            ).count()
+            if limit is not None and carrying + n > limit:
+                raise Conflict(f"{receivers[pk]}'s caseload filled a moment ago.")
+        handover = Handover.objects.create(
+            from_staff=from_staff,
+            reason=reason,
+            note=note,
+            made_by=made_by,
+            made_at=clock.now(),
+            effective_on=day,
+        )
+        new_rows = []
+        for assignment, receiver in moves:
+            old = locked[assignment.pk]
+            if old.ended_on is not None and old.ended_on < day:
+                raise Conflict(f"{old.person}'s assignment ended a moment ago.")
+            old.ended_on = max(old.started_on, ended)
+            old.save(update_fields=["ended_on"])
+            new = CaseloadAssignment.objects.create(
+                staff=receiver, person=old.person, kind=old.kind, started_on=day
             )
-            new_rows = []
-            for assignment, receiver in moves:
-                old = locked[assignment.pk]
-                if old.ended_on is not None and old.ended_on < day:
-                    raise Conflict(f"{old.person}'s assignment ended a moment ago.")
-                old.ended_on = max(old.started_on, ended)
-                old.save(update_fields=["ended_on"])
-                new = CaseloadAssignment.objects.create(
-                    staff=receiver, person=old.person, kind=old.kind, started_on=day
-                )
-                new_rows.append(new)
-                for row, change in (
-                    (old, audit.changes({"ended_on": None}, {"ended_on": old.ended_on})),
-                    (
-                        new,
-                        audit.changes(
-                            None,
-                            {
-                                "staff": str(receiver.public_id),
-                                "kind": new.kind,
-                                "started_on": day.isoformat(),
-                            },
-                        ),
+            new_rows.append(new)
+            for row, change in (
+                (old, audit.changes({"ended_on": None}, {"ended_on": old.ended_on})),
+                (
+                    new,
+                    audit.changes(
+                        None,
+                        {
+                            "staff": str(receiver.public_id),
+                            "kind": new.kind,
+                            "started_on": day.isoformat(),
+                        },
                     ),
-                ):
-                    audit.record(
-                        actor,
-                        Action.UPDATE if row is old else Action.CREATE,
-                        row,
-                        person_id=old.person.public_id,
-                        category=person_category(old.person),
-                        purpose=Purpose.OPERATIONS,
-                        detail={**change, "handover": str(handover.public_id)},
-                    )
-            handover.assignments.set(new_rows)
-            handover.receivers.set(list(receivers.values()))
-            audit_operations(
-                actor,
-                Action.CREATE,
-                handover,
-                {
-                    "from_staff": str(from_staff.public_id),
-                    "reason": reason,
-                    "moved": len(new_rows),
-                    "receivers": sorted(str(r.public_id) for r in receivers.values()),
-                },
-            )
-    except IntegrityError:
-        raise Conflict("A caseload changed a moment ago; reload and try again.") from None
+                ),
+            ):
+                audit.record(
+                    actor,
+                    Action.UPDATE if row is old else Action.CREATE,
+                    row,
+                    person_id=old.person.public_id,
+                    category=person_category(old.person),
+                    purpose=Purpose.OPERATIONS,
+                    detail={**change, "handover": str(handover.public_id)},
+                )
+        handover.assignments.set(new_rows)
+        handover.receivers.set(list(receivers.values()))
+        audit_operations(
+            actor,
+            Action.CREATE,
+            handover,
+            {
+                "from_staff": str(from_staff.public_id),
+                "reason": reason,
+                "moved": len(new_rows),
+                "receivers": sorted(str(r.public_id) for r in receivers.values()),
+            },
+        )
     for staff in (from_staff, *receivers.values()):
         policy.forget(staff.user)
     policy.forget(actor)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -92,21 +94,24 @@ def evidence_or_errors(upload: Any, errors: dict[str, list[str]]) -> Evidence | 
         return None
 
 
-def attach_evidence(record: Any, evidence: Evidence | None) -> None:
-    """Store the evidence file on ``record`` (saved by the caller, who removes the file again
-    with ``remove_evidence`` if its transaction fails: files are not transactional)."""
-    if evidence is None:
-        return
-    record.evidence.save(
-        f"evidence.{evidence.extension}", ContentFile(evidence.content), save=False
-    )
-    record.evidence_content_type = evidence.content_type
-    record.evidence_size = len(evidence.content)
-
-
-def remove_evidence(record: Any) -> None:
-    if record.evidence.name:
-        record.evidence.storage.delete(record.evidence.name)
+@contextmanager
+def saving_with_evidence(record: Any, evidence: Evidence | None) -> Iterator[None]:
+    """Store the evidence file on the unsaved ``record`` and run the block that saves it, in one
+    transaction; when the block fails the stored file is removed again (files are not
+    transactional)."""
+    try:
+        with transaction.atomic():
+            if evidence is not None:
+                record.evidence.save(
+                    f"evidence.{evidence.extension}", ContentFile(evidence.content), save=False
+                )
+                record.evidence_content_type = evidence.content_type
+                record.evidence_size = len(evidence.content)
+            yield
+    except Exception:
+        if record.evidence.name:
+            record.evidence.storage.delete(record.evidence.name)
+        raise
 
 
 def _text(value: Any, field: str, message: str, required: bool = True) -> str:
@@ -148,43 +153,38 @@ def record_credential(
     if errors:
         raise ValidationError(errors)
     now = clock.now()
-    try:
-        with transaction.atomic():
-            credential = Credential(
+    credential = Credential(
+        staff=staff,
+        credential_type=credential_type,
+        number=number,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        recorded_by_id=acting.staff_pk,
+        recorded_at=now,
+    )
+    with saving_with_evidence(credential, clean):
+        credential.next_reminder_on = credential.next_reminder_after(None)
+        credential.save()
+        # A renewal: the credential it replaces (same code, ending no later) goes quiet.
+        if expires_on is not None:
+            Credential.objects.filter(
                 staff=staff,
-                credential_type=credential_type,
-                number=number,
-                issued_on=issued_on,
-                expires_on=expires_on,
-                recorded_by_id=acting.staff_pk,
-                recorded_at=now,
-            )
-            attach_evidence(credential, clean)
-            credential.next_reminder_on = credential.next_reminder_after(None)
-            credential.save()
-            # A renewal: the credential it replaces (same code, ending no later) goes quiet.
-            if expires_on is not None:
-                Credential.objects.filter(
-                    staff=staff,
-                    credential_type__code=credential_type.code,
-                    next_reminder_on__isnull=False,
-                    expires_on__lte=expires_on,
-                ).exclude(pk=credential.pk).update(next_reminder_on=None)
-            audit_administration(
-                actor,
-                Action.CREATE,
-                credential,
-                {
-                    "staff": str(staff.public_id),
-                    "type": f"{credential_type.code} v{credential_type.version}",
-                    "issued_on": issued_on.isoformat(),
-                    "expires_on": expires_on.isoformat() if expires_on else None,
-                    "evidence": credential.evidence_content_type or None,
-                },
-            )
-    except Exception:
-        remove_evidence(credential)
-        raise
+                credential_type__code=credential_type.code,
+                next_reminder_on__isnull=False,
+                expires_on__lte=expires_on,
+            ).exclude(pk=credential.pk).update(next_reminder_on=None)
+        audit_administration(
+            actor,
+            Action.CREATE,
+            credential,
+            {
+                "staff": str(staff.public_id),
+                "type": f"{credential_type.code} v{credential_type.version}",
+                "issued_on": issued_on.isoformat(),
+                "expires_on": expires_on.isoformat() if expires_on else None,
+                "evidence": credential.evidence_content_type or None,
+            },
+        )
     return credential
 
 
@@ -267,33 +267,28 @@ def record_ce(
     clean = evidence_or_errors(evidence, errors)
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            record = CeRecord(
-                staff=staff,
-                category=category,
-                title=title,
-                completed_on=completed_on,
-                hours=amount.quantize(Decimal("0.01")),
-                recorded_by_id=acting.staff_pk,
-                recorded_at=clock.now(),
-            )
-            attach_evidence(record, clean)
-            record.save()
-            audit_administration(
-                actor,
-                Action.CREATE,
-                record,
-                {
-                    "staff": str(staff.public_id),
-                    "category": category.code,
-                    "hours": str(record.hours),
-                    "completed_on": completed_on.isoformat(),
-                },
-            )
-    except Exception:
-        remove_evidence(record)
-        raise
+    record = CeRecord(
+        staff=staff,
+        category=category,
+        title=title,
+        completed_on=completed_on,
+        hours=amount.quantize(Decimal("0.01")),
+        recorded_by_id=acting.staff_pk,
+        recorded_at=clock.now(),
+    )
+    with saving_with_evidence(record, clean):
+        record.save()
+        audit_administration(
+            actor,
+            Action.CREATE,
+            record,
+            {
+                "staff": str(staff.public_id),
+                "category": category.code,
+                "hours": str(record.hours),
+                "completed_on": completed_on.isoformat(),
+            },
+        )
     return record
 
 

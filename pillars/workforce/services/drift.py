@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError
+from pillars.core.writes import atomic_or_conflict
 from pillars.people.models import Staff
 from pillars.workforce.models.drift import DriftThreshold, NonPeerTask, TimeLogEntry
 from pillars.workforce.models.supervision import AgendaItem, AgendaSource
@@ -55,33 +55,30 @@ def log_time(
         errors["note"] = ["The note is limited to 200 characters."]
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            if client_id is not None and (
-                existing := TimeLogEntry.objects.filter(client_id=client_id).first()
-            ):
-                if existing.staff_id != staff.pk:
-                    raise Conflict("That replay key belongs to another entry.")
-                return existing
-            entry = TimeLogEntry.objects.create(
-                staff=staff,
-                worked_on=worked_on,
-                task=task,
-                minutes=minutes,
-                note=note.strip(),
-                recorded_at=clock.now(),
-                client_id=client_id,
-            )
-            audit_operations(
-                actor,
-                Action.CREATE,
-                entry,
-                audit.changes(
-                    None, {"worked_on": worked_on.isoformat(), "task": task, "minutes": minutes}
-                ),
-            )
-    except IntegrityError:
-        raise Conflict("This entry was logged a moment ago.") from None
+    with atomic_or_conflict("This entry was logged a moment ago."):
+        if client_id is not None and (
+            existing := TimeLogEntry.objects.filter(client_id=client_id).first()
+        ):
+            if existing.staff_id != staff.pk:
+                raise Conflict("That replay key belongs to another entry.")
+            return existing
+        entry = TimeLogEntry.objects.create(
+            staff=staff,
+            worked_on=worked_on,
+            task=task,
+            minutes=minutes,
+            note=note.strip(),
+            recorded_at=clock.now(),
+            client_id=client_id,
+        )
+        audit_operations(
+            actor,
+            Action.CREATE,
+            entry,
+            audit.changes(
+                None, {"worked_on": worked_on.isoformat(), "task": task, "minutes": minutes}
+            ),
+        )
     return entry
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from pillars.audit import log as audit
@@ -29,6 +29,7 @@ from pillars.core.versioning import (
     refuse_unknown,
     validate_next,
 )
+from pillars.core.writes import atomic_or_conflict
 from pillars.people import alerts
 from pillars.people.addendum_writes import adding
 from pillars.people.alerts import AlertKind, Subject
@@ -369,65 +370,62 @@ def record_session(
     if errors:
         raise ValidationError(errors)
     supervisor = _staff(actor)
-    try:
-        with transaction.atomic():
-            if client_id is not None and (
-                existing := SupervisionSession.objects.filter(client_id=client_id).first()
-            ):
-                if existing.supervisor_id != supervisor.pk:
-                    raise Conflict("That replay key belongs to another session.")
-                return existing
-            session = SupervisionSession.objects.create(
-                supervisor=supervisor,
-                kind=kind,
-                is_group=len(people) > 1,
-                is_face_to_face=is_face_to_face,
-                started_at=started_at,
-                minutes=minutes,
-                topics=topic_list,
-                notes=notes.strip(),
-                recorded_by=supervisor,
-                recorded_at=now,
-                supervisor_signed_at=now if sign else None,
-                client_id=client_id,
-            )
-            SessionAttendee.objects.bulk_create(
-                SessionAttendee(session=session, supervisee=s) for s in people
-            )
-            ActionItem.objects.bulk_create(
-                ActionItem(raised_in=session, supervisee=i.supervisee, text=i.text) for i in items
-            )
-            closed = ActionItem.objects.filter(
-                pk__in=[c.pk for c in close_items], closed_at__isnull=True
-            ).update(closed_in=session, closed_at=now, closed_by=supervisor)
-            if closed != len(close_items):
-                raise Conflict("An item was closed a moment ago; reload the page.")
-            taken = AgendaItem.objects.filter(
-                supervisee__in=people, addressed_in__isnull=True
-            ).update(addressed_in=session)
-            audit_operations(
-                actor,
-                Action.CREATE,
-                session,
-                {
-                    **audit.changes(
-                        None,
-                        {
-                            "kind": kind,
-                            "supervisees": sorted(str(s.public_id) for s in people),
-                            "started_at": started_at.isoformat(),
-                            "minutes": minutes,
-                            "face_to_face": is_face_to_face,
-                            "supervisor_signed": sign,
-                        },
-                    ),
-                    "action_items": len(items),
-                    "items_closed": closed,
-                    "agenda_items_taken_up": taken,
-                },
-            )
-    except IntegrityError:
-        raise Conflict("This session was recorded a moment ago; reload the page.") from None
+    with atomic_or_conflict("This session was recorded a moment ago; reload the page."):
+        if client_id is not None and (
+            existing := SupervisionSession.objects.filter(client_id=client_id).first()
+        ):
+            if existing.supervisor_id != supervisor.pk:
+                raise Conflict("That replay key belongs to another session.")
+            return existing
+        session = SupervisionSession.objects.create(
+            supervisor=supervisor,
+            kind=kind,
+            is_group=len(people) > 1,
+            is_face_to_face=is_face_to_face,
+            started_at=started_at,
+            minutes=minutes,
+            topics=topic_list,
+            notes=notes.strip(),
+            recorded_by=supervisor,
+            recorded_at=now,
+            supervisor_signed_at=now if sign else None,
+            client_id=client_id,
+        )
+        SessionAttendee.objects.bulk_create(
+            SessionAttendee(session=session, supervisee=s) for s in people
+        )
+        ActionItem.objects.bulk_create(
+            ActionItem(raised_in=session, supervisee=i.supervisee, text=i.text) for i in items
+        )
+        closed = ActionItem.objects.filter(
+            pk__in=[c.pk for c in close_items], closed_at__isnull=True
+        ).update(closed_in=session, closed_at=now, closed_by=supervisor)
+        if closed != len(close_items):
+            raise Conflict("An item was closed a moment ago; reload the page.")
+        taken = AgendaItem.objects.filter(supervisee__in=people, addressed_in__isnull=True).update(
+            addressed_in=session
+        )
+        audit_operations(
+            actor,
+            Action.CREATE,
+            session,
+            {
+                **audit.changes(
+                    None,
+                    {
+                        "kind": kind,
+                        "supervisees": sorted(str(s.public_id) for s in people),
+                        "started_at": started_at.isoformat(),
+                        "minutes": minutes,
+                        "face_to_face": is_face_to_face,
+                        "supervisor_signed": sign,
+                    },
+                ),
+                "action_items": len(items),
+                "items_closed": closed,
+                "agenda_items_taken_up": taken,
+            },
+        )
     return session
 
 

@@ -16,11 +16,7 @@ from pillars.core.errors import ValidationError, invalid
 from pillars.people import hooks
 from pillars.people.models import Staff
 from pillars.workforce.models.trainings import Course, TrainingAssignment, TrainingCompletion
-from pillars.workforce.services.credentials import (
-    attach_evidence,
-    evidence_or_errors,
-    remove_evidence,
-)
+from pillars.workforce.services.credentials import evidence_or_errors, saving_with_evidence
 from pillars.workforce.services.staff_audit import audit_administration
 
 SYSTEM_LABEL = "required trainings"
@@ -130,28 +126,23 @@ def record_completion(
         recorded_at=clock.now(),
     )
     completion.next_reminder_on = completion.next_reminder_after(None)
-    try:
-        with transaction.atomic():
-            attach_evidence(completion, clean)
-            completion.save()
-            # The newest completion of the course is the one reminded; older ones go quiet.
-            TrainingCompletion.objects.filter(
-                staff=staff, course=course, next_reminder_on__isnull=False
-            ).exclude(pk=completion.pk).filter(completed_on__lte=completed_on).update(
-                next_reminder_on=None
-            )
-            audit_administration(
-                actor,
-                Action.CREATE,
-                completion,
-                {
-                    "staff": str(staff.public_id),
-                    "course": course.code,
-                    "completed_on": completed_on.isoformat(),
-                    "expires_on": str(completion.expires_on) if completion.expires_on else None,
-                },
-            )
-    except Exception:
-        remove_evidence(completion)
-        raise
+    with saving_with_evidence(completion, clean):
+        completion.save()
+        # The newest completion of the course is the one reminded; older ones go quiet.
+        TrainingCompletion.objects.filter(
+            staff=staff, course=course, next_reminder_on__isnull=False
+        ).exclude(pk=completion.pk).filter(completed_on__lte=completed_on).update(
+            next_reminder_on=None
+        )
+        audit_administration(
+            actor,
+            Action.CREATE,
+            completion,
+            {
+                "staff": str(staff.public_id),
+                "course": course.code,
+                "completed_on": completed_on.isoformat(),
+                "expires_on": str(completion.expires_on) if completion.expires_on else None,
+            },
+        )
     return completion

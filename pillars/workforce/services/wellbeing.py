@@ -12,7 +12,6 @@ Audit rows of this area carry the wellbeing category and never the answers or th
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -153,9 +152,7 @@ def answer_check_in(
     now = clock.now()
     with transaction.atomic():
         if invitation is not None:
-            invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-            if invitation.status != InvitationStatus.OPEN:
-                raise Conflict("This invitation was already answered or declined.")
+            invitation = _lock_open(invitation)
         staff = Staff.objects.get(pk=who.staff_pk)
         check_in = CheckIn.objects.create(
             staff=staff,
@@ -178,14 +175,20 @@ def decline_invitation(invitation: Invitation, *, actor: Any) -> Invitation:
     """The staff member says no thanks: the invitation closes and reminders stop."""
     policy.require(actor, "workforce.check_in", invitation)
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.status != InvitationStatus.OPEN:
-            raise Conflict("This invitation was already answered or declined.")
+        invitation = _lock_open(invitation)
         _close(invitation, InvitationStatus.DECLINED, clock.now())
         _audit_wellbeing(
             actor, Action.UPDATE, invitation, {"changes": {"status": ["open", "declined"]}}
         )
     return invitation
+
+
+def _lock_open(invitation: Invitation) -> Invitation:
+    """The invitation locked for closing; one already answered or declined is a Conflict."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.status != InvitationStatus.OPEN:
+        raise Conflict("This invitation was already answered or declined.")
+    return locked
 
 
 def _close(invitation: Invitation, status: str, now: datetime) -> None:
@@ -259,16 +262,11 @@ def sweep_reminders(now: datetime | None = None, *, limit: int = 200) -> sweeps.
         .order_by("next_reminder_at", "pk")
         .values_list("pk", "public_id", "sweep_failures")[:limit]
     )
-    for pk, public_id, failures in sweeps.within_budget(result, rows):
-        sent = sweeps.guarded(
-            result,
-            functools.partial(_remind, pk, now),
-            label=SYSTEM_LABEL,
-            object_type="workforce.invitation",
-            object_id=str(public_id),
-            retry=functools.partial(_retry_later, pk, failures + 1, now),
-        )
-        if sent is not None:
-            result.claimed += 1
-            result.alerts += sent
-    return result
+    return sweeps.alert_each(
+        result,
+        rows,
+        alert=lambda pk: _remind(pk, now),
+        retry=lambda pk, failures: _retry_later(pk, failures, now),
+        label=SYSTEM_LABEL,
+        object_type="workforce.invitation",
+    )
