@@ -35,21 +35,20 @@ def _restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
     ).distinct()
 
 
+# Who balances caseloads: supervisors and clinicians for their supervisees, the director for all.
+BALANCERS = (R.SUPERVISOR, R.CLINICIAN, R.DIRECTOR)
+
 ACTIONS = {
     "workforce.view_own_caseload": rule(
         *STAFF_ROLES, description="read one's own caseload, its limit and handover notes"
     ),
     "workforce.view_caseload_balance": rule(
-        R.SUPERVISOR,
-        R.CLINICIAN,
-        R.DIRECTOR,
+        *BALANCERS,
         check=supervises_or_org_wide,
         description="caseloads against limits (one's supervisees; the director: everyone)",
     ),
     "workforce.reassign_caseload": rule(
-        R.SUPERVISOR,
-        R.CLINICIAN,
-        R.DIRECTOR,
+        *BALANCERS,
         check=supervises_or_org_wide,
         scope="write",
         description="move a caseload in bulk with a handover note",
