@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.policy_rules import checked_writes
+from pillars.core.policy_scopes import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import (
     FaceToFace,
@@ -99,8 +100,7 @@ def install() -> None:
     register_person_scope(RestraintEpisode)
     for model in (RestraintOrder, FaceToFace, MonitoringCheck, RestraintAddendum, RestraintStaff):
         register_person_scope(model, "episode__person")
-    # Profiles name no person served: reference data anyone signed in may know exists.
-    policy.register_scope(RuleProfile, visible=lambda a, p: True, restrict=lambda a, qs: qs)
+    register_reference_data(RuleProfile)
     policy.register_scope(
         UnitRuleProfile,
         visible=lambda a, u: unit_visible(a, u.unit),

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_scopes import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import PersonServed
 from pillars.people.policies import (
@@ -87,6 +88,4 @@ def install() -> None:
     policy.register_scope(
         SetAsideCheck, visible=unit_record_visible, restrict=restrict_by_unit("unit_id")
     )
-    # Levels name no person served: every signed-in staff member may know they exist; the
-    # actions (view_levels, manage_levels) decide who reads and who changes them.
-    policy.register_scope(ObservationLevel, visible=lambda a, lv: True, restrict=lambda a, qs: qs)
+    register_reference_data(ObservationLevel)

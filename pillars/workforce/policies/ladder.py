@@ -9,6 +9,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_scopes import register_reference_data
 from pillars.core.policy_staff import own_or_supervisee
 from pillars.core.roles import RoleCode as R
 from pillars.workforce.models.ladder import LadderCriterion, LadderPlacement, LadderStep
@@ -41,8 +42,7 @@ ACTIONS = {
 
 def install() -> None:
     policy.register(ACTIONS)
-    for ref in (LadderStep, LadderCriterion):
-        policy.register_scope(ref, visible=lambda a, o: True, restrict=lambda a, qs: qs)
+    register_reference_data(LadderStep, LadderCriterion)
     policy.register_scope(
         LadderPlacement,
         visible=lambda a, o: _own_or_led(a, o.staff),
