@@ -17,8 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.model_constraints import filled_unless, unique_in_organization
-from pillars.core.model_entry import ObservedEntry
-from pillars.core.models import PublicModel
+from pillars.core.models import ObservedEntry, PublicModel
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff
 from pillars.people.tenancy import OrganizationOwned
 

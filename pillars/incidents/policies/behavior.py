@@ -12,7 +12,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_rules import checked_writes
+from pillars.core.policy_shared import checked_writes
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import (
     BehaviorContract,

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_scopes import register_reference_data
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import (
     Debrief,

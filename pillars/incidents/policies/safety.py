@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pillars.core import policy
 from pillars.core.policy import rule
-from pillars.core.policy_rules import checked_writes
+from pillars.core.policy_shared import checked_writes
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import SafetyPlanVersion
 from pillars.people.policies import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pillars.core import policy
 from pillars.core.policy import rule
-from pillars.core.policy_scopes import register_reference_data
+from pillars.core.policy_shared import register_reference_data
 from pillars.recovery.models.capital import Assessment, Instrument
 from pillars.recovery.policies.persons import person_write, register_person_scope
 from pillars.recovery.policies.plans import READERS, WRITERS

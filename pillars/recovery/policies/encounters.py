@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_staff import own_or_supervisee
+from pillars.core.policy_shared import own_or_supervisee
 from pillars.core.roles import RoleCode as R
 from pillars.people.policies import ordinary_scope, person_scope_q, person_visible
 from pillars.recovery.models.encounters import Encounter, VirtualSession

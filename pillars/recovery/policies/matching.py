@@ -16,7 +16,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_scopes import register_reference_data
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Staff
 from pillars.recovery.models.matching import CaseloadLimit, MatchRequest, PeerProfile

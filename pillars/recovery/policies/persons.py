@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pillars.core.policy import Actor
-from pillars.core.policy_rules import checked_writes
+from pillars.core.policy_shared import checked_writes
 from pillars.people.models import PersonServed
 from pillars.people.policies import register_person_scope, writes_in_ordinary_scope
 from pillars.recovery.models.plans import GoalProgress, GoalStep

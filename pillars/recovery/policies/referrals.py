@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pillars.core import policy
 from pillars.core.policy import rule
-from pillars.core.policy_scopes import register_reference_data
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.recovery.models.referrals import Referral, ReferralOutcomeReason
 from pillars.recovery.policies.persons import person_write, register_person_scope

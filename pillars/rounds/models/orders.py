@@ -14,8 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.model_constraints import filled_unless, open_stretch_constraints
-from pillars.core.model_entry import ObservedEntry
-from pillars.core.models import PublicModel
+from pillars.core.models import ObservedEntry, PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import (
     Addendum,

@@ -10,7 +10,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_scopes import register_reference_data
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Unit
 from pillars.people.policies import restrict_by_unit, unit_record_visible, unit_visible

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_staff import own_or_supervisee, own_or_supervisee_q
+from pillars.core.policy_shared import own_or_supervisee, own_or_supervisee_q
 from pillars.core.roles import RoleCode as R
 from pillars.workforce.models.caseloads import Handover
 from pillars.workforce.policies.supervision import STAFF_ROLES, supervises_or_org_wide

@@ -14,8 +14,7 @@ from django.db.models import QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_rules import checked_writes
-from pillars.core.policy_staff import own_or_supervisee, own_or_supervisee_q
+from pillars.core.policy_shared import checked_writes, own_or_supervisee, own_or_supervisee_q
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Staff
 from pillars.workforce.models.credentials import CeRecord, Credential

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_staff import own_or_supervisee, own_or_supervisee_q
+from pillars.core.policy_shared import own_or_supervisee, own_or_supervisee_q
 from pillars.core.roles import RoleCode as R
 from pillars.workforce.models.drift import TimeLogEntry
 from pillars.workforce.policies.supervision import STAFF_ROLES, is_own_or_supervised

@@ -9,8 +9,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
-from pillars.core.policy_scopes import register_reference_data
-from pillars.core.policy_staff import own_or_supervisee
+from pillars.core.policy_shared import own_or_supervisee, register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.workforce.models.ladder import LadderCriterion, LadderPlacement, LadderStep
 
