@@ -25,8 +25,7 @@ from pillars.incidents.models import (
 from pillars.people.models import PersonServed
 from pillars.people.policies import (
     CARE_TEAM,
-    person_visible,
-    restrict_by_person,
+    register_person_scope,
     writes_in_ordinary_scope,
 )
 
@@ -66,18 +65,9 @@ ACTIONS = {
 }
 
 
-def _visible(actor: Actor, obj: Any) -> bool:
-    person = _person_of(obj)
-    return person is not None and person_visible(actor, person)
-
-
 def install() -> None:
     policy.register(ACTIONS)
     for model in (BehaviorPlan, BehaviorContract, BehaviorRecord, PlanPhase):
-        policy.register_scope(model, visible=_visible, restrict=restrict_by_person("person"))
-    policy.register_scope(
-        TargetBehavior, visible=_visible, restrict=restrict_by_person("plan__person")
-    )
-    policy.register_scope(
-        BehaviorRecordAddendum, visible=_visible, restrict=restrict_by_person("record__person")
-    )
+        register_person_scope(model)
+    register_person_scope(TargetBehavior, "plan__person")
+    register_person_scope(BehaviorRecordAddendum, "record__person")
