@@ -33,7 +33,6 @@ class ObservedEntry:
 
     @property
     def entry_delay(self) -> timedelta:
-        """How long after the observation the record was entered."""
         return self.recorded_at - self.observed_at
 
 

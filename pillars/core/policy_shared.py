@@ -4,7 +4,7 @@ about a staff member (their own or their supervisees'), and the scope of referen
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -13,11 +13,7 @@ from pillars.core import policy
 from pillars.core.policy import Actor, Rule, rule
 
 
-class WriteRule(Protocol):
-    def __call__(self, *roles: str, description: str = "") -> Rule: ...
-
-
-def checked_writes(check: Callable[[Actor, Any], bool]) -> WriteRule:
+def checked_writes(check: Callable[[Actor, Any], bool]) -> Callable[..., Rule]:
     """A maker of write rules (the "write" token scope) that all need ``check`` for the record."""
 
     def write(*roles: str, description: str = "") -> Rule:
