@@ -25,6 +25,17 @@ class PublicModel(models.Model):
         abstract = True
 
 
+class ObservedEntry:
+    """A record of something observed at ``observed_at`` and entered at ``recorded_at``."""
+
+    observed_at: datetime
+    recorded_at: datetime
+
+    @property
+    def entry_delay(self) -> timedelta:
+        return self.recorded_at - self.observed_at
+
+
 class User(AbstractUser):
     """A sign-in account. The working profile (roles, units) is ``people.Staff``.
 

@@ -4,11 +4,8 @@ deadlines of incidents submitted afterwards; deadlines already computed stay as 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 
 from pillars.incidents.models import DeescalationStep, NotificationRule
 from pillars.people.admin import ReferenceAdmin
@@ -59,7 +56,4 @@ class DeescalationStepAdmin(ReferenceAdmin):
     list_display = ["label", "code", "sort_order", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["label", "code"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # Incidents name their steps; a step's code is fixed once it exists (deactivate it).
-        return ["code"] if obj is not None else []
+    fixed_once_saved = ("code",)  # incidents name their steps (deactivate one instead)

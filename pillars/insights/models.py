@@ -76,12 +76,20 @@ class Figures(models.Model):
 FIGURES: tuple[str, ...] = tuple(f.name for f in Figures._meta.fields)
 
 
-class UnitHour(OrganizationOwned, Figures):
-    """One unit's figures for one UTC hour (``hour`` is the hour's start)."""
+class UnitFigures(OrganizationOwned, Figures):
+    """One unit's figures for one time bucket (an hour or a day; the subclass names it)."""
 
     organization_from = ("unit",)
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class UnitHour(UnitFigures):
+    """One unit's figures for one UTC hour (``hour`` is the hour's start)."""
+
     hour = models.DateTimeField()
 
     class Meta:
@@ -92,12 +100,9 @@ class UnitHour(OrganizationOwned, Figures):
         return f"{self.unit_id} {self.hour:%Y-%m-%d %H:00}"
 
 
-class UnitDay(OrganizationOwned, Figures):
+class UnitDay(UnitFigures):
     """One unit's figures for one day in the unit's own zone: the sum of its hours."""
 
-    organization_from = ("unit",)
-
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
 
     class Meta:

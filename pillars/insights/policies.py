@@ -11,6 +11,9 @@ from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
 
+# A unit's leads, and the director who leads every unit.
+UNIT_LEADS = (R.NURSE, R.CLINICIAN, R.SUPERVISOR, R.DIRECTOR)
+
 
 def _unit_lead(actor: Actor, unit: Any) -> bool:
     return actor.is_org_wide or (unit is not None and unit.pk in actor.unit_ids)
@@ -23,10 +26,7 @@ ACTIONS = {
         description="the director's dashboard: every unit, site or the whole organization",
     ),
     "insights.view_unit": rule(
-        R.NURSE,
-        R.CLINICIAN,
-        R.SUPERVISOR,
-        R.DIRECTOR,
+        *UNIT_LEADS,
         check=_unit_lead,
         description="a unit's dashboard (its own staff leads, the director)",
     ),
@@ -40,10 +40,7 @@ ACTIONS = {
         description="the privacy officer's dashboard: access and disclosures by month",
     ),
     "insights.view_measures": rule(
-        R.NURSE,
-        R.CLINICIAN,
-        R.SUPERVISOR,
-        R.DIRECTOR,
+        *UNIT_LEADS,
         description="the measures' definitions and the units one may see (API)",
     ),
 }

@@ -62,6 +62,8 @@ class ReferenceAdmin(admin.ModelAdmin):
     """Saves through the audited service; deleting is refused (deactivate instead)."""
 
     m2m_fields: tuple[str, ...] = ()
+    # Fields other records name this row by: given when it is added, fixed from then on.
+    fixed_once_saved: tuple[str, ...] = ()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _allowed(request)
@@ -77,6 +79,14 @@ class ReferenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Any = None
+    ) -> list[str] | tuple[str, ...]:
+        """The fields fixed once the row exists, when it does."""
+        if obj is not None and self.fixed_once_saved:
+            return list(self.fixed_once_saved)
+        return super().get_readonly_fields(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         m2m = {name: form.cleaned_data[name] for name in self.m2m_fields if name in form.fields}
@@ -174,7 +184,4 @@ class BedAdmin(ReferenceAdmin):
 @admin.register(Role)
 class RoleAdmin(ReferenceAdmin):
     list_display = ["name", "code", "requires_two_factor", "may_break_glass", "is_org_wide"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # Policies name roles by code: a code is fixed once the role exists.
-        return ["code"] if obj is not None else []
+    fixed_once_saved = ("code",)  # policies name roles by code

@@ -25,10 +25,7 @@ class PeerActivityAdmin(ReferenceAdmin):
     form = PeerActivityForm
     list_display = ["label", "code", "sort_order", "is_active"]
     list_filter = ["is_active"]
-
-    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
-        # Encounters name the term by its code in audit events: the code never changes.
-        return ["code"] if obj is not None else []
+    fixed_once_saved = ("code",)  # encounters name the term by its code in audit events
 
 
 class ScopeGuardTermForm(forms.ModelForm):

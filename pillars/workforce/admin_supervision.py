@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
 from django.http import HttpRequest
 
 from pillars.people.admin import ReferenceAdmin
+from pillars.people.reference_admins import register_reference_admins
 from pillars.workforce.models.caseloads import CaseloadKindLimit
 from pillars.workforce.models.drift import DriftThreshold
 from pillars.workforce.models.supervision import (
@@ -86,13 +86,11 @@ class KindLimitAdmin(ReferenceAdmin):
 
 
 def register() -> None:
-    for model, model_admin in (
+    register_reference_admins(
         (CadenceRule, CadenceRuleAdmin),
         (CertificationRule, CertificationRuleAdmin),
         (SupervisionEligibility, EligibilityAdmin),
         (SupervisorLoadLimit, LoadLimitAdmin),
         (DriftThreshold, DriftThresholdAdmin),
         (CaseloadKindLimit, KindLimitAdmin),
-    ):
-        if not admin.site.is_registered(model):
-            admin.site.register(model, model_admin)
+    )

@@ -11,13 +11,13 @@ behavior over every version of the plan.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import models
 from django.db.models import Q
 
 from pillars.core.model_constraints import filled_unless, unique_in_organization
-from pillars.core.models import PublicModel
+from pillars.core.models import ObservedEntry, PublicModel
 from pillars.people.models import Addendum, Part2Labelled, PersonServed, Staff
 from pillars.people.tenancy import OrganizationOwned
 
@@ -223,7 +223,7 @@ class BehaviorContract(OrganizationOwned, Part2Labelled, PublicModel):
         return self.status == ContractStatus.SIGNED and self.review_has_come(self.review_on, today)
 
 
-class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
+class BehaviorRecord(ObservedEntry, OrganizationOwned, Part2Labelled, PublicModel):
     """One ABC entry: what came before (antecedent), what the person did (behavior), what
     followed (consequence), with a count, a duration and an intensity. ``observed_at`` comes
     from the device, ``recorded_at`` from the server. Never edited; corrections are addenda."""
@@ -265,10 +265,6 @@ class BehaviorRecord(OrganizationOwned, Part2Labelled, PublicModel):
 
     def __str__(self) -> str:
         return f"{self.target} at {self.observed_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def entry_delay(self) -> timedelta:
-        return self.recorded_at - self.observed_at
 
 
 class BehaviorRecordAddendum(Addendum, part_of="record"):

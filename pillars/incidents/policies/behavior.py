@@ -12,6 +12,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import checked_writes
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import (
     BehaviorContract,
@@ -24,8 +25,7 @@ from pillars.incidents.models import (
 from pillars.people.models import PersonServed
 from pillars.people.policies import (
     CARE_TEAM,
-    person_visible,
-    restrict_by_person,
+    register_person_scope,
     writes_in_ordinary_scope,
 )
 
@@ -47,41 +47,27 @@ def _not_emergency_only(actor: Actor, obj: Any) -> bool:
     return writes_in_ordinary_scope(actor, _person_of(obj))
 
 
+# The floor records behavior: technicians, nurses, clinicians and peer specialists.
+RECORDERS = (R.BHT, R.NURSE, R.CLINICIAN, R.PEER)
+_ordinary_write = checked_writes(_not_emergency_only)
+
 ACTIONS = {
     "incidents.view_behavior": rule(
         *CARE_TEAM, R.DIRECTOR, description="read behavior plans, contracts, ABC data and charts"
     ),
-    "incidents.write_behavior_plan": rule(
-        R.CLINICIAN,
-        check=_not_emergency_only,
-        scope="write",
-        description="write behavior plans, phases and contracts",
+    "incidents.write_behavior_plan": _ordinary_write(
+        R.CLINICIAN, description="write behavior plans, phases and contracts"
     ),
     # Signing for staff is the clinician's; the person served signs in their presence.
-    "incidents.record_behavior": rule(
-        R.BHT,
-        R.NURSE,
-        R.CLINICIAN,
-        R.PEER,
-        check=_not_emergency_only,
-        scope="write",
-        description="record ABC data and correct it with addenda",
+    "incidents.record_behavior": _ordinary_write(
+        *RECORDERS, description="record ABC data and correct it with addenda"
     ),
 }
-
-
-def _visible(actor: Actor, obj: Any) -> bool:
-    person = _person_of(obj)
-    return person is not None and person_visible(actor, person)
 
 
 def install() -> None:
     policy.register(ACTIONS)
     for model in (BehaviorPlan, BehaviorContract, BehaviorRecord, PlanPhase):
-        policy.register_scope(model, visible=_visible, restrict=restrict_by_person("person"))
-    policy.register_scope(
-        TargetBehavior, visible=_visible, restrict=restrict_by_person("plan__person")
-    )
-    policy.register_scope(
-        BehaviorRecordAddendum, visible=_visible, restrict=restrict_by_person("record__person")
-    )
+        register_person_scope(model)
+    register_person_scope(TargetBehavior, "plan__person")
+    register_person_scope(BehaviorRecordAddendum, "record__person")

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import (
     Debrief,
@@ -82,6 +83,4 @@ def install() -> None:
             visible=lambda a, o: incident_visible(a, o.incident),
             restrict=_by_incident("incident"),
         )
-    # Reference data: anyone signed in may know it exists; actions decide the rest.
-    for ref in (DeescalationStep, NotificationRule):
-        policy.register_scope(ref, visible=lambda a, o: True, restrict=lambda a, qs: qs)
+    register_reference_data(DeescalationStep, NotificationRule)

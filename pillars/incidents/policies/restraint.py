@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import checked_writes, register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import (
     FaceToFace,
@@ -51,38 +52,26 @@ def _leads_unit(actor: Actor, obj: Any) -> bool:
     return obj.pk in actor.unit_ids
 
 
+# Who orders, evaluates and releases; who leads the shift's restraint screen and reports.
+ORDERING = (R.NURSE, R.CLINICIAN)
+LEADS = (R.NURSE, R.SUPERVISOR, R.DIRECTOR)
+_floor_write = checked_writes(_not_emergency_only)
+
 ACTIONS = {
     "incidents.restraint_view": rule(
         *CARE_TEAM, R.DIRECTOR, description="see restraint and seclusion episodes"
     ),
-    "incidents.restraint_order": rule(
-        R.NURSE,
-        R.CLINICIAN,
-        check=_not_emergency_only,
-        scope="write",
-        description="start an episode, renew its order, release",
+    "incidents.restraint_order": _floor_write(
+        *ORDERING, description="start an episode, renew its order, release"
     ),
-    "incidents.restraint_evaluate": rule(
-        R.NURSE,
-        R.CLINICIAN,
-        check=_not_emergency_only,
-        scope="write",
-        description="the 1-hour face-to-face evaluation",
+    "incidents.restraint_evaluate": _floor_write(
+        *ORDERING, description="the 1-hour face-to-face evaluation"
     ),
-    "incidents.restraint_monitor": rule(
-        R.BHT,
-        R.NURSE,
-        R.CLINICIAN,
-        check=_not_emergency_only,
-        scope="write",
-        description="monitoring checks, guardian notice, debrief, addenda",
+    "incidents.restraint_monitor": _floor_write(
+        R.BHT, *ORDERING, description="monitoring checks, guardian notice, debrief, addenda"
     ),
-    "incidents.restraint_lead": rule(
-        R.NURSE, R.SUPERVISOR, R.DIRECTOR, description="the shift lead's restraint screen"
-    ),
-    "incidents.restraint_report": rule(
-        R.NURSE, R.SUPERVISOR, R.DIRECTOR, description="violations and HBIPS-2/3 per unit"
-    ),
+    "incidents.restraint_lead": rule(*LEADS, description="the shift lead's restraint screen"),
+    "incidents.restraint_report": rule(*LEADS, description="violations and HBIPS-2/3 per unit"),
     "incidents.restraint_profiles": rule(
         *CARE_TEAM, R.DIRECTOR, R.ADMIN, description="rule profiles"
     ),
@@ -110,8 +99,7 @@ def install() -> None:
     register_person_scope(RestraintEpisode)
     for model in (RestraintOrder, FaceToFace, MonitoringCheck, RestraintAddendum, RestraintStaff):
         register_person_scope(model, "episode__person")
-    # Profiles name no person served: reference data anyone signed in may know exists.
-    policy.register_scope(RuleProfile, visible=lambda a, p: True, restrict=lambda a, qs: qs)
+    register_reference_data(RuleProfile)
     policy.register_scope(
         UnitRuleProfile,
         visible=lambda a, u: unit_visible(a, u.unit),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pillars.core import policy
 from pillars.core.policy import rule
+from pillars.core.policy_shared import checked_writes
 from pillars.core.roles import RoleCode as R
 from pillars.incidents.models import SafetyPlanVersion
 from pillars.people.policies import (
@@ -19,20 +20,16 @@ from pillars.people.policies import (
 )
 
 WRITERS = (R.BHT, R.NURSE, R.CLINICIAN, R.PEER)
+_write = checked_writes(ordinary_scope)
 
 
 ACTIONS = {
     "incidents.view_safety_plan": rule(
         *CARE_TEAM, R.DIRECTOR, description="read a person's safety plan and its versions"
     ),
-    "incidents.draft_safety_plan": rule(
-        *WRITERS, check=ordinary_scope, scope="write", description="draft a plan version"
-    ),
-    "incidents.sign_safety_plan": rule(
-        *WRITERS,
-        check=ordinary_scope,
-        scope="write",
-        description="co-sign a plan version with the person served",
+    "incidents.draft_safety_plan": _write(*WRITERS, description="draft a plan version"),
+    "incidents.sign_safety_plan": _write(
+        *WRITERS, description="co-sign a plan version with the person served"
     ),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pillars.core import policy
 from pillars.core.policy import rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.recovery.models.capital import Assessment, Instrument
 from pillars.recovery.policies.persons import person_write, register_person_scope
 from pillars.recovery.policies.plans import READERS, WRITERS
@@ -32,5 +33,4 @@ def install() -> None:
     """Register this area's actions and scopes with the one policy layer."""
     policy.register(ACTIONS)
     register_person_scope(Assessment)
-    # Reference data: visible to every signed-in staff member; the action decides who lists it.
-    policy.register_scope(Instrument, visible=lambda a, o: True, restrict=lambda a, qs: qs)
+    register_reference_data(Instrument)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pillars.core import policy
 from pillars.core.policy import rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.people.policies import CARE_TEAM
 from pillars.recovery.models import HsdsService, SavedResource
@@ -36,6 +37,5 @@ ACTIONS = {
 def install() -> None:
     """Register this area's actions and scopes with the one policy layer."""
     policy.register(ACTIONS)
-    # Reference data: every signed-in staff member may know a service exists.
-    policy.register_scope(HsdsService, visible=lambda a, s: True, restrict=lambda a, qs: qs)
+    register_reference_data(HsdsService)
     register_person_scope(SavedResource)

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import own_or_supervisee
 from pillars.core.roles import RoleCode as R
 from pillars.people.policies import ordinary_scope, person_scope_q, person_visible
 from pillars.recovery.models.encounters import Encounter, VirtualSession
@@ -34,14 +35,6 @@ def _author_of(obj: Any) -> int | None:
     return None
 
 
-def _may_read(actor: Actor, obj: Any) -> bool:
-    """A supervisor who reads only by supervision reads their supervisees' records."""
-    if actor.is_org_wide or actor.has_role(*TEAM_READERS):
-        return True
-    author = _author_of(obj)
-    return author is None or author in actor.supervisee_staff_ids or author == actor.staff_id
-
-
 def _is_author(actor: Actor, obj: Any) -> bool:
     author = _author_of(obj)
     return author is None or author == actor.staff_id
@@ -49,7 +42,14 @@ def _is_author(actor: Actor, obj: Any) -> bool:
 
 def _author_or_supervisor(actor: Actor, obj: Any) -> bool:
     author = _author_of(obj)
-    return author is None or author == actor.staff_id or author in actor.supervisee_staff_ids
+    return author is None or own_or_supervisee(actor, author)
+
+
+def _may_read(actor: Actor, obj: Any) -> bool:
+    """A supervisor who reads only by supervision reads their supervisees' records."""
+    if actor.is_org_wide or actor.has_role(*TEAM_READERS):
+        return True
+    return _author_or_supervisor(actor, obj)
 
 
 ACTIONS = {

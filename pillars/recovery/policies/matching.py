@@ -16,6 +16,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Staff
 from pillars.recovery.models.matching import CaseloadLimit, MatchRequest, PeerProfile
@@ -64,7 +65,4 @@ def install() -> None:
         visible=lambda a, p: a.staff_id is not None and p.staff_id == a.staff_id,
         restrict=lambda a, qs: qs.filter(staff_id=a.staff_id),
     )
-    # Limits are reference data: anyone signed in may read them, only the admin changes them.
-    policy.register_scope(
-        CaseloadLimit, visible=lambda a, c: a.is_authenticated, restrict=lambda a, qs: qs
-    )
+    register_reference_data(CaseloadLimit)

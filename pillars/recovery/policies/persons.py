@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pillars.core.policy import Actor, Rule, rule
+from pillars.core.policy import Actor
+from pillars.core.policy_shared import checked_writes
 from pillars.people.models import PersonServed
 from pillars.people.policies import register_person_scope, writes_in_ordinary_scope
 from pillars.recovery.models.plans import GoalProgress, GoalStep
@@ -30,7 +31,6 @@ def not_emergency_only(actor: Actor, obj: Any) -> bool:
     return writes_in_ordinary_scope(actor, person_of(obj))
 
 
-def person_write(*roles: str, description: str) -> Rule:
-    """A write about a person served, for ``roles``: refused to an actor who sees the person
-    only through an emergency grant (``not_emergency_only``)."""
-    return rule(*roles, check=not_emergency_only, scope="write", description=description)
+# A write about a person served, refused to an actor who sees the person only through an
+# emergency grant (``not_emergency_only``).
+person_write = checked_writes(not_emergency_only)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pillars.core import policy
 from pillars.core.policy import rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.recovery.models.referrals import Referral, ReferralOutcomeReason
 from pillars.recovery.policies.persons import person_write, register_person_scope
@@ -34,7 +35,4 @@ ACTIONS = {
 def install() -> None:
     policy.register(ACTIONS)
     register_person_scope(Referral)
-    # Outcome reasons are reference data: anyone signed in reads them, only the admin changes.
-    policy.register_scope(
-        ReferralOutcomeReason, visible=lambda a, c: a.is_authenticated, restrict=lambda a, qs: qs
-    )
+    register_reference_data(ReferralOutcomeReason)

@@ -75,9 +75,8 @@ class TemplateItem(PublicModel):
         return self.text
 
 
-class Inspection(OrganizationOwned, PublicModel):
-    """One walk-through of a room or an area with one template version, submitted whole: every
-    item answered, or nothing stored."""
+class PlaceOnUnit(OrganizationOwned, PublicModel):
+    """A record about a place on a unit: one of its rooms, or an area named in words."""
 
     organization_from = ("unit",)
 
@@ -85,6 +84,20 @@ class Inspection(OrganizationOwned, PublicModel):
     room = models.ForeignKey(
         Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    area = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def place(self) -> str:
+        return f"Room {self.room.name}" if self.room_id and self.room else self.area
+
+
+class Inspection(PlaceOnUnit):
+    """One walk-through of a room or an area with one template version, submitted whole: every
+    item answered, or nothing stored."""
+
     area = models.CharField(max_length=120, blank=True, help_text="Where, when not a room.")
     template = models.ForeignKey(
         InspectionTemplate, on_delete=models.PROTECT, related_name="inspections"
@@ -107,10 +120,6 @@ class Inspection(OrganizationOwned, PublicModel):
 
     def __str__(self) -> str:
         return f"{self.template.name}: {self.place}"
-
-    @property
-    def place(self) -> str:
-        return f"Room {self.room.name}" if self.room_id and self.room else self.area
 
 
 class InspectionResult(OrganizationOwned, PublicModel):
@@ -167,18 +176,11 @@ class WorkOrderQuerySet(TenantQuerySet["WorkOrder"]):
         return self.filter(status__in=WORK_ORDER_OPEN_STATES)
 
 
-class WorkOrder(OrganizationOwned, PublicModel):
+class WorkOrder(PlaceOnUnit):
     """A repair or removal that a failed item asks for, with an owner and a status. A ligature
     finding (``is_ligature``) in a room makes that room unsafe for a person on suicide or
     self-harm precautions until the work order is closed."""
 
-    organization_from = ("unit",)
-
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    room = models.ForeignKey(
-        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    area = models.CharField(max_length=120, blank=True)
     result = models.OneToOneField(
         InspectionResult, on_delete=models.PROTECT, related_name="work_order"
     )
@@ -219,10 +221,6 @@ class WorkOrder(OrganizationOwned, PublicModel):
     @property
     def is_open(self) -> bool:
         return self.status in WORK_ORDER_OPEN_STATES
-
-    @property
-    def place(self) -> str:
-        return f"Room {self.room.name}" if self.room_id and self.room else self.area
 
 
 class WorkOrderUpdate(OrganizationOwned, PublicModel):

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from pillars.core.model_constraints import filled_unless, open_stretch_constraints
-from pillars.core.models import PublicModel
+from pillars.core.models import ObservedEntry, PublicModel
 from pillars.core.versioning import VersionedRule, versioned_constraints
 from pillars.people.models import (
     Addendum,
@@ -186,7 +186,7 @@ class ObservationOrder(OrganizationOwned, Part2Labelled, PublicModel):
         return CheckStatus.UPCOMING
 
 
-class Check(OrganizationOwned, Part2Labelled, PublicModel):
+class Check(ObservedEntry, OrganizationOwned, Part2Labelled, PublicModel):
     """One observation of one person: what the staff member saw, when they saw it (from the
     device) and when the server received it. Never edited; a replayed ``client_id`` returns
     the first check."""
@@ -225,10 +225,6 @@ class Check(OrganizationOwned, Part2Labelled, PublicModel):
 
     def __str__(self) -> str:
         return f"{self.order.person} at {self.observed_at:%H:%M}"
-
-    @property
-    def entry_delay(self) -> timedelta:
-        return self.recorded_at - self.observed_at
 
 
 class CheckAddendum(Addendum, part_of="check_record"):

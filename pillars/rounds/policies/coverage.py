@@ -8,20 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
-from pillars.people.models import PersonServed
 from pillars.people.policies import (
-    person_visible,
     restrict_by_unit,
-    restrict_persons,
     unit_record_visible,
 )
 from pillars.rounds.models import Coverage, MonitoringException, ShiftAssignment
-from pillars.rounds.policies.orders import not_emergency_only
+from pillars.rounds.policies.orders import not_emergency_only, register_order_scope
 
 
 def _with_the_person_now(actor: Actor, obj: Any) -> bool:
@@ -51,20 +46,10 @@ ACTIONS = {
 }
 
 
-def _restrict_by_order[M: (Coverage, MonitoringException)](
-    actor: Actor, qs: QuerySet[M]
-) -> QuerySet[M]:
-    return qs.filter(order__person__in=restrict_persons(actor, PersonServed.objects.all()))
-
-
 def install() -> None:
     policy.register(ACTIONS)
     for model in (Coverage, MonitoringException):
-        policy.register_scope(
-            model,
-            visible=lambda a, r: person_visible(a, r.order.person),
-            restrict=_restrict_by_order,
-        )
+        register_order_scope(model)
     policy.register_scope(
         ShiftAssignment, visible=unit_record_visible, restrict=restrict_by_unit("unit_id")
     )

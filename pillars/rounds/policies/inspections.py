@@ -10,6 +10,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Unit
 from pillars.people.policies import restrict_by_unit, unit_record_visible, unit_visible
@@ -37,8 +38,7 @@ def _result_visible(actor: Actor, obj: Any) -> bool:
 
 def install() -> None:
     policy.register(ACTIONS)
-    # Templates are reference data: anyone signed in may know one exists; the actions decide.
-    policy.register_scope(InspectionTemplate, visible=lambda a, t: True, restrict=lambda a, q: q)
+    register_reference_data(InspectionTemplate)
     for model in (Inspection, WorkOrder):
         policy.register_scope(
             model, visible=unit_record_visible, restrict=restrict_by_unit("unit_id")

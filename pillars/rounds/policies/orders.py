@@ -6,12 +6,14 @@ caseload, supervision, emergency access (read-only) and organization-wide roles.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import models
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import PersonServed
 from pillars.people.policies import (
@@ -63,30 +65,25 @@ ACTIONS = {
 }
 
 
-def _restrict_checks(actor: Actor, qs: QuerySet[Check]) -> QuerySet[Check]:
-    return qs.filter(order__person__in=restrict_persons(actor, PersonServed.objects.all()))
-
-
-def _restrict_addenda(actor: Actor, qs: QuerySet[CheckAddendum]) -> QuerySet[CheckAddendum]:
-    return qs.filter(
-        check_record__order__person__in=restrict_persons(actor, PersonServed.objects.all())
+def register_order_scope(model: type[models.Model], order: str = "order") -> None:
+    """Register ``model``'s scope as its observation order's person's; ``order`` leads from a
+    row to its order (``check_record__order`` for a check's addendum)."""
+    order_at = attrgetter(order.replace("__", "."))
+    policy.register_scope(
+        model,
+        visible=lambda a, r: person_visible(a, order_at(r).person),
+        restrict=lambda a, qs: qs.filter(
+            **{f"{order}__person__in": restrict_persons(a, PersonServed.objects.all())}
+        ),
     )
 
 
 def install() -> None:
     policy.register(ACTIONS)
     register_person_scope(ObservationOrder)
-    policy.register_scope(
-        Check, visible=lambda a, c: person_visible(a, c.order.person), restrict=_restrict_checks
-    )
-    policy.register_scope(
-        CheckAddendum,
-        visible=lambda a, x: person_visible(a, x.check_record.order.person),
-        restrict=_restrict_addenda,
-    )
+    register_order_scope(Check)
+    register_order_scope(CheckAddendum, "check_record__order")
     policy.register_scope(
         SetAsideCheck, visible=unit_record_visible, restrict=restrict_by_unit("unit_id")
     )
-    # Levels name no person served: every signed-in staff member may know they exist; the
-    # actions (view_levels, manage_levels) decide who reads and who changes them.
-    policy.register_scope(ObservationLevel, visible=lambda a, lv: True, restrict=lambda a, qs: qs)
+    register_reference_data(ObservationLevel)

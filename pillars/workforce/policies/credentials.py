@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import checked_writes, own_or_supervisee, own_or_supervisee_q
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Staff
 from pillars.workforce.models.credentials import CeRecord, Credential
@@ -37,28 +38,27 @@ def self_or_admin(actor: Actor, obj: Any) -> bool:
     return actor.has_role(R.ADMIN) or is_self(actor, obj)
 
 
+# A staff member records their own (credentials, CE hours, trainings); an administrator anyone's.
+record_own = checked_writes(self_or_admin)
+
+
 def may_read(actor: Actor, obj: Any) -> bool:
     """Own records, a supervisee's, or any for an administrator or the director."""
     sid = staff_id_of(obj)
-    return (
-        sid is None
-        or actor.has_role(*LEADERS)
-        or sid == actor.staff_id
-        or sid in actor.supervisee_staff_ids
-    )
+    return sid is None or actor.has_role(*LEADERS) or own_or_supervisee(actor, sid)
 
 
 def may_download(actor: Actor, obj: Any) -> bool:
     """Evidence files: the owner, their supervisor, or an administrator (the director reads
     the records, not the scans)."""
     sid = staff_id_of(obj)
-    return actor.has_role(R.ADMIN) or sid == actor.staff_id or sid in actor.supervisee_staff_ids
+    return actor.has_role(R.ADMIN) or own_or_supervisee(actor, sid)
 
 
 def restrict_by_staff(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
     if actor.has_role(*LEADERS):
         return qs
-    return qs.filter(Q(staff_id=actor.staff_id) | Q(staff_id__in=actor.supervisee_staff_ids))
+    return qs.filter(own_or_supervisee_q(actor))
 
 
 ACTIONS = {
@@ -70,16 +70,12 @@ ACTIONS = {
         check=may_read,
         description="see a staff member's credentials (self, their supervisor, leaders)",
     ),
-    "workforce.record_credential": rule(
+    "workforce.record_credential": record_own(
         *EVERY_STAFF_ROLE,
-        check=self_or_admin,
-        scope="write",
         description="record a credential with its evidence (one's own, or an administrator)",
     ),
-    "workforce.record_ce": rule(
+    "workforce.record_ce": record_own(
         *EVERY_STAFF_ROLE,
-        check=self_or_admin,
-        scope="write",
         description="record continuing-education hours (one's own, or an administrator)",
     ),
     "workforce.download_evidence": rule(

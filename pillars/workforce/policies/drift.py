@@ -6,27 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import own_or_supervisee, own_or_supervisee_q
 from pillars.core.roles import RoleCode as R
 from pillars.workforce.models.drift import TimeLogEntry
 from pillars.workforce.policies.supervision import STAFF_ROLES, is_own_or_supervised
 
 
 def _entry_visible(actor: Actor, entry: Any) -> bool:
-    return (
-        actor.is_org_wide
-        or entry.staff_id == actor.staff_id
-        or entry.staff_id in actor.supervisee_staff_ids
-    )
+    return actor.is_org_wide or own_or_supervisee(actor, entry.staff_id)
 
 
 def _restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
     if actor.is_org_wide:
         return qs
-    return qs.filter(Q(staff_id=actor.staff_id) | Q(staff_id__in=actor.supervisee_staff_ids))
+    return qs.filter(own_or_supervisee_q(actor))
 
 
 ACTIONS = {

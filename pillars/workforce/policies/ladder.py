@@ -9,6 +9,7 @@ from typing import Any
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import own_or_supervisee, register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.workforce.models.ladder import LadderCriterion, LadderPlacement, LadderStep
 
@@ -18,7 +19,7 @@ LEADS = (R.DIRECTOR, R.ADMIN)
 def _own_or_led(actor: Actor, staff: Any) -> bool:
     if staff is None or actor.has_role(*LEADS):
         return True
-    return staff.pk == actor.staff_id or staff.pk in actor.supervisee_staff_ids
+    return own_or_supervisee(actor, staff.pk)
 
 
 def _led(actor: Actor, staff: Any) -> bool:
@@ -40,8 +41,7 @@ ACTIONS = {
 
 def install() -> None:
     policy.register(ACTIONS)
-    for ref in (LadderStep, LadderCriterion):
-        policy.register_scope(ref, visible=lambda a, o: True, restrict=lambda a, qs: qs)
+    register_reference_data(LadderStep, LadderCriterion)
     policy.register_scope(
         LadderPlacement,
         visible=lambda a, o: _own_or_led(a, o.staff),

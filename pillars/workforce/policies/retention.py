@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pillars.core import policy
 from pillars.core.policy import rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.workforce.models.retention import ExitInterview, ExitReasonKind
 
@@ -26,4 +27,4 @@ def install() -> None:
         visible=lambda a, o: a.has_role(*LEADS),
         restrict=lambda a, qs: qs if a.has_role(*LEADS) else qs.none(),
     )
-    policy.register_scope(ExitReasonKind, visible=lambda a, o: True, restrict=lambda a, qs: qs)
+    register_reference_data(ExitReasonKind)

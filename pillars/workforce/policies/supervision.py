@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import checked_writes, own_or_supervisee, own_or_supervisee_q
 from pillars.core.roles import RoleCode as R
 from pillars.people.models import Staff
 from pillars.workforce.models.supervision import (
@@ -34,13 +35,22 @@ def is_own_or_supervised(actor: Actor, staff: Any) -> bool:
     org-wide (the director)."""
     if not isinstance(staff, Staff):
         return True
-    return actor.is_org_wide or staff.pk == actor.staff_id or staff.pk in actor.supervisee_staff_ids
+    return actor.is_org_wide or own_or_supervisee(actor, staff.pk)
 
 
 def supervises(actor: Actor, staff: Any) -> bool:
     if not isinstance(staff, Staff):
         return bool(actor.supervisee_staff_ids)
     return staff.pk in actor.supervisee_staff_ids
+
+
+def supervises_or_org_wide(actor: Actor, staff: Any) -> bool:
+    """The actor supervises the staff member, or reads everyone's (the director)."""
+    return actor.is_org_wide or supervises(actor, staff)
+
+
+# A supervisor's writes about their supervisees' hours and letters.
+_supervisor_write = checked_writes(supervises)
 
 
 def _session_people(session: SupervisionSession) -> set[int]:
@@ -58,9 +68,7 @@ def _restrict_sessions(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
     if actor.is_org_wide:
         return qs
     return qs.filter(
-        Q(supervisor_id=actor.staff_id)
-        | Q(attendees__supervisee_id=actor.staff_id)
-        | Q(attendees__supervisee_id__in=actor.supervisee_staff_ids)
+        Q(supervisor_id=actor.staff_id) | own_or_supervisee_q(actor, "attendees__supervisee_id")
     ).distinct()
 
 
@@ -91,19 +99,15 @@ def _is_session_supervisor(actor: Actor, session: Any) -> bool:
 def _ledger_row_visible(actor: Actor, row: Any) -> bool:
     return (
         actor.is_org_wide
-        or row.staff_id == actor.staff_id
-        or (row.staff_id in actor.supervisee_staff_ids or row.supervisor_id == actor.staff_id)
+        or own_or_supervisee(actor, row.staff_id)
+        or row.supervisor_id == actor.staff_id
     )
 
 
 def _restrict_ledger_rows(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
     if actor.is_org_wide:
         return qs
-    return qs.filter(
-        Q(staff_id=actor.staff_id)
-        | Q(staff_id__in=actor.supervisee_staff_ids)
-        | Q(supervisor_id=actor.staff_id)
-    )
+    return qs.filter(own_or_supervisee_q(actor) | Q(supervisor_id=actor.staff_id))
 
 
 ACTIONS = {
@@ -112,7 +116,7 @@ ACTIONS = {
     ),
     "workforce.supervise": rule(
         *STAFF_ROLES,
-        check=lambda a, o: a.is_org_wide or supervises(a, o),
+        check=supervises_or_org_wide,
         description="the supervisor's week: cadence, sessions, ledgers of one's supervisees",
     ),
     "workforce.view_session": rule(
@@ -148,17 +152,11 @@ ACTIONS = {
         check=is_own_or_supervised,
         description="read a supervised-hours ledger (one's own, a supervisee's; the director)",
     ),
-    "workforce.record_work_hours": rule(
-        *STAFF_ROLES,
-        check=supervises,
-        scope="write",
-        description="record hours a supervisee worked under one's supervision",
+    "workforce.record_work_hours": _supervisor_write(
+        *STAFF_ROLES, description="record hours a supervisee worked under one's supervision"
     ),
-    "workforce.sign_letter": rule(
-        *STAFF_ROLES,
-        check=supervises,
-        scope="write",
-        description="sign a verification letter of a supervisee's supervised hours",
+    "workforce.sign_letter": _supervisor_write(
+        *STAFF_ROLES, description="sign a verification letter of a supervisee's supervised hours"
     ),
     "workforce.view_letter": rule(
         *STAFF_ROLES,

@@ -10,16 +10,13 @@ from pillars.workforce.models.trainings import TrainingAssignment, TrainingCompl
 from pillars.workforce.policies.credentials import (
     EVERY_STAFF_ROLE,
     may_read,
+    record_own,
     restrict_by_staff,
-    self_or_admin,
 )
 
 ACTIONS = {
-    "workforce.record_completion": rule(
-        *EVERY_STAFF_ROLE,
-        check=self_or_admin,
-        scope="write",
-        description="record a training completion with its evidence",
+    "workforce.record_completion": record_own(
+        *EVERY_STAFF_ROLE, description="record a training completion with its evidence"
     ),
     "workforce.assign_course": rule(
         R.ADMIN, scope="write", description="assign a course to a staff member by hand"

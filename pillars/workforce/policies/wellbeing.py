@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from pillars.core import policy
 from pillars.core.policy import Actor, rule
+from pillars.core.policy_shared import register_reference_data
 from pillars.core.roles import RoleCode as R
 from pillars.workforce.models.wellbeing import (
     CheckIn,
@@ -58,5 +59,4 @@ def install() -> None:
             visible=lambda a, o: a.staff_id is not None and o.staff_id == a.staff_id,
             restrict=_restrict_own,
         )
-    for ref in (CheckInInstrument, SelfCareResource, EmployeeAssistance):
-        policy.register_scope(ref, visible=lambda a, o: True, restrict=lambda a, qs: qs)
+    register_reference_data(CheckInInstrument, SelfCareResource, EmployeeAssistance)
