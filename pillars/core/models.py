@@ -126,8 +126,13 @@ class IdempotencyRecord(models.Model):
     """
 
     key = models.UUIDField()
+    # No index of its own: the unique (user, key) index serves every read by user. With a
+    # second one, PostgreSQL could pick it and scan all of a user's stored answers per write.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="idempotency_records",
+        db_index=False,
     )
     method = models.CharField(max_length=10)
     route = models.CharField(max_length=300)

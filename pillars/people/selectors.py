@@ -25,7 +25,7 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import AuditEvent
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.entry import get_for, one_row, public_id_of
 from pillars.core.policy import Actor
 from pillars.people.models import (
@@ -216,7 +216,9 @@ def get_person_with_episodes_for(
     units now" and the Part 2 category of the audited read, where the person's own read would
     ask the placements twice more. Nothing read is shown unless the check passes."""
     actor = policy.actor_for(user)
-    person = one_row(PersonServed.objects.filter(public_id=public_id_of(public_id)))
+    person = prepared.one(
+        "person by public id", PersonServed.objects.filter(public_id=public_id_of(public_id))
+    )
     if person is None:
         raise Http404("Not found")
     episodes = episodes_of(person)
@@ -294,7 +296,8 @@ def episodes_of(person: PersonServed) -> list[tuple[Episode, list[Placement]]]:
     query: admission opens an episode with its first placement, so every episode has one and
     the placements (with their episode, unit and bed) name them all. The columns the person
     page shows, not the units' and episodes' whole rows."""
-    placements = (
+    placements = prepared.rows(
+        "episodes of a person",
         Placement.objects.filter(episode__person=person)
         .select_related("episode", "unit", "bed__room")
         .only(
@@ -314,7 +317,7 @@ def episodes_of(person: PersonServed) -> list[tuple[Episode, list[Placement]]]:
             "bed__label",
             "bed__room__name",
         )
-        .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
+        .order_by("-episode__admitted_at", "episode_id", "started_at", "pk"),
     )
     episodes: dict[int, tuple[Episode, list[Placement]]] = {}
     for placement in placements:

@@ -288,3 +288,16 @@ def test_prune_drops_only_replies_past_the_window(world: World) -> None:
     assert IdempotencyRecord.objects.count() == 2
     with pytest.raises(CommandError, match="at least one day"):
         call_command("prune_idempotency", "--days", "0")
+
+
+def test_a_stored_answer_is_found_through_the_one_index_on_user_and_key() -> None:
+    # A second index on the user alone let PostgreSQL scan every stored answer of a device's
+    # user on each write (chosen before its statistics were gathered).
+    from django.db import connection
+
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    indexed = sorted(tuple(c["columns"]) for c in found.values() if c["index"] or c["unique"])
+    assert ("user_id",) not in indexed
+    assert ("user_id", "key") in indexed
