@@ -1,6 +1,6 @@
 """Reads whose SQL is compiled once per process: for the few reads every request makes.
 
-Django compiles a queryset to SQL each time it runs, and for a read of one row with its
+Django compiles a queryset to SQL each time it runs, and for a read of rows with their
 ``select_related`` records, compiling (naming and quoting every column, setting up the
 converters of every field) costs more than the database takes to answer. ``rows`` compiles a
 read's SQL once per call site, database and shape of its WHERE clause, then runs that SQL with
@@ -8,44 +8,69 @@ the values of each call's WHERE clause: the rows are the model instances the que
 would give (the same columns, the same ``select_related`` records, the same queryset class).
 
 A call site names its read and keeps everything but the WHERE clause's values the same from
-call to call (the columns, joins, ordering, limit and locking): the name keys the cache, and a
-WHERE clause of another shape (an IN list of another length, one more condition) is compiled
-and kept apart. A read whose SQL has values outside its WHERE clause is not kept; it runs as
-Django compiles it.
+call to call (the columns, annotations, joins, ordering, limit and locking): the name keys the
+cache, and a WHERE clause of another shape (an IN list of another length, one more condition)
+is compiled and kept apart. Under test (``settings.TESTING``) every run is compiled afresh as
+well and compared with the kept SQL and values, so a call site that breaks that promise fails
+its tests.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.transaction import TransactionManagementError
 
-# (name, database alias, WHERE clause SQL) -> a compiled compiler and its SQL; None: not kept.
-_COMPILED: dict[tuple[str, str, str], _Compiled | None] = {}
+_PLACEHOLDER = re.compile(r"(?<!%)%s")
 
 
 class _Compiled:
-    """A read's compiled SQL, its compiler (the columns and the models they fill) and the
-    converters of its columns, per connection (a converter belongs to its connection)."""
+    """A read's compiled SQL, its compiler (the columns and the models they fill), the values
+    before and after its WHERE clause's, and the converters of its columns per connection (a
+    converter belongs to its connection)."""
 
-    def __init__(self, compiler: Any, sql: str) -> None:
-        self.compiler, self.sql = compiler, sql
+    def __init__(self, compiler: Any, sql: str, before: tuple[Any, ...], after: tuple[Any, ...]):
+        self.compiler, self.sql, self.before, self.after = compiler, sql, before, after
         self.converters: dict[Any, dict[int, Any]] = {}
 
-    def compiler_for(self, connection: Any, params: Any) -> Any:
+    def params(self, where_params: Any) -> tuple[Any, ...]:
+        return (*self.before, *where_params, *self.after)
+
+    def compiler_for(self, connection: Any, params: tuple[Any, ...]) -> Any:
         converters = self.converters.get(connection)
         if converters is None:
             columns = [column[0] for column in self.compiler.select[: self.compiler.col_count]]
             converters = self.converters[connection] = self.compiler.get_converters(columns)
         run = copy.copy(self.compiler)
         run.connection = connection
-        run.as_sql = lambda *args, **kwargs: (self.sql, tuple(params))
+        run.as_sql = lambda *args, **kwargs: (self.sql, params)
         run.get_converters = lambda expressions: converters
         return run
+
+
+# (name, database alias, WHERE clause SQL) -> the compiled read; None: not kept.
+_COMPILED: dict[tuple[str, str, str], _Compiled | None] = {}
+
+
+def _compile(compiler: Any, where_sql: str, where_params: Any) -> _Compiled | None:
+    """The read compiled, with the values around its WHERE clause's; None when the WHERE
+    clause cannot be told apart in the SQL."""
+    sql, params = compiler.as_sql()
+    params, where_params = tuple(params), tuple(where_params)
+    clause = f" WHERE {where_sql}"
+    if not where_sql or sql.count(clause) != 1:
+        return None
+    start = len(_PLACEHOLDER.findall(sql[: sql.index(clause)]))
+    end = start + len(where_params)
+    if params[start:end] != where_params:
+        return None
+    return _Compiled(compiler, sql, params[:start], params[end:])
 
 
 def rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
@@ -63,12 +88,16 @@ def _rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
         return list(queryset)
     key = (name, alias, where_sql)
     if key not in _COMPILED:
-        sql, params = compiler.as_sql()
-        _COMPILED[key] = _Compiled(compiler, sql) if tuple(params) == tuple(where_params) else None
+        _COMPILED[key] = _compile(compiler, where_sql, where_params)
         return list(queryset)
     compiled = _COMPILED[key]
     if compiled is None:
         return list(queryset)
+    params = compiled.params(where_params)
+    if settings.TESTING:
+        fresh_sql, fresh_params = query.get_compiler(using=alias).as_sql()
+        if (fresh_sql, tuple(fresh_params)) != (compiled.sql, params):
+            raise AssertionError(f"the read {name!r} changed more than its WHERE clause's values")
     connection = connections[alias]
     features = connection.features
     if (
@@ -81,7 +110,7 @@ def _rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
-    run = compiled.compiler_for(connection, where_params)
+    run = compiled.compiler_for(connection, params)
     query.get_compiler = lambda *args, **kwargs: run  # type: ignore[method-assign]
     return list(queryset)
 
@@ -89,4 +118,12 @@ def _rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
 def one[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
     """The row of a query that names one record (a unique key), or None; no ORDER BY."""
     found = _rows(name, queryset.order_by()[:1])
+    return found[0] if found else None
+
+
+def first[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
+    """``queryset.first()`` (by primary key when it has no order), compiled once (``rows``)."""
+    if not queryset.ordered:
+        queryset = queryset.order_by("pk")
+    found = _rows(name, queryset[:1])
     return found[0] if found else None

@@ -24,6 +24,12 @@ def _name() -> str:
     return f"test read {uuid4()}"
 
 
+def _kept(name: str) -> None:
+    kept = [v for k, v in prepared._COMPILED.items() if k[0] == name]
+    assert kept
+    assert all(v is not None for v in kept)
+
+
 def _same(found: list[Unit], expected: list[Unit]) -> None:
     assert [[getattr(u, f) for f in FIELDS] for u in found] == [
         [getattr(u, f) for f in FIELDS] for u in expected
@@ -39,6 +45,7 @@ def test_later_calls_read_other_keys_through_the_same_sql(world: World) -> None:
         _same([found], [Unit.objects.get(pk=unit.pk)])
         assert len(queries) == 1
     assert prepared.one(name, Unit.objects.filter(public_id=uuid4())) is None
+    _kept(name)
 
 
 def test_related_records_come_as_the_queryset_brings_them(world: World) -> None:
@@ -56,6 +63,7 @@ def test_related_records_come_as_the_queryset_brings_them(world: World) -> None:
             (p.started_at, p.ended_at) for p in expected
         ]
         _same(units, [p.unit for p in expected])
+    _kept(name)
 
 
 def test_a_where_clause_of_another_shape_is_compiled_apart(world: World) -> None:
@@ -66,6 +74,7 @@ def test_a_where_clause_of_another_shape_is_compiled_apart(world: World) -> None
         found = prepared.rows(name, Unit.objects.filter(pk__in=keys).order_by("pk"))
         assert [u.pk for u in found] == sorted(keys)
     assert prepared.rows(name, Unit.objects.filter(pk__in=[]).order_by("pk")) == []
+    _kept(name)
 
 
 def test_the_callers_queryset_is_left_as_it_was(world: World) -> None:
@@ -77,13 +86,19 @@ def test_the_callers_queryset_is_left_as_it_was(world: World) -> None:
     assert list(Unit.objects.filter(pk=world.unit_b.pk)) == [world.unit_b]
 
 
-def test_a_read_with_values_outside_its_where_clause_is_not_kept(world: World) -> None:
+def test_values_outside_the_where_clause_are_kept_when_they_stay_the_same(world: World) -> None:
     name = _name()
-    for word in ("first", "second"):
-        found = prepared.rows(
-            name, Unit.objects.filter(pk=world.unit_a.pk).annotate(word=Value(word))
-        )
-        assert [u.word for u in found] == [word]  # type: ignore[attr-defined]
+    for unit in (world.unit_a, world.unit_b):
+        found = prepared.rows(name, Unit.objects.filter(pk=unit.pk).annotate(word=Value("fixed")))
+        assert [(u.pk, u.word) for u in found] == [(unit.pk, "fixed")]  # type: ignore[attr-defined]
+    _kept(name)
+
+
+def test_a_read_that_changes_more_than_its_where_values_fails_under_test(world: World) -> None:
+    name = _name()
+    prepared.rows(name, Unit.objects.filter(pk=world.unit_a.pk).annotate(word=Value("first")))
+    with pytest.raises(AssertionError, match="changed more than"):
+        prepared.rows(name, Unit.objects.filter(pk=world.unit_a.pk).annotate(word=Value("other")))
 
 
 def _refused(read: Callable[[], object]) -> bool:

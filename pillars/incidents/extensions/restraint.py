@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from pillars.audit.choices import Category
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.incidents.models import RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
 from pillars.people.labels import LABEL_COLUMNS
@@ -28,7 +28,8 @@ def person_restraint(
 ) -> dict[str, Any] | None:
     # The columns the section shows, the Part 2 label columns (the label guard reads them on a
     # row it logs) and the unit's zone, not its whole row.
-    recent = list(
+    recent = prepared.rows(
+        "recent restraint episodes",
         policy.readable(RestraintEpisode.objects.filter(person=person), request.user)
         .select_related("unit")
         .only(
@@ -39,7 +40,7 @@ def person_restraint(
             "released_at",
             "unit__time_zone",
         )
-        .order_by("-started_at")[:RECENT]
+        .order_by("-started_at")[:RECENT],
     )
     return {
         "recent": recent,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.entry import get_for, public_id_of
 from pillars.incidents.models import (
     BehaviorContract,
@@ -80,39 +80,39 @@ def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan 
     ``ended_by_name``). The names, not the whole staff rows, and not the plan's texts: the
     section shows no more, and building them cost more than the query. The phase and the
     contract are asked only of a plan in force (``phase_now``, ``contract_review_on``)."""
-    return (
+    return prepared.first(
+        "latest behavior plan summary",
         _plans(person, user)
         .only(*SUMMARY_FIELDS)
         .annotate(
             written_by_name=F("written_by__display_name"),
             ended_by_name=F("ended_by__display_name"),
         )
-        .order_by("-version")
-        .first()
+        .order_by("-version"),
     )
 
 
 def phase_now(person: PersonServed, user: Any = None) -> tuple[str, date] | None:
     """The name and first day of the person's latest phase the user may read (one phase change a
     day: the day orders them)."""
-    phase = (
+    phase = prepared.first(
+        "latest phase",
         policy.readable(PlanPhase.objects.filter(person=person), user)
         .only("name", "started_on", *LABEL_COLUMNS)
-        .order_by("-started_on")
-        .first()
+        .order_by("-started_on"),
     )
     return (phase.name, phase.started_on) if phase is not None else None
 
 
 def contract_review_on(person: PersonServed, user: Any = None) -> date | None:
     """The review date of the contract in force (the latest signed one the user may read)."""
-    contract = (
+    contract = prepared.first(
+        "contract in force",
         policy.readable(
             BehaviorContract.objects.filter(person=person, status=ContractStatus.SIGNED), user
         )
         .only("review_on", *LABEL_COLUMNS)
-        .order_by("-written_at")
-        .first()
+        .order_by("-written_at"),
     )
     return contract.review_on if contract is not None else None
 
@@ -121,10 +121,11 @@ def plan_targets(plan: BehaviorPlan) -> list[TargetBehavior]:
     """A plan's target behaviors in their order, with the columns a summary shows (one plain
     query: the plan is fixed, so its model's ordering by plan, which joins the plan and its
     person, is left out)."""
-    return list(
+    return prepared.rows(
+        "plan targets",
         TargetBehavior.objects.filter(plan=plan)
         .order_by("sort_order", "name")
-        .only("plan_id", "name", "measure")
+        .only("plan_id", "name", "measure"),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from pillars.core import policy
+from pillars.core import policy, prepared
 from pillars.core.plan_versions import PlanReads
 from pillars.incidents.models.safety import SafetyPlanStatus, SafetyPlanVersion
 from pillars.people.labels import LABEL_COLUMNS
@@ -29,7 +29,8 @@ def latest_versions(person: PersonServed, user: Any, count: int) -> list[SafetyP
     """The person's ``count`` latest versions the user may read, newest first, for the person
     page's section: the columns it shows and the Part 2 label columns (the label guard reads
     them on a row it logs), without the drafter's and signer's rows it does not show."""
-    return list(
+    return prepared.rows(
+        f"latest {count} safety plan versions",
         policy.readable(SafetyPlanVersion.objects.filter(person=person), user)
         .only(
             "public_id",
@@ -40,7 +41,7 @@ def latest_versions(person: PersonServed, user: Any, count: int) -> list[SafetyP
             "review_on",
             "content",
         )
-        .order_by("-number")[:count]
+        .order_by("-number")[:count],
     )
 
 

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.reads import choice_label
 from pillars.people.choices import UnitKind
 from pillars.people.models import PersonServed, Placement, Unit
@@ -387,7 +387,7 @@ def board_rows(
     if order_id is not None:
         qs = qs.filter(public_id=order_id)
     scope = assignment_scope(user, unit, now)
-    orders = list(qs)
+    orders = prepared.rows("unit board", qs)
     _with_last_check_moment(orders)
     _with_open_rows(orders)
     rows = [_row(order, now, scope) for order in orders]

@@ -132,7 +132,8 @@ def current_order_summary(person: PersonServed, user: Any = None) -> Observation
     """``current_order`` with what the person page's section shows: the order's own columns
     it shows and the Part 2 label columns (the label guard reads them on a row it logs), the
     level's and the orderer's names, not their whole rows."""
-    return (
+    return prepared.one(
+        "current order summary",
         policy.readable(ObservationOrder.objects.all(), user)
         .filter(person=person, ended_at__isnull=True)
         .select_related("level", "ordered_by")
@@ -145,9 +146,7 @@ def current_order_summary(person: PersonServed, user: Any = None) -> Observation
             "started_at",
             "level__name",
             "ordered_by__display_name",
-        )
-        .order_by()
-        .first()
+        ),
     )
 
 
