@@ -203,18 +203,13 @@ def error_responses(*statuses: int) -> dict[int, type[Problem]]:
 
 
 # What most routes document: a read (no token, not allowed, no such record) and a write (also a
-# conflict and input refused); a read with query parameters may refuse them too, and a list
-# names no one record that could be missing.
+# conflict and input refused).
 READ_ERRORS = error_responses(401, 403, 404)
 WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
-QUERY_ERRORS = error_responses(401, 403, 404, 422)
-LIST_ERRORS = error_responses(401, 403, 422)
 
 
 __all__ = [
-    "LIST_ERRORS",
     "PROBLEM_CONTENT_TYPE",
-    "QUERY_ERRORS",
     "READ_ERRORS",
     "WRITE_ERRORS",
     "Problem",

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import LIST_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write
 from pillars.core.declare import audited
@@ -22,6 +22,7 @@ from pillars.people.selectors import record_list_read
 
 router = Router(tags=["alerts"])
 
+LIST_ERRORS = error_responses(401, 403, 422)
 
 # The subject kind of an alert about an observation order (rounds' escalation chain): its id
 # is also given as ``order``, the field clients read before alerts named any record.

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
@@ -33,6 +33,7 @@ from pillars.people.selectors import person_zone
 
 router = Router(tags=["behavior"])
 
+LIST_ERRORS = error_responses(401, 403, 404, 422)
 MAX_BATCH = 50
 
 
@@ -219,7 +220,7 @@ def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Statu
 
 @router.get(
     "/persons/{public_id}/behavior-records",
-    response={200: RecordPage, **QUERY_ERRORS},
+    response={200: RecordPage, **LIST_ERRORS},
     summary="A person's ABC records, oldest first (cursor pages)",
 )
 @audited("a person's behavior records (get_person_for and one audited read per page)")
@@ -279,7 +280,7 @@ def create_batch(request: HttpRequest, public_id: UUID, payload: BatchIn) -> Sta
 
 @router.get(
     "/persons/{public_id}/behavior-chart",
-    response={200: ChartOut, **QUERY_ERRORS},
+    response={200: ChartOut, **LIST_ERRORS},
     summary="Counts of one target behavior per local day or shift, with phase changes",
 )
 @audited("a person's behavior chart (audited by get_person_for)")
@@ -335,7 +336,7 @@ class ReviewDueOut(Out):
 
 @router.get(
     "/behavior-contracts/reviews-due",
-    response={200: list[ReviewDueOut], **QUERY_ERRORS},
+    response={200: list[ReviewDueOut], **LIST_ERRORS},
     summary="Behavior contracts in force whose review date has come, oldest first",
 )
 @audited("behavior contract reviews due on the units the caller sees (one audited list read)")

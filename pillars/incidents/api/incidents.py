@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from pillars.core import clock
-from pillars.core.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
@@ -168,7 +168,7 @@ class SentIn(Schema):
 
 @router.get(
     "/incidents",
-    response={200: IncidentPage, **LIST_ERRORS},
+    response={200: IncidentPage, **error_responses(401, 403, 422)},
     summary="Incidents the caller may see (their own drafts too), oldest first, cursor pages",
 )
 @audited("a list of incidents (one audited read per page)")

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import QUERY_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
@@ -28,6 +28,8 @@ from pillars.recovery.selectors import directory as selectors
 from pillars.recovery.services import directory as services
 
 router = Router(tags=["directory"])
+
+READ_ERRORS = error_responses(401, 403, 404, 422)
 
 
 class DirectorySearchIn(Schema):
@@ -175,7 +177,7 @@ def _service_out(service: HsdsService) -> DirectoryServiceOut:
 
 @router.get(
     "/directory/services",
-    response={200: list[DirectoryResultOut], **QUERY_ERRORS},
+    response={200: list[DirectoryResultOut], **READ_ERRORS},
     summary="Search the resource directory; each result says why it matched",
 )
 @audited("directory search: a SEARCH event naming no person")
@@ -215,7 +217,7 @@ def search(
 
 @router.get(
     "/directory/services/{public_id}",
-    response={200: DirectoryServiceOut, **QUERY_ERRORS},
+    response={200: DirectoryServiceOut, **READ_ERRORS},
     summary="One directory service with its contacts, places and needs",
 )
 @audit_exempt("a community service's public directory entry: reference data, no person's")
@@ -278,7 +280,7 @@ def import_package(request: HttpRequest, payload: DirectoryImportIn) -> Status[D
 
 @router.get(
     "/directory/export",
-    response={200: DirectoryExportOut, **QUERY_ERRORS},
+    response={200: DirectoryExportOut, **READ_ERRORS},
     summary="The whole directory as an HSDS 3.0 tabular package",
 )
 @audited("exports the directory through core.exports (an EXPORT event)")

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import QUERY_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
@@ -28,6 +28,7 @@ from pillars.recovery.services import encounters as services
 
 router = Router(tags=["recovery"])
 
+READ_ERRORS = error_responses(401, 403, 404, 422)
 NARRATIVE_MAX = services.MAX_TEXT
 
 
@@ -145,7 +146,7 @@ class LanguageCheckOut(Schema):
 
 @router.get(
     "/encounters",
-    response={200: EncounterPage, **QUERY_ERRORS},
+    response={200: EncounterPage, **READ_ERRORS},
     summary="Peer encounters the caller may read, oldest first, cursor pages",
 )
 @audited("a list of peer encounters (one audited read per page)")
@@ -219,7 +220,7 @@ def language_check(request: HttpRequest, payload: LanguageCheckIn) -> LanguageCh
 
 @router.get(
     "/encounters/{public_id}",
-    response={200: EncounterDetailOut, **QUERY_ERRORS},
+    response={200: EncounterDetailOut, **READ_ERRORS},
     summary="One peer encounter with its flags and addenda",
 )
 @audited("reads a peer encounter (audited by get_encounter_for)")

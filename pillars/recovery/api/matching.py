@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write, record_read
 from pillars.core.api_types import Text
@@ -216,7 +216,7 @@ def withdraw(request: HttpRequest, payload: WithdrawIn) -> Status[PeerProfileOut
 
 @router.get(
     "/peer-requests",
-    response={200: MatchRequestPage, **LIST_ERRORS},
+    response={200: MatchRequestPage, **error_responses(401, 403, 422)},
     summary="Requests for a peer in progress that the caller may see, oldest first",
 )
 @audited("a list of peer requests (one audited read per page)")

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import LIST_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write, record_read
 from pillars.core.api_types import Text
@@ -113,7 +113,7 @@ class ReferralStatusIn(Schema):
 
 @router.get(
     "/referrals",
-    response={200: ReferralPage, **LIST_ERRORS},
+    response={200: ReferralPage, **error_responses(401, 403, 422)},
     summary="Referrals the caller may see, newest first (filter by person or status)",
 )
 @audited("a list of referrals (one audited read per page)")

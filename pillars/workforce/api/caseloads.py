@@ -7,7 +7,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from pillars.core.api_errors import LIST_ERRORS
+from pillars.core.api_errors import error_responses
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.workforce.selectors import caseloads as selectors
@@ -34,7 +34,7 @@ class CaseloadSummary(Schema):
 
 @router.get(
     "/workforce/caseloads",
-    response={200: CaseloadSummary, **LIST_ERRORS},
+    response={200: CaseloadSummary, **error_responses(401, 403, 422)},
     summary="Caseloads against their limits (one's supervisees; the director: everyone)",
 )
 @audited("caseloads against limits (one audited read)")

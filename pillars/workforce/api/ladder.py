@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_errors import error_responses
 from pillars.core.declare import audit_exempt
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
@@ -100,7 +100,7 @@ def progress(request: HttpRequest, public_id: UUID) -> Status[list[LadderProgres
 
 @router.post(
     "/workforce/staff/{public_id}/ladder-placement",
-    response={201: LadderProgressOut, **WRITE_ERRORS},
+    response={201: LadderProgressOut, **error_responses(401, 403, 404, 409, 422)},
     summary="Record that a staff member reached a step",
 )
 @audit_exempt("place_on_ladder audits the write")

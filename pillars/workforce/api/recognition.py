@@ -9,7 +9,7 @@ from uuid import UUID
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_errors import error_responses
 from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt
@@ -64,7 +64,7 @@ def mine(request: HttpRequest) -> Status[list[RecognitionOut]]:
 
 @router.post(
     "/workforce/recognitions",
-    response={201: RecognitionOut, **WRITE_ERRORS},
+    response={201: RecognitionOut, **error_responses(401, 403, 404, 409, 422)},
     summary="Recognize a colleague",
 )
 @audited_write("gives a recognition (give_recognition audits)")

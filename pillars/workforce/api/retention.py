@@ -10,7 +10,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_errors import error_responses
 from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
@@ -99,7 +99,7 @@ def workforce_view(
 
 @router.post(
     "/workforce/staff/{public_id}/exit-interview",
-    response={201: ExitInterviewOut, **WRITE_ERRORS},
+    response={201: ExitInterviewOut, **error_responses(401, 403, 404, 409, 422)},
     summary="Record the exit interview of a staff member who has left",
 )
 @audited_write("records an exit interview (record_exit_interview audits)")

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.params import Query
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import QUERY_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
@@ -28,6 +28,8 @@ from pillars.workforce.services import supervision as services
 from pillars.workforce.services.staff_audit import audit_operations_read
 
 router = Router(tags=["workforce"])
+
+READ_ERRORS = error_responses(401, 403, 404, 422)
 
 
 class SignatureOut(Schema):
@@ -132,7 +134,7 @@ class LedgerOut(Schema):
 
 @router.get(
     "/workforce/supervision/sessions",
-    response={200: SessionPage, **QUERY_ERRORS},
+    response={200: SessionPage, **READ_ERRORS},
     summary="Supervision sessions the caller may read (own, supervisees'; the director: all)",
 )
 @audited("a list of supervision sessions (one audited read per page)")
@@ -207,7 +209,7 @@ def sign_session(request: HttpRequest, public_id: UUID) -> SessionOut:
 
 @router.get(
     "/workforce/supervision/staff/{public_id}/ledger",
-    response={200: LedgerOut, **QUERY_ERRORS},
+    response={200: LedgerOut, **READ_ERRORS},
     summary="A staff member's supervised hours toward each certification rule",
 )
 @audited("reads a supervised-hours ledger (audited by get_staff_for)")

@@ -9,12 +9,16 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import WRITE_ERRORS
 from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
 from pillars.core.entry import Out, named_in
 from pillars.people import selectors as people_selectors
-from pillars.workforce.api.credentials import evidence_field, evidence_of, not_before_1950
+from pillars.workforce.api.credentials import (
+    WRITE_ERRORS,
+    evidence_field,
+    evidence_of,
+    not_before_1950,
+)
 from pillars.workforce.models.trainings import Course
 from pillars.workforce.services import trainings as services
 
