@@ -22,6 +22,16 @@ from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
 
 
+def audited_write[F: Callable[..., Any]](what: str) -> Callable[[F], F]:
+    """Declare a write handler audited (``what``, as ``audited`` does) and make it replay-safe
+    by its ``Idempotency-Key`` header or its body's ``client_id`` (``idempotent``)."""
+
+    def declare(handler: F) -> F:
+        return audited(what)(idempotent(handler))
+
+    return declare
+
+
 def add_route(
     router: Router,
     method: str,
@@ -44,9 +54,9 @@ def add_route(
     handler.__qualname__ = name
     handler.__module__ = module
     handler.__annotations__ = {"request": HttpRequest, **params, "return": Status[out]}
-    view = idempotent(handler) if replay_safe else handler
+    declare = audited_write(audit) if replay_safe else audited(audit)
     route = getattr(router, method)
-    route(path, response={status: out, **errors}, summary=summary)(audited(audit)(view))
+    route(path, response={status: out, **errors}, summary=summary)(declare(handler))
 
 
 def on_record(payload: type[Any] | None = None) -> dict[str, Any]:

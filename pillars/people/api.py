@@ -17,11 +17,11 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out, optional_named_in
 from pillars.core.errors import invalid
-from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors, services
 from pillars.people.choices import Disposition
@@ -306,8 +306,7 @@ def get_person(request: HttpRequest, public_id: UUID) -> PersonOut:
 @router.post(
     "/persons", response={201: PersonOut, **WRITE_ERRORS}, summary="Register a person served"
 )
-@audited("registers a person served (audited by create_person)")
-@idempotent
+@audited_write("registers a person served (audited by create_person)")
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = services.create_person(actor=request.user, **payload.model_dump(exclude={"client_id"}))
     return Status(201, PersonOut.of(person, placement=None))
@@ -318,8 +317,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     response={200: PersonOut, **WRITE_ERRORS},
     summary="Change a person's demographics",
 )
-@audited("changes a person served (audited by get_person_for and update_person)")
-@idempotent
+@audited_write("changes a person served (audited by get_person_for and update_person)")
 def update_person(request: HttpRequest, public_id: UUID, payload: PersonPatch) -> Status[PersonOut]:
     person = selectors.get_person_for(
         request.user, public_id, "people.edit_person", what="api update"
@@ -334,8 +332,7 @@ def update_person(request: HttpRequest, public_id: UUID, payload: PersonPatch) -
     response={201: EpisodeOut, **WRITE_ERRORS},
     summary="Admit a person served to a unit",
 )
-@audited("admits a person served (audited by get_person_for and admit_person)")
-@idempotent
+@audited_write("admits a person served (audited by get_person_for and admit_person)")
 def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> Status[EpisodeOut]:
     person = selectors.get_person_for(request.user, public_id, "people.admit", what="api admit")
     return _admit(request, person, payload)
@@ -361,8 +358,7 @@ def _admit(request: HttpRequest, person: PersonServed, payload: AdmitIn) -> Stat
         "does not say which. Every lookup is audited."
     ),
 )
-@audited("admits a person found by exact record number (lookup and admit_person audited)")
-@idempotent
+@audited_write("admits a person found by exact record number (lookup and admit_person audited)")
 def admit_by_record_number(request: HttpRequest, payload: AdmissionIn) -> Status[EpisodeOut]:
     lookup = selectors.lookup_for_admission(request.user, payload.record_number)
     person = lookup.person
@@ -380,8 +376,7 @@ def admit_by_record_number(request: HttpRequest, payload: AdmissionIn) -> Status
     response={200: EpisodeOut, **WRITE_ERRORS},
     summary="Move a person to another unit or bed",
 )
-@audited("transfers a person served (audited by transfer_person)")
-@idempotent
+@audited_write("transfers a person served (audited by transfer_person)")
 def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> Status[EpisodeOut]:
     episode = _episode(request, public_id, "people.transfer")
     unit = _transfer_unit_in_body(payload.unit)
@@ -402,8 +397,7 @@ def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> Stat
     response={200: EpisodeOut, **WRITE_ERRORS},
     summary="Discharge a person: close the episode",
 )
-@audited("discharges a person served (audited by discharge_person)")
-@idempotent
+@audited_write("discharges a person served (audited by discharge_person)")
 def discharge(request: HttpRequest, public_id: UUID, payload: DischargeIn) -> Status[EpisodeOut]:
     episode = _episode(request, public_id, "people.discharge")
     episode = services.discharge_person(

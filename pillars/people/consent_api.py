@@ -13,12 +13,10 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock
 from pillars.core.api_errors import WRITE_ERRORS
-from pillars.core.api_routes import record_read
+from pillars.core.api_routes import audited_write, record_read
 from pillars.core.api_types import Text
-from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.errors import ValidationError
-from pillars.core.idempotency import idempotent
 from pillars.people import consents
 from pillars.people import selectors as people_selectors
 from pillars.people.consent_models import Consent, RecipientKind
@@ -128,8 +126,7 @@ person_records(
     response={201: ConsentOut, **WRITE_ERRORS},
     summary="Record a signed Part 2 consent (every 42 CFR 2.31 element)",
 )
-@audited("records a consent (audited by get_person_for and record_consent)")
-@idempotent
+@audited_write("records a consent (audited by get_person_for and record_consent)")
 def create_consent(request: HttpRequest, public_id: UUID, payload: ConsentIn) -> Status[ConsentOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "people.record_consent", what="api consent"
@@ -163,8 +160,7 @@ record_read(
     response={200: ConsentOut, **WRITE_ERRORS},
     summary="Record a written revocation (applies to every later disclosure)",
 )
-@audited("revokes a consent (audited by get_consent_for and revoke_consent)")
-@idempotent
+@audited_write("revokes a consent (audited by get_consent_for and revoke_consent)")
 def revoke(request: HttpRequest, public_id: UUID, payload: RevokeIn) -> Status[ConsentOut]:
     consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
     consents.revoke_consent(

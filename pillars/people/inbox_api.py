@@ -11,9 +11,9 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core import policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import audited_write
 from pillars.core.declare import audited
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import alert_selectors as selectors
 from pillars.people import alerts
@@ -84,8 +84,7 @@ def list_alerts(
     response={200: AlertOut, **WRITE_ERRORS},
     summary="Acknowledge one of my alerts",
 )
-@audited("acknowledges one of the user's own alerts; acknowledge audits it")
-@idempotent
+@audited_write("acknowledges one of the user's own alerts; acknowledge audits it")
 def acknowledge_alert(request: HttpRequest, public_id: UUID) -> Status[AlertOut]:
     alert = selectors.get_alert_for(request.user, public_id, "people.acknowledge_alert")
     done = alerts.acknowledge(alert, actor=request.user)

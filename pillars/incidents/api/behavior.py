@@ -19,10 +19,10 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.incidents.models import BehaviorPlan, BehaviorRecord
 from pillars.incidents.selectors import behavior as selectors
@@ -205,8 +205,7 @@ def person_plan(request: HttpRequest, public_id: UUID) -> Status[BehaviorPlanOut
     response={200: BehaviorPlanOut, **WRITE_ERRORS},
     summary="End a person's current behavior plan (its open contracts end with it)",
 )
-@audited("ends a behavior plan (get_person_for and end_plan audit)")
-@idempotent
+@audited_write("ends a behavior plan (get_person_for and end_plan audit)")
 def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Status[BehaviorPlanOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="api end behavior plan"
@@ -255,8 +254,7 @@ def _create(request: HttpRequest, person: PersonServed, payload: RecordIn) -> Be
     response={201: RecordOut, **WRITE_ERRORS},
     summary="Record one ABC entry",
 )
-@audited("records behavior (get_person_for and record_behavior audit)")
-@idempotent
+@audited_write("records behavior (get_person_for and record_behavior audit)")
 def create_record(request: HttpRequest, public_id: UUID, payload: RecordIn) -> Status[RecordOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.record_behavior", what="api behavior record"
@@ -270,8 +268,7 @@ def create_record(request: HttpRequest, public_id: UUID, payload: RecordIn) -> S
     summary="Record several ABC entries at once (a device's queue); all or none are stored",
     description="Each entry carries its own client_id, so a replayed batch stores nothing new.",
 )
-@audited("records several behavior entries (get_person_for and record_behavior audit)")
-@idempotent
+@audited_write("records several behavior entries (get_person_for and record_behavior audit)")
 def create_batch(request: HttpRequest, public_id: UUID, payload: BatchIn) -> Status[BatchOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.record_behavior", what="api behavior batch"

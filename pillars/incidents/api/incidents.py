@@ -16,10 +16,10 @@ from pydantic import StringConstraints
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.incidents.models import Incident
 from pillars.incidents.models.incidents import DebriefKind, IncidentStatus, IncidentType
@@ -190,8 +190,7 @@ def list_incidents(
     response={201: IncidentDetailOut, **WRITE_ERRORS},
     summary="Start an incident report (a draft, seen only by its reporter until submitted)",
 )
-@audited("creates a draft (audited by create_draft)")
-@idempotent
+@audited_write("creates a draft (audited by create_draft)")
 def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[IncidentDetailOut]:
     unit = people_selectors.get_unit_for(request.user, payload.unit, "incidents.report")
     details = services.IncidentDetails(
@@ -232,8 +231,7 @@ def get_incident(request: HttpRequest, public_id: UUID) -> Status[IncidentDetail
     response={200: IncidentDetailOut, **WRITE_ERRORS},
     summary="Submit one's draft; from then on corrections are addenda",
 )
-@audited("submits a draft (audited by submit_incident)")
-@idempotent
+@audited_write("submits a draft (audited by submit_incident)")
 def submit(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
     incident = selectors.get_incident_for(request.user, public_id, "incidents.edit_draft")
     return Status(200, _detail(services.submit_incident(incident, actor=request.user)))
@@ -244,8 +242,7 @@ def submit(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
     response={200: IncidentDetailOut, **WRITE_ERRORS},
     summary="Take a submitted incident into supervisor review",
 )
-@audited("starts a review (audited by start_review)")
-@idempotent
+@audited_write("starts a review (audited by start_review)")
 def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
     return _review_step(request, public_id, services.start_review, payload.note)
 
@@ -255,8 +252,7 @@ def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[Inc
     response={200: IncidentDetailOut, **WRITE_ERRORS},
     summary="Close a reviewed incident with the review's finding",
 )
-@audited("closes an incident (audited by close_incident)")
-@idempotent
+@audited_write("closes an incident (audited by close_incident)")
 def close(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
     return _review_step(request, public_id, services.close_incident, payload.note)
 
@@ -266,8 +262,7 @@ def close(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[Inci
     response={201: IncidentAddendumOut, **WRITE_ERRORS},
     summary="Correct a submitted incident (the report itself never changes)",
 )
-@audited("corrects an incident (audited by add_addendum)")
-@idempotent
+@audited_write("corrects an incident (audited by add_addendum)")
 def add_addendum(
     request: HttpRequest, public_id: UUID, payload: IncidentAddendumIn
 ) -> Status[IncidentAddendumOut]:
@@ -283,8 +278,7 @@ def add_addendum(
     response={201: DebriefOut, **WRITE_ERRORS},
     summary="Record a post-incident debrief with the person served or with staff",
 )
-@audited("records a debrief (audited by record_debrief)")
-@idempotent
+@audited_write("records a debrief (audited by record_debrief)")
 def add_debrief(request: HttpRequest, public_id: UUID, payload: DebriefIn) -> Status[DebriefOut]:
     incident = selectors.get_incident_for(request.user, public_id, "incidents.debrief")
     debrief = services.record_debrief(
@@ -301,8 +295,7 @@ def add_debrief(request: HttpRequest, public_id: UUID, payload: DebriefIn) -> St
     response={200: NotificationOut, **WRITE_ERRORS},
     summary="Say a notification was sent (by the caller, at sent_at or now)",
 )
-@audited("records a notification sent (audited by record_notification_sent)")
-@idempotent
+@audited_write("records a notification sent (audited by record_notification_sent)")
 def notification_sent(
     request: HttpRequest, public_id: UUID, payload: SentIn
 ) -> Status[NotificationOut]:

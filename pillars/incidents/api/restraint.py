@@ -15,11 +15,10 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
-from pillars.core.api_routes import add_route, on_record, record_read
+from pillars.core.api_routes import add_route, audited_write, on_record, record_read
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.incidents.models import (
     EpisodeKind,
     MonitoringCheck,
@@ -303,8 +302,7 @@ def unit_episodes(request: HttpRequest, public_id: UUID) -> Status[list[Restrain
     response={201: RestraintEpisodeOut, **WRITE_ERRORS},
     summary="Start a restraint or seclusion episode with its order",
 )
-@audited("starts an episode (get_person_for and start_episode audit)")
-@idempotent
+@audited_write("starts an episode (get_person_for and start_episode audit)")
 def start(
     request: HttpRequest, public_id: UUID, payload: RestraintStartIn
 ) -> Status[RestraintEpisodeOut]:
@@ -337,8 +335,7 @@ record_read(
     response={201: RestraintEpisodeOut, **WRITE_ERRORS},
     summary="Name more staff who took part (each gets a row in the exposure ledger)",
 )
-@audited("names staff involved (add_staff audits it)")
-@idempotent
+@audited_write("names staff involved (add_staff audits it)")
 def add_staff(
     request: HttpRequest, public_id: UUID, payload: RestraintStaffIn
 ) -> Status[RestraintEpisodeOut]:
@@ -485,8 +482,7 @@ def profiles(request: HttpRequest) -> Status[RestraintProfilesOut]:
     response={200: RestraintUnitProfileOut, **WRITE_ERRORS},
     summary="Choose the rule profile a unit follows from its next episode",
 )
-@audited("a unit's rule profile (choose_unit_profile audits it)")
-@idempotent
+@audited_write("a unit's rule profile (choose_unit_profile audits it)")
 def choose_profile(
     request: HttpRequest, public_id: UUID, payload: RestraintUnitProfileIn
 ) -> Status[RestraintUnitProfileOut]:
@@ -505,8 +501,7 @@ def choose_profile(
     response={201: RestraintProfileOut, **WRITE_ERRORS},
     summary="Change a profile's limits: makes its next version (episodes keep theirs)",
 )
-@audited("a rule profile (change_profile audits the new version)")
-@idempotent
+@audited_write("a rule profile (change_profile audits the new version)")
 def new_profile_version(
     request: HttpRequest, public_id: UUID, payload: RestraintProfileChangeIn
 ) -> Status[RestraintProfileOut]:

@@ -12,10 +12,10 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.records_api import person_records
 from pillars.recovery.models.capital import Instrument
@@ -142,8 +142,7 @@ person_records(
     response={201: AssessmentOut, **WRITE_ERRORS},
     summary="Record an assessment with the person; the server scores it",
 )
-@audited("records an assessment (audited by get_person_for and record_assessment)")
-@idempotent
+@audited_write("records an assessment (audited by get_person_for and record_assessment)")
 def assessment_create(
     request: HttpRequest, public_id: UUID, payload: AssessmentIn
 ) -> Status[AssessmentOut]:

@@ -16,11 +16,11 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
 from pillars.core.errors import invalid
-from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.recovery.hsds.package import PackageRefused
 from pillars.recovery.models import HsdsService
@@ -230,8 +230,7 @@ def service_detail(request: HttpRequest, public_id: UUID) -> Status[DirectorySer
     response={201: SavedResourceOut, **WRITE_ERRORS},
     summary="Save a directory service for a person served",
 )
-@audited("saves a resource for a person (get_person_for and save_resource audit)")
-@idempotent
+@audited_write("saves a resource for a person (get_person_for and save_resource audit)")
 def save(
     request: HttpRequest, public_id: UUID, payload: SaveResourceIn
 ) -> Status[SavedResourceOut]:
@@ -248,8 +247,7 @@ def save(
     response={200: DirectoryImportOut, **WRITE_ERRORS},
     summary="Check an HSDS 3.0 package and, with commit, import all of it or nothing",
 )
-@audited("imports an HSDS package (import_package writes the IMPORT event)")
-@idempotent
+@audited_write("imports an HSDS package (import_package writes the IMPORT event)")
 def import_package(request: HttpRequest, payload: DirectoryImportIn) -> Status[DirectoryImportOut]:
     policy.require(request.user, "recovery.manage_directory")
     try:

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core import policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out, named_in
@@ -173,8 +174,7 @@ def list_encounters(
     response={201: EncounterDetailOut, **WRITE_ERRORS},
     summary="Record and sign a peer encounter (a replayed client_id returns the first)",
 )
-@audited("records a peer encounter (audited by get_person_for and record_encounter)")
-@idempotent
+@audited_write("records a peer encounter (audited by get_person_for and record_encounter)")
 def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[EncounterDetailOut]:
     person = people_selectors.get_person_for(
         request.user, payload.person, "recovery.write_encounter", what="api encounter"
@@ -235,8 +235,7 @@ def get_encounter(request: HttpRequest, public_id: UUID) -> EncounterDetailOut:
     response={201: EncounterAddendumOut, **WRITE_ERRORS},
     summary="Add an addendum to one's own signed encounter",
 )
-@audited("adds an addendum (audited by get_encounter_for and add_addendum)")
-@idempotent
+@audited_write("adds an addendum (audited by get_encounter_for and add_addendum)")
 def add_addendum(
     request: HttpRequest, public_id: UUID, payload: EncounterAddendumIn
 ) -> Status[EncounterAddendumOut]:

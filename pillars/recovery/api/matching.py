@@ -17,12 +17,11 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core import policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import record_read
+from pillars.core.api_routes import audited_write, record_read
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.errors import invalid
-from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
@@ -207,8 +206,7 @@ def save_profile(request: HttpRequest, payload: PeerProfileIn) -> Status[PeerPro
     response={200: PeerProfileOut, **WRITE_ERRORS},
     summary="Stop sharing one attribute of the caller's peer profile, at once",
 )
-@audited("withdraws a shared attribute (withdraw_attribute audits)")
-@idempotent
+@audited_write("withdraws a shared attribute (withdraw_attribute audits)")
 def withdraw(request: HttpRequest, payload: WithdrawIn) -> Status[PeerProfileOut]:
     profile = services.withdraw_attribute(
         _own_profile(request), actor=request.user, attribute=payload.attribute
@@ -236,8 +234,7 @@ def list_requests(request: HttpRequest, page: Query[PageParams]) -> MatchRequest
     response={201: MatchRequestOut, **WRITE_ERRORS},
     summary="Open a request for a peer with the person's preferences; peers are offered at once",
 )
-@audited("opens a peer request (get_person_for and open_match_request audit)")
-@idempotent
+@audited_write("opens a peer request (get_person_for and open_match_request audit)")
 def open_request(
     request: HttpRequest, public_id: UUID, payload: MatchRequestIn
 ) -> Status[MatchRequestOut]:
@@ -268,8 +265,7 @@ record_read(
     response={200: MatchRequestOut, **WRITE_ERRORS},
     summary="Record the peer the person chose; the person goes on that peer's caseload",
 )
-@audited("records the person's choice (get_request_for and choose_peer audit)")
-@idempotent
+@audited_write("records the person's choice (get_request_for and choose_peer audit)")
 def choose(request: HttpRequest, public_id: UUID, payload: ChooseIn) -> Status[MatchRequestOut]:
     match = selectors.get_request_for(
         request.user, public_id, "recovery.record_peer_choice", what="api peer request to choose"
@@ -288,8 +284,7 @@ def choose(request: HttpRequest, public_id: UUID, payload: ChooseIn) -> Status[M
     response={200: MatchRequestOut, **WRITE_ERRORS},
     summary="Offer peers again from profiles and caseloads as they are now",
 )
-@audited("offers peers again (get_request_for and refresh_candidates audit)")
-@idempotent
+@audited_write("offers peers again (get_request_for and refresh_candidates audit)")
 def offer_again(request: HttpRequest, public_id: UUID) -> Status[MatchRequestOut]:
     match = selectors.get_request_for(
         request.user, public_id, "recovery.request_peer", what="api peer request to offer again"
@@ -302,8 +297,7 @@ def offer_again(request: HttpRequest, public_id: UUID) -> Status[MatchRequestOut
     response={200: MatchRequestOut, **WRITE_ERRORS},
     summary="Withdraw a request for a peer that is still in progress",
 )
-@audited("withdraws a peer request (get_request_for and cancel_match_request audit)")
-@idempotent
+@audited_write("withdraws a peer request (get_request_for and cancel_match_request audit)")
 def withdraw_request(
     request: HttpRequest, public_id: UUID, payload: MatchWithdrawIn
 ) -> Status[MatchRequestOut]:

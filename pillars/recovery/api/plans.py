@@ -11,11 +11,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_errors import WRITE_ERRORS
-from pillars.core.api_routes import record_read
+from pillars.core.api_routes import audited_write, record_read
 from pillars.core.api_types import Text
-from pillars.core.declare import audited
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanVersionOut, PlanWrites
 from pillars.people import selectors as people_selectors
 from pillars.people.records_api import person_records
@@ -209,8 +207,7 @@ person_records(
     response={201: GoalOut, **WRITE_ERRORS},
     summary="Set a goal the person chose, with its first steps",
 )
-@audited("creates a recovery goal (audited by get_person_for and create_goal)")
-@idempotent
+@audited_write("creates a recovery goal (audited by get_person_for and create_goal)")
 def create_goal(request: HttpRequest, public_id: UUID, payload: GoalIn) -> Status[GoalOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "recovery.write_goals", what="api new recovery goal"
@@ -232,8 +229,7 @@ def create_goal(request: HttpRequest, public_id: UUID, payload: GoalIn) -> Statu
     response={201: GoalProgressOut, **WRITE_ERRORS},
     summary="Record progress on a goal in the person's words (replay-safe by client_id)",
 )
-@audited("records progress on a goal (audited by get_goal_for and record_goal_progress)")
-@idempotent
+@audited_write("records progress on a goal (audited by get_goal_for and record_goal_progress)")
 def record_progress(
     request: HttpRequest, public_id: UUID, payload: GoalProgressIn
 ) -> Status[GoalProgressOut]:

@@ -15,11 +15,10 @@ from ninja import Field, Query, Router, Schema, Status
 from pillars.core import policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import record_read
+from pillars.core.api_routes import audited_write, record_read
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, named_in, optional_named_in
-from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors as people_selectors
 from pillars.recovery.models.directory import HsdsService
@@ -139,8 +138,7 @@ def list_referrals(
     response={201: ReferralOut, **WRITE_ERRORS},
     summary="Refer a person to a directory service (sends the packet) or log an outside one",
 )
-@audited("refers a person (get_person_for, refer or log_outside audit)")
-@idempotent
+@audited_write("refers a person (get_person_for, refer or log_outside audit)")
 def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[ReferralOut]:
     person = people_selectors.get_person_for(
         request.user, payload.person, "recovery.make_referral", what="api refer"
@@ -182,8 +180,7 @@ record_read(
     response={200: ReferralOut, **WRITE_ERRORS},
     summary="Move a referral to another status (FHIR Task statuses), with a note",
 )
-@audited("changes a referral's status (get_referral_for and update_status audit)")
-@idempotent
+@audited_write("changes a referral's status (get_referral_for and update_status audit)")
 def set_status(
     request: HttpRequest, public_id: UUID, payload: ReferralStatusIn
 ) -> Status[ReferralOut]:

@@ -12,11 +12,11 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.errors import invalid
-from pillars.core.idempotency import idempotent
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Room, Staff, Unit
@@ -214,8 +214,7 @@ def _parts(
     response={201: ShiftOut, **WRITE_ERRORS},
     summary="Assign a shift in bulk (the lead, and persons or rooms per staff member)",
 )
-@audited("assigns a shift (assign_shift audits it)")
-@idempotent
+@audited_write("assigns a shift (assign_shift audits it)")
 def assign(request: HttpRequest, public_id: UUID, payload: ShiftIn) -> Status[ShiftOut]:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.assign")
     lead = _one_staff(request, payload.lead, "lead") if payload.lead else None
@@ -235,8 +234,7 @@ def assign(request: HttpRequest, public_id: UUID, payload: ShiftIn) -> Status[Sh
     response={201: AssignmentOut, **WRITE_ERRORS},
     summary="Hand one part of the shift to another staff member from now (or a later time)",
 )
-@audited("reassigns part of a shift (reassign audits it)")
-@idempotent
+@audited_write("reassigns part of a shift (reassign audits it)")
 def reassign(request: HttpRequest, public_id: UUID, payload: ReassignIn) -> Status[AssignmentOut]:
     row = assignment_selectors.get_assignment_for(request.user, public_id, "rounds.assign")
     to_staff = _one_staff(request, payload.to_staff, "to_staff")
@@ -249,8 +247,7 @@ def reassign(request: HttpRequest, public_id: UUID, payload: ReassignIn) -> Stat
     response={201: ExceptionOut, **WRITE_ERRORS},
     summary="Start a monitoring exception: the order's clock pauses",
 )
-@audited("starts a monitoring exception (start_exception audits it)")
-@idempotent
+@audited_write("starts a monitoring exception (start_exception audits it)")
 def start_exception(
     request: HttpRequest, public_id: UUID, payload: ExceptionIn
 ) -> Status[ExceptionOut]:
@@ -268,8 +265,7 @@ def start_exception(
     response={200: ExceptionOut, **WRITE_ERRORS},
     summary="End a monitoring exception: the clock resumes with a check due at once",
 )
-@audited("ends a monitoring exception (end_exception audits it)")
-@idempotent
+@audited_write("ends a monitoring exception (end_exception audits it)")
 def end_exception(
     request: HttpRequest, public_id: UUID, payload: ExceptionEndIn
 ) -> Status[ExceptionOut]:
@@ -302,8 +298,7 @@ def unit_coverage(request: HttpRequest, public_id: UUID) -> Status[UnitCoverageO
     response={201: CoverageOut, **WRITE_ERRORS},
     summary="Put a staff member with a person on 1:1 or 2:1 observation",
 )
-@audited("starts 1:1 coverage (start_coverage audits it)")
-@idempotent
+@audited_write("starts 1:1 coverage (start_coverage audits it)")
 def start_coverage(
     request: HttpRequest, public_id: UUID, payload: CoverageIn
 ) -> Status[CoverageOut]:
@@ -318,8 +313,7 @@ def start_coverage(
     response={201: CoverageOut, **WRITE_ERRORS},
     summary="Relief handoff: the signed-in coverer hands over; the incoming confirms by PIN",
 )
-@audited("a relief handoff (relieve audits it)")
-@idempotent
+@audited_write("a relief handoff (relieve audits it)")
 def relieve(request: HttpRequest, public_id: UUID, payload: RelieveIn) -> Status[CoverageOut]:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
     incoming = _one_staff(request, payload.incoming_staff, "incoming_staff")

@@ -14,11 +14,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_errors import WRITE_ERRORS
-from pillars.core.api_routes import record_read
+from pillars.core.api_routes import audited_write, record_read
 from pillars.core.api_types import Moment, Text
-from pillars.core.declare import audited
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.records_api import unit_records
 from pillars.rounds.models import Handoff, HandoffNote
@@ -88,8 +86,7 @@ unit_records(
     response={201: HandoffOut, **WRITE_ERRORS},
     summary="Compile a shift handoff from the shift's own data",
 )
-@audited("compiles a handoff (compile_handoff audits it)")
-@idempotent
+@audited_write("compiles a handoff (compile_handoff audits it)")
 def compile_handoff(
     request: HttpRequest, public_id: UUID, payload: HandoffIn
 ) -> Status[HandoffOut]:
@@ -116,8 +113,7 @@ record_read(
     response={200: HandoffOut, **WRITE_ERRORS},
     summary="Sign a handoff as the outgoing or (with PIN) the incoming staff member",
 )
-@audited("signs a handoff (sign_outgoing / sign_incoming audit it)")
-@idempotent
+@audited_write("signs a handoff (sign_outgoing / sign_incoming audit it)")
 def sign_handoff(
     request: HttpRequest, public_id: UUID, payload: HandoffSignIn
 ) -> Status[HandoffOut]:

@@ -16,11 +16,11 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, optional_named_in
 from pillars.core.errors import invalid
-from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Room, Staff
 from pillars.people.records_api import unit_records
@@ -154,8 +154,7 @@ unit_records(
     response={201: InspectionOut, **WRITE_ERRORS},
     summary="Record a whole inspection: every item answered, or nothing is stored",
 )
-@audited("records an inspection and the work orders its failed items open (services audit)")
-@idempotent
+@audited_write("records an inspection and the work orders its failed items open (services audit)")
 def record_inspection(
     request: HttpRequest, public_id: UUID, payload: InspectionIn
 ) -> Status[InspectionOut]:
@@ -212,8 +211,7 @@ def unit_work_orders(
     response={200: WorkOrderOut, **WRITE_ERRORS},
     summary="Change a work order's status, with a note",
 )
-@audited("changes a work order's status (update_work_order audits it)")
-@idempotent
+@audited_write("changes a work order's status (update_work_order audits it)")
 def work_order_status(
     request: HttpRequest, public_id: UUID, payload: StatusIn
 ) -> Status[WorkOrderOut]:

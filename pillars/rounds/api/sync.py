@@ -17,9 +17,8 @@ from ninja import Field, Router, Schema
 
 from pillars.core import clock
 from pillars.core.api_errors import error_responses
-from pillars.core.declare import audited
+from pillars.core.api_routes import audited_write
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.rounds import services
 from pillars.rounds.api.orders import CheckIn
 from pillars.rounds.services.sync import MAX_BATCH, CheckItem
@@ -61,8 +60,7 @@ class CheckBatchOut(Schema):
     response={200: CheckBatchOut, **error_responses(401, 403, 409, 422)},
     summary="Sync up to 1,000 queued checks; each item succeeds or fails on its own",
 )
-@audited("records checks (record_checks audits each one and each refused item)")
-@idempotent
+@audited_write("records checks (record_checks audits each one and each refused item)")
 def sync_checks(request: HttpRequest, payload: CheckBatchIn) -> CheckBatchOut:
     return answer_batch(payload, actor=request.user)
 

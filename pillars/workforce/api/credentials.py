@@ -18,11 +18,11 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, named_in
 from pillars.core.errors import invalid
-from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
 from pillars.workforce.models.credentials import Credential
@@ -203,8 +203,7 @@ def staff_credentials(request: HttpRequest, public_id: UUID) -> Status[list[Cred
     response={201: CredentialOut, **WRITE_ERRORS},
     summary="Record a credential with its evidence; the expiry comes from the type's rule",
 )
-@audited("records a credential (audited by record_credential)")
-@idempotent
+@audited_write("records a credential (audited by record_credential)")
 def credential_create(
     request: HttpRequest, public_id: UUID, payload: CredentialIn
 ) -> Status[CredentialOut]:
@@ -226,8 +225,7 @@ def credential_create(
     response={200: CredentialOut, **WRITE_ERRORS},
     summary="An administrator verifies a credential: who, when and how",
 )
-@audited("verifies a credential (audited by verify_credential)")
-@idempotent
+@audited_write("verifies a credential (audited by verify_credential)")
 def credential_verify(
     request: HttpRequest, public_id: UUID, payload: VerifyIn
 ) -> Status[CredentialOut]:
@@ -239,8 +237,7 @@ def credential_verify(
     response={200: CredentialOut, **WRITE_ERRORS},
     summary="An administrator waives a credential until a day (or open), with the reason",
 )
-@audited("waives a credential (audited by waive_credential)")
-@idempotent
+@audited_write("waives a credential (audited by waive_credential)")
 def credential_waive(
     request: HttpRequest, public_id: UUID, payload: WaiveIn
 ) -> Status[CredentialOut]:
@@ -255,8 +252,7 @@ def credential_waive(
     summary="Record continuing-education hours with their evidence (one's own, or an "
     "administrator)",
 )
-@audited("records CE hours (audited by record_ce)")
-@idempotent
+@audited_write("records CE hours (audited by record_ce)")
 def ce_create(request: HttpRequest, public_id: UUID, payload: CeIn) -> Status[CeOut]:
     staff = people_selectors.get_staff_for(request.user, public_id, "workforce.record_ce")
     category = named_in(

@@ -10,10 +10,10 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_errors import error_responses
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
-from pillars.core.declare import audit_exempt, audited
+from pillars.core.declare import audit_exempt
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.people.models import Staff
 from pillars.workforce.selectors import recognition as selectors
 from pillars.workforce.services import recognition as services
@@ -67,8 +67,7 @@ def mine(request: HttpRequest) -> Status[list[RecognitionOut]]:
     response={201: RecognitionOut, **error_responses(401, 403, 404, 409, 422)},
     summary="Recognize a colleague",
 )
-@audited("gives a recognition (give_recognition audits)")
-@idempotent
+@audited_write("gives a recognition (give_recognition audits)")
 def give(request: HttpRequest, payload: RecognitionIn) -> Status[RecognitionOut]:
     to = Staff.objects.filter(public_id=payload.to).first()
     if to is None:

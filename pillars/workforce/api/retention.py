@@ -11,10 +11,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_errors import error_responses
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, get_for
-from pillars.core.idempotency import idempotent
 from pillars.people.models import Staff
 from pillars.workforce.selectors import retention as selectors
 from pillars.workforce.services import retention as services
@@ -102,8 +102,7 @@ def workforce_view(
     response={201: ExitInterviewOut, **error_responses(401, 403, 404, 409, 422)},
     summary="Record the exit interview of a staff member who has left",
 )
-@audited("records an exit interview (record_exit_interview audits)")
-@idempotent
+@audited_write("records an exit interview (record_exit_interview audits)")
 def exit_interview(
     request: HttpRequest, public_id: UUID, payload: ExitInterviewIn
 ) -> Status[ExitInterviewOut]:

@@ -14,11 +14,11 @@ from ninja.params import Query
 from pillars.core import clock, policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.errors import invalid
-from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people.models import Staff
 from pillars.workforce.models.supervision import SupervisionKind, SupervisionSession
@@ -156,8 +156,7 @@ def list_sessions(request: HttpRequest, page: Query[PageParams]) -> SessionPage:
     summary="Record a supervision session with one's supervisees (a replayed client_id "
     "returns the first)",
 )
-@audited("records a supervision session (audited by record_session)")
-@idempotent
+@audited_write("records a supervision session (audited by record_session)")
 def create_session(request: HttpRequest, payload: SessionIn) -> Status[SessionOut]:
     policy.require(request.user, "workforce.record_session")
     acting = policy.actor_for(request.user)
@@ -199,8 +198,7 @@ def create_session(request: HttpRequest, payload: SessionIn) -> Status[SessionOu
     response={200: SessionOut, **WRITE_ERRORS},
     summary="Sign a supervision session for oneself (supervisor or supervisee)",
 )
-@audited("signs a supervision session (audited by get_session_for and sign_session)")
-@idempotent
+@audited_write("signs a supervision session (audited by get_session_for and sign_session)")
 def sign_session(request: HttpRequest, public_id: UUID) -> SessionOut:
     session = selectors.get_session_for(
         request.user, public_id, "workforce.sign_session", what="api sign"

@@ -9,10 +9,9 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
-from pillars.core.declare import audited
 from pillars.core.entry import Out, named_in
-from pillars.core.idempotency import idempotent
 from pillars.people import selectors as people_selectors
 from pillars.workforce.api.credentials import (
     WRITE_ERRORS,
@@ -49,8 +48,7 @@ class CompletionOut(Out):
     summary="Record a training completion with its evidence; it lapses after the course's "
     "renewal period",
 )
-@audited("records a training completion (audited by record_completion)")
-@idempotent
+@audited_write("records a training completion (audited by record_completion)")
 def completion_create(
     request: HttpRequest, public_id: UUID, payload: CompletionIn
 ) -> Status[CompletionOut]:

@@ -18,10 +18,10 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_routes import audited_write
 from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out
-from pillars.core.idempotency import idempotent
 from pillars.workforce.models.wellbeing import CheckInInstrument
 from pillars.workforce.selectors import wellbeing as selectors
 from pillars.workforce.services import wellbeing as services
@@ -174,8 +174,7 @@ def my_invitations(request: HttpRequest) -> Status[list[InvitationOut]]:
     response={200: InvitationOut, **WRITE_ERRORS},
     summary="Decline one's own invitation: it closes and reminders stop",
 )
-@audited("declines one's own invitation (decline_invitation audits)")
-@idempotent
+@audited_write("declines one's own invitation (decline_invitation audits)")
 def decline(request: HttpRequest, public_id: UUID) -> Status[InvitationOut]:
     invitation = selectors.get_invitation_for(request.user, public_id, "workforce.check_in")
     return Status(
@@ -199,8 +198,7 @@ def my_check_ins(request: HttpRequest) -> Status[list[CheckInOut]]:
     response={201: CheckInRecordedOut, **WRITE_ERRORS},
     summary="Record one's own check-in; the server scores it (read it back with GET)",
 )
-@audited("records one's own check-in (answer_check_in audits)")
-@idempotent
+@audited_write("records one's own check-in (answer_check_in audits)")
 def check_in_create(request: HttpRequest, payload: CheckInIn) -> Status[CheckInRecordedOut]:
     policy.require(request.user, "workforce.check_in")
     instrument = selectors.get_instrument(payload.instrument)
