@@ -173,9 +173,7 @@ def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/assign_reassign.html",
         context,
-        lambda data: assignment_services.reassign(
-            row, actor=request.user, to_staff=data["to_staff"]
-        ),
+        lambda data: assignment_services.reassign(row, actor=request.user, **data),
         lambda _: saved(
             request, f"Handed over to {form.cleaned_data['to_staff']}.", _coverage_url(row.unit)
         ),
@@ -222,7 +220,7 @@ def exception_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/exception_end.html",
         context,
-        lambda data: exception_services.end_exception(row, actor=request.user, note=data["note"]),
+        lambda data: exception_services.end_exception(row, actor=request.user, **data),
         resumed,
     )
 
@@ -280,9 +278,7 @@ def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/coverage_start.html",
         context,
-        lambda data: coverage_services.start_coverage(
-            order, actor=request.user, staff=data["staff"]
-        ),
+        lambda data: coverage_services.start_coverage(order, actor=request.user, **data),
         started,
     )
 

@@ -105,7 +105,7 @@ def order_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/order_end.html",
         {"order": order, "person": order.person, "form": form},
-        lambda data: services.end_observation(order, actor=request.user, reason=data["reason"]),
+        lambda data: services.end_observation(order, actor=request.user, **data),
         lambda _: saved(
             request,
             f"Observation of {order.person.display_name} has ended.",
