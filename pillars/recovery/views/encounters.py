@@ -340,9 +340,7 @@ def _amend_encounter(
         "recovery/encounters/addendum_form.html",
         {"encounter": encounter, "form": form, "title": title},
         lambda data: write(encounter, actor=request.user, **data),
-        lambda _: saved(
-            request, done, reverse("recovery:encounter-detail", args=[encounter.public_id])
-        ),
+        saved_to(request, done, "recovery:encounter-detail", encounter),
     )
 
 
