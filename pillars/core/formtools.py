@@ -234,14 +234,19 @@ def saved(request: HttpRequest, message: str, to: str) -> HttpResponse:
 
 
 def saved_to(
-    request: HttpRequest, message: str | Callable[[Any], str], url_name: str
+    request: HttpRequest,
+    message: str | Callable[[Any], str],
+    url_name: str,
+    record: Any = None,
 ) -> Callable[[Any], HttpResponse]:
     """The ``done`` of a form page whose write makes or changes one record: say ``message``
-    (or ``message(record)``) and open the record's page (``url_name``, taking its public id)."""
+    (or ``message(result)``) and open a record's page (``url_name``, taking its public id):
+    ``record``'s when given (the session an addendum is added to), else the written one's."""
 
-    def done(record: Any) -> HttpResponse:
-        text = message(record) if callable(message) else message
-        return saved(request, text, reverse(url_name, args=[record.public_id]))
+    def done(result: Any) -> HttpResponse:
+        text = message(result) if callable(message) else message
+        shown = result if record is None else record
+        return saved(request, text, reverse(url_name, args=[shown.public_id]))
 
     return done
 

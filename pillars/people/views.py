@@ -25,7 +25,7 @@ from pillars.audit.choices import Purpose
 from pillars.core import clock, policy
 from pillars.core.entry import get_for
 from pillars.core.errors import ValidationError
-from pillars.core.formtools import form_write, posted, saved
+from pillars.core.formtools import form_write, posted, saved, saved_to
 from pillars.core.import_pages import CheckedImport, import_page
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import access, forms, importing, selectors, services
@@ -747,9 +747,7 @@ def _access_write(
         ACCESS_TEMPLATE,
         lambda: _access_context(request, staff.public_id, (prefix, form)),
         lambda data: write(data["reason"]),
-        lambda result: saved(
-            request, done(result), reverse("people:staff-access", args=[staff.public_id])
-        ),
+        saved_to(request, done, "people:staff-access", staff),
     )
 
 

@@ -21,6 +21,7 @@ from django.urls import URLPattern, path, reverse
 from pillars.core import clock, policy
 from pillars.core.errors import invalid
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved, saved_to
+from pillars.core.page_corrections import Corrections
 from pillars.core.pages import GET, GET_POST, page
 from pillars.incidents.forms.behavior import (
     AddendumForm,
@@ -38,6 +39,10 @@ from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
 
 CHART_RANGES = {"14": 14, "30": 30, "90": 90, "180": 180}
+
+RECORD_CORRECTIONS = Corrections(
+    AddendumForm, services.add_record_addendum, "incidents/behavior/record_addendum.html", "record"
+)
 
 
 def _plan_url(person: PersonServed) -> str:
@@ -381,7 +386,6 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     record = selectors.get_record_for(request.user, public_id, "incidents.record_behavior")
     if people_selectors.is_emergency_read(request.user, record.person):
         raise Http404("Not found")
-    form = AddendumForm(posted(request))
     # The record's chart, showing its behavior: where Cancel and the saved correction go.
     back = (
         reverse("incidents:behavior-chart", args=[record.person.public_id])
@@ -390,21 +394,9 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         "person": record.person,
         "record": record,
-        "addenda": list(record.addenda.select_related("written_by")),
         "zone_name": str(person_zone(record.person)),
-        "form": form,
-        "back": back,
     }
-    return form_write(
-        request,
-        form,
-        "incidents/behavior/record_addendum.html",
-        context,
-        lambda data: services.add_record_addendum(record, actor=request.user, **data),
-        lambda _: saved(
-            request, "The correction is added. The original record is unchanged.", back
-        ),
-    )
+    return RECORD_CORRECTIONS.page(request, record, back, context)
 
 
 @page("behavior contract reviews due on the units the user sees (one audited list read)", GET)

@@ -130,16 +130,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "incidents/restraint/episode_start.html",
         context,
         lambda data: services.start_episode(
-            person,
-            actor=request.user,
-            kind=data["kind"],
-            reason=data["reason"],
-            alternatives_tried=data["alternatives_tried"],
-            release_criteria=data["release_criteria"],
-            started_at=data["started_at"],
-            ordered_at=data["ordered_at"],
-            ordered_by=data["ordered_by"],
-            staff=list(data["staff"]),
+            person, actor=request.user, **data | {"staff": list(data["staff"])}
         ),
         done,
         zone=ZoneInfo(zone),

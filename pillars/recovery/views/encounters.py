@@ -38,7 +38,7 @@ from pillars.recovery.forms.encounters import (
     ScheduleForm,
     VoidForm,
 )
-from pillars.recovery.models.encounters import Encounter, Modality, Setting, VirtualSession
+from pillars.recovery.models.encounters import Modality, Setting, VirtualSession
 from pillars.recovery.selectors import encounters as selectors
 from pillars.recovery.services import encounters as services
 
@@ -298,9 +298,7 @@ def encounter_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "recovery.add_encounter_addendum",
         AddendumForm,
         title="Add an addendum",
-        write=lambda encounter, data: services.add_addendum(
-            encounter, actor=request.user, reason=data["reason"], text=data["text"]
-        ),
+        write=services.add_addendum,
         done="The addendum is added; the signed encounter is unchanged.",
         what="encounter addendum",
     )
@@ -314,9 +312,7 @@ def encounter_void(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "recovery.void_encounter",
         VoidForm,
         title="Void this encounter",
-        write=lambda encounter, data: services.void_encounter(
-            encounter, actor=request.user, reason=data["reason"]
-        ),
+        write=services.void_encounter,
         done="The encounter is voided; it stays readable with your reason.",
         what="encounter void",
     )
@@ -329,12 +325,13 @@ def _amend_encounter(
     form_class: type[forms.Form],
     *,
     title: str,
-    write: Callable[[Encounter, dict[str, Any]], object],
+    write: Callable[..., object],
     done: str,
     what: str,
 ) -> HttpResponse:
     """The page that adds to a signed encounter without changing it (an addendum, a void): the
-    form, one service write, back to the encounter."""
+    form, one service write (``write(encounter, actor=..., **cleaned_data)``), back to the
+    encounter."""
     encounter = selectors.get_encounter_for(request.user, public_id, action, what=what)
     form = form_class(posted(request))
     return form_write(
@@ -342,10 +339,8 @@ def _amend_encounter(
         form,
         "recovery/encounters/addendum_form.html",
         {"encounter": encounter, "form": form, "title": title},
-        lambda data: write(encounter, data),
-        lambda _: saved(
-            request, done, reverse("recovery:encounter-detail", args=[encounter.public_id])
-        ),
+        lambda data: write(encounter, actor=request.user, **data),
+        saved_to(request, done, "recovery:encounter-detail", encounter),
     )
 
 

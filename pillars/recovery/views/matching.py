@@ -181,9 +181,7 @@ def request_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "recovery/matching/cancel.html",
         {"match": match, "person": match.person, "form": form},
-        lambda data: services.cancel_match_request(
-            match, actor=request.user, reason=data["reason"]
-        ),
+        lambda data: services.cancel_match_request(match, actor=request.user, **data),
         saved_to(request, "The request is withdrawn.", "recovery:match-request"),
     )
 

@@ -12,11 +12,11 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError
-from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
+from pillars.core.formtools import form_write, posted, refusal_text, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.plan_pages import PlanViews
 from pillars.people import selectors as people_selectors
@@ -214,11 +214,7 @@ def goal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "recovery/plans/progress_form.html",
         {"goal": goal, "person": person, "form": form},
         lambda data: services.record_goal_progress(goal, actor=request.user, **data),
-        lambda progress: saved(
-            request,
-            "The progress note is saved.",
-            reverse("recovery:goal-detail", args=[goal.public_id]),
-        ),
+        saved_to(request, "The progress note is saved.", "recovery:goal-detail", goal),
     )
 
 

@@ -180,7 +180,7 @@ def reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "recovery/referrals/reopen.html",
         {"referral": referral, "person": referral.person, "form": form},
-        lambda data: services.reopen(referral, actor=request.user, note=data["note"]),
+        lambda data: services.reopen(referral, actor=request.user, **data),
         saved_to(request, "The referral is open again.", "recovery:referral"),
     )
 

@@ -173,9 +173,7 @@ def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/assign_reassign.html",
         context,
-        lambda data: assignment_services.reassign(
-            row, actor=request.user, to_staff=data["to_staff"]
-        ),
+        lambda data: assignment_services.reassign(row, actor=request.user, **data),
         lambda _: saved(
             request, f"Handed over to {form.cleaned_data['to_staff']}.", _coverage_url(row.unit)
         ),
@@ -193,7 +191,7 @@ def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
     def paused(_: Any) -> HttpResponse:
         messages.success(request, f"Checks on {order.person.display_name} are paused.")
-        return _back_to_unit(request, order)
+        return redirect(_unit_page(request, order, "rounds:coverage"))
 
     return form_write(
         request,
@@ -215,14 +213,14 @@ def exception_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.success(
             request, f"Checks on {row.order.person.display_name} resume: one is due now."
         )
-        return _back_to_unit(request, row.order)
+        return redirect(_unit_page(request, row.order, "rounds:coverage"))
 
     return form_write(
         request,
         form,
         "rounds/exception_end.html",
         context,
-        lambda data: exception_services.end_exception(row, actor=request.user, note=data["note"]),
+        lambda data: exception_services.end_exception(row, actor=request.user, **data),
         resumed,
     )
 
@@ -232,11 +230,13 @@ def _zone_of(order: ObservationOrder) -> str:
     return unit.time_zone if unit else "UTC"
 
 
-def _back_to_unit(request: HttpRequest, order: ObservationOrder) -> HttpResponse:
+def _unit_page(request: HttpRequest, order: ObservationOrder, url_name: str) -> str:
+    """The page ``url_name`` of the unit the person is on (the coverage page, or the board
+    these pages are opened from), or home when the user may not see that unit."""
     unit = _unit_of_order(order)
     if unit is not None and policy.can(request.user, "rounds.view", unit):
-        return redirect("rounds:coverage", public_id=unit.public_id)
-    return redirect("core:home")
+        return reverse(url_name, kwargs={"public_id": unit.public_id})
+    return reverse("core:home")
 
 
 # --- Coverage ---------------------------------------------------------------------------------
@@ -267,22 +267,20 @@ def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         "order": order,
         "form": form,
-        "board_url": _board_url(request, order),
+        "board_url": _unit_page(request, order, "rounds:board"),
         "floor_notes": _floor_notes(form, "staff", staff),
     }
 
     def started(_: Any) -> HttpResponse:
         _with_the_person(request, form.cleaned_data["staff"])
-        return _back_to_unit(request, order)
+        return redirect(_unit_page(request, order, "rounds:coverage"))
 
     return form_write(
         request,
         form,
         "rounds/coverage_start.html",
         context,
-        lambda data: coverage_services.start_coverage(
-            order, actor=request.user, staff=data["staff"]
-        ),
+        lambda data: coverage_services.start_coverage(order, actor=request.user, **data),
         started,
     )
 
@@ -291,14 +289,6 @@ def _with_the_person(request: HttpRequest, staff: Staff) -> None:
     """After a 1:1 went to a staff member: say so, with the floor gate's warnings."""
     messages.success(request, f"{staff} is with the person now.")
     _floor_warned(request, staff)
-
-
-def _board_url(request: HttpRequest, order: ObservationOrder) -> str:
-    """The unit board the person is on (where these pages are opened from), or home."""
-    unit = _unit_of_order(order)
-    if unit is not None and policy.can(request.user, "rounds.view", unit):
-        return reverse("rounds:board", kwargs={"public_id": unit.public_id})
-    return reverse("core:home")
 
 
 @page("one 1:1 stretch; relieve audits the handoff and any wrong PIN", GET_POST)
@@ -311,7 +301,7 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if request.method == "POST" and not may_sign:
         policy.require(request.user, "rounds.relieve", row)
     unit = _unit_of_order(row.order)
-    board_url = _board_url(request, row.order)
+    board_url = _unit_page(request, row.order, "rounds:board")
     form = None
     notes = None
     if may_sign and row.ended_at is None:
@@ -369,7 +359,7 @@ def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = EndCoverageForm(posted(request), staff=staff if order_open else [], levels=levels)
     if not order_open:
         del form.fields["successor"]
-    board_url = _board_url(request, order)
+    board_url = _unit_page(request, order, "rounds:board")
     context = {
         "row": row,
         "form": form,

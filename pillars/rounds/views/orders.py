@@ -17,6 +17,7 @@ from django.urls import path, reverse
 
 from pillars.core import clock, policy
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
+from pillars.core.page_corrections import Corrections
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
@@ -31,6 +32,10 @@ from pillars.rounds.selectors.levels import current_levels
 HISTORY_CHECKS = 20
 # Orders per page of the level history.
 HISTORY_ORDERS = 10
+
+CHECK_CORRECTIONS = Corrections(
+    AddendumForm, services.add_addendum, "rounds/check_addendum.html", "check"
+)
 
 
 def _precaution_options(form: OrderForm) -> list[dict[str, Any]]:
@@ -100,7 +105,7 @@ def order_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
         form,
         "rounds/order_end.html",
         {"order": order, "person": order.person, "form": form},
-        lambda data: services.end_observation(order, actor=request.user, reason=data["reason"]),
+        lambda data: services.end_observation(order, actor=request.user, **data),
         lambda _: saved(
             request,
             f"Observation of {order.person.display_name} has ended.",
@@ -154,28 +159,13 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.user, public_id, "rounds.record_check", what="check correction"
     )
     order: ObservationOrder = check.order
-    form = AddendumForm(posted(request))
     # The check in the person's observation history: where Cancel and the saved correction go.
     back = (
         reverse("rounds:order-history", args=[order.person.public_id]) + f"#check-{check.public_id}"
     )
-    context = {
-        "check": check,
-        "order": order,
-        "person": order.person,
-        "addenda": list(check.addenda.select_related("written_by")),
-        "zone_name": str(person_zone(order.person)),
-        "form": form,
-        "back": back,
-    }
-    return form_write(
-        request,
-        form,
-        "rounds/check_addendum.html",
-        context,
-        lambda data: services.add_addendum(check, actor=request.user, **data),
-        lambda _: saved(request, "The correction is added. The original check is unchanged.", back),
-    )
+    zone_name = str(person_zone(order.person))
+    context = {"check": check, "order": order, "person": order.person, "zone_name": zone_name}
+    return CHECK_CORRECTIONS.page(request, check, back, context)
 
 
 urlpatterns = [

@@ -199,11 +199,7 @@ def session_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "workforce/supervision/addendum_form.html",
         {"form": form, "session": session},
         lambda d: services.add_session_addendum(session, actor=request.user, **d),
-        lambda a: saved(
-            request,
-            "Addendum added.",
-            reverse("workforce:session-detail", args=[session.public_id]),
-        ),
+        saved_to(request, "Addendum added.", "workforce:session-detail", session),
     )
 
 
@@ -254,9 +250,7 @@ def work_hours_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "workforce/supervision/simple_form.html",
         {"form": form, "staff": staff, "title": f"Supervised work hours of {staff}"},
         lambda d: services.record_work_hours(staff, actor=request.user, **d),
-        lambda r: saved(
-            request, "Hours recorded.", reverse("workforce:ledger", args=[staff.public_id])
-        ),
+        saved_to(request, "Hours recorded.", "workforce:ledger", staff),
     )
 
 
@@ -297,9 +291,7 @@ def letter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
             period_end=d["period_end"],
             credential=d["credential"],
         ),
-        lambda letter: saved(
-            request, "Letter signed.", reverse("workforce:ledger", args=[staff.public_id])
-        ),
+        saved_to(request, "Letter signed.", "workforce:ledger", staff),
     )
 
 
@@ -343,7 +335,7 @@ def profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
             cadence_rule=rule_by.get(d["cadence_rule"]),
             target=target_by.get(d["target"]),
         ),
-        lambda p: saved(request, "Saved.", reverse("workforce:ledger", args=[staff.public_id])),
+        saved_to(request, "Saved.", "workforce:ledger", staff),
     )
 
 
