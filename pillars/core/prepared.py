@@ -54,8 +54,10 @@ class _Compiled:
         return run
 
 
-# (name, database alias, WHERE clause SQL) -> the compiled read; None: not kept.
+# (name, database alias, WHERE clause SQL) -> the compiled read; None: not kept. An IN list
+# makes a shape per length, so the reads kept are bounded: past MOST, a new shape is not kept.
 _COMPILED: dict[tuple[str, str, str], _Compiled | None] = {}
+MOST = 2000
 
 
 def _compile(compiler: Any, where_sql: str, where_params: Any) -> _Compiled | None:
@@ -88,7 +90,8 @@ def _rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
         return list(queryset)
     key = (name, alias, where_sql)
     if key not in _COMPILED:
-        _COMPILED[key] = _compile(compiler, where_sql, where_params)
+        if len(_COMPILED) < MOST:
+            _COMPILED[key] = _compile(compiler, where_sql, where_params)
         return list(queryset)
     compiled = _COMPILED[key]
     if compiled is None:

@@ -123,3 +123,13 @@ def test_a_locking_read_outside_a_transaction_is_refused_as_django_refuses_it(
     refused = _refused(lambda: list(shape))
     assert refused == connection.features.has_select_for_update
     assert _refused(lambda: prepared.one(name, shape)) == refused
+
+
+def test_past_its_bound_a_new_shape_is_read_as_django_reads_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = _name()
+    monkeypatch.setattr(prepared, "MOST", len(prepared._COMPILED))
+    for unit in (world.unit_a, world.unit_b):
+        assert prepared.one(name, Unit.objects.filter(pk=unit.pk)) == unit
+    assert not [k for k in prepared._COMPILED if k[0] == name]
