@@ -388,7 +388,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PILLARS_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools logs every glyph subset it makes for a PDF at INFO: hundreds of lines a document.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Audit head checkpoints (audit/checkpoint.py): signed lines naming the chain head, appended by
