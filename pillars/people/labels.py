@@ -275,19 +275,19 @@ def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
         )
         opened = True
     qs = qs.filter(allowed)
-    if opened and not prefix:
-        qs = _logging(qs, actor)
+    if opened:
+        qs = _logging(qs, actor, prefix)
     return qs
 
 
 # A queryset class per base class, made on first use: it logs the Part 2 rows it fetched that
-# only a grant or consent let through. The actor rides in the queryset's hints, which Django
-# hands on to every chained copy (filter, order_by, slicing...).
+# only a grant or consent let through. The actor and the path to the labelled record ride in
+# the queryset's hints, which Django hands on to every chained copy (filter, values, slicing...).
 _LOGGING: dict[type, type] = {}
 _HINT = "part2_reader"
 
 
-def _logging[M: Model](qs: QuerySet[M], actor: Actor) -> QuerySet[M]:
+def _logging[M: Model](qs: QuerySet[M], actor: Actor, prefix: str = "") -> QuerySet[M]:
     base = type(qs)
     cls = _LOGGING.get(base)
     if cls is None:
@@ -302,22 +302,42 @@ def _logging[M: Model](qs: QuerySet[M], actor: Actor) -> QuerySet[M]:
         _LOGGING[base] = cls
     qs = qs.all()
     qs.__class__ = cls
-    qs._hints = {**qs._hints, _HINT: actor}  # type: ignore[attr-defined]
+    qs._hints = {**qs._hints, _HINT: (actor, prefix)}  # type: ignore[attr-defined]
     return qs
 
 
 def _log_fetched(qs: Any) -> None:
-    actor = qs._hints.get(_HINT)
-    if actor is None:
+    hint = qs._hints.get(_HINT)
+    if hint is None or not qs._result_cache:
         return
-    for row in qs._result_cache or ():
-        if not isinstance(row, Part2Labelled) or not row.is_part2:
-            continue
-        if row.made_in_unit_id in actor.unit_ids:
+    actor, prefix = hint
+    rows = qs._result_cache
+    if prefix or not all(isinstance(row, Part2Labelled) for row in rows):
+        rows = _labelled_rows_behind(qs, actor, prefix)
+    for row in rows:
+        if not row.is_part2 or row.made_in_unit_id in actor.unit_ids:
             continue
         opened, grant = _opened_by(actor, row)
         if opened:
             _disclosed(actor, type(row), _person_ids_of(row), consent=grant)
+
+
+def _labelled_rows_behind(qs: Any, actor: Actor, prefix: str) -> list[Part2Labelled]:
+    """The labelled records behind rows that are not those records themselves (a ``values``
+    read, which still tells whether a record exists; the parts of a record): a read that a
+    grant or a consent opened is a disclosure whatever shape its rows take. One query, for
+    the Part 2 records among them that another program made."""
+    found = labelled_root(qs.model)
+    if found is None:
+        return []
+    root_model = found[1]
+    behind = qs.values(f"{prefix}pk")
+    return list(
+        root_model._default_manager.filter(pk__in=behind, is_part2=True)
+        .exclude(made_in_unit_id__in=sorted(actor.unit_ids))
+        .only(*LABEL_COLUMNS)
+        .order_by()
+    )
 
 
 def _disclosed(

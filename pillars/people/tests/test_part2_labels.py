@@ -30,7 +30,7 @@ from pillars.people.labels import backfill_labels
 from pillars.people.models import Placement
 from pillars.people.testing import World, make_person, make_staff, make_unit, place
 from pillars.people.tests.part2_support import Part2Story, build_story, check_now
-from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
+from pillars.rounds.models import Check, ObservationLevel, ObservationOrder, SetAsideCheck
 from pillars.rounds.selectors import orders as order_selectors
 from pillars.rounds.services import orders as order_services
 
@@ -201,6 +201,47 @@ def test_a_phase_and_a_contract_read_for_the_person_page_are_logged_when_a_grant
         "incidents.planphase",
         "incidents.behaviorcontract",
     }
+
+
+def test_a_read_of_values_or_of_a_records_parts_opened_by_a_grant_is_logged(
+    story: Part2Story,
+) -> None:
+    """A read that returns no records (the board's "has a behavior plan", a ``values`` read)
+    still tells that a Part 2 record exists, and a part of a record (a set-aside check of a
+    Part 2 order) is read through that record's label: opened by a grant, both are logged
+    disclosures of the record behind them."""
+    nurse = story.world.user("nurse")
+    SetAsideCheck.objects.create(
+        unit=story.world.unit_a,
+        order=story.order,
+        submitted_by=story.world.staff["nurse"],
+        submitted_at=clock.now(),
+        problem="The order ended meanwhile.",
+    )
+    assert behavior_selectors.persons_with_plans([story.person.pk], nurse) == set()
+    assert not policy.readable(SetAsideCheck.objects.all(), nurse).exists()
+    people_services.start_emergency_access(
+        story.person, actor=nurse, reason="Unresponsive; need the behavior plan now"
+    )
+    policy.forget(nurse)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    assert behavior_selectors.persons_with_plans([story.person.pk], nurse) == {story.person.pk}
+    assert len(policy.readable(SetAsideCheck.objects.all(), nurse)) == 1
+    logged = AuditEvent.objects.exclude(pk__in=before).filter(object_id="part2-disclosure")
+    assert sorted(logged.values_list("object_type", flat=True)) == [
+        "incidents.behaviorplan",
+        "rounds.observationorder",
+    ]
+    assert {e.detail["person_ids"][0] for e in logged} == {str(story.person.public_id)}
+
+
+def test_a_values_read_of_a_programs_own_records_logs_nothing(story: Part2Story) -> None:
+    """The program's own team reads its records without a disclosure, whatever the read's shape."""
+    sud_nurse = story.sud_nurse.user
+    before = AuditEvent.objects.count()
+    assert behavior_selectors.persons_with_plans([story.person.pk], sud_nurse) == {story.person.pk}
+    assert not AuditEvent.objects.filter(object_id="part2-disclosure").exists()
+    assert AuditEvent.objects.count() == before
 
 
 def test_other_units_and_roles_still_get_404(story: Part2Story, signed_in: Any) -> None:
