@@ -32,7 +32,7 @@ def _writable(request: HttpRequest, person: PersonServed) -> bool:
 
 
 def _can_draft(request: HttpRequest, person: PersonServed) -> bool:
-    return _writable(request, person) and policy.can(
+    return _writable(request, person) and policy.allows(
         request.user, "incidents.draft_safety_plan", person
     )
 
