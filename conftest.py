@@ -85,9 +85,11 @@ SCHEMA_EXTRAS = (
 
 
 # The data migrations that load reference defaults (roles, observation levels, inspection
-# checklists, the escalation chain). A transactional test's flush empties every table, the
-# migrations' rows included, so the next test on that worker puts them back first.
+# checklists, the escalation chain) and the audit lanes' head rows. A transactional test's flush
+# empties every table, the migrations' rows included, so the next test on that worker puts them
+# back first.
 REFERENCE_DATA = (
+    "pillars.audit.migrations.0006_lanes",
     "pillars.people.migrations.0002_default_roles",
     "pillars.rounds.migrations.0002_default_levels",
     "pillars.rounds.migrations.0005_default_inspection_templates",
