@@ -56,8 +56,9 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     few seconds, where running every migration took about twenty per worker). What the
     migrations add beyond the models is put in here once per database: the audit table's
     triggers, the audit lanes and the reference data. The migrations themselves
-    run in full in the tests that start Pillars on a fresh database of their own
-    (core/tests/test_env.py on SQLite, core/tests/test_faults.py on PostgreSQL)."""
+    run in full in the tests that start on an empty database of their own
+    (core/tests/test_env.py on SQLite, rounds/tests/test_partitions_migration.py on
+    PostgreSQL)."""
     from importlib import import_module
 
     from django.db import connection
@@ -141,6 +142,20 @@ def record_migrations_applied() -> None:
     for app, name in nodes:
         if (app, name) not in applied:
             recorder.record_applied(app, name)
+
+
+def database_as_migrated() -> None:
+    """Leave the test database as ``migrate`` would have left it, outside any test's
+    transaction, for a test that copies it into a database of its own: the audit triggers
+    (a transactional test lifts them for its flush), the reference rows and the audit lanes'
+    heads (the flush empties them), every migration recorded applied."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in _trigger_sql(up=True):
+            cursor.execute(sql)
+    _reference_data()
+    record_migrations_applied()
 
 
 @pytest.fixture(autouse=True)
