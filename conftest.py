@@ -56,8 +56,9 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     few seconds, where running every migration took about twenty per worker). What the
     migrations add beyond the models is put in here once per database: the audit table's
     triggers, the audit lanes and the reference data. The migrations themselves
-    run in full in the tests that start Pillars on a fresh database of their own
-    (core/tests/test_env.py on SQLite, core/tests/test_faults.py on PostgreSQL)."""
+    run in full in the tests that start on an empty database of their own
+    (core/tests/test_env.py on SQLite, rounds/tests/test_partitions_migration.py on
+    PostgreSQL)."""
     from importlib import import_module
 
     from django.db import connection
@@ -85,9 +86,11 @@ SCHEMA_EXTRAS = (
 
 
 # The data migrations that load reference defaults (roles, observation levels, inspection
-# checklists, the escalation chain). A transactional test's flush empties every table, the
-# migrations' rows included, so the next test on that worker puts them back first.
+# checklists, the escalation chain) and the audit lanes' head rows. A transactional test's flush
+# empties every table, the migrations' rows included, so the next test on that worker puts them
+# back first.
 REFERENCE_DATA = (
+    "pillars.audit.migrations.0006_lanes",
     "pillars.people.migrations.0002_default_roles",
     "pillars.rounds.migrations.0002_default_levels",
     "pillars.rounds.migrations.0005_default_inspection_templates",
@@ -139,6 +142,20 @@ def record_migrations_applied() -> None:
     for app, name in nodes:
         if (app, name) not in applied:
             recorder.record_applied(app, name)
+
+
+def database_as_migrated() -> None:
+    """Leave the test database as ``migrate`` would have left it, outside any test's
+    transaction, for a test that copies it into a database of its own: the audit triggers
+    (a transactional test lifts them for its flush), the reference rows and the audit lanes'
+    heads (the flush empties them), every migration recorded applied."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in _trigger_sql(up=True):
+            cursor.execute(sql)
+    _reference_data()
+    record_migrations_applied()
 
 
 @pytest.fixture(autouse=True)
@@ -219,16 +236,38 @@ def module_data(django_db_blocker: Any) -> Iterator[None]:
 BROWSER_FIXTURES = {"browser", "page", "live_server"}
 
 
+# The longest tests, by marker: those that start processes and databases of their own (up to a
+# minute each), then the API fuzzing (a quarter of a minute), then the browser tests (seconds).
+LONG_FIRST = ("once", "fuzz", "browser")
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """A test that drives the browser is a browser test, whether or not its module says so:
     bin/test runs browser and fuzz tests once (not on both databases) by these markers, so an
-    unmarked one would run twice or, worse, be left out of a filtered run."""
+    unmarked one would run twice or, worse, be left out of a filtered run.
+
+    The long tests run first. pytest-django puts the tests that use no database last, and those
+    include the longest (they start processes of their own): at the end of a run one worker
+    went on with them for minutes while the other had nothing left. Started first, they run
+    side by side on the workers and the short tests fill in behind. The sort is stable and
+    depends only on the markers, so every worker collects the same order (pytest-xdist
+    requires it); this hook runs after pytest-django's reordering, which stays the order
+    within each kind."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & BROWSER_FIXTURES and item.get_closest_marker("browser") is None:
             item.add_marker(pytest.mark.browser)
+    items.sort(key=_length_rank)
     if getattr(config.option, "loadgroup", False) or config.getoption("dist", "") == "loadgroup":
         _group_for_workers(items)
+
+
+def _length_rank(item: Any) -> int:
+    for rank, marker in enumerate(LONG_FIRST):
+        if item.get_closest_marker(marker) is not None:
+            return rank
+    return len(LONG_FIRST)
 
 
 def _group_for_workers(items: list[Any]) -> None:
