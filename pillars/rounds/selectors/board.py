@@ -284,12 +284,13 @@ def assignment_scope(user: Any, unit: Unit, now: datetime) -> tuple[set[int], se
         return set(), set()
     persons: set[int] = set()
     rooms: set[int] = set()
-    rows = (
+    rows = prepared.rows(
+        "the board's assignment of the signed-in staff member",
         ShiftAssignment.objects.filter(
             unit=unit, staff_id=actor.staff_id, starts_at__lte=now, ends_at__gt=now
         )
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
-        .values_list("kind", "person_id", "room_id")
+        .values_list("kind", "person_id", "room_id"),
     )
     for kind, person_id, room_id in rows:
         if kind == AssignmentKind.PERSON and person_id is not None:
