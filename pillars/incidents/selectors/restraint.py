@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -154,6 +155,23 @@ def active_episodes(
     return list(_with_clock_rows(visible, staff=staff).order_by("started_at"))
 
 
+@cache
+def _clock_columns() -> dict[str, Subquery]:
+    """The moments an episode's clocks start from, as columns beside it. They hold no value of
+    a request, and a query copies an expression before resolving it, so they are built once
+    per process."""
+    latest_order = RestraintOrder.objects.filter(episode=OuterRef("pk")).order_by(
+        "-ordered_at", "-pk"
+    )
+    first_seen = FaceToFace.objects.filter(episode=OuterRef("pk")).order_by("seen_at")
+    last_check = MonitoringCheck.objects.filter(episode=OuterRef("pk")).order_by("-observed_at")
+    return {
+        "board_expires": Subquery(latest_order.values("expires_at")[:1]),
+        "board_seen": Subquery(first_seen.values("seen_at")[:1]),
+        "board_checked": Subquery(last_check.values("observed_at")[:1]),
+    }
+
+
 def board_timers(
     user: Any, unit: Unit, now: datetime
 ) -> list[tuple[RestraintEpisode, list[Timer]]]:
@@ -163,11 +181,7 @@ def board_timers(
     query rather than the episode's rows, and only the columns the panel shows are read (with
     the label columns the Part 2 filter logs by). Its SQL is compiled once (``core.prepared``):
     the clock columns' subqueries cost more to compile than to run."""
-    latest_order = RestraintOrder.objects.filter(episode=OuterRef("pk")).order_by(
-        "-ordered_at", "-pk"
-    )
-    first_seen = FaceToFace.objects.filter(episode=OuterRef("pk")).order_by("seen_at")
-    last_check = MonitoringCheck.objects.filter(episode=OuterRef("pk")).order_by("-observed_at")
+    columns = _clock_columns()
     episodes = prepared.rows(
         "the board's restraint timers",
         episodes_visible_to(user)
@@ -187,9 +201,9 @@ def board_timers(
             "profile__monitoring_minutes",
         )
         .annotate(
-            board_expires=Subquery(latest_order.values("expires_at")[:1]),
-            board_seen=Subquery(first_seen.values("seen_at")[:1]),
-            board_checked=Subquery(last_check.values("observed_at")[:1]),
+            board_expires=columns["board_expires"],
+            board_seen=columns["board_seen"],
+            board_checked=columns["board_checked"],
         )
         .order_by("started_at"),
     )
