@@ -75,12 +75,13 @@ def _compile(compiler: Any, where_sql: str, where_params: Any) -> _Compiled | No
     return _Compiled(compiler, sql, params[:start], params[end:])
 
 
-def rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
-    """The rows of ``queryset``, its SQL compiled once for this call site (``name``)."""
+def rows[M: Model, R](name: str, queryset: QuerySet[M, R]) -> list[R]:
+    """The rows of ``queryset`` (model instances, or the values of ``values_list``), its SQL
+    compiled once for this call site (``name``)."""
     return _rows(name, queryset.all())  # a copy of its own: its query is handed the SQL
 
 
-def _rows[M: Model](name: str, queryset: QuerySet[M]) -> list[M]:
+def _rows[M: Model, R](name: str, queryset: QuerySet[M, R]) -> list[R]:
     query = queryset.query
     alias = queryset.db
     compiler = query.get_compiler(using=alias)

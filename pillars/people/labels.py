@@ -357,8 +357,11 @@ def _disclosed(
     from pillars.audit.choices import Action, Category, Purpose
     from pillars.people.models import PersonServed
 
-    persons = list(
-        PersonServed.objects.filter(pk__in=sorted(person_ids)).values_list("public_id", flat=True)
+    # Compiled once per number of persons (``core.prepared``): a board reading a person under a
+    # consent logs it on every refresh.
+    persons = prepared.rows(
+        "public ids of the persons a disclosure names",
+        PersonServed.objects.filter(pk__in=sorted(person_ids)).values_list("public_id", flat=True),
     )
     audit.record(
         actor=actor.user,

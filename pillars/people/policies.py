@@ -330,7 +330,21 @@ def person_scope_q(actor: Actor, person: str = "pk") -> Q:
     """Who the actor may see, as a condition on a path to the person served (``"pk"`` on
     persons, ``"person"`` on records that name one). Correlated to the candidate rows, so a
     record list costs what its own rows cost, not a scan of every person served. Not for
-    organization-wide actors (they see everyone; callers check first)."""
+    organization-wide actors (they see everyone; callers check first).
+
+    Built once per actor (a request), path and day: a page restricts several kinds of records
+    to the same persons, and a query copies the condition's subqueries before resolving them,
+    so the one kept is never changed. A changed scope is a new actor (``policy.forget``)."""
+    if not actor.is_authenticated:
+        return _person_scope_q(actor, person)
+    key = f"person-scope-q:{person}:{clock.now().date() if actor.supervisee_staff_ids else ''}"
+    found = actor.extra.get(key)
+    if found is None:
+        found = actor.extra[key] = _person_scope_q(actor, person)
+    return cast(Q, found)
+
+
+def _person_scope_q(actor: Actor, person: str) -> Q:
     ids = "pk" if person == "pk" else f"{person}_id"
     on_unit = Placement.objects.filter(
         episode__person=OuterRef(person), ended_at__isnull=True, unit_id__in=actor.unit_ids

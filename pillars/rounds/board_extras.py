@@ -26,9 +26,12 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from django.db.models import Func, IntegerField, QuerySet, Subquery, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Func, QuerySet, Value
 from django.http import HttpRequest
 
+from pillars.core import prepared
 from pillars.people.models import PersonServed, Unit
 
 
@@ -119,16 +122,17 @@ def placed_on(request: HttpRequest, unit: Unit) -> list[PersonServed]:
     """The persons placed on the unit now, by name, with the columns a panel shows of them
     (public id and names): read once per board read for every panel that asks (the persons
     with no order, the counts limited to the unit's persons). A panel still scopes what it
-    shows of them to the user."""
+    shows of them to the user. Its SQL is compiled once (``core.prepared``)."""
     return shared(
         request,
         ("placed-on", unit.pk),
-        lambda: list(
+        lambda: prepared.rows(
+            "persons placed on the board's unit",
             PersonServed.objects.filter(
                 episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True
             )
             .only("public_id", "preferred_name", "legal_given_name", "legal_family_name")
-            .order_by("legal_family_name", "legal_given_name")
+            .order_by("legal_family_name", "legal_given_name"),
         ),
     )
 
@@ -150,9 +154,9 @@ def row_extras(
 
 
 def count_together(unit: Unit, querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, int]:
-    """The number of rows of each queryset, in one query (a scalar COUNT subquery each, read
-    beside the unit's row); a queryset that can have no row (``none()``, a refused action) is
-    0 without asking. Call ``panels`` rather than this when drawing the board."""
+    """The number of rows of each queryset, in one query (a scalar COUNT subquery each, read in
+    one SELECT); a queryset that can have no row (``none()``, a refused action) is 0 without
+    asking. Call ``panels`` rather than this when drawing the board."""
     counts: dict[Hashable, int] = {k: 0 for k, qs in querysets.items() if qs.query.is_empty()}
     # A distinct or sliced queryset is counted as Django counts it, on its own.
     counts.update(
@@ -161,17 +165,29 @@ def count_together(unit: Unit, querysets: dict[Hashable, QuerySet[Any]]) -> dict
     asked = {k: qs for k, qs in querysets.items() if k not in counts}
     if not asked:
         return counts
-    names = {f"c{n}": key for n, key in enumerate(asked)}
-    columns = {
-        name: Subquery(
-            asked[key].order_by().annotate(_n=Func(Value(1), function="COUNT")).values("_n"),
-            output_field=IntegerField(),
-        )
-        for name, key in names.items()
-    }
-    found = Unit.objects.filter(pk=unit.pk).annotate(**columns).order_by().values(*columns)[:1]
-    values: dict[str, Any] = next(iter(found), {})
-    counts.update({key: int(values.get(name) or 0) for name, key in names.items()})
+    # Each count is compiled on its own and the SQL texts joined: no subquery expressions to
+    # resolve and relabel on an outer query, which cost more than the database takes to count.
+    # They are read where the unit is read, as when they were columns of the unit's row.
+    using = Unit.objects.db
+    columns: list[str] = []
+    params: list[Any] = []
+    keys: list[Hashable] = []
+    for key, qs in asked.items():
+        query = qs.order_by().annotate(_n=Func(Value(1), function="COUNT")).values("_n").query
+        try:
+            sql, found = query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:
+            counts[key] = 0
+            continue
+        columns.append(f"({sql})")
+        params.extend(found)
+        keys.append(key)
+    if not keys:
+        return counts
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        values = cursor.fetchone() or ()
+    counts.update({key: int(value or 0) for key, value in zip(keys, values, strict=False)})
     return counts
 
 

@@ -90,7 +90,7 @@ def test_values_outside_the_where_clause_are_kept_when_they_stay_the_same(world:
     name = _name()
     for unit in (world.unit_a, world.unit_b):
         found = prepared.rows(name, Unit.objects.filter(pk=unit.pk).annotate(word=Value("fixed")))
-        assert [(u.pk, u.word) for u in found] == [(unit.pk, "fixed")]  # type: ignore[attr-defined]
+        assert [(u.pk, u.word) for u in found] == [(unit.pk, "fixed")]
     _kept(name)
 
 

@@ -12,6 +12,7 @@ permission, DESIGN.md "Licensing").
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -55,18 +56,26 @@ class PersonSignature(models.TextChoices):
     PAPER = "paper", "Signed a paper copy (attested by staff)"
 
 
+@cache
+def _no_later_signed() -> Any:
+    """The condition "no later signed version of the same person's plan". It holds no value of
+    a request, and a query copies an expression before resolving it, so it is built once per
+    process (the board reads current plans on every refresh)."""
+    later = SafetyPlanVersion.objects.filter(
+        person_id=OuterRef("person_id"),
+        status=SafetyPlanStatus.SIGNED,
+        number__gt=OuterRef("number"),
+    )
+    return ~Exists(later)
+
+
 class VersionQuerySet(TenantQuerySet["SafetyPlanVersion"]):
     def signed(self) -> VersionQuerySet:
         return self.filter(status=SafetyPlanStatus.SIGNED)
 
     def current(self) -> VersionQuerySet:
         """Each person's current plan: a signed version with no later signed version."""
-        later = SafetyPlanVersion.objects.filter(
-            person_id=OuterRef("person_id"),
-            status=SafetyPlanStatus.SIGNED,
-            number__gt=OuterRef("number"),
-        )
-        return self.signed().filter(~Exists(later))
+        return self.signed().filter(_no_later_signed())
 
 
 class SafetyPlanVersion(OrganizationOwned, Part2Labelled, PlanVersionBase, PublicModel):

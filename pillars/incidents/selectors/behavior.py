@@ -246,12 +246,15 @@ def record_records_read(user: Any, person: PersonServed, records: list[BehaviorR
 
 def persons_with_plans(person_ids: list[int], user: Any = None) -> set[int]:
     """Those of the persons shown who have a current plan the user may read (one query,
-    whatever the census)."""
+    whatever the census, its SQL compiled once per census size: ``core.prepared``)."""
     plans = policy.readable(BehaviorPlan.objects.all(), user)
     return set(
-        plans.filter(person_id__in=person_ids, is_current=True)
-        .order_by()
-        .values_list("person_id", flat=True)
+        prepared.rows(
+            "the board's persons with a behavior plan",
+            plans.filter(person_id__in=person_ids, is_current=True)
+            .order_by()
+            .values_list("person_id", flat=True),
+        )
     )
 
 
@@ -265,12 +268,14 @@ def reviews_due_for(
     person_ids: list[int], today: date, user: Any = None
 ) -> dict[int, BehaviorContract]:
     """The contract in force whose review has come, for each of these persons that has one
-    the user may read (one query, whatever the census: the unit board)."""
-    rows = (
+    the user may read (one query, whatever the census: the unit board; its SQL compiled once
+    per census size: ``core.prepared``)."""
+    rows = prepared.rows(
+        "the board's behavior contract reviews due",
         policy.readable(BehaviorContract.objects.all(), user)
         .filter(person_id__in=person_ids, status=ContractStatus.SIGNED, review_on__lte=today)
         .only("public_id", "person_id", "review_on", "status")
-        .order_by("review_on")
+        .order_by("review_on"),
     )
     return {c.person_id: c for c in rows}
 

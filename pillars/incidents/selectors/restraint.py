@@ -14,12 +14,13 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.entry import get_for
 from pillars.incidents.models import (
     EpisodeKind,
@@ -154,6 +155,23 @@ def active_episodes(
     return list(_with_clock_rows(visible, staff=staff).order_by("started_at"))
 
 
+@cache
+def _clock_columns() -> dict[str, Subquery]:
+    """The moments an episode's clocks start from, as columns beside it. They hold no value of
+    a request, and a query copies an expression before resolving it, so they are built once
+    per process."""
+    latest_order = RestraintOrder.objects.filter(episode=OuterRef("pk")).order_by(
+        "-ordered_at", "-pk"
+    )
+    first_seen = FaceToFace.objects.filter(episode=OuterRef("pk")).order_by("seen_at")
+    last_check = MonitoringCheck.objects.filter(episode=OuterRef("pk")).order_by("-observed_at")
+    return {
+        "board_expires": Subquery(latest_order.values("expires_at")[:1]),
+        "board_seen": Subquery(first_seen.values("seen_at")[:1]),
+        "board_checked": Subquery(last_check.values("observed_at")[:1]),
+    }
+
+
 def board_timers(
     user: Any, unit: Unit, now: datetime
 ) -> list[tuple[RestraintEpisode, list[Timer]]]:
@@ -161,13 +179,11 @@ def board_timers(
     with its live clocks, in one scoped query. The moments the clocks start from (the latest
     order's expiry, the first face-to-face, the last monitoring check) are columns of that
     query rather than the episode's rows, and only the columns the panel shows are read (with
-    the label columns the Part 2 filter logs by)."""
-    latest_order = RestraintOrder.objects.filter(episode=OuterRef("pk")).order_by(
-        "-ordered_at", "-pk"
-    )
-    first_seen = FaceToFace.objects.filter(episode=OuterRef("pk")).order_by("seen_at")
-    last_check = MonitoringCheck.objects.filter(episode=OuterRef("pk")).order_by("-observed_at")
-    episodes = (
+    the label columns the Part 2 filter logs by). Its SQL is compiled once (``core.prepared``):
+    the clock columns' subqueries cost more to compile than to run."""
+    columns = _clock_columns()
+    episodes = prepared.rows(
+        "the board's restraint timers",
         episodes_visible_to(user)
         .filter(unit=unit, released_at__isnull=True)
         .select_related("person", "profile")
@@ -185,11 +201,11 @@ def board_timers(
             "profile__monitoring_minutes",
         )
         .annotate(
-            board_expires=Subquery(latest_order.values("expires_at")[:1]),
-            board_seen=Subquery(first_seen.values("seen_at")[:1]),
-            board_checked=Subquery(last_check.values("observed_at")[:1]),
+            board_expires=columns["board_expires"],
+            board_seen=columns["board_seen"],
+            board_checked=columns["board_checked"],
         )
-        .order_by("started_at")
+        .order_by("started_at"),
     )
     return [
         (
@@ -210,8 +226,10 @@ def active_person_ids(
     unit: Unit, person_ids: Iterable[int], user: Any
 ) -> dict[int, RestraintEpisode]:
     """The active episode of each of these persons in one (a person has one at most) whose
-    label the user may read, with the columns the board's flag shows (and its label's)."""
-    episodes = (
+    label the user may read, with the columns the board's flag shows (and its label's); its SQL
+    compiled once per census size (``core.prepared``)."""
+    episodes = prepared.rows(
+        "the board's persons in restraint",
         policy.readable(
             RestraintEpisode.objects.filter(
                 released_at__isnull=True, person_id__in=list(person_ids)
@@ -219,7 +237,7 @@ def active_person_ids(
             user,
         )
         .only("public_id", "kind", "started_at", *LABEL_COLUMNS)
-        .order_by()
+        .order_by(),
     )
     return {e.person_id: e for e in episodes}
 

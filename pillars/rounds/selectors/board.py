@@ -11,17 +11,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
 )
 from django.http import Http404
 
@@ -204,34 +203,41 @@ BOARD_COLUMNS = (
 )
 
 
+@cache
+def _board_columns() -> dict[str, Any]:
+    """The columns the board reads beside each order. They hold no value of a request, and a
+    query copies an expression before resolving it, so they are built once per process."""
+    last = Check.objects.filter(
+        order=OuterRef("pk"), observed_at=OuterRef("last_observed_at")
+    ).order_by("-pk")
+    return {
+        # The open placement joined by the filter (an annotation after the filter reuses its
+        # join): no query of its own for the beds.
+        "board_room": F("episode__placements__bed__room__name"),
+        "board_room_id": F("episode__placements__bed__room_id"),
+        "board_bed": F("episode__placements__bed__label"),
+        "board_location": Subquery(last.values("location")[:1]),
+        "board_activity": Subquery(last.values("activity")[:1]),
+        # Lets record_list_read label the audit event without a query of its own.
+        "board_part2": Exists(
+            Placement.objects.filter(
+                episode__person=OuterRef("person"), unit__is_substance_use_program=True
+            )
+        ),
+    }
+
+
 def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
     """The open orders of persons placed on the unit now, each with its bed (from the
     placement the filter joins) and its last check (the one observed at the order's
     ``last_observed_at``: a late entry never moves that back; the newest such check when two
     share the moment) as columns of the same query."""
-    last = Check.objects.filter(
-        order=OuterRef("pk"), observed_at=OuterRef("last_observed_at")
-    ).order_by("-pk")
     # No ORDER BY: the rows are sorted once built (room order or due first).
     return (
         open_orders_placed_on(user, unit)
         .order_by()
         .only(*BOARD_COLUMNS)
-        .annotate(
-            # The open placement joined by that filter (an annotation after the filter
-            # reuses its join): no query of its own for the beds.
-            board_room=F("episode__placements__bed__room__name"),
-            board_room_id=F("episode__placements__bed__room_id"),
-            board_bed=F("episode__placements__bed__label"),
-            board_location=Subquery(last.values("location")[:1]),
-            board_activity=Subquery(last.values("activity")[:1]),
-            # Lets record_list_read label the audit event without a query of its own.
-            board_part2=Exists(
-                Placement.objects.filter(
-                    episode__person=OuterRef("person"), unit__is_substance_use_program=True
-                )
-            ),
-        )
+        .annotate(**_board_columns())
     )
 
 
@@ -241,32 +247,34 @@ def _with_open_rows(orders: list[ObservationOrder]) -> None:
     is what pauses an order (``services.exceptions`` sets ``paused_at`` when one starts and
     clears it when it ends), and coverage is started on 1:1 and 2:1 levels only, its stretches
     ending with their order. A unit with no one paused or on 1:1 reads neither. Only the
-    columns the rows show are read."""
-    prefetch_related_objects(
-        [order for order in orders if order.paused_at is not None],
-        Prefetch(
-            "exceptions",
-            # What the row shows of it: its kind and the link to end it.
-            queryset=MonitoringException.objects.filter(ended_at__isnull=True).only(
-                "public_id", "order_id", "kind", "started_at"
-            ),
-            to_attr="open_exceptions",
-        ),
-    )
-    prefetch_related_objects(
-        [order for order in orders if order.level.staff_ratio > 0],
-        Prefetch(
-            "coverage",
-            # Who is with the person (the staff member's name), and the relief link.
-            queryset=Coverage.objects.filter(ended_at__isnull=True)
+    columns the rows show are read, each read's SQL compiled once per number of orders
+    (``core.prepared``)."""
+    exceptions: dict[int, list[MonitoringException]] = {}
+    paused = [order.pk for order in orders if order.paused_at is not None]
+    if paused:
+        # What the row shows of it: its kind and the link to end it.
+        for exception in prepared.rows(
+            "open exceptions of the board's paused orders",
+            MonitoringException.objects.filter(ended_at__isnull=True, order_id__in=paused)
+            .only("public_id", "order_id", "kind", "started_at")
+            .order_by("-started_at"),
+        ):
+            exceptions.setdefault(exception.order_id, []).append(exception)
+    coverage: dict[int, list[Coverage]] = {}
+    covered = [order.pk for order in orders if order.level.staff_ratio > 0]
+    if covered:
+        # Who is with the person (the staff member's name), and the relief link.
+        for stretch in prepared.rows(
+            "open coverage of the board's orders",
+            Coverage.objects.filter(ended_at__isnull=True, order_id__in=covered)
             .select_related("staff")
-            .only("public_id", "order_id", "staff_id", "started_at", "staff__display_name"),
-            to_attr="open_coverage",
-        ),
-    )
+            .only("public_id", "order_id", "staff_id", "started_at", "staff__display_name")
+            .order_by("started_at", "pk"),
+        ):
+            coverage.setdefault(stretch.order_id, []).append(stretch)
     for order in orders:
-        order.__dict__.setdefault("open_exceptions", [])
-        order.__dict__.setdefault("open_coverage", [])
+        order.open_exceptions = exceptions.get(order.pk, [])  # type: ignore[attr-defined]
+        order.open_coverage = coverage.get(order.pk, [])  # type: ignore[attr-defined]
 
 
 def _with_last_check_moment(orders: list[ObservationOrder]) -> None:
@@ -284,12 +292,13 @@ def assignment_scope(user: Any, unit: Unit, now: datetime) -> tuple[set[int], se
         return set(), set()
     persons: set[int] = set()
     rooms: set[int] = set()
-    rows = (
+    rows = prepared.rows(
+        "the board's assignment of the signed-in staff member",
         ShiftAssignment.objects.filter(
             unit=unit, staff_id=actor.staff_id, starts_at__lte=now, ends_at__gt=now
         )
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
-        .values_list("kind", "person_id", "room_id")
+        .values_list("kind", "person_id", "room_id"),
     )
     for kind, person_id, room_id in rows:
         if kind == AssignmentKind.PERSON and person_id is not None:

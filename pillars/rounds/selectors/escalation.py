@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from pillars.core import prepared
 from pillars.people.alerts import Alert, AlertKind
 from pillars.rounds.models import EscalationStep
 
@@ -28,11 +29,13 @@ class WaitingCheck:
 
 def checks_not_safe_waiting(unit: Any, person_ids: list[int]) -> dict[int, list[WaitingCheck]]:
     """By person: the checks on this unit that were not safe and whose alert nobody has
-    acknowledged yet (one acknowledgement by any recipient is enough). One query."""
+    acknowledged yet (one acknowledgement by any recipient is enough). One query, its SQL
+    compiled once per census size (``core.prepared``)."""
     acknowledged = Alert.objects.filter(
         kind=AlertKind.CHECK_NOT_SAFE, unit=unit, acknowledged_at__isnull=False
     ).values("subject_id")
-    rows = (
+    rows = prepared.rows(
+        "the board's unsafe checks waiting",
         Alert.objects.filter(
             kind=AlertKind.CHECK_NOT_SAFE,
             unit=unit,
@@ -43,7 +46,7 @@ def checks_not_safe_waiting(unit: Any, person_ids: list[int]) -> dict[int, list[
         )
         .exclude(subject_id__in=acknowledged)
         .values_list("subject_id", "person_id", "due_at", "message")
-        .order_by("due_at", "subject_id")
+        .order_by("due_at", "subject_id"),
     )
     found: dict[int, list[WaitingCheck]] = {}
     seen: set[UUID] = set()

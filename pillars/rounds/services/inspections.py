@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
-from pillars.core import clock, policy, sweeps
+from pillars.core import clock, policy, prepared, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import next_version
 from pillars.people import alerts
@@ -570,14 +570,16 @@ def open_ligature_work_orders(unit: Unit, now: datetime) -> dict[int, list[WorkO
     """The unit's open ligature work orders on a room, by room, oldest first (one query; the
     finding's item is read with them, for ``risk_message``). Only the columns a risk is told
     and keyed by are read: the room's name, the finding's text, the work order's id and when
-    it opened."""
+    it opened. Its SQL is compiled once (``core.prepared``): the board reads it on every
+    refresh."""
     by_room: dict[int, list[WorkOrder]] = {}
-    for wo in (
+    for wo in prepared.rows(
+        "open ligature work orders of a unit",
         WorkOrder.objects.still_open()
         .filter(unit=unit, is_ligature=True, room__isnull=False, opened_at__lte=now)
         .select_related("room", "result__item")
         .only("public_id", "room_id", "opened_at", "result_id", "room__name", "result__item__text")
-        .order_by("opened_at", "pk")
+        .order_by("opened_at", "pk"),
     ):
         by_room.setdefault(wo.room_id or 0, []).append(wo)
     return by_room
