@@ -115,7 +115,15 @@ def _rows[M: Model, R](name: str, queryset: QuerySet[M, R]) -> list[R]:
             "select_for_update cannot be used outside of a transaction."
         )
     run = compiled.compiler_for(connection, params)
-    query.get_compiler = lambda *args, **kwargs: run  # type: ignore[method-assign]
+
+    def kept_sql(*args: Any, **kwargs: Any) -> Any:
+        # Once: the read's own iteration asks for its compiler first. A query cloned from this
+        # one afterwards (the Part 2 guard reads the records behind the rows it fetched) gets
+        # Django's compiler, not this read's SQL.
+        del query.get_compiler
+        return run
+
+    query.get_compiler = kept_sql  # type: ignore[method-assign]
     return list(queryset)
 
 

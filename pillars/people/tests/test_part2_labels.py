@@ -233,6 +233,14 @@ def test_a_read_of_values_or_of_a_records_parts_opened_by_a_grant_is_logged(
         "rounds.observationorder",
     ]
     assert {e.detail["person_ids"][0] for e in logged} == {str(story.person.public_id)}
+    # Read again by a new request's actor: the compiled read (core.prepared) logs it the same.
+    policy.forget(nurse)
+    again = set(AuditEvent.objects.values_list("pk", flat=True))
+    assert behavior_selectors.persons_with_plans([story.person.pk], nurse) == {story.person.pk}
+    logged = AuditEvent.objects.exclude(pk__in=again).filter(object_id="part2-disclosure")
+    assert [(e.object_type, e.detail["person_ids"]) for e in logged] == [
+        ("incidents.behaviorplan", [str(story.person.public_id)])
+    ]
 
 
 def test_a_values_read_of_a_programs_own_records_logs_nothing(story: Part2Story) -> None:
