@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.db.models.sql import Query
+from django.db.models.sql.where import AND, WhereNode
 from django.db.transaction import TransactionManagementError
 
 _PLACEHOLDER = re.compile(r"(?<!%)%s")
@@ -139,3 +141,94 @@ def first[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
         queryset = queryset.order_by("pk")
     found = _rows(name, queryset[:1])
     return found[0] if found else None
+
+
+class _Kept(WhereNode):
+    """A kept condition: resolved once, and its SQL compiled once per database. The copies of
+    one share what was compiled until their aliases change (a subquery's ``U0``): a copy
+    relabelled compiles its own."""
+
+    compiled: dict[str, Any]
+
+    def clone(self) -> _Kept:
+        clone = cast(_Kept, super().clone())  # WhereNode.create keeps the class
+        clone.compiled = self.compiled
+        return clone
+
+    def relabel_aliases(self, change_map: Any) -> Any:
+        if change_map:
+            self.compiled = {}
+        return super().relabel_aliases(change_map)
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        found = self.compiled.get(connection.alias)
+        if found is None:
+            try:
+                sql, params = super().as_sql(compiler, connection)
+                found = (sql, tuple(params))
+            except (EmptyResultSet, FullResultSet) as error:
+                found = type(error)
+            self.compiled[connection.alias] = found
+        if isinstance(found, tuple):
+            return found[0], list(found[1])
+        raise found()
+
+
+def _kept(model: type[Model], condition: Q) -> _Kept:
+    node = Query(model).build_where(condition)
+    kept = _Kept(node.children, node.connector, node.negated)
+    kept.compiled = {}
+    return kept
+
+
+# (model, condition) -> the condition resolved for that model's reads; bounded as _COMPILED is.
+_CONDITIONS: dict[tuple[type[Model], Q], _Kept] = {}
+
+
+def filtered[M: Model, R](queryset: QuerySet[M, R], condition: Q) -> QuerySet[M, R]:
+    """``queryset.filter(condition)``, the condition resolved once per process for the model:
+    for a condition on the model's own columns that many reads add (the Part 2 label filter),
+    where resolving it costs several times what running the read does. The condition must
+    need no join and hold no subquery (its values make its key: a Q compares and hashes by
+    them).
+
+    Django shares resolved conditions between the copies of a query and copies a condition
+    before changing it, so the one kept is added to each read as it is. Under test the SQL is
+    compared with Django's own ``filter``, so a condition that breaks the promise fails."""
+    query = queryset.query
+    model = queryset.model
+    if query.is_sliced or query.combinator:
+        return queryset.filter(condition)
+    key = (model, condition)
+    node = _CONDITIONS.get(key)
+    if node is None:
+        if len(_CONDITIONS) >= MOST:
+            return queryset.filter(condition)
+        node = _CONDITIONS[key] = _kept(model, condition)
+    found = queryset.all()
+    if found.query.get_initial_alias() != model._meta.db_table:
+        return queryset.filter(condition)
+    found.query.where.add(node.clone(), AND)
+    if settings.TESTING:
+        _same_sql(found, queryset.filter(condition))
+    return found
+
+
+def _same_sql(kept: QuerySet[Any, Any], fresh: QuerySet[Any, Any]) -> None:
+    def sql(queryset: QuerySet[Any, Any]) -> Any:
+        try:
+            return queryset.query.sql_with_params()
+        except EmptyResultSet:
+            return None
+        except ValueError:
+            # A subquery's own read (it names an outer row): its conditions, compared as such.
+            return _shape(queryset.query.where)
+
+    if sql(kept) != sql(fresh):
+        raise AssertionError("a kept condition gave other SQL than Django's filter")
+
+
+def _shape(node: Any) -> Any:
+    if isinstance(node, WhereNode):
+        return (node.connector, node.negated, tuple(_shape(child) for child in node.children))
+    return node

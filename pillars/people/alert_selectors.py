@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 
-from pillars.core import policy
+from pillars.core import policy, prepared
 from pillars.core.entry import get_for
 from pillars.people.alert_models import Alert
 
@@ -32,10 +32,19 @@ def unacknowledged_count(user: Any) -> int:
     actor = policy.actor_for(user)
     if actor.staff_id is None or not policy.can(actor, "people.view_alerts"):
         return 0
-    # An alert whose cause was resolved (the check was made) closed itself: not waiting.
-    return Alert.objects.filter(
-        recipient_id=actor.staff_id, acknowledged_at__isnull=True, resolved_at__isnull=True
-    ).count()
+    # An alert whose cause was resolved (the check was made) closed itself: not waiting. Every
+    # page asks it: compiled once per process (core.prepared), one group per recipient.
+    counted = prepared.rows(
+        "unacknowledged alerts of a recipient",
+        Alert.objects.filter(
+            recipient_id=actor.staff_id, acknowledged_at__isnull=True, resolved_at__isnull=True
+        )
+        .order_by()
+        .values("recipient_id")
+        .annotate(waiting=Count("pk"))
+        .values_list("waiting", flat=True),
+    )
+    return counted[0] if counted else 0
 
 
 def get_alert_for(user: Any, public_id: Any, action: str = "people.view_alerts") -> Alert:

@@ -21,7 +21,7 @@ from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode as R
@@ -128,12 +128,13 @@ def grants_for(actor: Actor) -> list[Grant]:
     if key in actor.extra:
         return list(actor.extra[key])
     now = clock.now()
-    consents = list(
+    consents = prepared.rows(
+        "the consents that name a reader",
         Consent.objects.using(DEFAULT_DB_ALIAS)
         .filter(pk__in=sorted(actor.consent_ids), revoked_at__isnull=True)
         .order_by()  # a set of grants: no ORDER BY to build
         # What a grant and ``state_on`` read, not the form's texts and signatures.
-        .only(*_GRANT_FIELDS)
+        .only(*_GRANT_FIELDS),
     )
     if not consents:
         actor.extra[key] = ()

@@ -274,7 +274,12 @@ def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
             root_model, prefix, {grant.person_id}
         )
         opened = True
-    qs = qs.filter(allowed)
+    if prefix or (opened and root_model.PART2_PERSON != "person"):
+        # A path to the record joins, and a person reached through it is a subquery.
+        qs = qs.filter(allowed)
+    else:
+        # The same condition on the model's own columns for every read: resolved once.
+        qs = prepared.filtered(qs, allowed)
     if opened:
         qs = _logging(qs, actor, prefix)
     return qs

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from uuid import uuid4
 
 import pytest
+from django.core.exceptions import FieldError
 from django.db import connection, transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -133,3 +134,43 @@ def test_past_its_bound_a_new_shape_is_read_as_django_reads_it(
     for unit in (world.unit_a, world.unit_b):
         assert prepared.one(name, Unit.objects.filter(pk=unit.pk)) == unit
     assert not [k for k in prepared._COMPILED if k[0] == name]
+
+
+def test_a_kept_condition_filters_as_django_does_and_is_resolved_once(world: World) -> None:
+    condition = Q(code=world.unit_a.code) | Q(is_substance_use_program=True)
+    first = prepared.filtered(Unit.objects.all(), condition)
+    kept = prepared._CONDITIONS[(Unit, condition)]
+    again = prepared.filtered(Unit.objects.exclude(pk=world.unit_b.pk), condition)
+    assert prepared._CONDITIONS[(Unit, condition)] is kept
+    assert set(first) == set(Unit.objects.filter(condition))
+    assert kept.compiled  # its SQL, compiled once for the database and kept
+    assert list(again.order_by("pk")) == list(
+        Unit.objects.exclude(pk=world.unit_b.pk).filter(condition).order_by("pk")
+    )
+    # Another value is another condition, resolved apart.
+    other = Q(code=world.unit_b.code) | Q(is_substance_use_program=True)
+    assert set(prepared.filtered(Unit.objects.all(), other)) == set(Unit.objects.filter(other))
+
+
+def test_a_kept_condition_inside_a_subquery_leaves_the_kept_one_as_it_was(world: World) -> None:
+    # Compiled first as a read of its own, then inside a subquery that renames its table.
+    condition = Q(code=world.unit_a.code) | Q(code="no such unit")
+    direct = str(prepared.filtered(Unit.objects.all(), condition).query)
+    inner = prepared.filtered(Unit.objects.all(), condition).values("pk")
+    placements = Placement.objects.filter(unit_id__in=inner)
+    assert set(placements) == set(Placement.objects.filter(unit__code=world.unit_a.code))
+    assert str(prepared.filtered(Unit.objects.all(), condition).query) == direct
+
+
+def test_a_condition_that_joins_is_refused_and_a_sliced_read_filters_as_django_does(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(FieldError):
+        prepared.filtered(Unit.objects.all(), Q(site__name="x"))
+    sliced = Unit.objects.order_by("pk")[:1]
+    with pytest.raises(TypeError):
+        prepared.filtered(sliced, Q(code=world.unit_a.code))
+    monkeypatch.setattr(prepared, "MOST", len(prepared._CONDITIONS))
+    condition = Q(code=world.unit_b.code)
+    assert list(prepared.filtered(Unit.objects.all(), condition)) == [world.unit_b]
+    assert (Unit, condition) not in prepared._CONDITIONS

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.core import policy
+from pillars.core import policy, prepared
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
 from pillars.people.sections import CARE_TEAM, hidden_unless_allowed
@@ -20,7 +20,10 @@ from pillars.recovery.selectors import matching as selectors
 def person_peer_match(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    rows = list(selectors.requests_of(person, request.user)[:5])
+    # Compiled once per process (core.prepared): every page of a person asks it.
+    rows = prepared.rows(
+        "a person's latest peer requests", selectors.requests_of(person, request.user)[:5]
+    )
     return {
         "active": next((r for r in rows if r.is_active), None),
         "last_chosen": next((r for r in rows if r.status == MatchStatus.CHOSEN), None),
