@@ -181,7 +181,9 @@ def _kept(model: type[Model], condition: Q) -> _Kept:
     return kept
 
 
-# (model, condition) -> the condition resolved for that model's reads; bounded as _COMPILED is.
+# (model, condition) -> the condition resolved for that model's reads. Its keys follow the
+# readers (their units, their grants), which change over a server's life: past MOST it starts
+# again rather than stop keeping.
 _CONDITIONS: dict[tuple[type[Model], Q], _Kept] = {}
 
 
@@ -203,7 +205,7 @@ def filtered[M: Model, R](queryset: QuerySet[M, R], condition: Q) -> QuerySet[M,
     node = _CONDITIONS.get(key)
     if node is None:
         if len(_CONDITIONS) >= MOST:
-            return queryset.filter(condition)
+            _CONDITIONS.clear()
         node = _CONDITIONS[key] = _kept(model, condition)
     found = queryset.all()
     if found.query.get_initial_alias() != model._meta.db_table:

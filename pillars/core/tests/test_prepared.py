@@ -162,7 +162,7 @@ def test_a_kept_condition_inside_a_subquery_leaves_the_kept_one_as_it_was(world:
     assert str(prepared.filtered(Unit.objects.all(), condition).query) == direct
 
 
-def test_a_condition_that_joins_is_refused_and_a_sliced_read_filters_as_django_does(
+def test_a_condition_that_joins_is_refused_and_the_kept_conditions_are_bounded(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(FieldError):
@@ -170,7 +170,10 @@ def test_a_condition_that_joins_is_refused_and_a_sliced_read_filters_as_django_d
     sliced = Unit.objects.order_by("pk")[:1]
     with pytest.raises(TypeError):
         prepared.filtered(sliced, Q(code=world.unit_a.code))
+    # Past its bound the cache starts again: the new condition is kept, the older ones are not.
+    older = Q(code=world.unit_a.code)
+    prepared.filtered(Unit.objects.all(), older)
     monkeypatch.setattr(prepared, "MOST", len(prepared._CONDITIONS))
     condition = Q(code=world.unit_b.code)
     assert list(prepared.filtered(Unit.objects.all(), condition)) == [world.unit_b]
-    assert (Unit, condition) not in prepared._CONDITIONS
+    assert list(prepared._CONDITIONS) == [(Unit, condition)]
