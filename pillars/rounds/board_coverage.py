@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
-from django.urls import reverse
 
 from pillars.core import policy
+from pillars.core.templatetags.record_urls import record_url
 from pillars.people.models import Unit
 from pillars.rounds.board_extras import (
     BoardExtension,
@@ -76,7 +76,7 @@ def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, l
             found.setdefault(order.person_id, []).append(
                 RowExtra(
                     label=label,
-                    url=reverse("rounds:coverage-relieve", kwargs={"public_id": stretch.public_id}),
+                    url=record_url("rounds:coverage-relieve", stretch.public_id),
                     icon="⇄",
                 )
             )
@@ -85,7 +85,7 @@ def rows(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, l
             found.setdefault(order.person_id, []).append(
                 RowExtra(
                     label="Put someone with them",
-                    url=reverse("rounds:coverage-start", kwargs={"public_id": order.public_id}),
+                    url=record_url("rounds:coverage-start", order.public_id),
                     icon="+",
                 )
             )

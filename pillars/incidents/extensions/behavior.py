@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy
+from pillars.core.templatetags.record_urls import route_url
 from pillars.incidents.models import BehaviorContract
 from pillars.incidents.selectors import behavior as selectors
 from pillars.people.models import PersonServed, Unit
@@ -106,7 +107,7 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
         "incidents-behavior",
         _panel_counts,
         "due",
-        lambda: reverse("incidents:behavior-reviews-due") + f"?unit={unit.public_id}",
+        lambda: route_url("incidents:behavior-reviews-due") + f"?unit={unit.public_id}",
     )
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy
+from pillars.core.templatetags.record_urls import route_url
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.rounds import board_extras
@@ -62,12 +63,11 @@ def checks_to_report(
     prefilled from it (issue 11 item 1)."""
     if not policy.can(getattr(request, "user", None), "incidents.report"):
         return {}
-    from django.urls import reverse
 
     from pillars.rounds.board_alerts import waiting_checks
     from pillars.rounds.board_extras import RowExtra
 
-    url = reverse("incidents:incident-new")
+    url = route_url("incidents:incident-new")
     return {
         person_id: [
             RowExtra(

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy, prepared
+from pillars.core.templatetags.record_urls import record_url
 from pillars.incidents.models import RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
 from pillars.people.labels import LABEL_COLUMNS
@@ -67,7 +67,7 @@ def board_rows(
         person_id: [
             RowExtra(
                 label=f"In {episode.get_kind_display().lower()} since",
-                url=reverse("incidents:restraint-detail", args=[episode.public_id]),
+                url=record_url("incidents:restraint-detail", episode.public_id),
                 kind="flag",
                 tone="danger",
                 icon="⚠",
@@ -96,7 +96,7 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     return {
         "rows": rows,
         "zone": unit.time_zone,
-        "lead_url": reverse("incidents:restraint-lead", args=[unit.public_id]) if lead else "",
+        "lead_url": record_url("incidents:restraint-lead", unit.public_id) if lead else "",
     }
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy
+from pillars.core.templatetags.record_urls import record_url
 from pillars.incidents.selectors import safety as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
@@ -82,7 +83,7 @@ def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
         "incidents-safety-plan",
         _panel_counts,
         "overdue",
-        lambda: reverse("incidents:safety-plan-overdue", args=[unit.public_id]),
+        lambda: record_url("incidents:safety-plan-overdue", unit.public_id),
     )
 
 

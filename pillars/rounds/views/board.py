@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
@@ -29,6 +29,7 @@ from pillars.core.api_errors import field_errors, problem, schema_errors
 from pillars.core.declare import audit_exempt
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.pages import GET, POST, page
+from pillars.core.templatetags.record_urls import record_url, route_url
 from pillars.people import selectors as people_selectors
 from pillars.people.choices import UnitKind
 from pillars.people.models import Unit
@@ -94,11 +95,11 @@ def unit_tools(user: Any, unit: Unit) -> list[tuple[str, str]]:
         if not policy.can(user, action):
             continue
         if how == "path":
-            url = reverse(name, kwargs={"public_id": unit.public_id})
+            url = record_url(name, unit.public_id)
         elif how == "query":
-            url = f"{reverse(name)}?unit={unit.public_id}"
+            url = f"{route_url(name)}?unit={unit.public_id}"
         else:
-            url = reverse(name)
+            url = route_url(name)
         links.append((label, url))
     return links
 
@@ -110,7 +111,7 @@ def _board_context(
     out (they have their own, slower refresh: ``board_panels``), so a poll every few seconds
     from every tablet reads and renders the rows only."""
     mine = request.GET.get("mine") == "1"
-    board_url = reverse("rounds:board", kwargs={"public_id": unit.public_id})
+    board_url = record_url("rounds:board", unit.public_id)
     # Room order on the board too, never most-urgent-first: rows that re-sort on every poll and
     # after every tap move under the finger (issue 11, item 5). Urgency is shown on each row.
     rows = board_selectors.board_rows(request.user, unit, mine=mine, sort="room", what=what)
@@ -134,17 +135,15 @@ def _board_context(
         "queue_owner": queue_owner(request),
         "new_client_id": uuid4,
         "back_url": board_url + ("?mine=1" if mine else ""),
-        "round_url": reverse("rounds:round", kwargs={"public_id": unit.public_id})
-        + ("?mine=1" if mine else ""),
-        "rows_url": reverse("rounds:board-rows", kwargs={"public_id": unit.public_id})
-        + ("?mine=1" if mine else ""),
-        "panels_url": reverse("rounds:board-panels", kwargs={"public_id": unit.public_id}),
+        "round_url": record_url("rounds:round", unit.public_id) + ("?mine=1" if mine else ""),
+        "rows_url": record_url("rounds:board-rows", unit.public_id) + ("?mine=1" if mine else ""),
+        "panels_url": record_url("rounds:board-panels", unit.public_id),
         "panel_poll_seconds": PANEL_POLL_SECONDS,
         "board_url": board_url,
-        "check_url_template": reverse("rounds:check-record", kwargs={"public_id": ZERO_UUID}),
-        "batch_url": reverse("rounds:check-batch"),
-        "set_aside_url": reverse("rounds:check-set-aside"),
-        "worker_url": reverse("rounds:offline-worker"),
+        "check_url_template": record_url("rounds:check-record", ZERO_UUID),
+        "batch_url": route_url("rounds:check-batch"),
+        "set_aside_url": route_url("rounds:check-set-aside"),
+        "worker_url": route_url("rounds:offline-worker"),
     }
 
 
@@ -312,7 +311,7 @@ def _row_context(request: HttpRequest, order: ObservationOrder, **extra: Any) ->
         "can_record": policy.can(request.user, "rounds.record_check"),
         "can_pause": policy.can(request.user, "rounds.pause"),
         "unit_tools": unit_tools(request.user, unit),
-        "back_url": reverse("rounds:board", kwargs={"public_id": unit.public_id}),
+        "back_url": record_url("rounds:board", unit.public_id),
         "locations": Location.choices,
         "activities": Activity.choices,
         "safety_statuses": SafetyStatus.choices,
