@@ -153,7 +153,7 @@ def row_extras(
     return found
 
 
-def count_together(unit: Unit, querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, int]:
+def count_together(querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, int]:
     """The number of rows of each queryset, in one query (a scalar COUNT subquery each, read in
     one SELECT); a queryset that can have no row (``none()``, a refused action) is 0 without
     asking. Call ``panels`` rather than this when drawing the board."""
@@ -237,7 +237,7 @@ def _count_panels(request: HttpRequest, unit: Unit) -> None:
         for name, qs in (extension.panel_counts(request, unit) or {}).items():
             wanted[(extension.key, name)] = qs
     found: dict[str, dict[str, int]] = {}
-    for asked, count in count_together(unit, wanted).items():
+    for asked, count in count_together(wanted).items():
         key, name = cast(tuple[str, str], asked)
         found.setdefault(key, {})[name] = count
     request.__dict__["_board_extras_counts"] = found

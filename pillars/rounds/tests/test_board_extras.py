@@ -79,11 +79,11 @@ def test_panel_counts_are_counted_together_in_one_query(world: World, rf: Any) -
         "none": PersonServed.objects.none(),
     }
     with CaptureQueriesContext(connection) as queries:
-        counts = board_extras.count_together(world.unit_a, wanted)
+        counts = board_extras.count_together(wanted)
     assert len(queries) == 1
     assert counts == {"all": PersonServed.objects.count(), "one": 1, "none": 0}
     distinct = Placement.objects.filter(unit=world.unit_a).distinct()
-    assert board_extras.count_together(world.unit_a, {"d": distinct}) == {"d": distinct.count()}
+    assert board_extras.count_together({"d": distinct}) == {"d": distinct.count()}
 
     def counts_of(request: Any, unit: Any) -> dict[str, Any]:
         return {"persons": PersonServed.objects.all()}
