@@ -221,3 +221,39 @@ def test_an_ended_session_cookie_does_not_spoil_an_api_call_with_a_token(
         response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
         assert response.status_code == 200
         assert client.get("/").status_code == 302  # the web session itself has ended
+
+
+def test_a_view_sees_the_signed_in_user_itself_not_its_lazy_wrappers(
+    world: Any, signed_in: Any, client: Client
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import LazyObject
+
+    from pillars.core.models import User
+
+    response = signed_in("bht").get("/")
+    user = response.wsgi_request.user
+    assert type(user) is User
+    assert user.username == world.user("bht").username
+    # django-otp's mark stays on the user the view sees.
+    assert user.is_verified() is False  # type: ignore[attr-defined]
+    assert not isinstance(client.get("/account/sign-in/").wsgi_request.user, LazyObject)
+    assert isinstance(client.get("/account/sign-in/").wsgi_request.user, AnonymousUser)
+
+
+def test_unwrapped_loads_and_strips_nested_lazy_objects() -> None:
+    from django.utils.functional import SimpleLazyObject
+
+    from pillars.core.middleware import unwrapped
+
+    loads: list[str] = []
+
+    def inner() -> object:
+        loads.append("inner")
+        return "the user"
+
+    nested = SimpleLazyObject(lambda: SimpleLazyObject(inner))
+    assert unwrapped(nested) == "the user"
+    assert type(unwrapped(nested)) is str
+    assert loads == ["inner"]
+    assert unwrapped("plain") == "plain"
