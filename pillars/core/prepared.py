@@ -174,25 +174,34 @@ class _Kept(WhereNode):
         raise found()
 
 
-def _kept(model: type[Model], condition: Q) -> _Kept:
-    node = Query(model).build_where(condition)
+def _kept(model: type[Model], condition: Q) -> tuple[_Kept, frozenset[str]]:
+    """The condition resolved for the model's reads (joins refused: ``FieldError``), and the
+    alias prefixes its subqueries took."""
+    query = Query(model)
+    node = query.build_where(condition)
     kept = _Kept(node.children, node.connector, node.negated)
     kept.compiled = {}
-    return kept
+    return kept, frozenset(query.subq_aliases)
 
 
-# (model, condition) -> the condition resolved for that model's reads. Its keys follow the
-# readers (their units, their grants), which change over a server's life: past MOST it starts
-# again rather than stop keeping.
-_CONDITIONS: dict[tuple[type[Model], Q], _Kept] = {}
+# (model, condition or the caller's key) -> the condition resolved for that model's reads, and
+# its subqueries' alias prefixes. Its keys follow the readers (their units, their grants), which
+# change over a server's life: past MOST it starts again rather than stop keeping.
+_CONDITIONS: dict[tuple[type[Model], Any], tuple[_Kept, frozenset[str]]] = {}
 
 
-def filtered[M: Model, R](queryset: QuerySet[M, R], condition: Q) -> QuerySet[M, R]:
+def filtered[M: Model, R](
+    queryset: QuerySet[M, R], condition: Q, *, key: Any = None
+) -> QuerySet[M, R]:
     """``queryset.filter(condition)``, the condition resolved once per process for the model:
-    for a condition on the model's own columns that many reads add (the Part 2 label filter),
-    where resolving it costs several times what running the read does. The condition must
-    need no join and hold no subquery (its values make its key: a Q compares and hashes by
-    them).
+    for a condition that many reads add (the Part 2 label filter, a reader's scope), where
+    resolving it costs several times what running the read does. The condition must need no
+    join of the read's own: its subqueries may name the row read by one of its columns
+    (``OuterRef("person")``).
+
+    A condition's values make its key (a Q compares and hashes by them); one that holds a
+    subquery does not compare by value, so the caller names it by ``key``: every value the
+    condition is built from.
 
     Django shares resolved conditions between the copies of a query and copies a condition
     before changing it, so the one kept is added to each read as it is. Under test the SQL is
@@ -201,16 +210,24 @@ def filtered[M: Model, R](queryset: QuerySet[M, R], condition: Q) -> QuerySet[M,
     model = queryset.model
     if query.is_sliced or query.combinator:
         return queryset.filter(condition)
-    key = (model, condition)
-    node = _CONDITIONS.get(key)
-    if node is None:
+    cache_key = (model, condition if key is None else key)
+    kept = _CONDITIONS.get(cache_key)
+    if kept is None:
         if len(_CONDITIONS) >= MOST:
             _CONDITIONS.clear()
-        node = _CONDITIONS[key] = _kept(model, condition)
+        kept = _CONDITIONS[cache_key] = _kept(model, condition)
+    node, prefixes = kept
     found = queryset.all()
-    if found.query.get_initial_alias() != model._meta.db_table:
+    # Resolved for a read of the model's own table, under the first alias prefix.
+    if (
+        found.query.get_initial_alias() != model._meta.db_table
+        or found.query.alias_prefix != Query.alias_prefix
+    ):
         return queryset.filter(condition)
     found.query.where.add(node.clone(), AND)
+    # As resolving it here would: the read knows its subqueries' prefixes, so a read that is
+    # itself made a subquery later takes another.
+    found.query.subq_aliases = found.query.subq_aliases | prefixes
     if settings.TESTING:
         _same_sql(found, queryset.filter(condition))
     return found

@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome
-from pillars.core import clock, exports, policy
+from pillars.core import clock, exports, policy, prepared
 from pillars.core.entry import one_row
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
@@ -321,7 +321,7 @@ def _supervised_caseload_q(actor: Actor, person: str = "pk") -> Q:
         Q(ended_on__isnull=True) | Q(ended_on__gte=today),
         started_on__lte=today,
         person=OuterRef(person),
-        staff_id__in=actor.supervisee_staff_ids,
+        staff_id__in=sorted(actor.supervisee_staff_ids),
     )
     return Q(Exists(active))
 
@@ -347,12 +347,12 @@ def person_scope_q(actor: Actor, person: str = "pk") -> Q:
 def _person_scope_q(actor: Actor, person: str) -> Q:
     ids = "pk" if person == "pk" else f"{person}_id"
     on_unit = Placement.objects.filter(
-        episode__person=OuterRef(person), ended_at__isnull=True, unit_id__in=actor.unit_ids
+        episode__person=OuterRef(person), ended_at__isnull=True, unit_id__in=sorted(actor.unit_ids)
     )
     return (
         Q(Exists(on_unit))
-        | Q(**{f"{ids}__in": actor.caseload_person_ids})
-        | Q(**{f"{ids}__in": actor.emergency_person_ids})
+        | Q(**{f"{ids}__in": sorted(actor.caseload_person_ids)})
+        | Q(**{f"{ids}__in": sorted(actor.emergency_person_ids)})
         | (_supervised_caseload_q(actor, person) if actor.supervisee_staff_ids else Q(pk__in=[]))
     )
 
@@ -367,9 +367,7 @@ def _placed_on_units(actor: Actor, person: PersonServed) -> bool:
 
 
 def restrict_persons(actor: Actor, qs: QuerySet[PersonServed]) -> QuerySet[PersonServed]:
-    if actor.is_org_wide:
-        return qs
-    return qs.filter(person_scope_q(actor))
+    return restrict_by_person("pk")(actor, qs)
 
 
 # Where a read of a person (``get_person_for``) or of a record about one (the check API's order)
@@ -469,9 +467,27 @@ def restrict_by_person(path: str = "person") -> Callable[[Actor, QuerySet[Any]],
     (``person``, ``episode__person``)."""
 
     def restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
-        return qs if actor.is_org_wide else qs.filter(person_scope_q(actor, path))
+        if actor.is_org_wide:
+            return qs
+        if "__" in path or not actor.is_authenticated:
+            return qs.filter(person_scope_q(actor, path))
+        # On the record's own column: resolved once per process for each scope (prepared).
+        return prepared.filtered(qs, person_scope_q(actor, path), key=_scope_key(actor, path))
 
     return restrict
+
+
+def _scope_key(actor: Actor, person: str) -> tuple[Any, ...]:
+    """Every value ``_person_scope_q`` builds its condition from."""
+    return (
+        "person-scope",
+        person,
+        actor.unit_ids,
+        actor.caseload_person_ids,
+        actor.emergency_person_ids,
+        actor.supervisee_staff_ids,
+        clock.now().date() if actor.supervisee_staff_ids else None,
+    )
 
 
 def register_person_scope(model: type[models.Model], path: str = "person") -> None:

@@ -9,12 +9,12 @@ from uuid import uuid4
 import pytest
 from django.core.exceptions import FieldError
 from django.db import connection, transaction
-from django.db.models import Q, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from pillars.core import prepared
-from pillars.people.models import Placement, Unit
+from pillars.people.models import Episode, PersonServed, Placement, Unit
 from pillars.people.testing import World
 
 FIELDS = ("pk", "public_id", "code", "name", "time_zone", "is_substance_use_program", "site_id")
@@ -139,9 +139,9 @@ def test_past_its_bound_a_new_shape_is_read_as_django_reads_it(
 def test_a_kept_condition_filters_as_django_does_and_is_resolved_once(world: World) -> None:
     condition = Q(code=world.unit_a.code) | Q(is_substance_use_program=True)
     first = prepared.filtered(Unit.objects.all(), condition)
-    kept = prepared._CONDITIONS[(Unit, condition)]
+    kept, _ = prepared._CONDITIONS[(Unit, condition)]
     again = prepared.filtered(Unit.objects.exclude(pk=world.unit_b.pk), condition)
-    assert prepared._CONDITIONS[(Unit, condition)] is kept
+    assert prepared._CONDITIONS[(Unit, condition)][0] is kept
     assert set(first) == set(Unit.objects.filter(condition))
     assert kept.compiled  # its SQL, compiled once for the database and kept
     assert list(again.order_by("pk")) == list(
@@ -177,3 +177,35 @@ def test_a_condition_that_joins_is_refused_and_the_kept_conditions_are_bounded(
     condition = Q(code=world.unit_b.code)
     assert list(prepared.filtered(Unit.objects.all(), condition)) == [world.unit_b]
     assert list(prepared._CONDITIONS) == [(Unit, condition)]
+
+
+def test_a_condition_with_a_correlated_subquery_is_kept_under_its_key(world: World) -> None:
+    def condition(unit: Unit) -> Q:
+        on_unit = Placement.objects.filter(episode__person=OuterRef("person"), unit=unit)
+        return Q(Exists(on_unit)) | Q(person_id__in=[])
+
+    key = ("on unit", world.unit_a.pk)
+    kept = prepared.filtered(Episode.objects.all(), condition(world.unit_a), key=key)
+    assert set(kept) == set(Episode.objects.filter(condition(world.unit_a)))
+    assert set(kept)
+    assert set(kept) != set(Episode.objects.all())
+    node = prepared._CONDITIONS[(Episode, key)][0]
+    again = prepared.filtered(Episode.objects.all(), condition(world.unit_a), key=key)
+    assert prepared._CONDITIONS[(Episode, key)][0] is node
+    assert str(again.query) == str(Episode.objects.filter(condition(world.unit_a)).query)
+    # Made a subquery, and a subquery of a subquery: its own subquery keeps apart from the
+    # aliases the enclosing reads take.
+    persons = PersonServed.objects.filter(pk__in=again.values("person_id"))
+    plain = Episode.objects.filter(condition(world.unit_a))
+    assert set(persons) == set(PersonServed.objects.filter(pk__in=plain.values("person_id")))
+    deeper = Placement.objects.filter(episode__person__in=persons.values("pk"))
+    assert set(deeper) == set(
+        Placement.objects.filter(
+            episode__person__in=PersonServed.objects.filter(
+                pk__in=plain.values("person_id")
+            ).values("pk")
+        )
+    )
+    # Another unit is another key, resolved apart.
+    other = prepared.filtered(Episode.objects.all(), condition(world.unit_b), key=("on unit", 0))
+    assert set(other) == set(Episode.objects.filter(condition(world.unit_b)))
