@@ -190,9 +190,7 @@ def _kept(model: type[Model], condition: Q) -> tuple[_Kept, frozenset[str]]:
 _CONDITIONS: dict[tuple[type[Model], Any], tuple[_Kept, frozenset[str]]] = {}
 
 
-def filtered[M: Model, R](
-    queryset: QuerySet[M, R], condition: Q, *, key: Any = None
-) -> QuerySet[M, R]:
+def filtered[S: QuerySet[Any, Any]](queryset: S, condition: Q, *, key: Any = None) -> S:
     """``queryset.filter(condition)``, the condition resolved once per process for the model:
     for a condition that many reads add (the Part 2 label filter, a reader's scope), where
     resolving it costs several times what running the read does. The condition must need no

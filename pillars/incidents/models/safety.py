@@ -16,8 +16,9 @@ from functools import cache
 from typing import Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
+from pillars.core import prepared
 from pillars.core.models import PublicModel
 from pillars.core.plan_models import PlanStatus, PlanVersionBase, plan_version_constraints
 from pillars.people.models import Part2Labelled, PersonServed
@@ -74,8 +75,11 @@ class VersionQuerySet(TenantQuerySet["SafetyPlanVersion"]):
         return self.filter(status=SafetyPlanStatus.SIGNED)
 
     def current(self) -> VersionQuerySet:
-        """Each person's current plan: a signed version with no later signed version."""
-        return self.signed().filter(_no_later_signed())
+        """Each person's current plan: a signed version with no later signed version (the
+        condition resolved once per process: ``prepared.filtered``)."""
+        return prepared.filtered(
+            self.signed(), Q(_no_later_signed()), key="no later signed safety plan"
+        )
 
 
 class SafetyPlanVersion(OrganizationOwned, Part2Labelled, PlanVersionBase, PublicModel):
