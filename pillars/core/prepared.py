@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.conf import settings
@@ -190,7 +191,9 @@ def _kept(model: type[Model], condition: Q) -> tuple[_Kept, frozenset[str]]:
 _CONDITIONS: dict[tuple[type[Model], Any], tuple[_Kept, frozenset[str]]] = {}
 
 
-def filtered[S: QuerySet[Any, Any]](queryset: S, condition: Q, *, key: Any = None) -> S:
+def filtered[S: QuerySet[Any, Any]](
+    queryset: S, condition: Q | Callable[[], Q], *, key: Any = None
+) -> S:
     """``queryset.filter(condition)``, the condition resolved once per process for the model:
     for a condition that many reads add (the Part 2 label filter, a reader's scope), where
     resolving it costs several times what running the read does. The condition must need no
@@ -199,21 +202,25 @@ def filtered[S: QuerySet[Any, Any]](queryset: S, condition: Q, *, key: Any = Non
 
     A condition's values make its key (a Q compares and hashes by them); one that holds a
     subquery does not compare by value, so the caller names it by ``key``: every value the
-    condition is built from.
+    condition is built from. With a key the condition may be given as the function that builds
+    it, called only when the kept one is missing (or under test, to compare).
 
     Django shares resolved conditions between the copies of a query and copies a condition
     before changing it, so the one kept is added to each read as it is. Under test the SQL is
     compared with Django's own ``filter``, so a condition that breaks the promise fails."""
+    build = condition if callable(condition) else lambda: condition
+    if callable(condition) and key is None:
+        raise TypeError("a condition given by the function that builds it needs a key")
     query = queryset.query
     model = queryset.model
     if query.is_sliced or query.combinator:
-        return queryset.filter(condition)
+        return queryset.filter(build())
     cache_key = (model, condition if key is None else key)
     kept = _CONDITIONS.get(cache_key)
     if kept is None:
         if len(_CONDITIONS) >= MOST:
             _CONDITIONS.clear()
-        kept = _CONDITIONS[cache_key] = _kept(model, condition)
+        kept = _CONDITIONS[cache_key] = _kept(model, build())
     node, prefixes = kept
     found = queryset.all()
     # Resolved for a read of the model's own table, under the first alias prefix.
@@ -221,13 +228,13 @@ def filtered[S: QuerySet[Any, Any]](queryset: S, condition: Q, *, key: Any = Non
         found.query.get_initial_alias() != model._meta.db_table
         or found.query.alias_prefix != Query.alias_prefix
     ):
-        return queryset.filter(condition)
+        return queryset.filter(build())
     found.query.where.add(node.clone(), AND)
     # As resolving it here would: the read knows its subqueries' prefixes, so a read that is
     # itself made a subquery later takes another.
     found.query.subq_aliases = found.query.subq_aliases | prefixes
     if settings.TESTING:
-        _same_sql(found, queryset.filter(condition))
+        _same_sql(found, queryset.filter(build()))
     return found
 
 

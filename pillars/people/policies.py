@@ -471,8 +471,11 @@ def restrict_by_person(path: str = "person") -> Callable[[Actor, QuerySet[Any]],
             return qs
         if "__" in path or not actor.is_authenticated:
             return qs.filter(person_scope_q(actor, path))
-        # On the record's own column: resolved once per process for each scope (prepared).
-        return prepared.filtered(qs, person_scope_q(actor, path), key=_scope_key(actor, path))
+        # On the record's own column: resolved once per process for each scope (prepared);
+        # built only when that scope is not kept yet.
+        return prepared.filtered(
+            qs, lambda: person_scope_q(actor, path), key=_scope_key(actor, path)
+        )
 
     return restrict
 

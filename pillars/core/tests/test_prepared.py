@@ -4,6 +4,7 @@ whichever values and shapes come after the first call."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -209,3 +210,21 @@ def test_a_condition_with_a_correlated_subquery_is_kept_under_its_key(world: Wor
     # Another unit is another key, resolved apart.
     other = prepared.filtered(Episode.objects.all(), condition(world.unit_b), key=("on unit", 0))
     assert set(other) == set(Episode.objects.filter(condition(world.unit_b)))
+
+
+def test_a_condition_given_by_its_builder_is_built_only_when_not_kept(
+    world: World, settings: Any
+) -> None:
+    built: list[int] = []
+
+    def build() -> Q:
+        built.append(1)
+        return Q(code=world.unit_a.code)
+
+    settings.TESTING = False  # under test every call builds it again, to compare
+    key = ("unit by code", world.unit_a.code)
+    assert list(prepared.filtered(Unit.objects.all(), build, key=key)) == [world.unit_a]
+    assert list(prepared.filtered(Unit.objects.all(), build, key=key)) == [world.unit_a]
+    assert built == [1]
+    with pytest.raises(TypeError):
+        prepared.filtered(Unit.objects.all(), build)

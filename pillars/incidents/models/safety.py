@@ -78,7 +78,7 @@ class VersionQuerySet(TenantQuerySet["SafetyPlanVersion"]):
         """Each person's current plan: a signed version with no later signed version (the
         condition resolved once per process: ``prepared.filtered``)."""
         return prepared.filtered(
-            self.signed(), Q(_no_later_signed()), key="no later signed safety plan"
+            self.signed(), lambda: Q(_no_later_signed()), key="no later signed safety plan"
         )
 
 
