@@ -25,7 +25,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Func, Model, Q, QuerySet, Value
 from django.db.models.sql import Query
 from django.db.models.sql.where import AND, WhereNode
 from django.db.transaction import TransactionManagementError
@@ -59,7 +59,7 @@ class _Compiled:
 
 # (name, database alias, WHERE clause SQL) -> the compiled read; None: not kept. An IN list
 # makes a shape per length, so the reads kept are bounded: past MOST, a new shape is not kept.
-_COMPILED: dict[tuple[str, str, str], _Compiled | None] = {}
+_COMPILED: dict[tuple[Any, str, str], _Compiled | None] = {}
 MOST = 2000
 
 
@@ -142,6 +142,35 @@ def first[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
         queryset = queryset.order_by("pk")
     found = _rows(name, queryset[:1])
     return found[0] if found else None
+
+
+def count_sql(name: Any, queryset: QuerySet[Any, Any], using: str) -> tuple[str, list[Any]]:
+    """The SQL and values of ``SELECT COUNT(1)`` of the queryset's rows (no ordering) on
+    database ``using``, compiled once per call site (``name``, any hashable), database and
+    shape of its WHERE clause, as ``rows`` keeps a read's; raises ``EmptyResultSet`` when the
+    queryset can have no row. For a count made on every refresh of a page (the board's panel
+    counts): compiling it costs more than the database takes to count. A distinct, sliced or
+    combined queryset is counted by Django, not here."""
+    query = queryset.query
+    try:
+        where_sql, where_params = query.get_compiler(using=using).compile(query.where)
+    except FullResultSet:
+        where_sql, where_params = "", []
+    key = (("count", name), using, where_sql)
+    compiled = _COMPILED.get(key)
+    if compiled is None or settings.TESTING:
+        counting = (
+            queryset.order_by().annotate(_n=Func(Value(1), function="COUNT")).values("_n").query
+        )
+        compiler = counting.get_compiler(using=using)
+        fresh_sql, fresh_params = compiler.as_sql()
+        if compiled is None:
+            if key not in _COMPILED and len(_COMPILED) < MOST:
+                _COMPILED[key] = _compile(compiler, where_sql, where_params)
+            return fresh_sql, list(fresh_params)
+        if (fresh_sql, tuple(fresh_params)) != (compiled.sql, compiled.params(where_params)):
+            raise AssertionError(f"the count {name!r} changed more than its WHERE clause's values")
+    return compiled.sql, list(compiled.params(where_params))
 
 
 class _Kept(WhereNode):

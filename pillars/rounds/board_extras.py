@@ -28,7 +28,7 @@ from uuid import UUID
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Func, QuerySet, Value
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from pillars.core import prepared
@@ -165,17 +165,17 @@ def count_together(querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, i
     asked = {k: qs for k, qs in querysets.items() if k not in counts}
     if not asked:
         return counts
-    # Each count is compiled on its own and the SQL texts joined: no subquery expressions to
-    # resolve and relabel on an outer query, which cost more than the database takes to count.
-    # They are read where the unit is read, as when they were columns of the unit's row.
+    # Each count is compiled on its own, once per process and shape (``core.prepared``), and
+    # the SQL texts joined: no subquery expressions to resolve and relabel on an outer query,
+    # which cost more than the database takes to count. They are read where the unit is read,
+    # as when they were columns of the unit's row.
     using = Unit.objects.db
     columns: list[str] = []
     params: list[Any] = []
     keys: list[Hashable] = []
     for key, qs in asked.items():
-        query = qs.order_by().annotate(_n=Func(Value(1), function="COUNT")).values("_n").query
         try:
-            sql, found = query.get_compiler(using=using).as_sql()
+            sql, found = prepared.count_sql(key, qs, using)
         except EmptyResultSet:
             counts[key] = 0
             continue

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from django.core.exceptions import FieldError
+from django.core.exceptions import EmptyResultSet, FieldError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.transaction import TransactionManagementError
@@ -228,3 +228,31 @@ def test_a_condition_given_by_its_builder_is_built_only_when_not_kept(
     assert built == [1]
     with pytest.raises(TypeError):
         prepared.filtered(Unit.objects.all(), build)
+
+
+def _count(name: str, queryset: Any) -> int:
+    sql, params = prepared.count_sql(name, queryset, "default")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
+def test_a_count_is_compiled_once_per_shape_and_counts_as_django_counts(world: World) -> None:
+    name = _name()
+    for keys in ([world.unit_a.pk], [world.unit_a.pk, world.unit_b.pk], [world.unit_b.pk]):
+        for shape in (Unit.objects.filter(pk__in=keys), Unit.objects.filter(pk__in=keys, code="")):
+            assert _count(name, shape.order_by("name")) == shape.count()
+    assert [k for k in prepared._COMPILED if k[0] == ("count", name)]
+    assert all(v is not None for k, v in prepared._COMPILED.items() if k[0] == ("count", name))
+    # A count with no condition (nothing to key its values by) is compiled every time.
+    assert _count(name, Unit.objects.all()) == Unit.objects.count()
+    with pytest.raises(EmptyResultSet):
+        prepared.count_sql(name, Unit.objects.filter(pk__in=[]), "default")
+
+
+def test_a_count_that_changes_more_than_its_where_values_fails_under_test(world: World) -> None:
+    name = _name()
+    _count(name, Unit.objects.filter(pk=world.unit_a.pk))
+    joined = Unit.objects.filter(pk=world.unit_a.pk).annotate(n=Value(1)).distinct()
+    with pytest.raises(AssertionError, match="changed more than its WHERE clause"):
+        _count(name, joined)

@@ -246,16 +246,20 @@ def record_records_read(user: Any, person: PersonServed, records: list[BehaviorR
 
 def persons_with_plans(person_ids: list[int], user: Any = None) -> set[int]:
     """Those of the persons shown who have a current plan the user may read (one query,
-    whatever the census, its SQL compiled once per census size: ``core.prepared``)."""
+    whatever the census, its SQL compiled once per census size: ``core.prepared``). The plans
+    are read with their Part 2 label columns, not as bare person ids: a plan a consent opened
+    is logged as a disclosure from the rows themselves, with no second read of the plans behind
+    a list of ids."""
     plans = policy.readable(BehaviorPlan.objects.all(), user)
-    return set(
-        prepared.rows(
+    return {
+        plan.person_id
+        for plan in prepared.rows(
             "the board's persons with a behavior plan",
             plans.filter(person_id__in=person_ids, is_current=True)
             .order_by()
-            .values_list("person_id", flat=True),
+            .only("person_id", *LABEL_COLUMNS),
         )
-    )
+    }
 
 
 # --- Contract reviews -----------------------------------------------------------------------
