@@ -286,8 +286,9 @@ def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
 
 
 # A queryset class per base class, made on first use: it logs the Part 2 rows it fetched that
-# only a grant or consent let through. The actor and the path to the labelled record ride in
-# the queryset's hints, which Django hands on to every chained copy (filter, values, slicing...).
+# only a grant or consent let through, and those behind a count or an existence test of it (a
+# count of 1 tells that the record exists). The actor and the path to the labelled record ride
+# in the queryset's hints, which Django hands on to every chained copy (filter, values...).
 _LOGGING: dict[type, type] = {}
 _HINT = "part2_reader"
 
@@ -303,7 +304,23 @@ def _logging[M: Model](qs: QuerySet[M], actor: Actor, prefix: str = "") -> Query
             if fresh:
                 _log_fetched(self)
 
-        cls = type(f"Part2Logged{base.__name__}", (base,), {"_fetch_all": _fetch_all})
+        def count(self: Any) -> int:
+            found = int(base.count(self))
+            if found and self._result_cache is None:
+                log_counted(self)
+            return found
+
+        def exists(self: Any) -> bool:
+            found = bool(base.exists(self))
+            if found and self._result_cache is None:
+                log_counted(self)
+            return found
+
+        cls = type(
+            f"Part2Logged{base.__name__}",
+            (base,),
+            {"_fetch_all": _fetch_all, "count": count, "exists": exists},
+        )
         _LOGGING[base] = cls
     qs = qs.all()
     qs.__class__ = cls
@@ -319,6 +336,22 @@ def _log_fetched(qs: Any) -> None:
     rows = qs._result_cache
     if prefix or not all(isinstance(row, Part2Labelled) for row in rows):
         rows = _labelled_rows_behind(qs, actor, prefix)
+    _log_rows(actor, rows)
+
+
+def log_counted(qs: Any) -> None:
+    """Log the Part 2 records behind a count (or an existence test) of ``qs`` that only a grant
+    or a consent let through, as a read of its rows would be logged: a count names no record,
+    but a count of a person's records tells that one exists. One query, and only for a read a
+    grant or consent opened (a queryset ``restrict_labelled`` marked); any other is left."""
+    hint = getattr(qs, "_hints", {}).get(_HINT)
+    if hint is None:
+        return
+    actor, prefix = hint
+    _log_rows(actor, _labelled_rows_behind(qs, actor, prefix))
+
+
+def _log_rows(actor: Actor, rows: Iterable[Any]) -> None:
     for row in rows:
         if not row.is_part2 or row.made_in_unit_id in actor.unit_ids:
             continue

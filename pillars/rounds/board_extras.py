@@ -32,6 +32,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from pillars.core import prepared
+from pillars.people.labels import log_counted
 from pillars.people.models import PersonServed, Unit
 
 
@@ -156,7 +157,9 @@ def row_extras(
 def count_together(querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, int]:
     """The number of rows of each queryset, in one query (a scalar COUNT subquery each, read in
     one SELECT); a queryset that can have no row (``none()``, a refused action) is 0 without
-    asking. Call ``panels`` rather than this when drawing the board."""
+    asking. A count of Part 2 records that a grant or consent opened is logged as a disclosure
+    (``labels.log_counted``), as ``count()`` logs it. Call ``panels`` rather than this when
+    drawing the board."""
     counts: dict[Hashable, int] = {k: 0 for k, qs in querysets.items() if qs.query.is_empty()}
     # A distinct or sliced queryset is counted as Django counts it, on its own.
     counts.update(
@@ -188,6 +191,10 @@ def count_together(querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, i
         cursor.execute(f"SELECT {', '.join(columns)}", params)
         values = cursor.fetchone() or ()
     counts.update({key: int(value or 0) for key, value in zip(keys, values, strict=False)})
+    # A count of Part 2 records a grant or consent opened is a disclosure, as reading them is.
+    for key in keys:
+        if counts[key]:
+            log_counted(asked[key])
     return counts
 
 

@@ -4,6 +4,7 @@ emergency-access grant (or, later, a consent) opens it, and then the read is log
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from pillars.people.labels import backfill_labels
 from pillars.people.models import Placement
 from pillars.people.testing import World, make_person, make_staff, make_unit, place
 from pillars.people.tests.part2_support import Part2Story, build_story, check_now
+from pillars.rounds import board_extras
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder, SetAsideCheck
 from pillars.rounds.selectors import orders as order_selectors
 from pillars.rounds.services import orders as order_services
@@ -437,3 +439,38 @@ def test_emergency_access_is_offered_for_the_programs_closed_records(
         reverse("people:emergency-start"), {"record_number": story.world.person_a.record_number}
     )
     assert plain.status_code == 302
+
+
+def test_a_count_or_existence_test_opened_by_a_grant_is_logged(story: Part2Story) -> None:
+    """A count names no record, but "1 behavior plan" tells that a Part 2 plan exists: a count,
+    an existence test and the board's counts together of records a grant opened are logged as
+    disclosures, as reading them is; a count of nothing, or by the program's own team, is not."""
+    nurse = story.world.user("nurse")
+    plans = policy.readable(BehaviorPlan.objects.filter(person=story.person), nurse)
+    assert plans.count() == 0
+    assert not AuditEvent.objects.filter(object_id="part2-disclosure").exists()
+    people_services.start_emergency_access(
+        story.person, actor=nurse, reason="Unresponsive; need the behavior plan now"
+    )
+
+    def disclosed(count: Callable[[Any], object]) -> list[str]:
+        policy.forget(nurse)
+        before = set(AuditEvent.objects.values_list("pk", flat=True))
+        found = count(policy.readable(BehaviorPlan.objects.filter(person=story.person), nurse))
+        assert found in (1, True)
+        logged = AuditEvent.objects.exclude(pk__in=before).filter(object_id="part2-disclosure")
+        return [e.object_type for e in logged]
+
+    assert disclosed(lambda qs: qs.count()) == ["incidents.behaviorplan"]
+    assert disclosed(lambda qs: qs.exists()) == ["incidents.behaviorplan"]
+    assert disclosed(lambda qs: board_extras.count_together({"plans": qs})["plans"]) == [
+        "incidents.behaviorplan"
+    ]
+    # The program's own team: no disclosure, whatever the read's shape.
+    sud_nurse = story.sud_nurse.user
+    before = AuditEvent.objects.count()
+    own = policy.readable(BehaviorPlan.objects.filter(person=story.person), sud_nurse)
+    assert own.count() == 1
+    assert own.exists()
+    assert board_extras.count_together({"plans": own}) == {"plans": 1}
+    assert AuditEvent.objects.count() == before
