@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.templatetags.record_urls import route_url
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
@@ -38,8 +39,10 @@ def _unit_counts(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     from pillars.incidents.models.incidents import IncidentStatus
 
     return {
-        "open_count": Incident.objects.filter(
-            unit=unit, status__in=[IncidentStatus.SUBMITTED, IncidentStatus.UNDER_REVIEW]
+        # The unit's condition is the same on every refresh: resolved once per process.
+        "open_count": prepared.filtered(
+            Incident.objects.all(),
+            Q(unit_id=unit.pk, status__in=[IncidentStatus.SUBMITTED, IncidentStatus.UNDER_REVIEW]),
         ),
         "overdue": Notification.objects.filter(
             incident__unit=unit, sent_at__isnull=True, due_at__lt=clock.now()

@@ -255,7 +255,9 @@ def persons_with_plans(person_ids: list[int], user: Any = None) -> set[int]:
         plan.person_id
         for plan in prepared.rows(
             "the board's persons with a behavior plan",
-            plans.filter(person_id__in=person_ids, is_current=True)
+            # Resolved once per process for the persons shown (``prepared.filtered``): they are
+            # the same on every refresh of the board.
+            prepared.filtered(plans, Q(person_id__in=sorted(person_ids), is_current=True))
             .order_by()
             .only("person_id", *LABEL_COLUMNS),
         )
@@ -276,8 +278,10 @@ def reviews_due_for(
     per census size: ``core.prepared``)."""
     rows = prepared.rows(
         "the board's behavior contract reviews due",
-        policy.readable(BehaviorContract.objects.all(), user)
-        .filter(person_id__in=person_ids, status=ContractStatus.SIGNED, review_on__lte=today)
+        prepared.filtered(
+            policy.readable(BehaviorContract.objects.all(), user),
+            Q(person_id__in=sorted(person_ids), status=ContractStatus.SIGNED, review_on__lte=today),
+        )
         .only("public_id", "person_id", "review_on", "status")
         .order_by("review_on"),
     )
@@ -308,18 +312,16 @@ def reviews_due_on(
     review has come in the unit's today (the board's panel counts them; the list is
     ``contract_reviews_due``). ``placed``: the ids of the persons on the unit now, when the
     caller has read them."""
-    on_unit: Any = placed
-    if on_unit is None:
+    due = Q(status=ContractStatus.SIGNED, review_on__lte=clock.today_in(unit.time_zone))
+    if placed is None:
         on_unit = Placement.objects.current().filter(unit=unit).values("episode__person_id")
-    return policy.restrict(
-        BehaviorContract.objects.filter(
-            status=ContractStatus.SIGNED,
-            review_on__lte=clock.today_in(unit.time_zone),
-            person_id__in=on_unit,
-        ),
-        user,
-        "incidents.view_behavior",
-    )
+        contracts = BehaviorContract.objects.filter(due, person_id__in=on_unit)
+    else:
+        # The board's persons, the same on every refresh: resolved once per process for them.
+        contracts = prepared.filtered(
+            BehaviorContract.objects.all(), due & Q(person_id__in=sorted(placed))
+        )
+    return policy.restrict(contracts, user, "incidents.view_behavior")
 
 
 def count_reviews_due(user: Any, unit: Unit) -> int:

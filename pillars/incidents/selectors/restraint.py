@@ -230,9 +230,12 @@ def active_person_ids(
     compiled once per census size (``core.prepared``)."""
     episodes = prepared.rows(
         "the board's persons in restraint",
+        # Resolved once per process for the persons shown (``prepared.filtered``): they are
+        # the same on every refresh of the board.
         policy.readable(
-            RestraintEpisode.objects.filter(
-                released_at__isnull=True, person_id__in=list(person_ids)
+            prepared.filtered(
+                RestraintEpisode.objects.all(),
+                Q(released_at__isnull=True, person_id__in=sorted(person_ids)),
             ),
             user,
         )

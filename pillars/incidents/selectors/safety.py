@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pillars.core import policy, prepared
 from pillars.core.plan_versions import PlanReads
@@ -50,8 +50,12 @@ def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, Safe
     its SQL compiled once per census size (``core.prepared``)."""
     rows = prepared.rows(
         "current safety plans of the board's persons",
-        policy.readable(SafetyPlanVersion.objects.current(), user)
-        .filter(person_id__in=person_ids)
+        # The persons shown are the same on every refresh of the board: the condition is
+        # resolved once per process for them (``prepared.filtered``).
+        prepared.filtered(
+            policy.readable(SafetyPlanVersion.objects.current(), user),
+            Q(person_id__in=sorted(person_ids)),
+        )
         # One current plan a person: no ORDER BY.
         .order_by()
         # The Part 2 label columns too: the label guard reads them on every row it logs, and a
@@ -73,16 +77,21 @@ def overdue_reviews(
 ) -> QuerySet[SafetyPlanVersion]:
     """Current plans of the persons on the unit now whose review date has passed, oldest first.
     ``placed``: the ids of the persons on the unit now, when the caller has read them."""
-    on_unit: Any = placed
-    if on_unit is None:
+    if placed is None:
         on_unit = Placement.objects.filter(unit=unit, ended_at__isnull=True).values(
             "episode__person_id"
         )
+        plans = SafetyPlanVersion.objects.current().filter(
+            person_id__in=on_unit, review_on__lt=today
+        )
+    else:
+        # The board's persons, the same on every refresh: resolved once per process for them.
+        plans = prepared.filtered(
+            SafetyPlanVersion.objects.current(),
+            Q(person_id__in=sorted(placed), review_on__lt=today),
+        )
     return policy.restrict(
-        SafetyPlanVersion.objects.current()
-        .filter(person_id__in=on_unit, review_on__lt=today)
-        .select_related("person")
-        .order_by("review_on", "person__legal_family_name"),
+        plans.select_related("person").order_by("review_on", "person__legal_family_name"),
         user,
         "incidents.view_safety_plan",
     )

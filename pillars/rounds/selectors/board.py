@@ -247,26 +247,31 @@ def _with_open_rows(orders: list[ObservationOrder]) -> None:
     is what pauses an order (``services.exceptions`` sets ``paused_at`` when one starts and
     clears it when it ends), and coverage is started on 1:1 and 2:1 levels only, its stretches
     ending with their order. A unit with no one paused or on 1:1 reads neither. Only the
-    columns the rows show are read, each read's SQL compiled once per number of orders
-    (``core.prepared``)."""
+    columns the rows show are read, each read's SQL compiled once per number of orders and its
+    condition resolved once per process for the orders read (``core.prepared``): the same on
+    every refresh of the board."""
     exceptions: dict[int, list[MonitoringException]] = {}
-    paused = [order.pk for order in orders if order.paused_at is not None]
+    paused = sorted(order.pk for order in orders if order.paused_at is not None)
     if paused:
         # What the row shows of it: its kind and the link to end it.
         for exception in prepared.rows(
             "open exceptions of the board's paused orders",
-            MonitoringException.objects.filter(ended_at__isnull=True, order_id__in=paused)
+            prepared.filtered(
+                MonitoringException.objects.all(), Q(ended_at__isnull=True, order_id__in=paused)
+            )
             .only("public_id", "order_id", "kind", "started_at")
             .order_by("-started_at"),
         ):
             exceptions.setdefault(exception.order_id, []).append(exception)
     coverage: dict[int, list[Coverage]] = {}
-    covered = [order.pk for order in orders if order.level.staff_ratio > 0]
+    covered = sorted(order.pk for order in orders if order.level.staff_ratio > 0)
     if covered:
         # Who is with the person (the staff member's name), and the relief link.
         for stretch in prepared.rows(
             "open coverage of the board's orders",
-            Coverage.objects.filter(ended_at__isnull=True, order_id__in=covered)
+            prepared.filtered(
+                Coverage.objects.all(), Q(ended_at__isnull=True, order_id__in=covered)
+            )
             .select_related("staff")
             .only("public_id", "order_id", "staff_id", "started_at", "staff__display_name")
             .order_by("started_at", "pk"),
@@ -294,9 +299,11 @@ def assignment_scope(user: Any, unit: Unit, now: datetime) -> tuple[set[int], se
     rooms: set[int] = set()
     rows = prepared.rows(
         "the board's assignment of the signed-in staff member",
-        ShiftAssignment.objects.filter(
-            unit=unit, staff_id=actor.staff_id, starts_at__lte=now, ends_at__gt=now
+        # Who and where are the same on every refresh: resolved once per process.
+        prepared.filtered(
+            ShiftAssignment.objects.all(), Q(unit_id=unit.pk, staff_id=actor.staff_id)
         )
+        .filter(starts_at__lte=now, ends_at__gt=now)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=now))
         .values_list("kind", "person_id", "room_id"),
     )

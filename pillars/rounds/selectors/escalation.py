@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Q
+
 from pillars.core import prepared
 from pillars.people.alerts import Alert, AlertKind
 from pillars.rounds.models import EscalationStep
@@ -31,20 +33,31 @@ def checks_not_safe_waiting(unit: Any, person_ids: list[int]) -> dict[int, list[
     """By person: the checks on this unit that were not safe and whose alert nobody has
     acknowledged yet (one acknowledgement by any recipient is enough). One query, its SQL
     compiled once per census size (``core.prepared``)."""
-    acknowledged = Alert.objects.filter(
-        kind=AlertKind.CHECK_NOT_SAFE, unit=unit, acknowledged_at__isnull=False
-    ).values("subject_id")
+    # Both conditions hold the unit and the persons shown, the same on every refresh of the
+    # board: each is resolved once per process for those values (``prepared.filtered``).
+    waiting = Q(
+        kind=AlertKind.CHECK_NOT_SAFE,
+        unit_id=unit.pk,
+        person_id__in=sorted(person_ids),
+        acknowledged_at__isnull=True,
+        resolved_at__isnull=True,
+        subject_id__isnull=False,
+    )
     rows = prepared.rows(
         "the board's unsafe checks waiting",
-        Alert.objects.filter(
-            kind=AlertKind.CHECK_NOT_SAFE,
-            unit=unit,
-            person_id__in=person_ids,
-            acknowledged_at__isnull=True,
-            resolved_at__isnull=True,
-            subject_id__isnull=False,
+        prepared.filtered(
+            prepared.filtered(Alert.objects.all(), waiting),
+            lambda: (
+                ~Q(
+                    subject_id__in=Alert.objects.filter(
+                        kind=AlertKind.CHECK_NOT_SAFE,
+                        unit_id=unit.pk,
+                        acknowledged_at__isnull=False,
+                    ).values("subject_id")
+                )
+            ),
+            key=("unsafe checks acknowledged on the unit", unit.pk),
         )
-        .exclude(subject_id__in=acknowledged)
         .values_list("subject_id", "person_id", "due_at", "message")
         .order_by("due_at", "subject_id"),
     )

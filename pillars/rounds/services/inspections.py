@@ -575,8 +575,11 @@ def open_ligature_work_orders(unit: Unit, now: datetime) -> dict[int, list[WorkO
     by_room: dict[int, list[WorkOrder]] = {}
     for wo in prepared.rows(
         "open ligature work orders of a unit",
-        WorkOrder.objects.still_open()
-        .filter(unit=unit, is_ligature=True, room__isnull=False, opened_at__lte=now)
+        # The unit's condition is the same on every refresh: resolved once per process.
+        prepared.filtered(
+            WorkOrder.objects.still_open(), Q(unit_id=unit.pk, is_ligature=True, room__isnull=False)
+        )
+        .filter(opened_at__lte=now)
         .select_related("room", "result__item")
         .only("public_id", "room_id", "opened_at", "result_id", "room__name", "result__item__text")
         .order_by("opened_at", "pk"),
