@@ -267,7 +267,34 @@ def filtered[S: QuerySet[Any, Any]](
     return found
 
 
-def _same_sql(kept: QuerySet[Any, Any], fresh: QuerySet[Any, Any]) -> None:
+# (name, key) -> a queryset built once, copied for each read (``built``). Its keys follow the
+# pages read (a unit each): past MOST it starts again.
+_BUILT: dict[tuple[str, Any], QuerySet[Any, Any]] = {}
+
+
+def built[S: QuerySet[Any, Any]](name: str, key: Any, build: Callable[[], S]) -> S:
+    """A copy of the queryset ``build`` makes, built once per process for ``name`` and ``key``:
+    for a read refreshed over and over (the unit board's orders) whose joins, columns and
+    annotated subqueries cost more to set up than the database takes to answer. ``key`` holds
+    every value ``build`` reads (the unit's id); nothing of the reader goes in: the caller adds
+    the reader's scope to the copy on every call (``policy.restrict``). Under test the copy's
+    SQL is compared with a fresh build's, so a key that misses a value fails its tests."""
+    kept = _BUILT.get((name, key))
+    if kept is None:
+        if len(_BUILT) >= MOST:
+            _BUILT.clear()
+        kept = _BUILT[(name, key)] = build()
+    found = cast(S, kept.all())
+    if settings.TESTING:
+        _same_sql(found, build(), f"the kept read {name!r} gave other SQL than a fresh build")
+    return found
+
+
+def _same_sql(
+    kept: QuerySet[Any, Any],
+    fresh: QuerySet[Any, Any],
+    what: str = "a kept condition gave other SQL than Django's filter",
+) -> None:
     def sql(queryset: QuerySet[Any, Any]) -> Any:
         try:
             return queryset.query.sql_with_params()
@@ -278,7 +305,7 @@ def _same_sql(kept: QuerySet[Any, Any], fresh: QuerySet[Any, Any]) -> None:
             return _shape(queryset.query.where)
 
     if sql(kept) != sql(fresh):
-        raise AssertionError("a kept condition gave other SQL than Django's filter")
+        raise AssertionError(what)
 
 
 def _shape(node: Any) -> Any:

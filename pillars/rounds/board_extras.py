@@ -123,18 +123,25 @@ def placed_on(request: HttpRequest, unit: Unit) -> list[PersonServed]:
     """The persons placed on the unit now, by name, with the columns a panel shows of them
     (public id and names): read once per board read for every panel that asks (the persons
     with no order, the counts limited to the unit's persons). A panel still scopes what it
-    shows of them to the user. Its SQL is compiled once (``core.prepared``)."""
+    shows of them to the user. It is built once per process for the unit and its SQL compiled
+    once (``core.prepared``)."""
     return shared(
         request,
         ("placed-on", unit.pk),
         lambda: prepared.rows(
             "persons placed on the board's unit",
-            PersonServed.objects.filter(
-                episodes__placements__unit=unit, episodes__placements__ended_at__isnull=True
-            )
-            .only("public_id", "preferred_name", "legal_given_name", "legal_family_name")
-            .order_by("legal_family_name", "legal_given_name"),
+            prepared.built("persons placed on a unit", unit.pk, lambda: _placed_on(unit.pk)),
         ),
+    )
+
+
+def _placed_on(unit_id: int) -> QuerySet[PersonServed]:
+    return (
+        PersonServed.objects.filter(
+            episodes__placements__unit_id=unit_id, episodes__placements__ended_at__isnull=True
+        )
+        .only("public_id", "preferred_name", "legal_given_name", "legal_family_name")
+        .order_by("legal_family_name", "legal_given_name")
     )
 
 

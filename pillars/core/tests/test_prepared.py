@@ -3,6 +3,7 @@ whichever values and shapes come after the first call."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
@@ -10,7 +11,7 @@ from uuid import uuid4
 import pytest
 from django.core.exceptions import EmptyResultSet, FieldError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -256,3 +257,31 @@ def test_a_count_that_changes_more_than_its_where_values_fails_under_test(world:
     joined = Unit.objects.filter(pk=world.unit_a.pk).annotate(n=Value(1)).distinct()
     with pytest.raises(AssertionError, match="changed more than its WHERE clause"):
         _count(name, joined)
+
+
+def test_a_built_read_is_copied_for_its_key_and_a_key_missing_a_value_fails(world: World) -> None:
+    name = _name()
+
+    def placed(unit: Unit) -> QuerySet[PersonServed]:
+        return (
+            PersonServed.objects.filter(
+                episodes__placements__unit_id=unit.pk, episodes__placements__ended_at__isnull=True
+            )
+            .annotate(placed=Exists(Placement.objects.filter(episode__person=OuterRef("pk"))))
+            .order_by("pk")
+        )
+
+    for unit in (world.unit_a, world.unit_b, world.unit_a):
+        found = prepared.built(name, unit.pk, functools.partial(placed, unit))
+        assert [p.pk for p in found] == [p.pk for p in placed(unit)]
+        # A copy: what the caller adds (the reader's scope) stays out of the kept read.
+        assert list(found.filter(pk=-1)) == []
+        again = prepared.built(name, unit.pk, functools.partial(placed, unit))
+        assert [p.pk for p in again] == [p.pk for p in placed(unit)]
+    assert {k for k in prepared._BUILT if k[0] == name} == {
+        (name, world.unit_a.pk),
+        (name, world.unit_b.pk),
+    }
+    # A key that leaves out a value the read holds gives another unit's read: refused under test.
+    with pytest.raises(AssertionError, match="other SQL"):
+        prepared.built(name, world.unit_a.pk, lambda: placed(world.unit_b))

@@ -181,11 +181,38 @@ def board_timers(
     query rather than the episode's rows, and only the columns the panel shows are read (with
     the label columns the Part 2 filter logs by). Its SQL is compiled once (``core.prepared``):
     the clock columns' subqueries cost more to compile than to run."""
-    columns = _clock_columns()
-    episodes = prepared.rows(
+    # Episodes with the clock columns (``board_expires``, ``board_seen``, ``board_checked``).
+    episodes: list[Any] = prepared.rows(
         "the board's restraint timers",
-        episodes_visible_to(user)
-        .filter(unit=unit, released_at__isnull=True)
+        # The unit's read, its columns and subqueries, built once per process for the unit
+        # (``prepared.built``); the user's scope is added to it on every read.
+        policy.restrict(
+            prepared.built(
+                "the board's restraint timers on a unit", unit.pk, lambda: _timed_on(unit.pk)
+            ),
+            user,
+            "incidents.restraint_view",
+        ),
+    )
+    return [
+        (
+            episode,
+            _timers(
+                now,
+                expires=episode.board_expires,
+                done=episode.board_seen,
+                due=episode.face_to_face_due_at(),
+                monitoring=episode.monitoring_due_after(episode.board_checked),
+            ),
+        )
+        for episode in episodes
+    ]
+
+
+def _timed_on(unit_id: int) -> QuerySet[RestraintEpisode]:
+    columns = _clock_columns()
+    return (
+        RestraintEpisode.objects.filter(unit_id=unit_id, released_at__isnull=True)
         .select_related("person", "profile")
         .only(
             "public_id",
@@ -205,21 +232,8 @@ def board_timers(
             board_seen=columns["board_seen"],
             board_checked=columns["board_checked"],
         )
-        .order_by("started_at"),
+        .order_by("started_at")
     )
-    return [
-        (
-            episode,
-            _timers(
-                now,
-                expires=episode.board_expires,
-                done=episode.board_seen,
-                due=episode.face_to_face_due_at(),
-                monitoring=episode.monitoring_due_after(episode.board_checked),
-            ),
-        )
-        for episode in episodes
-    ]
 
 
 def active_person_ids(

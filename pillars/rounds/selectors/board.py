@@ -44,7 +44,7 @@ from pillars.rounds.models import (
     ObservationOrder,
     ShiftAssignment,
 )
-from pillars.rounds.selectors.orders import open_orders_placed_on
+from pillars.rounds.selectors.orders import orders_placed_on
 from pillars.rounds.services.inspections import (
     LigatureRisk,
     has_risk_precautions,
@@ -228,17 +228,22 @@ def _board_columns() -> dict[str, Any]:
 
 
 def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
-    """The open orders of persons placed on the unit now, each with its bed (from the
-    placement the filter joins) and its last check (the one observed at the order's
-    ``last_observed_at``: a late entry never moves that back; the newest such check when two
-    share the moment) as columns of the same query."""
-    # No ORDER BY: the rows are sorted once built (room order or due first).
-    return (
-        open_orders_placed_on(user, unit)
-        .order_by()
-        .only(*BOARD_COLUMNS)
-        .annotate(**_board_columns())
+    """The open orders of persons placed on the unit now that the user may see, each with its
+    bed (from the placement the filter joins) and its last check (the one observed at the
+    order's ``last_observed_at``: a late entry never moves that back; the newest such check
+    when two share the moment) as columns of the same query. The read of the unit's orders,
+    its joins and its columns' subqueries, is built once per process for the unit
+    (``prepared.built``); the user's scope is added to it on every read."""
+    return policy.restrict(
+        prepared.built("the board's orders on a unit", unit.pk, lambda: _orders_on(unit.pk)),
+        user,
+        "rounds.view",
     )
+
+
+def _orders_on(unit_id: int) -> QuerySet[ObservationOrder]:
+    # No ORDER BY: the rows are sorted once built (room order or due first).
+    return orders_placed_on(unit_id).order_by().only(*BOARD_COLUMNS).annotate(**_board_columns())
 
 
 def _with_open_rows(orders: list[ObservationOrder]) -> None:

@@ -55,18 +55,20 @@ def order_to_record(
     return order, placements
 
 
+def orders_placed_on(unit_id: int) -> QuerySet[ObservationOrder]:
+    """The open orders of the persons placed on a unit now (joined through their open
+    placement), with person and level, whoever reads them: callers restrict them to the user."""
+    return ObservationOrder.objects.filter(
+        ended_at__isnull=True,
+        episode__placements__unit_id=unit_id,
+        episode__placements__ended_at__isnull=True,
+    ).select_related("person", "level")
+
+
 def open_orders_placed_on(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
     """The open orders the user may see of the persons placed on a unit now (joined through
     their open placement), with person and level."""
-    return (
-        policy.restrict(ObservationOrder.objects.all(), user, "rounds.view")
-        .filter(
-            ended_at__isnull=True,
-            episode__placements__unit=unit,
-            episode__placements__ended_at__isnull=True,
-        )
-        .select_related("person", "level")
-    )
+    return policy.restrict(orders_placed_on(unit.pk), user, "rounds.view")
 
 
 def open_orders_on(user: Any, unit: Unit) -> list[ObservationOrder]:
