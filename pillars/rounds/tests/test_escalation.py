@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from pillars.audit.choices import Outcome
 from pillars.audit.models import AuditEvent
-from pillars.core import clock, sweeps
+from pillars.core import clock, partitions, sweeps
 from pillars.core.errors import ValidationError
 from pillars.people.alerts import acknowledge
 from pillars.people.choices import AlertKind
@@ -395,6 +395,9 @@ def _sweep_queries(world: World, count: int, first: int) -> tuple[int, Any]:
 def test_a_pass_claims_and_writes_in_bulk_whatever_the_number_of_orders(world: World) -> None:
     """Recipients are resolved once per unit and pass, alerts and audit events written in
     bulk: three due orders and thirty cost the same queries."""
+    # What a process asks once (whether the alert table is partitioned) is asked before the
+    # counting: the test counts the same whether or not an earlier test asked it.
+    partitions.skips_conflicts_by_trigger(connection, Alert._meta.db_table)
     few, result = _sweep_queries(world, 3, 1)
     assert (result.claimed, result.failed) == (3, 0)
     many, result = _sweep_queries(world, 30, 10)
