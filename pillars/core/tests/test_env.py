@@ -154,6 +154,40 @@ def test_database_url_selects_postgres_with_health_checks() -> None:
 
 
 @pytest.mark.once
+@pytest.mark.parametrize(
+    ("threshold", "expected"),
+    [(None, ["True", "5"]), ("3", ["True", "3"]), ("0", ["None", "None"])],
+)
+def test_postgres_keeps_plans_unless_turned_off(threshold: str | None, expected: list[str]) -> None:
+    """Server-side binding and prepared plans on PostgreSQL by default; 0 turns them off (a
+    pooler that does not keep prepared statements)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pillars.settings",
+        "PILLARS_ENV": "test",
+        "DATABASE_URL": "postgres://u@db.example:5432/pillars",
+    }
+    env.pop("PILLARS_DB_PREPARE_THRESHOLD", None)
+    if threshold is not None:
+        env["PILLARS_DB_PREPARE_THRESHOLD"] = threshold
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; import django; django.setup();"
+            "o = settings.DATABASES['default'].get('OPTIONS', {});"
+            "print(o.get('server_side_binding'), o.get('prepare_threshold'))",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == expected
+
+
+@pytest.mark.once
 def test_sqlite_default_is_wal_with_immediate_transactions_and_kept(tmp_path: Path) -> None:
     result = subprocess.run(
         [
