@@ -149,8 +149,8 @@ def count_sql(name: Any, queryset: QuerySet[Any, Any], using: str) -> tuple[str,
     database ``using``, compiled once per call site (``name``, any hashable), database and
     shape of its WHERE clause, as ``rows`` keeps a read's; raises ``EmptyResultSet`` when the
     queryset can have no row. For a count made on every refresh of a page (the board's panel
-    counts): compiling it costs more than the database takes to count. A distinct, sliced or
-    combined queryset is counted by Django, not here."""
+    counts): compiling it costs more than the database takes to count. The caller counts a
+    distinct, sliced or combined queryset with Django's own ``count()`` instead."""
     query = queryset.query
     try:
         where_sql, where_params = query.get_compiler(using=using).compile(query.where)
