@@ -67,6 +67,11 @@ def record(
     """
     given: dict[str, Any] = {"actor": actor, "action": action, "target": target, **fields}
     values = _values(**given)
+    waiting = _together.get()
+    if waiting is not None and not durable and not transaction.get_connection().in_atomic_block:
+        # Written with the block's other events when it ends (``together``).
+        waiting.append(values)
+        return AuditEvent(**values)
     [event] = _append([values], bulk=False)
     pending = _durable.get() if durable else None
     if pending is not None and transaction.get_connection().in_atomic_block:
@@ -133,8 +138,8 @@ def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
             values["prev_hmac"] = prev
             values["hmac"] = prev = compute_hmac(values)
             events.append(AuditEvent(**values))
-        if not bulk and len(events) == 1 and connection.vendor in ("postgresql", "sqlite"):
-            _insert_moving_head(connection, events[0])
+        if not bulk and connection.vendor in ("postgresql", "sqlite"):
+            _insert_moving_head(connection, events)
             return events
         if bulk:
             insert_objects(events)
@@ -193,33 +198,33 @@ def _take_sqlite_lane(connection: Any, count: int) -> tuple[int, str, list[int]]
     return lane, prev, list(range(last + 1, last + count + 1))
 
 
-def _insert_moving_head(connection: Any, event: AuditEvent) -> None:
-    """Insert one event and move its lane's head to it: in one statement on PostgreSQL (the
-    head's UPDATE rides in a WITH clause of the event's INSERT, which Django's compiler
-    writes), in two on SQLite, which has no UPDATE in a WITH clause."""
+def _insert_moving_head(connection: Any, events: list[AuditEvent]) -> None:
+    """Insert a lane's next events and move its head to the last: in one statement on
+    PostgreSQL (the head's UPDATE rides in a WITH clause of the events' INSERT, which Django's
+    compiler writes), in two on SQLite, which has no UPDATE in a WITH clause."""
     query = InsertQuery(AuditEvent)
-    query.insert_values([f for f in AuditEvent._meta.concrete_fields if not f.primary_key], [event])
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    query.insert_values(fields, [*events])
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = [AuditEvent._meta.pk]
     [(insert, params)] = compiler.as_sql()
     table = connection.ops.quote_name(ChainHead._meta.db_table)
     move = f"UPDATE {table} SET seq = %s, hmac = %s WHERE id = %s"  # noqa: S608
+    last = events[-1]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH moved AS ({move}) {insert}", [event.seq, event.hmac, event.lane, *params]
+                f"WITH moved AS ({move}) {insert}", [last.seq, last.hmac, last.lane, *params]
             )
-            event.pk = cursor.fetchone()[0]
         else:
             cursor.execute(insert, params)
-            event.pk = (
-                cursor.fetchone()[0]
-                if compiler.returning_fields and connection.features.can_return_columns_from_insert
-                else connection.ops.last_insert_id(cursor, AuditEvent._meta.db_table, "id")
-            )
-            cursor.execute(move, [event.seq, event.hmac, event.lane])
-    event._state.adding = False
-    event._state.db = connection.alias
+        pks = [row[0] for row in cursor.fetchall()]
+        if connection.vendor != "postgresql":
+            cursor.execute(move, [last.seq, last.hmac, last.lane])
+    for event, pk in zip(events, pks, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def _take_lane(connection: Any) -> ChainHead:
@@ -297,6 +302,34 @@ def record_many(events: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
     if not rows:
         return []
     return _append(rows, bulk=True)
+
+
+_together: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "pillars_audit_events_together", default=None
+)
+
+
+@contextlib.contextmanager
+def together() -> Iterator[None]:
+    """Write the events a block of reads records outside any transaction at the block's end,
+    in order, in one transaction of their own, not one each: a page that reads under a
+    consent logs the page's read and the disclosure it made together (one lock of a lane, one
+    INSERT). Call it around the reads and before anything is shown: the events are written
+    when the block ends, also when it raises. Inside a transaction an event is written at
+    once, with the transaction's writes, as always; so is a durable one. ``record`` hands back
+    an event not yet numbered for one it holds. A block inside another is written with the
+    outer one."""
+    if _together.get() is not None:
+        yield
+        return
+    waiting: list[dict[str, Any]] = []
+    token = _together.set(waiting)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+        if waiting:
+            _append(waiting, bulk=False)
 
 
 _durable: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(

@@ -19,9 +19,10 @@ Two halves, both used everywhere:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.apps import apps
 from django.db import models
@@ -352,6 +353,10 @@ def log_counted(qs: Any) -> None:
 
 
 def _log_rows(actor: Actor, rows: Iterable[Any]) -> None:
+    rows = list(rows)
+    # The persons read with the rows (``select_related``): a disclosure names them by these.
+    persons = (row._state.fields_cache.get("person") for row in rows)
+    note_public_ids(actor, {p.pk: p.public_id for p in persons if p and "public_id" in p.__dict__})
     for row in rows:
         if not row.is_part2 or row.made_in_unit_id in actor.unit_ids:
             continue
@@ -378,6 +383,17 @@ def _labelled_rows_behind(qs: Any, actor: Actor, prefix: str) -> list[Part2Label
     )
 
 
+# actor.extra's key for the public ids of the persons the request has read (``note_public_ids``).
+_KNOWN_PUBLIC_IDS = "part2-known-public-ids"
+
+
+def note_public_ids(actor: Actor, public_ids: Mapping[int, UUID]) -> None:
+    """The public ids of persons this request has read already, by primary key: a disclosure
+    that names them (a board read under a consent, on every refresh) reads none of its own.
+    Kept on the actor, which lives as long as the request."""
+    actor.extra.setdefault(_KNOWN_PUBLIC_IDS, {}).update(public_ids)
+
+
 def _disclosed(
     actor: Actor, root_model: type[Part2Labelled], person_ids: set[int], *, consent: Any
 ) -> None:
@@ -395,12 +411,17 @@ def _disclosed(
     from pillars.audit.choices import Action, Category, Purpose
     from pillars.people.models import PersonServed
 
-    # Compiled once per number of persons (``core.prepared``): a board reading a person under a
-    # consent logs it on every refresh.
-    persons = prepared.rows(
-        "public ids of the persons a disclosure names",
-        PersonServed.objects.filter(pk__in=sorted(person_ids)).values_list("public_id", flat=True),
-    )
+    known = actor.extra.get(_KNOWN_PUBLIC_IDS, {})
+    if all(pk in known for pk in person_ids):
+        persons = [known[pk] for pk in sorted(person_ids)]
+    else:
+        # Compiled once per number of persons (``core.prepared``).
+        persons = prepared.rows(
+            "public ids of the persons a disclosure names",
+            PersonServed.objects.filter(pk__in=sorted(person_ids))
+            .order_by("pk")
+            .values_list("public_id", flat=True),
+        )
     audit.record(
         actor=actor.user,
         action=Action.VIEW,

@@ -31,8 +31,8 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from pillars.core import prepared
-from pillars.people.labels import log_counted
+from pillars.core import policy, prepared
+from pillars.people.labels import log_counted, note_public_ids
 from pillars.people.models import PersonServed, Unit
 
 
@@ -104,6 +104,8 @@ def share_persons(request: HttpRequest, unit: Unit, persons: Iterable[PersonServ
     by their public ids with no join of their own (``public_ids``)."""
     shown = {person.pk: person.public_id for person in persons}
     shared(request, ("public-ids", unit.pk), lambda: shown)
+    # A Part 2 disclosure naming one of them (a row read under a consent) reads no ids either.
+    note_public_ids(policy.actor_for(getattr(request, "user", None)), shown)
 
 
 def public_ids(request: HttpRequest, unit: Unit, person_ids: list[int]) -> dict[int, UUID]:

@@ -4,14 +4,18 @@ emergency-access grant (or, later, a consent) opens it, and then the read is log
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
+from pillars.audit.verify import verify_database
 from pillars.core import clock, policy
 from pillars.core.roles import RoleCode
 from pillars.core.tests.api_support import api_as
@@ -302,6 +306,39 @@ def test_the_board_names_the_person_whose_order_stayed_with_the_program(
     assert f'<a href="{order_url}">' not in again
     # The person is a row of the board now, on the unit's own order.
     assert reverse("rounds:order-history", args=[story.person.public_id]) in again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_board_read_under_a_grant_logs_its_read_and_the_disclosure_in_one_write(
+    story: Part2Story, signed_in: Any
+) -> None:
+    """The board's list read and the disclosures of the Part 2 records its rows read under an
+    emergency grant (the order, the behavior and safety plans) are written together before the
+    page is shown: one INSERT of the four events, chained like any others, each disclosure
+    naming the person by the public id the board read."""
+    nurse = story.world.user("nurse")
+    people_services.start_emergency_access(
+        story.person, actor=nurse, reason="Unresponsive; need the observation order now"
+    )
+    client = signed_in("nurse")
+    url = reverse("rounds:board", kwargs={"public_id": story.world.unit_a.public_id})
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url)
+    assert page.status_code == 200
+    logged = list(AuditEvent.objects.exclude(pk__in=before).order_by("seq"))
+    assert sorted((e.object_type, e.object_id) for e in logged) == [
+        ("incidents.behaviorplan", "part2-disclosure"),
+        ("incidents.safetyplanversion", "part2-disclosure"),
+        ("people.personserved", f"unit board {story.world.unit_a.code}"),
+        ("rounds.observationorder", "part2-disclosure"),
+    ]
+    assert {tuple(e.detail["person_ids"]) for e in logged} == {(str(story.person.public_id),)}
+    assert all(b.prev_hmac == a.hmac for a, b in itertools.pairwise(logged))
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('INSERT INTO "audit_auditevent"' in q for q in sql) == 1
+    assert not any(q.startswith('SELECT "people_personserved"."public_id"') for q in sql)
+    assert verify_database()[0] is None
 
 
 def test_every_part_of_a_labelled_record_carries_its_label() -> None:

@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from pydantic import ValidationError as PydanticValidationError
 
+from pillars.audit import log as audit
 from pillars.core import clock, policy
 from pillars.core.api_errors import field_errors, problem, schema_errors
 from pillars.core.declare import audit_exempt
@@ -112,12 +113,16 @@ def _board_context(
     from every tablet reads and renders the rows only."""
     mine = request.GET.get("mine") == "1"
     board_url = record_url("rounds:board", unit.public_id)
-    # Room order on the board too, never most-urgent-first: rows that re-sort on every poll and
-    # after every tap move under the finger (issue 11, item 5). Urgency is shown on each row.
-    rows = board_selectors.board_rows(request.user, unit, mine=mine, sort="room", what=what)
-    _add_extras(request, unit, rows)
+    # The board's read and the Part 2 disclosures its rows and panels make (a row read under a
+    # consent) are logged together, in one transaction, before anything is shown.
+    with audit.together():
+        # Room order on the board too, never most-urgent-first: rows that re-sort on every poll
+        # and after every tap move under the finger (issue 11, item 5). Urgency is on each row.
+        rows = board_selectors.board_rows(request.user, unit, mine=mine, sort="room", what=what)
+        _add_extras(request, unit, rows)
+        panels = board_extras.panels(request, unit) if with_panels else []
     return {
-        "panels": board_extras.panels(request, unit) if with_panels else [],
+        "panels": panels,
         "unit": unit,
         "zone": _zone(unit),
         "rows": rows,
@@ -189,11 +194,13 @@ def board_panels(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The panels above the board's rows (other apps' counts and lists for the unit), refreshed
     on their own every ``PANEL_POLL_SECONDS`` and after each check."""
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
-    board_selectors.record_panels_read(request.user, unit)
+    with audit.together():
+        board_selectors.record_panels_read(request.user, unit)
+        panels = board_extras.panels(request, unit)
     return render(
         request,
         "rounds/partials/_board_panels.html",
-        {"panels": board_extras.panels(request, unit), "unit": unit, "zone": _zone(unit)},
+        {"panels": panels, "unit": unit, "zone": _zone(unit)},
     )
 
 
