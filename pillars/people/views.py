@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from pillars.audit import log as audit
 from pillars.audit.choices import Purpose
 from pillars.core import clock, policy
 from pillars.core.entry import get_for
@@ -177,9 +178,12 @@ def _assignable_staff(user: Any) -> Any:
     GET,
 )
 def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    person, episodes = selectors.get_person_with_episodes_for(request.user, public_id)
-    context = _person_context(request, person, episodes)
-    context["section_groups"] = grouped(sections_for(request, person, context))
+    # The read of the person and the Part 2 disclosures its sections make (a person read under a
+    # consent or an emergency grant) are logged together, before the page is rendered.
+    with audit.together():
+        person, episodes = selectors.get_person_with_episodes_for(request.user, public_id)
+        context = _person_context(request, person, episodes)
+        context["section_groups"] = grouped(sections_for(request, person, context))
     return render(request, "people/person_detail.html", context)
 
 

@@ -341,6 +341,32 @@ def test_a_board_read_under_a_grant_logs_its_read_and_the_disclosure_in_one_writ
     assert verify_database()[0] is None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_person_page_under_a_grant_logs_its_read_and_the_disclosures_in_one_write(
+    story: Part2Story, signed_in: Any
+) -> None:
+    """The person page's read and the disclosures its sections make under an emergency grant
+    (the observation order, the behavior and safety plans written in the program) are written
+    together, in one INSERT, before the page is rendered."""
+    nurse = story.world.user("nurse")
+    people_services.start_emergency_access(
+        story.person, actor=nurse, reason="Unresponsive; need the safety plan now"
+    )
+    client = signed_in("nurse")
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("people:person-detail", args=[story.person.public_id]))
+    assert page.status_code == 200
+    logged = list(AuditEvent.objects.exclude(pk__in=before).order_by("seq"))
+    assert logged[0].object_id == str(story.person.public_id)
+    disclosed = {e.object_type for e in logged if e.object_id == "part2-disclosure"}
+    assert {"incidents.behaviorplan", "incidents.safetyplanversion"} <= disclosed
+    assert all(b.prev_hmac == a.hmac for a, b in itertools.pairwise(logged))
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('INSERT INTO "audit_auditevent"' in q for q in sql) == 1
+    assert verify_database()[0] is None
+
+
 def test_every_part_of_a_labelled_record_carries_its_label() -> None:
     """A row that belongs to a Part 2 labelled record (a step of a goal, an addendum of an
     encounter, an event of a referral, ...) reaches the label through ``PART2_VIA``, so the
