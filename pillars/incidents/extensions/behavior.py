@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy
-from pillars.core.templatetags.record_urls import route_url
+from pillars.core.templatetags.record_urls import record_url, route_url
 from pillars.incidents.models import BehaviorContract
 from pillars.incidents.selectors import behavior as selectors
 from pillars.people.models import PersonServed, Unit
@@ -72,12 +71,12 @@ def board_rows(
         rows[pk] = [
             RowExtra(
                 label="Record behavior",
-                url=reverse("incidents:behavior-record-new", args=[public_ids[pk]]),
+                url=record_url("incidents:behavior-record-new", public_ids[pk]),
                 icon="✎",
             )
         ]
     for pk, contract in due.items():
-        url = reverse("incidents:behavior-plan", args=[public_ids[pk]])
+        url = record_url("incidents:behavior-plan", public_ids[pk])
         rows.setdefault(pk, []).append(
             RowExtra(
                 label=f"Behavior contract review due since {contract.review_on:%Y-%m-%d}",

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy
@@ -50,7 +49,7 @@ def board_rows(
     plans = selectors.current_plans_for(person_ids, request.user)
     public_ids = board_extras.public_ids(request, unit, list(plans))
     for person_id, version in plans.items():
-        url = reverse("incidents:safety-plan", args=[public_ids[person_id]]) + "#current-plan"
+        url = record_url("incidents:safety-plan", public_ids[person_id]) + "#current-plan"
         extras = [RowExtra(label="Safety plan", url=url, icon="✚")]
         if version.review_on < today:
             extras.append(
