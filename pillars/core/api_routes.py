@@ -16,6 +16,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from pillars.audit import log as audit_log
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS
 from pillars.core.declare import audited
@@ -82,7 +83,11 @@ def read_route(
     ``answer(user, public_id)`` as ``out``."""
 
     def handler(request: HttpRequest, public_id: UUID) -> Any:
-        return Status(200, answer(request.user, public_id))
+        # The record's audited read and the Part 2 disclosures it makes (records read under a
+        # consent or an emergency grant) are logged together, before the answer leaves.
+        with audit_log.together():
+            found = answer(request.user, public_id)
+        return Status(200, found)
 
     add_route(
         router,

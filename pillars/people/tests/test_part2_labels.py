@@ -367,6 +367,36 @@ def test_a_person_page_under_a_grant_logs_its_read_and_the_disclosures_in_one_wr
     assert verify_database()[0] is None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_api_read_under_a_grant_logs_its_read_and_the_disclosure_in_one_write(
+    story: Part2Story,
+) -> None:
+    """A JSON read of a person's records (their observation orders) under an emergency grant
+    logs the person's read and the disclosure of the Part 2 order together, in one INSERT."""
+    nurse = story.world.user("nurse")
+    people_services.start_emergency_access(
+        story.person, actor=nurse, reason="Unresponsive; need the observation history now"
+    )
+    api = api_as(nurse)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        answer = api.get(f"/persons/{story.person.public_id}/orders")
+    assert answer.status_code == 200
+    assert [o["public_id"] for o in answer.json()] == [str(story.order.public_id)]
+    logged = list(AuditEvent.objects.exclude(pk__in=before).order_by("seq"))
+    assert [(e.object_type, e.object_id) for e in logged][-2:] == [
+        ("people.personserved", str(story.person.public_id)),
+        ("rounds.observationorder", "part2-disclosure"),
+    ]
+    assert logged[-1].prev_hmac == logged[-2].hmac
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The token's "used" event (its first use) is written as the request is authenticated;
+    # the read and its disclosure in the one INSERT after it.
+    assert [e.action for e in logged] == ["token", "view", "view"]
+    assert sum('INSERT INTO "audit_auditevent"' in q for q in sql) == 2
+    assert verify_database()[0] is None
+
+
 def test_every_part_of_a_labelled_record_carries_its_label() -> None:
     """A row that belongs to a Part 2 labelled record (a step of a goal, an addendum of an
     encounter, an event of a referral, ...) reaches the label through ``PART2_VIA``, so the
