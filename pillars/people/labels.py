@@ -31,7 +31,7 @@ from django.db.models import Model, Q, QuerySet
 from pillars.core import clock, prepared
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode as R
-from pillars.people.models import Part2Labelled, Placement, Unit
+from pillars.people.models import Part2Labelled, PersonServed, Placement, Unit
 
 
 def placement_unit_at(person_id: int | None, moment: datetime) -> Unit | None:
@@ -355,8 +355,15 @@ def log_counted(qs: Any) -> None:
 def _log_rows(actor: Actor, rows: Iterable[Any]) -> None:
     rows = list(rows)
     # The persons read with the rows (``select_related``): a disclosure names them by these.
-    persons = (row._state.fields_cache.get("person") for row in rows)
-    note_public_ids(actor, {p.pk: p.public_id for p in persons if p and "public_id" in p.__dict__})
+    persons = [row._state.fields_cache.get("person") for row in rows]
+    note_public_ids(
+        actor,
+        {
+            p.pk: p.public_id
+            for p in persons
+            if isinstance(p, PersonServed) and "public_id" in p.__dict__
+        },
+    )
     for row in rows:
         if not row.is_part2 or row.made_in_unit_id in actor.unit_ids:
             continue
@@ -409,7 +416,6 @@ def _disclosed(
     actor.extra[key] = True
     from pillars.audit import log as audit
     from pillars.audit.choices import Action, Category, Purpose
-    from pillars.people.models import PersonServed
 
     known = actor.extra.get(_KNOWN_PUBLIC_IDS, {})
     if all(pk in known for pk in person_ids):
