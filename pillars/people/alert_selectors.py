@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import F, QuerySet
 
-from pillars.core import policy, prepared
+from pillars.core import policy
 from pillars.core.entry import get_for
 from pillars.people.alert_models import Alert
 
@@ -28,23 +30,33 @@ def alerts_visible_to(user: Any, *, unacknowledged: bool = False) -> QuerySet[Al
 
 def unacknowledged_count(user: Any) -> int:
     """The badge: one COUNT on the (recipient, acknowledged_at) index, none for roles that have
-    no inbox."""
+    no inbox. An alert whose cause was resolved (the check was made) closed itself: not
+    waiting."""
     actor = policy.actor_for(user)
     if actor.staff_id is None or not policy.can(actor, "people.view_alerts"):
         return 0
-    # An alert whose cause was resolved (the check was made) closed itself: not waiting. Every
-    # page asks it: compiled once per process (core.prepared), one group per recipient.
-    counted = prepared.rows(
-        "unacknowledged alerts of a recipient",
-        Alert.objects.filter(
-            recipient_id=actor.staff_id, acknowledged_at__isnull=True, resolved_at__isnull=True
-        )
-        .order_by()
-        .values("recipient_id")
-        .annotate(waiting=Count("pk"))
-        .values_list("waiting", flat=True),
+    # Every page asks it, so it is written out (``_badge_sql``): building and compiling it
+    # through the ORM took 0.3 ms a page, running it 0.01.
+    alias = router.db_for_read(Alert) or DEFAULT_DB_ALIAS
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_badge_sql(), [actor.staff_id])
+        return int(cursor.fetchone()[0])
+
+
+@functools.cache
+def _badge_sql() -> str:
+    """``Alert.objects.filter(recipient_id=%s, acknowledged_at__isnull=True,
+    resolved_at__isnull=True).count()``, by the model's table and column names."""
+    meta = Alert._meta
+    column = {field.name: field.column for field in meta.concrete_fields}
+    recipient, acknowledged, resolved = (
+        column[name] for name in ("recipient", "acknowledged_at", "resolved_at")
     )
-    return counted[0] if counted else 0
+    # Only model metadata is formatted in; the recipient is a parameter.
+    return (
+        f"SELECT COUNT(*) FROM {meta.db_table} WHERE {recipient} = %s"  # noqa: S608
+        f" AND {acknowledged} IS NULL AND {resolved} IS NULL"
+    )
 
 
 def get_alert_for(user: Any, public_id: Any, action: str = "people.view_alerts") -> Alert:
