@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch
 
 from pillars.core import policy
 from pillars.core.policy import Actor
-from pillars.core.templatetags.record_urls import route_url
+from pillars.core.templatetags.record_urls import route_key, route_url
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def register(entries: Iterable[NavEntry]) -> None:
     for entry in entries:
         _entries[entry.url_name] = entry
     _ordered.cache_clear()
+    _addressed.cache_clear()
 
 
 def registered() -> list[NavEntry]:
@@ -53,22 +55,26 @@ def _ordered() -> tuple[NavEntry, ...]:
 
 
 def _url(url_name: str) -> str | None:
-    """An entry's address, reversed once per process (``route_url``: every page draws the menu,
-    and reversing each of its names again cost more than the rest of it); None for a name no
-    route has."""
+    """An entry's address (``route_url``); None for a name no route has."""
     try:
         return route_url(url_name)
     except NoReverseMatch:
         return None
 
 
+@functools.lru_cache(maxsize=8)
+def _addressed(*key: Any) -> tuple[tuple[NavEntry, str], ...]:
+    """The entries with their addresses, reversed once per process and per way of reversing
+    (``key``: the script prefix and resolver ``route_url`` reverses with): every page draws
+    the menu, and reversing its names again cost more than the rest of it."""
+    found = ((entry, _url(entry.url_name)) for entry in _ordered())
+    return tuple((entry, url) for entry, url in found if url is not None)
+
+
 def navigation_for(actor: Actor, path: str) -> list[NavItem]:
     items = []
-    for entry in _ordered():
+    for entry, url in _addressed(*route_key()):
         if entry.action is not None and not policy.can(actor, entry.action):
-            continue
-        url = _url(entry.url_name)
-        if url is None:
             continue
         current = path == url if url == "/" else path.startswith(url)
         items.append(NavItem(entry.label, url, current, entry.more))

@@ -38,7 +38,9 @@ def _route(
     return reverse(name, args=args, urlconf=urlconf)
 
 
-def _key() -> tuple[str, str | None, URLResolver]:
+def route_key() -> tuple[str, str | None, URLResolver]:
+    """What a reversed address depends on besides its route: the script prefix, the urlconf
+    and its resolver (a cache of addresses keys on these)."""
     urlconf = get_urlconf()
     return get_script_prefix(), urlconf, get_resolver(urlconf)
 
@@ -47,12 +49,12 @@ def record_url(name: str, public_id: Any) -> str:
     """``reverse(name, args=[public_id])`` for a route whose one argument is a public id."""
     if not isinstance(public_id, UUID):
         return reverse(name, args=[public_id])
-    return _route(name, True, *_key()).replace(_PLACEHOLDER_TEXT, str(public_id))
+    return _route(name, True, *route_key()).replace(_PLACEHOLDER_TEXT, str(public_id))
 
 
 def route_url(name: str) -> str:
     """``reverse(name)`` for a route without arguments."""
-    return _route(name, False, *_key())
+    return _route(name, False, *route_key())
 
 
 @register.filter(name="record_url")
