@@ -23,6 +23,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 
+from pillars.core import prepared
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -85,6 +87,8 @@ _refusal_hook: Callable[[Actor, str, Any, str], None] | None = None
 # is hidden the same way on every page, list, count and API route.
 _label_visible: Callable[[Actor, Any], bool] | None = None
 _label_restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]] | None = None
+_label_key: Callable[[Actor], Any] | None = None
+_label_bind: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]] | None = None
 
 
 def rule(
@@ -121,10 +125,15 @@ def set_label_guard(
     *,
     visible: Callable[[Actor, Any], bool],
     restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]],
+    key: Callable[[Actor], Any],
+    bind: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]],
 ) -> None:
-    """The second half of visibility: a record's label (people.labels) after its scope."""
-    global _label_visible, _label_restrict
+    """The second half of visibility: a record's label (people.labels) after its scope. For the
+    reads kept once built (``readable_rows``): ``key`` names what ``restrict`` builds its
+    condition from for an actor, ``bind`` hands a kept read to the actor reading it now."""
+    global _label_visible, _label_restrict, _label_key, _label_bind
     _label_visible, _label_restrict = visible, restrict
+    _label_key, _label_bind = key, bind
 
 
 def set_refusal_hook(hook: Callable[[Actor, str, Any, str], None]) -> None:
@@ -250,6 +259,21 @@ def readable[M: models.Model](queryset: models.QuerySet[M], user: Any) -> models
     if user is None or _label_restrict is None:
         return queryset
     return _label_restrict(actor_for(user), queryset)
+
+
+def readable_rows[M: models.Model, R](
+    name: str, user: Any, build: Callable[..., models.QuerySet[M, R]], *values: Any
+) -> list[R]:
+    """The rows of ``build(*values)``, a read filtered with ``readable`` for ``user``, built and
+    compiled once per process and per what the user's label condition is built from (their
+    units, grants and consents: ``prepared.read``). The rows a grant or consent opened are
+    logged as disclosures to this user, as ``readable``'s own reads are."""
+    if user is None or _label_key is None or _label_bind is None:
+        return prepared.read(name, "everything", build, *values)
+    actor, bind = actor_for(user), _label_bind
+    return prepared.read(
+        name, _label_key(actor), build, *values, bind=lambda queryset: bind(actor, queryset)
+    )
 
 
 def _refused(actor: Actor, action: str, obj: Any, why: str) -> None:

@@ -20,7 +20,9 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, cast
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -105,7 +107,15 @@ def _rows[M: Model, R](name: str, queryset: QuerySet[M, R]) -> list[R]:
         fresh_sql, fresh_params = query.get_compiler(using=alias).as_sql()
         if (fresh_sql, tuple(fresh_params)) != (compiled.sql, params):
             raise AssertionError(f"the read {name!r} changed more than its WHERE clause's values")
-    connection = connections[alias]
+    return _run(queryset, compiled, params)
+
+
+def _run[M: Model, R](
+    queryset: QuerySet[M, R], compiled: _Compiled, params: tuple[Any, ...]
+) -> list[R]:
+    """The rows of ``queryset``, fetched with the kept SQL and these values."""
+    query = queryset.query
+    connection = connections[queryset.db]
     features = connection.features
     if (
         query.select_for_update
@@ -142,6 +152,110 @@ def first[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
         queryset = queryset.order_by("pk")
     found = _rows(name, queryset[:1])
     return found[0] if found else None
+
+
+# The values a kept read is built with before its real ones are known, one per place in the
+# call's values, chosen so that no real value equals one: a person's id is never negative, a
+# public id is random, no text holds a NUL.
+def _slot(value: Any, index: int) -> Any:
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"a kept read's value cannot be {value!r}")
+    if isinstance(value, int):
+        return -(1 << 53) - index
+    if isinstance(value, UUID):
+        return UUID(int=(0x5107 << 112) + index)
+    if isinstance(value, str):
+        return f"\x00slot {index}\x00"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return date(1, 1, 1 + index)
+    raise TypeError(f"a kept read's value cannot be a {type(value).__name__}")
+
+
+# How a database holds a value among a query's parameters: as it is, or (SQLite) a public id
+# as its hex digits and a day as its ISO text.
+_FORMS: tuple[Callable[[Any], Any], ...] = (
+    lambda value: value,
+    lambda value: value.hex if isinstance(value, UUID) else None,
+    lambda value: value.isoformat() if isinstance(value, date) else None,
+)
+
+
+class _Read:
+    """A read built once with stand-in values (``_slot``), its SQL compiled once per database,
+    and where each of the call's values goes among its parameters."""
+
+    def __init__(self, queryset: QuerySet[Any, Any], slots: tuple[Any, ...]) -> None:
+        self.queryset, self.slots = queryset, slots
+        # alias -> (compiled, ((parameter index, value index, form), ...)); None: not kept (the
+        # stand-ins cannot all be found among the parameters: the read is built each call)
+        self.compiled: dict[str, tuple[_Compiled, tuple[tuple[int, int, int], ...]] | None] = {}
+
+    def compile(self, alias: str) -> tuple[_Compiled, tuple[tuple[int, int, int], ...]] | None:
+        compiler = self.queryset.query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, FullResultSet):
+            return None
+        places = tuple(
+            (at, index, form)
+            for at, param in enumerate(params)
+            for index, slot in enumerate(self.slots)
+            for form, to_db in enumerate(_FORMS)
+            if to_db(slot) is not None and type(param) is type(to_db(slot)) and param == to_db(slot)
+        )
+        if {index for _, index, _ in places} != set(range(len(self.slots))):
+            return None
+        return _Compiled(compiler, sql, tuple(params), ()), places
+
+
+# (name, key) -> the kept read. Its keys follow the readers (their units): past MOST it starts
+# again.
+_READS: dict[tuple[str, Any], _Read] = {}
+
+
+def read[M: Model, R](
+    name: str,
+    key: Any,
+    build: Callable[..., QuerySet[M, R]],
+    *values: Any,
+    bind: Callable[[QuerySet[M, R]], QuerySet[M, R]] | None = None,
+) -> list[R]:
+    """The rows of ``build(*values)``, the queryset built and its SQL compiled once per process
+    for ``name`` and ``key``, then run with each call's ``values``: for the reads a page makes
+    on every view (a person's plan, their phase), where building the queryset (its filters,
+    columns, annotations, the reader's label condition) costs several times what the database
+    takes to answer. ``values`` are the call's own (ids, public ids, texts, days), each used in
+    the query as given; ``key`` holds everything else ``build`` reads (for a read filtered by
+    the reader's labels, what their condition is built from: ``policy.readable_rows``). ``bind``
+    hands the kept queryset's copy to this call's reader (the label guard logs what it opened
+    to them).
+
+    Under test every call builds the read afresh as well and compares its SQL and values, so a
+    key that misses what the build reads fails its tests."""
+    kept = _READS.get((name, key))
+    if kept is None:
+        if len(_READS) >= MOST:
+            _READS.clear()
+        slots = tuple(_slot(value, index) for index, value in enumerate(values))
+        kept = _READS[(name, key)] = _Read(build(*slots), slots)
+    queryset = kept.queryset.all()
+    if bind is not None:
+        queryset = bind(queryset)
+    alias = queryset.db
+    if alias not in kept.compiled:
+        kept.compiled[alias] = kept.compile(alias)
+    compiled = kept.compiled[alias]
+    if compiled is None:
+        return rows(name, build(*values))
+    sql, places = compiled
+    params = list(sql.before)
+    for at, index, form in places:
+        params[at] = _FORMS[form](values[index])
+    if settings.TESTING:
+        fresh = build(*values).query.get_compiler(using=alias).as_sql()
+        if (fresh[0], tuple(fresh[1])) != (sql.sql, tuple(params)):
+            raise AssertionError(f"the kept read {name!r} gave other SQL than a fresh build")
+    return _run(queryset, sql, tuple(params))
 
 
 def count_sql(name: Any, queryset: QuerySet[Any, Any], using: str) -> tuple[str, list[Any]]:

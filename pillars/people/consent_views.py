@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 
 from pillars.audit.choices import Category, Purpose
-from pillars.core import clock, exports, policy
+from pillars.core import clock, exports, policy, prepared
 from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pages import GET, GET_POST, page
 from pillars.core.pdf import document, writer
@@ -291,10 +291,15 @@ def person_section(
     # One plain read of the person's consents (a few rows) answers "any consent" and counts
     # those in force; the person page read every placement already, and its Part 2 units
     # answer "ever placed in a Part 2 program" without a second read of the placements.
-    consents = list(
-        Consent.objects.filter(person=person)
-        .order_by()  # counted, not listed: the model's ordering is not needed
-        .values_list("revoked_at", "expiry_event_on", "expires_on")
+    consents = prepared.read(
+        "a person's consents, counted",
+        "",
+        lambda person_id: (
+            Consent.objects.filter(person_id=person_id)
+            .order_by()  # counted, not listed: the model's ordering is not needed
+            .values_list("revoked_at", "expiry_event_on", "expires_on")
+        ),
+        person.pk,
     )
     part2_units = page.get("part2_unit_ids")
     if part2_units is None:

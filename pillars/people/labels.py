@@ -251,6 +251,41 @@ def _persons_q(root_model: type[Part2Labelled], prefix: str, person_ids: Iterabl
     return Q(**{f"{prefix}pk__in" if prefix else "pk__in": subquery})
 
 
+def restrict_key(actor: Actor) -> Any:
+    """What ``restrict_labelled`` builds its condition from for this actor, to key the reads
+    kept once built (``policy.readable_rows``): the units whose Part 2 records they read as the
+    program's team, the persons of their emergency grants, and the persons, programs and kinds
+    of the consents that name them; or that they read everything."""
+    if _sees_everything(actor):
+        return "everything"
+    key = actor.extra.get(_RESTRICT_KEY)
+    if key is None:
+        from pillars.people.consents import grants_for
+
+        grants = sorted(
+            (grant.person_id, tuple(sorted(grant.unit_ids)), tuple(sorted(grant.kinds)))
+            for grant in grants_for(actor)
+        )
+        key = actor.extra[_RESTRICT_KEY] = (
+            tuple(sorted(actor.unit_ids)),
+            tuple(sorted(actor.emergency_person_ids)),
+            tuple(grants),
+        )
+    return key
+
+
+_RESTRICT_KEY = "part2-restrict-key"
+
+
+def bind_reader[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
+    """A copy of a kept read (``policy.readable_rows``) that logs the rows a grant or consent
+    opened as disclosures to this actor, not to the reader it was first built for."""
+    hint = qs._hints.get(_HINT)  # type: ignore[attr-defined]
+    if hint is not None:
+        qs._hints = {**qs._hints, _HINT: (actor, hint[1])}  # type: ignore[attr-defined]
+    return qs
+
+
 def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     """Drop the Part 2 rows the actor may not read: one condition on the query, so lists,
     counts, sections and API pages all lose the same rows. When a grant or consent lets rows

@@ -545,7 +545,12 @@ def install() -> None:
     policy.register(ACTIONS)
     policy.set_actor_loader(load_actor)
     policy.set_refusal_hook(_audit_refusal)
-    policy.set_label_guard(visible=labels.label_visible, restrict=labels.restrict_labelled)
+    policy.set_label_guard(
+        visible=labels.label_visible,
+        restrict=labels.restrict_labelled,
+        key=labels.restrict_key,
+        bind=labels.bind_reader,
+    )
     exports.set_basis_finder(labels.disclosure_basis)
     from pillars.people.consents import recipient_basis
 

@@ -216,11 +216,15 @@ def get_person_with_episodes_for(
     units now" and the Part 2 category of the audited read, where the person's own read would
     ask the placements twice more. Nothing read is shown unless the check passes."""
     actor = policy.actor_for(user)
-    person = prepared.one(
-        "person by public id", PersonServed.objects.filter(public_id=public_id_of(public_id))
+    found = prepared.read(
+        "person by public id",
+        "",
+        lambda public_id: PersonServed.objects.filter(public_id=public_id).order_by()[:1],
+        public_id_of(public_id),
     )
-    if person is None:
+    if not found:
         raise Http404("Not found")
+    person = found[0]
     episodes = episodes_of(person)
     placements = [p for _, in_episode in episodes for p in in_episode]
     if actor.unit_ids:
@@ -305,28 +309,32 @@ def episodes_of(person: PersonServed) -> list[tuple[Episode, list[Placement]]]:
     query: admission opens an episode with its first placement, so every episode has one and
     the placements (with their episode, unit and bed) name them all. The columns the person
     page shows, not the units' and episodes' whole rows."""
-    placements = prepared.rows(
+    placements = prepared.read(
         "episodes of a person",
-        Placement.objects.filter(episode__person=person)
-        .select_related("episode", "unit", "bed__room")
-        .only(
-            "episode_id",
-            "unit_id",
-            "bed_id",
-            "started_at",
-            "ended_at",
-            "reason",
-            "episode__admitted_at",
-            "episode__discharged_at",
-            "episode__disposition",
-            "unit__name",
-            "unit__kind",
-            "unit__time_zone",
-            "unit__is_substance_use_program",
-            "bed__label",
-            "bed__room__name",
-        )
-        .order_by("-episode__admitted_at", "episode_id", "started_at", "pk"),
+        "",
+        lambda person_id: (
+            Placement.objects.filter(episode__person_id=person_id)
+            .select_related("episode", "unit", "bed__room")
+            .only(
+                "episode_id",
+                "unit_id",
+                "bed_id",
+                "started_at",
+                "ended_at",
+                "reason",
+                "episode__admitted_at",
+                "episode__discharged_at",
+                "episode__disposition",
+                "unit__name",
+                "unit__kind",
+                "unit__time_zone",
+                "unit__is_substance_use_program",
+                "bed__label",
+                "bed__room__name",
+            )
+            .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
+        ),
+        person.pk,
     )
     episodes: dict[int, tuple[Episode, list[Placement]]] = {}
     for placement in placements:
@@ -334,11 +342,12 @@ def episodes_of(person: PersonServed) -> list[tuple[Episode, list[Placement]]]:
     return list(episodes.values())
 
 
-def caseload_of(person: PersonServed) -> QuerySet[CaseloadAssignment]:
+def caseload_of(person_id: int) -> QuerySet[CaseloadAssignment]:
     """The person's caseload assignments, open ones first, with the staff member's name (not
     the whole row: the page shows no more)."""
     return (
-        person.caseload.select_related("staff")
+        CaseloadAssignment.objects.filter(person_id=person_id)
+        .select_related("staff")
         .only("public_id", "kind", "started_on", "ended_on", "staff__display_name")
         .order_by("ended_on", "-started_on")
     )

@@ -135,8 +135,8 @@ def _person_context(
     writable = not emergency
     can_assign = writable and policy.can(user, "people.assign_caseload")
     today = clock.now().date()
-    # Read on every opening of a person: its SQL is compiled once (``core.prepared``).
-    caseload = prepared.rows("a person's caseload", selectors.caseload_of(person))
+    # Read on every opening of a person: built once (``core.prepared``).
+    caseload = prepared.read("a person's caseload", "", selectors.caseload_of, person.pk)
     return {
         "person": person,
         "placement": placement,

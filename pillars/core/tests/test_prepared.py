@@ -285,3 +285,60 @@ def test_a_built_read_is_copied_for_its_key_and_a_key_missing_a_value_fails(worl
     # A key that leaves out a value the read holds gives another unit's read: refused under test.
     with pytest.raises(AssertionError, match="other SQL"):
         prepared.built(name, world.unit_a.pk, lambda: placed(world.unit_b))
+
+
+def test_a_kept_read_is_built_once_and_run_with_each_calls_values(world: World) -> None:
+    """Ids, public ids, texts and days go in as the call's own values, on either database."""
+    name = _name()
+
+    def build(pk: int, public_id: Any, code: str, born: Any) -> QuerySet[PersonServed]:
+        return (
+            PersonServed.objects.filter(pk=pk, public_id=public_id)
+            .filter(Q(record_number=code) | Q(date_of_birth=born) | Q(pk__gt=0))
+            .only("pk", "public_id", "legal_given_name")
+            .order_by("pk")
+        )
+
+    for person in (world.person_a, world.person_b, world.person_a):
+        values = (person.pk, person.public_id, person.record_number, person.date_of_birth)
+        with CaptureQueriesContext(connection) as queries:
+            found = prepared.read(name, "", build, *values)
+        assert [(p.pk, p.legal_given_name) for p in found] == [(person.pk, person.legal_given_name)]
+        assert len(queries) == 1
+    assert prepared.read(name, "", build, -1, uuid4(), "none", world.person_a.date_of_birth) == []
+    (kept,) = [v for k, v in prepared._READS.items() if k[0] == name]
+    assert all(compiled is not None for compiled in kept.compiled.values())
+    # The read kept was built once, with stand-ins: no real person's values.
+    assert world.person_a.pk not in kept.compiled[connection.alias][0].before  # type: ignore[index]
+
+
+def test_a_kept_read_whose_key_misses_what_it_reads_fails_under_test(world: World) -> None:
+    name = _name()
+    for unit in (world.unit_a, world.unit_b):
+        read = functools.partial(
+            prepared.read,
+            name,
+            "the same key for both units",
+            lambda pk, unit=unit: Unit.objects.filter(pk=pk, code=unit.code),
+        )
+        if unit == world.unit_a:
+            assert read(unit.pk) == [unit]
+        else:
+            with pytest.raises(AssertionError, match="other SQL"):
+                read(unit.pk)
+
+
+def test_a_value_the_read_does_not_hold_leaves_it_built_each_call(world: World) -> None:
+    """A value that never reaches the SQL cannot be told apart: nothing is kept compiled, and
+    the rows are Django's own."""
+    name = _name()
+    for unit in (world.unit_a, world.unit_b):
+
+        def build(code: str, unit: Unit = unit) -> QuerySet[Unit]:
+            return Unit.objects.filter(pk=unit.pk)
+
+        assert prepared.read(name, "", build, unit.code) == [unit]
+    (kept,) = [v for k, v in prepared._READS.items() if k[0] == name]
+    assert set(kept.compiled.values()) == {None}
+    with pytest.raises(TypeError, match="cannot be"):
+        prepared.read(_name(), "", lambda flag: Unit.objects.filter(is_active=flag), True)

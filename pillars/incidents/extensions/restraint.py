@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
-from pillars.core import clock, policy, prepared
+from pillars.core import clock, policy
 from pillars.core.templatetags.record_urls import record_url
 from pillars.incidents.models import RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
@@ -28,20 +29,22 @@ def person_restraint(
 ) -> dict[str, Any] | None:
     # The columns the section shows, the Part 2 label columns (the label guard reads them on a
     # row it logs) and the unit's zone, not its whole row.
-    recent = prepared.rows(
-        "recent restraint episodes",
-        policy.readable(RestraintEpisode.objects.filter(person=person), request.user)
-        .select_related("unit")
-        .only(
-            "public_id",
-            *LABEL_COLUMNS,
-            "kind",
-            "started_at",
-            "released_at",
-            "unit__time_zone",
+    def build(person_id: int) -> QuerySet[RestraintEpisode]:
+        return (
+            policy.readable(RestraintEpisode.objects.filter(person_id=person_id), request.user)
+            .select_related("unit")
+            .only(
+                "public_id",
+                *LABEL_COLUMNS,
+                "kind",
+                "started_at",
+                "released_at",
+                "unit__time_zone",
+            )
+            .order_by("-started_at")[:RECENT]
         )
-        .order_by("-started_at")[:RECENT],
-    )
+
+    recent = policy.readable_rows("recent restraint episodes", request.user, build, person.pk)
     return {
         "recent": recent,
         "active": next((e for e in recent if e.is_active), None),

@@ -79,53 +79,69 @@ def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan 
     columns it shows, with its writer's and ender's names as annotations (``written_by_name``,
     ``ended_by_name``). The names, not the whole staff rows, and not the plan's texts: the
     section shows no more, and building them cost more than the query. The phase and the
-    contract are asked only of a plan in force (``phase_now``, ``contract_review_on``)."""
-    return prepared.first(
-        "latest behavior plan summary",
-        _plans(person, user)
-        .only(*SUMMARY_FIELDS)
-        .annotate(
-            written_by_name=F("written_by__display_name"),
-            ended_by_name=F("ended_by__display_name"),
+    contract are asked only of a plan in force (``phase_now``, ``contract_review_on``). Built
+    once per reader's labels (``policy.readable_rows``), as the section's other reads are."""
+
+    def build(person_id: int) -> QuerySet[BehaviorPlan]:
+        return (
+            policy.readable(BehaviorPlan.objects.filter(person_id=person_id), user)
+            .only(*SUMMARY_FIELDS)
+            .annotate(
+                written_by_name=F("written_by__display_name"),
+                ended_by_name=F("ended_by__display_name"),
+            )
+            .order_by("-version")[:1]
         )
-        .order_by("-version"),
-    )
+
+    found = policy.readable_rows("latest behavior plan summary", user, build, person.pk)
+    return found[0] if found else None
 
 
 def phase_now(person: PersonServed, user: Any = None) -> tuple[str, date] | None:
     """The name and first day of the person's latest phase the user may read (one phase change a
     day: the day orders them)."""
-    phase = prepared.first(
-        "latest phase",
-        policy.readable(PlanPhase.objects.filter(person=person), user)
-        .only("name", "started_on", *LABEL_COLUMNS)
-        .order_by("-started_on"),
-    )
-    return (phase.name, phase.started_on) if phase is not None else None
+
+    def build(person_id: int) -> QuerySet[PlanPhase]:
+        return (
+            policy.readable(PlanPhase.objects.filter(person_id=person_id), user)
+            .only("name", "started_on", *LABEL_COLUMNS)
+            .order_by("-started_on")[:1]
+        )
+
+    found = policy.readable_rows("latest phase", user, build, person.pk)
+    return (found[0].name, found[0].started_on) if found else None
 
 
 def contract_review_on(person: PersonServed, user: Any = None) -> date | None:
     """The review date of the contract in force (the latest signed one the user may read)."""
-    contract = prepared.first(
-        "contract in force",
-        policy.readable(
-            BehaviorContract.objects.filter(person=person, status=ContractStatus.SIGNED), user
+
+    def build(person_id: int) -> QuerySet[BehaviorContract]:
+        return (
+            policy.readable(
+                BehaviorContract.objects.filter(person_id=person_id, status=ContractStatus.SIGNED),
+                user,
+            )
+            .only("review_on", *LABEL_COLUMNS)
+            .order_by("-written_at")[:1]
         )
-        .only("review_on", *LABEL_COLUMNS)
-        .order_by("-written_at"),
-    )
-    return contract.review_on if contract is not None else None
+
+    found = policy.readable_rows("contract in force", user, build, person.pk)
+    return found[0].review_on if found else None
 
 
 def plan_targets(plan: BehaviorPlan) -> list[TargetBehavior]:
     """A plan's target behaviors in their order, with the columns a summary shows (one plain
     query: the plan is fixed, so its model's ordering by plan, which joins the plan and its
     person, is left out)."""
-    return prepared.rows(
+    return prepared.read(
         "plan targets",
-        TargetBehavior.objects.filter(plan=plan)
-        .order_by("sort_order", "name")
-        .only("plan_id", "name", "measure"),
+        "",
+        lambda plan_id: (
+            TargetBehavior.objects.filter(plan_id=plan_id)
+            .order_by("sort_order", "name")
+            .only("plan_id", "name", "measure")
+        ),
+        plan.pk,
     )
 
 

@@ -29,20 +29,23 @@ def latest_versions(person: PersonServed, user: Any, count: int) -> list[SafetyP
     """The person's ``count`` latest versions the user may read, newest first, for the person
     page's section: the columns it shows and the Part 2 label columns (the label guard reads
     them on a row it logs), without the drafter's and signer's rows it does not show."""
-    return prepared.rows(
-        f"latest {count} safety plan versions",
-        policy.readable(SafetyPlanVersion.objects.filter(person=person), user)
-        .only(
-            "public_id",
-            *LABEL_COLUMNS,
-            "number",
-            "status",
-            "signed_at",
-            "review_on",
-            "content",
+
+    def build(person_id: int) -> QuerySet[SafetyPlanVersion]:
+        return (
+            policy.readable(SafetyPlanVersion.objects.filter(person_id=person_id), user)
+            .only(
+                "public_id",
+                *LABEL_COLUMNS,
+                "number",
+                "status",
+                "signed_at",
+                "review_on",
+                "content",
+            )
+            .order_by("-number")[:count]
         )
-        .order_by("-number")[:count],
-    )
+
+    return policy.readable_rows(f"latest {count} safety plan versions", user, build, person.pk)
 
 
 def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, SafetyPlanVersion]:

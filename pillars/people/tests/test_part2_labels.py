@@ -31,7 +31,7 @@ from pillars.incidents.selectors import behavior as behavior_selectors
 from pillars.incidents.selectors import incidents as incident_selectors
 from pillars.incidents.selectors import safety as safety_selectors
 from pillars.people import services as people_services
-from pillars.people.labels import backfill_labels
+from pillars.people.labels import backfill_labels, restrict_key
 from pillars.people.models import Placement
 from pillars.people.testing import World, make_person, make_staff, make_unit, place
 from pillars.people.tests.part2_support import Part2Story, build_story, check_now
@@ -207,6 +207,35 @@ def test_a_phase_and_a_contract_read_for_the_person_page_are_logged_when_a_grant
         "incidents.planphase",
         "incidents.behaviorcontract",
     }
+
+
+def test_a_read_kept_once_built_logs_its_disclosure_to_whoever_reads_it_now(
+    story: Part2Story,
+) -> None:
+    """The person page's reads are built once per reader's labels (``policy.readable_rows``):
+    two nurses of one unit, each under an emergency grant for the person, share one kept read of
+    the plan, and each one's disclosure is logged as theirs."""
+    first = story.world.user("nurse")
+    second = make_staff("nurse-two", [RoleCode.NURSE], [story.world.unit_a]).user
+    for user in (first, second):
+        people_services.start_emergency_access(
+            story.person, actor=user, reason="Unresponsive; need the behavior plan now"
+        )
+        policy.forget(user)
+    assert restrict_key(policy.actor_for(first)) == restrict_key(policy.actor_for(second))
+    for user in (first, second):
+        before = set(AuditEvent.objects.values_list("pk", flat=True))
+        latest = behavior_selectors.latest_plan_summary(story.person, user)
+        assert latest is not None
+        assert latest.pk == story.plan.pk
+        logged = AuditEvent.objects.exclude(pk__in=before).filter(object_id="part2-disclosure")
+        assert [(e.object_type, e.actor_id) for e in logged] == [
+            ("incidents.behaviorplan", user.pk)
+        ]
+    # A reader of the unit with no grant has a key of their own and does not see the plan.
+    third = make_staff("nurse-three", [RoleCode.NURSE], [story.world.unit_a]).user
+    assert restrict_key(policy.actor_for(third)) != restrict_key(policy.actor_for(first))
+    assert behavior_selectors.latest_plan_summary(story.person, third) is None
 
 
 def test_a_read_of_values_or_of_a_records_parts_opened_by_a_grant_is_logged(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.core import policy, prepared
+from pillars.core import policy
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
 from pillars.people.sections import CARE_TEAM, hidden_unless_allowed
@@ -20,9 +20,12 @@ from pillars.recovery.selectors import matching as selectors
 def person_peer_match(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> dict[str, Any] | None:
-    # Compiled once per process (core.prepared): every page of a person asks it.
-    rows = prepared.rows(
-        "a person's latest peer requests", selectors.requests_of(person, request.user)[:5]
+    # Built once per reader's labels (policy.readable_rows): every page of a person asks it.
+    rows = policy.readable_rows(
+        "a person's latest peer requests",
+        request.user,
+        lambda person_id: selectors.requests_of(person_id, request.user)[:5],
+        person.pk,
     )
     return {
         "active": next((r for r in rows if r.is_active), None),

@@ -127,13 +127,13 @@ def requests_visible_to(user: Any, *, active_only: bool = True) -> QuerySet[Matc
     return qs.select_related("person", "requested_by", "chosen_peer").order_by("requested_at", "pk")
 
 
-def requests_of(person: PersonServed, user: Any) -> QuerySet[MatchRequest]:
+def requests_of(person_id: int, user: Any) -> QuerySet[MatchRequest]:
     """The person's requests the user may read (the caller checked the person's scope), newest
     first, with what the person page's section shows: the status, the chosen peer's name and
     when, and the Part 2 label columns (the label guard reads them on a row it logs), not the
     requester's and the peer's whole rows."""
     return (
-        policy.readable(MatchRequest.objects.filter(person=person), user)
+        policy.readable(MatchRequest.objects.filter(person_id=person_id), user)
         .select_related("chosen_peer")
         .only(
             "public_id",

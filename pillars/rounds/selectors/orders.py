@@ -133,23 +133,29 @@ def current_order(person: PersonServed, user: Any = None) -> ObservationOrder | 
 def current_order_summary(person: PersonServed, user: Any = None) -> ObservationOrder | None:
     """``current_order`` with what the person page's section shows: the order's own columns
     it shows and the Part 2 label columns (the label guard reads them on a row it logs), the
-    level's and the orderer's names, not their whole rows."""
-    return prepared.one(
-        "current order summary",
-        policy.readable(ObservationOrder.objects.all(), user)
-        .filter(person=person, ended_at__isnull=True)
-        .select_related("level", "ordered_by")
-        .only(
-            "public_id",
-            *labels.LABEL_COLUMNS,
-            "precautions",
-            "instructions",
-            "reason",
-            "started_at",
-            "level__name",
-            "ordered_by__display_name",
-        ),
-    )
+    level's and the orderer's names, not their whole rows. Built once per reader's labels
+    (``policy.readable_rows``)."""
+
+    def build(person_id: int) -> QuerySet[ObservationOrder]:
+        return (
+            policy.readable(ObservationOrder.objects.all(), user)
+            .filter(person_id=person_id, ended_at__isnull=True)
+            .select_related("level", "ordered_by")
+            .only(
+                "public_id",
+                *labels.LABEL_COLUMNS,
+                "precautions",
+                "instructions",
+                "reason",
+                "started_at",
+                "level__name",
+                "ordered_by__display_name",
+            )
+            .order_by()[:1]
+        )
+
+    found = policy.readable_rows("current order summary", user, build, person.pk)
+    return found[0] if found else None
 
 
 def recent_checks(
