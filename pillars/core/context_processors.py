@@ -16,12 +16,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     actor = policy.actor_for(user)
-    items = navigation_for(actor, request.path)
-    more = [item for item in items if item.more]
     return {
-        "nav_items": items,
-        "nav_more": more,
-        "nav_more_current": any(item.is_current for item in more),
+        # Drawn by the frame's {% main_nav %} (core.navigation.menu_html).
+        "nav_items": navigation_for(actor, request.path),
         "actor": actor,
         "session_idle_seconds": settings.SESSION_IDLE_SECONDS,
         "PART2_NOTICE": exports.NOTICE,

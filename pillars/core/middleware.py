@@ -14,11 +14,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import LazyObject, empty
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, context, policy
+from pillars.core.policy import unwrapped
 
 POLL_HEADER = "HTTP_X_PILLARS_POLL"
 SEEN_KEY = "pillars_seen_at"
@@ -253,15 +253,3 @@ class TwoFactorRequiredMiddleware:
         if user is not None:
             request.user = unwrapped(user)
         return self.get_response(request)
-
-
-def unwrapped(user: Any) -> Any:
-    """The user object itself behind the lazy wrappers authentication and django-otp put on
-    ``request.user``. Once the user is loaded (the checks above load it) the wrappers only
-    forward: every attribute a request reads (the actor cached on the user, its roles, the
-    templates' ``user``) went through two of them, about a thousand times a page."""
-    while isinstance(user, LazyObject):
-        if object.__getattribute__(user, "_wrapped") is empty:
-            user._setup()
-        user = object.__getattribute__(user, "_wrapped")
-    return user

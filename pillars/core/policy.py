@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.utils.functional import LazyObject, empty
 
 from pillars.core import prepared
 
@@ -146,9 +147,11 @@ def actions() -> dict[str, Rule]:
 
 
 def actor_for(user: Any) -> Actor:
-    """The actor for a user, cached on the user object for the rest of the request."""
+    """The actor for a user, cached on the user object for the rest of the request. The actor
+    holds the user itself, not the lazy ``request.user`` a middleware may have asked with."""
     if isinstance(user, Actor):
         return user
+    user = unwrapped(user)
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     cached = getattr(user, "_pillars_actor", None)
@@ -159,6 +162,18 @@ def actor_for(user: Any) -> Actor:
     actor = _actor_loader(user)
     user._pillars_actor = actor
     return actor
+
+
+def unwrapped(user: Any) -> Any:
+    """The user object itself behind the lazy wrappers authentication and django-otp put on
+    ``request.user``. Once the user is loaded (the request's middleware loads it) the wrappers
+    only forward: every attribute a request reads (the actor cached on the user, its roles, the
+    templates' ``user``) went through two of them, about a thousand times a page."""
+    while isinstance(user, LazyObject):
+        if object.__getattribute__(user, "_wrapped") is empty:
+            user._setup()
+        user = object.__getattribute__(user, "_wrapped")
+    return user
 
 
 _LOADED_WITH_USER = "_pillars_loaded_with_user"

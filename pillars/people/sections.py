@@ -37,6 +37,7 @@ from django.http import HttpRequest
 
 from pillars.audit.choices import Category
 from pillars.core import policy
+from pillars.core.templatetags.record_urls import record_url
 from pillars.people.models import PersonServed
 
 # The groups the person page shows today (a section may name another; it is shown the same way).
@@ -101,6 +102,7 @@ class RenderedSection:
     group: str = OTHER
     on_demand: bool = False
     title: str = ""
+    url: str = ""  # an on-demand section's address (people:person-section)
 
 
 @dataclass
@@ -169,8 +171,9 @@ def sections_for(
         if not gate.allows(section):
             continue
         if section.on_demand:
+            url = record_url("people:person-section", person.public_id, section.key)
             rendered = RenderedSection(
-                section.key, section.template, {}, section.group, True, section.title
+                section.key, section.template, {}, section.group, True, section.title, url
             )
         else:
             context = section.context(request, person, page)

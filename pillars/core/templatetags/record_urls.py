@@ -4,7 +4,9 @@ sections), without reversing the route again for every link and every request:
 - ``{{ person.public_id|record_url:"rounds:order-history" }}`` is
   ``{% url "rounds:order-history" person.public_id %}``, for a route whose one argument is a
   public id;
-- ``{{ "core:home"|route_url }}`` is ``{% url "core:home" %}``, for a route without arguments.
+- ``{{ "core:home"|route_url }}`` is ``{% url "core:home" %}``, for a route without arguments;
+- ``record_url("people:person-section", person.public_id, key)`` in Python, for a public id's
+  route with a few fixed words after it (a person page section's key).
 
 A route is reversed once per script prefix and URL resolver (what ``reverse`` reads besides the
 arguments; the resolver is a new one when the URL configuration changes), a public id's route
@@ -29,12 +31,17 @@ _PLACEHOLDER_TEXT = str(_PLACEHOLDER)
 
 @functools.lru_cache(maxsize=256)
 def _route(
-    name: str, with_id: bool, prefix: str, urlconf: str | None, resolver: URLResolver
+    name: str,
+    with_id: bool,
+    more: tuple[str, ...],
+    prefix: str,
+    urlconf: str | None,
+    resolver: URLResolver,
 ) -> str:
-    """The route reversed (with the placeholder id when ``with_id``); ``prefix`` and
-    ``resolver`` are the script prefix and the resolver it was reversed with: part of the key,
-    as ``reverse`` reads them."""
-    args = [_PLACEHOLDER] if with_id else []
+    """The route reversed (with the placeholder id when ``with_id``, then ``more``); ``prefix``
+    and ``resolver`` are the script prefix and the resolver it was reversed with: part of the
+    key, as ``reverse`` reads them."""
+    args = [_PLACEHOLDER, *more] if with_id else []
     return reverse(name, args=args, urlconf=urlconf)
 
 
@@ -45,16 +52,17 @@ def route_key() -> tuple[str, str | None, URLResolver]:
     return get_script_prefix(), urlconf, get_resolver(urlconf)
 
 
-def record_url(name: str, public_id: Any) -> str:
-    """``reverse(name, args=[public_id])`` for a route whose one argument is a public id."""
+def record_url(name: str, public_id: Any, *more: str) -> str:
+    """``reverse(name, args=[public_id, *more])`` for a route whose first argument is a public
+    id; ``more``, a few fixed words (a section's key), is part of what is reversed once."""
     if not isinstance(public_id, UUID):
-        return reverse(name, args=[public_id])
-    return _route(name, True, *route_key()).replace(_PLACEHOLDER_TEXT, str(public_id))
+        return reverse(name, args=[public_id, *more])
+    return _route(name, True, more, *route_key()).replace(_PLACEHOLDER_TEXT, str(public_id))
 
 
 def route_url(name: str) -> str:
     """``reverse(name)`` for a route without arguments."""
-    return _route(name, False, *route_key())
+    return _route(name, False, (), *route_key())
 
 
 @register.filter(name="record_url")

@@ -244,7 +244,7 @@ def test_a_view_sees_the_signed_in_user_itself_not_its_lazy_wrappers(
 def test_unwrapped_loads_and_strips_nested_lazy_objects() -> None:
     from django.utils.functional import SimpleLazyObject
 
-    from pillars.core.middleware import unwrapped
+    from pillars.core.policy import unwrapped
 
     loads: list[str] = []
 
