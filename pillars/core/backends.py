@@ -78,7 +78,13 @@ class PasswordBackend(ModelBackend):
 
     def get_user(self, user_id: int) -> Any:
         manager = get_user_model()._default_manager
-        user = prepared.one("signed-in user", manager.select_related("staff").filter(pk=user_id))
+        found = prepared.read(
+            "signed-in user",
+            "",
+            lambda pk: manager.select_related("staff").filter(pk=pk).order_by()[:1],
+            user_id,
+        )
+        user = found[0] if found else None
         if user is None or not self.user_can_authenticate(user):
             return None
         return policy.loaded_with_user(user)

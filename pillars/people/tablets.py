@@ -13,8 +13,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest, HttpResponse
 
-from pillars.core import devices, policy
-from pillars.core.entry import one_row
+from pillars.core import devices, policy, prepared
 from pillars.core.sessions import DEVICE_SESSION_KEY, end_sessions_where
 from pillars.people.models import Staff, TrustedDevice
 from pillars.people.services import check_pin, device_for_secret, enroll_on_device, may_quick_switch
@@ -61,10 +60,18 @@ class BadgePinBackend(BaseBackend):
         return staff.user
 
     def get_user(self, user_id: int) -> Any:
-        user = one_row(
-            get_user_model().objects.select_related("staff").filter(pk=user_id, is_active=True)
+        found = prepared.read(
+            "signed-in user by badge",
+            "",
+            lambda pk: (
+                get_user_model()
+                .objects.select_related("staff")
+                .filter(pk=pk, is_active=True)
+                .order_by()[:1]
+            ),
+            user_id,
         )
-        return policy.loaded_with_user(user)
+        return policy.loaded_with_user(found[0] if found else None)
 
 
 # --- The device cookie -----------------------------------------------------------------------
