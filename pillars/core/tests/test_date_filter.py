@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from itertools import product
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,7 +44,7 @@ VALUES = [
 
 
 @pytest.mark.parametrize(("value", "arg"), list(product(VALUES, FORMATS)))
-def test_it_writes_what_djangos_writes(value: object, arg: str | None) -> None:
+def test_it_writes_what_djangos_writes(value: Any, arg: str | None) -> None:
     try:
         expected = django_filters.date(value, arg)
     except TypeError as refused:  # a time of day asked of a day
@@ -54,7 +55,8 @@ def test_it_writes_what_djangos_writes(value: object, arg: str | None) -> None:
 
 
 def test_pages_use_it_with_their_moments_in_the_zone_they_name() -> None:
-    template = engines["django"].from_string(
+    engine: Any = engines["django"]
+    template = engine.from_string(
         '{% load tz %}{{ moment|date:"Y-m-d H:i" }}|{{ moment|timezone:"America/Chicago"'
         '|date:"Y-m-d H:i" }}|{{ moment|date:"H:i T" }}'
     )
@@ -62,6 +64,6 @@ def test_pages_use_it_with_their_moments_in_the_zone_they_name() -> None:
     with timezone.override(ZoneInfo("Asia/Tokyo")):
         shown = template.template.render(Context({"moment": moment}))
     assert shown == "2026-07-01 21:05|2026-07-01 07:05|21:05 JST"
-    assert engines["django"].engine.template_builtins[-1].filters["date"] is date_filter
+    assert engine.engine.template_builtins[-1].filters["date"] is date_filter
     later = moment + timedelta(days=200)
     assert date_filter(later, "Y-m-d") == "2027-01-17"
