@@ -155,8 +155,8 @@ def first[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
 
 
 # The values a kept read is built with before its real ones are known, one per place in the
-# call's values, chosen so that no real value equals one: a person's id is never negative, a
-# public id is random, no text holds a NUL.
+# call's values (one per item of a list), chosen so that no real value equals one: a person's id
+# is never negative, a public id is random, no text holds a NUL.
 def _slot(value: Any, index: int) -> Any:
     if isinstance(value, bool) or value is None:
         raise TypeError(f"a kept read's value cannot be {value!r}")
@@ -208,9 +208,30 @@ class _Read:
         return _Compiled(compiler, sql, tuple(params), ()), places
 
 
-# (name, key) -> the kept read. Its keys follow the readers (their units): past MOST it starts
-# again.
-_READS: dict[tuple[str, Any], _Read] = {}
+# (name, key, the length of each list among the values) -> the kept read. Its keys follow the
+# readers (their units) and the lists' lengths (a board's census): past MOST it starts again.
+_READS: dict[tuple[str, Any, tuple[int | None, ...]], _Read] = {}
+
+
+def _flat(values: tuple[Any, ...]) -> Any:
+    for value in values:
+        if isinstance(value, list | tuple):
+            yield from value
+        else:
+            yield value
+
+
+def _shaped(flat: tuple[Any, ...], shape: tuple[int | None, ...]) -> list[Any]:
+    """The call's values again from their flat list (a list where ``shape`` has a length)."""
+    out, at = [], 0
+    for length in shape:
+        if length is None:
+            out.append(flat[at])
+            at += 1
+        else:
+            out.append(list(flat[at : at + length]))
+            at += length
+    return out
 
 
 def read[M: Model, R](
@@ -224,20 +245,22 @@ def read[M: Model, R](
     for ``name`` and ``key``, then run with each call's ``values``: for the reads a page makes
     on every view (a person's plan, their phase), where building the queryset (its filters,
     columns, annotations, the reader's label condition) costs several times what the database
-    takes to answer. ``values`` are the call's own (ids, public ids, texts, days), each used in
-    the query as given; ``key`` holds everything else ``build`` reads (for a read filtered by
-    the reader's labels, what their condition is built from: ``policy.readable_rows``). ``bind``
-    hands the kept queryset's copy to this call's reader (the label guard logs what it opened
-    to them).
+    takes to answer. ``values`` are the call's own (ids, public ids, texts, days, or lists of
+    distinct ones: a list of another length is built apart), each used in the query as given;
+    ``key`` holds everything else ``build`` reads (for a read filtered by the reader's labels,
+    what their condition is built from: ``policy.readable_rows``). ``bind`` hands the kept
+    queryset's copy to this call's reader (the label guard logs what it opened to them).
 
     Under test every call builds the read afresh as well and compares its SQL and values, so a
     key that misses what the build reads fails its tests."""
-    kept = _READS.get((name, key))
+    shape = tuple(len(value) if isinstance(value, list | tuple) else None for value in values)
+    flat = tuple(_flat(values))
+    kept = _READS.get((name, key, shape))
     if kept is None:
         if len(_READS) >= MOST:
             _READS.clear()
-        slots = tuple(_slot(value, index) for index, value in enumerate(values))
-        kept = _READS[(name, key)] = _Read(build(*slots), slots)
+        slots = tuple(_slot(value, index) for index, value in enumerate(flat))
+        kept = _READS[(name, key, shape)] = _Read(build(*_shaped(slots, shape)), slots)
     queryset = kept.queryset.all()
     if bind is not None:
         queryset = bind(queryset)
@@ -250,7 +273,7 @@ def read[M: Model, R](
     sql, places = compiled
     params = list(sql.before)
     for at, index, form in places:
-        params[at] = _FORMS[form](values[index])
+        params[at] = _FORMS[form](flat[index])
     if settings.TESTING:
         fresh = build(*values).query.get_compiler(using=alias).as_sql()
         if (fresh[0], tuple(fresh[1])) != (sql.sql, tuple(params)):

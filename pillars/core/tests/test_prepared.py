@@ -342,3 +342,18 @@ def test_a_value_the_read_does_not_hold_leaves_it_built_each_call(world: World) 
     assert set(kept.compiled.values()) == {None}
     with pytest.raises(TypeError, match="cannot be"):
         prepared.read(_name(), "", lambda flag: Unit.objects.filter(is_active=flag), True)
+
+
+def test_a_kept_read_takes_lists_and_keeps_one_read_per_length(world: World) -> None:
+    name = _name()
+
+    def build(pks: list[int], unit_id: int) -> QuerySet[Unit]:
+        return Unit.objects.filter(pk__in=pks).exclude(pk=unit_id).order_by("pk")
+
+    a, b = world.unit_a, world.unit_b
+    assert prepared.read(name, "", build, [a.pk, b.pk], -1) == [a, b]
+    assert prepared.read(name, "", build, [b.pk, a.pk], a.pk) == [b]
+    assert prepared.read(name, "", build, [b.pk], -1) == [b]
+    assert prepared.read(name, "", build, [], -1) == []
+    shapes = sorted((k[2] for k in prepared._READS if k[0] == name), key=str)
+    assert shapes == [(0, None), (1, None), (2, None)]

@@ -262,22 +262,23 @@ def record_records_read(user: Any, person: PersonServed, records: list[BehaviorR
 
 def persons_with_plans(person_ids: list[int], user: Any = None) -> set[int]:
     """Those of the persons shown who have a current plan the user may read (one query,
-    whatever the census, its SQL compiled once per census size: ``core.prepared``). The plans
-    are read with their Part 2 label columns, not as bare person ids: a plan a consent opened
-    is logged as a disclosure from the rows themselves, with no second read of the plans behind
-    a list of ids."""
-    plans = policy.readable(BehaviorPlan.objects.all(), user)
-    return {
-        plan.person_id
-        for plan in prepared.rows(
-            "the board's persons with a behavior plan",
-            # Resolved once per process for the persons shown (``prepared.filtered``): they are
-            # the same on every refresh of the board.
-            prepared.filtered(plans, Q(person_id__in=sorted(person_ids), is_current=True))
+    whatever the census, built once per reader's labels and census size:
+    ``policy.readable_rows``). The plans are read with their Part 2 label columns, not as bare
+    person ids: a plan a consent opened is logged as a disclosure from the rows themselves,
+    with no second read of the plans behind a list of ids."""
+
+    def build(persons: list[int]) -> QuerySet[BehaviorPlan]:
+        return (
+            policy.readable(BehaviorPlan.objects.all(), user)
+            .filter(person_id__in=persons, is_current=True)
             .order_by()
-            .only("person_id", *LABEL_COLUMNS),
+            .only("person_id", *LABEL_COLUMNS)
         )
-    }
+
+    plans = policy.readable_rows(
+        "the board's persons with a behavior plan", user, build, sorted(set(person_ids))
+    )
+    return {plan.person_id for plan in plans}
 
 
 # --- Contract reviews -----------------------------------------------------------------------
@@ -290,16 +291,19 @@ def reviews_due_for(
     person_ids: list[int], today: date, user: Any = None
 ) -> dict[int, BehaviorContract]:
     """The contract in force whose review has come, for each of these persons that has one
-    the user may read (one query, whatever the census: the unit board; its SQL compiled once
-    per census size: ``core.prepared``)."""
-    rows = prepared.rows(
-        "the board's behavior contract reviews due",
-        prepared.filtered(
-            policy.readable(BehaviorContract.objects.all(), user),
-            Q(person_id__in=sorted(person_ids), status=ContractStatus.SIGNED, review_on__lte=today),
+    the user may read (one query, whatever the census: the unit board; built once per reader's
+    labels and census size: ``policy.readable_rows``)."""
+
+    def build(persons: list[int], day: date) -> QuerySet[BehaviorContract]:
+        return (
+            policy.readable(BehaviorContract.objects.all(), user)
+            .filter(person_id__in=persons, status=ContractStatus.SIGNED, review_on__lte=day)
+            .only("public_id", "person_id", "review_on", "status")
+            .order_by("review_on")
         )
-        .only("public_id", "person_id", "review_on", "status")
-        .order_by("review_on"),
+
+    rows = policy.readable_rows(
+        "the board's behavior contract reviews due", user, build, sorted(set(person_ids)), today
     )
     return {c.person_id: c for c in rows}
 

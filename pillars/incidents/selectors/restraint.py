@@ -240,21 +240,19 @@ def active_person_ids(
     unit: Unit, person_ids: Iterable[int], user: Any
 ) -> dict[int, RestraintEpisode]:
     """The active episode of each of these persons in one (a person has one at most) whose
-    label the user may read, with the columns the board's flag shows (and its label's); its SQL
-    compiled once per census size (``core.prepared``)."""
-    episodes = prepared.rows(
-        "the board's persons in restraint",
-        # Resolved once per process for the persons shown (``prepared.filtered``): they are
-        # the same on every refresh of the board.
-        policy.readable(
-            prepared.filtered(
-                RestraintEpisode.objects.all(),
-                Q(released_at__isnull=True, person_id__in=sorted(person_ids)),
-            ),
-            user,
+    label the user may read, with the columns the board's flag shows (and its label's); built
+    once per reader's labels and census size (``policy.readable_rows``)."""
+
+    def build(persons: list[int]) -> QuerySet[RestraintEpisode]:
+        return (
+            policy.readable(RestraintEpisode.objects.all(), user)
+            .filter(released_at__isnull=True, person_id__in=persons)
+            .only("public_id", "kind", "started_at", *LABEL_COLUMNS)
+            .order_by()
         )
-        .only("public_id", "kind", "started_at", *LABEL_COLUMNS)
-        .order_by(),
+
+    episodes = policy.readable_rows(
+        "the board's persons in restraint", user, build, sorted(set(person_ids))
     )
     return {e.person_id: e for e in episodes}
 

@@ -50,27 +50,22 @@ def latest_versions(person: PersonServed, user: Any, count: int) -> list[SafetyP
 
 def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, SafetyPlanVersion]:
     """The current plan of each of these persons that has one, in one query (the unit board),
-    its SQL compiled once per census size (``core.prepared``)."""
-    rows = prepared.rows(
-        "current safety plans of the board's persons",
-        # The persons shown are the same on every refresh of the board: the condition is
-        # resolved once per process for them (``prepared.filtered``).
-        prepared.filtered(
-            policy.readable(SafetyPlanVersion.objects.current(), user),
-            Q(person_id__in=sorted(person_ids)),
+    built once per reader's labels and census size (``policy.readable_rows``)."""
+
+    def build(persons: list[int]) -> QuerySet[SafetyPlanVersion]:
+        return (
+            policy.readable(SafetyPlanVersion.objects.current(), user)
+            .filter(person_id__in=persons)
+            # One current plan a person: no ORDER BY.
+            .order_by()
+            # The Part 2 label columns too: the label guard reads them on every row it logs,
+            # and a deferred column would cost one query per row (a board of n persons, n
+            # queries). The board has the persons' public ids: no join for them.
+            .only("public_id", "number", "review_on", "status", *LABEL_COLUMNS)
         )
-        # One current plan a person: no ORDER BY.
-        .order_by()
-        # The Part 2 label columns too: the label guard reads them on every row it logs, and a
-        # deferred column would cost one query per row (a board of n persons, n queries). The
-        # board has the persons' public ids: no join for them.
-        .only(
-            "public_id",
-            "number",
-            "review_on",
-            "status",
-            *LABEL_COLUMNS,
-        ),
+
+    rows = policy.readable_rows(
+        "current safety plans of the board's persons", user, build, sorted(set(person_ids))
     )
     return {v.person_id: v for v in rows}
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from pillars.core import prepared
 from pillars.people.alerts import Alert, AlertKind
@@ -31,35 +31,34 @@ class WaitingCheck:
 
 def checks_not_safe_waiting(unit: Any, person_ids: list[int]) -> dict[int, list[WaitingCheck]]:
     """By person: the checks on this unit that were not safe and whose alert nobody has
-    acknowledged yet (one acknowledgement by any recipient is enough). One query, its SQL
-    compiled once per census size (``core.prepared``)."""
-    # Both conditions hold the unit and the persons shown, the same on every refresh of the
-    # board: each is resolved once per process for those values (``prepared.filtered``).
-    waiting = Q(
-        kind=AlertKind.CHECK_NOT_SAFE,
-        unit_id=unit.pk,
-        person_id__in=sorted(person_ids),
-        acknowledged_at__isnull=True,
-        resolved_at__isnull=True,
-        subject_id__isnull=False,
-    )
-    rows = prepared.rows(
-        "the board's unsafe checks waiting",
-        prepared.filtered(
-            prepared.filtered(Alert.objects.all(), waiting),
-            lambda: (
+    acknowledged yet (one acknowledgement by any recipient is enough). One query, built once
+    per census size (``core.prepared.read``)."""
+
+    def build(unit_id: int, persons: list[int]) -> QuerySet[Alert, tuple[Any, ...]]:
+        return (
+            Alert.objects.filter(
+                kind=AlertKind.CHECK_NOT_SAFE,
+                unit_id=unit_id,
+                person_id__in=persons,
+                acknowledged_at__isnull=True,
+                resolved_at__isnull=True,
+                subject_id__isnull=False,
+            )
+            .filter(
                 ~Q(
                     subject_id__in=Alert.objects.filter(
                         kind=AlertKind.CHECK_NOT_SAFE,
-                        unit_id=unit.pk,
+                        unit_id=unit_id,
                         acknowledged_at__isnull=False,
                     ).values("subject_id")
                 )
-            ),
-            key=("unsafe checks acknowledged on the unit", unit.pk),
+            )
+            .values_list("subject_id", "person_id", "due_at", "message")
+            .order_by("due_at", "subject_id")
         )
-        .values_list("subject_id", "person_id", "due_at", "message")
-        .order_by("due_at", "subject_id"),
+
+    rows = prepared.read(
+        "the board's unsafe checks waiting", "", build, unit.pk, sorted(set(person_ids))
     )
     found: dict[int, list[WaitingCheck]] = {}
     seen: set[UUID] = set()
