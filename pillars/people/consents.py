@@ -128,13 +128,17 @@ def grants_for(actor: Actor) -> list[Grant]:
     if key in actor.extra:
         return list(actor.extra[key])
     now = clock.now()
-    consents = prepared.rows(
+    consents = prepared.read(
         "the consents that name a reader",
-        Consent.objects.using(DEFAULT_DB_ALIAS)
-        .filter(pk__in=sorted(actor.consent_ids), revoked_at__isnull=True)
-        .order_by()  # a set of grants: no ORDER BY to build
-        # What a grant and ``state_on`` read, not the form's texts and signatures.
-        .only(*_GRANT_FIELDS),
+        "",
+        lambda ids: (
+            Consent.objects.using(DEFAULT_DB_ALIAS)
+            .filter(pk__in=ids, revoked_at__isnull=True)
+            .order_by()  # a set of grants: no ORDER BY to build
+            # What a grant and ``state_on`` read, not the form's texts and signatures.
+            .only(*_GRANT_FIELDS)
+        ),
+        sorted(actor.consent_ids),
     )
     if not consents:
         actor.extra[key] = ()
