@@ -316,6 +316,8 @@ PILLARS_PROXY_COUNT = env_int("PILLARS_PROXY_COUNT", 0, minimum=0, maximum=5)
 SESSION_IDLE_SECONDS = 60 * env_int("PILLARS_SESSION_IDLE_MINUTES", 15, minimum=1, maximum=720)
 SESSION_ABSOLUTE_SECONDS = 3600 * env_int("PILLARS_SESSION_MAX_HOURS", 12, minimum=1, maximum=24)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+# Django's database sessions, their read built once per process (core.session_store).
+SESSION_ENGINE = "pillars.core.session_store"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -257,3 +257,31 @@ def test_unwrapped_loads_and_strips_nested_lazy_objects() -> None:
     assert type(unwrapped(nested)) is str
     assert loads == ["inner"]
     assert unwrapped("plain") == "plain"
+
+
+def test_the_session_store_reads_a_live_session_and_never_an_expired_or_unknown_one(
+    db: Any,
+) -> None:
+    """``core.session_store`` (the engine in settings) keeps its read of a session built once;
+    the expiry is still Django's: a session past it loads as empty and its key is dropped."""
+    from django.utils import timezone
+
+    from pillars.core.session_store import SessionStore
+
+    assert settings.SESSION_ENGINE == "pillars.core.session_store"
+    live = SessionStore()
+    live["who"] = "nurse"
+    live.save()
+    other = SessionStore()
+    other["who"] = "lead"
+    other.set_expiry(60)
+    other.save()
+    assert SessionStore(live.session_key).load() == {"who": "nurse"}
+    assert SessionStore(other.session_key).load()["who"] == "lead"
+    expired = SessionStore(other.session_key)
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
+        assert expired.load() == {}
+    assert expired.session_key is None
+    unknown = SessionStore("x" * 32)
+    assert unknown.load() == {}
+    assert unknown.session_key is None
