@@ -146,14 +146,6 @@ def one[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
     return found[0] if found else None
 
 
-def first[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
-    """``queryset.first()`` (by primary key when it has no order), compiled once (``rows``)."""
-    if not queryset.ordered:
-        queryset = queryset.order_by("pk")
-    found = _rows(name, queryset[:1])
-    return found[0] if found else None
-
-
 # The values a kept read is built with before its real ones are known, one per place in the
 # call's values (one per item of a list), chosen so that no real value equals one: a person's id
 # is never negative, a public id is random, no text holds a NUL.
