@@ -178,6 +178,8 @@ except ValueError as exc:  # dj-database-url names the bad scheme; we name the v
     raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {exc}") from None
 
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, its placeholders rewritten once per query text (pillars.core.sqlite).
+    _db["ENGINE"] = "pillars.core.sqlite"
     if _db["NAME"] and _db["NAME"] != ":memory:":
         # The folder is owner-only when Pillars makes it; the file itself is made owner-only
         # when a connection opens it (pillars.core.files).

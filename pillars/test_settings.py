@@ -19,7 +19,7 @@ atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 # writing at once (a page and its htmx poll) could interleave inside one transaction and race
 # on the audit chain. In a file each thread has its own connection and writers queue on
 # ``BEGIN IMMEDIATE``, as in production.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "pillars.core.sqlite":  # noqa: F405
     _test_db_dir = tempfile.mkdtemp(prefix="pillars-test-db-")
     atexit.register(shutil.rmtree, _test_db_dir, ignore_errors=True)
     DATABASES["default"]["TEST"] = {"NAME": str(Path(_test_db_dir) / "test.sqlite3")}  # noqa: F405

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models.sql import InsertQuery
@@ -202,12 +203,7 @@ def _insert_moving_head(connection: Any, events: list[AuditEvent]) -> None:
     """Insert a lane's next events and move its head to the last: in one statement on
     PostgreSQL (the head's UPDATE rides in a WITH clause of the events' INSERT, which Django's
     compiler writes), in two on SQLite, which has no UPDATE in a WITH clause."""
-    query = InsertQuery(AuditEvent)
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    query.insert_values(fields, [*events])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [AuditEvent._meta.pk]
-    [(insert, params)] = compiler.as_sql()
+    insert, params = _insert_sql(connection, events)
     table = connection.ops.quote_name(ChainHead._meta.db_table)
     move = f"UPDATE {table} SET seq = %s, hmac = %s WHERE id = %s"  # noqa: S608
     last = events[-1]
@@ -225,6 +221,40 @@ def _insert_moving_head(connection: Any, events: list[AuditEvent]) -> None:
         event.pk = pk
         event._state.adding = False
         event._state.db = connection.alias
+
+
+# (database alias, number of events) -> the INSERT of that many events, compiled once: compiling
+# it cost several times what preparing its values does, on every audited page and write.
+_INSERTS: dict[tuple[str, int], str] = {}
+
+
+def _insert_sql(connection: Any, events: list[AuditEvent]) -> tuple[str, list[Any]]:
+    """The INSERT of ``events`` returning their keys, and its values: each prepared by its own
+    field as Django's compiler prepares it. Under test the SQL and the values are compared with
+    the compiler's own."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    params = [
+        f.get_db_prep_save(f.pre_save(event, add=True), connection)
+        for event in events
+        for f in fields
+    ]
+    key = (connection.alias, len(events))
+    kept = _INSERTS.get(key)
+    if kept is not None and not settings.TESTING:
+        return kept, params
+    query = InsertQuery(AuditEvent)
+    query.insert_values(fields, [*events])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [AuditEvent._meta.pk]
+    [(insert, fresh)] = compiler.as_sql()
+    if kept is not None and (kept, [repr(v) for v in params]) != (insert, [repr(v) for v in fresh]):
+        raise AssertionError("the kept audit INSERT differs from the compiler's")
+    if len(fresh) != len(params):
+        # A shape the values above do not follow (several rows in one array each): compiled
+        # each time.
+        return insert, list(fresh)
+    _INSERTS[key] = insert
+    return insert, params
 
 
 def _take_lane(connection: Any) -> ChainHead:

@@ -44,8 +44,7 @@ class Backup:
 
 def sqlite_path() -> Path:
     """The live database file, or a clear refusal when the database is not SQLite."""
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
+    if connections["default"].vendor != "sqlite":
         raise BackupError(
             "pillars backup and restore copy the embedded SQLite database; this installation "
             "uses PostgreSQL: back it up with base backups plus WAL archiving and a nightly "
