@@ -864,9 +864,7 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
                 detail={
                     "event": "restraint alerts",
                     "due_at": due.isoformat(),
-                    "alerts": [
-                        {"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new
-                    ],
+                    "alerts": alerts.listed(new),
                 },
             )
     return len(new)
