@@ -70,6 +70,17 @@ def named_database() -> str:
     return "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
 
 
+def setup_django(env: dict[str, str] | None = None) -> None:
+    """Set Django up in this process, on the bench's database when ``env`` (from ``bench_env``)
+    names it, so a bench can call the code it measures directly."""
+    if env is not None:
+        os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pillars.settings")
+    import django
+
+    django.setup()
+
+
 def measure_migrated(prefix: str, what: str, measure: Callable[[dict[str, str]], None]) -> None:
     """Run ``measure`` on a throwaway, migrated database of the kind DATABASE_URL names, after
     saying ``what`` it holds."""

@@ -18,7 +18,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from bench.common import measure_migrated
+from bench.common import measure_migrated, setup_django
 
 STAFF = int(os.environ.get("BENCH_CREDENTIAL_STAFF", "5000"))
 ROUNDS = int(os.environ.get("BENCH_CREDENTIAL_ROUNDS", "9"))
@@ -203,11 +203,7 @@ def populate(today: date) -> Any:
 
 
 def measure(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pillars.settings")
-    import django
-
-    django.setup()
+    setup_django(env)
     from pillars.core import clock
     from pillars.workforce.selectors import credentials as selectors
 

@@ -26,7 +26,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import measure_migrated
+from bench.common import measure_migrated, setup_django
 
 SERVICES = int(os.environ.get("BENCH_DIRECTORY_SERVICES", "50000"))
 IMPORT_SERVICES = int(os.environ.get("BENCH_DIRECTORY_IMPORT_SERVICES", "2000"))
@@ -111,11 +111,7 @@ def bare_import(files: dict[str, bytes]) -> int:
 
 
 def measure(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pillars.settings")
-    import django
-
-    django.setup()
+    setup_django(env)
     import time_machine
 
     from pillars.people.testing import build_world

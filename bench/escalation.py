@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from bench.common import ROOT, bench_env, databases, pillars
+from bench.common import ROOT, bench_env, databases, pillars, setup_django
 
 ORDERS = int(os.environ.get("BENCH_ESCALATION_ORDERS", "10000"))
 
@@ -32,10 +32,7 @@ def main() -> None:
 
 
 def run(database: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pillars.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection, transaction
 
     from pillars.core import clock

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import bench_env, pillars
+from bench.common import bench_env, pillars, setup_django
 
 PERSONS = int(os.environ.get("BENCH_FHIR_PERSONS", "300"))
 CHECKS = int(os.environ.get("BENCH_FHIR_CHECKS", "40"))
@@ -160,11 +160,7 @@ def bare(resources: list[dict[str, Any]], out: Path) -> int:
 
 
 def measure(env: dict[str, str], data_dir: Path) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pillars.settings")
-    import django
-
-    django.setup()
+    setup_django(env)
     from pillars.core import policy
 
     world = populate()

@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import bench_env, pillars
+from bench.common import bench_env, pillars, setup_django
 
 ROUNDS = int(os.environ.get("BENCH_HBIPS_ROUNDS", "15"))
 PER_UNIT_PER_DAY = 0.4
@@ -180,11 +180,7 @@ def main() -> None:
 
 
 def measure(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pillars.settings")
-    import django
-
-    django.setup()
+    setup_django(env)
     from pillars.core import clock
     from pillars.incidents.models import RestraintEpisode
     from pillars.incidents.selectors.restraint import hbips

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import bench_env, pillars
+from bench.common import bench_env, pillars, setup_django
 
 ROUNDS = int(os.environ.get("BENCH_INSIGHTS_ROUNDS", "9"))
 DAYS = os.environ.get("BENCH_INSIGHTS_DAYS", "7")
@@ -48,11 +48,7 @@ def main() -> None:
 
 
 def measure(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pillars.settings")
-    import django
-
-    django.setup()
+    setup_django(env)
     from django.contrib.auth import get_user_model
     from django.db.models import Count
     from django.db.models.functions import TruncMonth

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from pillars.core import clock
+from pillars.core import clock, policy
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, page
 
@@ -186,7 +186,9 @@ class PlanViews:
     folder of plan.html, plan_form.html, version.html and sign.html; ``actions`` the policy
     actions to view, draft and sign. ``get_person`` and ``selectors`` read (scoped, audited);
     ``services`` holds ``starting_content``, ``not_ready_to_sign`` and the writes ``save`` and
-    ``sign``; ``export`` makes the printed copy."""
+    ``sign``; ``export`` makes the printed copy. ``writable`` says whether the user may write
+    in the person's record at all (not when they read it through emergency access); drafting
+    also needs the draft action."""
 
     plan_name: str
     urls: str
@@ -201,7 +203,7 @@ class PlanViews:
     sign_form: type[forms.Form]
     export: Callable[..., bytes]
     zone_of: Callable[[Any], Any]
-    can_draft: Callable[[HttpRequest, Any], bool]
+    writable: Callable[[HttpRequest, Any], bool]
     review_days: int
     module: str
 
@@ -218,7 +220,8 @@ class PlanViews:
                 person=person,
                 versions=list(self.selectors.versions_of(person, request.user)),
                 zone=self.zone_of(person),
-                can_draft=self.can_draft(request, person),
+                can_draft=self.writable(request, person)
+                and policy.allows(request.user, draft_action, person),
                 plan_name=name,
                 urls=self.urls,
                 signatures=f"{self.templates}/_signatures.html",

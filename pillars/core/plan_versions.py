@@ -264,6 +264,19 @@ class PlanReads[M: models.Model]:
 EntryCheck = Callable[[str, str, int, Any, list[str]], dict[str, str] | None]
 
 
+def text_entry(
+    value: Any, label: str, n: int, max_text: int, problems: list[str]
+) -> dict[str, str] | None:
+    """A text entry (number ``n`` of the section ``label``) as one line (``clean_text``): None
+    when it is empty, a problem added when it is longer than ``max_text``."""
+    text = clean_text(value)
+    if not text:
+        return None
+    if len(text) > max_text:
+        problems.append(f"{label}, entry {n} is longer than {max_text} characters.")
+    return {"text": text}
+
+
 def clean_sections(
     raw: Any,
     sections: Iterable[tuple[str, str]],

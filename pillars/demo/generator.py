@@ -299,6 +299,12 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(settings.PILLARS_DEFAULT_TIME_ZONE)).date()
 
 
+def _caseload_staff(seg: Segment) -> list[tuple[str, str]]:
+    """Who carries the person on a caseload during the segment, with the kind of caseload."""
+    named = ((seg.clinician, CaseloadKind.CLINICIAN), (seg.peer, CaseloadKind.PEER))
+    return [(username, kind) for username, kind in named if username is not None]
+
+
 def _minutes(days: float) -> timedelta:
     """Whole minutes: demo times look like times people write down."""
     return timedelta(minutes=round(days * 1440))
@@ -876,19 +882,23 @@ class Loader:
             with self.step(name):
                 area()
 
-    def _rounds(self) -> RoundsSummary:
-        """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
+    def _staff_by_unit(self) -> dict[str, dict[str, list[Staff]]]:
+        """The staff still employed, by unit code and role (what the area loaders staff with)."""
         by_unit: dict[str, dict[str, list[Staff]]] = {code: {} for code in self.units}
         for spec in self.plan.staff:
             if spec.exited_on is not None:
                 continue
             for code in spec.units:
                 by_unit[code].setdefault(spec.role, []).append(self.staff[spec.username])
+        return by_unit
+
+    def _rounds(self) -> RoundsSummary:
+        """Live rounds on every unit, weeks of checks and a few back-filled stretches."""
         loader = RoundsLoader(
             seed=self.plan.seed,
             scale=self.plan.scale,
             days=self.rounds_days,
-            staff_by_unit=by_unit,
+            staff_by_unit=self._staff_by_unit(),
             units=self.units.values(),
             demo_bht=self.staff.get("demo-bht"),
             step=self.step,
@@ -897,18 +907,12 @@ class Loader:
 
     def _area_context(self) -> DemoContext:
         """What the incidents and recovery loaders get: units, employed staff by unit and role."""
-        by_unit: dict[str, dict[str, list[Staff]]] = {code: {} for code in self.units}
-        for spec in self.plan.staff:
-            if spec.exited_on is not None:
-                continue
-            for code in spec.units:
-                by_unit[code].setdefault(spec.role, []).append(self.staff[spec.username])
         return DemoContext(
             seed=self.plan.seed,
             scale=self.plan.scale,
             now=clock.now(),
             units=list(self.units.values()),
-            staff_by_unit=by_unit,
+            staff_by_unit=self._staff_by_unit(),
             demo_staff={k: v for k, v in self.staff.items() if k.startswith("demo-")},
             progress=self.progress,
         )
@@ -998,13 +1002,9 @@ class Loader:
 
     def _handoffs(self) -> None:
         """Signed handoffs of the last shifts on each inpatient unit, and the one under way."""
-        by_unit: dict[str, dict[str, list[Staff]]] = {code: {} for code in self.units}
-        for spec in self.plan.staff:
-            if spec.exited_on is not None:
-                continue
-            for code in spec.units:
-                by_unit[code].setdefault(spec.role, []).append(self.staff[spec.username])
-        HandoffLoader(seed=self.plan.seed, units=self.units.values(), staff_by_unit=by_unit).run()
+        HandoffLoader(
+            seed=self.plan.seed, units=self.units.values(), staff_by_unit=self._staff_by_unit()
+        ).run()
 
     def _bootstrap(self) -> Staff:
         """The setup account the demo acts as: the first administrator, who cannot sign in."""
@@ -1193,12 +1193,7 @@ class Loader:
 
     def _assign(self, person: PersonSpec, seg: Segment, actor: Any) -> None:
         day = _local_day(seg.start)
-        for username, kind in (
-            (seg.clinician, CaseloadKind.CLINICIAN),
-            (seg.peer, CaseloadKind.PEER),
-        ):
-            if username is None:
-                continue
+        for username, kind in _caseload_staff(seg):
             self.open_caseload[(id(person), f"{kind}:{username}")] = services.assign_caseload(
                 actor=actor,
                 staff=self.staff[username],
@@ -1209,12 +1204,7 @@ class Loader:
 
     def _end_caseload(self, person: PersonSpec, seg: Segment, actor: Any, moment: datetime) -> None:
         day = _local_day(moment)
-        for username, kind in (
-            (seg.clinician, CaseloadKind.CLINICIAN),
-            (seg.peer, CaseloadKind.PEER),
-        ):
-            if username is None:
-                continue
+        for username, kind in _caseload_staff(seg):
             assignment = self.open_caseload.pop((id(person), f"{kind}:{username}"))
             services.end_caseload(assignment, actor=actor, ended_on=day)
 

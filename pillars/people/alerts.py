@@ -44,6 +44,7 @@ __all__ = [
     "acknowledge",
     "draft",
     "employed",
+    "listed",
     "on_duty",
     "resolve",
     "set_lead_rule",
@@ -240,6 +241,19 @@ def write(
 ) -> list[Alert]:
     """Alert each recipient once about one thing (see ``draft`` and ``write_many``)."""
     return write_many(draft(recipients, **about), audit_as=audit_as, detail=detail)
+
+
+def listed(new: Iterable[Alert], *, with_due_at: bool = False) -> list[dict[str, str]]:
+    """Alerts as the audit event of the write that raised them names them: each one's public id
+    and its recipient's (and when it was due, ``with_due_at``)."""
+    return [
+        {
+            "id": str(a.public_id),
+            "to": str(a.recipient.public_id),
+            **({"due_at": a.due_at.isoformat()} if with_due_at else {}),
+        }
+        for a in new
+    ]
 
 
 # --- Closing ----------------------------------------------------------------------------------

@@ -530,16 +530,11 @@ def disclosure_basis(actor: Actor, obj: Model) -> Any:
         return Basis("program")
     if _sees_everything(actor):
         return Basis("privacy")
-    persons = _person_ids_of(root)
-    if persons & actor.emergency_person_ids:
+    opened, grant = _opened_by(actor, root)
+    if not opened:
+        return None
+    if grant is None:
         return Basis("emergency")
-    from pillars.people.consents import explain, grants_for
+    from pillars.people.consents import explain
 
-    for grant in grants_for(actor):
-        if (
-            grant.person_id in persons
-            and root.made_in_unit_id in grant.unit_ids
-            and root.PART2_KIND in grant.kinds
-        ):
-            return Basis("consent", str(grant.public_id), explain(grant.consent_id))
-    return None
+    return Basis("consent", str(grant.public_id), explain(grant.consent_id))

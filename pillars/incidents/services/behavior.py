@@ -202,6 +202,16 @@ def write_plan(
     return plan
 
 
+def _plan_in_force(person: PersonServed, refusal: str) -> BehaviorPlan:
+    """The person's plan in force, read after locking the person (so writes to their plan
+    queue behind each other); ``refusal`` when there is none. Call inside a transaction."""
+    PersonServed.objects.select_for_update().filter(pk=person.pk).first()
+    plan = BehaviorPlan.objects.filter(person=person, is_current=True).first()
+    if plan is None:
+        raise invalid(None, refusal)
+    return plan
+
+
 def end_plan(
     person: PersonServed,
     *,
@@ -230,10 +240,7 @@ def end_plan(
         raise invalid("ended_on", f"A plan cannot end in the future: today is {today:%Y-%m-%d}.")
     now = clock.now()
     with transaction.atomic():
-        PersonServed.objects.select_for_update().filter(pk=person.pk).first()
-        plan = BehaviorPlan.objects.filter(person=person, is_current=True).first()
-        if plan is None:
-            raise invalid(None, "There is no behavior plan in force to end.")
+        plan = _plan_in_force(person, "There is no behavior plan in force to end.")
         if version is not None and version != plan.version:
             raise Conflict(
                 f"The plan is now at version {plan.version}; reload and check it before ending it."
@@ -310,9 +317,7 @@ def change_phase(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        PersonServed.objects.select_for_update().filter(pk=person.pk).first()
-        if not BehaviorPlan.objects.filter(person=person, is_current=True).exists():
-            raise invalid(None, "Write a behavior plan first.")
+        _plan_in_force(person, "Write a behavior plan first.")
         last = PlanPhase.objects.filter(person=person).order_by("-started_on").first()
         if last is not None and started_on <= last.started_on:
             raise invalid(
@@ -360,10 +365,7 @@ def write_contract(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        PersonServed.objects.select_for_update().filter(pk=person.pk).first()
-        plan = BehaviorPlan.objects.filter(person=person, is_current=True).first()
-        if plan is None:
-            raise invalid(None, "Write a behavior plan first.")
+        plan = _plan_in_force(person, "Write a behavior plan first.")
         # An unsigned draft is simply superseded; a signed contract stays in force until the
         # new one is signed (sign_contract replaces it then).
         drafts = BehaviorContract.objects.filter(person=person, status=ContractStatus.AWAITING)

@@ -577,7 +577,7 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
                 "incident": str(incident.public_id),
                 "event": "notification overdue",
                 "due_at": notification.due_at.isoformat(),
-                "alerts": [{"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new],
+                "alerts": alerts.listed(new),
             },
         )
     return len(new)

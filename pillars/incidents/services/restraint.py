@@ -343,6 +343,14 @@ def _close_alerts(
     alerts.resolve(alerts.about(key_prefix=prefix), moment=now, reason=reason)
 
 
+def _deadline_met(episode: RestraintEpisode, now: datetime, reason: str, kind: str) -> None:
+    """After an entry that meets one of the episode's deadlines (a renewal, the face-to-face, a
+    monitoring check): the sweep's index moves on, read afresh with the new entry, and the
+    alerts about that violation kind close."""
+    _refresh_sweep(load_episode(episode.pk), now)
+    _close_alerts(episode, now, reason, kind)
+
+
 def eligible_staff(unit: Unit, moment: datetime) -> QuerySet[Staff]:
     """Staff who may be named in an episode on ``unit`` at ``moment``: employed that day (in
     the unit's zone) with an active account, and working on the unit's site: a home unit
@@ -582,9 +590,7 @@ def renew_order(
             seen_in_person=seen_in_person,
             note=note,
         )
-        refreshed = load_episode(locked.pk)
-        _refresh_sweep(refreshed, now)
-        _close_alerts(locked, now, "The order was renewed.", ViolationKind.EXPIRED_ORDER)
+        _deadline_met(locked, now, "The order was renewed.", ViolationKind.EXPIRED_ORDER)
         _audit(
             actor,
             Action.CREATE,
@@ -628,9 +634,7 @@ def record_face_to_face(
             findings=findings,
             continue_episode=continue_episode,
         )
-        refreshed = load_episode(locked.pk)
-        _refresh_sweep(refreshed, now)
-        _close_alerts(
+        _deadline_met(
             locked, now, "The face-to-face was recorded.", ViolationKind.LATE_FACE_TO_FACE
         )
         _audit(
@@ -689,9 +693,7 @@ def record_monitoring(
             note=(note or "").strip()[:500],
             **values,
         )
-        refreshed = load_episode(locked.pk)
-        _refresh_sweep(refreshed, now)
-        _close_alerts(
+        _deadline_met(
             locked, now, "A monitoring check was recorded.", ViolationKind.MISSED_MONITORING
         )
         _audit(
@@ -725,10 +727,7 @@ def release_episode(
         locked.released_by_id = acting.staff_pk
         locked.release_reason = reason
         locked.save(update_fields=["released_at", "released_by", "release_reason"])
-        stored = locked.sweep_due_at
-        if stored is None or stored > now:
-            locked.sweep_due_at = locked.next_deadline_after(now)
-            locked.save(update_fields=["sweep_due_at"])
+        _refresh_sweep(locked, now)
         _close_alerts(locked, now, "The person was released.")
         _audit(
             actor,
@@ -865,9 +864,7 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
                 detail={
                     "event": "restraint alerts",
                     "due_at": due.isoformat(),
-                    "alerts": [
-                        {"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new
-                    ],
+                    "alerts": alerts.listed(new),
                 },
             )
     return len(new)

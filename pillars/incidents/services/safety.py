@@ -21,6 +21,7 @@ from pillars.core.plan_versions import (
     clean_text,
     copied_content,
     not_ready,
+    text_entry,
 )
 from pillars.incidents.models.safety import (
     CONTACT_SECTIONS,
@@ -73,12 +74,7 @@ def _check_entry(
         return None
     if code in CONTACT_SECTIONS:
         return _check_contact(label, n, entry, problems)
-    text = clean_text(entry.get("text"))
-    if not text:
-        return None
-    if len(text) > MAX_TEXT:
-        problems.append(f"{label}, entry {n} is longer than {MAX_TEXT} characters.")
-    return {"text": text}
+    return text_entry(entry.get("text"), label, n, MAX_TEXT, problems)
 
 
 def _check_contact(label: str, n: int, entry: Any, problems: list[str]) -> dict[str, str] | None:

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 
-from pillars.core import clock, policy
+from pillars.core import clock
 from pillars.core.pages import GET, page
 from pillars.core.plan_pages import PlanViews
 from pillars.incidents import safety_pdf
@@ -29,12 +29,6 @@ DEFAULT_REVIEW_DAYS = 30
 
 def _writable(request: HttpRequest, person: PersonServed) -> bool:
     return not people_selectors.is_emergency_read(request.user, person)
-
-
-def _can_draft(request: HttpRequest, person: PersonServed) -> bool:
-    return _writable(request, person) and policy.allows(
-        request.user, "incidents.draft_safety_plan", person
-    )
 
 
 plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
@@ -55,7 +49,7 @@ plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
     sign_form=SignForm,
     export=safety_pdf.export,
     zone_of=person_zone,
-    can_draft=_can_draft,
+    writable=_writable,
     review_days=DEFAULT_REVIEW_DAYS,
     module=__name__,
 ).views()

@@ -155,17 +155,10 @@ class MatchWithdrawIn(Schema):
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
-def _me(request: HttpRequest) -> Staff:
-    staff = Staff.objects.filter(pk=policy.actor_for(request.user).staff_id or 0).first()
-    if staff is None:
-        raise Http404("Not found")
-    return staff
-
-
 def _own_profile(request: HttpRequest) -> PeerProfile:
     """The caller's own peer profile, for a peer who may edit it; 404 when they have none."""
     policy.require(request.user, "recovery.edit_peer_profile")
-    profile = selectors.profile_of(_me(request))
+    profile = selectors.profile_of(selectors.own_staff(request.user))
     if profile is None:
         raise Http404("Not found")
     return profile
@@ -192,7 +185,7 @@ def save_profile(request: HttpRequest, payload: PeerProfileIn) -> Status[PeerPro
     values = payload.model_dump(exclude={"shared", "is_accepting"})
     values = {k: ("" if v is None else v) for k, v in values.items()}
     profile = services.save_peer_profile(
-        _me(request),
+        selectors.own_staff(request.user),
         actor=request.user,
         values=values,
         shares=payload.shared,

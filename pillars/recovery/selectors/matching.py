@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from pillars.core import clock, policy
 from pillars.people.choices import CaseloadKind
@@ -114,6 +115,15 @@ def candidate_pool(actor: Any, person: PersonServed, today: date) -> list[PoolPe
         if room > 0:
             pool.append(PoolPeer(peer, peer.display_name, room, peer.peer_profile.shared()))
     return pool
+
+
+def own_staff(user: Any) -> Staff:
+    """The staff member signed in, whose own peer profile is read or saved; 404 for an account
+    that is no staff member."""
+    staff = Staff.objects.filter(pk=policy.actor_for(user).staff_id or 0).first()
+    if staff is None:
+        raise Http404("Not found")
+    return staff
 
 
 def profile_of(staff: Staff) -> PeerProfile | None:

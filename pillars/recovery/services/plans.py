@@ -30,6 +30,7 @@ from pillars.core.plan_versions import (
     clean_text,
     copied_content,
     not_ready,
+    text_entry,
 )
 from pillars.core.writes import atomic_or_conflict
 from pillars.people.models import PersonServed
@@ -94,12 +95,7 @@ def _check_entry(
     if CONTROL.search((value or "").replace("\n", " ")):
         problems.append(f"{label}, entry {n} has characters that cannot be printed.")
         return None
-    text = clean_text(value)
-    if not text:
-        return None
-    if len(text) > MAX_TEXT:
-        problems.append(f"{label}, entry {n} is longer than {MAX_TEXT} characters.")
-    return {"text": text}
+    return text_entry(value, label, n, MAX_TEXT, problems)
 
 
 PLANS = PlanVersions(

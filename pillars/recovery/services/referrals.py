@@ -512,13 +512,19 @@ FOLLOW_UP = _Reminder(
 # --- The overdue sweep -----------------------------------------------------------------------
 
 
+def _to_remind(pk: int) -> Referral:
+    """One referral with what a reminder to its peer reads (the peer, the unit, the service's
+    organization, the person)."""
+    return Referral.objects.select_related(
+        "referred_by", "made_in_unit", "service__organization", "person"
+    ).get(pk=pk)
+
+
 def _alert_overdue(pk: int, now: datetime) -> int | None:
     """Claim one overdue referral for its due date (compare-and-set on ``alerted_due_on``) and
     alert the referring peer once. The message names the service and the date, never the
     person served or why they were referred."""
-    referral = Referral.objects.select_related(
-        "referred_by", "made_in_unit", "service__organization", "person"
-    ).get(pk=pk)
+    referral = _to_remind(pk)
     due = referral.due_on
     claimed = OVERDUE.claim(pk, AWAITING_RESPONSE, due)
     if claimed != 1 or due is None:
@@ -613,9 +619,7 @@ def _remind_follow_up(pk: int, now: datetime) -> int | None:
     ``reminded_follow_up_on``) once the date has begun in the unit's zone, and remind the
     referring peer once. The message names the organization and the date, never the person
     served or why they were referred."""
-    referral = Referral.objects.select_related(
-        "referred_by", "made_in_unit", "service__organization", "person"
-    ).get(pk=pk)
+    referral = _to_remind(pk)
     day = referral.follow_up_on
     moment = follow_up_moment(referral)
     if day is None or moment is None or now < moment:

@@ -142,18 +142,24 @@ def _signed(request: HttpRequest, encounter: Any, staff: Staff | None) -> HttpRe
     )
 
 
+def _starting(staff: Staff | None, zone: Any) -> dict[str, Any]:
+    """What a new encounter's form (one person's or a group's) starts from: now, to the minute
+    in ``zone``; the writer's (``staff``) job title as the credential; in person, on the unit."""
+    return {
+        "started_at": clock.now().astimezone(zone).replace(second=0, microsecond=0),
+        "credential": staff.job_title if staff else "",
+        "modality": Modality.IN_PERSON,
+        "setting": Setting.UNIT,
+    }
+
+
 def _write_encounter(
     request: HttpRequest, person: PersonServed, session: VirtualSession | None
 ) -> HttpResponse:
     zone = person_zone(person)
     extra = _encounter_context(request, person)
     staff = _staff(request)
-    initial: dict[str, Any] = {
-        "started_at": clock.now().astimezone(zone).replace(second=0, microsecond=0),
-        "credential": staff.job_title if staff else "",
-        "modality": Modality.IN_PERSON,
-        "setting": Setting.UNIT,
-    }
+    initial = _starting(staff, zone)
     if session is not None:
         initial.update(
             modality=Modality.VIDEO,
@@ -238,13 +244,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
     form = GroupForm(
         posted(request),
-        initial={
-            "started_at": clock.now().astimezone(zone).replace(second=0, microsecond=0),
-            "credential": staff.job_title if staff else "",
-            "modality": Modality.IN_PERSON,
-            "setting": Setting.UNIT,
-            "activities": ["mutual-support-group"],
-        },
+        initial=_starting(staff, zone) | {"activities": ["mutual-support-group"]},
         activities=list(selectors.active_activities()),
         check_url=reverse("recovery:encounter-check"),
         candidates=candidates,

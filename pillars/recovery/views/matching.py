@@ -10,7 +10,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 
@@ -19,24 +19,16 @@ from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.people import selectors as people_selectors
-from pillars.people.models import Staff
 from pillars.recovery.forms.matching import CancelForm, ChooseForm, ProfileForm, RequestForm
 from pillars.recovery.models.matching import SHAREABLE
 from pillars.recovery.selectors import matching as selectors
 from pillars.recovery.services import matching as services
 
 
-def _me(request: HttpRequest) -> Staff:
-    staff = Staff.objects.filter(pk=policy.actor_for(request.user).staff_id or 0).first()
-    if staff is None:
-        raise Http404("Not found")
-    return staff
-
-
 @page("one's own peer profile; save_peer_profile audits the change", GET_POST)
 def profile(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.edit_peer_profile")
-    me = _me(request)
+    me = selectors.own_staff(request.user)
     current = selectors.profile_of(me)
     form = ProfileForm(posted(request), initial=ProfileForm.initial_from(current))
     return form_write(
@@ -64,7 +56,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @page("withdraws one shared attribute of one's own peer profile (withdraw_attribute audits)", POST)
 def profile_withdraw(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.edit_peer_profile")
-    current = selectors.profile_of(_me(request))
+    current = selectors.profile_of(selectors.own_staff(request.user))
     attribute = request.POST.get("attribute", "")
     if current is None:
         messages.info(request, "You have no peer profile yet.")

@@ -75,12 +75,6 @@ def person_recovery(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-def _can_draft(request: HttpRequest, person: PersonServed) -> bool:
-    return _writable(request, person) and policy.allows(
-        request.user, "recovery.draft_wellness_plan", person
-    )
-
-
 plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
     plan_name="wellness plan",
     urls="recovery:wellness-plan",
@@ -99,7 +93,7 @@ plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
     sign_form=WellnessSignForm,
     export=plans_pdf.export,
     zone_of=person_zone,
-    can_draft=_can_draft,
+    writable=_writable,
     review_days=DEFAULT_REVIEW_DAYS,
     module=__name__,
 ).views()

@@ -472,7 +472,7 @@ def _event_detail(item: _Due, unit: Unit, new: Sequence[Alert]) -> dict[str, Any
             }
             for s in item.steps[item.k : item.j]
         ],
-        "alerts": [{"id": str(a.public_id), "to": str(a.recipient.public_id)} for a in new],
+        "alerts": alerts.listed(new),
     }
 
 
@@ -768,14 +768,7 @@ def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime)
                 "event": "emergency escalation",
                 "unit": unit.code,
                 "lead_alerted_at": alerted_at.isoformat(),
-                "alerts": [
-                    {
-                        "id": str(a.public_id),
-                        "to": str(a.recipient.public_id),
-                        "due_at": a.due_at.isoformat(),
-                    }
-                    for a in new
-                ],
+                "alerts": alerts.listed(new, with_due_at=True),
             },
         )
     return new

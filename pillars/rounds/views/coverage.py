@@ -46,6 +46,13 @@ def _unit_staff(unit: Unit, *roles: str) -> list[Staff]:
     return [s for s in qs.distinct().order_by("display_name", "pk") if s.is_employed_on(today)]
 
 
+def _one_to_one_staff(unit: Unit | None, *, besides: Staff | None = None) -> list[Staff]:
+    """Who may take a 1:1 on the person's unit (its technicians and nurses) other than
+    ``besides``, the staff member with the person now; nobody when the person is on no unit."""
+    staff = _unit_staff(unit, "bht", "nurse") if unit else []
+    return [s for s in staff if s != besides]
+
+
 def _floor_notes(form: forms.Form, name: str, staff: list[Staff]) -> hooks.FloorNotes:
     """What the floor gate says about each choice for a 1:1 (a lapsed credential or training
     blocks or warns, workforce floor rules), on the choices' labels and listed on the form."""
@@ -262,7 +269,7 @@ def coverage(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.cover")
     unit = _unit_of_order(order)
-    staff = _unit_staff(unit, "bht", "nurse") if unit else []
+    staff = _one_to_one_staff(unit)
     form = StartCoverageForm(posted(request), staff=staff)
     context = {
         "order": order,
@@ -305,7 +312,7 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = None
     notes = None
     if may_sign and row.ended_at is None:
-        staff = [s for s in (_unit_staff(unit, "bht", "nurse") if unit else []) if s != row.staff]
+        staff = _one_to_one_staff(unit, besides=row.staff)
         form = RelieveForm(posted(request), staff=staff)
         notes = _floor_notes(form, "incoming_staff", staff)
     context = {
@@ -348,7 +355,7 @@ def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = row.order
     unit = _unit_of_order(order)
     order_open = order.ended_at is None
-    staff = [s for s in (_unit_staff(unit, "bht", "nurse") if unit else []) if s != row.staff]
+    staff = _one_to_one_staff(unit, besides=row.staff)
     levels = None
     if order_open and policy.allows(request.user, "rounds.order", order):
         levels = list(

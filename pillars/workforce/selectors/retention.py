@@ -19,7 +19,7 @@ from typing import Any
 from pillars.core import clock, policy
 from pillars.people.models import Role, Staff, StaffHomeUnit, StaffRole, Unit
 from pillars.workforce.models.retention import ExitInterview, ExitReasonKind, SeparationKind
-from pillars.workforce.selectors.wellbeing import Quarter, quarter_of
+from pillars.workforce.selectors.wellbeing import Quarter, completed_quarters
 from pillars.workforce.services.staff_audit import audit_operations_read
 
 RETENTION_DAYS = 90
@@ -184,12 +184,7 @@ def _groups(by: str) -> dict[str, _Dates]:
 
 def quarters_back(today: date, count: int) -> list[Quarter]:
     """The last ``count`` quarters that have ended, oldest first."""
-    found: list[Quarter] = []
-    current = quarter_of(today)
-    while len(found) < count:
-        current = quarter_of(current.start - timedelta(days=1))
-        found.append(current)
-    return list(reversed(found))
+    return completed_quarters(today, count)[::-1]
 
 
 def turnover(by: str, quarters: list[Quarter]) -> list[TurnoverRow]:
