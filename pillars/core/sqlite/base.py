@@ -2,8 +2,8 @@
 ``%s`` placeholders are turned into SQLite's ``?`` once per query text, not on every run.
 
 Django rewrites the placeholders with a regular expression each time a query runs; for the
-reads a page makes (a few thousand characters of SQL each) that rewrite cost more than SQLite
-took to answer. The queries a process runs are the same few hundred texts over and over
+reads a page makes (a few thousand characters of SQL each) that rewrite cost about as much as
+SQLite took to answer. The queries a process runs are the same few hundred texts over and over
 (their values travel apart), so the rewritten texts are kept, a bounded number of them."""
 
 from __future__ import annotations
