@@ -227,7 +227,7 @@ def create_goal(
     errors: dict[str, list[str]] = {}
     if domain not in LifeDomain.values:
         errors["domain"] = ["Choose the part of life this goal is about."]
-    text = " ".join(str(statement or "").split())
+    text = clean_text(statement)
     if not text:
         errors["statement"] = ["Write the goal in the person's own words."]
     elif len(text) > MAX_STATEMENT or CONTROL.search(text):
@@ -366,7 +366,7 @@ def record_goal_progress(
     by_person = by_person or on_own_page
     today = clock.today_in(person_zone(person))
     noted_on = noted_on or today
-    text = " ".join(str(note or "").split())
+    text = clean_text(note)
     errors: dict[str, list[str]] = {}
     if not text:
         errors["note"] = ["Write how it is going, in the person's words."]
