@@ -5,9 +5,10 @@ A draft is the plan's next version while it is written; it may be saved as often
 Signing records the person's signature (typed on the tablet, or on paper with the staff member
 attesting they saw it) and the staff member's; from then on the version never changes and the
 next change is a new draft. Each app keeps its own sections, words, policy actions and audit
-events; ``PlanVersions`` holds the steps both take in the same way: checking a draft's input,
-opening the one draft under a lock and saving it, saying why a draft is not ready, checking a
-signature and signing under a lock, each write with the app's audit event in its transaction.
+events; ``PlanVersions`` holds the steps both take in the same way: the permission check of a
+write, checking a draft's input, opening the one draft under a lock and saving it, saying why a
+draft is not ready, checking a signature and signing under a lock, each write with the app's
+audit event (with the details both apps record) in its transaction.
 ``PlanReads`` holds the reads both take in the same way: a person's versions the user may read,
 the current one and the draft, and one version by its public id with the read audited.
 """
@@ -15,7 +16,7 @@ the current one and the draft, and one version by its public id with the read au
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -43,7 +44,10 @@ class PlanVersions:
     """One kind of signed, versioned plan. ``model`` has ``person``, ``number``, ``status``,
     ``content``, ``review_on``, ``drafted_by``, ``drafted_at``, ``updated_at`` and the
     signature fields (``person_signature``, ``person_signed_name``, ``person_signed_at``,
-    ``signed_by``, ``signed_at``)."""
+    ``signed_by``, ``signed_at``). ``draft_action`` and ``sign_action`` are the policy actions
+    of the two writes, ``clean`` checks a draft's content, ``required`` names the sections to
+    fill before signing (code and label, in the order shown) and ``zone_of`` gives a person's
+    time zone, where "today" is read."""
 
     model: Any
     draft: str  # the status values
@@ -52,6 +56,19 @@ class PlanVersions:
     tablet: str  # the one where the person types their name
     no_review: str  # "Choose a date to review the plan together."
     review_too_late: str  # "Review the plan within a year."
+    draft_action: str
+    sign_action: str
+    clean: Callable[[Any], dict[str, Any]]
+    required: Sequence[tuple[str, str]]
+    zone_of: Callable[[Any], Any]
+
+    def today_of(self, person: Any) -> date:
+        return clock.today_in(self.zone_of(person))
+
+    def not_ready_to_sign(self, version: Any) -> list[str]:
+        """Why a draft cannot be signed yet (``not_ready``, with the plan's required sections
+        and today in the person's zone)."""
+        return not_ready(version, self.required, self.today_of(version.person))
 
     def check_review_on(self, review_on: date | None, today: date) -> date:
         if review_on is None:
@@ -63,18 +80,14 @@ class PlanVersions:
         return review_on
 
     def check_draft(
-        self,
-        clean: Callable[[Any], dict[str, Any]],
-        content: Any,
-        review_on: date | None,
-        today: date,
+        self, content: Any, review_on: date | None, today: date
     ) -> tuple[dict[str, Any], date]:
         """The draft's content (``clean`` checks it) and review date, with every problem of
         both reported at once."""
         errors: dict[str, list[str]] = {}
         cleaned: dict[str, Any] = {}
         try:
-            cleaned = clean(content)
+            cleaned = self.clean(content)
         except ValidationError as exc:
             errors.update(exc.message_dict)
         checked: date | None = None
@@ -162,29 +175,37 @@ class PlanVersions:
         self,
         person: models.Model,
         *,
-        staff_pk: int | None,
-        cleaned: dict[str, Any],
-        review_on: date,
-        record: Callable[[Any, bool, bool], None],
+        actor: Any,
+        content: Any,
+        review_on: date | None,
+        record: Callable[[Any, bool, bool, dict[str, Any]], None],
         start: Callable[[Any], None] | None = None,
     ) -> Any:
-        """Save the person's draft with checked content and review date, creating it when there
-        is none (``start`` fills in a new draft's other fields). ``record(draft, created,
-        changed)`` writes the audit event in the same transaction; ``changed`` says whether an
-        existing draft's words or date differ. Two saves racing for the first draft: the
-        second gets a ``Conflict``."""
+        """Save the person's draft (``draft_action``) with its content and review date checked
+        (``check_draft``), creating it when there is none (``start`` fills in a new draft's
+        other fields). ``record(draft, created, changed, detail)`` writes the audit event in the
+        same transaction; ``changed`` says whether an existing draft's words or date differ,
+        ``detail`` has the version, review date and entries by section. Two saves racing for
+        the first draft: the second gets a ``Conflict``."""
+        acting = policy.require(actor, self.draft_action, person)
+        cleaned, checked = self.check_draft(content, review_on, self.today_of(person))
         now = clock.now()
         try:
             with transaction.atomic():
-                draft, created = self.open_draft(person, staff_pk=staff_pk, now=now)
-                changed = not created and (draft.content != cleaned or draft.review_on != review_on)
+                draft, created = self.open_draft(person, staff_pk=acting.staff_pk, now=now)
+                changed = not created and (draft.content != cleaned or draft.review_on != checked)
                 if created and start is not None:
                     start(draft)
                 draft.content = cleaned
-                draft.review_on = review_on
+                draft.review_on = checked
                 draft.updated_at = now
                 draft.save()
-                record(draft, created, changed)
+                detail = {
+                    "version": draft.number,
+                    "review_on": checked.isoformat(),
+                    "sections": {k: len(v) for k, v in cleaned.items()},
+                }
+                record(draft, created, changed, detail)
         except IntegrityError:
             raise Conflict("Someone saved this person's plan a moment ago; reload.") from None
         return draft
@@ -193,27 +214,32 @@ class PlanVersions:
         self,
         version: Any,
         *,
-        staff_pk: int | None,
+        actor: Any,
         person_signature: str,
         typed_name: str,
         attested: bool,
-        not_ready: Callable[[Any], list[str]],
-        record: Callable[[Any], None],
+        record: Callable[[Any, dict[str, Any]], None],
     ) -> Any:
-        """Check the signature, then sign the draft (``sign``) and write the app's audit event
-        (``record(version)``) in one transaction."""
+        """Check the permission (``sign_action``) and the signature, then sign the draft
+        (``sign``, refused while ``not_ready_to_sign``) and write the app's audit event
+        (``record(version, detail)``, ``detail`` with the version and how the person signed)
+        in one transaction."""
+        acting = policy.require(actor, self.sign_action, version)
         typed_name = self.check_signature(person_signature, typed_name, attested)
         now = clock.now()
         with transaction.atomic():
             version = self.sign(
                 version,
-                staff_pk=staff_pk,
+                staff_pk=acting.staff_pk,
                 now=now,
                 person_signature=person_signature,
                 typed_name=typed_name,
-                not_ready=not_ready,
+                not_ready=self.not_ready_to_sign,
             )
-            record(version)
+            record(
+                version,
+                {"version": version.number, "signed": True, "person_signature": person_signature},
+            )
         return version
 
 

@@ -13,14 +13,12 @@ from datetime import date
 from typing import Any
 
 from pillars.audit.choices import Action
-from pillars.core import clock, policy
 from pillars.core.plan_versions import (
     CONTROL,
     PlanVersions,
     clean_sections,
     clean_text,
     copied_content,
-    not_ready,
     text_entry,
 )
 from pillars.incidents.models.safety import (
@@ -100,7 +98,14 @@ PLANS = PlanVersions(
     tablet=PersonSignature.TABLET,
     no_review="Choose a date to review the plan together.",
     review_too_late="Review the plan within a year.",
+    draft_action="incidents.draft_safety_plan",
+    sign_action="incidents.sign_safety_plan",
+    clean=clean_content,
+    required=[(code, label) for code, label in PlanSection.choices if code in REQUIRED_TO_SIGN],
+    zone_of=person_zone,
 )
+# Why a draft cannot be signed yet (``core.plan_versions``).
+not_ready_to_sign = PLANS.not_ready_to_sign
 
 
 def save_draft(
@@ -108,36 +113,21 @@ def save_draft(
 ) -> SafetyPlanVersion:
     """Save the person's draft (the plan's next version), creating it when there is none. The
     signed versions are untouched; the draft is the only version that can change."""
-    acting = policy.require(actor, "incidents.draft_safety_plan", person)
-    cleaned, checked = PLANS.check_draft(
-        clean_content, content, review_on, clock.today_in(person_zone(person))
-    )
 
-    def record(draft: SafetyPlanVersion, created: bool, changed: bool) -> None:
-        _record(
-            actor,
-            Action.CREATE if created else Action.UPDATE,
-            draft,
-            version=draft.number,
-            review_on=checked.isoformat(),
-            sections={k: len(v) for k, v in cleaned.items()},
-            changed=changed,
-        )
+    def record(
+        draft: SafetyPlanVersion, created: bool, changed: bool, detail: dict[str, Any]
+    ) -> None:
+        action = Action.CREATE if created else Action.UPDATE
+        _record(actor, action, draft, **detail, changed=changed)
 
     draft: SafetyPlanVersion = PLANS.save_draft(
-        person, staff_pk=acting.staff_pk, cleaned=cleaned, review_on=checked, record=record
+        person, actor=actor, content=content, review_on=review_on, record=record
     )
     return draft
 
 
 def _record(actor: Any, action: str, target: SafetyPlanVersion, **detail: Any) -> None:
     record_person_event(target.person, actor=actor, action=action, target=target, detail=detail)
-
-
-def not_ready_to_sign(version: SafetyPlanVersion) -> list[str]:
-    """Why a draft cannot be signed yet (``core.plan_versions.not_ready``)."""
-    required = [(code, label) for code, label in PlanSection.choices if code in REQUIRED_TO_SIGN]
-    return not_ready(version, required, clock.today_in(person_zone(version.person)))
 
 
 def sign_plan(
@@ -151,22 +141,14 @@ def sign_plan(
     """Sign a draft with the person served: their signature (typed on the tablet, or on paper
     with the staff member attesting they saw it) and the acting staff member's. The signed
     version becomes the person's plan and replaces the one before it, which stays readable."""
-    acting = policy.require(actor, "incidents.sign_safety_plan", version)
     signed: SafetyPlanVersion = PLANS.sign_recorded(
         version,
-        staff_pk=acting.staff_pk,
+        actor=actor,
         person_signature=person_signature,
         typed_name=typed_name,
         attested=attested,
-        not_ready=not_ready_to_sign,
-        record=lambda v: _record(
-            actor,
-            Action.UPDATE,
-            v,
-            version=v.number,
-            signed=True,
-            person_signature=person_signature,
-            review_on=v.review_on.isoformat(),
+        record=lambda v, detail: _record(
+            actor, Action.UPDATE, v, **detail, review_on=v.review_on.isoformat()
         ),
     )
     return signed

@@ -29,7 +29,6 @@ from pillars.core.plan_versions import (
     clean_sections,
     clean_text,
     copied_content,
-    not_ready,
     text_entry,
 )
 from pillars.core.writes import atomic_or_conflict
@@ -106,7 +105,14 @@ PLANS = PlanVersions(
     tablet=WellnessPersonSignature.TABLET,
     no_review="Choose a date to look at the plan again together.",
     review_too_late="Look at the plan again within a year.",
+    draft_action="recovery.draft_wellness_plan",
+    sign_action="recovery.sign_wellness_plan",
+    clean=clean_content,
+    required=[(s.value, s.label) for s in REQUIRED_TO_SIGN],
+    zone_of=person_zone,
 )
+# Why a draft cannot be signed yet (``core.plan_versions``).
+not_ready_to_sign = PLANS.not_ready_to_sign
 
 
 def save_wellness_draft(
@@ -114,10 +120,6 @@ def save_wellness_draft(
 ) -> WellnessPlanVersion:
     """Save the person's wellness plan draft (the next version), creating it from the current
     signed version when there is none. Signed versions are never touched."""
-    acting = policy.require(actor, "recovery.draft_wellness_plan", person)
-    cleaned, checked = PLANS.check_draft(
-        clean_content, content, review_on, clock.today_in(person_zone(person))
-    )
 
     def start(draft: WellnessPlanVersion) -> None:
         draft.based_on = (
@@ -126,34 +128,24 @@ def save_wellness_draft(
             .first()
         )
 
-    def record(draft: WellnessPlanVersion, created: bool, changed: bool) -> None:
+    def record(
+        draft: WellnessPlanVersion, created: bool, changed: bool, detail: dict[str, Any]
+    ) -> None:
+        action = Action.CREATE if created else Action.UPDATE
         audit_person_write(
             actor,
-            Action.CREATE if created else Action.UPDATE,
+            action,
             draft,
             person,
             what="wellness plan draft",
-            version=draft.number,
-            review_on=checked.isoformat(),
-            sections={k: len(v) for k, v in cleaned.items()},
+            **detail,
             changed=created or changed,
         )
 
     draft: WellnessPlanVersion = PLANS.save_draft(
-        person,
-        staff_pk=acting.staff_pk,
-        cleaned=cleaned,
-        review_on=checked,
-        record=record,
-        start=start,
+        person, actor=actor, content=content, review_on=review_on, record=record, start=start
     )
     return draft
-
-
-def not_ready_to_sign(version: WellnessPlanVersion) -> list[str]:
-    """Why a draft cannot be signed yet (``core.plan_versions.not_ready``)."""
-    required = [(s.value, s.label) for s in REQUIRED_TO_SIGN]
-    return not_ready(version, required, clock.today_in(person_zone(version.person)))
 
 
 def sign_wellness_plan(
@@ -167,23 +159,14 @@ def sign_wellness_plan(
     """Sign a draft with the person: their signature (typed on the tablet, or on paper with the
     peer attesting they saw it) and the acting peer's. The version becomes the person's plan;
     the one before stays readable."""
-    acting = policy.require(actor, "recovery.sign_wellness_plan", version)
     signed: WellnessPlanVersion = PLANS.sign_recorded(
         version,
-        staff_pk=acting.staff_pk,
+        actor=actor,
         person_signature=person_signature,
         typed_name=typed_name,
         attested=attested,
-        not_ready=not_ready_to_sign,
-        record=lambda v: audit_person_write(
-            actor,
-            Action.UPDATE,
-            v,
-            v.person,
-            what="wellness plan signed",
-            version=v.number,
-            signed=True,
-            person_signature=person_signature,
+        record=lambda v, detail: audit_person_write(
+            actor, Action.UPDATE, v, v.person, what="wellness plan signed", **detail
         ),
     )
     return signed
@@ -244,7 +227,7 @@ def create_goal(
     errors: dict[str, list[str]] = {}
     if domain not in LifeDomain.values:
         errors["domain"] = ["Choose the part of life this goal is about."]
-    text = " ".join(str(statement or "").split())
+    text = clean_text(statement)
     if not text:
         errors["statement"] = ["Write the goal in the person's own words."]
     elif len(text) > MAX_STATEMENT or CONTROL.search(text):
@@ -383,7 +366,7 @@ def record_goal_progress(
     by_person = by_person or on_own_page
     today = clock.today_in(person_zone(person))
     noted_on = noted_on or today
-    text = " ".join(str(note or "").split())
+    text = clean_text(note)
     errors: dict[str, list[str]] = {}
     if not text:
         errors["note"] = ["Write how it is going, in the person's words."]
