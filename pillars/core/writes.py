@@ -1,12 +1,15 @@
 """How a write service runs its transaction when a racing write can break a unique constraint:
-the clash is answered as a Conflict the person can act on, never as a server error."""
+the clash is answered as a Conflict the person can act on, never as a server error; and how it
+answers a write sent again under the same client id (DESIGN.md rule 7)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 
 from pillars.core.errors import Conflict
 
@@ -21,3 +24,23 @@ def atomic_or_conflict(message: str) -> Iterator[None]:
             yield
     except IntegrityError:
         raise Conflict(message) from None
+
+
+def replayed[M: Model](
+    rows: type[M] | QuerySet[M],
+    client_id: UUID | None,
+    *,
+    same: Callable[[M], bool],
+    conflict: str,
+) -> M | None:
+    """The record a first write made under ``client_id``, when this write is its replay; None
+    when there is no key or nothing was stored under it yet (then the caller writes). A key
+    already used for another record (``same`` says whose and for what) is a Conflict with
+    ``conflict``: a device's key never reaches someone else's record."""
+    if client_id is None:
+        return None
+    queryset = rows._default_manager.all() if isinstance(rows, type) else rows
+    found = queryset.filter(client_id=client_id).first()
+    if found is None or same(found):
+        return found
+    raise Conflict(conflict)

@@ -1,14 +1,22 @@
 """atomic_or_conflict: a write that breaks a unique constraint is rolled back and answered as a
-Conflict; anything else passes through unchanged."""
+Conflict; anything else passes through unchanged. replayed: a write sent again under its client
+id gets the first record; a key already used for another record is a Conflict."""
 
 from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from pillars.core import clock
 from pillars.core.errors import Conflict
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.roles import RoleCode
+from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.people.models import Organization, Site
+from pillars.people.testing import World
+from pillars.workforce.models.recognition import Recognition
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +49,57 @@ def test_a_write_without_a_clash_is_kept_and_other_errors_pass_through() -> None
     with pytest.raises(ValidationError):
         refused()
     assert list(Site.objects.filter(organization=org).values_list("name", flat=True)) == ["North"]
+
+
+def _recognition(world: World) -> Recognition:
+    return Recognition.objects.create(
+        given_by=world.staff[RoleCode.NURSE],
+        given_to=world.staff[RoleCode.SUPERVISOR],
+        message="Thank you.",
+        given_at=clock.now(),
+        client_id=uuid4(),
+    )
+
+
+def _never(record: Any) -> bool:
+    raise AssertionError("same() is asked only about a stored record")
+
+
+def test_no_key_or_an_unused_key_is_a_first_write(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    _recognition(world)
+    with django_assert_num_queries(0):
+        assert replayed(Recognition, None, same=_never, conflict="Taken.") is None
+    assert replayed(Recognition, uuid4(), same=_never, conflict="Taken.") is None
+
+
+def test_a_replay_of_the_same_record_returns_the_first(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    first = _recognition(world)
+    nurse = world.staff[RoleCode.NURSE]
+
+    def by_nurse(r: Recognition) -> bool:
+        return r.given_by_id == nurse.pk
+
+    assert replayed(Recognition, first.client_id, same=by_nurse, conflict="Taken.") == first
+    rows = Recognition.objects.select_related("given_to")
+    found = replayed(rows, first.client_id, same=by_nurse, conflict="Taken.")
+    assert found == first
+    assert found is not None
+    with django_assert_num_queries(0):  # the queryset's select_related came along
+        assert found.given_to == world.staff[RoleCode.SUPERVISOR]
+
+
+def test_a_key_used_for_another_record_is_a_conflict(world: World) -> None:
+    first = _recognition(world)
+    other = world.staff[RoleCode.SUPERVISOR]
+    with pytest.raises(Conflict) as caught:
+        replayed(
+            Recognition,
+            first.client_id,
+            same=lambda r: r.given_by_id == other.pk,
+            conflict="That key belongs to another recognition.",
+        )
+    assert caught.value.message == "That key belongs to another recognition."

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.incidents.models import (
     BehaviorContract,
     BehaviorPlan,
@@ -591,10 +591,7 @@ def record_behavior(
     """
     acting = policy.require(actor, "incidents.record_behavior", person)
     details = record_details(**entry)
-    existing = BehaviorRecord.objects.filter(client_id=client_id).select_related("target").first()
-    if existing is not None:
-        if existing.person_id != person.pk:
-            raise Conflict(OTHER_PERSON)
+    if existing := _replayed_record(client_id, person):
         return _same_record(existing, target, details)
     # Read afresh: a form opened before the plan changed holds a target of the old version.
     plan = (
@@ -635,12 +632,24 @@ def record_behavior(
                 },
             )
     except IntegrityError:
-        # The same client id arrived twice at once: the other request won; answer as a replay.
-        existing = BehaviorRecord.objects.filter(client_id=client_id).first()
+        # The same client id arrived twice at once: the other request won; answer as a replay
+        # (of this person's record only, as above).
+        existing = _replayed_record(client_id, person)
         if existing is None:
             raise
         return _same_record(existing, target, details)
     return record
+
+
+def _replayed_record(client_id: UUID | None, person: PersonServed) -> BehaviorRecord | None:
+    """The record stored under ``client_id`` when this write replays it; another person's
+    record under the same key is a conflict."""
+    return replayed(
+        BehaviorRecord.objects.select_related("target"),
+        client_id,
+        same=lambda r: r.person_id == person.pk,
+        conflict=OTHER_PERSON,
+    )
 
 
 def add_record_addendum(

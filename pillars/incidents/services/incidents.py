@@ -20,8 +20,8 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.active_codes import active_by_code
-from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.errors import ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.incidents import exposure
 from pillars.incidents.models import (
     Debrief,
@@ -165,12 +165,13 @@ def create_draft(
     """Start an incident report as a draft on a unit; only its reporter sees it until it is
     submitted. A replayed ``client_id`` returns the first draft."""
     acting = policy.require(actor, "incidents.report", unit)
-    if client_id is not None:
-        existing = Incident.objects.filter(client_id=client_id).first()
-        if existing is not None:
-            if existing.reported_by_id != acting.staff_id:
-                raise Conflict("This report id is already in use.")
-            return existing
+    if existing := replayed(
+        Incident,
+        client_id,
+        same=lambda i: i.reported_by_id == acting.staff_id,
+        conflict="This report id is already in use.",
+    ):
+        return existing
     values = _clean(details, unit)
     with atomic_or_conflict("This report was saved a moment ago; reload."):
         incident = Incident.objects.create(

@@ -235,6 +235,52 @@ def test_replay_returns_the_first_and_different_details_conflict(world: World) -
     assert BehaviorRecord.objects.count() == 1
 
 
+def test_a_racing_replay_never_answers_with_another_persons_record(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writes under one client id at once, for two persons: the one that loses the race on
+    the key is refused, not handed the other person's record (same target, same details)."""
+    for role in ("clinician", "bht"):  # both persons in their scope
+        world.staff[role].home_units.add(world.unit_b)
+    plan = write(world)
+    other = services.write_plan(
+        world.person_b,
+        actor=world.user("clinician"),
+        effective_on=clock.now().date(),
+        targets=TARGETS,
+        antecedents=["Peer conflict"],
+        consequences=["Offered space"],
+        replacement_behaviors="Ask for a break.",
+        reinforcement_schedule="Praise.",
+        reinforcement_interval_minutes=30,
+    )
+    key, moment = uuid.uuid4(), clock.now()
+    first = record(world, plan, client_id=key, observed_at=moment)
+    # The second write looks for the key before the first has stored it.
+    looked = services._replayed_record
+    calls: list[int] = []
+
+    def not_yet(client_id: Any, person: Any) -> Any:
+        calls.append(1)
+        return None if len(calls) == 1 else looked(client_id, person)
+
+    monkeypatch.setattr(services, "_replayed_record", not_yet)
+    with pytest.raises(Conflict):
+        services.record_behavior(
+            world.person_b,
+            actor=world.user("bht"),
+            target=hitting(other),
+            observed_at=moment,
+            antecedent="Peer conflict",
+            consequence="Offered space",
+            client_id=key,
+            count=2,
+            intensity=3,
+        )
+    assert len(calls) == 2
+    assert list(BehaviorRecord.objects.values_list("pk", flat=True)) == [first.pk]
+
+
 def test_late_entry_needs_a_reason_and_is_flagged(world: World) -> None:
     plan = write(world)
     with time_machine.travel(clock.now(), tick=False):

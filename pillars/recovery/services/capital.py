@@ -19,7 +19,7 @@ from django.db import transaction
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
 from pillars.recovery.models.capital import Assessment, Instrument, ScoringMethod
@@ -143,16 +143,17 @@ def record_assessment(
         raise ValidationError(errors)
     result = score(instrument, cleaned)
     with transaction.atomic():
-        if client_id is not None:
-            existing = Assessment.objects.filter(client_id=client_id).first()
-            if existing is not None:
-                if (
-                    existing.person_id != person.pk
-                    or existing.instrument_id != instrument.pk
-                    or existing.answers != cleaned
-                ):
-                    raise Conflict("This assessment was already sent with other answers.")
-                return existing
+        if existing := replayed(
+            Assessment,
+            client_id,
+            same=lambda a: (
+                a.person_id == person.pk
+                and a.instrument_id == instrument.pk
+                and a.answers == cleaned
+            ),
+            conflict="This assessment was already sent with other answers.",
+        ):
+            return existing
         with atomic_or_conflict("This assessment was sent twice at once; reload."):
             assessment = Assessment.objects.create(
                 person=person,

@@ -21,6 +21,7 @@ from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.active_codes import active_by_code
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.writes import replayed
 from pillars.people import hooks
 from pillars.people.models import PersonServed, Placement, Program, Staff
 from pillars.recovery.models.encounters import (
@@ -256,12 +257,13 @@ def record_encounter(
     come from the program's rule; a billing program needs the goal the encounter serves. A
     replayed ``client_id`` returns the first encounter (DESIGN.md rule 7)."""
     acting = policy.require(actor, "recovery.write_encounter", person)
-    if client_id is not None:
-        existing = Encounter.objects.filter(client_id=client_id).first()
-        if existing is not None:
-            if existing.written_by_id != acting.staff_id or existing.person_id != person.pk:
-                raise Conflict("This client id was used for another encounter.")
-            return existing
+    if existing := replayed(
+        Encounter,
+        client_id,
+        same=lambda e: e.written_by_id == acting.staff_id and e.person_id == person.pk,
+        conflict="This client id was used for another encounter.",
+    ):
+        return existing
     staff = Staff.objects.get(pk=acting.staff_pk)
     errors: dict[str, list[str]] = {}
     _check_common(

@@ -22,7 +22,7 @@ from django.db.models import Max
 
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
-from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.errors import ValidationError, invalid
 from pillars.core.plan_versions import (
     CONTROL,
     PlanVersions,
@@ -31,7 +31,7 @@ from pillars.core.plan_versions import (
     copied_content,
     text_entry,
 )
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
 from pillars.recovery.models.plans import (
@@ -381,12 +381,13 @@ def record_goal_progress(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        if client_id is not None:
-            existing = GoalProgress.objects.filter(client_id=client_id).first()
-            if existing is not None:
-                if existing.goal_id != goal.pk or existing.note != text:
-                    raise Conflict("This progress note was already sent with other words.")
-                return existing
+        if existing := replayed(
+            GoalProgress,
+            client_id,
+            same=lambda p: p.goal_id == goal.pk and p.note == text,
+            conflict="This progress note was already sent with other words.",
+        ):
+            return existing
         locked = Goal.objects.select_for_update().get(pk=goal.pk)
         done, total = locked.steps_done()
         with atomic_or_conflict("This progress note was sent twice at once; reload."):

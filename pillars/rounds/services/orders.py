@@ -14,6 +14,7 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import change_rule, refuse_unknown
+from pillars.core.writes import replayed
 from pillars.people import labels
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
 from pillars.people.policies import scope_read_with
@@ -160,12 +161,10 @@ def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> Obse
 def _replayed(client_id: UUID, order: ObservationOrder, values: dict[str, Any]) -> Check | None:
     """The check already stored under this client id, when there is one: the replay's answer
     (a conflict when it was another order's, or said something else)."""
-    existing = Check.objects.filter(client_id=client_id).first()
-    if existing is None:
-        return None
-    if existing.order_id != order.pk:
-        raise Conflict(OTHER_ORDER)
-    return _same_check(existing, values)
+    existing = replayed(
+        Check, client_id, same=lambda c: c.order_id == order.pk, conflict=OTHER_ORDER
+    )
+    return None if existing is None else _same_check(existing, values)
 
 
 def _same_check(existing: Check, values: dict[str, Any]) -> Check:

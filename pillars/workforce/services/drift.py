@@ -12,8 +12,8 @@ from django.db.models import Q
 from pillars.audit import log as audit
 from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
-from pillars.core.errors import Conflict, ValidationError
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.errors import ValidationError
+from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.people.models import Staff
 from pillars.workforce.models.drift import DriftThreshold, NonPeerTask, TimeLogEntry
 from pillars.workforce.models.supervision import AgendaItem, AgendaSource
@@ -56,11 +56,12 @@ def log_time(
     if errors:
         raise ValidationError(errors)
     with atomic_or_conflict("This entry was logged a moment ago."):
-        if client_id is not None and (
-            existing := TimeLogEntry.objects.filter(client_id=client_id).first()
+        if existing := replayed(
+            TimeLogEntry,
+            client_id,
+            same=lambda e: e.staff_id == staff.pk,
+            conflict="That replay key belongs to another entry.",
         ):
-            if existing.staff_id != staff.pk:
-                raise Conflict("That replay key belongs to another entry.")
             return existing
         entry = TimeLogEntry.objects.create(
             staff=staff,

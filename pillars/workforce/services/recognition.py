@@ -9,8 +9,9 @@ from django.db import transaction
 
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
-from pillars.core.errors import Conflict, invalid
+from pillars.core.errors import invalid
 from pillars.core.roles import RoleCode
+from pillars.core.writes import replayed
 from pillars.people.models import Staff
 from pillars.workforce.models.recognition import Recognition
 from pillars.workforce.services.staff_audit import audit_operations
@@ -33,9 +34,12 @@ def give_recognition(
         raise invalid("to", "Recognize a colleague, not yourself.")
     if to.exited_on is not None and to.exited_on <= clock.now().date():
         raise invalid("to", "This colleague has left.")
-    if client_id is not None and (found := Recognition.objects.filter(client_id=client_id).first()):
-        if found.given_by_id != who.staff_pk or found.given_to_id != to.pk:
-            raise Conflict("This recognition was already recorded with other details.")
+    if found := replayed(
+        Recognition,
+        client_id,
+        same=lambda r: r.given_by_id == who.staff_pk and r.given_to_id == to.pk,
+        conflict="This recognition was already recorded with other details.",
+    ):
         return found
     with transaction.atomic():
         recognition = Recognition.objects.create(

@@ -29,7 +29,7 @@ from pillars.core.versioning import (
     refuse_unknown,
     validate_next,
 )
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.people import alerts
 from pillars.people.addendum_writes import adding
 from pillars.people.alerts import AlertKind, Subject
@@ -371,11 +371,12 @@ def record_session(
         raise ValidationError(errors)
     supervisor = _staff(actor)
     with atomic_or_conflict("This session was recorded a moment ago; reload the page."):
-        if client_id is not None and (
-            existing := SupervisionSession.objects.filter(client_id=client_id).first()
+        if existing := replayed(
+            SupervisionSession,
+            client_id,
+            same=lambda s: s.supervisor_id == supervisor.pk,
+            conflict="That replay key belongs to another session.",
         ):
-            if existing.supervisor_id != supervisor.pk:
-                raise Conflict("That replay key belongs to another session.")
             return existing
         session = SupervisionSession.objects.create(
             supervisor=supervisor,

@@ -22,6 +22,7 @@ from django.db.models import F
 from pillars.audit.choices import Action, Category
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, invalid
+from pillars.core.writes import replayed
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.people import alerts
 from pillars.people.alerts import AlertKind, Subject
@@ -144,9 +145,12 @@ def answer_check_in(
         raise invalid("instrument", "This check-in is no longer offered.")
     if invitation is not None and invitation.instrument_id != instrument.pk:
         raise invalid("instrument", "This invitation asks for another check-in.")
-    if client_id is not None and (found := CheckIn.objects.filter(client_id=client_id).first()):
-        if found.staff_id != who.staff_pk:
-            raise Conflict("This check-in was already recorded.")
+    if found := replayed(
+        CheckIn,
+        client_id,
+        same=lambda c: c.staff_id == who.staff_pk,
+        conflict="This check-in was already recorded.",
+    ):
         return found
     parsed = _answers(instrument, answers)
     now = clock.now()
