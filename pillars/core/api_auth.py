@@ -46,6 +46,7 @@ def token_sign_in(request: HttpRequest, token: ApiToken) -> ApiToken | None:
     """Make the token's user the request's user, limited to the token's scopes."""
     user = token.user
     policy.forget(user)
+    setattr(user, policy.API_USER, True)
     actor = policy.actor_for(user)
     if not actor.is_authenticated:  # the staff profile ended, or there is none
         return None

@@ -178,6 +178,10 @@ def unwrapped(user: Any) -> Any:
 
 _LOADED_WITH_USER = "_pillars_loaded_with_user"
 
+# A user signed in by an API token for this request, marked before the actor is loaded: no page,
+# so the loader leaves out what only a page shows (the top bar's alert count).
+API_USER = "_pillars_api_user"
+
 
 def loaded_with_user(user: Any) -> Any:
     """Mark a user whose query also brought the rows the actor loader needs (its profile), so

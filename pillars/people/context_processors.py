@@ -10,7 +10,9 @@ from pillars.core import policy
 
 
 def inbox(request: HttpRequest) -> dict[str, Any]:
-    """One COUNT on the (recipient, acknowledged_at) index; nothing for roles with no inbox."""
+    """One COUNT on the (recipient, acknowledged_at) index; nothing for roles with no inbox. A
+    GET writes nothing, so it shows the count read with the user's scope (no query); after a
+    write (a check recorded on the board resolves alerts) the count is read again."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -18,4 +20,5 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
         return {}
     from pillars.people.alert_selectors import unacknowledged_count
 
-    return {"inbox_count": unacknowledged_count(user), "has_inbox": True}
+    at_start = request.method in ("GET", "HEAD")
+    return {"inbox_count": unacknowledged_count(user, at_start=at_start), "has_inbox": True}

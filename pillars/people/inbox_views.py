@@ -58,7 +58,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             for a in rows
         ],
         "only_open": only_open,
-        "open_count": selectors.unacknowledged_count(request.user),
+        "open_count": selectors.unacknowledged_count(request.user, at_start=True),
     }
     return render(request, "people/inbox_list.html", context)
 
@@ -77,7 +77,7 @@ def alert_ack(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def inbox_count(request: HttpRequest) -> HttpResponse:
     # The board polls this with X-Pillars-Poll: 1, which the session middleware does not count
     # as activity, so an unattended board does not keep a session alive.
-    count = selectors.unacknowledged_count(request.user)
+    count = selectors.unacknowledged_count(request.user, at_start=True)
     if getattr(request, "htmx", False):
         return render(request, "people/partials/_inbox_badge.html", {"inbox_count": count})
     return JsonResponse({"unacknowledged": count})

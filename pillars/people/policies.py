@@ -185,9 +185,12 @@ def load_actor(user: Any) -> Actor:
     sets["emergency"] = set()
     sets["consent"] = set()
     roles: list[_RoleRow] = []
-    for pk, tag in _scope_rows(staff.pk, now):
+    extra: dict[str, Any] = {}
+    for pk, tag in _scope_rows(staff.pk, now, inbox=not getattr(user, policy.API_USER, False)):
         if tag.startswith(ROLE_TAG):
             roles.append(_RoleRow.of(tag))
+        elif tag == INBOX_TAG:
+            extra[INBOX_AT_START] = pk
         else:
             sets[tag].add(pk)
     return Actor(
@@ -202,8 +205,15 @@ def load_actor(user: Any) -> Actor:
         supervisee_staff_ids=frozenset(sets["supervisee"]),
         emergency_person_ids=frozenset(sets["emergency"]),
         consent_ids=frozenset(sets["consent"]),
+        extra=extra,
     )
 
+
+# The scope query also counts the staff member's alerts waiting (not acknowledged, their cause
+# not resolved), for the top bar's badge: every page shows it, and a page that writes nothing
+# reads it here instead of in a query of its own (``alert_selectors.unacknowledged_count``).
+INBOX_TAG = "inbox"
+INBOX_AT_START = "inbox-at-start"
 
 # A role row of the scope query is tagged "role:" + three flags (1 or 0: organization-wide, may
 # break the glass, needs two factors) + ":" + the role's code.
@@ -228,14 +238,23 @@ def _flag(column: str) -> str:
 
 
 @functools.cache
-def _scope_sql() -> str:
+def _scope_sql(inbox: bool = True) -> str:
     """The actor's roles and id sets as one UNION ALL of (id, tag) rows: the staff member's
     roles (``ROLE_TAG``), home units, units of the staff member's programs, persons on their
     caseload today, their supervisees, and persons named by their emergency-access grants in
-    force, and the Part 2 consents not revoked or past their date that may name them (by name,
-    role, unit or as a treating provider; ``people.consents`` decides). Written out by hand
-    because every request runs it: building it through the ORM cost more than running it."""
+    force, the Part 2 consents not revoked or past their date that may name them (by name,
+    role, unit or as a treating provider; ``people.consents`` decides), and how many of their
+    alerts are waiting (``INBOX_TAG``: the count in the id's place; not for an API request,
+    which shows no page). Written out by hand because every request runs it: building it
+    through the ORM cost more than running it."""
     home = Staff._meta.get_field("home_units")
+    alert = Alert._meta
+    inbox_count = f"""
+        SELECT COUNT(*), '{INBOX_TAG}' FROM {alert.db_table} a
+         WHERE a.{alert.get_field("recipient").column} = %(staff)s
+           AND a.{alert.get_field("acknowledged_at").column} IS NULL
+           AND a.{alert.get_field("resolved_at").column} IS NULL
+        UNION ALL"""  # noqa: S608
     programs = Staff._meta.get_field("programs")
     program_units = Program._meta.get_field("units")
     roles = Staff._meta.get_field("roles")
@@ -266,7 +285,7 @@ def _scope_sql() -> str:
         UNION ALL
         SELECT e.person_id, 'emergency' FROM {EmergencyAccess._meta.db_table} e
          WHERE e.staff_id = %(staff)s AND e.started_at <= %(now)s AND e.expires_at > %(now)s
-        UNION ALL
+        UNION ALL{inbox_count if inbox else ""}
         SELECT DISTINCT c.id, 'consent' FROM {Consent._meta.db_table} c
           JOIN {ConsentRecipient._meta.db_table} r ON r.consent_id = c.id
          WHERE c.revoked_at IS NULL AND (c.expires_on IS NULL OR c.expires_on >= %(yesterday)s)
@@ -287,7 +306,7 @@ def _scope_sql() -> str:
     """  # noqa: S608
 
 
-def _scope_rows(staff_pk: int, now: datetime) -> list[tuple[int, str]]:
+def _scope_rows(staff_pk: int, now: datetime, *, inbox: bool) -> list[tuple[int, str]]:
     ops = connection.ops
     params = {
         "staff": staff_pk,
@@ -298,7 +317,7 @@ def _scope_rows(staff_pk: int, now: datetime) -> list[tuple[int, str]]:
         "treating": RecipientKind.TREATING_PROVIDERS.value,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_scope_sql(), params)
+        cursor.execute(_scope_sql(inbox), params)
         return [(int(pk), str(tag)) for pk, tag in cursor.fetchall()]
 
 

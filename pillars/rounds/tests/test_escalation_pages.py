@@ -68,6 +68,51 @@ def test_the_badge_counts_unacknowledged_alerts_in_the_top_bar(
     assert "inbox-link" not in signed_in("admin").get("/").content.decode()
 
 
+def test_a_page_reads_the_badge_with_the_users_scope_and_a_write_reads_it_again(
+    world: World, signed_in: Any, escalated: ObservationOrder, rf: Any
+) -> None:
+    """A GET shows the count the scope query brought (no COUNT of its own); after a write in the
+    same request (a check recorded resolves alerts) the badge is read again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pillars.core import policy
+    from pillars.people import alerts
+    from pillars.people.context_processors import inbox
+
+    with CaptureQueriesContext(connection) as queries:
+        body = signed_in("nurse").get("/").content.decode()
+    assert '2<span class="visually-hidden"> alerts not yet acknowledged' in body
+    assert not [q for q in queries if q["sql"].startswith("SELECT COUNT(*) FROM people_alert")]
+    user = world.user("nurse")
+    policy.forget(user)
+    get, post = rf.get("/"), rf.post("/")
+    get.user = post.user = user
+    assert inbox(get)["inbox_count"] == 2  # the scope is read now, with the count
+    first = Alert.objects.filter(recipient=world.staff["nurse"]).order_by("due_at").first()
+    assert first is not None
+    alerts.acknowledge(first, actor=user)
+    assert inbox(post)["inbox_count"] == 1
+
+
+def test_an_api_request_leaves_the_badge_count_out_of_its_scope_read(
+    world: World, escalated: ObservationOrder, rf: Any
+) -> None:
+    """A bearer token shows no page: its scope read does not count the alerts."""
+    from pillars.core import tokens
+    from pillars.core.api_auth import token_sign_in
+    from pillars.core.tests.api_support import token_for
+    from pillars.people.policies import INBOX_AT_START
+
+    token = tokens.authenticate_token(token_for(world.user("nurse")))
+    assert token is not None
+    request = rf.get("/api/v1/alerts")
+    assert token_sign_in(request, token) is token
+    actor = request.user._pillars_actor
+    assert actor.is_authenticated
+    assert INBOX_AT_START not in actor.extra
+
+
 def test_acknowledging_from_the_inbox(
     world: World, signed_in: Any, escalated: ObservationOrder
 ) -> None:
