@@ -4,8 +4,9 @@ answers a write sent again under the same client id (DESIGN.md rule 7)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -27,20 +28,17 @@ def atomic_or_conflict(message: str) -> Iterator[None]:
 
 
 def replayed[M: Model](
-    rows: type[M] | QuerySet[M],
-    client_id: UUID | None,
-    *,
-    same: Callable[[M], bool],
-    conflict: str,
+    rows: type[M] | QuerySet[M], client_id: UUID | None, same: Mapping[str, Any], conflict: str
 ) -> M | None:
     """The record a first write made under ``client_id``, when this write is its replay; None
-    when there is no key or nothing was stored under it yet (then the caller writes). A key
-    already used for another record (``same`` says whose and for what) is a Conflict with
+    when there is no key or nothing was stored under it yet (then the caller writes). ``same``
+    holds what the stored record must have to be this write's (whose it is, for whom, what it
+    says: field name to value); a key already used for another record is a Conflict with
     ``conflict``: a device's key never reaches someone else's record."""
     if client_id is None:
         return None
     queryset = rows._default_manager.all() if isinstance(rows, type) else rows
     found = queryset.filter(client_id=client_id).first()
-    if found is None or same(found):
+    if found is None or all(getattr(found, name) == value for name, value in same.items()):
         return found
     raise Conflict(conflict)

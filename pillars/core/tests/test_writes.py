@@ -61,17 +61,13 @@ def _recognition(world: World) -> Recognition:
     )
 
 
-def _never(record: Any) -> bool:
-    raise AssertionError("same() is asked only about a stored record")
-
-
 def test_no_key_or_an_unused_key_is_a_first_write(
     world: World, django_assert_num_queries: Any
 ) -> None:
     _recognition(world)
     with django_assert_num_queries(0):
-        assert replayed(Recognition, None, same=_never, conflict="Taken.") is None
-    assert replayed(Recognition, uuid4(), same=_never, conflict="Taken.") is None
+        assert replayed(Recognition, None, {"given_by_id": -1}, "Taken.") is None
+    assert replayed(Recognition, uuid4(), {"given_by_id": -1}, "Taken.") is None
 
 
 def test_a_replay_of_the_same_record_returns_the_first(
@@ -79,13 +75,10 @@ def test_a_replay_of_the_same_record_returns_the_first(
 ) -> None:
     first = _recognition(world)
     nurse = world.staff[RoleCode.NURSE]
-
-    def by_nurse(r: Recognition) -> bool:
-        return r.given_by_id == nurse.pk
-
-    assert replayed(Recognition, first.client_id, same=by_nurse, conflict="Taken.") == first
+    by_nurse = {"given_by_id": nurse.pk, "message": first.message}
+    assert replayed(Recognition, first.client_id, by_nurse, "Taken.") == first
     rows = Recognition.objects.select_related("given_to")
-    found = replayed(rows, first.client_id, same=by_nurse, conflict="Taken.")
+    found = replayed(rows, first.client_id, by_nurse, "Taken.")
     assert found == first
     assert found is not None
     with django_assert_num_queries(0):  # the queryset's select_related came along
@@ -99,7 +92,11 @@ def test_a_key_used_for_another_record_is_a_conflict(world: World) -> None:
         replayed(
             Recognition,
             first.client_id,
-            same=lambda r: r.given_by_id == other.pk,
-            conflict="That key belongs to another recognition.",
+            {"given_by_id": other.pk},
+            "That key belongs to another recognition.",
         )
     assert caught.value.message == "That key belongs to another recognition."
+    # Every field named must match: the same giver with other words is another record too.
+    nurse = world.staff[RoleCode.NURSE]
+    with pytest.raises(Conflict):
+        replayed(Recognition, first.client_id, {"given_by_id": nurse.pk, "message": "No."}, "X")

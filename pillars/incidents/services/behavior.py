@@ -647,8 +647,8 @@ def _replayed_record(client_id: UUID | None, person: PersonServed) -> BehaviorRe
     return replayed(
         BehaviorRecord.objects.select_related("target"),
         client_id,
-        same=lambda r: r.person_id == person.pk,
-        conflict=OTHER_PERSON,
+        {"person_id": person.pk},
+        OTHER_PERSON,
     )
 
 

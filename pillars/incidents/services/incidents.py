@@ -168,8 +168,8 @@ def create_draft(
     if existing := replayed(
         Incident,
         client_id,
-        same=lambda i: i.reported_by_id == acting.staff_id,
-        conflict="This report id is already in use.",
+        {"reported_by_id": acting.staff_id},
+        "This report id is already in use.",
     ):
         return existing
     values = _clean(details, unit)

@@ -146,12 +146,8 @@ def record_assessment(
         if existing := replayed(
             Assessment,
             client_id,
-            same=lambda a: (
-                a.person_id == person.pk
-                and a.instrument_id == instrument.pk
-                and a.answers == cleaned
-            ),
-            conflict="This assessment was already sent with other answers.",
+            {"person_id": person.pk, "instrument_id": instrument.pk, "answers": cleaned},
+            "This assessment was already sent with other answers.",
         ):
             return existing
         with atomic_or_conflict("This assessment was sent twice at once; reload."):

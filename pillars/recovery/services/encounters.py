@@ -260,8 +260,8 @@ def record_encounter(
     if existing := replayed(
         Encounter,
         client_id,
-        same=lambda e: e.written_by_id == acting.staff_id and e.person_id == person.pk,
-        conflict="This client id was used for another encounter.",
+        {"written_by_id": acting.staff_id, "person_id": person.pk},
+        "This client id was used for another encounter.",
     ):
         return existing
     staff = Staff.objects.get(pk=acting.staff_pk)

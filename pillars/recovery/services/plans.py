@@ -384,8 +384,8 @@ def record_goal_progress(
         if existing := replayed(
             GoalProgress,
             client_id,
-            same=lambda p: p.goal_id == goal.pk and p.note == text,
-            conflict="This progress note was already sent with other words.",
+            {"goal_id": goal.pk, "note": text},
+            "This progress note was already sent with other words.",
         ):
             return existing
         locked = Goal.objects.select_for_update().get(pk=goal.pk)

@@ -161,9 +161,7 @@ def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> Obse
 def _replayed(client_id: UUID, order: ObservationOrder, values: dict[str, Any]) -> Check | None:
     """The check already stored under this client id, when there is one: the replay's answer
     (a conflict when it was another order's, or said something else)."""
-    existing = replayed(
-        Check, client_id, same=lambda c: c.order_id == order.pk, conflict=OTHER_ORDER
-    )
+    existing = replayed(Check, client_id, {"order_id": order.pk}, OTHER_ORDER)
     return None if existing is None else _same_check(existing, values)
 
 

@@ -59,8 +59,8 @@ def log_time(
         if existing := replayed(
             TimeLogEntry,
             client_id,
-            same=lambda e: e.staff_id == staff.pk,
-            conflict="That replay key belongs to another entry.",
+            {"staff_id": staff.pk},
+            "That replay key belongs to another entry.",
         ):
             return existing
         entry = TimeLogEntry.objects.create(

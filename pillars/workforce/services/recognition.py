@@ -37,8 +37,8 @@ def give_recognition(
     if found := replayed(
         Recognition,
         client_id,
-        same=lambda r: r.given_by_id == who.staff_pk and r.given_to_id == to.pk,
-        conflict="This recognition was already recorded with other details.",
+        {"given_by_id": who.staff_pk, "given_to_id": to.pk},
+        "This recognition was already recorded with other details.",
     ):
         return found
     with transaction.atomic():

@@ -374,8 +374,8 @@ def record_session(
         if existing := replayed(
             SupervisionSession,
             client_id,
-            same=lambda s: s.supervisor_id == supervisor.pk,
-            conflict="That replay key belongs to another session.",
+            {"supervisor_id": supervisor.pk},
+            "That replay key belongs to another session.",
         ):
             return existing
         session = SupervisionSession.objects.create(

@@ -146,10 +146,7 @@ def answer_check_in(
     if invitation is not None and invitation.instrument_id != instrument.pk:
         raise invalid("instrument", "This invitation asks for another check-in.")
     if found := replayed(
-        CheckIn,
-        client_id,
-        same=lambda c: c.staff_id == who.staff_pk,
-        conflict="This check-in was already recorded.",
+        CheckIn, client_id, {"staff_id": who.staff_pk}, "This check-in was already recorded."
     ):
         return found
     parsed = _answers(instrument, answers)
