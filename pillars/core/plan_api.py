@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core.api_routes import add_route, on_record
 from pillars.core.api_types import Text
 from pillars.core.entry import Out
+from pillars.core.plan_versions import PlanVersions
 
 
 class PlanDraftIn(Schema):
@@ -72,8 +73,7 @@ class PlanWrites:
     sign_path: str
     draft_summary: str
     sign_summary: str
-    draft_action: str
-    sign_action: str
+    versions: PlanVersions  # its actions guard the draft and the signing
     get_person: Callable[..., Any]
     get_version: Callable[..., Any]
     save: Callable[..., Any]
@@ -84,7 +84,7 @@ class PlanWrites:
 
         def save_draft(request: HttpRequest, public_id: UUID, payload: PlanDraftIn) -> Any:
             person = self.get_person(
-                request.user, public_id, self.draft_action, what=f"api {name} draft"
+                request.user, public_id, self.versions.draft_action, what=f"api {name} draft"
             )
             draft = self.save(
                 person, actor=request.user, content=payload.content(), review_on=payload.review_on
@@ -93,7 +93,7 @@ class PlanWrites:
 
         def sign(request: HttpRequest, public_id: UUID, payload: PlanSignIn) -> Any:
             version = self.get_version(
-                request.user, public_id, self.sign_action, what=f"api {name} to sign"
+                request.user, public_id, self.versions.sign_action, what=f"api {name} to sign"
             )
             return Status(200, self.out.of(payload.sign(version, request.user, self.sign)))
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from pillars.core import clock, policy
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.plan_versions import PlanVersions
 
 
 def plan_page(
@@ -183,8 +184,9 @@ class PlanViews:
     """The five pages of one kind of plan, made by ``views``: the person's plan, writing the
     draft, one version, signing it and the printed copy. ``urls`` is the URL name they share
     ("incidents:safety-plan", with "-edit", "-version", "-sign" and "-pdf"); ``templates`` the
-    folder of plan.html, plan_form.html, version.html and sign.html; ``actions`` the policy
-    actions to view, draft and sign. ``get_person`` and ``selectors`` read (scoped, audited);
+    folder of plan.html, plan_form.html, version.html and sign.html; ``view_action`` the policy
+    action to read the plan (``versions``, the plan's ``PlanVersions``, has the actions to
+    draft and sign, and the person's zone). ``get_person`` and ``selectors`` read (scoped, audited);
     ``services`` holds ``starting_content``, ``not_ready_to_sign`` and the writes ``save`` and
     ``sign``; ``export`` makes the printed copy. ``writable`` says whether the user may write
     in the person's record at all (not when they read it through emergency access); drafting
@@ -193,7 +195,8 @@ class PlanViews:
     plan_name: str
     urls: str
     templates: str
-    actions: tuple[str, str, str]
+    view_action: str
+    versions: PlanVersions
     get_person: Callable[..., Any]
     selectors: Any
     services: Any
@@ -202,14 +205,15 @@ class PlanViews:
     plan_form: Any
     sign_form: type[forms.Form]
     export: Callable[..., bytes]
-    zone_of: Callable[[Any], Any]
     writable: Callable[[HttpRequest, Any], bool]
     review_days: int
     module: str
 
     def views(self) -> tuple[Callable[..., HttpResponse], ...]:
         """plan, plan_edit, version_detail, version_sign and version_pdf, in that order."""
-        name, view_action, draft_action, sign_action = self.plan_name, *self.actions
+        name, view_action = self.plan_name, self.view_action
+        draft_action, sign_action = self.versions.draft_action, self.versions.sign_action
+        zone_of = self.versions.zone_of
         get_version = self.selectors.get_version_for
 
         def plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
@@ -219,7 +223,7 @@ class PlanViews:
                 f"{self.templates}/plan.html",
                 person=person,
                 versions=list(self.selectors.versions_of(person, request.user)),
-                zone=self.zone_of(person),
+                zone=zone_of(person),
                 can_draft=self.writable(request, person)
                 and policy.allows(request.user, draft_action, person),
                 plan_name=name,
@@ -233,7 +237,7 @@ class PlanViews:
                 request,
                 f"{self.templates}/plan_form.html",
                 person=person,
-                zone=self.zone_of(person),
+                zone=zone_of(person),
                 draft=self.selectors.draft_of(person, request.user),
                 current=self.selectors.current_plan(person, request.user),
                 form_class=self.plan_form,
@@ -250,7 +254,7 @@ class PlanViews:
                 request,
                 f"{self.templates}/version.html",
                 version,
-                self.zone_of(version.person),
+                zone_of(version.person),
                 plan_name=name,
                 urls=self.urls,
             )

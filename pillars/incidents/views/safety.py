@@ -21,7 +21,6 @@ from pillars.incidents.selectors import safety as selectors
 from pillars.incidents.services import safety as services
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
-from pillars.people.selectors import person_zone
 
 # A new plan is looked at again in a month unless the team chooses otherwise.
 DEFAULT_REVIEW_DAYS = 30
@@ -35,11 +34,8 @@ plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
     plan_name="safety plan",
     urls="incidents:safety-plan",
     templates="incidents/safety",
-    actions=(
-        "incidents.view_safety_plan",
-        "incidents.draft_safety_plan",
-        "incidents.sign_safety_plan",
-    ),
+    view_action="incidents.view_safety_plan",
+    versions=services.PLANS,
     get_person=people_selectors.get_person_for,
     selectors=selectors,
     services=services,
@@ -48,7 +44,6 @@ plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
     plan_form=PlanForm,
     sign_form=SignForm,
     export=safety_pdf.export,
-    zone_of=person_zone,
     writable=_writable,
     review_days=DEFAULT_REVIEW_DAYS,
     module=__name__,
