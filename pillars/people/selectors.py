@@ -67,9 +67,11 @@ def record_person_event(
     target: Model,
     detail: Mapping[str, Any],
     purpose: str = Purpose.TREATMENT,
+    actor_label: str = "",
 ) -> None:
     """One audit event about one person served: it names the person and carries the person's
-    data category (``person_category``), inside the caller's transaction."""
+    data category (``person_category``), inside the caller's transaction. ``actor_label`` names
+    an actor that is not a user (the worker's sweeps, a person on their own page)."""
     audit.record(
         actor,
         action,
@@ -78,6 +80,7 @@ def record_person_event(
         category=person_category(person),
         purpose=purpose,
         detail=detail,
+        actor_label=actor_label,
     )
 
 

@@ -34,7 +34,7 @@ from pillars.people import alerts, hooks
 from pillars.people.addendum_writes import adding
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.models import PersonServed, Placement, Staff, Unit
-from pillars.people.selectors import employed_q, person_category, record_person_event
+from pillars.people.selectors import employed_q, record_person_event
 
 DEFAULT_PROFILE = "cms-hospital"
 # Device clocks drift; a moment this far ahead of the server is refused as impossible.
@@ -853,14 +853,12 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
         ]
         new = alerts.write_many(drafted)
         if new:
-            audit.record(
+            record_person_event(
+                episode.person,
                 actor=None,
                 actor_label=SYSTEM_LABEL,
                 action=Action.UPDATE,
                 target=episode,
-                person_id=episode.person.public_id,
-                category=person_category(episode.person),
-                purpose=Purpose.TREATMENT,
                 detail={
                     "event": "restraint alerts",
                     "due_at": due.isoformat(),

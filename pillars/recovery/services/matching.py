@@ -22,7 +22,7 @@ from pillars.core.writes import atomic_or_conflict
 from pillars.people import services as people_services
 from pillars.people.choices import CaseloadKind
 from pillars.people.models import CaseloadAssignment, PersonServed, Staff
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.recovery.models.matching import (
     SHAREABLE,
     AgeBand,
@@ -358,12 +358,11 @@ def _assign_chosen_peer(
     assignment = CaseloadAssignment.objects.create(
         staff=peer, person=person, kind=CaseloadKind.PEER, started_on=day
     )
-    audit.record(
-        policy.actor_for(actor).user,
-        Action.CREATE,
-        assignment,
-        person_id=person.public_id,
-        category=person_category(person),
+    record_person_event(
+        person,
+        actor=policy.actor_for(actor).user,
+        action=Action.CREATE,
+        target=assignment,
         purpose=Purpose.OPERATIONS,
         detail={
             **audit.changes(

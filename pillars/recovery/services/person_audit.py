@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pillars.audit import log as audit
-from pillars.audit.choices import Purpose
 from pillars.people.models import PersonServed
-from pillars.people.selectors import person_category
+from pillars.people.selectors import record_person_event
 from pillars.recovery.models.portal import PersonAccess
 
 
@@ -19,13 +17,11 @@ def audit_person_write(
     actor: Any, action: str, target: Any, person: PersonServed, **detail: Any
 ) -> None:
     """Append the event of ``actor``'s ``action`` on ``target``, a record of ``person``'s."""
-    audit.record(
+    record_person_event(
+        person,
         actor=None if isinstance(actor, PersonAccess) else actor,
         actor_label=actor.actor_label if isinstance(actor, PersonAccess) else "",
         action=action,
         target=target,
-        person_id=person.public_id,
-        category=person_category(person),
-        purpose=Purpose.TREATMENT,
         detail=detail,
     )

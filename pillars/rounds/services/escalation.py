@@ -38,7 +38,7 @@ from pillars.core.roles import RoleCode
 from pillars.people import alerts
 from pillars.people.alerts import Alert, AlertKind, Subject
 from pillars.people.models import Placement, Staff, Unit
-from pillars.people.selectors import part2_person_ids, person_category
+from pillars.people.selectors import part2_person_ids, record_person_event
 from pillars.rounds.choices import AssignmentKind, Recipient, SafetyStatus
 from pillars.rounds.models import (
     Check,
@@ -756,14 +756,12 @@ def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime)
         )
     new = alerts.write_many(drafted)
     if new:
-        audit.record(
+        record_person_event(
+            order.person,
             actor=None,
             actor_label=EMERGENCY_LABEL,
             action=Action.CREATE,
             target=check,
-            person_id=order.person.public_id,
-            category=person_category(order.person),
-            purpose=Purpose.TREATMENT,
             detail={
                 "event": "emergency escalation",
                 "unit": unit.code,

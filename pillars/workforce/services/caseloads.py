@@ -15,7 +15,7 @@ from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.writes import atomic_or_conflict
 from pillars.people.models import CaseloadAssignment, Staff
-from pillars.people.selectors import active_caseload_q, person_category
+from pillars.people.selectors import active_caseload_q, record_person_event
 from pillars.people.services import CASELOAD_ROLES
 from pillars.workforce.models.caseloads import Handover, HandoverReason
 from pillars.workforce.selectors.caseloads import limit_for
@@ -151,12 +151,11 @@ def reassign_caseload(
                     ),
                 ),
             ):
-                audit.record(
-                    actor,
-                    Action.UPDATE if row is old else Action.CREATE,
-                    row,
-                    person_id=old.person.public_id,
-                    category=person_category(old.person),
+                record_person_event(
+                    old.person,
+                    actor=actor,
+                    action=Action.UPDATE if row is old else Action.CREATE,
+                    target=row,
                     purpose=Purpose.OPERATIONS,
                     detail={**change, "handover": str(handover.public_id)},
                 )
