@@ -187,7 +187,7 @@ class PlanViews:
     folder of plan.html, plan_form.html, version.html and sign.html; ``view_action`` the policy
     action to read the plan (``versions``, the plan's ``PlanVersions``, has the actions to
     draft and sign, and the person's zone). ``get_person`` and ``selectors`` read (scoped, audited);
-    ``services`` holds ``starting_content``, ``not_ready_to_sign`` and the writes ``save`` and
+    ``services`` holds ``starting_content`` and the writes ``save`` and
     ``sign``; ``export`` makes the printed copy. ``writable`` says whether the user may write
     in the person's record at all (not when they read it through emergency access); drafting
     also needs the draft action."""
@@ -269,7 +269,7 @@ class PlanViews:
                 urls=self.urls,
                 plan_url=reverse(self.urls, args=[version.person.public_id]),
                 plan_name=name,
-                not_ready=self.services.not_ready_to_sign,
+                not_ready=self.versions.not_ready_to_sign,
                 sign=self.sign,
             )
 

@@ -238,7 +238,7 @@ def _flag(column: str) -> str:
 
 
 @functools.cache
-def _scope_sql(inbox: bool = True) -> str:
+def _scope_sql(inbox: bool) -> str:
     """The actor's roles and id sets as one UNION ALL of (id, tag) rows: the staff member's
     roles (``ROLE_TAG``), home units, units of the staff member's programs, persons on their
     caseload today, their supervisees, and persons named by their emergency-access grants in
