@@ -287,10 +287,18 @@ def readable_rows[M: models.Model, R](
     compiled once per process and per what the user's label condition is built from (their
     units, grants and consents: ``prepared.read``). The rows a grant or consent opened are
     logged as disclosures to this user, as ``readable``'s own reads are."""
+    return readable_later(name, user, build, *values).rows()
+
+
+def readable_later[M: models.Model, R](
+    name: str, user: Any, build: Callable[..., models.QuerySet[M, R]], *values: Any
+) -> prepared.Pending[R]:
+    """``readable_rows``, made ready but not run: for a function that reads in steps
+    (``prepared.Steps``), whose reads run with others'."""
     if user is None or _label_key is None or _label_bind is None:
-        return prepared.read(name, "everything", build, *values)
+        return prepared.read_later(name, "everything", build, *values)
     actor, bind = actor_for(user), _label_bind
-    return prepared.read(
+    return prepared.read_later(
         name, _label_key(actor), build, *values, bind=lambda queryset: bind(actor, queryset)
     )
 

@@ -18,15 +18,16 @@ its tests.
 from __future__ import annotations
 
 import copy
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Func, Model, Q, QuerySet, Value
 from django.db.models.sql import Query
 from django.db.models.sql.where import AND, WhereNode
@@ -87,33 +88,46 @@ def rows[M: Model, R](name: str, queryset: QuerySet[M, R]) -> list[R]:
 
 
 def _rows[M: Model, R](name: str, queryset: QuerySet[M, R]) -> list[R]:
+    return _rows_later(name, queryset).rows()
+
+
+def rows_later[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Pending[R]:
+    """``rows``, made ready but not run: for ``together`` (or ``Pending.rows``)."""
+    return _rows_later(name, queryset.all())
+
+
+def _rows_later[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Pending[R]:
     query = queryset.query
     alias = queryset.db
     compiler = query.get_compiler(using=alias)
     try:
         where_sql, where_params = compiler.compile(query.where)
     except (EmptyResultSet, FullResultSet):
-        return list(queryset)
+        return Pending(queryset)
     key = (name, alias, where_sql)
     if key not in _COMPILED:
         if len(_COMPILED) < MOST:
             _COMPILED[key] = _compile(compiler, where_sql, where_params)
-        return list(queryset)
+        return Pending(queryset)
     compiled = _COMPILED[key]
     if compiled is None:
-        return list(queryset)
+        return Pending(queryset)
     params = compiled.params(where_params)
     if settings.TESTING:
         fresh_sql, fresh_params = query.get_compiler(using=alias).as_sql()
         if (fresh_sql, tuple(fresh_params)) != (compiled.sql, params):
             raise AssertionError(f"the read {name!r} changed more than its WHERE clause's values")
-    return _run(queryset, compiled, params)
+    return Pending(queryset, compiled, params)
 
 
 def _run[M: Model, R](
-    queryset: QuerySet[M, R], compiled: _Compiled, params: tuple[Any, ...]
+    queryset: QuerySet[M, R],
+    compiled: _Compiled,
+    params: tuple[Any, ...],
+    fetched: list[tuple[Any, ...]] | None = None,
 ) -> list[R]:
-    """The rows of ``queryset``, fetched with the kept SQL and these values."""
+    """The rows of ``queryset``, fetched with the kept SQL and these values, or made from the
+    database's rows ``together`` already fetched with them."""
     query = queryset.query
     connection = connections[queryset.db]
     features = connection.features
@@ -128,6 +142,11 @@ def _run[M: Model, R](
             "select_for_update cannot be used outside of a transaction."
         )
     run = compiled.compiler_for(connection, params)
+    if fetched is not None:
+        # The rows as the compiler's own fetch would hand them on: all in one chunk, cut to its
+        # columns when it selected more (``SQLCompiler.execute_sql``).
+        chunk = [row[: run.col_count] for row in fetched] if run.has_extra_select else fetched
+        run.execute_sql = lambda *args, **kwargs: [chunk]
 
     def kept_sql(*args: Any, **kwargs: Any) -> Any:
         # Once: the read's own iteration asks for its compiler first. A query cloned from this
@@ -138,6 +157,161 @@ def _run[M: Model, R](
 
     query.get_compiler = kept_sql  # type: ignore[method-assign]
     return list(queryset)
+
+
+class Pending[R]:
+    """A read made ready (its SQL and values) but not yet run: ``rows`` runs it alone, and
+    ``together`` runs many at once. A read whose SQL is not kept yet runs alone either way."""
+
+    __slots__ = ("compiled", "params", "queryset")
+
+    def __init__(
+        self,
+        queryset: QuerySet[Any, R],
+        compiled: _Compiled | None = None,
+        params: tuple[Any, ...] = (),
+    ) -> None:
+        self.queryset, self.compiled, self.params = queryset, compiled, params
+
+    def rows(self, fetched: list[tuple[Any, ...]] | None = None) -> list[R]:
+        if self.compiled is None:
+            return list(self.queryset)
+        return _run(self.queryset, self.compiled, self.params, fetched)
+
+
+def together(reads: Sequence[Pending[Any]]) -> list[list[Any]]:
+    """The rows of each read, in order: on PostgreSQL the kept reads of one database are sent
+    in one pipeline and answered in one round trip, instead of one round trip each; elsewhere
+    (SQLite answers in-process) they run one after the other. Each read's rows are the ones it
+    gives alone: the same queryset makes its instances (and logs what the Part 2 guard opened)
+    from the rows the pipeline fetched."""
+    fetched = _pipelined(reads)
+    return [read.rows(rows) for read, rows in zip(reads, fetched, strict=True)]
+
+
+def _pipelined(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | None]:
+    """The database rows of the kept reads that can run in one pipeline; None for the rest (a
+    read not kept, one that locks rows, one of another database), which run alone."""
+    found: list[list[tuple[Any, ...]] | None] = [None] * len(reads)
+    ready = [
+        at
+        for at, read in enumerate(reads)
+        if read.compiled is not None and not read.queryset.query.select_for_update
+    ]
+    alias = reads[ready[0]].queryset.db if ready else ""
+    ready = [at for at in ready if reads[at].queryset.db == alias]
+    if len(ready) < 2:
+        return found
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return found
+    connection.cursor().close()  # connected, and its health checked, outside the pipeline
+    cursors: list[tuple[int, Any]] = []
+    try:
+        # A database error is Django's (as a read alone raises it), wherever the pipeline
+        # reports it: at a read, or when it is synced.
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for at in ready:
+                cursor = connection.cursor()
+                cursors.append((at, cursor))
+                cursor.execute(cast(_Compiled, reads[at].compiled).sql, reads[at].params)
+        for at, cursor in cursors:
+            found[at] = cursor.fetchall()
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise  # the transaction is aborted as one failed read would abort it
+        # Outside a transaction each read runs alone again and says what went wrong itself.
+        return [None] * len(reads)
+    finally:
+        for _, cursor in cursors:
+            cursor.close()
+    return found
+
+
+# A function that reads in steps: each ``yield`` hands over the reads it waits for (one
+# ``Pending``, or a list) and gets their rows back (one list of rows, or a list of them); its
+# ``return`` is its answer.
+type Steps[R] = Generator[Pending[Any] | list[Pending[Any]], Any, R]
+
+
+def all_of(*steps: Steps[Any]) -> Steps[tuple[Any, ...]]:
+    """Several functions that read in steps, as one: each of its steps asks for every read they
+    wait for at once, and it answers with their answers, in order."""
+    answers: dict[int, Any] = {}
+    waiting: dict[int, tuple[Steps[Any], Pending[Any] | list[Pending[Any]]]] = {}
+
+    def advance(at: int, step: Steps[Any], rows: Any) -> None:
+        try:
+            waiting[at] = (step, step.send(rows))
+        except StopIteration as done:
+            answers[at] = done.value
+
+    for at, step in enumerate(steps):
+        advance(at, step, None)
+    while waiting:
+        asking = list(waiting.items())
+        waiting.clear()
+        answered = iter(
+            (
+                yield [
+                    read
+                    for _, (_, wanted) in asking
+                    for read in ([wanted] if isinstance(wanted, Pending) else wanted)
+                ]
+            )
+        )
+        for at, (step, wanted) in asking:
+            if isinstance(wanted, Pending):
+                advance(at, step, next(answered))
+            else:
+                advance(at, step, [next(answered) for _ in wanted])
+    return tuple(answers[at] for at in range(len(steps)))
+
+
+def answered[R](value: R) -> Steps[R]:
+    """An answer already known, as a function that reads in steps (and reads nothing)."""
+    return value
+    yield  # a generator: it hands over no read
+
+
+def gather[K, R](steps: Mapping[K, Steps[R] | R]) -> dict[K, R]:
+    """The answers of several functions that read in steps (``Steps``; any other value is an
+    answer already), keyed as given: each round runs every read they wait for ``together``, so
+    a page whose parts each make a few reads waits for a round trip per step, not per read."""
+    keys = list(steps)
+    found = run(
+        all_of(
+            *(step if isinstance(step, Generator) else answered(step) for step in steps.values())
+        )
+    )
+    return dict(zip(keys, found, strict=True))
+
+
+def run[R](steps: Steps[R]) -> R:
+    """The answer of one function that reads in steps, each step's reads run together."""
+    rows: Any = None
+    while True:
+        try:
+            wanted = steps.send(rows)
+        except StopIteration as done:
+            return cast(R, done.value)
+        rows = together([wanted])[0] if isinstance(wanted, Pending) else together(wanted)
+
+
+class Stepwise[**P, R]:
+    """A function that reads in steps (``Steps``), called as a plain function (its reads run
+    one step after another) or, through ``steps``, gathered with others (``gather``)."""
+
+    def __init__(self, steps: Callable[P, Steps[R]]) -> None:
+        self.steps = steps
+        functools.update_wrapper(self, steps)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return run(self.steps(*args, **kwargs))
+
+
+def stepwise[**P, R](steps: Callable[P, Steps[R]]) -> Stepwise[P, R]:
+    return Stepwise(steps)
 
 
 def one[M: Model](name: str, queryset: QuerySet[M]) -> M | None:
@@ -245,6 +419,17 @@ def read[M: Model, R](
 
     Under test every call builds the read afresh as well and compares its SQL and values, so a
     key that misses what the build reads fails its tests."""
+    return read_later(name, key, build, *values, bind=bind).rows()
+
+
+def read_later[M: Model, R](
+    name: str,
+    key: Any,
+    build: Callable[..., QuerySet[M, R]],
+    *values: Any,
+    bind: Callable[[QuerySet[M, R]], QuerySet[M, R]] | None = None,
+) -> Pending[R]:
+    """``read``, made ready but not run: for ``together`` (or ``Pending.rows``)."""
     shape = tuple(len(value) if isinstance(value, list | tuple) else None for value in values)
     flat = tuple(_flat(values))
     kept = _READS.get((name, key, shape))
@@ -261,7 +446,7 @@ def read[M: Model, R](
         kept.compiled[alias] = kept.compile(alias)
     compiled = kept.compiled[alias]
     if compiled is None:
-        return rows(name, build(*values))
+        return _rows_later(name, build(*values).all())
     sql, places = compiled
     params = list(sql.before)
     for at, index, form in places:
@@ -270,7 +455,7 @@ def read[M: Model, R](
         fresh = build(*values).query.get_compiler(using=alias).as_sql()
         if (fresh[0], tuple(fresh[1])) != (sql.sql, tuple(params)):
             raise AssertionError(f"the kept read {name!r} gave other SQL than a fresh build")
-    return _run(queryset, sql, tuple(params))
+    return Pending(queryset, sql, tuple(params))
 
 
 def count_sql(name: Any, queryset: QuerySet[Any, Any], using: str) -> tuple[str, list[Any]]:

@@ -282,7 +282,7 @@ urlpatterns: list[URLPattern] = [
 
 def person_section(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
-) -> dict[str, Any] | None:
+) -> prepared.Steps[dict[str, Any] | None]:
     """On the person page of anyone ever placed in a Part 2 program or with a consent: the
     active consents and the way to record one (one query)."""
     if not policy.allows(request.user, "people.view_consents", person):
@@ -291,7 +291,7 @@ def person_section(
     # One plain read of the person's consents (a few rows) answers "any consent" and counts
     # those in force; the person page read every placement already, and its Part 2 units
     # answer "ever placed in a Part 2 program" without a second read of the placements.
-    consents = prepared.read(
+    consents = yield prepared.read_later(
         "a person's consents, counted",
         "",
         lambda person_id: (

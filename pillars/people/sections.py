@@ -29,14 +29,14 @@ the order of their first section, sections within a group by ``order`` then key.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
-from pillars.core import policy
+from pillars.core import policy, prepared
 from pillars.core.templatetags.record_urls import record_url
 from pillars.people.models import PersonServed
 
@@ -48,8 +48,10 @@ PRIVACY = "Privacy and consent"
 OTHER = "More about this person"
 
 
-# (request, person, the page's context) -> the section's context, or None to hide it.
-SectionContext = Callable[[HttpRequest, PersonServed, dict[str, Any]], dict[str, Any] | None]
+# (request, person, the page's context) -> the section's context, or None to hide it; or a
+# function that reads in steps (``prepared.Steps``) and answers the same.
+type SectionAnswer = dict[str, Any] | prepared.Steps[dict[str, Any] | None] | None
+SectionContext = Callable[[HttpRequest, PersonServed, dict[str, Any]], SectionAnswer]
 
 
 def hidden_unless_allowed(action: str) -> Callable[[SectionContext], SectionContext]:
@@ -61,7 +63,7 @@ def hidden_unless_allowed(action: str) -> Callable[[SectionContext], SectionCont
         @functools.wraps(context)
         def guarded(
             request: HttpRequest, person: PersonServed, page: dict[str, Any]
-        ) -> dict[str, Any] | None:
+        ) -> SectionAnswer:
             if not policy.allows(request.user, action, person):
                 return None
             return context(request, person, page)
@@ -162,28 +164,45 @@ def sections_for(
 ) -> list[RenderedSection]:
     """The sections this viewer sees on the person's page, in page order: each group at the
     place of its first section, sections within it by order. On-demand sections are not
-    computed (their placeholder names the route that renders them)."""
+    computed (their placeholder names the route that renders them). A context function that
+    reads in steps (``prepared.Steps``) has its reads run with the other sections' (one round
+    trip per step for them all)."""
     gate = _Gate(request, person, page)
-    shown: dict[str, list[RenderedSection]] = {}
+    shown: list[PersonSection] = []
+    asked: dict[str, Any] = {}
     for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
         if section.action and not policy.allows(request.user, section.action, person):
             continue
         if not gate.allows(section):
             continue
+        shown.append(section)
+        if not section.on_demand:
+            asked[section.key] = section.context(request, person, page)
+    contexts = prepared.gather(asked)
+    groups: dict[str, list[RenderedSection]] = {}
+    for section in shown:
         if section.on_demand:
             url = record_url("people:person-section", person.public_id, section.key)
             rendered = RenderedSection(
                 section.key, section.template, {}, section.group, True, section.title, url
             )
         else:
-            context = section.context(request, person, page)
+            context = contexts[section.key]
             if context is None:
                 continue
             rendered = RenderedSection(
                 section.key, section.template, context, section.group, False, section.title
             )
-        shown.setdefault(section.group, []).append(rendered)
-    return [s for group in shown.values() for s in group]
+        groups.setdefault(section.group, []).append(rendered)
+    return [s for group in groups.values() for s in group]
+
+
+def section_context(
+    request: HttpRequest, person: PersonServed, section: PersonSection, page: dict[str, Any]
+) -> dict[str, Any] | None:
+    """One section's context, alone (the on-demand route): its reads run as it asks."""
+    found = section.context(request, person, page)
+    return prepared.run(found) if isinstance(found, Generator) else found
 
 
 def grouped(sections: list[RenderedSection]) -> list[SectionGroup]:

@@ -40,7 +40,13 @@ from pillars.people.models import (
     Staff,
     Unit,
 )
-from pillars.people.sections import category_allows, get_section, grouped, sections_for
+from pillars.people.sections import (
+    category_allows,
+    get_section,
+    grouped,
+    section_context,
+    sections_for,
+)
 
 PAGE_SIZE = 25
 # A placement form names the unit and bed in one choice ("place").
@@ -209,7 +215,7 @@ def person_section(request: HttpRequest, public_id: UUID, key: str) -> HttpRespo
         "zone_name": str(zone),
         "writable": not emergency,
     }
-    found = section.context(request, person, page)
+    found = section_context(request, person, section, page)
     if found is None:
         raise Http404("Not found")
     page.update(section=found, section_template=section.template, section_title=section.title)

@@ -51,7 +51,10 @@ class RowExtra:
     activity: str = ""
 
 
-RowsProvider = Callable[[HttpRequest, Unit, list[int]], dict[int, list[RowExtra]]]
+# Or a function that reads in steps (``prepared.Steps``) and answers the same: the board runs
+# its reads with the other extensions' (one round trip per step for them all).
+type RowsAnswer = dict[int, list[RowExtra]] | prepared.Steps[dict[int, list[RowExtra]]]
+RowsProvider = Callable[[HttpRequest, Unit, list[int]], RowsAnswer]
 PanelContext = Callable[[HttpRequest, Unit], dict[str, Any] | None]
 PanelCounts = Callable[[HttpRequest, Unit], dict[str, QuerySet[Any]] | None]
 
@@ -155,10 +158,15 @@ def row_extras(
     found: dict[int, list[RowExtra]] = {}
     if not ids:
         return found
-    for extension in _ordered():
-        if extension.rows is None:
-            continue
-        for person_id, extras in extension.rows(request, unit, ids).items():
+    answers = prepared.gather(
+        {
+            extension.key: extension.rows(request, unit, ids)
+            for extension in _ordered()
+            if extension.rows is not None
+        }
+    )
+    for answer in answers.values():
+        for person_id, extras in answer.items():
             found.setdefault(person_id, []).extend(extras)
     return found
 

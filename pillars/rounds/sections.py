@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
-from pillars.core import policy
+from pillars.core import policy, prepared
 from pillars.people.models import PersonServed
 from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.rounds import selectors
@@ -38,8 +38,8 @@ def precaution_rows(codes: list[str]) -> list[dict[str, str]]:
 @hidden_unless_allowed("rounds.view")
 def person_observation(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
-) -> dict[str, Any] | None:
-    order = selectors.current_order_summary(person, request.user)
+) -> prepared.Steps[dict[str, Any] | None]:
+    order = yield from selectors.current_order_summary.steps(person, request.user)
     writable = page.get("writable", True)
     return {
         "order": order,

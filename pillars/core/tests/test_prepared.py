@@ -357,3 +357,115 @@ def test_a_kept_read_takes_lists_and_keeps_one_read_per_length(world: World) -> 
     assert prepared.read(name, "", build, [], -1) == []
     shapes = sorted((k[2] for k in prepared._READS if k[0] == name), key=str)
     assert shapes == [(0, None), (1, None), (2, None)]
+
+
+# --- Reads run together (pipelined on PostgreSQL) and functions that read in steps ----------
+
+
+def _units(name: str) -> Callable[..., QuerySet[Unit]]:
+    return lambda pk: Unit.objects.filter(pk=pk).only("pk", "name").order_by()
+
+
+def _pipelines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the pipelines opened on PostgreSQL (none are opened on SQLite)."""
+    opened: list[int] = []
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        pipeline = psycopg.Connection.pipeline
+
+        def counted(self: Any) -> Any:
+            opened.append(1)
+            return pipeline(self)
+
+        monkeypatch.setattr(psycopg.Connection, "pipeline", counted)
+    return opened
+
+
+def test_reads_run_together_give_the_rows_each_gives_alone(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, other = _name(), _name()
+    units = _units(name)
+    persons = lambda pk: PersonServed.objects.filter(pk=pk).only("pk", "public_id").order_by()  # noqa: E731
+    # Kept on the first call of each shape: the second call's reads are the kept ones.
+    for _ in range(2):
+        reads: list[prepared.Pending[Any]] = [
+            prepared.read_later(name, "", units, world.unit_a.pk),
+            prepared.read_later(other, "", persons, world.person_b.pk),
+            prepared.read_later(name, "", units, -5),
+            prepared.rows_later(_name(), Unit.objects.filter(pk=world.unit_b.pk).order_by()),
+        ]
+        opened = _pipelines(monkeypatch)
+        with CaptureQueriesContext(connection) as queries:
+            found = prepared.together(reads)
+        monkeypatch.undo()
+        assert [[u.pk for u in found[0]], [p.public_id for p in found[1]], found[2]] == [
+            [world.unit_a.pk],
+            [world.person_b.public_id],
+            [],
+        ]
+        assert [u.pk for u in found[3]] == [world.unit_b.pk]
+        assert len(queries) == 4  # each read logged as Django logs a query
+    # The second time the three kept reads went in one pipeline (PostgreSQL); the fourth,
+    # not kept yet (a name of its own), ran alone.
+    assert opened == ([1] if connection.vendor == "postgresql" else [])
+
+
+def test_functions_that_read_in_steps_wait_for_one_round_per_step(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = _name()
+    units = _units(name)
+    prepared.read(name, "", units, world.unit_a.pk)  # kept
+
+    @prepared.stepwise
+    def two_steps(first: int, second: int) -> prepared.Steps[tuple[str, str]]:
+        [a] = yield prepared.read_later(name, "", units, first)
+        [[b], none] = yield [
+            prepared.read_later(name, "", units, second),
+            prepared.read_later(name, "", units, -1),
+        ]
+        assert none == []
+        return a.name, b.name
+
+    a, b = world.unit_a, world.unit_b
+    # Alone: its reads, step by step.
+    assert two_steps(a.pk, b.pk) == (a.name, b.name)
+    opened = _pipelines(monkeypatch)
+    found = prepared.gather(
+        {"one": two_steps.steps(a.pk, b.pk), "two": two_steps.steps(b.pk, a.pk), "known": 7}
+    )
+    assert found == {"one": (a.name, b.name), "two": (b.name, a.name), "known": 7}
+    assert list(found) == ["one", "two", "known"]
+    # Two rounds for the two functions' two steps each, not one round trip per read.
+    assert opened == ([1, 1] if connection.vendor == "postgresql" else [])
+    # all_of nests: the two together are one function of two steps.
+    both = prepared.run(prepared.all_of(two_steps.steps(a.pk, a.pk), two_steps.steps(b.pk, b.pk)))
+    assert both == ((a.name, a.name), (b.name, b.name))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_that_fails_in_a_pipeline_fails_alone_and_the_others_are_read(
+    world: World,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs reads one after the other: no pipeline")
+    from django.db import ProgrammingError
+
+    name = _name()
+    units = _units(name)
+    prepared.read(name, "", units, world.unit_a.pk)  # kept
+    good = prepared.read_later(name, "", units, world.unit_a.pk)
+    broken = prepared.read_later(name, "", units, world.unit_b.pk)
+    assert broken.compiled is not None
+    broken.compiled = prepared._Compiled(
+        broken.compiled.compiler, "SELECT * FROM no_such_table WHERE id = %s", (), ()
+    )
+    with pytest.raises(ProgrammingError, match="no_such_table"):
+        prepared.together([good, broken])
+    # The connection is usable, and the good read alone answers.
+    assert [u.pk for u in prepared.together([good])[0]] == [world.unit_a.pk]
+    with transaction.atomic(), pytest.raises(ProgrammingError):
+        # Inside a transaction the failure stands, as one failed read's would.
+        prepared.together([good, broken])

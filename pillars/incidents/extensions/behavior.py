@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.templatetags.record_urls import record_url, route_url
 from pillars.incidents.models import BehaviorContract
 from pillars.incidents.selectors import behavior as selectors
@@ -24,13 +24,20 @@ from pillars.rounds.board_extras import BoardExtension, RowExtra
 @hidden_unless_allowed("incidents.view_behavior")
 def person_behavior(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
-) -> dict[str, Any] | None:
-    latest = selectors.latest_plan_summary(person, request.user)
+) -> prepared.Steps[dict[str, Any] | None]:
+    """Two steps of reads (``prepared.Steps``): the latest plan, then, only with a plan in
+    force, its phase, its contract in force and its targets, together."""
+    latest = yield from selectors.latest_plan_summary.steps(person, request.user)
     plan = latest if latest is not None and latest.is_current else None
     writable = page.get("writable", True)
     # The phase, the contract in force and the targets are shown only with a plan in force.
-    phase = selectors.phase_now(person, request.user) if plan is not None else None
-    review_on = selectors.contract_review_on(person, request.user) if plan is not None else None
+    phase, review_on, targets = None, None, []
+    if plan is not None:
+        phase, review_on, targets = yield from prepared.all_of(
+            selectors.phase_now.steps(person, request.user),
+            selectors.contract_review_on.steps(person, request.user),
+            selectors.plan_targets.steps(plan),
+        )
     due = False
     if review_on is not None:
         zone = page.get("zone_name") or person_zone(person)
@@ -38,7 +45,7 @@ def person_behavior(
         due = BehaviorContract.review_has_come(review_on, clock.today_in(zone))
     return {
         "plan": plan,
-        "targets": selectors.plan_targets(plan) if plan is not None else [],
+        "targets": targets,
         "ended": latest if latest is not None and latest.is_ended and plan is None else None,
         "phase_name": phase[0] if phase else None,
         "phase_started_on": phase[1] if phase else None,
@@ -52,19 +59,24 @@ def person_behavior(
 
 def board_rows(
     request: HttpRequest, unit: Unit, person_ids: list[int]
-) -> dict[int, list[RowExtra]]:
+) -> prepared.Steps[dict[int, list[RowExtra]]]:
     """Two queries for the whole board: the persons shown who have a plan in force get a link
     to the fast ABC form, and those whose contract review has come (the unit's today) a
     warning flag. The board already limits rows to the unit the user sees; recording is
     checked again (with the person's scope) when the form opens and when it is saved."""
     user = getattr(request, "user", None)
     rows: dict[int, list[RowExtra]] = {}
-    with_plans: set[int] = set()
-    due: dict[int, Any] = {}
-    if policy.can(user, "incidents.record_behavior"):
-        with_plans = selectors.persons_with_plans(person_ids, user)
-    if policy.can(user, "incidents.view_behavior"):
-        due = selectors.reviews_due_for(person_ids, clock.today_in(unit.time_zone), user)
+    today = clock.today_in(unit.time_zone)
+    found = yield from prepared.all_of(
+        selectors.persons_with_plans.steps(person_ids, user)
+        if policy.can(user, "incidents.record_behavior")
+        else prepared.answered(set()),
+        selectors.reviews_due_for.steps(person_ids, today, user)
+        if policy.can(user, "incidents.view_behavior")
+        else prepared.answered({}),
+    )
+    with_plans: set[int] = found[0]
+    due: dict[int, Any] = found[1]
     # The persons' public ids as the board read them (no join of their own).
     public_ids = board_extras.public_ids(request, unit, sorted(with_plans | set(due)))
     for pk in with_plans:

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.templatetags.record_urls import record_url
 from pillars.incidents.models import RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
@@ -26,7 +26,7 @@ RECENT = 5
 @hidden_unless_allowed("incidents.restraint_view")
 def person_restraint(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
-) -> dict[str, Any] | None:
+) -> prepared.Steps[dict[str, Any] | None]:
     # The columns the section shows, the Part 2 label columns (the label guard reads them on a
     # row it logs) and the unit's zone, not its whole row.
     def build(person_id: int) -> QuerySet[RestraintEpisode]:
@@ -44,7 +44,9 @@ def person_restraint(
             .order_by("-started_at")[:RECENT]
         )
 
-    recent = policy.readable_rows("recent restraint episodes", request.user, build, person.pk)
+    recent = yield policy.readable_later(
+        "recent restraint episodes", request.user, build, person.pk
+    )
     return {
         "recent": recent,
         "active": next((e for e in recent if e.is_active), None),
@@ -60,12 +62,12 @@ STATE_ACTIVITY = {"seclusion": "secluded"}
 
 def board_rows(
     request: HttpRequest, unit: Unit, person_ids: list[int]
-) -> dict[int, list[RowExtra]]:
+) -> prepared.Steps[dict[int, list[RowExtra]]]:
     """A flag on the row of each person in an active episode (one query for the whole board)."""
     user = getattr(request, "user", None)
     if not policy.can(user, "incidents.restraint_view"):
         return {}
-    active = selectors.active_person_ids(unit, person_ids, user)
+    active = yield from selectors.active_person_ids.steps(unit, person_ids, user)
     return {
         person_id: [
             RowExtra(

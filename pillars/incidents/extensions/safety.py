@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
-from pillars.core import clock, policy
+from pillars.core import clock, policy, prepared
 from pillars.core.templatetags.record_urls import record_url
 from pillars.incidents.selectors import safety as selectors
 from pillars.people.models import PersonServed, Unit
@@ -22,8 +22,8 @@ from pillars.rounds.board_extras import BoardExtension, RowExtra, register
 @hidden_unless_allowed("incidents.view_safety_plan")
 def person_safety_plan(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
-) -> dict[str, Any] | None:
-    versions = selectors.latest_versions(person, request.user, 5)
+) -> prepared.Steps[dict[str, Any] | None]:
+    versions = yield selectors.latest_versions_later(person, request.user, 5)
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
     zone = page.get("zone_name") or person_zone(person)
@@ -40,13 +40,13 @@ def person_safety_plan(
 
 def board_rows(
     request: HttpRequest, unit: Unit, person_ids: list[int]
-) -> dict[int, list[RowExtra]]:
+) -> prepared.Steps[dict[int, list[RowExtra]]]:
     """A "Safety plan" link for each person with a signed plan: one query for every row."""
     if not policy.can(getattr(request, "user", None), "incidents.view_safety_plan"):
         return {}
     today = clock.today_in(unit.time_zone)
     rows: dict[int, list[RowExtra]] = {}
-    plans = selectors.current_plans_for(person_ids, request.user)
+    plans = yield from selectors.current_plans_for.steps(person_ids, request.user)
     public_ids = board_extras.public_ids(request, unit, list(plans))
     for person_id, version in plans.items():
         url = record_url("incidents:safety-plan", public_ids[person_id]) + "#current-plan"

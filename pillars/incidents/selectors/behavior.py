@@ -74,7 +74,10 @@ SUMMARY_FIELDS = (
 )
 
 
-def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan | None:
+@prepared.stepwise
+def latest_plan_summary(
+    person: PersonServed, user: Any = None
+) -> prepared.Steps[BehaviorPlan | None]:
     """The person's latest plan version (in force or ended) for the person page's section: the
     columns it shows, with its writer's and ender's names as annotations (``written_by_name``,
     ``ended_by_name``). The names, not the whole staff rows, and not the plan's texts: the
@@ -93,11 +96,12 @@ def latest_plan_summary(person: PersonServed, user: Any = None) -> BehaviorPlan 
             .order_by("-version")[:1]
         )
 
-    found = policy.readable_rows("latest behavior plan summary", user, build, person.pk)
+    found = yield policy.readable_later("latest behavior plan summary", user, build, person.pk)
     return found[0] if found else None
 
 
-def phase_now(person: PersonServed, user: Any = None) -> tuple[str, date] | None:
+@prepared.stepwise
+def phase_now(person: PersonServed, user: Any = None) -> prepared.Steps[tuple[str, date] | None]:
     """The name and first day of the person's latest phase the user may read (one phase change a
     day: the day orders them)."""
 
@@ -108,11 +112,12 @@ def phase_now(person: PersonServed, user: Any = None) -> tuple[str, date] | None
             .order_by("-started_on")[:1]
         )
 
-    found = policy.readable_rows("latest phase", user, build, person.pk)
+    found = yield policy.readable_later("latest phase", user, build, person.pk)
     return (found[0].name, found[0].started_on) if found else None
 
 
-def contract_review_on(person: PersonServed, user: Any = None) -> date | None:
+@prepared.stepwise
+def contract_review_on(person: PersonServed, user: Any = None) -> prepared.Steps[date | None]:
     """The review date of the contract in force (the latest signed one the user may read)."""
 
     def build(person_id: int) -> QuerySet[BehaviorContract]:
@@ -125,23 +130,26 @@ def contract_review_on(person: PersonServed, user: Any = None) -> date | None:
             .order_by("-written_at")[:1]
         )
 
-    found = policy.readable_rows("contract in force", user, build, person.pk)
+    found = yield policy.readable_later("contract in force", user, build, person.pk)
     return found[0].review_on if found else None
 
 
-def plan_targets(plan: BehaviorPlan) -> list[TargetBehavior]:
+@prepared.stepwise
+def plan_targets(plan: BehaviorPlan) -> prepared.Steps[list[TargetBehavior]]:
     """A plan's target behaviors in their order, with the columns a summary shows (one plain
     query: the plan is fixed, so its model's ordering by plan, which joins the plan and its
     person, is left out)."""
-    return prepared.read(
-        "plan targets",
-        "",
-        lambda plan_id: (
-            TargetBehavior.objects.filter(plan_id=plan_id)
-            .order_by("sort_order", "name")
-            .only("plan_id", "name", "measure")
-        ),
-        plan.pk,
+    return (
+        yield prepared.read_later(
+            "plan targets",
+            "",
+            lambda plan_id: (
+                TargetBehavior.objects.filter(plan_id=plan_id)
+                .order_by("sort_order", "name")
+                .only("plan_id", "name", "measure")
+            ),
+            plan.pk,
+        )
     )
 
 
@@ -260,7 +268,8 @@ def record_records_read(user: Any, person: PersonServed, records: list[BehaviorR
         record_list_read(user, [person], what="behavior records", detail={"records": len(records)})
 
 
-def persons_with_plans(person_ids: list[int], user: Any = None) -> set[int]:
+@prepared.stepwise
+def persons_with_plans(person_ids: list[int], user: Any = None) -> prepared.Steps[set[int]]:
     """Those of the persons shown who have a current plan the user may read (one query,
     whatever the census, built once per reader's labels and census size:
     ``policy.readable_rows``). The plans are read with their Part 2 label columns, not as bare
@@ -275,7 +284,7 @@ def persons_with_plans(person_ids: list[int], user: Any = None) -> set[int]:
             .only("person_id", *LABEL_COLUMNS)
         )
 
-    plans = policy.readable_rows(
+    plans = yield policy.readable_later(
         "the board's persons with a behavior plan", user, build, sorted(set(person_ids))
     )
     return {plan.person_id for plan in plans}
@@ -287,9 +296,10 @@ def persons_with_plans(person_ids: list[int], user: Any = None) -> set[int]:
 # replaced, which clears the flag; a renewal still awaiting signatures does not.
 
 
+@prepared.stepwise
 def reviews_due_for(
     person_ids: list[int], today: date, user: Any = None
-) -> dict[int, BehaviorContract]:
+) -> prepared.Steps[dict[int, BehaviorContract]]:
     """The contract in force whose review has come, for each of these persons that has one
     the user may read (one query, whatever the census: the unit board; built once per reader's
     labels and census size: ``policy.readable_rows``)."""
@@ -302,7 +312,7 @@ def reviews_due_for(
             .order_by("review_on")
         )
 
-    rows = policy.readable_rows(
+    rows = yield policy.readable_later(
         "the board's behavior contract reviews due", user, build, sorted(set(person_ids)), today
     )
     return {c.person_id: c for c in rows}

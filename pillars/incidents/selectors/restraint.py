@@ -236,9 +236,10 @@ def _timed_on(unit_id: int) -> QuerySet[RestraintEpisode]:
     )
 
 
+@prepared.stepwise
 def active_person_ids(
     unit: Unit, person_ids: Iterable[int], user: Any
-) -> dict[int, RestraintEpisode]:
+) -> prepared.Steps[dict[int, RestraintEpisode]]:
     """The active episode of each of these persons in one (a person has one at most) whose
     label the user may read, with the columns the board's flag shows (and its label's); built
     once per reader's labels and census size (``policy.readable_rows``)."""
@@ -251,7 +252,7 @@ def active_person_ids(
             .order_by()
         )
 
-    episodes = policy.readable_rows(
+    episodes = yield policy.readable_later(
         "the board's persons in restraint", user, build, sorted(set(person_ids))
     )
     return {e.person_id: e for e in episodes}

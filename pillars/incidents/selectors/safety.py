@@ -25,7 +25,9 @@ draft_of = PLANS.draft_of
 get_version_for = PLANS.get_version_for
 
 
-def latest_versions(person: PersonServed, user: Any, count: int) -> list[SafetyPlanVersion]:
+def latest_versions_later(
+    person: PersonServed, user: Any, count: int
+) -> prepared.Pending[SafetyPlanVersion]:
     """The person's ``count`` latest versions the user may read, newest first, for the person
     page's section: the columns it shows and the Part 2 label columns (the label guard reads
     them on a row it logs), without the drafter's and signer's rows it does not show."""
@@ -45,10 +47,13 @@ def latest_versions(person: PersonServed, user: Any, count: int) -> list[SafetyP
             .order_by("-number")[:count]
         )
 
-    return policy.readable_rows(f"latest {count} safety plan versions", user, build, person.pk)
+    return policy.readable_later(f"latest {count} safety plan versions", user, build, person.pk)
 
 
-def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, SafetyPlanVersion]:
+@prepared.stepwise
+def current_plans_for(
+    person_ids: list[int], user: Any = None
+) -> prepared.Steps[dict[int, SafetyPlanVersion]]:
     """The current plan of each of these persons that has one, in one query (the unit board),
     built once per reader's labels and census size (``policy.readable_rows``)."""
 
@@ -64,7 +69,7 @@ def current_plans_for(person_ids: list[int], user: Any = None) -> dict[int, Safe
             .only("public_id", "number", "review_on", "status", *LABEL_COLUMNS)
         )
 
-    rows = policy.readable_rows(
+    rows = yield policy.readable_later(
         "current safety plans of the board's persons", user, build, sorted(set(person_ids))
     )
     return {v.person_id: v for v in rows}

@@ -16,7 +16,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from pillars.audit.models import AuditEvent
-from pillars.core import clock
+from pillars.core import clock, prepared
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.tests.api_support import api_as
 from pillars.incidents import safety_pdf
@@ -293,9 +293,9 @@ def test_board_links_persons_with_a_signed_plan_in_one_query(world: World, rf: A
     request.user = world.user("bht")
     # The board shares the persons of its rows as it read them (their public ids).
     board_extras.share_persons(request, world.unit_a, [world.person_a, other])
-    board_rows(request, world.unit_a, [world.person_a.pk])  # warm the actor
+    prepared.run(board_rows(request, world.unit_a, [world.person_a.pk]))  # warm the actor
     with CaptureQueriesContext(connection) as queries:
-        rows = board_rows(request, world.unit_a, [world.person_a.pk, other.pk])
+        rows = prepared.run(board_rows(request, world.unit_a, [world.person_a.pk, other.pk]))
     assert len(queries) == 1
     assert set(rows) == {world.person_a.pk}
     [link] = rows[world.person_a.pk]
@@ -303,9 +303,9 @@ def test_board_links_persons_with_a_signed_plan_in_one_query(world: World, rf: A
     # Asked outside a board read, the public ids are read with one more query: the same link.
     alone = rf.get("/")
     alone.user = world.user("bht")
-    assert board_rows(alone, world.unit_a, [world.person_a.pk, other.pk]) == rows
+    assert prepared.run(board_rows(alone, world.unit_a, [world.person_a.pk, other.pk])) == rows
     request.user = world.user("privacy")
-    assert board_rows(request, world.unit_a, [world.person_a.pk]) == {}
+    assert prepared.run(board_rows(request, world.unit_a, [world.person_a.pk])) == {}
 
 
 def test_overdue_reviews_are_flagged_and_listed_for_the_unit(
@@ -318,7 +318,7 @@ def test_overdue_reviews_are_flagged_and_listed_for_the_unit(
     time_machine.move_to(clock.now() + timedelta(days=40))
     request = rf.get("/")
     request.user = world.user("nurse")
-    rows = board_rows(request, world.unit_a, [world.person_a.pk])
+    rows = prepared.run(board_rows(request, world.unit_a, [world.person_a.pk]))
     assert [e.kind for e in rows[world.person_a.pk]] == ["link", "flag"]
     page = signed_in("nurse").get(
         reverse("incidents:safety-plan-overdue", args=[world.unit_a.public_id])

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
-
 from pillars.audit.choices import Category
-from pillars.people.models import PersonServed
-from pillars.people.sections import PersonSection, register_section
+from pillars.people.sections import PersonSection, SectionContext, register_section
 
 
 def register_mixed_section(
     key: str,
     template: str,
-    context: Callable[[HttpRequest, PersonServed, dict[str, Any]], dict[str, Any] | None],
+    context: SectionContext,
     *,
     order: int,
     group: str,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from pillars.core import policy
+from pillars.core import policy, prepared
 from pillars.core.navigation import NavEntry, register
 from pillars.people.models import PersonServed
 from pillars.people.sections import CARE_TEAM, hidden_unless_allowed
@@ -19,9 +19,9 @@ from pillars.recovery.selectors import matching as selectors
 @hidden_unless_allowed("recovery.view_peer_matches")
 def person_peer_match(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
-) -> dict[str, Any] | None:
+) -> prepared.Steps[dict[str, Any] | None]:
     # Built once per reader's labels (policy.readable_rows): every page of a person asks it.
-    rows = policy.readable_rows(
+    rows = yield policy.readable_later(
         "a person's latest peer requests",
         request.user,
         lambda person_id: selectors.requests_of(person_id, request.user)[:5],

@@ -130,7 +130,10 @@ def current_order(person: PersonServed, user: Any = None) -> ObservationOrder | 
     )
 
 
-def current_order_summary(person: PersonServed, user: Any = None) -> ObservationOrder | None:
+@prepared.stepwise
+def current_order_summary(
+    person: PersonServed, user: Any = None
+) -> prepared.Steps[ObservationOrder | None]:
     """``current_order`` with what the person page's section shows: the order's own columns
     it shows and the Part 2 label columns (the label guard reads them on a row it logs), the
     level's and the orderer's names, not their whole rows. Built once per reader's labels
@@ -154,7 +157,7 @@ def current_order_summary(person: PersonServed, user: Any = None) -> Observation
             .order_by()[:1]
         )
 
-    found = policy.readable_rows("current order summary", user, build, person.pk)
+    found = yield policy.readable_later("current order summary", user, build, person.pk)
     return found[0] if found else None
 
 
