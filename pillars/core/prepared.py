@@ -17,6 +17,7 @@ its tests.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import re
@@ -94,6 +95,11 @@ def _rows[M: Model, R](name: str, queryset: QuerySet[M, R]) -> list[R]:
 def rows_later[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Pending[R]:
     """``rows``, made ready but not run: for ``together`` (or ``Pending.rows``)."""
     return _rows_later(name, queryset.all())
+
+
+def rows_steps[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Steps[list[R]]:
+    """``rows`` as a function that reads in one step (for ``all_of``)."""
+    return (yield rows_later(name, queryset))
 
 
 def _rows_later[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Pending[R]:
@@ -182,16 +188,18 @@ class Pending[R]:
 def together(reads: Sequence[Pending[Any]]) -> list[list[Any]]:
     """The rows of each read, in order: on PostgreSQL the kept reads of one database are sent
     in one pipeline and answered in one round trip, instead of one round trip each; elsewhere
-    (SQLite answers in-process) they run one after the other. Each read's rows are the ones it
-    gives alone: the same queryset makes its instances (and logs what the Part 2 guard opened)
-    from the rows the pipeline fetched."""
-    fetched = _pipelined(reads)
+    (SQLite answers in-process) they run one after the other. Two reads of the same SQL and
+    values (two parts of a page asking the same thing) are run once. Each read's rows are the
+    ones it gives alone: its own queryset makes its instances (and the Part 2 guard logs what
+    it opened) from the database's rows."""
+    fetched = _fetched(reads)
     return [read.rows(rows) for read, rows in zip(reads, fetched, strict=True)]
 
 
-def _pipelined(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | None]:
-    """The database rows of the kept reads that can run in one pipeline; None for the rest (a
-    read not kept, one that locks rows, one of another database), which run alone."""
+def _fetched(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | None]:
+    """The database rows of the kept reads fetched together; None for the rest (a read not
+    kept, one that locks rows, one of another database), which run alone, and for all of them
+    when fetching them together would gain nothing (one read; SQLite with no read twice)."""
     found: list[list[tuple[Any, ...]] | None] = [None] * len(reads)
     ready = [
         at
@@ -199,24 +207,36 @@ def _pipelined(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | No
         if read.compiled is not None and not read.queryset.query.select_for_update
     ]
     alias = reads[ready[0]].queryset.db if ready else ""
-    ready = [at for at in ready if reads[at].queryset.db == alias]
-    if len(ready) < 2:
+    asked: dict[Any, list[int]] = {}
+    for at in ready:
+        read = reads[at]
+        if read.queryset.db != alias:
+            continue
+        key: Any = (cast(_Compiled, read.compiled).sql, read.params)
+        try:
+            hash(key)
+        except TypeError:  # a value with no hash (a list bound as an array): asked on its own
+            key = (at,)
+        asked.setdefault(key, []).append(at)
+    connection = connections[alias] if alias else None
+    pipelined = connection is not None and connection.vendor == "postgresql" and len(asked) > 1
+    if connection is None or not (pipelined or len(asked) < len(ready)):
         return found
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
-        return found
-    connection.cursor().close()  # connected, and its health checked, outside the pipeline
-    cursors: list[tuple[int, Any]] = []
+    connection.cursor().close()  # connected, and its health checked, outside a pipeline
+    cursors: list[tuple[list[int], Any]] = []
     try:
         # A database error is Django's (as a read alone raises it), wherever the pipeline
         # reports it: at a read, or when it is synced.
-        with connection.wrap_database_errors, connection.connection.pipeline():
-            for at in ready:
+        with connection.wrap_database_errors, _pipeline(connection, pipelined):
+            for places in asked.values():
                 cursor = connection.cursor()
-                cursors.append((at, cursor))
-                cursor.execute(cast(_Compiled, reads[at].compiled).sql, reads[at].params)
-        for at, cursor in cursors:
-            found[at] = cursor.fetchall()
+                cursors.append((places, cursor))
+                read = reads[places[0]]
+                cursor.execute(cast(_Compiled, read.compiled).sql, read.params)
+        for places, cursor in cursors:
+            rows = cursor.fetchall()
+            for at in places:
+                found[at] = rows
     except DatabaseError:
         if connection.in_atomic_block:
             raise  # the transaction is aborted as one failed read would abort it
@@ -226,6 +246,11 @@ def _pipelined(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | No
         for _, cursor in cursors:
             cursor.close()
     return found
+
+
+def _pipeline(connection: Any, pipelined: bool) -> Any:
+    """psycopg's pipeline on the connection, or nothing (reads sent one after the other)."""
+    return connection.connection.pipeline() if pipelined else contextlib.nullcontext()
 
 
 # A function that reads in steps: each ``yield`` hands over the reads it waits for (one

@@ -469,3 +469,27 @@ def test_a_read_that_fails_in_a_pipeline_fails_alone_and_the_others_are_read(
     with transaction.atomic(), pytest.raises(ProgrammingError):
         # Inside a transaction the failure stands, as one failed read's would.
         prepared.together([good, broken])
+
+
+def test_a_read_asked_twice_together_runs_once_and_each_gets_its_own_rows(
+    world: World,
+) -> None:
+    name = _name()
+    units = _units(name)
+    prepared.read(name, "", units, world.unit_a.pk)  # kept
+    twice = [prepared.read_later(name, "", units, world.unit_a.pk) for _ in range(2)]
+    with CaptureQueriesContext(connection) as queries:
+        first, second = prepared.together(twice)
+    assert len(queries) == 1
+    assert [u.pk for u in first] == [u.pk for u in second] == [world.unit_a.pk]
+    assert first[0] is not second[0]  # each read's own instances
+    # With another read beside them: two reads on the database, three answers.
+    other = prepared.read_later(name, "", units, world.unit_b.pk)
+    with CaptureQueriesContext(connection) as queries:
+        found = prepared.together([*twice, other])
+    assert len(queries) == 2
+    assert [[u.pk for u in rows] for rows in found] == [
+        [world.unit_a.pk],
+        [world.unit_a.pk],
+        [world.unit_b.pk],
+    ]

@@ -61,7 +61,7 @@ def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
 
 def checks_to_report(
     request: HttpRequest, unit: Unit, person_ids: list[int]
-) -> dict[int, list[Any]]:
+) -> prepared.Steps[dict[int, list[Any]]]:
     """Beside a check that was not safe and still waits for a lead: start the incident report
     prefilled from it (issue 11 item 1)."""
     if not policy.can(getattr(request, "user", None), "incidents.report"):
@@ -71,6 +71,7 @@ def checks_to_report(
     from pillars.rounds.board_extras import RowExtra
 
     url = route_url("incidents:incident-new")
+    waiting_now = yield from waiting_checks(request, unit, person_ids)
     return {
         person_id: [
             RowExtra(
@@ -80,7 +81,7 @@ def checks_to_report(
             )
             for waiting in checks
         ]
-        for person_id, checks in waiting_checks(request, unit, person_ids).items()
+        for person_id, checks in waiting_now.items()
     }
 
 

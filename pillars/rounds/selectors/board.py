@@ -246,7 +246,7 @@ def _orders_on(unit_id: int) -> QuerySet[ObservationOrder]:
     return orders_placed_on(unit_id).order_by().only(*BOARD_COLUMNS).annotate(**_board_columns())
 
 
-def _with_open_rows(orders: list[ObservationOrder]) -> None:
+def _with_open_rows(orders: list[ObservationOrder]) -> prepared.Steps[None]:
     """Each order's open exceptions (newest first) and open coverage stretches (oldest first,
     with their staff's names), read only for the orders that can have any: an open exception
     is what pauses an order (``services.exceptions`` sets ``paused_at`` when one starts and
@@ -254,34 +254,43 @@ def _with_open_rows(orders: list[ObservationOrder]) -> None:
     ending with their order. A unit with no one paused or on 1:1 reads neither. Only the
     columns the rows show are read, each read's SQL compiled once per number of orders and its
     condition resolved once per process for the orders read (``core.prepared``): the same on
-    every refresh of the board."""
-    exceptions: dict[int, list[MonitoringException]] = {}
+    every refresh of the board. The two reads are asked together (``prepared.Steps``)."""
     paused = sorted(order.pk for order in orders if order.paused_at is not None)
-    if paused:
-        # What the row shows of it: its kind and the link to end it.
-        for exception in prepared.rows(
-            "open exceptions of the board's paused orders",
-            prepared.filtered(
-                MonitoringException.objects.all(), Q(ended_at__isnull=True, order_id__in=paused)
-            )
-            .only("public_id", "order_id", "kind", "started_at")
-            .order_by("-started_at"),
-        ):
-            exceptions.setdefault(exception.order_id, []).append(exception)
-    coverage: dict[int, list[Coverage]] = {}
     covered = sorted(order.pk for order in orders if order.level.staff_ratio > 0)
+    asked: list[prepared.Pending[Any]] = []
+    if paused:
+        # What the row shows of an exception: its kind and the link to end it.
+        asked.append(
+            prepared.rows_later(
+                "open exceptions of the board's paused orders",
+                prepared.filtered(
+                    MonitoringException.objects.all(),
+                    Q(ended_at__isnull=True, order_id__in=paused),
+                )
+                .only("public_id", "order_id", "kind", "started_at")
+                .order_by("-started_at"),
+            )
+        )
     if covered:
         # Who is with the person (the staff member's name), and the relief link.
-        for stretch in prepared.rows(
-            "open coverage of the board's orders",
-            prepared.filtered(
-                Coverage.objects.all(), Q(ended_at__isnull=True, order_id__in=covered)
+        asked.append(
+            prepared.rows_later(
+                "open coverage of the board's orders",
+                prepared.filtered(
+                    Coverage.objects.all(), Q(ended_at__isnull=True, order_id__in=covered)
+                )
+                .select_related("staff")
+                .only("public_id", "order_id", "staff_id", "started_at", "staff__display_name")
+                .order_by("started_at", "pk"),
             )
-            .select_related("staff")
-            .only("public_id", "order_id", "staff_id", "started_at", "staff__display_name")
-            .order_by("started_at", "pk"),
-        ):
-            coverage.setdefault(stretch.order_id, []).append(stretch)
+        )
+    found = iter((yield asked))
+    exceptions: dict[int, list[MonitoringException]] = {}
+    for exception in next(found) if paused else []:
+        exceptions.setdefault(exception.order_id, []).append(exception)
+    coverage: dict[int, list[Coverage]] = {}
+    for stretch in next(found) if covered else []:
+        coverage.setdefault(stretch.order_id, []).append(stretch)
     for order in orders:
         order.open_exceptions = exceptions.get(order.pk, [])  # type: ignore[attr-defined]
         order.open_coverage = coverage.get(order.pk, [])  # type: ignore[attr-defined]
@@ -294,7 +303,10 @@ def _with_last_check_moment(orders: list[ObservationOrder]) -> None:
         order.board_observed_at = order.last_observed_at if found else None  # type: ignore[attr-defined]
 
 
-def assignment_scope(user: Any, unit: Unit, now: datetime) -> tuple[set[int], set[int]]:
+@prepared.stepwise
+def assignment_scope(
+    user: Any, unit: Unit, now: datetime
+) -> prepared.Steps[tuple[set[int], set[int]]]:
     """The persons and rooms the signed-in staff member is assigned to on the unit right now
     (kind person -> that person; kind room -> whoever is in a bed of that room)."""
     actor = policy.actor_for(user)
@@ -302,7 +314,7 @@ def assignment_scope(user: Any, unit: Unit, now: datetime) -> tuple[set[int], se
         return set(), set()
     persons: set[int] = set()
     rooms: set[int] = set()
-    rows = prepared.rows(
+    rows = yield prepared.rows_later(
         "the board's assignment of the signed-in staff member",
         # Who and where are the same on every refresh: resolved once per process.
         prepared.filtered(
@@ -353,24 +365,32 @@ def _row(order: Any, now: datetime, mine: tuple[set[int], set[int]]) -> BoardRow
     )
 
 
-def _flag_ligature_risks(unit: Unit, rows: list[BoardRow], now: datetime) -> None:
+def _ligature_work_orders(
+    unit: Unit, orders: list[ObservationOrder], now: datetime
+) -> prepared.Steps[dict[int, list[Any]]]:
+    """The unit's open ligature work orders by room (``open_ligature_work_orders``), read only
+    when someone shown in a room is on suicide or self-harm precautions."""
+    if not any(_at_ligature_risk(order, now) for order in orders):
+        return {}
+    return (yield from open_ligature_work_orders.steps(unit, now))
+
+
+def _at_ligature_risk(order: Any, now: datetime) -> bool:
+    return bool(order.board_room_id) and order.started_at <= now and has_risk_precautions(order)
+
+
+def _flag_ligature_risks(rows: list[BoardRow], now: datetime, by_room: dict[int, Any]) -> None:
     """Say so on each row of a person on suicide or self-harm precautions whose bed is in a
     room with an open ligature finding (the rule of ``ligature_risks``, read live, not waiting
-    for the sweep): one query for the unit's findings, the rows already hold rooms and orders;
-    none when no one shown in a room is on those precautions."""
-    at_risk = [
-        row
-        for row in rows
-        if row.room_id and row.order.started_at <= now and has_risk_precautions(row.order)
-    ]
-    if not at_risk:
-        return
-    by_room = open_ligature_work_orders(unit, now)
-    for row in at_risk:
-        order = row.order
+    for the sweep): the unit's findings by room, read with the rows' other reads; the rows
+    already hold rooms and orders."""
+    for row in rows:
+        if not _at_ligature_risk(row.order, now):
+            continue
         found = by_room.get(row.room_id or 0)
         if not found:
             continue
+        order = row.order
         work_order = found[0]
         assert work_order.room is not None
         since = max(work_order.opened_at, order.started_at)
@@ -391,6 +411,7 @@ def room_order(row: BoardRow) -> tuple[Any, ...]:
     return (row.room == "", row.room, row.bed, row.name, str(row.order.public_id))
 
 
+@prepared.stepwise
 def board_rows(
     user: Any,
     unit: Unit,
@@ -399,7 +420,7 @@ def board_rows(
     sort: str = "due",
     order_id: Any = None,
     what: str = "unit board",
-) -> list[BoardRow]:
+) -> prepared.Steps[list[BoardRow]]:
     """The board for a unit now: one row per open order of a person placed on the unit, due
     first (or in room order for a round). ``mine`` keeps the signed-in staff member's
     assignment only. One audited list read names the persons shown."""
@@ -407,12 +428,17 @@ def board_rows(
     qs = _open_orders(user, unit)
     if order_id is not None:
         qs = qs.filter(public_id=order_id)
-    scope = assignment_scope(user, unit, now)
-    orders = prepared.rows("unit board", qs)
+    # Two steps of reads: the user's assignment with the orders, then what the orders' rows
+    # show besides (open exceptions and coverage, ligature findings) together.
+    scope, orders = yield from prepared.all_of(
+        assignment_scope.steps(user, unit, now), prepared.rows_steps("unit board", qs)
+    )
     _with_last_check_moment(orders)
-    _with_open_rows(orders)
+    _, by_room = yield from prepared.all_of(
+        _with_open_rows(orders), _ligature_work_orders(unit, orders, now)
+    )
     rows = [_row(order, now, scope) for order in orders]
-    _flag_ligature_risks(unit, rows, now)
+    _flag_ligature_risks(rows, now, by_room)
     if mine:
         rows = [row for row in rows if row.is_mine]
     rows.sort(key=room_order if sort == "room" else due_first)

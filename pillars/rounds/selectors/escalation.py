@@ -29,7 +29,10 @@ class WaitingCheck:
     message: str
 
 
-def checks_not_safe_waiting(unit: Any, person_ids: list[int]) -> dict[int, list[WaitingCheck]]:
+@prepared.stepwise
+def checks_not_safe_waiting(
+    unit: Any, person_ids: list[int]
+) -> prepared.Steps[dict[int, list[WaitingCheck]]]:
     """By person: the checks on this unit that were not safe and whose alert nobody has
     acknowledged yet (one acknowledgement by any recipient is enough). One query, built once
     per census size (``core.prepared.read``)."""
@@ -57,7 +60,7 @@ def checks_not_safe_waiting(unit: Any, person_ids: list[int]) -> dict[int, list[
             .order_by("due_at", "subject_id")
         )
 
-    rows = prepared.read(
+    rows = yield prepared.read_later(
         "the board's unsafe checks waiting", "", build, unit.pk, sorted(set(person_ids))
     )
     found: dict[int, list[WaitingCheck]] = {}

@@ -566,14 +566,17 @@ class LigatureRisk:
     since: datetime
 
 
-def open_ligature_work_orders(unit: Unit, now: datetime) -> dict[int, list[WorkOrder]]:
+@prepared.stepwise
+def open_ligature_work_orders(
+    unit: Unit, now: datetime
+) -> prepared.Steps[dict[int, list[WorkOrder]]]:
     """The unit's open ligature work orders on a room, by room, oldest first (one query; the
     finding's item is read with them, for ``risk_message``). Only the columns a risk is told
     and keyed by are read: the room's name, the finding's text, the work order's id and when
     it opened. Its SQL is compiled once (``core.prepared``): the board reads it on every
     refresh."""
     by_room: dict[int, list[WorkOrder]] = {}
-    for wo in prepared.rows(
+    found = yield prepared.rows_later(
         "open ligature work orders of a unit",
         # The unit's condition is the same on every refresh: resolved once per process.
         prepared.filtered(
@@ -583,7 +586,8 @@ def open_ligature_work_orders(unit: Unit, now: datetime) -> dict[int, list[WorkO
         .select_related("room", "result__item")
         .only("public_id", "room_id", "opened_at", "result_id", "room__name", "result__item__text")
         .order_by("opened_at", "pk"),
-    ):
+    )
+    for wo in found:
         by_room.setdefault(wo.room_id or 0, []).append(wo)
     return by_room
 
