@@ -429,16 +429,32 @@ def test_functions_that_read_in_steps_wait_for_one_round_per_step(
         assert none == []
         return a.name, b.name
 
+    @prepared.stepwise
+    def first_of_three(first: int) -> prepared.Steps[str]:
+        [found], none, other = yield [
+            prepared.read_later(name, "", units, first),
+            prepared.read_later(name, "", units, -2),
+            prepared.read_later(name, "", units, -3),
+        ]
+        assert none == other == []
+        return str(found.name)
+
     a, b = world.unit_a, world.unit_b
     # Alone: its reads, step by step.
     assert two_steps(a.pk, b.pk) == (a.name, b.name)
     opened = _pipelines(monkeypatch)
     found = prepared.gather(
-        {"one": two_steps.steps(a.pk, b.pk), "two": two_steps.steps(b.pk, a.pk), "known": 7}
+        {
+            "one": two_steps.steps(a.pk, b.pk),
+            "known": 7,
+            "two": two_steps.steps(b.pk, a.pk),
+            "three": first_of_three.steps(a.pk),
+        }
     )
-    assert found == {"one": (a.name, b.name), "two": (b.name, a.name), "known": 7}
-    assert list(found) == ["one", "two", "known"]
-    # Two rounds for the two functions' two steps each, not one round trip per read.
+    assert found == {"one": (a.name, b.name), "known": 7, "two": (b.name, a.name), "three": a.name}
+    assert list(found) == ["one", "known", "two", "three"]
+    # Two rounds for the functions' steps, not one round trip per read: the first asks
+    # a, b, a, -2, -3 (four reads, a once), the second b, -1, a, -1 (three).
     assert opened == ([1, 1] if connection.vendor == "postgresql" else [])
     # all_of nests: the two together are one function of two steps.
     both = prepared.run(prepared.all_of(two_steps.steps(a.pk, a.pk), two_steps.steps(b.pk, b.pk)))
