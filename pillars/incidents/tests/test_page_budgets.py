@@ -162,9 +162,9 @@ def test_the_board_with_its_extensions_costs_the_same_for_5_and_25_persons(
     assert large <= BOARD_BUDGET, large
 
 
-def test_the_person_page_sections_cost_the_same_with_one_record_or_many(
-    world: World, signed_in: Any
-) -> None:
+def _person_page(world: World, signed_in: Any) -> tuple[PersonServed, Client, str]:
+    """A person with an observation order, a behavior plan and a safety plan, and the nurse's
+    client and the address of their page (opened once: its reads are kept after that)."""
     person = world.person_a
     assert person is not None
     client = signed_in("nurse")
@@ -172,6 +172,13 @@ def test_the_person_page_sections_cost_the_same_with_one_record_or_many(
     _order(world, person, "q15")
     _plan(world, person)
     _safety_plan(world, person)
+    return person, client, url
+
+
+def test_the_person_page_sections_cost_the_same_with_one_record_or_many(
+    world: World, signed_in: Any
+) -> None:
+    person, client, url = _person_page(world, signed_in)
     draft_incident(world)
     client.get(url)
     few, body = _queries(client, url)
@@ -184,6 +191,35 @@ def test_the_person_page_sections_cost_the_same_with_one_record_or_many(
     many, _ = _queries(client, url)
     assert many == few
     assert many <= PERSON_BUDGET, many
+
+
+def test_the_person_page_sections_wait_for_two_round_trips_on_postgresql(
+    world: World, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sections' reads are asked together (``core.prepared.gather``): on PostgreSQL one
+    pipeline for every section's first read, one for the plan's phase, contract and targets,
+    instead of a round trip per read."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite answers in-process: its reads run one after the other")
+    import psycopg
+
+    _, client, url = _person_page(world, signed_in)
+    client.get(url)  # the reads are kept after their first run
+    pipelines: list[int] = []
+    pipeline = psycopg.Connection.pipeline
+
+    def counted(self: Any) -> Any:
+        pipelines.append(1)
+        return pipeline(self)
+
+    monkeypatch.setattr(psycopg.Connection, "pipeline", counted)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    assert 'id="behavior"' in body
+    assert "Safety plan" in body
+    assert len(pipelines) == 2
+    # Every read is still made (and logged) as one query of its own.
+    assert len(queries) <= PERSON_BUDGET
 
 
 def test_the_board_safety_plan_links_read_the_label_columns_with_the_plans(world: World) -> None:
