@@ -13,6 +13,12 @@ cache, and a WHERE clause of another shape (an IN list of another length, one mo
 is compiled and kept apart. Under test (``settings.TESTING``) every run is compiled afresh as
 well and compared with the kept SQL and values, so a call site that breaks that promise fails
 its tests.
+
+Kept reads that do not wait on one another can run together: ``read_later`` and ``rows_later``
+make a read ready (a ``Pending``) and ``together`` runs several, in one psycopg pipeline on
+PostgreSQL (one round trip for all). A function that reads in steps is a generator
+(``Steps``) that yields the reads it waits for and gets their rows back; ``gather`` and
+``all_of`` advance several at once, and ``stepwise`` lets one still be called plainly.
 """
 
 from __future__ import annotations
