@@ -90,16 +90,21 @@ def measure_migrated(prefix: str, what: str, measure: Callable[[dict[str, str]],
         measure(env)
 
 
-def _admin(server: str) -> str:
-    return f"{server}/postgres"
+def _recreate(server: str, name: str, *, create: bool = True) -> None:
+    """Drop the PostgreSQL database ``name`` on ``server`` (its connections forced closed) and,
+    unless told not to, make it again, empty."""
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @contextmanager
 def bench_env(prefix: str, database: str = "sqlite") -> Iterator[tuple[str, dict[str, str]]]:
     """A fresh data directory and the environment of a bench server using it, on a throwaway
     SQLite file or a throwaway PostgreSQL database (made here, dropped afterwards)."""
-    import psycopg
-
     data_dir = tempfile.mkdtemp(prefix=prefix)
     env = {
         **os.environ,
@@ -117,15 +122,12 @@ def bench_env(prefix: str, database: str = "sqlite") -> Iterator[tuple[str, dict
     assert server, "no PostgreSQL server to bench on"
     # The process id keeps two benches running at once on one server apart.
     name = f"{prefix.strip('-').replace('-', '_')}_{os.getpid()}"
-    with psycopg.connect(_admin(server), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    _recreate(server, name)
     env["DATABASE_URL"] = f"{server}/{name}"
     try:
         yield data_dir, env
     finally:
-        with psycopg.connect(_admin(server), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _recreate(server, name, create=False)
 
 
 @contextmanager
@@ -211,19 +213,12 @@ def in_scratch_postgres(url: str, name: str, run: Callable[[], None]) -> None:
     import psycopg
 
     base, _, database = url.rpartition("/")
-
-    def recreate(drop_only: bool = False) -> None:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            if not drop_only:
-                conn.execute(f'CREATE DATABASE "{database}"')
-
     try:
-        recreate()
+        _recreate(base, database)
     except psycopg.OperationalError as exc:
         print(f"\n{name} bench skipped: no PostgreSQL at {url} ({exc})")
         return
-    os.environ.update(
+    setup_django(
         {
             "DATABASE_URL": url,
             "PILLARS_ENV": "development",
@@ -233,13 +228,10 @@ def in_scratch_postgres(url: str, name: str, run: Callable[[], None]) -> None:
             "DJANGO_SETTINGS_MODULE": "pillars.settings",
         }
     )
-    import django
-
-    django.setup()
     try:
         run()
     finally:
         from django.db import connections
 
         connections.close_all()
-        recreate(drop_only=True)
+        _recreate(base, database, create=False)

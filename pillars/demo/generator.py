@@ -50,7 +50,7 @@ from pillars.demo.accounts import (
 )
 from pillars.demo.handoffs import HandoffLoader
 from pillars.demo.incidents.context import DemoContext
-from pillars.demo.rounds import RoundsLoader, RoundsSummary
+from pillars.demo.rounds import RoundsLoader, RoundsSummary, weighted
 from pillars.demo.steps import Step, by_day, no_steps
 from pillars.people import services
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, UnitKind
@@ -290,11 +290,6 @@ class Plan:
     persons: list[PersonSpec]
 
 
-def _weighted[T](rng: random.Random, options: tuple[tuple[T, int], ...]) -> T:
-    values, weights = zip(*options, strict=True)
-    return rng.choices(values, weights=weights)[0]
-
-
 def _local_day(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(settings.PILLARS_DEFAULT_TIME_ZONE)).date()
 
@@ -461,7 +456,7 @@ class Planner:
         if tenure >= span:
             tenure = self.rng.randrange(1, span)
         spec.exited_on = spec.hired_on + timedelta(days=tenure)
-        spec.exit_reason = _weighted(self.rng, EXIT_REASONS)
+        spec.exit_reason = weighted(self.rng, EXIT_REASONS)
 
     def _plan_staff(self) -> None:
         first_units = {u.plan.key: u for u in self.units if u.campus == 0}
@@ -572,7 +567,7 @@ class Planner:
                 break
         self.person_names.add((given, family))
         preferred = self.rng.choice(names.PREFERRED_NAMES) if self.rng.random() < 0.12 else ""
-        pronouns = _weighted(self.rng, names.PRONOUNS)
+        pronouns = weighted(self.rng, names.PRONOUNS)
         person = PersonSpec(given, family, preferred, pronouns, episodes)
         self.persons.append(person)
         return person
@@ -630,7 +625,7 @@ class Planner:
                 moment += length
             else:
                 last = units[-1].plan.key
-                episode = EpisodeSpec(segments, disposition=_weighted(self.rng, DISPOSITIONS[last]))
+                episode = EpisodeSpec(segments, disposition=weighted(self.rng, DISPOSITIONS[last]))
                 self._reserve(episode)
                 return episode
         return None

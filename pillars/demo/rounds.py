@@ -135,7 +135,8 @@ BACKFILL_PATTERNS: dict[str, Backfill] = {
 }
 
 
-def _weighted[T](rng: random.Random, options: tuple[tuple[T, int], ...]) -> T:
+def weighted[T](rng: random.Random, options: tuple[tuple[T, int], ...]) -> T:
+    """One of the options, drawn with the weight paired with it (the demo's mixes)."""
     return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
 
 
@@ -236,7 +237,7 @@ class RoundsLoader:
         timelines = []
         with self.step(f"rounds {unit.code} orders"):
             for n, placement in enumerate(placements):
-                timelines.append(self._orders_for(unit, placement, _weighted(self.rng, mix), n))
+                timelines.append(self._orders_for(unit, placement, weighted(self.rng, mix), n))
         rounds: dict[tuple[int, int], Round] = {}
         for order_plan in timelines:
             for order, times in order_plan:
@@ -487,7 +488,7 @@ class RoundsLoader:
         interval = order.level.interval
         times = []
         if end is None:
-            state = _weighted(self.rng, LIVE_MIX)
+            state = weighted(self.rng, LIVE_MIX)
             self.summary.live[state] += 1
             minutes = interval.total_seconds() / 60
             back = {

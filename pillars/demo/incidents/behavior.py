@@ -16,7 +16,7 @@ from pillars.core import clock
 from pillars.demo.incidents.context import DemoContext
 from pillars.incidents.models import BehaviorPlan
 from pillars.incidents.services import behavior as services
-from pillars.people.models import Placement, Staff, Unit
+from pillars.people.models import Placement, Unit
 
 PERSONS_PER_UNIT = 2
 DAYS = 90
@@ -54,13 +54,6 @@ CONSEQUENCES = [
 SETTINGS = ["Day room", "Hallway", "Dining room", "Bedroom", "Group room"]
 
 
-def _first(staff: dict[str, list[Staff]], *roles: str) -> Staff | None:
-    for role in roles:
-        if staff.get(role):
-            return staff[role][0]
-    return None
-
-
 def load(ctx: DemoContext) -> None:
     """A plan, two phases, a contract and about three months of ABC data per chosen person."""
     for unit in ctx.units:
@@ -69,7 +62,7 @@ def load(ctx: DemoContext) -> None:
 
 def _unit(ctx: DemoContext, unit: Unit) -> None:
     staff = ctx.staff_by_unit.get(unit.code, {})
-    clinician = _first(staff, "clinician")
+    clinician = ctx.first_staff(unit, "clinician")
     recorders = [s for role in ("bht", "nurse") for s in staff.get(role, [])]
     if clinician is None or not recorders:
         return

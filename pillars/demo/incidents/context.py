@@ -30,6 +30,11 @@ class DemoContext:
         """A generator of its own for each area, so areas do not shift each other's data."""
         return random.Random(f"{self.seed}:{area}")
 
+    def first_staff(self, unit: Unit, role: str) -> Staff | None:
+        """The unit's first employed staff member in ``role``, when it has one."""
+        found = self.staff_by_unit.get(unit.code, {}).get(role, [])
+        return found[0] if found else None
+
     def load_areas(self, app: str, areas: Iterable[str]) -> None:
         """Run each area's demo loader (``pillars.demo.<app>.<area>.load``), in order."""
         for area in areas:

@@ -49,11 +49,6 @@ CRITERIA = "Calm for ten minutes, no threats, able to agree a safety plan with s
 INPATIENT = (UnitKind.ACUTE_ADULT, UnitKind.ADOLESCENT, UnitKind.CRISIS, UnitKind.RESIDENTIAL)
 
 
-def _staff(ctx: DemoContext, unit: Unit, role: str) -> Staff | None:
-    found = ctx.staff_by_unit.get(unit.code, {}).get(role, [])
-    return found[0] if found else None
-
-
 def _involved(ctx: DemoContext, unit: Unit, moment: datetime) -> list[Staff]:
     """Who took part: two of the unit's BHTs and its nurse, those working then (a hold takes
     more than one pair of hands; the exposure ledger gets a restraint row for each)."""
@@ -91,9 +86,9 @@ def _run(
     kind: str,
     late: bool,
 ) -> RestraintEpisode | None:
-    nurse = _staff(ctx, unit, "nurse")
-    bht = _staff(ctx, unit, "bht") or nurse
-    doctor = _staff(ctx, unit, "clinician") or nurse
+    nurse = ctx.first_staff(unit, "nurse")
+    bht = ctx.first_staff(unit, "bht") or nurse
+    doctor = ctx.first_staff(unit, "clinician") or nurse
     if nurse is None or bht is None or doctor is None:
         return None
     person = placement.episode.person
@@ -184,7 +179,7 @@ def _active_now(ctx: DemoContext) -> None:
     placement = _placement_at(random.Random(0), unit, start, set())
     if placement is None:
         return
-    bht = _staff(ctx, unit, "bht") or nurse
+    bht = ctx.first_staff(unit, "bht") or nurse
     with clock.replaying_at(start + timedelta(seconds=40)):
         episode = services.start_episode(
             placement.episode.person,

@@ -93,12 +93,17 @@ def _record(actor: Any, action: str, target: Any, incident: Incident, **detail: 
     )
 
 
-def _refuse_state(incident: Incident, doing: str, needed: str) -> ValidationError:
-    return invalid(
-        None,
-        f"This incident is {STATUS_LABELS[incident.status].lower()}; "
-        f"{doing} needs it to be {needed}.",
-    )
+def _locked_in(incident: Incident, status: str, doing: str, needed: str) -> Incident:
+    """The incident with its row locked, refused unless it is still in ``status`` (``doing``
+    and ``needed`` word the refusal)."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if locked.status != status:
+        raise invalid(
+            None,
+            f"This incident is {STATUS_LABELS[locked.status].lower()}; "
+            f"{doing} needs it to be {needed}.",
+        )
+    return locked
 
 
 def _clean(details: IncidentDetails, unit: Unit) -> dict[str, Any]:
@@ -278,9 +283,7 @@ def submit_incident(incident: Incident, *, actor: Any) -> Incident:
     the exposure ledger of the staff involved."""
     policy.require(actor, "incidents.edit_draft", incident)
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        if not incident.is_draft:
-            raise _refuse_state(incident, "submitting", "a draft")
+        incident = _locked_in(incident, IncidentStatus.DRAFT, "submitting", "a draft")
         now = clock.now()
         incident.status = IncidentStatus.SUBMITTED
         incident.submitted_at = now
@@ -340,9 +343,7 @@ def start_review(incident: Incident, *, actor: Any, note: str = "") -> Incident:
     """A supervisor takes a submitted incident into review."""
     acting = policy.require(actor, "incidents.review", incident)
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        if incident.status != IncidentStatus.SUBMITTED:
-            raise _refuse_state(incident, "starting a review", "submitted")
+        incident = _locked_in(incident, IncidentStatus.SUBMITTED, "starting a review", "submitted")
         incident.status = IncidentStatus.UNDER_REVIEW
         incident.review_started_at = clock.now()
         incident.reviewed_by_id = acting.staff_pk
@@ -374,9 +375,9 @@ def add_review_note(incident: Incident, *, actor: Any, text: str) -> ReviewNote:
     if not (text or "").strip():
         raise invalid("note", "Write the note.")
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        if incident.status != IncidentStatus.UNDER_REVIEW:
-            raise _refuse_state(incident, "a review note", "under review")
+        incident = _locked_in(
+            incident, IncidentStatus.UNDER_REVIEW, "a review note", "under review"
+        )
         note = _note(incident, acting.staff_pk, text)
         _record(actor, Action.CREATE, note, incident)
     return note
@@ -388,9 +389,7 @@ def close_incident(incident: Incident, *, actor: Any, note: str) -> Incident:
     if not (note or "").strip():
         raise invalid("note", "Write what the review found before closing.")
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        if incident.status != IncidentStatus.UNDER_REVIEW:
-            raise _refuse_state(incident, "closing", "under review")
+        incident = _locked_in(incident, IncidentStatus.UNDER_REVIEW, "closing", "under review")
         _note(incident, acting.staff_pk, note)
         incident.status = IncidentStatus.CLOSED
         incident.closed_at = clock.now()

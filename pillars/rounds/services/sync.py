@@ -60,6 +60,16 @@ class CheckItem:
     no_code_reason: str = ""
     presence_code: str = ""
 
+    def details(self) -> dict[str, Any]:
+        """The details a replay of this check is compared on (``check_details``)."""
+        return check_details(
+            observed_at=self.observed_at,
+            location=self.location,
+            activity=self.activity,
+            safety_status=self.safety_status,
+            note=self.note,
+        )
+
 
 @dataclass
 class ItemResult:
@@ -162,13 +172,7 @@ def record_checks(
             _refuse(result, "order", NOT_FOUND if order is None else FORBIDDEN)
             refusals.append(_refusal(actor, pid, order, why))
             continue
-        details = check_details(
-            observed_at=item.observed_at,
-            location=item.location,
-            activity=item.activity,
-            safety_status=item.safety_status,
-            note=item.note,
-        )
+        details = item.details()
         if (existing := known.get(cid)) is not None:
             _as_replay(result, existing, order, details)
             continue
@@ -211,20 +215,7 @@ def record_checks(
     for n, first in duplicates:
         # The same client id twice in one batch: the second is a replay of the first.
         cid, pid = client_ids[n], order_ids[n]
-        item, earlier = items[n], items[first]
-        same = pid == order_ids[first] and check_details(
-            observed_at=item.observed_at,
-            location=item.location,
-            activity=item.activity,
-            safety_status=item.safety_status,
-            note=item.note,
-        ) == check_details(
-            observed_at=earlier.observed_at,
-            location=earlier.location,
-            activity=earlier.activity,
-            safety_status=earlier.safety_status,
-            note=earlier.note,
-        )
+        same = pid == order_ids[first] and items[n].details() == items[first].details()
         if not same:
             _refuse(results[n], "client_id", REPLAY_CONFLICT)
         elif results[first].status == REFUSED:
@@ -306,18 +297,11 @@ def _store(
     # Another device stored these client ids a moment ago: answer them as replays.
     for other in Check.objects.filter(pk__in=theirs.values()):
         n = pending[other.client_id][0]
-        item = items[n]
         _as_replay(
             results[n],
             other,
             visible[order_ids[n]],  # type: ignore[index]
-            check_details(
-                observed_at=item.observed_at,
-                location=item.location,
-                activity=item.activity,
-                safety_status=item.safety_status,
-                note=item.note,
-            ),
+            items[n].details(),
         )
     latest: dict[int, datetime] = {}
     recorded: dict[int, int] = {}
