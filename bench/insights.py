@@ -77,7 +77,8 @@ def measure(env: dict[str, str]) -> None:
         dashboards.build("bench", "organization", ids, unit_rows=units)
 
     def unit_board() -> None:
-        dashboards.build("bench", "unit", [units[0].pk], links=dashboards.unit_links(units[0]))
+        links = dashboards.unit_links(director, units[0])
+        dashboards.build("bench", "unit", [units[0].pk], links=links)
 
     year_start = datetime(first.year, first.month, 1, tzinfo=UTC)
     rows: list[tuple[str, float, float, str]] = [

@@ -171,22 +171,35 @@ def lead_units(user: Any) -> list[Unit]:
     ]
 
 
-def unit_links(unit: Unit) -> dict[str, str]:
+def unit_links(user: Any, unit: Unit) -> dict[str, str]:
     """Where each of a unit's figures drills down to: the pages that list the records, whose
-    own policies decide what the viewer sees."""
-    integrity = reverse("rounds:integrity", args=[unit.public_id])
-    incidents = reverse("incidents:incident-unit-list", args=[unit.public_id])
-    restraint = reverse("incidents:restraint-report") + f"?unit={unit.public_id}"
-    return {
-        "checks-on-time": integrity,
-        "checks-missed": integrity,
-        "late-entries": integrity,
-        "integrity-flags": integrity,
-        "hbips-2": restraint,
-        "hbips-3": restraint,
-        "incidents": incidents,
-        "incidents-injury": incidents,
+    own policies decide what the viewer sees. A figure links only where the viewer may open
+    that page for the unit (a role without the integrity report sees the figure unlinked)."""
+    from pillars.core import policy
+
+    pages = {
+        "integrity": ("rounds.view_integrity", reverse("rounds:integrity", args=[unit.public_id])),
+        "incidents": (
+            "incidents.list_unit",
+            reverse("incidents:incident-unit-list", args=[unit.public_id]),
+        ),
+        "restraint": (
+            "incidents.restraint_report",
+            reverse("incidents:restraint-report") + f"?unit={unit.public_id}",
+        ),
     }
+    figures = {
+        "checks-on-time": "integrity",
+        "checks-missed": "integrity",
+        "late-entries": "integrity",
+        "integrity-flags": "integrity",
+        "hbips-2": "restraint",
+        "hbips-3": "restraint",
+        "incidents": "incidents",
+        "incidents-injury": "incidents",
+    }
+    opens = {name: policy.can(user, action, unit) for name, (action, _) in pages.items()}
+    return {code: pages[name][1] for code, name in figures.items() if opens[name]}
 
 
 def scope_of(site: Site | None) -> str:

@@ -98,7 +98,7 @@ def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
             f"{unit.name}: insights",
             f"unit {unit.public_id}",
             [unit.pk],
-            links=dashboards.unit_links(unit),
+            links=dashboards.unit_links(request.user, unit),
         )
     dashboards.audit_read(request.user, what="unit", scope=board.scope, unit_ids=[unit.pk])
     return render(

@@ -47,6 +47,10 @@ def consent_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "consents": rows,
             "can_record": policy.allows(request.user, "people.record_consent", person),
             "can_account": policy.allows(request.user, "people.view_disclosures", person),
+            # The privacy officer reaches consents from the index, not from the person's page,
+            # which their role does not open.
+            "can_open_person": policy.allows(request.user, "people.view_person", person),
+            "can_index": policy.allows(request.user, "people.view_disclosures"),
         },
     )
 

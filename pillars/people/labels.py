@@ -121,6 +121,12 @@ def is_part2_person(placements: list[Placement]) -> bool:
 LABEL_COLUMNS = ("person_id", "is_part2", "made_in_unit_id")
 
 
+def label_columns(model: type[Part2Labelled]) -> tuple[str, ...]:
+    """``LABEL_COLUMNS`` of a labelled model: the person column only for a record that holds
+    its person itself (a check names them through its order, ``PART2_PERSON``)."""
+    return LABEL_COLUMNS if model.PART2_PERSON == "person" else LABEL_COLUMNS[1:]
+
+
 def labelled_root(model: type[Model]) -> tuple[str, type[Part2Labelled]] | None:
     """For a model whose rows carry a label (or belong to a row that does): the lookup prefix
     to the labelled row ("" for the row itself) and the labelled model."""
@@ -420,7 +426,7 @@ def _labelled_rows_behind(qs: Any, actor: Actor, prefix: str) -> list[Part2Label
     return list(
         root_model._default_manager.filter(pk__in=behind, is_part2=True)
         .exclude(made_in_unit_id__in=sorted(actor.unit_ids))
-        .only(*LABEL_COLUMNS)
+        .only(*label_columns(root_model))
         .order_by()
     )
 

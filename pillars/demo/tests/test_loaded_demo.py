@@ -627,3 +627,72 @@ def test_every_demo_row_belongs_to_its_parents_organization(loaded: generator.Su
             assert not model._default_manager.exclude(organization=org).exists()
             checked += model._default_manager.count()
     assert checked > 10_000
+
+
+LINK = re.compile(r'href="(/[^"#]*)"')
+# Files, printouts and exports are pages of their own kind (their routes are in the matrix);
+# the crawl follows the pages a person clicks through.
+NOT_CRAWLED = re.compile(r"^/(static|media|api|admin)/|/(print|pdf|csv|export)/?$|\.(pdf|csv)$")
+CRAWL_LIMIT = 400
+# Home, a menu page, a record or report it lists, and what that links to.
+CRAWL_DEPTH = 3
+
+
+def _path_kind(path: str) -> str:
+    """A path with its ids and numbers folded, so the crawl opens one page of each kind."""
+    path = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>", path)
+    return re.sub(r"\d+", "<n>", path)
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "demo-director",
+        "demo-supervisor",
+        "demo-privacy",
+        "demo-nurse",
+        "demo-clinician",
+        "demo-bht",
+        "demo-peer",
+    ],
+)
+def test_every_link_a_demo_role_is_shown_opens_for_them(
+    loaded: generator.Summary, username: str
+) -> None:
+    """A new user clicks what they see: from each role's home page, one page of each kind its
+    links lead to is opened, and none answers with a refusal, a missing page or an error. A
+    link the viewer may not follow (a report their role does not open, a person since moved
+    off their unit) is not drawn as a link."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client = Client(raise_request_exception=False)
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    queue: list[tuple[str, str, int]] = [("/", "", 0)]
+    opened: set[str] = set()
+    kinds: set[str] = set()
+    broken: list[str] = []
+    with time_machine.travel(MOMENT, tick=False):
+        while queue and len(opened) < CRAWL_LIMIT:
+            path, found_on, depth = queue.pop(0)
+            kind = _path_kind(path)
+            if path in opened or kind in kinds or NOT_CRAWLED.search(path):
+                continue
+            opened.add(path)
+            kinds.add(kind)
+            response = client.get(path)
+            if response.status_code >= 400:
+                broken.append(f"{path} answers {response.status_code} (linked on {found_on})")
+                continue
+            if depth < CRAWL_DEPTH and "html" in response.get("Content-Type", ""):
+                for link in LINK.findall(response.content.decode()):
+                    if "sign-out" not in link:
+                        queue.append((link.replace("&amp;", "&"), path, depth + 1))
+    assert len(opened) > 20, opened
+    assert broken == [], broken

@@ -71,6 +71,23 @@ def test_a_unit_lead_drills_down_to_the_integrity_report(world: World) -> None:
     assert reverse("rounds:integrity", args=[world.unit_a.public_id]) in response.content.decode()
 
 
+def test_a_figure_links_only_to_a_page_the_viewer_may_open(world: World) -> None:
+    """A clinician leads on the unit's dashboard but opens neither the integrity report, the
+    unit's incidents nor the restraint report: those figures are shown without a link."""
+    _rounds(world)
+    client = client_for(world, "clinician")
+    html = client.get(reverse("insights:unit", args=[world.unit_a.public_id])).content.decode()
+    targets = [
+        reverse("rounds:integrity", args=[world.unit_a.public_id]),
+        reverse("incidents:incident-unit-list", args=[world.unit_a.public_id]),
+        reverse("incidents:restraint-report"),
+    ]
+    for target in targets:
+        assert f'href="{target}' not in html, target
+        assert client.get(target).status_code == 403, target
+    assert "Checks on time" in html
+
+
 def test_the_csv_goes_through_the_export_door(world: World) -> None:
     _rounds(world)
     response = client_for(world, "director").get(reverse("insights:csv"))

@@ -309,6 +309,12 @@ def test_the_privacy_officer_sees_every_consent_by_state(story: Part2Story, sign
     assert [c.pk for c in every.context["consents"]] == [gone.pk, kept.pk]
     revoked = privacy.get(url, {"state": "revoked"})
     assert [c.pk for c in revoked.context["consents"]] == [gone.pk]
+    # From a person's consents the way back is the index: the person's page is not theirs.
+    person_page = reverse("people:person-detail", args=[story.person.public_id])
+    listing = privacy.get(reverse("people:consent-list", args=[story.person.public_id]))
+    assert f'href="{person_page}"' not in listing.content.decode()
+    assert f'href="{url}"' in listing.content.decode()
+    assert privacy.get(person_page).status_code == 403
 
 
 def test_a_reader_outside_the_program_cannot_consent_for_themself(

@@ -280,6 +280,30 @@ def test_a_read_of_values_or_of_a_records_parts_opened_by_a_grant_is_logged(
     ]
 
 
+def test_a_values_read_of_records_whose_person_is_another_rows_is_logged(
+    story: Part2Story,
+) -> None:
+    """A check names its person through its order, an incident through its persons involved:
+    a ``values`` read of them that a grant opened is logged like any other (it once failed,
+    looking for a person column these records do not have)."""
+    nurse = story.world.user("nurse")
+    people_services.start_emergency_access(
+        story.person, actor=nurse, reason="Unresponsive; need the observation record now"
+    )
+    policy.forget(nurse)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    checks = policy.readable(Check.objects.filter(pk=story.check.pk), nurse)
+    assert list(checks.values_list("public_id", flat=True)) == [story.check.public_id]
+    incidents = policy.readable(Incident.objects.filter(pk=story.incident.pk), nurse)
+    assert list(incidents.values_list("public_id", flat=True)) == [story.incident.public_id]
+    logged = AuditEvent.objects.exclude(pk__in=before).filter(object_id="part2-disclosure")
+    assert sorted(logged.values_list("object_type", flat=True)) == [
+        "incidents.incident",
+        "rounds.check",
+    ]
+    assert {e.detail["person_ids"][0] for e in logged} == {str(story.person.public_id)}
+
+
 def test_a_values_read_of_a_programs_own_records_logs_nothing(story: Part2Story) -> None:
     """The program's own team reads its records without a disclosure, whatever the read's shape."""
     sud_nurse = story.sud_nurse.user

@@ -134,6 +134,10 @@ class Evidence:
     recorded_at: datetime
     entered_by: str
     on_unit: bool
+    # The reader may open the check itself (``get_check_for``): its person still in their
+    # scope and its label theirs to read. A person since moved elsewhere stays in the report,
+    # unlinked.
+    openable: bool = False
 
     @property
     def delay(self) -> timedelta:
@@ -189,6 +193,8 @@ def _load(unit: Unit, start: datetime, end: datetime, staff: Staff | None) -> _L
             "location",
             "placed_unit",
             "placed_room",
+            "is_part2",
+            "made_in_unit_id",
         )
     )
     units = {v["placed_unit"] for v in values if v["placed_unit"] is not None}
@@ -296,6 +302,18 @@ def integrity_report(
             PersonServed.objects.filter(pk__in={v["order__person_id"] for v in flagged_values}),
         )
     }
+    # A check's own page (``get_check_for``) opens for a reader who sees its person and may
+    # read its label without a grant: a Part 2 check of another program is listed unlinked,
+    # since deciding a link is not a read to log as a disclosure.
+    actor = policy.actor_for(user)
+    may_view = policy.allows(actor, "rounds.view")
+    openable = {
+        v["public_id"]
+        for v in flagged_values
+        if may_view
+        and v["order__person_id"] in person_names
+        and (not v["is_part2"] or v["made_in_unit_id"] in actor.unit_ids)
+    }
     evidence = {
         v["public_id"]: Evidence(
             check_id=v["public_id"],
@@ -307,6 +325,7 @@ def integrity_report(
             recorded_at=v["recorded_at"],
             entered_by=names[v["observed_by_id"]].display_name,
             on_unit=v["placed_unit"] == unit.pk,
+            openable=v["public_id"] in openable,
         )
         for v in flagged_values
     }

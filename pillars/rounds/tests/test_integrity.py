@@ -407,14 +407,27 @@ def test_a_person_the_reader_may_not_see_is_not_named(
     world: World, floor: dict[str, Any], signed_in: Any
 ) -> None:
     order_b = _order(world, world.person_b)
-    _check(floor["orders"][2], world.staff["bht"], SHIFT_START + timedelta(hours=3))
-    _check(order_b, world.staff["bht"], SHIFT_START + timedelta(hours=3, seconds=8))
+    seen = _check(floor["orders"][2], world.staff["bht"], SHIFT_START + timedelta(hours=3))
+    unseen = _check(order_b, world.staff["bht"], SHIFT_START + timedelta(hours=3, seconds=8))
     report = _report(world)
     named = {e.person for e in report.evidence.values()}
     assert world.person_b.display_name not in named
     assert "a person on another unit" in named
-    body = _page(signed_in("nurse"), world)
+    # Their check is listed, not linked: its page would answer "not found" to this reader.
+    assert (
+        report.evidence[seen.public_id].openable,
+        report.evidence[unseen.public_id].openable,
+    ) == (
+        True,
+        False,
+    )
+    client = signed_in("nurse")
+    body = _page(client, world)
     assert world.person_b.display_name not in body
+    unseen_page = reverse("rounds:check-detail", kwargs={"public_id": unseen.public_id})
+    assert unseen_page not in body
+    assert client.get(unseen_page).status_code == 404
+    assert reverse("rounds:check-detail", kwargs={"public_id": seen.public_id}) in body
 
 
 def test_scrolling_tables_can_be_reached_by_keyboard(

@@ -106,6 +106,21 @@ def test_the_codes_page_prints_a_qr_per_room_and_bed(world: World, signed_in: An
     assert ' style="' not in body.split("<main", 1)[-1]  # the CSP: no inline style
 
 
+def test_the_codes_page_offers_the_scanner_only_to_those_who_round(
+    world: World, signed_in: Any
+) -> None:
+    """A supervisor prints the codes but does not round: no button to a scanner they cannot
+    open."""
+    path = f"/rounds/units/{world.unit_a.public_id}/codes/"
+    for role, offered in (("nurse", True), ("supervisor", False)):
+        body = signed_in(role).get(path).content.decode()
+        assert ('href="/rounds/scan/"' in body) is offered, role
+        if offered:
+            assert signed_in(role).get("/rounds/scan/").status_code == 200
+        else:
+            assert signed_in(role).get("/rounds/scan/").status_code == 403
+
+
 def test_scanning_a_code_shows_the_person_and_records_a_qr_check(
     world: World, proof_order: ObservationOrder, signed_in: Any
 ) -> None:

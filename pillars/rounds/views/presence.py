@@ -56,7 +56,12 @@ def room_codes(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     "svg": mark_safe(_qr_svg(request, place, label)),  # noqa: S308 - segno's own SVG
                 }
             )
-    return render(request, "rounds/room_codes.html", {"unit": unit, "cards": cards})
+    return render(
+        request,
+        "rounds/room_codes.html",
+        # The scanner is for those who round (a manager printing the codes may not).
+        {"unit": unit, "cards": cards, "can_scan": policy.can(request.user, "rounds.record_check")},
+    )
 
 
 def _may_round(request: HttpRequest) -> None:
