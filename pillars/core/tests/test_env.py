@@ -297,3 +297,29 @@ def test_a_production_start_on_a_demo_database_fails_naming_the_problem(tmp_path
     assert done.returncode == 0, done.stderr
     assert "Disabled 1 demo account" in done.stdout
     assert run(prod, "check").returncode == 0
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("entry", ["pillars.wsgi", "pillars.asgi"])
+def test_a_server_process_loads_its_routes_as_it_starts(entry: str, tmp_path: Path) -> None:
+    """The views and the API are imported when the server's application is, not by the first
+    request someone makes (core.startup)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys, {entry}; print('pillars.api' in sys.modules, "
+            "'pillars.people.views' in sys.modules)",
+        ],
+        env={
+            **os.environ,
+            "PILLARS_ENV": "test",
+            "PILLARS_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["True", "True"]
