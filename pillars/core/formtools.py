@@ -146,8 +146,10 @@ def record_ticks(
     **kwargs: Any,
 ) -> forms.ModelMultipleChoiceField:
     """An optional set of boxes to tick, one a record of ``queryset`` (``field`` may name how a
-    record is labelled)."""
+    record is labelled), each named by its public id (integer keys never leave the server, and
+    a tampered one cannot reach the database as a number out of its range)."""
     kwargs.setdefault("required", False)
+    kwargs.setdefault("to_field_name", "public_id")
     return field(label=label, queryset=queryset, widget=widget, **kwargs)
 
 

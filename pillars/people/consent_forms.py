@@ -36,6 +36,7 @@ class ConsentForm(forms.Form):
     )
     recipient_staff = forms.ModelMultipleChoiceField(
         queryset=Staff.objects.none(),
+        to_field_name="public_id",
         required=False,
         label="Recipients: named staff members",
         help_text="Name at least one recipient here or below.",

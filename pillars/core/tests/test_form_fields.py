@@ -47,3 +47,40 @@ def test_ticks_and_choices_carry_no_autocomplete() -> None:
     form = Ticks()
     assert "autocomplete" not in str(form["agree"])
     assert "autocomplete" not in str(form["kind"])
+
+
+def _form_classes() -> list[type[forms.BaseForm]]:
+    """Every form class of Pillars' own form modules (``forms.py``, ``forms/``, ``*_forms.py``)."""
+    import importlib
+    import pkgutil
+
+    import pillars
+
+    for info in pkgutil.walk_packages(pillars.__path__, "pillars."):
+        parts = info.name.split(".")
+        if "tests" in parts or "migrations" in parts:
+            continue
+        if "forms" in parts or parts[-1].endswith("_forms"):
+            importlib.import_module(info.name)
+    found, stack = [], [forms.BaseForm]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("pillars.") and not sub.__module__.endswith(".admin"):
+                found.append(sub)
+    return found
+
+
+def test_every_record_choice_names_records_by_public_id_or_code() -> None:
+    """A choice of records posts the record's public id (or a code), never its integer key:
+    integer keys never leave the server, and a tampered one (a number past the column's range)
+    once reached the database and answered 500 on the consent form."""
+    classes = _form_classes()
+    assert len(classes) > 30
+    by_key = [
+        f"{form.__module__}.{form.__name__}.{name}"
+        for form in classes
+        for name, field in form.base_fields.items()
+        if isinstance(field, forms.ModelChoiceField) and field.to_field_name is None
+    ]
+    assert by_key == []

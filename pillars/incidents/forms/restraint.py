@@ -68,6 +68,7 @@ class StartForm(forms.Form):
     ordered_by = StaffChoiceField(
         label="Ordered by",
         queryset=Staff.objects.none(),
+        to_field_name="public_id",
         required=False,
         empty_label="Me",
     )
@@ -131,7 +132,11 @@ class FaceToFaceForm(forms.Form):
 
 class RenewForm(forms.Form):
     ordered_by = StaffChoiceField(
-        label="Ordered by", queryset=Staff.objects.none(), required=False, empty_label="Me"
+        label="Ordered by",
+        queryset=Staff.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        empty_label="Me",
     )
     seen_in_person = forms.BooleanField(
         label="The physician or practitioner saw the person for this order", required=False

@@ -88,12 +88,12 @@ def test_consent_opens_and_revocation_closes_the_programs_records(
     axe_check(officer)
 
     today = clock.today_in(world.unit_a.time_zone)
-    officer.locator(f'input[name="programs"][value="{story.sud.pk}"]').check()
+    officer.locator(f'input[name="programs"][value="{story.sud.public_id}"]').check()
     officer.locator('input[name="information_kinds"][value="safety_plan"]').check()
     officer.get_by_label(re.compile("How much and what kind")).fill("The current safety plan")
     officer.locator('input[name="purposes"][value="tpo"]').check()
     officer.get_by_label("Recipients: named staff members").select_option(
-        str(world.staff["nurse"].pk)
+        str(world.staff["nurse"].public_id)
     )
     officer.get_by_label("Expires on").fill((today + timedelta(days=30)).isoformat())
     officer.get_by_label("Signed by").select_option("person")

@@ -221,7 +221,7 @@ def test_the_pages_list_create_show_and_print(story: Part2Story, signed_in: Any)
     answer = client.post(
         new,
         {
-            "programs": [story.sud.pk],
+            "programs": [story.sud.public_id],
             "information_kinds": ["safety_plan", "incidents"],
             "information_description": "Safety plan and incident reports",
             "purposes": ["tpo"],

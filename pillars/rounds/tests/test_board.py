@@ -505,6 +505,12 @@ def test_plain_form_check_without_javascript(world: World, signed_in: Any) -> No
     away = client.post(check_url(order), {"location": "bedroom", "next": "https://evil.test/"})
     assert away.status_code == 302
     assert away["Location"] == reverse("rounds:board-list")
+    # A ``next`` that is no address at all (it once answered 500 naming it as a view) or a path
+    # on another host goes back to the boards too.
+    for target in ("x'\"<script>999", "board", "//evil.test/path", "javascript:alert(1)"):
+        odd = client.post(check_url(order), {"location": "bedroom", "next": target})
+        assert odd.status_code == 302, target
+        assert odd["Location"] == reverse("rounds:board-list"), target
     assert Check.objects.count() == 1
 
 

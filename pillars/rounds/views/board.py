@@ -20,7 +20,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.crypto import salted_hmac
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from pydantic import ValidationError as PydanticValidationError
 
@@ -31,6 +30,7 @@ from pillars.core.declare import audit_exempt
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.pages import GET, POST, page
 from pillars.core.templatetags.record_urls import record_url, route_url
+from pillars.core.views import safe_next
 from pillars.people import selectors as people_selectors
 from pillars.people.choices import UnitKind
 from pillars.people.models import Unit
@@ -269,12 +269,8 @@ def _check_json(check: Check) -> dict[str, Any]:
 
 
 def _back(request: HttpRequest, order: ObservationOrder | None) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("rounds:board-list")
+    # The page the form came from, when ``next`` names a path on this site; else the boards.
+    return redirect(safe_next(request, route_url("rounds:board-list")))
 
 
 def _refused(
