@@ -147,4 +147,10 @@ def test_scanning_a_code_shows_the_person_and_records_a_qr_check(
     assert typed.status_code == 302
     assert client.get(typed["Location"]).status_code == 200
     assert client.get("/rounds/scan/AAAAA-AAAAA/").status_code == 404
+    # What is no code at all (nothing left once spaces and symbols go, or too short) is said
+    # on the scanner's page, with what was typed kept (it once answered 500).
+    for junk in ("%", "[]", "99999999999999999999", "ABC"):
+        page = client.get("/rounds/scan/", {"code": junk})
+        assert page.status_code == 200, junk
+        assert "is not a room code" in page.content.decode(), junk
     assert signed_in("outsider").get(f"/rounds/scan/{code}/").status_code == 404

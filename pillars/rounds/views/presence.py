@@ -76,7 +76,14 @@ def scan(request: HttpRequest) -> HttpResponse:
     _may_round(request)
     typed = request.GET.get("code", "").strip()
     if typed:
-        return redirect("rounds:scan-code", code=presence.normalise(typed))
+        code = presence.normalise(typed)
+        if len(code) == presence.LENGTH:
+            return redirect("rounds:scan-code", code=code)
+        error = (
+            f"“{typed[:40]}” is not a room code: a code has ten letters and digits, "
+            "for example ABCDE-FGHIJ."
+        )
+        return render(request, "rounds/scan.html", {"error": error, "typed": typed[:40]})
     return render(request, "rounds/scan.html", {})
 
 
