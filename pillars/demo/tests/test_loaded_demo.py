@@ -644,6 +644,43 @@ def _path_kind(path: str) -> str:
     return re.sub(r"\d+", "<n>", path)
 
 
+def _demo_client(username: str) -> Any:
+    """A test client signed in as a demo account (its second step passed where it has one)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client = Client(raise_request_exception=False)
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def _crawl(client: Any) -> Iterator[tuple[str, str, Any]]:
+    """One page of each kind the client is shown a link to, ``CRAWL_DEPTH`` clicks from home:
+    (its path, the page that linked to it, the answer)."""
+    queue: list[tuple[str, str, int]] = [("/", "", 0)]
+    opened: set[str] = set()
+    kinds: set[str] = set()
+    while queue and len(opened) < CRAWL_LIMIT:
+        path, found_on, depth = queue.pop(0)
+        kind = _path_kind(path)
+        if path in opened or kind in kinds or NOT_CRAWLED.search(path):
+            continue
+        opened.add(path)
+        kinds.add(kind)
+        response = client.get(path)
+        yield path, found_on, response
+        if depth < CRAWL_DEPTH and "html" in response.get("Content-Type", ""):
+            for link in LINK.findall(response.content.decode()):
+                if "sign-out" not in link:
+                    queue.append((link.replace("&amp;", "&"), path, depth + 1))
+
+
 @pytest.mark.parametrize(
     "username",
     [
@@ -663,36 +700,58 @@ def test_every_link_a_demo_role_is_shown_opens_for_them(
     links lead to is opened, and none answers with a refusal, a missing page or an error. A
     link the viewer may not follow (a report their role does not open, a person since moved
     off their unit) is not drawn as a link."""
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    client = Client(raise_request_exception=False)
-    user = get_user_model().objects.get(username=username)
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    queue: list[tuple[str, str, int]] = [("/", "", 0)]
-    opened: set[str] = set()
-    kinds: set[str] = set()
-    broken: list[str] = []
     with time_machine.travel(MOMENT, tick=False):
-        while queue and len(opened) < CRAWL_LIMIT:
-            path, found_on, depth = queue.pop(0)
-            kind = _path_kind(path)
-            if path in opened or kind in kinds or NOT_CRAWLED.search(path):
-                continue
-            opened.add(path)
-            kinds.add(kind)
-            response = client.get(path)
-            if response.status_code >= 400:
-                broken.append(f"{path} answers {response.status_code} (linked on {found_on})")
-                continue
-            if depth < CRAWL_DEPTH and "html" in response.get("Content-Type", ""):
-                for link in LINK.findall(response.content.decode()):
-                    if "sign-out" not in link:
-                        queue.append((link.replace("&amp;", "&"), path, depth + 1))
-    assert len(opened) > 20, opened
+        answers = list(_crawl(_demo_client(username)))
+    broken = [
+        f"{path} answers {response.status_code} (linked on {found_on})"
+        for path, found_on, response in answers
+        if response.status_code >= 400
+    ]
+    assert len(answers) > 20, answers
     assert broken == [], broken
+
+
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+FIELD_NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# What a tampered request carries: no address, a number past any column, symbols, a NUL.
+JUNK = ("%", "9" * 400, "x'\"<>[]", "a\x00b")
+
+
+@pytest.mark.parametrize("username", ["demo-supervisor", "demo-nurse", "demo-peer"])
+def test_no_page_or_form_answers_junk_with_an_error(
+    loaded: generator.Summary, username: str
+) -> None:
+    """An attacker's view of the same pages: each is asked again with junk in every query
+    value it names, and each form it holds is posted once with junk in every field. A refusal
+    or the form with its errors is the answer, never a server error (two once were: a typed
+    room code that was no code, a tampered record key on the consent form)."""
+    client = _demo_client(username)
+    errors: list[str] = []
+    posted: set[str] = set()
+    with time_machine.travel(MOMENT, tick=False):
+        for n, (path, _, response) in enumerate(list(_crawl(client))):
+            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+                continue
+            body = response.content.decode()
+            junk = JUNK[n % len(JUNK)]
+            names = set(FIELD_NAME.findall(body)) - {"csrfmiddlewaretoken"}
+            asked = client.get(path, dict.fromkeys(names | {"page", "next"}, junk))
+            if asked.status_code >= 500:
+                errors.append(f"GET {path} with {junk[:12]!r}: {asked.status_code}")
+            for attributes, inner in FORM.findall(body):
+                action = re.search(r'action="([^"]*)"', attributes)
+                target = (action.group(1) if action else path).replace("&amp;", "&")
+                if 'method="post"' not in attributes or "sign-out" in target:
+                    continue
+                if _path_kind(target) in posted:
+                    continue
+                posted.add(_path_kind(target))
+                token = CSRF.search(inner)
+                data = dict.fromkeys(set(FIELD_NAME.findall(inner)), junk)
+                data["csrfmiddlewaretoken"] = token.group(1) if token else ""
+                sent = client.post(target, data)
+                if sent.status_code >= 500:
+                    errors.append(f"POST {target} with {junk[:12]!r}: {sent.status_code}")
+    assert posted, "no form was posted"
+    assert errors == [], errors
