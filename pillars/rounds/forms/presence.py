@@ -5,7 +5,25 @@ from __future__ import annotations
 
 from django import forms
 
+from pillars.rounds import presence
 from pillars.rounds.choices import Activity, Location, SafetyStatus
+
+
+class TypedCodeForm(forms.Form):
+    """A room or bed code typed on the scanner's page, read as ``presence.normalise`` reads it
+    (spaces, dashes and case aside)."""
+
+    code = forms.CharField(strip=True)
+
+    def clean_code(self) -> str:
+        typed = self.cleaned_data["code"]
+        code = presence.normalise(typed)
+        if len(code) != presence.LENGTH:
+            raise forms.ValidationError(
+                f"“{typed[:40]}” is not a room code: a code has ten letters and digits, "
+                "for example ABCDE-FGHIJ."
+            )
+        return code
 
 
 class ScanCheckForm(forms.Form):

@@ -24,7 +24,7 @@ from pillars.people.models import Bed, Placement, Room
 from pillars.people.selectors import get_unit_for, record_list_read, units_visible_to
 from pillars.rounds import presence, selectors, services
 from pillars.rounds.choices import Activity, Proof
-from pillars.rounds.forms.presence import ScanCheckForm
+from pillars.rounds.forms.presence import ScanCheckForm, TypedCodeForm
 from pillars.rounds.models import ObservationOrder
 
 TEMPLATE_SCAN = "rounds/scan_code.html"
@@ -76,14 +76,11 @@ def scan(request: HttpRequest) -> HttpResponse:
     _may_round(request)
     typed = request.GET.get("code", "").strip()
     if typed:
-        code = presence.normalise(typed)
-        if len(code) == presence.LENGTH:
-            return redirect("rounds:scan-code", code=code)
-        error = (
-            f"“{typed[:40]}” is not a room code: a code has ten letters and digits, "
-            "for example ABCDE-FGHIJ."
-        )
-        return render(request, "rounds/scan.html", {"error": error, "typed": typed[:40]})
+        form = TypedCodeForm({"code": typed})
+        if form.is_valid():
+            return redirect("rounds:scan-code", code=form.cleaned_data["code"])
+        context = {"error": form.errors["code"][0], "typed": typed[:40]}
+        return render(request, "rounds/scan.html", context)
     return render(request, "rounds/scan.html", {})
 
 
