@@ -718,7 +718,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 JUNK = ("%", "9" * 400, "x'\"<>[]", "a\x00b")
 
 
-@pytest.mark.parametrize("username", ["demo-supervisor", "demo-nurse", "demo-peer"])
+@pytest.mark.parametrize("username", ["demo-supervisor", "demo-nurse", "demo-peer", "demo-privacy"])
 def test_no_page_or_form_answers_junk_with_an_error(
     loaded: generator.Summary, username: str
 ) -> None:
