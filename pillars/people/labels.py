@@ -234,13 +234,17 @@ def person_part2_open(actor: Actor, person: Any, part2_unit_ids: set[int] | None
     )
 
 
+def readable_without_grant(actor: Actor, is_part2: bool, made_in_unit_id: int | None) -> bool:
+    """Whether a record with this label is the actor's to read with no emergency grant or
+    consent (so nothing to log): not Part 2, made by their own program, or the privacy officer."""
+    return not is_part2 or made_in_unit_id in actor.unit_ids or _sees_everything(actor)
+
+
 def label_visible(actor: Actor, obj: Model) -> bool:
     """Whether the label of one record lets the actor read it (its scope already did). A read
     opened by an emergency grant or a consent is logged as a disclosure."""
     root = _root_of(obj)
-    if root is None or not root.is_part2 or _sees_everything(actor):
-        return True
-    if root.made_in_unit_id in actor.unit_ids:
+    if root is None or readable_without_grant(actor, root.is_part2, root.made_in_unit_id):
         return True
     opened, grant = _opened_by(actor, root)
     if opened:

@@ -23,6 +23,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.entry import get_for
+from pillars.people.labels import readable_without_grant
 from pillars.people.models import PersonServed, Placement, Room, Staff, Unit
 from pillars.people.policies import restrict_persons
 from pillars.people.selectors import record_person_event
@@ -312,7 +313,7 @@ def integrity_report(
         for v in flagged_values
         if may_view
         and v["order__person_id"] in person_names
-        and (not v["is_part2"] or v["made_in_unit_id"] in actor.unit_ids)
+        and readable_without_grant(actor, v["is_part2"], v["made_in_unit_id"])
     }
     evidence = {
         v["public_id"]: Evidence(
