@@ -29,6 +29,7 @@ from django.db.models import Min, Q
 from pillars.audit.choices import Action
 from pillars.audit.models import AuditEvent, ChainHead
 from pillars.core import clock
+from pillars.core.bulk import insert_objects
 from pillars.core.sweeps import SweepResult
 from pillars.incidents.models import Incident, Injury, RestraintEpisode
 from pillars.insights.compute import HOUR, barc_bucket, compute, floor_hour, hours_between
@@ -192,12 +193,11 @@ def recompute(touched: Touched, now: datetime) -> int:
 def store_hours(unit_ids: list[int], start: datetime, end: datetime, now: datetime) -> None:
     figures = compute(unit_ids, start, end, now)
     UnitHour.objects.filter(unit_id__in=unit_ids, hour__gte=start, hour__lt=end).delete()
-    UnitHour.objects.bulk_create(
+    insert_objects(
         [
             UnitHour(unit_id=unit_id, hour=hour, **values)
             for (unit_id, hour), values in figures.items()
-        ],
-        batch_size=1000,
+        ]
     )
 
 
@@ -217,9 +217,8 @@ def store_days(days: dict[int, set[date]], zones: dict[int, ZoneInfo]) -> None:
                 for name in FIGURES:
                     total[name] += row[name]
             UnitDay.objects.filter(unit_id=unit_id, day__gte=first, day__lte=last).delete()
-            UnitDay.objects.bulk_create(
-                [UnitDay(unit_id=unit_id, day=day, **values) for day, values in sums.items()],
-                batch_size=1000,
+            insert_objects(
+                [UnitDay(unit_id=unit_id, day=day, **values) for day, values in sums.items()]
             )
 
 
