@@ -59,24 +59,37 @@ def stamp(record: Part2Labelled) -> None:
     _apply(record, unit)
 
 
-def stamp_many(records: Iterable[Part2Labelled]) -> None:
-    """``stamp`` for a bulk insert: the placements of every person named, in one query."""
-    todo = [r for r in records if r.made_in_unit_id is None]
-    own = {id(r): r.label_unit() for r in todo}
-    person_ids = {r.label_person_id() for r in todo if own[id(r)] is None} - {None}
+def placements_by_person(person_ids: Iterable[int]) -> dict[int, list[Placement]]:
+    """Every placement of each person named, newest first, with its unit, in one query:
+    ``placements_of`` for many people (what ``stamp_many`` labels records from and what
+    ``is_part2_person`` reads). A person with no placement is left out."""
     by_person: dict[int, list[Placement]] = {}
     for placement in (
-        Placement.objects.filter(episode__person_id__in=sorted(person_ids))
+        Placement.objects.filter(episode__person_id__in=sorted(set(person_ids)))
         .select_related("unit", "episode")
         .order_by("-started_at")
     ):
         by_person.setdefault(placement.episode.person_id, []).append(placement)
+    return by_person
+
+
+def stamp_many(
+    records: Iterable[Part2Labelled], placements: dict[int, list[Placement]] | None = None
+) -> None:
+    """``stamp`` for a bulk insert: from ``placements`` (``placements_by_person``) when the
+    caller read them for every person named, else from one read of them here."""
+    todo = [r for r in records if r.made_in_unit_id is None]
+    own = {id(r): r.label_unit() for r in todo}
+    if placements is None:
+        person_ids = {r.label_person_id() for r in todo if own[id(r)] is None} - {None}
+        placements = placements_by_person(p for p in person_ids if p is not None)
     now = clock.now()
     for record in todo:
         unit = own[id(record)]
         if unit is None:
-            placements = by_person.get(record.label_person_id() or 0, [])
-            unit = unit_among(placements, record.label_moment() or now)
+            unit = unit_among(
+                placements.get(record.label_person_id() or 0, []), record.label_moment() or now
+            )
         _apply(record, unit)
 
 

@@ -68,6 +68,54 @@ def test_every_record_is_stamped_with_the_program_that_made_it(story: Part2Story
     assert story.check.made_in_unit_id == story.sud.pk
 
 
+def test_a_synced_batch_labels_each_check_and_names_its_category_as_one_check_would(
+    story: Part2Story,
+) -> None:
+    """The tablet's batch sync labels a check with the unit the person is on when it is
+    observed, and files its audit event as Part 2 when the person was ever in a program: the
+    same answers as a single check, from one read of the persons' placements."""
+    import uuid
+
+    from pillars.audit.choices import Category
+    from pillars.rounds.services.sync import CheckItem, record_checks
+
+    nurse = story.world.user("nurse")
+    level = ObservationLevel.objects.get(code="q15", is_current=True)
+    orders = [
+        order_services.order_observation(person, actor=nurse, level=level, reason="Fall risk")
+        for person in (story.person, story.world.person_a)
+    ]
+    items = [
+        CheckItem(
+            order=order.public_id,
+            client_id=uuid.uuid4(),
+            observed_at=clock.now(),
+            location="dayroom",
+            activity="sitting",
+            safety_status="safe",
+        )
+        for order in orders
+    ]
+    results = record_checks(items, actor=nurse)
+    assert [r.status for r in results] == ["created", "created"]
+    checks = [Check.objects.get(public_id=r.check) for r in results]
+    assert [(c.made_in_unit_id, c.is_part2) for c in checks] == [
+        (story.world.unit_a.pk, False),
+        (story.world.unit_a.pk, False),
+    ]
+    categories = [
+        AuditEvent.objects.get(object_type="rounds.check", object_id=str(c.public_id)).category
+        for c in checks
+    ]
+    assert categories == [Category.SUBSTANCE_USE, Category.GENERAL]
+    # The single check's answers, for the same two persons.
+    singles = [check_now(order, nurse) for order in orders]
+    assert [
+        AuditEvent.objects.get(object_type="rounds.check", object_id=str(c.public_id)).category
+        for c in singles
+    ] == categories
+
+
 def test_the_receiving_unit_does_not_see_what_the_program_wrote(
     story: Part2Story, signed_in: Any
 ) -> None:

@@ -21,7 +21,7 @@ from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.core import clock, policy
 from pillars.core.bulk import insert_objects
 from pillars.core.errors import ValidationError, invalid
-from pillars.people.labels import stamp_many
+from pillars.people.labels import is_part2_person, placements_by_person, stamp_many
 from pillars.people.models import Bed, Placement, Room, TrustedDevice
 from pillars.rounds.choices import Proof
 from pillars.rounds.models import Check, ObservationOrder
@@ -102,16 +102,6 @@ def _placements(person_ids: set[int]) -> dict[int, tuple[Room | None, Bed | None
         .select_related("bed__room", "episode")
     )
     return {p.episode.person_id: (p.bed.room if p.bed else None, p.bed) for p in rows}
-
-
-def _part2(person_ids: set[int]) -> set[int]:
-    if not person_ids:
-        return set()
-    return set(
-        Placement.objects.filter(
-            episode__person_id__in=person_ids, unit__is_substance_use_program=True
-        ).values_list("episode__person_id", flat=True)
-    )
 
 
 def record_checks(
@@ -273,7 +263,10 @@ def _store(
         .order_by("pk")
     }
     checks = [check for _, check in pending.values()]
-    stamp_many(checks)
+    # One read of the persons' placements labels the checks and names each audit event's
+    # category (Part 2 when ever placed in a substance-use program), as for a single check.
+    placements = placements_by_person(locked[c.order_id].person_id for c in checks)
+    stamp_many(checks, placements)
     insert_objects(checks, skip_conflicts_on="client_id")
     # Re-read only keys: which rows are ours (our public id) and which another device stored.
     stored = {
@@ -316,7 +309,7 @@ def _store(
         # One batch, one server moment: every check of it has the same recorded_at.
         escalation.resolve_check_alerts([locked[pk] for pk in back_on_time], created[0].recorded_at)
     escalation.alert_checks_not_safe(created, locked)
-    part2 = _part2({locked[c.order_id].person_id for c in created})
+    part2 = {person_id for person_id, rows in placements.items() if is_part2_person(rows)}
     events = []
     for check in sorted(created, key=lambda c: c.pk):
         order = locked[check.order_id]
