@@ -74,10 +74,9 @@ def test_a_synced_batch_labels_each_check_and_names_its_category_as_one_check_wo
     """The tablet's batch sync labels a check with the unit the person is on when it is
     observed, and files its audit event as Part 2 when the person was ever in a program: the
     same answers as a single check, from one read of the persons' placements."""
-    import uuid
-
     from pillars.audit.choices import Category
-    from pillars.rounds.services.sync import CheckItem, record_checks
+    from pillars.rounds.services.sync import record_checks
+    from pillars.rounds.tests.test_sync import item
 
     nurse = story.world.user("nurse")
     level = ObservationLevel.objects.get(code="q15", is_current=True)
@@ -85,18 +84,7 @@ def test_a_synced_batch_labels_each_check_and_names_its_category_as_one_check_wo
         order_services.order_observation(person, actor=nurse, level=level, reason="Fall risk")
         for person in (story.person, story.world.person_a)
     ]
-    items = [
-        CheckItem(
-            order=order.public_id,
-            client_id=uuid.uuid4(),
-            observed_at=clock.now(),
-            location="dayroom",
-            activity="sitting",
-            safety_status="safe",
-        )
-        for order in orders
-    ]
-    results = record_checks(items, actor=nurse)
+    results = record_checks([item(order, observed_at=clock.now()) for order in orders], actor=nurse)
     assert [r.status for r in results] == ["created", "created"]
     checks = [Check.objects.get(public_id=r.check) for r in results if r.check is not None]
     assert [(c.made_in_unit_id, c.is_part2) for c in checks] == [
