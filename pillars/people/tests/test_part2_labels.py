@@ -14,6 +14,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from pillars.audit.choices import Category
 from pillars.audit.models import AuditEvent
 from pillars.audit.verify import verify_database
 from pillars.core import clock, policy
@@ -39,6 +40,8 @@ from pillars.rounds import board_extras
 from pillars.rounds.models import Check, ObservationLevel, ObservationOrder, SetAsideCheck
 from pillars.rounds.selectors import orders as order_selectors
 from pillars.rounds.services import orders as order_services
+from pillars.rounds.services.sync import record_checks
+from pillars.rounds.tests.test_sync import item
 
 pytestmark = pytest.mark.django_db
 
@@ -74,10 +77,6 @@ def test_a_synced_batch_labels_each_check_and_names_its_category_as_one_check_wo
     """The tablet's batch sync labels a check with the unit the person is on when it is
     observed, and files its audit event as Part 2 when the person was ever in a program: the
     same answers as a single check, from one read of the persons' placements."""
-    from pillars.audit.choices import Category
-    from pillars.rounds.services.sync import record_checks
-    from pillars.rounds.tests.test_sync import item
-
     nurse = story.world.user("nurse")
     level = ObservationLevel.objects.get(code="q15", is_current=True)
     orders = [
