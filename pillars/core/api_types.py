@@ -8,29 +8,20 @@ overflows). These types refuse both while parsing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
 
+from pillars.core.clock import storable
+
 # No C0 control characters and no DEL: names, numbers and notes never need them.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-
-EARLIEST_YEAR = 1900
-LATEST_YEAR = 2200
-
 
 # One-line text; give its length with Field(max_length=...) where it is used.
 Text = Annotated[str, StringConstraints(pattern=PRINTABLE)]
 
 
-def _in_utc(value: datetime) -> datetime:
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValueError(f"Give a time between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
-    return value.astimezone(UTC)
-
-
 # An ISO 8601 date and time with its offset (naive times are refused), stored as UTC.
-Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+Moment = Annotated[AwareDatetime, AfterValidator(storable)]
 
 __all__ = ["PRINTABLE", "Moment", "Text"]

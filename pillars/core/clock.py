@@ -12,6 +12,11 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+# The years a moment given from outside may name: far enough for any record, near enough that
+# every database converts it (9999-12-31T23:59-05:00 overflows on its way to UTC).
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
 _replaying: ContextVar[datetime | None] = ContextVar("replaying", default=None)
 
 
@@ -44,3 +49,12 @@ def local(moment: datetime, zone: str | tzinfo) -> datetime:
     """A stored moment seen in a unit's local zone."""
     tz = ZoneInfo(zone) if isinstance(zone, str) else zone
     return moment.astimezone(tz)
+
+
+def storable(moment: datetime) -> datetime:
+    """An aware moment given from outside (an API field, a query value, a tablet's queue), in
+    UTC; ValueError, saying the range, when it lies outside ``EARLIEST_YEAR`` to
+    ``LATEST_YEAR``."""
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise ValueError(f"Give a time between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    return moment.astimezone(UTC)

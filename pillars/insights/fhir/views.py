@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pillars.core import exports, tokens
+from pillars.core import clock, exports, tokens
 from pillars.core.api_auth import token_sign_in
 from pillars.core.declare import audited
 from pillars.insights.fhir import export, mappers, reading, services
@@ -120,6 +120,10 @@ def _parse(
             raise BadRequest("_since must be a FHIR instant, such as 2026-01-31T08:00:00Z.")
         if since is None or since.tzinfo is None:
             raise BadRequest("_since must carry its time zone, such as 2026-01-31T08:00:00Z.")
+        try:
+            since = clock.storable(since)
+        except ValueError as error:
+            raise BadRequest(f"_since: {error}") from None
     types: list[str] = []
     for value in request.GET.getlist("_type"):
         types.extend(t.strip() for t in value.split(",") if t.strip())

@@ -51,11 +51,13 @@ def _kept(fields: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _moment(value: str | None) -> datetime | None:
+    """The queued check's moment when it names one the database can keep (an aware time in
+    the years ``clock.storable`` takes), else None: its text stays in the kept fields."""
     try:
         moment = parse_datetime(value or "")
+        return clock.storable(moment) if moment is not None and moment.tzinfo else None
     except ValueError:
         return None
-    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAsideCheck | None]:

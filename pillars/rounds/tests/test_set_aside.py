@@ -71,6 +71,24 @@ def test_another_units_order_is_not_kept(world: World, signed_in: Any) -> None:
     assert not Alert.objects.exists()
 
 
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_a_check_whose_moment_is_off_the_calendar_is_kept_with_what_was_typed(
+    world: World, signed_in: Any, moment: str
+) -> None:
+    """A tablet with a broken clock queues a moment no database can convert: the server
+    refuses the check, and the handover keeps it for the lead (once it answered 500, leaving
+    the check stuck in the tablet's queue), its moment unset and its text as sent."""
+    order = order_for(world)
+    answer = _post(
+        signed_in("bht"), [{"check": _queued(order, observed_at=moment), "problem": "refused"}]
+    )
+    assert answer.status_code == 201
+    row = SetAsideCheck.objects.get()
+    assert row.observed_at is None
+    assert row.payload["observed_at"] == moment
+    assert Alert.objects.filter(subject_kind=svc.SUBJECT, subject_id=row.public_id).exists()
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
