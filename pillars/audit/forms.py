@@ -10,6 +10,7 @@ from django import forms
 from pillars.audit import selectors
 from pillars.audit.choices import Action, Category, Outcome
 from pillars.core import clock
+from pillars.core.formtools import DayField
 
 
 def _any(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -19,12 +20,12 @@ def _any(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
 class ReportFilterForm(forms.Form):
     """Period, person served, staff member, category, action and outcome; all optional."""
 
-    date_from = forms.DateField(
+    date_from = DayField(
         required=False,
         label="From (date)",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = forms.DateField(
+    date_to = DayField(
         required=False,
         label="To (date, included)",
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from pillars.core import clock
 from pillars.core.errors import Conflict
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -63,6 +64,28 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _in_calendar(value: Any) -> None:
+    """A typed day or moment in the years a record may name (``clock.storable``): one at the
+    calendar's edge (9999-12-31) overflows once a day is added to it or it is read in UTC."""
+    if value is not None and not clock.EARLIEST_YEAR <= value.year <= clock.LATEST_YEAR:
+        raise ValidationError(
+            f"Give a date between the years {clock.EARLIEST_YEAR} and {clock.LATEST_YEAR}.",
+            code="out_of_range",
+        )
+
+
+class DayField(forms.DateField):
+    """A calendar day typed in a form, in the years a record may name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        _in_calendar(value)
 
 
 class TextAreaField(forms.CharField):
@@ -153,7 +176,15 @@ def record_ticks(
     return field(label=label, queryset=queryset, widget=widget, **kwargs)
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class MomentField(forms.DateTimeField):
+    """A date and time posted by a form, in the years a record may name."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        _in_calendar(value)
+
+
+class LocalDateTimeField(MomentField):
     """A moment typed in the unit's local time; views validate the form inside
     ``timezone.override(unit zone)`` so Django reads it in that zone (and refuses a time that
     does not exist or is ambiguous on a daylight-saving change day)."""

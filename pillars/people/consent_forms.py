@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, TextAreaField, record_ticks, ticks
+from pillars.core.formtools import DateInput, DayField, TextAreaField, record_ticks, ticks
 from pillars.core.roles import RoleCode
 from pillars.people.consent_models import (
     ConsentPurpose,
@@ -54,7 +54,7 @@ class ConsentForm(forms.Form):
         rows=2,
         label="Recipients: named persons or organizations outside Pillars (one per line)",
     )
-    expires_on = forms.DateField(required=False, widget=DateInput(), label="Expires on")
+    expires_on = DayField(required=False, widget=DateInput(), label="Expires on")
     expiry_event = forms.CharField(
         required=False,
         max_length=300,
@@ -71,7 +71,7 @@ class ConsentForm(forms.Form):
         label="Representative's authority",
         help_text="Only when a representative signed: guardian, health care agent...",
     )
-    signed_on = forms.DateField(required=False, widget=DateInput(), label="Date signed")
+    signed_on = DayField(required=False, widget=DateInput(), label="Date signed")
 
     def __init__(self, *args: Any, staff: Any, programs: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,6 +108,6 @@ class RevokeForm(forms.Form):
 
 
 class ExpiryEventForm(forms.Form):
-    occurred_on = forms.DateField(
+    occurred_on = DayField(
         required=False, widget=DateInput(), label="Date the expiry event happened"
     )

@@ -11,6 +11,7 @@ from pillars.core import clock
 from pillars.core.formtools import (  # noqa: F401  (re-exported for the people pages)
     LOCAL_INPUT,
     DateInput,
+    DayField,
     LocalDateTimeField,
     TextAreaField,
     WordsField,
@@ -98,7 +99,7 @@ class PersonForm(forms.Form):
     pronouns = forms.CharField(
         label="Pronouns", max_length=40, required=False, help_text="For example: she/her."
     )
-    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput())
+    date_of_birth = DayField(label="Date of birth", widget=DateInput())
 
 
 class _PlaceForm(forms.Form):
@@ -154,7 +155,7 @@ class CaseloadAssignForm(forms.Form):
         empty_label="Choose a staff member",
     )
     kind = forms.ChoiceField(label="Kind", choices=[("", "Choose"), *CaseloadKind.choices])
-    started_on = forms.DateField(
+    started_on = DayField(
         label="From", required=False, widget=DateInput(), help_text="Leave empty for today."
     )
 
@@ -164,7 +165,7 @@ class CaseloadAssignForm(forms.Form):
 
 
 class CaseloadEndForm(forms.Form):
-    ended_on = forms.DateField(label="Ended on", required=False, widget=DateInput())
+    ended_on = DayField(label="Ended on", required=False, widget=DateInput())
 
 
 class CensusAtForm(forms.Form):
@@ -196,7 +197,7 @@ class StaffForm(forms.Form):
         required=False,
         help_text="Used with a PIN to switch in on a unit tablet.",
     )
-    hired_on = forms.DateField(label="Hired on", widget=DateInput())
+    hired_on = DayField(label="Hired on", widget=DateInput())
     home_units = record_ticks(
         "Home units", Unit.objects.filter(is_active=True), to_field_name="public_id"
     )
@@ -249,7 +250,7 @@ class StaffRolesForm(forms.Form):
 
 
 class StaffExitForm(forms.Form):
-    exited_on = forms.DateField(label="Last day", widget=DateInput())
+    exited_on = DayField(label="Last day", widget=DateInput())
     exit_reason = forms.ChoiceField(
         label="Reason for leaving", choices=[("", "Choose"), *ExitReason.choices]
     )

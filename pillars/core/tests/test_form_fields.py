@@ -84,3 +84,67 @@ def test_every_record_choice_names_records_by_public_id_or_code() -> None:
         if isinstance(field, forms.ModelChoiceField) and field.to_field_name is None
     ]
     assert by_key == []
+
+
+def test_every_date_a_form_takes_is_held_to_the_calendar() -> None:
+    """Every day and moment a form takes is a ``DayField`` or a ``MomentField``: a day at the
+    calendar's edge (9999-12-31) once answered 500 on the shift assignment page, the integrity
+    report and a video session's time, where a day was added to it or it was read in UTC."""
+    from pillars.core.formtools import DayField, MomentField
+
+    loose = [
+        f"{form.__module__}.{form.__name__}.{name}"
+        for form in _form_classes()
+        for name, field in getattr(form, "base_fields", {}).items()
+        if (isinstance(field, forms.DateField) and not isinstance(field, DayField))
+        or (isinstance(field, forms.DateTimeField) and not isinstance(field, MomentField))
+    ]
+    assert loose == []
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "1899-12-31", "2201-01-01"])
+def test_a_day_or_a_moment_off_the_calendar_is_refused_by_name(value: str) -> None:
+    from pillars.core.formtools import DayField, LocalDateTimeField
+
+    class Dated(forms.Form):
+        on = DayField()
+        at = LocalDateTimeField()
+
+    form = Dated({"on": value, "at": f"{value}T12:00"})
+    assert not form.is_valid()
+    for name in ("on", "at"):
+        assert "between the years 1900 and 2200" in form.errors[name][0]
+    assert Dated({"on": "2026-12-07", "at": "2026-12-07T12:00"}).is_valid()
+
+
+@pytest.mark.django_db
+def test_the_pages_that_once_failed_on_a_far_day_answer_with_the_form(
+    world: World, signed_in: Any
+) -> None:
+    from pillars.recovery.models import VirtualSession
+    from pillars.rounds.models import ShiftAssignment
+
+    unit = {"public_id": world.unit_a.public_id}
+    nurse = signed_in("nurse")
+    report = nurse.get(reverse("rounds:integrity", kwargs=unit), {"day": "9999-12-31"})
+    assert report.status_code == 200
+    assert "between the years" in report.content.decode()
+    assign = nurse.post(
+        reverse("rounds:assign", kwargs=unit),
+        {
+            "day": "9999-12-31",
+            "starts": "19:00",
+            "ends": "07:00",
+            "lead": str(world.staff["nurse"].public_id),
+        },
+    )
+    assert assign.status_code == 200
+    assert "between the years" in assign.content.decode()
+    assert not ShiftAssignment.objects.exists()
+    session = signed_in("peer").post(
+        reverse("recovery:session-new", args=[world.person_a.public_id]),
+        {"scheduled_at": "9999-12-31T23:59", "minutes_planned": "30"},
+    )
+    assert session.status_code == 200
+    assert "between the years" in session.content.decode()
+    assert not VirtualSession.objects.exists()

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, LocalDateTimeField, addendum_form, text_box
+from pillars.core.formtools import DateInput, DayField, LocalDateTimeField, addendum_form, text_box
 from pillars.incidents.models import BehaviorPlan, Measure, TargetBehavior
 
 TARGET_SLOTS = 4
@@ -19,7 +19,7 @@ def _lines(text: str) -> list[str]:
 
 
 class PlanForm(forms.Form):
-    effective_on = forms.DateField(label="Takes effect on", widget=DateInput())
+    effective_on = DayField(label="Takes effect on", widget=DateInput())
     summary = text_box("Summary", rows=3, required=False, max_length=5000)
     replacement_behaviors = text_box(
         "Replacement behaviors",
@@ -112,14 +112,14 @@ class PhaseForm(forms.Form):
     name = forms.CharField(
         label="Phase", max_length=80, help_text="For example: baseline, intervention, fading."
     )
-    started_on = forms.DateField(label="Starts on", widget=DateInput())
+    started_on = DayField(label="Starts on", widget=DateInput())
     note = forms.CharField(label="Note", required=False, max_length=500)
 
 
 class ContractForm(forms.Form):
     terms = text_box("Terms", rows=4, max_length=5000)
     rewards = text_box("Rewards", rows=3, max_length=5000)
-    review_on = forms.DateField(label="Review on", widget=DateInput())
+    review_on = DayField(label="Review on", widget=DateInput())
 
 
 class SignForm(forms.Form):
@@ -201,7 +201,7 @@ class EndPlanForm(forms.Form):
     plan is written instead)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    ended_on = forms.DateField(label="Ends on", widget=DateInput())
+    ended_on = DayField(label="Ends on", widget=DateInput())
     reason = text_box(
         "Why the plan ends",
         rows=3,

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, TextAreaField, plan_sign_form
+from pillars.core.formtools import DateInput, DayField, TextAreaField, plan_sign_form
 from pillars.incidents.models.safety import CONTACT_SECTIONS, PersonSignature, PlanSection
 from pillars.incidents.services.safety import MAX_ENTRIES, MAX_TEXT
 
@@ -33,7 +33,7 @@ HINTS = {
 class PlanForm(forms.Form):
     """One field per text section, and name/phone pairs for the contact sections."""
 
-    review_on = forms.DateField(label="Review the plan together on", widget=DateInput())
+    review_on = DayField(label="Review the plan together on", widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

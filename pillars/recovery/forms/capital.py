@@ -7,12 +7,12 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, TextAreaField
+from pillars.core.formtools import DateInput, DayField, TextAreaField
 from pillars.recovery.models.capital import Instrument
 
 
 class AssessmentForm(forms.Form):
-    administered_on = forms.DateField(label="Date answered", widget=DateInput())
+    administered_on = DayField(label="Date answered", widget=DateInput())
     is_self_administered = forms.BooleanField(
         label="The person answered on their own", required=False
     )

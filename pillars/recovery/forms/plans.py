@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput, TextAreaField, plan_sign_form
+from pillars.core.formtools import DateInput, DayField, TextAreaField, plan_sign_form
 from pillars.recovery.models.plans import (
     ATTAINMENT,
     WELLNESS_PARTS,
@@ -36,7 +36,7 @@ HINTS = {
 class WellnessPlanForm(forms.Form):
     """One text area per section, grouped into the plan's seven parts on the page."""
 
-    review_on = forms.DateField(label="Look at the plan again together on", widget=DateInput())
+    review_on = DayField(label="Look at the plan again together on", widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,7 +74,7 @@ WellnessSignForm = plan_sign_form(WellnessPersonSignature.choices, staff_as="the
 class GoalForm(forms.Form):
     domain = forms.ChoiceField(label="Part of life", choices=LifeDomain.choices)
     statement = TextAreaField(label="The goal, in the person's own words", max_length=MAX_STATEMENT)
-    target_on = forms.DateField(label="Target date", required=False, widget=DateInput())
+    target_on = DayField(label="Target date", required=False, widget=DateInput())
     steps = TextAreaField(
         label="First steps",
         required=False,
@@ -88,9 +88,7 @@ class GoalForm(forms.Form):
 
 class StepForm(forms.Form):
     text = forms.CharField(label="New step", max_length=300)
-    target_on = forms.DateField(
-        label="Target date for the step", required=False, widget=DateInput()
-    )
+    target_on = DayField(label="Target date for the step", required=False, widget=DateInput())
 
 
 class ProgressForm(forms.Form):
@@ -102,7 +100,7 @@ class ProgressForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    noted_on = forms.DateField(label="Date", required=False, widget=DateInput())
+    noted_on = DayField(label="Date", required=False, widget=DateInput())
     by_person = forms.BooleanField(label="The person wrote this themselves", required=False)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import text_box
+from pillars.core.formtools import DayField, text_box
 from pillars.recovery.models.referrals import ReferralOutcomeReason, ReferralStatus
 
 
@@ -20,7 +20,7 @@ class ReferForm(forms.Form):
 
     reason = text_box("What the person hopes this service helps with", rows=3, max_length=2000)
     goal = forms.ChoiceField(label="Recovery goal it supports", required=False)
-    follow_up_on = forms.DateField(
+    follow_up_on = DayField(
         label="Follow up on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     confirm = forms.BooleanField(
@@ -43,7 +43,7 @@ class LogForm(forms.Form):
     organization = forms.CharField(label="Organization", max_length=300)
     contact = forms.CharField(label="Contact (name or phone)", max_length=300, required=False)
     reason = text_box("What the person hopes this organization helps with", rows=3, max_length=2000)
-    follow_up_on = forms.DateField(
+    follow_up_on = DayField(
         label="Follow up on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -54,7 +54,7 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(label="New status", choices=ReferralStatus.choices)
     outcome_reason = forms.ChoiceField(label="Why (when it ended)", required=False)
     note = text_box("Note", rows=2, max_length=1000, required=False)
-    follow_up_on = forms.DateField(
+    follow_up_on = DayField(
         label="Follow up on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput
+from pillars.core.formtools import DateInput, DayField
 from pillars.people.models import Placement, Staff
 from pillars.rounds.choices import ExceptionKind
 from pillars.rounds.models import ObservationLevel
@@ -29,7 +29,7 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 class ShiftForm(forms.Form):
     """A row per person served on the unit with a staff select, plus the lead and the times."""
 
-    day = forms.DateField(label="Shift starts on", widget=DateInput())
+    day = DayField(label="Shift starts on", widget=DateInput())
     starts = forms.TimeField(label="Starts at (unit time)", widget=TIME)
     ends = forms.TimeField(
         label="Ends at (unit time)",

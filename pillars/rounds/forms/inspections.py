@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from pillars.core.formtools import MomentField
 from pillars.rounds.choices import (
     AreaKind,
     ItemCategory,
@@ -54,7 +55,7 @@ class InspectionForm(forms.Form):
     """Step two: one answer, note and photo field per item, named by the item's position (the
     service's errors use the same names)."""
 
-    started_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+    started_at = MomentField(widget=forms.HiddenInput, required=False)
     owner = forms.ChoiceField(
         label="Who owns any work orders this opens",
         required=False,

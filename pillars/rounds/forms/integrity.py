@@ -6,7 +6,7 @@ from datetime import date
 
 from django import forms
 
-from pillars.core.formtools import DateInput
+from pillars.core.formtools import DateInput, DayField
 from pillars.people.models import Staff
 from pillars.rounds.selectors import integrity as selectors
 
@@ -18,9 +18,9 @@ SHIFT_CHOICES = [
 
 
 class IntegrityFilterForm(forms.Form):
-    day = forms.DateField(label="Date", required=False, widget=DateInput())
+    day = DayField(label="Date", required=False, widget=DateInput())
     shift = forms.ChoiceField(label="Shift", choices=SHIFT_CHOICES, required=False)
-    until = forms.DateField(
+    until = DayField(
         label="End date",
         required=False,
         widget=DateInput(),

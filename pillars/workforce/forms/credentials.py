@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput
+from pillars.core.formtools import DateInput, DayField
 from pillars.workforce.models.credentials import CeCategory, CredentialType
 
 
@@ -25,8 +25,8 @@ class CredentialForm(forms.Form):
         queryset=CredentialType.objects.none(), label="Credential", to_field_name="code"
     )
     number = forms.CharField(label="Certificate or licence number", max_length=60, required=False)
-    issued_on = forms.DateField(label="Issued on", widget=DateInput())
-    expires_on = forms.DateField(
+    issued_on = DayField(label="Issued on", widget=DateInput())
+    expires_on = DayField(
         label="Expires on",
         widget=DateInput(),
         required=False,
@@ -46,7 +46,7 @@ class CeForm(forms.Form):
         queryset=CeCategory.objects.none(), label="Category", to_field_name="code"
     )
     title = forms.CharField(label="Course or event", max_length=200)
-    completed_on = forms.DateField(label="Completed on", widget=DateInput())
+    completed_on = DayField(label="Completed on", widget=DateInput())
     hours = forms.DecimalField(label="Hours", max_digits=5, decimal_places=2)
     evidence = evidence_field()
 
@@ -65,4 +65,4 @@ class VerifyForm(forms.Form):
 
 class WaiveForm(forms.Form):
     reason = forms.CharField(label="Reason for the waiver", max_length=300)
-    until = forms.DateField(label="Waived until", widget=DateInput(), required=False)
+    until = DayField(label="Waived until", widget=DateInput(), required=False)

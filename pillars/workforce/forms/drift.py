@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from pillars.core.formtools import DateInput
+from pillars.core.formtools import DateInput, DayField
 from pillars.workforce.models.drift import NonPeerTask
 
 
 class TimeLogForm(forms.Form):
-    worked_on = forms.DateField(label="Day", widget=DateInput())
+    worked_on = DayField(label="Day", widget=DateInput())
     task = forms.ChoiceField(label="Task", choices=NonPeerTask.choices)
     minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=24 * 60)
     note = forms.CharField(label="Note", required=False, max_length=200)

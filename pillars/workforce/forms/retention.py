@@ -6,12 +6,12 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput
+from pillars.core.formtools import DateInput, DayField
 from pillars.workforce.models.retention import ExitReasonKind
 
 
 class ExitInterviewForm(forms.Form):
-    held_on = forms.DateField(label="Held on", widget=DateInput())
+    held_on = DayField(label="Held on", widget=DateInput())
     reason = forms.ChoiceField(label="Reason, as the interview found it", required=False)
     would_return = forms.NullBooleanField(label="Would they come back?", required=False)
     what_helped = forms.CharField(

@@ -10,6 +10,7 @@ from django import forms
 
 from pillars.core.formtools import (
     DateInput,
+    DayField,
     LocalDateTimeField,
     TextAreaField,
     addendum_form,
@@ -68,8 +69,8 @@ SessionAddendumForm = addendum_form(MAX_TEXT)
 
 
 class WorkHoursForm(forms.Form):
-    period_start = forms.DateField(label="From", widget=DateInput())
-    period_end = forms.DateField(label="To", widget=DateInput())
+    period_start = DayField(label="From", widget=DateInput())
+    period_end = DayField(label="To", widget=DateInput())
     hours = forms.DecimalField(
         label="Supervised hours", min_value=Decimal("0.5"), max_digits=6, decimal_places=1
     )
@@ -78,8 +79,8 @@ class WorkHoursForm(forms.Form):
 
 class LetterForm(forms.Form):
     rule = forms.ChoiceField(label="For the certification")
-    period_start = forms.DateField(label="From", widget=DateInput())
-    period_end = forms.DateField(label="To", widget=DateInput())
+    period_start = DayField(label="From", widget=DateInput())
+    period_end = DayField(label="To", widget=DateInput())
     credential = forms.CharField(label="Sign with your credential", max_length=100)
 
     def __init__(self, *args: Any, rules: list[Any], **kwargs: Any) -> None:

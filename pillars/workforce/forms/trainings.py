@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from pillars.core.formtools import DateInput
+from pillars.core.formtools import DateInput, DayField
 from pillars.workforce.forms.credentials import evidence_field
 from pillars.workforce.models.trainings import Course
 
@@ -15,7 +15,7 @@ class CompletionForm(forms.Form):
     course = forms.ModelChoiceField(
         queryset=Course.objects.none(), label="Course", to_field_name="code"
     )
-    completed_on = forms.DateField(label="Completed on", widget=DateInput())
+    completed_on = DayField(label="Completed on", widget=DateInput())
     evidence = evidence_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
