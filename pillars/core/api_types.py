@@ -8,11 +8,12 @@ overflows). These types refuse both while parsing.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
 
-from pillars.core.clock import storable
+from pillars.core.clock import storable, storable_day
 
 # No C0 control characters and no DEL: names, numbers and notes never need them.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -24,4 +25,7 @@ Text = Annotated[str, StringConstraints(pattern=PRINTABLE)]
 # An ISO 8601 date and time with its offset (naive times are refused), stored as UTC.
 Moment = Annotated[AwareDatetime, AfterValidator(storable)]
 
-__all__ = ["PRINTABLE", "Moment", "Text"]
+# A calendar day (YYYY-MM-DD) in the same years.
+Day = Annotated[date, AfterValidator(storable_day)]
+
+__all__ = ["PRINTABLE", "Day", "Moment", "Text"]

@@ -58,3 +58,11 @@ def storable(moment: datetime) -> datetime:
     if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
         raise ValueError(f"Give a time between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
     return moment.astimezone(UTC)
+
+
+def storable_day(day: date) -> date:
+    """``storable`` for a calendar day: a day a record may name, or ValueError saying the range
+    (a day at the calendar's edge overflows once a day is added to it)."""
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise ValueError(f"Give a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    return day

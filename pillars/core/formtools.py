@@ -67,13 +67,13 @@ class DateInput(forms.DateInput):
 
 
 def _in_calendar(value: Any) -> None:
-    """A typed day or moment in the years a record may name (``clock.storable``): one at the
-    calendar's edge (9999-12-31) overflows once a day is added to it or it is read in UTC."""
-    if value is not None and not clock.EARLIEST_YEAR <= value.year <= clock.LATEST_YEAR:
-        raise ValidationError(
-            f"Give a date between the years {clock.EARLIEST_YEAR} and {clock.LATEST_YEAR}.",
-            code="out_of_range",
-        )
+    """A typed day or moment in the years a record may name (``clock.storable_day``): one at
+    the calendar's edge (9999-12-31) overflows once a day is added to it or it is read in UTC."""
+    if value is not None:
+        try:
+            clock.storable_day(value)
+        except ValueError as error:
+            raise ValidationError(str(error), code="out_of_range") from None
 
 
 class DayField(forms.DateField):

@@ -18,7 +18,7 @@ from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write
-from pillars.core.api_types import Moment, Text
+from pillars.core.api_types import Day, Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out, optional_named_in
 from pillars.core.errors import invalid
@@ -114,7 +114,7 @@ class PersonIn(Schema):
     legal_family_name: Text = Field(..., min_length=1, max_length=100)
     preferred_name: Text = Field("", max_length=100)
     pronouns: Text = Field("", max_length=40)
-    date_of_birth: date
+    date_of_birth: Day
     client_id: UUID | None = Field(None, description="Idempotency key (or the header).")
 
 
@@ -126,7 +126,7 @@ class PersonPatch(Schema):
     legal_family_name: Text | None = Field(None, min_length=1, max_length=100)
     preferred_name: Text | None = Field(None, max_length=100)
     pronouns: Text | None = Field(None, max_length=40)
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     client_id: UUID | None = Field(None, description="Idempotency key (or the header).")
 
 

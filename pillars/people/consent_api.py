@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core import clock
 from pillars.core.api_errors import WRITE_ERRORS
 from pillars.core.api_routes import audited_write, record_read
-from pillars.core.api_types import Text
+from pillars.core.api_types import Day, Text
 from pillars.core.entry import Out
 from pillars.core.errors import ValidationError
 from pillars.people import consents
@@ -50,12 +50,12 @@ class ConsentIn(Schema):
     purposes: list[str] = Field(default_factory=list, max_length=10)
     purpose_description: Text = Field("", max_length=300)
     recipients: list[RecipientIn] = Field(default_factory=list, max_length=50)
-    expires_on: date | None = None
+    expires_on: Day | None = None
     expiry_event: Text = Field("", max_length=300)
     signed_by: str = Field("", max_length=20)
     signer_name: Text = Field("", max_length=150)
     representative_authority: Text = Field("", max_length=200)
-    signed_on: date | None = None
+    signed_on: Day | None = None
     client_id: UUID | None = None
 
 

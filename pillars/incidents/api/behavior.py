@@ -20,7 +20,7 @@ from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write
-from pillars.core.api_types import Moment, Text
+from pillars.core.api_types import Day, Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.pagination import PageParams, paginate
@@ -82,7 +82,7 @@ class BehaviorPlanOut(Out):
 
 
 class PlanEndIn(Schema):
-    ended_on: date = Field(
+    ended_on: Day = Field(
         description="The unit's local date: not before the plan took effect, not after today."
     )
     reason: Text = Field(min_length=1, max_length=services.MAX_END_REASON)
@@ -149,8 +149,8 @@ class ChartFilter(Schema):
         None, max_length=60, description="A target behavior's key (the plan's first if absent)."
     )
     by: Literal["day", "shift"] = "day"
-    first: date | None = Field(None, description="The first local date (29 days before last).")
-    last: date | None = Field(None, description="The last local date (today on the unit).")
+    first: Day | None = Field(None, description="The first local date (29 days before last).")
+    last: Day | None = Field(None, description="The last local date (today on the unit).")
 
 
 class BucketOut(Out):

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
-from pillars.core.api_types import Text
+from pillars.core.api_types import Day, Text
 from pillars.core.declare import audited
 from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanVersionOut, PlanWrites
 from pillars.core.plan_pages import pdf_response
@@ -69,7 +69,7 @@ class EntryIn(Schema):
 
 
 class DraftIn(PlanDraftIn):
-    review_on: date
+    review_on: Day
     sections: dict[str, list[EntryIn]] = Field(
         description="Entries by section code: text entries, or name and phone in the contact "
         "sections (ask_for_help, professionals).",

@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core import policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_routes import audited_write
-from pillars.core.api_types import Text
+from pillars.core.api_types import Day, Text
 from pillars.core.declare import audit_exempt
 from pillars.core.entry import Out
 from pillars.people import selectors as people_selectors
@@ -105,7 +105,7 @@ class AssessmentIn(Schema):
     answers: dict[str, int] = Field(
         ..., description="The answer to each item, by item number.", max_length=200
     )
-    administered_on: date | None = None
+    administered_on: Day | None = None
     is_self_administered: bool = Field(False, description="The person answered on their own.")
     note: Text = Field("", max_length=1000)
     client_id: UUID | None = Field(

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_errors import WRITE_ERRORS
 from pillars.core.api_routes import audited_write, record_read
-from pillars.core.api_types import Text
+from pillars.core.api_types import Day, Text
 from pillars.core.entry import Out
 from pillars.core.plan_api import PlanDraftIn, PlanSignIn, PlanVersionOut, PlanWrites
 from pillars.people import selectors as people_selectors
@@ -74,7 +74,7 @@ class WellnessEntryIn(Schema):
 
 
 class WellnessDraftIn(PlanDraftIn):
-    review_on: date
+    review_on: Day
     sections: dict[str, list[WellnessEntryIn]] = Field(
         description="Entries by section code (toolbox, when_well, every_day, might_do, "
         "triggers, early_warning, breaking_down, crisis, after_crisis).",
@@ -125,20 +125,20 @@ class GoalOut(Out):
 
 class GoalStepIn(Schema):
     text: Text = Field(..., min_length=1, max_length=300)
-    target_on: date | None = None
+    target_on: Day | None = None
 
 
 class GoalIn(Schema):
     domain: LifeDomain
     statement: Text = Field(..., min_length=1, max_length=500)
-    target_on: date | None = None
+    target_on: Day | None = None
     steps: list[GoalStepIn] = Field(default_factory=list, max_length=20)
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
 class GoalProgressIn(Schema):
     note: Text = Field(..., min_length=1, max_length=2000)
-    noted_on: date | None = None
+    noted_on: Day | None = None
     attainment: int | None = Field(None, ge=1, le=5, description="1 just starting, 5 achieved.")
     by_person: bool = Field(False, description="The person wrote the note themselves.")
     client_id: UUID | None = Field(

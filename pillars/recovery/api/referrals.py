@@ -16,7 +16,7 @@ from pillars.core import policy
 from pillars.core.api_errors import WRITE_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import audited_write, record_read
-from pillars.core.api_types import Text
+from pillars.core.api_types import Day, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, named_in, optional_named_in
 from pillars.core.pagination import PageParams, paginate
@@ -99,7 +99,7 @@ class ReferralIn(Schema):
     contact: Text = Field("", max_length=300)
     reason: Text = Field(max_length=2000)
     goal: UUID | None = None
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
@@ -107,7 +107,7 @@ class ReferralStatusIn(Schema):
     status: ReferralStatus
     note: Text = Field("", max_length=1000)
     outcome_reason: str = Field("", max_length=40, description="An outcome reason's code.")
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 

@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema, Status
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.api_routes import audited_write
-from pillars.core.api_types import Text
+from pillars.core.api_types import Day, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, named_in
 from pillars.core.errors import invalid
@@ -74,8 +74,8 @@ class CredentialOut(Out):
 
 class CredentialIn(Schema):
     type_code: Text = Field(..., max_length=32, description="The credential type's code.")
-    issued_on: date
-    expires_on: date | None = Field(
+    issued_on: Day
+    expires_on: Day | None = Field(
         None, description="Leave out to work it out from the type's expiry rule."
     )
     number: Text = Field("", max_length=60)
@@ -109,13 +109,13 @@ class WaiveIn(Schema):
     reason: Text = Field(
         ..., min_length=1, max_length=300, description="e.g. renewal in the mail; grace period"
     )
-    until: date | None = Field(None, description="The last day the waiver runs; none: open.")
+    until: Day | None = Field(None, description="The last day the waiver runs; none: open.")
 
 
 class CeIn(Schema):
     category_code: Text = Field(..., max_length=32, description="The CE category's code.")
     title: Text = Field(..., min_length=1, max_length=200, description="The course or event.")
-    completed_on: date
+    completed_on: Day
     hours: Decimal = Field(..., gt=0, le=200, max_digits=6, decimal_places=2)
     evidence_base64: Text | None = evidence_field()
 

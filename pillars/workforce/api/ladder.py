@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core import policy
 from pillars.core.api_errors import error_responses
+from pillars.core.api_types import Day
 from pillars.core.declare import audit_exempt
 from pillars.core.entry import Out
 from pillars.core.idempotency import idempotent
@@ -56,7 +57,7 @@ class LadderProgressOut(Schema):
 
 class LadderPlacementIn(Schema):
     step: UUID
-    since_on: date | None = None
+    since_on: Day | None = None
 
 
 @router.get(

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_errors import error_responses
 from pillars.core.api_routes import audited_write
-from pillars.core.api_types import Text
+from pillars.core.api_types import Day, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, get_for
 from pillars.people.models import Staff
@@ -60,7 +60,7 @@ class WorkforceOut(Schema):
 
 
 class ExitInterviewIn(Schema):
-    held_on: date
+    held_on: Day
     reason: Text = Field("", max_length=32, description="An exit reason code, to correct it.")
     would_return: bool | None = None
     what_helped: Text = Field("", max_length=2000)

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core.api_routes import audited_write
-from pillars.core.api_types import Text
+from pillars.core.api_types import Day, Text
 from pillars.core.entry import Out, named_in
 from pillars.people import selectors as people_selectors
 from pillars.workforce.api.credentials import (
@@ -27,7 +27,7 @@ router = Router(tags=["workforce"])
 
 class CompletionIn(Schema):
     course_code: Text = Field(..., max_length=32, description="The course's code.")
-    completed_on: date
+    completed_on: Day
     evidence_base64: Text | None = evidence_field()
 
 
