@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from ninja import Schema
-from pydantic import BaseModel
 
 from pillars.core import clock
 from pillars.core.tests.api_support import api_as
@@ -17,7 +16,7 @@ from pillars.people.models import Consent
 from pillars.people.testing import World, make_unit
 
 
-def _schemas() -> list[type[BaseModel]]:
+def _schemas() -> list[type[Schema]]:
     """Every schema class of Pillars' own API modules (imported with the URL configuration)."""
     import pillars.urls  # noqa: F401  (builds the API, importing every router)
 
