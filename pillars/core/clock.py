@@ -51,18 +51,21 @@ def local(moment: datetime, zone: str | tzinfo) -> datetime:
     return moment.astimezone(tz)
 
 
+def _within_years(value: date, what: str) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"Give a {what} between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
+
+
 def storable(moment: datetime) -> datetime:
     """An aware moment given from outside (an API field, a query value, a tablet's queue), in
     UTC; ValueError, saying the range, when it lies outside ``EARLIEST_YEAR`` to
     ``LATEST_YEAR``."""
-    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise ValueError(f"Give a time between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    _within_years(moment, "time")
     return moment.astimezone(UTC)
 
 
 def storable_day(day: date) -> date:
     """``storable`` for a calendar day: a day a record may name, or ValueError saying the range
     (a day at the calendar's edge overflows once a day is added to it)."""
-    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        raise ValueError(f"Give a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    _within_years(day, "date")
     return day
