@@ -189,10 +189,15 @@ def world(db: Any) -> World:
 
 def client_for(world: World, role: str) -> Client:
     """A test client signed in as a role of the world (two-factor already passed)."""
+    return client_of(world.staff[role])
+
+
+def client_of(staff: Any) -> Client:
+    """A test client signed in as a staff member (two-factor already passed)."""
     client = Client()
-    user = world.user(role)
+    user = staff.user
     client.force_login(user)
-    if any(r.requires_two_factor for r in world.staff[role].roles.all()):
+    if any(r.requires_two_factor for r in staff.roles.all()):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         device, _ = TOTPDevice.objects.get_or_create(

@@ -136,7 +136,8 @@ def _filtered(filters: ReportFilters, sort: str) -> QuerySet[AuditEvent]:
 def report_events(user: Any, filters: ReportFilters, sort: str = "") -> QuerySet[AuditEvent]:
     """The events the report shows, for the privacy officer only (403 for anyone else)."""
     policy.require(user, "audit.view_report")
-    return _filtered(filters, sort).select_related("actor__staff")
+    events = policy.restrict(_filtered(filters, sort), user, "audit.view_report")
+    return events.select_related("actor__staff")
 
 
 def export_events(
@@ -147,7 +148,8 @@ def export_events(
     are not in it, so the file matches the row count its audit event states."""
     policy.require(user, "audit.export")
     through = AuditEvent.objects.aggregate(last=Max("seq"))["last"] or 0
-    qs = _filtered(filters, sort).filter(seq__lte=through).select_related("actor__staff")
+    qs = policy.restrict(_filtered(filters, sort), user, "audit.export")
+    qs = qs.filter(seq__lte=through).select_related("actor__staff")
     return qs, through
 
 

@@ -33,6 +33,8 @@ class Actor:
 
     user: Any
     staff_id: int | None = None
+    # The organization the staff member works for: nobody sees past it (``set_tenancy``).
+    organization_id: int | None = None
     roles: frozenset[str] = frozenset()
     unit_ids: frozenset[int] = frozenset()
     is_org_wide: bool = False
@@ -90,6 +92,10 @@ _label_visible: Callable[[Actor, Any], bool] | None = None
 _label_restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]] | None = None
 _label_key: Callable[[Actor], Any] | None = None
 _label_bind: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]] | None = None
+# The organization a record belongs to (people.tenancy): asked before every scope, so no one, an
+# organization-wide role or an administrator included, sees a record of another organization.
+_tenant_visible: Callable[[Actor, Any], bool] | None = None
+_tenant_restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]] | None = None
 
 
 def rule(
@@ -135,6 +141,17 @@ def set_label_guard(
     global _label_visible, _label_restrict, _label_key, _label_bind
     _label_visible, _label_restrict = visible, restrict
     _label_key, _label_bind = key, bind
+
+
+def set_tenancy(
+    *,
+    visible: Callable[[Actor, Any], bool],
+    restrict: Callable[[Actor, models.QuerySet[Any]], models.QuerySet[Any]],
+) -> None:
+    """The first half of visibility: whether a record, and which rows of a query, belong to the
+    actor's organization (people.tenancy). Scopes decide within it."""
+    global _tenant_visible, _tenant_restrict
+    _tenant_visible, _tenant_restrict = visible, restrict
 
 
 def set_refusal_hook(hook: Callable[[Actor, str, Any, str], None]) -> None:
@@ -216,6 +233,8 @@ def is_visible(user: Any, obj: models.Model) -> bool:
     actor = actor_for(user)
     if not actor.is_authenticated:
         return False
+    if _tenant_visible is not None and not _tenant_visible(actor, obj):
+        return False
     if not _scope_for(type(obj)).visible(actor, obj):
         return False
     return _label_visible is None or _label_visible(actor, obj)
@@ -267,6 +286,8 @@ def restrict[M: models.Model](
     actor = actor_for(user)
     if not _allowed(actor, action, None):
         return queryset.none()
+    if _tenant_restrict is not None:
+        queryset = _tenant_restrict(actor, queryset)
     queryset = _scope_for(queryset.model).restrict(actor, queryset)
     return queryset if _label_restrict is None else _label_restrict(actor, queryset)
 

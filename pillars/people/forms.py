@@ -215,13 +215,20 @@ class StaffForm(forms.Form):
         help_text="Separate with commas, for example: English, Spanish.",
     )
 
-    def __init__(self, *args: Any, exclude_pk: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organization_id: int, exclude_pk: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         today = clock.now().date()
-        supervisors = Staff.objects.exclude(exited_on__lte=today).order_by("display_name")
+        # The administrator's own organization: its units, programs and staff, no other's.
+        mine = {"organization_id": organization_id}
+        supervisors = Staff.objects.filter(**mine).exclude(exited_on__lte=today)
         if exclude_pk is not None:
             supervisors = supervisors.exclude(pk=exclude_pk)
-        self.fields["supervisor"].queryset = supervisors  # type: ignore[attr-defined]
+        self.fields["supervisor"].queryset = supervisors.order_by("display_name")  # type: ignore[attr-defined]
+        for name in ("home_units", "programs"):
+            field = self.fields[name]
+            field.queryset = field.queryset.filter(**mine)  # type: ignore[attr-defined]
 
 
 class StaffCreateForm(StaffForm):

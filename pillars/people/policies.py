@@ -23,11 +23,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome
+from pillars.audit.models import AuditEvent
 from pillars.core import clock, exports, policy, prepared
 from pillars.core.entry import one_row
 from pillars.core.policy import Actor, rule
 from pillars.core.roles import RoleCode as R
-from pillars.people import labels
+from pillars.people import labels, tenancy
 from pillars.people.consent_models import RecipientKind
 from pillars.people.models import (
     Alert,
@@ -196,6 +197,7 @@ def load_actor(user: Any) -> Actor:
     return Actor(
         user=user,
         staff_id=staff.pk,
+        organization_id=staff.organization_id,
         roles=frozenset(r.code for r in roles),
         unit_ids=frozenset(sets["unit"]),
         is_org_wide=any(r.is_org_wide for r in roles),
@@ -564,6 +566,7 @@ def install() -> None:
     policy.register(ACTIONS)
     policy.set_actor_loader(load_actor)
     policy.set_refusal_hook(_audit_refusal)
+    policy.set_tenancy(visible=tenancy.tenant_visible, restrict=tenancy.tenant_restrict)
     policy.set_label_guard(
         visible=labels.label_visible,
         restrict=labels.restrict_labelled,
@@ -575,6 +578,9 @@ def install() -> None:
 
     exports.set_recipient_checker(recipient_basis)
     policy.register_scope(PersonServed, visible=person_visible, restrict=restrict_persons)
+    policy.register_scope(
+        AuditEvent, visible=tenancy.event_visible, restrict=tenancy.restrict_events
+    )
     policy.register_scope(Staff, visible=staff_visible, restrict=restrict_staff)
     policy.register_scope(Unit, visible=unit_visible, restrict=restrict_units)
     policy.register_scope(

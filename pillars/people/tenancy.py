@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from typing_extensions import TypeVar
 
@@ -340,10 +341,53 @@ def organization_for(actor: Any) -> int:
     """The organization of the staff member acting; only reached after a policy check passed
     (an actor who is not staff is refused, as ``Actor.staff_pk`` does)."""
     from pillars.core import policy
-    from pillars.people.models import Staff
 
-    staff_pk = policy.actor_for(actor).staff_pk
-    return Staff.objects.values_list("organization_id", flat=True).get(pk=staff_pk)
+    found = policy.actor_for(actor)
+    if found.staff_id is None or found.organization_id is None:
+        raise PermissionDenied("You do not have permission to do that.")
+    return found.organization_id
+
+
+# The policy layer's first question (``policy.set_tenancy``): a record of another organization
+# is out of sight for everyone, organization-wide roles and administrators included, as if it
+# did not exist. An actor without an organization sees no organization's records.
+
+
+def tenant_visible(actor: Any, obj: Any) -> bool:
+    if not isinstance(obj, OrganizationOwned):
+        return True
+    return actor.organization_id is not None and obj.organization_id == actor.organization_id
+
+
+def tenant_restrict[Q: models.QuerySet[Any]](actor: Any, queryset: Q) -> Q:
+    if not issubclass(queryset.model, OrganizationOwned):
+        return queryset
+    if actor.organization_id is None:
+        return queryset.none()
+    return queryset.filter(organization_id=actor.organization_id)
+
+
+def restrict_events[Q: models.QuerySet[Any]](actor: Any, queryset: Q) -> Q:
+    """The audit log as one organization's privacy officer reads it: every event but those
+    another organization's staff took or that concern another organization's persons (the
+    system's own events, sign-in attempts among them, are everyone's). With one organization
+    both lists are empty."""
+    from pillars.people.models import PersonServed, Staff
+
+    mine = actor.organization_id
+    return queryset.exclude(
+        actor_id__in=Staff.objects.exclude(organization_id=mine).values("user_id")
+    ).exclude(person_id__in=PersonServed.objects.exclude(organization_id=mine).values("public_id"))
+
+
+def event_visible(actor: Any, event: Any) -> bool:
+    return restrict_events(actor, type(event).objects.filter(pk=event.pk)).exists()
+
+
+def in_organization[Q: models.QuerySet[Any]](queryset: Q, actor: Any) -> Q:
+    """A tenant table's rows of the acting staff member's organization: for a read that is not
+    scoped by ``policy.restrict`` (everyone employed, for a choice of colleague)."""
+    return queryset.filter(organization_id=organization_for(actor))
 
 
 def strays(model: type[models.Model]) -> models.QuerySet[Any]:

@@ -47,6 +47,7 @@ from pillars.people.sections import (
     section_context,
     sections_for,
 )
+from pillars.people.tenancy import organization_for
 
 PAGE_SIZE = 25
 # A placement form names the unit and bed in one choice ("place").
@@ -606,7 +607,7 @@ def _staff_fields(form: Any) -> dict[str, Any]:
 @page("creates a staff member and sign-in account; create_staff audits it", GET_POST)
 def staff_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.edit_staff")
-    form = forms.StaffCreateForm(posted(request))
+    form = forms.StaffCreateForm(posted(request), organization_id=organization_for(request.user))
     return form_write(
         request,
         form,
@@ -637,7 +638,12 @@ def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "supervisor": staff.supervisor,
         "languages": ", ".join(staff.languages),
     }
-    form = forms.StaffForm(posted(request), initial=initial, exclude_pk=staff.pk)
+    form = forms.StaffForm(
+        posted(request),
+        initial=initial,
+        organization_id=staff.organization_id,
+        exclude_pk=staff.pk,
+    )
     return form_write(
         request,
         form,

@@ -21,7 +21,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from conftest import client_for, module_data
+from conftest import client_for, client_of, module_data
 from pillars.core import clock
 from pillars.core.tests.matrix_support import WHO, Case, area_fixtures, merged
 from pillars.core.tests.routes import api_routes, page_routes
@@ -29,10 +29,20 @@ from pillars.people.models import (
     CaseloadAssignment,
     EmergencyAccess,
     Episode,
+    Organization,
     PersonServed,
     Placement,
+    Site,
 )
-from pillars.people.testing import World, build_world, make_person
+from pillars.people.testing import (
+    PersonFactory,
+    StaffFactory,
+    World,
+    build_world,
+    make_person,
+    make_unit,
+    place,
+)
 from pillars.rounds.models import ObservationLevel, ObservationOrder
 
 # The matrix decides who may reach what, in the policy layer, above the database: it runs once,
@@ -357,6 +367,16 @@ def matrix(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[World
             for who in WHO
             if who != "anon"
         }
+        foreign = _another_organization(world)
+        extra["secrets"] = _world_secrets(world)
+        extra["foreign_sessions"] = {
+            who: client_of(staff).cookies[settings.SESSION_COOKIE_NAME].value
+            for who, staff in foreign.items()
+        }
+        extra["foreign_tokens"] = {
+            who: create_token(staff.user, name=f"f-{who}", scopes=["read", "write"], days=1)[1]
+            for who, staff in foreign.items()
+        }
         yield world, extra
 
 
@@ -424,3 +444,102 @@ def test_api_permissions(operation: str, matrix: tuple[World, dict[str, Any]]) -
             body = response.content.decode(errors="replace")
             assert world.person_a.legal_family_name not in body
     assert got == case.codes(), f"{operation}: expected {case.expect!r}"
+
+
+# --- Another organization in the same database --------------------------------------------------
+
+# The roles that see a whole organization, and a nurse of the other organization's own unit.
+FOREIGN = ("nurse", "director", "privacy", "admin")
+
+
+def _another_organization(world: World) -> dict[str, Any]:
+    """A second organization beside the world's, with a unit, a person placed on it and its own
+    staff: what they may see is their organization's, never the world's."""
+    other = Organization.objects.create(name="Elsewhere Health")
+    site = Site.objects.create(organization=other, name="Far campus")
+    unit, beds = make_unit(site, "q")
+    staff = {
+        who: StaffFactory.create(username=f"elsewhere-{who}", roles=[who], units=[unit])
+        for who in FOREIGN
+    }
+    person = PersonFactory.create(
+        record_number="MRN-Q1", legal_family_name="Quillon", organization=other
+    )
+    place(person, unit, beds[0], staff["nurse"])
+    return staff
+
+
+def _world_secrets(world: World) -> list[str]:
+    """What only the world's own organization may read: its persons, record numbers, staff."""
+    persons = PersonServed.objects.filter(organization=world.org)
+    return [
+        *(p.legal_family_name for p in persons),
+        *(p.record_number for p in persons),
+        *(s.display_name for s in world.staff.values()),
+    ]
+
+
+def _foreign_verdict(
+    world: World, extra: dict[str, Any], case: Case, response: Any, api: bool
+) -> list[str]:
+    """What is wrong with a response to another organization's staff member: a record the
+    world's outsider may not know exists must not exist for them either (404 or 403), and no
+    response names the world's persons or staff."""
+    wrong = []
+    code = _classify(response, api=api)
+    if case.codes()["outsider"] == "N" and code not in ("N", "F"):
+        wrong.append(f"answered {code} where the world's outsider gets N")
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    body = raw.decode(errors="replace")
+    shown = [secret for secret in extra["secrets"] if secret in body]
+    if shown:
+        wrong.append(f"shows {shown[:3]}")
+    return wrong
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_another_organization_sees_nothing_of_this_one_on_a_page(
+    name: str, matrix: tuple[World, dict[str, Any]]
+) -> None:
+    from django.conf import settings
+    from django.urls import reverse
+
+    case = PAGES[name]
+    world, extra = matrix
+    url = reverse(name, kwargs=case.kwargs(world, extra) if case.kwargs else None)
+    wrong = {}
+    for who in FOREIGN:
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = extra["foreign_sessions"][who]
+        with transaction.atomic():
+            response = client.generic(case.method, url)
+            transaction.set_rollback(True)
+        if found := _foreign_verdict(world, extra, case, response, api=False):
+            wrong[who] = found
+    assert not wrong, f"{name}: {wrong}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation", sorted(API))
+def test_another_organization_sees_nothing_of_this_one_through_the_api(
+    operation: str, matrix: tuple[World, dict[str, Any]]
+) -> None:
+    case = API[operation]
+    world, extra = matrix
+    method, path = operation.split(" ", 1)
+    if case.kwargs:
+        for key, value in case.kwargs(world, extra).items():
+            path = path.replace("{" + key + "}", str(value))
+    wrong = {}
+    for who in FOREIGN:
+        body = json.dumps(case.body(world, who)) if case.body else "{}"
+        headers = {"Authorization": f"Bearer {extra['foreign_tokens'][who]}"}
+        with transaction.atomic():
+            response = Client().generic(
+                method, path, data=body, content_type="application/json", headers=headers
+            )
+            transaction.set_rollback(True)
+        if found := _foreign_verdict(world, extra, case, response, api=True):
+            wrong[who] = found
+    assert not wrong, f"{operation}: {wrong}"

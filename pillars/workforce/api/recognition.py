@@ -15,6 +15,7 @@ from pillars.core.api_types import Text
 from pillars.core.declare import audit_exempt
 from pillars.core.entry import Out
 from pillars.people.models import Staff
+from pillars.people.tenancy import in_organization
 from pillars.workforce.selectors import recognition as selectors
 from pillars.workforce.services import recognition as services
 
@@ -69,7 +70,7 @@ def mine(request: HttpRequest) -> Status[list[RecognitionOut]]:
 )
 @audited_write("gives a recognition (give_recognition audits)")
 def give(request: HttpRequest, payload: RecognitionIn) -> Status[RecognitionOut]:
-    to = Staff.objects.filter(public_id=payload.to).first()
+    to = in_organization(Staff.objects.filter(public_id=payload.to), request.user).first()
     if to is None:
         raise Http404("Not found")
     r = services.give_recognition(

@@ -14,6 +14,7 @@ from pillars.core import clock, policy
 from pillars.people.choices import CaseloadKind
 from pillars.people.models import CaseloadAssignment, Staff
 from pillars.people.selectors import active_caseload_q
+from pillars.people.tenancy import in_organization
 from pillars.recovery.selectors.matching import caseload_limit_for, caseload_limits_for
 from pillars.workforce.models.caseloads import CaseloadKindLimit, Handover
 from pillars.workforce.services.staff_audit import audit_operations_read
@@ -72,8 +73,10 @@ def limit_for(
 def balance_staff(user: Any, today: date) -> QuerySet[Staff]:
     """The employed staff whose caseloads the user balances (checked by the caller)."""
     actor = policy.actor_for(user)
-    qs = Staff.objects.filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today)).filter(
-        roles__code__in=["peer", "bht", "nurse", "clinician", "supervisor"]
+    qs = (
+        in_organization(Staff.objects.all(), user)
+        .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
+        .filter(roles__code__in=["peer", "bht", "nurse", "clinician", "supervisor"])
     )
     if not actor.is_org_wide:
         qs = qs.filter(pk__in=actor.supervisee_staff_ids)

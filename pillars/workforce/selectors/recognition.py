@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from pillars.core import policy
 from pillars.people.models import Staff
 from pillars.people.selectors import employed_q
+from pillars.people.tenancy import in_organization
 from pillars.workforce.models.recognition import Recognition
 
 
@@ -33,7 +34,9 @@ def colleagues(user: Any, today: Any) -> QuerySet[Staff]:
     """Who may be recognized: everyone employed today but oneself."""
     actor = policy.require(user, "workforce.give_recognition")
     return (
-        Staff.objects.filter(employed_q(today)).exclude(pk=actor.staff_pk).order_by("display_name")
+        in_organization(Staff.objects.filter(employed_q(today)), actor)
+        .exclude(pk=actor.staff_pk)
+        .order_by("display_name")
     )
 
 

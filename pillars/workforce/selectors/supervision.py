@@ -15,6 +15,7 @@ from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
 from pillars.core.entry import get_for
 from pillars.people.models import Staff
+from pillars.people.tenancy import in_organization
 from pillars.workforce.models.supervision import (
     ActionItem,
     AgendaItem,
@@ -49,7 +50,9 @@ def get_staff_for(user: Any, public_id: Any, action: str, *, what: str) -> Staff
 def supervisees_of(user: Any, today: date) -> QuerySet[Staff]:
     """The employed staff the user supervises (the director: everyone with a supervisor)."""
     actor = policy.actor_for(user)
-    qs = Staff.objects.filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
+    qs = in_organization(Staff.objects.all(), actor).filter(
+        Q(exited_on__isnull=True) | Q(exited_on__gt=today)
+    )
     if actor.is_org_wide:
         qs = qs.filter(supervisor__isnull=False)
     else:
