@@ -52,10 +52,14 @@ class ReportFilterForm(forms.Form):
         required=False, choices=_any("Any outcome", Outcome.choices), label="Outcome"
     )
 
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_person(self) -> str:
         term = str(self.cleaned_data.get("person") or "").strip()
         if term:
-            found = selectors.resolve_person(term)
+            found = selectors.resolve_person(term, self.user)
             if found is None:
                 raise forms.ValidationError(
                     "No person served has that record number. Check it, or paste their id."

@@ -7,9 +7,10 @@ registered the report still works, showing public ids only."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 from uuid import UUID
 
-PersonByRecordNumber = Callable[[str], UUID | None]
+PersonByRecordNumber = Callable[[str, Any], UUID | None]
 RecordNumbers = Callable[[Iterable[UUID]], dict[str, str]]
 
 _by_record_number: PersonByRecordNumber | None = None
@@ -23,9 +24,10 @@ def register(*, by_record_number: PersonByRecordNumber, record_numbers: RecordNu
     _record_numbers = record_numbers
 
 
-def person_by_record_number(term: str) -> UUID | None:
-    """The public id of the person served with this record number (exact, any case), if any."""
-    return _by_record_number(term) if _by_record_number is not None else None
+def person_by_record_number(term: str, user: Any) -> UUID | None:
+    """The public id of the person served with this record number (exact, any case) in the
+    user's organization, if any."""
+    return _by_record_number(term, user) if _by_record_number is not None else None
 
 
 def record_numbers(person_ids: Iterable[UUID]) -> dict[str, str]:

@@ -94,8 +94,9 @@ class ReportFilters:
         )
 
 
-def resolve_person(term: str) -> UUID | None:
-    """A person served named by record number (exact, any case) or by public id."""
+def resolve_person(term: str, user: Any) -> UUID | None:
+    """A person served named by record number (exact, any case, in the user's organization) or
+    by public id."""
     term = term.strip()
     if not term:
         return None
@@ -103,7 +104,7 @@ def resolve_person(term: str) -> UUID | None:
         return UUID(term)
     except ValueError:
         pass
-    return persons.person_by_record_number(term)
+    return persons.person_by_record_number(term, user)
 
 
 def _filtered(filters: ReportFilters, sort: str) -> QuerySet[AuditEvent]:

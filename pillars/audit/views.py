@@ -61,7 +61,7 @@ def _columns(current: str) -> list[dict[str, str]]:
 )
 def report(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "audit.view_report")
-    form = ReportFilterForm(request.GET or None)
+    form = ReportFilterForm(request.GET or None, user=request.user)
     sort = selectors.sort_key(request.GET.get("sort"))
     context: dict[str, Any] = {
         "form": form,
@@ -114,7 +114,7 @@ def _render(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
 )
 def report_csv(request: HttpRequest) -> HttpResponseBase:
     policy.require(request.user, "audit.export")
-    form = ReportFilterForm(request.GET)
+    form = ReportFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         problems = "; ".join(
             f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items()

@@ -40,6 +40,7 @@ from pillars.people.models import (
     Unit,
 )
 from pillars.people.policies import READ_ON_UNITS, on_actor_units, scope_read_with
+from pillars.people.tenancy import in_organization
 
 
 def _ever_part2() -> Exists:
@@ -513,7 +514,9 @@ def find_person_for_emergency(user: Any, record_number: str) -> PersonServed | N
     birth until a grant exists."""
     policy.require(user, "people.break_glass")
     number = record_number.strip()
-    person = PersonServed.objects.filter(record_number__iexact=number).first() if number else None
+    # Record numbers are each organization's own: the one the requester works for.
+    found = in_organization(PersonServed.objects.filter(record_number__iexact=number), user)
+    person = found.first() if number else None
     audit.record(
         actor=_user(user),
         action=Action.SEARCH,
@@ -616,7 +619,8 @@ def lookup_for_admission(user: Any, record_number: str) -> AdmissionLookup:
     ``people.admit``; the lookup is audited whether it finds anyone or not."""
     policy.require(user, "people.admit")
     number = record_number.strip()
-    person = PersonServed.objects.filter(record_number=number).first() if number else None
+    found = in_organization(PersonServed.objects.filter(record_number=number), user)
+    person = found.first() if number else None
     is_admitted = person is not None and Episode.objects.open().filter(person=person).exists()
     event = audit_admission_lookup(user, number, person, is_admitted)
     if person is None:
@@ -668,10 +672,11 @@ def person_zone(person: PersonServed) -> ZoneInfo:
 # --- Lookups the audit report uses (registered with audit.persons) ---------------------------
 
 
-def person_id_for_record_number(term: str) -> UUID | None:
-    """The public id of the person served with this record number (exact, any case)."""
+def person_id_for_record_number(term: str, user: Any) -> UUID | None:
+    """The public id of the person served with this record number (exact, any case) in the
+    user's organization (record numbers are each organization's own)."""
     found: UUID | None = (
-        PersonServed.objects.filter(record_number__iexact=term)
+        in_organization(PersonServed.objects.filter(record_number__iexact=term), user)
         .values_list("public_id", flat=True)
         .first()
     )

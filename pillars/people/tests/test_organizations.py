@@ -1,0 +1,113 @@
+"""Two organizations in one database (people.tenancy): each one's staff find, choose and read
+only their own organization's records, also where a record number is the same in both. The
+permission matrix (core/tests/test_matrix.py) asks every route as another organization's
+staff; these are the lookups and choices that name no record by public id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from conftest import client_of
+from pillars.audit.forms import ReportFilterForm
+from pillars.core import policy
+from pillars.people import selectors
+from pillars.people.models import Organization, PersonServed, Site, Staff, Unit
+from pillars.people.testing import PersonFactory, StaffFactory, World, make_unit, place
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Elsewhere:
+    unit: Unit
+    person: PersonServed
+    staff: dict[str, Staff]
+
+
+@pytest.fixture
+def elsewhere(world: World) -> Elsewhere:
+    """A second organization whose person has the world's person A's record number."""
+    other = Organization.objects.create(name="Elsewhere Health")
+    site = Site.objects.create(organization=other, name="Far campus")
+    unit, beds = make_unit(site, "q")
+    staff = {
+        role: StaffFactory.create(username=f"elsewhere-{role}", roles=[role], units=[unit])
+        for role in ("nurse", "director", "privacy", "admin", "peer")
+    }
+    person = PersonFactory.create(
+        record_number=world.person_a.record_number, legal_family_name="Quillon", organization=other
+    )
+    place(person, unit, beds[0], staff["nurse"])
+    return Elsewhere(unit, person, staff)
+
+
+def test_an_organization_wide_role_reads_its_own_organization_only(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    director = elsewhere.staff["director"].user
+    assert list(selectors.persons_visible_to(director)) == [elsewhere.person]
+    assert list(selectors.units_visible_to(director)) == [elsewhere.unit]
+    assert not policy.can(director, "people.view_person", world.person_a)
+    assert policy.can(director, "people.view_person", elsewhere.person)
+    # And the other way round.
+    assert not policy.can(world.user("director"), "people.view_person", elsewhere.person)
+
+
+def test_a_record_number_is_looked_up_in_the_requesters_organization(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    number = world.person_a.record_number
+    nurse = elsewhere.staff["nurse"].user
+    assert selectors.find_person_for_emergency(nurse, number) == elsewhere.person
+    assert selectors.find_person_for_emergency(world.user("nurse"), number) == world.person_a
+    assert selectors.lookup_for_admission(nurse, number).already_yours == elsewhere.person
+    privacy = elsewhere.staff["privacy"].user
+    form = ReportFilterForm({"person": number}, user=privacy)
+    assert form.is_valid(), form.errors
+    assert form.person_id == elsewhere.person.public_id
+
+
+def test_a_staff_form_offers_and_takes_the_administrators_own_units_only(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    client = client_of(elsewhere.staff["admin"])
+    page = client.get("/people/staff/new/").content.decode()
+    assert str(elsewhere.unit.public_id) in page
+    assert str(world.unit_a.public_id) not in page
+    assert world.staff["supervisor"].display_name not in page
+    response = client.post(
+        "/people/staff/new/",
+        {
+            "username": "crossing-over",
+            "display_name": "Crossing Over",
+            "roles": ["bht"],
+            "hired_on": "2025-06-01",
+            "home_units": [str(world.unit_a.public_id)],
+        },
+    )
+    assert response.status_code == 200
+    assert not Staff.objects.filter(user__username="crossing-over").exists()
+
+
+def test_a_colleague_of_another_organization_cannot_be_recognized(
+    world: World, elsewhere: Elsewhere, signed_in: Any
+) -> None:
+    from pillars.core.tokens import create_token
+    from pillars.workforce.models import Recognition
+
+    _, secret = create_token(
+        elsewhere.staff["peer"].user, name="t", scopes=["read", "write"], days=1
+    )
+    response = signed_in("peer").get("/workforce/recognition/give/")
+    assert elsewhere.staff["nurse"].display_name not in response.content.decode()
+    response = client_of(elsewhere.staff["peer"]).post(
+        "/api/v1/workforce/recognitions",
+        {"to": str(world.staff["nurse"].public_id), "message": "Thank you for today"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 404
+    assert not Recognition.objects.exists()
