@@ -18,6 +18,7 @@ from pillars.core import clock
 from pillars.insights import measures
 from pillars.insights.measures import BY_CODE, HEADLINE, Measure, Sums
 from pillars.people.models import Site, Unit
+from pillars.people.tenancy import in_organization, organization_for
 
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 HBIPS_CODES = [
@@ -161,7 +162,7 @@ def lead_units(user: Any) -> list[Unit]:
     from pillars.core import policy
 
     actor = policy.actor_for(user)
-    units = Unit.objects.filter(is_active=True)
+    units = in_organization(Unit.objects.filter(is_active=True), actor)
     if not actor.is_org_wide:
         units = units.filter(pk__in=actor.unit_ids)
     return [
@@ -240,7 +241,7 @@ def workforce(user: Any, unit_ids: list[int] | None) -> measures.WorkforceFigure
     records when the viewer may open it (that page's own policy decides)."""
     from pillars.core import policy
 
-    found = measures.workforce_figures(unit_ids, clock.now())
+    found = measures.workforce_figures(unit_ids, clock.now(), organization_for(user))
     for i, figure in enumerate(found.figures):
         action, name = WORKFORCE_LINKS[figure.code]
         if policy.can(user, action):

@@ -491,18 +491,18 @@ class RoleLine:
         return "no data" if found is None else f"{found:.1f}% ({self.retained} of {self.hired})"
 
 
-def turnover_by_role(today: date) -> list[RoleLine]:
+def turnover_by_role(today: date, organization_id: int) -> list[RoleLine]:
     """Annual turnover and 90-day retention by role, from workforce's retention selectors (the
     last four ended quarters; a fifth back for hiring cohorts old enough to judge)."""
     quarters = quarters_back(today, 4)
     separations: dict[str, int] = {}
     headcounts: dict[str, list[float]] = {}
-    for row in turnover("role", quarters):
+    for row in turnover("role", quarters, organization_id):
         separations[row.group] = separations.get(row.group, 0) + row.separations
         headcounts.setdefault(row.group, []).append(row.average_headcount)
     hired: dict[str, int] = {}
     retained: dict[str, int] = {}
-    for r in retention_90("role", quarters_back(today, 5), today):
+    for r in retention_90("role", quarters_back(today, 5), today, organization_id):
         hired[r.group] = hired.get(r.group, 0) + r.hired
         retained[r.group] = retained.get(r.group, 0) + r.retained
     return [
@@ -549,12 +549,14 @@ class WorkforceFigures:
     roles: list[RoleLine]
 
 
-def workforce_figures(unit_ids: Collection[int] | None, now: datetime) -> WorkforceFigures:
-    """The staff employed on ``now``'s day whose home unit is one of ``unit_ids`` (None: the
-    whole organization, and only then turnover and retention by role, which workforce counts
-    for the organization as a whole)."""
+def workforce_figures(
+    unit_ids: Collection[int] | None, now: datetime, organization_id: int
+) -> WorkforceFigures:
+    """The organization's staff employed on ``now``'s day whose home unit is one of
+    ``unit_ids`` (None: the whole organization, and only then turnover and retention by role,
+    which workforce counts for the organization as a whole)."""
     today = now.date()
-    staff_qs = Staff.objects.filter(employed_q(today))
+    staff_qs = Staff.objects.filter(employed_q(today), organization_id=organization_id)
     if unit_ids is not None:
         staff_qs = staff_qs.filter(home_units__in=list(unit_ids)).distinct()
     staff = list(staff_qs.prefetch_related("roles", "programs").order_by("pk"))
@@ -566,5 +568,5 @@ def workforce_figures(unit_ids: Collection[int] | None, now: datetime) -> Workfo
         supervision_figure(cadence_states(supervised, now)),
         caseload_figure(caseload_rows(staff, today)),
     ]
-    roles = turnover_by_role(today) if unit_ids is None else []
+    roles = turnover_by_role(today, organization_id) if unit_ids is None else []
     return WorkforceFigures(figures + role_figures(roles), roles)

@@ -446,7 +446,7 @@ def visible_without_emergency(actor: Actor, person: PersonServed) -> bool:
 
 def restrict_staff(actor: Actor, qs: QuerySet[Staff]) -> QuerySet[Staff]:
     if actor.is_org_wide or actor.has_role(R.ADMIN):
-        return qs
+        return tenancy.tenant_restrict(actor, qs)
     shares_unit = StaffHomeUnit.objects.filter(staff_id=OuterRef("pk"), unit_id__in=actor.unit_ids)
     return qs.filter(
         Q(Exists(shares_unit))
@@ -461,8 +461,10 @@ def staff_visible(actor: Actor, staff: Staff) -> bool:
 
 
 def restrict_units(actor: Actor, qs: QuerySet[Unit]) -> QuerySet[Unit]:
+    """The units the actor sees; called directly too (as the scope of the records kept by
+    unit), so an organization-wide actor's stay within the organization here as well."""
     if actor.is_org_wide or actor.has_role(R.ADMIN):
-        return qs
+        return tenancy.tenant_restrict(actor, qs)
     return qs.filter(pk__in=actor.unit_ids)
 
 
@@ -489,7 +491,7 @@ def restrict_by_person(path: str = "person") -> Callable[[Actor, QuerySet[Any]],
 
     def restrict(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
         if actor.is_org_wide:
-            return qs
+            return tenancy.tenant_restrict(actor, qs)
         if "__" in path or not actor.is_authenticated:
             return qs.filter(person_scope_q(actor, path))
         # On the record's own column: resolved once per process for each scope (prepared);

@@ -111,3 +111,18 @@ def test_a_colleague_of_another_organization_cannot_be_recognized(
     )
     assert response.status_code == 404
     assert not Recognition.objects.exists()
+
+
+def test_organization_figures_count_the_organizations_own_staff_and_units(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from pillars.workforce.selectors import retention, wellbeing
+
+    director = elsewhere.staff["director"].user
+    by_unit = retention.workforce_view(director, by="unit")
+    assert {row.group for row in by_unit.turnover} == {
+        elsewhere.unit.name,
+        "The whole organization",
+    }
+    groups = wellbeing.exposure_aggregates(director)
+    assert [g.label for g in groups][:-1] == [elsewhere.unit.name]

@@ -18,6 +18,7 @@ from typing import Any
 
 from pillars.core import clock, policy
 from pillars.people.models import Role, Staff, StaffHomeUnit, StaffRole, Unit
+from pillars.people.tenancy import organization_for
 from pillars.workforce.models.retention import ExitInterview, ExitReasonKind, SeparationKind
 from pillars.workforce.selectors.wellbeing import Quarter, completed_quarters
 from pillars.workforce.services.staff_audit import audit_operations_read
@@ -148,16 +149,17 @@ def exit_kinds() -> dict[str, str]:
     return dict(ExitReasonKind.objects.filter(is_active=True).values_list("code", "kind"))
 
 
-def _groups(by: str) -> dict[str, _Dates]:
-    """Every staff member, once per group of ``by`` and once in the organization line."""
+def _groups(by: str, organization_id: int) -> dict[str, _Dates]:
+    """Every staff member of the organization, once per group of ``by`` and once in the
+    organization line."""
     kinds = exit_kinds()
     overrides = dict(
         ExitInterview.objects.filter(reason__isnull=False).values_list("staff_id", "reason__kind")
     )
     members: dict[int, Member] = {}
-    for pk, hired_on, exited_on, reason in Staff.objects.values_list(
-        "pk", "hired_on", "exited_on", "exit_reason"
-    ):
+    for pk, hired_on, exited_on, reason in Staff.objects.filter(
+        organization_id=organization_id
+    ).values_list("pk", "hired_on", "exited_on", "exit_reason"):
         kind = ""
         if exited_on is not None:
             kind = overrides.get(pk) or kinds.get(reason, SeparationKind.VOLUNTARY)
@@ -166,10 +168,18 @@ def _groups(by: str) -> dict[str, _Dates]:
     links: list[tuple[int, int]]
     if by == "role":
         names = dict(Role.objects.values_list("pk", "name"))
-        links = list(StaffRole.objects.values_list("staff_id", "role_id"))
+        links = list(
+            StaffRole.objects.filter(organization_id=organization_id).values_list(
+                "staff_id", "role_id"
+            )
+        )
     else:
-        names = dict(Unit.objects.values_list("pk", "name"))
-        links = list(StaffHomeUnit.objects.values_list("staff_id", "unit_id"))
+        names = dict(Unit.objects.filter(organization_id=organization_id).values_list("pk", "name"))
+        links = list(
+            StaffHomeUnit.objects.filter(organization_id=organization_id).values_list(
+                "staff_id", "unit_id"
+            )
+        )
     for staff_id, group_id in links:
         groups[names[group_id]].add(members[staff_id])
     ordered = {name: groups[name] for name in sorted(groups)}
@@ -187,10 +197,10 @@ def quarters_back(today: date, count: int) -> list[Quarter]:
     return completed_quarters(today, count)[::-1]
 
 
-def turnover(by: str, quarters: list[Quarter]) -> list[TurnoverRow]:
+def turnover(by: str, quarters: list[Quarter], organization_id: int) -> list[TurnoverRow]:
     """Annualized turnover of each group in each quarter (see ``DEFINITIONS``)."""
     rows = []
-    for name, dates in _groups(by).items():
+    for name, dates in _groups(by, organization_id).items():
         for q in quarters:
             last = q.end - timedelta(days=1)
             rows.append(
@@ -206,12 +216,14 @@ def turnover(by: str, quarters: list[Quarter]) -> list[TurnoverRow]:
     return rows
 
 
-def retention_90(by: str, quarters: list[Quarter], today: date) -> list[RetentionRow]:
+def retention_90(
+    by: str, quarters: list[Quarter], today: date, organization_id: int
+) -> list[RetentionRow]:
     """90-day retention of each group's hiring cohort of each quarter old enough to judge."""
     rows = []
     window = timedelta(days=RETENTION_DAYS)
     ripe = [q for q in quarters if q.end - timedelta(days=1) + window <= today]
-    for name, dates in _groups(by).items():
+    for name, dates in _groups(by, organization_id).items():
         for q in ripe:
             cohort = [
                 m
@@ -248,8 +260,8 @@ def workforce_view(user: Any, *, by: str = "role", quarters: int = 4) -> Workfor
     view = WorkforceView(
         by=by,
         quarters=chosen,
-        turnover=turnover(by, chosen),
-        retention=retention_90(by, cohorts, today),
+        turnover=turnover(by, chosen, organization_for(actor)),
+        retention=retention_90(by, cohorts, today, organization_for(actor)),
         definitions=DEFINITIONS,
     )
     audit_operations_read(

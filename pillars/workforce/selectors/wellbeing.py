@@ -34,6 +34,7 @@ from pillars.core.suppression import Audience
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.people.models import Organization, Staff, StaffHomeUnit, Unit
 from pillars.people.selectors import employed_q
+from pillars.people.tenancy import in_organization
 from pillars.workforce.models.wellbeing import (
     CheckIn,
     CheckInInstrument,
@@ -335,7 +336,7 @@ def exposure_aggregates(user: Any) -> list[ExposureGroup]:
     of fewer than five staff is shown only as such, and one more beside it when the total would
     give it back."""
     actor = policy.require(user, "workforce.view_wellbeing_aggregate")
-    units = Unit.objects.order_by("name")
+    units = in_organization(Unit.objects.order_by("name"), actor)
     if not actor.is_org_wide:
         units = units.filter(pk__in=actor.unit_ids)
     today = clock.now().date()

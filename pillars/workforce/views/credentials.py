@@ -24,6 +24,7 @@ from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.roles import RoleCode
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff, Unit
+from pillars.people.tenancy import in_organization
 from pillars.workforce.forms.credentials import CeForm, CredentialForm, VerifyForm, WaiveForm
 from pillars.workforce.models.credentials import CeRecord, Credential
 from pillars.workforce.models.trainings import TrainingCompletion
@@ -254,7 +255,9 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "by_role": selectors.groups_of(lines, "role"),
             "unit": unit,
             "role": role,
-            "units": Unit.objects.filter(is_active=True).order_by("name"),
+            "units": in_organization(Unit.objects.filter(is_active=True), request.user).order_by(
+                "name"
+            ),
             "roles": RoleCode.choices,
         },
     )
