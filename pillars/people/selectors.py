@@ -539,9 +539,11 @@ def has_closed_part2(user: Any, person: PersonServed) -> bool:
 
 
 def get_person_for_emergency(user: Any, public_id: Any) -> PersonServed:
-    """The person a break-the-glass request names; any person, but only for eligible roles."""
+    """The person a break-the-glass request names; any person of the requester's organization,
+    but only for eligible roles."""
     policy.require(user, "people.break_glass")
-    person = PersonServed.objects.filter(public_id=public_id_of(public_id)).first()
+    found = PersonServed.objects.filter(public_id=public_id_of(public_id))
+    person = in_organization(found, user).first()
     if person is None:
         raise Http404("Not found")
     return person

@@ -126,3 +126,20 @@ def test_organization_figures_count_the_organizations_own_staff_and_units(
     }
     groups = wellbeing.exposure_aggregates(director)
     assert [g.label for g in groups][:-1] == [elsewhere.unit.name]
+
+
+def test_the_glass_is_broken_only_on_the_requesters_organizations_persons(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from pillars.people.models import EmergencyAccess
+
+    response = client_of(elsewhere.staff["nurse"]).post(
+        "/people/emergency/",
+        {
+            "person": str(world.person_a.public_id),
+            "reason": "Crisis call about this person",
+            "minutes": "60",
+        },
+    )
+    assert response.status_code == 404
+    assert not EmergencyAccess.objects.exists()
