@@ -644,7 +644,9 @@ def audit_events(ctx: Context) -> Iterator[Resource]:
     if not policy.can(ctx.actor, "audit.view_report"):
         ctx.notes.append(("AuditEvent", "Only the privacy officer may export the audit log."))
         return
-    qs = ctx.changed(ctx.read(AuditEvent.objects.all()), "occurred_at")
+    # The requester's organization's events only (the policy layer's scope of the audit log).
+    events = policy.restrict(AuditEvent.objects.all(), ctx.actor, "audit.view_report")
+    qs = ctx.changed(ctx.read(events), "occurred_at")
     if not ctx.supporting_all:
         qs = qs.filter(person_id__in=ctx.persons.values("public_id"))
     patients = ctx.patient_ids()

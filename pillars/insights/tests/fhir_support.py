@@ -111,7 +111,7 @@ def build_records(world: World) -> Records:
     )
 
 
-def bearer(world: World, role: str) -> Client:
+def bearer(world: World, role: Any) -> Client:
     user = world.user(role) if isinstance(role, str) else role
     _, secret = create_token(user, name="fhir", scopes=["read"], days=1)
     return Client(headers={"Authorization": f"Bearer {secret}", **HEADERS})

@@ -342,3 +342,33 @@ def test_a_program_group_and_a_narrower_director_still_resolve(
     found = download(client, finished(client, job))
     assert str(world.person_b.public_id) not in {p["id"] for p in found["Patient"]}
     assert unresolved(found) == set()
+
+
+def test_a_system_export_holds_the_requesters_organization_only(
+    world: World, records: Records
+) -> None:
+    """A privacy officer of a second organization in the same database exports everything
+    they may see: nothing of the first organization's persons, staff or audit log."""
+    from pillars.people.models import Organization, Site
+    from pillars.people.testing import PersonFactory, StaffFactory, make_unit, place
+
+    other = Organization.objects.create(name="Elsewhere Health")
+    unit, beds = make_unit(Site.objects.create(organization=other, name="Far campus"), "q")
+    privacy = StaffFactory.create(username="elsewhere-privacy", roles=["privacy"], units=[unit])
+    nurse = StaffFactory.create(username="elsewhere-nurse", roles=["nurse"], units=[unit])
+    place(
+        PersonFactory.create(
+            record_number="MRN-Q1", legal_family_name="Quillon", organization=other
+        ),
+        unit,
+        beds[0],
+        nurse,
+    )
+    client = bearer(world, privacy.user)
+    _, job = kick_off(client)
+    text = json.dumps(download(client, finished(client, job)))
+    assert "Quillon" in text
+    mine = [world.person_a, world.person_b]
+    for secret in [p.legal_family_name for p in mine] + [str(p.public_id) for p in mine]:
+        assert secret not in text
+    assert world.staff["nurse"].display_name not in text
