@@ -34,7 +34,7 @@ from pillars.core.suppression import Audience
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.people.models import Organization, Staff, StaffHomeUnit, Unit
 from pillars.people.selectors import employed_q
-from pillars.people.tenancy import in_organization
+from pillars.people.tenancy import in_organization, organization_for
 from pillars.workforce.models.wellbeing import (
     CheckIn,
     CheckInInstrument,
@@ -209,11 +209,15 @@ def _partition_key(level: str, row: dict[str, Any]) -> str:
     return f"unit:{row['unit_id']}" if row["unit_id"] else "unit:none"
 
 
-def _release(level: str, quarter: Quarter, audience: Audience) -> tuple[list[Group], Group]:
-    """The whole partition for one level and quarter, suppressed once for everyone."""
+def _release(
+    level: str, quarter: Quarter, audience: Audience, organization_id: int
+) -> tuple[list[Group], Group]:
+    """The organization's whole partition for one level and quarter, suppressed once for
+    everyone in it."""
     rows: list[dict[str, Any]] = [
         dict(row)
-        for row in CheckIn.objects.filter(answered_at__date__gte=quarter.start)
+        for row in CheckIn.objects.filter(organization_id=organization_id)
+        .filter(answered_at__date__gte=quarter.start)
         .filter(answered_at__date__lt=quarter.end)
         .values("staff_id", "unit_id", "supervisor_id", "scores")
     ]
@@ -291,7 +295,7 @@ def check_in_aggregates(
     chosen = offered.get(quarter) if quarter else next(iter(offered.values()))
     if chosen is None:
         raise Http404("Not found")
-    groups, total = _release(level, chosen, audience)
+    groups, total = _release(level, chosen, audience, organization_for(actor))
     subscales: dict[str, str] = {}
     for instrument in CheckInInstrument.objects.filter(is_active=True):
         subscales.update(instrument.subscales or {})

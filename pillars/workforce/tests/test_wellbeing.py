@@ -333,3 +333,22 @@ def test_a_small_team_is_named_as_hidden_with_the_next_level_offered(
 def test_the_exposure_page_explains_hidden_groups(world: World, signed_in: Any) -> None:
     page = signed_in("director").get(reverse("workforce:exposure-aggregate")).content.decode()
     assert "Fewer than 5 staff: not shown" in page
+
+
+def test_another_organizations_check_ins_are_not_in_the_aggregate(world: World) -> None:
+    """A director sees their organization's groups and line: a second organization in the same
+    database, with its own director, sees none of these check-ins."""
+    from pillars.people.models import Organization, Site
+    from pillars.people.testing import StaffFactory
+
+    _answered(_team(world, "d", 7), LAST_QUARTER, score=60.0)
+    other = Organization.objects.create(name="Elsewhere Health")
+    unit, _ = make_unit(Site.objects.create(organization=other, name="Far campus"), "q")
+    director = StaffFactory.create(username="elsewhere-director", roles=["director"], units=[unit])
+    with time_machine.travel(NOON, tick=False):
+        mine = sel.check_in_aggregates(world.user("director"), level="unit")
+        theirs = sel.check_in_aggregates(director.user, level="unit")
+    assert mine.total.respondents == 7
+    assert [g.label for g in mine.groups] == ["Unit D"]
+    assert theirs.total.respondents == 0
+    assert theirs.groups == []
