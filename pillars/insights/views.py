@@ -22,6 +22,7 @@ from pillars.insights import privacy as privacy_board
 from pillars.insights import team as team_board
 from pillars.insights.measures import HEADLINE, MEASURES
 from pillars.people.models import Site, Unit
+from pillars.people.tenancy import in_organization
 
 app_name = "insights"
 
@@ -30,7 +31,9 @@ def _site(request: HttpRequest) -> Site | None:
     chosen = str(request.GET.get("site", ""))[:40]
     if not chosen:
         return None
-    site = Site.objects.filter(public_id__in=[chosen] if _uuid(chosen) else []).first()
+    # A site of the viewer's own organization only (another's is not found).
+    found = Site.objects.filter(public_id__in=[chosen] if _uuid(chosen) else [])
+    site = in_organization(found, request.user).first()
     if site is None:
         raise Http404("Not found")
     return site

@@ -143,3 +143,13 @@ def test_the_glass_is_broken_only_on_the_requesters_organizations_persons(
     )
     assert response.status_code == 404
     assert not EmergencyAccess.objects.exists()
+
+
+def test_another_organizations_site_is_not_found_on_the_directors_dashboard(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    client = client_of(elsewhere.staff["director"])
+    response = client.get("/insights/", {"site": str(world.site.public_id)})
+    assert response.status_code == 404
+    assert world.site.name not in response.content.decode()
+    assert client.get("/insights/", {"site": str(elsewhere.unit.site.public_id)}).status_code == 200
