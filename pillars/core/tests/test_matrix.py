@@ -380,28 +380,59 @@ def matrix(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[World
         yield world, extra
 
 
-def _page_client(extra: dict[str, Any], who: str) -> Client:
+def _page_client(extra: dict[str, Any], who: str, sessions: str = "sessions") -> Client:
     from django.conf import settings
 
     client = Client()
     if who != "anon":
-        client.cookies[settings.SESSION_COOKIE_NAME] = extra["sessions"][who]
+        client.cookies[settings.SESSION_COOKIE_NAME] = extra[sessions][who]
     return client
+
+
+def _page_answer(client: Client, method: str, url: str) -> Any:
+    """One request of a case, rolled back: every role meets the same state."""
+    with transaction.atomic():
+        response = client.generic(method, url)
+        transaction.set_rollback(True)
+    return response
+
+
+def _page_url(name: str, world: World, extra: dict[str, Any]) -> str:
+    from django.urls import reverse
+
+    case = PAGES[name]
+    return reverse(name, kwargs=case.kwargs(world, extra) if case.kwargs else None)
+
+
+def _api_path(operation: str, world: World, extra: dict[str, Any]) -> tuple[str, str]:
+    case = API[operation]
+    method, path = operation.split(" ", 1)
+    if case.kwargs:
+        for key, value in case.kwargs(world, extra).items():
+            path = path.replace("{" + key + "}", str(value))
+    return method, path
+
+
+def _api_answer(method: str, path: str, body: str, token: str | None) -> Any:
+    """One API request of a case (with a bearer token unless anonymous), rolled back."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with transaction.atomic():
+        response = Client().generic(
+            method, path, data=body, content_type="application/json", headers=headers
+        )
+        transaction.set_rollback(True)
+    return response
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> None:
-    from django.urls import reverse
-
     case = PAGES[name]
     world, extra = matrix
-    url = reverse(name, kwargs=case.kwargs(world, extra) if case.kwargs else None)
+    url = _page_url(name, world, extra)
     got = {}
     for who in WHO:
-        with transaction.atomic():
-            response = _page_client(extra, who).generic(case.method, url)
-            transaction.set_rollback(True)
+        response = _page_answer(_page_client(extra, who), case.method, url)
         assert not _canary_leaks(extra, who, response), f"{name} shows {who} a canary"
         got[who] = _classify(response, api=False)
         if got[who] == "A":
@@ -422,21 +453,12 @@ def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> No
 def test_api_permissions(operation: str, matrix: tuple[World, dict[str, Any]]) -> None:
     case = API[operation]
     world, extra = matrix
-    method, path = operation.split(" ", 1)
-    if case.kwargs:
-        for key, value in case.kwargs(world, extra).items():
-            path = path.replace("{" + key + "}", str(value))
+    method, path = _api_path(operation, world, extra)
     got = {}
     for who in WHO:
-        headers = {}
         body = json.dumps(case.body(world, who)) if case.body else "{}"
-        with transaction.atomic():
-            if who != "anon":
-                headers["Authorization"] = f"Bearer {extra['tokens'][who]}"
-            response = Client().generic(
-                method, path, data=body, content_type="application/json", headers=headers
-            )
-            transaction.set_rollback(True)
+        token = extra["tokens"][who] if who != "anon" else None
+        response = _api_answer(method, path, body, token)
         assert not _canary_leaks(extra, who, response), f"{operation} shows {who} a canary"
         got[who] = _classify(response, api=True)
         if got[who] in ("F", "N"):
@@ -503,19 +525,13 @@ def _foreign_verdict(
 def test_another_organization_sees_nothing_of_this_one_on_a_page(
     name: str, matrix: tuple[World, dict[str, Any]]
 ) -> None:
-    from django.conf import settings
-    from django.urls import reverse
-
     case = PAGES[name]
     world, extra = matrix
-    url = reverse(name, kwargs=case.kwargs(world, extra) if case.kwargs else None)
+    url = _page_url(name, world, extra)
     wrong = {}
     for who in FOREIGN:
-        client = Client()
-        client.cookies[settings.SESSION_COOKIE_NAME] = extra["foreign_sessions"][who]
-        with transaction.atomic():
-            response = client.generic(case.method, url)
-            transaction.set_rollback(True)
+        client = _page_client(extra, who, sessions="foreign_sessions")
+        response = _page_answer(client, case.method, url)
         if found := _foreign_verdict(world, extra, case, response, api=False):
             wrong[who] = found
     assert not wrong, f"{name}: {wrong}"
@@ -528,19 +544,11 @@ def test_another_organization_sees_nothing_of_this_one_through_the_api(
 ) -> None:
     case = API[operation]
     world, extra = matrix
-    method, path = operation.split(" ", 1)
-    if case.kwargs:
-        for key, value in case.kwargs(world, extra).items():
-            path = path.replace("{" + key + "}", str(value))
+    method, path = _api_path(operation, world, extra)
     wrong = {}
     for who in FOREIGN:
         body = json.dumps(case.body(world, who)) if case.body else "{}"
-        headers = {"Authorization": f"Bearer {extra['foreign_tokens'][who]}"}
-        with transaction.atomic():
-            response = Client().generic(
-                method, path, data=body, content_type="application/json", headers=headers
-            )
-            transaction.set_rollback(True)
+        response = _api_answer(method, path, body, extra["foreign_tokens"][who])
         if found := _foreign_verdict(world, extra, case, response, api=True):
             wrong[who] = found
     assert not wrong, f"{operation}: {wrong}"
