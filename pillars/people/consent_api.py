@@ -22,6 +22,7 @@ from pillars.people import selectors as people_selectors
 from pillars.people.consent_models import Consent, RecipientKind
 from pillars.people.models import Staff, Unit
 from pillars.people.records_api import person_records
+from pillars.people.tenancy import in_organization
 
 router = Router(tags=["consents"])
 
@@ -91,11 +92,13 @@ class RevokeIn(Schema):
     client_id: UUID | None = None
 
 
-def _recipients(rows: list[RecipientIn]) -> list[dict[str, Any]]:
-    """Public ids to records; one that names nothing known stays empty and is named by the
-    service's error."""
-    staff = {s.public_id: s for s in Staff.objects.filter(public_id__in=[r.staff for r in rows])}
-    units = {u.public_id: u for u in Unit.objects.filter(public_id__in=[r.unit for r in rows])}
+def _recipients(rows: list[RecipientIn], user: Any) -> list[dict[str, Any]]:
+    """Public ids to records of the user's organization; one that names nothing known there
+    stays empty and is named by the service's error."""
+    named = Staff.objects.filter(public_id__in=[r.staff for r in rows])
+    staff = {s.public_id: s for s in in_organization(named, user)}
+    places = Unit.objects.filter(public_id__in=[r.unit for r in rows])
+    units = {u.public_id: u for u in in_organization(places, user)}
     return [
         {
             "kind": r.kind if r.kind in RecipientKind.values else "",
@@ -131,14 +134,16 @@ def create_consent(request: HttpRequest, public_id: UUID, payload: ConsentIn) ->
     person = people_selectors.get_person_for(
         request.user, public_id, "people.record_consent", what="api consent"
     )
-    programs = list(Unit.objects.filter(public_id__in=payload.programs))
+    programs = list(
+        in_organization(Unit.objects.filter(public_id__in=payload.programs), request.user)
+    )
     if len(programs) != len(set(payload.programs)):
         raise ValidationError({"programs": ["There is no such program."]})
     consent = consents.record_consent(
         person,
         actor=request.user,
         programs=programs,
-        recipients=_recipients(payload.recipients),
+        recipients=_recipients(payload.recipients, request.user),
         **payload.model_dump(exclude={"programs", "recipients", "client_id"}),
     )
     return Status(201, ConsentOut.of(consents.get_consent_for(request.user, consent.public_id)))

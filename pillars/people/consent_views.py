@@ -24,6 +24,7 @@ from pillars.people.consent_forms import CONSENT_FIELDS, ConsentForm, ExpiryEven
 from pillars.people.consent_models import Consent
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.sections import PRIVACY, PersonSection, register_section
+from pillars.people.tenancy import in_organization
 
 
 def with_state(rows: list[Consent]) -> list[Consent]:
@@ -86,7 +87,7 @@ def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
             Staff.objects.filter(exited_on__isnull=True), request.user, "people.view_staff"
         ).order_by("display_name"),
         programs=consents.part2_programs(request.user),
-        units=Unit.objects.filter(is_active=True).order_by("name"),
+        units=in_organization(Unit.objects.filter(is_active=True), request.user).order_by("name"),
         initial={"signed_on": clock.now().date()},
     )
 

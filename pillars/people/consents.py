@@ -25,6 +25,7 @@ from pillars.core import clock, policy, prepared
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode as R
+from pillars.people import tenancy
 from pillars.people.consent_models import (
     Consent,
     ConsentProgram,
@@ -294,10 +295,11 @@ def recent_consents(user: Any) -> list[Consent]:
 
 
 def part2_programs(user: Any) -> QuerySet[Unit]:
-    """The Part 2 programs the user may record a consent for: their own, or every one for the
-    privacy officer."""
+    """The Part 2 programs the user may record a consent for: their own, or every one of the
+    organization for the privacy officer."""
     actor = policy.actor_for(user)
     programs = Unit.objects.filter(is_substance_use_program=True).order_by("name")
+    programs = tenancy.in_organization(programs, actor)
     return programs if actor.has_role(R.PRIVACY) else programs.filter(pk__in=actor.unit_ids)
 
 

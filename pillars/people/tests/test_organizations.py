@@ -153,3 +153,49 @@ def test_another_organizations_site_is_not_found_on_the_directors_dashboard(
     assert response.status_code == 404
     assert world.site.name not in response.content.decode()
     assert client.get("/insights/", {"site": str(elsewhere.unit.site.public_id)}).status_code == 200
+
+
+def test_a_consent_names_programs_and_recipients_of_its_own_organization_only(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from pillars.core import clock
+    from pillars.core.tests.api_support import api_as
+    from pillars.people.consent_models import Consent
+
+    program, _ = make_unit(elsewhere.unit.site, "s", part2=True)
+    api = api_as(elsewhere.staff["privacy"].user)
+
+    def consent(programs: list[Unit], recipient: Staff) -> Any:
+        return api.post(
+            f"/persons/{elsewhere.person.public_id}/consents",
+            {
+                "programs": [str(p.public_id) for p in programs],
+                "information_kinds": ["safety_plan"],
+                "information_description": "Safety plan",
+                "purposes": ["treatment"],
+                "recipients": [{"kind": "staff", "staff": str(recipient.public_id)}],
+                "expiry_event": "Discharge",
+                "signed_by": "person",
+                "signer_name": "Alex Quillon",
+                "signed_on": clock.today_in("America/Chicago").isoformat(),
+            },
+        )
+
+    assert consent([program], world.staff["nurse"]).status_code == 422
+    assert consent([world.unit_a], elsewhere.staff["nurse"]).status_code == 422
+    assert not Consent.objects.exists()
+    assert consent([program], elsewhere.staff["nurse"]).status_code == 201
+
+
+def test_the_consent_form_offers_the_organizations_own_programs_and_units(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    program, _ = make_unit(elsewhere.unit.site, "s", part2=True)
+    world_program, _ = make_unit(world.site, "w", part2=True)
+    client = client_of(elsewhere.staff["privacy"])
+    page = client.get(f"/people/persons/{elsewhere.person.public_id}/consents/new/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert str(program.public_id) in body
+    assert str(world_program.public_id) not in body
+    assert str(world.unit_a.public_id) not in body
