@@ -83,7 +83,7 @@ def director(request: HttpRequest) -> HttpResponse:
         {
             "board": board,
             "headline": HEADLINE,
-            "sites": Site.objects.order_by("name"),
+            "sites": in_organization(Site.objects.order_by("name"), request.user),
             "site": site,
             "csv_query": f"?site={site.public_id}" if site else "",
             "source": replica.now_lag_text(source),

@@ -499,6 +499,7 @@ def _world_secrets(world: World) -> list[str]:
         *(p.record_number for p in persons),
         *(s.display_name for s in world.staff.values()),
         *(f">{unit.name}<" for unit in (world.unit_a, world.unit_b)),
+        world.site.name,
     ]
 
 
