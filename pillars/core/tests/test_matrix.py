@@ -500,6 +500,8 @@ def _world_secrets(world: World) -> list[str]:
         *(s.display_name for s in world.staff.values()),
         *(f">{unit.name}<" for unit in (world.unit_a, world.unit_b)),
         world.site.name,
+        world.program.name,
+        *(f">{s.user.username}<" for s in world.staff.values()),
     ]
 
 
