@@ -246,16 +246,41 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     bin/test runs browser and fuzz tests once (not on both databases) by these markers, so an
     unmarked one would run twice or, worse, be left out of a filtered run.
 
-    The order stays pytest-django's: tests inside a transaction first, then those that flush
-    the database (each flush makes the next test put the reference rows back). Moving the long
-    tests to the front mixed the two and made the PostgreSQL stage slower (500 s against 375 s,
-    the same code on the same quiet machine)."""
+    The database tests keep pytest-django's order: tests inside a transaction first, then those
+    that flush the database (each flush makes the next test put the reference rows back).
+    Moving the long tests among them to the front mixed the two and made the PostgreSQL stage
+    slower (500 s against 375 s, the same code on the same quiet machine). Only the long tests
+    that never touch the test database move (``_long_outsiders_first``)."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & BROWSER_FIXTURES and item.get_closest_marker("browser") is None:
             item.add_marker(pytest.mark.browser)
     if getattr(config.option, "loadgroup", False) or config.getoption("dist", "") == "loadgroup":
         _group_for_workers(items)
+    _long_outsiders_first(items)
+
+
+# Fixtures through which a test reaches the test database (pytest-django's order reads the same).
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def _long_outsiders_first(items: list[Any]) -> None:
+    """The "once" tests that never touch the test database (each starts processes on a
+    database of its own: a migration, a production start) go first. pytest-django puts the
+    tests without a database last, so one of these, long, left a worker running it alone at
+    the end of the stage while the other waited. Moving them leaves the database tests in
+    pytest-django's order (the transactional ones after the others)."""
+    outsiders = [
+        item
+        for item in items
+        if item.get_closest_marker("once") is not None
+        and item.get_closest_marker("django_db") is None
+        and not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and getattr(item, "cls", None) is None
+    ]
+    if outsiders:
+        moved = set(map(id, outsiders))
+        items[:] = outsiders + [item for item in items if id(item) not in moved]
 
 
 def _group_for_workers(items: list[Any]) -> None:
