@@ -11,12 +11,13 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db import models
 from django.http import HttpRequest
 
 from pillars.core import policy
-from pillars.people import services
+from pillars.people import services, tenancy
 from pillars.people.models import Bed, Organization, Program, Role, Room, Site, Unit
 
 ADMIN_ACTION = "people.edit_unit"
@@ -59,7 +60,14 @@ for _model in list(admin.site._registry):
 
 
 class ReferenceAdmin(admin.ModelAdmin):
-    """Saves through the audited service; deleting is refused (deactivate instead)."""
+    """Saves through the audited service; deleting is refused (deactivate instead).
+
+    An administrator sees and changes their own organization's rows (the organization itself,
+    its sites, units, programs, rooms and beds, and what other apps add), and is offered only
+    those in every list, choice and filter: another organization's row is not there, as if it
+    did not exist. The rows every organization shares (roles, rules) are shown to them too,
+    and changed only by whoever ``services.may_change_shared`` allows (the service checks all
+    of this again)."""
 
     m2m_fields: tuple[str, ...] = ()
     # Fields other records name this row by: given when it is added, fixed from then on.
@@ -72,10 +80,47 @@ class ReferenceAdmin(admin.ModelAdmin):
         return _allowed(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _allowed(request)
+        return _allowed(request) and self._may_write(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _allowed(request)
+        return _allowed(request) and self._may_write(request)
+
+    def _may_write(self, request: HttpRequest) -> bool:
+        if tenancy.kind_of(self.model) == "tenant":
+            return True
+        return services.may_change_shared(request.user)
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
+        return tenancy.own_rows(super().get_queryset(request), request.user)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        """The form, its choices of related rows (a unit's site, a program's units) limited to
+        the administrator's organization: a choice of another's is refused as not a choice."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class InOrganization(form):  # type: ignore[misc,valid-type]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, **kw)
+                for field in self.fields.values():
+                    queryset = getattr(field, "queryset", None)
+                    if queryset is not None:
+                        field.queryset = tenancy.own_rows(queryset, user)
+
+        InOrganization.__name__ = form.__name__
+        return InOrganization
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """A filter by a related row offers only the rows the list names (the organization's),
+        not every row of the related table."""
+        filters: list[Any] = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, admin.RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -101,8 +146,14 @@ class ReferenceAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(ReferenceAdmin):
+    """The administrator's own organization (its name). A new organization is set up with its
+    first administrator, not here: it would have nobody to run it."""
+
     list_display = ["name"]
     search_fields = ["name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Site)

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 
@@ -891,8 +892,6 @@ def confirm_pin(
 
 
 def policy_denied() -> Exception:
-    from django.core.exceptions import PermissionDenied
-
     return PermissionDenied("You do not have permission to do that.")
 
 
@@ -999,6 +998,12 @@ def save_reference(
         before: dict[str, Any] | None = None
         if not created:
             old = model._default_manager.select_for_update().get(pk=instance.pk)
+            _own_reference(actor, old)
+        _own_reference(actor, instance, created=created)
+        for values in m2m.values():
+            for value in values:
+                _own_reference(actor, value)
+        if not created:
             before = audit.snapshot(old, fields)
             for name in m2m:
                 before[name] = _m2m_names(old, name)
@@ -1016,6 +1021,44 @@ def save_reference(
             detail=audit.changes(before, after),
         )
     return instance
+
+
+def may_change_shared(actor: Any) -> bool:
+    """Whether ``actor`` may change the reference rows every organization shares (roles and
+    their rights, rules, instruments): the administrator of an installation that serves one
+    organization, or the installation's operator (a Django superuser) where it serves several.
+    One organization's administrator must not change another's rights."""
+    mine = organization_for(actor)
+    return bool(getattr(actor, "is_superuser", False)) or not (
+        Organization.objects.exclude(pk=mine).exists()
+    )
+
+
+def _own_reference(actor: Any, row: models.Model, *, created: bool = False) -> None:
+    """Refuse a reference row the actor's organization does not own: another organization's
+    row (a site, unit, program, room, bed, or the organization itself), a new organization, or
+    a row every organization shares, changed by someone who may not (``may_change_shared``)."""
+    from pillars.people.tenancy import fill_organizations, kind_of
+
+    mine = organization_for(actor)
+    if isinstance(row, Organization):
+        if created:
+            raise PermissionDenied(
+                "A new organization is set up with its first administrator, not here."
+            )
+        owner: int | None = row.pk
+    elif kind_of(type(row)) == "tenant":
+        fill_organizations([row])
+        owner = getattr(row, "organization_id", None)
+    else:
+        if not may_change_shared(actor):
+            raise PermissionDenied(
+                "Every organization of this installation shares this row: only the "
+                "installation's operator changes it."
+            )
+        return
+    if owner != mine:
+        raise policy_denied()
 
 
 def _m2m_names(instance: models.Model, name: str) -> list[str]:

@@ -390,6 +390,18 @@ def in_organization[Q: models.QuerySet[Any]](queryset: Q, actor: Any) -> Q:
     return queryset.filter(organization_id=organization_for(actor))
 
 
+def own_rows[Q: models.QuerySet[Any]](queryset: Q, actor: Any) -> Q:
+    """``in_organization`` for any table: the acting staff member's organization itself, its
+    tenant rows, and every row of a table all organizations share (the Django admin's lists and
+    choices)."""
+    model = queryset.model
+    if model._meta.label == ROOT:
+        return queryset.filter(pk=organization_for(actor))
+    if kind_of(model) == "tenant":
+        return in_organization(queryset, actor)
+    return queryset
+
+
 def strays(model: type[models.Model]) -> models.QuerySet[Any]:
     """A tenant model's rows whose organization is not their parent's (none when the rule
     holds): one query, for the tests and for checking a database before it is distributed."""

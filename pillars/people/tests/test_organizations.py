@@ -199,3 +199,180 @@ def test_the_consent_form_offers_the_organizations_own_programs_and_units(
     assert str(program.public_id) in body
     assert str(world_program.public_id) not in body
     assert str(world.unit_a.public_id) not in body
+
+
+# --- The Django admin (reference data) ---------------------------------------------------------
+
+
+def _admin_page(client: Any, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return str(response.content.decode())
+
+
+def test_the_admin_lists_and_offers_the_administrators_own_organization_only(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from pillars.people.models import Bed, Room
+
+    client = client_of(elsewhere.staff["admin"])
+    units = _admin_page(client, "/admin/people/unit/")
+    assert "Unit Q" in units
+    assert "Unit A" not in units
+    assert "Main campus" not in units  # nor in the site filter
+    assert "Test Health" not in _admin_page(client, "/admin/people/organization/")
+    assert "Main campus" not in _admin_page(client, "/admin/people/site/")
+    rooms = _admin_page(client, "/admin/people/room/")
+    assert "Q100" in rooms
+    assert "A100" not in rooms
+    assert "Unit A" not in rooms  # the unit filter
+    beds = _admin_page(client, "/admin/people/bed/")
+    assert "A100" not in beds
+    assert "Unit A" not in beds
+    # The add forms offer the organization's own sites, units and the organization itself.
+    form = _admin_page(client, "/admin/people/unit/add/")
+    assert "Far campus" in form
+    assert "Main campus" not in form
+    assert "Unit A" not in _admin_page(client, "/admin/people/program/add/")
+    assert "Test Health" not in _admin_page(client, "/admin/people/program/add/")
+    assert "Unit A" not in _admin_page(client, "/admin/people/room/add/")
+    # Another organization's row is not there, as if it did not exist.
+    for path in (
+        f"/admin/people/unit/{world.unit_a.pk}/change/",
+        f"/admin/people/site/{world.site.pk}/change/",
+        f"/admin/people/organization/{world.org.pk}/change/",
+        f"/admin/people/room/{Room.objects.filter(unit=world.unit_a)[0].pk}/change/",
+        f"/admin/people/bed/{Bed.objects.filter(room__unit=world.unit_a)[0].pk}/change/",
+        f"/admin/people/unit/{world.unit_a.pk}/history/",
+    ):
+        response = client.get(path, follow=True)
+        body = response.content.decode()
+        assert "Unit A" not in body, path
+        assert "Main campus" not in body, path
+        assert "doesn’t exist" in body or response.status_code == 404, path
+
+
+def test_the_admin_changes_nothing_of_another_organization(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from pillars.people.models import Program
+
+    client = client_of(elsewhere.staff["admin"])
+    unit = world.unit_a
+    response = client.post(
+        f"/admin/people/unit/{unit.pk}/change/",
+        {
+            "site": str(unit.site.pk),
+            "name": "Taken over",
+            "code": unit.code,
+            "kind": unit.kind,
+            "time_zone": "Pacific/Auckland",
+            "bed_count": "4",
+            "is_active": "on",
+            "is_substance_use_program": "on",
+        },
+    )
+    assert response.status_code in (302, 404)
+    unit.refresh_from_db()
+    assert (unit.name, unit.time_zone, unit.is_substance_use_program) == (
+        "Unit A",
+        "America/Chicago",
+        False,
+    )
+    # A new unit on the other organization's site, a program on its units: not a choice.
+    before = Unit.objects.count()
+    response = client.post(
+        "/admin/people/unit/add/",
+        {
+            "site": str(world.site.pk),
+            "name": "Planted",
+            "code": "pl",
+            "kind": unit.kind,
+            "time_zone": "America/Chicago",
+            "bed_count": "2",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert Unit.objects.count() == before
+    response = client.post(
+        "/admin/people/program/add/",
+        {
+            "organization": str(elsewhere.unit.organization_id),
+            "name": "Reaching over",
+            "units": [str(world.unit_a.pk)],
+        },
+    )
+    assert response.status_code == 200
+    assert not Program.objects.filter(name="Reaching over").exists()
+    # And no new organization: it would have nobody to run it.
+    assert client.get("/admin/people/organization/add/").status_code == 403
+    assert client_of(world.staff["admin"]).get("/admin/people/organization/add/").status_code == (
+        403
+    )
+
+
+def test_a_role_every_organization_shares_is_changed_by_the_operator_only(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from pillars.people.models import Role
+
+    nurse = Role.objects.get(code="nurse")
+    form = {"code": "nurse", "name": "Anyone at all", "description": "", "is_org_wide": "on"}
+    for admin in (elsewhere.staff["admin"], world.staff["admin"]):
+        client = client_of(admin)
+        # Shown (every organization's staff hold these roles), not changed.
+        page = _admin_page(client, f"/admin/people/role/{nurse.pk}/change/")
+        assert "Nurse (shift lead)" in page
+        assert 'name="name"' not in page
+        assert client.post(f"/admin/people/role/{nurse.pk}/change/", form).status_code == 403
+        nurse.refresh_from_db()
+        assert (nurse.name, nurse.is_org_wide) == ("Nurse (shift lead)", False)
+    # The installation's operator (a superuser who holds the administrator role) may.
+    operator = world.staff["admin"].user
+    operator.is_superuser = True
+    operator.save(update_fields=["is_superuser"])
+    response = client_of(world.staff["admin"]).post(f"/admin/people/role/{nurse.pk}/change/", form)
+    assert response.status_code == 302
+    nurse.refresh_from_db()
+    assert nurse.name == "Anyone at all"
+
+
+def test_the_reference_service_refuses_another_organizations_rows(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from pillars.audit.testing import last_seq
+    from pillars.people import services
+    from pillars.people.models import Program, Role
+
+    admin = elsewhere.staff["admin"].user
+    before = last_seq()
+    unit = Unit.objects.get(pk=world.unit_a.pk)
+    unit.name = "Taken over"
+    attempts: list[Any] = [
+        lambda: services.save_reference(unit, actor=admin),
+        lambda: services.save_reference(Site(organization=world.org, name="Planted"), actor=admin),
+        lambda: services.save_reference(Organization(name="Brand new"), actor=admin),
+        lambda: services.save_reference(
+            Program(organization_id=elsewhere.unit.organization_id, name="Reaching over"),
+            actor=admin,
+            m2m={"units": [world.unit_a]},
+        ),
+        lambda: services.save_reference(Role.objects.get(code="bht"), actor=admin),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    assert last_seq() == before
+    assert Unit.objects.get(pk=world.unit_a.pk).name == "Unit A"
+    assert not Site.objects.filter(name="Planted").exists()
+    assert not Organization.objects.filter(name="Brand new").exists()
+    assert not Program.objects.filter(name="Reaching over").exists()
+    # Its own rows it keeps changing.
+    own = Unit.objects.get(pk=elsewhere.unit.pk)
+    own.bed_count = 6
+    services.save_reference(own, actor=admin)
+    assert Unit.objects.get(pk=own.pk).bed_count == 6
