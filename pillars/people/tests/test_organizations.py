@@ -376,3 +376,34 @@ def test_the_reference_service_refuses_another_organizations_rows(
     own.bed_count = 6
     services.save_reference(own, actor=admin)
     assert Unit.objects.get(pk=own.pk).bed_count == 6
+
+
+def test_another_organizations_staff_support_contacts_are_not_in_the_admin(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    """Other apps' reference rows of an organization (the employee assistance line its staff are
+    offered with every wellbeing check-in) keep to it the same way."""
+    from pillars.workforce.models import EmployeeAssistance
+
+    line = EmployeeAssistance.objects.create(
+        organization=world.org, name="Test Health EAP", phone="555-0100"
+    )
+    client = client_of(elsewhere.staff["admin"])
+    assert "Test Health EAP" not in _admin_page(client, "/admin/workforce/employeeassistance/")
+    response = client.post(
+        f"/admin/workforce/employeeassistance/{line.pk}/change/",
+        {"organization": str(world.org.pk), "name": "Call us instead", "phone": "555-0199"},
+    )
+    assert response.status_code in (302, 404)
+    line.refresh_from_db()
+    assert (line.name, line.phone) == ("Test Health EAP", "555-0100")
+    # Nor may it add one for the other organization.
+    response = client.post(
+        "/admin/workforce/employeeassistance/add/",
+        {"organization": str(world.org.pk), "name": "Planted line", "phone": "555-0198"},
+    )
+    assert response.status_code == 200
+    assert not EmployeeAssistance.objects.filter(name="Planted line").exists()
+    assert "Test Health EAP" in _admin_page(
+        client_of(world.staff["admin"]), "/admin/workforce/employeeassistance/"
+    )
