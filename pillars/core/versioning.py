@@ -51,6 +51,17 @@ def versioned_constraints(*, version_name: str, current_name: str) -> list[model
     ]
 
 
+# Asked before each next version is written, with the actor and the rule's model: core knows no
+# organizations, so people installs it (``set_guard``): a rule every organization shares is
+# changed only by whoever may change shared rows (``people.services.refuse_shared_change``).
+_guard: Callable[[Any, type[models.Model]], None] | None = None
+
+
+def set_guard(guard: Callable[[Any, type[models.Model]], None]) -> None:
+    global _guard
+    _guard = guard
+
+
 def next_version[V: VersionedRule](
     current: V,
     *,
@@ -67,9 +78,12 @@ def next_version[V: VersionedRule](
     is marked not current, then a copy of it with ``version + 1`` and the ``changes`` applied is
     created; ``created_at`` (when the model has it) is now, and ``created_by`` (when the model
     has it and an actor is given) the actor's staff profile. Permission checks and the audit
-    event stay with the calling service, inside the same ``transaction.atomic()``.
+    event stay with the calling service, inside the same ``transaction.atomic()``; an actor the
+    guard refuses (``set_guard``: a rule every organization shares) changes nothing.
     """
     model = type(current)
+    if _guard is not None and actor is not None:
+        _guard(actor, model)
     with transaction.atomic():
         locked = model._default_manager.select_for_update().get(pk=current.pk)
         if not locked.is_current:

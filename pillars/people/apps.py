@@ -10,12 +10,13 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from pillars.audit import persons
-        from pillars.core import navigation
+        from pillars.core import navigation, versioning
         from pillars.core.navigation import NavEntry
-        from pillars.people import consent_views, panels, policies, selectors, tablets
+        from pillars.people import consent_views, panels, policies, selectors, services, tablets
 
         policies.install()
         tablets.install()
+        versioning.set_guard(services.refuse_shared_change)
         persons.register(
             by_record_number=selectors.person_id_for_record_number,
             record_numbers=selectors.record_numbers_for,

@@ -1002,7 +1002,7 @@ def save_reference(
         _own_reference(actor, instance, created=created)
         for values in m2m.values():
             for value in values:
-                _own_reference(actor, value)
+                _own_reference(actor, value, linked=True)
         if not created:
             before = audit.snapshot(old, fields)
             for name in m2m:
@@ -1025,19 +1025,36 @@ def save_reference(
 
 def may_change_shared(actor: Any) -> bool:
     """Whether ``actor`` may change the reference rows every organization shares (roles and
-    their rights, rules, instruments): the administrator of an installation that serves one
-    organization, or the installation's operator (a Django superuser) where it serves several.
-    One organization's administrator must not change another's rights."""
+    their rights, versioned rules such as observation levels, instruments): the staff of an
+    installation that serves one organization, or the installation's operator (a Django
+    superuser) where it serves several. One organization's staff must not change another's
+    rights or floor rules."""
+    if getattr(actor, "is_superuser", False):
+        return True
     mine = organization_for(actor)
-    return bool(getattr(actor, "is_superuser", False)) or not (
-        Organization.objects.exclude(pk=mine).exists()
-    )
+    return not Organization.objects.exclude(pk=mine).exists()
 
 
-def _own_reference(actor: Any, row: models.Model, *, created: bool = False) -> None:
+def refuse_shared_change(actor: Any, model: type[models.Model]) -> None:
+    """``core.versioning``'s guard: the next version of a rule every organization shares is
+    refused to whoever ``may_change_shared`` does not allow (a rule an organization owns is
+    its own service's to check)."""
+    from pillars.people.tenancy import kind_of
+
+    if kind_of(model) != "tenant" and not may_change_shared(actor):
+        raise PermissionDenied(
+            "Every organization of this installation shares this rule: only the "
+            "installation's operator changes it."
+        )
+
+
+def _own_reference(
+    actor: Any, row: models.Model, *, created: bool = False, linked: bool = False
+) -> None:
     """Refuse a reference row the actor's organization does not own: another organization's
     row (a site, unit, program, room, bed, or the organization itself), a new organization, or
-    a row every organization shares, changed by someone who may not (``may_change_shared``)."""
+    a row every organization shares, changed by someone who may not (``may_change_shared``).
+    A shared row ``linked`` to (a choice in a many-to-many field) is not changed: allowed."""
     from pillars.people.tenancy import fill_organizations, kind_of
 
     mine = organization_for(actor)
@@ -1051,11 +1068,8 @@ def _own_reference(actor: Any, row: models.Model, *, created: bool = False) -> N
         fill_organizations([row])
         owner = getattr(row, "organization_id", None)
     else:
-        if not may_change_shared(actor):
-            raise PermissionDenied(
-                "Every organization of this installation shares this row: only the "
-                "installation's operator changes it."
-            )
+        if not linked:
+            refuse_shared_change(actor, type(row))
         return
     if owner != mine:
         raise policy_denied()

@@ -407,3 +407,30 @@ def test_another_organizations_staff_support_contacts_are_not_in_the_admin(
     assert "Test Health EAP" in _admin_page(
         client_of(world.staff["admin"]), "/admin/workforce/employeeassistance/"
     )
+
+
+def test_a_floor_rule_every_organization_shares_is_changed_by_the_operator_only(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    """Observation levels, restraint rule profiles, checklists, credential types and supervision
+    cadence are versioned rules every organization shares (core.versioning): where several
+    organizations share the installation, one organization's administrator cannot make q15
+    mean another interval for the other."""
+    from django.core.exceptions import PermissionDenied
+
+    from pillars.audit.testing import last_seq
+    from pillars.rounds import services as rounds_services
+    from pillars.rounds.models import ObservationLevel
+
+    q15 = ObservationLevel.objects.get(code="q15", is_current=True)
+    before = last_seq()
+    for admin in (elsewhere.staff["admin"].user, world.user("admin")):
+        with pytest.raises(PermissionDenied):
+            rounds_services.change_level(q15, actor=admin, interval_minutes=60)
+    assert last_seq() == before
+    assert ObservationLevel.objects.get(code="q15", is_current=True).pk == q15.pk
+    operator = world.user("admin")
+    operator.is_superuser = True
+    operator.save(update_fields=["is_superuser"])
+    changed = rounds_services.change_level(q15, actor=operator, name="Every quarter hour")
+    assert (changed.version, changed.name) == (q15.version + 1, "Every quarter hour")
