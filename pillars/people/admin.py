@@ -21,6 +21,7 @@ from pillars.people import services, tenancy
 from pillars.people.models import Bed, Organization, Program, Role, Room, Site, Unit
 
 ADMIN_ACTION = "people.edit_unit"
+SHARED_KEY = "_pillars_may_change_shared"
 
 
 def _allowed(request: HttpRequest) -> bool:
@@ -88,7 +89,10 @@ class ReferenceAdmin(admin.ModelAdmin):
     def _may_write(self, request: HttpRequest) -> bool:
         if tenancy.kind_of(self.model) == "tenant":
             return True
-        return services.may_change_shared(request.user)
+        # Asked for every shared model an admin page lists: once per request.
+        if SHARED_KEY not in request.__dict__:
+            request.__dict__[SHARED_KEY] = services.may_change_shared(request.user)
+        return bool(request.__dict__[SHARED_KEY])
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         return tenancy.own_rows(super().get_queryset(request), request.user)
