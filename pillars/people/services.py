@@ -1035,6 +1035,45 @@ def may_change_shared(actor: Any) -> bool:
     return not Organization.objects.exclude(pk=mine).exists()
 
 
+def set_operator(username: str, *, operator: bool, label: str = "pillars operator") -> Any:
+    """Make an administrator the installation's operator (a Django superuser), or no longer:
+    who changes the roles and rules every organization shares where the installation serves
+    several (``may_change_shared``). Run from the command line, by whoever runs the servers;
+    audited as a privilege change with the old and new flag."""
+    username = username.strip().lower()
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise invalid("username", f"No account is named {username!r}.")
+    staff = Staff.objects.filter(user=user).first()
+    if operator and (
+        staff is None
+        or not user.is_active
+        or not staff.roles.filter(code=RoleCode.ADMIN).exists()
+        or staff.exited_on is not None
+    ):
+        raise invalid("username", f"{username} is not an active administrator.")
+    with transaction.atomic():
+        user = get_user_model().objects.select_for_update().get(pk=user.pk)
+        before = bool(user.is_superuser)
+        if before == operator:
+            return user
+        user.is_superuser = operator
+        user.save(update_fields=["is_superuser"])
+        audit.record(
+            actor=None,
+            actor_label=label,
+            action=Action.PRIVILEGE_CHANGE,
+            target=staff if staff is not None else user,
+            purpose=Purpose.SECURITY,
+            detail={
+                "event": "installation operator",
+                "username": user.username,
+                **audit.changes({"operator": before}, {"operator": operator}),
+            },
+        )
+    return user
+
+
 def refuse_shared_change(actor: Any, model: type[models.Model]) -> None:
     """``core.versioning``'s guard: the next version of a rule every organization shares is
     refused to whoever ``may_change_shared`` does not allow (a rule an organization owns is
@@ -1175,6 +1214,7 @@ __all__ = [
     "register_device",
     "review_emergency_access",
     "save_reference",
+    "set_operator",
     "set_pin",
     "set_roles",
     "start_emergency_access",

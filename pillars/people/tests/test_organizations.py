@@ -5,6 +5,7 @@ staff; these are the lookups and choices that name no record by public id."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -434,3 +435,37 @@ def test_a_floor_rule_every_organization_shares_is_changed_by_the_operator_only(
     operator.save(update_fields=["is_superuser"])
     changed = rounds_services.change_level(q15, actor=operator, name="Every quarter hour")
     assert (changed.version, changed.name) == (q15.version + 1, "Every quarter hour")
+
+
+def test_the_operator_command_makes_an_administrator_the_operator_and_back(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    from pillars.audit.models import AuditEvent
+    from pillars.people import services
+    from pillars.people.models import Role
+
+    admin = world.staff["admin"]
+    assert not services.may_change_shared(admin.user)
+    call_command("operator", admin.user.username, stdout=io.StringIO())
+    admin.user.refresh_from_db()
+    assert admin.user.is_superuser
+    assert services.may_change_shared(admin.user)
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None
+    assert (event.action, event.actor_label) == ("privilege_change", "pillars operator")
+    assert event.detail["changes"] == {"operator": {"old": False, "new": True}}
+    role = Role.objects.get(code="peer")
+    role.name = "Peer recovery specialist"
+    services.save_reference(role, actor=admin.user)
+    # Only an active administrator; nothing changes otherwise.
+    for name in (world.user("nurse").username, "nobody-here"):
+        with pytest.raises(CommandError, match="Nothing was changed"):
+            call_command("operator", name, stdout=io.StringIO())
+    world.user("nurse").refresh_from_db()
+    assert not world.user("nurse").is_superuser
+    call_command("operator", admin.user.username, "--revoke", stdout=io.StringIO())
+    admin.user.refresh_from_db()
+    assert not admin.user.is_superuser
+    assert not services.may_change_shared(admin.user)
