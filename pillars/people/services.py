@@ -46,7 +46,7 @@ from pillars.people.models import (
     Unit,
 )
 from pillars.people.selectors import record_person_event
-from pillars.people.tenancy import organization_for
+from pillars.people.tenancy import fill_organizations, kind_of, organization_for
 
 PERSON_FIELDS = [
     "record_number",
@@ -1078,8 +1078,6 @@ def refuse_shared_change(actor: Any, model: type[models.Model]) -> None:
     """``core.versioning``'s guard: the next version of a rule every organization shares is
     refused to whoever ``may_change_shared`` does not allow (a rule an organization owns is
     its own service's to check)."""
-    from pillars.people.tenancy import kind_of
-
     if kind_of(model) != "tenant" and not may_change_shared(actor):
         raise PermissionDenied(
             "Every organization of this installation shares this rule: only the "
@@ -1094,8 +1092,6 @@ def _own_reference(
     row (a site, unit, program, room, bed, or the organization itself), a new organization, or
     a row every organization shares, changed by someone who may not (``may_change_shared``).
     A shared row ``linked`` to (a choice in a many-to-many field) is not changed: allowed."""
-    from pillars.people.tenancy import fill_organizations, kind_of
-
     mine = organization_for(actor)
     if isinstance(row, Organization):
         if created:
