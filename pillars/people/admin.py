@@ -87,7 +87,7 @@ class ReferenceAdmin(admin.ModelAdmin):
         return _allowed(request) and self._may_write(request)
 
     def _may_write(self, request: HttpRequest) -> bool:
-        if tenancy.kind_of(self.model) == "tenant":
+        if tenancy.organization_column(self.model) is not None:
             return True
         # Asked for every shared model an admin page lists: once per request.
         if SHARED_KEY not in request.__dict__:

@@ -46,7 +46,7 @@ from pillars.people.models import (
     Unit,
 )
 from pillars.people.selectors import record_person_event
-from pillars.people.tenancy import fill_organizations, kind_of, organization_for
+from pillars.people.tenancy import fill_organizations, organization_column, organization_for
 
 PERSON_FIELDS = [
     "record_number",
@@ -1078,7 +1078,7 @@ def refuse_shared_change(actor: Any, model: type[models.Model]) -> None:
     """``core.versioning``'s guard: the next version of a rule every organization shares is
     refused to whoever ``may_change_shared`` does not allow (a rule an organization owns is
     its own service's to check)."""
-    if kind_of(model) != "tenant" and not may_change_shared(actor):
+    if organization_column(model) is None and not may_change_shared(actor):
         raise PermissionDenied(
             "Every organization of this installation shares this rule: only the "
             "installation's operator changes it."
@@ -1092,21 +1092,17 @@ def _own_reference(
     row (a site, unit, program, room, bed, or the organization itself), a new organization, or
     a row every organization shares, changed by someone who may not (``may_change_shared``).
     A shared row ``linked`` to (a choice in a many-to-many field) is not changed: allowed."""
-    mine = organization_for(actor)
-    if isinstance(row, Organization):
-        if created:
-            raise PermissionDenied(
-                "A new organization is set up with its first administrator, not here."
-            )
-        owner: int | None = row.pk
-    elif kind_of(type(row)) == "tenant":
-        fill_organizations([row])
-        owner = getattr(row, "organization_id", None)
-    else:
+    column = organization_column(type(row))
+    if column is None:
         if not linked:
             refuse_shared_change(actor, type(row))
         return
-    if owner != mine:
+    if created and isinstance(row, Organization):
+        raise PermissionDenied(
+            "A new organization is set up with its first administrator, not here."
+        )
+    fill_organizations([row])
+    if getattr(row, column) != organization_for(actor):
         raise policy_denied()
 
 

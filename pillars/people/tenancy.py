@@ -353,18 +353,36 @@ def organization_for(actor: Any) -> int:
 # did not exist. An actor without an organization sees no organization's records.
 
 
+def organization_column(model: type[models.Model]) -> str | None:
+    """How a row of ``model`` names its organization: its own key for the organization itself,
+    ``organization_id`` for every other tenant table (those that inherit ``OrganizationOwned``
+    and those with a link of their own, such as a site or a program); None for a table every
+    organization shares. Worked out once per model: every policy check asks."""
+    if model not in _COLUMNS:
+        tenant = kind_of(model) == "tenant"
+        _COLUMNS[model] = (
+            ("pk" if model._meta.label == ROOT else "organization_id") if tenant else None
+        )
+    return _COLUMNS[model]
+
+
+_COLUMNS: dict[type[models.Model], str | None] = {}
+
+
 def tenant_visible(actor: Any, obj: Any) -> bool:
-    if not isinstance(obj, OrganizationOwned):
+    column = organization_column(type(obj))
+    if column is None:
         return True
-    return actor.organization_id is not None and obj.organization_id == actor.organization_id
+    return actor.organization_id is not None and getattr(obj, column) == actor.organization_id
 
 
 def tenant_restrict[Q: models.QuerySet[Any]](actor: Any, queryset: Q) -> Q:
-    if not issubclass(queryset.model, OrganizationOwned):
+    column = organization_column(queryset.model)
+    if column is None:
         return queryset
     if actor.organization_id is None:
         return queryset.none()
-    return queryset.filter(organization_id=actor.organization_id)
+    return queryset.filter(**{column: actor.organization_id})
 
 
 def restrict_events[Q: models.QuerySet[Any]](actor: Any, queryset: Q) -> Q:
@@ -394,12 +412,10 @@ def own_rows[Q: models.QuerySet[Any]](queryset: Q, actor: Any) -> Q:
     """``in_organization`` for any table: the acting staff member's organization itself, its
     tenant rows, and every row of a table all organizations share (the Django admin's lists and
     choices)."""
-    model = queryset.model
-    if model._meta.label == ROOT:
-        return queryset.filter(pk=organization_for(actor))
-    if kind_of(model) == "tenant":
-        return in_organization(queryset, actor)
-    return queryset
+    column = organization_column(queryset.model)
+    if column is None:
+        return queryset
+    return queryset.filter(**{column: organization_for(actor)})
 
 
 def strays(model: type[models.Model]) -> models.QuerySet[Any]:
