@@ -24,7 +24,7 @@ from django.db import models
 from django.http import Http404
 from django.utils.functional import LazyObject, empty
 
-from pillars.core import prepared
+from pillars.core import clock, prepared
 
 
 @dataclass(frozen=True)
@@ -322,6 +322,70 @@ def readable_later[M: models.Model, R](
     return prepared.read_later(
         name, _label_key(actor), build, *values, bind=lambda queryset: bind(actor, queryset)
     )
+
+
+def restricted_later[M: models.Model, R](
+    name: str, user: Any, action: str, build: Callable[..., models.QuerySet[M, R]], *values: Any
+) -> prepared.Pending[R]:
+    """The rows of ``build(*values)`` that ``restrict`` leaves the user for ``action``, made
+    ready to run (``prepared.read_later``): the restricted read built and its SQL compiled once
+    per process per reader (``reader_key``), then run with each call's ``values``. For the
+    reads a page makes on every refresh (the board's rows and timers), where building them
+    through this layer costs more than the database takes. The rows a grant or consent opened
+    are logged as disclosures to this user, as ``restrict``'s own reads are."""
+    actor = actor_for(user)
+    label_bind = _label_bind
+    return prepared.read_later(
+        name,
+        (action, reader_key(actor)),
+        lambda *given: restrict(build(*given), actor, action),
+        *values,
+        bind=None if label_bind is None else (lambda queryset: label_bind(actor, queryset)),
+    )
+
+
+def restricted_count(
+    name: str, user: Any, action: str, build: Callable[..., models.QuerySet[Any]], *values: Any
+) -> prepared.KeptCount:
+    """How many rows of ``build(*values)`` ``restrict`` leaves the user for ``action``, made
+    ready to be counted with others (``rounds.board_extras.count_together``): the restricted
+    read built and its count compiled once per process per reader (``reader_key``), then run
+    with each call's ``values`` (``prepared.count_kept``). For counts a page makes on every
+    refresh, where building them through this layer costs more than the database takes."""
+    actor = actor_for(user)
+    return prepared.count_kept(
+        name,
+        (action, reader_key(actor)),
+        lambda *given: restrict(build(*given), actor, action),
+        *values,
+    )
+
+
+def reader_key(actor: Actor) -> Any:
+    """Everything ``restrict`` builds its conditions from for this actor, to key the reads
+    kept once built: who they are, their organization, roles, units, caseload, supervisees,
+    emergency grants and consents (with what their Part 2 label condition is built from), the
+    API token's scopes, and today (a supervisor's scope follows the day)."""
+    key = actor.extra.get(_READER_KEY)
+    if key is None:
+        key = actor.extra[_READER_KEY] = (
+            actor.staff_id,
+            actor.organization_id,
+            actor.roles,
+            actor.unit_ids,
+            actor.is_org_wide,
+            actor.may_break_glass,
+            actor.caseload_person_ids,
+            actor.supervisee_staff_ids,
+            actor.emergency_person_ids,
+            actor.consent_ids,
+            actor.token_scopes,
+            None if _label_key is None else _label_key(actor),
+        )
+    return key, clock.now().date()
+
+
+_READER_KEY = "policy-reader-key"
 
 
 def _refused(actor: Actor, action: str, obj: Any, why: str) -> None:

@@ -28,7 +28,8 @@ import copy
 import functools
 import re
 from collections.abc import Callable, Generator, Mapping, Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
@@ -105,7 +106,12 @@ def rows_later[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Pending[R]:
 
 def rows_steps[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Steps[list[R]]:
     """``rows`` as a function that reads in one step (for ``all_of``)."""
-    return (yield rows_later(name, queryset))
+    return (yield from waited(rows_later(name, queryset)))
+
+
+def waited[R](read: Pending[R]) -> Steps[list[R]]:
+    """A read made ready, as a function that reads in one step (for ``all_of``)."""
+    return (yield read)
 
 
 def _rows_later[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Pending[R]:
@@ -372,17 +378,23 @@ def _slot(value: Any, index: int) -> Any:
         return UUID(int=(0x5107 << 112) + index)
     if isinstance(value, str):
         return f"\x00slot {index}\x00"
-    if isinstance(value, date) and not isinstance(value, datetime):
+    if isinstance(value, datetime):
+        return datetime(1, 1, 1, tzinfo=UTC) + timedelta(seconds=index)
+    if isinstance(value, date):
         return date(1, 1, 1 + index)
     raise TypeError(f"a kept read's value cannot be a {type(value).__name__}")
 
 
 # How a database holds a value among a query's parameters: as it is, or (SQLite) a public id
-# as its hex digits and a day as its ISO text.
+# as its hex digits, a day as its ISO text and a moment as its UTC text (as Django's
+# ``adapt_datetimefield_value`` writes it).
 _FORMS: tuple[Callable[[Any], Any], ...] = (
     lambda value: value,
     lambda value: value.hex if isinstance(value, UUID) else None,
     lambda value: value.isoformat() if isinstance(value, date) else None,
+    lambda value: (
+        str(value.astimezone(UTC).replace(tzinfo=None)) if isinstance(value, datetime) else None
+    ),
 )
 
 
@@ -390,14 +402,22 @@ class _Read:
     """A read built once with stand-in values (``_slot``), its SQL compiled once per database,
     and where each of the call's values goes among its parameters."""
 
-    def __init__(self, queryset: QuerySet[Any, Any], slots: tuple[Any, ...]) -> None:
-        self.queryset, self.slots = queryset, slots
+    def __init__(
+        self, queryset: QuerySet[Any, Any], slots: tuple[Any, ...], *, counting: bool = False
+    ) -> None:
+        self.queryset, self.slots, self.counting = queryset, slots, counting
         # alias -> (compiled, ((parameter index, value index, form), ...)); None: not kept (the
         # stand-ins cannot all be found among the parameters: the read is built each call)
         self.compiled: dict[str, tuple[_Compiled, tuple[tuple[int, int, int], ...]] | None] = {}
 
+    def compiled_for(self, alias: str) -> tuple[_Compiled, tuple[tuple[int, int, int], ...]] | None:
+        if alias not in self.compiled:
+            self.compiled[alias] = self.compile(alias)
+        return self.compiled[alias]
+
     def compile(self, alias: str) -> tuple[_Compiled, tuple[tuple[int, int, int], ...]] | None:
-        compiler = self.queryset.query.get_compiler(using=alias)
+        read = _counting(self.queryset) if self.counting else self.queryset
+        compiler = read.query.get_compiler(using=alias)
         try:
             sql, params = compiler.as_sql()
         except (EmptyResultSet, FullResultSet):
@@ -470,6 +490,30 @@ def read_later[M: Model, R](
     bind: Callable[[QuerySet[M, R]], QuerySet[M, R]] | None = None,
 ) -> Pending[R]:
     """``read``, made ready but not run: for ``together`` (or ``Pending.rows``)."""
+    kept, flat = _kept_read(name, key, build, values)
+    queryset = kept.queryset.all()
+    if bind is not None:
+        queryset = bind(queryset)
+    alias = queryset.db
+    compiled = kept.compiled_for(alias)
+    if compiled is None:
+        return _rows_later(name, build(*values).all())
+    sql, params = _filled(compiled, flat)
+    if settings.TESTING:
+        _same_build(name, build(*values), alias, sql.sql, params)
+    return Pending(queryset, sql, params)
+
+
+def _kept_read(
+    name: Any,
+    key: Any,
+    build: Callable[..., QuerySet[Any, Any]],
+    values: tuple[Any, ...],
+    *,
+    counting: bool = False,
+) -> tuple[_Read, tuple[Any, ...]]:
+    """The read kept for ``name``, ``key`` and the lengths of the lists among ``values`` (built
+    with stand-ins now when it is not kept yet), and ``values`` as one flat tuple."""
     shape = tuple(len(value) if isinstance(value, list | tuple) else None for value in values)
     flat = tuple(_flat(values))
     kept = _READS.get((name, key, shape))
@@ -477,25 +521,81 @@ def read_later[M: Model, R](
         if len(_READS) >= MOST:
             _READS.clear()
         slots = tuple(_slot(value, index) for index, value in enumerate(flat))
-        kept = _READS[(name, key, shape)] = _Read(build(*_shaped(slots, shape)), slots)
-    queryset = kept.queryset.all()
-    if bind is not None:
-        queryset = bind(queryset)
-    alias = queryset.db
-    if alias not in kept.compiled:
-        kept.compiled[alias] = kept.compile(alias)
-    compiled = kept.compiled[alias]
-    if compiled is None:
-        return _rows_later(name, build(*values).all())
+        built_read = build(*_shaped(slots, shape))
+        kept = _READS[(name, key, shape)] = _Read(built_read, slots, counting=counting)
+    return kept, flat
+
+
+def _filled(
+    compiled: tuple[_Compiled, tuple[tuple[int, int, int], ...]], flat: tuple[Any, ...]
+) -> tuple[_Compiled, tuple[Any, ...]]:
+    """The kept SQL and its values with this call's values in their places."""
     sql, places = compiled
     params = list(sql.before)
     for at, index, form in places:
         params[at] = _FORMS[form](flat[index])
+    return sql, tuple(params)
+
+
+def _same_build(
+    name: Any, fresh: QuerySet[Any, Any], alias: str, sql: str, params: tuple[Any, ...]
+) -> None:
+    """Under test: a read built afresh must give the kept SQL and values."""
+    found = fresh.query.get_compiler(using=alias).as_sql()
+    if (found[0], tuple(found[1])) != (sql, params):
+        raise AssertionError(f"the kept read {name!r} gave other SQL than a fresh build")
+
+
+@dataclass(frozen=True)
+class KeptCount:
+    """A count made ready (``count_kept``): the SQL of ``SELECT COUNT(1)`` of a kept read with
+    this call's values (``sql`` None: the read can have no row, its count is 0); the kept
+    read's queryset (whether counting it discloses anything is marked on it: the Part 2 guard's
+    hint); and ``fresh``, the read built afresh with this call's values, to log what a count
+    disclosed as the read's own count would."""
+
+    sql: str | None
+    params: tuple[Any, ...]
+    queryset: QuerySet[Any, Any]
+    fresh: Callable[[], QuerySet[Any, Any]]
+
+
+def count_kept(
+    name: str, key: Any, build: Callable[..., QuerySet[Any, Any]], *values: Any
+) -> KeptCount:
+    """``read`` for a count: ``SELECT COUNT(1)`` of ``build(*values)``'s rows, the queryset
+    built and its count compiled once per process for ``name`` and ``key``, then run with each
+    call's ``values`` (see ``read``: ``key`` holds everything else ``build`` reads). For the
+    counts a page makes on every refresh (the board's panels), where building them through the
+    policy layer costs several times what the database takes to count. A distinct or sliced
+    read is not kept (``TypeError``): count it with Django's ``count()``."""
+    kept, flat = _kept_read(("count", name), key, build, values, counting=True)
+    query = kept.queryset.query
+    if query.distinct or query.is_sliced or query.combinator:
+        raise TypeError(f"the count {name!r} cannot be kept: count it with Django's count()")
+
+    def fresh() -> QuerySet[Any, Any]:
+        return build(*values)
+
+    if query.is_empty():
+        return KeptCount(None, (), kept.queryset, fresh)
+    alias = kept.queryset.db
+    compiled = kept.compiled_for(alias)
+    if compiled is None:
+        try:
+            sql, found = count_sql(("kept", name), fresh(), alias)
+        except EmptyResultSet:
+            return KeptCount(None, (), kept.queryset, fresh)
+        return KeptCount(sql, tuple(found), kept.queryset, fresh)
+    counted, params = _filled(compiled, flat)
     if settings.TESTING:
-        fresh = build(*values).query.get_compiler(using=alias).as_sql()
-        if (fresh[0], tuple(fresh[1])) != (sql.sql, tuple(params)):
-            raise AssertionError(f"the kept read {name!r} gave other SQL than a fresh build")
-    return Pending(queryset, sql, tuple(params))
+        _same_build(name, _counting(fresh()), alias, counted.sql, params)
+    return KeptCount(counted.sql, params, kept.queryset, fresh)
+
+
+def _counting(queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
+    """The query of ``SELECT COUNT(1)`` of the queryset's rows, with no ordering."""
+    return queryset.order_by().annotate(_n=Func(Value(1), function="COUNT")).values("_n")
 
 
 def count_sql(name: Any, queryset: QuerySet[Any, Any], using: str) -> tuple[str, list[Any]]:
@@ -513,10 +613,7 @@ def count_sql(name: Any, queryset: QuerySet[Any, Any], using: str) -> tuple[str,
     key = (("count", name), using, where_sql)
     compiled = _COMPILED.get(key)
     if compiled is None or settings.TESTING:
-        counting = (
-            queryset.order_by().annotate(_n=Func(Value(1), function="COUNT")).values("_n").query
-        )
-        compiler = counting.get_compiler(using=using)
+        compiler = _counting(queryset).query.get_compiler(using=using)
         fresh_sql, fresh_params = compiler.as_sql()
         if compiled is None:
             if key not in _COMPILED and len(_COMPILED) < MOST:

@@ -398,6 +398,12 @@ def _log_fetched(qs: Any) -> None:
     _log_rows(actor, rows)
 
 
+def logs_disclosures(qs: Any) -> bool:
+    """Whether reading or counting ``qs`` logs disclosures: a grant or consent opened Part 2
+    records to its reader (``restrict_labelled`` marked it)."""
+    return _HINT in getattr(qs, "_hints", {})
+
+
 def log_counted(qs: Any) -> None:
     """Log the Part 2 records behind a count (or an existence test) of ``qs`` that only a grant
     or a consent let through, as a read of its rows would be logged: a count names no record,

@@ -10,8 +10,9 @@ board. An app registers a ``BoardExtension`` from its ``AppConfig.ready``:
 - ``panel`` is a template and a context function ``(request, unit)``; the board renders the
   template above the rows (it is refreshed with them), or nothing when the function answers
   ``None``. A panel that shows counts names them in ``panel_counts`` (``(request, unit)`` ->
-  querysets by name, or ``None``): the board counts every panel's querysets together in one
-  query before asking the panels, and each context function reads its own with ``counted``.
+  querysets by name, or counts made ready once per reader with ``policy.restricted_count``, or
+  ``None``): the board counts every panel's counts together in one query before asking the
+  panels, and each context function reads its own with ``counted``.
 
 Flags carry their text and, where there is one, a moment (``at``) the template shows in the
 unit's time; a tone (``""``, ``"warning"``, ``"danger"``) is shown with an icon and text,
@@ -20,7 +21,7 @@ never by colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -32,7 +33,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from pillars.core import policy, prepared
-from pillars.people.labels import log_counted, note_public_ids
+from pillars.people.labels import log_counted, logs_disclosures, note_public_ids
 from pillars.people.models import PersonServed, Unit
 
 
@@ -56,7 +57,9 @@ class RowExtra:
 type RowsAnswer = dict[int, list[RowExtra]] | prepared.Steps[dict[int, list[RowExtra]]]
 RowsProvider = Callable[[HttpRequest, Unit, list[int]], RowsAnswer]
 PanelContext = Callable[[HttpRequest, Unit], dict[str, Any] | None]
-PanelCounts = Callable[[HttpRequest, Unit], dict[str, QuerySet[Any]] | None]
+# A count is a queryset, or one made ready once per reader (``policy.restricted_count``).
+type Countable = QuerySet[Any] | prepared.KeptCount
+PanelCounts = Callable[[HttpRequest, Unit], dict[str, Countable] | None]
 
 
 @dataclass(frozen=True)
@@ -171,18 +174,28 @@ def row_extras(
     return found
 
 
-def count_together(querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, int]:
+def count_together(querysets: Mapping[Any, Countable]) -> dict[Any, int]:
     """The number of rows of each queryset, in one query (a scalar COUNT subquery each, read in
     one SELECT); a queryset that can have no row (``none()``, a refused action) is 0 without
     asking. A count of Part 2 records that a grant or consent opened is logged as a disclosure
-    (``labels.log_counted``), as ``count()`` logs it. Call ``panels`` rather than this when
+    (``labels.log_counted``), as ``count()`` logs it. A count made ready once per reader
+    (``prepared.KeptCount``) is read with the others. Call ``panels`` rather than this when
     drawing the board."""
-    counts: dict[Hashable, int] = {k: 0 for k, qs in querysets.items() if qs.query.is_empty()}
-    # A distinct or sliced queryset is counted as Django counts it, on its own.
-    counts.update(
-        {k: qs.count() for k, qs in querysets.items() if qs.query.distinct or qs.query.is_sliced}
-    )
-    asked = {k: qs for k, qs in querysets.items() if k not in counts}
+    counts: dict[Hashable, int] = {}
+    asked: dict[Hashable, prepared.KeptCount | QuerySet[Any]] = {}
+    for key, qs in querysets.items():
+        if isinstance(qs, prepared.KeptCount):
+            if qs.sql is None:
+                counts[key] = 0
+            else:
+                asked[key] = qs
+        elif qs.query.is_empty():
+            counts[key] = 0
+        elif qs.query.distinct or qs.query.is_sliced:
+            # A distinct or sliced queryset is counted as Django counts it, on its own.
+            counts[key] = qs.count()
+        else:
+            asked[key] = qs
     if not asked:
         return counts
     # Each count is compiled on its own, once per process and shape (``core.prepared``), and
@@ -194,11 +207,14 @@ def count_together(querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, i
     params: list[Any] = []
     keys: list[Hashable] = []
     for key, qs in asked.items():
-        try:
-            sql, found = prepared.count_sql(key, qs, using)
-        except EmptyResultSet:
-            counts[key] = 0
-            continue
+        if isinstance(qs, prepared.KeptCount):
+            sql, found = cast(str, qs.sql), list(qs.params)
+        else:
+            try:
+                sql, found = prepared.count_sql(key, qs, using)
+            except EmptyResultSet:
+                counts[key] = 0
+                continue
         columns.append(f"({sql})")
         params.extend(found)
         keys.append(key)
@@ -211,7 +227,11 @@ def count_together(querysets: dict[Hashable, QuerySet[Any]]) -> dict[Hashable, i
     # A count of Part 2 records a grant or consent opened is a disclosure, as reading them is.
     for key in keys:
         if counts[key]:
-            log_counted(asked[key])
+            counted_qs = asked[key]
+            if not isinstance(counted_qs, prepared.KeptCount):
+                log_counted(counted_qs)
+            elif logs_disclosures(counted_qs.queryset):
+                log_counted(counted_qs.fresh())
     return counts
 
 
@@ -233,7 +253,7 @@ def counts_of(
     counts = counted(request, key)
     if counts is None:
         wanted = panel_counts(request, unit) or {}
-        counts = {name: qs.count() for name, qs in wanted.items()}
+        counts = {cast(str, name): count for name, count in count_together(wanted).items()}
     return counts
 
 
@@ -254,7 +274,7 @@ def count_panel(
 
 
 def _count_panels(request: HttpRequest, unit: Unit) -> None:
-    wanted: dict[Hashable, QuerySet[Any]] = {}
+    wanted: dict[Hashable, Countable] = {}
     for extension in _ordered():
         if extension.panel_counts is None:
             continue

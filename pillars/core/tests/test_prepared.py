@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -15,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
-from pillars.core import prepared
+from pillars.core import clock, prepared
 from pillars.people.models import Episode, PersonServed, Placement, Unit
 from pillars.people.testing import World
 
@@ -357,6 +358,55 @@ def test_a_kept_read_takes_lists_and_keeps_one_read_per_length(world: World) -> 
     assert prepared.read(name, "", build, [], -1) == []
     shapes = sorted((k[2] for k in prepared._READS if k[0] == name), key=str)
     assert shapes == [(0, None), (1, None), (2, None)]
+
+
+def _counted(kept: prepared.KeptCount) -> int:
+    if kept.sql is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(kept.sql, kept.params)
+        return int(cursor.fetchone()[0])
+
+
+def test_a_kept_count_is_built_once_and_counts_with_each_calls_values(world: World) -> None:
+    """Ids, lists of them, days and moments go in as the call's own values, on either database;
+    an empty list or a refused read counts 0 without asking."""
+    name = _name()
+
+    def build(pks: list[int], born: Any, now: Any) -> QuerySet[PersonServed]:
+        return PersonServed.objects.filter(
+            Q(pk__in=pks), Q(date_of_birth__lte=born) | Q(created_at__lt=now)
+        ).order_by("legal_family_name")
+
+    a, b = world.person_a, world.person_b
+    later = clock.now() + timedelta(days=1)
+    for pks, born, now in (
+        ([a.pk, b.pk], a.date_of_birth, later),
+        ([b.pk], b.date_of_birth, later),
+        ([a.pk, b.pk], date(1900, 1, 1), clock.now() - timedelta(days=3650)),
+        ([a.pk, b.pk], date(2200, 1, 1), clock.now() - timedelta(days=3650)),
+    ):
+        expected = build(pks, born, now).count()
+        for _ in range(2):  # built the first time, kept the second
+            assert _counted(prepared.count_kept(name, "", build, pks, born, now)) == expected
+    assert _counted(prepared.count_kept(name, "", build, [], a.date_of_birth, later)) == 0
+    shapes = {k[2]: v for k, v in prepared._READS.items() if k[0] == ("count", name)}
+    assert sorted(shapes, key=str) == [(0, None, None), (1, None, None), (2, None, None)]
+    # Kept compiled but for the empty list (it can have no row: counted 0 without asking).
+    assert [shape for shape, v in shapes.items() if v.compiled[connection.alias] is None] == [
+        (0, None, None)
+    ]
+    none = prepared.count_kept(_name(), "", lambda pk: Unit.objects.none(), a.pk)
+    assert none.sql is None
+    with pytest.raises(TypeError, match="cannot be kept"):
+        prepared.count_kept(_name(), "", lambda pk: Unit.objects.filter(pk=pk).distinct(), a.pk)
+
+
+def test_a_kept_count_whose_key_misses_what_it_reads_fails_under_test(world: World) -> None:
+    name = _name()
+    prepared.count_kept(name, "one key", lambda pk: Unit.objects.filter(pk=pk, code="a"), 1)
+    with pytest.raises(AssertionError, match="other SQL"):
+        prepared.count_kept(name, "one key", lambda pk: Unit.objects.filter(pk=pk, code="b"), 1)
 
 
 # --- Reads run together (pipelined on PostgreSQL) and functions that read in steps ----------

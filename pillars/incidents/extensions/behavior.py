@@ -104,8 +104,8 @@ def board_rows(
 def _panel_counts(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     if not policy.can(getattr(request, "user", None), "incidents.view_behavior"):
         return None
-    placed = [p.pk for p in board_extras.placed_on(request, unit)]
-    return {"due": selectors.reviews_due_on(request.user, unit, placed)}
+    placed = sorted(p.pk for p in board_extras.placed_on(request, unit))
+    return {"due": selectors.count_reviews_due(request.user, unit, placed)}
 
 
 def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:

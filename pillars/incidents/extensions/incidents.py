@@ -3,9 +3,10 @@ unit board panel with the unit's open incidents and late notifications."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
@@ -35,19 +36,30 @@ def _unit_counts(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     user = getattr(request, "user", None)
     if user is None or not policy.allows(user, "incidents.list_unit", unit):
         return None
-    from pillars.incidents.models import Incident, Notification
-    from pillars.incidents.models.incidents import IncidentStatus
-
     return {
-        # The unit's condition is the same on every refresh: resolved once per process.
-        "open_count": prepared.filtered(
-            Incident.objects.all(),
-            Q(unit_id=unit.pk, status__in=[IncidentStatus.SUBMITTED, IncidentStatus.UNDER_REVIEW]),
-        ),
-        "overdue": Notification.objects.filter(
-            incident__unit=unit, sent_at__isnull=True, due_at__lt=clock.now()
+        # The same reads on every refresh: built and compiled once per process.
+        "open_count": prepared.count_kept("incidents open on a unit", None, _open, unit.pk),
+        "overdue": prepared.count_kept(
+            "notifications late on a unit", None, _late, unit.pk, clock.now()
         ),
     }
+
+
+def _open(unit_id: int) -> QuerySet[Any]:
+    from pillars.incidents.models import Incident
+    from pillars.incidents.models.incidents import IncidentStatus
+
+    return Incident.objects.filter(
+        unit_id=unit_id, status__in=[IncidentStatus.SUBMITTED, IncidentStatus.UNDER_REVIEW]
+    )
+
+
+def _late(unit_id: int, now: datetime) -> QuerySet[Any]:
+    from pillars.incidents.models import Notification
+
+    return Notification.objects.filter(
+        incident__unit_id=unit_id, sent_at__isnull=True, due_at__lt=now
+    )
 
 
 def unit_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:

@@ -68,8 +68,8 @@ def _panel_counts(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     if not policy.can(getattr(request, "user", None), "incidents.view_safety_plan"):
         return None
     today = clock.today_in(unit.time_zone)
-    placed = [p.pk for p in board_extras.placed_on(request, unit)]
-    return {"overdue": selectors.overdue_reviews(request.user, unit, today, placed)}
+    placed = sorted(p.pk for p in board_extras.placed_on(request, unit))
+    return {"overdue": selectors.count_overdue_reviews(request.user, today, placed)}
 
 
 def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:

@@ -335,28 +335,34 @@ def review_units(user: Any) -> list[Unit]:
     return list(units_visible_to(user).filter(is_active=True).order_by("name"))
 
 
-def reviews_due_on(
-    user: Any, unit: Unit, placed: list[int] | None = None
-) -> QuerySet[BehaviorContract]:
+def reviews_due_on(user: Any, unit: Unit) -> QuerySet[BehaviorContract]:
     """The contracts in force of the persons on the unit now, that the user may see, whose
-    review has come in the unit's today (the board's panel counts them; the list is
-    ``contract_reviews_due``). ``placed``: the ids of the persons on the unit now, when the
-    caller has read them."""
-    due = Q(status=ContractStatus.SIGNED, review_on__lte=clock.today_in(unit.time_zone))
-    if placed is None:
-        on_unit = Placement.objects.current().filter(unit=unit).values("episode__person_id")
-        contracts = BehaviorContract.objects.filter(due, person_id__in=on_unit)
-    else:
-        # The board's persons, the same on every refresh: resolved once per process for them.
-        contracts = prepared.filtered(
-            BehaviorContract.objects.all(), due & Q(person_id__in=sorted(placed))
-        )
-    return policy.restrict(contracts, user, "incidents.view_behavior")
+    review has come in the unit's today (the list is ``contract_reviews_due``; the board's
+    panel counts them: ``count_reviews_due``)."""
+    on_unit = Placement.objects.current().filter(unit=unit).values("episode__person_id")
+    return policy.restrict(
+        _due_contracts(clock.today_in(unit.time_zone), on_unit), user, "incidents.view_behavior"
+    )
 
 
-def count_reviews_due(user: Any, unit: Unit) -> int:
-    """How many contracts ``reviews_due_on`` holds: one counting query."""
-    return reviews_due_on(user, unit).count()
+def count_reviews_due(user: Any, unit: Unit, placed: list[int]) -> prepared.KeptCount:
+    """How many contracts ``reviews_due_on`` holds, for the board's panel: ``placed`` is the
+    ids of the persons on the unit now, in order, which the board has read. Built and compiled
+    once per process per reader (``policy.restricted_count``), counted with the other panels'."""
+    return policy.restricted_count(
+        "behavior reviews due",
+        user,
+        "incidents.view_behavior",
+        _due_contracts,
+        clock.today_in(unit.time_zone),
+        placed,
+    )
+
+
+def _due_contracts(today: date, persons: Any) -> QuerySet[BehaviorContract]:
+    return BehaviorContract.objects.filter(
+        status=ContractStatus.SIGNED, review_on__lte=today, person_id__in=persons
+    )
 
 
 def contract_reviews_due(user: Any, units: list[Unit]) -> list[DueReview]:

@@ -182,18 +182,11 @@ def board_timers(
     the label columns the Part 2 filter logs by). Its SQL is compiled once (``core.prepared``):
     the clock columns' subqueries cost more to compile than to run."""
     # Episodes with the clock columns (``board_expires``, ``board_seen``, ``board_checked``).
-    episodes: list[Any] = prepared.rows(
-        "the board's restraint timers",
-        # The unit's read, its columns and subqueries, built once per process for the unit
-        # (``prepared.built``); the user's scope is added to it on every read.
-        policy.restrict(
-            prepared.built(
-                "the board's restraint timers on a unit", unit.pk, lambda: _timed_on(unit.pk)
-            ),
-            user,
-            "incidents.restraint_view",
-        ),
-    )
+    # The unit's read, its columns, subqueries and the user's scope, built and compiled once
+    # per process per reader (``policy.restricted_later``).
+    episodes: list[Any] = policy.restricted_later(
+        "the board's restraint timers", user, "incidents.restraint_view", _timed_on, unit.pk
+    ).rows()
     return [
         (
             episode,

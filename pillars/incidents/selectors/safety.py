@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from pillars.core import policy, prepared
 from pillars.core.plan_versions import PlanReads
@@ -75,26 +75,29 @@ def current_plans_for(
     return {v.person_id: v for v in rows}
 
 
-def overdue_reviews(
-    user: Any, unit: Unit, today: date, placed: list[int] | None = None
-) -> QuerySet[SafetyPlanVersion]:
-    """Current plans of the persons on the unit now whose review date has passed, oldest first.
-    ``placed``: the ids of the persons on the unit now, when the caller has read them."""
-    if placed is None:
-        on_unit = Placement.objects.filter(unit=unit, ended_at__isnull=True).values(
-            "episode__person_id"
-        )
-        plans = SafetyPlanVersion.objects.current().filter(
-            person_id__in=on_unit, review_on__lt=today
-        )
-    else:
-        # The board's persons, the same on every refresh: resolved once per process for them.
-        plans = prepared.filtered(
-            SafetyPlanVersion.objects.current(),
-            Q(person_id__in=sorted(placed), review_on__lt=today),
-        )
+def overdue_reviews(user: Any, unit: Unit, today: date) -> QuerySet[SafetyPlanVersion]:
+    """Current plans of the persons on the unit now whose review date has passed, oldest first
+    (the board's panel counts them: ``count_overdue_reviews``)."""
+    on_unit = Placement.objects.filter(unit=unit, ended_at__isnull=True).values(
+        "episode__person_id"
+    )
     return policy.restrict(
-        plans.select_related("person").order_by("review_on", "person__legal_family_name"),
+        _overdue_plans(today, on_unit)
+        .select_related("person")
+        .order_by("review_on", "person__legal_family_name"),
         user,
         "incidents.view_safety_plan",
     )
+
+
+def count_overdue_reviews(user: Any, today: date, placed: list[int]) -> prepared.KeptCount:
+    """How many plans ``overdue_reviews`` holds, for the board's panel: ``placed`` is the ids
+    of the persons on the unit now, in order, which the board has read. Built and compiled
+    once per process per reader (``policy.restricted_count``), counted with the other panels'."""
+    return policy.restricted_count(
+        "safety plans overdue", user, "incidents.view_safety_plan", _overdue_plans, today, placed
+    )
+
+
+def _overdue_plans(today: date, persons: Any) -> QuerySet[SafetyPlanVersion]:
+    return SafetyPlanVersion.objects.current().filter(person_id__in=persons, review_on__lt=today)

@@ -647,6 +647,20 @@ def test_a_count_or_existence_test_opened_by_a_grant_is_logged(story: Part2Story
     assert disclosed(lambda qs: board_extras.count_together({"plans": qs})["plans"]) == [
         "incidents.behaviorplan"
     ]
+
+    def kept(user: Any) -> int:
+        # The board's panels count a read kept once per reader (built the first time only).
+        counted = policy.restricted_count(
+            "test: a person's behavior plans",
+            user,
+            "incidents.view_behavior",
+            lambda person_id: BehaviorPlan.objects.filter(person_id=person_id),
+            story.person.pk,
+        )
+        return int(board_extras.count_together({"plans": counted})["plans"])
+
+    assert disclosed(lambda qs: kept(nurse)) == ["incidents.behaviorplan"]
+    assert disclosed(lambda qs: kept(nurse)) == ["incidents.behaviorplan"]
     # The program's own team: no disclosure, whatever the read's shape.
     sud_nurse = story.sud_nurse.user
     before = AuditEvent.objects.count()
@@ -654,4 +668,9 @@ def test_a_count_or_existence_test_opened_by_a_grant_is_logged(story: Part2Story
     assert own.count() == 1
     assert own.exists()
     assert board_extras.count_together({"plans": own}) == {"plans": 1}
+    theirs = policy.restrict(
+        BehaviorPlan.objects.filter(person=story.person), sud_nurse, "incidents.view_behavior"
+    ).count()
+    assert kept(sud_nurse) == theirs
+    assert kept(sud_nurse) == theirs
     assert AuditEvent.objects.count() == before

@@ -227,18 +227,24 @@ def _board_columns() -> dict[str, Any]:
     }
 
 
-def _open_orders(user: Any, unit: Unit) -> QuerySet[ObservationOrder]:
-    """The open orders of persons placed on the unit now that the user may see, each with its
-    bed (from the placement the filter joins) and its last check (the one observed at the
-    order's ``last_observed_at``: a late entry never moves that back; the newest such check
-    when two share the moment) as columns of the same query. The read of the unit's orders,
-    its joins and its columns' subqueries, is built once per process for the unit
-    (``prepared.built``); the user's scope is added to it on every read."""
-    return policy.restrict(
-        prepared.built("the board's orders on a unit", unit.pk, lambda: _orders_on(unit.pk)),
-        user,
-        "rounds.view",
+def _open_orders(user: Any, unit: Unit, order_id: Any = None) -> prepared.Pending[ObservationOrder]:
+    """The open orders of persons placed on the unit now that the user may see (or the one
+    named), each with its bed (from the placement the filter joins) and its last check (the
+    one observed at the order's ``last_observed_at``: a late entry never moves that back; the
+    newest such check when two share the moment) as columns of the same query. The read, its
+    joins, its columns' subqueries and the user's scope, is built and compiled once per
+    process per reader (``policy.restricted_later``): the same on every refresh."""
+    if order_id is None:
+        return policy.restricted_later(
+            "the board's orders", user, "rounds.view", _orders_on, unit.pk
+        )
+    return policy.restricted_later(
+        "one order of the board", user, "rounds.view", _order_on, unit.pk, order_id
     )
+
+
+def _order_on(unit_id: int, order_id: Any) -> QuerySet[ObservationOrder]:
+    return _orders_on(unit_id).filter(public_id=order_id)
 
 
 def _orders_on(unit_id: int) -> QuerySet[ObservationOrder]:
@@ -425,13 +431,11 @@ def board_rows(
     first (or in room order for a round). ``mine`` keeps the signed-in staff member's
     assignment only. One audited list read names the persons shown."""
     now = clock.now()
-    qs = _open_orders(user, unit)
-    if order_id is not None:
-        qs = qs.filter(public_id=order_id)
     # Two steps of reads: the user's assignment with the orders, then what the orders' rows
     # show besides (open exceptions and coverage, ligature findings) together.
     scope, orders = yield from prepared.all_of(
-        assignment_scope.steps(user, unit, now), prepared.rows_steps("unit board", qs)
+        assignment_scope.steps(user, unit, now),
+        prepared.waited(_open_orders(user, unit, order_id)),
     )
     _with_last_check_moment(orders)
     _, by_room = yield from prepared.all_of(
