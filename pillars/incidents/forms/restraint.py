@@ -45,6 +45,17 @@ def _staff_field(required: bool) -> forms.ModelMultipleChoiceField:
     )
 
 
+def _ordered_by_field() -> StaffChoiceField:
+    """Who gave the order: one of the orderers the form is given; empty means the user."""
+    return StaffChoiceField(
+        label="Ordered by",
+        queryset=Staff.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        empty_label="Me",
+    )
+
+
 def _when(label: str, zone_name: str) -> LocalDateTimeField:
     return LocalDateTimeField(
         label=label,
@@ -65,13 +76,7 @@ class StartForm(forms.Form):
         max_length=2000,
         help_text="What the person needs to show to be released.",
     )
-    ordered_by = StaffChoiceField(
-        label="Ordered by",
-        queryset=Staff.objects.none(),
-        to_field_name="public_id",
-        required=False,
-        empty_label="Me",
-    )
+    ordered_by = _ordered_by_field()
     staff = _staff_field(required=False)
 
     def __init__(
@@ -131,13 +136,7 @@ class FaceToFaceForm(forms.Form):
 
 
 class RenewForm(forms.Form):
-    ordered_by = StaffChoiceField(
-        label="Ordered by",
-        queryset=Staff.objects.none(),
-        to_field_name="public_id",
-        required=False,
-        empty_label="Me",
-    )
+    ordered_by = _ordered_by_field()
     seen_in_person = forms.BooleanField(
         label="The physician or practitioner saw the person for this order", required=False
     )
