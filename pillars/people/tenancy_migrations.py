@@ -55,6 +55,13 @@ class _Organizations(Operation):
             for n in self.model_names
         ]
 
+    def _migrated(self, app_label: str, schema_editor: Any, state: Any) -> list[Any]:
+        """The named models as ``state`` has them, each one the database router lets this
+        database migrate."""
+        alias = schema_editor.connection.alias
+        found = [state.apps.get_model(app_label, n) for n in self.model_names]
+        return [model for model in found if self.allow_migrate_model(alias, model)]
+
     def describe(self) -> str:
         return f"{self.__class__.__name__} on {len(self.model_names)} models"
 
@@ -63,16 +70,14 @@ class AddOrganizations(_Organizations):
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        for _, model in self._pairs(app_label, from_state, to_state):
-            if self.allow_migrate_model(schema_editor.connection.alias, model):
-                schema_editor.add_field(model, model._meta.get_field("organization"))
+        for model in self._migrated(app_label, schema_editor, to_state):
+            schema_editor.add_field(model, model._meta.get_field("organization"))
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        for model, _ in self._pairs(app_label, to_state, from_state):
-            if self.allow_migrate_model(schema_editor.connection.alias, model):
-                schema_editor.remove_field(model, model._meta.get_field("organization"))
+        for model in self._migrated(app_label, schema_editor, to_state):
+            schema_editor.remove_field(model, model._meta.get_field("organization"))
 
 
 class RequireOrganizations(_Organizations):
