@@ -1,7 +1,8 @@
 """Routes made from a table: one handler body serving several routes of the JSON API.
 
 Where routes differ only in their data (path, payload, permission, service, words), a module
-writes the body once and adds a route per row with ``add_route``. Each route keeps what a
+writes the body once and adds a route per row with ``add_route``. A hand-written write handler
+takes its route and its declarations from ``write_route``. Each route keeps what a
 hand-written handler would give it: its own name and module (so its OpenAPI operation id, and
 the URL name, stay the router's own), its parameters' types (read from ``params``), its audit
 declaration and, for a write, its replay safety (``idempotent``).
@@ -18,7 +19,7 @@ from ninja import Router, Status
 
 from pillars.audit import log as audit_log
 from pillars.core import clock
-from pillars.core.api_errors import READ_ERRORS
+from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
 from pillars.core.declare import audited
 from pillars.core.idempotency import idempotent
 
@@ -29,6 +30,30 @@ def audited_write[F: Callable[..., Any]](what: str) -> Callable[[F], F]:
 
     def declare(handler: F) -> F:
         return audited(what)(idempotent(handler))
+
+    return declare
+
+
+def write_route[F: Callable[..., Any]](
+    route: Callable[..., Callable[[F], F]],
+    path: str,
+    status: int,
+    out: Any,
+    *,
+    summary: str,
+    audit: str,
+    **more: Any,
+) -> Callable[[F], F]:
+    """The declarations every hand-written write handler stacks, in their order: ``route``
+    (``router.post``, ``router.patch``) at ``path``, answering ``status`` with ``out`` or one
+    of the write errors (``WRITE_ERRORS``); audited as ``audit`` says and replay-safe
+    (``audited_write``). ``more`` goes to the route as it is (a ``description``)."""
+
+    def declare(handler: F) -> F:
+        declared = audited_write(audit)(handler)
+        return route(path, response={status: out, **WRITE_ERRORS}, summary=summary, **more)(
+            declared
+        )
 
     return declare
 

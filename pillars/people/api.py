@@ -15,9 +15,9 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
+from pillars.core.api_errors import READ_ERRORS
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import audited_write
+from pillars.core.api_routes import write_route
 from pillars.core.api_types import Day, Moment, Text
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.entry import Out, optional_named_in
@@ -303,21 +303,27 @@ def get_person(request: HttpRequest, public_id: UUID) -> PersonOut:
     return PersonOut.of(person, placement=selectors.current_placement(person))
 
 
-@router.post(
-    "/persons", response={201: PersonOut, **WRITE_ERRORS}, summary="Register a person served"
+@write_route(
+    router.post,
+    "/persons",
+    201,
+    PersonOut,
+    summary="Register a person served",
+    audit="registers a person served (audited by create_person)",
 )
-@audited_write("registers a person served (audited by create_person)")
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = services.create_person(actor=request.user, **payload.model_dump(exclude={"client_id"}))
     return Status(201, PersonOut.of(person, placement=None))
 
 
-@router.patch(
+@write_route(
+    router.patch,
     "/persons/{public_id}",
-    response={200: PersonOut, **WRITE_ERRORS},
+    200,
+    PersonOut,
     summary="Change a person's demographics",
+    audit="changes a person served (audited by get_person_for and update_person)",
 )
-@audited_write("changes a person served (audited by get_person_for and update_person)")
 def update_person(request: HttpRequest, public_id: UUID, payload: PersonPatch) -> Status[PersonOut]:
     person = selectors.get_person_for(
         request.user, public_id, "people.edit_person", what="api update"
@@ -327,12 +333,14 @@ def update_person(request: HttpRequest, public_id: UUID, payload: PersonPatch) -
     return Status(200, PersonOut.of(person, placement=selectors.current_placement(person)))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/persons/{public_id}/admit",
-    response={201: EpisodeOut, **WRITE_ERRORS},
+    201,
+    EpisodeOut,
     summary="Admit a person served to a unit",
+    audit="admits a person served (audited by get_person_for and admit_person)",
 )
-@audited_write("admits a person served (audited by get_person_for and admit_person)")
 def admit(request: HttpRequest, public_id: UUID, payload: AdmitIn) -> Status[EpisodeOut]:
     person = selectors.get_person_for(request.user, public_id, "people.admit", what="api admit")
     return _admit(request, person, payload)
@@ -348,17 +356,19 @@ def _admit(request: HttpRequest, person: PersonServed, payload: AdmitIn) -> Stat
     return Status(201, EpisodeOut.of(episode, placement=_last_placement(episode)))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/admissions",
-    response={201: EpisodeOut, **WRITE_ERRORS},
+    201,
+    EpisodeOut,
     summary="Admit a returning person by record number",
+    audit="admits a person found by exact record number (lookup and admit_person audited)",
     description=(
         "For a person served who is registered but not admitted anywhere (so on no one's unit). "
         "404 when no person has that exact record number or they are admitted now; the answer "
         "does not say which. Every lookup is audited."
     ),
 )
-@audited_write("admits a person found by exact record number (lookup and admit_person audited)")
 def admit_by_record_number(request: HttpRequest, payload: AdmissionIn) -> Status[EpisodeOut]:
     lookup = selectors.lookup_for_admission(request.user, payload.record_number)
     person = lookup.person
@@ -371,12 +381,14 @@ def admit_by_record_number(request: HttpRequest, payload: AdmissionIn) -> Status
 # --- Episodes: transfer and discharge ----------------------------------------------------------
 
 
-@router.post(
+@write_route(
+    router.post,
     "/episodes/{public_id}/transfer",
-    response={200: EpisodeOut, **WRITE_ERRORS},
+    200,
+    EpisodeOut,
     summary="Move a person to another unit or bed",
+    audit="transfers a person served (audited by transfer_person)",
 )
-@audited_write("transfers a person served (audited by transfer_person)")
 def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> Status[EpisodeOut]:
     episode = _episode(request, public_id, "people.transfer")
     unit = _transfer_unit_in_body(payload.unit)
@@ -392,12 +404,14 @@ def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> Stat
     return Status(200, EpisodeOut.of(episode, placement=placement))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/episodes/{public_id}/discharge",
-    response={200: EpisodeOut, **WRITE_ERRORS},
+    200,
+    EpisodeOut,
     summary="Discharge a person: close the episode",
+    audit="discharges a person served (audited by discharge_person)",
 )
-@audited_write("discharges a person served (audited by discharge_person)")
 def discharge(request: HttpRequest, public_id: UUID, payload: DischargeIn) -> Status[EpisodeOut]:
     episode = _episode(request, public_id, "people.discharge")
     episode = services.discharge_person(

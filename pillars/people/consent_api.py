@@ -12,8 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock
-from pillars.core.api_errors import WRITE_ERRORS
-from pillars.core.api_routes import audited_write, record_read
+from pillars.core.api_routes import record_read, write_route
 from pillars.core.api_types import Day, Text
 from pillars.core.entry import Out
 from pillars.core.errors import ValidationError
@@ -124,12 +123,14 @@ person_records(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/persons/{public_id}/consents",
-    response={201: ConsentOut, **WRITE_ERRORS},
+    201,
+    ConsentOut,
     summary="Record a signed Part 2 consent (every 42 CFR 2.31 element)",
+    audit="records a consent (audited by get_person_for and record_consent)",
 )
-@audited_write("records a consent (audited by get_person_for and record_consent)")
 def create_consent(request: HttpRequest, public_id: UUID, payload: ConsentIn) -> Status[ConsentOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "people.record_consent", what="api consent"
@@ -160,12 +161,14 @@ record_read(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/consents/{public_id}/revoke",
-    response={200: ConsentOut, **WRITE_ERRORS},
+    200,
+    ConsentOut,
     summary="Record a written revocation (applies to every later disclosure)",
+    audit="revokes a consent (audited by get_consent_for and revoke_consent)",
 )
-@audited_write("revokes a consent (audited by get_consent_for and revoke_consent)")
 def revoke(request: HttpRequest, public_id: UUID, payload: RevokeIn) -> Status[ConsentOut]:
     consent = consents.get_consent_for(request.user, public_id, "people.revoke_consent")
     consents.revoke_consent(

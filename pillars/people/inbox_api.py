@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import policy
-from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_errors import error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import audited_write
+from pillars.core.api_routes import write_route
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.pagination import PageParams, paginate
@@ -79,12 +79,14 @@ def list_alerts(
     return AlertPage.of(result)
 
 
-@router.post(
+@write_route(
+    router.post,
     "/alerts/{public_id}/acknowledge",
-    response={200: AlertOut, **WRITE_ERRORS},
+    200,
+    AlertOut,
     summary="Acknowledge one of my alerts",
+    audit="acknowledges one of the user's own alerts; acknowledge audits it",
 )
-@audited_write("acknowledges one of the user's own alerts; acknowledge audits it")
 def acknowledge_alert(request: HttpRequest, public_id: UUID) -> Status[AlertOut]:
     alert = selectors.get_alert_for(request.user, public_id, "people.acknowledge_alert")
     done = alerts.acknowledge(alert, actor=request.user)

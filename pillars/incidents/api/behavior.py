@@ -17,9 +17,9 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_errors import READ_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import audited_write
+from pillars.core.api_routes import write_route
 from pillars.core.api_types import Day, Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -200,12 +200,14 @@ def person_plan(request: HttpRequest, public_id: UUID) -> Status[BehaviorPlanOut
     return Status(200, BehaviorPlanOut.of(plan, phases=_phases(person, request.user)))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/persons/{public_id}/behavior-plan/end",
-    response={200: BehaviorPlanOut, **WRITE_ERRORS},
+    200,
+    BehaviorPlanOut,
     summary="End a person's current behavior plan (its open contracts end with it)",
+    audit="ends a behavior plan (get_person_for and end_plan audit)",
 )
-@audited_write("ends a behavior plan (get_person_for and end_plan audit)")
 def end_plan(request: HttpRequest, public_id: UUID, payload: PlanEndIn) -> Status[BehaviorPlanOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.write_behavior_plan", what="api end behavior plan"
@@ -249,12 +251,14 @@ def _create(request: HttpRequest, person: PersonServed, payload: RecordIn) -> Be
     )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/persons/{public_id}/behavior-records",
-    response={201: RecordOut, **WRITE_ERRORS},
+    201,
+    RecordOut,
     summary="Record one ABC entry",
+    audit="records behavior (get_person_for and record_behavior audit)",
 )
-@audited_write("records behavior (get_person_for and record_behavior audit)")
 def create_record(request: HttpRequest, public_id: UUID, payload: RecordIn) -> Status[RecordOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.record_behavior", what="api behavior record"
@@ -262,13 +266,15 @@ def create_record(request: HttpRequest, public_id: UUID, payload: RecordIn) -> S
     return Status(201, RecordOut.of(_create(request, person, payload)))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/persons/{public_id}/behavior-records/batch",
-    response={201: BatchOut, **WRITE_ERRORS},
+    201,
+    BatchOut,
     summary="Record several ABC entries at once (a device's queue); all or none are stored",
+    audit="records several behavior entries (get_person_for and record_behavior audit)",
     description="Each entry carries its own client_id, so a replayed batch stores nothing new.",
 )
-@audited_write("records several behavior entries (get_person_for and record_behavior audit)")
 def create_batch(request: HttpRequest, public_id: UUID, payload: BatchIn) -> Status[BatchOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "incidents.record_behavior", what="api behavior batch"

@@ -14,9 +14,9 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from pillars.core import clock
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from pillars.core.api_errors import READ_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import audited_write
+from pillars.core.api_routes import write_route
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -185,12 +185,14 @@ def list_incidents(
     return IncidentPage.of(result)
 
 
-@router.post(
+@write_route(
+    router.post,
     "/incidents",
-    response={201: IncidentDetailOut, **WRITE_ERRORS},
+    201,
+    IncidentDetailOut,
     summary="Start an incident report (a draft, seen only by its reporter until submitted)",
+    audit="creates a draft (audited by create_draft)",
 )
-@audited_write("creates a draft (audited by create_draft)")
 def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[IncidentDetailOut]:
     unit = people_selectors.get_unit_for(request.user, payload.unit, "incidents.report")
     details = services.IncidentDetails(
@@ -226,43 +228,51 @@ def get_incident(request: HttpRequest, public_id: UUID) -> Status[IncidentDetail
     return Status(200, _detail(incident))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/incidents/{public_id}/submit",
-    response={200: IncidentDetailOut, **WRITE_ERRORS},
+    200,
+    IncidentDetailOut,
     summary="Submit one's draft; from then on corrections are addenda",
+    audit="submits a draft (audited by submit_incident)",
 )
-@audited_write("submits a draft (audited by submit_incident)")
 def submit(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
     incident = selectors.get_incident_for(request.user, public_id, "incidents.edit_draft")
     return Status(200, _detail(services.submit_incident(incident, actor=request.user)))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/incidents/{public_id}/review",
-    response={200: IncidentDetailOut, **WRITE_ERRORS},
+    200,
+    IncidentDetailOut,
     summary="Take a submitted incident into supervisor review",
+    audit="starts a review (audited by start_review)",
 )
-@audited_write("starts a review (audited by start_review)")
 def review(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
     return _review_step(request, public_id, services.start_review, payload.note)
 
 
-@router.post(
+@write_route(
+    router.post,
     "/incidents/{public_id}/close",
-    response={200: IncidentDetailOut, **WRITE_ERRORS},
+    200,
+    IncidentDetailOut,
     summary="Close a reviewed incident with the review's finding",
+    audit="closes an incident (audited by close_incident)",
 )
-@audited_write("closes an incident (audited by close_incident)")
 def close(request: HttpRequest, public_id: UUID, payload: NoteIn) -> Status[IncidentDetailOut]:
     return _review_step(request, public_id, services.close_incident, payload.note)
 
 
-@router.post(
+@write_route(
+    router.post,
     "/incidents/{public_id}/addenda",
-    response={201: IncidentAddendumOut, **WRITE_ERRORS},
+    201,
+    IncidentAddendumOut,
     summary="Correct a submitted incident (the report itself never changes)",
+    audit="corrects an incident (audited by add_addendum)",
 )
-@audited_write("corrects an incident (audited by add_addendum)")
 def add_addendum(
     request: HttpRequest, public_id: UUID, payload: IncidentAddendumIn
 ) -> Status[IncidentAddendumOut]:
@@ -273,12 +283,14 @@ def add_addendum(
     return Status(201, IncidentAddendumOut.of(addendum))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/incidents/{public_id}/debriefs",
-    response={201: DebriefOut, **WRITE_ERRORS},
+    201,
+    DebriefOut,
     summary="Record a post-incident debrief with the person served or with staff",
+    audit="records a debrief (audited by record_debrief)",
 )
-@audited_write("records a debrief (audited by record_debrief)")
 def add_debrief(request: HttpRequest, public_id: UUID, payload: DebriefIn) -> Status[DebriefOut]:
     incident = selectors.get_incident_for(request.user, public_id, "incidents.debrief")
     debrief = services.record_debrief(
@@ -290,12 +302,14 @@ def add_debrief(request: HttpRequest, public_id: UUID, payload: DebriefIn) -> St
     return Status(201, DebriefOut.of(debrief))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/incident-notifications/{public_id}/sent",
-    response={200: NotificationOut, **WRITE_ERRORS},
+    200,
+    NotificationOut,
     summary="Say a notification was sent (by the caller, at sent_at or now)",
+    audit="records a notification sent (audited by record_notification_sent)",
 )
-@audited_write("records a notification sent (audited by record_notification_sent)")
 def notification_sent(
     request: HttpRequest, public_id: UUID, payload: SentIn
 ) -> Status[NotificationOut]:

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
-from pillars.core.api_routes import add_route, audited_write, on_record, record_read
+from pillars.core.api_routes import add_route, on_record, record_read, write_route
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -297,12 +297,14 @@ def unit_episodes(request: HttpRequest, public_id: UUID) -> Status[list[Restrain
     return Status(200, [RestraintEpisodeOut.of(e, now=now) for e in episodes])
 
 
-@router.post(
+@write_route(
+    router.post,
     "/persons/{public_id}/restraint",
-    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    201,
+    RestraintEpisodeOut,
     summary="Start a restraint or seclusion episode with its order",
+    audit="starts an episode (get_person_for and start_episode audit)",
 )
-@audited_write("starts an episode (get_person_for and start_episode audit)")
 def start(
     request: HttpRequest, public_id: UUID, payload: RestraintStartIn
 ) -> Status[RestraintEpisodeOut]:
@@ -330,12 +332,14 @@ record_read(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/restraint/{public_id}/staff",
-    response={201: RestraintEpisodeOut, **WRITE_ERRORS},
+    201,
+    RestraintEpisodeOut,
     summary="Name more staff who took part (each gets a row in the exposure ledger)",
+    audit="names staff involved (add_staff audits it)",
 )
-@audited_write("names staff involved (add_staff audits it)")
 def add_staff(
     request: HttpRequest, public_id: UUID, payload: RestraintStaffIn
 ) -> Status[RestraintEpisodeOut]:
@@ -477,12 +481,14 @@ def profiles(request: HttpRequest) -> Status[RestraintProfilesOut]:
     )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/units/{public_id}/restraint-profile",
-    response={200: RestraintUnitProfileOut, **WRITE_ERRORS},
+    200,
+    RestraintUnitProfileOut,
     summary="Choose the rule profile a unit follows from its next episode",
+    audit="a unit's rule profile (choose_unit_profile audits it)",
 )
-@audited_write("a unit's rule profile (choose_unit_profile audits it)")
 def choose_profile(
     request: HttpRequest, public_id: UUID, payload: RestraintUnitProfileIn
 ) -> Status[RestraintUnitProfileOut]:
@@ -496,12 +502,14 @@ def choose_profile(
     )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/restraint-profiles/{public_id}/versions",
-    response={201: RestraintProfileOut, **WRITE_ERRORS},
+    201,
+    RestraintProfileOut,
     summary="Change a profile's limits: makes its next version (episodes keep theirs)",
+    audit="a rule profile (change_profile audits the new version)",
 )
-@audited_write("a rule profile (change_profile audits the new version)")
 def new_profile_version(
     request: HttpRequest, public_id: UUID, payload: RestraintProfileChangeIn
 ) -> Status[RestraintProfileOut]:

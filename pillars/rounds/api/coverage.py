@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from pillars.core import clock
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
-from pillars.core.api_routes import audited_write
+from pillars.core.api_errors import READ_ERRORS
+from pillars.core.api_routes import write_route
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -209,12 +209,14 @@ def _parts(
     return plan
 
 
-@router.post(
+@write_route(
+    router.post,
     "/units/{public_id}/assignments",
-    response={201: ShiftOut, **WRITE_ERRORS},
+    201,
+    ShiftOut,
     summary="Assign a shift in bulk (the lead, and persons or rooms per staff member)",
+    audit="assigns a shift (assign_shift audits it)",
 )
-@audited_write("assigns a shift (assign_shift audits it)")
 def assign(request: HttpRequest, public_id: UUID, payload: ShiftIn) -> Status[ShiftOut]:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.assign")
     lead = _one_staff(request, payload.lead, "lead") if payload.lead else None
@@ -229,12 +231,14 @@ def assign(request: HttpRequest, public_id: UUID, payload: ShiftIn) -> Status[Sh
     return Status(201, ShiftOut(assignments=[AssignmentOut.of(row) for row in made]))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/assignments/{public_id}/reassign",
-    response={201: AssignmentOut, **WRITE_ERRORS},
+    201,
+    AssignmentOut,
     summary="Hand one part of the shift to another staff member from now (or a later time)",
+    audit="reassigns part of a shift (reassign audits it)",
 )
-@audited_write("reassigns part of a shift (reassign audits it)")
 def reassign(request: HttpRequest, public_id: UUID, payload: ReassignIn) -> Status[AssignmentOut]:
     row = assignment_selectors.get_assignment_for(request.user, public_id, "rounds.assign")
     to_staff = _one_staff(request, payload.to_staff, "to_staff")
@@ -242,12 +246,14 @@ def reassign(request: HttpRequest, public_id: UUID, payload: ReassignIn) -> Stat
     return Status(201, AssignmentOut.of(new))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/orders/{public_id}/exceptions",
-    response={201: ExceptionOut, **WRITE_ERRORS},
+    201,
+    ExceptionOut,
     summary="Start a monitoring exception: the order's clock pauses",
+    audit="starts a monitoring exception (start_exception audits it)",
 )
-@audited_write("starts a monitoring exception (start_exception audits it)")
 def start_exception(
     request: HttpRequest, public_id: UUID, payload: ExceptionIn
 ) -> Status[ExceptionOut]:
@@ -260,12 +266,14 @@ def start_exception(
     return Status(201, ExceptionOut.of(row))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/exceptions/{public_id}/end",
-    response={200: ExceptionOut, **WRITE_ERRORS},
+    200,
+    ExceptionOut,
     summary="End a monitoring exception: the clock resumes with a check due at once",
+    audit="ends a monitoring exception (end_exception audits it)",
 )
-@audited_write("ends a monitoring exception (end_exception audits it)")
 def end_exception(
     request: HttpRequest, public_id: UUID, payload: ExceptionEndIn
 ) -> Status[ExceptionOut]:
@@ -293,12 +301,14 @@ def unit_coverage(request: HttpRequest, public_id: UUID) -> Status[UnitCoverageO
     )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/orders/{public_id}/coverage",
-    response={201: CoverageOut, **WRITE_ERRORS},
+    201,
+    CoverageOut,
     summary="Put a staff member with a person on 1:1 or 2:1 observation",
+    audit="starts 1:1 coverage (start_coverage audits it)",
 )
-@audited_write("starts 1:1 coverage (start_coverage audits it)")
 def start_coverage(
     request: HttpRequest, public_id: UUID, payload: CoverageIn
 ) -> Status[CoverageOut]:
@@ -308,12 +318,14 @@ def start_coverage(
     return Status(201, CoverageOut.of(row, warned=True))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/coverage/{public_id}/relieve",
-    response={201: CoverageOut, **WRITE_ERRORS},
+    201,
+    CoverageOut,
     summary="Relief handoff: the signed-in coverer hands over; the incoming confirms by PIN",
+    audit="a relief handoff (relieve audits it)",
 )
-@audited_write("a relief handoff (relieve audits it)")
 def relieve(request: HttpRequest, public_id: UUID, payload: RelieveIn) -> Status[CoverageOut]:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
     incoming = _one_staff(request, payload.incoming_staff, "incoming_staff")

@@ -13,8 +13,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from pillars.core.api_errors import WRITE_ERRORS
-from pillars.core.api_routes import audited_write, record_read
+from pillars.core.api_routes import record_read, write_route
 from pillars.core.api_types import Moment, Text
 from pillars.core.entry import Out
 from pillars.people import selectors as people_selectors
@@ -81,12 +80,14 @@ unit_records(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/units/{public_id}/handoffs",
-    response={201: HandoffOut, **WRITE_ERRORS},
+    201,
+    HandoffOut,
     summary="Compile a shift handoff from the shift's own data",
+    audit="compiles a handoff (compile_handoff audits it)",
 )
-@audited_write("compiles a handoff (compile_handoff audits it)")
 def compile_handoff(
     request: HttpRequest, public_id: UUID, payload: HandoffIn
 ) -> Status[HandoffOut]:
@@ -108,12 +109,14 @@ record_read(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/handoffs/{public_id}/sign",
-    response={200: HandoffOut, **WRITE_ERRORS},
+    200,
+    HandoffOut,
     summary="Sign a handoff as the outgoing or (with PIN) the incoming staff member",
+    audit="signs a handoff (sign_outgoing / sign_incoming audit it)",
 )
-@audited_write("signs a handoff (sign_outgoing / sign_incoming audit it)")
 def sign_handoff(
     request: HttpRequest, public_id: UUID, payload: HandoffSignIn
 ) -> Status[HandoffOut]:

@@ -15,8 +15,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from pillars.core.api_errors import READ_ERRORS, WRITE_ERRORS
-from pillars.core.api_routes import audited_write
+from pillars.core.api_errors import READ_ERRORS
+from pillars.core.api_routes import write_route
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out, optional_named_in
@@ -149,12 +149,14 @@ unit_records(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/units/{public_id}/inspections",
-    response={201: InspectionOut, **WRITE_ERRORS},
+    201,
+    InspectionOut,
     summary="Record a whole inspection: every item answered, or nothing is stored",
+    audit="records an inspection and the work orders its failed items open (services audit)",
 )
-@audited_write("records an inspection and the work orders its failed items open (services audit)")
 def record_inspection(
     request: HttpRequest, public_id: UUID, payload: InspectionIn
 ) -> Status[InspectionOut]:
@@ -206,12 +208,14 @@ def unit_work_orders(
     return Status(200, [WorkOrderOut.of(wo) for wo in rows.select_related("unit")[:200]])
 
 
-@router.post(
+@write_route(
+    router.post,
     "/work-orders/{public_id}/status",
-    response={200: WorkOrderOut, **WRITE_ERRORS},
+    200,
+    WorkOrderOut,
     summary="Change a work order's status, with a note",
+    audit="changes a work order's status (update_work_order audits it)",
 )
-@audited_write("changes a work order's status (update_work_order audits it)")
 def work_order_status(
     request: HttpRequest, public_id: UUID, payload: StatusIn
 ) -> Status[WorkOrderOut]:

@@ -18,14 +18,13 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from pillars.core import clock
-from pillars.core.api_errors import WRITE_ERRORS, error_responses
+from pillars.core.api_errors import error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import record_read
+from pillars.core.api_routes import record_read, write_route
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.errors import invalid
-from pillars.core.idempotency import idempotent
 from pillars.core.pagination import PageParams, paginate
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff
@@ -116,13 +115,14 @@ unit_records(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/orders/{public_id}/checks",
-    response={201: CheckOut, **WRITE_ERRORS},
+    201,
+    CheckOut,
     summary="Record one observation check",
+    audit="records a check (record_check audits it)",
 )
-@audited("records a check (record_check audits it)")
-@idempotent
 def record_check(request: HttpRequest, public_id: UUID, payload: CheckIn) -> Status[CheckOut]:
     # record_check checks the policy first; inside the idempotent write's transaction the
     # order is locked as it is read, and it and the person's placements are read once.
@@ -235,14 +235,15 @@ person_records(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/persons/{public_id}/orders",
-    response={201: OrderDetailOut, **WRITE_ERRORS},
+    201,
+    OrderDetailOut,
     summary="Order or change a person's observation level",
+    audit="orders a level (audited by get_person_for and order_observation)",
     description="A change ends the current order at the moment the new one starts.",
 )
-@audited("orders a level (audited by get_person_for and order_observation)")
-@idempotent
 def order_level(request: HttpRequest, public_id: UUID, payload: OrderIn) -> Status[OrderDetailOut]:
     person = people_selectors.get_person_for(
         request.user, public_id, "rounds.order", what="api observation order"
@@ -273,26 +274,28 @@ record_read(
 )
 
 
-@router.post(
+@write_route(
+    router.post,
     "/orders/{public_id}/end",
-    response={200: OrderDetailOut, **WRITE_ERRORS},
+    200,
+    OrderDetailOut,
     summary="End an observation order with no new level",
+    audit="ends an order (audited by end_observation)",
 )
-@audited("ends an order (audited by end_observation)")
-@idempotent
 def end_order(request: HttpRequest, public_id: UUID, payload: EndIn) -> Status[OrderDetailOut]:
     order = selectors.get_order_for(request.user, public_id, "rounds.order")
     ended = services.end_observation(order, actor=request.user, reason=payload.reason)
     return Status(200, OrderDetailOut.of(ended, now=clock.now()))
 
 
-@router.post(
+@write_route(
+    router.post,
     "/checks/{public_id}/addenda",
-    response={201: CheckAddendumOut, **WRITE_ERRORS},
+    201,
+    CheckAddendumOut,
     summary="Add a correction to a check (the check itself never changes)",
+    audit="corrects a check (audited by get_check_for and add_addendum)",
 )
-@audited("corrects a check (audited by get_check_for and add_addendum)")
-@idempotent
 def add_addendum(
     request: HttpRequest, public_id: UUID, payload: CheckAddendumIn
 ) -> Status[CheckAddendumOut]:
