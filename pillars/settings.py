@@ -197,6 +197,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, its health check asking the server only when the connection's socket
+    # says it may be broken (pillars.core.postgresql).
+    _db["ENGINE"] = "pillars.core.postgresql"
     # A database restart must not turn the next request into an error.
     _db["CONN_HEALTH_CHECKS"] = True
     # Values bound by the server, so that PostgreSQL keeps the plan of a read run this many
@@ -221,7 +224,7 @@ DATABASES = {"default": _db}
 # A streaming replica for reports and dashboards (pillars.core.replica decides what may read it).
 _replica_url = env_str("DATABASE_REPLICA_URL", "")
 if _replica_url:
-    if _db["ENGINE"] != "django.db.backends.postgresql":
+    if _db["ENGINE"] != "pillars.core.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL")
     try:
         _replica = dj_database_url.parse(_replica_url)
@@ -231,6 +234,7 @@ if _replica_url:
         ) from None
     if _replica["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// address")
+    _replica["ENGINE"] = _db["ENGINE"]
     _replica["CONN_MAX_AGE"] = _db["CONN_MAX_AGE"]
     _replica["CONN_HEALTH_CHECKS"] = True
     # Tests read the replica alias from the test database: there is no second test database.

@@ -150,7 +150,7 @@ def test_database_url_selects_postgres_with_health_checks() -> None:
         text=True,
         check=True,
     )
-    assert result.stdout.split() == ["django.db.backends.postgresql", "True", "600"]
+    assert result.stdout.split() == ["pillars.core.postgresql", "True", "600"]
 
 
 @pytest.mark.once
