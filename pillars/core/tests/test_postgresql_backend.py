@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import select
 import time
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import connection, connections
+
+from pillars.core.postgresql.base import DatabaseWrapper
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the PostgreSQL backend's own check"
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 def test_a_quiet_kept_connection_is_not_asked_and_one_the_server_ended_is_replaced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    kept = connections.create_connection("default")
+    kept = cast(DatabaseWrapper, connections.create_connection("default"))
     kept.settings_dict["CONN_HEALTH_CHECKS"] = True
     asked: list[bool] = []
     is_usable = kept.is_usable
@@ -52,6 +54,7 @@ def test_a_quiet_kept_connection_is_not_asked_and_one_the_server_ended_is_replac
         with kept.cursor() as cursor:
             cursor.execute("SELECT 1")
             assert cursor.fetchone() == (1,)
+        assert kept.connection is not None
         assert kept.connection.info.backend_pid != pid
     finally:
         kept.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from pillars.demo import generator, steps
 from pillars.insights import summaries
@@ -94,7 +95,22 @@ class Command(BaseCommand):
             f"  Insights summary tables rebuilt: {rows:,} unit-hours in "
             f"{time.monotonic() - started:.1f} s"
         )
+        if (seconds := update_statistics()) is not None:
+            self.stdout.write(f"  Table statistics updated in {seconds:.1f} s")
         if not summary.chain_ok:
             raise CommandError(
                 "The audit chain did not verify after loading; run pillars audit verify."
             )
+
+
+def update_statistics() -> float | None:
+    """On PostgreSQL, the planner's statistics of every table (``ANALYZE``), so the first pages
+    after a load are planned on the data loaded rather than on near-empty tables (autovacuum
+    would come to it within minutes; the unit board's read of its orders took three times as
+    long before): the seconds it took. None on SQLite, which keeps no such statistics."""
+    if connection.vendor != "postgresql":
+        return None
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return time.monotonic() - started
