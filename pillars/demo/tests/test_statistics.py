@@ -1,5 +1,6 @@
-"""After a load the demo updates the planner's statistics on PostgreSQL (``ANALYZE``), so the
-first pages are planned on the data loaded; SQLite keeps no such statistics."""
+"""After a load the demo does at once on PostgreSQL what autovacuum would do in the next minutes
+(``VACUUM ANALYZE``), so the first pages are planned on the data loaded; SQLite keeps no such
+statistics."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pillars.demo.management.commands.demo import update_statistics
 from pillars.people.testing import World
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
 def test_the_tables_statistics_are_updated_on_postgresql(world: World) -> None:
     seconds = update_statistics()
     if connection.vendor != "postgresql":
