@@ -335,10 +335,11 @@ def restricted_later[M: models.Model, R](
     are logged as disclosures to this user, as ``restrict``'s own reads are."""
     actor = actor_for(user)
     label_bind = _label_bind
+    key, restricted = _kept_restricted(actor, action, build)
     return prepared.read_later(
         name,
-        (action, reader_key(actor)),
-        lambda *given: restrict(build(*given), actor, action),
+        key,
+        restricted,
         *values,
         bind=None if label_bind is None else (lambda queryset: label_bind(actor, queryset)),
     )
@@ -352,13 +353,16 @@ def restricted_count(
     read built and its count compiled once per process per reader (``reader_key``), then run
     with each call's ``values`` (``prepared.count_kept``). For counts a page makes on every
     refresh, where building them through this layer costs more than the database takes."""
-    actor = actor_for(user)
-    return prepared.count_kept(
-        name,
-        (action, reader_key(actor)),
-        lambda *given: restrict(build(*given), actor, action),
-        *values,
-    )
+    key, restricted = _kept_restricted(actor_for(user), action, build)
+    return prepared.count_kept(name, key, restricted, *values)
+
+
+def _kept_restricted[M: models.Model, R](
+    actor: Actor, action: str, build: Callable[..., models.QuerySet[M, R]]
+) -> tuple[Any, Callable[..., models.QuerySet[M, R]]]:
+    """The key a read restricted for the actor is kept under, and its builder: ``build``'s
+    read, restricted."""
+    return (action, reader_key(actor)), lambda *given: restrict(build(*given), actor, action)
 
 
 def reader_key(actor: Actor) -> Any:
