@@ -32,8 +32,9 @@ from pillars.incidents.selectors import behavior as behavior_selectors
 from pillars.incidents.selectors import incidents as incident_selectors
 from pillars.incidents.selectors import safety as safety_selectors
 from pillars.people import services as people_services
+from pillars.people.choices import CaseloadKind
 from pillars.people.labels import backfill_labels, restrict_key
-from pillars.people.models import Placement
+from pillars.people.models import CaseloadAssignment, Placement
 from pillars.people.testing import World, make_person, make_staff, make_unit, place
 from pillars.people.tests.part2_support import Part2Story, build_story, check_now
 from pillars.rounds import board_extras
@@ -668,9 +669,15 @@ def test_a_count_or_existence_test_opened_by_a_grant_is_logged(story: Part2Story
     assert own.count() == 1
     assert own.exists()
     assert board_extras.count_together({"plans": own}) == {"plans": 1}
-    theirs = policy.restrict(
-        BehaviorPlan.objects.filter(person=story.person), sud_nurse, "incidents.view_behavior"
-    ).count()
-    assert kept(sud_nurse) == theirs
-    assert kept(sud_nurse) == theirs
+    # In their scope through their caseload, the program's nurse counts the plan as its team.
+    CaseloadAssignment.objects.create(
+        organization=story.person.organization,
+        staff=story.sud_nurse,
+        person=story.person,
+        kind=CaseloadKind.PRIMARY_TECH,
+        started_on=clock.now().date(),
+    )
+    policy.forget(sud_nurse)
+    assert kept(sud_nurse) == 1
+    assert kept(sud_nurse) == 1
     assert AuditEvent.objects.count() == before
