@@ -335,19 +335,10 @@ def review_units(user: Any) -> list[Unit]:
     return list(units_visible_to(user).filter(is_active=True).order_by("name"))
 
 
-def reviews_due_on(user: Any, unit: Unit) -> QuerySet[BehaviorContract]:
-    """The contracts in force of the persons on the unit now, that the user may see, whose
-    review has come in the unit's today (the list is ``contract_reviews_due``; the board's
-    panel counts them: ``count_reviews_due``)."""
-    on_unit = Placement.objects.current().filter(unit=unit).values("episode__person_id")
-    return policy.restrict(
-        _due_contracts(clock.today_in(unit.time_zone), on_unit), user, "incidents.view_behavior"
-    )
-
-
 def count_reviews_due(user: Any, unit: Unit, placed: list[int]) -> prepared.KeptCount:
-    """How many contracts ``reviews_due_on`` holds, for the board's panel: ``placed`` is the
-    ids of the persons on the unit now, in order, which the board has read. Built and compiled
+    """How many contracts in force of the persons on the unit now (``placed``: their ids, in
+    order, as the board read them), that the user may see, have their review come in the
+    unit's today: the board's panel (the list is ``contract_reviews_due``). Built and compiled
     once per process per reader (``policy.restricted_count``), counted with the other panels'."""
     return policy.restricted_count(
         "behavior reviews due",
