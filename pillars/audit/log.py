@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import json
+import os
 import random
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
@@ -123,7 +126,12 @@ def _values(
 
 def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
     """Chain and insert events in order in one lane, holding its head row's lock until the
-    caller commits."""
+    caller commits; outside a transaction on PostgreSQL, in one statement where this process
+    knows the lane's tip (``_append_at_tip``)."""
+    if not bulk:
+        written = _append_at_tip(rows)
+        if written is not None:
+            return written
     # No savepoint of its own inside the caller's transaction: a failure here fails the caller.
     with transaction.atomic(savepoint=False):
         connection = transaction.get_connection()
@@ -139,6 +147,10 @@ def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
             values["prev_hmac"] = prev
             values["hmac"] = prev = compute_hmac(values)
             events.append(AuditEvent(**values))
+        if connection.vendor == "postgresql":
+            # The tip, once committed, is where this process writes next (``_append_at_tip``).
+            tip = _Tip(lane, seqs[-1], prev)
+            transaction.on_commit(functools.partial(_keep_tip, _tip_key(connection), tip))
         if not bulk and connection.vendor in ("postgresql", "sqlite"):
             _insert_moving_head(connection, events)
             return events
@@ -149,6 +161,105 @@ def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
                 event.save(force_insert=True)
         ChainHead.objects.filter(pk=lane).update(seq=seqs[-1], hmac=prev)
     return events
+
+
+@dataclass(frozen=True)
+class _Tip:
+    """A lane's tip as this process last wrote it: its last event's ``seq`` and HMAC."""
+
+    lane: int
+    seq: int
+    hmac: str
+
+
+# (process, database alias, database name) -> the tip this process last wrote; and how many
+# appends to skip the one-statement path for after it found its tip moved (another writer).
+_tips: dict[tuple[int, str, str], _Tip] = {}
+_skips: dict[tuple[int, str, str], tuple[int, int]] = {}
+MOST_SKIPPED = 16
+
+
+def _tip_key(connection: Any) -> tuple[int, str, str]:
+    return os.getpid(), connection.alias, str(connection.settings_dict["NAME"])
+
+
+def _keep_tip(key: tuple[int, str, str], tip: _Tip) -> None:
+    _tips[key] = tip
+
+
+def _append_at_tip(rows: list[dict[str, Any]]) -> list[AuditEvent] | None:
+    """Append events outside any transaction on PostgreSQL in one statement, where the last
+    event this process wrote is still the newest of all: the events take the next numbers and
+    follow that event in its lane. The statement takes the numbers, moves the head and
+    inserts the events only if the lane's head is still that event, no transaction holds it
+    and no number was taken since, so the events are numbered and chained as the locked path
+    would have done. None where it cannot (another writer came between, or nothing is known
+    yet): the caller takes the locked path, which learns the tip again. After a miss the next
+    appends skip this path, twice as many after each miss in a row (at most
+    ``MOST_SKIPPED``), so busy writers do not pay a wasted statement each time."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    key = _tip_key(connection)
+    tip = _tips.pop(key, None)
+    skipped, misses = _skips.get(key, (0, 0))
+    if skipped:
+        _skips[key] = (skipped - 1, misses)
+        return None
+    if tip is None:
+        return None
+    prev, events = tip.hmac, []
+    for seq, values in enumerate(rows, start=tip.seq + 1):
+        values.update(seq=seq, lane=tip.lane, prev_hmac=prev)
+        values["hmac"] = prev = compute_hmac(values)
+        events.append(AuditEvent(**values))
+    sql, params = _tip_sql(connection, events, tip)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = dict(cursor.fetchall())
+    if not keys:
+        misses = min(misses + 1, 4)
+        _skips[key] = (min(2**misses, MOST_SKIPPED), misses)
+        return None
+    _skips.pop(key, None)
+    for event in events:
+        event.pk = keys[event.seq]
+        event._state.adding = False
+        event._state.db = connection.alias
+    _tips[key] = _Tip(tip.lane, events[-1].seq, events[-1].hmac)
+    return events
+
+
+def _tip_sql(connection: Any, events: list[AuditEvent], tip: _Tip) -> tuple[str, list[Any]]:
+    """The one statement of ``_append_at_tip``: each event's INSERT (``_insert_sql``) made to
+    select its values from the moved head, so that nothing is inserted where the head did not
+    move. The numbers are taken only once the head is locked and the sequence is still at the
+    tip; where another writer took one in between, the head does not move (a gap in the
+    numbers, as a rolled-back append leaves)."""
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    first, last = events[0], events[-1]
+    ctes = [
+        f"head AS MATERIALIZED (SELECT id FROM {table} "  # noqa: S608
+        "WHERE id = %s AND seq = %s AND hmac = %s FOR UPDATE SKIP LOCKED)",
+        f"taken AS MATERIALIZED (SELECT nextval('{SEQUENCE}') AS n "  # noqa: S608
+        "FROM head CROSS JOIN generate_series(1, %s) "
+        f"WHERE (SELECT last_value FROM {SEQUENCE}) = %s)",
+        f"moved AS (UPDATE {table} AS tip SET seq = %s, hmac = %s FROM head "  # noqa: S608
+        "WHERE tip.id = head.id "
+        "AND (SELECT min(n) FROM taken) = %s AND (SELECT max(n) FROM taken) = %s "
+        "RETURNING tip.id)",
+    ]
+    params: list[Any] = [tip.lane, tip.seq, tip.hmac, len(events), tip.seq]
+    params += [last.seq, last.hmac, first.seq, last.seq]
+    for i, event in enumerate(events):
+        insert, values = _insert_sql(connection, [event])
+        columns, placeholders = insert.split(" VALUES ", 1)
+        placeholders = placeholders.rsplit(" RETURNING ", 1)[0].strip()[1:-1]
+        select = f"{columns} SELECT {placeholders} FROM moved RETURNING id, seq"  # noqa: S608
+        ctes.append(f"e{i} AS ({select})")
+        params += values
+    chosen = " UNION ALL ".join(f"SELECT seq, id FROM e{i}" for i in range(len(events)))  # noqa: S608
+    return f"WITH {', '.join(ctes)} {chosen}", params
 
 
 def _take_numbered_lane(connection: Any, count: int) -> tuple[int, str, list[int]] | None:
