@@ -12,7 +12,11 @@ board. An app registers a ``BoardExtension`` from its ``AppConfig.ready``:
   ``None``. A panel that shows counts names them in ``panel_counts`` (``(request, unit)`` ->
   querysets by name, or counts made ready once per reader with ``policy.restricted_count``, or
   ``None``): the board counts every panel's counts together in one query before asking the
-  panels, and each context function reads its own with ``counted``.
+  panels, and each context function reads its own with ``counted``. A panel whose context
+  reads rows of its own may name those reads in ``panel_reads`` (``(request, unit)`` -> a
+  function that reads in steps and keeps what it read with ``shared``): when the board draws
+  its panels, they are read with the rows' extras (one round trip for all), and the context
+  function finds them there.
 
 Flags carry their text and, where there is one, a moment (``at``) the template shows in the
 unit's time; a tone (``""``, ``"warning"``, ``"danger"``) is shown with an icon and text,
@@ -60,6 +64,7 @@ PanelContext = Callable[[HttpRequest, Unit], dict[str, Any] | None]
 # A count is a queryset, or one made ready once per reader (``policy.restricted_count``).
 type Countable = QuerySet[Any] | prepared.KeptCount
 PanelCounts = Callable[[HttpRequest, Unit], dict[str, Countable] | None]
+PanelReads = Callable[[HttpRequest, Unit], prepared.Steps[None]]
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class BoardExtension:
     panel_template: str = ""
     panel_context: PanelContext | None = None
     panel_counts: PanelCounts | None = None
+    panel_reads: PanelReads | None = None
     order: int = 100
 
 
@@ -133,14 +139,22 @@ def placed_on(request: HttpRequest, unit: Unit) -> list[PersonServed]:
     with no order, the counts limited to the unit's persons). A panel still scopes what it
     shows of them to the user. It is built once per process for the unit and its SQL compiled
     once (``core.prepared``)."""
-    return shared(
-        request,
-        ("placed-on", unit.pk),
-        lambda: prepared.rows(
-            "persons placed on the board's unit",
-            prepared.built("persons placed on a unit", unit.pk, lambda: _placed_on(unit.pk)),
-        ),
+    return shared(request, ("placed-on", unit.pk), lambda: _placed_read(unit).rows())
+
+
+def _placed_read(unit: Unit) -> prepared.Pending[PersonServed]:
+    return prepared.rows_later(
+        "persons placed on the board's unit",
+        prepared.built("persons placed on a unit", unit.pk, lambda: _placed_on(unit.pk)),
     )
+
+
+def _panel_reads(request: HttpRequest, unit: Unit) -> prepared.Steps[None]:
+    """What the panels read besides their counts (``placed_on`` and each ``panel_reads``), as
+    one function that reads in steps: the board runs it with the rows' extras."""
+    steps = [e.panel_reads(request, unit) for e in _ordered() if e.panel_reads is not None]
+    placed = yield from prepared.all_of(prepared.waited(_placed_read(unit)), *steps)
+    shared(request, ("placed-on", unit.pk), lambda: placed[0])
 
 
 def _placed_on(unit_id: int) -> QuerySet[PersonServed]:
@@ -154,24 +168,30 @@ def _placed_on(unit_id: int) -> QuerySet[PersonServed]:
 
 
 def row_extras(
-    request: HttpRequest, unit: Unit, person_ids: Iterable[int]
+    request: HttpRequest, unit: Unit, person_ids: Iterable[int], *, panels: bool = False
 ) -> dict[int, list[RowExtra]]:
-    """Every extension's extras for the persons shown, by person id."""
+    """Every extension's extras for the persons shown, by person id; with ``panels``, what the
+    panels read besides their counts is read with them (``panel_reads``)."""
     ids = list(person_ids)
     found: dict[int, list[RowExtra]] = {}
     if not ids:
         return found
+    asked: dict[str, Any] = {
+        extension.key: extension.rows(request, unit, ids)
+        for extension in _ordered()
+        if extension.rows is not None
+    }
     answers = prepared.gather(
-        {
-            extension.key: extension.rows(request, unit, ids)
-            for extension in _ordered()
-            if extension.rows is not None
-        }
+        {**asked, PANEL_READS: _panel_reads(request, unit)} if panels else asked
     )
-    for answer in answers.values():
-        for person_id, extras in answer.items():
+    for key in asked:
+        for person_id, extras in answers[key].items():
             found.setdefault(person_id, []).extend(extras)
     return found
+
+
+# The key of the panels' reads among the extensions' answers (no extension's key has a space).
+PANEL_READS = "panel reads"
 
 
 def count_together(querysets: Mapping[Any, Countable]) -> dict[Any, int]:

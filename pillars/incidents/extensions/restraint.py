@@ -86,15 +86,28 @@ def board_rows(
     }
 
 
+def _timers_key(unit: Unit) -> tuple[str, int]:
+    return ("restraint-timers", unit.pk)
+
+
+def panel_reads(request: HttpRequest, unit: Unit) -> prepared.Steps[None]:
+    """The panel's episodes and clocks, read with the rows' extras when the board draws its
+    panels (``board_extras.row_extras``)."""
+    if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
+        return
+    found = yield from selectors.board_timers.steps(request.user, unit, clock.now())
+    board_extras.shared(request, _timers_key(unit), lambda: found)
+
+
 def board_panel(request: HttpRequest, unit: Unit) -> dict[str, Any] | None:
     """The unit's active episodes with order expiring, face-to-face due and monitoring due.
     The board has already checked the unit; each episode is still scoped to the reader."""
     if not policy.can(getattr(request, "user", None), "incidents.restraint_view"):
         return None
-    rows = [
-        {"episode": episode, "timers": timers}
-        for episode, timers in selectors.board_timers(request.user, unit, clock.now())
-    ]
+    timed = board_extras.shared(
+        request, _timers_key(unit), lambda: selectors.board_timers(request.user, unit, clock.now())
+    )
+    rows = [{"episode": episode, "timers": timers} for episode, timers in timed]
     if not rows:
         return None
     lead = policy.can(getattr(request, "user", None), "incidents.restraint_lead")
@@ -122,6 +135,7 @@ def install() -> None:
             rows=board_rows,
             panel_template="incidents/restraint/board_panel.html",
             panel_context=board_panel,
+            panel_reads=panel_reads,
             order=10,
         )
     )

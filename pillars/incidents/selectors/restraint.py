@@ -172,9 +172,10 @@ def _clock_columns() -> dict[str, Subquery]:
     }
 
 
+@prepared.stepwise
 def board_timers(
     user: Any, unit: Unit, now: datetime
-) -> list[tuple[RestraintEpisode, list[Timer]]]:
+) -> prepared.Steps[list[tuple[RestraintEpisode, list[Timer]]]]:
     """The unit board's panel: the unit's episodes not yet released that the user may see, each
     with its live clocks, in one scoped query. The moments the clocks start from (the latest
     order's expiry, the first face-to-face, the last monitoring check) are columns of that
@@ -184,9 +185,9 @@ def board_timers(
     # Episodes with the clock columns (``board_expires``, ``board_seen``, ``board_checked``).
     # The unit's read, its columns, subqueries and the user's scope, built and compiled once
     # per process per reader (``policy.restricted_later``).
-    episodes: list[Any] = policy.restricted_later(
+    episodes: list[Any] = yield policy.restricted_later(
         "the board's restraint timers", user, "incidents.restraint_view", _timed_on, unit.pk
-    ).rows()
+    )
     return [
         (
             episode,

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
-from pillars.core import clock
+from pillars.core import clock, prepared
 from pillars.incidents.models import EpisodeKind, SafetyPlanVersion
 from pillars.incidents.selectors import safety as safety_selectors
 from pillars.incidents.services import behavior as behavior_services
@@ -253,3 +253,31 @@ def test_the_polled_rows_leave_the_panels_to_their_own_refresh(
     # The panels' read is audited like the rows': one list read naming the unit's persons.
     event = AuditEvent.objects.filter(object_id=f"board panels {world.unit_a.code}").get()
     assert len(event.detail["person_ids"]) >= 5
+
+
+def test_the_board_reads_its_panels_rows_with_the_rows_extras(
+    world: World, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The persons placed on the unit and the restraint panel's episodes with their clocks are
+    read in the same round as the rows' extras (one round trip on PostgreSQL), not each on its
+    own after them; the panel still shows its episode."""
+    client = signed_in("nurse")
+    _add_persons(world, 1, 5, ["bht"])
+    url = reverse("rounds:board", kwargs={"public_id": world.unit_a.public_id})
+    client.get(url)  # the reads are kept after their first run
+    rounds: list[list[tuple[str, set[str]]]] = []
+    together = prepared.together
+
+    def recorded(reads: Any) -> Any:
+        rounds.append(
+            [(r.queryset.model._meta.db_table, set(r.queryset.query.annotations)) for r in reads]
+        )
+        return together(reads)
+
+    monkeypatch.setattr(prepared, "together", recorded)
+    body = client.get(url).content.decode()
+    assert "Restraint and seclusion now" in body
+    [extras] = [r for r in rounds if any(t == "incidents_safetyplanversion" for t, _ in r)]
+    assert ("people_personserved", set()) in extras
+    assert any(t == "incidents_restraintepisode" and "board_expires" in a for t, a in extras)
+    assert not [r for r in rounds if r is not extras and any("board_expires" in a for _, a in r)]

@@ -119,7 +119,7 @@ def _board_context(
         # Room order on the board too, never most-urgent-first: rows that re-sort on every poll
         # and after every tap move under the finger (issue 11, item 5). Urgency is on each row.
         rows = board_selectors.board_rows(request.user, unit, mine=mine, sort="room", what=what)
-        _add_extras(request, unit, rows)
+        _add_extras(request, unit, rows, panels=with_panels)
         panels = board_extras.panels(request, unit) if with_panels else []
     return {
         "panels": panels,
@@ -294,12 +294,14 @@ def _refused(
     return _back(request, order)
 
 
-def _add_extras(request: HttpRequest, unit: Unit, rows: list[Any]) -> None:
-    """What other apps show on each row (board_extras), read once for all the rows; the
-    coverage links are drawn from the rows' orders as read."""
+def _add_extras(request: HttpRequest, unit: Unit, rows: list[Any], *, panels: bool = False) -> None:
+    """What other apps show on each row (board_extras), read once for all the rows, with what
+    the panels read when they are drawn too; the coverage links are drawn from the rows'
+    orders as read."""
     board_coverage.share_orders(request, unit, [row.order for row in rows])
     board_extras.share_persons(request, unit, [row.person for row in rows])
-    extras = board_extras.row_extras(request, unit, [row.order.person_id for row in rows])
+    persons = [row.order.person_id for row in rows]
+    extras = board_extras.row_extras(request, unit, persons, panels=panels)
     for row in rows:
         row.extras = extras.get(row.order.person_id, [])
 
