@@ -32,6 +32,7 @@ from pillars.rounds.services.orders import (
     advance_clock,
     check_audit_detail,
     check_details,
+    new_check,
     same_details,
     validate_check,
 )
@@ -187,13 +188,8 @@ def record_checks(
         except ValidationError as error:
             result.status, result.errors = REFUSED, dict(error.message_dict)
             continue
-        check = Check(
-            order=order,
-            observed_by_id=acting.staff_pk,
-            recorded_at=now,
-            client_id=cid,
-            device=device,
-            **values,
+        check = new_check(
+            order, values, staff_pk=acting.staff_pk, now=now, client_id=cid, device=device
         )
         pending[cid] = (n, check)
 
