@@ -9,7 +9,7 @@ insert, one update per order and one append of all audit events to the chain.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -43,6 +43,8 @@ NOT_FOUND = "Not found."
 FORBIDDEN = "You do not have permission to do that."
 
 CREATED, REPLAYED, REFUSED = "created", "replayed", "refused"
+# The fields of a queued check that say which check it is rather than what was seen.
+NOT_CHECKED = ("order", "client_id")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class CheckItem:
     proof: str = Proof.TAP
     no_code_reason: str = ""
     presence_code: str = ""
+
+    def check_fields(self) -> dict[str, Any]:
+        """What ``validate_check`` checks: every field but the order and the client id."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_CHECKED}
 
     def details(self) -> dict[str, Any]:
         """The details a replay of this check is compared on (``check_details``)."""
@@ -174,16 +180,8 @@ def record_checks(
             values = validate_check(
                 order,
                 now=now,
-                observed_at=item.observed_at,
-                location=item.location,
-                activity=item.activity,
-                safety_status=item.safety_status,
-                note=item.note,
-                late_reason=item.late_reason,
-                proof=item.proof,
-                no_code_reason=item.no_code_reason,
-                presence_code=item.presence_code,
                 placed=placed.get(order.person_id, (None, None)),
+                **item.check_fields(),
             )
         except ValidationError as error:
             result.status, result.errors = REFUSED, dict(error.message_dict)
