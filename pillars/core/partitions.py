@@ -589,10 +589,9 @@ class _Conversion:
         # One statement-level trigger per insert (its rows as a transition table): the keys of
         # a batch go in with one INSERT, not one per row. Asked to skip conflicts, it keeps the
         # keys it could insert and deletes the rows whose key was taken.
-        self.sql(f"""
-            CREATE OR REPLACE FUNCTION {q(table + "_key_insert")}() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            DECLARE
+        self._function(
+            "insert",
+            f"""DECLARE
                 kept bigint;
             BEGIN
                 IF current_setting('{SKIP_SETTING}', true) = 'on' THEN
@@ -607,53 +606,53 @@ class _Conversion:
                 ELSE
                     INSERT INTO {q(keys)} ({listed}) SELECT {listed} FROM new_rows;
                 END IF;
-                RETURN NULL;
-            END $$""")  # noqa: S608
-        self.sql(f"""
-            CREATE OR REPLACE FUNCTION {q(table + "_key_delete")}() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
+                RETURN NULL;""",  # noqa: S608
+        )
+        self._function(
+            "delete",
+            f"""BEGIN
                 IF current_setting('{MOVE_SETTING}', true) IS DISTINCT FROM 'on' THEN
                     DELETE FROM {q(keys)} WHERE id = OLD.id;
                 END IF;
-                RETURN OLD;
-            END $$""")  # noqa: S608
-        self.sql(f"""
-            CREATE OR REPLACE FUNCTION {q(table + "_key_update")}() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
+                RETURN OLD;""",  # noqa: S608
+        )
+        self._function(
+            "update",
+            f"""BEGIN
                 IF {fixed} THEN
                     RAISE EXCEPTION 'the id and the {spec.column} of a row of {table} never change'
                         USING ERRCODE = 'integrity_constraint_violation';
                 END IF;
                 {mirror}
-                RETURN NEW;
-            END $$""")
-        self.sql(f"""
-            CREATE OR REPLACE FUNCTION {q(table + "_key_truncate")}() RETURNS trigger
-            LANGUAGE plpgsql AS $$
-            BEGIN
+                RETURN NEW;""",
+        )
+        self._function(
+            "truncate",
+            f"""BEGIN
                 DELETE FROM {q(keys)};
-                RETURN NULL;
-            END $$""")  # noqa: S608
-        self.sql(f"DROP TRIGGER IF EXISTS {q(table + '_key_insert')} ON {q(table)}")
-        self.sql(
-            f"CREATE TRIGGER {q(table + '_key_insert')} AFTER INSERT ON {q(table)} "
-            "REFERENCING NEW TABLE AS new_rows "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {q(table + '_key_insert')}()"
+                RETURN NULL;""",  # noqa: S608
         )
-        self.sql(f"DROP TRIGGER IF EXISTS {q(table + '_key_delete')} ON {q(table)}")
-        self.sql(
-            f"CREATE TRIGGER {q(table + '_key_delete')} AFTER DELETE ON {q(table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {q(table + '_key_delete')}()"
+        self._trigger(
+            "insert", "AFTER INSERT", "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
         )
-        self.sql(f"DROP TRIGGER IF EXISTS {q(table + '_key_update')} ON {q(table)}")
-        self.sql(
-            f"CREATE TRIGGER {q(table + '_key_update')} BEFORE UPDATE ON {q(table)} "
-            f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {q(table + '_key_update')}()"
-        )
-        self.sql(f"DROP TRIGGER IF EXISTS {q(table + '_key_truncate')} ON {q(table)}")
-        self.sql(
-            f"CREATE TRIGGER {q(table + '_key_truncate')} AFTER TRUNCATE ON {q(table)} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {q(table + '_key_truncate')}()"
-        )
+        self._trigger("delete", "AFTER DELETE", "FOR EACH ROW")
+        self._trigger("update", "BEFORE UPDATE", f"FOR EACH ROW WHEN ({changed})")
+        self._trigger("truncate", "AFTER TRUNCATE", "FOR EACH STATEMENT")
+
+    def _function(self, event: str, body: str) -> None:
+        """(Re)write the trigger function ``<table>_key_<event>``: ``body`` is its PL/pgSQL from
+        its DECLARE or BEGIN up to its END."""
+        name = self.q(f"{self.spec.table}_key_{event}")
+        self.sql(f"""
+            CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            {body}
+            END $$""")
+
+    def _trigger(self, event: str, timing: str, fires: str) -> None:
+        """(Re)create the trigger ``<table>_key_<event>`` that runs the function of that name:
+        ``timing`` (``AFTER INSERT``) on the table, ``fires`` per row or per statement."""
+        q, table = self.q, self.spec.table
+        name = q(f"{table}_key_{event}")
+        self.sql(f"DROP TRIGGER IF EXISTS {name} ON {q(table)}")
+        self.sql(f"CREATE TRIGGER {name} {timing} ON {q(table)} {fires} EXECUTE FUNCTION {name}()")

@@ -286,6 +286,27 @@ def validate_check(
     }
 
 
+def new_check(
+    order: ObservationOrder,
+    values: dict[str, Any],
+    *,
+    staff_pk: int,
+    now: datetime,
+    client_id: UUID,
+    device: TrustedDevice | None,
+) -> Check:
+    """The check ``validate_check``'s ``values`` describe, by the acting staff member and
+    recorded ``now``, not yet saved (the same for one check and a batch)."""
+    return Check(
+        order=order,
+        observed_by_id=staff_pk,
+        recorded_at=now,
+        client_id=client_id,
+        device=device,
+        **values,
+    )
+
+
 def check_audit_detail(order: ObservationOrder, check: Check) -> dict[str, Any]:
     """What the audit event of a new check says (the same for one check and a batch)."""
     detail = {
@@ -407,13 +428,13 @@ def record_check(
             # category (Part 2 when ever placed in a substance-use program).
             if not (locked and placements is not None):
                 placements = labels.placements_of(current.person_id)
-            check = Check(
-                order=current,
-                observed_by_id=acting.staff_pk,
-                recorded_at=now,
+            check = new_check(
+                current,
+                values,
+                staff_pk=acting.staff_pk,
+                now=now,
                 client_id=client_id,
                 device=device,
-                **values,
             )
             labels.stamp_from(check, placements)
             check.save(force_insert=True)

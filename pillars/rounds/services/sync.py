@@ -9,7 +9,7 @@ insert, one update per order and one append of all audit events to the chain.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -32,6 +32,7 @@ from pillars.rounds.services.orders import (
     advance_clock,
     check_audit_detail,
     check_details,
+    new_check,
     same_details,
     validate_check,
 )
@@ -42,6 +43,8 @@ NOT_FOUND = "Not found."
 FORBIDDEN = "You do not have permission to do that."
 
 CREATED, REPLAYED, REFUSED = "created", "replayed", "refused"
+# The fields of a queued check that say which check it is rather than what was seen.
+NOT_CHECKED = ("order", "client_id")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class CheckItem:
     proof: str = Proof.TAP
     no_code_reason: str = ""
     presence_code: str = ""
+
+    def check_fields(self) -> dict[str, Any]:
+        """What ``validate_check`` checks: every field but the order and the client id."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_CHECKED}
 
     def details(self) -> dict[str, Any]:
         """The details a replay of this check is compared on (``check_details``)."""
@@ -173,27 +180,14 @@ def record_checks(
             values = validate_check(
                 order,
                 now=now,
-                observed_at=item.observed_at,
-                location=item.location,
-                activity=item.activity,
-                safety_status=item.safety_status,
-                note=item.note,
-                late_reason=item.late_reason,
-                proof=item.proof,
-                no_code_reason=item.no_code_reason,
-                presence_code=item.presence_code,
                 placed=placed.get(order.person_id, (None, None)),
+                **item.check_fields(),
             )
         except ValidationError as error:
             result.status, result.errors = REFUSED, dict(error.message_dict)
             continue
-        check = Check(
-            order=order,
-            observed_by_id=acting.staff_pk,
-            recorded_at=now,
-            client_id=cid,
-            device=device,
-            **values,
+        check = new_check(
+            order, values, staff_pk=acting.staff_pk, now=now, client_id=cid, device=device
         )
         pending[cid] = (n, check)
 

@@ -148,19 +148,14 @@ def scan_check(request: HttpRequest, code: str, public_id: UUID) -> HttpResponse
     form = ScanCheckForm(request.POST, prefix=str(order.public_id))
     if not form.is_valid():
         return render(request, TEMPLATE_SCAN, _scan_context(request, code, {order.pk: form}))
-    data = form.cleaned_data
     try:
         services.record_check(
             order,
             actor=request.user,
             observed_at=clock.now(),
-            location=data["location"],
-            activity=data["activity"],
-            safety_status=data["safety_status"],
-            client_id=data["client_id"],
-            note=data["note"],
             proof=Proof.QR,
             presence_code=code,
+            **form.cleaned_data,
         )
     except (ValidationError, Conflict) as exc:
         if isinstance(exc, ValidationError):
