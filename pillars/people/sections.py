@@ -29,7 +29,7 @@ the order of their first section, sections within a group by ``order`` then key.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +118,8 @@ class SectionGroup:
 
 
 _sections: dict[str, PersonSection] = {}
+# Marks the page's own reads among the sections' (a section's key is a string).
+PAGE = "page"
 
 
 def register_section(section: PersonSection) -> None:
@@ -160,13 +162,17 @@ def category_allows(request: HttpRequest, person: PersonServed, section: PersonS
 
 
 def sections_for(
-    request: HttpRequest, person: PersonServed, page: dict[str, Any]
+    request: HttpRequest,
+    person: PersonServed,
+    page: dict[str, Any],
+    reads: Mapping[str, prepared.Steps[Any]] | None = None,
 ) -> list[RenderedSection]:
     """The sections this viewer sees on the person's page, in page order: each group at the
     place of its first section, sections within it by order. On-demand sections are not
     computed (their placeholder names the route that renders them). A context function that
     reads in steps (``prepared.Steps``) has its reads run with the other sections' (one round
-    trip per step for them all)."""
+    trip per step for them all); so do the page's own ``reads``, whose answers are put in
+    ``page`` under their keys."""
     gate = _Gate(request, person, page)
     shown: list[PersonSection] = []
     asked: dict[str, Any] = {}
@@ -178,7 +184,9 @@ def sections_for(
         shown.append(section)
         if not section.on_demand:
             asked[section.key] = section.context(request, person, page)
-    contexts = prepared.gather(asked)
+    own = dict(reads or {})
+    contexts = prepared.gather({**{(PAGE, key): read for key, read in own.items()}, **asked})
+    page.update({key: contexts[(PAGE, key)] for key in own})
     groups: dict[str, list[RenderedSection]] = {}
     for section in shown:
         if section.on_demand:

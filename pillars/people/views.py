@@ -141,15 +141,10 @@ def _person_context(
     # Under emergency access the record is read-only (the write rules refuse it too).
     writable = not emergency
     can_assign = writable and policy.can(user, "people.assign_caseload")
-    today = clock.now().date()
-    # Read on every opening of a person: built once (``core.prepared``).
-    caseload = prepared.read("a person's caseload", "", selectors.caseload_of, person.pk)
     return {
         "person": person,
         "placement": placement,
         "episodes": episodes,
-        "active_caseload": [a for a in caseload if a.is_active_on(today)],
-        "past_caseload": [a for a in caseload if not a.is_active_on(today)],
         "zone": zone,
         "zone_name": str(zone),
         "age": person.age_on(clock.local(clock.now(), zone).date()),
@@ -191,7 +186,14 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     with audit.together():
         person, episodes = selectors.get_person_with_episodes_for(request.user, public_id)
         context = _person_context(request, person, episodes)
-        context["section_groups"] = grouped(sections_for(request, person, context))
+        # The caseload is read with the sections' first reads (``sections_for``); its read is
+        # built once (``core.prepared``).
+        caseload = prepared.read_later("a person's caseload", "", selectors.caseload_of, person.pk)
+        sections = sections_for(request, person, context, {"caseload": prepared.waited(caseload)})
+        context["section_groups"] = grouped(sections)
+    today = clock.now().date()
+    context["active_caseload"] = [a for a in context["caseload"] if a.is_active_on(today)]
+    context["past_caseload"] = [a for a in context["caseload"] if not a.is_active_on(today)]
     return render(request, "people/person_detail.html", context)
 
 

@@ -25,6 +25,7 @@ from pillars.incidents.services import safety as safety_services
 from pillars.incidents.tests.test_incidents import draft as draft_incident
 from pillars.incidents.tests.test_safety import WORDS, review_on
 from pillars.people.models import Bed, PersonServed, Room
+from pillars.people.services import assign_caseload
 from pillars.people.testing import World, make_person, place
 from pillars.rounds import services as rounds_services
 from pillars.rounds.choices import ItemResult
@@ -255,16 +256,9 @@ def test_the_polled_rows_leave_the_panels_to_their_own_refresh(
     assert len(event.detail["person_ids"]) >= 5
 
 
-def test_the_board_reads_its_panels_rows_with_the_rows_extras(
-    world: World, signed_in: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The persons placed on the unit and the restraint panel's episodes with their clocks are
-    read in the same round as the rows' extras (one round trip on PostgreSQL), not each on its
-    own after them; the panel still shows its episode."""
-    client = signed_in("nurse")
-    _add_persons(world, 1, 5, ["bht"])
-    url = reverse("rounds:board", kwargs={"public_id": world.unit_a.public_id})
-    client.get(url)  # the reads are kept after their first run
+def _rounds_of_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, set[str]]]]:
+    """Each round of kept reads run together (``prepared.together``) from now on: the table and
+    the annotations of each read."""
     rounds: list[list[tuple[str, set[str]]]] = []
     together = prepared.together
 
@@ -275,6 +269,38 @@ def test_the_board_reads_its_panels_rows_with_the_rows_extras(
         return together(reads)
 
     monkeypatch.setattr(prepared, "together", recorded)
+    return rounds
+
+
+def test_the_person_page_reads_its_caseload_with_the_sections_first_reads(
+    world: World, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One round for the caseload and every section's first read (one round trip on
+    PostgreSQL), not a read of its own before them; the caseload is still shown."""
+    person, client, url = _person_page(world, signed_in)
+    assign_caseload(
+        actor=world.user("nurse"), staff=world.staff["bht"], person=person, kind="primary_tech"
+    )
+    client.get(url)
+    rounds = _rounds_of_reads(monkeypatch)
+    body = client.get(url).content.decode()
+    assert world.staff["bht"].display_name in body.split('id="h-caseload"')[1]
+    [first] = [r for r in rounds if any(t == "rounds_observationorder" for t, _ in r)]
+    assert any(t == "people_caseloadassignment" for t, _ in first)
+    assert sum(t == "people_caseloadassignment" for r in rounds for t, _ in r) == 1
+
+
+def test_the_board_reads_its_panels_rows_with_the_rows_extras(
+    world: World, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The persons placed on the unit and the restraint panel's episodes with their clocks are
+    read in the same round as the rows' extras (one round trip on PostgreSQL), not each on its
+    own after them; the panel still shows its episode."""
+    client = signed_in("nurse")
+    _add_persons(world, 1, 5, ["bht"])
+    url = reverse("rounds:board", kwargs={"public_id": world.unit_a.public_id})
+    client.get(url)  # the reads are kept after their first run
+    rounds = _rounds_of_reads(monkeypatch)
     body = client.get(url).content.decode()
     assert "Restraint and seclusion now" in body
     [extras] = [r for r in rounds if any(t == "incidents_safetyplanversion" for t, _ in r)]
