@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models.functions import Concat, Lower, Trim
 from typing_extensions import TypeVar
 
 _Model = TypeVar("_Model", bound=models.Model, covariant=True)
@@ -387,15 +388,36 @@ def tenant_restrict[Q: models.QuerySet[Any]](actor: Any, queryset: Q) -> Q:
 
 def restrict_events[Q: models.QuerySet[Any]](actor: Any, queryset: Q) -> Q:
     """The audit log as one organization's privacy officer reads it: every event but those
-    another organization's staff took or that concern another organization's persons (the
-    system's own events, sign-in attempts among them, are everyone's). With one organization
-    both lists are empty."""
+    another organization's staff took, those that concern another organization's persons, and
+    the failed sign-ins under another organization's staff member's name or badge (an event
+    with no actor that names them by what was typed). The system's own events, and failed
+    sign-ins under a name no one has, are everyone's. With one organization every list is
+    empty."""
+    from pillars.audit.choices import Action
     from pillars.people.models import PersonServed, Staff
 
     mine = actor.organization_id
-    return queryset.exclude(
-        actor_id__in=Staff.objects.exclude(organization_id=mine).values("user_id")
-    ).exclude(person_id__in=PersonServed.objects.exclude(organization_id=mine).values("public_id"))
+    others = Staff.objects.exclude(organization_id=mine)
+    typed = Lower(Trim("actor_label"))
+    return (
+        queryset.exclude(actor_id__in=others.values("user_id"))
+        .exclude(
+            person_id__in=PersonServed.objects.exclude(organization_id=mine).values("public_id")
+        )
+        .alias(typed=typed)
+        .exclude(
+            models.Q(actor_id__isnull=True, action=Action.SIGN_IN_FAILED)
+            & (
+                models.Q(typed__in=others.annotate(name=Lower("user__username")).values("name"))
+                | models.Q(
+                    typed__in=others.exclude(badge_number__isnull=True)
+                    .exclude(badge_number="")
+                    .annotate(badge=Lower(Concat(models.Value("badge "), Trim("badge_number"))))
+                    .values("badge")
+                )
+            )
+        )
+    )
 
 
 def event_visible(actor: Any, event: Any) -> bool:

@@ -469,3 +469,48 @@ def test_the_operator_command_makes_an_administrator_the_operator_and_back(
     admin.user.refresh_from_db()
     assert not admin.user.is_superuser
     assert not services.may_change_shared(admin.user)
+
+
+def test_a_failed_sign_in_under_another_organizations_name_or_badge_is_not_in_the_report(
+    world: World, elsewhere: Elsewhere, rf: Any
+) -> None:
+    """A failed sign-in has no actor (nobody signed in) and names the account by what was
+    typed: under a name or badge of one organization's staff, only that organization's privacy
+    officer reads it; under a name no one has, every organization's does."""
+    from django.contrib.auth.signals import user_login_failed
+
+    from pillars.audit.models import AuditEvent
+
+    Staff.objects.filter(pk=elsewhere.staff["nurse"].pk).update(badge_number="7001")
+    Staff.objects.filter(pk=world.staff["nurse"].pk).update(badge_number="4001")
+    typed = {
+        "theirs": {"username": " Elsewhere-Nurse "},
+        "their badge": {"badge": "7001"},
+        "ours": {"username": world.user("nurse").username.upper()},
+        "our badge": {"badge": " 4001"},
+        "no one's": {"username": "nobody-by-this-name"},
+    }
+    for credentials in typed.values():
+        request = rf.post("/account/sign-in/", REMOTE_ADDR="203.0.113.9")
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+
+    def read_by(user: Any) -> set[str]:
+        events = policy.restrict(AuditEvent.objects.all(), user, "audit.view_report")
+        return set(events.filter(action="sign_in_failed").values_list("actor_label", flat=True))
+
+    labels = {
+        name: AuditEvent.objects.filter(action="sign_in_failed")
+        .order_by("seq")
+        .values_list("actor_label", flat=True)[i]
+        for i, name in enumerate(typed)
+    }
+    assert read_by(world.user("privacy")) == {
+        labels["ours"],
+        labels["our badge"],
+        labels["no one's"],
+    }
+    assert read_by(elsewhere.staff["privacy"].user) == {
+        labels["theirs"],
+        labels["their badge"],
+        labels["no one's"],
+    }
