@@ -241,15 +241,16 @@ def _tip_sql(connection: Any, events: list[AuditEvent], tip: _Tip) -> tuple[str,
     ctes = [
         f"head AS MATERIALIZED (SELECT id FROM {table} "  # noqa: S608
         "WHERE id = %s AND seq = %s AND hmac = %s FOR UPDATE SKIP LOCKED)",
+        # How many numbers is part of the text (``_count_rows``), not a value.
         f"taken AS MATERIALIZED (SELECT nextval('{SEQUENCE}') AS n "  # noqa: S608
-        "FROM head CROSS JOIN generate_series(1, %s) "
+        f"FROM head CROSS JOIN {_count_rows(len(events))} "
         f"WHERE (SELECT last_value FROM {SEQUENCE}) = %s)",
         f"moved AS (UPDATE {table} AS tip SET seq = %s, hmac = %s FROM head "  # noqa: S608
         "WHERE tip.id = head.id "
         "AND (SELECT min(n) FROM taken) = %s AND (SELECT max(n) FROM taken) = %s "
         "RETURNING tip.id)",
     ]
-    params: list[Any] = [tip.lane, tip.seq, tip.hmac, len(events), tip.seq]
+    params: list[Any] = [tip.lane, tip.seq, tip.hmac, tip.seq]
     params += [last.seq, last.hmac, first.seq, last.seq]
     for i, event in enumerate(events):
         insert, values = _insert_sql(connection, [event])
@@ -260,6 +261,14 @@ def _tip_sql(connection: Any, events: list[AuditEvent], tip: _Tip) -> tuple[str,
         params += values
     chosen = " UNION ALL ".join(f"SELECT seq, id FROM e{i}" for i in range(len(events)))  # noqa: S608
     return f"WITH {', '.join(ctes)} {chosen}", params
+
+
+def _count_rows(count: int) -> str:
+    """``count`` rows to take as many numbers with, written into the statement's text: a kept
+    (prepared) statement is planned once for the count it names, where a count passed as a
+    value would have PostgreSQL guess a thousand rows for its generic plan and plan the
+    statement afresh on every run instead."""
+    return f"generate_series(1, {int(count)})"
 
 
 def _take_numbered_lane(connection: Any, count: int) -> tuple[int, str, list[int]] | None:
@@ -282,8 +291,8 @@ def _take_numbered_lane(connection: Any, count: int) -> tuple[int, str, list[int
             f"WITH head AS MATERIALIZED (SELECT id, hmac FROM {table} WHERE {which} "  # noqa: S608
             f"ORDER BY id LIMIT 1 {lock}) "
             f"SELECT head.id, head.hmac, nextval('{SEQUENCE}') AS n "
-            "FROM head CROSS JOIN generate_series(1, %s) ORDER BY n",
-            [bound, count],
+            f"FROM head CROSS JOIN {_count_rows(count)} ORDER BY n",
+            [bound],
         )
         found = cursor.fetchall()
     if not found:
@@ -424,8 +433,7 @@ def _next_seqs(connection: Any, head: ChainHead, count: int) -> list[int]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s) ORDER BY 1",  # noqa: S608
-                [count],
+                f"SELECT nextval('{SEQUENCE}') FROM {_count_rows(count)} ORDER BY 1"  # noqa: S608
             )
             return [row[0] for row in cursor.fetchall()]
     # SQLite's single writer numbers after the highest head (lane 1's, unless a lane was chosen).

@@ -167,3 +167,20 @@ def test_a_blocks_events_after_this_process_wrote_the_newest_are_one_statement()
     assert (a.prev_hmac, b.prev_hmac) == (first.hmac, a.hmac)
     assert a.lane == b.lane == first.lane
     _intact()
+
+
+def test_the_one_statement_is_planned_once_not_on_every_run() -> None:
+    """The statement names how many numbers it takes in its text: with the count as a value,
+    PostgreSQL guessed a thousand rows for its generic plan and planned it afresh every run."""
+    if not connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold"):
+        pytest.skip("statements are not kept (prepared) with this setting")
+    _record("first")
+    for i in range(12):
+        _record(f"next {i}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["% taken AS %"],
+        )
+        [(generic,)] = cursor.fetchall()
+    assert generic > 0
