@@ -177,6 +177,9 @@ class _Tip:
 _tips: dict[tuple[int, str, str], _Tip] = {}
 _skips: dict[tuple[int, str, str], tuple[int, int]] = {}
 MOST_SKIPPED = 16
+# More events at once than this go the locked way, in one multi-row INSERT: the statement has
+# an INSERT of its own per event.
+MOST_AT_ONCE = 8
 
 
 def _tip_key(connection: Any) -> tuple[int, str, str]:
@@ -198,7 +201,7 @@ def _append_at_tip(rows: list[dict[str, Any]]) -> list[AuditEvent] | None:
     appends skip this path, twice as many after each miss in a row (at most
     ``MOST_SKIPPED``), so busy writers do not pay a wasted statement each time."""
     connection = transaction.get_connection()
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(rows) > MOST_AT_ONCE:
         return None
     key = _tip_key(connection)
     tip = _tips.pop(key, None)

@@ -184,3 +184,15 @@ def test_the_one_statement_is_planned_once_not_on_every_run() -> None:
         )
         [(generic,)] = cursor.fetchall()
     assert generic > 0
+
+
+def test_more_events_at_once_than_the_statement_takes_go_the_locked_way() -> None:
+    first = _record("first")
+    with CaptureQueriesContext(connection) as queries, log.together():
+        for i in range(log.MOST_AT_ONCE + 1):
+            _record(f"many {i}")
+    assert not any(" taken AS " in q["sql"] for q in queries.captured_queries)
+    many = list(AuditEvent.objects.filter(object_id__startswith="many ").order_by("seq"))
+    assert len(many) == log.MOST_AT_ONCE + 1
+    assert many[0].seq > first.seq
+    _intact()
