@@ -41,12 +41,17 @@ def on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         devices.full_sign_in(request, user, device)
 
 
+# How a failed badge sign-in names the badge in its event's actor label (the audit report reads
+# it back to tell whose badge it was: ``people.tenancy.restrict_events``).
+BADGE_LABEL = "badge "
+
+
 @receiver(user_login_failed)
 def on_sign_in_failed(
     sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
     if credentials.get("badge"):
-        label = f"badge {str(credentials['badge']).strip()}"
+        label = BADGE_LABEL + str(credentials["badge"]).strip()
     else:
         label = str(credentials.get("username") or "")
     audit.record(

@@ -394,6 +394,7 @@ def restrict_events[Q: models.QuerySet[Any]](actor: Any, queryset: Q) -> Q:
     sign-ins under a name no one has, are everyone's. With one organization every list is
     empty."""
     from pillars.audit.choices import Action
+    from pillars.core.signals import BADGE_LABEL
     from pillars.people.models import PersonServed, Staff
 
     mine = actor.organization_id
@@ -412,7 +413,7 @@ def restrict_events[Q: models.QuerySet[Any]](actor: Any, queryset: Q) -> Q:
                 | models.Q(
                     typed__in=others.exclude(badge_number__isnull=True)
                     .exclude(badge_number="")
-                    .annotate(badge=Lower(Concat(models.Value("badge "), Trim("badge_number"))))
+                    .annotate(badge=Lower(Concat(models.Value(BADGE_LABEL), Trim("badge_number"))))
                     .values("badge")
                 )
             )
