@@ -8,6 +8,7 @@ and derandomized so the run is the same on every machine and stays well under a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import pytest
@@ -31,6 +32,15 @@ EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
 # Each run's operations are split in shards, so the workers share a run between them.
 SHARDS = 2
 CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+@cache
+def _served_schema() -> Any:
+    """The schema the application serves, loaded once per worker: its six runs share it
+    (loading it through the WSGI application took a few seconds each time)."""
+    from pillars.wsgi import application
+
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
@@ -101,11 +111,8 @@ def _real_ids(world: World) -> dict[str, str]:
 def test_api_answers_every_generated_request_within_its_schema(
     world: World, same_connection: None, mode: GenerationMode, real_records: bool, shard: int
 ) -> None:
-    from pillars.wsgi import application
-
     headers = {"Authorization": f"Bearer {token_for(world.user('nurse'))}"}
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-    results = list(schema.get_all_operations())
+    results = list(_served_schema().get_all_operations())
     operations = [result.ok() for result in results if isinstance(result, Ok)]
     assert len(operations) == len(results) >= 13
     ids = _real_ids(world)
@@ -129,9 +136,8 @@ def test_every_operation_succeeds_through_its_schema(world: World, same_connecti
 
     from pillars.core.tests.matrix_support import WHO
     from pillars.core.tests.test_matrix import API, _fixtures
-    from pillars.wsgi import application
 
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    schema = _served_schema()
     extra = _fixtures(world)
     never: list[str] = []
     for key, case in sorted(API.items()):
