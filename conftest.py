@@ -146,9 +146,14 @@ def _reference_data() -> None:
     if _REFERENCE_COPIES:
         quote = connection.ops.quote_name
         # One transaction: the foreign keys are checked at its end, whatever the tables' order.
+        # A table the flush's post_migrate filled again (content types, permissions) is left
+        # as it made it.
         with transaction.atomic(), connection.cursor() as cursor:
             for table, copy in _REFERENCE_COPIES:
-                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {copy}")  # noqa: S608
+                cursor.execute(
+                    f"INSERT INTO {quote(table)} SELECT * FROM {copy} "  # noqa: S608
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {quote(table)})"
+                )
         return
     for entry in REFERENCE_DATA:
         module, _, function = entry.partition(":")
