@@ -216,28 +216,41 @@ def get_person_with_episodes_for(
     user: Any, public_id: Any
 ) -> tuple[PersonServed, list[tuple[Episode, list[Placement]]]]:
     """``get_person_for`` for the person's page, with their episodes of care (``episodes_of``):
-    one read of the placements answers the page, the scope check's "placed on one of your
-    units now" and the Part 2 category of the audited read, where the person's own read would
-    ask the placements twice more. Nothing read is shown unless the check passes."""
+    one read of the placements, the person with them, answers the page, the scope check's
+    "placed on one of your units now" and the Part 2 category of the audited read, where the
+    person's own read would ask the placements twice more (the person alone is read only when
+    they were never placed). Nothing read is shown unless the check passes."""
     actor = policy.actor_for(user)
-    found = prepared.read(
-        "person by public id",
+    key = public_id_of(public_id)
+    placements = prepared.read(
+        "episodes of a person, with the person, by public id",
         "",
-        lambda public_id: PersonServed.objects.filter(public_id=public_id).order_by()[:1],
-        public_id_of(public_id),
+        lambda public_id: _episode_placements(
+            Placement.objects.filter(episode__person__public_id=public_id), with_person=True
+        ),
+        key,
     )
-    if not found:
-        raise Http404("Not found")
-    person = found[0]
-    episodes = episodes_of(person)
-    placements = [p for _, in_episode in episodes for p in in_episode]
+    if placements:
+        person = placements[0].episode.person
+        for placement in placements:
+            placement.episode.person = person
+    else:
+        found = prepared.read(
+            "person by public id",
+            "",
+            lambda public_id: PersonServed.objects.filter(public_id=public_id).order_by()[:1],
+            key,
+        )
+        if not found:
+            raise Http404("Not found")
+        person = found[0]
     if actor.unit_ids:
         person.__dict__[READ_ON_UNITS] = any(
             p.ended_at is None and p.unit_id in actor.unit_ids for p in placements
         )
     part2 = any(p.unit.is_substance_use_program for p in placements)
     _checked_read(user, actor, person, part2, "people.view_person", "record")
-    return person, episodes
+    return person, _episodes(placements)
 
 
 def _checked_read(
@@ -311,35 +324,56 @@ def get_staff_for(user: Any, public_id: Any, action: str = "people.view_staff") 
 def episodes_of(person: PersonServed) -> list[tuple[Episode, list[Placement]]]:
     """The person's episodes of care, newest first, each with its placements in order, in one
     query: admission opens an episode with its first placement, so every episode has one and
-    the placements (with their episode, unit and bed) name them all. The columns the person
-    page shows, not the units' and episodes' whole rows."""
+    the placements (with their episode, unit and bed) name them all."""
     placements = prepared.read(
         "episodes of a person",
         "",
-        lambda person_id: (
-            Placement.objects.filter(episode__person_id=person_id)
-            .select_related("episode", "unit", "bed__room")
-            .only(
-                "episode_id",
-                "unit_id",
-                "bed_id",
-                "started_at",
-                "ended_at",
-                "reason",
-                "episode__admitted_at",
-                "episode__discharged_at",
-                "episode__disposition",
-                "unit__name",
-                "unit__kind",
-                "unit__time_zone",
-                "unit__is_substance_use_program",
-                "bed__label",
-                "bed__room__name",
-            )
-            .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
+        lambda person_id: _episode_placements(
+            Placement.objects.filter(episode__person_id=person_id), with_person=False
         ),
         person.pk,
     )
+    return _episodes(placements)
+
+
+# The columns the person page shows of a placement, its episode, unit and bed, not their whole
+# rows.
+_EPISODE_COLUMNS = (
+    "episode_id",
+    "unit_id",
+    "bed_id",
+    "started_at",
+    "ended_at",
+    "reason",
+    "episode__admitted_at",
+    "episode__discharged_at",
+    "episode__disposition",
+    "unit__name",
+    "unit__kind",
+    "unit__time_zone",
+    "unit__is_substance_use_program",
+    "bed__label",
+    "bed__room__name",
+)
+
+
+def _episode_placements(placements: QuerySet[Placement], *, with_person: bool) -> Any:
+    related = ["episode", "unit", "bed__room"]
+    columns = list(_EPISODE_COLUMNS)
+    if with_person:
+        related.append("episode__person")
+        columns += [
+            "episode__person",
+            *(f"episode__person__{f.name}" for f in PersonServed._meta.concrete_fields),
+        ]
+    return (
+        placements.select_related(*related)
+        .only(*columns)
+        .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
+    )
+
+
+def _episodes(placements: list[Placement]) -> list[tuple[Episode, list[Placement]]]:
     episodes: dict[int, tuple[Episode, list[Placement]]] = {}
     for placement in placements:
         episodes.setdefault(placement.episode_id, (placement.episode, []))[1].append(placement)
