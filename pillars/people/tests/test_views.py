@@ -598,3 +598,34 @@ def test_person_detail_lists_episodes_newest_first_with_their_placements(
     assert history.index("first unit") < history.index("later unit")
     assert history.index("Discharged") < history.index("first unit")
     assert world.beds_a[0].label in history[: history.index("Discharged")]
+
+
+def test_person_detail_reads_the_person_with_their_placements(world: World, signed_in: Any) -> None:
+    """The person comes with their placements, in one statement: no read of the person alone
+    when they were ever placed. A person never placed is read alone, and their page opens,
+    in scope through a caseload, with no episodes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in("nurse")
+    page = url("person-detail", world.person_a.public_id)
+    client.get(page)  # the reads are kept after their first run
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(page).content.decode()
+    assert world.person_a.legal_family_name in body
+    reads = [q["sql"] for q in queries if '"people_personserved"' in q["sql"]]
+    alone = [sql for sql in reads if 'FROM "people_personserved"' in sql]
+    with_placements = [sql for sql in reads if 'FROM "people_placement"' in sql]
+    assert alone == [], alone
+    assert len(with_placements) == 1, reads
+
+    never = make_person("MRN-NEVER", "Neverplaced")
+    CaseloadAssignment.objects.create(
+        staff=world.staff["peer"], person=never, kind="peer", started_on=clock.now().date()
+    )
+    response = signed_in("peer").get(url("person-detail", never.public_id))
+    assert response.status_code == 200
+    assert "Neverplaced" in response.content.decode()
+    assert client.get(url("person-detail", "00000000-0000-4000-8000-000000000000")).status_code == (
+        404
+    )
