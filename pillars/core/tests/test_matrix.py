@@ -50,6 +50,8 @@ from pillars.rounds.models import ObservationLevel, ObservationOrder
 # least: 107 against 150 CPU-seconds on PostgreSQL). The unit tests of each view run on both
 # databases, so every view also meets PostgreSQL.
 pytestmark = pytest.mark.matrix
+# Its four tables are four groups of the workers' share (each worker that runs one builds the
+# module's world once): one group of all of them kept one worker busy for half the stage.
 
 
 def person_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:
@@ -425,6 +427,7 @@ def _api_answer(method: str, path: str, body: str, token: str | None) -> Any:
     return response
 
 
+@pytest.mark.xdist_group("matrix-pages")
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> None:
@@ -449,6 +452,7 @@ def test_page_permissions(name: str, matrix: tuple[World, dict[str, Any]]) -> No
     assert got == case.codes(), f"{name}: expected {case.expect!r}"
 
 
+@pytest.mark.xdist_group("matrix-api")
 @pytest.mark.django_db
 @pytest.mark.parametrize("operation", sorted(API))
 def test_api_permissions(operation: str, matrix: tuple[World, dict[str, Any]]) -> None:
@@ -524,6 +528,7 @@ def _foreign_verdict(
     return wrong
 
 
+@pytest.mark.xdist_group("matrix-foreign-pages")
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_another_organization_sees_nothing_of_this_one_on_a_page(
@@ -541,6 +546,7 @@ def test_another_organization_sees_nothing_of_this_one_on_a_page(
     assert not wrong, f"{name}: {wrong}"
 
 
+@pytest.mark.xdist_group("matrix-foreign-api")
 @pytest.mark.django_db
 @pytest.mark.parametrize("operation", sorted(API))
 def test_another_organization_sees_nothing_of_this_one_through_the_api(

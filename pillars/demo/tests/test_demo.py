@@ -32,9 +32,9 @@ from pillars.people.models import (
 )
 from pillars.rounds.models import Handoff, HandoffNote
 
-# Each loads the demo: one worker runs them all (so the module's demo loads once), and only in
-# the SQLite stage of bin/test, the database `make run` loads the demo into.
-pytestmark = [pytest.mark.django_db, pytest.mark.demo, pytest.mark.xdist_group("demo")]
+# Each loads the demo of its own (rolled back), only in the SQLite stage of bin/test, the database
+# `make run` loads the demo into. Nothing is shared between them: the workers share them out.
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 MOMENT = datetime(2026, 5, 14, 15, 30, tzinfo=UTC)
 

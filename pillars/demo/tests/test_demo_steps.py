@@ -18,7 +18,7 @@ from pillars.demo import generator, steps
 from pillars.demo.models import DemoLoad
 from pillars.people.models import Organization
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo, pytest.mark.xdist_group("demo")]
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 MOMENT = datetime(2026, 5, 14, 15, 30, tzinfo=UTC)
 
