@@ -46,10 +46,9 @@ from pillars.people.testing import (
 from pillars.rounds.models import ObservationLevel, ObservationOrder
 
 # The matrix decides who may reach what, in the policy layer, above the database: it runs once,
-# in bin/test's SQLite stage (the embedded default, and where its thousands of requests cost
-# least: 107 against 150 CPU-seconds on PostgreSQL). The unit tests of each view run on both
-# databases, so every view also meets PostgreSQL.
-pytestmark = pytest.mark.matrix
+# in bin/test's PostgreSQL stage (production's database), where every view also meets the
+# database it is deployed on. The unit tests of each view run on both databases.
+pytestmark = pytest.mark.once
 # Its four tables are four groups of the workers' share (each worker that runs one builds the
 # module's world once): one group of all of them kept one worker busy for half the stage.
 
