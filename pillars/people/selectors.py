@@ -215,18 +215,23 @@ def get_person_for(
 def get_person_with_episodes_for(
     user: Any, public_id: Any
 ) -> tuple[PersonServed, list[tuple[Episode, list[Placement]]]]:
-    """``get_person_for`` for the person's page, with their episodes of care (``episodes_of``):
-    one read of the placements, the person with them, answers the page, the scope check's
-    "placed on one of your units now" and the Part 2 category of the audited read, where the
-    person's own read would ask the placements twice more (the person alone is read only when
-    they were never placed). Nothing read is shown unless the check passes."""
+    """``get_person_for`` for the person's page, with their episodes of care, newest first,
+    each with its placements in order (admission opens an episode with its first placement, so
+    the placements name every episode). One read of the placements, the person with them,
+    answers the page, the scope check's "placed on one of your units now" and the Part 2
+    category of the audited read, where the person's own read would ask the placements twice
+    more (the person alone is read only when they were never placed). Nothing read is shown
+    unless the check passes."""
     actor = policy.actor_for(user)
     key = public_id_of(public_id)
     placements = prepared.read(
         "episodes of a person, with the person, by public id",
         "",
-        lambda public_id: _episode_placements(
-            Placement.objects.filter(episode__person__public_id=public_id), with_person=True
+        lambda public_id: (
+            Placement.objects.filter(episode__person__public_id=public_id)
+            .select_related("episode__person", "unit", "bed__room")
+            .only(*_EPISODE_COLUMNS, "episode__person", *_PERSON_COLUMNS)
+            .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
         ),
         key,
     )
@@ -321,23 +326,8 @@ def get_staff_for(user: Any, public_id: Any, action: str = "people.view_staff") 
     return get_for(Staff.objects.select_related("user", "supervisor"), user, public_id, action)
 
 
-def episodes_of(person: PersonServed) -> list[tuple[Episode, list[Placement]]]:
-    """The person's episodes of care, newest first, each with its placements in order, in one
-    query: admission opens an episode with its first placement, so every episode has one and
-    the placements (with their episode, unit and bed) name them all."""
-    placements = prepared.read(
-        "episodes of a person",
-        "",
-        lambda person_id: _episode_placements(
-            Placement.objects.filter(episode__person_id=person_id), with_person=False
-        ),
-        person.pk,
-    )
-    return _episodes(placements)
-
-
 # The columns the person page shows of a placement, its episode, unit and bed, not their whole
-# rows.
+# rows (the person's are all read: the page is theirs).
 _EPISODE_COLUMNS = (
     "episode_id",
     "unit_id",
@@ -355,22 +345,9 @@ _EPISODE_COLUMNS = (
     "bed__label",
     "bed__room__name",
 )
-
-
-def _episode_placements(placements: QuerySet[Placement], *, with_person: bool) -> Any:
-    related = ["episode", "unit", "bed__room"]
-    columns = list(_EPISODE_COLUMNS)
-    if with_person:
-        related.append("episode__person")
-        columns += [
-            "episode__person",
-            *(f"episode__person__{f.name}" for f in PersonServed._meta.concrete_fields),
-        ]
-    return (
-        placements.select_related(*related)
-        .only(*columns)
-        .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
-    )
+_PERSON_COLUMNS = tuple(
+    f"episode__person__{field.name}" for field in PersonServed._meta.concrete_fields
+)
 
 
 def _episodes(placements: list[Placement]) -> list[tuple[Episode, list[Placement]]]:
