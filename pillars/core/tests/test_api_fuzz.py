@@ -36,8 +36,8 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 @cache
 def _served_schema() -> Any:
-    """The schema the application serves, loaded once per worker: its six runs share it
-    (loading it through the WSGI application took a few seconds each time)."""
+    """The schema the application serves, loaded once per worker and shared by this module's
+    tests (loading it through the WSGI application took a few seconds each time)."""
     from pillars.wsgi import application
 
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

@@ -49,8 +49,9 @@ from pillars.rounds.models import ObservationLevel, ObservationOrder
 # in bin/test's PostgreSQL stage (production's database), where every view also meets the
 # database it is deployed on. The unit tests of each view run on both databases.
 pytestmark = pytest.mark.once
-# Its four tables are four groups of the workers' share (each worker that runs one builds the
-# module's world once): one group of all of them kept one worker busy for half the stage.
+# Each of its four tables below is a group of its own for the workers (a worker that runs one
+# builds the module's world once): the whole module as one group kept one worker busy for half
+# the stage.
 
 
 def person_a(w: World, extra: dict[str, Any]) -> dict[str, Any]:

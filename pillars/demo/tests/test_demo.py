@@ -32,8 +32,9 @@ from pillars.people.models import (
 )
 from pillars.rounds.models import Handoff, HandoffNote
 
-# Each loads the demo of its own (rolled back), only in the SQLite stage of bin/test, the database
-# `make run` loads the demo into. Nothing is shared between them: the workers share them out.
+# Only in the SQLite stage of bin/test, the database `make run` loads the demo into. A test that
+# loads the demo loads one of its own and rolls it back: nothing is shared, so the workers share
+# the tests out.
 pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 MOMENT = datetime(2026, 5, 14, 15, 30, tzinfo=UTC)
