@@ -23,6 +23,9 @@ from pillars.audit.models import ChainCheck
 from pillars.audit.tasks import verify_chain
 from pillars.core import clock, exports, policy
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
+
+route = Routes()
 
 # An export with no dates covers this many days (today included), never the whole log.
 EXPORT_DEFAULT_DAYS = 7
@@ -54,6 +57,7 @@ def _columns(current: str) -> list[dict[str, str]]:
     return out
 
 
+@route("report/", name="report")
 @page(
     "the audit report: reads audit events; each view is itself a 'view' audit event",
     GET,
@@ -107,6 +111,7 @@ def _render(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     return render(request, "audit/report.html", context)
 
 
+@route("report.csv", name="report-csv")
 @page(
     "CSV export of audit events; the export is itself an 'export' audit event",
     GET,
@@ -153,6 +158,7 @@ VERIFY_TEMPLATE = "audit/verify.html"
 RECENT_CHECKS = 10
 
 
+@route("verify/", name="verify")
 @page(
     "the verifier's past results (no person served); asking for a run is audited",
     GET_POST,

@@ -21,6 +21,7 @@ from pillars.core import clock, policy
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, page
 from pillars.core.plan_versions import PlanVersions
+from pillars.core.routes import Routes
 
 
 def plan_page(
@@ -209,8 +210,11 @@ class PlanViews:
     review_days: int
     module: str
 
-    def views(self) -> tuple[Callable[..., HttpResponse], ...]:
-        """plan, plan_edit, version_detail, version_sign and version_pdf, in that order."""
+    def views(self, route: Routes) -> tuple[Callable[..., HttpResponse], ...]:
+        """plan, plan_edit, version_detail, version_sign and version_pdf, in that order, each
+        routed in ``route`` under its URL name: the person's plan at
+        ``persons/<id>/safety-plan/`` (and ``edit/``), a version at ``safety-plans/<id>/``
+        (and ``sign/``, ``print/``), for the URL name "incidents:safety-plan"."""
         name, view_action = self.plan_name, self.view_action
         draft_action, sign_action = self.versions.draft_action, self.versions.sign_action
         zone_of = self.versions.zone_of
@@ -299,7 +303,18 @@ class PlanViews:
                 GET,
             ),
         )
-        return tuple(self._page(view, what, methods) for view, what, methods in made)
+        slug = self.urls.split(":")[1]
+        paths = (
+            (f"persons/<uuid:public_id>/{slug}/", slug),
+            (f"persons/<uuid:public_id>/{slug}/edit/", f"{slug}-edit"),
+            (f"{slug}s/<uuid:public_id>/", f"{slug}-version"),
+            (f"{slug}s/<uuid:public_id>/sign/", f"{slug}-sign"),
+            (f"{slug}s/<uuid:public_id>/print/", f"{slug}-pdf"),
+        )
+        return tuple(
+            route(path, name=url_name)(self._page(view, what, methods))
+            for (view, what, methods), (path, url_name) in zip(made, paths, strict=True)
+        )
 
     def _page(
         self, view: Callable[..., HttpResponse], what: str, methods: Sequence[str]

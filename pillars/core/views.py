@@ -32,6 +32,9 @@ from pillars.core.errors import Conflict, ValidationError
 from pillars.core.forms import SignInForm, TokenCreateForm, TwoFactorForm
 from pillars.core.middleware import ENDED_PARAM, forget_site_cache
 from pillars.core.pages import POST, page
+from pillars.core.routes import Routes
+
+route = Routes()
 
 MASK = "********"
 # A form with errors is shown again with status 200, as Django's own views do: htmx swaps only
@@ -156,6 +159,9 @@ class SignInView(LoginView):
         return context
 
 
+sign_in = route("account/sign-in/", name="login")(SignInView.as_view())
+
+
 def ended_here(previous: Any, device: Any) -> None:
     """Someone else signed in on this browser: the previous user's session here ends (login()
     flushes it), their sessions elsewhere do not."""
@@ -170,6 +176,7 @@ def ended_here(previous: Any, device: Any) -> None:
     )
 
 
+@route("account/sign-out/", name="logout")
 @audit_exempt("sign-out: audited by the authentication signal")
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
@@ -263,6 +270,7 @@ def locked_out(
 # --- The second step ---------------------------------------------------------------------
 
 
+@route("account/two-factor/", name="two-factor")
 @audited("second sign-in step: each attempt is audited by core.two_factor")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -303,6 +311,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 # --- API tokens --------------------------------------------------------------------------
 
 
+@route("account/tokens/", name="token-list")
 @audited("lists the user's own API tokens (names and dates only)")
 @login_required
 @never_cache
@@ -315,6 +324,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(request, "core/token_list.html", context)
 
 
+@route("account/tokens/new/", name="token-create")
 @audited("creates an API token through core.tokens.create_token")
 @login_required
 @never_cache
@@ -341,6 +351,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/token_create.html", context)
 
 
+@route("account/tokens/<uuid:public_id>/revoke/", name="token-revoke")
 @page("revokes one of the user's own API tokens through core.tokens.revoke_token", POST)
 def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     token = tokens.get_token_for(request.user, public_id)
@@ -356,6 +367,7 @@ def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- Home and error pages --------------------------------------------------------------
 
 
+@route("", name="home")
 @audit_exempt("home shell: each panel's reads go through audited selectors")
 @never_cache
 def home(request: HttpRequest) -> HttpResponse:
@@ -393,6 +405,7 @@ def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
 
 
+@route("account/still-here/", name="still-here")
 @audit_exempt("keeps the session alive while someone is typing; reads and writes no record")
 @require_POST
 def still_here(request: HttpRequest) -> HttpResponse:

@@ -6,12 +6,14 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
 
 from pillars.core.pages import GET, page
+from pillars.core.routes import Routes
 from pillars.insights import packet
 from pillars.people.models import Episode
 from pillars.people.selectors import get_person_for
+
+route = Routes()
 
 app_name = "insights-packet"
 
@@ -26,6 +28,7 @@ def _episode_for(request: HttpRequest, public_id: UUID, what: str) -> Episode:
     return episode
 
 
+@route("stays/<uuid:public_id>/packet/", name="packet")
 @page("what a stay's survey packet holds (get_person_for audits the read)", GET, never_cache=True)
 def packet_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     episode = _episode_for(request, public_id, "survey packet contents")
@@ -43,6 +46,7 @@ def packet_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("stays/<uuid:public_id>/packet.pdf", name="packet-pdf")
 @page("the survey packet PDF; exports.release logs the export", GET, never_cache=True)
 def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     episode = _episode_for(request, public_id, "survey packet pdf")
@@ -55,7 +59,4 @@ def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
-urlpatterns = [
-    path("stays/<uuid:public_id>/packet/", packet_page, name="packet"),
-    path("stays/<uuid:public_id>/packet.pdf", packet_pdf, name="packet-pdf"),
-]
+urlpatterns = route.patterns

@@ -11,18 +11,21 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy, replica
 from pillars.core.pages import GET, page
 from pillars.core.plan_pages import pdf_response
+from pillars.core.routes import Routes
 from pillars.insights import dashboards, report
 from pillars.insights import privacy as privacy_board
 from pillars.insights import team as team_board
 from pillars.insights.measures import HEADLINE, MEASURES
 from pillars.people.models import Site, Unit
 from pillars.people.tenancy import in_organization
+
+route = Routes()
 
 app_name = "insights"
 
@@ -66,6 +69,7 @@ def _unit(request: HttpRequest, public_id: Any) -> Unit:
     return unit
 
 
+@route("", name="director")
 @page("the director's dashboard; dashboards.audit_read records the read", GET)
 def director(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_organization")
@@ -93,6 +97,7 @@ def director(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("units/<uuid:public_id>/", name="unit")
 @page("a unit's dashboard; dashboards.audit_read records the read", GET)
 def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
     unit = _unit(request, public_id)
@@ -117,6 +122,7 @@ def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
     )
 
 
+@route("units/", name="units")
 @page("the list of units whose dashboards one may open (names only, no figures)", GET)
 def unit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_measures")
@@ -135,6 +141,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("export.csv", name="csv")
 @page("the dashboards' tables as CSV; exports.release logs the export", GET)
 def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
     chosen = str(request.GET.get("unit", ""))[:40]
@@ -184,6 +191,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@route("team/", name="team")
 @page("the supervisor's dashboard; dashboards.audit_read records it, wellbeing audits its own", GET)
 def team(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_team")
@@ -199,6 +207,7 @@ def team(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("team.csv", name="team-csv")
 @page("the supervisor's dashboard as CSV; exports.release logs the export", GET)
 def team_csv(request: HttpRequest) -> HttpResponseBase:
     """The team dashboard's figures and staff lines; the wellbeing aggregate only as an export
@@ -251,6 +260,7 @@ def team_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@route("privacy/", name="privacy")
 @page("the privacy officer's dashboard over the audit log and consents; audit_read records it", GET)
 def privacy(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_privacy")
@@ -268,6 +278,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("privacy.csv", name="privacy-csv")
 @page("the privacy officer's dashboard as CSV; exports.release logs the export", GET)
 def privacy_csv(request: HttpRequest) -> HttpResponseBase:
     policy.require(request.user, "insights.view_privacy")
@@ -297,6 +308,7 @@ def privacy_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@route("report.pdf", name="report")
 @page("the monthly quality report (PDF); exports.release logs the export", GET)
 def report_pdf(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_organization")
@@ -323,14 +335,4 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     return pdf_response(body, f"quality-report-{first:%Y-%m}.pdf")
 
 
-urlpatterns: list[URLPattern] = [
-    path("", director, name="director"),
-    path("units/", unit_list, name="units"),
-    path("units/<uuid:public_id>/", unit_dashboard, name="unit"),
-    path("export.csv", dashboard_csv, name="csv"),
-    path("report.pdf", report_pdf, name="report"),
-    path("team/", team, name="team"),
-    path("team.csv", team_csv, name="team-csv"),
-    path("privacy/", privacy, name="privacy"),
-    path("privacy.csv", privacy_csv, name="privacy-csv"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 
 from pillars.audit.choices import Category, Purpose
 from pillars.core import clock, exports, policy, prepared
@@ -18,6 +18,7 @@ from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pages import GET, GET_POST, page
 from pillars.core.pdf import document, writer
 from pillars.core.plan_pages import pdf_response
+from pillars.core.routes import Routes
 from pillars.people import consent_pdf, consents
 from pillars.people import selectors as people_selectors
 from pillars.people.consent_forms import CONSENT_FIELDS, ConsentForm, ExpiryEventForm, RevokeForm
@@ -25,6 +26,8 @@ from pillars.people.consent_models import Consent
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.sections import PRIVACY, PersonSection, register_section
 from pillars.people.tenancy import in_organization
+
+route = Routes()
 
 
 def with_state(rows: list[Consent]) -> list[Consent]:
@@ -34,6 +37,7 @@ def with_state(rows: list[Consent]) -> list[Consent]:
     return rows
 
 
+@route("persons/<uuid:public_id>/consents/", name="consent-list")
 @page("a person's Part 2 consents; get_person_for audits the read", GET)
 def consent_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -56,6 +60,7 @@ def consent_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("consents/", name="consent-index")
 @page("every Part 2 consent, newest first, for the privacy officer (an audited list read)", GET)
 def consent_index(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.view_disclosures")
@@ -76,6 +81,7 @@ def consent_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/consents/new/", name="consent-create")
 @page("records a signed Part 2 consent; get_person_for and record_consent audit", GET_POST)
 def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -120,6 +126,7 @@ def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("consents/<uuid:public_id>/", name="consent-detail")
 @page("one Part 2 consent; get_consent_for audits the read", GET)
 def consent_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     consent = consents.get_consent_for(request.user, public_id)
@@ -149,6 +156,7 @@ def consent_statements(consent: Consent) -> list[str]:
     return [*found, REDISCLOSURE_STATEMENT] if consent.is_tpo else found
 
 
+@route("consents/<uuid:public_id>/print/", name="consent-print")
 @page("the printable consent form; get_consent_for audits the read", GET)
 def consent_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     consent = consents.get_consent_for(request.user, public_id)
@@ -191,17 +199,23 @@ def _ending(
     return view
 
 
-consent_revoke = _ending(
-    "records a written revocation; get_consent_for and revoke_consent audit",
-    "form",
-    consents.revoke_consent,
-    "The revocation is recorded; it applies to every disclosure from now on.",
+consent_revoke = route("consents/<uuid:public_id>/revoke/", name="consent-revoke")(
+    _ending(
+        "records a written revocation; get_consent_for and revoke_consent audit",
+        "form",
+        consents.revoke_consent,
+        "The revocation is recorded; it applies to every disclosure from now on.",
+    )
 )
-consent_expiry_event = _ending(
-    "records the expiry event of a consent; get_consent_for and the service audit",
-    "event",
-    consents.record_expiry_event,
-    "The expiry event is recorded; the consent has ended.",
+consent_expiry_event = route(
+    "consents/<uuid:public_id>/expiry-event/", name="consent-expiry-event"
+)(
+    _ending(
+        "records the expiry event of a consent; get_consent_for and the service audit",
+        "event",
+        consents.record_expiry_event,
+        "The expiry event is recorded; the consent has ended.",
+    )
 )
 
 
@@ -212,6 +226,7 @@ def _accounting(request: HttpRequest, public_id: UUID, what: str) -> tuple[Any, 
     return person, consents.disclosures_of(request.user, person)
 
 
+@route("persons/<uuid:public_id>/disclosures/", name="disclosure-accounting")
 @page("a person's accounting of Part 2 disclosures; get_person_for audits the read", GET)
 def disclosure_accounting(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person, rows = _accounting(request, public_id, "accounting of disclosures")
@@ -222,6 +237,7 @@ def disclosure_accounting(request: HttpRequest, public_id: UUID) -> HttpResponse
     )
 
 
+@route("persons/<uuid:public_id>/disclosures/print/", name="disclosure-accounting-print")
 @page("the printable accounting of disclosures; get_person_for and release audit", GET)
 def disclosure_accounting_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person, rows = _accounting(request, public_id, "accounting of disclosures (print)")
@@ -260,29 +276,7 @@ def disclosure_accounting_print(request: HttpRequest, public_id: UUID) -> HttpRe
     return pdf_response(bytes(pdf.output()), "accounting-of-disclosures.pdf")
 
 
-urlpatterns: list[URLPattern] = [
-    path("consents/", consent_index, name="consent-index"),
-    path("persons/<uuid:public_id>/consents/", consent_list, name="consent-list"),
-    path("persons/<uuid:public_id>/consents/new/", consent_create, name="consent-create"),
-    path("consents/<uuid:public_id>/", consent_detail, name="consent-detail"),
-    path("consents/<uuid:public_id>/print/", consent_print, name="consent-print"),
-    path("consents/<uuid:public_id>/revoke/", consent_revoke, name="consent-revoke"),
-    path(
-        "persons/<uuid:public_id>/disclosures/",
-        disclosure_accounting,
-        name="disclosure-accounting",
-    ),
-    path(
-        "persons/<uuid:public_id>/disclosures/print/",
-        disclosure_accounting_print,
-        name="disclosure-accounting-print",
-    ),
-    path(
-        "consents/<uuid:public_id>/expiry-event/",
-        consent_expiry_event,
-        name="consent-expiry-event",
-    ),
-]
+urlpatterns: list[URLPattern] = route.patterns
 
 
 def person_section(

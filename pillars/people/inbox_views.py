@@ -18,9 +18,12 @@ from django.views.decorators.http import require_GET
 from pillars.core import policy
 from pillars.core.declare import audit_exempt
 from pillars.core.pages import GET, POST, page
+from pillars.core.routes import Routes
 from pillars.people import alert_selectors as selectors
 from pillars.people import alerts
 from pillars.people.selectors import record_list_read
+
+route = Routes()
 
 PAGE_SIZE = 25
 
@@ -33,6 +36,7 @@ def unit_url(unit: Any) -> str:
         return reverse("people:unit-detail", kwargs={"public_id": unit.public_id})
 
 
+@route("inbox/", name="inbox")
 @page("the user's own alerts, which name persons served: the page shown is one audited read", GET)
 def inbox(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.view_alerts")
@@ -63,6 +67,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "people/inbox_list.html", context)
 
 
+@route("alerts/<uuid:public_id>/acknowledge/", name="alert-ack")
 @page("acknowledges one of the user's own alerts; acknowledge audits it", POST)
 def alert_ack(request: HttpRequest, public_id: UUID) -> HttpResponse:
     alert = selectors.get_alert_for(request.user, public_id, "people.acknowledge_alert")
@@ -71,6 +76,7 @@ def alert_ack(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("alerts:inbox")
 
 
+@route("inbox/count/", name="inbox-count")
 @audit_exempt("a number only (the user's unacknowledged alerts); names nobody")
 @login_required
 @require_GET

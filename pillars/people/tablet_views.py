@@ -24,6 +24,7 @@ from pillars.core.backends import axes_username
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import ValidationError
 from pillars.core.middleware import AUTH_KEY
+from pillars.core.routes import Routes
 from pillars.core.sessions import DEVICE_SESSION_KEY
 from pillars.core.views import apply_errors, ended_here, mask_secrets, safe_next
 from pillars.people.models import Staff, Unit
@@ -31,7 +32,10 @@ from pillars.people.services import enroll_on_device, register_device, set_pin
 from pillars.people.tablet_forms import PinForm, TabletRegisterForm, TabletSwitchForm
 from pillars.people.tablets import clear_device_cookie, device_for_request, set_device_cookie
 
+route = Routes()
 
+
+@route("tablet/register/", name="register")
 @audited("registers this browser as a unit tablet through people.services.register_device")
 @login_required
 @never_cache
@@ -72,6 +76,7 @@ def tablet_register(request: HttpRequest) -> HttpResponse:
     return render(request, "core/tablet_register.html", context)
 
 
+@route("tablet/forget/", name="forget")
 @audit_exempt("only deletes this browser's tablet cookie; no data is read or written")
 @require_POST
 def tablet_forget(request: HttpRequest) -> HttpResponse:
@@ -81,6 +86,7 @@ def tablet_forget(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@route("tablet/switch/", name="switch")
 @audited("badge-and-PIN sign-in on a trusted tablet: audited by the authentication signals")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -123,6 +129,7 @@ def tablet_switch(request: HttpRequest) -> HttpResponse:
     return render(request, "core/tablet_switch.html", context)
 
 
+@route("pin/", name="pin")
 @audited("sets the user's own PIN through people.services.set_pin")
 @login_required
 @never_cache

@@ -29,6 +29,7 @@ from pillars.core.errors import ValidationError
 from pillars.core.formtools import form_write, posted, saved, saved_to
 from pillars.core.import_pages import CheckedImport, import_page
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.people import access, forms, importing, selectors, services
 from pillars.people.choices import UnitKind
 from pillars.people.models import (
@@ -48,6 +49,8 @@ from pillars.people.sections import (
     sections_for,
 )
 from pillars.people.tenancy import organization_for
+
+route = Routes()
 
 PAGE_SIZE = 25
 # A placement form names the unit and bed in one choice ("place").
@@ -96,6 +99,7 @@ def _placement_form_data(user: Any, units: list[Unit]) -> tuple[list[Unit], list
 # --- Persons served ---------------------------------------------------------------------------
 
 
+@route("persons/", name="person-list")
 @page("lists and searches persons served in scope; the page shown is audited as one read", GET)
 def person_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.list_persons")
@@ -176,6 +180,7 @@ def _assignable_staff(user: Any) -> Any:
     )
 
 
+@route("persons/<uuid:public_id>/", name="person-detail")
 @page(
     "opens one person served: get_person_with_episodes_for audits the read (emergency purpose)",
     GET,
@@ -197,6 +202,7 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "people/person_detail.html", context)
 
 
+@route("persons/<uuid:public_id>/sections/<slug:key>/", name="person-section")
 @page("opens one on-demand section of a person's page: get_person_for audits the read", GET)
 def person_section(request: HttpRequest, public_id: UUID, key: str) -> HttpResponse:
     """One section of the person page, rendered when opened (htmx swaps it into the page; a
@@ -227,6 +233,7 @@ def person_section(request: HttpRequest, public_id: UUID, key: str) -> HttpRespo
     return render(request, "people/person_section.html", page)
 
 
+@route("persons/new/", name="person-create")
 @page("registers a person served and admits them (create_person audits both)", GET_POST)
 def person_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.create_person")
@@ -266,6 +273,7 @@ def _chosen_unit(value: str, units: list[Unit]) -> Unit | None:
     return next((u for u in units if str(u.public_id) == unit_id), None)
 
 
+@route("persons/<uuid:public_id>/edit/", name="person-edit")
 @page("changes a person's demographics; the read and update_person are audited", GET_POST)
 def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.edit_person", what="edit")
@@ -281,6 +289,7 @@ def person_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/admit/", name="person-admit")
 @page("admits a person served; the read and admit_person are audited", GET_POST)
 def person_admit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.admit", what="admit")
@@ -334,6 +343,7 @@ def _admit_from_form(
     )
 
 
+@route("persons/<uuid:public_id>/transfer/", name="person-transfer")
 @page(
     "transfers a person between units or beds; the read and transfer_person are audited", GET_POST
 )
@@ -370,6 +380,7 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/discharge/", name="person-discharge")
 @page("discharges a person served; the read and discharge_person are audited", GET_POST)
 def person_discharge(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = selectors.get_person_for(request.user, public_id, "people.discharge", what="discharge")
@@ -419,6 +430,7 @@ def _leave_write(
     )
 
 
+@route("persons/<uuid:public_id>/caseload/", name="caseload-assign")
 @page(
     "puts a person on a staff member's caseload; the read and assign_caseload are audited", GET_POST
 )
@@ -441,6 +453,7 @@ def caseload_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("caseload/<uuid:public_id>/end/", name="caseload-end")
 @page("ends a caseload assignment; end_caseload audits it", POST)
 def caseload_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     assignment = get_for(
@@ -469,6 +482,7 @@ def caseload_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Units and census -------------------------------------------------------------------------
 
 
+@route("units/", name="unit-list")
 @page("lists units in scope with occupancy counts (no person is named)", GET)
 def unit_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.view_unit")
@@ -478,6 +492,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/unit_list.html", {"rows": rows})
 
 
+@route("units/<uuid:public_id>/", name="unit-detail")
 @page("a unit's census now or at a past moment; the persons shown are audited as one read", GET)
 def unit_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, public_id)
@@ -536,6 +551,7 @@ def unit_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Staff ------------------------------------------------------------------------------------
 
 
+@route("staff/", name="staff-list")
 @page("lists and searches staff in scope (no person served is shown)", GET)
 def staff_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.view_staff")
@@ -560,6 +576,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/staff_list.html", context)
 
 
+@route("staff/<uuid:public_id>/", name="staff-detail")
 @page("one staff profile; lived experience only as the staff member chose to share it", GET)
 def staff_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id)
@@ -606,6 +623,7 @@ def _staff_fields(form: Any) -> dict[str, Any]:
     }
 
 
+@route("staff/new/", name="staff-create")
 @page("creates a staff member and sign-in account; create_staff audits it", GET_POST)
 def staff_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.edit_staff")
@@ -627,6 +645,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("staff/<uuid:public_id>/edit/", name="staff-edit")
 @page("changes a staff profile; update_staff audits old and new values", GET_POST)
 def staff_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(request.user, public_id, "people.edit_staff")
@@ -686,35 +705,41 @@ def _staff_form(
     return view
 
 
-staff_own_profile = _staff_form(
-    "a staff member's own languages and lived-experience sharing; audited by the service",
-    "people.edit_own_profile",
-    forms.OwnProfileForm,
-    "people/staff_own_profile.html",
-    services.update_own_profile,
-    lambda staff: "Your profile is saved.",
-    initial=lambda staff: {
-        "languages": ", ".join(staff.languages),
-        "lived_experience": ", ".join(staff.lived_experience),
-        "shares_lived_experience": staff.shares_lived_experience,
-    },
+staff_own_profile = route("staff/<uuid:public_id>/profile/", name="staff-own-profile")(
+    _staff_form(
+        "a staff member's own languages and lived-experience sharing; audited by the service",
+        "people.edit_own_profile",
+        forms.OwnProfileForm,
+        "people/staff_own_profile.html",
+        services.update_own_profile,
+        lambda staff: "Your profile is saved.",
+        initial=lambda staff: {
+            "languages": ", ".join(staff.languages),
+            "lived_experience": ", ".join(staff.lived_experience),
+            "shares_lived_experience": staff.shares_lived_experience,
+        },
+    )
 )
-staff_roles = _staff_form(
-    "changes a staff member's roles (a privilege change); set_roles audits it",
-    "people.change_roles",
-    forms.StaffRolesForm,
-    "people/staff_roles.html",
-    services.set_roles,
-    lambda staff: f"{staff.display_name}'s roles are saved; their sessions have ended.",
-    initial=lambda staff: {"roles": staff.role_codes()},
+staff_roles = route("staff/<uuid:public_id>/roles/", name="staff-roles")(
+    _staff_form(
+        "changes a staff member's roles (a privilege change); set_roles audits it",
+        "people.change_roles",
+        forms.StaffRolesForm,
+        "people/staff_roles.html",
+        services.set_roles,
+        lambda staff: f"{staff.display_name}'s roles are saved; their sessions have ended.",
+        initial=lambda staff: {"roles": staff.role_codes()},
+    )
 )
-staff_exit = _staff_form(
-    "records a staff member's departure; exit_staff audits it",
-    "people.edit_staff",
-    forms.StaffExitForm,
-    "people/staff_exit.html",
-    services.exit_staff,
-    lambda staff: f"{staff.display_name}'s departure is recorded.",
+staff_exit = route("staff/<uuid:public_id>/exit/", name="staff-exit")(
+    _staff_form(
+        "records a staff member's departure; exit_staff audits it",
+        "people.edit_staff",
+        forms.StaffExitForm,
+        "people/staff_exit.html",
+        services.exit_staff,
+        lambda staff: f"{staff.display_name}'s departure is recorded.",
+    )
 )
 
 
@@ -774,6 +799,7 @@ def _access_staff(request: HttpRequest, public_id: UUID) -> Staff:
     return selectors.get_staff_for(request.user, public_id, access.ACTION)
 
 
+@route("staff/<uuid:public_id>/access/", name="staff-access")
 @page("a staff member's sign-in lockouts, two-step device, PIN and tablets (no secret shown)", GET)
 def staff_access(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, ACCESS_TEMPLATE, _access_context(request, public_id))
@@ -801,28 +827,37 @@ def _access_action(
     return action
 
 
-staff_access_unlock = _access_action(
-    "clears a staff member's failed sign-ins; unlock_account audits it with the reason",
-    "unlock",
-    access.unlock_account,
-    "{name} can sign in again: the failed sign-ins are cleared.",
+staff_access_unlock = route("staff/<uuid:public_id>/access/unlock/", name="staff-access-unlock")(
+    _access_action(
+        "clears a staff member's failed sign-ins; unlock_account audits it with the reason",
+        "unlock",
+        access.unlock_account,
+        "{name} can sign in again: the failed sign-ins are cleared.",
+    )
 )
-staff_access_two_factor = _access_action(
-    "removes a staff member's two-step device; reset_two_factor audits it with the reason",
-    "two_step",
-    access.reset_two_factor,
-    "{name}'s two-step sign-in is reset: they set up a new authenticator at their next "
-    "sign-in. Their sessions and API tokens have ended.",
+staff_access_two_factor = route(
+    "staff/<uuid:public_id>/access/two-step/reset/", name="staff-access-two-factor"
+)(
+    _access_action(
+        "removes a staff member's two-step device; reset_two_factor audits it with the reason",
+        "two_step",
+        access.reset_two_factor,
+        "{name}'s two-step sign-in is reset: they set up a new authenticator at their next "
+        "sign-in. Their sessions and API tokens have ended.",
+    )
 )
-staff_access_pin = _access_action(
-    "removes a staff member's badge PIN; reset_pin audits it with the reason",
-    "pin",
-    access.reset_pin,
-    "{name}'s badge PIN is removed: they set a new one with their password before they "
-    "switch in by badge again.",
+staff_access_pin = route("staff/<uuid:public_id>/access/pin/reset/", name="staff-access-pin")(
+    _access_action(
+        "removes a staff member's badge PIN; reset_pin audits it with the reason",
+        "pin",
+        access.reset_pin,
+        "{name}'s badge PIN is removed: they set a new one with their password before they "
+        "switch in by badge again.",
+    )
 )
 
 
+@route("staff/<uuid:public_id>/access/tablets/<uuid:device_id>/revoke/", name="staff-access-tablet")
 @page(
     "revokes one of a staff member's trusted tablets; revoke_tablet audits it with the reason", POST
 )
@@ -861,6 +896,7 @@ _IMPORT = CheckedImport(
 )
 
 
+@route("import/", name="import")
 @page("CSV import of staff or persons served: dry run, then commit; each run is audited", GET_POST)
 def import_view(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.import")
@@ -870,6 +906,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
 # --- Admission by record number (a returning person) -----------------------------------------
 
 
+@route("admissions/", name="admission")
 @page(
     "admits a person not admitted anywhere, found by exact record number; lookup audited", GET_POST
 )
@@ -914,6 +951,7 @@ def admission(request: HttpRequest) -> HttpResponse:
 # --- Emergency access ("break the glass") -----------------------------------------------------
 
 
+@route("emergency/", name="emergency-start")
 @page(
     "break-the-glass: exact record-number lookup and grant; both audited, grant reviewed", GET_POST
 )
@@ -972,6 +1010,7 @@ def emergency_start(request: HttpRequest) -> HttpResponse:
     return redirect("people:person-detail", public_id=person.public_id)
 
 
+@route("emergency/reviews/", name="emergency-review-list")
 @page("privacy officer's queue of emergency grants with the audit events of each window", GET)
 def emergency_review_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "people.review_emergency_access")
@@ -998,6 +1037,7 @@ def emergency_review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("emergency/reviews/<uuid:public_id>/", name="emergency-review")
 @page("records the privacy officer's finding on one grant; review_emergency_access audits it", POST)
 def emergency_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
     grant = get_for(

@@ -16,13 +16,14 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 
 from pillars.core import clock, policy
 from pillars.core.errors import invalid
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved, saved_to
 from pillars.core.page_corrections import Corrections
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
 from pillars.incidents.forms.behavior import (
     AddendumForm,
     ContractForm,
@@ -37,6 +38,8 @@ from pillars.incidents.services import behavior as services
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
+
+route = Routes()
 
 CHART_RANGES = {"14": 14, "30": 30, "90": 90, "180": 180}
 
@@ -55,6 +58,7 @@ def _writable(request: HttpRequest, person: PersonServed, action: str) -> bool:
     )
 
 
+@route("behavior/persons/<uuid:public_id>/", name="behavior-plan")
 @page("a person's behavior plan, its versions, phases and contracts (get_person_for audits)", GET)
 def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -79,6 +83,7 @@ def plan_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/behavior/plan_detail.html", context)
 
 
+@route("behavior/persons/<uuid:public_id>/edit/", name="behavior-plan-edit")
 @page("writes or changes a behavior plan; get_person_for and write_plan audit", GET_POST)
 def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -127,6 +132,7 @@ def plan_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("behavior/persons/<uuid:public_id>/end/", name="behavior-plan-end")
 @page("ends a behavior plan; get_person_for and end_plan audit", GET_POST)
 def plan_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -182,6 +188,7 @@ def _slots(form: PlanForm) -> list[list[Any]]:
     ]
 
 
+@route("behavior/persons/<uuid:public_id>/phase/", name="behavior-phase-new")
 @page("starts a phase of a behavior plan; get_person_for and change_phase audit", GET_POST)
 def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -204,6 +211,7 @@ def phase_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("behavior/persons/<uuid:public_id>/contract/", name="behavior-contract-new")
 @page("writes a behavior contract; get_person_for and write_contract audit", GET_POST)
 def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -228,6 +236,7 @@ def contract_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("behavior/contracts/<uuid:public_id>/sign/", name="behavior-contract-sign")
 @page("signs a behavior contract; get_contract_for and sign_contract audit", GET_POST)
 def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     contract = selectors.get_contract_for(request.user, public_id, "incidents.write_behavior_plan")
@@ -262,6 +271,7 @@ def contract_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("behavior/persons/<uuid:public_id>/record/", name="behavior-record-new")
 @page("records behavior (ABC); get_person_for audits the read, record_behavior the write", GET_POST)
 def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -336,6 +346,7 @@ def record_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("behavior/persons/<uuid:public_id>/chart/", name="behavior-chart")
 @page("a person's behavior chart (get_person_for audits the read)", GET)
 def chart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -378,6 +389,7 @@ def chart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/behavior/chart.html", context)
 
 
+@route("behavior/records/<uuid:public_id>/addendum/", name="behavior-record-addendum")
 @page(
     "corrects an ABC record; get_record_for audits the read, add_record_addendum the write",
     GET_POST,
@@ -399,6 +411,7 @@ def record_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return RECORD_CORRECTIONS.page(request, record, back, context)
 
 
+@route("behavior/contract-reviews/", name="behavior-reviews-due")
 @page("behavior contract reviews due on the units the user sees (one audited list read)", GET)
 def reviews_due(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.view_behavior")
@@ -419,19 +432,4 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("behavior/persons/<uuid:public_id>/", plan_detail, name="behavior-plan"),
-    path("behavior/persons/<uuid:public_id>/edit/", plan_edit, name="behavior-plan-edit"),
-    path("behavior/persons/<uuid:public_id>/end/", plan_end, name="behavior-plan-end"),
-    path("behavior/persons/<uuid:public_id>/phase/", phase_new, name="behavior-phase-new"),
-    path("behavior/persons/<uuid:public_id>/contract/", contract_new, name="behavior-contract-new"),
-    path("behavior/persons/<uuid:public_id>/record/", record_new, name="behavior-record-new"),
-    path("behavior/persons/<uuid:public_id>/chart/", chart, name="behavior-chart"),
-    path("behavior/contracts/<uuid:public_id>/sign/", contract_sign, name="behavior-contract-sign"),
-    path("behavior/contract-reviews/", reviews_due, name="behavior-reviews-due"),
-    path(
-        "behavior/records/<uuid:public_id>/addendum/",
-        record_addendum,
-        name="behavior-record-addendum",
-    ),
-]
+urlpatterns: list[URLPattern] = route.patterns

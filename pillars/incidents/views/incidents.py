@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from pillars.core import clock, exports, policy
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.incidents.forms.incidents import (
     AddendumForm,
     DebriefForm,
@@ -36,6 +37,8 @@ from pillars.incidents.selectors import incidents as selectors
 from pillars.incidents.services import incidents as services
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff, Unit
+
+route = Routes()
 
 
 def _zone(unit: Unit) -> ZoneInfo:
@@ -98,6 +101,7 @@ def _from_check(request: HttpRequest, check_id: str, zone: ZoneInfo) -> dict[str
     }
 
 
+@route("reports/new/", name="incident-new")
 @page("reports an incident; create_draft audits the write", GET_POST)
 def incident_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.report")
@@ -136,6 +140,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("reports/<uuid:public_id>/edit/", name="incident-edit")
 @page("edits one's draft; get_incident_for audits the read, update_draft the write", GET_POST)
 def incident_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
@@ -187,6 +192,7 @@ def _injury_choices(incident: Incident) -> list[tuple[str, str]]:
     return persons + staff
 
 
+@route("reports/<uuid:public_id>/injury/", name="incident-injury")
 @page("adds an injury to one's draft; add_injury audits the write", GET_POST)
 def incident_injury(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
@@ -219,6 +225,7 @@ def incident_injury(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("reports/<uuid:public_id>/submit/", name="incident-submit")
 @page("submits one's draft; submit_incident audits the write", POST)
 def incident_submit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
@@ -233,6 +240,7 @@ def incident_submit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("incidents:incident-detail", public_id=incident.public_id)
 
 
+@route("reports/drafts/", name="incident-drafts")
 @page("lists one's own drafts (one audited list read)", GET)
 def my_drafts(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.report")
@@ -241,6 +249,7 @@ def my_drafts(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/incidents/drafts.html", {"drafts": drafts})
 
 
+@route("reports/units/<uuid:public_id>/", name="incident-unit-list")
 @page("a unit's incidents (one audited list read)", GET)
 def unit_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "incidents.list_unit")
@@ -259,6 +268,7 @@ def unit_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/incidents/unit_list.html", context)
 
 
+@route("reports/review/", name="incident-review-queue")
 @page("the reviewer's queue of submitted reports; record_incidents_read audits the read", GET)
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Reports waiting for a supervisor's review, across the supervisor's units: where "submitted
@@ -289,6 +299,7 @@ def _detail_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     }
 
 
+@route("reports/<uuid:public_id>/", name="incident-detail")
 @page("shows one incident; get_incident_for audits the read", GET)
 def incident_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(request.user, public_id)
@@ -297,6 +308,7 @@ def incident_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("reports/<uuid:public_id>/print/", name="incident-print")
 @page("a printable copy of one incident; get_incident_for audits the read", GET)
 def incident_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(request.user, public_id, what="print")
@@ -317,6 +329,7 @@ def incident_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "incidents/incidents/incident_print.html", context)
 
 
+@route("reports/<uuid:public_id>/review/", name="incident-review")
 @page(
     "the supervisor's review; get_incident_for audits the read, the services the writes", GET_POST
 )
@@ -359,6 +372,7 @@ def incident_review(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("reports/<uuid:public_id>/addendum/", name="incident-addendum")
 @page("corrects a submitted incident; add_addendum audits the write", GET_POST)
 def incident_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
@@ -377,6 +391,7 @@ def incident_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("reports/<uuid:public_id>/debrief/", name="incident-debrief")
 @page("records a debrief; record_debrief audits the write", GET_POST)
 def incident_debrief(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = selectors.get_incident_for(
@@ -398,6 +413,7 @@ def incident_debrief(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("reports/notifications/<uuid:public_id>/sent/", name="incident-notification-sent")
 @page("records a notification as sent; record_notification_sent audits the write", POST)
 def notification_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
     notification = selectors.get_notification_for(request.user, public_id, "incidents.notify")
@@ -423,22 +439,4 @@ def notification_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("incidents:incident-detail", public_id=incident.public_id)
 
 
-urlpatterns = [
-    path("reports/new/", incident_new, name="incident-new"),
-    path("reports/drafts/", my_drafts, name="incident-drafts"),
-    path("reports/review/", review_queue, name="incident-review-queue"),
-    path("reports/units/<uuid:public_id>/", unit_list, name="incident-unit-list"),
-    path("reports/<uuid:public_id>/", incident_detail, name="incident-detail"),
-    path("reports/<uuid:public_id>/edit/", incident_edit, name="incident-edit"),
-    path("reports/<uuid:public_id>/injury/", incident_injury, name="incident-injury"),
-    path("reports/<uuid:public_id>/submit/", incident_submit, name="incident-submit"),
-    path("reports/<uuid:public_id>/print/", incident_print, name="incident-print"),
-    path("reports/<uuid:public_id>/review/", incident_review, name="incident-review"),
-    path("reports/<uuid:public_id>/addendum/", incident_addendum, name="incident-addendum"),
-    path("reports/<uuid:public_id>/debrief/", incident_debrief, name="incident-debrief"),
-    path(
-        "reports/notifications/<uuid:public_id>/sent/",
-        notification_sent,
-        name="incident-notification-sent",
-    ),
-]
+urlpatterns = route.patterns

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.views.decorators.http import require_GET
 
 from pillars.core import clock, policy
@@ -28,6 +28,7 @@ from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.roles import RoleCode
+from pillars.core.routes import Routes
 from pillars.incidents.forms.restraint import (
     AddendumForm,
     ChooseProfileForm,
@@ -47,6 +48,8 @@ from pillars.incidents.services import restraint as services
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
+
+route = Routes()
 
 
 def _orderers(unit: Unit | None) -> Any:
@@ -88,6 +91,7 @@ def _zone_of(unit: Unit | None) -> str:
     return unit.time_zone if unit is not None else settings.PILLARS_DEFAULT_TIME_ZONE
 
 
+@route("persons/<uuid:public_id>/restraint/new/", name="restraint-start")
 @page("starts a restraint or seclusion episode; the read and start_episode audit", GET_POST)
 def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -200,6 +204,7 @@ def _context(request: HttpRequest, episode: RestraintEpisode, built: dict[str, f
 TEMPLATE = "incidents/restraint/episode_detail.html"
 
 
+@route("restraint/<uuid:public_id>/", name="restraint-detail")
 @page("one restraint episode; get_episode_for audits the read", GET)
 def episode_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     episode = selectors.get_episode_for(request.user, public_id)
@@ -209,8 +214,9 @@ def episode_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def _write(
     name: str, action: str, call: Callable[[RestraintEpisode, Any, dict[str, Any]], Any], done: str
 ) -> Callable[[HttpRequest, UUID], HttpResponse]:
-    """One POST view per entry: parse the entry's form, call its service, back to the episode
-    (or the page again with the errors: 200, nothing stored)."""
+    """One POST view per entry, at ``restraint/<id>/<name>/`` (``restraint-<name>``, with
+    hyphens): parse the entry's form, call its service, back to the episode (or the page again
+    with the errors: 200, nothing stored)."""
 
     @page(f"restraint {name}; the read and the service audit", POST)
     def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
@@ -228,7 +234,8 @@ def _write(
         )
 
     view.__name__ = f"episode_{name}"
-    return view
+    slug = name.replace("_", "-")
+    return route(f"restraint/<uuid:public_id>/{slug}/", name=f"restraint-{slug}")(view)
 
 
 def _saved(
@@ -313,6 +320,7 @@ episode_addendum = _write(
 # --- The shift lead's screen and the report ---------------------------------------------------
 
 
+@route("units/<uuid:public_id>/restraint/", name="restraint-lead")
 @page("the unit's active restraint episodes; record_list_read audits the persons shown", GET)
 def unit_lead(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_lead")
@@ -338,6 +346,7 @@ def _month(value: str) -> tuple[int, int]:
     return year, month
 
 
+@route("restraint/report/", name="restraint-report")
 @page("violations and HBIPS per unit and month; record_list_read audits the persons shown", GET)
 def report(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "incidents.restraint_report")
@@ -394,6 +403,7 @@ def _choose_form(unit: Unit, data: Any, profiles: Any, **kwargs: Any) -> ChooseP
     return ChooseProfileForm(data, profiles=profiles, auto_id=f"id_{unit.code}_%s", **kwargs)
 
 
+@route("restraint/profiles/", name="restraint-profiles")
 @audit_exempt("rule profiles and units' choices are reference data with no person served")
 @login_required
 @require_GET
@@ -402,6 +412,7 @@ def profiles(request: HttpRequest) -> HttpResponse:
     return render(request, PROFILES_TEMPLATE, _profiles_context(request))
 
 
+@route("restraint/profiles/units/<uuid:public_id>/", name="restraint-unit-profile")
 @page("a unit's rule profile, no person served; choose_unit_profile audits the change", POST)
 def unit_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, public_id, "incidents.restraint_choose_profile")
@@ -420,6 +431,7 @@ def unit_profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("restraint/profiles/<uuid:public_id>/edit/", name="restraint-profile-edit")
 @page("a rule profile, no person served; change_profile audits the new version", GET_POST)
 def profile_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     profile = selectors.get_profile_for(
@@ -446,36 +458,4 @@ def episode_url(episode: RestraintEpisode) -> str:
     return reverse("incidents:restraint-detail", args=[episode.public_id])
 
 
-urlpatterns: list[URLPattern] = [
-    path(
-        "persons/<uuid:public_id>/restraint/new/",
-        episode_start,
-        name="restraint-start",
-    ),
-    path("restraint/<uuid:public_id>/", episode_detail, name="restraint-detail"),
-    path("restraint/<uuid:public_id>/staff/", episode_staff, name="restraint-staff"),
-    path("restraint/<uuid:public_id>/monitor/", episode_monitor, name="restraint-monitor"),
-    path(
-        "restraint/<uuid:public_id>/face-to-face/",
-        episode_face_to_face,
-        name="restraint-face-to-face",
-    ),
-    path("restraint/<uuid:public_id>/renew/", episode_renew, name="restraint-renew"),
-    path("restraint/<uuid:public_id>/release/", episode_release, name="restraint-release"),
-    path("restraint/<uuid:public_id>/guardian/", episode_guardian, name="restraint-guardian"),
-    path("restraint/<uuid:public_id>/debrief/", episode_debrief, name="restraint-debrief"),
-    path("restraint/<uuid:public_id>/addendum/", episode_addendum, name="restraint-addendum"),
-    path("units/<uuid:public_id>/restraint/", unit_lead, name="restraint-lead"),
-    path("restraint/report/", report, name="restraint-report"),
-    path("restraint/profiles/", profiles, name="restraint-profiles"),
-    path(
-        "restraint/profiles/units/<uuid:public_id>/",
-        unit_profile,
-        name="restraint-unit-profile",
-    ),
-    path(
-        "restraint/profiles/<uuid:public_id>/edit/",
-        profile_edit,
-        name="restraint-profile-edit",
-    ),
-]
+urlpatterns: list[URLPattern] = route.patterns

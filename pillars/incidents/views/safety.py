@@ -10,17 +10,20 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 
 from pillars.core import clock
 from pillars.core.pages import GET, page
 from pillars.core.plan_pages import PlanViews
+from pillars.core.routes import Routes
 from pillars.incidents import safety_pdf
 from pillars.incidents.forms.safety import PlanForm, SignForm
 from pillars.incidents.selectors import safety as selectors
 from pillars.incidents.services import safety as services
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
+
+route = Routes()
 
 # A new plan is looked at again in a month unless the team chooses otherwise.
 DEFAULT_REVIEW_DAYS = 30
@@ -47,9 +50,10 @@ plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
     writable=_writable,
     review_days=DEFAULT_REVIEW_DAYS,
     module=__name__,
-).views()
+).views(route)
 
 
+@route("units/<uuid:public_id>/safety-plans/overdue/", name="safety-plan-overdue")
 @page("a unit's overdue safety plan reviews (one audited list read)", GET)
 def overdue(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "incidents.view_safety_plan")
@@ -65,11 +69,4 @@ def overdue(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("persons/<uuid:public_id>/safety-plan/", plan, name="safety-plan"),
-    path("persons/<uuid:public_id>/safety-plan/edit/", plan_edit, name="safety-plan-edit"),
-    path("safety-plans/<uuid:public_id>/", version_detail, name="safety-plan-version"),
-    path("safety-plans/<uuid:public_id>/sign/", version_sign, name="safety-plan-sign"),
-    path("safety-plans/<uuid:public_id>/print/", version_pdf, name="safety-plan-pdf"),
-    path("units/<uuid:public_id>/safety-plans/overdue/", overdue, name="safety-plan-overdue"),
-]
+urlpatterns: list[URLPattern] = route.patterns

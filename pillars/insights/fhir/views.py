@@ -32,9 +32,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pillars.core import clock, exports, tokens
 from pillars.core.api_auth import token_sign_in
 from pillars.core.declare import audited
+from pillars.core.routes import Routes
 from pillars.insights.fhir import export, mappers, reading, services
 from pillars.insights.fhir.context import instant
 from pillars.insights.fhir.models import ExportJob
+
+route = Routes()
 
 FHIR_JSON = "application/fhir+json"
 Status = ExportJob.Status
@@ -163,6 +166,7 @@ def kick_off_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     )
 
 
+@route("$export", name="export")
 @kick_off_view
 def system_export(request: HttpRequest, user: Any) -> HttpResponse:
     """Everything the requester may see."""
@@ -171,6 +175,7 @@ def system_export(request: HttpRequest, user: Any) -> HttpResponse:
     return _accepted(request, services.kick_off(user, parsed))
 
 
+@route("Patient/$export", name="patient-export")
 @kick_off_view
 def patient_export(request: HttpRequest, user: Any) -> HttpResponse:
     """Every person served the requester may see, with the resources about them."""
@@ -179,6 +184,7 @@ def patient_export(request: HttpRequest, user: Any) -> HttpResponse:
     return _accepted(request, services.kick_off(user, parsed))
 
 
+@route("Group/<uuid:group_id>/$export", name="group-export")
 @kick_off_view
 def group_export(request: HttpRequest, user: Any, group_id: UUID) -> HttpResponse:
     """The persons served of one unit or program (by its public id)."""
@@ -212,6 +218,7 @@ def manifest(request: HttpRequest, job: ExportJob) -> dict[str, Any]:
     return body
 
 
+@route("$export-status/<uuid:job_id>", name="export-status")
 @audited("status reads name files and counts only; a cancel is audited (services.cancel)")
 @csrf_exempt
 @never_cache
@@ -242,6 +249,7 @@ def export_status(request: HttpRequest, user: Any, job_id: UUID) -> HttpResponse
     return response
 
 
+@route("$export-files/<uuid:job_id>/<str:name>", name="export-file")
 @audited("every download is released and logged through core.exports.release")
 @csrf_exempt
 @never_cache

@@ -12,20 +12,24 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.views.decorators.http import require_GET
 
 from pillars.core import clock, policy
 from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.recovery.forms.capital import AssessmentForm
 from pillars.recovery.selectors import capital as selectors
 from pillars.recovery.services import capital as services
 
+route = Routes()
 
+
+@route("persons/<uuid:public_id>/capital/", name="capital")
 @page("a person's recovery capital history; get_person_for audits the read", GET)
 def history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -47,6 +51,7 @@ def history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/capital/<slug:code>/new/", name="assessment-new")
 @page("records an assessment with the person; get_person_for and record_assessment audit", GET_POST)
 def assessment_new(request: HttpRequest, public_id: UUID, code: str) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -80,6 +85,7 @@ def assessment_new(request: HttpRequest, public_id: UUID, code: str) -> HttpResp
     )
 
 
+@route("assessments/<uuid:public_id>/", name="assessment-detail")
 @page("one recovery capital assessment; get_assessment_for audits the read", GET)
 def assessment_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     assessment = selectors.get_assessment_for(request.user, public_id, what="assessment")
@@ -114,6 +120,7 @@ def assessment_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("instruments/", name="instrument-list")
 @audit_exempt("lists the instruments (reference data about no one)")
 @login_required
 @require_GET
@@ -126,13 +133,4 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("persons/<uuid:public_id>/capital/", history, name="capital"),
-    path(
-        "persons/<uuid:public_id>/capital/<slug:code>/new/",
-        assessment_new,
-        name="assessment-new",
-    ),
-    path("assessments/<uuid:public_id>/", assessment_detail, name="assessment-detail"),
-    path("instruments/", instrument_list, name="instrument-list"),
-]
+urlpatterns: list[URLPattern] = route.patterns

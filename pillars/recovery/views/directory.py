@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.views.decorators.http import require_GET
 
 from pillars.core import policy
@@ -21,13 +21,17 @@ from pillars.core.declare import audit_exempt
 from pillars.core.formtools import posted
 from pillars.core.import_pages import CheckedImport, import_page
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.recovery.forms.directory import ConfirmForm, PackageForm, SaveForm, SearchForm
 from pillars.recovery.hsds.package import PackageRefused
 from pillars.recovery.selectors import directory as selectors
 from pillars.recovery.services import directory as services
 
+route = Routes()
 
+
+@route("directory/", name="directory-search")
 @page("directory search: reference data, a SEARCH event naming no person", GET)
 def search(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.search_directory")
@@ -44,6 +48,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "recovery/directory/search.html", context)
 
 
+@route("directory/services/<uuid:public_id>/", name="directory-service")
 @audit_exempt("a community service's public directory entry: reference data, no person's")
 @login_required
 @require_GET
@@ -58,6 +63,7 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "recovery/directory/service_detail.html", context)
 
 
+@route("directory/services/<uuid:public_id>/save/", name="directory-save")
 @page(
     "lists the peer's persons to choose from (record_list_read) and saves (service audits)",
     GET_POST,
@@ -97,12 +103,14 @@ _IMPORT = CheckedImport(
 )
 
 
+@route("directory/import/", name="directory-import")
 @page("imports an HSDS package (import_package writes the IMPORT event)", GET_POST)
 def import_package(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.manage_directory")
     return import_page(request, _IMPORT)
 
 
+@route("directory/hsds-package/", name="directory-export")
 @page("exports the directory through core.exports (an EXPORT event)", GET)
 def export_package(request: HttpRequest) -> HttpResponse:
     files = services.export_package(actor=request.user)
@@ -111,10 +119,4 @@ def export_package(request: HttpRequest) -> HttpResponse:
     return response
 
 
-urlpatterns: list[URLPattern] = [
-    path("directory/", search, name="directory-search"),
-    path("directory/services/<uuid:public_id>/", service_detail, name="directory-service"),
-    path("directory/services/<uuid:public_id>/save/", save, name="directory-save"),
-    path("directory/import/", import_package, name="directory-import"),
-    path("directory/hsds-package/", export_package, name="directory-export"),
-]
+urlpatterns: list[URLPattern] = route.patterns

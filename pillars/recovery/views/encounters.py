@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -27,6 +27,7 @@ from pillars.core.declare import audit_exempt
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed, Staff
@@ -42,6 +43,8 @@ from pillars.recovery.models.encounters import Modality, Setting, VirtualSession
 from pillars.recovery.selectors import encounters as selectors
 from pillars.recovery.services import encounters as services
 
+route = Routes()
+
 RECENT_DAYS = 14
 GROUP_CANDIDATES = 40
 
@@ -51,6 +54,7 @@ def _staff(request: HttpRequest) -> Staff | None:
     return Staff.objects.filter(pk=actor.staff_id).first() if actor.staff_id else None
 
 
+@route("", name="my-day")
 @page("a peer's day: today's video sessions and recent encounters (one audited list read)", GET)
 def my_day(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.view_encounter")
@@ -209,6 +213,7 @@ def _signed_message(encounter: Any) -> str:
     )
 
 
+@route("persons/<uuid:public_id>/encounters/new/", name="encounter-new")
 @page("writes and signs a peer encounter; get_person_for and record_encounter audit", GET_POST)
 def encounter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -217,6 +222,7 @@ def encounter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _write_encounter(request, person, None)
 
 
+@route("video-sessions/<uuid:public_id>/record/", name="session-record")
 @page(
     "records the encounter of a video session; get_session_for and record_encounter audit", GET_POST
 )
@@ -228,6 +234,7 @@ def session_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _write_encounter(request, session.person, session)
 
 
+@route("encounters/group/new/", name="encounter-group-new")
 @page("writes a group session and each attendee's encounter (record_group audits)", GET_POST)
 def group_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.write_encounter")
@@ -271,6 +278,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("encounters/<uuid:public_id>/", name="encounter-detail")
 @page("one peer encounter with its addenda; get_encounter_for audits the read", GET)
 def encounter_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     encounter = selectors.get_encounter_for(request.user, public_id, what="peer encounter")
@@ -290,6 +298,7 @@ def encounter_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("encounters/<uuid:public_id>/addendum/", name="encounter-addendum")
 @page("adds an addendum to a signed encounter; get_encounter_for and add_addendum audit", GET_POST)
 def encounter_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _amend_encounter(
@@ -304,6 +313,7 @@ def encounter_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("encounters/<uuid:public_id>/void/", name="encounter-void")
 @page("voids an encounter with a reason; get_encounter_for and void_encounter audit", GET_POST)
 def encounter_void(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _amend_encounter(
@@ -344,6 +354,7 @@ def _amend_encounter(
     )
 
 
+@route("encounters/check/", name="encounter-check")
 @audit_exempt("checks typed words against the scope-guard list; reads no record")
 @login_required
 @require_POST
@@ -362,6 +373,7 @@ def encounter_check(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("video-sessions/", name="session-list")
 @page("scheduled video sessions the user may see (one audited list read)", GET)
 def session_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.view_virtual_session")
@@ -383,6 +395,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/video-sessions/new/", name="session-new")
 @page("schedules a video session; get_person_for and schedule_virtual_session audit", GET_POST)
 def session_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -405,6 +418,7 @@ def session_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("video-sessions/<uuid:public_id>/", name="session-detail")
 @page("one video session and its link; get_session_for audits the read", GET)
 def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(request.user, public_id, what="video session")
@@ -422,6 +436,7 @@ def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("video-sessions/<uuid:public_id>/sent/", name="session-sent")
 @page("records a video link as given to the person; get_session_for and mark_link_sent audit", POST)
 def session_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(
@@ -436,17 +451,4 @@ def session_sent(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("recovery:session-detail", public_id=session.public_id)
 
 
-urlpatterns: list[URLPattern] = [
-    path("", my_day, name="my-day"),
-    path("persons/<uuid:public_id>/encounters/new/", encounter_new, name="encounter-new"),
-    path("encounters/group/new/", group_new, name="encounter-group-new"),
-    path("encounters/check/", encounter_check, name="encounter-check"),
-    path("encounters/<uuid:public_id>/", encounter_detail, name="encounter-detail"),
-    path("encounters/<uuid:public_id>/addendum/", encounter_addendum, name="encounter-addendum"),
-    path("encounters/<uuid:public_id>/void/", encounter_void, name="encounter-void"),
-    path("video-sessions/", session_list, name="session-list"),
-    path("persons/<uuid:public_id>/video-sessions/new/", session_new, name="session-new"),
-    path("video-sessions/<uuid:public_id>/", session_detail, name="session-detail"),
-    path("video-sessions/<uuid:public_id>/sent/", session_sent, name="session-sent"),
-    path("video-sessions/<uuid:public_id>/record/", session_record, name="session-record"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -12,19 +12,23 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 
 from pillars.core import policy
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, refusal_text, saved, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.recovery.forms.matching import CancelForm, ChooseForm, ProfileForm, RequestForm
 from pillars.recovery.models.matching import SHAREABLE
 from pillars.recovery.selectors import matching as selectors
 from pillars.recovery.services import matching as services
 
+route = Routes()
 
+
+@route("peer-profile/", name="peer-profile")
 @page("one's own peer profile; save_peer_profile audits the change", GET_POST)
 def profile(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.edit_peer_profile")
@@ -53,6 +57,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("peer-profile/withdraw/", name="peer-profile-withdraw")
 @page("withdraws one shared attribute of one's own peer profile (withdraw_attribute audits)", POST)
 def profile_withdraw(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.edit_peer_profile")
@@ -72,6 +77,7 @@ def profile_withdraw(request: HttpRequest) -> HttpResponse:
     return redirect("recovery:peer-profile")
 
 
+@route("persons/<uuid:public_id>/peer-request/", name="match-request-new")
 @page(
     "opens a request for a peer for a person; get_person_for and open_match_request audit", GET_POST
 )
@@ -100,6 +106,7 @@ def request_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("peer-requests/<uuid:public_id>/", name="match-request")
 @page("a request for a peer and the short profiles offered (get_request_for audits)", GET)
 def request_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(request.user, public_id, what="peer request")
@@ -115,6 +122,7 @@ def request_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "recovery/matching/request.html", context)
 
 
+@route("peer-requests/<uuid:public_id>/choose/", name="match-choose")
 @page("records the person's choice of peer; get_request_for and choose_peer audit", POST)
 def request_choose(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(
@@ -148,6 +156,7 @@ def request_choose(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect(back)
 
 
+@route("peer-requests/<uuid:public_id>/offer/", name="match-refresh")
 @page("offers peers again for a request; get_request_for and refresh_candidates audit", POST)
 def request_refresh(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(
@@ -162,6 +171,7 @@ def request_refresh(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("recovery:match-request", public_id=match.public_id)
 
 
+@route("peer-requests/<uuid:public_id>/withdraw/", name="match-cancel")
 @page("withdraws a request for a peer; get_request_for and cancel_match_request audit", GET_POST)
 def request_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
     match = selectors.get_request_for(
@@ -178,6 +188,7 @@ def request_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("peer-requests/", name="match-list")
 @page("requests for a peer in progress (one audited list read)", GET)
 def request_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.view_peer_matches")
@@ -188,13 +199,4 @@ def request_list(request: HttpRequest) -> HttpResponse:
     return render(request, "recovery/matching/request_list.html", {"requests": requests})
 
 
-urlpatterns: list[URLPattern] = [
-    path("peer-profile/", profile, name="peer-profile"),
-    path("peer-profile/withdraw/", profile_withdraw, name="peer-profile-withdraw"),
-    path("persons/<uuid:public_id>/peer-request/", request_new, name="match-request-new"),
-    path("peer-requests/", request_list, name="match-list"),
-    path("peer-requests/<uuid:public_id>/", request_detail, name="match-request"),
-    path("peer-requests/<uuid:public_id>/choose/", request_choose, name="match-choose"),
-    path("peer-requests/<uuid:public_id>/offer/", request_refresh, name="match-refresh"),
-    path("peer-requests/<uuid:public_id>/withdraw/", request_cancel, name="match-cancel"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -12,13 +12,14 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, refusal_text, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.plan_pages import PlanViews
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.people.selectors import person_zone
@@ -36,6 +37,8 @@ from pillars.recovery.selectors import capital as capital_selectors
 from pillars.recovery.selectors import plans as selectors
 from pillars.recovery.services import plans as services
 
+route = Routes()
+
 # A new plan is looked at again in three months unless the person and peer choose otherwise.
 DEFAULT_REVIEW_DAYS = 90
 
@@ -44,6 +47,7 @@ def _writable(request: HttpRequest, person: PersonServed) -> bool:
     return not people_selectors.is_emergency_read(request.user, person)
 
 
+@route("persons/<uuid:public_id>/", name="person")
 @page("a person's recovery page; get_person_for audits the read", GET)
 def person_recovery(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -92,12 +96,13 @@ plan, plan_edit, version_detail, version_sign, version_pdf = PlanViews(
     writable=_writable,
     review_days=DEFAULT_REVIEW_DAYS,
     module=__name__,
-).views()
+).views(route)
 
 
 # --- Goals -------------------------------------------------------------------------------------
 
 
+@route("persons/<uuid:public_id>/goals/new/", name="goal-create")
 @page("sets a recovery goal with the person; get_person_for and create_goal audit", GET_POST)
 def goal_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -121,6 +126,7 @@ def goal_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("goals/<uuid:public_id>/", name="goal-detail")
 @page("one recovery goal with its steps and progress; get_goal_for audits the read", GET)
 def goal_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     goal = selectors.get_goal_for(request.user, public_id, what="recovery goal")
@@ -148,6 +154,7 @@ def goal_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("goals/<uuid:public_id>/steps/", name="goal-step-add")
 @page("adds a step to a goal; get_goal_for and add_goal_step audit", POST)
 def goal_step_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     goal = selectors.get_goal_for(request.user, public_id, "recovery.write_goals", what="goal step")
@@ -168,6 +175,7 @@ def goal_step_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("recovery:goal-detail", public_id=goal.public_id)
 
 
+@route("goal-steps/<uuid:public_id>/done/", name="goal-step-done")
 @page("ticks a goal step off or back; get_step_for and set_step_done audit", POST)
 def goal_step_toggle(request: HttpRequest, public_id: UUID) -> HttpResponse:
     step = selectors.get_step_for(request.user, public_id, "recovery.write_goals", what="goal step")
@@ -177,6 +185,7 @@ def goal_step_toggle(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("recovery:goal-detail", public_id=step.goal.public_id)
 
 
+@route("goals/<uuid:public_id>/status/", name="goal-status")
 @page("changes a goal's status; get_goal_for and set_goal_status audit", POST)
 def goal_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     goal = selectors.get_goal_for(
@@ -191,6 +200,7 @@ def goal_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("recovery:goal-detail", public_id=goal.public_id)
 
 
+@route("goals/<uuid:public_id>/progress/", name="goal-progress")
 @page("records progress on a goal; get_goal_for and record_goal_progress audit", GET_POST)
 def goal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
     goal = selectors.get_goal_for(
@@ -208,17 +218,4 @@ def goal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("persons/<uuid:public_id>/", person_recovery, name="person"),
-    path("persons/<uuid:public_id>/wellness-plan/", plan, name="wellness-plan"),
-    path("persons/<uuid:public_id>/wellness-plan/edit/", plan_edit, name="wellness-plan-edit"),
-    path("wellness-plans/<uuid:public_id>/", version_detail, name="wellness-plan-version"),
-    path("wellness-plans/<uuid:public_id>/sign/", version_sign, name="wellness-plan-sign"),
-    path("wellness-plans/<uuid:public_id>/print/", version_pdf, name="wellness-plan-pdf"),
-    path("persons/<uuid:public_id>/goals/new/", goal_create, name="goal-create"),
-    path("goals/<uuid:public_id>/", goal_detail, name="goal-detail"),
-    path("goals/<uuid:public_id>/steps/", goal_step_add, name="goal-step-add"),
-    path("goals/<uuid:public_id>/status/", goal_status, name="goal-status"),
-    path("goals/<uuid:public_id>/progress/", goal_progress, name="goal-progress"),
-    path("goal-steps/<uuid:public_id>/done/", goal_step_toggle, name="goal-step-done"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,6 +27,7 @@ from pillars.core.declare import audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted
 from pillars.core.pages import GET, POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.recovery.forms.portal import CodeForm, OwnBarcForm, OwnProgressForm
@@ -35,6 +36,8 @@ from pillars.recovery.models.portal import PersonAccess
 from pillars.recovery.services import capital as capital_services
 from pillars.recovery.services import plans as plan_services
 from pillars.recovery.services import portal as services
+
+route = Routes()
 
 PERSON_COOKIE = "pillars_person"
 SALT = "pillars.recovery.portal"
@@ -69,6 +72,84 @@ def _person_render(
 # --- The person's pages ------------------------------------------------------------------------
 
 
+@route("me/", name="portal-home")
+@audited("the person's own page; page_for audits the view under the access")
+@never_cache
+@require_GET
+def portal_home(request: HttpRequest) -> HttpResponse:
+    access = _person_access(request)
+    page = services.page_for(access)
+    return _person_render(
+        request,
+        "recovery/portal/home.html",
+        {
+            "access": access,
+            "page": page,
+            "plan_sections": _plan_sections(page.plan),
+            "zone_name": str(person_zone(access.person)),
+        },
+    )
+
+
+@route("me/goals/<uuid:public_id>/progress/", name="portal-progress")
+@audited("the person records progress on their goal; record_goal_progress audits it")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def portal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    access = _person_access(request)
+    goal = services.goal_for(access, public_id)
+    form = OwnProgressForm(posted(request))
+    return form_write(
+        request,
+        form,
+        "recovery/portal/progress.html",
+        {"goal": goal, "form": form},
+        lambda data: plan_services.record_goal_progress(
+            goal, actor=access, note=data["note"], attainment=data.get("attainment")
+        ),
+        lambda _: _done(request, "Your progress note is saved. Thank you."),
+    )
+
+
+@route("me/barc-10/", name="portal-barc")
+@audited("the person answers the BARC-10 and sees their totals; barc_trend and record audit")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def portal_barc(request: HttpRequest) -> HttpResponse:
+    access = _person_access(request)
+    instrument = services.barc(access)
+    form = OwnBarcForm(posted(request), instrument=instrument)
+    rows = services.barc_trend(access) if request.method == "GET" else []
+    return form_write(
+        request,
+        form,
+        "recovery/portal/barc.html",
+        {"instrument": instrument, "form": form, "rows": rows},
+        lambda data: capital_services.record_assessment(
+            access.person,
+            actor=access,
+            instrument=instrument,
+            answers=form.answers(),
+            note=data["note"],
+        ),
+        lambda a: _done(request, f"Your answers are saved. Your total today: {a.total}."),
+    )
+
+
+@route("me/leave/", name="portal-leave")
+@audited("the person leaves their page on this phone; end_session audits it")
+@never_cache
+@require_POST
+def portal_leave(request: HttpRequest) -> HttpResponse:
+    access = _person_access(request)
+    services.end_session(access)
+    response = _person_render(request, "recovery/portal/left.html", {})
+    response.delete_cookie(PERSON_COOKIE, samesite="Strict")
+    return response
+
+
+# The code link's path takes any token, so it is routed after the fixed paths under me/.
+@route("me/<str:token>/", name="portal-open")
 @audited("opens a person's own page with its code; open_access audits every attempt")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -102,78 +183,6 @@ def portal_open(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@audited("the person's own page; page_for audits the view under the access")
-@never_cache
-@require_GET
-def portal_home(request: HttpRequest) -> HttpResponse:
-    access = _person_access(request)
-    page = services.page_for(access)
-    return _person_render(
-        request,
-        "recovery/portal/home.html",
-        {
-            "access": access,
-            "page": page,
-            "plan_sections": _plan_sections(page.plan),
-            "zone_name": str(person_zone(access.person)),
-        },
-    )
-
-
-@audited("the person records progress on their goal; record_goal_progress audits it")
-@never_cache
-@require_http_methods(["GET", "POST"])
-def portal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    access = _person_access(request)
-    goal = services.goal_for(access, public_id)
-    form = OwnProgressForm(posted(request))
-    return form_write(
-        request,
-        form,
-        "recovery/portal/progress.html",
-        {"goal": goal, "form": form},
-        lambda data: plan_services.record_goal_progress(
-            goal, actor=access, note=data["note"], attainment=data.get("attainment")
-        ),
-        lambda _: _done(request, "Your progress note is saved. Thank you."),
-    )
-
-
-@audited("the person answers the BARC-10 and sees their totals; barc_trend and record audit")
-@never_cache
-@require_http_methods(["GET", "POST"])
-def portal_barc(request: HttpRequest) -> HttpResponse:
-    access = _person_access(request)
-    instrument = services.barc(access)
-    form = OwnBarcForm(posted(request), instrument=instrument)
-    rows = services.barc_trend(access) if request.method == "GET" else []
-    return form_write(
-        request,
-        form,
-        "recovery/portal/barc.html",
-        {"instrument": instrument, "form": form, "rows": rows},
-        lambda data: capital_services.record_assessment(
-            access.person,
-            actor=access,
-            instrument=instrument,
-            answers=form.answers(),
-            note=data["note"],
-        ),
-        lambda a: _done(request, f"Your answers are saved. Your total today: {a.total}."),
-    )
-
-
-@audited("the person leaves their page on this phone; end_session audits it")
-@never_cache
-@require_POST
-def portal_leave(request: HttpRequest) -> HttpResponse:
-    access = _person_access(request)
-    services.end_session(access)
-    response = _person_render(request, "recovery/portal/left.html", {})
-    response.delete_cookie(PERSON_COOKIE, samesite="Strict")
-    return response
-
-
 def _plan_sections(plan: Any) -> list[tuple[str, list[dict[str, str]]]]:
     """The signed plan's sections in reading order, with their headings."""
     if plan is None:
@@ -190,6 +199,7 @@ def _done(request: HttpRequest, message: str) -> HttpResponse:
 # --- Staff pages -------------------------------------------------------------------------------
 
 
+@route("persons/<uuid:public_id>/own-page/", name="portal-access-list")
 @page(
     "lists a person's accesses to their own page; get_person_for audits the read",
     GET,
@@ -213,6 +223,7 @@ def access_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/own-page/issue/", name="portal-access-issue")
 @page("gives a person access to their own page; issue_access audits it", POST, never_cache=True)
 def access_issue(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -234,6 +245,7 @@ def access_issue(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
+@route("own-page/<uuid:public_id>/revoke/", name="portal-access-revoke")
 @page("ends a person's access to their own page; revoke_access audits it", POST)
 def access_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = services.get_access_for(request.user, public_id, "recovery.revoke_person_access")
@@ -247,13 +259,4 @@ def access_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("me/", portal_home, name="portal-home"),
-    path("me/goals/<uuid:public_id>/progress/", portal_progress, name="portal-progress"),
-    path("me/barc-10/", portal_barc, name="portal-barc"),
-    path("me/leave/", portal_leave, name="portal-leave"),
-    path("me/<str:token>/", portal_open, name="portal-open"),
-    path("persons/<uuid:public_id>/own-page/", access_list, name="portal-access-list"),
-    path("persons/<uuid:public_id>/own-page/issue/", access_issue, name="portal-access-issue"),
-    path("own-page/<uuid:public_id>/revoke/", access_revoke, name="portal-access-revoke"),
-]
+urlpatterns: list[URLPattern] = route.patterns

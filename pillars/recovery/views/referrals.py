@@ -12,11 +12,12 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 
 from pillars.core import policy
 from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.recovery import referrals_pdf
@@ -28,11 +29,14 @@ from pillars.recovery.selectors import directory as directory_selectors
 from pillars.recovery.selectors import referrals as selectors
 from pillars.recovery.services import referrals as services
 
+route = Routes()
+
 
 def _goals(person: PersonServed) -> list[Goal]:
     return list(Goal.objects.filter(person=person, status=GoalStatus.ACTIVE).order_by("pk"))
 
 
+@route("persons/<uuid:public_id>/referrals/", name="person-referrals")
 @page("a person's referrals (get_person_for audits)", GET)
 def person_referrals(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -49,6 +53,7 @@ def person_referrals(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/referrals/new/", name="referral-choose")
 @page("searches the directory to refer a person (get_person_for and the search audit)", GET)
 def choose_service(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -70,6 +75,7 @@ def choose_service(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/referrals/new/<uuid:service_id>/", name="referral-new")
 @page("previews and sends a referral (get_person_for audits, refer audits and releases)", GET_POST)
 def refer(request: HttpRequest, public_id: UUID, service_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -107,6 +113,7 @@ def refer(request: HttpRequest, public_id: UUID, service_id: UUID) -> HttpRespon
     )
 
 
+@route("persons/<uuid:public_id>/referrals/log/", name="referral-log")
 @page("logs a referral made outside Pillars (get_person_for and log_outside audit)", GET_POST)
 def log_outside(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -123,6 +130,7 @@ def log_outside(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("referrals/<uuid:public_id>/", name="referral")
 @page("one referral with its history (get_referral_for audits)", GET)
 def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(request.user, public_id, what="referral")
@@ -142,6 +150,7 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("referrals/<uuid:public_id>/status/", name="referral-status")
 @page("changes a referral's status (get_referral_for and update_status audit)", GET_POST)
 def update_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(
@@ -169,6 +178,7 @@ def update_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("referrals/<uuid:public_id>/reopen/", name="referral-reopen")
 @page("reopens a closed referral (get_referral_for and reopen audit)", GET_POST)
 def reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(
@@ -185,6 +195,7 @@ def reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("referrals/<uuid:public_id>/packet/", name="referral-packet")
 @page("the printable referral packet (get_referral_for audits, release logs the disclosure)", GET)
 def packet(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(
@@ -203,6 +214,7 @@ def packet(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("referrals/<uuid:public_id>/packet.pdf", name="referral-packet-pdf")
 @page("the referral packet as a PDF (get_referral_for audits, release logs the disclosure)", GET)
 def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_for(
@@ -217,6 +229,7 @@ def packet_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
+@route("referrals/", name="referral-list")
 @page("open referrals (one audited list read)", GET)
 def referral_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "recovery.view_referrals")
@@ -225,6 +238,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     return render(request, "recovery/referrals/list.html", {"referrals": rows})
 
 
+@route("referrals/outcomes/", name="referral-outcomes")
 @page("referral outcomes counted by service and peer (outcomes audits; small cells hidden)", GET)
 def outcomes(request: HttpRequest) -> HttpResponse:
     return render(
@@ -232,16 +246,4 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("referrals/", referral_list, name="referral-list"),
-    path("referrals/outcomes/", outcomes, name="referral-outcomes"),
-    path("persons/<uuid:public_id>/referrals/", person_referrals, name="person-referrals"),
-    path("persons/<uuid:public_id>/referrals/new/", choose_service, name="referral-choose"),
-    path("persons/<uuid:public_id>/referrals/new/<uuid:service_id>/", refer, name="referral-new"),
-    path("persons/<uuid:public_id>/referrals/log/", log_outside, name="referral-log"),
-    path("referrals/<uuid:public_id>/", detail, name="referral"),
-    path("referrals/<uuid:public_id>/status/", update_status, name="referral-status"),
-    path("referrals/<uuid:public_id>/reopen/", reopen, name="referral-reopen"),
-    path("referrals/<uuid:public_id>/packet/", packet, name="referral-packet"),
-    path("referrals/<uuid:public_id>/packet.pdf", packet_pdf, name="referral-packet-pdf"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 from pydantic import ValidationError as PydanticValidationError
@@ -29,6 +28,7 @@ from pillars.core.api_errors import field_errors, problem, schema_errors
 from pillars.core.declare import audit_exempt
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.pages import GET, POST, page
+from pillars.core.routes import Routes
 from pillars.core.templatetags.record_urls import record_url, route_url
 from pillars.core.views import safe_next
 from pillars.people import selectors as people_selectors
@@ -40,6 +40,8 @@ from pillars.rounds.choices import Activity, Location, SafetyStatus
 from pillars.rounds.forms.board import CheckForm
 from pillars.rounds.models import Check, ObservationOrder
 from pillars.rounds.selectors import board as board_selectors
+
+route = Routes()
 
 POLL_SECONDS = 15
 # The unit panels (restraint timers, reviews due, persons with no order) change by the minute,
@@ -165,12 +167,14 @@ def _community(request: HttpRequest, unit: Unit) -> HttpResponse | None:
     return redirect("people:unit-detail", public_id=unit.public_id)
 
 
+@route("", name="board-list")
 @page("lists the user's units with a link to each board (no person is named)", GET)
 def board_list(request: HttpRequest) -> HttpResponse:
     units = list(board_selectors.board_units_for(request.user).order_by("site__name", "name"))
     return render(request, "rounds/board_list.html", {"units": units})
 
 
+@route("units/<uuid:public_id>/board/", name="board")
 @page("the unit board: persons on observation with their clocks (one audited list read)", GET)
 def board(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
@@ -179,6 +183,7 @@ def board(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/board.html", _board_context(request, unit))
 
 
+@route("units/<uuid:public_id>/board/rows/", name="board-rows")
 @page("the board's polled rows (one audited list read each refresh)", GET)
 def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
@@ -189,6 +194,7 @@ def board_rows(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("units/<uuid:public_id>/board/panels/", name="board-panels")
 @page("the board's unit panels: one audited list read of the unit's persons they draw on", GET)
 def board_panels(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The panels above the board's rows (other apps' counts and lists for the unit), refreshed
@@ -204,6 +210,7 @@ def board_panels(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("units/<uuid:public_id>/round/", name="round")
 @page("round the hall: the unit (or the user's assignment) in room order, audited as one read", GET)
 def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
@@ -212,6 +219,7 @@ def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/board_round.html", _board_context(request, unit, what="round"))
 
 
+@route("checks/batch/", name="check-batch")
 @page("records the tablet's queued checks in one request (record_checks audits each item)", POST)
 def check_batch(request: HttpRequest) -> HttpResponse:
     """The board's offline queue, drained in one session-signed request through the API's batch
@@ -234,6 +242,7 @@ def check_batch(request: HttpRequest) -> HttpResponse:
     return JsonResponse(answer.model_dump(mode="json"))
 
 
+@route("offline/", name="offline")
 @audit_exempt("the offline page: fixed text, no one named, cached by the service worker")
 @require_GET
 def offline_page(request: HttpRequest) -> HttpResponse:
@@ -243,6 +252,7 @@ def offline_page(request: HttpRequest) -> HttpResponse:
 WORKER = settings.BASE_DIR / "static" / "js" / "offline-worker.js"
 
 
+@route("offline-worker.js", name="offline-worker")
 @audit_exempt("the service worker script: static code, no data")
 @require_GET
 def offline_worker(request: HttpRequest) -> HttpResponse:
@@ -325,6 +335,7 @@ def _row_context(request: HttpRequest, order: ObservationOrder, **extra: Any) ->
     }
 
 
+@route("orders/<uuid:public_id>/check/", name="check-record")
 @page("records one check (record_check audits it); the updated row is an audited read", POST)
 def check_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     try:
@@ -369,14 +380,4 @@ def check_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _back(request, order)
 
 
-urlpatterns = [
-    path("", board_list, name="board-list"),
-    path("units/<uuid:public_id>/board/", board, name="board"),
-    path("units/<uuid:public_id>/board/rows/", board_rows, name="board-rows"),
-    path("units/<uuid:public_id>/board/panels/", board_panels, name="board-panels"),
-    path("units/<uuid:public_id>/round/", round_view, name="round"),
-    path("orders/<uuid:public_id>/check/", check_record, name="check-record"),
-    path("checks/batch/", check_batch, name="check-batch"),
-    path("offline/", offline_page, name="offline"),
-    path("offline-worker.js", offline_worker, name="offline-worker"),
-]
+urlpatterns = route.patterns

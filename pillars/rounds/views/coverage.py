@@ -13,11 +13,12 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from pillars.core import clock, policy
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
 from pillars.people import hooks
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Placement, Staff, Unit
@@ -38,6 +39,8 @@ from pillars.rounds.selectors import coverage as coverage_selectors
 from pillars.rounds.services import assignments as assignment_services
 from pillars.rounds.services import coverage as coverage_services
 from pillars.rounds.services import exceptions as exception_services
+
+route = Routes()
 
 
 def _unit_staff(unit: Unit, *roles: str) -> list[Staff]:
@@ -109,6 +112,7 @@ def _current_shift_initial(unit: Unit, form: ShiftForm) -> dict[str, Any]:
     return initial
 
 
+@route("units/<uuid:public_id>/assign/", name="assign")
 @page(
     "the unit's census and current shift (audited list read); assign_shift audits writes", GET_POST
 )
@@ -169,6 +173,7 @@ def _coverage_url(unit: Unit) -> str:
     return reverse("rounds:coverage", kwargs={"public_id": unit.public_id})
 
 
+@route("assignments/<uuid:public_id>/reassign/", name="assignment-reassign")
 @page("one shift assignment (names a person served); reassign audits the write", GET_POST)
 def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = assignment_selectors.get_assignment_for(request.user, public_id, "rounds.assign")
@@ -190,6 +195,7 @@ def assignment_reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Monitoring exceptions ------------------------------------------------------------------
 
 
+@route("orders/<uuid:public_id>/pause/", name="exception-start")
 @page("one person's observation order; start_exception audits the write", GET_POST)
 def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.pause")
@@ -210,6 +216,7 @@ def exception_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("exceptions/<uuid:public_id>/end/", name="exception-end")
 @page("one monitoring exception; end_exception audits the write", GET_POST)
 def exception_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_exception_for(request.user, public_id, "rounds.pause")
@@ -249,6 +256,7 @@ def _unit_page(request: HttpRequest, order: ObservationOrder, url_name: str) -> 
 # --- Coverage ---------------------------------------------------------------------------------
 
 
+@route("units/<uuid:public_id>/coverage/", name="coverage")
 @page("who is with whom on a unit's 1:1s, lapses, free staff (one audited list read)", GET)
 def coverage(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
@@ -265,6 +273,7 @@ def coverage(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/coverage_unit.html", context)
 
 
+@route("orders/<uuid:public_id>/coverage/", name="coverage-start")
 @page("one person's observation order; start_coverage audits the write", GET_POST)
 def coverage_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.cover")
@@ -298,6 +307,7 @@ def _with_the_person(request: HttpRequest, staff: Staff) -> None:
     _floor_warned(request, staff)
 
 
+@route("coverage/<uuid:public_id>/relieve/", name="coverage-relieve")
 @page("one 1:1 stretch; relieve audits the handoff and any wrong PIN", GET_POST)
 def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
@@ -349,6 +359,7 @@ def coverage_relieve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("coverage/<uuid:public_id>/end/", name="coverage-end")
 @page("one 1:1 stretch; end_coverage audits the write (and the successor or new order)", GET_POST)
 def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = coverage_selectors.get_coverage_for(request.user, public_id, "rounds.cover")
@@ -403,13 +414,4 @@ def coverage_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-urlpatterns = [
-    path("units/<uuid:public_id>/assign/", assign, name="assign"),
-    path("assignments/<uuid:public_id>/reassign/", assignment_reassign, name="assignment-reassign"),
-    path("orders/<uuid:public_id>/pause/", exception_start, name="exception-start"),
-    path("exceptions/<uuid:public_id>/end/", exception_end, name="exception-end"),
-    path("units/<uuid:public_id>/coverage/", coverage, name="coverage"),
-    path("orders/<uuid:public_id>/coverage/", coverage_start, name="coverage-start"),
-    path("coverage/<uuid:public_id>/relieve/", coverage_relieve, name="coverage-relieve"),
-    path("coverage/<uuid:public_id>/end/", coverage_end, name="coverage-end"),
-]
+urlpatterns = route.patterns

@@ -9,18 +9,22 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from pillars.core.formtools import form_write, saved
 from pillars.core.pages import GET_POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.rounds.forms.escalation import ChainForm, StepForm
 from pillars.rounds.selectors import escalation as selectors
 from pillars.rounds.services import escalation as services
 
+route = Routes()
+
 StepFormSet = forms.formset_factory(StepForm, extra=2, max_num=services.MAX_STEPS)
 
 
+@route("units/<uuid:public_id>/escalation/", name="escalation-steps")
 @page("a unit's escalation chain (reference data); replace_steps audits a change", GET_POST)
 def escalation_steps(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.manage_escalation")
@@ -71,6 +75,4 @@ def escalation_steps(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-urlpatterns = [
-    path("units/<uuid:public_id>/escalation/", escalation_steps, name="escalation-steps"),
-]
+urlpatterns = route.patterns

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 
 from pillars.core import clock, exports, policy
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.people.models import PersonServed
 from pillars.rounds.forms.handoffs import HandoffForm, NoteForm, SignForm
@@ -23,6 +23,8 @@ from pillars.rounds.models import Handoff
 from pillars.rounds.selectors import handoffs as selectors
 from pillars.rounds.selectors import integrity as shifts
 from pillars.rounds.services import handoffs as services
+
+route = Routes()
 
 
 def _as_times(value: Any, zone: ZoneInfo) -> Any:
@@ -74,6 +76,7 @@ def _detail_context(
     }
 
 
+@route("units/<uuid:public_id>/handoffs/", name="handoff-list")
 @page("lists a unit's handoffs (dates and signers, no persons served)", GET)
 def handoff_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_handoffs")
@@ -86,6 +89,7 @@ def handoff_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/handoff_list.html", context)
 
 
+@route("units/<uuid:public_id>/handoffs/new/", name="handoff-new")
 @page("compiles a handoff through services.handoffs.compile_handoff (audited)", GET_POST)
 def handoff_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.handoff")
@@ -111,12 +115,14 @@ def handoff_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("handoffs/<uuid:public_id>/", name="handoff-detail")
 @page("one handoff with the persons served in it, audited by get_handoff_for", GET)
 def handoff_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id)
     return render(request, "rounds/handoff_detail.html", _detail_context(request, handoff))
 
 
+@route("handoffs/<uuid:public_id>/print/", name="handoff-print")
 @page("a printable handoff, audited by get_handoff_for", GET)
 def handoff_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id)
@@ -133,6 +139,7 @@ def handoff_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/handoff_print.html", context)
 
 
+@route("handoffs/<uuid:public_id>/notes/", name="handoff-note")
 @page("adds a note or addendum through services.handoffs.add_note (audited)", POST)
 def handoff_note(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
@@ -148,6 +155,7 @@ def handoff_note(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _detail_write(request, handoff, form, add, note_form=form)
 
 
+@route("handoffs/<uuid:public_id>/sign/", name="handoff-sign")
 @page("signs a handoff through services.handoffs.sign_outgoing / sign_incoming (audited)", POST)
 def handoff_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     handoff = selectors.get_handoff_for(request.user, public_id, "rounds.handoff")
@@ -180,11 +188,4 @@ def _detail_write(
     )
 
 
-urlpatterns = [
-    path("units/<uuid:public_id>/handoffs/", handoff_list, name="handoff-list"),
-    path("units/<uuid:public_id>/handoffs/new/", handoff_new, name="handoff-new"),
-    path("handoffs/<uuid:public_id>/", handoff_detail, name="handoff-detail"),
-    path("handoffs/<uuid:public_id>/print/", handoff_print, name="handoff-print"),
-    path("handoffs/<uuid:public_id>/notes/", handoff_note, name="handoff-note"),
-    path("handoffs/<uuid:public_id>/sign/", handoff_sign, name="handoff-sign"),
-]
+urlpatterns = route.patterns

@@ -18,13 +18,14 @@ from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.formtools import form_write, saved
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.people.models import Unit
 from pillars.rounds.choices import (
     ItemCategory,
@@ -40,6 +41,8 @@ from pillars.rounds.forms.inspections import (
 from pillars.rounds.models import InspectionTemplate, WorkOrder
 from pillars.rounds.selectors import inspections as selectors
 from pillars.rounds.services import inspections as services
+
+route = Routes()
 
 
 def parse_items(text: str) -> list[services.ItemSpec]:
@@ -74,6 +77,7 @@ def _pick(rows: Any, public_id: str) -> Any:
 # --- Inspections ------------------------------------------------------------------------------
 
 
+@route("inspections/", name="inspection-list")
 @page("a unit's inspections: rooms and areas, no person-served data", GET)
 def inspection_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.view_inspections")
@@ -106,6 +110,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("inspections/new/", name="inspection-new")
 @page("records an inspection, its photos and the work orders it opens (services audit)", GET_POST)
 def inspection_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.inspect")
@@ -183,6 +188,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
     return form_write(request, form, "rounds/inspection_form.html", context, record, recorded)
 
 
+@route("inspections/<uuid:public_id>/", name="inspection-detail")
 @page("one inspection, its results and links to its photos (rooms, no person-served data)", GET)
 def inspection_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     inspection = selectors.get_inspection_for(request.user, public_id)
@@ -201,6 +207,7 @@ def inspection_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("inspection-photos/<uuid:public_id>/", name="inspection-photo")
 @page("serves one inspection photo after the policy check; each read is audited", GET)
 def inspection_photo(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
     photo = selectors.get_photo_for(request.user, public_id)
@@ -221,6 +228,7 @@ def inspection_photo(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
 # --- Work orders ------------------------------------------------------------------------------
 
 
+@route("work-orders/", name="workorder-list")
 @page("a unit's work orders: rooms and areas, no person-served data", GET)
 def workorder_list(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.view_inspections")
@@ -261,12 +269,14 @@ def _workorder_context(request: HttpRequest, wo: WorkOrder, form: StatusForm | N
     }
 
 
+@route("work-orders/<uuid:public_id>/", name="workorder-detail")
 @page("one work order and its history; persons at ligature risk are an audited list read", GET)
 def workorder_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     wo = selectors.get_work_order_for(request.user, public_id)
     return render(request, "rounds/workorder_detail.html", _workorder_context(request, wo, None))
 
 
+@route("work-orders/<uuid:public_id>/status/", name="workorder-update")
 @page("changes a work order's status with a note (update_work_order audits it)", POST)
 def workorder_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
     wo = selectors.get_work_order_for(request.user, public_id, "rounds.manage_work_orders")
@@ -295,12 +305,14 @@ def workorder_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Templates (administrator) ----------------------------------------------------------------
 
 
+@route("inspection-templates/", name="inspection-templates")
 @page("inspection templates: reference data, no person-served data", GET)
 def inspection_templates(request: HttpRequest) -> HttpResponse:
     templates = list(selectors.templates_for(request.user))
     return render(request, "rounds/inspection_templates.html", {"templates": templates})
 
 
+@route("inspection-templates/<uuid:public_id>/edit/", name="inspection-template-edit")
 @page(
     "changes an inspection template by making its next version (change_template audits)", GET_POST
 )
@@ -342,18 +354,4 @@ def inspection_template_edit(request: HttpRequest, public_id: UUID) -> HttpRespo
     )
 
 
-urlpatterns = [
-    path("inspections/", inspection_list, name="inspection-list"),
-    path("inspections/new/", inspection_new, name="inspection-new"),
-    path("inspections/<uuid:public_id>/", inspection_detail, name="inspection-detail"),
-    path("inspection-photos/<uuid:public_id>/", inspection_photo, name="inspection-photo"),
-    path("work-orders/", workorder_list, name="workorder-list"),
-    path("work-orders/<uuid:public_id>/", workorder_detail, name="workorder-detail"),
-    path("work-orders/<uuid:public_id>/status/", workorder_update, name="workorder-update"),
-    path("inspection-templates/", inspection_templates, name="inspection-templates"),
-    path(
-        "inspection-templates/<uuid:public_id>/edit/",
-        inspection_template_edit,
-        name="inspection-template-edit",
-    ),
-]
+urlpatterns = route.patterns

@@ -9,15 +9,18 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from pillars.core import clock, policy
 from pillars.core.pages import GET, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Unit
 from pillars.rounds import integrity
 from pillars.rounds.forms.integrity import IntegrityFilterForm
 from pillars.rounds.selectors import integrity as selectors
+
+route = Routes()
 
 
 def _period(unit: Unit, form: IntegrityFilterForm) -> selectors.Period:
@@ -60,6 +63,7 @@ def _shift_link(url: str, count: selectors.ShiftCount) -> str:
     return f"{url}?{urlencode({'day': count.day.isoformat(), 'shift': count.shift})}"
 
 
+@route("units/<uuid:public_id>/integrity/", name="integrity")
 @page("the integrity report: one audited read naming the unit, period and flagged persons", GET)
 def integrity_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view_integrity")
@@ -114,6 +118,7 @@ def integrity_report(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/integrity_report.html", context)
 
 
+@route("checks/<uuid:public_id>/", name="check-detail")
 @page("one check of a person served, audited by get_check_for", GET)
 def check_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     check = selectors.get_check_for(request.user, public_id)
@@ -137,7 +142,4 @@ def check_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/check_detail.html", context)
 
 
-urlpatterns = [
-    path("units/<uuid:public_id>/integrity/", integrity_report, name="integrity"),
-    path("checks/<uuid:public_id>/", check_detail, name="check-detail"),
-]
+urlpatterns = route.patterns

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from pillars.core import policy
@@ -22,13 +22,17 @@ from pillars.core.declare import audit_exempt
 from pillars.core.entry import get_for
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET_POST, page
+from pillars.core.routes import Routes
 from pillars.rounds import services
 from pillars.rounds.forms.orders import LevelForm, NewLevelForm
 from pillars.rounds.models import ObservationLevel
 from pillars.rounds.selectors.levels import level_versions
 from pillars.rounds.services.levels import LEVEL_FIELDS
 
+route = Routes()
 
+
+@route("levels/", name="level-list")
 @audit_exempt("reference data: observation levels and how many orders use each version")
 @login_required
 @require_GET
@@ -50,6 +54,7 @@ def level_list(request: HttpRequest) -> HttpResponse:
     return render(request, "rounds/level_list.html", {"groups": groups})
 
 
+@route("levels/new/", name="level-new")
 @page("adds an observation level; add_level audits it", GET_POST)
 def level_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "rounds.manage_levels")
@@ -71,6 +76,7 @@ def level_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("levels/<uuid:public_id>/edit/", name="level-edit")
 @page("changes an observation level by making its next version; change_level audits it", GET_POST)
 def level_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     level = get_for(ObservationLevel, request.user, public_id, "rounds.manage_levels")
@@ -98,8 +104,4 @@ def level_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-urlpatterns = [
-    path("levels/", level_list, name="level-list"),
-    path("levels/new/", level_new, name="level-new"),
-    path("levels/<uuid:public_id>/edit/", level_edit, name="level-edit"),
-]
+urlpatterns = route.patterns

@@ -13,12 +13,13 @@ from uuid import UUID
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from pillars.core import clock, policy
 from pillars.core.formtools import LOCAL_INPUT, form_write, posted, saved
 from pillars.core.page_corrections import Corrections
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.people.selectors import person_zone
 from pillars.rounds import selectors, services
@@ -27,6 +28,8 @@ from pillars.rounds.forms.orders import AddendumForm, EndOrderForm, OrderForm
 from pillars.rounds.models import ObservationOrder
 from pillars.rounds.sections import PRECAUTION_ICONS, precaution_rows
 from pillars.rounds.selectors.levels import current_levels
+
+route = Routes()
 
 # How many of each order's latest checks the history lists (each with its corrections).
 HISTORY_CHECKS = 20
@@ -51,6 +54,7 @@ def _precaution_options(form: OrderForm) -> list[dict[str, Any]]:
     ]
 
 
+@route("persons/<uuid:public_id>/observation/", name="order-new")
 @page(
     "orders or changes a person's observation level; the read and order_observation audit", GET_POST
 )
@@ -96,6 +100,7 @@ def order_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("orders/<uuid:public_id>/end/", name="order-end")
 @page("ends an observation order; end_observation audits it", POST)
 def order_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     order = selectors.get_order_for(request.user, public_id, "rounds.order")
@@ -114,6 +119,7 @@ def order_end(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("persons/<uuid:public_id>/observation/history/", name="order-history")
 @page("shows a person's observation level history; get_person_for audits the read", GET)
 def order_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     person = people_selectors.get_person_for(
@@ -151,6 +157,7 @@ def order_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "rounds/order_history.html", context)
 
 
+@route("checks/<uuid:public_id>/addendum/", name="check-addendum")
 @page(
     "adds a correction to a check; get_check_for audits the read, add_addendum the write", GET_POST
 )
@@ -168,9 +175,4 @@ def check_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return CHECK_CORRECTIONS.page(request, check, back, context)
 
 
-urlpatterns = [
-    path("persons/<uuid:public_id>/observation/", order_new, name="order-new"),
-    path("persons/<uuid:public_id>/observation/history/", order_history, name="order-history"),
-    path("orders/<uuid:public_id>/end/", order_end, name="order-end"),
-    path("checks/<uuid:public_id>/addendum/", check_addendum, name="check-addendum"),
-]
+urlpatterns = route.patterns

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,12 +20,15 @@ from pillars.core import clock, policy
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import apply_errors
+from pillars.core.routes import Routes
 from pillars.people.models import Bed, Placement, Room
 from pillars.people.selectors import get_unit_for, record_list_read, units_visible_to
 from pillars.rounds import presence, selectors, services
 from pillars.rounds.choices import Activity, Proof
 from pillars.rounds.forms.presence import ScanCheckForm, TypedCodeForm
 from pillars.rounds.models import ObservationOrder
+
+route = Routes()
 
 TEMPLATE_SCAN = "rounds/scan_code.html"
 
@@ -37,6 +40,7 @@ def _qr_svg(request: HttpRequest, place: Room | Bed, label: str) -> str:
     return str(segno.make(url, error="m").svg_inline(scale=4, title=f"Code for {label}"))
 
 
+@route("units/<uuid:public_id>/codes/", name="room-codes")
 @login_required
 @require_GET
 @audit_exempt("room and bed codes of a unit: no person data is read or shown")
@@ -69,6 +73,7 @@ def _may_round(request: HttpRequest) -> None:
         policy.require(request.user, "rounds.record_check")  # audits the refusal, raises 403
 
 
+@route("scan/", name="scan")
 @login_required
 @require_GET
 @audit_exempt("the scanner itself: a camera and a box to type a code; no person data")
@@ -130,6 +135,7 @@ def _scan_context(
     return {"code": code, "place_label": label, "rows": rows, "zone": unit.time_zone}
 
 
+@route("scan/<str:code>/", name="scan-code")
 @login_required
 @require_GET
 @audited("persons served in the scanned room or bed (one audited list read)")
@@ -138,6 +144,7 @@ def scan_code(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, TEMPLATE_SCAN, _scan_context(request, code, {}))
 
 
+@route("scan/<str:code>/orders/<uuid:public_id>/check/", name="scan-check")
 @login_required
 @require_POST
 @audited("records a check with proof of presence (record_check audits it)")
@@ -167,9 +174,4 @@ def scan_check(request: HttpRequest, code: str, public_id: UUID) -> HttpResponse
     return redirect("rounds:scan-code", code=code)
 
 
-urlpatterns = [
-    path("units/<uuid:public_id>/codes/", room_codes, name="room-codes"),
-    path("scan/", scan, name="scan"),
-    path("scan/<str:code>/", scan_code, name="scan-code"),
-    path("scan/<str:code>/orders/<uuid:public_id>/check/", scan_check, name="scan-check"),
-]
+urlpatterns = route.patterns

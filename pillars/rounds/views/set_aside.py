@@ -12,19 +12,22 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from pillars.core import clock, policy
 from pillars.core.api_errors import field_errors, problem
 from pillars.core.errors import ValidationError
 from pillars.core.formtools import form_write, saved
 from pillars.core.pages import GET, POST, page
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.rounds.choices import Activity, Location, SafetyStatus
 from pillars.rounds.forms.set_aside import CloseForm, RecordForm
 from pillars.rounds.models import SetAsideCheck
 from pillars.rounds.selectors import set_aside as selectors
 from pillars.rounds.services import set_aside as services
+
+route = Routes()
 
 TEMPLATE = "rounds/set_aside_list.html"
 
@@ -82,12 +85,14 @@ def _context(
     }
 
 
+@route("units/<uuid:public_id>/set-aside/", name="set-aside-list")
 @page("set_aside_on audits the read of the persons listed", GET)
 def set_aside_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     unit = people_selectors.get_unit_for(request.user, public_id, "rounds.resolve_set_aside")
     return render(request, TEMPLATE, _context(request, unit))
 
 
+@route("set-aside/<uuid:public_id>/record/", name="set-aside-record")
 @page("record_set_aside and record_check audit the check; the list is an audited read", POST)
 def set_aside_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = selectors.get_set_aside_for(request.user, public_id)
@@ -97,6 +102,7 @@ def set_aside_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _row_write(request, row, form, services.record_set_aside, said, zone=_zone(row))
 
 
+@route("set-aside/<uuid:public_id>/close/", name="set-aside-close")
 @page("close_set_aside audits the closing; the list is an audited read", POST)
 def set_aside_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = selectors.get_set_aside_for(request.user, public_id)
@@ -152,6 +158,7 @@ def _items(body: bytes) -> list[services.SetAsideItem]:
     return items
 
 
+@route("checks/set-aside/", name="check-set-aside")
 @page("set_aside_checks audits each check it keeps", POST)
 def check_set_aside(request: HttpRequest) -> HttpResponse:
     """The tablet hands over the queued checks the server would not take; each is kept for the
@@ -177,9 +184,4 @@ def check_set_aside(request: HttpRequest) -> HttpResponse:
     )
 
 
-urlpatterns = [
-    path("checks/set-aside/", check_set_aside, name="check-set-aside"),
-    path("units/<uuid:public_id>/set-aside/", set_aside_list, name="set-aside-list"),
-    path("set-aside/<uuid:public_id>/record/", set_aside_record, name="set-aside-record"),
-    path("set-aside/<uuid:public_id>/close/", set_aside_close, name="set-aside-close"),
-]
+urlpatterns = route.patterns

@@ -7,11 +7,12 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 
 from pillars.core import clock, policy
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
 from pillars.people.models import Staff
 from pillars.people.selectors import record_list_read
 from pillars.workforce.forms.caseloads import ReassignForm
@@ -19,7 +20,10 @@ from pillars.workforce.selectors import caseloads as selectors
 from pillars.workforce.selectors.supervision import get_staff_for
 from pillars.workforce.services import caseloads as services
 
+route = Routes()
 
+
+@route("caseloads/", name="caseload-balance")
 @page("caseloads against limits for the staff one balances (one audited read)", GET)
 def balance(request: HttpRequest) -> HttpResponse:
     rows = selectors.balance_for(request.user, what="caseload balance")
@@ -30,6 +34,7 @@ def balance(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("caseloads/staff/<uuid:public_id>/reassign/", name="caseload-reassign")
 @page("moves a caseload in bulk (audited by get_staff_for and reassign_caseload)", GET_POST)
 def reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = get_staff_for(
@@ -67,6 +72,7 @@ def reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("caseloads/mine/", name="my-caseload")
 @page("one's own caseload and the handover notes left for one (one audited read)", GET)
 def mine(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_own_caseload")
@@ -95,8 +101,4 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("caseloads/", balance, name="caseload-balance"),
-    path("caseloads/mine/", mine, name="my-caseload"),
-    path("caseloads/staff/<uuid:public_id>/reassign/", reassign, name="caseload-reassign"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -14,7 +14,7 @@ from uuid import UUID
 from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy
@@ -22,6 +22,7 @@ from pillars.core.errors import Conflict, ValidationError
 from pillars.core.formtools import form_write, posted, refusal_text, saved
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.roles import RoleCode
+from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
 from pillars.people.models import Staff, Unit
 from pillars.people.tenancy import in_organization
@@ -32,6 +33,8 @@ from pillars.workforce.selectors import credentials as selectors
 from pillars.workforce.selectors import gating as gating_selectors
 from pillars.workforce.selectors import trainings as training_selectors
 from pillars.workforce.services import credentials as services
+
+route = Routes()
 
 
 def _staff(request: HttpRequest, public_id: UUID) -> Staff:
@@ -67,6 +70,7 @@ def _page(request: HttpRequest, staff: Staff) -> HttpResponse:
     )
 
 
+@route("credentials/mine/", name="my-credentials")
 @page("one's own credentials; credentials_of audits the read", GET)
 def my_credentials(request: HttpRequest) -> HttpResponse:
     actor = policy.require(request.user, "workforce.view_own_credentials")
@@ -74,6 +78,7 @@ def my_credentials(request: HttpRequest) -> HttpResponse:
     return _page(request, staff)
 
 
+@route("staff/<uuid:public_id>/credentials/", name="staff-credentials")
 @page("a staff member's credentials; get_staff_for and credentials_of audit the read", GET)
 def staff_credentials(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _page(request, _staff(request, public_id))
@@ -103,9 +108,13 @@ def _evidence(model: type[Any]) -> Any:
     return view
 
 
-credential_evidence = _evidence(Credential)
-ce_evidence = _evidence(CeRecord)
-completion_evidence = _evidence(TrainingCompletion)
+credential_evidence = route("credentials/<uuid:public_id>/evidence/", name="credential-evidence")(
+    _evidence(Credential)
+)
+ce_evidence = route("ce/<uuid:public_id>/evidence/", name="ce-evidence")(_evidence(CeRecord))
+completion_evidence = route("completions/<uuid:public_id>/evidence/", name="completion-evidence")(
+    _evidence(TrainingCompletion)
+)
 
 
 def _back(staff: Staff, request: HttpRequest) -> str:
@@ -147,27 +156,32 @@ def evidence_form(
     return view
 
 
-credential_new = evidence_form(
-    "records a credential; record_credential audits the write",
-    "workforce.record_credential",
-    CredentialForm,
-    "workforce/credentials/credential_form.html",
-    services.record_credential,
-    lambda c: (
-        f"{c.credential_type.name} is recorded"
-        + (f"; it expires on {c.expires_on:%d %b %Y}." if c.expires_on else ".")
-    ),
+credential_new = route("staff/<uuid:public_id>/credentials/new/", name="credential-new")(
+    evidence_form(
+        "records a credential; record_credential audits the write",
+        "workforce.record_credential",
+        CredentialForm,
+        "workforce/credentials/credential_form.html",
+        services.record_credential,
+        lambda c: (
+            f"{c.credential_type.name} is recorded"
+            + (f"; it expires on {c.expires_on:%d %b %Y}." if c.expires_on else ".")
+        ),
+    )
 )
-ce_new = evidence_form(
-    "records CE hours; record_ce audits the write",
-    "workforce.record_ce",
-    CeForm,
-    "workforce/credentials/ce_form.html",
-    services.record_ce,
-    lambda r: f"{r.hours} CE hours are recorded.",
+ce_new = route("staff/<uuid:public_id>/ce/new/", name="ce-new")(
+    evidence_form(
+        "records CE hours; record_ce audits the write",
+        "workforce.record_ce",
+        CeForm,
+        "workforce/credentials/ce_form.html",
+        services.record_ce,
+        lambda r: f"{r.hours} CE hours are recorded.",
+    )
 )
 
 
+@route("credentials/verify/", name="verification-queue")
 @page("the credentials waiting for verification; verification_queue audits the read", GET)
 def verification_queue(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.verify_credential")
@@ -217,11 +231,13 @@ def _decide(request: HttpRequest, public_id: UUID, form: VerifyForm | WaiveForm)
     return redirect("workforce:verification-queue")
 
 
+@route("credentials/<uuid:public_id>/verify/", name="credential-verify")
 @page("verifies a credential; verify_credential audits the write", POST)
 def credential_verify(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _decide(request, public_id, VerifyForm(request.POST))
 
 
+@route("credentials/<uuid:public_id>/waive/", name="credential-waive")
 @page("waives a credential; waive_credential audits the write", POST)
 def credential_waive(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _decide(request, public_id, WaiveForm(request.POST))
@@ -235,6 +251,7 @@ def _filters(request: HttpRequest) -> tuple[str, str]:
     return unit, role
 
 
+@route("compliance/", name="compliance")
 @page("the compliance overview; compliance_for audits the read", GET)
 def compliance(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_compliance")
@@ -266,6 +283,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
 CSV_HEADER = ["staff", "units", "roles", "status", "lapsed", "expiring", "earliest end"]
 
 
+@route("compliance.csv", name="compliance-csv")
 @page("the compliance export; exports.release logs it", GET)
 def compliance_csv(request: HttpRequest) -> HttpResponseBase:
     policy.require(request.user, "workforce.view_compliance")
@@ -298,17 +316,4 @@ def compliance_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("credentials/mine/", my_credentials, name="my-credentials"),
-    path("staff/<uuid:public_id>/credentials/", staff_credentials, name="staff-credentials"),
-    path("staff/<uuid:public_id>/credentials/new/", credential_new, name="credential-new"),
-    path("staff/<uuid:public_id>/ce/new/", ce_new, name="ce-new"),
-    path("credentials/verify/", verification_queue, name="verification-queue"),
-    path("credentials/<uuid:public_id>/verify/", credential_verify, name="credential-verify"),
-    path("credentials/<uuid:public_id>/waive/", credential_waive, name="credential-waive"),
-    path("credentials/<uuid:public_id>/evidence/", credential_evidence, name="credential-evidence"),
-    path("ce/<uuid:public_id>/evidence/", ce_evidence, name="ce-evidence"),
-    path("completions/<uuid:public_id>/evidence/", completion_evidence, name="completion-evidence"),
-    path("compliance/", compliance, name="compliance"),
-    path("compliance.csv", compliance_csv, name="compliance-csv"),
-]
+urlpatterns: list[URLPattern] = route.patterns

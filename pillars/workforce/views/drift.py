@@ -10,11 +10,12 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 
 from pillars.core import clock, policy
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
 from pillars.people.models import Staff
 from pillars.workforce.forms.drift import TimeLogForm
 from pillars.workforce.models.drift import DriftThreshold, NonPeerTask
@@ -22,6 +23,8 @@ from pillars.workforce.selectors import drift as selectors
 from pillars.workforce.selectors.supervision import get_staff_for
 from pillars.workforce.services import drift as services
 from pillars.workforce.services.staff_audit import audit_operations_read
+
+route = Routes()
 
 MONTHS = 12
 
@@ -44,6 +47,7 @@ def _context(staff_ids: list[int] | None) -> dict[str, Any]:
     }
 
 
+@route("drift/staff/<uuid:public_id>/", name="drift-person")
 @page("one staff member's role-drift figures (audited by get_staff_for)", GET)
 def drift_person(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = get_staff_for(request.user, public_id, "workforce.view_drift", what="role drift")
@@ -53,6 +57,7 @@ def drift_person(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "workforce/drift/person.html", context)
 
 
+@route("drift/", name="drift-org")
 @page("the organization's role-drift figures (counts over every peer; audited)", GET)
 def drift_org(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_org_drift")
@@ -62,6 +67,7 @@ def drift_org(request: HttpRequest) -> HttpResponse:
     return render(request, "workforce/drift/org.html", _context(None))
 
 
+@route("drift/time-log/", name="time-log")
 @page("one's own time log (reads and writes only one's own entries; audited by log_time)", GET_POST)
 def time_log(request: HttpRequest) -> HttpResponse:
     actor = policy.actor_for(request.user)
@@ -81,8 +87,4 @@ def time_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("drift/", drift_org, name="drift-org"),
-    path("drift/staff/<uuid:public_id>/", drift_person, name="drift-person"),
-    path("drift/time-log/", time_log, name="time-log"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -5,14 +5,18 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.views.decorators.http import require_GET
 
 from pillars.core import policy
 from pillars.core.declare import audit_exempt
+from pillars.core.routes import Routes
 from pillars.workforce.selectors import gating as selectors
 
+route = Routes()
 
+
+@route("floor-rules/", name="floor-rules")
 @audit_exempt("lists the floor rules (reference data about no one)")
 @login_required
 @require_GET
@@ -21,6 +25,4 @@ def floor_rules(request: HttpRequest) -> HttpResponse:
     return render(request, "workforce/gating/rules.html", {"rules": list(selectors.floor_rules())})
 
 
-urlpatterns: list[URLPattern] = [
-    path("floor-rules/", floor_rules, name="floor-rules"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -9,18 +9,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.views.decorators.http import require_GET, require_POST
 
 from pillars.core import policy
 from pillars.core.declare import audit_exempt
 from pillars.core.errors import ValidationError
+from pillars.core.routes import Routes
 from pillars.people.models import Staff
 from pillars.workforce.models.ladder import LadderStep
 from pillars.workforce.selectors import ladder as selectors
 from pillars.workforce.services import ladder as services
 
+route = Routes()
 
+
+@route("ladder/", name="ladder-list")
 @audit_exempt("the ladders of each role: reference data about no one")
 @login_required
 @require_GET
@@ -45,6 +49,7 @@ def _progress_page(request: HttpRequest, staff: Staff, own: bool) -> HttpRespons
     )
 
 
+@route("ladder/mine/", name="ladder-mine")
 @audit_exempt("one's own career progress: tenure and recognitions, no protected information")
 @login_required
 @require_GET
@@ -53,6 +58,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     return _progress_page(request, Staff.objects.get(pk=actor.staff_pk), own=True)
 
 
+@route("ladder/staff/<uuid:public_id>/", name="ladder-progress")
 @audit_exempt("a supervisee's career progress: tenure and recognitions, no protected information")
 @login_required
 @require_GET
@@ -61,6 +67,7 @@ def progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _progress_page(request, staff, own=False)
 
 
+@route("ladder/staff/<uuid:public_id>/place/", name="ladder-place")
 @audit_exempt("place_on_ladder audits the write")
 @login_required
 @require_POST
@@ -82,9 +89,4 @@ def place(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("workforce:ladder-progress", public_id=staff.public_id)
 
 
-urlpatterns: list[URLPattern] = [
-    path("ladder/", ladder_list, name="ladder-list"),
-    path("ladder/mine/", mine, name="ladder-mine"),
-    path("ladder/staff/<uuid:public_id>/", progress, name="ladder-progress"),
-    path("ladder/staff/<uuid:public_id>/place/", place, name="ladder-place"),
-]
+urlpatterns: list[URLPattern] = route.patterns

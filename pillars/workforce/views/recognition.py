@@ -6,18 +6,22 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.views.decorators.http import require_GET
 
 from pillars.core import clock
 from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET_POST, page
+from pillars.core.routes import Routes
 from pillars.workforce.forms.recognition import RecognitionForm
 from pillars.workforce.selectors import recognition as selectors
 from pillars.workforce.services import recognition as services
 
+route = Routes()
 
+
+@route("recognition/", name="recognition-mine")
 @audit_exempt("one's own thank-you notes, given and received: no protected information")
 @login_required
 @require_GET
@@ -32,6 +36,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("recognition/give/", name="recognition-give")
 @page("gives a recognition (give_recognition audits the write)", GET_POST)
 def give(request: HttpRequest) -> HttpResponse:
     form = RecognitionForm(
@@ -53,6 +58,7 @@ def give(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("recognition/counts/", name="recognition-counts")
 @audit_exempt("counts of recognitions by month and unit: about no one")
 @login_required
 @require_GET
@@ -64,8 +70,4 @@ def counts(request: HttpRequest) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("recognition/", mine, name="recognition-mine"),
-    path("recognition/give/", give, name="recognition-give"),
-    path("recognition/counts/", counts, name="recognition-counts"),
-]
+urlpatterns: list[URLPattern] = route.patterns

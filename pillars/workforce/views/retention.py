@@ -11,16 +11,19 @@ from uuid import UUID
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, page
+from pillars.core.routes import Routes
 from pillars.people.models import Staff
 from pillars.workforce.forms.retention import ByForm, ExitInterviewForm
 from pillars.workforce.selectors import retention as selectors
 from pillars.workforce.services import retention as services
+
+route = Routes()
 
 BAR_WIDTH = 240  # px for the largest value of a chart
 
@@ -46,6 +49,7 @@ def _bars(values: list[tuple[str, float | None]]) -> list[dict[str, Any]]:
     ]
 
 
+@route("retention/", name="retention")
 @page("turnover and retention tables (workforce_view audits the read)", GET)
 def workforce_view(request: HttpRequest) -> HttpResponse:
     view = selectors.workforce_view(request.user, by=_by(request))
@@ -77,6 +81,7 @@ def workforce_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("retention/turnover.csv", name="retention-csv")
 @page("turnover and retention as CSV (workforce_view audits, release logs the export)", GET)
 def workforce_csv(request: HttpRequest) -> HttpResponseBase:
     view = selectors.workforce_view(request.user, by=_by(request))
@@ -130,6 +135,7 @@ def workforce_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@route("retention/exits/", name="retention-exits")
 @page("recent exits with their interviews (exits_visible_to checks, the page lists staff)", GET)
 def exit_list(request: HttpRequest) -> HttpResponse:
     since = clock.now().date() - timedelta(days=365)
@@ -137,6 +143,7 @@ def exit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "workforce/retention/exit_list.html", {"rows": rows, "since": since})
 
 
+@route("retention/exits/<uuid:public_id>/interview/", name="retention-exit-interview")
 @page("records an exit interview (record_exit_interview audits)", GET_POST)
 def exit_interview(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = Staff.objects.filter(public_id=public_id, exited_on__isnull=False).first()
@@ -156,13 +163,4 @@ def exit_interview(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("retention/", workforce_view, name="retention"),
-    path("retention/turnover.csv", workforce_csv, name="retention-csv"),
-    path("retention/exits/", exit_list, name="retention-exits"),
-    path(
-        "retention/exits/<uuid:public_id>/interview/",
-        exit_interview,
-        name="retention-exit-interview",
-    ),
-]
+urlpatterns: list[URLPattern] = route.patterns

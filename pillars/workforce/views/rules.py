@@ -11,19 +11,22 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.views.decorators.http import require_GET
 
 from pillars.core import policy
 from pillars.core.declare import audit_exempt
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET_POST, page
+from pillars.core.routes import Routes
 from pillars.workforce.forms.rules import CadenceRuleForm, CredentialTypeForm, RevisionForm
 from pillars.workforce.models.credentials import CredentialType
 from pillars.workforce.models.supervision import CadenceRule
 from pillars.workforce.selectors import rules as selectors
 from pillars.workforce.services.credentials import revise_credential_type
 from pillars.workforce.services.supervision import revise_cadence_rule
+
+route = Routes()
 
 REVISE = "people.edit_unit"
 _REVISE_PAGE = {
@@ -32,6 +35,7 @@ _REVISE_PAGE = {
 }
 
 
+@route("rules/", name="rules")
 @audit_exempt("lists workforce rules (reference data about no one)")
 @login_required
 @require_GET
@@ -73,6 +77,7 @@ def _revise(
     )
 
 
+@route("rules/cadence/<uuid:public_id>/revise/", name="cadence-revise")
 @page("writes a cadence rule's next version; revise_cadence_rule audits it", GET_POST)
 def cadence_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _revise(
@@ -80,6 +85,7 @@ def cadence_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("rules/credential-types/<uuid:public_id>/revise/", name="credential-type-revise")
 @page("writes a credential type's next version; revise_credential_type audits it", GET_POST)
 def credential_type_revise(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _revise(
@@ -92,12 +98,4 @@ def credential_type_revise(request: HttpRequest, public_id: UUID) -> HttpRespons
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("rules/", rules, name="rules"),
-    path("rules/cadence/<uuid:public_id>/revise/", cadence_revise, name="cadence-revise"),
-    path(
-        "rules/credential-types/<uuid:public_id>/revise/",
-        credential_type_revise,
-        name="credential-type-revise",
-    ),
-]
+urlpatterns: list[URLPattern] = route.patterns

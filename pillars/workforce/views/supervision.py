@@ -13,13 +13,14 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict
 from pillars.core.formtools import form_write, posted, saved, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.people.models import Staff
 from pillars.workforce import supervision_pdf
 from pillars.workforce.forms.supervision import (
@@ -38,6 +39,8 @@ from pillars.workforce.selectors import caseloads as caseload_selectors
 from pillars.workforce.selectors import supervision as selectors
 from pillars.workforce.services import supervision as services
 
+route = Routes()
+
 RECENT = 20
 
 
@@ -51,6 +54,7 @@ def _zone(staff: Staff | None) -> Any:
     return unit.time_zone if unit is not None else timezone.get_current_timezone_name()
 
 
+@route("supervision/", name="supervision-week")
 @page("the supervisor's week: supervisees' cadence, sessions, hours, drift, caseloads", GET)
 def week(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.supervise")
@@ -74,6 +78,7 @@ def week(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("supervision/mine/", name="my-supervision")
 @page("one's own supervision: sessions, agenda, hours (audited as a read of oneself)", GET)
 def my_supervision(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_own_supervision")
@@ -101,6 +106,7 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("supervision/sessions/new/", name="session-new")
 @page("records a supervision session (audited by record_session)", GET_POST)
 def session_new(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.record_session")
@@ -157,6 +163,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("supervision/sessions/<uuid:public_id>/", name="session-detail")
 @page("reads a supervision session (audited by get_session_for)", GET)
 def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(request.user, public_id, what="supervision session")
@@ -172,6 +179,7 @@ def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("supervision/sessions/<uuid:public_id>/sign/", name="session-sign")
 @page("signs a supervision session (audited by sign_session)", POST)
 def session_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(
@@ -187,6 +195,7 @@ def session_sign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return saved(request, "You signed the session." + done, target)
 
 
+@route("supervision/sessions/<uuid:public_id>/addendum/", name="session-addendum")
 @page("adds an addendum to a signed session (audited by add_session_addendum)", GET_POST)
 def session_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = selectors.get_session_for(
@@ -203,6 +212,7 @@ def session_addendum(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("supervision/items/<uuid:public_id>/close/", name="action-item-close")
 @page("closes an action item (audited by close_action_item)", POST)
 def action_item_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
     item = selectors.get_action_item_for(request.user, public_id)
@@ -215,6 +225,7 @@ def action_item_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return saved(request, f"Closed: {item.text}", target)
 
 
+@route("supervision/staff/<uuid:public_id>/ledger/", name="ledger")
 @page("reads a supervised-hours ledger (audited by get_staff_for)", GET)
 def ledger(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
@@ -238,6 +249,7 @@ def ledger(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("supervision/staff/<uuid:public_id>/hours/new/", name="work-hours-new")
 @page("records supervised work hours (audited by get_staff_for and record_work_hours)", GET_POST)
 def work_hours_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
@@ -254,6 +266,7 @@ def work_hours_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("supervision/staff/<uuid:public_id>/letters/new/", name="letter-new")
 @page("signs a verification letter (audited by get_staff_for and sign_letter)", GET_POST)
 def letter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
@@ -295,6 +308,7 @@ def letter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+@route("supervision/letters/<uuid:public_id>/print/", name="letter-pdf")
 @page("prints a verification letter (audited by get_letter_for and the export door)", GET)
 def letter_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     letter = selectors.get_letter_for(request.user, public_id, what="verification letter pdf")
@@ -303,6 +317,7 @@ def letter_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
+@route("supervision/staff/<uuid:public_id>/profile/", name="supervision-profile")
 @page("sets a supervisee's certification status and rules (audited by set_profile)", GET_POST)
 def profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
@@ -339,21 +354,4 @@ def profile(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-urlpatterns: list[URLPattern] = [
-    path("supervision/", week, name="supervision-week"),
-    path("supervision/mine/", my_supervision, name="my-supervision"),
-    path("supervision/sessions/new/", session_new, name="session-new"),
-    path("supervision/sessions/<uuid:public_id>/", session_detail, name="session-detail"),
-    path("supervision/sessions/<uuid:public_id>/sign/", session_sign, name="session-sign"),
-    path(
-        "supervision/sessions/<uuid:public_id>/addendum/",
-        session_addendum,
-        name="session-addendum",
-    ),
-    path("supervision/items/<uuid:public_id>/close/", action_item_close, name="action-item-close"),
-    path("supervision/staff/<uuid:public_id>/ledger/", ledger, name="ledger"),
-    path("supervision/staff/<uuid:public_id>/profile/", profile, name="supervision-profile"),
-    path("supervision/staff/<uuid:public_id>/hours/new/", work_hours_new, name="work-hours-new"),
-    path("supervision/staff/<uuid:public_id>/letters/new/", letter_new, name="letter-new"),
-    path("supervision/letters/<uuid:public_id>/print/", letter_pdf, name="letter-pdf"),
-]
+urlpatterns: list[URLPattern] = route.patterns

@@ -3,22 +3,25 @@ courses and their status show on the staff member's credentials page)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 
+from pillars.core.routes import Routes
 from pillars.workforce.forms.trainings import CompletionForm
 from pillars.workforce.services import trainings as services
 from pillars.workforce.views.credentials import evidence_form
 
-completion_new = evidence_form(
-    "records a training completion; record_completion audits the write",
-    "workforce.record_completion",
-    CompletionForm,
-    "workforce/trainings/completion_form.html",
-    services.record_completion,
-    lambda c: f"{c.course.name} is recorded as completed.",
+route = Routes()
+
+completion_new = route("staff/<uuid:public_id>/trainings/new/", name="completion-new")(
+    evidence_form(
+        "records a training completion; record_completion audits the write",
+        "workforce.record_completion",
+        CompletionForm,
+        "workforce/trainings/completion_form.html",
+        services.record_completion,
+        lambda c: f"{c.course.name} is recorded as completed.",
+    )
 )
 
 
-urlpatterns: list[URLPattern] = [
-    path("staff/<uuid:public_id>/trainings/new/", completion_new, name="completion-new"),
-]
+urlpatterns: list[URLPattern] = route.patterns

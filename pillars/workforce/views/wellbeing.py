@@ -18,20 +18,24 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports, policy, suppression
 from pillars.core.errors import Conflict
 from pillars.core.formtools import form_write, posted, saved_to
 from pillars.core.pages import GET, GET_POST, POST, page
+from pillars.core.routes import Routes
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.workforce.forms.wellbeing import AggregateForm, CheckInForm
 from pillars.workforce.models.wellbeing import CheckInInstrument, Invitation, InvitationStatus
 from pillars.workforce.selectors import wellbeing as selectors
 from pillars.workforce.services import wellbeing as services
 
+route = Routes()
 
+
+@route("wellbeing/mine/", name="wellbeing-mine")
 @page("one's own wellbeing (my_exposure_counts and my_check_ins audit the reads)", GET)
 def mine(request: HttpRequest) -> HttpResponse:
     counts = selectors.my_exposure_counts(request.user)
@@ -75,6 +79,7 @@ def _check_in_page(
     )
 
 
+@route("wellbeing/invitations/<uuid:public_id>/", name="invitation-answer")
 @page("answers one's own invitation; get_invitation_for checks it is one's own", GET_POST)
 def invitation_answer(request: HttpRequest, public_id: UUID) -> HttpResponse:
     invitation = selectors.get_invitation_for(request.user, public_id, "workforce.check_in")
@@ -84,11 +89,13 @@ def invitation_answer(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _check_in_page(request, invitation.instrument, invitation)
 
 
+@route("wellbeing/check-in/<slug:code>/", name="checkin-new")
 @page("a check-in on one's own initiative; answer_check_in audits the write", GET_POST)
 def check_in_new(request: HttpRequest, code: str) -> HttpResponse:
     return _check_in_page(request, selectors.get_instrument(code), None)
 
 
+@route("wellbeing/invitations/<uuid:public_id>/decline/", name="invitation-decline")
 @page("declines one's own invitation; decline_invitation audits the write", POST)
 def invitation_decline(request: HttpRequest, public_id: UUID) -> HttpResponse:
     invitation = selectors.get_invitation_for(request.user, public_id, "workforce.check_in")
@@ -101,6 +108,7 @@ def invitation_decline(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("workforce:wellbeing-mine")
 
 
+@route("wellbeing/check-ins/<uuid:public_id>/", name="checkin-detail")
 @page("one of one's own check-ins (get_check_in_for audits the read)", GET)
 def check_in_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     check_in = selectors.get_check_in_for(request.user, public_id)
@@ -137,6 +145,7 @@ def _release_for(request: HttpRequest, audience: suppression.Audience) -> select
     )
 
 
+@route("wellbeing/aggregate/", name="wellbeing-aggregate")
 @page("check-in aggregates of groups of five or more (check_in_aggregates audits)", GET)
 def aggregate(request: HttpRequest) -> HttpResponse:
     release = _release_for(request, "screen")
@@ -165,6 +174,7 @@ def aggregate(request: HttpRequest) -> HttpResponse:
     )
 
 
+@route("wellbeing/aggregate.csv", name="wellbeing-aggregate-csv")
 @page("check-in aggregates of groups of eleven or more, as CSV (release logs the export)", GET)
 def aggregate_csv(request: HttpRequest) -> HttpResponseBase:
     release = _release_for(request, "export")
@@ -198,6 +208,7 @@ def aggregate_csv(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+@route("wellbeing/exposure/", name="exposure-aggregate")
 @page("exposure aggregates of groups of five or more (audited by exposure_aggregates)", GET)
 def exposure_aggregate(request: HttpRequest) -> HttpResponse:
     groups = selectors.exposure_aggregates(request.user)
@@ -214,17 +225,4 @@ def exposure_aggregate(request: HttpRequest) -> HttpResponse:
     return render(request, "workforce/wellbeing/exposure_aggregate.html", context)
 
 
-urlpatterns: list[URLPattern] = [
-    path("wellbeing/mine/", mine, name="wellbeing-mine"),
-    path("wellbeing/check-in/<slug:code>/", check_in_new, name="checkin-new"),
-    path("wellbeing/check-ins/<uuid:public_id>/", check_in_detail, name="checkin-detail"),
-    path("wellbeing/invitations/<uuid:public_id>/", invitation_answer, name="invitation-answer"),
-    path(
-        "wellbeing/invitations/<uuid:public_id>/decline/",
-        invitation_decline,
-        name="invitation-decline",
-    ),
-    path("wellbeing/aggregate/", aggregate, name="wellbeing-aggregate"),
-    path("wellbeing/aggregate.csv", aggregate_csv, name="wellbeing-aggregate-csv"),
-    path("wellbeing/exposure/", exposure_aggregate, name="exposure-aggregate"),
-]
+urlpatterns: list[URLPattern] = route.patterns
