@@ -8,6 +8,7 @@ failing. Right-to-left scripts print their letters unshaped.
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -45,18 +46,66 @@ def printable(text: str) -> str:
 
 
 def document(title: str) -> FPDF:
-    """A letter-size document in the bundled type, with its first page open."""
-    from fpdf import FPDF
-
-    pdf = FPDF(format="letter")
-    for style, name in FILES.items():
-        pdf.add_font(FAMILY, style=style, fname=FONTS / name)
+    """A letter-size document in the bundled type, with its first page open. Each style of the
+    type joins the document the first time it is set, so a copy embeds only the styles it
+    prints in."""
+    pdf = _document_class()(format="letter")
     pdf.set_title(printable(title))
     pdf.set_author("Pillars")
     pdf.set_margins(20, 18, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     return pdf
+
+
+@cache
+def _document_class() -> type[FPDF]:
+    from fpdf import FPDF
+
+    class Document(FPDF):
+        def set_font(self, family: str | None = None, style: Any = "", size: float = 0) -> None:
+            if (family or self.font_family).lower() == FAMILY.lower():
+                _add_style(self, getattr(style, "style", style))
+            super().set_font(family, style, size)
+
+    return Document
+
+
+def _add_style(pdf: FPDF, style: str) -> None:
+    """Add the style of the bundled type that ``style`` names (underline and strike-through
+    aside) to ``pdf`` unless it is there, as a copy of the style parsed once per process."""
+    from collections import defaultdict
+
+    from fontTools.ttLib import TTFont
+    from fpdf.fonts import SubsetMap
+
+    style = "".join(sorted(set(style.upper()) - {"U", "S"}))
+    parsed = _parsed(style) if style in FILES else None
+    if parsed is None or parsed.fontkey in pdf.fonts:
+        return
+    # What fpdf derives from the font file (its widths, glyph ids, metrics) is shared; what one
+    # document changes is its own: its number among the document's fonts, the glyphs it uses,
+    # and the font file itself, which fpdf cuts down to those glyphs when the document is saved.
+    font = copy.copy(parsed)
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = TTFont(FONTS / FILES[style], recalcTimestamp=False, lazy=True)
+    font.cw = defaultdict(parsed.cw.default_factory, parsed.cw)
+    font.glyph_ids = dict(parsed.glyph_ids)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.subset = SubsetMap(font)
+    pdf.fonts[font.fontkey] = font
+
+
+@cache
+def _parsed(style: str) -> Any:
+    """One style of the bundled type as fpdf reads it from its file (about 0.04 s a style)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font(FAMILY, style=style, fname=FONTS / FILES[style])
+    return pdf.fonts[f"{FAMILY.lower()}{style}"]
 
 
 def writer(pdf: FPDF, body: int = 12, *, leading: float = 0.5, gap: float = 2) -> Any:
