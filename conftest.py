@@ -51,17 +51,22 @@ def _flush_by_delete() -> None:
 _flush_by_delete()
 
 
-def _flush_without_post_migrate() -> None:
+def _flush_puts_reference_rows_back() -> None:
     """After a transactional test's flush Django sends ``post_migrate``, whose receivers make
     the content types and permissions again (0.27 s on PostgreSQL, after every such test,
-    under new ids). They come back instead with the reference rows, from the copies and with
-    their ids (``_reference_data``, before the next test)."""
+    under new ids). Instead the flush puts back every row the reference data made, content
+    types and permissions with them, from the copies and with their ids (``_reference_data``),
+    and commits them: the tests after it start on the database as migrated, rather than each
+    putting the rows back inside its own transaction, which rolls them back again."""
     from django.core.management.commands import flush
 
-    flush.emit_post_migrate_signal = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+    def after_flush(*args: Any, **kwargs: Any) -> None:
+        _reference_data()
+
+    flush.emit_post_migrate_signal = after_flush  # type: ignore[attr-defined]
 
 
-_flush_without_post_migrate()
+_flush_puts_reference_rows_back()
 
 
 @pytest.fixture(scope="session")
@@ -160,7 +165,7 @@ def _reference_data() -> None:
     if _REFERENCE_COPIES:
         quote = connection.ops.quote_name
         # One transaction: the foreign keys are checked at its end, whatever the tables' order.
-        # The content types and permissions come back too (``_flush_without_post_migrate``).
+        # The content types and permissions come back too (``_flush_puts_reference_rows_back``).
         with transaction.atomic(), connection.cursor() as cursor:
             for table, copy in _REFERENCE_COPIES:
                 cursor.execute(
