@@ -766,10 +766,15 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
 
 
 def _keep_an_admin(staff: Staff) -> None:
-    """Refuse to remove the last employed administrator: nobody could fix roles afterwards."""
+    """Refuse to remove the organization's last employed administrator: nobody could fix its
+    roles afterwards (another organization's administrator cannot)."""
     today = clock.now().date()
     others = (
-        Staff.objects.filter(roles__code=RoleCode.ADMIN, user__is_active=True)
+        Staff.objects.filter(
+            roles__code=RoleCode.ADMIN,
+            user__is_active=True,
+            organization_id=staff.organization_id,
+        )
         .exclude(pk=staff.pk)
         .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=today))
     )

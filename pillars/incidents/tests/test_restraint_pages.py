@@ -190,3 +190,20 @@ def test_one_tap_records_the_seclusion_not_the_last_day_room(world: World, signe
     released = re.search(r'<form class="one-tap".*?</form>', after, re.S)
     assert released is not None
     assert 'name="location" value="dayroom"' in released.group(0)
+
+
+def test_the_orderers_offered_are_never_another_organizations(world: World) -> None:
+    from pillars.incidents.views import restraint as views
+    from pillars.people.models import Organization, Site
+    from pillars.people.testing import make_staff, make_unit
+
+    other = Organization.objects.create(name="Elsewhere Health")
+    far_unit, _ = make_unit(Site.objects.create(organization=other, name="Far campus"), "q")
+    elsewhere = make_staff("t-elsewhere-nurse", ["nurse"], [far_unit])
+    # A person not on a unit now (reached through a caseload or an emergency grant): the
+    # organization's clinicians and nurses.
+    offered = set(views._orderers(None, world.org.pk))
+    assert world.staff["nurse"] in offered
+    assert elsewhere not in offered
+    assert set(views._orderers(world.unit_a, world.org.pk)) <= offered
+    assert list(views._orderers(None, other.pk)) == [elsewhere]

@@ -52,9 +52,12 @@ from pillars.people.models import Placement, Staff, Unit
 route = Routes()
 
 
-def _orderers(unit: Unit | None) -> Any:
-    """Who may have given the order: the unit's clinicians and nurses."""
-    qs = Staff.objects.filter(roles__code__in=[RoleCode.CLINICIAN, RoleCode.NURSE])
+def _orderers(unit: Unit | None, organization_id: int) -> Any:
+    """Who may have given the order: the unit's clinicians and nurses (for a person not on a
+    unit now, the organization's), never another organization's."""
+    qs = Staff.objects.filter(
+        roles__code__in=[RoleCode.CLINICIAN, RoleCode.NURSE], organization_id=organization_id
+    )
     if unit is not None:
         qs = qs.filter(home_units=unit)
     return qs.distinct().order_by("display_name")
@@ -106,7 +109,7 @@ def episode_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = StartForm(
         posted(request),
         zone_name=zone,
-        orderers=_orderers(unit),
+        orderers=_orderers(unit, person.organization_id),
         staff=Staff.objects.filter(pk__in=[s.pk for s in takers]).order_by("display_name"),
     )
     profile = services.profile_for_unit(unit) if unit is not None else None
@@ -163,7 +166,7 @@ def _forms(episode: RestraintEpisode, bound: str | None, data: Any) -> dict[str,
         if name == "monitor":
             kwargs["mechanical"] = episode.kind == EpisodeKind.MECHANICAL
         if name == "renew":
-            kwargs["orderers"] = _orderers(episode.unit)
+            kwargs["orderers"] = _orderers(episode.unit, episode.organization_id)
         if name == "staff":
             kwargs["staff"] = _takers_part(episode.unit, episode)
         built[name] = form_class(data if name == bound else None, **kwargs)

@@ -477,6 +477,26 @@ def test_the_last_admin_cannot_lose_the_role(world: World) -> None:
     assert admin.role_codes() == ["bht"]
 
 
+def test_another_organizations_admin_does_not_count_as_this_ones(world: World) -> None:
+    from pillars.people.models import Organization, Site
+    from pillars.people.testing import make_unit
+
+    other = Organization.objects.create(name="Elsewhere Health")
+    far_unit, _ = make_unit(Site.objects.create(organization=other, name="Far campus"), "q")
+    make_staff("elsewhere-admin", ["admin"], [far_unit])
+    admin = world.staff["admin"]
+    with pytest.raises(ValidationError, match="at least one administrator"):
+        services.set_roles(admin, actor=world.user("admin"), roles=["bht"])
+    today = clock.now().date()
+    with pytest.raises(ValidationError, match="at least one administrator"):
+        services.exit_staff(
+            admin, actor=world.user("admin"), exited_on=today, exit_reason="relocated"
+        )
+    admin.refresh_from_db()
+    assert admin.role_codes() == ["admin"]
+    assert admin.exited_on is None
+
+
 def test_exit_staff_deactivates_and_ends_caseload(world: World) -> None:
     peer = world.staff["peer"]
     assignment = services.assign_caseload(

@@ -160,7 +160,9 @@ def _manager(unit: Unit, now: datetime) -> list[Staff]:
 
 
 def _director(unit: Unit, now: datetime) -> list[Staff]:
-    directors = Q(roles__code=RoleCode.DIRECTOR)
+    """The unit's directors (its own, or of a program that includes it); when none, every
+    director of the unit's organization, never another organization's."""
+    directors = Q(roles__code=RoleCode.DIRECTOR, organization_id=unit.organization_id)
     return alerts.staff_employed(
         directors & (Q(home_units=unit) | Q(programs__units=unit)), unit, now
     ) or alerts.staff_employed(directors, unit, now)
@@ -268,7 +270,8 @@ def recipients_for(
     anyone on 1:1/2:1 coverage with them; when nobody is, the lead. lead: the shift lead
     assigned on the unit now; when none, the nurses of the unit. manager: supervisors of the
     unit. director: directors of the unit or of a program that includes it; when none, every
-    director. Inside a sweep pass the pass's roster answers (read once per unit and pass).
+    director of the unit's organization. Inside a sweep pass the pass's roster answers (read
+    once per unit and pass).
     """
     roster = _pass_roster.get()
     if roster is None or roster.now != now:

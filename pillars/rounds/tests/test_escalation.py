@@ -19,8 +19,8 @@ from pillars.core import clock, partitions, sweeps
 from pillars.core.errors import ValidationError
 from pillars.people.alerts import acknowledge
 from pillars.people.choices import AlertKind
-from pillars.people.models import Alert, PersonServed, Staff
-from pillars.people.testing import World, make_person, make_staff, place
+from pillars.people.models import Alert, Organization, PersonServed, Site, Staff
+from pillars.people.testing import World, make_person, make_staff, make_unit, place
 from pillars.rounds import services
 from pillars.rounds.models import EscalationStep, ObservationLevel, ObservationOrder
 from pillars.rounds.models import ShiftAssignment as Assignment
@@ -285,6 +285,23 @@ def test_staff_who_have_left_are_never_alerted(world: World) -> None:
     # Leaving later is not leaving yet; and with no director on the unit, every director.
     world.staff["director"].home_units.clear()
     assert escalation.recipients_for("director", order, unit, now) == [world.staff["director"]]
+
+
+def test_the_every_director_fallback_stays_in_the_units_organization(world: World) -> None:
+    order = start_order(world)
+    now = clock.now()
+    other = Organization.objects.create(name="Elsewhere Health")
+    far_unit, _ = make_unit(Site.objects.create(organization=other, name="Far campus"), "q")
+    elsewhere = make_staff("t-elsewhere-director", ["director"], [far_unit])
+    # No director on the unit or its programs: every director of the unit's organization.
+    world.staff["director"].home_units.clear()
+    assert escalation.recipients_for("director", order, world.unit_a, now) == [
+        world.staff["director"]
+    ]
+    # None in the organization at all: nobody (the sweep logs it), never another's director.
+    world.staff["director"].roles.clear()
+    assert escalation.recipients_for("director", order, world.unit_a, now) == []
+    assert escalation.recipients_for("director", order, far_unit, now) == [elsewhere]
 
 
 def test_the_recipient_acknowledges_and_it_is_audited(world: World) -> None:
