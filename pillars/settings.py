@@ -408,7 +408,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PILLARS_LOG_LEVEL", "INFO")},
     # fontTools logs every glyph subset it makes for a PDF at INFO: hundreds of lines a document.
-    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    # The tasks' database worker logs its own start and stop at INFO, which the Pillars worker
+    # runs on every loop (every 5 seconds); the tasks themselves log to "django.tasks".
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
+    },
 }
 
 # Audit head checkpoints (audit/checkpoint.py): signed lines naming the chain head, appended by

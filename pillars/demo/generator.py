@@ -810,7 +810,9 @@ class Summary:
             f"({c['late_entries']} late entries), {c['coverage_open']} on 1:1 or 2:1 now"
         )
         for unit, (occupied, beds) in self.census.items():
-            out.append(f"  Census {unit}: {occupied} of {beds} beds")
+            # A community program has participants, not beds.
+            held = f"{occupied} of {beds} beds" if beds else f"{occupied} enrolled (no beds)"
+            out.append(f"  Census {unit}: {held}")
         out.append(
             f"  Audit events written: {self.audit_events}; chain "
             + ("verified" if self.chain_ok else "BROKEN")
