@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from pillars.core.roles import RoleCode
-from pillars.people.testing import World, build_world
+from pillars.people.testing import Elsewhere, World, build_elsewhere, build_world
 
 ROLES = [str(code) for code in RoleCode]
 
@@ -239,6 +239,13 @@ def _audit_triggers(request: Any) -> Any:
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()
+
+
+@pytest.fixture
+def elsewhere(world: World) -> Elsewhere:
+    """A second organization beside the world's (people.tenancy): what one organization's staff
+    find, are offered, alerted about or counted with is never the other's."""
+    return build_elsewhere(world)
 
 
 def client_for(world: World, role: str) -> Client:

@@ -181,7 +181,11 @@ def verify(request: HttpRequest) -> HttpResponse:
             transaction.on_commit(lambda: verify_chain.enqueue(check.pk))
         messages.success(request, "The check is queued; its result appears here when it is done.")
         return redirect("audit:verify")
-    checks = list(ChainCheck.objects.select_related("requested_by")[:RECENT_CHECKS])
+    # The runs the officer's own organization asked for: another's names its staff.
+    organization, mine = acting.organization_id, ChainCheck.objects.none()
+    if organization is not None:
+        mine = ChainCheck.objects.filter(requested_by__staff__organization_id=organization)
+    checks = list(mine.select_related("requested_by")[:RECENT_CHECKS])
     return render(
         request,
         VERIFY_TEMPLATE,

@@ -18,10 +18,11 @@ from django.urls import reverse
 
 from pillars.audit.choices import Action, Category, Outcome
 from pillars.audit.models import AuditEvent
-from pillars.core import clock
+from pillars.core import clock, policy
 from pillars.insights.dashboards import Bar, Chart, month_label
 from pillars.insights.measures import months_of
 from pillars.people.consent_models import Consent
+from pillars.people.tenancy import in_organization
 
 BASES = {
     "consent": "Part 2 disclosures under a consent",
@@ -120,8 +121,11 @@ def _report_link(y: int, m: int, **filters: str) -> str:
     return reverse("audit:report") + "?" + urlencode(query)
 
 
-def build(today: date | None = None) -> PrivacyBoard:
-    """The last twelve months (this one included) in the organization's zone."""
+def build(user: Any, today: date | None = None) -> PrivacyBoard:
+    """The last twelve months (this one included) in the organization's zone, of the events
+    and consents of the user's own organization (another's are neither shown nor counted)."""
+    events = policy.restrict(AuditEvent.objects.all(), user, "insights.view_privacy")
+    consents = in_organization(Consent.objects.all(), user)
     tz = zone()
     today = today or clock.today_in(settings.PILLARS_DEFAULT_TIME_ZONE)
     first = (date(today.year - 1, today.month, 1) + timedelta(days=32)).replace(day=1)
@@ -137,14 +141,14 @@ def build(today: date | None = None) -> PrivacyBoard:
     # One grouped query per month boundary set: counting by ranges keeps it on the index of
     # occurred_at and out of any database's time-zone functions.
     for key, start, stop in zip(months, starts, [*starts[1:], end], strict=True):
-        found = AuditEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=stop).aggregate(
+        found = events.filter(occurred_at__gte=start, occurred_at__lt=stop).aggregate(
             exports=Count("pk", filter=Q(action=Action.EXPORT)),
             emergency=Count("pk", filter=Q(action=Action.EMERGENCY_ACCESS)),
             denied=Count("pk", filter=Q(action=Action.VIEW, outcome=Outcome.DENIED)),
         )
         for code in ("exports", "emergency", "denied"):
             counts[code][key] = found[code]
-    disclosures = AuditEvent.objects.filter(
+    disclosures = events.filter(
         occurred_at__gte=starts[0],
         occurred_at__lt=end,
         category=Category.SUBSTANCE_USE,
@@ -157,14 +161,14 @@ def build(today: date | None = None) -> PrivacyBoard:
             bucket = counts[f"part2-{basis}"]
             key = month_of(occurred_at)
             bucket[key] = bucket.get(key, 0) + 1
-    for signed_on in Consent.objects.filter(signed_on__gte=first, signed_on__lte=today).values_list(
+    for signed_on in consents.filter(signed_on__gte=first, signed_on__lte=today).values_list(
         "signed_on", flat=True
     ):
         key = (signed_on.year, signed_on.month)
         counts["consents-signed"][key] = counts["consents-signed"].get(key, 0) + 1
-    for revoked_at in Consent.objects.filter(
-        revoked_at__gte=starts[0], revoked_at__lt=end
-    ).values_list("revoked_at", flat=True):
+    for revoked_at in consents.filter(revoked_at__gte=starts[0], revoked_at__lt=end).values_list(
+        "revoked_at", flat=True
+    ):
         if revoked_at is None:  # the filter excludes it; the type does not know
             continue
         key = month_of(revoked_at)

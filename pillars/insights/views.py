@@ -265,7 +265,7 @@ def team_csv(request: HttpRequest) -> HttpResponseBase:
 def privacy(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "insights.view_privacy")
     with replica.reads(request.user) as source:
-        board = privacy_board.build()
+        board = privacy_board.build(request.user)
     dashboards.audit_read(request.user, what="privacy", scope="organization", unit_ids=[])
     return render(
         request,
@@ -283,7 +283,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 def privacy_csv(request: HttpRequest) -> HttpResponseBase:
     policy.require(request.user, "insights.view_privacy")
     with replica.reads(request.user) as source:
-        board = privacy_board.build()
+        board = privacy_board.build(request.user)
     release = exports.release(
         request.user,
         what="insights.privacy",

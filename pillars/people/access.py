@@ -172,10 +172,12 @@ def _locked_addresses(staff: Staff, failures: list[Failures], now: datetime) -> 
 
 
 def tablets_of(staff: Staff) -> QuerySet[TrustedDevice]:
-    """Tablets the staff member fully signed in on, or registered, newest first."""
+    """Tablets of the staff member's organization they fully signed in on, or registered,
+    newest first (another organization's tablet is not theirs to see or revoke)."""
     enrolled = DeviceEnrollment.objects.filter(staff=staff).values("device_id")
     return (
         TrustedDevice.objects.filter(Q(pk__in=enrolled) | Q(registered_by=staff))
+        .filter(organization_id=staff.organization_id)
         .select_related("unit")
         .order_by("revoked_at", "-registered_at", "pk")
     )

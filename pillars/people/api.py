@@ -249,9 +249,12 @@ def _unit_in_body(request: HttpRequest, public_id: UUID, action: str) -> Unit:
         raise invalid("unit", "There is no such unit, or it is not yours to use.") from None
 
 
-def _transfer_unit_in_body(public_id: UUID) -> Unit:
-    # Any active unit can receive a transfer: the sending unit decides (as on the pages).
-    unit = next((u for u in selectors.transfer_units() if u.public_id == public_id), None)
+def _transfer_unit_in_body(request: HttpRequest, public_id: UUID) -> Unit:
+    # Any active unit of the organization can receive a transfer: the sending unit decides (as
+    # on the pages).
+    unit = next(
+        (u for u in selectors.transfer_units(request.user) if u.public_id == public_id), None
+    )
     if unit is None:
         raise invalid("unit", "There is no such unit, or it is not taking transfers.")
     return unit
@@ -391,7 +394,7 @@ def admit_by_record_number(request: HttpRequest, payload: AdmissionIn) -> Status
 )
 def transfer(request: HttpRequest, public_id: UUID, payload: TransferIn) -> Status[EpisodeOut]:
     episode = _episode(request, public_id, "people.transfer")
-    unit = _transfer_unit_in_body(payload.unit)
+    unit = _transfer_unit_in_body(request, payload.unit)
     bed = _bed_in_body(unit, payload.bed)
     placement = services.transfer_person(
         episode,

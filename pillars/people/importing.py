@@ -318,23 +318,25 @@ def _too_long(values: dict[str, str], limits: dict[str, int]) -> list[str]:
     ]
 
 
-def check_staff(rows: list[Row], problems: list[Problem]) -> None:
-    """Check staff rows against each other and the database; fill ``row.parsed``."""
+def check_staff(rows: list[Row], problems: list[Problem], organization_id: int) -> None:
+    """Check staff rows against each other and the database; fill ``row.parsed``. Unit codes,
+    badges and supervisors are the importing organization's (people.tenancy)."""
     User = get_user_model()
     usernames = [r.values["username"].lower() for r in rows]
     taken_users = set(
         User.objects.filter(username__in=usernames).values_list("username", flat=True)
     )
     badges = [r.values.get("badge_number", "") for r in rows if r.values.get("badge_number")]
+    mine = {"organization_id": organization_id}
     taken_badges = set(
-        Staff.objects.filter(badge_number__in=badges).values_list("badge_number", flat=True)
+        Staff.objects.filter(badge_number__in=badges, **mine).values_list("badge_number", flat=True)
     )
     role_codes = set(Role.objects.values_list("code", flat=True))
-    units = {u.code: u for u in Unit.objects.all()}
+    units = {u.code: u for u in Unit.objects.filter(**mine)}
     supervisors = {
         s.user.username: s
         for s in Staff.objects.select_related("user").filter(
-            user__username__in=[r.values.get("supervisor", "").lower() for r in rows]
+            user__username__in=[r.values.get("supervisor", "").lower() for r in rows], **mine
         )
     }
     first_username: dict[str, int] = {}
@@ -423,15 +425,17 @@ def check_staff(rows: list[Row], problems: list[Problem]) -> None:
         }
 
 
-def check_persons(rows: list[Row], problems: list[Problem]) -> None:
-    """Check persons-served rows against each other and the database; fill ``row.parsed``."""
+def check_persons(rows: list[Row], problems: list[Problem], organization_id: int) -> None:
+    """Check persons-served rows against each other and the database; fill ``row.parsed``.
+    Record numbers and unit codes are the importing organization's (people.tenancy)."""
     numbers = [r.values["record_number"] for r in rows]
+    mine = {"organization_id": organization_id}
     taken = set(
-        PersonServed.objects.filter(record_number__in=numbers).values_list(
+        PersonServed.objects.filter(record_number__in=numbers, **mine).values_list(
             "record_number", flat=True
         )
     )
-    units = {u.code: u for u in Unit.objects.all()}
+    units = {u.code: u for u in Unit.objects.filter(**mine)}
     beds: dict[tuple[int, str], Bed] = {
         (b.room.unit_id, f"{b.room.name}-{b.label}".lower()): b
         for b in Bed.objects.select_related("room").filter(room__unit__in=list(units.values()))
@@ -511,7 +515,7 @@ def check_persons(rows: list[Row], problems: list[Problem]) -> None:
         }
 
 
-CHECKS: dict[str, Callable[[list[Row], list[Problem]], None]] = {
+CHECKS: dict[str, Callable[[list[Row], list[Problem], int], None]] = {
     "staff": check_staff,
     "persons": check_persons,
 }
@@ -596,7 +600,7 @@ def run(
     if not rows and not report.problems:
         report.problems.append(Problem(2, "the file has a header but no rows"))
     if rows:
-        CHECKS[kind](rows, report.problems)
+        CHECKS[kind](rows, report.problems, organization_for(actor))
     report.problems.sort(key=lambda p: p.line)
     if not commit or not report.ok:
         with transaction.atomic():

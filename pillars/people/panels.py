@@ -108,7 +108,7 @@ def organization_census(request: HttpRequest, actor: Actor) -> dict[str, Any]:
         "rows": rows,
         "occupied": sum(r["occupied"] for r in rows),
         "beds": sum(u.bed_count for u in units),
-        "roles": selectors.staff_counts_by_role(),
+        "roles": selectors.staff_counts_by_role(actor),
     }
 
 

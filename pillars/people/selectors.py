@@ -40,7 +40,7 @@ from pillars.people.models import (
     Unit,
 )
 from pillars.people.policies import READ_ON_UNITS, on_actor_units, scope_read_with
-from pillars.people.tenancy import in_organization
+from pillars.people.tenancy import in_organization, organization_for
 
 
 def _ever_part2() -> Exists:
@@ -430,10 +430,12 @@ def admitting_units(user: Any, action: str = "people.admit") -> list[Unit]:
     return list(units_visible_to(user).filter(is_active=True).order_by("name"))
 
 
-def transfer_units() -> list[Unit]:
-    """Any active unit can receive a transfer: the sending unit decides, and the person then
-    leaves the sender's scope (the receiving unit's staff see them)."""
-    return list(Unit.objects.filter(is_active=True).select_related("site").order_by("name"))
+def transfer_units(user: Any) -> list[Unit]:
+    """Any active unit of the user's organization can receive a transfer: the sending unit
+    decides, and the person then leaves the sender's scope (the receiving unit's staff see
+    them). Another organization's units are not there (people.tenancy)."""
+    units = in_organization(Unit.objects.filter(is_active=True), user)
+    return list(units.select_related("site").order_by("name"))
 
 
 def local_day_bounds(unit: Unit, moment: datetime | None = None) -> tuple[datetime, datetime]:
@@ -491,11 +493,14 @@ def team_of(user: Any, staff_id: int) -> QuerySet[Staff]:
     )
 
 
-def staff_counts_by_role() -> list[dict[str, Any]]:
-    """Staff employed today, counted by role (a person with two roles counts in both)."""
+def staff_counts_by_role(user: Any) -> list[dict[str, Any]]:
+    """The user's organization's staff employed today, counted by role (a person with two
+    roles counts in both); roles are shared, the staff are each organization's own."""
     today = clock.now().date()
-    employed = Q(staff__hired_on__lte=today) & (
-        Q(staff__exited_on__isnull=True) | Q(staff__exited_on__gt=today)
+    employed = (
+        Q(staff__hired_on__lte=today)
+        & (Q(staff__exited_on__isnull=True) | Q(staff__exited_on__gt=today))
+        & Q(staff__organization_id=organization_for(user))
     )
     rows = (
         Role.objects.annotate(n=Count("staff", filter=employed, distinct=True))

@@ -363,6 +363,9 @@ def transfer_person(
             raise invalid("bed", "That is where the person is now.")
         if not unit.is_active:
             raise invalid("unit", f"{unit} is not accepting transfers.")
+        if unit.organization_id != episode.organization_id:
+            # The pages and the API offer the organization's own units only; this is the rule.
+            raise invalid("unit", "There is no such unit, or it is not taking transfers.")
         current.ended_at = moment
         current.save(update_fields=["ended_at"])
         _check_bed(unit, bed)

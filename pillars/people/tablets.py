@@ -135,10 +135,11 @@ def end_badge_sessions(user: Any) -> int:
 
 
 def enroll_after_sign_in(request: HttpRequest, user: Any, device: Any) -> None:
-    """A full sign-in on a trusted tablet opens badge-and-PIN switching there for a while."""
+    """A full sign-in on a trusted tablet opens badge-and-PIN switching there for a while, for
+    the staff of the tablet's organization (another's cannot switch in there by badge)."""
     if not isinstance(device, TrustedDevice):
         return
-    staff = Staff.objects.filter(user=user).first()
+    staff = Staff.objects.filter(user=user, organization_id=device.organization_id).first()
     if staff is not None:
         enroll_on_device(device, staff)
 

@@ -270,3 +270,34 @@ def build_world() -> World:
         for episode, unit, bed in zip(episodes, (unit_a, unit_b), (beds[0], beds[4]), strict=True)
     )
     return world
+
+
+@dataclass
+class Elsewhere:
+    """A second organization beside a world's: its own site, unit (code "q"), staff of every
+    role but the BHT's, and a person placed on the unit under the world's person A's record
+    number (record numbers are each organization's own)."""
+
+    org: Organization
+    unit: Unit
+    beds: list[Bed]
+    person: PersonServed
+    staff: dict[str, Staff]
+
+
+ELSEWHERE_ROLES = ("nurse", "supervisor", "director", "privacy", "admin", "peer")
+
+
+def build_elsewhere(world: World) -> Elsewhere:
+    other = Organization.objects.create(name="Elsewhere Health")
+    site = Site.objects.create(organization=other, name="Far campus")
+    unit, beds = make_unit(site, "q")
+    staff = {
+        role: StaffFactory.create(username=f"elsewhere-{role}", roles=[role], units=[unit])
+        for role in ELSEWHERE_ROLES
+    }
+    person = PersonFactory.create(
+        record_number=world.person_a.record_number, legal_family_name="Quillon", organization=other
+    )
+    place(person, unit, beds[0], staff["nurse"])
+    return Elsewhere(other, unit, beds, person, staff)

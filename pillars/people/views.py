@@ -353,7 +353,9 @@ def person_transfer(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if placement is None:
         messages.info(request, f"{person.display_name} is not admitted; admit them instead.")
         return redirect("people:person-detail", public_id=person.public_id)
-    units, beds, choices = _placement_form_data(request.user, selectors.transfer_units())
+    units, beds, choices = _placement_form_data(
+        request.user, selectors.transfer_units(request.user)
+    )
     form = forms.TransferForm(posted(request), choices=choices)
 
     def move(data: dict[str, Any]) -> Unit:

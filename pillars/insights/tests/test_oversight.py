@@ -111,7 +111,7 @@ def test_the_privacy_dashboard_counts_access_and_disclosures_by_month(world: Wor
             category=Category.SUBSTANCE_USE,
             detail={"disclosure": basis},
         )
-    board = privacy.build()
+    board = privacy.build(privacy_user)
     key = board.months[-1]
     assert board.counts["exports"][key] == 1
     assert board.counts["denied"][key] == 1

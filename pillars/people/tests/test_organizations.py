@@ -6,7 +6,6 @@ staff; these are the lookups and choices that name no record by public id."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,33 +15,9 @@ from pillars.audit.forms import ReportFilterForm
 from pillars.core import policy
 from pillars.people import selectors
 from pillars.people.models import Organization, PersonServed, Site, Staff, Unit
-from pillars.people.testing import PersonFactory, StaffFactory, World, make_unit, place
+from pillars.people.testing import Elsewhere, StaffFactory, World, make_unit
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Elsewhere:
-    unit: Unit
-    person: PersonServed
-    staff: dict[str, Staff]
-
-
-@pytest.fixture
-def elsewhere(world: World) -> Elsewhere:
-    """A second organization whose person has the world's person A's record number."""
-    other = Organization.objects.create(name="Elsewhere Health")
-    site = Site.objects.create(organization=other, name="Far campus")
-    unit, beds = make_unit(site, "q")
-    staff = {
-        role: StaffFactory.create(username=f"elsewhere-{role}", roles=[role], units=[unit])
-        for role in ("nurse", "director", "privacy", "admin", "peer")
-    }
-    person = PersonFactory.create(
-        record_number=world.person_a.record_number, legal_family_name="Quillon", organization=other
-    )
-    place(person, unit, beds[0], staff["nurse"])
-    return Elsewhere(unit, person, staff)
 
 
 def test_an_organization_wide_role_reads_its_own_organization_only(
@@ -514,3 +489,166 @@ def test_a_failed_sign_in_under_another_organizations_name_or_badge_is_not_in_th
         labels["their badge"],
         labels["no one's"],
     }
+
+
+# --- Off the main read paths: imports, transfers, the director's census, tablets --------------
+
+
+def test_a_staff_import_resolves_units_supervisors_and_badges_in_the_importers_organization(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    """Unit codes, badges and supervisors in an import file name the importer's organization's
+    (unit codes and badges are each organization's own)."""
+    from pillars.people import importing
+
+    badge = world.staff["nurse"].badge_number
+    text = (
+        "username,display_name,hired_on,roles,home_units,badge_number,supervisor\n"
+        "far.one,Far One,2024-02-01,bht,a,,\n"
+        f"far.two,Far Two,2024-02-01,bht,q,{badge},\n"
+        "far.three,Far Three,2024-02-01,bht,q,,t-supervisor\n"
+    )
+    report = importing.run(
+        "staff", text.encode(), actor=elsewhere.staff["admin"].user, commit=True, source="t.csv"
+    )
+    assert [str(p) for p in report.problems] == [
+        "line 2: unit code 'a' does not exist",
+        "line 4: supervisor 't-supervisor' is not a staff member (put them on an earlier line, "
+        "or import them first)",
+    ]
+    assert not report.committed
+    assert not world.unit_a.staff.filter(user__username__startswith="far.").exists()
+    # The badge another organization uses is free in this one.
+    good = "\n".join(text.splitlines()[:1] + text.splitlines()[2:3]) + "\n"
+    report = importing.run(
+        "staff", good.encode(), actor=elsewhere.staff["admin"].user, commit=True, source="t.csv"
+    )
+    assert report.committed, report.problems
+    made = Staff.objects.get(user__username="far.two")
+    assert (made.organization_id, made.badge_number) == (elsewhere.unit.organization_id, badge)
+    assert list(made.home_units.all()) == [elsewhere.unit]
+
+
+def test_a_persons_import_admits_to_the_importers_units_only(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    """A person imported onto another organization's unit code is refused (it would have made
+    the person the other organization's, on its unit); a record number another organization
+    uses is free in this one."""
+    from pillars.people import importing
+
+    text = (
+        "record_number,legal_given_name,legal_family_name,date_of_birth,unit,bed\n"
+        "MRN-FAR1,Robin,Hale,1985-07-04,a,A101-B\n"
+        f"{world.person_b.record_number},Casey,Moss,2002-12-31,q,\n"
+    )
+    report = importing.run(
+        "persons", text.encode(), actor=elsewhere.staff["admin"].user, commit=True, source="t.csv"
+    )
+    assert [str(p) for p in report.problems] == ["line 2: unit code 'a' does not exist"]
+    assert not PersonServed.objects.filter(record_number="MRN-FAR1").exists()
+    good = "\n".join(text.splitlines()[:1] + text.splitlines()[2:3]) + "\n"
+    report = importing.run(
+        "persons", good.encode(), actor=elsewhere.staff["admin"].user, commit=True, source="t.csv"
+    )
+    assert report.committed, report.problems
+    made = PersonServed.objects.get(
+        record_number=world.person_b.record_number, organization_id=elsewhere.unit.organization_id
+    )
+    assert made.legal_family_name == "Moss"
+
+
+def test_a_transfer_offers_and_takes_the_organizations_own_units_only(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from pillars.core.tests.api_support import api_as
+    from pillars.people.models import Placement
+
+    nurse = elsewhere.staff["nurse"]
+    client = client_of(nurse)
+    url = f"/people/persons/{elsewhere.person.public_id}/transfer/"
+    page = client.get(url).content.decode()
+    assert str(elsewhere.unit.public_id) in page
+    assert str(world.unit_a.public_id) not in page
+    assert str(world.beds_a[1].public_id) not in page
+    response = client.post(url, {"place": str(world.unit_a.public_id), "reason": "over there"})
+    assert response.status_code == 200
+    episode = elsewhere.person.episodes.get()
+    response = api_as(nurse.user).post(
+        f"/episodes/{episode.public_id}/transfer", {"unit": str(world.unit_a.public_id)}
+    )
+    assert response.status_code == 422
+    assert list(Placement.objects.filter(episode=episode).values_list("unit_id", flat=True)) == [
+        elsewhere.unit.pk
+    ]
+
+
+def test_the_transfer_service_itself_refuses_another_organizations_unit(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    """Behind the pages and the API: a caller that hands the service another organization's
+    unit gets a refusal, and the person stays where they are."""
+    from pillars.core.errors import ValidationError
+    from pillars.people import services
+    from pillars.people.models import Placement
+
+    episode = elsewhere.person.episodes.get()
+    with pytest.raises(ValidationError, match="no such unit"):
+        services.transfer_person(
+            episode, actor=elsewhere.staff["nurse"].user, unit=world.unit_a, reason="over there"
+        )
+    assert list(Placement.objects.filter(episode=episode).values_list("unit_id", "ended_at")) == [
+        (elsewhere.unit.pk, None)
+    ]
+
+
+def test_the_directors_census_counts_the_organizations_own_staff(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    from pillars.people import panels
+
+    def nurses(user: Any) -> int:
+        figures = panels.organization_census(None, policy.actor_for(user))  # type: ignore[arg-type]
+        return next(row["n"] for row in figures["roles"] if row["code"] == "nurse")
+
+    assert nurses(elsewhere.staff["director"].user) == 1
+    StaffFactory.create(username="elsewhere-nurse-2", roles=["nurse"], units=[elsewhere.unit])
+    assert nurses(elsewhere.staff["director"].user) == 2
+    assert nurses(world.user("director")) == 1
+
+
+def test_another_organizations_tablet_is_not_among_a_staff_members_tablets(
+    world: World, elsewhere: Elsewhere, signed_in: Any
+) -> None:
+    """A staff member who signs in with a password on another organization's unit tablet does
+    not link it to themselves: their administrator neither sees it nor can revoke it."""
+    from django.http import Http404
+    from django.test import Client
+
+    from pillars.core import clock
+    from pillars.people import access
+    from pillars.people.models import DeviceEnrollment, TrustedDevice
+    from pillars.people.tablets import DEVICE_COOKIE
+    from pillars.people.testing import PASSWORD
+
+    nurse = signed_in("nurse")
+    response = nurse.post(
+        "/account/tablet/register/", {"unit": str(world.unit_a.public_id), "name": "North"}
+    )
+    assert response.status_code == 302
+    tablet = Client()
+    tablet.cookies[DEVICE_COOKIE] = nurse.cookies[DEVICE_COOKIE].value
+    response = tablet.post(
+        "/account/sign-in/", {"username": "elsewhere-nurse", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    device = TrustedDevice.objects.get()
+    far_nurse, far_admin = elsewhere.staff["nurse"], elsewhere.staff["admin"].user
+    assert not DeviceEnrollment.objects.filter(staff=far_nurse).exists()
+    # Nor does a link written before sign-ins kept to the tablet's organization.
+    DeviceEnrollment.objects.create(device=device, staff=far_nurse, full_sign_in_at=clock.now())
+    assert access.get_access_for(far_admin, far_nurse.public_id).tablets == []
+    with pytest.raises(Http404):
+        access.revoke_tablet(far_nurse, device, actor=far_admin, reason="Not ours at all, surely.")
+    device.refresh_from_db()
+    assert device.revoked_at is None

@@ -23,6 +23,7 @@ from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.core import clock, exports, policy
 from pillars.core.errors import invalid
 from pillars.people import pending_imports
+from pillars.people import services as people_services
 from pillars.people.models import PendingImport, PersonServed
 from pillars.recovery.hsds import importer
 from pillars.recovery.hsds import package as hsds
@@ -105,8 +106,12 @@ def import_package(
     """Validate an HSDS package and, with ``commit`` and no problem at all, write every row of
     it in one transaction (new ids created, known ids updated). A dry run writes only its audit
     event; with ``hold``, a valid package waits for ``commit_pending_import`` (the upload page's
-    preview). Raises PermissionDenied unless the actor manages the directory."""
+    preview). Raises PermissionDenied unless the actor manages the directory, and for a write
+    (or a hold) unless the actor may change what every organization shares: the directory is
+    one for the whole installation (people.tenancy.REFERENCE)."""
     policy.require(actor, "recovery.manage_directory")
+    if commit or hold:
+        people_services.refuse_shared_change(actor, HsdsService)
     digest = hashlib.sha256()
     for name, data in sorted(files.items()):
         digest.update(name.encode() + b"\0" + data)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from pillars.core import policy
+from pillars.people.tenancy import organization_for
 from pillars.rounds.models import ObservationLevel
 
 
@@ -23,12 +24,11 @@ def levels_visible_to(
 
 
 def level_versions(user: Any) -> list[ObservationLevel]:
-    """Every version of every level, with how many orders each version governs."""
-    return list(
-        levels_visible_to(user, "rounds.manage_levels", include_older=True).annotate(
-            orders_count=Count("orders")
-        )
-    )
+    """Every version of every level, with how many orders each version governs: the orders of
+    the user's organization (the levels are shared; their orders are each organization's)."""
+    versions = levels_visible_to(user, "rounds.manage_levels", include_older=True)
+    mine = Q(orders__organization_id=organization_for(user))
+    return list(versions.annotate(orders_count=Count("orders", filter=mine)))
 
 
 def current_level_by_code(code: str) -> ObservationLevel | None:

@@ -23,6 +23,7 @@ from pillars.core.entry import get_for
 from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET_POST, page
 from pillars.core.routes import Routes
+from pillars.people.tenancy import in_organization
 from pillars.rounds import services
 from pillars.rounds.forms.orders import LevelForm, NewLevelForm
 from pillars.rounds.models import ObservationLevel
@@ -93,7 +94,12 @@ def level_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request,
         form,
         "rounds/level_form.html",
-        {"form": form, "level": level, "orders_count": level.orders.count()},
+        {
+            "form": form,
+            "level": level,
+            # The level is shared; the orders it governs are each organization's.
+            "orders_count": in_organization(level.orders.all(), request.user).count(),
+        },
         lambda data: services.change_level(level, actor=request.user, **data),
         lambda new: saved(
             request,

@@ -112,19 +112,33 @@ class DriftMonth:
         return self.flags_per_10_notes
 
 
-def _encounters(staff_ids: list[int] | None) -> QuerySet[Encounter]:
-    qs = Encounter.objects.filter(status=EncounterStatus.SIGNED)
-    if staff_ids is None:
-        return qs.filter(written_by__roles__code="peer")
-    return qs.filter(written_by_id__in=staff_ids)
+def _whose(staff_ids: list[int] | None, organization_id: int | None, staff: str) -> Q:
+    """The rows of the staff named (by the row's ``staff`` field), or of every peer of the
+    organization."""
+    if staff_ids is not None:
+        return Q(**{f"{staff}_id__in": staff_ids})
+    if organization_id is None:
+        raise ValueError("an organization's figures need the organization")
+    return Q(**{f"{staff}__roles__code": "peer"}, organization_id=organization_id)
+
+
+def _encounters(staff_ids: list[int] | None, organization_id: int | None) -> QuerySet[Encounter]:
+    return Encounter.objects.filter(
+        _whose(staff_ids, organization_id, "written_by"), status=EncounterStatus.SIGNED
+    )
 
 
 def drift_months(
-    staff_ids: list[int] | None, first: date, last: date, zone: tzinfo | None = None
+    staff_ids: list[int] | None,
+    first: date,
+    last: date,
+    zone: tzinfo | None = None,
+    *,
+    organization_id: int | None = None,
 ) -> list[DriftMonth]:
     """The months from ``first`` to ``last`` (month starts) for these staff (None: every peer
-    in the organization), counted in ``zone`` (``zone_for`` when not given), with the active
-    thresholds each crossed. Four grouped queries."""
+    in the organization ``organization_id``), counted in ``zone`` (``zone_for`` when not
+    given), with the active thresholds each crossed. Four grouped queries."""
     zone = zone or zone_for(staff_ids)
     months: dict[date, DriftMonth] = {}
     cursor = first
@@ -132,7 +146,7 @@ def drift_months(
         months[cursor] = DriftMonth(cursor)
         cursor = add_months(cursor, 1)
     start, end = _moment(first, zone), _moment(add_months(last, 1), zone)
-    enc = _encounters(staff_ids).filter(started_at__gte=start, started_at__lt=end)
+    enc = _encounters(staff_ids, organization_id).filter(started_at__gte=start, started_at__lt=end)
     for started, minutes in enc.values_list("started_at", "minutes"):
         row = months[month_start(started.astimezone(zone).date())]
         row.notes += 1
@@ -143,10 +157,7 @@ def drift_months(
     for started in flags:
         months[month_start(started.astimezone(zone).date())].flags += 1
     log = TimeLogEntry.objects.filter(worked_on__gte=first, worked_on__lt=add_months(last, 1))
-    if staff_ids is None:
-        log = log.filter(staff__roles__code="peer")
-    else:
-        log = log.filter(staff_id__in=staff_ids)
+    log = log.filter(_whose(staff_ids, organization_id, "staff"))
     for worked_on, task, minutes in log.values_list("worked_on", "task", "minutes"):
         row = months[month_start(worked_on)]
         row.by_task[task] = row.by_task.get(task, 0) + minutes
@@ -173,13 +184,18 @@ class MixRow:
 
 
 def activity_mix(
-    staff_ids: list[int] | None, first: date, last: date, zone: tzinfo | None = None
+    staff_ids: list[int] | None,
+    first: date,
+    last: date,
+    zone: tzinfo | None = None,
+    *,
+    organization_id: int | None = None,
 ) -> list[MixRow]:
     """How often each term of the peer-role taxonomy was used in the period's signed notes
-    (months in ``zone``, as ``drift_months``), every active term listed (a term never used is
-    part of the picture), retired terms last."""
+    (months in ``zone`` and staff as ``drift_months``), every active term listed (a term never
+    used is part of the picture), retired terms last."""
     zone = zone or zone_for(staff_ids)
-    enc = _encounters(staff_ids).filter(
+    enc = _encounters(staff_ids, organization_id).filter(
         started_at__gte=_moment(first, zone), started_at__lt=_moment(add_months(last, 1), zone)
     )
     counts = dict(

@@ -48,14 +48,16 @@ class Counts:
 
 
 def recognition_counts(user: Any) -> Counts:
-    """Counts only: per month (peer and leader apart) and per recipient's home unit."""
-    policy.require(user, "workforce.view_recognition_counts")
+    """Counts only, of the reader's organization: per month (peer and leader apart) and per
+    recipient's home unit."""
+    actor = policy.require(user, "workforce.view_recognition_counts")
+    given = in_organization(Recognition.objects.all(), actor)
     months: Counter[tuple[str, bool]] = Counter()
-    for given_at, leader in Recognition.objects.values_list("given_at", "is_from_leader"):
+    for given_at, leader in given.values_list("given_at", "is_from_leader"):
         months[(given_at.strftime("%Y-%m"), leader)] += 1
     keys = sorted({m for m, _ in months})
     per_unit: Counter[str] = Counter()
-    for (name,) in Recognition.objects.values_list("given_to__home_units__name"):
+    for (name,) in given.values_list("given_to__home_units__name"):
         per_unit[name or "No home unit"] += 1
     return Counts(
         by_month=[(m, months[(m, False)], months[(m, True)]) for m in keys],

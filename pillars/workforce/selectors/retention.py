@@ -271,11 +271,11 @@ def workforce_view(user: Any, *, by: str = "role", quarters: int = 4) -> Workfor
 
 
 def exits_visible_to(user: Any, since: date) -> list[tuple[Staff, ExitInterview | None]]:
-    """Staff who left since ``since``, with their exit interview if any (administrators and
-    the director)."""
-    policy.require(user, "workforce.view_retention")
+    """Staff of the reader's organization who left since ``since``, with their exit interview
+    if any (administrators and the director)."""
+    actor = policy.require(user, "workforce.view_retention")
     staff = list(
-        Staff.objects.filter(exited_on__gte=since)
+        Staff.objects.filter(organization_id=organization_for(actor), exited_on__gte=since)
         .prefetch_related("roles")
         .order_by("-exited_on", "pk")
     )

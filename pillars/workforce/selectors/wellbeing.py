@@ -117,11 +117,12 @@ def get_instrument(code: str) -> CheckInInstrument:
 
 
 def organization_of(user: Any) -> Organization | None:
-    actor = policy.actor_for(user)
-    unit = Unit.objects.filter(staff__pk=actor.staff_pk).select_related("site").first()
-    if unit is not None:
-        return Organization.objects.filter(sites=unit.site_id).first()
-    return Organization.objects.order_by("pk").first()
+    """The organization the staff member works for (a float or a new hire without a home unit
+    too); None for someone who is not staff."""
+    organization_id = policy.actor_for(user).organization_id
+    if organization_id is None:
+        return None
+    return Organization.objects.filter(pk=organization_id).first()
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def test_the_organizations_months_are_in_its_zone(world: World, signed_in: Any) 
     assert zone_for(None) == ZoneInfo("Pacific/Honolulu")
     # 20:00 on 31 March in Honolulu (UTC-10) is 06:00 on 1 April in UTC.
     _encounter(world, datetime(2026, 3, 31, 20, 0, tzinfo=ZoneInfo("Pacific/Honolulu")))
-    [march] = drift_months(None, date(2026, 3, 1), date(2026, 3, 1))
+    [march] = drift_months(None, date(2026, 3, 1), date(2026, 3, 1), organization_id=world.org.pk)
     assert march.notes == 1
     with time_machine.travel(datetime(2026, 4, 1, 6, 30, tzinfo=UTC), tick=False):
         page = signed_in("director").get(reverse("workforce:drift-org"))

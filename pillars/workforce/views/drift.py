@@ -17,6 +17,7 @@ from pillars.core.formtools import form_write, posted, saved
 from pillars.core.pages import GET, GET_POST, page
 from pillars.core.routes import Routes
 from pillars.people.models import Staff
+from pillars.people.tenancy import organization_for
 from pillars.workforce.forms.drift import TimeLogForm
 from pillars.workforce.models.drift import DriftThreshold, NonPeerTask
 from pillars.workforce.selectors import drift as selectors
@@ -29,15 +30,17 @@ route = Routes()
 MONTHS = 12
 
 
-def _context(staff_ids: list[int] | None) -> dict[str, Any]:
+def _context(staff_ids: list[int] | None, organization_id: int | None = None) -> dict[str, Any]:
     zone = selectors.zone_for(staff_ids)
     last = selectors.month_start(clock.today_in(zone))
     first = selectors.add_months(last, -(MONTHS - 1))
-    months = selectors.drift_months(staff_ids, first, last, zone)
+    months = selectors.drift_months(staff_ids, first, last, zone, organization_id=organization_id)
     return {
         "months": months,
         "zone": str(zone),
-        "mix": selectors.activity_mix(staff_ids, first, last, zone),
+        "mix": selectors.activity_mix(
+            staff_ids, first, last, zone, organization_id=organization_id
+        ),
         "share_chart": selectors.share_chart(months),
         "flags_chart": selectors.flags_chart(months),
         "tasks": list(NonPeerTask.choices),
@@ -60,11 +63,11 @@ def drift_person(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @route("drift/", name="drift-org")
 @page("the organization's role-drift figures (counts over every peer; audited)", GET)
 def drift_org(request: HttpRequest) -> HttpResponse:
-    policy.require(request.user, "workforce.view_org_drift")
+    actor = policy.require(request.user, "workforce.view_org_drift")
     audit_operations_read(
         request.user, "workforce.drift", "organization", {"what": "organization role drift"}
     )
-    return render(request, "workforce/drift/org.html", _context(None))
+    return render(request, "workforce/drift/org.html", _context(None, organization_for(actor)))
 
 
 @route("drift/time-log/", name="time-log")

@@ -40,7 +40,8 @@ class Command(BaseCommand):
                 self._import(user, path, commit=options["commit"])
         except PermissionDenied:
             raise CommandError(
-                f"{user.get_username()} may not manage the directory (administrators only)."
+                f"{user.get_username()} may not manage the directory (administrators only; "
+                "where the installation serves several organizations, its operator imports)."
             ) from None
         except PackageRefused as exc:
             raise CommandError(exc.message) from None
