@@ -546,6 +546,24 @@ def _new_user(username: str, email: str, password: str | None, **flags: Any) -> 
     return user
 
 
+def _outside_errors(
+    errors: dict[str, list[str]],
+    organization_id: int | None,
+    *,
+    home_units: Iterable[Unit] | None = None,
+    programs: Iterable[Any] | None = None,
+    supervisor: Staff | None = None,
+) -> None:
+    """A staff member's home units, programs and supervisor are their own organization's
+    (people.tenancy): the forms offer no other, and this is the rule behind them."""
+    if supervisor is not None and supervisor.organization_id != organization_id:
+        errors["supervisor"] = ["There is no such staff member in this organization."]
+    if home_units is not None and any(u.organization_id != organization_id for u in home_units):
+        errors["home_units"] = ["Choose units of this organization."]
+    if programs is not None and any(p.organization_id != organization_id for p in programs):
+        errors["programs"] = ["Choose programs of this organization."]
+
+
 def create_staff(
     *,
     actor: Any,
@@ -569,6 +587,14 @@ def create_staff(
     errors: dict[str, list[str]] = {}
     username = username.strip().lower()
     _account_errors(errors, username=username, display_name=display_name)
+    home_units, programs = list(home_units), list(programs)
+    _outside_errors(
+        errors,
+        organization_for(actor),
+        home_units=home_units,
+        programs=programs,
+        supervisor=supervisor,
+    )
     badges = Staff.objects.filter(organization_id=organization_for(actor))
     if badge_number and badges.filter(badge_number=badge_number).exists():
         errors["badge_number"] = ["That badge number is in use."]
@@ -582,12 +608,11 @@ def create_staff(
     else:
         if not role_list:
             errors["roles"] = ["Give at least one role."]
-    if supervisor is not None and supervisor.exited_on is not None:
-        errors["supervisor"] = [f"{supervisor} no longer works here."]
-    elif supervisor is not None and (
-        found := _supervisor_errors(None, supervisor, [r.code for r in role_list])
-    ):
-        errors["supervisor"] = found
+    if supervisor is not None and "supervisor" not in errors:
+        if supervisor.exited_on is not None:
+            errors["supervisor"] = [f"{supervisor} no longer works here."]
+        elif found := _supervisor_errors(None, supervisor, [r.code for r in role_list]):
+            errors["supervisor"] = found
     _password_errors(errors, password, username=username, email=email)
     if errors:
         raise ValidationError(errors)
@@ -606,8 +631,8 @@ def create_staff(
             shares_lived_experience=shares_lived_experience,
         )
         staff.roles.set(role_list)
-        staff.home_units.set(list(home_units))
-        staff.programs.set(list(programs))
+        staff.home_units.set(home_units)
+        staff.programs.set(programs)
         # Other apps' work on a hire (workforce assigns required courses), before the event
         # that records the hire, in the same transaction.
         hooks.staff_changed(staff, event=hooks.STAFF_HIRED, actor=actor)
@@ -650,12 +675,22 @@ def _staff_values(staff: Staff) -> dict[str, Any]:
 
 def _update_staff(staff: Staff, *, actor: Any, fields: dict[str, Any]) -> Staff:
     errors: dict[str, list[str]] = {}
+    for name in ("home_units", "programs"):
+        if fields.get(name) is not None:
+            fields[name] = list(fields[name])
+    _outside_errors(
+        errors,
+        staff.organization_id,
+        home_units=fields.get("home_units"),
+        programs=fields.get("programs"),
+        supervisor=fields.get("supervisor"),
+    )
     if "display_name" in fields:
         fields["display_name"] = str(fields["display_name"] or "").strip()
         if not fields["display_name"]:
             errors["display_name"] = ["This field is required."]
     supervisor = fields.get("supervisor")
-    if supervisor is not None:
+    if supervisor is not None and "supervisor" not in errors:
         # Walk up the chain: a supervisor who is (indirectly) supervised by this person would
         # make a loop that the team views and the caseload balance cannot resolve.
         seen, cursor = set(), supervisor

@@ -652,3 +652,41 @@ def test_another_organizations_tablet_is_not_among_a_staff_members_tablets(
         access.revoke_tablet(far_nurse, device, actor=far_admin, reason="Not ours at all, surely.")
     device.refresh_from_db()
     assert device.revoked_at is None
+
+
+def test_a_staff_members_units_programs_and_supervisor_are_their_organizations(
+    world: World, elsewhere: Elsewhere
+) -> None:
+    """Behind the staff form and the import: the services refuse another organization's unit,
+    program or supervisor, on a hire and on a change, and nothing is stored."""
+    from datetime import date
+
+    from pillars.core.errors import ValidationError
+    from pillars.people import services
+
+    admin = elsewhere.staff["admin"].user
+    theirs: dict[str, dict[str, Any]] = {
+        "home_units": {"home_units": [world.unit_a]},
+        "programs": {"programs": [world.program]},
+        "supervisor": {"supervisor": world.staff["supervisor"]},
+    }
+    for field, given in theirs.items():
+        with pytest.raises(ValidationError) as refused:
+            services.create_staff(
+                actor=admin,
+                username=f"elsewhere-new-{field}",
+                display_name="New Hire",
+                hired_on=date(2026, 1, 5),
+                roles=["bht"],
+                **given,
+            )
+        assert field in refused.value.message_dict, refused.value.message_dict
+        assert "Supervisor" not in str(refused.value.message_dict)  # no name of theirs shown
+        with pytest.raises(ValidationError) as refused:
+            services.update_staff(elsewhere.staff["peer"], actor=admin, **given)
+        assert field in refused.value.message_dict
+    assert not Staff.objects.filter(user__username__startswith="elsewhere-new-").exists()
+    peer = Staff.objects.get(pk=elsewhere.staff["peer"].pk)
+    assert list(peer.home_units.all()) == [elsewhere.unit]
+    assert peer.supervisor_id is None
+    assert not peer.programs.exists()
