@@ -101,17 +101,14 @@ def candidate_pool(actor: Any, person: PersonServed, today: date) -> list[PoolPe
             )
         )
         .select_related("peer_profile")
-        .prefetch_related("programs")
         .distinct()
     )
-    limits: dict[int | None, int] = {}
-    for program, n in CaseloadLimit.objects.order_by("pk").values_list("program_id", "max_persons"):
-        limits.setdefault(program, n)
-    default = limits.get(None, DEFAULT_CASELOAD_LIMIT)
+    peers = list(staff)
+    # The same limit the choice is checked against (``caseload_room``).
+    limits = caseload_limits_for(peers)
     pool = []
-    for peer in staff:
-        own = [limits[p.pk] for p in peer.programs.all() if p.pk in limits]
-        room = (min(own) if own else default) - peer.carrying
+    for peer in peers:
+        room = limits[peer.pk] - peer.carrying
         if room > 0:
             pool.append(PoolPeer(peer, peer.display_name, room, peer.peer_profile.shared()))
     return pool
