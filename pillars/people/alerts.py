@@ -46,6 +46,7 @@ __all__ = [
     "employed",
     "listed",
     "on_duty",
+    "part2_team",
     "resolve",
     "set_lead_rule",
     "staff_employed",
@@ -99,6 +100,24 @@ def on_duty(unit: Unit, now: datetime) -> list[Staff]:
         if leads:
             return leads
     return staff_employed(Q(roles__code=RoleCode.NURSE, home_units=unit), unit, now)
+
+
+def part2_team(recipients: Iterable[Staff], record: Any) -> list[Staff]:
+    """The recipients an alert about ``record`` (a ``Part2Labelled`` record, or one reached
+    through it) may reach: everyone for a record that is not Part 2; for a Part 2 record only the
+    team of the program it was made in (its unit a home unit or one of their programs' units),
+    DESIGN.md rule 6. An alert is no disclosure: a consent or an emergency grant opens the
+    record itself, never a message about it. One query, none for a record that is not Part 2."""
+    staff = list(recipients)
+    if not getattr(record, "is_part2", False) or not staff:
+        return staff
+    unit_id = record.made_in_unit_id
+    team = set(
+        Staff.objects.filter(pk__in=[s.pk for s in staff])
+        .filter(Q(home_units=unit_id) | Q(programs__units=unit_id))
+        .values_list("pk", flat=True)
+    )
+    return [s for s in staff if s.pk in team]
 
 
 # --- Writing ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from pillars.incidents.models import (
 from pillars.incidents.models.incidents import IncidentStatus
 from pillars.incidents.services.incidents import category_of
 from pillars.people.models import PersonServed, Staff, Unit
-from pillars.people.selectors import employed_q
+from pillars.people.selectors import employed_q, part2_person_ids
 from pillars.rounds.selectors.assignments import assignments_active_at
 
 # DESIGN.md rule 5: leaders see aggregates only, and no group smaller than five.
@@ -83,15 +83,17 @@ def record_incidents_read(user: Any, incidents: list[Incident], *, what: str) ->
     """One audit event for a list of incidents that named persons served."""
     if not incidents:
         return
-    persons = {
-        str(ip.person.public_id) for i in incidents for ip in i.persons.all() if ip.person_id
-    }
+    named = [ip.person for i in incidents for ip in i.persons.all() if ip.person_id]
+    persons = {str(p.public_id) for p in named}
+    # The category of one incident's read (category_of), for the whole list: substance use when
+    # a listed incident was reported in a Part 2 program or names anyone ever placed in one.
+    part2 = any(i.is_part2 for i in incidents) or bool(part2_person_ids({p.pk for p in named}))
     audit.record(
         actor=_user(user),
         action=Action.VIEW,
         object_type="incidents.incident",
         object_id=what,
-        category=Category.GENERAL,
+        category=Category.SUBSTANCE_USE if part2 else Category.GENERAL,
         purpose=Purpose.TREATMENT,
         detail={
             "incident_ids": [str(i.public_id) for i in incidents],

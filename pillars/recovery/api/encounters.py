@@ -5,6 +5,7 @@ addendum, and the scope-guard check of a note's words."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -24,6 +25,7 @@ from pillars.people import selectors as people_selectors
 from pillars.recovery.models.encounters import Encounter, Modality, Setting
 from pillars.recovery.models.plans import Goal
 from pillars.recovery.selectors import encounters as selectors
+from pillars.recovery.selectors.person_reads import readable_part
 from pillars.recovery.services import encounters as services
 
 router = Router(tags=["recovery"])
@@ -76,6 +78,12 @@ class EncounterOut(Out):
     void_reason: str
 
     paths = {"written_by": "written_by.display_name"}
+
+    @staticmethod
+    def resolve_goal(e: Encounter, context: dict[str, Any]) -> UUID | None:
+        # A goal written in a Part 2 program is named only to a reader of its label.
+        goal = readable_part(context.get("reader"), e.goal) if "reader" in context else e.goal
+        return goal.public_id if goal is not None else None
 
     @staticmethod
     def resolve_activities(e: Encounter) -> list[str]:
@@ -166,7 +174,7 @@ def list_encounters(
         list({e.person.pk: e.person for e in result.items}.values()),
         what="api encounter list",
     )
-    return EncounterPage.of(result)
+    return EncounterPage.of(result, reader=request.user)
 
 
 @router.post(
@@ -196,7 +204,7 @@ def create_encounter(request: HttpRequest, payload: EncounterIn) -> Status[Encou
     encounter = selectors.get_encounter_for(
         request.user, encounter.public_id, what="api encounter signed"
     )
-    out = EncounterDetailOut.of(encounter)
+    out = EncounterDetailOut.of(encounter, reader=request.user)
     if encounter.billing_units:
         out.floor_warnings = hooks.floor_warnings(
             encounter.written_by, hooks.FloorTask.BILLABLE_PEER_SERVICE
@@ -226,7 +234,8 @@ def language_check(request: HttpRequest, payload: LanguageCheckIn) -> LanguageCh
 @audited("reads a peer encounter (audited by get_encounter_for)")
 def get_encounter(request: HttpRequest, public_id: UUID) -> EncounterDetailOut:
     return EncounterDetailOut.of(
-        selectors.get_encounter_for(request.user, public_id, what="api encounter")
+        selectors.get_encounter_for(request.user, public_id, what="api encounter"),
+        reader=request.user,
     )
 
 

@@ -143,7 +143,7 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[Referra
     person = people_selectors.get_person_for(
         request.user, payload.person, "recovery.make_referral", what="api refer"
     )
-    goals = Goal.objects.filter(person=person)
+    goals = policy.readable(Goal.objects.filter(person=person), request.user)
     goal = optional_named_in(goals, "goal", payload.goal, "Choose one of the person's own goals.")
     common: dict[str, Any] = {
         "actor": request.user,

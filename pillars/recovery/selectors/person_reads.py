@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from pillars.core import policy
 from pillars.core.entry import get_for
 from pillars.people.models import PersonServed
 from pillars.people.selectors import record_person_read
@@ -31,3 +32,14 @@ def get_person_record_for[M: models.Model](
     found = get_for(source, user, public_id, action)
     audit_person_read(user, found, person_of(found), what=what)
     return found
+
+
+def readable_part[M: models.Model](user: Any, record: M | None) -> M | None:
+    """A labelled record shown through another one (an encounter's or a referral's goal): the
+    record when ``user`` may read its label, else None. The goal was readable to whoever linked
+    it, but a goal written in a Part 2 program keeps its label: outside the program's team it
+    is shown only under a consent still active (a revocation holds for every later read). An
+    unlabelled one is the same person's and is read with the record that names it."""
+    if record is None or not getattr(record, "is_part2", False):
+        return record
+    return record if policy.is_visible(user, record) else None

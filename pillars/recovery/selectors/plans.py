@@ -39,23 +39,24 @@ get_version_for = PLANS.get_version_for
 # --- Goals -------------------------------------------------------------------------------------
 
 
-def _with_steps_and_notes(goals: QuerySet[Goal]) -> QuerySet[Goal]:
-    """Goals with their steps in order and their progress notes oldest first."""
+def _with_steps_and_notes(goals: QuerySet[Goal], user: Any) -> QuerySet[Goal]:
+    """Goals with their steps in order and their progress notes oldest first. A note carries
+    its own label (written while the person was in a Part 2 program, on a goal set elsewhere):
+    only the notes ``user`` may read are fetched (``None``: the system, or the person's own
+    page, reads them all)."""
+    notes = GoalProgress.objects.select_related("recorded_by").order_by(
+        "noted_on", "recorded_at", "id"
+    )
     return goals.select_related("created_by").prefetch_related(
         Prefetch("steps", queryset=GoalStep.objects.order_by("sort_order", "id")),
-        Prefetch(
-            "progress_notes",
-            queryset=GoalProgress.objects.select_related("recorded_by").order_by(
-                "noted_on", "recorded_at", "id"
-            ),
-        ),
+        Prefetch("progress_notes", queryset=policy.readable(notes, user)),
     )
 
 
 def goals_of(person: PersonServed, user: Any = None) -> QuerySet[Goal]:
     """The person's goals the user may read, active first, with steps and progress notes."""
     return _with_steps_and_notes(
-        policy.readable(Goal.objects.filter(person=person), user)
+        policy.readable(Goal.objects.filter(person=person), user), user
     ).order_by("status", "created_at", "id")
 
 
@@ -67,7 +68,7 @@ def get_goal_for(
     user: Any, public_id: Any, action: str = "recovery.view_goals", *, what: str
 ) -> Goal:
     """One goal with its steps and notes; 404 out of scope, 403 not allowed; audited."""
-    goals = _with_steps_and_notes(Goal.objects.select_related("person"))
+    goals = _with_steps_and_notes(Goal.objects.select_related("person"), user)
     return get_person_record_for(goals, user, public_id, action, what=what)
 
 

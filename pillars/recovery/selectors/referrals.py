@@ -65,7 +65,8 @@ class OutcomeRow:
 
     label: str
     total: int
-    cells: list[int]
+    # None: a cell hidden inside a shown row (small, or its complement: the row total is shown).
+    cells: list[int | None]
     hidden: bool
 
 
@@ -77,7 +78,10 @@ def _rows(closed: list[Referral], key: Any) -> list[OutcomeRow]:
     hide = suppressed(sizes, "screen", total_shown=True)
     rows = []
     for label, items in sorted(groups.items()):
-        cells = [sum(1 for r in items if r.status == s) for s in CLOSED_ORDER]
+        counts = {s: sum(1 for r in items if r.status == s) for s in CLOSED_ORDER}
+        small = suppressed(counts, "screen", total_shown=True)
+        # An empty cell holds no one and covers no one: shown as 0.
+        cells = [None if s in small and n else n for s, n in counts.items()]
         rows.append(OutcomeRow(label, len(items), cells, label in hide))
     return rows
 

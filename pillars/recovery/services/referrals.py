@@ -187,10 +187,16 @@ def preview(
     policy.require(actor, "recovery.make_referral", person)
     probe = Referral(person=person, created_at=clock.now())
     stamp(probe)
+    # The packet carries the goal's words: a goal written in a Part 2 program makes the packet
+    # Part 2 even when the referral itself is not (the person moved since).
+    labelled = {r.made_in_unit_id: r.made_in_unit for r in (probe, goal) if r and r.is_part2}
     consent = None
     refused = ""
-    if probe.is_part2:
-        consent = consent_for(person, probe.made_in_unit, service.organization.name)
+    if labelled:
+        units = list(labelled.values())
+        consent = consent_for(person, units[0], service.organization.name)
+        if consent is not None and not set(labelled) <= {u.pk for u in consent.programs.all()}:
+            consent = None
         if consent is None:
             refused = (
                 "This referral carries substance-use (Part 2) information, and no active consent "
@@ -199,7 +205,7 @@ def preview(
             )
     return Preview(
         fields=packet_fields(person, service, reason=reason, goal=goal),
-        part2=probe.is_part2,
+        part2=bool(labelled),
         consent=consent,
         confidential=is_confidential(service),
         refused=refused,
@@ -215,8 +221,12 @@ def _clean_text(value: str, name: str, limit: int, *, required: bool) -> str:
     return text
 
 
-def _check_goal(goal: Goal | None, person: PersonServed) -> None:
-    if goal is not None and goal.person_id != person.pk:
+def _check_goal(goal: Goal | None, person: PersonServed, actor: Any) -> None:
+    # The goal's words go into the packet: a goal the actor may not read (a Part 2 goal outside
+    # its program's team, without a consent) is refused like another person's.
+    if goal is not None and (
+        goal.person_id != person.pk or not policy.is_visible(policy.actor_for(actor), goal)
+    ):
         raise invalid("goal", "Choose one of the person's own goals.")
 
 
@@ -268,7 +278,7 @@ def refer(
     Refused with the reason, and nothing stored, when Part 2 information has no consent."""
     policy.require(actor, "recovery.make_referral", person)
     reason = _clean_text(reason, "reason", MAX_REASON, required=True)
-    _check_goal(goal, person)
+    _check_goal(goal, person, actor)
     staff = _staff(actor)
     seen = preview(person, actor=actor, service=service, reason=reason, goal=goal)
     if not seen.may_send:
@@ -308,11 +318,12 @@ def release_packet(referral: Referral, *, actor: Any, fmt: str) -> exports.Relea
     organization: a Part 2 packet leaves on the consent that names it (logged with basis
     "consent", the consent's id and the recipient's name), and its notice explains that
     consent (42 CFR 2.32(b))."""
+    # The goal's words are in the packet: its label is checked (and logged) with the referral's.
     return exports.release(
         actor,
         what="recovery.referral_packet",
         fmt=fmt,
-        records=[referral],
+        records=[referral, *([referral.goal] if referral.goal is not None else [])],
         person_id=referral.person.public_id,
         recipient=exports.Recipient(referral.organization_name, referral.consent),
         detail={
@@ -339,7 +350,7 @@ def log_outside(
     organization = _clean_text(organization, "organization", 300, required=True)
     contact = _clean_text(contact, "contact", 300, required=False)
     reason = _clean_text(reason, "reason", MAX_REASON, required=True)
-    _check_goal(goal, person)
+    _check_goal(goal, person, actor)
     staff = _staff(actor)
     now = clock.now()
     with transaction.atomic():

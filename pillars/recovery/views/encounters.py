@@ -41,6 +41,7 @@ from pillars.recovery.forms.encounters import (
 )
 from pillars.recovery.models.encounters import Modality, Setting, VirtualSession
 from pillars.recovery.selectors import encounters as selectors
+from pillars.recovery.selectors.person_reads import readable_part
 from pillars.recovery.services import encounters as services
 
 route = Routes()
@@ -289,6 +290,7 @@ def encounter_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         {
             "encounter": encounter,
             "person": encounter.person,
+            "goal": readable_part(request.user, encounter.goal),
             "zone_name": str(zone),
             "can_addendum": not encounter.is_void
             and policy.allows(request.user, "recovery.add_encounter_addendum", encounter),

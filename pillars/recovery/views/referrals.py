@@ -8,6 +8,7 @@ Views stay thin: a form parses, a selector fetches (scoped, audited), one servic
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,13 +28,17 @@ from pillars.recovery.models.plans import Goal, GoalStatus
 from pillars.recovery.models.referrals import TRANSITIONS
 from pillars.recovery.selectors import directory as directory_selectors
 from pillars.recovery.selectors import referrals as selectors
+from pillars.recovery.selectors.person_reads import readable_part
 from pillars.recovery.services import referrals as services
 
 route = Routes()
 
 
-def _goals(person: PersonServed) -> list[Goal]:
-    return list(Goal.objects.filter(person=person, status=GoalStatus.ACTIVE).order_by("pk"))
+def _goals(person: PersonServed, user: Any) -> list[Goal]:
+    # Label-filtered: a goal written in a Part 2 program is not offered (nor its words shown)
+    # outside the program's team without a consent.
+    goals = Goal.objects.filter(person=person, status=GoalStatus.ACTIVE).order_by("pk")
+    return list(policy.readable(goals, user))
 
 
 @route("persons/<uuid:public_id>/referrals/", name="person-referrals")
@@ -86,7 +91,7 @@ def refer(request: HttpRequest, public_id: UUID, service_id: UUID) -> HttpRespon
     )
     if service is None:
         raise Http404("Not found")
-    goals = _goals(person)
+    goals = _goals(person, request.user)
     form = ReferForm(posted(request), goals=goals)
     reason = form.data.get("reason", "") if form.is_bound else ""
     seen = services.preview(person, actor=request.user, service=service, reason=reason)
@@ -142,6 +147,7 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         {
             "referral": referral,
             "person": referral.person,
+            "goal": readable_part(request.user, referral.goal),
             "events": referral.events.select_related("actor", "outcome_reason"),
             "contact": contact,
             "can_update": can_update and referral.is_open,

@@ -26,7 +26,7 @@ from pillars.people.services import confirm_pin
 from pillars.rounds.models import Coverage, ObservationLevel, ObservationOrder
 from pillars.rounds.selectors.assignments import assignments_active_at
 from pillars.rounds.services.assignments import _staff_problem
-from pillars.rounds.services.escalation import order_subject
+from pillars.rounds.services.escalation import on_duty_for, order_subject
 from pillars.rounds.services.orders import order_observation
 
 
@@ -497,7 +497,7 @@ def _alert_lapse(lapse: Lapse, now: datetime) -> list[Alert]:
     )[:300]
     with transaction.atomic():
         return alerts.write(
-            alerts.on_duty(unit, now),
+            on_duty_for(lapse.order, unit, now),
             kind=AlertKind.COVERAGE_LAPSE,
             message=message,
             due_at=lapse.since,

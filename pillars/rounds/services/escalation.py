@@ -239,6 +239,14 @@ class Roster:
             known.update({pk: found.get(pk) for pk in missing})
         return [s for pk in sorted(ids) if (s := known.get(pk)) is not None]
 
+    def program_on_duty(self, unit_id: int) -> list[Staff]:
+        """The on-duty rule of the program a Part 2 order was made in, by the unit's id."""
+        key = ("program", unit_id)
+        if key not in self._by_unit:
+            program = Unit.objects.filter(pk=unit_id).first()
+            self._by_unit[key] = alerts.on_duty(program, self.now) if program else []
+        return self._by_unit[key]
+
     def recipients(self, recipient: str, order: ObservationOrder, unit: Unit) -> list[Staff]:
         if recipient == Recipient.ASSIGNED:
             self.read_orders([order])
@@ -276,7 +284,29 @@ def recipients_for(
     roster = _pass_roster.get()
     if roster is None or roster.now != now:
         roster = Roster(now)
-    return roster.recipients(recipient, order, unit)
+    return _in_the_program(roster.recipients(recipient, order, unit), order, unit, roster)
+
+
+def on_duty_for(order: ObservationOrder, unit: Unit, now: datetime) -> list[Staff]:
+    """Who hears an alert about the order on the unit at once: the unit's on-duty rule, within
+    the program for a Part 2 order (``_in_the_program``)."""
+    roster = Roster(now)
+    return _in_the_program(roster.recipients(Recipient.LEAD, order, unit), order, unit, roster)
+
+
+def _in_the_program(
+    found: list[Staff], order: ObservationOrder, unit: Unit, roster: Roster
+) -> list[Staff]:
+    """An order made in a substance-use program is a Part 2 record: its alerts name the person
+    and quote checks, so only the program's team hears them (DESIGN.md rule 6), never the unit
+    the person moved to nor a director outside the program. When the person has left the
+    program with the order still open, the unit they are on now neither reads it nor rounds on
+    it (it is asked to order observation of its own: rounds.unordered), so the program's
+    on-duty rule hears it, rather than nobody."""
+    heard = alerts.part2_team(found, order)
+    if heard or not order.is_part2 or order.made_in_unit_id in (None, unit.pk):
+        return heard
+    return roster.program_on_duty(order.made_in_unit_id)
 
 
 # --- The sweep --------------------------------------------------------------------------------
@@ -390,6 +420,8 @@ def _claim_many(items: Sequence[_Due]) -> list[_Due]:
 ORDER_READ = (
     "public_id",
     "episode_id",
+    "is_part2",
+    "made_in_unit_id",
     "person__public_id",
     "person__preferred_name",
     "person__legal_given_name",
@@ -623,7 +655,7 @@ def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, Observatio
         )
     )
     units = Unit.objects.in_bulk(set(unit_of.values()))
-    recipients: dict[int, list[Staff]] = {}
+    roster = Roster(now)
     drafted: list[Alert] = []
     for check in unsafe:
         order = orders[check.order_id]
@@ -631,12 +663,13 @@ def alert_checks_not_safe(checks: Sequence[Any], orders: Mapping[int, Observatio
         if unit is None:
             logger.warning("check %s is not safe but its person has no unit", check.public_id)
             continue
-        if unit.pk not in recipients:
-            recipients[unit.pk] = alerts.on_duty(unit, now)
-        if not recipients[unit.pk]:
+        on_duty = _in_the_program(
+            roster.recipients(Recipient.LEAD, order, unit), order, unit, roster
+        )
+        if not on_duty:
             logger.warning("check %s is not safe and nobody is on duty on %s", check.pk, unit)
         drafted += alerts.draft(
-            recipients[unit.pk],
+            on_duty,
             kind=AlertKind.CHECK_NOT_SAFE,
             message=_not_safe_message(check, order, unit),
             due_at=check.observed_at,

@@ -28,6 +28,7 @@ from pillars.people.alerts import Alert, AlertKind, Subject
 from pillars.people.models import Placement
 from pillars.people.selectors import record_person_event
 from pillars.rounds.models import Check, ObservationOrder, SetAsideCheck
+from pillars.rounds.services.escalation import on_duty_for
 from pillars.rounds.services.orders import record_check
 
 MAX_ITEMS = 100
@@ -92,7 +93,6 @@ def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAs
     now = clock.now()
     stored: list[SetAsideCheck | None] = []
     with transaction.atomic():
-        leads: dict[int, list[Any]] = {}
         drafted: list[Alert] = []
         for item, problem in zip(items, problems, strict=True):
             try:
@@ -120,10 +120,8 @@ def set_aside_checks(items: Sequence[SetAsideItem], *, actor: Any) -> list[SetAs
                 target=row,
                 detail={"order": str(order.public_id), "problem": row.problem, "check": fields},
             )
-            if unit_id not in leads:
-                leads[unit_id] = alerts.on_duty(row.unit, now)
             drafted += alerts.draft(
-                leads[unit_id],
+                on_duty_for(order, row.unit, now),
                 kind=AlertKind.OTHER,
                 message=(
                     f"A check for {order.person.display_name} queued on a tablet could not "
