@@ -63,6 +63,13 @@ def measures_api(request: HttpRequest, unit: UUID | None = None) -> Status[Measu
     first, last = dashboards.period()
     monthly = measures.by_month(ids, first, last)
     months = measures.months_of(first, last)
+    # The dashboard's release: the same small cells and complements hidden as on its screen.
+    cells = {key: monthly.get(key, {}) for key in months}
+    hidden = {m.code: measures.hidden_cells(m, cells) for m in measures.MEASURES}
+
+    def shown(m: measures.Measure, key: tuple[int, int]) -> bool:
+        return key not in hidden[m.code] and not m.is_small(cells[key])
+
     dashboards.audit_read(request.user, what="measures-api", scope=scope, unit_ids=ids, fmt="json")
     return Status(
         200,
@@ -79,8 +86,8 @@ def measures_api(request: HttpRequest, unit: UUID | None = None) -> Status[Measu
                     months=[
                         MonthOut(
                             month=f"{y:04d}-{mo:02d}",
-                            value=m.value(monthly.get((y, mo), {})),
-                            text=m.format(monthly.get((y, mo), {})),
+                            value=m.value(cells[(y, mo)]) if shown(m, (y, mo)) else None,
+                            text=m.format(cells[(y, mo)], hidden=(y, mo) in hidden[m.code]),
                         )
                         for y, mo in months
                     ],

@@ -15,6 +15,7 @@ from django.urls import reverse
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock
+from pillars.core.suppression import Audience
 from pillars.insights import measures
 from pillars.insights.measures import BY_CODE, HEADLINE, Measure, Sums
 from pillars.people.models import Site, Unit
@@ -82,6 +83,8 @@ class Dashboard:
     units: list[dict[str, Any]] = field(default_factory=list)
     hbips: list[measures.HbipsRow] = field(default_factory=list)
     months: list[tuple[str, Sums]] = field(default_factory=list)
+    # Each month's HEADLINE figures as text, small cells and their complements hidden.
+    month_rows: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def hbips_rows(self) -> list[tuple[str, str, list[str]]]:
@@ -114,7 +117,10 @@ def build(
     links: dict[str, str] | None = None,
     unit_rows: list[Unit] | None = None,
     today: date | None = None,
+    audience: Audience = "screen",
 ) -> Dashboard:
+    """The dashboard of ``unit_ids``; a measure averaging persons' own scores hides a month or
+    unit with too few cases behind it for the ``audience``, and one more beside the total."""
     first, last = period(today)
     monthly = measures.by_month(unit_ids, first, last)
     months = [
@@ -122,8 +128,19 @@ def build(
     ]
     total = measures.sums(unit_ids, first, last)
     latest = months[-1][1] if months else {}
+    by_label = dict(months)
+    hidden_months = {m.code: measures.hidden_cells(m, by_label, audience) for m in HEADLINE}
+    latest_label = months[-1][0] if months else ""
     links = links or {}
-    lines = [Line(m, m.format(total), m.format(latest), links.get(m.code, "")) for m in HEADLINE]
+    lines = [
+        Line(
+            m,
+            m.format(total, audience),
+            m.format(latest, audience, hidden=latest_label in hidden_months[m.code]),
+            links.get(m.code, ""),
+        )
+        for m in HEADLINE
+    ]
     charts = [
         chart(BY_CODE[code], months)
         for code in ("checks-on-time", "hbips-2", "hbips-3", "incidents")
@@ -138,13 +155,25 @@ def build(
         hbips=measures.hbips_monthly(unit_ids, first, last),
     )
     board.months = months
+    board.month_rows = [
+        (
+            label,
+            [m.format(sums, audience, hidden=label in hidden_months[m.code]) for m in HEADLINE],
+        )
+        for label, sums in months
+    ]
     if unit_rows is not None:
         per_unit = measures.by_unit(unit_ids, first, last)
+        cells = {u.pk: per_unit.get(u.pk, {}) for u in unit_rows}
+        hidden_units = {m.code: measures.hidden_cells(m, cells, audience) for m in HEADLINE}
         board.units = [
             {
                 "unit": unit,
                 "url": reverse("insights:unit", args=[unit.public_id]),
-                "figures": [m.format(per_unit.get(unit.pk, {})) for m in HEADLINE],
+                "figures": [
+                    m.format(cells[unit.pk], audience, hidden=unit.pk in hidden_units[m.code])
+                    for m in HEADLINE
+                ],
             }
             for unit in unit_rows
         ]

@@ -9,7 +9,7 @@ overall and in the four age strata 1-12, 13-17, 18-64 and 65+.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import IntegerField, Sum
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
+from pillars.core import suppression
+from pillars.core.suppression import Audience
 from pillars.insights.compute import STRATA, STRATUM_LABELS
 from pillars.insights.models import FIGURES, UnitDay
 from pillars.people.models import Staff
@@ -55,8 +57,21 @@ class Measure:
     figures: tuple[str, ...] = ()
     # Lower is better (how a trend is described in words, never by color alone).
     lower_is_better: bool = False
+    # The summary figure counting the persons' own scores a measure averages (the BARC-10
+    # change): under the small-cell threshold the figure is a person's own score, and from a
+    # substance-use program a Part 2 record's content, so it is hidden ("Small cells").
+    cases: str = ""
 
-    def format(self, sums: Sums) -> str:
+    def is_small(self, sums: Sums, audience: Audience = "screen") -> bool:
+        return bool(self.cases) and 0 < sums.get(self.cases, 0) < suppression.threshold(audience)
+
+    def format(self, sums: Sums, audience: Audience = "screen", *, hidden: bool = False) -> str:
+        """The figure as text; hidden when too few cases are behind it, or when ``hidden``
+        (a complement: see ``hidden_cells``)."""
+        if self.is_small(sums, audience):
+            return f"hidden (fewer than {suppression.threshold(audience)})"
+        if hidden:
+            return HIDDEN_COMPLEMENT
         found = self.value(sums)
         if found is None:
             return "no data"
@@ -65,6 +80,21 @@ class Measure:
         if self.unit == "count":
             return f"{found:,.0f}"
         return f"{found:,.2f}"
+
+
+HIDDEN_COMPLEMENT = "hidden (a smaller figure could be worked out from it)"
+
+
+def hidden_cells[K: Hashable](
+    measure: Measure, cells: Mapping[K, Sums], audience: Audience = "screen"
+) -> set[K]:
+    """The cells (months, units) of a measure with cases to hide beside their total: those with
+    too few cases, and one more when the total minus the shown cells would give one back."""
+    if not measure.cases:
+        return set()
+    counts = {key: sums.get(measure.cases, 0) for key, sums in cells.items()}
+    total_shown = not measure.is_small({measure.cases: sum(counts.values())}, audience)
+    return set(suppression.suppressed(counts, audience, total_shown=total_shown))
 
 
 def hbips(kind: str, strata: Collection[str] = STRATA) -> Callable[[Sums], float | None]:
@@ -234,6 +264,7 @@ MEASURES: list[Measure] = [
         "points",
         lambda s: _rate(s.get("barc_change_hundredths", 0), s.get("barc_changes", 0), 0.01),
         ("barc_changes",),
+        cases="barc_changes",
     ),
 ]
 BY_CODE = {m.code: m for m in MEASURES}

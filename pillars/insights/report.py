@@ -114,7 +114,12 @@ def render(report: MonthlyReport, source: str, notice: tuple[str, ...] = ()) -> 
         (3, 1.3, 1.3, 6),
         ["Measure", month, "Month before", "Definition"],
         [
-            [m.name, m.format(report.figures), m.format(report.before), m.definition]
+            [
+                m.name,
+                m.format(report.figures, "export"),
+                m.format(report.before, "export"),
+                m.definition,
+            ]
             for m in MEASURES
         ],
     )
@@ -146,7 +151,7 @@ def render(report: MonthlyReport, source: str, notice: tuple[str, ...] = ()) -> 
             pdf,
             (2.2, *[1.0] * len(chosen)),
             ["Unit", *[m.name for m in chosen]],
-            [[u.name, *[m.format(sums) for m in chosen]] for u, sums in report.units],
+            [[u.name, *[m.format(sums, "export") for m in chosen]] for u, sums in report.units],
         )
     line("Workforce (on the day the report was prepared)", 12, "B")
     _table(

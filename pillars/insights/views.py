@@ -156,7 +156,9 @@ def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
         units, scope = _organization_units(request, site), dashboards.scope_of(site)
     ids = [u.pk for u in units]
     with replica.reads(request.user) as source:
-        board = dashboards.build("export", scope, ids, unit_rows=units if not chosen else None)
+        board = dashboards.build(
+            "export", scope, ids, unit_rows=units if not chosen else None, audience="export"
+        )
     # The one door for exports: it logs what left and for whom (aggregates, no records).
     release = exports.release(
         request.user,
@@ -169,8 +171,8 @@ def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
 
     def rows() -> Iterator[list[str]]:
         yield ["period", f"{board.first} to {board.last}", *[line.text for line in board.lines]]
-        for label, sums in board.months:
-            yield ["month", label, *[m.format(sums) for m in HEADLINE]]
+        for label, figures in board.month_rows:
+            yield ["month", label, *figures]
         for row in board.units:
             yield ["unit", row["unit"].name, *row["figures"]]
         yield ["table", "month", "patient hours", *[m.name for m in strata]]

@@ -32,3 +32,22 @@ def test_an_empty_group_covers_nothing() -> None:
 
 def test_nothing_hidden_when_every_group_is_large_enough() -> None:
     assert suppression.suppressed({"a": 5, "b": 50}, "screen") == {}
+
+
+def test_a_group_that_is_another_cut_minus_the_shown_groups_is_covered() -> None:
+    """Team Y is unit C minus team X: with X and C both shown, Y would come back, so the
+    smallest shown group is hidden too; where no combination gives a small group back, nothing
+    more is hidden."""
+    from pillars.core.suppression import COMPLEMENT, SMALL, suppressed_across
+
+    cells = {"team:X": {"a"}, "team:Y": {"b"}, "unit:C": {"a", "b"}, "unit:D": {"c"}}
+    sizes = {"team:X": 6, "team:Y": 3, "unit:C": 9, "unit:D": 7}
+    assert suppressed_across(cells, sizes, {"team:Y": SMALL}) == {
+        "team:Y": SMALL,
+        "team:X": COMPLEMENT,
+    }
+    # Two teams that only ever appear together (both in unit C, neither shown) stay hidden as
+    # they are: nothing shown separates them.
+    assert suppressed_across(
+        cells, sizes, {"team:Y": SMALL, "team:X": COMPLEMENT, "unit:C": COMPLEMENT}
+    ) == {"team:Y": SMALL, "team:X": COMPLEMENT, "unit:C": COMPLEMENT}

@@ -53,6 +53,12 @@ class ExposureEvent(OrganizationOwned, PublicModel):
     recorded_at = models.DateTimeField()
     source_type = models.CharField(max_length=60)
     source_id = models.UUIDField()
+    # The unit the exposure counts in, as it was when recorded (like a check-in's): a unit's
+    # figures never change when somebody leaves or moves, so the difference between two days'
+    # figures cannot give back one staff member's whole ledger.
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-occurred_at", "pk"]

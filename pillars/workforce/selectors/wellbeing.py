@@ -227,16 +227,43 @@ def _release(
         for row in rows:
             by_group[_partition_key(level, row)].append(row)
     labels = _labels(level, by_group)
-    sizes = {key: len({r["staff_id"] for r in members}) for key, members in by_group.items()}
     respondents = len({r["staff_id"] for r in rows})
     total_hidden = suppression.suppressed({"all": respondents}, audience, total_shown=False)
-    hidden = suppression.suppressed(sizes, audience, total_shown=not total_hidden)
+    hidden = _hidden_across_levels(rows, audience, total_shown=not total_hidden)
     groups = [
         _group(key, labels[key], by_group[key], hidden.get(key, ""))
         for key in sorted(by_group, key=lambda k: labels[k])
     ]
     total = _group("all", "The whole organization", rows, total_hidden.get("all", ""))
     return groups, total
+
+
+def _hidden_across_levels(
+    rows: list[dict[str, Any]], audience: Audience, *, total_shown: bool
+) -> dict[str, str]:
+    """Which teams and units to hide, and why, so that no small group of either level can be
+    worked out from the shown groups of both levels and the total together.
+
+    Teams and units are two cuts of the same check-ins: a unit's sums minus the sums of the
+    teams shown inside it can give back a team hidden on the team page. Each check-in lies in
+    one cell (its team, its unit); every shown group (and the total) is a sum of cells, and a
+    small group's sums can be worked out exactly when its cells are a combination of shown
+    groups'. While one can, the smallest group still shown is hidden too."""
+    cells: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    members: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        cell = (_partition_key("team", row), _partition_key("unit", row))
+        for key in cell:
+            cells[key].add(cell)
+            members[key].add(row["staff_id"])
+    sizes = {key: len(staff) for key, staff in members.items()}
+    hidden: dict[str, str] = {}
+    for level in ("team", "unit"):
+        part = {k: n for k, n in sizes.items() if k.startswith(f"{level}:")}
+        hidden.update(suppression.suppressed(part, audience, total_shown=total_shown))
+    if not total_shown:
+        return hidden
+    return suppression.suppressed_across(cells, sizes, hidden)
 
 
 def _labels(level: str, by_group: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
@@ -326,40 +353,59 @@ class ExposureGroup:
         return self.counts is None
 
 
-def _exposure_group(label: str, staff_ids: list[int], hidden: str = "") -> ExposureGroup:
+def _exposure_group(
+    label: str, staff_count: int, found: dict[str, int], hidden: str = ""
+) -> ExposureGroup:
     if hidden:
-        return ExposureGroup(label, len(staff_ids), None, hidden)
-    rows = (
-        ExposureEvent.objects.filter(staff_id__in=staff_ids).values("kind").annotate(n=Count("pk"))
-    )
-    found = {r["kind"]: r["n"] for r in rows}
-    return ExposureGroup(label, len(staff_ids), {k: found.get(k, 0) for k in ExposureKind.values})
+        return ExposureGroup(label, staff_count, None, hidden)
+    return ExposureGroup(label, staff_count, {k: found.get(k, 0) for k in ExposureKind.values})
 
 
 def exposure_aggregates(user: Any) -> list[ExposureGroup]:
-    """Exposure counts by unit (staff whose home unit it is) and over all those units; a group
-    of fewer than five staff is shown only as such, and one more beside it when the total would
-    give it back."""
+    """Exposure counts by unit (the unit each exposure was recorded in, so nobody's leaving or
+    moving changes a unit's figures) and over all the organization's units; a unit with fewer
+    than five staff (whose home unit it is) is shown only as such, and one more beside it when
+    the total would give it back. Suppression is computed once over the whole organization,
+    whoever asks, and each viewer is shown their units of that one release: two viewers' pages
+    cannot be subtracted from each other."""
     actor = policy.require(user, "workforce.view_wellbeing_aggregate")
-    units = in_organization(Unit.objects.order_by("name"), actor)
-    if not actor.is_org_wide:
-        units = units.filter(pk__in=actor.unit_ids)
+    units = list(in_organization(Unit.objects.order_by("name"), actor))
     today = clock.now().date()
     members: dict[int, set[int]] = {}
     for unit_id, staff_id in StaffHomeUnit.objects.filter(
         unit__in=units, staff__in=Staff.objects.filter(employed_q(today))
     ).values_list("unit_id", "staff_id"):
         members.setdefault(unit_id, set()).add(staff_id)
-    everyone = sorted(set().union(*members.values())) if members else []
+    everyone = set().union(*members.values()) if members else set()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (
+        ExposureEvent.objects.filter(unit__in=units)
+        .values("unit_id", "kind")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["unit_id"]][row["kind"]] = row["n"]
+    overall: dict[str, int] = defaultdict(int)
+    for found in counts.values():
+        for kind, n in found.items():
+            overall[kind] += n
     total_hidden = suppression.suppressed({"all": len(everyone)}, "screen", total_shown=False)
     hidden = suppression.suppressed(
         {u.pk: len(members.get(u.pk, ())) for u in units}, "screen", total_shown=not total_hidden
     )
+    visible = units if actor.is_org_wide else [u for u in units if u.pk in actor.unit_ids]
     groups = [
-        _exposure_group(u.name, sorted(members.get(u.pk, set())), hidden.get(u.pk, ""))
-        for u in units
+        _exposure_group(u.name, len(members.get(u.pk, ())), counts[u.pk], hidden.get(u.pk, ""))
+        for u in visible
     ]
-    groups.append(_exposure_group("All of these units", everyone, total_hidden.get("all", "")))
+    groups.append(
+        _exposure_group(
+            # The director sees every unit beside it; anyone else, only theirs.
+            "All of these units" if actor.is_org_wide else "All units of the organization",
+            len(everyone),
+            overall,
+            total_hidden.get("all", ""),
+        )
+    )
     _audit_view(user, "workforce.exposureevent", "aggregate", groups=len(groups))
     return groups
 

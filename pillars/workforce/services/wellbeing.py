@@ -26,7 +26,7 @@ from pillars.core.writes import replayed
 from pillars.incidents.models.incidents import ExposureKind
 from pillars.people import alerts
 from pillars.people.alerts import AlertKind, Subject
-from pillars.people.models import Staff
+from pillars.people.models import Staff, Unit
 from pillars.workforce.models.wellbeing import (
     CheckIn,
     CheckInInstrument,
@@ -62,12 +62,19 @@ def record_exposure(
         raise invalid("kind", "Unknown kind of exposure.")
     now = clock.now()
     with transaction.atomic():
+        # Evaluated only when the row is new (a callable default): the unit the exposure
+        # counts in, as it is now (like a check-in's).
+        defaults: dict[str, Any] = {
+            "occurred_at": occurred_at,
+            "recorded_at": now,
+            "unit": lambda: Unit.objects.filter(staff__pk=staff_id).order_by("pk").first(),
+        }
         event, created = ExposureEvent.objects.get_or_create(
             staff_id=staff_id,
             kind=kind,
             source_type=source._meta.label_lower,
             source_id=source.public_id,
-            defaults={"occurred_at": occurred_at, "recorded_at": now},
+            defaults=defaults,
         )
         if created:
             _audit_wellbeing(
