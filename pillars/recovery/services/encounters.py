@@ -281,7 +281,9 @@ def record_encounter(
         if len(text) > MAX_TEXT:
             errors[name] = [f"{NARRATIVE[name]}: at most {MAX_TEXT} characters."]
     chosen, shown = _activities_and_credential(staff, activities, credential, errors)
-    if goal is not None and goal.person_id != person.pk:
+    # A goal the writer may not read (a Part 2 goal outside its program's team, without a
+    # consent) is refused like another person's: the encounter would show its words.
+    if goal is not None and (goal.person_id != person.pk or not policy.is_visible(actor, goal)):
         errors["goal"] = ["Choose one of this person's goals."]
     if virtual_session is not None and (
         virtual_session.person_id != person.pk or virtual_session.status != VirtualStatus.SCHEDULED
@@ -391,7 +393,9 @@ def record_group(
         name = a.person.display_name
         if len(_clean(a.note)) > MAX_NOTE:
             errors.setdefault("attendees", []).append(f"{name}: a note is at most {MAX_NOTE}.")
-        if a.goal is not None and a.goal.person_id != a.person.pk:
+        if a.goal is not None and (
+            a.goal.person_id != a.person.pk or not policy.is_visible(actor, a.goal)
+        ):
             errors.setdefault("attendees", []).append(f"{name}: choose one of their own goals.")
         program = program_for(a.person, staff)
         units, code = _billing(

@@ -275,3 +275,31 @@ def test_a_progress_note_written_in_the_part2_program_is_not_shown_with_the_goal
     assert listed.status_code == 200, listed.content
     assert "Walk every day" in listed.content.decode()
     assert PART2_NOTE not in listed.content.decode()
+
+
+def test_an_encounter_refuses_a_part2_goal_its_writer_may_not_read(
+    world: World, moved: Moved
+) -> None:
+    """Behind the form and the API, the service itself: unit A's peer cannot tie a note (alone
+    or for a group) to the goal written in the program, whose words the note would show."""
+    from pillars.recovery.models.encounters import Encounter
+    from pillars.recovery.tests.test_encounters_services import write
+
+    with pytest.raises(ValidationError) as refused:
+        write(world, person=moved.person, goal=moved.goal)
+    assert "goal" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        encounter_services.record_group(
+            [encounter_services.Attendee(person=moved.person, attended=True, goal=moved.goal)],
+            actor=world.user("peer"),
+            topic="Budgeting",
+            modality="in_person",
+            setting="unit",
+            started_at=clock.now() - timedelta(hours=1),
+            minutes=45,
+            what_was_done="We made a budget together.",
+            activities=["coaching-goals"],
+            credential="CPS",
+        )
+    assert "attendees" in refused.value.message_dict
+    assert not Encounter.objects.filter(person=moved.person).exists()
