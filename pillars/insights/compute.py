@@ -210,12 +210,21 @@ def _rounds(out: Buckets, units: list[int], w: _Window) -> None:
             if p_end is not None and w.start < p_end <= stop
         ]
         points.sort(key=lambda p: (p[0], p[1] is None))
+        # As on the board (``ObservationOrder.next_due_at``) and in the handoff
+        # (``integrity.rounds_gaps``): a check is due at once when the clock starts without
+        # one, at the order's start and when a pause ends; from there any wait is late and the
+        # grace left is the level's less one interval (7.5 min at q15).
+        at_once = anchor != last_before.get(order_id) and (
+            anchor == started or anchor in {p_end for _, p_end in own_pauses}
+        )
         a = anchor
         last = len(points)
         for index, (b, check) in enumerate([*points, (stop, None)]):
             is_last = index == last
+            waited = 0.0 if at_once else interval
+            allowed = missed_after - interval + waited
             # Missed checks: at the end of the grace, then every interval.
-            moment = _after(a, missed_after, own_pauses)
+            moment = _after(a, allowed, own_pauses)
             while moment is not None and (moment < b or (is_last and moment == b and b == w.now)):
                 if moment >= w.start and moment <= w.now:
                     key = (unit_id, floor_hour(moment))
@@ -228,16 +237,18 @@ def _rounds(out: Buckets, units: list[int], w: _Window) -> None:
                 bucket = out[key]
                 bucket["checks_done"] += 1
                 gap = _unpaused(a, b, own_pauses)
-                if gap <= interval:
+                if gap <= waited:
                     bucket["checks_on_time"] += 1
                     bucket["checks_due"] += 1
-                elif gap <= missed_after:
+                elif gap <= allowed:
                     bucket["checks_late"] += 1
                     bucket["checks_due"] += 1
                 if late:
                     bucket["late_entries"] += 1
                 if recorded - b > integrity.LARGE_GAP:
                     bucket["backfilled"] += 1
+            # A pause's end restarts the clock, unless a check was made at that very moment.
+            at_once = check is None and b != a
             a = b
 
 

@@ -200,6 +200,7 @@ def gather(user: Any, episode: Episode) -> Stay:
             interval=order.level.interval,
             missed_after=order.level.missed_after,
             pauses=[(e.started_at, e.ended_at or order_end) for e in pauses[order.pk]],
+            starts_due=True,
         ):
             finding = "missed check" if gap.status == "missed" else "late check"
             if gap.is_open:

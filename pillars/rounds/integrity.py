@@ -447,24 +447,32 @@ def rounds_gaps(
     interval: timedelta,
     missed_after: timedelta,
     pauses: Iterable[tuple[datetime, datetime]] = (),
+    starts_due: bool = False,
 ) -> list[Gap]:
     """Gaps in a check sequence from ``anchor`` (the order's start or the last check before the
     window) to ``until`` (the window's end, the order's end or now). A gap longer than the
     interval is a late check; longer than ``missed_after`` (the level's grace, 1.5 x q15 =
-    22.5 min) a missed one. Paused time (monitoring exceptions) does not count; a check is due
-    again as soon as the pause ends, which a pause's end as the next anchor expresses."""
+    22.5 min) a missed one. Paused time (monitoring exceptions) does not count.
+
+    As on the board (``ObservationOrder.next_due_at``), a check is due at once when the clock
+    starts without one: at the order's start (``starts_due``: the anchor is the start, not a
+    check) and when a pause ends. From such a point any wait is late and the grace left is
+    ``missed_after`` less one interval (7.5 min at q15), so the handoff and the board agree."""
     pause_list = sorted(pauses)
-    points = sorted(
-        {anchor, *(o for o in observations if anchor <= o <= until), *(p[1] for p in pause_list)}
-    )
+    seen = {o for o in observations if anchor <= o <= until}
+    points = sorted({anchor, *seen, *(p[1] for p in pause_list)})
     points = [p for p in points if anchor <= p <= until]
+    due_at_once = {p[1] for p in pause_list} | ({anchor} if starts_due else set())
     gaps = []
     for i, start in enumerate(points):
         end = points[i + 1] if i + 1 < len(points) else until
         is_open = i + 1 >= len(points)
         seconds = (end - start).total_seconds() - _paused(start, end, pause_list)
-        if seconds <= interval.total_seconds():
+        # A check at the very moment the clock starts is an observation like any other.
+        waited = 0.0 if start in due_at_once and start not in seen else interval.total_seconds()
+        if seconds <= waited:
             continue
-        status = "missed" if seconds > missed_after.total_seconds() else "late"
+        missed = missed_after.total_seconds() - interval.total_seconds() + waited
+        status = "missed" if seconds > missed else "late"
         gaps.append(Gap(start, end, int(seconds // 60), status, is_open))
     return gaps

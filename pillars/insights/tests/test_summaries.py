@@ -67,7 +67,10 @@ def test_missed_late_and_on_time_checks_are_counted_in_their_hours(world: World)
     start = floor_hour(clock.now()) + timedelta(hours=1, minutes=2)
     with time_machine.travel(start, tick=False):
         order = _order(world, world.person_a)
-    # q15, grace 22.5 min: 10 min on time, then 20 min late, then 40 min (one missed at 22.5).
+    # q15, grace 22.5 min: the first check due at the start (as on the board) and made then,
+    # 10 min on time, then 20 min late, then 40 min (one missed at 22.5).
+    with time_machine.travel(start, tick=False):
+        _check(world, order, clock.now())
     with time_machine.travel(start + timedelta(minutes=10), tick=False):
         _check(world, order, clock.now())
     with time_machine.travel(start + timedelta(minutes=30), tick=False):
@@ -79,12 +82,12 @@ def test_missed_late_and_on_time_checks_are_counted_in_their_hours(world: World)
     figures = compute([world.unit_a.pk], hour, hour + timedelta(hours=2), now)
     first = figures[(world.unit_a.pk, hour)]
     second = figures[(world.unit_a.pk, hour + timedelta(hours=1))]
-    assert first["checks_done"] == 2
-    assert first["checks_on_time"] == 1
+    assert first["checks_done"] == 3
+    assert first["checks_on_time"] == 2
     assert first["checks_late"] == 1
     # Missed at 30 + 22.5 = 52.5 min (first hour) ...
     assert first["checks_missed"] == 1
-    assert first["checks_due"] == 3
+    assert first["checks_due"] == 4
     # ... one more an interval later (67.5 min), and the check at 70 min only ends the
     # missed gap: done, but neither on time nor late.
     assert second["checks_done"] == 1
@@ -105,8 +108,9 @@ def test_a_late_entry_moves_the_old_hour_and_undoes_its_missed_checks(world: Wor
         hours, _ = snapshot()
         missed_before = sum(v["checks_missed"] for v in hours.values())
         assert missed_before > 0
-        # The check seen 10 minutes after the start arrives now, as a late entry.
-        _check(world, order, start + timedelta(minutes=10), late=True)
+        # The check seen when the order started (its first check is due then) arrives now, as
+        # a late entry.
+        _check(world, order, start, late=True)
         sweep_summaries()
         hours, _ = snapshot()
     first = hours[(world.unit_a.pk, start)]

@@ -179,6 +179,7 @@ def compile_snapshot(unit: Unit, start: datetime, end: datetime, now: datetime) 
                 interval=order.level.interval,
                 missed_after=order.level.missed_after,
                 pauses=pauses,
+                starts_due=not before,
             ):
                 if gap.ends_at <= window_start:
                     continue

@@ -80,6 +80,16 @@ def start_exception(
             raise invalid("started_at", "The person was checked after that time.")
         if locked.resumed_at is not None and moment < locked.resumed_at:
             raise invalid("started_at", "The last exception had not ended by then.")
+        # A pause dated back over a check that was already missed when it is entered would turn
+        # the miss into paused time on the board and in the handoff: back-filled records must
+        # stay visible (DESIGN.md), so the pause starts no earlier than the miss.
+        missed = locked.missed_at()
+        if moment < missed < now:
+            raise invalid(
+                "started_at",
+                "A check was already missed at that time; the pause can start no earlier "
+                "than the missed check.",
+            )
         exception = MonitoringException.objects.create(
             order=locked,
             kind=kind,
