@@ -254,8 +254,15 @@ class Injury(OrganizationOwned, PublicModel, part_of="incident"):
         return str(self.person.display_name if self.person else self.staff)
 
 
+# A sent time entered this long after the moment it claims is a late entry, shown as such
+# (DESIGN.md rule 1; the span of a late observation check, rounds.services.orders).
+LATE_ENTRY_AFTER = timedelta(minutes=10)
+
+
 class Notification(OrganizationOwned, PublicModel, part_of="incident"):
-    """A notification an incident makes due, its deadline (from a rule), and who sent it."""
+    """A notification an incident makes due, its deadline (from a rule), and who sent it. A
+    sent time entered later than it claims (``is_late_entry``) stays visible as a late entry,
+    even when the time it claims was on time."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="notifications")
     rule = models.ForeignKey(NotificationRule, on_delete=models.PROTECT)
@@ -281,6 +288,12 @@ class Notification(OrganizationOwned, PublicModel, part_of="incident"):
         if self.sent_at is not None:
             return self.sent_at > self.due_at
         return now > self.due_at
+
+    @property
+    def is_late_entry(self) -> bool:
+        if self.sent_at is None or self.recorded_at is None:
+            return False
+        return self.recorded_at - self.sent_at > LATE_ENTRY_AFTER
 
     def status_at(self, now: datetime) -> str:
         if self.sent_at is not None:

@@ -264,8 +264,13 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
         )
 
     def state_total_limit_at(self) -> datetime | None:
-        """When a state's total limit for this kind of episode runs out (mechanical restraint
-        of an adult), None when the profile has none."""
+        """When a state's total limit for this kind of episode runs out (a physical hold at any
+        age, mechanical restraint of an adult), None when the profile has none. A hold's limit
+        is its whole length: renewing the order does not extend it (DESIGN.md facts: one state
+        allows personal restraint for at most 15 minutes)."""
+        if self.kind == EpisodeKind.PHYSICAL_HOLD:
+            hold = self.profile.hold_max_minutes
+            return None if hold is None else self.started_at + timedelta(minutes=hold)
         if self.kind != EpisodeKind.MECHANICAL:
             return None
         total = self.profile.mechanical_adult_total_minutes
@@ -279,7 +284,8 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
 
     def violations_at(self, now: datetime) -> list[Violation]:
         """Every rule broken by ``now`` (or by release): gaps in the order, a late or missing
-        face-to-face, monitoring gaps longer than the interval, a state total exceeded."""
+        face-to-face, monitoring gaps longer than the interval, a state limit exceeded (a hold's
+        length, an adult's mechanical total)."""
         end = self.ended_at(now)
         found: list[Violation] = []
         orders = self._orders()
@@ -411,9 +417,16 @@ class FaceToFace(OrganizationOwned, PublicModel, part_of="episode"):
         return f"Face-to-face at {self.seen_at:%H:%M}"
 
 
+# A check entered this long after the moment it claims is a late entry (DESIGN.md rule 1: it
+# needs a reason and is shown as late; back-filled checks are what reviewers find afterwards).
+# The same span as a late observation check (rounds.services.orders.LATE_ENTRY_AFTER).
+LATE_ENTRY_AFTER = timedelta(minutes=10)
+
+
 class MonitoringCheck(OrganizationOwned, PublicModel, part_of="episode"):
     """A monitoring check during the episode. Mechanical restraint adds circulation, skin,
-    range of motion, hydration and toileting. Never edited; corrections are addenda."""
+    range of motion, hydration and toileting. Never edited; corrections are addenda. One
+    entered more than LATE_ENTRY_AFTER after it was made is a late entry: its note says why."""
 
     episode = models.ForeignKey(RestraintEpisode, on_delete=models.PROTECT, related_name="checks")
     observed_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
@@ -433,6 +446,10 @@ class MonitoringCheck(OrganizationOwned, PublicModel, part_of="episode"):
 
     def __str__(self) -> str:
         return f"Check at {self.observed_at:%H:%M}"
+
+    @property
+    def is_late_entry(self) -> bool:
+        return self.recorded_at - self.observed_at > LATE_ENTRY_AFTER
 
 
 class RestraintStaff(OrganizationOwned, PublicModel, part_of="episode"):

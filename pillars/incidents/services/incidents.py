@@ -21,6 +21,7 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.active_codes import active_by_code
 from pillars.core.errors import ValidationError, invalid
+from pillars.core.templatetags.pillars_time import fold_mark
 from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.incidents import exposure
 from pillars.incidents.models import (
@@ -551,10 +552,12 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
         # The one on-duty rule (shift lead now, else the unit's nurses), and the reporter.
         staff = [*alerts.on_duty(unit, now), incident.reported_by]
         due = clock.local(notification.due_at, unit.time_zone)
+        # In the repeated hour of the night the clocks go back, the zone's abbreviation says which.
+        when = f"{due:%b %d %H:%M}{fold_mark(notification.due_at, unit.time_zone)}"
         message = (
             f"{notification.get_recipient_display()} notification for the "
             f"{incident.get_type_display().lower()} incident on {unit.name} is overdue "
-            f"(due {due:%b %d %H:%M}); record it when sent."
+            f"(due {when}); record it when sent."
         )[:300]
         new = alerts.write(
             staff,

@@ -4,6 +4,7 @@ edited; corrections are addenda; nothing is deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.templatetags.pillars_time import fold_mark
 from pillars.core.versioning import change_rule, refuse_unknown
 from pillars.incidents.models import (
     EpisodeKind,
@@ -27,7 +29,7 @@ from pillars.incidents.models import (
     UnitRuleProfile,
 )
 from pillars.incidents.models.incidents import ExposureKind
-from pillars.incidents.models.restraint import OrderTerms, ViolationKind
+from pillars.incidents.models.restraint import LATE_ENTRY_AFTER, OrderTerms, ViolationKind
 from pillars.incidents.selectors.restraint import unit_profile_code
 from pillars.incidents.services.incidents import record_exposure
 from pillars.people import alerts, hooks
@@ -119,6 +121,8 @@ FEDERAL_MAX_MINUTES = {
     "face_to_face_minutes": 60,
     "monitoring_minutes": 15,
 }
+# The federal ages with the federal limits: adults from 18, children from 9.
+FEDERAL_AGES = {**FEDERAL_MAX_MINUTES, "adult_age": 18, "child_age": 9}
 # A state's total for mechanical restraint of an adult, at most a week (a sanity bound).
 STATE_TOTAL_MAX_MINUTES = 7 * 24 * 60
 # Children are younger than adults; no rule calls someone over 21 a child.
@@ -184,6 +188,8 @@ def _profile_errors(values: dict[str, Any]) -> dict[str, list[str]]:
         refuse("adult_age", f"Enter an age up to {ADULT_AGE_MAX}.")
     elif "child_age" not in errors and adult_age <= child_age:
         refuse("adult_age", "The adult age must be above the child age.")
+    if not errors.keys() & {"adult_age", "child_age", *limits}:
+        _refuse_looser_ages(values, refuse)
     hold = values["hold_max_minutes"]
     if hold is not None:
         if not _whole(hold) or hold < 1:
@@ -197,6 +203,37 @@ def _profile_errors(values: dict[str, Any]) -> dict[str, list[str]]:
             f"Enter a whole number of minutes from 1 to {STATE_TOTAL_MAX_MINUTES}, or none.",
         )
     return errors
+
+
+def _age_limit(values: dict[str, Any], age: int) -> int:
+    if age >= values["adult_age"]:
+        return int(values["adult_limit_minutes"])
+    if age >= values["child_age"]:
+        return int(values["child_limit_minutes"])
+    return int(values["young_child_limit_minutes"])
+
+
+def _refuse_looser_ages(values: dict[str, Any], refuse: Callable[[str, str], None]) -> None:
+    """Lower ages are looser when they give someone a longer order than the federal rule does
+    at their age (a 16-year-old held 4 hours, a 5-year-old 2): refused, age by age."""
+    for age in range(ADULT_AGE_MAX + 1):
+        if _age_limit(values, age) <= _age_limit(FEDERAL_AGES, age):
+            continue
+        if age < FEDERAL_AGES["adult_age"] and age >= values["adult_age"]:
+            refuse(
+                "adult_age",
+                f"An adult's order for a {age}-year-old is longer than the federal rule allows "
+                f"({FEDERAL_AGES['child_limit_minutes']} minutes under "
+                f"{FEDERAL_AGES['adult_age']}).",
+            )
+        else:
+            refuse(
+                "child_age",
+                f"A child's order for a {age}-year-old is longer than the federal rule allows "
+                f"({FEDERAL_AGES['young_child_limit_minutes']} minutes under "
+                f"{FEDERAL_AGES['child_age']}).",
+            )
+        return
 
 
 def change_profile(profile: RuleProfile, *, actor: Any, **changes: Any) -> RuleProfile:
@@ -680,6 +717,13 @@ def record_monitoring(
     with transaction.atomic():
         locked = _active(episode)
         moment = _moment(observed_at, "observed_at", now, locked.started_at)
+        note = (note or "").strip()[:500]
+        if now - moment > LATE_ENTRY_AFTER and not note:
+            # DESIGN.md rule 1: a late (back-filled) entry says why; it is flagged on the page.
+            minutes = int(LATE_ENTRY_AFTER.total_seconds() // 60)
+            raise invalid(
+                "note", f"Entered more than {minutes} minutes after the check: say why in the note."
+            )
         values = {
             name: (items.get(name) if locked.kind == EpisodeKind.MECHANICAL else None)
             for name in MECHANICAL_ITEMS
@@ -690,7 +734,7 @@ def record_monitoring(
             observed_at=moment,
             recorded_at=now,
             condition=condition,
-            note=(note or "").strip()[:500],
+            note=note,
             **values,
         )
         _deadline_met(
@@ -703,6 +747,7 @@ def record_monitoring(
             locked,
             event="monitoring",
             observed_at=moment.isoformat(),
+            late_entry=check.is_late_entry,
             **{k: v for k, v in values.items() if v is not None},
         )
     return check
@@ -818,10 +863,13 @@ def _retry_later(pk: int, due: datetime, failures: int, now: datetime) -> None:
 
 
 def _alert_text(episode: RestraintEpisode, kind: str, at: datetime, text: str) -> str:
-    local = clock.local(at, episode.unit.time_zone)
-    return (
-        f"{episode.get_kind_display()} of {episode.person.display_name}: {text} (due {local:%H:%M})"
-    )[:300]
+    zone = episode.unit.time_zone
+    local = clock.local(at, zone)
+    # In the repeated hour of the night the clocks go back, the zone's abbreviation says which.
+    when = f"{local:%H:%M}{fold_mark(at, zone)}"
+    return (f"{episode.get_kind_display()} of {episode.person.display_name}: {text} (due {when})")[
+        :300
+    ]
 
 
 def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
@@ -829,8 +877,11 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
     every violation not yet alerted. None when another worker claimed it first."""
     with transaction.atomic():
         episode = load_episode(pk)
+        # A deadline at this very moment is not broken yet (every rule counts from "later
+        # than"): it stays due, so the next pass alerts it once it is.
         moved = RestraintEpisode.objects.filter(pk=pk, sweep_due_at=due).update(
-            sweep_due_at=episode.next_deadline_after(now), sweep_failures=0
+            sweep_due_at=min((d for d in episode.deadlines() if d >= now), default=None),
+            sweep_failures=0,
         )
         if moved != 1:
             return None

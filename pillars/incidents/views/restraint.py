@@ -342,7 +342,8 @@ def unit_lead(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def _month(value: str) -> tuple[int, int]:
     try:
         year, month = (int(x) for x in value.split("-"))
-        date(year, month, 1)
+        # Held to the storable years: the month's end in the unit's zone must exist too.
+        clock.storable_day(date(year, month, 1))
     except (ValueError, TypeError):
         today = clock.now().date()
         return today.year, today.month
