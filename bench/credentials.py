@@ -38,7 +38,9 @@ HAND_SQL = """
     ),
     best_c AS (
         SELECT c.staff_id, ct.code,
-               MAX(CASE WHEN c.waived_at IS NOT NULL THEN COALESCE(c.waived_until, %(far)s)
+               MAX(CASE WHEN c.waived_at IS NOT NULL
+                             AND COALESCE(c.waived_until, %(far)s) > COALESCE(c.expires_on, %(far)s)
+                        THEN COALESCE(c.waived_until, %(far)s)
                         ELSE COALESCE(c.expires_on, %(far)s) END) AS ends
         FROM workforce_credential c
         JOIN workforce_credentialtype ct ON ct.id = c.credential_type_id

@@ -537,6 +537,9 @@ def _alert_overdue(pk: int, now: datetime) -> int | None:
     person served or why they were referred."""
     referral = _to_remind(pk)
     due = referral.due_on
+    # Overdue once the due day has ended in the unit's zone (it was counted from its today).
+    if due is None or now < _local_start(referral, due + timedelta(days=1)):
+        return None
     claimed = OVERDUE.claim(pk, AWAITING_RESPONSE, due)
     if claimed != 1 or due is None:
         return None
@@ -596,13 +599,17 @@ def _unit_of(staff: Staff) -> Any:
 
 def sweep_overdue(now: datetime | None = None, *, limit: int = 100) -> sweeps.SweepResult:
     """One sweep: a sent referral with no answer after its response date alerts the referring
-    peer, once per due date (moving the date re-arms it). Each row goes through the one failure
-    policy (core.sweeps.guarded): one that raises is audited and retried after a back-off."""
+    peer, once per due date (moving the date re-arms it), once that date has ended in its
+    unit's zone. Candidates are the dates up to today in UTC (the earliest zones end a day
+    ahead); each row's own zone decides. Each row goes through the one failure policy
+    (core.sweeps.guarded): one that raises is audited and retried after a back-off."""
     now = now or clock.now()
     result = sweeps.SweepResult("referral responses")
     return OVERDUE.sweep(
         result,
-        Referral.objects.filter(status__in=AWAITING_RESPONSE, due_on__lt=now.date()),
+        Referral.objects.filter(
+            status__in=AWAITING_RESPONSE, due_on__lte=now.astimezone(UTC).date()
+        ),
         now,
         limit,
         alert=lambda pk: _alert_overdue(pk, now),
@@ -620,9 +627,15 @@ def follow_up_moment(referral: Referral) -> datetime | None:
     unit the referral was made in (UTC when it has none)."""
     if referral.follow_up_on is None:
         return None
+    return _local_start(referral, referral.follow_up_on)
+
+
+def _local_start(referral: Referral, day: date) -> datetime:
+    """The start of ``day`` in the zone of the unit the referral was made in, else the
+    referring peer's unit (UTC when neither has one)."""
     unit = referral.made_in_unit or _unit_of(referral.referred_by)
     zone = ZoneInfo(unit.time_zone) if unit is not None else UTC
-    return datetime.combine(referral.follow_up_on, time(0), tzinfo=zone)
+    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 def _remind_follow_up(pk: int, now: datetime) -> int | None:

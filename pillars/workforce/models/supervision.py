@@ -304,6 +304,9 @@ class SupervisionProfile(OrganizationOwned, PublicModel):
 
 # --- Sessions --------------------------------------------------------------------------------
 
+# A session is usually written up the day it is held; after a day, it is a late entry.
+LATE_ENTRY_AFTER = timedelta(hours=24)
+
 
 class SupervisionSession(OrganizationOwned, PublicModel):
     """One supervision session. Signed when the supervisor and every supervisee have signed;
@@ -342,6 +345,14 @@ class SupervisionSession(OrganizationOwned, PublicModel):
     @property
     def hours(self) -> Decimal:
         return (Decimal(self.minutes) / Decimal(60)).quantize(Decimal("0.01"))
+
+    @property
+    def is_late_entry(self) -> bool:
+        """Entered more than ``LATE_ENTRY_AFTER`` after the session ended: a session counts
+        toward the cadence and the supervised-hours ledger, so one written up late (back-filled)
+        is flagged wherever it is shown (DESIGN.md rule 1), never hidden."""
+        ended = self.started_at + timedelta(minutes=self.minutes)
+        return self.recorded_at - ended > LATE_ENTRY_AFTER
 
 
 class SessionAttendee(OrganizationOwned, models.Model):

@@ -298,8 +298,16 @@ def credential_compliance(
     kinds = CredentialType.objects.filter(is_current=True, is_active=True)
     names = dict(kinds.values_list("code", "name"))
     by_role: dict[str, set[str]] = _required_by_role(kinds, "code")
+    # A waiver extends a credential to the waiver's end, never shortens it (as
+    # ``Credential.is_current_on`` reads it): the later of the two ends.
     effective_end = Case(
-        When(waived_at__isnull=False, then=Coalesce(F("waived_until"), Value(FAR))),
+        When(waived_at__isnull=False, waived_until__isnull=True, then=Value(FAR)),
+        When(
+            waived_at__isnull=False,
+            expires_on__isnull=False,
+            waived_until__gt=F("expires_on"),
+            then=F("waived_until"),
+        ),
         default=Coalesce(F("expires_on"), Value(FAR)),
         output_field=DateField(),
     )
@@ -389,7 +397,9 @@ _JUDGED_SQL = """
     ),
     best_c AS (
         SELECT c.staff_id, ct.code,
-               MAX(CASE WHEN c.waived_at IS NOT NULL THEN COALESCE(c.waived_until, %(far)s)
+               MAX(CASE WHEN c.waived_at IS NOT NULL
+                             AND COALESCE(c.waived_until, %(far)s) > COALESCE(c.expires_on, %(far)s)
+                        THEN COALESCE(c.waived_until, %(far)s)
                         ELSE COALESCE(c.expires_on, %(far)s) END) AS ends
         FROM {credentials} c
         JOIN {types} ct ON ct.id = c.credential_type_id

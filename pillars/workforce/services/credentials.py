@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
@@ -163,7 +163,17 @@ def record_credential(
         recorded_at=now,
     )
     with saving_with_evidence(credential, clean):
-        credential.next_reminder_on = credential.next_reminder_after(None)
+        # A back-filled older issue, recorded after the one that renewed it, stays quiet.
+        renewed = expires_on is not None and (
+            Credential.objects.filter(
+                staff=staff,
+                credential_type__code=credential_type.code,
+                issued_on__gte=issued_on,
+            )
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=expires_on))
+            .exists()
+        )
+        credential.next_reminder_on = None if renewed else credential.next_reminder_after(None)
         credential.save()
         # A renewal: the credential it replaces (same code, ending no later) goes quiet.
         if expires_on is not None:

@@ -558,15 +558,33 @@ def record_work_hours(
     return row
 
 
+def _zone_of(staff: Staff) -> Any:
+    """The staff member's local zone (their unit's; else the organization's default), the one
+    their supervision pages show days in."""
+    from pillars.workforce.selectors.drift import zone_for  # the selectors import this module
+
+    return zone_for([staff.pk])
+
+
 def hours_between(staff: Staff, start: date | None, end: date) -> tuple[Decimal, Decimal]:
     """(session hours, work hours) for the staff member between two dates, inclusive: session
-    hours from sessions everyone has signed; work hours from periods that end in the range."""
+    hours from sessions everyone has signed; work hours from periods that end in the range.
+    The days are the staff member's local days (their unit's zone), as the ledger shows the
+    sessions: one held at 20:00 on 31 January in Chicago is a January session, though it is
+    1 February in UTC."""
+    zone = _zone_of(staff)
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=zone)
+
     sessions = SessionAttendee.objects.filter(
-        supervisee=staff, session__signed_at__isnull=False, session__started_at__date__lte=end
+        supervisee=staff,
+        session__signed_at__isnull=False,
+        session__started_at__lt=midnight(end + timedelta(days=1)),
     )
     work = SupervisedWorkHours.objects.filter(staff=staff, period_end__lte=end)
     if start is not None:
-        sessions = sessions.filter(session__started_at__date__gte=start)
+        sessions = sessions.filter(session__started_at__gte=midnight(start))
         work = work.filter(period_end__gte=start)
     minutes = sum(sessions.values_list("session__minutes", flat=True))
     session_hours = (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
@@ -654,8 +672,9 @@ def _alert_overdue(profile_pk: int, now: datetime) -> int:
     # Shown with the supervisee's unit when they have one; the alert is sent all the same.
     unit = staff.home_units.order_by("pk").first()
     recipients = [staff] + ([staff.supervisor] if staff.supervisor else [])
+    due_day = clock.local(state.due_at, _zone_of(staff))
     message = (
-        f"Supervision for {staff.display_name} was due by {state.due_at:%Y-%m-%d}; "
+        f"Supervision for {staff.display_name} was due by {due_day:%Y-%m-%d}; "
         "record a session to get back on cadence."
     )
     new = alerts.write(

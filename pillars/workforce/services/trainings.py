@@ -125,7 +125,11 @@ def record_completion(
         recorded_by_id=acting.staff_pk,
         recorded_at=clock.now(),
     )
-    completion.next_reminder_on = completion.next_reminder_after(None)
+    # A back-filled older completion, recorded after the one that renewed it, stays quiet.
+    renewed = TrainingCompletion.objects.filter(
+        staff=staff, course=course, completed_on__gt=completed_on
+    ).exists()
+    completion.next_reminder_on = None if renewed else completion.next_reminder_after(None)
     with saving_with_evidence(completion, clean):
         completion.save()
         # The newest completion of the course is the one reminded; older ones go quiet.
