@@ -27,6 +27,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Outcome, Purpose
 from pillars.core import policy, tokens
 from pillars.core.backends import axes_username
+from pillars.core.middleware import needs_second_step
 from pillars.core.models import ApiToken
 
 
@@ -111,7 +112,9 @@ def exchange(
     if not actor.is_authenticated:
         user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
         raise _refuse("This account has no active staff profile. Ask your administrator.")
-    if actor.requires_two_factor:
+    # The pages' rule (roles, and Django admin accounts whatever their roles), not the roles'
+    # alone: a token must not skip a second step a page sign-in would ask for.
+    if needs_second_step(user):
         if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             raise _refuse(
                 "Your role needs two-factor sign-in: sign in on the web once to set up an "

@@ -16,20 +16,34 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 from django.http import HttpRequest
 
-from pillars.core import policy, prepared
+from pillars.core import devices, policy, prepared
+
+
+def badge_name(organization: Any, badge: Any) -> str:
+    """The name a badge's failed PIN switches count under. Badge numbers are each
+    organization's own, so the organization (by its public id) is part of it: wrong PINs at
+    another organization's tablet under the same number are not this badge's failures."""
+    prefix = f"badge:{organization.public_id}:" if organization is not None else "badge:"
+    return prefix + str(badge).strip()
+
+
+def _badge_name(request: HttpRequest | None, credentials: dict[str, Any], badge: Any) -> str:
+    device = credentials.get("device") or devices.device_for_request(request)
+    return badge_name(getattr(device, "organization", None), badge)
 
 
 def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
-    """Lock out by sign-in name, or by badge number for a PIN switch."""
+    """Lock out by sign-in name, or by badge number (in the tablet's organization) for a PIN
+    switch."""
     credentials = credentials or {}
     if credentials.get("badge"):
-        return "badge:" + str(credentials["badge"]).strip()
+        return _badge_name(request, credentials, credentials["badge"])
     if credentials.get("username"):
         return str(credentials["username"]).strip().lower()
     if request is not None:
         data = request.POST if request.method == "POST" else {}
         if data.get("badge"):
-            return "badge:" + str(data["badge"]).strip()
+            return _badge_name(request, credentials, data["badge"])
         return str(data.get("username", "")).strip().lower()
     return ""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.http import HttpRequest
 
 DeviceLookup = Callable[[HttpRequest], Any]
@@ -49,6 +50,15 @@ def device_for_request(request: HttpRequest | None) -> Any:
 def sign_in_method(user: Any) -> str:
     """How the user just signed in: a registered backend's method name, else ``password``."""
     return _methods.get(getattr(user, "backend", "") or "", "password")
+
+
+def is_quick_switch(request: HttpRequest) -> bool:
+    """Whether this browser's session began with a registered quick switch (badge and PIN)
+    rather than a full sign-in: such a session may not make what outlives it (an API token, a
+    tablet's enrolment), or a known PIN would outlive its reset."""
+    session = getattr(request, "session", None)
+    backend = session.get(BACKEND_SESSION_KEY, "") if session is not None else ""
+    return backend in _methods
 
 
 def full_sign_in(request: HttpRequest, user: Any, device: Any) -> None:

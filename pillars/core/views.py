@@ -324,6 +324,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(request, "core/token_list.html", context)
 
 
+QUICK_SWITCH_TOKEN = (
+    "You switched in with badge and PIN. Sign in with your password to create an API token."
+)
+
+
 @route("account/tokens/new/", name="token-create")
 @audited("creates an API token through core.tokens.create_token")
 @login_required
@@ -332,7 +337,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "core.manage_tokens")
     form = TokenCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if devices.is_quick_switch(request):
+        # A token outlives this session, and a reset PIN ends only the badge sessions: a PIN
+        # someone else saw must not become a 90-day bearer token.
+        form.add_error(None, QUICK_SWITCH_TOKEN)
+    elif request.method == "POST" and form.is_valid():
         try:
             token, secret = tokens.create_token(
                 request.user,

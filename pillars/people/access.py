@@ -24,7 +24,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.audit.models import AuditEvent
 from pillars.core import clock, policy
-from pillars.core.backends import address_failures, address_limit
+from pillars.core.backends import address_failures, address_limit, badge_name
 from pillars.core.errors import invalid
 from pillars.core.sessions import revoke_everywhere
 from pillars.people import selectors
@@ -53,7 +53,7 @@ def lockout_names(staff: Staff) -> list[str]:
     ``core.backends.axes_username`` writes it, and the badge for tablet switches."""
     names = [staff.user.get_username().strip().lower()]
     if staff.badge_number:
-        names.append("badge:" + staff.badge_number.strip())
+        names.append(badge_name(staff.organization, staff.badge_number))
     return names
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pillars.core import policy
+from pillars.core import devices, policy
 from pillars.core.backends import axes_username
 from pillars.core.declare import audit_exempt, audited
 from pillars.core.errors import ValidationError
@@ -56,11 +56,13 @@ def tablet_register(request: HttpRequest) -> HttpResponse:
             apply_errors(form, exc)
         else:
             # The registrant has fully signed in on this browser already; count that sign-in,
-            # unless their role needs a second step (a PIN never replaces it).
+            # unless their role needs a second step (a PIN never replaces it) or this session
+            # began with badge and PIN (a PIN would then renew itself, tablet after tablet).
             actor = policy.actor_for(request.user)
             signed_in = request.session.get(AUTH_KEY)
             staff = Staff.objects.filter(pk=actor.staff_pk).first() if actor.staff_id else None
-            if staff is not None and signed_in and not actor.requires_two_factor:
+            full = not actor.requires_two_factor and not devices.is_quick_switch(request)
+            if staff is not None and signed_in and full:
                 enroll_on_device(device, staff, signed_in_at=datetime.fromtimestamp(signed_in, UTC))
             messages.success(
                 request,
@@ -117,7 +119,9 @@ def tablet_switch(request: HttpRequest) -> HttpResponse:
             # count is kept under another name, so reset it too (AXES_RESET_ON_SUCCESS), for
             # this address only, as axes does.
             axes_reset(
-                username=axes_username(request, {"badge": form.cleaned_data["badge"]}),
+                username=axes_username(
+                    request, {"badge": form.cleaned_data["badge"], "device": device}
+                ),
                 ip=getattr(request, "axes_ip_address", None),
             )
             return redirect(safe_next(request, reverse("core:home")))

@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from pillars.audit.choices import Action, Outcome
 from pillars.audit.models import AuditEvent
+from pillars.core.backends import badge_name
 from pillars.people.models import DeviceEnrollment, Staff, TrustedDevice
 from pillars.people.services import check_pin, set_pin
 from pillars.people.tablets import DEVICE_COOKIE
@@ -254,7 +255,8 @@ def test_switching_in_works_with_nobody_signed_in(world: Any, tablet: Client) ->
 
 def test_the_pin_never_reaches_the_lockout_records(world: Any, tablet: Client) -> None:
     switch(tablet, world.staff["bht"], pin="999999")
-    attempt = AccessAttempt.objects.get(username=f"badge:{world.staff['bht'].badge_number}")
+    bht = world.staff["bht"]
+    attempt = AccessAttempt.objects.get(username=badge_name(world.org, bht.badge_number))
     assert "999999" not in attempt.post_data
     assert "pin=********" in attempt.post_data
 
@@ -350,7 +352,7 @@ def test_repeated_wrong_pins_lock_the_badge_out(world: Any, tablet: Client) -> N
     assert who(tablet) == world.user("nurse")
     lock_event = AuditEvent.objects.filter(action=Action.LOCKED_OUT).first()
     assert lock_event is not None
-    assert lock_event.actor_label == f"badge:{bht.badge_number}"
+    assert lock_event.actor_label == badge_name(world.org, bht.badge_number)
     # The lockout is by badge: the same person's password sign-in still works.
     other = Client()
     full_sign_in(other, "t-bht")

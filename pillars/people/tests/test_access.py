@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pillars.audit.choices import Action, Purpose
 from pillars.audit.models import AuditEvent
+from pillars.core.backends import badge_name
 from pillars.core.errors import ValidationError
 from pillars.core.models import ApiToken
 from pillars.core.tokens import create_token
@@ -164,12 +165,13 @@ def test_unlocking_clears_badge_failures_and_the_two_step_delay(
     bht = world.staff["bht"]
     for _ in range(settings.AXES_FAILURE_LIMIT):
         tablet.post(SWITCH, {"badge": bht.badge_number, "pin": "000111"})
-    assert AccessAttempt.objects.filter(username=f"badge:{bht.badge_number}").exists()
+    by_badge = AccessAttempt.objects.filter(username=badge_name(world.org, bht.badge_number))
+    assert by_badge.exists()
     device = TOTPDevice.objects.create(
         user=bht.user, name="app", confirmed=True, throttling_failure_count=4
     )
     access.unlock_account(bht, actor=world.user("admin"), reason=REASON)
-    assert not AccessAttempt.objects.filter(username=f"badge:{bht.badge_number}").exists()
+    assert not by_badge.exists()
     device.refresh_from_db()
     assert device.throttling_failure_count == 0
     assert events("account_unlocked")[0].detail["two_step_delay_cleared"] is True
