@@ -3,7 +3,7 @@ person was given, for the person's own copy and the record."""
 
 from __future__ import annotations
 
-from pillars.core import exports
+from pillars.core import clock, exports
 from pillars.core.pdf import document, writer
 from pillars.people.consent_models import (
     CONDITIONING_STATEMENT,
@@ -57,8 +57,12 @@ def render(consent: Consent, release: exports.Release | None = None) -> bytes:
     if consent.is_tpo:
         line(REDISCLOSURE_STATEMENT)
     if consent.revoked_at is not None:
+        # The program's day (consents.consent_today), not UTC's: an evening revocation in
+        # Chicago is already tomorrow in UTC.
+        zones = [u.time_zone for u in consent.programs.all()]
+        revoked_at = clock.local(consent.revoked_at, zones[0]) if zones else consent.revoked_at
         line(
-            f"REVOKED on {consent.revoked_at:%B %d, %Y} "
+            f"REVOKED on {revoked_at:%B %d, %Y} "
             f"({consent.get_revoked_received_as_display().lower()}).",
             13,
             "B",

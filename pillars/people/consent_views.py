@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern
@@ -22,7 +23,7 @@ from pillars.core.routes import Routes
 from pillars.people import consent_pdf, consents
 from pillars.people import selectors as people_selectors
 from pillars.people.consent_forms import CONSENT_FIELDS, ConsentForm, ExpiryEventForm, RevokeForm
-from pillars.people.consent_models import Consent
+from pillars.people.consent_models import Consent, ConsentProgram
 from pillars.people.models import PersonServed, Placement, Staff, Unit
 from pillars.people.sections import PRIVACY, PersonSection, register_section
 from pillars.people.tenancy import in_organization
@@ -94,7 +95,11 @@ def consent_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
         ).order_by("display_name"),
         programs=consents.part2_programs(request.user),
         units=in_organization(Unit.objects.filter(is_active=True), request.user).order_by("name"),
-        initial={"signed_on": clock.now().date()},
+        # The person's local day (their unit's zone), not UTC's: in the evening UTC is already
+        # on tomorrow, which record_consent refuses as a future signature date.
+        initial={
+            "signed_on": clock.local(clock.now(), people_selectors.person_zone(person)).date()
+        },
     )
 
     def write(data: dict[str, Any]) -> Consent:
@@ -264,9 +269,12 @@ def disclosure_accounting_print(request: HttpRequest, public_id: UUID) -> HttpRe
     if not rows:
         line("No disclosure is recorded.", 12)
     for row in rows:
-        basis = "Medical emergency (42 CFR 2.51)"
+        # As on the page: a consent disclosure whose consent is not shown is still a consent.
+        basis = "Consent"
         if row.consent is not None:
             basis = f"Consent signed {row.consent.signed_on:%Y-%m-%d}"
+        elif row.basis == "emergency":
+            basis = "Medical emergency (42 CFR 2.51)"
         line(
             f"{clock.local(row.occurred_at, zone):%Y-%m-%d %H:%M}  {row.who}: {row.how}, "
             f"{row.kind}. {basis}.",
@@ -286,17 +294,24 @@ def person_section(
     active consents and the way to record one (one query)."""
     if not policy.allows(request.user, "people.view_consents", person):
         return None
-    today = clock.now().date()
     # One plain read of the person's consents (a few rows) answers "any consent" and counts
     # those in force; the person page read every placement already, and its Part 2 units
     # answer "ever placed in a Part 2 program" without a second read of the placements.
-    consents = yield prepared.read_later(
+    rows = yield prepared.read_later(
         "a person's consents, counted",
         "",
         lambda person_id: (
             Consent.objects.filter(person_id=person_id)
             .order_by()  # counted, not listed: the model's ordering is not needed
-            .values_list("revoked_at", "expiry_event_on", "expires_on")
+            # The dates on a consent are its first program's (consents.consent_today).
+            .annotate(
+                zone=Subquery(
+                    ConsentProgram.objects.filter(consent_id=OuterRef("pk"))
+                    .order_by("unit__name", "unit_id")
+                    .values("unit__time_zone")[:1]
+                )
+            )
+            .values_list("revoked_at", "expiry_event_on", "expires_on", "zone")
         ),
         person.pk,
     )
@@ -307,12 +322,14 @@ def person_section(
                 episode__person=person, unit__is_substance_use_program=True
             ).values_list("unit_id", flat=True)
         )
-    if not (part2_units or consents):
+    if not (part2_units or rows):
         return None
     active = sum(
         1
-        for revoked_at, event_on, expires_on in consents
-        if revoked_at is None and event_on is None and (expires_on is None or expires_on >= today)
+        for revoked_at, event_on, expires_on, zone in rows
+        if revoked_at is None
+        and event_on is None
+        and (expires_on is None or expires_on >= consents.today_in_first([zone] if zone else []))
     )
     writable = page.get("writable", True)
     return {

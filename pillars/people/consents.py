@@ -78,10 +78,10 @@ def _reading_purpose(actor: Actor) -> str:
 
 def consent_today(consent: Consent) -> date:
     """The consent's calendar: the first program's zone (dates on the form are local)."""
-    return _today_in_first([u.time_zone for u in consent.programs.all()])
+    return today_in_first([u.time_zone for u in consent.programs.all()])
 
 
-def _today_in_first(zones: list[str]) -> date:
+def today_in_first(zones: list[str]) -> date:
     """Today in the first of a consent's programs' zones (by name), UTC's when it has none."""
     return clock.today_in(zones[0]) if zones else clock.now().date()
 
@@ -152,7 +152,7 @@ def grants_for(actor: Actor) -> list[Grant]:
     grants = []
     for consent in consents:
         units = programs[consent.pk]
-        if consent.state_on(now, _today_in_first([zone for _, zone in units])) != (
+        if consent.state_on(now, today_in_first([zone for _, zone in units])) != (
             ConsentState.ACTIVE
         ):
             continue
@@ -519,6 +519,8 @@ def record_expiry_event(consent: Consent, *, actor: Any, occurred_on: date | Non
         raise invalid("occurred_on", "Give the date the event happened.")
     if occurred_on > consent_today(consent):
         raise invalid("occurred_on", "The event cannot be in the future.")
+    if occurred_on < consent.signed_on:
+        raise invalid("occurred_on", "The event cannot be before the consent was signed.")
     with transaction.atomic():
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.expiry_event_on is not None:
@@ -673,6 +675,12 @@ def disclosures_of(user: Any, person: PersonServed) -> list[DisclosureRow]:
         if recipient:
             who = f"{who}, to {recipient}"
         for basis in outside:
-            consent = next((found[str(i)] for i in ids if str(i) in found), None)
+            # Only the consent basis names a consent: an emergency read in the same copy was
+            # made under 42 CFR 2.51, not under the consent.
+            consent = (
+                next((found[str(i)] for i in ids if str(i) in found), None)
+                if basis == "consent"
+                else None
+            )
             rows.append(DisclosureRow(event.occurred_at, who, how, kind, basis, consent, recipient))
     return rows

@@ -107,7 +107,13 @@ ACTIONS = {
     "people.break_glass": rule(
         R.NURSE, R.CLINICIAN, check=lambda a, o: a.may_break_glass, scope="write"
     ),
-    "people.review_emergency_access": rule(R.PRIVACY, scope="write"),
+    # Separation of duties: a privacy officer who may also break the glass (a nurse or
+    # clinician as well) never reviews their own emergency access.
+    "people.review_emergency_access": rule(
+        R.PRIVACY,
+        check=lambda a, o: not isinstance(o, EmergencyAccess) or o.staff_id != a.staff_id,
+        scope="write",
+    ),
     "people.register_device": rule(R.NURSE, R.ADMIN, scope="write"),
     # Sign-in access (lockouts, two-step device, badge PIN, tablets): another administrator
     # restores an administrator's own, so one stolen session cannot re-arm its own account.

@@ -369,9 +369,12 @@ def caseload_of(person_id: int) -> QuerySet[CaseloadAssignment]:
 
 
 def grants_awaiting_review(user: Any) -> QuerySet[EmergencyAccess]:
+    """Grants no one has reviewed yet, except the reviewer's own (people.policies)."""
+    own = Q(staff_id=policy.actor_for(user).staff_id or 0)
     return (
         policy.restrict(EmergencyAccess.objects.all(), user, "people.review_emergency_access")
         .filter(reviewed_at__isnull=True)
+        .exclude(own)
         .select_related("staff", "person")
         .order_by("started_at")
     )

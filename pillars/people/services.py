@@ -261,14 +261,20 @@ def _check_moment(moment: datetime | None, field: str) -> datetime:
     return moment
 
 
-def _check_bed(unit: Unit, bed: Bed | None) -> None:
+def _check_bed(unit: Unit, bed: Bed | None, moment: datetime) -> None:
     if bed is None:
         return
     if bed.room.unit_id != unit.pk:
         raise invalid("bed", f"Bed {bed} is not on {unit}.")
     if not bed.is_active:
         raise invalid("bed", f"Bed {bed} is out of service.")
-    if Placement.objects.current().filter(bed=bed).exists():
+    # The new placement runs from ``moment`` on: a backdated admission or transfer must not
+    # overlap anyone who held the bed after that moment, even if they have left it since.
+    if (
+        Placement.objects.filter(bed=bed)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+        .exists()
+    ):
         raise invalid("bed", f"Bed {bed} is occupied.")
 
 
@@ -313,7 +319,7 @@ def _admit(
         last = Episode.objects.filter(person=person).order_by("-discharged_at").first()
         if last and last.discharged_at and moment < last.discharged_at:
             raise invalid("admitted_at", "The admission is before the last discharge.")
-        _check_bed(unit, bed)
+        _check_bed(unit, bed, moment)
         episode = Episode.objects.create(
             person=person,
             admitted_at=moment,
@@ -368,7 +374,7 @@ def transfer_person(
             raise invalid("unit", "There is no such unit, or it is not taking transfers.")
         current.ended_at = moment
         current.save(update_fields=["ended_at"])
-        _check_bed(unit, bed)
+        _check_bed(unit, bed, moment)
         placement = Placement.objects.create(
             episode=episode, unit=unit, bed=bed, started_at=moment, reason=reason[:200]
         )
@@ -985,6 +991,10 @@ def review_emergency_access(
         grant = EmergencyAccess.objects.select_for_update().get(pk=grant.pk)
         if grant.reviewed_at is not None:
             raise invalid(None, "This access has already been reviewed.")
+        if grant.is_active_at(clock.now()):
+            # The finding covers everything done in the window (selectors.events_during): a
+            # review before it closes would leave the rest of the window unreviewed.
+            raise invalid(None, "This access is still open; review it once its window closes.")
         grant.reviewed_by_id = acting.staff_pk
         grant.reviewed_at = clock.now()
         grant.finding = finding

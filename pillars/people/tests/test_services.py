@@ -575,7 +575,7 @@ def test_a_bed_taken_in_a_race_is_a_conflict_and_nothing_is_stored(
 ) -> None:
     # Simulate the race: the check ran before another admission took the bed. The database's
     # one-person-per-bed constraint still refuses, and the service answers with a Conflict.
-    monkeypatch.setattr(services, "_check_bed", lambda unit, bed: None)
+    monkeypatch.setattr(services, "_check_bed", lambda unit, bed, moment: None)
     person = make_person("MRN-N", "Ngata")
     count = AuditEvent.objects.count()
     with pytest.raises(Conflict):
