@@ -17,12 +17,13 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from pillars.core import clock, policy
-from pillars.core.api_errors import READ_ERRORS, error_responses
+from pillars.core.api_errors import NON_FIELD, READ_ERRORS, error_responses, field_errors
 from pillars.core.api_lists import PageOut
 from pillars.core.api_routes import write_route
 from pillars.core.api_types import Day, Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
+from pillars.core.errors import Conflict, ValidationError
 from pillars.core.pagination import PageParams, paginate
 from pillars.incidents.models import BehaviorPlan, BehaviorRecord
 from pillars.incidents.selectors import behavior as selectors
@@ -280,8 +281,29 @@ def create_batch(request: HttpRequest, public_id: UUID, payload: BatchIn) -> Sta
         request.user, public_id, "incidents.record_behavior", what="api behavior batch"
     )
     with transaction.atomic():
-        records = [_create(request, person, item) for item in payload.records]
+        records = [
+            _entry_of_batch(request, person, n, item) for n, item in enumerate(payload.records)
+        ]
     return Status(201, BatchOut(records=[RecordOut.of(r) for r in records]))
+
+
+def _entry_of_batch(
+    request: HttpRequest, person: PersonServed, n: int, item: RecordIn
+) -> BehaviorRecord:
+    """One entry of a batch; a refusal names the entry by its index (``records.2.late_reason``,
+    as a schema error does), so the device can set that entry aside and resend the rest: the
+    batch is stored all or none, and a refusal that named no entry came back on every resend."""
+    try:
+        return _create(request, person, item)
+    except ValidationError as error:
+        raise ValidationError(
+            {
+                f"records.{n}" if name == NON_FIELD else f"records.{n}.{name}": messages
+                for name, messages in field_errors(error).items()
+            }
+        ) from None
+    except Conflict as clash:
+        raise Conflict(f"Entry records.{n}: {clash.message}") from None
 
 
 @router.get(

@@ -114,7 +114,7 @@ class ReferralStatusIn(Schema):
 @router.get(
     "/referrals",
     response={200: ReferralPage, **error_responses(401, 403, 422)},
-    summary="Referrals the caller may see, newest first (filter by person or status)",
+    summary="Referrals the caller may see, oldest first (filter by person or status)",
 )
 @audited("a list of referrals (one audited read per page)")
 def list_referrals(
@@ -126,7 +126,9 @@ def list_referrals(
         qs = qs.filter(person__public_id=filters.person)
     if filters.status is not None:
         qs = qs.filter(status=filters.status)
-    result = paginate(qs, page, order=("-created_at",))
+    # Keyset pages run in ascending order only (core.pagination): "-created_at" named no
+    # attribute to carry in the cursor, so every list longer than one page answered 500.
+    result = paginate(qs, page, order=("created_at",))
     people_selectors.record_list_read(
         request.user, [r.person for r in result.items], what="api referrals"
     )
