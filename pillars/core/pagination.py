@@ -81,6 +81,10 @@ def paginate[M: Model](
 
     Runs one query: it fetches one row more than the page to learn whether another page follows.
     """
+    if any(name.startswith("-") for name in order):
+        # The cursor compares "after" the last row: a descending field would page wrongly (and
+        # fail on the second page). Say so on the first call.
+        raise ValueError(f"paginate orders ascending only, not {list(order)}")
     fields = [*order, "public_id"]
     qs = queryset.order_by(*fields)
     if params.cursor:

@@ -24,7 +24,7 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
-from pillars.core.sessions import end_all_sessions, revoke_everywhere
+from pillars.core.sessions import revoke_everywhere
 from pillars.core.writes import atomic_or_conflict
 from pillars.people import hooks
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
@@ -796,7 +796,9 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
         staff.roles.set(role_list)
         after = sorted(r.code for r in role_list)
         if before != after:
-            end_all_sessions(staff.user)
+            # Sessions and API tokens alike: a token made under the old roles (without a
+            # second step they did not ask for) must not carry the new ones' rights.
+            revoke_everywhere(staff.user, reason="roles changed", actor=actor)
             hooks.staff_changed(staff, event=hooks.ROLES_CHANGED, actor=actor)
             audit.record(
                 actor,

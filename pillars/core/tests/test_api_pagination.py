@@ -115,3 +115,12 @@ def test_paginate_raises_a_field_error_for_bad_cursors(db: Any) -> None:
             order=("record_number",),
         )
     assert "cursor" in caught.value.message_dict
+
+
+def test_a_descending_order_is_refused_on_the_first_page(world: Any) -> None:
+    """The cursor reads "after the last row": a descending field would page wrongly and fail on
+    the second page, so paginate refuses it at once."""
+    with pytest.raises(ValueError, match="ascending"):
+        paginate(
+            PersonServed.objects.all(), PageParams(cursor=None, limit=10), order=("-created_at",)
+        )

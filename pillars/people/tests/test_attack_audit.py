@@ -268,3 +268,18 @@ def test_an_expiry_event_before_the_signature_is_refused(world: World) -> None:
         )
     consent.refresh_from_db()
     assert consent.expiry_event_on is None
+
+
+def test_a_role_change_revokes_the_api_tokens_made_under_the_old_roles(world: World) -> None:
+    """A token made by password alone, as a peer, must not keep working once its owner is made
+    a director (a role that asks for the second step), with the director's rights."""
+    from pillars.core.models import ApiToken
+    from pillars.core.tests.api_support import api_as
+    from pillars.people import services
+
+    peer = world.staff["peer"]
+    api = api_as(peer.user)
+    assert api.get("/persons").status_code == 200
+    services.set_roles(peer, actor=world.user("admin"), roles=["peer", "director"])
+    assert not ApiToken.objects.filter(user=peer.user, revoked_at__isnull=True).exists()
+    assert api.get("/persons").status_code == 401
