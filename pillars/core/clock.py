@@ -12,6 +12,8 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
 # The years a moment given from outside may name: far enough for any record, near enough that
 # every database converts it (9999-12-31T23:59-05:00 overflows on its way to UTC).
 EARLIEST_YEAR = 1900
@@ -43,6 +45,14 @@ def today_in(zone: str | tzinfo) -> date:
     """The calendar date at this moment in a unit's local zone."""
     tz = ZoneInfo(zone) if isinstance(zone, str) else zone
     return now().astimezone(tz).date()
+
+
+def organization_today(moment: datetime | None = None) -> date:
+    """The organization's calendar day (its zone, ``PILLARS_DEFAULT_TIME_ZONE``) at ``moment``,
+    now when not given: a staff member's hire and exit, a caseload's first and last day, due
+    and expiry days, the quarters and months of the organization's figures are its days
+    (DESIGN.md rule 1). UTC's date is already tomorrow from 18:00 in Chicago."""
+    return local(moment or now(), settings.PILLARS_DEFAULT_TIME_ZONE).date()
 
 
 def local(moment: datetime, zone: str | tzinfo) -> datetime:

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import IntegerField, Sum
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
-from pillars.core import suppression
+from pillars.core import clock, suppression
 from pillars.core.suppression import Audience
 from pillars.insights.compute import STRATA, STRATUM_LABELS
 from pillars.insights.models import FIGURES, UnitDay
@@ -586,7 +586,7 @@ def workforce_figures(
     """The organization's staff employed on ``now``'s day whose home unit is one of
     ``unit_ids`` (None: the whole organization, and only then turnover and retention by role,
     which workforce counts for the organization as a whole)."""
-    today = now.date()
+    today = clock.organization_today(now)
     staff_qs = Staff.objects.filter(employed_q(today), organization_id=organization_id)
     if unit_ids is not None:
         staff_qs = staff_qs.filter(home_units__in=list(unit_ids)).distinct()

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.core.suppression import COMPLEMENT, Audience
 from pillars.insights import measures
 from pillars.insights.dashboards import Bar, Chart
@@ -93,7 +93,7 @@ def build(user: Any, now: datetime, audience: Audience = "screen") -> TeamBoard:
     from pillars.workforce.selectors.supervision import supervisees_of
     from pillars.workforce.services.supervision import cadence_states
 
-    today = now.date()
+    today = clock.organization_today(now)
     staff_qs = supervisees_of(user, today)
     staff = list(staff_qs)
     ids = [s.pk for s in staff]

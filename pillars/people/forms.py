@@ -219,7 +219,7 @@ class StaffForm(forms.Form):
         self, *args: Any, organization_id: int, exclude_pk: int | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        today = clock.now().date()
+        today = clock.organization_today()
         # The administrator's own organization: its units, programs and staff, no other's.
         mine = {"organization_id": organization_id}
         supervisors = Staff.objects.filter(**mine).exclude(exited_on__lte=today)

@@ -183,7 +183,7 @@ def load_actor(user: Any) -> Actor:
     if (
         staff is None
         or not user.is_active
-        or (staff.exited_on is not None and staff.exited_on <= now.date())
+        or (staff.exited_on is not None and staff.exited_on <= clock.organization_today())
     ):
         return Actor(user=user)
     # The page shell shows user.staff; keep the profile we just loaded instead of a new query.
@@ -318,7 +318,7 @@ def _scope_rows(staff_pk: int, now: datetime, *, inbox: bool) -> list[tuple[int,
     ops = connection.ops
     params = {
         "staff": staff_pk,
-        "today": ops.adapt_datefield_value(now.date()),
+        "today": ops.adapt_datefield_value(clock.organization_today()),
         "now": ops.adapt_datetimefield_value(now),
         # A day's leeway for the time zones; people.consents judges the expiry exactly.
         "yesterday": ops.adapt_datefield_value(now.date() - timedelta(days=1)),
@@ -343,7 +343,7 @@ def _profile(user: Any) -> Staff | None:
 def _supervised_caseload_q(actor: Actor, person: str = "pk") -> Q:
     if not actor.supervisee_staff_ids:
         return Q(pk__in=[])
-    today = clock.now().date()
+    today = clock.organization_today()
     active = CaseloadAssignment.objects.filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=today),
         started_on__lte=today,
@@ -364,7 +364,8 @@ def person_scope_q(actor: Actor, person: str = "pk") -> Q:
     so the one kept is never changed. A changed scope is a new actor (``policy.forget``)."""
     if not actor.is_authenticated:
         return _person_scope_q(actor, person)
-    key = f"person-scope-q:{person}:{clock.now().date() if actor.supervisee_staff_ids else ''}"
+    day = clock.organization_today() if actor.supervisee_staff_ids else ""
+    key = f"person-scope-q:{person}:{day}"
     found = actor.extra.get(key)
     if found is None:
         found = actor.extra[key] = _person_scope_q(actor, person)
@@ -519,7 +520,7 @@ def _scope_key(actor: Actor, person: str) -> tuple[Any, ...]:
         actor.caseload_person_ids,
         actor.emergency_person_ids,
         actor.supervisee_staff_ids,
-        clock.now().date() if actor.supervisee_staff_ids else None,
+        clock.organization_today() if actor.supervisee_staff_ids else None,
     )
 
 

@@ -39,7 +39,11 @@ from pillars.people.models import (
     Staff,
     Unit,
 )
-from pillars.people.policies import READ_ON_UNITS, on_actor_units, scope_read_with
+from pillars.people.policies import (
+    READ_ON_UNITS,
+    on_actor_units,
+    scope_read_with,
+)
 from pillars.people.tenancy import in_organization, organization_for
 
 
@@ -473,7 +477,7 @@ def active_caseload_q(today: date, prefix: str = "") -> Q:
 
 def caseload_for_staff(staff_id: int) -> QuerySet[CaseloadAssignment]:
     """A staff member's active caseload today, with each person's current placement."""
-    today = clock.now().date()
+    today = clock.organization_today()
     return (
         CaseloadAssignment.objects.filter(active_caseload_q(today), staff_id=staff_id)
         .select_related("person")
@@ -483,7 +487,7 @@ def caseload_for_staff(staff_id: int) -> QuerySet[CaseloadAssignment]:
 
 def team_of(user: Any, staff_id: int) -> QuerySet[Staff]:
     """A supervisor's supervisees (visible to them), each with today's active caseload count."""
-    today = clock.now().date()
+    today = clock.organization_today()
     return (
         staff_visible_to(user)
         .filter(supervisor_id=staff_id)
@@ -499,7 +503,7 @@ def team_of(user: Any, staff_id: int) -> QuerySet[Staff]:
 def staff_counts_by_role(user: Any) -> list[dict[str, Any]]:
     """The user's organization's staff employed today, counted by role (a person with two
     roles counts in both); roles are shared, the staff are each organization's own."""
-    today = clock.now().date()
+    today = clock.organization_today()
     employed = (
         Q(staff__hired_on__lte=today)
         & (Q(staff__exited_on__isnull=True) | Q(staff__exited_on__gt=today))

@@ -445,7 +445,7 @@ def assign_caseload(
     policy.require(actor, "people.assign_caseload", person)
     if kind not in CaseloadKind.values:
         raise invalid("kind", "Choose a kind of assignment.")
-    day = started_on or clock.now().date()
+    day = started_on or clock.organization_today()
     # The assigner must be able to see the staff member: no assigning strangers from elsewhere.
     if not policy.is_visible(actor, staff):
         raise invalid("staff", "Choose a staff member from your units.")
@@ -485,7 +485,7 @@ def end_caseload(
 ) -> CaseloadAssignment:
     """End a caseload assignment on a date (today by default); the history stays."""
     policy.require(actor, "people.assign_caseload", assignment)
-    day = ended_on or clock.now().date()
+    day = ended_on or clock.organization_today()
     with transaction.atomic():
         assignment = CaseloadAssignment.objects.select_for_update().get(pk=assignment.pk)
         if assignment.ended_on is not None:
@@ -814,7 +814,7 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
 def _keep_an_admin(staff: Staff) -> None:
     """Refuse to remove the organization's last employed administrator: nobody could fix its
     roles afterwards (another organization's administrator cannot)."""
-    today = clock.now().date()
+    today = clock.organization_today()
     others = (
         Staff.objects.filter(
             roles__code=RoleCode.ADMIN,
@@ -846,7 +846,7 @@ def exit_staff(staff: Staff, *, actor: Any, exited_on: date, exit_reason: str) -
         staff.exited_on, staff.exit_reason = exited_on, exit_reason
         staff.save(update_fields=["exited_on", "exit_reason"])
         user = staff.user
-        if exited_on <= clock.now().date():
+        if exited_on <= clock.organization_today():
             user.is_active = False
             user.save(update_fields=["is_active"])
             revoke_everywhere(user, reason="account disabled", actor=actor)
@@ -1239,7 +1239,7 @@ def may_quick_switch(device: TrustedDevice, staff: Staff) -> bool:
     sign-in (a PIN is not a second factor)."""
     if device.revoked_at is not None or not staff.user.is_active:
         return False
-    if staff.exited_on is not None and staff.exited_on <= clock.now().date():
+    if staff.exited_on is not None and staff.exited_on <= clock.organization_today():
         return False
     if staff.roles.filter(requires_two_factor=True).exists():
         return False
@@ -1338,7 +1338,7 @@ def bootstrap_administrator(
             user=user,
             display_name=display_name.strip(),
             job_title=job_title,
-            hired_on=hired_on or clock.now().date(),
+            hired_on=hired_on or clock.organization_today(),
         )
         staff.roles.set(Role.objects.filter(code=RoleCode.ADMIN))
         audit.record(

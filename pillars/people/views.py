@@ -170,7 +170,7 @@ def _person_context(
 def _assignable_staff(user: Any) -> Any:
     return (
         selectors.staff_visible_to(user)
-        .filter(selectors.employed_q(clock.now().date()))
+        .filter(selectors.employed_q(clock.organization_today()))
         .filter(roles__code__in=services.CASELOAD_ROLES)
         .distinct()
         .order_by("display_name")
@@ -196,7 +196,8 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         caseload = prepared.read_later("a person's caseload", "", selectors.caseload_of, person.pk)
         sections = sections_for(request, person, context, {"caseload": prepared.waited(caseload)})
         context["section_groups"] = grouped(sections)
-    today = clock.now().date()
+    # The caseload's days are the person's own unit's (the page shows them in its zone).
+    today = clock.today_in(context["zone"])
     context["active_caseload"] = [a for a in context["caseload"] if a.is_active_on(today)]
     context["past_caseload"] = [a for a in context["caseload"] if not a.is_active_on(today)]
     return render(request, "people/person_detail.html", context)
@@ -562,7 +563,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         q, status = form.cleaned_data["q"], form.cleaned_data["status"] or "current"
     qs = selectors.staff_visible_to(request.user, search=q).prefetch_related("roles", "home_units")
-    employed = selectors.employed_q(clock.now().date())
+    employed = selectors.employed_q(clock.organization_today())
     if status == "current":
         qs = qs.filter(employed)
     elif status == "left":

@@ -4,12 +4,14 @@ behind it. It leaves only through ``core.exports.release`` (checked and logged).
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from pillars.audit.choices import Purpose
 from pillars.core import clock, exports
 from pillars.core.pdf import document, writer
 from pillars.workforce.models.supervision import SessionAttendee, VerificationLetter
+from pillars.workforce.selectors.drift import zone_for
 
 __all__ = ["export", "render"]
 
@@ -31,7 +33,10 @@ def render(letter: VerificationLetter) -> bytes:
     """The PDF of one signed letter (the caller has checked scope and audited the read)."""
     pdf = document(f"Supervised hours verification for {letter.staff.display_name}")
     line = writer(pdf, body=12)
-    signed = clock.local(letter.signed_at, "UTC")
+    # The supervisee's days, as the letter's figures count them (services.supervision.
+    # hours_between): the list below must be the sessions behind the total, on their local days.
+    zone = zone_for([letter.staff_id])
+    signed = clock.local(letter.signed_at, zone)
     line("Verification of supervised hours", 20, "B", 4)
     line(f"Date: {signed:%B %d, %Y}")
     line(f"To: {letter.rule.certifying_body or 'the certifying body'}")
@@ -51,8 +56,10 @@ def render(letter: VerificationLetter) -> bytes:
         SessionAttendee.objects.filter(
             supervisee=letter.staff,
             session__signed_at__isnull=False,
-            session__started_at__date__gte=letter.period_start,
-            session__started_at__date__lte=letter.period_end,
+            session__started_at__gte=datetime.combine(letter.period_start, time(0), tzinfo=zone),
+            session__started_at__lt=datetime.combine(
+                letter.period_end + timedelta(days=1), time(0), tzinfo=zone
+            ),
         )
         .select_related("session")
         .order_by("session__started_at")
@@ -64,16 +71,16 @@ def render(letter: VerificationLetter) -> bytes:
             s = a.session
             mode = "face to face" if s.is_face_to_face else "remote"
             group = "group" if s.is_group else "individual"
+            held = clock.local(s.started_at, zone)
             line(
-                f"{s.started_at:%Y-%m-%d}: {s.get_kind_display()}, {group}, {mode}, "
-                f"{s.minutes} minutes",
+                f"{held:%Y-%m-%d}: {s.get_kind_display()}, {group}, {mode}, {s.minutes} minutes",
                 10,
                 gap=1,
             )
         pdf.ln(4)
     line(
         f"Signed electronically by {letter.supervisor.display_name}, "
-        f"{letter.supervisor_credential}, on {signed:%B %d, %Y at %H:%M} UTC.",
+        f"{letter.supervisor_credential}, on {signed:%B %d, %Y at %H:%M} ({zone.key}).",
         style="B",
     )
     line(f"Letter reference: {letter.public_id}", 9)

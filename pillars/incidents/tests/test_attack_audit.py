@@ -3,7 +3,12 @@ tablet's replayed queue, tries beyond the permission matrix and the fuzz run."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.urls import reverse
 
 from pillars.core import clock
 from pillars.core.tests.api_support import api_as, assert_problem
@@ -41,3 +46,15 @@ def test_a_batch_entry_replayed_with_other_details_is_named_in_the_conflict(
     )
     assert "records.1" in problem["detail"], problem
     assert BehaviorRecord.objects.count() == 1
+
+
+def test_the_restraint_report_opens_on_the_month_of_the_organizations_day(
+    world: World, signed_in: Any
+) -> None:
+    """At 19:00 on 31 March in Chicago (April in UTC) the report opens on March, the month
+    the director is still in, not on an April with nothing in it yet."""
+    evening = datetime(2026, 3, 31, 19, 0, tzinfo=ZoneInfo("America/Chicago"))
+    with time_machine.travel(evening, tick=False):
+        page = signed_in("director").get(reverse("incidents:restraint-report"))
+    assert page.status_code == 200
+    assert (page.context["year"], page.context["month"]) == (2026, 3)

@@ -345,7 +345,8 @@ def _month(value: str) -> tuple[int, int]:
         # Held to the storable years: the month's end in the unit's zone must exist too.
         clock.storable_day(date(year, month, 1))
     except (ValueError, TypeError):
-        today = clock.now().date()
+        # The organization's month: at 19:00 on 31 March in Chicago it is still March there.
+        today = clock.organization_today()
         return today.year, today.month
     return year, month
 

@@ -480,7 +480,9 @@ def goals(ctx: Context) -> Iterator[Resource]:
             "category": [concept("recovery-domain", goal.domain)],
             "description": {"text": goal.statement},
             "subject": _patient(ctx, goal.person),
-            "startDate": day(goal.created_at.date()),
+            # The day it was set in the organization's calendar, not UTC's (a day ahead every
+            # evening in US zones); no query per goal, as the export reads in batches.
+            "startDate": day(clock.organization_today(goal.created_at)),
             "target": [{"dueDate": day(goal.target_on)}] if goal.target_on else None,
             "expressedBy": _patient(ctx, goal.person),
         }

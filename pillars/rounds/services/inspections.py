@@ -230,7 +230,7 @@ def record_inspection(
         errors["started_at"] = ["An inspection cannot start in the future."]
     elif started < now - STARTED_WITHIN:
         errors["started_at"] = ["An inspection is recorded within 12 hours of starting it."]
-    if owner is not None and not _works_on(owner, unit, now.date()):
+    if owner is not None and not _works_on(owner, unit, clock.today_in(unit.time_zone)):
         errors["owner"] = ["Choose a staff member who works on this unit."]
     items = list(template.items.order_by("position"))
     known = {str(item.public_id) for item in items}
@@ -406,7 +406,9 @@ def update_work_order(
         errors["note"] = ["Say what was done or why the status changes."]
     elif len(note) > 1000:
         errors["note"] = ["Keep the note to 1,000 characters."]
-    if owner is not None and not _works_on(owner, work_order.unit, clock.now().date()):
+    if owner is not None and not _works_on(
+        owner, work_order.unit, clock.today_in(work_order.unit.time_zone)
+    ):
         errors["owner"] = ["Choose a staff member who works on this unit."]
     if errors:
         raise ValidationError(errors)

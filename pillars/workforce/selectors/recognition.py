@@ -7,9 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.people.models import Staff
 from pillars.people.selectors import employed_q
 from pillars.people.tenancy import in_organization
@@ -53,8 +54,10 @@ def recognition_counts(user: Any) -> Counts:
     actor = policy.require(user, "workforce.view_recognition_counts")
     given = in_organization(Recognition.objects.all(), actor)
     months: Counter[tuple[str, bool]] = Counter()
+    # The organization's months: thanks given at 20:00 on 31 March in Chicago is March's.
+    zone = settings.PILLARS_DEFAULT_TIME_ZONE
     for given_at, leader in given.values_list("given_at", "is_from_leader"):
-        months[(given_at.strftime("%Y-%m"), leader)] += 1
+        months[(f"{clock.local(given_at, zone):%Y-%m}", leader)] += 1
     keys = sorted({m for m, _ in months})
     per_unit: Counter[str] = Counter()
     for (name,) in given.values_list("given_to__home_units__name"):

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
@@ -215,11 +217,13 @@ def _release(
 ) -> tuple[list[Group], Group]:
     """The organization's whole partition for one level and quarter, suppressed once for
     everyone in it."""
+    # The organization's days (clock.organization_today).
+    zone = ZoneInfo(settings.PILLARS_DEFAULT_TIME_ZONE)
     rows: list[dict[str, Any]] = [
         dict(row)
         for row in CheckIn.objects.filter(organization_id=organization_id)
-        .filter(answered_at__date__gte=quarter.start)
-        .filter(answered_at__date__lt=quarter.end)
+        .filter(answered_at__gte=datetime.combine(quarter.start, time(0), tzinfo=zone))
+        .filter(answered_at__lt=datetime.combine(quarter.end, time(0), tzinfo=zone))
         .values("staff_id", "unit_id", "supervisor_id", "scores")
     ]
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -319,7 +323,7 @@ def check_in_aggregates(
     actor = policy.require(user, action)
     if level not in LEVELS:
         raise Http404("Not found")
-    offered = {q.key: q for q in completed_quarters(clock.now().date())}
+    offered = {q.key: q for q in completed_quarters(clock.organization_today())}
     chosen = offered.get(quarter) if quarter else next(iter(offered.values()))
     if chosen is None:
         raise Http404("Not found")

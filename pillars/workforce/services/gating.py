@@ -10,11 +10,13 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, NamedTuple
 
+from django.conf import settings
+
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock
 from pillars.people.hooks import FloorProblem, FloorTask
-from pillars.people.models import Staff, StaffRole
+from pillars.people.models import Staff, StaffHomeUnit, StaffRole
 from pillars.workforce.models.credentials import Credential
 from pillars.workforce.models.gating import FloorRule, FloorWarning, MissingEffect
 from pillars.workforce.models.trainings import TrainingCompletion
@@ -39,8 +41,7 @@ def check_many(
     one set of queries for the whole list (a form's choices): for each active rule of the task
     that applies to the staff member's roles, each needed credential type (any version) and
     course that is not in force. A lapsed one takes the rule's ``effect``, one never on record
-    its ``missing_effect``."""
-    today = today or clock.now().date()
+    its ``missing_effect``. Without ``today``, each is judged on their own day (``_today_of``)."""
     rules = list(
         FloorRule.objects.filter(task=task, is_active=True).prefetch_related(
             "credential_types", "courses", "roles"
@@ -66,6 +67,7 @@ def check_many(
     if course_ids:
         for t in TrainingCompletion.objects.filter(staff_id__in=pks, course_id__in=course_ids):
             done[(t.staff_id, t.course_id)].append(t)
+    day_of = _today_of(pks) if today is None else {}
     found: dict[int, list[Problem]] = {}
     for member in staff:
         mine = [
@@ -73,8 +75,23 @@ def check_many(
             for r in rules
             if not r.roles.all() or roles_of[member.pk] & {x.pk for x in r.roles.all()}
         ]
-        found[member.pk] = _problems(member, task, mine, held, done, today)
+        found[member.pk] = _problems(member, task, mine, held, done, today or day_of[member.pk])
     return found
+
+
+def _today_of(pks: list[int]) -> dict[int, date]:
+    """Today for each staff member in their first home unit's zone (the organization's default
+    zone without one), in one query: a credential is in force through its expiry day, so at
+    19:00 in Chicago on that day (the next day in UTC) it has not lapsed yet."""
+    zones: dict[int, str] = {}
+    for staff_id, zone in (
+        StaffHomeUnit.objects.filter(staff_id__in=pks)
+        .order_by("staff_id", "unit_id")
+        .values_list("staff_id", "unit__time_zone")
+    ):
+        zones.setdefault(staff_id, zone)
+    default = settings.PILLARS_DEFAULT_TIME_ZONE
+    return {pk: clock.today_in(zones.get(pk) or default) for pk in pks}
 
 
 class _Words(NamedTuple):

@@ -167,7 +167,7 @@ def aggregate(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "own_team": own_team,
             "own_team_missing": release.level == "team" and own_team is None,
-            "quarters": selectors.completed_quarters(clock.now().date()),
+            "quarters": selectors.completed_quarters(clock.organization_today()),
             "levels": [("team", "Teams"), ("unit", "Units"), ("organization", "Organization")],
             "can_export": policy.can(request.user, "workforce.export_wellbeing_aggregate"),
         },
