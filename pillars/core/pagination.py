@@ -47,13 +47,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _encode(values: Sequence[Any]) -> str:
-    return signing.dumps([_plain(v) for v in values], salt=_SALT, compress=False)
+def _salt(queryset: QuerySet[Any], fields: Sequence[str]) -> str:
+    """A cursor is signed for its own list (its model and sort fields): another list's cursor of
+    the same length would otherwise be read as this one's values (a name as a moment) or start
+    this list at a foreign row."""
+    return f"{_SALT}:{queryset.model._meta.label}:{','.join(fields)}"
 
 
-def _decode(cursor: str, arity: int) -> list[Any]:
+def _encode(values: Sequence[Any], salt: str) -> str:
+    return signing.dumps([_plain(v) for v in values], salt=salt, compress=False)
+
+
+def _decode(cursor: str, arity: int, salt: str) -> list[Any]:
     try:
-        values = signing.loads(cursor, salt=_SALT)
+        values = signing.loads(cursor, salt=salt)
     except signing.BadSignature:
         raise invalid(
             "cursor", "This cursor is not valid; start again from the first page."
@@ -87,14 +94,15 @@ def paginate[M: Model](
         raise ValueError(f"paginate orders ascending only, not {list(order)}")
     fields = [*order, "public_id"]
     qs = queryset.order_by(*fields)
+    salt = _salt(queryset, fields)
     if params.cursor:
-        qs = qs.filter(_after(fields, _decode(params.cursor, len(fields))))
+        qs = qs.filter(_after(fields, _decode(params.cursor, len(fields), salt)))
     rows = list(qs[: params.limit + 1])
     items = rows[: params.limit]
     next_cursor = None
     if len(rows) > params.limit:
         last = items[-1]
-        next_cursor = _encode([_attr(last, name) for name in fields])
+        next_cursor = _encode([_attr(last, name) for name in fields], salt)
     return Page(items=items, next_cursor=next_cursor)
 
 

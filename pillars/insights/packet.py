@@ -325,18 +325,25 @@ def gather(user: Any, episode: Episode) -> Stay:
             )
         )
 
-    handoffs = Section(
-        "Handoff notes about the person",
-        ("Shift", "Written", "By", "Note"),
-        (40, 27, 30, 73),
-    )
-    for hn in (
+    notes = list(
         HandoffNote.objects.filter(
             person=person, written_at__gte=episode.admitted_at, written_at__lt=until
         )
         .select_related("handoff__unit", "written_by")
         .order_by("written_at")
-    ):
+    )
+    # A note is read with its handoff, which is its unit's (another unit's, a substance-use
+    # program's say, is not the reader's): checked like every other record here.
+    open_handoffs = {
+        h.pk for h in _visible(actor, {hn.handoff_id: hn.handoff for hn in notes}.values())[0]
+    }
+    handoffs = Section(
+        "Handoff notes about the person",
+        ("Shift", "Written", "By", "Note"),
+        (40, 27, 30, 73),
+        withheld=sum(1 for hn in notes if hn.handoff_id not in open_handoffs),
+    )
+    for hn in (hn for hn in notes if hn.handoff_id in open_handoffs):
         shift = f"{hn.handoff.unit.name} {_t(hn.handoff.starts_at, zone)}"
         text = f"Addendum ({hn.reason}): {hn.text}" if hn.is_addendum else hn.text
         handoffs.rows.append((shift, _t(hn.written_at, zone), hn.written_by.display_name, text))

@@ -11,6 +11,7 @@ from pillars.core.pagination import PageParams, paginate
 from pillars.core.tests.api_support import api_as, assert_problem
 from pillars.people.models import PersonServed
 from pillars.people.testing import World, make_person, place
+from pillars.recovery.services import referrals as referral_services
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,24 @@ def test_a_cursor_from_another_list_is_refused(world: World, crowd: list[PersonS
     staff_cursor = client.get("/staff", {"limit": 1}).json()["next_cursor"]
     assert staff_cursor
     assert_problem(client.get("/persons", {"cursor": staff_cursor}), 422)
+
+
+def test_a_cursor_from_another_list_of_the_same_shape_is_refused_by_name(world: World) -> None:
+    """A staff list's cursor (a name and an id) handed to the referrals list (a moment and an
+    id): refused as a bad cursor, not read as a moment (an error naming no field) nor used to
+    start another list's page at a foreign row."""
+    client = api_as(world.user("director"))
+    for n in range(2):
+        referral_services.log_outside(
+            world.person_a, actor=world.user("peer"), organization=f"Org {n}", reason="housing"
+        )
+    staff_cursor = client.get("/staff", {"limit": 1}).json()["next_cursor"]
+    referral_cursor = client.get("/referrals", {"limit": 1}).json()["next_cursor"]
+    assert staff_cursor
+    assert referral_cursor
+    for path, cursor in (("/referrals", staff_cursor), ("/encounters", referral_cursor)):
+        body = assert_problem(client.get(path, {"cursor": cursor}), 422)
+        assert "cursor" in body["errors"], body
 
 
 @pytest.mark.parametrize("limit", [0, 101, -5])

@@ -19,7 +19,7 @@ from collections import Counter
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from pillars.core.bulk import insert_rows, preparers
 from pillars.recovery.hsds import spec
@@ -35,7 +35,7 @@ WITHHELD = ("latitude", "longitude", "transportation")
 
 def confidential_locations(package: Package) -> set[str]:
     """The ids of locations to treat as confidential: flagged themselves, or the place of a
-    flagged service."""
+    flagged service (flagged in the package, or stored flagged and not in it)."""
     flagged = {
         r["id"]
         for r in package.tables.get("location", [])
@@ -46,7 +46,21 @@ def confidential_locations(package: Package) -> set[str]:
         for r in package.tables.get("service", [])
         if parse_bool(r.get("x_confidential", ""))
     }
-    for sal in package.tables.get("service_at_location", []):
+    # A partial update (a package's keys all point inside it) may bring places without the
+    # services delivered at them: a stored link to a service flagged in the package, or stored
+    # flagged and not in it (its flag stands), keeps the place confidential.
+    carried = {r["id"] for r in package.tables.get("service", [])}
+    places = {r["id"] for r in package.tables.get("location", [])}
+    flagged |= {
+        str(public_id)
+        for public_id in m.ServiceAtLocation.objects.filter(
+            Q(service__x_confidential=True) & ~Q(service__public_id__in=carried)
+            | Q(service__public_id__in=services),
+            location__public_id__in=places,
+        ).values_list("location__public_id", flat=True)
+    }
+    sals = package.tables.get("service_at_location", [])
+    for sal in sals:
         if sal.get("service_id") in services:
             flagged.add(sal.get("location_id", ""))
     return flagged
