@@ -168,11 +168,11 @@ def _administer(
         request.user, public_id, "workforce.verify_credential"
     )
     done = step(credential, actor=request.user, **fields)
-    return Status(200, CredentialOut.of(done, today=clock.now().date()))
+    return Status(200, CredentialOut.of(done, today=clock.organization_today()))
 
 
 def _list(staff: Staff, request: HttpRequest) -> list[CredentialOut]:
-    today = clock.now().date()
+    today = clock.organization_today()
     return [CredentialOut.of(c, today=today) for c in selectors.credentials_of(staff, request.user)]
 
 
@@ -217,7 +217,7 @@ def credential_create(
         evidence=evidence,
         **payload.model_dump(exclude={"type_code", "evidence_base64", "client_id"}),
     )
-    return Status(201, CredentialOut.of(credential, today=clock.now().date()))
+    return Status(201, CredentialOut.of(credential, today=clock.organization_today()))
 
 
 @router.post(
@@ -285,7 +285,7 @@ def compliance(request: HttpRequest, unit: str = "", role: str = "") -> Status[C
     return Status(
         200,
         ComplianceOut(
-            on=clock.now().date(),
+            on=clock.organization_today(),
             total=len(lines),
             compliant=sum(1 for x in lines if x.status == selectors.COMPLIANT),
             expiring=sum(1 for x in lines if x.status == selectors.EXPIRING),

@@ -553,7 +553,7 @@ def compliance_for(
     """Every employed staff member the reader may see, with their compliance; filtered by
     unit code and role code. The read is audited."""
     policy.require(user, "workforce.view_compliance")
-    today = today or clock.now().date()
+    today = today or clock.organization_today()
     staff = policy.restrict(Staff.objects.filter(employed_q(today)), user, "people.view_staff")
     if unit:
         staff = staff.filter(home_units__code=unit)

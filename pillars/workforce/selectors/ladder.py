@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 from pillars.core import clock, policy
 from pillars.core.entry import get_for
@@ -56,7 +59,11 @@ def tenure_months(staff: Staff, criterion: LadderCriterion, today: date) -> Meas
 
 
 def recognitions(staff: Staff, criterion: LadderCriterion, today: date) -> Measure:
-    count = Recognition.objects.filter(given_to=staff, given_at__date__lte=today).count()
+    # Through the end of ``today`` in the organization's zone: thanks given at 21:00 in Chicago
+    # is already tomorrow in UTC.
+    zone = ZoneInfo(settings.PILLARS_DEFAULT_TIME_ZONE)
+    until = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    count = Recognition.objects.filter(given_to=staff, given_at__lt=until).count()
     need = float(criterion.threshold)
     return Measure(count, count >= need, f"{count} of {need:g} recognitions")
 
@@ -131,7 +138,7 @@ def get_staff_for(user: Any, public_id: Any, action: str) -> Staff:
 
 def progress_for(user: Any, staff: Staff) -> list[Progress]:
     policy.require(user, "workforce.view_ladder_progress", staff)
-    return progress_of(staff, clock.now().date())
+    return progress_of(staff, clock.organization_today())
 
 
 def ladders() -> list[tuple[str, list[LadderStep]]]:

@@ -253,7 +253,7 @@ def workforce_view(user: Any, *, by: str = "role", quarters: int = 4) -> Workfor
     actor = policy.require(user, "workforce.view_retention")
     if by not in BY:
         raise ValueError(by)
-    today = clock.now().date()
+    today = clock.organization_today()
     chosen = quarters_back(today, quarters)
     # Cohorts need 90 days to ripen: go back one more quarter for them.
     cohorts = quarters_back(today, quarters + 1)

@@ -137,7 +137,7 @@ def record_credential(
     not given; verification by an administrator comes later."""
     acting = policy.require(actor, "workforce.record_credential", staff)
     errors: dict[str, list[str]] = {}
-    today = clock.now().date()
+    today = clock.organization_today()
     if not credential_type.is_current or not credential_type.is_active:
         errors["credential_type"] = ["That credential type is retired; choose a current one."]
     if issued_on > today:
@@ -223,7 +223,7 @@ def waive_credential(
     in the mail, a state's grace period), with the reason on record."""
     acting = policy.require(actor, "workforce.verify_credential", credential)
     reason = _text(reason, "reason", "Give the reason for the waiver.")
-    today = clock.now().date()
+    today = clock.organization_today()
     if until is not None and until < today:
         raise invalid("until", "The waiver must run to today or later.")
     now = clock.now()
@@ -270,7 +270,7 @@ def record_ce(
         amount = Decimal(-1)
     if not amount.is_finite() or not Decimal("0.25") <= amount <= Decimal(200):
         errors["hours"] = ["Give the hours, from 0.25 to 200."]
-    if completed_on > clock.now().date():
+    if completed_on > clock.organization_today():
         errors["completed_on"] = ["The date is in the future."]
     if not category.is_active:
         errors["category"] = ["That category is retired."]
@@ -392,7 +392,7 @@ def sweep_expiry_reminders(now: datetime | None = None, *, limit: int = 5000) ->
     behind (recorded late, or the worker was down) is reminded once, at the nearest threshold,
     never once per missed one."""
     now = now or clock.now()
-    today = now.date()
+    today = clock.organization_today(now)
     result = sweeps.SweepResult(SWEEP_LABEL)
     by_staff: dict[int, list[Credential | TrainingCompletion]] = defaultdict(list)
     for credential in due_for_reminder(today)[:limit]:

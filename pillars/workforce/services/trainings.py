@@ -26,7 +26,7 @@ def assign_required_courses(staff: Staff, *, actor: Any, reason: str) -> list[Tr
     """Assign every active course the staff member's roles require and they do not have yet
     (inside the caller's transaction). Called by people's hire and role-change services through
     the hook; the caller has checked its own permission."""
-    today = clock.now().date()
+    today = clock.organization_today()
     now = clock.now()
     role_ids = list(staff.roles.values_list("pk", flat=True))
     courses = list(
@@ -80,7 +80,7 @@ def assign_course(
 ) -> TrainingAssignment:
     """An administrator assigns a course by hand."""
     policy.require(actor, "workforce.assign_course", staff)
-    today = clock.now().date()
+    today = clock.organization_today()
     due = due_on or today + timedelta(days=course.due_within_days)
     if due < today:
         raise invalid("due_on", "The due date is in the past.")
@@ -112,7 +112,7 @@ def record_completion(
     """A completed course with its evidence; it lapses after the course's renewal period."""
     acting = policy.require(actor, "workforce.record_completion", staff)
     errors: dict[str, list[str]] = {}
-    if completed_on > clock.now().date():
+    if completed_on > clock.organization_today():
         errors["completed_on"] = ["The date is in the future."]
     clean = evidence_or_errors(evidence, errors)
     if errors:

@@ -42,7 +42,7 @@ def _staff(request: HttpRequest, public_id: UUID) -> Staff:
 
 
 def _page(request: HttpRequest, staff: Staff) -> HttpResponse:
-    today = clock.now().date()
+    today = clock.organization_today()
     rows = selectors.credentials_of(staff, request.user)
     records = selectors.ce_records_of(staff, request.user)
     held = selectors.current_by_type(rows, today)
@@ -185,7 +185,7 @@ ce_new = route("staff/<uuid:public_id>/ce/new/", name="ce-new")(
 @page("the credentials waiting for verification; verification_queue audits the read", GET)
 def verification_queue(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.verify_credential")
-    today = clock.now().date()
+    today = clock.organization_today()
     rows = selectors.verification_queue(request.user)
     return render(
         request,

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, reverse
-from django.utils import timezone
 
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict
@@ -51,7 +51,7 @@ def _me(request: HttpRequest) -> Staff | None:
 
 def _zone(staff: Staff | None) -> Any:
     unit = staff.home_units.order_by("pk").first() if staff is not None else None
-    return unit.time_zone if unit is not None else timezone.get_current_timezone_name()
+    return unit.time_zone if unit is not None else settings.PILLARS_DEFAULT_TIME_ZONE
 
 
 @route("supervision/", name="supervision-week")
