@@ -206,7 +206,7 @@ def offered_peers(request: MatchRequest) -> list[OfferedPeer]:
     withdrawn attribute is gone from an offer made before the withdrawal."""
     from pillars.recovery.services.matching import score
 
-    today = clock.now().date()
+    today = clock.organization_today()
     out = []
     for candidate in request.candidates.select_related("peer", "peer__peer_profile").order_by(
         "rank"

@@ -115,12 +115,15 @@ def record_assessment(
 ) -> Assessment:
     """Record one administration of an instrument with the person, scored here. A person who
     answered alone (on the tablet or their own page) is recorded as self-administered. A
-    replayed ``client_id`` returns the first assessment; the same key with other answers is a
-    conflict."""
+    replayed ``client_id`` returns the first assessment; the same key with other answers, date,
+    note, self-administration or recorder is a conflict."""
     staff_id, on_own_page = staff_or_person(actor, person, "recovery.record_assessment", person)
     # The person's own page (recovery.services.portal): they answer alone.
     is_self_administered = is_self_administered or on_own_page
     today = clock.today_in(person_zone(person))
+    # A replay must say what the first write said; a date left to the server is the first
+    # write's, whichever day the replay arrives on (a tablet's queue may wait past midnight).
+    dated = administered_on is not None
     administered_on = administered_on or today
     errors: dict[str, list[str]] = {}
     if not instrument.is_active:
@@ -146,7 +149,15 @@ def record_assessment(
         if existing := replayed(
             Assessment,
             client_id,
-            {"person_id": person.pk, "instrument_id": instrument.pk, "answers": cleaned},
+            {
+                "person_id": person.pk,
+                "instrument_id": instrument.pk,
+                "answers": cleaned,
+                "note": text,
+                "is_self_administered": is_self_administered,
+                "recorded_by_id": staff_id,
+                **({"administered_on": administered_on} if dated else {}),
+            },
             "This assessment was already sent with other answers.",
         ):
             return existing

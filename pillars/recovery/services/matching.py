@@ -277,7 +277,8 @@ def _offer(request: MatchRequest, actor: Any) -> list[MatchCandidate]:
     """Replace the request's candidates with the best-fitting peers with room now (inside the
     caller's transaction)."""
     now = clock.now()
-    peers = selectors.candidate_pool(actor, request.person, clock.now().date())
+    # The organization's day: a caseload's first and last days are its days (DESIGN.md rule 1).
+    peers = selectors.candidate_pool(actor, request.person, clock.organization_today(now))
     order = rank(request.preferences, [(p.peer.pk, p.name, p.room, p.shared) for p in peers])
     request.candidates.all().delete()
     offered = [
@@ -392,7 +393,8 @@ def choose_peer(
     acting = policy.require(actor, "recovery.record_peer_choice", request)
     if not chosen_by_person:
         raise invalid("chosen_by_person", "Confirm that the person made this choice themself.")
-    today = clock.now().date()
+    # The caseload starts on the organization's day, as people.services.assign_caseload's does.
+    today = clock.organization_today()
     with atomic_or_conflict("This request changed a moment ago; reload the page."):
         request = MatchRequest.objects.select_for_update().get(pk=request.pk)
         if not request.is_active:

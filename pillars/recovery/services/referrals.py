@@ -81,8 +81,10 @@ def _staff(actor: Any) -> Staff:
 
 
 def _zone_today(referral: Referral) -> date:
+    """Today in the zone of the unit the referral was made in; a person on no unit (served in
+    the community) has the organization's day, never UTC's."""
     unit = referral.made_in_unit
-    return clock.today_in(unit.time_zone) if unit is not None else clock.now().date()
+    return clock.today_in(unit.time_zone) if unit is not None else clock.organization_today()
 
 
 # --- What leaves: the packet -----------------------------------------------------------------
