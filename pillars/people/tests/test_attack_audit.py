@@ -24,7 +24,8 @@ from pillars.core.roles import RoleCode
 from pillars.people import consent_pdf, consents, selectors, services
 from pillars.people.models import Episode, Placement
 from pillars.people.testing import World, make_person, make_staff
-from pillars.people.tests.part2_support import Part2Story, build_story
+from pillars.people.tests.part2_support import build_story
+from pillars.people.tests.test_part2_consents import consent_for
 
 pytestmark = pytest.mark.django_db
 
@@ -145,26 +146,9 @@ def test_an_emergency_access_is_reviewed_only_after_its_window(world: World) -> 
 # --- The accounting of disclosures -------------------------------------------------------------
 
 
-def _consent(story: Part2Story, **over: Any) -> Any:
-    today = clock.today_in("America/Chicago")
-    values: dict[str, Any] = {
-        "programs": [story.sud],
-        "information_kinds": ["safety_plan"],
-        "information_description": "The safety plan written in the recovery program.",
-        "purposes": ["tpo"],
-        "recipients": [{"kind": "staff", "staff": story.world.staff["nurse"]}],
-        "expires_on": today + timedelta(days=90),
-        "signed_by": "person",
-        "signer_name": "Alex Delgado",
-        "signed_on": today,
-    }
-    values.update(over)
-    return consents.record_consent(story.person, actor=story.world.user("privacy"), **values)
-
-
 def test_an_emergency_disclosure_is_not_accounted_as_made_under_a_consent(world: World) -> None:
     story = build_story(world)
-    consent = _consent(story)
+    consent = consent_for(story)
     # One copy held records opened by a consent and others opened by an emergency grant.
     audit.record(
         actor=world.user("nurse"),
@@ -195,7 +179,7 @@ def test_the_person_page_counts_a_consent_in_force_on_the_programs_day(
     with time_machine.travel(EVENING, tick=False):
         story = build_story(world)
         # Expires at the end of today in Chicago (December 8); UTC is already on the 9th.
-        _consent(
+        consent_for(
             story,
             signed_on=clock.today_in("America/Chicago") - timedelta(days=10),
             expires_on=clock.today_in("America/Chicago"),
@@ -209,7 +193,7 @@ def test_the_person_page_counts_a_consent_in_force_on_the_programs_day(
 def test_the_revocation_date_on_the_form_is_the_programs_day(world: World) -> None:
     with time_machine.travel(EVENING, tick=False):
         story = build_story(world)
-        consent = _consent(story)
+        consent = consent_for(story)
         consent = consents.revoke_consent(
             consent, actor=world.user("privacy"), received_as="letter"
         )
@@ -258,7 +242,7 @@ def test_the_printed_accounting_never_calls_a_consent_disclosure_an_emergency(
 def test_an_expiry_event_before_the_signature_is_refused(world: World) -> None:
     story = build_story(world)
     today = clock.today_in("America/Chicago")
-    consent = _consent(
+    consent = consent_for(
         story, signed_on=today - timedelta(days=3), expires_on=None, expiry_event="Discharge"
     )
     # The event that ends a consent cannot have happened before the person signed it.
