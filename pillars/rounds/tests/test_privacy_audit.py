@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -26,6 +27,17 @@ pytestmark = pytest.mark.django_db
 MIN = timedelta(minutes=1)
 
 
+def _heard(**where: Any) -> set[str]:
+    """Who the alerts matching ``where`` went to (sign-in names)."""
+    alerts = Alert.objects.filter(**where)
+    return set(alerts.values_list("recipient__user__username", flat=True))
+
+
+def _outsiders(world: World) -> set[str]:
+    """The world's staff: unit A's lead, nurses, supervisor and director, not the program's."""
+    return {world.user(role).username for role in world.users}
+
+
 def test_escalation_of_a_part2_order_never_alerts_the_unit_the_person_moved_to(
     world: World,
 ) -> None:
@@ -36,12 +48,8 @@ def test_escalation_of_a_part2_order_never_alerts_the_unit_the_person_moved_to(
     assert order.ended_at is None
     assert order.due_at is not None
     escalate_due(order.due_at + 30 * MIN)
-    heard = set(
-        Alert.objects.filter(person=story.person).values_list(
-            "recipient__user__username", flat=True
-        )
-    )
-    outsiders = {world.user(role).username for role in world.users}
+    heard = _heard(person=story.person)
+    outsiders = _outsiders(world)
     # Unit A's lead, nurses, supervisor and director are not the program's team.
     assert heard & outsiders == set()
     # The program that owns the order hears it instead, rather than nobody: its nurse on duty.
@@ -59,10 +67,8 @@ def test_an_unsafe_check_on_a_part2_order_is_not_quoted_to_the_unit_the_person_m
     order = story.order
     order.refresh_from_db()
     alert_checks_not_safe([check], {order.pk: order})
-    leaked = Alert.objects.filter(message__contains="vodka").values_list(
-        "recipient__user__username", flat=True
-    )
-    outsiders = {world.user(role).username for role in world.users}
+    leaked = _heard(message__contains="vodka")
+    outsiders = _outsiders(world)
     assert set(leaked) & outsiders == set()
     # An emergency is never unalerted: the program's nurse on duty hears it.
     assert set(leaked) == {story.sud_nurse.user.username}
@@ -109,12 +115,8 @@ def test_a_coverage_lapse_of_a_part2_order_is_not_alerted_to_the_unit_the_person
     one_to_one = ObservationLevel.objects.get(code="one-to-one", is_current=True)
     ObservationOrder.objects.filter(pk=story.order.pk).update(level=one_to_one)
     sweep_coverage_lapses(clock.now())
-    heard = set(
-        Alert.objects.filter(person=story.person).values_list(
-            "recipient__user__username", flat=True
-        )
-    )
-    outsiders = {world.user(role).username for role in world.users}
+    heard = _heard(person=story.person)
+    outsiders = _outsiders(world)
     assert heard & outsiders == set()
     # A lapse of one-to-one coverage is never unalerted: the program's nurse on duty hears it.
     assert heard == {story.sud_nurse.user.username}
@@ -140,8 +142,6 @@ def test_a_set_aside_check_of_a_part2_order_is_not_alerted_to_the_unit_the_perso
         actor=nurse,
     )
     assert row is not None
-    leaked = Alert.objects.filter(message__contains="Relapse").values_list(
-        "recipient__user__username", flat=True
-    )
-    outsiders = {world.user(role).username for role in world.users}
+    leaked = _heard(message__contains="Relapse")
+    outsiders = _outsiders(world)
     assert set(leaked) & outsiders == set()
