@@ -30,7 +30,7 @@ def record_exit_interview(
     who = policy.require(actor, "workforce.record_exit_interview", staff)
     if staff.exited_on is None:
         raise invalid(None, "This staff member has not left: record their exit first.")
-    if held_on > clock.now().date():
+    if held_on > clock.organization_today():
         raise invalid("held_on", "The interview cannot be in the future.")
     kind = None
     if reason:

@@ -93,3 +93,17 @@ def test_a_recognition_given_this_evening_counts_on_the_ladder_today(world: Worl
 
 def test_the_supervision_pages_fall_back_to_the_organizations_zone() -> None:
     assert _zone(None) == "America/Chicago"
+
+
+def test_an_exit_interview_dated_tomorrow_is_refused_in_the_evening(world: World) -> None:
+    from pillars.people.testing import make_unit
+    from pillars.workforce.services.retention import record_exit_interview
+    from pillars.workforce.tests.test_retention import hire
+
+    unit, _ = make_unit(world.site, "e")
+    gone = hire("t-gone", unit, date(2025, 1, 1), date(2026, 11, 30), "relocated")
+    with time_machine.travel(EVENING, tick=False):
+        with pytest.raises(ValidationError) as refused:
+            record_exit_interview(gone, actor=world.user("admin"), held_on=TOMORROW)
+        assert "held_on" in refused.value.message_dict
+        record_exit_interview(gone, actor=world.user("admin"), held_on=TODAY)
