@@ -40,17 +40,21 @@ def _episode(world: World) -> Episode:
 # --- Beds: a backdated move cannot put two persons in one bed -----------------------------------
 
 
-def test_a_backdated_admission_into_a_bed_then_occupied_is_refused(world: World) -> None:
-    nurse = world.user("nurse")
-    now = clock.now()
-    # Person A slept in bed 0 until an hour ago, then moved to bed 1.
+def _moved_to_bed_1(world: World, now: datetime) -> None:
+    """Person A slept in bed 0 until an hour ago, then moved to bed 1."""
     services.transfer_person(
         _episode(world),
-        actor=nurse,
+        actor=world.user("nurse"),
         unit=world.unit_a,
         bed=world.beds_a[1],
         moved_at=now - timedelta(hours=1),
     )
+
+
+def test_a_backdated_admission_into_a_bed_then_occupied_is_refused(world: World) -> None:
+    nurse = world.user("nurse")
+    now = clock.now()
+    _moved_to_bed_1(world, now)
     newcomer = make_person("MRN-N1", "Newcomer")
     with pytest.raises(ValidationError, match="occupied"):
         services.admit_person(
@@ -66,13 +70,7 @@ def test_a_backdated_admission_into_a_bed_then_occupied_is_refused(world: World)
 def test_a_backdated_transfer_into_a_bed_then_occupied_is_refused(world: World) -> None:
     nurse = world.user("nurse")
     now = clock.now()
-    services.transfer_person(
-        _episode(world),
-        actor=nurse,
-        unit=world.unit_a,
-        bed=world.beds_a[1],
-        moved_at=now - timedelta(hours=1),
-    )
+    _moved_to_bed_1(world, now)
     other = make_person("MRN-N2", "Other")
     episode = services.admit_person(
         other,
