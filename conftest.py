@@ -459,13 +459,20 @@ def axe_check() -> Any:
 
     axe = Axe()
 
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
     def check(page: Any) -> None:
-        results = axe.run(
-            page,
-            options={
-                "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
-            },
-        )
+        # A click that navigates returns before the next document exists; axe must run on
+        # the page that loaded, so wait for it, and run again if a navigation still replaced
+        # the document under axe.
+        from playwright.sync_api import Error
+
+        page.wait_for_load_state("load")
+        try:
+            results = axe.run(page, options=options)
+        except Error:
+            page.wait_for_load_state("load")
+            results = axe.run(page, options=options)
         assert results.violations_count == 0, results.generate_report()
 
     return check

@@ -60,6 +60,7 @@ def test_nurse_searches_opens_transfers_and_reads_the_census(
     page.goto("/people/staff/")
     axe_check(page)
     page.get_by_role("link", name="T Peer").click()
+    page.wait_for_url(re.compile(r"/people/staff/[0-9a-f-]+/$"))
     axe_check(page)
 
 
