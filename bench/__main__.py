@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -32,16 +31,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from bench.common import (
-    ROOT,
-    alternate,
-    bench_env,
-    databases,
-    percentile,
-    pillars,
-    server,
-    signed_in,
-)
+from bench.common import ROOT, bench_env, databases, pillars, server, timed_pages
 
 FIND_PERSON = (
     "from pillars.people.models import Placement, Staff;"
@@ -121,16 +111,13 @@ def web(database: str) -> None:
         order_id = orders[0]
         person = pillars(env, "shell", "-c", FIND_PERSON).strip().splitlines()[-1]
         with server(env) as base:
-            opener = signed_in(base, "demo-nurse")
             target = f"{base}/people/persons/{person}/"
             urls = {"bare": base + "/bench/bare", "page": target}
-            timings = alternate(opener, urls, ROUNDS, WARMUP)
+            med, p95 = timed_pages(base, urls, ROUNDS, WARMUP)
             rates = write_rates(base, order_id, bearer)
         with server(env, workers=CLIENTS) as base:
             together = concurrent_rates(base, orders, bearer)
 
-    med = {k: statistics.median(v) for k, v in timings.items()}
-    p95 = {k: percentile(v, 0.95) for k, v in timings.items()}
     print(
         f"\n[{database}] requests per view: {ROUNDS} (after {WARMUP} warm-up), one gunicorn worker"
     )

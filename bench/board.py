@@ -9,17 +9,8 @@ audit (``/bench/rounds/board/<unit>``), median and p95 (goal: at most 2x).
 from __future__ import annotations
 
 import os
-import statistics
 
-from bench.common import (
-    alternate,
-    bench_env,
-    databases,
-    percentile,
-    pillars,
-    server,
-    signed_in,
-)
+from bench.common import bench_env, databases, pillars, server, timed_pages
 
 ROUNDS = int(os.environ.get("BENCH_BOARD_ROUNDS", "100"))
 WARMUP = 10
@@ -46,14 +37,11 @@ def board(database: str, scale: str, days: str) -> None:
         pillars(env, "demo", "--seed", "7", "--scale", scale, "--rounds-days", days)
         public_id, pk, on_unit, beds, census = pillars(env, "shell", "-c", FIND_UNIT).split()[-5:]
         with server(env) as base:
-            opener = signed_in(base, "demo-nurse")
             urls = {
                 "bare": f"{base}/bench/rounds/board/{pk}",
                 "board": f"{base}/rounds/units/{public_id}/board/",
             }
-            timings = alternate(opener, urls, ROUNDS, WARMUP)
-    med = {k: statistics.median(v) for k, v in timings.items()}
-    p95 = {k: percentile(v, 0.95) for k, v in timings.items()}
+            med, p95 = timed_pages(base, urls, ROUNDS, WARMUP)
     print(
         f"[{database}] {scale} demo: census {census}; the board's unit has {beds} beds and "
         f"{on_unit} persons on it; {ROUNDS} requests each"

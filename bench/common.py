@@ -1,5 +1,5 @@
 """What every benchmark shares: a throwaway demo database, a gunicorn on 127.0.0.1, a signed-in
-opener, and percentiles."""
+opener, pages timed against their baselines, and percentiles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import http.cookiejar
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -205,6 +206,18 @@ def alternate(
             if i >= warmup:
                 timings[name].append(elapsed)
     return timings
+
+
+def timed_pages(
+    base: str, urls: dict[str, str], rounds: int, warmup: int, username: str = "demo-nurse"
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The median and the p95 milliseconds per GET of each URL, signed in as ``username``
+    through the real form, alternating after a warm-up (``alternate``)."""
+    timings = alternate(signed_in(base, username), urls, rounds, warmup)
+    return (
+        {name: statistics.median(values) for name, values in timings.items()},
+        {name: percentile(values, 0.95) for name, values in timings.items()},
+    )
 
 
 def in_scratch_postgres(url: str, name: str, run: Callable[[], None]) -> None:

@@ -2,7 +2,8 @@
 
 Where routes differ only in their data (path, payload, permission, service, words), a module
 writes the body once and adds a route per row with ``add_route``. A hand-written write handler
-takes its route and its declarations from ``write_route``. Each route keeps what a
+takes its route and its declarations from ``write_route``; a write on one record that is its
+service called with the body's fields is added with ``record_write``. Each route keeps what a
 hand-written handler would give it: its own name and module (so its OpenAPI operation id, and
 the URL name, stay the router's own), its parameters' types (read from ``params``), its audit
 declaration and, for a write, its replay safety (``idempotent``).
@@ -15,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 
 from pillars.audit import log as audit_log
 from pillars.core import clock
@@ -150,4 +151,50 @@ def record_read(
 
     read_route(
         router, path, out, answer, name=name, module=out.__module__, summary=summary, audit=audit
+    )
+
+
+def record_write(
+    router: Router,
+    path: str,
+    out: Any,
+    find: Callable[[Any, UUID, str], Any],
+    action: str,
+    write: Callable[..., Any],
+    *,
+    name: str,
+    summary: str,
+    audit: str,
+    payload: type[Schema] | None = None,
+) -> None:
+    """Add ``POST path`` on one record to ``router``: the record ``find(user, public_id,
+    action)`` gives (404 out of scope, 403 not allowed) is written by ``write(record,
+    actor=user, **fields)``, the fields being those of the body (``payload``, when the route
+    takes one) but its ``client_id``; what the write returns, read by ``out`` (an ``Out``
+    schema, given ``now``), answers 200. Named ``name`` in ``out``'s module, audited as
+    ``audit`` says and replay-safe."""
+
+    def answer(request: HttpRequest, public_id: UUID, fields: dict[str, Any]) -> Any:
+        written = write(find(request.user, public_id, action), actor=request.user, **fields)
+        return Status(200, out.of(written, now=clock.now()))
+
+    def handler(request: HttpRequest, public_id: UUID) -> Any:
+        return answer(request, public_id, {})
+
+    def handler_with_body(request: HttpRequest, public_id: UUID, payload: Schema) -> Any:
+        return answer(request, public_id, payload.model_dump(exclude={"client_id"}))
+
+    add_route(
+        router,
+        "post",
+        path,
+        handler if payload is None else handler_with_body,
+        name=name,
+        module=out.__module__,
+        params=on_record(payload),
+        out=out,
+        status=200,
+        errors=WRITE_ERRORS,
+        summary=summary,
+        audit=audit,
     )

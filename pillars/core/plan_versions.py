@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Max, QuerySet
 
 from pillars.core import clock, policy
 from pillars.core.entry import get_for
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict
 
 # A review is due within a year at the latest.
 LONGEST_REVIEW = timedelta(days=366)
@@ -190,24 +191,21 @@ class PlanVersions:
         acting = policy.require(actor, self.draft_action, person)
         cleaned, checked = self.check_draft(content, review_on, self.today_of(person))
         now = clock.now()
-        try:
-            with transaction.atomic():
-                draft, created = self.open_draft(person, staff_pk=acting.staff_pk, now=now)
-                changed = not created and (draft.content != cleaned or draft.review_on != checked)
-                if created and start is not None:
-                    start(draft)
-                draft.content = cleaned
-                draft.review_on = checked
-                draft.updated_at = now
-                draft.save()
-                detail = {
-                    "version": draft.number,
-                    "review_on": checked.isoformat(),
-                    "sections": {k: len(v) for k, v in cleaned.items()},
-                }
-                record(draft, created, changed, detail)
-        except IntegrityError:
-            raise Conflict("Someone saved this person's plan a moment ago; reload.") from None
+        with atomic_or_conflict("Someone saved this person's plan a moment ago; reload."):
+            draft, created = self.open_draft(person, staff_pk=acting.staff_pk, now=now)
+            changed = not created and (draft.content != cleaned or draft.review_on != checked)
+            if created and start is not None:
+                start(draft)
+            draft.content = cleaned
+            draft.review_on = checked
+            draft.updated_at = now
+            draft.save()
+            detail = {
+                "version": draft.number,
+                "review_on": checked.isoformat(),
+                "sections": {k: len(v) for k, v in cleaned.items()},
+            }
+            record(draft, created, changed, detail)
         return draft
 
     def sign_recorded(

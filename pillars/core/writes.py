@@ -1,6 +1,7 @@
 """How a write service runs its transaction when a racing write can break a unique constraint:
-the clash is answered as a Conflict the person can act on, never as a server error; and how it
-answers a write sent again under the same client id (DESIGN.md rule 7)."""
+the clash is answered as a Conflict the person can act on, never as a server error; how it
+answers a write sent again under the same client id (DESIGN.md rule 7); and how a step taken
+once (an end, a revocation, a review) refuses a second time under the row's lock."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 
-from pillars.core.errors import Conflict
+from pillars.core.errors import Conflict, invalid
 
 
 @contextmanager
@@ -42,3 +43,13 @@ def replayed[M: Model](
     if found is None or all(getattr(found, name) == value for name, value in same.items()):
         return found
     raise Conflict(conflict)
+
+
+def lock_once[M: Model](record: M, field: str, refusal: str) -> M:
+    """``record`` read again under a row lock, inside the caller's transaction, for a step taken
+    once: when its ``field`` is set already (another request took the step a moment ago, or
+    long since) the step is refused with ``refusal``, on no field."""
+    locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
+    if getattr(locked, field) is not None:
+        raise invalid(None, refusal)
+    return locked

@@ -98,16 +98,17 @@ DAY_ACTIVITIES = (
 
 @dataclass(frozen=True)
 class Backfill:
-    """A back-filled stretch: ``length`` of night not rounded from ``start`` (local), typed in
-    ``entered_after`` its end at ``step`` spacing; ``same_times`` puts every person at the same
-    minute (a copied round)."""
+    """A back-filled stretch: ``length`` of night not rounded from ``start`` (local) ``days_ago``
+    (last night unless told), typed in ``entered_after`` its end at ``step`` spacing (every 15
+    minutes, as q15 rounds, the standard level, are due); ``same_times`` puts every person at
+    the same minute (a copied round)."""
 
-    days_ago: int
     start: time
     length: timedelta
-    step: timedelta
     entered_after: timedelta
     reason: str
+    days_ago: int = 1
+    step: timedelta = timedelta(minutes=15)
     same_times: bool = False
 
 
@@ -116,18 +117,14 @@ class Backfill:
 # times; on another unit a shorter stretch entered in a burst after a busy spell.
 BACKFILL_PATTERNS: dict[str, Backfill] = {
     UnitKind.ACUTE_ADULT: Backfill(
-        days_ago=1,
         start=time(2, 0),
         length=timedelta(hours=3),
-        step=timedelta(minutes=15),
         entered_after=timedelta(minutes=40),
         reason="Documentation catch-up at end of shift.",
     ),
     UnitKind.ADOLESCENT: Backfill(
-        days_ago=1,
         start=time(3, 0),
         length=timedelta(hours=1),
-        step=timedelta(minutes=15),
         entered_after=timedelta(minutes=25),
         reason="Entered after a busy spell on the unit.",
         same_times=True,

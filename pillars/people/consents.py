@@ -25,6 +25,7 @@ from pillars.core import clock, policy, prepared
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode as R
+from pillars.core.writes import lock_once
 from pillars.people import tenancy
 from pillars.people.consent_models import (
     Consent,
@@ -482,9 +483,7 @@ def revoke_consent(consent: Consent, *, actor: Any, received_as: str, note: str 
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = Consent.objects.select_for_update().get(pk=consent.pk)
-        if locked.revoked_at is not None:
-            raise invalid(None, "This consent was already revoked.")
+        locked = lock_once(consent, "revoked_at", "This consent was already revoked.")
         locked.revoked_at = clock.now()
         locked.revoked_by_id = acting.staff_pk
         locked.revoked_received_as = received_as
@@ -522,9 +521,7 @@ def record_expiry_event(consent: Consent, *, actor: Any, occurred_on: date | Non
     if occurred_on < consent.signed_on:
         raise invalid("occurred_on", "The event cannot be before the consent was signed.")
     with transaction.atomic():
-        locked = Consent.objects.select_for_update().get(pk=consent.pk)
-        if locked.expiry_event_on is not None:
-            raise invalid(None, "The expiry event is already recorded.")
+        locked = lock_once(consent, "expiry_event_on", "The expiry event is already recorded.")
         locked.expiry_event_on = occurred_on
         locked.save(update_fields=["expiry_event_on"])
         _record_write(

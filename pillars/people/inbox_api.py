@@ -6,12 +6,12 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 
 from pillars.core import policy
 from pillars.core.api_errors import error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import write_route
+from pillars.core.api_routes import record_write
 from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.core.pagination import PageParams, paginate
@@ -79,15 +79,14 @@ def list_alerts(
     return AlertPage.of(result)
 
 
-@write_route(
-    router.post,
+record_write(
+    router,
     "/alerts/{public_id}/acknowledge",
-    200,
     AlertOut,
+    selectors.get_alert_for,
+    "people.acknowledge_alert",
+    alerts.acknowledge,
+    name="acknowledge_alert",
     summary="Acknowledge one of my alerts",
     audit="acknowledges one of the user's own alerts; acknowledge audits it",
 )
-def acknowledge_alert(request: HttpRequest, public_id: UUID) -> Status[AlertOut]:
-    alert = selectors.get_alert_for(request.user, public_id, "people.acknowledge_alert")
-    done = alerts.acknowledge(alert, actor=request.user)
-    return Status(200, AlertOut.of(done))

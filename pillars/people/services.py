@@ -25,7 +25,7 @@ from pillars.core import clock, policy
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
 from pillars.core.sessions import revoke_everywhere
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.writes import atomic_or_conflict, lock_once
 from pillars.people import hooks
 from pillars.people.choices import CaseloadKind, Disposition, ExitReason, ReviewFinding
 from pillars.people.models import (
@@ -103,7 +103,7 @@ def _clean_person(
     dob = cleaned.get("date_of_birth")
     if not isinstance(dob, date):
         errors.setdefault("date_of_birth", []).append("Enter a date of birth (YYYY-MM-DD).")
-    elif dob > clock.now().date():
+    elif dob > clock.organization_today():
         errors.setdefault("date_of_birth", []).append("Date of birth cannot be in the future.")
     elif dob.year < OLDEST_BIRTH_YEAR:
         errors.setdefault("date_of_birth", []).append("Date of birth is too far in the past.")
@@ -408,9 +408,7 @@ def discharge_person(
     if disposition not in Disposition.values:
         raise invalid("disposition", "Choose a discharge disposition.")
     with transaction.atomic():
-        episode = Episode.objects.select_for_update().get(pk=episode.pk)
-        if episode.discharged_at is not None:
-            raise invalid(None, "This episode has already been discharged.")
+        episode = lock_once(episode, "discharged_at", "This episode has already been discharged.")
         current = Placement.objects.select_for_update().current().filter(episode=episode).first()
         if moment <= episode.admitted_at or (current and moment <= current.started_at):
             raise invalid("discharged_at", "The discharge must be after the last move.")
@@ -487,9 +485,7 @@ def end_caseload(
     policy.require(actor, "people.assign_caseload", assignment)
     day = ended_on or clock.organization_today()
     with transaction.atomic():
-        assignment = CaseloadAssignment.objects.select_for_update().get(pk=assignment.pk)
-        if assignment.ended_on is not None:
-            raise invalid(None, "This assignment has already ended.")
+        assignment = lock_once(assignment, "ended_on", "This assignment has already ended.")
         if day < assignment.started_on:
             raise invalid("ended_on", "The end cannot be before the start.")
         assignment.ended_on = day
@@ -604,7 +600,7 @@ def create_staff(
     badges = Staff.objects.filter(organization_id=organization_for(actor))
     if badge_number and badges.filter(badge_number=badge_number).exists():
         errors["badge_number"] = ["That badge number is in use."]
-    if hired_on > clock.now().date() + timedelta(days=365):
+    if hired_on > clock.organization_today() + timedelta(days=365):
         errors["hired_on"] = ["The hire date is more than a year away."]
     try:
         role_list = _roles(roles)
@@ -837,9 +833,7 @@ def exit_staff(staff: Staff, *, actor: Any, exited_on: date, exit_reason: str) -
     if exited_on < staff.hired_on:
         raise invalid("exited_on", "The exit date is before the hire date.")
     with transaction.atomic():
-        staff = Staff.objects.select_for_update().get(pk=staff.pk)
-        if staff.exited_on is not None:
-            raise invalid(None, f"{staff} has already left.")
+        staff = lock_once(staff, "exited_on", f"{staff} has already left.")
         if staff.roles.filter(code=RoleCode.ADMIN).exists():
             _keep_an_admin(staff)
         before = audit.snapshot(staff, ["exited_on", "exit_reason"])
@@ -990,9 +984,7 @@ def review_emergency_access(
     if finding == ReviewFinding.INAPPROPRIATE and not note.strip():
         raise invalid("note", "Say what was inappropriate.")
     with transaction.atomic():
-        grant = EmergencyAccess.objects.select_for_update().get(pk=grant.pk)
-        if grant.reviewed_at is not None:
-            raise invalid(None, "This access has already been reviewed.")
+        grant = lock_once(grant, "reviewed_at", "This access has already been reviewed.")
         if grant.is_active_at(clock.now()):
             # The finding covers everything done in the window (selectors.events_during): a
             # review before it closes would leave the rest of the window unreviewed.

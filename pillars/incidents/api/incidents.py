@@ -16,7 +16,7 @@ from pydantic import StringConstraints
 from pillars.core import clock
 from pillars.core.api_errors import READ_ERRORS, error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import write_route
+from pillars.core.api_routes import record_write, write_route
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -228,17 +228,17 @@ def get_incident(request: HttpRequest, public_id: UUID) -> Status[IncidentDetail
     return Status(200, _detail(incident))
 
 
-@write_route(
-    router.post,
+record_write(
+    router,
     "/incidents/{public_id}/submit",
-    200,
     IncidentDetailOut,
+    selectors.get_incident_for,
+    "incidents.edit_draft",
+    services.submit_incident,
+    name="submit",
     summary="Submit one's draft; from then on corrections are addenda",
     audit="submits a draft (audited by submit_incident)",
 )
-def submit(request: HttpRequest, public_id: UUID) -> Status[IncidentDetailOut]:
-    incident = selectors.get_incident_for(request.user, public_id, "incidents.edit_draft")
-    return Status(200, _detail(services.submit_incident(incident, actor=request.user)))
 
 
 @write_route(

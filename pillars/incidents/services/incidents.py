@@ -22,7 +22,7 @@ from pillars.core import clock, policy, sweeps
 from pillars.core.active_codes import active_by_code
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.templatetags.pillars_time import fold_mark
-from pillars.core.writes import atomic_or_conflict, replayed
+from pillars.core.writes import atomic_or_conflict, lock_once, replayed
 from pillars.incidents import exposure
 from pillars.incidents.models import (
     Debrief,
@@ -484,9 +484,9 @@ def record_notification_sent(
     if len(note or "") > 300:
         raise invalid("note", "A note is at most 300 characters.")
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().get(pk=notification.pk)
-        if notification.sent_at is not None:
-            raise invalid(None, "This notification is already recorded as sent.")
+        notification = lock_once(
+            notification, "sent_at", "This notification is already recorded as sent."
+        )
         notification.sent_at = moment
         notification.sent_by_id = acting.staff_pk
         notification.recorded_at = now

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
-from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.errors import ValidationError, invalid
 from pillars.core.templatetags.pillars_time import fold_mark
 from pillars.core.versioning import change_rule, refuse_unknown
+from pillars.core.writes import atomic_or_conflict
 from pillars.incidents.models import (
     EpisodeKind,
     FaceToFace,
@@ -501,42 +502,39 @@ def start_episode(
     terms = order_terms(
         profile, person=person, unit=unit, kind=kind, ordered_at=order_moment, window_start=moment
     )
-    try:
-        with transaction.atomic():
-            episode = RestraintEpisode.objects.create(
-                person=person,
-                unit=unit,
-                profile=profile,
-                kind=kind,
-                started_at=moment,
-                started_by_id=acting.staff_pk,
-                recorded_at=now,
-                reason=reason.strip(),
-                alternatives_tried=(alternatives_tried or "").strip(),
-                release_criteria=release_criteria.strip(),
-            )
-            order = _new_order(episode, terms, ordered_by, acting.staff_pk, order_moment, now)
-            _involve(episode, involved, actor=actor, added_by=acting.staff_pk, now=now)
-            episode = load_episode(episode.pk)
-            episode.sweep_due_at = episode.first_deadline()
-            episode.save(update_fields=["sweep_due_at"])
-            _audit(
-                actor,
-                Action.CREATE,
-                episode,
-                episode,
-                kind=kind,
-                unit=unit.code,
-                profile=f"{profile.code} v{profile.version}",
-                started_at=moment.isoformat(),
-                order=str(order.public_id),
-                age=terms.age,
-                limit_minutes=order.limit_minutes,
-                expires_at=order.expires_at.isoformat(),
-                staff=[str(member.public_id) for member in involved],
-            )
-    except IntegrityError:
-        raise Conflict(f"{person} is already in a restraint or seclusion episode.") from None
+    with atomic_or_conflict(f"{person} is already in a restraint or seclusion episode."):
+        episode = RestraintEpisode.objects.create(
+            person=person,
+            unit=unit,
+            profile=profile,
+            kind=kind,
+            started_at=moment,
+            started_by_id=acting.staff_pk,
+            recorded_at=now,
+            reason=reason.strip(),
+            alternatives_tried=(alternatives_tried or "").strip(),
+            release_criteria=release_criteria.strip(),
+        )
+        order = _new_order(episode, terms, ordered_by, acting.staff_pk, order_moment, now)
+        _involve(episode, involved, actor=actor, added_by=acting.staff_pk, now=now)
+        episode = load_episode(episode.pk)
+        episode.sweep_due_at = episode.first_deadline()
+        episode.save(update_fields=["sweep_due_at"])
+        _audit(
+            actor,
+            Action.CREATE,
+            episode,
+            episode,
+            kind=kind,
+            unit=unit.code,
+            profile=f"{profile.code} v{profile.version}",
+            started_at=moment.isoformat(),
+            order=str(order.public_id),
+            age=terms.age,
+            limit_minutes=order.limit_minutes,
+            expires_at=order.expires_at.isoformat(),
+            staff=[str(member.public_id) for member in involved],
+        )
     return episode
 
 

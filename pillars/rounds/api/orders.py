@@ -20,7 +20,7 @@ from pydantic import StringConstraints
 from pillars.core import clock
 from pillars.core.api_errors import error_responses
 from pillars.core.api_lists import PageOut
-from pillars.core.api_routes import record_read, write_route
+from pillars.core.api_routes import record_read, record_write, write_route
 from pillars.core.api_types import Moment, Text
 from pillars.core.declare import audited
 from pillars.core.entry import Out
@@ -274,18 +274,18 @@ record_read(
 )
 
 
-@write_route(
-    router.post,
+record_write(
+    router,
     "/orders/{public_id}/end",
-    200,
     OrderDetailOut,
+    selectors.get_order_for,
+    "rounds.order",
+    services.end_observation,
+    name="end_order",
     summary="End an observation order with no new level",
     audit="ends an order (audited by end_observation)",
+    payload=EndIn,
 )
-def end_order(request: HttpRequest, public_id: UUID, payload: EndIn) -> Status[OrderDetailOut]:
-    order = selectors.get_order_for(request.user, public_id, "rounds.order")
-    ended = services.end_observation(order, actor=request.user, reason=payload.reason)
-    return Status(200, OrderDetailOut.of(ended, now=clock.now()))
 
 
 @write_route(

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 
 from pillars.audit.choices import Action
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.writes import atomic_or_conflict
 from pillars.people import alerts, hooks
 from pillars.people.alerts import Alert, AlertKind
 from pillars.people.models import Placement, Staff, Unit
@@ -62,6 +63,26 @@ def _record_floor_warnings(
     hooks.record_floor_warnings(staff, hooks.FloorTask.ONE_TO_ONE, floor, subject=order)
 
 
+def _new_stretch(
+    order: ObservationOrder,
+    staff: Staff,
+    started_at: datetime,
+    started_by_pk: int,
+    now: datetime,
+    **relief: Any,
+) -> Coverage:
+    """A stretch of ``staff`` with the person of ``order`` from ``started_at``, entered ``now``
+    by the staff member ``started_by_pk``; ``relief`` says which signed relief it takes over."""
+    return Coverage.objects.create(
+        order=order,
+        staff=staff,
+        started_at=started_at,
+        started_by_id=started_by_pk,
+        recorded_at=now,
+        **relief,
+    )
+
+
 def _busy(staff: Staff) -> Coverage | None:
     return (
         Coverage.objects.filter(staff=staff, ended_at__isnull=True)
@@ -79,46 +100,37 @@ def start_coverage(order: ObservationOrder, *, actor: Any, staff: Staff) -> Cove
         raise invalid(
             "staff", f"{staff.display_name} is already with {busy.order.person.display_name}."
         )
-    try:
-        with transaction.atomic():
-            locked = (
-                ObservationOrder.objects.select_for_update()
-                .select_related("person", "level")
-                .get(pk=order.pk)
-            )
-            if locked.ended_at is not None:
-                raise invalid(None, "This observation order has ended.")
-            ratio = locked.level.staff_ratio
-            if ratio == 0:
-                raise invalid(None, f"{locked.level.name} is not 1:1 or 2:1 observation.")
-            open_count = Coverage.objects.filter(order=locked, ended_at__isnull=True).count()
-            if open_count >= ratio:
-                raise invalid(None, f"This person already has {open_count} staff with them.")
-            coverage = Coverage.objects.create(
-                order=locked,
-                staff=staff,
-                started_at=now,
-                started_by_id=acting.staff_pk,
-                recorded_at=now,
-            )
-            _record_floor_warnings(staff, order, floor)
-            resolved = resolve_lapse_alerts(
-                locked, now, f"{staff.display_name} is with them now.", open_count + 1
-            )
-            record_person_event(
-                locked.person,
-                actor=actor,
-                action=Action.CREATE,
-                target=coverage,
-                detail={
-                    "order": str(locked.public_id),
-                    "staff": str(staff.public_id),
-                    "alerts_resolved": resolved,
-                },
-            )
-    except IntegrityError:
-        # The one-open-coverage-per-staff constraint: someone else started them a moment ago.
-        raise Conflict(f"{staff.display_name} was put with someone a moment ago.") from None
+    # The one-open-coverage-per-staff constraint: someone else started them a moment ago.
+    with atomic_or_conflict(f"{staff.display_name} was put with someone a moment ago."):
+        locked = (
+            ObservationOrder.objects.select_for_update()
+            .select_related("person", "level")
+            .get(pk=order.pk)
+        )
+        if locked.ended_at is not None:
+            raise invalid(None, "This observation order has ended.")
+        ratio = locked.level.staff_ratio
+        if ratio == 0:
+            raise invalid(None, f"{locked.level.name} is not 1:1 or 2:1 observation.")
+        open_count = Coverage.objects.filter(order=locked, ended_at__isnull=True).count()
+        if open_count >= ratio:
+            raise invalid(None, f"This person already has {open_count} staff with them.")
+        coverage = _new_stretch(locked, staff, now, acting.staff_pk, now)
+        _record_floor_warnings(staff, order, floor)
+        resolved = resolve_lapse_alerts(
+            locked, now, f"{staff.display_name} is with them now.", open_count + 1
+        )
+        record_person_event(
+            locked.person,
+            actor=actor,
+            action=Action.CREATE,
+            target=coverage,
+            detail={
+                "order": str(locked.public_id),
+                "staff": str(staff.public_id),
+                "alerts_resolved": resolved,
+            },
+        )
     return coverage
 
 
@@ -151,52 +163,45 @@ def relieve(
         event="relief_pin_failed",
         field="incoming_pin",
     )
-    try:
-        with transaction.atomic():
-            outgoing = (
-                Coverage.objects.select_for_update()
-                .select_related("order__person")
-                .get(pk=coverage.pk)
-            )
-            if outgoing.ended_at is not None:
-                raise Conflict("This stretch was ended a moment ago; reload.")
-            outgoing.ended_at = now
-            outgoing.end_reason = f"Relieved by {incoming_staff.display_name}"
-            outgoing.save(update_fields=["ended_at", "end_reason"])
-            incoming = Coverage.objects.create(
-                order=outgoing.order,
-                staff=incoming_staff,
-                started_at=now,
-                started_by_id=acting.staff_pk,
-                recorded_at=now,
-                handed_from=outgoing,
-                outgoing_signed_at=now,
-                incoming_signed_at=now,
-            )
-            _record_floor_warnings(incoming_staff, coverage.order, floor)
-            person = outgoing.order.person
-            resolved = resolve_lapse_alerts(
-                outgoing.order, now, f"Relief signed: {incoming_staff.display_name} is with them."
-            )
-            record_person_event(
-                person,
-                actor=actor,
-                action=Action.CREATE,
-                target=incoming,
-                detail={
-                    "event": "relief",
-                    "alerts_resolved": resolved,
-                    "order": str(outgoing.order.public_id),
-                    "outgoing": str(outgoing.public_id),
-                    "outgoing_staff": str(outgoing.staff.public_id),
-                    "incoming_staff": str(incoming_staff.public_id),
-                    "at": now.isoformat(),
-                },
-            )
-    except IntegrityError:
-        raise Conflict(
-            f"{incoming_staff.display_name} was put with someone a moment ago."
-        ) from None
+    with atomic_or_conflict(f"{incoming_staff.display_name} was put with someone a moment ago."):
+        outgoing = (
+            Coverage.objects.select_for_update().select_related("order__person").get(pk=coverage.pk)
+        )
+        if outgoing.ended_at is not None:
+            raise Conflict("This stretch was ended a moment ago; reload.")
+        outgoing.ended_at = now
+        outgoing.end_reason = f"Relieved by {incoming_staff.display_name}"
+        outgoing.save(update_fields=["ended_at", "end_reason"])
+        incoming = _new_stretch(
+            outgoing.order,
+            incoming_staff,
+            now,
+            acting.staff_pk,
+            now,
+            handed_from=outgoing,
+            outgoing_signed_at=now,
+            incoming_signed_at=now,
+        )
+        _record_floor_warnings(incoming_staff, coverage.order, floor)
+        person = outgoing.order.person
+        resolved = resolve_lapse_alerts(
+            outgoing.order, now, f"Relief signed: {incoming_staff.display_name} is with them."
+        )
+        record_person_event(
+            person,
+            actor=actor,
+            action=Action.CREATE,
+            target=incoming,
+            detail={
+                "event": "relief",
+                "alerts_resolved": resolved,
+                "order": str(outgoing.order.public_id),
+                "outgoing": str(outgoing.public_id),
+                "outgoing_staff": str(outgoing.staff.public_id),
+                "incoming_staff": str(incoming_staff.public_id),
+                "at": now.isoformat(),
+            },
+        )
     return incoming
 
 
@@ -282,71 +287,62 @@ def end_coverage(
             floor = _check_successor(successor, coverage, now, "successor")
         if level is not None and (why := _level_problem(order, level, actor)) is not None:
             raise invalid("level", why)
-    try:
-        with transaction.atomic():
-            locked = (
-                Coverage.objects.select_for_update()
-                .select_related("order__person", "order__level", "staff")
-                .get(pk=coverage.pk)
-            )
-            if locked.ended_at is not None:
-                raise invalid(None, "This stretch has already ended.")
-            locked.ended_at = max(now, locked.started_at)
-            locked.end_reason = reason
-            locked.save(update_fields=["ended_at", "end_reason"])
-            person = locked.order.person
-            detail: dict[str, Any] = {
-                "event": "end",
-                "reason": reason,
-                "staff": str(locked.staff.public_id),
-            }
-            if successor is not None and locked.order.ended_at is None:
-                taken = Coverage.objects.create(
-                    order=locked.order,
-                    staff=successor,
-                    started_at=locked.ended_at,
-                    started_by_id=acting.staff_pk,
-                    recorded_at=now,
-                )
-                _record_floor_warnings(successor, locked.order, floor)
-                detail["successor"] = str(successor.public_id)
-                detail["successor_coverage"] = str(taken.public_id)
-                record_person_event(
-                    person,
-                    actor=actor,
-                    action=Action.CREATE,
-                    target=taken,
-                    detail={
-                        "event": "successor",
-                        "order": str(locked.order.public_id),
-                        "outgoing": str(locked.public_id),
-                        "staff": str(successor.public_id),
-                    },
-                )
-                detail["alerts_resolved"] = resolve_lapse_alerts(
-                    locked.order, now, f"{successor.display_name} is with them now."
-                )
+    name = successor.display_name if successor is not None else "The successor"
+    with atomic_or_conflict(f"{name} was put with someone a moment ago."):
+        locked = (
+            Coverage.objects.select_for_update()
+            .select_related("order__person", "order__level", "staff")
+            .get(pk=coverage.pk)
+        )
+        if locked.ended_at is not None:
+            raise invalid(None, "This stretch has already ended.")
+        locked.ended_at = max(now, locked.started_at)
+        locked.end_reason = reason
+        locked.save(update_fields=["ended_at", "end_reason"])
+        person = locked.order.person
+        detail: dict[str, Any] = {
+            "event": "end",
+            "reason": reason,
+            "staff": str(locked.staff.public_id),
+        }
+        if successor is not None and locked.order.ended_at is None:
+            taken = _new_stretch(locked.order, successor, locked.ended_at, acting.staff_pk, now)
+            _record_floor_warnings(successor, locked.order, floor)
+            detail["successor"] = str(successor.public_id)
+            detail["successor_coverage"] = str(taken.public_id)
             record_person_event(
                 person,
                 actor=actor,
-                action=Action.UPDATE,
-                target=locked,
-                detail=detail,
+                action=Action.CREATE,
+                target=taken,
+                detail={
+                    "event": "successor",
+                    "order": str(locked.order.public_id),
+                    "outgoing": str(locked.public_id),
+                    "staff": str(successor.public_id),
+                },
             )
-            if level is not None and locked.order.ended_at is None:
-                # Orders the new level (ending the current order) and moves the person's other
-                # open stretches to it (follow_order_change), in this same transaction.
-                order_observation(
-                    person,
-                    actor=actor,
-                    level=level,
-                    reason=reason,
-                    precautions=locked.order.precautions,
-                    instructions=locked.order.instructions,
-                )
-    except IntegrityError:
-        name = successor.display_name if successor is not None else "The successor"
-        raise Conflict(f"{name} was put with someone a moment ago.") from None
+            detail["alerts_resolved"] = resolve_lapse_alerts(
+                locked.order, now, f"{successor.display_name} is with them now."
+            )
+        record_person_event(
+            person,
+            actor=actor,
+            action=Action.UPDATE,
+            target=locked,
+            detail=detail,
+        )
+        if level is not None and locked.order.ended_at is None:
+            # Orders the new level (ending the current order) and moves the person's other
+            # open stretches to it (follow_order_change), in this same transaction.
+            order_observation(
+                person,
+                actor=actor,
+                level=level,
+                reason=reason,
+                precautions=locked.order.precautions,
+                instructions=locked.order.instructions,
+            )
     return locked
 
 
@@ -384,13 +380,7 @@ def follow_order_change(
             detail={"event": "order_changed", "reason": reason, "staff": str(row.staff.public_id)},
         )
         if new is not None and n < keep:
-            carried = Coverage.objects.create(
-                order=new,
-                staff=row.staff,
-                started_at=row.ended_at,
-                started_by_id=acting_pk,
-                recorded_at=now,
-            )
+            carried = _new_stretch(new, row.staff, row.ended_at, acting_pk, now)
             record_person_event(
                 person,
                 actor=actor,

@@ -13,7 +13,7 @@ from django.db import transaction
 from pillars.audit.choices import Action
 from pillars.core import clock, policy
 from pillars.core.errors import ValidationError, invalid
-from pillars.core.writes import atomic_or_conflict
+from pillars.core.writes import atomic_or_conflict, lock_once
 from pillars.people.selectors import record_person_event
 from pillars.rounds.choices import ExceptionKind
 from pillars.rounds.models import MonitoringException, ObservationOrder
@@ -131,9 +131,7 @@ def end_exception(
         raise invalid("note", "Keep the note under 300 characters.")
     now = clock.now()
     with transaction.atomic():
-        locked = MonitoringException.objects.select_for_update().get(pk=exception.pk)
-        if locked.ended_at is not None:
-            raise invalid(None, "This exception has already ended.")
+        locked = lock_once(exception, "ended_at", "This exception has already ended.")
         order = (
             ObservationOrder.objects.select_for_update()
             .select_related("person", "level")

@@ -74,6 +74,19 @@ class CleanPhoto:
     height: int
 
 
+def _audit(
+    actor: Any,
+    action: str,
+    target: Any,
+    detail: dict[str, Any],
+    *,
+    purpose: str = Purpose.OPERATIONS,
+) -> None:
+    """Audit a write to the environment of care: rooms, areas, findings and templates carry no
+    protected information about a person served."""
+    audit.record(actor, action, target, category=Category.NONE, purpose=purpose, detail=detail)
+
+
 def clean_photo(upload: Any) -> CleanPhoto:
     """Read an uploaded photo, refuse anything that is not really a JPEG, PNG or WebP of at most
     5 MB, and re-encode it so that nothing but the pixels is kept. The file name and the
@@ -291,13 +304,11 @@ def record_inspection(
             value: sum(1 for i in items if answers[str(i.public_id)].result == value)
             for value in ItemResult.values
         }
-        audit.record(
+        _audit(
             actor,
             Action.CREATE,
             inspection,
-            category=Category.NONE,
-            purpose=Purpose.OPERATIONS,
-            detail={
+            {
                 "unit": unit.code,
                 "template": f"{template.code} v{template.version}",
                 "place": inspection.place,
@@ -307,13 +318,11 @@ def record_inspection(
             },
         )
         for work_order in opened:
-            audit.record(
+            _audit(
                 actor,
                 Action.CREATE,
                 work_order,
-                category=Category.NONE,
-                purpose=Purpose.OPERATIONS,
-                detail={
+                {
                     "inspection": str(inspection.public_id),
                     "title": work_order.title,
                     "is_ligature": work_order.is_ligature,
@@ -344,15 +353,28 @@ def _open_work_order(
         opened_at=now,
         opened_by_id=inspection.performed_by_id,
     )
-    WorkOrderUpdate.objects.create(
+    _history(work_order, "", WorkOrderStatus.OPEN, result.note, inspection.performed_by_id, now)
+    return work_order
+
+
+def _history(
+    work_order: WorkOrder,
+    from_status: str,
+    to_status: str,
+    note: str,
+    written_by_pk: int,
+    now: datetime,
+) -> WorkOrderUpdate:
+    """A line of the work order's history: its status moved from ``from_status`` ("" when it
+    opens) to ``to_status``, with the note saying why."""
+    return WorkOrderUpdate.objects.create(
         work_order=work_order,
-        from_status="",
-        to_status=WorkOrderStatus.OPEN,
-        note=result.note,
-        written_by_id=inspection.performed_by_id,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        written_by_id=written_by_pk,
         written_at=now,
     )
-    return work_order
 
 
 def attach_photo(result: InspectionResult, *, actor: Any, upload: Any) -> InspectionPhoto:
@@ -368,13 +390,11 @@ def attach_photo(result: InspectionResult, *, actor: Any, upload: Any) -> Inspec
     with _storing_photos() as stored:
         record = _store_photo(result, photo, acting.staff_pk, now)
         stored.append(record)
-        audit.record(
+        _audit(
             actor,
             Action.CREATE,
             record,
-            category=Category.NONE,
-            purpose=Purpose.OPERATIONS,
-            detail={
+            {
                 "inspection": str(result.inspection.public_id),
                 "item": result.item.position,
                 "content_type": record.content_type,
@@ -436,21 +456,12 @@ def update_work_order(
                 moment=now,
                 reason=f"The work order was closed ({locked.get_status_display().lower()}).",
             )
-        update = WorkOrderUpdate.objects.create(
-            work_order=locked,
-            from_status=previous,
-            to_status=status,
-            note=note,
-            written_by_id=acting.staff_pk,
-            written_at=now,
-        )
-        audit.record(
+        update = _history(locked, previous, status, note, acting.staff_pk, now)
+        _audit(
             actor,
             Action.UPDATE,
             locked,
-            category=Category.NONE,
-            purpose=Purpose.OPERATIONS,
-            detail={
+            {
                 "note": note,
                 **audit.changes(
                     before, {"status": locked.status, "owner": str(locked.owner.public_id)}
@@ -538,18 +549,17 @@ def change_template(
             "is_active": new.is_active,
             "items": [(s.text, s.category) for s in specs],
         }
-        audit.record(
+        _audit(
             actor,
             Action.UPDATE,
             new,
-            category=Category.NONE,
-            purpose=Purpose.ADMINISTRATION,
-            detail={
+            {
                 "code": new.code,
                 "version": new.version,
                 "replaces": str(template.public_id),
                 **audit.changes(before, after),
             },
+            purpose=Purpose.ADMINISTRATION,
         )
     return new
 

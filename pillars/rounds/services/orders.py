@@ -14,7 +14,7 @@ from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
 from pillars.core.versioning import change_rule, refuse_unknown
-from pillars.core.writes import replayed
+from pillars.core.writes import atomic_or_conflict, lock_once, replayed
 from pillars.people import labels
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
 from pillars.people.policies import scope_read_with
@@ -71,57 +71,54 @@ def order_observation(
     moment = started_at or now
     if moment > now + CLOCK_SKEW:
         raise invalid("started_at", "An order cannot start in the future.")
-    try:
-        with transaction.atomic():
-            episode = (
-                Episode.objects.select_for_update()
-                .filter(person=person, discharged_at__isnull=True)
-                .first()
-            )
-            if episode is None:
-                raise invalid(None, f"{person} is not admitted.")
-            current = (
-                ObservationOrder.objects.select_for_update()
-                .filter(person=person, ended_at__isnull=True)
-                .first()
-            )
-            if current is not None:
-                if moment < current.started_at:
-                    raise invalid("started_at", "The change is before the current order began.")
-                _end(current, acting.staff_pk, moment, f"Changed: {reason}")
-            order = ObservationOrder(
-                person=person,
-                episode=episode,
-                level=level,
-                precautions=chosen,
-                instructions=instructions.strip(),
-                reason=reason,
-                ordered_by_id=acting.staff_pk,
-                started_at=moment,
-                recorded_at=now,
-                replaces=current,
-            )
-            order.due_at = order.next_due_at()
-            order.save()
-            if current is not None:
-                from pillars.rounds.services.coverage import follow_order_change
+    with atomic_or_conflict("Someone changed this person's level a moment ago; reload."):
+        episode = (
+            Episode.objects.select_for_update()
+            .filter(person=person, discharged_at__isnull=True)
+            .first()
+        )
+        if episode is None:
+            raise invalid(None, f"{person} is not admitted.")
+        current = (
+            ObservationOrder.objects.select_for_update()
+            .filter(person=person, ended_at__isnull=True)
+            .first()
+        )
+        if current is not None:
+            if moment < current.started_at:
+                raise invalid("started_at", "The change is before the current order began.")
+            _end(current, acting.staff_pk, moment, f"Changed: {reason}")
+        order = ObservationOrder(
+            person=person,
+            episode=episode,
+            level=level,
+            precautions=chosen,
+            instructions=instructions.strip(),
+            reason=reason,
+            ordered_by_id=acting.staff_pk,
+            started_at=moment,
+            recorded_at=now,
+            replaces=current,
+        )
+        order.due_at = order.next_due_at()
+        order.save()
+        if current is not None:
+            from pillars.rounds.services.coverage import follow_order_change
 
-                follow_order_change(current, order, moment, actor=actor, acting_pk=acting.staff_pk)
-            record_person_event(
-                person,
-                actor=actor,
-                action=Action.CREATE,
-                target=order,
-                detail={
-                    "level": f"{level.code} v{level.version}",
-                    "precautions": chosen,
-                    "reason": reason,
-                    "started_at": moment.isoformat(),
-                    "replaces": str(current.public_id) if current else None,
-                },
-            )
-    except IntegrityError:
-        raise Conflict("Someone changed this person's level a moment ago; reload.") from None
+            follow_order_change(current, order, moment, actor=actor, acting_pk=acting.staff_pk)
+        record_person_event(
+            person,
+            actor=actor,
+            action=Action.CREATE,
+            target=order,
+            detail={
+                "level": f"{level.code} v{level.version}",
+                "precautions": chosen,
+                "reason": reason,
+                "started_at": moment.isoformat(),
+                "replaces": str(current.public_id) if current else None,
+            },
+        )
     return order
 
 
@@ -140,9 +137,7 @@ def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> Obse
     if not reason.strip():
         raise invalid("reason", "Say why observation ends.")
     with transaction.atomic():
-        order = ObservationOrder.objects.select_for_update().get(pk=order.pk)
-        if order.ended_at is not None:
-            raise invalid(None, "This order has already ended.")
+        order = lock_once(order, "ended_at", "This order has already ended.")
         moment = clock.now()
         _end(order, acting.staff_pk, moment, reason.strip())
         from pillars.rounds.services.coverage import follow_order_change

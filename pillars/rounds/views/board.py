@@ -154,17 +154,21 @@ def _board_context(
     }
 
 
-def _community(request: HttpRequest, unit: Unit) -> HttpResponse | None:
-    """A community program has participants enrolled and no beds or observation rounds: send
-    the user to its list of participants, saying why."""
-    if unit.kind != UnitKind.COMMUNITY:
-        return None
-    messages.info(
-        request,
-        f"{unit.name} is a community program: participants are enrolled, not on observation "
-        "rounds, so it has no unit board. Here are its participants.",
-    )
-    return redirect("people:unit-detail", public_id=unit.public_id)
+def _unit_board(
+    request: HttpRequest, public_id: UUID, template: str, **options: Any
+) -> HttpResponse:
+    """A unit's board drawn with ``template`` (the board, or the round of the hall; ``options``
+    go to ``_board_context``). A community program has participants enrolled and no beds or
+    observation rounds: the user is sent to its list of participants, told why."""
+    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
+    if unit.kind == UnitKind.COMMUNITY:
+        messages.info(
+            request,
+            f"{unit.name} is a community program: participants are enrolled, not on observation "
+            "rounds, so it has no unit board. Here are its participants.",
+        )
+        return redirect("people:unit-detail", public_id=unit.public_id)
+    return render(request, template, _board_context(request, unit, **options))
 
 
 @route("", name="board-list")
@@ -177,10 +181,7 @@ def board_list(request: HttpRequest) -> HttpResponse:
 @route("units/<uuid:public_id>/board/", name="board")
 @page("the unit board: persons on observation with their clocks (one audited list read)", GET)
 def board(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
-    if (no_board := _community(request, unit)) is not None:
-        return no_board
-    return render(request, "rounds/board.html", _board_context(request, unit))
+    return _unit_board(request, public_id, "rounds/board.html")
 
 
 @route("units/<uuid:public_id>/board/rows/", name="board-rows")
@@ -213,10 +214,7 @@ def board_panels(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @route("units/<uuid:public_id>/round/", name="round")
 @page("round the hall: the unit (or the user's assignment) in room order, audited as one read", GET)
 def round_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    unit = people_selectors.get_unit_for(request.user, public_id, "rounds.view")
-    if (no_board := _community(request, unit)) is not None:
-        return no_board
-    return render(request, "rounds/board_round.html", _board_context(request, unit, what="round"))
+    return _unit_board(request, public_id, "rounds/board_round.html", what="round")
 
 
 @route("checks/batch/", name="check-batch")

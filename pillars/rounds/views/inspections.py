@@ -60,12 +60,16 @@ def parse_items(text: str) -> list[services.ItemSpec]:
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _chosen_unit(request: HttpRequest, units: list[Unit]) -> Unit | None:
+def _chosen_unit(request: HttpRequest, action: str) -> tuple[list[Unit], Unit | None]:
+    """The units the user may take ``action`` on (refused when their role may not at all) and
+    the one the request names (the first when it names none of them)."""
+    policy.require(request.user, action)
+    units = selectors.units_for(request.user, action)
     wanted = request.POST.get("unit") or request.GET.get("unit")
     for unit in units:
         if wanted and str(unit.public_id) == wanted:
-            return unit
-    return units[0] if units else None
+            return units, unit
+    return units, units[0] if units else None
 
 
 def _pick(rows: Any, public_id: str) -> Any:
@@ -80,9 +84,7 @@ def _pick(rows: Any, public_id: str) -> Any:
 @route("inspections/", name="inspection-list")
 @page("a unit's inspections: rooms and areas, no person-served data", GET)
 def inspection_list(request: HttpRequest) -> HttpResponse:
-    policy.require(request.user, "rounds.view_inspections")
-    units = selectors.units_for(request.user, "rounds.view_inspections")
-    unit = _chosen_unit(request, units)
+    units, unit = _chosen_unit(request, "rounds.view_inspections")
     page = None
     open_orders = 0
     if unit is not None:
@@ -113,9 +115,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 @route("inspections/new/", name="inspection-new")
 @page("records an inspection, its photos and the work orders it opens (services audit)", GET_POST)
 def inspection_new(request: HttpRequest) -> HttpResponse:
-    policy.require(request.user, "rounds.inspect")
-    units = selectors.units_for(request.user, "rounds.inspect")
-    unit = _chosen_unit(request, units)
+    units, unit = _chosen_unit(request, "rounds.inspect")
     if unit is None:
         raise PermissionDenied("You do not have permission to do that.")
     policy.require(request.user, "rounds.inspect", unit)
@@ -231,9 +231,7 @@ def inspection_photo(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
 @route("work-orders/", name="workorder-list")
 @page("a unit's work orders: rooms and areas, no person-served data", GET)
 def workorder_list(request: HttpRequest) -> HttpResponse:
-    policy.require(request.user, "rounds.view_inspections")
-    units = selectors.units_for(request.user, "rounds.view_inspections")
-    unit = _chosen_unit(request, units)
+    units, unit = _chosen_unit(request, "rounds.view_inspections")
     status = request.GET.get("status", "")
     if status not in WorkOrderStatus.values:
         status = ""
@@ -304,6 +302,9 @@ def workorder_update(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 # --- Templates (administrator) ----------------------------------------------------------------
 
+# A template's own fields, edited on its form as they are (its items are edited as lines).
+TEMPLATE_FIELDS = ("name", "area_kind", "description", "is_active")
+
 
 @route("inspection-templates/", name="inspection-templates")
 @page("inspection templates: reference data, no person-served data", GET)
@@ -324,13 +325,7 @@ def inspection_template_edit(request: HttpRequest, public_id: UUID) -> HttpRespo
     lines = "\n".join(f"{i.category} | {i.text}" for i in template.items.order_by("position"))
     form = TemplateForm(
         request.POST if request.method == "POST" else None,
-        initial={
-            "name": template.name,
-            "area_kind": template.area_kind,
-            "description": template.description,
-            "is_active": template.is_active,
-            "items": lines,
-        },
+        initial={**{name: getattr(template, name) for name in TEMPLATE_FIELDS}, "items": lines},
     )
     return form_write(
         request,
@@ -340,11 +335,8 @@ def inspection_template_edit(request: HttpRequest, public_id: UUID) -> HttpRespo
         lambda data: services.change_template(
             template,
             actor=request.user,
-            name=data["name"],
-            area_kind=data["area_kind"],
-            description=data["description"],
-            is_active=data["is_active"],
             items=parse_items(data["items"]),
+            **{name: data[name] for name in TEMPLATE_FIELDS},
         ),
         lambda new: saved(
             request,
