@@ -17,7 +17,7 @@ nothing from the apps above it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict, Unpack, cast
@@ -47,6 +47,7 @@ __all__ = [
     "listed",
     "on_duty",
     "part2_team",
+    "program_team",
     "resolve",
     "set_lead_rule",
     "staff_employed",
@@ -102,22 +103,45 @@ def on_duty(unit: Unit, now: datetime) -> list[Staff]:
     return staff_employed(Q(roles__code=RoleCode.NURSE, home_units=unit), unit, now)
 
 
-def part2_team(recipients: Iterable[Staff], record: Any) -> list[Staff]:
+def _team_q(unit_id: Any) -> Q:
+    """The team of the program whose unit is ``unit_id``: staff with it as a home unit or in
+    one of their programs."""
+    return Q(home_units=unit_id) | Q(programs__units=unit_id)
+
+
+def program_team(unit_id: Any) -> frozenset[int]:
+    """Everyone (by pk) on the team of the program whose unit is ``unit_id``, in one query: a
+    sweep reads it once per program and pass and hands it to ``part2_team``."""
+    return frozenset(Staff.objects.filter(_team_q(unit_id)).values_list("pk", flat=True))
+
+
+def part2_team(
+    recipients: Iterable[Staff],
+    record: Any,
+    *,
+    team: Callable[[Any], Collection[int]] | None = None,
+) -> list[Staff]:
     """The recipients an alert about ``record`` (a ``Part2Labelled`` record, or one reached
     through it) may reach: everyone for a record that is not Part 2; for a Part 2 record only the
     team of the program it was made in (its unit a home unit or one of their programs' units),
     DESIGN.md rule 6. An alert is no disclosure: a consent or an emergency grant opens the
-    record itself, never a message about it. One query, none for a record that is not Part 2."""
+    record itself, never a message about it. One query, none for a record that is not Part 2;
+    none either when ``team`` (``program_team`` or a caller's copy of it, by the program's unit
+    id) answers who is on the team."""
     staff = list(recipients)
     if not getattr(record, "is_part2", False) or not staff:
         return staff
     unit_id = record.made_in_unit_id
-    team = set(
-        Staff.objects.filter(pk__in=[s.pk for s in staff])
-        .filter(Q(home_units=unit_id) | Q(programs__units=unit_id))
-        .values_list("pk", flat=True)
-    )
-    return [s for s in staff if s.pk in team]
+    members: Collection[int]
+    if team is not None:
+        members = team(unit_id)
+    else:
+        members = set(
+            Staff.objects.filter(pk__in=[s.pk for s in staff])
+            .filter(_team_q(unit_id))
+            .values_list("pk", flat=True)
+        )
+    return [s for s in staff if s.pk in members]
 
 
 # --- Writing ----------------------------------------------------------------------------------

@@ -159,13 +159,20 @@ def _manager(unit: Unit, now: datetime) -> list[Staff]:
     return alerts.staff_employed(Q(roles__code=RoleCode.SUPERVISOR, home_units=unit), unit, now)
 
 
-def _director(unit: Unit, now: datetime) -> list[Staff]:
-    """The unit's directors (its own, or of a program that includes it); when none, every
-    director of the unit's organization, never another organization's."""
-    directors = Q(roles__code=RoleCode.DIRECTOR, organization_id=unit.organization_id)
+def _directors_q(unit: Unit) -> Q:
+    return Q(roles__code=RoleCode.DIRECTOR, organization_id=unit.organization_id)
+
+
+def _own_directors(unit: Unit, now: datetime) -> list[Staff]:
+    """The unit's own directors: of the unit, or of a program that includes it."""
     return alerts.staff_employed(
-        directors & (Q(home_units=unit) | Q(programs__units=unit)), unit, now
-    ) or alerts.staff_employed(directors, unit, now)
+        _directors_q(unit) & (Q(home_units=unit) | Q(programs__units=unit)), unit, now
+    )
+
+
+def _organization_directors(unit: Unit, now: datetime) -> list[Staff]:
+    """Every director of the unit's organization, never another organization's."""
+    return alerts.staff_employed(_directors_q(unit), unit, now)
 
 
 class Roster:
@@ -183,6 +190,7 @@ class Roster:
         self._by_unit: dict[tuple[str, int], list[Staff]] = {}
         self._rounding: dict[int, tuple[dict[int, set[int]], dict[int, set[int]]]] = {}
         self._employed: dict[int, dict[int, Staff | None]] = {}
+        self._teams: dict[Any, frozenset[int]] = {}  # program unit id -> its team's staff pks
 
     def read_orders(self, orders: Iterable[ObservationOrder]) -> None:
         """Each order's bed room and open coverage, in two queries for all of them."""
@@ -203,10 +211,20 @@ class Roster:
             self.covering[order_id].add(staff_id)
 
     def _unit_list(self, name: str, unit: Unit) -> list[Staff]:
+        """A unit's lead, managers, directors (its own; when none, the organization's) or
+        organization's directors, each read once per pass."""
         key = (name, unit.pk)
         if key not in self._by_unit:
-            read = {"lead": alerts.on_duty, "manager": _manager, "director": _director}[name]
-            self._by_unit[key] = read(unit, self.now)
+            if name == "director":
+                found = _own_directors(unit, self.now) or self._unit_list("organization", unit)
+            else:
+                read = {
+                    "lead": alerts.on_duty,
+                    "manager": _manager,
+                    "organization": _organization_directors,
+                }[name]
+                found = read(unit, self.now)
+            self._by_unit[key] = found
         return self._by_unit[key]
 
     def _rounding_on(self, unit: Unit) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
@@ -238,6 +256,26 @@ class Roster:
             found = {s.pk: s for s in alerts.staff_employed(Q(pk__in=missing), unit, self.now)}
             known.update({pk: found.get(pk) for pk in missing})
         return [s for pk in sorted(ids) if (s := known.get(pk)) is not None]
+
+    def program_team(self, unit_id: Any) -> frozenset[int]:
+        """The team (staff pks) of the program whose unit is ``unit_id``, read once per pass
+        however many of its orders and steps are alerted (``alerts.part2_team`` filters by it)."""
+        if unit_id not in self._teams:
+            self._teams[unit_id] = alerts.program_team(unit_id)
+        return self._teams[unit_id]
+
+    def unnamed_directors(
+        self, recipient: str, order: ObservationOrder, unit: Unit, heard: Sequence[Staff]
+    ) -> list[Staff]:
+        """Who hears a director step that the Part 2 rule (``_in_the_program``) left with
+        nobody: every director of the unit's organization (the director step's own fallback),
+        told of the unit and never of the person (``_Wording.unnamed``, ``_unnamed_emergency``),
+        so the chain's last step is never silent and the record stays with the program's team
+        (DESIGN.md rule 6). Nobody for any other step, for a step someone heard, or for an
+        order that is not Part 2."""
+        if heard or recipient != Recipient.DIRECTOR or not order.is_part2:
+            return []
+        return self._unit_list("organization", unit)
 
     def program_on_duty(self, unit_id: int) -> list[Staff]:
         """The on-duty rule of the program a Part 2 order was made in, by the unit's id."""
@@ -278,13 +316,21 @@ def recipients_for(
     anyone on 1:1/2:1 coverage with them; when nobody is, the lead. lead: the shift lead
     assigned on the unit now; when none, the nurses of the unit. manager: supervisors of the
     unit. director: directors of the unit or of a program that includes it; when none, every
-    director of the unit's organization. Inside a sweep pass the pass's roster answers (read
-    once per unit and pass).
+    director of the unit's organization. A Part 2 order's steps reach only its program's team
+    (``_in_the_program``); a director step that leaves nobody is told, without the person, to
+    the organization's directors (``Roster.unnamed_directors``). Inside a sweep pass the
+    pass's roster answers (read once per unit and pass).
     """
+    roster = roster_at(now)
+    return _in_the_program(roster.recipients(recipient, order, unit), order, unit, roster)
+
+
+def roster_at(now: datetime) -> Roster:
+    """The roster of the sweep pass running now, or a roster of its own."""
     roster = _pass_roster.get()
     if roster is None or roster.now != now:
         roster = Roster(now)
-    return _in_the_program(roster.recipients(recipient, order, unit), order, unit, roster)
+    return roster
 
 
 def on_duty_for(order: ObservationOrder, unit: Unit, now: datetime) -> list[Staff]:
@@ -303,7 +349,7 @@ def _in_the_program(
     program with the order still open, the unit they are on now neither reads it nor rounds on
     it (it is asked to order observation of its own: rounds.unordered), so the program's
     on-duty rule hears it, rather than nobody."""
-    heard = alerts.part2_team(found, order)
+    heard = alerts.part2_team(found, order, team=roster.program_team)
     if heard or not order.is_part2 or order.made_in_unit_id in (None, unit.pk):
         return heard
     return roster.program_on_duty(order.made_in_unit_id)
@@ -329,7 +375,16 @@ def dedupe_key(order: ObservationOrder, due_at: datetime, position: int) -> str:
 
 
 def _key_prefix(order: ObservationOrder, due_at: datetime) -> str:
-    return f"esc:{order.public_id}:{due_at.isoformat()}"
+    return f"{_order_key_prefix(order)}{due_at.isoformat()}"
+
+
+def _order_key_prefix(order: ObservationOrder) -> str:
+    """What every step's dedupe key of the order starts with, whatever its due time."""
+    return f"esc:{order.public_id}:"
+
+
+# Why an alert to a director outside a Part 2 program names no person.
+UNNAMED_WHY = "The person is not named: the record belongs to a substance-use program."
 
 
 @dataclass(frozen=True)
@@ -341,12 +396,13 @@ class _Wording:
     level: str
     due: str  # the due time in the unit's zone
     key: str  # the dedupe key without the step's position
+    where: str  # the unit's name
 
     @classmethod
     def of(cls, order: ObservationOrder, unit: Unit, due_at: datetime) -> _Wording:
         local = clock.local(due_at, unit.time_zone)
         key = _key_prefix(order, due_at)
-        return cls(order.person.display_name, order.level.name, f"{local:%H:%M}", key)
+        return cls(order.person.display_name, order.level.name, f"{local:%H:%M}", key, unit.name)
 
     def message(self, step: EscalationStep) -> str:
         if step.after_minutes == 0:
@@ -356,6 +412,18 @@ class _Wording:
                 f"Check for {self.who} ({self.level}) is {step.after_minutes} minutes overdue "
                 f"(due {self.due}); alerting the {step.get_recipient_display().lower()}."
             )
+        return text[:300]
+
+    def unnamed(self, step: EscalationStep) -> str:
+        """The step's message for directors outside a Part 2 program (``unnamed_directors``):
+        the unit and the check's due time, never the person, the level or a note."""
+        if step.after_minutes == 0:
+            text = f"A check on {self.where} is due at {self.due}."
+        else:
+            text = (
+                f"A check on {self.where} is {step.after_minutes} minutes overdue (due {self.due})."
+            )
+        text += f" The program's team has not answered: call the unit. {UNNAMED_WHY}"
         return text[:300]
 
     def dedupe_key(self, step: EscalationStep) -> str:
@@ -453,15 +521,29 @@ def _escalate_many(
         found = drafted[item.pk] = []
         wording, subject = _Wording.of(order, unit, item.due_at), order_subject(order)
         for step in item.steps[item.k : item.j]:
+            heard = recipients_for(step.recipient, order, unit, roster.now)
+            kind = AlertKind.CHECK_DUE if step.after_minutes == 0 else AlertKind.ESCALATION
+            due_at = item.due_at + timedelta(minutes=step.after_minutes)
             found += alerts.draft(
-                recipients_for(step.recipient, order, unit, roster.now),
-                kind=AlertKind.CHECK_DUE if step.after_minutes == 0 else AlertKind.ESCALATION,
+                heard,
+                kind=kind,
                 message=wording.message(step),
-                due_at=item.due_at + timedelta(minutes=step.after_minutes),
+                due_at=due_at,
                 dedupe_key=wording.dedupe_key(step),
                 unit=unit,
                 person=order.person,
                 subject=subject,
+                step_position=step.position,
+                now=roster.now,
+            )
+            # The same step and key, about the unit only: no person, no link to the order.
+            found += alerts.draft(
+                roster.unnamed_directors(step.recipient, order, unit, heard),
+                kind=kind,
+                message=wording.unnamed(step),
+                due_at=due_at,
+                dedupe_key=wording.dedupe_key(step),
+                unit=unit,
                 step_position=step.position,
                 now=roster.now,
             )
@@ -508,7 +590,16 @@ def _event_detail(item: _Due, unit: Unit, new: Sequence[Alert]) -> dict[str, Any
             for s in item.steps[item.k : item.j]
         ],
         "alerts": alerts.listed(new),
+        **_unnamed(new),
     }
+
+
+def _unnamed(new: Sequence[Alert]) -> dict[str, list[str]]:
+    """For an audit event's detail: the alerts among ``new`` that name no person (a Part 2
+    order's director step heard by the organization's directors), by public id; nothing when
+    every alert names the person."""
+    ids = [str(a.public_id) for a in new if a.person_id is None]
+    return {"unnamed_alerts": ids} if ids else {}
 
 
 def _defer(
@@ -738,6 +829,14 @@ def emergencies_waiting(now: datetime) -> list[tuple[Any, datetime, int]]:
     first: dict[Any, tuple[datetime, int]] = {}
     for subject_id, created_at, unit_id in rows:
         first.setdefault(subject_id, (created_at, unit_id))
+    if first:
+        # A last step heard only by directors outside a Part 2 program names no check
+        # (``unnamed_directors``): its dedupe key still does.
+        keys = {_emergency_key(last, cid): cid for cid in first}
+        for key in Alert.objects.filter(
+            kind=AlertKind.EMERGENCY, dedupe_key__in=list(keys)
+        ).values_list("dedupe_key", flat=True):
+            first.pop(keys[key], None)
     emergencies = set(
         Check.objects.filter(
             public_id__in=list(first), safety_status=SafetyStatus.EMERGENCY
@@ -758,6 +857,17 @@ def _emergency_message(check: Check, unit: Unit, recipient: str, minutes: int) -
     return text[:300]
 
 
+def _unnamed_emergency(check: Check, unit: Unit, minutes: int) -> str:
+    """The climb's message for directors outside a Part 2 program (``unnamed_directors``):
+    the unit and the check's time, never the person, the level or the note."""
+    local = clock.local(check.observed_at, unit.time_zone)
+    return (
+        f"An emergency check was recorded on {unit.name} at {local:%H:%M %Z} and the "
+        f"program's team has not acknowledged it after {minutes} minutes: call the unit. "
+        f"{UNNAMED_WHY}"
+    )[:300]
+
+
 def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime) -> list[Alert]:
     """Write the climb's steps that are due for one emergency (one row of the sweep, in the
     guard's transaction), with an audit event naming whom each step alerted."""
@@ -769,14 +879,16 @@ def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime)
     order = check.order
     unit = Unit.objects.get(pk=unit_id)
     delay = emergency_delay()
+    roster = roster_at(now)
     drafted: list[Alert] = []
     for n, recipient in enumerate(EMERGENCY_CLIMB, start=1):
         moment = alerted_at + delay * n
         if moment > now:
             break
         minutes = int((delay * n).total_seconds() // 60)
-        staff_list = recipients_for(recipient, order, unit, now)
-        if not staff_list:
+        staff_list = _in_the_program(roster.recipients(recipient, order, unit), order, unit, roster)
+        unnamed = roster.unnamed_directors(recipient, order, unit, staff_list)
+        if not staff_list and not unnamed:
             logger.warning("emergency %s: no %s to alert on %s", check_id, recipient, unit)
         drafted += alerts.draft(
             staff_list,
@@ -787,6 +899,17 @@ def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime)
             unit=unit,
             person=order.person,
             subject=Subject(CHECK_SUBJECT, check.public_id),
+            step_position=n,
+            now=now,
+        )
+        # The same step and key, about the unit only: no person, no link to the check.
+        drafted += alerts.draft(
+            unnamed,
+            kind=AlertKind.EMERGENCY,
+            message=_unnamed_emergency(check, unit, minutes),
+            due_at=moment,
+            dedupe_key=_emergency_key(recipient, check.public_id),
+            unit=unit,
             step_position=n,
             now=now,
         )
@@ -803,6 +926,7 @@ def _climb_one(check_id: Any, alerted_at: datetime, unit_id: int, now: datetime)
                 "unit": unit.code,
                 "lead_alerted_at": alerted_at.isoformat(),
                 "alerts": alerts.listed(new, with_due_at=True),
+                **_unnamed(new),
             },
         )
     return new
@@ -840,15 +964,16 @@ def resolve_check_alerts(
     """Close the open "check due" and "check overdue" alerts of orders a check has just put
     back on time (issue 11: alerts never cleared), or whose clock starts again, in the caller's
     transaction; the time and the reason stay on the alert for the inbox history. Alerts of a
-    check that was not safe stay open until a lead acknowledges them."""
-    return alerts.resolve(
-        alerts.about(
-            *(order_subject(o) for o in orders),
-            kinds=[AlertKind.CHECK_DUE, AlertKind.ESCALATION],
-        ),
-        moment=moment,
-        reason=reason,
-    )
+    check that was not safe stay open until a lead acknowledges them. A Part 2 order's step
+    heard by directors outside its program names no order, only its dedupe key: it closes by
+    the key."""
+    kinds = [AlertKind.CHECK_DUE, AlertKind.ESCALATION]
+    orders = list(orders)
+    which = alerts.about(*(order_subject(o) for o in orders), kinds=kinds)
+    for order in orders:
+        if order.is_part2:
+            which |= alerts.about(key_prefix=_order_key_prefix(order), kinds=kinds)
+    return alerts.resolve(which, moment=moment, reason=reason)
 
 
 def close_climb(alert: Alert) -> None:
@@ -858,7 +983,12 @@ def close_climb(alert: Alert) -> None:
     if alert.kind != AlertKind.CHECK_NOT_SAFE or alert.subject_id is None:
         return
     alerts.resolve(
-        alerts.about(Subject(alert.subject_kind, alert.subject_id), kinds=[AlertKind.EMERGENCY]),
+        alerts.about(
+            Subject(alert.subject_kind, alert.subject_id),
+            # The director step heard outside a Part 2 program names no check, only its key.
+            key_prefix=_emergency_key(Recipient.DIRECTOR, alert.subject_id),
+            kinds=[AlertKind.EMERGENCY],
+        ),
         moment=alert.acknowledged_at or clock.now(),
         reason=f"Acknowledged by the lead {alert.recipient.display_name}.",
     )

@@ -102,7 +102,15 @@ def test_the_every_director_fallback_never_reaches_outside_a_part2_program(
         client_id=uuid.uuid4(),
     )
     escalation.sweep_emergency_climb(now + 11 * MIN)
-    assert not Alert.objects.filter(recipient=world.staff["director"]).exists()
+    # The organization's director is told only that the unit needs a call: no person, no
+    # subject, nothing of the note.
+    heard = Alert.objects.filter(recipient=world.staff["director"])
+    assert heard.count() == 1
+    alert = heard.get()
+    assert alert.person_id is None
+    assert alert.subject_id is None
+    assert "vodka" not in alert.message
+    assert "Okafor" not in alert.message
 
 
 def test_a_coverage_lapse_of_a_part2_order_is_not_alerted_to_the_unit_the_person_moved_to(
