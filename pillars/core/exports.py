@@ -26,6 +26,7 @@ record's disclosure basis is found (``set_basis_finder``) when it installs its p
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -254,10 +255,20 @@ def csv_notice(release: Release) -> list[list[str]]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Text that starts like a formula but can only be a number or a telephone number ("+1 (555)
+# 010-2000", "-3.5"): no function, reference or command can hide in it, so it is left as written.
+_NUMBER_LIKE = re.compile(r"[+-]?[0-9][0-9 ().\-/]*")
+
+
 def neutralize(cell: Any) -> Any:
     """A cell a spreadsheet will not run as a formula: text that starts like one gets a leading
-    quote. Numbers are left as numbers (a negative number is not a formula)."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+    quote. Numbers are left as numbers (a negative number is not a formula), and so is text that
+    is only a number or a telephone number."""
+    if (
+        isinstance(cell, str)
+        and cell.startswith(FORMULA_STARTS)
+        and not _NUMBER_LIKE.fullmatch(cell)
+    ):
         return "'" + cell
     return cell
 

@@ -23,7 +23,7 @@ def test_a_csv_carries_the_notice_then_comments_header_and_inert_rows() -> None:
             release,
             filename='report "x"/../y',
             header=["name", "=HEADER"],
-            rows=[["=cmd|' /C calc'!A0", -3], ["+1", 2.5], ["@SUM(A1)", ""], ["a=b", 0]],
+            rows=[["=cmd|' /C calc'!A0", -3], ["+1+SUM(A1)", 2.5], ["@SUM(A1)", ""], ["a=b", 0]],
             comments=["What the figures mean."],
         )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -35,7 +35,7 @@ def test_a_csv_carries_the_notice_then_comments_header_and_inert_rows() -> None:
         ["# What the figures mean."],
         ["name", "'=HEADER"],
         ["'=cmd|' /C calc'!A0", "-3"],
-        ["'+1", "2.5"],
+        ["'+1+SUM(A1)", "2.5"],
         ["'@SUM(A1)", ""],
         ["a=b", "0"],
     ]
@@ -52,7 +52,12 @@ def test_without_part2_content_no_notice_and_the_name_can_stay_unstamped() -> No
 def test_neutralize() -> None:
     assert exports.neutralize("=1") == "'=1"
     assert exports.neutralize("\t=1") == "'\t=1"
-    assert exports.neutralize("-1") == "'-1"
+    assert exports.neutralize("-2+3") == "'-2+3"
+    assert exports.neutralize("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
+    assert exports.neutralize("-1FR") == "'-1FR"
+    # Only a number or a telephone number: nothing can run, so it stays as written.
+    assert exports.neutralize("-1") == "-1"
+    assert exports.neutralize("+1 (555) 010-2000") == "+1 (555) 010-2000"
     assert exports.neutralize(-1) == -1
     assert exports.neutralize("a=1") == "a=1"
     assert exports.neutralize("") == ""

@@ -120,6 +120,12 @@ class DirectoryImportOut(Schema):
     unchanged: int
     summary: str
     problems: list[DirectoryProblemOut]
+    kept_confidential: list[str] = Field(
+        default_factory=list,
+        description="Rows that say a place or service is not confidential while Pillars holds "
+        "it as confidential ('kept confidential: <name> (<file> row <n>)'): an import never "
+        "lowers confidentiality; an administrator changes it in Pillars.",
+    )
 
 
 class DirectoryExportOut(Schema):
@@ -274,6 +280,7 @@ def import_package(request: HttpRequest, payload: DirectoryImportIn) -> Status[D
                 DirectoryProblemOut(file=p.file, row=p.row, field=p.field, message=p.message)
                 for p in report.problems[:1000]
             ],
+            kept_confidential=report.kept,
         ),
     )
 

@@ -7,15 +7,16 @@ import adds and updates; it is not a deletion list).
 
 Confidential locations (``x_confidential`` on the location or on a service delivered there)
 are stored without coordinates, addresses, directions or other location columns: what Pillars
-never holds it can never show, send or export.
+never holds it can never show, send or export. An import never lowers confidentiality: a
+location or service Pillars holds as confidential stays so whatever a package says
+(``confidentiality``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from django.db.models import Max, Q
 
 from pillars.core.bulk import insert_rows, preparers
 from pillars.recovery.hsds import spec
-from pillars.recovery.hsds.package import Package, convert, parse_bool, render
+from pillars.recovery.hsds.package import Package, convert, csv_file, parse_bool, render
 from pillars.recovery.models import directory as m
 
 BATCH = 500
@@ -33,37 +34,91 @@ TARGETS = {target for t in spec.TABLES for _, target in t.fks.values()}
 WITHHELD = ("latitude", "longitude", "transportation")
 
 
-def confidential_locations(package: Package) -> set[str]:
-    """The ids of locations to treat as confidential: flagged themselves, or the place of a
-    flagged service (flagged in the package, or stored flagged and not in it)."""
-    flagged = {
-        r["id"]
-        for r in package.tables.get("location", [])
-        if parse_bool(r.get("x_confidential", ""))
-    }
-    services = {
-        r["id"]
-        for r in package.tables.get("service", [])
-        if parse_bool(r.get("x_confidential", ""))
-    }
-    # A partial update (a package's keys all point inside it) may bring places without the
-    # services delivered at them: a stored link to a service flagged in the package, or stored
-    # flagged and not in it (its flag stands), keeps the place confidential.
-    carried = {r["id"] for r in package.tables.get("service", [])}
-    places = {r["id"] for r in package.tables.get("location", [])}
-    flagged |= {
-        str(public_id)
-        for public_id in m.ServiceAtLocation.objects.filter(
-            Q(service__x_confidential=True) & ~Q(service__public_id__in=carried)
-            | Q(service__public_id__in=services),
-            location__public_id__in=places,
-        ).values_list("location__public_id", flat=True)
-    }
+@dataclass(frozen=True)
+class Kept:
+    """A row of a package that says a location or service is not confidential while Pillars
+    holds it as confidential: it stays confidential (``line`` is what the import report says)."""
+
+    table: str
+    file: str
+    row: int
+    id: str
+    name: str
+
+    @property
+    def line(self) -> str:
+        return f"kept confidential: {self.name} ({self.file} row {self.row})"
+
+
+@dataclass(frozen=True)
+class Confidentiality:
+    """What an import treats as confidential: the ids of the locations stored confidential
+    (without coordinates, addresses or directions), and the rows the package would have
+    lowered, which keep their flag."""
+
+    locations: frozenset[str]
+    kept: tuple[Kept, ...]
+
+
+def confidentiality(package: Package) -> Confidentiality:
+    """The locations to treat as confidential: flagged in the package themselves, or the place
+    of a service flagged in the package; and, because an import never lowers confidentiality
+    (a package that wrongly says a domestic-violence shelter is not confidential must not get
+    its address stored), every location or service Pillars already holds as confidential, and
+    every place of such a service. Only an administrator lowers it, in Pillars
+    (``services.directory.set_confidential``). The rows of the package that say otherwise are
+    named in ``kept`` (a location only when nothing in the package flags it anyway)."""
+    locations = package.tables.get("location", [])
+    services = package.tables.get("service", [])
     sals = package.tables.get("service_at_location", [])
-    for sal in sals:
-        if sal.get("service_id") in services:
-            flagged.add(sal.get("location_id", ""))
-    return flagged
+    flagged_services = {_key(r["id"]) for r in services if parse_bool(r.get("x_confidential", ""))}
+    # The places this package says something about: its locations and the ones its addresses
+    # belong to.
+    places = {_key(r["id"]) for r in locations} | {
+        _key(r.get("location_id", "")) for r in package.tables.get("address", [])
+    }
+    # Confidential rows are few (shelters): read them all rather than look up every row of a
+    # large package.
+    stored_services = {
+        str(i)
+        for i in m.HsdsService.objects.filter(x_confidential=True).values_list(
+            "public_id", flat=True
+        )
+    }
+    stored_places = places & {
+        str(i)
+        for i in m.Location.objects.filter(x_confidential=True).values_list("public_id", flat=True)
+    }
+    # Stored links to a service flagged in the package or in Pillars (a partial update may
+    # bring places without the links to their services).
+    links = m.ServiceAtLocation.objects.filter(
+        Q(service__x_confidential=True) | Q(service__public_id__in=flagged_services)
+    ).values_list("location__public_id", "service__public_id")
+    linked = [(str(place), str(service)) for place, service in links if str(place) in places]
+    linked += [(_key(sal.get("location_id", "")), _key(sal.get("service_id", ""))) for sal in sals]
+    # What the package itself flags: its own flags, and the places of its flagged services.
+    own = {_key(r["id"]) for r in locations if parse_bool(r.get("x_confidential", ""))}
+    own |= {place for place, service in linked if service in flagged_services}
+    # What Pillars holds: its confidential places, and the places of its confidential services.
+    held = stored_places | {place for place, service in linked if service in stored_services}
+    files = spec.file_names()
+    kept = [
+        Kept("service", files["service"], number, key, r.get("name") or key)
+        for number, r in enumerate(services, start=2)
+        if (key := _key(r["id"])) in stored_services and key not in flagged_services
+    ]
+    kept += [
+        Kept("location", files["location"], number, key, r.get("name") or key)
+        for number, r in enumerate(locations, start=2)
+        if (key := _key(r["id"])) in stored_places and key not in own
+    ]
+    return Confidentiality(locations=frozenset(own | held), kept=tuple(kept))
+
+
+def _key(text: str) -> str:
+    """A validated HSDS id as Pillars writes it (HSDS also accepts capitals and no hyphens)."""
+    text = text.strip()
+    return str(UUID(text)) if text else ""
 
 
 class RowReader:
@@ -111,12 +166,15 @@ def _search_text(values: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
-def write(package: Package) -> dict[str, Counter[str]]:
+def write(package: Package, confidential: Confidentiality | None = None) -> dict[str, Counter[str]]:
     """Create or update every row of the package; the counts of created, updated and
-    unchanged rows per table."""
+    unchanged rows per table. ``confidential`` is ``confidentiality(package)`` when the caller
+    has it already."""
     counts: dict[str, Counter[str]] = {}
     ids: dict[str, dict[str, int]] = {}
-    secret = confidential_locations(package)
+    confidential = confidential or confidentiality(package)
+    secret = confidential.locations
+    kept_services = {k.id for k in confidential.kept if k.table == "service"}
     for table in spec.TABLES:
         model = table.model
         assert model is not None
@@ -151,17 +209,19 @@ def write(package: Package) -> dict[str, Counter[str]]:
         create: list[list[Any]] = []
         update: list[Any] = []
         for row, public_id in zip(rows, wanted, strict=True):
-            if table.name == "address" and row.get("location_id", "").strip() in secret:
+            if table.name == "address" and secret and _key(row.get("location_id", "")) in secret:
                 count["withheld"] += 1
                 continue
             values = read(row, ids)
-            if table.name == "location" and row["id"] in secret:
+            if table.name == "location" and str(public_id) in secret:
                 values["x_confidential"] = True
                 for name in WITHHELD:
                     values[name] = None if name in ("latitude", "longitude") else ""
                 values["extra"] = {}
             if table.name == "service":
                 values["search_text"] = _search_text(values)
+                if str(public_id) in kept_services:
+                    values["x_confidential"] = True
             obj = existing.get(public_id)
             if obj is None:
                 get = values.get
@@ -249,7 +309,7 @@ def export_files() -> dict[str, bytes]:
         assert model is not None
         objects = list(model.objects.order_by("public_id"))
         keys[table.name] = {o.pk: str(o.public_id) for o in objects}
-        files[spec.file_names()[table.name]] = _csv(
+        files[spec.file_names()[table.name]] = csv_file(
             table.name, [_row(table, o, keys) for o in objects]
         )
     for name in spec.other_tables():
@@ -257,16 +317,6 @@ def export_files() -> dict[str, bytes]:
             {"id": str(o.hsds_id), **o.data}
             for o in m.HsdsOtherRow.objects.filter(table=name).order_by("hsds_id")
         ]
-        files[spec.file_names()[name]] = _csv(name, rows)
+        files[spec.file_names()[name]] = csv_file(name, rows)
     files["datapackage.json"] = json.dumps(spec.descriptor(), indent=2).encode()
     return files
-
-
-def _csv(table: str, rows: list[dict[str, str]]) -> bytes:
-    columns = list(spec.columns(table))
-    extra = sorted({k for r in rows for k in r} - set(columns))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns + extra, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")

@@ -22,6 +22,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
+from pillars.core import exports
 from pillars.core.errors import MessageError
 from pillars.recovery.hsds import spec
 
@@ -341,10 +342,12 @@ def _check_rows(
     Each field's checks are compiled once by frictionless (``Field.create_cell_reader``: the
     type, its format and the constraints, exactly as its row-by-row validation reads a cell);
     the primary key, ``unique`` and the foreign keys are checked here with one set of values
-    per column, which is what makes a large package cheap to validate."""
+    per column, which is what makes a large package cheap to validate. The cells of CSV files
+    are read as they were before an export made them inert for spreadsheets (``unquote``)."""
     from frictionless import Schema
 
     problems = package.problems
+    quoted = package.form == "csv"
     # The values read per (table, column) that some foreign key or uniqueness check needs.
     keys: dict[tuple[str, str], set[Any]] = {}
     pending: list[tuple[str, int, str, Any, str]] = []  # file, row, column, value, target
@@ -386,8 +389,11 @@ def _check_rows(
         next(reader, None)
         rows = package.tables[table] = []
         for number, cells in enumerate(reader, start=2):
+            joined = "".join(cells)
+            if quoted and "'" in joined:
+                cells = [unquote(cell) for cell in cells]
             rows.append(dict(zip(header, cells, strict=False)))
-            if not "".join(cells).strip():
+            if not joined.strip():
                 problems.append(Problem(path, number, "", "blank row: the row is empty"))
                 continue
             if len(cells) > width:
@@ -503,6 +509,37 @@ def render(value: Any) -> str:
     if isinstance(value, (date, time)):
         return value.isoformat()
     return str(value)
+
+
+# --- Writing CSV files ---------------------------------------------------------------------------
+
+
+def csv_file(table: str, rows: list[dict[str, str]]) -> bytes:
+    """A table's rows as a package's CSV file: every column of the standard, then the extension
+    columns the rows hold. Every CSV the directory writes goes through here, so every text cell
+    passes ``core.exports.neutralize``: text that starts like a spreadsheet formula (``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading quote, which reading a
+    package takes off again (``unquote``). The columns HSDS types as numbers keep their values:
+    a negative coordinate is not a formula, and a quoted one would not be a valid number."""
+    columns = list(spec.columns(table))
+    extra = sorted({k for r in rows for k in r} - set(columns))
+    numbers = {c for c, kind in spec.field_types(table).items() if kind in ("number", "integer")}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns + extra, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: v if k in numbers else exports.neutralize(v) for k, v in row.items()})
+    return out.getvalue().encode("utf-8")
+
+
+def unquote(cell: str) -> str:
+    """A cell as it was before ``core.exports.neutralize`` made it inert: the leading quote
+    before text that starts like a formula is taken off (so importing an export changes
+    nothing). A publisher's own text that starts with a quote and then such a character loses
+    that quote too, the one case the two cannot be told apart."""
+    if cell[:1] == "'" and cell[1:].startswith(exports.FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 def zone_or_none(name: str) -> ZoneInfo | None:

@@ -7,8 +7,6 @@ which the import withholds).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 import uuid
@@ -16,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pillars.recovery.hsds import spec
+from pillars.recovery.hsds.package import csv_file
 
 TAXONOMY_ID = "5f0c2b8e-1b7a-4d8e-9a51-0d6c1f1a7e01"
 NEEDS = (
@@ -227,17 +226,13 @@ def rows(n_services: int, seed: int = 1) -> dict[str, list[dict[str, str]]]:
 
 
 def csv_files(tables: dict[str, list[dict[str, str]]]) -> dict[str, bytes]:
-    """The rows as a package's files (only tables with rows, plus the descriptor)."""
+    """The rows as a package's files (only tables with rows, plus the descriptor), written as
+    every package the directory writes (``package.csv_file``)."""
     files = {}
     for name, table_rows in tables.items():
         if not table_rows:
             continue
-        columns = list(spec.columns(name))
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(table_rows)
-        files[spec.file_names()[name]] = out.getvalue().encode()
+        files[spec.file_names()[name]] = csv_file(name, table_rows)
     files["datapackage.json"] = json.dumps(spec.descriptor()).encode()
     return files
 

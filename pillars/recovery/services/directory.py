@@ -1,5 +1,6 @@
 """Writes of the resource directory: importing an HSDS package (dry run, held for
-confirmation, or committed all at once), exporting one, and saving a resource for a person.
+confirmation, or committed all at once), exporting one, flagging a place confidential or
+lowering the flag, and saving a resource for a person.
 
 An import is checked whole before anything is written; a package with any problem writes
 nothing but its audit event. A good package is written in one transaction with one IMPORT
@@ -27,7 +28,7 @@ from pillars.people import services as people_services
 from pillars.people.models import PendingImport, PersonServed
 from pillars.recovery.hsds import importer
 from pillars.recovery.hsds import package as hsds
-from pillars.recovery.models import HsdsService, SavedResource
+from pillars.recovery.models import Address, HsdsService, Location, SavedResource
 
 PENDING_KIND = "hsds"
 PENDING_MINUTES = 30
@@ -46,6 +47,8 @@ class ImportReport:
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     committed: bool = False
     pending: PendingImport | None = None
+    # Rows that say a place or service Pillars holds as confidential is not: they stay so.
+    kept: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -65,13 +68,27 @@ class ImportReport:
             return (
                 f"Imported {self.rows} rows: {self.total('created')} new, "
                 f"{self.total('updated')} changed, {self.total('unchanged')} unchanged."
+                + self._kept()
             )
         if self.problems:
             return (
                 f"The package has {len(self.problems)} problem"
                 f"{'' if len(self.problems) == 1 else 's'}; nothing was imported."
             )
-        return f"{self.rows} rows are valid and ready to import. Nothing is imported yet."
+        return (
+            f"{self.rows} rows are valid and ready to import. Nothing is imported yet."
+            + self._kept()
+        )
+
+    def _kept(self) -> str:
+        if not self.kept:
+            return ""
+        n = len(self.kept)
+        return (
+            f" The package says {n} row{' is' if n == 1 else 's are'} not confidential that "
+            "Pillars holds as confidential; an import never lowers confidentiality (an "
+            "administrator changes it in Pillars): " + "; ".join(self.kept) + "."
+        )
 
 
 def files_of_upload(data: bytes, name: str = "") -> dict[str, bytes]:
@@ -124,8 +141,11 @@ def import_package(
         problems=list(package.problems),
     )
     with transaction.atomic():
-        if commit and report.ok:
-            report.counts = importer.write(package)
+        confidential = importer.confidentiality(package) if report.ok else None
+        if confidential is not None:
+            report.kept = [k.line for k in confidential.kept]
+        if commit and confidential is not None:
+            report.counts = importer.write(package, confidential)
             report.committed = True
         elif hold and report.ok:
             report.pending = _hold(actor, report, files)
@@ -181,6 +201,7 @@ def _audit(actor: Any, report: ImportReport, *, dry_run: bool) -> None:
             "updated": report.total("updated"),
             "unchanged": report.total("unchanged"),
             "withheld": report.total("withheld"),
+            "kept_confidential": len(report.kept),
             **({"pending": str(report.pending.public_id)} if report.pending else {}),
         },
     )
@@ -199,6 +220,69 @@ def export_package(*, actor: Any) -> dict[str, bytes]:
         detail={"files": sorted(files), "services": HsdsService.objects.count()},
     )
     return files
+
+
+def set_confidential(
+    record: Location | HsdsService, *, actor: Any, confidential: bool, reason: str
+) -> Location | HsdsService:
+    """Flag a directory location or service as confidential, or lower the flag: the one way
+    a confidential place stops being one (an import never lowers it, hsds.importer). Raises
+    PermissionDenied unless the actor manages the directory and may change what every
+    organization shares; the reason is required and audited with the old and new flag.
+
+    Flagging withholds at once what an import would not have stored: the location's
+    coordinates, directions, extension columns and addresses (for a service, those of every
+    place it is delivered at, which are flagged too). Lowering the flag stores nothing new: the
+    place's address comes with the next package that gives it."""
+    acting = policy.require(actor, "recovery.manage_directory")
+    people_services.refuse_shared_change(actor, type(record))
+    reason = reason.strip()
+    if not reason:
+        raise invalid("reason", "Say why this place's confidentiality changes.")
+    if len(reason) > MAX_NOTE:
+        raise invalid("reason", f"Keep the reason under {MAX_NOTE} characters.")
+    with transaction.atomic():
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        before = record.x_confidential
+        record.x_confidential = confidential
+        record.save(update_fields=["x_confidential"])
+        places: list[Location] = []
+        if confidential:
+            if isinstance(record, Location):
+                places = [record]
+            else:
+                places = list(
+                    Location.objects.select_for_update().filter(
+                        service_at_locations__service=record
+                    )
+                )
+        withheld = sum(_withhold(place) for place in places)
+        audit.record(
+            acting.user,
+            Action.UPDATE,
+            record,
+            category=Category.NONE,
+            purpose=Purpose.ADMINISTRATION,
+            detail={
+                **audit.changes({"x_confidential": before}, {"x_confidential": confidential}),
+                "reason": reason,
+                "places_withheld": [str(p.public_id) for p in places],
+                "addresses_withheld": withheld,
+            },
+        )
+    return record
+
+
+def _withhold(place: Location) -> int:
+    """Flag a place confidential and drop what Pillars must not hold of it (importer.WITHHELD,
+    its extension columns and its addresses); the number of addresses dropped."""
+    place.x_confidential = True
+    place.latitude = place.longitude = None
+    place.transportation = ""
+    place.extra = {}
+    place.save(update_fields=["x_confidential", "latitude", "longitude", "transportation", "extra"])
+    deleted, _ = Address.objects.filter(location=place).delete()
+    return deleted
 
 
 def save_resource(
