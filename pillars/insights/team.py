@@ -99,7 +99,7 @@ def build(user: Any, now: datetime, audience: Audience = "screen") -> TeamBoard:
     ids = [s.pk for s in staff]
     compliance = credential_compliance(Staff.objects.filter(pk__in=ids), today)
     states = cadence_states(staff, now)
-    caseloads = caseload_rows(staff, today)
+    caseloads = caseload_rows(staff, today, user=user)
     trainings = measures.training_statuses(ids, today)
     figures = [
         measures.credential_figure_of(compliance),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from pillars.core import clock
 from pillars.core.errors import ValidationError
 from pillars.core.model_constraints import (
     ends_after,
@@ -324,10 +326,69 @@ class Placement(OrganizationOwned, PublicModel):
         return f"{self.episode.person} on {self.unit}"
 
 
-class CaseloadAssignment(OrganizationOwned, PublicModel):
-    """A staff member's responsibility for a person served, for a span of dates."""
+class Part2Labelled(models.Model):
+    """A clinical record that keeps the program it was made in (42 CFR Part 2, DESIGN.md
+    rule 6). ``made_in_unit`` and ``is_part2`` are stamped once, when the record is first
+    saved (``people.labels.stamp``), from where the person served was placed at the record's
+    moment; a later transfer never changes them. The policy layer reads the label
+    (``people.labels``): a Part 2 record stays with the program's team unless a consent or an
+    emergency-access grant opens it.
+
+    Subclasses name the path to their person served (``PART2_PERSON``), the kind of
+    information they hold (``PART2_KIND``, the consent's "amount and kind"), the field that says
+    when the record happened (``PART2_MOMENT``; none means now), and may override
+    ``label_unit`` (a record that names its own unit, such as an incident)."""
+
+    PART2_PERSON = "person"
+    PART2_KIND = ""
+    PART2_MOMENT = ""
+
+    made_in_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    is_part2 = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self._state.adding and self.made_in_unit_id is None:
+            from pillars.people.labels import stamp
+
+            stamp(self)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def label_moment(self) -> datetime | None:
+        """When the record happened (the field ``PART2_MOMENT`` names); None means now."""
+        moment: datetime | None = getattr(self, self.PART2_MOMENT) if self.PART2_MOMENT else None
+        return moment
+
+    def label_unit(self) -> Unit | None:
+        """The unit the record names itself, when it has one; otherwise the person's placement
+        at ``label_moment`` decides."""
+        return None
+
+    def label_person_id(self) -> int | None:
+        obj: object = self
+        for part in self.PART2_PERSON.split("__"):
+            if part == "person":
+                return getattr(obj, "person_id", None)
+            obj = getattr(obj, part)
+        return None
+
+
+class CaseloadAssignment(OrganizationOwned, Part2Labelled, PublicModel):
+    """A staff member's responsibility for a person served, for a span of dates.
+
+    Labelled like a clinical record (``Part2Labelled``): an assignment made while the person is
+    in a substance-use program (a peer's recovery caseload there) tells that they are in
+    treatment, so it stays with the program's team after a transfer; the consent kind that
+    opens it is the recovery records'. Limits count every assignment; displays read them
+    through the policy layer."""
 
     organization_from = ("person",)
+
+    PART2_KIND = "recovery"
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="caseload")
     person = models.ForeignKey(PersonServed, on_delete=models.PROTECT, related_name="caseload")
@@ -349,6 +410,21 @@ class CaseloadAssignment(OrganizationOwned, PublicModel):
 
     def is_active_on(self, day: date) -> bool:
         return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
+
+    def label_moment(self) -> datetime | None:
+        """The start the label is stamped from (``start_moment``)."""
+        if self.started_on is None:
+            return None
+        return self.start_moment(self.started_on, clock.now())
+
+    @staticmethod
+    def start_moment(started_on: date, now: datetime) -> datetime:
+        """The moment an assignment starting on a day is labelled at: now for one starting
+        today or later (where the person is as it is made), else the last moment of its first
+        day in the organization's zone (a start entered late: the day's last placement, so an
+        admission that morning counts). The migration that labelled older rows used the same."""
+        zone = ZoneInfo(settings.PILLARS_DEFAULT_TIME_ZONE)
+        return min(datetime.combine(started_on, time.max, tzinfo=zone), now)
 
 
 class EmergencyAccess(OrganizationOwned, PublicModel):
@@ -478,57 +554,6 @@ class Addendum(OrganizationOwned, PublicModel):
         if errors:
             raise ValidationError(errors)
         return reason, text
-
-
-class Part2Labelled(models.Model):
-    """A clinical record that keeps the program it was made in (42 CFR Part 2, DESIGN.md
-    rule 6). ``made_in_unit`` and ``is_part2`` are stamped once, when the record is first
-    saved (``people.labels.stamp``), from where the person served was placed at the record's
-    moment; a later transfer never changes them. The policy layer reads the label
-    (``people.labels``): a Part 2 record stays with the program's team unless a consent or an
-    emergency-access grant opens it.
-
-    Subclasses name the path to their person served (``PART2_PERSON``), the kind of
-    information they hold (``PART2_KIND``, the consent's "amount and kind"), the field that says
-    when the record happened (``PART2_MOMENT``; none means now), and may override
-    ``label_unit`` (a record that names its own unit, such as an incident)."""
-
-    PART2_PERSON = "person"
-    PART2_KIND = ""
-    PART2_MOMENT = ""
-
-    made_in_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
-    )
-    is_part2 = models.BooleanField(default=False, editable=False)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self._state.adding and self.made_in_unit_id is None:
-            from pillars.people.labels import stamp
-
-            stamp(self)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def label_moment(self) -> datetime | None:
-        """When the record happened (the field ``PART2_MOMENT`` names); None means now."""
-        moment: datetime | None = getattr(self, self.PART2_MOMENT) if self.PART2_MOMENT else None
-        return moment
-
-    def label_unit(self) -> Unit | None:
-        """The unit the record names itself, when it has one; otherwise the person's placement
-        at ``label_moment`` decides."""
-        return None
-
-    def label_person_id(self) -> int | None:
-        obj: object = self
-        for part in self.PART2_PERSON.split("__"):
-            if part == "person":
-                return getattr(obj, "person_id", None)
-            obj = getattr(obj, part)
-        return None
 
 
 # Consents live in their own module; imported here so Django finds their models.

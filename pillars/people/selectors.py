@@ -25,9 +25,12 @@ from django.http import Http404
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.audit.models import AuditEvent
+from pillars.audit.selectors import withheld_q
 from pillars.core import clock, policy, prepared
 from pillars.core.entry import get_for, one_row, public_id_of
 from pillars.core.policy import Actor
+from pillars.people import labels
+from pillars.people.labels import LABEL_COLUMNS
 from pillars.people.models import (
     Bed,
     CaseloadAssignment,
@@ -361,15 +364,29 @@ def _episodes(placements: list[Placement]) -> list[tuple[Episode, list[Placement
     return list(episodes.values())
 
 
-def caseload_of(person_id: int) -> QuerySet[CaseloadAssignment]:
-    """The person's caseload assignments, open ones first, with the staff member's name (not
-    the whole row: the page shows no more)."""
-    return (
-        CaseloadAssignment.objects.filter(person_id=person_id)
-        .select_related("staff")
-        .only("public_id", "kind", "started_on", "ended_on", "staff__display_name")
-        .order_by("ended_on", "-started_on")
-    )
+def caseload_of(user: Any, person_id: int) -> prepared.Pending[CaseloadAssignment]:
+    """The person's caseload assignments the user may read, open ones first, with the staff
+    member's name (not the whole row: the page shows no more), made ready to run with the
+    page's other reads: built once per reader's label condition (``policy.readable_later``),
+    so an assignment another program made stays with its team (42 CFR Part 2) and one a grant
+    or a consent opened is logged as a disclosure."""
+
+    def build(person_id: int) -> QuerySet[CaseloadAssignment]:
+        return (
+            policy.readable(CaseloadAssignment.objects.filter(person_id=person_id), user)
+            .select_related("staff")
+            .only(
+                "public_id",
+                "kind",
+                "started_on",
+                "ended_on",
+                "staff__display_name",
+                *LABEL_COLUMNS,
+            )
+            .order_by("ended_on", "-started_on")
+        )
+
+    return policy.readable_later("a person's caseload", user, build, person_id)
 
 
 def grants_awaiting_review(user: Any) -> QuerySet[EmergencyAccess]:
@@ -486,14 +503,21 @@ def caseload_for_staff(staff_id: int) -> QuerySet[CaseloadAssignment]:
 
 
 def team_of(user: Any, staff_id: int) -> QuerySet[Staff]:
-    """A supervisor's supervisees (visible to them), each with today's active caseload count."""
+    """A supervisor's supervisees (visible to them), each with today's active caseload count:
+    the assignments the user may read (an assignment another program made stays with its
+    team, 42 CFR Part 2; one opened by a grant or consent is logged as a disclosure)."""
     today = clock.organization_today()
+    shown = policy.readable(
+        CaseloadAssignment.objects.filter(active_caseload_q(today), staff__supervisor_id=staff_id),
+        user,
+    )
+    labels.log_counted(shown)
     return (
         staff_visible_to(user)
         .filter(supervisor_id=staff_id)
         .annotate(
             caseload_count=Count(
-                "caseload", filter=active_caseload_q(today, "caseload__"), distinct=True
+                "caseload", filter=Q(caseload__in=shown.values("pk")), distinct=True
             )
         )
         .prefetch_related("roles")
@@ -589,12 +613,18 @@ def active_grant_for(user: Any, person: PersonServed) -> EmergencyAccess | None:
 
 
 def events_during(grant: EmergencyAccess) -> QuerySet[AuditEvent]:
-    """What the staff member did while the grant was in force (the privacy officer's evidence)."""
-    return AuditEvent.objects.filter(
-        actor_id=grant.staff.user_id,
-        occurred_at__gte=grant.started_at,
-        occurred_at__lt=grant.expires_at,
-    ).order_by("seq")
+    """What the staff member did while the grant was in force (the privacy officer's evidence).
+    Their own wellbeing events are theirs, not evidence (DESIGN.md rule 5): left out, as the
+    audit report withholds them (``audit.selectors.withheld_q``)."""
+    return (
+        AuditEvent.objects.filter(
+            actor_id=grant.staff.user_id,
+            occurred_at__gte=grant.started_at,
+            occurred_at__lt=grant.expires_at,
+        )
+        .exclude(withheld_q())
+        .order_by("seq")
+    )
 
 
 # --- Admission by record number (a returning person) -----------------------------------------

@@ -192,8 +192,8 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         person, episodes = selectors.get_person_with_episodes_for(request.user, public_id)
         context = _person_context(request, person, episodes)
         # The caseload is read with the sections' first reads (``sections_for``); its read is
-        # built once (``core.prepared``).
-        caseload = prepared.read_later("a person's caseload", "", selectors.caseload_of, person.pk)
+        # built once per reader's label condition (``selectors.caseload_of``).
+        caseload = selectors.caseload_of(request.user, person.pk)
         sections = sections_for(request, person, context, {"caseload": prepared.waited(caseload)})
         context["section_groups"] = grouped(sections)
     # The caseload's days are the person's own unit's (the page shows them in its zone).

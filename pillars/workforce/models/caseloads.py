@@ -71,6 +71,9 @@ class HandoverAssignment(
 ):
     """An assignment a handover made."""
 
+    # A part of the assignment: it carries the assignment's 42 CFR Part 2 label.
+    PART2_VIA = "caseloadassignment"
+
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="+")
     caseloadassignment = models.ForeignKey(
         CaseloadAssignment, on_delete=models.CASCADE, related_name="+"

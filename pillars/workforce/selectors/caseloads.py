@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from pillars.core import clock, policy
 from pillars.people.choices import CaseloadKind
@@ -83,11 +83,17 @@ def balance_staff(user: Any, today: date) -> QuerySet[Staff]:
     return qs.distinct().prefetch_related("roles", "programs").order_by("display_name")
 
 
-def caseload_rows(staff: list[Staff], today: date) -> list[CaseloadRow]:
+def caseload_rows(staff: list[Staff], today: date, *, user: Any = None) -> list[CaseloadRow]:
+    """Each staff member's caseloads today against their limits. A page passes its ``user``:
+    the counts are then of the assignments the user may read (``policy.readable``), so an
+    assignment another program made (42 CFR Part 2) is no more told by a count than by a row.
+    Without a user every assignment counts (the limit checks of ``services.caseloads``)."""
     counts: dict[tuple[int, str], int] = {}
+    assignments = policy.readable(
+        CaseloadAssignment.objects.filter(active_caseload_q(today), staff__in=staff), user
+    )
     for staff_id, kind, n in (
-        CaseloadAssignment.objects.filter(active_caseload_q(today), staff__in=staff)
-        .values("staff_id", "kind")
+        assignments.values("staff_id", "kind")
         .annotate(n=Count("id"))
         .values_list("staff_id", "kind", "n")
     ):
@@ -116,19 +122,30 @@ def caseload_rows(staff: list[Staff], today: date) -> list[CaseloadRow]:
     return rows
 
 
-def open_assignments(staff: Staff, today: date) -> QuerySet[CaseloadAssignment]:
-    return (
+def open_assignments(
+    staff: Staff, today: date, *, user: Any = None
+) -> QuerySet[CaseloadAssignment]:
+    """A staff member's assignments open today, with their persons. A page passes its
+    ``user``: only the assignments the user may read (an assignment another program made stays
+    with its team, 42 CFR Part 2); without one, all of them."""
+    return policy.readable(
         CaseloadAssignment.objects.filter(active_caseload_q(today), staff=staff)
         .select_related("person")
-        .order_by("kind", "person__legal_family_name", "pk")
+        .order_by("kind", "person__legal_family_name", "pk"),
+        user,
     )
 
 
 def handovers_for(user: Any) -> QuerySet[Handover]:
+    """The handovers the user may read, each with the assignments it made that the user may
+    read (an assignment another program made stays with its team, 42 CFR Part 2)."""
+    assignments = policy.readable(
+        CaseloadAssignment.objects.select_related("person", "staff"), user
+    )
     return (
         policy.restrict(Handover.objects.all(), user, "workforce.view_own_caseload")
         .select_related("from_staff", "made_by")
-        .prefetch_related("assignments__person", "assignments__staff")
+        .prefetch_related(Prefetch("assignments", queryset=assignments))
         .order_by("-made_at")
     )
 
@@ -146,8 +163,8 @@ def balance_for(user: Any, *, what: str) -> list[CaseloadRow]:
     """Today's caseloads against their limits for the staff the user balances (the balance page
     and the API); refused without ``workforce.view_caseload_balance``, and the read is audited."""
     policy.require(user, "workforce.view_caseload_balance")
-    today = clock.now().date()
+    today = clock.organization_today()
     staff = list(balance_staff(user, today))
-    rows = caseload_rows(staff, today)
+    rows = caseload_rows(staff, today, user=user)
     audit_balance_read(user, staff, what=what)
     return rows

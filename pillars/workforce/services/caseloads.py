@@ -53,7 +53,7 @@ def reassign_caseload(
     actor's reach, employed, carrying that kind of caseload, within their limit counting every
     person this move gives them); then all moves are written in one transaction or none."""
     policy.require(actor, "workforce.reassign_caseload", from_staff)
-    day = effective_on or clock.now().date()
+    day = effective_on or clock.organization_today()
     note = note.strip()
     errors: dict[str, list[str]] = {}
     if reason not in HandoverReason.values:
@@ -133,8 +133,15 @@ def reassign_caseload(
                 raise Conflict(f"{old.person}'s assignment ended a moment ago.")
             old.ended_on = max(old.started_on, ended)
             old.save(update_fields=["ended_on"])
+            # The same responsibility, moved: it keeps the label of the program it was made
+            # in (42 CFR Part 2) wherever the person is placed now.
             new = CaseloadAssignment.objects.create(
-                staff=receiver, person=old.person, kind=old.kind, started_on=day
+                staff=receiver,
+                person=old.person,
+                kind=old.kind,
+                started_on=day,
+                made_in_unit_id=old.made_in_unit_id,
+                is_part2=old.is_part2,
             )
             new_rows.append(new)
             for row, change in (

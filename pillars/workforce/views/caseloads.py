@@ -40,8 +40,10 @@ def reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = get_staff_for(
         request.user, public_id, "workforce.reassign_caseload", what="caseload reassignment"
     )
-    today = clock.now().date()
-    assignments = list(selectors.open_assignments(staff, today))
+    today = clock.organization_today()
+    # Only what the user may read: an assignment another program made stays with its team
+    # (42 CFR Part 2), to be moved by them.
+    assignments = list(selectors.open_assignments(staff, today, user=request.user))
     record_list_read(
         request.user,
         list({a.person.pk: a.person for a in assignments}.values()),
@@ -50,7 +52,7 @@ def reassign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     receivers = [s for s in selectors.balance_staff(request.user, today) if s.pk != staff.pk]
     by_id = {str(r.public_id): r for r in receivers}
     form = ReassignForm(posted(request), assignments=assignments, receivers=receivers)
-    rows = selectors.caseload_rows(receivers, today)
+    rows = selectors.caseload_rows(receivers, today, user=request.user)
 
     def write(data: dict[str, str]) -> object:
         moves = [(a, by_id[data[name]]) for a, name in form.assignment_fields if data.get(name)]
@@ -78,9 +80,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.view_own_caseload")
     actor = policy.actor_for(request.user)
     me = Staff.objects.filter(pk=actor.staff_pk).prefetch_related("roles", "programs").first()
-    today = clock.now().date()
-    rows = selectors.caseload_rows([me], today) if me else []
-    assignments = list(selectors.open_assignments(me, today)) if me else []
+    today = clock.organization_today()
+    rows = selectors.caseload_rows([me], today, user=request.user) if me else []
+    assignments = list(selectors.open_assignments(me, today, user=request.user)) if me else []
     handovers = list(selectors.handovers_for(request.user).filter(receivers=me)[:20])
     record_list_read(
         request.user,
