@@ -2,13 +2,20 @@
 
 The report names persons served by record number through ``audit.persons``, which the people
 app fills in: audit imports no domain app (it sits below them all).
+
+A staff member's own wellbeing check-ins are theirs (DESIGN.md rule 5), and so is the fact that
+they answered one, read their own, or were invited to one after an exposure. The report and its
+export show such an event (``withheld_q``) by its number, time, action, outcome, category and
+kind of record only: the actor is "a staff member", and the record's id, the address, the
+request and the detail are left out. Filters and sorting go by what is shown, so neither a
+staff filter nor the order of the rows gives the name back. The chain keeps every field.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -16,7 +23,18 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet, TextField
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    GenericIPAddressField,
+    Max,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 
 from pillars.audit import persons
@@ -25,19 +43,61 @@ from pillars.audit.models import AuditEvent
 from pillars.core import policy
 from pillars.core.reads import choice_label
 
+# What a withheld wellbeing event shows for its actor.
+STAFF_MEMBER = "a staff member"
+# The object id of a read of figures about groups (workforce aggregates of five or more): it is
+# about no one staff member, so its reader is named like any other.
+AGGREGATE_ID = "aggregate"
+
+
+def withheld_q() -> Q:
+    """Events about one staff member's wellbeing: the report withholds who and which record.
+
+    The audit log cannot tell whether an actor is the staff member the record is about (an
+    exposure may be recorded by the person it happened to), so every signed-in actor of such an
+    event is shown as "a staff member"; a sweep's label (no account) names no one and stays."""
+    return Q(category=Category.WELLBEING) & ~Q(object_id=AGGREGATE_ID)
+
+
+def is_withheld(event: AuditEvent) -> bool:
+    """``withheld_q`` for one event already read."""
+    return event.category == Category.WELLBEING and event.object_id != AGGREGATE_ID
+
+
+def _shown(qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """The columns the report sorts on, as the report shows them."""
+    withheld = withheld_q()
+    return qs.annotate(
+        shown_who=Case(
+            When(withheld & Q(actor__isnull=False), then=Value(STAFF_MEMBER)),
+            default=F("actor_label"),
+            output_field=CharField(),
+        ),
+        shown_object_id=Case(
+            When(withheld, then=Value("")), default=F("object_id"), output_field=CharField()
+        ),
+        shown_ip=Case(
+            When(withheld, then=Value(None)),
+            default=F("ip"),
+            output_field=GenericIPAddressField(),
+        ),
+    )
+
+
 # The only orderings the report accepts: a key from the page maps to fields chosen here, so no
 # request parameter ever reaches order_by. ``seq`` breaks ties so pages never overlap.
-# Each column's fields; "-" before a key sorts the same fields descending.
+# Each column's fields; "-" before a key sorts the same fields descending. Who, what and from
+# where sort by what the report shows (``_shown``).
 _SORT_FIELDS: dict[str, tuple[str, ...]] = {
     "when": ("occurred_at", "seq"),
-    "who": ("actor_label", "seq"),
+    "who": ("shown_who", "seq"),
     "action": ("action", "seq"),
-    "what": ("object_type", "object_id", "seq"),
+    "what": ("object_type", "shown_object_id", "seq"),
     "person": ("person_id", "seq"),
     "outcome": ("outcome", "seq"),
     "category": ("category", "seq"),
     "purpose": ("purpose", "seq"),
-    "ip": ("ip", "seq"),
+    "ip": ("shown_ip", "seq"),
 }
 SORTS: dict[str, tuple[str, ...]] = {}
 for _key, _fields in _SORT_FIELDS.items():
@@ -108,7 +168,7 @@ def resolve_person(term: str, user: Any) -> UUID | None:
 
 
 def _filtered(filters: ReportFilters, sort: str) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.all()
+    qs = _shown(AuditEvent.objects.all())
     if filters.starts_at is not None:
         qs = qs.filter(occurred_at__gte=filters.starts_at)
     if filters.ends_at is not None:
@@ -116,15 +176,18 @@ def _filtered(filters: ReportFilters, sort: str) -> QuerySet[AuditEvent]:
     if filters.person_id is not None:
         # A list read names its persons in detail["person_ids"]; reading the JSON as text and
         # searching for the UUID works the same on SQLite and PostgreSQL (a full scan of the
-        # filtered rows; the other filters narrow it first).
+        # filtered rows; the other filters narrow it first). A withheld event's detail is not
+        # shown, so it is not searched either.
         qs = qs.annotate(detail_text=Cast("detail", TextField())).filter(
-            Q(person_id=filters.person_id) | Q(detail_text__icontains=str(filters.person_id))
+            Q(person_id=filters.person_id)
+            | (Q(detail_text__icontains=str(filters.person_id)) & ~withheld_q())
         )
     if filters.staff:
-        # Failed sign-ins have no account, only the name that was typed.
+        # Failed sign-ins have no account, only the name that was typed. A withheld event
+        # names no staff member, so no name finds it.
         qs = qs.filter(
             Q(actor__username__iexact=filters.staff) | Q(actor_label__iexact=filters.staff)
-        )
+        ).exclude(withheld_q() & Q(actor__isnull=False))
     if filters.category:
         qs = qs.filter(category=filters.category)
     if filters.action:
@@ -233,8 +296,24 @@ def _staff_name(event: AuditEvent) -> str:
     return staff.display_name if staff is not None else ""
 
 
+def _withheld_row(row: ReportRow, event: AuditEvent) -> ReportRow:
+    """The row of a withheld wellbeing event: its number, time, action, outcome, category,
+    purpose and kind of record; nothing that names the staff member or their record."""
+    return replace(
+        row,
+        who=STAFF_MEMBER if event.actor_id else row.who,
+        staff_name="",
+        what=_model_label(event.object_type),
+        object_id="",
+        ip="",
+        request_id="",
+        detail={},
+    )
+
+
 def rows_for(events: list[AuditEvent], *, focus: UUID | None = None) -> list[ReportRow]:
-    """Display rows for a page of events; record numbers resolved in one query."""
+    """Display rows for a page of events; record numbers resolved in one query. Wellbeing
+    events about one staff member are withheld (``_withheld_row``)."""
     zone = report_zone()
     wanted = [e.person_id for e in events if e.person_id]
     if focus is not None:
@@ -243,33 +322,32 @@ def rows_for(events: list[AuditEvent], *, focus: UUID | None = None) -> list[Rep
     rows = []
     for event in events:
         css, icon = OUTCOME_LOOK.get(event.outcome, ("", "•"))
-        rows.append(
-            ReportRow(
-                seq=event.seq,
-                occurred_at=event.occurred_at,
-                local_at=event.occurred_at.astimezone(zone),
-                who=event.actor_label or "(nobody signed in)",
-                staff_name=_staff_name(event),
-                action=event.action,
-                action_label=choice_label(Action, event.action),
-                what=_what(event),
-                object_type=event.object_type,
-                object_id=event.object_id,
-                person=_person_cell(event, numbers, focus),
-                person_id=str(event.person_id or ""),
-                record_number=numbers.get(str(event.person_id), "") if event.person_id else "",
-                outcome=event.outcome,
-                outcome_label=choice_label(Outcome, event.outcome),
-                outcome_class=css,
-                outcome_icon=icon,
-                category=event.category,
-                category_label=choice_label(Category, event.category),
-                purpose_label=choice_label(Purpose, event.purpose) if event.purpose else "",
-                ip=event.ip or "",
-                request_id=event.request_id,
-                detail=event.detail if isinstance(event.detail, dict) else {},
-            )
+        row = ReportRow(
+            seq=event.seq,
+            occurred_at=event.occurred_at,
+            local_at=event.occurred_at.astimezone(zone),
+            who=event.actor_label or "(nobody signed in)",
+            staff_name=_staff_name(event),
+            action=event.action,
+            action_label=choice_label(Action, event.action),
+            what=_what(event),
+            object_type=event.object_type,
+            object_id=event.object_id,
+            person=_person_cell(event, numbers, focus),
+            person_id=str(event.person_id or ""),
+            record_number=numbers.get(str(event.person_id), "") if event.person_id else "",
+            outcome=event.outcome,
+            outcome_label=choice_label(Outcome, event.outcome),
+            outcome_class=css,
+            outcome_icon=icon,
+            category=event.category,
+            category_label=choice_label(Category, event.category),
+            purpose_label=choice_label(Purpose, event.purpose) if event.purpose else "",
+            ip=event.ip or "",
+            request_id=event.request_id,
+            detail=event.detail if isinstance(event.detail, dict) else {},
         )
+        rows.append(_withheld_row(row, event) if is_withheld(event) else row)
     return rows
 
 

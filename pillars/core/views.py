@@ -5,22 +5,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max, Sum
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
@@ -270,21 +272,52 @@ def locked_out(
 # --- The second step ---------------------------------------------------------------------
 
 
+def new_enrolment_key(user: Any) -> TOTPDevice:
+    """A new pending authenticator for the user, in place of any pending one: an enrolment key
+    is shown once, so a key seen earlier and not confirmed can no longer be confirmed (someone
+    who later gets the half-signed-in screen cannot copy one that still works). Audited, with
+    how many pending keys it replaced."""
+    with transaction.atomic():
+        # One new key at a time per user: two pages opened together replace each other's
+        # in turn instead of leaving two keys pending.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        _, deleted = TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        replaced = deleted.get(TOTPDevice._meta.label, 0)
+        device = TOTPDevice.objects.create(user=user, name=second_step.DEVICE_NAME, confirmed=False)
+        audit.record(
+            user,
+            Action.CREATE,
+            object_type="otp_totp.totpdevice",
+            object_id="enrolment",
+            purpose=Purpose.SECURITY,
+            detail={"event": "new enrolment key shown", "replaced": replaced},
+        )
+    return device
+
+
 @route("account/two-factor/", name="two-factor")
 @audited("second sign-in step: each attempt is audited by core.two_factor")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app at first sign-in (QR code), or verify a code."""
+    """Enrol an authenticator app at first sign-in (QR code), or verify a code.
+
+    Each visit (GET) while enrolling shows a new key; a code sent back (POST) is checked against
+    the key last shown, and a wrong one is answered without showing the key again."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
     user = request.user
     next_url = safe_next(request)
     if user.is_verified():  # type: ignore[attr-defined]
         return redirect(next_url)
-    device, enrolling = second_step.device_for(user)
     form = TwoFactorForm(request.POST or None)
-    if request.method == "POST":
+    shown: TOTPDevice | None = None
+    if request.method == "GET":
+        enrolling = not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        if enrolling:
+            shown = new_enrolment_key(user)
+    else:
+        device, enrolling = second_step.device_for(user)
         if form.is_valid():
             result = second_step.verify(request, device, form.cleaned_data["code"])
             if result.verified:
@@ -300,8 +333,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "enrolling": enrolling,
-        "qr": second_step.qr_data_uri(device) if enrolling else "",
-        "secret": second_step.manual_key(device) if enrolling else "",
+        "qr": second_step.qr_data_uri(shown) if shown else "",
+        "secret": second_step.manual_key(shown) if shown else "",
+        "new_key_url": reverse("core:two-factor") + "?" + urlencode({"next": next_url}),
         "next": next_url,
         "redirect_field_name": REDIRECT_FIELD_NAME,
     }
