@@ -341,7 +341,8 @@ def check_staff(rows: list[Row], problems: list[Problem], organization_id: int) 
     }
     first_username: dict[str, int] = {}
     first_badge: dict[str, int] = {}
-    today = clock.now().date()
+    # Hire dates are the organization's days: at 21:00 in Chicago UTC is already on tomorrow.
+    today = clock.organization_today()
     for row in rows:
         v = row.values
         errors = _too_long(
@@ -443,7 +444,8 @@ def check_persons(rows: list[Row], problems: list[Problem], organization_id: int
     occupied = set(Placement.objects.current().exclude(bed=None).values_list("bed_id", flat=True))
     first_number: dict[str, int] = {}
     first_bed: dict[int, int] = {}
-    today = clock.now().date()
+    # The organization's day, not UTC's (already tomorrow in the American evening).
+    today = clock.organization_today()
     for row in rows:
         v = row.values
         errors = _too_long(

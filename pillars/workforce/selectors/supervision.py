@@ -4,7 +4,7 @@ with their cadence, sessions, agenda, ledger and letters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
-from pillars.core import policy
+from pillars.core import clock, policy
 from pillars.core.entry import get_for
 from pillars.people.models import Staff
 from pillars.people.tenancy import in_organization
@@ -31,6 +31,7 @@ from pillars.workforce.services.supervision import (
     hours_between,
     profile_of,
     profiles_of,
+    zone_of,
 )
 
 
@@ -156,20 +157,23 @@ def ledger(
 ) -> list[LedgerLine]:
     """The staff member's supervised hours toward each active certification rule (their own
     target first), within each rule's window counted back from today; letters count when
-    signed in the window for that rule."""
+    signed in the window for that rule. The window's days are the staff member's local days,
+    as ``hours_between`` counts them: a letter signed at 20:00 in Chicago the day before the
+    window opens is outside it, though UTC has reached the first day."""
     if rules is None:
         target = profile_of(staff).target_id
         rules = sorted(
             CertificationRule.objects.filter(is_active=True),
             key=lambda r: (r.pk != target, r.is_legacy, r.code),
         )
+    zone = zone_of(staff)
     lines = []
     for rule in rules:
         start = rule.window_start(today)
         session_hours, work_hours = hours_between(staff, start, today)
         letters = VerificationLetter.objects.filter(staff=staff, rule=rule)
         if start is not None:
-            letters = letters.filter(signed_at__date__gte=start)
+            letters = letters.filter(signed_at__gte=datetime.combine(start, time(0), tzinfo=zone))
         lines.append(LedgerLine(rule, start, session_hours, work_hours, letters.count()))
     return lines
 
@@ -220,7 +224,9 @@ def week_rows(supervisees: list[Staff], now: datetime) -> list[SuperviseeRow]:
         profile = profiles.get(staff.pk) or SupervisionProfile(staff=staff)
         state = states[staff.pk]
         target_rules = [profile.target] if profile.target is not None else []
-        lines = ledger(staff, now.date(), target_rules) if target_rules else []
+        lines = []
+        if target_rules:  # counted back from the supervisee's own day, as on their ledger
+            lines = ledger(staff, clock.local(now, zone_of(staff)).date(), target_rules)
         rows.append(
             SuperviseeRow(
                 staff,

@@ -374,7 +374,7 @@ def exposure_aggregates(user: Any) -> list[ExposureGroup]:
     cannot be subtracted from each other."""
     actor = policy.require(user, "workforce.view_wellbeing_aggregate")
     units = list(in_organization(Unit.objects.order_by("name"), actor))
-    today = clock.now().date()
+    today = clock.organization_today()
     members: dict[int, set[int]] = {}
     for unit_id, staff_id in StaffHomeUnit.objects.filter(
         unit__in=units, staff__in=Staff.objects.filter(employed_q(today))

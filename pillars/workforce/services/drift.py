@@ -39,7 +39,9 @@ def log_time(
     staff = Staff.objects.filter(pk=acting.staff_id).first() if acting.staff_id else None
     policy.require(actor, "workforce.log_time", staff)
     assert staff is not None
-    today = clock.now().date()
+    # The peer's own day (their unit's zone, as their drift months are counted): at 21:00 in
+    # Chicago UTC is already on tomorrow.
+    today = clock.today_in(zone_for([staff.pk]))
     errors: dict[str, list[str]] = {}
     if task not in NonPeerTask.values:
         errors["task"] = ["Choose a kind of task."]
@@ -133,7 +135,7 @@ def review_drift(now: datetime | None = None) -> sweeps.SweepResult:
     result = sweeps.SweepResult("role drift review")
     peers = list(
         Staff.objects.filter(roles__code="peer")
-        .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=now.date()))
+        .filter(Q(exited_on__isnull=True) | Q(exited_on__gt=clock.organization_today(now)))
         .distinct()
         .order_by("pk")
         .values_list("pk", "public_id")

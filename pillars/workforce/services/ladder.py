@@ -21,7 +21,7 @@ def place_on_ladder(
 ) -> LadderPlacement:
     """Record that a staff member reached a step of one of their roles' ladders."""
     who = policy.require(actor, "workforce.place_on_ladder", staff)
-    today = clock.now().date()
+    today = clock.organization_today()
     since_on = since_on or today
     if not step.is_active:
         raise invalid("step", "This step is no longer on the ladder.")

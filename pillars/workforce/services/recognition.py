@@ -32,7 +32,7 @@ def give_recognition(
         raise invalid("message", "At most 500 characters.")
     if to.pk == who.staff_pk:
         raise invalid("to", "Recognize a colleague, not yourself.")
-    if to.exited_on is not None and to.exited_on <= clock.now().date():
+    if to.exited_on is not None and to.exited_on <= clock.organization_today():
         raise invalid("to", "This colleague has left.")
     if found := replayed(
         Recognition,

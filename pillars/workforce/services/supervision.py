@@ -262,8 +262,9 @@ def load_problem(supervisor: Staff, supervisee_roles: Sequence[str], today: date
 
 def supervisor_check(staff: Staff | None, supervisor: Staff, role_codes: list[str]) -> str:
     """The check people runs when a supervisor is chosen (people.hooks.add_supervisor_check):
-    who may supervise whom, then the supervisor's load."""
-    today = clock.now().date()
+    who may supervise whom, then the supervisor's load (years and exits on the organization's
+    days)."""
+    today = clock.organization_today()
     return eligibility_problem(supervisor, role_codes, today) or load_problem(
         supervisor, role_codes, today
     )
@@ -515,7 +516,9 @@ def record_work_hours(
 ) -> SupervisedWorkHours:
     """Record hours the supervisee worked under the actor's supervision in a period."""
     policy.require(actor, "workforce.record_work_hours", staff)
-    today = clock.now().date()
+    # The supervisee's own day, the one their ledger counts in (not UTC's, already tomorrow in
+    # the American evening).
+    today = clock.today_in(zone_of(staff))
     errors: dict[str, list[str]] = {}
     if period_end < period_start:
         errors["period_end"] = ["The period ends before it starts."]
@@ -558,7 +561,7 @@ def record_work_hours(
     return row
 
 
-def _zone_of(staff: Staff) -> Any:
+def zone_of(staff: Staff) -> Any:
     """The staff member's local zone (their unit's; else the organization's default), the one
     their supervision pages show days in."""
     from pillars.workforce.selectors.drift import zone_for  # the selectors import this module
@@ -572,7 +575,7 @@ def hours_between(staff: Staff, start: date | None, end: date) -> tuple[Decimal,
     The days are the staff member's local days (their unit's zone), as the ledger shows the
     sessions: one held at 20:00 on 31 January in Chicago is a January session, though it is
     1 February in UTC."""
-    zone = _zone_of(staff)
+    zone = zone_of(staff)
 
     def midnight(day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=zone)
@@ -604,7 +607,7 @@ def sign_letter(
     for a certifying body; the figures are fixed at signing from the signed record."""
     policy.require(actor, "workforce.sign_letter", staff)
     errors: dict[str, list[str]] = {}
-    today = clock.now().date()
+    today = clock.today_in(zone_of(staff))  # the supervisee's day, as in record_work_hours
     credential = credential.strip()
     if period_end < period_start:
         errors["period_end"] = ["The period ends before it starts."]
@@ -672,7 +675,7 @@ def _alert_overdue(profile_pk: int, now: datetime) -> int:
     # Shown with the supervisee's unit when they have one; the alert is sent all the same.
     unit = staff.home_units.order_by("pk").first()
     recipients = [staff] + ([staff.supervisor] if staff.supervisor else [])
-    due_day = clock.local(state.due_at, _zone_of(staff))
+    due_day = clock.local(state.due_at, zone_of(staff))
     message = (
         f"Supervision for {staff.display_name} was due by {due_day:%Y-%m-%d}; "
         "record a session to get back on cadence."
@@ -720,10 +723,13 @@ def sweep_overdue(now: datetime | None = None, *, limit: int = 500) -> sweeps.Sw
     Rows go through the one failure policy (core.sweeps.guarded)."""
     now = now or clock.now()
     result = sweeps.SweepResult("supervision cadence")
-    ensure_profiles(now.date())
+    # Exits are the organization's days: someone who leaves tomorrow in Chicago is still
+    # supervised at 21:00 today, though UTC has reached tomorrow.
+    today = clock.organization_today(now)
+    ensure_profiles(today)
     rows = list(
         SupervisionProfile.objects.filter(staff__supervisor__isnull=False)
-        .filter(Q(staff__exited_on__isnull=True) | Q(staff__exited_on__gt=now.date()))
+        .filter(Q(staff__exited_on__isnull=True) | Q(staff__exited_on__gt=today))
         .order_by("pk")
         .values_list("pk", "public_id")[:limit]
     )

@@ -77,9 +77,12 @@ def time_log(request: HttpRequest) -> HttpResponse:
     me = Staff.objects.filter(pk=actor.staff_id).first() if actor.staff_id else None
     policy.require(request.user, "workforce.log_time", me)
     assert me is not None
-    since = clock.now().date() - timedelta(days=services.LOG_DAYS_BACK)
+    # The staff member's own day, as log_time judges it (UTC is already tomorrow in the
+    # American evening).
+    today = clock.today_in(selectors.zone_for([me.pk]))
+    since = today - timedelta(days=services.LOG_DAYS_BACK)
     entries = list(selectors.time_log_of(request.user, me).filter(worked_on__gte=since))
-    form = TimeLogForm(posted(request), initial={"worked_on": clock.now().date()})
+    form = TimeLogForm(posted(request), initial={"worked_on": today})
     return form_write(
         request,
         form,

@@ -40,7 +40,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 @page("gives a recognition (give_recognition audits the write)", GET_POST)
 def give(request: HttpRequest) -> HttpResponse:
     form = RecognitionForm(
-        posted(request), colleagues=selectors.colleagues(request.user, clock.now().date())
+        posted(request), colleagues=selectors.colleagues(request.user, clock.organization_today())
     )
     return form_write(
         request,

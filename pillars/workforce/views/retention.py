@@ -138,7 +138,7 @@ def workforce_csv(request: HttpRequest) -> HttpResponseBase:
 @route("retention/exits/", name="retention-exits")
 @page("recent exits with their interviews (exits_visible_to checks, the page lists staff)", GET)
 def exit_list(request: HttpRequest) -> HttpResponse:
-    since = clock.now().date() - timedelta(days=365)
+    since = clock.organization_today() - timedelta(days=365)
     rows = selectors.exits_visible_to(request.user, since)
     return render(request, "workforce/retention/exit_list.html", {"rows": rows, "since": since})
 
@@ -150,7 +150,7 @@ def exit_interview(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if staff is None:
         raise Http404("Not found")
     policy.require(request.user, "workforce.record_exit_interview", staff)
-    form = ExitInterviewForm(posted(request), initial={"held_on": clock.now().date()})
+    form = ExitInterviewForm(posted(request), initial={"held_on": clock.organization_today()})
     return form_write(
         request,
         form,

@@ -59,10 +59,11 @@ def _zone(staff: Staff | None) -> Any:
 def week(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "workforce.supervise")
     now = clock.now()
-    supervisees = list(selectors.supervisees_of(request.user, now.date()))
+    today = clock.organization_today(now)  # exits and caseload days are the organization's
+    supervisees = list(selectors.supervisees_of(request.user, today))
     rows = selectors.week_rows(supervisees, now)
     caseloads: dict[int, list[Any]] = {}
-    for row in caseload_selectors.caseload_rows(supervisees, now.date()):
+    for row in caseload_selectors.caseload_rows(supervisees, today, user=request.user):
         caseloads.setdefault(row.staff.pk, []).append(row)
     recent = list(selectors.sessions_visible_to(request.user)[:RECENT])
     caseload_selectors.audit_balance_read(request.user, supervisees, what="supervisor week")
@@ -100,7 +101,7 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
             ],
             "items": list(selectors.open_items([me.pk])),
             "agenda": list(selectors.waiting_agenda([me.pk])),
-            "ledger": selectors.ledger(me, now.date()),
+            "ledger": selectors.ledger(me, clock.local(now, _zone(me)).date()),
             "zone_name": _zone(me),
         },
     )
@@ -113,7 +114,9 @@ def session_new(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     zone = _zone(me)
     now = clock.now()
-    supervisees = list(selectors.supervisees_of(request.user, now.date()).filter(supervisor=me))
+    supervisees = list(
+        selectors.supervisees_of(request.user, clock.organization_today(now)).filter(supervisor=me)
+    )
     by_id = {str(s.public_id): s for s in supervisees}
     items = list(selectors.open_items([s.pk for s in supervisees]))
     items_by_id = {str(i.public_id): i for i in items}
@@ -231,7 +234,7 @@ def ledger(request: HttpRequest, public_id: UUID) -> HttpResponse:
     staff = selectors.get_staff_for(
         request.user, public_id, "workforce.view_ledger", what="supervised-hours ledger"
     )
-    today = clock.now().date()
+    today = clock.today_in(_zone(staff))  # the staff member's day, not UTC's
     return render(
         request,
         "workforce/supervision/ledger.html",
@@ -279,7 +282,7 @@ def letter_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         rules=rules,
         initial={
             "period_start": staff.hired_on,
-            "period_end": clock.now().date(),
+            "period_end": clock.today_in(_zone(staff)),
             "credential": me.job_title if me else "",
         },
     )
