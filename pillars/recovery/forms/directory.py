@@ -118,3 +118,36 @@ class SaveForm(forms.Form):
             (key, f"{p.preferred_name or p.legal_given_name} {p.legal_family_name}")
             for key, p in self.persons.items()
         ]
+
+
+class ConfidentialityForm(forms.Form):
+    """Flag a service, or one place it is delivered at, as confidential (its address is then
+    never stored or shown), or lower the flag; the reason is audited."""
+
+    record = forms.ChoiceField(label="What changes")
+    confidential = forms.TypedChoiceField(
+        label="Confidentiality",
+        choices=[
+            ("yes", "Confidential: never store or show its address"),
+            ("no", "Not confidential"),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    reason = text_box("Reason", rows=3, max_length=MAX_NOTE)
+
+    def __init__(self, *args: Any, service: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        places = [sal.location for sal in service.service_at_locations.all()]
+        self.records: dict[str, Any] = {"service": service} | {
+            str(place.public_id): place for place in places
+        }
+        cast(forms.ChoiceField, self.fields["record"]).choices = [
+            ("service", f"The whole service and every place of it ({service.name})")
+        ] + [
+            (
+                str(place.public_id),
+                f"Only the place {place}" + (" (confidential now)" if place.x_confidential else ""),
+            )
+            for place in places
+        ]

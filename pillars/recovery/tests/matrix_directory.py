@@ -44,6 +44,7 @@ PAGES: dict[str, Case] = {
     "recovery:directory-search": Case("GET", "A A A A A A A A A L"),
     "recovery:directory-service": Case("GET", "A A A A A A A A A L", service),
     "recovery:directory-save": Case("GET", "F F F A F F F F F L", service),
+    "recovery:directory-confidentiality": Case("GET", "F F F F F F F A F L", service),
     "recovery:directory-import": Case("GET", "F F F F F F F A F L"),
     "recovery:directory-export": Case("GET", "F F F F F F F A F L"),
 }

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
 from pillars.core.exports import FORMULA_STARTS
@@ -267,3 +268,37 @@ def test_flagging_a_service_in_pillars_withholds_its_places(loaded: World) -> No
     assert place.x_confidential
     assert not place.addresses.exists()
     assert report.ok
+
+
+@pytest.mark.django_db
+def test_the_operator_flags_a_place_on_the_service_page(loaded: World, signed_in: Any) -> None:
+    service = HsdsService.objects.filter(x_confidential=False).order_by("pk").first()
+    assert service is not None
+    place = service.service_at_locations.get().location
+    admin = signed_in("admin")
+    page = admin.get(reverse("recovery:directory-service", args=[service.public_id]))
+    url = reverse("recovery:directory-confidentiality", args=[service.public_id])
+    assert url in page.content.decode()
+    form = admin.get(url)
+    assert form.status_code == 200
+    assert place.name in form.content.decode()
+
+    refused = admin.post(url, {"record": str(place.public_id), "confidential": "yes", "reason": ""})
+    assert refused.status_code == 200
+    assert "There is a problem" in refused.content.decode()
+    place.refresh_from_db()
+    assert not place.x_confidential
+
+    done = admin.post(
+        url,
+        {"record": str(place.public_id), "confidential": "yes", "reason": "A shelter opened."},
+    )
+    assert done.status_code == 302
+    place.refresh_from_db()
+    assert place.x_confidential
+    assert not place.addresses.exists()
+    # Nobody else is offered the page, and a director is refused it.
+    director = signed_in("director")
+    seen = director.get(reverse("recovery:directory-service", args=[service.public_id]))
+    assert url not in seen.content.decode()
+    assert director.get(url).status_code == 403

@@ -7,23 +7,30 @@ page can show them; the service page says to use the hotline instead.
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern
+from django.urls import URLPattern, reverse
 from django.views.decorators.http import require_GET
 
 from pillars.core import policy
 from pillars.core.declare import audit_exempt
-from pillars.core.formtools import posted
+from pillars.core.formtools import form_write, posted, saved
 from pillars.core.import_pages import CheckedImport, import_page
 from pillars.core.pages import GET, GET_POST, page
 from pillars.core.routes import Routes
 from pillars.people import selectors as people_selectors
-from pillars.recovery.forms.directory import ConfirmForm, PackageForm, SaveForm, SearchForm
+from pillars.recovery.forms.directory import (
+    ConfidentialityForm,
+    ConfirmForm,
+    PackageForm,
+    SaveForm,
+    SearchForm,
+)
 from pillars.recovery.hsds.package import PackageRefused
 from pillars.recovery.selectors import directory as selectors
 from pillars.recovery.services import directory as services
@@ -59,8 +66,41 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "needs": selectors.needs_of(service),
         "confidential": selectors.is_confidential(service),
         "can_save": policy.can(request.user, "recovery.save_resource"),
+        "can_manage": policy.can(request.user, "recovery.manage_directory"),
     }
     return render(request, "recovery/directory/service_detail.html", context)
+
+
+@route("directory/services/<uuid:public_id>/confidentiality/", name="directory-confidentiality")
+@page("flags a service or place confidential, or lowers it (set_confidential audits)", GET_POST)
+def confidentiality(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The one way a place stops being confidential, and the quick way to make one so (an
+    import never lowers the flag): the installation's operator, with a reason."""
+    policy.require(request.user, "recovery.manage_directory")
+    service = selectors.get_service_for(request.user, public_id)
+    form = ConfidentialityForm(posted(request), service=service)
+    back = reverse("recovery:directory-service", args=[service.public_id])
+
+    def change(data: dict[str, Any]) -> Any:
+        return services.set_confidential(
+            form.records[data["record"]],
+            actor=request.user,
+            confidential=data["confidential"],
+            reason=data["reason"],
+        )
+
+    return form_write(
+        request,
+        form,
+        "recovery/directory/confidentiality.html",
+        {"service": service, "form": form, "cancel_url": back},
+        change,
+        lambda record: saved(
+            request,
+            f"“{record}” is {'' if record.x_confidential else 'no longer '}confidential.",
+            back,
+        ),
+    )
 
 
 @route("directory/services/<uuid:public_id>/save/", name="directory-save")
