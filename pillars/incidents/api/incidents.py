@@ -39,8 +39,12 @@ class NotificationOut(Out):
     recipient: str
     due_at: datetime
     sent_at: datetime | None
+    recorded_at: datetime | None
     status: str
     is_late: bool
+    is_late_entry: bool = Field(
+        description="The sent time was entered more than 10 minutes after the moment it claims."
+    )
 
     at_now = {"status": "status_at", "is_late": "is_late_at"}
 

@@ -70,6 +70,10 @@ class RestraintCheckOut(Out):
     range_of_motion: bool | None
     hydration_offered: bool | None
     toileting_offered: bool | None
+    note: str
+    is_late_entry: bool = Field(
+        description="Entered more than 10 minutes after it was made (the note says why)."
+    )
 
 
 class RestraintStaffOut(Out):

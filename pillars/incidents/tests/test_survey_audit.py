@@ -99,6 +99,16 @@ def test_a_back_filled_monitoring_check_needs_a_reason_and_is_flagged(
     text = body.content.decode()
     assert text.count("late entry") == 1
     assert "12:45" in text  # when it was entered, in the unit's time
+    # The API says so too, with the reason.
+    from pillars.core.tests.api_support import api_as
+
+    with time_machine.travel(entered, tick=False):
+        read = api_as(world.user("nurse")).get(f"/restraint/{episode.public_id}")
+    assert read.status_code == 200, read.content
+    checks = {c["public_id"]: c for c in read.json()["checks"]}
+    assert checks[str(late.public_id)]["is_late_entry"] is True
+    assert checks[str(late.public_id)]["note"] == "Written up after the code on the other hall"
+    assert checks[str(on_time.public_id)]["is_late_entry"] is False
 
 
 def test_a_notification_entered_after_its_deadline_as_sent_on_time_is_flagged(
@@ -133,6 +143,15 @@ def test_a_notification_entered_after_its_deadline_as_sent_on_time_is_flagged(
     text = page.content.decode()
     assert "Sent on time" in text
     assert "late entry" in text
+    from pillars.core.tests.api_support import api_as
+
+    with time_machine.travel(occurred + timedelta(hours=30), tick=False):
+        read = api_as(world.user("nurse")).get(f"/incidents/{incident.public_id}")
+    assert read.status_code == 200, read.content
+    (notice,) = read.json()["notifications"]
+    assert notice["is_late"] is False
+    assert notice["is_late_entry"] is True
+    assert notice["recorded_at"] is not None
 
 
 def test_a_renewed_hold_past_the_states_15_minutes_is_over_the_state_limit(world: World) -> None:

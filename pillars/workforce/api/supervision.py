@@ -50,6 +50,10 @@ class SessionOut(Out):
     topics: list[str]
     notes: str
     signed_at: datetime | None
+    recorded_at: datetime
+    is_late_entry: bool = Field(
+        description="Written up more than 24 hours after the session ended (a back-filled session)."
+    )
 
     @staticmethod
     def resolve_supervisor(s: SupervisionSession) -> SignatureOut:

@@ -157,6 +157,12 @@ def test_a_back_filled_supervision_session_is_flagged_as_a_late_entry(
     assert "Late entry" not in page.content.decode()
     week = client.get(reverse("workforce:supervision-week")).content.decode()
     assert week.count("Late entry") == 1
+    from pillars.core.tests.api_support import api_as
+
+    listed = api_as(world.user("supervisor")).get("/workforce/supervision/sessions")
+    assert listed.status_code == 200, listed.content
+    flags = {s["public_id"]: s["is_late_entry"] for s in listed.json()["items"]}
+    assert flags == {str(late.public_id): True, str(on_time.public_id): False}
 
 
 def test_a_waiver_that_ends_before_the_credential_does_not_lapse_it_in_compliance(
