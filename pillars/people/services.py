@@ -785,8 +785,19 @@ def set_roles(staff: Staff, *, actor: Any, roles: Iterable[str]) -> Staff:
         raise invalid("roles", "Give at least one role.")
     with transaction.atomic():
         # The row lock orders two administrators changing the same person's roles at once.
-        Staff.objects.select_for_update().filter(pk=staff.pk).first()
+        locked = Staff.objects.select_for_update().filter(pk=staff.pk).first()
         before = sorted(staff.roles.values_list("code", flat=True))
+        # A role gained is checked against their supervisor as a new supervisee of that role
+        # would be (who may supervise whom, and the supervisor's load limit).
+        gained = [r.code for r in role_list if r.code not in before]
+        supervisor = locked.supervisor if locked is not None else None
+        if (
+            gained
+            and supervisor is not None
+            and supervisor.exited_on is None
+            and (found := _supervisor_errors(staff, supervisor, gained))
+        ):
+            raise ValidationError({"roles": found})
         if RoleCode.ADMIN in before and RoleCode.ADMIN not in {r.code for r in role_list}:
             _keep_an_admin(staff)
         staff.roles.set(role_list)

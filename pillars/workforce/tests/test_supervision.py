@@ -347,6 +347,14 @@ def test_supervisor_load_limit(world: World) -> None:
     # A technician is not counted against the peer limit.
     tech = make_staff("tech-two", ["bht"], [world.unit_a])
     people_services.update_staff(tech, actor=admin, supervisor=sup)
+    # ... until a role change would make them the third peer: the same limit refuses it, and
+    # nothing changes; a role the supervisor has room for is given.
+    with pytest.raises(ValidationError) as exc:
+        people_services.set_roles(tech, actor=admin, roles=["bht", "peer"])
+    assert "already supervises 2 peers, the most allowed (2)" in exc.value.message_dict["roles"][0]
+    assert tech.role_codes() == ["bht"]
+    people_services.set_roles(tech, actor=admin, roles=["bht", "nurse"])
+    assert sorted(tech.role_codes()) == ["bht", "nurse"]
 
 
 # --- Drift ------------------------------------------------------------------------------------
