@@ -69,6 +69,9 @@ class Basis:
     kind: str
     consent_id: str = ""
     explanation: str = ""
+    # The public id of the person whose record it is, for a disclosure outside the program
+    # (consent or emergency): a copy of several persons' records is accounted to each of them.
+    person: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ def release(
         bases.append(Basis("privacy" if actor.has_role("privacy") else "program"))
     is_part2 = bool(bases)
     consent_ids = sorted({b.consent_id for b in bases if b.consent_id})
+    persons = sorted({b.person for b in bases if b.person})
     ids = [str(getattr(r, "public_id", r.pk)) for r in records]
     audit.record(
         actor=actor.user,
@@ -182,6 +186,7 @@ def release(
             "records": ids,
             "disclosure": sorted({b.kind for b in bases}),
             "consent_ids": consent_ids,
+            **({"person_ids": persons} if persons else {}),
             "notice": is_part2,
         },
     )

@@ -642,6 +642,11 @@ def disclosures_of(user: Any, person: PersonServed) -> list[DisclosureRow]:
     kept = []
     for event in events:
         detail = event.detail or {}
+        # The text match above only narrows the search: an event is the person's when it names
+        # them as its person or among the persons it disclosed (``person_ids``), not when their
+        # id merely appears in it (a copy that holds their non-Part 2 record beside another's).
+        if event.person_id != person.public_id and pid not in (detail.get("person_ids") or []):
+            continue
         raw = detail.get("disclosure")
         bases = {str(b) for b in raw} if isinstance(raw, list) else {str(raw)}
         outside = sorted(bases & OUTSIDE)

@@ -562,8 +562,16 @@ def disclosure_basis(actor: Actor, obj: Model) -> Any:
     opened, grant = _opened_by(actor, root)
     if not opened:
         return None
+    # Leaving the program: the person it is accounted to (42 CFR 2.24), named on the basis.
+    person_pk = root.label_person_id()
+    found = (
+        PersonServed.objects.filter(pk=person_pk).values_list("public_id", flat=True).first()
+        if person_pk is not None
+        else None
+    )
+    person = str(found) if found is not None else ""
     if grant is None:
-        return Basis("emergency")
+        return Basis("emergency", person=person)
     from pillars.people.consents import explain
 
-    return Basis("consent", str(grant.public_id), explain(grant.consent_id))
+    return Basis("consent", str(grant.public_id), explain(grant.consent_id), person=person)

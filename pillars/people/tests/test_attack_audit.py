@@ -168,6 +168,26 @@ def test_an_emergency_disclosure_is_not_accounted_as_made_under_a_consent(world:
     assert by_basis["emergency"].consent is None
 
 
+def test_a_copy_of_several_persons_records_is_accounted_to_each_of_them(world: World) -> None:
+    """One export holding a Part 2 record opened by a consent beside another person's record:
+    the consent's person finds it in their accounting of disclosures (42 CFR 2.24), though the
+    copy names no one person."""
+    from pillars.core import exports
+
+    story = build_story(world)
+    consent = consent_for(story)
+    exports.release(
+        world.user("nurse"),
+        what="handoff",
+        fmt="csv",
+        records=[story.safety, world.person_a],
+    )
+    rows = consents.disclosures_of(world.user("privacy"), story.person)
+    # The read that found the record to copy is accounted too, as every read under a consent.
+    assert ("Copy (CSV)", "consent", consent) in [(row.how, row.basis, row.consent) for row in rows]
+    assert consents.disclosures_of(world.user("privacy"), world.person_a) == []
+
+
 # --- Consent dates on the program's calendar ---------------------------------------------------
 
 
