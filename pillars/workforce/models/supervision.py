@@ -15,7 +15,7 @@ carry (``SupervisorLoadLimit``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -93,10 +93,13 @@ class CadenceState:
 class CadenceRule(VersionedRule, PublicModel):
     """How often supervision is due: in every window of ``period_days`` days, at least
     ``min_sessions`` signed sessions and at least ``min_face_to_face_minutes`` minutes of them
-    face to face. A rule applies to a role (blank: any) and a certification status (blank: any);
-    the most specific active current rule wins, and a staff member's profile may name one
-    outright (by its code: the current version applies). A change of meaning makes the next
-    version (core.versioning, ``revise_cadence_rule``); the rules shipped are version 1.
+    face to face. The days are the supervisee's own (their unit's zone, DESIGN.md rule 1): a
+    week runs seven days on their clock, across a change of clocks, and the first one starts
+    at the beginning of their hire day there, not UTC's. A rule applies to a role (blank: any)
+    and a certification status (blank: any); the most specific active current rule wins, and
+    a staff member's profile may name one outright (by its code: the current version
+    applies). A change of meaning makes the next version (core.versioning,
+    ``revise_cadence_rule``); the rules shipped are version 1.
 
     Shipped defaults (DESIGN.md "Facts and defaults"): peers weekly during initial certification
     (one state's rule) and monthly after; the rule of another state, at least one hour face to
@@ -157,22 +160,34 @@ class CadenceRule(VersionedRule, PublicModel):
         return text
 
     def state_at(
-        self, now: datetime, sessions: list[tuple[datetime, int, bool]], anchor: datetime
+        self,
+        now: datetime,
+        sessions: list[tuple[datetime, int, bool]],
+        anchor: datetime,
+        zone: tzinfo,
     ) -> CadenceState:
         """The cadence at ``now`` from the supervisee's signed sessions, as (started_at,
         minutes, face_to_face). Each requirement fails once the window no longer holds enough
         sessions (or face-to-face minutes); ``due_at`` is the first moment one of them fails:
         the oldest session still needed, plus the period. With too few sessions ever, the
-        window counts from ``anchor`` (hire, or when the rule began to apply)."""
-        period = timedelta(days=self.period_days)
+        window counts from ``anchor`` (the start of the hire day, or when the rule began to
+        apply). Days are counted on the clock of ``zone``, the supervisee's: a session at 20:00
+        on a Sunday in Chicago is due again at 20:00 the next Sunday there, though the clocks
+        went back in between. Moments come back in UTC."""
+
+        def shifted(moment: datetime, days: int) -> datetime:
+            # Aware arithmetic moves the local wall clock; compared only once back in UTC.
+            return (moment.astimezone(zone) + timedelta(days=days)).astimezone(UTC)
+
+        period = self.period_days
         past = sorted((s for s in sessions if s[0] <= now), key=lambda s: s[0], reverse=True)
-        window = [s for s in past if s[0] > now - period]
+        window = [s for s in past if s[0] > shifted(now, -period)]
         due_moments: list[datetime] = []
         if self.min_sessions:
             if len(past) >= self.min_sessions:
-                due_moments.append(past[self.min_sessions - 1][0] + period)
+                due_moments.append(shifted(past[self.min_sessions - 1][0], period))
             else:
-                due_moments.append(anchor + period)
+                due_moments.append(shifted(anchor, period))
         if self.min_face_to_face_minutes:
             total, needed_from = 0, None
             for started, minutes, face in past:
@@ -181,13 +196,13 @@ class CadenceRule(VersionedRule, PublicModel):
                     if total >= self.min_face_to_face_minutes:
                         needed_from = started
                         break
-            due_moments.append((needed_from or anchor) + period)
+            due_moments.append(shifted(needed_from or anchor, period))
         due_at = min(due_moments) if due_moments else None
         if due_at is None:
             status = "on_cadence"
         elif now >= due_at:
             status = "overdue"
-        elif now >= due_at - timedelta(days=self.due_soon_days):
+        elif now >= shifted(due_at, -self.due_soon_days):
             status = "due_soon"
         else:
             status = "on_cadence"
@@ -202,7 +217,10 @@ class CadenceRule(VersionedRule, PublicModel):
 
 class CertificationRule(PublicModel):
     """A certification threshold the supervised-hours ledger counts toward: hours within a
-    number of years (counted back from today) and a number of verification letters.
+    number of years (counted back from today) and a number of verification letters. A letter
+    counts toward the rule when it was signed for this rule and verifies hours that end inside
+    the window; ``letters_required`` is a number of supervisors, each vouching for the hours,
+    so a second letter from the same supervisor adds hours verified, not a letter.
 
     Shipped (DESIGN.md): NCPS today, 2,000 supervised hours within 5 years and three letters;
     the older NCPS rule, 3,000 hours within 6 years, kept as a legacy rule. A state's initial

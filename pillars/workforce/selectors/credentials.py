@@ -209,16 +209,58 @@ class CeSummary:
         )
 
 
-def ce_summary(credential: Credential, records: list[CeRecord] | None = None) -> CeSummary:
-    """Hours earned from the issue date to the expiry date (inclusive), by category, against
-    the minimums of the type version the credential was issued under."""
+def renewal_period_start(
+    credential: Credential, credentials: list[Credential] | None = None
+) -> date:
+    """The first day of a credential's CE renewal period. A credential is valid through its
+    expiry day (``Credential.is_current_on``), so that day belongs to its own period; the
+    renewal's period starts the day after, though the renewal was issued on that day (a
+    fixed-date credential renewed on the date itself) or earlier (an early renewal). Else the
+    period starts on the issue day. ``credentials``: the staff member's credentials, read
+    here when not given."""
+    code = credential.credential_type.code
+    if credentials is None:
+        credentials = list(
+            Credential.objects.filter(
+                staff_id=credential.staff_id,
+                credential_type__code=code,
+                issued_on__lt=credential.issued_on,
+                expires_on__isnull=False,
+            ).select_related("credential_type")
+        )
+    renewed = [
+        c.expires_on
+        for c in credentials
+        if c.pk != credential.pk
+        and c.staff_id == credential.staff_id
+        and c.credential_type.code == code
+        and c.issued_on < credential.issued_on
+        and c.expires_on is not None
+    ]
+    latest = max(renewed, default=None)
+    if latest is None or latest < credential.issued_on:
+        return credential.issued_on
+    return latest + timedelta(days=1)
+
+
+def ce_summary(
+    credential: Credential,
+    records: list[CeRecord] | None = None,
+    credentials: list[Credential] | None = None,
+) -> CeSummary:
+    """Hours earned in the credential's renewal period, from its first day
+    (``renewal_period_start``) to the expiry date (inclusive), by category, against the
+    minimums of the type version the credential was issued under. Each completion belongs to
+    exactly one period of a credential and its renewals. ``records`` (the staff member's CE
+    records) and ``credentials`` (their credentials) are read here when not given."""
     kind = credential.credential_type
     if records is None:
         records = list(CeRecord.objects.filter(staff_id=credential.staff_id))
+    starts_on = renewal_period_start(credential, credentials)
     inside = [
         r
         for r in records
-        if r.completed_on >= credential.issued_on
+        if r.completed_on >= starts_on
         and (credential.expires_on is None or r.completed_on <= credential.expires_on)
     ]
     earned: dict[str, Decimal] = defaultdict(Decimal)
@@ -232,7 +274,7 @@ def ce_summary(credential: Credential, records: list[CeRecord] | None = None) ->
     ]
     return CeSummary(
         credential,
-        credential.issued_on,
+        starts_on,
         credential.expires_on,
         kind.ce_total_hours,
         sum((r.hours for r in inside), Decimal(0)),

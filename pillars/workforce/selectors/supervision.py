@@ -4,11 +4,11 @@ with their cadence, sessions, agenda, ledger and letters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
@@ -156,10 +156,9 @@ def ledger(
     staff: Staff, today: date, rules: list[CertificationRule] | None = None
 ) -> list[LedgerLine]:
     """The staff member's supervised hours toward each active certification rule (their own
-    target first), within each rule's window counted back from today; letters count when
-    signed in the window for that rule. The window's days are the staff member's local days,
-    as ``hours_between`` counts them: a letter signed at 20:00 in Chicago the day before the
-    window opens is outside it, though UTC has reached the first day."""
+    target first), within each rule's window counted back from today, and the letters that
+    count toward it (``letters_toward``). The window's days are the staff member's local days,
+    as ``hours_between`` counts them."""
     if rules is None:
         target = profile_of(staff).target_id
         rules = sorted(
@@ -171,11 +170,32 @@ def ledger(
     for rule in rules:
         start = rule.window_start(today)
         session_hours, work_hours = hours_between(staff, start, today)
-        letters = VerificationLetter.objects.filter(staff=staff, rule=rule)
-        if start is not None:
-            letters = letters.filter(signed_at__gte=datetime.combine(start, time(0), tzinfo=zone))
-        lines.append(LedgerLine(rule, start, session_hours, work_hours, letters.count()))
+        letters = letters_toward(staff, rule, start, today, zone)
+        lines.append(LedgerLine(rule, start, session_hours, work_hours, letters))
     return lines
+
+
+def letters_toward(
+    staff: Staff, rule: CertificationRule, start: date | None, today: date, zone: tzinfo
+) -> int:
+    """How many of a rule's letters the staff member holds on ``today``: letters signed for
+    this rule (a letter for the earlier NCPS rule is not one for today's), by the end of today,
+    that verify hours ending inside the window (as ``hours_between`` counts work periods), one
+    per supervisor who signed (three letters are three supervisors vouching; one supervisor's
+    second letter verifies more hours, it is not a second voice). Days are the staff member's
+    local days: a letter signed at 20:00 in Chicago the day before the window opens is outside
+    it, though UTC has reached the first day."""
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=zone)
+
+    letters = VerificationLetter.objects.filter(
+        staff=staff, rule=rule, signed_at__lt=midnight(today + timedelta(days=1))
+    )
+    if start is not None:
+        letters = letters.filter(period_end__gte=start, signed_at__gte=midnight(start))
+    counted: int = letters.aggregate(n=Count("supervisor", distinct=True))["n"]
+    return counted
 
 
 def work_hours_of(staff: Staff) -> QuerySet[SupervisedWorkHours]:

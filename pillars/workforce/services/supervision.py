@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action
@@ -33,7 +36,7 @@ from pillars.core.writes import atomic_or_conflict, replayed
 from pillars.people import alerts
 from pillars.people.addendum_writes import adding
 from pillars.people.alerts import AlertKind, Subject
-from pillars.people.models import Staff
+from pillars.people.models import Staff, Unit
 from pillars.workforce.models.supervision import (
     ActionItem,
     AgendaItem,
@@ -152,10 +155,13 @@ def signed_sessions_of(staff_ids: Iterable[int]) -> dict[int, list[tuple[datetim
     return out
 
 
-def _anchor(staff: Staff, profile: SupervisionProfile) -> datetime:
+def _anchor(staff: Staff, profile: SupervisionProfile, zone: tzinfo) -> datetime:
+    """Where the cadence counts from with too few sessions: when the rule began to apply, else
+    the start of the hire day in the staff member's zone (their first week is theirs: one
+    hired on a Monday in Chicago has until Sunday night there, not Sunday 18:00)."""
     if profile.cadence_since is not None:
         return profile.cadence_since
-    return datetime.combine(staff.hired_on, time(0), tzinfo=UTC)
+    return datetime.combine(staff.hired_on, time(0), tzinfo=zone)
 
 
 def cadence_state(
@@ -165,7 +171,10 @@ def cadence_state(
     sessions: list[tuple[datetime, int, bool]] | None = None,
     profile: SupervisionProfile | None = None,
     rules: Sequence[CadenceRule] | None = None,
+    zone: tzinfo | None = None,
 ) -> CadenceState:
+    """The staff member's cadence at ``now``, judged on the days of their own zone
+    (``zone_of``, read here when not given)."""
     profile = profile or profile_of(staff)
     rule = cadence_rule_for(staff, profile, rules=rules)
     if sessions is None:
@@ -173,7 +182,8 @@ def cadence_state(
     if rule is None:
         past = [s for s in sessions if s[0] <= now]
         return CadenceState("no_rule", None, max((s[0] for s in past), default=None), len(past), 0)
-    return rule.state_at(now, sessions, _anchor(staff, profile))
+    zone = zone or zone_of(staff)
+    return rule.state_at(now, sessions, _anchor(staff, profile, zone), zone)
 
 
 def profiles_of(staff_ids: Iterable[int]) -> dict[int, SupervisionProfile]:
@@ -186,6 +196,36 @@ def profiles_of(staff_ids: Iterable[int]) -> dict[int, SupervisionProfile]:
     }
 
 
+def _zone_name() -> Any:
+    """Each staff member's zone name as ``zone_of`` finds it, for a query of staff: their first
+    home unit's, else the first unit of one of their programs ("" or NULL: the default)."""
+    units = Unit.objects.order_by("pk").values("time_zone")
+    return Coalesce(
+        Subquery(units.filter(staff=OuterRef("pk"))[:1]),
+        Subquery(units.filter(programs__staff=OuterRef("pk"))[:1]),
+    )
+
+
+def _zone_named(name: str | None) -> tzinfo:
+    return ZoneInfo(name or settings.PILLARS_DEFAULT_TIME_ZONE)
+
+
+def _profiles_and_zones(
+    staff_ids: list[int], profiles: dict[int, SupervisionProfile] | None
+) -> tuple[dict[int, SupervisionProfile], dict[int, tzinfo]]:
+    """The saved profiles (unless given) and the zones of these staff members, one query."""
+    found = Staff.objects.filter(pk__in=staff_ids).annotate(zone_name=_zone_name())
+    if profiles is not None:
+        zones = {pk: _zone_named(n) for pk, n in found.values_list("pk", "zone_name")}
+        return profiles, zones
+    profiles, zones = {}, {}
+    for staff in found.select_related("supervision__cadence_rule", "supervision__target"):
+        zones[staff.pk] = _zone_named(staff.zone_name)
+        if (profile := getattr(staff, "supervision", None)) is not None:
+            profiles[staff.pk] = profile
+    return profiles, zones
+
+
 def cadence_states(
     staff: Sequence[Staff],
     now: datetime,
@@ -193,11 +233,11 @@ def cadence_states(
     profiles: dict[int, SupervisionProfile] | None = None,
 ) -> dict[int, CadenceState]:
     """Each staff member's cadence state at ``now`` in three queries whatever their number
-    (signed sessions, profiles, current rules); pass the roles prefetched."""
+    (signed sessions, profiles with each one's zone, current rules); pass the roles
+    prefetched."""
     ids = [s.pk for s in staff]
     sessions = signed_sessions_of(ids)
-    if profiles is None:
-        profiles = profiles_of(ids)
+    profiles, zones = _profiles_and_zones(ids, profiles)
     rules = list(CadenceRule.objects.filter(is_current=True))
     return {
         s.pk: cadence_state(
@@ -206,6 +246,7 @@ def cadence_states(
             sessions=sessions.get(s.pk, []),
             profile=profiles.get(s.pk) or SupervisionProfile(staff=s),
             rules=rules,
+            zone=zones[s.pk],
         )
         for s in staff
     }
@@ -514,7 +555,11 @@ def record_work_hours(
     hours: Decimal,
     note: str = "",
 ) -> SupervisedWorkHours:
-    """Record hours the supervisee worked under the actor's supervision in a period."""
+    """Record hours the supervisee worked under the actor's supervision in a period. A day
+    is counted once toward certification: a period that overlaps one already recorded for the
+    staff member (by any supervisor) is refused, naming it. An entry holds a number of hours
+    for its whole period, not hours per day, so two overlapping entries cannot be merged into
+    their union; the supervisor records the days not yet covered."""
     policy.require(actor, "workforce.record_work_hours", staff)
     # The supervisee's own day, the one their ledger counts in (not UTC's, already tomorrow in
     # the American evening).
@@ -536,6 +581,25 @@ def record_work_hours(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # The staff member's row lock makes two entries sent together wait for each other, so
+        # the second sees the first.
+        Staff.objects.select_for_update().only("pk").get(pk=staff.pk)
+        covered = (
+            SupervisedWorkHours.objects.filter(
+                staff=staff, period_start__lte=period_end, period_end__gte=period_start
+            )
+            .select_related("supervisor")
+            .order_by("period_start", "pk")
+            .first()
+        )
+        if covered is not None:
+            raise invalid(
+                "period_start",
+                f"{covered.hours} supervised hours are already recorded for {staff} from "
+                f"{covered.period_start:%Y-%m-%d} to {covered.period_end:%Y-%m-%d} (by "
+                f"{covered.supervisor}); those days would count twice. Record only days not "
+                "yet covered.",
+            )
         row = SupervisedWorkHours.objects.create(
             staff=staff,
             supervisor=_staff(actor),
@@ -662,7 +726,8 @@ def _alert_overdue(profile_pk: int, now: datetime) -> int:
     alert the supervisee and their supervisor once; the alert names no person served."""
     profile = SupervisionProfile.objects.select_related("staff__supervisor").get(pk=profile_pk)
     staff = profile.staff
-    state = cadence_state(staff, now, profile=profile)
+    zone = zone_of(staff)
+    state = cadence_state(staff, now, profile=profile, zone=zone)
     if not state.is_overdue or state.due_at is None:
         return 0
     claimed = (
@@ -675,7 +740,7 @@ def _alert_overdue(profile_pk: int, now: datetime) -> int:
     # Shown with the supervisee's unit when they have one; the alert is sent all the same.
     unit = staff.home_units.order_by("pk").first()
     recipients = [staff] + ([staff.supervisor] if staff.supervisor else [])
-    due_day = clock.local(state.due_at, zone_of(staff))
+    due_day = clock.local(state.due_at, zone)
     message = (
         f"Supervision for {staff.display_name} was due by {due_day:%Y-%m-%d}; "
         "record a session to get back on cadence."

@@ -154,16 +154,32 @@ def test_ledger_counts_signed_sessions_and_work_hours_within_each_window(world: 
     assert legacy.hours_left == Decimal("999.50")
     assert ncps.window_start == date(2021, 3, 18)
     assert legacy.window_start == date(2020, 3, 18)
-    for n in range(3):
+    # Three letters are three supervisors vouching: the same one signing again is not a letter
+    # more. The peer's supervisor changed twice over the years.
+    signers = [world.staff["supervisor"]] + [
+        make_staff(f"sup-{n}", ["supervisor"], [world.unit_a]) for n in (2, 3)
+    ]
+    for n, signer in enumerate(signers):
+        Staff.objects.filter(pk=peer.pk).update(supervisor=signer)
         with time_machine.travel(NOW + timedelta(minutes=n), tick=False):
             services.sign_letter(
                 peer,
-                actor=world.user("supervisor"),
+                actor=signer.user,
                 rule=ncps.rule,
                 period_start=date(2024, 1, 1),
                 period_end=NOW.date(),
                 credential="LCSW",
             )
+            if n == 0:
+                services.sign_letter(
+                    peer,
+                    actor=signer.user,
+                    rule=ncps.rule,
+                    period_start=date(2024, 1, 1),
+                    period_end=NOW.date(),
+                    credential="LCSW",
+                )
+                assert selectors.ledger(peer, NOW.date(), [ncps.rule])[0].letters == 1
     assert selectors.ledger(peer, NOW.date(), [ncps.rule])[0].met
     # Hours older than the window drop out.
     later = date(2031, 1, 1)

@@ -56,7 +56,7 @@ def _page(request: HttpRequest, staff: Staff) -> HttpResponse:
             "held": [(c, c.state_on(today), c.days_left_on(today)) for c in held],
             "history": [(c, c.state_on(today)) for c in rows],
             "summaries": [
-                selectors.ce_summary(c, records)
+                selectors.ce_summary(c, records, rows)
                 for c in held
                 if c.credential_type.ce_total_hours or c.credential_type.ce_minimums
             ],
