@@ -229,5 +229,9 @@ def get_ledger(request: HttpRequest, public_id: UUID) -> LedgerOut:
         status=services.profile_of(staff).status,
         cadence=state.status,
         next_due_at=state.due_at,
-        lines=[LedgerLineOut.of(line) for line in selectors.ledger(staff, now.date())],
+        # The staff member's day, as the ledger page counts it (not UTC's).
+        lines=[
+            LedgerLineOut.of(line)
+            for line in selectors.ledger(staff, clock.today_in(services.zone_of(staff)))
+        ],
     )

@@ -329,3 +329,30 @@ def test_a_birth_date_or_hire_date_is_judged_on_the_organizations_day(world: Wor
                 home_units=[world.unit_a],
             )
         assert refused.value.message_dict["hired_on"] == ["The hire date is more than a year away."]
+
+
+def test_the_ledger_api_counts_the_window_on_the_staff_members_day(world: World) -> None:
+    """Hours that end on the first day of the five-year window count in the evening too: the
+    API's ledger is the page's (the staff member's day), not UTC's a day later."""
+    from pillars.core.tests.api_support import api_as
+    from pillars.workforce.models.supervision import SupervisedWorkHours
+
+    peer = world.staff["peer"]
+    rule = CertificationRule.objects.get(code="ncps")
+    first = rule.window_start(TODAY)
+    assert first is not None
+    SupervisedWorkHours.objects.create(
+        staff=peer,
+        supervisor=world.staff["supervisor"],
+        period_start=first,
+        period_end=first,
+        hours=Decimal("8"),
+        recorded_at=EVENING,
+    )
+    with time_machine.travel(EVENING, tick=False):
+        answer = api_as(world.user("supervisor")).get(
+            f"/workforce/supervision/staff/{peer.public_id}/ledger"
+        )
+    assert answer.status_code == 200, answer.content
+    (line,) = [x for x in answer.json()["lines"] if x["rule"] == "ncps"]
+    assert Decimal(str(line["work_hours"])) == Decimal("8")

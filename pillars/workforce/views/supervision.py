@@ -50,8 +50,8 @@ def _me(request: HttpRequest) -> Staff | None:
 
 
 def _zone(staff: Staff | None) -> Any:
-    unit = staff.home_units.order_by("pk").first() if staff is not None else None
-    return unit.time_zone if unit is not None else settings.PILLARS_DEFAULT_TIME_ZONE
+    """The staff member's zone, as their ledger and cadence count days (``zone_of``)."""
+    return str(services.zone_of(staff)) if staff is not None else settings.PILLARS_DEFAULT_TIME_ZONE
 
 
 @route("supervision/", name="supervision-week")
