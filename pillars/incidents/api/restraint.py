@@ -21,6 +21,7 @@ from pillars.core.declare import audited
 from pillars.core.entry import Out
 from pillars.incidents.models import (
     EpisodeKind,
+    FaceToFace,
     MonitoringCheck,
     RestraintEpisode,
     RestraintOrder,
@@ -46,8 +47,12 @@ class RestraintTimerOut(Out):
 
 class RestraintViolationOut(Out):
     kind: str
+    label: str
     at: datetime
     text: str
+
+
+LATE_ENTRY = "Entered more than 10 minutes after the moment it claims (late_reason says why)."
 
 
 class RestraintOrderOut(Out):
@@ -58,6 +63,19 @@ class RestraintOrderOut(Out):
     expires_at: datetime
     is_renewal: bool
     seen_in_person: bool
+    recorded_at: datetime
+    is_late_entry: bool = Field(description=LATE_ENTRY)
+    late_reason: str
+
+
+class RestraintFaceToFaceOut(Out):
+    public_id: UUID
+    seen_at: datetime
+    recorded_at: datetime
+    findings: str
+    continue_episode: bool
+    is_late_entry: bool = Field(description=LATE_ENTRY)
+    late_reason: str
 
 
 class RestraintCheckOut(Out):
@@ -93,12 +111,19 @@ class RestraintEpisodeOut(Out):
     profile: str
     profile_version: int
     started_at: datetime
+    recorded_at: datetime
+    is_late_entry: bool = Field(description="The start: " + LATE_ENTRY)
+    late_reason: str
     released_at: datetime | None
+    release_recorded_at: datetime | None
+    release_is_late_entry: bool = Field(description="The release: " + LATE_ENTRY)
+    release_late_reason: str
     release_criteria: str
     order_expires_at: datetime | None
     face_to_face_due_at: datetime
     face_to_face_done_at: datetime | None
     monitoring_due_at: datetime | None
+    face_to_face: RestraintFaceToFaceOut | None
     timers: list[RestraintTimerOut]
     violations: list[RestraintViolationOut]
     orders: list[RestraintOrderOut]
@@ -124,6 +149,10 @@ class RestraintEpisodeOut(Out):
     @staticmethod
     def resolve_orders(e: RestraintEpisode) -> list[RestraintOrder]:
         return e._orders()
+
+    @staticmethod
+    def resolve_face_to_face(e: RestraintEpisode) -> FaceToFace | None:
+        return e._face_to_face()
 
     @staticmethod
     def resolve_checks(e: RestraintEpisode) -> list[MonitoringCheck]:
@@ -174,6 +203,9 @@ class RestraintStartIn(Schema):
         max_length=20,
         description="Staff who took part (applied the hold or restraint, or the seclusion).",
     )
+    late_reason: Text = Field(
+        "", max_length=300, description="Needed when entered more than 10 minutes late."
+    )
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 
 
@@ -198,6 +230,9 @@ class RestraintFaceToFaceIn(Schema):
     findings: Text = Field(min_length=1, max_length=2000)
     seen_at: Moment | None = None
     continue_episode: bool = True
+    late_reason: Text = Field(
+        "", max_length=300, description="Needed when entered more than 10 minutes late."
+    )
     client_id: UUID | None = None
 
 
@@ -205,12 +240,18 @@ class RestraintRenewIn(Schema):
     ordered_at: Moment | None = None
     seen_in_person: bool = False
     note: Text = Field("", max_length=300)
+    late_reason: Text = Field(
+        "", max_length=300, description="Needed when entered more than 10 minutes late."
+    )
     client_id: UUID | None = None
 
 
 class RestraintReleaseIn(Schema):
     reason: Text = Field(min_length=1, max_length=2000)
     released_at: Moment | None = None
+    late_reason: Text = Field(
+        "", max_length=300, description="Needed when entered more than 10 minutes late."
+    )
     client_id: UUID | None = None
 
 

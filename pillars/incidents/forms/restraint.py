@@ -64,6 +64,16 @@ def _when(label: str, zone_name: str) -> LocalDateTimeField:
     )
 
 
+def _late_reason(what: str) -> forms.CharField:
+    """Why an entry is made late (DESIGN.md rule 1; the service decides when it is needed)."""
+    return forms.CharField(
+        label="Why entered late",
+        required=False,
+        max_length=300,
+        help_text=f"Needed when entered more than 10 minutes after {what}.",
+    )
+
+
 class StartForm(forms.Form):
     kind = forms.ChoiceField(label="Type", choices=EpisodeKind.choices, widget=forms.RadioSelect)
     reason = text_box("Behavior that made it necessary", rows=3, max_length=2000)
@@ -87,6 +97,7 @@ class StartForm(forms.Form):
         self.fields["staff"].queryset = staff  # type: ignore[attr-defined]
         self.fields["started_at"] = _when("Started at", zone_name)
         self.fields["ordered_at"] = _when("Order given at", zone_name)
+        self.fields["late_reason"] = _late_reason("the start or the order")
 
 
 class StaffForm(forms.Form):
@@ -133,6 +144,7 @@ class FaceToFaceForm(forms.Form):
     def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["seen_at"] = _when("Seen at", zone_name)
+        self.fields["late_reason"] = _late_reason("the person was seen")
 
 
 class RenewForm(forms.Form):
@@ -146,6 +158,7 @@ class RenewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["ordered_by"].queryset = orderers  # type: ignore[attr-defined]
         self.fields["ordered_at"] = _when("Renewed at", zone_name)
+        self.fields["late_reason"] = _late_reason("the renewal")
 
 
 class ReleaseForm(forms.Form):
@@ -154,6 +167,7 @@ class ReleaseForm(forms.Form):
     def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["released_at"] = _when("Released at", zone_name)
+        self.fields["late_reason"] = _late_reason("the release")
 
 
 class GuardianForm(forms.Form):

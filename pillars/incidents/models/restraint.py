@@ -54,7 +54,21 @@ class EpisodeKind(models.TextChoices):
 PHYSICAL_KINDS = (EpisodeKind.PHYSICAL_HOLD, EpisodeKind.MECHANICAL)
 
 
+# An entry (the start and its order, a renewal, the face-to-face, a monitoring check, the
+# release) entered this long after the moment it claims is a late entry (DESIGN.md rule 1: it
+# needs a reason and is shown as late; back-filled records are what reviewers find afterwards).
+# The same span as a late observation check (rounds.services.orders.LATE_ENTRY_AFTER).
+LATE_ENTRY_AFTER = timedelta(minutes=10)
+
+# How long an episode may run before its first order. CMS (42 CFR 482.13(e)(5) and its
+# interpretive guidance) lets staff start in an emergency and the order follow at once; no rule
+# profile field names the gap, so it is the federal rule's one clock for the first hour: the
+# 1-hour face-to-face window (DESIGN.md facts).
+ORDER_WITHIN = timedelta(hours=1)
+
+
 class ViolationKind(models.TextChoices):
+    NO_ORDER = "no_order", "No order"
     EXPIRED_ORDER = "expired_order", "Order expired"
     LATE_FACE_TO_FACE = "late_face_to_face", "Face-to-face late"
     MISSED_MONITORING = "missed_monitoring", "Monitoring missed"
@@ -172,6 +186,9 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
     started_at = models.DateTimeField()
     started_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    late_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the start was entered late."
+    )
     reason = models.TextField(help_text="The behavior that made it necessary.")
     alternatives_tried = models.TextField(blank=True)
     release_criteria = models.TextField()
@@ -180,6 +197,12 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
         Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     release_reason = models.TextField(blank=True)
+    # When the release was entered (None before it; rows released before this column existed
+    # carry their release moment).
+    release_recorded_at = models.DateTimeField(null=True, blank=True)
+    release_late_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the release was entered late."
+    )
     guardian_notified_at = models.DateTimeField(null=True, blank=True)
     guardian_notified_by = models.ForeignKey(
         Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -217,6 +240,20 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
     @property
     def is_active(self) -> bool:
         return self.released_at is None
+
+    @property
+    def is_late_entry(self) -> bool:
+        """The start was entered more than LATE_ENTRY_AFTER after it happened: ``late_reason``
+        says why (DESIGN.md rule 1)."""
+        return self.recorded_at - self.started_at > LATE_ENTRY_AFTER
+
+    @property
+    def release_is_late_entry(self) -> bool:
+        """The release was entered more than LATE_ENTRY_AFTER after it happened:
+        ``release_late_reason`` says why."""
+        if self.released_at is None or self.release_recorded_at is None:
+            return False
+        return self.release_recorded_at - self.released_at > LATE_ENTRY_AFTER
 
     # Related rows, ordered; a caller that prefetched them pays no query here.
     def _orders(self) -> list[RestraintOrder]:
@@ -283,12 +320,27 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
         return self.started_at + timedelta(minutes=total)
 
     def violations_at(self, now: datetime) -> list[Violation]:
-        """Every rule broken by ``now`` (or by release): gaps in the order, a late or missing
-        face-to-face, monitoring gaps longer than the interval, a state limit exceeded (a hold's
-        length, an adult's mechanical total)."""
+        """Every rule broken by ``now`` (or by release): no order within ORDER_WITHIN of the
+        start, gaps in the order, a late or missing face-to-face, monitoring gaps longer than
+        the interval, a state limit exceeded (a hold's length, an adult's mechanical total)."""
         end = self.ended_at(now)
         found: list[Violation] = []
         orders = self._orders()
+        # Time without any order: more than ORDER_WITHIN from the start to the first order
+        # (or to the end, when none came).
+        allowed = self.started_at + ORDER_WITHIN
+        unordered_until = min(orders[0].ordered_at, end) if orders else end
+        if unordered_until > allowed:
+            found.append(
+                Violation(
+                    ViolationKind.NO_ORDER,
+                    allowed,
+                    f"No order for {_minutes(unordered_until - self.started_at)} minutes "
+                    "after the start."
+                    if orders
+                    else "No order.",
+                )
+            )
         if orders:
             covered = orders[0].expires_at
             for renewal in orders[1:]:
@@ -303,8 +355,6 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
                 covered = max(covered, renewal.expires_at)
             if end > covered:
                 found.append(Violation(ViolationKind.EXPIRED_ORDER, covered, "Order expired."))
-        elif end > self.started_at:
-            found.append(Violation(ViolationKind.EXPIRED_ORDER, self.started_at, "No order."))
         due = self.face_to_face_due_at()
         done = self.face_to_face_done_at()
         if (done is None and now > due) or (done is not None and done > due):
@@ -337,9 +387,15 @@ class RestraintEpisode(OrganizationOwned, Part2Labelled, PublicModel):
     def deadlines(self) -> list[datetime]:
         """Every moment at which a rule can next be broken (for the sweep's index)."""
         moments: list[datetime] = []
+        # The first order's deadline: while none has come, and when the first came too late
+        # (already past then: the sweep's first pass alerts it).
+        orders = self._orders()
+        if not orders or orders[0].ordered_at > self.started_at + ORDER_WITHIN:
+            moments.append(self.started_at + ORDER_WITHIN)
         if self.released_at is None:
             expires = self.order_expires_at()
-            moments.append(expires if expires is not None else self.started_at)
+            if expires is not None:
+                moments.append(expires)
             due = self.monitoring_due_at()
             if due is not None:
                 moments.append(due)
@@ -381,12 +437,20 @@ class RestraintOrder(OrganizationOwned, PublicModel, part_of="episode"):
     # The physician or practitioner saw the person for this order: the 24-hour window restarts.
     seen_in_person = models.BooleanField(default=False)
     note = models.CharField(max_length=300, blank=True)
+    late_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the order was entered late."
+    )
 
     class Meta:
         ordering = ["ordered_at"]
 
     def __str__(self) -> str:
         return f"Order until {self.expires_at:%H:%M}"
+
+    @property
+    def is_late_entry(self) -> bool:
+        """Entered more than LATE_ENTRY_AFTER after it was given: ``late_reason`` says why."""
+        return self.recorded_at - self.ordered_at > LATE_ENTRY_AFTER
 
 
 @dataclass(frozen=True)
@@ -409,6 +473,9 @@ class FaceToFace(OrganizationOwned, PublicModel, part_of="episode"):
     recorded_at = models.DateTimeField()
     findings = models.TextField()
     continue_episode = models.BooleanField(default=True)
+    late_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the evaluation was entered late."
+    )
 
     class Meta:
         ordering = ["seen_at"]
@@ -416,11 +483,11 @@ class FaceToFace(OrganizationOwned, PublicModel, part_of="episode"):
     def __str__(self) -> str:
         return f"Face-to-face at {self.seen_at:%H:%M}"
 
-
-# A check entered this long after the moment it claims is a late entry (DESIGN.md rule 1: it
-# needs a reason and is shown as late; back-filled checks are what reviewers find afterwards).
-# The same span as a late observation check (rounds.services.orders.LATE_ENTRY_AFTER).
-LATE_ENTRY_AFTER = timedelta(minutes=10)
+    @property
+    def is_late_entry(self) -> bool:
+        """Entered more than LATE_ENTRY_AFTER after the person was seen: ``late_reason`` says
+        why."""
+        return self.recorded_at - self.seen_at > LATE_ENTRY_AFTER
 
 
 class MonitoringCheck(OrganizationOwned, PublicModel, part_of="episode"):

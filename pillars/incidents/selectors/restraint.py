@@ -101,14 +101,21 @@ def _until(at: datetime, now: datetime) -> tuple[str, str]:
 
 
 def timers(episode: RestraintEpisode, now: datetime) -> list[Timer]:
-    """The live clocks of an active episode: order expiring, face-to-face, monitoring."""
-    return _timers(
+    """The live clocks of an active episode: order expiring, face-to-face, monitoring, and a
+    state's total limit where the profile has one (a renewed order may run past it: the
+    renewal is kept and the limit flagged, so the limit shows beside the order's expiry)."""
+    found = _timers(
         now,
         expires=episode.order_expires_at(),
         done=episode.face_to_face_done_at(),
         due=episode.face_to_face_due_at(),
         monitoring=episode.monitoring_due_at(),
     )
+    limit = episode.state_total_limit_at()
+    if limit is not None:
+        text, tone = _until(limit, now)
+        found.append(Timer("state_limit", "State limit", limit, text, tone))
+    return found
 
 
 def _timers(

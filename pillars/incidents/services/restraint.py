@@ -306,6 +306,29 @@ def _text(value: str, name: str, message: str, limit: int = MAX_TEXT) -> str:
     return value
 
 
+def _late_reason(reason: str, late: str | None) -> str:
+    """DESIGN.md rule 1: an entry made more than LATE_ENTRY_AFTER after the moment it claims is
+    a late (back-filled) entry; it says why, and the episode shows it as a late entry. ``late``
+    names what is late (None: on time, and no reason is kept)."""
+    if late is None:
+        return ""
+    reason = (reason or "").strip()
+    if not reason:
+        minutes = int(LATE_ENTRY_AFTER.total_seconds() // 60)
+        raise invalid(
+            "late_reason",
+            f"{late} is entered more than {minutes} minutes after it happened: say why. "
+            "It will be shown as a late entry.",
+        )
+    if len(reason) > MAX_SHORT:
+        raise invalid("late_reason", f"At most {MAX_SHORT} characters.")
+    return reason
+
+
+def _is_late(now: datetime, moment: datetime) -> bool:
+    return now - moment > LATE_ENTRY_AFTER
+
+
 def _orderer(ordered_by: Staff | None, staff_pk: int) -> int:
     return ordered_by.pk if ordered_by is not None else staff_pk
 
@@ -468,10 +491,12 @@ def start_episode(
     ordered_by: Staff | None = None,
     ordered_at: datetime | None = None,
     staff: list[Staff] | None = None,
+    late_reason: str = "",
 ) -> RestraintEpisode:
     """Start an episode with its order. The unit is where the person was placed at the start;
     the episode follows the unit's rule profile (this version) to its end. ``staff`` names the
-    staff who took part; each gets a restraint row in the exposure ledger."""
+    staff who took part; each gets a restraint row in the exposure ledger. A start (or its
+    order) entered more than LATE_ENTRY_AFTER after it happened needs ``late_reason``."""
     acting = policy.require(actor, "incidents.restraint_order", person)
     now = clock.now()
     errors: dict[str, list[str]] = {}
@@ -498,6 +523,11 @@ def start_episode(
         raise invalid("started_at", f"{person} was not placed on a unit then.")
     unit = placement.unit
     involved = _check_staff(unit, moment, staff or [])
+    late_start, late_order = _is_late(now, moment), _is_late(now, order_moment)
+    late_reason = _late_reason(
+        late_reason,
+        "The start" if late_start else "The order" if late_order else None,
+    )
     profile = profile_for_unit(unit)
     terms = order_terms(
         profile, person=person, unit=unit, kind=kind, ordered_at=order_moment, window_start=moment
@@ -511,11 +541,20 @@ def start_episode(
             started_at=moment,
             started_by_id=acting.staff_pk,
             recorded_at=now,
+            late_reason=late_reason if late_start else "",
             reason=reason.strip(),
             alternatives_tried=(alternatives_tried or "").strip(),
             release_criteria=release_criteria.strip(),
         )
-        order = _new_order(episode, terms, ordered_by, acting.staff_pk, order_moment, now)
+        order = _new_order(
+            episode,
+            terms,
+            ordered_by,
+            acting.staff_pk,
+            order_moment,
+            now,
+            late_reason=late_reason if late_order else "",
+        )
         _involve(episode, involved, actor=actor, added_by=acting.staff_pk, now=now)
         episode = load_episode(episode.pk)
         episode.sweep_due_at = episode.first_deadline()
@@ -534,6 +573,8 @@ def start_episode(
             limit_minutes=order.limit_minutes,
             expires_at=order.expires_at.isoformat(),
             staff=[str(member.public_id) for member in involved],
+            late_entry=late_start,
+            order_late_entry=late_order,
         )
     return episode
 
@@ -584,10 +625,13 @@ def renew_order(
     ordered_by: Staff | None = None,
     seen_in_person: bool = False,
     note: str = "",
+    late_reason: str = "",
 ) -> RestraintOrder:
     """Renew the order: a new order with its own limit. Orders cover at most 24 hours from the
     start (or from the last time the practitioner saw the person); past that, a renewal needs
-    the physician or practitioner to have seen the person again (``seen_in_person``)."""
+    the physician or practitioner to have seen the person again (``seen_in_person``). A renewal
+    entered more than LATE_ENTRY_AFTER after it was given needs ``late_reason``: back-dated, it
+    could otherwise close an expired order's gap unseen."""
     acting = policy.require(actor, "incidents.restraint_order", episode)
     now = clock.now()
     note = (note or "").strip()[:MAX_SHORT]
@@ -597,6 +641,8 @@ def renew_order(
         orders = locked._orders()
         if orders and moment < orders[-1].ordered_at:
             raise invalid("ordered_at", "A renewal cannot come before the order it renews.")
+        late = _is_late(now, moment)
+        late_reason = _late_reason(late_reason, "The renewal" if late else None)
         window = moment if seen_in_person else _window_start(locked, orders)
         cap = window + timedelta(minutes=locked.profile.renewal_cap_minutes)
         if moment >= cap:
@@ -624,6 +670,7 @@ def renew_order(
             is_renewal=True,
             seen_in_person=seen_in_person,
             note=note,
+            late_reason=late_reason,
         )
         _deadline_met(locked, now, "The order was renewed.", ViolationKind.EXPIRED_ORDER)
         _audit(
@@ -637,6 +684,7 @@ def renew_order(
             limit_minutes=order.limit_minutes,
             expires_at=order.expires_at.isoformat(),
             seen_in_person=seen_in_person,
+            late_entry=late,
         )
     return order
 
@@ -648,9 +696,11 @@ def record_face_to_face(
     findings: str,
     seen_at: datetime | None = None,
     continue_episode: bool = True,
+    late_reason: str = "",
 ) -> FaceToFace:
     """The face-to-face evaluation by the physician, practitioner or trained nurse (due within
-    an hour of the start). A late one is kept and reported as late."""
+    an hour of the start). A late one is kept and reported as late. One entered more than
+    LATE_ENTRY_AFTER after the person was seen needs ``late_reason``."""
     acting = policy.require(actor, "incidents.restraint_evaluate", episode)
     now = clock.now()
     findings = _text(findings, "findings", "Write what the evaluation found.")
@@ -661,6 +711,8 @@ def record_face_to_face(
         moment = _moment(seen_at, "seen_at", now, locked.started_at)
         if locked.released_at is not None and moment > locked.released_at + timedelta(hours=1):
             raise invalid("seen_at", "That is long after the release.")
+        late = _is_late(now, moment)
+        late_reason = _late_reason(late_reason, "The face-to-face" if late else None)
         seen = FaceToFace.objects.create(
             episode=locked,
             seen_by_id=acting.staff_pk,
@@ -668,6 +720,7 @@ def record_face_to_face(
             recorded_at=now,
             findings=findings,
             continue_episode=continue_episode,
+            late_reason=late_reason,
         )
         _deadline_met(
             locked, now, "The face-to-face was recorded.", ViolationKind.LATE_FACE_TO_FACE
@@ -680,6 +733,7 @@ def record_face_to_face(
             event="face_to_face",
             seen_at=moment.isoformat(),
             late=moment > locked.face_to_face_due_at(),
+            late_entry=late,
         )
     return seen
 
@@ -752,9 +806,15 @@ def record_monitoring(
 
 
 def release_episode(
-    episode: RestraintEpisode, *, actor: Any, reason: str, released_at: datetime | None = None
+    episode: RestraintEpisode,
+    *,
+    actor: Any,
+    reason: str,
+    released_at: datetime | None = None,
+    late_reason: str = "",
 ) -> RestraintEpisode:
-    """Release: the person met the release criteria (or why else)."""
+    """Release: the person met the release criteria (or why else). A release entered more than
+    LATE_ENTRY_AFTER after it happened needs ``late_reason``."""
     acting = policy.require(actor, "incidents.restraint_order", episode)
     now = clock.now()
     reason = _text(reason, "reason", "Say why the person is released.")
@@ -766,10 +826,22 @@ def release_episode(
         checks = locked._checks()
         if checks and moment < checks[-1].observed_at:
             raise invalid("released_at", "The release is before the last monitoring check.")
+        late = _is_late(now, moment)
+        late_reason = _late_reason(late_reason, "The release" if late else None)
         locked.released_at = moment
         locked.released_by_id = acting.staff_pk
         locked.release_reason = reason
-        locked.save(update_fields=["released_at", "released_by", "release_reason"])
+        locked.release_recorded_at = now
+        locked.release_late_reason = late_reason
+        locked.save(
+            update_fields=[
+                "released_at",
+                "released_by",
+                "release_reason",
+                "release_recorded_at",
+                "release_late_reason",
+            ]
+        )
         _refresh_sweep(locked, now)
         _close_alerts(locked, now, "The person was released.")
         _audit(
@@ -781,6 +853,7 @@ def release_episode(
             released_at=moment.isoformat(),
             reason=reason,
             violations=[v.kind for v in locked.violations_at(moment)],
+            late_entry=late,
         )
     return locked
 
@@ -918,9 +991,9 @@ def _sweep_one(pk: int, due: datetime, now: datetime) -> int | None:
 
 
 def sweep_restraint(now: datetime | None = None, *, limit: int = 100) -> SweepResult:
-    """One sweep: alert the shift lead of every restraint rule broken by ``now`` (expired
-    order, late face-to-face, missed monitoring, over a state total), once each. Safe from any
-    number of workers at once. Each episode goes through the one failure policy
+    """One sweep: alert the shift lead of every restraint rule broken by ``now`` (no order,
+    expired order, late face-to-face, missed monitoring, over a state total), once each. Safe
+    from any number of workers at once. Each episode goes through the one failure policy
     (core.sweeps.guarded): one that raises is audited "failed" and its stored deadline pushed
     forward with back-off, so it is retried later and cannot jam the loop."""
     now = now or clock.now()

@@ -131,6 +131,7 @@ def _add_persons(world: World, first: int, count: int, covering: list[str]) -> N
                 reason="Hit a peer",
                 release_criteria="Calm",
                 started_at=clock.now() - timedelta(minutes=10),
+                late_reason="Entered after the hold",
             )
 
 

@@ -99,6 +99,7 @@ def test_a_due_soon_timer_shows_the_boards_amber(page: Any, world: World) -> Non
         reason="Struck a peer",
         release_criteria="Calm",
         started_at=clock.now() - timedelta(minutes=12),
+        late_reason="Entered after the hold",
     )
     sign_in(page, "t-nurse")
     page.goto(f"/rounds/units/{world.unit_a.public_id}/board/")

@@ -41,6 +41,7 @@ def _start(world: World, person: PersonServed, minutes_ago: int = 20) -> Restrai
         reason="Hit a peer",
         release_criteria="Calm",
         started_at=clock.now() - timedelta(minutes=minutes_ago),
+        late_reason="Entered after the hold",
     )
 
 

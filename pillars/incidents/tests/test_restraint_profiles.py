@@ -34,6 +34,7 @@ def _start(world: World) -> RestraintEpisode:
         reason="Hit a peer",
         release_criteria="Calm",
         started_at=clock.now() - timedelta(minutes=10),
+        late_reason="Entered after the hold",
     )
 
 

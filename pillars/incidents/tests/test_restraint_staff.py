@@ -36,6 +36,7 @@ def _start(world: World, staff: list[Staff] | None = None, **kwargs: Any) -> Res
         reason="Hit a peer",
         release_criteria="Calm",
         started_at=clock.now() - timedelta(minutes=10),
+        late_reason="Entered after the hold",
         staff=staff,
         **kwargs,
     )

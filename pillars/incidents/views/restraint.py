@@ -288,17 +288,22 @@ episode_monitor = _write(
 episode_face_to_face = _write(
     "face_to_face",
     EVALUATE,
-    _fields(services.record_face_to_face, "findings", "seen_at", "continue_episode"),
+    _fields(services.record_face_to_face, "findings", "seen_at", "continue_episode", "late_reason"),
     "Face-to-face evaluation recorded.",
 )
 episode_renew = _write(
     "renew",
     ORDER,
-    _fields(services.renew_order, "ordered_at", "ordered_by", "seen_in_person", "note"),
+    _fields(
+        services.renew_order, "ordered_at", "ordered_by", "seen_in_person", "note", "late_reason"
+    ),
     "Order renewed.",
 )
 episode_release = _write(
-    "release", ORDER, _fields(services.release_episode, "reason", "released_at"), "Released."
+    "release",
+    ORDER,
+    _fields(services.release_episode, "reason", "released_at", "late_reason"),
+    "Released.",
 )
 episode_guardian = _write(
     "guardian",

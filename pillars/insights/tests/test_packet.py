@@ -79,6 +79,7 @@ def _stay(world: World) -> Episode:
         reason="Kept throwing furniture",
         release_criteria="Calm for ten minutes",
         started_at=clock.now() - timedelta(minutes=50),
+        late_reason="Entered after the hold",
     )
     return Episode.objects.get(person=world.person_a)
 

@@ -161,6 +161,7 @@ def _episode(world: World) -> Any:
         reason="Hit a peer",
         release_criteria="Calm",
         started_at=clock.now() - timedelta(minutes=10),
+        late_reason="Entered after the hold",
         staff=[world.staff["bht"]],
     )
 
