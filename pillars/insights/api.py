@@ -46,12 +46,13 @@ class MeasuresOut(Schema):
 @audited("the measures (dashboards.audit_read records the read)")
 def measures_api(request: HttpRequest, unit: UUID | None = None) -> Status[MeasuresOut]:
     policy.require(request.user, "insights.view_measures")
+    whole: measures.Whole
     if unit is not None:
         found = Unit.objects.filter(public_id=unit).first()
         if found is None:
             raise Http404("Not found")
         policy.require(request.user, "insights.view_unit", found)
-        ids, scope = [found.pk], f"unit {found.public_id}"
+        ids, scope, whole = [found.pk], f"unit {found.public_id}", ("unit", found.pk)
     else:
         policy.require(request.user, "insights.view_organization")
         ids = list(
@@ -59,13 +60,19 @@ def measures_api(request: HttpRequest, unit: UUID | None = None) -> Status[Measu
                 Unit.objects.filter(is_active=True), request.user, "insights.view_organization"
             ).values_list("pk", flat=True)
         )
-        scope = "organization"
+        scope, whole = "organization", measures.ORGANIZATION
     first, last = dashboards.period()
     monthly = measures.by_month(ids, first, last)
     months = measures.months_of(first, last)
-    # The dashboard's release: the same small cells and complements hidden as on its screen.
+    # The dashboard's release: the same small cells and complements hidden as on its screen,
+    # and what the organization's other figures would give back (measures.hidden_across).
     cells = {key: monthly.get(key, {}) for key in months}
-    hidden = {m.code: measures.hidden_cells(m, cells) for m in measures.MEASURES}
+    across = measures.hidden_across(ids, first, last)
+    hidden = {
+        m.code: measures.hidden_cells(m, cells)
+        | {key for key in months if (*whole, key) in across.get(m.code, ())}
+        for m in measures.MEASURES
+    }
 
     def shown(m: measures.Measure, key: tuple[int, int]) -> bool:
         return key not in hidden[m.code] and not m.is_small(cells[key])

@@ -118,24 +118,32 @@ def build(
     unit_rows: list[Unit] | None = None,
     today: date | None = None,
     audience: Audience = "screen",
+    whole: measures.Whole = measures.ORGANIZATION,
 ) -> Dashboard:
-    """The dashboard of ``unit_ids``; a measure averaging persons' own scores hides a month or
-    unit with too few cases behind it for the ``audience``, and one more beside the total."""
+    """The dashboard of ``unit_ids`` (``whole``: the unit's, the site's or the organization's);
+    a measure averaging persons' own scores hides a month or unit with too few cases behind
+    it for the ``audience``, one more beside the total, and what the organization's other
+    dashboards would give back by subtraction (``measures.hidden_across``)."""
     first, last = period(today)
     monthly = measures.by_month(unit_ids, first, last)
-    months = [
-        (month_label(y, m), monthly.get((y, m), {})) for y, m in measures.months_of(first, last)
-    ]
+    keys = measures.months_of(first, last)
+    months = [(month_label(y, m), monthly.get((y, m), {})) for y, m in keys]
     total = measures.sums(unit_ids, first, last)
     latest = months[-1][1] if months else {}
     by_label = dict(months)
-    hidden_months = {m.code: measures.hidden_cells(m, by_label, audience) for m in HEADLINE}
+    across = measures.hidden_across(unit_ids, first, last, audience)
+    kind, pk = whole
+    hidden_months = {
+        m.code: measures.hidden_cells(m, by_label, audience)
+        | {month_label(*key) for key in keys if (kind, pk, key) in across.get(m.code, ())}
+        for m in HEADLINE
+    }
     latest_label = months[-1][0] if months else ""
     links = links or {}
     lines = [
         Line(
             m,
-            m.format(total, audience),
+            m.format(total, audience, hidden=(kind, pk, None) in across.get(m.code, ())),
             m.format(latest, audience, hidden=latest_label in hidden_months[m.code]),
             links.get(m.code, ""),
         )
@@ -165,7 +173,11 @@ def build(
     if unit_rows is not None:
         per_unit = measures.by_unit(unit_ids, first, last)
         cells = {u.pk: per_unit.get(u.pk, {}) for u in unit_rows}
-        hidden_units = {m.code: measures.hidden_cells(m, cells, audience) for m in HEADLINE}
+        hidden_units = {
+            m.code: measures.hidden_cells(m, cells, audience)
+            | {u.pk for u in unit_rows if ("unit", u.pk, None) in across.get(m.code, ())}
+            for m in HEADLINE
+        }
         board.units = [
             {
                 "unit": unit,
@@ -234,6 +246,11 @@ def unit_links(user: Any, unit: Unit) -> dict[str, str]:
 
 def scope_of(site: Site | None) -> str:
     return f"site {site.public_id}" if site is not None else "organization"
+
+
+def whole_of(site: Site | None) -> measures.Whole:
+    """Which of the organization's figures a director's board shows (``measures.Whole``)."""
+    return ("site", site.pk) if site is not None else measures.ORGANIZATION
 
 
 def audit_read(

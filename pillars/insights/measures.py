@@ -21,7 +21,7 @@ from pillars.core import clock, suppression
 from pillars.core.suppression import Audience
 from pillars.insights.compute import STRATA, STRATUM_LABELS
 from pillars.insights.models import FIGURES, UnitDay
-from pillars.people.models import Staff
+from pillars.people.models import Staff, Unit
 from pillars.people.selectors import employed_q
 from pillars.workforce.models.trainings import TrainingAssignment, TrainingCompletion
 from pillars.workforce.selectors.caseloads import caseload_rows
@@ -95,6 +95,62 @@ def hidden_cells[K: Hashable](
     counts = {key: sums.get(measure.cases, 0) for key, sums in cells.items()}
     total_shown = not measure.is_small({measure.cases: sum(counts.values())}, audience)
     return set(suppression.suppressed(counts, audience, total_shown=total_shown))
+
+
+# Where a figure of a measure is shown: a unit's, a site's or the whole organization's
+# ("organization", None), for one month ((year, month)) or for the whole period (None).
+Whole = tuple[str, int | None]
+Figure = tuple[str, int | None, tuple[int, int] | None]
+ORGANIZATION: Whole = ("organization", None)
+
+
+def hidden_across(
+    unit_ids: Collection[int], first: date, last: date, audience: Audience = "screen"
+) -> dict[str, set[Figure]]:
+    """For each measure with cases, the figures to hide on every scope of the organization of
+    ``unit_ids`` at once: a unit's, a site's and the organization's, for each month and for
+    the period. A unit's month hidden on its own dashboard (too few cases) came back as the
+    organization's month minus the other units' (an average with its few cases, which the
+    denominators of two averages shown give away), so the groups are hidden together
+    (``core.suppression.suppressed_across``) over the (unit, month) cells they add up; every
+    viewer gets the same decision."""
+    cased = [m for m in MEASURES if m.cases]
+    organization = (
+        Unit.objects.filter(pk__in=list(unit_ids)).values_list("site__organization_id", flat=True)
+    ).first()
+    if not cased or organization is None:
+        return {}
+    sites = dict(
+        Unit.objects.filter(site__organization_id=organization, is_active=True).values_list(
+            "pk", "site_id"
+        )
+    )
+    rows = list(
+        UnitDay.objects.filter(unit_id__in=list(sites), day__gte=first, day__lte=last)
+        .annotate(y=ExtractYear("day"), m=ExtractMonth("day"))
+        .values("unit_id", "y", "m")
+        .annotate(**{m.cases: Sum(m.cases) for m in cased})
+        .order_by()
+    )
+    found: dict[str, set[Figure]] = {}
+    for measure in cased:
+        cells: dict[Figure, set[tuple[int, tuple[int, int]]]] = {}
+        sizes: dict[Figure, int] = {}
+        for row in rows:
+            values: dict[str, Any] = dict(row)
+            count = values[measure.cases] or 0
+            if not count:
+                continue
+            unit, month = values["unit_id"], (values["y"], values["m"])
+            for kind, pk in (("unit", unit), ("site", sites[unit]), ORGANIZATION):
+                for when in (month, None):
+                    cells.setdefault((kind, pk, when), set()).add((unit, month))
+                    sizes[(kind, pk, when)] = sizes.get((kind, pk, when), 0) + count
+        minimum = suppression.threshold(audience)
+        small = {f: suppression.SMALL for f, n in sizes.items() if n < minimum}
+        # Nothing small, nothing to hide (and no span to work out).
+        found[measure.code] = set(small and suppression.suppressed_across(cells, sizes, small))
+    return found
 
 
 def hbips(kind: str, strata: Collection[str] = STRATA) -> Callable[[Sums], float | None]:

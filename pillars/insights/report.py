@@ -5,7 +5,7 @@ strata, the units' headline figures and the workforce measures. Built from the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -56,13 +56,31 @@ class MonthlyReport:
     hbips: measures.HbipsRow
     units: list[tuple[Unit, measures.Sums]]
     workforce: WorkforceFigures
+    # The measures whose month, and whose month before, the organization's other figures
+    # would give back by subtraction (``measures.hidden_across``, export threshold).
+    hidden: set[str] = field(default_factory=set)
+    hidden_before: set[str] = field(default_factory=set)
 
 
-def gather(scope: str, units: list[Unit], first: date, staff: WorkforceFigures) -> MonthlyReport:
+def gather(
+    scope: str,
+    units: list[Unit],
+    first: date,
+    staff: WorkforceFigures,
+    *,
+    whole: measures.Whole = measures.ORGANIZATION,
+) -> MonthlyReport:
+    """The report of ``units`` (``whole``: the site's or the organization's) for one month."""
     ids = [u.pk for u in units]
     last = _month_end(first)
     previous = (first - timedelta(days=1)).replace(day=1)
     per_unit = measures.by_unit(ids, first, last)
+    across = measures.hidden_across(ids, previous, last, "export")
+
+    def hidden(month: date) -> set[str]:
+        key = (*whole, (month.year, month.month))
+        return {code for code, figures in across.items() if key in figures}
+
     return MonthlyReport(
         scope,
         first,
@@ -72,6 +90,8 @@ def gather(scope: str, units: list[Unit], first: date, staff: WorkforceFigures) 
         measures.hbips_monthly(ids, first, last)[0],
         [(u, per_unit.get(u.pk, {})) for u in units],
         staff,
+        hidden(first),
+        hidden(previous),
     )
 
 
@@ -116,8 +136,8 @@ def render(report: MonthlyReport, source: str, notice: tuple[str, ...] = ()) -> 
         [
             [
                 m.name,
-                m.format(report.figures, "export"),
-                m.format(report.before, "export"),
+                m.format(report.figures, "export", hidden=m.code in report.hidden),
+                m.format(report.before, "export", hidden=m.code in report.hidden_before),
                 m.definition,
             ]
             for m in MEASURES

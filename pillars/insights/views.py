@@ -21,7 +21,7 @@ from pillars.core.routes import Routes
 from pillars.insights import dashboards, report
 from pillars.insights import privacy as privacy_board
 from pillars.insights import team as team_board
-from pillars.insights.measures import HEADLINE, MEASURES
+from pillars.insights.measures import HEADLINE, MEASURES, Whole
 from pillars.people.models import Site, Unit
 from pillars.people.tenancy import in_organization
 
@@ -78,7 +78,9 @@ def director(request: HttpRequest) -> HttpResponse:
     ids = [u.pk for u in units]
     title = f"{site.name}: insights" if site else "Organization insights"
     with replica.reads(request.user) as source:
-        board = dashboards.build(title, dashboards.scope_of(site), ids, unit_rows=units)
+        board = dashboards.build(
+            title, dashboards.scope_of(site), ids, unit_rows=units, whole=dashboards.whole_of(site)
+        )
         staff = dashboards.workforce(request.user, ids if site else None)
     dashboards.audit_read(request.user, what="director", scope=board.scope, unit_ids=ids)
     return render(
@@ -107,6 +109,7 @@ def unit_dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
             f"unit {unit.public_id}",
             [unit.pk],
             links=dashboards.unit_links(request.user, unit),
+            whole=("unit", unit.pk),
         )
     dashboards.audit_read(request.user, what="unit", scope=board.scope, unit_ids=[unit.pk])
     return render(
@@ -145,19 +148,26 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @page("the dashboards' tables as CSV; exports.release logs the export", GET)
 def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
     chosen = str(request.GET.get("unit", ""))[:40]
+    whole: Whole
     if chosen:
         if not _uuid(chosen):
             raise Http404("Not found")
         unit = _unit(request, chosen)
-        units, scope = [unit], f"unit {unit.public_id}"
+        units, scope, whole = [unit], f"unit {unit.public_id}", ("unit", unit.pk)
     else:
         policy.require(request.user, "insights.view_organization")
         site = _site(request)
         units, scope = _organization_units(request, site), dashboards.scope_of(site)
+        whole = dashboards.whole_of(site)
     ids = [u.pk for u in units]
     with replica.reads(request.user) as source:
         board = dashboards.build(
-            "export", scope, ids, unit_rows=units if not chosen else None, audience="export"
+            "export",
+            scope,
+            ids,
+            unit_rows=units if not chosen else None,
+            audience="export",
+            whole=whole,
         )
     # The one door for exports: it logs what left and for whom (aggregates, no records).
     release = exports.release(
@@ -325,7 +335,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     scope = site.name if site else "the whole organization"
     with replica.reads(request.user) as source:
         staff = dashboards.workforce(request.user, ids if site else None)
-        found = report.gather(scope, units, first, staff)
+        found = report.gather(scope, units, first, staff, whole=dashboards.whole_of(site))
     release = exports.release(
         request.user,
         what="insights.monthly_report",

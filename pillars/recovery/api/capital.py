@@ -101,7 +101,7 @@ class AssessmentOut(Out):
 
 
 class AssessmentIn(Schema):
-    instrument: str = Field(..., max_length=40, description="The instrument's code, e.g. barc-10.")
+    instrument: Text = Field(..., max_length=40, description="The instrument's code, e.g. barc-10.")
     answers: dict[str, int] = Field(
         ..., description="The answer to each item, by item number.", max_length=200
     )

@@ -33,9 +33,9 @@ READ_ERRORS = error_responses(401, 403, 404, 422)
 
 
 class DirectorySearchIn(Schema):
-    need: str = Field("", max_length=300, description="A taxonomy term's id, code or name.")
-    words: str = Field("", max_length=200)
-    language: str = Field("", max_length=60, description="A language code (es) or name.")
+    need: Text = Field("", max_length=300, description="A taxonomy term's id, code or name.")
+    words: Text = Field("", max_length=200)
+    language: Text = Field("", max_length=60, description="A language code (es) or name.")
     address: Text = Field(
         "",
         max_length=300,

@@ -106,7 +106,7 @@ class ReferralIn(Schema):
 class ReferralStatusIn(Schema):
     status: ReferralStatus
     note: Text = Field("", max_length=1000)
-    outcome_reason: str = Field("", max_length=40, description="An outcome reason's code.")
+    outcome_reason: Text = Field("", max_length=40, description="An outcome reason's code.")
     follow_up_on: Day | None = None
     client_id: UUID | None = Field(None, description="Optional replay key made by the client.")
 

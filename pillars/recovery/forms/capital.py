@@ -8,10 +8,12 @@ from typing import Any
 from django import forms
 
 from pillars.core.formtools import DateInput, DayField, TextAreaField
+from pillars.recovery.forms import replay_key
 from pillars.recovery.models.capital import Instrument
 
 
 class AssessmentForm(forms.Form):
+    client_id = replay_key()
     administered_on = DayField(label="Date answered", widget=DateInput())
     is_self_administered = forms.BooleanField(
         label="The person answered on their own", required=False

@@ -9,6 +9,7 @@ from django import forms
 
 from pillars.core.formtools import LocalDateTimeField, TextAreaField, addendum_form, ticks
 from pillars.people.models import PersonServed
+from pillars.recovery.forms import replay_key
 from pillars.recovery.models.encounters import Modality, PeerActivity, Setting
 from pillars.recovery.models.plans import Goal
 from pillars.recovery.services.encounters import MAX_MINUTES, MAX_NOTE, MAX_TEXT
@@ -37,6 +38,7 @@ def _narrative(label: str, help_text: str, check_url: str, required: bool = Fals
 
 
 class _Shared(forms.Form):
+    client_id = replay_key()
     modality = forms.ChoiceField(label="How you met", choices=Modality.choices)
     setting = forms.ChoiceField(label="Where", choices=Setting.choices)
     started_at = LocalDateTimeField(label="Started at")

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from pillars.core.formtools import DateInput, DayField, TextAreaField, plan_sign_form
+from pillars.recovery.forms import replay_key
 from pillars.recovery.models.plans import (
     ATTAINMENT,
     WELLNESS_PARTS,
@@ -72,6 +73,7 @@ WellnessSignForm = plan_sign_form(WellnessPersonSignature.choices, staff_as="the
 
 
 class GoalForm(forms.Form):
+    client_id = replay_key()
     domain = forms.ChoiceField(label="Part of life", choices=LifeDomain.choices)
     statement = TextAreaField(label="The goal, in the person's own words", max_length=MAX_STATEMENT)
     target_on = DayField(label="Target date", required=False, widget=DateInput())
@@ -92,6 +94,7 @@ class StepForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
+    client_id = replay_key()
     note = TextAreaField(label="How it is going, in the person's words", max_length=MAX_NOTE)
     attainment = forms.TypedChoiceField(
         label="How close does the goal feel?",

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from pillars.core.formtools import TextAreaField
+from pillars.recovery.forms import replay_key
 from pillars.recovery.forms.capital import AssessmentForm
 from pillars.recovery.models.plans import ATTAINMENT
 from pillars.recovery.services.plans import MAX_NOTE
@@ -24,6 +25,7 @@ class CodeForm(forms.Form):
 
 
 class OwnProgressForm(forms.Form):
+    client_id = replay_key()
     note = TextAreaField(label="How is it going? In your own words", max_length=MAX_NOTE)
     attainment = forms.TypedChoiceField(
         label="How close does the goal feel?",

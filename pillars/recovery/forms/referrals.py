@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from pillars.core.formtools import DayField, text_box
+from pillars.recovery.forms import replay_key
 from pillars.recovery.models.referrals import ReferralOutcomeReason, ReferralStatus
 
 
@@ -18,6 +19,7 @@ def _goal_choices(goals: list[Any]) -> list[tuple[str, str]]:
 class ReferForm(forms.Form):
     """What the peer writes when sending a referral to a directory service."""
 
+    client_id = replay_key()
     reason = text_box("What the person hopes this service helps with", rows=3, max_length=2000)
     goal = forms.ChoiceField(label="Recovery goal it supports", required=False)
     follow_up_on = DayField(
@@ -40,6 +42,7 @@ class ReferForm(forms.Form):
 class LogForm(forms.Form):
     """A referral made outside Pillars, to an organization named in words."""
 
+    client_id = replay_key()
     organization = forms.CharField(label="Organization", max_length=300)
     contact = forms.CharField(label="Contact (name or phone)", max_length=300, required=False)
     reason = text_box("What the person hopes this organization helps with", rows=3, max_length=2000)

@@ -173,6 +173,8 @@ class GroupSession(OrganizationOwned, PublicModel):
     started_at = models.DateTimeField()
     minutes = models.PositiveIntegerField()
     recorded_at = models.DateTimeField()
+    # The form's key: a group sent twice is recorded once, with one encounter per attendee.
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Group: {self.topic}"

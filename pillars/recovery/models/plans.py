@@ -77,6 +77,8 @@ class Goal(OrganizationOwned, Part2Labelled, PublicModel):
     created_at = models.DateTimeField()
     # When the status last changed (achieved or set aside); None while never changed.
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The form's or device's key: a goal sent twice is set once (DESIGN.md rule 7).
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["person_id", "created_at", "id"]

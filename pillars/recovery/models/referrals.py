@@ -122,6 +122,8 @@ class Referral(OrganizationOwned, Part2Labelled, PublicModel):
     reminded_follow_up_on = models.DateField(null=True, blank=True)
     follow_up_retry_at = models.DateTimeField(null=True, blank=True)
     follow_up_failures = models.PositiveIntegerField(default=0)
+    # The form's or device's key: a referral sent twice is made (and its packet sent) once.
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

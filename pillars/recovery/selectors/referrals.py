@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import policy
-from pillars.core.suppression import suppressed
+from pillars.core.suppression import SMALL, suppressed_across, threshold
 from pillars.people.models import PersonServed
 from pillars.recovery.models.referrals import (
     CLOSED_STATUSES,
@@ -65,24 +65,48 @@ class OutcomeRow:
 
     label: str
     total: int
-    # None: a cell hidden inside a shown row (small, or its complement: the row total is shown).
+    # None: a cell hidden inside a shown row (small, or one a small group could be found from).
     cells: list[int | None]
     hidden: bool
 
 
-def _rows(closed: list[Referral], key: Any) -> list[OutcomeRow]:
+# How the report cuts the closed referrals: by the service, and by the peer who referred.
+CUTS: dict[str, Any] = {
+    "by_service": lambda r: r.recipient_name,
+    "by_peer": lambda r: r.referred_by.display_name,
+}
+
+
+def _hidden(closed: list[Referral]) -> dict[tuple[str, ...], str]:
+    """Every figure of the report to hide, across its two cuts (core.suppression): a row
+    (a service or a peer) or a cell (a row's referrals of one status) under the screen's
+    threshold, and as many others as it takes that no small one is the total and the rows
+    and cells shown added and taken away (a peer's row minus the services shown of that peer
+    gave a small service back). Each figure is counted over its referrals' (service, peer,
+    status), which every figure of both cuts is a sum of."""
+    cells: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    sizes: dict[tuple[str, ...], int] = {}
+    for referral in closed:
+        atom = (*(key(referral) for key in CUTS.values()), referral.status)
+        for cut, key in CUTS.items():
+            for figure in ((cut, key(referral)), (cut, key(referral), referral.status)):
+                cells.setdefault(figure, set()).add(atom)
+                sizes[figure] = sizes.get(figure, 0) + 1
+    minimum = threshold("screen")
+    small = {figure: SMALL for figure, n in sizes.items() if n < minimum}
+    return suppressed_across(cells, sizes, small)
+
+
+def _rows(closed: list[Referral], cut: str, hidden: dict[tuple[str, ...], str]) -> list[OutcomeRow]:
     groups: dict[str, list[Referral]] = {}
     for referral in closed:
-        groups.setdefault(key(referral), []).append(referral)
-    sizes = {label: len(items) for label, items in groups.items()}
-    hide = suppressed(sizes, "screen", total_shown=True)
+        groups.setdefault(CUTS[cut](referral), []).append(referral)
     rows = []
     for label, items in sorted(groups.items()):
         counts = {s: sum(1 for r in items if r.status == s) for s in CLOSED_ORDER}
-        small = suppressed(counts, "screen", total_shown=True)
         # An empty cell holds no one and covers no one: shown as 0.
-        cells = [None if s in small and n else n for s, n in counts.items()]
-        rows.append(OutcomeRow(label, len(items), cells, label in hide))
+        cells = [None if (cut, label, s) in hidden and n else n for s, n in counts.items()]
+        rows.append(OutcomeRow(label, len(items), cells, (cut, label) in hidden))
     return rows
 
 
@@ -99,9 +123,9 @@ def outcomes(user: Any) -> dict[str, Any]:
         detail={"what": "referral outcomes", "referrals": len(closed)},
     )
     statuses = [ReferralStatus(s) for s in CLOSED_ORDER]
+    hidden = _hidden(closed)
     return {
         "statuses": statuses,
-        "by_service": _rows(closed, lambda r: r.recipient_name),
-        "by_peer": _rows(closed, lambda r: r.referred_by.display_name),
+        **{cut: _rows(closed, cut, hidden) for cut in CUTS},
         "total": len(closed),
     }

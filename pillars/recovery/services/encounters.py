@@ -8,6 +8,7 @@ peer wording; its flags never block a note and are kept with it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,7 @@ from pillars.recovery.models.encounters import (
 )
 from pillars.recovery.models.plans import Goal
 from pillars.recovery.services.person_audit import audit_person_write
+from pillars.recovery.services.replays import written_once
 
 NARRATIVE = {
     "what_was_done": "What was done",
@@ -51,6 +53,9 @@ NARRATIVE = {
 MAX_MINUTES = 8 * 60
 MAX_TEXT = 4000
 MAX_NOTE = 1000
+# Line breaks and tabs belong in a note; other control characters do not (a device's stray
+# bytes), and PostgreSQL refuses NUL in text.
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A device clock a little ahead of the server's is not a future encounter.
 CLOCK_SKEW = timedelta(minutes=5)
 # Encounters are written the same day as a rule; a month back is the most a late note reaches.
@@ -257,12 +262,7 @@ def record_encounter(
     come from the program's rule; a billing program needs the goal the encounter serves. A
     replayed ``client_id`` returns the first encounter (DESIGN.md rule 7)."""
     acting = policy.require(actor, "recovery.write_encounter", person)
-    if existing := replayed(
-        Encounter,
-        client_id,
-        {"written_by_id": acting.staff_id, "person_id": person.pk},
-        "This client id was used for another encounter.",
-    ):
+    if existing := _replayed_encounter(client_id, acting.staff_id, person):
         return existing
     staff = Staff.objects.get(pk=acting.staff_pk)
     errors: dict[str, list[str]] = {}
@@ -280,6 +280,8 @@ def record_encounter(
     for name, text in texts.items():
         if len(text) > MAX_TEXT:
             errors[name] = [f"{NARRATIVE[name]}: at most {MAX_TEXT} characters."]
+        elif UNPRINTABLE.search(text):
+            errors[name] = [f"{NARRATIVE[name]}: remove the characters that cannot be printed."]
     chosen, shown = _activities_and_credential(staff, activities, credential, errors)
     # A goal the writer may not read (a Part 2 goal outside its program's team, without a
     # consent) is refused like another person's: the encounter would show its words.
@@ -304,17 +306,13 @@ def record_encounter(
     if errors:
         raise ValidationError(errors)
     now = clock.now()
-    with transaction.atomic():
-        if virtual_session is not None:
-            locked = VirtualSession.objects.select_for_update().get(pk=virtual_session.pk)
-            if locked.status != VirtualStatus.SCHEDULED:
-                raise Conflict("This video session was already recorded or cancelled.")
-            locked.status = VirtualStatus.COMPLETED
-            locked.save(update_fields=["status"])
-        encounter = _write_encounter(
-            actor=actor,
-            staff_id=staff.pk,
-            person=person,
+    return written_once(
+        lambda: _sign_encounter(
+            actor,
+            staff,
+            person,
+            virtual_session,
+            chosen,
             fields={
                 **texts,
                 "program": program,
@@ -333,10 +331,53 @@ def record_encounter(
                 "client_id": client_id,
                 "virtual_session": virtual_session,
             },
-            activities=chosen,
+        ),
+        lambda: _replayed_encounter(client_id, acting.staff_id, person),
+    )
+
+
+def _replayed_encounter(
+    client_id: UUID | None, staff_id: int | None, person: PersonServed
+) -> Encounter | None:
+    """The encounter a first write made under ``client_id`` (this writer's, for this person);
+    a key used for another encounter is a conflict."""
+    return replayed(
+        Encounter,
+        client_id,
+        {"written_by_id": staff_id, "person_id": person.pk},
+        "This client id was used for another encounter.",
+    )
+
+
+def _sign_encounter(
+    actor: Any,
+    staff: Staff,
+    person: PersonServed,
+    virtual_session: VirtualSession | None,
+    activities: list[PeerActivity],
+    *,
+    fields: dict[str, Any],
+) -> Encounter:
+    """The checked encounter's one transaction: its video session marked completed (still
+    scheduled, under its lock), the encounter with its activities and flags, the audit event."""
+    with transaction.atomic():
+        if virtual_session is not None:
+            locked = VirtualSession.objects.select_for_update().get(pk=virtual_session.pk)
+            if locked.status != VirtualStatus.SCHEDULED:
+                # A resend that waited on this lock answers with the encounter it recorded.
+                if (made := _replayed_encounter(fields["client_id"], staff.pk, person)) is not None:
+                    return made
+                raise Conflict("This video session was already recorded or cancelled.")
+            locked.status = VirtualStatus.COMPLETED
+            locked.save(update_fields=["status"])
+        return _write_encounter(
+            actor=actor,
+            staff_id=staff.pk,
+            person=person,
+            fields=fields,
+            activities=activities,
             detail={"signed": True, "virtual_session": bool(virtual_session)},
         )
-    return encounter
 
 
 @dataclass(frozen=True)
@@ -362,13 +403,17 @@ def record_group(
     purpose: str = "",
     activities: Sequence[str] = (),
     credential: str = "",
+    client_id: UUID | None = None,
 ) -> GroupSession:
     """Record a group session in one write: the shared facts once, and one signed encounter per
     attendee with their attendance and short note (each seen only by those who may see that
-    person). A billing program needs a goal for each attendee who came."""
+    person). A billing program needs a goal for each attendee who came. A replayed
+    ``client_id`` returns the first group, with no second encounter for anyone."""
     acting = policy.require(actor, "recovery.write_encounter")
     for a in attendees:
         policy.require(actor, "recovery.write_encounter", a.person)
+    if existing := _replayed_group(client_id, acting.staff_id):
+        return existing
     staff = Staff.objects.get(pk=acting.staff_pk)
     errors: dict[str, list[str]] = {}
     _check_common(
@@ -383,6 +428,8 @@ def record_group(
         errors["what_was_done"] = ["Say what the group did."]
     if len(shared) > MAX_TEXT or len(purpose) > MAX_TEXT:
         errors["what_was_done"] = [f"At most {MAX_TEXT} characters."]
+    elif UNPRINTABLE.search(shared + purpose + topic):
+        errors["what_was_done"] = ["Remove the characters that cannot be printed."]
     if not attendees:
         errors["attendees"] = ["Choose who was invited to the group."]
     elif len({a.person.pk for a in attendees}) != len(attendees):
@@ -393,6 +440,10 @@ def record_group(
         name = a.person.display_name
         if len(_clean(a.note)) > MAX_NOTE:
             errors.setdefault("attendees", []).append(f"{name}: a note is at most {MAX_NOTE}.")
+        elif UNPRINTABLE.search(a.note or ""):
+            errors.setdefault("attendees", []).append(
+                f"{name}: remove the characters that cannot be printed from the note."
+            )
         if a.goal is not None and (
             a.goal.person_id != a.person.pk or not policy.is_visible(actor, a.goal)
         ):
@@ -413,13 +464,15 @@ def record_group(
     if errors:
         raise ValidationError(errors)
     now = clock.now()
-    with transaction.atomic():
+
+    def write() -> GroupSession:
         group = GroupSession.objects.create(
             topic=topic,
             facilitated_by=staff,
             started_at=started_at,
             minutes=minutes,
             recorded_at=now,
+            client_id=client_id,
         )
         audit.record(
             actor,
@@ -456,7 +509,20 @@ def record_group(
                 activities=chosen if a.attended else [],
                 detail={"signed": True, "group": str(group.public_id), "attended": a.attended},
             )
-    return group
+        return group
+
+    return written_once(write, lambda: _replayed_group(client_id, acting.staff_id))
+
+
+def _replayed_group(client_id: UUID | None, staff_id: int | None) -> GroupSession | None:
+    """The group a first write made under ``client_id`` (this facilitator's); a key used for
+    another record is a conflict."""
+    return replayed(
+        GroupSession,
+        client_id,
+        {"facilitated_by_id": staff_id},
+        "This client id was used for another group.",
+    )
 
 
 def add_addendum(encounter: Encounter, *, actor: Any, reason: str, text: str) -> EncounterAddendum:
@@ -466,10 +532,12 @@ def add_addendum(encounter: Encounter, *, actor: Any, reason: str, text: str) ->
     reason = " ".join(str(reason or "").split())
     text = _clean(text)
     errors: dict[str, list[str]] = {}
-    if not reason or len(reason) > 300:
+    if not reason or len(reason) > 300 or UNPRINTABLE.search(reason):
         errors["reason"] = ["Give the reason for the addendum (at most 300 characters)."]
     if not text or len(text) > MAX_TEXT:
         errors["text"] = [f"Write the addendum (at most {MAX_TEXT} characters)."]
+    elif UNPRINTABLE.search(text):
+        errors["text"] = ["Remove the characters that cannot be printed from the addendum."]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -500,7 +568,7 @@ def void_encounter(encounter: Encounter, *, actor: Any, reason: str) -> Encounte
     It stays readable, marked void, and no longer counts."""
     acting = policy.require(actor, "recovery.void_encounter", encounter)
     reason = " ".join(str(reason or "").split())
-    if not reason or len(reason) > 300:
+    if not reason or len(reason) > 300 or UNPRINTABLE.search(reason):
         raise invalid("reason", "Give the reason for voiding (at most 300 characters).")
     with transaction.atomic():
         locked = Encounter.objects.select_for_update().get(pk=encounter.pk)

@@ -48,6 +48,7 @@ from pillars.recovery.models.plans import (
 )
 from pillars.recovery.services.person_audit import audit_person_write
 from pillars.recovery.services.portal import staff_or_person
+from pillars.recovery.services.replays import written_once
 
 MAX_ENTRIES = 15
 MAX_TEXT = 400
@@ -220,9 +221,13 @@ def create_goal(
     statement: str,
     target_on: date | None = None,
     steps: Any = None,
+    client_id: UUID | None = None,
 ) -> Goal:
-    """A goal the person chose, in their words, in one life domain, with its first steps."""
+    """A goal the person chose, in their words, in one life domain, with its first steps. A
+    replayed ``client_id`` returns the first goal (DESIGN.md rule 7)."""
     acting = policy.require(actor, "recovery.write_goals", person)
+    if existing := _replayed_goal(client_id, acting.staff_id, person):
+        return existing
     today = clock.today_in(person_zone(person))
     errors: dict[str, list[str]] = {}
     if domain not in LifeDomain.values:
@@ -244,7 +249,8 @@ def create_goal(
     if errors:
         raise ValidationError(errors)
     now = clock.now()
-    with transaction.atomic():
+
+    def write() -> Goal:
         goal = Goal.objects.create(
             person=person,
             domain=domain,
@@ -252,6 +258,7 @@ def create_goal(
             target_on=target_on,
             created_by_id=acting.staff_pk,
             created_at=now,
+            client_id=client_id,
         )
         for n, (step_text, step_target) in enumerate(cleaned_steps):
             GoalStep.objects.create(
@@ -272,7 +279,22 @@ def create_goal(
             steps=len(cleaned_steps),
             target_on=target_on.isoformat() if target_on else None,
         )
-    return goal
+        return goal
+
+    return written_once(write, lambda: _replayed_goal(client_id, acting.staff_id, person))
+
+
+def _replayed_goal(
+    client_id: UUID | None, staff_id: int | None, person: PersonServed
+) -> Goal | None:
+    """The goal a first write made under ``client_id`` (this writer's, for this person); a key
+    used for another record is a conflict."""
+    return replayed(
+        Goal,
+        client_id,
+        {"person_id": person.pk, "created_by_id": staff_id},
+        "This client id was used for another goal.",
+    )
 
 
 def add_goal_step(goal: Goal, *, actor: Any, text: str, target_on: date | None = None) -> GoalStep:

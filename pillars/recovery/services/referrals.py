@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -23,6 +24,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, exports, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
+from pillars.core.writes import replayed
 from pillars.people import alerts
 from pillars.people.alerts import AlertKind, Subject
 from pillars.people.consent_models import (
@@ -48,6 +50,7 @@ from pillars.recovery.models.referrals import (
     ReferralStatus,
 )
 from pillars.recovery.selectors.directory import is_confidential
+from pillars.recovery.services.replays import written_once
 
 SYSTEM_LABEL = "referral sweep"
 MAX_REASON = 2000
@@ -273,12 +276,16 @@ def refer(
     goal: Goal | None = None,
     due_on: date | None = None,
     follow_up_on: date | None = None,
+    client_id: UUID | None = None,
 ) -> Referral:
     """Refer the person to a directory service and send the packet: status "requested", the
     response due in two business days unless given, the packet released through the export
     door (Part 2 check, disclosure log with its basis and the recipient's consent, notice).
-    Refused with the reason, and nothing stored, when Part 2 information has no consent."""
-    policy.require(actor, "recovery.make_referral", person)
+    Refused with the reason, and nothing stored, when Part 2 information has no consent. A
+    replayed ``client_id`` returns the first referral, and no second packet leaves."""
+    acting = policy.require(actor, "recovery.make_referral", person)
+    if existing := _replayed(client_id, acting.staff_id, person):
+        return existing
     reason = _clean_text(reason, "reason", MAX_REASON, required=True)
     _check_goal(goal, person, actor)
     staff = _staff(actor)
@@ -286,7 +293,8 @@ def refer(
     if not seen.may_send:
         raise ValidationError({"consent": [seen.refused]})
     now = clock.now()
-    with transaction.atomic():
+
+    def write() -> Referral:
         referral = Referral(
             person=person,
             service=service,
@@ -298,21 +306,36 @@ def refer(
             sent_at=now,
             follow_up_on=follow_up_on,
             consent=seen.consent,
+            client_id=client_id,
         )
         stamp(referral)
-        if due_on is None:
-            due_on = add_business_days(_zone_today(referral), RESPONSE_BUSINESS_DAYS)
-        referral.due_on = due_on
+        due = due_on or add_business_days(_zone_today(referral), RESPONSE_BUSINESS_DAYS)
+        referral.due_on = due
         referral.save()
         _event(referral, staff, now, "", ReferralStatus.REQUESTED, "Sent to the service.")
         _audit(
             actor,
             referral,
             Action.CREATE,
-            {"service": str(service.public_id), "due_on": due_on.isoformat(), "part2": seen.part2},
+            {"service": str(service.public_id), "due_on": due.isoformat(), "part2": seen.part2},
         )
         release_packet(referral, actor=actor, fmt="send")
-    return referral
+        return referral
+
+    return written_once(write, lambda: _replayed(client_id, acting.staff_id, person))
+
+
+def _replayed(
+    client_id: UUID | None, staff_id: int | None, person: PersonServed
+) -> Referral | None:
+    """The referral a first write made under ``client_id`` (this staff member's, for this
+    person); a key used for another record is a conflict."""
+    return replayed(
+        Referral,
+        client_id,
+        {"person_id": person.pk, "referred_by_id": staff_id},
+        "This client id was used for another referral.",
+    )
 
 
 def release_packet(referral: Referral, *, actor: Any, fmt: str) -> exports.Release:
@@ -345,17 +368,22 @@ def log_outside(
     contact: str = "",
     goal: Goal | None = None,
     follow_up_on: date | None = None,
+    client_id: UUID | None = None,
 ) -> Referral:
     """Log a referral made outside Pillars (to an organization named in words): nothing leaves
-    Pillars, so no packet; the peer follows it up and closes it."""
-    policy.require(actor, "recovery.make_referral", person)
+    Pillars, so no packet; the peer follows it up and closes it. A replayed ``client_id``
+    returns the first one."""
+    acting = policy.require(actor, "recovery.make_referral", person)
+    if existing := _replayed(client_id, acting.staff_id, person):
+        return existing
     organization = _clean_text(organization, "organization", 300, required=True)
     contact = _clean_text(contact, "contact", 300, required=False)
     reason = _clean_text(reason, "reason", MAX_REASON, required=True)
     _check_goal(goal, person, actor)
     staff = _staff(actor)
     now = clock.now()
-    with transaction.atomic():
+
+    def write() -> Referral:
         referral = Referral.objects.create(
             person=person,
             is_logged=True,
@@ -368,12 +396,15 @@ def log_outside(
             created_at=now,
             sent_at=now,
             follow_up_on=follow_up_on,
+            client_id=client_id,
         )
         _event(
             referral, staff, now, "", ReferralStatus.IN_PROGRESS, "Logged: made outside Pillars."
         )
         _audit(actor, referral, Action.CREATE, {"logged": True, "organization": organization})
-    return referral
+        return referral
+
+    return written_once(write, lambda: _replayed(client_id, acting.staff_id, person))
 
 
 def update_status(

@@ -76,6 +76,7 @@ def assessment_new(request: HttpRequest, public_id: UUID, code: str) -> HttpResp
             administered_on=data["administered_on"],
             is_self_administered=bool(data.get("is_self_administered")),
             note=data["note"],
+            client_id=data["client_id"],
         ),
         saved_to(
             request,

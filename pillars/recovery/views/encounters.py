@@ -199,6 +199,7 @@ def _write_encounter(
             goal=form.chosen_goal(),
             written_with_person=data["written_with_person"],
             virtual_session=session,
+            client_id=data["client_id"],
         ),
         lambda encounter: _signed(request, encounter, staff),
         zone=zone,
@@ -267,6 +268,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
             [services.Attendee(p, came, note, goal) for p, came, note, goal in form.attendees()],
             actor=request.user,
             topic=data["topic"],
+            client_id=data["client_id"],
             **form.note_data(),
         ),
         lambda group: saved(

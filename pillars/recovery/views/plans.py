@@ -121,6 +121,7 @@ def goal_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
             statement=data["statement"],
             target_on=data["target_on"],
             steps=form.step_list(),
+            client_id=data["client_id"],
         ),
         saved_to(request, "The goal is saved.", "recovery:goal-detail"),
     )

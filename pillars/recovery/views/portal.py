@@ -105,7 +105,11 @@ def portal_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "recovery/portal/progress.html",
         {"goal": goal, "form": form},
         lambda data: plan_services.record_goal_progress(
-            goal, actor=access, note=data["note"], attainment=data.get("attainment")
+            goal,
+            actor=access,
+            note=data["note"],
+            attainment=data.get("attainment"),
+            client_id=data["client_id"],
         ),
         lambda _: _done(request, "Your progress note is saved. Thank you."),
     )
@@ -131,6 +135,7 @@ def portal_barc(request: HttpRequest) -> HttpResponse:
             instrument=instrument,
             answers=form.answers(),
             note=data["note"],
+            client_id=data["client_id"],
         ),
         lambda a: _done(request, f"Your answers are saved. Your total today: {a.total}."),
     )

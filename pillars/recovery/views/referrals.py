@@ -107,6 +107,7 @@ def refer(request: HttpRequest, public_id: UUID, service_id: UUID) -> HttpRespon
             reason=data["reason"],
             goal=form.chosen_goal(),
             follow_up_on=data["follow_up_on"],
+            client_id=data["client_id"],
         ),
         saved_to(
             request,
