@@ -30,7 +30,8 @@ BOARD_SQL = """
 SELECT o.public_id, o.precautions, o.started_at, o.last_observed_at, o.paused_at, o.resumed_at,
        l.name, l.interval_minutes, l.grace_factor, l.due_window_minutes, l.staff_ratio,
        p.public_id, p.preferred_name, p.legal_given_name, p.legal_family_name,
-       r.name, r.id, b.label, c.location, c.activity, c.observed_at, u.name, u.time_zone
+       r.name, r.id, b.label, c.location, c.activity, c.observed_at, u.name, u.time_zone,
+       c.is_late_entry, c.recorded_at
 FROM rounds_observationorder o
 JOIN people_personserved p ON p.id = o.person_id
 JOIN rounds_observationlevel l ON l.id = o.level_id
@@ -83,6 +84,7 @@ def _order(rec: tuple[Any, ...]) -> ObservationOrder:
     order.board_room, order.board_room_id, order.board_bed = rec[15], rec[16], rec[17]  # type: ignore[attr-defined]
     order.board_location, order.board_activity = rec[18], rec[19]  # type: ignore[attr-defined]
     order.board_observed_at = _moment(rec[20])  # type: ignore[attr-defined]
+    order.board_late, order.board_recorded = bool(rec[23]), _moment(rec[24])  # type: ignore[attr-defined]
     return order
 
 

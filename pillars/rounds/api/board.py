@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Field, Router, Status
 
 from pillars.core.api_errors import error_responses
 from pillars.core.declare import audited
@@ -31,6 +31,10 @@ class BoardRowOut(Out):
     last_observed_at: datetime | None
     last_location: str
     last_activity: str
+    last_is_late_entry: bool = Field(
+        description="The last check was entered more than 10 minutes after it was seen."
+    )
+    last_recorded_at: datetime | None = Field(description="When the last check was entered.")
     due_at: datetime | None
     seconds_to_due: int | None
     status: str

@@ -127,6 +127,11 @@ class ObservationOrder(OrganizationOwned, Part2Labelled, PublicModel):
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Escalation steps already alerted for the current due time (reset by each new check).
     escalation_step = models.PositiveSmallIntegerField(default=0)
+    # The unit whose chain those steps were alerted on: after a transfer the new unit's chain
+    # starts again from its first step (its staff have heard nothing), each step once.
+    escalation_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # A step whose alerts could not be written is retried, never dropped (core.sweeps): the
     # sweep leaves the step unclaimed and skips the order until this moment (back-off).
     escalation_retry_at = models.DateTimeField(null=True, blank=True)

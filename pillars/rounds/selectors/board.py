@@ -98,6 +98,10 @@ class BoardRow:
     last_location: str
     last_activity: str
     precautions: list[tuple[str, str, str]]
+    # The last check was entered long after it was seen (DESIGN.md rule 1: late entries are
+    # flagged, never hidden): when it was entered is shown beside it.
+    last_is_late_entry: bool = False
+    last_recorded_at: datetime | None = None
     paused_kind: str = ""
     with_now: list[str] = field(default_factory=list)
     is_mine: bool = False
@@ -218,6 +222,8 @@ def _board_columns() -> dict[str, Any]:
         "board_bed": F("episode__placements__bed__label"),
         "board_location": Subquery(last.values("location")[:1]),
         "board_activity": Subquery(last.values("activity")[:1]),
+        "board_late": Subquery(last.values("is_late_entry")[:1]),
+        "board_recorded": Subquery(last.values("recorded_at")[:1]),
         # Lets record_list_read label the audit event without a query of its own.
         "board_part2": Exists(
             Placement.objects.filter(
@@ -361,6 +367,8 @@ def _row(order: Any, now: datetime, mine: tuple[set[int], set[int]]) -> BoardRow
         last_observed_at=order.board_observed_at,
         last_location=order.board_location or "",
         last_activity=order.board_activity or "",
+        last_is_late_entry=bool(order.board_observed_at and order.board_late),
+        last_recorded_at=order.board_recorded if order.board_observed_at else None,
         precautions=[
             (code, choice_label(Precaution, code), PRECAUTION_ICONS.get(code, "•"))
             for code in order.precautions

@@ -2,9 +2,10 @@
 
 ``compile_snapshot`` reads the unit's persons served during the shift and, per person, the
 level and precaution changes, late and missed checks (from the check sequence and the level's
-interval and grace, see ``integrity.rounds_gaps``), late entries, monitoring exceptions, 1:1
-coverage stretches and open escalation alerts; plus the unit's open environment-of-care findings
-(a hook the inspections work connects). A fixed number of queries whatever the unit's size.
+interval and grace, see ``integrity.rounds_gaps``), late entries (seen in the shift, or entered
+during it for an earlier moment), monitoring exceptions, 1:1 coverage stretches and open
+escalation alerts; plus the unit's open environment-of-care findings (a hook the inspections
+work connects). A fixed number of queries whatever the unit's size.
 """
 
 from __future__ import annotations
@@ -73,6 +74,19 @@ def _precautions(values: list[str]) -> list[str]:
     return [str(labels.get(v, v)) for v in values]
 
 
+def _late_entry(c: Check, start: datetime) -> dict[str, Any]:
+    """A late entry as the handoff lists it; ``before_shift`` when it was seen before the shift
+    began (entered during it)."""
+    return {
+        "check": str(c.public_id),
+        "observed_at": _iso(c.observed_at),
+        "recorded_at": _iso(c.recorded_at),
+        "reason": c.late_reason,
+        "by": c.observed_by.display_name,
+        "before_shift": c.observed_at < start,
+    }
+
+
 def _unit_may_read(unit: Unit) -> Q:
     """A handoff is read by the unit's own team: it leaves out what another Part 2 program
     wrote (a person transferred in keeps that program's records there)."""
@@ -109,6 +123,22 @@ def compile_snapshot(unit: Unit, start: datetime, end: datetime, now: datetime) 
         .select_related("observed_by")
         .order_by("observed_at", "pk")
     )
+    # A check entered during the shift for a moment before it (a back-fill made after the last
+    # handoff was compiled) is listed too: otherwise no handoff would ever show it.
+    entered_late: dict[int, list[Check]] = defaultdict(list)
+    for c in (
+        Check.objects.filter(
+            _unit_may_read(unit),
+            order__person_id__in=persons,
+            is_late_entry=True,
+            recorded_at__gte=start,
+            recorded_at__lt=end,
+            observed_at__lt=start,
+        )
+        .select_related("observed_by", "order")
+        .order_by("observed_at", "pk")
+    ):
+        entered_late[c.order.person_id].append(c)
     exceptions = list(
         _overlapping(
             MonitoringException.objects.filter(order__in=orders),
@@ -194,16 +224,11 @@ def compile_snapshot(unit: Unit, start: datetime, end: datetime, now: datetime) 
                     }
                 )
             late_entries += [
-                {
-                    "check": str(c.public_id),
-                    "observed_at": _iso(c.observed_at),
-                    "recorded_at": _iso(c.recorded_at),
-                    "reason": c.late_reason,
-                    "by": c.observed_by.display_name,
-                }
+                _late_entry(c, start)
                 for c in seen
                 if c.is_late_entry and start <= c.observed_at < end
             ]
+        late_entries = [_late_entry(c, start) for c in entered_late[person_pk]] + late_entries
         in_force = next(
             (o for o in reversed(own_orders) if o.started_at < end),
             None,

@@ -12,7 +12,10 @@ when it was due.
 
 Default chain (DESIGN.md facts, loaded by migration 0004): the assigned staff member at due,
 the shift lead at +5 minutes, the unit manager at +15, the director at +30. Units may have their
-own chain (``replace_steps``); old versions are kept inactive, never deleted.
+own chain (``replace_steps``); old versions are kept inactive, never deleted. A step whose own
+recipients are nobody is heard by the next rung up (``LADDER``), so no chain is ever silent;
+a person transferred mid-chain starts the new unit's chain from its first step (each step
+still once per recipient and due time), since the new unit's staff have heard nothing.
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.roles import RoleCode
+from pillars.core.templatetags.pillars_time import fold_mark
 from pillars.people import alerts
 from pillars.people.alerts import Alert, AlertKind, Subject
 from pillars.people.models import Placement, Staff, Unit
@@ -122,8 +126,17 @@ def _current_unit() -> Subquery:
     )
 
 
+def _moved(now: datetime) -> Q:
+    """Orders (annotated with their unit) whose steps were alerted on another unit: the person
+    was transferred mid-chain, and the new unit's chain starts again from its first step."""
+    return Q(escalation_step__gt=0, due_at__lte=now, escalation_unit__isnull=False) & ~Q(
+        escalation_unit=F("unit_now")
+    )
+
+
 def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[ObservationOrder]:
-    """Open, running orders whose next escalation step is due by ``now``, oldest due first."""
+    """Open, running orders whose next escalation step is due by ``now`` (or whose chain starts
+    again on the unit they moved to), oldest due first."""
     chains = chains or Chains.load()
     return (
         ObservationOrder.objects.filter(
@@ -132,7 +145,7 @@ def due_orders(now: datetime, chains: Chains | None = None) -> QuerySet[Observat
         .filter(Q(escalation_retry_at__isnull=True) | Q(escalation_retry_at__lte=now))
         .annotate(unit_now=_current_unit())
         .filter(unit_now__isnull=False)
-        .filter(_due_filter(chains, now))
+        .filter(_due_filter(chains, now) | _moved(now))
         .order_by("due_at", "pk")
     )
 
@@ -286,6 +299,17 @@ class Roster:
         return self._by_unit[key]
 
     def recipients(self, recipient: str, order: ObservationOrder, unit: Unit) -> list[Staff]:
+        """Who hears a step: its own recipients, or when there are none (nobody leads, the
+        unit's only nurse left today, a unit without a supervisor), the next rung up the
+        ``LADDER``, so that no step of any chain, the unit's own or the default, is silent."""
+        if recipient not in LADDER:
+            raise ValueError(f"unknown recipient {recipient!r}")
+        for rung in LADDER[LADDER.index(recipient) :]:
+            if found := self._rung(rung, order, unit):
+                return found
+        return []
+
+    def _rung(self, recipient: str, order: ObservationOrder, unit: Unit) -> list[Staff]:
         if recipient == Recipient.ASSIGNED:
             self.read_orders([order])
             persons, rooms = self._rounding_on(unit)
@@ -293,14 +317,27 @@ class Roster:
             ids = set(persons.get(order.person_id, ())) | self.covering[order.pk]
             if room is not None:
                 ids |= rooms.get(room, set())
-            return self._employed_of(unit, ids) or self._unit_list("lead", unit)
+            return self._employed_of(unit, ids)
         if recipient == Recipient.LEAD:
-            return self._unit_list("lead", unit)
+            # The on-duty rule (the shift lead, else the unit's nurses); when it finds nobody,
+            # whoever is on shift on the unit now, rounding on anyone: they are on the floor.
+            return self._unit_list("lead", unit) or self._on_shift(unit)
         if recipient == Recipient.MANAGER:
             return self._unit_list("manager", unit)
-        if recipient == Recipient.DIRECTOR:
-            return self._unit_list("director", unit)
-        raise ValueError(f"unknown recipient {recipient!r}")
+        return self._unit_list("director", unit)
+
+    def _on_shift(self, unit: Unit) -> list[Staff]:
+        persons, rooms = self._rounding_on(unit)
+        return self._employed_of(unit, set().union(*persons.values(), *rooms.values()))
+
+
+# Who stands in, in turn, when a step's own recipients are nobody (``Roster.recipients``).
+LADDER: tuple[str, ...] = (
+    Recipient.ASSIGNED,
+    Recipient.LEAD,
+    Recipient.MANAGER,
+    Recipient.DIRECTOR,
+)
 
 
 # The roster of the sweep pass running now (escalate_due), if any.
@@ -313,10 +350,12 @@ def recipients_for(
     """Who a step alerts, among staff employed now.
 
     assigned: staff on shift now rounding on the person (or on the room their bed is in), and
-    anyone on 1:1/2:1 coverage with them; when nobody is, the lead. lead: the shift lead
-    assigned on the unit now; when none, the nurses of the unit. manager: supervisors of the
-    unit. director: directors of the unit or of a program that includes it; when none, every
-    director of the unit's organization. A Part 2 order's steps reach only its program's team
+    anyone on 1:1/2:1 coverage with them. lead: the shift lead assigned on the unit now; when
+    none, the nurses of the unit; when none, the staff on shift on the unit. manager:
+    supervisors of the unit. director: directors of the unit or of a program that includes it;
+    when none, every director of the unit's organization. A step that finds nobody is heard by
+    the next of these (``LADDER``: assigned, lead, manager, director), so an overdue check
+    always reaches someone. A Part 2 order's steps reach only its program's team
     (``_in_the_program``); a director step that leaves nobody is told, without the person, to
     the organization's directors (``Roster.unnamed_directors``). Inside a sweep pass the
     pass's roster answers (read once per unit and pass).
@@ -402,7 +441,9 @@ class _Wording:
     def of(cls, order: ObservationOrder, unit: Unit, due_at: datetime) -> _Wording:
         local = clock.local(due_at, unit.time_zone)
         key = _key_prefix(order, due_at)
-        return cls(order.person.display_name, order.level.name, f"{local:%H:%M}", key, unit.name)
+        # 01:30 happens twice on the night the clocks go back: the zone says which.
+        due = f"{local:%H:%M}{fold_mark(due_at, unit.time_zone)}"
+        return cls(order.person.display_name, order.level.name, due, key, unit.name)
 
     def message(self, step: EscalationStep) -> str:
         if step.after_minutes == 0:
@@ -450,7 +491,8 @@ def _claim(pk: int, due_at: datetime, k: int, j: int) -> bool:
 
 @dataclass(frozen=True)
 class _Due:
-    """One order whose steps k..j-1 have fallen due, as the sweep read it."""
+    """One order whose steps first..j-1 have fallen due, as the sweep read it at step k (first
+    is k, or 0 when the person moved to this unit after steps were alerted on another)."""
 
     pk: int
     due_at: datetime
@@ -458,6 +500,15 @@ class _Due:
     j: int
     unit_id: int
     steps: Sequence[EscalationStep]
+    first: int | None = None
+
+    @property
+    def start(self) -> int:
+        return self.k if self.first is None else self.first
+
+    @property
+    def alerted(self) -> Sequence[EscalationStep]:
+        return self.steps[self.start : self.j]
 
 
 def _claim_many(items: Sequence[_Due]) -> list[_Due]:
@@ -472,12 +523,15 @@ def _claim_many(items: Sequence[_Due]) -> list[_Due]:
         .values_list("pk", "escalation_step", "due_at")
     }
     claimed = [i for i in items if held.get(i.pk) == (i.k, i.due_at)]
-    moves: dict[tuple[int, int], list[int]] = defaultdict(list)
+    moves: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for item in claimed:
-        moves[(item.k, item.j)].append(item.pk)
-    for (k, j), pks in moves.items():
+        moves[(item.k, item.j, item.unit_id)].append(item.pk)
+    for (k, j, unit_id), pks in moves.items():
         moved = ObservationOrder.objects.filter(pk__in=pks, escalation_step=k).update(
-            escalation_step=j, escalation_retry_at=None, escalation_failures=0
+            escalation_step=j,
+            escalation_unit_id=unit_id,
+            escalation_retry_at=None,
+            escalation_failures=0,
         )
         assert moved == len(pks), "a claimed order changed under its lock"
     return claimed
@@ -520,7 +574,7 @@ def _escalate_many(
         order, unit = orders[item.pk], units[item.unit_id]
         found = drafted[item.pk] = []
         wording, subject = _Wording.of(order, unit, item.due_at), order_subject(order)
-        for step in item.steps[item.k : item.j]:
+        for step in item.alerted:
             heard = recipients_for(step.recipient, order, unit, roster.now)
             kind = AlertKind.CHECK_DUE if step.after_minutes == 0 else AlertKind.ESCALATION
             due_at = item.due_at + timedelta(minutes=step.after_minutes)
@@ -552,7 +606,7 @@ def _escalate_many(
     events = []
     for item in claimed:
         order, unit = orders[item.pk], units[item.unit_id]
-        if not drafted[item.pk]:
+        if item.alerted and not drafted[item.pk]:
             logger.warning("escalation of order %s: nobody to alert on %s", order.public_id, unit)
         events.append(
             {
@@ -580,6 +634,7 @@ def _event_detail(item: _Due, unit: Unit, new: Sequence[Alert]) -> dict[str, Any
         "due_at": item.due_at.isoformat(),
         "unit": unit.code,
         "changes": {"escalation_step": {"old": item.k, "new": item.j}},
+        **({"chain_restarted": True} if item.start != item.k else {}),
         "steps": [
             {
                 "position": s.position,
@@ -587,7 +642,7 @@ def _event_detail(item: _Due, unit: Unit, new: Sequence[Alert]) -> dict[str, Any
                 "recipient": s.recipient,
                 "due_at": (item.due_at + timedelta(minutes=s.after_minutes)).isoformat(),
             }
-            for s in item.steps[item.k : item.j]
+            for s in item.alerted
         ],
         "alerts": alerts.listed(new),
         **_unnamed(new),
@@ -666,15 +721,18 @@ def escalate_due(now: datetime | None = None, *, limit: int = 2000) -> SweepResu
         "due_at",
         "escalation_step",
         "unit_now",  # type: ignore[misc]
+        "escalation_unit",
     )
     due: list[_Due] = []
-    for pk, due_at, k, unit_id in rows[:limit]:
+    for pk, due_at, k, unit_id, alerted_on in rows[:limit]:
         steps = chains.for_unit(unit_id)
-        j = k
+        # Moved since its steps were alerted: the new unit's chain from its first step.
+        first = 0 if k > 0 and alerted_on is not None and alerted_on != unit_id else k
+        j = first
         while j < len(steps) and due_at + timedelta(minutes=steps[j].after_minutes) <= now:
             j += 1
-        if j > k:
-            due.append(_Due(pk, due_at, k, j, unit_id, steps))
+        if j > first or first != k:
+            due.append(_Due(pk, due_at, k, j, unit_id, steps, first))
     if not due:
         return result
     roster = Roster(now)
@@ -718,7 +776,8 @@ def _not_safe_message(check: Any, order: ObservationOrder, unit: Unit) -> str:
     local = clock.local(check.observed_at, unit.time_zone)
     status = check.get_safety_status_display()
     text = (
-        f"{status} check for {order.person.display_name} at {local:%H:%M}, "
+        f"{status} check for {order.person.display_name} at "
+        f"{local:%H:%M}{fold_mark(check.observed_at, unit.time_zone)}, "
         f"{check.get_location_display().lower()}"
     )
     if check.note:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -13,15 +14,16 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
 from pillars.core import clock, policy
 from pillars.core.errors import Conflict, ValidationError, invalid
+from pillars.core.templatetags.pillars_time import fold_mark
 from pillars.core.versioning import change_rule, refuse_unknown
 from pillars.core.writes import atomic_or_conflict, lock_once, replayed
 from pillars.people import labels
 from pillars.people.models import Bed, Episode, PersonServed, Placement, Room, TrustedDevice
 from pillars.people.policies import scope_read_with
-from pillars.people.selectors import record_person_event
+from pillars.people.selectors import person_zone, record_person_event
 from pillars.rounds import presence
 from pillars.rounds.choices import Activity, Location, Precaution, Proof, SafetyStatus
-from pillars.rounds.models import Check, ObservationLevel, ObservationOrder
+from pillars.rounds.models import Check, MonitoringException, ObservationLevel, ObservationOrder
 from pillars.rounds.services import escalation
 from pillars.rounds.services.levels import LEVEL_FIELDS, clean_level_values
 
@@ -84,10 +86,20 @@ def order_observation(
             .filter(person=person, ended_at__isnull=True)
             .first()
         )
+        away = None
         if current is not None:
             if moment < current.started_at:
                 raise invalid("started_at", "The change is before the current order began.")
-            _end(current, acting.staff_pk, moment, f"Changed: {reason}")
+            _refuse_change_before_last_record(current, moment)
+            away = _end(
+                current,
+                actor=actor,
+                staff_pk=acting.staff_pk,
+                moment=moment,
+                reason=f"Changed: {reason}",
+                closing=f"The order changed to {level.name}; its checks are due on the new order.",
+                away_note=f"The order changed to {level.name}; the exception goes on under it.",
+            )
         order = ObservationOrder(
             person=person,
             episode=episode,
@@ -99,9 +111,13 @@ def order_observation(
             started_at=moment,
             recorded_at=now,
             replaces=current,
+            # The person is still away: the new order's clock is paused from its start.
+            paused_at=moment if away is not None else None,
         )
-        order.due_at = order.next_due_at()
+        order.due_at = order.clock_due_at()
         order.save()
+        if away is not None:
+            _carry_exception(away, order, actor=actor, staff_pk=acting.staff_pk, now=now)
         if current is not None:
             from pillars.rounds.services.coverage import follow_order_change
 
@@ -122,12 +138,110 @@ def order_observation(
     return order
 
 
-def _end(order: ObservationOrder, staff_pk: int, moment: datetime, reason: str) -> None:
+def _refuse_change_before_last_record(current: ObservationOrder, moment: datetime) -> None:
+    """A change dated back before a check or a pause of the (locked) current order would leave
+    that record after its order ended, and the new order without it: refused, naming the time
+    from which the change can be dated."""
+    latest = max(
+        (m for m in (current.last_observed_at, current.paused_at, current.resumed_at) if m),
+        default=None,
+    )
+    if latest is not None and moment < latest:
+        zone = person_zone(current.person)
+        shown = f"{clock.local(latest, zone):%H:%M}{fold_mark(latest, zone)}"
+        raise invalid(
+            "started_at",
+            f"The current order has a check or a pause recorded at {shown}, after that time: "
+            "date the change no earlier.",
+        )
+
+
+def _end(
+    order: ObservationOrder,
+    *,
+    actor: Any,
+    staff_pk: int,
+    moment: datetime,
+    reason: str,
+    closing: str,
+    away_note: str,
+) -> MonitoringException | None:
+    """End the (locked) order at ``moment``. Its clock stops, so the "check due" and "overdue"
+    alerts of the step it had reached lose their cause and close, saying why (``closing``);
+    a missed check stays on the handoff and the integrity report, which count the checks. A
+    monitoring exception still open ends with it (``away_note``, audited), and is returned:
+    a change of level carries it to the new order."""
     order.ended_at = moment
     order.ended_by_id = staff_pk
     order.end_reason = reason
     order.due_at = None
     order.save(update_fields=["ended_at", "ended_by", "end_reason", "due_at"])
+    if order.escalation_step > 0:
+        escalation.resolve_check_alerts([order], clock.now(), reason=closing)
+    if order.paused_at is None:
+        return None
+    away = (
+        MonitoringException.objects.select_for_update()
+        .filter(order=order, ended_at__isnull=True)
+        .first()
+    )
+    if away is None:
+        return None
+    away.ended_at = max(moment, away.started_at)
+    away.ended_by_id = staff_pk
+    away.end_note = away_note[:300]
+    away.save(update_fields=["ended_at", "ended_by", "end_note"])
+    record_person_event(
+        order.person,
+        actor=actor,
+        action=Action.UPDATE,
+        target=away,
+        detail={
+            "event": "end",
+            "order": str(order.public_id),
+            "ended_at": away.ended_at.isoformat(),
+            "note": away.end_note,
+        },
+    )
+    return away
+
+
+def _carry_exception(
+    away: MonitoringException,
+    order: ObservationOrder,
+    *,
+    actor: Any,
+    staff_pk: int,
+    now: datetime,
+) -> MonitoringException:
+    """The exception the replaced order ended with, open again on the new order from its start
+    (same kind, reason, company and place): the person is still away."""
+    carried = MonitoringException.objects.create(
+        order=order,
+        kind=away.kind,
+        reason=away.reason,
+        with_whom=away.with_whom,
+        where=away.where,
+        started_at=order.started_at,
+        started_by_id=staff_pk,
+        recorded_at=now,
+    )
+    record_person_event(
+        order.person,
+        actor=actor,
+        action=Action.CREATE,
+        target=carried,
+        detail={
+            "order": str(order.public_id),
+            "kind": carried.kind,
+            "reason": carried.reason,
+            "with_whom": carried.with_whom,
+            "where": carried.where,
+            "started_at": carried.started_at.isoformat(),
+            "carried_from": str(away.public_id),
+        },
+    )
+    return carried
 
 
 def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> ObservationOrder:
@@ -139,7 +253,15 @@ def end_observation(order: ObservationOrder, *, actor: Any, reason: str) -> Obse
     with transaction.atomic():
         order = lock_once(order, "ended_at", "This order has already ended.")
         moment = clock.now()
-        _end(order, acting.staff_pk, moment, reason.strip())
+        _end(
+            order,
+            actor=actor,
+            staff_pk=acting.staff_pk,
+            moment=moment,
+            reason=reason.strip(),
+            closing="The observation order ended.",
+            away_note="The observation order ended.",
+        )
         from pillars.rounds.services.coverage import follow_order_change
 
         follow_order_change(order, None, moment, actor=actor, acting_pk=acting.staff_pk)
@@ -202,6 +324,85 @@ def placement_of(person_id: int) -> tuple[Room | None, Bed | None]:
     return (bed.room if bed is not None else None), bed
 
 
+BEFORE_START = "The check is before this observation order began."
+AFTER_END = (
+    "This observation order had ended by then; a check from the moment a level changed on "
+    "belongs to the new order."
+)
+PAUSED_THEN = (
+    "Observation was paused then (a monitoring exception: off the unit, refused, ...): "
+    "nobody could see the person. End the exception when they are back, then record the check."
+)
+SAME_MOMENT = "A check of this person at this moment is already recorded."
+
+
+def order_refuses(order: ObservationOrder, observed_at: datetime) -> str:
+    """Why the order, as read, cannot hold a check observed at ``observed_at`` ("" when it
+    can). An order covers its start up to, not including, its end: the moment a level changes
+    belongs to the next order. While a monitoring exception is open nobody sees the person,
+    so no check is dated after it began (one at the very moment it began is the last before
+    it, as ``start_exception`` allows)."""
+    if observed_at < order.started_at:
+        return BEFORE_START
+    if order.ended_at is not None and observed_at >= order.ended_at:
+        return AFTER_END
+    if order.paused_at is not None and observed_at > order.paused_at:
+        return PAUSED_THEN
+    return ""
+
+
+def clashes(
+    items: Sequence[tuple[ObservationOrder, datetime, UUID]],
+) -> list[dict[str, list[str]]]:
+    """For each new check (its order, read locked in the caller's transaction, its observed
+    moment and client id): what the stored record says against it, as field errors (empty when
+    nothing does). The order's state as locked (ended or paused since the request read it), a
+    monitoring exception that had paused the clock at that moment (a late entry dated into a
+    pause that has ended), and a check of the order already stored for the same moment under
+    another client id, or earlier in ``items`` (one check per moment: the same client id is a
+    replay, answered elsewhere). At most two queries for any number of items, and none for a
+    check newer than the order's last one and its last resume (a tap on the floor): an ended
+    pause lies before ``resumed_at``, a stored check at or before ``last_observed_at``."""
+    in_pauses = [
+        (order, moment)
+        for order, moment, _ in items
+        if order.resumed_at is not None and moment < order.resumed_at
+    ]
+    pauses: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    if in_pauses:
+        for order_id, started_at, ended_at in MonitoringException.objects.filter(
+            order_id__in={order.pk for order, _ in in_pauses},
+            started_at__lt=max(moment for _, moment in in_pauses),
+        ).values_list("order_id", "started_at", "ended_at"):
+            pauses[order_id].append((started_at, ended_at))
+    back = [
+        (order, moment)
+        for order, moment, _ in items
+        if order.last_observed_at is not None and moment <= order.last_observed_at
+    ]
+    taken: dict[tuple[int, datetime], set[UUID]] = defaultdict(set)
+    if back:
+        for order_id, observed_at, client_id in Check.objects.filter(
+            order_id__in={order.pk for order, _ in back},
+            observed_at__in={moment for _, moment in back},
+        ).values_list("order_id", "observed_at", "client_id"):
+            taken[(order_id, observed_at)].add(client_id)
+    answers: list[dict[str, list[str]]] = []
+    for order, moment, client_id in items:
+        message = order_refuses(order, moment)
+        if not message and any(
+            start < moment and (end is None or moment < end) for start, end in pauses[order.pk]
+        ):
+            message = PAUSED_THEN
+        held = taken[(order.pk, moment)]
+        if not message and held - {client_id}:
+            message = SAME_MOMENT
+        if not message:
+            held.add(client_id)
+        answers.append({"observed_at": [message]} if message else {})
+    return answers
+
+
 def validate_check(
     order: ObservationOrder,
     *,
@@ -232,10 +433,8 @@ def validate_check(
         errors["observed_at"] = ["The time must include a time zone."]
     elif observed_at > now + CLOCK_SKEW:
         errors["observed_at"] = ["A check cannot be observed in the future."]
-    elif observed_at < order.started_at:
-        errors["observed_at"] = ["The check is before this observation order began."]
-    elif order.ended_at is not None and observed_at > order.ended_at:
-        errors["observed_at"] = ["This observation order had ended by then."]
+    elif message := order_refuses(order, observed_at):
+        errors["observed_at"] = [message]
     if location not in LOCATIONS:
         errors["location"] = ["Choose where the person was."]
     if activity not in ACTIVITIES:
@@ -431,9 +630,13 @@ def record_check(
                 client_id=client_id,
                 device=device,
             )
+            # The order as locked: it may have ended or paused since the request read it, and
+            # the moment may fall in a pause or be another check's already.
+            if errors := clashes([(current, check.observed_at, client_id)])[0]:
+                raise ValidationError(errors)
             labels.stamp_from(check, placements)
             check.save(force_insert=True)
-            if advance_clock(current, observed_at):
+            if advance_clock(current, check.observed_at):
                 escalation.resolve_check_alerts([current], now)
             escalation.alert_checks_not_safe([check], {current.pk: current})
             audit.record(
@@ -447,9 +650,9 @@ def record_check(
                 purpose=Purpose.TREATMENT,
                 detail=check_audit_detail(current, check),
             )
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
         # The client id is stored already (a replay, or the same check sent twice at once and
-        # the other request won): answer as the replay.
+        # the other request won), even when the order has changed since: answer as the replay.
         if (existing := _replayed(client_id, order, details)) is None:
             raise
         return existing

@@ -32,6 +32,7 @@ from pillars.rounds.services.orders import (
     advance_clock,
     check_audit_detail,
     check_details,
+    clashes,
     new_check,
     same_details,
     validate_check,
@@ -256,6 +257,24 @@ def _store(
         .select_related("level", "person")
         .order_by("pk")
     }
+    # The orders as locked (ended or paused since the batch read them), a moment inside a
+    # pause, a moment another check already holds: such items are refused, each saying why.
+    verdicts = clashes(
+        [(locked[c.order_id], c.observed_at, cid) for cid, (_, c) in pending.items()]
+    )
+    refused: dict[UUID, int] = {}
+    for (cid, (n, _)), errors in zip(list(pending.items()), verdicts, strict=True):
+        if errors:
+            results[n].status, results[n].errors = REFUSED, errors
+            refused[cid] = n
+            del pending[cid]
+    if refused:
+        # Another device may have stored one of them a moment ago: that answer is a replay.
+        for other in Check.objects.filter(client_id__in=list(refused)):
+            n = refused[other.client_id]
+            _as_replay(results[n], other, visible[order_ids[n]], items[n].details())  # type: ignore[index]
+    if not pending:
+        return []
     checks = [check for _, check in pending.values()]
     # One read of the persons' placements labels the checks and names each audit event's
     # category (Part 2 when ever placed in a substance-use program), as for a single check.

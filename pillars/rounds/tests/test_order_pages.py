@@ -230,10 +230,12 @@ def test_history_shows_a_page_of_orders_each_with_its_latest_checks(
         few = client.get(history_url(world)).content.decode()
     assert "Latest checks (3)" in few
     _checks(order, world, 27)
-    for n in range(11):
-        services.order_observation(
-            world.person_a, actor=world.user("nurse"), level=level("q15"), reason=f"Change {n}"
-        )
+    # The changes come after the last check (a change is never dated before one).
+    with time_machine.travel(order.started_at + timedelta(minutes=31), tick=False):
+        for n in range(11):
+            services.order_observation(
+                world.person_a, actor=world.user("nurse"), level=level("q15"), reason=f"Change {n}"
+            )
     with django_assert_max_num_queries(HISTORY_BUDGET):
         many = client.get(history_url(world)).content.decode()
     assert many.count('<section class="card" id="order-') == 10

@@ -75,7 +75,9 @@ def _context(
             }
         )
         if rows[-1]["record_form"] is None and can_record:
-            rows[-1]["record_form"] = RecordForm(initial=_initial(row), auto_id=_ids(row, "record"))
+            rows[-1]["record_form"] = RecordForm(
+                initial=_initial(row), auto_id=_ids(row, "record"), queued=row.observed_at
+            )
     return {
         "unit": unit,
         "rows": rows,
@@ -97,7 +99,7 @@ def set_aside_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def set_aside_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
     row = selectors.get_set_aside_for(request.user, public_id)
     policy.require(request.user, "rounds.record_check", row.order)
-    form = RecordForm(request.POST, auto_id=_ids(row, "record"))
+    form = RecordForm(request.POST, auto_id=_ids(row, "record"), queued=row.observed_at)
     said = f"Check recorded for {row.order.person.display_name}."
     return _row_write(request, row, form, services.record_set_aside, said, zone=_zone(row))
 
