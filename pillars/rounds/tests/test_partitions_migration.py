@@ -49,22 +49,23 @@ executor = MigrationExecutor(connection)
 leaves = executor.loader.graph.leaf_nodes()
 executor.migrate([n for n in leaves if n[0] not in {a for a, _ in before}] + before)
 
-# Today's models write the rows below: they get their organization column for the writing, and
-# lose it again before the migrations that add it (and fill it from the rows' parents).
+# Today's models write the rows below: every column a later migration adds (the rows'
+# organization, an order's escalation unit, ...) is there for the writing, and gone again before
+# the migrations that add it (and fill it from the rows' parents).
 from django.apps import apps
-from pillars.people.tenancy import OrganizationOwned
 with connection.cursor() as cursor:
     tables = set(connection.introspection.table_names(cursor))
-    lacking = [
-        m for m in apps.get_models()
-        if issubclass(m, OrganizationOwned) and m._meta.db_table in tables
-        and "organization_id" not in {
+    lacking = []
+    for m in apps.get_models():
+        if m._meta.db_table not in tables:
+            continue
+        have = {
             c.name for c in connection.introspection.get_table_description(cursor, m._meta.db_table)
         }
-    ]
+        lacking += [(m, f) for f in m._meta.local_concrete_fields if f.column not in have]
 with connection.schema_editor() as editor:
-    for model in lacking:
-        editor.add_field(model, model._meta.get_field("organization"))
+    for model, field in lacking:
+        editor.add_field(model, field)
 
 world = build_world()
 now = clock.now()
@@ -100,8 +101,8 @@ for days in (75, 45):
             actor=None, action="view", object_type="test", object_id=str(days)))
 
 with connection.schema_editor() as editor:
-    for model in lacking:
-        editor.remove_field(model, model._meta.get_field("organization"))
+    for model, field in lacking:
+        editor.remove_field(model, field)
 call_command("migrate", verbosity=0)
 organizations = {
     model._meta.label: sorted(set(model.objects.values_list("organization_id", flat=True)))
