@@ -155,8 +155,11 @@ def compile_snapshot(unit: Unit, start: datetime, end: datetime, now: datetime) 
         .select_related("staff")
         .order_by("started_at", "pk")
     )
+    # The escalations still open at the shift's end: one closed before it (a check recorded,
+    # the order ended) was answered, acknowledged or not.
     alerts = list(
         Alert.objects.filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=end),
             unit=unit,
             kind=AlertKind.ESCALATION,
             acknowledged_at__isnull=True,
