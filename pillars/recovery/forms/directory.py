@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from pillars.core.formtools import text_box
+from pillars.recovery.forms import replay_key
 from pillars.recovery.selectors import directory as selectors
 from pillars.recovery.services.directory import MAX_NOTE
 
@@ -108,6 +109,7 @@ class ConfirmForm(forms.Form):
 class SaveForm(forms.Form):
     """Save a service for one person the peer works with."""
 
+    client_id = replay_key()
     person = forms.ChoiceField(label="Person served")
     note = text_box("Note", rows=3, required=False, max_length=MAX_NOTE)
 

@@ -189,6 +189,7 @@ class VoidForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
+    client_id = replay_key()
     scheduled_at = LocalDateTimeField(label="When")
     minutes_planned = forms.IntegerField(
         label="Minutes planned", min_value=5, max_value=MAX_MINUTES, initial=30

@@ -89,6 +89,7 @@ class GoalForm(forms.Form):
 
 
 class StepForm(forms.Form):
+    client_id = replay_key()
     text = forms.CharField(label="New step", max_length=300)
     target_on = DayField(label="Target date for the step", required=False, widget=DateInput())
 

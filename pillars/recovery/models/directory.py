@@ -335,6 +335,8 @@ class SavedResource(OrganizationOwned, Part2Labelled, PublicModel):
     saved_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     saved_at = models.DateTimeField()
     note = models.TextField(blank=True)
+    # The save form's key: a form sent twice saves once (DESIGN.md rule 7).
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-saved_at"]

@@ -210,6 +210,8 @@ class VirtualSession(OrganizationOwned, Part2Labelled, PublicModel):
     )
     created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # The scheduling form's key: a session sent twice is scheduled once (DESIGN.md rule 7).
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["scheduled_at", "id"]

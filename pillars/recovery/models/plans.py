@@ -110,6 +110,8 @@ class GoalStep(OrganizationOwned, PublicModel, part_of="goal"):
     sort_order = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # The step form's key: a step sent twice is added once (DESIGN.md rule 7).
+    client_id = models.UUIDField(unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["goal_id", "sort_order", "id"]

@@ -16,6 +16,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 
@@ -23,12 +24,14 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Outcome, Purpose
 from pillars.core import clock, exports, policy
 from pillars.core.errors import invalid
+from pillars.core.writes import replayed
 from pillars.people import pending_imports
 from pillars.people import services as people_services
 from pillars.people.models import PendingImport, PersonServed
 from pillars.recovery.hsds import importer
 from pillars.recovery.hsds import package as hsds
 from pillars.recovery.models import Address, HsdsService, Location, SavedResource
+from pillars.recovery.services.replays import written_once
 
 PENDING_KIND = "hsds"
 PENDING_MINUTES = 30
@@ -286,20 +289,44 @@ def _withhold(place: Location) -> int:
 
 
 def save_resource(
-    person: PersonServed, service: HsdsService, *, actor: Any, note: str = ""
+    person: PersonServed,
+    service: HsdsService,
+    *,
+    actor: Any,
+    note: str = "",
+    client_id: UUID | None = None,
 ) -> SavedResource:
-    """Save a directory service for a person served, with an optional note."""
+    """Save a directory service for a person served, with an optional note. A replayed
+    ``client_id`` returns the first save (DESIGN.md rule 7)."""
     acting = policy.require(actor, "recovery.save_resource", person)
     note = note.strip()
+
+    def replay() -> SavedResource | None:
+        return replayed(
+            SavedResource,
+            client_id,
+            {
+                "person_id": person.pk,
+                "service_id": service.pk,
+                "saved_by_id": acting.staff_pk,
+                "note": note,
+            },
+            "This client id was used for another saved resource.",
+        )
+
+    if existing := replay():
+        return existing
     if len(note) > MAX_NOTE:
         raise invalid("note", f"Keep the note under {MAX_NOTE} characters.")
-    with transaction.atomic():
+
+    def write() -> SavedResource:
         saved = SavedResource.objects.create(
             person=person,
             service=service,
             saved_by_id=acting.staff_pk,
             saved_at=clock.now(),
             note=note,
+            client_id=client_id,
         )
         audit.record(
             acting.user,
@@ -310,4 +337,6 @@ def save_resource(
             purpose=Purpose.TREATMENT,
             detail={"service": str(service.public_id)},
         )
-    return saved
+        return saved
+
+    return written_once(write, replay)

@@ -591,11 +591,33 @@ def void_encounter(encounter: Encounter, *, actor: Any, reason: str) -> Encounte
 
 
 def schedule_virtual_session(
-    person: PersonServed, *, actor: Any, scheduled_at: datetime, minutes_planned: int
+    person: PersonServed,
+    *,
+    actor: Any,
+    scheduled_at: datetime,
+    minutes_planned: int,
+    client_id: UUID | None = None,
 ) -> VirtualSession:
     """Schedule a video session with the person; its join link comes from the program's video
-    service when the program has one configured."""
+    service when the program has one configured. A replayed ``client_id`` returns the first
+    session (DESIGN.md rule 7)."""
     acting = policy.require(actor, "recovery.schedule_virtual_session", person)
+
+    def replay() -> VirtualSession | None:
+        return replayed(
+            VirtualSession,
+            client_id,
+            {
+                "person_id": person.pk,
+                "created_by_id": acting.staff_pk,
+                "scheduled_at": scheduled_at,
+                "minutes_planned": minutes_planned,
+            },
+            "This client id was used for another video session.",
+        )
+
+    if existing := replay():
+        return existing
     errors: dict[str, list[str]] = {}
     if not isinstance(scheduled_at, datetime) or scheduled_at.tzinfo is None:
         errors["scheduled_at"] = ["Give when the session is."]
@@ -608,7 +630,8 @@ def schedule_virtual_session(
     staff = Staff.objects.get(pk=acting.staff_pk)
     program = program_for(person, staff)
     rule = rule_for(program)
-    with transaction.atomic():
+
+    def write() -> VirtualSession:
         session = VirtualSession(
             person=person,
             peer=staff,
@@ -617,6 +640,7 @@ def schedule_virtual_session(
             minutes_planned=minutes_planned,
             created_by=staff,
             created_at=clock.now(),
+            client_id=client_id,
         )
         if rule is not None and rule.video_url_template:
             session.join_url = rule.join_url(str(session.public_id))
@@ -630,7 +654,9 @@ def schedule_virtual_session(
             minutes_planned=minutes_planned,
             has_link=bool(session.join_url),
         )
-    return session
+        return session
+
+    return written_once(write, replay)
 
 
 def mark_link_sent(session: VirtualSession, *, actor: Any) -> VirtualSession:

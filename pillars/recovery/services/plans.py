@@ -297,8 +297,16 @@ def _replayed_goal(
     )
 
 
-def add_goal_step(goal: Goal, *, actor: Any, text: str, target_on: date | None = None) -> GoalStep:
-    """Add a step to a goal (after the others)."""
+def add_goal_step(
+    goal: Goal,
+    *,
+    actor: Any,
+    text: str,
+    target_on: date | None = None,
+    client_id: UUID | None = None,
+) -> GoalStep:
+    """Add a step to a goal (after the others). A replayed ``client_id`` returns the first step
+    (DESIGN.md rule 7)."""
     acting = policy.require(actor, "recovery.write_goals", goal)
     person = goal.person
     cleaned = _clean_steps(
@@ -306,7 +314,25 @@ def add_goal_step(goal: Goal, *, actor: Any, text: str, target_on: date | None =
     )
     if not cleaned:
         raise invalid("text", "Write the step in the person's words.")
-    with transaction.atomic():
+    step_text, step_target = cleaned[0]
+
+    def replay() -> GoalStep | None:
+        return replayed(
+            GoalStep,
+            client_id,
+            {
+                "goal_id": goal.pk,
+                "created_by_id": acting.staff_id,
+                "text": step_text,
+                "target_on": step_target,
+            },
+            "This client id was used for another step.",
+        )
+
+    if existing := replay():
+        return existing
+
+    def write() -> GoalStep:
         locked = Goal.objects.select_for_update().get(pk=goal.pk)
         count = locked.steps.count()
         if count >= MAX_STEPS:
@@ -314,16 +340,19 @@ def add_goal_step(goal: Goal, *, actor: Any, text: str, target_on: date | None =
         last = locked.steps.aggregate(n=Max("sort_order"))["n"]
         step = GoalStep.objects.create(
             goal=locked,
-            text=cleaned[0][0],
-            target_on=cleaned[0][1],
+            text=step_text,
+            target_on=step_target,
             sort_order=(last or 0) + 1,
             created_by_id=acting.staff_pk,
             created_at=clock.now(),
+            client_id=client_id,
         )
         audit_person_write(
             actor, Action.CREATE, step, person, what="goal step", goal=str(goal.public_id)
         )
-    return step
+        return step
+
+    return written_once(write, replay)
 
 
 def set_step_done(step: GoalStep, *, actor: Any, is_done: bool) -> GoalStep:

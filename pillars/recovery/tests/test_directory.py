@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.urls import reverse
 
 from pillars.audit.models import AuditEvent
 from pillars.people.testing import World
@@ -571,6 +572,27 @@ def test_peer_saves_a_resource_for_a_person(loaded: World) -> None:
     assert list(selectors.saved_for(loaded.person_a, loaded.user("nurse"))) == [saved]
     assert list(selectors.saved_for(loaded.person_a, loaded.user("outsider"))) == []
     assert SavedResource.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_save_form_sent_twice_saves_once(loaded: World, signed_in: Any) -> None:
+    """The save form carries a replay key: a double tap saves the service once for the person."""
+    service = HsdsService.objects.first()
+    assert service is not None
+    client = signed_in("peer")
+    url = reverse("recovery:directory-save", args=[service.public_id])
+    assert 'name="client_id"' in client.get(url).content.decode()
+    form = {
+        "person": str(loaded.person_a.public_id),
+        "note": "Call Monday",
+        "client_id": "6f1c2f0e-3d4b-4c55-9a51-0d6f3b7e9a10",
+    }
+    first = client.post(url, form)
+    second = client.post(url, form)
+    assert first.status_code == second.status_code == 302
+    assert SavedResource.objects.filter(person=loaded.person_a).count() == 1
+    client.post(url, {**form, "note": "Other words"})
+    assert [r.note for r in SavedResource.objects.all()] == ["Call Monday"]
 
 
 # --- Command and pages ----------------------------------------------------------------------

@@ -206,3 +206,25 @@ def test_api_language_check(world: World) -> None:
     )
     assert {f["term"] for f in flags} == {"bipolar", "non-compliant"}
     assert all(f["field"] == "purpose" for f in flags)
+
+
+def test_a_video_session_form_sent_twice_schedules_one(world: World, signed_in: Any) -> None:
+    """The scheduling form carries a replay key: a double tap schedules one session and both
+    answers lead to it; the same key with another time is refused, nothing stored."""
+    client = signed_in("peer")
+    url = reverse("recovery:session-new", args=[world.person_a.public_id])
+    assert 'name="client_id"' in client.get(url).content.decode()
+    tomorrow = clock.local(clock.now() + timedelta(days=1), "America/Chicago")
+    form = {
+        "scheduled_at": tomorrow.strftime("%Y-%m-%dT%H:%M"),
+        "minutes_planned": "30",
+        "client_id": str(uuid.uuid4()),
+    }
+    first = client.post(url, form)
+    second = client.post(url, form)
+    session = VirtualSession.objects.get()
+    assert first["Location"] == second["Location"]
+    assert first["Location"] == reverse("recovery:session-detail", args=[session.public_id])
+    refused = client.post(url, {**form, "minutes_planned": "45"})
+    assert "This client id was used for another video session." in refused.content.decode()
+    assert VirtualSession.objects.count() == 1

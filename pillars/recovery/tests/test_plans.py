@@ -290,3 +290,30 @@ def test_an_outsider_sees_no_plan(world: World) -> None:
     stranger = make_person("MRN-X9", "Nobody")
     with pytest.raises(Http404):
         services.create_goal(stranger, actor=world.user("peer"), domain="work", statement="x")
+
+
+def test_a_step_sent_twice_is_added_once(world: World, client: Any) -> None:
+    """The goal page's step form carries a replay key: a double tap adds one step; the same key
+    with other words is refused, nothing stored."""
+    peer = world.user("peer")
+    goal = services.create_goal(
+        world.person_a, actor=peer, domain="housing", statement="A place of my own"
+    )
+    key = uuid.uuid4()
+    first = services.add_goal_step(goal, actor=peer, text="Call the office", client_id=key)
+    again = services.add_goal_step(goal, actor=peer, text="Call the office", client_id=key)
+    assert again.pk == first.pk
+    with pytest.raises(Conflict):
+        services.add_goal_step(goal, actor=peer, text="Other words", client_id=key)
+    assert GoalStep.objects.filter(goal=goal).count() == 1
+    client.force_login(peer)
+    page = client.get(reverse("recovery:goal-detail", args=[goal.public_id])).content.decode()
+    assert 'name="client_id"' in page
+    url = reverse("recovery:goal-step-add", args=[goal.public_id])
+    form = {"text": "Save the deposit", "client_id": str(uuid.uuid4())}
+    client.post(url, form)
+    client.post(url, form)
+    assert [s.text for s in GoalStep.objects.filter(goal=goal)] == [
+        "Call the office",
+        "Save the deposit",
+    ]

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, reverse
 from django.views.decorators.http import require_GET
 
@@ -116,12 +115,24 @@ def save(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
     people_selectors.record_list_read(request.user, persons, what="directory save form")
     form = SaveForm(posted(request), persons=persons)
-    if request.method == "POST" and form.is_valid():
-        person = form.persons[form.cleaned_data["person"]]
-        services.save_resource(person, service, actor=request.user, note=form.cleaned_data["note"])
-        messages.success(request, f"Saved “{service.name}” for this person.")
-        return redirect("recovery:directory-service", public_id=service.public_id)
-    return render(request, "recovery/directory/save.html", {"service": service, "form": form})
+    return form_write(
+        request,
+        form,
+        "recovery/directory/save.html",
+        {"service": service, "form": form},
+        lambda data: services.save_resource(
+            form.persons[data["person"]],
+            service,
+            actor=request.user,
+            note=data["note"],
+            client_id=data["client_id"],
+        ),
+        lambda _: saved(
+            request,
+            f"Saved “{service.name}” for this person.",
+            reverse("recovery:directory-service", args=[service.public_id]),
+        ),
+    )
 
 
 _IMPORT = CheckedImport(

@@ -167,6 +167,7 @@ def goal_step_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 actor=request.user,
                 text=form.cleaned_data["text"],
                 target_on=form.cleaned_data["target_on"],
+                client_id=form.cleaned_data["client_id"],
             )
             messages.success(request, "The step is added.")
         except (ValidationError, Conflict) as exc:
