@@ -88,7 +88,8 @@ def _run(
 ) -> RestraintEpisode | None:
     nurse = ctx.first_staff(unit, "nurse")
     bht = ctx.first_staff(unit, "bht") or nurse
-    doctor = ctx.first_staff(unit, "clinician") or nurse
+    # The clinician gives the order; the nurse enters it.
+    doctor = ctx.first_staff(unit, "clinician")
     if nurse is None or bht is None or doctor is None:
         return None
     person = placement.episode.person
@@ -180,6 +181,9 @@ def _active_now(ctx: DemoContext) -> None:
     if placement is None:
         return
     bht = ctx.first_staff(unit, "bht") or nurse
+    doctor = ctx.first_staff(unit, "clinician")
+    if doctor is None:
+        return
     with clock.replaying_at(start + timedelta(seconds=40)):
         episode = services.start_episode(
             placement.episode.person,
@@ -189,6 +193,7 @@ def _active_now(ctx: DemoContext) -> None:
             alternatives_tried=STEPS,
             release_criteria=CRITERIA,
             started_at=start,
+            ordered_by=doctor,
             staff=_involved(ctx, unit, start),
         )
     observed = start + timedelta(minutes=12)

@@ -191,6 +191,20 @@ def _entry(
     return Status(status, _fresh(episode))
 
 
+ORDERED_BY = (
+    "The clinician who gave the order (a staff member's public id); left out when the clinician "
+    "enters their own order."
+)
+
+
+def _orderer(request: HttpRequest, ordered_by: UUID | None) -> Staff | None:
+    """The staff member named as the orderer, found in the caller's view of the staff (the
+    service decides whether they may order)."""
+    if ordered_by is None:
+        return None
+    return staff_by_public_id(request.user, [ordered_by], field="ordered_by")[0]
+
+
 class RestraintStartIn(Schema):
     kind: EpisodeKind
     reason: Text = Field(min_length=1, max_length=2000)
@@ -198,6 +212,7 @@ class RestraintStartIn(Schema):
     alternatives_tried: Text = Field("", max_length=2000)
     started_at: Moment | None = None
     ordered_at: Moment | None = None
+    ordered_by: UUID | None = Field(None, description=ORDERED_BY)
     staff: list[UUID] = Field(
         default_factory=list,
         max_length=20,
@@ -238,6 +253,7 @@ class RestraintFaceToFaceIn(Schema):
 
 class RestraintRenewIn(Schema):
     ordered_at: Moment | None = None
+    ordered_by: UUID | None = Field(None, description=ORDERED_BY)
     seen_in_person: bool = False
     note: Text = Field("", max_length=300)
     late_reason: Text = Field(
@@ -361,7 +377,8 @@ def start(
         person,
         actor=request.user,
         staff=staff,
-        **payload.model_dump(exclude={"staff", "client_id"}),
+        ordered_by=_orderer(request, payload.ordered_by),
+        **payload.model_dump(exclude={"staff", "ordered_by", "client_id"}),
     )
     return Status(201, _warned(_fresh(episode), staff))
 
@@ -416,6 +433,8 @@ def _step(
 
     def step(request: HttpRequest, public_id: UUID, payload: Schema) -> Any:
         fields = payload.model_dump(exclude={"client_id"}, exclude_none=exclude_none)
+        if "ordered_by" in fields:
+            fields["ordered_by"] = _orderer(request, fields["ordered_by"])
         return _entry(request, public_id, action, service, status=status, **fields)
 
     add_route(

@@ -46,13 +46,15 @@ def _staff_field(required: bool) -> forms.ModelMultipleChoiceField:
 
 
 def _ordered_by_field() -> StaffChoiceField:
-    """Who gave the order: one of the orderers the form is given; empty means the user."""
+    """Who gave the order: one of the clinicians the form is given; empty means the user, when
+    the user is a clinician entering their own order (the service refuses anyone else)."""
     return StaffChoiceField(
         label="Ordered by",
         queryset=Staff.objects.none(),
         to_field_name="public_id",
         required=False,
-        empty_label="Me",
+        empty_label="Me (a clinician entering my own order)",
+        help_text="A nurse entering an order names the clinician who gave it.",
     )
 
 

@@ -15,6 +15,8 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, policy, sweeps
 from pillars.core.errors import ValidationError, invalid
+from pillars.core.policy import Actor
+from pillars.core.roles import RoleCode
 from pillars.core.templatetags.pillars_time import fold_mark
 from pillars.core.versioning import change_rule, refuse_unknown
 from pillars.core.writes import atomic_or_conflict
@@ -329,14 +331,25 @@ def _is_late(now: datetime, moment: datetime) -> bool:
     return now - moment > LATE_ENTRY_AFTER
 
 
-def _orderer(ordered_by: Staff | None, staff_pk: int) -> int:
-    return ordered_by.pk if ordered_by is not None else staff_pk
+def _orderer(ordered_by: Staff | None, acting: Actor) -> int:
+    """Who gave the order: a clinician of the organization (DESIGN.md: the clinician orders
+    restraint and seclusion; the CMS rule asks for a physician or licensed practitioner). A
+    clinician entering their own order gives none; anyone else entering it names the clinician,
+    and is recorded as the one who entered it, never as the orderer."""
+    if ordered_by is None:
+        if acting.has_role(RoleCode.CLINICIAN):
+            return acting.staff_pk
+        raise invalid("ordered_by", "Name the clinician who gave the order.")
+    is_clinician = ordered_by.roles.filter(code=RoleCode.CLINICIAN).exists()
+    if ordered_by.organization_id != acting.organization_id or not is_clinician:
+        raise invalid("ordered_by", f"{ordered_by} is not a clinician who may give the order.")
+    return ordered_by.pk
 
 
 def _new_order(
     episode: RestraintEpisode,
     terms: OrderTerms,
-    ordered_by: Staff | None,
+    orderer_id: int,
     staff_pk: int,
     ordered_at: datetime,
     now: datetime,
@@ -346,7 +359,7 @@ def _new_order(
     person's age, the day it counts against and its time limit."""
     return RestraintOrder.objects.create(
         episode=episode,
-        ordered_by_id=_orderer(ordered_by, staff_pk),
+        ordered_by_id=orderer_id,
         ordered_at=ordered_at,
         recorded_at=now,
         recorded_by_id=staff_pk,
@@ -512,6 +525,7 @@ def start_episode(
             errors[name] = [f"At most {MAX_TEXT} characters."]
     if errors:
         raise ValidationError(errors)
+    orderer_id = _orderer(ordered_by, acting)
     moment = _moment(started_at, "started_at", now, now - timedelta(hours=24))
     order_moment = _moment(ordered_at, "ordered_at", now, moment - timedelta(hours=1))
     # The unit the person was on when the episode began (an entry made after a transfer
@@ -549,7 +563,7 @@ def start_episode(
         order = _new_order(
             episode,
             terms,
-            ordered_by,
+            orderer_id,
             acting.staff_pk,
             order_moment,
             now,
@@ -633,6 +647,7 @@ def renew_order(
     entered more than LATE_ENTRY_AFTER after it was given needs ``late_reason``: back-dated, it
     could otherwise close an expired order's gap unseen."""
     acting = policy.require(actor, "incidents.restraint_order", episode)
+    orderer_id = _orderer(ordered_by, acting)
     now = clock.now()
     note = (note or "").strip()[:MAX_SHORT]
     with transaction.atomic():
@@ -663,7 +678,7 @@ def renew_order(
         order = _new_order(
             locked,
             terms,
-            ordered_by,
+            orderer_id,
             acting.staff_pk,
             moment,
             now,

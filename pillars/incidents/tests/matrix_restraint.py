@@ -104,6 +104,7 @@ def _start(world: World) -> RestraintEpisode:
     return services.start_episode(
         world.person_a,
         actor=world.user("nurse"),
+        ordered_by=world.staff["clinician"],
         kind=EpisodeKind.SECLUSION,
         reason="matrix",
         release_criteria="matrix",

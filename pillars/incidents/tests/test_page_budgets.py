@@ -127,6 +127,7 @@ def _add_persons(world: World, first: int, count: int, covering: list[str]) -> N
             restraint_services.start_episode(
                 person,
                 actor=world.user("nurse"),
+                ordered_by=world.staff["clinician"],
                 kind=EpisodeKind.SECLUSION,
                 reason="Hit a peer",
                 release_criteria="Calm",

@@ -24,7 +24,12 @@ def test_episode_through_the_api(world: World) -> None:
     assert_problem(bad, 422)
     assert RestraintEpisode.objects.count() == 0
     key = str(uuid.uuid4())
-    body = {"kind": "physical_hold", "reason": "Hit staff", "release_criteria": "Calm"}
+    body = {
+        "kind": "physical_hold",
+        "reason": "Hit staff",
+        "release_criteria": "Calm",
+        "ordered_by": str(world.staff["clinician"].public_id),
+    }
     first = nurse.post(path, body, headers={"Idempotency-Key": key})
     again = nurse.post(path, body, headers={"Idempotency-Key": key})
     assert first.status_code == 201, first.content

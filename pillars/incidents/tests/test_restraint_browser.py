@@ -33,6 +33,8 @@ def test_nurse_runs_an_episode_to_release(page: Any, world: World, axe_check: An
     page.get_by_role("radio", name="Seclusion").check()
     page.get_by_label("Behavior that made it necessary").fill("Struck a peer, kept charging")
     page.get_by_label("Release criteria").fill("Calm for ten minutes")
+    # The nurse enters the order and names the clinician who gave it.
+    page.get_by_label("Ordered by").select_option(label=world.staff["clinician"].display_name)
     page.get_by_role("button", name="Start and run the timers").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Seclusion: Alex Rivera")
     timers = page.locator(".restraint-timers")
@@ -95,6 +97,7 @@ def test_a_due_soon_timer_shows_the_boards_amber(page: Any, world: World) -> Non
     services.start_episode(
         world.person_a,
         actor=world.user("nurse"),
+        ordered_by=world.staff["clinician"],
         kind=EpisodeKind.SECLUSION,
         reason="Struck a peer",
         release_criteria="Calm",

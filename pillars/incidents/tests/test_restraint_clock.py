@@ -49,6 +49,7 @@ def _start(world: World, kind: str = EpisodeKind.SECLUSION, at: datetime = START
         return svc.start_episode(
             world.person_a,
             actor=world.user("nurse"),
+            ordered_by=world.staff["clinician"],
             kind=kind,
             reason="Struck a peer twice and kept going",
             release_criteria="Calm for 10 minutes and able to talk about it",
@@ -122,14 +123,16 @@ def test_a_renewal_never_runs_past_the_24_hour_window(world: World) -> None:
     _born(world, date(2012, 1, 1))  # 14: two-hour orders
     episode = _start(world)
     with time_machine.travel(START + timedelta(hours=23), tick=False):
-        order = svc.renew_order(episode, actor=world.user("nurse"))
+        order = svc.renew_order(
+            episode, actor=world.user("nurse"), ordered_by=world.staff["clinician"]
+        )
     assert (order.limit_minutes, order.expires_at) == (120, START + timedelta(hours=24))
 
 
 def test_renewal_after_expiry_is_a_violation(world: World) -> None:
     episode = _start(world)
     with time_machine.travel(START + timedelta(hours=4, minutes=10), tick=False):
-        svc.renew_order(episode, actor=world.user("nurse"))
+        svc.renew_order(episode, actor=world.user("nurse"), ordered_by=world.staff["clinician"])
     loaded = svc.load_episode(episode.pk)
     expired = [
         v
@@ -255,6 +258,7 @@ def test_bad_input_stores_nothing_and_good_input_is_audited(world: World) -> Non
         svc.start_episode(
             world.person_a,
             actor=world.user("nurse"),
+            ordered_by=world.staff["clinician"],
             kind="tied-up",
             reason=" ",
             release_criteria="",

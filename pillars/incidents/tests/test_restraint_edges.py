@@ -59,6 +59,7 @@ def _start(
         return svc.start_episode(
             world.person_a,
             actor=world.user("nurse"),
+            ordered_by=world.staff["clinician"],
             kind=kind,
             reason="Struck a peer twice and kept going",
             release_criteria="Calm for 10 minutes",
@@ -282,6 +283,7 @@ def test_the_api_refuses_a_back_filled_start_without_a_reason(world: World) -> N
         "reason": "Hit staff",
         "release_criteria": "Calm",
         "started_at": START.isoformat(),
+        "ordered_by": str(world.staff["clinician"].public_id),
     }
     with time_machine.travel(START + 30 * MIN, tick=False):
         nurse = api_as(world.user("nurse"))

@@ -3,10 +3,11 @@ pages, the shift lead's screen and the report, and what bad input does."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -37,6 +38,7 @@ def _start(world: World, person: PersonServed, minutes_ago: int = 20) -> Restrai
     return svc.start_episode(
         person,
         actor=world.user("nurse"),
+        ordered_by=world.staff["clinician"],
         kind=EpisodeKind.SECLUSION,
         reason="Hit a peer",
         release_criteria="Calm",
@@ -107,7 +109,13 @@ def test_run_an_episode_through_the_pages(world: World, signed_in: Any) -> None:
     assert "This field is required" in response.content.decode()
     assert RestraintEpisode.objects.count() == 0
     response = nurse.post(
-        start, {"kind": "seclusion", "reason": "Hit a peer", "release_criteria": "Calm 10 min"}
+        start,
+        {
+            "kind": "seclusion",
+            "reason": "Hit a peer",
+            "release_criteria": "Calm 10 min",
+            "ordered_by": str(world.staff["clinician"].public_id),
+        },
     )
     episode = RestraintEpisode.objects.get()
     assert response.status_code == 302
@@ -200,11 +208,53 @@ def test_the_orderers_offered_are_never_another_organizations(world: World) -> N
 
     other = Organization.objects.create(name="Elsewhere Health")
     far_unit, _ = make_unit(Site.objects.create(organization=other, name="Far campus"), "q")
-    elsewhere = make_staff("t-elsewhere-nurse", ["nurse"], [far_unit])
+    elsewhere = make_staff("t-elsewhere-clinician", ["clinician"], [far_unit])
     # A person not on a unit now (reached through a caseload or an emergency grant): the
-    # organization's clinicians and nurses.
+    # organization's clinicians (a nurse enters an order, never gives it).
     offered = set(views._orderers(None, world.org.pk))
-    assert world.staff["nurse"] in offered
+    assert offered == {world.staff["clinician"]}
     assert elsewhere not in offered
     assert set(views._orderers(world.unit_a, world.org.pk)) <= offered
     assert list(views._orderers(None, other.pk)) == [elsewhere]
+
+
+def test_the_person_page_links_the_active_episode_and_the_earlier_ones(
+    world: World, signed_in: Any
+) -> None:
+    nurse = signed_in("nurse")
+    page = reverse("people:person-detail", args=[world.person_a.public_id])
+    start = reverse("incidents:restraint-start", args=[world.person_a.public_id])
+    body = nurse.get(page).content.decode()
+    assert "None recorded." in body
+    assert start in body
+    # 01:30 on the night the clocks go back in Chicago, the first time (CDT) and the second (CST).
+    with time_machine.travel(datetime(2027, 11, 7, 6, 35, tzinfo=UTC), tick=False) as traveller:
+        earlier = svc.start_episode(
+            world.person_a,
+            actor=world.user("nurse"),
+            ordered_by=world.staff["clinician"],
+            kind=EpisodeKind.SECLUSION,
+            reason="Hit a peer",
+            release_criteria="Calm",
+            started_at=datetime(2027, 11, 7, 6, 30, tzinfo=UTC),
+        )
+        svc.release_episode(earlier, actor=world.user("nurse"), reason="Calm")
+        traveller.move_to(datetime(2027, 11, 7, 7, 35, tzinfo=UTC))
+        active = svc.start_episode(
+            world.person_a,
+            actor=world.user("nurse"),
+            ordered_by=world.staff["clinician"],
+            kind=EpisodeKind.SECLUSION,
+            reason="Hit a peer",
+            release_criteria="Calm",
+            started_at=datetime(2027, 11, 7, 7, 30, tzinfo=UTC),
+        )
+    body = nurse.get(page).content.decode()
+    active_url = reverse("incidents:restraint-detail", args=[active.public_id])
+    earlier_url = reverse("incidents:restraint-detail", args=[earlier.public_id])
+    assert f'<a href="{active_url}">Seclusion since 2027-11-07 01:30 CST</a>' in body
+    assert f'<li><a href="{earlier_url}">Seclusion, 2027-11-07 01:30 CDT</a></li>' in body
+    assert active_url not in body.split('class="link-list"')[1].split("</ul>")[0]
+    assert "None recorded." not in body
+    # No second episode is started while one is active.
+    assert start not in body

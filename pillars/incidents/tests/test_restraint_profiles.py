@@ -30,6 +30,7 @@ def _start(world: World) -> RestraintEpisode:
     return svc.start_episode(
         world.person_a,
         actor=world.user("nurse"),
+        ordered_by=world.staff["clinician"],
         kind=EpisodeKind.SECLUSION,
         reason="Hit a peer",
         release_criteria="Calm",

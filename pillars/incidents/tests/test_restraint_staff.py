@@ -32,6 +32,7 @@ def _start(world: World, staff: list[Staff] | None = None, **kwargs: Any) -> Res
     return svc.start_episode(
         world.person_a,
         actor=world.user("nurse"),
+        ordered_by=world.staff["clinician"],
         kind=kwargs.pop("kind", "physical_hold"),
         reason="Hit a peer",
         release_criteria="Calm",
@@ -175,6 +176,7 @@ def test_start_page_names_staff_and_the_episode_page_adds_more(
             "kind": "physical_hold",
             "reason": "Hit a peer",
             "release_criteria": "Calm",
+            "ordered_by": str(clinician.public_id),
             "staff": [str(stranger.public_id)],
         },
     )
@@ -186,6 +188,7 @@ def test_start_page_names_staff_and_the_episode_page_adds_more(
             "kind": "physical_hold",
             "reason": "Hit a peer",
             "release_criteria": "Calm",
+            "ordered_by": str(clinician.public_id),
             "staff": [str(bht.public_id)],
         },
     )
@@ -212,7 +215,12 @@ def test_api_start_with_staff_and_add_staff(world: World) -> None:
     nurse = api_as(world.user("nurse"))
     bht, clinician = world.staff["bht"], world.staff["clinician"]
     path = f"/persons/{world.person_a.public_id}/restraint"
-    body = {"kind": "mechanical", "reason": "Hit staff", "release_criteria": "Calm"}
+    body = {
+        "kind": "mechanical",
+        "reason": "Hit staff",
+        "release_criteria": "Calm",
+        "ordered_by": str(clinician.public_id),
+    }
     unknown = nurse.post(path, {**body, "staff": [str(uuid.uuid4())]})
     assert "staff" in assert_problem(unknown, 422)["errors"]
     inactive = nurse.post(path, {**body, "staff": [str(_exited(world).public_id)]})

@@ -37,6 +37,7 @@ def _start(world: World) -> RestraintEpisode:
         return svc.start_episode(
             world.person_a,
             actor=world.user("nurse"),
+            ordered_by=world.staff["clinician"],
             kind=EpisodeKind.SECLUSION,
             reason="Threw a chair at staff",
             release_criteria="Calm and safe to rejoin the unit",

@@ -37,6 +37,7 @@ def _start(world: World, kind: str = EpisodeKind.SECLUSION, at: datetime = START
         return svc.start_episode(
             world.person_a,
             actor=world.user("nurse"),
+            ordered_by=world.staff["clinician"],
             kind=kind,
             reason="Struck a peer twice and kept going",
             release_criteria="Calm for 10 minutes",

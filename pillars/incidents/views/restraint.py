@@ -53,11 +53,9 @@ route = Routes()
 
 
 def _orderers(unit: Unit | None, organization_id: int) -> Any:
-    """Who may have given the order: the unit's clinicians and nurses (for a person not on a
-    unit now, the organization's), never another organization's."""
-    qs = Staff.objects.filter(
-        roles__code__in=[RoleCode.CLINICIAN, RoleCode.NURSE], organization_id=organization_id
-    )
+    """Who may have given the order: the unit's clinicians (for a person not on a unit now, the
+    organization's), never another organization's (``services.restraint._orderer``)."""
+    qs = Staff.objects.filter(roles__code=RoleCode.CLINICIAN, organization_id=organization_id)
     if unit is not None:
         qs = qs.filter(home_units=unit)
     return qs.distinct().order_by("display_name")

@@ -75,6 +75,7 @@ def _stay(world: World) -> Episode:
     restraint_services.start_episode(
         world.person_a,
         actor=nurse,
+        ordered_by=world.staff["clinician"],
         kind=EpisodeKind.SECLUSION,
         reason="Kept throwing furniture",
         release_criteria="Calm for ten minutes",

@@ -157,6 +157,7 @@ def _episode(world: World) -> Any:
     return restraint.start_episode(
         world.person_a,
         actor=world.user("nurse"),
+        ordered_by=world.staff["clinician"],
         kind="physical_hold",
         reason="Hit a peer",
         release_criteria="Calm",

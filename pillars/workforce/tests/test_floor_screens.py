@@ -117,6 +117,7 @@ def test_the_restraint_start_form_lists_the_warning_and_the_api_answers_it(
             "reason": "Hit a peer",
             "release_criteria": "Calm",
             "started_at": (clock.now() - timedelta(minutes=5)).isoformat(),
+            "ordered_by": str(world.staff["clinician"].public_id),
             "staff": [str(world.staff["bht"].public_id)],
         },
     )
