@@ -19,6 +19,7 @@ from pillars.audit import log as audit
 from pillars.audit.choices import Action, Purpose
 from pillars.core import clock, context, policy
 from pillars.core.policy import unwrapped
+from pillars.core.templatetags import record_urls
 
 POLL_HEADER = "HTTP_X_PILLARS_POLL"
 SEEN_KEY = "pillars_seen_at"
@@ -91,7 +92,8 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Give every request an id and record where it came from, for the audit log."""
+    """Give every request an id and record where it came from, for the audit log; and mark it
+    as one request for its links (``record_urls.answering``)."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -106,9 +108,11 @@ class RequestContextMiddleware:
                 channel="api" if request.path.startswith("/api/") else "web",
             )
         )
+        routes = record_urls.answering()
         try:
             response = self.get_response(request)
         finally:
+            record_urls.answered(routes)
             context.reset(token)
         response["X-Request-ID"] = request_id
         return response
@@ -237,6 +241,9 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if user is not None:
+            # The user itself from here on, not the lazy wrappers (``policy.unwrapped``).
+            user = request.user = unwrapped(user)
         if (
             user is not None
             and user.is_authenticated
@@ -250,6 +257,4 @@ class TwoFactorRequiredMiddleware:
         ):
             target = reverse("core:two-factor") + "?" + urlencode({"next": _next_target(request)})
             return _redirect(request, target)
-        if user is not None:
-            request.user = unwrapped(user)
         return self.get_response(request)

@@ -74,9 +74,13 @@ def _addressed(*key: Any) -> tuple[tuple[NavEntry, str], ...]:
 
 
 def navigation_for(actor: Actor, path: str) -> list[NavItem]:
+    addressed = _addressed(*route_key())
+    allowed = policy.permitted(
+        actor, [entry.action for entry, _ in addressed if entry.action is not None]
+    )
     items = []
-    for entry, url in _addressed(*route_key()):
-        if entry.action is not None and not policy.can(actor, entry.action):
+    for entry, url in addressed:
+        if entry.action is not None and entry.action not in allowed:
             continue
         current = path == url if url == "/" else path.startswith(url)
         items.append(NavItem(entry.label, url, current, entry.more))

@@ -15,6 +15,7 @@ audited, and a refusal never carries the record.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,8 +49,10 @@ class Actor:
     token_scopes: frozenset[str] | None = None  # None: a browser session, all of the user's rights
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def is_authenticated(self) -> bool:
+        # Kept once asked: a user object is signed in or anonymous for its whole life, and the
+        # actor's fields are frozen. Every policy question asks it first.
         return bool(getattr(self.user, "is_authenticated", False)) and self.staff_id is not None
 
     @property
@@ -168,12 +171,13 @@ def actor_for(user: Any) -> Actor:
     holds the user itself, not the lazy ``request.user`` a middleware may have asked with."""
     if isinstance(user, Actor):
         return user
-    user = unwrapped(user)
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ANONYMOUS
+    # Only a signed-in user has one cached (a lazy ``request.user`` hands on the question).
     cached = getattr(user, "_pillars_actor", None)
     if cached is not None:
         return cached
+    user = unwrapped(user)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
     if _actor_loader is None:
         raise RuntimeError("no actor loader registered")
     actor = _actor_loader(user)
@@ -258,6 +262,13 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     if isinstance(obj, models.Model) and not is_visible(actor, obj):
         return False
     return _allowed(actor, action, obj)
+
+
+def permitted(user: Any, actions: Iterable[str]) -> set[str]:
+    """The actions among ``actions`` the actor may take, on no record in particular: ``can``
+    asked of each (the entries of a menu)."""
+    actor = actor_for(user)
+    return {action for action in actions if _allowed(actor, action, None)}
 
 
 def allows(user: Any, action: str, obj: Any = None) -> bool:

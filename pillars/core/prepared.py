@@ -23,8 +23,6 @@ PostgreSQL (one round trip for all). A function that reads in steps is a generat
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import functools
 import re
 from collections.abc import Callable, Generator, Mapping, Sequence
@@ -61,7 +59,10 @@ class _Compiled:
         if converters is None:
             columns = [column[0] for column in self.compiler.select[: self.compiler.col_count]]
             converters = self.converters[connection] = self.compiler.get_converters(columns)
-        run = copy.copy(self.compiler)
+        # A shallow copy (as ``copy.copy`` makes, without its pickling protocol's round trip):
+        # the run's own connection, SQL and values over the compiler's columns and models.
+        run = object.__new__(type(self.compiler))
+        run.__dict__.update(self.compiler.__dict__)
         run.connection = connection
         run.as_sql = lambda *args, **kwargs: (self.sql, params)
         run.get_converters = lambda expressions: converters
@@ -199,11 +200,11 @@ class Pending[R]:
 
 def together(reads: Sequence[Pending[Any]]) -> list[list[Any]]:
     """The rows of each read, in order: on PostgreSQL the kept reads of one database are sent
-    in one pipeline and answered in one round trip, instead of one round trip each; elsewhere
-    (SQLite answers in-process) they run one after the other. Two reads of the same SQL and
-    values (two parts of a page asking the same thing) are run once. Each read's rows are the
-    ones it gives alone: its own queryset makes its instances (and the Part 2 guard logs what
-    it opened) from the database's rows."""
+    in one pipeline and answered in one round trip, instead of one round trip each; on SQLite
+    (it answers in-process) they run one after the other on one cursor. Two reads of the same
+    SQL and values (two parts of a page asking the same thing) are run once. Each read's rows
+    are the ones it gives alone: its own queryset makes its instances (and the Part 2 guard
+    logs what it opened) from the database's rows."""
     fetched = _fetched(reads)
     return [read.rows(rows) for read, rows in zip(reads, fetched, strict=True)]
 
@@ -218,7 +219,9 @@ def _fetched(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | None
     """The database rows of the kept reads fetched together; None for the rest (a read not
     kept, one that locks rows, one of another database), which run alone, and for all of them
     when fetching them together would gain nothing (fewer than ``PIPELINE_FROM`` reads on
-    PostgreSQL with none asked twice; SQLite with none asked twice)."""
+    PostgreSQL with none asked twice). On SQLite, which has no round trip to save, they are
+    fetched together all the same: one cursor for all, where each read alone takes a cursor
+    of its own and Django's chunked fetch, which cost more than SQLite takes to answer."""
     found: list[list[tuple[Any, ...]] | None] = [None] * len(reads)
     ready = [
         at
@@ -238,40 +241,60 @@ def _fetched(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | None
             key = (at,)
         asked.setdefault(key, []).append(at)
     connection = connections[alias] if alias else None
-    pipelined = (
-        connection is not None and connection.vendor == "postgresql" and len(asked) >= PIPELINE_FROM
-    )
-    if connection is None or not (pipelined or len(asked) < len(ready)):
+    if connection is None:
         return found
-    connection.cursor().close()  # connected, and its health checked, outside a pipeline
-    cursors: list[tuple[list[int], Any]] = []
+    pipelined = connection.vendor == "postgresql" and len(asked) >= PIPELINE_FROM
+    if not (pipelined or connection.vendor == "sqlite" or len(asked) < len(ready)):
+        return found
+    statements = [
+        (cast(_Compiled, reads[places[0]].compiled).sql, reads[places[0]].params)
+        for places in asked.values()
+    ]
     try:
         # A database error is Django's (as a read alone raises it), wherever the pipeline
         # reports it: at a read, or when it is synced.
-        with connection.wrap_database_errors, _pipeline(connection, pipelined):
-            for places in asked.values():
-                cursor = connection.cursor()
-                cursors.append((places, cursor))
-                read = reads[places[0]]
-                cursor.execute(cast(_Compiled, read.compiled).sql, read.params)
-        for places, cursor in cursors:
-            rows = cursor.fetchall()
-            for at in places:
-                found[at] = rows
+        with connection.wrap_database_errors:
+            answers = (_pipelined if pipelined else _one_after_another)(connection, statements)
     except DatabaseError:
         if connection.in_atomic_block:
             raise  # the transaction is aborted as one failed read would abort it
         # Outside a transaction each read runs alone again and says what went wrong itself.
         return [None] * len(reads)
-    finally:
-        for _, cursor in cursors:
-            cursor.close()
+    for places, rows in zip(asked.values(), answers, strict=True):
+        for at in places:
+            found[at] = rows
     return found
 
 
-def _pipeline(connection: Any, pipelined: bool) -> Any:
-    """psycopg's pipeline on the connection, or nothing (reads sent one after the other)."""
-    return connection.connection.pipeline() if pipelined else contextlib.nullcontext()
+def _one_after_another(
+    connection: Any, statements: list[tuple[str, tuple[Any, ...]]]
+) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement, run one after the other on one cursor."""
+    with connection.cursor() as cursor:
+        answers = []
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            answers.append(cursor.fetchall())
+        return answers
+
+
+def _pipelined(
+    connection: Any, statements: list[tuple[str, tuple[Any, ...]]]
+) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement, all sent in one psycopg pipeline (a cursor each, fetched once
+    the pipeline is synced)."""
+    connection.cursor().close()  # connected, and its health checked, outside a pipeline
+    cursors: list[Any] = []
+    try:
+        with connection.connection.pipeline():
+            for sql, params in statements:
+                cursor = connection.cursor()
+                cursors.append(cursor)
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 # A function that reads in steps: each ``yield`` hands over the reads it waits for (one
@@ -439,14 +462,6 @@ class _Read:
 _READS: dict[tuple[str, Any, tuple[int | None, ...]], _Read] = {}
 
 
-def _flat(values: tuple[Any, ...]) -> Any:
-    for value in values:
-        if isinstance(value, list | tuple):
-            yield from value
-        else:
-            yield value
-
-
 def _shaped(flat: tuple[Any, ...], shape: tuple[int | None, ...]) -> list[Any]:
     """The call's values again from their flat list (a list where ``shape`` has a length)."""
     out, at = [], 0
@@ -514,8 +529,16 @@ def _kept_read(
 ) -> tuple[_Read, tuple[Any, ...]]:
     """The read kept for ``name``, ``key`` and the lengths of the lists among ``values`` (built
     with stand-ins now when it is not kept yet), and ``values`` as one flat tuple."""
-    shape = tuple(len(value) if isinstance(value, list | tuple) else None for value in values)
-    flat = tuple(_flat(values))
+    lengths: list[int | None] = []
+    items: list[Any] = []
+    for value in values:
+        if isinstance(value, list | tuple):
+            lengths.append(len(value))
+            items.extend(value)
+        else:
+            lengths.append(None)
+            items.append(value)
+    shape, flat = tuple(lengths), tuple(items)
     kept = _READS.get((name, key, shape))
     if kept is None:
         if len(_READS) >= MOST:

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from pillars.audit.choices import Category
 from pillars.core import policy, prepared
@@ -106,6 +108,27 @@ class RenderedSection:
     title: str = ""
     url: str = ""  # an on-demand section's address (people:person-section)
 
+    @property
+    def placeholder(self) -> SafeString:
+        """An on-demand section's place on the page: its title and the link that opens it
+        (htmx swaps the rendered section in)."""
+        return format_html(
+            '<section class="card" id="section-{key}" aria-labelledby="h-section-{key}">\n'
+            '  <h2 id="h-section-{key}">{title}</h2>\n'
+            '  <p><a href="{url}" hx-get="{url}" hx-target="#section-{key}" hx-swap="outerHTML">'
+            "Show {lower}</a></p>\n"
+            "</section>\n",
+            key=self.key,
+            title=self.title,
+            url=self.url,
+            lower=self.title.lower(),
+        )
+
+
+@functools.cache
+def _slug(title: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in title.lower())
+
 
 @dataclass
 class SectionGroup:
@@ -114,7 +137,8 @@ class SectionGroup:
 
     @property
     def slug(self) -> str:
-        return "".join(c if c.isalnum() else "-" for c in self.title.lower())
+        # Group titles are a few fixed words: each is made a slug once per process.
+        return _slug(self.title)
 
 
 _sections: dict[str, PersonSection] = {}

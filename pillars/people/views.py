@@ -8,6 +8,8 @@ stored. htmx requests for search results get the partial only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -30,6 +32,7 @@ from pillars.core.formtools import form_write, posted, saved, saved_to
 from pillars.core.import_pages import CheckedImport, import_page
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.routes import Routes
+from pillars.core.templatetags.pillars_time import date_filter, fold_mark
 from pillars.people import access, forms, importing, selectors, services
 from pillars.people.choices import UnitKind
 from pillars.people.models import (
@@ -130,6 +133,62 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/person_list.html", context)
 
 
+@dataclass(frozen=True)
+class _StayRow:
+    """One placement in the episodes table, its times in its own unit's zone."""
+
+    unit: str
+    bed: str
+    started: str
+    ended: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _EpisodeRow:
+    """One episode of care in the episodes table, its days in the page's zone."""
+
+    began: str
+    ended: str
+    is_open: bool
+    disposition: str
+    stays: list[_StayRow]
+
+
+# A placement's times carry their unit's zone abbreviation (none in the repeated hour of the
+# night the clocks go back, as Django's formatter writes it).
+WITH_ZONE = "Y-m-d H:i T"
+
+
+def _shown_at(moment: datetime, zone: ZoneInfo, format: str = "Y-m-d H:i") -> str:
+    """A moment as the page shows it (the ``date`` filter's text) in ``zone``."""
+    return date_filter(clock.local(moment, zone), format)
+
+
+def _episode_rows(
+    episodes: list[tuple[Episode, list[Placement]]], zone: ZoneInfo
+) -> list[_EpisodeRow]:
+    return [
+        _EpisodeRow(
+            began=_shown_at(episode.admitted_at, zone, "Y-m-d"),
+            ended=_shown_at(episode.discharged_at, zone, "Y-m-d") if episode.discharged_at else "",
+            is_open=episode.is_open,
+            disposition=episode.get_disposition_display() if episode.disposition else "",
+            stays=[
+                _StayRow(
+                    unit=p.unit.name,
+                    bed=str(p.bed) if p.bed else "",
+                    started=_shown_at(p.started_at, _zone(p.unit), WITH_ZONE),
+                    ended=_shown_at(p.ended_at, _zone(p.unit), WITH_ZONE) if p.ended_at else "",
+                    reason=p.reason,
+                )
+                for p in placements
+            ],
+        )
+        for episode, placements in episodes
+    ]
+
+
 def _person_context(
     request: HttpRequest,
     person: PersonServed,
@@ -148,7 +207,20 @@ def _person_context(
     return {
         "person": person,
         "placement": placement,
-        "episodes": episodes,
+        # Where they are now: since when, and since when in this episode, in the page's zone
+        # (a time in the repeated hour of the night the clocks go back carries its zone).
+        "placement_since": (
+            _shown_at(placement.started_at, zone) + fold_mark(placement.started_at, zone)
+            if placement
+            else ""
+        ),
+        "episode_began": (
+            _shown_at(placement.episode.admitted_at, zone)
+            + fold_mark(placement.episode.admitted_at, zone)
+            if placement
+            else ""
+        ),
+        "episodes": _episode_rows(episodes, zone),
         "zone": zone,
         "zone_name": str(zone),
         "age": person.age_on(clock.local(clock.now(), zone).date()),

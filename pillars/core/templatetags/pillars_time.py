@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.template import defaultfilters
+from django.utils import timezone
 
 register = template.Library()
 
@@ -47,7 +48,8 @@ def fold_mark(moment: datetime | None, zone: str | tzinfo | None) -> str:
 
 
 # The format characters written out directly (each as Django's formatter writes it: a four-digit
-# year, two-digit month, day, hour, minute and second) and the separators between them.
+# year, two-digit month, day, hour, minute and second, and the zone's abbreviation) and the
+# separators between them.
 _NUMERIC = {
     "Y": "{0.year:04d}",
     "m": "{0.month:02d}",
@@ -55,17 +57,30 @@ _NUMERIC = {
     "H": "{0.hour:02d}",
     "i": "{0.minute:02d}",
     "s": "{0.second:02d}",
+    "T": "{1}",
 }
 _SEPARATORS = frozenset("-: /")
 
 
 @functools.lru_cache(maxsize=64)
-def _numeric(arg: str) -> tuple[str, bool] | None:
-    """The format as a ``str.format`` pattern, and whether it shows a time of day; None for a
-    format with any other character (Django's formatter writes it)."""
+def _numeric(arg: str) -> tuple[str, bool, bool] | None:
+    """The format as a ``str.format`` pattern, whether it shows a time of day, and whether it
+    names the zone; None for a format with any other character (Django's formatter writes it)."""
     if not arg or any(c not in _NUMERIC and c not in _SEPARATORS for c in arg):
         return None
-    return "".join(_NUMERIC.get(c, c) for c in arg), any(c in "His" for c in arg)
+    pattern = "".join(_NUMERIC.get(c, c) for c in arg)
+    return pattern, any(c in "HisT" for c in arg), "T" in arg
+
+
+def _zone_name(moment: datetime) -> str:
+    """The zone's abbreviation as Django's formatter writes it ("T"): the default zone's for a
+    naive moment, and nothing in an hour the clocks repeat or skip."""
+    zone = moment.tzinfo
+    if zone is None or timezone.is_naive(moment):
+        zone = timezone.get_default_timezone()
+    if zone.utcoffset(moment.replace(fold=not moment.fold)) != zone.utcoffset(moment):
+        return ""
+    return str(zone.tzname(moment))
 
 
 @register.filter(name="date", expects_localtime=True, is_safe=False)
@@ -74,8 +89,10 @@ def date_filter(value: Any, arg: str | None = None) -> str:
     date or a moment written out without its general formatter."""
     numeric = _numeric(arg) if isinstance(arg, str) else None
     if numeric is not None and isinstance(value, Day):
-        pattern, with_time = numeric
+        pattern, with_time, with_zone = numeric
         # A day has no time of day: Django refuses such a format for it, and still does.
-        if isinstance(value, datetime) or not with_time:
+        if isinstance(value, datetime):
+            return pattern.format(value, _zone_name(value) if with_zone else "")
+        if not with_time:
             return pattern.format(value)
     return str(defaultfilters.date(value, arg))

@@ -12,10 +12,12 @@ A route is reversed once per script prefix and URL resolver (what ``reverse`` re
 arguments; the resolver is a new one when the URL configuration changes), a public id's route
 with a placeholder id that each link replaces by the record's id. A UUID is written in URL-safe
 characters, so the link is exactly what ``reverse`` gives. Anything but a UUID is reversed as
-``{% url %}`` would."""
+``{% url %}`` would. Within a request (``answering``) the script prefix and URL configuration
+are looked up once, for all its links."""
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from typing import Any
 from uuid import UUID
@@ -45,11 +47,39 @@ def _route(
     return reverse(name, args=args, urlconf=urlconf)
 
 
-def route_key() -> tuple[str, str | None, URLResolver]:
+type RouteKey = tuple[str, str | None, URLResolver]
+
+# The route key of the request being answered, once looked up (an empty list before); None
+# outside a request.
+_answering: contextvars.ContextVar[list[RouteKey] | None] = contextvars.ContextVar(
+    "pillars_route_key", default=None
+)
+
+
+def answering() -> contextvars.Token[list[RouteKey] | None]:
+    """Start answering a request (``RequestContextMiddleware``): its links look up the route
+    key once. Django sets the script prefix and the URL configuration before any middleware
+    runs and keeps them for the whole request (Pillars sets no ``request.urlconf``, the one
+    thing that would change them later), and each looked up through its thread-local costs
+    more than the rest of a link: a page draws dozens."""
+    return _answering.set([])
+
+
+def answered(token: contextvars.Token[list[RouteKey] | None]) -> None:
+    _answering.reset(token)
+
+
+def route_key() -> RouteKey:
     """What a reversed address depends on besides its route: the script prefix, the urlconf
     and its resolver (a cache of addresses keys on these)."""
+    kept = _answering.get()
+    if kept:
+        return kept[0]
     urlconf = get_urlconf()
-    return get_script_prefix(), urlconf, get_resolver(urlconf)
+    key = get_script_prefix(), urlconf, get_resolver(urlconf)
+    if kept is not None:
+        kept.append(key)
+    return key
 
 
 def record_url(name: str, public_id: Any, *more: str) -> str:

@@ -22,6 +22,7 @@ FORMATS = [
     "Y-m-d H:i:s",
     "d/m/Y",
     "Y-m-d H:i T",
+    "H:i T",
     "j M Y",
     "D Y-m-d H:i",
     "c",
@@ -34,6 +35,8 @@ VALUES = [
     datetime(2026, 3, 8, 7, 59, 30, tzinfo=UTC),
     datetime(2026, 11, 1, 6, 30, tzinfo=UTC).astimezone(CHICAGO),  # the repeated hour
     datetime(2026, 11, 1, 7, 30, tzinfo=UTC).astimezone(CHICAGO),
+    datetime(2026, 3, 8, 2, 30, tzinfo=CHICAGO),  # a wall time the clocks skip
+    datetime(2026, 7, 1, 12, 5),  # naive: the default zone's name
     datetime(9, 1, 2, 3, 4, 5),  # naive, a year below 1000
     date(2026, 12, 31),
     date(987, 1, 1),

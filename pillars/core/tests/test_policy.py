@@ -85,3 +85,25 @@ def test_exited_staff_have_no_rights(world: World) -> None:
     user = world.user("nurse")
     policy.forget(user)
     assert not policy.can(user, "people.view_unit")
+
+
+def test_the_actions_permitted_are_those_can_allows_for_every_role(world: World) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    actions = sorted(policy.actions())
+    for user in [*world.users.values(), AnonymousUser()]:
+        expected = {action for action in actions if policy.can(user, action)}
+        assert policy.permitted(user, actions) == expected
+    assert policy.permitted(world.user("nurse"), actions)  # not an empty answer for everyone
+    with pytest.raises(RuntimeError, match="unknown policy action"):
+        policy.permitted(world.user("nurse"), ["people.no_such_action"])
+
+
+def test_an_actor_of_a_lazy_user_is_the_one_cached_on_the_user(world: World) -> None:
+    from django.utils.functional import SimpleLazyObject
+
+    user = world.user("nurse")
+    actor = policy.actor_for(user)
+    assert policy.actor_for(SimpleLazyObject(lambda: user)) is actor
+    assert actor.is_authenticated
+    assert not policy.ANONYMOUS.is_authenticated

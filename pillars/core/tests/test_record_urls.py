@@ -6,10 +6,13 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
+from django.http import HttpRequest, HttpResponse
 from django.template import Context, Template
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
+from pillars.core import middleware
+from pillars.core.templatetags import record_urls
 from pillars.core.templatetags.record_urls import record_url, route_url
 
 ROUTES = ["people:person-edit", "rounds:order-history", "incidents:safety-plan-pdf"]
@@ -67,3 +70,37 @@ def test_another_url_configuration_is_reversed_anew() -> None:
     with override_settings(ROOT_URLCONF="pillars.core.bench_urls"), pytest.raises(NoReverseMatch):
         route_url("core:home")
     assert route_url("core:home") == reverse("core:home")
+
+
+def test_a_request_looks_up_its_route_key_once_and_the_next_looks_it_up_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looked_up: list[str | None] = []
+    get_urlconf = record_urls.get_urlconf
+
+    def counted() -> str | None:
+        looked_up.append(get_urlconf())
+        return looked_up[-1]
+
+    monkeypatch.setattr(record_urls, "get_urlconf", counted)
+    public_id = uuid4()
+    drawn: list[tuple[str, str]] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        for _ in range(3):
+            drawn.append((record_url("people:person-edit", public_id), route_url("core:home")))
+        return HttpResponse()
+
+    answer = middleware.RequestContextMiddleware(view)
+    try:
+        for prefix in ("/", "/pillars/"):
+            set_script_prefix(prefix)  # as the WSGI handler sets it before the middleware runs
+            answer(RequestFactory().get("/"))
+    finally:
+        set_script_prefix("/")
+    edit, home = reverse("people:person-edit", args=[public_id]), reverse("core:home")
+    assert drawn == [(edit, home)] * 3 + [("/pillars" + edit, "/pillars" + home)] * 3
+    assert len(looked_up) == 2  # once per request
+    # Outside a request every link looks it up.
+    route_url("core:home")
+    assert len(looked_up) == 3
