@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy, prepared
 from pillars.core.templatetags.record_urls import record_url, route_url
-from pillars.incidents.models import BehaviorContract
+from pillars.incidents.models import BehaviorContract, Measure
 from pillars.incidents.selectors import behavior as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
@@ -20,40 +21,73 @@ from pillars.people.selectors import person_zone
 from pillars.rounds import board_extras
 from pillars.rounds.board_extras import BoardExtension, RowExtra
 
+# A target's measure as the section names it (``TargetBehavior.get_measure_display``).
+MEASURES = dict(Measure.choices)
+
 
 @hidden_unless_allowed("incidents.view_behavior")
 def person_behavior(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> prepared.Steps[dict[str, Any] | None]:
     """Two steps of reads (``prepared.Steps``): the latest plan, then, only with a plan in
-    force, its phase, its contract in force and its targets, together."""
-    latest = yield from selectors.latest_plan_summary.steps(person, request.user)
-    plan = latest if latest is not None and latest.is_current else None
+    force, its phase, its contract in force and its targets, together. What the section prints
+    is written out here once (days as ``Y-m-d``, measures by their labels, the links the
+    reader may follow)."""
+    # The version with its writer's and ender's names (``written_by_name``, ``ended_by_name``).
+    latest: Any = yield from selectors.latest_plan_summary.steps(person, request.user)
+    current = latest if latest is not None and latest.is_current else None
     writable = page.get("writable", True)
-    # The phase, the contract in force and the targets are shown only with a plan in force.
-    phase, review_on, targets = None, None, []
-    if plan is not None:
+    plan = None
+    if current is not None:
         phase, review_on, targets = yield from prepared.all_of(
             selectors.phase_now.steps(person, request.user),
             selectors.contract_review_on.steps(person, request.user),
-            selectors.plan_targets.steps(plan),
+            selectors.plan_targets.steps(current),
         )
-    due = False
-    if review_on is not None:
-        zone = page.get("zone_name") or person_zone(person)
-        # The contract in force is the latest signed one.
-        due = BehaviorContract.review_has_come(review_on, clock.today_in(zone))
+        plan = {
+            "version": current.version,
+            "effective_on": current.effective_on.isoformat(),
+            "written_by": current.written_by_name,
+            "targets": format_html_join(
+                "; ",
+                '{} <span class="hint">({})</span>',
+                ((name, MEASURES.get(measure, measure)) for name, measure in targets),
+            ),
+            "phase": phase[0] if phase else None,
+            "phase_started_on": phase[1].isoformat() if phase else None,
+            # The contract in force is the latest signed one.
+            "review_on": review_on.isoformat() if review_on is not None else None,
+            "review_due": review_on is not None
+            and BehaviorContract.review_has_come(
+                review_on, clock.today_in(page.get("zone_name") or person_zone(person))
+            ),
+        }
+    ended = None
+    if current is None and latest is not None and latest.is_ended:
+        ended = {
+            "ended_on": latest.ended_on.isoformat(),
+            "ended_by": latest.ended_by_name,
+            "reason": latest.end_reason,
+        }
+    can_record = (
+        plan is not None
+        and writable
+        and policy.allows(request.user, "incidents.record_behavior", person)
+    )
+    can_write = writable and policy.allows(request.user, "incidents.write_behavior_plan", person)
     return {
         "plan": plan,
-        "targets": targets,
-        "ended": latest if latest is not None and latest.is_ended and plan is None else None,
-        "phase_name": phase[0] if phase else None,
-        "phase_started_on": phase[1] if phase else None,
-        "contract_review_on": review_on,
-        "review_due": due,
-        "can_write": writable
-        and policy.allows(request.user, "incidents.write_behavior_plan", person),
-        "can_record": writable and policy.allows(request.user, "incidents.record_behavior", person),
+        "ended": ended,
+        "record_url": record_url("incidents:behavior-record-new", person.public_id)
+        if can_record
+        else "",
+        "chart_url": record_url("incidents:behavior-chart", person.public_id)
+        if plan or ended
+        else "",
+        "plan_url": record_url("incidents:behavior-plan", person.public_id),
+        "edit_url": record_url("incidents:behavior-plan-edit", person.public_id)
+        if can_write
+        else "",
     }
 
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy, prepared
+from pillars.core.templatetags.pillars_time import fold_mark
 from pillars.core.templatetags.record_urls import record_url
 from pillars.incidents.models import RestraintEpisode
 from pillars.incidents.selectors import restraint as selectors
@@ -27,6 +28,9 @@ RECENT = 5
 def person_restraint(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> prepared.Steps[dict[str, Any] | None]:
+    """The active episode and the recent ones, each as its link, kind and start in its unit's
+    local time, and the link to start one: one read."""
+
     # The columns the section shows, the Part 2 label columns (the label guard reads them on a
     # row it logs) and the unit's zone, not its whole row.
     def build(person_id: int) -> QuerySet[RestraintEpisode]:
@@ -47,11 +51,29 @@ def person_restraint(
     recent = yield policy.readable_later(
         "recent restraint episodes", request.user, build, person.pk
     )
+    active = next((e for e in recent if e.is_active), None)
+    can_start = (
+        active is None
+        and page.get("writable", True)
+        and policy.allows(request.user, "incidents.restraint_order", person)
+    )
     return {
-        "recent": recent,
-        "active": next((e for e in recent if e.is_active), None),
-        "can_start": page.get("writable", True)
-        and policy.allows(request.user, "incidents.restraint_order", person),
+        "active": _episode_link(active) if active is not None else None,
+        "earlier": [_episode_link(e) for e in recent if not e.is_active],
+        "recorded": bool(recent),
+        "start_url": record_url("incidents:restraint-start", person.public_id) if can_start else "",
+    }
+
+
+def _episode_link(episode: RestraintEpisode) -> dict[str, str]:
+    """An episode as the section links it: its kind and its start in its unit's local time (with
+    the zone's abbreviation in the repeated hour of a night the clocks go back)."""
+    zone = episode.unit.time_zone
+    started = clock.local(episode.started_at, zone)
+    return {
+        "url": record_url("incidents:restraint-detail", episode.public_id),
+        "kind": episode.get_kind_display(),
+        "started": f"{started:%Y-%m-%d %H:%M}{fold_mark(episode.started_at, zone)}",
     }
 
 

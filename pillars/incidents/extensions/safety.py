@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy, prepared
 from pillars.core.templatetags.record_urls import record_url
+from pillars.incidents.models import PlanSection
 from pillars.incidents.selectors import safety as selectors
 from pillars.people.models import PersonServed, Unit
 from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
@@ -23,18 +25,47 @@ from pillars.rounds.board_extras import BoardExtension, RowExtra, register
 def person_safety_plan(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> prepared.Steps[dict[str, Any] | None]:
+    """The current plan (its number, signing day and review day in the unit's calendar, its
+    warning signs), the draft waiting to be signed, the latest versions and the links the
+    reader may follow, ready to print: one read."""
     versions = yield selectors.latest_versions_later(person, request.user, 5)
     current = next((v for v in versions if v.is_signed), None)
     draft = next((v for v in versions if not v.is_signed), None)
-    zone = page.get("zone_name") or person_zone(person)
-    today = clock.today_in(zone)
+    plan = None
+    if current is not None:
+        zone = page.get("zone_name") or person_zone(person)
+        signs = (current.content or {}).get(PlanSection.WARNING_SIGNS, [])
+        plan = {
+            "number": current.number,
+            "signed_on": clock.local(current.signed_at, zone).date().isoformat()
+            if current.signed_at
+            else "",
+            "review_on": current.review_on.isoformat(),
+            "overdue": current.is_review_overdue(clock.today_in(zone)),
+            "warning_signs": "; ".join(sign.get("text", "") for sign in signs),
+            "pdf_url": record_url("incidents:safety-plan-pdf", current.public_id),
+        }
+    can_draft = page.get("writable", True) and policy.allows(
+        request.user, "incidents.draft_safety_plan", person
+    )
     return {
-        "current": current,
-        "draft": draft,
-        "versions": versions,
-        "overdue": current is not None and current.is_review_overdue(today),
-        "can_draft": page.get("writable", True)
-        and policy.allows(request.user, "incidents.draft_safety_plan", person),
+        "current": plan,
+        "draft_number": draft.number if draft is not None else None,
+        # Each version's link, a draft marked.
+        "versions": format_html_join(
+            ", ",
+            '<a href="{}">{}{}</a>',
+            (
+                (
+                    record_url("incidents:safety-plan-version", v.public_id),
+                    v.number,
+                    "" if v.is_signed else " (draft)",
+                )
+                for v in versions
+            ),
+        ),
+        "plan_url": record_url("incidents:safety-plan", person.public_id),
+        "edit_url": record_url("incidents:safety-plan-edit", person.public_id) if can_draft else "",
     }
 
 

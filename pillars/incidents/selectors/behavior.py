@@ -135,10 +135,10 @@ def contract_review_on(person: PersonServed, user: Any = None) -> prepared.Steps
 
 
 @prepared.stepwise
-def plan_targets(plan: BehaviorPlan) -> prepared.Steps[list[TargetBehavior]]:
-    """A plan's target behaviors in their order, with the columns a summary shows (one plain
-    query: the plan is fixed, so its model's ordering by plan, which joins the plan and its
-    person, is left out)."""
+def plan_targets(plan: BehaviorPlan) -> prepared.Steps[list[tuple[str, str]]]:
+    """A plan's target behaviors in their order, as the name and measure a summary shows (one
+    plain query: the plan is fixed, so its model's ordering by plan, which joins the plan and
+    its person, is left out)."""
     return (
         yield prepared.read_later(
             "plan targets",
@@ -146,7 +146,7 @@ def plan_targets(plan: BehaviorPlan) -> prepared.Steps[list[TargetBehavior]]:
             lambda plan_id: (
                 TargetBehavior.objects.filter(plan_id=plan_id)
                 .order_by("sort_order", "name")
-                .only("plan_id", "name", "measure")
+                .values_list("name", "measure")
             ),
             plan.pk,
         )

@@ -216,3 +216,50 @@ def test_a_form_opened_before_the_plan_changed_asks_again(world: World, signed_i
     assert response.status_code == 200
     assert "The plan has changed since this form was opened." in response.content.decode()
     assert not BehaviorRecord.objects.exists()
+
+
+def test_the_person_page_section_shows_the_plan_in_force(world: World, signed_in: Any) -> None:
+    services.write_plan(
+        world.person_a,
+        actor=world.user("clinician"),
+        effective_on=clock.now().date(),
+        targets=[
+            {"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"},
+            {"name": "Shouting <loud>", "definition": "Raised voice.", "measure": "intensity"},
+        ],
+        antecedents=["Peer conflict"],
+        consequences=["Offered space"],
+    )
+    today = clock.today_in(world.unit_a.time_zone)
+    services.change_phase(
+        world.person_a, actor=world.user("clinician"), name="Intervention", started_on=today
+    )
+    page = signed_in("nurse").get(reverse("people:person-detail", args=[world.person_a.public_id]))
+    body = page.content.decode()
+    assert (
+        '<dt>Targets</dt><dd>Hitting <span class="hint">(Frequency (how many times))</span>; '
+        'Shouting &lt;loud&gt; <span class="hint">(Intensity (1-5))</span></dd>'
+    ) in body
+    assert f"Intervention since {today:%Y-%m-%d}" in body
+    assert "None in force" in body
+    assert reverse("incidents:behavior-record-new", args=[world.person_a.public_id]) in body
+    assert reverse("incidents:behavior-chart", args=[world.person_a.public_id]) in body
+    # A nurse records behavior but does not write plans.
+    assert reverse("incidents:behavior-plan-edit", args=[world.person_a.public_id]) not in body
+
+
+def test_plan_targets_are_the_names_and_measures_in_order(world: World) -> None:
+    from pillars.incidents.selectors import behavior as selectors
+
+    plan = services.write_plan(
+        world.person_a,
+        actor=world.user("clinician"),
+        effective_on=clock.now().date(),
+        targets=[
+            {"name": "Shouting", "definition": "Raised voice.", "measure": "duration"},
+            {"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"},
+        ],
+        antecedents=["Peer conflict"],
+        consequences=["Offered space"],
+    )
+    assert selectors.plan_targets(plan) == [("Shouting", "duration"), ("Hitting", "frequency")]

@@ -466,3 +466,24 @@ def test_an_empty_draft_says_what_is_missing_before_anyone_tries_to_sign(
     assert "Before signing, fill in" in refused
     empty.refresh_from_db()
     assert empty.status == "draft"
+
+
+def test_the_person_page_section_links_each_version_and_marks_the_draft(
+    world: World, signed_in: Any
+) -> None:
+    signed = sign(draft(world, content={**WORDS, "warning_signs": [{"text": "Pacing"}]}), world)
+    waiting = draft(world, content={**WORDS, "warning_signs": [{"text": "<b>Not</b> sleeping"}]})
+    page = signed_in("nurse").get(reverse("people:person-detail", args=[world.person_a.public_id]))
+    body = page.content.decode()
+    section = body[
+        body.index('id="safety-plan"') : body.index("</section>", body.index('id="safety-plan"'))
+    ]
+    assert "Version 1, signed " in section
+    # The current plan's warning signs, not the draft's.
+    assert "<dt>Warning signs</dt><dd>Pacing</dd>" in section
+    assert "Not</b>" not in section
+    assert "Draft version 2 is waiting to be signed" in section
+    first = reverse("incidents:safety-plan-version", args=[signed.public_id])
+    second = reverse("incidents:safety-plan-version", args=[waiting.public_id])
+    assert f'Versions: <a href="{second}">2 (draft)</a>, <a href="{first}">1</a>' in section
+    assert reverse("incidents:safety-plan-pdf", args=[signed.public_id]) in section
