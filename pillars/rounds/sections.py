@@ -4,16 +4,19 @@ that people never imports rounds."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from django.http import HttpRequest
 
 from pillars.audit.choices import Category
-from pillars.core import policy, prepared
+from pillars.core import clock, policy, prepared
+from pillars.core.templatetags.pillars_time import fold_mark
 from pillars.people.models import PersonServed
 from pillars.people.sections import SAFETY, PersonSection, hidden_unless_allowed, register_section
 from pillars.rounds import selectors
 from pillars.rounds.choices import Precaution
+from pillars.rounds.models import ObservationOrder
 
 # Shown beside the text, never instead of it (status is never colour or icon alone).
 PRECAUTION_ICONS: dict[str, str] = {
@@ -27,11 +30,14 @@ PRECAUTION_ICONS: dict[str, str] = {
 }
 
 
+PRECAUTION_LABELS: dict[str, str] = dict(Precaution.choices)
+
+
 def precaution_rows(codes: list[str]) -> list[dict[str, str]]:
     """Each precaution with its icon and label, for templates that show both."""
-    labels = dict(Precaution.choices)
     return [
-        {"code": c, "label": labels.get(c, c), "icon": PRECAUTION_ICONS.get(c, "•")} for c in codes
+        {"code": c, "label": PRECAUTION_LABELS.get(c, c), "icon": PRECAUTION_ICONS.get(c, "•")}
+        for c in codes
     ]
 
 
@@ -42,9 +48,22 @@ def person_observation(
     order = yield from selectors.current_order_summary.steps(person, request.user)
     writable = page.get("writable", True)
     return {
-        "order": order,
-        "precautions": precaution_rows(list(order.precautions)) if order else [],
+        "order": _order_facts(order, page["zone"]) if order else None,
         "can_order": writable and policy.allows(request.user, "rounds.order", person),
+    }
+
+
+def _order_facts(order: ObservationOrder, zone: tzinfo) -> dict[str, Any]:
+    """What the section shows of the current order (``current_order_summary``), the start
+    written in the person's zone as the other times of the page are."""
+    started = clock.local(order.started_at, zone)
+    return {
+        "level": order.level_name,  # type: ignore[attr-defined]
+        "precautions": precaution_rows(order.precautions),
+        "instructions": order.instructions,
+        "ordered_by": order.ordered_by_name,  # type: ignore[attr-defined]
+        "started": f"{started:%Y-%m-%d %H:%M}{fold_mark(order.started_at, zone)}",
+        "reason": order.reason,
     }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from pillars.core import clock, policy
@@ -136,20 +136,13 @@ def requests_visible_to(user: Any, *, active_only: bool = True) -> QuerySet[Matc
 
 def requests_of(person_id: int, user: Any) -> QuerySet[MatchRequest]:
     """The person's requests the user may read (the caller checked the person's scope), newest
-    first, with what the person page's section shows: the status, the chosen peer's name and
-    when, and the Part 2 label columns (the label guard reads them on a row it logs), not the
-    requester's and the peer's whole rows."""
+    first, with what the person page's section shows: the status, the chosen peer's name (as
+    ``chosen_peer_name``) and when, and the Part 2 label columns (the label guard reads them on
+    a row it logs), not the requester's and the peer's rows."""
     return (
         policy.readable(MatchRequest.objects.filter(person_id=person_id), user)
-        .select_related("chosen_peer")
-        .only(
-            "public_id",
-            *LABEL_COLUMNS,
-            "requested_at",
-            "status",
-            "chosen_at",
-            "chosen_peer__display_name",
-        )
+        .only("public_id", *LABEL_COLUMNS, "requested_at", "status", "chosen_at")
+        .annotate(chosen_peer_name=F("chosen_peer__display_name"))
         .order_by("-requested_at", "-pk")
     )
 

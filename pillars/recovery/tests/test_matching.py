@@ -312,6 +312,28 @@ def test_pages_request_offer_and_choose(world: World, signed_in: Any) -> None:
     assert request.chosen_peer == chosen
 
 
+def test_the_person_page_says_where_the_peer_request_stands(world: World, signed_in: Any) -> None:
+    nurse = signed_in("nurse")
+    person_url = reverse("people:person-detail", args=[world.person_a.public_id])
+    new_url = reverse("recovery:match-request-new", args=[world.person_a.public_id])
+    body = nurse.get(person_url).content.decode()
+    assert "No request for a peer." in body
+    assert f'href="{new_url}">Request a peer</a>' in body
+    chosen = peer(world, "t-chosen", languages=["Spanish"])
+    request = open_request(world, languages=["Spanish"])
+    body = nurse.get(person_url).content.decode()
+    assert f"A request is {request.get_status_display().lower()}." in body
+    request_url = reverse("recovery:match-request", args=[request.public_id])
+    assert f'<a href="{request_url}">Open the request</a>' in body
+    done = services.choose_peer(
+        request, actor=world.user("nurse"), peer=chosen, chosen_by_person=True
+    )
+    assert done.chosen_at is not None
+    body = nurse.get(person_url).content.decode()
+    assert f"Chose T Chosen on {done.chosen_at:%Y-%m-%d}." in body
+    assert "A request is" not in body
+
+
 def test_profile_page_shares_and_withdraws(world: World, signed_in: Any) -> None:
     client = signed_in("peer")
     url = reverse("recovery:peer-profile")

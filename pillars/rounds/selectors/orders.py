@@ -135,25 +135,16 @@ def current_order_summary(
     person: PersonServed, user: Any = None
 ) -> prepared.Steps[ObservationOrder | None]:
     """``current_order`` with what the person page's section shows: the order's own columns
-    it shows and the Part 2 label columns (the label guard reads them on a row it logs), the
-    level's and the orderer's names, not their whole rows. Built once per reader's labels
-    (``policy.readable_rows``)."""
+    it shows and the Part 2 label columns (the label guard reads them on a row it logs), and
+    the level's and the orderer's names as ``level_name`` and ``ordered_by_name``, not their
+    rows. Built once per reader's labels (``policy.readable_rows``)."""
 
     def build(person_id: int) -> QuerySet[ObservationOrder]:
         return (
             policy.readable(ObservationOrder.objects.all(), user)
             .filter(person_id=person_id, ended_at__isnull=True)
-            .select_related("level", "ordered_by")
-            .only(
-                "public_id",
-                *labels.LABEL_COLUMNS,
-                "precautions",
-                "instructions",
-                "reason",
-                "started_at",
-                "level__name",
-                "ordered_by__display_name",
-            )
+            .only(*labels.LABEL_COLUMNS, "precautions", "instructions", "reason", "started_at")
+            .annotate(level_name=F("level__name"), ordered_by_name=F("ordered_by__display_name"))
             .order_by()[:1]
         )
 

@@ -83,6 +83,32 @@ def test_the_person_page_says_when_there_is_no_order(world: World, signed_in: An
         reverse("people:person-detail", args=[world.person_a.public_id])
     )
     assert "No observation order" in body.content.decode()
+    assert f'<a class="button" href="{order_url(world)}">Order observation</a>' in (
+        body.content.decode()
+    )
+
+
+@time_machine.travel(datetime(2025, 11, 2, 6, 45, tzinfo=UTC), tick=False)
+def test_the_person_page_says_who_ordered_the_level_and_when_in_the_unit_zone(
+    world: World, signed_in: Any
+) -> None:
+    services.order_observation(
+        world.person_a,
+        actor=world.user("nurse"),
+        level=level("q15"),
+        reason="Admission default",
+        started_at=datetime(2025, 11, 2, 6, 30, tzinfo=UTC),
+    )
+    body = signed_in("clinician").get(
+        reverse("people:person-detail", args=[world.person_a.public_id])
+    )
+    page = body.content.decode()
+    # 01:30 happens twice that night in Chicago: the first is daylight time.
+    nurse = world.staff["nurse"].display_name
+    assert f"<dt>Ordered by</dt><dd>{nurse}, 2025-11-02 01:30 CDT</dd>" in page
+    assert '<dt>Precautions</dt><dd><span class="muted">None</span></dd>' in page
+    assert "Special instructions" not in page
+    assert f'<a class="button secondary" href="{order_url(world)}">Change or end level</a>' in page
 
 
 @time_machine.travel(NOON_ISH, tick=False)
