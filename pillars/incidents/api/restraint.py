@@ -187,6 +187,8 @@ def _entry(
     scope, 403 not allowed), call its one service with the fields, answer with the episode as
     it now stands."""
     episode = selectors.get_episode_for(request.user, public_id, action)
+    if "ordered_by" in fields:  # named after the episode is found: out of scope stays a 404
+        fields["ordered_by"] = _orderer(request, fields["ordered_by"])
     service(episode, actor=request.user, **fields)
     return Status(status, _fresh(episode))
 
@@ -433,8 +435,6 @@ def _step(
 
     def step(request: HttpRequest, public_id: UUID, payload: Schema) -> Any:
         fields = payload.model_dump(exclude={"client_id"}, exclude_none=exclude_none)
-        if "ordered_by" in fields:
-            fields["ordered_by"] = _orderer(request, fields["ordered_by"])
         return _entry(request, public_id, action, service, status=status, **fields)
 
     add_route(

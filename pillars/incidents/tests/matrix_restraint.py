@@ -79,8 +79,15 @@ API: dict[str, Case] = {
     "POST /api/v1/restraint/{public_id}/face-to-face": Case(
         "POST", "F A A F F F F F N U", episode, body=lambda w, who: {"findings": "Calmer"}
     ),
+    # A nurse names the clinician who gave the order (a clinician may leave it out).
     "POST /api/v1/restraint/{public_id}/renewals": Case(
-        "POST", "F A A F F F F F N U", episode, body=lambda w, who: {"note": "Still unsafe"}
+        "POST",
+        "F A A F F F F F N U",
+        episode,
+        body=lambda w, who: {
+            "note": "Still unsafe",
+            "ordered_by": str(w.staff["clinician"].public_id),
+        },
     ),
     "POST /api/v1/restraint/{public_id}/release": Case(
         "POST", "F A A F F F F F N U", episode, body=lambda w, who: {"reason": "Met criteria"}
