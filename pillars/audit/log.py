@@ -72,13 +72,14 @@ def record(
     given: dict[str, Any] = {"actor": actor, "action": action, "target": target, **fields}
     values = _values(**given)
     waiting = _together.get()
-    if waiting is not None and not durable and not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if waiting is not None and not durable and not connection.in_atomic_block:
         # Written with the block's other events when it ends (``together``).
         waiting.append(values)
-        return AuditEvent(**values)
-    [event] = _append([values], bulk=False)
+        return _event(values)
+    [event] = _append([values], bulk=False, connection=connection)
     pending = _durable.get() if durable else None
-    if pending is not None and transaction.get_connection().in_atomic_block:
+    if pending is not None and connection.in_atomic_block:
         # Written again naming the record as the first write named it.
         given.update(object_type=values["object_type"], object_id=values["object_id"])
         pending.append({"written": (event.seq, event.hmac), "values": given})
@@ -124,17 +125,31 @@ def _values(
     }
 
 
-def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
+def _event(values: dict[str, Any]) -> AuditEvent:
+    """The event of these stored values, as ``AuditEvent(**values)`` makes it (a field not
+    among them takes its default), from its values in the fields' order: the quicker way to
+    make a model instance."""
+    by_position: list[Any] = [
+        values[field.attname] if field.attname in values else field.get_default()
+        for field in AuditEvent._meta.concrete_fields
+    ]
+    # The stubs' plugin takes the starred list for the first field's value.
+    return AuditEvent(*by_position)  # type: ignore[misc]
+
+
+def _append(rows: list[dict[str, Any]], *, bulk: bool, connection: Any = None) -> list[AuditEvent]:
     """Chain and insert events in order in one lane, holding its head row's lock until the
     caller commits; outside a transaction on PostgreSQL, in one statement where this process
-    knows the lane's tip (``_append_at_tip``)."""
+    knows the lane's tip (``_append_at_tip``). ``connection`` is the default database's, when
+    the caller has it already."""
+    if connection is None:
+        connection = transaction.get_connection()
     if not bulk:
-        written = _append_at_tip(rows)
+        written = _append_at_tip(connection, rows)
         if written is not None:
             return written
     # No savepoint of its own inside the caller's transaction: a failure here fails the caller.
     with transaction.atomic(savepoint=False):
-        connection = transaction.get_connection()
         numbered = _take_numbered_lane(connection, len(rows))
         if numbered is None:
             head = _take_lane(connection)
@@ -146,7 +161,7 @@ def _append(rows: list[dict[str, Any]], *, bulk: bool) -> list[AuditEvent]:
             values["lane"] = lane
             values["prev_hmac"] = prev
             values["hmac"] = prev = compute_hmac(values)
-            events.append(AuditEvent(**values))
+            events.append(_event(values))
         if connection.vendor == "postgresql":
             # The tip, once committed, is where this process writes next (``_append_at_tip``).
             tip = _Tip(lane, seqs[-1], prev)
@@ -190,7 +205,7 @@ def _keep_tip(key: tuple[int, str, str], tip: _Tip) -> None:
     _tips[key] = tip
 
 
-def _append_at_tip(rows: list[dict[str, Any]]) -> list[AuditEvent] | None:
+def _append_at_tip(connection: Any, rows: list[dict[str, Any]]) -> list[AuditEvent] | None:
     """Append events outside any transaction on PostgreSQL in one statement, where the last
     event this process wrote is still the newest of all: the events take the next numbers and
     follow that event in its lane. The statement takes the numbers, moves the head and
@@ -200,7 +215,6 @@ def _append_at_tip(rows: list[dict[str, Any]]) -> list[AuditEvent] | None:
     yet): the caller takes the locked path, which learns the tip again. After a miss the next
     appends skip this path, twice as many after each miss in a row (at most
     ``MOST_SKIPPED``), so busy writers do not pay a wasted statement each time."""
-    connection = transaction.get_connection()
     if connection.vendor != "postgresql" or connection.in_atomic_block or len(rows) > MOST_AT_ONCE:
         return None
     key = _tip_key(connection)
@@ -215,7 +229,7 @@ def _append_at_tip(rows: list[dict[str, Any]]) -> list[AuditEvent] | None:
     for seq, values in enumerate(rows, start=tip.seq + 1):
         values.update(seq=seq, lane=tip.lane, prev_hmac=prev)
         values["hmac"] = prev = compute_hmac(values)
-        events.append(AuditEvent(**values))
+        events.append(_event(values))
     sql, params = _tip_sql(connection, events, tip)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -353,14 +367,11 @@ _INSERTS: dict[tuple[str, int], str] = {}
 
 def _insert_sql(connection: Any, events: list[AuditEvent]) -> tuple[str, list[Any]]:
     """The INSERT of ``events`` returning their keys, and its values: each prepared by its own
-    field as Django's compiler prepares it. Under test the SQL and the values are compared with
-    the compiler's own."""
+    field as Django's compiler prepares it, but for a text column's text, which a
+    ``CharField`` hands on as it is (its preparation only makes text of what is not text yet).
+    Under test the SQL and the values are compared with the compiler's own."""
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    params = [
-        f.get_db_prep_save(f.pre_save(event, add=True), connection)
-        for event in events
-        for f in fields
-    ]
+    params = [value for event in events for value in _prepared(fields, event, connection)]
     key = (connection.alias, len(events))
     kept = _INSERTS.get(key)
     if kept is not None and not settings.TESTING:
@@ -378,6 +389,17 @@ def _insert_sql(connection: Any, events: list[AuditEvent]) -> tuple[str, list[An
         return insert, list(fresh)
     _INSERTS[key] = insert
     return insert, params
+
+
+def _prepared(fields: list[Any], event: AuditEvent, connection: Any) -> list[Any]:
+    """One event's values for ``_insert_sql``, in the order of ``fields``."""
+    stored = vars(event)
+    return [
+        stored[field.attname]
+        if type(field) is models.CharField and type(stored[field.attname]) is str
+        else field.get_db_prep_save(field.pre_save(event, add=True), connection)
+        for field in fields
+    ]
 
 
 def _take_lane(connection: Any) -> ChainHead:

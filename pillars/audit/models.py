@@ -46,15 +46,21 @@ CHAINED_FIELDS = (
 )
 
 
+# The types of value JSON writes as they are: a value of one of these exact types is hashed
+# as it is, with no check of what else it could be.
+_AS_IS = frozenset({str, int, float, bool, dict, list, type(None)})
+
+
 def canonical(values: dict[str, Any]) -> bytes:
     """The exact bytes an event's HMAC is computed over."""
     payload = {}
     for name in CHAINED_FIELDS:
         value = values.get(name)
-        if isinstance(value, datetime):
-            value = value.isoformat(timespec="microseconds")
-        elif value is not None and not isinstance(value, (str, int, float, bool, dict, list)):
-            value = str(value)
+        if type(value) not in _AS_IS:
+            if isinstance(value, datetime):
+                value = value.isoformat(timespec="microseconds")
+            elif value is not None and not isinstance(value, (str, int, float, bool, dict, list)):
+                value = str(value)
         payload[name] = value
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import GeneratorType
 from typing import Any, cast
 from uuid import UUID
 
@@ -50,6 +51,9 @@ class _Compiled:
     def __init__(self, compiler: Any, sql: str, before: tuple[Any, ...], after: tuple[Any, ...]):
         self.compiler, self.sql, self.before, self.after = compiler, sql, before, after
         self.converters: dict[Any, dict[int, Any]] = {}
+        self.columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        # Whether a column is a composite key's pair of columns: its rows are reshaped then.
+        self.composite = compiler.has_composite_fields(self.columns)
 
     def params(self, where_params: Any) -> tuple[Any, ...]:
         return (*self.before, *where_params, *self.after)
@@ -57,15 +61,17 @@ class _Compiled:
     def compiler_for(self, connection: Any, params: tuple[Any, ...]) -> Any:
         converters = self.converters.get(connection)
         if converters is None:
-            columns = [column[0] for column in self.compiler.select[: self.compiler.col_count]]
-            converters = self.converters[connection] = self.compiler.get_converters(columns)
+            converters = self.converters[connection] = self.compiler.get_converters(self.columns)
+        composite = self.composite
         # A shallow copy (as ``copy.copy`` makes, without its pickling protocol's round trip):
-        # the run's own connection, SQL and values over the compiler's columns and models.
+        # the run's own connection, SQL and values over the compiler's columns and models, and
+        # what those columns need (their converters, their shape) as found once.
         run = object.__new__(type(self.compiler))
         run.__dict__.update(self.compiler.__dict__)
         run.connection = connection
         run.as_sql = lambda *args, **kwargs: (self.sql, params)
         run.get_converters = lambda expressions: converters
+        run.has_composite_fields = lambda expressions: composite
         return run
 
 
@@ -136,30 +142,30 @@ def _rows_later[M: Model, R](name: str, queryset: QuerySet[M, R]) -> Pending[R]:
         fresh_sql, fresh_params = query.get_compiler(using=alias).as_sql()
         if (fresh_sql, tuple(fresh_params)) != (compiled.sql, params):
             raise AssertionError(f"the read {name!r} changed more than its WHERE clause's values")
-    return Pending(queryset, compiled, params)
+    return Pending(queryset, compiled, params, alias)
 
 
 def _run[M: Model, R](
     queryset: QuerySet[M, R],
     compiled: _Compiled,
     params: tuple[Any, ...],
+    connection: Any,
     fetched: list[tuple[Any, ...]] | None = None,
 ) -> list[R]:
-    """The rows of ``queryset``, fetched with the kept SQL and these values, or made from the
-    database's rows ``together`` already fetched with them."""
+    """The rows of ``queryset``, fetched on ``connection`` with the kept SQL and these values,
+    or made from the database's rows ``together`` already fetched with them."""
     query = queryset.query
-    connection = connections[queryset.db]
-    features = connection.features
-    if (
-        query.select_for_update
-        and features.has_select_for_update
-        and features.supports_transactions
-        and connection.get_autocommit()
-    ):
-        # As Django's compiler would say (it is not asked again).
-        raise TransactionManagementError(
-            "select_for_update cannot be used outside of a transaction."
-        )
+    if query.select_for_update:
+        features = connection.features
+        if (
+            features.has_select_for_update
+            and features.supports_transactions
+            and connection.get_autocommit()
+        ):
+            # As Django's compiler would say (it is not asked again).
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
     run = compiled.compiler_for(connection, params)
     if fetched is not None:
         # The rows as the compiler's own fetch would hand them on: all in one chunk, cut to its
@@ -175,27 +181,38 @@ def _run[M: Model, R](
         return run
 
     query.get_compiler = kept_sql  # type: ignore[method-assign]
-    return list(queryset)
+    # Fetched once: ``list(queryset)`` would ask its length first, then iterate it.
+    return list(iter(queryset))
 
 
 class Pending[R]:
-    """A read made ready (its SQL and values) but not yet run: ``rows`` runs it alone, and
-    ``together`` runs many at once. A read whose SQL is not kept yet runs alone either way."""
+    """A read made ready (its SQL, values and database) but not yet run: ``rows`` runs it
+    alone, and ``together`` runs many at once. A read whose SQL is not kept yet runs alone
+    either way."""
 
-    __slots__ = ("compiled", "params", "queryset")
+    __slots__ = ("alias", "compiled", "params", "queryset")
 
     def __init__(
         self,
         queryset: QuerySet[Any, R],
         compiled: _Compiled | None = None,
         params: tuple[Any, ...] = (),
+        alias: str = "",
     ) -> None:
-        self.queryset, self.compiled, self.params = queryset, compiled, params
+        self.queryset, self.compiled, self.params, self.alias = queryset, compiled, params, alias
 
-    def rows(self, fetched: list[tuple[Any, ...]] | None = None) -> list[R]:
+    def rows(self) -> list[R]:
+        """The rows, the read run alone."""
+        return self._answer(None, None)
+
+    def _answer(self, fetched: list[tuple[Any, ...]] | None, connection: Any) -> list[R]:
+        """The rows, made from ``fetched`` (the database's rows ``together`` fetched on
+        ``connection``, the connection of the kept reads' database), else fetched now."""
         if self.compiled is None:
             return list(self.queryset)
-        return _run(self.queryset, self.compiled, self.params, fetched)
+        if connection is None or connection.alias != self.alias:
+            connection = connections[self.alias]
+        return _run(self.queryset, self.compiled, self.params, connection, fetched)
 
 
 def together(reads: Sequence[Pending[Any]]) -> list[list[Any]]:
@@ -205,8 +222,8 @@ def together(reads: Sequence[Pending[Any]]) -> list[list[Any]]:
     SQL and values (two parts of a page asking the same thing) are run once. Each read's rows
     are the ones it gives alone: its own queryset makes its instances (and the Part 2 guard
     logs what it opened) from the database's rows."""
-    fetched = _fetched(reads)
-    return [read.rows(rows) for read, rows in zip(reads, fetched, strict=True)]
+    fetched, connection = _fetched(reads)
+    return [read._answer(rows, connection) for read, rows in zip(reads, fetched, strict=True)]
 
 
 # Entering and leaving psycopg's pipeline costs about one round trip of its own (measured on
@@ -215,24 +232,25 @@ def together(reads: Sequence[Pending[Any]]) -> list[list[Any]]:
 PIPELINE_FROM = 3
 
 
-def _fetched(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | None]:
-    """The database rows of the kept reads fetched together; None for the rest (a read not
-    kept, one that locks rows, one of another database), which run alone, and for all of them
-    when fetching them together would gain nothing (fewer than ``PIPELINE_FROM`` reads on
-    PostgreSQL with none asked twice). On SQLite, which has no round trip to save, they are
-    fetched together all the same: one cursor for all, where each read alone takes a cursor
-    of its own and Django's chunked fetch, which cost more than SQLite takes to answer."""
+def _fetched(reads: Sequence[Pending[Any]]) -> tuple[list[list[tuple[Any, ...]] | None], Any]:
+    """The database rows of the kept reads fetched together, and the connection of their
+    database (None when no read is kept); None for the rest (a read not kept, one that locks
+    rows, one of another database), which run alone, and for all of them when fetching them
+    together would gain nothing (fewer than ``PIPELINE_FROM`` reads on PostgreSQL with none
+    asked twice). On SQLite, which has no round trip to save, they are fetched together all
+    the same: one cursor for all, where each read alone takes a cursor of its own and Django's
+    chunked fetch, which cost more than SQLite takes to answer."""
     found: list[list[tuple[Any, ...]] | None] = [None] * len(reads)
     ready = [
         at
         for at, read in enumerate(reads)
         if read.compiled is not None and not read.queryset.query.select_for_update
     ]
-    alias = reads[ready[0]].queryset.db if ready else ""
+    alias = reads[ready[0]].alias if ready else ""
     asked: dict[Any, list[int]] = {}
     for at in ready:
         read = reads[at]
-        if read.queryset.db != alias:
+        if read.alias != alias:
             continue
         key: Any = (cast(_Compiled, read.compiled).sql, read.params)
         try:
@@ -240,12 +258,12 @@ def _fetched(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | None
         except TypeError:  # a value with no hash (a list bound as an array): asked on its own
             key = (at,)
         asked.setdefault(key, []).append(at)
-    connection = connections[alias] if alias else None
-    if connection is None:
-        return found
+    if not alias:
+        return found, None
+    connection = connections[alias]
     pipelined = connection.vendor == "postgresql" and len(asked) >= PIPELINE_FROM
     if not (pipelined or connection.vendor == "sqlite" or len(asked) < len(ready)):
-        return found
+        return found, connection
     statements = [
         (cast(_Compiled, reads[places[0]].compiled).sql, reads[places[0]].params)
         for places in asked.values()
@@ -259,11 +277,11 @@ def _fetched(reads: Sequence[Pending[Any]]) -> list[list[tuple[Any, ...]] | None
         if connection.in_atomic_block:
             raise  # the transaction is aborted as one failed read would abort it
         # Outside a transaction each read runs alone again and says what went wrong itself.
-        return [None] * len(reads)
+        return [None] * len(reads), connection
     for places, rows in zip(asked.values(), answers, strict=True):
         for at in places:
             found[at] = rows
-    return found
+    return found, connection
 
 
 def _one_after_another(
@@ -306,7 +324,7 @@ type Steps[R] = Generator[Pending[Any] | list[Pending[Any]], Any, R]
 def all_of(*steps: Steps[Any]) -> Steps[tuple[Any, ...]]:
     """Several functions that read in steps, as one: each of its steps asks for every read they
     wait for at once, and it answers with their answers, in order."""
-    answers: dict[int, Any] = {}
+    answers: list[Any] = [None] * len(steps)
     waiting: dict[int, tuple[Steps[Any], Pending[Any] | list[Pending[Any]]]] = {}
 
     def advance(at: int, step: Steps[Any], rows: Any) -> None:
@@ -334,7 +352,7 @@ def all_of(*steps: Steps[Any]) -> Steps[tuple[Any, ...]]:
                 advance(at, step, next(answered))
             else:
                 advance(at, step, [next(answered) for _ in wanted])
-    return tuple(answers[at] for at in range(len(steps)))
+    return tuple(answers)
 
 
 def answered[R](value: R) -> Steps[R]:
@@ -347,13 +365,10 @@ def gather[K, R](steps: Mapping[K, Steps[R] | R]) -> dict[K, R]:
     """The answers of several functions that read in steps (``Steps``; any other value is an
     answer already), keyed as given: each round runs every read they wait for ``together``, so
     a page whose parts each make a few reads waits for a round trip per step, not per read."""
-    keys = list(steps)
-    found = run(
-        all_of(
-            *(step if isinstance(step, Generator) else answered(step) for step in steps.values())
-        )
-    )
-    return dict(zip(keys, found, strict=True))
+    reading = {key: step for key, step in steps.items() if isinstance(step, GeneratorType)}
+    found = dict(steps)  # in the order given, with the answers of those that read put in
+    found.update(zip(reading, run(all_of(*reading.values())), strict=True))
+    return cast(dict[K, R], found)
 
 
 def run[R](steps: Steps[R]) -> R:
@@ -506,7 +521,7 @@ def read_later[M: Model, R](
 ) -> Pending[R]:
     """``read``, made ready but not run: for ``together`` (or ``Pending.rows``)."""
     kept, flat = _kept_read(name, key, build, values)
-    queryset = kept.queryset.all()
+    queryset = _for_one_run(kept.queryset)
     if bind is not None:
         queryset = bind(queryset)
     alias = queryset.db
@@ -516,7 +531,22 @@ def read_later[M: Model, R](
     sql, params = _filled(compiled, flat)
     if settings.TESTING:
         _same_build(name, build(*values), alias, sql.sql, params)
-    return Pending(queryset, sql, params)
+    return Pending(queryset, sql, params, alias)
+
+
+def _for_one_run[S: QuerySet[Any, Any]](kept: S) -> S:
+    """A copy of a kept read's queryset to run once (``_run`` hands its query the kept SQL),
+    made without ``all()``'s clone of the whole query: the copy's query is a shallow one, whose
+    parts (its tables, conditions, columns) stay the kept query's own. Nothing changes those in
+    place: running the copy uses the kept compiler and changes nothing, and a queryset made
+    from the copy afterwards (the Part 2 guard's read of the records behind its rows) clones
+    the query before changing it, as Django always does."""
+    query = kept.query  # a deferred filter, if any, applied to the kept queryset itself first
+    shallow = object.__new__(type(query))
+    shallow.__dict__.update(query.__dict__)
+    run = object.__new__(type(kept))
+    run.__dict__.update(kept.__dict__, _query=shallow, _result_cache=None, _prefetch_done=False)
+    return run
 
 
 def _kept_read(

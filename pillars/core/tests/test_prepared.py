@@ -313,6 +313,36 @@ def test_a_kept_read_is_built_once_and_run_with_each_calls_values(world: World) 
     assert world.person_a.pk not in kept.compiled[connection.alias][0].before  # type: ignore[index]
 
 
+def test_a_kept_reads_runs_leave_its_queryset_as_it_was(world: World) -> None:
+    """Each run copies the kept queryset without cloning its query: the runs change nothing
+    of it, and a queryset made from a run's copy afterwards (as the Part 2 guard makes one)
+    compiles its own SQL."""
+    name = _name()
+
+    def build(pk: int) -> QuerySet[Placement]:
+        return Placement.objects.filter(episode__person_id=pk).select_related("unit").order_by("pk")
+
+    prepared.read(name, "", build, world.person_a.pk)
+    (kept,) = [v for k, v in prepared._READS.items() if k[0] == name]
+    query = kept.queryset.query
+    before = (dict(query.__dict__), dict(query.alias_map), str(query.where))
+    for person in (world.person_a, world.person_b, world.person_a):
+        read = prepared.read_later(name, "", build, person.pk)
+        assert read.queryset.query is not query
+        assert read.queryset.query.where is query.where
+        found = read.rows()
+        assert [(p.pk, p.unit.code) for p in found] == [
+            (p.pk, p.unit.code) for p in build(person.pk)
+        ]
+        # Made from the kept read (its stand-in values), compiled by Django afresh.
+        after = read.queryset.filter(unit=world.unit_b).values_list("pk", flat=True)
+        fresh = kept.queryset.filter(unit=world.unit_b).values_list("pk", flat=True)
+        assert after.query.sql_with_params() == fresh.query.sql_with_params()
+        assert list(after) == list(fresh) == []
+    assert (dict(query.__dict__), dict(query.alias_map), str(query.where)) == before
+    assert kept.queryset._result_cache is None
+
+
 def test_a_kept_read_whose_key_misses_what_it_reads_fails_under_test(world: World) -> None:
     name = _name()
     for unit in (world.unit_a, world.unit_b):
