@@ -206,7 +206,7 @@ def note_disclosure(actor: Any, basis: str) -> None:
     actor.extra.setdefault(DISCLOSED, set()).add(basis)
 
 
-# The hidden notice every signed-in page carries (templates/core/_part2_notice.html).
+# The hidden notice every signed-in page carries (in templates/base.html).
 _HIDDEN_NOTICE = b"data-part2-notice hidden>"
 
 

@@ -219,9 +219,25 @@ def get_person_for(
     return person
 
 
+@dataclass(frozen=True)
+class Stay:
+    """One placement as the person's page shows it, with what it shows of its unit and bed
+    (read with it, not as records of their own)."""
+
+    unit_id: int
+    unit_name: str
+    unit_kind: str
+    time_zone: str
+    is_part2: bool
+    bed: str  # as Bed.__str__ names it; "" for no bed
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+
+
 def get_person_with_episodes_for(
     user: Any, public_id: Any
-) -> tuple[PersonServed, list[tuple[Episode, list[Placement]]]]:
+) -> tuple[PersonServed, list[tuple[Episode, list[Stay]]]]:
     """``get_person_for`` for the person's page, with their episodes of care, newest first,
     each with its placements in order (admission opens an episode with its first placement, so
     the placements name every episode). One read of the placements, the person with them,
@@ -236,16 +252,15 @@ def get_person_with_episodes_for(
         "",
         lambda public_id: (
             Placement.objects.filter(episode__person__public_id=public_id)
-            .select_related("episode__person", "unit", "bed__room")
+            .select_related("episode__person")
             .only(*_EPISODE_COLUMNS, "episode__person", *_PERSON_COLUMNS)
+            .annotate(**_UNIT_AND_BED)
             .order_by("-episode__admitted_at", "episode_id", "started_at", "pk")
         ),
         key,
     )
     if placements:
         person = placements[0].episode.person
-        for placement in placements:
-            placement.episode.person = person
     else:
         found = prepared.read(
             "person by public id",
@@ -256,13 +271,15 @@ def get_person_with_episodes_for(
         if not found:
             raise Http404("Not found")
         person = found[0]
+    episodes = _episodes(placements)
+    stays = [stay for _, in_episode in episodes for stay in in_episode]
     if actor.unit_ids:
         person.__dict__[READ_ON_UNITS] = any(
-            p.ended_at is None and p.unit_id in actor.unit_ids for p in placements
+            s.ended_at is None and s.unit_id in actor.unit_ids for s in stays
         )
-    part2 = any(p.unit.is_substance_use_program for p in placements)
+    part2 = any(s.is_part2 for s in stays)
     _checked_read(user, actor, person, part2, "people.view_person", "record")
-    return person, _episodes(placements)
+    return person, episodes
 
 
 def _checked_read(
@@ -333,8 +350,8 @@ def get_staff_for(user: Any, public_id: Any, action: str = "people.view_staff") 
     return get_for(Staff.objects.select_related("user", "supervisor"), user, public_id, action)
 
 
-# The columns the person page shows of a placement, its episode, unit and bed, not their whole
-# rows (the person's are all read: the page is theirs).
+# The columns the person page shows of a placement and its episode, not their whole rows (the
+# person's are all read: the page is theirs), and the few values it shows of the unit and bed.
 _EPISODE_COLUMNS = (
     "episode_id",
     "unit_id",
@@ -345,22 +362,41 @@ _EPISODE_COLUMNS = (
     "episode__admitted_at",
     "episode__discharged_at",
     "episode__disposition",
-    "unit__name",
-    "unit__kind",
-    "unit__time_zone",
-    "unit__is_substance_use_program",
-    "bed__label",
-    "bed__room__name",
 )
+_UNIT_AND_BED = {
+    "unit_name": F("unit__name"),
+    "unit_kind": F("unit__kind"),
+    "unit_time_zone": F("unit__time_zone"),
+    "unit_is_part2": F("unit__is_substance_use_program"),
+    "bed_label": F("bed__label"),
+    "room_name": F("bed__room__name"),
+}
 _PERSON_COLUMNS = tuple(
     f"episode__person__{field.name}" for field in PersonServed._meta.concrete_fields
 )
 
 
-def _episodes(placements: list[Placement]) -> list[tuple[Episode, list[Placement]]]:
-    episodes: dict[int, tuple[Episode, list[Placement]]] = {}
+def _stay(placement: Any) -> Stay:
+    """A placement read with ``_UNIT_AND_BED``, as the page shows it."""
+    return Stay(
+        unit_id=placement.unit_id,
+        unit_name=placement.unit_name,
+        unit_kind=placement.unit_kind,
+        time_zone=placement.unit_time_zone,
+        is_part2=placement.unit_is_part2,
+        bed=f"{placement.room_name}-{placement.bed_label}" if placement.bed_id else "",
+        started_at=placement.started_at,
+        ended_at=placement.ended_at,
+        reason=placement.reason,
+    )
+
+
+def _episodes(placements: list[Placement]) -> list[tuple[Episode, list[Stay]]]:
+    episodes: dict[int, tuple[Episode, list[Stay]]] = {}
     for placement in placements:
-        episodes.setdefault(placement.episode_id, (placement.episode, []))[1].append(placement)
+        episodes.setdefault(placement.episode_id, (placement.episode, []))[1].append(
+            _stay(placement)
+        )
     return list(episodes.values())
 
 

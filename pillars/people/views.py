@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -166,7 +166,7 @@ def _shown_at(moment: datetime, zone: ZoneInfo, format: str = "Y-m-d H:i") -> st
 
 
 def _episode_rows(
-    episodes: list[tuple[Episode, list[Placement]]], zone: ZoneInfo
+    episodes: list[tuple[Episode, list[selectors.Stay]]], zone: ZoneInfo
 ) -> list[_EpisodeRow]:
     return [
         _EpisodeRow(
@@ -176,29 +176,89 @@ def _episode_rows(
             disposition=episode.get_disposition_display() if episode.disposition else "",
             stays=[
                 _StayRow(
-                    unit=p.unit.name,
-                    bed=str(p.bed) if p.bed else "",
-                    started=_shown_at(p.started_at, _zone(p.unit), WITH_ZONE),
-                    ended=_shown_at(p.ended_at, _zone(p.unit), WITH_ZONE) if p.ended_at else "",
-                    reason=p.reason,
+                    unit=stay.unit_name,
+                    bed=stay.bed,
+                    started=_shown_at(stay.started_at, ZoneInfo(stay.time_zone), WITH_ZONE),
+                    ended=(
+                        _shown_at(stay.ended_at, ZoneInfo(stay.time_zone), WITH_ZONE)
+                        if stay.ended_at
+                        else ""
+                    ),
+                    reason=stay.reason,
                 )
-                for p in placements
+                for stay in stays
             ],
         )
-        for episode, placements in episodes
+        for episode, stays in episodes
     ]
+
+
+@dataclass(frozen=True)
+class _CurrentStay:
+    """Where the person is now (their open placement), its times in the page's zone (a time in
+    the repeated hour of the night the clocks go back carries its zone)."""
+
+    unit: str
+    is_program: bool  # a community program they are enrolled in, not a unit with beds
+    bed: str
+    since: str
+    episode_began: str
+
+
+def _current_stay(episode: Episode, stay: selectors.Stay, zone: ZoneInfo) -> _CurrentStay:
+    return _CurrentStay(
+        unit=stay.unit_name,
+        is_program=stay.unit_kind == UnitKind.COMMUNITY,
+        bed=stay.bed,
+        since=_shown_at(stay.started_at, zone) + fold_mark(stay.started_at, zone),
+        episode_began=_shown_at(episode.admitted_at, zone) + fold_mark(episode.admitted_at, zone),
+    )
+
+
+def _born(person: PersonServed, today: date) -> str:
+    """The date of birth and the age on ``today``, as the Details card shows them."""
+    return f"{date_filter(person.date_of_birth, 'Y-m-d')} (age {person.age_on(today)})"
+
+
+@dataclass(frozen=True)
+class _AssignmentRow:
+    """One caseload assignment in the caseload card, its days written out."""
+
+    public_id: UUID
+    staff: str
+    kind: str
+    started: str
+    ended: str  # "—" while it is open
+
+
+def _caseload_rows(
+    assignments: list[CaseloadAssignment], today: date
+) -> tuple[list[_AssignmentRow], list[_AssignmentRow]]:
+    """The assignments active on ``today`` and the past ones, in the order read."""
+    active: list[_AssignmentRow] = []
+    past: list[_AssignmentRow] = []
+    for a in assignments:
+        row = _AssignmentRow(
+            public_id=a.public_id,
+            staff=a.staff.display_name,
+            kind=a.get_kind_display(),
+            started=date_filter(a.started_on, "Y-m-d"),
+            ended=date_filter(a.ended_on, "Y-m-d") if a.ended_on else "—",
+        )
+        (active if a.is_active_on(today) else past).append(row)
+    return active, past
 
 
 def _person_context(
     request: HttpRequest,
     person: PersonServed,
-    episodes: list[tuple[Episode, list[Placement]]],
+    episodes: list[tuple[Episode, list[selectors.Stay]]],
 ) -> dict[str, Any]:
     user = request.user
     # The open placement is among the episodes' placements (one read for both).
-    placements = [p for _, in_episode in episodes for p in in_episode]
-    placement = next((p for p in placements if p.ended_at is None), None)
-    zone = _zone(placement.unit if placement else None)
+    stays = [(episode, stay) for episode, in_episode in episodes for stay in in_episode]
+    current = next(((e, s) for e, s in stays if s.ended_at is None), None)
+    zone = ZoneInfo(current[1].time_zone) if current else _zone(None)
     grant = selectors.active_grant_for(user, person)
     emergency = grant is not None and selectors.is_emergency_read(user, person)
     # Under emergency access the record is read-only (the write rules refuse it too).
@@ -206,36 +266,21 @@ def _person_context(
     can_assign = writable and policy.can(user, "people.assign_caseload")
     return {
         "person": person,
-        "placement": placement,
-        # Where they are now: since when, and since when in this episode, in the page's zone
-        # (a time in the repeated hour of the night the clocks go back carries its zone).
-        "placement_since": (
-            _shown_at(placement.started_at, zone) + fold_mark(placement.started_at, zone)
-            if placement
-            else ""
-        ),
-        "episode_began": (
-            _shown_at(placement.episode.admitted_at, zone)
-            + fold_mark(placement.episode.admitted_at, zone)
-            if placement
-            else ""
-        ),
+        "current_stay": _current_stay(*current, zone) if current else None,
         "episodes": _episode_rows(episodes, zone),
         "zone": zone,
         "zone_name": str(zone),
-        "age": person.age_on(clock.local(clock.now(), zone).date()),
+        "born": _born(person, clock.local(clock.now(), zone).date()),
         "grant": grant if emergency else None,
         "grant_until": clock.local(grant.expires_at, zone) if grant and emergency else None,
         "can_edit": writable and policy.can(user, "people.edit_person"),
-        "can_admit": writable and placement is None and policy.can(user, "people.admit"),
-        "can_transfer": writable and placement is not None and policy.can(user, "people.transfer"),
-        "can_discharge": writable
-        and placement is not None
-        and policy.can(user, "people.discharge"),
+        "can_admit": writable and current is None and policy.can(user, "people.admit"),
+        "can_transfer": writable and current is not None and policy.can(user, "people.transfer"),
+        "can_discharge": writable and current is not None and policy.can(user, "people.discharge"),
         "can_assign": can_assign,
         "writable": writable,
         # For the sections' Part 2 gate (people.sections): no second read of the placements.
-        "part2_unit_ids": {p.unit_id for p in placements if p.unit.is_substance_use_program},
+        "part2_unit_ids": {s.unit_id for _, s in stays if s.is_part2},
     }
 
 
@@ -269,9 +314,9 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         sections = sections_for(request, person, context, {"caseload": prepared.waited(caseload)})
         context["section_groups"] = grouped(sections)
     # The caseload's days are the person's own unit's (the page shows them in its zone).
-    today = clock.today_in(context["zone"])
-    context["active_caseload"] = [a for a in context["caseload"] if a.is_active_on(today)]
-    context["past_caseload"] = [a for a in context["caseload"] if not a.is_active_on(today)]
+    context["active_caseload"], context["past_caseload"] = _caseload_rows(
+        context["caseload"], clock.today_in(context["zone"])
+    )
     return render(request, "people/person_detail.html", context)
 
 

@@ -123,5 +123,5 @@ def test_the_person_page_lists_a_caseload_ending_today_as_active(
             reverse("people:person-detail", args=[world.person_a.public_id])
         )
     assert page.status_code == 200
-    assert assignment in page.context["active_caseload"]
-    assert assignment not in page.context["past_caseload"]
+    assert assignment.public_id in [a.public_id for a in page.context["active_caseload"]]
+    assert assignment.public_id not in [a.public_id for a in page.context["past_caseload"]]

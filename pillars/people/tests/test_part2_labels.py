@@ -230,14 +230,16 @@ def test_a_phase_and_a_contract_read_for_the_person_page_are_logged_when_a_grant
     )
     for model, pk in ((PlanPhase, phase.pk), (BehaviorContract, contract.pk)):
         model.objects.filter(pk=pk).update(is_part2=True, made_in_unit=story.sud)
-    assert behavior_selectors.phase_now(story.person, nurse) is None
+    assert behavior_selectors.latest_phase_later(story.person, nurse).rows() == []
     people_services.start_emergency_access(
         story.person, actor=nurse, reason="Unresponsive; need the behavior plan now"
     )
     policy.forget(nurse)
     before = set(AuditEvent.objects.values_list("pk", flat=True))
-    assert behavior_selectors.phase_now(story.person, nurse) == ("Intervention", now.date())
-    assert behavior_selectors.contract_review_on(story.person, nurse) == now.date()
+    phases = behavior_selectors.latest_phase_later(story.person, nurse).rows()
+    assert [(p.name, p.started_on) for p in phases] == [("Intervention", now.date())]
+    contracts = behavior_selectors.contract_in_force_later(story.person, nurse).rows()
+    assert [c.review_on for c in contracts] == [now.date()]
     logged = AuditEvent.objects.exclude(pk__in=before).filter(object_id="part2-disclosure")
     assert set(logged.values_list("object_type", flat=True)) == {
         "incidents.planphase",
