@@ -5,10 +5,12 @@ whose contract review has come, and a count of those with a link to the list."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.html import format_html_join
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 
 from pillars.audit.choices import Category
 from pillars.core import clock, policy, prepared
@@ -25,38 +27,48 @@ from pillars.rounds.board_extras import BoardExtension, RowExtra
 MEASURES = dict(Measure.choices)
 
 
+@functools.lru_cache(maxsize=16)
+def _measure_hint(measure: str) -> SafeString:
+    """What the section prints after a target's name: its measure by its label, made once per
+    measure."""
+    return format_html(' <span class="hint">({})</span>', MEASURES.get(measure, measure))
+
+
 @hidden_unless_allowed("incidents.view_behavior")
 def person_behavior(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> prepared.Steps[dict[str, Any] | None]:
     """Two steps of reads (``prepared.Steps``): the latest plan, then, only with a plan in
     force, its phase, its contract in force and its targets, together. What the section prints
-    is written out here once (days as ``Y-m-d``, measures by their labels, the links the
-    reader may follow)."""
+    is written out here once (each fact as its line, days as ``Y-m-d``, measures by their
+    labels, the links the reader may follow)."""
     # The version with its writer's and ender's names (``written_by_name``, ``ended_by_name``).
     latest: Any = yield from selectors.latest_plan_summary.steps(person, request.user)
     current = latest if latest is not None and latest.is_current else None
     writable = page.get("writable", True)
     plan = None
     if current is not None:
-        phase, review_on, targets = yield from prepared.all_of(
-            selectors.phase_now.steps(person, request.user),
-            selectors.contract_review_on.steps(person, request.user),
-            selectors.plan_targets.steps(current),
-        )
+        # Three reads, each with its own Part 2 label (a phase and a contract are records of
+        # their own), run together.
+        phases, contracts, targets = yield [
+            selectors.latest_phase_later(person, request.user),
+            selectors.contract_in_force_later(person, request.user),
+            selectors.plan_targets_later(current),
+        ]
+        phase = phases[0] if phases else None
+        # The contract in force is the latest signed one.
+        review_on = contracts[0].review_on if contracts else None
         plan = {
-            "version": current.version,
-            "effective_on": current.effective_on.isoformat(),
-            "written_by": current.written_by_name,
-            "targets": format_html_join(
-                "; ",
-                '{} <span class="hint">({})</span>',
-                ((name, MEASURES.get(measure, measure)) for name, measure in targets),
+            "version": f"{current.version}, in effect from {current.effective_on.isoformat()}"
+            f" ({current.written_by_name})",
+            # Each name escaped, then its measure's hint.
+            "targets": SafeString(
+                "; ".join(escape(name) + _measure_hint(measure) for name, measure in targets)
             ),
-            "phase": phase[0] if phase else None,
-            "phase_started_on": phase[1].isoformat() if phase else None,
-            # The contract in force is the latest signed one.
-            "review_on": review_on.isoformat() if review_on is not None else None,
+            "phase": f"{phase.name} since {phase.started_on.isoformat()}"
+            if phase is not None
+            else "No phase set",
+            "review_on": review_on.isoformat() if review_on is not None else "",
             "review_due": review_on is not None
             and BehaviorContract.review_has_come(
                 review_on, clock.today_in(page.get("zone_name") or person_zone(person))

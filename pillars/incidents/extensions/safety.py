@@ -35,14 +35,14 @@ def person_safety_plan(
     if current is not None:
         zone = page.get("zone_name") or person_zone(person)
         signs = (current.content or {}).get(PlanSection.WARNING_SIGNS, [])
+        signed_on = (
+            clock.local(current.signed_at, zone).date().isoformat() if current.signed_at else ""
+        )
         plan = {
-            "number": current.number,
-            "signed_on": clock.local(current.signed_at, zone).date().isoformat()
-            if current.signed_at
-            else "",
+            "signed": f"Version {current.number}, signed {signed_on}",
             "review_on": current.review_on.isoformat(),
             "overdue": current.is_review_overdue(clock.today_in(zone)),
-            "warning_signs": "; ".join(sign.get("text", "") for sign in signs),
+            "warning_signs": "; ".join(sign.get("text", "") for sign in signs) or "None written",
             "pdf_url": record_url("incidents:safety-plan-pdf", current.public_id),
         }
     can_draft = page.get("writable", True) and policy.allows(
@@ -50,16 +50,17 @@ def person_safety_plan(
     )
     return {
         "current": plan,
-        "draft_number": draft.number if draft is not None else None,
+        "draft": f"Draft version {draft.number} is waiting to be signed"
+        if draft is not None
+        else "",
         # Each version's link, a draft marked.
         "versions": format_html_join(
             ", ",
-            '<a href="{}">{}{}</a>',
+            '<a href="{}">{}</a>',
             (
                 (
                     record_url("incidents:safety-plan-version", v.public_id),
-                    v.number,
-                    "" if v.is_signed else " (draft)",
+                    v.number if v.is_signed else f"{v.number} (draft)",
                 )
                 for v in versions
             ),

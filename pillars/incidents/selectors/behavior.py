@@ -82,7 +82,8 @@ def latest_plan_summary(
     columns it shows, with its writer's and ender's names as annotations (``written_by_name``,
     ``ended_by_name``). The names, not the whole staff rows, and not the plan's texts: the
     section shows no more, and building them cost more than the query. The phase and the
-    contract are asked only of a plan in force (``phase_now``, ``contract_review_on``). Built
+    contract are asked only of a plan in force (``latest_phase_later``,
+    ``contract_in_force_later``). Built
     once per reader's labels (``policy.readable_rows``), as the section's other reads are."""
 
     def build(person_id: int) -> QuerySet[BehaviorPlan]:
@@ -100,10 +101,9 @@ def latest_plan_summary(
     return found[0] if found else None
 
 
-@prepared.stepwise
-def phase_now(person: PersonServed, user: Any = None) -> prepared.Steps[tuple[str, date] | None]:
-    """The name and first day of the person's latest phase the user may read (one phase change a
-    day: the day orders them)."""
+def latest_phase_later(person: PersonServed, user: Any = None) -> prepared.Pending[PlanPhase]:
+    """The person's latest phase the user may read (its name and first day; one phase change a
+    day: the day orders them), made ready to run with other reads."""
 
     def build(person_id: int) -> QuerySet[PlanPhase]:
         return (
@@ -112,13 +112,14 @@ def phase_now(person: PersonServed, user: Any = None) -> prepared.Steps[tuple[st
             .order_by("-started_on")[:1]
         )
 
-    found = yield policy.readable_later("latest phase", user, build, person.pk)
-    return (found[0].name, found[0].started_on) if found else None
+    return policy.readable_later("latest phase", user, build, person.pk)
 
 
-@prepared.stepwise
-def contract_review_on(person: PersonServed, user: Any = None) -> prepared.Steps[date | None]:
-    """The review date of the contract in force (the latest signed one the user may read)."""
+def contract_in_force_later(
+    person: PersonServed, user: Any = None
+) -> prepared.Pending[BehaviorContract]:
+    """The contract in force (the latest signed one the user may read) with its review date,
+    made ready to run with other reads."""
 
     def build(person_id: int) -> QuerySet[BehaviorContract]:
         return (
@@ -130,26 +131,22 @@ def contract_review_on(person: PersonServed, user: Any = None) -> prepared.Steps
             .order_by("-written_at")[:1]
         )
 
-    found = yield policy.readable_later("contract in force", user, build, person.pk)
-    return found[0].review_on if found else None
+    return policy.readable_later("contract in force", user, build, person.pk)
 
 
-@prepared.stepwise
-def plan_targets(plan: BehaviorPlan) -> prepared.Steps[list[tuple[str, str]]]:
-    """A plan's target behaviors in their order, as the name and measure a summary shows (one
-    plain query: the plan is fixed, so its model's ordering by plan, which joins the plan and
-    its person, is left out)."""
-    return (
-        yield prepared.read_later(
-            "plan targets",
-            "",
-            lambda plan_id: (
-                TargetBehavior.objects.filter(plan_id=plan_id)
-                .order_by("sort_order", "name")
-                .values_list("name", "measure")
-            ),
-            plan.pk,
-        )
+def plan_targets_later(plan: BehaviorPlan) -> prepared.Pending[tuple[str, str]]:
+    """A plan's target behaviors in their order, as the name and measure a summary shows, made
+    ready to run with other reads (one plain query: the plan is fixed, so its model's ordering
+    by plan, which joins the plan and its person, is left out)."""
+    return prepared.read_later(
+        "plan targets",
+        "",
+        lambda plan_id: (
+            TargetBehavior.objects.filter(plan_id=plan_id)
+            .order_by("sort_order", "name")
+            .values_list("name", "measure")
+        ),
+        plan.pk,
     )
 
 

@@ -248,6 +248,27 @@ def test_the_person_page_section_shows_the_plan_in_force(world: World, signed_in
     assert reverse("incidents:behavior-plan-edit", args=[world.person_a.public_id]) not in body
 
 
+def test_the_person_page_section_writes_the_version_line_and_a_missing_phase(
+    world: World, signed_in: Any
+) -> None:
+    today = clock.now().date()
+    services.write_plan(
+        world.person_a,
+        actor=world.user("clinician"),
+        effective_on=today,
+        targets=[{"name": "Hitting", "definition": "Hand contact.", "measure": "duration"}],
+        antecedents=["Peer conflict"],
+        consequences=["Offered space"],
+    )
+    page = signed_in("nurse").get(reverse("people:person-detail", args=[world.person_a.public_id]))
+    body = page.content.decode()
+    writer = world.staff["clinician"].display_name
+    assert f"<dt>Version</dt><dd>1, in effect from {today:%Y-%m-%d} ({writer})</dd>" in body
+    assert '<dd>Hitting <span class="hint">(Duration (how long))</span></dd>' in body
+    assert "<dt>Phase</dt><dd>No phase set</dd>" in body
+    assert "<dt>Contract</dt><dd>None in force</dd>" in body
+
+
 def test_plan_targets_are_the_names_and_measures_in_order(world: World) -> None:
     from pillars.incidents.selectors import behavior as selectors
 
@@ -262,4 +283,7 @@ def test_plan_targets_are_the_names_and_measures_in_order(world: World) -> None:
         antecedents=["Peer conflict"],
         consequences=["Offered space"],
     )
-    assert selectors.plan_targets(plan) == [("Shouting", "duration"), ("Hitting", "frequency")]
+    assert selectors.plan_targets_later(plan).rows() == [
+        ("Shouting", "duration"),
+        ("Hitting", "frequency"),
+    ]

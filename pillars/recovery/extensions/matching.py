@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from pillars.core import policy, prepared
 from pillars.core.navigation import NavEntry, register
+from pillars.core.templatetags.record_urls import record_url
 from pillars.people.models import PersonServed
 from pillars.people.sections import CARE_TEAM, hidden_unless_allowed
 from pillars.recovery.extensions import register_mixed_section
@@ -27,11 +28,15 @@ def person_peer_match(
         lambda person_id: selectors.requests_of(person_id, request.user)[:5],
         person.pk,
     )
+    can_request = page.get("writable", True) and policy.allows(
+        request.user, "recovery.request_peer", person
+    )
     return {
         "active": next((r for r in rows if r.is_active), None),
         "last_chosen": next((r for r in rows if r.status == MatchStatus.CHOSEN), None),
-        "can_request": page.get("writable", True)
-        and policy.allows(request.user, "recovery.request_peer", person),
+        "request_url": record_url("recovery:match-request-new", person.public_id)
+        if can_request
+        else "",
     }
 
 

@@ -111,6 +111,29 @@ def test_the_person_page_says_who_ordered_the_level_and_when_in_the_unit_zone(
     assert f'<a class="button secondary" href="{order_url(world)}">Change or end level</a>' in page
 
 
+def test_the_person_page_lists_each_precaution_and_keeps_the_instructions_lines(
+    world: World, signed_in: Any
+) -> None:
+    services.order_observation(
+        world.person_a,
+        actor=world.user("nurse"),
+        level=level("q15"),
+        reason="Admission default",
+        precautions=["suicide", "fall"],
+        instructions="Door open at night\nNo <belts>",
+    )
+    page = signed_in("clinician").get(
+        reverse("people:person-detail", args=[world.person_a.public_id])
+    )
+    body = page.content.decode()
+    assert (
+        '<dt>Precautions</dt><dd><ul class="precautions">'
+        '<li class="precaution"><span aria-hidden="true">⚠</span> Suicide</li>'
+        '<li class="precaution"><span aria-hidden="true">⇩</span> Fall</li></ul></dd>'
+    ) in body
+    assert "<dt>Special instructions</dt><dd>Door open at night<br>No &lt;belts&gt;</dd>" in body
+
+
 @time_machine.travel(NOON_ISH, tick=False)
 def test_ordering_on_the_page_reads_the_start_in_the_unit_zone(
     world: World, signed_in: Any
