@@ -65,34 +65,61 @@ def _url(url_name: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _addressed(*key: Any) -> tuple[tuple[NavEntry, str], ...]:
-    """The entries with their addresses, reversed once per process and per way of reversing
-    (``key``: the script prefix and resolver ``route_url`` reverses with): every page draws
-    the menu, and reversing its names again cost more than the rest of it."""
+def _addressed(*key: Any) -> tuple[tuple[NavEntry, str, tuple[NavItem, NavItem]], ...]:
+    """The entries with their addresses and their menu items (not current, current), reversed
+    and made once per process and per way of reversing (``key``: the script prefix and
+    resolver ``route_url`` reverses with): every page draws the menu, and reversing its names
+    again cost more than the rest of it."""
     found = ((entry, _url(entry.url_name)) for entry in _ordered())
-    return tuple((entry, url) for entry, url in found if url is not None)
+    return tuple(
+        (
+            entry,
+            url,
+            (
+                NavItem(entry.label, url, False, entry.more),
+                NavItem(entry.label, url, True, entry.more),
+            ),
+        )
+        for entry, url in found
+        if url is not None
+    )
 
 
 def navigation_for(actor: Actor, path: str) -> list[NavItem]:
     addressed = _addressed(*route_key())
     allowed = policy.permitted(
-        actor, [entry.action for entry, _ in addressed if entry.action is not None]
+        actor, [entry.action for entry, _, _ in addressed if entry.action is not None]
     )
     items = []
-    for entry, url in addressed:
+    for entry, url, made in addressed:
         if entry.action is not None and entry.action not in allowed:
             continue
-        current = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(entry.label, url, current, entry.more))
+        items.append(made[path == url if url == "/" else path.startswith(url)])
     return items
 
 
-@functools.lru_cache(maxsize=512)
+# The main menu's HTML per set of entries, keyed by their plain values (hashing the entries
+# themselves runs their dataclass ``__hash__`` and ``__eq__``, one each per entry and page).
+# Its keys follow the roles and the current entries: past MENUS it starts again.
+_menus: dict[tuple[tuple[str, str, bool, bool], ...], SafeString] = {}
+MENUS = 512
+
+
 def menu_html(items: tuple[NavItem, ...]) -> SafeString:
     """The main menu's HTML (``core/_nav.html``) for these entries, rendered once per process
     and set of entries: a role's pages draw one menu each (the current entry marked), and
     drawing its few dozen links cost about a millisecond on every page. The menu is made of
     the entries alone: their labels and addresses, which is current, which go under "More"."""
+    key = tuple([(item.label, item.url, item.is_current, item.more) for item in items])
+    found = _menus.get(key)
+    if found is None:
+        if len(_menus) >= MENUS:
+            _menus.clear()
+        found = _menus[key] = _drawn(items)
+    return found
+
+
+def _drawn(items: tuple[NavItem, ...]) -> SafeString:
     more = [item for item in items if item.more]
     return SafeString(
         render_to_string(

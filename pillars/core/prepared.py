@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +37,13 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DatabaseError, connections
 from django.db.models import Func, Model, Q, QuerySet, Value
+from django.db.models.query import (  # type: ignore[attr-defined]  # _get_from_db: ModelIterable's own
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    _get_from_db,
+    get_related_populators,
+)
 from django.db.models.sql import Query
 from django.db.models.sql.where import AND, WhereNode
 from django.db.transaction import TransactionManagementError
@@ -54,14 +62,35 @@ class _Compiled:
         self.columns = [column[0] for column in compiler.select[: compiler.col_count]]
         # Whether a column is a composite key's pair of columns: its rows are reshaped then.
         self.composite = compiler.has_composite_fields(self.columns)
+        # A row's columns past these are the extra ones the compiler selected (cut off).
+        self.width = compiler.col_count if compiler.has_extra_select else None
+        # For a read of model instances, where the model's columns are in a row and the fields
+        # they fill, and where each annotation is (``ModelIterable``'s facts, found once).
+        info = compiler.klass_info
+        self.model_columns: tuple[int, int] | None = None
+        self.init_list: list[str] = []
+        if info is not None:
+            fields = info["select_fields"]
+            self.model_columns = (fields[0], fields[-1] + 1)
+            self.init_list = [
+                column[0].target.attname for column in compiler.select[fields[0] : fields[-1] + 1]
+            ]
+        self.annotations = list((compiler.annotation_col_map or {}).items())
+        # (database alias, fetch mode) -> how an instance and its ``select_related`` records are
+        # made, for a fetch mode that tracks no peers (one whose makers keep no per-run list).
+        self.makers: dict[tuple[str, Any], tuple[Callable[..., Any], list[Any]]] = {}
 
     def params(self, where_params: Any) -> tuple[Any, ...]:
         return (*self.before, *where_params, *self.after)
 
-    def compiler_for(self, connection: Any, params: tuple[Any, ...]) -> Any:
+    def converters_for(self, connection: Any) -> dict[int, Any]:
         converters = self.converters.get(connection)
         if converters is None:
             converters = self.converters[connection] = self.compiler.get_converters(self.columns)
+        return converters
+
+    def compiler_for(self, connection: Any, params: tuple[Any, ...]) -> Any:
+        converters = self.converters_for(connection)
         composite = self.composite
         # A shallow copy (as ``copy.copy`` makes, without its pickling protocol's round trip):
         # the run's own connection, SQL and values over the compiler's columns and models, and
@@ -73,6 +102,84 @@ class _Compiled:
         run.get_converters = lambda expressions: converters
         run.has_composite_fields = lambda expressions: composite
         return run
+
+    def makes(self, iterable: type) -> bool:
+        """Whether ``answer`` makes the rows of a queryset of this iterable class: model
+        instances, tuples or single values, from a row shape it need not reshape."""
+        if self.composite:
+            return False
+        if iterable is ModelIterable:
+            return self.model_columns is not None
+        return iterable is ValuesListIterable or iterable is FlatValuesListIterable
+
+    def answer(
+        self, iterable: type, queryset: QuerySet[Any, Any], fetched: list[Any], connection: Any
+    ) -> list[Any]:
+        """What Django's ``iterable`` gives for the database's rows ``fetched`` on
+        ``connection`` (``makes`` said it can): each column converted as its compiler converts
+        it (``SQLCompiler.results_iter``), then the instances ``ModelIterable`` makes (their
+        ``select_related`` records, annotations, ``_state``), the tuples or the single values."""
+        rows: list[Any] = fetched
+        if self.width is not None:
+            rows = [row[: self.width] for row in rows]
+        converters = self.converters_for(connection)
+        if converters:
+            rows = _converted(rows, list(converters.items()), connection)
+        if iterable is ValuesListIterable:
+            return [tuple(row) for row in rows]
+        if iterable is FlatValuesListIterable:
+            return [row[0] for row in rows]
+        return self.instances(queryset, rows, connection.alias)
+
+    def instances(self, queryset: QuerySet[Any, Any], rows: list[Any], db: str) -> list[Model]:
+        """The model instances ``ModelIterable`` makes of converted rows read from ``db``."""
+        fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
+        peers: list[Any] | None = [] if fetch_mode.track_peers else None
+        if peers is None:
+            makers = self.makers.get((db, fetch_mode))
+            if makers is None:
+                makers = self.makers[(db, fetch_mode)] = self.made_for(db, fetch_mode)
+        else:
+            makers = self.made_for(db, fetch_mode)  # each populator keeps this run's peers
+        from_db, populators = makers
+        start, end = cast(tuple[int, int], self.model_columns)
+        init_list, annotations = self.init_list, self.annotations
+        found = []
+        for row in rows:
+            obj = from_db(db, init_list, row[start:end])
+            if peers is not None:
+                peers.append(weakref.ref(obj))
+                obj._state.peers = peers
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, at in annotations:
+                setattr(obj, name, row[at])
+            found.append(obj)
+        return found
+
+    def made_for(self, db: str, fetch_mode: Any) -> tuple[Callable[..., Any], list[Any]]:
+        """How ``ModelIterable`` makes an instance (``from_db``, with the fetch mode) and the
+        populators of its ``select_related`` records, for reads from ``db``."""
+        info = self.compiler.klass_info
+        return (
+            _get_from_db(info["model"], fetch_mode),
+            get_related_populators(info, self.compiler.select, db, fetch_mode),
+        )
+
+
+def _converted(
+    rows: list[Any], converters: list[tuple[int, Any]], connection: Any
+) -> list[list[Any]]:
+    """The rows with each column's converters applied (``SQLCompiler.apply_converters``)."""
+    found = []
+    for row in map(list, rows):
+        for at, (functions, expression) in converters:
+            value = row[at]
+            for convert in functions:
+                value = convert(value, expression, connection)
+            row[at] = value
+        found.append(row)
+    return found
 
 
 # (name, database alias, WHERE clause SQL) -> the compiled read; None: not kept. An IN list
@@ -166,21 +273,37 @@ def _run[M: Model, R](
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
-    run = compiled.compiler_for(connection, params)
-    if fetched is not None:
-        # The rows as the compiler's own fetch would hand them on: all in one chunk, cut to its
-        # columns when it selected more (``SQLCompiler.execute_sql``).
-        chunk = [row[: run.col_count] for row in fetched] if run.has_extra_select else fetched
-        run.execute_sql = lambda *args, **kwargs: [chunk]
+    kind = queryset._iterable_class
+    if compiled.makes(kind) and not queryset._known_related_objects:  # type: ignore[attr-defined]
 
-    def kept_sql(*args: Any, **kwargs: Any) -> Any:
-        # Once: the read's own iteration asks for its compiler first. A query cloned from this
-        # one afterwards (the Part 2 guard reads the records behind the rows it fetched) gets
-        # Django's compiler, not this read's SQL.
-        del query.get_compiler
-        return run
+        def kept_rows(this: QuerySet[M, R]) -> list[Any]:
+            # Once: a queryset cloned from this one afterwards (the Part 2 guard reads the
+            # records behind the rows it fetched) iterates as Django's own.
+            this._iterable_class = kind
+            rows = fetched
+            if rows is None:
+                rows = _one_after_another(connection, [(compiled.sql, params)])[0]
+            return compiled.answer(kind, this, rows, connection)
 
-    query.get_compiler = kept_sql  # type: ignore[method-assign]
+        # The rows made from the kept compiler's facts: Django's iterable would ask for the
+        # database, the compiler and the fetched rows' makers again, for every read.
+        queryset._iterable_class = kept_rows  # type: ignore[assignment]
+    else:
+        run = compiled.compiler_for(connection, params)
+        if fetched is not None:
+            # The rows as the compiler's own fetch would hand them on: all in one chunk, cut to
+            # its columns when it selected more (``SQLCompiler.execute_sql``).
+            chunk = [row[: run.col_count] for row in fetched] if run.has_extra_select else fetched
+            run.execute_sql = lambda *args, **kwargs: [chunk]
+
+        def kept_sql(*args: Any, **kwargs: Any) -> Any:
+            # Once: the read's own iteration asks for its compiler first. A query cloned from
+            # this one afterwards (the Part 2 guard reads the records behind the rows it
+            # fetched) gets Django's compiler, not this read's SQL.
+            del query.get_compiler
+            return run
+
+        query.get_compiler = kept_sql  # type: ignore[method-assign]
     # Fetched once: ``list(queryset)`` would ask its length first, then iterate it.
     return list(iter(queryset))
 
@@ -247,27 +370,27 @@ def _fetched(reads: Sequence[Pending[Any]]) -> tuple[list[list[tuple[Any, ...]] 
         if read.compiled is not None and not read.queryset.query.select_for_update
     ]
     alias = reads[ready[0]].alias if ready else ""
-    asked: dict[Any, list[int]] = {}
+    # (SQL, values) -> the statement and the reads that ask it.
+    asked: dict[Any, tuple[tuple[str, tuple[Any, ...]], list[int]]] = {}
     for at in ready:
         read = reads[at]
-        if read.alias != alias:
+        compiled = read.compiled
+        if compiled is None or read.alias != alias:
             continue
-        key: Any = (cast(_Compiled, read.compiled).sql, read.params)
+        statement = (compiled.sql, read.params)
+        key: Any = statement
         try:
             hash(key)
         except TypeError:  # a value with no hash (a list bound as an array): asked on its own
             key = (at,)
-        asked.setdefault(key, []).append(at)
+        asked.setdefault(key, (statement, []))[1].append(at)
     if not alias:
         return found, None
     connection = connections[alias]
     pipelined = connection.vendor == "postgresql" and len(asked) >= PIPELINE_FROM
     if not (pipelined or connection.vendor == "sqlite" or len(asked) < len(ready)):
         return found, connection
-    statements = [
-        (cast(_Compiled, reads[places[0]].compiled).sql, reads[places[0]].params)
-        for places in asked.values()
-    ]
+    statements = [statement for statement, _ in asked.values()]
     try:
         # A database error is Django's (as a read alone raises it), wherever the pipeline
         # reports it: at a read, or when it is synced.
@@ -278,7 +401,7 @@ def _fetched(reads: Sequence[Pending[Any]]) -> tuple[list[list[tuple[Any, ...]] 
             raise  # the transaction is aborted as one failed read would abort it
         # Outside a transaction each read runs alone again and says what went wrong itself.
         return [None] * len(reads), connection
-    for places, rows in zip(asked.values(), answers, strict=True):
+    for (_, places), rows in zip(asked.values(), answers, strict=True):
         for at in places:
             found[at] = rows
     return found, connection

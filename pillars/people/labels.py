@@ -27,6 +27,7 @@ from uuid import UUID
 from django.apps import apps
 from django.db import models
 from django.db.models import Model, Q, QuerySet
+from django.db.models.query import ModelIterable
 
 from pillars.core import clock, prepared
 from pillars.core.policy import Actor
@@ -278,23 +279,28 @@ def restrict_key(actor: Actor) -> Any:
     """What ``restrict_labelled`` builds its condition from for this actor, to key the reads
     kept once built (``policy.readable_rows``): the units whose Part 2 records they read as the
     program's team, the persons of their emergency grants, and the persons, programs and kinds
-    of the consents that name them; or that they read everything."""
-    if _sees_everything(actor):
-        return "everything"
+    of the consents that name them; or that they read everything. Found once per request (the
+    actor lives as long as the request), asked by every kept read of it."""
     key = actor.extra.get(_RESTRICT_KEY)
     if key is None:
-        from pillars.people.consents import grants_for
-
-        grants = sorted(
-            (grant.person_id, tuple(sorted(grant.unit_ids)), tuple(sorted(grant.kinds)))
-            for grant in grants_for(actor)
-        )
-        key = actor.extra[_RESTRICT_KEY] = (
-            tuple(sorted(actor.unit_ids)),
-            tuple(sorted(actor.emergency_person_ids)),
-            tuple(grants),
-        )
+        key = actor.extra[_RESTRICT_KEY] = _restrict_key(actor)
     return key
+
+
+def _restrict_key(actor: Actor) -> Any:
+    if _sees_everything(actor):
+        return "everything"
+    from pillars.people.consents import grants_for
+
+    grants = sorted(
+        (grant.person_id, tuple(sorted(grant.unit_ids)), tuple(sorted(grant.kinds)))
+        for grant in grants_for(actor)
+    )
+    return (
+        tuple(sorted(actor.unit_ids)),
+        tuple(sorted(actor.emergency_person_ids)),
+        tuple(grants),
+    )
 
 
 _RESTRICT_KEY = "part2-restrict-key"
@@ -302,11 +308,40 @@ _RESTRICT_KEY = "part2-restrict-key"
 
 def bind_reader[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     """A copy of a kept read (``policy.readable_rows``) that logs the rows a grant or consent
-    opened as disclosures to this actor, not to the reader it was first built for."""
+    opened as disclosures to this actor, not to the reader it was first built for. A kept read
+    must fetch the labelled records themselves (``_refuse_records_behind``)."""
+    shape = (qs.model, qs._iterable_class)
+    if shape not in _READ_AS_RECORDS:
+        _refuse_records_behind(*shape)
+        _READ_AS_RECORDS.add(shape)
     hint = qs._hints.get(_HINT)  # type: ignore[attr-defined]
     if hint is not None:
         qs._hints = {**qs._hints, _HINT: (actor, hint[1])}  # type: ignore[attr-defined]
     return qs
+
+
+# The (model, iterable class) pairs of kept reads found to fetch labelled records themselves,
+# or rows of no label at all.
+_READ_AS_RECORDS: set[tuple[type[Model], type]] = set()
+
+
+def _refuse_records_behind(model: type[Model], iterable: type) -> None:
+    """Refuse a kept read whose rows are not the labelled records themselves (a ``values`` read
+    of them, or the parts of a record, labelled through ``PART2_VIA``). A grant or consent that
+    opens such rows is logged from the records behind them (``_labelled_rows_behind``), read
+    again through the read's own conditions; a kept read's conditions hold the stand-in values
+    it was built with (``core.prepared.read``), so that read would find no record and the
+    disclosure would go unlogged. Read the records, with their ``LABEL_COLUMNS``, instead."""
+    found = labelled_root(model)
+    if found is None:
+        return
+    prefix, _ = found
+    if prefix or not issubclass(iterable, ModelIterable):
+        raise TypeError(
+            f"a kept read of {model.__name__} must read the labelled records themselves "
+            "(model instances with their label columns), not values or the parts of a record: "
+            "the Part 2 guard could not log what a grant or consent opened"
+        )
 
 
 def restrict_labelled[M: Model](actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:

@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 from django.core.exceptions import EmptyResultSet, FieldError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import FETCH_PEERS, Exists, F, Model, OuterRef, Q, QuerySet, Value
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -589,3 +589,121 @@ def test_a_read_asked_twice_together_runs_once_and_each_gets_its_own_rows(
         [world.unit_a.pk],
         [world.unit_b.pk],
     ]
+
+
+# --- A kept read's rows are made as Django's iterables make them ------------------------------
+
+
+def _made(obj: Any, seen: frozenset[int] = frozenset()) -> Any:
+    """What Django's iterable makes of a row, to compare: the instance's class, its values
+    (deferred ones left out), annotations, ``_state`` and the related records read with it."""
+    if not isinstance(obj, Model):
+        return obj
+    if id(obj) in seen:
+        return ("seen", type(obj), obj.pk)
+    seen = seen | {id(obj)}
+    state = obj._state
+    return (
+        type(obj),
+        {name: value for name, value in obj.__dict__.items() if name != "_state"},
+        sorted(obj.get_deferred_fields()),
+        (state.db, state.adding, state.fetch_mode),
+        {name: _made(related, seen) for name, related in sorted(state.fields_cache.items())},
+    )
+
+
+def _placements(person_id: int) -> QuerySet[Placement]:
+    return (
+        Placement.objects.filter(episode__person_id=person_id)
+        .select_related("unit", "bed__room__unit", "episode__person")
+        .only(
+            "started_at",
+            "ended_at",
+            "unit__code",
+            "unit__time_zone",
+            "bed__label",
+            "bed__room__name",
+            "bed__room__unit__name",
+            "episode__person__public_id",
+            "episode__person__date_of_birth",
+        )
+        .annotate(unit_word=F("unit__name"), fixed=Value("x"))
+        .order_by("pk")
+    )
+
+
+@pytest.mark.parametrize("together", [False, True])
+def test_a_kept_reads_instances_are_those_djangos_iterable_makes(
+    world: World, together: bool
+) -> None:
+    """The instances, their ``select_related`` records (nested, and none for an empty link),
+    annotations, deferred fields and ``_state``, read alone or with other reads."""
+    Placement.objects.filter(episode__person=world.person_b).update(bed=None)
+    name = _name()
+    for person in (world.person_a, world.person_b, world.person_a, world.person_b):
+        read = prepared.read_later(name, "", _placements, person.pk)
+        found = prepared.together([read, read])[0] if together else read.rows()
+        expected = list(_placements(person.pk))
+        assert expected
+        assert [_made(p) for p in found] == [_made(p) for p in expected]
+    assert expected[0].bed is None
+    (kept,) = [v for k, v in prepared._READS.items() if k[0] == name]
+    assert kept.compiled[connection.alias] is not None
+
+
+def test_a_kept_reads_tuples_and_values_are_those_django_gives(world: World) -> None:
+    """Values converted from the database's (a public id, a moment, a flag) as Django's
+    ``values_list`` gives them, as tuples or single values."""
+    name, flat = _name(), _name()
+
+    def build(pk: int) -> QuerySet[Placement, tuple[Any, ...]]:
+        return (
+            Placement.objects.filter(episode__person_id=pk)
+            .values_list("public_id", "started_at", "unit__is_substance_use_program", "bed_id")
+            .order_by("pk")
+        )
+
+    def build_flat(pk: int) -> QuerySet[Placement, Any]:
+        return build(pk).values_list("public_id", flat=True)
+
+    for person in (world.person_a, world.person_b, world.person_a):
+        found = prepared.read(name, "", build, person.pk)
+        assert found == list(build(person.pk))
+        assert all(type(row) is tuple for row in found)
+        assert prepared.read(flat, "", build_flat, person.pk) == list(build_flat(person.pk))
+
+
+def test_a_kept_read_tracks_peers_per_run_as_django_does(world: World) -> None:
+    """A fetch mode that tracks the instances read together (``FETCH_PEERS``): each run's
+    instances, and their ``select_related`` records, are peers of that run's alone."""
+    name = _name()
+
+    def build(pks: list[int]) -> QuerySet[Placement]:
+        return (
+            Placement.objects.filter(episode__person_id__in=pks)
+            .select_related("unit")
+            .fetch_mode(FETCH_PEERS)
+            .order_by("pk")
+        )
+
+    both = [world.person_a.pk, world.person_b.pk]
+    runs = [prepared.read(name, "", build, both) for _ in range(3)]
+    expected = list(build(both))
+    for found in runs:
+        assert [_made(p) for p in found] == [_made(p) for p in expected]
+        assert [len(p._state.peers) for p in found] == [2, 2]
+        assert [len(p.unit._state.peers) for p in found] == [2, 2]
+        assert [peer() for peer in found[0]._state.peers] == found
+        assert [peer() for peer in found[0].unit._state.peers] == [p.unit for p in found]
+    assert runs[1][0]._state.peers is not runs[2][0]._state.peers
+    assert runs[1][0].unit._state.peers is not runs[2][0].unit._state.peers
+
+
+def test_a_read_of_a_records_related_rows_knows_the_record_as_django_does(world: World) -> None:
+    name = _name()
+    unit = Unit.objects.get(pk=world.unit_a.pk)
+    for _ in range(2):
+        found = prepared.rows(name, unit.placements.order_by("pk"))
+        assert found
+        assert all(p.unit is unit for p in found)
+        assert [_made(p) for p in found] == [_made(p) for p in unit.placements.order_by("pk")]
