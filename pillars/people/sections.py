@@ -31,10 +31,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.template import Engine, Template
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from pillars.audit.choices import Category
@@ -97,37 +99,47 @@ class PersonSection:
         if self.on_demand and not (self.title and self.action):
             raise ValueError(f"An on-demand section needs a title and an action: {self.key}")
 
+    @functools.cached_property
+    def compiled(self) -> Template:
+        """The section's template, found and compiled once per process: the page includes it
+        without looking its name up again."""
+        return Engine.get_default().get_template(self.template)
 
-@dataclass(frozen=True)
-class RenderedSection:
-    key: str
-    template: str
-    context: dict[str, Any]
-    group: str = OTHER
-    on_demand: bool = False
-    title: str = ""
-    url: str = ""  # an on-demand section's address (people:person-section)
+    def placeholder(self, url: str) -> SafeString:
+        """An on-demand section's place on the page: its title and the link (``url``) that
+        opens it (htmx swaps the rendered section in)."""
+        return format_html(self._placeholder, url=url)
 
-    @property
-    def placeholder(self) -> SafeString:
-        """An on-demand section's place on the page: its title and the link that opens it
-        (htmx swaps the rendered section in)."""
+    @functools.cached_property
+    def _placeholder(self) -> str:
+        # The section's own words are escaped into the placeholder once per process (braces
+        # doubled, so that only ``{url}`` is left to fill in).
         return format_html(
             '<section class="card" id="section-{key}" aria-labelledby="h-section-{key}">\n'
             '  <h2 id="h-section-{key}">{title}</h2>\n'
-            '  <p><a href="{url}" hx-get="{url}" hx-target="#section-{key}" hx-swap="outerHTML">'
-            "Show {lower}</a></p>\n"
+            '  <p><a href="{{url}}" hx-get="{{url}}" hx-target="#section-{key}" '
+            'hx-swap="outerHTML">Show {lower}</a></p>\n'
             "</section>\n",
-            key=self.key,
-            title=self.title,
-            url=self.url,
-            lower=self.title.lower(),
+            key=_braced(self.key),
+            title=_braced(self.title),
+            lower=_braced(self.title.lower()),
         )
 
 
-@functools.cache
-def _slug(title: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in title.lower())
+def _braced(words: str) -> str:
+    return words.replace("{", "{{").replace("}", "}}")
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    """A section as the page shows it: an inline section's template and context, or an
+    on-demand section's placeholder."""
+
+    key: str
+    group: str
+    template: Template | None = None
+    context: dict[str, Any] | None = None
+    placeholder: SafeString | None = None
 
 
 @dataclass
@@ -136,9 +148,26 @@ class SectionGroup:
     sections: list[RenderedSection] = field(default_factory=list)
 
     @property
-    def slug(self) -> str:
-        # Group titles are a few fixed words: each is made a slug once per process.
-        return _slug(self.title)
+    def slug(self) -> SafeString:
+        return _group_words(self.title)[0]
+
+    @property
+    def heading(self) -> SafeString:
+        return _group_words(self.title)[1]
+
+    @property
+    def parts(self) -> list[tuple[Template | None, dict[str, Any] | None, SafeString | None]]:
+        """What the page's loop takes apart for each section: the template it includes, the
+        context that template calls ``section``, or the placeholder it shows instead."""
+        return [(s.template, s.context, s.placeholder) for s in self.sections]
+
+
+@functools.cache
+def _group_words(title: str) -> tuple[SafeString, SafeString]:
+    """A group's slug and heading; group titles are a few fixed words, each made once per
+    process."""
+    slug = conditional_escape("".join(c if c.isalnum() else "-" for c in title.lower()))
+    return slug, format_html('<h2 id="h-group-{}" class="section-group-title">{}</h2>', slug, title)
 
 
 _sections: dict[str, PersonSection] = {}
@@ -200,7 +229,7 @@ def sections_for(
     gate = _Gate(request, person, page)
     shown: list[PersonSection] = []
     asked: dict[str, Any] = {}
-    for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
+    for section in sorted(_sections.values(), key=attrgetter("order", "key")):
         if section.action and not policy.allows(request.user, section.action, person):
             continue
         if not gate.allows(section):
@@ -216,15 +245,13 @@ def sections_for(
         if section.on_demand:
             url = record_url("people:person-section", person.public_id, section.key)
             rendered = RenderedSection(
-                section.key, section.template, {}, section.group, True, section.title, url
+                section.key, section.group, placeholder=section.placeholder(url)
             )
         else:
             context = contexts[section.key]
             if context is None:
                 continue
-            rendered = RenderedSection(
-                section.key, section.template, context, section.group, False, section.title
-            )
+            rendered = RenderedSection(section.key, section.group, section.compiled, context)
         groups.setdefault(section.group, []).append(rendered)
     return [s for group in groups.values() for s in group]
 

@@ -33,6 +33,7 @@ from pillars.core.import_pages import CheckedImport, import_page
 from pillars.core.pages import GET, GET_POST, POST, page
 from pillars.core.routes import Routes
 from pillars.core.templatetags.pillars_time import date_filter, fold_mark
+from pillars.core.templatetags.record_urls import record_url
 from pillars.people import access, forms, importing, selectors, services
 from pillars.people.choices import UnitKind
 from pillars.people.models import (
@@ -297,6 +298,15 @@ def _assignable_staff(user: Any) -> Any:
     )
 
 
+_PERSON_PAGES = (
+    ("edit", "person-edit"),
+    ("admit", "person-admit"),
+    ("transfer", "person-transfer"),
+    ("discharge", "person-discharge"),
+    ("assign", "caseload-assign"),
+)
+
+
 @route("persons/<uuid:public_id>/", name="person-detail")
 @page(
     "opens one person served: get_person_with_episodes_for audits the read (emergency purpose)",
@@ -317,6 +327,10 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context["active_caseload"], context["past_caseload"] = _caseload_rows(
         context["caseload"], clock.today_in(context["zone"])
     )
+    # The person's own pages the toolbar and the caseload link to.
+    context["person_urls"] = {
+        name: record_url(f"people:{route}", person.public_id) for name, route in _PERSON_PAGES
+    }
     return render(request, "people/person_detail.html", context)
 
 

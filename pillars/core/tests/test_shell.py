@@ -12,7 +12,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils.html import escape
 
+from pillars.core import exports
 from pillars.core.context_processors import shell
 from pillars.people.testing import World
 
@@ -47,3 +49,18 @@ def test_the_name_shown_is_the_staff_profiles_else_the_username(world: World) ->
     assert str(frame["signed_in_as"]) == "no-profile"
     request.user = AnonymousUser()
     assert "signed_in" not in shell(request)
+
+
+def test_the_frames_links_and_notice_before_and_after_sign_in(world: World, signed_in: Any) -> None:
+    before = Client().get(reverse("core:login")).content.decode()
+    assert f'<a class="brand" href="{reverse("core:home")}">Pillars</a>' in before
+    after = signed_in("nurse").get(reverse("people:person-list")).content.decode()
+    assert f'<a class="brand" href="{reverse("core:home")}">Pillars</a>' in after
+    assert f'<a class="inbox-link" href="{reverse("alerts:inbox")}">Alerts' in after
+    assert f'<a href="{reverse("tablets:pin")}">Badge PIN</a>' in after
+    assert f'<a href="{reverse("core:token-list")}">API tokens</a>' in after
+    assert f'<form method="post" action="{reverse("core:logout")}">' in after
+    assert f"<p>{escape(exports.NOTICE)}</p>" in after
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    assert shell(request)["frame_urls"]["home"] == reverse("core:home")

@@ -129,3 +129,18 @@ def test_the_caseload_now_and_past_with_their_days(world: World, signed_in: Any)
     caseload = _card(_page(signed_in("bht"), world), "h-caseload")
     assert peer.display_name in caseload
     assert "End assignment" not in caseload
+
+
+def test_the_toolbar_and_caseload_link_to_the_persons_own_pages(
+    world: World, signed_in: Any
+) -> None:
+    body = _page(signed_in("nurse"), world)
+    person = world.person_a.public_id
+    for action, route in (
+        ("Edit details", "person-edit"),
+        ("Transfer", "person-transfer"),
+        ("Discharge", "person-discharge"),
+        ("Add to a caseload", "caseload-assign"),
+    ):
+        assert f'href="{reverse(f"people:{route}", args=[person])}">{action}</a>' in body
+    assert reverse("people:person-admit", args=[person]) not in body

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.template import Engine
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -143,3 +144,81 @@ def test_the_on_demand_route_refuses_a_part2_section_closed_to_the_viewer(
     assert asked == []
     general = reverse("people:person-section", args=[story.person.public_id, "probe-general"])
     assert signed_in("nurse").get(general).status_code == 200
+
+
+def test_a_section_template_is_found_once_and_included_as_compiled(
+    world: World, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    section = PersonSection("probe-found", TEMPLATE, _always)
+    found: list[str] = []
+    real = Engine.get_template
+
+    def counted(engine: Engine, name: str) -> Any:
+        found.append(name)
+        return real(engine, name)
+
+    monkeypatch.setattr(Engine, "get_template", counted)
+    monkeypatch.setattr(sections, "_sections", {"probe-found": section})
+    url = reverse("people:person-detail", args=[world.person_a.public_id])
+    for _ in range(2):
+        body = signed_in("nurse").get(url).content.decode()
+        assert 'id="h-person-incidents"' in body  # the probe's template, with its context
+    assert found.count(TEMPLATE) == 1
+    assert section.compiled is section.compiled
+
+
+def test_an_on_demand_placeholder_escapes_the_sections_words_and_its_address() -> None:
+    section = PersonSection(
+        "probe-notes",
+        TEMPLATE,
+        _always,
+        on_demand=True,
+        title='Notes {and} <"history">',
+        action="people.view_person",
+    )
+    assert section.placeholder("/people/x/?a=1&b={2}") == (
+        '<section class="card" id="section-probe-notes" aria-labelledby="h-section-probe-notes">\n'
+        '  <h2 id="h-section-probe-notes">Notes {and} &lt;&quot;history&quot;&gt;</h2>\n'
+        '  <p><a href="/people/x/?a=1&amp;b={2}" hx-get="/people/x/?a=1&amp;b={2}" '
+        'hx-target="#section-probe-notes" hx-swap="outerHTML">'
+        "Show notes {and} &lt;&quot;history&quot;&gt;</a></p>\n"
+        "</section>\n"
+    )
+
+
+def test_a_group_has_its_slug_and_heading() -> None:
+    group = sections.SectionGroup("Privacy and consent")
+    assert group.slug == "privacy-and-consent"
+    assert group.heading == (
+        '<h2 id="h-group-privacy-and-consent" class="section-group-title">Privacy and consent</h2>'
+    )
+    assert sections.SectionGroup("Care & <team>").heading == (
+        '<h2 id="h-group-care----team-" class="section-group-title">Care &amp; &lt;team&gt;</h2>'
+    )
+
+
+def test_each_part_is_a_template_with_its_context_or_a_placeholder(
+    world: World, probes: dict[str, PersonSection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probes["probe-later"] = PersonSection(
+        "probe-later",
+        TEMPLATE,
+        _always,
+        order=9,
+        group="Safety",
+        on_demand=True,
+        title="Later",
+        action="people.view_person",
+    )
+    monkeypatch.setattr(sections, "_sections", dict(probes))
+    request = RequestFactory().get("/")
+    request.user = world.user("nurse")
+    safety = grouped(sections_for(request, world.person_a, {"writable": True}))[0]
+    (first, context, none), _, (nothing, empty, placeholder) = safety.parts
+    assert first is probes["probe-general"].compiled
+    assert context == {"rows": [], "can_report": False, "probe": "always"}
+    assert none is None
+    assert nothing is None
+    assert empty is None
+    url = reverse("people:person-section", args=[world.person_a.public_id, "probe-later"])
+    assert placeholder == probes["probe-later"].placeholder(url)
