@@ -30,8 +30,8 @@ def _last(object_type: str) -> AuditEvent:
 
 
 def test_an_administrator_waives_through_the_api(world: World) -> None:
-    card = hold(world, "bht", "nci", clock.now().date() - timedelta(days=400))
-    until = clock.now().date() + timedelta(days=30)
+    card = hold(world, "bht", "nci", clock.organization_today() - timedelta(days=400))
+    until = clock.organization_today() + timedelta(days=30)
     path = f"/workforce/credentials/{card.public_id}/waive"
     answer = api_as(world.user("admin")).post(
         path, {"reason": "Renewal in the mail", "until": until.isoformat()}
@@ -44,7 +44,7 @@ def test_an_administrator_waives_through_the_api(world: World) -> None:
     assert _last("workforce.credential").actor == world.user("admin")
     assert_problem(api_as(world.user("bht")).post(path, {"reason": "Mine"}), 403)
     assert_problem(api_as(world.user("admin")).post(path, {"reason": "a\x00b"}), 422)
-    past = (clock.now().date() - timedelta(days=1)).isoformat()
+    past = (clock.organization_today() - timedelta(days=1)).isoformat()
     assert_problem(api_as(world.user("admin")).post(path, {"reason": "x", "until": past}), 422)
 
 
@@ -54,7 +54,7 @@ def test_ce_hours_through_the_api_with_evidence(world: World) -> None:
     body = {
         "category_code": "ethics",
         "title": "Ethics in peer work",
-        "completed_on": clock.now().date().isoformat(),
+        "completed_on": clock.organization_today().isoformat(),
         "hours": "3.5",
         "evidence_base64": base64.b64encode(PDF).decode(),
     }
@@ -92,7 +92,7 @@ def test_bad_ce_input_is_422_and_stores_nothing(world: World, change: dict[str, 
     body = {
         "category_code": "ethics",
         "title": "Ethics",
-        "completed_on": clock.now().date().isoformat(),
+        "completed_on": clock.organization_today().isoformat(),
         "hours": "3",
         **change,
     }
@@ -106,7 +106,7 @@ def test_bad_ce_input_is_422_and_stores_nothing(world: World, change: dict[str, 
 def test_training_completions_through_the_api_and_replays(world: World) -> None:
     api = api_as(world.user("admin"))
     path = f"/workforce/staff/{world.staff['bht'].public_id}/completions"
-    today = clock.now().date()
+    today = clock.organization_today()
     body = {"course_code": "observation", "completed_on": today.isoformat()}
     key = {"Idempotency-Key": str(uuid.uuid4())}
     answer = api.post(path, body, headers=key)

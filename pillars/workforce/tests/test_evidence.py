@@ -30,7 +30,7 @@ def card(world: World) -> Any:
         world.staff["bht"],
         actor=world.user("bht"),
         credential_type=kind("cpr-bls"),
-        issued_on=clock.now().date(),
+        issued_on=clock.organization_today(),
         evidence=SimpleUploadedFile('card"; filename=evil.html', PDF),
     )
     yield c
@@ -79,7 +79,7 @@ def test_no_evidence_is_404_and_a_stored_odd_type_goes_as_octet_stream(
         world.staff["bht"],
         actor=world.user("bht"),
         credential_type=kind("nci"),
-        issued_on=clock.now().date(),
+        issued_on=clock.organization_today(),
     )
     bht = signed_in("bht")
     assert bht.get(reverse("workforce:credential-evidence", args=[bare.public_id])).status_code == (
@@ -92,7 +92,7 @@ def test_no_evidence_is_404_and_a_stored_odd_type_goes_as_octet_stream(
 
 
 def test_ce_and_training_evidence_and_the_links_on_the_page(world: World, signed_in: Any) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     ce = services.record_ce(
         world.staff["bht"],
         actor=world.user("bht"),

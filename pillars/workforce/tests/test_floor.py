@@ -55,7 +55,7 @@ def trained(world: World, who: str = "bht") -> None:
         world.staff[who],
         actor=world.user("admin"),
         course=Course.objects.get(code="observation"),
-        completed_on=clock.now().date() - timedelta(days=3),
+        completed_on=clock.organization_today() - timedelta(days=3),
     )
 
 
@@ -63,7 +63,7 @@ def trained(world: World, who: str = "bht") -> None:
 
 
 def test_a_lapsed_credential_blocks_a_one_to_one_with_the_reason(world: World) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     hold(world, "bht", "cpr-bls", today - timedelta(days=30))
     hold(world, "bht", "nci", today - timedelta(days=400))  # 12 months: lapsed
     trained(world)
@@ -91,7 +91,7 @@ def test_a_warn_rule_lets_the_one_to_one_through_and_records_the_warning(world: 
     r = rule("one_to_one")
     r.effect = "warn"
     r.save()
-    today = clock.now().date()
+    today = clock.organization_today()
     hold(world, "bht", "cpr-bls", today - timedelta(days=900))  # 24 months: lapsed
     hold(world, "bht", "nci", today - timedelta(days=10))
     trained(world)
@@ -107,7 +107,7 @@ def test_a_one_to_one_that_fails_after_the_gate_leaves_no_warning(world: World) 
     r = rule("one_to_one")
     r.effect = "warn"
     r.save()
-    today = clock.now().date()
+    today = clock.organization_today()
     hold(world, "bht", "cpr-bls", today - timedelta(days=900))  # 24 months: lapsed
     hold(world, "bht", "nci", today - timedelta(days=10))
     trained(world)
@@ -136,7 +136,7 @@ def test_missing_records_follow_the_missing_effect(world: World) -> None:
 
 
 def test_a_lapsed_training_blocks(world: World) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     hold(world, "bht", "cpr-bls", today - timedelta(days=3))
     hold(world, "bht", "nci", today - timedelta(days=3))
     record_completion(
@@ -168,7 +168,7 @@ def _episode(world: World) -> Any:
 
 
 def test_restraint_team_warns_by_default_and_blocks_when_the_rule_says(world: World) -> None:
-    hold(world, "bht", "nci", clock.now().date() - timedelta(days=400))
+    hold(world, "bht", "nci", clock.organization_today() - timedelta(days=400))
     episode = _episode(world)
     assert episode.staff_roles.count() == 1
     assert FloorWarning.objects.filter(task="restraint_team").count() == 1
@@ -176,7 +176,7 @@ def test_restraint_team_warns_by_default_and_blocks_when_the_rule_says(world: Wo
 
 
 def test_restraint_team_block(world: World) -> None:
-    hold(world, "bht", "nci", clock.now().date() - timedelta(days=400))
+    hold(world, "bht", "nci", clock.organization_today() - timedelta(days=400))
     r = rule("restraint_team")
     r.effect = "block"
     r.save()
@@ -214,7 +214,7 @@ def test_courses_are_assigned_on_hire_and_on_role_change(world: World) -> None:
         actor=world.user("admin"),
         username="new-peer",
         display_name="New Peer",
-        hired_on=clock.now().date(),
+        hired_on=clock.organization_today(),
         roles=["peer"],
         home_units=[world.unit_a],
     )
@@ -229,7 +229,7 @@ def test_courses_are_assigned_on_hire_and_on_role_change(world: World) -> None:
     assert codes == {"trauma-informed", "privacy", "peer-ethics", "observation"}
     [row] = TrainingAssignment.objects.filter(staff=staff, course__code="observation")
     assert row.reason == "role change"
-    assert row.due_on == clock.now().date() + timedelta(days=30)
+    assert row.due_on == clock.organization_today() + timedelta(days=30)
 
 
 def test_training_status_due_overdue_current(world: World) -> None:
@@ -239,10 +239,10 @@ def test_training_status_due_overdue_current(world: World) -> None:
         actor=world.user("admin"),
         username="new-bht",
         display_name="New Bht",
-        hired_on=clock.now().date(),
+        hired_on=clock.organization_today(),
         roles=["bht"],
     )
-    today = clock.now().date()
+    today = clock.organization_today()
     lines = {t.assignment.course.code: t for t in trainings_of(staff, world.user("admin"), today)}
     assert lines["observation"].status == "due"
     later = today + timedelta(days=31)
@@ -277,7 +277,7 @@ def test_reminder_digest_thresholds_dedupe_and_no_storm(world: World) -> None:
     from pillars.workforce.services.credentials import sweep_expiry_reminders
 
     assert sweep_expiry_reminders in SWEEPS
-    today = clock.now().date()
+    today = clock.organization_today()
     # Three credentials ending on the same day, 100 days out.
     for code in ("cpr-bls", "nci", "qpr"):
         hold(world, "bht", code, today - timedelta(days=10), expires=today + timedelta(days=100))
@@ -308,7 +308,7 @@ def test_reminder_digest_thresholds_dedupe_and_no_storm(world: World) -> None:
 def test_many_people_many_credentials_one_alert_each(world: World) -> None:
     from pillars.workforce.services.credentials import sweep_expiry_reminders
 
-    today = clock.now().date()
+    today = clock.organization_today()
     for who in ("bht", "nurse", "outsider"):
         for code in ("cpr-bls", "nci"):
             hold(world, who, code, today - timedelta(days=5), expires=today + timedelta(days=30))

@@ -47,7 +47,10 @@ def test_the_organizations_role_drift_counts_its_own_peers(
 
     _encounter(world, clock.now() - timedelta(hours=2), flags=1)
     drift_services.log_time(
-        actor=world.user("peer"), worked_on=clock.now().date(), task="transport", minutes=90
+        actor=world.user("peer"),
+        worked_on=clock.today_in(world.unit_a.time_zone),  # the peer's home unit's day
+        task="transport",
+        minutes=90,
     )
 
     def figures(staff: Any) -> tuple[int, int, int, int]:
@@ -69,9 +72,9 @@ def test_the_organizations_role_drift_counts_its_own_peers(
 def test_recent_exits_list_the_organizations_own_staff(world: World, elsewhere: Elsewhere) -> None:
     left = world.staff["bht"]
     Staff.objects.filter(pk=left.pk).update(
-        exited_on=clock.now().date() - timedelta(days=10), exit_reason="relocated"
+        exited_on=clock.organization_today() - timedelta(days=10), exit_reason="relocated"
     )
-    since = clock.now().date() - timedelta(days=365)
+    since = clock.organization_today() - timedelta(days=365)
     assert retention_selectors.exits_visible_to(elsewhere.staff["director"].user, since) == []
     page = client_of(elsewhere.staff["director"]).get("/workforce/retention/exits/")
     assert page.status_code == 200

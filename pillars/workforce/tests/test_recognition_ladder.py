@@ -103,7 +103,7 @@ def test_other_areas_plug_in_evaluators(world: World) -> None:
     try:
         for n in range(2):
             thank(world, "nurse" if n else "peer", "bht")
-        [progress] = ladder_sel.progress_of(world.staff["bht"], clock.now().date())
+        [progress] = ladder_sel.progress_of(world.staff["bht"], clock.organization_today())
     finally:
         ladder_sel._evaluators.clear()
         ladder_sel._evaluators.update(before)
@@ -146,7 +146,7 @@ def test_credentials_and_trainings_measure_their_criteria(world: World) -> None:
     from pillars.workforce.services import trainings as training_svc
 
     peer, bht = world.staff["peer"], world.staff["bht"]
-    today = clock.now().date()
+    today = clock.organization_today()
     wanted = LadderCriterion.objects.get(step__role__code="peer", step__rank=2, kind="credential")
     course = LadderCriterion.objects.get(step__role__code="bht", step__rank=2, kind="training")
     measure = ladder_sel.evaluators()

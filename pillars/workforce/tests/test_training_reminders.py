@@ -33,7 +33,7 @@ def _complete(world: World, code: str, days_ago: int, who: str = "bht") -> Train
         world.staff[who],
         actor=world.user("admin"),
         course=Course.objects.get(code=code),
-        completed_on=clock.now().date() - timedelta(days=days_ago),
+        completed_on=clock.organization_today() - timedelta(days=days_ago),
     )
 
 
@@ -46,7 +46,7 @@ def _alerts(world: World) -> list[Alert]:
 
 
 def test_a_training_and_a_credential_lapsing_together_make_one_digest(world: World) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     done = _complete(world, "observation", 300)  # 12 months: lapses in about 65 days
     assert done.next_reminder_on == done.expires_on - timedelta(days=90)  # type: ignore[operator]
     hold(world, "bht", "cpr-bls", today - timedelta(days=5), expires=done.expires_on)
@@ -63,7 +63,7 @@ def test_a_training_and_a_credential_lapsing_together_make_one_digest(world: Wor
 
 
 def test_a_later_completion_or_renewal_silences_the_old_reminders(world: World) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     old = _complete(world, "observation", 300)
     card = hold(world, "bht", "cpr-bls", today - timedelta(days=700))  # 24 months
     assert card.next_reminder_on is not None
@@ -86,7 +86,7 @@ def _line(world: World, who: str = "bht") -> ComplianceLine:
 
 
 def test_compliance_counts_required_trainings(world: World) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     from pillars.workforce.models.credentials import CredentialType
 
     for kind in CredentialType.objects.filter(required_for__code="bht", is_current=True):
