@@ -322,7 +322,7 @@ def test_peer_outside_caseload_gets_404(world: World) -> None:
         write(world, role="peer", person=world.person_b)
     # Caseload brings the person into scope.
     CaseloadAssignment.objects.create(
-        staff=away, person=world.person_a, kind="peer", started_on=clock.now().date()
+        staff=away, person=world.person_a, kind="peer", started_on=clock.organization_today()
     )
     policy.forget(away.user)
     assert selectors.get_encounter_for(away.user, enc.public_id, what="t") == enc

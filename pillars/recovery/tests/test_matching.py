@@ -46,7 +46,7 @@ def fill_caseload(staff: Staff, count: int) -> None:
     for n in range(start, start + count):
         person = make_person(f"MRN-{staff.pk}-{n}", f"Filler{n}")
         CaseloadAssignment.objects.create(
-            staff=staff, person=person, kind="peer", started_on=clock.now().date()
+            staff=staff, person=person, kind="peer", started_on=clock.organization_today()
         )
 
 
@@ -183,7 +183,7 @@ def test_default_limit_is_shipped_and_a_full_peer_is_not_offered(world: World) -
     assert CaseloadLimit.objects.get(program__isnull=True).max_persons == 15
     full = peer(world, "t-full", languages=["Spanish"])
     fill_caseload(full, 15)
-    assert selectors.caseload_room(full, clock.now().date()) == 0
+    assert selectors.caseload_room(full, clock.organization_today()) == 0
     request = open_request(world, languages=["Spanish"])
     assert "T Full" not in offered_names(request)
     assert request.status == MatchStatus.OPEN

@@ -26,7 +26,7 @@ def test_a_peers_day(world: World, page: Any, axe_check: Any, size: str) -> None
     page.set_viewport_size(SIZES[size])
     person = world.person_a
     CaseloadAssignment.objects.create(
-        staff=world.staff["peer"], person=person, kind="peer", started_on=clock.now().date()
+        staff=world.staff["peer"], person=person, kind="peer", started_on=clock.organization_today()
     )
 
     sign_in(page, "t-peer")
