@@ -380,7 +380,8 @@ def reader_key(actor: Actor) -> Any:
     """Everything ``restrict`` builds its conditions from for this actor, to key the reads
     kept once built: who they are, their organization, roles, units, caseload, supervisees,
     emergency grants and consents (with what their Part 2 label condition is built from), the
-    API token's scopes, and today (a supervisor's scope follows the day)."""
+    API token's scopes, and the organization's day (a supervisor's scope follows it: a
+    supervisee's caseload is read on ``clock.organization_today()``, not UTC's date)."""
     key = actor.extra.get(_READER_KEY)
     if key is None:
         key = actor.extra[_READER_KEY] = (
@@ -397,7 +398,7 @@ def reader_key(actor: Actor) -> Any:
             actor.token_scopes,
             None if _label_key is None else _label_key(actor),
         )
-    return key, clock.now().date()
+    return key, clock.organization_today()
 
 
 _READER_KEY = "policy-reader-key"

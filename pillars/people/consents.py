@@ -83,8 +83,9 @@ def consent_today(consent: Consent) -> date:
 
 
 def today_in_first(zones: list[str]) -> date:
-    """Today in the first of a consent's programs' zones (by name), UTC's when it has none."""
-    return clock.today_in(zones[0]) if zones else clock.now().date()
+    """Today in the first of a consent's programs' zones (by name), the organization's day
+    when it has none (never UTC's date: DESIGN.md rule 1)."""
+    return clock.today_in(zones[0]) if zones else clock.organization_today()
 
 
 class _Named(NamedTuple):
@@ -419,7 +420,7 @@ def record_consent(
         errors["representative_authority"] = [
             "Say what authority the representative has (guardian, health care agent...)."
         ]
-    today = clock.today_in(chosen_programs[0].time_zone) if chosen_programs else clock.now().date()
+    today = today_in_first([p.time_zone for p in chosen_programs[:1]])
     if signed_on is None:
         errors["signed_on"] = ["Give the date the consent was signed."]
     elif signed_on > today:

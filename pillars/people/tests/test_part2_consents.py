@@ -5,10 +5,11 @@ expiry and written revocation taking effect at once; the pages, the printed form
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -93,13 +94,26 @@ def test_bad_elements_are_refused(story: Part2Story) -> None:
         ({"recipients": [{"kind": "treating"}], "purposes": ["payment"]}, "recipients"),
         ({"signed_by": "representative"}, "representative_authority"),
         ({"purposes": ["other"]}, "purpose_description"),
-        ({"signed_on": clock.now().date() + timedelta(days=3)}, "signed_on"),
+        ({"signed_on": clock.today_in(story.sud.time_zone) + timedelta(days=3)}, "signed_on"),
         ({"recipients": [{"kind": "entity", "name": ""}]}, "recipients"),
     ]
     for over, field in cases:
         with pytest.raises(ValidationError) as refused:
             consent_for(story, **over)
         assert field in refused.value.message_dict, (over, refused.value.message_dict)
+
+
+def test_a_consent_without_a_program_keeps_the_organizations_calendar(story: Part2Story) -> None:
+    """With no program's zone to read its dates in, a consent's day is the organization's (as
+    a referral's with no unit), never UTC's date, which runs ahead of it in the evening."""
+    consent = consent_for(story)
+    consent.programs.clear()
+    evening = datetime(2027, 6, 11, 2, 0, tzinfo=UTC)  # 21:00 on June 10 in Chicago
+    with time_machine.travel(evening, tick=False):
+        assert consents.consent_today(consent) == date(2027, 6, 10)
+        with pytest.raises(ValidationError) as refused:
+            consent_for(story, programs=[], signed_on=date(2027, 6, 11))
+    assert {"programs", "signed_on"} <= set(refused.value.message_dict)
 
 
 def test_a_consent_naming_the_reader_opens_only_its_kinds_and_the_read_is_logged(
@@ -342,10 +356,10 @@ def test_a_reader_outside_the_program_cannot_consent_for_themself(
             information_description="Everything",
             purposes=["tpo"],
             recipients=[{"kind": "staff", "staff": story.world.staff["nurse"]}],
-            expires_on=clock.now().date() + timedelta(days=9),
+            expires_on=clock.today_in(story.sud.time_zone) + timedelta(days=9),
             signed_by="person",
             signer_name="Alex Delgado",
-            signed_on=clock.now().date(),
+            signed_on=clock.today_in(story.sud.time_zone),
         )
     assert Consent.objects.count() == 0
     assert list(safety_selectors.versions_of(story.person, fresh(nurse))) == []
@@ -361,7 +375,7 @@ def test_a_program_records_consents_for_its_own_records_only(
     nurse = make_staff("sud2-nurse", ["nurse"], [other])
     # In scope through their caseload, on the team of another Part 2 program.
     CaseloadAssignment.objects.create(
-        staff=nurse, person=story.person, kind="case_manager", started_on=clock.now().date()
+        staff=nurse, person=story.person, kind="case_manager", started_on=clock.organization_today()
     )
     with pytest.raises(ValidationError) as refused:
         consents.record_consent(
@@ -372,9 +386,9 @@ def test_a_program_records_consents_for_its_own_records_only(
             information_description="The first program's plan",
             purposes=["tpo"],
             recipients=[{"kind": "treating"}],
-            expires_on=clock.now().date() + timedelta(days=9),
+            expires_on=clock.today_in(story.sud.time_zone) + timedelta(days=9),
             signed_by="person",
             signer_name="Alex Delgado",
-            signed_on=clock.now().date(),
+            signed_on=clock.today_in(story.sud.time_zone),
         )
     assert "programs" in refused.value.message_dict

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -90,7 +92,7 @@ def test_peer_sees_a_caseload_person_on_another_unit(world: World) -> None:
         staff=world.staff["peer"],
         person=world.person_b,
         kind="peer",
-        started_on=clock.now().date(),
+        started_on=clock.organization_today(),
     )
     assert outcome(world, "peer", world.person_b) == "ok"
     assert world.person_b in set(selectors.persons_visible_to(user(world, "peer")))
@@ -105,14 +107,48 @@ def test_supervisor_sees_a_supervisees_caseload(world: World) -> None:
         staff=world.staff["peer"],
         person=world.person_b,
         kind="peer",
-        started_on=clock.now().date(),
+        started_on=clock.organization_today(),
     )
     assert outcome(world, "supervisor", world.person_b) == "ok"
     # An ended assignment no longer opens the record.
-    assignment.ended_on = clock.now().date() - timedelta(days=1)
+    assignment.ended_on = clock.organization_today() - timedelta(days=1)
     assignment.started_on = assignment.ended_on - timedelta(days=10)
     assignment.save()
     assert outcome(world, "supervisor", world.person_b) == 404
+
+
+def test_a_supervisors_kept_read_turns_with_the_organizations_day(world: World) -> None:
+    """A read kept once per reader (``policy.restricted_later``: the board's) is keyed by the
+    organization's day, the day a supervisor's scope follows: at the organization's midnight
+    (05:00 UTC in June, UTC's date unchanged) it is built afresh, and an assignment that ended
+    the day before no longer opens the record."""
+    assert world.person_b is not None
+    chicago = ZoneInfo(settings.PILLARS_DEFAULT_TIME_ZONE)
+    last_day = date(2027, 6, 10)
+    CaseloadAssignment.objects.create(
+        staff=world.staff["peer"],
+        person=world.person_b,
+        kind="peer",
+        started_on=last_day - timedelta(days=10),
+        ended_on=last_day,
+    )
+
+    def seen() -> list[PersonServed]:
+        return policy.restricted_later(
+            "test: a person, as a supervisor's board reads them",
+            user(world, "supervisor"),
+            "people.view_person",
+            lambda pk: PersonServed.objects.filter(pk=pk),
+            world.person_b.pk,
+        ).rows()
+
+    before_midnight = datetime.combine(last_day, time(23, 30), chicago)
+    after_midnight = before_midnight + timedelta(hours=1)
+    assert before_midnight.astimezone(UTC).date() == after_midnight.astimezone(UTC).date()
+    with time_machine.travel(before_midnight, tick=False):
+        assert seen() == [world.person_b]
+    with time_machine.travel(after_midnight, tick=False):
+        assert seen() == []
 
 
 def test_emergency_grant_opens_a_record_until_it_expires(world: World) -> None:
@@ -189,7 +225,10 @@ def test_unit_scope(world: World) -> None:
 def test_exited_staff_have_no_scope(world: World) -> None:
     peer = world.staff["peer"]
     services.exit_staff(
-        peer, actor=user(world, "admin"), exited_on=clock.now().date(), exit_reason="relocated"
+        peer,
+        actor=user(world, "admin"),
+        exited_on=clock.organization_today(),
+        exit_reason="relocated",
     )
     actor = policy.actor_for(user(world, "peer"))
     assert actor.staff_id is None
@@ -212,6 +251,6 @@ def test_emergency_access_reads_but_does_not_write(world: World) -> None:
         staff=world.staff["clinician"],
         person=world.person_b,
         kind="clinician",
-        started_on=clock.now().date(),
+        started_on=clock.organization_today(),
     )
     assert policy.can(user(world, "clinician"), "people.edit_person", world.person_b)
