@@ -204,7 +204,7 @@ def test_revoked_token_is_refused(world: World) -> None:
 def test_token_of_a_departed_staff_member_is_refused(world: World) -> None:
     client = api_as(world.user("nurse"))
     staff = world.staff["nurse"]
-    staff.exited_on = clock.now().date()
+    staff.exited_on = clock.organization_today()
     staff.exit_reason = "relocated"
     staff.save()
     assert_problem(client.get("/me"), 401)

@@ -23,7 +23,7 @@ def test_a_behavior_phase_is_started_from_its_page(world: World, signed_in: Any)
     make_plan(world)  # phases and contracts belong to a behavior plan
     client = signed_in("clinician")
     url = reverse("incidents:behavior-phase-new", args=[world.person_a.public_id])
-    today = clock.now().date()
+    today = clock.today_in(world.unit_a.time_zone)  # the person's unit's day
     response = client.post(url, {"name": "", "started_on": today.isoformat()})
     assert response.status_code == 200
     assert not PlanPhase.objects.exists()
@@ -44,7 +44,7 @@ def test_a_behavior_contract_is_written_from_its_page(world: World, signed_in: A
     make_plan(world)  # phases and contracts belong to a behavior plan
     client = signed_in("clinician")
     url = reverse("incidents:behavior-contract-new", args=[world.person_a.public_id])
-    review = clock.now().date() + timedelta(days=30)
+    review = clock.today_in(world.unit_a.time_zone) + timedelta(days=30)
     response = client.post(url, {"terms": "Use words", "review_on": review.isoformat()})
     assert response.status_code == 200
     assert not BehaviorContract.objects.exists()
@@ -67,7 +67,7 @@ def test_an_outside_referral_is_logged_from_its_page(world: World, signed_in: An
     response = client.post(url, {"organization": "Harbor Food Bank", "reason": ""})
     assert response.status_code == 200
     assert not Referral.objects.exists()
-    follow_up = clock.now().date() + timedelta(days=7)
+    follow_up = clock.today_in(world.unit_a.time_zone) + timedelta(days=7)
     response = client.post(
         url,
         {
@@ -90,7 +90,7 @@ def test_an_exit_interview_is_recorded_from_its_page(world: World, signed_in: An
     left = StaffFactory.create(
         roles=["bht"],
         units=[world.unit_a],
-        exited_on=clock.now().date() - timedelta(days=10),
+        exited_on=clock.organization_today() - timedelta(days=10),
         exit_reason="resigned_pay",
     )
     client = signed_in("director")
@@ -98,7 +98,7 @@ def test_an_exit_interview_is_recorded_from_its_page(world: World, signed_in: An
     response = client.post(url, {"held_on": "not a date"})
     assert response.status_code == 200
     assert not ExitInterview.objects.exists()
-    held = clock.now().date() - timedelta(days=9)
+    held = clock.organization_today() - timedelta(days=9)
     response = client.post(
         url,
         {

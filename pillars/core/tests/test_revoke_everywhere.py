@@ -63,7 +63,7 @@ def test_a_disabled_account_loses_its_tokens(world: World) -> None:
     secret = _token(world, "bht")
     services.exit_staff(
         world.staff["bht"],
-        exited_on=clock.now().date(),
+        exited_on=clock.organization_today(),
         exit_reason=ExitReason.RESIGNED_PAY,
         actor=world.user("admin"),
     )

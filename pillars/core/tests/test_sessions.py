@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from pillars.audit.choices import Action
 from pillars.audit.models import AuditEvent
+from pillars.core import clock
 from pillars.people.choices import ExitReason
 from pillars.people.services import exit_staff, set_roles
 
@@ -167,7 +168,7 @@ def test_exit_staff_ends_the_leavers_sessions(world: Any, signed_in: Any) -> Non
     exit_staff(
         world.staff["bht"],
         actor=world.user("admin"),
-        exited_on=datetime.now(UTC).date(),
+        exited_on=clock.organization_today(),
         exit_reason=ExitReason.RELOCATED,
     )
     assert client.get("/").status_code == 302

@@ -74,7 +74,7 @@ def build_records(world: World) -> Records:
     plan = behavior_services.write_plan(
         world.person_a,
         actor=world.user("clinician"),
-        effective_on=clock.now().date(),
+        effective_on=clock.today_in(world.unit_a.time_zone),  # person A's unit's day
         targets=[{"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"}],
         antecedents=["Peer conflict"],
         consequences=["Offered space"],

@@ -27,17 +27,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _world_consent(world: World) -> Consent:
-    now = clock.now()
+    now, today = clock.now(), clock.organization_today()
     return Consent.objects.create(
         person=world.person_a,
         information_kinds=["safety_plan"],
         information_description="The safety plan.",
         purposes=["tpo"],
-        expires_on=(now + timedelta(days=60)).date(),
+        expires_on=today + timedelta(days=60),
         expiry_event="Discharge from the program",
         signed_by="person",
         signer_name="Alex Rivera",
-        signed_on=now.date(),
+        signed_on=today,
         recorded_by=world.staff["nurse"],
         recorded_at=now,
     )
@@ -96,7 +96,7 @@ def test_a_small_team_is_hidden_whatever_another_organization_answered(
         )
         for n in range(5)
     ]  # fmt: skip
-    last_quarter = quarter_of(quarter_of(clock.now().date()).start - timedelta(days=1))
+    last_quarter = quarter_of(quarter_of(clock.organization_today()).start - timedelta(days=1))
     moment = datetime.combine(last_quarter.start + timedelta(days=10), datetime.min.time())
     with time_machine.travel(moment.replace(tzinfo=clock.now().tzinfo), tick=False):
         for user in [world.user("bht"), world.user("peer"), *(s.user for s in theirs)]:

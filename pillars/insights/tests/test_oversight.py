@@ -72,13 +72,13 @@ def test_the_training_figure_follows_workforce_rules(world: World) -> None:
             created_at=clock.now(),
         )
     ids = [world.staff["bht"].pk, world.staff["peer"].pk]
-    figure = measures.training_figure(measures.training_statuses(ids, clock.now().date()))
+    figure = measures.training_figure(measures.training_statuses(ids, clock.organization_today()))
     assert (figure.met, figure.counted, figure.text) == (1, 2, "50.0% (1 of 2)")
 
 
 def test_the_team_wellbeing_is_hidden_when_fewer_than_five_answered(world: World) -> None:
     instrument = CheckInInstrument.objects.get(code="cbi-work-client")
-    last_quarter = quarter_of(quarter_of(clock.now().date()).start - timedelta(days=1))
+    last_quarter = quarter_of(quarter_of(clock.organization_today()).start - timedelta(days=1))
     moment = datetime.combine(last_quarter.start + timedelta(days=10), datetime.min.time()).replace(
         tzinfo=clock.now().tzinfo
     )
@@ -191,7 +191,7 @@ def test_a_unit_lead_lists_their_own_units_only(world: World) -> None:
 
 def test_the_team_csv_leaves_by_the_export_door_with_the_export_threshold(world: World) -> None:
     instrument = CheckInInstrument.objects.get(code="cbi-work-client")
-    last_quarter = quarter_of(quarter_of(clock.now().date()).start - timedelta(days=1))
+    last_quarter = quarter_of(quarter_of(clock.organization_today()).start - timedelta(days=1))
     moment = datetime.combine(last_quarter.start + timedelta(days=10), datetime.min.time()).replace(
         tzinfo=clock.now().tzinfo
     )

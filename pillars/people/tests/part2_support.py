@@ -107,7 +107,10 @@ def build_story(world: World) -> Part2Story:
         )
         incident = incident_services.submit_incident(incident, actor=nurse.user)
         plan = behavior_services.write_plan(
-            person, actor=clinician.user, effective_on=clock.now().date(), targets=TARGETS
+            person,
+            actor=clinician.user,
+            effective_on=clock.today_in(sud.time_zone),
+            targets=TARGETS,
         )
         record = behavior_services.record_behavior(
             person,

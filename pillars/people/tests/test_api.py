@@ -207,7 +207,7 @@ def waiting(world: World) -> PersonServed:
         staff=world.staff["nurse"],
         person=person,
         kind=CaseloadKind.PRIMARY_TECH,
-        started_on=clock.now().date(),
+        started_on=clock.organization_today(),
     )
     return person
 

@@ -677,7 +677,7 @@ def test_a_count_or_existence_test_opened_by_a_grant_is_logged(story: Part2Story
         staff=story.sud_nurse,
         person=story.person,
         kind=CaseloadKind.PRIMARY_TECH,
-        started_on=clock.now().date(),
+        started_on=clock.organization_today(),
     )
     policy.forget(sud_nurse)
     assert kept(sud_nurse) == 1

@@ -79,7 +79,7 @@ def test_create_person_rolls_back_when_the_bed_is_taken(world: World) -> None:
 
 
 def test_create_person_rejects_bad_input(world: World) -> None:
-    tomorrow = clock.now().date() + timedelta(days=1)
+    tomorrow = clock.organization_today() + timedelta(days=1)
     with pytest.raises(ValidationError) as exc:
         services.create_person(
             actor=world.user("nurse"),
@@ -361,7 +361,7 @@ def test_assign_and_end_caseload(world: World) -> None:
         )
     services.end_caseload(assignment, actor=world.user("supervisor"))
     assignment.refresh_from_db()
-    assert assignment.ended_on == clock.now().date()
+    assert assignment.ended_on == clock.organization_today()
     assert last_event().detail["changes"]["ended_on"]["old"] is None
     with pytest.raises(ValidationError, match="already ended"):
         services.end_caseload(assignment, actor=world.user("supervisor"))
@@ -487,7 +487,7 @@ def test_another_organizations_admin_does_not_count_as_this_ones(world: World) -
     admin = world.staff["admin"]
     with pytest.raises(ValidationError, match="at least one administrator"):
         services.set_roles(admin, actor=world.user("admin"), roles=["bht"])
-    today = clock.now().date()
+    today = clock.organization_today()
     with pytest.raises(ValidationError, match="at least one administrator"):
         services.exit_staff(
             admin, actor=world.user("admin"), exited_on=today, exit_reason="relocated"
@@ -502,7 +502,7 @@ def test_exit_staff_deactivates_and_ends_caseload(world: World) -> None:
     assignment = services.assign_caseload(
         actor=world.user("supervisor"), staff=peer, person=person_a(world), kind="peer"
     )
-    today = clock.now().date()
+    today = clock.organization_today()
     services.exit_staff(peer, actor=world.user("admin"), exited_on=today, exit_reason="relocated")
     peer.refresh_from_db()
     peer.user.refresh_from_db()
@@ -521,7 +521,7 @@ def test_exit_needs_a_known_reason_and_a_date_after_hire(world: World) -> None:
     bht = world.staff["bht"]
     with pytest.raises(ValidationError, match="reason"):
         services.exit_staff(
-            bht, actor=world.user("admin"), exited_on=clock.now().date(), exit_reason=""
+            bht, actor=world.user("admin"), exited_on=clock.organization_today(), exit_reason=""
         )
     with pytest.raises(ValidationError, match="before the hire date"):
         services.exit_staff(

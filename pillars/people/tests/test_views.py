@@ -174,7 +174,7 @@ def test_person_detail_shows_history_caseload_and_actions(world: World, signed_i
         staff=world.staff["peer"],
         person=world.person_a,
         kind="peer",
-        started_on=clock.now().date(),
+        started_on=clock.organization_today(),
     )
     body = signed_in("nurse").get(url("person-detail", world.person_a.public_id)).content.decode()
     assert "MRN-A1" in body
@@ -223,7 +223,7 @@ def test_register_with_bad_input_shows_field_errors_and_stores_nothing(
             "record_number": "MRN-A1",  # taken: the service says so on the field
             "legal_given_name": "Jordan",
             "legal_family_name": "Reyes",
-            "date_of_birth": (clock.now().date() + timedelta(days=2)).isoformat(),
+            "date_of_birth": (clock.organization_today() + timedelta(days=2)).isoformat(),
             "place": _free_place(world),
         },
     )
@@ -339,7 +339,7 @@ def test_caseload_assign_and_end(world: World, signed_in: Any) -> None:
     response = client.post(url("caseload-end", assignment.public_id), {})
     assert response.status_code == 302
     assignment.refresh_from_db()
-    assert assignment.ended_on == clock.now().date()
+    assert assignment.ended_on == clock.organization_today()
     assert signed_in("bht").post(url("caseload-end", assignment.public_id)).status_code == 403
     assert signed_in("outsider").post(url("caseload-end", assignment.public_id)).status_code == 404
 
@@ -455,11 +455,11 @@ def test_admin_creates_edits_changes_roles_and_exits_staff(world: World, signed_
     assert staff.role_codes() == ["bht", "peer"]
     response = client.post(
         url("staff-exit", staff.public_id),
-        {"exited_on": clock.now().date().isoformat(), "exit_reason": "resigned_pay"},
+        {"exited_on": clock.organization_today().isoformat(), "exit_reason": "resigned_pay"},
     )
     assert response.status_code == 302
     staff.refresh_from_db()
-    assert staff.exited_on == clock.now().date()
+    assert staff.exited_on == clock.organization_today()
     assert not staff.user.is_active
 
 
@@ -621,7 +621,7 @@ def test_person_detail_reads_the_person_with_their_placements(world: World, sign
 
     never = make_person("MRN-NEVER", "Neverplaced")
     CaseloadAssignment.objects.create(
-        staff=world.staff["peer"], person=never, kind="peer", started_on=clock.now().date()
+        staff=world.staff["peer"], person=never, kind="peer", started_on=clock.organization_today()
     )
     response = signed_in("peer").get(url("person-detail", never.public_id))
     assert response.status_code == 200
