@@ -971,7 +971,7 @@ class Loader:
         policy.forget(enroller.user)
         policy.forget(peer.user)
         rng = random.Random(f"{self.plan.seed}:community")
-        today = clock.now().date()
+        today = clock.organization_today()
         carrying = CaseloadAssignment.objects.filter(
             staff=peer, kind=CaseloadKind.PEER, ended_on__isnull=True, started_on__lte=today
         ).count()
@@ -1297,7 +1297,7 @@ def generate(
 
 
 def counts() -> dict[str, int]:
-    today = clock.now().date()
+    today = clock.organization_today()
     working = Staff.objects.exclude(user__username=SYSTEM_USERNAME).exclude(exited_on__lte=today)
     out = {
         "sites": Site.objects.count(),

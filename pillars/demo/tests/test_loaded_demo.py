@@ -555,7 +555,7 @@ def test_demo_credentials_lapse_and_block_the_demo_bht_on_a_one_to_one(
     from pillars.workforce.selectors.credentials import EXPIRING, LAPSED, compliance_for
 
     with time_machine.travel(MOMENT, tick=False):
-        today = clock.now().date()
+        today = clock.organization_today()
         ends = list(Credential.objects.values_list("expires_on", flat=True))
         assert any(e is not None and e < today for e in ends)
         assert any(e is not None and today <= e <= today + timedelta(days=90) for e in ends)

@@ -23,7 +23,7 @@ def plan(world: World) -> BehaviorPlan:
     plan = services.write_plan(
         world.person_a,
         actor=world.user("clinician"),
-        effective_on=clock.now().date() - timedelta(days=10),
+        effective_on=clock.organization_today() - timedelta(days=10),
         targets=[{"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"}],
         antecedents=["Peer conflict"],
         consequences=["Offered space"],
@@ -32,7 +32,7 @@ def plan(world: World) -> BehaviorPlan:
         world.person_a,
         actor=world.user("clinician"),
         name="Intervention",
-        started_on=clock.now().date() - timedelta(days=3),
+        started_on=clock.organization_today() - timedelta(days=3),
     )
     return plan
 

@@ -41,7 +41,7 @@ def test_record_abc_from_the_board_and_see_it_on_the_chart(
     behavior_services.write_plan(
         world.person_a,
         actor=world.user("clinician"),
-        effective_on=clock.now().date() - timedelta(days=5),
+        effective_on=clock.organization_today() - timedelta(days=5),
         targets=[
             {
                 "name": "Hitting",

@@ -75,7 +75,7 @@ def contract(world: World, *, sign: bool) -> BehaviorContract:
         actor=clinician,
         terms="Use the break card.",
         rewards="Outing",
-        review_on=clock.now().date() + timedelta(days=30),
+        review_on=clock.organization_today() + timedelta(days=30),
     )
     if sign:
         services.sign_contract(written, actor=clinician, signer="person", signed_name="Alex")

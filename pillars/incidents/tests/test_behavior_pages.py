@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def plan_post(**extra: Any) -> dict[str, Any]:
     return {
-        "effective_on": clock.now().date().isoformat(),
+        "effective_on": clock.organization_today().isoformat(),
         "target_1_name": "Hitting",
         "target_1_definition": "Hand contact with another person, with force.",
         "target_1_measure": "frequency",
@@ -41,7 +41,7 @@ def make_plan(world: World, person: Any = None) -> BehaviorPlan:
     return services.write_plan(
         person or world.person_a,
         actor=world.user("clinician"),
-        effective_on=clock.now().date(),
+        effective_on=clock.organization_today(),
         targets=[
             {"name": "Hitting", "definition": "Hand contact, with force.", "measure": "frequency"}
         ],
@@ -192,7 +192,7 @@ def test_a_form_opened_before_the_plan_changed_asks_again(world: World, signed_i
     services.write_plan(
         world.person_a,
         actor=world.user("clinician"),
-        effective_on=clock.now().date(),
+        effective_on=clock.organization_today(),
         targets=[
             {"name": "Hitting", "definition": "Closed hand, with force.", "measure": "frequency"}
         ],
@@ -222,7 +222,7 @@ def test_the_person_page_section_shows_the_plan_in_force(world: World, signed_in
     services.write_plan(
         world.person_a,
         actor=world.user("clinician"),
-        effective_on=clock.now().date(),
+        effective_on=clock.organization_today(),
         targets=[
             {"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"},
             {"name": "Shouting <loud>", "definition": "Raised voice.", "measure": "intensity"},
@@ -251,7 +251,7 @@ def test_the_person_page_section_shows_the_plan_in_force(world: World, signed_in
 def test_the_person_page_section_writes_the_version_line_and_a_missing_phase(
     world: World, signed_in: Any
 ) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     services.write_plan(
         world.person_a,
         actor=world.user("clinician"),
@@ -275,7 +275,7 @@ def test_plan_targets_are_the_names_and_measures_in_order(world: World) -> None:
     plan = services.write_plan(
         world.person_a,
         actor=world.user("clinician"),
-        effective_on=clock.now().date(),
+        effective_on=clock.organization_today(),
         targets=[
             {"name": "Shouting", "definition": "Raised voice.", "measure": "duration"},
             {"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"},

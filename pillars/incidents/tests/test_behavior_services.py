@@ -44,7 +44,7 @@ TARGETS = [
 
 def write(world: World, **overrides: Any) -> BehaviorPlan:
     values: dict[str, Any] = {
-        "effective_on": clock.now().date(),
+        "effective_on": clock.organization_today(),
         "targets": TARGETS,
         "antecedents": ["Asked to end a preferred activity", "Peer conflict"],
         "consequences": ["Verbal redirection", "Offered space"],
@@ -106,14 +106,14 @@ def test_only_clinicians_write_plans(world: World) -> None:
             services.write_plan(
                 world.person_a,
                 actor=world.user(role),
-                effective_on=clock.now().date(),
+                effective_on=clock.organization_today(),
                 targets=TARGETS,
             )
     with pytest.raises(Http404):
         services.write_plan(
             world.person_b,
             actor=world.user("clinician"),
-            effective_on=clock.now().date(),
+            effective_on=clock.organization_today(),
             targets=TARGETS,
         )
 
@@ -138,10 +138,10 @@ def test_phases_are_dated_and_follow_each_other(world: World) -> None:
             world.person_a,
             actor=world.user("clinician"),
             name="Baseline",
-            started_on=clock.now().date(),
+            started_on=clock.organization_today(),
         )
     write(world)
-    today = clock.now().date()
+    today = clock.organization_today()
     services.change_phase(
         world.person_a,
         actor=world.user("clinician"),
@@ -165,7 +165,7 @@ def test_phases_are_dated_and_follow_each_other(world: World) -> None:
 def test_contract_is_signed_by_both_then_sealed_and_replaced(world: World) -> None:
     write(world)
     clinician = world.user("clinician")
-    review = clock.now().date() + timedelta(days=30)
+    review = clock.organization_today() + timedelta(days=30)
     first = services.write_contract(
         world.person_a,
         actor=clinician,
@@ -246,7 +246,7 @@ def test_a_racing_replay_never_answers_with_another_persons_record(
     other = services.write_plan(
         world.person_b,
         actor=world.user("clinician"),
-        effective_on=clock.now().date(),
+        effective_on=clock.organization_today(),
         targets=TARGETS,
         antecedents=["Peer conflict"],
         consequences=["Offered space"],

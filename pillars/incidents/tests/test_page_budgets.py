@@ -68,7 +68,7 @@ def _plan(world: World, person: PersonServed, reason: str = "") -> None:
     behavior_services.write_plan(
         person,
         actor=world.user("clinician"),
-        effective_on=clock.now().date(),
+        effective_on=clock.organization_today(),
         targets=[
             {"name": "Hitting", "definition": "Hand contact, with force.", "measure": "frequency"}
         ],

@@ -58,7 +58,7 @@ def _exited(world: World) -> Staff:
         username="t-gone-bht",
         roles=[RoleCode.BHT],
         units=[world.unit_a],
-        exited_on=clock.now().date() - timedelta(days=3),
+        exited_on=clock.organization_today() - timedelta(days=3),
         exit_reason="relocated",
         user__is_active=False,
     )
@@ -116,7 +116,7 @@ def test_staff_not_active_or_not_on_the_site_are_refused(world: World, who: str)
 
 def test_staff_hired_after_the_start_are_refused(world: World) -> None:
     new = make_staff("t-new-bht", [RoleCode.BHT], [world.unit_a])
-    Staff.objects.filter(pk=new.pk).update(hired_on=clock.now().date() + timedelta(days=1))
+    Staff.objects.filter(pk=new.pk).update(hired_on=clock.organization_today() + timedelta(days=1))
     new.refresh_from_db()
     with pytest.raises(ValidationError) as error:
         _start(world, [new])

@@ -56,7 +56,7 @@ def make_assessment(world: World) -> Assessment:
     return Assessment.objects.create(
         person=world.person_a,
         instrument=instrument,
-        administered_on=clock.now().date(),
+        administered_on=clock.organization_today(),
         answers=BARC,
         total=40,
         recorded_by=world.staff["peer"],

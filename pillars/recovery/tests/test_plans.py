@@ -140,7 +140,7 @@ def test_a_peer_sees_persons_on_their_caseload_outside_their_units(world: World)
         person=world.person_a,
         staff=peer_b,
         kind="peer",
-        started_on=clock.now().date() - timedelta(days=1),
+        started_on=clock.organization_today() - timedelta(days=1),
     )
     policy.forget(peer_b.user)  # the actor's id sets are cached per user
     goal = services.create_goal(world.person_a, actor=peer_b.user, domain="work", statement="Job")

@@ -112,7 +112,7 @@ def _moment(made: Referral) -> datetime:
 
 
 def test_the_follow_up_reminds_the_peer_once_at_the_local_start_of_the_day(world: Any) -> None:
-    made = refer(world, follow_up_on=clock.now().date() + timedelta(days=5))
+    made = refer(world, follow_up_on=clock.organization_today() + timedelta(days=5))
     moment = _moment(made)
     assert services.follow_up_moment(made) == moment
     before = services.sweep_follow_ups(moment - timedelta(seconds=1))

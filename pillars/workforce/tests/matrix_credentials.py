@@ -84,7 +84,7 @@ API: dict[str, Case] = {
 
 def make_credential(world: World) -> Credential:
     kind = CredentialType.objects.get(code="cpr-bls", is_current=True)
-    today = clock.now().date()
+    today = clock.organization_today()
     return Credential.objects.create(
         staff=world.staff["bht"],
         credential_type=kind,

@@ -16,7 +16,7 @@ def left(w: World, extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def interview(w: World, who: str) -> dict[str, Any]:
-    return {"held_on": clock.now().date().isoformat(), "reason": "resigned_pay"}
+    return {"held_on": clock.organization_today().isoformat(), "reason": "resigned_pay"}
 
 
 #                                                        bht nur cli pee sup dir pri adm out anon
@@ -41,6 +41,6 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
         username="t-left",
         roles=["bht"],
         units=[world.unit_a],
-        exited_on=clock.now().date() - timedelta(days=10),
+        exited_on=clock.organization_today() - timedelta(days=10),
         exit_reason="resigned_pay",
     )

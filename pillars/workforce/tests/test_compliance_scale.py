@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _hold(world: World, staff: Staff, code: str, days_ago: int, **over: Any) -> Credential:
-    values: dict[str, Any] = {"issued_on": clock.now().date() - timedelta(days=days_ago)}
+    values: dict[str, Any] = {"issued_on": clock.organization_today() - timedelta(days=days_ago)}
     values.update(over)
     return services.record_credential(
         staff,
@@ -44,12 +44,12 @@ def _complete(world: World, staff: Staff, code: str, days_ago: int) -> None:
         staff,
         actor=world.user("admin"),
         course=Course.objects.get(code=code),
-        completed_on=clock.now().date() - timedelta(days=days_ago),
+        completed_on=clock.organization_today() - timedelta(days=days_ago),
     )
 
 
 def _assign(staff: Staff, code: str, due_in: int) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     TrainingAssignment.objects.create(
         staff=staff,
         course=Course.objects.get(code=code),
@@ -64,7 +64,7 @@ def _mixed_staff(world: World, count: int, prefix: str) -> list[Staff]:
     """Staff in every state (every fifth one holds everything): required items in force,
     ending soon, lapsed, missing, waived (open or until a date), assigned (due soon, due later,
     overdue), issued after today."""
-    today = clock.now().date()
+    today = clock.organization_today()
     made = []
     kinds: list[list[str]] = [["bht"], ["nurse"], ["peer"], ["bht", "nurse"]]
     for n in range(count):
@@ -121,7 +121,7 @@ def _mixed_staff(world: World, count: int, prefix: str) -> list[Staff]:
 
 def test_judged_in_sql_says_what_the_python_judge_says(world: World) -> None:
     _mixed_staff(world, 14, "t-mix")
-    today = clock.now().date()
+    today = clock.organization_today()
     staff = Staff.objects.filter(employed_q(today))
     roles: dict[int, list[str]] = defaultdict(list)
     for staff_id, code in StaffRole.objects.values_list("staff_id", "role__code"):

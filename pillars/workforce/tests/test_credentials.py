@@ -178,7 +178,7 @@ def test_bad_dates_and_someone_elses_credential_are_refused(world: World) -> Non
             world.staff["bht"],
             actor=world.user("bht"),
             credential_type=kind("nci"),
-            issued_on=clock.now().date() + timedelta(days=3),
+            issued_on=clock.organization_today() + timedelta(days=3),
         )
     assert "issued_on" in exc.value.message_dict
     with pytest.raises(PermissionDenied):
@@ -223,7 +223,7 @@ def test_verification_says_who_when_and_how(world: World) -> None:
 @pytest.mark.django_db
 def test_a_waiver_runs_until_its_date(world: World) -> None:
     c = _credential(world, issued_on=date(2024, 1, 10))
-    today = clock.now().date()
+    today = clock.organization_today()
     with pytest.raises(ValidationError):
         services.waive_credential(c, actor=world.user("admin"), reason="", until=today)
     w = services.waive_credential(
@@ -314,7 +314,7 @@ def test_a_new_version_keeps_old_credentials_on_theirs(world: World) -> None:
 
 @pytest.mark.django_db
 def test_compliance_missing_lapsed_expiring_and_waived(world: World) -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     bht, nurse = world.staff["bht"], world.staff["nurse"]
     # The nurse: both required credentials (CPR/BLS, NCI) in force for long.
     for code in ("cpr-bls", "nci"):

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _lapsed_nci(world: World, who: str = "bht") -> None:
-    today = clock.now().date()
+    today = clock.organization_today()
     hold(world, who, "cpr-bls", today - timedelta(days=30))
     hold(world, who, "nci", today - timedelta(days=400))  # 12 months: lapsed
     trained(world, who)
@@ -103,7 +103,7 @@ def test_the_api_answers_the_warning_with_the_coverage(world: World) -> None:
 def test_the_restraint_start_form_lists_the_warning_and_the_api_answers_it(
     world: World, signed_in: Any
 ) -> None:
-    hold(world, "bht", "nci", clock.now().date() - timedelta(days=400))  # warns by default
+    hold(world, "bht", "nci", clock.organization_today() - timedelta(days=400))  # warns by default
     nurse = signed_in("nurse")
     url = reverse("incidents:restraint-start", args=[world.person_a.public_id])
     page = html.unescape(nurse.get(url).content.decode())
@@ -127,7 +127,7 @@ def test_the_restraint_start_form_lists_the_warning_and_the_api_answers_it(
 
 
 def test_a_blocking_restraint_rule_comes_back_on_the_form(world: World, signed_in: Any) -> None:
-    hold(world, "bht", "nci", clock.now().date() - timedelta(days=400))
+    hold(world, "bht", "nci", clock.organization_today() - timedelta(days=400))
     r = rule("restraint_team")
     r.effect = "block"
     r.save()

@@ -40,7 +40,7 @@ def test_a_back_filled_older_completion_does_not_remind_of_a_renewed_training(
     """The newest completion is the one reminded: entering an older certificate after the
     renewal (a back-filled record) must not send "expiring within 30 days" for a training
     the staff member has already renewed."""
-    today = clock.now().date()
+    today = clock.organization_today()
     course = Course.objects.get(code="observation")  # renews every 12 months
     admin = world.user("admin")
     record_completion(
@@ -58,7 +58,7 @@ def test_a_back_filled_older_completion_does_not_remind_of_a_renewed_training(
 def test_a_back_filled_older_credential_does_not_remind_of_a_renewed_one(world: World) -> None:
     """Likewise for credentials: the card recorded late, of an issue the staff member has
     already renewed, stays quiet."""
-    today = clock.now().date()
+    today = clock.organization_today()
     hold(world, "bht", "nci", today - timedelta(days=5))  # 12 months
     older = hold(world, "bht", "nci", today - timedelta(days=350))
     sweep_expiry_reminders()
@@ -171,7 +171,7 @@ def test_a_waiver_that_ends_before_the_credential_does_not_lapse_it_in_complianc
     """A waiver extends a credential, it never shortens it: a crisis-intervention card in
     force for another year, waived for five days (its verification awaited), is still in force
     on the sixth day, on the floor and in the compliance figures alike."""
-    today = clock.now().date()
+    today = clock.organization_today()
     bht = world.staff["bht"]
     card = hold(world, "bht", "nci", today - timedelta(days=10))
     waived = credential_services.waive_credential(

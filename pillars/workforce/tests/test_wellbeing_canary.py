@@ -32,7 +32,7 @@ OWNER = "bht"
 
 def _plant(world: World) -> CheckIn:
     instrument = CheckInInstrument.objects.get(code="cbi-work-client")
-    quarter = completed_quarters(clock.now().date())[0]
+    quarter = completed_quarters(clock.organization_today())[0]
     answered = clock.now().replace(
         year=quarter.start.year, month=quarter.start.month, day=10, hour=12
     )
@@ -97,7 +97,7 @@ def _aggregate_urls() -> list[str]:
         reverse("workforce:wellbeing-aggregate"),
         reverse("workforce:wellbeing-aggregate-csv"),
     )
-    for q in completed_quarters(clock.now().date()):
+    for q in completed_quarters(clock.organization_today()):
         for level in ("team", "unit", "organization"):
             urls.append(f"{page}?level={level}&quarter={q.key}")
             urls.append(f"{csv}?level={level}&quarter={q.key}")
@@ -161,7 +161,7 @@ def test_the_team_the_canary_counts_in_is_shown_as_a_mean_only(
     _world, extra = planted
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = extra["sessions"]["director"]
-    quarter = completed_quarters(clock.now().date())[0]
+    quarter = completed_quarters(clock.organization_today())[0]
     url = f"{reverse('workforce:wellbeing-aggregate')}?level=unit&quarter={quarter.key}"
     body = client.get(url).content.decode()
     # Six answered on unit A: shown, as the mean of (47.123 + 5 x 10) / 6 = 16.19.

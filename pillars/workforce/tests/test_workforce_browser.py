@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _history(world: World) -> None:
-    last = quarters_back(clock.now().date(), 1)[0]
+    last = quarters_back(clock.organization_today(), 1)[0]
     for n in range(6):
         StaffFactory.create(
             roles=["bht"],
@@ -66,7 +66,7 @@ def test_a_directors_workforce_view(world: World, page: Any, axe_check: Any) -> 
     unit_a = page.get_by_role("table", name="Turnover: Unit A")
     # 14 on unit A on the quarter's first day (the world's eight and six more), 12 on its last,
     # one voluntary and one involuntary separation: 2 / 13 x 365 / days.
-    last = quarters_back(clock.now().date(), 1)[0]
+    last = quarters_back(clock.organization_today(), 1)[0]
     rate = round(100 * 2 / 13 * 365 / (last.end - last.start).days, 1)
     expect(unit_a.get_by_role("row", name=re.compile(last.key))).to_contain_text(f"{rate}%")
     axe_check(page)
