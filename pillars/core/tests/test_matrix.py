@@ -211,7 +211,10 @@ def _fixtures(world: World) -> dict[str, Any]:
     now = clock.now()
     extra: dict[str, Any] = {
         "assignment": CaseloadAssignment.objects.create(
-            staff=world.staff["peer"], person=world.person_a, kind="peer", started_on=now.date()
+            staff=world.staff["peer"],
+            person=world.person_a,
+            kind="peer",
+            started_on=clock.organization_today(),
         ),
         "grant": EmergencyAccess.objects.create(
             staff=nurse,

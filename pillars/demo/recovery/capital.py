@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from pillars.core import clock
 from pillars.demo.incidents.context import DemoContext
 from pillars.demo.recovery.plans import PERSONS, _persons
 from pillars.recovery.models.capital import Instrument
@@ -33,7 +34,7 @@ def load(ctx: DemoContext) -> None:
     if barc is None:
         return
     rng = ctx.rng("capital")
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     persons = _persons(ctx, peer)[: PERSONS.get(ctx.scale, 5)]
     for k, (person, _) in enumerate(persons):
         level = rng.uniform(2.2, 3.4)  # mean answer on 1-6

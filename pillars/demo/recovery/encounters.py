@@ -61,7 +61,7 @@ ACTIVITIES = [
 
 def _persons(ctx: DemoContext, peer_user: object) -> list[PersonServed]:
     peer = ctx.demo_staff["demo-peer"]
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     mine = (
         CaseloadAssignment.objects.filter(staff=peer, kind="peer", started_on__lte=today)
         .exclude(ended_on__lt=today)

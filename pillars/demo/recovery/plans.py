@@ -96,7 +96,7 @@ def _at(day: date, hour: int) -> datetime:
 
 def _persons(ctx: DemoContext, peer: Staff) -> list[tuple[PersonServed, date]]:
     """demo-peer's open caseload (person, start), or the persons on demo-peer's units."""
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     rows = (
         CaseloadAssignment.objects.filter(staff=peer, kind="peer", started_on__lte=today)
         .filter(ended_on__isnull=True)
@@ -181,7 +181,7 @@ def _goals(rng: random.Random, person: PersonServed, peer: Staff, start: date, t
 def load(ctx: DemoContext, peer: Staff) -> None:
     """Goals and wellness plans for demo-peer's persons."""
     rng = ctx.rng("plans")
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     for k, (person, started_on) in enumerate(_persons(ctx, peer)[: PERSONS.get(ctx.scale, 5)]):
         start = max(started_on, today - timedelta(days=200))
         if start >= today:

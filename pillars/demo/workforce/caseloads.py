@@ -24,7 +24,7 @@ def load(ctx: DemoContext) -> None:
     if supervisor is None:
         return
     policy.forget(supervisor.user)
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     team = list(
         Staff.objects.filter(supervisor=supervisor, roles__code="peer", exited_on__isnull=True)
         .distinct()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from pillars.core import clock
 from pillars.demo.incidents.context import DemoContext, with_demo_staff
 from pillars.people.models import Staff
 from pillars.workforce.models.credentials import CeCategory, CredentialType
@@ -41,7 +42,7 @@ def issued_for(kind: CredentialType, today: date, wanted_end: date) -> date:
 @with_demo_staff("demo-admin")
 def load(ctx: DemoContext, admin: Staff) -> None:
     rng = ctx.rng("workforce-credentials")
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     kinds = list(
         CredentialType.objects.filter(is_current=True, is_active=True).prefetch_related(
             "required_for"

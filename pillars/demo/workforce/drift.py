@@ -18,7 +18,7 @@ TASKS = ["transport", "floor_coverage", "clinical_paperwork", "other"]
 def load(ctx: DemoContext) -> None:
     peer = ctx.demo_staff.get("demo-peer")
     rng = ctx.rng("drift")
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     if peer is not None:
         policy.forget(peer.user)
         for days_ago in range(180, 0, -1):

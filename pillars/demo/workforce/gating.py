@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pillars.core import clock
 from pillars.demo.incidents.context import DemoContext
 from pillars.people.hooks import FloorTask
 from pillars.workforce.models.credentials import Credential, CredentialType
@@ -20,7 +21,7 @@ def load(ctx: DemoContext) -> None:
     admin, bht = ctx.demo_staff.get("demo-admin"), ctx.demo_staff.get("demo-bht")
     if admin is None or bht is None:
         return
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     nci = CredentialType.objects.get(code="nci", is_current=True)
     lapsed = services.record_credential(
         bht,

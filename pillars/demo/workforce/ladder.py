@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pillars.core import clock
 from pillars.demo.incidents.context import DemoContext, with_demo_staff
 from pillars.people.models import Staff
 from pillars.workforce.models.ladder import LadderStep
@@ -13,7 +14,7 @@ from pillars.workforce.services.ladder import place_on_ladder
 
 @with_demo_staff("demo-director")
 def load(ctx: DemoContext, director: Staff) -> None:
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     for by_role in ctx.staff_by_unit.values():
         for role, members in by_role.items():
             step = LadderStep.objects.filter(role__code=role, rank=2, is_active=True).first()

@@ -21,16 +21,18 @@ SAID = [
 @with_demo_staff("demo-admin")
 def load(ctx: DemoContext, admin: Staff) -> None:
     rng = ctx.rng("retention")
-    since = ctx.now.date() - timedelta(days=365)
+    since = clock.organization_today(ctx.now) - timedelta(days=365)
     transferred = False
-    for staff in Staff.objects.filter(exited_on__gte=since, exited_on__lte=ctx.now.date()):
+    for staff in Staff.objects.filter(
+        exited_on__gte=since, exited_on__lte=clock.organization_today(ctx.now)
+    ):
         if rng.random() < 0.25:
             continue
         helped, change = rng.choice(SAID)
         reason = ""
         if not transferred and staff.exit_reason == "resigned_career":
             reason, transferred = "internal_transfer", True
-        held = staff.exited_on or ctx.now.date()
+        held = staff.exited_on or clock.organization_today(ctx.now)
         with clock.replaying_at(ctx.now):
             record_exit_interview(
                 staff,

@@ -68,7 +68,7 @@ def _hold(
 @with_demo_staff("demo-supervisor")
 def load(ctx: DemoContext, supervisor: Staff) -> None:
     policy.forget(supervisor.user)
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     start = today - timedelta(days=364)
     supervisees = list(
         Staff.objects.filter(supervisor=supervisor, exited_on__isnull=True).order_by("pk")[:8]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pillars.core import clock
 from pillars.demo.incidents.context import DemoContext, with_demo_staff
 from pillars.demo.workforce.credentials import employed
 from pillars.people.models import Staff
@@ -15,7 +16,7 @@ from pillars.workforce.services.trainings import assign_required_courses, record
 @with_demo_staff("demo-admin")
 def load(ctx: DemoContext, admin: Staff) -> None:
     rng = ctx.rng("workforce-trainings")
-    today = ctx.now.date()
+    today = clock.organization_today(ctx.now)
     for member in employed(ctx):
         assign_required_courses(member, actor=admin.user, reason="hire")
         for row in TrainingAssignment.objects.filter(staff=member).select_related("course"):

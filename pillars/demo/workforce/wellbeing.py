@@ -84,7 +84,7 @@ def load(ctx: DemoContext) -> None:
         for members in by_role.values()
         for member in members
     }
-    for quarter in completed_quarters(ctx.now.date()):
+    for quarter in completed_quarters(clock.organization_today(ctx.now)):
         for member in staff.values():
             if rng.random() > 0.7 or member.hired_on >= quarter.start:
                 continue

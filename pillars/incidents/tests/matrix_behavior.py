@@ -111,7 +111,7 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
         plan=plan,
         terms="Use the break card.",
         rewards="Outing",
-        review_on=now.date(),
+        review_on=clock.organization_today(),
         written_by=world.staff["clinician"],
         written_at=now,
     )

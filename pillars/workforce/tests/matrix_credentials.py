@@ -125,7 +125,7 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
             staff=bht,
             category=CeCategory.objects.order_by("pk")[0],
             title="Ethics refresher",
-            completed_on=now.date(),
+            completed_on=clock.organization_today(),
             hours=3,
             recorded_by=bht,
             recorded_at=now,
@@ -137,7 +137,7 @@ def fixtures(world: World, extra: dict[str, Any]) -> None:
         TrainingCompletion.objects.create(
             staff=bht,
             course=course,
-            completed_on=now.date(),
+            completed_on=clock.organization_today(),
             recorded_by=bht,
             recorded_at=now,
         )
