@@ -331,38 +331,43 @@ def test_api_compile_read_and_sign(world: World, shift: dict[str, Any]) -> None:
     assert got["incoming_staff"] == str(world.staff["bht"].public_id)
 
 
+def _escalation(world: World, order: Any, message: str, due: datetime, **closed: Any) -> None:
+    Alert.objects.create(
+        kind="escalation",
+        recipient=world.staff["nurse"],
+        unit=world.unit_a,
+        person=world.person_a,
+        subject_kind="rounds.observationorder",
+        subject_id=order.public_id,
+        message=message,
+        due_at=due,
+        created_at=due,
+        dedupe_key=f"t-{message}",
+        **closed,
+    )
+
+
 def test_an_escalation_closed_in_the_shift_is_not_listed_as_open(
     world: World, shift: dict[str, Any]
 ) -> None:
     """An escalation closed before the shift ended (a check was recorded, the order ended) was
     answered: the handoff lists only those still open at its end, acknowledged or not."""
-    Alert.objects.create(
-        kind="escalation",
-        recipient=world.staff["nurse"],
-        unit=world.unit_a,
-        person=world.person_a,
-        subject_kind="rounds.observationorder",
-        subject_id=shift["first"].public_id,
-        message="Closed in the shift",
-        due_at=START + timedelta(minutes=20),
-        created_at=START + timedelta(minutes=20),
+    closed = {"resolved_reason": "A check was recorded."}
+    _escalation(
+        world,
+        shift["first"],
+        "Closed in the shift",
+        START + timedelta(minutes=20),
         resolved_at=START + timedelta(minutes=30),
-        resolved_reason="A check was recorded.",
-        dedupe_key="t-closed",
+        **closed,
     )
-    Alert.objects.create(
-        kind="escalation",
-        recipient=world.staff["nurse"],
-        unit=world.unit_a,
-        person=world.person_a,
-        subject_kind="rounds.observationorder",
-        subject_id=shift["first"].public_id,
-        message="Closed after the shift",
-        due_at=START + timedelta(minutes=25),
-        created_at=START + timedelta(minutes=25),
+    _escalation(
+        world,
+        shift["first"],
+        "Closed after the shift",
+        START + timedelta(minutes=25),
         resolved_at=END + timedelta(minutes=5),
-        resolved_reason="A check was recorded.",
-        dedupe_key="t-later",
+        **closed,
     )
     handoff = _compile(world)
     person = next(p for p in handoff.snapshot["persons"] if p["name"] == "Alex Rivera")
