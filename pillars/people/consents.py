@@ -8,6 +8,7 @@ revocation recorded a moment ago already applies to the next read or export.
 from __future__ import annotations
 
 import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from django.http import Http404
 
 from pillars.audit import log as audit
 from pillars.audit.choices import Action, Category, Purpose
-from pillars.core import clock, policy, prepared
+from pillars.core import clock, policy
 from pillars.core.errors import ValidationError, invalid
 from pillars.core.policy import Actor
 from pillars.core.roles import RoleCode as R
@@ -110,45 +111,18 @@ def _names(recipient: _Named, actor: Actor, treating: set[int], person_id: int) 
     return False  # an outside entity never reads inside Pillars
 
 
-_GRANT_FIELDS = (
-    "public_id",
-    "person_id",
-    "information_kinds",
-    "purposes",
-    "expires_on",
-    "expiry_event_on",
-    "revoked_at",
-)
-
-
 def grants_for(actor: Actor) -> list[Grant]:
     """The consents in force that name the actor (by name, role, unit, or as one of the
     person's treating providers: the team placed with the person now or their caseload), for a
-    purpose the actor reads for. Computed once per request, from the primary database."""
+    purpose the actor reads for. Computed once per request, from the primary database, in one
+    query (``_grant_rows``)."""
     if not actor.consent_ids:
         return []
     key = "part2-grants"
     if key in actor.extra:
         return list(actor.extra[key])
     now = clock.now()
-    consents = prepared.read(
-        "the consents that name a reader",
-        "",
-        lambda ids: (
-            Consent.objects.using(DEFAULT_DB_ALIAS)
-            .filter(pk__in=ids, revoked_at__isnull=True)
-            .order_by()  # a set of grants: no ORDER BY to build
-            # What a grant and ``state_on`` read, not the form's texts and signatures.
-            .only(*_GRANT_FIELDS)
-        ),
-        sorted(actor.consent_ids),
-    )
-    if not consents:
-        actor.extra[key] = ()
-        return []
-    programs, recipients, placed = _grant_rows(
-        [c.pk for c in consents], {c.person_id for c in consents}, actor.unit_ids
-    )
+    consents, programs, recipients, placed = _grant_rows(sorted(actor.consent_ids), actor.unit_ids)
     treating = set(actor.caseload_person_ids & {c.person_id for c in consents}) | placed
     reading = _reading_purpose(actor)
     grants = []
@@ -177,55 +151,96 @@ def grants_for(actor: Actor) -> list[Grant]:
 
 
 @functools.lru_cache(maxsize=64)
-def _grant_sql(consents: int, persons: int, units: int) -> str:
-    """The rows ``grants_for`` reads beside the consents, as one UNION ALL of
-    (id, tag, int, int, text, text): each consent's programs (unit, its zone and name), its
-    recipients (staff, unit, kind, role), and the persons placed now on ``%(units)s`` (their
-    treating team). Written out by hand, as the actor's id sets are
-    (``people.policies._scope_sql``): every request of a reader a consent names runs it, and
-    three ORM queries cost several times their running. The numbers are how many consents,
-    persons and units its parameters list."""
+def _grant_sql(vendor: str, consents: int, units: int) -> str:
+    """The rows ``grants_for`` reads, as one UNION ALL of nine columns (id, tag, two numbers,
+    five texts): the consents not revoked among ``%(consents)s`` (person, public id, kinds and
+    purposes as JSON, expiry day and expiry event's day as ``YYYY-MM-DD``), their programs
+    (unit, its zone and name), their recipients (staff, unit, kind, role), and which of their
+    persons are placed now on ``%(units)s`` (their treating team). Written out by hand, as the
+    actor's id sets are (``people.policies._scope_sql``): every request of a reader a consent
+    names runs it, and one query where there were two saves a round trip on every such page.
+    Days are read as written (SQLite's CAST to DATE would make them numbers; PostgreSQL's are
+    written out as ``YYYY-MM-DD`` whatever its ``DateStyle``), JSON as text. The numbers are how
+    many consents and units its parameters list."""
+    consent = Consent._meta
     programs = ConsentProgram._meta
     unit = Unit._meta
     recipient = ConsentRecipient._meta
     placement = Placement._meta
     episode = Placement._meta.get_field("episode").related_model._meta
-    ids, people, places = (", ".join(["%s"] * n) for n in (consents, persons, units))
+    ids, places = (", ".join(["%s"] * n) for n in (consents, units))
+    text = "CAST(NULL AS TEXT)"
+    nothing = f"{text}, {text}, {text}"
+    if vendor == "postgresql":
+        ends, event = (f"to_char(c.{f}, 'YYYY-MM-DD')" for f in ("expires_on", "expiry_event_on"))
+    else:  # SQLite keeps a day as its ``YYYY-MM-DD`` text
+        ends, event = "c.expires_on", "c.expiry_event_on"
     # Only model metadata and placeholders are formatted in; every value is a parameter.
     return f"""
-        SELECT cp.consent_id, 'program', cp.unit_id, CAST(NULL AS INTEGER), u.time_zone, u.name
+        SELECT c.id, 'consent', c.person_id, CAST(NULL AS INTEGER), CAST(c.public_id AS TEXT),
+               CAST(c.information_kinds AS TEXT), CAST(c.purposes AS TEXT),
+               {ends}, {event}
+          FROM {consent.db_table} c
+         WHERE c.id IN ({ids}) AND c.revoked_at IS NULL
+        UNION ALL
+        SELECT cp.consent_id, 'program', cp.unit_id, CAST(NULL AS INTEGER), u.time_zone, u.name,
+               {nothing}
           FROM {programs.db_table} cp JOIN {unit.db_table} u ON u.id = cp.unit_id
          WHERE cp.consent_id IN ({ids})
         UNION ALL
-        SELECT r.consent_id, 'recipient', r.staff_id, r.unit_id, r.kind, r.role
+        SELECT r.consent_id, 'recipient', r.staff_id, r.unit_id, r.kind, r.role, {nothing}
           FROM {recipient.db_table} r
          WHERE r.consent_id IN ({ids})
         UNION ALL
         SELECT e.person_id, 'placed', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER),
-               CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+               {text}, {text}, {nothing}
           FROM {placement.db_table} p JOIN {episode.db_table} e ON e.id = p.episode_id
-         WHERE p.ended_at IS NULL AND e.person_id IN ({people})
-           AND p.unit_id IN ({places})
+         WHERE p.ended_at IS NULL AND p.unit_id IN ({places})
+           AND e.person_id IN (
+               SELECT c.person_id FROM {consent.db_table} c
+                WHERE c.id IN ({ids}) AND c.revoked_at IS NULL)
     """  # noqa: S608
 
 
+def _day(value: date | str | None) -> date | None:
+    """A day as the union gives it: PostgreSQL's text, or SQLite's column, which Django's
+    SQLite backend may already have turned into a day by its declared type."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _grant_rows(
-    consent_ids: list[int], person_ids: set[int], unit_ids: frozenset[int]
-) -> tuple[dict[int, list[tuple[int, str]]], dict[int, list[_Named]], set[int]]:
-    """For ``grants_for``, in one query: each consent's programs (unit id and zone, by the
-    unit's name as ``consent.programs`` orders them), each consent's recipients, and which of
-    the persons are placed now on one of the units."""
+    consent_ids: list[int], unit_ids: frozenset[int]
+) -> tuple[list[Consent], dict[int, list[tuple[int, str]]], dict[int, list[_Named]], set[int]]:
+    """For ``grants_for``, in one query: the consents not revoked among ``consent_ids`` (with
+    what a grant and ``Consent.state_on`` read, in id order), each one's programs (unit id and
+    zone, by the unit's name as ``consent.programs`` orders them), each one's recipients, and
+    which of their persons are placed now on one of the units."""
+    consents: list[Consent] = []
     programs: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     recipients: dict[int, list[_Named]] = defaultdict(list)
     placed: set[int] = set()
-    # An empty list would be no SQL at all: no unit (or person) matches id 0.
-    persons = sorted(person_ids) or [0]
+    # An empty list would be no SQL at all: no unit matches id 0.
     units = sorted(unit_ids) or [0]
-    sql = _grant_sql(len(consent_ids), len(persons), len(units))
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(sql, [*consent_ids, *consent_ids, *persons, *units])
-        for owner, tag, first, second, text, more in cursor.fetchall():
-            if tag == "program":
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql = _grant_sql(connection.vendor, len(consent_ids), len(units))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*consent_ids, *consent_ids, *consent_ids, *units, *consent_ids])
+        for owner, tag, first, second, text, more, *rest in cursor.fetchall():
+            if tag == "consent":
+                purposes, ends, event = rest
+                consents.append(
+                    Consent(
+                        pk=owner,
+                        person_id=first,
+                        public_id=UUID(text),
+                        information_kinds=json.loads(more),
+                        purposes=json.loads(purposes),
+                        expires_on=_day(ends),
+                        expiry_event_on=_day(event),
+                        revoked_at=None,
+                    )
+                )
+            elif tag == "program":
                 programs[owner].append((first, text, more))
             elif tag == "recipient":
                 recipients[owner].append(_Named(text, first, more, second))
@@ -235,7 +250,8 @@ def _grant_rows(
         consent: [(unit_id, zone) for unit_id, zone, _ in sorted(units, key=lambda u: (u[2], u[0]))]
         for consent, units in programs.items()
     }
-    return defaultdict(list, ordered), recipients, placed
+    consents.sort(key=lambda c: c.pk)
+    return consents, defaultdict(list, ordered), recipients, placed
 
 
 # --- Reads -------------------------------------------------------------------------------------
