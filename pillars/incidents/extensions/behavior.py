@@ -38,23 +38,22 @@ def _measure_hint(measure: str) -> SafeString:
 def person_behavior(
     request: HttpRequest, person: PersonServed, page: dict[str, Any]
 ) -> prepared.Steps[dict[str, Any] | None]:
-    """Two steps of reads (``prepared.Steps``): the latest plan, then, only with a plan in
-    force, its phase, its contract in force and its targets, together. What the section prints
-    is written out here once (each fact as its line, days as ``Y-m-d``, measures by their
-    labels, the links the reader may follow)."""
+    """One step of reads (``prepared.Steps``): the latest plan, with its phase, its contract in
+    force and its targets, each of which the database gives only while that plan is in force
+    (``selectors._in_force``). What the section prints is written out here once (each fact as
+    its line, days as ``Y-m-d``, measures by their labels, the links the reader may follow)."""
     # The version with its writer's and ender's names (``written_by_name``, ``ended_by_name``).
-    latest: Any = yield from selectors.latest_plan_summary.steps(person, request.user)
+    # A phase and a contract are records of their own, each read with its own Part 2 label.
+    latest, phases, contracts, targets = yield from prepared.all_of(
+        selectors.latest_plan_summary.steps(person, request.user),
+        prepared.waited(selectors.latest_phase_later(person, request.user)),
+        prepared.waited(selectors.contract_in_force_later(person, request.user)),
+        prepared.waited(selectors.plan_targets_later(person, request.user)),
+    )
     current = latest if latest is not None and latest.is_current else None
     writable = page.get("writable", True)
     plan = None
     if current is not None:
-        # Three reads, each with its own Part 2 label (a phase and a contract are records of
-        # their own), run together.
-        phases, contracts, targets = yield [
-            selectors.latest_phase_later(person, request.user),
-            selectors.contract_in_force_later(person, request.user),
-            selectors.plan_targets_later(current),
-        ]
         phase = phases[0] if phases else None
         # The contract in force is the latest signed one.
         review_on = contracts[0].review_on if contracts else None

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet, Subquery
 from django.http import Http404
 
 from pillars.core import clock, policy, prepared
@@ -81,9 +81,9 @@ def latest_plan_summary(
     """The person's latest plan version (in force or ended) for the person page's section: the
     columns it shows, with its writer's and ender's names as annotations (``written_by_name``,
     ``ended_by_name``). The names, not the whole staff rows, and not the plan's texts: the
-    section shows no more, and building them cost more than the query. The phase and the
-    contract are asked only of a plan in force (``latest_phase_later``,
-    ``contract_in_force_later``). Built
+    section shows no more, and building them cost more than the query. The phase, the
+    contract and the targets are read with it, each only while the plan is in force
+    (``_in_force``). Built
     once per reader's labels (``policy.readable_rows``), as the section's other reads are."""
 
     def build(person_id: int) -> QuerySet[BehaviorPlan]:
@@ -101,25 +101,43 @@ def latest_plan_summary(
     return found[0] if found else None
 
 
+def _in_force(person_id: int, user: Any) -> QuerySet[BehaviorPlan, Any]:
+    """The id of the person's latest plan version the user may read, when that version is in
+    force (no row otherwise): what the section shows its phase, contract and targets for,
+    asked in SQL so that those reads run with the plan's own (one round trip, not two). The
+    same versions as ``latest_plan_summary`` reads, by the same label condition: the reads
+    that use it tell nothing the plan's read does not, and open nothing when no plan is in
+    force (no disclosure is logged for what the section would not show)."""
+    latest = (
+        policy.readable(BehaviorPlan.objects.filter(person_id=person_id), user)
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+    return BehaviorPlan.objects.filter(pk=Subquery(latest), is_current=True).values("pk")
+
+
 def latest_phase_later(person: PersonServed, user: Any = None) -> prepared.Pending[PlanPhase]:
     """The person's latest phase the user may read (its name and first day; one phase change a
-    day: the day orders them), made ready to run with other reads."""
+    day: the day orders them), while their latest plan the user may read is in force; made
+    ready to run with other reads."""
 
     def build(person_id: int) -> QuerySet[PlanPhase]:
         return (
             policy.readable(PlanPhase.objects.filter(person_id=person_id), user)
+            .filter(Exists(_in_force(person_id, user)))
             .only("name", "started_on", *LABEL_COLUMNS)
             .order_by("-started_on")[:1]
         )
 
-    return policy.readable_later("latest phase", user, build, person.pk)
+    return policy.readable_later("latest phase of a plan in force", user, build, person.pk)
 
 
 def contract_in_force_later(
     person: PersonServed, user: Any = None
 ) -> prepared.Pending[BehaviorContract]:
     """The contract in force (the latest signed one the user may read) with its review date,
-    made ready to run with other reads."""
+    while their latest plan the user may read is in force; made ready to run with other
+    reads."""
 
     def build(person_id: int) -> QuerySet[BehaviorContract]:
         return (
@@ -127,27 +145,31 @@ def contract_in_force_later(
                 BehaviorContract.objects.filter(person_id=person_id, status=ContractStatus.SIGNED),
                 user,
             )
+            .filter(Exists(_in_force(person_id, user)))
             .only("review_on", *LABEL_COLUMNS)
             .order_by("-written_at")[:1]
         )
 
-    return policy.readable_later("contract in force", user, build, person.pk)
+    return policy.readable_later("contract of a plan in force", user, build, person.pk)
 
 
-def plan_targets_later(plan: BehaviorPlan) -> prepared.Pending[tuple[str, str]]:
-    """A plan's target behaviors in their order, as the name and measure a summary shows, made
-    ready to run with other reads (one plain query: the plan is fixed, so its model's ordering
-    by plan, which joins the plan and its person, is left out)."""
-    return prepared.read_later(
-        "plan targets",
-        "",
-        lambda plan_id: (
-            TargetBehavior.objects.filter(plan_id=plan_id)
+def plan_targets_later(person: PersonServed, user: Any = None) -> prepared.Pending[tuple[str, str]]:
+    """The target behaviors of the person's plan in force (``_in_force``) in their order, as
+    the name and measure a summary shows, made ready to run with other reads (the plan is
+    fixed, so its model's ordering by plan, which joins the plan and its person, is left out).
+    A target is part of its plan (its label is the plan's): the plan's read beside it logs
+    what a grant or consent opened, so this one is kept per reader (their label condition is
+    in it) without a guard of its own."""
+
+    def build(person_id: int) -> QuerySet[TargetBehavior, tuple[str, str]]:
+        return (
+            TargetBehavior.objects.filter(plan_id__in=_in_force(person_id, user))
             .order_by("sort_order", "name")
             .values_list("name", "measure")
-        ),
-        plan.pk,
-    )
+        )
+
+    key = "everything" if user is None else policy.reader_key(policy.actor_for(user))
+    return prepared.read_later("targets of a plan in force", key, build, person.pk)
 
 
 def ended_plan(person: PersonServed, user: Any = None) -> BehaviorPlan | None:

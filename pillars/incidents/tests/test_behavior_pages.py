@@ -272,10 +272,11 @@ def test_the_person_page_section_writes_the_version_line_and_a_missing_phase(
 def test_plan_targets_are_the_names_and_measures_in_order(world: World) -> None:
     from pillars.incidents.selectors import behavior as selectors
 
-    plan = services.write_plan(
+    clinician, today = world.user("clinician"), clock.organization_today()
+    services.write_plan(
         world.person_a,
-        actor=world.user("clinician"),
-        effective_on=clock.organization_today(),
+        actor=clinician,
+        effective_on=today,
         targets=[
             {"name": "Shouting", "definition": "Raised voice.", "measure": "duration"},
             {"name": "Hitting", "definition": "Hand contact.", "measure": "frequency"},
@@ -283,7 +284,15 @@ def test_plan_targets_are_the_names_and_measures_in_order(world: World) -> None:
         antecedents=["Peer conflict"],
         consequences=["Offered space"],
     )
-    assert selectors.plan_targets_later(plan).rows() == [
+    services.change_phase(world.person_a, actor=clinician, name="Baseline", started_on=today)
+    assert selectors.plan_targets_later(world.person_a, clinician).rows() == [
         ("Shouting", "duration"),
         ("Hitting", "frequency"),
     ]
+    assert [p.name for p in selectors.latest_phase_later(world.person_a, clinician).rows()] == [
+        "Baseline"
+    ]
+    # Once the plan has ended there is no plan in force: its targets and phase are not read.
+    services.end_plan(world.person_a, actor=clinician, ended_on=today, reason="Goals met")
+    assert selectors.plan_targets_later(world.person_a, clinician).rows() == []
+    assert selectors.latest_phase_later(world.person_a, clinician).rows() == []

@@ -196,12 +196,13 @@ def test_the_person_page_sections_cost_the_same_with_one_record_or_many(
     assert many <= PERSON_BUDGET, many
 
 
-def test_the_person_page_sections_wait_for_two_round_trips_on_postgresql(
+def test_the_person_page_sections_wait_for_one_round_trip_on_postgresql(
     world: World, signed_in: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The sections' reads are asked together (``core.prepared.gather``): on PostgreSQL one
-    pipeline for every section's first read, one for the plan's phase, contract and targets,
-    instead of a round trip per read."""
+    pipeline for every section's reads, the plan's phase, contract and targets with the plan
+    (the database gives them only while the plan is in force), instead of a round trip per
+    read."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite answers in-process: its reads run one after the other")
     import psycopg
@@ -220,7 +221,7 @@ def test_the_person_page_sections_wait_for_two_round_trips_on_postgresql(
         body = client.get(url).content.decode()
     assert 'id="behavior"' in body
     assert "Safety plan" in body
-    assert len(pipelines) == 2
+    assert len(pipelines) == 1
     # Every read is still made (and logged) as one query of its own.
     assert len(queries) <= PERSON_BUDGET
 
